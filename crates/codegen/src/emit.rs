@@ -216,16 +216,25 @@ fn emit_struct(out: &mut String, r: &Resource, s: &Struct, is_root: bool, uses: 
         out.push_str("}\n}\n\n");
     }
 
-    let body = |out: &mut String| {
-        if s.fields.is_empty() {
-            out.push_str("let p = Props::default();\n");
-        } else {
-            out.push_str("let mut p = Props::default();\n");
-        }
+    // One list of the set properties, in schema order, serves both the expressions
+    // (`to_expr`, `to_properties`) and the resolved JSON a template is built from.
+    let _ = writeln!(out, "impl {} {{", s.name);
+    if s.fields.is_empty() {
+        out.push_str("#[inline]\nfn collect_props(&self, _: &mut Props<'_>) {}\n");
+    } else {
+        out.push_str("#[inline]\nfn collect_props(&self, p: &mut Props<'_>) {\n");
         for f in &s.fields {
             let method = if f.required { "req" } else { "opt" };
             let _ = writeln!(out, "p.{method}({}, &self.{});", lit(&f.prop), f.name);
         }
+        out.push_str("}\n");
+    }
+    out.push_str("}\n\n");
+    let collect = |out: &mut String, start: &str, finish: &str| {
+        let _ = writeln!(
+            out,
+            "let mut p = {start};\nself.collect_props(&mut p);\np.{finish}()\n}}"
+        );
     };
     if is_root {
         let _ = writeln!(out, "impl ResourceProps for {} {{", s.name);
@@ -236,14 +245,20 @@ fn emit_struct(out: &mut String, r: &Resource, s: &Struct, is_root: bool, uses: 
         );
         out.push_str("fn facts() -> &'static ResourceFacts { &FACTS }\n");
         out.push_str("#[inline]\nfn to_properties(&self) -> IndexMap<String, Expr> {\n");
-        body(out);
-        out.push_str("p.into_map()\n}\n}\n\n");
+        collect(out, "Props::default()", "into_map");
+        out.push_str(
+            "#[inline]\nfn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {\n",
+        );
+        collect(out, "Props::resolving(r)", "into_json");
+        out.push_str("}\n\n");
     } else {
         uses.to_expr = true;
         let _ = writeln!(out, "impl ToExpr for {} {{", s.name);
         out.push_str("#[inline]\nfn to_expr(&self) -> Expr {\n");
-        body(out);
-        out.push_str("p.into_expr()\n}\n}\n\n");
+        collect(out, "Props::default()", "into_expr");
+        out.push_str("#[inline]\nfn resolve(&self, r: &mut dyn Resolve) -> Resolved {\n");
+        collect(out, "Props::resolving(r)", "into_json");
+        out.push_str("}\n\n");
     }
 }
 
@@ -406,7 +421,7 @@ pub fn resource_file(r: &Resource) -> String {
         "use stackwright_core::facts::{{{}}};",
         facts.join(", ")
     );
-    let mut resource = vec!["Props", "ResourceProps"];
+    let mut resource = vec!["Props", "Resolve", "Resolved", "ResourceProps"];
     if uses.resource {
         resource.extend(["HasAttributes", "Resource"]);
     }

@@ -14,7 +14,7 @@ use indexmap::IndexMap;
 use crate::error::CoreError;
 use crate::expr::Expr;
 use crate::facts::ResourceFacts;
-use crate::resource::{AnyProps, Resource};
+use crate::resource::{AnyProps, Resolve, Resource};
 use crate::tree::{AppRef, ElementId, NodeKind, ResourceNode, Scope};
 
 /// The properties of an untyped resource, as the tree stores them: a type name, its schema
@@ -64,6 +64,14 @@ impl AnyProps for RawProps {
     }
     fn to_properties(&self) -> IndexMap<String, Expr> {
         self.properties.clone()
+    }
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> serde_json::Value {
+        let mut o = serde_json::Map::with_capacity(self.properties.len());
+        for (k, v) in &self.properties {
+            let v = r.borrowed(v);
+            o.insert(k.clone(), v);
+        }
+        serde_json::Value::Object(o)
     }
     fn as_any(&self) -> &dyn std::any::Any {
         self

@@ -2,6 +2,7 @@
 //! with tokens become `Fn::Sub`, and a reference into another stack becomes an export in
 //! that stack and `Fn::ImportValue` here.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 
 use indexmap::{IndexMap, IndexSet};
@@ -73,32 +74,76 @@ pub(crate) struct StackResolver<'r, 't> {
 }
 
 impl StackResolver<'_, '_> {
-    /// The JSON of an expression of the tree.
+    /// The JSON of an expression of the tree, copying only its strings.
     pub(crate) fn resolve(&mut self, e: &Expr) -> Json {
         match e {
-            Expr::Pseudo(_)
-            | Expr::RefLogicalId(_)
-            | Expr::Ref(_)
-            | Expr::GetAtt(..)
-            | Expr::ConditionRef(_) => self.leaf(e),
             Expr::Bool(b) => Json::Bool(*b),
             Expr::Int(i) => Json::Number((*i).into()),
+            Expr::Float(f) => serde_json::Number::from_f64(*f)
+                .map(Json::Number)
+                .unwrap_or(Json::Null),
             Expr::Str(s) => Json::String(s.clone()),
-            _ => self.resolve_owned(e.clone()),
+            Expr::List(items) => {
+                let mut out = Vec::with_capacity(items.len());
+                for i in items {
+                    out.push(self.resolve(i));
+                }
+                Json::Array(out)
+            }
+            Expr::Object(map) => {
+                let mut o = Map::with_capacity(map.len());
+                for (k, v) in map {
+                    let v = self.resolve(v);
+                    o.insert(k.clone(), v);
+                }
+                Json::Object(o)
+            }
+            Expr::Concat(parts) => self.sub(parts),
+            Expr::If(c, a, b) => {
+                let c = self.local(*c, "condition", "Fn::If");
+                let a = self.resolve(a);
+                let b = self.resolve(b);
+                json!({ "Fn::If": [c, a, b] })
+            }
+            Expr::FindInMap(m, a, b) => {
+                let m = self.local(*m, "mapping", "Fn::FindInMap");
+                let a = self.resolve(a);
+                let b = self.resolve(b);
+                json!({ "Fn::FindInMap": [m, a, b] })
+            }
+            Expr::Call(crate::expr::TOKEN_KEY, reason) => {
+                let reason = reason.as_literal_str().unwrap_or_default().into_owned();
+                self.res.diagnostics.push(
+                    Diagnostic::error(
+                        "invalid-token",
+                        self.path,
+                        format!("a value holds a stackwright token that cannot be used here: {reason}"),
+                    )
+                    .with_hint("put the token into JSON with Value::to_json in the same program that synthesizes it"),
+                );
+                Json::Null
+            }
+            Expr::Call(name, arg) => {
+                let mut o = Map::with_capacity(1);
+                o.insert(name.to_string(), self.resolve(arg));
+                Json::Object(o)
+            }
+            Expr::Pseudo(p) => json!({ "Ref": p.name() }),
+            Expr::RefLogicalId(id) => json!({ "Ref": id }),
+            Expr::Ref(id) => self.reference(*id, None),
+            Expr::GetAtt(id, attr) => self.reference(*id, Some(attr)),
+            Expr::ConditionRef(c) => {
+                json!({ "Condition": self.local(*c, "condition", "Condition") })
+            }
         }
     }
 
-    /// The JSON of an expression built for this template (a resource's properties),
-    /// moving its strings and keys into the JSON instead of copying them. Resolves in the
-    /// same order as [`StackResolver::resolve`], which decides the order of exports and
+    /// [`StackResolver::resolve`] of an expression built for this template (a resource's
+    /// properties after overrides), moving its strings and keys into the JSON instead of
+    /// copying them. The order is the same, which decides the order of exports and
     /// diagnostics.
     pub(crate) fn resolve_owned(&mut self, e: Expr) -> Json {
         match e {
-            Expr::Bool(b) => Json::Bool(b),
-            Expr::Int(i) => Json::Number(i.into()),
-            Expr::Float(f) => serde_json::Number::from_f64(f)
-                .map(Json::Number)
-                .unwrap_or(Json::Null),
             Expr::Str(s) => Json::String(s),
             Expr::List(items) => {
                 let mut out = Vec::with_capacity(items.len());
@@ -115,51 +160,7 @@ impl StackResolver<'_, '_> {
                 }
                 Json::Object(o)
             }
-            Expr::Concat(parts) => self.sub(parts),
-            Expr::If(c, a, b) => {
-                let c = self.local(c, "condition", "Fn::If");
-                let a = self.resolve_owned(*a);
-                let b = self.resolve_owned(*b);
-                json!({ "Fn::If": [c, a, b] })
-            }
-            Expr::FindInMap(m, a, b) => {
-                let m = self.local(m, "mapping", "Fn::FindInMap");
-                let a = self.resolve_owned(*a);
-                let b = self.resolve_owned(*b);
-                json!({ "Fn::FindInMap": [m, a, b] })
-            }
-            Expr::Call(crate::expr::TOKEN_KEY, reason) => {
-                let reason = reason.as_literal_str().unwrap_or_default().into_owned();
-                self.res.diagnostics.push(
-                    Diagnostic::error(
-                        "invalid-token",
-                        self.path,
-                        format!("a value holds a stackwright token that cannot be used here: {reason}"),
-                    )
-                    .with_hint("put the token into JSON with Value::to_json in the same program that synthesizes it"),
-                );
-                Json::Null
-            }
-            Expr::Call(name, arg) => {
-                let mut o = Map::new();
-                o.insert(name.to_string(), self.resolve_owned(*arg));
-                Json::Object(o)
-            }
-            leaf => self.leaf(&leaf),
-        }
-    }
-
-    /// References and pseudo parameters: nothing inside to move.
-    fn leaf(&mut self, e: &Expr) -> Json {
-        match e {
-            Expr::Pseudo(p) => json!({ "Ref": p.name() }),
-            Expr::RefLogicalId(id) => json!({ "Ref": id }),
-            Expr::Ref(id) => self.reference(*id, None),
-            Expr::GetAtt(id, attr) => self.reference(*id, Some(attr)),
-            Expr::ConditionRef(c) => {
-                json!({ "Condition": self.local(*c, "condition", "Condition") })
-            }
-            other => self.resolve_owned(other.clone()),
+            other => self.resolve(&other),
         }
     }
 
@@ -314,55 +315,47 @@ impl StackResolver<'_, '_> {
 
     /// A string from parts: a plain string when all are literal, the single token when it
     /// stands alone, else `Fn::Sub`.
-    fn sub(&mut self, parts: Vec<Expr>) -> Json {
-        let mut merged: Vec<Expr> = Vec::with_capacity(parts.len());
+    fn sub(&mut self, parts: &[Expr]) -> Json {
+        let mut merged: Vec<Part<'_>> = Vec::with_capacity(parts.len());
         merge_literals(parts, &mut merged);
         if merged.len() <= 1 {
             return match merged.pop() {
                 None => Json::String(String::new()),
-                Some(Expr::Str(s)) => Json::String(s),
-                Some(single) => self.resolve_owned(single),
+                Some(Part::Text(s)) => Json::String(s.into_owned()),
+                Some(Part::Other(single)) => self.resolve(single),
             };
         }
         let mut template = String::new();
         let mut vars = Map::new();
         for p in merged {
-            match p {
-                Expr::Str(s) => {
+            let other = match p {
+                Part::Text(s) => {
                     if s.contains("${") {
                         template.push_str(&s.replace("${", "${!"));
                     } else {
                         template.push_str(&s);
                     }
+                    continue;
                 }
-                Expr::Pseudo(ps) => {
-                    template.push_str("${");
-                    template.push_str(ps.name());
-                    template.push('}');
-                }
-                Expr::RefLogicalId(id) => {
-                    template.push_str("${");
-                    template.push_str(&id);
-                    template.push('}');
-                }
+                Part::Other(other) => other,
+            };
+            template.push_str("${");
+            match other {
+                Expr::Pseudo(ps) => template.push_str(ps.name()),
+                Expr::RefLogicalId(id) => template.push_str(id),
                 other => {
-                    let resolved = self.resolve_owned(other);
+                    let resolved = self.resolve(other);
                     match sub_reference(&resolved) {
-                        Some(r) => {
-                            template.push_str("${");
-                            template.push_str(&r);
-                            template.push('}');
-                        }
+                        Some(r) => template.push_str(&r),
                         None => {
                             let name = format!("Var{}", vars.len() + 1);
-                            template.push_str("${");
                             template.push_str(&name);
-                            template.push('}');
                             vars.insert(name, resolved);
                         }
                     }
                 }
             }
+            template.push('}');
         }
         if vars.is_empty() {
             json!({ "Fn::Sub": template })
@@ -372,26 +365,41 @@ impl StackResolver<'_, '_> {
     }
 }
 
+impl crate::resource::Resolve for StackResolver<'_, '_> {
+    fn borrowed(&mut self, e: &Expr) -> Json {
+        self.resolve(e)
+    }
+    fn owned(&mut self, e: Expr) -> Json {
+        self.resolve_owned(e)
+    }
+}
+
+/// A part of a concatenation once adjacent literals are merged.
+enum Part<'e> {
+    Text(Cow<'e, str>),
+    Other(&'e Expr),
+}
+
 /// Flattens nested concatenations into `out`, merging adjacent literal parts (strings,
 /// numbers, booleans) into one string.
-fn merge_literals(parts: Vec<Expr>, out: &mut Vec<Expr>) {
+fn merge_literals<'e>(parts: &'e [Expr], out: &mut Vec<Part<'e>>) {
     for p in parts {
-        let text = match p {
+        let text: Cow<'e, str> = match p {
             Expr::Concat(inner) => {
                 merge_literals(inner, out);
                 continue;
             }
-            Expr::Str(s) => s,
-            Expr::Int(i) => i.to_string(),
-            Expr::Bool(b) => b.to_string(),
+            Expr::Str(s) => Cow::Borrowed(s),
+            Expr::Int(i) => Cow::Owned(i.to_string()),
+            Expr::Bool(b) => Cow::Borrowed(if *b { "true" } else { "false" }),
             other => {
-                out.push(other);
+                out.push(Part::Other(other));
                 continue;
             }
         };
         match out.last_mut() {
-            Some(Expr::Str(prev)) => prev.push_str(&text),
-            _ => out.push(Expr::Str(text)),
+            Some(Part::Text(prev)) => prev.to_mut().push_str(&text),
+            _ => out.push(Part::Text(text)),
         }
     }
 }
@@ -416,26 +424,27 @@ pub(crate) fn stack_env(tree: &Tree, stack: ElementId) -> &crate::Env {
     }
 }
 
-/// Applies `.`-separated property overrides to an object of properties.
-pub(crate) fn apply_override(props: &mut IndexMap<String, Expr>, path: &str, value: Option<&Expr>) {
+/// Applies a `.`-separated property override (its value resolved; `None` deletes) to an
+/// object of properties, making the objects on the way where needed.
+pub(crate) fn apply_override(props: &mut Map<String, Json>, path: &str, value: Option<Json>) {
     let mut keys: Vec<&str> = path.split('.').collect();
     let Some(last) = keys.pop() else { return };
     let mut cur = props;
     for k in keys {
         let entry = cur
             .entry(k.to_string())
-            .or_insert_with(|| Expr::Object(IndexMap::new()));
-        if !matches!(entry, Expr::Object(_)) {
-            *entry = Expr::Object(IndexMap::new());
+            .or_insert_with(|| Json::Object(Map::new()));
+        if !entry.is_object() {
+            *entry = Json::Object(Map::new());
         }
-        let Expr::Object(next) = entry else {
+        let Json::Object(next) = entry else {
             unreachable!("just made an object")
         };
         cur = next;
     }
     match value {
         Some(v) => {
-            cur.insert(last.to_string(), v.clone());
+            cur.insert(last.to_string(), v);
         }
         None => {
             cur.shift_remove(last);
@@ -449,17 +458,12 @@ mod tests {
 
     #[test]
     fn override_creates_nested_objects_and_deletes() {
-        let mut props = IndexMap::new();
-        apply_override(&mut props, "A.B.C", Some(&Expr::Int(1)));
-        apply_override(&mut props, "A.D", Some(&Expr::Bool(true)));
+        let mut props = Map::new();
+        props.insert("A".into(), json!("replaced by an object"));
+        apply_override(&mut props, "A.B.C", Some(json!(1)));
+        apply_override(&mut props, "A.D", Some(json!(true)));
         apply_override(&mut props, "A.B.C", None);
-        assert_eq!(
-            Expr::Object(props),
-            Expr::object([(
-                "A",
-                Expr::object([("B", Expr::object::<&str>([])), ("D", Expr::Bool(true))])
-            )])
-        );
+        assert_eq!(Json::Object(props), json!({"A": {"B": {}, "D": true}}));
     }
 
     #[test]

@@ -18,6 +18,13 @@ use crate::facts::ResourceFacts;
 use crate::tree::{AppRef, ElementId, NodeKind, ResourceNode, Scope};
 use crate::value::Value;
 
+type Json = serde_json::Value;
+
+/// Template JSON, as [`Resolve`] gives it: the name the generated code uses for
+/// `serde_json::Value`, whose crate it does not depend on.
+#[doc(hidden)]
+pub type Resolved = serde_json::Value;
+
 /// The typed properties of one CloudFormation resource type. Implemented by the generated
 /// structs of `stackwright-l1`.
 pub trait ResourceProps: Clone + 'static {
@@ -29,6 +36,26 @@ pub trait ResourceProps: Clone + 'static {
 
     /// The properties that are set, as written under `Properties`, in schema order.
     fn to_properties(&self) -> IndexMap<String, Expr>;
+
+    /// The properties as template JSON, resolved by `r` straight from the struct, in the
+    /// order of [`to_properties`](ResourceProps::to_properties). The default goes through
+    /// `to_properties`; the generated structs skip that copy, which is most of the cost
+    /// of building a template.
+    #[doc(hidden)]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Json {
+        r.owned(Expr::Object(self.to_properties()))
+    }
+}
+
+/// What turns expressions into template JSON while a template is built: references
+/// become `Ref`, `Fn::GetAtt` or imports, concatenations `Fn::Sub`. Implemented by the
+/// template builder; [`ToExpr::resolve`] and the generated structs call it.
+#[doc(hidden)]
+pub trait Resolve {
+    /// The JSON of an expression that stays where it is.
+    fn borrowed(&mut self, e: &Expr) -> Json;
+    /// The JSON of an expression built for this template, moving its strings.
+    fn owned(&mut self, e: Expr) -> Json;
 }
 
 /// The typed `Fn::GetAtt` accessors of a resource type. `Resource<T>` dereferences to
@@ -47,11 +74,21 @@ pub trait HasAttributes: Sized + 'static {
 pub trait ToExpr {
     /// The value as an expression tree.
     fn to_expr(&self) -> Expr;
+
+    /// The value as template JSON, resolved by `r` without building the expression tree
+    /// first (the same JSON as resolving [`to_expr`](ToExpr::to_expr)).
+    #[doc(hidden)]
+    fn resolve(&self, r: &mut dyn Resolve) -> Json {
+        r.owned(self.to_expr())
+    }
 }
 
 impl<T> ToExpr for Value<T> {
     fn to_expr(&self) -> Expr {
         self.expr().clone()
+    }
+    fn resolve(&self, r: &mut dyn Resolve) -> Json {
+        r.borrowed(self.expr())
     }
 }
 
@@ -59,11 +96,22 @@ impl<T: ToExpr> ToExpr for Vec<T> {
     fn to_expr(&self) -> Expr {
         Expr::List(self.iter().map(ToExpr::to_expr).collect())
     }
+    fn resolve(&self, r: &mut dyn Resolve) -> Json {
+        Json::Array(self.iter().map(|v| v.resolve(r)).collect())
+    }
 }
 
 impl<T: ToExpr> ToExpr for IndexMap<String, T> {
     fn to_expr(&self) -> Expr {
         Expr::Object(self.iter().map(|(k, v)| (k.clone(), v.to_expr())).collect())
+    }
+    fn resolve(&self, r: &mut dyn Resolve) -> Json {
+        let mut o = serde_json::Map::with_capacity(self.len());
+        for (k, v) in self {
+            let v = v.resolve(r);
+            o.insert(k.clone(), v);
+        }
+        Json::Object(o)
     }
 }
 
@@ -71,18 +119,60 @@ impl<T: ToExpr> ToExpr for Box<T> {
     fn to_expr(&self) -> Expr {
         (**self).to_expr()
     }
+    fn resolve(&self, r: &mut dyn Resolve) -> Json {
+        (**self).resolve(r)
+    }
 }
 
 /// Collects the properties of a generated struct that are set, in schema order: the one
 /// helper the generated L1 code (`stackwright-l1`) calls to implement
 /// [`ResourceProps::to_properties`] and [`ToExpr`]. Hand-written code has no need of it.
-#[derive(Debug, Default)]
-pub struct Props(IndexMap<String, Expr>);
+///
+/// It collects either expressions ([`Props::default`]) or, while a template is built,
+/// their resolved JSON ([`Props::resolving`]), so that one generated list of the
+/// properties serves both.
+#[derive(Default)]
+pub struct Props<'r>(Collected<'r>);
 
-impl Props {
+#[derive(Default)]
+enum Collected<'r> {
+    #[default]
+    Empty,
+    Exprs(IndexMap<String, Expr>),
+    Json(&'r mut dyn Resolve, serde_json::Map<String, Json>),
+}
+
+impl std::fmt::Debug for Props<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.0 {
+            Collected::Empty => f.write_str("Props {}"),
+            Collected::Exprs(m) => f.debug_tuple("Props").field(m).finish(),
+            Collected::Json(_, m) => f.debug_tuple("Props").field(m).finish(),
+        }
+    }
+}
+
+impl<'r> Props<'r> {
+    /// Collects resolved JSON through `r` instead of expressions.
+    #[doc(hidden)]
+    pub fn resolving(r: &'r mut dyn Resolve) -> Self {
+        Props(Collected::Json(r, serde_json::Map::new()))
+    }
+
     /// Sets `key` (a required property).
     pub fn req<T: ToExpr>(&mut self, key: &str, value: &T) {
-        self.0.insert(key.to_string(), value.to_expr());
+        match &mut self.0 {
+            Collected::Json(r, m) => {
+                let v = value.resolve(&mut **r);
+                m.insert(key.to_string(), v);
+            }
+            Collected::Exprs(m) => {
+                m.insert(key.to_string(), value.to_expr());
+            }
+            c @ Collected::Empty => {
+                *c = Collected::Exprs(IndexMap::from([(key.to_string(), value.to_expr())]));
+            }
+        }
     }
 
     /// Sets `key` when `value` is set (an optional property).
@@ -94,12 +184,31 @@ impl Props {
 
     /// The properties, for [`ResourceProps::to_properties`].
     pub fn into_map(self) -> IndexMap<String, Expr> {
-        self.0
+        match self.0 {
+            Collected::Exprs(m) => m,
+            Collected::Empty => IndexMap::new(),
+            Collected::Json(_, m) => m
+                .into_iter()
+                .map(|(k, v)| (k, Expr::from_json(v)))
+                .collect(),
+        }
     }
 
     /// The properties as one object, for [`ToExpr::to_expr`] of a property type.
     pub fn into_expr(self) -> Expr {
-        Expr::Object(self.0)
+        Expr::Object(self.into_map())
+    }
+
+    /// The resolved properties as one JSON object, for [`ToExpr::resolve`] and
+    /// [`ResourceProps::resolve_properties`] (an empty object when nothing is set).
+    #[doc(hidden)]
+    pub fn into_json(self) -> Json {
+        match self.0 {
+            Collected::Json(_, m) => Json::Object(m),
+            Collected::Empty => Json::Object(serde_json::Map::new()),
+            // Collected without a resolver: references stay tokens (see `Expr::to_json`).
+            Collected::Exprs(m) => Expr::Object(m).to_json(),
+        }
     }
 }
 
@@ -110,6 +219,8 @@ pub(crate) trait AnyProps: Any {
     /// The schema facts, unless the type has no schema here (`Custom::`, third-party).
     fn facts(&self) -> Option<&'static ResourceFacts>;
     fn to_properties(&self) -> IndexMap<String, Expr>;
+    /// The properties as template JSON (see [`ResourceProps::resolve_properties`]).
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Json;
     fn as_any(&self) -> &dyn Any;
 }
 
@@ -122,6 +233,9 @@ impl<T: ResourceProps> AnyProps for T {
     }
     fn to_properties(&self) -> IndexMap<String, Expr> {
         ResourceProps::to_properties(self)
+    }
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Json {
+        ResourceProps::resolve_properties(self, r)
     }
     fn as_any(&self) -> &dyn Any {
         self

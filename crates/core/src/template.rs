@@ -346,32 +346,32 @@ fn resource_json(
     facts: Option<&'static ResourceFacts>,
     tags: &mut TagCache,
 ) -> Json {
-    let mut props = rn.props.to_properties();
-    // When the resource sets no tags itself and has no overrides, the inherited tags only
-    // append the tag property: write that straight as JSON.
-    let mut direct_tags = None;
+    // Resolved straight from the typed struct: no copy of its expressions is made.
+    let mut properties = match rn.props.resolve_properties(r) {
+        Json::Object(o) => o,
+        _ => Map::new(),
+    };
     if let Some(tagging) = facts.and_then(|f| f.tagging) {
         let inherited = tags.of(tree, el);
         if !inherited.is_empty() {
-            if rn.overrides.is_empty() && !props.contains_key(tagging.property) {
-                direct_tags = Some((tagging.property, tags_json(&inherited, tagging.format)));
-            } else {
-                apply_tags(&mut props, tagging.property, tagging.format, &inherited);
-            }
+            apply_tags(
+                &mut properties,
+                tagging.property,
+                tagging.format,
+                &inherited,
+            );
         }
     }
+    // Overrides come last, so they win over inherited tags too.
     for (path, value) in &rn.overrides {
-        apply_override(&mut props, path, value.as_ref());
+        let value = value.as_ref().map(|v| r.resolve(v));
+        apply_override(&mut properties, path, value);
     }
 
     let mut body = Map::new();
     body.insert("Type".into(), json!(rn.props.type_name()));
-    if !props.is_empty() || direct_tags.is_some() {
-        let mut properties = r.resolve_owned(Expr::Object(props));
-        if let (Some((property, value)), Json::Object(o)) = (direct_tags, &mut properties) {
-            o.insert(property.to_string(), value);
-        }
-        body.insert("Properties".into(), properties);
+    if !properties.is_empty() {
+        body.insert("Properties".into(), Json::Object(properties));
     }
     let depends = depends_on(r, tree, el, &rn.depends_on);
     if !depends.is_empty() {
@@ -493,15 +493,6 @@ impl TagCache {
 /// Inherited tags (sorted by key) in the tag property's format, as `apply_tags` writes them
 /// for a resource that sets none itself.
 fn tags_json(inherited: &[(String, String)], format: TagFormat) -> Json {
-    let pair = |k: &str, v: &str| {
-        let mut o = Map::with_capacity(3);
-        o.insert("Key".into(), Json::String(k.to_string()));
-        if format == TagFormat::PropagateAtLaunchList {
-            o.insert("PropagateAtLaunch".into(), Json::Bool(true));
-        }
-        o.insert("Value".into(), Json::String(v.to_string()));
-        Json::Object(o)
-    };
     match format {
         TagFormat::Map => Json::Object(
             inherited
@@ -509,10 +500,27 @@ fn tags_json(inherited: &[(String, String)], format: TagFormat) -> Json {
                 .map(|(k, v)| (k.clone(), Json::String(v.clone())))
                 .collect(),
         ),
-        TagFormat::KeyValueList | TagFormat::PropagateAtLaunchList => {
-            Json::Array(inherited.iter().map(|(k, v)| pair(k, v)).collect())
-        }
+        TagFormat::KeyValueList | TagFormat::PropagateAtLaunchList => Json::Array(
+            inherited
+                .iter()
+                .map(|(k, v)| tag_json(k, v, format))
+                .collect(),
+        ),
     }
+}
+
+/// One tag in the tag property's format: the value alone in a map, else an item.
+fn tag_json(k: &str, v: &str, format: TagFormat) -> Json {
+    if format == TagFormat::Map {
+        return Json::String(v.to_string());
+    }
+    let mut o = Map::with_capacity(3);
+    o.insert("Key".into(), Json::String(k.to_string()));
+    if format == TagFormat::PropagateAtLaunchList {
+        o.insert("PropagateAtLaunch".into(), Json::Bool(true));
+    }
+    o.insert("Value".into(), Json::String(v.to_string()));
+    Json::Object(o)
 }
 
 /// Merges tag lists, later ones winning for the same key, sorted by key.
@@ -533,65 +541,59 @@ fn merged_tags<'a>(
     out
 }
 
-/// Writes inherited tags into the tag property; tags the resource sets itself win.
+/// Merges the inherited tags (sorted by key) into the tag property: the resource's own
+/// tags win for the same key, and the result is sorted by key. A property an intrinsic
+/// decides (`Fn::If`, a parameter) is left alone.
 fn apply_tags(
-    props: &mut IndexMap<String, Expr>,
+    props: &mut Map<String, Json>,
     property: &str,
     format: TagFormat,
     inherited: &[(String, String)],
 ) {
-    let existing = props.get(property);
-    if existing.is_some_and(|e| !matches!(e, Expr::List(_) | Expr::Object(_))) {
-        // A token (Fn::If, a parameter) decides the tags; leave it alone.
+    let Some(existing) = props.get_mut(property) else {
+        props.insert(property.to_string(), tags_json(inherited, format));
         return;
-    }
-    let mut own: Vec<(String, Expr)> = Vec::new();
-    let mut extra: Vec<Expr> = Vec::new();
+    };
+    let mut own: Vec<(String, Json)> = Vec::new();
+    let mut extra: Vec<Json> = Vec::new();
     match existing {
-        Some(Expr::List(items)) => {
-            for item in items {
-                match item {
-                    Expr::Object(o) => match o.get("Key").and_then(|k| k.as_literal_str()) {
-                        Some(k) => own.push((k.into_owned(), item.clone())),
-                        None => extra.push(item.clone()),
-                    },
-                    other => extra.push(other.clone()),
+        Json::Array(items) => {
+            for item in std::mem::take(items) {
+                match item.get("Key").and_then(Json::as_str) {
+                    Some(k) => own.push((k.to_string(), item)),
+                    None => extra.push(item),
                 }
             }
         }
-        Some(Expr::Object(map)) => {
-            own.extend(map.iter().map(|(k, v)| (k.clone(), v.clone())));
+        Json::Object(map) if !is_intrinsic(map) => {
+            own.extend(std::mem::take(map));
         }
-        _ => {}
+        _ => return,
     }
-    let mut merged: IndexMap<String, Expr> = IndexMap::new();
+    let mut merged: IndexMap<String, Json> = IndexMap::new();
     for (k, v) in inherited {
-        let e = match format {
-            TagFormat::Map => Expr::str(v),
-            TagFormat::KeyValueList => {
-                Expr::object([("Key", Expr::str(k)), ("Value", Expr::str(v))])
-            }
-            TagFormat::PropagateAtLaunchList => Expr::object([
-                ("Key", Expr::str(k)),
-                ("PropagateAtLaunch", Expr::Bool(true)),
-                ("Value", Expr::str(v)),
-            ]),
-        };
-        merged.insert(k.clone(), e);
+        merged.insert(k.clone(), tag_json(k, v, format));
     }
     for (k, v) in own {
         merged.insert(k, v);
     }
     merged.sort_keys();
-    let value = match format {
-        TagFormat::Map => Expr::Object(merged),
+    *existing = match format {
+        TagFormat::Map => Json::Object(merged.into_iter().collect()),
         _ => {
-            let mut list: Vec<Expr> = merged.into_values().collect();
+            let mut list: Vec<Json> = merged.into_values().collect();
             list.extend(extra);
-            Expr::List(list)
+            Json::Array(list)
         }
     };
-    props.insert(property.to_string(), value);
+}
+
+/// Is this object an intrinsic function (one key: `Ref`, `Condition` or `Fn::...`)?
+fn is_intrinsic(o: &Map<String, Json>) -> bool {
+    o.len() == 1
+        && o.keys()
+            .next()
+            .is_some_and(|k| k == "Ref" || k == "Condition" || k.starts_with("Fn::"))
 }
 
 /// Metadata from enclosing constructs (such as a recorded opt-out) and the resource's own;

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::Value;
 
 /// The AWS::AccessAnalyzer::Analyzer type specifies an analyzer of the user's account
@@ -43,6 +45,17 @@ impl Analyzer {
     }
 }
 
+impl Analyzer {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("AnalyzerConfiguration", &self.analyzer_configuration);
+        p.opt("AnalyzerName", &self.analyzer_name);
+        p.opt("ArchiveRules", &self.archive_rules);
+        p.opt("Tags", &self.tags);
+        p.req("Type", &self.type_);
+    }
+}
+
 impl ResourceProps for Analyzer {
     const TYPE_NAME: &'static str = "AWS::AccessAnalyzer::Analyzer";
     fn facts() -> &'static ResourceFacts {
@@ -51,12 +64,14 @@ impl ResourceProps for Analyzer {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.opt("AnalyzerConfiguration", &self.analyzer_configuration);
-        p.opt("AnalyzerName", &self.analyzer_name);
-        p.opt("ArchiveRules", &self.archive_rules);
-        p.opt("Tags", &self.tags);
-        p.req("Type", &self.type_);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -92,10 +107,9 @@ pub struct AnalyzerConfiguration {
     pub unused_access_configuration: Option<UnusedAccessConfiguration>,
 }
 
-impl ToExpr for AnalyzerConfiguration {
+impl AnalyzerConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "InternalAccessConfiguration",
             &self.internal_access_configuration,
@@ -104,7 +118,21 @@ impl ToExpr for AnalyzerConfiguration {
             "UnusedAccessConfiguration",
             &self.unused_access_configuration,
         );
+    }
+}
+
+impl ToExpr for AnalyzerConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -115,15 +143,28 @@ pub struct InternalAccessConfiguration {
     pub internal_access_analysis_rule: Option<InternalAccessAnalysisRule>,
 }
 
-impl ToExpr for InternalAccessConfiguration {
+impl InternalAccessConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "InternalAccessAnalysisRule",
             &self.internal_access_analysis_rule,
         );
+    }
+}
+
+impl ToExpr for InternalAccessConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -134,12 +175,25 @@ pub struct InternalAccessAnalysisRule {
     pub inclusions: Option<Vec<InternalAccessAnalysisRuleCriteria>>,
 }
 
+impl InternalAccessAnalysisRule {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Inclusions", &self.inclusions);
+    }
+}
+
 impl ToExpr for InternalAccessAnalysisRule {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Inclusions", &self.inclusions);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -154,14 +208,27 @@ pub struct InternalAccessAnalysisRuleCriteria {
     pub resource_types: Option<Value<Vec<String>>>,
 }
 
+impl InternalAccessAnalysisRuleCriteria {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("AccountIds", &self.account_ids);
+        p.opt("ResourceArns", &self.resource_arns);
+        p.opt("ResourceTypes", &self.resource_types);
+    }
+}
+
 impl ToExpr for InternalAccessAnalysisRuleCriteria {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("AccountIds", &self.account_ids);
-        p.opt("ResourceArns", &self.resource_arns);
-        p.opt("ResourceTypes", &self.resource_types);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -174,13 +241,26 @@ pub struct UnusedAccessConfiguration {
     pub unused_access_age: Option<Value<i64>>,
 }
 
+impl UnusedAccessConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("AnalysisRule", &self.analysis_rule);
+        p.opt("UnusedAccessAge", &self.unused_access_age);
+    }
+}
+
 impl ToExpr for UnusedAccessConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("AnalysisRule", &self.analysis_rule);
-        p.opt("UnusedAccessAge", &self.unused_access_age);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -191,12 +271,25 @@ pub struct AnalysisRule {
     pub exclusions: Option<Vec<AnalysisRuleCriteria>>,
 }
 
+impl AnalysisRule {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Exclusions", &self.exclusions);
+    }
+}
+
 impl ToExpr for AnalysisRule {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Exclusions", &self.exclusions);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -209,13 +302,26 @@ pub struct AnalysisRuleCriteria {
     pub resource_tags: Option<Vec<Vec<Tag>>>,
 }
 
+impl AnalysisRuleCriteria {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("AccountIds", &self.account_ids);
+        p.opt("ResourceTags", &self.resource_tags);
+    }
+}
+
 impl ToExpr for AnalysisRuleCriteria {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("AccountIds", &self.account_ids);
-        p.opt("ResourceTags", &self.resource_tags);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -239,13 +345,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.opt("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.opt("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -269,13 +388,26 @@ impl ArchiveRule {
     }
 }
 
+impl ArchiveRule {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Filter", &self.filter);
+        p.req("RuleName", &self.rule_name);
+    }
+}
+
 impl ToExpr for ArchiveRule {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Filter", &self.filter);
-        p.req("RuleName", &self.rule_name);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -308,16 +440,29 @@ impl Filter {
     }
 }
 
-impl ToExpr for Filter {
+impl Filter {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Contains", &self.contains);
         p.opt("Eq", &self.eq);
         p.opt("Exists", &self.exists);
         p.opt("Neq", &self.neq);
         p.req("Property", &self.property);
+    }
+}
+
+impl ToExpr for Filter {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

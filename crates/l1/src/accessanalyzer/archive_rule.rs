@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::Value;
 
 /// Creates an archive rule for the specified analyzer. Archive rules automatically archive new findings that meet the criteria you define when you create the rule.
@@ -39,6 +41,15 @@ impl ArchiveRule {
     }
 }
 
+impl ArchiveRule {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("AnalyzerName", &self.analyzer_name);
+        p.req("Filter", &self.filter);
+        p.req("RuleName", &self.rule_name);
+    }
+}
+
 impl ResourceProps for ArchiveRule {
     const TYPE_NAME: &'static str = "AWS::AccessAnalyzer::ArchiveRule";
     fn facts() -> &'static ResourceFacts {
@@ -47,10 +58,14 @@ impl ResourceProps for ArchiveRule {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req("AnalyzerName", &self.analyzer_name);
-        p.req("Filter", &self.filter);
-        p.req("RuleName", &self.rule_name);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -100,15 +115,28 @@ pub struct Filter {
     pub neq: Option<Value<Vec<String>>>,
 }
 
-impl ToExpr for Filter {
+impl Filter {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Contains", &self.contains);
         p.opt("Eq", &self.eq);
         p.opt("Exists", &self.exists);
         p.opt("Neq", &self.neq);
+    }
+}
+
+impl ToExpr for Filter {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

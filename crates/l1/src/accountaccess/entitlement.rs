@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::Value;
 
 /// Resource Type definition for AWS::AccountAccess::Entitlement specifying an entitlement for account access
@@ -35,6 +37,14 @@ impl Entitlement {
     }
 }
 
+impl Entitlement {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("ApplicationArn", &self.application_arn);
+        p.req("Entitlement", &self.entitlement);
+    }
+}
+
 impl ResourceProps for Entitlement {
     const TYPE_NAME: &'static str = "AWS::AccountAccess::Entitlement";
     fn facts() -> &'static ResourceFacts {
@@ -43,9 +53,14 @@ impl ResourceProps for Entitlement {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req("ApplicationArn", &self.application_arn);
-        p.req("Entitlement", &self.entitlement);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -97,12 +112,25 @@ impl EntitlementProperty {
     }
 }
 
+impl EntitlementProperty {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("PrincipalRole", &self.principal_role);
+    }
+}
+
 impl ToExpr for EntitlementProperty {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("PrincipalRole", &self.principal_role);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -126,13 +154,26 @@ impl PrincipalRoleEntitlement {
     }
 }
 
+impl PrincipalRoleEntitlement {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Principal", &self.principal);
+        p.req("RoleArn", &self.role_arn);
+    }
+}
+
 impl ToExpr for PrincipalRoleEntitlement {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Principal", &self.principal);
-        p.req("RoleArn", &self.role_arn);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -151,12 +192,25 @@ impl Principal {
     }
 }
 
+impl Principal {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("IdentityCenter", &self.identity_center);
+    }
+}
+
 impl ToExpr for Principal {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("IdentityCenter", &self.identity_center);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -169,13 +223,26 @@ pub struct IdentityCenterPrincipal {
     pub user_id: Option<Value<String>>,
 }
 
+impl IdentityCenterPrincipal {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("GroupId", &self.group_id);
+        p.opt("UserId", &self.user_id);
+    }
+}
+
 impl ToExpr for IdentityCenterPrincipal {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("GroupId", &self.group_id);
-        p.opt("UserId", &self.user_id);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

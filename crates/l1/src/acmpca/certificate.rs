@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::Value;
 
 /// The ``AWS::ACMPCA::Certificate`` resource is used to issue a certificate using your private certificate authority. For more information, see the [IssueCertificate](https://docs.aws.amazon.com/privateca/latest/APIReference/API_IssueCertificate.html) action.
@@ -52,14 +54,9 @@ impl Certificate {
     }
 }
 
-impl ResourceProps for Certificate {
-    const TYPE_NAME: &'static str = "AWS::ACMPCA::Certificate";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl Certificate {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("ApiPassthrough", &self.api_passthrough);
         p.req("CertificateAuthorityArn", &self.certificate_authority_arn);
         p.req(
@@ -70,7 +67,25 @@ impl ResourceProps for Certificate {
         p.opt("TemplateArn", &self.template_arn);
         p.req("Validity", &self.validity);
         p.opt("ValidityNotBefore", &self.validity_not_before);
+    }
+}
+
+impl ResourceProps for Certificate {
+    const TYPE_NAME: &'static str = "AWS::ACMPCA::Certificate";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -111,13 +126,26 @@ pub struct ApiPassthrough {
     pub subject: Option<Subject>,
 }
 
+impl ApiPassthrough {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Extensions", &self.extensions);
+        p.opt("Subject", &self.subject);
+    }
+}
+
 impl ToExpr for ApiPassthrough {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Extensions", &self.extensions);
-        p.opt("Subject", &self.subject);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -136,16 +164,29 @@ pub struct Extensions {
     pub subject_alternative_names: Option<Vec<GeneralName>>,
 }
 
-impl ToExpr for Extensions {
+impl Extensions {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("CertificatePolicies", &self.certificate_policies);
         p.opt("CustomExtensions", &self.custom_extensions);
         p.opt("ExtendedKeyUsage", &self.extended_key_usage);
         p.opt("KeyUsage", &self.key_usage);
         p.opt("SubjectAlternativeNames", &self.subject_alternative_names);
+    }
+}
+
+impl ToExpr for Extensions {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -169,13 +210,26 @@ impl PolicyInformation {
     }
 }
 
+impl PolicyInformation {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("CertPolicyId", &self.cert_policy_id);
+        p.opt("PolicyQualifiers", &self.policy_qualifiers);
+    }
+}
+
 impl ToExpr for PolicyInformation {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("CertPolicyId", &self.cert_policy_id);
-        p.opt("PolicyQualifiers", &self.policy_qualifiers);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -199,13 +253,26 @@ impl PolicyQualifierInfo {
     }
 }
 
+impl PolicyQualifierInfo {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("PolicyQualifierId", &self.policy_qualifier_id);
+        p.req("Qualifier", &self.qualifier);
+    }
+}
+
 impl ToExpr for PolicyQualifierInfo {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("PolicyQualifierId", &self.policy_qualifier_id);
-        p.req("Qualifier", &self.qualifier);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -226,12 +293,25 @@ impl Qualifier {
     }
 }
 
+impl Qualifier {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("CpsUri", &self.cps_uri);
+    }
+}
+
 impl ToExpr for Qualifier {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("CpsUri", &self.cps_uri);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -261,14 +341,27 @@ impl CustomExtension {
     }
 }
 
+impl CustomExtension {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Critical", &self.critical);
+        p.req("ObjectIdentifier", &self.object_identifier);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for CustomExtension {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Critical", &self.critical);
-        p.req("ObjectIdentifier", &self.object_identifier);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -281,16 +374,29 @@ pub struct ExtendedKeyUsage {
     pub extended_key_usage_type: Option<Value<String>>,
 }
 
-impl ToExpr for ExtendedKeyUsage {
+impl ExtendedKeyUsage {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "ExtendedKeyUsageObjectIdentifier",
             &self.extended_key_usage_object_identifier,
         );
         p.opt("ExtendedKeyUsageType", &self.extended_key_usage_type);
+    }
+}
+
+impl ToExpr for ExtendedKeyUsage {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -317,10 +423,9 @@ pub struct KeyUsage {
     pub non_repudiation: Option<Value<bool>>,
 }
 
-impl ToExpr for KeyUsage {
+impl KeyUsage {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("CRLSign", &self.crl_sign);
         p.opt("DataEncipherment", &self.data_encipherment);
         p.opt("DecipherOnly", &self.decipher_only);
@@ -330,7 +435,21 @@ impl ToExpr for KeyUsage {
         p.opt("KeyCertSign", &self.key_cert_sign);
         p.opt("KeyEncipherment", &self.key_encipherment);
         p.opt("NonRepudiation", &self.non_repudiation);
+    }
+}
+
+impl ToExpr for KeyUsage {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -355,10 +474,9 @@ pub struct GeneralName {
     pub uniform_resource_identifier: Option<Value<String>>,
 }
 
-impl ToExpr for GeneralName {
+impl GeneralName {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("DirectoryName", &self.directory_name);
         p.opt("DnsName", &self.dns_name);
         p.opt("EdiPartyName", &self.edi_party_name);
@@ -370,7 +488,21 @@ impl ToExpr for GeneralName {
             "UniformResourceIdentifier",
             &self.uniform_resource_identifier,
         );
+    }
+}
+
+impl ToExpr for GeneralName {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -409,10 +541,9 @@ pub struct Subject {
     pub title: Option<Value<String>>,
 }
 
-impl ToExpr for Subject {
+impl Subject {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("CommonName", &self.common_name);
         p.opt("Country", &self.country);
         p.opt("CustomAttributes", &self.custom_attributes);
@@ -431,7 +562,21 @@ impl ToExpr for Subject {
         p.opt("State", &self.state);
         p.opt("Surname", &self.surname);
         p.opt("Title", &self.title);
+    }
+}
+
+impl ToExpr for Subject {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -458,13 +603,26 @@ impl CustomAttribute {
     }
 }
 
+impl CustomAttribute {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("ObjectIdentifier", &self.object_identifier);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for CustomAttribute {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("ObjectIdentifier", &self.object_identifier);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -491,13 +649,26 @@ impl EdiPartyName {
     }
 }
 
+impl EdiPartyName {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("NameAssigner", &self.name_assigner);
+        p.req("PartyName", &self.party_name);
+    }
+}
+
 impl ToExpr for EdiPartyName {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("NameAssigner", &self.name_assigner);
-        p.req("PartyName", &self.party_name);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -521,13 +692,26 @@ impl OtherName {
     }
 }
 
+impl OtherName {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("TypeId", &self.type_id);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for OtherName {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("TypeId", &self.type_id);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -551,13 +735,26 @@ impl Validity {
     }
 }
 
+impl Validity {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Type", &self.type_);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Validity {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Type", &self.type_);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

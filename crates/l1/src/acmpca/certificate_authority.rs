@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// Private certificate authority.
@@ -60,14 +62,9 @@ impl CertificateAuthority {
     }
 }
 
-impl ResourceProps for CertificateAuthority {
-    const TYPE_NAME: &'static str = "AWS::ACMPCA::CertificateAuthority";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl CertificateAuthority {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("CsrExtensions", &self.csr_extensions);
         p.req("KeyAlgorithm", &self.key_algorithm);
         p.opt(
@@ -80,7 +77,25 @@ impl ResourceProps for CertificateAuthority {
         p.opt("Tags", &self.tags);
         p.req("Type", &self.type_);
         p.opt("UsageMode", &self.usage_mode);
+    }
+}
+
+impl ResourceProps for CertificateAuthority {
+    const TYPE_NAME: &'static str = "AWS::ACMPCA::CertificateAuthority";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -121,13 +136,26 @@ pub struct CsrExtensions {
     pub subject_information_access: Option<Vec<AccessDescription>>,
 }
 
+impl CsrExtensions {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("KeyUsage", &self.key_usage);
+        p.opt("SubjectInformationAccess", &self.subject_information_access);
+    }
+}
+
 impl ToExpr for CsrExtensions {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("KeyUsage", &self.key_usage);
-        p.opt("SubjectInformationAccess", &self.subject_information_access);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -154,10 +182,9 @@ pub struct KeyUsage {
     pub non_repudiation: Option<Value<bool>>,
 }
 
-impl ToExpr for KeyUsage {
+impl KeyUsage {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("CRLSign", &self.crl_sign);
         p.opt("DataEncipherment", &self.data_encipherment);
         p.opt("DecipherOnly", &self.decipher_only);
@@ -167,7 +194,21 @@ impl ToExpr for KeyUsage {
         p.opt("KeyCertSign", &self.key_cert_sign);
         p.opt("KeyEncipherment", &self.key_encipherment);
         p.opt("NonRepudiation", &self.non_repudiation);
+    }
+}
+
+impl ToExpr for KeyUsage {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -191,13 +232,26 @@ impl AccessDescription {
     }
 }
 
+impl AccessDescription {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("AccessLocation", &self.access_location);
+        p.req("AccessMethod", &self.access_method);
+    }
+}
+
 impl ToExpr for AccessDescription {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("AccessLocation", &self.access_location);
-        p.req("AccessMethod", &self.access_method);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -222,10 +276,9 @@ pub struct GeneralName {
     pub uniform_resource_identifier: Option<Value<String>>,
 }
 
-impl ToExpr for GeneralName {
+impl GeneralName {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("DirectoryName", &self.directory_name);
         p.opt("DnsName", &self.dns_name);
         p.opt("EdiPartyName", &self.edi_party_name);
@@ -237,7 +290,21 @@ impl ToExpr for GeneralName {
             "UniformResourceIdentifier",
             &self.uniform_resource_identifier,
         );
+    }
+}
+
+impl ToExpr for GeneralName {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -276,10 +343,9 @@ pub struct Subject {
     pub title: Option<Value<String>>,
 }
 
-impl ToExpr for Subject {
+impl Subject {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("CommonName", &self.common_name);
         p.opt("Country", &self.country);
         p.opt("CustomAttributes", &self.custom_attributes);
@@ -298,7 +364,21 @@ impl ToExpr for Subject {
         p.opt("State", &self.state);
         p.opt("Surname", &self.surname);
         p.opt("Title", &self.title);
+    }
+}
+
+impl ToExpr for Subject {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -325,13 +405,26 @@ impl CustomAttribute {
     }
 }
 
+impl CustomAttribute {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("ObjectIdentifier", &self.object_identifier);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for CustomAttribute {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("ObjectIdentifier", &self.object_identifier);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -355,13 +448,26 @@ impl EdiPartyName {
     }
 }
 
+impl EdiPartyName {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("NameAssigner", &self.name_assigner);
+        p.req("PartyName", &self.party_name);
+    }
+}
+
 impl ToExpr for EdiPartyName {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("NameAssigner", &self.name_assigner);
-        p.req("PartyName", &self.party_name);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -385,13 +491,26 @@ impl OtherName {
     }
 }
 
+impl OtherName {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("TypeId", &self.type_id);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for OtherName {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("TypeId", &self.type_id);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -404,13 +523,26 @@ pub struct AccessMethod {
     pub custom_object_identifier: Option<Value<String>>,
 }
 
+impl AccessMethod {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("AccessMethodType", &self.access_method_type);
+        p.opt("CustomObjectIdentifier", &self.custom_object_identifier);
+    }
+}
+
 impl ToExpr for AccessMethod {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("AccessMethodType", &self.access_method_type);
-        p.opt("CustomObjectIdentifier", &self.custom_object_identifier);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -423,13 +555,26 @@ pub struct RevocationConfiguration {
     pub ocsp_configuration: Option<OcspConfiguration>,
 }
 
+impl RevocationConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("CrlConfiguration", &self.crl_configuration);
+        p.opt("OcspConfiguration", &self.ocsp_configuration);
+    }
+}
+
 impl ToExpr for RevocationConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("CrlConfiguration", &self.crl_configuration);
-        p.opt("OcspConfiguration", &self.ocsp_configuration);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -472,10 +617,9 @@ impl CrlConfiguration {
     }
 }
 
-impl ToExpr for CrlConfiguration {
+impl CrlConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "CrlDistributionPointExtensionConfiguration",
             &self.crl_distribution_point_extension_configuration,
@@ -487,7 +631,21 @@ impl ToExpr for CrlConfiguration {
         p.opt("ExpirationInDays", &self.expiration_in_days);
         p.opt("S3BucketName", &self.s3_bucket_name);
         p.opt("S3ObjectAcl", &self.s3_object_acl);
+    }
+}
+
+impl ToExpr for CrlConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -508,12 +666,25 @@ impl CrlDistributionPointExtensionConfiguration {
     }
 }
 
+impl CrlDistributionPointExtensionConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("OmitExtension", &self.omit_extension);
+    }
+}
+
 impl ToExpr for CrlDistributionPointExtensionConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("OmitExtension", &self.omit_extension);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -537,13 +708,26 @@ impl OcspConfiguration {
     }
 }
 
+impl OcspConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Enabled", &self.enabled);
+        p.opt("OcspCustomCname", &self.ocsp_custom_cname);
+    }
+}
+
 impl ToExpr for OcspConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Enabled", &self.enabled);
-        p.opt("OcspCustomCname", &self.ocsp_custom_cname);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -567,13 +751,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.opt("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.opt("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

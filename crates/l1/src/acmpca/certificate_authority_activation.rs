@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps,
+};
 use stackwright_core::value::Value;
 
 /// Used to install the certificate authority certificate and update the certificate authority status.
@@ -41,6 +43,16 @@ impl CertificateAuthorityActivation {
     }
 }
 
+impl CertificateAuthorityActivation {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Certificate", &self.certificate);
+        p.req("CertificateAuthorityArn", &self.certificate_authority_arn);
+        p.opt("CertificateChain", &self.certificate_chain);
+        p.opt("Status", &self.status);
+    }
+}
+
 impl ResourceProps for CertificateAuthorityActivation {
     const TYPE_NAME: &'static str = "AWS::ACMPCA::CertificateAuthorityActivation";
     fn facts() -> &'static ResourceFacts {
@@ -49,11 +61,14 @@ impl ResourceProps for CertificateAuthorityActivation {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req("Certificate", &self.certificate);
-        p.req("CertificateAuthorityArn", &self.certificate_authority_arn);
-        p.opt("CertificateChain", &self.certificate_chain);
-        p.opt("Status", &self.status);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

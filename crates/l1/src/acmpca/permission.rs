@@ -7,7 +7,7 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{Props, ResourceProps};
+use stackwright_core::resource::{Props, Resolve, Resolved, ResourceProps};
 use stackwright_core::value::{Literal, Value};
 
 /// Permission set on private certificate authority
@@ -42,6 +42,16 @@ impl Permission {
     }
 }
 
+impl Permission {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Actions", &self.actions);
+        p.req("CertificateAuthorityArn", &self.certificate_authority_arn);
+        p.req("Principal", &self.principal);
+        p.opt("SourceAccount", &self.source_account);
+    }
+}
+
 impl ResourceProps for Permission {
     const TYPE_NAME: &'static str = "AWS::ACMPCA::Permission";
     fn facts() -> &'static ResourceFacts {
@@ -50,11 +60,14 @@ impl ResourceProps for Permission {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req("Actions", &self.actions);
-        p.req("CertificateAuthorityArn", &self.certificate_authority_arn);
-        p.req("Principal", &self.principal);
-        p.opt("SourceAccount", &self.source_account);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

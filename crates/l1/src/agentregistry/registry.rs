@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// Definition of AWS::AgentRegistry::Registry Resource Type
@@ -58,14 +60,9 @@ impl Registry {
     }
 }
 
-impl ResourceProps for Registry {
-    const TYPE_NAME: &'static str = "AWS::AgentRegistry::Registry";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl Registry {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("ApprovalConfiguration", &self.approval_configuration);
         p.opt("AuthorizerType", &self.authorizer_type);
         p.opt("AutoDetectionEnabled", &self.auto_detection_enabled);
@@ -79,7 +76,25 @@ impl ResourceProps for Registry {
         p.opt("EncryptionConfiguration", &self.encryption_configuration);
         p.req("Name", &self.name);
         p.opt("Tags", &self.tags);
+    }
+}
+
+impl ResourceProps for Registry {
+    const TYPE_NAME: &'static str = "AWS::AgentRegistry::Registry";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -138,12 +153,25 @@ pub struct ApprovalConfiguration {
     pub auto_approval_rules: Option<Value<Vec<AutoApprovalRule>>>,
 }
 
+impl ApprovalConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("AutoApprovalRules", &self.auto_approval_rules);
+    }
+}
+
 impl ToExpr for ApprovalConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("AutoApprovalRules", &self.auto_approval_rules);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -156,16 +184,29 @@ pub struct CustomMetadataSchemaConfiguration {
     pub record_type_schema_overrides: Option<Vec<RecordTypeSchemaOverride>>,
 }
 
-impl ToExpr for CustomMetadataSchemaConfiguration {
+impl CustomMetadataSchemaConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("DefaultSchema", &self.default_schema);
         p.opt(
             "RecordTypeSchemaOverrides",
             &self.record_type_schema_overrides,
         );
+    }
+}
+
+impl ToExpr for CustomMetadataSchemaConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -192,13 +233,26 @@ impl RecordTypeSchemaOverride {
     }
 }
 
+impl RecordTypeSchemaOverride {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("RecordType", &self.record_type);
+        p.req("Schema", &self.schema);
+    }
+}
+
 impl ToExpr for RecordTypeSchemaOverride {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("RecordType", &self.record_type);
-        p.req("Schema", &self.schema);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -209,12 +263,25 @@ pub struct DiscoveryConfiguration {
     pub authorizer_configuration: Option<AuthorizerConfiguration>,
 }
 
+impl DiscoveryConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("AuthorizerConfiguration", &self.authorizer_configuration);
+    }
+}
+
 impl ToExpr for DiscoveryConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("AuthorizerConfiguration", &self.authorizer_configuration);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -235,12 +302,25 @@ impl AuthorizerConfiguration {
     }
 }
 
+impl AuthorizerConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("CustomJWTAuthorizer", &self.custom_jwt_authorizer);
+    }
+}
+
 impl ToExpr for AuthorizerConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("CustomJWTAuthorizer", &self.custom_jwt_authorizer);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -273,16 +353,29 @@ impl CustomJwtAuthorizerConfiguration {
     }
 }
 
-impl ToExpr for CustomJwtAuthorizerConfiguration {
+impl CustomJwtAuthorizerConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AllowedAudience", &self.allowed_audience);
         p.opt("AllowedClients", &self.allowed_clients);
         p.opt("AllowedScopes", &self.allowed_scopes);
         p.opt("CustomClaims", &self.custom_claims);
         p.req("DiscoveryUrl", &self.discovery_url);
+    }
+}
+
+impl ToExpr for CustomJwtAuthorizerConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -313,10 +406,9 @@ impl CustomClaimValidationType {
     }
 }
 
-impl ToExpr for CustomClaimValidationType {
+impl CustomClaimValidationType {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req(
             "AuthorizingClaimMatchValue",
             &self.authorizing_claim_match_value,
@@ -326,7 +418,21 @@ impl ToExpr for CustomClaimValidationType {
             "InboundTokenClaimValueType",
             &self.inbound_token_claim_value_type,
         );
+    }
+}
+
+impl ToExpr for CustomClaimValidationType {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -353,13 +459,26 @@ impl AuthorizingClaimMatchValueType {
     }
 }
 
+impl AuthorizingClaimMatchValueType {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("ClaimMatchOperator", &self.claim_match_operator);
+        p.req("ClaimMatchValue", &self.claim_match_value);
+    }
+}
+
 impl ToExpr for AuthorizingClaimMatchValueType {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("ClaimMatchOperator", &self.claim_match_operator);
-        p.req("ClaimMatchValue", &self.claim_match_value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -372,13 +491,26 @@ pub struct ClaimMatchValueType {
     pub match_value_string_list: Option<Value<Vec<String>>>,
 }
 
+impl ClaimMatchValueType {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("MatchValueString", &self.match_value_string);
+        p.opt("MatchValueStringList", &self.match_value_string_list);
+    }
+}
+
 impl ToExpr for ClaimMatchValueType {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("MatchValueString", &self.match_value_string);
-        p.opt("MatchValueStringList", &self.match_value_string_list);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -399,12 +531,25 @@ impl EncryptionConfiguration {
     }
 }
 
+impl EncryptionConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("KmsKeyArn", &self.kms_key_arn);
+    }
+}
+
 impl ToExpr for EncryptionConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("KmsKeyArn", &self.kms_key_arn);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -428,13 +573,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

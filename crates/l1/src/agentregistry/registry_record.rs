@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Json, Literal, Map, Value};
 
 /// Definition of AWS::AgentRegistry::RegistryRecord Resource Type
@@ -59,14 +61,9 @@ impl RegistryRecord {
     }
 }
 
-impl ResourceProps for RegistryRecord {
-    const TYPE_NAME: &'static str = "AWS::AgentRegistry::RegistryRecord";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl RegistryRecord {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("CustomMetadata", &self.custom_metadata);
         p.opt("Description", &self.description);
         p.req("Descriptors", &self.descriptors);
@@ -76,7 +73,25 @@ impl ResourceProps for RegistryRecord {
         p.opt("RecordVersion", &self.record_version);
         p.opt("RegistryId", &self.registry_id);
         p.opt("Tags", &self.tags);
+    }
+}
+
+impl ResourceProps for RegistryRecord {
+    const TYPE_NAME: &'static str = "AWS::AgentRegistry::RegistryRecord";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -150,17 +165,30 @@ pub struct Descriptors {
     pub mcp_server: Option<McpServerDescriptor>,
 }
 
-impl ToExpr for Descriptors {
+impl Descriptors {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("A2aAgentCard", &self.a2a_agent_card);
         p.opt("AgentSkillsDefinition", &self.agent_skills_definition);
         p.opt("Agui", &self.agui);
         p.opt("Custom", &self.custom);
         p.opt("Http", &self.http);
         p.opt("McpServer", &self.mcp_server);
+    }
+}
+
+impl ToExpr for Descriptors {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -175,14 +203,27 @@ pub struct A2aAgentCardDescriptor {
     pub source: Option<DescriptorSource>,
 }
 
+impl A2aAgentCardDescriptor {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Data", &self.data);
+        p.opt("DataSchemaVersion", &self.data_schema_version);
+        p.opt("Source", &self.source);
+    }
+}
+
 impl ToExpr for A2aAgentCardDescriptor {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Data", &self.data);
-        p.opt("DataSchemaVersion", &self.data_schema_version);
-        p.opt("Source", &self.source);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -193,12 +234,25 @@ pub struct DescriptorSource {
     pub from_url: Option<DescriptorSourceFromUrl>,
 }
 
+impl DescriptorSource {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("FromUrl", &self.from_url);
+    }
+}
+
 impl ToExpr for DescriptorSource {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("FromUrl", &self.from_url);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -223,16 +277,29 @@ impl DescriptorSourceFromUrl {
     }
 }
 
-impl ToExpr for DescriptorSourceFromUrl {
+impl DescriptorSourceFromUrl {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "CredentialProviderConfigurations",
             &self.credential_provider_configurations,
         );
         p.req("Url", &self.url);
+    }
+}
+
+impl ToExpr for DescriptorSourceFromUrl {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -259,13 +326,26 @@ impl RegistryRecordCredentialProviderConfiguration {
     }
 }
 
+impl RegistryRecordCredentialProviderConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("CredentialProvider", &self.credential_provider);
+        p.req("CredentialProviderType", &self.credential_provider_type);
+    }
+}
+
 impl ToExpr for RegistryRecordCredentialProviderConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("CredentialProvider", &self.credential_provider);
-        p.req("CredentialProviderType", &self.credential_provider_type);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -278,13 +358,26 @@ pub struct RegistryRecordCredentialProviderUnion {
     pub oauth_credential_provider: Option<RegistryRecordOAuthCredentialProvider>,
 }
 
+impl RegistryRecordCredentialProviderUnion {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("IamCredentialProvider", &self.iam_credential_provider);
+        p.opt("OauthCredentialProvider", &self.oauth_credential_provider);
+    }
+}
+
 impl ToExpr for RegistryRecordCredentialProviderUnion {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("IamCredentialProvider", &self.iam_credential_provider);
-        p.opt("OauthCredentialProvider", &self.oauth_credential_provider);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -299,14 +392,27 @@ pub struct RegistryRecordIamCredentialProvider {
     pub service: Option<Value<String>>,
 }
 
+impl RegistryRecordIamCredentialProvider {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Region", &self.region);
+        p.opt("RoleArn", &self.role_arn);
+        p.opt("Service", &self.service);
+    }
+}
+
 impl ToExpr for RegistryRecordIamCredentialProvider {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Region", &self.region);
-        p.opt("RoleArn", &self.role_arn);
-        p.opt("Service", &self.service);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -336,15 +442,28 @@ impl RegistryRecordOAuthCredentialProvider {
     }
 }
 
-impl ToExpr for RegistryRecordOAuthCredentialProvider {
+impl RegistryRecordOAuthCredentialProvider {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("CustomParameters", &self.custom_parameters);
         p.opt("GrantType", &self.grant_type);
         p.req("ProviderArn", &self.provider_arn);
         p.opt("Scopes", &self.scopes);
+    }
+}
+
+impl ToExpr for RegistryRecordOAuthCredentialProvider {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -359,14 +478,27 @@ pub struct AgentSkillsDefinitionDescriptor {
     pub data_schema_version: Option<Value<String>>,
 }
 
+impl AgentSkillsDefinitionDescriptor {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("AdditionalData", &self.additional_data);
+        p.opt("Data", &self.data);
+        p.opt("DataSchemaVersion", &self.data_schema_version);
+    }
+}
+
 impl ToExpr for AgentSkillsDefinitionDescriptor {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("AdditionalData", &self.additional_data);
-        p.opt("Data", &self.data);
-        p.opt("DataSchemaVersion", &self.data_schema_version);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -377,12 +509,25 @@ pub struct AgentSkillsAdditionalData {
     pub skill_md: Option<AgentSkillsMdDescriptor>,
 }
 
+impl AgentSkillsAdditionalData {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("SkillMd", &self.skill_md);
+    }
+}
+
 impl ToExpr for AgentSkillsAdditionalData {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("SkillMd", &self.skill_md);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -397,14 +542,27 @@ pub struct AgentSkillsMdDescriptor {
     pub source: Option<SkillMdSource>,
 }
 
+impl AgentSkillsMdDescriptor {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Data", &self.data);
+        p.opt("DataSchemaVersion", &self.data_schema_version);
+        p.opt("Source", &self.source);
+    }
+}
+
 impl ToExpr for AgentSkillsMdDescriptor {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Data", &self.data);
-        p.opt("DataSchemaVersion", &self.data_schema_version);
-        p.opt("Source", &self.source);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -415,12 +573,25 @@ pub struct SkillMdSource {
     pub from_url: Option<SkillMdSourceFromUrl>,
 }
 
+impl SkillMdSource {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("FromUrl", &self.from_url);
+    }
+}
+
 impl ToExpr for SkillMdSource {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("FromUrl", &self.from_url);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -439,12 +610,25 @@ impl SkillMdSourceFromUrl {
     }
 }
 
+impl SkillMdSourceFromUrl {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Url", &self.url);
+    }
+}
+
 impl ToExpr for SkillMdSourceFromUrl {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Url", &self.url);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -455,12 +639,25 @@ pub struct AgUiDescriptor {
     pub source: Option<SourceOnlyDescriptorSource>,
 }
 
+impl AgUiDescriptor {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Source", &self.source);
+    }
+}
+
 impl ToExpr for AgUiDescriptor {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Source", &self.source);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -471,12 +668,25 @@ pub struct SourceOnlyDescriptorSource {
     pub from_url: Option<SourceOnlyDescriptorSourceFromUrl>,
 }
 
+impl SourceOnlyDescriptorSource {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("FromUrl", &self.from_url);
+    }
+}
+
 impl ToExpr for SourceOnlyDescriptorSource {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("FromUrl", &self.from_url);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -495,12 +705,25 @@ impl SourceOnlyDescriptorSourceFromUrl {
     }
 }
 
+impl SourceOnlyDescriptorSourceFromUrl {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Url", &self.url);
+    }
+}
+
 impl ToExpr for SourceOnlyDescriptorSourceFromUrl {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Url", &self.url);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -511,12 +734,25 @@ pub struct CustomDescriptor {
     pub data: Option<Value<String>>,
 }
 
+impl CustomDescriptor {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Data", &self.data);
+    }
+}
+
 impl ToExpr for CustomDescriptor {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Data", &self.data);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -527,12 +763,25 @@ pub struct HttpDescriptor {
     pub source: Option<SourceOnlyDescriptorSource>,
 }
 
+impl HttpDescriptor {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Source", &self.source);
+    }
+}
+
 impl ToExpr for HttpDescriptor {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Source", &self.source);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -549,15 +798,28 @@ pub struct McpServerDescriptor {
     pub source: Option<DescriptorSource>,
 }
 
-impl ToExpr for McpServerDescriptor {
+impl McpServerDescriptor {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AdditionalData", &self.additional_data);
         p.opt("Data", &self.data);
         p.opt("DataSchemaVersion", &self.data_schema_version);
         p.opt("Source", &self.source);
+    }
+}
+
+impl ToExpr for McpServerDescriptor {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -568,12 +830,25 @@ pub struct McpServerAdditionalData {
     pub tools: Option<McpToolsDescriptor>,
 }
 
+impl McpServerAdditionalData {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Tools", &self.tools);
+    }
+}
+
 impl ToExpr for McpServerAdditionalData {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Tools", &self.tools);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -586,13 +861,26 @@ pub struct McpToolsDescriptor {
     pub data_schema_version: Option<Value<String>>,
 }
 
+impl McpToolsDescriptor {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Data", &self.data);
+        p.opt("DataSchemaVersion", &self.data_schema_version);
+    }
+}
+
 impl ToExpr for McpToolsDescriptor {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Data", &self.data);
-        p.opt("DataSchemaVersion", &self.data_schema_version);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -616,13 +904,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::Value;
 
 /// Definition of AWS::AIOps::InvestigationGroup Resource Type
@@ -58,14 +60,9 @@ impl InvestigationGroup {
     }
 }
 
-impl ResourceProps for InvestigationGroup {
-    const TYPE_NAME: &'static str = "AWS::AIOps::InvestigationGroup";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl InvestigationGroup {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "ChatbotNotificationChannels",
             &self.chatbot_notification_channels,
@@ -85,7 +82,25 @@ impl ResourceProps for InvestigationGroup {
         p.opt("RoleArn", &self.role_arn);
         p.opt("TagKeyBoundaries", &self.tag_key_boundaries);
         p.opt("Tags", &self.tags);
+    }
+}
+
+impl ResourceProps for InvestigationGroup {
+    const TYPE_NAME: &'static str = "AWS::AIOps::InvestigationGroup";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -141,13 +156,26 @@ pub struct ChatbotNotificationChannel {
     pub sns_topic_arn: Option<Value<String>>,
 }
 
+impl ChatbotNotificationChannel {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ChatConfigurationArns", &self.chat_configuration_arns);
+        p.opt("SNSTopicArn", &self.sns_topic_arn);
+    }
+}
+
 impl ToExpr for ChatbotNotificationChannel {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("ChatConfigurationArns", &self.chat_configuration_arns);
-        p.opt("SNSTopicArn", &self.sns_topic_arn);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -158,12 +186,25 @@ pub struct CrossAccountConfiguration {
     pub source_role_arn: Option<Value<String>>,
 }
 
+impl CrossAccountConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("SourceRoleArn", &self.source_role_arn);
+    }
+}
+
 impl ToExpr for CrossAccountConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("SourceRoleArn", &self.source_role_arn);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -176,16 +217,29 @@ pub struct EncryptionConfigMap {
     pub kms_key_id: Option<Value<String>>,
 }
 
-impl ToExpr for EncryptionConfigMap {
+impl EncryptionConfigMap {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "EncryptionConfigurationType",
             &self.encryption_configuration_type,
         );
         p.opt("KmsKeyId", &self.kms_key_id);
+    }
+}
+
+impl ToExpr for EncryptionConfigMap {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -209,13 +263,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

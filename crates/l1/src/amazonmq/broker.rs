@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::Value;
 
 /// Resource type definition for AWS::AmazonMQ::Broker
@@ -100,14 +102,9 @@ impl Broker {
     }
 }
 
-impl ResourceProps for Broker {
-    const TYPE_NAME: &'static str = "AWS::AmazonMQ::Broker";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl Broker {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AuthenticationStrategy", &self.authentication_strategy);
         p.opt("AutoMinorVersionUpgrade", &self.auto_minor_version_upgrade);
         p.req("BrokerName", &self.broker_name);
@@ -136,7 +133,25 @@ impl ResourceProps for Broker {
         p.opt("SubnetIds", &self.subnet_ids);
         p.opt("Tags", &self.tags);
         p.opt("Users", &self.users);
+    }
+}
+
+impl ResourceProps for Broker {
+    const TYPE_NAME: &'static str = "AWS::AmazonMQ::Broker";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -238,13 +253,26 @@ impl ConfigurationId {
     }
 }
 
+impl ConfigurationId {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Id", &self.id);
+        p.req("Revision", &self.revision);
+    }
+}
+
 impl ToExpr for ConfigurationId {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Id", &self.id);
-        p.req("Revision", &self.revision);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -268,13 +296,26 @@ impl EncryptionOptions {
     }
 }
 
+impl EncryptionOptions {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("KmsKeyId", &self.kms_key_id);
+        p.req("UseAwsOwnedKey", &self.use_aws_owned_key);
+    }
+}
+
 impl ToExpr for EncryptionOptions {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("KmsKeyId", &self.kms_key_id);
-        p.req("UseAwsOwnedKey", &self.use_aws_owned_key);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -332,10 +373,9 @@ impl LdapServerMetadata {
     }
 }
 
-impl ToExpr for LdapServerMetadata {
+impl LdapServerMetadata {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("Hosts", &self.hosts);
         p.req("RoleBase", &self.role_base);
         p.opt("RoleName", &self.role_name);
@@ -347,7 +387,21 @@ impl ToExpr for LdapServerMetadata {
         p.opt("UserRoleName", &self.user_role_name);
         p.req("UserSearchMatching", &self.user_search_matching);
         p.opt("UserSearchSubtree", &self.user_search_subtree);
+    }
+}
+
+impl ToExpr for LdapServerMetadata {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -360,13 +414,26 @@ pub struct LogList {
     pub general: Option<Value<bool>>,
 }
 
+impl LogList {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Audit", &self.audit);
+        p.opt("General", &self.general);
+    }
+}
+
 impl ToExpr for LogList {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Audit", &self.audit);
-        p.opt("General", &self.general);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -397,14 +464,27 @@ impl MaintenanceWindow {
     }
 }
 
+impl MaintenanceWindow {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("DayOfWeek", &self.day_of_week);
+        p.req("TimeOfDay", &self.time_of_day);
+        p.req("TimeZone", &self.time_zone);
+    }
+}
+
 impl ToExpr for MaintenanceWindow {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("DayOfWeek", &self.day_of_week);
-        p.req("TimeOfDay", &self.time_of_day);
-        p.req("TimeZone", &self.time_zone);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -428,13 +508,26 @@ impl TagsEntry {
     }
 }
 
+impl TagsEntry {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for TagsEntry {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -467,16 +560,29 @@ impl User {
     }
 }
 
-impl ToExpr for User {
+impl User {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("ConsoleAccess", &self.console_access);
         p.opt("Groups", &self.groups);
         p.req("Password", &self.password);
         p.opt("ReplicationUser", &self.replication_user);
         p.req("Username", &self.username);
+    }
+}
+
+impl ToExpr for User {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// The AWS::Amplify::App resource creates Apps in the Amplify Console. An App is a collection of branches.
@@ -82,14 +84,9 @@ impl App {
     }
 }
 
-impl ResourceProps for App {
-    const TYPE_NAME: &'static str = "AWS::Amplify::App";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl App {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AccessToken", &self.access_token);
         p.opt(
             "AutoBranchCreationConfig",
@@ -114,7 +111,25 @@ impl ResourceProps for App {
         p.opt("Platform", &self.platform);
         p.opt("Repository", &self.repository);
         p.opt("Tags", &self.tags);
+    }
+}
+
+impl ResourceProps for App {
+    const TYPE_NAME: &'static str = "AWS::Amplify::App";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -183,10 +198,9 @@ pub struct AutoBranchCreationConfig {
     pub stage: Option<Value<AutoBranchCreationConfigStage>>,
 }
 
-impl ToExpr for AutoBranchCreationConfig {
+impl AutoBranchCreationConfig {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "AutoBranchCreationPatterns",
             &self.auto_branch_creation_patterns,
@@ -210,7 +224,21 @@ impl ToExpr for AutoBranchCreationConfig {
             &self.pull_request_environment_name,
         );
         p.opt("Stage", &self.stage);
+    }
+}
+
+impl ToExpr for AutoBranchCreationConfig {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -225,14 +253,27 @@ pub struct BasicAuthConfig {
     pub username: Option<Value<String>>,
 }
 
+impl BasicAuthConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("EnableBasicAuth", &self.enable_basic_auth);
+        p.opt("Password", &self.password);
+        p.opt("Username", &self.username);
+    }
+}
+
 impl ToExpr for BasicAuthConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("EnableBasicAuth", &self.enable_basic_auth);
-        p.opt("Password", &self.password);
-        p.opt("Username", &self.username);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -256,13 +297,26 @@ impl EnvironmentVariable {
     }
 }
 
+impl EnvironmentVariable {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Name", &self.name);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for EnvironmentVariable {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Name", &self.name);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -273,12 +327,25 @@ pub struct CacheConfig {
     pub type_: Option<Value<CacheConfigType>>,
 }
 
+impl CacheConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Type", &self.type_);
+    }
+}
+
 impl ToExpr for CacheConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Type", &self.type_);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -308,15 +375,28 @@ impl CustomRule {
     }
 }
 
-impl ToExpr for CustomRule {
+impl CustomRule {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Condition", &self.condition);
         p.req("Source", &self.source);
         p.opt("Status", &self.status);
         p.req("Target", &self.target);
+    }
+}
+
+impl ToExpr for CustomRule {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -337,12 +417,25 @@ impl JobConfig {
     }
 }
 
+impl JobConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("BuildComputeType", &self.build_compute_type);
+    }
+}
+
 impl ToExpr for JobConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("BuildComputeType", &self.build_compute_type);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -366,13 +459,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Json, Literal, Value};
 
 /// The AWS::Amplify::Domain resource allows you to connect a custom domain to your app.
@@ -51,14 +53,9 @@ impl Domain {
     }
 }
 
-impl ResourceProps for Domain {
-    const TYPE_NAME: &'static str = "AWS::Amplify::Domain";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl Domain {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("AppId", &self.app_id);
         p.opt(
             "AutoSubDomainCreationPatterns",
@@ -69,7 +66,25 @@ impl ResourceProps for Domain {
         p.req("DomainName", &self.domain_name);
         p.opt("EnableAutoSubDomain", &self.enable_auto_sub_domain);
         p.req("SubDomainSettings", &self.sub_domain_settings);
+    }
+}
+
+impl ResourceProps for Domain {
+    const TYPE_NAME: &'static str = "AWS::Amplify::Domain";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -181,13 +196,26 @@ pub struct CertificateSettings {
     pub custom_certificate_arn: Option<Value<String>>,
 }
 
+impl CertificateSettings {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("CertificateType", &self.certificate_type);
+        p.opt("CustomCertificateArn", &self.custom_certificate_arn);
+    }
+}
+
 impl ToExpr for CertificateSettings {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("CertificateType", &self.certificate_type);
-        p.opt("CustomCertificateArn", &self.custom_certificate_arn);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -211,13 +239,26 @@ impl SubDomainSetting {
     }
 }
 
+impl SubDomainSetting {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("BranchName", &self.branch_name);
+        p.req("Prefix", &self.prefix);
+    }
+}
+
 impl ToExpr for SubDomainSetting {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("BranchName", &self.branch_name);
-        p.req("Prefix", &self.prefix);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

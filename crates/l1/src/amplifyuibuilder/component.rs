@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Map, Value};
 
 /// Definition of AWS::AmplifyUIBuilder::Component Resource Type
@@ -47,14 +49,9 @@ pub struct Component {
     pub variants: Option<Vec<ComponentVariant>>,
 }
 
-impl ResourceProps for Component {
-    const TYPE_NAME: &'static str = "AWS::AmplifyUIBuilder::Component";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl Component {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AppId", &self.app_id);
         p.opt("BindingProperties", &self.binding_properties);
         p.opt("Children", &self.children);
@@ -69,7 +66,25 @@ impl ResourceProps for Component {
         p.opt("SourceId", &self.source_id);
         p.opt("Tags", &self.tags);
         p.opt("Variants", &self.variants);
+    }
+}
+
+impl ResourceProps for Component {
+    const TYPE_NAME: &'static str = "AWS::AmplifyUIBuilder::Component";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -117,14 +132,27 @@ pub struct ComponentBindingPropertiesValue {
     pub type_: Option<Value<String>>,
 }
 
+impl ComponentBindingPropertiesValue {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("BindingProperties", &self.binding_properties);
+        p.opt("DefaultValue", &self.default_value);
+        p.opt("Type", &self.type_);
+    }
+}
+
 impl ToExpr for ComponentBindingPropertiesValue {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("BindingProperties", &self.binding_properties);
-        p.opt("DefaultValue", &self.default_value);
-        p.opt("Type", &self.type_);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -149,10 +177,9 @@ pub struct ComponentBindingPropertiesValueProperties {
     pub user_attribute: Option<Value<String>>,
 }
 
-impl ToExpr for ComponentBindingPropertiesValueProperties {
+impl ComponentBindingPropertiesValueProperties {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Bucket", &self.bucket);
         p.opt("DefaultValue", &self.default_value);
         p.opt("Field", &self.field);
@@ -161,7 +188,21 @@ impl ToExpr for ComponentBindingPropertiesValueProperties {
         p.opt("Predicates", &self.predicates);
         p.opt("SlotName", &self.slot_name);
         p.opt("UserAttribute", &self.user_attribute);
+    }
+}
+
+impl ToExpr for ComponentBindingPropertiesValueProperties {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -182,17 +223,30 @@ pub struct Predicate {
     pub or: Option<Vec<Predicate>>,
 }
 
-impl ToExpr for Predicate {
+impl Predicate {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("And", &self.and);
         p.opt("Field", &self.field);
         p.opt("Operand", &self.operand);
         p.opt("OperandType", &self.operand_type);
         p.opt("Operator", &self.operator);
         p.opt("Or", &self.or);
+    }
+}
+
+impl ToExpr for Predicate {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -232,17 +286,30 @@ impl ComponentChild {
     }
 }
 
-impl ToExpr for ComponentChild {
+impl ComponentChild {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Children", &self.children);
         p.req("ComponentType", &self.component_type);
         p.opt("Events", &self.events);
         p.req("Name", &self.name);
         p.req("Properties", &self.properties);
         p.opt("SourceId", &self.source_id);
+    }
+}
+
+impl ToExpr for ComponentChild {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -257,14 +324,27 @@ pub struct ComponentEvent {
     pub parameters: Option<ActionParameters>,
 }
 
+impl ComponentEvent {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Action", &self.action);
+        p.opt("BindingEvent", &self.binding_event);
+        p.opt("Parameters", &self.parameters);
+    }
+}
+
 impl ToExpr for ComponentEvent {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Action", &self.action);
-        p.opt("BindingEvent", &self.binding_event);
-        p.opt("Parameters", &self.parameters);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -291,10 +371,9 @@ pub struct ActionParameters {
     pub url: Option<ComponentProperty>,
 }
 
-impl ToExpr for ActionParameters {
+impl ActionParameters {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Anchor", &self.anchor);
         p.opt("Fields", &self.fields);
         p.opt("Global", &self.global);
@@ -304,7 +383,21 @@ impl ToExpr for ActionParameters {
         p.opt("Target", &self.target);
         p.opt("Type", &self.type_);
         p.opt("Url", &self.url);
+    }
+}
+
+impl ToExpr for ActionParameters {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -343,10 +436,9 @@ pub struct ComponentProperty {
     pub value: Option<Value<String>>,
 }
 
-impl ToExpr for ComponentProperty {
+impl ComponentProperty {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("BindingProperties", &self.binding_properties);
         p.opt("Bindings", &self.bindings);
         p.opt(
@@ -365,7 +457,21 @@ impl ToExpr for ComponentProperty {
         p.opt("Type", &self.type_);
         p.opt("UserAttribute", &self.user_attribute);
         p.opt("Value", &self.value);
+    }
+}
+
+impl ToExpr for ComponentProperty {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -389,13 +495,26 @@ impl ComponentPropertyBindingProperties {
     }
 }
 
+impl ComponentPropertyBindingProperties {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Field", &self.field);
+        p.req("Property", &self.property);
+    }
+}
+
 impl ToExpr for ComponentPropertyBindingProperties {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Field", &self.field);
-        p.req("Property", &self.property);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -419,13 +538,26 @@ impl FormBindingElement {
     }
 }
 
+impl FormBindingElement {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Element", &self.element);
+        p.req("Property", &self.property);
+    }
+}
+
 impl ToExpr for FormBindingElement {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Element", &self.element);
-        p.req("Property", &self.property);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -448,10 +580,9 @@ pub struct ComponentConditionProperty {
     pub then: Option<Box<ComponentProperty>>,
 }
 
-impl ToExpr for ComponentConditionProperty {
+impl ComponentConditionProperty {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Else", &self.else_);
         p.opt("Field", &self.field);
         p.opt("Operand", &self.operand);
@@ -459,7 +590,21 @@ impl ToExpr for ComponentConditionProperty {
         p.opt("Operator", &self.operator);
         p.opt("Property", &self.property);
         p.opt("Then", &self.then);
+    }
+}
+
+impl ToExpr for ComponentConditionProperty {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -490,14 +635,27 @@ impl MutationActionSetStateParameter {
     }
 }
 
+impl MutationActionSetStateParameter {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("ComponentName", &self.component_name);
+        p.req("Property", &self.property);
+        p.req("Set", &self.set);
+    }
+}
+
 impl ToExpr for MutationActionSetStateParameter {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("ComponentName", &self.component_name);
-        p.req("Property", &self.property);
-        p.req("Set", &self.set);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -527,15 +685,28 @@ impl ComponentDataConfiguration {
     }
 }
 
-impl ToExpr for ComponentDataConfiguration {
+impl ComponentDataConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Identifiers", &self.identifiers);
         p.req("Model", &self.model);
         p.opt("Predicate", &self.predicate);
         p.opt("Sort", &self.sort);
+    }
+}
+
+impl ToExpr for ComponentDataConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -562,13 +733,26 @@ impl SortProperty {
     }
 }
 
+impl SortProperty {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Direction", &self.direction);
+        p.req("Field", &self.field);
+    }
+}
+
 impl ToExpr for SortProperty {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Direction", &self.direction);
-        p.req("Field", &self.field);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -581,13 +765,26 @@ pub struct ComponentVariant {
     pub variant_values: Option<Value<Map<String>>>,
 }
 
+impl ComponentVariant {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Overrides", &self.overrides);
+        p.opt("VariantValues", &self.variant_values);
+    }
+}
+
 impl ToExpr for ComponentVariant {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Overrides", &self.overrides);
-        p.opt("VariantValues", &self.variant_values);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

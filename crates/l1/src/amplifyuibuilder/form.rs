@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Map, Value};
 
 /// Definition of AWS::AmplifyUIBuilder::Form Resource Type
@@ -43,14 +45,9 @@ pub struct Form {
     pub tags: Option<Value<Map<String>>>,
 }
 
-impl ResourceProps for Form {
-    const TYPE_NAME: &'static str = "AWS::AmplifyUIBuilder::Form";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl Form {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AppId", &self.app_id);
         p.opt("Cta", &self.cta);
         p.opt("DataType", &self.data_type);
@@ -63,7 +60,25 @@ impl ResourceProps for Form {
         p.opt("SectionalElements", &self.sectional_elements);
         p.opt("Style", &self.style);
         p.opt("Tags", &self.tags);
+    }
+}
+
+impl ResourceProps for Form {
+    const TYPE_NAME: &'static str = "AWS::AmplifyUIBuilder::Form";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -103,15 +118,28 @@ pub struct FormCta {
     pub submit: Option<FormButton>,
 }
 
-impl ToExpr for FormCta {
+impl FormCta {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Cancel", &self.cancel);
         p.opt("Clear", &self.clear);
         p.opt("Position", &self.position);
         p.opt("Submit", &self.submit);
+    }
+}
+
+impl ToExpr for FormCta {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -126,14 +154,27 @@ pub struct FormButton {
     pub position: Option<FieldPosition>,
 }
 
+impl FormButton {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Children", &self.children);
+        p.opt("Excluded", &self.excluded);
+        p.opt("Position", &self.position);
+    }
+}
+
 impl ToExpr for FormButton {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Children", &self.children);
-        p.opt("Excluded", &self.excluded);
-        p.opt("Position", &self.position);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -148,14 +189,27 @@ pub struct FieldPosition {
     pub below: Option<Value<String>>,
 }
 
+impl FieldPosition {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Fixed", &self.fixed);
+        p.opt("RightOf", &self.right_of);
+        p.opt("Below", &self.below);
+    }
+}
+
 impl ToExpr for FieldPosition {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Fixed", &self.fixed);
-        p.opt("RightOf", &self.right_of);
-        p.opt("Below", &self.below);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -182,13 +236,26 @@ impl FormDataTypeConfig {
     }
 }
 
+impl FormDataTypeConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("DataSourceType", &self.data_source_type);
+        p.req("DataTypeName", &self.data_type_name);
+    }
+}
+
 impl ToExpr for FormDataTypeConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("DataSourceType", &self.data_source_type);
-        p.req("DataTypeName", &self.data_type_name);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -207,16 +274,29 @@ pub struct FieldConfig {
     pub validations: Option<Vec<FieldValidationConfiguration>>,
 }
 
-impl ToExpr for FieldConfig {
+impl FieldConfig {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Excluded", &self.excluded);
         p.opt("InputType", &self.input_type);
         p.opt("Label", &self.label);
         p.opt("Position", &self.position);
         p.opt("Validations", &self.validations);
+    }
+}
+
+impl ToExpr for FieldConfig {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -282,10 +362,9 @@ impl FieldInputConfig {
     }
 }
 
-impl ToExpr for FieldInputConfig {
+impl FieldInputConfig {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("DefaultChecked", &self.default_checked);
         p.opt("DefaultCountryCode", &self.default_country_code);
         p.opt("DefaultValue", &self.default_value);
@@ -302,7 +381,21 @@ impl ToExpr for FieldInputConfig {
         p.req("Type", &self.type_);
         p.opt("Value", &self.value);
         p.opt("ValueMappings", &self.value_mappings);
+    }
+}
+
+impl ToExpr for FieldInputConfig {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -341,17 +434,30 @@ impl FileUploaderFieldConfig {
     }
 }
 
-impl ToExpr for FileUploaderFieldConfig {
+impl FileUploaderFieldConfig {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("AcceptedFileTypes", &self.accepted_file_types);
         p.req("AccessLevel", &self.access_level);
         p.opt("IsResumable", &self.is_resumable);
         p.opt("MaxFileCount", &self.max_file_count);
         p.opt("MaxSize", &self.max_size);
         p.opt("ShowThumbnails", &self.show_thumbnails);
+    }
+}
+
+impl ToExpr for FileUploaderFieldConfig {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -375,13 +481,26 @@ impl ValueMappings {
     }
 }
 
+impl ValueMappings {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("BindingProperties", &self.binding_properties);
+        p.req("Values", &self.values);
+    }
+}
+
 impl ToExpr for ValueMappings {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("BindingProperties", &self.binding_properties);
-        p.req("Values", &self.values);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -394,13 +513,26 @@ pub struct FormInputBindingPropertiesValue {
     pub type_: Option<Value<String>>,
 }
 
+impl FormInputBindingPropertiesValue {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("BindingProperties", &self.binding_properties);
+        p.opt("Type", &self.type_);
+    }
+}
+
 impl ToExpr for FormInputBindingPropertiesValue {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("BindingProperties", &self.binding_properties);
-        p.opt("Type", &self.type_);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -411,12 +543,25 @@ pub struct FormInputBindingPropertiesValueProperties {
     pub model: Option<Value<String>>,
 }
 
+impl FormInputBindingPropertiesValueProperties {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Model", &self.model);
+    }
+}
+
 impl ToExpr for FormInputBindingPropertiesValueProperties {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Model", &self.model);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -440,13 +585,26 @@ impl ValueMapping {
     }
 }
 
+impl ValueMapping {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("DisplayValue", &self.display_value);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for ValueMapping {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("DisplayValue", &self.display_value);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -461,14 +619,27 @@ pub struct FormInputValueProperty {
     pub value: Option<Value<String>>,
 }
 
+impl FormInputValueProperty {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("BindingProperties", &self.binding_properties);
+        p.opt("Concat", &self.concat);
+        p.opt("Value", &self.value);
+    }
+}
+
 impl ToExpr for FormInputValueProperty {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("BindingProperties", &self.binding_properties);
-        p.opt("Concat", &self.concat);
-        p.opt("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -492,13 +663,26 @@ impl FormInputValuePropertyBindingProperties {
     }
 }
 
+impl FormInputValuePropertyBindingProperties {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Field", &self.field);
+        p.req("Property", &self.property);
+    }
+}
+
 impl ToExpr for FormInputValuePropertyBindingProperties {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Field", &self.field);
-        p.req("Property", &self.property);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -528,15 +712,28 @@ impl FieldValidationConfiguration {
     }
 }
 
-impl ToExpr for FieldValidationConfiguration {
+impl FieldValidationConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("NumValues", &self.num_values);
         p.opt("StrValues", &self.str_values);
         p.req("Type", &self.type_);
         p.opt("ValidationMessage", &self.validation_message);
+    }
+}
+
+impl ToExpr for FieldValidationConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -572,17 +769,30 @@ impl SectionalElement {
     }
 }
 
-impl ToExpr for SectionalElement {
+impl SectionalElement {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Excluded", &self.excluded);
         p.opt("Level", &self.level);
         p.opt("Orientation", &self.orientation);
         p.opt("Position", &self.position);
         p.opt("Text", &self.text);
         p.req("Type", &self.type_);
+    }
+}
+
+impl ToExpr for SectionalElement {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -597,14 +807,27 @@ pub struct FormStyle {
     pub vertical_gap: Option<FormStyleConfig>,
 }
 
+impl FormStyle {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("HorizontalGap", &self.horizontal_gap);
+        p.opt("OuterPadding", &self.outer_padding);
+        p.opt("VerticalGap", &self.vertical_gap);
+    }
+}
+
 impl ToExpr for FormStyle {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("HorizontalGap", &self.horizontal_gap);
-        p.opt("OuterPadding", &self.outer_padding);
-        p.opt("VerticalGap", &self.vertical_gap);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -617,13 +840,26 @@ pub struct FormStyleConfig {
     pub value: Option<Value<String>>,
 }
 
+impl FormStyleConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("TokenReference", &self.token_reference);
+        p.opt("Value", &self.value);
+    }
+}
+
 impl ToExpr for FormStyleConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("TokenReference", &self.token_reference);
-        p.opt("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

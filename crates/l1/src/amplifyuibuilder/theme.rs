@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Map, Value};
 
 /// Definition of AWS::AmplifyUIBuilder::Theme Resource Type
@@ -31,6 +33,18 @@ pub struct Theme {
     pub values: Option<Vec<ThemeValues>>,
 }
 
+impl Theme {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("AppId", &self.app_id);
+        p.opt("EnvironmentName", &self.environment_name);
+        p.opt("Name", &self.name);
+        p.opt("Overrides", &self.overrides);
+        p.opt("Tags", &self.tags);
+        p.opt("Values", &self.values);
+    }
+}
+
 impl ResourceProps for Theme {
     const TYPE_NAME: &'static str = "AWS::AmplifyUIBuilder::Theme";
     fn facts() -> &'static ResourceFacts {
@@ -39,13 +53,14 @@ impl ResourceProps for Theme {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.opt("AppId", &self.app_id);
-        p.opt("EnvironmentName", &self.environment_name);
-        p.opt("Name", &self.name);
-        p.opt("Overrides", &self.overrides);
-        p.opt("Tags", &self.tags);
-        p.opt("Values", &self.values);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -91,13 +106,26 @@ pub struct ThemeValues {
     pub value: Option<ThemeValue>,
 }
 
+impl ThemeValues {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Key", &self.key);
+        p.opt("Value", &self.value);
+    }
+}
+
 impl ToExpr for ThemeValues {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Key", &self.key);
-        p.opt("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -110,13 +138,26 @@ pub struct ThemeValue {
     pub value: Option<Value<String>>,
 }
 
+impl ThemeValue {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Children", &self.children);
+        p.opt("Value", &self.value);
+    }
+}
+
 impl ToExpr for ThemeValue {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Children", &self.children);
-        p.opt("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

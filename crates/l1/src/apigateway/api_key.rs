@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::Value;
 
 /// The ``AWS::ApiGateway::ApiKey`` resource creates a unique key that you can distribute to clients who are executing API Gateway ``Method`` resources that require an API key. To specify which API key clients must use, map the API key with the ``RestApi`` and ``Stage`` resources that include the methods that require a key.
@@ -35,14 +37,9 @@ pub struct ApiKey {
     pub value: Option<Value<String>>,
 }
 
-impl ResourceProps for ApiKey {
-    const TYPE_NAME: &'static str = "AWS::ApiGateway::ApiKey";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl ApiKey {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("CustomerId", &self.customer_id);
         p.opt("Description", &self.description);
         p.opt("Enabled", &self.enabled);
@@ -51,7 +48,25 @@ impl ResourceProps for ApiKey {
         p.opt("StageKeys", &self.stage_keys);
         p.opt("Tags", &self.tags);
         p.opt("Value", &self.value);
+    }
+}
+
+impl ResourceProps for ApiKey {
+    const TYPE_NAME: &'static str = "AWS::ApiGateway::ApiKey";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -87,13 +102,26 @@ pub struct StageKey {
     pub stage_name: Option<Value<String>>,
 }
 
+impl StageKey {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("RestApiId", &self.rest_api_id);
+        p.opt("StageName", &self.stage_name);
+    }
+}
+
 impl ToExpr for StageKey {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("RestApiId", &self.rest_api_id);
-        p.opt("StageName", &self.stage_name);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -117,13 +145,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

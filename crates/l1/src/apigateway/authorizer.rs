@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps,
+};
 use stackwright_core::value::Value;
 
 /// The ``AWS::ApiGateway::Authorizer`` resource creates an authorization layer that API Gateway activates for methods that have authorization enabled. API Gateway activates the authorizer when a client calls those methods.
@@ -60,14 +62,9 @@ impl Authorizer {
     }
 }
 
-impl ResourceProps for Authorizer {
-    const TYPE_NAME: &'static str = "AWS::ApiGateway::Authorizer";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl Authorizer {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AuthType", &self.auth_type);
         p.opt("AuthorizerCredentials", &self.authorizer_credentials);
         p.opt(
@@ -84,7 +81,25 @@ impl ResourceProps for Authorizer {
         p.opt("ProviderARNs", &self.provider_arns);
         p.req("RestApiId", &self.rest_api_id);
         p.req("Type", &self.type_);
+    }
+}
+
+impl ResourceProps for Authorizer {
+    const TYPE_NAME: &'static str = "AWS::ApiGateway::Authorizer";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -7,7 +7,7 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{Props, ResourceProps};
+use stackwright_core::resource::{Props, Resolve, Resolved, ResourceProps};
 use stackwright_core::value::Value;
 
 /// The ``AWS::ApiGateway::BasePathMapping`` resource creates a base path that clients who call your API must use in the invocation URL. Supported only for public custom domain names.
@@ -38,6 +38,16 @@ impl BasePathMapping {
     }
 }
 
+impl BasePathMapping {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("BasePath", &self.base_path);
+        p.req("DomainName", &self.domain_name);
+        p.opt("RestApiId", &self.rest_api_id);
+        p.opt("Stage", &self.stage);
+    }
+}
+
 impl ResourceProps for BasePathMapping {
     const TYPE_NAME: &'static str = "AWS::ApiGateway::BasePathMapping";
     fn facts() -> &'static ResourceFacts {
@@ -46,11 +56,14 @@ impl ResourceProps for BasePathMapping {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.opt("BasePath", &self.base_path);
-        p.req("DomainName", &self.domain_name);
-        p.opt("RestApiId", &self.rest_api_id);
-        p.opt("Stage", &self.stage);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

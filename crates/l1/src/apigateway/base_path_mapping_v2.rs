@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps,
+};
 use stackwright_core::value::Value;
 
 /// Resource Type definition for AWS::ApiGateway::BasePathMappingV2
@@ -41,6 +43,16 @@ impl BasePathMappingV2 {
     }
 }
 
+impl BasePathMappingV2 {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("BasePath", &self.base_path);
+        p.req("DomainNameArn", &self.domain_name_arn);
+        p.req("RestApiId", &self.rest_api_id);
+        p.opt("Stage", &self.stage);
+    }
+}
+
 impl ResourceProps for BasePathMappingV2 {
     const TYPE_NAME: &'static str = "AWS::ApiGateway::BasePathMappingV2";
     fn facts() -> &'static ResourceFacts {
@@ -49,11 +61,14 @@ impl ResourceProps for BasePathMappingV2 {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.opt("BasePath", &self.base_path);
-        p.req("DomainNameArn", &self.domain_name_arn);
-        p.req("RestApiId", &self.rest_api_id);
-        p.opt("Stage", &self.stage);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Map, Value};
 
 /// The ``AWS::ApiGateway::Deployment`` resource deploys an API Gateway ``RestApi`` resource to a stage so that clients can call the API over the internet. The stage acts as an environment.
@@ -41,6 +43,17 @@ impl Deployment {
     }
 }
 
+impl Deployment {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("DeploymentCanarySettings", &self.deployment_canary_settings);
+        p.opt("Description", &self.description);
+        p.req("RestApiId", &self.rest_api_id);
+        p.opt("StageDescription", &self.stage_description);
+        p.opt("StageName", &self.stage_name);
+    }
+}
+
 impl ResourceProps for Deployment {
     const TYPE_NAME: &'static str = "AWS::ApiGateway::Deployment";
     fn facts() -> &'static ResourceFacts {
@@ -49,12 +62,14 @@ impl ResourceProps for Deployment {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.opt("DeploymentCanarySettings", &self.deployment_canary_settings);
-        p.opt("Description", &self.description);
-        p.req("RestApiId", &self.rest_api_id);
-        p.opt("StageDescription", &self.stage_description);
-        p.opt("StageName", &self.stage_name);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -92,14 +107,27 @@ pub struct DeploymentCanarySettings {
     pub use_stage_cache: Option<Value<bool>>,
 }
 
+impl DeploymentCanarySettings {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("PercentTraffic", &self.percent_traffic);
+        p.opt("StageVariableOverrides", &self.stage_variable_overrides);
+        p.opt("UseStageCache", &self.use_stage_cache);
+    }
+}
+
 impl ToExpr for DeploymentCanarySettings {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("PercentTraffic", &self.percent_traffic);
-        p.opt("StageVariableOverrides", &self.stage_variable_overrides);
-        p.opt("UseStageCache", &self.use_stage_cache);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -146,10 +174,9 @@ pub struct StageDescription {
     pub variables: Option<Value<Map<String>>>,
 }
 
-impl ToExpr for StageDescription {
+impl StageDescription {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AccessLogSetting", &self.access_log_setting);
         p.opt("CacheClusterEnabled", &self.cache_cluster_enabled);
         p.opt("CacheClusterSize", &self.cache_cluster_size);
@@ -169,7 +196,21 @@ impl ToExpr for StageDescription {
         p.opt("ThrottlingRateLimit", &self.throttling_rate_limit);
         p.opt("TracingEnabled", &self.tracing_enabled);
         p.opt("Variables", &self.variables);
+    }
+}
+
+impl ToExpr for StageDescription {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -182,13 +223,26 @@ pub struct AccessLogSetting {
     pub format: Option<Value<String>>,
 }
 
+impl AccessLogSetting {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("DestinationArn", &self.destination_arn);
+        p.opt("Format", &self.format);
+    }
+}
+
 impl ToExpr for AccessLogSetting {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("DestinationArn", &self.destination_arn);
-        p.opt("Format", &self.format);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -203,14 +257,27 @@ pub struct CanarySetting {
     pub use_stage_cache: Option<Value<bool>>,
 }
 
+impl CanarySetting {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("PercentTraffic", &self.percent_traffic);
+        p.opt("StageVariableOverrides", &self.stage_variable_overrides);
+        p.opt("UseStageCache", &self.use_stage_cache);
+    }
+}
+
 impl ToExpr for CanarySetting {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("PercentTraffic", &self.percent_traffic);
-        p.opt("StageVariableOverrides", &self.stage_variable_overrides);
-        p.opt("UseStageCache", &self.use_stage_cache);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -239,10 +306,9 @@ pub struct MethodSetting {
     pub throttling_rate_limit: Option<Value<f64>>,
 }
 
-impl ToExpr for MethodSetting {
+impl MethodSetting {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("CacheDataEncrypted", &self.cache_data_encrypted);
         p.opt("CacheTtlInSeconds", &self.cache_ttl_in_seconds);
         p.opt("CachingEnabled", &self.caching_enabled);
@@ -253,7 +319,21 @@ impl ToExpr for MethodSetting {
         p.opt("ResourcePath", &self.resource_path);
         p.opt("ThrottlingBurstLimit", &self.throttling_burst_limit);
         p.opt("ThrottlingRateLimit", &self.throttling_rate_limit);
+    }
+}
+
+impl ToExpr for MethodSetting {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -277,13 +357,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// The ``AWS::ApiGateway::DocumentationPart`` resource creates a documentation part for an API. For more information, see [Representation of API Documentation in API Gateway](https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-documenting-api-content-representation.html) in the *API Gateway Developer Guide*.
@@ -39,6 +41,15 @@ impl DocumentationPart {
     }
 }
 
+impl DocumentationPart {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Location", &self.location);
+        p.req("Properties", &self.properties);
+        p.req("RestApiId", &self.rest_api_id);
+    }
+}
+
 impl ResourceProps for DocumentationPart {
     const TYPE_NAME: &'static str = "AWS::ApiGateway::DocumentationPart";
     fn facts() -> &'static ResourceFacts {
@@ -47,10 +58,14 @@ impl ResourceProps for DocumentationPart {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req("Location", &self.location);
-        p.req("Properties", &self.properties);
-        p.req("RestApiId", &self.rest_api_id);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -92,16 +107,29 @@ pub struct Location {
     pub type_: Option<Value<LocationType>>,
 }
 
-impl ToExpr for Location {
+impl Location {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Method", &self.method);
         p.opt("Name", &self.name);
         p.opt("Path", &self.path);
         p.opt("StatusCode", &self.status_code);
         p.opt("Type", &self.type_);
+    }
+}
+
+impl ToExpr for Location {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

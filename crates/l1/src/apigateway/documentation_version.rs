@@ -7,7 +7,7 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{Props, ResourceProps};
+use stackwright_core::resource::{Props, Resolve, Resolved, ResourceProps};
 use stackwright_core::value::Value;
 
 /// The ``AWS::ApiGateway::DocumentationVersion`` resource creates a snapshot of the documentation for an API. For more information, see [Representation of API Documentation in API Gateway](https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-documenting-api-content-representation.html) in the *API Gateway Developer Guide*.
@@ -38,6 +38,15 @@ impl DocumentationVersion {
     }
 }
 
+impl DocumentationVersion {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Description", &self.description);
+        p.req("DocumentationVersion", &self.documentation_version);
+        p.req("RestApiId", &self.rest_api_id);
+    }
+}
+
 impl ResourceProps for DocumentationVersion {
     const TYPE_NAME: &'static str = "AWS::ApiGateway::DocumentationVersion";
     fn facts() -> &'static ResourceFacts {
@@ -46,10 +55,14 @@ impl ResourceProps for DocumentationVersion {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.opt("Description", &self.description);
-        p.req("DocumentationVersion", &self.documentation_version);
-        p.req("RestApiId", &self.rest_api_id);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// Resource Type definition for AWS::ApiGateway::DomainNameAccessAssociation.
@@ -44,6 +46,19 @@ impl DomainNameAccessAssociation {
     }
 }
 
+impl DomainNameAccessAssociation {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("AccessAssociationSource", &self.access_association_source);
+        p.req(
+            "AccessAssociationSourceType",
+            &self.access_association_source_type,
+        );
+        p.req("DomainNameArn", &self.domain_name_arn);
+        p.opt("Tags", &self.tags);
+    }
+}
+
 impl ResourceProps for DomainNameAccessAssociation {
     const TYPE_NAME: &'static str = "AWS::ApiGateway::DomainNameAccessAssociation";
     fn facts() -> &'static ResourceFacts {
@@ -52,14 +67,14 @@ impl ResourceProps for DomainNameAccessAssociation {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req("AccessAssociationSource", &self.access_association_source);
-        p.req(
-            "AccessAssociationSourceType",
-            &self.access_association_source_type,
-        );
-        p.req("DomainNameArn", &self.domain_name_arn);
-        p.opt("Tags", &self.tags);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -106,13 +121,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Json, Literal, Value};
 
 /// Resource Type definition for AWS::ApiGateway::DomainNameV2.
@@ -35,14 +37,9 @@ pub struct DomainNameV2 {
     pub tags: Option<Vec<Tag>>,
 }
 
-impl ResourceProps for DomainNameV2 {
-    const TYPE_NAME: &'static str = "AWS::ApiGateway::DomainNameV2";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl DomainNameV2 {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("CertificateArn", &self.certificate_arn);
         p.opt("DomainName", &self.domain_name);
         p.opt("EndpointAccessMode", &self.endpoint_access_mode);
@@ -51,7 +48,25 @@ impl ResourceProps for DomainNameV2 {
         p.opt("RoutingMode", &self.routing_mode);
         p.opt("SecurityPolicy", &self.security_policy);
         p.opt("Tags", &self.tags);
+    }
+}
+
+impl ResourceProps for DomainNameV2 {
+    const TYPE_NAME: &'static str = "AWS::ApiGateway::DomainNameV2";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -92,13 +107,26 @@ pub struct EndpointConfiguration {
     pub types: Option<Value<Vec<String>>>,
 }
 
+impl EndpointConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("IpAddressType", &self.ip_address_type);
+        p.opt("Types", &self.types);
+    }
+}
+
 impl ToExpr for EndpointConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("IpAddressType", &self.ip_address_type);
-        p.opt("Types", &self.types);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -111,13 +139,26 @@ pub struct Tag {
     pub value: Option<Value<String>>,
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Key", &self.key);
+        p.opt("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Key", &self.key);
-        p.opt("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

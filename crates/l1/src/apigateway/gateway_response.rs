@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps,
+};
 use stackwright_core::value::{Map, Value};
 
 /// The ``AWS::ApiGateway::GatewayResponse`` resource creates a gateway response for your API. When you delete a stack containing this resource, your custom gateway responses are reset. For more information, see [API Gateway Responses](https://docs.aws.amazon.com/apigateway/latest/developerguide/customize-gateway-responses.html#api-gateway-gatewayResponse-definition) in the *API Gateway Developer Guide*.
@@ -44,6 +46,17 @@ impl GatewayResponse {
     }
 }
 
+impl GatewayResponse {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ResponseParameters", &self.response_parameters);
+        p.opt("ResponseTemplates", &self.response_templates);
+        p.req("ResponseType", &self.response_type);
+        p.req("RestApiId", &self.rest_api_id);
+        p.opt("StatusCode", &self.status_code);
+    }
+}
+
 impl ResourceProps for GatewayResponse {
     const TYPE_NAME: &'static str = "AWS::ApiGateway::GatewayResponse";
     fn facts() -> &'static ResourceFacts {
@@ -52,12 +65,14 @@ impl ResourceProps for GatewayResponse {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.opt("ResponseParameters", &self.response_parameters);
-        p.opt("ResponseTemplates", &self.response_templates);
-        p.req("ResponseType", &self.response_type);
-        p.req("RestApiId", &self.rest_api_id);
-        p.opt("StatusCode", &self.status_code);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -7,7 +7,7 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{Props, ResourceProps, ToExpr};
+use stackwright_core::resource::{Props, Resolve, Resolved, ResourceProps, ToExpr};
 use stackwright_core::value::{Json, Literal, Map, Value};
 
 /// The ``AWS::ApiGateway::Method`` resource creates API Gateway methods that define the parameters and body that clients must send in their requests.
@@ -69,14 +69,9 @@ impl Method {
     }
 }
 
-impl ResourceProps for Method {
-    const TYPE_NAME: &'static str = "AWS::ApiGateway::Method";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl Method {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("ApiKeyRequired", &self.api_key_required);
         p.opt("AuthorizationScopes", &self.authorization_scopes);
         p.opt("AuthorizationType", &self.authorization_type);
@@ -90,7 +85,25 @@ impl ResourceProps for Method {
         p.opt("RequestValidatorId", &self.request_validator_id);
         p.req("ResourceId", &self.resource_id);
         p.req("RestApiId", &self.rest_api_id);
+    }
+}
+
+impl ResourceProps for Method {
+    const TYPE_NAME: &'static str = "AWS::ApiGateway::Method";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -156,10 +169,9 @@ impl Integration {
     }
 }
 
-impl ToExpr for Integration {
+impl Integration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("CacheKeyParameters", &self.cache_key_parameters);
         p.opt("CacheNamespace", &self.cache_namespace);
         p.opt("ConnectionId", &self.connection_id);
@@ -176,7 +188,21 @@ impl ToExpr for Integration {
         p.opt("TimeoutInMillis", &self.timeout_in_millis);
         p.req("Type", &self.type_);
         p.opt("Uri", &self.uri);
+    }
+}
+
+impl ToExpr for Integration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -209,16 +235,29 @@ impl IntegrationResponse {
     }
 }
 
-impl ToExpr for IntegrationResponse {
+impl IntegrationResponse {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("ContentHandling", &self.content_handling);
         p.opt("ResponseParameters", &self.response_parameters);
         p.opt("ResponseTemplates", &self.response_templates);
         p.opt("SelectionPattern", &self.selection_pattern);
         p.req("StatusCode", &self.status_code);
+    }
+}
+
+impl ToExpr for IntegrationResponse {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -245,14 +284,27 @@ impl MethodResponse {
     }
 }
 
+impl MethodResponse {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ResponseModels", &self.response_models);
+        p.opt("ResponseParameters", &self.response_parameters);
+        p.req("StatusCode", &self.status_code);
+    }
+}
+
 impl ToExpr for MethodResponse {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("ResponseModels", &self.response_models);
-        p.opt("ResponseParameters", &self.response_parameters);
-        p.req("StatusCode", &self.status_code);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -7,7 +7,7 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{Props, ResourceProps};
+use stackwright_core::resource::{Props, Resolve, Resolved, ResourceProps};
 use stackwright_core::value::{Json, Value};
 
 /// The ``AWS::ApiGateway::Model`` resource defines the structure of a request or response payload for an API method.
@@ -41,6 +41,17 @@ impl Model {
     }
 }
 
+impl Model {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ContentType", &self.content_type);
+        p.opt("Description", &self.description);
+        p.opt("Name", &self.name);
+        p.req("RestApiId", &self.rest_api_id);
+        p.opt("Schema", &self.schema);
+    }
+}
+
 impl ResourceProps for Model {
     const TYPE_NAME: &'static str = "AWS::ApiGateway::Model";
     fn facts() -> &'static ResourceFacts {
@@ -49,12 +60,14 @@ impl ResourceProps for Model {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.opt("ContentType", &self.content_type);
-        p.opt("Description", &self.description);
-        p.opt("Name", &self.name);
-        p.req("RestApiId", &self.rest_api_id);
-        p.opt("Schema", &self.schema);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

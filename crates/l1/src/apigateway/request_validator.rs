@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps,
+};
 use stackwright_core::value::Value;
 
 /// The ``AWS::ApiGateway::RequestValidator`` resource sets up basic validation rules for incoming requests to your API. For more information, see [Enable Basic Request Validation for an API in API Gateway](https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-method-request-validation.html) in the *API Gateway Developer Guide*.
@@ -38,6 +40,19 @@ impl RequestValidator {
     }
 }
 
+impl RequestValidator {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Name", &self.name);
+        p.req("RestApiId", &self.rest_api_id);
+        p.opt("ValidateRequestBody", &self.validate_request_body);
+        p.opt(
+            "ValidateRequestParameters",
+            &self.validate_request_parameters,
+        );
+    }
+}
+
 impl ResourceProps for RequestValidator {
     const TYPE_NAME: &'static str = "AWS::ApiGateway::RequestValidator";
     fn facts() -> &'static ResourceFacts {
@@ -46,14 +61,14 @@ impl ResourceProps for RequestValidator {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.opt("Name", &self.name);
-        p.req("RestApiId", &self.rest_api_id);
-        p.opt("ValidateRequestBody", &self.validate_request_body);
-        p.opt(
-            "ValidateRequestParameters",
-            &self.validate_request_parameters,
-        );
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

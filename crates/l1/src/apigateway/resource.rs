@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps,
+};
 use stackwright_core::value::Value;
 
 /// The ``AWS::ApiGateway::Resource`` resource creates a resource in an API.
@@ -39,6 +41,15 @@ impl Resource2 {
     }
 }
 
+impl Resource2 {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("ParentId", &self.parent_id);
+        p.req("PathPart", &self.path_part);
+        p.req("RestApiId", &self.rest_api_id);
+    }
+}
+
 impl ResourceProps for Resource2 {
     const TYPE_NAME: &'static str = "AWS::ApiGateway::Resource";
     fn facts() -> &'static ResourceFacts {
@@ -47,10 +58,14 @@ impl ResourceProps for Resource2 {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req("ParentId", &self.parent_id);
-        p.req("PathPart", &self.path_part);
-        p.req("RestApiId", &self.rest_api_id);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

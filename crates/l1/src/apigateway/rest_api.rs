@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Json, Value};
 
 /// The ``AWS::ApiGateway::RestApi`` resource creates a REST API. For more information, see [restapi:create](https://docs.aws.amazon.com/apigateway/latest/api/API_CreateRestApi.html) in the *Amazon API Gateway REST API Reference*.
@@ -55,14 +57,9 @@ pub struct RestApi {
     pub version: Option<Value<String>>,
 }
 
-impl ResourceProps for RestApi {
-    const TYPE_NAME: &'static str = "AWS::ApiGateway::RestApi";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl RestApi {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("ApiKeySourceType", &self.api_key_source_type);
         p.opt("BinaryMediaTypes", &self.binary_media_types);
         p.opt("Body", &self.body);
@@ -84,7 +81,25 @@ impl ResourceProps for RestApi {
         p.opt("SecurityPolicy", &self.security_policy);
         p.opt("Tags", &self.tags);
         p.opt("Version", &self.version);
+    }
+}
+
+impl ResourceProps for RestApi {
+    const TYPE_NAME: &'static str = "AWS::ApiGateway::RestApi";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -129,15 +144,28 @@ pub struct S3Location {
     pub version: Option<Value<String>>,
 }
 
-impl ToExpr for S3Location {
+impl S3Location {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Bucket", &self.bucket);
         p.opt("ETag", &self.e_tag);
         p.opt("Key", &self.key);
         p.opt("Version", &self.version);
+    }
+}
+
+impl ToExpr for S3Location {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -152,14 +180,27 @@ pub struct EndpointConfiguration {
     pub vpc_endpoint_ids: Option<Value<Vec<String>>>,
 }
 
+impl EndpointConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("IpAddressType", &self.ip_address_type);
+        p.opt("Types", &self.types);
+        p.opt("VpcEndpointIds", &self.vpc_endpoint_ids);
+    }
+}
+
 impl ToExpr for EndpointConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("IpAddressType", &self.ip_address_type);
-        p.opt("Types", &self.types);
-        p.opt("VpcEndpointIds", &self.vpc_endpoint_ids);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -183,13 +224,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

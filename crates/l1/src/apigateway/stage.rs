@@ -7,7 +7,7 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty};
-use stackwright_core::resource::{Props, ResourceProps, ToExpr};
+use stackwright_core::resource::{Props, Resolve, Resolved, ResourceProps, ToExpr};
 use stackwright_core::value::{Map, Value};
 
 /// The ``AWS::ApiGateway::Stage`` resource creates a stage for a deployment.
@@ -68,14 +68,9 @@ impl Stage {
     }
 }
 
-impl ResourceProps for Stage {
-    const TYPE_NAME: &'static str = "AWS::ApiGateway::Stage";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl Stage {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AccessLogSetting", &self.access_log_setting);
         p.opt("CacheClusterEnabled", &self.cache_cluster_enabled);
         p.opt("CacheClusterSize", &self.cache_cluster_size);
@@ -90,7 +85,25 @@ impl ResourceProps for Stage {
         p.opt("Tags", &self.tags);
         p.opt("TracingEnabled", &self.tracing_enabled);
         p.opt("Variables", &self.variables);
+    }
+}
+
+impl ResourceProps for Stage {
+    const TYPE_NAME: &'static str = "AWS::ApiGateway::Stage";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -103,13 +116,26 @@ pub struct AccessLogSetting {
     pub format: Option<Value<String>>,
 }
 
+impl AccessLogSetting {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("DestinationArn", &self.destination_arn);
+        p.opt("Format", &self.format);
+    }
+}
+
 impl ToExpr for AccessLogSetting {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("DestinationArn", &self.destination_arn);
-        p.opt("Format", &self.format);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -126,15 +152,28 @@ pub struct CanarySetting {
     pub use_stage_cache: Option<Value<bool>>,
 }
 
-impl ToExpr for CanarySetting {
+impl CanarySetting {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("DeploymentId", &self.deployment_id);
         p.opt("PercentTraffic", &self.percent_traffic);
         p.opt("StageVariableOverrides", &self.stage_variable_overrides);
         p.opt("UseStageCache", &self.use_stage_cache);
+    }
+}
+
+impl ToExpr for CanarySetting {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -163,10 +202,9 @@ pub struct MethodSetting {
     pub throttling_rate_limit: Option<Value<f64>>,
 }
 
-impl ToExpr for MethodSetting {
+impl MethodSetting {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("CacheDataEncrypted", &self.cache_data_encrypted);
         p.opt("CacheTtlInSeconds", &self.cache_ttl_in_seconds);
         p.opt("CachingEnabled", &self.caching_enabled);
@@ -177,7 +215,21 @@ impl ToExpr for MethodSetting {
         p.opt("ResourcePath", &self.resource_path);
         p.opt("ThrottlingBurstLimit", &self.throttling_burst_limit);
         p.opt("ThrottlingRateLimit", &self.throttling_rate_limit);
+    }
+}
+
+impl ToExpr for MethodSetting {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -201,13 +253,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

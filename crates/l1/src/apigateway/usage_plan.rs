@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::Value;
 
 /// The ``AWS::ApiGateway::UsagePlan`` resource creates a usage plan for deployed APIs. A usage plan sets a target for the throttling and quota limits on individual client API keys. For more information, see [Creating and Using API Usage Plans in Amazon API Gateway](https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-api-usage-plans.html) in the *API Gateway Developer Guide*.
@@ -31,6 +33,18 @@ pub struct UsagePlan {
     pub usage_plan_name: Option<Value<String>>,
 }
 
+impl UsagePlan {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ApiStages", &self.api_stages);
+        p.opt("Description", &self.description);
+        p.opt("Quota", &self.quota);
+        p.opt("Tags", &self.tags);
+        p.opt("Throttle", &self.throttle);
+        p.opt("UsagePlanName", &self.usage_plan_name);
+    }
+}
+
 impl ResourceProps for UsagePlan {
     const TYPE_NAME: &'static str = "AWS::ApiGateway::UsagePlan";
     fn facts() -> &'static ResourceFacts {
@@ -39,13 +53,14 @@ impl ResourceProps for UsagePlan {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.opt("ApiStages", &self.api_stages);
-        p.opt("Description", &self.description);
-        p.opt("Quota", &self.quota);
-        p.opt("Tags", &self.tags);
-        p.opt("Throttle", &self.throttle);
-        p.opt("UsagePlanName", &self.usage_plan_name);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -83,14 +98,27 @@ pub struct ApiStage {
     pub throttle: Option<IndexMap<String, ThrottleSettings>>,
 }
 
+impl ApiStage {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ApiId", &self.api_id);
+        p.opt("Stage", &self.stage);
+        p.opt("Throttle", &self.throttle);
+    }
+}
+
 impl ToExpr for ApiStage {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("ApiId", &self.api_id);
-        p.opt("Stage", &self.stage);
-        p.opt("Throttle", &self.throttle);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -103,13 +131,26 @@ pub struct ThrottleSettings {
     pub rate_limit: Option<Value<f64>>,
 }
 
+impl ThrottleSettings {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("BurstLimit", &self.burst_limit);
+        p.opt("RateLimit", &self.rate_limit);
+    }
+}
+
 impl ToExpr for ThrottleSettings {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("BurstLimit", &self.burst_limit);
-        p.opt("RateLimit", &self.rate_limit);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -124,14 +165,27 @@ pub struct QuotaSettings {
     pub period: Option<Value<String>>,
 }
 
+impl QuotaSettings {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Limit", &self.limit);
+        p.opt("Offset", &self.offset);
+        p.opt("Period", &self.period);
+    }
+}
+
 impl ToExpr for QuotaSettings {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Limit", &self.limit);
-        p.opt("Offset", &self.offset);
-        p.opt("Period", &self.period);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -155,13 +209,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

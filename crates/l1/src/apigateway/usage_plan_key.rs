@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// The ``AWS::ApiGateway::UsagePlanKey`` resource associates an API key with a usage plan. This association determines which users the usage plan is applied to.
@@ -39,6 +41,15 @@ impl UsagePlanKey {
     }
 }
 
+impl UsagePlanKey {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("KeyId", &self.key_id);
+        p.req("KeyType", &self.key_type);
+        p.req("UsagePlanId", &self.usage_plan_id);
+    }
+}
+
 impl ResourceProps for UsagePlanKey {
     const TYPE_NAME: &'static str = "AWS::ApiGateway::UsagePlanKey";
     fn facts() -> &'static ResourceFacts {
@@ -47,10 +58,14 @@ impl ResourceProps for UsagePlanKey {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req("KeyId", &self.key_id);
-        p.req("KeyType", &self.key_type);
-        p.req("UsagePlanId", &self.usage_plan_id);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Json, Map, Value};
 
 /// The ``AWS::ApiGatewayV2::Api`` resource creates an API. WebSocket APIs and HTTP APIs are supported. For more information about WebSocket APIs, see [About WebSocket APIs in API Gateway](https://docs.aws.amazon.com/apigateway/latest/developerguide/apigateway-websocket-api-overview.html) in the *API Gateway Developer Guide*. For more information about HTTP APIs, see [HTTP APIs](https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api.html) in the *API Gateway Developer Guide.*
@@ -55,14 +57,9 @@ pub struct Api {
     pub version: Option<Value<String>>,
 }
 
-impl ResourceProps for Api {
-    const TYPE_NAME: &'static str = "AWS::ApiGatewayV2::Api";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl Api {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "ApiKeySelectionExpression",
             &self.api_key_selection_expression,
@@ -87,7 +84,25 @@ impl ResourceProps for Api {
         p.opt("Tags", &self.tags);
         p.opt("Target", &self.target);
         p.opt("Version", &self.version);
+    }
+}
+
+impl ResourceProps for Api {
+    const TYPE_NAME: &'static str = "AWS::ApiGatewayV2::Api";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -137,15 +152,28 @@ pub struct BodyS3Location {
     pub version: Option<Value<String>>,
 }
 
-impl ToExpr for BodyS3Location {
+impl BodyS3Location {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Bucket", &self.bucket);
         p.opt("Etag", &self.etag);
         p.opt("Key", &self.key);
         p.opt("Version", &self.version);
+    }
+}
+
+impl ToExpr for BodyS3Location {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -166,17 +194,30 @@ pub struct Cors {
     pub max_age: Option<Value<i64>>,
 }
 
-impl ToExpr for Cors {
+impl Cors {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AllowCredentials", &self.allow_credentials);
         p.opt("AllowHeaders", &self.allow_headers);
         p.opt("AllowMethods", &self.allow_methods);
         p.opt("AllowOrigins", &self.allow_origins);
         p.opt("ExposeHeaders", &self.expose_headers);
         p.opt("MaxAge", &self.max_age);
+    }
+}
+
+impl ToExpr for Cors {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Json, Value};
 
 /// Resource Type definition for AWS::ApiGatewayV2::ApiGatewayManagedOverrides
@@ -38,6 +40,16 @@ impl ApiGatewayManagedOverrides {
     }
 }
 
+impl ApiGatewayManagedOverrides {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("ApiId", &self.api_id);
+        p.opt("Integration", &self.integration);
+        p.opt("Route", &self.route);
+        p.opt("Stage", &self.stage);
+    }
+}
+
 impl ResourceProps for ApiGatewayManagedOverrides {
     const TYPE_NAME: &'static str = "AWS::ApiGatewayV2::ApiGatewayManagedOverrides";
     fn facts() -> &'static ResourceFacts {
@@ -46,11 +58,14 @@ impl ResourceProps for ApiGatewayManagedOverrides {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req("ApiId", &self.api_id);
-        p.opt("Integration", &self.integration);
-        p.opt("Route", &self.route);
-        p.opt("Stage", &self.stage);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -90,15 +105,28 @@ pub struct IntegrationOverrides {
     pub timeout_in_millis: Option<Value<i64>>,
 }
 
-impl ToExpr for IntegrationOverrides {
+impl IntegrationOverrides {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Description", &self.description);
         p.opt("IntegrationMethod", &self.integration_method);
         p.opt("PayloadFormatVersion", &self.payload_format_version);
         p.opt("TimeoutInMillis", &self.timeout_in_millis);
+    }
+}
+
+impl ToExpr for IntegrationOverrides {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -117,16 +145,29 @@ pub struct RouteOverrides {
     pub target: Option<Value<String>>,
 }
 
-impl ToExpr for RouteOverrides {
+impl RouteOverrides {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AuthorizationScopes", &self.authorization_scopes);
         p.opt("AuthorizationType", &self.authorization_type);
         p.opt("AuthorizerId", &self.authorizer_id);
         p.opt("OperationName", &self.operation_name);
         p.opt("Target", &self.target);
+    }
+}
+
+impl ToExpr for RouteOverrides {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -147,17 +188,30 @@ pub struct StageOverrides {
     pub stage_variables: Option<Value<Json>>,
 }
 
-impl ToExpr for StageOverrides {
+impl StageOverrides {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AccessLogSettings", &self.access_log_settings);
         p.opt("AutoDeploy", &self.auto_deploy);
         p.opt("DefaultRouteSettings", &self.default_route_settings);
         p.opt("Description", &self.description);
         p.opt("RouteSettings", &self.route_settings);
         p.opt("StageVariables", &self.stage_variables);
+    }
+}
+
+impl ToExpr for StageOverrides {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -170,13 +224,26 @@ pub struct AccessLogSettings {
     pub format: Option<Value<String>>,
 }
 
+impl AccessLogSettings {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("DestinationArn", &self.destination_arn);
+        p.opt("Format", &self.format);
+    }
+}
+
 impl ToExpr for AccessLogSettings {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("DestinationArn", &self.destination_arn);
-        p.opt("Format", &self.format);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -191,14 +258,27 @@ pub struct RouteSettings {
     pub throttling_rate_limit: Option<Value<f64>>,
 }
 
+impl RouteSettings {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("DetailedMetricsEnabled", &self.detailed_metrics_enabled);
+        p.opt("ThrottlingBurstLimit", &self.throttling_burst_limit);
+        p.opt("ThrottlingRateLimit", &self.throttling_rate_limit);
+    }
+}
+
 impl ToExpr for RouteSettings {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("DetailedMetricsEnabled", &self.detailed_metrics_enabled);
-        p.opt("ThrottlingBurstLimit", &self.throttling_burst_limit);
-        p.opt("ThrottlingRateLimit", &self.throttling_rate_limit);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::Value;
 
 /// The ``AWS::ApiGatewayV2::Authorizer`` resource creates an authorizer for a WebSocket API or an HTTP API. To learn more, see [Controlling and managing access to a WebSocket API in API Gateway](https://docs.aws.amazon.com/apigateway/latest/developerguide/apigateway-websocket-api-control-access.html) and [Controlling and managing access to an HTTP API in API Gateway](https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-access-control.html) in the *API Gateway Developer Guide*.
@@ -63,14 +65,9 @@ impl Authorizer {
     }
 }
 
-impl ResourceProps for Authorizer {
-    const TYPE_NAME: &'static str = "AWS::ApiGatewayV2::Authorizer";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl Authorizer {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("ApiId", &self.api_id);
         p.opt("AuthorizerCredentialsArn", &self.authorizer_credentials_arn);
         p.opt(
@@ -91,7 +88,25 @@ impl ResourceProps for Authorizer {
         );
         p.opt("JwtConfiguration", &self.jwt_configuration);
         p.req("Name", &self.name);
+    }
+}
+
+impl ResourceProps for Authorizer {
+    const TYPE_NAME: &'static str = "AWS::ApiGatewayV2::Authorizer";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -127,13 +142,26 @@ pub struct JwtConfiguration {
     pub issuer: Option<Value<String>>,
 }
 
+impl JwtConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Audience", &self.audience);
+        p.opt("Issuer", &self.issuer);
+    }
+}
+
 impl ToExpr for JwtConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Audience", &self.audience);
-        p.opt("Issuer", &self.issuer);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps,
+};
 use stackwright_core::value::Value;
 
 /// The ``AWS::ApiGatewayV2::Deployment`` resource creates a deployment for an API.
@@ -35,6 +37,15 @@ impl Deployment {
     }
 }
 
+impl Deployment {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("ApiId", &self.api_id);
+        p.opt("Description", &self.description);
+        p.opt("StageName", &self.stage_name);
+    }
+}
+
 impl ResourceProps for Deployment {
     const TYPE_NAME: &'static str = "AWS::ApiGatewayV2::Deployment";
     fn facts() -> &'static ResourceFacts {
@@ -43,10 +54,14 @@ impl ResourceProps for Deployment {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req("ApiId", &self.api_id);
-        p.opt("Description", &self.description);
-        p.opt("StageName", &self.stage_name);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

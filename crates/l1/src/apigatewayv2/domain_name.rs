@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Map, Value};
 
 /// The ``AWS::ApiGatewayV2::DomainName`` resource specifies a custom domain name for your API in Amazon API Gateway (API Gateway).
@@ -43,6 +45,17 @@ impl DomainName {
     }
 }
 
+impl DomainName {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("DomainName", &self.domain_name);
+        p.opt("DomainNameConfigurations", &self.domain_name_configurations);
+        p.opt("MutualTlsAuthentication", &self.mutual_tls_authentication);
+        p.opt("RoutingMode", &self.routing_mode);
+        p.opt("Tags", &self.tags);
+    }
+}
+
 impl ResourceProps for DomainName {
     const TYPE_NAME: &'static str = "AWS::ApiGatewayV2::DomainName";
     fn facts() -> &'static ResourceFacts {
@@ -51,12 +64,14 @@ impl ResourceProps for DomainName {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req("DomainName", &self.domain_name);
-        p.opt("DomainNameConfigurations", &self.domain_name_configurations);
-        p.opt("MutualTlsAuthentication", &self.mutual_tls_authentication);
-        p.opt("RoutingMode", &self.routing_mode);
-        p.opt("Tags", &self.tags);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -110,10 +125,9 @@ pub struct DomainNameConfiguration {
     pub security_policy: Option<Value<String>>,
 }
 
-impl ToExpr for DomainNameConfiguration {
+impl DomainNameConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("CertificateArn", &self.certificate_arn);
         p.opt("CertificateName", &self.certificate_name);
         p.opt("EndpointType", &self.endpoint_type);
@@ -123,7 +137,21 @@ impl ToExpr for DomainNameConfiguration {
             &self.ownership_verification_certificate_arn,
         );
         p.opt("SecurityPolicy", &self.security_policy);
+    }
+}
+
+impl ToExpr for DomainNameConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -136,13 +164,26 @@ pub struct MutualTlsAuthentication {
     pub truststore_version: Option<Value<String>>,
 }
 
+impl MutualTlsAuthentication {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("TruststoreUri", &self.truststore_uri);
+        p.opt("TruststoreVersion", &self.truststore_version);
+    }
+}
+
 impl ToExpr for MutualTlsAuthentication {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("TruststoreUri", &self.truststore_uri);
-        p.opt("TruststoreVersion", &self.truststore_version);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Map, Value};
 
 /// Resource Type definition for AWS::ApiGatewayV2::Integration
@@ -83,14 +85,9 @@ impl Integration {
     }
 }
 
-impl ResourceProps for Integration {
-    const TYPE_NAME: &'static str = "AWS::ApiGatewayV2::Integration";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl Integration {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("ApiId", &self.api_id);
         p.opt("ConnectionId", &self.connection_id);
         p.opt("ConnectionType", &self.connection_type);
@@ -112,7 +109,25 @@ impl ResourceProps for Integration {
         );
         p.opt("TimeoutInMillis", &self.timeout_in_millis);
         p.opt("TlsConfig", &self.tls_config);
+    }
+}
+
+impl ResourceProps for Integration {
+    const TYPE_NAME: &'static str = "AWS::ApiGatewayV2::Integration";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -146,12 +161,25 @@ pub struct ResponseParameterMap {
     pub response_parameters: Option<Vec<ResponseParameter>>,
 }
 
+impl ResponseParameterMap {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ResponseParameters", &self.response_parameters);
+    }
+}
+
 impl ToExpr for ResponseParameterMap {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("ResponseParameters", &self.response_parameters);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -164,13 +192,26 @@ pub struct ResponseParameter {
     pub source: Option<Value<String>>,
 }
 
+impl ResponseParameter {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Destination", &self.destination);
+        p.opt("Source", &self.source);
+    }
+}
+
 impl ToExpr for ResponseParameter {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Destination", &self.destination);
-        p.opt("Source", &self.source);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -181,12 +222,25 @@ pub struct TlsConfig {
     pub server_name_to_verify: Option<Value<String>>,
 }
 
+impl TlsConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ServerNameToVerify", &self.server_name_to_verify);
+    }
+}
+
 impl ToExpr for TlsConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("ServerNameToVerify", &self.server_name_to_verify);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps,
+};
 use stackwright_core::value::{Json, Value};
 
 /// The ``AWS::ApiGatewayV2::IntegrationResponse`` resource updates an integration response for an WebSocket API. For more information, see [Set up WebSocket API Integration Responses in API Gateway](https://docs.aws.amazon.com/apigateway/latest/developerguide/apigateway-websocket-api-integration-responses.html) in the *API Gateway Developer Guide*.
@@ -51,14 +53,9 @@ impl IntegrationResponse {
     }
 }
 
-impl ResourceProps for IntegrationResponse {
-    const TYPE_NAME: &'static str = "AWS::ApiGatewayV2::IntegrationResponse";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl IntegrationResponse {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("ApiId", &self.api_id);
         p.opt("ContentHandlingStrategy", &self.content_handling_strategy);
         p.req("IntegrationId", &self.integration_id);
@@ -69,7 +66,25 @@ impl ResourceProps for IntegrationResponse {
             "TemplateSelectionExpression",
             &self.template_selection_expression,
         );
+    }
+}
+
+impl ResourceProps for IntegrationResponse {
+    const TYPE_NAME: &'static str = "AWS::ApiGatewayV2::IntegrationResponse";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps,
+};
 use stackwright_core::value::{Json, Value};
 
 /// The ``AWS::ApiGatewayV2::Model`` resource updates data model for a WebSocket API. For more information, see [Model Selection Expressions](https://docs.aws.amazon.com/apigateway/latest/developerguide/apigateway-websocket-api-selection-expressions.html#apigateway-websocket-api-model-selection-expressions) in the *API Gateway Developer Guide*.
@@ -45,6 +47,17 @@ impl Model {
     }
 }
 
+impl Model {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("ApiId", &self.api_id);
+        p.opt("ContentType", &self.content_type);
+        p.opt("Description", &self.description);
+        p.req("Name", &self.name);
+        p.req("Schema", &self.schema);
+    }
+}
+
 impl ResourceProps for Model {
     const TYPE_NAME: &'static str = "AWS::ApiGatewayV2::Model";
     fn facts() -> &'static ResourceFacts {
@@ -53,12 +66,14 @@ impl ResourceProps for Model {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req("ApiId", &self.api_id);
-        p.opt("ContentType", &self.content_type);
-        p.opt("Description", &self.description);
-        p.req("Name", &self.name);
-        p.req("Schema", &self.schema);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps,
+};
 use stackwright_core::value::{Json, Value};
 
 /// The ``AWS::ApiGatewayV2::Route`` resource creates a route for an API.
@@ -62,14 +64,9 @@ impl Route {
     }
 }
 
-impl ResourceProps for Route {
-    const TYPE_NAME: &'static str = "AWS::ApiGatewayV2::Route";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl Route {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("ApiId", &self.api_id);
         p.opt("ApiKeyRequired", &self.api_key_required);
         p.opt("AuthorizationScopes", &self.authorization_scopes);
@@ -85,7 +82,25 @@ impl ResourceProps for Route {
             &self.route_response_selection_expression,
         );
         p.opt("Target", &self.target);
+    }
+}
+
+impl ResourceProps for Route {
+    const TYPE_NAME: &'static str = "AWS::ApiGatewayV2::Route";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

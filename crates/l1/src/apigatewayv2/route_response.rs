@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Json, Value};
 
 /// The ``AWS::ApiGatewayV2::RouteResponse`` resource creates a route response for a WebSocket API. For more information, see [Set up Route Responses for a WebSocket API in API Gateway](https://docs.aws.amazon.com/apigateway/latest/developerguide/apigateway-websocket-api-route-response.html) in the *API Gateway Developer Guide*.
@@ -48,6 +50,18 @@ impl RouteResponse {
     }
 }
 
+impl RouteResponse {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("ApiId", &self.api_id);
+        p.opt("ModelSelectionExpression", &self.model_selection_expression);
+        p.opt("ResponseModels", &self.response_models);
+        p.opt("ResponseParameters", &self.response_parameters);
+        p.req("RouteId", &self.route_id);
+        p.req("RouteResponseKey", &self.route_response_key);
+    }
+}
+
 impl ResourceProps for RouteResponse {
     const TYPE_NAME: &'static str = "AWS::ApiGatewayV2::RouteResponse";
     fn facts() -> &'static ResourceFacts {
@@ -56,13 +70,14 @@ impl ResourceProps for RouteResponse {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req("ApiId", &self.api_id);
-        p.opt("ModelSelectionExpression", &self.model_selection_expression);
-        p.opt("ResponseModels", &self.response_models);
-        p.opt("ResponseParameters", &self.response_parameters);
-        p.req("RouteId", &self.route_id);
-        p.req("RouteResponseKey", &self.route_response_key);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -106,12 +121,25 @@ impl ParameterConstraints {
     }
 }
 
+impl ParameterConstraints {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Required", &self.required);
+    }
+}
+
 impl ToExpr for ParameterConstraints {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Required", &self.required);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::Value;
 
 /// Represents a routing rule. When the incoming request to a domain name matches the conditions for a rule, API Gateway invokes a stage of a target API. Supported only for REST APIs.
@@ -43,6 +45,16 @@ impl RoutingRule {
     }
 }
 
+impl RoutingRule {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Actions", &self.actions);
+        p.req("Conditions", &self.conditions);
+        p.req("DomainNameArn", &self.domain_name_arn);
+        p.req("Priority", &self.priority);
+    }
+}
+
 impl ResourceProps for RoutingRule {
     const TYPE_NAME: &'static str = "AWS::ApiGatewayV2::RoutingRule";
     fn facts() -> &'static ResourceFacts {
@@ -51,11 +63,14 @@ impl ResourceProps for RoutingRule {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req("Actions", &self.actions);
-        p.req("Conditions", &self.conditions);
-        p.req("DomainNameArn", &self.domain_name_arn);
-        p.req("Priority", &self.priority);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -102,12 +117,25 @@ impl Action {
     }
 }
 
+impl Action {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("InvokeApi", &self.invoke_api);
+    }
+}
+
 impl ToExpr for Action {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("InvokeApi", &self.invoke_api);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -134,14 +162,27 @@ impl ActionInvokeApi {
     }
 }
 
+impl ActionInvokeApi {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("ApiId", &self.api_id);
+        p.req("Stage", &self.stage);
+        p.opt("StripBasePath", &self.strip_base_path);
+    }
+}
+
 impl ToExpr for ActionInvokeApi {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("ApiId", &self.api_id);
-        p.req("Stage", &self.stage);
-        p.opt("StripBasePath", &self.strip_base_path);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -154,13 +195,26 @@ pub struct Condition {
     pub match_headers: Option<MatchHeaders>,
 }
 
+impl Condition {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("MatchBasePaths", &self.match_base_paths);
+        p.opt("MatchHeaders", &self.match_headers);
+    }
+}
+
 impl ToExpr for Condition {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("MatchBasePaths", &self.match_base_paths);
-        p.opt("MatchHeaders", &self.match_headers);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -181,12 +235,25 @@ impl MatchBasePaths {
     }
 }
 
+impl MatchBasePaths {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("AnyOf", &self.any_of);
+    }
+}
+
 impl ToExpr for MatchBasePaths {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("AnyOf", &self.any_of);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -205,12 +272,25 @@ impl MatchHeaders {
     }
 }
 
+impl MatchHeaders {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("AnyOf", &self.any_of);
+    }
+}
+
 impl ToExpr for MatchHeaders {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("AnyOf", &self.any_of);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -234,13 +314,26 @@ impl MatchHeaderValue {
     }
 }
 
+impl MatchHeaderValue {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Header", &self.header);
+        p.req("ValueGlob", &self.value_glob);
+    }
+}
+
 impl ToExpr for MatchHeaderValue {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Header", &self.header);
-        p.req("ValueGlob", &self.value_glob);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -7,7 +7,7 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty};
-use stackwright_core::resource::{Props, ResourceProps, ToExpr};
+use stackwright_core::resource::{Props, Resolve, Resolved, ResourceProps, ToExpr};
 use stackwright_core::value::{Json, Map, Value};
 
 /// Resource Type definition for AWS::ApiGatewayV2::Stage
@@ -59,14 +59,9 @@ impl Stage {
     }
 }
 
-impl ResourceProps for Stage {
-    const TYPE_NAME: &'static str = "AWS::ApiGatewayV2::Stage";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl Stage {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AccessLogSettings", &self.access_log_settings);
         p.req("ApiId", &self.api_id);
         p.opt("AutoDeploy", &self.auto_deploy);
@@ -78,7 +73,25 @@ impl ResourceProps for Stage {
         p.req("StageName", &self.stage_name);
         p.opt("StageVariables", &self.stage_variables);
         p.opt("Tags", &self.tags);
+    }
+}
+
+impl ResourceProps for Stage {
+    const TYPE_NAME: &'static str = "AWS::ApiGatewayV2::Stage";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -91,13 +104,26 @@ pub struct AccessLogSettings {
     pub format: Option<Value<String>>,
 }
 
+impl AccessLogSettings {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("DestinationArn", &self.destination_arn);
+        p.opt("Format", &self.format);
+    }
+}
+
 impl ToExpr for AccessLogSettings {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("DestinationArn", &self.destination_arn);
-        p.opt("Format", &self.format);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -116,16 +142,29 @@ pub struct RouteSettings {
     pub throttling_rate_limit: Option<Value<f64>>,
 }
 
-impl ToExpr for RouteSettings {
+impl RouteSettings {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("DataTraceEnabled", &self.data_trace_enabled);
         p.opt("DetailedMetricsEnabled", &self.detailed_metrics_enabled);
         p.opt("LoggingLevel", &self.logging_level);
         p.opt("ThrottlingBurstLimit", &self.throttling_burst_limit);
         p.opt("ThrottlingRateLimit", &self.throttling_rate_limit);
+    }
+}
+
+impl ToExpr for RouteSettings {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// An example resource schema demonstrating some basic constructs and validation rules.
@@ -62,14 +64,9 @@ impl ConfigurationProfile {
     }
 }
 
-impl ResourceProps for ConfigurationProfile {
-    const TYPE_NAME: &'static str = "AWS::AppConfig::ConfigurationProfile";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl ConfigurationProfile {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("ApplicationId", &self.application_id);
         p.opt("DeletionProtectionCheck", &self.deletion_protection_check);
         p.opt("Description", &self.description);
@@ -80,7 +77,25 @@ impl ResourceProps for ConfigurationProfile {
         p.opt("Tags", &self.tags);
         p.opt("Type", &self.type_);
         p.opt("Validators", &self.validators);
+    }
+}
+
+impl ResourceProps for ConfigurationProfile {
+    const TYPE_NAME: &'static str = "AWS::AppConfig::ConfigurationProfile";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -121,13 +136,26 @@ pub struct Tags {
     pub value: Option<Value<String>>,
 }
 
+impl Tags {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Key", &self.key);
+        p.opt("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tags {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Key", &self.key);
-        p.opt("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -140,13 +168,26 @@ pub struct Validators {
     pub type_: Option<Value<ValidatorsType>>,
 }
 
+impl Validators {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Content", &self.content);
+        p.opt("Type", &self.type_);
+    }
+}
+
 impl ToExpr for Validators {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Content", &self.content);
-        p.opt("Type", &self.type_);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

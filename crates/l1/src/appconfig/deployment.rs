@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::Value;
 
 /// Resource Type definition for AWS::AppConfig::Deployment
@@ -61,14 +63,9 @@ impl Deployment {
     }
 }
 
-impl ResourceProps for Deployment {
-    const TYPE_NAME: &'static str = "AWS::AppConfig::Deployment";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl Deployment {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("ApplicationId", &self.application_id);
         p.req("ConfigurationProfileId", &self.configuration_profile_id);
         p.req("ConfigurationVersion", &self.configuration_version);
@@ -81,7 +78,25 @@ impl ResourceProps for Deployment {
         p.req("EnvironmentId", &self.environment_id);
         p.opt("KmsKeyIdentifier", &self.kms_key_identifier);
         p.opt("Tags", &self.tags);
+    }
+}
+
+impl ResourceProps for Deployment {
+    const TYPE_NAME: &'static str = "AWS::AppConfig::Deployment";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -124,14 +139,27 @@ pub struct DynamicExtensionParameters {
     pub parameter_value: Option<Value<String>>,
 }
 
+impl DynamicExtensionParameters {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ExtensionReference", &self.extension_reference);
+        p.opt("ParameterName", &self.parameter_name);
+        p.opt("ParameterValue", &self.parameter_value);
+    }
+}
+
 impl ToExpr for DynamicExtensionParameters {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("ExtensionReference", &self.extension_reference);
-        p.opt("ParameterName", &self.parameter_name);
-        p.opt("ParameterValue", &self.parameter_value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -144,13 +172,26 @@ pub struct Tag {
     pub value: Option<Value<String>>,
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Key", &self.key);
+        p.opt("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Key", &self.key);
-        p.opt("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

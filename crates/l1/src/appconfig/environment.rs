@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// Resource Type definition for AWS::AppConfig::Environment
@@ -46,6 +48,18 @@ impl Environment {
     }
 }
 
+impl Environment {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("ApplicationId", &self.application_id);
+        p.opt("DeletionProtectionCheck", &self.deletion_protection_check);
+        p.opt("Description", &self.description);
+        p.opt("Monitors", &self.monitors);
+        p.req("Name", &self.name);
+        p.opt("Tags", &self.tags);
+    }
+}
+
 impl ResourceProps for Environment {
     const TYPE_NAME: &'static str = "AWS::AppConfig::Environment";
     fn facts() -> &'static ResourceFacts {
@@ -54,13 +68,14 @@ impl ResourceProps for Environment {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req("ApplicationId", &self.application_id);
-        p.opt("DeletionProtectionCheck", &self.deletion_protection_check);
-        p.opt("Description", &self.description);
-        p.opt("Monitors", &self.monitors);
-        p.req("Name", &self.name);
-        p.opt("Tags", &self.tags);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -107,13 +122,26 @@ impl Monitor {
     }
 }
 
+impl Monitor {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("AlarmArn", &self.alarm_arn);
+        p.opt("AlarmRoleArn", &self.alarm_role_arn);
+    }
+}
+
 impl ToExpr for Monitor {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("AlarmArn", &self.alarm_arn);
-        p.opt("AlarmRoleArn", &self.alarm_role_arn);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -137,13 +165,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

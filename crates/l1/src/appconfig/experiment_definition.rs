@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::Value;
 
 /// Resource Type definition for AWS::AppConfig::ExperimentDefinition
@@ -73,14 +75,9 @@ impl ExperimentDefinition {
     }
 }
 
-impl ResourceProps for ExperimentDefinition {
-    const TYPE_NAME: &'static str = "AWS::AppConfig::ExperimentDefinition";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl ExperimentDefinition {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("ApplicationIdentifier", &self.application_identifier);
         p.opt("AudienceDescription", &self.audience_description);
         p.req("AudienceRule", &self.audience_rule);
@@ -96,7 +93,25 @@ impl ResourceProps for ExperimentDefinition {
         p.req("Name", &self.name);
         p.opt("Tags", &self.tags);
         p.req("Treatments", &self.treatments);
+    }
+}
+
+impl ResourceProps for ExperimentDefinition {
+    const TYPE_NAME: &'static str = "AWS::AppConfig::ExperimentDefinition";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -174,15 +189,28 @@ impl Treatment {
     }
 }
 
-impl ToExpr for Treatment {
+impl Treatment {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AttributeValues", &self.attribute_values);
         p.opt("Description", &self.description);
         p.req("Enabled", &self.enabled);
         p.req("Weight", &self.weight);
+    }
+}
+
+impl ToExpr for Treatment {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -201,16 +229,29 @@ pub struct AttributeValue {
     pub string_value: Option<Value<String>>,
 }
 
-impl ToExpr for AttributeValue {
+impl AttributeValue {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("BooleanValue", &self.boolean_value);
         p.opt("NumberArray", &self.number_array);
         p.opt("NumberValue", &self.number_value);
         p.opt("StringArray", &self.string_array);
         p.opt("StringValue", &self.string_value);
+    }
+}
+
+impl ToExpr for AttributeValue {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -234,13 +275,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Map, Value};
 
 /// An example resource schema demonstrating some basic constructs and validation rules.
@@ -29,6 +31,17 @@ pub struct ExtensionAssociation {
     pub tags: Option<Vec<Tag>>,
 }
 
+impl ExtensionAssociation {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ExtensionIdentifier", &self.extension_identifier);
+        p.opt("ExtensionVersionNumber", &self.extension_version_number);
+        p.opt("Parameters", &self.parameters);
+        p.opt("ResourceIdentifier", &self.resource_identifier);
+        p.opt("Tags", &self.tags);
+    }
+}
+
 impl ResourceProps for ExtensionAssociation {
     const TYPE_NAME: &'static str = "AWS::AppConfig::ExtensionAssociation";
     fn facts() -> &'static ResourceFacts {
@@ -37,12 +50,14 @@ impl ResourceProps for ExtensionAssociation {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.opt("ExtensionIdentifier", &self.extension_identifier);
-        p.opt("ExtensionVersionNumber", &self.extension_version_number);
-        p.opt("Parameters", &self.parameters);
-        p.opt("ResourceIdentifier", &self.resource_identifier);
-        p.opt("Tags", &self.tags);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -104,13 +119,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

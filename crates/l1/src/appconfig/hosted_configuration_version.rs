@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps,
+};
 use stackwright_core::value::Value;
 
 /// Resource Type definition for AWS::AppConfig::HostedConfigurationVersion
@@ -52,6 +54,19 @@ impl HostedConfigurationVersion {
     }
 }
 
+impl HostedConfigurationVersion {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("ApplicationId", &self.application_id);
+        p.req("ConfigurationProfileId", &self.configuration_profile_id);
+        p.req("Content", &self.content);
+        p.req("ContentType", &self.content_type);
+        p.opt("Description", &self.description);
+        p.opt("LatestVersionNumber", &self.latest_version_number);
+        p.opt("VersionLabel", &self.version_label);
+    }
+}
+
 impl ResourceProps for HostedConfigurationVersion {
     const TYPE_NAME: &'static str = "AWS::AppConfig::HostedConfigurationVersion";
     fn facts() -> &'static ResourceFacts {
@@ -60,14 +75,14 @@ impl ResourceProps for HostedConfigurationVersion {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req("ApplicationId", &self.application_id);
-        p.req("ConfigurationProfileId", &self.configuration_profile_id);
-        p.req("Content", &self.content);
-        p.req("ContentType", &self.content_type);
-        p.opt("Description", &self.description);
-        p.opt("LatestVersionNumber", &self.latest_version_number);
-        p.opt("VersionLabel", &self.version_label);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// Creates an app authorization within an app bundle, which allows AppFabric to connect to an application.
@@ -51,6 +53,18 @@ impl AppAuthorization {
     }
 }
 
+impl AppAuthorization {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("App", &self.app);
+        p.req("AppBundleIdentifier", &self.app_bundle_identifier);
+        p.req("AuthType", &self.auth_type);
+        p.opt("Credential", &self.credential);
+        p.opt("Tags", &self.tags);
+        p.req("Tenant", &self.tenant);
+    }
+}
+
 impl ResourceProps for AppAuthorization {
     const TYPE_NAME: &'static str = "AWS::AppFabric::AppAuthorization";
     fn facts() -> &'static ResourceFacts {
@@ -59,13 +73,14 @@ impl ResourceProps for AppAuthorization {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req("App", &self.app);
-        p.req("AppBundleIdentifier", &self.app_bundle_identifier);
-        p.req("AuthType", &self.auth_type);
-        p.opt("Credential", &self.credential);
-        p.opt("Tags", &self.tags);
-        p.req("Tenant", &self.tenant);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -131,13 +146,26 @@ pub struct Credential {
     pub oauth2_credential: Option<Oauth2Credential>,
 }
 
+impl Credential {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ApiKeyCredential", &self.api_key_credential);
+        p.opt("Oauth2Credential", &self.oauth2_credential);
+    }
+}
+
 impl ToExpr for Credential {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("ApiKeyCredential", &self.api_key_credential);
-        p.opt("Oauth2Credential", &self.oauth2_credential);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -158,12 +186,25 @@ impl ApiKeyCredential {
     }
 }
 
+impl ApiKeyCredential {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("ApiKey", &self.api_key);
+    }
+}
+
 impl ToExpr for ApiKeyCredential {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("ApiKey", &self.api_key);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -190,13 +231,26 @@ impl Oauth2Credential {
     }
 }
 
+impl Oauth2Credential {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("ClientId", &self.client_id);
+        p.req("ClientSecret", &self.client_secret);
+    }
+}
+
 impl ToExpr for Oauth2Credential {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("ClientId", &self.client_id);
-        p.req("ClientSecret", &self.client_secret);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -220,13 +274,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -253,13 +320,26 @@ impl Tenant {
     }
 }
 
+impl Tenant {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("TenantDisplayName", &self.tenant_display_name);
+        p.req("TenantIdentifier", &self.tenant_identifier);
+    }
+}
+
 impl ToExpr for Tenant {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("TenantDisplayName", &self.tenant_display_name);
-        p.req("TenantIdentifier", &self.tenant_identifier);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// Creates an ingestion destination, which specifies how an application's ingested data is processed by Amazon Web Services AppFabric and where it's delivered.
@@ -48,6 +50,17 @@ impl IngestionDestination {
     }
 }
 
+impl IngestionDestination {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("AppBundleArn", &self.app_bundle_arn);
+        p.req("DestinationConfiguration", &self.destination_configuration);
+        p.req("IngestionArn", &self.ingestion_arn);
+        p.req("ProcessingConfiguration", &self.processing_configuration);
+        p.opt("Tags", &self.tags);
+    }
+}
+
 impl ResourceProps for IngestionDestination {
     const TYPE_NAME: &'static str = "AWS::AppFabric::IngestionDestination";
     fn facts() -> &'static ResourceFacts {
@@ -56,12 +69,14 @@ impl ResourceProps for IngestionDestination {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req("AppBundleArn", &self.app_bundle_arn);
-        p.req("DestinationConfiguration", &self.destination_configuration);
-        p.req("IngestionArn", &self.ingestion_arn);
-        p.req("ProcessingConfiguration", &self.processing_configuration);
-        p.opt("Tags", &self.tags);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -118,12 +133,25 @@ impl DestinationConfiguration {
     }
 }
 
+impl DestinationConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("AuditLog", &self.audit_log);
+    }
+}
+
 impl ToExpr for DestinationConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("AuditLog", &self.audit_log);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -142,12 +170,25 @@ impl AuditLogDestinationConfiguration {
     }
 }
 
+impl AuditLogDestinationConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Destination", &self.destination);
+    }
+}
+
 impl ToExpr for AuditLogDestinationConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Destination", &self.destination);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -160,13 +201,26 @@ pub struct Destination {
     pub s3_bucket: Option<S3Bucket>,
 }
 
+impl Destination {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("FirehoseStream", &self.firehose_stream);
+        p.opt("S3Bucket", &self.s3_bucket);
+    }
+}
+
 impl ToExpr for Destination {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("FirehoseStream", &self.firehose_stream);
-        p.opt("S3Bucket", &self.s3_bucket);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -187,12 +241,25 @@ impl FirehoseStream {
     }
 }
 
+impl FirehoseStream {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("StreamName", &self.stream_name);
+    }
+}
+
 impl ToExpr for FirehoseStream {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("StreamName", &self.stream_name);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -216,13 +283,26 @@ impl S3Bucket {
     }
 }
 
+impl S3Bucket {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("BucketName", &self.bucket_name);
+        p.opt("Prefix", &self.prefix);
+    }
+}
+
 impl ToExpr for S3Bucket {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("BucketName", &self.bucket_name);
-        p.opt("Prefix", &self.prefix);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -241,12 +321,25 @@ impl ProcessingConfiguration {
     }
 }
 
+impl ProcessingConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("AuditLog", &self.audit_log);
+    }
+}
+
 impl ToExpr for ProcessingConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("AuditLog", &self.audit_log);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -273,13 +366,26 @@ impl AuditLogProcessingConfiguration {
     }
 }
 
+impl AuditLogProcessingConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Format", &self.format);
+        p.req("Schema", &self.schema);
+    }
+}
+
 impl ToExpr for AuditLogProcessingConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Format", &self.format);
-        p.req("Schema", &self.schema);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -303,13 +409,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

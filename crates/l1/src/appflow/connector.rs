@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::Value;
 
 /// Resource schema for AWS::AppFlow::Connector
@@ -41,14 +43,9 @@ impl Connector {
     }
 }
 
-impl ResourceProps for Connector {
-    const TYPE_NAME: &'static str = "AWS::AppFlow::Connector";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl Connector {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("ConnectorLabel", &self.connector_label);
         p.req(
             "ConnectorProvisioningConfig",
@@ -59,7 +56,25 @@ impl ResourceProps for Connector {
             &self.connector_provisioning_type,
         );
         p.opt("Description", &self.description);
+    }
+}
+
+impl ResourceProps for Connector {
+    const TYPE_NAME: &'static str = "AWS::AppFlow::Connector";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -93,12 +108,25 @@ pub struct ConnectorProvisioningConfig {
     pub lambda: Option<LambdaConnectorProvisioningConfig>,
 }
 
+impl ConnectorProvisioningConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Lambda", &self.lambda);
+    }
+}
+
 impl ToExpr for ConnectorProvisioningConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Lambda", &self.lambda);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -119,12 +147,25 @@ impl LambdaConnectorProvisioningConfig {
     }
 }
 
+impl LambdaConnectorProvisioningConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("LambdaArn", &self.lambda_arn);
+    }
+}
+
 impl ToExpr for LambdaConnectorProvisioningConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("LambdaArn", &self.lambda_arn);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Map, Value};
 
 /// Resource Type definition for AWS::AppFlow::ConnectorProfile
@@ -48,6 +50,18 @@ impl ConnectorProfile {
     }
 }
 
+impl ConnectorProfile {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("ConnectionMode", &self.connection_mode);
+        p.opt("ConnectorLabel", &self.connector_label);
+        p.opt("ConnectorProfileConfig", &self.connector_profile_config);
+        p.req("ConnectorProfileName", &self.connector_profile_name);
+        p.req("ConnectorType", &self.connector_type);
+        p.opt("KMSArn", &self.kms_arn);
+    }
+}
+
 impl ResourceProps for ConnectorProfile {
     const TYPE_NAME: &'static str = "AWS::AppFlow::ConnectorProfile";
     fn facts() -> &'static ResourceFacts {
@@ -56,13 +70,14 @@ impl ResourceProps for ConnectorProfile {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req("ConnectionMode", &self.connection_mode);
-        p.opt("ConnectorLabel", &self.connector_label);
-        p.opt("ConnectorProfileConfig", &self.connector_profile_config);
-        p.req("ConnectorProfileName", &self.connector_profile_name);
-        p.req("ConnectorType", &self.connector_type);
-        p.opt("KMSArn", &self.kms_arn);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -103,10 +118,9 @@ pub struct ConnectorProfileConfig {
     pub connector_profile_properties: Option<ConnectorProfileProperties>,
 }
 
-impl ToExpr for ConnectorProfileConfig {
+impl ConnectorProfileConfig {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "ConnectorProfileCredentials",
             &self.connector_profile_credentials,
@@ -115,7 +129,21 @@ impl ToExpr for ConnectorProfileConfig {
             "ConnectorProfileProperties",
             &self.connector_profile_properties,
         );
+    }
+}
+
+impl ToExpr for ConnectorProfileConfig {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -160,10 +188,9 @@ pub struct ConnectorProfileCredentials {
     pub zendesk: Option<ZendeskConnectorProfileCredentials>,
 }
 
-impl ToExpr for ConnectorProfileCredentials {
+impl ConnectorProfileCredentials {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Amplitude", &self.amplitude);
         p.opt("CustomConnector", &self.custom_connector);
         p.opt("Datadog", &self.datadog);
@@ -182,7 +209,21 @@ impl ToExpr for ConnectorProfileCredentials {
         p.opt("Trendmicro", &self.trendmicro);
         p.opt("Veeva", &self.veeva);
         p.opt("Zendesk", &self.zendesk);
+    }
+}
+
+impl ToExpr for ConnectorProfileCredentials {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -206,13 +247,26 @@ impl AmplitudeConnectorProfileCredentials {
     }
 }
 
+impl AmplitudeConnectorProfileCredentials {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("ApiKey", &self.api_key);
+        p.req("SecretKey", &self.secret_key);
+    }
+}
+
 impl ToExpr for AmplitudeConnectorProfileCredentials {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("ApiKey", &self.api_key);
-        p.req("SecretKey", &self.secret_key);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -245,16 +299,29 @@ impl CustomConnectorProfileCredentials {
     }
 }
 
-impl ToExpr for CustomConnectorProfileCredentials {
+impl CustomConnectorProfileCredentials {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("ApiKey", &self.api_key);
         p.req("AuthenticationType", &self.authentication_type);
         p.opt("Basic", &self.basic);
         p.opt("Custom", &self.custom);
         p.opt("Oauth2", &self.oauth2);
+    }
+}
+
+impl ToExpr for CustomConnectorProfileCredentials {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -278,13 +345,26 @@ impl ApiKeyCredentials {
     }
 }
 
+impl ApiKeyCredentials {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("ApiKey", &self.api_key);
+        p.opt("ApiSecretKey", &self.api_secret_key);
+    }
+}
+
 impl ToExpr for ApiKeyCredentials {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("ApiKey", &self.api_key);
-        p.opt("ApiSecretKey", &self.api_secret_key);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -308,13 +388,26 @@ impl BasicAuthCredentials {
     }
 }
 
+impl BasicAuthCredentials {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Password", &self.password);
+        p.req("Username", &self.username);
+    }
+}
+
 impl ToExpr for BasicAuthCredentials {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Password", &self.password);
-        p.req("Username", &self.username);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -338,13 +431,26 @@ impl CustomAuthCredentials {
     }
 }
 
+impl CustomAuthCredentials {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("CredentialsMap", &self.credentials_map);
+        p.req("CustomAuthenticationType", &self.custom_authentication_type);
+    }
+}
+
 impl ToExpr for CustomAuthCredentials {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("CredentialsMap", &self.credentials_map);
-        p.req("CustomAuthenticationType", &self.custom_authentication_type);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -363,16 +469,29 @@ pub struct OAuth2Credentials {
     pub refresh_token: Option<Value<String>>,
 }
 
-impl ToExpr for OAuth2Credentials {
+impl OAuth2Credentials {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AccessToken", &self.access_token);
         p.opt("ClientId", &self.client_id);
         p.opt("ClientSecret", &self.client_secret);
         p.opt("OAuthRequest", &self.o_auth_request);
         p.opt("RefreshToken", &self.refresh_token);
+    }
+}
+
+impl ToExpr for OAuth2Credentials {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -385,13 +504,26 @@ pub struct ConnectorOAuthRequest {
     pub redirect_uri: Option<Value<String>>,
 }
 
+impl ConnectorOAuthRequest {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("AuthCode", &self.auth_code);
+        p.opt("RedirectUri", &self.redirect_uri);
+    }
+}
+
 impl ToExpr for ConnectorOAuthRequest {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("AuthCode", &self.auth_code);
-        p.opt("RedirectUri", &self.redirect_uri);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -418,13 +550,26 @@ impl DatadogConnectorProfileCredentials {
     }
 }
 
+impl DatadogConnectorProfileCredentials {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("ApiKey", &self.api_key);
+        p.req("ApplicationKey", &self.application_key);
+    }
+}
+
 impl ToExpr for DatadogConnectorProfileCredentials {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("ApiKey", &self.api_key);
-        p.req("ApplicationKey", &self.application_key);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -445,12 +590,25 @@ impl DynatraceConnectorProfileCredentials {
     }
 }
 
+impl DynatraceConnectorProfileCredentials {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("ApiToken", &self.api_token);
+    }
+}
+
 impl ToExpr for DynatraceConnectorProfileCredentials {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("ApiToken", &self.api_token);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -486,16 +644,29 @@ impl GoogleAnalyticsConnectorProfileCredentials {
     }
 }
 
-impl ToExpr for GoogleAnalyticsConnectorProfileCredentials {
+impl GoogleAnalyticsConnectorProfileCredentials {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AccessToken", &self.access_token);
         p.req("ClientId", &self.client_id);
         p.req("ClientSecret", &self.client_secret);
         p.opt("ConnectorOAuthRequest", &self.connector_o_auth_request);
         p.opt("RefreshToken", &self.refresh_token);
+    }
+}
+
+impl ToExpr for GoogleAnalyticsConnectorProfileCredentials {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -530,15 +701,28 @@ impl InforNexusConnectorProfileCredentials {
     }
 }
 
-impl ToExpr for InforNexusConnectorProfileCredentials {
+impl InforNexusConnectorProfileCredentials {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("AccessKeyId", &self.access_key_id);
         p.req("Datakey", &self.datakey);
         p.req("SecretAccessKey", &self.secret_access_key);
         p.req("UserId", &self.user_id);
+    }
+}
+
+impl ToExpr for InforNexusConnectorProfileCredentials {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -571,15 +755,28 @@ impl MarketoConnectorProfileCredentials {
     }
 }
 
-impl ToExpr for MarketoConnectorProfileCredentials {
+impl MarketoConnectorProfileCredentials {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AccessToken", &self.access_token);
         p.req("ClientId", &self.client_id);
         p.req("ClientSecret", &self.client_secret);
         p.opt("ConnectorOAuthRequest", &self.connector_o_auth_request);
+    }
+}
+
+impl ToExpr for MarketoConnectorProfileCredentials {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -596,15 +793,28 @@ pub struct PardotConnectorProfileCredentials {
     pub refresh_token: Option<Value<String>>,
 }
 
-impl ToExpr for PardotConnectorProfileCredentials {
+impl PardotConnectorProfileCredentials {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AccessToken", &self.access_token);
         p.opt("ClientCredentialsArn", &self.client_credentials_arn);
         p.opt("ConnectorOAuthRequest", &self.connector_o_auth_request);
         p.opt("RefreshToken", &self.refresh_token);
+    }
+}
+
+impl ToExpr for PardotConnectorProfileCredentials {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -617,13 +827,26 @@ pub struct RedshiftConnectorProfileCredentials {
     pub username: Option<Value<String>>,
 }
 
+impl RedshiftConnectorProfileCredentials {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Password", &self.password);
+        p.opt("Username", &self.username);
+    }
+}
+
 impl ToExpr for RedshiftConnectorProfileCredentials {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Password", &self.password);
-        p.opt("Username", &self.username);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -636,13 +859,26 @@ pub struct SapoDataConnectorProfileCredentials {
     pub o_auth_credentials: Option<OAuthCredentials>,
 }
 
+impl SapoDataConnectorProfileCredentials {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("BasicAuthCredentials", &self.basic_auth_credentials);
+        p.opt("OAuthCredentials", &self.o_auth_credentials);
+    }
+}
+
 impl ToExpr for SapoDataConnectorProfileCredentials {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("BasicAuthCredentials", &self.basic_auth_credentials);
-        p.opt("OAuthCredentials", &self.o_auth_credentials);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -661,16 +897,29 @@ pub struct OAuthCredentials {
     pub refresh_token: Option<Value<String>>,
 }
 
-impl ToExpr for OAuthCredentials {
+impl OAuthCredentials {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AccessToken", &self.access_token);
         p.opt("ClientId", &self.client_id);
         p.opt("ClientSecret", &self.client_secret);
         p.opt("ConnectorOAuthRequest", &self.connector_o_auth_request);
         p.opt("RefreshToken", &self.refresh_token);
+    }
+}
+
+impl ToExpr for OAuthCredentials {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -691,17 +940,30 @@ pub struct SalesforceConnectorProfileCredentials {
     pub refresh_token: Option<Value<String>>,
 }
 
-impl ToExpr for SalesforceConnectorProfileCredentials {
+impl SalesforceConnectorProfileCredentials {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AccessToken", &self.access_token);
         p.opt("ClientCredentialsArn", &self.client_credentials_arn);
         p.opt("ConnectorOAuthRequest", &self.connector_o_auth_request);
         p.opt("JwtToken", &self.jwt_token);
         p.opt("OAuth2GrantType", &self.o_auth2_grant_type);
         p.opt("RefreshToken", &self.refresh_token);
+    }
+}
+
+impl ToExpr for SalesforceConnectorProfileCredentials {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -716,14 +978,27 @@ pub struct ServiceNowConnectorProfileCredentials {
     pub username: Option<Value<String>>,
 }
 
+impl ServiceNowConnectorProfileCredentials {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("OAuth2Credentials", &self.o_auth2_credentials);
+        p.opt("Password", &self.password);
+        p.opt("Username", &self.username);
+    }
+}
+
 impl ToExpr for ServiceNowConnectorProfileCredentials {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("OAuth2Credentials", &self.o_auth2_credentials);
-        p.opt("Password", &self.password);
-        p.opt("Username", &self.username);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -744,12 +1019,25 @@ impl SingularConnectorProfileCredentials {
     }
 }
 
+impl SingularConnectorProfileCredentials {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("ApiKey", &self.api_key);
+    }
+}
+
 impl ToExpr for SingularConnectorProfileCredentials {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("ApiKey", &self.api_key);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -782,15 +1070,28 @@ impl SlackConnectorProfileCredentials {
     }
 }
 
-impl ToExpr for SlackConnectorProfileCredentials {
+impl SlackConnectorProfileCredentials {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AccessToken", &self.access_token);
         p.req("ClientId", &self.client_id);
         p.req("ClientSecret", &self.client_secret);
         p.opt("ConnectorOAuthRequest", &self.connector_o_auth_request);
+    }
+}
+
+impl ToExpr for SlackConnectorProfileCredentials {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -814,13 +1115,26 @@ impl SnowflakeConnectorProfileCredentials {
     }
 }
 
+impl SnowflakeConnectorProfileCredentials {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Password", &self.password);
+        p.req("Username", &self.username);
+    }
+}
+
 impl ToExpr for SnowflakeConnectorProfileCredentials {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Password", &self.password);
-        p.req("Username", &self.username);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -841,12 +1155,25 @@ impl TrendmicroConnectorProfileCredentials {
     }
 }
 
+impl TrendmicroConnectorProfileCredentials {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("ApiSecretKey", &self.api_secret_key);
+    }
+}
+
 impl ToExpr for TrendmicroConnectorProfileCredentials {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("ApiSecretKey", &self.api_secret_key);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -870,13 +1197,26 @@ impl VeevaConnectorProfileCredentials {
     }
 }
 
+impl VeevaConnectorProfileCredentials {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Password", &self.password);
+        p.req("Username", &self.username);
+    }
+}
+
 impl ToExpr for VeevaConnectorProfileCredentials {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Password", &self.password);
-        p.req("Username", &self.username);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -909,15 +1249,28 @@ impl ZendeskConnectorProfileCredentials {
     }
 }
 
-impl ToExpr for ZendeskConnectorProfileCredentials {
+impl ZendeskConnectorProfileCredentials {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AccessToken", &self.access_token);
         p.req("ClientId", &self.client_id);
         p.req("ClientSecret", &self.client_secret);
         p.opt("ConnectorOAuthRequest", &self.connector_o_auth_request);
+    }
+}
+
+impl ToExpr for ZendeskConnectorProfileCredentials {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -954,10 +1307,9 @@ pub struct ConnectorProfileProperties {
     pub zendesk: Option<ZendeskConnectorProfileProperties>,
 }
 
-impl ToExpr for ConnectorProfileProperties {
+impl ConnectorProfileProperties {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("CustomConnector", &self.custom_connector);
         p.opt("Datadog", &self.datadog);
         p.opt("Dynatrace", &self.dynatrace);
@@ -972,7 +1324,21 @@ impl ToExpr for ConnectorProfileProperties {
         p.opt("Snowflake", &self.snowflake);
         p.opt("Veeva", &self.veeva);
         p.opt("Zendesk", &self.zendesk);
+    }
+}
+
+impl ToExpr for ConnectorProfileProperties {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -985,13 +1351,26 @@ pub struct CustomConnectorProfileProperties {
     pub profile_properties: Option<Value<Map<String>>>,
 }
 
+impl CustomConnectorProfileProperties {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("OAuth2Properties", &self.o_auth2_properties);
+        p.opt("ProfileProperties", &self.profile_properties);
+    }
+}
+
 impl ToExpr for CustomConnectorProfileProperties {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("OAuth2Properties", &self.o_auth2_properties);
-        p.opt("ProfileProperties", &self.profile_properties);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1006,17 +1385,30 @@ pub struct OAuth2Properties {
     pub token_url_custom_properties: Option<Value<Map<String>>>,
 }
 
-impl ToExpr for OAuth2Properties {
+impl OAuth2Properties {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("OAuth2GrantType", &self.o_auth2_grant_type);
         p.opt("TokenUrl", &self.token_url);
         p.opt(
             "TokenUrlCustomProperties",
             &self.token_url_custom_properties,
         );
+    }
+}
+
+impl ToExpr for OAuth2Properties {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1037,12 +1429,25 @@ impl DatadogConnectorProfileProperties {
     }
 }
 
+impl DatadogConnectorProfileProperties {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("InstanceUrl", &self.instance_url);
+    }
+}
+
 impl ToExpr for DatadogConnectorProfileProperties {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("InstanceUrl", &self.instance_url);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1063,12 +1468,25 @@ impl DynatraceConnectorProfileProperties {
     }
 }
 
+impl DynatraceConnectorProfileProperties {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("InstanceUrl", &self.instance_url);
+    }
+}
+
 impl ToExpr for DynatraceConnectorProfileProperties {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("InstanceUrl", &self.instance_url);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1089,12 +1507,25 @@ impl InforNexusConnectorProfileProperties {
     }
 }
 
+impl InforNexusConnectorProfileProperties {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("InstanceUrl", &self.instance_url);
+    }
+}
+
 impl ToExpr for InforNexusConnectorProfileProperties {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("InstanceUrl", &self.instance_url);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1115,12 +1546,25 @@ impl MarketoConnectorProfileProperties {
     }
 }
 
+impl MarketoConnectorProfileProperties {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("InstanceUrl", &self.instance_url);
+    }
+}
+
 impl ToExpr for MarketoConnectorProfileProperties {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("InstanceUrl", &self.instance_url);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1147,14 +1591,27 @@ impl PardotConnectorProfileProperties {
     }
 }
 
+impl PardotConnectorProfileProperties {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("BusinessUnitId", &self.business_unit_id);
+        p.opt("InstanceUrl", &self.instance_url);
+        p.opt("IsSandboxEnvironment", &self.is_sandbox_environment);
+    }
+}
+
 impl ToExpr for PardotConnectorProfileProperties {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("BusinessUnitId", &self.business_unit_id);
-        p.opt("InstanceUrl", &self.instance_url);
-        p.opt("IsSandboxEnvironment", &self.is_sandbox_environment);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1199,10 +1656,9 @@ impl RedshiftConnectorProfileProperties {
     }
 }
 
-impl ToExpr for RedshiftConnectorProfileProperties {
+impl RedshiftConnectorProfileProperties {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("BucketName", &self.bucket_name);
         p.opt("BucketPrefix", &self.bucket_prefix);
         p.opt("ClusterIdentifier", &self.cluster_identifier);
@@ -1212,7 +1668,21 @@ impl ToExpr for RedshiftConnectorProfileProperties {
         p.opt("IsRedshiftServerless", &self.is_redshift_serverless);
         p.req("RoleArn", &self.role_arn);
         p.opt("WorkgroupName", &self.workgroup_name);
+    }
+}
+
+impl ToExpr for RedshiftConnectorProfileProperties {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1237,10 +1707,9 @@ pub struct SapoDataConnectorProfileProperties {
     pub private_link_service_name: Option<Value<String>>,
 }
 
-impl ToExpr for SapoDataConnectorProfileProperties {
+impl SapoDataConnectorProfileProperties {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("ApplicationHostUrl", &self.application_host_url);
         p.opt("ApplicationServicePath", &self.application_service_path);
         p.opt("ClientNumber", &self.client_number);
@@ -1249,7 +1718,21 @@ impl ToExpr for SapoDataConnectorProfileProperties {
         p.opt("OAuthProperties", &self.o_auth_properties);
         p.opt("PortNumber", &self.port_number);
         p.opt("PrivateLinkServiceName", &self.private_link_service_name);
+    }
+}
+
+impl ToExpr for SapoDataConnectorProfileProperties {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1264,14 +1747,27 @@ pub struct OAuthProperties {
     pub token_url: Option<Value<String>>,
 }
 
+impl OAuthProperties {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("AuthCodeUrl", &self.auth_code_url);
+        p.opt("OAuthScopes", &self.o_auth_scopes);
+        p.opt("TokenUrl", &self.token_url);
+    }
+}
+
 impl ToExpr for OAuthProperties {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("AuthCodeUrl", &self.auth_code_url);
-        p.opt("OAuthScopes", &self.o_auth_scopes);
-        p.opt("TokenUrl", &self.token_url);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1286,17 +1782,30 @@ pub struct SalesforceConnectorProfileProperties {
     pub use_private_link_for_metadata_and_authorization: Option<Value<bool>>,
 }
 
-impl ToExpr for SalesforceConnectorProfileProperties {
+impl SalesforceConnectorProfileProperties {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("InstanceUrl", &self.instance_url);
         p.opt("isSandboxEnvironment", &self.is_sandbox_environment);
         p.opt(
             "usePrivateLinkForMetadataAndAuthorization",
             &self.use_private_link_for_metadata_and_authorization,
         );
+    }
+}
+
+impl ToExpr for SalesforceConnectorProfileProperties {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1317,12 +1826,25 @@ impl ServiceNowConnectorProfileProperties {
     }
 }
 
+impl ServiceNowConnectorProfileProperties {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("InstanceUrl", &self.instance_url);
+    }
+}
+
 impl ToExpr for ServiceNowConnectorProfileProperties {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("InstanceUrl", &self.instance_url);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1343,12 +1865,25 @@ impl SlackConnectorProfileProperties {
     }
 }
 
+impl SlackConnectorProfileProperties {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("InstanceUrl", &self.instance_url);
+    }
+}
+
 impl ToExpr for SlackConnectorProfileProperties {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("InstanceUrl", &self.instance_url);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1391,10 +1926,9 @@ impl SnowflakeConnectorProfileProperties {
     }
 }
 
-impl ToExpr for SnowflakeConnectorProfileProperties {
+impl SnowflakeConnectorProfileProperties {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AccountName", &self.account_name);
         p.req("BucketName", &self.bucket_name);
         p.opt("BucketPrefix", &self.bucket_prefix);
@@ -1402,7 +1936,21 @@ impl ToExpr for SnowflakeConnectorProfileProperties {
         p.opt("Region", &self.region);
         p.req("Stage", &self.stage);
         p.req("Warehouse", &self.warehouse);
+    }
+}
+
+impl ToExpr for SnowflakeConnectorProfileProperties {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1423,12 +1971,25 @@ impl VeevaConnectorProfileProperties {
     }
 }
 
+impl VeevaConnectorProfileProperties {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("InstanceUrl", &self.instance_url);
+    }
+}
+
 impl ToExpr for VeevaConnectorProfileProperties {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("InstanceUrl", &self.instance_url);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1449,12 +2010,25 @@ impl ZendeskConnectorProfileProperties {
     }
 }
 
+impl ZendeskConnectorProfileProperties {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("InstanceUrl", &self.instance_url);
+    }
+}
+
 impl ToExpr for ZendeskConnectorProfileProperties {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("InstanceUrl", &self.instance_url);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Map, Value};
 
 /// Resource schema for AWS::AppFlow::Flow.
@@ -64,14 +66,9 @@ impl Flow {
     }
 }
 
-impl ResourceProps for Flow {
-    const TYPE_NAME: &'static str = "AWS::AppFlow::Flow";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl Flow {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Description", &self.description);
         p.req(
             "DestinationFlowConfigList",
@@ -85,7 +82,25 @@ impl ResourceProps for Flow {
         p.opt("Tags", &self.tags);
         p.req("Tasks", &self.tasks);
         p.req("TriggerConfig", &self.trigger_config);
+    }
+}
+
+impl ResourceProps for Flow {
+    const TYPE_NAME: &'static str = "AWS::AppFlow::Flow";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -141,10 +156,9 @@ impl DestinationFlowConfig {
     }
 }
 
-impl ToExpr for DestinationFlowConfig {
+impl DestinationFlowConfig {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("ApiVersion", &self.api_version);
         p.opt("ConnectorProfileName", &self.connector_profile_name);
         p.req("ConnectorType", &self.connector_type);
@@ -152,7 +166,21 @@ impl ToExpr for DestinationFlowConfig {
             "DestinationConnectorProperties",
             &self.destination_connector_properties,
         );
+    }
+}
+
+impl ToExpr for DestinationFlowConfig {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -183,10 +211,9 @@ pub struct DestinationConnectorProperties {
     pub zendesk: Option<ZendeskDestinationProperties>,
 }
 
-impl ToExpr for DestinationConnectorProperties {
+impl DestinationConnectorProperties {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("CustomConnector", &self.custom_connector);
         p.opt("EventBridge", &self.event_bridge);
         p.opt("LookoutMetrics", &self.lookout_metrics);
@@ -198,7 +225,21 @@ impl ToExpr for DestinationConnectorProperties {
         p.opt("Snowflake", &self.snowflake);
         p.opt("Upsolver", &self.upsolver);
         p.opt("Zendesk", &self.zendesk);
+    }
+}
+
+impl ToExpr for DestinationConnectorProperties {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -231,16 +272,29 @@ impl CustomConnectorDestinationProperties {
     }
 }
 
-impl ToExpr for CustomConnectorDestinationProperties {
+impl CustomConnectorDestinationProperties {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("CustomProperties", &self.custom_properties);
         p.req("EntityName", &self.entity_name);
         p.opt("ErrorHandlingConfig", &self.error_handling_config);
         p.opt("IdFieldNames", &self.id_field_names);
         p.opt("WriteOperationType", &self.write_operation_type);
+    }
+}
+
+impl ToExpr for CustomConnectorDestinationProperties {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -255,14 +309,27 @@ pub struct ErrorHandlingConfig {
     pub fail_on_first_error: Option<Value<bool>>,
 }
 
+impl ErrorHandlingConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("BucketName", &self.bucket_name);
+        p.opt("BucketPrefix", &self.bucket_prefix);
+        p.opt("FailOnFirstError", &self.fail_on_first_error);
+    }
+}
+
 impl ToExpr for ErrorHandlingConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("BucketName", &self.bucket_name);
-        p.opt("BucketPrefix", &self.bucket_prefix);
-        p.opt("FailOnFirstError", &self.fail_on_first_error);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -286,13 +353,26 @@ impl EventBridgeDestinationProperties {
     }
 }
 
+impl EventBridgeDestinationProperties {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ErrorHandlingConfig", &self.error_handling_config);
+        p.req("Object", &self.object);
+    }
+}
+
 impl ToExpr for EventBridgeDestinationProperties {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("ErrorHandlingConfig", &self.error_handling_config);
-        p.req("Object", &self.object);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -303,12 +383,25 @@ pub struct LookoutMetricsDestinationProperties {
     pub object: Option<Value<String>>,
 }
 
+impl LookoutMetricsDestinationProperties {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Object", &self.object);
+    }
+}
+
 impl ToExpr for LookoutMetricsDestinationProperties {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Object", &self.object);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -332,13 +425,26 @@ impl MarketoDestinationProperties {
     }
 }
 
+impl MarketoDestinationProperties {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ErrorHandlingConfig", &self.error_handling_config);
+        p.req("Object", &self.object);
+    }
+}
+
 impl ToExpr for MarketoDestinationProperties {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("ErrorHandlingConfig", &self.error_handling_config);
-        p.req("Object", &self.object);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -371,15 +477,28 @@ impl RedshiftDestinationProperties {
     }
 }
 
-impl ToExpr for RedshiftDestinationProperties {
+impl RedshiftDestinationProperties {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("BucketPrefix", &self.bucket_prefix);
         p.opt("ErrorHandlingConfig", &self.error_handling_config);
         p.req("IntermediateBucketName", &self.intermediate_bucket_name);
         p.req("Object", &self.object);
+    }
+}
+
+impl ToExpr for RedshiftDestinationProperties {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -406,14 +525,27 @@ impl S3DestinationProperties {
     }
 }
 
+impl S3DestinationProperties {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("BucketName", &self.bucket_name);
+        p.opt("BucketPrefix", &self.bucket_prefix);
+        p.opt("S3OutputFormatConfig", &self.s3_output_format_config);
+    }
+}
+
 impl ToExpr for S3DestinationProperties {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("BucketName", &self.bucket_name);
-        p.opt("BucketPrefix", &self.bucket_prefix);
-        p.opt("S3OutputFormatConfig", &self.s3_output_format_config);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -430,10 +562,9 @@ pub struct S3OutputFormatConfig {
     pub preserve_source_data_typing: Option<Value<bool>>,
 }
 
-impl ToExpr for S3OutputFormatConfig {
+impl S3OutputFormatConfig {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AggregationConfig", &self.aggregation_config);
         p.opt("FileType", &self.file_type);
         p.opt("PrefixConfig", &self.prefix_config);
@@ -441,7 +572,21 @@ impl ToExpr for S3OutputFormatConfig {
             "PreserveSourceDataTyping",
             &self.preserve_source_data_typing,
         );
+    }
+}
+
+impl ToExpr for S3OutputFormatConfig {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -454,13 +599,26 @@ pub struct AggregationConfig {
     pub target_file_size: Option<Value<i64>>,
 }
 
+impl AggregationConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("AggregationType", &self.aggregation_type);
+        p.opt("TargetFileSize", &self.target_file_size);
+    }
+}
+
 impl ToExpr for AggregationConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("AggregationType", &self.aggregation_type);
-        p.opt("TargetFileSize", &self.target_file_size);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -475,14 +633,27 @@ pub struct PrefixConfig {
     pub prefix_type: Option<Value<PrefixType>>,
 }
 
+impl PrefixConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("PathPrefixHierarchy", &self.path_prefix_hierarchy);
+        p.opt("PrefixFormat", &self.prefix_format);
+        p.opt("PrefixType", &self.prefix_type);
+    }
+}
+
 impl ToExpr for PrefixConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("PathPrefixHierarchy", &self.path_prefix_hierarchy);
-        p.opt("PrefixFormat", &self.prefix_format);
-        p.opt("PrefixType", &self.prefix_type);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -515,10 +686,9 @@ impl SapoDataDestinationProperties {
     }
 }
 
-impl ToExpr for SapoDataDestinationProperties {
+impl SapoDataDestinationProperties {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("ErrorHandlingConfig", &self.error_handling_config);
         p.opt("IdFieldNames", &self.id_field_names);
         p.req("ObjectPath", &self.object_path);
@@ -527,7 +697,21 @@ impl ToExpr for SapoDataDestinationProperties {
             &self.success_response_handling_config,
         );
         p.opt("WriteOperationType", &self.write_operation_type);
+    }
+}
+
+impl ToExpr for SapoDataDestinationProperties {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -540,13 +724,26 @@ pub struct SuccessResponseHandlingConfig {
     pub bucket_prefix: Option<Value<String>>,
 }
 
+impl SuccessResponseHandlingConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("BucketName", &self.bucket_name);
+        p.opt("BucketPrefix", &self.bucket_prefix);
+    }
+}
+
 impl ToExpr for SuccessResponseHandlingConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("BucketName", &self.bucket_name);
-        p.opt("BucketPrefix", &self.bucket_prefix);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -579,16 +776,29 @@ impl SalesforceDestinationProperties {
     }
 }
 
-impl ToExpr for SalesforceDestinationProperties {
+impl SalesforceDestinationProperties {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("DataTransferApi", &self.data_transfer_api);
         p.opt("ErrorHandlingConfig", &self.error_handling_config);
         p.opt("IdFieldNames", &self.id_field_names);
         p.req("Object", &self.object);
         p.opt("WriteOperationType", &self.write_operation_type);
+    }
+}
+
+impl ToExpr for SalesforceDestinationProperties {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -621,15 +831,28 @@ impl SnowflakeDestinationProperties {
     }
 }
 
-impl ToExpr for SnowflakeDestinationProperties {
+impl SnowflakeDestinationProperties {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("BucketPrefix", &self.bucket_prefix);
         p.opt("ErrorHandlingConfig", &self.error_handling_config);
         p.req("IntermediateBucketName", &self.intermediate_bucket_name);
         p.req("Object", &self.object);
+    }
+}
+
+impl ToExpr for SnowflakeDestinationProperties {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -659,14 +882,27 @@ impl UpsolverDestinationProperties {
     }
 }
 
+impl UpsolverDestinationProperties {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("BucketName", &self.bucket_name);
+        p.opt("BucketPrefix", &self.bucket_prefix);
+        p.req("S3OutputFormatConfig", &self.s3_output_format_config);
+    }
+}
+
 impl ToExpr for UpsolverDestinationProperties {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("BucketName", &self.bucket_name);
-        p.opt("BucketPrefix", &self.bucket_prefix);
-        p.req("S3OutputFormatConfig", &self.s3_output_format_config);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -693,14 +929,27 @@ impl UpsolverS3OutputFormatConfig {
     }
 }
 
+impl UpsolverS3OutputFormatConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("AggregationConfig", &self.aggregation_config);
+        p.opt("FileType", &self.file_type);
+        p.req("PrefixConfig", &self.prefix_config);
+    }
+}
+
 impl ToExpr for UpsolverS3OutputFormatConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("AggregationConfig", &self.aggregation_config);
-        p.opt("FileType", &self.file_type);
-        p.req("PrefixConfig", &self.prefix_config);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -730,15 +979,28 @@ impl ZendeskDestinationProperties {
     }
 }
 
-impl ToExpr for ZendeskDestinationProperties {
+impl ZendeskDestinationProperties {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("ErrorHandlingConfig", &self.error_handling_config);
         p.opt("IdFieldNames", &self.id_field_names);
         p.req("Object", &self.object);
         p.opt("WriteOperationType", &self.write_operation_type);
+    }
+}
+
+impl ToExpr for ZendeskDestinationProperties {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -749,12 +1011,25 @@ pub struct MetadataCatalogConfig {
     pub glue_data_catalog: Option<GlueDataCatalog>,
 }
 
+impl MetadataCatalogConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("GlueDataCatalog", &self.glue_data_catalog);
+    }
+}
+
 impl ToExpr for MetadataCatalogConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("GlueDataCatalog", &self.glue_data_catalog);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -785,14 +1060,27 @@ impl GlueDataCatalog {
     }
 }
 
+impl GlueDataCatalog {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("DatabaseName", &self.database_name);
+        p.req("RoleArn", &self.role_arn);
+        p.req("TablePrefix", &self.table_prefix);
+    }
+}
+
 impl ToExpr for GlueDataCatalog {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("DatabaseName", &self.database_name);
-        p.req("RoleArn", &self.role_arn);
-        p.req("TablePrefix", &self.table_prefix);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -828,10 +1116,9 @@ impl SourceFlowConfig {
     }
 }
 
-impl ToExpr for SourceFlowConfig {
+impl SourceFlowConfig {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("ApiVersion", &self.api_version);
         p.opt("ConnectorProfileName", &self.connector_profile_name);
         p.req("ConnectorType", &self.connector_type);
@@ -840,7 +1127,21 @@ impl ToExpr for SourceFlowConfig {
             "SourceConnectorProperties",
             &self.source_connector_properties,
         );
+    }
+}
+
+impl ToExpr for SourceFlowConfig {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -851,12 +1152,25 @@ pub struct IncrementalPullConfig {
     pub datetime_type_field_name: Option<Value<String>>,
 }
 
+impl IncrementalPullConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("DatetimeTypeFieldName", &self.datetime_type_field_name);
+    }
+}
+
 impl ToExpr for IncrementalPullConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("DatetimeTypeFieldName", &self.datetime_type_field_name);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -899,10 +1213,9 @@ pub struct SourceConnectorProperties {
     pub zendesk: Option<ZendeskSourceProperties>,
 }
 
-impl ToExpr for SourceConnectorProperties {
+impl SourceConnectorProperties {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Amplitude", &self.amplitude);
         p.opt("CustomConnector", &self.custom_connector);
         p.opt("Datadog", &self.datadog);
@@ -920,7 +1233,21 @@ impl ToExpr for SourceConnectorProperties {
         p.opt("Trendmicro", &self.trendmicro);
         p.opt("Veeva", &self.veeva);
         p.opt("Zendesk", &self.zendesk);
+    }
+}
+
+impl ToExpr for SourceConnectorProperties {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -941,12 +1268,25 @@ impl AmplitudeSourceProperties {
     }
 }
 
+impl AmplitudeSourceProperties {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Object", &self.object);
+    }
+}
+
 impl ToExpr for AmplitudeSourceProperties {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Object", &self.object);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -973,14 +1313,27 @@ impl CustomConnectorSourceProperties {
     }
 }
 
+impl CustomConnectorSourceProperties {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("CustomProperties", &self.custom_properties);
+        p.opt("DataTransferApi", &self.data_transfer_api);
+        p.req("EntityName", &self.entity_name);
+    }
+}
+
 impl ToExpr for CustomConnectorSourceProperties {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("CustomProperties", &self.custom_properties);
-        p.opt("DataTransferApi", &self.data_transfer_api);
-        p.req("EntityName", &self.entity_name);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1007,13 +1360,26 @@ impl DataTransferApi {
     }
 }
 
+impl DataTransferApi {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Name", &self.name);
+        p.req("Type", &self.type_);
+    }
+}
+
 impl ToExpr for DataTransferApi {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Name", &self.name);
-        p.req("Type", &self.type_);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1034,12 +1400,25 @@ impl DatadogSourceProperties {
     }
 }
 
+impl DatadogSourceProperties {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Object", &self.object);
+    }
+}
+
 impl ToExpr for DatadogSourceProperties {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Object", &self.object);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1060,12 +1439,25 @@ impl DynatraceSourceProperties {
     }
 }
 
+impl DynatraceSourceProperties {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Object", &self.object);
+    }
+}
+
 impl ToExpr for DynatraceSourceProperties {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Object", &self.object);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1086,12 +1478,25 @@ impl GoogleAnalyticsSourceProperties {
     }
 }
 
+impl GoogleAnalyticsSourceProperties {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Object", &self.object);
+    }
+}
+
 impl ToExpr for GoogleAnalyticsSourceProperties {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Object", &self.object);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1112,12 +1517,25 @@ impl InforNexusSourceProperties {
     }
 }
 
+impl InforNexusSourceProperties {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Object", &self.object);
+    }
+}
+
 impl ToExpr for InforNexusSourceProperties {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Object", &self.object);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1138,12 +1556,25 @@ impl MarketoSourceProperties {
     }
 }
 
+impl MarketoSourceProperties {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Object", &self.object);
+    }
+}
+
 impl ToExpr for MarketoSourceProperties {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Object", &self.object);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1164,12 +1595,25 @@ impl PardotSourceProperties {
     }
 }
 
+impl PardotSourceProperties {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Object", &self.object);
+    }
+}
+
 impl ToExpr for PardotSourceProperties {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Object", &self.object);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1199,14 +1643,27 @@ impl S3SourceProperties {
     }
 }
 
+impl S3SourceProperties {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("BucketName", &self.bucket_name);
+        p.req("BucketPrefix", &self.bucket_prefix);
+        p.opt("S3InputFormatConfig", &self.s3_input_format_config);
+    }
+}
+
 impl ToExpr for S3SourceProperties {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("BucketName", &self.bucket_name);
-        p.req("BucketPrefix", &self.bucket_prefix);
-        p.opt("S3InputFormatConfig", &self.s3_input_format_config);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1217,12 +1674,25 @@ pub struct S3InputFormatConfig {
     pub s3_input_file_type: Option<Value<S3InputFileType>>,
 }
 
+impl S3InputFormatConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("S3InputFileType", &self.s3_input_file_type);
+    }
+}
+
 impl ToExpr for S3InputFormatConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("S3InputFileType", &self.s3_input_file_type);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1249,14 +1719,27 @@ impl SapoDataSourceProperties {
     }
 }
 
+impl SapoDataSourceProperties {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("ObjectPath", &self.object_path);
+        p.opt("paginationConfig", &self.pagination_config);
+        p.opt("parallelismConfig", &self.parallelism_config);
+    }
+}
+
 impl ToExpr for SapoDataSourceProperties {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("ObjectPath", &self.object_path);
-        p.opt("paginationConfig", &self.pagination_config);
-        p.opt("parallelismConfig", &self.parallelism_config);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1277,12 +1760,25 @@ impl SapoDataPaginationConfig {
     }
 }
 
+impl SapoDataPaginationConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("maxPageSize", &self.max_page_size);
+    }
+}
+
 impl ToExpr for SapoDataPaginationConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("maxPageSize", &self.max_page_size);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1303,12 +1799,25 @@ impl SapoDataParallelismConfig {
     }
 }
 
+impl SapoDataParallelismConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("maxParallelism", &self.max_parallelism);
+    }
+}
+
 impl ToExpr for SapoDataParallelismConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("maxParallelism", &self.max_parallelism);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1338,10 +1847,9 @@ impl SalesforceSourceProperties {
     }
 }
 
-impl ToExpr for SalesforceSourceProperties {
+impl SalesforceSourceProperties {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("DataTransferApi", &self.data_transfer_api);
         p.opt(
             "EnableDynamicFieldUpdate",
@@ -1349,7 +1857,21 @@ impl ToExpr for SalesforceSourceProperties {
         );
         p.opt("IncludeDeletedRecords", &self.include_deleted_records);
         p.req("Object", &self.object);
+    }
+}
+
+impl ToExpr for SalesforceSourceProperties {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1370,12 +1892,25 @@ impl ServiceNowSourceProperties {
     }
 }
 
+impl ServiceNowSourceProperties {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Object", &self.object);
+    }
+}
+
 impl ToExpr for ServiceNowSourceProperties {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Object", &self.object);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1396,12 +1931,25 @@ impl SingularSourceProperties {
     }
 }
 
+impl SingularSourceProperties {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Object", &self.object);
+    }
+}
+
 impl ToExpr for SingularSourceProperties {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Object", &self.object);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1422,12 +1970,25 @@ impl SlackSourceProperties {
     }
 }
 
+impl SlackSourceProperties {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Object", &self.object);
+    }
+}
+
 impl ToExpr for SlackSourceProperties {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Object", &self.object);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1448,12 +2009,25 @@ impl TrendmicroSourceProperties {
     }
 }
 
+impl TrendmicroSourceProperties {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Object", &self.object);
+    }
+}
+
 impl ToExpr for TrendmicroSourceProperties {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Object", &self.object);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1486,16 +2060,29 @@ impl VeevaSourceProperties {
     }
 }
 
-impl ToExpr for VeevaSourceProperties {
+impl VeevaSourceProperties {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("DocumentType", &self.document_type);
         p.opt("IncludeAllVersions", &self.include_all_versions);
         p.opt("IncludeRenditions", &self.include_renditions);
         p.opt("IncludeSourceFiles", &self.include_source_files);
         p.req("Object", &self.object);
+    }
+}
+
+impl ToExpr for VeevaSourceProperties {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1516,12 +2103,25 @@ impl ZendeskSourceProperties {
     }
 }
 
+impl ZendeskSourceProperties {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Object", &self.object);
+    }
+}
+
 impl ToExpr for ZendeskSourceProperties {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Object", &self.object);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1545,13 +2145,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1587,16 +2200,29 @@ impl Task {
     }
 }
 
-impl ToExpr for Task {
+impl Task {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("ConnectorOperator", &self.connector_operator);
         p.opt("DestinationField", &self.destination_field);
         p.req("SourceFields", &self.source_fields);
         p.opt("TaskProperties", &self.task_properties);
         p.req("TaskType", &self.task_type);
+    }
+}
+
+impl ToExpr for Task {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1639,10 +2265,9 @@ pub struct ConnectorOperator {
     pub zendesk: Option<Value<ZendeskConnectorOperator>>,
 }
 
-impl ToExpr for ConnectorOperator {
+impl ConnectorOperator {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Amplitude", &self.amplitude);
         p.opt("CustomConnector", &self.custom_connector);
         p.opt("Datadog", &self.datadog);
@@ -1660,7 +2285,21 @@ impl ToExpr for ConnectorOperator {
         p.opt("Trendmicro", &self.trendmicro);
         p.opt("Veeva", &self.veeva);
         p.opt("Zendesk", &self.zendesk);
+    }
+}
+
+impl ToExpr for ConnectorOperator {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1687,13 +2326,26 @@ impl TaskPropertiesObject {
     }
 }
 
+impl TaskPropertiesObject {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for TaskPropertiesObject {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1717,13 +2369,26 @@ impl TriggerConfig {
     }
 }
 
+impl TriggerConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("TriggerProperties", &self.trigger_properties);
+        p.req("TriggerType", &self.trigger_type);
+    }
+}
+
 impl ToExpr for TriggerConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("TriggerProperties", &self.trigger_properties);
-        p.req("TriggerType", &self.trigger_type);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1765,10 +2430,9 @@ impl ScheduledTriggerProperties {
     }
 }
 
-impl ToExpr for ScheduledTriggerProperties {
+impl ScheduledTriggerProperties {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("DataPullMode", &self.data_pull_mode);
         p.opt("FirstExecutionFrom", &self.first_execution_from);
         p.opt(
@@ -1780,7 +2444,21 @@ impl ToExpr for ScheduledTriggerProperties {
         p.opt("ScheduleOffset", &self.schedule_offset);
         p.opt("ScheduleStartTime", &self.schedule_start_time);
         p.opt("TimeZone", &self.time_zone);
+    }
+}
+
+impl ToExpr for ScheduledTriggerProperties {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// Resource Type definition for AWS:AppIntegrations::Application
@@ -65,14 +67,9 @@ impl Application {
     }
 }
 
-impl ResourceProps for Application {
-    const TYPE_NAME: &'static str = "AWS::AppIntegrations::Application";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl Application {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("ApplicationConfig", &self.application_config);
         p.req("ApplicationSourceConfig", &self.application_source_config);
         p.opt("ApplicationType", &self.application_type);
@@ -84,7 +81,25 @@ impl ResourceProps for Application {
         p.req("Namespace", &self.namespace);
         p.opt("Permissions", &self.permissions);
         p.opt("Tags", &self.tags);
+    }
+}
+
+impl ResourceProps for Application {
+    const TYPE_NAME: &'static str = "AWS::AppIntegrations::Application";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -123,12 +138,25 @@ pub struct ApplicationConfig {
     pub contact_handling: Option<ContactHandling>,
 }
 
+impl ApplicationConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ContactHandling", &self.contact_handling);
+    }
+}
+
 impl ToExpr for ApplicationConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("ContactHandling", &self.contact_handling);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -149,12 +177,25 @@ impl ContactHandling {
     }
 }
 
+impl ContactHandling {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Scope", &self.scope);
+    }
+}
+
 impl ToExpr for ContactHandling {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Scope", &self.scope);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -175,12 +216,25 @@ impl ApplicationSourceConfig {
     }
 }
 
+impl ApplicationSourceConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("ExternalUrlConfig", &self.external_url_config);
+    }
+}
+
 impl ToExpr for ApplicationSourceConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("ExternalUrlConfig", &self.external_url_config);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -204,13 +258,26 @@ impl ExternalUrlConfig {
     }
 }
 
+impl ExternalUrlConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("AccessUrl", &self.access_url);
+        p.opt("ApprovedOrigins", &self.approved_origins);
+    }
+}
+
 impl ToExpr for ExternalUrlConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("AccessUrl", &self.access_url);
-        p.opt("ApprovedOrigins", &self.approved_origins);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -223,13 +290,26 @@ pub struct IframeConfig {
     pub sandbox: Option<Value<Vec<String>>>,
 }
 
+impl IframeConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Allow", &self.allow);
+        p.opt("Sandbox", &self.sandbox);
+    }
+}
+
 impl ToExpr for IframeConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Allow", &self.allow);
-        p.opt("Sandbox", &self.sandbox);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -253,13 +333,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Map, Value};
 
 /// Resource Type definition for AWS::AppIntegrations::DataIntegration
@@ -56,14 +58,9 @@ impl DataIntegration {
     }
 }
 
-impl ResourceProps for DataIntegration {
-    const TYPE_NAME: &'static str = "AWS::AppIntegrations::DataIntegration";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl DataIntegration {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Description", &self.description);
         p.opt("FileConfiguration", &self.file_configuration);
         p.req("KmsKey", &self.kms_key);
@@ -72,7 +69,25 @@ impl ResourceProps for DataIntegration {
         p.opt("ScheduleConfig", &self.schedule_config);
         p.req("SourceURI", &self.source_uri);
         p.opt("Tags", &self.tags);
+    }
+}
+
+impl ResourceProps for DataIntegration {
+    const TYPE_NAME: &'static str = "AWS::AppIntegrations::DataIntegration";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -124,13 +139,26 @@ impl FileConfiguration {
     }
 }
 
+impl FileConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Filters", &self.filters);
+        p.req("Folders", &self.folders);
+    }
+}
+
 impl ToExpr for FileConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Filters", &self.filters);
-        p.req("Folders", &self.folders);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -157,14 +185,27 @@ impl ScheduleConfig {
     }
 }
 
+impl ScheduleConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("FirstExecutionFrom", &self.first_execution_from);
+        p.opt("Object", &self.object);
+        p.req("ScheduleExpression", &self.schedule_expression);
+    }
+}
+
 impl ToExpr for ScheduleConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("FirstExecutionFrom", &self.first_execution_from);
-        p.opt("Object", &self.object);
-        p.req("ScheduleExpression", &self.schedule_expression);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -188,13 +229,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// The ``AWS::ApplicationAutoScaling::ScalableTarget`` resource specifies a resource that Application Auto Scaling can scale, such as an AWS::DynamoDB::Table or AWS::ECS::Service resource.
@@ -61,14 +63,9 @@ impl ScalableTarget {
     }
 }
 
-impl ResourceProps for ScalableTarget {
-    const TYPE_NAME: &'static str = "AWS::ApplicationAutoScaling::ScalableTarget";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl ScalableTarget {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("MaxCapacity", &self.max_capacity);
         p.req("MinCapacity", &self.min_capacity);
         p.req("ResourceId", &self.resource_id);
@@ -78,7 +75,25 @@ impl ResourceProps for ScalableTarget {
         p.req("ServiceNamespace", &self.service_namespace);
         p.opt("SuspendedState", &self.suspended_state);
         p.opt("Tags", &self.tags);
+    }
+}
+
+impl ResourceProps for ScalableTarget {
+    const TYPE_NAME: &'static str = "AWS::ApplicationAutoScaling::ScalableTarget";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -140,17 +155,30 @@ impl ScheduledAction {
     }
 }
 
-impl ToExpr for ScheduledAction {
+impl ScheduledAction {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("EndTime", &self.end_time);
         p.opt("ScalableTargetAction", &self.scalable_target_action);
         p.req("Schedule", &self.schedule);
         p.req("ScheduledActionName", &self.scheduled_action_name);
         p.opt("StartTime", &self.start_time);
         p.opt("Timezone", &self.timezone);
+    }
+}
+
+impl ToExpr for ScheduledAction {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -163,13 +191,26 @@ pub struct ScalableTargetAction {
     pub min_capacity: Option<Value<i64>>,
 }
 
+impl ScalableTargetAction {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("MaxCapacity", &self.max_capacity);
+        p.opt("MinCapacity", &self.min_capacity);
+    }
+}
+
 impl ToExpr for ScalableTargetAction {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("MaxCapacity", &self.max_capacity);
-        p.opt("MinCapacity", &self.min_capacity);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -184,10 +225,9 @@ pub struct SuspendedState {
     pub scheduled_scaling_suspended: Option<Value<bool>>,
 }
 
-impl ToExpr for SuspendedState {
+impl SuspendedState {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "DynamicScalingInSuspended",
             &self.dynamic_scaling_in_suspended,
@@ -200,7 +240,21 @@ impl ToExpr for SuspendedState {
             "ScheduledScalingSuspended",
             &self.scheduled_scaling_suspended,
         );
+    }
+}
+
+impl ToExpr for SuspendedState {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -224,13 +278,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// The ``AWS::ApplicationAutoScaling::ScalingPolicy`` resource defines a scaling policy that Application Auto Scaling uses to adjust the capacity of a scalable target.
@@ -57,14 +59,9 @@ impl ScalingPolicy {
     }
 }
 
-impl ResourceProps for ScalingPolicy {
-    const TYPE_NAME: &'static str = "AWS::ApplicationAutoScaling::ScalingPolicy";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl ScalingPolicy {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("PolicyName", &self.policy_name);
         p.req("PolicyType", &self.policy_type);
         p.opt(
@@ -83,7 +80,25 @@ impl ResourceProps for ScalingPolicy {
             "TargetTrackingScalingPolicyConfiguration",
             &self.target_tracking_scaling_policy_configuration,
         );
+    }
+}
+
+impl ResourceProps for ScalingPolicy {
+    const TYPE_NAME: &'static str = "AWS::ApplicationAutoScaling::ScalingPolicy";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -139,10 +154,9 @@ impl PredictiveScalingPolicyConfiguration {
     }
 }
 
-impl ToExpr for PredictiveScalingPolicyConfiguration {
+impl PredictiveScalingPolicyConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "MaxCapacityBreachBehavior",
             &self.max_capacity_breach_behavior,
@@ -151,7 +165,21 @@ impl ToExpr for PredictiveScalingPolicyConfiguration {
         p.req("MetricSpecifications", &self.metric_specifications);
         p.opt("Mode", &self.mode);
         p.opt("SchedulingBufferTime", &self.scheduling_buffer_time);
+    }
+}
+
+impl ToExpr for PredictiveScalingPolicyConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -190,10 +218,9 @@ impl PredictiveScalingMetricSpecification {
     }
 }
 
-impl ToExpr for PredictiveScalingMetricSpecification {
+impl PredictiveScalingMetricSpecification {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "CustomizedCapacityMetricSpecification",
             &self.customized_capacity_metric_specification,
@@ -219,7 +246,21 @@ impl ToExpr for PredictiveScalingMetricSpecification {
             &self.predefined_scaling_metric_specification,
         );
         p.req("TargetValue", &self.target_value);
+    }
+}
+
+impl ToExpr for PredictiveScalingMetricSpecification {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -240,12 +281,25 @@ impl PredictiveScalingCustomizedCapacityMetric {
     }
 }
 
+impl PredictiveScalingCustomizedCapacityMetric {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("MetricDataQueries", &self.metric_data_queries);
+    }
+}
+
 impl ToExpr for PredictiveScalingCustomizedCapacityMetric {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("MetricDataQueries", &self.metric_data_queries);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -264,16 +318,29 @@ pub struct PredictiveScalingMetricDataQuery {
     pub return_data: Option<Value<bool>>,
 }
 
-impl ToExpr for PredictiveScalingMetricDataQuery {
+impl PredictiveScalingMetricDataQuery {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Expression", &self.expression);
         p.opt("Id", &self.id);
         p.opt("Label", &self.label);
         p.opt("MetricStat", &self.metric_stat);
         p.opt("ReturnData", &self.return_data);
+    }
+}
+
+impl ToExpr for PredictiveScalingMetricDataQuery {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -288,14 +355,27 @@ pub struct PredictiveScalingMetricStat {
     pub unit: Option<Value<String>>,
 }
 
+impl PredictiveScalingMetricStat {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Metric", &self.metric);
+        p.opt("Stat", &self.stat);
+        p.opt("Unit", &self.unit);
+    }
+}
+
 impl ToExpr for PredictiveScalingMetricStat {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Metric", &self.metric);
-        p.opt("Stat", &self.stat);
-        p.opt("Unit", &self.unit);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -310,14 +390,27 @@ pub struct PredictiveScalingMetric {
     pub namespace: Option<Value<String>>,
 }
 
+impl PredictiveScalingMetric {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Dimensions", &self.dimensions);
+        p.opt("MetricName", &self.metric_name);
+        p.opt("Namespace", &self.namespace);
+    }
+}
+
 impl ToExpr for PredictiveScalingMetric {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Dimensions", &self.dimensions);
-        p.opt("MetricName", &self.metric_name);
-        p.opt("Namespace", &self.namespace);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -330,13 +423,26 @@ pub struct PredictiveScalingMetricDimension {
     pub value: Option<Value<String>>,
 }
 
+impl PredictiveScalingMetricDimension {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Name", &self.name);
+        p.opt("Value", &self.value);
+    }
+}
+
 impl ToExpr for PredictiveScalingMetricDimension {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Name", &self.name);
-        p.opt("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -357,12 +463,25 @@ impl PredictiveScalingCustomizedLoadMetric {
     }
 }
 
+impl PredictiveScalingCustomizedLoadMetric {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("MetricDataQueries", &self.metric_data_queries);
+    }
+}
+
 impl ToExpr for PredictiveScalingCustomizedLoadMetric {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("MetricDataQueries", &self.metric_data_queries);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -383,12 +502,25 @@ impl PredictiveScalingCustomizedScalingMetric {
     }
 }
 
+impl PredictiveScalingCustomizedScalingMetric {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("MetricDataQueries", &self.metric_data_queries);
+    }
+}
+
 impl ToExpr for PredictiveScalingCustomizedScalingMetric {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("MetricDataQueries", &self.metric_data_queries);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -412,13 +544,26 @@ impl PredictiveScalingPredefinedLoadMetric {
     }
 }
 
+impl PredictiveScalingPredefinedLoadMetric {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("PredefinedMetricType", &self.predefined_metric_type);
+        p.opt("ResourceLabel", &self.resource_label);
+    }
+}
+
 impl ToExpr for PredictiveScalingPredefinedLoadMetric {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("PredefinedMetricType", &self.predefined_metric_type);
-        p.opt("ResourceLabel", &self.resource_label);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -442,13 +587,26 @@ impl PredictiveScalingPredefinedMetricPair {
     }
 }
 
+impl PredictiveScalingPredefinedMetricPair {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("PredefinedMetricType", &self.predefined_metric_type);
+        p.opt("ResourceLabel", &self.resource_label);
+    }
+}
+
 impl ToExpr for PredictiveScalingPredefinedMetricPair {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("PredefinedMetricType", &self.predefined_metric_type);
-        p.opt("ResourceLabel", &self.resource_label);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -472,13 +630,26 @@ impl PredictiveScalingPredefinedScalingMetric {
     }
 }
 
+impl PredictiveScalingPredefinedScalingMetric {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("PredefinedMetricType", &self.predefined_metric_type);
+        p.opt("ResourceLabel", &self.resource_label);
+    }
+}
+
 impl ToExpr for PredictiveScalingPredefinedScalingMetric {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("PredefinedMetricType", &self.predefined_metric_type);
-        p.opt("ResourceLabel", &self.resource_label);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -497,16 +668,29 @@ pub struct StepScalingPolicyConfiguration {
     pub step_adjustments: Option<Vec<StepAdjustment>>,
 }
 
-impl ToExpr for StepScalingPolicyConfiguration {
+impl StepScalingPolicyConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AdjustmentType", &self.adjustment_type);
         p.opt("Cooldown", &self.cooldown);
         p.opt("MetricAggregationType", &self.metric_aggregation_type);
         p.opt("MinAdjustmentMagnitude", &self.min_adjustment_magnitude);
         p.opt("StepAdjustments", &self.step_adjustments);
+    }
+}
+
+impl ToExpr for StepScalingPolicyConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -533,10 +717,9 @@ impl StepAdjustment {
     }
 }
 
-impl ToExpr for StepAdjustment {
+impl StepAdjustment {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "MetricIntervalLowerBound",
             &self.metric_interval_lower_bound,
@@ -546,7 +729,21 @@ impl ToExpr for StepAdjustment {
             &self.metric_interval_upper_bound,
         );
         p.req("ScalingAdjustment", &self.scaling_adjustment);
+    }
+}
+
+impl ToExpr for StepAdjustment {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -582,10 +779,9 @@ impl TargetTrackingScalingPolicyConfiguration {
     }
 }
 
-impl ToExpr for TargetTrackingScalingPolicyConfiguration {
+impl TargetTrackingScalingPolicyConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "CustomizedMetricSpecification",
             &self.customized_metric_specification,
@@ -598,7 +794,21 @@ impl ToExpr for TargetTrackingScalingPolicyConfiguration {
         p.opt("ScaleInCooldown", &self.scale_in_cooldown);
         p.opt("ScaleOutCooldown", &self.scale_out_cooldown);
         p.req("TargetValue", &self.target_value);
+    }
+}
+
+impl ToExpr for TargetTrackingScalingPolicyConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -619,17 +829,30 @@ pub struct CustomizedMetricSpecification {
     pub unit: Option<Value<String>>,
 }
 
-impl ToExpr for CustomizedMetricSpecification {
+impl CustomizedMetricSpecification {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Dimensions", &self.dimensions);
         p.opt("MetricName", &self.metric_name);
         p.opt("Metrics", &self.metrics);
         p.opt("Namespace", &self.namespace);
         p.opt("Statistic", &self.statistic);
         p.opt("Unit", &self.unit);
+    }
+}
+
+impl ToExpr for CustomizedMetricSpecification {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -653,13 +876,26 @@ impl MetricDimension {
     }
 }
 
+impl MetricDimension {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Name", &self.name);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for MetricDimension {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Name", &self.name);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -678,16 +914,29 @@ pub struct TargetTrackingMetricDataQuery {
     pub return_data: Option<Value<bool>>,
 }
 
-impl ToExpr for TargetTrackingMetricDataQuery {
+impl TargetTrackingMetricDataQuery {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Expression", &self.expression);
         p.opt("Id", &self.id);
         p.opt("Label", &self.label);
         p.opt("MetricStat", &self.metric_stat);
         p.opt("ReturnData", &self.return_data);
+    }
+}
+
+impl ToExpr for TargetTrackingMetricDataQuery {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -702,14 +951,27 @@ pub struct TargetTrackingMetricStat {
     pub unit: Option<Value<String>>,
 }
 
+impl TargetTrackingMetricStat {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Metric", &self.metric);
+        p.opt("Stat", &self.stat);
+        p.opt("Unit", &self.unit);
+    }
+}
+
 impl ToExpr for TargetTrackingMetricStat {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Metric", &self.metric);
-        p.opt("Stat", &self.stat);
-        p.opt("Unit", &self.unit);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -724,14 +986,27 @@ pub struct TargetTrackingMetric {
     pub namespace: Option<Value<String>>,
 }
 
+impl TargetTrackingMetric {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Dimensions", &self.dimensions);
+        p.opt("MetricName", &self.metric_name);
+        p.opt("Namespace", &self.namespace);
+    }
+}
+
 impl ToExpr for TargetTrackingMetric {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Dimensions", &self.dimensions);
-        p.opt("MetricName", &self.metric_name);
-        p.opt("Namespace", &self.namespace);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -744,13 +1019,26 @@ pub struct TargetTrackingMetricDimension {
     pub value: Option<Value<String>>,
 }
 
+impl TargetTrackingMetricDimension {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Name", &self.name);
+        p.opt("Value", &self.value);
+    }
+}
+
 impl ToExpr for TargetTrackingMetricDimension {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Name", &self.name);
-        p.opt("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -776,13 +1064,26 @@ impl PredefinedMetricSpecification {
     }
 }
 
+impl PredefinedMetricSpecification {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("PredefinedMetricType", &self.predefined_metric_type);
+        p.opt("ResourceLabel", &self.resource_label);
+    }
+}
+
 impl ToExpr for PredefinedMetricSpecification {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("PredefinedMetricType", &self.predefined_metric_type);
-        p.opt("ResourceLabel", &self.resource_label);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// Resource Type definition for AWS::ApplicationInsights::Application
@@ -64,14 +66,9 @@ impl Application {
     }
 }
 
-impl ResourceProps for Application {
-    const TYPE_NAME: &'static str = "AWS::ApplicationInsights::Application";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl Application {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AttachMissingPermission", &self.attach_missing_permission);
         p.opt("AutoConfigurationEnabled", &self.auto_configuration_enabled);
         p.opt("CWEMonitorEnabled", &self.cwe_monitor_enabled);
@@ -87,7 +84,25 @@ impl ResourceProps for Application {
         p.req("ResourceGroupName", &self.resource_group_name);
         p.opt("SNSNotificationArn", &self.sns_notification_arn);
         p.opt("Tags", &self.tags);
+    }
+}
+
+impl ResourceProps for Application {
+    const TYPE_NAME: &'static str = "AWS::ApplicationInsights::Application";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -149,10 +164,9 @@ impl ComponentMonitoringSetting {
     }
 }
 
-impl ToExpr for ComponentMonitoringSetting {
+impl ComponentMonitoringSetting {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("ComponentARN", &self.component_arn);
         p.req(
             "ComponentConfigurationMode",
@@ -168,7 +182,21 @@ impl ToExpr for ComponentMonitoringSetting {
             &self.default_overwrite_component_configuration,
         );
         p.req("Tier", &self.tier);
+    }
+}
+
+impl ToExpr for ComponentMonitoringSetting {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -181,16 +209,29 @@ pub struct ComponentConfiguration {
     pub sub_component_type_configurations: Option<Vec<SubComponentTypeConfiguration>>,
 }
 
-impl ToExpr for ComponentConfiguration {
+impl ComponentConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("ConfigurationDetails", &self.configuration_details);
         p.opt(
             "SubComponentTypeConfigurations",
             &self.sub_component_type_configurations,
         );
+    }
+}
+
+impl ToExpr for ComponentConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -219,10 +260,9 @@ pub struct ConfigurationDetails {
     pub windows_events: Option<Vec<WindowsEvent>>,
 }
 
-impl ToExpr for ConfigurationDetails {
+impl ConfigurationDetails {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AlarmMetrics", &self.alarm_metrics);
         p.opt("Alarms", &self.alarms);
         p.opt(
@@ -242,7 +282,21 @@ impl ToExpr for ConfigurationDetails {
             &self.sql_server_prometheus_exporter,
         );
         p.opt("WindowsEvents", &self.windows_events);
+    }
+}
+
+impl ToExpr for ConfigurationDetails {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -263,12 +317,25 @@ impl AlarmMetric {
     }
 }
 
+impl AlarmMetric {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("AlarmMetricName", &self.alarm_metric_name);
+    }
+}
+
 impl ToExpr for AlarmMetric {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("AlarmMetricName", &self.alarm_metric_name);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -292,13 +359,26 @@ impl Alarm {
     }
 }
 
+impl Alarm {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("AlarmName", &self.alarm_name);
+        p.opt("Severity", &self.severity);
+    }
+}
+
 impl ToExpr for Alarm {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("AlarmName", &self.alarm_name);
-        p.opt("Severity", &self.severity);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -309,12 +389,25 @@ pub struct HaClusterPrometheusExporter {
     pub prometheus_port: Option<Value<String>>,
 }
 
+impl HaClusterPrometheusExporter {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("PrometheusPort", &self.prometheus_port);
+    }
+}
+
 impl ToExpr for HaClusterPrometheusExporter {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("PrometheusPort", &self.prometheus_port);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -352,10 +445,9 @@ impl HanaPrometheusExporter {
     }
 }
 
-impl ToExpr for HanaPrometheusExporter {
+impl HanaPrometheusExporter {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req(
             "AgreeToInstallHANADBClient",
             &self.agree_to_install_hanadb_client,
@@ -364,7 +456,21 @@ impl ToExpr for HanaPrometheusExporter {
         p.req("HANASID", &self.hanasid);
         p.req("HANASecretName", &self.hana_secret_name);
         p.opt("PrometheusPort", &self.prometheus_port);
+    }
+}
+
+impl ToExpr for HanaPrometheusExporter {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -379,14 +485,27 @@ pub struct JmxPrometheusExporter {
     pub prometheus_port: Option<Value<String>>,
 }
 
+impl JmxPrometheusExporter {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("HostPort", &self.host_port);
+        p.opt("JMXURL", &self.jmxurl);
+        p.opt("PrometheusPort", &self.prometheus_port);
+    }
+}
+
 impl ToExpr for JmxPrometheusExporter {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("HostPort", &self.host_port);
-        p.opt("JMXURL", &self.jmxurl);
-        p.opt("PrometheusPort", &self.prometheus_port);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -419,16 +538,29 @@ impl Log {
     }
 }
 
-impl ToExpr for Log {
+impl Log {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Encoding", &self.encoding);
         p.opt("LogGroupName", &self.log_group_name);
         p.opt("LogPath", &self.log_path);
         p.req("LogType", &self.log_type);
         p.opt("PatternSet", &self.pattern_set);
+    }
+}
+
+impl ToExpr for Log {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -458,14 +590,27 @@ impl NetWeaverPrometheusExporter {
     }
 }
 
+impl NetWeaverPrometheusExporter {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("InstanceNumbers", &self.instance_numbers);
+        p.opt("PrometheusPort", &self.prometheus_port);
+        p.req("SAPSID", &self.sapsid);
+    }
+}
+
 impl ToExpr for NetWeaverPrometheusExporter {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("InstanceNumbers", &self.instance_numbers);
-        p.opt("PrometheusPort", &self.prometheus_port);
-        p.req("SAPSID", &self.sapsid);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -489,13 +634,26 @@ impl Process {
     }
 }
 
+impl Process {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("AlarmMetrics", &self.alarm_metrics);
+        p.req("ProcessName", &self.process_name);
+    }
+}
+
 impl ToExpr for Process {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("AlarmMetrics", &self.alarm_metrics);
-        p.req("ProcessName", &self.process_name);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -522,13 +680,26 @@ impl SqlServerPrometheusExporter {
     }
 }
 
+impl SqlServerPrometheusExporter {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("PrometheusPort", &self.prometheus_port);
+        p.req("SQLSecretName", &self.sql_secret_name);
+    }
+}
+
 impl ToExpr for SqlServerPrometheusExporter {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("PrometheusPort", &self.prometheus_port);
-        p.req("SQLSecretName", &self.sql_secret_name);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -562,15 +733,28 @@ impl WindowsEvent {
     }
 }
 
-impl ToExpr for WindowsEvent {
+impl WindowsEvent {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("EventLevels", &self.event_levels);
         p.req("EventName", &self.event_name);
         p.req("LogGroupName", &self.log_group_name);
         p.opt("PatternSet", &self.pattern_set);
+    }
+}
+
+impl ToExpr for WindowsEvent {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -597,16 +781,29 @@ impl SubComponentTypeConfiguration {
     }
 }
 
-impl ToExpr for SubComponentTypeConfiguration {
+impl SubComponentTypeConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req(
             "SubComponentConfigurationDetails",
             &self.sub_component_configuration_details,
         );
         p.req("SubComponentType", &self.sub_component_type);
+    }
+}
+
+impl ToExpr for SubComponentTypeConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -623,15 +820,28 @@ pub struct SubComponentConfigurationDetails {
     pub windows_events: Option<Vec<WindowsEvent>>,
 }
 
-impl ToExpr for SubComponentConfigurationDetails {
+impl SubComponentConfigurationDetails {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AlarmMetrics", &self.alarm_metrics);
         p.opt("Logs", &self.logs);
         p.opt("Processes", &self.processes);
         p.opt("WindowsEvents", &self.windows_events);
+    }
+}
+
+impl ToExpr for SubComponentConfigurationDetails {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -658,13 +868,26 @@ impl CustomComponent {
     }
 }
 
+impl CustomComponent {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("ComponentName", &self.component_name);
+        p.req("ResourceList", &self.resource_list);
+    }
+}
+
 impl ToExpr for CustomComponent {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("ComponentName", &self.component_name);
-        p.req("ResourceList", &self.resource_list);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -688,13 +911,26 @@ impl LogPatternSet {
     }
 }
 
+impl LogPatternSet {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("LogPatterns", &self.log_patterns);
+        p.req("PatternSetName", &self.pattern_set_name);
+    }
+}
+
 impl ToExpr for LogPatternSet {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("LogPatterns", &self.log_patterns);
-        p.req("PatternSetName", &self.pattern_set_name);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -725,14 +961,27 @@ impl LogPattern {
     }
 }
 
+impl LogPattern {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Pattern", &self.pattern);
+        p.req("PatternName", &self.pattern_name);
+        p.req("Rank", &self.rank);
+    }
+}
+
 impl ToExpr for LogPattern {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Pattern", &self.pattern);
-        p.req("PatternName", &self.pattern_name);
-        p.req("Rank", &self.rank);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -756,13 +1005,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

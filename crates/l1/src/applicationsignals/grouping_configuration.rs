@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::Value;
 
 /// Resource Type definition for AWS::ApplicationSignals::GroupingConfiguration
@@ -29,6 +31,16 @@ impl GroupingConfiguration {
     }
 }
 
+impl GroupingConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req(
+            "GroupingAttributeDefinitions",
+            &self.grouping_attribute_definitions,
+        );
+    }
+}
+
 impl ResourceProps for GroupingConfiguration {
     const TYPE_NAME: &'static str = "AWS::ApplicationSignals::GroupingConfiguration";
     fn facts() -> &'static ResourceFacts {
@@ -37,11 +49,14 @@ impl ResourceProps for GroupingConfiguration {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req(
-            "GroupingAttributeDefinitions",
-            &self.grouping_attribute_definitions,
-        );
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -99,14 +114,27 @@ impl GroupingAttributeDefinition {
     }
 }
 
+impl GroupingAttributeDefinition {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("DefaultGroupingValue", &self.default_grouping_value);
+        p.req("GroupingName", &self.grouping_name);
+        p.req("GroupingSourceKeys", &self.grouping_source_keys);
+    }
+}
+
 impl ToExpr for GroupingAttributeDefinition {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("DefaultGroupingValue", &self.default_grouping_value);
-        p.req("GroupingName", &self.grouping_name);
-        p.req("GroupingSourceKeys", &self.grouping_source_keys);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

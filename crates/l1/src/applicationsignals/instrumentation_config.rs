@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Map, Value};
 
 /// Creates a dynamic instrumentation configuration for a specific code or endpoint location within a service and environment.
@@ -65,14 +67,9 @@ impl InstrumentationConfig {
     }
 }
 
-impl ResourceProps for InstrumentationConfig {
-    const TYPE_NAME: &'static str = "AWS::ApplicationSignals::InstrumentationConfig";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl InstrumentationConfig {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AttributeFilters", &self.attribute_filters);
         p.req("CaptureConfiguration", &self.capture_configuration);
         p.opt("Description", &self.description);
@@ -83,7 +80,25 @@ impl ResourceProps for InstrumentationConfig {
         p.req("Service", &self.service);
         p.req("SignalType", &self.signal_type);
         p.opt("Tags", &self.tags);
+    }
+}
+
+impl ResourceProps for InstrumentationConfig {
+    const TYPE_NAME: &'static str = "AWS::ApplicationSignals::InstrumentationConfig";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -135,12 +150,25 @@ impl CaptureConfiguration {
     }
 }
 
+impl CaptureConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("CodeCapture", &self.code_capture);
+    }
+}
+
 impl ToExpr for CaptureConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("CodeCapture", &self.code_capture);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -173,16 +201,29 @@ impl CodeCaptureConfiguration {
     }
 }
 
-impl ToExpr for CodeCaptureConfiguration {
+impl CodeCaptureConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("CaptureArguments", &self.capture_arguments);
         p.req("CaptureLimits", &self.capture_limits);
         p.opt("CaptureLocals", &self.capture_locals);
         p.opt("CaptureReturn", &self.capture_return);
         p.opt("CaptureStackTrace", &self.capture_stack_trace);
+    }
+}
+
+impl ToExpr for CodeCaptureConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -207,10 +248,9 @@ pub struct CaptureLimitsConfig {
     pub max_string_length: Option<Value<i64>>,
 }
 
-impl ToExpr for CaptureLimitsConfig {
+impl CaptureLimitsConfig {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("MaxCollectionDepth", &self.max_collection_depth);
         p.opt("MaxCollectionWidth", &self.max_collection_width);
         p.opt("MaxFieldsPerObject", &self.max_fields_per_object);
@@ -219,7 +259,21 @@ impl ToExpr for CaptureLimitsConfig {
         p.opt("MaxStackFrames", &self.max_stack_frames);
         p.opt("MaxStackTraceSize", &self.max_stack_trace_size);
         p.opt("MaxStringLength", &self.max_string_length);
+    }
+}
+
+impl ToExpr for CaptureLimitsConfig {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -238,12 +292,25 @@ impl Location {
     }
 }
 
+impl Location {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("CodeLocation", &self.code_location);
+    }
+}
+
 impl ToExpr for Location {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("CodeLocation", &self.code_location);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -282,17 +349,30 @@ impl CodeLocation {
     }
 }
 
-impl ToExpr for CodeLocation {
+impl CodeLocation {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("ClassName", &self.class_name);
         p.opt("CodeUnit", &self.code_unit);
         p.req("FilePath", &self.file_path);
         p.req("Language", &self.language);
         p.opt("LineNumber", &self.line_number);
         p.opt("MethodName", &self.method_name);
+    }
+}
+
+impl ToExpr for CodeLocation {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -316,13 +396,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

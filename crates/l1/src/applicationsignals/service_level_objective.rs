@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Map, Value};
 
 /// Resource Type definition for AWS::ApplicationSignals::ServiceLevelObjective
@@ -52,14 +54,9 @@ impl ServiceLevelObjective {
     }
 }
 
-impl ResourceProps for ServiceLevelObjective {
-    const TYPE_NAME: &'static str = "AWS::ApplicationSignals::ServiceLevelObjective";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl ServiceLevelObjective {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("BurnRateConfigurations", &self.burn_rate_configurations);
         p.opt("Description", &self.description);
         p.opt("ExclusionWindows", &self.exclusion_windows);
@@ -68,7 +65,25 @@ impl ResourceProps for ServiceLevelObjective {
         p.opt("RequestBasedSli", &self.request_based_sli);
         p.opt("Sli", &self.sli);
         p.opt("Tags", &self.tags);
+    }
+}
+
+impl ResourceProps for ServiceLevelObjective {
+    const TYPE_NAME: &'static str = "AWS::ApplicationSignals::ServiceLevelObjective";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -127,12 +142,25 @@ impl BurnRateConfiguration {
     }
 }
 
+impl BurnRateConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("LookBackWindowMinutes", &self.look_back_window_minutes);
+    }
+}
+
 impl ToExpr for BurnRateConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("LookBackWindowMinutes", &self.look_back_window_minutes);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -162,15 +190,28 @@ impl ExclusionWindow {
     }
 }
 
-impl ToExpr for ExclusionWindow {
+impl ExclusionWindow {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Reason", &self.reason);
         p.opt("RecurrenceRule", &self.recurrence_rule);
         p.opt("StartTime", &self.start_time);
         p.req("Window", &self.window);
+    }
+}
+
+impl ToExpr for ExclusionWindow {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -191,12 +232,25 @@ impl RecurrenceRule {
     }
 }
 
+impl RecurrenceRule {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Expression", &self.expression);
+    }
+}
+
 impl ToExpr for RecurrenceRule {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Expression", &self.expression);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -223,13 +277,26 @@ impl Window {
     }
 }
 
+impl Window {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Duration", &self.duration);
+        p.req("DurationUnit", &self.duration_unit);
+    }
+}
+
 impl ToExpr for Window {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Duration", &self.duration);
-        p.req("DurationUnit", &self.duration_unit);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -244,14 +311,27 @@ pub struct Goal {
     pub warning_threshold: Option<Value<f64>>,
 }
 
+impl Goal {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("AttainmentGoal", &self.attainment_goal);
+        p.opt("Interval", &self.interval);
+        p.opt("WarningThreshold", &self.warning_threshold);
+    }
+}
+
 impl ToExpr for Goal {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("AttainmentGoal", &self.attainment_goal);
-        p.opt("Interval", &self.interval);
-        p.opt("WarningThreshold", &self.warning_threshold);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -264,13 +344,26 @@ pub struct Interval {
     pub rolling_interval: Option<RollingInterval>,
 }
 
+impl Interval {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("CalendarInterval", &self.calendar_interval);
+        p.opt("RollingInterval", &self.rolling_interval);
+    }
+}
+
 impl ToExpr for Interval {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("CalendarInterval", &self.calendar_interval);
-        p.opt("RollingInterval", &self.rolling_interval);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -301,14 +394,27 @@ impl CalendarInterval {
     }
 }
 
+impl CalendarInterval {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Duration", &self.duration);
+        p.req("DurationUnit", &self.duration_unit);
+        p.req("StartTime", &self.start_time);
+    }
+}
+
 impl ToExpr for CalendarInterval {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Duration", &self.duration);
-        p.req("DurationUnit", &self.duration_unit);
-        p.req("StartTime", &self.start_time);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -335,13 +441,26 @@ impl RollingInterval {
     }
 }
 
+impl RollingInterval {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Duration", &self.duration);
+        p.req("DurationUnit", &self.duration_unit);
+    }
+}
+
 impl ToExpr for RollingInterval {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Duration", &self.duration);
-        p.req("DurationUnit", &self.duration_unit);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -368,14 +487,27 @@ impl RequestBasedSli {
     }
 }
 
+impl RequestBasedSli {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ComparisonOperator", &self.comparison_operator);
+        p.opt("MetricThreshold", &self.metric_threshold);
+        p.req("RequestBasedSliMetric", &self.request_based_sli_metric);
+    }
+}
+
 impl ToExpr for RequestBasedSli {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("ComparisonOperator", &self.comparison_operator);
-        p.opt("MetricThreshold", &self.metric_threshold);
-        p.req("RequestBasedSliMetric", &self.request_based_sli_metric);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -402,10 +534,9 @@ pub struct RequestBasedSliMetric {
     pub total_request_count_metric: Option<Vec<MetricDataQuery>>,
 }
 
-impl ToExpr for RequestBasedSliMetric {
+impl RequestBasedSliMetric {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("CompositeSliConfig", &self.composite_sli_config);
         p.opt("DependencyConfig", &self.dependency_config);
         p.opt("KeyAttributes", &self.key_attributes);
@@ -418,7 +549,21 @@ impl ToExpr for RequestBasedSliMetric {
         );
         p.opt("OperationName", &self.operation_name);
         p.opt("TotalRequestCountMetric", &self.total_request_count_metric);
+    }
+}
+
+impl ToExpr for RequestBasedSliMetric {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -442,13 +587,26 @@ impl CompositeSliConfig {
     }
 }
 
+impl CompositeSliConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("CompositeSliComponents", &self.composite_sli_components);
+        p.req("SelectionConfig", &self.selection_config);
+    }
+}
+
 impl ToExpr for CompositeSliConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("CompositeSliComponents", &self.composite_sli_components);
-        p.req("SelectionConfig", &self.selection_config);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -469,12 +627,25 @@ impl CompositeSliComponent {
     }
 }
 
+impl CompositeSliComponent {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("OperationName", &self.operation_name);
+    }
+}
+
 impl ToExpr for CompositeSliComponent {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("OperationName", &self.operation_name);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -498,13 +669,26 @@ impl SelectionConfig {
     }
 }
 
+impl SelectionConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Pattern", &self.pattern);
+        p.req("Type", &self.type_);
+    }
+}
+
 impl ToExpr for SelectionConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Pattern", &self.pattern);
-        p.req("Type", &self.type_);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -531,13 +715,26 @@ impl DependencyConfig {
     }
 }
 
+impl DependencyConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("DependencyKeyAttributes", &self.dependency_key_attributes);
+        p.req("DependencyOperationName", &self.dependency_operation_name);
+    }
+}
+
 impl ToExpr for DependencyConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("DependencyKeyAttributes", &self.dependency_key_attributes);
-        p.req("DependencyOperationName", &self.dependency_operation_name);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -561,16 +758,29 @@ impl MetricSource {
     }
 }
 
-impl ToExpr for MetricSource {
+impl MetricSource {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("MetricSourceAttributes", &self.metric_source_attributes);
         p.req(
             "MetricSourceKeyAttributes",
             &self.metric_source_key_attributes,
         );
+    }
+}
+
+impl ToExpr for MetricSource {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -583,13 +793,26 @@ pub struct MonitoredRequestCountMetric {
     pub good_count_metric: Option<Vec<MetricDataQuery>>,
 }
 
+impl MonitoredRequestCountMetric {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("BadCountMetric", &self.bad_count_metric);
+        p.opt("GoodCountMetric", &self.good_count_metric);
+    }
+}
+
 impl ToExpr for MonitoredRequestCountMetric {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("BadCountMetric", &self.bad_count_metric);
-        p.opt("GoodCountMetric", &self.good_count_metric);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -622,16 +845,29 @@ impl MetricDataQuery {
     }
 }
 
-impl ToExpr for MetricDataQuery {
+impl MetricDataQuery {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AccountId", &self.account_id);
         p.opt("Expression", &self.expression);
         p.req("Id", &self.id);
         p.opt("MetricStat", &self.metric_stat);
         p.opt("ReturnData", &self.return_data);
+    }
+}
+
+impl ToExpr for MetricDataQuery {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -665,15 +901,28 @@ impl MetricStat {
     }
 }
 
-impl ToExpr for MetricStat {
+impl MetricStat {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("Metric", &self.metric);
         p.req("Period", &self.period);
         p.req("Stat", &self.stat);
         p.opt("Unit", &self.unit);
+    }
+}
+
+impl ToExpr for MetricStat {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -688,14 +937,27 @@ pub struct Metric {
     pub namespace: Option<Value<String>>,
 }
 
+impl Metric {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Dimensions", &self.dimensions);
+        p.opt("MetricName", &self.metric_name);
+        p.opt("Namespace", &self.namespace);
+    }
+}
+
 impl ToExpr for Metric {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Dimensions", &self.dimensions);
-        p.opt("MetricName", &self.metric_name);
-        p.opt("Namespace", &self.namespace);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -719,13 +981,26 @@ impl Dimension {
     }
 }
 
+impl Dimension {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Name", &self.name);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Dimension {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Name", &self.name);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -756,14 +1031,27 @@ impl Sli {
     }
 }
 
+impl Sli {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("ComparisonOperator", &self.comparison_operator);
+        p.req("MetricThreshold", &self.metric_threshold);
+        p.req("SliMetric", &self.sli_metric);
+    }
+}
+
 impl ToExpr for Sli {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("ComparisonOperator", &self.comparison_operator);
-        p.req("MetricThreshold", &self.metric_threshold);
-        p.req("SliMetric", &self.sli_metric);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -792,10 +1080,9 @@ pub struct SliMetric {
     pub statistic: Option<Value<String>>,
 }
 
-impl ToExpr for SliMetric {
+impl SliMetric {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("CompositeSliConfig", &self.composite_sli_config);
         p.opt("DependencyConfig", &self.dependency_config);
         p.opt("KeyAttributes", &self.key_attributes);
@@ -806,7 +1093,21 @@ impl ToExpr for SliMetric {
         p.opt("OperationName", &self.operation_name);
         p.opt("PeriodSeconds", &self.period_seconds);
         p.opt("Statistic", &self.statistic);
+    }
+}
+
+impl ToExpr for SliMetric {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -830,13 +1131,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

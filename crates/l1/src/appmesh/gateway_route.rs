@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::Value;
 
 /// Resource Type definition for AWS::AppMesh::GatewayRoute
@@ -48,6 +50,18 @@ impl GatewayRoute {
     }
 }
 
+impl GatewayRoute {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("GatewayRouteName", &self.gateway_route_name);
+        p.req("MeshName", &self.mesh_name);
+        p.opt("MeshOwner", &self.mesh_owner);
+        p.req("Spec", &self.spec);
+        p.opt("Tags", &self.tags);
+        p.req("VirtualGatewayName", &self.virtual_gateway_name);
+    }
+}
+
 impl ResourceProps for GatewayRoute {
     const TYPE_NAME: &'static str = "AWS::AppMesh::GatewayRoute";
     fn facts() -> &'static ResourceFacts {
@@ -56,13 +70,14 @@ impl ResourceProps for GatewayRoute {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.opt("GatewayRouteName", &self.gateway_route_name);
-        p.req("MeshName", &self.mesh_name);
-        p.opt("MeshOwner", &self.mesh_owner);
-        p.req("Spec", &self.spec);
-        p.opt("Tags", &self.tags);
-        p.req("VirtualGatewayName", &self.virtual_gateway_name);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -137,15 +152,28 @@ pub struct GatewayRouteSpec {
     pub priority: Option<Value<i64>>,
 }
 
-impl ToExpr for GatewayRouteSpec {
+impl GatewayRouteSpec {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("GrpcRoute", &self.grpc_route);
         p.opt("Http2Route", &self.http2_route);
         p.opt("HttpRoute", &self.http_route);
         p.opt("Priority", &self.priority);
+    }
+}
+
+impl ToExpr for GatewayRouteSpec {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -166,13 +194,26 @@ impl GrpcGatewayRoute {
     }
 }
 
+impl GrpcGatewayRoute {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Action", &self.action);
+        p.req("Match", &self.match_);
+    }
+}
+
 impl ToExpr for GrpcGatewayRoute {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Action", &self.action);
-        p.req("Match", &self.match_);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -196,13 +237,26 @@ impl GrpcGatewayRouteAction {
     }
 }
 
+impl GrpcGatewayRouteAction {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Rewrite", &self.rewrite);
+        p.req("Target", &self.target);
+    }
+}
+
 impl ToExpr for GrpcGatewayRouteAction {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Rewrite", &self.rewrite);
-        p.req("Target", &self.target);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -213,12 +267,25 @@ pub struct GrpcGatewayRouteRewrite {
     pub hostname: Option<GatewayRouteHostnameRewrite>,
 }
 
+impl GrpcGatewayRouteRewrite {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Hostname", &self.hostname);
+    }
+}
+
 impl ToExpr for GrpcGatewayRouteRewrite {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Hostname", &self.hostname);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -229,12 +296,25 @@ pub struct GatewayRouteHostnameRewrite {
     pub default_target_hostname: Option<Value<String>>,
 }
 
+impl GatewayRouteHostnameRewrite {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("DefaultTargetHostname", &self.default_target_hostname);
+    }
+}
+
 impl ToExpr for GatewayRouteHostnameRewrite {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("DefaultTargetHostname", &self.default_target_hostname);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -258,13 +338,26 @@ impl GatewayRouteTarget {
     }
 }
 
+impl GatewayRouteTarget {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Port", &self.port);
+        p.req("VirtualService", &self.virtual_service);
+    }
+}
+
 impl ToExpr for GatewayRouteTarget {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Port", &self.port);
-        p.req("VirtualService", &self.virtual_service);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -285,12 +378,25 @@ impl GatewayRouteVirtualService {
     }
 }
 
+impl GatewayRouteVirtualService {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("VirtualServiceName", &self.virtual_service_name);
+    }
+}
+
 impl ToExpr for GatewayRouteVirtualService {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("VirtualServiceName", &self.virtual_service_name);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -307,15 +413,28 @@ pub struct GrpcGatewayRouteMatch {
     pub service_name: Option<Value<String>>,
 }
 
-impl ToExpr for GrpcGatewayRouteMatch {
+impl GrpcGatewayRouteMatch {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Hostname", &self.hostname);
         p.opt("Metadata", &self.metadata);
         p.opt("Port", &self.port);
         p.opt("ServiceName", &self.service_name);
+    }
+}
+
+impl ToExpr for GrpcGatewayRouteMatch {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -328,13 +447,26 @@ pub struct GatewayRouteHostnameMatch {
     pub suffix: Option<Value<String>>,
 }
 
+impl GatewayRouteHostnameMatch {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Exact", &self.exact);
+        p.opt("Suffix", &self.suffix);
+    }
+}
+
 impl ToExpr for GatewayRouteHostnameMatch {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Exact", &self.exact);
-        p.opt("Suffix", &self.suffix);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -361,14 +493,27 @@ impl GrpcGatewayRouteMetadata {
     }
 }
 
+impl GrpcGatewayRouteMetadata {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Invert", &self.invert);
+        p.opt("Match", &self.match_);
+        p.req("Name", &self.name);
+    }
+}
+
 impl ToExpr for GrpcGatewayRouteMetadata {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Invert", &self.invert);
-        p.opt("Match", &self.match_);
-        p.req("Name", &self.name);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -387,16 +532,29 @@ pub struct GatewayRouteMetadataMatch {
     pub suffix: Option<Value<String>>,
 }
 
-impl ToExpr for GatewayRouteMetadataMatch {
+impl GatewayRouteMetadataMatch {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Exact", &self.exact);
         p.opt("Prefix", &self.prefix);
         p.opt("Range", &self.range);
         p.opt("Regex", &self.regex);
         p.opt("Suffix", &self.suffix);
+    }
+}
+
+impl ToExpr for GatewayRouteMetadataMatch {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -420,13 +578,26 @@ impl GatewayRouteRangeMatch {
     }
 }
 
+impl GatewayRouteRangeMatch {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("End", &self.end);
+        p.req("Start", &self.start);
+    }
+}
+
 impl ToExpr for GatewayRouteRangeMatch {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("End", &self.end);
-        p.req("Start", &self.start);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -447,13 +618,26 @@ impl HttpGatewayRoute {
     }
 }
 
+impl HttpGatewayRoute {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Action", &self.action);
+        p.req("Match", &self.match_);
+    }
+}
+
 impl ToExpr for HttpGatewayRoute {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Action", &self.action);
-        p.req("Match", &self.match_);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -477,13 +661,26 @@ impl HttpGatewayRouteAction {
     }
 }
 
+impl HttpGatewayRouteAction {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Rewrite", &self.rewrite);
+        p.req("Target", &self.target);
+    }
+}
+
 impl ToExpr for HttpGatewayRouteAction {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Rewrite", &self.rewrite);
-        p.req("Target", &self.target);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -498,14 +695,27 @@ pub struct HttpGatewayRouteRewrite {
     pub prefix: Option<HttpGatewayRoutePrefixRewrite>,
 }
 
+impl HttpGatewayRouteRewrite {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Hostname", &self.hostname);
+        p.opt("Path", &self.path);
+        p.opt("Prefix", &self.prefix);
+    }
+}
+
 impl ToExpr for HttpGatewayRouteRewrite {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Hostname", &self.hostname);
-        p.opt("Path", &self.path);
-        p.opt("Prefix", &self.prefix);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -516,12 +726,25 @@ pub struct HttpGatewayRoutePathRewrite {
     pub exact: Option<Value<String>>,
 }
 
+impl HttpGatewayRoutePathRewrite {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Exact", &self.exact);
+    }
+}
+
 impl ToExpr for HttpGatewayRoutePathRewrite {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Exact", &self.exact);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -534,13 +757,26 @@ pub struct HttpGatewayRoutePrefixRewrite {
     pub value: Option<Value<String>>,
 }
 
+impl HttpGatewayRoutePrefixRewrite {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("DefaultPrefix", &self.default_prefix);
+        p.opt("Value", &self.value);
+    }
+}
+
 impl ToExpr for HttpGatewayRoutePrefixRewrite {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("DefaultPrefix", &self.default_prefix);
-        p.opt("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -563,10 +799,9 @@ pub struct HttpGatewayRouteMatch {
     pub query_parameters: Option<Vec<QueryParameter>>,
 }
 
-impl ToExpr for HttpGatewayRouteMatch {
+impl HttpGatewayRouteMatch {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Headers", &self.headers);
         p.opt("Hostname", &self.hostname);
         p.opt("Method", &self.method);
@@ -574,7 +809,21 @@ impl ToExpr for HttpGatewayRouteMatch {
         p.opt("Port", &self.port);
         p.opt("Prefix", &self.prefix);
         p.opt("QueryParameters", &self.query_parameters);
+    }
+}
+
+impl ToExpr for HttpGatewayRouteMatch {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -601,14 +850,27 @@ impl HttpGatewayRouteHeader {
     }
 }
 
+impl HttpGatewayRouteHeader {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Invert", &self.invert);
+        p.opt("Match", &self.match_);
+        p.req("Name", &self.name);
+    }
+}
+
 impl ToExpr for HttpGatewayRouteHeader {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Invert", &self.invert);
-        p.opt("Match", &self.match_);
-        p.req("Name", &self.name);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -627,16 +889,29 @@ pub struct HttpGatewayRouteHeaderMatch {
     pub suffix: Option<Value<String>>,
 }
 
-impl ToExpr for HttpGatewayRouteHeaderMatch {
+impl HttpGatewayRouteHeaderMatch {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Exact", &self.exact);
         p.opt("Prefix", &self.prefix);
         p.opt("Range", &self.range);
         p.opt("Regex", &self.regex);
         p.opt("Suffix", &self.suffix);
+    }
+}
+
+impl ToExpr for HttpGatewayRouteHeaderMatch {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -649,13 +924,26 @@ pub struct HttpPathMatch {
     pub regex: Option<Value<String>>,
 }
 
+impl HttpPathMatch {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Exact", &self.exact);
+        p.opt("Regex", &self.regex);
+    }
+}
+
 impl ToExpr for HttpPathMatch {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Exact", &self.exact);
-        p.opt("Regex", &self.regex);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -679,13 +967,26 @@ impl QueryParameter {
     }
 }
 
+impl QueryParameter {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Match", &self.match_);
+        p.req("Name", &self.name);
+    }
+}
+
 impl ToExpr for QueryParameter {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Match", &self.match_);
-        p.req("Name", &self.name);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -696,12 +997,25 @@ pub struct HttpQueryParameterMatch {
     pub exact: Option<Value<String>>,
 }
 
+impl HttpQueryParameterMatch {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Exact", &self.exact);
+    }
+}
+
 impl ToExpr for HttpQueryParameterMatch {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Exact", &self.exact);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -725,13 +1039,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

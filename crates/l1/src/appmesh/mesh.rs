@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::Value;
 
 /// Resource Type definition for AWS::AppMesh::Mesh
@@ -23,6 +25,15 @@ pub struct Mesh {
     pub tags: Option<Vec<Tag>>,
 }
 
+impl Mesh {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("MeshName", &self.mesh_name);
+        p.opt("Spec", &self.spec);
+        p.opt("Tags", &self.tags);
+    }
+}
+
 impl ResourceProps for Mesh {
     const TYPE_NAME: &'static str = "AWS::AppMesh::Mesh";
     fn facts() -> &'static ResourceFacts {
@@ -31,10 +42,14 @@ impl ResourceProps for Mesh {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.opt("MeshName", &self.mesh_name);
-        p.opt("Spec", &self.spec);
-        p.opt("Tags", &self.tags);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -95,13 +110,26 @@ pub struct MeshSpec {
     pub service_discovery: Option<MeshServiceDiscovery>,
 }
 
+impl MeshSpec {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("EgressFilter", &self.egress_filter);
+        p.opt("ServiceDiscovery", &self.service_discovery);
+    }
+}
+
 impl ToExpr for MeshSpec {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("EgressFilter", &self.egress_filter);
-        p.opt("ServiceDiscovery", &self.service_discovery);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -122,12 +150,25 @@ impl EgressFilter {
     }
 }
 
+impl EgressFilter {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Type", &self.type_);
+    }
+}
+
 impl ToExpr for EgressFilter {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Type", &self.type_);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -138,12 +179,25 @@ pub struct MeshServiceDiscovery {
     pub ip_preference: Option<Value<String>>,
 }
 
+impl MeshServiceDiscovery {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("IpPreference", &self.ip_preference);
+    }
+}
+
 impl ToExpr for MeshServiceDiscovery {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("IpPreference", &self.ip_preference);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -167,13 +221,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::Value;
 
 /// Resource Type definition for AWS::AppMesh::Route
@@ -48,6 +50,18 @@ impl Route {
     }
 }
 
+impl Route {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("MeshName", &self.mesh_name);
+        p.opt("MeshOwner", &self.mesh_owner);
+        p.opt("RouteName", &self.route_name);
+        p.req("Spec", &self.spec);
+        p.opt("Tags", &self.tags);
+        p.req("VirtualRouterName", &self.virtual_router_name);
+    }
+}
+
 impl ResourceProps for Route {
     const TYPE_NAME: &'static str = "AWS::AppMesh::Route";
     fn facts() -> &'static ResourceFacts {
@@ -56,13 +70,14 @@ impl ResourceProps for Route {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req("MeshName", &self.mesh_name);
-        p.opt("MeshOwner", &self.mesh_owner);
-        p.opt("RouteName", &self.route_name);
-        p.req("Spec", &self.spec);
-        p.opt("Tags", &self.tags);
-        p.req("VirtualRouterName", &self.virtual_router_name);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -139,16 +154,29 @@ pub struct RouteSpec {
     pub tcp_route: Option<TcpRoute>,
 }
 
-impl ToExpr for RouteSpec {
+impl RouteSpec {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("GrpcRoute", &self.grpc_route);
         p.opt("Http2Route", &self.http2_route);
         p.opt("HttpRoute", &self.http_route);
         p.opt("Priority", &self.priority);
         p.opt("TcpRoute", &self.tcp_route);
+    }
+}
+
+impl ToExpr for RouteSpec {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -178,15 +206,28 @@ impl GrpcRoute {
     }
 }
 
-impl ToExpr for GrpcRoute {
+impl GrpcRoute {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("Action", &self.action);
         p.req("Match", &self.match_);
         p.opt("RetryPolicy", &self.retry_policy);
         p.opt("Timeout", &self.timeout);
+    }
+}
+
+impl ToExpr for GrpcRoute {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -205,12 +246,25 @@ impl GrpcRouteAction {
     }
 }
 
+impl GrpcRouteAction {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("WeightedTargets", &self.weighted_targets);
+    }
+}
+
 impl ToExpr for GrpcRouteAction {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("WeightedTargets", &self.weighted_targets);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -237,14 +291,27 @@ impl WeightedTarget {
     }
 }
 
+impl WeightedTarget {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Port", &self.port);
+        p.req("VirtualNode", &self.virtual_node);
+        p.req("Weight", &self.weight);
+    }
+}
+
 impl ToExpr for WeightedTarget {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Port", &self.port);
-        p.req("VirtualNode", &self.virtual_node);
-        p.req("Weight", &self.weight);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -261,15 +328,28 @@ pub struct GrpcRouteMatch {
     pub service_name: Option<Value<String>>,
 }
 
-impl ToExpr for GrpcRouteMatch {
+impl GrpcRouteMatch {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Metadata", &self.metadata);
         p.opt("MethodName", &self.method_name);
         p.opt("Port", &self.port);
         p.opt("ServiceName", &self.service_name);
+    }
+}
+
+impl ToExpr for GrpcRouteMatch {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -296,14 +376,27 @@ impl GrpcRouteMetadata {
     }
 }
 
+impl GrpcRouteMetadata {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Invert", &self.invert);
+        p.opt("Match", &self.match_);
+        p.req("Name", &self.name);
+    }
+}
+
 impl ToExpr for GrpcRouteMetadata {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Invert", &self.invert);
-        p.opt("Match", &self.match_);
-        p.req("Name", &self.name);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -322,16 +415,29 @@ pub struct GrpcRouteMetadataMatchMethod {
     pub suffix: Option<Value<String>>,
 }
 
-impl ToExpr for GrpcRouteMetadataMatchMethod {
+impl GrpcRouteMetadataMatchMethod {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Exact", &self.exact);
         p.opt("Prefix", &self.prefix);
         p.opt("Range", &self.range);
         p.opt("Regex", &self.regex);
         p.opt("Suffix", &self.suffix);
+    }
+}
+
+impl ToExpr for GrpcRouteMetadataMatchMethod {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -355,13 +461,26 @@ impl MatchRange {
     }
 }
 
+impl MatchRange {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("End", &self.end);
+        p.req("Start", &self.start);
+    }
+}
+
 impl ToExpr for MatchRange {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("End", &self.end);
-        p.req("Start", &self.start);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -394,16 +513,29 @@ impl GrpcRetryPolicy {
     }
 }
 
-impl ToExpr for GrpcRetryPolicy {
+impl GrpcRetryPolicy {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("GrpcRetryEvents", &self.grpc_retry_events);
         p.opt("HttpRetryEvents", &self.http_retry_events);
         p.req("MaxRetries", &self.max_retries);
         p.req("PerRetryTimeout", &self.per_retry_timeout);
         p.opt("TcpRetryEvents", &self.tcp_retry_events);
+    }
+}
+
+impl ToExpr for GrpcRetryPolicy {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -427,13 +559,26 @@ impl Duration {
     }
 }
 
+impl Duration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Unit", &self.unit);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Duration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Unit", &self.unit);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -446,13 +591,26 @@ pub struct GrpcTimeout {
     pub per_request: Option<Duration>,
 }
 
+impl GrpcTimeout {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Idle", &self.idle);
+        p.opt("PerRequest", &self.per_request);
+    }
+}
+
 impl ToExpr for GrpcTimeout {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Idle", &self.idle);
-        p.opt("PerRequest", &self.per_request);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -482,15 +640,28 @@ impl HttpRoute {
     }
 }
 
-impl ToExpr for HttpRoute {
+impl HttpRoute {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("Action", &self.action);
         p.req("Match", &self.match_);
         p.opt("RetryPolicy", &self.retry_policy);
         p.opt("Timeout", &self.timeout);
+    }
+}
+
+impl ToExpr for HttpRoute {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -509,12 +680,25 @@ impl HttpRouteAction {
     }
 }
 
+impl HttpRouteAction {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("WeightedTargets", &self.weighted_targets);
+    }
+}
+
 impl ToExpr for HttpRouteAction {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("WeightedTargets", &self.weighted_targets);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -537,10 +721,9 @@ pub struct HttpRouteMatch {
     pub scheme: Option<Value<String>>,
 }
 
-impl ToExpr for HttpRouteMatch {
+impl HttpRouteMatch {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Headers", &self.headers);
         p.opt("Method", &self.method);
         p.opt("Path", &self.path);
@@ -548,7 +731,21 @@ impl ToExpr for HttpRouteMatch {
         p.opt("Prefix", &self.prefix);
         p.opt("QueryParameters", &self.query_parameters);
         p.opt("Scheme", &self.scheme);
+    }
+}
+
+impl ToExpr for HttpRouteMatch {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -575,14 +772,27 @@ impl HttpRouteHeader {
     }
 }
 
+impl HttpRouteHeader {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Invert", &self.invert);
+        p.opt("Match", &self.match_);
+        p.req("Name", &self.name);
+    }
+}
+
 impl ToExpr for HttpRouteHeader {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Invert", &self.invert);
-        p.opt("Match", &self.match_);
-        p.req("Name", &self.name);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -601,16 +811,29 @@ pub struct HeaderMatchMethod {
     pub suffix: Option<Value<String>>,
 }
 
-impl ToExpr for HeaderMatchMethod {
+impl HeaderMatchMethod {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Exact", &self.exact);
         p.opt("Prefix", &self.prefix);
         p.opt("Range", &self.range);
         p.opt("Regex", &self.regex);
         p.opt("Suffix", &self.suffix);
+    }
+}
+
+impl ToExpr for HeaderMatchMethod {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -623,13 +846,26 @@ pub struct HttpPathMatch {
     pub regex: Option<Value<String>>,
 }
 
+impl HttpPathMatch {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Exact", &self.exact);
+        p.opt("Regex", &self.regex);
+    }
+}
+
 impl ToExpr for HttpPathMatch {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Exact", &self.exact);
-        p.opt("Regex", &self.regex);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -653,13 +889,26 @@ impl QueryParameter {
     }
 }
 
+impl QueryParameter {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Match", &self.match_);
+        p.req("Name", &self.name);
+    }
+}
+
 impl ToExpr for QueryParameter {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Match", &self.match_);
-        p.req("Name", &self.name);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -670,12 +919,25 @@ pub struct HttpQueryParameterMatch {
     pub exact: Option<Value<String>>,
 }
 
+impl HttpQueryParameterMatch {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Exact", &self.exact);
+    }
+}
+
 impl ToExpr for HttpQueryParameterMatch {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Exact", &self.exact);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -705,15 +967,28 @@ impl HttpRetryPolicy {
     }
 }
 
-impl ToExpr for HttpRetryPolicy {
+impl HttpRetryPolicy {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("HttpRetryEvents", &self.http_retry_events);
         p.req("MaxRetries", &self.max_retries);
         p.req("PerRetryTimeout", &self.per_retry_timeout);
         p.opt("TcpRetryEvents", &self.tcp_retry_events);
+    }
+}
+
+impl ToExpr for HttpRetryPolicy {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -726,13 +1001,26 @@ pub struct HttpTimeout {
     pub per_request: Option<Duration>,
 }
 
+impl HttpTimeout {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Idle", &self.idle);
+        p.opt("PerRequest", &self.per_request);
+    }
+}
+
 impl ToExpr for HttpTimeout {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Idle", &self.idle);
-        p.opt("PerRequest", &self.per_request);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -759,14 +1047,27 @@ impl TcpRoute {
     }
 }
 
+impl TcpRoute {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Action", &self.action);
+        p.opt("Match", &self.match_);
+        p.opt("Timeout", &self.timeout);
+    }
+}
+
 impl ToExpr for TcpRoute {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Action", &self.action);
-        p.opt("Match", &self.match_);
-        p.opt("Timeout", &self.timeout);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -785,12 +1086,25 @@ impl TcpRouteAction {
     }
 }
 
+impl TcpRouteAction {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("WeightedTargets", &self.weighted_targets);
+    }
+}
+
 impl ToExpr for TcpRouteAction {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("WeightedTargets", &self.weighted_targets);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -801,12 +1115,25 @@ pub struct TcpRouteMatch {
     pub port: Option<Value<i64>>,
 }
 
+impl TcpRouteMatch {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Port", &self.port);
+    }
+}
+
 impl ToExpr for TcpRouteMatch {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Port", &self.port);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -817,12 +1144,25 @@ pub struct TcpTimeout {
     pub idle: Option<Duration>,
 }
 
+impl TcpTimeout {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Idle", &self.idle);
+    }
+}
+
 impl ToExpr for TcpTimeout {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Idle", &self.idle);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -846,13 +1186,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

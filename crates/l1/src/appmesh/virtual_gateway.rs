@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::Value;
 
 /// Resource Type definition for AWS::AppMesh::VirtualGateway
@@ -41,6 +43,17 @@ impl VirtualGateway {
     }
 }
 
+impl VirtualGateway {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("MeshName", &self.mesh_name);
+        p.opt("MeshOwner", &self.mesh_owner);
+        p.req("Spec", &self.spec);
+        p.opt("Tags", &self.tags);
+        p.opt("VirtualGatewayName", &self.virtual_gateway_name);
+    }
+}
+
 impl ResourceProps for VirtualGateway {
     const TYPE_NAME: &'static str = "AWS::AppMesh::VirtualGateway";
     fn facts() -> &'static ResourceFacts {
@@ -49,12 +62,14 @@ impl ResourceProps for VirtualGateway {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req("MeshName", &self.mesh_name);
-        p.opt("MeshOwner", &self.mesh_owner);
-        p.req("Spec", &self.spec);
-        p.opt("Tags", &self.tags);
-        p.opt("VirtualGatewayName", &self.virtual_gateway_name);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -134,14 +149,27 @@ impl VirtualGatewaySpec {
     }
 }
 
+impl VirtualGatewaySpec {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("BackendDefaults", &self.backend_defaults);
+        p.req("Listeners", &self.listeners);
+        p.opt("Logging", &self.logging);
+    }
+}
+
 impl ToExpr for VirtualGatewaySpec {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("BackendDefaults", &self.backend_defaults);
-        p.req("Listeners", &self.listeners);
-        p.opt("Logging", &self.logging);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -152,12 +180,25 @@ pub struct VirtualGatewayBackendDefaults {
     pub client_policy: Option<VirtualGatewayClientPolicy>,
 }
 
+impl VirtualGatewayBackendDefaults {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ClientPolicy", &self.client_policy);
+    }
+}
+
 impl ToExpr for VirtualGatewayBackendDefaults {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("ClientPolicy", &self.client_policy);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -168,12 +209,25 @@ pub struct VirtualGatewayClientPolicy {
     pub tls: Option<VirtualGatewayClientPolicyTls>,
 }
 
+impl VirtualGatewayClientPolicy {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("TLS", &self.tls);
+    }
+}
+
 impl ToExpr for VirtualGatewayClientPolicy {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("TLS", &self.tls);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -203,15 +257,28 @@ impl VirtualGatewayClientPolicyTls {
     }
 }
 
-impl ToExpr for VirtualGatewayClientPolicyTls {
+impl VirtualGatewayClientPolicyTls {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Certificate", &self.certificate);
         p.opt("Enforce", &self.enforce);
         p.opt("Ports", &self.ports);
         p.req("Validation", &self.validation);
+    }
+}
+
+impl ToExpr for VirtualGatewayClientPolicyTls {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -224,13 +291,26 @@ pub struct VirtualGatewayClientTlsCertificate {
     pub sds: Option<VirtualGatewayListenerTlsSdsCertificate>,
 }
 
+impl VirtualGatewayClientTlsCertificate {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("File", &self.file);
+        p.opt("SDS", &self.sds);
+    }
+}
+
 impl ToExpr for VirtualGatewayClientTlsCertificate {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("File", &self.file);
-        p.opt("SDS", &self.sds);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -257,13 +337,26 @@ impl VirtualGatewayListenerTlsFileCertificate {
     }
 }
 
+impl VirtualGatewayListenerTlsFileCertificate {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("CertificateChain", &self.certificate_chain);
+        p.req("PrivateKey", &self.private_key);
+    }
+}
+
 impl ToExpr for VirtualGatewayListenerTlsFileCertificate {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("CertificateChain", &self.certificate_chain);
-        p.req("PrivateKey", &self.private_key);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -284,12 +377,25 @@ impl VirtualGatewayListenerTlsSdsCertificate {
     }
 }
 
+impl VirtualGatewayListenerTlsSdsCertificate {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("SecretName", &self.secret_name);
+    }
+}
+
 impl ToExpr for VirtualGatewayListenerTlsSdsCertificate {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("SecretName", &self.secret_name);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -313,13 +419,26 @@ impl VirtualGatewayTlsValidationContext {
     }
 }
 
+impl VirtualGatewayTlsValidationContext {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("SubjectAlternativeNames", &self.subject_alternative_names);
+        p.req("Trust", &self.trust);
+    }
+}
+
 impl ToExpr for VirtualGatewayTlsValidationContext {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("SubjectAlternativeNames", &self.subject_alternative_names);
-        p.req("Trust", &self.trust);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -338,12 +457,25 @@ impl SubjectAlternativeNames {
     }
 }
 
+impl SubjectAlternativeNames {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Match", &self.match_);
+    }
+}
+
 impl ToExpr for SubjectAlternativeNames {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Match", &self.match_);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -354,12 +486,25 @@ pub struct SubjectAlternativeNameMatchers {
     pub exact: Option<Value<Vec<String>>>,
 }
 
+impl SubjectAlternativeNameMatchers {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Exact", &self.exact);
+    }
+}
+
 impl ToExpr for SubjectAlternativeNameMatchers {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Exact", &self.exact);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -374,14 +519,27 @@ pub struct VirtualGatewayTlsValidationContextTrust {
     pub sds: Option<VirtualGatewayTlsValidationContextSdsTrust>,
 }
 
+impl VirtualGatewayTlsValidationContextTrust {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ACM", &self.acm);
+        p.opt("File", &self.file);
+        p.opt("SDS", &self.sds);
+    }
+}
+
 impl ToExpr for VirtualGatewayTlsValidationContextTrust {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("ACM", &self.acm);
-        p.opt("File", &self.file);
-        p.opt("SDS", &self.sds);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -402,12 +560,25 @@ impl VirtualGatewayTlsValidationContextAcmTrust {
     }
 }
 
+impl VirtualGatewayTlsValidationContextAcmTrust {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("CertificateAuthorityArns", &self.certificate_authority_arns);
+    }
+}
+
 impl ToExpr for VirtualGatewayTlsValidationContextAcmTrust {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("CertificateAuthorityArns", &self.certificate_authority_arns);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -428,12 +599,25 @@ impl VirtualGatewayTlsValidationContextFileTrust {
     }
 }
 
+impl VirtualGatewayTlsValidationContextFileTrust {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("CertificateChain", &self.certificate_chain);
+    }
+}
+
 impl ToExpr for VirtualGatewayTlsValidationContextFileTrust {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("CertificateChain", &self.certificate_chain);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -454,12 +638,25 @@ impl VirtualGatewayTlsValidationContextSdsTrust {
     }
 }
 
+impl VirtualGatewayTlsValidationContextSdsTrust {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("SecretName", &self.secret_name);
+    }
+}
+
 impl ToExpr for VirtualGatewayTlsValidationContextSdsTrust {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("SecretName", &self.secret_name);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -489,15 +686,28 @@ impl VirtualGatewayListener {
     }
 }
 
-impl ToExpr for VirtualGatewayListener {
+impl VirtualGatewayListener {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("ConnectionPool", &self.connection_pool);
         p.opt("HealthCheck", &self.health_check);
         p.req("PortMapping", &self.port_mapping);
         p.opt("TLS", &self.tls);
+    }
+}
+
+impl ToExpr for VirtualGatewayListener {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -512,14 +722,27 @@ pub struct VirtualGatewayConnectionPool {
     pub http2: Option<VirtualGatewayHttp2ConnectionPool>,
 }
 
+impl VirtualGatewayConnectionPool {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("GRPC", &self.grpc);
+        p.opt("HTTP", &self.http);
+        p.opt("HTTP2", &self.http2);
+    }
+}
+
 impl ToExpr for VirtualGatewayConnectionPool {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("GRPC", &self.grpc);
-        p.opt("HTTP", &self.http);
-        p.opt("HTTP2", &self.http2);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -540,12 +763,25 @@ impl VirtualGatewayGrpcConnectionPool {
     }
 }
 
+impl VirtualGatewayGrpcConnectionPool {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("MaxRequests", &self.max_requests);
+    }
+}
+
 impl ToExpr for VirtualGatewayGrpcConnectionPool {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("MaxRequests", &self.max_requests);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -569,13 +805,26 @@ impl VirtualGatewayHttpConnectionPool {
     }
 }
 
+impl VirtualGatewayHttpConnectionPool {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("MaxConnections", &self.max_connections);
+        p.opt("MaxPendingRequests", &self.max_pending_requests);
+    }
+}
+
 impl ToExpr for VirtualGatewayHttpConnectionPool {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("MaxConnections", &self.max_connections);
-        p.opt("MaxPendingRequests", &self.max_pending_requests);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -596,12 +845,25 @@ impl VirtualGatewayHttp2ConnectionPool {
     }
 }
 
+impl VirtualGatewayHttp2ConnectionPool {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("MaxRequests", &self.max_requests);
+    }
+}
+
 impl ToExpr for VirtualGatewayHttp2ConnectionPool {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("MaxRequests", &self.max_requests);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -646,10 +908,9 @@ impl VirtualGatewayHealthCheckPolicy {
     }
 }
 
-impl ToExpr for VirtualGatewayHealthCheckPolicy {
+impl VirtualGatewayHealthCheckPolicy {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("HealthyThreshold", &self.healthy_threshold);
         p.req("IntervalMillis", &self.interval_millis);
         p.opt("Path", &self.path);
@@ -657,7 +918,21 @@ impl ToExpr for VirtualGatewayHealthCheckPolicy {
         p.req("Protocol", &self.protocol);
         p.req("TimeoutMillis", &self.timeout_millis);
         p.req("UnhealthyThreshold", &self.unhealthy_threshold);
+    }
+}
+
+impl ToExpr for VirtualGatewayHealthCheckPolicy {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -681,13 +956,26 @@ impl VirtualGatewayPortMapping {
     }
 }
 
+impl VirtualGatewayPortMapping {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Port", &self.port);
+        p.req("Protocol", &self.protocol);
+    }
+}
+
 impl ToExpr for VirtualGatewayPortMapping {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Port", &self.port);
-        p.req("Protocol", &self.protocol);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -717,14 +1005,27 @@ impl VirtualGatewayListenerTls {
     }
 }
 
+impl VirtualGatewayListenerTls {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Certificate", &self.certificate);
+        p.req("Mode", &self.mode);
+        p.opt("Validation", &self.validation);
+    }
+}
+
 impl ToExpr for VirtualGatewayListenerTls {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Certificate", &self.certificate);
-        p.req("Mode", &self.mode);
-        p.opt("Validation", &self.validation);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -739,14 +1040,27 @@ pub struct VirtualGatewayListenerTlsCertificate {
     pub sds: Option<VirtualGatewayListenerTlsSdsCertificate>,
 }
 
+impl VirtualGatewayListenerTlsCertificate {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ACM", &self.acm);
+        p.opt("File", &self.file);
+        p.opt("SDS", &self.sds);
+    }
+}
+
 impl ToExpr for VirtualGatewayListenerTlsCertificate {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("ACM", &self.acm);
-        p.opt("File", &self.file);
-        p.opt("SDS", &self.sds);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -767,12 +1081,25 @@ impl VirtualGatewayListenerTlsAcmCertificate {
     }
 }
 
+impl VirtualGatewayListenerTlsAcmCertificate {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("CertificateArn", &self.certificate_arn);
+    }
+}
+
 impl ToExpr for VirtualGatewayListenerTlsAcmCertificate {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("CertificateArn", &self.certificate_arn);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -796,13 +1123,26 @@ impl VirtualGatewayListenerTlsValidationContext {
     }
 }
 
+impl VirtualGatewayListenerTlsValidationContext {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("SubjectAlternativeNames", &self.subject_alternative_names);
+        p.req("Trust", &self.trust);
+    }
+}
+
 impl ToExpr for VirtualGatewayListenerTlsValidationContext {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("SubjectAlternativeNames", &self.subject_alternative_names);
-        p.req("Trust", &self.trust);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -815,13 +1155,26 @@ pub struct VirtualGatewayListenerTlsValidationContextTrust {
     pub sds: Option<VirtualGatewayTlsValidationContextSdsTrust>,
 }
 
+impl VirtualGatewayListenerTlsValidationContextTrust {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("File", &self.file);
+        p.opt("SDS", &self.sds);
+    }
+}
+
 impl ToExpr for VirtualGatewayListenerTlsValidationContextTrust {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("File", &self.file);
-        p.opt("SDS", &self.sds);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -832,12 +1185,25 @@ pub struct VirtualGatewayLogging {
     pub access_log: Option<VirtualGatewayAccessLog>,
 }
 
+impl VirtualGatewayLogging {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("AccessLog", &self.access_log);
+    }
+}
+
 impl ToExpr for VirtualGatewayLogging {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("AccessLog", &self.access_log);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -848,12 +1214,25 @@ pub struct VirtualGatewayAccessLog {
     pub file: Option<VirtualGatewayFileAccessLog>,
 }
 
+impl VirtualGatewayAccessLog {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("File", &self.file);
+    }
+}
+
 impl ToExpr for VirtualGatewayAccessLog {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("File", &self.file);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -877,13 +1256,26 @@ impl VirtualGatewayFileAccessLog {
     }
 }
 
+impl VirtualGatewayFileAccessLog {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Format", &self.format);
+        p.req("Path", &self.path);
+    }
+}
+
 impl ToExpr for VirtualGatewayFileAccessLog {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Format", &self.format);
-        p.req("Path", &self.path);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -896,13 +1288,26 @@ pub struct LoggingFormat {
     pub text: Option<Value<String>>,
 }
 
+impl LoggingFormat {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Json", &self.json);
+        p.opt("Text", &self.text);
+    }
+}
+
 impl ToExpr for LoggingFormat {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Json", &self.json);
-        p.opt("Text", &self.text);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -926,13 +1331,26 @@ impl JsonFormatRef {
     }
 }
 
+impl JsonFormatRef {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for JsonFormatRef {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -956,13 +1374,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

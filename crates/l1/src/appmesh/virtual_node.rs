@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::Value;
 
 /// Resource Type definition for AWS::AppMesh::VirtualNode
@@ -41,6 +43,17 @@ impl VirtualNode {
     }
 }
 
+impl VirtualNode {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("MeshName", &self.mesh_name);
+        p.opt("MeshOwner", &self.mesh_owner);
+        p.req("Spec", &self.spec);
+        p.opt("Tags", &self.tags);
+        p.opt("VirtualNodeName", &self.virtual_node_name);
+    }
+}
+
 impl ResourceProps for VirtualNode {
     const TYPE_NAME: &'static str = "AWS::AppMesh::VirtualNode";
     fn facts() -> &'static ResourceFacts {
@@ -49,12 +62,14 @@ impl ResourceProps for VirtualNode {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req("MeshName", &self.mesh_name);
-        p.opt("MeshOwner", &self.mesh_owner);
-        p.req("Spec", &self.spec);
-        p.opt("Tags", &self.tags);
-        p.opt("VirtualNodeName", &self.virtual_node_name);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -126,16 +141,29 @@ pub struct VirtualNodeSpec {
     pub service_discovery: Option<ServiceDiscovery>,
 }
 
-impl ToExpr for VirtualNodeSpec {
+impl VirtualNodeSpec {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("BackendDefaults", &self.backend_defaults);
         p.opt("Backends", &self.backends);
         p.opt("Listeners", &self.listeners);
         p.opt("Logging", &self.logging);
         p.opt("ServiceDiscovery", &self.service_discovery);
+    }
+}
+
+impl ToExpr for VirtualNodeSpec {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -146,12 +174,25 @@ pub struct BackendDefaults {
     pub client_policy: Option<ClientPolicy>,
 }
 
+impl BackendDefaults {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ClientPolicy", &self.client_policy);
+    }
+}
+
 impl ToExpr for BackendDefaults {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("ClientPolicy", &self.client_policy);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -162,12 +203,25 @@ pub struct ClientPolicy {
     pub tls: Option<ClientPolicyTls>,
 }
 
+impl ClientPolicy {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("TLS", &self.tls);
+    }
+}
+
 impl ToExpr for ClientPolicy {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("TLS", &self.tls);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -197,15 +251,28 @@ impl ClientPolicyTls {
     }
 }
 
-impl ToExpr for ClientPolicyTls {
+impl ClientPolicyTls {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Certificate", &self.certificate);
         p.opt("Enforce", &self.enforce);
         p.opt("Ports", &self.ports);
         p.req("Validation", &self.validation);
+    }
+}
+
+impl ToExpr for ClientPolicyTls {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -218,13 +285,26 @@ pub struct ClientTlsCertificate {
     pub sds: Option<ListenerTlsSdsCertificate>,
 }
 
+impl ClientTlsCertificate {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("File", &self.file);
+        p.opt("SDS", &self.sds);
+    }
+}
+
 impl ToExpr for ClientTlsCertificate {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("File", &self.file);
-        p.opt("SDS", &self.sds);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -251,13 +331,26 @@ impl ListenerTlsFileCertificate {
     }
 }
 
+impl ListenerTlsFileCertificate {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("CertificateChain", &self.certificate_chain);
+        p.req("PrivateKey", &self.private_key);
+    }
+}
+
 impl ToExpr for ListenerTlsFileCertificate {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("CertificateChain", &self.certificate_chain);
-        p.req("PrivateKey", &self.private_key);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -278,12 +371,25 @@ impl ListenerTlsSdsCertificate {
     }
 }
 
+impl ListenerTlsSdsCertificate {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("SecretName", &self.secret_name);
+    }
+}
+
 impl ToExpr for ListenerTlsSdsCertificate {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("SecretName", &self.secret_name);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -307,13 +413,26 @@ impl TlsValidationContext {
     }
 }
 
+impl TlsValidationContext {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("SubjectAlternativeNames", &self.subject_alternative_names);
+        p.req("Trust", &self.trust);
+    }
+}
+
 impl ToExpr for TlsValidationContext {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("SubjectAlternativeNames", &self.subject_alternative_names);
-        p.req("Trust", &self.trust);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -332,12 +451,25 @@ impl SubjectAlternativeNames {
     }
 }
 
+impl SubjectAlternativeNames {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Match", &self.match_);
+    }
+}
+
 impl ToExpr for SubjectAlternativeNames {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Match", &self.match_);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -348,12 +480,25 @@ pub struct SubjectAlternativeNameMatchers {
     pub exact: Option<Value<Vec<String>>>,
 }
 
+impl SubjectAlternativeNameMatchers {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Exact", &self.exact);
+    }
+}
+
 impl ToExpr for SubjectAlternativeNameMatchers {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Exact", &self.exact);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -368,14 +513,27 @@ pub struct TlsValidationContextTrust {
     pub sds: Option<TlsValidationContextSdsTrust>,
 }
 
+impl TlsValidationContextTrust {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ACM", &self.acm);
+        p.opt("File", &self.file);
+        p.opt("SDS", &self.sds);
+    }
+}
+
 impl ToExpr for TlsValidationContextTrust {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("ACM", &self.acm);
-        p.opt("File", &self.file);
-        p.opt("SDS", &self.sds);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -396,12 +554,25 @@ impl TlsValidationContextAcmTrust {
     }
 }
 
+impl TlsValidationContextAcmTrust {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("CertificateAuthorityArns", &self.certificate_authority_arns);
+    }
+}
+
 impl ToExpr for TlsValidationContextAcmTrust {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("CertificateAuthorityArns", &self.certificate_authority_arns);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -422,12 +593,25 @@ impl TlsValidationContextFileTrust {
     }
 }
 
+impl TlsValidationContextFileTrust {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("CertificateChain", &self.certificate_chain);
+    }
+}
+
 impl ToExpr for TlsValidationContextFileTrust {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("CertificateChain", &self.certificate_chain);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -448,12 +632,25 @@ impl TlsValidationContextSdsTrust {
     }
 }
 
+impl TlsValidationContextSdsTrust {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("SecretName", &self.secret_name);
+    }
+}
+
 impl ToExpr for TlsValidationContextSdsTrust {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("SecretName", &self.secret_name);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -464,12 +661,25 @@ pub struct Backend {
     pub virtual_service: Option<VirtualServiceBackend>,
 }
 
+impl Backend {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("VirtualService", &self.virtual_service);
+    }
+}
+
 impl ToExpr for Backend {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("VirtualService", &self.virtual_service);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -493,13 +703,26 @@ impl VirtualServiceBackend {
     }
 }
 
+impl VirtualServiceBackend {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ClientPolicy", &self.client_policy);
+        p.req("VirtualServiceName", &self.virtual_service_name);
+    }
+}
+
 impl ToExpr for VirtualServiceBackend {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("ClientPolicy", &self.client_policy);
-        p.req("VirtualServiceName", &self.virtual_service_name);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -535,17 +758,30 @@ impl Listener {
     }
 }
 
-impl ToExpr for Listener {
+impl Listener {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("ConnectionPool", &self.connection_pool);
         p.opt("HealthCheck", &self.health_check);
         p.opt("OutlierDetection", &self.outlier_detection);
         p.req("PortMapping", &self.port_mapping);
         p.opt("TLS", &self.tls);
         p.opt("Timeout", &self.timeout);
+    }
+}
+
+impl ToExpr for Listener {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -562,15 +798,28 @@ pub struct VirtualNodeConnectionPool {
     pub tcp: Option<VirtualNodeTcpConnectionPool>,
 }
 
-impl ToExpr for VirtualNodeConnectionPool {
+impl VirtualNodeConnectionPool {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("GRPC", &self.grpc);
         p.opt("HTTP", &self.http);
         p.opt("HTTP2", &self.http2);
         p.opt("TCP", &self.tcp);
+    }
+}
+
+impl ToExpr for VirtualNodeConnectionPool {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -591,12 +840,25 @@ impl VirtualNodeGrpcConnectionPool {
     }
 }
 
+impl VirtualNodeGrpcConnectionPool {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("MaxRequests", &self.max_requests);
+    }
+}
+
 impl ToExpr for VirtualNodeGrpcConnectionPool {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("MaxRequests", &self.max_requests);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -620,13 +882,26 @@ impl VirtualNodeHttpConnectionPool {
     }
 }
 
+impl VirtualNodeHttpConnectionPool {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("MaxConnections", &self.max_connections);
+        p.opt("MaxPendingRequests", &self.max_pending_requests);
+    }
+}
+
 impl ToExpr for VirtualNodeHttpConnectionPool {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("MaxConnections", &self.max_connections);
-        p.opt("MaxPendingRequests", &self.max_pending_requests);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -647,12 +922,25 @@ impl VirtualNodeHttp2ConnectionPool {
     }
 }
 
+impl VirtualNodeHttp2ConnectionPool {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("MaxRequests", &self.max_requests);
+    }
+}
+
 impl ToExpr for VirtualNodeHttp2ConnectionPool {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("MaxRequests", &self.max_requests);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -673,12 +961,25 @@ impl VirtualNodeTcpConnectionPool {
     }
 }
 
+impl VirtualNodeTcpConnectionPool {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("MaxConnections", &self.max_connections);
+    }
+}
+
 impl ToExpr for VirtualNodeTcpConnectionPool {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("MaxConnections", &self.max_connections);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -723,10 +1024,9 @@ impl HealthCheck {
     }
 }
 
-impl ToExpr for HealthCheck {
+impl HealthCheck {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("HealthyThreshold", &self.healthy_threshold);
         p.req("IntervalMillis", &self.interval_millis);
         p.opt("Path", &self.path);
@@ -734,7 +1034,21 @@ impl ToExpr for HealthCheck {
         p.req("Protocol", &self.protocol);
         p.req("TimeoutMillis", &self.timeout_millis);
         p.req("UnhealthyThreshold", &self.unhealthy_threshold);
+    }
+}
+
+impl ToExpr for HealthCheck {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -769,15 +1083,28 @@ impl OutlierDetection {
     }
 }
 
-impl ToExpr for OutlierDetection {
+impl OutlierDetection {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("BaseEjectionDuration", &self.base_ejection_duration);
         p.req("Interval", &self.interval);
         p.req("MaxEjectionPercent", &self.max_ejection_percent);
         p.req("MaxServerErrors", &self.max_server_errors);
+    }
+}
+
+impl ToExpr for OutlierDetection {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -801,13 +1128,26 @@ impl Duration {
     }
 }
 
+impl Duration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Unit", &self.unit);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Duration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Unit", &self.unit);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -831,13 +1171,26 @@ impl PortMapping {
     }
 }
 
+impl PortMapping {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Port", &self.port);
+        p.req("Protocol", &self.protocol);
+    }
+}
+
 impl ToExpr for PortMapping {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Port", &self.port);
-        p.req("Protocol", &self.protocol);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -864,14 +1217,27 @@ impl ListenerTls {
     }
 }
 
+impl ListenerTls {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Certificate", &self.certificate);
+        p.req("Mode", &self.mode);
+        p.opt("Validation", &self.validation);
+    }
+}
+
 impl ToExpr for ListenerTls {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Certificate", &self.certificate);
-        p.req("Mode", &self.mode);
-        p.opt("Validation", &self.validation);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -886,14 +1252,27 @@ pub struct ListenerTlsCertificate {
     pub sds: Option<ListenerTlsSdsCertificate>,
 }
 
+impl ListenerTlsCertificate {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ACM", &self.acm);
+        p.opt("File", &self.file);
+        p.opt("SDS", &self.sds);
+    }
+}
+
 impl ToExpr for ListenerTlsCertificate {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("ACM", &self.acm);
-        p.opt("File", &self.file);
-        p.opt("SDS", &self.sds);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -914,12 +1293,25 @@ impl ListenerTlsAcmCertificate {
     }
 }
 
+impl ListenerTlsAcmCertificate {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("CertificateArn", &self.certificate_arn);
+    }
+}
+
 impl ToExpr for ListenerTlsAcmCertificate {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("CertificateArn", &self.certificate_arn);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -943,13 +1335,26 @@ impl ListenerTlsValidationContext {
     }
 }
 
+impl ListenerTlsValidationContext {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("SubjectAlternativeNames", &self.subject_alternative_names);
+        p.req("Trust", &self.trust);
+    }
+}
+
 impl ToExpr for ListenerTlsValidationContext {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("SubjectAlternativeNames", &self.subject_alternative_names);
-        p.req("Trust", &self.trust);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -962,13 +1367,26 @@ pub struct ListenerTlsValidationContextTrust {
     pub sds: Option<TlsValidationContextSdsTrust>,
 }
 
+impl ListenerTlsValidationContextTrust {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("File", &self.file);
+        p.opt("SDS", &self.sds);
+    }
+}
+
 impl ToExpr for ListenerTlsValidationContextTrust {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("File", &self.file);
-        p.opt("SDS", &self.sds);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -985,15 +1403,28 @@ pub struct ListenerTimeout {
     pub tcp: Option<TcpTimeout>,
 }
 
-impl ToExpr for ListenerTimeout {
+impl ListenerTimeout {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("GRPC", &self.grpc);
         p.opt("HTTP", &self.http);
         p.opt("HTTP2", &self.http2);
         p.opt("TCP", &self.tcp);
+    }
+}
+
+impl ToExpr for ListenerTimeout {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1006,13 +1437,26 @@ pub struct GrpcTimeout {
     pub per_request: Option<Duration>,
 }
 
+impl GrpcTimeout {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Idle", &self.idle);
+        p.opt("PerRequest", &self.per_request);
+    }
+}
+
 impl ToExpr for GrpcTimeout {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Idle", &self.idle);
-        p.opt("PerRequest", &self.per_request);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1025,13 +1469,26 @@ pub struct HttpTimeout {
     pub per_request: Option<Duration>,
 }
 
+impl HttpTimeout {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Idle", &self.idle);
+        p.opt("PerRequest", &self.per_request);
+    }
+}
+
 impl ToExpr for HttpTimeout {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Idle", &self.idle);
-        p.opt("PerRequest", &self.per_request);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1042,12 +1499,25 @@ pub struct TcpTimeout {
     pub idle: Option<Duration>,
 }
 
+impl TcpTimeout {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Idle", &self.idle);
+    }
+}
+
 impl ToExpr for TcpTimeout {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Idle", &self.idle);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1058,12 +1528,25 @@ pub struct Logging {
     pub access_log: Option<AccessLog>,
 }
 
+impl Logging {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("AccessLog", &self.access_log);
+    }
+}
+
 impl ToExpr for Logging {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("AccessLog", &self.access_log);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1074,12 +1557,25 @@ pub struct AccessLog {
     pub file: Option<FileAccessLog>,
 }
 
+impl AccessLog {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("File", &self.file);
+    }
+}
+
 impl ToExpr for AccessLog {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("File", &self.file);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1103,13 +1599,26 @@ impl FileAccessLog {
     }
 }
 
+impl FileAccessLog {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Format", &self.format);
+        p.req("Path", &self.path);
+    }
+}
+
 impl ToExpr for FileAccessLog {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Format", &self.format);
-        p.req("Path", &self.path);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1122,13 +1631,26 @@ pub struct LoggingFormat {
     pub text: Option<Value<String>>,
 }
 
+impl LoggingFormat {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Json", &self.json);
+        p.opt("Text", &self.text);
+    }
+}
+
 impl ToExpr for LoggingFormat {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Json", &self.json);
-        p.opt("Text", &self.text);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1152,13 +1674,26 @@ impl JsonFormatRef {
     }
 }
 
+impl JsonFormatRef {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for JsonFormatRef {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1171,13 +1706,26 @@ pub struct ServiceDiscovery {
     pub dns: Option<DnsServiceDiscovery>,
 }
 
+impl ServiceDiscovery {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("AWSCloudMap", &self.aws_cloud_map);
+        p.opt("DNS", &self.dns);
+    }
+}
+
 impl ToExpr for ServiceDiscovery {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("AWSCloudMap", &self.aws_cloud_map);
-        p.opt("DNS", &self.dns);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1210,15 +1758,28 @@ impl AwsCloudMapServiceDiscovery {
     }
 }
 
-impl ToExpr for AwsCloudMapServiceDiscovery {
+impl AwsCloudMapServiceDiscovery {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Attributes", &self.attributes);
         p.opt("IpPreference", &self.ip_preference);
         p.req("NamespaceName", &self.namespace_name);
         p.req("ServiceName", &self.service_name);
+    }
+}
+
+impl ToExpr for AwsCloudMapServiceDiscovery {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1242,13 +1803,26 @@ impl AwsCloudMapInstanceAttribute {
     }
 }
 
+impl AwsCloudMapInstanceAttribute {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for AwsCloudMapInstanceAttribute {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1275,14 +1849,27 @@ impl DnsServiceDiscovery {
     }
 }
 
+impl DnsServiceDiscovery {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Hostname", &self.hostname);
+        p.opt("IpPreference", &self.ip_preference);
+        p.opt("ResponseType", &self.response_type);
+    }
+}
+
 impl ToExpr for DnsServiceDiscovery {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Hostname", &self.hostname);
-        p.opt("IpPreference", &self.ip_preference);
-        p.opt("ResponseType", &self.response_type);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1306,13 +1893,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::Value;
 
 /// Resource Type definition for AWS::AppMesh::VirtualRouter
@@ -41,6 +43,17 @@ impl VirtualRouter {
     }
 }
 
+impl VirtualRouter {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("MeshName", &self.mesh_name);
+        p.opt("MeshOwner", &self.mesh_owner);
+        p.req("Spec", &self.spec);
+        p.opt("Tags", &self.tags);
+        p.opt("VirtualRouterName", &self.virtual_router_name);
+    }
+}
+
 impl ResourceProps for VirtualRouter {
     const TYPE_NAME: &'static str = "AWS::AppMesh::VirtualRouter";
     fn facts() -> &'static ResourceFacts {
@@ -49,12 +62,14 @@ impl ResourceProps for VirtualRouter {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req("MeshName", &self.mesh_name);
-        p.opt("MeshOwner", &self.mesh_owner);
-        p.req("Spec", &self.spec);
-        p.opt("Tags", &self.tags);
-        p.opt("VirtualRouterName", &self.virtual_router_name);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -126,12 +141,25 @@ impl VirtualRouterSpec {
     }
 }
 
+impl VirtualRouterSpec {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Listeners", &self.listeners);
+    }
+}
+
 impl ToExpr for VirtualRouterSpec {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Listeners", &self.listeners);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -150,12 +178,25 @@ impl VirtualRouterListener {
     }
 }
 
+impl VirtualRouterListener {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("PortMapping", &self.port_mapping);
+    }
+}
+
 impl ToExpr for VirtualRouterListener {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("PortMapping", &self.port_mapping);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -179,13 +220,26 @@ impl PortMapping {
     }
 }
 
+impl PortMapping {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Port", &self.port);
+        p.req("Protocol", &self.protocol);
+    }
+}
+
 impl ToExpr for PortMapping {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Port", &self.port);
-        p.req("Protocol", &self.protocol);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -209,13 +263,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

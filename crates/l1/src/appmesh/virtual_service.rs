@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::Value;
 
 /// Resource Type definition for AWS::AppMesh::VirtualService
@@ -45,6 +47,17 @@ impl VirtualService {
     }
 }
 
+impl VirtualService {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("MeshName", &self.mesh_name);
+        p.opt("MeshOwner", &self.mesh_owner);
+        p.req("Spec", &self.spec);
+        p.opt("Tags", &self.tags);
+        p.req("VirtualServiceName", &self.virtual_service_name);
+    }
+}
+
 impl ResourceProps for VirtualService {
     const TYPE_NAME: &'static str = "AWS::AppMesh::VirtualService";
     fn facts() -> &'static ResourceFacts {
@@ -53,12 +66,14 @@ impl ResourceProps for VirtualService {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req("MeshName", &self.mesh_name);
-        p.opt("MeshOwner", &self.mesh_owner);
-        p.req("Spec", &self.spec);
-        p.opt("Tags", &self.tags);
-        p.req("VirtualServiceName", &self.virtual_service_name);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -122,12 +137,25 @@ pub struct VirtualServiceSpec {
     pub provider: Option<VirtualServiceProvider>,
 }
 
+impl VirtualServiceSpec {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Provider", &self.provider);
+    }
+}
+
 impl ToExpr for VirtualServiceSpec {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Provider", &self.provider);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -140,13 +168,26 @@ pub struct VirtualServiceProvider {
     pub virtual_router: Option<VirtualRouterServiceProvider>,
 }
 
+impl VirtualServiceProvider {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("VirtualNode", &self.virtual_node);
+        p.opt("VirtualRouter", &self.virtual_router);
+    }
+}
+
 impl ToExpr for VirtualServiceProvider {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("VirtualNode", &self.virtual_node);
-        p.opt("VirtualRouter", &self.virtual_router);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -167,12 +208,25 @@ impl VirtualNodeServiceProvider {
     }
 }
 
+impl VirtualNodeServiceProvider {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("VirtualNodeName", &self.virtual_node_name);
+    }
+}
+
 impl ToExpr for VirtualNodeServiceProvider {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("VirtualNodeName", &self.virtual_node_name);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -193,12 +247,25 @@ impl VirtualRouterServiceProvider {
     }
 }
 
+impl VirtualRouterServiceProvider {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("VirtualRouterName", &self.virtual_router_name);
+    }
+}
+
 impl ToExpr for VirtualRouterServiceProvider {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("VirtualRouterName", &self.virtual_router_name);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -222,13 +289,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// The AWS::AppRunner::Service resource specifies an AppRunner Service.
@@ -55,14 +57,9 @@ impl Service {
     }
 }
 
-impl ResourceProps for Service {
-    const TYPE_NAME: &'static str = "AWS::AppRunner::Service";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl Service {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "AutoScalingConfigurationArn",
             &self.auto_scaling_configuration_arn,
@@ -78,7 +75,25 @@ impl ResourceProps for Service {
         p.opt("ServiceName", &self.service_name);
         p.req("SourceConfiguration", &self.source_configuration);
         p.opt("Tags", &self.tags);
+    }
+}
+
+impl ResourceProps for Service {
+    const TYPE_NAME: &'static str = "AWS::AppRunner::Service";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -137,12 +152,25 @@ impl EncryptionConfiguration {
     }
 }
 
+impl EncryptionConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("KmsKey", &self.kms_key);
+    }
+}
+
 impl ToExpr for EncryptionConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("KmsKey", &self.kms_key);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -163,17 +191,30 @@ pub struct HealthCheckConfiguration {
     pub unhealthy_threshold: Option<Value<i64>>,
 }
 
-impl ToExpr for HealthCheckConfiguration {
+impl HealthCheckConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("HealthyThreshold", &self.healthy_threshold);
         p.opt("Interval", &self.interval);
         p.opt("Path", &self.path);
         p.opt("Protocol", &self.protocol);
         p.opt("Timeout", &self.timeout);
         p.opt("UnhealthyThreshold", &self.unhealthy_threshold);
+    }
+}
+
+impl ToExpr for HealthCheckConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -188,14 +229,27 @@ pub struct InstanceConfiguration {
     pub memory: Option<Value<String>>,
 }
 
+impl InstanceConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Cpu", &self.cpu);
+        p.opt("InstanceRoleArn", &self.instance_role_arn);
+        p.opt("Memory", &self.memory);
+    }
+}
+
 impl ToExpr for InstanceConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Cpu", &self.cpu);
-        p.opt("InstanceRoleArn", &self.instance_role_arn);
-        p.opt("Memory", &self.memory);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -210,14 +264,27 @@ pub struct NetworkConfiguration {
     pub ip_address_type: Option<Value<IpAddressType>>,
 }
 
+impl NetworkConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("EgressConfiguration", &self.egress_configuration);
+        p.opt("IngressConfiguration", &self.ingress_configuration);
+        p.opt("IpAddressType", &self.ip_address_type);
+    }
+}
+
 impl ToExpr for NetworkConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("EgressConfiguration", &self.egress_configuration);
-        p.opt("IngressConfiguration", &self.ingress_configuration);
-        p.opt("IpAddressType", &self.ip_address_type);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -241,13 +308,26 @@ impl EgressConfiguration {
     }
 }
 
+impl EgressConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("EgressType", &self.egress_type);
+        p.opt("VpcConnectorArn", &self.vpc_connector_arn);
+    }
+}
+
 impl ToExpr for EgressConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("EgressType", &self.egress_type);
-        p.opt("VpcConnectorArn", &self.vpc_connector_arn);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -268,12 +348,25 @@ impl IngressConfiguration {
     }
 }
 
+impl IngressConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("IsPubliclyAccessible", &self.is_publicly_accessible);
+    }
+}
+
 impl ToExpr for IngressConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("IsPubliclyAccessible", &self.is_publicly_accessible);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -297,16 +390,29 @@ impl ServiceObservabilityConfiguration {
     }
 }
 
-impl ToExpr for ServiceObservabilityConfiguration {
+impl ServiceObservabilityConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "ObservabilityConfigurationArn",
             &self.observability_configuration_arn,
         );
         p.req("ObservabilityEnabled", &self.observability_enabled);
+    }
+}
+
+impl ToExpr for ServiceObservabilityConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -323,10 +429,9 @@ pub struct SourceConfiguration {
     pub image_repository: Option<ImageRepository>,
 }
 
-impl ToExpr for SourceConfiguration {
+impl SourceConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "AuthenticationConfiguration",
             &self.authentication_configuration,
@@ -334,7 +439,21 @@ impl ToExpr for SourceConfiguration {
         p.opt("AutoDeploymentsEnabled", &self.auto_deployments_enabled);
         p.opt("CodeRepository", &self.code_repository);
         p.opt("ImageRepository", &self.image_repository);
+    }
+}
+
+impl ToExpr for SourceConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -347,13 +466,26 @@ pub struct AuthenticationConfiguration {
     pub connection_arn: Option<Value<String>>,
 }
 
+impl AuthenticationConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("AccessRoleArn", &self.access_role_arn);
+        p.opt("ConnectionArn", &self.connection_arn);
+    }
+}
+
 impl ToExpr for AuthenticationConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("AccessRoleArn", &self.access_role_arn);
-        p.opt("ConnectionArn", &self.connection_arn);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -386,15 +518,28 @@ impl CodeRepository {
     }
 }
 
-impl ToExpr for CodeRepository {
+impl CodeRepository {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("CodeConfiguration", &self.code_configuration);
         p.req("RepositoryUrl", &self.repository_url);
         p.req("SourceCodeVersion", &self.source_code_version);
         p.opt("SourceDirectory", &self.source_directory);
+    }
+}
+
+impl ToExpr for CodeRepository {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -418,13 +563,26 @@ impl CodeConfiguration {
     }
 }
 
+impl CodeConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("CodeConfigurationValues", &self.code_configuration_values);
+        p.req("ConfigurationSource", &self.configuration_source);
+    }
+}
+
 impl ToExpr for CodeConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("CodeConfigurationValues", &self.code_configuration_values);
-        p.req("ConfigurationSource", &self.configuration_source);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -460,10 +618,9 @@ impl CodeConfigurationValues {
     }
 }
 
-impl ToExpr for CodeConfigurationValues {
+impl CodeConfigurationValues {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("BuildCommand", &self.build_command);
         p.opt("Port", &self.port);
         p.req("Runtime", &self.runtime);
@@ -476,7 +633,21 @@ impl ToExpr for CodeConfigurationValues {
             &self.runtime_environment_variables,
         );
         p.opt("StartCommand", &self.start_command);
+    }
+}
+
+impl ToExpr for CodeConfigurationValues {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -489,13 +660,26 @@ pub struct KeyValuePair {
     pub value: Option<Value<String>>,
 }
 
+impl KeyValuePair {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Name", &self.name);
+        p.opt("Value", &self.value);
+    }
+}
+
 impl ToExpr for KeyValuePair {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Name", &self.name);
-        p.opt("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -522,13 +706,26 @@ impl SourceCodeVersion {
     }
 }
 
+impl SourceCodeVersion {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Type", &self.type_);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for SourceCodeVersion {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Type", &self.type_);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -558,14 +755,27 @@ impl ImageRepository {
     }
 }
 
+impl ImageRepository {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ImageConfiguration", &self.image_configuration);
+        p.req("ImageIdentifier", &self.image_identifier);
+        p.req("ImageRepositoryType", &self.image_repository_type);
+    }
+}
+
 impl ToExpr for ImageRepository {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("ImageConfiguration", &self.image_configuration);
-        p.req("ImageIdentifier", &self.image_identifier);
-        p.req("ImageRepositoryType", &self.image_repository_type);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -582,10 +792,9 @@ pub struct ImageConfiguration {
     pub start_command: Option<Value<String>>,
 }
 
-impl ToExpr for ImageConfiguration {
+impl ImageConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Port", &self.port);
         p.opt(
             "RuntimeEnvironmentSecrets",
@@ -596,7 +805,21 @@ impl ToExpr for ImageConfiguration {
             &self.runtime_environment_variables,
         );
         p.opt("StartCommand", &self.start_command);
+    }
+}
+
+impl ToExpr for ImageConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -609,13 +832,26 @@ pub struct Tag {
     pub value: Option<Value<String>>,
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Key", &self.key);
+        p.opt("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Key", &self.key);
-        p.opt("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::Value;
 
 /// The AWS::AppRunner::VpcConnector resource specifies an App Runner VpcConnector.
@@ -40,6 +42,16 @@ impl VpcConnector {
     }
 }
 
+impl VpcConnector {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("SecurityGroups", &self.security_groups);
+        p.req("Subnets", &self.subnets);
+        p.opt("Tags", &self.tags);
+        p.opt("VpcConnectorName", &self.vpc_connector_name);
+    }
+}
+
 impl ResourceProps for VpcConnector {
     const TYPE_NAME: &'static str = "AWS::AppRunner::VpcConnector";
     fn facts() -> &'static ResourceFacts {
@@ -48,11 +60,14 @@ impl ResourceProps for VpcConnector {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.opt("SecurityGroups", &self.security_groups);
-        p.req("Subnets", &self.subnets);
-        p.opt("Tags", &self.tags);
-        p.opt("VpcConnectorName", &self.vpc_connector_name);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -93,13 +108,26 @@ pub struct Tag {
     pub value: Option<Value<String>>,
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Key", &self.key);
+        p.opt("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Key", &self.key);
-        p.opt("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::Value;
 
 /// The AWS::AppRunner::VpcIngressConnection resource is an App Runner resource that specifies an App Runner VpcIngressConnection.
@@ -43,6 +45,19 @@ impl VpcIngressConnection {
     }
 }
 
+impl VpcIngressConnection {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("IngressVpcConfiguration", &self.ingress_vpc_configuration);
+        p.req("ServiceArn", &self.service_arn);
+        p.opt("Tags", &self.tags);
+        p.opt(
+            "VpcIngressConnectionName",
+            &self.vpc_ingress_connection_name,
+        );
+    }
+}
+
 impl ResourceProps for VpcIngressConnection {
     const TYPE_NAME: &'static str = "AWS::AppRunner::VpcIngressConnection";
     fn facts() -> &'static ResourceFacts {
@@ -51,14 +66,14 @@ impl ResourceProps for VpcIngressConnection {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req("IngressVpcConfiguration", &self.ingress_vpc_configuration);
-        p.req("ServiceArn", &self.service_arn);
-        p.opt("Tags", &self.tags);
-        p.opt(
-            "VpcIngressConnectionName",
-            &self.vpc_ingress_connection_name,
-        );
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -118,13 +133,26 @@ impl IngressVpcConfiguration {
     }
 }
 
+impl IngressVpcConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("VpcEndpointId", &self.vpc_endpoint_id);
+        p.req("VpcId", &self.vpc_id);
+    }
+}
+
 impl ToExpr for IngressVpcConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("VpcEndpointId", &self.vpc_endpoint_id);
-        p.req("VpcId", &self.vpc_id);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -137,13 +165,26 @@ pub struct Tag {
     pub value: Option<Value<String>>,
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Key", &self.key);
+        p.opt("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Key", &self.key);
-        p.opt("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

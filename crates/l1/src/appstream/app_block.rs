@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// Resource Type definition for AWS::AppStream::AppBlock
@@ -52,14 +54,9 @@ impl AppBlock {
     }
 }
 
-impl ResourceProps for AppBlock {
-    const TYPE_NAME: &'static str = "AWS::AppStream::AppBlock";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl AppBlock {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Description", &self.description);
         p.opt("DisplayName", &self.display_name);
         p.req("Name", &self.name);
@@ -68,7 +65,25 @@ impl ResourceProps for AppBlock {
         p.opt("SetupScriptDetails", &self.setup_script_details);
         p.req("SourceS3Location", &self.source_s3_location);
         p.opt("Tags", &self.tags);
+    }
+}
+
+impl ResourceProps for AppBlock {
+    const TYPE_NAME: &'static str = "AWS::AppStream::AppBlock";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -130,15 +145,28 @@ impl ScriptDetails {
     }
 }
 
-impl ToExpr for ScriptDetails {
+impl ScriptDetails {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("ExecutableParameters", &self.executable_parameters);
         p.req("ExecutablePath", &self.executable_path);
         p.req("ScriptS3Location", &self.script_s3_location);
         p.req("TimeoutInSeconds", &self.timeout_in_seconds);
+    }
+}
+
+impl ToExpr for ScriptDetails {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -162,13 +190,26 @@ impl S3Location {
     }
 }
 
+impl S3Location {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("S3Bucket", &self.s3_bucket);
+        p.opt("S3Key", &self.s3_key);
+    }
+}
+
 impl ToExpr for S3Location {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("S3Bucket", &self.s3_bucket);
-        p.opt("S3Key", &self.s3_key);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -185,15 +226,28 @@ pub struct Tag {
     pub tag_value: Option<Value<String>>,
 }
 
-impl ToExpr for Tag {
+impl Tag {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Key", &self.key);
         p.opt("Value", &self.value);
         p.opt("TagKey", &self.tag_key);
         p.opt("TagValue", &self.tag_value);
+    }
+}
+
+impl ToExpr for Tag {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -7,7 +7,7 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{Props, ResourceProps};
+use stackwright_core::resource::{Props, Resolve, Resolved, ResourceProps};
 use stackwright_core::value::Value;
 
 /// Resource Type definition for AWS::AppStream::ApplicationEntitlementAssociation
@@ -39,6 +39,15 @@ impl ApplicationEntitlementAssociation {
     }
 }
 
+impl ApplicationEntitlementAssociation {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("ApplicationIdentifier", &self.application_identifier);
+        p.req("EntitlementName", &self.entitlement_name);
+        p.req("StackName", &self.stack_name);
+    }
+}
+
 impl ResourceProps for ApplicationEntitlementAssociation {
     const TYPE_NAME: &'static str = "AWS::AppStream::ApplicationEntitlementAssociation";
     fn facts() -> &'static ResourceFacts {
@@ -47,10 +56,14 @@ impl ResourceProps for ApplicationEntitlementAssociation {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req("ApplicationIdentifier", &self.application_identifier);
-        p.req("EntitlementName", &self.entitlement_name);
-        p.req("StackName", &self.stack_name);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

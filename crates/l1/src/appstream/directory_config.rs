@@ -7,7 +7,7 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{Props, ResourceProps, ToExpr};
+use stackwright_core::resource::{Props, Resolve, Resolved, ResourceProps, ToExpr};
 use stackwright_core::value::{Literal, Value};
 
 /// Resource Type definition for AWS::AppStream::DirectoryConfig
@@ -42,14 +42,9 @@ impl DirectoryConfig {
     }
 }
 
-impl ResourceProps for DirectoryConfig {
-    const TYPE_NAME: &'static str = "AWS::AppStream::DirectoryConfig";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl DirectoryConfig {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "CertificateBasedAuthProperties",
             &self.certificate_based_auth_properties,
@@ -63,7 +58,25 @@ impl ResourceProps for DirectoryConfig {
             "ServiceAccountCredentials",
             &self.service_account_credentials,
         );
+    }
+}
+
+impl ResourceProps for DirectoryConfig {
+    const TYPE_NAME: &'static str = "AWS::AppStream::DirectoryConfig";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -76,13 +89,26 @@ pub struct CertificateBasedAuthProperties {
     pub status: Option<Value<CertificateBasedAuthPropertiesStatus>>,
 }
 
+impl CertificateBasedAuthProperties {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("CertificateAuthorityArn", &self.certificate_authority_arn);
+        p.opt("Status", &self.status);
+    }
+}
+
 impl ToExpr for CertificateBasedAuthProperties {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("CertificateAuthorityArn", &self.certificate_authority_arn);
-        p.opt("Status", &self.status);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -109,13 +135,26 @@ impl ServiceAccountCredentials {
     }
 }
 
+impl ServiceAccountCredentials {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("AccountName", &self.account_name);
+        p.req("AccountPassword", &self.account_password);
+    }
+}
+
 impl ToExpr for ServiceAccountCredentials {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("AccountName", &self.account_name);
-        p.req("AccountPassword", &self.account_password);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

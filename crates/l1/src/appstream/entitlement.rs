@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// Resource Type definition for AWS::AppStream::Entitlement
@@ -46,6 +48,17 @@ impl Entitlement {
     }
 }
 
+impl Entitlement {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("AppVisibility", &self.app_visibility);
+        p.req("Attributes", &self.attributes);
+        p.opt("Description", &self.description);
+        p.req("Name", &self.name);
+        p.req("StackName", &self.stack_name);
+    }
+}
+
 impl ResourceProps for Entitlement {
     const TYPE_NAME: &'static str = "AWS::AppStream::Entitlement";
     fn facts() -> &'static ResourceFacts {
@@ -54,12 +67,14 @@ impl ResourceProps for Entitlement {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req("AppVisibility", &self.app_visibility);
-        p.req("Attributes", &self.attributes);
-        p.opt("Description", &self.description);
-        p.req("Name", &self.name);
-        p.req("StackName", &self.stack_name);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -111,13 +126,26 @@ impl AttributeProperty {
     }
 }
 
+impl AttributeProperty {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Name", &self.name);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for AttributeProperty {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Name", &self.name);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// Resource Type definition for AWS::AppStream::Fleet
@@ -103,14 +105,9 @@ impl Fleet {
     }
 }
 
-impl ResourceProps for Fleet {
-    const TYPE_NAME: &'static str = "AWS::AppStream::Fleet";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl Fleet {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AttributesToDelete", &self.attributes_to_delete);
         p.opt("ComputeCapacity", &self.compute_capacity);
         p.opt("Description", &self.description);
@@ -148,7 +145,25 @@ impl ResourceProps for Fleet {
         p.opt("Tags", &self.tags);
         p.opt("UsbDeviceFilterStrings", &self.usb_device_filter_strings);
         p.opt("VpcConfig", &self.vpc_config);
+    }
+}
+
+impl ResourceProps for Fleet {
+    const TYPE_NAME: &'static str = "AWS::AppStream::Fleet";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -184,13 +199,26 @@ pub struct ComputeCapacity {
     pub desired_sessions: Option<Value<i64>>,
 }
 
+impl ComputeCapacity {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("DesiredInstances", &self.desired_instances);
+        p.opt("DesiredSessions", &self.desired_sessions);
+    }
+}
+
 impl ToExpr for ComputeCapacity {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("DesiredInstances", &self.desired_instances);
-        p.opt("DesiredSessions", &self.desired_sessions);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -203,16 +231,29 @@ pub struct DomainJoinInfo {
     pub organizational_unit_distinguished_name: Option<Value<String>>,
 }
 
-impl ToExpr for DomainJoinInfo {
+impl DomainJoinInfo {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("DirectoryName", &self.directory_name);
         p.opt(
             "OrganizationalUnitDistinguishedName",
             &self.organizational_unit_distinguished_name,
         );
+    }
+}
+
+impl ToExpr for DomainJoinInfo {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -223,12 +264,25 @@ pub struct VolumeConfig {
     pub volume_size_in_gb: Option<Value<i64>>,
 }
 
+impl VolumeConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("VolumeSizeInGb", &self.volume_size_in_gb);
+    }
+}
+
 impl ToExpr for VolumeConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("VolumeSizeInGb", &self.volume_size_in_gb);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -252,13 +306,26 @@ impl S3Location {
     }
 }
 
+impl S3Location {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("S3Bucket", &self.s3_bucket);
+        p.req("S3Key", &self.s3_key);
+    }
+}
+
 impl ToExpr for S3Location {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("S3Bucket", &self.s3_bucket);
-        p.req("S3Key", &self.s3_key);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -282,13 +349,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.opt("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.opt("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -301,13 +381,26 @@ pub struct VpcConfig {
     pub subnet_ids: Option<Value<Vec<String>>>,
 }
 
+impl VpcConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("SecurityGroupIds", &self.security_group_ids);
+        p.opt("SubnetIds", &self.subnet_ids);
+    }
+}
+
 impl ToExpr for VpcConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("SecurityGroupIds", &self.security_group_ids);
-        p.opt("SubnetIds", &self.subnet_ids);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

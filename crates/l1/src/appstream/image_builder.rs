@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// Resource Type definition for AWS::AppStream::ImageBuilder
@@ -79,14 +81,9 @@ impl ImageBuilder {
     }
 }
 
-impl ResourceProps for ImageBuilder {
-    const TYPE_NAME: &'static str = "AWS::AppStream::ImageBuilder";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl ImageBuilder {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AccessEndpoints", &self.access_endpoints);
         p.opt("AppstreamAgentVersion", &self.appstream_agent_version);
         p.opt("Description", &self.description);
@@ -107,7 +104,25 @@ impl ResourceProps for ImageBuilder {
         p.opt("SoftwaresToUninstall", &self.softwares_to_uninstall);
         p.opt("Tags", &self.tags);
         p.opt("VpcConfig", &self.vpc_config);
+    }
+}
+
+impl ResourceProps for ImageBuilder {
+    const TYPE_NAME: &'static str = "AWS::AppStream::ImageBuilder";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -157,13 +172,26 @@ impl AccessEndpoint {
     }
 }
 
+impl AccessEndpoint {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("EndpointType", &self.endpoint_type);
+        p.req("VpceId", &self.vpce_id);
+    }
+}
+
 impl ToExpr for AccessEndpoint {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("EndpointType", &self.endpoint_type);
-        p.req("VpceId", &self.vpce_id);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -176,16 +204,29 @@ pub struct DomainJoinInfo {
     pub organizational_unit_distinguished_name: Option<Value<String>>,
 }
 
-impl ToExpr for DomainJoinInfo {
+impl DomainJoinInfo {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("DirectoryName", &self.directory_name);
         p.opt(
             "OrganizationalUnitDistinguishedName",
             &self.organizational_unit_distinguished_name,
         );
+    }
+}
+
+impl ToExpr for DomainJoinInfo {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -196,12 +237,25 @@ pub struct VolumeConfig {
     pub volume_size_in_gb: Option<Value<i64>>,
 }
 
+impl VolumeConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("VolumeSizeInGb", &self.volume_size_in_gb);
+    }
+}
+
 impl ToExpr for VolumeConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("VolumeSizeInGb", &self.volume_size_in_gb);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -225,13 +279,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -244,13 +311,26 @@ pub struct VpcConfig {
     pub subnet_ids: Option<Value<Vec<String>>>,
 }
 
+impl VpcConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("SecurityGroupIds", &self.security_group_ids);
+        p.opt("SubnetIds", &self.subnet_ids);
+    }
+}
+
 impl ToExpr for VpcConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("SecurityGroupIds", &self.security_group_ids);
-        p.opt("SubnetIds", &self.subnet_ids);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -7,7 +7,7 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty};
-use stackwright_core::resource::{Props, ResourceProps, ToExpr};
+use stackwright_core::resource::{Props, Resolve, Resolved, ResourceProps, ToExpr};
 use stackwright_core::value::{Literal, Value};
 
 /// Resource Type definition for AWS::AppStream::Stack
@@ -49,14 +49,9 @@ pub struct Stack {
     pub user_settings: Option<Vec<UserSetting>>,
 }
 
-impl ResourceProps for Stack {
-    const TYPE_NAME: &'static str = "AWS::AppStream::Stack";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl Stack {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AccessEndpoints", &self.access_endpoints);
         p.opt("AgentAccessConfig", &self.agent_access_config);
         p.opt("ApplicationSettings", &self.application_settings);
@@ -76,7 +71,25 @@ impl ResourceProps for Stack {
         );
         p.opt("Tags", &self.tags);
         p.opt("UserSettings", &self.user_settings);
+    }
+}
+
+impl ResourceProps for Stack {
+    const TYPE_NAME: &'static str = "AWS::AppStream::Stack";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -103,13 +116,26 @@ impl AccessEndpoint {
     }
 }
 
+impl AccessEndpoint {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("EndpointType", &self.endpoint_type);
+        p.req("VpceId", &self.vpce_id);
+    }
+}
+
 impl ToExpr for AccessEndpoint {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("EndpointType", &self.endpoint_type);
-        p.req("VpceId", &self.vpce_id);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -149,17 +175,30 @@ impl AgentAccessConfig {
     }
 }
 
-impl ToExpr for AgentAccessConfig {
+impl AgentAccessConfig {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("S3BucketArn", &self.s3_bucket_arn);
         p.req("ScreenImageFormat", &self.screen_image_format);
         p.req("ScreenResolution", &self.screen_resolution);
         p.opt("ScreenshotsUploadEnabled", &self.screenshots_upload_enabled);
         p.req("Settings", &self.settings);
         p.opt("UserControlMode", &self.user_control_mode);
+    }
+}
+
+impl ToExpr for AgentAccessConfig {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -186,13 +225,26 @@ impl AgentAccessSetting {
     }
 }
 
+impl AgentAccessSetting {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("AgentAction", &self.agent_action);
+        p.req("Permission", &self.permission);
+    }
+}
+
 impl ToExpr for AgentAccessSetting {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("AgentAction", &self.agent_action);
-        p.req("Permission", &self.permission);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -216,13 +268,26 @@ impl ApplicationSettings {
     }
 }
 
+impl ApplicationSettings {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Enabled", &self.enabled);
+        p.opt("SettingsGroup", &self.settings_group);
+    }
+}
+
 impl ToExpr for ApplicationSettings {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Enabled", &self.enabled);
-        p.opt("SettingsGroup", &self.settings_group);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -233,12 +298,25 @@ pub struct ContentRedirection {
     pub host_to_client: Option<UrlRedirectionConfig>,
 }
 
+impl ContentRedirection {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("HostToClient", &self.host_to_client);
+    }
+}
+
 impl ToExpr for ContentRedirection {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("HostToClient", &self.host_to_client);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -265,14 +343,27 @@ impl UrlRedirectionConfig {
     }
 }
 
+impl UrlRedirectionConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("AllowedUrls", &self.allowed_urls);
+        p.opt("DeniedUrls", &self.denied_urls);
+        p.req("Enabled", &self.enabled);
+    }
+}
+
 impl ToExpr for UrlRedirectionConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("AllowedUrls", &self.allowed_urls);
-        p.opt("DeniedUrls", &self.denied_urls);
-        p.req("Enabled", &self.enabled);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -296,13 +387,26 @@ impl StorageConnector {
     }
 }
 
+impl StorageConnector {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("ConnectorType", &self.connector_type);
+        p.opt("Domains", &self.domains);
+    }
+}
+
 impl ToExpr for StorageConnector {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("ConnectorType", &self.connector_type);
-        p.opt("Domains", &self.domains);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -313,12 +417,25 @@ pub struct StreamingExperienceSettings {
     pub preferred_protocol: Option<Value<PreferredProtocol>>,
 }
 
+impl StreamingExperienceSettings {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("PreferredProtocol", &self.preferred_protocol);
+    }
+}
+
 impl ToExpr for StreamingExperienceSettings {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("PreferredProtocol", &self.preferred_protocol);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -342,13 +459,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -378,14 +508,27 @@ impl UserSetting {
     }
 }
 
+impl UserSetting {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Action", &self.action);
+        p.opt("MaximumLength", &self.maximum_length);
+        p.req("Permission", &self.permission);
+    }
+}
+
 impl ToExpr for UserSetting {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Action", &self.action);
-        p.opt("MaximumLength", &self.maximum_length);
-        p.req("Permission", &self.permission);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -7,7 +7,7 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{Props, ResourceProps};
+use stackwright_core::resource::{Props, Resolve, Resolved, ResourceProps};
 use stackwright_core::value::Value;
 
 /// Resource Type definition for AWS::AppStream::StackUserAssociation
@@ -42,6 +42,16 @@ impl StackUserAssociation {
     }
 }
 
+impl StackUserAssociation {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("AuthenticationType", &self.authentication_type);
+        p.opt("SendEmailNotification", &self.send_email_notification);
+        p.req("StackName", &self.stack_name);
+        p.req("UserName", &self.user_name);
+    }
+}
+
 impl ResourceProps for StackUserAssociation {
     const TYPE_NAME: &'static str = "AWS::AppStream::StackUserAssociation";
     fn facts() -> &'static ResourceFacts {
@@ -50,11 +60,14 @@ impl ResourceProps for StackUserAssociation {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req("AuthenticationType", &self.authentication_type);
-        p.opt("SendEmailNotification", &self.send_email_notification);
-        p.req("StackName", &self.stack_name);
-        p.req("UserName", &self.user_name);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

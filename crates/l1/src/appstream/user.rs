@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// Resource Type definition for AWS::AppStream::User
@@ -44,6 +46,17 @@ impl User {
     }
 }
 
+impl User {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("AuthenticationType", &self.authentication_type);
+        p.opt("FirstName", &self.first_name);
+        p.opt("LastName", &self.last_name);
+        p.opt("MessageAction", &self.message_action);
+        p.req("UserName", &self.user_name);
+    }
+}
+
 impl ResourceProps for User {
     const TYPE_NAME: &'static str = "AWS::AppStream::User";
     fn facts() -> &'static ResourceFacts {
@@ -52,12 +65,14 @@ impl ResourceProps for User {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req("AuthenticationType", &self.authentication_type);
-        p.opt("FirstName", &self.first_name);
-        p.opt("LastName", &self.last_name);
-        p.opt("MessageAction", &self.message_action);
-        p.req("UserName", &self.user_name);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Json, Literal, Value};
 
 /// Resource schema for AppSync Api
@@ -40,6 +42,16 @@ impl Api {
     }
 }
 
+impl Api {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("EventConfig", &self.event_config);
+        p.req("Name", &self.name);
+        p.opt("OwnerContact", &self.owner_contact);
+        p.opt("Tags", &self.tags);
+    }
+}
+
 impl ResourceProps for Api {
     const TYPE_NAME: &'static str = "AWS::AppSync::Api";
     fn facts() -> &'static ResourceFacts {
@@ -48,11 +60,14 @@ impl ResourceProps for Api {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.opt("EventConfig", &self.event_config);
-        p.req("Name", &self.name);
-        p.opt("OwnerContact", &self.owner_contact);
-        p.opt("Tags", &self.tags);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -133,10 +148,9 @@ impl EventConfig {
     }
 }
 
-impl ToExpr for EventConfig {
+impl EventConfig {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("AuthProviders", &self.auth_providers);
         p.req("ConnectionAuthModes", &self.connection_auth_modes);
         p.req("DefaultPublishAuthModes", &self.default_publish_auth_modes);
@@ -145,7 +159,21 @@ impl ToExpr for EventConfig {
             &self.default_subscribe_auth_modes,
         );
         p.opt("LogConfig", &self.log_config);
+    }
+}
+
+impl ToExpr for EventConfig {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -175,15 +203,28 @@ impl AuthProvider {
     }
 }
 
-impl ToExpr for AuthProvider {
+impl AuthProvider {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("AuthType", &self.auth_type);
         p.opt("CognitoConfig", &self.cognito_config);
         p.opt("LambdaAuthorizerConfig", &self.lambda_authorizer_config);
         p.opt("OpenIDConnectConfig", &self.open_id_connect_config);
+    }
+}
+
+impl ToExpr for AuthProvider {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -213,14 +254,27 @@ impl CognitoConfig {
     }
 }
 
+impl CognitoConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("AppIdClientRegex", &self.app_id_client_regex);
+        p.req("AwsRegion", &self.aws_region);
+        p.req("UserPoolId", &self.user_pool_id);
+    }
+}
+
 impl ToExpr for CognitoConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("AppIdClientRegex", &self.app_id_client_regex);
-        p.req("AwsRegion", &self.aws_region);
-        p.req("UserPoolId", &self.user_pool_id);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -247,10 +301,9 @@ impl LambdaAuthorizerConfig {
     }
 }
 
-impl ToExpr for LambdaAuthorizerConfig {
+impl LambdaAuthorizerConfig {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "AuthorizerResultTtlInSeconds",
             &self.authorizer_result_ttl_in_seconds,
@@ -260,7 +313,21 @@ impl ToExpr for LambdaAuthorizerConfig {
             "IdentityValidationExpression",
             &self.identity_validation_expression,
         );
+    }
+}
+
+impl ToExpr for LambdaAuthorizerConfig {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -290,15 +357,28 @@ impl OpenIdConnectConfig {
     }
 }
 
-impl ToExpr for OpenIdConnectConfig {
+impl OpenIdConnectConfig {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AuthTTL", &self.auth_ttl);
         p.opt("ClientId", &self.client_id);
         p.opt("IatTTL", &self.iat_ttl);
         p.req("Issuer", &self.issuer);
+    }
+}
+
+impl ToExpr for OpenIdConnectConfig {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -309,12 +389,25 @@ pub struct AuthMode {
     pub auth_type: Option<Value<AuthenticationType>>,
 }
 
+impl AuthMode {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("AuthType", &self.auth_type);
+    }
+}
+
 impl ToExpr for AuthMode {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("AuthType", &self.auth_type);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -341,13 +434,26 @@ impl EventLogConfig {
     }
 }
 
+impl EventLogConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("CloudWatchLogsRoleArn", &self.cloud_watch_logs_role_arn);
+        p.req("LogLevel", &self.log_level);
+    }
+}
+
 impl ToExpr for EventLogConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("CloudWatchLogsRoleArn", &self.cloud_watch_logs_role_arn);
-        p.req("LogLevel", &self.log_level);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -371,13 +477,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// Resource Type definition for AWS::AppSync::ApiCache
@@ -52,6 +54,19 @@ impl ApiCache {
     }
 }
 
+impl ApiCache {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("ApiCachingBehavior", &self.api_caching_behavior);
+        p.req("ApiId", &self.api_id);
+        p.opt("AtRestEncryptionEnabled", &self.at_rest_encryption_enabled);
+        p.opt("HealthMetricsConfig", &self.health_metrics_config);
+        p.opt("TransitEncryptionEnabled", &self.transit_encryption_enabled);
+        p.req("Ttl", &self.ttl);
+        p.req("Type", &self.type_);
+    }
+}
+
 impl ResourceProps for ApiCache {
     const TYPE_NAME: &'static str = "AWS::AppSync::ApiCache";
     fn facts() -> &'static ResourceFacts {
@@ -60,14 +75,14 @@ impl ResourceProps for ApiCache {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req("ApiCachingBehavior", &self.api_caching_behavior);
-        p.req("ApiId", &self.api_id);
-        p.opt("AtRestEncryptionEnabled", &self.at_rest_encryption_enabled);
-        p.opt("HealthMetricsConfig", &self.health_metrics_config);
-        p.opt("TransitEncryptionEnabled", &self.transit_encryption_enabled);
-        p.req("Ttl", &self.ttl);
-        p.req("Type", &self.type_);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

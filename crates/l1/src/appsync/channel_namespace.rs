@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// Resource schema for AppSync ChannelNamespace
@@ -52,14 +54,9 @@ impl ChannelNamespace {
     }
 }
 
-impl ResourceProps for ChannelNamespace {
-    const TYPE_NAME: &'static str = "AWS::AppSync::ChannelNamespace";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl ChannelNamespace {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("ApiId", &self.api_id);
         p.opt("CodeHandlers", &self.code_handlers);
         p.opt("CodeS3Location", &self.code_s3_location);
@@ -68,7 +65,25 @@ impl ResourceProps for ChannelNamespace {
         p.opt("PublishAuthModes", &self.publish_auth_modes);
         p.opt("SubscribeAuthModes", &self.subscribe_auth_modes);
         p.opt("Tags", &self.tags);
+    }
+}
+
+impl ResourceProps for ChannelNamespace {
+    const TYPE_NAME: &'static str = "AWS::AppSync::ChannelNamespace";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -104,13 +119,26 @@ pub struct HandlerConfigs {
     pub on_subscribe: Option<HandlerConfig>,
 }
 
+impl HandlerConfigs {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("OnPublish", &self.on_publish);
+        p.opt("OnSubscribe", &self.on_subscribe);
+    }
+}
+
 impl ToExpr for HandlerConfigs {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("OnPublish", &self.on_publish);
-        p.opt("OnSubscribe", &self.on_subscribe);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -134,13 +162,26 @@ impl HandlerConfig {
     }
 }
 
+impl HandlerConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Behavior", &self.behavior);
+        p.req("Integration", &self.integration);
+    }
+}
+
 impl ToExpr for HandlerConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Behavior", &self.behavior);
-        p.req("Integration", &self.integration);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -164,13 +205,26 @@ impl Integration {
     }
 }
 
+impl Integration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("DataSourceName", &self.data_source_name);
+        p.opt("LambdaConfig", &self.lambda_config);
+    }
+}
+
 impl ToExpr for Integration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("DataSourceName", &self.data_source_name);
-        p.opt("LambdaConfig", &self.lambda_config);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -191,12 +245,25 @@ impl LambdaConfig {
     }
 }
 
+impl LambdaConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("InvokeType", &self.invoke_type);
+    }
+}
+
 impl ToExpr for LambdaConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("InvokeType", &self.invoke_type);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -207,12 +274,25 @@ pub struct AuthMode {
     pub auth_type: Option<Value<AuthenticationType>>,
 }
 
+impl AuthMode {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("AuthType", &self.auth_type);
+    }
+}
+
 impl ToExpr for AuthMode {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("AuthType", &self.auth_type);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -236,13 +316,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// Resource Type definition for AWS::AppSync::DataSource
@@ -69,14 +71,9 @@ impl DataSource {
     }
 }
 
-impl ResourceProps for DataSource {
-    const TYPE_NAME: &'static str = "AWS::AppSync::DataSource";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl DataSource {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("ApiId", &self.api_id);
         p.opt("Description", &self.description);
         p.opt("DynamoDBConfig", &self.dynamo_db_config);
@@ -90,7 +87,25 @@ impl ResourceProps for DataSource {
         p.opt("RelationalDatabaseConfig", &self.relational_database_config);
         p.opt("ServiceRoleArn", &self.service_role_arn);
         p.req("Type", &self.type_);
+    }
+}
+
+impl ResourceProps for DataSource {
+    const TYPE_NAME: &'static str = "AWS::AppSync::DataSource";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -151,16 +166,29 @@ impl DynamoDbConfig {
     }
 }
 
-impl ToExpr for DynamoDbConfig {
+impl DynamoDbConfig {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("AwsRegion", &self.aws_region);
         p.opt("DeltaSyncConfig", &self.delta_sync_config);
         p.req("TableName", &self.table_name);
         p.opt("UseCallerCredentials", &self.use_caller_credentials);
         p.opt("Versioned", &self.versioned);
+    }
+}
+
+impl ToExpr for DynamoDbConfig {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -191,14 +219,27 @@ impl DeltaSyncConfig {
     }
 }
 
+impl DeltaSyncConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("BaseTableTTL", &self.base_table_ttl);
+        p.req("DeltaSyncTableName", &self.delta_sync_table_name);
+        p.req("DeltaSyncTableTTL", &self.delta_sync_table_ttl);
+    }
+}
+
 impl ToExpr for DeltaSyncConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("BaseTableTTL", &self.base_table_ttl);
-        p.req("DeltaSyncTableName", &self.delta_sync_table_name);
-        p.req("DeltaSyncTableTTL", &self.delta_sync_table_ttl);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -222,13 +263,26 @@ impl ElasticsearchConfig {
     }
 }
 
+impl ElasticsearchConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("AwsRegion", &self.aws_region);
+        p.req("Endpoint", &self.endpoint);
+    }
+}
+
 impl ToExpr for ElasticsearchConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("AwsRegion", &self.aws_region);
-        p.req("Endpoint", &self.endpoint);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -249,12 +303,25 @@ impl EventBridgeConfig {
     }
 }
 
+impl EventBridgeConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("EventBusArn", &self.event_bus_arn);
+    }
+}
+
 impl ToExpr for EventBridgeConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("EventBusArn", &self.event_bus_arn);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -278,13 +345,26 @@ impl HttpConfig {
     }
 }
 
+impl HttpConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("AuthorizationConfig", &self.authorization_config);
+        p.req("Endpoint", &self.endpoint);
+    }
+}
+
 impl ToExpr for HttpConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("AuthorizationConfig", &self.authorization_config);
-        p.req("Endpoint", &self.endpoint);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -308,13 +388,26 @@ impl AuthorizationConfig {
     }
 }
 
+impl AuthorizationConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("AuthorizationType", &self.authorization_type);
+        p.opt("AwsIamConfig", &self.aws_iam_config);
+    }
+}
+
 impl ToExpr for AuthorizationConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("AuthorizationType", &self.authorization_type);
-        p.opt("AwsIamConfig", &self.aws_iam_config);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -327,13 +420,26 @@ pub struct AwsIamConfig {
     pub signing_service_name: Option<Value<String>>,
 }
 
+impl AwsIamConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("SigningRegion", &self.signing_region);
+        p.opt("SigningServiceName", &self.signing_service_name);
+    }
+}
+
 impl ToExpr for AwsIamConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("SigningRegion", &self.signing_region);
-        p.opt("SigningServiceName", &self.signing_service_name);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -354,12 +460,25 @@ impl LambdaConfig {
     }
 }
 
+impl LambdaConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("LambdaFunctionArn", &self.lambda_function_arn);
+    }
+}
+
 impl ToExpr for LambdaConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("LambdaFunctionArn", &self.lambda_function_arn);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -383,13 +502,26 @@ impl OpenSearchServiceConfig {
     }
 }
 
+impl OpenSearchServiceConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("AwsRegion", &self.aws_region);
+        p.req("Endpoint", &self.endpoint);
+    }
+}
+
 impl ToExpr for OpenSearchServiceConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("AwsRegion", &self.aws_region);
-        p.req("Endpoint", &self.endpoint);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -415,16 +547,29 @@ impl RelationalDatabaseConfig {
     }
 }
 
-impl ToExpr for RelationalDatabaseConfig {
+impl RelationalDatabaseConfig {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("RdsHttpEndpointConfig", &self.rds_http_endpoint_config);
         p.req(
             "RelationalDatabaseSourceType",
             &self.relational_database_source_type,
         );
+    }
+}
+
+impl ToExpr for RelationalDatabaseConfig {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -461,16 +606,29 @@ impl RdsHttpEndpointConfig {
     }
 }
 
-impl ToExpr for RdsHttpEndpointConfig {
+impl RdsHttpEndpointConfig {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("AwsRegion", &self.aws_region);
         p.req("AwsSecretStoreArn", &self.aws_secret_store_arn);
         p.opt("DatabaseName", &self.database_name);
         p.req("DbClusterIdentifier", &self.db_cluster_identifier);
         p.opt("Schema", &self.schema);
+    }
+}
+
+impl ToExpr for RdsHttpEndpointConfig {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

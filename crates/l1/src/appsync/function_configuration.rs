@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// An example resource schema demonstrating some basic constructs and validation rules.
@@ -72,14 +74,9 @@ impl FunctionConfiguration {
     }
 }
 
-impl ResourceProps for FunctionConfiguration {
-    const TYPE_NAME: &'static str = "AWS::AppSync::FunctionConfiguration";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl FunctionConfiguration {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("ApiId", &self.api_id);
         p.opt("Code", &self.code);
         p.opt("CodeS3Location", &self.code_s3_location);
@@ -100,7 +97,25 @@ impl ResourceProps for FunctionConfiguration {
         );
         p.opt("Runtime", &self.runtime);
         p.opt("SyncConfig", &self.sync_config);
+    }
+}
+
+impl ResourceProps for FunctionConfiguration {
+    const TYPE_NAME: &'static str = "AWS::AppSync::FunctionConfiguration";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -243,13 +258,26 @@ impl AppSyncRuntime {
     }
 }
 
+impl AppSyncRuntime {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Name", &self.name);
+        p.req("RuntimeVersion", &self.runtime_version);
+    }
+}
+
 impl ToExpr for AppSyncRuntime {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Name", &self.name);
-        p.req("RuntimeVersion", &self.runtime_version);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -276,17 +304,30 @@ impl SyncConfig {
     }
 }
 
-impl ToExpr for SyncConfig {
+impl SyncConfig {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("ConflictDetection", &self.conflict_detection);
         p.opt("ConflictHandler", &self.conflict_handler);
         p.opt(
             "LambdaConflictHandlerConfig",
             &self.lambda_conflict_handler_config,
         );
+    }
+}
+
+impl ToExpr for SyncConfig {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -297,15 +338,28 @@ pub struct LambdaConflictHandlerConfig {
     pub lambda_conflict_handler_arn: Option<Value<String>>,
 }
 
-impl ToExpr for LambdaConflictHandlerConfig {
+impl LambdaConflictHandlerConfig {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "LambdaConflictHandlerArn",
             &self.lambda_conflict_handler_arn,
         );
+    }
+}
+
+impl ToExpr for LambdaConflictHandlerConfig {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

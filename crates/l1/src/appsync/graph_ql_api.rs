@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Map, Value};
 
 /// Resource Type definition for AWS::AppSync::GraphQLApi
@@ -85,14 +87,9 @@ impl GraphQlApi {
     }
 }
 
-impl ResourceProps for GraphQlApi {
-    const TYPE_NAME: &'static str = "AWS::AppSync::GraphQLApi";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl GraphQlApi {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "AdditionalAuthenticationProviders",
             &self.additional_authentication_providers,
@@ -117,7 +114,25 @@ impl ResourceProps for GraphQlApi {
         p.opt("UserPoolConfig", &self.user_pool_config);
         p.opt("Visibility", &self.visibility);
         p.opt("XrayEnabled", &self.xray_enabled);
+    }
+}
+
+impl ResourceProps for GraphQlApi {
+    const TYPE_NAME: &'static str = "AWS::AppSync::GraphQLApi";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -200,15 +215,28 @@ impl AdditionalAuthenticationProvider {
     }
 }
 
-impl ToExpr for AdditionalAuthenticationProvider {
+impl AdditionalAuthenticationProvider {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("AuthenticationType", &self.authentication_type);
         p.opt("LambdaAuthorizerConfig", &self.lambda_authorizer_config);
         p.opt("OpenIDConnectConfig", &self.open_id_connect_config);
         p.opt("UserPoolConfig", &self.user_pool_config);
+    }
+}
+
+impl ToExpr for AdditionalAuthenticationProvider {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -223,10 +251,9 @@ pub struct LambdaAuthorizerConfig {
     pub identity_validation_expression: Option<Value<String>>,
 }
 
-impl ToExpr for LambdaAuthorizerConfig {
+impl LambdaAuthorizerConfig {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "AuthorizerResultTtlInSeconds",
             &self.authorizer_result_ttl_in_seconds,
@@ -236,7 +263,21 @@ impl ToExpr for LambdaAuthorizerConfig {
             "IdentityValidationExpression",
             &self.identity_validation_expression,
         );
+    }
+}
+
+impl ToExpr for LambdaAuthorizerConfig {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -253,15 +294,28 @@ pub struct OpenIdConnectConfig {
     pub issuer: Option<Value<String>>,
 }
 
-impl ToExpr for OpenIdConnectConfig {
+impl OpenIdConnectConfig {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AuthTTL", &self.auth_ttl);
         p.opt("ClientId", &self.client_id);
         p.opt("IatTTL", &self.iat_ttl);
         p.opt("Issuer", &self.issuer);
+    }
+}
+
+impl ToExpr for OpenIdConnectConfig {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -276,14 +330,27 @@ pub struct CognitoUserPoolConfig {
     pub user_pool_id: Option<Value<String>>,
 }
 
+impl CognitoUserPoolConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("AppIdClientRegex", &self.app_id_client_regex);
+        p.opt("AwsRegion", &self.aws_region);
+        p.opt("UserPoolId", &self.user_pool_id);
+    }
+}
+
 impl ToExpr for CognitoUserPoolConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("AppIdClientRegex", &self.app_id_client_regex);
-        p.opt("AwsRegion", &self.aws_region);
-        p.opt("UserPoolId", &self.user_pool_id);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -314,10 +381,9 @@ impl EnhancedMetricsConfig {
     }
 }
 
-impl ToExpr for EnhancedMetricsConfig {
+impl EnhancedMetricsConfig {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req(
             "DataSourceLevelMetricsBehavior",
             &self.data_source_level_metrics_behavior,
@@ -330,7 +396,21 @@ impl ToExpr for EnhancedMetricsConfig {
             "ResolverLevelMetricsBehavior",
             &self.resolver_level_metrics_behavior,
         );
+    }
+}
+
+impl ToExpr for EnhancedMetricsConfig {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -360,14 +440,27 @@ impl LogConfig {
     }
 }
 
+impl LogConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("CloudWatchLogsRoleArn", &self.cloud_watch_logs_role_arn);
+        p.opt("ExcludeVerboseContent", &self.exclude_verbose_content);
+        p.req("FieldLogLevel", &self.field_log_level);
+    }
+}
+
 impl ToExpr for LogConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("CloudWatchLogsRoleArn", &self.cloud_watch_logs_role_arn);
-        p.opt("ExcludeVerboseContent", &self.exclude_verbose_content);
-        p.req("FieldLogLevel", &self.field_log_level);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -391,13 +484,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -414,15 +520,28 @@ pub struct UserPoolConfig {
     pub user_pool_id: Option<Value<String>>,
 }
 
-impl ToExpr for UserPoolConfig {
+impl UserPoolConfig {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AppIdClientRegex", &self.app_id_client_regex);
         p.opt("AwsRegion", &self.aws_region);
         p.opt("DefaultAction", &self.default_action);
         p.opt("UserPoolId", &self.user_pool_id);
+    }
+}
+
+impl ToExpr for UserPoolConfig {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps,
+};
 use stackwright_core::value::Value;
 
 /// Resource Type definition for AWS::AppSync::GraphQLSchema
@@ -35,6 +37,15 @@ impl GraphQlSchema {
     }
 }
 
+impl GraphQlSchema {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("ApiId", &self.api_id);
+        p.opt("Definition", &self.definition);
+        p.opt("DefinitionS3Location", &self.definition_s3_location);
+    }
+}
+
 impl ResourceProps for GraphQlSchema {
     const TYPE_NAME: &'static str = "AWS::AppSync::GraphQLSchema";
     fn facts() -> &'static ResourceFacts {
@@ -43,10 +54,14 @@ impl ResourceProps for GraphQlSchema {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req("ApiId", &self.api_id);
-        p.opt("Definition", &self.definition);
-        p.opt("DefinitionS3Location", &self.definition_s3_location);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// The ``AWS::AppSync::Resolver`` resource defines the logical GraphQL resolver that you attach to fields in a schema. Request and response templates for resolvers are written in Apache Velocity Template Language (VTL) format. For more information about resolvers, see [Resolver Mapping Template Reference](https://docs.aws.amazon.com/appsync/latest/devguide/resolver-mapping-template-reference.html).
@@ -81,14 +83,9 @@ impl Resolver {
     }
 }
 
-impl ResourceProps for Resolver {
-    const TYPE_NAME: &'static str = "AWS::AppSync::Resolver";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl Resolver {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("ApiId", &self.api_id);
         p.opt("CachingConfig", &self.caching_config);
         p.opt("Code", &self.code);
@@ -112,7 +109,25 @@ impl ResourceProps for Resolver {
         p.opt("Runtime", &self.runtime);
         p.opt("SyncConfig", &self.sync_config);
         p.req("TypeName", &self.type_name);
+    }
+}
+
+impl ResourceProps for Resolver {
+    const TYPE_NAME: &'static str = "AWS::AppSync::Resolver";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -267,13 +282,26 @@ impl CachingConfig {
     }
 }
 
+impl CachingConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("CachingKeys", &self.caching_keys);
+        p.req("Ttl", &self.ttl);
+    }
+}
+
 impl ToExpr for CachingConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("CachingKeys", &self.caching_keys);
-        p.req("Ttl", &self.ttl);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -284,12 +312,25 @@ pub struct PipelineConfig {
     pub functions: Option<Value<Vec<String>>>,
 }
 
+impl PipelineConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Functions", &self.functions);
+    }
+}
+
 impl ToExpr for PipelineConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Functions", &self.functions);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -316,13 +357,26 @@ impl AppSyncRuntime {
     }
 }
 
+impl AppSyncRuntime {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Name", &self.name);
+        p.req("RuntimeVersion", &self.runtime_version);
+    }
+}
+
 impl ToExpr for AppSyncRuntime {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Name", &self.name);
-        p.req("RuntimeVersion", &self.runtime_version);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -349,17 +403,30 @@ impl SyncConfig {
     }
 }
 
-impl ToExpr for SyncConfig {
+impl SyncConfig {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("ConflictDetection", &self.conflict_detection);
         p.opt("ConflictHandler", &self.conflict_handler);
         p.opt(
             "LambdaConflictHandlerConfig",
             &self.lambda_conflict_handler_config,
         );
+    }
+}
+
+impl ToExpr for SyncConfig {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -370,15 +437,28 @@ pub struct LambdaConflictHandlerConfig {
     pub lambda_conflict_handler_arn: Option<Value<String>>,
 }
 
-impl ToExpr for LambdaConflictHandlerConfig {
+impl LambdaConflictHandlerConfig {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "LambdaConflictHandlerArn",
             &self.lambda_conflict_handler_arn,
         );
+    }
+}
+
+impl ToExpr for LambdaConflictHandlerConfig {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// Resource Type definition for AWS::AppSync::SourceApiAssociation
@@ -25,6 +27,19 @@ pub struct SourceApiAssociation {
     pub source_api_identifier: Option<Value<String>>,
 }
 
+impl SourceApiAssociation {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Description", &self.description);
+        p.opt("MergedApiIdentifier", &self.merged_api_identifier);
+        p.opt(
+            "SourceApiAssociationConfig",
+            &self.source_api_association_config,
+        );
+        p.opt("SourceApiIdentifier", &self.source_api_identifier);
+    }
+}
+
 impl ResourceProps for SourceApiAssociation {
     const TYPE_NAME: &'static str = "AWS::AppSync::SourceApiAssociation";
     fn facts() -> &'static ResourceFacts {
@@ -33,14 +48,14 @@ impl ResourceProps for SourceApiAssociation {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.opt("Description", &self.description);
-        p.opt("MergedApiIdentifier", &self.merged_api_identifier);
-        p.opt(
-            "SourceApiAssociationConfig",
-            &self.source_api_association_config,
-        );
-        p.opt("SourceApiIdentifier", &self.source_api_identifier);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -114,12 +129,25 @@ pub struct SourceApiAssociationConfig {
     pub merge_type: Option<Value<MergeType>>,
 }
 
+impl SourceApiAssociationConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("MergeType", &self.merge_type);
+    }
+}
+
 impl ToExpr for SourceApiAssociationConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("MergeType", &self.merge_type);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

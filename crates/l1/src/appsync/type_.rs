@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// Represents a GraphQL type in an AWS AppSync GraphQL API.
@@ -39,6 +41,15 @@ impl Type {
     }
 }
 
+impl Type {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("ApiId", &self.api_id);
+        p.req("Definition", &self.definition);
+        p.req("Format", &self.format);
+    }
+}
+
 impl ResourceProps for Type {
     const TYPE_NAME: &'static str = "AWS::AppSync::Type";
     fn facts() -> &'static ResourceFacts {
@@ -47,10 +58,14 @@ impl ResourceProps for Type {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req("ApiId", &self.api_id);
-        p.req("Definition", &self.definition);
-        p.req("Format", &self.format);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

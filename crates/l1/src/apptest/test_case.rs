@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Json, Literal, Map, Value};
 
 /// Represents a Test Case that can be captured and executed
@@ -40,6 +42,16 @@ impl TestCase {
     }
 }
 
+impl TestCase {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Description", &self.description);
+        p.req("Name", &self.name);
+        p.req("Steps", &self.steps);
+        p.opt("Tags", &self.tags);
+    }
+}
+
 impl ResourceProps for TestCase {
     const TYPE_NAME: &'static str = "AWS::AppTest::TestCase";
     fn facts() -> &'static ResourceFacts {
@@ -48,11 +60,14 @@ impl ResourceProps for TestCase {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.opt("Description", &self.description);
-        p.req("Name", &self.name);
-        p.req("Steps", &self.steps);
-        p.opt("Tags", &self.tags);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -132,14 +147,27 @@ impl Step {
     }
 }
 
+impl Step {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Action", &self.action);
+        p.opt("Description", &self.description);
+        p.req("Name", &self.name);
+    }
+}
+
 impl ToExpr for Step {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Action", &self.action);
-        p.opt("Description", &self.description);
-        p.req("Name", &self.name);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -154,14 +182,27 @@ pub struct StepAction {
     pub compare_action: Option<CompareAction>,
 }
 
+impl StepAction {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ResourceAction", &self.resource_action);
+        p.opt("MainframeAction", &self.mainframe_action);
+        p.opt("CompareAction", &self.compare_action);
+    }
+}
+
 impl ToExpr for StepAction {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("ResourceAction", &self.resource_action);
-        p.opt("MainframeAction", &self.mainframe_action);
-        p.opt("CompareAction", &self.compare_action);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -176,10 +217,9 @@ pub struct ResourceAction {
     pub cloud_formation_action: Option<CloudFormationAction>,
 }
 
-impl ToExpr for ResourceAction {
+impl ResourceAction {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "M2ManagedApplicationAction",
             &self.m2_managed_application_action,
@@ -189,7 +229,21 @@ impl ToExpr for ResourceAction {
             &self.m2_non_managed_application_action,
         );
         p.opt("CloudFormationAction", &self.cloud_formation_action);
+    }
+}
+
+impl ToExpr for ResourceAction {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -219,14 +273,27 @@ impl M2ManagedApplicationAction {
     }
 }
 
+impl M2ManagedApplicationAction {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("ActionType", &self.action_type);
+        p.opt("Properties", &self.properties);
+        p.req("Resource", &self.resource);
+    }
+}
+
 impl ToExpr for M2ManagedApplicationAction {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("ActionType", &self.action_type);
-        p.opt("Properties", &self.properties);
-        p.req("Resource", &self.resource);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -239,13 +306,26 @@ pub struct M2ManagedActionProperties {
     pub import_data_set_location: Option<Value<String>>,
 }
 
+impl M2ManagedActionProperties {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ForceStop", &self.force_stop);
+        p.opt("ImportDataSetLocation", &self.import_data_set_location);
+    }
+}
+
 impl ToExpr for M2ManagedActionProperties {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("ForceStop", &self.force_stop);
-        p.opt("ImportDataSetLocation", &self.import_data_set_location);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -272,13 +352,26 @@ impl M2NonManagedApplicationAction {
     }
 }
 
+impl M2NonManagedApplicationAction {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("ActionType", &self.action_type);
+        p.req("Resource", &self.resource);
+    }
+}
+
 impl ToExpr for M2NonManagedApplicationAction {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("ActionType", &self.action_type);
-        p.req("Resource", &self.resource);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -302,13 +395,26 @@ impl CloudFormationAction {
     }
 }
 
+impl CloudFormationAction {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ActionType", &self.action_type);
+        p.req("Resource", &self.resource);
+    }
+}
+
 impl ToExpr for CloudFormationAction {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("ActionType", &self.action_type);
-        p.req("Resource", &self.resource);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -335,14 +441,27 @@ impl MainframeAction {
     }
 }
 
+impl MainframeAction {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("ActionType", &self.action_type);
+        p.opt("Properties", &self.properties);
+        p.req("Resource", &self.resource);
+    }
+}
+
 impl ToExpr for MainframeAction {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("ActionType", &self.action_type);
-        p.opt("Properties", &self.properties);
-        p.req("Resource", &self.resource);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -355,13 +474,26 @@ pub struct MainframeActionType {
     pub tn3270: Option<Tn3270>,
 }
 
+impl MainframeActionType {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Batch", &self.batch);
+        p.opt("Tn3270", &self.tn3270);
+    }
+}
+
 impl ToExpr for MainframeActionType {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Batch", &self.batch);
-        p.opt("Tn3270", &self.tn3270);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -388,14 +520,27 @@ impl Batch {
     }
 }
 
+impl Batch {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("BatchJobName", &self.batch_job_name);
+        p.opt("BatchJobParameters", &self.batch_job_parameters);
+        p.opt("ExportDataSetNames", &self.export_data_set_names);
+    }
+}
+
 impl ToExpr for Batch {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("BatchJobName", &self.batch_job_name);
-        p.opt("BatchJobParameters", &self.batch_job_parameters);
-        p.opt("ExportDataSetNames", &self.export_data_set_names);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -419,13 +564,26 @@ impl Tn3270 {
     }
 }
 
+impl Tn3270 {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ExportDataSetNames", &self.export_data_set_names);
+        p.req("Script", &self.script);
+    }
+}
+
 impl ToExpr for Tn3270 {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("ExportDataSetNames", &self.export_data_set_names);
-        p.req("Script", &self.script);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -452,13 +610,26 @@ impl Script {
     }
 }
 
+impl Script {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("ScriptLocation", &self.script_location);
+        p.req("Type", &self.type_);
+    }
+}
+
 impl ToExpr for Script {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("ScriptLocation", &self.script_location);
-        p.req("Type", &self.type_);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -469,12 +640,25 @@ pub struct MainframeActionProperties {
     pub dms_task_arn: Option<Value<String>>,
 }
 
+impl MainframeActionProperties {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("DmsTaskArn", &self.dms_task_arn);
+    }
+}
+
 impl ToExpr for MainframeActionProperties {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("DmsTaskArn", &self.dms_task_arn);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -498,13 +682,26 @@ impl CompareAction {
     }
 }
 
+impl CompareAction {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Input", &self.input);
+        p.opt("Output", &self.output);
+    }
+}
+
 impl ToExpr for CompareAction {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Input", &self.input);
-        p.opt("Output", &self.output);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -515,12 +712,25 @@ pub struct Input {
     pub file: Option<InputFile>,
 }
 
+impl Input {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("File", &self.file);
+    }
+}
+
 impl ToExpr for Input {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("File", &self.file);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -551,14 +761,27 @@ impl InputFile {
     }
 }
 
+impl InputFile {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("FileMetadata", &self.file_metadata);
+        p.req("SourceLocation", &self.source_location);
+        p.req("TargetLocation", &self.target_location);
+    }
+}
+
 impl ToExpr for InputFile {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("FileMetadata", &self.file_metadata);
-        p.req("SourceLocation", &self.source_location);
-        p.req("TargetLocation", &self.target_location);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -571,13 +794,26 @@ pub struct FileMetadata {
     pub database_cdc: Option<DatabaseCdc>,
 }
 
+impl FileMetadata {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("DataSets", &self.data_sets);
+        p.opt("DatabaseCDC", &self.database_cdc);
+    }
+}
+
 impl ToExpr for FileMetadata {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("DataSets", &self.data_sets);
-        p.opt("DatabaseCDC", &self.database_cdc);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -616,16 +852,29 @@ impl DataSet {
     }
 }
 
-impl ToExpr for DataSet {
+impl DataSet {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("Ccsid", &self.ccsid);
         p.req("Format", &self.format);
         p.req("Length", &self.length);
         p.req("Name", &self.name);
         p.req("Type", &self.type_);
+    }
+}
+
+impl ToExpr for DataSet {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -652,13 +901,26 @@ impl DatabaseCdc {
     }
 }
 
+impl DatabaseCdc {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("SourceMetadata", &self.source_metadata);
+        p.req("TargetMetadata", &self.target_metadata);
+    }
+}
+
 impl ToExpr for DatabaseCdc {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("SourceMetadata", &self.source_metadata);
-        p.req("TargetMetadata", &self.target_metadata);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -685,13 +947,26 @@ impl SourceDatabaseMetadata {
     }
 }
 
+impl SourceDatabaseMetadata {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("CaptureTool", &self.capture_tool);
+        p.req("Type", &self.type_);
+    }
+}
+
 impl ToExpr for SourceDatabaseMetadata {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("CaptureTool", &self.capture_tool);
-        p.req("Type", &self.type_);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -718,13 +993,26 @@ impl TargetDatabaseMetadata {
     }
 }
 
+impl TargetDatabaseMetadata {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("CaptureTool", &self.capture_tool);
+        p.req("Type", &self.type_);
+    }
+}
+
 impl ToExpr for TargetDatabaseMetadata {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("CaptureTool", &self.capture_tool);
-        p.req("Type", &self.type_);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -735,12 +1023,25 @@ pub struct Output {
     pub file: Option<OutputFile>,
 }
 
+impl Output {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("File", &self.file);
+    }
+}
+
 impl ToExpr for Output {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("File", &self.file);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -751,12 +1052,25 @@ pub struct OutputFile {
     pub file_location: Option<Value<String>>,
 }
 
+impl OutputFile {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("FileLocation", &self.file_location);
+    }
+}
+
 impl ToExpr for OutputFile {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("FileLocation", &self.file_location);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

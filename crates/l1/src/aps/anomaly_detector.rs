@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::Value;
 
 /// AnomalyDetector schema for cloudformation.
@@ -53,14 +55,9 @@ impl AnomalyDetector {
     }
 }
 
-impl ResourceProps for AnomalyDetector {
-    const TYPE_NAME: &'static str = "AWS::APS::AnomalyDetector";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl AnomalyDetector {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("Alias", &self.alias);
         p.req("Configuration", &self.configuration);
         p.opt(
@@ -71,7 +68,25 @@ impl ResourceProps for AnomalyDetector {
         p.opt("MissingDataAction", &self.missing_data_action);
         p.opt("Tags", &self.tags);
         p.req("Workspace", &self.workspace);
+    }
+}
+
+impl ResourceProps for AnomalyDetector {
+    const TYPE_NAME: &'static str = "AWS::APS::AnomalyDetector";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -113,12 +128,25 @@ impl AnomalyDetectorConfiguration {
     }
 }
 
+impl AnomalyDetectorConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("RandomCutForest", &self.random_cut_forest);
+    }
+}
+
 impl ToExpr for AnomalyDetectorConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("RandomCutForest", &self.random_cut_forest);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -151,10 +179,9 @@ impl RandomCutForestConfiguration {
     }
 }
 
-impl ToExpr for RandomCutForestConfiguration {
+impl RandomCutForestConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "IgnoreNearExpectedFromAbove",
             &self.ignore_near_expected_from_above,
@@ -166,7 +193,21 @@ impl ToExpr for RandomCutForestConfiguration {
         p.req("Query", &self.query);
         p.opt("SampleSize", &self.sample_size);
         p.opt("ShingleSize", &self.shingle_size);
+    }
+}
+
+impl ToExpr for RandomCutForestConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -179,13 +220,26 @@ pub struct IgnoreNearExpected {
     pub ratio: Option<Value<f64>>,
 }
 
+impl IgnoreNearExpected {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Amount", &self.amount);
+        p.opt("Ratio", &self.ratio);
+    }
+}
+
 impl ToExpr for IgnoreNearExpected {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Amount", &self.amount);
-        p.opt("Ratio", &self.ratio);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -209,13 +263,26 @@ impl Label {
     }
 }
 
+impl Label {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Label {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -228,13 +295,26 @@ pub struct MissingDataAction {
     pub skip: Option<Value<bool>>,
 }
 
+impl MissingDataAction {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("MarkAsAnomaly", &self.mark_as_anomaly);
+        p.opt("Skip", &self.skip);
+    }
+}
+
 impl ToExpr for MissingDataAction {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("MarkAsAnomaly", &self.mark_as_anomaly);
-        p.opt("Skip", &self.skip);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -258,13 +338,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::Value;
 
 /// Resource Type definition for AWS::APS::Workspace
@@ -33,14 +35,9 @@ pub struct Workspace {
     pub workspace_configuration: Option<WorkspaceConfiguration>,
 }
 
-impl ResourceProps for Workspace {
-    const TYPE_NAME: &'static str = "AWS::APS::Workspace";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl Workspace {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AlertManagerDefinition", &self.alert_manager_definition);
         p.opt("Alias", &self.alias);
         p.opt("KmsKeyArn", &self.kms_key_arn);
@@ -51,7 +48,25 @@ impl ResourceProps for Workspace {
         );
         p.opt("Tags", &self.tags);
         p.opt("WorkspaceConfiguration", &self.workspace_configuration);
+    }
+}
+
+impl ResourceProps for Workspace {
+    const TYPE_NAME: &'static str = "AWS::APS::Workspace";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -95,12 +110,25 @@ pub struct LoggingConfiguration {
     pub log_group_arn: Option<Value<String>>,
 }
 
+impl LoggingConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("LogGroupArn", &self.log_group_arn);
+    }
+}
+
 impl ToExpr for LoggingConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("LogGroupArn", &self.log_group_arn);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -119,12 +147,25 @@ impl QueryLoggingConfiguration {
     }
 }
 
+impl QueryLoggingConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Destinations", &self.destinations);
+    }
+}
+
 impl ToExpr for QueryLoggingConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Destinations", &self.destinations);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -148,13 +189,26 @@ impl LoggingDestination {
     }
 }
 
+impl LoggingDestination {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("CloudWatchLogs", &self.cloud_watch_logs);
+        p.req("Filters", &self.filters);
+    }
+}
+
 impl ToExpr for LoggingDestination {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("CloudWatchLogs", &self.cloud_watch_logs);
-        p.req("Filters", &self.filters);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -175,12 +229,25 @@ impl CloudWatchLogDestination {
     }
 }
 
+impl CloudWatchLogDestination {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("LogGroupArn", &self.log_group_arn);
+    }
+}
+
 impl ToExpr for CloudWatchLogDestination {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("LogGroupArn", &self.log_group_arn);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -201,12 +268,25 @@ impl LoggingFilter {
     }
 }
 
+impl LoggingFilter {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("QspThreshold", &self.qsp_threshold);
+    }
+}
+
 impl ToExpr for LoggingFilter {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("QspThreshold", &self.qsp_threshold);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -230,13 +310,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -253,10 +346,9 @@ pub struct WorkspaceConfiguration {
     pub rule_query_offset_in_seconds: Option<Value<i64>>,
 }
 
-impl ToExpr for WorkspaceConfiguration {
+impl WorkspaceConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("LimitsPerLabelSets", &self.limits_per_label_sets);
         p.opt(
             "OutOfOrderTimeWindowInSeconds",
@@ -267,7 +359,21 @@ impl ToExpr for WorkspaceConfiguration {
             "RuleQueryOffsetInSeconds",
             &self.rule_query_offset_in_seconds,
         );
+    }
+}
+
+impl ToExpr for WorkspaceConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -288,13 +394,26 @@ impl LimitsPerLabelSet {
     }
 }
 
+impl LimitsPerLabelSet {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("LabelSet", &self.label_set);
+        p.req("Limits", &self.limits);
+    }
+}
+
 impl ToExpr for LimitsPerLabelSet {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("LabelSet", &self.label_set);
-        p.req("Limits", &self.limits);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -318,13 +437,26 @@ impl Label {
     }
 }
 
+impl Label {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Name", &self.name);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Label {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Name", &self.name);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -335,12 +467,25 @@ pub struct LimitsPerLabelSetEntry {
     pub max_series: Option<Value<i64>>,
 }
 
+impl LimitsPerLabelSetEntry {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("MaxSeries", &self.max_series);
+    }
+}
+
 impl ToExpr for LimitsPerLabelSetEntry {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("MaxSeries", &self.max_series);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Json, Literal, Map, Value};
 
 /// Represents a plan that specifies Regions, IAM roles, and workflows of logic required to perform the desired change to your multi-Region application
@@ -73,14 +75,9 @@ impl Plan {
     }
 }
 
-impl ResourceProps for Plan {
-    const TYPE_NAME: &'static str = "AWS::ARCRegionSwitch::Plan";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl Plan {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AssociatedAlarms", &self.associated_alarms);
         p.opt("Description", &self.description);
         p.req("ExecutionRole", &self.execution_role);
@@ -100,7 +97,25 @@ impl ResourceProps for Plan {
         p.opt("Tags", &self.tags);
         p.opt("Triggers", &self.triggers);
         p.req("Workflows", &self.workflows);
+    }
+}
+
+impl ResourceProps for Plan {
+    const TYPE_NAME: &'static str = "AWS::ARCRegionSwitch::Plan";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -181,15 +196,28 @@ impl AssociatedAlarm {
     }
 }
 
-impl ToExpr for AssociatedAlarm {
+impl AssociatedAlarm {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("AlarmType", &self.alarm_type);
         p.opt("CrossAccountRole", &self.cross_account_role);
         p.opt("ExternalId", &self.external_id);
         p.req("ResourceIdentifier", &self.resource_identifier);
+    }
+}
+
+impl ToExpr for AssociatedAlarm {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -200,12 +228,25 @@ pub struct ReportConfiguration {
     pub report_output: Option<Vec<ReportOutputConfiguration>>,
 }
 
+impl ReportConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ReportOutput", &self.report_output);
+    }
+}
+
 impl ToExpr for ReportConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("ReportOutput", &self.report_output);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -216,12 +257,25 @@ pub struct ReportOutputConfiguration {
     pub s3_configuration: Option<S3ReportOutputConfiguration>,
 }
 
+impl ReportOutputConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("S3Configuration", &self.s3_configuration);
+    }
+}
+
 impl ToExpr for ReportOutputConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("S3Configuration", &self.s3_configuration);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -234,13 +288,26 @@ pub struct S3ReportOutputConfiguration {
     pub bucket_path: Option<Value<String>>,
 }
 
+impl S3ReportOutputConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("BucketOwner", &self.bucket_owner);
+        p.opt("BucketPath", &self.bucket_path);
+    }
+}
+
 impl ToExpr for S3ReportOutputConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("BucketOwner", &self.bucket_owner);
-        p.opt("BucketPath", &self.bucket_path);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -278,10 +345,9 @@ impl Trigger {
     }
 }
 
-impl ToExpr for Trigger {
+impl Trigger {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("Action", &self.action);
         p.req("Conditions", &self.conditions);
         p.opt("Description", &self.description);
@@ -290,7 +356,21 @@ impl ToExpr for Trigger {
             &self.min_delay_minutes_between_executions,
         );
         p.req("TargetRegion", &self.target_region);
+    }
+}
+
+impl ToExpr for Trigger {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -317,13 +397,26 @@ impl TriggerCondition {
     }
 }
 
+impl TriggerCondition {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("AssociatedAlarmName", &self.associated_alarm_name);
+        p.req("Condition", &self.condition);
+    }
+}
+
 impl ToExpr for TriggerCondition {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("AssociatedAlarmName", &self.associated_alarm_name);
-        p.req("Condition", &self.condition);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -353,15 +446,28 @@ impl Workflow {
     }
 }
 
-impl ToExpr for Workflow {
+impl Workflow {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Steps", &self.steps);
         p.opt("WorkflowDescription", &self.workflow_description);
         p.req("WorkflowTargetAction", &self.workflow_target_action);
         p.opt("WorkflowTargetRegion", &self.workflow_target_region);
+    }
+}
+
+impl ToExpr for Workflow {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -395,10 +501,9 @@ impl Step {
     }
 }
 
-impl ToExpr for Step {
+impl Step {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Description", &self.description);
         p.req(
             "ExecutionBlockConfiguration",
@@ -406,7 +511,21 @@ impl ToExpr for Step {
         );
         p.req("ExecutionBlockType", &self.execution_block_type);
         p.req("Name", &self.name);
+    }
+}
+
+impl ToExpr for Step {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -454,10 +573,9 @@ pub struct ExecutionBlockConfiguration {
     pub ssm_send_command_config: Option<SsmSendCommandConfiguration>,
 }
 
-impl ToExpr for ExecutionBlockConfiguration {
+impl ExecutionBlockConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "CustomActionLambdaConfig",
             &self.custom_action_lambda_config,
@@ -513,7 +631,21 @@ impl ToExpr for ExecutionBlockConfiguration {
             &self.rds_switchover_read_replica_config,
         );
         p.opt("SsmSendCommandConfig", &self.ssm_send_command_config);
+    }
+}
+
+impl ToExpr for ExecutionBlockConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -550,16 +682,29 @@ impl CustomActionLambdaConfiguration {
     }
 }
 
-impl ToExpr for CustomActionLambdaConfiguration {
+impl CustomActionLambdaConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("Lambdas", &self.lambdas);
         p.req("RegionToRun", &self.region_to_run);
         p.req("RetryIntervalMinutes", &self.retry_interval_minutes);
         p.opt("TimeoutMinutes", &self.timeout_minutes);
         p.opt("Ungraceful", &self.ungraceful);
+    }
+}
+
+impl ToExpr for CustomActionLambdaConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -576,15 +721,28 @@ pub struct Lambdas {
     pub payload: Option<Value<String>>,
 }
 
-impl ToExpr for Lambdas {
+impl Lambdas {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Arn", &self.arn);
         p.opt("CrossAccountRole", &self.cross_account_role);
         p.opt("ExternalId", &self.external_id);
         p.opt("Payload", &self.payload);
+    }
+}
+
+impl ToExpr for Lambdas {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -595,12 +753,25 @@ pub struct LambdaUngraceful {
     pub behavior: Option<Value<Json>>,
 }
 
+impl LambdaUngraceful {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Behavior", &self.behavior);
+    }
+}
+
 impl ToExpr for LambdaUngraceful {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Behavior", &self.behavior);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -636,10 +807,9 @@ impl Ec2AsgCapacityIncreaseConfiguration {
     }
 }
 
-impl ToExpr for Ec2AsgCapacityIncreaseConfiguration {
+impl Ec2AsgCapacityIncreaseConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("Asgs", &self.asgs);
         p.opt(
             "CapacityMonitoringApproach",
@@ -652,7 +822,21 @@ impl ToExpr for Ec2AsgCapacityIncreaseConfiguration {
             "WaitELBTargetGroupHealthy",
             &self.wait_elb_target_group_healthy,
         );
+    }
+}
+
+impl ToExpr for Ec2AsgCapacityIncreaseConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -667,14 +851,27 @@ pub struct Asg {
     pub external_id: Option<Value<String>>,
 }
 
+impl Asg {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Arn", &self.arn);
+        p.opt("CrossAccountRole", &self.cross_account_role);
+        p.opt("ExternalId", &self.external_id);
+    }
+}
+
 impl ToExpr for Asg {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Arn", &self.arn);
-        p.opt("CrossAccountRole", &self.cross_account_role);
-        p.opt("ExternalId", &self.external_id);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -695,12 +892,25 @@ impl Ec2Ungraceful {
     }
 }
 
+impl Ec2Ungraceful {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("MinimumSuccessPercentage", &self.minimum_success_percentage);
+    }
+}
+
 impl ToExpr for Ec2Ungraceful {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("MinimumSuccessPercentage", &self.minimum_success_percentage);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -724,13 +934,26 @@ impl ExecutionApprovalConfiguration {
     }
 }
 
+impl ExecutionApprovalConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("ApprovalRole", &self.approval_role);
+        p.opt("TimeoutMinutes", &self.timeout_minutes);
+    }
+}
+
 impl ToExpr for ExecutionApprovalConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("ApprovalRole", &self.approval_role);
-        p.opt("TimeoutMinutes", &self.timeout_minutes);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -760,10 +983,9 @@ impl ArcRoutingControlConfiguration {
     }
 }
 
-impl ToExpr for ArcRoutingControlConfiguration {
+impl ArcRoutingControlConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("CrossAccountRole", &self.cross_account_role);
         p.opt("ExternalId", &self.external_id);
         p.req(
@@ -771,7 +993,21 @@ impl ToExpr for ArcRoutingControlConfiguration {
             &self.region_and_routing_controls,
         );
         p.opt("TimeoutMinutes", &self.timeout_minutes);
+    }
+}
+
+impl ToExpr for ArcRoutingControlConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -798,13 +1034,26 @@ impl ArcRoutingControlState {
     }
 }
 
+impl ArcRoutingControlState {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("RoutingControlArn", &self.routing_control_arn);
+        p.req("State", &self.state);
+    }
+}
+
 impl ToExpr for ArcRoutingControlState {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("RoutingControlArn", &self.routing_control_arn);
-        p.req("State", &self.state);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -844,10 +1093,9 @@ impl AuroraProvisionedScalingConfiguration {
     }
 }
 
-impl ToExpr for AuroraProvisionedScalingConfiguration {
+impl AuroraProvisionedScalingConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("CrossAccountRole", &self.cross_account_role);
         p.opt("ExternalId", &self.external_id);
         p.req("GlobalClusterIdentifier", &self.global_cluster_identifier);
@@ -857,7 +1105,21 @@ impl ToExpr for AuroraProvisionedScalingConfiguration {
             &self.region_database_cluster_arns,
         );
         p.opt("TimeoutMinutes", &self.timeout_minutes);
+    }
+}
+
+impl ToExpr for AuroraProvisionedScalingConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -896,10 +1158,9 @@ impl AuroraServerlessScalingConfiguration {
     }
 }
 
-impl ToExpr for AuroraServerlessScalingConfiguration {
+impl AuroraServerlessScalingConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("CrossAccountRole", &self.cross_account_role);
         p.opt("ExternalId", &self.external_id);
         p.req("GlobalClusterIdentifier", &self.global_cluster_identifier);
@@ -909,7 +1170,21 @@ impl ToExpr for AuroraServerlessScalingConfiguration {
         );
         p.opt("TargetPercent", &self.target_percent);
         p.opt("TimeoutMinutes", &self.timeout_minutes);
+    }
+}
+
+impl ToExpr for AuroraServerlessScalingConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -952,10 +1227,9 @@ impl GlobalAuroraConfiguration {
     }
 }
 
-impl ToExpr for GlobalAuroraConfiguration {
+impl GlobalAuroraConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("Behavior", &self.behavior);
         p.opt("CrossAccountRole", &self.cross_account_role);
         p.req("DatabaseClusterArns", &self.database_cluster_arns);
@@ -963,7 +1237,21 @@ impl ToExpr for GlobalAuroraConfiguration {
         p.req("GlobalClusterIdentifier", &self.global_cluster_identifier);
         p.opt("TimeoutMinutes", &self.timeout_minutes);
         p.opt("Ungraceful", &self.ungraceful);
+    }
+}
+
+impl ToExpr for GlobalAuroraConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -974,12 +1262,25 @@ pub struct GlobalAuroraUngraceful {
     pub ungraceful: Option<Value<GlobalAuroraUngracefulBehavior>>,
 }
 
+impl GlobalAuroraUngraceful {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Ungraceful", &self.ungraceful);
+    }
+}
+
 impl ToExpr for GlobalAuroraUngraceful {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Ungraceful", &self.ungraceful);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -998,12 +1299,25 @@ impl ParallelExecutionBlockConfiguration {
     }
 }
 
+impl ParallelExecutionBlockConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Steps", &self.steps);
+    }
+}
+
 impl ToExpr for ParallelExecutionBlockConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Steps", &self.steps);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1030,14 +1344,27 @@ impl RegionSwitchPlanConfiguration {
     }
 }
 
+impl RegionSwitchPlanConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Arn", &self.arn);
+        p.opt("CrossAccountRole", &self.cross_account_role);
+        p.opt("ExternalId", &self.external_id);
+    }
+}
+
 impl ToExpr for RegionSwitchPlanConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Arn", &self.arn);
-        p.opt("CrossAccountRole", &self.cross_account_role);
-        p.opt("ExternalId", &self.external_id);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1073,10 +1400,9 @@ impl EcsCapacityIncreaseConfiguration {
     }
 }
 
-impl ToExpr for EcsCapacityIncreaseConfiguration {
+impl EcsCapacityIncreaseConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "CapacityMonitoringApproach",
             &self.capacity_monitoring_approach,
@@ -1089,7 +1415,21 @@ impl ToExpr for EcsCapacityIncreaseConfiguration {
             "WaitELBTargetGroupHealthy",
             &self.wait_elb_target_group_healthy,
         );
+    }
+}
+
+impl ToExpr for EcsCapacityIncreaseConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1106,15 +1446,28 @@ pub struct Service {
     pub service_arn: Option<Value<String>>,
 }
 
-impl ToExpr for Service {
+impl Service {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("ClusterArn", &self.cluster_arn);
         p.opt("CrossAccountRole", &self.cross_account_role);
         p.opt("ExternalId", &self.external_id);
         p.opt("ServiceArn", &self.service_arn);
+    }
+}
+
+impl ToExpr for Service {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1135,12 +1488,25 @@ impl EcsUngraceful {
     }
 }
 
+impl EcsUngraceful {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("MinimumSuccessPercentage", &self.minimum_success_percentage);
+    }
+}
+
 impl ToExpr for EcsUngraceful {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("MinimumSuccessPercentage", &self.minimum_success_percentage);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1180,10 +1546,9 @@ impl EksResourceScalingConfiguration {
     }
 }
 
-impl ToExpr for EksResourceScalingConfiguration {
+impl EksResourceScalingConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "CapacityMonitoringApproach",
             &self.capacity_monitoring_approach,
@@ -1194,7 +1559,21 @@ impl ToExpr for EksResourceScalingConfiguration {
         p.opt("TargetPercent", &self.target_percent);
         p.opt("TimeoutMinutes", &self.timeout_minutes);
         p.opt("Ungraceful", &self.ungraceful);
+    }
+}
+
+impl ToExpr for EksResourceScalingConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1221,14 +1600,27 @@ impl EksCluster {
     }
 }
 
+impl EksCluster {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("ClusterArn", &self.cluster_arn);
+        p.opt("CrossAccountRole", &self.cross_account_role);
+        p.opt("ExternalId", &self.external_id);
+    }
+}
+
 impl ToExpr for EksCluster {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("ClusterArn", &self.cluster_arn);
-        p.opt("CrossAccountRole", &self.cross_account_role);
-        p.opt("ExternalId", &self.external_id);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1252,13 +1644,26 @@ impl KubernetesResourceType {
     }
 }
 
+impl KubernetesResourceType {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("ApiVersion", &self.api_version);
+        p.req("Kind", &self.kind);
+    }
+}
+
 impl ToExpr for KubernetesResourceType {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("ApiVersion", &self.api_version);
-        p.req("Kind", &self.kind);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1285,14 +1690,27 @@ impl KubernetesScalingResource {
     }
 }
 
+impl KubernetesScalingResource {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("HpaName", &self.hpa_name);
+        p.req("Name", &self.name);
+        p.req("Namespace", &self.namespace);
+    }
+}
+
 impl ToExpr for KubernetesScalingResource {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("HpaName", &self.hpa_name);
-        p.req("Name", &self.name);
-        p.req("Namespace", &self.namespace);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1313,12 +1731,25 @@ impl EksResourceScalingUngraceful {
     }
 }
 
+impl EksResourceScalingUngraceful {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("MinimumSuccessPercentage", &self.minimum_success_percentage);
+    }
+}
+
 impl ToExpr for EksResourceScalingUngraceful {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("MinimumSuccessPercentage", &self.minimum_success_percentage);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1357,17 +1788,30 @@ impl Route53HealthCheckConfiguration {
     }
 }
 
-impl ToExpr for Route53HealthCheckConfiguration {
+impl Route53HealthCheckConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("CrossAccountRole", &self.cross_account_role);
         p.opt("ExternalId", &self.external_id);
         p.req("HostedZoneId", &self.hosted_zone_id);
         p.req("RecordName", &self.record_name);
         p.opt("RecordSets", &self.record_sets);
         p.opt("TimeoutMinutes", &self.timeout_minutes);
+    }
+}
+
+impl ToExpr for Route53HealthCheckConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1380,13 +1824,26 @@ pub struct Route53ResourceRecordSet {
     pub region: Option<Value<String>>,
 }
 
+impl Route53ResourceRecordSet {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("RecordSetIdentifier", &self.record_set_identifier);
+        p.opt("Region", &self.region);
+    }
+}
+
 impl ToExpr for Route53ResourceRecordSet {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("RecordSetIdentifier", &self.record_set_identifier);
-        p.opt("Region", &self.region);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1429,10 +1886,9 @@ impl DocumentDbConfiguration {
     }
 }
 
-impl ToExpr for DocumentDbConfiguration {
+impl DocumentDbConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("Behavior", &self.behavior);
         p.opt("CrossAccountRole", &self.cross_account_role);
         p.req("DatabaseClusterArns", &self.database_cluster_arns);
@@ -1440,7 +1896,21 @@ impl ToExpr for DocumentDbConfiguration {
         p.req("GlobalClusterIdentifier", &self.global_cluster_identifier);
         p.opt("TimeoutMinutes", &self.timeout_minutes);
         p.opt("Ungraceful", &self.ungraceful);
+    }
+}
+
+impl ToExpr for DocumentDbConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1451,12 +1921,25 @@ pub struct DocumentDbUngraceful {
     pub ungraceful: Option<Value<DocumentDbUngracefulBehavior>>,
 }
 
+impl DocumentDbUngraceful {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Ungraceful", &self.ungraceful);
+    }
+}
+
 impl ToExpr for DocumentDbUngraceful {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Ungraceful", &self.ungraceful);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1486,15 +1969,28 @@ impl RdsPromoteReadReplicaConfiguration {
     }
 }
 
-impl ToExpr for RdsPromoteReadReplicaConfiguration {
+impl RdsPromoteReadReplicaConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("CrossAccountRole", &self.cross_account_role);
         p.req("DbInstanceArnMap", &self.db_instance_arn_map);
         p.opt("ExternalId", &self.external_id);
         p.opt("TimeoutMinutes", &self.timeout_minutes);
+    }
+}
+
+impl ToExpr for RdsPromoteReadReplicaConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1524,15 +2020,28 @@ impl RdsCreateCrossRegionReplicaConfiguration {
     }
 }
 
-impl ToExpr for RdsCreateCrossRegionReplicaConfiguration {
+impl RdsCreateCrossRegionReplicaConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("CrossAccountRole", &self.cross_account_role);
         p.req("DbInstanceArnMap", &self.db_instance_arn_map);
         p.opt("ExternalId", &self.external_id);
         p.opt("TimeoutMinutes", &self.timeout_minutes);
+    }
+}
+
+impl ToExpr for RdsCreateCrossRegionReplicaConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1565,10 +2074,9 @@ impl LambdaEventSourceMappingConfiguration {
     }
 }
 
-impl ToExpr for LambdaEventSourceMappingConfiguration {
+impl LambdaEventSourceMappingConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("Action", &self.action);
         p.req(
             "RegionEventSourceMappings",
@@ -1576,7 +2084,21 @@ impl ToExpr for LambdaEventSourceMappingConfiguration {
         );
         p.opt("TimeoutMinutes", &self.timeout_minutes);
         p.opt("Ungraceful", &self.ungraceful);
+    }
+}
+
+impl ToExpr for LambdaEventSourceMappingConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1603,14 +2125,27 @@ impl EventSourceMapping {
     }
 }
 
+impl EventSourceMapping {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Arn", &self.arn);
+        p.opt("CrossAccountRole", &self.cross_account_role);
+        p.opt("ExternalId", &self.external_id);
+    }
+}
+
 impl ToExpr for EventSourceMapping {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Arn", &self.arn);
-        p.opt("CrossAccountRole", &self.cross_account_role);
-        p.opt("ExternalId", &self.external_id);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1621,12 +2156,25 @@ pub struct LambdaEventSourceMappingUngraceful {
     pub behavior: Option<Value<LambdaEventSourceMappingUngracefulBehavior>>,
 }
 
+impl LambdaEventSourceMappingUngraceful {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Behavior", &self.behavior);
+    }
+}
+
 impl ToExpr for LambdaEventSourceMappingUngraceful {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Behavior", &self.behavior);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1669,10 +2217,9 @@ impl NeptuneGlobalDatabaseConfiguration {
     }
 }
 
-impl ToExpr for NeptuneGlobalDatabaseConfiguration {
+impl NeptuneGlobalDatabaseConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("Behavior", &self.behavior);
         p.opt("CrossAccountRole", &self.cross_account_role);
         p.opt("ExternalId", &self.external_id);
@@ -1683,7 +2230,21 @@ impl ToExpr for NeptuneGlobalDatabaseConfiguration {
         );
         p.opt("TimeoutMinutes", &self.timeout_minutes);
         p.opt("Ungraceful", &self.ungraceful);
+    }
+}
+
+impl ToExpr for NeptuneGlobalDatabaseConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1694,12 +2255,25 @@ pub struct NeptuneUngraceful {
     pub ungraceful: Option<Value<NeptuneUngracefulBehavior>>,
 }
 
+impl NeptuneUngraceful {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Ungraceful", &self.ungraceful);
+    }
+}
+
 impl ToExpr for NeptuneUngraceful {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Ungraceful", &self.ungraceful);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1732,16 +2306,29 @@ impl RdsSwitchoverReadReplicaConfiguration {
     }
 }
 
-impl ToExpr for RdsSwitchoverReadReplicaConfiguration {
+impl RdsSwitchoverReadReplicaConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("CrossAccountRole", &self.cross_account_role);
         p.req("DbInstanceArnMap", &self.db_instance_arn_map);
         p.opt("ExternalId", &self.external_id);
         p.opt("TimeoutMinutes", &self.timeout_minutes);
         p.opt("Ungraceful", &self.ungraceful);
+    }
+}
+
+impl ToExpr for RdsSwitchoverReadReplicaConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1752,12 +2339,25 @@ pub struct RdsUngraceful {
     pub ungraceful: Option<Value<RdsUngracefulBehavior>>,
 }
 
+impl RdsUngraceful {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Ungraceful", &self.ungraceful);
+    }
+}
+
 impl ToExpr for RdsUngraceful {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Ungraceful", &self.ungraceful);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1790,15 +2390,28 @@ impl SsmSendCommandConfiguration {
     }
 }
 
-impl ToExpr for SsmSendCommandConfiguration {
+impl SsmSendCommandConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("RegionDocuments", &self.region_documents);
         p.req("RetryIntervalMinutes", &self.retry_interval_minutes);
         p.opt("TimeoutMinutes", &self.timeout_minutes);
         p.opt("Ungraceful", &self.ungraceful);
+    }
+}
+
+impl ToExpr for SsmSendCommandConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1834,17 +2447,30 @@ impl SsmDocumentConfig {
     }
 }
 
-impl ToExpr for SsmDocumentConfig {
+impl SsmDocumentConfig {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("CrossAccountRole", &self.cross_account_role);
         p.req("DocumentArn", &self.document_arn);
         p.opt("DocumentVersion", &self.document_version);
         p.opt("ExternalId", &self.external_id);
         p.opt("Parameters", &self.parameters);
         p.req("Targets", &self.targets);
+    }
+}
+
+impl ToExpr for SsmDocumentConfig {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1868,13 +2494,26 @@ impl SsmTarget {
     }
 }
 
+impl SsmTarget {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Values", &self.values);
+    }
+}
+
 impl ToExpr for SsmTarget {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Values", &self.values);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1885,12 +2524,25 @@ pub struct SsmSendCommandUngraceful {
     pub behavior: Option<Value<SsmSendCommandUngracefulBehavior>>,
 }
 
+impl SsmSendCommandUngraceful {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Behavior", &self.behavior);
+    }
+}
+
 impl ToExpr for SsmSendCommandUngraceful {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Behavior", &self.behavior);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

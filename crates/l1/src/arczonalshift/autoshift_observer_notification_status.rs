@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// Definition of AWS::ARCZonalShift::AutoshiftObserverNotificationStatus Resource Type
@@ -31,6 +33,13 @@ impl AutoshiftObserverNotificationStatus {
     }
 }
 
+impl AutoshiftObserverNotificationStatus {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Status", &self.status);
+    }
+}
+
 impl ResourceProps for AutoshiftObserverNotificationStatus {
     const TYPE_NAME: &'static str = "AWS::ARCZonalShift::AutoshiftObserverNotificationStatus";
     fn facts() -> &'static ResourceFacts {
@@ -39,8 +48,14 @@ impl ResourceProps for AutoshiftObserverNotificationStatus {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req("Status", &self.status);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

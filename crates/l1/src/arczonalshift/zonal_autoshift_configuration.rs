@@ -7,7 +7,7 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{Props, ResourceProps, ToExpr};
+use stackwright_core::resource::{Props, Resolve, Resolved, ResourceProps, ToExpr};
 use stackwright_core::value::{Literal, Value};
 
 /// Definition of AWS::ARCZonalShift::ZonalAutoshiftConfiguration Resource Type
@@ -23,6 +23,15 @@ pub struct ZonalAutoshiftConfiguration {
     pub zonal_autoshift_status: Option<Value<ZonalAutoshiftStatus>>,
 }
 
+impl ZonalAutoshiftConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("PracticeRunConfiguration", &self.practice_run_configuration);
+        p.opt("ResourceIdentifier", &self.resource_identifier);
+        p.opt("ZonalAutoshiftStatus", &self.zonal_autoshift_status);
+    }
+}
+
 impl ResourceProps for ZonalAutoshiftConfiguration {
     const TYPE_NAME: &'static str = "AWS::ARCZonalShift::ZonalAutoshiftConfiguration";
     fn facts() -> &'static ResourceFacts {
@@ -31,10 +40,14 @@ impl ResourceProps for ZonalAutoshiftConfiguration {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.opt("PracticeRunConfiguration", &self.practice_run_configuration);
-        p.opt("ResourceIdentifier", &self.resource_identifier);
-        p.opt("ZonalAutoshiftStatus", &self.zonal_autoshift_status);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -64,15 +77,28 @@ impl PracticeRunConfiguration {
     }
 }
 
-impl ToExpr for PracticeRunConfiguration {
+impl PracticeRunConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("BlockedDates", &self.blocked_dates);
         p.opt("BlockedWindows", &self.blocked_windows);
         p.opt("BlockingAlarms", &self.blocking_alarms);
         p.req("OutcomeAlarms", &self.outcome_alarms);
+    }
+}
+
+impl ToExpr for PracticeRunConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -99,13 +125,26 @@ impl ControlCondition {
     }
 }
 
+impl ControlCondition {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("AlarmIdentifier", &self.alarm_identifier);
+        p.req("Type", &self.type_);
+    }
+}
+
 impl ToExpr for ControlCondition {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("AlarmIdentifier", &self.alarm_identifier);
-        p.req("Type", &self.type_);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

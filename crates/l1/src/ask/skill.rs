@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Json, Value};
 
 /// Resource Type definition for Alexa::ASK::Skill
@@ -39,6 +41,18 @@ impl Skill {
     }
 }
 
+impl Skill {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req(
+            "AuthenticationConfiguration",
+            &self.authentication_configuration,
+        );
+        p.req("SkillPackage", &self.skill_package);
+        p.req("VendorId", &self.vendor_id);
+    }
+}
+
 impl ResourceProps for Skill {
     const TYPE_NAME: &'static str = "Alexa::ASK::Skill";
     fn facts() -> &'static ResourceFacts {
@@ -47,13 +61,14 @@ impl ResourceProps for Skill {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req(
-            "AuthenticationConfiguration",
-            &self.authentication_configuration,
-        );
-        p.req("SkillPackage", &self.skill_package);
-        p.req("VendorId", &self.vendor_id);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -107,14 +122,27 @@ impl AuthenticationConfiguration {
     }
 }
 
+impl AuthenticationConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("ClientId", &self.client_id);
+        p.req("ClientSecret", &self.client_secret);
+        p.req("RefreshToken", &self.refresh_token);
+    }
+}
+
 impl ToExpr for AuthenticationConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("ClientId", &self.client_id);
-        p.req("ClientSecret", &self.client_secret);
-        p.req("RefreshToken", &self.refresh_token);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -147,16 +175,29 @@ impl SkillPackage {
     }
 }
 
-impl ToExpr for SkillPackage {
+impl SkillPackage {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Overrides", &self.overrides);
         p.req("S3Bucket", &self.s3_bucket);
         p.opt("S3BucketRole", &self.s3_bucket_role);
         p.req("S3Key", &self.s3_key);
         p.opt("S3ObjectVersion", &self.s3_object_version);
+    }
+}
+
+impl ToExpr for SkillPackage {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -167,12 +208,25 @@ pub struct Overrides {
     pub manifest: Option<Value<Json>>,
 }
 
+impl Overrides {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Manifest", &self.manifest);
+    }
+}
+
 impl ToExpr for Overrides {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Manifest", &self.manifest);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

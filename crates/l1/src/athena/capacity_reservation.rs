@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::Value;
 
 /// Resource schema for AWS::Athena::CapacityReservation
@@ -40,6 +42,19 @@ impl CapacityReservation {
     }
 }
 
+impl CapacityReservation {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt(
+            "CapacityAssignmentConfiguration",
+            &self.capacity_assignment_configuration,
+        );
+        p.req("Name", &self.name);
+        p.opt("Tags", &self.tags);
+        p.req("TargetDpus", &self.target_dpus);
+    }
+}
+
 impl ResourceProps for CapacityReservation {
     const TYPE_NAME: &'static str = "AWS::Athena::CapacityReservation";
     fn facts() -> &'static ResourceFacts {
@@ -48,14 +63,14 @@ impl ResourceProps for CapacityReservation {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.opt(
-            "CapacityAssignmentConfiguration",
-            &self.capacity_assignment_configuration,
-        );
-        p.req("Name", &self.name);
-        p.opt("Tags", &self.tags);
-        p.req("TargetDpus", &self.target_dpus);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -119,12 +134,25 @@ impl CapacityAssignmentConfiguration {
     }
 }
 
+impl CapacityAssignmentConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("CapacityAssignments", &self.capacity_assignments);
+    }
+}
+
 impl ToExpr for CapacityAssignmentConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("CapacityAssignments", &self.capacity_assignments);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -145,12 +173,25 @@ impl CapacityAssignment {
     }
 }
 
+impl CapacityAssignment {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("WorkgroupNames", &self.workgroup_names);
+    }
+}
+
 impl ToExpr for CapacityAssignment {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("WorkgroupNames", &self.workgroup_names);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -174,13 +215,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -7,7 +7,7 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty};
-use stackwright_core::resource::{Props, ResourceProps, ToExpr};
+use stackwright_core::resource::{Props, Resolve, Resolved, ResourceProps, ToExpr};
 use stackwright_core::value::{Literal, Map, Value};
 
 /// Resource schema for AWS::Athena::DataCatalog
@@ -50,14 +50,9 @@ impl DataCatalog {
     }
 }
 
-impl ResourceProps for DataCatalog {
-    const TYPE_NAME: &'static str = "AWS::Athena::DataCatalog";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl DataCatalog {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("ConnectionType", &self.connection_type);
         p.opt("Description", &self.description);
         p.opt("Error", &self.error);
@@ -66,7 +61,25 @@ impl ResourceProps for DataCatalog {
         p.opt("Status", &self.status);
         p.opt("Tags", &self.tags);
         p.req("Type", &self.type_);
+    }
+}
+
+impl ResourceProps for DataCatalog {
+    const TYPE_NAME: &'static str = "AWS::Athena::DataCatalog";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -90,13 +103,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

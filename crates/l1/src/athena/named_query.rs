@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps,
+};
 use stackwright_core::value::Value;
 
 /// Resource schema for AWS::Athena::NamedQuery
@@ -41,6 +43,17 @@ impl NamedQuery {
     }
 }
 
+impl NamedQuery {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Database", &self.database);
+        p.opt("Description", &self.description);
+        p.opt("Name", &self.name);
+        p.req("QueryString", &self.query_string);
+        p.opt("WorkGroup", &self.work_group);
+    }
+}
+
 impl ResourceProps for NamedQuery {
     const TYPE_NAME: &'static str = "AWS::Athena::NamedQuery";
     fn facts() -> &'static ResourceFacts {
@@ -49,12 +62,14 @@ impl ResourceProps for NamedQuery {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req("Database", &self.database);
-        p.opt("Description", &self.description);
-        p.opt("Name", &self.name);
-        p.req("QueryString", &self.query_string);
-        p.opt("WorkGroup", &self.work_group);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -7,7 +7,7 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{Props, ResourceProps};
+use stackwright_core::resource::{Props, Resolve, Resolved, ResourceProps};
 use stackwright_core::value::Value;
 
 /// Resource schema for AWS::Athena::PreparedStatement
@@ -42,6 +42,16 @@ impl PreparedStatement {
     }
 }
 
+impl PreparedStatement {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Description", &self.description);
+        p.req("QueryStatement", &self.query_statement);
+        p.req("StatementName", &self.statement_name);
+        p.req("WorkGroup", &self.work_group);
+    }
+}
+
 impl ResourceProps for PreparedStatement {
     const TYPE_NAME: &'static str = "AWS::Athena::PreparedStatement";
     fn facts() -> &'static ResourceFacts {
@@ -50,11 +60,14 @@ impl ResourceProps for PreparedStatement {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.opt("Description", &self.description);
-        p.req("QueryStatement", &self.query_statement);
-        p.req("StatementName", &self.statement_name);
-        p.req("WorkGroup", &self.work_group);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

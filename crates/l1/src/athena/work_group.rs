@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Map, Value};
 
 /// Resource schema for AWS::Athena::WorkGroup
@@ -49,14 +51,9 @@ impl WorkGroup {
     }
 }
 
-impl ResourceProps for WorkGroup {
-    const TYPE_NAME: &'static str = "AWS::Athena::WorkGroup";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl WorkGroup {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Description", &self.description);
         p.req("Name", &self.name);
         p.opt("RecursiveDeleteOption", &self.recursive_delete_option);
@@ -67,7 +64,25 @@ impl ResourceProps for WorkGroup {
             "WorkGroupConfigurationUpdates",
             &self.work_group_configuration_updates,
         );
+    }
+}
+
+impl ResourceProps for WorkGroup {
+    const TYPE_NAME: &'static str = "AWS::Athena::WorkGroup";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -130,13 +145,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -169,10 +197,9 @@ pub struct WorkGroupConfiguration {
     pub result_configuration: Option<ResultConfiguration>,
 }
 
-impl ToExpr for WorkGroupConfiguration {
+impl WorkGroupConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AdditionalConfiguration", &self.additional_configuration);
         p.opt(
             "BytesScannedCutoffPerQuery",
@@ -200,7 +227,21 @@ impl ToExpr for WorkGroupConfiguration {
         );
         p.opt("RequesterPaysEnabled", &self.requester_pays_enabled);
         p.opt("ResultConfiguration", &self.result_configuration);
+    }
+}
+
+impl ToExpr for WorkGroupConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -221,12 +262,25 @@ impl CustomerContentEncryptionConfiguration {
     }
 }
 
+impl CustomerContentEncryptionConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("KmsKey", &self.kms_key);
+    }
+}
+
 impl ToExpr for CustomerContentEncryptionConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("KmsKey", &self.kms_key);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -247,17 +301,30 @@ pub struct EngineConfiguration {
     pub spark_properties: Option<Value<Map<String>>>,
 }
 
-impl ToExpr for EngineConfiguration {
+impl EngineConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AdditionalConfigs", &self.additional_configs);
         p.opt("Classifications", &self.classifications);
         p.opt("CoordinatorDpuSize", &self.coordinator_dpu_size);
         p.opt("DefaultExecutorDpuSize", &self.default_executor_dpu_size);
         p.opt("MaxConcurrentDpus", &self.max_concurrent_dpus);
         p.opt("SparkProperties", &self.spark_properties);
+    }
+}
+
+impl ToExpr for EngineConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -270,13 +337,26 @@ pub struct Classification {
     pub properties: Option<Value<Map<String>>>,
 }
 
+impl Classification {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Name", &self.name);
+        p.opt("Properties", &self.properties);
+    }
+}
+
 impl ToExpr for Classification {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Name", &self.name);
-        p.opt("Properties", &self.properties);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -287,12 +367,25 @@ pub struct EngineVersion {
     pub selected_engine_version: Option<Value<String>>,
 }
 
+impl EngineVersion {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("SelectedEngineVersion", &self.selected_engine_version);
+    }
+}
+
 impl ToExpr for EngineVersion {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("SelectedEngineVersion", &self.selected_engine_version);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -305,13 +398,26 @@ pub struct ManagedQueryResultsConfiguration {
     pub encryption_configuration: Option<ManagedStorageEncryptionConfiguration>,
 }
 
+impl ManagedQueryResultsConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Enabled", &self.enabled);
+        p.opt("EncryptionConfiguration", &self.encryption_configuration);
+    }
+}
+
 impl ToExpr for ManagedQueryResultsConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Enabled", &self.enabled);
-        p.opt("EncryptionConfiguration", &self.encryption_configuration);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -322,12 +428,25 @@ pub struct ManagedStorageEncryptionConfiguration {
     pub kms_key: Option<Value<String>>,
 }
 
+impl ManagedStorageEncryptionConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("KmsKey", &self.kms_key);
+    }
+}
+
 impl ToExpr for ManagedStorageEncryptionConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("KmsKey", &self.kms_key);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -342,10 +461,9 @@ pub struct MonitoringConfiguration {
     pub s3_logging_configuration: Option<S3LoggingConfiguration>,
 }
 
-impl ToExpr for MonitoringConfiguration {
+impl MonitoringConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "CloudWatchLoggingConfiguration",
             &self.cloud_watch_logging_configuration,
@@ -355,7 +473,21 @@ impl ToExpr for MonitoringConfiguration {
             &self.managed_logging_configuration,
         );
         p.opt("S3LoggingConfiguration", &self.s3_logging_configuration);
+    }
+}
+
+impl ToExpr for MonitoringConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -372,15 +504,28 @@ pub struct CloudWatchLoggingConfiguration {
     pub log_types: Option<Value<Map<Vec<String>>>>,
 }
 
-impl ToExpr for CloudWatchLoggingConfiguration {
+impl CloudWatchLoggingConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Enabled", &self.enabled);
         p.opt("LogGroup", &self.log_group);
         p.opt("LogStreamNamePrefix", &self.log_stream_name_prefix);
         p.opt("LogTypes", &self.log_types);
+    }
+}
+
+impl ToExpr for CloudWatchLoggingConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -393,13 +538,26 @@ pub struct ManagedLoggingConfiguration {
     pub kms_key: Option<Value<String>>,
 }
 
+impl ManagedLoggingConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Enabled", &self.enabled);
+        p.opt("KmsKey", &self.kms_key);
+    }
+}
+
 impl ToExpr for ManagedLoggingConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Enabled", &self.enabled);
-        p.opt("KmsKey", &self.kms_key);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -414,14 +572,27 @@ pub struct S3LoggingConfiguration {
     pub log_location: Option<Value<String>>,
 }
 
+impl S3LoggingConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Enabled", &self.enabled);
+        p.opt("KmsKey", &self.kms_key);
+        p.opt("LogLocation", &self.log_location);
+    }
+}
+
 impl ToExpr for S3LoggingConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Enabled", &self.enabled);
-        p.opt("KmsKey", &self.kms_key);
-        p.opt("LogLocation", &self.log_location);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -438,15 +609,28 @@ pub struct ResultConfiguration {
     pub output_location: Option<Value<String>>,
 }
 
-impl ToExpr for ResultConfiguration {
+impl ResultConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AclConfiguration", &self.acl_configuration);
         p.opt("EncryptionConfiguration", &self.encryption_configuration);
         p.opt("ExpectedBucketOwner", &self.expected_bucket_owner);
         p.opt("OutputLocation", &self.output_location);
+    }
+}
+
+impl ToExpr for ResultConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -467,12 +651,25 @@ impl AclConfiguration {
     }
 }
 
+impl AclConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("S3AclOption", &self.s3_acl_option);
+    }
+}
+
 impl ToExpr for AclConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("S3AclOption", &self.s3_acl_option);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -496,13 +693,26 @@ impl EncryptionConfiguration {
     }
 }
 
+impl EncryptionConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("EncryptionOption", &self.encryption_option);
+        p.opt("KmsKey", &self.kms_key);
+    }
+}
+
 impl ToExpr for EncryptionConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("EncryptionOption", &self.encryption_option);
-        p.opt("KmsKey", &self.kms_key);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -539,10 +749,9 @@ pub struct WorkGroupConfigurationUpdates {
     pub result_configuration_updates: Option<ResultConfigurationUpdates>,
 }
 
-impl ToExpr for WorkGroupConfigurationUpdates {
+impl WorkGroupConfigurationUpdates {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AdditionalConfiguration", &self.additional_configuration);
         p.opt(
             "BytesScannedCutoffPerQuery",
@@ -581,7 +790,21 @@ impl ToExpr for WorkGroupConfigurationUpdates {
             "ResultConfigurationUpdates",
             &self.result_configuration_updates,
         );
+    }
+}
+
+impl ToExpr for WorkGroupConfigurationUpdates {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -606,10 +829,9 @@ pub struct ResultConfigurationUpdates {
     pub remove_output_location: Option<Value<bool>>,
 }
 
-impl ToExpr for ResultConfigurationUpdates {
+impl ResultConfigurationUpdates {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AclConfiguration", &self.acl_configuration);
         p.opt("EncryptionConfiguration", &self.encryption_configuration);
         p.opt("ExpectedBucketOwner", &self.expected_bucket_owner);
@@ -624,7 +846,21 @@ impl ToExpr for ResultConfigurationUpdates {
             &self.remove_expected_bucket_owner,
         );
         p.opt("RemoveOutputLocation", &self.remove_output_location);
+    }
+}
+
+impl ToExpr for ResultConfigurationUpdates {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// An entity that defines the scope of audit evidence collected by AWS Audit Manager.
@@ -39,14 +41,9 @@ pub struct Assessment {
     pub tags: Option<Vec<Tag>>,
 }
 
-impl ResourceProps for Assessment {
-    const TYPE_NAME: &'static str = "AWS::AuditManager::Assessment";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl Assessment {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "AssessmentReportsDestination",
             &self.assessment_reports_destination,
@@ -60,7 +57,25 @@ impl ResourceProps for Assessment {
         p.opt("Scope", &self.scope);
         p.opt("Status", &self.status);
         p.opt("Tags", &self.tags);
+    }
+}
+
+impl ResourceProps for Assessment {
+    const TYPE_NAME: &'static str = "AWS::AuditManager::Assessment";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -106,13 +121,26 @@ pub struct AssessmentReportsDestination {
     pub destination_type: Option<Value<AssessmentReportDestinationType>>,
 }
 
+impl AssessmentReportsDestination {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Destination", &self.destination);
+        p.opt("DestinationType", &self.destination_type);
+    }
+}
+
 impl ToExpr for AssessmentReportsDestination {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Destination", &self.destination);
-        p.opt("DestinationType", &self.destination_type);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -127,14 +155,27 @@ pub struct AwsAccount {
     pub name: Option<Value<String>>,
 }
 
+impl AwsAccount {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("EmailAddress", &self.email_address);
+        p.opt("Id", &self.id);
+        p.opt("Name", &self.name);
+    }
+}
+
 impl ToExpr for AwsAccount {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("EmailAddress", &self.email_address);
-        p.opt("Id", &self.id);
-        p.opt("Name", &self.name);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -165,10 +206,9 @@ pub struct Delegation {
     pub status: Option<Value<DelegationStatus>>,
 }
 
-impl ToExpr for Delegation {
+impl Delegation {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AssessmentId", &self.assessment_id);
         p.opt("AssessmentName", &self.assessment_name);
         p.opt("Comment", &self.comment);
@@ -180,7 +220,21 @@ impl ToExpr for Delegation {
         p.opt("RoleArn", &self.role_arn);
         p.opt("RoleType", &self.role_type);
         p.opt("Status", &self.status);
+    }
+}
+
+impl ToExpr for Delegation {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -193,13 +247,26 @@ pub struct Role {
     pub role_type: Option<Value<RoleType>>,
 }
 
+impl Role {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("RoleArn", &self.role_arn);
+        p.opt("RoleType", &self.role_type);
+    }
+}
+
 impl ToExpr for Role {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("RoleArn", &self.role_arn);
-        p.opt("RoleType", &self.role_type);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -212,13 +279,26 @@ pub struct Scope {
     pub aws_services: Option<Vec<AwsService>>,
 }
 
+impl Scope {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("AwsAccounts", &self.aws_accounts);
+        p.opt("AwsServices", &self.aws_services);
+    }
+}
+
 impl ToExpr for Scope {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("AwsAccounts", &self.aws_accounts);
-        p.opt("AwsServices", &self.aws_services);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -229,12 +309,25 @@ pub struct AwsService {
     pub service_name: Option<Value<String>>,
 }
 
+impl AwsService {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ServiceName", &self.service_name);
+    }
+}
+
 impl ToExpr for AwsService {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("ServiceName", &self.service_name);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -258,13 +351,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

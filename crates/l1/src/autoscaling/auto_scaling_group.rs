@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Json, Literal, Value};
 
 /// The ``AWS::AutoScaling::AutoScalingGroup`` resource defines an Amazon EC2 Auto Scaling group, which is a collection of Amazon EC2 instances that are treated as a logical grouping for the purposes of automatic scaling and management.
@@ -142,14 +144,9 @@ impl AutoScalingGroup {
     }
 }
 
-impl ResourceProps for AutoScalingGroup {
-    const TYPE_NAME: &'static str = "AWS::AutoScaling::AutoScalingGroup";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl AutoScalingGroup {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AutoScalingGroupName", &self.auto_scaling_group_name);
         p.opt(
             "AvailabilityZoneDistribution",
@@ -215,7 +212,25 @@ impl ResourceProps for AutoScalingGroup {
         p.opt("TerminationPolicies", &self.termination_policies);
         p.opt("TrafficSources", &self.traffic_sources);
         p.opt("VPCZoneIdentifier", &self.vpc_zone_identifier);
+    }
+}
+
+impl ResourceProps for AutoScalingGroup {
+    const TYPE_NAME: &'static str = "AWS::AutoScaling::AutoScalingGroup";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -580,15 +595,28 @@ pub struct AvailabilityZoneDistribution {
     pub capacity_distribution_strategy: Option<Value<CapacityDistributionStrategy>>,
 }
 
-impl ToExpr for AvailabilityZoneDistribution {
+impl AvailabilityZoneDistribution {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "CapacityDistributionStrategy",
             &self.capacity_distribution_strategy,
         );
+    }
+}
+
+impl ToExpr for AvailabilityZoneDistribution {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -615,16 +643,29 @@ impl AvailabilityZoneImpairmentPolicy {
     }
 }
 
-impl ToExpr for AvailabilityZoneImpairmentPolicy {
+impl AvailabilityZoneImpairmentPolicy {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req(
             "ImpairedZoneHealthCheckBehavior",
             &self.impaired_zone_health_check_behavior,
         );
         p.req("ZonalShiftEnabled", &self.zonal_shift_enabled);
+    }
+}
+
+impl ToExpr for AvailabilityZoneImpairmentPolicy {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -650,10 +691,9 @@ impl CapacityReservationSpecification {
     }
 }
 
-impl ToExpr for CapacityReservationSpecification {
+impl CapacityReservationSpecification {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req(
             "CapacityReservationPreference",
             &self.capacity_reservation_preference,
@@ -662,7 +702,21 @@ impl ToExpr for CapacityReservationSpecification {
             "CapacityReservationTarget",
             &self.capacity_reservation_target,
         );
+    }
+}
+
+impl ToExpr for CapacityReservationSpecification {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -675,16 +729,29 @@ pub struct CapacityReservationTarget {
     pub capacity_reservation_resource_group_arns: Option<Value<Vec<String>>>,
 }
 
-impl ToExpr for CapacityReservationTarget {
+impl CapacityReservationTarget {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("CapacityReservationIds", &self.capacity_reservation_ids);
         p.opt(
             "CapacityReservationResourceGroupArns",
             &self.capacity_reservation_resource_group_arns,
         );
+    }
+}
+
+impl ToExpr for CapacityReservationTarget {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -695,12 +762,25 @@ pub struct InstanceLifecyclePolicy {
     pub retention_triggers: Option<RetentionTriggers>,
 }
 
+impl InstanceLifecyclePolicy {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("RetentionTriggers", &self.retention_triggers);
+    }
+}
+
 impl ToExpr for InstanceLifecyclePolicy {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("RetentionTriggers", &self.retention_triggers);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -711,12 +791,25 @@ pub struct RetentionTriggers {
     pub terminate_hook_abandon: Option<Value<TerminateHookAbandon>>,
 }
 
+impl RetentionTriggers {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("TerminateHookAbandon", &self.terminate_hook_abandon);
+    }
+}
+
 impl ToExpr for RetentionTriggers {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("TerminateHookAbandon", &self.terminate_hook_abandon);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -729,13 +822,26 @@ pub struct InstanceMaintenancePolicy {
     pub min_healthy_percentage: Option<Value<i64>>,
 }
 
+impl InstanceMaintenancePolicy {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("MaxHealthyPercentage", &self.max_healthy_percentage);
+        p.opt("MinHealthyPercentage", &self.min_healthy_percentage);
+    }
+}
+
 impl ToExpr for InstanceMaintenancePolicy {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("MaxHealthyPercentage", &self.max_healthy_percentage);
-        p.opt("MinHealthyPercentage", &self.min_healthy_percentage);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -762,14 +868,27 @@ impl LaunchTemplateSpecification {
     }
 }
 
+impl LaunchTemplateSpecification {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("LaunchTemplateId", &self.launch_template_id);
+        p.opt("LaunchTemplateName", &self.launch_template_name);
+        p.req("Version", &self.version);
+    }
+}
+
 impl ToExpr for LaunchTemplateSpecification {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("LaunchTemplateId", &self.launch_template_id);
-        p.opt("LaunchTemplateName", &self.launch_template_name);
-        p.req("Version", &self.version);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -811,10 +930,9 @@ impl LifecycleHookSpecification {
     }
 }
 
-impl ToExpr for LifecycleHookSpecification {
+impl LifecycleHookSpecification {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("DefaultResult", &self.default_result);
         p.opt("HeartbeatTimeout", &self.heartbeat_timeout);
         p.req("LifecycleHookName", &self.lifecycle_hook_name);
@@ -822,7 +940,21 @@ impl ToExpr for LifecycleHookSpecification {
         p.opt("NotificationMetadata", &self.notification_metadata);
         p.opt("NotificationTargetARN", &self.notification_target_arn);
         p.opt("RoleARN", &self.role_arn);
+    }
+}
+
+impl ToExpr for LifecycleHookSpecification {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -846,13 +978,26 @@ impl MetricsCollection {
     }
 }
 
+impl MetricsCollection {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Granularity", &self.granularity);
+        p.opt("Metrics", &self.metrics);
+    }
+}
+
 impl ToExpr for MetricsCollection {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Granularity", &self.granularity);
-        p.opt("Metrics", &self.metrics);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -876,13 +1021,26 @@ impl MixedInstancesPolicy {
     }
 }
 
+impl MixedInstancesPolicy {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("InstancesDistribution", &self.instances_distribution);
+        p.req("LaunchTemplate", &self.launch_template);
+    }
+}
+
 impl ToExpr for MixedInstancesPolicy {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("InstancesDistribution", &self.instances_distribution);
-        p.req("LaunchTemplate", &self.launch_template);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -905,10 +1063,9 @@ pub struct InstancesDistribution {
     pub spot_max_price: Option<Value<String>>,
 }
 
-impl ToExpr for InstancesDistribution {
+impl InstancesDistribution {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("DistributionSegments", &self.distribution_segments);
         p.opt(
             "OnDemandAllocationStrategy",
@@ -922,7 +1079,21 @@ impl ToExpr for InstancesDistribution {
         p.opt("SpotAllocationStrategy", &self.spot_allocation_strategy);
         p.opt("SpotInstancePools", &self.spot_instance_pools);
         p.opt("SpotMaxPrice", &self.spot_max_price);
+    }
+}
+
+impl ToExpr for InstancesDistribution {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -943,12 +1114,25 @@ impl DistributionSegment {
     }
 }
 
+impl DistributionSegment {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("TargetCapacityTypes", &self.target_capacity_types);
+    }
+}
+
 impl ToExpr for DistributionSegment {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("TargetCapacityTypes", &self.target_capacity_types);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -972,16 +1156,29 @@ impl LaunchTemplate {
     }
 }
 
-impl ToExpr for LaunchTemplate {
+impl LaunchTemplate {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req(
             "LaunchTemplateSpecification",
             &self.launch_template_specification,
         );
         p.opt("Overrides", &self.overrides);
+    }
+}
+
+impl ToExpr for LaunchTemplate {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1000,10 +1197,9 @@ pub struct LaunchTemplateOverrides {
     pub weighted_capacity: Option<Value<String>>,
 }
 
-impl ToExpr for LaunchTemplateOverrides {
+impl LaunchTemplateOverrides {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("ImageId", &self.image_id);
         p.opt("InstanceRequirements", &self.instance_requirements);
         p.opt("InstanceType", &self.instance_type);
@@ -1012,7 +1208,21 @@ impl ToExpr for LaunchTemplateOverrides {
             &self.launch_template_specification,
         );
         p.opt("WeightedCapacity", &self.weighted_capacity);
+    }
+}
+
+impl ToExpr for LaunchTemplateOverrides {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1105,10 +1315,9 @@ impl InstanceRequirements {
     }
 }
 
-impl ToExpr for InstanceRequirements {
+impl InstanceRequirements {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AcceleratorCount", &self.accelerator_count);
         p.opt("AcceleratorManufacturers", &self.accelerator_manufacturers);
         p.opt("AcceleratorNames", &self.accelerator_names);
@@ -1152,7 +1361,21 @@ impl ToExpr for InstanceRequirements {
         );
         p.opt("TotalLocalStorageGB", &self.total_local_storage_gb);
         p.req("VCpuCount", &self.v_cpu_count);
+    }
+}
+
+impl ToExpr for InstanceRequirements {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1165,13 +1388,26 @@ pub struct AcceleratorCountRequest {
     pub min: Option<Value<i64>>,
 }
 
+impl AcceleratorCountRequest {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Max", &self.max);
+        p.opt("Min", &self.min);
+    }
+}
+
 impl ToExpr for AcceleratorCountRequest {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Max", &self.max);
-        p.opt("Min", &self.min);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1184,13 +1420,26 @@ pub struct AcceleratorTotalMemoryMiBRequest {
     pub min: Option<Value<i64>>,
 }
 
+impl AcceleratorTotalMemoryMiBRequest {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Max", &self.max);
+        p.opt("Min", &self.min);
+    }
+}
+
 impl ToExpr for AcceleratorTotalMemoryMiBRequest {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Max", &self.max);
-        p.opt("Min", &self.min);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1203,13 +1452,26 @@ pub struct BaselineEbsBandwidthMbpsRequest {
     pub min: Option<Value<i64>>,
 }
 
+impl BaselineEbsBandwidthMbpsRequest {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Max", &self.max);
+        p.opt("Min", &self.min);
+    }
+}
+
 impl ToExpr for BaselineEbsBandwidthMbpsRequest {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Max", &self.max);
-        p.opt("Min", &self.min);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1220,12 +1482,25 @@ pub struct BaselinePerformanceFactorsRequest {
     pub cpu: Option<CpuPerformanceFactorRequest>,
 }
 
+impl BaselinePerformanceFactorsRequest {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Cpu", &self.cpu);
+    }
+}
+
 impl ToExpr for BaselinePerformanceFactorsRequest {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Cpu", &self.cpu);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1236,12 +1511,25 @@ pub struct CpuPerformanceFactorRequest {
     pub references: Option<Vec<PerformanceFactorReferenceRequest>>,
 }
 
+impl CpuPerformanceFactorRequest {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("References", &self.references);
+    }
+}
+
 impl ToExpr for CpuPerformanceFactorRequest {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("References", &self.references);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1252,12 +1540,25 @@ pub struct PerformanceFactorReferenceRequest {
     pub instance_family: Option<Value<String>>,
 }
 
+impl PerformanceFactorReferenceRequest {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("InstanceFamily", &self.instance_family);
+    }
+}
+
 impl ToExpr for PerformanceFactorReferenceRequest {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("InstanceFamily", &self.instance_family);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1270,13 +1571,26 @@ pub struct MemoryGiBPerVCpuRequest {
     pub min: Option<Value<f64>>,
 }
 
+impl MemoryGiBPerVCpuRequest {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Max", &self.max);
+        p.opt("Min", &self.min);
+    }
+}
+
 impl ToExpr for MemoryGiBPerVCpuRequest {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Max", &self.max);
-        p.opt("Min", &self.min);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1289,13 +1603,26 @@ pub struct MemoryMiBRequest {
     pub min: Option<Value<i64>>,
 }
 
+impl MemoryMiBRequest {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Max", &self.max);
+        p.opt("Min", &self.min);
+    }
+}
+
 impl ToExpr for MemoryMiBRequest {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Max", &self.max);
-        p.opt("Min", &self.min);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1308,13 +1635,26 @@ pub struct NetworkBandwidthGbpsRequest {
     pub min: Option<Value<f64>>,
 }
 
+impl NetworkBandwidthGbpsRequest {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Max", &self.max);
+        p.opt("Min", &self.min);
+    }
+}
+
 impl ToExpr for NetworkBandwidthGbpsRequest {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Max", &self.max);
-        p.opt("Min", &self.min);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1327,13 +1667,26 @@ pub struct NetworkInterfaceCountRequest {
     pub min: Option<Value<i64>>,
 }
 
+impl NetworkInterfaceCountRequest {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Max", &self.max);
+        p.opt("Min", &self.min);
+    }
+}
+
 impl ToExpr for NetworkInterfaceCountRequest {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Max", &self.max);
-        p.opt("Min", &self.min);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1346,13 +1699,26 @@ pub struct TotalLocalStorageGbRequest {
     pub min: Option<Value<f64>>,
 }
 
+impl TotalLocalStorageGbRequest {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Max", &self.max);
+        p.opt("Min", &self.min);
+    }
+}
+
 impl ToExpr for TotalLocalStorageGbRequest {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Max", &self.max);
-        p.opt("Min", &self.min);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1365,13 +1731,26 @@ pub struct VCpuCountRequest {
     pub min: Option<Value<i64>>,
 }
 
+impl VCpuCountRequest {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Max", &self.max);
+        p.opt("Min", &self.min);
+    }
+}
+
 impl ToExpr for VCpuCountRequest {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Max", &self.max);
-        p.opt("Min", &self.min);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1395,13 +1774,26 @@ impl NotificationConfiguration {
     }
 }
 
+impl NotificationConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("NotificationTypes", &self.notification_types);
+        p.req("TopicARN", &self.topic_arn);
+    }
+}
+
 impl ToExpr for NotificationConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("NotificationTypes", &self.notification_types);
-        p.req("TopicARN", &self.topic_arn);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1432,14 +1824,27 @@ impl TagProperty {
     }
 }
 
+impl TagProperty {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("PropagateAtLaunch", &self.propagate_at_launch);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for TagProperty {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("PropagateAtLaunch", &self.propagate_at_launch);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1463,13 +1868,26 @@ impl TrafficSourceIdentifier {
     }
 }
 
+impl TrafficSourceIdentifier {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Identifier", &self.identifier);
+        p.req("Type", &self.type_);
+    }
+}
+
 impl ToExpr for TrafficSourceIdentifier {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Identifier", &self.identifier);
-        p.req("Type", &self.type_);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

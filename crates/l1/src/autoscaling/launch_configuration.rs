@@ -7,7 +7,7 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{Props, ResourceProps, ToExpr};
+use stackwright_core::resource::{Props, Resolve, Resolved, ResourceProps, ToExpr};
 use stackwright_core::value::{Literal, Value};
 
 /// The AWS::AutoScaling::LaunchConfiguration resource specifies the launch configuration that can be used by an Auto Scaling group to configure Amazon EC2 instances.
@@ -86,14 +86,9 @@ impl LaunchConfiguration {
     }
 }
 
-impl ResourceProps for LaunchConfiguration {
-    const TYPE_NAME: &'static str = "AWS::AutoScaling::LaunchConfiguration";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl LaunchConfiguration {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "AssociatePublicIpAddress",
             &self.associate_public_ip_address,
@@ -119,7 +114,25 @@ impl ResourceProps for LaunchConfiguration {
         p.opt("SecurityGroups", &self.security_groups);
         p.opt("SpotPrice", &self.spot_price);
         p.opt("UserData", &self.user_data);
+    }
+}
+
+impl ResourceProps for LaunchConfiguration {
+    const TYPE_NAME: &'static str = "AWS::AutoScaling::LaunchConfiguration";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -149,15 +162,28 @@ impl BlockDeviceMapping {
     }
 }
 
-impl ToExpr for BlockDeviceMapping {
+impl BlockDeviceMapping {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("DeviceName", &self.device_name);
         p.opt("Ebs", &self.ebs);
         p.opt("NoDevice", &self.no_device);
         p.opt("VirtualName", &self.virtual_name);
+    }
+}
+
+impl ToExpr for BlockDeviceMapping {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -180,10 +206,9 @@ pub struct BlockDevice {
     pub volume_type: Option<Value<String>>,
 }
 
-impl ToExpr for BlockDevice {
+impl BlockDevice {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("DeleteOnTermination", &self.delete_on_termination);
         p.opt("Encrypted", &self.encrypted);
         p.opt("Iops", &self.iops);
@@ -191,7 +216,21 @@ impl ToExpr for BlockDevice {
         p.opt("Throughput", &self.throughput);
         p.opt("VolumeSize", &self.volume_size);
         p.opt("VolumeType", &self.volume_type);
+    }
+}
+
+impl ToExpr for BlockDevice {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -206,14 +245,27 @@ pub struct MetadataOptions {
     pub http_tokens: Option<Value<HttpTokens>>,
 }
 
+impl MetadataOptions {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("HttpEndpoint", &self.http_endpoint);
+        p.opt("HttpPutResponseHopLimit", &self.http_put_response_hop_limit);
+        p.opt("HttpTokens", &self.http_tokens);
+    }
+}
+
 impl ToExpr for MetadataOptions {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("HttpEndpoint", &self.http_endpoint);
-        p.opt("HttpPutResponseHopLimit", &self.http_put_response_hop_limit);
-        p.opt("HttpTokens", &self.http_tokens);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -7,7 +7,7 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{Props, ResourceProps};
+use stackwright_core::resource::{Props, Resolve, Resolved, ResourceProps};
 use stackwright_core::value::{Literal, Value};
 
 /// Resource Type definition for AWS::AutoScaling::LifecycleHook
@@ -53,14 +53,9 @@ impl LifecycleHook {
     }
 }
 
-impl ResourceProps for LifecycleHook {
-    const TYPE_NAME: &'static str = "AWS::AutoScaling::LifecycleHook";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl LifecycleHook {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("AutoScalingGroupName", &self.auto_scaling_group_name);
         p.opt("DefaultResult", &self.default_result);
         p.opt("HeartbeatTimeout", &self.heartbeat_timeout);
@@ -69,7 +64,25 @@ impl ResourceProps for LifecycleHook {
         p.opt("NotificationMetadata", &self.notification_metadata);
         p.opt("NotificationTargetARN", &self.notification_target_arn);
         p.opt("RoleARN", &self.role_arn);
+    }
+}
+
+impl ResourceProps for LifecycleHook {
+    const TYPE_NAME: &'static str = "AWS::AutoScaling::LifecycleHook";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// The AWS::AutoScaling::ScalingPolicy resource specifies an Amazon EC2 Auto Scaling scaling policy so that the Auto Scaling group can scale the number of instances available for your application.
@@ -59,14 +61,9 @@ impl ScalingPolicy {
     }
 }
 
-impl ResourceProps for ScalingPolicy {
-    const TYPE_NAME: &'static str = "AWS::AutoScaling::ScalingPolicy";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl ScalingPolicy {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AdjustmentType", &self.adjustment_type);
         p.req("AutoScalingGroupName", &self.auto_scaling_group_name);
         p.opt("Cooldown", &self.cooldown);
@@ -84,7 +81,25 @@ impl ResourceProps for ScalingPolicy {
             "TargetTrackingConfiguration",
             &self.target_tracking_configuration,
         );
+    }
+}
+
+impl ResourceProps for ScalingPolicy {
+    const TYPE_NAME: &'static str = "AWS::AutoScaling::ScalingPolicy";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -145,10 +160,9 @@ impl PredictiveScalingConfiguration {
     }
 }
 
-impl ToExpr for PredictiveScalingConfiguration {
+impl PredictiveScalingConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "MaxCapacityBreachBehavior",
             &self.max_capacity_breach_behavior,
@@ -157,7 +171,21 @@ impl ToExpr for PredictiveScalingConfiguration {
         p.req("MetricSpecifications", &self.metric_specifications);
         p.opt("Mode", &self.mode);
         p.opt("SchedulingBufferTime", &self.scheduling_buffer_time);
+    }
+}
+
+impl ToExpr for PredictiveScalingConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -196,10 +224,9 @@ impl PredictiveScalingMetricSpecification {
     }
 }
 
-impl ToExpr for PredictiveScalingMetricSpecification {
+impl PredictiveScalingMetricSpecification {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "CustomizedCapacityMetricSpecification",
             &self.customized_capacity_metric_specification,
@@ -225,7 +252,21 @@ impl ToExpr for PredictiveScalingMetricSpecification {
             &self.predefined_scaling_metric_specification,
         );
         p.req("TargetValue", &self.target_value);
+    }
+}
+
+impl ToExpr for PredictiveScalingMetricSpecification {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -246,12 +287,25 @@ impl PredictiveScalingCustomizedCapacityMetric {
     }
 }
 
+impl PredictiveScalingCustomizedCapacityMetric {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("MetricDataQueries", &self.metric_data_queries);
+    }
+}
+
 impl ToExpr for PredictiveScalingCustomizedCapacityMetric {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("MetricDataQueries", &self.metric_data_queries);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -284,16 +338,29 @@ impl MetricDataQuery {
     }
 }
 
-impl ToExpr for MetricDataQuery {
+impl MetricDataQuery {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Expression", &self.expression);
         p.req("Id", &self.id);
         p.opt("Label", &self.label);
         p.opt("MetricStat", &self.metric_stat);
         p.opt("ReturnData", &self.return_data);
+    }
+}
+
+impl ToExpr for MetricDataQuery {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -320,14 +387,27 @@ impl MetricStat {
     }
 }
 
+impl MetricStat {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Metric", &self.metric);
+        p.req("Stat", &self.stat);
+        p.opt("Unit", &self.unit);
+    }
+}
+
 impl ToExpr for MetricStat {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Metric", &self.metric);
-        p.req("Stat", &self.stat);
-        p.opt("Unit", &self.unit);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -354,14 +434,27 @@ impl Metric {
     }
 }
 
+impl Metric {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Dimensions", &self.dimensions);
+        p.req("MetricName", &self.metric_name);
+        p.req("Namespace", &self.namespace);
+    }
+}
+
 impl ToExpr for Metric {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Dimensions", &self.dimensions);
-        p.req("MetricName", &self.metric_name);
-        p.req("Namespace", &self.namespace);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -385,13 +478,26 @@ impl MetricDimension {
     }
 }
 
+impl MetricDimension {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Name", &self.name);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for MetricDimension {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Name", &self.name);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -412,12 +518,25 @@ impl PredictiveScalingCustomizedLoadMetric {
     }
 }
 
+impl PredictiveScalingCustomizedLoadMetric {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("MetricDataQueries", &self.metric_data_queries);
+    }
+}
+
 impl ToExpr for PredictiveScalingCustomizedLoadMetric {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("MetricDataQueries", &self.metric_data_queries);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -438,12 +557,25 @@ impl PredictiveScalingCustomizedScalingMetric {
     }
 }
 
+impl PredictiveScalingCustomizedScalingMetric {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("MetricDataQueries", &self.metric_data_queries);
+    }
+}
+
 impl ToExpr for PredictiveScalingCustomizedScalingMetric {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("MetricDataQueries", &self.metric_data_queries);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -467,13 +599,26 @@ impl PredictiveScalingPredefinedLoadMetric {
     }
 }
 
+impl PredictiveScalingPredefinedLoadMetric {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("PredefinedMetricType", &self.predefined_metric_type);
+        p.opt("ResourceLabel", &self.resource_label);
+    }
+}
+
 impl ToExpr for PredictiveScalingPredefinedLoadMetric {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("PredefinedMetricType", &self.predefined_metric_type);
-        p.opt("ResourceLabel", &self.resource_label);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -501,13 +646,26 @@ impl PredictiveScalingPredefinedMetricPair {
     }
 }
 
+impl PredictiveScalingPredefinedMetricPair {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("PredefinedMetricType", &self.predefined_metric_type);
+        p.opt("ResourceLabel", &self.resource_label);
+    }
+}
+
 impl ToExpr for PredictiveScalingPredefinedMetricPair {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("PredefinedMetricType", &self.predefined_metric_type);
-        p.opt("ResourceLabel", &self.resource_label);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -535,13 +693,26 @@ impl PredictiveScalingPredefinedScalingMetric {
     }
 }
 
+impl PredictiveScalingPredefinedScalingMetric {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("PredefinedMetricType", &self.predefined_metric_type);
+        p.opt("ResourceLabel", &self.resource_label);
+    }
+}
+
 impl ToExpr for PredictiveScalingPredefinedScalingMetric {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("PredefinedMetricType", &self.predefined_metric_type);
-        p.opt("ResourceLabel", &self.resource_label);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -568,10 +739,9 @@ impl StepAdjustment {
     }
 }
 
-impl ToExpr for StepAdjustment {
+impl StepAdjustment {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "MetricIntervalLowerBound",
             &self.metric_interval_lower_bound,
@@ -581,7 +751,21 @@ impl ToExpr for StepAdjustment {
             &self.metric_interval_upper_bound,
         );
         p.req("ScalingAdjustment", &self.scaling_adjustment);
+    }
+}
+
+impl ToExpr for StepAdjustment {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -611,10 +795,9 @@ impl TargetTrackingConfiguration {
     }
 }
 
-impl ToExpr for TargetTrackingConfiguration {
+impl TargetTrackingConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "CustomizedMetricSpecification",
             &self.customized_metric_specification,
@@ -625,7 +808,21 @@ impl ToExpr for TargetTrackingConfiguration {
             &self.predefined_metric_specification,
         );
         p.req("TargetValue", &self.target_value);
+    }
+}
+
+impl ToExpr for TargetTrackingConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -648,10 +845,9 @@ pub struct CustomizedMetricSpecification {
     pub unit: Option<Value<String>>,
 }
 
-impl ToExpr for CustomizedMetricSpecification {
+impl CustomizedMetricSpecification {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Dimensions", &self.dimensions);
         p.opt("MetricName", &self.metric_name);
         p.opt("Metrics", &self.metrics);
@@ -659,7 +855,21 @@ impl ToExpr for CustomizedMetricSpecification {
         p.opt("Period", &self.period);
         p.opt("Statistic", &self.statistic);
         p.opt("Unit", &self.unit);
+    }
+}
+
+impl ToExpr for CustomizedMetricSpecification {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -695,17 +905,30 @@ impl TargetTrackingMetricDataQuery {
     }
 }
 
-impl ToExpr for TargetTrackingMetricDataQuery {
+impl TargetTrackingMetricDataQuery {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Expression", &self.expression);
         p.req("Id", &self.id);
         p.opt("Label", &self.label);
         p.opt("MetricStat", &self.metric_stat);
         p.opt("Period", &self.period);
         p.opt("ReturnData", &self.return_data);
+    }
+}
+
+impl ToExpr for TargetTrackingMetricDataQuery {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -735,15 +958,28 @@ impl TargetTrackingMetricStat {
     }
 }
 
-impl ToExpr for TargetTrackingMetricStat {
+impl TargetTrackingMetricStat {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("Metric", &self.metric);
         p.opt("Period", &self.period);
         p.req("Stat", &self.stat);
         p.opt("Unit", &self.unit);
+    }
+}
+
+impl ToExpr for TargetTrackingMetricStat {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -771,13 +1007,26 @@ impl PredefinedMetricSpecification {
     }
 }
 
+impl PredefinedMetricSpecification {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("PredefinedMetricType", &self.predefined_metric_type);
+        p.opt("ResourceLabel", &self.resource_label);
+    }
+}
+
 impl ToExpr for PredefinedMetricSpecification {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("PredefinedMetricType", &self.predefined_metric_type);
-        p.opt("ResourceLabel", &self.resource_label);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

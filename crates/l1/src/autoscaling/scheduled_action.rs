@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps,
+};
 use stackwright_core::value::Value;
 
 /// The AWS::AutoScaling::ScheduledAction resource specifies an Amazon EC2 Auto Scaling scheduled action so that the Auto Scaling group can change the number of instances available for your application in response to predictable load changes.
@@ -50,14 +52,9 @@ impl ScheduledAction {
     }
 }
 
-impl ResourceProps for ScheduledAction {
-    const TYPE_NAME: &'static str = "AWS::AutoScaling::ScheduledAction";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl ScheduledAction {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("AutoScalingGroupName", &self.auto_scaling_group_name);
         p.opt("DesiredCapacity", &self.desired_capacity);
         p.opt("EndTime", &self.end_time);
@@ -66,7 +63,25 @@ impl ResourceProps for ScheduledAction {
         p.opt("Recurrence", &self.recurrence);
         p.opt("StartTime", &self.start_time);
         p.opt("TimeZone", &self.time_zone);
+    }
+}
+
+impl ResourceProps for ScheduledAction {
+    const TYPE_NAME: &'static str = "AWS::AutoScaling::ScheduledAction";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -7,7 +7,7 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{Props, ResourceProps, ToExpr};
+use stackwright_core::resource::{Props, Resolve, Resolved, ResourceProps, ToExpr};
 use stackwright_core::value::{Literal, Value};
 
 /// Resource schema for AWS::AutoScaling::WarmPool.
@@ -41,14 +41,9 @@ impl WarmPool {
     }
 }
 
-impl ResourceProps for WarmPool {
-    const TYPE_NAME: &'static str = "AWS::AutoScaling::WarmPool";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl WarmPool {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("AutoScalingGroupName", &self.auto_scaling_group_name);
         p.opt("InstanceReusePolicy", &self.instance_reuse_policy);
         p.opt(
@@ -57,7 +52,25 @@ impl ResourceProps for WarmPool {
         );
         p.opt("MinSize", &self.min_size);
         p.opt("PoolState", &self.pool_state);
+    }
+}
+
+impl ResourceProps for WarmPool {
+    const TYPE_NAME: &'static str = "AWS::AutoScaling::WarmPool";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -68,12 +81,25 @@ pub struct InstanceReusePolicy {
     pub reuse_on_scale_in: Option<Value<bool>>,
 }
 
+impl InstanceReusePolicy {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ReuseOnScaleIn", &self.reuse_on_scale_in);
+    }
+}
+
 impl ToExpr for InstanceReusePolicy {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("ReuseOnScaleIn", &self.reuse_on_scale_in);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// Resource Type definition for AWS::AutoScalingPlans::ScalingPlan
@@ -35,6 +37,14 @@ impl ScalingPlan {
     }
 }
 
+impl ScalingPlan {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("ApplicationSource", &self.application_source);
+        p.req("ScalingInstructions", &self.scaling_instructions);
+    }
+}
+
 impl ResourceProps for ScalingPlan {
     const TYPE_NAME: &'static str = "AWS::AutoScalingPlans::ScalingPlan";
     fn facts() -> &'static ResourceFacts {
@@ -43,9 +53,14 @@ impl ResourceProps for ScalingPlan {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req("ApplicationSource", &self.application_source);
-        p.req("ScalingInstructions", &self.scaling_instructions);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -91,13 +106,26 @@ pub struct ApplicationSource {
     pub tag_filters: Option<Vec<TagFilter>>,
 }
 
+impl ApplicationSource {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("CloudFormationStackARN", &self.cloud_formation_stack_arn);
+        p.opt("TagFilters", &self.tag_filters);
+    }
+}
+
 impl ToExpr for ApplicationSource {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("CloudFormationStackARN", &self.cloud_formation_stack_arn);
-        p.opt("TagFilters", &self.tag_filters);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -121,13 +149,26 @@ impl TagFilter {
     }
 }
 
+impl TagFilter {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.opt("Values", &self.values);
+    }
+}
+
 impl ToExpr for TagFilter {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.opt("Values", &self.values);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -195,10 +236,9 @@ impl ScalingInstruction {
     }
 }
 
-impl ToExpr for ScalingInstruction {
+impl ScalingInstruction {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "CustomizedLoadMetricSpecification",
             &self.customized_load_metric_specification,
@@ -234,7 +274,21 @@ impl ToExpr for ScalingInstruction {
             "TargetTrackingConfigurations",
             &self.target_tracking_configurations,
         );
+    }
+}
+
+impl ToExpr for ScalingInstruction {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -271,16 +325,29 @@ impl CustomizedLoadMetricSpecification {
     }
 }
 
-impl ToExpr for CustomizedLoadMetricSpecification {
+impl CustomizedLoadMetricSpecification {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Dimensions", &self.dimensions);
         p.req("MetricName", &self.metric_name);
         p.req("Namespace", &self.namespace);
         p.req("Statistic", &self.statistic);
         p.opt("Unit", &self.unit);
+    }
+}
+
+impl ToExpr for CustomizedLoadMetricSpecification {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -304,13 +371,26 @@ impl MetricDimension {
     }
 }
 
+impl MetricDimension {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Name", &self.name);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for MetricDimension {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Name", &self.name);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -334,16 +414,29 @@ impl PredefinedLoadMetricSpecification {
     }
 }
 
-impl ToExpr for PredefinedLoadMetricSpecification {
+impl PredefinedLoadMetricSpecification {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req(
             "PredefinedLoadMetricType",
             &self.predefined_load_metric_type,
         );
         p.opt("ResourceLabel", &self.resource_label);
+    }
+}
+
+impl ToExpr for PredefinedLoadMetricSpecification {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -382,10 +475,9 @@ impl TargetTrackingConfiguration {
     }
 }
 
-impl ToExpr for TargetTrackingConfiguration {
+impl TargetTrackingConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "CustomizedScalingMetricSpecification",
             &self.customized_scaling_metric_specification,
@@ -399,7 +491,21 @@ impl ToExpr for TargetTrackingConfiguration {
         p.opt("ScaleInCooldown", &self.scale_in_cooldown);
         p.opt("ScaleOutCooldown", &self.scale_out_cooldown);
         p.req("TargetValue", &self.target_value);
+    }
+}
+
+impl ToExpr for TargetTrackingConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -436,16 +542,29 @@ impl CustomizedScalingMetricSpecification {
     }
 }
 
-impl ToExpr for CustomizedScalingMetricSpecification {
+impl CustomizedScalingMetricSpecification {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Dimensions", &self.dimensions);
         p.req("MetricName", &self.metric_name);
         p.req("Namespace", &self.namespace);
         p.req("Statistic", &self.statistic);
         p.opt("Unit", &self.unit);
+    }
+}
+
+impl ToExpr for CustomizedScalingMetricSpecification {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -471,16 +590,29 @@ impl PredefinedScalingMetricSpecification {
     }
 }
 
-impl ToExpr for PredefinedScalingMetricSpecification {
+impl PredefinedScalingMetricSpecification {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req(
             "PredefinedScalingMetricType",
             &self.predefined_scaling_metric_type,
         );
         p.opt("ResourceLabel", &self.resource_label);
+    }
+}
+
+impl ToExpr for PredefinedScalingMetricSpecification {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// Definition of AWS::B2BI::Capability Resource Type
@@ -47,6 +49,17 @@ impl Capability {
     }
 }
 
+impl Capability {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Configuration", &self.configuration);
+        p.opt("InstructionsDocuments", &self.instructions_documents);
+        p.req("Name", &self.name);
+        p.opt("Tags", &self.tags);
+        p.req("Type", &self.type_);
+    }
+}
+
 impl ResourceProps for Capability {
     const TYPE_NAME: &'static str = "AWS::B2BI::Capability";
     fn facts() -> &'static ResourceFacts {
@@ -55,12 +68,14 @@ impl ResourceProps for Capability {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req("Configuration", &self.configuration);
-        p.opt("InstructionsDocuments", &self.instructions_documents);
-        p.req("Name", &self.name);
-        p.opt("Tags", &self.tags);
-        p.req("Type", &self.type_);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -109,12 +124,25 @@ pub struct CapabilityConfiguration {
     pub edi: Option<EdiConfiguration>,
 }
 
+impl CapabilityConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Edi", &self.edi);
+    }
+}
+
 impl ToExpr for CapabilityConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Edi", &self.edi);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -152,16 +180,29 @@ impl EdiConfiguration {
     }
 }
 
-impl ToExpr for EdiConfiguration {
+impl EdiConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("CapabilityDirection", &self.capability_direction);
         p.req("InputLocation", &self.input_location);
         p.req("OutputLocation", &self.output_location);
         p.req("TransformerId", &self.transformer_id);
         p.req("Type", &self.type_);
+    }
+}
+
+impl ToExpr for EdiConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -174,13 +215,26 @@ pub struct S3Location {
     pub key: Option<Value<String>>,
 }
 
+impl S3Location {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("BucketName", &self.bucket_name);
+        p.opt("Key", &self.key);
+    }
+}
+
 impl ToExpr for S3Location {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("BucketName", &self.bucket_name);
-        p.opt("Key", &self.key);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -191,12 +245,25 @@ pub struct EdiType {
     pub x12_details: Option<X12Details>,
 }
 
+impl EdiType {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("X12Details", &self.x12_details);
+    }
+}
+
 impl ToExpr for EdiType {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("X12Details", &self.x12_details);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -209,13 +276,26 @@ pub struct X12Details {
     pub version: Option<Value<X12Version>>,
 }
 
+impl X12Details {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("TransactionSet", &self.transaction_set);
+        p.opt("Version", &self.version);
+    }
+}
+
 impl ToExpr for X12Details {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("TransactionSet", &self.transaction_set);
-        p.opt("Version", &self.version);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -239,13 +319,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// Definition of AWS::B2BI::Partnership Resource Type
@@ -54,6 +56,19 @@ impl Partnership {
     }
 }
 
+impl Partnership {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Capabilities", &self.capabilities);
+        p.opt("CapabilityOptions", &self.capability_options);
+        p.req("Email", &self.email);
+        p.req("Name", &self.name);
+        p.opt("Phone", &self.phone);
+        p.req("ProfileId", &self.profile_id);
+        p.opt("Tags", &self.tags);
+    }
+}
+
 impl ResourceProps for Partnership {
     const TYPE_NAME: &'static str = "AWS::B2BI::Partnership";
     fn facts() -> &'static ResourceFacts {
@@ -62,14 +77,14 @@ impl ResourceProps for Partnership {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req("Capabilities", &self.capabilities);
-        p.opt("CapabilityOptions", &self.capability_options);
-        p.req("Email", &self.email);
-        p.req("Name", &self.name);
-        p.opt("Phone", &self.phone);
-        p.req("ProfileId", &self.profile_id);
-        p.opt("Tags", &self.tags);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -125,13 +140,26 @@ pub struct CapabilityOptions {
     pub outbound_edi: Option<OutboundEdiOptions>,
 }
 
+impl CapabilityOptions {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("InboundEdi", &self.inbound_edi);
+        p.opt("OutboundEdi", &self.outbound_edi);
+    }
+}
+
 impl ToExpr for CapabilityOptions {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("InboundEdi", &self.inbound_edi);
-        p.opt("OutboundEdi", &self.outbound_edi);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -142,12 +170,25 @@ pub struct InboundEdiOptions {
     pub x12: Option<X12InboundEdiOptions>,
 }
 
+impl InboundEdiOptions {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("X12", &self.x12);
+    }
+}
+
 impl ToExpr for InboundEdiOptions {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("X12", &self.x12);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -158,12 +199,25 @@ pub struct X12InboundEdiOptions {
     pub acknowledgment_options: Option<X12AcknowledgmentOptions>,
 }
 
+impl X12InboundEdiOptions {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("AcknowledgmentOptions", &self.acknowledgment_options);
+    }
+}
+
 impl ToExpr for X12InboundEdiOptions {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("AcknowledgmentOptions", &self.acknowledgment_options);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -190,13 +244,26 @@ impl X12AcknowledgmentOptions {
     }
 }
 
+impl X12AcknowledgmentOptions {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("FunctionalAcknowledgment", &self.functional_acknowledgment);
+        p.req("TechnicalAcknowledgment", &self.technical_acknowledgment);
+    }
+}
+
 impl ToExpr for X12AcknowledgmentOptions {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("FunctionalAcknowledgment", &self.functional_acknowledgment);
-        p.req("TechnicalAcknowledgment", &self.technical_acknowledgment);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -207,12 +274,25 @@ pub struct OutboundEdiOptions {
     pub x12: Option<X12Envelope>,
 }
 
+impl OutboundEdiOptions {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("X12", &self.x12);
+    }
+}
+
 impl ToExpr for OutboundEdiOptions {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("X12", &self.x12);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -225,13 +305,26 @@ pub struct X12Envelope {
     pub wrap_options: Option<WrapOptions>,
 }
 
+impl X12Envelope {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Common", &self.common);
+        p.opt("WrapOptions", &self.wrap_options);
+    }
+}
+
 impl ToExpr for X12Envelope {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Common", &self.common);
-        p.opt("WrapOptions", &self.wrap_options);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -252,10 +345,9 @@ pub struct X12OutboundEdiHeaders {
     pub validate_edi: Option<Value<bool>>,
 }
 
-impl ToExpr for X12OutboundEdiHeaders {
+impl X12OutboundEdiHeaders {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("ControlNumbers", &self.control_numbers);
         p.opt("Delimiters", &self.delimiters);
         p.opt("FunctionalGroupHeaders", &self.functional_group_headers);
@@ -265,7 +357,21 @@ impl ToExpr for X12OutboundEdiHeaders {
             &self.interchange_control_headers,
         );
         p.opt("ValidateEdi", &self.validate_edi);
+    }
+}
+
+impl ToExpr for X12OutboundEdiHeaders {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -280,10 +386,9 @@ pub struct X12ControlNumbers {
     pub starting_transaction_set_control_number: Option<Value<f64>>,
 }
 
-impl ToExpr for X12ControlNumbers {
+impl X12ControlNumbers {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "StartingFunctionalGroupControlNumber",
             &self.starting_functional_group_control_number,
@@ -296,7 +401,21 @@ impl ToExpr for X12ControlNumbers {
             "StartingTransactionSetControlNumber",
             &self.starting_transaction_set_control_number,
         );
+    }
+}
+
+impl ToExpr for X12ControlNumbers {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -311,14 +430,27 @@ pub struct X12Delimiters {
     pub segment_terminator: Option<Value<String>>,
 }
 
+impl X12Delimiters {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ComponentSeparator", &self.component_separator);
+        p.opt("DataElementSeparator", &self.data_element_separator);
+        p.opt("SegmentTerminator", &self.segment_terminator);
+    }
+}
+
 impl ToExpr for X12Delimiters {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("ComponentSeparator", &self.component_separator);
-        p.opt("DataElementSeparator", &self.data_element_separator);
-        p.opt("SegmentTerminator", &self.segment_terminator);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -333,14 +465,27 @@ pub struct X12FunctionalGroupHeaders {
     pub responsible_agency_code: Option<Value<String>>,
 }
 
+impl X12FunctionalGroupHeaders {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ApplicationReceiverCode", &self.application_receiver_code);
+        p.opt("ApplicationSenderCode", &self.application_sender_code);
+        p.opt("ResponsibleAgencyCode", &self.responsible_agency_code);
+    }
+}
+
 impl ToExpr for X12FunctionalGroupHeaders {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("ApplicationReceiverCode", &self.application_receiver_code);
-        p.opt("ApplicationSenderCode", &self.application_sender_code);
-        p.opt("ResponsibleAgencyCode", &self.responsible_agency_code);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -363,10 +508,9 @@ pub struct X12InterchangeControlHeaders {
     pub usage_indicator_code: Option<Value<String>>,
 }
 
-impl ToExpr for X12InterchangeControlHeaders {
+impl X12InterchangeControlHeaders {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "AcknowledgmentRequestedCode",
             &self.acknowledgment_requested_code,
@@ -377,7 +521,21 @@ impl ToExpr for X12InterchangeControlHeaders {
         p.opt("SenderId", &self.sender_id);
         p.opt("SenderIdQualifier", &self.sender_id_qualifier);
         p.opt("UsageIndicatorCode", &self.usage_indicator_code);
+    }
+}
+
+impl ToExpr for X12InterchangeControlHeaders {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -392,14 +550,27 @@ pub struct WrapOptions {
     pub wrap_by: Option<Value<WrapFormat>>,
 }
 
+impl WrapOptions {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("LineLength", &self.line_length);
+        p.opt("LineTerminator", &self.line_terminator);
+        p.opt("WrapBy", &self.wrap_by);
+    }
+}
+
 impl ToExpr for WrapOptions {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("LineLength", &self.line_length);
-        p.opt("LineTerminator", &self.line_terminator);
-        p.opt("WrapBy", &self.wrap_by);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -423,13 +594,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

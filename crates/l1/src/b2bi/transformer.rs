@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// Definition of AWS::B2BI::Transformer Resource Type
@@ -64,14 +66,9 @@ impl Transformer {
     }
 }
 
-impl ResourceProps for Transformer {
-    const TYPE_NAME: &'static str = "AWS::B2BI::Transformer";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl Transformer {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("EdiType", &self.edi_type);
         p.opt("FileFormat", &self.file_format);
         p.opt("InputConversion", &self.input_conversion);
@@ -83,7 +80,25 @@ impl ResourceProps for Transformer {
         p.opt("SampleDocuments", &self.sample_documents);
         p.req("Status", &self.status);
         p.opt("Tags", &self.tags);
+    }
+}
+
+impl ResourceProps for Transformer {
+    const TYPE_NAME: &'static str = "AWS::B2BI::Transformer";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -132,12 +147,25 @@ pub struct EdiType {
     pub x12_details: Option<X12Details>,
 }
 
+impl EdiType {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("X12Details", &self.x12_details);
+    }
+}
+
 impl ToExpr for EdiType {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("X12Details", &self.x12_details);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -150,13 +178,26 @@ pub struct X12Details {
     pub version: Option<Value<X12Version>>,
 }
 
+impl X12Details {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("TransactionSet", &self.transaction_set);
+        p.opt("Version", &self.version);
+    }
+}
+
 impl ToExpr for X12Details {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("TransactionSet", &self.transaction_set);
-        p.opt("Version", &self.version);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -183,14 +224,27 @@ impl InputConversion {
     }
 }
 
+impl InputConversion {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("AdvancedOptions", &self.advanced_options);
+        p.opt("FormatOptions", &self.format_options);
+        p.req("FromFormat", &self.from_format);
+    }
+}
+
 impl ToExpr for InputConversion {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("AdvancedOptions", &self.advanced_options);
-        p.opt("FormatOptions", &self.format_options);
-        p.req("FromFormat", &self.from_format);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -201,12 +255,25 @@ pub struct AdvancedOptions {
     pub x12: Option<X12AdvancedOptions>,
 }
 
+impl AdvancedOptions {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("X12", &self.x12);
+    }
+}
+
 impl ToExpr for AdvancedOptions {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("X12", &self.x12);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -219,13 +286,26 @@ pub struct X12AdvancedOptions {
     pub validation_options: Option<X12ValidationOptions>,
 }
 
+impl X12AdvancedOptions {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("SplitOptions", &self.split_options);
+        p.opt("ValidationOptions", &self.validation_options);
+    }
+}
+
 impl ToExpr for X12AdvancedOptions {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("SplitOptions", &self.split_options);
-        p.opt("ValidationOptions", &self.validation_options);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -236,12 +316,25 @@ pub struct X12SplitOptions {
     pub split_by: Option<Value<X12SplitBy>>,
 }
 
+impl X12SplitOptions {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("SplitBy", &self.split_by);
+    }
+}
+
 impl ToExpr for X12SplitOptions {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("SplitBy", &self.split_by);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -252,12 +345,25 @@ pub struct X12ValidationOptions {
     pub validation_rules: Option<Vec<X12ValidationRule>>,
 }
 
+impl X12ValidationOptions {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ValidationRules", &self.validation_rules);
+    }
+}
+
 impl ToExpr for X12ValidationOptions {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("ValidationRules", &self.validation_rules);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -272,10 +378,9 @@ pub struct X12ValidationRule {
     pub element_requirement_validation_rule: Option<X12ElementRequirementValidationRule>,
 }
 
-impl ToExpr for X12ValidationRule {
+impl X12ValidationRule {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("CodeListValidationRule", &self.code_list_validation_rule);
         p.opt(
             "ElementLengthValidationRule",
@@ -285,7 +390,21 @@ impl ToExpr for X12ValidationRule {
             "ElementRequirementValidationRule",
             &self.element_requirement_validation_rule,
         );
+    }
+}
+
+impl ToExpr for X12ValidationRule {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -312,14 +431,27 @@ impl X12CodeListValidationRule {
     }
 }
 
+impl X12CodeListValidationRule {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("CodesToAdd", &self.codes_to_add);
+        p.opt("CodesToRemove", &self.codes_to_remove);
+        p.req("ElementId", &self.element_id);
+    }
+}
+
 impl ToExpr for X12CodeListValidationRule {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("CodesToAdd", &self.codes_to_add);
-        p.opt("CodesToRemove", &self.codes_to_remove);
-        p.req("ElementId", &self.element_id);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -350,14 +482,27 @@ impl X12ElementLengthValidationRule {
     }
 }
 
+impl X12ElementLengthValidationRule {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("ElementId", &self.element_id);
+        p.req("MaxLength", &self.max_length);
+        p.req("MinLength", &self.min_length);
+    }
+}
+
 impl ToExpr for X12ElementLengthValidationRule {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("ElementId", &self.element_id);
-        p.req("MaxLength", &self.max_length);
-        p.req("MinLength", &self.min_length);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -384,13 +529,26 @@ impl X12ElementRequirementValidationRule {
     }
 }
 
+impl X12ElementRequirementValidationRule {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("ElementPosition", &self.element_position);
+        p.req("Requirement", &self.requirement);
+    }
+}
+
 impl ToExpr for X12ElementRequirementValidationRule {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("ElementPosition", &self.element_position);
-        p.req("Requirement", &self.requirement);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -401,12 +559,25 @@ pub struct FormatOptions {
     pub x12: Option<X12Details>,
 }
 
+impl FormatOptions {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("X12", &self.x12);
+    }
+}
+
 impl ToExpr for FormatOptions {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("X12", &self.x12);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -430,13 +601,26 @@ impl Mapping {
     }
 }
 
+impl Mapping {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Template", &self.template);
+        p.req("TemplateLanguage", &self.template_language);
+    }
+}
+
 impl ToExpr for Mapping {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Template", &self.template);
-        p.req("TemplateLanguage", &self.template_language);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -463,14 +647,27 @@ impl OutputConversion {
     }
 }
 
+impl OutputConversion {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("AdvancedOptions", &self.advanced_options);
+        p.opt("FormatOptions", &self.format_options);
+        p.req("ToFormat", &self.to_format);
+    }
+}
+
 impl ToExpr for OutputConversion {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("AdvancedOptions", &self.advanced_options);
-        p.opt("FormatOptions", &self.format_options);
-        p.req("ToFormat", &self.to_format);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -494,13 +691,26 @@ impl SampleDocuments {
     }
 }
 
+impl SampleDocuments {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("BucketName", &self.bucket_name);
+        p.req("Keys", &self.keys);
+    }
+}
+
 impl ToExpr for SampleDocuments {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("BucketName", &self.bucket_name);
-        p.req("Keys", &self.keys);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -513,13 +723,26 @@ pub struct SampleDocumentKeys {
     pub output: Option<Value<String>>,
 }
 
+impl SampleDocumentKeys {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Input", &self.input);
+        p.opt("Output", &self.output);
+    }
+}
+
 impl ToExpr for SampleDocumentKeys {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Input", &self.input);
-        p.opt("Output", &self.output);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -543,13 +766,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

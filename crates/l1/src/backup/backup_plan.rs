@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Json, Literal, Map, Value};
 
 /// Resource Type definition for AWS::Backup::BackupPlan
@@ -34,6 +36,14 @@ impl BackupPlan {
     }
 }
 
+impl BackupPlan {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("BackupPlan", &self.backup_plan);
+        p.opt("BackupPlanTags", &self.backup_plan_tags);
+    }
+}
+
 impl ResourceProps for BackupPlan {
     const TYPE_NAME: &'static str = "AWS::Backup::BackupPlan";
     fn facts() -> &'static ResourceFacts {
@@ -42,9 +52,14 @@ impl ResourceProps for BackupPlan {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req("BackupPlan", &self.backup_plan);
-        p.opt("BackupPlanTags", &self.backup_plan_tags);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -110,15 +125,28 @@ impl BackupPlanResourceType {
     }
 }
 
-impl ToExpr for BackupPlanResourceType {
+impl BackupPlanResourceType {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AdvancedBackupSettings", &self.advanced_backup_settings);
         p.req("BackupPlanName", &self.backup_plan_name);
         p.req("BackupPlanRule", &self.backup_plan_rule);
         p.opt("ScanSettings", &self.scan_settings);
+    }
+}
+
+impl ToExpr for BackupPlanResourceType {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -145,13 +173,26 @@ impl AdvancedBackupSettingResourceType {
     }
 }
 
+impl AdvancedBackupSettingResourceType {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("BackupOptions", &self.backup_options);
+        p.req("ResourceType", &self.resource_type);
+    }
+}
+
 impl ToExpr for AdvancedBackupSettingResourceType {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("BackupOptions", &self.backup_options);
-        p.req("ResourceType", &self.resource_type);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -211,10 +252,9 @@ impl BackupRuleResourceType {
     }
 }
 
-impl ToExpr for BackupRuleResourceType {
+impl BackupRuleResourceType {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("CompletionWindowMinutes", &self.completion_window_minutes);
         p.opt("CopyActions", &self.copy_actions);
         p.opt("EnableContinuousBackup", &self.enable_continuous_backup);
@@ -234,7 +274,21 @@ impl ToExpr for BackupRuleResourceType {
             "TargetLogicallyAirGappedBackupVaultArn",
             &self.target_logically_air_gapped_backup_vault_arn,
         );
+    }
+}
+
+impl ToExpr for BackupRuleResourceType {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -258,16 +312,29 @@ impl CopyActionResourceType {
     }
 }
 
-impl ToExpr for CopyActionResourceType {
+impl CopyActionResourceType {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req(
             "DestinationBackupVaultArn",
             &self.destination_backup_vault_arn,
         );
         p.opt("Lifecycle", &self.lifecycle);
+    }
+}
+
+impl ToExpr for CopyActionResourceType {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -282,10 +349,9 @@ pub struct LifecycleResourceType {
     pub opt_in_to_archive_for_supported_resources: Option<Value<bool>>,
 }
 
-impl ToExpr for LifecycleResourceType {
+impl LifecycleResourceType {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("DeleteAfterDays", &self.delete_after_days);
         p.opt(
             "MoveToColdStorageAfterDays",
@@ -295,7 +361,21 @@ impl ToExpr for LifecycleResourceType {
             "OptInToArchiveForSupportedResources",
             &self.opt_in_to_archive_for_supported_resources,
         );
+    }
+}
+
+impl ToExpr for LifecycleResourceType {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -306,12 +386,25 @@ pub struct IndexActionsResourceType {
     pub resource_types: Option<Value<Vec<String>>>,
 }
 
+impl IndexActionsResourceType {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ResourceTypes", &self.resource_types);
+    }
+}
+
 impl ToExpr for IndexActionsResourceType {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("ResourceTypes", &self.resource_types);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -324,13 +417,26 @@ pub struct ScanActionResourceType {
     pub scan_mode: Option<Value<ScanMode>>,
 }
 
+impl ScanActionResourceType {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("MalwareScanner", &self.malware_scanner);
+        p.opt("ScanMode", &self.scan_mode);
+    }
+}
+
 impl ToExpr for ScanActionResourceType {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("MalwareScanner", &self.malware_scanner);
-        p.opt("ScanMode", &self.scan_mode);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -345,14 +451,27 @@ pub struct ScanSettingResourceType {
     pub scanner_role_arn: Option<Value<String>>,
 }
 
+impl ScanSettingResourceType {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("MalwareScanner", &self.malware_scanner);
+        p.opt("ResourceTypes", &self.resource_types);
+        p.opt("ScannerRoleArn", &self.scanner_role_arn);
+    }
+}
+
 impl ToExpr for ScanSettingResourceType {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("MalwareScanner", &self.malware_scanner);
-        p.opt("ResourceTypes", &self.resource_types);
-        p.opt("ScannerRoleArn", &self.scanner_role_arn);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

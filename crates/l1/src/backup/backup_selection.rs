@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Json, Value};
 
 /// Resource Type definition for AWS::Backup::BackupSelection
@@ -35,6 +37,14 @@ impl BackupSelection {
     }
 }
 
+impl BackupSelection {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("BackupPlanId", &self.backup_plan_id);
+        p.req("BackupSelection", &self.backup_selection);
+    }
+}
+
 impl ResourceProps for BackupSelection {
     const TYPE_NAME: &'static str = "AWS::Backup::BackupSelection";
     fn facts() -> &'static ResourceFacts {
@@ -43,9 +53,14 @@ impl ResourceProps for BackupSelection {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req("BackupPlanId", &self.backup_plan_id);
-        p.req("BackupSelection", &self.backup_selection);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -162,17 +177,30 @@ impl BackupSelectionResourceType {
     }
 }
 
-impl ToExpr for BackupSelectionResourceType {
+impl BackupSelectionResourceType {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Conditions", &self.conditions);
         p.req("IamRoleArn", &self.iam_role_arn);
         p.opt("ListOfTags", &self.list_of_tags);
         p.opt("NotResources", &self.not_resources);
         p.opt("Resources", &self.resources);
         p.req("SelectionName", &self.selection_name);
+    }
+}
+
+impl ToExpr for BackupSelectionResourceType {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -189,15 +217,28 @@ pub struct Conditions {
     pub string_not_like: Option<Vec<ConditionParameter>>,
 }
 
-impl ToExpr for Conditions {
+impl Conditions {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("StringEquals", &self.string_equals);
         p.opt("StringLike", &self.string_like);
         p.opt("StringNotEquals", &self.string_not_equals);
         p.opt("StringNotLike", &self.string_not_like);
+    }
+}
+
+impl ToExpr for Conditions {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -210,13 +251,26 @@ pub struct ConditionParameter {
     pub condition_value: Option<Value<String>>,
 }
 
+impl ConditionParameter {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ConditionKey", &self.condition_key);
+        p.opt("ConditionValue", &self.condition_value);
+    }
+}
+
 impl ToExpr for ConditionParameter {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("ConditionKey", &self.condition_key);
-        p.opt("ConditionValue", &self.condition_value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -247,14 +301,27 @@ impl ConditionResourceType {
     }
 }
 
+impl ConditionResourceType {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("ConditionKey", &self.condition_key);
+        p.req("ConditionType", &self.condition_type);
+        p.req("ConditionValue", &self.condition_value);
+    }
+}
+
 impl ToExpr for ConditionResourceType {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("ConditionKey", &self.condition_key);
-        p.req("ConditionType", &self.condition_type);
-        p.req("ConditionValue", &self.condition_value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Json, Map, Value};
 
 /// Resource Type definition for AWS::Backup::BackupVault
@@ -46,6 +48,18 @@ impl BackupVault {
     }
 }
 
+impl BackupVault {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("AccessPolicy", &self.access_policy);
+        p.req("BackupVaultName", &self.backup_vault_name);
+        p.opt("BackupVaultTags", &self.backup_vault_tags);
+        p.opt("EncryptionKeyArn", &self.encryption_key_arn);
+        p.opt("LockConfiguration", &self.lock_configuration);
+        p.opt("Notifications", &self.notifications);
+    }
+}
+
 impl ResourceProps for BackupVault {
     const TYPE_NAME: &'static str = "AWS::Backup::BackupVault";
     fn facts() -> &'static ResourceFacts {
@@ -54,13 +68,14 @@ impl ResourceProps for BackupVault {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.opt("AccessPolicy", &self.access_policy);
-        p.req("BackupVaultName", &self.backup_vault_name);
-        p.opt("BackupVaultTags", &self.backup_vault_tags);
-        p.opt("EncryptionKeyArn", &self.encryption_key_arn);
-        p.opt("LockConfiguration", &self.lock_configuration);
-        p.opt("Notifications", &self.notifications);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -145,14 +160,27 @@ impl LockConfigurationType {
     }
 }
 
+impl LockConfigurationType {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ChangeableForDays", &self.changeable_for_days);
+        p.opt("MaxRetentionDays", &self.max_retention_days);
+        p.req("MinRetentionDays", &self.min_retention_days);
+    }
+}
+
 impl ToExpr for LockConfigurationType {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("ChangeableForDays", &self.changeable_for_days);
-        p.opt("MaxRetentionDays", &self.max_retention_days);
-        p.req("MinRetentionDays", &self.min_retention_days);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -179,13 +207,26 @@ impl NotificationObjectType {
     }
 }
 
+impl NotificationObjectType {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("BackupVaultEvents", &self.backup_vault_events);
+        p.req("SNSTopicArn", &self.sns_topic_arn);
+    }
+}
+
 impl ToExpr for NotificationObjectType {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("BackupVaultEvents", &self.backup_vault_events);
-        p.req("SNSTopicArn", &self.sns_topic_arn);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

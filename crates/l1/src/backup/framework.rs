@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::Value;
 
 /// Contains detailed information about a framework. Frameworks contain controls, which evaluate and report on your backup events and resources. Frameworks generate daily compliance results.
@@ -40,6 +42,16 @@ impl Framework {
     }
 }
 
+impl Framework {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("FrameworkControls", &self.framework_controls);
+        p.opt("FrameworkDescription", &self.framework_description);
+        p.opt("FrameworkName", &self.framework_name);
+        p.opt("FrameworkTags", &self.framework_tags);
+    }
+}
+
 impl ResourceProps for Framework {
     const TYPE_NAME: &'static str = "AWS::Backup::Framework";
     fn facts() -> &'static ResourceFacts {
@@ -48,11 +60,14 @@ impl ResourceProps for Framework {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req("FrameworkControls", &self.framework_controls);
-        p.opt("FrameworkDescription", &self.framework_description);
-        p.opt("FrameworkName", &self.framework_name);
-        p.opt("FrameworkTags", &self.framework_tags);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -117,14 +132,27 @@ impl FrameworkControl {
     }
 }
 
+impl FrameworkControl {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ControlInputParameters", &self.control_input_parameters);
+        p.req("ControlName", &self.control_name);
+        p.opt("ControlScope", &self.control_scope);
+    }
+}
+
 impl ToExpr for FrameworkControl {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("ControlInputParameters", &self.control_input_parameters);
-        p.req("ControlName", &self.control_name);
-        p.opt("ControlScope", &self.control_scope);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -151,13 +179,26 @@ impl ControlInputParameter {
     }
 }
 
+impl ControlInputParameter {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("ParameterName", &self.parameter_name);
+        p.req("ParameterValue", &self.parameter_value);
+    }
+}
+
 impl ToExpr for ControlInputParameter {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("ParameterName", &self.parameter_name);
-        p.req("ParameterValue", &self.parameter_value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -172,14 +213,27 @@ pub struct ControlScope {
     pub tags: Option<Vec<Tag>>,
 }
 
+impl ControlScope {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ComplianceResourceIds", &self.compliance_resource_ids);
+        p.opt("ComplianceResourceTypes", &self.compliance_resource_types);
+        p.opt("Tags", &self.tags);
+    }
+}
+
 impl ToExpr for ControlScope {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("ComplianceResourceIds", &self.compliance_resource_ids);
-        p.opt("ComplianceResourceTypes", &self.compliance_resource_types);
-        p.opt("Tags", &self.tags);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -192,13 +246,26 @@ pub struct Tag {
     pub value: Option<Value<String>>,
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Key", &self.key);
+        p.opt("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Key", &self.key);
-        p.opt("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

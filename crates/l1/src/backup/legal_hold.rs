@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::Value;
 
 /// Creates a legal hold on recovery points (backups). A legal hold prevents backups from being deleted while under hold.
@@ -44,6 +46,16 @@ impl LegalHold {
     }
 }
 
+impl LegalHold {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Description", &self.description);
+        p.req("RecoveryPointSelection", &self.recovery_point_selection);
+        p.opt("Tags", &self.tags);
+        p.req("Title", &self.title);
+    }
+}
+
 impl ResourceProps for LegalHold {
     const TYPE_NAME: &'static str = "AWS::Backup::LegalHold";
     fn facts() -> &'static ResourceFacts {
@@ -52,11 +64,14 @@ impl ResourceProps for LegalHold {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req("Description", &self.description);
-        p.req("RecoveryPointSelection", &self.recovery_point_selection);
-        p.opt("Tags", &self.tags);
-        p.req("Title", &self.title);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -109,14 +124,27 @@ pub struct RecoveryPointSelection {
     pub vault_names: Option<Value<Vec<String>>>,
 }
 
+impl RecoveryPointSelection {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("DateRange", &self.date_range);
+        p.opt("ResourceIdentifiers", &self.resource_identifiers);
+        p.opt("VaultNames", &self.vault_names);
+    }
+}
+
 impl ToExpr for RecoveryPointSelection {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("DateRange", &self.date_range);
-        p.opt("ResourceIdentifiers", &self.resource_identifiers);
-        p.opt("VaultNames", &self.vault_names);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -140,13 +168,26 @@ impl DateRange {
     }
 }
 
+impl DateRange {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("FromDate", &self.from_date);
+        p.req("ToDate", &self.to_date);
+    }
+}
+
 impl ToExpr for DateRange {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("FromDate", &self.from_date);
-        p.req("ToDate", &self.to_date);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -170,13 +211,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

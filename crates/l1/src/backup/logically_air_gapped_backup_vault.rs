@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Json, Map, Value};
 
 /// Resource Type definition for AWS::Backup::LogicallyAirGappedBackupVault
@@ -56,14 +58,9 @@ impl LogicallyAirGappedBackupVault {
     }
 }
 
-impl ResourceProps for LogicallyAirGappedBackupVault {
-    const TYPE_NAME: &'static str = "AWS::Backup::LogicallyAirGappedBackupVault";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl LogicallyAirGappedBackupVault {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AccessPolicy", &self.access_policy);
         p.req("BackupVaultName", &self.backup_vault_name);
         p.opt("BackupVaultTags", &self.backup_vault_tags);
@@ -72,7 +69,25 @@ impl ResourceProps for LogicallyAirGappedBackupVault {
         p.req("MinRetentionDays", &self.min_retention_days);
         p.opt("MpaApprovalTeamArn", &self.mpa_approval_team_arn);
         p.opt("Notifications", &self.notifications);
+    }
+}
+
+impl ResourceProps for LogicallyAirGappedBackupVault {
+    const TYPE_NAME: &'static str = "AWS::Backup::LogicallyAirGappedBackupVault";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -167,13 +182,26 @@ impl NotificationObjectType {
     }
 }
 
+impl NotificationObjectType {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("BackupVaultEvents", &self.backup_vault_events);
+        p.req("SNSTopicArn", &self.sns_topic_arn);
+    }
+}
+
 impl ToExpr for NotificationObjectType {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("BackupVaultEvents", &self.backup_vault_events);
-        p.req("SNSTopicArn", &self.sns_topic_arn);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

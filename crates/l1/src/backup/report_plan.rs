@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::Value;
 
 /// Contains detailed information about a report plan in AWS Backup Audit Manager.
@@ -46,6 +48,17 @@ impl ReportPlan {
     }
 }
 
+impl ReportPlan {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("ReportDeliveryChannel", &self.report_delivery_channel);
+        p.opt("ReportPlanDescription", &self.report_plan_description);
+        p.opt("ReportPlanName", &self.report_plan_name);
+        p.opt("ReportPlanTags", &self.report_plan_tags);
+        p.req("ReportSetting", &self.report_setting);
+    }
+}
+
 impl ResourceProps for ReportPlan {
     const TYPE_NAME: &'static str = "AWS::Backup::ReportPlan";
     fn facts() -> &'static ResourceFacts {
@@ -54,12 +67,14 @@ impl ResourceProps for ReportPlan {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req("ReportDeliveryChannel", &self.report_delivery_channel);
-        p.opt("ReportPlanDescription", &self.report_plan_description);
-        p.opt("ReportPlanName", &self.report_plan_name);
-        p.opt("ReportPlanTags", &self.report_plan_tags);
-        p.req("ReportSetting", &self.report_setting);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -109,14 +124,27 @@ impl ReportDeliveryChannel {
     }
 }
 
+impl ReportDeliveryChannel {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Formats", &self.formats);
+        p.req("S3BucketName", &self.s3_bucket_name);
+        p.opt("S3KeyPrefix", &self.s3_key_prefix);
+    }
+}
+
 impl ToExpr for ReportDeliveryChannel {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Formats", &self.formats);
-        p.req("S3BucketName", &self.s3_bucket_name);
-        p.opt("S3KeyPrefix", &self.s3_key_prefix);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -129,13 +157,26 @@ pub struct Tag {
     pub value: Option<Value<String>>,
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Key", &self.key);
+        p.opt("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Key", &self.key);
-        p.opt("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -168,16 +209,29 @@ impl ReportSetting {
     }
 }
 
-impl ToExpr for ReportSetting {
+impl ReportSetting {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Accounts", &self.accounts);
         p.opt("FrameworkArns", &self.framework_arns);
         p.opt("OrganizationUnits", &self.organization_units);
         p.opt("Regions", &self.regions);
         p.req("ReportTemplate", &self.report_template);
+    }
+}
+
+impl ToExpr for ReportSetting {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

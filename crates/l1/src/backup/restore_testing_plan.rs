@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// Definition of AWS::Backup::RestoreTestingPlan Resource Type
@@ -50,14 +52,9 @@ impl RestoreTestingPlan {
     }
 }
 
-impl ResourceProps for RestoreTestingPlan {
-    const TYPE_NAME: &'static str = "AWS::Backup::RestoreTestingPlan";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl RestoreTestingPlan {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("RecoveryPointSelection", &self.recovery_point_selection);
         p.req("RestoreTestingPlanName", &self.restore_testing_plan_name);
         p.req("ScheduleExpression", &self.schedule_expression);
@@ -67,7 +64,25 @@ impl ResourceProps for RestoreTestingPlan {
         );
         p.opt("StartWindowHours", &self.start_window_hours);
         p.opt("Tags", &self.tags);
+    }
+}
+
+impl ResourceProps for RestoreTestingPlan {
+    const TYPE_NAME: &'static str = "AWS::Backup::RestoreTestingPlan";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -127,16 +142,29 @@ impl RestoreTestingRecoveryPointSelection {
     }
 }
 
-impl ToExpr for RestoreTestingRecoveryPointSelection {
+impl RestoreTestingRecoveryPointSelection {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("Algorithm", &self.algorithm);
         p.opt("ExcludeVaults", &self.exclude_vaults);
         p.req("IncludeVaults", &self.include_vaults);
         p.req("RecoveryPointTypes", &self.recovery_point_types);
         p.opt("SelectionWindowDays", &self.selection_window_days);
+    }
+}
+
+impl ToExpr for RestoreTestingRecoveryPointSelection {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -160,13 +188,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

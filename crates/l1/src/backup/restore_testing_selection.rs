@@ -7,7 +7,7 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{Props, ResourceProps, ToExpr};
+use stackwright_core::resource::{Props, Resolve, Resolved, ResourceProps, ToExpr};
 use stackwright_core::value::{Map, Value};
 
 /// Resource Type definition for AWS::Backup::RestoreTestingSelection
@@ -55,14 +55,9 @@ impl RestoreTestingSelection {
     }
 }
 
-impl ResourceProps for RestoreTestingSelection {
-    const TYPE_NAME: &'static str = "AWS::Backup::RestoreTestingSelection";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl RestoreTestingSelection {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("IamRoleArn", &self.iam_role_arn);
         p.opt("ProtectedResourceArns", &self.protected_resource_arns);
         p.opt(
@@ -77,7 +72,25 @@ impl ResourceProps for RestoreTestingSelection {
             &self.restore_testing_selection_name,
         );
         p.opt("ValidationWindowHours", &self.validation_window_hours);
+    }
+}
+
+impl ResourceProps for RestoreTestingSelection {
+    const TYPE_NAME: &'static str = "AWS::Backup::RestoreTestingSelection";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -90,13 +103,26 @@ pub struct ProtectedResourceConditions {
     pub string_not_equals: Option<Vec<KeyValue>>,
 }
 
+impl ProtectedResourceConditions {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("StringEquals", &self.string_equals);
+        p.opt("StringNotEquals", &self.string_not_equals);
+    }
+}
+
 impl ToExpr for ProtectedResourceConditions {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("StringEquals", &self.string_equals);
-        p.opt("StringNotEquals", &self.string_not_equals);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -120,13 +146,26 @@ impl KeyValue {
     }
 }
 
+impl KeyValue {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for KeyValue {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

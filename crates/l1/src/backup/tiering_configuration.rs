@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Map, Value};
 
 /// Resource Type definition for AWS::Backup::TieringConfiguration
@@ -44,6 +46,16 @@ impl TieringConfiguration {
     }
 }
 
+impl TieringConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("BackupVaultName", &self.backup_vault_name);
+        p.req("ResourceSelection", &self.resource_selection);
+        p.req("TieringConfigurationName", &self.tiering_configuration_name);
+        p.opt("TieringConfigurationTags", &self.tiering_configuration_tags);
+    }
+}
+
 impl ResourceProps for TieringConfiguration {
     const TYPE_NAME: &'static str = "AWS::Backup::TieringConfiguration";
     fn facts() -> &'static ResourceFacts {
@@ -52,11 +64,14 @@ impl ResourceProps for TieringConfiguration {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req("BackupVaultName", &self.backup_vault_name);
-        p.req("ResourceSelection", &self.resource_selection);
-        p.req("TieringConfigurationName", &self.tiering_configuration_name);
-        p.opt("TieringConfigurationTags", &self.tiering_configuration_tags);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -120,17 +135,30 @@ impl ResourceSelection {
     }
 }
 
-impl ToExpr for ResourceSelection {
+impl ResourceSelection {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("ResourceType", &self.resource_type);
         p.req("Resources", &self.resources);
         p.req(
             "TieringDownSettingsInDays",
             &self.tiering_down_settings_in_days,
         );
+    }
+}
+
+impl ToExpr for ResourceSelection {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

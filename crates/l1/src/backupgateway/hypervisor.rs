@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::Value;
 
 /// Definition of AWS::BackupGateway::Hypervisor Resource Type
@@ -33,6 +35,19 @@ pub struct Hypervisor {
     pub username: Option<Value<String>>,
 }
 
+impl Hypervisor {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Host", &self.host);
+        p.opt("KmsKeyArn", &self.kms_key_arn);
+        p.opt("LogGroupArn", &self.log_group_arn);
+        p.opt("Name", &self.name);
+        p.opt("Password", &self.password);
+        p.opt("Tags", &self.tags);
+        p.opt("Username", &self.username);
+    }
+}
+
 impl ResourceProps for Hypervisor {
     const TYPE_NAME: &'static str = "AWS::BackupGateway::Hypervisor";
     fn facts() -> &'static ResourceFacts {
@@ -41,14 +56,14 @@ impl ResourceProps for Hypervisor {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.opt("Host", &self.host);
-        p.opt("KmsKeyArn", &self.kms_key_arn);
-        p.opt("LogGroupArn", &self.log_group_arn);
-        p.opt("Name", &self.name);
-        p.opt("Password", &self.password);
-        p.opt("Tags", &self.tags);
-        p.opt("Username", &self.username);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -95,13 +110,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

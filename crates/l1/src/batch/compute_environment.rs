@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Map, Value};
 
 /// Resource Type definition for AWS::Batch::ComputeEnvironment
@@ -64,14 +66,9 @@ impl ComputeEnvironment {
     }
 }
 
-impl ResourceProps for ComputeEnvironment {
-    const TYPE_NAME: &'static str = "AWS::Batch::ComputeEnvironment";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl ComputeEnvironment {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("ComputeEnvironmentName", &self.compute_environment_name);
         p.opt("ComputeResources", &self.compute_resources);
         p.opt("Context", &self.context);
@@ -87,7 +84,25 @@ impl ResourceProps for ComputeEnvironment {
         p.req("Type", &self.type_);
         p.opt("UnmanagedvCpus", &self.unmanagedv_cpus);
         p.opt("UpdatePolicy", &self.update_policy);
+    }
+}
+
+impl ResourceProps for ComputeEnvironment {
+    const TYPE_NAME: &'static str = "AWS::Batch::ComputeEnvironment";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -196,10 +211,9 @@ impl ComputeResources {
     }
 }
 
-impl ToExpr for ComputeResources {
+impl ComputeResources {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AllocationStrategy", &self.allocation_strategy);
         p.opt("BidPercentage", &self.bid_percentage);
         p.opt("CapacityTags", &self.capacity_tags);
@@ -224,7 +238,21 @@ impl ToExpr for ComputeResources {
             "UpdateToLatestImageVersion",
             &self.update_to_latest_image_version,
         );
+    }
+}
+
+impl ToExpr for ComputeResources {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -251,14 +279,27 @@ impl Ec2ConfigurationObject {
     }
 }
 
+impl Ec2ConfigurationObject {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ImageIdOverride", &self.image_id_override);
+        p.opt("ImageKubernetesVersion", &self.image_kubernetes_version);
+        p.req("ImageType", &self.image_type);
+    }
+}
+
 impl ToExpr for Ec2ConfigurationObject {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("ImageIdOverride", &self.image_id_override);
-        p.opt("ImageKubernetesVersion", &self.image_kubernetes_version);
-        p.req("ImageType", &self.image_type);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -277,16 +318,29 @@ pub struct LaunchTemplateSpecification {
     pub version: Option<Value<String>>,
 }
 
-impl ToExpr for LaunchTemplateSpecification {
+impl LaunchTemplateSpecification {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("LaunchTemplateId", &self.launch_template_id);
         p.opt("LaunchTemplateName", &self.launch_template_name);
         p.opt("Overrides", &self.overrides);
         p.opt("UserdataType", &self.userdata_type);
         p.opt("Version", &self.version);
+    }
+}
+
+impl ToExpr for LaunchTemplateSpecification {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -305,16 +359,29 @@ pub struct LaunchTemplateSpecificationOverride {
     pub version: Option<Value<String>>,
 }
 
-impl ToExpr for LaunchTemplateSpecificationOverride {
+impl LaunchTemplateSpecificationOverride {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("LaunchTemplateId", &self.launch_template_id);
         p.opt("LaunchTemplateName", &self.launch_template_name);
         p.opt("TargetInstanceTypes", &self.target_instance_types);
         p.opt("UserdataType", &self.userdata_type);
         p.opt("Version", &self.version);
+    }
+}
+
+impl ToExpr for LaunchTemplateSpecificationOverride {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -347,10 +414,9 @@ impl ManagedInstancesProvider {
     }
 }
 
-impl ToExpr for ManagedInstancesProvider {
+impl ManagedInstancesProvider {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "InfrastructureOptimization",
             &self.infrastructure_optimization,
@@ -358,7 +424,21 @@ impl ToExpr for ManagedInstancesProvider {
         p.req("InfrastructureRoleArn", &self.infrastructure_role_arn);
         p.req("InstanceLaunchTemplate", &self.instance_launch_template);
         p.opt("PropagateTags", &self.propagate_tags);
+    }
+}
+
+impl ToExpr for ManagedInstancesProvider {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -369,12 +449,25 @@ pub struct InfrastructureOptimization {
     pub scale_in_after: Option<Value<i64>>,
 }
 
+impl InfrastructureOptimization {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ScaleInAfter", &self.scale_in_after);
+    }
+}
+
 impl ToExpr for InfrastructureOptimization {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("ScaleInAfter", &self.scale_in_after);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -425,10 +518,9 @@ impl InstanceLaunchTemplate {
     }
 }
 
-impl ToExpr for InstanceLaunchTemplate {
+impl InstanceLaunchTemplate {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("CapacityOptionType", &self.capacity_option_type);
         p.opt("CapacityReservations", &self.capacity_reservations);
         p.req("Ec2InstanceProfileArn", &self.ec2_instance_profile_arn);
@@ -445,7 +537,21 @@ impl ToExpr for InstanceLaunchTemplate {
         p.opt("Monitoring", &self.monitoring);
         p.req("NetworkConfiguration", &self.network_configuration);
         p.opt("StorageConfiguration", &self.storage_configuration);
+    }
+}
+
+impl ToExpr for InstanceLaunchTemplate {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -458,13 +564,26 @@ pub struct CapacityReservations {
     pub reservation_preference: Option<Value<String>>,
 }
 
+impl CapacityReservations {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ReservationGroupArn", &self.reservation_group_arn);
+        p.opt("ReservationPreference", &self.reservation_preference);
+    }
+}
+
 impl ToExpr for CapacityReservations {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("ReservationGroupArn", &self.reservation_group_arn);
-        p.opt("ReservationPreference", &self.reservation_preference);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -475,12 +594,25 @@ pub struct InstanceRequirements {
     pub allowed_instance_types: Option<Value<Vec<String>>>,
 }
 
+impl InstanceRequirements {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("AllowedInstanceTypes", &self.allowed_instance_types);
+    }
+}
+
 impl ToExpr for InstanceRequirements {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("AllowedInstanceTypes", &self.allowed_instance_types);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -491,12 +623,25 @@ pub struct ManagedInstancesLocalStorageConfiguration {
     pub use_local_storage: Option<Value<bool>>,
 }
 
+impl ManagedInstancesLocalStorageConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("UseLocalStorage", &self.use_local_storage);
+    }
+}
+
 impl ToExpr for ManagedInstancesLocalStorageConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("UseLocalStorage", &self.use_local_storage);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -523,13 +668,26 @@ impl ManagedInstancesNetworkConfiguration {
     }
 }
 
+impl ManagedInstancesNetworkConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("SecurityGroups", &self.security_groups);
+        p.req("Subnets", &self.subnets);
+    }
+}
+
 impl ToExpr for ManagedInstancesNetworkConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("SecurityGroups", &self.security_groups);
-        p.req("Subnets", &self.subnets);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -540,12 +698,25 @@ pub struct ManagedInstancesStorageConfiguration {
     pub storage_size_gi_b: Option<Value<i64>>,
 }
 
+impl ManagedInstancesStorageConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("StorageSizeGiB", &self.storage_size_gi_b);
+    }
+}
+
 impl ToExpr for ManagedInstancesStorageConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("StorageSizeGiB", &self.storage_size_gi_b);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -556,15 +727,28 @@ pub struct ComputeScalingPolicy {
     pub min_scale_down_delay_minutes: Option<Value<i64>>,
 }
 
-impl ToExpr for ComputeScalingPolicy {
+impl ComputeScalingPolicy {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "MinScaleDownDelayMinutes",
             &self.min_scale_down_delay_minutes,
         );
+    }
+}
+
+impl ToExpr for ComputeScalingPolicy {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -575,12 +759,25 @@ pub struct EcsSettings {
     pub container_insights: Option<Value<String>>,
 }
 
+impl EcsSettings {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ContainerInsights", &self.container_insights);
+    }
+}
+
 impl ToExpr for EcsSettings {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("ContainerInsights", &self.container_insights);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -610,14 +807,27 @@ impl EksConfiguration {
     }
 }
 
+impl EksConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("AccessEntry", &self.access_entry);
+        p.req("EksClusterArn", &self.eks_cluster_arn);
+        p.req("KubernetesNamespace", &self.kubernetes_namespace);
+    }
+}
+
 impl ToExpr for EksConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("AccessEntry", &self.access_entry);
-        p.req("EksClusterArn", &self.eks_cluster_arn);
-        p.req("KubernetesNamespace", &self.kubernetes_namespace);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -628,12 +838,25 @@ pub struct EksAccessEntry {
     pub desired_state: Option<Value<String>>,
 }
 
+impl EksAccessEntry {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("DesiredState", &self.desired_state);
+    }
+}
+
 impl ToExpr for EksAccessEntry {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("DesiredState", &self.desired_state);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -646,16 +869,29 @@ pub struct UpdatePolicy {
     pub terminate_jobs_on_update: Option<Value<bool>>,
 }
 
-impl ToExpr for UpdatePolicy {
+impl UpdatePolicy {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "JobExecutionTimeoutMinutes",
             &self.job_execution_timeout_minutes,
         );
         p.opt("TerminateJobsOnUpdate", &self.terminate_jobs_on_update);
+    }
+}
+
+impl ToExpr for UpdatePolicy {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

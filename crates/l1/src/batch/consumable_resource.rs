@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps,
+};
 use stackwright_core::value::{Literal, Map, Value};
 
 /// Resource Type definition for AWS::Batch::ConsumableResource
@@ -43,6 +45,16 @@ impl ConsumableResource {
     }
 }
 
+impl ConsumableResource {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ConsumableResourceName", &self.consumable_resource_name);
+        p.req("ResourceType", &self.resource_type);
+        p.opt("Tags", &self.tags);
+        p.req("TotalQuantity", &self.total_quantity);
+    }
+}
+
 impl ResourceProps for ConsumableResource {
     const TYPE_NAME: &'static str = "AWS::Batch::ConsumableResource";
     fn facts() -> &'static ResourceFacts {
@@ -51,11 +63,14 @@ impl ResourceProps for ConsumableResource {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.opt("ConsumableResourceName", &self.consumable_resource_name);
-        p.req("ResourceType", &self.resource_type);
-        p.opt("Tags", &self.tags);
-        p.req("TotalQuantity", &self.total_quantity);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Map, Value};
 
 /// Resource Type definition for AWS::Batch::JobDefinition
@@ -73,14 +75,9 @@ impl JobDefinition {
     }
 }
 
-impl ResourceProps for JobDefinition {
-    const TYPE_NAME: &'static str = "AWS::Batch::JobDefinition";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl JobDefinition {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "ConsumableResourceProperties",
             &self.consumable_resource_properties,
@@ -99,7 +96,25 @@ impl ResourceProps for JobDefinition {
         p.opt("Tags", &self.tags);
         p.opt("Timeout", &self.timeout);
         p.req("Type", &self.type_);
+    }
+}
+
+impl ResourceProps for JobDefinition {
+    const TYPE_NAME: &'static str = "AWS::Batch::JobDefinition";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -143,12 +158,25 @@ impl ConsumableResourceProperties {
     }
 }
 
+impl ConsumableResourceProperties {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("ConsumableResourceList", &self.consumable_resource_list);
+    }
+}
+
 impl ToExpr for ConsumableResourceProperties {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("ConsumableResourceList", &self.consumable_resource_list);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -175,13 +203,26 @@ impl ConsumableResourceRequirement {
     }
 }
 
+impl ConsumableResourceRequirement {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("ConsumableResource", &self.consumable_resource);
+        p.req("Quantity", &self.quantity);
+    }
+}
+
 impl ToExpr for ConsumableResourceRequirement {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("ConsumableResource", &self.consumable_resource);
-        p.req("Quantity", &self.quantity);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -268,10 +309,9 @@ impl ContainerProperties {
     }
 }
 
-impl ToExpr for ContainerProperties {
+impl ContainerProperties {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Command", &self.command);
         p.opt("EnableExecuteCommand", &self.enable_execute_command);
         p.opt("Environment", &self.environment);
@@ -298,7 +338,21 @@ impl ToExpr for ContainerProperties {
         p.opt("User", &self.user);
         p.opt("Vcpus", &self.vcpus);
         p.opt("Volumes", &self.volumes);
+    }
+}
+
+impl ToExpr for ContainerProperties {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -311,13 +365,26 @@ pub struct Environment {
     pub value: Option<Value<String>>,
 }
 
+impl Environment {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Name", &self.name);
+        p.opt("Value", &self.value);
+    }
+}
+
 impl ToExpr for Environment {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Name", &self.name);
-        p.opt("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -338,12 +405,25 @@ impl EphemeralStorage {
     }
 }
 
+impl EphemeralStorage {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("SizeInGiB", &self.size_in_gi_b);
+    }
+}
+
 impl ToExpr for EphemeralStorage {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("SizeInGiB", &self.size_in_gi_b);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -354,12 +434,25 @@ pub struct FargatePlatformConfiguration {
     pub platform_version: Option<Value<String>>,
 }
 
+impl FargatePlatformConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("PlatformVersion", &self.platform_version);
+    }
+}
+
 impl ToExpr for FargatePlatformConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("PlatformVersion", &self.platform_version);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -380,17 +473,30 @@ pub struct LinuxParameters {
     pub tmpfs: Option<Vec<Tmpfs>>,
 }
 
-impl ToExpr for LinuxParameters {
+impl LinuxParameters {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Devices", &self.devices);
         p.opt("InitProcessEnabled", &self.init_process_enabled);
         p.opt("MaxSwap", &self.max_swap);
         p.opt("SharedMemorySize", &self.shared_memory_size);
         p.opt("Swappiness", &self.swappiness);
         p.opt("Tmpfs", &self.tmpfs);
+    }
+}
+
+impl ToExpr for LinuxParameters {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -405,14 +511,27 @@ pub struct Device {
     pub permissions: Option<Value<Vec<String>>>,
 }
 
+impl Device {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ContainerPath", &self.container_path);
+        p.opt("HostPath", &self.host_path);
+        p.opt("Permissions", &self.permissions);
+    }
+}
+
 impl ToExpr for Device {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("ContainerPath", &self.container_path);
-        p.opt("HostPath", &self.host_path);
-        p.opt("Permissions", &self.permissions);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -439,14 +558,27 @@ impl Tmpfs {
     }
 }
 
+impl Tmpfs {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("ContainerPath", &self.container_path);
+        p.opt("MountOptions", &self.mount_options);
+        p.req("Size", &self.size);
+    }
+}
+
 impl ToExpr for Tmpfs {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("ContainerPath", &self.container_path);
-        p.opt("MountOptions", &self.mount_options);
-        p.req("Size", &self.size);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -473,14 +605,27 @@ impl LogConfiguration {
     }
 }
 
+impl LogConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("LogDriver", &self.log_driver);
+        p.opt("Options", &self.options);
+        p.opt("SecretOptions", &self.secret_options);
+    }
+}
+
 impl ToExpr for LogConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("LogDriver", &self.log_driver);
-        p.opt("Options", &self.options);
-        p.opt("SecretOptions", &self.secret_options);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -504,13 +649,26 @@ impl Secret {
     }
 }
 
+impl Secret {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Name", &self.name);
+        p.req("ValueFrom", &self.value_from);
+    }
+}
+
 impl ToExpr for Secret {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Name", &self.name);
-        p.req("ValueFrom", &self.value_from);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -525,14 +683,27 @@ pub struct MountPoint {
     pub source_volume: Option<Value<String>>,
 }
 
+impl MountPoint {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ContainerPath", &self.container_path);
+        p.opt("ReadOnly", &self.read_only);
+        p.opt("SourceVolume", &self.source_volume);
+    }
+}
+
 impl ToExpr for MountPoint {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("ContainerPath", &self.container_path);
-        p.opt("ReadOnly", &self.read_only);
-        p.opt("SourceVolume", &self.source_volume);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -543,12 +714,25 @@ pub struct NetworkConfiguration {
     pub assign_public_ip: Option<Value<String>>,
 }
 
+impl NetworkConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("AssignPublicIp", &self.assign_public_ip);
+    }
+}
+
 impl ToExpr for NetworkConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("AssignPublicIp", &self.assign_public_ip);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -569,12 +753,25 @@ impl RepositoryCredentials {
     }
 }
 
+impl RepositoryCredentials {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("CredentialsParameter", &self.credentials_parameter);
+    }
+}
+
 impl ToExpr for RepositoryCredentials {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("CredentialsParameter", &self.credentials_parameter);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -587,13 +784,26 @@ pub struct ResourceRequirement {
     pub value: Option<Value<String>>,
 }
 
+impl ResourceRequirement {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Type", &self.type_);
+        p.opt("Value", &self.value);
+    }
+}
+
 impl ToExpr for ResourceRequirement {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Type", &self.type_);
-        p.opt("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -606,13 +816,26 @@ pub struct RuntimePlatform {
     pub operating_system_family: Option<Value<String>>,
 }
 
+impl RuntimePlatform {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("CpuArchitecture", &self.cpu_architecture);
+        p.opt("OperatingSystemFamily", &self.operating_system_family);
+    }
+}
+
 impl ToExpr for RuntimePlatform {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("CpuArchitecture", &self.cpu_architecture);
-        p.opt("OperatingSystemFamily", &self.operating_system_family);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -643,14 +866,27 @@ impl Ulimit {
     }
 }
 
+impl Ulimit {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("HardLimit", &self.hard_limit);
+        p.req("Name", &self.name);
+        p.req("SoftLimit", &self.soft_limit);
+    }
+}
+
 impl ToExpr for Ulimit {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("HardLimit", &self.hard_limit);
-        p.req("Name", &self.name);
-        p.req("SoftLimit", &self.soft_limit);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -667,10 +903,9 @@ pub struct Volume {
     pub s3_files_volume_configuration: Option<S3FilesVolumeConfiguration>,
 }
 
-impl ToExpr for Volume {
+impl Volume {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("EfsVolumeConfiguration", &self.efs_volume_configuration);
         p.opt("Host", &self.host);
         p.opt("Name", &self.name);
@@ -678,7 +913,21 @@ impl ToExpr for Volume {
             "S3FilesVolumeConfiguration",
             &self.s3_files_volume_configuration,
         );
+    }
+}
+
+impl ToExpr for Volume {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -711,16 +960,29 @@ impl EfsVolumeConfiguration {
     }
 }
 
-impl ToExpr for EfsVolumeConfiguration {
+impl EfsVolumeConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AuthorizationConfig", &self.authorization_config);
         p.req("FileSystemId", &self.file_system_id);
         p.opt("RootDirectory", &self.root_directory);
         p.opt("TransitEncryption", &self.transit_encryption);
         p.opt("TransitEncryptionPort", &self.transit_encryption_port);
+    }
+}
+
+impl ToExpr for EfsVolumeConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -733,13 +995,26 @@ pub struct EfsAuthorizationConfig {
     pub iam: Option<Value<String>>,
 }
 
+impl EfsAuthorizationConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("AccessPointId", &self.access_point_id);
+        p.opt("Iam", &self.iam);
+    }
+}
+
 impl ToExpr for EfsAuthorizationConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("AccessPointId", &self.access_point_id);
-        p.opt("Iam", &self.iam);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -750,12 +1025,25 @@ pub struct Host {
     pub source_path: Option<Value<String>>,
 }
 
+impl Host {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("SourcePath", &self.source_path);
+    }
+}
+
 impl ToExpr for Host {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("SourcePath", &self.source_path);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -785,15 +1073,28 @@ impl S3FilesVolumeConfiguration {
     }
 }
 
-impl ToExpr for S3FilesVolumeConfiguration {
+impl S3FilesVolumeConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AccessPointArn", &self.access_point_arn);
         p.req("FileSystemArn", &self.file_system_arn);
         p.opt("RootDirectory", &self.root_directory);
         p.opt("TransitEncryptionPort", &self.transit_encryption_port);
+    }
+}
+
+impl ToExpr for S3FilesVolumeConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -812,12 +1113,25 @@ impl EcsProperties {
     }
 }
 
+impl EcsProperties {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("TaskProperties", &self.task_properties);
+    }
+}
+
 impl ToExpr for EcsProperties {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("TaskProperties", &self.task_properties);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -850,10 +1164,9 @@ pub struct EcsTaskProperties {
     pub volumes: Option<Vec<Volume>>,
 }
 
-impl ToExpr for EcsTaskProperties {
+impl EcsTaskProperties {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Containers", &self.containers);
         p.opt("EnableExecuteCommand", &self.enable_execute_command);
         p.opt("EphemeralStorage", &self.ephemeral_storage);
@@ -866,7 +1179,21 @@ impl ToExpr for EcsTaskProperties {
         p.opt("RuntimePlatform", &self.runtime_platform);
         p.opt("TaskRoleArn", &self.task_role_arn);
         p.opt("Volumes", &self.volumes);
+    }
+}
+
+impl ToExpr for EcsTaskProperties {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -941,10 +1268,9 @@ impl TaskContainerProperties {
     }
 }
 
-impl ToExpr for TaskContainerProperties {
+impl TaskContainerProperties {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Command", &self.command);
         p.opt("DependsOn", &self.depends_on);
         p.opt("Environment", &self.environment);
@@ -964,7 +1290,21 @@ impl ToExpr for TaskContainerProperties {
         p.opt("StopTimeout", &self.stop_timeout);
         p.opt("Ulimits", &self.ulimits);
         p.opt("User", &self.user);
+    }
+}
+
+impl ToExpr for TaskContainerProperties {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -991,13 +1331,26 @@ impl TaskContainerDependency {
     }
 }
 
+impl TaskContainerDependency {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Condition", &self.condition);
+        p.req("ContainerName", &self.container_name);
+    }
+}
+
 impl ToExpr for TaskContainerDependency {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Condition", &self.condition);
-        p.req("ContainerName", &self.container_name);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1021,13 +1374,26 @@ impl FirelensConfiguration {
     }
 }
 
+impl FirelensConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Options", &self.options);
+        p.req("Type", &self.type_);
+    }
+}
+
 impl ToExpr for FirelensConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Options", &self.options);
-        p.req("Type", &self.type_);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1038,12 +1404,25 @@ pub struct EksProperties {
     pub pod_properties: Option<EksPodProperties>,
 }
 
+impl EksProperties {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("PodProperties", &self.pod_properties);
+    }
+}
+
 impl ToExpr for EksProperties {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("PodProperties", &self.pod_properties);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1070,10 +1449,9 @@ pub struct EksPodProperties {
     pub volumes: Option<Vec<EksVolume>>,
 }
 
-impl ToExpr for EksPodProperties {
+impl EksPodProperties {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Containers", &self.containers);
         p.opt("DnsPolicy", &self.dns_policy);
         p.opt("HostNetwork", &self.host_network);
@@ -1083,7 +1461,21 @@ impl ToExpr for EksPodProperties {
         p.opt("ServiceAccountName", &self.service_account_name);
         p.opt("ShareProcessNamespace", &self.share_process_namespace);
         p.opt("Volumes", &self.volumes);
+    }
+}
+
+impl ToExpr for EksPodProperties {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1128,10 +1520,9 @@ impl EksContainer {
     }
 }
 
-impl ToExpr for EksContainer {
+impl EksContainer {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Args", &self.args);
         p.opt("Command", &self.command);
         p.opt("Env", &self.env);
@@ -1141,7 +1532,21 @@ impl ToExpr for EksContainer {
         p.opt("Resources", &self.resources);
         p.opt("SecurityContext", &self.security_context);
         p.opt("VolumeMounts", &self.volume_mounts);
+    }
+}
+
+impl ToExpr for EksContainer {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1165,13 +1570,26 @@ impl EksContainerEnvironmentVariable {
     }
 }
 
+impl EksContainerEnvironmentVariable {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Name", &self.name);
+        p.opt("Value", &self.value);
+    }
+}
+
 impl ToExpr for EksContainerEnvironmentVariable {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Name", &self.name);
-        p.opt("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1184,13 +1602,26 @@ pub struct EksContainerResourceRequirements {
     pub requests: Option<Value<Map<String>>>,
 }
 
+impl EksContainerResourceRequirements {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Limits", &self.limits);
+        p.opt("Requests", &self.requests);
+    }
+}
+
 impl ToExpr for EksContainerResourceRequirements {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Limits", &self.limits);
-        p.opt("Requests", &self.requests);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1211,17 +1642,30 @@ pub struct EksContainerSecurityContext {
     pub run_as_user: Option<Value<i64>>,
 }
 
-impl ToExpr for EksContainerSecurityContext {
+impl EksContainerSecurityContext {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AllowPrivilegeEscalation", &self.allow_privilege_escalation);
         p.opt("Privileged", &self.privileged);
         p.opt("ReadOnlyRootFilesystem", &self.read_only_root_filesystem);
         p.opt("RunAsGroup", &self.run_as_group);
         p.opt("RunAsNonRoot", &self.run_as_non_root);
         p.opt("RunAsUser", &self.run_as_user);
+    }
+}
+
+impl ToExpr for EksContainerSecurityContext {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1238,15 +1682,28 @@ pub struct EksContainerVolumeMount {
     pub sub_path: Option<Value<String>>,
 }
 
-impl ToExpr for EksContainerVolumeMount {
+impl EksContainerVolumeMount {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("MountPath", &self.mount_path);
         p.opt("Name", &self.name);
         p.opt("ReadOnly", &self.read_only);
         p.opt("SubPath", &self.sub_path);
+    }
+}
+
+impl ToExpr for EksContainerVolumeMount {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1257,12 +1714,25 @@ pub struct ImagePullSecret {
     pub name: Option<Value<String>>,
 }
 
+impl ImagePullSecret {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Name", &self.name);
+    }
+}
+
 impl ToExpr for ImagePullSecret {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Name", &self.name);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1277,14 +1747,27 @@ pub struct EksMetadata {
     pub namespace: Option<Value<String>>,
 }
 
+impl EksMetadata {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Annotations", &self.annotations);
+        p.opt("Labels", &self.labels);
+        p.opt("Namespace", &self.namespace);
+    }
+}
+
 impl ToExpr for EksMetadata {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Annotations", &self.annotations);
-        p.opt("Labels", &self.labels);
-        p.opt("Namespace", &self.namespace);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1317,16 +1800,29 @@ impl EksVolume {
     }
 }
 
-impl ToExpr for EksVolume {
+impl EksVolume {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("EmptyDir", &self.empty_dir);
         p.opt("HostPath", &self.host_path);
         p.req("Name", &self.name);
         p.opt("PersistentVolumeClaim", &self.persistent_volume_claim);
         p.opt("Secret", &self.secret);
+    }
+}
+
+impl ToExpr for EksVolume {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1339,13 +1835,26 @@ pub struct EksEmptyDir {
     pub size_limit: Option<Value<String>>,
 }
 
+impl EksEmptyDir {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Medium", &self.medium);
+        p.opt("SizeLimit", &self.size_limit);
+    }
+}
+
 impl ToExpr for EksEmptyDir {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Medium", &self.medium);
-        p.opt("SizeLimit", &self.size_limit);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1356,12 +1865,25 @@ pub struct EksHostPath {
     pub path: Option<Value<String>>,
 }
 
+impl EksHostPath {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Path", &self.path);
+    }
+}
+
 impl ToExpr for EksHostPath {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Path", &self.path);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1385,13 +1907,26 @@ impl EksPersistentVolumeClaim {
     }
 }
 
+impl EksPersistentVolumeClaim {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("ClaimName", &self.claim_name);
+        p.opt("ReadOnly", &self.read_only);
+    }
+}
+
 impl ToExpr for EksPersistentVolumeClaim {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("ClaimName", &self.claim_name);
-        p.opt("ReadOnly", &self.read_only);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1415,13 +1950,26 @@ impl EksSecret {
     }
 }
 
+impl EksSecret {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Optional", &self.optional);
+        p.req("SecretName", &self.secret_name);
+    }
+}
+
 impl ToExpr for EksSecret {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Optional", &self.optional);
-        p.req("SecretName", &self.secret_name);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1452,14 +2000,27 @@ impl NodeProperties {
     }
 }
 
+impl NodeProperties {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("MainNode", &self.main_node);
+        p.req("NodeRangeProperties", &self.node_range_properties);
+        p.req("NumNodes", &self.num_nodes);
+    }
+}
+
 impl ToExpr for NodeProperties {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("MainNode", &self.main_node);
-        p.req("NodeRangeProperties", &self.node_range_properties);
-        p.req("NumNodes", &self.num_nodes);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1495,10 +2056,9 @@ impl NodeRangeProperty {
     }
 }
 
-impl ToExpr for NodeRangeProperty {
+impl NodeRangeProperty {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "ConsumableResourceProperties",
             &self.consumable_resource_properties,
@@ -1508,7 +2068,21 @@ impl ToExpr for NodeRangeProperty {
         p.opt("EksProperties", &self.eks_properties);
         p.opt("InstanceTypes", &self.instance_types);
         p.req("TargetNodes", &self.target_nodes);
+    }
+}
+
+impl ToExpr for NodeRangeProperty {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1592,10 +2166,9 @@ impl MultiNodeContainerProperties {
     }
 }
 
-impl ToExpr for MultiNodeContainerProperties {
+impl MultiNodeContainerProperties {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Command", &self.command);
         p.opt("EnableExecuteCommand", &self.enable_execute_command);
         p.opt("Environment", &self.environment);
@@ -1618,7 +2191,21 @@ impl ToExpr for MultiNodeContainerProperties {
         p.opt("User", &self.user);
         p.opt("Vcpus", &self.vcpus);
         p.opt("Volumes", &self.volumes);
+    }
+}
+
+impl ToExpr for MultiNodeContainerProperties {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1637,12 +2224,25 @@ impl MultiNodeEcsProperties {
     }
 }
 
+impl MultiNodeEcsProperties {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("TaskProperties", &self.task_properties);
+    }
+}
+
 impl ToExpr for MultiNodeEcsProperties {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("TaskProperties", &self.task_properties);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1665,10 +2265,9 @@ pub struct MultiNodeEcsTaskProperties {
     pub volumes: Option<Vec<Volume>>,
 }
 
-impl ToExpr for MultiNodeEcsTaskProperties {
+impl MultiNodeEcsTaskProperties {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Containers", &self.containers);
         p.opt("EnableExecuteCommand", &self.enable_execute_command);
         p.opt("ExecutionRoleArn", &self.execution_role_arn);
@@ -1676,7 +2275,21 @@ impl ToExpr for MultiNodeEcsTaskProperties {
         p.opt("PidMode", &self.pid_mode);
         p.opt("TaskRoleArn", &self.task_role_arn);
         p.opt("Volumes", &self.volumes);
+    }
+}
+
+impl ToExpr for MultiNodeEcsTaskProperties {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1687,12 +2300,25 @@ pub struct ResourceRetentionPolicy {
     pub skip_deregister_on_update: Option<Value<bool>>,
 }
 
+impl ResourceRetentionPolicy {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("SkipDeregisterOnUpdate", &self.skip_deregister_on_update);
+    }
+}
+
 impl ToExpr for ResourceRetentionPolicy {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("SkipDeregisterOnUpdate", &self.skip_deregister_on_update);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1705,13 +2331,26 @@ pub struct RetryStrategy {
     pub evaluate_on_exit: Option<Vec<EvaluateOnExit>>,
 }
 
+impl RetryStrategy {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Attempts", &self.attempts);
+        p.opt("EvaluateOnExit", &self.evaluate_on_exit);
+    }
+}
+
 impl ToExpr for RetryStrategy {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Attempts", &self.attempts);
-        p.opt("EvaluateOnExit", &self.evaluate_on_exit);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1741,15 +2380,28 @@ impl EvaluateOnExit {
     }
 }
 
-impl ToExpr for EvaluateOnExit {
+impl EvaluateOnExit {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("Action", &self.action);
         p.opt("OnExitCode", &self.on_exit_code);
         p.opt("OnReason", &self.on_reason);
         p.opt("OnStatusReason", &self.on_status_reason);
+    }
+}
+
+impl ToExpr for EvaluateOnExit {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1760,12 +2412,25 @@ pub struct JobTimeout {
     pub attempt_duration_seconds: Option<Value<i64>>,
 }
 
+impl JobTimeout {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("AttemptDurationSeconds", &self.attempt_duration_seconds);
+    }
+}
+
 impl ToExpr for JobTimeout {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("AttemptDurationSeconds", &self.attempt_duration_seconds);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Map, Value};
 
 /// Resource Type definition for AWS::Batch::JobQueue
@@ -55,14 +57,9 @@ impl JobQueue {
     }
 }
 
-impl ResourceProps for JobQueue {
-    const TYPE_NAME: &'static str = "AWS::Batch::JobQueue";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl JobQueue {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("ComputeEnvironmentOrder", &self.compute_environment_order);
         p.opt("JobQueueName", &self.job_queue_name);
         p.opt("JobQueueType", &self.job_queue_type);
@@ -75,7 +72,25 @@ impl ResourceProps for JobQueue {
         p.opt("ServiceEnvironmentOrder", &self.service_environment_order);
         p.opt("State", &self.state);
         p.opt("Tags", &self.tags);
+    }
+}
+
+impl ResourceProps for JobQueue {
+    const TYPE_NAME: &'static str = "AWS::Batch::JobQueue";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -125,13 +140,26 @@ impl ComputeEnvironmentOrder {
     }
 }
 
+impl ComputeEnvironmentOrder {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("ComputeEnvironment", &self.compute_environment);
+        p.req("Order", &self.order);
+    }
+}
+
 impl ToExpr for ComputeEnvironmentOrder {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("ComputeEnvironment", &self.compute_environment);
-        p.req("Order", &self.order);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -166,15 +194,28 @@ impl JobStateTimeLimitAction {
     }
 }
 
-impl ToExpr for JobStateTimeLimitAction {
+impl JobStateTimeLimitAction {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("Action", &self.action);
         p.req("MaxTimeSeconds", &self.max_time_seconds);
         p.req("Reason", &self.reason);
         p.req("State", &self.state);
+    }
+}
+
+impl ToExpr for JobStateTimeLimitAction {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -201,13 +242,26 @@ impl ServiceEnvironmentOrder {
     }
 }
 
+impl ServiceEnvironmentOrder {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Order", &self.order);
+        p.req("ServiceEnvironment", &self.service_environment);
+    }
+}
+
 impl ToExpr for ServiceEnvironmentOrder {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Order", &self.order);
-        p.req("ServiceEnvironment", &self.service_environment);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

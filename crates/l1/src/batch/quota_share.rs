@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Map, Value};
 
 /// Creates an AWS Batch quota share. Each quota share operates as a virtual queue with a configured compute capacity, resource sharing strategy, and borrow limits.
@@ -55,14 +57,9 @@ impl QuotaShare {
     }
 }
 
-impl ResourceProps for QuotaShare {
-    const TYPE_NAME: &'static str = "AWS::Batch::QuotaShare";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl QuotaShare {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("CapacityLimits", &self.capacity_limits);
         p.req("JobQueue", &self.job_queue);
         p.req("PreemptionConfiguration", &self.preemption_configuration);
@@ -73,7 +70,25 @@ impl ResourceProps for QuotaShare {
         );
         p.opt("State", &self.state);
         p.opt("Tags", &self.tags);
+    }
+}
+
+impl ResourceProps for QuotaShare {
+    const TYPE_NAME: &'static str = "AWS::Batch::QuotaShare";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -123,13 +138,26 @@ impl QuotaShareCapacityLimit {
     }
 }
 
+impl QuotaShareCapacityLimit {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("CapacityUnit", &self.capacity_unit);
+        p.req("MaxCapacity", &self.max_capacity);
+    }
+}
+
 impl ToExpr for QuotaShareCapacityLimit {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("CapacityUnit", &self.capacity_unit);
-        p.req("MaxCapacity", &self.max_capacity);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -150,12 +178,25 @@ impl QuotaSharePreemptionConfiguration {
     }
 }
 
+impl QuotaSharePreemptionConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("InSharePreemption", &self.in_share_preemption);
+    }
+}
+
 impl ToExpr for QuotaSharePreemptionConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("InSharePreemption", &self.in_share_preemption);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -179,13 +220,26 @@ impl QuotaShareResourceSharingConfiguration {
     }
 }
 
+impl QuotaShareResourceSharingConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("BorrowLimit", &self.borrow_limit);
+        p.req("Strategy", &self.strategy);
+    }
+}
+
 impl ToExpr for QuotaShareResourceSharingConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("BorrowLimit", &self.borrow_limit);
-        p.req("Strategy", &self.strategy);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Map, Value};
 
 /// Resource Type definition for AWS::Batch::SchedulingPolicy
@@ -27,6 +29,16 @@ pub struct SchedulingPolicy {
     pub tags: Option<Value<Map<String>>>,
 }
 
+impl SchedulingPolicy {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("FairsharePolicy", &self.fairshare_policy);
+        p.opt("Name", &self.name);
+        p.opt("QuotaSharePolicy", &self.quota_share_policy);
+        p.opt("Tags", &self.tags);
+    }
+}
+
 impl ResourceProps for SchedulingPolicy {
     const TYPE_NAME: &'static str = "AWS::Batch::SchedulingPolicy";
     fn facts() -> &'static ResourceFacts {
@@ -35,11 +47,14 @@ impl ResourceProps for SchedulingPolicy {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.opt("FairsharePolicy", &self.fairshare_policy);
-        p.opt("Name", &self.name);
-        p.opt("QuotaSharePolicy", &self.quota_share_policy);
-        p.opt("Tags", &self.tags);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -77,14 +92,27 @@ pub struct FairsharePolicy {
     pub share_distribution: Option<Vec<ShareAttributes>>,
 }
 
+impl FairsharePolicy {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ComputeReservation", &self.compute_reservation);
+        p.opt("ShareDecaySeconds", &self.share_decay_seconds);
+        p.opt("ShareDistribution", &self.share_distribution);
+    }
+}
+
 impl ToExpr for FairsharePolicy {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("ComputeReservation", &self.compute_reservation);
-        p.opt("ShareDecaySeconds", &self.share_decay_seconds);
-        p.opt("ShareDistribution", &self.share_distribution);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -97,13 +125,26 @@ pub struct ShareAttributes {
     pub weight_factor: Option<Value<f64>>,
 }
 
+impl ShareAttributes {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ShareIdentifier", &self.share_identifier);
+        p.opt("WeightFactor", &self.weight_factor);
+    }
+}
+
 impl ToExpr for ShareAttributes {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("ShareIdentifier", &self.share_identifier);
-        p.opt("WeightFactor", &self.weight_factor);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -114,15 +155,28 @@ pub struct QuotaSharePolicy {
     pub idle_resource_assignment_strategy: Option<Value<String>>,
 }
 
-impl ToExpr for QuotaSharePolicy {
+impl QuotaSharePolicy {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "IdleResourceAssignmentStrategy",
             &self.idle_resource_assignment_strategy,
         );
+    }
+}
+
+impl ToExpr for QuotaSharePolicy {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

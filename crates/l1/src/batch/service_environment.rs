@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Map, Value};
 
 /// Resource Type definition for AWS::Batch::ServiceEnvironment
@@ -46,6 +48,17 @@ impl ServiceEnvironment {
     }
 }
 
+impl ServiceEnvironment {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("CapacityLimits", &self.capacity_limits);
+        p.opt("ServiceEnvironmentName", &self.service_environment_name);
+        p.req("ServiceEnvironmentType", &self.service_environment_type);
+        p.opt("State", &self.state);
+        p.opt("Tags", &self.tags);
+    }
+}
+
 impl ResourceProps for ServiceEnvironment {
     const TYPE_NAME: &'static str = "AWS::Batch::ServiceEnvironment";
     fn facts() -> &'static ResourceFacts {
@@ -54,12 +67,14 @@ impl ResourceProps for ServiceEnvironment {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req("CapacityLimits", &self.capacity_limits);
-        p.opt("ServiceEnvironmentName", &self.service_environment_name);
-        p.req("ServiceEnvironmentType", &self.service_environment_type);
-        p.opt("State", &self.state);
-        p.opt("Tags", &self.tags);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -95,13 +110,26 @@ pub struct CapacityLimit {
     pub max_capacity: Option<Value<i64>>,
 }
 
+impl CapacityLimit {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("CapacityUnit", &self.capacity_unit);
+        p.opt("MaxCapacity", &self.max_capacity);
+    }
+}
+
 impl ToExpr for CapacityLimit {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("CapacityUnit", &self.capacity_unit);
-        p.opt("MaxCapacity", &self.max_capacity);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Json, Literal, Value};
 
 /// Definition of AWS::BCM::Dashboard Resource Type
@@ -40,6 +42,16 @@ impl Dashboard {
     }
 }
 
+impl Dashboard {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Description", &self.description);
+        p.req("Name", &self.name);
+        p.opt("Tags", &self.tags);
+        p.req("Widgets", &self.widgets);
+    }
+}
+
 impl ResourceProps for Dashboard {
     const TYPE_NAME: &'static str = "AWS::BCM::Dashboard";
     fn facts() -> &'static ResourceFacts {
@@ -48,11 +60,14 @@ impl ResourceProps for Dashboard {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.opt("Description", &self.description);
-        p.req("Name", &self.name);
-        p.opt("Tags", &self.tags);
-        p.req("Widgets", &self.widgets);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -114,13 +129,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -156,17 +184,30 @@ impl Widget {
     }
 }
 
-impl ToExpr for Widget {
+impl Widget {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("Configs", &self.configs);
         p.opt("Description", &self.description);
         p.opt("Height", &self.height);
         p.opt("HorizontalOffset", &self.horizontal_offset);
         p.req("Title", &self.title);
         p.opt("Width", &self.width);
+    }
+}
+
+impl ToExpr for Widget {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -190,13 +231,26 @@ impl WidgetConfig {
     }
 }
 
+impl WidgetConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("DisplayConfig", &self.display_config);
+        p.req("QueryParameters", &self.query_parameters);
+    }
+}
+
 impl ToExpr for WidgetConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("DisplayConfig", &self.display_config);
-        p.req("QueryParameters", &self.query_parameters);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -209,13 +263,26 @@ pub struct DisplayConfig {
     pub table: Option<Value<Json>>,
 }
 
+impl DisplayConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Graph", &self.graph);
+        p.opt("Table", &self.table);
+    }
+}
+
 impl ToExpr for DisplayConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Graph", &self.graph);
-        p.opt("Table", &self.table);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -236,12 +303,25 @@ impl GraphDisplayConfig {
     }
 }
 
+impl GraphDisplayConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("VisualType", &self.visual_type);
+    }
+}
+
 impl ToExpr for GraphDisplayConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("VisualType", &self.visual_type);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -260,16 +340,29 @@ pub struct QueryParameters {
     pub savings_plans_utilization: Option<SavingsPlansUtilizationQuery>,
 }
 
-impl ToExpr for QueryParameters {
+impl QueryParameters {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("CostAndUsage", &self.cost_and_usage);
         p.opt("ReservationCoverage", &self.reservation_coverage);
         p.opt("ReservationUtilization", &self.reservation_utilization);
         p.opt("SavingsPlansCoverage", &self.savings_plans_coverage);
         p.opt("SavingsPlansUtilization", &self.savings_plans_utilization);
+    }
+}
+
+impl ToExpr for QueryParameters {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -306,16 +399,29 @@ impl CostAndUsageQuery {
     }
 }
 
-impl ToExpr for CostAndUsageQuery {
+impl CostAndUsageQuery {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Filter", &self.filter);
         p.req("Granularity", &self.granularity);
         p.opt("GroupBy", &self.group_by);
         p.req("Metrics", &self.metrics);
         p.req("TimeRange", &self.time_range);
+    }
+}
+
+impl ToExpr for CostAndUsageQuery {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -336,17 +442,30 @@ pub struct CostAndUsageExpression {
     pub tags: Option<TagValues>,
 }
 
-impl ToExpr for CostAndUsageExpression {
+impl CostAndUsageExpression {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("And", &self.and);
         p.opt("CostCategories", &self.cost_categories);
         p.opt("Dimensions", &self.dimensions);
         p.opt("Not", &self.not);
         p.opt("Or", &self.or);
         p.opt("Tags", &self.tags);
+    }
+}
+
+impl ToExpr for CostAndUsageExpression {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -373,14 +492,27 @@ impl CostCategoryValues {
     }
 }
 
+impl CostCategoryValues {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.opt("MatchOptions", &self.match_options);
+        p.req("Values", &self.values);
+    }
+}
+
 impl ToExpr for CostCategoryValues {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.opt("MatchOptions", &self.match_options);
-        p.req("Values", &self.values);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -407,14 +539,27 @@ impl DimensionValues {
     }
 }
 
+impl DimensionValues {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.opt("MatchOptions", &self.match_options);
+        p.req("Values", &self.values);
+    }
+}
+
 impl ToExpr for DimensionValues {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.opt("MatchOptions", &self.match_options);
-        p.req("Values", &self.values);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -441,14 +586,27 @@ impl TagValues {
     }
 }
 
+impl TagValues {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.opt("MatchOptions", &self.match_options);
+        p.req("Values", &self.values);
+    }
+}
+
 impl ToExpr for TagValues {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.opt("MatchOptions", &self.match_options);
-        p.req("Values", &self.values);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -472,13 +630,26 @@ impl GroupDefinition {
     }
 }
 
+impl GroupDefinition {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.opt("Type", &self.type_);
+    }
+}
+
 impl ToExpr for GroupDefinition {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.opt("Type", &self.type_);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -502,13 +673,26 @@ impl DateTimeRange {
     }
 }
 
+impl DateTimeRange {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("EndTime", &self.end_time);
+        p.req("StartTime", &self.start_time);
+    }
+}
+
 impl ToExpr for DateTimeRange {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("EndTime", &self.end_time);
-        p.req("StartTime", &self.start_time);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -532,13 +716,26 @@ impl DateTimeValue {
     }
 }
 
+impl DateTimeValue {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Type", &self.type_);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for DateTimeValue {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Type", &self.type_);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -571,16 +768,29 @@ impl ReservationCoverageQuery {
     }
 }
 
-impl ToExpr for ReservationCoverageQuery {
+impl ReservationCoverageQuery {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Filter", &self.filter);
         p.opt("Granularity", &self.granularity);
         p.opt("GroupBy", &self.group_by);
         p.opt("Metrics", &self.metrics);
         p.req("TimeRange", &self.time_range);
+    }
+}
+
+impl ToExpr for ReservationCoverageQuery {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -599,16 +809,29 @@ pub struct Expression {
     pub tags: Option<TagValues>,
 }
 
-impl ToExpr for Expression {
+impl Expression {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("And", &self.and);
         p.opt("CostCategories", &self.cost_categories);
         p.opt("Dimensions", &self.dimensions);
         p.opt("Not", &self.not);
         p.opt("Tags", &self.tags);
+    }
+}
+
+impl ToExpr for Expression {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -638,15 +861,28 @@ impl ReservationUtilizationQuery {
     }
 }
 
-impl ToExpr for ReservationUtilizationQuery {
+impl ReservationUtilizationQuery {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Filter", &self.filter);
         p.opt("Granularity", &self.granularity);
         p.opt("GroupBy", &self.group_by);
         p.req("TimeRange", &self.time_range);
+    }
+}
+
+impl ToExpr for ReservationUtilizationQuery {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -679,16 +915,29 @@ impl SavingsPlansCoverageQuery {
     }
 }
 
-impl ToExpr for SavingsPlansCoverageQuery {
+impl SavingsPlansCoverageQuery {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Filter", &self.filter);
         p.opt("Granularity", &self.granularity);
         p.opt("GroupBy", &self.group_by);
         p.opt("Metrics", &self.metrics);
         p.req("TimeRange", &self.time_range);
+    }
+}
+
+impl ToExpr for SavingsPlansCoverageQuery {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -715,14 +964,27 @@ impl SavingsPlansUtilizationQuery {
     }
 }
 
+impl SavingsPlansUtilizationQuery {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Filter", &self.filter);
+        p.opt("Granularity", &self.granularity);
+        p.req("TimeRange", &self.time_range);
+    }
+}
+
 impl ToExpr for SavingsPlansUtilizationQuery {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Filter", &self.filter);
-        p.opt("Granularity", &self.granularity);
-        p.req("TimeRange", &self.time_range);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Map, Value};
 
 /// Definition of AWS::BCMDataExports::Export Resource Type
@@ -31,6 +33,14 @@ impl Export {
     }
 }
 
+impl Export {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Export", &self.export);
+        p.opt("Tags", &self.tags);
+    }
+}
+
 impl ResourceProps for Export {
     const TYPE_NAME: &'static str = "AWS::BCMDataExports::Export";
     fn facts() -> &'static ResourceFacts {
@@ -39,9 +49,14 @@ impl ResourceProps for Export {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req("Export", &self.export);
-        p.opt("Tags", &self.tags);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -107,10 +122,9 @@ impl ExportProperty {
     }
 }
 
-impl ToExpr for ExportProperty {
+impl ExportProperty {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("DataQuery", &self.data_query);
         p.opt("Description", &self.description);
         p.req(
@@ -119,7 +133,21 @@ impl ToExpr for ExportProperty {
         );
         p.req("Name", &self.name);
         p.req("RefreshCadence", &self.refresh_cadence);
+    }
+}
+
+impl ToExpr for ExportProperty {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -143,13 +171,26 @@ impl DataQuery {
     }
 }
 
+impl DataQuery {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("QueryStatement", &self.query_statement);
+        p.opt("TableConfigurations", &self.table_configurations);
+    }
+}
+
 impl ToExpr for DataQuery {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("QueryStatement", &self.query_statement);
-        p.opt("TableConfigurations", &self.table_configurations);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -168,12 +209,25 @@ impl DestinationConfigurations {
     }
 }
 
+impl DestinationConfigurations {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("S3Destination", &self.s3_destination);
+    }
+}
+
 impl ToExpr for DestinationConfigurations {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("S3Destination", &self.s3_destination);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -211,16 +265,29 @@ impl S3Destination {
     }
 }
 
-impl ToExpr for S3Destination {
+impl S3Destination {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("S3Bucket", &self.s3_bucket);
         p.opt("S3BucketOwner", &self.s3_bucket_owner);
         p.req("S3OutputConfigurations", &self.s3_output_configurations);
         p.req("S3Prefix", &self.s3_prefix);
         p.req("S3Region", &self.s3_region);
+    }
+}
+
+impl ToExpr for S3Destination {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -255,15 +322,28 @@ impl S3OutputConfigurations {
     }
 }
 
-impl ToExpr for S3OutputConfigurations {
+impl S3OutputConfigurations {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("Compression", &self.compression);
         p.req("Format", &self.format);
         p.req("OutputType", &self.output_type);
         p.req("Overwrite", &self.overwrite);
+    }
+}
+
+impl ToExpr for S3OutputConfigurations {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -284,12 +364,25 @@ impl RefreshCadence {
     }
 }
 
+impl RefreshCadence {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Frequency", &self.frequency);
+    }
+}
+
 impl ToExpr for RefreshCadence {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Frequency", &self.frequency);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -313,13 +406,26 @@ impl ResourceTag {
     }
 }
 
+impl ResourceTag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for ResourceTag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

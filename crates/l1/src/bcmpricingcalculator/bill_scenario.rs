@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Json, Literal, Value};
 
 /// Resource Type definition for AWS::BcmPricingCalculator::BillScenario
@@ -29,14 +31,9 @@ pub struct BillScenario {
     pub tags: Option<Vec<Tag>>,
 }
 
-impl ResourceProps for BillScenario {
-    const TYPE_NAME: &'static str = "AWS::BcmPricingCalculator::BillScenario";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl BillScenario {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "CostCategoryGroupSharingPreferenceArn",
             &self.cost_category_group_sharing_preference_arn,
@@ -45,7 +42,25 @@ impl ResourceProps for BillScenario {
         p.opt("GroupSharingPreference", &self.group_sharing_preference);
         p.opt("Name", &self.name);
         p.opt("Tags", &self.tags);
+    }
+}
+
+impl ResourceProps for BillScenario {
+    const TYPE_NAME: &'static str = "AWS::BcmPricingCalculator::BillScenario";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -117,13 +132,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

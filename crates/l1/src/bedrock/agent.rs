@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Json, Literal, Map, Value};
 
 /// Definition of AWS::Bedrock::Agent Resource Type
@@ -88,14 +90,9 @@ impl Agent {
     }
 }
 
-impl ResourceProps for Agent {
-    const TYPE_NAME: &'static str = "AWS::Bedrock::Agent";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl Agent {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("ActionGroups", &self.action_groups);
         p.opt("AgentCollaboration", &self.agent_collaboration);
         p.opt("AgentCollaborators", &self.agent_collaborators);
@@ -125,7 +122,25 @@ impl ResourceProps for Agent {
         );
         p.opt("Tags", &self.tags);
         p.opt("TestAliasTags", &self.test_alias_tags);
+    }
+}
+
+impl ResourceProps for Agent {
+    const TYPE_NAME: &'static str = "AWS::Bedrock::Agent";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -230,10 +245,9 @@ impl AgentActionGroup {
     }
 }
 
-impl ToExpr for AgentActionGroup {
+impl AgentActionGroup {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("ActionGroupExecutor", &self.action_group_executor);
         p.req("ActionGroupName", &self.action_group_name);
         p.opt("ActionGroupState", &self.action_group_state);
@@ -248,7 +262,21 @@ impl ToExpr for AgentActionGroup {
             "SkipResourceInUseCheckOnDelete",
             &self.skip_resource_in_use_check_on_delete,
         );
+    }
+}
+
+impl ToExpr for AgentActionGroup {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -261,13 +289,26 @@ pub struct ActionGroupExecutor {
     pub custom_control: Option<Value<CustomControlMethod>>,
 }
 
+impl ActionGroupExecutor {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Lambda", &self.lambda);
+        p.opt("CustomControl", &self.custom_control);
+    }
+}
+
 impl ToExpr for ActionGroupExecutor {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Lambda", &self.lambda);
-        p.opt("CustomControl", &self.custom_control);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -280,13 +321,26 @@ pub struct ApiSchema {
     pub payload: Option<Value<String>>,
 }
 
+impl ApiSchema {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("S3", &self.s3);
+        p.opt("Payload", &self.payload);
+    }
+}
+
 impl ToExpr for ApiSchema {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("S3", &self.s3);
-        p.opt("Payload", &self.payload);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -299,13 +353,26 @@ pub struct S3Identifier {
     pub s3_object_key: Option<Value<String>>,
 }
 
+impl S3Identifier {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("S3BucketName", &self.s3_bucket_name);
+        p.opt("S3ObjectKey", &self.s3_object_key);
+    }
+}
+
 impl ToExpr for S3Identifier {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("S3BucketName", &self.s3_bucket_name);
-        p.opt("S3ObjectKey", &self.s3_object_key);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -324,12 +391,25 @@ impl FunctionSchema {
     }
 }
 
+impl FunctionSchema {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Functions", &self.functions);
+    }
+}
+
 impl ToExpr for FunctionSchema {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Functions", &self.functions);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -359,15 +439,28 @@ impl Function {
     }
 }
 
-impl ToExpr for Function {
+impl Function {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Description", &self.description);
         p.req("Name", &self.name);
         p.opt("Parameters", &self.parameters);
         p.opt("RequireConfirmation", &self.require_confirmation);
+    }
+}
+
+impl ToExpr for Function {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -394,14 +487,27 @@ impl ParameterDetail {
     }
 }
 
+impl ParameterDetail {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Description", &self.description);
+        p.opt("Required", &self.required);
+        p.req("Type", &self.type_);
+    }
+}
+
 impl ToExpr for ParameterDetail {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Description", &self.description);
-        p.opt("Required", &self.required);
-        p.req("Type", &self.type_);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -435,15 +541,28 @@ impl AgentCollaborator {
     }
 }
 
-impl ToExpr for AgentCollaborator {
+impl AgentCollaborator {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("AgentDescriptor", &self.agent_descriptor);
         p.req("CollaborationInstruction", &self.collaboration_instruction);
         p.req("CollaboratorName", &self.collaborator_name);
         p.opt("RelayConversationHistory", &self.relay_conversation_history);
+    }
+}
+
+impl ToExpr for AgentCollaborator {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -454,12 +573,25 @@ pub struct AgentDescriptor {
     pub alias_arn: Option<Value<String>>,
 }
 
+impl AgentDescriptor {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("AliasArn", &self.alias_arn);
+    }
+}
+
 impl ToExpr for AgentDescriptor {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("AliasArn", &self.alias_arn);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -470,12 +602,25 @@ pub struct CustomOrchestration {
     pub executor: Option<OrchestrationExecutor>,
 }
 
+impl CustomOrchestration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Executor", &self.executor);
+    }
+}
+
 impl ToExpr for CustomOrchestration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Executor", &self.executor);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -496,12 +641,25 @@ impl OrchestrationExecutor {
     }
 }
 
+impl OrchestrationExecutor {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Lambda", &self.lambda);
+    }
+}
+
 impl ToExpr for OrchestrationExecutor {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Lambda", &self.lambda);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -514,13 +672,26 @@ pub struct GuardrailConfiguration {
     pub guardrail_version: Option<Value<String>>,
 }
 
+impl GuardrailConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("GuardrailIdentifier", &self.guardrail_identifier);
+        p.opt("GuardrailVersion", &self.guardrail_version);
+    }
+}
+
 impl ToExpr for GuardrailConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("GuardrailIdentifier", &self.guardrail_identifier);
-        p.opt("GuardrailVersion", &self.guardrail_version);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -550,14 +721,27 @@ impl AgentKnowledgeBase {
     }
 }
 
+impl AgentKnowledgeBase {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Description", &self.description);
+        p.req("KnowledgeBaseId", &self.knowledge_base_id);
+        p.opt("KnowledgeBaseState", &self.knowledge_base_state);
+    }
+}
+
 impl ToExpr for AgentKnowledgeBase {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Description", &self.description);
-        p.req("KnowledgeBaseId", &self.knowledge_base_id);
-        p.opt("KnowledgeBaseState", &self.knowledge_base_state);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -572,17 +756,30 @@ pub struct MemoryConfiguration {
     pub storage_days: Option<Value<f64>>,
 }
 
-impl ToExpr for MemoryConfiguration {
+impl MemoryConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("EnabledMemoryTypes", &self.enabled_memory_types);
         p.opt(
             "SessionSummaryConfiguration",
             &self.session_summary_configuration,
         );
         p.opt("StorageDays", &self.storage_days);
+    }
+}
+
+impl ToExpr for MemoryConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -593,12 +790,25 @@ pub struct SessionSummaryConfiguration {
     pub max_recent_sessions: Option<Value<f64>>,
 }
 
+impl SessionSummaryConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("MaxRecentSessions", &self.max_recent_sessions);
+    }
+}
+
 impl ToExpr for SessionSummaryConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("MaxRecentSessions", &self.max_recent_sessions);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -622,13 +832,26 @@ impl PromptOverrideConfiguration {
     }
 }
 
+impl PromptOverrideConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("OverrideLambda", &self.override_lambda);
+        p.req("PromptConfigurations", &self.prompt_configurations);
+    }
+}
+
 impl ToExpr for PromptOverrideConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("OverrideLambda", &self.override_lambda);
-        p.req("PromptConfigurations", &self.prompt_configurations);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -653,10 +876,9 @@ pub struct PromptConfiguration {
     pub prompt_type: Option<Value<PromptType>>,
 }
 
-impl ToExpr for PromptConfiguration {
+impl PromptConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "AdditionalModelRequestFields",
             &self.additional_model_request_fields,
@@ -668,7 +890,21 @@ impl ToExpr for PromptConfiguration {
         p.opt("PromptCreationMode", &self.prompt_creation_mode);
         p.opt("PromptState", &self.prompt_state);
         p.opt("PromptType", &self.prompt_type);
+    }
+}
+
+impl ToExpr for PromptConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -687,16 +923,29 @@ pub struct InferenceConfiguration {
     pub top_p: Option<Value<f64>>,
 }
 
-impl ToExpr for InferenceConfiguration {
+impl InferenceConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("MaximumLength", &self.maximum_length);
         p.opt("StopSequences", &self.stop_sequences);
         p.opt("Temperature", &self.temperature);
         p.opt("TopK", &self.top_k);
         p.opt("TopP", &self.top_p);
+    }
+}
+
+impl ToExpr for InferenceConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

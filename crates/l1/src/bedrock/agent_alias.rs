@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Json, Map, Value};
 
 /// Definition of AWS::Bedrock::AgentAlias Resource Type
@@ -46,6 +48,17 @@ impl AgentAlias {
     }
 }
 
+impl AgentAlias {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("AgentAliasName", &self.agent_alias_name);
+        p.req("AgentId", &self.agent_id);
+        p.opt("Description", &self.description);
+        p.opt("RoutingConfiguration", &self.routing_configuration);
+        p.opt("Tags", &self.tags);
+    }
+}
+
 impl ResourceProps for AgentAlias {
     const TYPE_NAME: &'static str = "AWS::Bedrock::AgentAlias";
     fn facts() -> &'static ResourceFacts {
@@ -54,12 +67,14 @@ impl ResourceProps for AgentAlias {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req("AgentAliasName", &self.agent_alias_name);
-        p.req("AgentId", &self.agent_id);
-        p.opt("Description", &self.description);
-        p.opt("RoutingConfiguration", &self.routing_configuration);
-        p.opt("Tags", &self.tags);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -128,12 +143,25 @@ impl AgentAliasRoutingConfigurationListItem {
     }
 }
 
+impl AgentAliasRoutingConfigurationListItem {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("AgentVersion", &self.agent_version);
+    }
+}
+
 impl ToExpr for AgentAliasRoutingConfigurationListItem {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("AgentVersion", &self.agent_version);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

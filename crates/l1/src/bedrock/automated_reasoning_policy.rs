@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::Value;
 
 /// Definition of AWS::Bedrock::AutomatedReasoningPolicy Resource Type
@@ -46,6 +48,18 @@ impl AutomatedReasoningPolicy {
     }
 }
 
+impl AutomatedReasoningPolicy {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Description", &self.description);
+        p.opt("ForceDelete", &self.force_delete);
+        p.opt("KmsKeyId", &self.kms_key_id);
+        p.req("Name", &self.name);
+        p.opt("PolicyDefinition", &self.policy_definition);
+        p.opt("Tags", &self.tags);
+    }
+}
+
 impl ResourceProps for AutomatedReasoningPolicy {
     const TYPE_NAME: &'static str = "AWS::Bedrock::AutomatedReasoningPolicy";
     fn facts() -> &'static ResourceFacts {
@@ -54,13 +68,14 @@ impl ResourceProps for AutomatedReasoningPolicy {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.opt("Description", &self.description);
-        p.opt("ForceDelete", &self.force_delete);
-        p.opt("KmsKeyId", &self.kms_key_id);
-        p.req("Name", &self.name);
-        p.opt("PolicyDefinition", &self.policy_definition);
-        p.opt("Tags", &self.tags);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -130,15 +145,28 @@ pub struct PolicyDefinition {
     pub version: Option<Value<String>>,
 }
 
-impl ToExpr for PolicyDefinition {
+impl PolicyDefinition {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Rules", &self.rules);
         p.opt("Types", &self.types);
         p.opt("Variables", &self.variables);
         p.opt("Version", &self.version);
+    }
+}
+
+impl ToExpr for PolicyDefinition {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -165,14 +193,27 @@ impl PolicyDefinitionRule {
     }
 }
 
+impl PolicyDefinitionRule {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("AlternateExpression", &self.alternate_expression);
+        p.req("Expression", &self.expression);
+        p.req("Id", &self.id);
+    }
+}
+
 impl ToExpr for PolicyDefinitionRule {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("AlternateExpression", &self.alternate_expression);
-        p.req("Expression", &self.expression);
-        p.req("Id", &self.id);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -199,14 +240,27 @@ impl PolicyDefinitionType {
     }
 }
 
+impl PolicyDefinitionType {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Description", &self.description);
+        p.req("Name", &self.name);
+        p.req("Values", &self.values);
+    }
+}
+
 impl ToExpr for PolicyDefinitionType {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Description", &self.description);
-        p.req("Name", &self.name);
-        p.req("Values", &self.values);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -230,13 +284,26 @@ impl PolicyDefinitionTypeValue {
     }
 }
 
+impl PolicyDefinitionTypeValue {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Description", &self.description);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for PolicyDefinitionTypeValue {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Description", &self.description);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -267,14 +334,27 @@ impl PolicyDefinitionVariable {
     }
 }
 
+impl PolicyDefinitionVariable {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Description", &self.description);
+        p.req("Name", &self.name);
+        p.req("Type", &self.type_);
+    }
+}
+
 impl ToExpr for PolicyDefinitionVariable {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Description", &self.description);
-        p.req("Name", &self.name);
-        p.req("Type", &self.type_);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -298,13 +378,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

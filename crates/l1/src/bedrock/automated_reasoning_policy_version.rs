@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::Value;
 
 /// Definition of AWS::Bedrock::AutomatedReasoningPolicyVersion Resource Type
@@ -37,6 +39,18 @@ impl AutomatedReasoningPolicyVersion {
     }
 }
 
+impl AutomatedReasoningPolicyVersion {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt(
+            "LastUpdatedDefinitionHash",
+            &self.last_updated_definition_hash,
+        );
+        p.req("PolicyArn", &self.policy_arn);
+        p.opt("Tags", &self.tags);
+    }
+}
+
 impl ResourceProps for AutomatedReasoningPolicyVersion {
     const TYPE_NAME: &'static str = "AWS::Bedrock::AutomatedReasoningPolicyVersion";
     fn facts() -> &'static ResourceFacts {
@@ -45,13 +59,14 @@ impl ResourceProps for AutomatedReasoningPolicyVersion {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.opt(
-            "LastUpdatedDefinitionHash",
-            &self.last_updated_definition_hash,
-        );
-        p.req("PolicyArn", &self.policy_arn);
-        p.opt("Tags", &self.tags);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -128,13 +143,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Map, Value};
 
 /// Definition of AWS::Bedrock::DataAutomationProject Resource Type
@@ -55,14 +57,9 @@ impl DataAutomationProject {
     }
 }
 
-impl ResourceProps for DataAutomationProject {
-    const TYPE_NAME: &'static str = "AWS::Bedrock::DataAutomationProject";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl DataAutomationProject {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "CustomOutputConfiguration",
             &self.custom_output_configuration,
@@ -78,7 +75,25 @@ impl ResourceProps for DataAutomationProject {
             &self.standard_output_configuration,
         );
         p.opt("Tags", &self.tags);
+    }
+}
+
+impl ResourceProps for DataAutomationProject {
+    const TYPE_NAME: &'static str = "AWS::Bedrock::DataAutomationProject";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -132,12 +147,25 @@ pub struct CustomOutputConfiguration {
     pub blueprints: Option<Vec<BlueprintItem>>,
 }
 
+impl CustomOutputConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Blueprints", &self.blueprints);
+    }
+}
+
 impl ToExpr for CustomOutputConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Blueprints", &self.blueprints);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -164,14 +192,27 @@ impl BlueprintItem {
     }
 }
 
+impl BlueprintItem {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("BlueprintArn", &self.blueprint_arn);
+        p.opt("BlueprintStage", &self.blueprint_stage);
+        p.opt("BlueprintVersion", &self.blueprint_version);
+    }
+}
+
 impl ToExpr for BlueprintItem {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("BlueprintArn", &self.blueprint_arn);
-        p.opt("BlueprintStage", &self.blueprint_stage);
-        p.opt("BlueprintVersion", &self.blueprint_version);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -190,16 +231,29 @@ pub struct OverrideConfiguration {
     pub video: Option<VideoOverrideConfiguration>,
 }
 
-impl ToExpr for OverrideConfiguration {
+impl OverrideConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Audio", &self.audio);
         p.opt("Document", &self.document);
         p.opt("Image", &self.image);
         p.opt("ModalityRouting", &self.modality_routing);
         p.opt("Video", &self.video);
+    }
+}
+
+impl ToExpr for OverrideConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -214,17 +268,30 @@ pub struct AudioOverrideConfiguration {
     pub sensitive_data_configuration: Option<SensitiveDataConfiguration>,
 }
 
-impl ToExpr for AudioOverrideConfiguration {
+impl AudioOverrideConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("LanguageConfiguration", &self.language_configuration);
         p.opt("ModalityProcessing", &self.modality_processing);
         p.opt(
             "SensitiveDataConfiguration",
             &self.sensitive_data_configuration,
         );
+    }
+}
+
+impl ToExpr for AudioOverrideConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -239,17 +306,30 @@ pub struct AudioLanguageConfiguration {
     pub input_languages: Option<Value<Vec<Language>>>,
 }
 
-impl ToExpr for AudioLanguageConfiguration {
+impl AudioLanguageConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("GenerativeOutputLanguage", &self.generative_output_language);
         p.opt(
             "IdentifyMultipleLanguages",
             &self.identify_multiple_languages,
         );
         p.opt("InputLanguages", &self.input_languages);
+    }
+}
+
+impl ToExpr for AudioLanguageConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -260,12 +340,25 @@ pub struct ModalityProcessingConfiguration {
     pub state: Option<Value<State>>,
 }
 
+impl ModalityProcessingConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("State", &self.state);
+    }
+}
+
 impl ToExpr for ModalityProcessingConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("State", &self.state);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -280,14 +373,27 @@ pub struct SensitiveDataConfiguration {
     pub pii_entities_configuration: Option<PiiEntitiesConfiguration>,
 }
 
+impl SensitiveDataConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("DetectionMode", &self.detection_mode);
+        p.opt("DetectionScope", &self.detection_scope);
+        p.opt("PiiEntitiesConfiguration", &self.pii_entities_configuration);
+    }
+}
+
 impl ToExpr for SensitiveDataConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("DetectionMode", &self.detection_mode);
-        p.opt("DetectionScope", &self.detection_scope);
-        p.opt("PiiEntitiesConfiguration", &self.pii_entities_configuration);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -300,13 +406,26 @@ pub struct PiiEntitiesConfiguration {
     pub redaction_mask_mode: Option<Value<PiiRedactionMaskMode>>,
 }
 
+impl PiiEntitiesConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("PiiEntityTypes", &self.pii_entity_types);
+        p.opt("RedactionMaskMode", &self.redaction_mask_mode);
+    }
+}
+
 impl ToExpr for PiiEntitiesConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("PiiEntityTypes", &self.pii_entity_types);
-        p.opt("RedactionMaskMode", &self.redaction_mask_mode);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -321,17 +440,30 @@ pub struct DocumentOverrideConfiguration {
     pub splitter: Option<SplitterConfiguration>,
 }
 
-impl ToExpr for DocumentOverrideConfiguration {
+impl DocumentOverrideConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("ModalityProcessing", &self.modality_processing);
         p.opt(
             "SensitiveDataConfiguration",
             &self.sensitive_data_configuration,
         );
         p.opt("Splitter", &self.splitter);
+    }
+}
+
+impl ToExpr for DocumentOverrideConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -342,12 +474,25 @@ pub struct SplitterConfiguration {
     pub state: Option<Value<State>>,
 }
 
+impl SplitterConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("State", &self.state);
+    }
+}
+
 impl ToExpr for SplitterConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("State", &self.state);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -360,16 +505,29 @@ pub struct ImageOverrideConfiguration {
     pub sensitive_data_configuration: Option<SensitiveDataConfiguration>,
 }
 
-impl ToExpr for ImageOverrideConfiguration {
+impl ImageOverrideConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("ModalityProcessing", &self.modality_processing);
         p.opt(
             "SensitiveDataConfiguration",
             &self.sensitive_data_configuration,
         );
+    }
+}
+
+impl ToExpr for ImageOverrideConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -386,15 +544,28 @@ pub struct ModalityRoutingConfiguration {
     pub png: Option<Value<DesiredModality>>,
 }
 
-impl ToExpr for ModalityRoutingConfiguration {
+impl ModalityRoutingConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("jpeg", &self.jpeg);
         p.opt("mov", &self.mov);
         p.opt("mp4", &self.mp4);
         p.opt("png", &self.png);
+    }
+}
+
+impl ToExpr for ModalityRoutingConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -407,16 +578,29 @@ pub struct VideoOverrideConfiguration {
     pub sensitive_data_configuration: Option<SensitiveDataConfiguration>,
 }
 
-impl ToExpr for VideoOverrideConfiguration {
+impl VideoOverrideConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("ModalityProcessing", &self.modality_processing);
         p.opt(
             "SensitiveDataConfiguration",
             &self.sensitive_data_configuration,
         );
+    }
+}
+
+impl ToExpr for VideoOverrideConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -433,15 +617,28 @@ pub struct StandardOutputConfiguration {
     pub video: Option<VideoStandardOutputConfiguration>,
 }
 
-impl ToExpr for StandardOutputConfiguration {
+impl StandardOutputConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Audio", &self.audio);
         p.opt("Document", &self.document);
         p.opt("Image", &self.image);
         p.opt("Video", &self.video);
+    }
+}
+
+impl ToExpr for StandardOutputConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -454,13 +651,26 @@ pub struct AudioStandardOutputConfiguration {
     pub generative_field: Option<AudioStandardGenerativeField>,
 }
 
+impl AudioStandardOutputConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Extraction", &self.extraction);
+        p.opt("GenerativeField", &self.generative_field);
+    }
+}
+
 impl ToExpr for AudioStandardOutputConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Extraction", &self.extraction);
-        p.opt("GenerativeField", &self.generative_field);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -479,12 +689,25 @@ impl AudioStandardExtraction {
     }
 }
 
+impl AudioStandardExtraction {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Category", &self.category);
+    }
+}
+
 impl ToExpr for AudioStandardExtraction {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Category", &self.category);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -511,14 +734,27 @@ impl AudioExtractionCategory {
     }
 }
 
+impl AudioExtractionCategory {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("State", &self.state);
+        p.opt("TypeConfiguration", &self.type_configuration);
+        p.opt("Types", &self.types);
+    }
+}
+
 impl ToExpr for AudioExtractionCategory {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("State", &self.state);
-        p.opt("TypeConfiguration", &self.type_configuration);
-        p.opt("Types", &self.types);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -529,12 +765,25 @@ pub struct AudioExtractionCategoryTypeConfiguration {
     pub transcript: Option<TranscriptConfiguration>,
 }
 
+impl AudioExtractionCategoryTypeConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Transcript", &self.transcript);
+    }
+}
+
 impl ToExpr for AudioExtractionCategoryTypeConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Transcript", &self.transcript);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -547,13 +796,26 @@ pub struct TranscriptConfiguration {
     pub speaker_labeling: Option<SpeakerLabelingConfiguration>,
 }
 
+impl TranscriptConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ChannelLabeling", &self.channel_labeling);
+        p.opt("SpeakerLabeling", &self.speaker_labeling);
+    }
+}
+
 impl ToExpr for TranscriptConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("ChannelLabeling", &self.channel_labeling);
-        p.opt("SpeakerLabeling", &self.speaker_labeling);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -574,12 +836,25 @@ impl ChannelLabelingConfiguration {
     }
 }
 
+impl ChannelLabelingConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("State", &self.state);
+    }
+}
+
 impl ToExpr for ChannelLabelingConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("State", &self.state);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -600,12 +875,25 @@ impl SpeakerLabelingConfiguration {
     }
 }
 
+impl SpeakerLabelingConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("State", &self.state);
+    }
+}
+
 impl ToExpr for SpeakerLabelingConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("State", &self.state);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -629,13 +917,26 @@ impl AudioStandardGenerativeField {
     }
 }
 
+impl AudioStandardGenerativeField {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("State", &self.state);
+        p.opt("Types", &self.types);
+    }
+}
+
 impl ToExpr for AudioStandardGenerativeField {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("State", &self.state);
-        p.opt("Types", &self.types);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -650,14 +951,27 @@ pub struct DocumentStandardOutputConfiguration {
     pub output_format: Option<DocumentOutputFormat>,
 }
 
+impl DocumentStandardOutputConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Extraction", &self.extraction);
+        p.opt("GenerativeField", &self.generative_field);
+        p.opt("OutputFormat", &self.output_format);
+    }
+}
+
 impl ToExpr for DocumentStandardOutputConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Extraction", &self.extraction);
-        p.opt("GenerativeField", &self.generative_field);
-        p.opt("OutputFormat", &self.output_format);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -684,13 +998,26 @@ impl DocumentStandardExtraction {
     }
 }
 
+impl DocumentStandardExtraction {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("BoundingBox", &self.bounding_box);
+        p.req("Granularity", &self.granularity);
+    }
+}
+
 impl ToExpr for DocumentStandardExtraction {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("BoundingBox", &self.bounding_box);
-        p.req("Granularity", &self.granularity);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -711,12 +1038,25 @@ impl DocumentBoundingBox {
     }
 }
 
+impl DocumentBoundingBox {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("State", &self.state);
+    }
+}
+
 impl ToExpr for DocumentBoundingBox {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("State", &self.state);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -727,12 +1067,25 @@ pub struct DocumentExtractionGranularity {
     pub types: Option<Value<Vec<DocumentExtractionGranularityType>>>,
 }
 
+impl DocumentExtractionGranularity {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Types", &self.types);
+    }
+}
+
 impl ToExpr for DocumentExtractionGranularity {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Types", &self.types);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -753,12 +1106,25 @@ impl DocumentStandardGenerativeField {
     }
 }
 
+impl DocumentStandardGenerativeField {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("State", &self.state);
+    }
+}
+
 impl ToExpr for DocumentStandardGenerativeField {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("State", &self.state);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -785,13 +1151,26 @@ impl DocumentOutputFormat {
     }
 }
 
+impl DocumentOutputFormat {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("AdditionalFileFormat", &self.additional_file_format);
+        p.req("TextFormat", &self.text_format);
+    }
+}
+
 impl ToExpr for DocumentOutputFormat {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("AdditionalFileFormat", &self.additional_file_format);
-        p.req("TextFormat", &self.text_format);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -812,12 +1191,25 @@ impl DocumentOutputAdditionalFileFormat {
     }
 }
 
+impl DocumentOutputAdditionalFileFormat {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("State", &self.state);
+    }
+}
+
 impl ToExpr for DocumentOutputAdditionalFileFormat {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("State", &self.state);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -828,12 +1220,25 @@ pub struct DocumentOutputTextFormat {
     pub types: Option<Value<Vec<DocumentOutputTextFormatType>>>,
 }
 
+impl DocumentOutputTextFormat {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Types", &self.types);
+    }
+}
+
 impl ToExpr for DocumentOutputTextFormat {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Types", &self.types);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -846,13 +1251,26 @@ pub struct ImageStandardOutputConfiguration {
     pub generative_field: Option<ImageStandardGenerativeField>,
 }
 
+impl ImageStandardOutputConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Extraction", &self.extraction);
+        p.opt("GenerativeField", &self.generative_field);
+    }
+}
+
 impl ToExpr for ImageStandardOutputConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Extraction", &self.extraction);
-        p.opt("GenerativeField", &self.generative_field);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -876,13 +1294,26 @@ impl ImageStandardExtraction {
     }
 }
 
+impl ImageStandardExtraction {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("BoundingBox", &self.bounding_box);
+        p.req("Category", &self.category);
+    }
+}
+
 impl ToExpr for ImageStandardExtraction {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("BoundingBox", &self.bounding_box);
-        p.req("Category", &self.category);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -903,12 +1334,25 @@ impl ImageBoundingBox {
     }
 }
 
+impl ImageBoundingBox {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("State", &self.state);
+    }
+}
+
 impl ToExpr for ImageBoundingBox {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("State", &self.state);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -932,13 +1376,26 @@ impl ImageExtractionCategory {
     }
 }
 
+impl ImageExtractionCategory {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("State", &self.state);
+        p.opt("Types", &self.types);
+    }
+}
+
 impl ToExpr for ImageExtractionCategory {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("State", &self.state);
-        p.opt("Types", &self.types);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -962,13 +1419,26 @@ impl ImageStandardGenerativeField {
     }
 }
 
+impl ImageStandardGenerativeField {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("State", &self.state);
+        p.opt("Types", &self.types);
+    }
+}
+
 impl ToExpr for ImageStandardGenerativeField {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("State", &self.state);
-        p.opt("Types", &self.types);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -981,13 +1451,26 @@ pub struct VideoStandardOutputConfiguration {
     pub generative_field: Option<VideoStandardGenerativeField>,
 }
 
+impl VideoStandardOutputConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Extraction", &self.extraction);
+        p.opt("GenerativeField", &self.generative_field);
+    }
+}
+
 impl ToExpr for VideoStandardOutputConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Extraction", &self.extraction);
-        p.opt("GenerativeField", &self.generative_field);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1011,13 +1494,26 @@ impl VideoStandardExtraction {
     }
 }
 
+impl VideoStandardExtraction {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("BoundingBox", &self.bounding_box);
+        p.req("Category", &self.category);
+    }
+}
+
 impl ToExpr for VideoStandardExtraction {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("BoundingBox", &self.bounding_box);
-        p.req("Category", &self.category);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1038,12 +1534,25 @@ impl VideoBoundingBox {
     }
 }
 
+impl VideoBoundingBox {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("State", &self.state);
+    }
+}
+
 impl ToExpr for VideoBoundingBox {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("State", &self.state);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1067,13 +1576,26 @@ impl VideoExtractionCategory {
     }
 }
 
+impl VideoExtractionCategory {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("State", &self.state);
+        p.opt("Types", &self.types);
+    }
+}
+
 impl ToExpr for VideoExtractionCategory {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("State", &self.state);
-        p.opt("Types", &self.types);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1097,13 +1619,26 @@ impl VideoStandardGenerativeField {
     }
 }
 
+impl VideoStandardGenerativeField {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("State", &self.state);
+        p.opt("Types", &self.types);
+    }
+}
+
 impl ToExpr for VideoStandardGenerativeField {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("State", &self.state);
-        p.opt("Types", &self.types);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1127,13 +1662,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

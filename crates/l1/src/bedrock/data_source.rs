@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Json, Literal, Value};
 
 /// Definition of AWS::Bedrock::DataSource Resource Type
@@ -51,14 +53,9 @@ impl DataSource {
     }
 }
 
-impl ResourceProps for DataSource {
-    const TYPE_NAME: &'static str = "AWS::Bedrock::DataSource";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl DataSource {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("DataDeletionPolicy", &self.data_deletion_policy);
         p.req("DataSourceConfiguration", &self.data_source_configuration);
         p.opt("Description", &self.description);
@@ -72,7 +69,25 @@ impl ResourceProps for DataSource {
             "VectorIngestionConfiguration",
             &self.vector_ingestion_configuration,
         );
+    }
+}
+
+impl ResourceProps for DataSource {
+    const TYPE_NAME: &'static str = "AWS::Bedrock::DataSource";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -164,10 +179,9 @@ impl DataSourceConfiguration {
     }
 }
 
-impl ToExpr for DataSourceConfiguration {
+impl DataSourceConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("ConfluenceConfiguration", &self.confluence_configuration);
         p.opt(
             "ManagedKnowledgeBaseConnectorConfiguration",
@@ -178,7 +192,21 @@ impl ToExpr for DataSourceConfiguration {
         p.opt("SharePointConfiguration", &self.share_point_configuration);
         p.req("Type", &self.type_);
         p.opt("WebConfiguration", &self.web_configuration);
+    }
+}
+
+impl ToExpr for DataSourceConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -202,13 +230,26 @@ impl ConfluenceDataSourceConfiguration {
     }
 }
 
+impl ConfluenceDataSourceConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("CrawlerConfiguration", &self.crawler_configuration);
+        p.req("SourceConfiguration", &self.source_configuration);
+    }
+}
+
 impl ToExpr for ConfluenceDataSourceConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("CrawlerConfiguration", &self.crawler_configuration);
-        p.req("SourceConfiguration", &self.source_configuration);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -219,12 +260,25 @@ pub struct ConfluenceCrawlerConfiguration {
     pub filter_configuration: Option<CrawlFilterConfiguration>,
 }
 
+impl ConfluenceCrawlerConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("FilterConfiguration", &self.filter_configuration);
+    }
+}
+
 impl ToExpr for ConfluenceCrawlerConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("FilterConfiguration", &self.filter_configuration);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -248,13 +302,26 @@ impl CrawlFilterConfiguration {
     }
 }
 
+impl CrawlFilterConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("PatternObjectFilter", &self.pattern_object_filter);
+        p.req("Type", &self.type_);
+    }
+}
+
 impl ToExpr for CrawlFilterConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("PatternObjectFilter", &self.pattern_object_filter);
-        p.req("Type", &self.type_);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -273,12 +340,25 @@ impl PatternObjectFilterConfiguration {
     }
 }
 
+impl PatternObjectFilterConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Filters", &self.filters);
+    }
+}
+
 impl ToExpr for PatternObjectFilterConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Filters", &self.filters);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -305,14 +385,27 @@ impl PatternObjectFilter {
     }
 }
 
+impl PatternObjectFilter {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ExclusionFilters", &self.exclusion_filters);
+        p.opt("InclusionFilters", &self.inclusion_filters);
+        p.req("ObjectType", &self.object_type);
+    }
+}
+
 impl ToExpr for PatternObjectFilter {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("ExclusionFilters", &self.exclusion_filters);
-        p.opt("InclusionFilters", &self.inclusion_filters);
-        p.req("ObjectType", &self.object_type);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -347,15 +440,28 @@ impl ConfluenceSourceConfiguration {
     }
 }
 
-impl ToExpr for ConfluenceSourceConfiguration {
+impl ConfluenceSourceConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("AuthType", &self.auth_type);
         p.req("CredentialsSecretArn", &self.credentials_secret_arn);
         p.req("HostType", &self.host_type);
         p.req("HostUrl", &self.host_url);
+    }
+}
+
+impl ToExpr for ConfluenceSourceConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -372,10 +478,9 @@ pub struct ManagedKnowledgeBaseConnectorConfiguration {
     pub sync_schedule: Option<SyncSchedule>,
 }
 
-impl ToExpr for ManagedKnowledgeBaseConnectorConfiguration {
+impl ManagedKnowledgeBaseConnectorConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("ConnectorParameters", &self.connector_parameters);
         p.opt(
             "DeletionProtectionConfiguration",
@@ -386,7 +491,21 @@ impl ToExpr for ManagedKnowledgeBaseConnectorConfiguration {
             &self.media_extraction_configuration,
         );
         p.opt("SyncSchedule", &self.sync_schedule);
+    }
+}
+
+impl ToExpr for ManagedKnowledgeBaseConnectorConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -410,16 +529,29 @@ impl DeletionProtectionConfiguration {
     }
 }
 
-impl ToExpr for DeletionProtectionConfiguration {
+impl DeletionProtectionConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("DeletionProtectionStatus", &self.deletion_protection_status);
         p.opt(
             "DeletionProtectionThreshold",
             &self.deletion_protection_threshold,
         );
+    }
+}
+
+impl ToExpr for DeletionProtectionConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -434,10 +566,9 @@ pub struct MediaExtractionConfiguration {
     pub video_extraction_configuration: Option<VideoExtractionConfiguration>,
 }
 
-impl ToExpr for MediaExtractionConfiguration {
+impl MediaExtractionConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "AudioExtractionConfiguration",
             &self.audio_extraction_configuration,
@@ -450,7 +581,21 @@ impl ToExpr for MediaExtractionConfiguration {
             "VideoExtractionConfiguration",
             &self.video_extraction_configuration,
         );
+    }
+}
+
+impl ToExpr for MediaExtractionConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -471,12 +616,25 @@ impl AudioExtractionConfiguration {
     }
 }
 
+impl AudioExtractionConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("AudioExtractionStatus", &self.audio_extraction_status);
+    }
+}
+
 impl ToExpr for AudioExtractionConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("AudioExtractionStatus", &self.audio_extraction_status);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -497,12 +655,25 @@ impl ImageExtractionConfiguration {
     }
 }
 
+impl ImageExtractionConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("ImageExtractionStatus", &self.image_extraction_status);
+    }
+}
+
 impl ToExpr for ImageExtractionConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("ImageExtractionStatus", &self.image_extraction_status);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -523,12 +694,25 @@ impl VideoExtractionConfiguration {
     }
 }
 
+impl VideoExtractionConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("VideoExtractionStatus", &self.video_extraction_status);
+    }
+}
+
 impl ToExpr for VideoExtractionConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("VideoExtractionStatus", &self.video_extraction_status);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -543,14 +727,27 @@ pub struct SyncSchedule {
     pub weekly: Option<WeeklySchedule>,
 }
 
+impl SyncSchedule {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Daily", &self.daily);
+        p.opt("Monthly", &self.monthly);
+        p.opt("Weekly", &self.weekly);
+    }
+}
+
 impl ToExpr for SyncSchedule {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Daily", &self.daily);
-        p.opt("Monthly", &self.monthly);
-        p.opt("Weekly", &self.weekly);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -569,12 +766,25 @@ impl MonthlySchedule {
     }
 }
 
+impl MonthlySchedule {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("DayOfMonth", &self.day_of_month);
+    }
+}
+
 impl ToExpr for MonthlySchedule {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("DayOfMonth", &self.day_of_month);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -587,13 +797,26 @@ pub struct DayOfMonth {
     pub last_day_of_month: Option<Value<Json>>,
 }
 
+impl DayOfMonth {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("DayNumber", &self.day_number);
+        p.opt("LastDayOfMonth", &self.last_day_of_month);
+    }
+}
+
 impl ToExpr for DayOfMonth {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("DayNumber", &self.day_number);
-        p.opt("LastDayOfMonth", &self.last_day_of_month);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -614,12 +837,25 @@ impl WeeklySchedule {
     }
 }
 
+impl WeeklySchedule {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("DayOfWeek", &self.day_of_week);
+    }
+}
+
 impl ToExpr for WeeklySchedule {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("DayOfWeek", &self.day_of_week);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -646,14 +882,27 @@ impl S3DataSourceConfiguration {
     }
 }
 
+impl S3DataSourceConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("BucketArn", &self.bucket_arn);
+        p.opt("BucketOwnerAccountId", &self.bucket_owner_account_id);
+        p.opt("InclusionPrefixes", &self.inclusion_prefixes);
+    }
+}
+
 impl ToExpr for S3DataSourceConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("BucketArn", &self.bucket_arn);
-        p.opt("BucketOwnerAccountId", &self.bucket_owner_account_id);
-        p.opt("InclusionPrefixes", &self.inclusion_prefixes);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -677,13 +926,26 @@ impl SalesforceDataSourceConfiguration {
     }
 }
 
+impl SalesforceDataSourceConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("CrawlerConfiguration", &self.crawler_configuration);
+        p.req("SourceConfiguration", &self.source_configuration);
+    }
+}
+
 impl ToExpr for SalesforceDataSourceConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("CrawlerConfiguration", &self.crawler_configuration);
-        p.req("SourceConfiguration", &self.source_configuration);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -694,12 +956,25 @@ pub struct SalesforceCrawlerConfiguration {
     pub filter_configuration: Option<CrawlFilterConfiguration>,
 }
 
+impl SalesforceCrawlerConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("FilterConfiguration", &self.filter_configuration);
+    }
+}
+
 impl ToExpr for SalesforceCrawlerConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("FilterConfiguration", &self.filter_configuration);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -730,14 +1005,27 @@ impl SalesforceSourceConfiguration {
     }
 }
 
+impl SalesforceSourceConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("AuthType", &self.auth_type);
+        p.req("CredentialsSecretArn", &self.credentials_secret_arn);
+        p.req("HostUrl", &self.host_url);
+    }
+}
+
 impl ToExpr for SalesforceSourceConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("AuthType", &self.auth_type);
-        p.req("CredentialsSecretArn", &self.credentials_secret_arn);
-        p.req("HostUrl", &self.host_url);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -761,13 +1049,26 @@ impl SharePointDataSourceConfiguration {
     }
 }
 
+impl SharePointDataSourceConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("CrawlerConfiguration", &self.crawler_configuration);
+        p.req("SourceConfiguration", &self.source_configuration);
+    }
+}
+
 impl ToExpr for SharePointDataSourceConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("CrawlerConfiguration", &self.crawler_configuration);
-        p.req("SourceConfiguration", &self.source_configuration);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -778,12 +1079,25 @@ pub struct SharePointCrawlerConfiguration {
     pub filter_configuration: Option<CrawlFilterConfiguration>,
 }
 
+impl SharePointCrawlerConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("FilterConfiguration", &self.filter_configuration);
+    }
+}
+
 impl ToExpr for SharePointCrawlerConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("FilterConfiguration", &self.filter_configuration);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -825,17 +1139,30 @@ impl SharePointSourceConfiguration {
     }
 }
 
-impl ToExpr for SharePointSourceConfiguration {
+impl SharePointSourceConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("AuthType", &self.auth_type);
         p.req("CredentialsSecretArn", &self.credentials_secret_arn);
         p.req("Domain", &self.domain);
         p.req("HostType", &self.host_type);
         p.req("SiteUrls", &self.site_urls);
         p.opt("TenantId", &self.tenant_id);
+    }
+}
+
+impl ToExpr for SharePointSourceConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -859,13 +1186,26 @@ impl WebDataSourceConfiguration {
     }
 }
 
+impl WebDataSourceConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("CrawlerConfiguration", &self.crawler_configuration);
+        p.req("SourceConfiguration", &self.source_configuration);
+    }
+}
+
 impl ToExpr for WebDataSourceConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("CrawlerConfiguration", &self.crawler_configuration);
-        p.req("SourceConfiguration", &self.source_configuration);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -884,16 +1224,29 @@ pub struct WebCrawlerConfiguration {
     pub user_agent: Option<Value<String>>,
 }
 
-impl ToExpr for WebCrawlerConfiguration {
+impl WebCrawlerConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("CrawlerLimits", &self.crawler_limits);
         p.opt("ExclusionFilters", &self.exclusion_filters);
         p.opt("InclusionFilters", &self.inclusion_filters);
         p.opt("Scope", &self.scope);
         p.opt("UserAgent", &self.user_agent);
+    }
+}
+
+impl ToExpr for WebCrawlerConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -906,13 +1259,26 @@ pub struct WebCrawlerLimits {
     pub rate_limit: Option<Value<i64>>,
 }
 
+impl WebCrawlerLimits {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("MaxPages", &self.max_pages);
+        p.opt("RateLimit", &self.rate_limit);
+    }
+}
+
 impl ToExpr for WebCrawlerLimits {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("MaxPages", &self.max_pages);
-        p.opt("RateLimit", &self.rate_limit);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -931,12 +1297,25 @@ impl WebSourceConfiguration {
     }
 }
 
+impl WebSourceConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("UrlConfiguration", &self.url_configuration);
+    }
+}
+
 impl ToExpr for WebSourceConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("UrlConfiguration", &self.url_configuration);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -955,12 +1334,25 @@ impl UrlConfiguration {
     }
 }
 
+impl UrlConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("SeedUrls", &self.seed_urls);
+    }
+}
+
 impl ToExpr for UrlConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("SeedUrls", &self.seed_urls);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -979,12 +1371,25 @@ impl SeedUrl {
     }
 }
 
+impl SeedUrl {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Url", &self.url);
+    }
+}
+
 impl ToExpr for SeedUrl {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Url", &self.url);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -995,12 +1400,25 @@ pub struct ServerSideEncryptionConfiguration {
     pub kms_key_arn: Option<Value<String>>,
 }
 
+impl ServerSideEncryptionConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("KmsKeyArn", &self.kms_key_arn);
+    }
+}
+
 impl ToExpr for ServerSideEncryptionConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("KmsKeyArn", &self.kms_key_arn);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1017,10 +1435,9 @@ pub struct VectorIngestionConfiguration {
     pub parsing_configuration: Option<ParsingConfiguration>,
 }
 
-impl ToExpr for VectorIngestionConfiguration {
+impl VectorIngestionConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("ChunkingConfiguration", &self.chunking_configuration);
         p.opt(
             "ContextEnrichmentConfiguration",
@@ -1031,7 +1448,21 @@ impl ToExpr for VectorIngestionConfiguration {
             &self.custom_transformation_configuration,
         );
         p.opt("ParsingConfiguration", &self.parsing_configuration);
+    }
+}
+
+impl ToExpr for VectorIngestionConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1061,10 +1492,9 @@ impl ChunkingConfiguration {
     }
 }
 
-impl ToExpr for ChunkingConfiguration {
+impl ChunkingConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("ChunkingStrategy", &self.chunking_strategy);
         p.opt(
             "FixedSizeChunkingConfiguration",
@@ -1078,7 +1508,21 @@ impl ToExpr for ChunkingConfiguration {
             "SemanticChunkingConfiguration",
             &self.semantic_chunking_configuration,
         );
+    }
+}
+
+impl ToExpr for ChunkingConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1105,13 +1549,26 @@ impl FixedSizeChunkingConfiguration {
     }
 }
 
+impl FixedSizeChunkingConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("MaxTokens", &self.max_tokens);
+        p.req("OverlapPercentage", &self.overlap_percentage);
+    }
+}
+
 impl ToExpr for FixedSizeChunkingConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("MaxTokens", &self.max_tokens);
-        p.req("OverlapPercentage", &self.overlap_percentage);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1138,13 +1595,26 @@ impl HierarchicalChunkingConfiguration {
     }
 }
 
+impl HierarchicalChunkingConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("LevelConfigurations", &self.level_configurations);
+        p.req("OverlapTokens", &self.overlap_tokens);
+    }
+}
+
 impl ToExpr for HierarchicalChunkingConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("LevelConfigurations", &self.level_configurations);
-        p.req("OverlapTokens", &self.overlap_tokens);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1165,12 +1635,25 @@ impl HierarchicalChunkingLevelConfiguration {
     }
 }
 
+impl HierarchicalChunkingLevelConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("MaxTokens", &self.max_tokens);
+    }
+}
+
 impl ToExpr for HierarchicalChunkingLevelConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("MaxTokens", &self.max_tokens);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1201,17 +1684,30 @@ impl SemanticChunkingConfiguration {
     }
 }
 
-impl ToExpr for SemanticChunkingConfiguration {
+impl SemanticChunkingConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req(
             "BreakpointPercentileThreshold",
             &self.breakpoint_percentile_threshold,
         );
         p.req("BufferSize", &self.buffer_size);
         p.req("MaxTokens", &self.max_tokens);
+    }
+}
+
+impl ToExpr for SemanticChunkingConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1236,16 +1732,29 @@ impl ContextEnrichmentConfiguration {
     }
 }
 
-impl ToExpr for ContextEnrichmentConfiguration {
+impl ContextEnrichmentConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "BedrockFoundationModelConfiguration",
             &self.bedrock_foundation_model_configuration,
         );
         p.req("Type", &self.type_);
+    }
+}
+
+impl ToExpr for ContextEnrichmentConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1272,16 +1781,29 @@ impl BedrockFoundationModelContextEnrichmentConfiguration {
     }
 }
 
-impl ToExpr for BedrockFoundationModelContextEnrichmentConfiguration {
+impl BedrockFoundationModelContextEnrichmentConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req(
             "EnrichmentStrategyConfiguration",
             &self.enrichment_strategy_configuration,
         );
         p.req("ModelArn", &self.model_arn);
+    }
+}
+
+impl ToExpr for BedrockFoundationModelContextEnrichmentConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1302,12 +1824,25 @@ impl EnrichmentStrategyConfiguration {
     }
 }
 
+impl EnrichmentStrategyConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Method", &self.method);
+    }
+}
+
 impl ToExpr for EnrichmentStrategyConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Method", &self.method);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1334,13 +1869,26 @@ impl CustomTransformationConfiguration {
     }
 }
 
+impl CustomTransformationConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("IntermediateStorage", &self.intermediate_storage);
+        p.req("Transformations", &self.transformations);
+    }
+}
+
 impl ToExpr for CustomTransformationConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("IntermediateStorage", &self.intermediate_storage);
-        p.req("Transformations", &self.transformations);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1359,12 +1907,25 @@ impl IntermediateStorage {
     }
 }
 
+impl IntermediateStorage {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("S3Location", &self.s3_location);
+    }
+}
+
 impl ToExpr for IntermediateStorage {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("S3Location", &self.s3_location);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1383,12 +1944,25 @@ impl S3Location {
     }
 }
 
+impl S3Location {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("URI", &self.uri);
+    }
+}
+
 impl ToExpr for S3Location {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("URI", &self.uri);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1415,13 +1989,26 @@ impl Transformation {
     }
 }
 
+impl Transformation {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("StepToApply", &self.step_to_apply);
+        p.req("TransformationFunction", &self.transformation_function);
+    }
+}
+
 impl ToExpr for Transformation {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("StepToApply", &self.step_to_apply);
-        p.req("TransformationFunction", &self.transformation_function);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1442,15 +2029,28 @@ impl TransformationFunction {
     }
 }
 
-impl ToExpr for TransformationFunction {
+impl TransformationFunction {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req(
             "TransformationLambdaConfiguration",
             &self.transformation_lambda_configuration,
         );
+    }
+}
+
+impl ToExpr for TransformationFunction {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1471,12 +2071,25 @@ impl TransformationLambdaConfiguration {
     }
 }
 
+impl TransformationLambdaConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("LambdaArn", &self.lambda_arn);
+    }
+}
+
 impl ToExpr for TransformationLambdaConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("LambdaArn", &self.lambda_arn);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1503,10 +2116,9 @@ impl ParsingConfiguration {
     }
 }
 
-impl ToExpr for ParsingConfiguration {
+impl ParsingConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "BedrockDataAutomationConfiguration",
             &self.bedrock_data_automation_configuration,
@@ -1516,7 +2128,21 @@ impl ToExpr for ParsingConfiguration {
             &self.bedrock_foundation_model_configuration,
         );
         p.req("ParsingStrategy", &self.parsing_strategy);
+    }
+}
+
+impl ToExpr for ParsingConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1527,12 +2153,25 @@ pub struct BedrockDataAutomationConfiguration {
     pub parsing_modality: Option<Value<ParsingModality>>,
 }
 
+impl BedrockDataAutomationConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ParsingModality", &self.parsing_modality);
+    }
+}
+
 impl ToExpr for BedrockDataAutomationConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("ParsingModality", &self.parsing_modality);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1559,14 +2198,27 @@ impl BedrockFoundationModelConfiguration {
     }
 }
 
+impl BedrockFoundationModelConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("ModelArn", &self.model_arn);
+        p.opt("ParsingModality", &self.parsing_modality);
+        p.opt("ParsingPrompt", &self.parsing_prompt);
+    }
+}
+
 impl ToExpr for BedrockFoundationModelConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("ModelArn", &self.model_arn);
-        p.opt("ParsingModality", &self.parsing_modality);
-        p.opt("ParsingPrompt", &self.parsing_prompt);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1587,12 +2239,25 @@ impl ParsingPrompt {
     }
 }
 
+impl ParsingPrompt {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("ParsingPromptText", &self.parsing_prompt_text);
+    }
+}
+
 impl ToExpr for ParsingPrompt {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("ParsingPromptText", &self.parsing_prompt_text);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// Definition of AWS::Bedrock::EnforcedGuardrailConfiguration Resource Type
@@ -41,6 +43,16 @@ impl EnforcedGuardrailConfiguration {
     }
 }
 
+impl EnforcedGuardrailConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("GuardrailIdentifier", &self.guardrail_identifier);
+        p.req("GuardrailVersion", &self.guardrail_version);
+        p.opt("ModelEnforcement", &self.model_enforcement);
+        p.opt("SelectiveContentGuarding", &self.selective_content_guarding);
+    }
+}
+
 impl ResourceProps for EnforcedGuardrailConfiguration {
     const TYPE_NAME: &'static str = "AWS::Bedrock::EnforcedGuardrailConfiguration";
     fn facts() -> &'static ResourceFacts {
@@ -49,11 +61,14 @@ impl ResourceProps for EnforcedGuardrailConfiguration {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req("GuardrailIdentifier", &self.guardrail_identifier);
-        p.req("GuardrailVersion", &self.guardrail_version);
-        p.opt("ModelEnforcement", &self.model_enforcement);
-        p.opt("SelectiveContentGuarding", &self.selective_content_guarding);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -138,13 +153,26 @@ impl ModelEnforcement {
     }
 }
 
+impl ModelEnforcement {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("ExcludedModels", &self.excluded_models);
+        p.req("IncludedModels", &self.included_models);
+    }
+}
+
 impl ToExpr for ModelEnforcement {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("ExcludedModels", &self.excluded_models);
-        p.req("IncludedModels", &self.included_models);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -157,13 +185,26 @@ pub struct SelectiveContentGuarding {
     pub system: Option<Value<SelectiveContentGuardingSystem>>,
 }
 
+impl SelectiveContentGuarding {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Messages", &self.messages);
+        p.opt("System", &self.system);
+    }
+}
+
 impl ToExpr for SelectiveContentGuarding {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Messages", &self.messages);
-        p.opt("System", &self.system);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Json, Literal, Map, Value};
 
 /// Definition of AWS::Bedrock::Flow Resource Type
@@ -61,14 +63,9 @@ impl Flow {
     }
 }
 
-impl ResourceProps for Flow {
-    const TYPE_NAME: &'static str = "AWS::Bedrock::Flow";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl Flow {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "CustomerEncryptionKeyArn",
             &self.customer_encryption_key_arn,
@@ -82,7 +79,25 @@ impl ResourceProps for Flow {
         p.req("Name", &self.name);
         p.opt("Tags", &self.tags);
         p.opt("TestAliasTags", &self.test_alias_tags);
+    }
+}
+
+impl ResourceProps for Flow {
+    const TYPE_NAME: &'static str = "AWS::Bedrock::Flow";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -148,13 +163,26 @@ pub struct FlowDefinition {
     pub nodes: Option<Vec<FlowNode>>,
 }
 
+impl FlowDefinition {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Connections", &self.connections);
+        p.opt("Nodes", &self.nodes);
+    }
+}
+
 impl ToExpr for FlowDefinition {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Connections", &self.connections);
-        p.opt("Nodes", &self.nodes);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -192,16 +220,29 @@ impl FlowConnection {
     }
 }
 
-impl ToExpr for FlowConnection {
+impl FlowConnection {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Configuration", &self.configuration);
         p.req("Name", &self.name);
         p.req("Source", &self.source);
         p.req("Target", &self.target);
         p.req("Type", &self.type_);
+    }
+}
+
+impl ToExpr for FlowConnection {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -214,13 +255,26 @@ pub struct FlowConnectionConfiguration {
     pub conditional: Option<FlowConditionalConnectionConfiguration>,
 }
 
+impl FlowConnectionConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Data", &self.data);
+        p.opt("Conditional", &self.conditional);
+    }
+}
+
 impl ToExpr for FlowConnectionConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Data", &self.data);
-        p.opt("Conditional", &self.conditional);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -247,13 +301,26 @@ impl FlowDataConnectionConfiguration {
     }
 }
 
+impl FlowDataConnectionConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("SourceOutput", &self.source_output);
+        p.req("TargetInput", &self.target_input);
+    }
+}
+
 impl ToExpr for FlowDataConnectionConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("SourceOutput", &self.source_output);
-        p.req("TargetInput", &self.target_input);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -274,12 +341,25 @@ impl FlowConditionalConnectionConfiguration {
     }
 }
 
+impl FlowConditionalConnectionConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Condition", &self.condition);
+    }
+}
+
 impl ToExpr for FlowConditionalConnectionConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Condition", &self.condition);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -312,16 +392,29 @@ impl FlowNode {
     }
 }
 
-impl ToExpr for FlowNode {
+impl FlowNode {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Configuration", &self.configuration);
         p.opt("Inputs", &self.inputs);
         p.req("Name", &self.name);
         p.opt("Outputs", &self.outputs);
         p.req("Type", &self.type_);
+    }
+}
+
+impl ToExpr for FlowNode {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -362,10 +455,9 @@ pub struct FlowNodeConfiguration {
     pub loop_controller: Option<LoopControllerFlowNodeConfiguration>,
 }
 
-impl ToExpr for FlowNodeConfiguration {
+impl FlowNodeConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Input", &self.input);
         p.opt("Output", &self.output);
         p.opt("KnowledgeBase", &self.knowledge_base);
@@ -382,7 +474,21 @@ impl ToExpr for FlowNodeConfiguration {
         p.opt("Loop", &self.loop_);
         p.opt("LoopInput", &self.loop_input);
         p.opt("LoopController", &self.loop_controller);
+    }
+}
+
+impl ToExpr for FlowNodeConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -424,10 +530,9 @@ impl KnowledgeBaseFlowNodeConfiguration {
     }
 }
 
-impl ToExpr for KnowledgeBaseFlowNodeConfiguration {
+impl KnowledgeBaseFlowNodeConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("GuardrailConfiguration", &self.guardrail_configuration);
         p.opt("InferenceConfiguration", &self.inference_configuration);
         p.req("KnowledgeBaseId", &self.knowledge_base_id);
@@ -439,7 +544,21 @@ impl ToExpr for KnowledgeBaseFlowNodeConfiguration {
         );
         p.opt("PromptTemplate", &self.prompt_template);
         p.opt("RerankingConfiguration", &self.reranking_configuration);
+    }
+}
+
+impl ToExpr for KnowledgeBaseFlowNodeConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -452,13 +571,26 @@ pub struct GuardrailConfiguration {
     pub guardrail_version: Option<Value<String>>,
 }
 
+impl GuardrailConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("GuardrailIdentifier", &self.guardrail_identifier);
+        p.opt("GuardrailVersion", &self.guardrail_version);
+    }
+}
+
 impl ToExpr for GuardrailConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("GuardrailIdentifier", &self.guardrail_identifier);
-        p.opt("GuardrailVersion", &self.guardrail_version);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -469,12 +601,25 @@ pub struct PromptInferenceConfiguration {
     pub text: Option<PromptModelInferenceConfiguration>,
 }
 
+impl PromptInferenceConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Text", &self.text);
+    }
+}
+
 impl ToExpr for PromptInferenceConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Text", &self.text);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -491,15 +636,28 @@ pub struct PromptModelInferenceConfiguration {
     pub top_p: Option<Value<f64>>,
 }
 
-impl ToExpr for PromptModelInferenceConfiguration {
+impl PromptModelInferenceConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("MaxTokens", &self.max_tokens);
         p.opt("StopSequences", &self.stop_sequences);
         p.opt("Temperature", &self.temperature);
         p.opt("TopP", &self.top_p);
+    }
+}
+
+impl ToExpr for PromptModelInferenceConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -516,10 +674,9 @@ pub struct KnowledgeBaseOrchestrationConfiguration {
     pub prompt_template: Option<KnowledgeBasePromptTemplate>,
 }
 
-impl ToExpr for KnowledgeBaseOrchestrationConfiguration {
+impl KnowledgeBaseOrchestrationConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "AdditionalModelRequestFields",
             &self.additional_model_request_fields,
@@ -527,7 +684,21 @@ impl ToExpr for KnowledgeBaseOrchestrationConfiguration {
         p.opt("InferenceConfig", &self.inference_config);
         p.opt("PerformanceConfig", &self.performance_config);
         p.opt("PromptTemplate", &self.prompt_template);
+    }
+}
+
+impl ToExpr for KnowledgeBaseOrchestrationConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -538,12 +709,25 @@ pub struct PerformanceConfiguration {
     pub latency: Option<Value<PerformanceConfigurationLatency>>,
 }
 
+impl PerformanceConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Latency", &self.latency);
+    }
+}
+
 impl ToExpr for PerformanceConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Latency", &self.latency);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -554,12 +738,25 @@ pub struct KnowledgeBasePromptTemplate {
     pub text_prompt_template: Option<Value<String>>,
 }
 
+impl KnowledgeBasePromptTemplate {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("TextPromptTemplate", &self.text_prompt_template);
+    }
+}
+
 impl ToExpr for KnowledgeBasePromptTemplate {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("TextPromptTemplate", &self.text_prompt_template);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -583,16 +780,29 @@ impl VectorSearchRerankingConfiguration {
     }
 }
 
-impl ToExpr for VectorSearchRerankingConfiguration {
+impl VectorSearchRerankingConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "BedrockRerankingConfiguration",
             &self.bedrock_reranking_configuration,
         );
         p.req("Type", &self.type_);
+    }
+}
+
+impl ToExpr for VectorSearchRerankingConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -619,14 +829,27 @@ impl VectorSearchBedrockRerankingConfiguration {
     }
 }
 
+impl VectorSearchBedrockRerankingConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("MetadataConfiguration", &self.metadata_configuration);
+        p.req("ModelConfiguration", &self.model_configuration);
+        p.opt("NumberOfRerankedResults", &self.number_of_reranked_results);
+    }
+}
+
 impl ToExpr for VectorSearchBedrockRerankingConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("MetadataConfiguration", &self.metadata_configuration);
-        p.req("ModelConfiguration", &self.model_configuration);
-        p.opt("NumberOfRerankedResults", &self.number_of_reranked_results);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -650,16 +873,29 @@ impl MetadataConfigurationForReranking {
     }
 }
 
-impl ToExpr for MetadataConfigurationForReranking {
+impl MetadataConfigurationForReranking {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("SelectionMode", &self.selection_mode);
         p.opt(
             "SelectiveModeConfiguration",
             &self.selective_mode_configuration,
         );
+    }
+}
+
+impl ToExpr for MetadataConfigurationForReranking {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -672,13 +908,26 @@ pub struct RerankingMetadataSelectiveModeConfiguration {
     pub fields_to_exclude: Option<Vec<FieldForReranking>>,
 }
 
+impl RerankingMetadataSelectiveModeConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("FieldsToInclude", &self.fields_to_include);
+        p.opt("FieldsToExclude", &self.fields_to_exclude);
+    }
+}
+
 impl ToExpr for RerankingMetadataSelectiveModeConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("FieldsToInclude", &self.fields_to_include);
-        p.opt("FieldsToExclude", &self.fields_to_exclude);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -699,12 +948,25 @@ impl FieldForReranking {
     }
 }
 
+impl FieldForReranking {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("FieldName", &self.field_name);
+    }
+}
+
 impl ToExpr for FieldForReranking {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("FieldName", &self.field_name);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -728,16 +990,29 @@ impl VectorSearchBedrockRerankingModelConfiguration {
     }
 }
 
-impl ToExpr for VectorSearchBedrockRerankingModelConfiguration {
+impl VectorSearchBedrockRerankingModelConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "AdditionalModelRequestFields",
             &self.additional_model_request_fields,
         );
         p.req("ModelArn", &self.model_arn);
+    }
+}
+
+impl ToExpr for VectorSearchBedrockRerankingModelConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -756,12 +1031,25 @@ impl ConditionFlowNodeConfiguration {
     }
 }
 
+impl ConditionFlowNodeConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Conditions", &self.conditions);
+    }
+}
+
 impl ToExpr for ConditionFlowNodeConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Conditions", &self.conditions);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -785,13 +1073,26 @@ impl FlowCondition {
     }
 }
 
+impl FlowCondition {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Expression", &self.expression);
+        p.req("Name", &self.name);
+    }
+}
+
 impl ToExpr for FlowCondition {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Expression", &self.expression);
-        p.req("Name", &self.name);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -818,13 +1119,26 @@ impl LexFlowNodeConfiguration {
     }
 }
 
+impl LexFlowNodeConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("BotAliasArn", &self.bot_alias_arn);
+        p.req("LocaleId", &self.locale_id);
+    }
+}
+
 impl ToExpr for LexFlowNodeConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("BotAliasArn", &self.bot_alias_arn);
-        p.req("LocaleId", &self.locale_id);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -848,13 +1162,26 @@ impl PromptFlowNodeConfiguration {
     }
 }
 
+impl PromptFlowNodeConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("GuardrailConfiguration", &self.guardrail_configuration);
+        p.req("SourceConfiguration", &self.source_configuration);
+    }
+}
+
 impl ToExpr for PromptFlowNodeConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("GuardrailConfiguration", &self.guardrail_configuration);
-        p.req("SourceConfiguration", &self.source_configuration);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -867,13 +1194,26 @@ pub struct PromptFlowNodeSourceConfiguration {
     pub inline: Option<PromptFlowNodeInlineConfiguration>,
 }
 
+impl PromptFlowNodeSourceConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Resource", &self.resource);
+        p.opt("Inline", &self.inline);
+    }
+}
+
 impl ToExpr for PromptFlowNodeSourceConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Resource", &self.resource);
-        p.opt("Inline", &self.inline);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -894,12 +1234,25 @@ impl PromptFlowNodeResourceConfiguration {
     }
 }
 
+impl PromptFlowNodeResourceConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("PromptArn", &self.prompt_arn);
+    }
+}
+
 impl ToExpr for PromptFlowNodeResourceConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("PromptArn", &self.prompt_arn);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -933,15 +1286,28 @@ impl PromptFlowNodeInlineConfiguration {
     }
 }
 
-impl ToExpr for PromptFlowNodeInlineConfiguration {
+impl PromptFlowNodeInlineConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("InferenceConfiguration", &self.inference_configuration);
         p.req("ModelId", &self.model_id);
         p.req("TemplateConfiguration", &self.template_configuration);
         p.req("TemplateType", &self.template_type);
+    }
+}
+
+impl ToExpr for PromptFlowNodeInlineConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -952,12 +1318,25 @@ pub struct PromptTemplateConfiguration {
     pub text: Option<TextPromptTemplateConfiguration>,
 }
 
+impl PromptTemplateConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Text", &self.text);
+    }
+}
+
 impl ToExpr for PromptTemplateConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Text", &self.text);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -981,13 +1360,26 @@ impl TextPromptTemplateConfiguration {
     }
 }
 
+impl TextPromptTemplateConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("InputVariables", &self.input_variables);
+        p.req("Text", &self.text);
+    }
+}
+
 impl ToExpr for TextPromptTemplateConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("InputVariables", &self.input_variables);
-        p.req("Text", &self.text);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -998,12 +1390,25 @@ pub struct PromptInputVariable {
     pub name: Option<Value<String>>,
 }
 
+impl PromptInputVariable {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Name", &self.name);
+    }
+}
+
 impl ToExpr for PromptInputVariable {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Name", &self.name);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1024,12 +1429,25 @@ impl LambdaFunctionFlowNodeConfiguration {
     }
 }
 
+impl LambdaFunctionFlowNodeConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("LambdaArn", &self.lambda_arn);
+    }
+}
+
 impl ToExpr for LambdaFunctionFlowNodeConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("LambdaArn", &self.lambda_arn);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1050,12 +1468,25 @@ impl AgentFlowNodeConfiguration {
     }
 }
 
+impl AgentFlowNodeConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("AgentAliasArn", &self.agent_alias_arn);
+    }
+}
+
 impl ToExpr for AgentFlowNodeConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("AgentAliasArn", &self.agent_alias_arn);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1076,12 +1507,25 @@ impl StorageFlowNodeConfiguration {
     }
 }
 
+impl StorageFlowNodeConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("ServiceConfiguration", &self.service_configuration);
+    }
+}
+
 impl ToExpr for StorageFlowNodeConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("ServiceConfiguration", &self.service_configuration);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1092,12 +1536,25 @@ pub struct StorageFlowNodeServiceConfiguration {
     pub s3: Option<StorageFlowNodeS3Configuration>,
 }
 
+impl StorageFlowNodeServiceConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("S3", &self.s3);
+    }
+}
+
 impl ToExpr for StorageFlowNodeServiceConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("S3", &self.s3);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1118,12 +1575,25 @@ impl StorageFlowNodeS3Configuration {
     }
 }
 
+impl StorageFlowNodeS3Configuration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("BucketName", &self.bucket_name);
+    }
+}
+
 impl ToExpr for StorageFlowNodeS3Configuration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("BucketName", &self.bucket_name);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1144,12 +1614,25 @@ impl RetrievalFlowNodeConfiguration {
     }
 }
 
+impl RetrievalFlowNodeConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("ServiceConfiguration", &self.service_configuration);
+    }
+}
+
 impl ToExpr for RetrievalFlowNodeConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("ServiceConfiguration", &self.service_configuration);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1160,12 +1643,25 @@ pub struct RetrievalFlowNodeServiceConfiguration {
     pub s3: Option<RetrievalFlowNodeS3Configuration>,
 }
 
+impl RetrievalFlowNodeServiceConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("S3", &self.s3);
+    }
+}
+
 impl ToExpr for RetrievalFlowNodeServiceConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("S3", &self.s3);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1186,12 +1682,25 @@ impl RetrievalFlowNodeS3Configuration {
     }
 }
 
+impl RetrievalFlowNodeS3Configuration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("BucketName", &self.bucket_name);
+    }
+}
+
 impl ToExpr for RetrievalFlowNodeS3Configuration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("BucketName", &self.bucket_name);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1218,13 +1727,26 @@ impl InlineCodeFlowNodeConfiguration {
     }
 }
 
+impl InlineCodeFlowNodeConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Code", &self.code);
+        p.req("Language", &self.language);
+    }
+}
+
 impl ToExpr for InlineCodeFlowNodeConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Code", &self.code);
-        p.req("Language", &self.language);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1243,12 +1765,25 @@ impl LoopFlowNodeConfiguration {
     }
 }
 
+impl LoopFlowNodeConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Definition", &self.definition);
+    }
+}
+
 impl ToExpr for LoopFlowNodeConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Definition", &self.definition);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1272,13 +1807,26 @@ impl LoopControllerFlowNodeConfiguration {
     }
 }
 
+impl LoopControllerFlowNodeConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("ContinueCondition", &self.continue_condition);
+        p.opt("MaxIterations", &self.max_iterations);
+    }
+}
+
 impl ToExpr for LoopControllerFlowNodeConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("ContinueCondition", &self.continue_condition);
-        p.opt("MaxIterations", &self.max_iterations);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1312,15 +1860,28 @@ impl FlowNodeInput {
     }
 }
 
-impl ToExpr for FlowNodeInput {
+impl FlowNodeInput {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Category", &self.category);
         p.req("Expression", &self.expression);
         p.req("Name", &self.name);
         p.req("Type", &self.type_);
+    }
+}
+
+impl ToExpr for FlowNodeInput {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1347,13 +1908,26 @@ impl FlowNodeOutput {
     }
 }
 
+impl FlowNodeOutput {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Name", &self.name);
+        p.req("Type", &self.type_);
+    }
+}
+
 impl ToExpr for FlowNodeOutput {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Name", &self.name);
-        p.req("Type", &self.type_);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1380,14 +1954,27 @@ impl S3Location {
     }
 }
 
+impl S3Location {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Bucket", &self.bucket);
+        p.req("Key", &self.key);
+        p.opt("Version", &self.version);
+    }
+}
+
 impl ToExpr for S3Location {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Bucket", &self.bucket);
-        p.req("Key", &self.key);
-        p.opt("Version", &self.version);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Map, Value};
 
 /// Definition of AWS::Bedrock::FlowAlias Resource Type
@@ -50,6 +52,18 @@ impl FlowAlias {
     }
 }
 
+impl FlowAlias {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ConcurrencyConfiguration", &self.concurrency_configuration);
+        p.opt("Description", &self.description);
+        p.req("FlowArn", &self.flow_arn);
+        p.req("Name", &self.name);
+        p.req("RoutingConfiguration", &self.routing_configuration);
+        p.opt("Tags", &self.tags);
+    }
+}
+
 impl ResourceProps for FlowAlias {
     const TYPE_NAME: &'static str = "AWS::Bedrock::FlowAlias";
     fn facts() -> &'static ResourceFacts {
@@ -58,13 +72,14 @@ impl ResourceProps for FlowAlias {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.opt("ConcurrencyConfiguration", &self.concurrency_configuration);
-        p.opt("Description", &self.description);
-        p.req("FlowArn", &self.flow_arn);
-        p.req("Name", &self.name);
-        p.req("RoutingConfiguration", &self.routing_configuration);
-        p.opt("Tags", &self.tags);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -131,13 +146,26 @@ impl FlowAliasConcurrencyConfiguration {
     }
 }
 
+impl FlowAliasConcurrencyConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("MaxConcurrency", &self.max_concurrency);
+        p.req("Type", &self.type_);
+    }
+}
+
 impl ToExpr for FlowAliasConcurrencyConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("MaxConcurrency", &self.max_concurrency);
-        p.req("Type", &self.type_);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -148,12 +176,25 @@ pub struct FlowAliasRoutingConfigurationListItem {
     pub flow_version: Option<Value<String>>,
 }
 
+impl FlowAliasRoutingConfigurationListItem {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("FlowVersion", &self.flow_version);
+    }
+}
+
 impl ToExpr for FlowAliasRoutingConfigurationListItem {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("FlowVersion", &self.flow_version);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps,
+};
 use stackwright_core::value::{Json, Value};
 
 /// Definition of AWS::Bedrock::FlowVersion Resource Type
@@ -32,6 +34,14 @@ impl FlowVersion {
     }
 }
 
+impl FlowVersion {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Description", &self.description);
+        p.req("FlowArn", &self.flow_arn);
+    }
+}
+
 impl ResourceProps for FlowVersion {
     const TYPE_NAME: &'static str = "AWS::Bedrock::FlowVersion";
     fn facts() -> &'static ResourceFacts {
@@ -40,9 +50,14 @@ impl ResourceProps for FlowVersion {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.opt("Description", &self.description);
-        p.req("FlowArn", &self.flow_arn);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// Definition of AWS::Bedrock::Guardrail Resource Type
@@ -71,14 +73,9 @@ impl Guardrail {
     }
 }
 
-impl ResourceProps for Guardrail {
-    const TYPE_NAME: &'static str = "AWS::Bedrock::Guardrail";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl Guardrail {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "AutomatedReasoningPolicyConfig",
             &self.automated_reasoning_policy_config,
@@ -101,7 +98,25 @@ impl ResourceProps for Guardrail {
         p.opt("Tags", &self.tags);
         p.opt("TopicPolicyConfig", &self.topic_policy_config);
         p.opt("WordPolicyConfig", &self.word_policy_config);
+    }
+}
+
+impl ResourceProps for Guardrail {
+    const TYPE_NAME: &'static str = "AWS::Bedrock::Guardrail";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -183,13 +198,26 @@ impl AutomatedReasoningPolicyConfig {
     }
 }
 
+impl AutomatedReasoningPolicyConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ConfidenceThreshold", &self.confidence_threshold);
+        p.req("Policies", &self.policies);
+    }
+}
+
 impl ToExpr for AutomatedReasoningPolicyConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("ConfidenceThreshold", &self.confidence_threshold);
-        p.req("Policies", &self.policies);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -213,16 +241,29 @@ impl ContentPolicyConfig {
     }
 }
 
-impl ToExpr for ContentPolicyConfig {
+impl ContentPolicyConfig {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "ContentFiltersTierConfig",
             &self.content_filters_tier_config,
         );
         p.req("FiltersConfig", &self.filters_config);
+    }
+}
+
+impl ToExpr for ContentPolicyConfig {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -243,12 +284,25 @@ impl ContentFiltersTierConfig {
     }
 }
 
+impl ContentFiltersTierConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("TierName", &self.tier_name);
+    }
+}
+
 impl ToExpr for ContentFiltersTierConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("TierName", &self.tier_name);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -297,10 +351,9 @@ impl ContentFilterConfig {
     }
 }
 
-impl ToExpr for ContentFilterConfig {
+impl ContentFilterConfig {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("InputAction", &self.input_action);
         p.opt("InputEnabled", &self.input_enabled);
         p.opt("InputModalities", &self.input_modalities);
@@ -310,7 +363,21 @@ impl ToExpr for ContentFilterConfig {
         p.opt("OutputModalities", &self.output_modalities);
         p.req("OutputStrength", &self.output_strength);
         p.req("Type", &self.type_);
+    }
+}
+
+impl ToExpr for ContentFilterConfig {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -329,12 +396,25 @@ impl ContextualGroundingPolicyConfig {
     }
 }
 
+impl ContextualGroundingPolicyConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("FiltersConfig", &self.filters_config);
+    }
+}
+
 impl ToExpr for ContextualGroundingPolicyConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("FiltersConfig", &self.filters_config);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -367,15 +447,28 @@ impl ContextualGroundingFilterConfig {
     }
 }
 
-impl ToExpr for ContextualGroundingFilterConfig {
+impl ContextualGroundingFilterConfig {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Action", &self.action);
         p.opt("Enabled", &self.enabled);
         p.req("Threshold", &self.threshold);
         p.req("Type", &self.type_);
+    }
+}
+
+impl ToExpr for ContextualGroundingFilterConfig {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -396,12 +489,25 @@ impl GuardrailCrossRegionConfig {
     }
 }
 
+impl GuardrailCrossRegionConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("GuardrailProfileArn", &self.guardrail_profile_arn);
+    }
+}
+
 impl ToExpr for GuardrailCrossRegionConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("GuardrailProfileArn", &self.guardrail_profile_arn);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -414,13 +520,26 @@ pub struct SensitiveInformationPolicyConfig {
     pub regexes_config: Option<Vec<RegexConfig>>,
 }
 
+impl SensitiveInformationPolicyConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("PiiEntitiesConfig", &self.pii_entities_config);
+        p.opt("RegexesConfig", &self.regexes_config);
+    }
+}
+
 impl ToExpr for SensitiveInformationPolicyConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("PiiEntitiesConfig", &self.pii_entities_config);
-        p.opt("RegexesConfig", &self.regexes_config);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -459,17 +578,30 @@ impl PiiEntityConfig {
     }
 }
 
-impl ToExpr for PiiEntityConfig {
+impl PiiEntityConfig {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("Action", &self.action);
         p.opt("InputAction", &self.input_action);
         p.opt("InputEnabled", &self.input_enabled);
         p.opt("OutputAction", &self.output_action);
         p.opt("OutputEnabled", &self.output_enabled);
         p.req("Type", &self.type_);
+    }
+}
+
+impl ToExpr for PiiEntityConfig {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -515,10 +647,9 @@ impl RegexConfig {
     }
 }
 
-impl ToExpr for RegexConfig {
+impl RegexConfig {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("Action", &self.action);
         p.opt("Description", &self.description);
         p.opt("InputAction", &self.input_action);
@@ -527,7 +658,21 @@ impl ToExpr for RegexConfig {
         p.opt("OutputAction", &self.output_action);
         p.opt("OutputEnabled", &self.output_enabled);
         p.req("Pattern", &self.pattern);
+    }
+}
+
+impl ToExpr for RegexConfig {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -551,13 +696,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -581,13 +739,26 @@ impl TopicPolicyConfig {
     }
 }
 
+impl TopicPolicyConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("TopicsConfig", &self.topics_config);
+        p.opt("TopicsTierConfig", &self.topics_tier_config);
+    }
+}
+
 impl ToExpr for TopicPolicyConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("TopicsConfig", &self.topics_config);
-        p.opt("TopicsTierConfig", &self.topics_tier_config);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -633,10 +804,9 @@ impl TopicConfig {
     }
 }
 
-impl ToExpr for TopicConfig {
+impl TopicConfig {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("Definition", &self.definition);
         p.opt("Examples", &self.examples);
         p.opt("InputAction", &self.input_action);
@@ -645,7 +815,21 @@ impl ToExpr for TopicConfig {
         p.opt("OutputAction", &self.output_action);
         p.opt("OutputEnabled", &self.output_enabled);
         p.req("Type", &self.type_);
+    }
+}
+
+impl ToExpr for TopicConfig {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -666,12 +850,25 @@ impl TopicsTierConfig {
     }
 }
 
+impl TopicsTierConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("TierName", &self.tier_name);
+    }
+}
+
 impl ToExpr for TopicsTierConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("TierName", &self.tier_name);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -684,13 +881,26 @@ pub struct WordPolicyConfig {
     pub words_config: Option<Vec<WordConfig>>,
 }
 
+impl WordPolicyConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ManagedWordListsConfig", &self.managed_word_lists_config);
+        p.opt("WordsConfig", &self.words_config);
+    }
+}
+
 impl ToExpr for WordPolicyConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("ManagedWordListsConfig", &self.managed_word_lists_config);
-        p.opt("WordsConfig", &self.words_config);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -723,16 +933,29 @@ impl ManagedWordsConfig {
     }
 }
 
-impl ToExpr for ManagedWordsConfig {
+impl ManagedWordsConfig {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("InputAction", &self.input_action);
         p.opt("InputEnabled", &self.input_enabled);
         p.opt("OutputAction", &self.output_action);
         p.opt("OutputEnabled", &self.output_enabled);
         p.req("Type", &self.type_);
+    }
+}
+
+impl ToExpr for ManagedWordsConfig {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -765,16 +988,29 @@ impl WordConfig {
     }
 }
 
-impl ToExpr for WordConfig {
+impl WordConfig {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("InputAction", &self.input_action);
         p.opt("InputEnabled", &self.input_enabled);
         p.opt("OutputAction", &self.output_action);
         p.opt("OutputEnabled", &self.output_enabled);
         p.req("Text", &self.text);
+    }
+}
+
+impl ToExpr for WordConfig {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::Value;
 
 /// Definition of AWS::Bedrock::IntelligentPromptRouter Resource Type
@@ -51,6 +53,18 @@ impl IntelligentPromptRouter {
     }
 }
 
+impl IntelligentPromptRouter {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Description", &self.description);
+        p.req("FallbackModel", &self.fallback_model);
+        p.req("Models", &self.models);
+        p.req("PromptRouterName", &self.prompt_router_name);
+        p.req("RoutingCriteria", &self.routing_criteria);
+        p.opt("Tags", &self.tags);
+    }
+}
+
 impl ResourceProps for IntelligentPromptRouter {
     const TYPE_NAME: &'static str = "AWS::Bedrock::IntelligentPromptRouter";
     fn facts() -> &'static ResourceFacts {
@@ -59,13 +73,14 @@ impl ResourceProps for IntelligentPromptRouter {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.opt("Description", &self.description);
-        p.req("FallbackModel", &self.fallback_model);
-        p.req("Models", &self.models);
-        p.req("PromptRouterName", &self.prompt_router_name);
-        p.req("RoutingCriteria", &self.routing_criteria);
-        p.opt("Tags", &self.tags);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -129,12 +144,25 @@ impl PromptRouterTargetModel {
     }
 }
 
+impl PromptRouterTargetModel {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("ModelArn", &self.model_arn);
+    }
+}
+
 impl ToExpr for PromptRouterTargetModel {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("ModelArn", &self.model_arn);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -155,15 +183,28 @@ impl RoutingCriteria {
     }
 }
 
-impl ToExpr for RoutingCriteria {
+impl RoutingCriteria {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req(
             "ResponseQualityDifference",
             &self.response_quality_difference,
         );
+    }
+}
+
+impl ToExpr for RoutingCriteria {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -187,13 +228,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

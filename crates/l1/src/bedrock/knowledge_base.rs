@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Json, Literal, Map, Value};
 
 /// Definition of AWS::Bedrock::KnowledgeBase Resource Type
@@ -50,14 +52,9 @@ impl KnowledgeBase {
     }
 }
 
-impl ResourceProps for KnowledgeBase {
-    const TYPE_NAME: &'static str = "AWS::Bedrock::KnowledgeBase";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl KnowledgeBase {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Description", &self.description);
         p.req(
             "KnowledgeBaseConfiguration",
@@ -67,7 +64,25 @@ impl ResourceProps for KnowledgeBase {
         p.req("RoleArn", &self.role_arn);
         p.opt("StorageConfiguration", &self.storage_configuration);
         p.opt("Tags", &self.tags);
+    }
+}
+
+impl ResourceProps for KnowledgeBase {
+    const TYPE_NAME: &'static str = "AWS::Bedrock::KnowledgeBase";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -148,10 +163,9 @@ impl KnowledgeBaseConfiguration {
     }
 }
 
-impl ToExpr for KnowledgeBaseConfiguration {
+impl KnowledgeBaseConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "KendraKnowledgeBaseConfiguration",
             &self.kendra_knowledge_base_configuration,
@@ -169,7 +183,21 @@ impl ToExpr for KnowledgeBaseConfiguration {
             "VectorKnowledgeBaseConfiguration",
             &self.vector_knowledge_base_configuration,
         );
+    }
+}
+
+impl ToExpr for KnowledgeBaseConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -190,12 +218,25 @@ impl KendraKnowledgeBaseConfiguration {
     }
 }
 
+impl KendraKnowledgeBaseConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("KendraIndexArn", &self.kendra_index_arn);
+    }
+}
+
 impl ToExpr for KendraKnowledgeBaseConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("KendraIndexArn", &self.kendra_index_arn);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -215,10 +256,9 @@ pub struct ManagedKnowledgeBaseConfiguration {
     pub supplemental_data_storage_configuration: Option<SupplementalDataStorageConfiguration>,
 }
 
-impl ToExpr for ManagedKnowledgeBaseConfiguration {
+impl ManagedKnowledgeBaseConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("EmbeddingModelArn", &self.embedding_model_arn);
         p.opt(
             "EmbeddingModelConfiguration",
@@ -233,7 +273,21 @@ impl ToExpr for ManagedKnowledgeBaseConfiguration {
             "SupplementalDataStorageConfiguration",
             &self.supplemental_data_storage_configuration,
         );
+    }
+}
+
+impl ToExpr for ManagedKnowledgeBaseConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -244,15 +298,28 @@ pub struct EmbeddingModelConfiguration {
     pub bedrock_embedding_model_configuration: Option<BedrockEmbeddingModelConfiguration>,
 }
 
-impl ToExpr for EmbeddingModelConfiguration {
+impl EmbeddingModelConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "BedrockEmbeddingModelConfiguration",
             &self.bedrock_embedding_model_configuration,
         );
+    }
+}
+
+impl ToExpr for EmbeddingModelConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -271,16 +338,29 @@ pub struct BedrockEmbeddingModelConfiguration {
     pub video: Option<Vec<VideoConfiguration>>,
 }
 
-impl ToExpr for BedrockEmbeddingModelConfiguration {
+impl BedrockEmbeddingModelConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Audio", &self.audio);
         p.opt("Dimensions", &self.dimensions);
         p.opt("EmbeddingDataType", &self.embedding_data_type);
         p.opt("ModelConfiguration", &self.model_configuration);
         p.opt("Video", &self.video);
+    }
+}
+
+impl ToExpr for BedrockEmbeddingModelConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -301,15 +381,28 @@ impl AudioConfiguration {
     }
 }
 
-impl ToExpr for AudioConfiguration {
+impl AudioConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req(
             "SegmentationConfiguration",
             &self.segmentation_configuration,
         );
+    }
+}
+
+impl ToExpr for AudioConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -330,12 +423,25 @@ impl AudioSegmentationConfiguration {
     }
 }
 
+impl AudioSegmentationConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("FixedLengthDuration", &self.fixed_length_duration);
+    }
+}
+
 impl ToExpr for AudioSegmentationConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("FixedLengthDuration", &self.fixed_length_duration);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -356,15 +462,28 @@ impl VideoConfiguration {
     }
 }
 
-impl ToExpr for VideoConfiguration {
+impl VideoConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req(
             "SegmentationConfiguration",
             &self.segmentation_configuration,
         );
+    }
+}
+
+impl ToExpr for VideoConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -385,12 +504,25 @@ impl VideoSegmentationConfiguration {
     }
 }
 
+impl VideoSegmentationConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("FixedLengthDuration", &self.fixed_length_duration);
+    }
+}
+
 impl ToExpr for VideoSegmentationConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("FixedLengthDuration", &self.fixed_length_duration);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -401,12 +533,25 @@ pub struct ManagedKnowledgeBaseServerSideEncryptionConfiguration {
     pub kms_key_arn: Option<Value<String>>,
 }
 
+impl ManagedKnowledgeBaseServerSideEncryptionConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("KmsKeyArn", &self.kms_key_arn);
+    }
+}
+
 impl ToExpr for ManagedKnowledgeBaseServerSideEncryptionConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("KmsKeyArn", &self.kms_key_arn);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -427,15 +572,28 @@ impl SupplementalDataStorageConfiguration {
     }
 }
 
-impl ToExpr for SupplementalDataStorageConfiguration {
+impl SupplementalDataStorageConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req(
             "SupplementalDataStorageLocations",
             &self.supplemental_data_storage_locations,
         );
+    }
+}
+
+impl ToExpr for SupplementalDataStorageConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -461,16 +619,29 @@ impl SupplementalDataStorageLocation {
     }
 }
 
-impl ToExpr for SupplementalDataStorageLocation {
+impl SupplementalDataStorageLocation {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("S3Location", &self.s3_location);
         p.req(
             "SupplementalDataStorageLocationType",
             &self.supplemental_data_storage_location_type,
         );
+    }
+}
+
+impl ToExpr for SupplementalDataStorageLocation {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -489,12 +660,25 @@ impl S3Location {
     }
 }
 
+impl S3Location {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("URI", &self.uri);
+    }
+}
+
 impl ToExpr for S3Location {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("URI", &self.uri);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -518,13 +702,26 @@ impl SqlKnowledgeBaseConfiguration {
     }
 }
 
+impl SqlKnowledgeBaseConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("RedshiftConfiguration", &self.redshift_configuration);
+        p.req("Type", &self.type_);
+    }
+}
+
 impl ToExpr for SqlKnowledgeBaseConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("RedshiftConfiguration", &self.redshift_configuration);
-        p.req("Type", &self.type_);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -554,17 +751,30 @@ impl RedshiftConfiguration {
     }
 }
 
-impl ToExpr for RedshiftConfiguration {
+impl RedshiftConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("QueryEngineConfiguration", &self.query_engine_configuration);
         p.opt(
             "QueryGenerationConfiguration",
             &self.query_generation_configuration,
         );
         p.req("StorageConfigurations", &self.storage_configurations);
+    }
+}
+
+impl ToExpr for RedshiftConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -591,14 +801,27 @@ impl RedshiftQueryEngineConfiguration {
     }
 }
 
+impl RedshiftQueryEngineConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ProvisionedConfiguration", &self.provisioned_configuration);
+        p.opt("ServerlessConfiguration", &self.serverless_configuration);
+        p.req("Type", &self.type_);
+    }
+}
+
 impl ToExpr for RedshiftQueryEngineConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("ProvisionedConfiguration", &self.provisioned_configuration);
-        p.opt("ServerlessConfiguration", &self.serverless_configuration);
-        p.req("Type", &self.type_);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -625,13 +848,26 @@ impl RedshiftProvisionedConfiguration {
     }
 }
 
+impl RedshiftProvisionedConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("AuthConfiguration", &self.auth_configuration);
+        p.req("ClusterIdentifier", &self.cluster_identifier);
+    }
+}
+
 impl ToExpr for RedshiftProvisionedConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("AuthConfiguration", &self.auth_configuration);
-        p.req("ClusterIdentifier", &self.cluster_identifier);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -658,17 +894,30 @@ impl RedshiftProvisionedAuthConfiguration {
     }
 }
 
-impl ToExpr for RedshiftProvisionedAuthConfiguration {
+impl RedshiftProvisionedAuthConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("DatabaseUser", &self.database_user);
         p.req("Type", &self.type_);
         p.opt(
             "UsernamePasswordSecretArn",
             &self.username_password_secret_arn,
         );
+    }
+}
+
+impl ToExpr for RedshiftProvisionedAuthConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -695,13 +944,26 @@ impl RedshiftServerlessConfiguration {
     }
 }
 
+impl RedshiftServerlessConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("AuthConfiguration", &self.auth_configuration);
+        p.req("WorkgroupArn", &self.workgroup_arn);
+    }
+}
+
 impl ToExpr for RedshiftServerlessConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("AuthConfiguration", &self.auth_configuration);
-        p.req("WorkgroupArn", &self.workgroup_arn);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -725,16 +987,29 @@ impl RedshiftServerlessAuthConfiguration {
     }
 }
 
-impl ToExpr for RedshiftServerlessAuthConfiguration {
+impl RedshiftServerlessAuthConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("Type", &self.type_);
         p.opt(
             "UsernamePasswordSecretArn",
             &self.username_password_secret_arn,
         );
+    }
+}
+
+impl ToExpr for RedshiftServerlessAuthConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -747,13 +1022,26 @@ pub struct QueryGenerationConfiguration {
     pub generation_context: Option<QueryGenerationContext>,
 }
 
+impl QueryGenerationConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ExecutionTimeoutSeconds", &self.execution_timeout_seconds);
+        p.opt("GenerationContext", &self.generation_context);
+    }
+}
+
 impl ToExpr for QueryGenerationConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("ExecutionTimeoutSeconds", &self.execution_timeout_seconds);
-        p.opt("GenerationContext", &self.generation_context);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -766,13 +1054,26 @@ pub struct QueryGenerationContext {
     pub tables: Option<Vec<QueryGenerationTable>>,
 }
 
+impl QueryGenerationContext {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("CuratedQueries", &self.curated_queries);
+        p.opt("Tables", &self.tables);
+    }
+}
+
 impl ToExpr for QueryGenerationContext {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("CuratedQueries", &self.curated_queries);
-        p.opt("Tables", &self.tables);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -796,13 +1097,26 @@ impl CuratedQuery {
     }
 }
 
+impl CuratedQuery {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("NaturalLanguage", &self.natural_language);
+        p.req("Sql", &self.sql);
+    }
+}
+
 impl ToExpr for CuratedQuery {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("NaturalLanguage", &self.natural_language);
-        p.req("Sql", &self.sql);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -832,15 +1146,28 @@ impl QueryGenerationTable {
     }
 }
 
-impl ToExpr for QueryGenerationTable {
+impl QueryGenerationTable {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Columns", &self.columns);
         p.opt("Description", &self.description);
         p.opt("Inclusion", &self.inclusion);
         p.req("Name", &self.name);
+    }
+}
+
+impl ToExpr for QueryGenerationTable {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -855,14 +1182,27 @@ pub struct QueryGenerationColumn {
     pub name: Option<Value<String>>,
 }
 
+impl QueryGenerationColumn {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Description", &self.description);
+        p.opt("Inclusion", &self.inclusion);
+        p.opt("Name", &self.name);
+    }
+}
+
 impl ToExpr for QueryGenerationColumn {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Description", &self.description);
-        p.opt("Inclusion", &self.inclusion);
-        p.opt("Name", &self.name);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -890,17 +1230,30 @@ impl RedshiftQueryEngineStorageConfiguration {
     }
 }
 
-impl ToExpr for RedshiftQueryEngineStorageConfiguration {
+impl RedshiftQueryEngineStorageConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "AwsDataCatalogConfiguration",
             &self.aws_data_catalog_configuration,
         );
         p.opt("RedshiftConfiguration", &self.redshift_configuration);
         p.req("Type", &self.type_);
+    }
+}
+
+impl ToExpr for RedshiftQueryEngineStorageConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -921,12 +1274,25 @@ impl RedshiftQueryEngineAwsDataCatalogStorageConfiguration {
     }
 }
 
+impl RedshiftQueryEngineAwsDataCatalogStorageConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("TableNames", &self.table_names);
+    }
+}
+
 impl ToExpr for RedshiftQueryEngineAwsDataCatalogStorageConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("TableNames", &self.table_names);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -947,12 +1313,25 @@ impl RedshiftQueryEngineRedshiftStorageConfiguration {
     }
 }
 
+impl RedshiftQueryEngineRedshiftStorageConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("DatabaseName", &self.database_name);
+    }
+}
+
 impl ToExpr for RedshiftQueryEngineRedshiftStorageConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("DatabaseName", &self.database_name);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -979,10 +1358,9 @@ impl VectorKnowledgeBaseConfiguration {
     }
 }
 
-impl ToExpr for VectorKnowledgeBaseConfiguration {
+impl VectorKnowledgeBaseConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("EmbeddingModelArn", &self.embedding_model_arn);
         p.opt(
             "EmbeddingModelConfiguration",
@@ -992,7 +1370,21 @@ impl ToExpr for VectorKnowledgeBaseConfiguration {
             "SupplementalDataStorageConfiguration",
             &self.supplemental_data_storage_configuration,
         );
+    }
+}
+
+impl ToExpr for VectorKnowledgeBaseConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1034,10 +1426,9 @@ impl StorageConfiguration {
     }
 }
 
-impl ToExpr for StorageConfiguration {
+impl StorageConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "MongoDbAtlasConfiguration",
             &self.mongo_db_atlas_configuration,
@@ -1058,7 +1449,21 @@ impl ToExpr for StorageConfiguration {
         p.opt("RdsConfiguration", &self.rds_configuration);
         p.opt("S3VectorsConfiguration", &self.s3_vectors_configuration);
         p.req("Type", &self.type_);
+    }
+}
+
+impl ToExpr for StorageConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1107,10 +1512,9 @@ impl MongoDbAtlasConfiguration {
     }
 }
 
-impl ToExpr for MongoDbAtlasConfiguration {
+impl MongoDbAtlasConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("CollectionName", &self.collection_name);
         p.req("CredentialsSecretArn", &self.credentials_secret_arn);
         p.req("DatabaseName", &self.database_name);
@@ -1119,7 +1523,21 @@ impl ToExpr for MongoDbAtlasConfiguration {
         p.req("FieldMapping", &self.field_mapping);
         p.opt("TextIndexName", &self.text_index_name);
         p.req("VectorIndexName", &self.vector_index_name);
+    }
+}
+
+impl ToExpr for MongoDbAtlasConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1150,14 +1568,27 @@ impl MongoDbAtlasFieldMapping {
     }
 }
 
+impl MongoDbAtlasFieldMapping {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("MetadataField", &self.metadata_field);
+        p.req("TextField", &self.text_field);
+        p.req("VectorField", &self.vector_field);
+    }
+}
+
 impl ToExpr for MongoDbAtlasFieldMapping {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("MetadataField", &self.metadata_field);
-        p.req("TextField", &self.text_field);
-        p.req("VectorField", &self.vector_field);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1184,13 +1615,26 @@ impl NeptuneAnalyticsConfiguration {
     }
 }
 
+impl NeptuneAnalyticsConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("FieldMapping", &self.field_mapping);
+        p.req("GraphArn", &self.graph_arn);
+    }
+}
+
 impl ToExpr for NeptuneAnalyticsConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("FieldMapping", &self.field_mapping);
-        p.req("GraphArn", &self.graph_arn);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1217,13 +1661,26 @@ impl NeptuneAnalyticsFieldMapping {
     }
 }
 
+impl NeptuneAnalyticsFieldMapping {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("MetadataField", &self.metadata_field);
+        p.req("TextField", &self.text_field);
+    }
+}
+
 impl ToExpr for NeptuneAnalyticsFieldMapping {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("MetadataField", &self.metadata_field);
-        p.req("TextField", &self.text_field);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1258,15 +1715,28 @@ impl OpenSearchManagedClusterConfiguration {
     }
 }
 
-impl ToExpr for OpenSearchManagedClusterConfiguration {
+impl OpenSearchManagedClusterConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("DomainArn", &self.domain_arn);
         p.req("DomainEndpoint", &self.domain_endpoint);
         p.req("FieldMapping", &self.field_mapping);
         p.req("VectorIndexName", &self.vector_index_name);
+    }
+}
+
+impl ToExpr for OpenSearchManagedClusterConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1297,14 +1767,27 @@ impl OpenSearchManagedClusterFieldMapping {
     }
 }
 
+impl OpenSearchManagedClusterFieldMapping {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("MetadataField", &self.metadata_field);
+        p.req("TextField", &self.text_field);
+        p.req("VectorField", &self.vector_field);
+    }
+}
+
 impl ToExpr for OpenSearchManagedClusterFieldMapping {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("MetadataField", &self.metadata_field);
-        p.req("TextField", &self.text_field);
-        p.req("VectorField", &self.vector_field);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1335,14 +1818,27 @@ impl OpenSearchServerlessConfiguration {
     }
 }
 
+impl OpenSearchServerlessConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("CollectionArn", &self.collection_arn);
+        p.req("FieldMapping", &self.field_mapping);
+        p.req("VectorIndexName", &self.vector_index_name);
+    }
+}
+
 impl ToExpr for OpenSearchServerlessConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("CollectionArn", &self.collection_arn);
-        p.req("FieldMapping", &self.field_mapping);
-        p.req("VectorIndexName", &self.vector_index_name);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1373,14 +1869,27 @@ impl OpenSearchServerlessFieldMapping {
     }
 }
 
+impl OpenSearchServerlessFieldMapping {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("MetadataField", &self.metadata_field);
+        p.req("TextField", &self.text_field);
+        p.req("VectorField", &self.vector_field);
+    }
+}
+
 impl ToExpr for OpenSearchServerlessFieldMapping {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("MetadataField", &self.metadata_field);
-        p.req("TextField", &self.text_field);
-        p.req("VectorField", &self.vector_field);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1414,15 +1923,28 @@ impl PineconeConfiguration {
     }
 }
 
-impl ToExpr for PineconeConfiguration {
+impl PineconeConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("ConnectionString", &self.connection_string);
         p.req("CredentialsSecretArn", &self.credentials_secret_arn);
         p.req("FieldMapping", &self.field_mapping);
         p.opt("Namespace", &self.namespace);
+    }
+}
+
+impl ToExpr for PineconeConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1449,13 +1971,26 @@ impl PineconeFieldMapping {
     }
 }
 
+impl PineconeFieldMapping {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("MetadataField", &self.metadata_field);
+        p.req("TextField", &self.text_field);
+    }
+}
+
 impl ToExpr for PineconeFieldMapping {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("MetadataField", &self.metadata_field);
-        p.req("TextField", &self.text_field);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1494,16 +2029,29 @@ impl RdsConfiguration {
     }
 }
 
-impl ToExpr for RdsConfiguration {
+impl RdsConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("CredentialsSecretArn", &self.credentials_secret_arn);
         p.req("DatabaseName", &self.database_name);
         p.req("FieldMapping", &self.field_mapping);
         p.req("ResourceArn", &self.resource_arn);
         p.req("TableName", &self.table_name);
+    }
+}
+
+impl ToExpr for RdsConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1541,16 +2089,29 @@ impl RdsFieldMapping {
     }
 }
 
-impl ToExpr for RdsFieldMapping {
+impl RdsFieldMapping {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("CustomMetadataField", &self.custom_metadata_field);
         p.req("MetadataField", &self.metadata_field);
         p.req("PrimaryKeyField", &self.primary_key_field);
         p.req("TextField", &self.text_field);
         p.req("VectorField", &self.vector_field);
+    }
+}
+
+impl ToExpr for RdsFieldMapping {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1565,14 +2126,27 @@ pub struct S3VectorsConfiguration {
     pub vector_bucket_arn: Option<Value<String>>,
 }
 
+impl S3VectorsConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("IndexArn", &self.index_arn);
+        p.opt("IndexName", &self.index_name);
+        p.opt("VectorBucketArn", &self.vector_bucket_arn);
+    }
+}
+
 impl ToExpr for S3VectorsConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("IndexArn", &self.index_arn);
-        p.opt("IndexName", &self.index_name);
-        p.opt("VectorBucketArn", &self.vector_bucket_arn);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps,
+};
 use stackwright_core::value::{Json, Value};
 
 /// Definition of AWS::Bedrock::KnowledgeBasePolicy Resource Type
@@ -35,6 +37,14 @@ impl KnowledgeBasePolicy {
     }
 }
 
+impl KnowledgeBasePolicy {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("KnowledgeBaseId", &self.knowledge_base_id);
+        p.req("PolicyDocument", &self.policy_document);
+    }
+}
+
 impl ResourceProps for KnowledgeBasePolicy {
     const TYPE_NAME: &'static str = "AWS::Bedrock::KnowledgeBasePolicy";
     fn facts() -> &'static ResourceFacts {
@@ -43,9 +53,14 @@ impl ResourceProps for KnowledgeBasePolicy {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req("KnowledgeBaseId", &self.knowledge_base_id);
-        p.req("PolicyDocument", &self.policy_document);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

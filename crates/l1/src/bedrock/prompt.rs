@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Json, Literal, Map, Value};
 
 /// Definition of AWS::Bedrock::Prompt Resource Type
@@ -46,14 +48,9 @@ impl Prompt {
     }
 }
 
-impl ResourceProps for Prompt {
-    const TYPE_NAME: &'static str = "AWS::Bedrock::Prompt";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl Prompt {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "CustomerEncryptionKeyArn",
             &self.customer_encryption_key_arn,
@@ -63,7 +60,25 @@ impl ResourceProps for Prompt {
         p.req("Name", &self.name);
         p.opt("Tags", &self.tags);
         p.opt("Variants", &self.variants);
+    }
+}
+
+impl ResourceProps for Prompt {
+    const TYPE_NAME: &'static str = "AWS::Bedrock::Prompt";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -152,10 +167,9 @@ impl PromptVariant {
     }
 }
 
-impl ToExpr for PromptVariant {
+impl PromptVariant {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "AdditionalModelRequestFields",
             &self.additional_model_request_fields,
@@ -167,7 +181,21 @@ impl ToExpr for PromptVariant {
         p.req("Name", &self.name);
         p.req("TemplateConfiguration", &self.template_configuration);
         p.req("TemplateType", &self.template_type);
+    }
+}
+
+impl ToExpr for PromptVariant {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -178,12 +206,25 @@ pub struct PromptGenAiResource {
     pub agent: Option<PromptAgentResource>,
 }
 
+impl PromptGenAiResource {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Agent", &self.agent);
+    }
+}
+
 impl ToExpr for PromptGenAiResource {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Agent", &self.agent);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -204,12 +245,25 @@ impl PromptAgentResource {
     }
 }
 
+impl PromptAgentResource {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("AgentIdentifier", &self.agent_identifier);
+    }
+}
+
 impl ToExpr for PromptAgentResource {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("AgentIdentifier", &self.agent_identifier);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -220,12 +274,25 @@ pub struct PromptInferenceConfiguration {
     pub text: Option<PromptModelInferenceConfiguration>,
 }
 
+impl PromptInferenceConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Text", &self.text);
+    }
+}
+
 impl ToExpr for PromptInferenceConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Text", &self.text);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -242,15 +309,28 @@ pub struct PromptModelInferenceConfiguration {
     pub top_p: Option<Value<f64>>,
 }
 
-impl ToExpr for PromptModelInferenceConfiguration {
+impl PromptModelInferenceConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("MaxTokens", &self.max_tokens);
         p.opt("StopSequences", &self.stop_sequences);
         p.opt("Temperature", &self.temperature);
         p.opt("TopP", &self.top_p);
+    }
+}
+
+impl ToExpr for PromptModelInferenceConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -274,13 +354,26 @@ impl PromptMetadataEntry {
     }
 }
 
+impl PromptMetadataEntry {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for PromptMetadataEntry {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -293,13 +386,26 @@ pub struct PromptTemplateConfiguration {
     pub chat: Option<ChatPromptTemplateConfiguration>,
 }
 
+impl PromptTemplateConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Text", &self.text);
+        p.opt("Chat", &self.chat);
+    }
+}
+
 impl ToExpr for PromptTemplateConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Text", &self.text);
-        p.opt("Chat", &self.chat);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -316,15 +422,28 @@ pub struct TextPromptTemplateConfiguration {
     pub text_s3_location: Option<TextS3Location>,
 }
 
-impl ToExpr for TextPromptTemplateConfiguration {
+impl TextPromptTemplateConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("CachePoint", &self.cache_point);
         p.opt("InputVariables", &self.input_variables);
         p.opt("Text", &self.text);
         p.opt("TextS3Location", &self.text_s3_location);
+    }
+}
+
+impl ToExpr for TextPromptTemplateConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -345,12 +464,25 @@ impl CachePointBlock {
     }
 }
 
+impl CachePointBlock {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Type", &self.type_);
+    }
+}
+
 impl ToExpr for CachePointBlock {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Type", &self.type_);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -361,12 +493,25 @@ pub struct PromptInputVariable {
     pub name: Option<Value<String>>,
 }
 
+impl PromptInputVariable {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Name", &self.name);
+    }
+}
+
 impl ToExpr for PromptInputVariable {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Name", &self.name);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -393,14 +538,27 @@ impl TextS3Location {
     }
 }
 
+impl TextS3Location {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Bucket", &self.bucket);
+        p.req("Key", &self.key);
+        p.opt("Version", &self.version);
+    }
+}
+
 impl ToExpr for TextS3Location {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Bucket", &self.bucket);
-        p.req("Key", &self.key);
-        p.opt("Version", &self.version);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -430,15 +588,28 @@ impl ChatPromptTemplateConfiguration {
     }
 }
 
-impl ToExpr for ChatPromptTemplateConfiguration {
+impl ChatPromptTemplateConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("InputVariables", &self.input_variables);
         p.req("Messages", &self.messages);
         p.opt("System", &self.system);
         p.opt("ToolConfiguration", &self.tool_configuration);
+    }
+}
+
+impl ToExpr for ChatPromptTemplateConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -462,13 +633,26 @@ impl Message {
     }
 }
 
+impl Message {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Content", &self.content);
+        p.req("Role", &self.role);
+    }
+}
+
 impl ToExpr for Message {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Content", &self.content);
-        p.req("Role", &self.role);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -481,13 +665,26 @@ pub struct ContentBlock {
     pub cache_point: Option<CachePointBlock>,
 }
 
+impl ContentBlock {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Text", &self.text);
+        p.opt("CachePoint", &self.cache_point);
+    }
+}
+
 impl ToExpr for ContentBlock {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Text", &self.text);
-        p.opt("CachePoint", &self.cache_point);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -500,13 +697,26 @@ pub struct SystemContentBlock {
     pub cache_point: Option<CachePointBlock>,
 }
 
+impl SystemContentBlock {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Text", &self.text);
+        p.opt("CachePoint", &self.cache_point);
+    }
+}
+
 impl ToExpr for SystemContentBlock {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Text", &self.text);
-        p.opt("CachePoint", &self.cache_point);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -530,13 +740,26 @@ impl ToolConfiguration {
     }
 }
 
+impl ToolConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ToolChoice", &self.tool_choice);
+        p.req("Tools", &self.tools);
+    }
+}
+
 impl ToExpr for ToolConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("ToolChoice", &self.tool_choice);
-        p.req("Tools", &self.tools);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -551,14 +774,27 @@ pub struct ToolChoice {
     pub tool: Option<SpecificToolChoice>,
 }
 
+impl ToolChoice {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Auto", &self.auto);
+        p.opt("Any", &self.any);
+        p.opt("Tool", &self.tool);
+    }
+}
+
 impl ToExpr for ToolChoice {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Auto", &self.auto);
-        p.opt("Any", &self.any);
-        p.opt("Tool", &self.tool);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -577,12 +813,25 @@ impl SpecificToolChoice {
     }
 }
 
+impl SpecificToolChoice {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Name", &self.name);
+    }
+}
+
 impl ToExpr for SpecificToolChoice {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Name", &self.name);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -595,13 +844,26 @@ pub struct Tool {
     pub cache_point: Option<CachePointBlock>,
 }
 
+impl Tool {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ToolSpec", &self.tool_spec);
+        p.opt("CachePoint", &self.cache_point);
+    }
+}
+
 impl ToExpr for Tool {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("ToolSpec", &self.tool_spec);
-        p.opt("CachePoint", &self.cache_point);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -628,14 +890,27 @@ impl ToolSpecification {
     }
 }
 
+impl ToolSpecification {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Description", &self.description);
+        p.req("InputSchema", &self.input_schema);
+        p.req("Name", &self.name);
+    }
+}
+
 impl ToExpr for ToolSpecification {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Description", &self.description);
-        p.req("InputSchema", &self.input_schema);
-        p.req("Name", &self.name);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -646,12 +921,25 @@ pub struct ToolInputSchema {
     pub json: Option<Value<Json>>,
 }
 
+impl ToolInputSchema {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Json", &self.json);
+    }
+}
+
 impl ToExpr for ToolInputSchema {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Json", &self.json);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Json, Literal, Value};
 
 /// Resource Type definition for AWS::BedrockAgentCore::ApiKeyCredentialProvider
@@ -43,6 +45,17 @@ impl ApiKeyCredentialProvider {
     }
 }
 
+impl ApiKeyCredentialProvider {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ApiKey", &self.api_key);
+        p.opt("ApiKeySecretConfig", &self.api_key_secret_config);
+        p.opt("ApiKeySecretSource", &self.api_key_secret_source);
+        p.req("Name", &self.name);
+        p.opt("Tags", &self.tags);
+    }
+}
+
 impl ResourceProps for ApiKeyCredentialProvider {
     const TYPE_NAME: &'static str = "AWS::BedrockAgentCore::ApiKeyCredentialProvider";
     fn facts() -> &'static ResourceFacts {
@@ -51,12 +64,14 @@ impl ResourceProps for ApiKeyCredentialProvider {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.opt("ApiKey", &self.api_key);
-        p.opt("ApiKeySecretConfig", &self.api_key_secret_config);
-        p.opt("ApiKeySecretSource", &self.api_key_secret_source);
-        p.req("Name", &self.name);
-        p.opt("Tags", &self.tags);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -123,13 +138,26 @@ impl SecretReference {
     }
 }
 
+impl SecretReference {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("JsonKey", &self.json_key);
+        p.req("SecretId", &self.secret_id);
+    }
+}
+
 impl ToExpr for SecretReference {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("JsonKey", &self.json_key);
-        p.req("SecretId", &self.secret_id);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -153,13 +181,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Map, Value};
 
 /// Resource definition for AWS::BedrockAgentCore::BrowserCustom
@@ -58,14 +60,9 @@ impl BrowserCustom {
     }
 }
 
-impl ResourceProps for BrowserCustom {
-    const TYPE_NAME: &'static str = "AWS::BedrockAgentCore::BrowserCustom";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl BrowserCustom {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("BrowserSigning", &self.browser_signing);
         p.opt("Certificates", &self.certificates);
         p.opt("Description", &self.description);
@@ -75,7 +72,25 @@ impl ResourceProps for BrowserCustom {
         p.req("NetworkConfiguration", &self.network_configuration);
         p.opt("RecordingConfig", &self.recording_config);
         p.opt("Tags", &self.tags);
+    }
+}
+
+impl ResourceProps for BrowserCustom {
+    const TYPE_NAME: &'static str = "AWS::BedrockAgentCore::BrowserCustom";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -134,12 +149,25 @@ pub struct BrowserSigning {
     pub enabled: Option<Value<bool>>,
 }
 
+impl BrowserSigning {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Enabled", &self.enabled);
+    }
+}
+
 impl ToExpr for BrowserSigning {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Enabled", &self.enabled);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -160,12 +188,25 @@ impl Certificate {
     }
 }
 
+impl Certificate {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("CertificateLocation", &self.certificate_location);
+    }
+}
+
 impl ToExpr for Certificate {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("CertificateLocation", &self.certificate_location);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -186,12 +227,25 @@ impl CertificateLocation {
     }
 }
 
+impl CertificateLocation {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("SecretArn", &self.secret_arn);
+    }
+}
+
 impl ToExpr for CertificateLocation {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("SecretArn", &self.secret_arn);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -215,13 +269,26 @@ impl BrowserEnterprisePolicy {
     }
 }
 
+impl BrowserEnterprisePolicy {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Location", &self.location);
+        p.req("Type", &self.type_);
+    }
+}
+
 impl ToExpr for BrowserEnterprisePolicy {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Location", &self.location);
-        p.req("Type", &self.type_);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -245,13 +312,26 @@ impl S3Location {
     }
 }
 
+impl S3Location {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Bucket", &self.bucket);
+        p.req("Prefix", &self.prefix);
+    }
+}
+
 impl ToExpr for S3Location {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Bucket", &self.bucket);
-        p.req("Prefix", &self.prefix);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -275,13 +355,26 @@ impl BrowserNetworkConfiguration {
     }
 }
 
+impl BrowserNetworkConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("NetworkMode", &self.network_mode);
+        p.opt("VpcConfig", &self.vpc_config);
+    }
+}
+
 impl ToExpr for BrowserNetworkConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("NetworkMode", &self.network_mode);
-        p.opt("VpcConfig", &self.vpc_config);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -308,13 +401,26 @@ impl VpcConfig {
     }
 }
 
+impl VpcConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("SecurityGroups", &self.security_groups);
+        p.req("Subnets", &self.subnets);
+    }
+}
+
 impl ToExpr for VpcConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("SecurityGroups", &self.security_groups);
-        p.req("Subnets", &self.subnets);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -327,13 +433,26 @@ pub struct RecordingConfig {
     pub s3_location: Option<S3Location>,
 }
 
+impl RecordingConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Enabled", &self.enabled);
+        p.opt("S3Location", &self.s3_location);
+    }
+}
+
 impl ToExpr for RecordingConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Enabled", &self.enabled);
-        p.opt("S3Location", &self.s3_location);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Map, Value};
 
 /// Resource Type definition for AWS::BedrockAgentCore::CapacityProvider. A capacity provider defines the compute resources (EC2) used to run Amazon Bedrock AgentCore agent runtimes.
@@ -47,6 +49,17 @@ impl CapacityProvider {
     }
 }
 
+impl CapacityProvider {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("ComputeConfiguration", &self.compute_configuration);
+        p.opt("Description", &self.description);
+        p.req("Name", &self.name);
+        p.req("PermissionsConfiguration", &self.permissions_configuration);
+        p.opt("Tags", &self.tags);
+    }
+}
+
 impl ResourceProps for CapacityProvider {
     const TYPE_NAME: &'static str = "AWS::BedrockAgentCore::CapacityProvider";
     fn facts() -> &'static ResourceFacts {
@@ -55,12 +68,14 @@ impl ResourceProps for CapacityProvider {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req("ComputeConfiguration", &self.compute_configuration);
-        p.opt("Description", &self.description);
-        p.req("Name", &self.name);
-        p.req("PermissionsConfiguration", &self.permissions_configuration);
-        p.opt("Tags", &self.tags);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -122,12 +137,25 @@ impl ComputeConfiguration {
     }
 }
 
+impl ComputeConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Ec2Configuration", &self.ec2_configuration);
+    }
+}
+
 impl ToExpr for ComputeConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Ec2Configuration", &self.ec2_configuration);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -163,16 +191,29 @@ impl Ec2Configuration {
     }
 }
 
-impl ToExpr for Ec2Configuration {
+impl Ec2Configuration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("LaunchTemplateSource", &self.launch_template_source);
         p.opt("LifecycleConfiguration", &self.lifecycle_configuration);
         p.opt("RootVolume", &self.root_volume);
         p.opt("Volumes", &self.volumes);
         p.req("VpcConfiguration", &self.vpc_configuration);
+    }
+}
+
+impl ToExpr for Ec2Configuration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -191,12 +232,25 @@ impl LaunchTemplateSource {
     }
 }
 
+impl LaunchTemplateSource {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("LaunchParameters", &self.launch_parameters);
+    }
+}
+
 impl ToExpr for LaunchTemplateSource {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("LaunchParameters", &self.launch_parameters);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -244,10 +298,9 @@ impl LaunchParameters {
     }
 }
 
-impl ToExpr for LaunchParameters {
+impl LaunchParameters {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "CapacityReservationSpecification",
             &self.capacity_reservation_specification,
@@ -260,7 +313,21 @@ impl ToExpr for LaunchParameters {
         p.req("OperatingSystem", &self.operating_system);
         p.opt("PropagatedTags", &self.propagated_tags);
         p.opt("SshKeyName", &self.ssh_key_name);
+    }
+}
+
+impl ToExpr for LaunchParameters {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -273,10 +340,9 @@ pub struct CapacityReservationSpecification {
     pub capacity_reservation_target: Option<CapacityReservationTarget>,
 }
 
-impl ToExpr for CapacityReservationSpecification {
+impl CapacityReservationSpecification {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "CapacityReservationPreference",
             &self.capacity_reservation_preference,
@@ -285,7 +351,21 @@ impl ToExpr for CapacityReservationSpecification {
             "CapacityReservationTarget",
             &self.capacity_reservation_target,
         );
+    }
+}
+
+impl ToExpr for CapacityReservationSpecification {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -298,16 +378,29 @@ pub struct CapacityReservationTarget {
     pub capacity_reservation_resource_group_arn: Option<Value<String>>,
 }
 
-impl ToExpr for CapacityReservationTarget {
+impl CapacityReservationTarget {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("CapacityReservationId", &self.capacity_reservation_id);
         p.opt(
             "CapacityReservationResourceGroupArn",
             &self.capacity_reservation_resource_group_arn,
         );
+    }
+}
+
+impl ToExpr for CapacityReservationTarget {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -322,14 +415,27 @@ pub struct EphemeralBlockDeviceMapping {
     pub virtual_name: Option<Value<String>>,
 }
 
+impl EphemeralBlockDeviceMapping {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("DeviceName", &self.device_name);
+        p.opt("Ebs", &self.ebs);
+        p.opt("VirtualName", &self.virtual_name);
+    }
+}
+
 impl ToExpr for EphemeralBlockDeviceMapping {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("DeviceName", &self.device_name);
-        p.opt("Ebs", &self.ebs);
-        p.opt("VirtualName", &self.virtual_name);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -356,10 +462,9 @@ pub struct EphemeralEbsVolumeConfiguration {
     pub volume_type: Option<Value<VolumeType>>,
 }
 
-impl ToExpr for EphemeralEbsVolumeConfiguration {
+impl EphemeralEbsVolumeConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("EbsCardIndex", &self.ebs_card_index);
         p.opt("Encrypted", &self.encrypted);
         p.opt("Iops", &self.iops);
@@ -369,7 +474,21 @@ impl ToExpr for EphemeralEbsVolumeConfiguration {
         p.opt("VolumeInitializationRate", &self.volume_initialization_rate);
         p.opt("VolumeSize", &self.volume_size);
         p.opt("VolumeType", &self.volume_type);
+    }
+}
+
+impl ToExpr for EphemeralEbsVolumeConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -390,12 +509,25 @@ impl InstanceRequirements {
     }
 }
 
+impl InstanceRequirements {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("AllowedInstanceTypes", &self.allowed_instance_types);
+    }
+}
+
 impl ToExpr for InstanceRequirements {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("AllowedInstanceTypes", &self.allowed_instance_types);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -416,12 +548,25 @@ impl LicenseSpecification {
     }
 }
 
+impl LicenseSpecification {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("LicenseConfigurationArn", &self.license_configuration_arn);
+    }
+}
+
 impl ToExpr for LicenseSpecification {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("LicenseConfigurationArn", &self.license_configuration_arn);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -434,13 +579,26 @@ pub struct InstanceLifecycleConfiguration {
     pub max_lifetime: Option<Value<i64>>,
 }
 
+impl InstanceLifecycleConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("IdleInstanceTimeout", &self.idle_instance_timeout);
+        p.opt("MaxLifetime", &self.max_lifetime);
+    }
+}
+
 impl ToExpr for InstanceLifecycleConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("IdleInstanceTimeout", &self.idle_instance_timeout);
-        p.opt("MaxLifetime", &self.max_lifetime);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -461,17 +619,30 @@ pub struct RootVolumeConfiguration {
     pub volume_type: Option<Value<VolumeType>>,
 }
 
-impl ToExpr for RootVolumeConfiguration {
+impl RootVolumeConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Encrypted", &self.encrypted);
         p.opt("FreeSpaceGiB", &self.free_space_gi_b);
         p.opt("Iops", &self.iops);
         p.opt("KmsKeyId", &self.kms_key_id);
         p.opt("Throughput", &self.throughput);
         p.opt("VolumeType", &self.volume_type);
+    }
+}
+
+impl ToExpr for RootVolumeConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -490,12 +661,25 @@ impl VolumeConfiguration {
     }
 }
 
+impl VolumeConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("EbsConfiguration", &self.ebs_configuration);
+    }
+}
+
 impl ToExpr for VolumeConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("EbsConfiguration", &self.ebs_configuration);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -537,10 +721,9 @@ impl EbsVolumeConfiguration {
     }
 }
 
-impl ToExpr for EbsVolumeConfiguration {
+impl EbsVolumeConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Encrypted", &self.encrypted);
         p.opt("Iops", &self.iops);
         p.opt("KmsKeyId", &self.kms_key_id);
@@ -549,7 +732,21 @@ impl ToExpr for EbsVolumeConfiguration {
         p.opt("SnapshotId", &self.snapshot_id);
         p.opt("Throughput", &self.throughput);
         p.opt("VolumeType", &self.volume_type);
+    }
+}
+
+impl ToExpr for EbsVolumeConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -576,13 +773,26 @@ impl VpcConfiguration {
     }
 }
 
+impl VpcConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("SecurityGroups", &self.security_groups);
+        p.req("Subnets", &self.subnets);
+    }
+}
+
 impl ToExpr for VpcConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("SecurityGroups", &self.security_groups);
-        p.req("Subnets", &self.subnets);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -603,15 +813,28 @@ impl PermissionsConfiguration {
     }
 }
 
-impl ToExpr for PermissionsConfiguration {
+impl PermissionsConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req(
             "CapacityProviderOperatorRoleArn",
             &self.capacity_provider_operator_role_arn,
         );
+    }
+}
+
+impl ToExpr for PermissionsConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -635,13 +858,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Map, Value};
 
 /// Resource definition for AWS::BedrockAgentCore::CodeInterpreterCustom
@@ -49,6 +51,18 @@ impl CodeInterpreterCustom {
     }
 }
 
+impl CodeInterpreterCustom {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Certificates", &self.certificates);
+        p.opt("Description", &self.description);
+        p.opt("ExecutionRoleArn", &self.execution_role_arn);
+        p.req("Name", &self.name);
+        p.req("NetworkConfiguration", &self.network_configuration);
+        p.opt("Tags", &self.tags);
+    }
+}
+
 impl ResourceProps for CodeInterpreterCustom {
     const TYPE_NAME: &'static str = "AWS::BedrockAgentCore::CodeInterpreterCustom";
     fn facts() -> &'static ResourceFacts {
@@ -57,13 +71,14 @@ impl ResourceProps for CodeInterpreterCustom {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.opt("Certificates", &self.certificates);
-        p.opt("Description", &self.description);
-        p.opt("ExecutionRoleArn", &self.execution_role_arn);
-        p.req("Name", &self.name);
-        p.req("NetworkConfiguration", &self.network_configuration);
-        p.opt("Tags", &self.tags);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -132,12 +147,25 @@ impl Certificate {
     }
 }
 
+impl Certificate {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("CertificateLocation", &self.certificate_location);
+    }
+}
+
 impl ToExpr for Certificate {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("CertificateLocation", &self.certificate_location);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -158,12 +186,25 @@ impl CertificateLocation {
     }
 }
 
+impl CertificateLocation {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("SecretArn", &self.secret_arn);
+    }
+}
+
 impl ToExpr for CertificateLocation {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("SecretArn", &self.secret_arn);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -187,13 +228,26 @@ impl CodeInterpreterNetworkConfiguration {
     }
 }
 
+impl CodeInterpreterNetworkConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("NetworkMode", &self.network_mode);
+        p.opt("VpcConfig", &self.vpc_config);
+    }
+}
+
 impl ToExpr for CodeInterpreterNetworkConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("NetworkMode", &self.network_mode);
-        p.opt("VpcConfig", &self.vpc_config);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -220,13 +274,26 @@ impl VpcConfig {
     }
 }
 
+impl VpcConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("SecurityGroups", &self.security_groups);
+        p.req("Subnets", &self.subnets);
+    }
+}
+
 impl ToExpr for VpcConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("SecurityGroups", &self.security_groups);
-        p.req("Subnets", &self.subnets);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

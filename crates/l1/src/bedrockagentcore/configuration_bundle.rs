@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Json, Value};
 
 /// Definition of AWS::BedrockAgentCore::ConfigurationBundle Resource Type
@@ -55,14 +57,9 @@ impl ConfigurationBundle {
     }
 }
 
-impl ResourceProps for ConfigurationBundle {
-    const TYPE_NAME: &'static str = "AWS::BedrockAgentCore::ConfigurationBundle";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl ConfigurationBundle {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("BranchName", &self.branch_name);
         p.req("BundleName", &self.bundle_name);
         p.opt("CommitMessage", &self.commit_message);
@@ -71,7 +68,25 @@ impl ResourceProps for ConfigurationBundle {
         p.opt("Description", &self.description);
         p.opt("KmsKeyArn", &self.kms_key_arn);
         p.opt("Tags", &self.tags);
+    }
+}
+
+impl ResourceProps for ConfigurationBundle {
+    const TYPE_NAME: &'static str = "AWS::BedrockAgentCore::ConfigurationBundle";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -140,12 +155,25 @@ impl ComponentConfiguration {
     }
 }
 
+impl ComponentConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Configuration", &self.configuration);
+    }
+}
+
 impl ToExpr for ComponentConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Configuration", &self.configuration);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -169,13 +197,26 @@ impl VersionCreatedBySource {
     }
 }
 
+impl VersionCreatedBySource {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Arn", &self.arn);
+        p.req("Name", &self.name);
+    }
+}
+
 impl ToExpr for VersionCreatedBySource {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Arn", &self.arn);
-        p.req("Name", &self.name);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -199,13 +240,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// Resource Type definition for AWS::BedrockAgentCore::ConsentPortal
@@ -51,6 +53,18 @@ impl ConsentPortal {
     }
 }
 
+impl ConsentPortal {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Description", &self.description);
+        p.req("ExecutionRoleArn", &self.execution_role_arn);
+        p.req("IdpConfig", &self.idp_config);
+        p.req("Name", &self.name);
+        p.req("Sources", &self.sources);
+        p.opt("Tags", &self.tags);
+    }
+}
+
 impl ResourceProps for ConsentPortal {
     const TYPE_NAME: &'static str = "AWS::BedrockAgentCore::ConsentPortal";
     fn facts() -> &'static ResourceFacts {
@@ -59,13 +73,14 @@ impl ResourceProps for ConsentPortal {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.opt("Description", &self.description);
-        p.req("ExecutionRoleArn", &self.execution_role_arn);
-        p.req("IdpConfig", &self.idp_config);
-        p.req("Name", &self.name);
-        p.req("Sources", &self.sources);
-        p.opt("Tags", &self.tags);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -143,14 +158,27 @@ impl IdpConfig {
     }
 }
 
+impl IdpConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Audience", &self.audience);
+        p.req("CredentialProviderArn", &self.credential_provider_arn);
+        p.req("Scopes", &self.scopes);
+    }
+}
+
 impl ToExpr for IdpConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Audience", &self.audience);
-        p.req("CredentialProviderArn", &self.credential_provider_arn);
-        p.req("Scopes", &self.scopes);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -177,13 +205,26 @@ impl ConsentPortalSource {
     }
 }
 
+impl ConsentPortalSource {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Identifier", &self.identifier);
+        p.req("Type", &self.type_);
+    }
+}
+
 impl ToExpr for ConsentPortalSource {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Identifier", &self.identifier);
-        p.req("Type", &self.type_);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -207,13 +248,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

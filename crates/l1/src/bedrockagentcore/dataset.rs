@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Json, Literal, Value};
 
 /// Definition of AWS::BedrockAgentCore::Dataset Resource Type
@@ -49,6 +51,18 @@ impl Dataset {
     }
 }
 
+impl Dataset {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("DatasetName", &self.dataset_name);
+        p.opt("Description", &self.description);
+        p.opt("KmsKeyArn", &self.kms_key_arn);
+        p.req("SchemaType", &self.schema_type);
+        p.opt("Source", &self.source);
+        p.opt("Tags", &self.tags);
+    }
+}
+
 impl ResourceProps for Dataset {
     const TYPE_NAME: &'static str = "AWS::BedrockAgentCore::Dataset";
     fn facts() -> &'static ResourceFacts {
@@ -57,13 +71,14 @@ impl ResourceProps for Dataset {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req("DatasetName", &self.dataset_name);
-        p.opt("Description", &self.description);
-        p.opt("KmsKeyArn", &self.kms_key_arn);
-        p.req("SchemaType", &self.schema_type);
-        p.opt("Source", &self.source);
-        p.opt("Tags", &self.tags);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -124,13 +139,26 @@ pub struct DataSourceType {
     pub s3_source: Option<S3Source>,
 }
 
+impl DataSourceType {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("InlineExamples", &self.inline_examples);
+        p.opt("S3Source", &self.s3_source);
+    }
+}
+
 impl ToExpr for DataSourceType {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("InlineExamples", &self.inline_examples);
-        p.opt("S3Source", &self.s3_source);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -151,12 +179,25 @@ impl InlineExamplesSource {
     }
 }
 
+impl InlineExamplesSource {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Examples", &self.examples);
+    }
+}
+
 impl ToExpr for InlineExamplesSource {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Examples", &self.examples);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -177,12 +218,25 @@ impl S3Source {
     }
 }
 
+impl S3Source {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("S3Uri", &self.s3_uri);
+    }
+}
+
 impl ToExpr for S3Source {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("S3Uri", &self.s3_uri);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -206,13 +260,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

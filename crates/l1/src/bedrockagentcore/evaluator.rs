@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Json, Literal, Value};
 
 /// Resource Type definition for AWS::BedrockAgentCore::Evaluator - Creates a custom evaluator for agent quality assessment using LLM-as-a-Judge, code-based, or derived evaluator configurations. Derived evaluators run an existing built-in or third-party evaluator's logic on a model that you supply.
@@ -50,6 +52,18 @@ impl Evaluator {
     }
 }
 
+impl Evaluator {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Description", &self.description);
+        p.req("EvaluatorConfig", &self.evaluator_config);
+        p.req("EvaluatorName", &self.evaluator_name);
+        p.opt("KmsKeyArn", &self.kms_key_arn);
+        p.req("Level", &self.level);
+        p.opt("Tags", &self.tags);
+    }
+}
+
 impl ResourceProps for Evaluator {
     const TYPE_NAME: &'static str = "AWS::BedrockAgentCore::Evaluator";
     fn facts() -> &'static ResourceFacts {
@@ -58,13 +72,14 @@ impl ResourceProps for Evaluator {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.opt("Description", &self.description);
-        p.req("EvaluatorConfig", &self.evaluator_config);
-        p.req("EvaluatorName", &self.evaluator_name);
-        p.opt("KmsKeyArn", &self.kms_key_arn);
-        p.req("Level", &self.level);
-        p.opt("Tags", &self.tags);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -132,14 +147,27 @@ pub struct EvaluatorConfig {
     pub llm_as_a_judge: Option<LlmAsAJudgeEvaluatorConfig>,
 }
 
+impl EvaluatorConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("CodeBased", &self.code_based);
+        p.opt("Derived", &self.derived);
+        p.opt("LlmAsAJudge", &self.llm_as_a_judge);
+    }
+}
+
 impl ToExpr for EvaluatorConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("CodeBased", &self.code_based);
-        p.opt("Derived", &self.derived);
-        p.opt("LlmAsAJudge", &self.llm_as_a_judge);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -158,12 +186,25 @@ impl CodeBasedEvaluatorConfig {
     }
 }
 
+impl CodeBasedEvaluatorConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("LambdaConfig", &self.lambda_config);
+    }
+}
+
 impl ToExpr for CodeBasedEvaluatorConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("LambdaConfig", &self.lambda_config);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -187,13 +228,26 @@ impl LambdaEvaluatorConfig {
     }
 }
 
+impl LambdaEvaluatorConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("LambdaArn", &self.lambda_arn);
+        p.opt("LambdaTimeoutInSeconds", &self.lambda_timeout_in_seconds);
+    }
+}
+
 impl ToExpr for LambdaEvaluatorConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("LambdaArn", &self.lambda_arn);
-        p.opt("LambdaTimeoutInSeconds", &self.lambda_timeout_in_seconds);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -220,13 +274,26 @@ impl DerivedEvaluatorConfig {
     }
 }
 
+impl DerivedEvaluatorConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("BaseEvaluatorId", &self.base_evaluator_id);
+        p.req("ModelConfig", &self.model_config);
+    }
+}
+
 impl ToExpr for DerivedEvaluatorConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("BaseEvaluatorId", &self.base_evaluator_id);
-        p.req("ModelConfig", &self.model_config);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -239,10 +306,9 @@ pub struct EvaluatorModelConfig {
     pub responses_evaluator_model_config: Option<OpenResponsesEvaluatorModelConfig>,
 }
 
-impl ToExpr for EvaluatorModelConfig {
+impl EvaluatorModelConfig {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "BedrockEvaluatorModelConfig",
             &self.bedrock_evaluator_model_config,
@@ -251,7 +317,21 @@ impl ToExpr for EvaluatorModelConfig {
             "ResponsesEvaluatorModelConfig",
             &self.responses_evaluator_model_config,
         );
+    }
+}
+
+impl ToExpr for EvaluatorModelConfig {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -278,17 +358,30 @@ impl BedrockEvaluatorModelConfig {
     }
 }
 
-impl ToExpr for BedrockEvaluatorModelConfig {
+impl BedrockEvaluatorModelConfig {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "AdditionalModelRequestFields",
             &self.additional_model_request_fields,
         );
         p.opt("InferenceConfig", &self.inference_config);
         p.req("ModelId", &self.model_id);
+    }
+}
+
+impl ToExpr for BedrockEvaluatorModelConfig {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -305,15 +398,28 @@ pub struct InferenceConfiguration {
     pub top_p: Option<Value<f64>>,
 }
 
-impl ToExpr for InferenceConfiguration {
+impl InferenceConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("MaxTokens", &self.max_tokens);
         p.opt("StopSequences", &self.stop_sequences);
         p.opt("Temperature", &self.temperature);
         p.opt("TopP", &self.top_p);
+    }
+}
+
+impl ToExpr for InferenceConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -346,16 +452,29 @@ impl OpenResponsesEvaluatorModelConfig {
     }
 }
 
-impl ToExpr for OpenResponsesEvaluatorModelConfig {
+impl OpenResponsesEvaluatorModelConfig {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("MaxOutputTokens", &self.max_output_tokens);
         p.req("ModelId", &self.model_id);
         p.opt("Reasoning", &self.reasoning);
         p.opt("Temperature", &self.temperature);
         p.opt("TopP", &self.top_p);
+    }
+}
+
+impl ToExpr for OpenResponsesEvaluatorModelConfig {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -366,12 +485,25 @@ pub struct ReasoningConfiguration {
     pub effort: Option<Value<String>>,
 }
 
+impl ReasoningConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Effort", &self.effort);
+    }
+}
+
 impl ToExpr for ReasoningConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Effort", &self.effort);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -402,14 +534,27 @@ impl LlmAsAJudgeEvaluatorConfig {
     }
 }
 
+impl LlmAsAJudgeEvaluatorConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Instructions", &self.instructions);
+        p.req("ModelConfig", &self.model_config);
+        p.req("RatingScale", &self.rating_scale);
+    }
+}
+
 impl ToExpr for LlmAsAJudgeEvaluatorConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Instructions", &self.instructions);
-        p.req("ModelConfig", &self.model_config);
-        p.req("RatingScale", &self.rating_scale);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -424,14 +569,27 @@ pub struct RatingScale {
     pub numerical: Option<Vec<NumericalScaleDefinition>>,
 }
 
+impl RatingScale {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Categorical", &self.categorical);
+        p.opt("MultiDimensional", &self.multi_dimensional);
+        p.opt("Numerical", &self.numerical);
+    }
+}
+
 impl ToExpr for RatingScale {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Categorical", &self.categorical);
-        p.opt("MultiDimensional", &self.multi_dimensional);
-        p.opt("Numerical", &self.numerical);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -455,13 +613,26 @@ impl CategoricalScaleDefinition {
     }
 }
 
+impl CategoricalScaleDefinition {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Definition", &self.definition);
+        p.req("Label", &self.label);
+    }
+}
+
 impl ToExpr for CategoricalScaleDefinition {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Definition", &self.definition);
-        p.req("Label", &self.label);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -492,14 +663,27 @@ impl EvaluationDimension {
     }
 }
 
+impl EvaluationDimension {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("DimensionInstruction", &self.dimension_instruction);
+        p.req("DimensionName", &self.dimension_name);
+        p.req("DimensionRatingScale", &self.dimension_rating_scale);
+    }
+}
+
 impl ToExpr for EvaluationDimension {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("DimensionInstruction", &self.dimension_instruction);
-        p.req("DimensionName", &self.dimension_name);
-        p.req("DimensionRatingScale", &self.dimension_rating_scale);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -512,13 +696,26 @@ pub struct DimensionRatingScale {
     pub numerical: Option<Vec<NumericalScaleDefinition>>,
 }
 
+impl DimensionRatingScale {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Categorical", &self.categorical);
+        p.opt("Numerical", &self.numerical);
+    }
+}
+
 impl ToExpr for DimensionRatingScale {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Categorical", &self.categorical);
-        p.opt("Numerical", &self.numerical);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -549,14 +746,27 @@ impl NumericalScaleDefinition {
     }
 }
 
+impl NumericalScaleDefinition {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Definition", &self.definition);
+        p.req("Label", &self.label);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for NumericalScaleDefinition {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Definition", &self.definition);
-        p.req("Label", &self.label);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -580,13 +790,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

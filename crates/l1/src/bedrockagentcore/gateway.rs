@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Json, Literal, Map, Value};
 
 /// Definition of AWS::BedrockAgentCore::Gateway Resource Type
@@ -71,14 +73,9 @@ impl Gateway {
     }
 }
 
-impl ResourceProps for Gateway {
-    const TYPE_NAME: &'static str = "AWS::BedrockAgentCore::Gateway";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl Gateway {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AuthorizerConfiguration", &self.authorizer_configuration);
         p.req("AuthorizerType", &self.authorizer_type);
         p.opt("Description", &self.description);
@@ -98,7 +95,25 @@ impl ResourceProps for Gateway {
         p.req("RoleArn", &self.role_arn);
         p.opt("Tags", &self.tags);
         p.opt("WafConfiguration", &self.waf_configuration);
+    }
+}
+
+impl ResourceProps for Gateway {
+    const TYPE_NAME: &'static str = "AWS::BedrockAgentCore::Gateway";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -172,12 +187,25 @@ pub struct AuthorizerConfiguration {
     pub custom_jwt_authorizer: Option<CustomJwtAuthorizerConfiguration>,
 }
 
+impl AuthorizerConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("CustomJWTAuthorizer", &self.custom_jwt_authorizer);
+    }
+}
+
 impl ToExpr for AuthorizerConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("CustomJWTAuthorizer", &self.custom_jwt_authorizer);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -216,10 +244,9 @@ impl CustomJwtAuthorizerConfiguration {
     }
 }
 
-impl ToExpr for CustomJwtAuthorizerConfiguration {
+impl CustomJwtAuthorizerConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AdvertisedScopeMapping", &self.advertised_scope_mapping);
         p.opt("AllowedAudience", &self.allowed_audience);
         p.opt("AllowedClients", &self.allowed_clients);
@@ -227,7 +254,21 @@ impl ToExpr for CustomJwtAuthorizerConfiguration {
         p.opt("CustomClaims", &self.custom_claims);
         p.req("DiscoveryUrl", &self.discovery_url);
         p.opt("PrivateEndpoint", &self.private_endpoint);
+    }
+}
+
+impl ToExpr for CustomJwtAuthorizerConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -258,10 +299,9 @@ impl CustomClaimValidationType {
     }
 }
 
-impl ToExpr for CustomClaimValidationType {
+impl CustomClaimValidationType {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req(
             "AuthorizingClaimMatchValue",
             &self.authorizing_claim_match_value,
@@ -271,7 +311,21 @@ impl ToExpr for CustomClaimValidationType {
             "InboundTokenClaimValueType",
             &self.inbound_token_claim_value_type,
         );
+    }
+}
+
+impl ToExpr for CustomClaimValidationType {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -298,13 +352,26 @@ impl AuthorizingClaimMatchValueType {
     }
 }
 
+impl AuthorizingClaimMatchValueType {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("ClaimMatchOperator", &self.claim_match_operator);
+        p.req("ClaimMatchValue", &self.claim_match_value);
+    }
+}
+
 impl ToExpr for AuthorizingClaimMatchValueType {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("ClaimMatchOperator", &self.claim_match_operator);
-        p.req("ClaimMatchValue", &self.claim_match_value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -317,13 +384,26 @@ pub struct ClaimMatchValueType {
     pub match_value_string_list: Option<Value<Vec<String>>>,
 }
 
+impl ClaimMatchValueType {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("MatchValueString", &self.match_value_string);
+        p.opt("MatchValueStringList", &self.match_value_string_list);
+    }
+}
+
 impl ToExpr for ClaimMatchValueType {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("MatchValueString", &self.match_value_string);
-        p.opt("MatchValueStringList", &self.match_value_string_list);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -336,16 +416,29 @@ pub struct PrivateEndpoint {
     pub managed_vpc_resource: Option<ManagedVpcResource>,
 }
 
-impl ToExpr for PrivateEndpoint {
+impl PrivateEndpoint {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "SelfManagedLatticeResource",
             &self.self_managed_lattice_resource,
         );
         p.opt("ManagedVpcResource", &self.managed_vpc_resource);
+    }
+}
+
+impl ToExpr for PrivateEndpoint {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -356,15 +449,28 @@ pub struct SelfManagedLatticeResource {
     pub resource_configuration_identifier: Option<Value<String>>,
 }
 
-impl ToExpr for SelfManagedLatticeResource {
+impl SelfManagedLatticeResource {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "ResourceConfigurationIdentifier",
             &self.resource_configuration_identifier,
         );
+    }
+}
+
+impl ToExpr for SelfManagedLatticeResource {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -404,17 +510,30 @@ impl ManagedVpcResource {
     }
 }
 
-impl ToExpr for ManagedVpcResource {
+impl ManagedVpcResource {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("EndpointIpAddressType", &self.endpoint_ip_address_type);
         p.opt("RoutingDomain", &self.routing_domain);
         p.opt("SecurityGroupIds", &self.security_group_ids);
         p.req("SubnetIds", &self.subnet_ids);
         p.opt("Tags", &self.tags);
         p.req("VpcIdentifier", &self.vpc_identifier);
+    }
+}
+
+impl ToExpr for ManagedVpcResource {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -444,14 +563,27 @@ impl GatewayInterceptorConfiguration {
     }
 }
 
+impl GatewayInterceptorConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("InputConfiguration", &self.input_configuration);
+        p.req("InterceptionPoints", &self.interception_points);
+        p.req("Interceptor", &self.interceptor);
+    }
+}
+
 impl ToExpr for GatewayInterceptorConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("InputConfiguration", &self.input_configuration);
-        p.req("InterceptionPoints", &self.interception_points);
-        p.req("Interceptor", &self.interceptor);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -475,13 +607,26 @@ impl InterceptorInputConfiguration {
     }
 }
 
+impl InterceptorInputConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("PassRequestHeaders", &self.pass_request_headers);
+        p.opt("PayloadFilter", &self.payload_filter);
+    }
+}
+
 impl ToExpr for InterceptorInputConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("PassRequestHeaders", &self.pass_request_headers);
-        p.opt("PayloadFilter", &self.payload_filter);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -500,12 +645,25 @@ impl InterceptorPayloadFilter {
     }
 }
 
+impl InterceptorPayloadFilter {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Exclude", &self.exclude);
+    }
+}
+
 impl ToExpr for InterceptorPayloadFilter {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Exclude", &self.exclude);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -516,12 +674,25 @@ pub struct InterceptorPayloadExclusionSelector {
     pub field: Option<Value<InterceptorPayloadExclusion>>,
 }
 
+impl InterceptorPayloadExclusionSelector {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Field", &self.field);
+    }
+}
+
 impl ToExpr for InterceptorPayloadExclusionSelector {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Field", &self.field);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -532,12 +703,25 @@ pub struct InterceptorConfiguration {
     pub lambda: Option<LambdaInterceptorConfiguration>,
 }
 
+impl InterceptorConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Lambda", &self.lambda);
+    }
+}
+
 impl ToExpr for InterceptorConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Lambda", &self.lambda);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -556,12 +740,25 @@ impl LambdaInterceptorConfiguration {
     }
 }
 
+impl LambdaInterceptorConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Arn", &self.arn);
+    }
+}
+
 impl ToExpr for LambdaInterceptorConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Arn", &self.arn);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -588,13 +785,26 @@ impl GatewayPolicyEngineConfiguration {
     }
 }
 
+impl GatewayPolicyEngineConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Arn", &self.arn);
+        p.req("Mode", &self.mode);
+    }
+}
+
 impl ToExpr for GatewayPolicyEngineConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Arn", &self.arn);
-        p.req("Mode", &self.mode);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -605,12 +815,25 @@ pub struct GatewayProtocolConfiguration {
     pub mcp: Option<McpGatewayConfiguration>,
 }
 
+impl GatewayProtocolConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Mcp", &self.mcp);
+    }
+}
+
 impl ToExpr for GatewayProtocolConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Mcp", &self.mcp);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -629,16 +852,29 @@ pub struct McpGatewayConfiguration {
     pub supported_versions: Option<Value<Vec<String>>>,
 }
 
-impl ToExpr for McpGatewayConfiguration {
+impl McpGatewayConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Instructions", &self.instructions);
         p.opt("SearchType", &self.search_type);
         p.opt("SessionConfiguration", &self.session_configuration);
         p.opt("StreamingConfiguration", &self.streaming_configuration);
         p.opt("SupportedVersions", &self.supported_versions);
+    }
+}
+
+impl ToExpr for McpGatewayConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -649,12 +885,25 @@ pub struct SessionConfiguration {
     pub session_timeout_in_seconds: Option<Value<f64>>,
 }
 
+impl SessionConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("SessionTimeoutInSeconds", &self.session_timeout_in_seconds);
+    }
+}
+
 impl ToExpr for SessionConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("SessionTimeoutInSeconds", &self.session_timeout_in_seconds);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -665,12 +914,25 @@ pub struct StreamingConfiguration {
     pub enable_response_streaming: Option<Value<bool>>,
 }
 
+impl StreamingConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("EnableResponseStreaming", &self.enable_response_streaming);
+    }
+}
+
 impl ToExpr for StreamingConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("EnableResponseStreaming", &self.enable_response_streaming);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -681,12 +943,25 @@ pub struct WafConfiguration {
     pub failure_mode: Option<Value<WafFailureMode>>,
 }
 
+impl WafConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("FailureMode", &self.failure_mode);
+    }
+}
+
 impl ToExpr for WafConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("FailureMode", &self.failure_mode);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

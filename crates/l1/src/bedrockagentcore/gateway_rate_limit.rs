@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Map, Value};
 
 /// Definition of AWS::BedrockAgentCore::GatewayRateLimit Resource Type
@@ -41,6 +43,17 @@ impl GatewayRateLimit {
     }
 }
 
+impl GatewayRateLimit {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Description", &self.description);
+        p.req("DimensionKeys", &self.dimension_keys);
+        p.req("Entries", &self.entries);
+        p.opt("GatewayIdentifier", &self.gateway_identifier);
+        p.opt("RateLimitId", &self.rate_limit_id);
+    }
+}
+
 impl ResourceProps for GatewayRateLimit {
     const TYPE_NAME: &'static str = "AWS::BedrockAgentCore::GatewayRateLimit";
     fn facts() -> &'static ResourceFacts {
@@ -49,12 +62,14 @@ impl ResourceProps for GatewayRateLimit {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.opt("Description", &self.description);
-        p.req("DimensionKeys", &self.dimension_keys);
-        p.req("Entries", &self.entries);
-        p.opt("GatewayIdentifier", &self.gateway_identifier);
-        p.opt("RateLimitId", &self.rate_limit_id);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -117,15 +132,28 @@ impl LimitEntry {
     }
 }
 
-impl ToExpr for LimitEntry {
+impl LimitEntry {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Connections", &self.connections);
         p.req("Dimensions", &self.dimensions);
         p.opt("Requests", &self.requests);
         p.opt("Tokens", &self.tokens);
+    }
+}
+
+impl ToExpr for LimitEntry {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -149,13 +177,26 @@ impl RateConfig {
     }
 }
 
+impl RateConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Period", &self.period);
+        p.req("Rate", &self.rate);
+    }
+}
+
 impl ToExpr for RateConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Period", &self.period);
-        p.req("Rate", &self.rate);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

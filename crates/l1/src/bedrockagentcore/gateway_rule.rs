@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Json, Literal, Map, Value};
 
 /// Resource Type definition for AWS::BedrockAgentCore::GatewayRule
@@ -41,6 +43,17 @@ impl GatewayRule {
     }
 }
 
+impl GatewayRule {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Actions", &self.actions);
+        p.opt("Conditions", &self.conditions);
+        p.opt("Description", &self.description);
+        p.opt("GatewayIdentifier", &self.gateway_identifier);
+        p.req("Priority", &self.priority);
+    }
+}
+
 impl ResourceProps for GatewayRule {
     const TYPE_NAME: &'static str = "AWS::BedrockAgentCore::GatewayRule";
     fn facts() -> &'static ResourceFacts {
@@ -49,12 +62,14 @@ impl ResourceProps for GatewayRule {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req("Actions", &self.actions);
-        p.opt("Conditions", &self.conditions);
-        p.opt("Description", &self.description);
-        p.opt("GatewayIdentifier", &self.gateway_identifier);
-        p.req("Priority", &self.priority);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -115,13 +130,26 @@ pub struct Action {
     pub route_to_target: Option<RouteToTargetAction>,
 }
 
+impl Action {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ConfigurationBundle", &self.configuration_bundle);
+        p.opt("RouteToTarget", &self.route_to_target);
+    }
+}
+
 impl ToExpr for Action {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("ConfigurationBundle", &self.configuration_bundle);
-        p.opt("RouteToTarget", &self.route_to_target);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -134,13 +162,26 @@ pub struct ConfigurationBundleAction {
     pub weighted_override: Option<WeightedOverride>,
 }
 
+impl ConfigurationBundleAction {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("StaticOverride", &self.static_override);
+        p.opt("WeightedOverride", &self.weighted_override);
+    }
+}
+
 impl ToExpr for ConfigurationBundleAction {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("StaticOverride", &self.static_override);
-        p.opt("WeightedOverride", &self.weighted_override);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -167,13 +208,26 @@ impl StaticOverride {
     }
 }
 
+impl StaticOverride {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("BundleArn", &self.bundle_arn);
+        p.req("BundleVersion", &self.bundle_version);
+    }
+}
+
 impl ToExpr for StaticOverride {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("BundleArn", &self.bundle_arn);
-        p.req("BundleVersion", &self.bundle_version);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -192,12 +246,25 @@ impl WeightedOverride {
     }
 }
 
+impl WeightedOverride {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("TrafficSplit", &self.traffic_split);
+    }
+}
+
 impl ToExpr for WeightedOverride {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("TrafficSplit", &self.traffic_split);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -234,16 +301,29 @@ impl TrafficSplitEntry {
     }
 }
 
-impl ToExpr for TrafficSplitEntry {
+impl TrafficSplitEntry {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("ConfigurationBundle", &self.configuration_bundle);
         p.opt("Description", &self.description);
         p.opt("Metadata", &self.metadata);
         p.req("Name", &self.name);
         p.req("Weight", &self.weight);
+    }
+}
+
+impl ToExpr for TrafficSplitEntry {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -270,13 +350,26 @@ impl ConfigurationBundleReference {
     }
 }
 
+impl ConfigurationBundleReference {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("BundleArn", &self.bundle_arn);
+        p.req("BundleVersion", &self.bundle_version);
+    }
+}
+
 impl ToExpr for ConfigurationBundleReference {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("BundleArn", &self.bundle_arn);
-        p.req("BundleVersion", &self.bundle_version);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -289,13 +382,26 @@ pub struct RouteToTargetAction {
     pub weighted_route: Option<WeightedRoute>,
 }
 
+impl RouteToTargetAction {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("StaticRoute", &self.static_route);
+        p.opt("WeightedRoute", &self.weighted_route);
+    }
+}
+
 impl ToExpr for RouteToTargetAction {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("StaticRoute", &self.static_route);
-        p.opt("WeightedRoute", &self.weighted_route);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -316,12 +422,25 @@ impl StaticRoute {
     }
 }
 
+impl StaticRoute {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("TargetName", &self.target_name);
+    }
+}
+
 impl ToExpr for StaticRoute {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("TargetName", &self.target_name);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -340,12 +459,25 @@ impl WeightedRoute {
     }
 }
 
+impl WeightedRoute {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("TrafficSplit", &self.traffic_split);
+    }
+}
+
 impl ToExpr for WeightedRoute {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("TrafficSplit", &self.traffic_split);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -382,16 +514,29 @@ impl TargetTrafficSplitEntry {
     }
 }
 
-impl ToExpr for TargetTrafficSplitEntry {
+impl TargetTrafficSplitEntry {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Description", &self.description);
         p.opt("Metadata", &self.metadata);
         p.req("Name", &self.name);
         p.req("TargetName", &self.target_name);
         p.req("Weight", &self.weight);
+    }
+}
+
+impl ToExpr for TargetTrafficSplitEntry {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -404,13 +549,26 @@ pub struct Condition {
     pub match_paths: Option<MatchPaths>,
 }
 
+impl Condition {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("MatchPrincipals", &self.match_principals);
+        p.opt("MatchPaths", &self.match_paths);
+    }
+}
+
 impl ToExpr for Condition {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("MatchPrincipals", &self.match_principals);
-        p.opt("MatchPaths", &self.match_paths);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -429,12 +587,25 @@ impl MatchPrincipals {
     }
 }
 
+impl MatchPrincipals {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("AnyOf", &self.any_of);
+    }
+}
+
 impl ToExpr for MatchPrincipals {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("AnyOf", &self.any_of);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -445,12 +616,25 @@ pub struct MatchPrincipalEntry {
     pub iam_principal: Option<IamPrincipal>,
 }
 
+impl MatchPrincipalEntry {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("IamPrincipal", &self.iam_principal);
+    }
+}
+
 impl ToExpr for MatchPrincipalEntry {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("IamPrincipal", &self.iam_principal);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -474,13 +658,26 @@ impl IamPrincipal {
     }
 }
 
+impl IamPrincipal {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Arn", &self.arn);
+        p.opt("Operator", &self.operator);
+    }
+}
+
 impl ToExpr for IamPrincipal {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Arn", &self.arn);
-        p.opt("Operator", &self.operator);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -501,12 +698,25 @@ impl MatchPaths {
     }
 }
 
+impl MatchPaths {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("AnyOf", &self.any_of);
+    }
+}
+
 impl ToExpr for MatchPaths {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("AnyOf", &self.any_of);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

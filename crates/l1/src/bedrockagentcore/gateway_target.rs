@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Json, Literal, Map, Value};
 
 /// Definition of AWS::BedrockAgentCore::GatewayTarget Resource Type
@@ -47,14 +49,9 @@ impl GatewayTarget {
     }
 }
 
-impl ResourceProps for GatewayTarget {
-    const TYPE_NAME: &'static str = "AWS::BedrockAgentCore::GatewayTarget";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl GatewayTarget {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "CredentialProviderConfigurations",
             &self.credential_provider_configurations,
@@ -65,7 +62,25 @@ impl ResourceProps for GatewayTarget {
         p.opt("Name", &self.name);
         p.opt("PrivateEndpoint", &self.private_endpoint);
         p.req("TargetConfiguration", &self.target_configuration);
+    }
+}
+
+impl ResourceProps for GatewayTarget {
+    const TYPE_NAME: &'static str = "AWS::BedrockAgentCore::GatewayTarget";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -157,13 +172,26 @@ impl CredentialProviderConfiguration {
     }
 }
 
+impl CredentialProviderConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("CredentialProvider", &self.credential_provider);
+        p.req("CredentialProviderType", &self.credential_provider_type);
+    }
+}
+
 impl ToExpr for CredentialProviderConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("CredentialProvider", &self.credential_provider);
-        p.req("CredentialProviderType", &self.credential_provider_type);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -178,17 +206,30 @@ pub struct CredentialProvider {
     pub iam_credential_provider: Option<IamCredentialProvider>,
 }
 
-impl ToExpr for CredentialProvider {
+impl CredentialProvider {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("OauthCredentialProvider", &self.oauth_credential_provider);
         p.opt(
             "ApiKeyCredentialProvider",
             &self.api_key_credential_provider,
         );
         p.opt("IamCredentialProvider", &self.iam_credential_provider);
+    }
+}
+
+impl ToExpr for CredentialProvider {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -224,16 +265,29 @@ impl OAuthCredentialProvider {
     }
 }
 
-impl ToExpr for OAuthCredentialProvider {
+impl OAuthCredentialProvider {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("CustomParameters", &self.custom_parameters);
         p.opt("DefaultReturnUrl", &self.default_return_url);
         p.opt("GrantType", &self.grant_type);
         p.req("ProviderArn", &self.provider_arn);
         p.req("Scopes", &self.scopes);
+    }
+}
+
+impl ToExpr for OAuthCredentialProvider {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -263,15 +317,28 @@ impl ApiKeyCredentialProvider {
     }
 }
 
-impl ToExpr for ApiKeyCredentialProvider {
+impl ApiKeyCredentialProvider {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("CredentialLocation", &self.credential_location);
         p.opt("CredentialParameterName", &self.credential_parameter_name);
         p.opt("CredentialPrefix", &self.credential_prefix);
         p.req("ProviderArn", &self.provider_arn);
+    }
+}
+
+impl ToExpr for ApiKeyCredentialProvider {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -295,13 +362,26 @@ impl IamCredentialProvider {
     }
 }
 
+impl IamCredentialProvider {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Region", &self.region);
+        p.req("Service", &self.service);
+    }
+}
+
 impl ToExpr for IamCredentialProvider {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Region", &self.region);
-        p.req("Service", &self.service);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -316,14 +396,27 @@ pub struct MetadataConfiguration {
     pub allowed_response_headers: Option<Value<Vec<String>>>,
 }
 
+impl MetadataConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("AllowedQueryParameters", &self.allowed_query_parameters);
+        p.opt("AllowedRequestHeaders", &self.allowed_request_headers);
+        p.opt("AllowedResponseHeaders", &self.allowed_response_headers);
+    }
+}
+
 impl ToExpr for MetadataConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("AllowedQueryParameters", &self.allowed_query_parameters);
-        p.opt("AllowedRequestHeaders", &self.allowed_request_headers);
-        p.opt("AllowedResponseHeaders", &self.allowed_response_headers);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -336,16 +429,29 @@ pub struct PrivateEndpoint {
     pub managed_vpc_resource: Option<ManagedVpcResource>,
 }
 
-impl ToExpr for PrivateEndpoint {
+impl PrivateEndpoint {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "SelfManagedLatticeResource",
             &self.self_managed_lattice_resource,
         );
         p.opt("ManagedVpcResource", &self.managed_vpc_resource);
+    }
+}
+
+impl ToExpr for PrivateEndpoint {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -356,15 +462,28 @@ pub struct SelfManagedLatticeResource {
     pub resource_configuration_identifier: Option<Value<String>>,
 }
 
-impl ToExpr for SelfManagedLatticeResource {
+impl SelfManagedLatticeResource {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "ResourceConfigurationIdentifier",
             &self.resource_configuration_identifier,
         );
+    }
+}
+
+impl ToExpr for SelfManagedLatticeResource {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -404,17 +523,30 @@ impl ManagedVpcResource {
     }
 }
 
-impl ToExpr for ManagedVpcResource {
+impl ManagedVpcResource {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("EndpointIpAddressType", &self.endpoint_ip_address_type);
         p.opt("RoutingDomain", &self.routing_domain);
         p.opt("SecurityGroupIds", &self.security_group_ids);
         p.req("SubnetIds", &self.subnet_ids);
         p.opt("Tags", &self.tags);
         p.req("VpcIdentifier", &self.vpc_identifier);
+    }
+}
+
+impl ToExpr for ManagedVpcResource {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -429,14 +561,27 @@ pub struct TargetConfiguration {
     pub inference: Option<InferenceTargetConfiguration>,
 }
 
+impl TargetConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Mcp", &self.mcp);
+        p.opt("Http", &self.http);
+        p.opt("Inference", &self.inference);
+    }
+}
+
 impl ToExpr for TargetConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Mcp", &self.mcp);
-        p.opt("Http", &self.http);
-        p.opt("Inference", &self.inference);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -457,17 +602,30 @@ pub struct McpTargetConfiguration {
     pub connector: Option<ConnectorTargetConfiguration>,
 }
 
-impl ToExpr for McpTargetConfiguration {
+impl McpTargetConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("OpenApiSchema", &self.open_api_schema);
         p.opt("SmithyModel", &self.smithy_model);
         p.opt("Lambda", &self.lambda);
         p.opt("McpServer", &self.mcp_server);
         p.opt("ApiGateway", &self.api_gateway);
         p.opt("Connector", &self.connector);
+    }
+}
+
+impl ToExpr for McpTargetConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -480,13 +638,26 @@ pub struct ApiSchemaConfiguration {
     pub inline_payload: Option<Value<String>>,
 }
 
+impl ApiSchemaConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("S3", &self.s3);
+        p.opt("InlinePayload", &self.inline_payload);
+    }
+}
+
 impl ToExpr for ApiSchemaConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("S3", &self.s3);
-        p.opt("InlinePayload", &self.inline_payload);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -499,13 +670,26 @@ pub struct S3Configuration {
     pub uri: Option<Value<String>>,
 }
 
+impl S3Configuration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("BucketOwnerAccountId", &self.bucket_owner_account_id);
+        p.opt("Uri", &self.uri);
+    }
+}
+
 impl ToExpr for S3Configuration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("BucketOwnerAccountId", &self.bucket_owner_account_id);
-        p.opt("Uri", &self.uri);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -529,13 +713,26 @@ impl McpLambdaTargetConfiguration {
     }
 }
 
+impl McpLambdaTargetConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("LambdaArn", &self.lambda_arn);
+        p.req("ToolSchema", &self.tool_schema);
+    }
+}
+
 impl ToExpr for McpLambdaTargetConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("LambdaArn", &self.lambda_arn);
-        p.req("ToolSchema", &self.tool_schema);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -548,13 +745,26 @@ pub struct ToolSchema {
     pub inline_payload: Option<Vec<ToolDefinition>>,
 }
 
+impl ToolSchema {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("S3", &self.s3);
+        p.opt("InlinePayload", &self.inline_payload);
+    }
+}
+
 impl ToExpr for ToolSchema {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("S3", &self.s3);
-        p.opt("InlinePayload", &self.inline_payload);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -588,15 +798,28 @@ impl ToolDefinition {
     }
 }
 
-impl ToExpr for ToolDefinition {
+impl ToolDefinition {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("Description", &self.description);
         p.req("InputSchema", &self.input_schema);
         p.req("Name", &self.name);
         p.opt("OutputSchema", &self.output_schema);
+    }
+}
+
+impl ToExpr for ToolDefinition {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -629,16 +852,29 @@ impl SchemaDefinition {
     }
 }
 
-impl ToExpr for SchemaDefinition {
+impl SchemaDefinition {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Description", &self.description);
         p.opt("Items", &self.items);
         p.opt("Properties", &self.properties);
         p.opt("Required", &self.required);
         p.req("Type", &self.type_);
+    }
+}
+
+impl ToExpr for SchemaDefinition {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -668,15 +904,28 @@ impl McpServerTargetConfiguration {
     }
 }
 
-impl ToExpr for McpServerTargetConfiguration {
+impl McpServerTargetConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("Endpoint", &self.endpoint);
         p.opt("ListingMode", &self.listing_mode);
         p.opt("McpToolSchema", &self.mcp_tool_schema);
         p.opt("ResourcePriority", &self.resource_priority);
+    }
+}
+
+impl ToExpr for McpServerTargetConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -689,13 +938,26 @@ pub struct McpToolSchemaConfiguration {
     pub inline_payload: Option<Value<String>>,
 }
 
+impl McpToolSchemaConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("S3", &self.s3);
+        p.opt("InlinePayload", &self.inline_payload);
+    }
+}
+
 impl ToExpr for McpToolSchemaConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("S3", &self.s3);
-        p.opt("InlinePayload", &self.inline_payload);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -726,17 +988,30 @@ impl ApiGatewayTargetConfiguration {
     }
 }
 
-impl ToExpr for ApiGatewayTargetConfiguration {
+impl ApiGatewayTargetConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req(
             "ApiGatewayToolConfiguration",
             &self.api_gateway_tool_configuration,
         );
         p.req("RestApiId", &self.rest_api_id);
         p.req("Stage", &self.stage);
+    }
+}
+
+impl ToExpr for ApiGatewayTargetConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -760,13 +1035,26 @@ impl ApiGatewayToolConfiguration {
     }
 }
 
+impl ApiGatewayToolConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("ToolFilters", &self.tool_filters);
+        p.opt("ToolOverrides", &self.tool_overrides);
+    }
+}
+
 impl ToExpr for ApiGatewayToolConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("ToolFilters", &self.tool_filters);
-        p.opt("ToolOverrides", &self.tool_overrides);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -793,13 +1081,26 @@ impl ApiGatewayToolFilter {
     }
 }
 
+impl ApiGatewayToolFilter {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("FilterPath", &self.filter_path);
+        p.req("Methods", &self.methods);
+    }
+}
+
 impl ToExpr for ApiGatewayToolFilter {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("FilterPath", &self.filter_path);
-        p.req("Methods", &self.methods);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -833,15 +1134,28 @@ impl ApiGatewayToolOverride {
     }
 }
 
-impl ToExpr for ApiGatewayToolOverride {
+impl ApiGatewayToolOverride {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Description", &self.description);
         p.req("Method", &self.method);
         p.req("Name", &self.name);
         p.req("Path", &self.path);
+    }
+}
+
+impl ToExpr for ApiGatewayToolOverride {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -868,14 +1182,27 @@ impl ConnectorTargetConfiguration {
     }
 }
 
+impl ConnectorTargetConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Configurations", &self.configurations);
+        p.opt("Enabled", &self.enabled);
+        p.req("Source", &self.source);
+    }
+}
+
 impl ToExpr for ConnectorTargetConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Configurations", &self.configurations);
-        p.opt("Enabled", &self.enabled);
-        p.req("Source", &self.source);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -905,15 +1232,28 @@ impl ConnectorConfiguration {
     }
 }
 
-impl ToExpr for ConnectorConfiguration {
+impl ConnectorConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Description", &self.description);
         p.req("Name", &self.name);
         p.opt("ParameterOverrides", &self.parameter_overrides);
         p.opt("ParameterValues", &self.parameter_values);
+    }
+}
+
+impl ToExpr for ConnectorConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -940,14 +1280,27 @@ impl ConnectorParameterOverride {
     }
 }
 
+impl ConnectorParameterOverride {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Description", &self.description);
+        p.req("Path", &self.path);
+        p.opt("Visible", &self.visible);
+    }
+}
+
 impl ToExpr for ConnectorParameterOverride {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Description", &self.description);
-        p.req("Path", &self.path);
-        p.opt("Visible", &self.visible);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -968,12 +1321,25 @@ impl ConnectorSource {
     }
 }
 
+impl ConnectorSource {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("ConnectorId", &self.connector_id);
+    }
+}
+
 impl ToExpr for ConnectorSource {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("ConnectorId", &self.connector_id);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -988,14 +1354,27 @@ pub struct HttpTargetConfiguration {
     pub connector: Option<HttpConnectorTargetConfiguration>,
 }
 
+impl HttpTargetConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("AgentcoreRuntime", &self.agentcore_runtime);
+        p.opt("Passthrough", &self.passthrough);
+        p.opt("Connector", &self.connector);
+    }
+}
+
 impl ToExpr for HttpTargetConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("AgentcoreRuntime", &self.agentcore_runtime);
-        p.opt("Passthrough", &self.passthrough);
-        p.opt("Connector", &self.connector);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1022,14 +1401,27 @@ impl RuntimeTargetConfiguration {
     }
 }
 
+impl RuntimeTargetConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Arn", &self.arn);
+        p.opt("Qualifier", &self.qualifier);
+        p.opt("Schema", &self.schema);
+    }
+}
+
 impl ToExpr for RuntimeTargetConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Arn", &self.arn);
-        p.opt("Qualifier", &self.qualifier);
-        p.opt("Schema", &self.schema);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1048,12 +1440,25 @@ impl HttpApiSchemaConfiguration {
     }
 }
 
+impl HttpApiSchemaConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Source", &self.source);
+    }
+}
+
 impl ToExpr for HttpApiSchemaConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Source", &self.source);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1086,15 +1491,28 @@ impl PassthroughTargetConfiguration {
     }
 }
 
-impl ToExpr for PassthroughTargetConfiguration {
+impl PassthroughTargetConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("Endpoint", &self.endpoint);
         p.req("ProtocolType", &self.protocol_type);
         p.opt("Schema", &self.schema);
         p.opt("StickinessConfiguration", &self.stickiness_configuration);
+    }
+}
+
+impl ToExpr for PassthroughTargetConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1118,13 +1536,26 @@ impl StickinessConfiguration {
     }
 }
 
+impl StickinessConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Identifier", &self.identifier);
+        p.opt("Timeout", &self.timeout);
+    }
+}
+
 impl ToExpr for StickinessConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Identifier", &self.identifier);
-        p.opt("Timeout", &self.timeout);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1148,13 +1579,26 @@ impl HttpConnectorTargetConfiguration {
     }
 }
 
+impl HttpConnectorTargetConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Parameters", &self.parameters);
+        p.req("Source", &self.source);
+    }
+}
+
 impl ToExpr for HttpConnectorTargetConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Parameters", &self.parameters);
-        p.req("Source", &self.source);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1175,12 +1619,25 @@ impl HttpConnectorSource {
     }
 }
 
+impl HttpConnectorSource {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("ConnectorId", &self.connector_id);
+    }
+}
+
 impl ToExpr for HttpConnectorSource {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("ConnectorId", &self.connector_id);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1193,13 +1650,26 @@ pub struct InferenceTargetConfiguration {
     pub provider: Option<InferenceProviderTargetConfiguration>,
 }
 
+impl InferenceTargetConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Connector", &self.connector);
+        p.opt("Provider", &self.provider);
+    }
+}
+
 impl ToExpr for InferenceTargetConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Connector", &self.connector);
-        p.opt("Provider", &self.provider);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1218,12 +1688,25 @@ impl InferenceConnectorTargetConfiguration {
     }
 }
 
+impl InferenceConnectorTargetConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Source", &self.source);
+    }
+}
+
 impl ToExpr for InferenceConnectorTargetConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Source", &self.source);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1244,12 +1727,25 @@ impl InferenceConnectorSource {
     }
 }
 
+impl InferenceConnectorSource {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("ConnectorId", &self.connector_id);
+    }
+}
+
 impl ToExpr for InferenceConnectorSource {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("ConnectorId", &self.connector_id);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1276,14 +1772,27 @@ impl InferenceProviderTargetConfiguration {
     }
 }
 
+impl InferenceProviderTargetConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Endpoint", &self.endpoint);
+        p.opt("ModelMapping", &self.model_mapping);
+        p.opt("Operations", &self.operations);
+    }
+}
+
 impl ToExpr for InferenceProviderTargetConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Endpoint", &self.endpoint);
-        p.opt("ModelMapping", &self.model_mapping);
-        p.opt("Operations", &self.operations);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1294,12 +1803,25 @@ pub struct ModelMapping {
     pub provider_prefix: Option<ProviderPrefix>,
 }
 
+impl ModelMapping {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ProviderPrefix", &self.provider_prefix);
+    }
+}
+
 impl ToExpr for ModelMapping {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("ProviderPrefix", &self.provider_prefix);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1312,13 +1834,26 @@ pub struct ProviderPrefix {
     pub strip: Option<Value<bool>>,
 }
 
+impl ProviderPrefix {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Separator", &self.separator);
+        p.opt("Strip", &self.strip);
+    }
+}
+
 impl ToExpr for ProviderPrefix {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Separator", &self.separator);
-        p.opt("Strip", &self.strip);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1345,14 +1880,27 @@ impl InferenceOperationConfiguration {
     }
 }
 
+impl InferenceOperationConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Models", &self.models);
+        p.req("Path", &self.path);
+        p.opt("ProviderPath", &self.provider_path);
+    }
+}
+
 impl ToExpr for InferenceOperationConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Models", &self.models);
-        p.req("Path", &self.path);
-        p.opt("ProviderPath", &self.provider_path);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1373,12 +1921,25 @@ impl ModelEntry {
     }
 }
 
+impl ModelEntry {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Model", &self.model);
+    }
+}
+
 impl ToExpr for ModelEntry {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Model", &self.model);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Json, Literal, Map, Value};
 
 /// Resource Type definition for AWS::BedrockAgentCore::Harness - a managed agentic loop service that provides a turnkey solution for running stateful, tool-equipped AI agents.
@@ -86,14 +88,9 @@ impl Harness {
     }
 }
 
-impl ResourceProps for Harness {
-    const TYPE_NAME: &'static str = "AWS::BedrockAgentCore::Harness";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl Harness {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AllowedTools", &self.allowed_tools);
         p.opt("AuthorizerConfiguration", &self.authorizer_configuration);
         p.opt("Environment", &self.environment);
@@ -112,7 +109,25 @@ impl ResourceProps for Harness {
         p.opt("TimeoutSeconds", &self.timeout_seconds);
         p.opt("Tools", &self.tools);
         p.opt("Truncation", &self.truncation);
+    }
+}
+
+impl ResourceProps for Harness {
+    const TYPE_NAME: &'static str = "AWS::BedrockAgentCore::Harness";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -200,12 +215,25 @@ pub struct AuthorizerConfiguration {
     pub custom_jwt_authorizer: Option<CustomJwtAuthorizerConfiguration>,
 }
 
+impl AuthorizerConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("CustomJWTAuthorizer", &self.custom_jwt_authorizer);
+    }
+}
+
 impl ToExpr for AuthorizerConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("CustomJWTAuthorizer", &self.custom_jwt_authorizer);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -247,10 +275,9 @@ impl CustomJwtAuthorizerConfiguration {
     }
 }
 
-impl ToExpr for CustomJwtAuthorizerConfiguration {
+impl CustomJwtAuthorizerConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AdvertisedScopeMapping", &self.advertised_scope_mapping);
         p.opt("AllowedAudience", &self.allowed_audience);
         p.opt("AllowedClients", &self.allowed_clients);
@@ -259,7 +286,21 @@ impl ToExpr for CustomJwtAuthorizerConfiguration {
         p.req("DiscoveryUrl", &self.discovery_url);
         p.opt("PrivateEndpoint", &self.private_endpoint);
         p.opt("PrivateEndpointOverrides", &self.private_endpoint_overrides);
+    }
+}
+
+impl ToExpr for CustomJwtAuthorizerConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -290,10 +331,9 @@ impl CustomClaimValidationType {
     }
 }
 
-impl ToExpr for CustomClaimValidationType {
+impl CustomClaimValidationType {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req(
             "AuthorizingClaimMatchValue",
             &self.authorizing_claim_match_value,
@@ -303,7 +343,21 @@ impl ToExpr for CustomClaimValidationType {
             "InboundTokenClaimValueType",
             &self.inbound_token_claim_value_type,
         );
+    }
+}
+
+impl ToExpr for CustomClaimValidationType {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -330,13 +384,26 @@ impl AuthorizingClaimMatchValueType {
     }
 }
 
+impl AuthorizingClaimMatchValueType {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("ClaimMatchOperator", &self.claim_match_operator);
+        p.req("ClaimMatchValue", &self.claim_match_value);
+    }
+}
+
 impl ToExpr for AuthorizingClaimMatchValueType {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("ClaimMatchOperator", &self.claim_match_operator);
-        p.req("ClaimMatchValue", &self.claim_match_value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -349,13 +416,26 @@ pub struct ClaimMatchValueType {
     pub match_value_string_list: Option<Value<Vec<String>>>,
 }
 
+impl ClaimMatchValueType {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("MatchValueString", &self.match_value_string);
+        p.opt("MatchValueStringList", &self.match_value_string_list);
+    }
+}
+
 impl ToExpr for ClaimMatchValueType {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("MatchValueString", &self.match_value_string);
-        p.opt("MatchValueStringList", &self.match_value_string_list);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -368,16 +448,29 @@ pub struct PrivateEndpoint {
     pub self_managed_lattice_resource: Option<SelfManagedLatticeResource>,
 }
 
-impl ToExpr for PrivateEndpoint {
+impl PrivateEndpoint {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("ManagedVpcResource", &self.managed_vpc_resource);
         p.opt(
             "SelfManagedLatticeResource",
             &self.self_managed_lattice_resource,
         );
+    }
+}
+
+impl ToExpr for PrivateEndpoint {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -417,17 +510,30 @@ impl ManagedVpcResource {
     }
 }
 
-impl ToExpr for ManagedVpcResource {
+impl ManagedVpcResource {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("EndpointIpAddressType", &self.endpoint_ip_address_type);
         p.opt("RoutingDomain", &self.routing_domain);
         p.opt("SecurityGroupIds", &self.security_group_ids);
         p.req("SubnetIds", &self.subnet_ids);
         p.opt("Tags", &self.tags);
         p.req("VpcIdentifier", &self.vpc_identifier);
+    }
+}
+
+impl ToExpr for ManagedVpcResource {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -448,15 +554,28 @@ impl SelfManagedLatticeResource {
     }
 }
 
-impl ToExpr for SelfManagedLatticeResource {
+impl SelfManagedLatticeResource {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req(
             "ResourceConfigurationIdentifier",
             &self.resource_configuration_identifier,
         );
+    }
+}
+
+impl ToExpr for SelfManagedLatticeResource {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -480,13 +599,26 @@ impl PrivateEndpointOverride {
     }
 }
 
+impl PrivateEndpointOverride {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Domain", &self.domain);
+        p.req("PrivateEndpoint", &self.private_endpoint);
+    }
+}
+
 impl ToExpr for PrivateEndpointOverride {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Domain", &self.domain);
-        p.req("PrivateEndpoint", &self.private_endpoint);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -497,15 +629,28 @@ pub struct HarnessEnvironmentProvider {
     pub agent_core_runtime_environment: Option<HarnessAgentCoreRuntimeEnvironment>,
 }
 
-impl ToExpr for HarnessEnvironmentProvider {
+impl HarnessEnvironmentProvider {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "AgentCoreRuntimeEnvironment",
             &self.agent_core_runtime_environment,
         );
+    }
+}
+
+impl ToExpr for HarnessEnvironmentProvider {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -520,14 +665,27 @@ pub struct HarnessAgentCoreRuntimeEnvironment {
     pub network_configuration: Option<NetworkConfiguration>,
 }
 
+impl HarnessAgentCoreRuntimeEnvironment {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("FilesystemConfigurations", &self.filesystem_configurations);
+        p.opt("LifecycleConfiguration", &self.lifecycle_configuration);
+        p.opt("NetworkConfiguration", &self.network_configuration);
+    }
+}
+
 impl ToExpr for HarnessAgentCoreRuntimeEnvironment {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("FilesystemConfigurations", &self.filesystem_configurations);
-        p.opt("LifecycleConfiguration", &self.lifecycle_configuration);
-        p.opt("NetworkConfiguration", &self.network_configuration);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -542,14 +700,27 @@ pub struct FilesystemConfiguration {
     pub session_storage: Option<SessionStorageConfiguration>,
 }
 
+impl FilesystemConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("EfsAccessPoint", &self.efs_access_point);
+        p.opt("S3FilesAccessPoint", &self.s3_files_access_point);
+        p.opt("SessionStorage", &self.session_storage);
+    }
+}
+
 impl ToExpr for FilesystemConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("EfsAccessPoint", &self.efs_access_point);
-        p.opt("S3FilesAccessPoint", &self.s3_files_access_point);
-        p.opt("SessionStorage", &self.session_storage);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -576,13 +747,26 @@ impl EfsAccessPointConfiguration {
     }
 }
 
+impl EfsAccessPointConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("AccessPointArn", &self.access_point_arn);
+        p.req("MountPath", &self.mount_path);
+    }
+}
+
 impl ToExpr for EfsAccessPointConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("AccessPointArn", &self.access_point_arn);
-        p.req("MountPath", &self.mount_path);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -609,13 +793,26 @@ impl S3FilesAccessPointConfiguration {
     }
 }
 
+impl S3FilesAccessPointConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("AccessPointArn", &self.access_point_arn);
+        p.req("MountPath", &self.mount_path);
+    }
+}
+
 impl ToExpr for S3FilesAccessPointConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("AccessPointArn", &self.access_point_arn);
-        p.req("MountPath", &self.mount_path);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -636,12 +833,25 @@ impl SessionStorageConfiguration {
     }
 }
 
+impl SessionStorageConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("MountPath", &self.mount_path);
+    }
+}
+
 impl ToExpr for SessionStorageConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("MountPath", &self.mount_path);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -654,16 +864,29 @@ pub struct LifecycleConfiguration {
     pub max_lifetime: Option<Value<i64>>,
 }
 
-impl ToExpr for LifecycleConfiguration {
+impl LifecycleConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "IdleRuntimeSessionTimeout",
             &self.idle_runtime_session_timeout,
         );
         p.opt("MaxLifetime", &self.max_lifetime);
+    }
+}
+
+impl ToExpr for LifecycleConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -687,13 +910,26 @@ impl NetworkConfiguration {
     }
 }
 
+impl NetworkConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("NetworkMode", &self.network_mode);
+        p.opt("NetworkModeConfig", &self.network_mode_config);
+    }
+}
+
 impl ToExpr for NetworkConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("NetworkMode", &self.network_mode);
-        p.opt("NetworkModeConfig", &self.network_mode_config);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -720,13 +956,26 @@ impl VpcConfig {
     }
 }
 
+impl VpcConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("SecurityGroups", &self.security_groups);
+        p.req("Subnets", &self.subnets);
+    }
+}
+
 impl ToExpr for VpcConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("SecurityGroups", &self.security_groups);
-        p.req("Subnets", &self.subnets);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -737,12 +986,25 @@ pub struct HarnessEnvironmentArtifact {
     pub container_configuration: Option<ContainerConfiguration>,
 }
 
+impl HarnessEnvironmentArtifact {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ContainerConfiguration", &self.container_configuration);
+    }
+}
+
 impl ToExpr for HarnessEnvironmentArtifact {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("ContainerConfiguration", &self.container_configuration);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -763,12 +1025,25 @@ impl ContainerConfiguration {
     }
 }
 
+impl ContainerConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("ContainerUri", &self.container_uri);
+    }
+}
+
 impl ToExpr for ContainerConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("ContainerUri", &self.container_uri);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -785,15 +1060,28 @@ pub struct HarnessHook {
     pub before_tool_call: Option<HarnessBeforeToolCallHook>,
 }
 
-impl ToExpr for HarnessHook {
+impl HarnessHook {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AfterInvocation", &self.after_invocation);
         p.opt("AfterToolCall", &self.after_tool_call);
         p.opt("BeforeInvocation", &self.before_invocation);
         p.opt("BeforeToolCall", &self.before_tool_call);
+    }
+}
+
+impl ToExpr for HarnessHook {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -817,13 +1105,26 @@ impl HarnessAfterInvocationHook {
     }
 }
 
+impl HarnessAfterInvocationHook {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Name", &self.name);
+        p.req("Target", &self.target);
+    }
+}
+
 impl ToExpr for HarnessAfterInvocationHook {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Name", &self.name);
-        p.req("Target", &self.target);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -838,14 +1139,27 @@ pub struct HarnessHookTarget {
     pub sns: Option<HarnessHookSnsTarget>,
 }
 
+impl HarnessHookTarget {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("EventBridge", &self.event_bridge);
+        p.opt("Lambda", &self.lambda);
+        p.opt("Sns", &self.sns);
+    }
+}
+
 impl ToExpr for HarnessHookTarget {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("EventBridge", &self.event_bridge);
-        p.opt("Lambda", &self.lambda);
-        p.opt("Sns", &self.sns);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -864,12 +1178,25 @@ impl HarnessHookEventBridgeTarget {
     }
 }
 
+impl HarnessHookEventBridgeTarget {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Arn", &self.arn);
+    }
+}
+
 impl ToExpr for HarnessHookEventBridgeTarget {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Arn", &self.arn);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -896,14 +1223,27 @@ impl HarnessHookLambdaTarget {
     }
 }
 
+impl HarnessHookLambdaTarget {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Arn", &self.arn);
+        p.opt("FailureMode", &self.failure_mode);
+        p.opt("TimeoutSeconds", &self.timeout_seconds);
+    }
+}
+
 impl ToExpr for HarnessHookLambdaTarget {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Arn", &self.arn);
-        p.opt("FailureMode", &self.failure_mode);
-        p.opt("TimeoutSeconds", &self.timeout_seconds);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -922,12 +1262,25 @@ impl HarnessHookSnsTarget {
     }
 }
 
+impl HarnessHookSnsTarget {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Arn", &self.arn);
+    }
+}
+
 impl ToExpr for HarnessHookSnsTarget {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Arn", &self.arn);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -951,13 +1304,26 @@ impl HarnessAfterToolCallHook {
     }
 }
 
+impl HarnessAfterToolCallHook {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Name", &self.name);
+        p.req("Target", &self.target);
+    }
+}
+
 impl ToExpr for HarnessAfterToolCallHook {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Name", &self.name);
-        p.req("Target", &self.target);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -981,13 +1347,26 @@ impl HarnessBeforeInvocationHook {
     }
 }
 
+impl HarnessBeforeInvocationHook {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Name", &self.name);
+        p.req("Target", &self.target);
+    }
+}
+
 impl ToExpr for HarnessBeforeInvocationHook {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Name", &self.name);
-        p.req("Target", &self.target);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1011,13 +1390,26 @@ impl HarnessBeforeToolCallHook {
     }
 }
 
+impl HarnessBeforeToolCallHook {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Name", &self.name);
+        p.req("Target", &self.target);
+    }
+}
+
 impl ToExpr for HarnessBeforeToolCallHook {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Name", &self.name);
-        p.req("Target", &self.target);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1032,10 +1424,9 @@ pub struct HarnessMemoryConfiguration {
     pub managed_memory_configuration: Option<HarnessManagedMemoryConfiguration>,
 }
 
-impl ToExpr for HarnessMemoryConfiguration {
+impl HarnessMemoryConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "AgentCoreMemoryConfiguration",
             &self.agent_core_memory_configuration,
@@ -1045,7 +1436,21 @@ impl ToExpr for HarnessMemoryConfiguration {
             "ManagedMemoryConfiguration",
             &self.managed_memory_configuration,
         );
+    }
+}
+
+impl ToExpr for HarnessMemoryConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1075,15 +1480,28 @@ impl HarnessAgentCoreMemoryConfiguration {
     }
 }
 
-impl ToExpr for HarnessAgentCoreMemoryConfiguration {
+impl HarnessAgentCoreMemoryConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("ActorId", &self.actor_id);
         p.req("Arn", &self.arn);
         p.opt("MessagesCount", &self.messages_count);
         p.opt("RetrievalConfig", &self.retrieval_config);
+    }
+}
+
+impl ToExpr for HarnessAgentCoreMemoryConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1098,14 +1516,27 @@ pub struct HarnessAgentCoreMemoryRetrievalConfig {
     pub top_k: Option<Value<i64>>,
 }
 
+impl HarnessAgentCoreMemoryRetrievalConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("RelevanceScore", &self.relevance_score);
+        p.opt("StrategyId", &self.strategy_id);
+        p.opt("TopK", &self.top_k);
+    }
+}
+
 impl ToExpr for HarnessAgentCoreMemoryRetrievalConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("RelevanceScore", &self.relevance_score);
-        p.opt("StrategyId", &self.strategy_id);
-        p.opt("TopK", &self.top_k);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1120,14 +1551,27 @@ pub struct HarnessManagedMemoryConfiguration {
     pub strategies: Option<Value<Vec<HarnessManagedMemoryConfigurationStrategy>>>,
 }
 
+impl HarnessManagedMemoryConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("EncryptionKeyArn", &self.encryption_key_arn);
+        p.opt("EventExpiryDuration", &self.event_expiry_duration);
+        p.opt("Strategies", &self.strategies);
+    }
+}
+
 impl ToExpr for HarnessManagedMemoryConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("EncryptionKeyArn", &self.encryption_key_arn);
-        p.opt("EventExpiryDuration", &self.event_expiry_duration);
-        p.opt("Strategies", &self.strategies);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1144,15 +1588,28 @@ pub struct HarnessModelConfiguration {
     pub open_ai_model_config: Option<HarnessOpenAiModelConfig>,
 }
 
-impl ToExpr for HarnessModelConfiguration {
+impl HarnessModelConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("BedrockModelConfig", &self.bedrock_model_config);
         p.opt("GeminiModelConfig", &self.gemini_model_config);
         p.opt("LiteLlmModelConfig", &self.lite_llm_model_config);
         p.opt("OpenAiModelConfig", &self.open_ai_model_config);
+    }
+}
+
+impl ToExpr for HarnessModelConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1188,17 +1645,30 @@ impl HarnessBedrockModelConfig {
     }
 }
 
-impl ToExpr for HarnessBedrockModelConfig {
+impl HarnessBedrockModelConfig {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AdditionalParams", &self.additional_params);
         p.opt("ApiFormat", &self.api_format);
         p.opt("MaxTokens", &self.max_tokens);
         p.req("ModelId", &self.model_id);
         p.opt("Temperature", &self.temperature);
         p.opt("TopP", &self.top_p);
+    }
+}
+
+impl ToExpr for HarnessBedrockModelConfig {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1237,10 +1707,9 @@ impl HarnessGeminiModelConfig {
     }
 }
 
-impl ToExpr for HarnessGeminiModelConfig {
+impl HarnessGeminiModelConfig {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AdditionalParams", &self.additional_params);
         p.req("ApiKeyArn", &self.api_key_arn);
         p.opt("MaxTokens", &self.max_tokens);
@@ -1248,7 +1717,21 @@ impl ToExpr for HarnessGeminiModelConfig {
         p.opt("Temperature", &self.temperature);
         p.opt("TopK", &self.top_k);
         p.opt("TopP", &self.top_p);
+    }
+}
+
+impl ToExpr for HarnessGeminiModelConfig {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1287,10 +1770,9 @@ impl HarnessLiteLlmModelConfig {
     }
 }
 
-impl ToExpr for HarnessLiteLlmModelConfig {
+impl HarnessLiteLlmModelConfig {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AdditionalParams", &self.additional_params);
         p.opt("ApiBase", &self.api_base);
         p.opt("ApiKeyArn", &self.api_key_arn);
@@ -1298,7 +1780,21 @@ impl ToExpr for HarnessLiteLlmModelConfig {
         p.req("ModelId", &self.model_id);
         p.opt("Temperature", &self.temperature);
         p.opt("TopP", &self.top_p);
+    }
+}
+
+impl ToExpr for HarnessLiteLlmModelConfig {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1340,10 +1836,9 @@ impl HarnessOpenAiModelConfig {
     }
 }
 
-impl ToExpr for HarnessOpenAiModelConfig {
+impl HarnessOpenAiModelConfig {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AdditionalParams", &self.additional_params);
         p.opt("ApiBase", &self.api_base);
         p.opt("ApiFormat", &self.api_format);
@@ -1352,7 +1847,21 @@ impl ToExpr for HarnessOpenAiModelConfig {
         p.req("ModelId", &self.model_id);
         p.opt("Temperature", &self.temperature);
         p.opt("TopP", &self.top_p);
+    }
+}
+
+impl ToExpr for HarnessOpenAiModelConfig {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1369,15 +1878,28 @@ pub struct HarnessSkill {
     pub s3: Option<HarnessSkillS3Source>,
 }
 
-impl ToExpr for HarnessSkill {
+impl HarnessSkill {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AwsSkills", &self.aws_skills);
         p.opt("Git", &self.git);
         p.opt("Path", &self.path);
         p.opt("S3", &self.s3);
+    }
+}
+
+impl ToExpr for HarnessSkill {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1388,12 +1910,25 @@ pub struct HarnessSkillAwsSkillsSource {
     pub paths: Option<Value<Vec<String>>>,
 }
 
+impl HarnessSkillAwsSkillsSource {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Paths", &self.paths);
+    }
+}
+
 impl ToExpr for HarnessSkillAwsSkillsSource {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Paths", &self.paths);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1420,14 +1955,27 @@ impl HarnessSkillGitSource {
     }
 }
 
+impl HarnessSkillGitSource {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Auth", &self.auth);
+        p.opt("Path", &self.path);
+        p.req("Url", &self.url);
+    }
+}
+
 impl ToExpr for HarnessSkillGitSource {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Auth", &self.auth);
-        p.opt("Path", &self.path);
-        p.req("Url", &self.url);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1451,13 +1999,26 @@ impl HarnessSkillGitAuth {
     }
 }
 
+impl HarnessSkillGitAuth {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("CredentialArn", &self.credential_arn);
+        p.opt("Username", &self.username);
+    }
+}
+
 impl ToExpr for HarnessSkillGitAuth {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("CredentialArn", &self.credential_arn);
-        p.opt("Username", &self.username);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1476,12 +2037,25 @@ impl HarnessSkillS3Source {
     }
 }
 
+impl HarnessSkillS3Source {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Uri", &self.uri);
+    }
+}
+
 impl ToExpr for HarnessSkillS3Source {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Uri", &self.uri);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1500,12 +2074,25 @@ impl HarnessSystemContentBlock {
     }
 }
 
+impl HarnessSystemContentBlock {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Text", &self.text);
+    }
+}
+
 impl ToExpr for HarnessSystemContentBlock {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Text", &self.text);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1529,13 +2116,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1562,14 +2162,27 @@ impl HarnessTool {
     }
 }
 
+impl HarnessTool {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Config", &self.config);
+        p.opt("Name", &self.name);
+        p.req("Type", &self.type_);
+    }
+}
+
 impl ToExpr for HarnessTool {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Config", &self.config);
-        p.opt("Name", &self.name);
-        p.req("Type", &self.type_);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1588,10 +2201,9 @@ pub struct HarnessToolConfiguration {
     pub remote_mcp: Option<HarnessRemoteMcpConfig>,
 }
 
-impl ToExpr for HarnessToolConfiguration {
+impl HarnessToolConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AgentCoreBrowser", &self.agent_core_browser);
         p.opt(
             "AgentCoreCodeInterpreter",
@@ -1600,7 +2212,21 @@ impl ToExpr for HarnessToolConfiguration {
         p.opt("AgentCoreGateway", &self.agent_core_gateway);
         p.opt("InlineFunction", &self.inline_function);
         p.opt("RemoteMcp", &self.remote_mcp);
+    }
+}
+
+impl ToExpr for HarnessToolConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1611,12 +2237,25 @@ pub struct HarnessAgentCoreBrowserConfig {
     pub browser_arn: Option<Value<String>>,
 }
 
+impl HarnessAgentCoreBrowserConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("BrowserArn", &self.browser_arn);
+    }
+}
+
 impl ToExpr for HarnessAgentCoreBrowserConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("BrowserArn", &self.browser_arn);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1627,12 +2266,25 @@ pub struct HarnessAgentCoreCodeInterpreterConfig {
     pub code_interpreter_arn: Option<Value<String>>,
 }
 
+impl HarnessAgentCoreCodeInterpreterConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("CodeInterpreterArn", &self.code_interpreter_arn);
+    }
+}
+
 impl ToExpr for HarnessAgentCoreCodeInterpreterConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("CodeInterpreterArn", &self.code_interpreter_arn);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1656,13 +2308,26 @@ impl HarnessAgentCoreGatewayConfig {
     }
 }
 
+impl HarnessAgentCoreGatewayConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("GatewayArn", &self.gateway_arn);
+        p.opt("OutboundAuth", &self.outbound_auth);
+    }
+}
+
 impl ToExpr for HarnessAgentCoreGatewayConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("GatewayArn", &self.gateway_arn);
-        p.opt("OutboundAuth", &self.outbound_auth);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1677,14 +2342,27 @@ pub struct HarnessGatewayOutboundAuth {
     pub oauth: Option<OAuthCredentialProvider>,
 }
 
+impl HarnessGatewayOutboundAuth {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("AwsIam", &self.aws_iam);
+        p.opt("None", &self.none);
+        p.opt("Oauth", &self.oauth);
+    }
+}
+
 impl ToExpr for HarnessGatewayOutboundAuth {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("AwsIam", &self.aws_iam);
-        p.opt("None", &self.none);
-        p.opt("Oauth", &self.oauth);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1720,16 +2398,29 @@ impl OAuthCredentialProvider {
     }
 }
 
-impl ToExpr for OAuthCredentialProvider {
+impl OAuthCredentialProvider {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("CustomParameters", &self.custom_parameters);
         p.opt("DefaultReturnUrl", &self.default_return_url);
         p.opt("GrantType", &self.grant_type);
         p.req("ProviderArn", &self.provider_arn);
         p.req("Scopes", &self.scopes);
+    }
+}
+
+impl ToExpr for OAuthCredentialProvider {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1756,13 +2447,26 @@ impl HarnessInlineFunctionConfig {
     }
 }
 
+impl HarnessInlineFunctionConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Description", &self.description);
+        p.req("InputSchema", &self.input_schema);
+    }
+}
+
 impl ToExpr for HarnessInlineFunctionConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Description", &self.description);
-        p.req("InputSchema", &self.input_schema);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1786,13 +2490,26 @@ impl HarnessRemoteMcpConfig {
     }
 }
 
+impl HarnessRemoteMcpConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Headers", &self.headers);
+        p.req("Url", &self.url);
+    }
+}
+
 impl ToExpr for HarnessRemoteMcpConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Headers", &self.headers);
-        p.req("Url", &self.url);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1816,13 +2533,26 @@ impl HarnessTruncationConfiguration {
     }
 }
 
+impl HarnessTruncationConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Config", &self.config);
+        p.req("Strategy", &self.strategy);
+    }
+}
+
 impl ToExpr for HarnessTruncationConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Config", &self.config);
-        p.req("Strategy", &self.strategy);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1835,13 +2565,26 @@ pub struct HarnessTruncationStrategyConfiguration {
     pub summarization: Option<HarnessSummarizationConfiguration>,
 }
 
+impl HarnessTruncationStrategyConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("SlidingWindow", &self.sliding_window);
+        p.opt("Summarization", &self.summarization);
+    }
+}
+
 impl ToExpr for HarnessTruncationStrategyConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("SlidingWindow", &self.sliding_window);
-        p.opt("Summarization", &self.summarization);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1852,12 +2595,25 @@ pub struct HarnessSlidingWindowConfiguration {
     pub messages_count: Option<Value<i64>>,
 }
 
+impl HarnessSlidingWindowConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("MessagesCount", &self.messages_count);
+    }
+}
+
 impl ToExpr for HarnessSlidingWindowConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("MessagesCount", &self.messages_count);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1872,17 +2628,30 @@ pub struct HarnessSummarizationConfiguration {
     pub summary_ratio: Option<Value<f64>>,
 }
 
-impl ToExpr for HarnessSummarizationConfiguration {
+impl HarnessSummarizationConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("PreserveRecentMessages", &self.preserve_recent_messages);
         p.opt(
             "SummarizationSystemPrompt",
             &self.summarization_system_prompt,
         );
         p.opt("SummaryRatio", &self.summary_ratio);
+    }
+}
+
+impl ToExpr for HarnessSummarizationConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Map, Value};
 
 /// Resource Type definition for AWS::BedrockAgentCore::Memory
@@ -61,14 +63,9 @@ impl Memory {
     }
 }
 
-impl ResourceProps for Memory {
-    const TYPE_NAME: &'static str = "AWS::BedrockAgentCore::Memory";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl Memory {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Description", &self.description);
         p.opt("EncryptionKeyArn", &self.encryption_key_arn);
         p.req("EventExpiryDuration", &self.event_expiry_duration);
@@ -79,7 +76,25 @@ impl ResourceProps for Memory {
         p.opt("NamespaceKeys", &self.namespace_keys);
         p.opt("StreamDeliveryResources", &self.stream_delivery_resources);
         p.opt("Tags", &self.tags);
+    }
+}
+
+impl ResourceProps for Memory {
+    const TYPE_NAME: &'static str = "AWS::BedrockAgentCore::Memory";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -151,13 +166,26 @@ impl IndexedKey {
     }
 }
 
+impl IndexedKey {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Type", &self.type_);
+    }
+}
+
 impl ToExpr for IndexedKey {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Type", &self.type_);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -176,10 +204,9 @@ pub struct MemoryStrategy {
     pub user_preference_memory_strategy: Option<UserPreferenceMemoryStrategy>,
 }
 
-impl ToExpr for MemoryStrategy {
+impl MemoryStrategy {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("CustomMemoryStrategy", &self.custom_memory_strategy);
         p.opt("EpisodicMemoryStrategy", &self.episodic_memory_strategy);
         p.opt("SemanticMemoryStrategy", &self.semantic_memory_strategy);
@@ -188,7 +215,21 @@ impl ToExpr for MemoryStrategy {
             "UserPreferenceMemoryStrategy",
             &self.user_preference_memory_strategy,
         );
+    }
+}
+
+impl ToExpr for MemoryStrategy {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -227,10 +268,9 @@ impl CustomMemoryStrategy {
     }
 }
 
-impl ToExpr for CustomMemoryStrategy {
+impl CustomMemoryStrategy {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Configuration", &self.configuration);
         p.opt("Description", &self.description);
         p.opt("MemoryRecordSchema", &self.memory_record_schema);
@@ -241,7 +281,21 @@ impl ToExpr for CustomMemoryStrategy {
             "RecordExpirySpecification",
             &self.record_expiry_specification,
         );
+    }
+}
+
+impl ToExpr for CustomMemoryStrategy {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -260,16 +314,29 @@ pub struct CustomConfigurationInput {
     pub user_preference_override: Option<UserPreferenceOverride>,
 }
 
-impl ToExpr for CustomConfigurationInput {
+impl CustomConfigurationInput {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("EpisodicOverride", &self.episodic_override);
         p.opt("SelfManagedConfiguration", &self.self_managed_configuration);
         p.opt("SemanticOverride", &self.semantic_override);
         p.opt("SummaryOverride", &self.summary_override);
         p.opt("UserPreferenceOverride", &self.user_preference_override);
+    }
+}
+
+impl ToExpr for CustomConfigurationInput {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -284,14 +351,27 @@ pub struct EpisodicOverride {
     pub reflection: Option<EpisodicOverrideReflectionConfigurationInput>,
 }
 
+impl EpisodicOverride {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Consolidation", &self.consolidation);
+        p.opt("Extraction", &self.extraction);
+        p.opt("Reflection", &self.reflection);
+    }
+}
+
 impl ToExpr for EpisodicOverride {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Consolidation", &self.consolidation);
-        p.opt("Extraction", &self.extraction);
-        p.opt("Reflection", &self.reflection);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -318,13 +398,26 @@ impl EpisodicOverrideConsolidationConfigurationInput {
     }
 }
 
+impl EpisodicOverrideConsolidationConfigurationInput {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("AppendToPrompt", &self.append_to_prompt);
+        p.req("ModelId", &self.model_id);
+    }
+}
+
 impl ToExpr for EpisodicOverrideConsolidationConfigurationInput {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("AppendToPrompt", &self.append_to_prompt);
-        p.req("ModelId", &self.model_id);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -351,13 +444,26 @@ impl EpisodicOverrideExtractionConfigurationInput {
     }
 }
 
+impl EpisodicOverrideExtractionConfigurationInput {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("AppendToPrompt", &self.append_to_prompt);
+        p.req("ModelId", &self.model_id);
+    }
+}
+
 impl ToExpr for EpisodicOverrideExtractionConfigurationInput {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("AppendToPrompt", &self.append_to_prompt);
-        p.req("ModelId", &self.model_id);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -393,16 +499,29 @@ impl EpisodicOverrideReflectionConfigurationInput {
     }
 }
 
-impl ToExpr for EpisodicOverrideReflectionConfigurationInput {
+impl EpisodicOverrideReflectionConfigurationInput {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("AppendToPrompt", &self.append_to_prompt);
         p.opt("MemoryRecordSchema", &self.memory_record_schema);
         p.req("ModelId", &self.model_id);
         p.opt("NamespaceTemplates", &self.namespace_templates);
         p.opt("Namespaces", &self.namespaces);
+    }
+}
+
+impl ToExpr for EpisodicOverrideReflectionConfigurationInput {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -413,12 +532,25 @@ pub struct MemoryRecordSchema {
     pub metadata_schema: Option<Vec<MetadataSchemaEntry>>,
 }
 
+impl MemoryRecordSchema {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("MetadataSchema", &self.metadata_schema);
+    }
+}
+
 impl ToExpr for MemoryRecordSchema {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("MetadataSchema", &self.metadata_schema);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -448,15 +580,28 @@ impl MetadataSchemaEntry {
     }
 }
 
-impl ToExpr for MetadataSchemaEntry {
+impl MetadataSchemaEntry {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("ExtractionConfig", &self.extraction_config);
         p.opt("ExtractionType", &self.extraction_type);
         p.req("Key", &self.key);
         p.opt("Type", &self.type_);
+    }
+}
+
+impl ToExpr for MetadataSchemaEntry {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -467,12 +612,25 @@ pub struct ExtractionConfig {
     pub llm_extraction_config: Option<LlmExtractionConfig>,
 }
 
+impl ExtractionConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("LlmExtractionConfig", &self.llm_extraction_config);
+    }
+}
+
 impl ToExpr for ExtractionConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("LlmExtractionConfig", &self.llm_extraction_config);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -499,14 +657,27 @@ impl LlmExtractionConfig {
     }
 }
 
+impl LlmExtractionConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Definition", &self.definition);
+        p.opt("LlmExtractionInstruction", &self.llm_extraction_instruction);
+        p.opt("Validation", &self.validation);
+    }
+}
+
 impl ToExpr for LlmExtractionConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Definition", &self.definition);
-        p.opt("LlmExtractionInstruction", &self.llm_extraction_instruction);
-        p.opt("Validation", &self.validation);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -521,14 +692,27 @@ pub struct Validation {
     pub string_validation: Option<StringValidation>,
 }
 
+impl Validation {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("NumberValidation", &self.number_validation);
+        p.opt("StringListValidation", &self.string_list_validation);
+        p.opt("StringValidation", &self.string_validation);
+    }
+}
+
 impl ToExpr for Validation {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("NumberValidation", &self.number_validation);
-        p.opt("StringListValidation", &self.string_list_validation);
-        p.opt("StringValidation", &self.string_validation);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -541,13 +725,26 @@ pub struct NumberValidation {
     pub min_value: Option<Value<f64>>,
 }
 
+impl NumberValidation {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("MaxValue", &self.max_value);
+        p.opt("MinValue", &self.min_value);
+    }
+}
+
 impl ToExpr for NumberValidation {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("MaxValue", &self.max_value);
-        p.opt("MinValue", &self.min_value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -560,13 +757,26 @@ pub struct StringListValidation {
     pub max_items: Option<Value<i64>>,
 }
 
+impl StringListValidation {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("AllowedValues", &self.allowed_values);
+        p.opt("MaxItems", &self.max_items);
+    }
+}
+
 impl ToExpr for StringListValidation {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("AllowedValues", &self.allowed_values);
-        p.opt("MaxItems", &self.max_items);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -587,12 +797,25 @@ impl StringValidation {
     }
 }
 
+impl StringValidation {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("AllowedValues", &self.allowed_values);
+    }
+}
+
 impl ToExpr for StringValidation {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("AllowedValues", &self.allowed_values);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -607,17 +830,30 @@ pub struct SelfManagedConfiguration {
     pub trigger_conditions: Option<Vec<TriggerConditionInput>>,
 }
 
-impl ToExpr for SelfManagedConfiguration {
+impl SelfManagedConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "HistoricalContextWindowSize",
             &self.historical_context_window_size,
         );
         p.opt("InvocationConfiguration", &self.invocation_configuration);
         p.opt("TriggerConditions", &self.trigger_conditions);
+    }
+}
+
+impl ToExpr for SelfManagedConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -630,16 +866,29 @@ pub struct InvocationConfigurationInput {
     pub topic_arn: Option<Value<String>>,
 }
 
-impl ToExpr for InvocationConfigurationInput {
+impl InvocationConfigurationInput {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "PayloadDeliveryBucketName",
             &self.payload_delivery_bucket_name,
         );
         p.opt("TopicArn", &self.topic_arn);
+    }
+}
+
+impl ToExpr for InvocationConfigurationInput {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -654,14 +903,27 @@ pub struct TriggerConditionInput {
     pub token_based_trigger: Option<TokenBasedTriggerInput>,
 }
 
+impl TriggerConditionInput {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("MessageBasedTrigger", &self.message_based_trigger);
+        p.opt("TimeBasedTrigger", &self.time_based_trigger);
+        p.opt("TokenBasedTrigger", &self.token_based_trigger);
+    }
+}
+
 impl ToExpr for TriggerConditionInput {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("MessageBasedTrigger", &self.message_based_trigger);
-        p.opt("TimeBasedTrigger", &self.time_based_trigger);
-        p.opt("TokenBasedTrigger", &self.token_based_trigger);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -672,12 +934,25 @@ pub struct MessageBasedTriggerInput {
     pub message_count: Option<Value<i64>>,
 }
 
+impl MessageBasedTriggerInput {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("MessageCount", &self.message_count);
+    }
+}
+
 impl ToExpr for MessageBasedTriggerInput {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("MessageCount", &self.message_count);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -688,12 +963,25 @@ pub struct TimeBasedTriggerInput {
     pub idle_session_timeout: Option<Value<i64>>,
 }
 
+impl TimeBasedTriggerInput {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("IdleSessionTimeout", &self.idle_session_timeout);
+    }
+}
+
 impl ToExpr for TimeBasedTriggerInput {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("IdleSessionTimeout", &self.idle_session_timeout);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -704,12 +992,25 @@ pub struct TokenBasedTriggerInput {
     pub token_count: Option<Value<i64>>,
 }
 
+impl TokenBasedTriggerInput {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("TokenCount", &self.token_count);
+    }
+}
+
 impl ToExpr for TokenBasedTriggerInput {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("TokenCount", &self.token_count);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -722,13 +1023,26 @@ pub struct SemanticOverride {
     pub extraction: Option<SemanticOverrideExtractionConfigurationInput>,
 }
 
+impl SemanticOverride {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Consolidation", &self.consolidation);
+        p.opt("Extraction", &self.extraction);
+    }
+}
+
 impl ToExpr for SemanticOverride {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Consolidation", &self.consolidation);
-        p.opt("Extraction", &self.extraction);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -755,13 +1069,26 @@ impl SemanticOverrideConsolidationConfigurationInput {
     }
 }
 
+impl SemanticOverrideConsolidationConfigurationInput {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("AppendToPrompt", &self.append_to_prompt);
+        p.req("ModelId", &self.model_id);
+    }
+}
+
 impl ToExpr for SemanticOverrideConsolidationConfigurationInput {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("AppendToPrompt", &self.append_to_prompt);
-        p.req("ModelId", &self.model_id);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -788,13 +1115,26 @@ impl SemanticOverrideExtractionConfigurationInput {
     }
 }
 
+impl SemanticOverrideExtractionConfigurationInput {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("AppendToPrompt", &self.append_to_prompt);
+        p.req("ModelId", &self.model_id);
+    }
+}
+
 impl ToExpr for SemanticOverrideExtractionConfigurationInput {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("AppendToPrompt", &self.append_to_prompt);
-        p.req("ModelId", &self.model_id);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -805,12 +1145,25 @@ pub struct SummaryOverride {
     pub consolidation: Option<SummaryOverrideConsolidationConfigurationInput>,
 }
 
+impl SummaryOverride {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Consolidation", &self.consolidation);
+    }
+}
+
 impl ToExpr for SummaryOverride {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Consolidation", &self.consolidation);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -837,13 +1190,26 @@ impl SummaryOverrideConsolidationConfigurationInput {
     }
 }
 
+impl SummaryOverrideConsolidationConfigurationInput {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("AppendToPrompt", &self.append_to_prompt);
+        p.req("ModelId", &self.model_id);
+    }
+}
+
 impl ToExpr for SummaryOverrideConsolidationConfigurationInput {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("AppendToPrompt", &self.append_to_prompt);
-        p.req("ModelId", &self.model_id);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -856,13 +1222,26 @@ pub struct UserPreferenceOverride {
     pub extraction: Option<UserPreferenceOverrideExtractionConfigurationInput>,
 }
 
+impl UserPreferenceOverride {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Consolidation", &self.consolidation);
+        p.opt("Extraction", &self.extraction);
+    }
+}
+
 impl ToExpr for UserPreferenceOverride {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Consolidation", &self.consolidation);
-        p.opt("Extraction", &self.extraction);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -889,13 +1268,26 @@ impl UserPreferenceOverrideConsolidationConfigurationInput {
     }
 }
 
+impl UserPreferenceOverrideConsolidationConfigurationInput {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("AppendToPrompt", &self.append_to_prompt);
+        p.req("ModelId", &self.model_id);
+    }
+}
+
 impl ToExpr for UserPreferenceOverrideConsolidationConfigurationInput {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("AppendToPrompt", &self.append_to_prompt);
-        p.req("ModelId", &self.model_id);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -922,13 +1314,26 @@ impl UserPreferenceOverrideExtractionConfigurationInput {
     }
 }
 
+impl UserPreferenceOverrideExtractionConfigurationInput {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("AppendToPrompt", &self.append_to_prompt);
+        p.req("ModelId", &self.model_id);
+    }
+}
+
 impl ToExpr for UserPreferenceOverrideExtractionConfigurationInput {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("AppendToPrompt", &self.append_to_prompt);
-        p.req("ModelId", &self.model_id);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -939,15 +1344,28 @@ pub struct RecordExpirySpecification {
     pub record_expiry_duration_days: Option<Value<i64>>,
 }
 
-impl ToExpr for RecordExpirySpecification {
+impl RecordExpirySpecification {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "RecordExpiryDurationDays",
             &self.record_expiry_duration_days,
         );
+    }
+}
+
+impl ToExpr for RecordExpirySpecification {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -986,10 +1404,9 @@ impl EpisodicMemoryStrategy {
     }
 }
 
-impl ToExpr for EpisodicMemoryStrategy {
+impl EpisodicMemoryStrategy {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Description", &self.description);
         p.opt("MemoryRecordSchema", &self.memory_record_schema);
         p.req("Name", &self.name);
@@ -1000,7 +1417,21 @@ impl ToExpr for EpisodicMemoryStrategy {
             &self.record_expiry_specification,
         );
         p.opt("ReflectionConfiguration", &self.reflection_configuration);
+    }
+}
+
+impl ToExpr for EpisodicMemoryStrategy {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1015,14 +1446,27 @@ pub struct EpisodicReflectionConfigurationInput {
     pub namespaces: Option<Value<Vec<String>>>,
 }
 
+impl EpisodicReflectionConfigurationInput {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("MemoryRecordSchema", &self.memory_record_schema);
+        p.opt("NamespaceTemplates", &self.namespace_templates);
+        p.opt("Namespaces", &self.namespaces);
+    }
+}
+
 impl ToExpr for EpisodicReflectionConfigurationInput {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("MemoryRecordSchema", &self.memory_record_schema);
-        p.opt("NamespaceTemplates", &self.namespace_templates);
-        p.opt("Namespaces", &self.namespaces);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1058,10 +1502,9 @@ impl SemanticMemoryStrategy {
     }
 }
 
-impl ToExpr for SemanticMemoryStrategy {
+impl SemanticMemoryStrategy {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Description", &self.description);
         p.opt("MemoryRecordSchema", &self.memory_record_schema);
         p.req("Name", &self.name);
@@ -1071,7 +1514,21 @@ impl ToExpr for SemanticMemoryStrategy {
             "RecordExpirySpecification",
             &self.record_expiry_specification,
         );
+    }
+}
+
+impl ToExpr for SemanticMemoryStrategy {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1107,10 +1564,9 @@ impl SummaryMemoryStrategy {
     }
 }
 
-impl ToExpr for SummaryMemoryStrategy {
+impl SummaryMemoryStrategy {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Description", &self.description);
         p.opt("MemoryRecordSchema", &self.memory_record_schema);
         p.req("Name", &self.name);
@@ -1120,7 +1576,21 @@ impl ToExpr for SummaryMemoryStrategy {
             "RecordExpirySpecification",
             &self.record_expiry_specification,
         );
+    }
+}
+
+impl ToExpr for SummaryMemoryStrategy {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1156,10 +1626,9 @@ impl UserPreferenceMemoryStrategy {
     }
 }
 
-impl ToExpr for UserPreferenceMemoryStrategy {
+impl UserPreferenceMemoryStrategy {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Description", &self.description);
         p.opt("MemoryRecordSchema", &self.memory_record_schema);
         p.req("Name", &self.name);
@@ -1169,7 +1638,21 @@ impl ToExpr for UserPreferenceMemoryStrategy {
             "RecordExpirySpecification",
             &self.record_expiry_specification,
         );
+    }
+}
+
+impl ToExpr for UserPreferenceMemoryStrategy {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1193,13 +1676,26 @@ impl NamespaceKeyEntry {
     }
 }
 
+impl NamespaceKeyEntry {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.opt("Validation", &self.validation);
+    }
+}
+
 impl ToExpr for NamespaceKeyEntry {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.opt("Validation", &self.validation);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1212,13 +1708,26 @@ pub struct NamespaceKeyValidation {
     pub regex_pattern: Option<Value<String>>,
 }
 
+impl NamespaceKeyValidation {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("AllowedValues", &self.allowed_values);
+        p.opt("RegexPattern", &self.regex_pattern);
+    }
+}
+
 impl ToExpr for NamespaceKeyValidation {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("AllowedValues", &self.allowed_values);
-        p.opt("RegexPattern", &self.regex_pattern);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1237,12 +1746,25 @@ impl StreamDeliveryResources {
     }
 }
 
+impl StreamDeliveryResources {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Resources", &self.resources);
+    }
+}
+
 impl ToExpr for StreamDeliveryResources {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Resources", &self.resources);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1253,12 +1775,25 @@ pub struct StreamDeliveryResource {
     pub kinesis: Option<KinesisResource>,
 }
 
+impl StreamDeliveryResource {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Kinesis", &self.kinesis);
+    }
+}
+
 impl ToExpr for StreamDeliveryResource {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Kinesis", &self.kinesis);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1285,13 +1820,26 @@ impl KinesisResource {
     }
 }
 
+impl KinesisResource {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("ContentConfigurations", &self.content_configurations);
+        p.req("DataStreamArn", &self.data_stream_arn);
+    }
+}
+
 impl ToExpr for KinesisResource {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("ContentConfigurations", &self.content_configurations);
-        p.req("DataStreamArn", &self.data_stream_arn);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1315,13 +1863,26 @@ impl ContentConfiguration {
     }
 }
 
+impl ContentConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Level", &self.level);
+        p.req("Type", &self.type_);
+    }
+}
+
 impl ToExpr for ContentConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Level", &self.level);
-        p.req("Type", &self.type_);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Json, Literal, Map, Value};
 
 /// Resource Type definition for AWS::BedrockAgentCore::OAuth2CredentialProvider
@@ -43,6 +45,19 @@ impl OAuth2CredentialProvider {
     }
 }
 
+impl OAuth2CredentialProvider {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("CredentialProviderVendor", &self.credential_provider_vendor);
+        p.req("Name", &self.name);
+        p.opt(
+            "Oauth2ProviderConfigInput",
+            &self.oauth2_provider_config_input,
+        );
+        p.opt("Tags", &self.tags);
+    }
+}
+
 impl ResourceProps for OAuth2CredentialProvider {
     const TYPE_NAME: &'static str = "AWS::BedrockAgentCore::OAuth2CredentialProvider";
     fn facts() -> &'static ResourceFacts {
@@ -51,14 +66,14 @@ impl ResourceProps for OAuth2CredentialProvider {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req("CredentialProviderVendor", &self.credential_provider_vendor);
-        p.req("Name", &self.name);
-        p.opt(
-            "Oauth2ProviderConfigInput",
-            &self.oauth2_provider_config_input,
-        );
-        p.opt("Tags", &self.tags);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -148,10 +163,9 @@ pub struct Oauth2ProviderConfigInput {
     pub slack_oauth2_provider_config: Option<SlackOauth2ProviderConfigInput>,
 }
 
-impl ToExpr for Oauth2ProviderConfigInput {
+impl Oauth2ProviderConfigInput {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "AtlassianOauth2ProviderConfig",
             &self.atlassian_oauth2_provider_config,
@@ -188,7 +202,21 @@ impl ToExpr for Oauth2ProviderConfigInput {
             "SlackOauth2ProviderConfig",
             &self.slack_oauth2_provider_config,
         );
+    }
+}
+
+impl ToExpr for Oauth2ProviderConfigInput {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -218,15 +246,28 @@ impl AtlassianOauth2ProviderConfigInput {
     }
 }
 
-impl ToExpr for AtlassianOauth2ProviderConfigInput {
+impl AtlassianOauth2ProviderConfigInput {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("ClientId", &self.client_id);
         p.opt("ClientSecret", &self.client_secret);
         p.opt("ClientSecretConfig", &self.client_secret_config);
         p.opt("ClientSecretSource", &self.client_secret_source);
+    }
+}
+
+impl ToExpr for AtlassianOauth2ProviderConfigInput {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -250,13 +291,26 @@ impl SecretReference {
     }
 }
 
+impl SecretReference {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("JsonKey", &self.json_key);
+        p.req("SecretId", &self.secret_id);
+    }
+}
+
 impl ToExpr for SecretReference {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("JsonKey", &self.json_key);
-        p.req("SecretId", &self.secret_id);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -304,10 +358,9 @@ impl CustomOauth2ProviderConfigInput {
     }
 }
 
-impl ToExpr for CustomOauth2ProviderConfigInput {
+impl CustomOauth2ProviderConfigInput {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "ClientAuthenticationMethod",
             &self.client_authentication_method,
@@ -324,7 +377,21 @@ impl ToExpr for CustomOauth2ProviderConfigInput {
         p.opt("PrivateEndpoint", &self.private_endpoint);
         p.opt("PrivateEndpointOverrides", &self.private_endpoint_overrides);
         p.opt("PrivateKeyJwtConfig", &self.private_key_jwt_config);
+    }
+}
+
+impl ToExpr for CustomOauth2ProviderConfigInput {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -337,16 +404,29 @@ pub struct Oauth2Discovery {
     pub discovery_url: Option<Value<String>>,
 }
 
-impl ToExpr for Oauth2Discovery {
+impl Oauth2Discovery {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "AuthorizationServerMetadata",
             &self.authorization_server_metadata,
         );
         p.opt("DiscoveryUrl", &self.discovery_url);
+    }
+}
+
+impl ToExpr for Oauth2Discovery {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -380,15 +460,28 @@ impl Oauth2AuthorizationServerMetadata {
     }
 }
 
-impl ToExpr for Oauth2AuthorizationServerMetadata {
+impl Oauth2AuthorizationServerMetadata {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("AuthorizationEndpoint", &self.authorization_endpoint);
         p.req("Issuer", &self.issuer);
         p.opt("ResponseTypes", &self.response_types);
         p.req("TokenEndpoint", &self.token_endpoint);
+    }
+}
+
+impl ToExpr for Oauth2AuthorizationServerMetadata {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -412,16 +505,29 @@ impl OnBehalfOfTokenExchangeConfig {
     }
 }
 
-impl ToExpr for OnBehalfOfTokenExchangeConfig {
+impl OnBehalfOfTokenExchangeConfig {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("GrantType", &self.grant_type);
         p.opt(
             "TokenExchangeGrantTypeConfig",
             &self.token_exchange_grant_type_config,
         );
+    }
+}
+
+impl ToExpr for OnBehalfOfTokenExchangeConfig {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -445,13 +551,26 @@ impl TokenExchangeGrantTypeConfig {
     }
 }
 
+impl TokenExchangeGrantTypeConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("ActorTokenContent", &self.actor_token_content);
+        p.opt("ActorTokenScopes", &self.actor_token_scopes);
+    }
+}
+
 impl ToExpr for TokenExchangeGrantTypeConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("ActorTokenContent", &self.actor_token_content);
-        p.opt("ActorTokenScopes", &self.actor_token_scopes);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -464,16 +583,29 @@ pub struct PrivateEndpoint {
     pub self_managed_lattice_resource: Option<SelfManagedLatticeResource>,
 }
 
-impl ToExpr for PrivateEndpoint {
+impl PrivateEndpoint {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("ManagedVpcResource", &self.managed_vpc_resource);
         p.opt(
             "SelfManagedLatticeResource",
             &self.self_managed_lattice_resource,
         );
+    }
+}
+
+impl ToExpr for PrivateEndpoint {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -513,17 +645,30 @@ impl ManagedVpcResource {
     }
 }
 
-impl ToExpr for ManagedVpcResource {
+impl ManagedVpcResource {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("EndpointIpAddressType", &self.endpoint_ip_address_type);
         p.opt("RoutingDomain", &self.routing_domain);
         p.opt("SecurityGroupIds", &self.security_group_ids);
         p.req("SubnetIds", &self.subnet_ids);
         p.opt("Tags", &self.tags);
         p.req("VpcIdentifier", &self.vpc_identifier);
+    }
+}
+
+impl ToExpr for ManagedVpcResource {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -544,15 +689,28 @@ impl SelfManagedLatticeResource {
     }
 }
 
-impl ToExpr for SelfManagedLatticeResource {
+impl SelfManagedLatticeResource {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req(
             "ResourceConfigurationIdentifier",
             &self.resource_configuration_identifier,
         );
+    }
+}
+
+impl ToExpr for SelfManagedLatticeResource {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -576,13 +734,26 @@ impl PrivateEndpointOverride {
     }
 }
 
+impl PrivateEndpointOverride {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Domain", &self.domain);
+        p.req("PrivateEndpoint", &self.private_endpoint);
+    }
+}
+
 impl ToExpr for PrivateEndpointOverride {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Domain", &self.domain);
-        p.req("PrivateEndpoint", &self.private_endpoint);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -599,15 +770,28 @@ pub struct PrivateKeyJwtConfig {
     pub signing_algorithm: Option<Value<SigningAlgorithm>>,
 }
 
-impl ToExpr for PrivateKeyJwtConfig {
+impl PrivateKeyJwtConfig {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AdditionalHeaderClaims", &self.additional_header_claims);
         p.opt("AdditionalPayloadClaims", &self.additional_payload_claims);
         p.opt("PrivateKeySource", &self.private_key_source);
         p.opt("SigningAlgorithm", &self.signing_algorithm);
+    }
+}
+
+impl ToExpr for PrivateKeyJwtConfig {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -618,12 +802,25 @@ pub struct PrivateKeySource {
     pub kms_key_source: Option<KmsKeySourceType>,
 }
 
+impl PrivateKeySource {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("KmsKeySource", &self.kms_key_source);
+    }
+}
+
 impl ToExpr for PrivateKeySource {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("KmsKeySource", &self.kms_key_source);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -644,12 +841,25 @@ impl KmsKeySourceType {
     }
 }
 
+impl KmsKeySourceType {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("KmsKeyArn", &self.kms_key_arn);
+    }
+}
+
 impl ToExpr for KmsKeySourceType {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("KmsKeyArn", &self.kms_key_arn);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -679,15 +889,28 @@ impl GithubOauth2ProviderConfigInput {
     }
 }
 
-impl ToExpr for GithubOauth2ProviderConfigInput {
+impl GithubOauth2ProviderConfigInput {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("ClientId", &self.client_id);
         p.opt("ClientSecret", &self.client_secret);
         p.opt("ClientSecretConfig", &self.client_secret_config);
         p.opt("ClientSecretSource", &self.client_secret_source);
+    }
+}
+
+impl ToExpr for GithubOauth2ProviderConfigInput {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -717,15 +940,28 @@ impl GoogleOauth2ProviderConfigInput {
     }
 }
 
-impl ToExpr for GoogleOauth2ProviderConfigInput {
+impl GoogleOauth2ProviderConfigInput {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("ClientId", &self.client_id);
         p.opt("ClientSecret", &self.client_secret);
         p.opt("ClientSecretConfig", &self.client_secret_config);
         p.opt("ClientSecretSource", &self.client_secret_source);
+    }
+}
+
+impl ToExpr for GoogleOauth2ProviderConfigInput {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -764,10 +1000,9 @@ impl IncludedOauth2ProviderConfigInput {
     }
 }
 
-impl ToExpr for IncludedOauth2ProviderConfigInput {
+impl IncludedOauth2ProviderConfigInput {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AuthorizationEndpoint", &self.authorization_endpoint);
         p.req("ClientId", &self.client_id);
         p.opt("ClientSecret", &self.client_secret);
@@ -775,7 +1010,21 @@ impl ToExpr for IncludedOauth2ProviderConfigInput {
         p.opt("ClientSecretSource", &self.client_secret_source);
         p.opt("Issuer", &self.issuer);
         p.opt("TokenEndpoint", &self.token_endpoint);
+    }
+}
+
+impl ToExpr for IncludedOauth2ProviderConfigInput {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -805,15 +1054,28 @@ impl LinkedinOauth2ProviderConfigInput {
     }
 }
 
-impl ToExpr for LinkedinOauth2ProviderConfigInput {
+impl LinkedinOauth2ProviderConfigInput {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("ClientId", &self.client_id);
         p.opt("ClientSecret", &self.client_secret);
         p.opt("ClientSecretConfig", &self.client_secret_config);
         p.opt("ClientSecretSource", &self.client_secret_source);
+    }
+}
+
+impl ToExpr for LinkedinOauth2ProviderConfigInput {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -846,16 +1108,29 @@ impl MicrosoftOauth2ProviderConfigInput {
     }
 }
 
-impl ToExpr for MicrosoftOauth2ProviderConfigInput {
+impl MicrosoftOauth2ProviderConfigInput {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("ClientId", &self.client_id);
         p.opt("ClientSecret", &self.client_secret);
         p.opt("ClientSecretConfig", &self.client_secret_config);
         p.opt("ClientSecretSource", &self.client_secret_source);
         p.opt("TenantId", &self.tenant_id);
+    }
+}
+
+impl ToExpr for MicrosoftOauth2ProviderConfigInput {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -885,15 +1160,28 @@ impl SalesforceOauth2ProviderConfigInput {
     }
 }
 
-impl ToExpr for SalesforceOauth2ProviderConfigInput {
+impl SalesforceOauth2ProviderConfigInput {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("ClientId", &self.client_id);
         p.opt("ClientSecret", &self.client_secret);
         p.opt("ClientSecretConfig", &self.client_secret_config);
         p.opt("ClientSecretSource", &self.client_secret_source);
+    }
+}
+
+impl ToExpr for SalesforceOauth2ProviderConfigInput {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -923,15 +1211,28 @@ impl SlackOauth2ProviderConfigInput {
     }
 }
 
-impl ToExpr for SlackOauth2ProviderConfigInput {
+impl SlackOauth2ProviderConfigInput {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("ClientId", &self.client_id);
         p.opt("ClientSecret", &self.client_secret);
         p.opt("ClientSecretConfig", &self.client_secret_config);
         p.opt("ClientSecretSource", &self.client_secret_source);
+    }
+}
+
+impl ToExpr for SlackOauth2ProviderConfigInput {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -955,13 +1256,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

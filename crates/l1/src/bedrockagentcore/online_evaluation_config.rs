@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// Resource Type definition for AWS::BedrockAgentCore::OnlineEvaluationConfig - Creates an online evaluation configuration for continuous monitoring of agent performance.
@@ -66,14 +68,9 @@ impl OnlineEvaluationConfig {
     }
 }
 
-impl ResourceProps for OnlineEvaluationConfig {
-    const TYPE_NAME: &'static str = "AWS::BedrockAgentCore::OnlineEvaluationConfig";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl OnlineEvaluationConfig {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("ClusteringConfig", &self.clustering_config);
         p.req("DataSourceConfig", &self.data_source_config);
         p.opt("Description", &self.description);
@@ -91,7 +88,25 @@ impl ResourceProps for OnlineEvaluationConfig {
         p.opt("OutputConfig", &self.output_config);
         p.req("Rule", &self.rule);
         p.opt("Tags", &self.tags);
+    }
+}
+
+impl ResourceProps for OnlineEvaluationConfig {
+    const TYPE_NAME: &'static str = "AWS::BedrockAgentCore::OnlineEvaluationConfig";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -155,12 +170,25 @@ impl ClusteringConfig {
     }
 }
 
+impl ClusteringConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Frequencies", &self.frequencies);
+    }
+}
+
 impl ToExpr for ClusteringConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Frequencies", &self.frequencies);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -179,12 +207,25 @@ impl DataSourceConfig {
     }
 }
 
+impl DataSourceConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("CloudWatchLogs", &self.cloud_watch_logs);
+    }
+}
+
 impl ToExpr for DataSourceConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("CloudWatchLogs", &self.cloud_watch_logs);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -211,14 +252,27 @@ impl CloudWatchLogsInputConfig {
     }
 }
 
+impl CloudWatchLogsInputConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("LogGroupNamePrefixes", &self.log_group_name_prefixes);
+        p.opt("LogGroupNames", &self.log_group_names);
+        p.req("ServiceNames", &self.service_names);
+    }
+}
+
 impl ToExpr for CloudWatchLogsInputConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("LogGroupNamePrefixes", &self.log_group_name_prefixes);
-        p.opt("LogGroupNames", &self.log_group_names);
-        p.req("ServiceNames", &self.service_names);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -239,12 +293,25 @@ impl EvaluatorReference {
     }
 }
 
+impl EvaluatorReference {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("EvaluatorId", &self.evaluator_id);
+    }
+}
+
 impl ToExpr for EvaluatorReference {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("EvaluatorId", &self.evaluator_id);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -265,12 +332,25 @@ impl Insight {
     }
 }
 
+impl Insight {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("InsightId", &self.insight_id);
+    }
+}
+
 impl ToExpr for Insight {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("InsightId", &self.insight_id);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -281,12 +361,25 @@ pub struct OutputConfig {
     pub cloud_watch_config: Option<CloudWatchOutputConfig>,
 }
 
+impl OutputConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("CloudWatchConfig", &self.cloud_watch_config);
+    }
+}
+
 impl ToExpr for OutputConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("CloudWatchConfig", &self.cloud_watch_config);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -301,14 +394,27 @@ pub struct CloudWatchOutputConfig {
     pub result_destination: Option<Value<ResultDestination>>,
 }
 
+impl CloudWatchOutputConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("LogGroupName", &self.log_group_name);
+        p.opt("MetricsNamespace", &self.metrics_namespace);
+        p.opt("ResultDestination", &self.result_destination);
+    }
+}
+
 impl ToExpr for CloudWatchOutputConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("LogGroupName", &self.log_group_name);
-        p.opt("MetricsNamespace", &self.metrics_namespace);
-        p.opt("ResultDestination", &self.result_destination);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -335,14 +441,27 @@ impl Rule {
     }
 }
 
+impl Rule {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Filters", &self.filters);
+        p.req("SamplingConfig", &self.sampling_config);
+        p.opt("SessionConfig", &self.session_config);
+    }
+}
+
 impl ToExpr for Rule {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Filters", &self.filters);
-        p.req("SamplingConfig", &self.sampling_config);
-        p.opt("SessionConfig", &self.session_config);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -373,14 +492,27 @@ impl Filter {
     }
 }
 
+impl Filter {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Operator", &self.operator);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Filter {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Operator", &self.operator);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -395,14 +527,27 @@ pub struct FilterValue {
     pub string_value: Option<Value<String>>,
 }
 
+impl FilterValue {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("BooleanValue", &self.boolean_value);
+        p.opt("DoubleValue", &self.double_value);
+        p.opt("StringValue", &self.string_value);
+    }
+}
+
 impl ToExpr for FilterValue {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("BooleanValue", &self.boolean_value);
-        p.opt("DoubleValue", &self.double_value);
-        p.opt("StringValue", &self.string_value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -423,12 +568,25 @@ impl SamplingConfig {
     }
 }
 
+impl SamplingConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("SamplingPercentage", &self.sampling_percentage);
+    }
+}
+
 impl ToExpr for SamplingConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("SamplingPercentage", &self.sampling_percentage);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -449,12 +607,25 @@ impl SessionConfig {
     }
 }
 
+impl SessionConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("SessionTimeoutMinutes", &self.session_timeout_minutes);
+    }
+}
+
 impl ToExpr for SessionConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("SessionTimeoutMinutes", &self.session_timeout_minutes);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -478,13 +649,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// Resource Type definition for AWS::BedrockAgentCore::PaymentConnector
@@ -48,14 +50,9 @@ impl PaymentConnector {
     }
 }
 
-impl ResourceProps for PaymentConnector {
-    const TYPE_NAME: &'static str = "AWS::BedrockAgentCore::PaymentConnector";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl PaymentConnector {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("ConnectorName", &self.connector_name);
         p.req("ConnectorType", &self.connector_type);
         p.opt(
@@ -65,7 +62,25 @@ impl ResourceProps for PaymentConnector {
         p.opt("Description", &self.description);
         p.req("PaymentManagerId", &self.payment_manager_id);
         p.opt("ProvisionMode", &self.provision_mode);
+    }
+}
+
+impl ResourceProps for PaymentConnector {
+    const TYPE_NAME: &'static str = "AWS::BedrockAgentCore::PaymentConnector";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -126,13 +141,26 @@ pub struct CredentialsProviderConfiguration {
     pub stripe_privy: Option<PaymentCredentialProviderConfiguration>,
 }
 
+impl CredentialsProviderConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("CoinbaseCDP", &self.coinbase_cdp);
+        p.opt("StripePrivy", &self.stripe_privy);
+    }
+}
+
 impl ToExpr for CredentialsProviderConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("CoinbaseCDP", &self.coinbase_cdp);
-        p.opt("StripePrivy", &self.stripe_privy);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -153,12 +181,25 @@ impl PaymentCredentialProviderConfiguration {
     }
 }
 
+impl PaymentCredentialProviderConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("CredentialProviderArn", &self.credential_provider_arn);
+    }
+}
+
 impl ToExpr for PaymentCredentialProviderConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("CredentialProviderArn", &self.credential_provider_arn);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Json, Literal, Value};
 
 /// Resource Type definition for AWS::BedrockAgentCore::PaymentCredentialProvider
@@ -43,6 +45,19 @@ impl PaymentCredentialProvider {
     }
 }
 
+impl PaymentCredentialProvider {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("CredentialProviderVendor", &self.credential_provider_vendor);
+        p.req("Name", &self.name);
+        p.opt(
+            "ProviderConfigurationInput",
+            &self.provider_configuration_input,
+        );
+        p.opt("Tags", &self.tags);
+    }
+}
+
 impl ResourceProps for PaymentCredentialProvider {
     const TYPE_NAME: &'static str = "AWS::BedrockAgentCore::PaymentCredentialProvider";
     fn facts() -> &'static ResourceFacts {
@@ -51,14 +66,14 @@ impl ResourceProps for PaymentCredentialProvider {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req("CredentialProviderVendor", &self.credential_provider_vendor);
-        p.req("Name", &self.name);
-        p.opt(
-            "ProviderConfigurationInput",
-            &self.provider_configuration_input,
-        );
-        p.opt("Tags", &self.tags);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -109,13 +124,26 @@ pub struct PaymentProviderConfigurationInput {
     pub stripe_privy_configuration: Option<StripePrivyConfigurationInput>,
 }
 
+impl PaymentProviderConfigurationInput {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("CoinbaseCdpConfiguration", &self.coinbase_cdp_configuration);
+        p.opt("StripePrivyConfiguration", &self.stripe_privy_configuration);
+    }
+}
+
 impl ToExpr for PaymentProviderConfigurationInput {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("CoinbaseCdpConfiguration", &self.coinbase_cdp_configuration);
-        p.opt("StripePrivyConfiguration", &self.stripe_privy_configuration);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -154,10 +182,9 @@ impl CoinbaseCdpConfigurationInput {
     }
 }
 
-impl ToExpr for CoinbaseCdpConfigurationInput {
+impl CoinbaseCdpConfigurationInput {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("ApiKeyId", &self.api_key_id);
         p.opt("ApiKeySecret", &self.api_key_secret);
         p.opt("ApiKeySecretConfig", &self.api_key_secret_config);
@@ -165,7 +192,21 @@ impl ToExpr for CoinbaseCdpConfigurationInput {
         p.opt("WalletSecret", &self.wallet_secret);
         p.opt("WalletSecretConfig", &self.wallet_secret_config);
         p.opt("WalletSecretSource", &self.wallet_secret_source);
+    }
+}
+
+impl ToExpr for CoinbaseCdpConfigurationInput {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -189,13 +230,26 @@ impl SecretReference {
     }
 }
 
+impl SecretReference {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("JsonKey", &self.json_key);
+        p.req("SecretId", &self.secret_id);
+    }
+}
+
 impl ToExpr for SecretReference {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("JsonKey", &self.json_key);
-        p.req("SecretId", &self.secret_id);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -240,10 +294,9 @@ impl StripePrivyConfigurationInput {
     }
 }
 
-impl ToExpr for StripePrivyConfigurationInput {
+impl StripePrivyConfigurationInput {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("AppId", &self.app_id);
         p.opt("AppSecret", &self.app_secret);
         p.opt("AppSecretConfig", &self.app_secret_config);
@@ -258,7 +311,21 @@ impl ToExpr for StripePrivyConfigurationInput {
             "AuthorizationPrivateKeySource",
             &self.authorization_private_key_source,
         );
+    }
+}
+
+impl ToExpr for StripePrivyConfigurationInput {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -282,13 +349,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

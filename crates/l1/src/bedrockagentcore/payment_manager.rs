@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Json, Literal, Value};
 
 /// Resource Type definition for AWS::BedrockAgentCore::PaymentManager
@@ -50,6 +52,18 @@ impl PaymentManager {
     }
 }
 
+impl PaymentManager {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("AuthorizerConfiguration", &self.authorizer_configuration);
+        p.req("AuthorizerType", &self.authorizer_type);
+        p.opt("Description", &self.description);
+        p.req("Name", &self.name);
+        p.req("RoleArn", &self.role_arn);
+        p.opt("Tags", &self.tags);
+    }
+}
+
 impl ResourceProps for PaymentManager {
     const TYPE_NAME: &'static str = "AWS::BedrockAgentCore::PaymentManager";
     fn facts() -> &'static ResourceFacts {
@@ -58,13 +72,14 @@ impl ResourceProps for PaymentManager {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.opt("AuthorizerConfiguration", &self.authorizer_configuration);
-        p.req("AuthorizerType", &self.authorizer_type);
-        p.opt("Description", &self.description);
-        p.req("Name", &self.name);
-        p.req("RoleArn", &self.role_arn);
-        p.opt("Tags", &self.tags);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -133,12 +148,25 @@ impl AuthorizerConfiguration {
     }
 }
 
+impl AuthorizerConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("CustomJWTAuthorizer", &self.custom_jwt_authorizer);
+    }
+}
+
 impl ToExpr for AuthorizerConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("CustomJWTAuthorizer", &self.custom_jwt_authorizer);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -171,16 +199,29 @@ impl CustomJwtAuthorizerConfiguration {
     }
 }
 
-impl ToExpr for CustomJwtAuthorizerConfiguration {
+impl CustomJwtAuthorizerConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AllowedAudience", &self.allowed_audience);
         p.opt("AllowedClients", &self.allowed_clients);
         p.opt("AllowedScopes", &self.allowed_scopes);
         p.opt("CustomClaims", &self.custom_claims);
         p.req("DiscoveryUrl", &self.discovery_url);
+    }
+}
+
+impl ToExpr for CustomJwtAuthorizerConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -211,10 +252,9 @@ impl CustomClaimValidationType {
     }
 }
 
-impl ToExpr for CustomClaimValidationType {
+impl CustomClaimValidationType {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req(
             "AuthorizingClaimMatchValue",
             &self.authorizing_claim_match_value,
@@ -224,7 +264,21 @@ impl ToExpr for CustomClaimValidationType {
             "InboundTokenClaimValueType",
             &self.inbound_token_claim_value_type,
         );
+    }
+}
+
+impl ToExpr for CustomClaimValidationType {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -251,13 +305,26 @@ impl AuthorizingClaimMatchValueType {
     }
 }
 
+impl AuthorizingClaimMatchValueType {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("ClaimMatchOperator", &self.claim_match_operator);
+        p.req("ClaimMatchValue", &self.claim_match_value);
+    }
+}
+
 impl ToExpr for AuthorizingClaimMatchValueType {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("ClaimMatchOperator", &self.claim_match_operator);
-        p.req("ClaimMatchValue", &self.claim_match_value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -270,13 +337,26 @@ pub struct ClaimMatchValueType {
     pub match_value_string_list: Option<Value<Vec<String>>>,
 }
 
+impl ClaimMatchValueType {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("MatchValueString", &self.match_value_string);
+        p.opt("MatchValueStringList", &self.match_value_string_list);
+    }
+}
+
 impl ToExpr for ClaimMatchValueType {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("MatchValueString", &self.match_value_string);
-        p.opt("MatchValueStringList", &self.match_value_string_list);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -300,13 +380,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// Resource Type definition for AWS::BedrockAgentCore::Policy
@@ -48,6 +50,18 @@ impl Policy {
     }
 }
 
+impl Policy {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Definition", &self.definition);
+        p.opt("Description", &self.description);
+        p.opt("EnforcementMode", &self.enforcement_mode);
+        p.req("Name", &self.name);
+        p.req("PolicyEngineId", &self.policy_engine_id);
+        p.opt("ValidationMode", &self.validation_mode);
+    }
+}
+
 impl ResourceProps for Policy {
     const TYPE_NAME: &'static str = "AWS::BedrockAgentCore::Policy";
     fn facts() -> &'static ResourceFacts {
@@ -56,13 +70,14 @@ impl ResourceProps for Policy {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req("Definition", &self.definition);
-        p.opt("Description", &self.description);
-        p.opt("EnforcementMode", &self.enforcement_mode);
-        p.req("Name", &self.name);
-        p.req("PolicyEngineId", &self.policy_engine_id);
-        p.opt("ValidationMode", &self.validation_mode);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -123,13 +138,26 @@ pub struct PolicyDefinition {
     pub policy: Option<PolicyStatement>,
 }
 
+impl PolicyDefinition {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Cedar", &self.cedar);
+        p.opt("Policy", &self.policy);
+    }
+}
+
 impl ToExpr for PolicyDefinition {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Cedar", &self.cedar);
-        p.opt("Policy", &self.policy);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -150,12 +178,25 @@ impl CedarPolicy {
     }
 }
 
+impl CedarPolicy {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Statement", &self.statement);
+    }
+}
+
 impl ToExpr for CedarPolicy {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Statement", &self.statement);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -176,12 +217,25 @@ impl PolicyStatement {
     }
 }
 
+impl PolicyStatement {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Statement", &self.statement);
+    }
+}
+
 impl ToExpr for PolicyStatement {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Statement", &self.statement);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Json, Literal, Map, Value};
 
 /// Resource Type definition for AWS::BedrockAgentCore::Runtime
@@ -74,14 +76,9 @@ impl Runtime {
     }
 }
 
-impl ResourceProps for Runtime {
-    const TYPE_NAME: &'static str = "AWS::BedrockAgentCore::Runtime";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl Runtime {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("AgentRuntimeArtifact", &self.agent_runtime_artifact);
         p.req("AgentRuntimeName", &self.agent_runtime_name);
         p.opt("AuthorizerConfiguration", &self.authorizer_configuration);
@@ -102,7 +99,25 @@ impl ResourceProps for Runtime {
         );
         p.req("RoleArn", &self.role_arn);
         p.opt("Tags", &self.tags);
+    }
+}
+
+impl ResourceProps for Runtime {
+    const TYPE_NAME: &'static str = "AWS::BedrockAgentCore::Runtime";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -173,13 +188,26 @@ pub struct AgentRuntimeArtifact {
     pub container_configuration: Option<ContainerConfiguration>,
 }
 
+impl AgentRuntimeArtifact {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("CodeConfiguration", &self.code_configuration);
+        p.opt("ContainerConfiguration", &self.container_configuration);
+    }
+}
+
 impl ToExpr for AgentRuntimeArtifact {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("CodeConfiguration", &self.code_configuration);
-        p.opt("ContainerConfiguration", &self.container_configuration);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -210,14 +238,27 @@ impl CodeConfiguration {
     }
 }
 
+impl CodeConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Code", &self.code);
+        p.req("EntryPoint", &self.entry_point);
+        p.req("Runtime", &self.runtime);
+    }
+}
+
 impl ToExpr for CodeConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Code", &self.code);
-        p.req("EntryPoint", &self.entry_point);
-        p.req("Runtime", &self.runtime);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -228,12 +269,25 @@ pub struct Code {
     pub s3: Option<S3Location>,
 }
 
+impl Code {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("S3", &self.s3);
+    }
+}
+
 impl ToExpr for Code {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("S3", &self.s3);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -260,14 +314,27 @@ impl S3Location {
     }
 }
 
+impl S3Location {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Bucket", &self.bucket);
+        p.req("Prefix", &self.prefix);
+        p.opt("VersionId", &self.version_id);
+    }
+}
+
 impl ToExpr for S3Location {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Bucket", &self.bucket);
-        p.req("Prefix", &self.prefix);
-        p.opt("VersionId", &self.version_id);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -288,12 +355,25 @@ impl ContainerConfiguration {
     }
 }
 
+impl ContainerConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("ContainerUri", &self.container_uri);
+    }
+}
+
 impl ToExpr for ContainerConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("ContainerUri", &self.container_uri);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -304,12 +384,25 @@ pub struct AuthorizerConfiguration {
     pub custom_jwt_authorizer: Option<CustomJwtAuthorizerConfiguration>,
 }
 
+impl AuthorizerConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("CustomJWTAuthorizer", &self.custom_jwt_authorizer);
+    }
+}
+
 impl ToExpr for AuthorizerConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("CustomJWTAuthorizer", &self.custom_jwt_authorizer);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -351,10 +444,9 @@ impl CustomJwtAuthorizerConfiguration {
     }
 }
 
-impl ToExpr for CustomJwtAuthorizerConfiguration {
+impl CustomJwtAuthorizerConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AllowedAudience", &self.allowed_audience);
         p.opt("AllowedClients", &self.allowed_clients);
         p.opt("AllowedScopes", &self.allowed_scopes);
@@ -366,7 +458,21 @@ impl ToExpr for CustomJwtAuthorizerConfiguration {
         p.req("DiscoveryUrl", &self.discovery_url);
         p.opt("PrivateEndpoint", &self.private_endpoint);
         p.opt("PrivateEndpointOverrides", &self.private_endpoint_overrides);
+    }
+}
+
+impl ToExpr for CustomJwtAuthorizerConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -379,13 +485,26 @@ pub struct AllowedWorkloadConfiguration {
     pub workload_identities: Option<Value<Vec<String>>>,
 }
 
+impl AllowedWorkloadConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("HostingEnvironments", &self.hosting_environments);
+        p.opt("WorkloadIdentities", &self.workload_identities);
+    }
+}
+
 impl ToExpr for AllowedWorkloadConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("HostingEnvironments", &self.hosting_environments);
-        p.opt("WorkloadIdentities", &self.workload_identities);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -404,12 +523,25 @@ impl HostingEnvironment {
     }
 }
 
+impl HostingEnvironment {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Arn", &self.arn);
+    }
+}
+
 impl ToExpr for HostingEnvironment {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Arn", &self.arn);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -440,10 +572,9 @@ impl CustomClaimValidationType {
     }
 }
 
-impl ToExpr for CustomClaimValidationType {
+impl CustomClaimValidationType {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req(
             "AuthorizingClaimMatchValue",
             &self.authorizing_claim_match_value,
@@ -453,7 +584,21 @@ impl ToExpr for CustomClaimValidationType {
             "InboundTokenClaimValueType",
             &self.inbound_token_claim_value_type,
         );
+    }
+}
+
+impl ToExpr for CustomClaimValidationType {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -480,13 +625,26 @@ impl AuthorizingClaimMatchValueType {
     }
 }
 
+impl AuthorizingClaimMatchValueType {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("ClaimMatchOperator", &self.claim_match_operator);
+        p.req("ClaimMatchValue", &self.claim_match_value);
+    }
+}
+
 impl ToExpr for AuthorizingClaimMatchValueType {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("ClaimMatchOperator", &self.claim_match_operator);
-        p.req("ClaimMatchValue", &self.claim_match_value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -499,13 +657,26 @@ pub struct ClaimMatchValueType {
     pub match_value_string_list: Option<Value<Vec<String>>>,
 }
 
+impl ClaimMatchValueType {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("MatchValueString", &self.match_value_string);
+        p.opt("MatchValueStringList", &self.match_value_string_list);
+    }
+}
+
 impl ToExpr for ClaimMatchValueType {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("MatchValueString", &self.match_value_string);
-        p.opt("MatchValueStringList", &self.match_value_string_list);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -518,16 +689,29 @@ pub struct PrivateEndpoint {
     pub managed_vpc_resource: Option<ManagedVpcResource>,
 }
 
-impl ToExpr for PrivateEndpoint {
+impl PrivateEndpoint {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "SelfManagedLatticeResource",
             &self.self_managed_lattice_resource,
         );
         p.opt("ManagedVpcResource", &self.managed_vpc_resource);
+    }
+}
+
+impl ToExpr for PrivateEndpoint {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -548,15 +732,28 @@ impl SelfManagedLatticeResource {
     }
 }
 
-impl ToExpr for SelfManagedLatticeResource {
+impl SelfManagedLatticeResource {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req(
             "ResourceConfigurationIdentifier",
             &self.resource_configuration_identifier,
         );
+    }
+}
+
+impl ToExpr for SelfManagedLatticeResource {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -596,17 +793,30 @@ impl ManagedVpcResource {
     }
 }
 
-impl ToExpr for ManagedVpcResource {
+impl ManagedVpcResource {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("EndpointIpAddressType", &self.endpoint_ip_address_type);
         p.opt("RoutingDomain", &self.routing_domain);
         p.opt("SecurityGroupIds", &self.security_group_ids);
         p.req("SubnetIds", &self.subnet_ids);
         p.opt("Tags", &self.tags);
         p.req("VpcIdentifier", &self.vpc_identifier);
+    }
+}
+
+impl ToExpr for ManagedVpcResource {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -630,13 +840,26 @@ impl PrivateEndpointOverride {
     }
 }
 
+impl PrivateEndpointOverride {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Domain", &self.domain);
+        p.req("PrivateEndpoint", &self.private_endpoint);
+    }
+}
+
 impl ToExpr for PrivateEndpointOverride {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Domain", &self.domain);
-        p.req("PrivateEndpoint", &self.private_endpoint);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -657,12 +880,25 @@ impl CapacityProviderConfiguration {
     }
 }
 
+impl CapacityProviderConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("CapacityProviderArn", &self.capacity_provider_arn);
+    }
+}
+
 impl ToExpr for CapacityProviderConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("CapacityProviderArn", &self.capacity_provider_arn);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -679,15 +915,28 @@ pub struct FilesystemConfiguration {
     pub session_storage: Option<SessionStorageConfiguration>,
 }
 
-impl ToExpr for FilesystemConfiguration {
+impl FilesystemConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("CapacityProviderVolume", &self.capacity_provider_volume);
         p.opt("EfsAccessPoint", &self.efs_access_point);
         p.opt("S3FilesAccessPoint", &self.s3_files_access_point);
         p.opt("SessionStorage", &self.session_storage);
+    }
+}
+
+impl ToExpr for FilesystemConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -714,13 +963,26 @@ impl CapacityProviderVolumeConfiguration {
     }
 }
 
+impl CapacityProviderVolumeConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("MountPath", &self.mount_path);
+        p.req("VolumeName", &self.volume_name);
+    }
+}
+
 impl ToExpr for CapacityProviderVolumeConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("MountPath", &self.mount_path);
-        p.req("VolumeName", &self.volume_name);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -747,13 +1009,26 @@ impl EfsAccessPointConfiguration {
     }
 }
 
+impl EfsAccessPointConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("AccessPointArn", &self.access_point_arn);
+        p.req("MountPath", &self.mount_path);
+    }
+}
+
 impl ToExpr for EfsAccessPointConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("AccessPointArn", &self.access_point_arn);
-        p.req("MountPath", &self.mount_path);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -780,13 +1055,26 @@ impl S3FilesAccessPointConfiguration {
     }
 }
 
+impl S3FilesAccessPointConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("AccessPointArn", &self.access_point_arn);
+        p.req("MountPath", &self.mount_path);
+    }
+}
+
 impl ToExpr for S3FilesAccessPointConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("AccessPointArn", &self.access_point_arn);
-        p.req("MountPath", &self.mount_path);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -807,12 +1095,25 @@ impl SessionStorageConfiguration {
     }
 }
 
+impl SessionStorageConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("MountPath", &self.mount_path);
+    }
+}
+
 impl ToExpr for SessionStorageConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("MountPath", &self.mount_path);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -825,16 +1126,29 @@ pub struct LifecycleConfiguration {
     pub max_lifetime: Option<Value<i64>>,
 }
 
-impl ToExpr for LifecycleConfiguration {
+impl LifecycleConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "IdleRuntimeSessionTimeout",
             &self.idle_runtime_session_timeout,
         );
         p.opt("MaxLifetime", &self.max_lifetime);
+    }
+}
+
+impl ToExpr for LifecycleConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -858,13 +1172,26 @@ impl NetworkConfiguration {
     }
 }
 
+impl NetworkConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("NetworkMode", &self.network_mode);
+        p.opt("NetworkModeConfig", &self.network_mode_config);
+    }
+}
+
 impl ToExpr for NetworkConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("NetworkMode", &self.network_mode);
-        p.opt("NetworkModeConfig", &self.network_mode_config);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -891,13 +1218,26 @@ impl VpcConfig {
     }
 }
 
+impl VpcConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("SecurityGroups", &self.security_groups);
+        p.req("Subnets", &self.subnets);
+    }
+}
+
 impl ToExpr for VpcConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("SecurityGroups", &self.security_groups);
-        p.req("Subnets", &self.subnets);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -908,12 +1248,25 @@ pub struct RequestHeaderConfiguration {
     pub request_header_allowlist: Option<Value<Vec<String>>>,
 }
 
+impl RequestHeaderConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("RequestHeaderAllowlist", &self.request_header_allowlist);
+    }
+}
+
 impl ToExpr for RequestHeaderConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("RequestHeaderAllowlist", &self.request_header_allowlist);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// A billing view is a container of cost & usage metadata.
@@ -46,6 +48,17 @@ impl BillingView {
     }
 }
 
+impl BillingView {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("DataFilterExpression", &self.data_filter_expression);
+        p.opt("Description", &self.description);
+        p.req("Name", &self.name);
+        p.req("SourceViews", &self.source_views);
+        p.opt("Tags", &self.tags);
+    }
+}
+
 impl ResourceProps for BillingView {
     const TYPE_NAME: &'static str = "AWS::Billing::BillingView";
     fn facts() -> &'static ResourceFacts {
@@ -54,12 +67,14 @@ impl ResourceProps for BillingView {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.opt("DataFilterExpression", &self.data_filter_expression);
-        p.opt("Description", &self.description);
-        p.req("Name", &self.name);
-        p.req("SourceViews", &self.source_views);
-        p.opt("Tags", &self.tags);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -117,14 +132,27 @@ pub struct DataFilterExpression {
     pub time_range: Option<TimeRange>,
 }
 
+impl DataFilterExpression {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Dimensions", &self.dimensions);
+        p.opt("Tags", &self.tags);
+        p.opt("TimeRange", &self.time_range);
+    }
+}
+
 impl ToExpr for DataFilterExpression {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Dimensions", &self.dimensions);
-        p.opt("Tags", &self.tags);
-        p.opt("TimeRange", &self.time_range);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -137,13 +165,26 @@ pub struct Dimensions {
     pub values: Option<Value<Vec<String>>>,
 }
 
+impl Dimensions {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Key", &self.key);
+        p.opt("Values", &self.values);
+    }
+}
+
 impl ToExpr for Dimensions {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Key", &self.key);
-        p.opt("Values", &self.values);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -156,13 +197,26 @@ pub struct Tags {
     pub values: Option<Value<Vec<String>>>,
 }
 
+impl Tags {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Key", &self.key);
+        p.opt("Values", &self.values);
+    }
+}
+
 impl ToExpr for Tags {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Key", &self.key);
-        p.opt("Values", &self.values);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -175,13 +229,26 @@ pub struct TimeRange {
     pub end_date_inclusive: Option<Value<String>>,
 }
 
+impl TimeRange {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("BeginDateInclusive", &self.begin_date_inclusive);
+        p.opt("EndDateInclusive", &self.end_date_inclusive);
+    }
+}
+
 impl ToExpr for TimeRange {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("BeginDateInclusive", &self.begin_date_inclusive);
-        p.opt("EndDateInclusive", &self.end_date_inclusive);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -205,13 +272,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::Value;
 
 /// A billing group is a set of linked account which belong to the same end customer. It can be seen as a virtual consolidated billing family.
@@ -50,6 +52,18 @@ impl BillingGroup {
     }
 }
 
+impl BillingGroup {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("AccountGrouping", &self.account_grouping);
+        p.req("ComputationPreference", &self.computation_preference);
+        p.opt("Description", &self.description);
+        p.req("Name", &self.name);
+        p.opt("PrimaryAccountId", &self.primary_account_id);
+        p.opt("Tags", &self.tags);
+    }
+}
+
 impl ResourceProps for BillingGroup {
     const TYPE_NAME: &'static str = "AWS::BillingConductor::BillingGroup";
     fn facts() -> &'static ResourceFacts {
@@ -58,13 +72,14 @@ impl ResourceProps for BillingGroup {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req("AccountGrouping", &self.account_grouping);
-        p.req("ComputationPreference", &self.computation_preference);
-        p.opt("Description", &self.description);
-        p.req("Name", &self.name);
-        p.opt("PrimaryAccountId", &self.primary_account_id);
-        p.opt("Tags", &self.tags);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -127,17 +142,30 @@ pub struct AccountGrouping {
     pub responsibility_transfer_arn: Option<Value<String>>,
 }
 
-impl ToExpr for AccountGrouping {
+impl AccountGrouping {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AutoAssociate", &self.auto_associate);
         p.opt("LinkedAccountIds", &self.linked_account_ids);
         p.opt(
             "ResponsibilityTransferArn",
             &self.responsibility_transfer_arn,
         );
+    }
+}
+
+impl ToExpr for AccountGrouping {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -158,12 +186,25 @@ impl ComputationPreference {
     }
 }
 
+impl ComputationPreference {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("PricingPlanArn", &self.pricing_plan_arn);
+    }
+}
+
 impl ToExpr for ComputationPreference {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("PricingPlanArn", &self.pricing_plan_arn);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -187,13 +228,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// A custom line item is an one time charge that is applied to a specific billing group's bill.
@@ -58,14 +60,9 @@ impl CustomLineItem {
     }
 }
 
-impl ResourceProps for CustomLineItem {
-    const TYPE_NAME: &'static str = "AWS::BillingConductor::CustomLineItem";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl CustomLineItem {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AccountId", &self.account_id);
         p.req("BillingGroupArn", &self.billing_group_arn);
         p.opt("BillingPeriodRange", &self.billing_period_range);
@@ -78,7 +75,25 @@ impl ResourceProps for CustomLineItem {
         p.req("Name", &self.name);
         p.opt("PresentationDetails", &self.presentation_details);
         p.opt("Tags", &self.tags);
+    }
+}
+
+impl ResourceProps for CustomLineItem {
+    const TYPE_NAME: &'static str = "AWS::BillingConductor::CustomLineItem";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -139,10 +154,9 @@ pub struct BillingPeriodRange {
     pub inclusive_start_billing_period: Option<Value<String>>,
 }
 
-impl ToExpr for BillingPeriodRange {
+impl BillingPeriodRange {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "ExclusiveEndBillingPeriod",
             &self.exclusive_end_billing_period,
@@ -151,7 +165,21 @@ impl ToExpr for BillingPeriodRange {
             "InclusiveStartBillingPeriod",
             &self.inclusive_start_billing_period,
         );
+    }
+}
+
+impl ToExpr for BillingPeriodRange {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -181,15 +209,28 @@ impl CustomLineItemChargeDetails {
     }
 }
 
-impl ToExpr for CustomLineItemChargeDetails {
+impl CustomLineItemChargeDetails {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Flat", &self.flat);
         p.opt("LineItemFilters", &self.line_item_filters);
         p.opt("Percentage", &self.percentage);
         p.req("Type", &self.type_);
+    }
+}
+
+impl ToExpr for CustomLineItemChargeDetails {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -210,12 +251,25 @@ impl CustomLineItemFlatChargeDetails {
     }
 }
 
+impl CustomLineItemFlatChargeDetails {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("ChargeValue", &self.charge_value);
+    }
+}
+
 impl ToExpr for CustomLineItemFlatChargeDetails {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("ChargeValue", &self.charge_value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -248,15 +302,28 @@ impl LineItemFilter {
     }
 }
 
-impl ToExpr for LineItemFilter {
+impl LineItemFilter {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("Attribute", &self.attribute);
         p.opt("AttributeValues", &self.attribute_values);
         p.req("MatchOption", &self.match_option);
         p.opt("Values", &self.values);
+    }
+}
+
+impl ToExpr for LineItemFilter {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -280,13 +347,26 @@ impl CustomLineItemPercentageChargeDetails {
     }
 }
 
+impl CustomLineItemPercentageChargeDetails {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ChildAssociatedResources", &self.child_associated_resources);
+        p.req("PercentageValue", &self.percentage_value);
+    }
+}
+
 impl ToExpr for CustomLineItemPercentageChargeDetails {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("ChildAssociatedResources", &self.child_associated_resources);
-        p.req("PercentageValue", &self.percentage_value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -307,12 +387,25 @@ impl PresentationDetails {
     }
 }
 
+impl PresentationDetails {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Service", &self.service);
+    }
+}
+
 impl ToExpr for PresentationDetails {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Service", &self.service);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -336,13 +429,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// A markup/discount that is defined for a specific set of services that can later be associated with a pricing plan.
@@ -65,14 +67,9 @@ impl PricingRule {
     }
 }
 
-impl ResourceProps for PricingRule {
-    const TYPE_NAME: &'static str = "AWS::BillingConductor::PricingRule";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl PricingRule {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("BillingEntity", &self.billing_entity);
         p.opt("Description", &self.description);
         p.opt("ModifierPercentage", &self.modifier_percentage);
@@ -84,7 +81,25 @@ impl ResourceProps for PricingRule {
         p.opt("Tiering", &self.tiering);
         p.req("Type", &self.type_);
         p.opt("UsageType", &self.usage_type);
+    }
+}
+
+impl ResourceProps for PricingRule {
+    const TYPE_NAME: &'static str = "AWS::BillingConductor::PricingRule";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -146,13 +161,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -165,13 +193,26 @@ pub struct Tiering {
     pub free_tier: Option<FreeTier>,
 }
 
+impl Tiering {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("CustomTiers", &self.custom_tiers);
+        p.opt("FreeTier", &self.free_tier);
+    }
+}
+
 impl ToExpr for Tiering {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("CustomTiers", &self.custom_tiers);
-        p.opt("FreeTier", &self.free_tier);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -201,14 +242,27 @@ impl CustomTier {
     }
 }
 
+impl CustomTier {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("BeginRangeInclusive", &self.begin_range_inclusive);
+        p.opt("EndRangeExclusive", &self.end_range_exclusive);
+        p.req("RateValue", &self.rate_value);
+    }
+}
+
 impl ToExpr for CustomTier {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("BeginRangeInclusive", &self.begin_range_inclusive);
-        p.opt("EndRangeExclusive", &self.end_range_exclusive);
-        p.req("RateValue", &self.rate_value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -229,12 +283,25 @@ impl FreeTier {
     }
 }
 
+impl FreeTier {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Activated", &self.activated);
+    }
+}
+
 impl ToExpr for FreeTier {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Activated", &self.activated);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::Value;
 
 /// Creates a spending limit for a specified quantum device. Spending limits help you control costs by setting maximum amounts that can be spent on quantum computing tasks within a specified time period.
@@ -43,6 +45,16 @@ impl SpendingLimit {
     }
 }
 
+impl SpendingLimit {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("DeviceArn", &self.device_arn);
+        p.req("SpendingLimit", &self.spending_limit);
+        p.opt("Tags", &self.tags);
+        p.opt("TimePeriod", &self.time_period);
+    }
+}
+
 impl ResourceProps for SpendingLimit {
     const TYPE_NAME: &'static str = "AWS::Braket::SpendingLimit";
     fn facts() -> &'static ResourceFacts {
@@ -51,11 +63,14 @@ impl ResourceProps for SpendingLimit {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req("DeviceArn", &self.device_arn);
-        p.req("SpendingLimit", &self.spending_limit);
-        p.opt("Tags", &self.tags);
-        p.opt("TimePeriod", &self.time_period);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -122,13 +137,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -152,13 +180,26 @@ impl TimePeriod {
     }
 }
 
+impl TimePeriod {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("EndAt", &self.end_at);
+        p.req("StartAt", &self.start_at);
+    }
+}
+
 impl ToExpr for TimePeriod {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("EndAt", &self.end_at);
-        p.req("StartAt", &self.start_at);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Json, Value};
 
 /// Resource Type definition for AWS::Budgets::Budget
@@ -37,6 +39,18 @@ impl Budget {
     }
 }
 
+impl Budget {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Budget", &self.budget);
+        p.opt(
+            "NotificationsWithSubscribers",
+            &self.notifications_with_subscribers,
+        );
+        p.opt("ResourceTags", &self.resource_tags);
+    }
+}
+
 impl ResourceProps for Budget {
     const TYPE_NAME: &'static str = "AWS::Budgets::Budget";
     fn facts() -> &'static ResourceFacts {
@@ -45,13 +59,14 @@ impl ResourceProps for Budget {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req("Budget", &self.budget);
-        p.opt(
-            "NotificationsWithSubscribers",
-            &self.notifications_with_subscribers,
-        );
-        p.opt("ResourceTags", &self.resource_tags);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -128,10 +143,9 @@ impl BudgetData {
     }
 }
 
-impl ToExpr for BudgetData {
+impl BudgetData {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AutoAdjustData", &self.auto_adjust_data);
         p.opt("BillingViewArn", &self.billing_view_arn);
         p.opt("BudgetLimit", &self.budget_limit);
@@ -144,7 +158,21 @@ impl ToExpr for BudgetData {
         p.opt("PlannedBudgetLimits", &self.planned_budget_limits);
         p.opt("TimePeriod", &self.time_period);
         p.req("TimeUnit", &self.time_unit);
+    }
+}
+
+impl ToExpr for BudgetData {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -168,13 +196,26 @@ impl AutoAdjustData {
     }
 }
 
+impl AutoAdjustData {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("AutoAdjustType", &self.auto_adjust_type);
+        p.opt("HistoricalOptions", &self.historical_options);
+    }
+}
+
 impl ToExpr for AutoAdjustData {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("AutoAdjustType", &self.auto_adjust_type);
-        p.opt("HistoricalOptions", &self.historical_options);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -195,12 +236,25 @@ impl HistoricalOptions {
     }
 }
 
+impl HistoricalOptions {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("BudgetAdjustmentPeriod", &self.budget_adjustment_period);
+    }
+}
+
 impl ToExpr for HistoricalOptions {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("BudgetAdjustmentPeriod", &self.budget_adjustment_period);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -224,13 +278,26 @@ impl Spend {
     }
 }
 
+impl Spend {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Amount", &self.amount);
+        p.req("Unit", &self.unit);
+    }
+}
+
 impl ToExpr for Spend {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Amount", &self.amount);
-        p.req("Unit", &self.unit);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -261,10 +328,9 @@ pub struct CostTypes {
     pub use_blended: Option<Value<bool>>,
 }
 
-impl ToExpr for CostTypes {
+impl CostTypes {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("IncludeCredit", &self.include_credit);
         p.opt("IncludeDiscount", &self.include_discount);
         p.opt("IncludeOtherSubscription", &self.include_other_subscription);
@@ -276,7 +342,21 @@ impl ToExpr for CostTypes {
         p.opt("IncludeUpfront", &self.include_upfront);
         p.opt("UseAmortized", &self.use_amortized);
         p.opt("UseBlended", &self.use_blended);
+    }
+}
+
+impl ToExpr for CostTypes {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -297,17 +377,30 @@ pub struct Expression {
     pub tags: Option<TagValues>,
 }
 
-impl ToExpr for Expression {
+impl Expression {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("And", &self.and);
         p.opt("CostCategories", &self.cost_categories);
         p.opt("Dimensions", &self.dimensions);
         p.opt("Not", &self.not);
         p.opt("Or", &self.or);
         p.opt("Tags", &self.tags);
+    }
+}
+
+impl ToExpr for Expression {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -322,14 +415,27 @@ pub struct CostCategoryValues {
     pub values: Option<Value<Vec<String>>>,
 }
 
+impl CostCategoryValues {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Key", &self.key);
+        p.opt("MatchOptions", &self.match_options);
+        p.opt("Values", &self.values);
+    }
+}
+
 impl ToExpr for CostCategoryValues {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Key", &self.key);
-        p.opt("MatchOptions", &self.match_options);
-        p.opt("Values", &self.values);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -344,14 +450,27 @@ pub struct ExpressionDimensionValues {
     pub values: Option<Value<Vec<String>>>,
 }
 
+impl ExpressionDimensionValues {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Key", &self.key);
+        p.opt("MatchOptions", &self.match_options);
+        p.opt("Values", &self.values);
+    }
+}
+
 impl ToExpr for ExpressionDimensionValues {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Key", &self.key);
-        p.opt("MatchOptions", &self.match_options);
-        p.opt("Values", &self.values);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -366,14 +485,27 @@ pub struct TagValues {
     pub values: Option<Value<Vec<String>>>,
 }
 
+impl TagValues {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Key", &self.key);
+        p.opt("MatchOptions", &self.match_options);
+        p.opt("Values", &self.values);
+    }
+}
+
 impl ToExpr for TagValues {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Key", &self.key);
-        p.opt("MatchOptions", &self.match_options);
-        p.opt("Values", &self.values);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -386,13 +518,26 @@ pub struct TimePeriod {
     pub start: Option<Value<String>>,
 }
 
+impl TimePeriod {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("End", &self.end);
+        p.opt("Start", &self.start);
+    }
+}
+
 impl ToExpr for TimePeriod {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("End", &self.end);
-        p.opt("Start", &self.start);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -416,13 +561,26 @@ impl NotificationWithSubscribers {
     }
 }
 
+impl NotificationWithSubscribers {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Notification", &self.notification);
+        p.req("Subscribers", &self.subscribers);
+    }
+}
+
 impl ToExpr for NotificationWithSubscribers {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Notification", &self.notification);
-        p.req("Subscribers", &self.subscribers);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -456,15 +614,28 @@ impl Notification {
     }
 }
 
-impl ToExpr for Notification {
+impl Notification {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("ComparisonOperator", &self.comparison_operator);
         p.req("NotificationType", &self.notification_type);
         p.req("Threshold", &self.threshold);
         p.opt("ThresholdType", &self.threshold_type);
+    }
+}
+
+impl ToExpr for Notification {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -491,13 +662,26 @@ impl Subscriber {
     }
 }
 
+impl Subscriber {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Address", &self.address);
+        p.req("SubscriptionType", &self.subscription_type);
+    }
+}
+
 impl ToExpr for Subscriber {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Address", &self.address);
-        p.req("SubscriptionType", &self.subscription_type);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -521,13 +705,26 @@ impl ResourceTag {
     }
 }
 
+impl ResourceTag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.opt("Value", &self.value);
+    }
+}
+
 impl ToExpr for ResourceTag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.opt("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

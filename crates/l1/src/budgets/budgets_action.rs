@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// An example resource schema demonstrating some basic constructs and validation rules.
@@ -63,14 +65,9 @@ impl BudgetsAction {
     }
 }
 
-impl ResourceProps for BudgetsAction {
-    const TYPE_NAME: &'static str = "AWS::Budgets::BudgetsAction";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl BudgetsAction {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("ActionThreshold", &self.action_threshold);
         p.req("ActionType", &self.action_type);
         p.opt("ApprovalModel", &self.approval_model);
@@ -80,7 +77,25 @@ impl ResourceProps for BudgetsAction {
         p.req("NotificationType", &self.notification_type);
         p.opt("ResourceTags", &self.resource_tags);
         p.req("Subscribers", &self.subscribers);
+    }
+}
+
+impl ResourceProps for BudgetsAction {
+    const TYPE_NAME: &'static str = "AWS::Budgets::BudgetsAction";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -127,13 +142,26 @@ impl ActionThreshold {
     }
 }
 
+impl ActionThreshold {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Type", &self.type_);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for ActionThreshold {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Type", &self.type_);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -148,14 +176,27 @@ pub struct Definition {
     pub ssm_action_definition: Option<SsmActionDefinition>,
 }
 
+impl Definition {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("IamActionDefinition", &self.iam_action_definition);
+        p.opt("ScpActionDefinition", &self.scp_action_definition);
+        p.opt("SsmActionDefinition", &self.ssm_action_definition);
+    }
+}
+
 impl ToExpr for Definition {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("IamActionDefinition", &self.iam_action_definition);
-        p.opt("ScpActionDefinition", &self.scp_action_definition);
-        p.opt("SsmActionDefinition", &self.ssm_action_definition);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -185,15 +226,28 @@ impl IamActionDefinition {
     }
 }
 
-impl ToExpr for IamActionDefinition {
+impl IamActionDefinition {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Groups", &self.groups);
         p.req("PolicyArn", &self.policy_arn);
         p.opt("Roles", &self.roles);
         p.opt("Users", &self.users);
+    }
+}
+
+impl ToExpr for IamActionDefinition {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -220,13 +274,26 @@ impl ScpActionDefinition {
     }
 }
 
+impl ScpActionDefinition {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("PolicyId", &self.policy_id);
+        p.req("TargetIds", &self.target_ids);
+    }
+}
+
 impl ToExpr for ScpActionDefinition {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("PolicyId", &self.policy_id);
-        p.req("TargetIds", &self.target_ids);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -257,14 +324,27 @@ impl SsmActionDefinition {
     }
 }
 
+impl SsmActionDefinition {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("InstanceIds", &self.instance_ids);
+        p.req("Region", &self.region);
+        p.req("Subtype", &self.subtype);
+    }
+}
+
 impl ToExpr for SsmActionDefinition {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("InstanceIds", &self.instance_ids);
-        p.req("Region", &self.region);
-        p.req("Subtype", &self.subtype);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -288,13 +368,26 @@ impl ResourceTag {
     }
 }
 
+impl ResourceTag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for ResourceTag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -318,13 +411,26 @@ impl Subscriber {
     }
 }
 
+impl Subscriber {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Address", &self.address);
+        p.req("Type", &self.type_);
+    }
+}
+
 impl ToExpr for Subscriber {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Address", &self.address);
-        p.req("Type", &self.type_);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Json, Value};
 
 /// A case rule. In the Amazon Connect admin website, case rules are known as case field conditions. Case rules are used to define the situations under which fields should have certain effects (such as required).
@@ -43,6 +45,17 @@ impl CaseRule {
     }
 }
 
+impl CaseRule {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Description", &self.description);
+        p.opt("DomainId", &self.domain_id);
+        p.req("Name", &self.name);
+        p.req("Rule", &self.rule);
+        p.opt("Tags", &self.tags);
+    }
+}
+
 impl ResourceProps for CaseRule {
     const TYPE_NAME: &'static str = "AWS::Cases::CaseRule";
     fn facts() -> &'static ResourceFacts {
@@ -51,12 +64,14 @@ impl ResourceProps for CaseRule {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.opt("Description", &self.description);
-        p.opt("DomainId", &self.domain_id);
-        p.req("Name", &self.name);
-        p.req("Rule", &self.rule);
-        p.opt("Tags", &self.tags);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -107,13 +122,26 @@ pub struct CaseRuleDetails {
     pub hidden: Option<HiddenCaseRule>,
 }
 
+impl CaseRuleDetails {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Required", &self.required);
+        p.opt("Hidden", &self.hidden);
+    }
+}
+
 impl ToExpr for CaseRuleDetails {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Required", &self.required);
-        p.opt("Hidden", &self.hidden);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -137,13 +165,26 @@ impl RequiredCaseRule {
     }
 }
 
+impl RequiredCaseRule {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Conditions", &self.conditions);
+        p.req("DefaultValue", &self.default_value);
+    }
+}
+
 impl ToExpr for RequiredCaseRule {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Conditions", &self.conditions);
-        p.req("DefaultValue", &self.default_value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -156,13 +197,26 @@ pub struct BooleanCondition {
     pub not_equal_to: Option<BooleanOperands>,
 }
 
+impl BooleanCondition {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("EqualTo", &self.equal_to);
+        p.opt("NotEqualTo", &self.not_equal_to);
+    }
+}
+
 impl ToExpr for BooleanCondition {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("EqualTo", &self.equal_to);
-        p.opt("NotEqualTo", &self.not_equal_to);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -193,14 +247,27 @@ impl BooleanOperands {
     }
 }
 
+impl BooleanOperands {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("OperandOne", &self.operand_one);
+        p.req("OperandTwo", &self.operand_two);
+        p.req("Result", &self.result);
+    }
+}
+
 impl ToExpr for BooleanOperands {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("OperandOne", &self.operand_one);
-        p.req("OperandTwo", &self.operand_two);
-        p.req("Result", &self.result);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -211,12 +278,25 @@ pub struct OperandOne {
     pub field_id: Option<Value<String>>,
 }
 
+impl OperandOne {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("FieldId", &self.field_id);
+    }
+}
+
 impl ToExpr for OperandOne {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("FieldId", &self.field_id);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -233,15 +313,28 @@ pub struct OperandTwo {
     pub empty_value: Option<Value<Json>>,
 }
 
-impl ToExpr for OperandTwo {
+impl OperandTwo {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("StringValue", &self.string_value);
         p.opt("BooleanValue", &self.boolean_value);
         p.opt("DoubleValue", &self.double_value);
         p.opt("EmptyValue", &self.empty_value);
+    }
+}
+
+impl ToExpr for OperandTwo {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -265,13 +358,26 @@ impl HiddenCaseRule {
     }
 }
 
+impl HiddenCaseRule {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Conditions", &self.conditions);
+        p.req("DefaultValue", &self.default_value);
+    }
+}
+
 impl ToExpr for HiddenCaseRule {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Conditions", &self.conditions);
-        p.req("DefaultValue", &self.default_value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -295,13 +401,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// Resource Type definition for AWS::Cases::RelatedItem. Creates a related item (comments) and associates it with a case.
@@ -48,6 +50,17 @@ impl RelatedItem {
     }
 }
 
+impl RelatedItem {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("CaseId", &self.case_id);
+        p.req("Content", &self.content);
+        p.req("DomainId", &self.domain_id);
+        p.opt("Tags", &self.tags);
+        p.req("Type", &self.type_);
+    }
+}
+
 impl ResourceProps for RelatedItem {
     const TYPE_NAME: &'static str = "AWS::Cases::RelatedItem";
     fn facts() -> &'static ResourceFacts {
@@ -56,12 +69,14 @@ impl ResourceProps for RelatedItem {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req("CaseId", &self.case_id);
-        p.req("Content", &self.content);
-        p.req("DomainId", &self.domain_id);
-        p.opt("Tags", &self.tags);
-        p.req("Type", &self.type_);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -100,12 +115,25 @@ pub struct RelatedItemContent {
     pub comment: Option<CommentContent>,
 }
 
+impl RelatedItemContent {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Comment", &self.comment);
+    }
+}
+
 impl ToExpr for RelatedItemContent {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Comment", &self.comment);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -132,13 +160,26 @@ impl CommentContent {
     }
 }
 
+impl CommentContent {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Body", &self.body);
+        p.req("ContentType", &self.content_type);
+    }
+}
+
 impl ToExpr for CommentContent {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Body", &self.body);
-        p.req("ContentType", &self.content_type);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -162,13 +203,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// A template in the Cases domain. This template is used to define the case object model (that is, to define what data can be captured on cases) in a Cases domain. A template must have a unique name within a domain, and it must reference existing field IDs and layout IDs.
@@ -52,14 +54,9 @@ impl Template {
     }
 }
 
-impl ResourceProps for Template {
-    const TYPE_NAME: &'static str = "AWS::Cases::Template";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl Template {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Description", &self.description);
         p.opt("DomainId", &self.domain_id);
         p.opt("LayoutConfiguration", &self.layout_configuration);
@@ -68,7 +65,25 @@ impl ResourceProps for Template {
         p.opt("Rules", &self.rules);
         p.opt("Status", &self.status);
         p.opt("Tags", &self.tags);
+    }
+}
+
+impl ResourceProps for Template {
+    const TYPE_NAME: &'static str = "AWS::Cases::Template";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -117,12 +132,25 @@ pub struct LayoutConfiguration {
     pub default_layout: Option<Value<String>>,
 }
 
+impl LayoutConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("DefaultLayout", &self.default_layout);
+    }
+}
+
 impl ToExpr for LayoutConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("DefaultLayout", &self.default_layout);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -143,12 +171,25 @@ impl RequiredField {
     }
 }
 
+impl RequiredField {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("FieldId", &self.field_id);
+    }
+}
+
 impl ToExpr for RequiredField {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("FieldId", &self.field_id);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -172,13 +213,26 @@ impl TemplateRule {
     }
 }
 
+impl TemplateRule {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("CaseRuleId", &self.case_rule_id);
+        p.opt("FieldId", &self.field_id);
+    }
+}
+
 impl ToExpr for TemplateRule {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("CaseRuleId", &self.case_rule_id);
-        p.opt("FieldId", &self.field_id);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -202,13 +256,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -7,7 +7,7 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty};
-use stackwright_core::resource::{Props, ResourceProps, ToExpr};
+use stackwright_core::resource::{Props, Resolve, Resolved, ResourceProps, ToExpr};
 use stackwright_core::value::{Literal, Value};
 
 /// Resource schema for AWS::Cassandra::Keyspace
@@ -25,6 +25,19 @@ pub struct Keyspace {
     pub tags: Option<Vec<Tag>>,
 }
 
+impl Keyspace {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt(
+            "ClientSideTimestampsEnabled",
+            &self.client_side_timestamps_enabled,
+        );
+        p.opt("KeyspaceName", &self.keyspace_name);
+        p.opt("ReplicationSpecification", &self.replication_specification);
+        p.opt("Tags", &self.tags);
+    }
+}
+
 impl ResourceProps for Keyspace {
     const TYPE_NAME: &'static str = "AWS::Cassandra::Keyspace";
     fn facts() -> &'static ResourceFacts {
@@ -33,14 +46,14 @@ impl ResourceProps for Keyspace {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.opt(
-            "ClientSideTimestampsEnabled",
-            &self.client_side_timestamps_enabled,
-        );
-        p.opt("KeyspaceName", &self.keyspace_name);
-        p.opt("ReplicationSpecification", &self.replication_specification);
-        p.opt("Tags", &self.tags);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -53,13 +66,26 @@ pub struct ReplicationSpecification {
     pub replication_strategy: Option<Value<ReplicationStrategy>>,
 }
 
+impl ReplicationSpecification {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("RegionList", &self.region_list);
+        p.opt("ReplicationStrategy", &self.replication_strategy);
+    }
+}
+
 impl ToExpr for ReplicationSpecification {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("RegionList", &self.region_list);
-        p.opt("ReplicationStrategy", &self.replication_strategy);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -83,13 +109,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -7,7 +7,7 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty};
-use stackwright_core::resource::{Props, ResourceProps, ToExpr};
+use stackwright_core::resource::{Props, Resolve, Resolved, ResourceProps, ToExpr};
 use stackwright_core::value::{Literal, Value};
 
 /// Resource schema for AWS::Cassandra::Table
@@ -74,14 +74,9 @@ impl Table {
     }
 }
 
-impl ResourceProps for Table {
-    const TYPE_NAME: &'static str = "AWS::Cassandra::Table";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl Table {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "AutoScalingSpecifications",
             &self.auto_scaling_specifications,
@@ -106,7 +101,25 @@ impl ResourceProps for Table {
         p.opt("TableName", &self.table_name);
         p.opt("Tags", &self.tags);
         p.opt("WarmThroughput", &self.warm_throughput);
+    }
+}
+
+impl ResourceProps for Table {
+    const TYPE_NAME: &'static str = "AWS::Cassandra::Table";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -119,16 +132,29 @@ pub struct AutoScalingSpecification {
     pub write_capacity_auto_scaling: Option<AutoScalingSetting>,
 }
 
-impl ToExpr for AutoScalingSpecification {
+impl AutoScalingSpecification {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("ReadCapacityAutoScaling", &self.read_capacity_auto_scaling);
         p.opt(
             "WriteCapacityAutoScaling",
             &self.write_capacity_auto_scaling,
         );
+    }
+}
+
+impl ToExpr for AutoScalingSpecification {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -145,15 +171,28 @@ pub struct AutoScalingSetting {
     pub scaling_policy: Option<ScalingPolicy>,
 }
 
-impl ToExpr for AutoScalingSetting {
+impl AutoScalingSetting {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AutoScalingDisabled", &self.auto_scaling_disabled);
         p.opt("MaximumUnits", &self.maximum_units);
         p.opt("MinimumUnits", &self.minimum_units);
         p.opt("ScalingPolicy", &self.scaling_policy);
+    }
+}
+
+impl ToExpr for AutoScalingSetting {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -165,15 +204,28 @@ pub struct ScalingPolicy {
         Option<TargetTrackingScalingPolicyConfiguration>,
 }
 
-impl ToExpr for ScalingPolicy {
+impl ScalingPolicy {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "TargetTrackingScalingPolicyConfiguration",
             &self.target_tracking_scaling_policy_configuration,
         );
+    }
+}
+
+impl ToExpr for ScalingPolicy {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -203,15 +255,28 @@ impl TargetTrackingScalingPolicyConfiguration {
     }
 }
 
-impl ToExpr for TargetTrackingScalingPolicyConfiguration {
+impl TargetTrackingScalingPolicyConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("DisableScaleIn", &self.disable_scale_in);
         p.opt("ScaleInCooldown", &self.scale_in_cooldown);
         p.opt("ScaleOutCooldown", &self.scale_out_cooldown);
         p.req("TargetValue", &self.target_value);
+    }
+}
+
+impl ToExpr for TargetTrackingScalingPolicyConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -235,13 +300,26 @@ impl BillingMode {
     }
 }
 
+impl BillingMode {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Mode", &self.mode);
+        p.opt("ProvisionedThroughput", &self.provisioned_throughput);
+    }
+}
+
 impl ToExpr for BillingMode {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Mode", &self.mode);
-        p.opt("ProvisionedThroughput", &self.provisioned_throughput);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -268,13 +346,26 @@ impl ProvisionedThroughput {
     }
 }
 
+impl ProvisionedThroughput {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("ReadCapacityUnits", &self.read_capacity_units);
+        p.req("WriteCapacityUnits", &self.write_capacity_units);
+    }
+}
+
 impl ToExpr for ProvisionedThroughput {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("ReadCapacityUnits", &self.read_capacity_units);
-        p.req("WriteCapacityUnits", &self.write_capacity_units);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -301,14 +392,27 @@ impl CdcSpecification {
     }
 }
 
+impl CdcSpecification {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Status", &self.status);
+        p.opt("Tags", &self.tags);
+        p.opt("ViewType", &self.view_type);
+    }
+}
+
 impl ToExpr for CdcSpecification {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Status", &self.status);
-        p.opt("Tags", &self.tags);
-        p.opt("ViewType", &self.view_type);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -332,13 +436,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -362,13 +479,26 @@ impl ClusteringKeyColumn {
     }
 }
 
+impl ClusteringKeyColumn {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Column", &self.column);
+        p.opt("OrderBy", &self.order_by);
+    }
+}
+
 impl ToExpr for ClusteringKeyColumn {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Column", &self.column);
-        p.opt("OrderBy", &self.order_by);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -395,13 +525,26 @@ impl Column {
     }
 }
 
+impl Column {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("ColumnName", &self.column_name);
+        p.req("ColumnType", &self.column_type);
+    }
+}
+
 impl ToExpr for Column {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("ColumnName", &self.column_name);
-        p.req("ColumnType", &self.column_type);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -425,13 +568,26 @@ impl EncryptionSpecification {
     }
 }
 
+impl EncryptionSpecification {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("EncryptionType", &self.encryption_type);
+        p.opt("KmsKeyIdentifier", &self.kms_key_identifier);
+    }
+}
+
 impl ToExpr for EncryptionSpecification {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("EncryptionType", &self.encryption_type);
-        p.opt("KmsKeyIdentifier", &self.kms_key_identifier);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -458,14 +614,27 @@ impl ReplicaSpecification {
     }
 }
 
+impl ReplicaSpecification {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ReadCapacityAutoScaling", &self.read_capacity_auto_scaling);
+        p.opt("ReadCapacityUnits", &self.read_capacity_units);
+        p.req("Region", &self.region);
+    }
+}
+
 impl ToExpr for ReplicaSpecification {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("ReadCapacityAutoScaling", &self.read_capacity_auto_scaling);
-        p.opt("ReadCapacityUnits", &self.read_capacity_units);
-        p.req("Region", &self.region);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -478,13 +647,26 @@ pub struct WarmThroughput {
     pub write_units_per_second: Option<Value<i64>>,
 }
 
+impl WarmThroughput {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ReadUnitsPerSecond", &self.read_units_per_second);
+        p.opt("WriteUnitsPerSecond", &self.write_units_per_second);
+    }
+}
+
 impl ToExpr for WarmThroughput {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("ReadUnitsPerSecond", &self.read_units_per_second);
-        p.opt("WriteUnitsPerSecond", &self.write_units_per_second);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// AWS Cost Anomaly Detection leverages advanced Machine Learning technologies to identify anomalous spend and root causes, so you can quickly take action. You can use Cost Anomaly Detection by creating monitor.
@@ -46,6 +48,17 @@ impl AnomalyMonitor {
     }
 }
 
+impl AnomalyMonitor {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("MonitorDimension", &self.monitor_dimension);
+        p.req("MonitorName", &self.monitor_name);
+        p.opt("MonitorSpecification", &self.monitor_specification);
+        p.req("MonitorType", &self.monitor_type);
+        p.opt("ResourceTags", &self.resource_tags);
+    }
+}
+
 impl ResourceProps for AnomalyMonitor {
     const TYPE_NAME: &'static str = "AWS::CE::AnomalyMonitor";
     fn facts() -> &'static ResourceFacts {
@@ -54,12 +67,14 @@ impl ResourceProps for AnomalyMonitor {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.opt("MonitorDimension", &self.monitor_dimension);
-        p.req("MonitorName", &self.monitor_name);
-        p.opt("MonitorSpecification", &self.monitor_specification);
-        p.req("MonitorType", &self.monitor_type);
-        p.opt("ResourceTags", &self.resource_tags);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -126,13 +141,26 @@ impl ResourceTag {
     }
 }
 
+impl ResourceTag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for ResourceTag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

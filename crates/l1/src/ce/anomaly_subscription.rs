@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// AWS Cost Anomaly Detection leverages advanced Machine Learning technologies to identify anomalous spend and root causes, so you can quickly take action. Create subscription to be notified
@@ -54,6 +56,19 @@ impl AnomalySubscription {
     }
 }
 
+impl AnomalySubscription {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Frequency", &self.frequency);
+        p.req("MonitorArnList", &self.monitor_arn_list);
+        p.opt("ResourceTags", &self.resource_tags);
+        p.req("Subscribers", &self.subscribers);
+        p.req("SubscriptionName", &self.subscription_name);
+        p.opt("Threshold", &self.threshold);
+        p.opt("ThresholdExpression", &self.threshold_expression);
+    }
+}
+
 impl ResourceProps for AnomalySubscription {
     const TYPE_NAME: &'static str = "AWS::CE::AnomalySubscription";
     fn facts() -> &'static ResourceFacts {
@@ -62,14 +77,14 @@ impl ResourceProps for AnomalySubscription {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req("Frequency", &self.frequency);
-        p.req("MonitorArnList", &self.monitor_arn_list);
-        p.opt("ResourceTags", &self.resource_tags);
-        p.req("Subscribers", &self.subscribers);
-        p.req("SubscriptionName", &self.subscription_name);
-        p.opt("Threshold", &self.threshold);
-        p.opt("ThresholdExpression", &self.threshold_expression);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -121,13 +136,26 @@ impl ResourceTag {
     }
 }
 
+impl ResourceTag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for ResourceTag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -151,13 +179,26 @@ impl Subscriber {
     }
 }
 
+impl Subscriber {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Address", &self.address);
+        p.req("Type", &self.type_);
+    }
+}
+
 impl ToExpr for Subscriber {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Address", &self.address);
-        p.req("Type", &self.type_);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// Resource Type definition for AWS::CE::CostCategory. Cost Category enables you to map your cost and usage into meaningful categories. You can use Cost Category to organize your costs using a rule-based engine.
@@ -50,6 +52,18 @@ impl CostCategory {
     }
 }
 
+impl CostCategory {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("DefaultValue", &self.default_value);
+        p.req("Name", &self.name);
+        p.req("RuleVersion", &self.rule_version);
+        p.req("Rules", &self.rules);
+        p.opt("SplitChargeRules", &self.split_charge_rules);
+        p.opt("Tags", &self.tags);
+    }
+}
+
 impl ResourceProps for CostCategory {
     const TYPE_NAME: &'static str = "AWS::CE::CostCategory";
     fn facts() -> &'static ResourceFacts {
@@ -58,13 +72,14 @@ impl ResourceProps for CostCategory {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.opt("DefaultValue", &self.default_value);
-        p.req("Name", &self.name);
-        p.req("RuleVersion", &self.rule_version);
-        p.req("Rules", &self.rules);
-        p.opt("SplitChargeRules", &self.split_charge_rules);
-        p.opt("Tags", &self.tags);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -116,13 +131,26 @@ impl ResourceTag {
     }
 }
 
+impl ResourceTag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for ResourceTag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

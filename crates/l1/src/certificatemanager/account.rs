@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::Value;
 
 /// Resource schema for AWS::CertificateManager::Account.
@@ -29,6 +31,16 @@ impl Account {
     }
 }
 
+impl Account {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req(
+            "ExpiryEventsConfiguration",
+            &self.expiry_events_configuration,
+        );
+    }
+}
+
 impl ResourceProps for Account {
     const TYPE_NAME: &'static str = "AWS::CertificateManager::Account";
     fn facts() -> &'static ResourceFacts {
@@ -37,11 +49,14 @@ impl ResourceProps for Account {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req(
-            "ExpiryEventsConfiguration",
-            &self.expiry_events_configuration,
-        );
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -75,12 +90,25 @@ pub struct ExpiryEventsConfiguration {
     pub days_before_expiry: Option<Value<i64>>,
 }
 
+impl ExpiryEventsConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("DaysBeforeExpiry", &self.days_before_expiry);
+    }
+}
+
 impl ToExpr for ExpiryEventsConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("DaysBeforeExpiry", &self.days_before_expiry);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

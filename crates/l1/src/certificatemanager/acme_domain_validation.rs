@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::Value;
 
 /// Resource Type definition for AWS::CertificateManager::AcmeDomainValidation
@@ -44,6 +46,16 @@ impl AcmeDomainValidation {
     }
 }
 
+impl AcmeDomainValidation {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("AcmeEndpointArn", &self.acme_endpoint_arn);
+        p.req("DomainName", &self.domain_name);
+        p.req("PrevalidationOptions", &self.prevalidation_options);
+        p.opt("Tags", &self.tags);
+    }
+}
+
 impl ResourceProps for AcmeDomainValidation {
     const TYPE_NAME: &'static str = "AWS::CertificateManager::AcmeDomainValidation";
     fn facts() -> &'static ResourceFacts {
@@ -52,11 +64,14 @@ impl ResourceProps for AcmeDomainValidation {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req("AcmeEndpointArn", &self.acme_endpoint_arn);
-        p.req("DomainName", &self.domain_name);
-        p.req("PrevalidationOptions", &self.prevalidation_options);
-        p.opt("Tags", &self.tags);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -98,12 +113,25 @@ impl PrevalidationOptions {
     }
 }
 
+impl PrevalidationOptions {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("DnsPrevalidation", &self.dns_prevalidation);
+    }
+}
+
 impl ToExpr for PrevalidationOptions {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("DnsPrevalidation", &self.dns_prevalidation);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -116,13 +144,26 @@ pub struct DnsPrevalidationOptions {
     pub hosted_zone_id: Option<Value<String>>,
 }
 
+impl DnsPrevalidationOptions {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("DomainScope", &self.domain_scope);
+        p.opt("HostedZoneId", &self.hosted_zone_id);
+    }
+}
+
 impl ToExpr for DnsPrevalidationOptions {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("DomainScope", &self.domain_scope);
-        p.opt("HostedZoneId", &self.hosted_zone_id);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -137,14 +178,27 @@ pub struct DomainScope {
     pub wildcards: Option<Value<String>>,
 }
 
+impl DomainScope {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ExactDomain", &self.exact_domain);
+        p.opt("Subdomains", &self.subdomains);
+        p.opt("Wildcards", &self.wildcards);
+    }
+}
+
 impl ToExpr for DomainScope {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("ExactDomain", &self.exact_domain);
-        p.opt("Subdomains", &self.subdomains);
-        p.opt("Wildcards", &self.wildcards);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -168,13 +222,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

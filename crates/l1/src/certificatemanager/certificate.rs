@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// Resource Type definition for AWS::CertificateManager::Certificate
@@ -56,14 +58,9 @@ impl Certificate {
     }
 }
 
-impl ResourceProps for Certificate {
-    const TYPE_NAME: &'static str = "AWS::CertificateManager::Certificate";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl Certificate {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("CertificateAuthorityArn", &self.certificate_authority_arn);
         p.opt("CertificateExport", &self.certificate_export);
         p.opt(
@@ -76,7 +73,25 @@ impl ResourceProps for Certificate {
         p.opt("SubjectAlternativeNames", &self.subject_alternative_names);
         p.opt("Tags", &self.tags);
         p.opt("ValidationMethod", &self.validation_method);
+    }
+}
+
+impl ResourceProps for Certificate {
+    const TYPE_NAME: &'static str = "AWS::CertificateManager::Certificate";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -114,14 +129,27 @@ pub struct DomainValidationOption {
     pub validation_domain: Option<Value<String>>,
 }
 
+impl DomainValidationOption {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("DomainName", &self.domain_name);
+        p.opt("HostedZoneId", &self.hosted_zone_id);
+        p.opt("ValidationDomain", &self.validation_domain);
+    }
+}
+
 impl ToExpr for DomainValidationOption {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("DomainName", &self.domain_name);
-        p.opt("HostedZoneId", &self.hosted_zone_id);
-        p.opt("ValidationDomain", &self.validation_domain);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -145,13 +173,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Map, Value};
 
 /// Definition of AWS::Chatbot::CustomAction Resource Type
@@ -43,6 +45,17 @@ impl CustomAction {
     }
 }
 
+impl CustomAction {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("ActionName", &self.action_name);
+        p.opt("AliasName", &self.alias_name);
+        p.opt("Attachments", &self.attachments);
+        p.req("Definition", &self.definition);
+        p.opt("Tags", &self.tags);
+    }
+}
+
 impl ResourceProps for CustomAction {
     const TYPE_NAME: &'static str = "AWS::Chatbot::CustomAction";
     fn facts() -> &'static ResourceFacts {
@@ -51,12 +64,14 @@ impl ResourceProps for CustomAction {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req("ActionName", &self.action_name);
-        p.opt("AliasName", &self.alias_name);
-        p.opt("Attachments", &self.attachments);
-        p.req("Definition", &self.definition);
-        p.opt("Tags", &self.tags);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -96,15 +111,28 @@ pub struct CustomActionAttachment {
     pub variables: Option<Value<Map<String>>>,
 }
 
-impl ToExpr for CustomActionAttachment {
+impl CustomActionAttachment {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("ButtonText", &self.button_text);
         p.opt("Criteria", &self.criteria);
         p.opt("NotificationType", &self.notification_type);
         p.opt("Variables", &self.variables);
+    }
+}
+
+impl ToExpr for CustomActionAttachment {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -134,14 +162,27 @@ impl CustomActionAttachmentCriteria {
     }
 }
 
+impl CustomActionAttachmentCriteria {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Operator", &self.operator);
+        p.opt("Value", &self.value);
+        p.req("VariableName", &self.variable_name);
+    }
+}
+
 impl ToExpr for CustomActionAttachmentCriteria {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Operator", &self.operator);
-        p.opt("Value", &self.value);
-        p.req("VariableName", &self.variable_name);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -162,12 +203,25 @@ impl CustomActionDefinition {
     }
 }
 
+impl CustomActionDefinition {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("CommandText", &self.command_text);
+    }
+}
+
 impl ToExpr for CustomActionDefinition {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("CommandText", &self.command_text);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -191,13 +245,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::Value;
 
 /// Resource schema for AWS::Chatbot::MicrosoftTeamsChannelConfiguration.
@@ -70,14 +72,9 @@ impl MicrosoftTeamsChannelConfiguration {
     }
 }
 
-impl ResourceProps for MicrosoftTeamsChannelConfiguration {
-    const TYPE_NAME: &'static str = "AWS::Chatbot::MicrosoftTeamsChannelConfiguration";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl MicrosoftTeamsChannelConfiguration {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("ConfigurationName", &self.configuration_name);
         p.opt(
             "CustomizationResourceArns",
@@ -93,7 +90,25 @@ impl ResourceProps for MicrosoftTeamsChannelConfiguration {
         p.opt("TeamsChannelName", &self.teams_channel_name);
         p.req("TeamsTenantId", &self.teams_tenant_id);
         p.opt("UserRoleRequired", &self.user_role_required);
+    }
+}
+
+impl ResourceProps for MicrosoftTeamsChannelConfiguration {
+    const TYPE_NAME: &'static str = "AWS::Chatbot::MicrosoftTeamsChannelConfiguration";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -144,13 +159,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// Resource Type definition for AWS::Chime::AppInstanceBot
@@ -43,6 +45,17 @@ impl AppInstanceBot {
     }
 }
 
+impl AppInstanceBot {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("AppInstanceArn", &self.app_instance_arn);
+        p.req("Configuration", &self.configuration);
+        p.opt("Metadata", &self.metadata);
+        p.opt("Name", &self.name);
+        p.opt("Tags", &self.tags);
+    }
+}
+
 impl ResourceProps for AppInstanceBot {
     const TYPE_NAME: &'static str = "AWS::Chime::AppInstanceBot";
     fn facts() -> &'static ResourceFacts {
@@ -51,12 +64,14 @@ impl ResourceProps for AppInstanceBot {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req("AppInstanceArn", &self.app_instance_arn);
-        p.req("Configuration", &self.configuration);
-        p.opt("Metadata", &self.metadata);
-        p.opt("Name", &self.name);
-        p.opt("Tags", &self.tags);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -108,12 +123,25 @@ impl Configuration {
     }
 }
 
+impl Configuration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Lex", &self.lex);
+    }
+}
+
 impl ToExpr for Configuration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Lex", &self.lex);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -149,16 +177,29 @@ impl LexConfiguration {
     }
 }
 
-impl ToExpr for LexConfiguration {
+impl LexConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("InvokedBy", &self.invoked_by);
         p.req("LexBotAliasArn", &self.lex_bot_alias_arn);
         p.req("LocaleId", &self.locale_id);
         p.opt("RespondsTo", &self.responds_to);
         p.opt("WelcomeIntent", &self.welcome_intent);
+    }
+}
+
+impl ToExpr for LexConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -185,13 +226,26 @@ impl InvokedBy {
     }
 }
 
+impl InvokedBy {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("StandardMessages", &self.standard_messages);
+        p.req("TargetedMessages", &self.targeted_messages);
+    }
+}
+
 impl ToExpr for InvokedBy {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("StandardMessages", &self.standard_messages);
-        p.req("TargetedMessages", &self.targeted_messages);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -215,13 +269,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

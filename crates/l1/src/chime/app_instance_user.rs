@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// Resource Type definition for AWS::Chime::AppInstanceUser
@@ -49,6 +51,18 @@ impl AppInstanceUser {
     }
 }
 
+impl AppInstanceUser {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("AppInstanceArn", &self.app_instance_arn);
+        p.req("AppInstanceUserId", &self.app_instance_user_id);
+        p.opt("ExpirationSettings", &self.expiration_settings);
+        p.opt("Metadata", &self.metadata);
+        p.opt("Name", &self.name);
+        p.opt("Tags", &self.tags);
+    }
+}
+
 impl ResourceProps for AppInstanceUser {
     const TYPE_NAME: &'static str = "AWS::Chime::AppInstanceUser";
     fn facts() -> &'static ResourceFacts {
@@ -57,13 +71,14 @@ impl ResourceProps for AppInstanceUser {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req("AppInstanceArn", &self.app_instance_arn);
-        p.req("AppInstanceUserId", &self.app_instance_user_id);
-        p.opt("ExpirationSettings", &self.expiration_settings);
-        p.opt("Metadata", &self.metadata);
-        p.opt("Name", &self.name);
-        p.opt("Tags", &self.tags);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -113,13 +128,26 @@ impl ExpirationSettings {
     }
 }
 
+impl ExpirationSettings {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("ExpirationCriterion", &self.expiration_criterion);
+        p.req("ExpirationDays", &self.expiration_days);
+    }
+}
+
 impl ToExpr for ExpirationSettings {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("ExpirationCriterion", &self.expiration_criterion);
-        p.req("ExpirationDays", &self.expiration_days);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -143,13 +171,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Json, Literal, Value};
 
 /// Creates a channel in an Amazon Chime SDK Messaging AppInstance. Members of a channel exchange messages within it. Every channel operation is performed on behalf of an AppInstanceUser or AppInstanceBot, whose ARN is supplied as ChimeBearer and forms part of the channel's CloudFormation identifier.
@@ -68,14 +70,9 @@ impl Channel {
     }
 }
 
-impl ResourceProps for Channel {
-    const TYPE_NAME: &'static str = "AWS::Chime::Channel";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl Channel {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("AppInstanceArn", &self.app_instance_arn);
         p.opt("ChannelId", &self.channel_id);
         p.req("ChimeBearer", &self.chime_bearer);
@@ -91,7 +88,25 @@ impl ResourceProps for Channel {
         p.req("Name", &self.name);
         p.opt("Privacy", &self.privacy);
         p.opt("Tags", &self.tags);
+    }
+}
+
+impl ResourceProps for Channel {
+    const TYPE_NAME: &'static str = "AWS::Chime::Channel";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -170,10 +185,9 @@ impl ElasticChannelConfiguration {
     }
 }
 
-impl ToExpr for ElasticChannelConfiguration {
+impl ElasticChannelConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("MaximumSubChannels", &self.maximum_sub_channels);
         p.req(
             "MinimumMembershipPercentage",
@@ -183,7 +197,21 @@ impl ToExpr for ElasticChannelConfiguration {
             "TargetMembershipsPerSubChannel",
             &self.target_memberships_per_sub_channel,
         );
+    }
+}
+
+impl ToExpr for ElasticChannelConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -210,13 +238,26 @@ impl ExpirationSettings {
     }
 }
 
+impl ExpirationSettings {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("ExpirationCriterion", &self.expiration_criterion);
+        p.req("ExpirationDays", &self.expiration_days);
+    }
+}
+
 impl ToExpr for ExpirationSettings {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("ExpirationCriterion", &self.expiration_criterion);
-        p.req("ExpirationDays", &self.expiration_days);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -240,13 +281,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// Resource Type definition for an Amazon Chime SDK Media Insights Pipeline Configuration
@@ -48,14 +50,9 @@ impl MediaInsightsPipelineConfiguration {
     }
 }
 
-impl ResourceProps for MediaInsightsPipelineConfiguration {
-    const TYPE_NAME: &'static str = "AWS::Chime::MediaInsightsPipelineConfiguration";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl MediaInsightsPipelineConfiguration {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("Elements", &self.elements);
         p.req(
             "MediaInsightsPipelineConfigurationName",
@@ -67,7 +64,25 @@ impl ResourceProps for MediaInsightsPipelineConfiguration {
         );
         p.req("ResourceAccessRoleArn", &self.resource_access_role_arn);
         p.opt("Tags", &self.tags);
+    }
+}
+
+impl ResourceProps for MediaInsightsPipelineConfiguration {
+    const TYPE_NAME: &'static str = "AWS::Chime::MediaInsightsPipelineConfiguration";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -143,10 +158,9 @@ impl MediaInsightsPipelineConfigurationElement {
     }
 }
 
-impl ToExpr for MediaInsightsPipelineConfigurationElement {
+impl MediaInsightsPipelineConfigurationElement {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "AmazonTranscribeCallAnalyticsProcessorConfiguration",
             &self.amazon_transcribe_call_analytics_processor_configuration,
@@ -164,7 +178,21 @@ impl ToExpr for MediaInsightsPipelineConfigurationElement {
             &self.s3_recording_sink_configuration,
         );
         p.req("Type", &self.type_);
+    }
+}
+
+impl ToExpr for MediaInsightsPipelineConfigurationElement {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -221,10 +249,9 @@ impl AmazonTranscribeCallAnalyticsProcessorConfiguration {
     }
 }
 
-impl ToExpr for AmazonTranscribeCallAnalyticsProcessorConfiguration {
+impl AmazonTranscribeCallAnalyticsProcessorConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "CallAnalyticsStreamCategories",
             &self.call_analytics_stream_categories,
@@ -250,7 +277,21 @@ impl ToExpr for AmazonTranscribeCallAnalyticsProcessorConfiguration {
         p.opt("VocabularyFilterMethod", &self.vocabulary_filter_method);
         p.opt("VocabularyFilterName", &self.vocabulary_filter_name);
         p.opt("VocabularyName", &self.vocabulary_name);
+    }
+}
+
+impl ToExpr for AmazonTranscribeCallAnalyticsProcessorConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -283,10 +324,9 @@ impl PostCallAnalyticsSettings {
     }
 }
 
-impl ToExpr for PostCallAnalyticsSettings {
+impl PostCallAnalyticsSettings {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("ContentRedactionOutput", &self.content_redaction_output);
         p.req("DataAccessRoleArn", &self.data_access_role_arn);
         p.opt(
@@ -294,7 +334,21 @@ impl ToExpr for PostCallAnalyticsSettings {
             &self.output_encryption_kms_key_id,
         );
         p.req("OutputLocation", &self.output_location);
+    }
+}
+
+impl ToExpr for PostCallAnalyticsSettings {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -339,10 +393,9 @@ pub struct AmazonTranscribeProcessorConfiguration {
     pub vocabulary_names: Option<Value<String>>,
 }
 
-impl ToExpr for AmazonTranscribeProcessorConfiguration {
+impl AmazonTranscribeProcessorConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "ContentIdentificationType",
             &self.content_identification_type,
@@ -370,7 +423,21 @@ impl ToExpr for AmazonTranscribeProcessorConfiguration {
         p.opt("VocabularyFilterNames", &self.vocabulary_filter_names);
         p.opt("VocabularyName", &self.vocabulary_name);
         p.opt("VocabularyNames", &self.vocabulary_names);
+    }
+}
+
+impl ToExpr for AmazonTranscribeProcessorConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -381,12 +448,25 @@ pub struct KinesisDataStreamSinkConfiguration {
     pub insights_target: Option<Value<String>>,
 }
 
+impl KinesisDataStreamSinkConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("InsightsTarget", &self.insights_target);
+    }
+}
+
 impl ToExpr for KinesisDataStreamSinkConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("InsightsTarget", &self.insights_target);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -399,13 +479,26 @@ pub struct S3RecordingSinkConfiguration {
     pub recording_file_format: Option<Value<RecordingFileFormat>>,
 }
 
+impl S3RecordingSinkConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Destination", &self.destination);
+        p.opt("RecordingFileFormat", &self.recording_file_format);
+    }
+}
+
 impl ToExpr for S3RecordingSinkConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Destination", &self.destination);
-        p.opt("RecordingFileFormat", &self.recording_file_format);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -418,13 +511,26 @@ pub struct RealTimeAlertConfiguration {
     pub rules: Option<Vec<RealTimeAlertRule>>,
 }
 
+impl RealTimeAlertConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Disabled", &self.disabled);
+        p.opt("Rules", &self.rules);
+    }
+}
+
 impl ToExpr for RealTimeAlertConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Disabled", &self.disabled);
-        p.opt("Rules", &self.rules);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -454,10 +560,9 @@ impl RealTimeAlertRule {
     }
 }
 
-impl ToExpr for RealTimeAlertRule {
+impl RealTimeAlertRule {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "IssueDetectionConfiguration",
             &self.issue_detection_configuration,
@@ -468,7 +573,21 @@ impl ToExpr for RealTimeAlertRule {
         );
         p.opt("SentimentConfiguration", &self.sentiment_configuration);
         p.req("Type", &self.type_);
+    }
+}
+
+impl ToExpr for RealTimeAlertRule {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -489,12 +608,25 @@ impl IssueDetectionConfiguration {
     }
 }
 
+impl IssueDetectionConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("RuleName", &self.rule_name);
+    }
+}
+
 impl ToExpr for IssueDetectionConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("RuleName", &self.rule_name);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -524,14 +656,27 @@ impl KeywordMatchConfiguration {
     }
 }
 
+impl KeywordMatchConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Keywords", &self.keywords);
+        p.opt("Negate", &self.negate);
+        p.req("RuleName", &self.rule_name);
+    }
+}
+
 impl ToExpr for KeywordMatchConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Keywords", &self.keywords);
-        p.opt("Negate", &self.negate);
-        p.req("RuleName", &self.rule_name);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -562,14 +707,27 @@ impl SentimentConfiguration {
     }
 }
 
+impl SentimentConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("RuleName", &self.rule_name);
+        p.req("SentimentType", &self.sentiment_type);
+        p.req("TimePeriod", &self.time_period);
+    }
+}
+
 impl ToExpr for SentimentConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("RuleName", &self.rule_name);
-        p.req("SentimentType", &self.sentiment_type);
-        p.req("TimePeriod", &self.time_period);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -593,13 +751,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::Value;
 
 /// Resource Type definition for an Amazon Chime SDK Media Pipeline Kinesis Video Stream Pool
@@ -40,6 +42,15 @@ impl MediaPipelineKinesisVideoStreamPool {
     }
 }
 
+impl MediaPipelineKinesisVideoStreamPool {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("PoolName", &self.pool_name);
+        p.req("StreamConfiguration", &self.stream_configuration);
+        p.opt("Tags", &self.tags);
+    }
+}
+
 impl ResourceProps for MediaPipelineKinesisVideoStreamPool {
     const TYPE_NAME: &'static str = "AWS::Chime::MediaPipelineKinesisVideoStreamPool";
     fn facts() -> &'static ResourceFacts {
@@ -48,10 +59,14 @@ impl ResourceProps for MediaPipelineKinesisVideoStreamPool {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req("PoolName", &self.pool_name);
-        p.req("StreamConfiguration", &self.stream_configuration);
-        p.opt("Tags", &self.tags);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -122,13 +137,26 @@ impl StreamConfiguration {
     }
 }
 
+impl StreamConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("DataRetentionInHours", &self.data_retention_in_hours);
+        p.req("Region", &self.region);
+    }
+}
+
 impl ToExpr for StreamConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("DataRetentionInHours", &self.data_retention_in_hours);
-        p.req("Region", &self.region);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -152,13 +180,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// Represents a stored analysis within a collaboration
@@ -66,14 +68,9 @@ impl AnalysisTemplate {
     }
 }
 
-impl ResourceProps for AnalysisTemplate {
-    const TYPE_NAME: &'static str = "AWS::CleanRooms::AnalysisTemplate";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl AnalysisTemplate {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AnalysisParameters", &self.analysis_parameters);
         p.opt("Description", &self.description);
         p.opt(
@@ -88,7 +85,25 @@ impl ResourceProps for AnalysisTemplate {
         p.opt("SourceMetadata", &self.source_metadata);
         p.opt("SyntheticDataParameters", &self.synthetic_data_parameters);
         p.opt("Tags", &self.tags);
+    }
+}
+
+impl ResourceProps for AnalysisTemplate {
+    const TYPE_NAME: &'static str = "AWS::CleanRooms::AnalysisTemplate";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -161,14 +176,27 @@ impl AnalysisParameter {
     }
 }
 
+impl AnalysisParameter {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("DefaultValue", &self.default_value);
+        p.req("Name", &self.name);
+        p.req("Type", &self.type_);
+    }
+}
+
 impl ToExpr for AnalysisParameter {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("DefaultValue", &self.default_value);
-        p.req("Name", &self.name);
-        p.req("Type", &self.type_);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -189,12 +217,25 @@ impl ErrorMessageConfiguration {
     }
 }
 
+impl ErrorMessageConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Type", &self.type_);
+    }
+}
+
 impl ToExpr for ErrorMessageConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Type", &self.type_);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -215,12 +256,25 @@ impl AnalysisSchema {
     }
 }
 
+impl AnalysisSchema {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("ReferencedTables", &self.referenced_tables);
+    }
+}
+
 impl ToExpr for AnalysisSchema {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("ReferencedTables", &self.referenced_tables);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -233,13 +287,26 @@ pub struct AnalysisSource {
     pub artifacts: Option<AnalysisTemplateArtifacts>,
 }
 
+impl AnalysisSource {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Text", &self.text);
+        p.opt("Artifacts", &self.artifacts);
+    }
+}
+
 impl ToExpr for AnalysisSource {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Text", &self.text);
-        p.opt("Artifacts", &self.artifacts);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -266,14 +333,27 @@ impl AnalysisTemplateArtifacts {
     }
 }
 
+impl AnalysisTemplateArtifacts {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("AdditionalArtifacts", &self.additional_artifacts);
+        p.req("EntryPoint", &self.entry_point);
+        p.req("RoleArn", &self.role_arn);
+    }
+}
+
 impl ToExpr for AnalysisTemplateArtifacts {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("AdditionalArtifacts", &self.additional_artifacts);
-        p.req("EntryPoint", &self.entry_point);
-        p.req("RoleArn", &self.role_arn);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -292,12 +372,25 @@ impl AnalysisTemplateArtifact {
     }
 }
 
+impl AnalysisTemplateArtifact {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Location", &self.location);
+    }
+}
+
 impl ToExpr for AnalysisTemplateArtifact {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Location", &self.location);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -321,13 +414,26 @@ impl S3Location {
     }
 }
 
+impl S3Location {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Bucket", &self.bucket);
+        p.req("Key", &self.key);
+    }
+}
+
 impl ToExpr for S3Location {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Bucket", &self.bucket);
-        p.req("Key", &self.key);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -338,12 +444,25 @@ pub struct AnalysisSourceMetadata {
     pub artifacts: Option<AnalysisTemplateArtifactMetadata>,
 }
 
+impl AnalysisSourceMetadata {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Artifacts", &self.artifacts);
+    }
+}
+
 impl ToExpr for AnalysisSourceMetadata {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Artifacts", &self.artifacts);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -367,13 +486,26 @@ impl AnalysisTemplateArtifactMetadata {
     }
 }
 
+impl AnalysisTemplateArtifactMetadata {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("AdditionalArtifactHashes", &self.additional_artifact_hashes);
+        p.req("EntryPointHash", &self.entry_point_hash);
+    }
+}
+
 impl ToExpr for AnalysisTemplateArtifactMetadata {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("AdditionalArtifactHashes", &self.additional_artifact_hashes);
-        p.req("EntryPointHash", &self.entry_point_hash);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -384,12 +516,25 @@ pub struct Hash {
     pub sha256: Option<Value<String>>,
 }
 
+impl Hash {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Sha256", &self.sha256);
+    }
+}
+
 impl ToExpr for Hash {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Sha256", &self.sha256);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -400,15 +545,28 @@ pub struct SyntheticDataParameters {
     pub ml_synthetic_data_parameters: Option<MlSyntheticDataParameters>,
 }
 
-impl ToExpr for SyntheticDataParameters {
+impl SyntheticDataParameters {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "MlSyntheticDataParameters",
             &self.ml_synthetic_data_parameters,
         );
+    }
+}
+
+impl ToExpr for SyntheticDataParameters {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -439,17 +597,30 @@ impl MlSyntheticDataParameters {
     }
 }
 
-impl ToExpr for MlSyntheticDataParameters {
+impl MlSyntheticDataParameters {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("ColumnClassification", &self.column_classification);
         p.req("Epsilon", &self.epsilon);
         p.req(
             "MaxMembershipInferenceAttackScore",
             &self.max_membership_inference_attack_score,
         );
+    }
+}
+
+impl ToExpr for MlSyntheticDataParameters {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -468,12 +639,25 @@ impl ColumnClassificationDetails {
     }
 }
 
+impl ColumnClassificationDetails {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("ColumnMapping", &self.column_mapping);
+    }
+}
+
 impl ToExpr for ColumnClassificationDetails {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("ColumnMapping", &self.column_mapping);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -504,14 +688,27 @@ impl SyntheticDataColumnProperties {
     }
 }
 
+impl SyntheticDataColumnProperties {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("ColumnName", &self.column_name);
+        p.req("ColumnType", &self.column_type);
+        p.req("IsPredictiveValue", &self.is_predictive_value);
+    }
+}
+
 impl ToExpr for SyntheticDataColumnProperties {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("ColumnName", &self.column_name);
-        p.req("ColumnType", &self.column_type);
-        p.req("IsPredictiveValue", &self.is_predictive_value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -535,13 +732,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// Represents a collaboration between AWS accounts that allows for secure data collaboration
@@ -78,14 +80,9 @@ impl Collaboration {
     }
 }
 
-impl ResourceProps for Collaboration {
-    const TYPE_NAME: &'static str = "AWS::CleanRooms::Collaboration";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl Collaboration {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AllowedResultRegions", &self.allowed_result_regions);
         p.opt("AnalyticsEngine", &self.analytics_engine);
         p.opt("AutoApprovedChangeTypes", &self.auto_approved_change_types);
@@ -107,7 +104,25 @@ impl ResourceProps for Collaboration {
         p.req("Name", &self.name);
         p.req("QueryLogStatus", &self.query_log_status);
         p.opt("Tags", &self.tags);
+    }
+}
+
+impl ResourceProps for Collaboration {
+    const TYPE_NAME: &'static str = "AWS::CleanRooms::Collaboration";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -156,12 +171,25 @@ impl MlMemberAbilities {
     }
 }
 
+impl MlMemberAbilities {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("CustomMLMemberAbilities", &self.custom_ml_member_abilities);
+    }
+}
+
 impl ToExpr for MlMemberAbilities {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("CustomMLMemberAbilities", &self.custom_ml_member_abilities);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -188,14 +216,27 @@ impl PaymentConfiguration {
     }
 }
 
+impl PaymentConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("JobCompute", &self.job_compute);
+        p.opt("MachineLearning", &self.machine_learning);
+        p.req("QueryCompute", &self.query_compute);
+    }
+}
+
 impl ToExpr for PaymentConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("JobCompute", &self.job_compute);
-        p.opt("MachineLearning", &self.machine_learning);
-        p.req("QueryCompute", &self.query_compute);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -216,12 +257,25 @@ impl JobComputePaymentConfig {
     }
 }
 
+impl JobComputePaymentConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("IsResponsible", &self.is_responsible);
+    }
+}
+
 impl ToExpr for JobComputePaymentConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("IsResponsible", &self.is_responsible);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -236,14 +290,27 @@ pub struct MlPaymentConfig {
     pub synthetic_data_generation: Option<SyntheticDataGenerationPaymentConfig>,
 }
 
+impl MlPaymentConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ModelInference", &self.model_inference);
+        p.opt("ModelTraining", &self.model_training);
+        p.opt("SyntheticDataGeneration", &self.synthetic_data_generation);
+    }
+}
+
 impl ToExpr for MlPaymentConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("ModelInference", &self.model_inference);
-        p.opt("ModelTraining", &self.model_training);
-        p.opt("SyntheticDataGeneration", &self.synthetic_data_generation);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -264,12 +331,25 @@ impl ModelInferencePaymentConfig {
     }
 }
 
+impl ModelInferencePaymentConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("IsResponsible", &self.is_responsible);
+    }
+}
+
 impl ToExpr for ModelInferencePaymentConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("IsResponsible", &self.is_responsible);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -290,12 +370,25 @@ impl ModelTrainingPaymentConfig {
     }
 }
 
+impl ModelTrainingPaymentConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("IsResponsible", &self.is_responsible);
+    }
+}
+
 impl ToExpr for ModelTrainingPaymentConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("IsResponsible", &self.is_responsible);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -316,12 +409,25 @@ impl SyntheticDataGenerationPaymentConfig {
     }
 }
 
+impl SyntheticDataGenerationPaymentConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("IsResponsible", &self.is_responsible);
+    }
+}
+
 impl ToExpr for SyntheticDataGenerationPaymentConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("IsResponsible", &self.is_responsible);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -342,12 +448,25 @@ impl QueryComputePaymentConfig {
     }
 }
 
+impl QueryComputePaymentConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("IsResponsible", &self.is_responsible);
+    }
+}
+
 impl ToExpr for QueryComputePaymentConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("IsResponsible", &self.is_responsible);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -383,10 +502,9 @@ impl DataEncryptionMetadata {
     }
 }
 
-impl ToExpr for DataEncryptionMetadata {
+impl DataEncryptionMetadata {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("AllowCleartext", &self.allow_cleartext);
         p.req("AllowDuplicates", &self.allow_duplicates);
         p.req(
@@ -394,7 +512,21 @@ impl ToExpr for DataEncryptionMetadata {
             &self.allow_joins_on_columns_with_different_names,
         );
         p.req("PreserveNulls", &self.preserve_nulls);
+    }
+}
+
+impl ToExpr for DataEncryptionMetadata {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -430,16 +562,29 @@ impl MemberSpecification {
     }
 }
 
-impl ToExpr for MemberSpecification {
+impl MemberSpecification {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("AccountId", &self.account_id);
         p.req("DisplayName", &self.display_name);
         p.opt("MLMemberAbilities", &self.ml_member_abilities);
         p.opt("MemberAbilities", &self.member_abilities);
         p.opt("PaymentConfiguration", &self.payment_configuration);
+    }
+}
+
+impl ToExpr for MemberSpecification {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -463,13 +608,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

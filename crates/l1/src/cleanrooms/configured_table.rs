@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// Represents a table that can be associated with collaborations
@@ -57,14 +59,9 @@ impl ConfiguredTable {
     }
 }
 
-impl ResourceProps for ConfiguredTable {
-    const TYPE_NAME: &'static str = "AWS::CleanRooms::ConfiguredTable";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl ConfiguredTable {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("AllowedColumns", &self.allowed_columns);
         p.req("AnalysisMethod", &self.analysis_method);
         p.opt("AnalysisRules", &self.analysis_rules);
@@ -73,7 +70,25 @@ impl ResourceProps for ConfiguredTable {
         p.opt("SelectedAnalysisMethods", &self.selected_analysis_methods);
         p.req("TableReference", &self.table_reference);
         p.opt("Tags", &self.tags);
+    }
+}
+
+impl ResourceProps for ConfiguredTable {
+    const TYPE_NAME: &'static str = "AWS::CleanRooms::ConfiguredTable";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -128,13 +143,26 @@ impl AnalysisRule {
     }
 }
 
+impl AnalysisRule {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Policy", &self.policy);
+        p.req("Type", &self.type_);
+    }
+}
+
 impl ToExpr for AnalysisRule {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Policy", &self.policy);
-        p.req("Type", &self.type_);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -153,12 +181,25 @@ impl ConfiguredTableAnalysisRulePolicy {
     }
 }
 
+impl ConfiguredTableAnalysisRulePolicy {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("V1", &self.v1);
+    }
+}
+
 impl ToExpr for ConfiguredTableAnalysisRulePolicy {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("V1", &self.v1);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -173,14 +214,27 @@ pub struct ConfiguredTableAnalysisRulePolicyV1 {
     pub custom: Option<AnalysisRuleCustom>,
 }
 
+impl ConfiguredTableAnalysisRulePolicyV1 {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("List", &self.list);
+        p.opt("Aggregation", &self.aggregation);
+        p.opt("Custom", &self.custom);
+    }
+}
+
 impl ToExpr for ConfiguredTableAnalysisRulePolicyV1 {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("List", &self.list);
-        p.opt("Aggregation", &self.aggregation);
-        p.opt("Custom", &self.custom);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -213,15 +267,28 @@ impl AnalysisRuleList {
     }
 }
 
-impl ToExpr for AnalysisRuleList {
+impl AnalysisRuleList {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AdditionalAnalyses", &self.additional_analyses);
         p.opt("AllowedJoinOperators", &self.allowed_join_operators);
         p.req("JoinColumns", &self.join_columns);
         p.req("ListColumns", &self.list_columns);
+    }
+}
+
+impl ToExpr for AnalysisRuleList {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -269,10 +336,9 @@ impl AnalysisRuleAggregation {
     }
 }
 
-impl ToExpr for AnalysisRuleAggregation {
+impl AnalysisRuleAggregation {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AdditionalAnalyses", &self.additional_analyses);
         p.req("AggregateColumns", &self.aggregate_columns);
         p.opt("AllowedJoinOperators", &self.allowed_join_operators);
@@ -281,7 +347,21 @@ impl ToExpr for AnalysisRuleAggregation {
         p.opt("JoinRequired", &self.join_required);
         p.req("OutputConstraints", &self.output_constraints);
         p.req("ScalarFunctions", &self.scalar_functions);
+    }
+}
+
+impl ToExpr for AnalysisRuleAggregation {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -308,13 +388,26 @@ impl AggregateColumn {
     }
 }
 
+impl AggregateColumn {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("ColumnNames", &self.column_names);
+        p.req("Function", &self.function);
+    }
+}
+
 impl ToExpr for AggregateColumn {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("ColumnNames", &self.column_names);
-        p.req("Function", &self.function);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -345,14 +438,27 @@ impl AggregationConstraint {
     }
 }
 
+impl AggregationConstraint {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("ColumnName", &self.column_name);
+        p.req("Minimum", &self.minimum);
+        p.req("Type", &self.type_);
+    }
+}
+
 impl ToExpr for AggregationConstraint {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("ColumnName", &self.column_name);
-        p.req("Minimum", &self.minimum);
-        p.req("Type", &self.type_);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -391,10 +497,9 @@ impl AnalysisRuleCustom {
     }
 }
 
-impl ToExpr for AnalysisRuleCustom {
+impl AnalysisRuleCustom {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AdditionalAnalyses", &self.additional_analyses);
         p.opt("AggregationThresholds", &self.aggregation_thresholds);
         p.req("AllowedAnalyses", &self.allowed_analyses);
@@ -402,7 +507,21 @@ impl ToExpr for AnalysisRuleCustom {
         p.opt("ComparisonControls", &self.comparison_controls);
         p.opt("DifferentialPrivacy", &self.differential_privacy);
         p.opt("DisallowedOutputColumns", &self.disallowed_output_columns);
+    }
+}
+
+impl ToExpr for AnalysisRuleCustom {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -440,10 +559,9 @@ impl AggregationThreshold {
     }
 }
 
-impl ToExpr for AggregationThreshold {
+impl AggregationThreshold {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req(
             "AllowedAggregateExpressionType",
             &self.allowed_aggregate_expression_type,
@@ -452,7 +570,21 @@ impl ToExpr for AggregationThreshold {
         p.req("MinimumIdentityCount", &self.minimum_identity_count);
         p.opt("OutputColumnThresholds", &self.output_column_thresholds);
         p.req("Type", &self.type_);
+    }
+}
+
+impl ToExpr for AggregationThreshold {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -479,13 +611,26 @@ impl OutputColumnThreshold {
     }
 }
 
+impl OutputColumnThreshold {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("MinimumIdentityCount", &self.minimum_identity_count);
+        p.req("OutputColumnName", &self.output_column_name);
+    }
+}
+
 impl ToExpr for OutputColumnThreshold {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("MinimumIdentityCount", &self.minimum_identity_count);
-        p.req("OutputColumnName", &self.output_column_name);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -512,10 +657,9 @@ impl ComparisonControls {
     }
 }
 
-impl ToExpr for ComparisonControls {
+impl ComparisonControls {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req(
             "AllowedColumnComparisonColumns",
             &self.allowed_column_comparison_columns,
@@ -524,7 +668,21 @@ impl ToExpr for ComparisonControls {
             "AllowedLiteralComparisonColumns",
             &self.allowed_literal_comparison_columns,
         );
+    }
+}
+
+impl ToExpr for ComparisonControls {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -543,12 +701,25 @@ impl DifferentialPrivacy {
     }
 }
 
+impl DifferentialPrivacy {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Columns", &self.columns);
+    }
+}
+
 impl ToExpr for DifferentialPrivacy {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Columns", &self.columns);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -567,12 +738,25 @@ impl DifferentialPrivacyColumn {
     }
 }
 
+impl DifferentialPrivacyColumn {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Name", &self.name);
+    }
+}
+
 impl ToExpr for DifferentialPrivacyColumn {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Name", &self.name);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -587,14 +771,27 @@ pub struct TableReference {
     pub athena: Option<AthenaTableReference>,
 }
 
+impl TableReference {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Glue", &self.glue);
+        p.opt("Snowflake", &self.snowflake);
+        p.opt("Athena", &self.athena);
+    }
+}
+
 impl ToExpr for TableReference {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Glue", &self.glue);
-        p.opt("Snowflake", &self.snowflake);
-        p.opt("Athena", &self.athena);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -624,14 +821,27 @@ impl GlueTableReference {
     }
 }
 
+impl GlueTableReference {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("DatabaseName", &self.database_name);
+        p.opt("Region", &self.region);
+        p.req("TableName", &self.table_name);
+    }
+}
+
 impl ToExpr for GlueTableReference {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("DatabaseName", &self.database_name);
-        p.opt("Region", &self.region);
-        p.req("TableName", &self.table_name);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -674,17 +884,30 @@ impl SnowflakeTableReference {
     }
 }
 
-impl ToExpr for SnowflakeTableReference {
+impl SnowflakeTableReference {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("AccountIdentifier", &self.account_identifier);
         p.req("DatabaseName", &self.database_name);
         p.req("SchemaName", &self.schema_name);
         p.req("SecretArn", &self.secret_arn);
         p.req("TableName", &self.table_name);
         p.req("TableSchema", &self.table_schema);
+    }
+}
+
+impl ToExpr for SnowflakeTableReference {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -695,12 +918,25 @@ pub struct SnowflakeTableSchema {
     pub v1: Option<Vec<SnowflakeTableSchemaV1>>,
 }
 
+impl SnowflakeTableSchema {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("V1", &self.v1);
+    }
+}
+
 impl ToExpr for SnowflakeTableSchema {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("V1", &self.v1);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -727,13 +963,26 @@ impl SnowflakeTableSchemaV1 {
     }
 }
 
+impl SnowflakeTableSchemaV1 {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("ColumnName", &self.column_name);
+        p.req("ColumnType", &self.column_type);
+    }
+}
+
 impl ToExpr for SnowflakeTableSchemaV1 {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("ColumnName", &self.column_name);
-        p.req("ColumnType", &self.column_type);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -773,17 +1022,30 @@ impl AthenaTableReference {
     }
 }
 
-impl ToExpr for AthenaTableReference {
+impl AthenaTableReference {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("CatalogName", &self.catalog_name);
         p.req("DatabaseName", &self.database_name);
         p.opt("OutputLocation", &self.output_location);
         p.opt("Region", &self.region);
         p.req("TableName", &self.table_name);
         p.req("WorkGroup", &self.work_group);
+    }
+}
+
+impl ToExpr for AthenaTableReference {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -807,13 +1069,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// Represents a table that can be queried within a collaboration
@@ -55,14 +57,9 @@ impl ConfiguredTableAssociation {
     }
 }
 
-impl ResourceProps for ConfiguredTableAssociation {
-    const TYPE_NAME: &'static str = "AWS::CleanRooms::ConfiguredTableAssociation";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl ConfiguredTableAssociation {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "ConfiguredTableAssociationAnalysisRules",
             &self.configured_table_association_analysis_rules,
@@ -76,7 +73,25 @@ impl ResourceProps for ConfiguredTableAssociation {
         p.req("Name", &self.name);
         p.req("RoleArn", &self.role_arn);
         p.opt("Tags", &self.tags);
+    }
+}
+
+impl ResourceProps for ConfiguredTableAssociation {
+    const TYPE_NAME: &'static str = "AWS::CleanRooms::ConfiguredTableAssociation";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -131,13 +146,26 @@ impl ConfiguredTableAssociationAnalysisRule {
     }
 }
 
+impl ConfiguredTableAssociationAnalysisRule {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Policy", &self.policy);
+        p.req("Type", &self.type_);
+    }
+}
+
 impl ToExpr for ConfiguredTableAssociationAnalysisRule {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Policy", &self.policy);
-        p.req("Type", &self.type_);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -156,12 +184,25 @@ impl ConfiguredTableAssociationAnalysisRulePolicy {
     }
 }
 
+impl ConfiguredTableAssociationAnalysisRulePolicy {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("V1", &self.v1);
+    }
+}
+
 impl ToExpr for ConfiguredTableAssociationAnalysisRulePolicy {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("V1", &self.v1);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -176,14 +217,27 @@ pub struct ConfiguredTableAssociationAnalysisRulePolicyV1 {
     pub custom: Option<ConfiguredTableAssociationAnalysisRuleCustom>,
 }
 
+impl ConfiguredTableAssociationAnalysisRulePolicyV1 {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("List", &self.list);
+        p.opt("Aggregation", &self.aggregation);
+        p.opt("Custom", &self.custom);
+    }
+}
+
 impl ToExpr for ConfiguredTableAssociationAnalysisRulePolicyV1 {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("List", &self.list);
-        p.opt("Aggregation", &self.aggregation);
-        p.opt("Custom", &self.custom);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -196,16 +250,29 @@ pub struct ConfiguredTableAssociationAnalysisRuleList {
     pub allowed_result_receivers: Option<Value<Vec<String>>>,
 }
 
-impl ToExpr for ConfiguredTableAssociationAnalysisRuleList {
+impl ConfiguredTableAssociationAnalysisRuleList {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "AllowedAdditionalAnalyses",
             &self.allowed_additional_analyses,
         );
         p.opt("AllowedResultReceivers", &self.allowed_result_receivers);
+    }
+}
+
+impl ToExpr for ConfiguredTableAssociationAnalysisRuleList {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -218,16 +285,29 @@ pub struct ConfiguredTableAssociationAnalysisRuleAggregation {
     pub allowed_result_receivers: Option<Value<Vec<String>>>,
 }
 
-impl ToExpr for ConfiguredTableAssociationAnalysisRuleAggregation {
+impl ConfiguredTableAssociationAnalysisRuleAggregation {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "AllowedAdditionalAnalyses",
             &self.allowed_additional_analyses,
         );
         p.opt("AllowedResultReceivers", &self.allowed_result_receivers);
+    }
+}
+
+impl ToExpr for ConfiguredTableAssociationAnalysisRuleAggregation {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -240,16 +320,29 @@ pub struct ConfiguredTableAssociationAnalysisRuleCustom {
     pub allowed_result_receivers: Option<Value<Vec<String>>>,
 }
 
-impl ToExpr for ConfiguredTableAssociationAnalysisRuleCustom {
+impl ConfiguredTableAssociationAnalysisRuleCustom {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "AllowedAdditionalAnalyses",
             &self.allowed_additional_analyses,
         );
         p.opt("AllowedResultReceivers", &self.allowed_result_receivers);
+    }
+}
+
+impl ToExpr for ConfiguredTableAssociationAnalysisRuleCustom {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -273,13 +366,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

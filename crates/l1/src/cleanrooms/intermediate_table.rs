@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// Represents an intermediate table that stores cached query results within a collaboration
@@ -53,14 +55,9 @@ impl IntermediateTable {
     }
 }
 
-impl ResourceProps for IntermediateTable {
-    const TYPE_NAME: &'static str = "AWS::CleanRooms::IntermediateTable";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl IntermediateTable {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AnalysisRules", &self.analysis_rules);
         p.opt("Description", &self.description);
         p.opt("KmsKeyArn", &self.kms_key_arn);
@@ -71,7 +68,25 @@ impl ResourceProps for IntermediateTable {
             &self.population_analysis_configuration,
         );
         p.opt("Tags", &self.tags);
+    }
+}
+
+impl ResourceProps for IntermediateTable {
+    const TYPE_NAME: &'static str = "AWS::CleanRooms::IntermediateTable";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -146,13 +161,26 @@ impl IntermediateTableAnalysisRule {
     }
 }
 
+impl IntermediateTableAnalysisRule {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Policy", &self.policy);
+        p.req("Type", &self.type_);
+    }
+}
+
 impl ToExpr for IntermediateTableAnalysisRule {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Policy", &self.policy);
-        p.req("Type", &self.type_);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -171,12 +199,25 @@ impl IntermediateTableAnalysisRulePolicy {
     }
 }
 
+impl IntermediateTableAnalysisRulePolicy {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("V1", &self.v1);
+    }
+}
+
 impl ToExpr for IntermediateTableAnalysisRulePolicy {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("V1", &self.v1);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -187,12 +228,25 @@ pub struct IntermediateTableAnalysisRulePolicyV1 {
     pub custom: Option<IntermediateTableAnalysisRuleCustom>,
 }
 
+impl IntermediateTableAnalysisRulePolicyV1 {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Custom", &self.custom);
+    }
+}
+
 impl ToExpr for IntermediateTableAnalysisRulePolicyV1 {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Custom", &self.custom);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -234,10 +288,9 @@ impl IntermediateTableAnalysisRuleCustom {
     }
 }
 
-impl ToExpr for IntermediateTableAnalysisRuleCustom {
+impl IntermediateTableAnalysisRuleCustom {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AdditionalAnalyses", &self.additional_analyses);
         p.opt("AggregationThresholds", &self.aggregation_thresholds);
         p.req("AllowedAnalyses", &self.allowed_analyses);
@@ -246,7 +299,21 @@ impl ToExpr for IntermediateTableAnalysisRuleCustom {
         p.opt("ComparisonControls", &self.comparison_controls);
         p.opt("DifferentialPrivacy", &self.differential_privacy);
         p.opt("DisallowedOutputColumns", &self.disallowed_output_columns);
+    }
+}
+
+impl ToExpr for IntermediateTableAnalysisRuleCustom {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -284,10 +351,9 @@ impl AggregationThreshold {
     }
 }
 
-impl ToExpr for AggregationThreshold {
+impl AggregationThreshold {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req(
             "AllowedAggregateExpressionType",
             &self.allowed_aggregate_expression_type,
@@ -296,7 +362,21 @@ impl ToExpr for AggregationThreshold {
         p.req("MinimumIdentityCount", &self.minimum_identity_count);
         p.opt("OutputColumnThresholds", &self.output_column_thresholds);
         p.req("Type", &self.type_);
+    }
+}
+
+impl ToExpr for AggregationThreshold {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -323,13 +403,26 @@ impl OutputColumnThreshold {
     }
 }
 
+impl OutputColumnThreshold {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("MinimumIdentityCount", &self.minimum_identity_count);
+        p.req("OutputColumnName", &self.output_column_name);
+    }
+}
+
 impl ToExpr for OutputColumnThreshold {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("MinimumIdentityCount", &self.minimum_identity_count);
-        p.req("OutputColumnName", &self.output_column_name);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -356,10 +449,9 @@ impl ComparisonControls {
     }
 }
 
-impl ToExpr for ComparisonControls {
+impl ComparisonControls {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req(
             "AllowedColumnComparisonColumns",
             &self.allowed_column_comparison_columns,
@@ -368,7 +460,21 @@ impl ToExpr for ComparisonControls {
             "AllowedLiteralComparisonColumns",
             &self.allowed_literal_comparison_columns,
         );
+    }
+}
+
+impl ToExpr for ComparisonControls {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -387,12 +493,25 @@ impl DifferentialPrivacy {
     }
 }
 
+impl DifferentialPrivacy {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Columns", &self.columns);
+    }
+}
+
 impl ToExpr for DifferentialPrivacy {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Columns", &self.columns);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -411,12 +530,25 @@ impl DifferentialPrivacyColumn {
     }
 }
 
+impl DifferentialPrivacyColumn {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Name", &self.name);
+    }
+}
+
 impl ToExpr for DifferentialPrivacyColumn {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Name", &self.name);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -427,12 +559,25 @@ pub struct PopulationAnalysisConfiguration {
     pub sql_parameters: Option<PopulationAnalysisSqlParameters>,
 }
 
+impl PopulationAnalysisConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("SqlParameters", &self.sql_parameters);
+    }
+}
+
 impl ToExpr for PopulationAnalysisConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("SqlParameters", &self.sql_parameters);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -445,13 +590,26 @@ pub struct PopulationAnalysisSqlParameters {
     pub query_string: Option<Value<String>>,
 }
 
+impl PopulationAnalysisSqlParameters {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("AnalysisTemplateArn", &self.analysis_template_arn);
+        p.opt("QueryString", &self.query_string);
+    }
+}
+
 impl ToExpr for PopulationAnalysisSqlParameters {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("AnalysisTemplateArn", &self.analysis_template_arn);
-        p.opt("QueryString", &self.query_string);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -475,13 +633,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// Represents an AWS account that is a part of a collaboration
@@ -55,14 +57,9 @@ impl Membership {
     }
 }
 
-impl ResourceProps for Membership {
-    const TYPE_NAME: &'static str = "AWS::CleanRooms::Membership";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl Membership {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("CollaborationIdentifier", &self.collaboration_identifier);
         p.opt(
             "DefaultJobResultConfiguration",
@@ -77,7 +74,25 @@ impl ResourceProps for Membership {
         p.opt("PaymentConfiguration", &self.payment_configuration);
         p.req("QueryLogStatus", &self.query_log_status);
         p.opt("Tags", &self.tags);
+    }
+}
+
+impl ResourceProps for Membership {
+    const TYPE_NAME: &'static str = "AWS::CleanRooms::Membership";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -142,13 +157,26 @@ impl MembershipProtectedJobResultConfiguration {
     }
 }
 
+impl MembershipProtectedJobResultConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("OutputConfiguration", &self.output_configuration);
+        p.req("RoleArn", &self.role_arn);
+    }
+}
+
 impl ToExpr for MembershipProtectedJobResultConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("OutputConfiguration", &self.output_configuration);
-        p.req("RoleArn", &self.role_arn);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -167,12 +195,25 @@ impl MembershipProtectedJobOutputConfiguration {
     }
 }
 
+impl MembershipProtectedJobOutputConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("S3", &self.s3);
+    }
+}
+
 impl ToExpr for MembershipProtectedJobOutputConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("S3", &self.s3);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -196,13 +237,26 @@ impl ProtectedJobS3OutputConfigurationInput {
     }
 }
 
+impl ProtectedJobS3OutputConfigurationInput {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Bucket", &self.bucket);
+        p.opt("KeyPrefix", &self.key_prefix);
+    }
+}
+
 impl ToExpr for ProtectedJobS3OutputConfigurationInput {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Bucket", &self.bucket);
-        p.opt("KeyPrefix", &self.key_prefix);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -226,13 +280,26 @@ impl MembershipProtectedQueryResultConfiguration {
     }
 }
 
+impl MembershipProtectedQueryResultConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("OutputConfiguration", &self.output_configuration);
+        p.opt("RoleArn", &self.role_arn);
+    }
+}
+
 impl ToExpr for MembershipProtectedQueryResultConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("OutputConfiguration", &self.output_configuration);
-        p.opt("RoleArn", &self.role_arn);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -251,12 +318,25 @@ impl MembershipProtectedQueryOutputConfiguration {
     }
 }
 
+impl MembershipProtectedQueryOutputConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("S3", &self.s3);
+    }
+}
+
 impl ToExpr for MembershipProtectedQueryOutputConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("S3", &self.s3);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -289,15 +369,28 @@ impl ProtectedQueryS3OutputConfiguration {
     }
 }
 
-impl ToExpr for ProtectedQueryS3OutputConfiguration {
+impl ProtectedQueryS3OutputConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("Bucket", &self.bucket);
         p.opt("KeyPrefix", &self.key_prefix);
         p.req("ResultFormat", &self.result_format);
         p.opt("SingleFileOutput", &self.single_file_output);
+    }
+}
+
+impl ToExpr for ProtectedQueryS3OutputConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -324,14 +417,27 @@ impl MembershipPaymentConfiguration {
     }
 }
 
+impl MembershipPaymentConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("JobCompute", &self.job_compute);
+        p.opt("MachineLearning", &self.machine_learning);
+        p.req("QueryCompute", &self.query_compute);
+    }
+}
+
 impl ToExpr for MembershipPaymentConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("JobCompute", &self.job_compute);
-        p.opt("MachineLearning", &self.machine_learning);
-        p.req("QueryCompute", &self.query_compute);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -352,12 +458,25 @@ impl MembershipJobComputePaymentConfig {
     }
 }
 
+impl MembershipJobComputePaymentConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("IsResponsible", &self.is_responsible);
+    }
+}
+
 impl ToExpr for MembershipJobComputePaymentConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("IsResponsible", &self.is_responsible);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -372,14 +491,27 @@ pub struct MembershipMlPaymentConfig {
     pub synthetic_data_generation: Option<MembershipSyntheticDataGenerationPaymentConfig>,
 }
 
+impl MembershipMlPaymentConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ModelInference", &self.model_inference);
+        p.opt("ModelTraining", &self.model_training);
+        p.opt("SyntheticDataGeneration", &self.synthetic_data_generation);
+    }
+}
+
 impl ToExpr for MembershipMlPaymentConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("ModelInference", &self.model_inference);
-        p.opt("ModelTraining", &self.model_training);
-        p.opt("SyntheticDataGeneration", &self.synthetic_data_generation);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -400,12 +532,25 @@ impl MembershipModelInferencePaymentConfig {
     }
 }
 
+impl MembershipModelInferencePaymentConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("IsResponsible", &self.is_responsible);
+    }
+}
+
 impl ToExpr for MembershipModelInferencePaymentConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("IsResponsible", &self.is_responsible);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -426,12 +571,25 @@ impl MembershipModelTrainingPaymentConfig {
     }
 }
 
+impl MembershipModelTrainingPaymentConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("IsResponsible", &self.is_responsible);
+    }
+}
+
 impl ToExpr for MembershipModelTrainingPaymentConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("IsResponsible", &self.is_responsible);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -452,12 +610,25 @@ impl MembershipSyntheticDataGenerationPaymentConfig {
     }
 }
 
+impl MembershipSyntheticDataGenerationPaymentConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("IsResponsible", &self.is_responsible);
+    }
+}
+
 impl ToExpr for MembershipSyntheticDataGenerationPaymentConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("IsResponsible", &self.is_responsible);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -478,12 +649,25 @@ impl MembershipQueryComputePaymentConfig {
     }
 }
 
+impl MembershipQueryComputePaymentConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("IsResponsible", &self.is_responsible);
+    }
+}
+
 impl ToExpr for MembershipQueryComputePaymentConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("IsResponsible", &self.is_responsible);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -507,13 +691,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

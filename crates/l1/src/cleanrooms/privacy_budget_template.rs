@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// Represents a privacy budget within a collaboration
@@ -48,6 +50,17 @@ impl PrivacyBudgetTemplate {
     }
 }
 
+impl PrivacyBudgetTemplate {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("AutoRefresh", &self.auto_refresh);
+        p.req("MembershipIdentifier", &self.membership_identifier);
+        p.req("Parameters", &self.parameters);
+        p.req("PrivacyBudgetType", &self.privacy_budget_type);
+        p.opt("Tags", &self.tags);
+    }
+}
+
 impl ResourceProps for PrivacyBudgetTemplate {
     const TYPE_NAME: &'static str = "AWS::CleanRooms::PrivacyBudgetTemplate";
     fn facts() -> &'static ResourceFacts {
@@ -56,12 +69,14 @@ impl ResourceProps for PrivacyBudgetTemplate {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req("AutoRefresh", &self.auto_refresh);
-        p.req("MembershipIdentifier", &self.membership_identifier);
-        p.req("Parameters", &self.parameters);
-        p.req("PrivacyBudgetType", &self.privacy_budget_type);
-        p.opt("Tags", &self.tags);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -121,15 +136,28 @@ pub struct Parameters {
     pub users_noise_per_query: Option<Value<i64>>,
 }
 
-impl ToExpr for Parameters {
+impl Parameters {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("BudgetParameters", &self.budget_parameters);
         p.opt("Epsilon", &self.epsilon);
         p.opt("ResourceArn", &self.resource_arn);
         p.opt("UsersNoisePerQuery", &self.users_noise_per_query);
+    }
+}
+
+impl ToExpr for Parameters {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -159,14 +187,27 @@ impl BudgetParameter {
     }
 }
 
+impl BudgetParameter {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("AutoRefresh", &self.auto_refresh);
+        p.req("Budget", &self.budget);
+        p.req("Type", &self.type_);
+    }
+}
+
 impl ToExpr for BudgetParameter {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("AutoRefresh", &self.auto_refresh);
-        p.req("Budget", &self.budget);
-        p.req("Type", &self.type_);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -190,13 +231,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::Value;
 
 /// Definition of AWS::CleanRoomsML::ConfiguredModelAlgorithm Resource Type
@@ -49,6 +51,19 @@ impl ConfiguredModelAlgorithm {
     }
 }
 
+impl ConfiguredModelAlgorithm {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Description", &self.description);
+        p.opt("InferenceContainerConfig", &self.inference_container_config);
+        p.opt("KmsKeyArn", &self.kms_key_arn);
+        p.req("Name", &self.name);
+        p.req("RoleArn", &self.role_arn);
+        p.opt("Tags", &self.tags);
+        p.opt("TrainingContainerConfig", &self.training_container_config);
+    }
+}
+
 impl ResourceProps for ConfiguredModelAlgorithm {
     const TYPE_NAME: &'static str = "AWS::CleanRoomsML::ConfiguredModelAlgorithm";
     fn facts() -> &'static ResourceFacts {
@@ -57,14 +72,14 @@ impl ResourceProps for ConfiguredModelAlgorithm {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.opt("Description", &self.description);
-        p.opt("InferenceContainerConfig", &self.inference_container_config);
-        p.opt("KmsKeyArn", &self.kms_key_arn);
-        p.req("Name", &self.name);
-        p.req("RoleArn", &self.role_arn);
-        p.opt("Tags", &self.tags);
-        p.opt("TrainingContainerConfig", &self.training_container_config);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -108,12 +123,25 @@ impl InferenceContainerConfig {
     }
 }
 
+impl InferenceContainerConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("ImageUri", &self.image_uri);
+    }
+}
+
 impl ToExpr for InferenceContainerConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("ImageUri", &self.image_uri);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -137,13 +165,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -173,15 +214,28 @@ impl ContainerConfig {
     }
 }
 
-impl ToExpr for ContainerConfig {
+impl ContainerConfig {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Arguments", &self.arguments);
         p.opt("Entrypoint", &self.entrypoint);
         p.req("ImageUri", &self.image_uri);
         p.opt("MetricDefinitions", &self.metric_definitions);
+    }
+}
+
+impl ToExpr for ContainerConfig {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -205,13 +259,26 @@ impl MetricDefinition {
     }
 }
 
+impl MetricDefinition {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Name", &self.name);
+        p.req("Regex", &self.regex);
+    }
+}
+
 impl ToExpr for MetricDefinition {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Name", &self.name);
-        p.req("Regex", &self.regex);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// Definition of AWS::CleanRoomsML::ConfiguredModelAlgorithmAssociation Resource Type
@@ -50,14 +52,9 @@ impl ConfiguredModelAlgorithmAssociation {
     }
 }
 
-impl ResourceProps for ConfiguredModelAlgorithmAssociation {
-    const TYPE_NAME: &'static str = "AWS::CleanRoomsML::ConfiguredModelAlgorithmAssociation";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl ConfiguredModelAlgorithmAssociation {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req(
             "ConfiguredModelAlgorithmArn",
             &self.configured_model_algorithm_arn,
@@ -67,7 +64,25 @@ impl ResourceProps for ConfiguredModelAlgorithmAssociation {
         p.req("Name", &self.name);
         p.opt("PrivacyConfiguration", &self.privacy_configuration);
         p.opt("Tags", &self.tags);
+    }
+}
+
+impl ResourceProps for ConfiguredModelAlgorithmAssociation {
+    const TYPE_NAME: &'static str = "AWS::CleanRoomsML::ConfiguredModelAlgorithmAssociation";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -118,12 +133,25 @@ impl PrivacyConfiguration {
     }
 }
 
+impl PrivacyConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Policies", &self.policies);
+    }
+}
+
 impl ToExpr for PrivacyConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Policies", &self.policies);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -138,17 +166,30 @@ pub struct PrivacyConfigurationPolicies {
     pub trained_models: Option<TrainedModelsConfigurationPolicy>,
 }
 
-impl ToExpr for PrivacyConfigurationPolicies {
+impl PrivacyConfigurationPolicies {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("TrainedModelExports", &self.trained_model_exports);
         p.opt(
             "TrainedModelInferenceJobs",
             &self.trained_model_inference_jobs,
         );
         p.opt("TrainedModels", &self.trained_models);
+    }
+}
+
+impl ToExpr for PrivacyConfigurationPolicies {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -175,13 +216,26 @@ impl TrainedModelExportsConfigurationPolicy {
     }
 }
 
+impl TrainedModelExportsConfigurationPolicy {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("FilesToExport", &self.files_to_export);
+        p.req("MaxSize", &self.max_size);
+    }
+}
+
 impl ToExpr for TrainedModelExportsConfigurationPolicy {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("FilesToExport", &self.files_to_export);
-        p.req("MaxSize", &self.max_size);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -208,13 +262,26 @@ impl TrainedModelExportsMaxSize {
     }
 }
 
+impl TrainedModelExportsMaxSize {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Unit", &self.unit);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for TrainedModelExportsMaxSize {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Unit", &self.unit);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -227,13 +294,26 @@ pub struct TrainedModelInferenceJobsConfigurationPolicy {
     pub max_output_size: Option<TrainedModelInferenceMaxOutputSize>,
 }
 
+impl TrainedModelInferenceJobsConfigurationPolicy {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ContainerLogs", &self.container_logs);
+        p.opt("MaxOutputSize", &self.max_output_size);
+    }
+}
+
 impl ToExpr for TrainedModelInferenceJobsConfigurationPolicy {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("ContainerLogs", &self.container_logs);
-        p.opt("MaxOutputSize", &self.max_output_size);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -263,10 +343,9 @@ impl LogsConfigurationPolicy {
     }
 }
 
-impl ToExpr for LogsConfigurationPolicy {
+impl LogsConfigurationPolicy {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("AllowedAccountIds", &self.allowed_account_ids);
         p.opt("FilterPattern", &self.filter_pattern);
         p.opt(
@@ -274,7 +353,21 @@ impl ToExpr for LogsConfigurationPolicy {
             &self.log_redaction_configuration,
         );
         p.opt("LogType", &self.log_type);
+    }
+}
+
+impl ToExpr for LogsConfigurationPolicy {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -298,13 +391,26 @@ impl LogRedactionConfiguration {
     }
 }
 
+impl LogRedactionConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("CustomEntityConfig", &self.custom_entity_config);
+        p.req("EntitiesToRedact", &self.entities_to_redact);
+    }
+}
+
 impl ToExpr for LogRedactionConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("CustomEntityConfig", &self.custom_entity_config);
-        p.req("EntitiesToRedact", &self.entities_to_redact);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -325,12 +431,25 @@ impl CustomEntityConfig {
     }
 }
 
+impl CustomEntityConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("CustomDataIdentifiers", &self.custom_data_identifiers);
+    }
+}
+
 impl ToExpr for CustomEntityConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("CustomDataIdentifiers", &self.custom_data_identifiers);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -357,13 +476,26 @@ impl TrainedModelInferenceMaxOutputSize {
     }
 }
 
+impl TrainedModelInferenceMaxOutputSize {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Unit", &self.unit);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for TrainedModelInferenceMaxOutputSize {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Unit", &self.unit);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -378,14 +510,27 @@ pub struct TrainedModelsConfigurationPolicy {
     pub max_artifact_size: Option<TrainedModelArtifactMaxSize>,
 }
 
+impl TrainedModelsConfigurationPolicy {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ContainerLogs", &self.container_logs);
+        p.opt("ContainerMetrics", &self.container_metrics);
+        p.opt("MaxArtifactSize", &self.max_artifact_size);
+    }
+}
+
 impl ToExpr for TrainedModelsConfigurationPolicy {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("ContainerLogs", &self.container_logs);
-        p.opt("ContainerMetrics", &self.container_metrics);
-        p.opt("MaxArtifactSize", &self.max_artifact_size);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -406,12 +551,25 @@ impl MetricsConfigurationPolicy {
     }
 }
 
+impl MetricsConfigurationPolicy {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("NoiseLevel", &self.noise_level);
+    }
+}
+
 impl ToExpr for MetricsConfigurationPolicy {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("NoiseLevel", &self.noise_level);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -438,13 +596,26 @@ impl TrainedModelArtifactMaxSize {
     }
 }
 
+impl TrainedModelArtifactMaxSize {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Unit", &self.unit);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for TrainedModelArtifactMaxSize {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Unit", &self.unit);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -468,13 +639,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

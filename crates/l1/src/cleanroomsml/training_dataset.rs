@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// Definition of AWS::CleanRoomsML::TrainingDataset Resource Type
@@ -47,6 +49,17 @@ impl TrainingDataset {
     }
 }
 
+impl TrainingDataset {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Description", &self.description);
+        p.req("Name", &self.name);
+        p.req("RoleArn", &self.role_arn);
+        p.opt("Tags", &self.tags);
+        p.req("TrainingData", &self.training_data);
+    }
+}
+
 impl ResourceProps for TrainingDataset {
     const TYPE_NAME: &'static str = "AWS::CleanRoomsML::TrainingDataset";
     fn facts() -> &'static ResourceFacts {
@@ -55,12 +68,14 @@ impl ResourceProps for TrainingDataset {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.opt("Description", &self.description);
-        p.req("Name", &self.name);
-        p.req("RoleArn", &self.role_arn);
-        p.opt("Tags", &self.tags);
-        p.req("TrainingData", &self.training_data);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -112,13 +127,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -142,13 +170,26 @@ impl Dataset {
     }
 }
 
+impl Dataset {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("InputConfig", &self.input_config);
+        p.req("Type", &self.type_);
+    }
+}
+
 impl ToExpr for Dataset {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("InputConfig", &self.input_config);
-        p.req("Type", &self.type_);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -172,13 +213,26 @@ impl DatasetInputConfig {
     }
 }
 
+impl DatasetInputConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("DataSource", &self.data_source);
+        p.req("Schema", &self.schema);
+    }
+}
+
 impl ToExpr for DatasetInputConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("DataSource", &self.data_source);
-        p.req("Schema", &self.schema);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -197,12 +251,25 @@ impl DataSource {
     }
 }
 
+impl DataSource {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("GlueDataSource", &self.glue_data_source);
+    }
+}
+
 impl ToExpr for DataSource {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("GlueDataSource", &self.glue_data_source);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -232,14 +299,27 @@ impl GlueDataSource {
     }
 }
 
+impl GlueDataSource {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("CatalogId", &self.catalog_id);
+        p.req("DatabaseName", &self.database_name);
+        p.req("TableName", &self.table_name);
+    }
+}
+
 impl ToExpr for GlueDataSource {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("CatalogId", &self.catalog_id);
-        p.req("DatabaseName", &self.database_name);
-        p.req("TableName", &self.table_name);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -266,13 +346,26 @@ impl ColumnSchema {
     }
 }
 
+impl ColumnSchema {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("ColumnName", &self.column_name);
+        p.req("ColumnTypes", &self.column_types);
+    }
+}
+
 impl ToExpr for ColumnSchema {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("ColumnName", &self.column_name);
-        p.req("ColumnTypes", &self.column_types);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

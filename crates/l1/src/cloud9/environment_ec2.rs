@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// Resource Type definition for AWS::Cloud9::EnvironmentEC2
@@ -39,14 +41,9 @@ pub struct EnvironmentEc2 {
     pub tags: Option<Vec<Tag>>,
 }
 
-impl ResourceProps for EnvironmentEc2 {
-    const TYPE_NAME: &'static str = "AWS::Cloud9::EnvironmentEC2";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl EnvironmentEc2 {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "AutomaticStopTimeMinutes",
             &self.automatic_stop_time_minutes,
@@ -60,7 +57,25 @@ impl ResourceProps for EnvironmentEc2 {
         p.opt("Repositories", &self.repositories);
         p.opt("SubnetId", &self.subnet_id);
         p.opt("Tags", &self.tags);
+    }
+}
+
+impl ResourceProps for EnvironmentEc2 {
+    const TYPE_NAME: &'static str = "AWS::Cloud9::EnvironmentEC2";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -120,13 +135,26 @@ impl Repository {
     }
 }
 
+impl Repository {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("PathComponent", &self.path_component);
+        p.req("RepositoryUrl", &self.repository_url);
+    }
+}
+
 impl ToExpr for Repository {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("PathComponent", &self.path_component);
-        p.req("RepositoryUrl", &self.repository_url);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -150,13 +178,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// Resource type definition for AWS::CloudFormation::ChangeSet
@@ -76,14 +78,9 @@ impl ChangeSet {
     }
 }
 
-impl ResourceProps for ChangeSet {
-    const TYPE_NAME: &'static str = "AWS::CloudFormation::ChangeSet";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl ChangeSet {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Capabilities", &self.capabilities);
         p.req("ChangeSetName", &self.change_set_name);
         p.opt("ChangeSetType", &self.change_set_type);
@@ -99,7 +96,25 @@ impl ResourceProps for ChangeSet {
         p.opt("TemplateBody", &self.template_body);
         p.opt("TemplateURL", &self.template_url);
         p.opt("UsePreviousTemplate", &self.use_previous_template);
+    }
+}
+
+impl ResourceProps for ChangeSet {
+    const TYPE_NAME: &'static str = "AWS::CloudFormation::ChangeSet";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -156,13 +171,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

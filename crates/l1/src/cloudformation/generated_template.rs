@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Json, Literal, Value};
 
 /// Creates a generated template from existing resources using the CloudFormation IaC Generator.
@@ -32,6 +34,14 @@ impl GeneratedTemplate {
     }
 }
 
+impl GeneratedTemplate {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("GeneratedTemplateName", &self.generated_template_name);
+        p.opt("TemplateConfiguration", &self.template_configuration);
+    }
+}
+
 impl ResourceProps for GeneratedTemplate {
     const TYPE_NAME: &'static str = "AWS::CloudFormation::GeneratedTemplate";
     fn facts() -> &'static ResourceFacts {
@@ -40,9 +50,14 @@ impl ResourceProps for GeneratedTemplate {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req("GeneratedTemplateName", &self.generated_template_name);
-        p.opt("TemplateConfiguration", &self.template_configuration);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -103,13 +118,26 @@ pub struct TemplateConfiguration {
     pub update_replace_policy: Option<Value<UpdateReplacePolicy>>,
 }
 
+impl TemplateConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("DeletionPolicy", &self.deletion_policy);
+        p.opt("UpdateReplacePolicy", &self.update_replace_policy);
+    }
+}
+
 impl ToExpr for TemplateConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("DeletionPolicy", &self.deletion_policy);
-        p.opt("UpdateReplacePolicy", &self.update_replace_policy);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps,
+};
 use stackwright_core::value::Value;
 
 /// Set a version as default version for a hook in CloudFormation Registry.
@@ -23,6 +25,15 @@ pub struct HookDefaultVersion {
     pub version_id: Option<Value<String>>,
 }
 
+impl HookDefaultVersion {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("TypeName", &self.type_name);
+        p.opt("TypeVersionArn", &self.type_version_arn);
+        p.opt("VersionId", &self.version_id);
+    }
+}
+
 impl ResourceProps for HookDefaultVersion {
     const TYPE_NAME: &'static str = "AWS::CloudFormation::HookDefaultVersion";
     fn facts() -> &'static ResourceFacts {
@@ -31,10 +42,14 @@ impl ResourceProps for HookDefaultVersion {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.opt("TypeName", &self.type_name);
-        p.opt("TypeVersionArn", &self.type_version_arn);
-        p.opt("VersionId", &self.version_id);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

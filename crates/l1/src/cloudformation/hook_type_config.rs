@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// Specifies the configuration data for a registered hook in CloudFormation Registry.
@@ -25,6 +27,16 @@ pub struct HookTypeConfig {
     pub type_name: Option<Value<String>>,
 }
 
+impl HookTypeConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Configuration", &self.configuration);
+        p.opt("ConfigurationAlias", &self.configuration_alias);
+        p.opt("TypeArn", &self.type_arn);
+        p.opt("TypeName", &self.type_name);
+    }
+}
+
 impl ResourceProps for HookTypeConfig {
     const TYPE_NAME: &'static str = "AWS::CloudFormation::HookTypeConfig";
     fn facts() -> &'static ResourceFacts {
@@ -33,11 +45,14 @@ impl ResourceProps for HookTypeConfig {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.opt("Configuration", &self.configuration);
-        p.opt("ConfigurationAlias", &self.configuration_alias);
-        p.opt("TypeArn", &self.type_arn);
-        p.opt("TypeName", &self.type_name);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::Value;
 
 /// Publishes new or first hook version to AWS CloudFormation Registry.
@@ -41,6 +43,16 @@ impl HookVersion {
     }
 }
 
+impl HookVersion {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ExecutionRoleArn", &self.execution_role_arn);
+        p.opt("LoggingConfig", &self.logging_config);
+        p.req("SchemaHandlerPackage", &self.schema_handler_package);
+        p.req("TypeName", &self.type_name);
+    }
+}
+
 impl ResourceProps for HookVersion {
     const TYPE_NAME: &'static str = "AWS::CloudFormation::HookVersion";
     fn facts() -> &'static ResourceFacts {
@@ -49,11 +61,14 @@ impl ResourceProps for HookVersion {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.opt("ExecutionRoleArn", &self.execution_role_arn);
-        p.opt("LoggingConfig", &self.logging_config);
-        p.req("SchemaHandlerPackage", &self.schema_handler_package);
-        p.req("TypeName", &self.type_name);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -109,13 +124,26 @@ pub struct LoggingConfig {
     pub log_role_arn: Option<Value<String>>,
 }
 
+impl LoggingConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("LogGroupName", &self.log_group_name);
+        p.opt("LogRoleArn", &self.log_role_arn);
+    }
+}
+
 impl ToExpr for LoggingConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("LogGroupName", &self.log_group_name);
-        p.opt("LogRoleArn", &self.log_role_arn);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

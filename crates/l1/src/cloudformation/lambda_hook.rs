@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// This is a CloudFormation resource for the first-party AWS::Hooks::LambdaHook.
@@ -63,14 +65,9 @@ impl LambdaHook {
     }
 }
 
-impl ResourceProps for LambdaHook {
-    const TYPE_NAME: &'static str = "AWS::CloudFormation::LambdaHook";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl LambdaHook {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("Alias", &self.alias);
         p.opt("AutoUpdate", &self.auto_update);
         p.req("ExecutionRole", &self.execution_role);
@@ -81,7 +78,25 @@ impl ResourceProps for LambdaHook {
         p.opt("StackFilters", &self.stack_filters);
         p.opt("TargetFilters", &self.target_filters);
         p.req("TargetOperations", &self.target_operations);
+    }
+}
+
+impl ResourceProps for LambdaHook {
+    const TYPE_NAME: &'static str = "AWS::CloudFormation::LambdaHook";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -131,13 +146,26 @@ impl LoggingConfig {
     }
 }
 
+impl LoggingConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("LogGroupName", &self.log_group_name);
+        p.req("LogRoleArn", &self.log_role_arn);
+    }
+}
+
 impl ToExpr for LoggingConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("LogGroupName", &self.log_group_name);
-        p.req("LogRoleArn", &self.log_role_arn);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -164,14 +192,27 @@ impl StackFilters {
     }
 }
 
+impl StackFilters {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("FilteringCriteria", &self.filtering_criteria);
+        p.opt("StackNames", &self.stack_names);
+        p.opt("StackRoles", &self.stack_roles);
+    }
+}
+
 impl ToExpr for StackFilters {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("FilteringCriteria", &self.filtering_criteria);
-        p.opt("StackNames", &self.stack_names);
-        p.opt("StackRoles", &self.stack_roles);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -184,13 +225,26 @@ pub struct StackNames {
     pub include: Option<Value<Vec<String>>>,
 }
 
+impl StackNames {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Exclude", &self.exclude);
+        p.opt("Include", &self.include);
+    }
+}
+
 impl ToExpr for StackNames {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Exclude", &self.exclude);
-        p.opt("Include", &self.include);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -203,13 +257,26 @@ pub struct StackRoles {
     pub include: Option<Value<Vec<String>>>,
 }
 
+impl StackRoles {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Exclude", &self.exclude);
+        p.opt("Include", &self.include);
+    }
+}
+
 impl ToExpr for StackRoles {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Exclude", &self.exclude);
-        p.opt("Include", &self.include);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -226,15 +293,28 @@ pub struct TargetFilters {
     pub targets: Option<Vec<HookTarget>>,
 }
 
-impl ToExpr for TargetFilters {
+impl TargetFilters {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Actions", &self.actions);
         p.opt("InvocationPoints", &self.invocation_points);
         p.opt("TargetNames", &self.target_names);
         p.opt("Targets", &self.targets);
+    }
+}
+
+impl ToExpr for TargetFilters {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -265,14 +345,27 @@ impl HookTarget {
     }
 }
 
+impl HookTarget {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Action", &self.action);
+        p.req("InvocationPoint", &self.invocation_point);
+        p.req("TargetName", &self.target_name);
+    }
+}
+
 impl ToExpr for HookTarget {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Action", &self.action);
-        p.req("InvocationPoint", &self.invocation_point);
-        p.req("TargetName", &self.target_name);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

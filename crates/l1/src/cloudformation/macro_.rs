@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps,
+};
 use stackwright_core::value::Value;
 
 /// Resource Type definition for AWS::CloudFormation::Macro
@@ -41,6 +43,17 @@ impl Macro {
     }
 }
 
+impl Macro {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Description", &self.description);
+        p.req("FunctionName", &self.function_name);
+        p.opt("LogGroupName", &self.log_group_name);
+        p.opt("LogRoleARN", &self.log_role_arn);
+        p.req("Name", &self.name);
+    }
+}
+
 impl ResourceProps for Macro {
     const TYPE_NAME: &'static str = "AWS::CloudFormation::Macro";
     fn facts() -> &'static ResourceFacts {
@@ -49,12 +62,14 @@ impl ResourceProps for Macro {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.opt("Description", &self.description);
-        p.req("FunctionName", &self.function_name);
-        p.opt("LogGroupName", &self.log_group_name);
-        p.opt("LogRoleARN", &self.log_role_arn);
-        p.req("Name", &self.name);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -7,7 +7,7 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{Props, ResourceProps};
+use stackwright_core::resource::{Props, Resolve, Resolved, ResourceProps};
 use stackwright_core::value::Value;
 
 /// A module that has been registered in the CloudFormation registry as the default version
@@ -23,6 +23,15 @@ pub struct ModuleDefaultVersion {
     pub version_id: Option<Value<String>>,
 }
 
+impl ModuleDefaultVersion {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Arn", &self.arn);
+        p.opt("ModuleName", &self.module_name);
+        p.opt("VersionId", &self.version_id);
+    }
+}
+
 impl ResourceProps for ModuleDefaultVersion {
     const TYPE_NAME: &'static str = "AWS::CloudFormation::ModuleDefaultVersion";
     fn facts() -> &'static ResourceFacts {
@@ -31,10 +40,14 @@ impl ResourceProps for ModuleDefaultVersion {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.opt("Arn", &self.arn);
-        p.opt("ModuleName", &self.module_name);
-        p.opt("VersionId", &self.version_id);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps,
+};
 use stackwright_core::value::Value;
 
 /// A module that has been registered in the CloudFormation registry.
@@ -35,6 +37,14 @@ impl ModuleVersion {
     }
 }
 
+impl ModuleVersion {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("ModuleName", &self.module_name);
+        p.req("ModulePackage", &self.module_package);
+    }
+}
+
 impl ResourceProps for ModuleVersion {
     const TYPE_NAME: &'static str = "AWS::CloudFormation::ModuleVersion";
     fn facts() -> &'static ResourceFacts {
@@ -43,9 +53,14 @@ impl ResourceProps for ModuleVersion {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req("ModuleName", &self.module_name);
-        p.req("ModulePackage", &self.module_package);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// Test and Publish a resource that has been registered in the CloudFormation Registry.
@@ -27,6 +29,17 @@ pub struct PublicTypeVersion {
     pub type_name: Option<Value<String>>,
 }
 
+impl PublicTypeVersion {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Arn", &self.arn);
+        p.opt("LogDeliveryBucket", &self.log_delivery_bucket);
+        p.opt("PublicVersionNumber", &self.public_version_number);
+        p.opt("Type", &self.type_);
+        p.opt("TypeName", &self.type_name);
+    }
+}
+
 impl ResourceProps for PublicTypeVersion {
     const TYPE_NAME: &'static str = "AWS::CloudFormation::PublicTypeVersion";
     fn facts() -> &'static ResourceFacts {
@@ -35,12 +48,14 @@ impl ResourceProps for PublicTypeVersion {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.opt("Arn", &self.arn);
-        p.opt("LogDeliveryBucket", &self.log_delivery_bucket);
-        p.opt("PublicVersionNumber", &self.public_version_number);
-        p.opt("Type", &self.type_);
-        p.opt("TypeName", &self.type_name);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

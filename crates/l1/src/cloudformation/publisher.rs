@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps,
+};
 use stackwright_core::value::Value;
 
 /// Register as a publisher in the CloudFormation Registry.
@@ -32,6 +34,17 @@ impl Publisher {
     }
 }
 
+impl Publisher {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req(
+            "AcceptTermsAndConditions",
+            &self.accept_terms_and_conditions,
+        );
+        p.opt("ConnectionArn", &self.connection_arn);
+    }
+}
+
 impl ResourceProps for Publisher {
     const TYPE_NAME: &'static str = "AWS::CloudFormation::Publisher";
     fn facts() -> &'static ResourceFacts {
@@ -40,12 +53,14 @@ impl ResourceProps for Publisher {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req(
-            "AcceptTermsAndConditions",
-            &self.accept_terms_and_conditions,
-        );
-        p.opt("ConnectionArn", &self.connection_arn);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

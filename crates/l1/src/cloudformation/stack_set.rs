@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// StackSet as a resource provides one-click experience for provisioning a StackSet and StackInstances
@@ -76,14 +78,9 @@ impl StackSet {
     }
 }
 
-impl ResourceProps for StackSet {
-    const TYPE_NAME: &'static str = "AWS::CloudFormation::StackSet";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl StackSet {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AdministrationRoleARN", &self.administration_role_arn);
         p.opt("AutoDeployment", &self.auto_deployment);
         p.opt("CallAs", &self.call_as);
@@ -99,7 +96,25 @@ impl ResourceProps for StackSet {
         p.opt("Tags", &self.tags);
         p.opt("TemplateBody", &self.template_body);
         p.opt("TemplateURL", &self.template_url);
+    }
+}
+
+impl ResourceProps for StackSet {
+    const TYPE_NAME: &'static str = "AWS::CloudFormation::StackSet";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -137,17 +152,30 @@ pub struct AutoDeployment {
     pub retain_stacks_on_account_removal: Option<Value<bool>>,
 }
 
-impl ToExpr for AutoDeployment {
+impl AutoDeployment {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("DependsOn", &self.depends_on);
         p.opt("Enabled", &self.enabled);
         p.opt(
             "RetainStacksOnAccountRemoval",
             &self.retain_stacks_on_account_removal,
         );
+    }
+}
+
+impl ToExpr for AutoDeployment {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -158,12 +186,25 @@ pub struct ManagedExecution {
     pub active: Option<Value<bool>>,
 }
 
+impl ManagedExecution {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Active", &self.active);
+    }
+}
+
 impl ToExpr for ManagedExecution {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Active", &self.active);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -186,10 +227,9 @@ pub struct OperationPreferences {
     pub region_order: Option<Value<Vec<String>>>,
 }
 
-impl ToExpr for OperationPreferences {
+impl OperationPreferences {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("ConcurrencyMode", &self.concurrency_mode);
         p.opt("FailureToleranceCount", &self.failure_tolerance_count);
         p.opt(
@@ -200,7 +240,21 @@ impl ToExpr for OperationPreferences {
         p.opt("MaxConcurrentPercentage", &self.max_concurrent_percentage);
         p.opt("RegionConcurrencyType", &self.region_concurrency_type);
         p.opt("RegionOrder", &self.region_order);
+    }
+}
+
+impl ToExpr for OperationPreferences {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -227,13 +281,26 @@ impl Parameter {
     }
 }
 
+impl Parameter {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("ParameterKey", &self.parameter_key);
+        p.req("ParameterValue", &self.parameter_value);
+    }
+}
+
 impl ToExpr for Parameter {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("ParameterKey", &self.parameter_key);
-        p.req("ParameterValue", &self.parameter_value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -263,14 +330,27 @@ impl StackInstances {
     }
 }
 
+impl StackInstances {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("DeploymentTargets", &self.deployment_targets);
+        p.opt("ParameterOverrides", &self.parameter_overrides);
+        p.req("Regions", &self.regions);
+    }
+}
+
 impl ToExpr for StackInstances {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("DeploymentTargets", &self.deployment_targets);
-        p.opt("ParameterOverrides", &self.parameter_overrides);
-        p.req("Regions", &self.regions);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -287,15 +367,28 @@ pub struct DeploymentTargets {
     pub organizational_unit_ids: Option<Value<Vec<String>>>,
 }
 
-impl ToExpr for DeploymentTargets {
+impl DeploymentTargets {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AccountFilterType", &self.account_filter_type);
         p.opt("Accounts", &self.accounts);
         p.opt("AccountsUrl", &self.accounts_url);
         p.opt("OrganizationalUnitIds", &self.organizational_unit_ids);
+    }
+}
+
+impl ToExpr for DeploymentTargets {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -319,13 +412,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// Enable a resource that has been published in the CloudFormation Registry.
@@ -37,14 +39,9 @@ pub struct TypeActivation {
     pub version_bump: Option<Value<VersionBump>>,
 }
 
-impl ResourceProps for TypeActivation {
-    const TYPE_NAME: &'static str = "AWS::CloudFormation::TypeActivation";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl TypeActivation {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AutoUpdate", &self.auto_update);
         p.opt("ExecutionRoleArn", &self.execution_role_arn);
         p.opt("LoggingConfig", &self.logging_config);
@@ -55,7 +52,25 @@ impl ResourceProps for TypeActivation {
         p.opt("TypeName", &self.type_name);
         p.opt("TypeNameAlias", &self.type_name_alias);
         p.opt("VersionBump", &self.version_bump);
+    }
+}
+
+impl ResourceProps for TypeActivation {
+    const TYPE_NAME: &'static str = "AWS::CloudFormation::TypeActivation";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -91,13 +106,26 @@ pub struct LoggingConfig {
     pub log_role_arn: Option<Value<String>>,
 }
 
+impl LoggingConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("LogGroupName", &self.log_group_name);
+        p.opt("LogRoleArn", &self.log_role_arn);
+    }
+}
+
 impl ToExpr for LoggingConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("LogGroupName", &self.log_group_name);
-        p.opt("LogRoleArn", &self.log_role_arn);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps,
+};
 use stackwright_core::value::{Json, Value};
 
 /// Resource Type definition for AWS::CloudFormation::WaitCondition
@@ -23,6 +25,15 @@ pub struct WaitCondition {
     pub timeout: Option<Value<String>>,
 }
 
+impl WaitCondition {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Count", &self.count);
+        p.opt("Handle", &self.handle);
+        p.opt("Timeout", &self.timeout);
+    }
+}
+
 impl ResourceProps for WaitCondition {
     const TYPE_NAME: &'static str = "AWS::CloudFormation::WaitCondition";
     fn facts() -> &'static ResourceFacts {
@@ -31,10 +42,14 @@ impl ResourceProps for WaitCondition {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.opt("Count", &self.count);
-        p.opt("Handle", &self.handle);
-        p.opt("Timeout", &self.timeout);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::Value;
 
 /// A cache policy.
@@ -29,6 +31,13 @@ impl CachePolicy {
     }
 }
 
+impl CachePolicy {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("CachePolicyConfig", &self.cache_policy_config);
+    }
+}
+
 impl ResourceProps for CachePolicy {
     const TYPE_NAME: &'static str = "AWS::CloudFront::CachePolicy";
     fn facts() -> &'static ResourceFacts {
@@ -37,8 +46,14 @@ impl ResourceProps for CachePolicy {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req("CachePolicyConfig", &self.cache_policy_config);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -108,10 +123,9 @@ impl CachePolicyConfig {
     }
 }
 
-impl ToExpr for CachePolicyConfig {
+impl CachePolicyConfig {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Comment", &self.comment);
         p.req("DefaultTTL", &self.default_ttl);
         p.req("MaxTTL", &self.max_ttl);
@@ -121,7 +135,21 @@ impl ToExpr for CachePolicyConfig {
             "ParametersInCacheKeyAndForwardedToOrigin",
             &self.parameters_in_cache_key_and_forwarded_to_origin,
         );
+    }
+}
+
+impl ToExpr for CachePolicyConfig {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -159,10 +187,9 @@ impl ParametersInCacheKeyAndForwardedToOrigin {
     }
 }
 
-impl ToExpr for ParametersInCacheKeyAndForwardedToOrigin {
+impl ParametersInCacheKeyAndForwardedToOrigin {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("CookiesConfig", &self.cookies_config);
         p.opt(
             "EnableAcceptEncodingBrotli",
@@ -174,7 +201,21 @@ impl ToExpr for ParametersInCacheKeyAndForwardedToOrigin {
         );
         p.req("HeadersConfig", &self.headers_config);
         p.req("QueryStringsConfig", &self.query_strings_config);
+    }
+}
+
+impl ToExpr for ParametersInCacheKeyAndForwardedToOrigin {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -198,13 +239,26 @@ impl CookiesConfig {
     }
 }
 
+impl CookiesConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("CookieBehavior", &self.cookie_behavior);
+        p.opt("Cookies", &self.cookies);
+    }
+}
+
 impl ToExpr for CookiesConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("CookieBehavior", &self.cookie_behavior);
-        p.opt("Cookies", &self.cookies);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -228,13 +282,26 @@ impl HeadersConfig {
     }
 }
 
+impl HeadersConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("HeaderBehavior", &self.header_behavior);
+        p.opt("Headers", &self.headers);
+    }
+}
+
 impl ToExpr for HeadersConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("HeaderBehavior", &self.header_behavior);
-        p.opt("Headers", &self.headers);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -258,13 +325,26 @@ impl QueryStringsConfig {
     }
 }
 
+impl QueryStringsConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("QueryStringBehavior", &self.query_string_behavior);
+        p.opt("QueryStrings", &self.query_strings);
+    }
+}
+
 impl ToExpr for QueryStringsConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("QueryStringBehavior", &self.query_string_behavior);
-        p.opt("QueryStrings", &self.query_strings);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::Value;
 
 /// The request to create a new origin access identity (OAI). An origin access identity is a special CloudFront user that you can associate with Amazon S3 origins, so that you can secure all or just some of your Amazon S3 content. For more information, see [Restricting Access to Amazon S3 Content by Using an Origin Access Identity](https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/private-content-restricting-access-to-s3.html) in the *Amazon CloudFront Developer Guide*.
@@ -31,6 +33,16 @@ impl CloudFrontOriginAccessIdentity {
     }
 }
 
+impl CloudFrontOriginAccessIdentity {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req(
+            "CloudFrontOriginAccessIdentityConfig",
+            &self.cloud_front_origin_access_identity_config,
+        );
+    }
+}
+
 impl ResourceProps for CloudFrontOriginAccessIdentity {
     const TYPE_NAME: &'static str = "AWS::CloudFront::CloudFrontOriginAccessIdentity";
     fn facts() -> &'static ResourceFacts {
@@ -39,11 +51,14 @@ impl ResourceProps for CloudFrontOriginAccessIdentity {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req(
-            "CloudFrontOriginAccessIdentityConfig",
-            &self.cloud_front_origin_access_identity_config,
-        );
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -92,12 +107,25 @@ impl CloudFrontOriginAccessIdentityConfig {
     }
 }
 
+impl CloudFrontOriginAccessIdentityConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Comment", &self.comment);
+    }
+}
+
 impl ToExpr for CloudFrontOriginAccessIdentityConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Comment", &self.comment);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

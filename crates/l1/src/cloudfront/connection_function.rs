@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// A connection function.
@@ -47,6 +49,17 @@ impl ConnectionFunction {
     }
 }
 
+impl ConnectionFunction {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("AutoPublish", &self.auto_publish);
+        p.req("ConnectionFunctionCode", &self.connection_function_code);
+        p.req("ConnectionFunctionConfig", &self.connection_function_config);
+        p.req("Name", &self.name);
+        p.opt("Tags", &self.tags);
+    }
+}
+
 impl ResourceProps for ConnectionFunction {
     const TYPE_NAME: &'static str = "AWS::CloudFront::ConnectionFunction";
     fn facts() -> &'static ResourceFacts {
@@ -55,12 +68,14 @@ impl ResourceProps for ConnectionFunction {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.opt("AutoPublish", &self.auto_publish);
-        p.req("ConnectionFunctionCode", &self.connection_function_code);
-        p.req("ConnectionFunctionConfig", &self.connection_function_config);
-        p.req("Name", &self.name);
-        p.opt("Tags", &self.tags);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -143,17 +158,30 @@ impl ConnectionFunctionConfig {
     }
 }
 
-impl ToExpr for ConnectionFunctionConfig {
+impl ConnectionFunctionConfig {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("Comment", &self.comment);
         p.opt(
             "KeyValueStoreAssociations",
             &self.key_value_store_associations,
         );
         p.req("Runtime", &self.runtime);
+    }
+}
+
+impl ToExpr for ConnectionFunctionConfig {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -174,12 +202,25 @@ impl KeyValueStoreAssociation {
     }
 }
 
+impl KeyValueStoreAssociation {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("KeyValueStoreARN", &self.key_value_store_arn);
+    }
+}
+
 impl ToExpr for KeyValueStoreAssociation {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("KeyValueStoreARN", &self.key_value_store_arn);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -203,13 +244,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// Creates a continuous deployment policy that routes a subset of production traffic from a primary distribution to a staging distribution.
@@ -29,6 +31,16 @@ impl ContinuousDeploymentPolicy {
     }
 }
 
+impl ContinuousDeploymentPolicy {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req(
+            "ContinuousDeploymentPolicyConfig",
+            &self.continuous_deployment_policy_config,
+        );
+    }
+}
+
 impl ResourceProps for ContinuousDeploymentPolicy {
     const TYPE_NAME: &'static str = "AWS::CloudFront::ContinuousDeploymentPolicy";
     fn facts() -> &'static ResourceFacts {
@@ -37,11 +49,14 @@ impl ResourceProps for ContinuousDeploymentPolicy {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req(
-            "ContinuousDeploymentPolicyConfig",
-            &self.continuous_deployment_policy_config,
-        );
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -108,10 +123,9 @@ impl ContinuousDeploymentPolicyConfig {
     }
 }
 
-impl ToExpr for ContinuousDeploymentPolicyConfig {
+impl ContinuousDeploymentPolicyConfig {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("Enabled", &self.enabled);
         p.opt(
             "SingleHeaderPolicyConfig",
@@ -127,7 +141,21 @@ impl ToExpr for ContinuousDeploymentPolicyConfig {
         );
         p.opt("TrafficConfig", &self.traffic_config);
         p.opt("Type", &self.type_);
+    }
+}
+
+impl ToExpr for ContinuousDeploymentPolicyConfig {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -151,13 +179,26 @@ impl SingleHeaderPolicyConfig {
     }
 }
 
+impl SingleHeaderPolicyConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Header", &self.header);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for SingleHeaderPolicyConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Header", &self.header);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -181,13 +222,26 @@ impl SingleWeightPolicyConfig {
     }
 }
 
+impl SingleWeightPolicyConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("SessionStickinessConfig", &self.session_stickiness_config);
+        p.req("Weight", &self.weight);
+    }
+}
+
 impl ToExpr for SingleWeightPolicyConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("SessionStickinessConfig", &self.session_stickiness_config);
-        p.req("Weight", &self.weight);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -211,13 +265,26 @@ impl SessionStickinessConfig {
     }
 }
 
+impl SessionStickinessConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("IdleTTL", &self.idle_ttl);
+        p.req("MaximumTTL", &self.maximum_ttl);
+    }
+}
+
 impl ToExpr for SessionStickinessConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("IdleTTL", &self.idle_ttl);
-        p.req("MaximumTTL", &self.maximum_ttl);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -244,14 +311,27 @@ impl TrafficConfig {
     }
 }
 
+impl TrafficConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("SingleHeaderConfig", &self.single_header_config);
+        p.opt("SingleWeightConfig", &self.single_weight_config);
+        p.req("Type", &self.type_);
+    }
+}
+
 impl ToExpr for TrafficConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("SingleHeaderConfig", &self.single_header_config);
-        p.opt("SingleWeightConfig", &self.single_weight_config);
-        p.req("Type", &self.type_);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -275,13 +355,26 @@ impl SingleHeaderConfig {
     }
 }
 
+impl SingleHeaderConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Header", &self.header);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for SingleHeaderConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Header", &self.header);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -305,13 +398,26 @@ impl SingleWeightConfig {
     }
 }
 
+impl SingleWeightConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("SessionStickinessConfig", &self.session_stickiness_config);
+        p.req("Weight", &self.weight);
+    }
+}
+
 impl ToExpr for SingleWeightConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("SessionStickinessConfig", &self.session_stickiness_config);
-        p.req("Weight", &self.weight);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// A distribution tells CloudFront where you want content to be delivered from, and the details about how to track and manage content delivery.
@@ -34,6 +36,14 @@ impl Distribution {
     }
 }
 
+impl Distribution {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("DistributionConfig", &self.distribution_config);
+        p.opt("Tags", &self.tags);
+    }
+}
+
 impl ResourceProps for Distribution {
     const TYPE_NAME: &'static str = "AWS::CloudFront::Distribution";
     fn facts() -> &'static ResourceFacts {
@@ -42,9 +52,14 @@ impl ResourceProps for Distribution {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req("DistributionConfig", &self.distribution_config);
-        p.opt("Tags", &self.tags);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -174,10 +189,9 @@ impl DistributionConfig {
     }
 }
 
-impl ToExpr for DistributionConfig {
+impl DistributionConfig {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Aliases", &self.aliases);
         p.opt("AnycastIpListId", &self.anycast_ip_list_id);
         p.opt("CNAMEs", &self.cnames);
@@ -211,7 +225,21 @@ impl ToExpr for DistributionConfig {
         p.opt("ViewerCertificate", &self.viewer_certificate);
         p.opt("ViewerMtlsConfig", &self.viewer_mtls_config);
         p.opt("WebACLId", &self.web_acl_id);
+    }
+}
+
+impl ToExpr for DistributionConfig {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -296,10 +324,9 @@ impl CacheBehavior {
     }
 }
 
-impl ToExpr for CacheBehavior {
+impl CacheBehavior {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AllowedMethods", &self.allowed_methods);
         p.opt("CachePolicyId", &self.cache_policy_id);
         p.opt("CachedMethods", &self.cached_methods);
@@ -324,7 +351,21 @@ impl ToExpr for CacheBehavior {
         p.opt("TrustedKeyGroups", &self.trusted_key_groups);
         p.opt("TrustedSigners", &self.trusted_signers);
         p.req("ViewerProtocolPolicy", &self.viewer_protocol_policy);
+    }
+}
+
+impl ToExpr for CacheBehavior {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -354,15 +395,28 @@ impl ForwardedValues {
     }
 }
 
-impl ToExpr for ForwardedValues {
+impl ForwardedValues {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Cookies", &self.cookies);
         p.opt("Headers", &self.headers);
         p.req("QueryString", &self.query_string);
         p.opt("QueryStringCacheKeys", &self.query_string_cache_keys);
+    }
+}
+
+impl ToExpr for ForwardedValues {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -386,13 +440,26 @@ impl Cookies {
     }
 }
 
+impl Cookies {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Forward", &self.forward);
+        p.opt("WhitelistedNames", &self.whitelisted_names);
+    }
+}
+
 impl ToExpr for Cookies {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Forward", &self.forward);
-        p.opt("WhitelistedNames", &self.whitelisted_names);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -405,13 +472,26 @@ pub struct FunctionAssociation {
     pub function_arn: Option<Value<String>>,
 }
 
+impl FunctionAssociation {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("EventType", &self.event_type);
+        p.opt("FunctionARN", &self.function_arn);
+    }
+}
+
 impl ToExpr for FunctionAssociation {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("EventType", &self.event_type);
-        p.opt("FunctionARN", &self.function_arn);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -432,12 +512,25 @@ impl GrpcConfig {
     }
 }
 
+impl GrpcConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Enabled", &self.enabled);
+    }
+}
+
 impl ToExpr for GrpcConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Enabled", &self.enabled);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -452,14 +545,27 @@ pub struct LambdaFunctionAssociation {
     pub lambda_function_arn: Option<Value<String>>,
 }
 
+impl LambdaFunctionAssociation {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("EventType", &self.event_type);
+        p.opt("IncludeBody", &self.include_body);
+        p.opt("LambdaFunctionARN", &self.lambda_function_arn);
+    }
+}
+
 impl ToExpr for LambdaFunctionAssociation {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("EventType", &self.event_type);
-        p.opt("IncludeBody", &self.include_body);
-        p.opt("LambdaFunctionARN", &self.lambda_function_arn);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -480,12 +586,25 @@ impl CacheTagConfig {
     }
 }
 
+impl CacheTagConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("HeaderName", &self.header_name);
+    }
+}
+
 impl ToExpr for CacheTagConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("HeaderName", &self.header_name);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -504,12 +623,25 @@ impl ConnectionFunctionAssociation {
     }
 }
 
+impl ConnectionFunctionAssociation {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Id", &self.id);
+    }
+}
+
 impl ToExpr for ConnectionFunctionAssociation {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Id", &self.id);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -539,15 +671,28 @@ impl CustomErrorResponse {
     }
 }
 
-impl ToExpr for CustomErrorResponse {
+impl CustomErrorResponse {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("ErrorCachingMinTTL", &self.error_caching_min_ttl);
         p.req("ErrorCode", &self.error_code);
         p.opt("ResponseCode", &self.response_code);
         p.opt("ResponsePagePath", &self.response_page_path);
+    }
+}
+
+impl ToExpr for CustomErrorResponse {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -584,16 +729,29 @@ impl LegacyCustomOrigin {
     }
 }
 
-impl ToExpr for LegacyCustomOrigin {
+impl LegacyCustomOrigin {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("DNSName", &self.dns_name);
         p.opt("HTTPPort", &self.http_port);
         p.opt("HTTPSPort", &self.https_port);
         p.req("OriginProtocolPolicy", &self.origin_protocol_policy);
         p.req("OriginSSLProtocols", &self.origin_ssl_protocols);
+    }
+}
+
+impl ToExpr for LegacyCustomOrigin {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -674,10 +832,9 @@ impl DefaultCacheBehavior {
     }
 }
 
-impl ToExpr for DefaultCacheBehavior {
+impl DefaultCacheBehavior {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AllowedMethods", &self.allowed_methods);
         p.opt("CachePolicyId", &self.cache_policy_id);
         p.opt("CachedMethods", &self.cached_methods);
@@ -701,7 +858,21 @@ impl ToExpr for DefaultCacheBehavior {
         p.opt("TrustedKeyGroups", &self.trusted_key_groups);
         p.opt("TrustedSigners", &self.trusted_signers);
         p.req("ViewerProtocolPolicy", &self.viewer_protocol_policy);
+    }
+}
+
+impl ToExpr for DefaultCacheBehavior {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -716,14 +887,27 @@ pub struct Logging {
     pub prefix: Option<Value<String>>,
 }
 
+impl Logging {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Bucket", &self.bucket);
+        p.opt("IncludeCookies", &self.include_cookies);
+        p.opt("Prefix", &self.prefix);
+    }
+}
+
 impl ToExpr for Logging {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Bucket", &self.bucket);
-        p.opt("IncludeCookies", &self.include_cookies);
-        p.opt("Prefix", &self.prefix);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -747,13 +931,26 @@ impl OriginGroups {
     }
 }
 
+impl OriginGroups {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Items", &self.items);
+        p.req("Quantity", &self.quantity);
+    }
+}
+
 impl ToExpr for OriginGroups {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Items", &self.items);
-        p.req("Quantity", &self.quantity);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -787,15 +984,28 @@ impl OriginGroup {
     }
 }
 
-impl ToExpr for OriginGroup {
+impl OriginGroup {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("FailoverCriteria", &self.failover_criteria);
         p.req("Id", &self.id);
         p.req("Members", &self.members);
         p.opt("SelectionCriteria", &self.selection_criteria);
+    }
+}
+
+impl ToExpr for OriginGroup {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -814,12 +1024,25 @@ impl OriginGroupFailoverCriteria {
     }
 }
 
+impl OriginGroupFailoverCriteria {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("StatusCodes", &self.status_codes);
+    }
+}
+
 impl ToExpr for OriginGroupFailoverCriteria {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("StatusCodes", &self.status_codes);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -843,13 +1066,26 @@ impl StatusCodes {
     }
 }
 
+impl StatusCodes {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Items", &self.items);
+        p.req("Quantity", &self.quantity);
+    }
+}
+
 impl ToExpr for StatusCodes {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Items", &self.items);
-        p.req("Quantity", &self.quantity);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -873,13 +1109,26 @@ impl OriginGroupMembers {
     }
 }
 
+impl OriginGroupMembers {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Items", &self.items);
+        p.req("Quantity", &self.quantity);
+    }
+}
+
 impl ToExpr for OriginGroupMembers {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Items", &self.items);
-        p.req("Quantity", &self.quantity);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -900,12 +1149,25 @@ impl OriginGroupMember {
     }
 }
 
+impl OriginGroupMember {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("OriginId", &self.origin_id);
+    }
+}
+
 impl ToExpr for OriginGroupMember {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("OriginId", &self.origin_id);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -959,10 +1221,9 @@ impl Origin {
     }
 }
 
-impl ToExpr for Origin {
+impl Origin {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("ConnectionAttempts", &self.connection_attempts);
         p.opt("ConnectionTimeout", &self.connection_timeout);
         p.opt("CustomOriginConfig", &self.custom_origin_config);
@@ -978,7 +1239,21 @@ impl ToExpr for Origin {
         );
         p.opt("S3OriginConfig", &self.s3_origin_config);
         p.opt("VpcOriginConfig", &self.vpc_origin_config);
+    }
+}
+
+impl ToExpr for Origin {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1020,10 +1295,9 @@ impl CustomOriginConfig {
     }
 }
 
-impl ToExpr for CustomOriginConfig {
+impl CustomOriginConfig {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("HTTPPort", &self.http_port);
         p.opt("HTTPSPort", &self.https_port);
         p.opt("IpAddressType", &self.ip_address_type);
@@ -1032,7 +1306,21 @@ impl ToExpr for CustomOriginConfig {
         p.req("OriginProtocolPolicy", &self.origin_protocol_policy);
         p.opt("OriginReadTimeout", &self.origin_read_timeout);
         p.opt("OriginSSLProtocols", &self.origin_ssl_protocols);
+    }
+}
+
+impl ToExpr for CustomOriginConfig {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1053,12 +1341,25 @@ impl OriginMtlsConfig {
     }
 }
 
+impl OriginMtlsConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("ClientCertificateArn", &self.client_certificate_arn);
+    }
+}
+
 impl ToExpr for OriginMtlsConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("ClientCertificateArn", &self.client_certificate_arn);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1085,13 +1386,26 @@ impl OriginCustomHeader {
     }
 }
 
+impl OriginCustomHeader {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("HeaderName", &self.header_name);
+        p.req("HeaderValue", &self.header_value);
+    }
+}
+
 impl ToExpr for OriginCustomHeader {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("HeaderName", &self.header_name);
-        p.req("HeaderValue", &self.header_value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1104,13 +1418,26 @@ pub struct OriginShield {
     pub origin_shield_region: Option<Value<String>>,
 }
 
+impl OriginShield {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Enabled", &self.enabled);
+        p.opt("OriginShieldRegion", &self.origin_shield_region);
+    }
+}
+
 impl ToExpr for OriginShield {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Enabled", &self.enabled);
-        p.opt("OriginShieldRegion", &self.origin_shield_region);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1123,13 +1450,26 @@ pub struct S3OriginConfig {
     pub origin_read_timeout: Option<Value<i64>>,
 }
 
+impl S3OriginConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("OriginAccessIdentity", &self.origin_access_identity);
+        p.opt("OriginReadTimeout", &self.origin_read_timeout);
+    }
+}
+
 impl ToExpr for S3OriginConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("OriginAccessIdentity", &self.origin_access_identity);
-        p.opt("OriginReadTimeout", &self.origin_read_timeout);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1159,15 +1499,28 @@ impl VpcOriginConfig {
     }
 }
 
-impl ToExpr for VpcOriginConfig {
+impl VpcOriginConfig {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("OriginKeepaliveTimeout", &self.origin_keepalive_timeout);
         p.opt("OriginReadTimeout", &self.origin_read_timeout);
         p.opt("OwnerAccountId", &self.owner_account_id);
         p.req("VpcOriginId", &self.vpc_origin_id);
+    }
+}
+
+impl ToExpr for VpcOriginConfig {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1186,12 +1539,25 @@ impl Restrictions {
     }
 }
 
+impl Restrictions {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("GeoRestriction", &self.geo_restriction);
+    }
+}
+
 impl ToExpr for Restrictions {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("GeoRestriction", &self.geo_restriction);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1215,13 +1581,26 @@ impl GeoRestriction {
     }
 }
 
+impl GeoRestriction {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Locations", &self.locations);
+        p.req("RestrictionType", &self.restriction_type);
+    }
+}
+
 impl ToExpr for GeoRestriction {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Locations", &self.locations);
-        p.req("RestrictionType", &self.restriction_type);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1245,13 +1624,26 @@ impl LegacyS3Origin {
     }
 }
 
+impl LegacyS3Origin {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("DNSName", &self.dns_name);
+        p.opt("OriginAccessIdentity", &self.origin_access_identity);
+    }
+}
+
 impl ToExpr for LegacyS3Origin {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("DNSName", &self.dns_name);
-        p.opt("OriginAccessIdentity", &self.origin_access_identity);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1262,12 +1654,25 @@ pub struct TenantConfig {
     pub parameter_definitions: Option<Vec<ParameterDefinition>>,
 }
 
+impl TenantConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ParameterDefinitions", &self.parameter_definitions);
+    }
+}
+
 impl ToExpr for TenantConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("ParameterDefinitions", &self.parameter_definitions);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1291,13 +1696,26 @@ impl ParameterDefinition {
     }
 }
 
+impl ParameterDefinition {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Definition", &self.definition);
+        p.req("Name", &self.name);
+    }
+}
+
 impl ToExpr for ParameterDefinition {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Definition", &self.definition);
-        p.req("Name", &self.name);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1308,12 +1726,25 @@ pub struct Definition {
     pub string_schema: Option<StringSchema>,
 }
 
+impl Definition {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("StringSchema", &self.string_schema);
+    }
+}
+
 impl ToExpr for Definition {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("StringSchema", &self.string_schema);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1340,14 +1771,27 @@ impl StringSchema {
     }
 }
 
+impl StringSchema {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Comment", &self.comment);
+        p.opt("DefaultValue", &self.default_value);
+        p.req("Required", &self.required);
+    }
+}
+
 impl ToExpr for StringSchema {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Comment", &self.comment);
-        p.opt("DefaultValue", &self.default_value);
-        p.req("Required", &self.required);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1366,10 +1810,9 @@ pub struct ViewerCertificate {
     pub ssl_support_method: Option<Value<SslSupportMethod>>,
 }
 
-impl ToExpr for ViewerCertificate {
+impl ViewerCertificate {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AcmCertificateArn", &self.acm_certificate_arn);
         p.opt(
             "CloudFrontDefaultCertificate",
@@ -1378,7 +1821,21 @@ impl ToExpr for ViewerCertificate {
         p.opt("IamCertificateId", &self.iam_certificate_id);
         p.opt("MinimumProtocolVersion", &self.minimum_protocol_version);
         p.opt("SslSupportMethod", &self.ssl_support_method);
+    }
+}
+
+impl ToExpr for ViewerCertificate {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1391,13 +1848,26 @@ pub struct ViewerMtlsConfig {
     pub trust_store_config: Option<TrustStoreConfig>,
 }
 
+impl ViewerMtlsConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Mode", &self.mode);
+        p.opt("TrustStoreConfig", &self.trust_store_config);
+    }
+}
+
 impl ToExpr for ViewerMtlsConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Mode", &self.mode);
-        p.opt("TrustStoreConfig", &self.trust_store_config);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1424,17 +1894,30 @@ impl TrustStoreConfig {
     }
 }
 
-impl ToExpr for TrustStoreConfig {
+impl TrustStoreConfig {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "AdvertiseTrustStoreCaNames",
             &self.advertise_trust_store_ca_names,
         );
         p.opt("IgnoreCertificateExpiry", &self.ignore_certificate_expiry);
         p.req("TrustStoreId", &self.trust_store_id);
+    }
+}
+
+impl ToExpr for TrustStoreConfig {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1458,13 +1941,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Json, Literal, Value};
 
 /// The distribution tenant.
@@ -59,14 +61,9 @@ impl DistributionTenant {
     }
 }
 
-impl ResourceProps for DistributionTenant {
-    const TYPE_NAME: &'static str = "AWS::CloudFront::DistributionTenant";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl DistributionTenant {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("ConnectionGroupId", &self.connection_group_id);
         p.opt("Customizations", &self.customizations);
         p.req("DistributionId", &self.distribution_id);
@@ -79,7 +76,25 @@ impl ResourceProps for DistributionTenant {
         p.req("Name", &self.name);
         p.opt("Parameters", &self.parameters);
         p.opt("Tags", &self.tags);
+    }
+}
+
+impl ResourceProps for DistributionTenant {
+    const TYPE_NAME: &'static str = "AWS::CloudFront::DistributionTenant";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -147,14 +162,27 @@ pub struct Customizations {
     pub web_acl: Option<WebAclCustomization>,
 }
 
+impl Customizations {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Certificate", &self.certificate);
+        p.opt("GeoRestrictions", &self.geo_restrictions);
+        p.opt("WebAcl", &self.web_acl);
+    }
+}
+
 impl ToExpr for Customizations {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Certificate", &self.certificate);
-        p.opt("GeoRestrictions", &self.geo_restrictions);
-        p.opt("WebAcl", &self.web_acl);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -165,12 +193,25 @@ pub struct Certificate {
     pub arn: Option<Value<String>>,
 }
 
+impl Certificate {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Arn", &self.arn);
+    }
+}
+
 impl ToExpr for Certificate {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Arn", &self.arn);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -183,13 +224,26 @@ pub struct GeoRestrictionCustomization {
     pub restriction_type: Option<Value<RestrictionType>>,
 }
 
+impl GeoRestrictionCustomization {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Locations", &self.locations);
+        p.opt("RestrictionType", &self.restriction_type);
+    }
+}
+
 impl ToExpr for GeoRestrictionCustomization {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Locations", &self.locations);
-        p.opt("RestrictionType", &self.restriction_type);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -202,13 +256,26 @@ pub struct WebAclCustomization {
     pub arn: Option<Value<String>>,
 }
 
+impl WebAclCustomization {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Action", &self.action);
+        p.opt("Arn", &self.arn);
+    }
+}
+
 impl ToExpr for WebAclCustomization {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Action", &self.action);
-        p.opt("Arn", &self.arn);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -224,17 +291,30 @@ pub struct ManagedCertificateRequest {
     pub validation_token_host: Option<Value<ValidationTokenHost>>,
 }
 
-impl ToExpr for ManagedCertificateRequest {
+impl ManagedCertificateRequest {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "CertificateTransparencyLoggingPreference",
             &self.certificate_transparency_logging_preference,
         );
         p.opt("PrimaryDomainName", &self.primary_domain_name);
         p.opt("ValidationTokenHost", &self.validation_token_host);
+    }
+}
+
+impl ToExpr for ManagedCertificateRequest {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -247,13 +327,26 @@ pub struct Parameter {
     pub value: Option<Value<String>>,
 }
 
+impl Parameter {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Name", &self.name);
+        p.opt("Value", &self.value);
+    }
+}
+
 impl ToExpr for Parameter {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Name", &self.name);
-        p.opt("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -277,13 +370,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

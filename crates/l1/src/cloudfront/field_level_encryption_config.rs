@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// Resource Type definition for AWS::CloudFront::FieldLevelEncryptionConfig. A field-level encryption configuration, which specifies the query arg profiles and content type profiles CloudFront uses to encrypt sensitive fields in viewer requests.
@@ -42,6 +44,19 @@ impl FieldLevelEncryptionConfig {
     }
 }
 
+impl FieldLevelEncryptionConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("CallerReference", &self.caller_reference);
+        p.opt("Comment", &self.comment);
+        p.req(
+            "ContentTypeProfileConfig",
+            &self.content_type_profile_config,
+        );
+        p.req("QueryArgProfileConfig", &self.query_arg_profile_config);
+    }
+}
+
 impl ResourceProps for FieldLevelEncryptionConfig {
     const TYPE_NAME: &'static str = "AWS::CloudFront::FieldLevelEncryptionConfig";
     fn facts() -> &'static ResourceFacts {
@@ -50,14 +65,14 @@ impl ResourceProps for FieldLevelEncryptionConfig {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req("CallerReference", &self.caller_reference);
-        p.opt("Comment", &self.comment);
-        p.req(
-            "ContentTypeProfileConfig",
-            &self.content_type_profile_config,
-        );
-        p.req("QueryArgProfileConfig", &self.query_arg_profile_config);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -117,16 +132,29 @@ impl ContentTypeProfileConfig {
     }
 }
 
-impl ToExpr for ContentTypeProfileConfig {
+impl ContentTypeProfileConfig {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("ContentTypeProfiles", &self.content_type_profiles);
         p.req(
             "ForwardWhenContentTypeIsUnknown",
             &self.forward_when_content_type_is_unknown,
         );
+    }
+}
+
+impl ToExpr for ContentTypeProfileConfig {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -157,14 +185,27 @@ impl ContentTypeProfile {
     }
 }
 
+impl ContentTypeProfile {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("ContentType", &self.content_type);
+        p.req("Format", &self.format);
+        p.req("ProfileId", &self.profile_id);
+    }
+}
+
 impl ToExpr for ContentTypeProfile {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("ContentType", &self.content_type);
-        p.req("Format", &self.format);
-        p.req("ProfileId", &self.profile_id);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -192,16 +233,29 @@ impl QueryArgProfileConfig {
     }
 }
 
-impl ToExpr for QueryArgProfileConfig {
+impl QueryArgProfileConfig {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req(
             "ForwardWhenQueryArgProfileIsUnknown",
             &self.forward_when_query_arg_profile_is_unknown,
         );
         p.req("QueryArgProfiles", &self.query_arg_profiles);
+    }
+}
+
+impl ToExpr for QueryArgProfileConfig {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -225,13 +279,26 @@ impl QueryArgProfile {
     }
 }
 
+impl QueryArgProfile {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("ProfileId", &self.profile_id);
+        p.req("QueryArg", &self.query_arg);
+    }
+}
+
 impl ToExpr for QueryArgProfile {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("ProfileId", &self.profile_id);
-        p.req("QueryArg", &self.query_arg);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

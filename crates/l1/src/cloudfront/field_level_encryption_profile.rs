@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::Value;
 
 /// Resource Type definition for AWS::CloudFront::FieldLevelEncryptionProfile. A field-level encryption profile maps CloudFront public keys and provider identities to the request-body field patterns that CloudFront encrypts with them.
@@ -29,6 +31,16 @@ impl FieldLevelEncryptionProfile {
     }
 }
 
+impl FieldLevelEncryptionProfile {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req(
+            "FieldLevelEncryptionProfileConfig",
+            &self.field_level_encryption_profile_config,
+        );
+    }
+}
+
 impl ResourceProps for FieldLevelEncryptionProfile {
     const TYPE_NAME: &'static str = "AWS::CloudFront::FieldLevelEncryptionProfile";
     fn facts() -> &'static ResourceFacts {
@@ -37,11 +49,14 @@ impl ResourceProps for FieldLevelEncryptionProfile {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req(
-            "FieldLevelEncryptionProfileConfig",
-            &self.field_level_encryption_profile_config,
-        );
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -108,15 +123,28 @@ impl FieldLevelEncryptionProfileConfig {
     }
 }
 
-impl ToExpr for FieldLevelEncryptionProfileConfig {
+impl FieldLevelEncryptionProfileConfig {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("CallerReference", &self.caller_reference);
         p.opt("Comment", &self.comment);
         p.req("EncryptionEntities", &self.encryption_entities);
         p.req("Name", &self.name);
+    }
+}
+
+impl ToExpr for FieldLevelEncryptionProfileConfig {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -147,14 +175,27 @@ impl EncryptionEntity {
     }
 }
 
+impl EncryptionEntity {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("FieldPatterns", &self.field_patterns);
+        p.req("ProviderId", &self.provider_id);
+        p.req("PublicKeyId", &self.public_key_id);
+    }
+}
+
 impl ToExpr for EncryptionEntity {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("FieldPatterns", &self.field_patterns);
-        p.req("ProviderId", &self.provider_id);
-        p.req("PublicKeyId", &self.public_key_id);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::Value;
 
 /// A key group.
@@ -27,6 +29,13 @@ impl KeyGroup {
     }
 }
 
+impl KeyGroup {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("KeyGroupConfig", &self.key_group_config);
+    }
+}
+
 impl ResourceProps for KeyGroup {
     const TYPE_NAME: &'static str = "AWS::CloudFront::KeyGroup";
     fn facts() -> &'static ResourceFacts {
@@ -35,8 +44,14 @@ impl ResourceProps for KeyGroup {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req("KeyGroupConfig", &self.key_group_config);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -91,14 +106,27 @@ impl KeyGroupConfig {
     }
 }
 
+impl KeyGroupConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Comment", &self.comment);
+        p.req("Items", &self.items);
+        p.req("Name", &self.name);
+    }
+}
+
 impl ToExpr for KeyGroupConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Comment", &self.comment);
-        p.req("Items", &self.items);
-        p.req("Name", &self.name);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -7,7 +7,7 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{Props, ResourceProps, ToExpr};
+use stackwright_core::resource::{Props, Resolve, Resolved, ResourceProps, ToExpr};
 use stackwright_core::value::{Literal, Value};
 
 /// A monitoring subscription. This structure contains information about whether additional CloudWatch metrics are enabled for a given CloudFront distribution.
@@ -35,6 +35,14 @@ impl MonitoringSubscription {
     }
 }
 
+impl MonitoringSubscription {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("DistributionId", &self.distribution_id);
+        p.req("MonitoringSubscription", &self.monitoring_subscription);
+    }
+}
+
 impl ResourceProps for MonitoringSubscription {
     const TYPE_NAME: &'static str = "AWS::CloudFront::MonitoringSubscription";
     fn facts() -> &'static ResourceFacts {
@@ -43,9 +51,14 @@ impl ResourceProps for MonitoringSubscription {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req("DistributionId", &self.distribution_id);
-        p.req("MonitoringSubscription", &self.monitoring_subscription);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -56,15 +69,28 @@ pub struct MonitoringSubscriptionProperty {
     pub realtime_metrics_subscription_config: Option<RealtimeMetricsSubscriptionConfig>,
 }
 
-impl ToExpr for MonitoringSubscriptionProperty {
+impl MonitoringSubscriptionProperty {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "RealtimeMetricsSubscriptionConfig",
             &self.realtime_metrics_subscription_config,
         );
+    }
+}
+
+impl ToExpr for MonitoringSubscriptionProperty {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -87,15 +113,28 @@ impl RealtimeMetricsSubscriptionConfig {
     }
 }
 
-impl ToExpr for RealtimeMetricsSubscriptionConfig {
+impl RealtimeMetricsSubscriptionConfig {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req(
             "RealtimeMetricsSubscriptionStatus",
             &self.realtime_metrics_subscription_status,
         );
+    }
+}
+
+impl ToExpr for RealtimeMetricsSubscriptionConfig {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::Value;
 
 /// Creates a new origin access control in CloudFront. After you create an origin access control, you can add it to an origin in a CloudFront distribution so that CloudFront sends authenticated (signed) requests to the origin.
@@ -29,6 +31,16 @@ impl OriginAccessControl {
     }
 }
 
+impl OriginAccessControl {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req(
+            "OriginAccessControlConfig",
+            &self.origin_access_control_config,
+        );
+    }
+}
+
 impl ResourceProps for OriginAccessControl {
     const TYPE_NAME: &'static str = "AWS::CloudFront::OriginAccessControl";
     fn facts() -> &'static ResourceFacts {
@@ -37,11 +49,14 @@ impl ResourceProps for OriginAccessControl {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req(
-            "OriginAccessControlConfig",
-            &self.origin_access_control_config,
-        );
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -102,10 +117,9 @@ impl OriginAccessControlConfig {
     }
 }
 
-impl ToExpr for OriginAccessControlConfig {
+impl OriginAccessControlConfig {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Description", &self.description);
         p.req("Name", &self.name);
         p.req(
@@ -114,7 +128,21 @@ impl ToExpr for OriginAccessControlConfig {
         );
         p.req("SigningBehavior", &self.signing_behavior);
         p.req("SigningProtocol", &self.signing_protocol);
+    }
+}
+
+impl ToExpr for OriginAccessControlConfig {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::Value;
 
 /// An origin request policy.
@@ -29,6 +31,16 @@ impl OriginRequestPolicy {
     }
 }
 
+impl OriginRequestPolicy {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req(
+            "OriginRequestPolicyConfig",
+            &self.origin_request_policy_config,
+        );
+    }
+}
+
 impl ResourceProps for OriginRequestPolicy {
     const TYPE_NAME: &'static str = "AWS::CloudFront::OriginRequestPolicy";
     fn facts() -> &'static ResourceFacts {
@@ -37,11 +49,14 @@ impl ResourceProps for OriginRequestPolicy {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req(
-            "OriginRequestPolicyConfig",
-            &self.origin_request_policy_config,
-        );
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -107,16 +122,29 @@ impl OriginRequestPolicyConfig {
     }
 }
 
-impl ToExpr for OriginRequestPolicyConfig {
+impl OriginRequestPolicyConfig {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Comment", &self.comment);
         p.req("CookiesConfig", &self.cookies_config);
         p.req("HeadersConfig", &self.headers_config);
         p.req("Name", &self.name);
         p.req("QueryStringsConfig", &self.query_strings_config);
+    }
+}
+
+impl ToExpr for OriginRequestPolicyConfig {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -140,13 +168,26 @@ impl CookiesConfig {
     }
 }
 
+impl CookiesConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("CookieBehavior", &self.cookie_behavior);
+        p.opt("Cookies", &self.cookies);
+    }
+}
+
 impl ToExpr for CookiesConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("CookieBehavior", &self.cookie_behavior);
-        p.opt("Cookies", &self.cookies);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -170,13 +211,26 @@ impl HeadersConfig {
     }
 }
 
+impl HeadersConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("HeaderBehavior", &self.header_behavior);
+        p.opt("Headers", &self.headers);
+    }
+}
+
 impl ToExpr for HeadersConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("HeaderBehavior", &self.header_behavior);
-        p.opt("Headers", &self.headers);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -200,13 +254,26 @@ impl QueryStringsConfig {
     }
 }
 
+impl QueryStringsConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("QueryStringBehavior", &self.query_string_behavior);
+        p.opt("QueryStrings", &self.query_strings);
+    }
+}
+
 impl ToExpr for QueryStringsConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("QueryStringBehavior", &self.query_string_behavior);
-        p.opt("QueryStrings", &self.query_strings);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

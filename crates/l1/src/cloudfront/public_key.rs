@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::Value;
 
 /// A public key that you can use with [signed URLs and signed cookies](https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/PrivateContent.html), or with [field-level encryption](https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/field-level-encryption.html).
@@ -27,6 +29,13 @@ impl PublicKey {
     }
 }
 
+impl PublicKey {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("PublicKeyConfig", &self.public_key_config);
+    }
+}
+
 impl ResourceProps for PublicKey {
     const TYPE_NAME: &'static str = "AWS::CloudFront::PublicKey";
     fn facts() -> &'static ResourceFacts {
@@ -35,8 +44,14 @@ impl ResourceProps for PublicKey {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req("PublicKeyConfig", &self.public_key_config);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -98,15 +113,28 @@ impl PublicKeyConfig {
     }
 }
 
-impl ToExpr for PublicKeyConfig {
+impl PublicKeyConfig {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("CallerReference", &self.caller_reference);
         p.opt("Comment", &self.comment);
         p.req("EncodedKey", &self.encoded_key);
         p.req("Name", &self.name);
+    }
+}
+
+impl ToExpr for PublicKeyConfig {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

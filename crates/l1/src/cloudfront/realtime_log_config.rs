@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::Value;
 
 /// A real-time log configuration.
@@ -43,6 +45,16 @@ impl RealtimeLogConfig {
     }
 }
 
+impl RealtimeLogConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("EndPoints", &self.end_points);
+        p.req("Fields", &self.fields);
+        p.req("Name", &self.name);
+        p.req("SamplingRate", &self.sampling_rate);
+    }
+}
+
 impl ResourceProps for RealtimeLogConfig {
     const TYPE_NAME: &'static str = "AWS::CloudFront::RealtimeLogConfig";
     fn facts() -> &'static ResourceFacts {
@@ -51,11 +63,14 @@ impl ResourceProps for RealtimeLogConfig {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req("EndPoints", &self.end_points);
-        p.req("Fields", &self.fields);
-        p.req("Name", &self.name);
-        p.req("SamplingRate", &self.sampling_rate);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -105,13 +120,26 @@ impl EndPoint {
     }
 }
 
+impl EndPoint {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("KinesisStreamConfig", &self.kinesis_stream_config);
+        p.req("StreamType", &self.stream_type);
+    }
+}
+
 impl ToExpr for EndPoint {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("KinesisStreamConfig", &self.kinesis_stream_config);
-        p.req("StreamType", &self.stream_type);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -135,13 +163,26 @@ impl KinesisStreamConfig {
     }
 }
 
+impl KinesisStreamConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("RoleArn", &self.role_arn);
+        p.req("StreamArn", &self.stream_arn);
+    }
+}
+
 impl ToExpr for KinesisStreamConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("RoleArn", &self.role_arn);
-        p.req("StreamArn", &self.stream_arn);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// A response headers policy.
@@ -29,6 +31,16 @@ impl ResponseHeadersPolicy {
     }
 }
 
+impl ResponseHeadersPolicy {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req(
+            "ResponseHeadersPolicyConfig",
+            &self.response_headers_policy_config,
+        );
+    }
+}
+
 impl ResourceProps for ResponseHeadersPolicy {
     const TYPE_NAME: &'static str = "AWS::CloudFront::ResponseHeadersPolicy";
     fn facts() -> &'static ResourceFacts {
@@ -37,11 +49,14 @@ impl ResourceProps for ResponseHeadersPolicy {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req(
-            "ResponseHeadersPolicyConfig",
-            &self.response_headers_policy_config,
-        );
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -108,10 +123,9 @@ impl ResponseHeadersPolicyConfig {
     }
 }
 
-impl ToExpr for ResponseHeadersPolicyConfig {
+impl ResponseHeadersPolicyConfig {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Comment", &self.comment);
         p.opt("CorsConfig", &self.cors_config);
         p.opt("CustomHeadersConfig", &self.custom_headers_config);
@@ -122,7 +136,21 @@ impl ToExpr for ResponseHeadersPolicyConfig {
             "ServerTimingHeadersConfig",
             &self.server_timing_headers_config,
         );
+    }
+}
+
+impl ToExpr for ResponseHeadersPolicyConfig {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -167,10 +195,9 @@ impl CorsConfig {
     }
 }
 
-impl ToExpr for CorsConfig {
+impl CorsConfig {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req(
             "AccessControlAllowCredentials",
             &self.access_control_allow_credentials,
@@ -193,7 +220,21 @@ impl ToExpr for CorsConfig {
         );
         p.opt("AccessControlMaxAgeSec", &self.access_control_max_age_sec);
         p.req("OriginOverride", &self.origin_override);
+    }
+}
+
+impl ToExpr for CorsConfig {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -214,12 +255,25 @@ impl AccessControlAllowHeaders {
     }
 }
 
+impl AccessControlAllowHeaders {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Items", &self.items);
+    }
+}
+
 impl ToExpr for AccessControlAllowHeaders {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Items", &self.items);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -240,12 +294,25 @@ impl AccessControlAllowMethods {
     }
 }
 
+impl AccessControlAllowMethods {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Items", &self.items);
+    }
+}
+
 impl ToExpr for AccessControlAllowMethods {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Items", &self.items);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -266,12 +333,25 @@ impl AccessControlAllowOrigins {
     }
 }
 
+impl AccessControlAllowOrigins {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Items", &self.items);
+    }
+}
+
 impl ToExpr for AccessControlAllowOrigins {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Items", &self.items);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -292,12 +372,25 @@ impl AccessControlExposeHeaders {
     }
 }
 
+impl AccessControlExposeHeaders {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Items", &self.items);
+    }
+}
+
 impl ToExpr for AccessControlExposeHeaders {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Items", &self.items);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -316,12 +409,25 @@ impl CustomHeadersConfig {
     }
 }
 
+impl CustomHeadersConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Items", &self.items);
+    }
+}
+
 impl ToExpr for CustomHeadersConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Items", &self.items);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -352,14 +458,27 @@ impl CustomHeader {
     }
 }
 
+impl CustomHeader {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Header", &self.header);
+        p.req("Override", &self.override_);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for CustomHeader {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Header", &self.header);
-        p.req("Override", &self.override_);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -378,12 +497,25 @@ impl RemoveHeadersConfig {
     }
 }
 
+impl RemoveHeadersConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Items", &self.items);
+    }
+}
+
 impl ToExpr for RemoveHeadersConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Items", &self.items);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -404,12 +536,25 @@ impl RemoveHeader {
     }
 }
 
+impl RemoveHeader {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Header", &self.header);
+    }
+}
+
 impl ToExpr for RemoveHeader {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Header", &self.header);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -430,17 +575,30 @@ pub struct SecurityHeadersConfig {
     pub xss_protection: Option<XssProtection>,
 }
 
-impl ToExpr for SecurityHeadersConfig {
+impl SecurityHeadersConfig {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("ContentSecurityPolicy", &self.content_security_policy);
         p.opt("ContentTypeOptions", &self.content_type_options);
         p.opt("FrameOptions", &self.frame_options);
         p.opt("ReferrerPolicy", &self.referrer_policy);
         p.opt("StrictTransportSecurity", &self.strict_transport_security);
         p.opt("XSSProtection", &self.xss_protection);
+    }
+}
+
+impl ToExpr for SecurityHeadersConfig {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -467,13 +625,26 @@ impl ContentSecurityPolicy {
     }
 }
 
+impl ContentSecurityPolicy {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("ContentSecurityPolicy", &self.content_security_policy);
+        p.req("Override", &self.override_);
+    }
+}
+
 impl ToExpr for ContentSecurityPolicy {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("ContentSecurityPolicy", &self.content_security_policy);
-        p.req("Override", &self.override_);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -494,12 +665,25 @@ impl ContentTypeOptions {
     }
 }
 
+impl ContentTypeOptions {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Override", &self.override_);
+    }
+}
+
 impl ToExpr for ContentTypeOptions {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Override", &self.override_);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -523,13 +707,26 @@ impl FrameOptions {
     }
 }
 
+impl FrameOptions {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("FrameOption", &self.frame_option);
+        p.req("Override", &self.override_);
+    }
+}
+
 impl ToExpr for FrameOptions {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("FrameOption", &self.frame_option);
-        p.req("Override", &self.override_);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -556,13 +753,26 @@ impl ReferrerPolicy {
     }
 }
 
+impl ReferrerPolicy {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Override", &self.override_);
+        p.req("ReferrerPolicy", &self.referrer_policy);
+    }
+}
+
 impl ToExpr for ReferrerPolicy {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Override", &self.override_);
-        p.req("ReferrerPolicy", &self.referrer_policy);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -595,15 +805,28 @@ impl StrictTransportSecurity {
     }
 }
 
-impl ToExpr for StrictTransportSecurity {
+impl StrictTransportSecurity {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("AccessControlMaxAgeSec", &self.access_control_max_age_sec);
         p.opt("IncludeSubdomains", &self.include_subdomains);
         p.req("Override", &self.override_);
         p.opt("Preload", &self.preload);
+    }
+}
+
+impl ToExpr for StrictTransportSecurity {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -633,15 +856,28 @@ impl XssProtection {
     }
 }
 
-impl ToExpr for XssProtection {
+impl XssProtection {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("ModeBlock", &self.mode_block);
         p.req("Override", &self.override_);
         p.req("Protection", &self.protection);
         p.opt("ReportUri", &self.report_uri);
+    }
+}
+
+impl ToExpr for XssProtection {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -665,13 +901,26 @@ impl ServerTimingHeadersConfig {
     }
 }
 
+impl ServerTimingHeadersConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Enabled", &self.enabled);
+        p.opt("SamplingRate", &self.sampling_rate);
+    }
+}
+
 impl ToExpr for ServerTimingHeadersConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Enabled", &self.enabled);
-        p.opt("SamplingRate", &self.sampling_rate);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::Value;
 
 /// Resource Type definition for AWS::CloudFront::StreamingDistribution
@@ -32,6 +34,17 @@ impl StreamingDistribution {
     }
 }
 
+impl StreamingDistribution {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req(
+            "StreamingDistributionConfig",
+            &self.streaming_distribution_config,
+        );
+        p.req("Tags", &self.tags);
+    }
+}
+
 impl ResourceProps for StreamingDistribution {
     const TYPE_NAME: &'static str = "AWS::CloudFront::StreamingDistribution";
     fn facts() -> &'static ResourceFacts {
@@ -40,12 +53,14 @@ impl ResourceProps for StreamingDistribution {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req(
-            "StreamingDistributionConfig",
-            &self.streaming_distribution_config,
-        );
-        p.req("Tags", &self.tags);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -117,10 +132,9 @@ impl StreamingDistributionConfig {
     }
 }
 
-impl ToExpr for StreamingDistributionConfig {
+impl StreamingDistributionConfig {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Aliases", &self.aliases);
         p.req("Comment", &self.comment);
         p.req("Enabled", &self.enabled);
@@ -128,7 +142,21 @@ impl ToExpr for StreamingDistributionConfig {
         p.opt("PriceClass", &self.price_class);
         p.req("S3Origin", &self.s3_origin);
         p.req("TrustedSigners", &self.trusted_signers);
+    }
+}
+
+impl ToExpr for StreamingDistributionConfig {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -159,14 +187,27 @@ impl Logging {
     }
 }
 
+impl Logging {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Bucket", &self.bucket);
+        p.req("Enabled", &self.enabled);
+        p.req("Prefix", &self.prefix);
+    }
+}
+
 impl ToExpr for Logging {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Bucket", &self.bucket);
-        p.req("Enabled", &self.enabled);
-        p.req("Prefix", &self.prefix);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -193,13 +234,26 @@ impl S3Origin {
     }
 }
 
+impl S3Origin {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("DomainName", &self.domain_name);
+        p.req("OriginAccessIdentity", &self.origin_access_identity);
+    }
+}
+
 impl ToExpr for S3Origin {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("DomainName", &self.domain_name);
-        p.req("OriginAccessIdentity", &self.origin_access_identity);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -223,13 +277,26 @@ impl TrustedSigners {
     }
 }
 
+impl TrustedSigners {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("AwsAccountNumbers", &self.aws_account_numbers);
+        p.req("Enabled", &self.enabled);
+    }
+}
+
 impl ToExpr for TrustedSigners {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("AwsAccountNumbers", &self.aws_account_numbers);
-        p.req("Enabled", &self.enabled);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -253,13 +320,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

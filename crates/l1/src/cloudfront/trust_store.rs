@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::Value;
 
 /// A trust store.
@@ -40,14 +42,9 @@ impl TrustStore {
     }
 }
 
-impl ResourceProps for TrustStore {
-    const TYPE_NAME: &'static str = "AWS::CloudFront::TrustStore";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl TrustStore {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "CaCertificatesBundleSource",
             &self.ca_certificates_bundle_source,
@@ -58,7 +55,25 @@ impl ResourceProps for TrustStore {
             "UseClientCertificateOCSPEndpoint",
             &self.use_client_certificate_ocsp_endpoint,
         );
+    }
+}
+
+impl ResourceProps for TrustStore {
+    const TYPE_NAME: &'static str = "AWS::CloudFront::TrustStore";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -127,15 +142,28 @@ impl CaCertificatesBundleSource {
     }
 }
 
-impl ToExpr for CaCertificatesBundleSource {
+impl CaCertificatesBundleSource {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req(
             "CaCertificatesBundleS3Location",
             &self.ca_certificates_bundle_s3_location,
         );
+    }
+}
+
+impl ToExpr for CaCertificatesBundleSource {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -169,15 +197,28 @@ impl CaCertificatesBundleS3Location {
     }
 }
 
-impl ToExpr for CaCertificatesBundleS3Location {
+impl CaCertificatesBundleS3Location {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("Bucket", &self.bucket);
         p.req("Key", &self.key);
         p.req("Region", &self.region);
         p.opt("Version", &self.version);
+    }
+}
+
+impl ToExpr for CaCertificatesBundleS3Location {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -201,13 +242,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// An Amazon CloudFront VPC origin.
@@ -34,6 +36,14 @@ impl VpcOrigin {
     }
 }
 
+impl VpcOrigin {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Tags", &self.tags);
+        p.req("VpcOriginEndpointConfig", &self.vpc_origin_endpoint_config);
+    }
+}
+
 impl ResourceProps for VpcOrigin {
     const TYPE_NAME: &'static str = "AWS::CloudFront::VpcOrigin";
     fn facts() -> &'static ResourceFacts {
@@ -42,9 +52,14 @@ impl ResourceProps for VpcOrigin {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.opt("Tags", &self.tags);
-        p.req("VpcOriginEndpointConfig", &self.vpc_origin_endpoint_config);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -116,13 +131,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -161,10 +189,9 @@ impl VpcOriginEndpointConfig {
     }
 }
 
-impl ToExpr for VpcOriginEndpointConfig {
+impl VpcOriginEndpointConfig {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("Arn", &self.arn);
         p.opt("HTTPPort", &self.http_port);
         p.opt("HTTPSPort", &self.https_port);
@@ -172,7 +199,21 @@ impl ToExpr for VpcOriginEndpointConfig {
         p.req("Name", &self.name);
         p.opt("OriginProtocolPolicy", &self.origin_protocol_policy);
         p.opt("OriginSSLProtocols", &self.origin_ssl_protocols);
+    }
+}
+
+impl ToExpr for VpcOriginEndpointConfig {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Map, Value};
 
 /// The Amazon CloudTrail dashboard resource allows customers to manage managed dashboards and create custom dashboards. You can manually refresh custom and managed dashboards. For custom dashboards, you can also set up an automatic refresh schedule and modify dashboard widgets.
@@ -29,14 +31,9 @@ pub struct Dashboard {
     pub widgets: Option<Vec<Widget>>,
 }
 
-impl ResourceProps for Dashboard {
-    const TYPE_NAME: &'static str = "AWS::CloudTrail::Dashboard";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl Dashboard {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Name", &self.name);
         p.opt("RefreshSchedule", &self.refresh_schedule);
         p.opt("Tags", &self.tags);
@@ -45,7 +42,25 @@ impl ResourceProps for Dashboard {
             &self.termination_protection_enabled,
         );
         p.opt("Widgets", &self.widgets);
+    }
+}
+
+impl ResourceProps for Dashboard {
+    const TYPE_NAME: &'static str = "AWS::CloudTrail::Dashboard";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -103,14 +118,27 @@ pub struct RefreshSchedule {
     pub time_of_day: Option<Value<String>>,
 }
 
+impl RefreshSchedule {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Frequency", &self.frequency);
+        p.opt("Status", &self.status);
+        p.opt("TimeOfDay", &self.time_of_day);
+    }
+}
+
 impl ToExpr for RefreshSchedule {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Frequency", &self.frequency);
-        p.opt("Status", &self.status);
-        p.opt("TimeOfDay", &self.time_of_day);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -134,13 +162,26 @@ impl Frequency {
     }
 }
 
+impl Frequency {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Unit", &self.unit);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Frequency {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Unit", &self.unit);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -164,13 +205,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -197,14 +251,27 @@ impl Widget {
     }
 }
 
+impl Widget {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("QueryParameters", &self.query_parameters);
+        p.req("QueryStatement", &self.query_statement);
+        p.opt("ViewProperties", &self.view_properties);
+    }
+}
+
 impl ToExpr for Widget {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("QueryParameters", &self.query_parameters);
-        p.req("QueryStatement", &self.query_statement);
-        p.opt("ViewProperties", &self.view_properties);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

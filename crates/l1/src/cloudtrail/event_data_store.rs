@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// A storage lake of event data against which you can run complex SQL-based queries. An event data store can include events that you have logged on your account from the last 7 to 2557 or 3653 days (about seven or ten years) depending on the selected BillingMode.
@@ -51,14 +53,9 @@ pub struct EventDataStore {
     pub termination_protection_enabled: Option<Value<bool>>,
 }
 
-impl ResourceProps for EventDataStore {
-    const TYPE_NAME: &'static str = "AWS::CloudTrail::EventDataStore";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl EventDataStore {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AdvancedEventSelectors", &self.advanced_event_selectors);
         p.opt("BillingMode", &self.billing_mode);
         p.opt("ContextKeySelectors", &self.context_key_selectors);
@@ -78,7 +75,25 @@ impl ResourceProps for EventDataStore {
             "TerminationProtectionEnabled",
             &self.termination_protection_enabled,
         );
+    }
+}
+
+impl ResourceProps for EventDataStore {
+    const TYPE_NAME: &'static str = "AWS::CloudTrail::EventDataStore";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -140,13 +155,26 @@ impl AdvancedEventSelector {
     }
 }
 
+impl AdvancedEventSelector {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("FieldSelectors", &self.field_selectors);
+        p.opt("Name", &self.name);
+    }
+}
+
 impl ToExpr for AdvancedEventSelector {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("FieldSelectors", &self.field_selectors);
-        p.opt("Name", &self.name);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -185,10 +213,9 @@ impl AdvancedFieldSelector {
     }
 }
 
-impl ToExpr for AdvancedFieldSelector {
+impl AdvancedFieldSelector {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("EndsWith", &self.ends_with);
         p.opt("Equals", &self.equals);
         p.req("Field", &self.field);
@@ -196,7 +223,21 @@ impl ToExpr for AdvancedFieldSelector {
         p.opt("NotEquals", &self.not_equals);
         p.opt("NotStartsWith", &self.not_starts_with);
         p.opt("StartsWith", &self.starts_with);
+    }
+}
+
+impl ToExpr for AdvancedFieldSelector {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -223,13 +264,26 @@ impl ContextKeySelector {
     }
 }
 
+impl ContextKeySelector {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Equals", &self.equals);
+        p.req("Type", &self.type_);
+    }
+}
+
 impl ToExpr for ContextKeySelector {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Equals", &self.equals);
-        p.req("Type", &self.type_);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -240,12 +294,25 @@ pub struct InsightSelector {
     pub insight_type: Option<Value<InsightType>>,
 }
 
+impl InsightSelector {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("InsightType", &self.insight_type);
+    }
+}
+
 impl ToExpr for InsightSelector {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("InsightType", &self.insight_type);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -269,13 +336,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// Creates a trail that specifies the settings for delivery of log data to an Amazon S3 bucket. A maximum of five trails can exist in a region, irrespective of the region in which they were created.
@@ -82,14 +84,9 @@ impl Trail {
     }
 }
 
-impl ResourceProps for Trail {
-    const TYPE_NAME: &'static str = "AWS::CloudTrail::Trail";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl Trail {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AdvancedEventSelectors", &self.advanced_event_selectors);
         p.opt(
             "AggregationConfigurations",
@@ -116,7 +113,25 @@ impl ResourceProps for Trail {
         p.opt("SnsTopicName", &self.sns_topic_name);
         p.opt("Tags", &self.tags);
         p.opt("TrailName", &self.trail_name);
+    }
+}
+
+impl ResourceProps for Trail {
+    const TYPE_NAME: &'static str = "AWS::CloudTrail::Trail";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -168,13 +183,26 @@ impl AdvancedEventSelector {
     }
 }
 
+impl AdvancedEventSelector {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("FieldSelectors", &self.field_selectors);
+        p.opt("Name", &self.name);
+    }
+}
+
 impl ToExpr for AdvancedEventSelector {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("FieldSelectors", &self.field_selectors);
-        p.opt("Name", &self.name);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -213,10 +241,9 @@ impl AdvancedFieldSelector {
     }
 }
 
-impl ToExpr for AdvancedFieldSelector {
+impl AdvancedFieldSelector {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("EndsWith", &self.ends_with);
         p.opt("Equals", &self.equals);
         p.req("Field", &self.field);
@@ -224,7 +251,21 @@ impl ToExpr for AdvancedFieldSelector {
         p.opt("NotEquals", &self.not_equals);
         p.opt("NotStartsWith", &self.not_starts_with);
         p.opt("StartsWith", &self.starts_with);
+    }
+}
+
+impl ToExpr for AdvancedFieldSelector {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -251,13 +292,26 @@ impl AggregationConfiguration {
     }
 }
 
+impl AggregationConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("EventCategory", &self.event_category);
+        p.req("Templates", &self.templates);
+    }
+}
+
 impl ToExpr for AggregationConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("EventCategory", &self.event_category);
-        p.req("Templates", &self.templates);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -274,10 +328,9 @@ pub struct EventSelector {
     pub read_write_type: Option<Value<ReadWriteType>>,
 }
 
-impl ToExpr for EventSelector {
+impl EventSelector {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("DataResources", &self.data_resources);
         p.opt(
             "ExcludeManagementEventSources",
@@ -285,7 +338,21 @@ impl ToExpr for EventSelector {
         );
         p.opt("IncludeManagementEvents", &self.include_management_events);
         p.opt("ReadWriteType", &self.read_write_type);
+    }
+}
+
+impl ToExpr for EventSelector {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -309,13 +376,26 @@ impl DataResource {
     }
 }
 
+impl DataResource {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Type", &self.type_);
+        p.opt("Values", &self.values);
+    }
+}
+
 impl ToExpr for DataResource {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Type", &self.type_);
-        p.opt("Values", &self.values);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -328,13 +408,26 @@ pub struct InsightSelector {
     pub insight_type: Option<Value<InsightType>>,
 }
 
+impl InsightSelector {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("EventCategories", &self.event_categories);
+        p.opt("InsightType", &self.insight_type);
+    }
+}
+
 impl ToExpr for InsightSelector {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("EventCategories", &self.event_categories);
-        p.opt("InsightType", &self.insight_type);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -358,13 +451,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Json, Literal, Value};
 
 /// The ``AWS::CloudWatch::Alarm`` type specifies an alarm and associates it with the specified metric or metric math expression.
@@ -73,14 +75,9 @@ pub struct Alarm {
     pub warm_up_configuration: Option<WarmUpConfiguration>,
 }
 
-impl ResourceProps for Alarm {
-    const TYPE_NAME: &'static str = "AWS::CloudWatch::Alarm";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl Alarm {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("ActionConfiguration", &self.action_configuration);
         p.opt("ActionsEnabled", &self.actions_enabled);
         p.opt("AlarmActions", &self.alarm_actions);
@@ -111,7 +108,25 @@ impl ResourceProps for Alarm {
         p.opt("TreatMissingData", &self.treat_missing_data);
         p.opt("Unit", &self.unit);
         p.opt("WarmUpConfiguration", &self.warm_up_configuration);
+    }
+}
+
+impl ResourceProps for Alarm {
+    const TYPE_NAME: &'static str = "AWS::CloudWatch::Alarm";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -145,12 +160,25 @@ pub struct ActionConfiguration {
     pub alarm_tags_propagation: Option<AlarmTagsPropagation>,
 }
 
+impl ActionConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("AlarmTagsPropagation", &self.alarm_tags_propagation);
+    }
+}
+
 impl ToExpr for ActionConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("AlarmTagsPropagation", &self.alarm_tags_propagation);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -177,14 +205,27 @@ impl AlarmTagsPropagation {
     }
 }
 
+impl AlarmTagsPropagation {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Enabled", &self.enabled);
+        p.opt("ExcludedTagKeys", &self.excluded_tag_keys);
+        p.opt("IncludedTagKeys", &self.included_tag_keys);
+    }
+}
+
 impl ToExpr for AlarmTagsPropagation {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Enabled", &self.enabled);
-        p.opt("ExcludedTagKeys", &self.excluded_tag_keys);
-        p.opt("IncludedTagKeys", &self.included_tag_keys);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -208,13 +249,26 @@ impl Dimension {
     }
 }
 
+impl Dimension {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Name", &self.name);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Dimension {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Name", &self.name);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -225,12 +279,25 @@ pub struct EvaluationCriteria {
     pub prom_ql_criteria: Option<AlarmPromQlCriteria>,
 }
 
+impl EvaluationCriteria {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("PromQLCriteria", &self.prom_ql_criteria);
+    }
+}
+
 impl ToExpr for EvaluationCriteria {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("PromQLCriteria", &self.prom_ql_criteria);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -245,14 +312,27 @@ pub struct AlarmPromQlCriteria {
     pub recovery_period: Option<Value<i64>>,
 }
 
+impl AlarmPromQlCriteria {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("PendingPeriod", &self.pending_period);
+        p.opt("Query", &self.query);
+        p.opt("RecoveryPeriod", &self.recovery_period);
+    }
+}
+
 impl ToExpr for AlarmPromQlCriteria {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("PendingPeriod", &self.pending_period);
-        p.opt("Query", &self.query);
-        p.opt("RecoveryPeriod", &self.recovery_period);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -265,13 +345,26 @@ pub struct EvaluationWindow {
     pub wall_clock_window: Option<WallClockWindow>,
 }
 
+impl EvaluationWindow {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("SlidingWindow", &self.sliding_window);
+        p.opt("WallClockWindow", &self.wall_clock_window);
+    }
+}
+
 impl ToExpr for EvaluationWindow {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("SlidingWindow", &self.sliding_window);
-        p.opt("WallClockWindow", &self.wall_clock_window);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -282,12 +375,25 @@ pub struct WallClockWindow {
     pub timezone: Option<Value<String>>,
 }
 
+impl WallClockWindow {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Timezone", &self.timezone);
+    }
+}
+
 impl ToExpr for WallClockWindow {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Timezone", &self.timezone);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -326,10 +432,9 @@ impl MetricDataQuery {
     }
 }
 
-impl ToExpr for MetricDataQuery {
+impl MetricDataQuery {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AccountId", &self.account_id);
         p.opt("Expression", &self.expression);
         p.req("Id", &self.id);
@@ -337,7 +442,21 @@ impl ToExpr for MetricDataQuery {
         p.opt("MetricStat", &self.metric_stat);
         p.opt("Period", &self.period);
         p.opt("ReturnData", &self.return_data);
+    }
+}
+
+impl ToExpr for MetricDataQuery {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -371,15 +490,28 @@ impl MetricStat {
     }
 }
 
-impl ToExpr for MetricStat {
+impl MetricStat {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("Metric", &self.metric);
         p.req("Period", &self.period);
         p.req("Stat", &self.stat);
         p.opt("Unit", &self.unit);
+    }
+}
+
+impl ToExpr for MetricStat {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -394,14 +526,27 @@ pub struct Metric {
     pub namespace: Option<Value<String>>,
 }
 
+impl Metric {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Dimensions", &self.dimensions);
+        p.opt("MetricName", &self.metric_name);
+        p.opt("Namespace", &self.namespace);
+    }
+}
+
 impl ToExpr for Metric {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Dimensions", &self.dimensions);
-        p.opt("MetricName", &self.metric_name);
-        p.opt("Namespace", &self.namespace);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -425,13 +570,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -444,10 +602,9 @@ pub struct WarmUpConfiguration {
     pub warm_up_period_duration_in_minutes: Option<Value<i64>>,
 }
 
-impl ToExpr for WarmUpConfiguration {
+impl WarmUpConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "OnlyStartEvaluatingAfterWarmUpPeriodEnds",
             &self.only_start_evaluating_after_warm_up_period_ends,
@@ -456,7 +613,21 @@ impl ToExpr for WarmUpConfiguration {
             "WarmUpPeriodDurationInMinutes",
             &self.warm_up_period_duration_in_minutes,
         );
+    }
+}
+
+impl ToExpr for WarmUpConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

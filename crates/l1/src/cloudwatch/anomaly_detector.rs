@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::Value;
 
 /// Resource Type definition for AWS::CloudWatch::AnomalyDetector
@@ -33,14 +35,9 @@ pub struct AnomalyDetector {
     pub stat: Option<Value<String>>,
 }
 
-impl ResourceProps for AnomalyDetector {
-    const TYPE_NAME: &'static str = "AWS::CloudWatch::AnomalyDetector";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl AnomalyDetector {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Configuration", &self.configuration);
         p.opt("Dimensions", &self.dimensions);
         p.opt("MetricCharacteristics", &self.metric_characteristics);
@@ -55,7 +52,25 @@ impl ResourceProps for AnomalyDetector {
             &self.single_metric_anomaly_detector,
         );
         p.opt("Stat", &self.stat);
+    }
+}
+
+impl ResourceProps for AnomalyDetector {
+    const TYPE_NAME: &'static str = "AWS::CloudWatch::AnomalyDetector";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -91,13 +106,26 @@ pub struct Configuration {
     pub metric_time_zone: Option<Value<String>>,
 }
 
+impl Configuration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ExcludedTimeRanges", &self.excluded_time_ranges);
+        p.opt("MetricTimeZone", &self.metric_time_zone);
+    }
+}
+
 impl ToExpr for Configuration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("ExcludedTimeRanges", &self.excluded_time_ranges);
-        p.opt("MetricTimeZone", &self.metric_time_zone);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -121,13 +149,26 @@ impl Range {
     }
 }
 
+impl Range {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("EndTime", &self.end_time);
+        p.req("StartTime", &self.start_time);
+    }
+}
+
 impl ToExpr for Range {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("EndTime", &self.end_time);
-        p.req("StartTime", &self.start_time);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -151,13 +192,26 @@ impl Dimension {
     }
 }
 
+impl Dimension {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Name", &self.name);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Dimension {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Name", &self.name);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -168,12 +222,25 @@ pub struct MetricCharacteristics {
     pub periodic_spikes: Option<Value<bool>>,
 }
 
+impl MetricCharacteristics {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("PeriodicSpikes", &self.periodic_spikes);
+    }
+}
+
 impl ToExpr for MetricCharacteristics {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("PeriodicSpikes", &self.periodic_spikes);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -184,12 +251,25 @@ pub struct MetricMathAnomalyDetector {
     pub metric_data_queries: Option<Vec<MetricDataQuery>>,
 }
 
+impl MetricMathAnomalyDetector {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("MetricDataQueries", &self.metric_data_queries);
+    }
+}
+
 impl ToExpr for MetricMathAnomalyDetector {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("MetricDataQueries", &self.metric_data_queries);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -228,10 +308,9 @@ impl MetricDataQuery {
     }
 }
 
-impl ToExpr for MetricDataQuery {
+impl MetricDataQuery {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AccountId", &self.account_id);
         p.opt("Expression", &self.expression);
         p.req("Id", &self.id);
@@ -239,7 +318,21 @@ impl ToExpr for MetricDataQuery {
         p.opt("MetricStat", &self.metric_stat);
         p.opt("Period", &self.period);
         p.opt("ReturnData", &self.return_data);
+    }
+}
+
+impl ToExpr for MetricDataQuery {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -273,15 +366,28 @@ impl MetricStat {
     }
 }
 
-impl ToExpr for MetricStat {
+impl MetricStat {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("Metric", &self.metric);
         p.req("Period", &self.period);
         p.req("Stat", &self.stat);
         p.opt("Unit", &self.unit);
+    }
+}
+
+impl ToExpr for MetricStat {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -308,14 +414,27 @@ impl Metric {
     }
 }
 
+impl Metric {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Dimensions", &self.dimensions);
+        p.req("MetricName", &self.metric_name);
+        p.req("Namespace", &self.namespace);
+    }
+}
+
 impl ToExpr for Metric {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Dimensions", &self.dimensions);
-        p.req("MetricName", &self.metric_name);
-        p.req("Namespace", &self.namespace);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -334,16 +453,29 @@ pub struct SingleMetricAnomalyDetector {
     pub stat: Option<Value<String>>,
 }
 
-impl ToExpr for SingleMetricAnomalyDetector {
+impl SingleMetricAnomalyDetector {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AccountId", &self.account_id);
         p.opt("Dimensions", &self.dimensions);
         p.opt("MetricName", &self.metric_name);
         p.opt("Namespace", &self.namespace);
         p.opt("Stat", &self.stat);
+    }
+}
+
+impl ToExpr for SingleMetricAnomalyDetector {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

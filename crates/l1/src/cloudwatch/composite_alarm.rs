@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::Value;
 
 /// The AWS::CloudWatch::CompositeAlarm type specifies an alarm which aggregates the states of other Alarms (Metric or Composite Alarms) as defined by the AlarmRule expression
@@ -64,14 +66,9 @@ impl CompositeAlarm {
     }
 }
 
-impl ResourceProps for CompositeAlarm {
-    const TYPE_NAME: &'static str = "AWS::CloudWatch::CompositeAlarm";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl CompositeAlarm {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("ActionConfiguration", &self.action_configuration);
         p.opt("ActionsEnabled", &self.actions_enabled);
         p.opt("ActionsSuppressor", &self.actions_suppressor);
@@ -90,7 +87,25 @@ impl ResourceProps for CompositeAlarm {
         p.opt("InsufficientDataActions", &self.insufficient_data_actions);
         p.opt("OKActions", &self.ok_actions);
         p.opt("Tags", &self.tags);
+    }
+}
+
+impl ResourceProps for CompositeAlarm {
+    const TYPE_NAME: &'static str = "AWS::CloudWatch::CompositeAlarm";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -124,12 +139,25 @@ pub struct ActionConfiguration {
     pub alarm_tags_propagation: Option<AlarmTagsPropagation>,
 }
 
+impl ActionConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("AlarmTagsPropagation", &self.alarm_tags_propagation);
+    }
+}
+
 impl ToExpr for ActionConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("AlarmTagsPropagation", &self.alarm_tags_propagation);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -156,14 +184,27 @@ impl AlarmTagsPropagation {
     }
 }
 
+impl AlarmTagsPropagation {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Enabled", &self.enabled);
+        p.opt("ExcludedTagKeys", &self.excluded_tag_keys);
+        p.opt("IncludedTagKeys", &self.included_tag_keys);
+    }
+}
+
 impl ToExpr for AlarmTagsPropagation {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Enabled", &self.enabled);
-        p.opt("ExcludedTagKeys", &self.excluded_tag_keys);
-        p.opt("IncludedTagKeys", &self.included_tag_keys);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -187,13 +228,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

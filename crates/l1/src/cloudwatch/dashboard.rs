@@ -7,7 +7,7 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty};
-use stackwright_core::resource::{Props, ResourceProps, ToExpr};
+use stackwright_core::resource::{Props, Resolve, Resolved, ResourceProps, ToExpr};
 use stackwright_core::value::Value;
 
 /// Resource Type definition for AWS::CloudWatch::Dashboard
@@ -35,6 +35,15 @@ impl Dashboard {
     }
 }
 
+impl Dashboard {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("DashboardBody", &self.dashboard_body);
+        p.opt("DashboardName", &self.dashboard_name);
+        p.opt("Tags", &self.tags);
+    }
+}
+
 impl ResourceProps for Dashboard {
     const TYPE_NAME: &'static str = "AWS::CloudWatch::Dashboard";
     fn facts() -> &'static ResourceFacts {
@@ -43,10 +52,14 @@ impl ResourceProps for Dashboard {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req("DashboardBody", &self.dashboard_body);
-        p.opt("DashboardName", &self.dashboard_name);
-        p.opt("Tags", &self.tags);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -70,13 +83,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// Resource Type definition for AWS::CloudWatch::LogAlarm. A LogAlarm evaluates scheduled query results from CloudWatch Logs and triggers actions when thresholds are breached.
@@ -85,14 +87,9 @@ impl LogAlarm {
     }
 }
 
-impl ResourceProps for LogAlarm {
-    const TYPE_NAME: &'static str = "AWS::CloudWatch::LogAlarm";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl LogAlarm {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("ActionConfiguration", &self.action_configuration);
         p.opt("ActionLogLineCount", &self.action_log_line_count);
         p.opt("ActionLogLineRoleArn", &self.action_log_line_role_arn);
@@ -113,7 +110,25 @@ impl ResourceProps for LogAlarm {
         p.req("Threshold", &self.threshold);
         p.opt("TreatMissingData", &self.treat_missing_data);
         p.opt("WarmUpConfiguration", &self.warm_up_configuration);
+    }
+}
+
+impl ResourceProps for LogAlarm {
+    const TYPE_NAME: &'static str = "AWS::CloudWatch::LogAlarm";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -147,12 +162,25 @@ pub struct ActionConfiguration {
     pub alarm_tags_propagation: Option<AlarmTagsPropagation>,
 }
 
+impl ActionConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("AlarmTagsPropagation", &self.alarm_tags_propagation);
+    }
+}
+
 impl ToExpr for ActionConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("AlarmTagsPropagation", &self.alarm_tags_propagation);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -179,14 +207,27 @@ impl AlarmTagsPropagation {
     }
 }
 
+impl AlarmTagsPropagation {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Enabled", &self.enabled);
+        p.opt("ExcludedTagKeys", &self.excluded_tag_keys);
+        p.opt("IncludedTagKeys", &self.included_tag_keys);
+    }
+}
+
 impl ToExpr for AlarmTagsPropagation {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Enabled", &self.enabled);
-        p.opt("ExcludedTagKeys", &self.excluded_tag_keys);
-        p.opt("IncludedTagKeys", &self.included_tag_keys);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -227,17 +268,30 @@ impl ScheduledQueryConfiguration {
     }
 }
 
-impl ToExpr for ScheduledQueryConfiguration {
+impl ScheduledQueryConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("AggregationExpression", &self.aggregation_expression);
         p.opt("LogGroupIdentifiers", &self.log_group_identifiers);
         p.req("QueryString", &self.query_string);
         p.req("ScheduleConfiguration", &self.schedule_configuration);
         p.req("ScheduledQueryRoleARN", &self.scheduled_query_role_arn);
         p.opt("Tags", &self.tags);
+    }
+}
+
+impl ToExpr for ScheduledQueryConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -267,14 +321,27 @@ impl ScheduleConfiguration {
     }
 }
 
+impl ScheduleConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("EndTimeOffset", &self.end_time_offset);
+        p.req("ScheduleExpression", &self.schedule_expression);
+        p.req("StartTimeOffset", &self.start_time_offset);
+    }
+}
+
 impl ToExpr for ScheduleConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("EndTimeOffset", &self.end_time_offset);
-        p.req("ScheduleExpression", &self.schedule_expression);
-        p.req("StartTimeOffset", &self.start_time_offset);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -298,13 +365,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -317,10 +397,9 @@ pub struct WarmUpConfiguration {
     pub warm_up_period_duration_in_minutes: Option<Value<i64>>,
 }
 
-impl ToExpr for WarmUpConfiguration {
+impl WarmUpConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "OnlyStartEvaluatingAfterWarmUpPeriodEnds",
             &self.only_start_evaluating_after_warm_up_period_ends,
@@ -329,7 +408,21 @@ impl ToExpr for WarmUpConfiguration {
             "WarmUpPeriodDurationInMinutes",
             &self.warm_up_period_duration_in_minutes,
         );
+    }
+}
+
+impl ToExpr for WarmUpConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// Resource Type definition for Metric Stream
@@ -37,14 +39,9 @@ pub struct MetricStream {
     pub tags: Option<Vec<Tag>>,
 }
 
-impl ResourceProps for MetricStream {
-    const TYPE_NAME: &'static str = "AWS::CloudWatch::MetricStream";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl MetricStream {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("ExcludeFilters", &self.exclude_filters);
         p.opt("FirehoseArn", &self.firehose_arn);
         p.opt("IncludeFilters", &self.include_filters);
@@ -57,7 +54,25 @@ impl ResourceProps for MetricStream {
         p.opt("RoleArn", &self.role_arn);
         p.opt("StatisticsConfigurations", &self.statistics_configurations);
         p.opt("Tags", &self.tags);
+    }
+}
+
+impl ResourceProps for MetricStream {
+    const TYPE_NAME: &'static str = "AWS::CloudWatch::MetricStream";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -119,13 +134,26 @@ impl MetricStreamFilter {
     }
 }
 
+impl MetricStreamFilter {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("MetricNames", &self.metric_names);
+        p.req("Namespace", &self.namespace);
+    }
+}
+
 impl ToExpr for MetricStreamFilter {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("MetricNames", &self.metric_names);
-        p.req("Namespace", &self.namespace);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -152,13 +180,26 @@ impl MetricStreamStatisticsConfiguration {
     }
 }
 
+impl MetricStreamStatisticsConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("AdditionalStatistics", &self.additional_statistics);
+        p.req("IncludeMetrics", &self.include_metrics);
+    }
+}
+
 impl ToExpr for MetricStreamStatisticsConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("AdditionalStatistics", &self.additional_statistics);
-        p.req("IncludeMetrics", &self.include_metrics);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -182,13 +223,26 @@ impl MetricStreamStatisticsMetric {
     }
 }
 
+impl MetricStreamStatisticsMetric {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("MetricName", &self.metric_name);
+        p.req("Namespace", &self.namespace);
+    }
+}
+
 impl ToExpr for MetricStreamStatisticsMetric {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("MetricName", &self.metric_name);
-        p.req("Namespace", &self.namespace);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -212,13 +266,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::Value;
 
 /// AWS::CloudWatch::OTelEnrichment enables OTel metric enrichment in CloudWatch, allowing CloudWatch vended metrics to be available for PromQL querying enriched with AWS resource tags and metadata.
@@ -21,6 +23,14 @@ pub struct OTelEnrichment {
     pub include_filters: Option<Vec<OTelEnrichmentMetricSelector>>,
 }
 
+impl OTelEnrichment {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ExcludeFilters", &self.exclude_filters);
+        p.opt("IncludeFilters", &self.include_filters);
+    }
+}
+
 impl ResourceProps for OTelEnrichment {
     const TYPE_NAME: &'static str = "AWS::CloudWatch::OTelEnrichment";
     fn facts() -> &'static ResourceFacts {
@@ -29,9 +39,14 @@ impl ResourceProps for OTelEnrichment {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.opt("ExcludeFilters", &self.exclude_filters);
-        p.opt("IncludeFilters", &self.include_filters);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -83,13 +98,26 @@ impl OTelEnrichmentMetricSelector {
     }
 }
 
+impl OTelEnrichmentMetricSelector {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("MetricNames", &self.metric_names);
+        p.req("Namespace", &self.namespace);
+    }
+}
+
 impl ToExpr for OTelEnrichmentMetricSelector {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("MetricNames", &self.metric_names);
-        p.req("Namespace", &self.namespace);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

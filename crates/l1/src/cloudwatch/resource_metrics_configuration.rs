@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::Value;
 
 /// Resource Type definition for AWS::CloudWatch::ResourceMetricsConfiguration. Manages the detailed monitoring metric selections for an AWS resource, identified by the ARN of the resource being monitored.
@@ -32,6 +34,14 @@ impl ResourceMetricsConfiguration {
     }
 }
 
+impl ResourceMetricsConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("MetricSelections", &self.metric_selections);
+        p.req("ResourceArn", &self.resource_arn);
+    }
+}
+
 impl ResourceProps for ResourceMetricsConfiguration {
     const TYPE_NAME: &'static str = "AWS::CloudWatch::ResourceMetricsConfiguration";
     fn facts() -> &'static ResourceFacts {
@@ -40,9 +50,14 @@ impl ResourceProps for ResourceMetricsConfiguration {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.opt("MetricSelections", &self.metric_selections);
-        p.req("ResourceArn", &self.resource_arn);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -91,12 +106,25 @@ impl ResourceMetricSelection {
     }
 }
 
+impl ResourceMetricSelection {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("IncludeMetrics", &self.include_metrics);
+    }
+}
+
 impl ToExpr for ResourceMetricSelection {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("IncludeMetrics", &self.include_metrics);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

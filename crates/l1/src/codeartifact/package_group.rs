@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// The resource schema to create a CodeArtifact package group.
@@ -49,6 +51,19 @@ impl PackageGroup {
     }
 }
 
+impl PackageGroup {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ContactInfo", &self.contact_info);
+        p.opt("Description", &self.description);
+        p.req("DomainName", &self.domain_name);
+        p.opt("DomainOwner", &self.domain_owner);
+        p.opt("OriginConfiguration", &self.origin_configuration);
+        p.req("Pattern", &self.pattern);
+        p.opt("Tags", &self.tags);
+    }
+}
+
 impl ResourceProps for PackageGroup {
     const TYPE_NAME: &'static str = "AWS::CodeArtifact::PackageGroup";
     fn facts() -> &'static ResourceFacts {
@@ -57,14 +72,14 @@ impl ResourceProps for PackageGroup {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.opt("ContactInfo", &self.contact_info);
-        p.opt("Description", &self.description);
-        p.req("DomainName", &self.domain_name);
-        p.opt("DomainOwner", &self.domain_owner);
-        p.opt("OriginConfiguration", &self.origin_configuration);
-        p.req("Pattern", &self.pattern);
-        p.opt("Tags", &self.tags);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -106,12 +121,25 @@ impl OriginConfiguration {
     }
 }
 
+impl OriginConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Restrictions", &self.restrictions);
+    }
+}
+
 impl ToExpr for OriginConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Restrictions", &self.restrictions);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -126,14 +154,27 @@ pub struct Restrictions {
     pub publish: Option<RestrictionType>,
 }
 
+impl Restrictions {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ExternalUpstream", &self.external_upstream);
+        p.opt("InternalUpstream", &self.internal_upstream);
+        p.opt("Publish", &self.publish);
+    }
+}
+
 impl ToExpr for Restrictions {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("ExternalUpstream", &self.external_upstream);
-        p.opt("InternalUpstream", &self.internal_upstream);
-        p.opt("Publish", &self.publish);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -157,13 +198,26 @@ impl RestrictionType {
     }
 }
 
+impl RestrictionType {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Repositories", &self.repositories);
+        p.req("RestrictionMode", &self.restriction_mode);
+    }
+}
+
 impl ToExpr for RestrictionType {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Repositories", &self.repositories);
-        p.req("RestrictionMode", &self.restriction_mode);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -187,13 +241,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// Resource Type definition for AWS::CodeBuild::Fleet
@@ -43,14 +45,9 @@ pub struct Fleet {
     pub tags: Option<Vec<Tag>>,
 }
 
-impl ResourceProps for Fleet {
-    const TYPE_NAME: &'static str = "AWS::CodeBuild::Fleet";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl Fleet {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("BaseCapacity", &self.base_capacity);
         p.opt("ComputeConfiguration", &self.compute_configuration);
         p.opt("ComputeType", &self.compute_type);
@@ -63,7 +60,25 @@ impl ResourceProps for Fleet {
         p.opt("OverflowBehavior", &self.overflow_behavior);
         p.opt("ScalingConfiguration", &self.scaling_configuration);
         p.opt("Tags", &self.tags);
+    }
+}
+
+impl ResourceProps for Fleet {
+    const TYPE_NAME: &'static str = "AWS::CodeBuild::Fleet";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -105,16 +120,29 @@ pub struct ComputeConfiguration {
     pub v_cpu: Option<Value<i64>>,
 }
 
-impl ToExpr for ComputeConfiguration {
+impl ComputeConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("disk", &self.disk);
         p.opt("instanceType", &self.instance_type);
         p.opt("machineType", &self.machine_type);
         p.opt("memory", &self.memory);
         p.opt("vCpu", &self.v_cpu);
+    }
+}
+
+impl ToExpr for ComputeConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -127,13 +155,26 @@ pub struct ProxyConfiguration {
     pub ordered_proxy_rules: Option<Vec<FleetProxyRule>>,
 }
 
+impl ProxyConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("DefaultBehavior", &self.default_behavior);
+        p.opt("OrderedProxyRules", &self.ordered_proxy_rules);
+    }
+}
+
 impl ToExpr for ProxyConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("DefaultBehavior", &self.default_behavior);
-        p.opt("OrderedProxyRules", &self.ordered_proxy_rules);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -148,14 +189,27 @@ pub struct FleetProxyRule {
     pub type_: Option<Value<FleetProxyRuleType>>,
 }
 
+impl FleetProxyRule {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Effect", &self.effect);
+        p.opt("Entities", &self.entities);
+        p.opt("Type", &self.type_);
+    }
+}
+
 impl ToExpr for FleetProxyRule {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Effect", &self.effect);
-        p.opt("Entities", &self.entities);
-        p.opt("Type", &self.type_);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -170,14 +224,27 @@ pub struct VpcConfig {
     pub vpc_id: Option<Value<String>>,
 }
 
+impl VpcConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("SecurityGroupIds", &self.security_group_ids);
+        p.opt("Subnets", &self.subnets);
+        p.opt("VpcId", &self.vpc_id);
+    }
+}
+
 impl ToExpr for VpcConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("SecurityGroupIds", &self.security_group_ids);
-        p.opt("Subnets", &self.subnets);
-        p.opt("VpcId", &self.vpc_id);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -192,17 +259,30 @@ pub struct ScalingConfigurationInput {
     pub target_tracking_scaling_configs: Option<Vec<TargetTrackingScalingConfiguration>>,
 }
 
-impl ToExpr for ScalingConfigurationInput {
+impl ScalingConfigurationInput {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("MaxCapacity", &self.max_capacity);
         p.opt("ScalingType", &self.scaling_type);
         p.opt(
             "TargetTrackingScalingConfigs",
             &self.target_tracking_scaling_configs,
         );
+    }
+}
+
+impl ToExpr for ScalingConfigurationInput {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -215,13 +295,26 @@ pub struct TargetTrackingScalingConfiguration {
     pub target_value: Option<Value<f64>>,
 }
 
+impl TargetTrackingScalingConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("MetricType", &self.metric_type);
+        p.opt("TargetValue", &self.target_value);
+    }
+}
+
 impl ToExpr for TargetTrackingScalingConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("MetricType", &self.metric_type);
-        p.opt("TargetValue", &self.target_value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -245,13 +338,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

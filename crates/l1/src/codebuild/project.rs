@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Json, Value};
 
 /// Resource Type definition for AWS::CodeBuild::Project
@@ -106,14 +108,9 @@ impl Project {
     }
 }
 
-impl ResourceProps for Project {
-    const TYPE_NAME: &'static str = "AWS::CodeBuild::Project";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl Project {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("Artifacts", &self.artifacts);
         p.opt("AutoRetryLimit", &self.auto_retry_limit);
         p.opt("BadgeEnabled", &self.badge_enabled);
@@ -139,7 +136,25 @@ impl ResourceProps for Project {
         p.opt("Triggers", &self.triggers);
         p.opt("Visibility", &self.visibility);
         p.opt("VpcConfig", &self.vpc_config);
+    }
+}
+
+impl ResourceProps for Project {
+    const TYPE_NAME: &'static str = "AWS::CodeBuild::Project";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -212,10 +227,9 @@ impl Artifacts {
     }
 }
 
-impl ToExpr for Artifacts {
+impl Artifacts {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("ArtifactIdentifier", &self.artifact_identifier);
         p.opt("EncryptionDisabled", &self.encryption_disabled);
         p.opt("Location", &self.location);
@@ -225,7 +239,21 @@ impl ToExpr for Artifacts {
         p.opt("Packaging", &self.packaging);
         p.opt("Path", &self.path);
         p.req("Type", &self.type_);
+    }
+}
+
+impl ToExpr for Artifacts {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -244,16 +272,29 @@ pub struct ProjectBuildBatchConfig {
     pub timeout_in_mins: Option<Value<i64>>,
 }
 
-impl ToExpr for ProjectBuildBatchConfig {
+impl ProjectBuildBatchConfig {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("BatchReportMode", &self.batch_report_mode);
         p.opt("CombineArtifacts", &self.combine_artifacts);
         p.opt("Restrictions", &self.restrictions);
         p.opt("ServiceRole", &self.service_role);
         p.opt("TimeoutInMins", &self.timeout_in_mins);
+    }
+}
+
+impl ToExpr for ProjectBuildBatchConfig {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -266,13 +307,26 @@ pub struct BatchRestrictions {
     pub maximum_builds_allowed: Option<Value<i64>>,
 }
 
+impl BatchRestrictions {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ComputeTypesAllowed", &self.compute_types_allowed);
+        p.opt("MaximumBuildsAllowed", &self.maximum_builds_allowed);
+    }
+}
+
 impl ToExpr for BatchRestrictions {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("ComputeTypesAllowed", &self.compute_types_allowed);
-        p.opt("MaximumBuildsAllowed", &self.maximum_builds_allowed);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -302,15 +356,28 @@ impl ProjectCache {
     }
 }
 
-impl ToExpr for ProjectCache {
+impl ProjectCache {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("CacheNamespace", &self.cache_namespace);
         p.opt("Location", &self.location);
         p.opt("Modes", &self.modes);
         p.req("Type", &self.type_);
+    }
+}
+
+impl ToExpr for ProjectCache {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -365,10 +432,9 @@ impl Environment {
     }
 }
 
-impl ToExpr for Environment {
+impl Environment {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Certificate", &self.certificate);
         p.req("ComputeType", &self.compute_type);
         p.opt("DockerServer", &self.docker_server);
@@ -383,7 +449,21 @@ impl ToExpr for Environment {
         p.opt("PrivilegedMode", &self.privileged_mode);
         p.opt("RegistryCredential", &self.registry_credential);
         p.req("Type", &self.type_);
+    }
+}
+
+impl ToExpr for Environment {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -407,13 +487,26 @@ impl DockerServer {
     }
 }
 
+impl DockerServer {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("ComputeType", &self.compute_type);
+        p.opt("SecurityGroupIds", &self.security_group_ids);
+    }
+}
+
 impl ToExpr for DockerServer {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("ComputeType", &self.compute_type);
-        p.opt("SecurityGroupIds", &self.security_group_ids);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -440,14 +533,27 @@ impl EnvironmentVariable {
     }
 }
 
+impl EnvironmentVariable {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Name", &self.name);
+        p.opt("Type", &self.type_);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for EnvironmentVariable {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Name", &self.name);
-        p.opt("Type", &self.type_);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -458,12 +564,25 @@ pub struct ProjectFleet {
     pub fleet_arn: Option<Value<String>>,
 }
 
+impl ProjectFleet {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("FleetArn", &self.fleet_arn);
+    }
+}
+
 impl ToExpr for ProjectFleet {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("FleetArn", &self.fleet_arn);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -490,13 +609,26 @@ impl RegistryCredential {
     }
 }
 
+impl RegistryCredential {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Credential", &self.credential);
+        p.req("CredentialProvider", &self.credential_provider);
+    }
+}
+
 impl ToExpr for RegistryCredential {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Credential", &self.credential);
-        p.req("CredentialProvider", &self.credential_provider);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -534,16 +666,29 @@ impl ProjectFileSystemLocation {
     }
 }
 
-impl ToExpr for ProjectFileSystemLocation {
+impl ProjectFileSystemLocation {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("Identifier", &self.identifier);
         p.req("Location", &self.location);
         p.opt("MountOptions", &self.mount_options);
         p.req("MountPoint", &self.mount_point);
         p.req("Type", &self.type_);
+    }
+}
+
+impl ToExpr for ProjectFileSystemLocation {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -556,13 +701,26 @@ pub struct LogsConfig {
     pub s3_logs: Option<S3LogsConfig>,
 }
 
+impl LogsConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("CloudWatchLogs", &self.cloud_watch_logs);
+        p.opt("S3Logs", &self.s3_logs);
+    }
+}
+
 impl ToExpr for LogsConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("CloudWatchLogs", &self.cloud_watch_logs);
-        p.opt("S3Logs", &self.s3_logs);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -589,14 +747,27 @@ impl CloudWatchLogsConfig {
     }
 }
 
+impl CloudWatchLogsConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("GroupName", &self.group_name);
+        p.req("Status", &self.status);
+        p.opt("StreamName", &self.stream_name);
+    }
+}
+
 impl ToExpr for CloudWatchLogsConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("GroupName", &self.group_name);
-        p.req("Status", &self.status);
-        p.opt("StreamName", &self.stream_name);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -623,14 +794,27 @@ impl S3LogsConfig {
     }
 }
 
+impl S3LogsConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("EncryptionDisabled", &self.encryption_disabled);
+        p.opt("Location", &self.location);
+        p.req("Status", &self.status);
+    }
+}
+
 impl ToExpr for S3LogsConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("EncryptionDisabled", &self.encryption_disabled);
-        p.opt("Location", &self.location);
-        p.req("Status", &self.status);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -654,13 +838,26 @@ impl ProjectSourceVersion {
     }
 }
 
+impl ProjectSourceVersion {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("SourceIdentifier", &self.source_identifier);
+        p.opt("SourceVersion", &self.source_version);
+    }
+}
+
 impl ToExpr for ProjectSourceVersion {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("SourceIdentifier", &self.source_identifier);
-        p.opt("SourceVersion", &self.source_version);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -708,10 +905,9 @@ impl Source {
     }
 }
 
-impl ToExpr for Source {
+impl Source {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Auth", &self.auth);
         p.opt("BuildSpec", &self.build_spec);
         p.opt("BuildStatusConfig", &self.build_status_config);
@@ -722,7 +918,21 @@ impl ToExpr for Source {
         p.opt("ReportBuildStatus", &self.report_build_status);
         p.opt("SourceIdentifier", &self.source_identifier);
         p.req("Type", &self.type_);
+    }
+}
+
+impl ToExpr for Source {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -746,13 +956,26 @@ impl SourceAuth {
     }
 }
 
+impl SourceAuth {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Resource", &self.resource);
+        p.req("Type", &self.type_);
+    }
+}
+
 impl ToExpr for SourceAuth {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Resource", &self.resource);
-        p.req("Type", &self.type_);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -765,13 +988,26 @@ pub struct BuildStatusConfig {
     pub target_url: Option<Value<String>>,
 }
 
+impl BuildStatusConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Context", &self.context);
+        p.opt("TargetUrl", &self.target_url);
+    }
+}
+
 impl ToExpr for BuildStatusConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Context", &self.context);
-        p.opt("TargetUrl", &self.target_url);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -792,12 +1028,25 @@ impl GitSubmodulesConfig {
     }
 }
 
+impl GitSubmodulesConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("FetchSubmodules", &self.fetch_submodules);
+    }
+}
+
 impl ToExpr for GitSubmodulesConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("FetchSubmodules", &self.fetch_submodules);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -821,13 +1070,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -846,16 +1108,29 @@ pub struct ProjectTriggers {
     pub webhook: Option<Value<bool>>,
 }
 
-impl ToExpr for ProjectTriggers {
+impl ProjectTriggers {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("BuildType", &self.build_type);
         p.opt("FilterGroups", &self.filter_groups);
         p.opt("PullRequestBuildPolicy", &self.pull_request_build_policy);
         p.opt("ScopeConfiguration", &self.scope_configuration);
         p.opt("Webhook", &self.webhook);
+    }
+}
+
+impl ToExpr for ProjectTriggers {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -879,13 +1154,26 @@ impl PullRequestBuildPolicy {
     }
 }
 
+impl PullRequestBuildPolicy {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ApproverRoles", &self.approver_roles);
+        p.req("RequiresCommentApproval", &self.requires_comment_approval);
+    }
+}
+
 impl ToExpr for PullRequestBuildPolicy {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("ApproverRoles", &self.approver_roles);
-        p.req("RequiresCommentApproval", &self.requires_comment_approval);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -912,14 +1200,27 @@ impl ScopeConfiguration {
     }
 }
 
+impl ScopeConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Domain", &self.domain);
+        p.req("Name", &self.name);
+        p.opt("Scope", &self.scope);
+    }
+}
+
 impl ToExpr for ScopeConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Domain", &self.domain);
-        p.req("Name", &self.name);
-        p.opt("Scope", &self.scope);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -934,14 +1235,27 @@ pub struct VpcConfig {
     pub vpc_id: Option<Value<String>>,
 }
 
+impl VpcConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("SecurityGroupIds", &self.security_group_ids);
+        p.opt("Subnets", &self.subnets);
+        p.opt("VpcId", &self.vpc_id);
+    }
+}
+
 impl ToExpr for VpcConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("SecurityGroupIds", &self.security_group_ids);
-        p.opt("Subnets", &self.subnets);
-        p.opt("VpcId", &self.vpc_id);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

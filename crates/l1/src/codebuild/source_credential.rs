@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps,
+};
 use stackwright_core::value::Value;
 
 /// Resource Type definition for AWS::CodeBuild::SourceCredential
@@ -42,6 +44,16 @@ impl SourceCredential {
     }
 }
 
+impl SourceCredential {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("AuthType", &self.auth_type);
+        p.req("ServerType", &self.server_type);
+        p.req("Token", &self.token);
+        p.opt("Username", &self.username);
+    }
+}
+
 impl ResourceProps for SourceCredential {
     const TYPE_NAME: &'static str = "AWS::CodeBuild::SourceCredential";
     fn facts() -> &'static ResourceFacts {
@@ -50,11 +62,14 @@ impl ResourceProps for SourceCredential {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req("AuthType", &self.auth_type);
-        p.req("ServerType", &self.server_type);
-        p.req("Token", &self.token);
-        p.opt("Username", &self.username);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

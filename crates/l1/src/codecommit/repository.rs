@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// Resource Type definition for AWS::CodeCommit::Repository
@@ -46,6 +48,18 @@ impl Repository {
     }
 }
 
+impl Repository {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Code", &self.code);
+        p.opt("KmsKeyId", &self.kms_key_id);
+        p.opt("RepositoryDescription", &self.repository_description);
+        p.req("RepositoryName", &self.repository_name);
+        p.opt("Tags", &self.tags);
+        p.opt("Triggers", &self.triggers);
+    }
+}
+
 impl ResourceProps for Repository {
     const TYPE_NAME: &'static str = "AWS::CodeCommit::Repository";
     fn facts() -> &'static ResourceFacts {
@@ -54,13 +68,14 @@ impl ResourceProps for Repository {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.opt("Code", &self.code);
-        p.opt("KmsKeyId", &self.kms_key_id);
-        p.opt("RepositoryDescription", &self.repository_description);
-        p.req("RepositoryName", &self.repository_name);
-        p.opt("Tags", &self.tags);
-        p.opt("Triggers", &self.triggers);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -127,13 +142,26 @@ impl Code {
     }
 }
 
+impl Code {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("BranchName", &self.branch_name);
+        p.req("S3", &self.s3);
+    }
+}
+
 impl ToExpr for Code {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("BranchName", &self.branch_name);
-        p.req("S3", &self.s3);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -160,14 +188,27 @@ impl S3 {
     }
 }
 
+impl S3 {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Bucket", &self.bucket);
+        p.req("Key", &self.key);
+        p.opt("ObjectVersion", &self.object_version);
+    }
+}
+
 impl ToExpr for S3 {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Bucket", &self.bucket);
-        p.req("Key", &self.key);
-        p.opt("ObjectVersion", &self.object_version);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -191,13 +232,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -234,16 +288,29 @@ impl RepositoryTrigger {
     }
 }
 
-impl ToExpr for RepositoryTrigger {
+impl RepositoryTrigger {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Branches", &self.branches);
         p.opt("CustomData", &self.custom_data);
         p.req("DestinationArn", &self.destination_arn);
         p.req("Events", &self.events);
         p.req("Name", &self.name);
+    }
+}
+
+impl ToExpr for RepositoryTrigger {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

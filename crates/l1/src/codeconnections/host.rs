@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// A resource that represents the infrastructure where a third-party provider is installed. You create one host for all connections to that provider.
@@ -47,6 +49,17 @@ impl Host {
     }
 }
 
+impl Host {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Name", &self.name);
+        p.req("ProviderEndpoint", &self.provider_endpoint);
+        p.req("ProviderType", &self.provider_type);
+        p.opt("Tags", &self.tags);
+        p.opt("VpcConfiguration", &self.vpc_configuration);
+    }
+}
+
 impl ResourceProps for Host {
     const TYPE_NAME: &'static str = "AWS::CodeConnections::Host";
     fn facts() -> &'static ResourceFacts {
@@ -55,12 +68,14 @@ impl ResourceProps for Host {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req("Name", &self.name);
-        p.req("ProviderEndpoint", &self.provider_endpoint);
-        p.req("ProviderType", &self.provider_type);
-        p.opt("Tags", &self.tags);
-        p.opt("VpcConfiguration", &self.vpc_configuration);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -117,13 +132,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -157,15 +185,28 @@ impl VpcConfiguration {
     }
 }
 
-impl ToExpr for VpcConfiguration {
+impl VpcConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("SecurityGroupIds", &self.security_group_ids);
         p.req("SubnetIds", &self.subnet_ids);
         p.opt("TlsCertificate", &self.tls_certificate);
         p.req("VpcId", &self.vpc_id);
+    }
+}
+
+impl ToExpr for VpcConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

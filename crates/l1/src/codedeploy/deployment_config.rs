@@ -7,7 +7,7 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{Props, ResourceProps, ToExpr};
+use stackwright_core::resource::{Props, Resolve, Resolved, ResourceProps, ToExpr};
 use stackwright_core::value::{Literal, Value};
 
 /// Resource Type definition for AWS::CodeDeploy::DeploymentConfig
@@ -27,6 +27,17 @@ pub struct DeploymentConfig {
     pub zonal_config: Option<ZonalConfig>,
 }
 
+impl DeploymentConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ComputePlatform", &self.compute_platform);
+        p.opt("DeploymentConfigName", &self.deployment_config_name);
+        p.opt("MinimumHealthyHosts", &self.minimum_healthy_hosts);
+        p.opt("TrafficRoutingConfig", &self.traffic_routing_config);
+        p.opt("ZonalConfig", &self.zonal_config);
+    }
+}
+
 impl ResourceProps for DeploymentConfig {
     const TYPE_NAME: &'static str = "AWS::CodeDeploy::DeploymentConfig";
     fn facts() -> &'static ResourceFacts {
@@ -35,12 +46,14 @@ impl ResourceProps for DeploymentConfig {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.opt("ComputePlatform", &self.compute_platform);
-        p.opt("DeploymentConfigName", &self.deployment_config_name);
-        p.opt("MinimumHealthyHosts", &self.minimum_healthy_hosts);
-        p.opt("TrafficRoutingConfig", &self.traffic_routing_config);
-        p.opt("ZonalConfig", &self.zonal_config);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -67,13 +80,26 @@ impl MinimumHealthyHosts {
     }
 }
 
+impl MinimumHealthyHosts {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Type", &self.type_);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for MinimumHealthyHosts {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Type", &self.type_);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -100,14 +126,27 @@ impl TrafficRoutingConfig {
     }
 }
 
+impl TrafficRoutingConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("TimeBasedCanary", &self.time_based_canary);
+        p.opt("TimeBasedLinear", &self.time_based_linear);
+        p.req("Type", &self.type_);
+    }
+}
+
 impl ToExpr for TrafficRoutingConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("TimeBasedCanary", &self.time_based_canary);
-        p.opt("TimeBasedLinear", &self.time_based_linear);
-        p.req("Type", &self.type_);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -134,13 +173,26 @@ impl TimeBasedCanary {
     }
 }
 
+impl TimeBasedCanary {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("CanaryInterval", &self.canary_interval);
+        p.req("CanaryPercentage", &self.canary_percentage);
+    }
+}
+
 impl ToExpr for TimeBasedCanary {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("CanaryInterval", &self.canary_interval);
-        p.req("CanaryPercentage", &self.canary_percentage);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -167,13 +219,26 @@ impl TimeBasedLinear {
     }
 }
 
+impl TimeBasedLinear {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("LinearInterval", &self.linear_interval);
+        p.req("LinearPercentage", &self.linear_percentage);
+    }
+}
+
 impl ToExpr for TimeBasedLinear {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("LinearInterval", &self.linear_interval);
-        p.req("LinearPercentage", &self.linear_percentage);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -188,10 +253,9 @@ pub struct ZonalConfig {
     pub monitor_duration_in_seconds: Option<Value<i64>>,
 }
 
-impl ToExpr for ZonalConfig {
+impl ZonalConfig {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "FirstZoneMonitorDurationInSeconds",
             &self.first_zone_monitor_duration_in_seconds,
@@ -204,7 +268,21 @@ impl ToExpr for ZonalConfig {
             "MonitorDurationInSeconds",
             &self.monitor_duration_in_seconds,
         );
+    }
+}
+
+impl ToExpr for ZonalConfig {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -231,13 +309,26 @@ impl MinimumHealthyHostsPerZone {
     }
 }
 
+impl MinimumHealthyHostsPerZone {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Type", &self.type_);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for MinimumHealthyHostsPerZone {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Type", &self.type_);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -7,7 +7,7 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty};
-use stackwright_core::resource::{Props, ResourceProps, ToExpr};
+use stackwright_core::resource::{Props, Resolve, Resolved, ResourceProps, ToExpr};
 use stackwright_core::value::{Literal, Value};
 
 /// Resource type definition for AWS::CodeDeploy::DeploymentGroup
@@ -89,14 +89,9 @@ impl DeploymentGroup {
     }
 }
 
-impl ResourceProps for DeploymentGroup {
-    const TYPE_NAME: &'static str = "AWS::CodeDeploy::DeploymentGroup";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl DeploymentGroup {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AlarmConfiguration", &self.alarm_configuration);
         p.req("ApplicationName", &self.application_name);
         p.opt(
@@ -129,7 +124,25 @@ impl ResourceProps for DeploymentGroup {
         p.opt("Tags", &self.tags);
         p.opt("TerminationHookEnabled", &self.termination_hook_enabled);
         p.opt("TriggerConfigurations", &self.trigger_configurations);
+    }
+}
+
+impl ResourceProps for DeploymentGroup {
+    const TYPE_NAME: &'static str = "AWS::CodeDeploy::DeploymentGroup";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -144,14 +157,27 @@ pub struct AlarmConfiguration {
     pub ignore_poll_alarm_failure: Option<Value<bool>>,
 }
 
+impl AlarmConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Alarms", &self.alarms);
+        p.opt("Enabled", &self.enabled);
+        p.opt("IgnorePollAlarmFailure", &self.ignore_poll_alarm_failure);
+    }
+}
+
 impl ToExpr for AlarmConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Alarms", &self.alarms);
-        p.opt("Enabled", &self.enabled);
-        p.opt("IgnorePollAlarmFailure", &self.ignore_poll_alarm_failure);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -162,12 +188,25 @@ pub struct Alarm {
     pub name: Option<Value<String>>,
 }
 
+impl Alarm {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Name", &self.name);
+    }
+}
+
 impl ToExpr for Alarm {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Name", &self.name);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -180,13 +219,26 @@ pub struct AutoRollbackConfiguration {
     pub events: Option<Value<Vec<AutoRollbackConfigurationEvent>>>,
 }
 
+impl AutoRollbackConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Enabled", &self.enabled);
+        p.opt("Events", &self.events);
+    }
+}
+
 impl ToExpr for AutoRollbackConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Enabled", &self.enabled);
-        p.opt("Events", &self.events);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -201,10 +253,9 @@ pub struct BlueGreenDeploymentConfiguration {
     pub terminate_blue_instances_on_deployment_success: Option<BlueInstanceTerminationOption>,
 }
 
-impl ToExpr for BlueGreenDeploymentConfiguration {
+impl BlueGreenDeploymentConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("DeploymentReadyOption", &self.deployment_ready_option);
         p.opt(
             "GreenFleetProvisioningOption",
@@ -214,7 +265,21 @@ impl ToExpr for BlueGreenDeploymentConfiguration {
             "TerminateBlueInstancesOnDeploymentSuccess",
             &self.terminate_blue_instances_on_deployment_success,
         );
+    }
+}
+
+impl ToExpr for BlueGreenDeploymentConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -227,13 +292,26 @@ pub struct DeploymentReadyOption {
     pub wait_time_in_minutes: Option<Value<i64>>,
 }
 
+impl DeploymentReadyOption {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ActionOnTimeout", &self.action_on_timeout);
+        p.opt("WaitTimeInMinutes", &self.wait_time_in_minutes);
+    }
+}
+
 impl ToExpr for DeploymentReadyOption {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("ActionOnTimeout", &self.action_on_timeout);
-        p.opt("WaitTimeInMinutes", &self.wait_time_in_minutes);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -244,12 +322,25 @@ pub struct GreenFleetProvisioningOption {
     pub action: Option<Value<GreenFleetProvisioningOptionAction>>,
 }
 
+impl GreenFleetProvisioningOption {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Action", &self.action);
+    }
+}
+
 impl ToExpr for GreenFleetProvisioningOption {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Action", &self.action);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -262,16 +353,29 @@ pub struct BlueInstanceTerminationOption {
     pub termination_wait_time_in_minutes: Option<Value<i64>>,
 }
 
-impl ToExpr for BlueInstanceTerminationOption {
+impl BlueInstanceTerminationOption {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Action", &self.action);
         p.opt(
             "TerminationWaitTimeInMinutes",
             &self.termination_wait_time_in_minutes,
         );
+    }
+}
+
+impl ToExpr for BlueInstanceTerminationOption {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -298,17 +402,30 @@ impl Deployment {
     }
 }
 
-impl ToExpr for Deployment {
+impl Deployment {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Description", &self.description);
         p.opt(
             "IgnoreApplicationStopFailures",
             &self.ignore_application_stop_failures,
         );
         p.req("Revision", &self.revision);
+    }
+}
+
+impl ToExpr for Deployment {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -323,14 +440,27 @@ pub struct RevisionLocation {
     pub s3_location: Option<S3Location>,
 }
 
+impl RevisionLocation {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("GitHubLocation", &self.git_hub_location);
+        p.opt("RevisionType", &self.revision_type);
+        p.opt("S3Location", &self.s3_location);
+    }
+}
+
 impl ToExpr for RevisionLocation {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("GitHubLocation", &self.git_hub_location);
-        p.opt("RevisionType", &self.revision_type);
-        p.opt("S3Location", &self.s3_location);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -354,13 +484,26 @@ impl GitHubLocation {
     }
 }
 
+impl GitHubLocation {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("CommitId", &self.commit_id);
+        p.req("Repository", &self.repository);
+    }
+}
+
 impl ToExpr for GitHubLocation {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("CommitId", &self.commit_id);
-        p.req("Repository", &self.repository);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -393,16 +536,29 @@ impl S3Location {
     }
 }
 
-impl ToExpr for S3Location {
+impl S3Location {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("Bucket", &self.bucket);
         p.opt("BundleType", &self.bundle_type);
         p.opt("ETag", &self.e_tag);
         p.req("Key", &self.key);
         p.opt("Version", &self.version);
+    }
+}
+
+impl ToExpr for S3Location {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -415,13 +571,26 @@ pub struct DeploymentStyle {
     pub deployment_type: Option<Value<DeploymentType>>,
 }
 
+impl DeploymentStyle {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("DeploymentOption", &self.deployment_option);
+        p.opt("DeploymentType", &self.deployment_type);
+    }
+}
+
 impl ToExpr for DeploymentStyle {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("DeploymentOption", &self.deployment_option);
-        p.opt("DeploymentType", &self.deployment_type);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -448,13 +617,26 @@ impl EcsService {
     }
 }
 
+impl EcsService {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("ClusterName", &self.cluster_name);
+        p.req("ServiceName", &self.service_name);
+    }
+}
+
 impl ToExpr for EcsService {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("ClusterName", &self.cluster_name);
-        p.req("ServiceName", &self.service_name);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -469,14 +651,27 @@ pub struct Ec2TagFilter {
     pub value: Option<Value<String>>,
 }
 
+impl Ec2TagFilter {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Key", &self.key);
+        p.opt("Type", &self.type_);
+        p.opt("Value", &self.value);
+    }
+}
+
 impl ToExpr for Ec2TagFilter {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Key", &self.key);
-        p.opt("Type", &self.type_);
-        p.opt("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -487,12 +682,25 @@ pub struct Ec2TagSet {
     pub ec2_tag_set_list: Option<Vec<Ec2TagSetListObject>>,
 }
 
+impl Ec2TagSet {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Ec2TagSetList", &self.ec2_tag_set_list);
+    }
+}
+
 impl ToExpr for Ec2TagSet {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Ec2TagSetList", &self.ec2_tag_set_list);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -503,12 +711,25 @@ pub struct Ec2TagSetListObject {
     pub ec2_tag_group: Option<Vec<Ec2TagFilter>>,
 }
 
+impl Ec2TagSetListObject {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Ec2TagGroup", &self.ec2_tag_group);
+    }
+}
+
 impl ToExpr for Ec2TagSetListObject {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Ec2TagGroup", &self.ec2_tag_group);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -523,14 +744,27 @@ pub struct LoadBalancerInfo {
     pub target_group_pair_info_list: Option<Vec<TargetGroupPairInfo>>,
 }
 
+impl LoadBalancerInfo {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ElbInfoList", &self.elb_info_list);
+        p.opt("TargetGroupInfoList", &self.target_group_info_list);
+        p.opt("TargetGroupPairInfoList", &self.target_group_pair_info_list);
+    }
+}
+
 impl ToExpr for LoadBalancerInfo {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("ElbInfoList", &self.elb_info_list);
-        p.opt("TargetGroupInfoList", &self.target_group_info_list);
-        p.opt("TargetGroupPairInfoList", &self.target_group_pair_info_list);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -541,12 +775,25 @@ pub struct ElbInfo {
     pub name: Option<Value<String>>,
 }
 
+impl ElbInfo {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Name", &self.name);
+    }
+}
+
 impl ToExpr for ElbInfo {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Name", &self.name);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -557,12 +804,25 @@ pub struct TargetGroupInfo {
     pub name: Option<Value<String>>,
 }
 
+impl TargetGroupInfo {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Name", &self.name);
+    }
+}
+
 impl ToExpr for TargetGroupInfo {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Name", &self.name);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -577,14 +837,27 @@ pub struct TargetGroupPairInfo {
     pub test_traffic_route: Option<TrafficRoute>,
 }
 
+impl TargetGroupPairInfo {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ProdTrafficRoute", &self.prod_traffic_route);
+        p.opt("TargetGroups", &self.target_groups);
+        p.opt("TestTrafficRoute", &self.test_traffic_route);
+    }
+}
+
 impl ToExpr for TargetGroupPairInfo {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("ProdTrafficRoute", &self.prod_traffic_route);
-        p.opt("TargetGroups", &self.target_groups);
-        p.opt("TestTrafficRoute", &self.test_traffic_route);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -595,12 +868,25 @@ pub struct TrafficRoute {
     pub listener_arns: Option<Value<Vec<String>>>,
 }
 
+impl TrafficRoute {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ListenerArns", &self.listener_arns);
+    }
+}
+
 impl ToExpr for TrafficRoute {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("ListenerArns", &self.listener_arns);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -615,14 +901,27 @@ pub struct TagFilter {
     pub value: Option<Value<String>>,
 }
 
+impl TagFilter {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Key", &self.key);
+        p.opt("Type", &self.type_);
+        p.opt("Value", &self.value);
+    }
+}
+
 impl ToExpr for TagFilter {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Key", &self.key);
-        p.opt("Type", &self.type_);
-        p.opt("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -633,12 +932,25 @@ pub struct OnPremisesTagSet {
     pub on_premises_tag_set_list: Option<Vec<OnPremisesTagSetListObject>>,
 }
 
+impl OnPremisesTagSet {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("OnPremisesTagSetList", &self.on_premises_tag_set_list);
+    }
+}
+
 impl ToExpr for OnPremisesTagSet {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("OnPremisesTagSetList", &self.on_premises_tag_set_list);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -649,12 +961,25 @@ pub struct OnPremisesTagSetListObject {
     pub on_premises_tag_group: Option<Vec<TagFilter>>,
 }
 
+impl OnPremisesTagSetListObject {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("OnPremisesTagGroup", &self.on_premises_tag_group);
+    }
+}
+
 impl ToExpr for OnPremisesTagSetListObject {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("OnPremisesTagGroup", &self.on_premises_tag_group);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -678,13 +1003,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -699,14 +1037,27 @@ pub struct TriggerConfig {
     pub trigger_target_arn: Option<Value<String>>,
 }
 
+impl TriggerConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("TriggerEvents", &self.trigger_events);
+        p.opt("TriggerName", &self.trigger_name);
+        p.opt("TriggerTargetArn", &self.trigger_target_arn);
+    }
+}
+
 impl ToExpr for TriggerConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("TriggerEvents", &self.trigger_events);
-        p.opt("TriggerName", &self.trigger_name);
-        p.opt("TriggerTargetArn", &self.trigger_target_arn);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// This resource schema represents the Profiling Group resource in the Amazon CodeGuru Profiler service.
@@ -43,14 +45,9 @@ impl ProfilingGroup {
     }
 }
 
-impl ResourceProps for ProfilingGroup {
-    const TYPE_NAME: &'static str = "AWS::CodeGuruProfiler::ProfilingGroup";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl ProfilingGroup {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AgentPermissions", &self.agent_permissions);
         p.opt(
             "AnomalyDetectionNotificationConfiguration",
@@ -59,7 +56,25 @@ impl ResourceProps for ProfilingGroup {
         p.opt("ComputePlatform", &self.compute_platform);
         p.req("ProfilingGroupName", &self.profiling_group_name);
         p.opt("Tags", &self.tags);
+    }
+}
+
+impl ResourceProps for ProfilingGroup {
+    const TYPE_NAME: &'static str = "AWS::CodeGuruProfiler::ProfilingGroup";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -103,12 +118,25 @@ impl AgentPermissions {
     }
 }
 
+impl AgentPermissions {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Principals", &self.principals);
+    }
+}
+
 impl ToExpr for AgentPermissions {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Principals", &self.principals);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -132,13 +160,26 @@ impl Channel {
     }
 }
 
+impl Channel {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("channelId", &self.channel_id);
+        p.req("channelUri", &self.channel_uri);
+    }
+}
+
 impl ToExpr for Channel {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("channelId", &self.channel_id);
-        p.req("channelUri", &self.channel_uri);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -162,13 +203,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

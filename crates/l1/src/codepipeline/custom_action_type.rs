@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// The AWS::CodePipeline::CustomActionType resource creates a custom action for activities that aren't included in the CodePipeline default actions, such as running an internally developed build process or a test suite. You can use these custom actions in the stage of a pipeline.
@@ -58,14 +60,9 @@ impl CustomActionType {
     }
 }
 
-impl ResourceProps for CustomActionType {
-    const TYPE_NAME: &'static str = "AWS::CodePipeline::CustomActionType";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl CustomActionType {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("Category", &self.category);
         p.opt("ConfigurationProperties", &self.configuration_properties);
         p.req("InputArtifactDetails", &self.input_artifact_details);
@@ -74,7 +71,25 @@ impl ResourceProps for CustomActionType {
         p.opt("Settings", &self.settings);
         p.opt("Tags", &self.tags);
         p.req("Version", &self.version);
+    }
+}
+
+impl ResourceProps for CustomActionType {
+    const TYPE_NAME: &'static str = "AWS::CodePipeline::CustomActionType";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -141,10 +156,9 @@ impl ConfigurationProperties {
     }
 }
 
-impl ToExpr for ConfigurationProperties {
+impl ConfigurationProperties {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Description", &self.description);
         p.req("Key", &self.key);
         p.req("Name", &self.name);
@@ -152,7 +166,21 @@ impl ToExpr for ConfigurationProperties {
         p.req("Required", &self.required);
         p.req("Secret", &self.secret);
         p.opt("Type", &self.type_);
+    }
+}
+
+impl ToExpr for ConfigurationProperties {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -176,13 +204,26 @@ impl ArtifactDetails {
     }
 }
 
+impl ArtifactDetails {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("MaximumCount", &self.maximum_count);
+        p.req("MinimumCount", &self.minimum_count);
+    }
+}
+
 impl ToExpr for ArtifactDetails {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("MaximumCount", &self.maximum_count);
-        p.req("MinimumCount", &self.minimum_count);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -199,10 +240,9 @@ pub struct Settings {
     pub third_party_configuration_url: Option<Value<String>>,
 }
 
-impl ToExpr for Settings {
+impl Settings {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("EntityUrlTemplate", &self.entity_url_template);
         p.opt("ExecutionUrlTemplate", &self.execution_url_template);
         p.opt("RevisionUrlTemplate", &self.revision_url_template);
@@ -210,7 +250,21 @@ impl ToExpr for Settings {
             "ThirdPartyConfigurationUrl",
             &self.third_party_configuration_url,
         );
+    }
+}
+
+impl ToExpr for Settings {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -234,13 +288,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

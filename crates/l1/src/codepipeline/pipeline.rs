@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Json, Literal, Value};
 
 /// The AWS::CodePipeline::Pipeline resource creates a CodePipeline pipeline that describes how software changes go through a release process.
@@ -64,14 +66,9 @@ impl Pipeline {
     }
 }
 
-impl ResourceProps for Pipeline {
-    const TYPE_NAME: &'static str = "AWS::CodePipeline::Pipeline";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl Pipeline {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("ArtifactStore", &self.artifact_store);
         p.opt("ArtifactStores", &self.artifact_stores);
         p.opt(
@@ -90,7 +87,25 @@ impl ResourceProps for Pipeline {
         p.opt("Tags", &self.tags);
         p.opt("Triggers", &self.triggers);
         p.opt("Variables", &self.variables);
+    }
+}
+
+impl ResourceProps for Pipeline {
+    const TYPE_NAME: &'static str = "AWS::CodePipeline::Pipeline";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -148,14 +163,27 @@ impl ArtifactStore {
     }
 }
 
+impl ArtifactStore {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("EncryptionKey", &self.encryption_key);
+        p.req("Location", &self.location);
+        p.req("Type", &self.type_);
+    }
+}
+
 impl ToExpr for ArtifactStore {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("EncryptionKey", &self.encryption_key);
-        p.req("Location", &self.location);
-        p.req("Type", &self.type_);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -179,13 +207,26 @@ impl EncryptionKey {
     }
 }
 
+impl EncryptionKey {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Id", &self.id);
+        p.req("Type", &self.type_);
+    }
+}
+
 impl ToExpr for EncryptionKey {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Id", &self.id);
-        p.req("Type", &self.type_);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -209,13 +250,26 @@ impl ArtifactStoreMap {
     }
 }
 
+impl ArtifactStoreMap {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("ArtifactStore", &self.artifact_store);
+        p.req("Region", &self.region);
+    }
+}
+
 impl ToExpr for ArtifactStoreMap {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("ArtifactStore", &self.artifact_store);
-        p.req("Region", &self.region);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -239,13 +293,26 @@ impl StageTransition {
     }
 }
 
+impl StageTransition {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Reason", &self.reason);
+        p.req("StageName", &self.stage_name);
+    }
+}
+
 impl ToExpr for StageTransition {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Reason", &self.reason);
-        p.req("StageName", &self.stage_name);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -281,17 +348,30 @@ impl StageDeclaration {
     }
 }
 
-impl ToExpr for StageDeclaration {
+impl StageDeclaration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("Actions", &self.actions);
         p.opt("BeforeEntry", &self.before_entry);
         p.opt("Blockers", &self.blockers);
         p.req("Name", &self.name);
         p.opt("OnFailure", &self.on_failure);
         p.opt("OnSuccess", &self.on_success);
+    }
+}
+
+impl ToExpr for StageDeclaration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -348,10 +428,9 @@ impl ActionDeclaration {
     }
 }
 
-impl ToExpr for ActionDeclaration {
+impl ActionDeclaration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("ActionTypeId", &self.action_type_id);
         p.opt("Commands", &self.commands);
         p.opt("Configuration", &self.configuration);
@@ -365,7 +444,21 @@ impl ToExpr for ActionDeclaration {
         p.opt("RoleArn", &self.role_arn);
         p.opt("RunOrder", &self.run_order);
         p.opt("TimeoutInMinutes", &self.timeout_in_minutes);
+    }
+}
+
+impl ToExpr for ActionDeclaration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -400,15 +493,28 @@ impl ActionTypeId {
     }
 }
 
-impl ToExpr for ActionTypeId {
+impl ActionTypeId {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("Category", &self.category);
         p.req("Owner", &self.owner);
         p.req("Provider", &self.provider);
         p.req("Version", &self.version);
+    }
+}
+
+impl ToExpr for ActionTypeId {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -435,14 +541,27 @@ impl EnvironmentVariable {
     }
 }
 
+impl EnvironmentVariable {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Name", &self.name);
+        p.opt("Type", &self.type_);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for EnvironmentVariable {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Name", &self.name);
-        p.opt("Type", &self.type_);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -461,12 +580,25 @@ impl InputArtifact {
     }
 }
 
+impl InputArtifact {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Name", &self.name);
+    }
+}
+
 impl ToExpr for InputArtifact {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Name", &self.name);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -490,13 +622,26 @@ impl OutputArtifact {
     }
 }
 
+impl OutputArtifact {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Files", &self.files);
+        p.req("Name", &self.name);
+    }
+}
+
 impl ToExpr for OutputArtifact {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Files", &self.files);
-        p.req("Name", &self.name);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -507,12 +652,25 @@ pub struct BeforeEntryConditions {
     pub conditions: Option<Vec<Condition>>,
 }
 
+impl BeforeEntryConditions {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Conditions", &self.conditions);
+    }
+}
+
 impl ToExpr for BeforeEntryConditions {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Conditions", &self.conditions);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -525,13 +683,26 @@ pub struct Condition {
     pub rules: Option<Vec<RuleDeclaration>>,
 }
 
+impl Condition {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Result", &self.result);
+        p.opt("Rules", &self.rules);
+    }
+}
+
 impl ToExpr for Condition {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Result", &self.result);
-        p.opt("Rules", &self.rules);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -554,10 +725,9 @@ pub struct RuleDeclaration {
     pub rule_type_id: Option<RuleTypeId>,
 }
 
-impl ToExpr for RuleDeclaration {
+impl RuleDeclaration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Commands", &self.commands);
         p.opt("Configuration", &self.configuration);
         p.opt("InputArtifacts", &self.input_artifacts);
@@ -565,7 +735,21 @@ impl ToExpr for RuleDeclaration {
         p.opt("Region", &self.region);
         p.opt("RoleArn", &self.role_arn);
         p.opt("RuleTypeId", &self.rule_type_id);
+    }
+}
+
+impl ToExpr for RuleDeclaration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -582,15 +766,28 @@ pub struct RuleTypeId {
     pub version: Option<Value<String>>,
 }
 
-impl ToExpr for RuleTypeId {
+impl RuleTypeId {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Category", &self.category);
         p.opt("Owner", &self.owner);
         p.opt("Provider", &self.provider);
         p.opt("Version", &self.version);
+    }
+}
+
+impl ToExpr for RuleTypeId {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -617,13 +814,26 @@ impl BlockerDeclaration {
     }
 }
 
+impl BlockerDeclaration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Name", &self.name);
+        p.req("Type", &self.type_);
+    }
+}
+
 impl ToExpr for BlockerDeclaration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Name", &self.name);
-        p.req("Type", &self.type_);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -638,14 +848,27 @@ pub struct FailureConditions {
     pub retry_configuration: Option<RetryConfiguration>,
 }
 
+impl FailureConditions {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Conditions", &self.conditions);
+        p.opt("Result", &self.result);
+        p.opt("RetryConfiguration", &self.retry_configuration);
+    }
+}
+
 impl ToExpr for FailureConditions {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Conditions", &self.conditions);
-        p.opt("Result", &self.result);
-        p.opt("RetryConfiguration", &self.retry_configuration);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -656,12 +879,25 @@ pub struct RetryConfiguration {
     pub retry_mode: Option<Value<RetryMode>>,
 }
 
+impl RetryConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("RetryMode", &self.retry_mode);
+    }
+}
+
 impl ToExpr for RetryConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("RetryMode", &self.retry_mode);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -672,12 +908,25 @@ pub struct SuccessConditions {
     pub conditions: Option<Vec<Condition>>,
 }
 
+impl SuccessConditions {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Conditions", &self.conditions);
+    }
+}
+
 impl ToExpr for SuccessConditions {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Conditions", &self.conditions);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -701,13 +950,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -731,13 +993,26 @@ impl PipelineTriggerDeclaration {
     }
 }
 
+impl PipelineTriggerDeclaration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("GitConfiguration", &self.git_configuration);
+        p.req("ProviderType", &self.provider_type);
+    }
+}
+
 impl ToExpr for PipelineTriggerDeclaration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("GitConfiguration", &self.git_configuration);
-        p.req("ProviderType", &self.provider_type);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -764,14 +1039,27 @@ impl GitConfiguration {
     }
 }
 
+impl GitConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("PullRequest", &self.pull_request);
+        p.opt("Push", &self.push);
+        p.req("SourceActionName", &self.source_action_name);
+    }
+}
+
 impl ToExpr for GitConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("PullRequest", &self.pull_request);
-        p.opt("Push", &self.push);
-        p.req("SourceActionName", &self.source_action_name);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -786,14 +1074,27 @@ pub struct GitPullRequestFilter {
     pub file_paths: Option<GitFilePathFilterCriteria>,
 }
 
+impl GitPullRequestFilter {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Branches", &self.branches);
+        p.opt("Events", &self.events);
+        p.opt("FilePaths", &self.file_paths);
+    }
+}
+
 impl ToExpr for GitPullRequestFilter {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Branches", &self.branches);
-        p.opt("Events", &self.events);
-        p.opt("FilePaths", &self.file_paths);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -806,13 +1107,26 @@ pub struct GitBranchFilterCriteria {
     pub includes: Option<Value<Vec<String>>>,
 }
 
+impl GitBranchFilterCriteria {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Excludes", &self.excludes);
+        p.opt("Includes", &self.includes);
+    }
+}
+
 impl ToExpr for GitBranchFilterCriteria {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Excludes", &self.excludes);
-        p.opt("Includes", &self.includes);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -825,13 +1139,26 @@ pub struct GitFilePathFilterCriteria {
     pub includes: Option<Value<Vec<String>>>,
 }
 
+impl GitFilePathFilterCriteria {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Excludes", &self.excludes);
+        p.opt("Includes", &self.includes);
+    }
+}
+
 impl ToExpr for GitFilePathFilterCriteria {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Excludes", &self.excludes);
-        p.opt("Includes", &self.includes);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -846,14 +1173,27 @@ pub struct GitPushFilter {
     pub tags: Option<GitTagFilterCriteria>,
 }
 
+impl GitPushFilter {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Branches", &self.branches);
+        p.opt("FilePaths", &self.file_paths);
+        p.opt("Tags", &self.tags);
+    }
+}
+
 impl ToExpr for GitPushFilter {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Branches", &self.branches);
-        p.opt("FilePaths", &self.file_paths);
-        p.opt("Tags", &self.tags);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -866,13 +1206,26 @@ pub struct GitTagFilterCriteria {
     pub includes: Option<Value<Vec<String>>>,
 }
 
+impl GitTagFilterCriteria {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Excludes", &self.excludes);
+        p.opt("Includes", &self.includes);
+    }
+}
+
 impl ToExpr for GitTagFilterCriteria {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Excludes", &self.excludes);
-        p.opt("Includes", &self.includes);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -899,14 +1252,27 @@ impl VariableDeclaration {
     }
 }
 
+impl VariableDeclaration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("DefaultValue", &self.default_value);
+        p.opt("Description", &self.description);
+        p.req("Name", &self.name);
+    }
+}
+
 impl ToExpr for VariableDeclaration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("DefaultValue", &self.default_value);
-        p.opt("Description", &self.description);
-        p.req("Name", &self.name);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// Resource Type definition for AWS::CodePipeline::Webhook
@@ -61,14 +63,9 @@ impl Webhook {
     }
 }
 
-impl ResourceProps for Webhook {
-    const TYPE_NAME: &'static str = "AWS::CodePipeline::Webhook";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl Webhook {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("Authentication", &self.authentication);
         p.req(
             "AuthenticationConfiguration",
@@ -81,7 +78,25 @@ impl ResourceProps for Webhook {
         p.req("TargetAction", &self.target_action);
         p.req("TargetPipeline", &self.target_pipeline);
         p.opt("TargetPipelineVersion", &self.target_pipeline_version);
+    }
+}
+
+impl ResourceProps for Webhook {
+    const TYPE_NAME: &'static str = "AWS::CodePipeline::Webhook";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -122,13 +137,26 @@ pub struct WebhookAuthConfiguration {
     pub secret_token: Option<Value<String>>,
 }
 
+impl WebhookAuthConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("AllowedIPRange", &self.allowed_ip_range);
+        p.opt("SecretToken", &self.secret_token);
+    }
+}
+
 impl ToExpr for WebhookAuthConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("AllowedIPRange", &self.allowed_ip_range);
-        p.opt("SecretToken", &self.secret_token);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -152,13 +180,26 @@ impl WebhookFilterRule {
     }
 }
 
+impl WebhookFilterRule {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("JsonPath", &self.json_path);
+        p.opt("MatchEquals", &self.match_equals);
+    }
+}
+
 impl ToExpr for WebhookFilterRule {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("JsonPath", &self.json_path);
-        p.opt("MatchEquals", &self.match_equals);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -182,13 +223,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::Value;
 
 /// Resource Type definition for AWS::CodeStar::GitHubRepository
@@ -53,14 +55,9 @@ impl GitHubRepository {
     }
 }
 
-impl ResourceProps for GitHubRepository {
-    const TYPE_NAME: &'static str = "AWS::CodeStar::GitHubRepository";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl GitHubRepository {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Code", &self.code);
         p.opt("ConnectionArn", &self.connection_arn);
         p.opt("EnableIssues", &self.enable_issues);
@@ -69,7 +66,25 @@ impl ResourceProps for GitHubRepository {
         p.opt("RepositoryDescription", &self.repository_description);
         p.req("RepositoryName", &self.repository_name);
         p.req("RepositoryOwner", &self.repository_owner);
+    }
+}
+
+impl ResourceProps for GitHubRepository {
+    const TYPE_NAME: &'static str = "AWS::CodeStar::GitHubRepository";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -111,12 +126,25 @@ impl Code {
     }
 }
 
+impl Code {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("S3", &self.s3);
+    }
+}
+
 impl ToExpr for Code {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("S3", &self.s3);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -143,14 +171,27 @@ impl S3 {
     }
 }
 
+impl S3 {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Bucket", &self.bucket);
+        p.req("Key", &self.key);
+        p.opt("ObjectVersion", &self.object_version);
+    }
+}
+
 impl ToExpr for S3 {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Bucket", &self.bucket);
-        p.req("Key", &self.key);
-        p.opt("ObjectVersion", &self.object_version);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

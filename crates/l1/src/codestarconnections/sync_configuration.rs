@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// Schema for AWS::CodeStarConnections::SyncConfiguration resource which is used to enables an AWS resource to be synchronized from a source-provider.
@@ -57,14 +59,9 @@ impl SyncConfiguration {
     }
 }
 
-impl ResourceProps for SyncConfiguration {
-    const TYPE_NAME: &'static str = "AWS::CodeStarConnections::SyncConfiguration";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl SyncConfiguration {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("Branch", &self.branch);
         p.req("ConfigFile", &self.config_file);
         p.opt("PublishDeploymentStatus", &self.publish_deployment_status);
@@ -73,7 +70,25 @@ impl ResourceProps for SyncConfiguration {
         p.req("RoleArn", &self.role_arn);
         p.req("SyncType", &self.sync_type);
         p.opt("TriggerResourceUpdateOn", &self.trigger_resource_update_on);
+    }
+}
+
+impl ResourceProps for SyncConfiguration {
+    const TYPE_NAME: &'static str = "AWS::CodeStarConnections::SyncConfiguration";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

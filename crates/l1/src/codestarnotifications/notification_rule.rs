@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Map, Value};
 
 /// Resource Type definition for AWS::CodeStarNotifications::NotificationRule
@@ -64,14 +66,9 @@ impl NotificationRule {
     }
 }
 
-impl ResourceProps for NotificationRule {
-    const TYPE_NAME: &'static str = "AWS::CodeStarNotifications::NotificationRule";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl NotificationRule {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("CreatedBy", &self.created_by);
         p.req("DetailType", &self.detail_type);
         p.opt("EventTypeId", &self.event_type_id);
@@ -82,7 +79,25 @@ impl ResourceProps for NotificationRule {
         p.opt("Tags", &self.tags);
         p.opt("TargetAddress", &self.target_address);
         p.req("Targets", &self.targets);
+    }
+}
+
+impl ResourceProps for NotificationRule {
+    const TYPE_NAME: &'static str = "AWS::CodeStarNotifications::NotificationRule";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -132,13 +147,26 @@ impl Target {
     }
 }
 
+impl Target {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("TargetAddress", &self.target_address);
+        p.req("TargetType", &self.target_type);
+    }
+}
+
 impl ToExpr for Target {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("TargetAddress", &self.target_address);
-        p.req("TargetType", &self.target_type);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

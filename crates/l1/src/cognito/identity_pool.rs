@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Json, Value};
 
 /// Resource Type definition for AWS::Cognito::IdentityPool
@@ -64,14 +66,9 @@ impl IdentityPool {
     }
 }
 
-impl ResourceProps for IdentityPool {
-    const TYPE_NAME: &'static str = "AWS::Cognito::IdentityPool";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl IdentityPool {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AllowClassicFlow", &self.allow_classic_flow);
         p.req(
             "AllowUnauthenticatedIdentities",
@@ -90,7 +87,25 @@ impl ResourceProps for IdentityPool {
         p.opt("PushSync", &self.push_sync);
         p.opt("SamlProviderARNs", &self.saml_provider_arns);
         p.opt("SupportedLoginProviders", &self.supported_login_providers);
+    }
+}
+
+impl ResourceProps for IdentityPool {
+    const TYPE_NAME: &'static str = "AWS::Cognito::IdentityPool";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -148,14 +163,27 @@ impl CognitoIdentityProvider {
     }
 }
 
+impl CognitoIdentityProvider {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("ClientId", &self.client_id);
+        p.req("ProviderName", &self.provider_name);
+        p.opt("ServerSideTokenCheck", &self.server_side_token_check);
+    }
+}
+
 impl ToExpr for CognitoIdentityProvider {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("ClientId", &self.client_id);
-        p.req("ProviderName", &self.provider_name);
-        p.opt("ServerSideTokenCheck", &self.server_side_token_check);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -170,14 +198,27 @@ pub struct CognitoStreams {
     pub streaming_status: Option<Value<String>>,
 }
 
+impl CognitoStreams {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("RoleArn", &self.role_arn);
+        p.opt("StreamName", &self.stream_name);
+        p.opt("StreamingStatus", &self.streaming_status);
+    }
+}
+
 impl ToExpr for CognitoStreams {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("RoleArn", &self.role_arn);
-        p.opt("StreamName", &self.stream_name);
-        p.opt("StreamingStatus", &self.streaming_status);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -201,13 +242,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -220,13 +274,26 @@ pub struct PushSync {
     pub role_arn: Option<Value<String>>,
 }
 
+impl PushSync {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ApplicationArns", &self.application_arns);
+        p.opt("RoleArn", &self.role_arn);
+    }
+}
+
 impl ToExpr for PushSync {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("ApplicationArns", &self.application_arns);
-        p.opt("RoleArn", &self.role_arn);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

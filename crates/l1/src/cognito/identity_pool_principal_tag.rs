@@ -7,7 +7,7 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{Props, ResourceProps};
+use stackwright_core::resource::{Props, Resolve, Resolved, ResourceProps};
 use stackwright_core::value::{Json, Value};
 
 /// Resource Type definition for AWS::Cognito::IdentityPoolPrincipalTag
@@ -41,6 +41,16 @@ impl IdentityPoolPrincipalTag {
     }
 }
 
+impl IdentityPoolPrincipalTag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("IdentityPoolId", &self.identity_pool_id);
+        p.req("IdentityProviderName", &self.identity_provider_name);
+        p.opt("PrincipalTags", &self.principal_tags);
+        p.opt("UseDefaults", &self.use_defaults);
+    }
+}
+
 impl ResourceProps for IdentityPoolPrincipalTag {
     const TYPE_NAME: &'static str = "AWS::Cognito::IdentityPoolPrincipalTag";
     fn facts() -> &'static ResourceFacts {
@@ -49,11 +59,14 @@ impl ResourceProps for IdentityPoolPrincipalTag {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req("IdentityPoolId", &self.identity_pool_id);
-        p.req("IdentityProviderName", &self.identity_provider_name);
-        p.opt("PrincipalTags", &self.principal_tags);
-        p.opt("UseDefaults", &self.use_defaults);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Map, Value};
 
 /// Resource Type definition for AWS::Cognito::IdentityPoolRoleAttachment
@@ -35,6 +37,15 @@ impl IdentityPoolRoleAttachment {
     }
 }
 
+impl IdentityPoolRoleAttachment {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("IdentityPoolId", &self.identity_pool_id);
+        p.opt("RoleMappings", &self.role_mappings);
+        p.opt("Roles", &self.roles);
+    }
+}
+
 impl ResourceProps for IdentityPoolRoleAttachment {
     const TYPE_NAME: &'static str = "AWS::Cognito::IdentityPoolRoleAttachment";
     fn facts() -> &'static ResourceFacts {
@@ -43,10 +54,14 @@ impl ResourceProps for IdentityPoolRoleAttachment {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req("IdentityPoolId", &self.identity_pool_id);
-        p.opt("RoleMappings", &self.role_mappings);
-        p.opt("Roles", &self.roles);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -99,15 +114,28 @@ impl RoleMapping {
     }
 }
 
-impl ToExpr for RoleMapping {
+impl RoleMapping {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AmbiguousRoleResolution", &self.ambiguous_role_resolution);
         p.opt("IdentityProvider", &self.identity_provider);
         p.opt("RulesConfiguration", &self.rules_configuration);
         p.req("Type", &self.type_);
+    }
+}
+
+impl ToExpr for RoleMapping {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -126,12 +154,25 @@ impl RulesConfigurationType {
     }
 }
 
+impl RulesConfigurationType {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Rules", &self.rules);
+    }
+}
+
 impl ToExpr for RulesConfigurationType {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Rules", &self.rules);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -166,15 +207,28 @@ impl MappingRule {
     }
 }
 
-impl ToExpr for MappingRule {
+impl MappingRule {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("Claim", &self.claim);
         p.req("MatchType", &self.match_type);
         p.req("RoleARN", &self.role_arn);
         p.req("Value", &self.value);
+    }
+}
+
+impl ToExpr for MappingRule {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

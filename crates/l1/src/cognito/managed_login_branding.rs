@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Json, Literal, Value};
 
 /// Resource Type definition for AWS::Cognito::ManagedLoginBranding
@@ -44,14 +46,9 @@ impl ManagedLoginBranding {
     }
 }
 
-impl ResourceProps for ManagedLoginBranding {
-    const TYPE_NAME: &'static str = "AWS::Cognito::ManagedLoginBranding";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl ManagedLoginBranding {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Assets", &self.assets);
         p.opt("ClientId", &self.client_id);
         p.opt("ReturnMergedResources", &self.return_merged_resources);
@@ -61,7 +58,25 @@ impl ResourceProps for ManagedLoginBranding {
             &self.use_cognito_provided_values,
         );
         p.req("UserPoolId", &self.user_pool_id);
+    }
+}
+
+impl ResourceProps for ManagedLoginBranding {
+    const TYPE_NAME: &'static str = "AWS::Cognito::ManagedLoginBranding";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -121,16 +136,29 @@ impl AssetType {
     }
 }
 
-impl ToExpr for AssetType {
+impl AssetType {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Bytes", &self.bytes);
         p.req("Category", &self.category);
         p.req("ColorMode", &self.color_mode);
         p.req("Extension", &self.extension);
         p.opt("ResourceId", &self.resource_id);
+    }
+}
+
+impl ToExpr for AssetType {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

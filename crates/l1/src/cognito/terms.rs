@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps,
+};
 use stackwright_core::value::{Literal, Map, Value};
 
 /// Resource Type definition for AWS::Cognito::Terms
@@ -50,6 +52,18 @@ impl Terms {
     }
 }
 
+impl Terms {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ClientId", &self.client_id);
+        p.req("Enforcement", &self.enforcement);
+        p.req("Links", &self.links);
+        p.req("TermsName", &self.terms_name);
+        p.req("TermsSource", &self.terms_source);
+        p.req("UserPoolId", &self.user_pool_id);
+    }
+}
+
 impl ResourceProps for Terms {
     const TYPE_NAME: &'static str = "AWS::Cognito::Terms";
     fn facts() -> &'static ResourceFacts {
@@ -58,13 +72,14 @@ impl ResourceProps for Terms {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.opt("ClientId", &self.client_id);
-        p.req("Enforcement", &self.enforcement);
-        p.req("Links", &self.links);
-        p.req("TermsName", &self.terms_name);
-        p.req("TermsSource", &self.terms_source);
-        p.req("UserPoolId", &self.user_pool_id);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Map, Value};
 
 /// Definition of AWS::Cognito::UserPool Resource Type
@@ -83,14 +85,9 @@ pub struct UserPool {
     pub web_authn_user_verification: Option<Value<String>>,
 }
 
-impl ResourceProps for UserPool {
-    const TYPE_NAME: &'static str = "AWS::Cognito::UserPool";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl UserPool {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AccountRecoverySetting", &self.account_recovery_setting);
         p.opt("AdminCreateUserConfig", &self.admin_create_user_config);
         p.opt("AliasAttributes", &self.alias_attributes);
@@ -141,7 +138,25 @@ impl ResourceProps for UserPool {
             "WebAuthnUserVerification",
             &self.web_authn_user_verification,
         );
+    }
+}
+
+impl ResourceProps for UserPool {
+    const TYPE_NAME: &'static str = "AWS::Cognito::UserPool";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -190,12 +205,25 @@ pub struct AccountRecoverySetting {
     pub recovery_mechanisms: Option<Vec<RecoveryOption>>,
 }
 
+impl AccountRecoverySetting {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("RecoveryMechanisms", &self.recovery_mechanisms);
+    }
+}
+
 impl ToExpr for AccountRecoverySetting {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("RecoveryMechanisms", &self.recovery_mechanisms);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -208,13 +236,26 @@ pub struct RecoveryOption {
     pub priority: Option<Value<i64>>,
 }
 
+impl RecoveryOption {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Name", &self.name);
+        p.opt("Priority", &self.priority);
+    }
+}
+
 impl ToExpr for RecoveryOption {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Name", &self.name);
-        p.opt("Priority", &self.priority);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -229,10 +270,9 @@ pub struct AdminCreateUserConfig {
     pub unused_account_validity_days: Option<Value<i64>>,
 }
 
-impl ToExpr for AdminCreateUserConfig {
+impl AdminCreateUserConfig {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "AllowAdminCreateUserOnly",
             &self.allow_admin_create_user_only,
@@ -242,7 +282,21 @@ impl ToExpr for AdminCreateUserConfig {
             "UnusedAccountValidityDays",
             &self.unused_account_validity_days,
         );
+    }
+}
+
+impl ToExpr for AdminCreateUserConfig {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -257,14 +311,27 @@ pub struct InviteMessageTemplate {
     pub sms_message: Option<Value<String>>,
 }
 
+impl InviteMessageTemplate {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("EmailMessage", &self.email_message);
+        p.opt("EmailSubject", &self.email_subject);
+        p.opt("SMSMessage", &self.sms_message);
+    }
+}
+
 impl ToExpr for InviteMessageTemplate {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("EmailMessage", &self.email_message);
-        p.opt("EmailSubject", &self.email_subject);
-        p.opt("SMSMessage", &self.sms_message);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -277,10 +344,9 @@ pub struct DeviceConfiguration {
     pub device_only_remembered_on_user_prompt: Option<Value<bool>>,
 }
 
-impl ToExpr for DeviceConfiguration {
+impl DeviceConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "ChallengeRequiredOnNewDevice",
             &self.challenge_required_on_new_device,
@@ -289,7 +355,21 @@ impl ToExpr for DeviceConfiguration {
             "DeviceOnlyRememberedOnUserPrompt",
             &self.device_only_remembered_on_user_prompt,
         );
+    }
+}
+
+impl ToExpr for DeviceConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -308,16 +388,29 @@ pub struct EmailConfiguration {
     pub source_arn: Option<Value<String>>,
 }
 
-impl ToExpr for EmailConfiguration {
+impl EmailConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("ConfigurationSet", &self.configuration_set);
         p.opt("EmailSendingAccount", &self.email_sending_account);
         p.opt("From", &self.from);
         p.opt("ReplyToEmailAddress", &self.reply_to_email_address);
         p.opt("SourceArn", &self.source_arn);
+    }
+}
+
+impl ToExpr for EmailConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -328,12 +421,25 @@ pub struct IssuerConfiguration {
     pub type_: Option<Value<IssuerConfigurationType>>,
 }
 
+impl IssuerConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Type", &self.type_);
+    }
+}
+
 impl ToExpr for IssuerConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Type", &self.type_);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -346,13 +452,26 @@ pub struct KeyConfiguration {
     pub kms_key_arn: Option<Value<String>>,
 }
 
+impl KeyConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("KeyType", &self.key_type);
+        p.opt("KmsKeyArn", &self.kms_key_arn);
+    }
+}
+
 impl ToExpr for KeyConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("KeyType", &self.key_type);
-        p.opt("KmsKeyArn", &self.kms_key_arn);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -391,10 +510,9 @@ pub struct LambdaConfig {
     pub verify_auth_challenge_response: Option<Value<String>>,
 }
 
-impl ToExpr for LambdaConfig {
+impl LambdaConfig {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("CreateAuthChallenge", &self.create_auth_challenge);
         p.opt("CustomEmailSender", &self.custom_email_sender);
         p.opt("CustomMessage", &self.custom_message);
@@ -416,7 +534,21 @@ impl ToExpr for LambdaConfig {
             "VerifyAuthChallengeResponse",
             &self.verify_auth_challenge_response,
         );
+    }
+}
+
+impl ToExpr for LambdaConfig {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -429,13 +561,26 @@ pub struct CustomEmailSender {
     pub lambda_version: Option<Value<LambdaVersion>>,
 }
 
+impl CustomEmailSender {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("LambdaArn", &self.lambda_arn);
+        p.opt("LambdaVersion", &self.lambda_version);
+    }
+}
+
 impl ToExpr for CustomEmailSender {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("LambdaArn", &self.lambda_arn);
-        p.opt("LambdaVersion", &self.lambda_version);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -448,13 +593,26 @@ pub struct CustomSmsSender {
     pub lambda_version: Option<Value<LambdaVersion>>,
 }
 
+impl CustomSmsSender {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("LambdaArn", &self.lambda_arn);
+        p.opt("LambdaVersion", &self.lambda_version);
+    }
+}
+
 impl ToExpr for CustomSmsSender {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("LambdaArn", &self.lambda_arn);
-        p.opt("LambdaVersion", &self.lambda_version);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -467,13 +625,26 @@ pub struct InboundFederation {
     pub lambda_version: Option<Value<LambdaVersion>>,
 }
 
+impl InboundFederation {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("LambdaArn", &self.lambda_arn);
+        p.opt("LambdaVersion", &self.lambda_version);
+    }
+}
+
 impl ToExpr for InboundFederation {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("LambdaArn", &self.lambda_arn);
-        p.opt("LambdaVersion", &self.lambda_version);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -486,13 +657,26 @@ pub struct PreTokenGenerationConfig {
     pub lambda_version: Option<Value<PreTokenGenerationConfigLambdaVersion>>,
 }
 
+impl PreTokenGenerationConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("LambdaArn", &self.lambda_arn);
+        p.opt("LambdaVersion", &self.lambda_version);
+    }
+}
+
 impl ToExpr for PreTokenGenerationConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("LambdaArn", &self.lambda_arn);
-        p.opt("LambdaVersion", &self.lambda_version);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -505,13 +689,26 @@ pub struct Policies {
     pub sign_in_policy: Option<SignInPolicy>,
 }
 
+impl Policies {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("PasswordPolicy", &self.password_policy);
+        p.opt("SignInPolicy", &self.sign_in_policy);
+    }
+}
+
 impl ToExpr for Policies {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("PasswordPolicy", &self.password_policy);
-        p.opt("SignInPolicy", &self.sign_in_policy);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -534,10 +731,9 @@ pub struct PasswordPolicy {
     pub temporary_password_validity_days: Option<Value<i64>>,
 }
 
-impl ToExpr for PasswordPolicy {
+impl PasswordPolicy {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("MinimumLength", &self.minimum_length);
         p.opt("PasswordHistorySize", &self.password_history_size);
         p.opt("RequireLowercase", &self.require_lowercase);
@@ -548,7 +744,21 @@ impl ToExpr for PasswordPolicy {
             "TemporaryPasswordValidityDays",
             &self.temporary_password_validity_days,
         );
+    }
+}
+
+impl ToExpr for PasswordPolicy {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -559,12 +769,25 @@ pub struct SignInPolicy {
     pub allowed_first_auth_factors: Option<Value<Vec<AllowedFirstAuthFactor>>>,
 }
 
+impl SignInPolicy {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("AllowedFirstAuthFactors", &self.allowed_first_auth_factors);
+    }
+}
+
 impl ToExpr for SignInPolicy {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("AllowedFirstAuthFactors", &self.allowed_first_auth_factors);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -587,10 +810,9 @@ pub struct SchemaAttribute {
     pub string_attribute_constraints: Option<StringAttributeConstraints>,
 }
 
-impl ToExpr for SchemaAttribute {
+impl SchemaAttribute {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AttributeDataType", &self.attribute_data_type);
         p.opt("DeveloperOnlyAttribute", &self.developer_only_attribute);
         p.opt("Mutable", &self.mutable);
@@ -604,7 +826,21 @@ impl ToExpr for SchemaAttribute {
             "StringAttributeConstraints",
             &self.string_attribute_constraints,
         );
+    }
+}
+
+impl ToExpr for SchemaAttribute {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -617,13 +853,26 @@ pub struct NumberAttributeConstraints {
     pub min_value: Option<Value<String>>,
 }
 
+impl NumberAttributeConstraints {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("MaxValue", &self.max_value);
+        p.opt("MinValue", &self.min_value);
+    }
+}
+
 impl ToExpr for NumberAttributeConstraints {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("MaxValue", &self.max_value);
-        p.opt("MinValue", &self.min_value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -636,13 +885,26 @@ pub struct StringAttributeConstraints {
     pub min_length: Option<Value<String>>,
 }
 
+impl StringAttributeConstraints {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("MaxLength", &self.max_length);
+        p.opt("MinLength", &self.min_length);
+    }
+}
+
 impl ToExpr for StringAttributeConstraints {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("MaxLength", &self.max_length);
-        p.opt("MinLength", &self.min_length);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -659,15 +921,28 @@ pub struct SmsConfiguration {
     pub sns_region: Option<Value<String>>,
 }
 
-impl ToExpr for SmsConfiguration {
+impl SmsConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("EumsSms", &self.eums_sms);
         p.opt("ExternalId", &self.external_id);
         p.opt("SnsCallerArn", &self.sns_caller_arn);
         p.opt("SnsRegion", &self.sns_region);
+    }
+}
+
+impl ToExpr for SmsConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -706,10 +981,9 @@ impl EumsSmsConfiguration {
     }
 }
 
-impl ToExpr for EumsSmsConfiguration {
+impl EumsSmsConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("CallerArn", &self.caller_arn);
         p.opt("ConfigurationSetName", &self.configuration_set_name);
         p.opt("ExternalId", &self.external_id);
@@ -717,7 +991,21 @@ impl ToExpr for EumsSmsConfiguration {
         p.opt("InTemplateId", &self.in_template_id);
         p.opt("OriginationIdentity", &self.origination_identity);
         p.opt("Region", &self.region);
+    }
+}
+
+impl ToExpr for EumsSmsConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -744,15 +1032,28 @@ impl UserAttributeUpdateSettings {
     }
 }
 
-impl ToExpr for UserAttributeUpdateSettings {
+impl UserAttributeUpdateSettings {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req(
             "AttributesRequireVerificationBeforeUpdate",
             &self.attributes_require_verification_before_update,
         );
+    }
+}
+
+impl ToExpr for UserAttributeUpdateSettings {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -765,16 +1066,29 @@ pub struct UserPoolAddOns {
     pub advanced_security_mode: Option<Value<AdvancedSecurityMode>>,
 }
 
-impl ToExpr for UserPoolAddOns {
+impl UserPoolAddOns {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "AdvancedSecurityAdditionalFlows",
             &self.advanced_security_additional_flows,
         );
         p.opt("AdvancedSecurityMode", &self.advanced_security_mode);
+    }
+}
+
+impl ToExpr for UserPoolAddOns {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -785,12 +1099,25 @@ pub struct AdvancedSecurityAdditionalFlows {
     pub custom_auth_mode: Option<Value<CustomAuthMode>>,
 }
 
+impl AdvancedSecurityAdditionalFlows {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("CustomAuthMode", &self.custom_auth_mode);
+    }
+}
+
 impl ToExpr for AdvancedSecurityAdditionalFlows {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("CustomAuthMode", &self.custom_auth_mode);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -801,12 +1128,25 @@ pub struct UsernameConfiguration {
     pub case_sensitive: Option<Value<bool>>,
 }
 
+impl UsernameConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("CaseSensitive", &self.case_sensitive);
+    }
+}
+
 impl ToExpr for UsernameConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("CaseSensitive", &self.case_sensitive);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -827,17 +1167,30 @@ pub struct VerificationMessageTemplate {
     pub sms_message: Option<Value<String>>,
 }
 
-impl ToExpr for VerificationMessageTemplate {
+impl VerificationMessageTemplate {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("DefaultEmailOption", &self.default_email_option);
         p.opt("EmailMessage", &self.email_message);
         p.opt("EmailMessageByLink", &self.email_message_by_link);
         p.opt("EmailSubject", &self.email_subject);
         p.opt("EmailSubjectByLink", &self.email_subject_by_link);
         p.opt("SmsMessage", &self.sms_message);
+    }
+}
+
+impl ToExpr for VerificationMessageTemplate {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// Resource Type definition for AWS::Cognito::UserPoolClient
@@ -95,14 +97,9 @@ impl UserPoolClient {
     }
 }
 
-impl ResourceProps for UserPoolClient {
-    const TYPE_NAME: &'static str = "AWS::Cognito::UserPoolClient";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl UserPoolClient {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AccessTokenValidity", &self.access_token_validity);
         p.opt("AllowedOAuthFlows", &self.allowed_o_auth_flows);
         p.opt(
@@ -138,7 +135,25 @@ impl ResourceProps for UserPoolClient {
         p.opt("TokenValidityUnits", &self.token_validity_units);
         p.req("UserPoolId", &self.user_pool_id);
         p.opt("WriteAttributes", &self.write_attributes);
+    }
+}
+
+impl ResourceProps for UserPoolClient {
+    const TYPE_NAME: &'static str = "AWS::Cognito::UserPoolClient";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -190,16 +205,29 @@ pub struct AnalyticsConfiguration {
     pub user_data_shared: Option<Value<bool>>,
 }
 
-impl ToExpr for AnalyticsConfiguration {
+impl AnalyticsConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("ApplicationArn", &self.application_arn);
         p.opt("ApplicationId", &self.application_id);
         p.opt("ExternalId", &self.external_id);
         p.opt("RoleArn", &self.role_arn);
         p.opt("UserDataShared", &self.user_data_shared);
+    }
+}
+
+impl ToExpr for AnalyticsConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -212,13 +240,26 @@ pub struct RefreshTokenRotation {
     pub retry_grace_period_seconds: Option<Value<i64>>,
 }
 
+impl RefreshTokenRotation {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Feature", &self.feature);
+        p.opt("RetryGracePeriodSeconds", &self.retry_grace_period_seconds);
+    }
+}
+
 impl ToExpr for RefreshTokenRotation {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Feature", &self.feature);
-        p.opt("RetryGracePeriodSeconds", &self.retry_grace_period_seconds);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -233,14 +274,27 @@ pub struct TokenValidityUnits {
     pub refresh_token: Option<Value<RefreshToken>>,
 }
 
+impl TokenValidityUnits {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("AccessToken", &self.access_token);
+        p.opt("IdToken", &self.id_token);
+        p.opt("RefreshToken", &self.refresh_token);
+    }
+}
+
 impl ToExpr for TokenValidityUnits {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("AccessToken", &self.access_token);
-        p.opt("IdToken", &self.id_token);
-        p.opt("RefreshToken", &self.refresh_token);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// Resource Type definition for AWS::Cognito::UserPoolDomain
@@ -41,6 +43,17 @@ impl UserPoolDomain {
     }
 }
 
+impl UserPoolDomain {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("CustomDomainConfig", &self.custom_domain_config);
+        p.req("Domain", &self.domain);
+        p.opt("ManagedLoginVersion", &self.managed_login_version);
+        p.opt("Routing", &self.routing);
+        p.req("UserPoolId", &self.user_pool_id);
+    }
+}
+
 impl ResourceProps for UserPoolDomain {
     const TYPE_NAME: &'static str = "AWS::Cognito::UserPoolDomain";
     fn facts() -> &'static ResourceFacts {
@@ -49,12 +62,14 @@ impl ResourceProps for UserPoolDomain {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.opt("CustomDomainConfig", &self.custom_domain_config);
-        p.req("Domain", &self.domain);
-        p.opt("ManagedLoginVersion", &self.managed_login_version);
-        p.opt("Routing", &self.routing);
-        p.req("UserPoolId", &self.user_pool_id);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -90,13 +105,26 @@ pub struct CustomDomainConfigType {
     pub security_policy: Option<Value<SecurityPolicy>>,
 }
 
+impl CustomDomainConfigType {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("CertificateArn", &self.certificate_arn);
+        p.opt("SecurityPolicy", &self.security_policy);
+    }
+}
+
 impl ToExpr for CustomDomainConfigType {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("CertificateArn", &self.certificate_arn);
-        p.opt("SecurityPolicy", &self.security_policy);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -107,12 +135,25 @@ pub struct RoutingType {
     pub failover: Option<FailoverType>,
 }
 
+impl RoutingType {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Failover", &self.failover);
+    }
+}
+
 impl ToExpr for RoutingType {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Failover", &self.failover);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -139,16 +180,29 @@ impl FailoverType {
     }
 }
 
-impl ToExpr for FailoverType {
+impl FailoverType {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req(
             "PrimaryRoute53HealthCheckId",
             &self.primary_route53_health_check_id,
         );
         p.req("SecondaryRegion", &self.secondary_region);
+    }
+}
+
+impl ToExpr for FailoverType {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -7,7 +7,7 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{Props, ResourceProps};
+use stackwright_core::resource::{Props, Resolve, Resolved, ResourceProps};
 use stackwright_core::value::Value;
 
 /// Resource Type definition for AWS::Cognito::UserPoolGroup
@@ -41,6 +41,17 @@ impl UserPoolGroup {
     }
 }
 
+impl UserPoolGroup {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Description", &self.description);
+        p.opt("GroupName", &self.group_name);
+        p.opt("Precedence", &self.precedence);
+        p.opt("RoleArn", &self.role_arn);
+        p.req("UserPoolId", &self.user_pool_id);
+    }
+}
+
 impl ResourceProps for UserPoolGroup {
     const TYPE_NAME: &'static str = "AWS::Cognito::UserPoolGroup";
     fn facts() -> &'static ResourceFacts {
@@ -49,12 +60,14 @@ impl ResourceProps for UserPoolGroup {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.opt("Description", &self.description);
-        p.opt("GroupName", &self.group_name);
-        p.opt("Precedence", &self.precedence);
-        p.opt("RoleArn", &self.role_arn);
-        p.req("UserPoolId", &self.user_pool_id);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -7,7 +7,7 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{Props, ResourceProps};
+use stackwright_core::resource::{Props, Resolve, Resolved, ResourceProps};
 use stackwright_core::value::{Literal, Map, Value};
 
 /// Resource Type definition for AWS::Cognito::UserPoolIdentityProvider
@@ -49,6 +49,18 @@ impl UserPoolIdentityProvider {
     }
 }
 
+impl UserPoolIdentityProvider {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("AttributeMapping", &self.attribute_mapping);
+        p.opt("IdpIdentifiers", &self.idp_identifiers);
+        p.req("ProviderDetails", &self.provider_details);
+        p.req("ProviderName", &self.provider_name);
+        p.req("ProviderType", &self.provider_type);
+        p.req("UserPoolId", &self.user_pool_id);
+    }
+}
+
 impl ResourceProps for UserPoolIdentityProvider {
     const TYPE_NAME: &'static str = "AWS::Cognito::UserPoolIdentityProvider";
     fn facts() -> &'static ResourceFacts {
@@ -57,13 +69,14 @@ impl ResourceProps for UserPoolIdentityProvider {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.opt("AttributeMapping", &self.attribute_mapping);
-        p.opt("IdpIdentifiers", &self.idp_identifiers);
-        p.req("ProviderDetails", &self.provider_details);
-        p.req("ProviderName", &self.provider_name);
-        p.req("ProviderType", &self.provider_type);
-        p.req("UserPoolId", &self.user_pool_id);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

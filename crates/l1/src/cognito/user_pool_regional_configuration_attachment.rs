@@ -7,7 +7,7 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty};
-use stackwright_core::resource::{Props, ResourceProps, ToExpr};
+use stackwright_core::resource::{Props, Resolve, Resolved, ResourceProps, ToExpr};
 use stackwright_core::value::{Map, Value};
 
 /// Resource Type definition for AWS::Cognito::UserPoolRegionalConfigurationAttachment
@@ -44,6 +44,18 @@ impl UserPoolRegionalConfigurationAttachment {
     }
 }
 
+impl UserPoolRegionalConfigurationAttachment {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("EmailConfiguration", &self.email_configuration);
+        p.opt("LambdaConfig", &self.lambda_config);
+        p.opt("SmsConfiguration", &self.sms_configuration);
+        p.opt("Status", &self.status);
+        p.req("UserPoolId", &self.user_pool_id);
+        p.opt("UserPoolTags", &self.user_pool_tags);
+    }
+}
+
 impl ResourceProps for UserPoolRegionalConfigurationAttachment {
     const TYPE_NAME: &'static str = "AWS::Cognito::UserPoolRegionalConfigurationAttachment";
     fn facts() -> &'static ResourceFacts {
@@ -52,13 +64,14 @@ impl ResourceProps for UserPoolRegionalConfigurationAttachment {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.opt("EmailConfiguration", &self.email_configuration);
-        p.opt("LambdaConfig", &self.lambda_config);
-        p.opt("SmsConfiguration", &self.sms_configuration);
-        p.opt("Status", &self.status);
-        p.req("UserPoolId", &self.user_pool_id);
-        p.opt("UserPoolTags", &self.user_pool_tags);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -77,16 +90,29 @@ pub struct EmailConfiguration {
     pub source_arn: Option<Value<String>>,
 }
 
-impl ToExpr for EmailConfiguration {
+impl EmailConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("ConfigurationSet", &self.configuration_set);
         p.opt("EmailSendingAccount", &self.email_sending_account);
         p.opt("From", &self.from);
         p.opt("ReplyToEmailAddress", &self.reply_to_email_address);
         p.opt("SourceArn", &self.source_arn);
+    }
+}
+
+impl ToExpr for EmailConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -125,10 +151,9 @@ pub struct LambdaConfig {
     pub verify_auth_challenge_response: Option<Value<String>>,
 }
 
-impl ToExpr for LambdaConfig {
+impl LambdaConfig {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("CreateAuthChallenge", &self.create_auth_challenge);
         p.opt("CustomEmailSender", &self.custom_email_sender);
         p.opt("CustomMessage", &self.custom_message);
@@ -150,7 +175,21 @@ impl ToExpr for LambdaConfig {
             "VerifyAuthChallengeResponse",
             &self.verify_auth_challenge_response,
         );
+    }
+}
+
+impl ToExpr for LambdaConfig {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -163,13 +202,26 @@ pub struct CustomEmailSender {
     pub lambda_version: Option<Value<String>>,
 }
 
+impl CustomEmailSender {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("LambdaArn", &self.lambda_arn);
+        p.opt("LambdaVersion", &self.lambda_version);
+    }
+}
+
 impl ToExpr for CustomEmailSender {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("LambdaArn", &self.lambda_arn);
-        p.opt("LambdaVersion", &self.lambda_version);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -182,13 +234,26 @@ pub struct CustomSmsSender {
     pub lambda_version: Option<Value<String>>,
 }
 
+impl CustomSmsSender {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("LambdaArn", &self.lambda_arn);
+        p.opt("LambdaVersion", &self.lambda_version);
+    }
+}
+
 impl ToExpr for CustomSmsSender {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("LambdaArn", &self.lambda_arn);
-        p.opt("LambdaVersion", &self.lambda_version);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -201,13 +266,26 @@ pub struct InboundFederation {
     pub lambda_version: Option<Value<String>>,
 }
 
+impl InboundFederation {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("LambdaArn", &self.lambda_arn);
+        p.opt("LambdaVersion", &self.lambda_version);
+    }
+}
+
 impl ToExpr for InboundFederation {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("LambdaArn", &self.lambda_arn);
-        p.opt("LambdaVersion", &self.lambda_version);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -220,13 +298,26 @@ pub struct PreTokenGenerationConfig {
     pub lambda_version: Option<Value<String>>,
 }
 
+impl PreTokenGenerationConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("LambdaArn", &self.lambda_arn);
+        p.opt("LambdaVersion", &self.lambda_version);
+    }
+}
+
 impl ToExpr for PreTokenGenerationConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("LambdaArn", &self.lambda_arn);
-        p.opt("LambdaVersion", &self.lambda_version);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -243,15 +334,28 @@ pub struct SmsConfiguration {
     pub sns_region: Option<Value<String>>,
 }
 
-impl ToExpr for SmsConfiguration {
+impl SmsConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("EumsSms", &self.eums_sms);
         p.opt("ExternalId", &self.external_id);
         p.opt("SnsCallerArn", &self.sns_caller_arn);
         p.opt("SnsRegion", &self.sns_region);
+    }
+}
+
+impl ToExpr for SmsConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -290,10 +394,9 @@ impl EumsSmsConfiguration {
     }
 }
 
-impl ToExpr for EumsSmsConfiguration {
+impl EumsSmsConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("CallerArn", &self.caller_arn);
         p.opt("ConfigurationSetName", &self.configuration_set_name);
         p.opt("ExternalId", &self.external_id);
@@ -301,7 +404,21 @@ impl ToExpr for EumsSmsConfiguration {
         p.opt("InTemplateId", &self.in_template_id);
         p.opt("OriginationIdentity", &self.origination_identity);
         p.opt("Region", &self.region);
+    }
+}
+
+impl ToExpr for EumsSmsConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -7,7 +7,7 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty};
-use stackwright_core::resource::{Props, ResourceProps};
+use stackwright_core::resource::{Props, Resolve, Resolved, ResourceProps};
 use stackwright_core::value::{Map, Value};
 
 /// Resource Type definition for AWS::Cognito::UserPoolReplica
@@ -38,6 +38,15 @@ impl UserPoolReplica {
     }
 }
 
+impl UserPoolReplica {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("RegionName", &self.region_name);
+        p.req("UserPoolId", &self.user_pool_id);
+        p.opt("UserPoolTagsAtCreate", &self.user_pool_tags_at_create);
+    }
+}
+
 impl ResourceProps for UserPoolReplica {
     const TYPE_NAME: &'static str = "AWS::Cognito::UserPoolReplica";
     fn facts() -> &'static ResourceFacts {
@@ -46,10 +55,14 @@ impl ResourceProps for UserPoolReplica {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req("RegionName", &self.region_name);
-        p.req("UserPoolId", &self.user_pool_id);
-        p.opt("UserPoolTagsAtCreate", &self.user_pool_tags_at_create);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

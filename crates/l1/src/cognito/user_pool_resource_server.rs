@@ -7,7 +7,7 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{Props, ResourceProps, ToExpr};
+use stackwright_core::resource::{Props, Resolve, Resolved, ResourceProps, ToExpr};
 use stackwright_core::value::Value;
 
 /// Resource Type definition for AWS::Cognito::UserPoolResourceServer
@@ -42,6 +42,16 @@ impl UserPoolResourceServer {
     }
 }
 
+impl UserPoolResourceServer {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Identifier", &self.identifier);
+        p.req("Name", &self.name);
+        p.opt("Scopes", &self.scopes);
+        p.req("UserPoolId", &self.user_pool_id);
+    }
+}
+
 impl ResourceProps for UserPoolResourceServer {
     const TYPE_NAME: &'static str = "AWS::Cognito::UserPoolResourceServer";
     fn facts() -> &'static ResourceFacts {
@@ -50,11 +60,14 @@ impl ResourceProps for UserPoolResourceServer {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req("Identifier", &self.identifier);
-        p.req("Name", &self.name);
-        p.opt("Scopes", &self.scopes);
-        p.req("UserPoolId", &self.user_pool_id);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -81,13 +94,26 @@ impl ResourceServerScopeType {
     }
 }
 
+impl ResourceServerScopeType {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("ScopeDescription", &self.scope_description);
+        p.req("ScopeName", &self.scope_name);
+    }
+}
+
 impl ToExpr for ResourceServerScopeType {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("ScopeDescription", &self.scope_description);
-        p.req("ScopeName", &self.scope_name);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

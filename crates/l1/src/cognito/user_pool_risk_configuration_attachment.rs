@@ -7,7 +7,7 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{Props, ResourceProps, ToExpr};
+use stackwright_core::resource::{Props, Resolve, Resolved, ResourceProps, ToExpr};
 use stackwright_core::value::Value;
 
 /// Resource Type definition for AWS::Cognito::UserPoolRiskConfigurationAttachment
@@ -45,14 +45,9 @@ impl UserPoolRiskConfigurationAttachment {
     }
 }
 
-impl ResourceProps for UserPoolRiskConfigurationAttachment {
-    const TYPE_NAME: &'static str = "AWS::Cognito::UserPoolRiskConfigurationAttachment";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl UserPoolRiskConfigurationAttachment {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "AccountTakeoverRiskConfiguration",
             &self.account_takeover_risk_configuration,
@@ -67,7 +62,25 @@ impl ResourceProps for UserPoolRiskConfigurationAttachment {
             &self.risk_exception_configuration,
         );
         p.req("UserPoolId", &self.user_pool_id);
+    }
+}
+
+impl ResourceProps for UserPoolRiskConfigurationAttachment {
+    const TYPE_NAME: &'static str = "AWS::Cognito::UserPoolRiskConfigurationAttachment";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -91,13 +104,26 @@ impl AccountTakeoverRiskConfigurationType {
     }
 }
 
+impl AccountTakeoverRiskConfigurationType {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Actions", &self.actions);
+        p.opt("NotifyConfiguration", &self.notify_configuration);
+    }
+}
+
 impl ToExpr for AccountTakeoverRiskConfigurationType {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Actions", &self.actions);
-        p.opt("NotifyConfiguration", &self.notify_configuration);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -112,14 +138,27 @@ pub struct AccountTakeoverActionsType {
     pub medium_action: Option<AccountTakeoverActionType>,
 }
 
+impl AccountTakeoverActionsType {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("HighAction", &self.high_action);
+        p.opt("LowAction", &self.low_action);
+        p.opt("MediumAction", &self.medium_action);
+    }
+}
+
 impl ToExpr for AccountTakeoverActionsType {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("HighAction", &self.high_action);
-        p.opt("LowAction", &self.low_action);
-        p.opt("MediumAction", &self.medium_action);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -143,13 +182,26 @@ impl AccountTakeoverActionType {
     }
 }
 
+impl AccountTakeoverActionType {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("EventAction", &self.event_action);
+        p.req("Notify", &self.notify);
+    }
+}
+
 impl ToExpr for AccountTakeoverActionType {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("EventAction", &self.event_action);
-        p.req("Notify", &self.notify);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -185,17 +237,30 @@ impl NotifyConfigurationType {
     }
 }
 
-impl ToExpr for NotifyConfigurationType {
+impl NotifyConfigurationType {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("BlockEmail", &self.block_email);
         p.opt("From", &self.from);
         p.opt("MfaEmail", &self.mfa_email);
         p.opt("NoActionEmail", &self.no_action_email);
         p.opt("ReplyTo", &self.reply_to);
         p.req("SourceArn", &self.source_arn);
+    }
+}
+
+impl ToExpr for NotifyConfigurationType {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -222,14 +287,27 @@ impl NotifyEmailType {
     }
 }
 
+impl NotifyEmailType {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("HtmlBody", &self.html_body);
+        p.req("Subject", &self.subject);
+        p.opt("TextBody", &self.text_body);
+    }
+}
+
 impl ToExpr for NotifyEmailType {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("HtmlBody", &self.html_body);
-        p.req("Subject", &self.subject);
-        p.opt("TextBody", &self.text_body);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -253,13 +331,26 @@ impl CompromisedCredentialsRiskConfigurationType {
     }
 }
 
+impl CompromisedCredentialsRiskConfigurationType {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Actions", &self.actions);
+        p.opt("EventFilter", &self.event_filter);
+    }
+}
+
 impl ToExpr for CompromisedCredentialsRiskConfigurationType {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Actions", &self.actions);
-        p.opt("EventFilter", &self.event_filter);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -280,12 +371,25 @@ impl CompromisedCredentialsActionsType {
     }
 }
 
+impl CompromisedCredentialsActionsType {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("EventAction", &self.event_action);
+    }
+}
+
 impl ToExpr for CompromisedCredentialsActionsType {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("EventAction", &self.event_action);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -298,13 +402,26 @@ pub struct RiskExceptionConfigurationType {
     pub skipped_ip_range_list: Option<Value<Vec<String>>>,
 }
 
+impl RiskExceptionConfigurationType {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("BlockedIPRangeList", &self.blocked_ip_range_list);
+        p.opt("SkippedIPRangeList", &self.skipped_ip_range_list);
+    }
+}
+
 impl ToExpr for RiskExceptionConfigurationType {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("BlockedIPRangeList", &self.blocked_ip_range_list);
-        p.opt("SkippedIPRangeList", &self.skipped_ip_range_list);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -7,7 +7,7 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{Props, ResourceProps, ToExpr};
+use stackwright_core::resource::{Props, Resolve, Resolved, ResourceProps, ToExpr};
 use stackwright_core::value::{Map, Value};
 
 /// Resource Type definition for AWS::Cognito::UserPoolUser
@@ -50,14 +50,9 @@ impl UserPoolUser {
     }
 }
 
-impl ResourceProps for UserPoolUser {
-    const TYPE_NAME: &'static str = "AWS::Cognito::UserPoolUser";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl UserPoolUser {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("ClientMetadata", &self.client_metadata);
         p.opt("DesiredDeliveryMediums", &self.desired_delivery_mediums);
         p.opt("ForceAliasCreation", &self.force_alias_creation);
@@ -66,7 +61,25 @@ impl ResourceProps for UserPoolUser {
         p.req("UserPoolId", &self.user_pool_id);
         p.opt("Username", &self.username);
         p.opt("ValidationData", &self.validation_data);
+    }
+}
+
+impl ResourceProps for UserPoolUser {
+    const TYPE_NAME: &'static str = "AWS::Cognito::UserPoolUser";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -79,13 +92,26 @@ pub struct AttributeType {
     pub value: Option<Value<String>>,
 }
 
+impl AttributeType {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Name", &self.name);
+        p.opt("Value", &self.value);
+    }
+}
+
 impl ToExpr for AttributeType {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Name", &self.name);
-        p.opt("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

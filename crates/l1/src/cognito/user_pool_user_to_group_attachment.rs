@@ -7,7 +7,7 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{Props, ResourceProps};
+use stackwright_core::resource::{Props, Resolve, Resolved, ResourceProps};
 use stackwright_core::value::Value;
 
 /// Resource Type definition for AWS::Cognito::UserPoolUserToGroupAttachment
@@ -39,6 +39,15 @@ impl UserPoolUserToGroupAttachment {
     }
 }
 
+impl UserPoolUserToGroupAttachment {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("GroupName", &self.group_name);
+        p.req("UserPoolId", &self.user_pool_id);
+        p.req("Username", &self.username);
+    }
+}
+
 impl ResourceProps for UserPoolUserToGroupAttachment {
     const TYPE_NAME: &'static str = "AWS::Cognito::UserPoolUserToGroupAttachment";
     fn facts() -> &'static ResourceFacts {
@@ -47,10 +56,14 @@ impl ResourceProps for UserPoolUserToGroupAttachment {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req("GroupName", &self.group_name);
-        p.req("UserPoolId", &self.user_pool_id);
-        p.req("Username", &self.username);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

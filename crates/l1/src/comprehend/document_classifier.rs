@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// Document Classifier enables training document classifier models.
@@ -69,14 +71,9 @@ impl DocumentClassifier {
     }
 }
 
-impl ResourceProps for DocumentClassifier {
-    const TYPE_NAME: &'static str = "AWS::Comprehend::DocumentClassifier";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl DocumentClassifier {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("DataAccessRoleArn", &self.data_access_role_arn);
         p.req("DocumentClassifierName", &self.document_classifier_name);
         p.req("InputDataConfig", &self.input_data_config);
@@ -89,7 +86,25 @@ impl ResourceProps for DocumentClassifier {
         p.opt("VersionName", &self.version_name);
         p.opt("VolumeKmsKeyId", &self.volume_kms_key_id);
         p.opt("VpcConfig", &self.vpc_config);
+    }
+}
+
+impl ResourceProps for DocumentClassifier {
+    const TYPE_NAME: &'static str = "AWS::Comprehend::DocumentClassifier";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -137,10 +152,9 @@ pub struct DocumentClassifierInputDataConfig {
     pub test_s3_uri: Option<Value<String>>,
 }
 
-impl ToExpr for DocumentClassifierInputDataConfig {
+impl DocumentClassifierInputDataConfig {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AugmentedManifests", &self.augmented_manifests);
         p.opt("DataFormat", &self.data_format);
         p.opt("DocumentReaderConfig", &self.document_reader_config);
@@ -149,7 +163,21 @@ impl ToExpr for DocumentClassifierInputDataConfig {
         p.opt("LabelDelimiter", &self.label_delimiter);
         p.opt("S3Uri", &self.s3_uri);
         p.opt("TestS3Uri", &self.test_s3_uri);
+    }
+}
+
+impl ToExpr for DocumentClassifierInputDataConfig {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -179,14 +207,27 @@ impl AugmentedManifestsListItem {
     }
 }
 
+impl AugmentedManifestsListItem {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("AttributeNames", &self.attribute_names);
+        p.req("S3Uri", &self.s3_uri);
+        p.opt("Split", &self.split);
+    }
+}
+
 impl ToExpr for AugmentedManifestsListItem {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("AttributeNames", &self.attribute_names);
-        p.req("S3Uri", &self.s3_uri);
-        p.opt("Split", &self.split);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -213,14 +254,27 @@ impl DocumentReaderConfig {
     }
 }
 
+impl DocumentReaderConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("DocumentReadAction", &self.document_read_action);
+        p.opt("DocumentReadMode", &self.document_read_mode);
+        p.opt("FeatureTypes", &self.feature_types);
+    }
+}
+
 impl ToExpr for DocumentReaderConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("DocumentReadAction", &self.document_read_action);
-        p.opt("DocumentReadMode", &self.document_read_mode);
-        p.opt("FeatureTypes", &self.feature_types);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -244,13 +298,26 @@ impl DocumentClassifierDocuments {
     }
 }
 
+impl DocumentClassifierDocuments {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("S3Uri", &self.s3_uri);
+        p.opt("TestS3Uri", &self.test_s3_uri);
+    }
+}
+
 impl ToExpr for DocumentClassifierDocuments {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("S3Uri", &self.s3_uri);
-        p.opt("TestS3Uri", &self.test_s3_uri);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -263,13 +330,26 @@ pub struct DocumentClassifierOutputDataConfig {
     pub s3_uri: Option<Value<String>>,
 }
 
+impl DocumentClassifierOutputDataConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("KmsKeyId", &self.kms_key_id);
+        p.opt("S3Uri", &self.s3_uri);
+    }
+}
+
 impl ToExpr for DocumentClassifierOutputDataConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("KmsKeyId", &self.kms_key_id);
-        p.opt("S3Uri", &self.s3_uri);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -293,13 +373,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -326,13 +419,26 @@ impl VpcConfig {
     }
 }
 
+impl VpcConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("SecurityGroupIds", &self.security_group_ids);
+        p.req("Subnets", &self.subnets);
+    }
+}
+
 impl ToExpr for VpcConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("SecurityGroupIds", &self.security_group_ids);
-        p.req("Subnets", &self.subnets);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

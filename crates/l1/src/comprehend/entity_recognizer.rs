@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// An Amazon Comprehend custom entity recognizer: a trained model that identifies custom entity types in text, created via an asynchronous training job.
@@ -63,14 +65,9 @@ impl EntityRecognizer {
     }
 }
 
-impl ResourceProps for EntityRecognizer {
-    const TYPE_NAME: &'static str = "AWS::Comprehend::EntityRecognizer";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl EntityRecognizer {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("DataAccessRoleArn", &self.data_access_role_arn);
         p.req("InputDataConfig", &self.input_data_config);
         p.req("LanguageCode", &self.language_code);
@@ -81,7 +78,25 @@ impl ResourceProps for EntityRecognizer {
         p.opt("VersionName", &self.version_name);
         p.opt("VolumeKmsKeyId", &self.volume_kms_key_id);
         p.opt("VpcConfig", &self.vpc_config);
+    }
+}
+
+impl ResourceProps for EntityRecognizer {
+    const TYPE_NAME: &'static str = "AWS::Comprehend::EntityRecognizer";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -140,17 +155,30 @@ impl EntityRecognizerInputDataConfig {
     }
 }
 
-impl ToExpr for EntityRecognizerInputDataConfig {
+impl EntityRecognizerInputDataConfig {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Annotations", &self.annotations);
         p.opt("AugmentedManifests", &self.augmented_manifests);
         p.opt("DataFormat", &self.data_format);
         p.opt("Documents", &self.documents);
         p.opt("EntityList", &self.entity_list);
         p.req("EntityTypes", &self.entity_types);
+    }
+}
+
+impl ToExpr for EntityRecognizerInputDataConfig {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -174,13 +202,26 @@ impl EntityRecognizerAnnotations {
     }
 }
 
+impl EntityRecognizerAnnotations {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("S3Uri", &self.s3_uri);
+        p.opt("TestS3Uri", &self.test_s3_uri);
+    }
+}
+
 impl ToExpr for EntityRecognizerAnnotations {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("S3Uri", &self.s3_uri);
-        p.opt("TestS3Uri", &self.test_s3_uri);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -219,17 +260,30 @@ impl AugmentedManifestsListItem {
     }
 }
 
-impl ToExpr for AugmentedManifestsListItem {
+impl AugmentedManifestsListItem {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AnnotationDataS3Uri", &self.annotation_data_s3_uri);
         p.req("AttributeNames", &self.attribute_names);
         p.opt("DocumentType", &self.document_type);
         p.req("S3Uri", &self.s3_uri);
         p.opt("SourceDocumentsS3Uri", &self.source_documents_s3_uri);
         p.opt("Split", &self.split);
+    }
+}
+
+impl ToExpr for AugmentedManifestsListItem {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -256,14 +310,27 @@ impl EntityRecognizerDocuments {
     }
 }
 
+impl EntityRecognizerDocuments {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("InputFormat", &self.input_format);
+        p.req("S3Uri", &self.s3_uri);
+        p.opt("TestS3Uri", &self.test_s3_uri);
+    }
+}
+
 impl ToExpr for EntityRecognizerDocuments {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("InputFormat", &self.input_format);
-        p.req("S3Uri", &self.s3_uri);
-        p.opt("TestS3Uri", &self.test_s3_uri);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -284,12 +351,25 @@ impl EntityRecognizerEntityList {
     }
 }
 
+impl EntityRecognizerEntityList {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("S3Uri", &self.s3_uri);
+    }
+}
+
 impl ToExpr for EntityRecognizerEntityList {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("S3Uri", &self.s3_uri);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -310,12 +390,25 @@ impl EntityTypesListItem {
     }
 }
 
+impl EntityTypesListItem {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Type", &self.type_);
+    }
+}
+
 impl ToExpr for EntityTypesListItem {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Type", &self.type_);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -339,13 +432,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -372,13 +478,26 @@ impl VpcConfig {
     }
 }
 
+impl VpcConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("SecurityGroupIds", &self.security_group_ids);
+        p.req("Subnets", &self.subnets);
+    }
+}
+
 impl ToExpr for VpcConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("SecurityGroupIds", &self.security_group_ids);
-        p.req("Subnets", &self.subnets);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::Value;
 
 /// An Amazon Comprehend endpoint that hosts a custom entity recognizer model for real-time inference.
@@ -49,6 +51,18 @@ impl EntityRecognizerEndpoint {
     }
 }
 
+impl EntityRecognizerEndpoint {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("DataAccessRoleArn", &self.data_access_role_arn);
+        p.req("DesiredInferenceUnits", &self.desired_inference_units);
+        p.req("EndpointName", &self.endpoint_name);
+        p.opt("FlywheelArn", &self.flywheel_arn);
+        p.opt("ModelArn", &self.model_arn);
+        p.opt("Tags", &self.tags);
+    }
+}
+
 impl ResourceProps for EntityRecognizerEndpoint {
     const TYPE_NAME: &'static str = "AWS::Comprehend::EntityRecognizerEndpoint";
     fn facts() -> &'static ResourceFacts {
@@ -57,13 +71,14 @@ impl ResourceProps for EntityRecognizerEndpoint {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.opt("DataAccessRoleArn", &self.data_access_role_arn);
-        p.req("DesiredInferenceUnits", &self.desired_inference_units);
-        p.req("EndpointName", &self.endpoint_name);
-        p.opt("FlywheelArn", &self.flywheel_arn);
-        p.opt("ModelArn", &self.model_arn);
-        p.opt("Tags", &self.tags);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -130,13 +145,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// Creates an AWS Compute Optimizer automation rule that automatically implements recommended actions based on your defined criteria and schedule. Automation rules are global resources that manage automated actions across all AWS Regions where Compute Optimizer Automation is available. Organization-level rules can only be created by the management account or delegated administrator.
@@ -64,14 +66,9 @@ impl AutomationRule {
     }
 }
 
-impl ResourceProps for AutomationRule {
-    const TYPE_NAME: &'static str = "AWS::ComputeOptimizer::AutomationRule";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl AutomationRule {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Criteria", &self.criteria);
         p.opt("Description", &self.description);
         p.req("Name", &self.name);
@@ -85,7 +82,25 @@ impl ResourceProps for AutomationRule {
         p.req("Schedule", &self.schedule);
         p.req("Status", &self.status);
         p.opt("Tags", &self.tags);
+    }
+}
+
+impl ResourceProps for AutomationRule {
+    const TYPE_NAME: &'static str = "AWS::ComputeOptimizer::AutomationRule";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -158,10 +173,9 @@ pub struct Criteria {
     pub restart_needed: Option<Vec<StringCriteriaCondition>>,
 }
 
-impl ToExpr for Criteria {
+impl Criteria {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("EbsVolumeSizeInGib", &self.ebs_volume_size_in_gib);
         p.opt("EbsVolumeType", &self.ebs_volume_type);
         p.opt("EstimatedMonthlySavings", &self.estimated_monthly_savings);
@@ -170,7 +184,21 @@ impl ToExpr for Criteria {
         p.opt("ResourceArn", &self.resource_arn);
         p.opt("ResourceTag", &self.resource_tag);
         p.opt("RestartNeeded", &self.restart_needed);
+    }
+}
+
+impl ToExpr for Criteria {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -183,13 +211,26 @@ pub struct IntegerCriteriaCondition {
     pub values: Option<Value<Vec<i64>>>,
 }
 
+impl IntegerCriteriaCondition {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Comparison", &self.comparison);
+        p.opt("Values", &self.values);
+    }
+}
+
 impl ToExpr for IntegerCriteriaCondition {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Comparison", &self.comparison);
-        p.opt("Values", &self.values);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -202,13 +243,26 @@ pub struct StringCriteriaCondition {
     pub values: Option<Value<Vec<String>>>,
 }
 
+impl StringCriteriaCondition {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Comparison", &self.comparison);
+        p.opt("Values", &self.values);
+    }
+}
+
 impl ToExpr for StringCriteriaCondition {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Comparison", &self.comparison);
-        p.opt("Values", &self.values);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -221,13 +275,26 @@ pub struct DoubleCriteriaCondition {
     pub values: Option<Value<Vec<f64>>>,
 }
 
+impl DoubleCriteriaCondition {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Comparison", &self.comparison);
+        p.opt("Values", &self.values);
+    }
+}
+
 impl ToExpr for DoubleCriteriaCondition {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Comparison", &self.comparison);
-        p.opt("Values", &self.values);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -242,14 +309,27 @@ pub struct ResourceTagsCriteriaCondition {
     pub values: Option<Value<Vec<String>>>,
 }
 
+impl ResourceTagsCriteriaCondition {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Comparison", &self.comparison);
+        p.opt("Key", &self.key);
+        p.opt("Values", &self.values);
+    }
+}
+
 impl ToExpr for ResourceTagsCriteriaCondition {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Comparison", &self.comparison);
-        p.opt("Key", &self.key);
-        p.opt("Values", &self.values);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -262,13 +342,26 @@ pub struct OrganizationConfiguration {
     pub rule_apply_order: Option<Value<RuleApplyOrder>>,
 }
 
+impl OrganizationConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("AccountIds", &self.account_ids);
+        p.opt("RuleApplyOrder", &self.rule_apply_order);
+    }
+}
+
 impl ToExpr for OrganizationConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("AccountIds", &self.account_ids);
-        p.opt("RuleApplyOrder", &self.rule_apply_order);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -283,10 +376,9 @@ pub struct Schedule {
     pub schedule_expression_timezone: Option<Value<String>>,
 }
 
-impl ToExpr for Schedule {
+impl Schedule {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "ExecutionWindowInMinutes",
             &self.execution_window_in_minutes,
@@ -296,7 +388,21 @@ impl ToExpr for Schedule {
             "ScheduleExpressionTimezone",
             &self.schedule_expression_timezone,
         );
+    }
+}
+
+impl ToExpr for Schedule {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -320,13 +426,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Json, Value};
 
 /// You must first create and start the CC configuration recorder in order to create CC managed rules with CFNlong. For more information, see [Managing the Configuration Recorder](https://docs.aws.amazon.com/config/latest/developerguide/stop-start-recorder.html).
@@ -50,14 +52,9 @@ impl ConfigRule {
     }
 }
 
-impl ResourceProps for ConfigRule {
-    const TYPE_NAME: &'static str = "AWS::Config::ConfigRule";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl ConfigRule {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Compliance", &self.compliance);
         p.opt("ConfigRuleName", &self.config_rule_name);
         p.opt("Description", &self.description);
@@ -69,7 +66,25 @@ impl ResourceProps for ConfigRule {
         );
         p.opt("Scope", &self.scope);
         p.req("Source", &self.source);
+    }
+}
+
+impl ResourceProps for ConfigRule {
+    const TYPE_NAME: &'static str = "AWS::Config::ConfigRule";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -110,11 +125,23 @@ impl ConfigRuleAttributes {
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Compliance {}
 
+impl Compliance {
+    #[inline]
+    fn collect_props(&self, _: &mut Props<'_>) {}
+}
+
 impl ToExpr for Compliance {
     #[inline]
     fn to_expr(&self) -> Expr {
-        let p = Props::default();
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -125,12 +152,25 @@ pub struct EvaluationModeConfiguration {
     pub mode: Option<Value<String>>,
 }
 
+impl EvaluationModeConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Mode", &self.mode);
+    }
+}
+
 impl ToExpr for EvaluationModeConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Mode", &self.mode);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -147,15 +187,28 @@ pub struct Scope {
     pub tag_value: Option<Value<String>>,
 }
 
-impl ToExpr for Scope {
+impl Scope {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("ComplianceResourceId", &self.compliance_resource_id);
         p.opt("ComplianceResourceTypes", &self.compliance_resource_types);
         p.opt("TagKey", &self.tag_key);
         p.opt("TagValue", &self.tag_value);
+    }
+}
+
+impl ToExpr for Scope {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -185,15 +238,28 @@ impl Source {
     }
 }
 
-impl ToExpr for Source {
+impl Source {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("CustomPolicyDetails", &self.custom_policy_details);
         p.req("Owner", &self.owner);
         p.opt("SourceDetails", &self.source_details);
         p.opt("SourceIdentifier", &self.source_identifier);
+    }
+}
+
+impl ToExpr for Source {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -208,14 +274,27 @@ pub struct CustomPolicyDetails {
     pub policy_text: Option<Value<String>>,
 }
 
+impl CustomPolicyDetails {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("EnableDebugLogDelivery", &self.enable_debug_log_delivery);
+        p.opt("PolicyRuntime", &self.policy_runtime);
+        p.opt("PolicyText", &self.policy_text);
+    }
+}
+
 impl ToExpr for CustomPolicyDetails {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("EnableDebugLogDelivery", &self.enable_debug_log_delivery);
-        p.opt("PolicyRuntime", &self.policy_runtime);
-        p.opt("PolicyText", &self.policy_text);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -245,17 +324,30 @@ impl SourceDetail {
     }
 }
 
-impl ToExpr for SourceDetail {
+impl SourceDetail {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("EventSource", &self.event_source);
         p.opt(
             "MaximumExecutionFrequency",
             &self.maximum_execution_frequency,
         );
         p.req("MessageType", &self.message_type);
+    }
+}
+
+impl ToExpr for SourceDetail {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::Value;
 
 /// Resource Type definition for AWS::Config::ConfigurationAggregator
@@ -27,14 +29,9 @@ pub struct ConfigurationAggregator {
     pub tags: Option<Vec<Tag>>,
 }
 
-impl ResourceProps for ConfigurationAggregator {
-    const TYPE_NAME: &'static str = "AWS::Config::ConfigurationAggregator";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl ConfigurationAggregator {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "AccountAggregationSources",
             &self.account_aggregation_sources,
@@ -48,7 +45,25 @@ impl ResourceProps for ConfigurationAggregator {
             &self.organization_aggregation_source,
         );
         p.opt("Tags", &self.tags);
+    }
+}
+
+impl ResourceProps for ConfigurationAggregator {
+    const TYPE_NAME: &'static str = "AWS::Config::ConfigurationAggregator";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -98,14 +113,27 @@ impl AccountAggregationSource {
     }
 }
 
+impl AccountAggregationSource {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("AccountIds", &self.account_ids);
+        p.opt("AllAwsRegions", &self.all_aws_regions);
+        p.opt("AwsRegions", &self.aws_regions);
+    }
+}
+
 impl ToExpr for AccountAggregationSource {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("AccountIds", &self.account_ids);
-        p.opt("AllAwsRegions", &self.all_aws_regions);
-        p.opt("AwsRegions", &self.aws_regions);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -132,14 +160,27 @@ impl OrganizationAggregationSource {
     }
 }
 
+impl OrganizationAggregationSource {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("AllAwsRegions", &self.all_aws_regions);
+        p.opt("AwsRegions", &self.aws_regions);
+        p.req("RoleArn", &self.role_arn);
+    }
+}
+
 impl ToExpr for OrganizationAggregationSource {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("AllAwsRegions", &self.all_aws_regions);
-        p.opt("AwsRegions", &self.aws_regions);
-        p.req("RoleArn", &self.role_arn);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -163,13 +204,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::Value;
 
 /// Resource type definition for AWS::Config::ConfigurationRecorder
@@ -41,6 +43,17 @@ impl ConfigurationRecorder {
     }
 }
 
+impl ConfigurationRecorder {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Name", &self.name);
+        p.opt("RecordingGroup", &self.recording_group);
+        p.opt("RecordingMode", &self.recording_mode);
+        p.req("RoleARN", &self.role_arn);
+        p.opt("StartedOnCreate", &self.started_on_create);
+    }
+}
+
 impl ResourceProps for ConfigurationRecorder {
     const TYPE_NAME: &'static str = "AWS::Config::ConfigurationRecorder";
     fn facts() -> &'static ResourceFacts {
@@ -49,12 +62,14 @@ impl ResourceProps for ConfigurationRecorder {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.opt("Name", &self.name);
-        p.opt("RecordingGroup", &self.recording_group);
-        p.opt("RecordingMode", &self.recording_mode);
-        p.req("RoleARN", &self.role_arn);
-        p.opt("StartedOnCreate", &self.started_on_create);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -96,10 +111,9 @@ pub struct RecordingGroup {
     pub resource_types: Option<Value<Vec<String>>>,
 }
 
-impl ToExpr for RecordingGroup {
+impl RecordingGroup {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AllSupported", &self.all_supported);
         p.opt(
             "ExclusionByResourceTypes",
@@ -111,7 +125,21 @@ impl ToExpr for RecordingGroup {
         );
         p.opt("RecordingStrategy", &self.recording_strategy);
         p.opt("ResourceTypes", &self.resource_types);
+    }
+}
+
+impl ToExpr for RecordingGroup {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -132,12 +160,25 @@ impl ExclusionByResourceTypes {
     }
 }
 
+impl ExclusionByResourceTypes {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("ResourceTypes", &self.resource_types);
+    }
+}
+
 impl ToExpr for ExclusionByResourceTypes {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("ResourceTypes", &self.resource_types);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -158,12 +199,25 @@ impl RecordingStrategy {
     }
 }
 
+impl RecordingStrategy {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("UseOnly", &self.use_only);
+    }
+}
+
 impl ToExpr for RecordingStrategy {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("UseOnly", &self.use_only);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -187,13 +241,26 @@ impl RecordingMode {
     }
 }
 
+impl RecordingMode {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("RecordingFrequency", &self.recording_frequency);
+        p.opt("RecordingModeOverrides", &self.recording_mode_overrides);
+    }
+}
+
 impl ToExpr for RecordingMode {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("RecordingFrequency", &self.recording_frequency);
-        p.opt("RecordingModeOverrides", &self.recording_mode_overrides);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -223,14 +290,27 @@ impl RecordingModeOverride {
     }
 }
 
+impl RecordingModeOverride {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Description", &self.description);
+        p.req("RecordingFrequency", &self.recording_frequency);
+        p.req("ResourceTypes", &self.resource_types);
+    }
+}
+
 impl ToExpr for RecordingModeOverride {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Description", &self.description);
-        p.req("RecordingFrequency", &self.recording_frequency);
-        p.req("ResourceTypes", &self.resource_types);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

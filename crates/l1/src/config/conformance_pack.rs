@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::Value;
 
 /// A conformance pack is a collection of AWS Config rules and remediation actions that can be easily deployed as a single entity in an account and a region or across an entire AWS Organization.
@@ -52,14 +54,9 @@ impl ConformancePack {
     }
 }
 
-impl ResourceProps for ConformancePack {
-    const TYPE_NAME: &'static str = "AWS::Config::ConformancePack";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl ConformancePack {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "ConformancePackInputParameters",
             &self.conformance_pack_input_parameters,
@@ -74,7 +71,25 @@ impl ResourceProps for ConformancePack {
             "TemplateSSMDocumentDetails",
             &self.template_ssm_document_details,
         );
+    }
+}
+
+impl ResourceProps for ConformancePack {
+    const TYPE_NAME: &'static str = "AWS::Config::ConformancePack";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -124,13 +139,26 @@ impl ConformancePackInputParameter {
     }
 }
 
+impl ConformancePackInputParameter {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("ParameterName", &self.parameter_name);
+        p.req("ParameterValue", &self.parameter_value);
+    }
+}
+
 impl ToExpr for ConformancePackInputParameter {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("ParameterName", &self.parameter_name);
-        p.req("ParameterValue", &self.parameter_value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -154,13 +182,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -173,13 +214,26 @@ pub struct TemplateSsmDocumentDetails {
     pub document_version: Option<Value<String>>,
 }
 
+impl TemplateSsmDocumentDetails {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("DocumentName", &self.document_name);
+        p.opt("DocumentVersion", &self.document_version);
+    }
+}
+
 impl ToExpr for TemplateSsmDocumentDetails {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("DocumentName", &self.document_name);
-        p.opt("DocumentVersion", &self.document_version);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

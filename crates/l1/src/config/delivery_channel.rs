@@ -7,7 +7,7 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{Props, ResourceProps, ToExpr};
+use stackwright_core::resource::{Props, Resolve, Resolved, ResourceProps, ToExpr};
 use stackwright_core::value::{Literal, Value};
 
 /// Resource type definition for AWS::Config::DeliveryChannel
@@ -44,14 +44,9 @@ impl DeliveryChannel {
     }
 }
 
-impl ResourceProps for DeliveryChannel {
-    const TYPE_NAME: &'static str = "AWS::Config::DeliveryChannel";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl DeliveryChannel {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "ConfigSnapshotDeliveryProperties",
             &self.config_snapshot_delivery_properties,
@@ -61,7 +56,25 @@ impl ResourceProps for DeliveryChannel {
         p.opt("S3KeyPrefix", &self.s3_key_prefix);
         p.opt("S3KmsKeyArn", &self.s3_kms_key_arn);
         p.opt("SnsTopicARN", &self.sns_topic_arn);
+    }
+}
+
+impl ResourceProps for DeliveryChannel {
+    const TYPE_NAME: &'static str = "AWS::Config::DeliveryChannel";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -72,12 +85,25 @@ pub struct ConfigSnapshotDeliveryProperties {
     pub delivery_frequency: Option<Value<DeliveryFrequency>>,
 }
 
+impl ConfigSnapshotDeliveryProperties {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("DeliveryFrequency", &self.delivery_frequency);
+    }
+}
+
 impl ToExpr for ConfigSnapshotDeliveryProperties {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("DeliveryFrequency", &self.delivery_frequency);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

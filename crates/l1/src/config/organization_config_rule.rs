@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// Resource Type definition for AWS::Config::OrganizationConfigRule
@@ -41,14 +43,9 @@ impl OrganizationConfigRule {
     }
 }
 
-impl ResourceProps for OrganizationConfigRule {
-    const TYPE_NAME: &'static str = "AWS::Config::OrganizationConfigRule";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl OrganizationConfigRule {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("ExcludedAccounts", &self.excluded_accounts);
         p.req(
             "OrganizationConfigRuleName",
@@ -66,7 +63,25 @@ impl ResourceProps for OrganizationConfigRule {
             "OrganizationManagedRuleMetadata",
             &self.organization_managed_rule_metadata,
         );
+    }
+}
+
+impl ResourceProps for OrganizationConfigRule {
+    const TYPE_NAME: &'static str = "AWS::Config::OrganizationConfigRule";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -138,10 +153,9 @@ impl OrganizationCustomPolicyRuleMetadata {
     }
 }
 
-impl ToExpr for OrganizationCustomPolicyRuleMetadata {
+impl OrganizationCustomPolicyRuleMetadata {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "DebugLogDeliveryAccounts",
             &self.debug_log_delivery_accounts,
@@ -158,7 +172,21 @@ impl ToExpr for OrganizationCustomPolicyRuleMetadata {
         p.req("Runtime", &self.runtime);
         p.opt("TagKeyScope", &self.tag_key_scope);
         p.opt("TagValueScope", &self.tag_value_scope);
+    }
+}
+
+impl ToExpr for OrganizationCustomPolicyRuleMetadata {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -209,10 +237,9 @@ impl OrganizationCustomRuleMetadata {
     }
 }
 
-impl ToExpr for OrganizationCustomRuleMetadata {
+impl OrganizationCustomRuleMetadata {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Description", &self.description);
         p.opt("InputParameters", &self.input_parameters);
         p.req("LambdaFunctionArn", &self.lambda_function_arn);
@@ -228,7 +255,21 @@ impl ToExpr for OrganizationCustomRuleMetadata {
         p.opt("ResourceTypesScope", &self.resource_types_scope);
         p.opt("TagKeyScope", &self.tag_key_scope);
         p.opt("TagValueScope", &self.tag_value_scope);
+    }
+}
+
+impl ToExpr for OrganizationCustomRuleMetadata {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -270,10 +311,9 @@ impl OrganizationManagedRuleMetadata {
     }
 }
 
-impl ToExpr for OrganizationManagedRuleMetadata {
+impl OrganizationManagedRuleMetadata {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Description", &self.description);
         p.opt("InputParameters", &self.input_parameters);
         p.opt(
@@ -285,7 +325,21 @@ impl ToExpr for OrganizationManagedRuleMetadata {
         p.req("RuleIdentifier", &self.rule_identifier);
         p.opt("TagKeyScope", &self.tag_key_scope);
         p.opt("TagValueScope", &self.tag_value_scope);
+    }
+}
+
+impl ToExpr for OrganizationManagedRuleMetadata {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -7,7 +7,7 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{Props, ResourceProps, ToExpr};
+use stackwright_core::resource::{Props, Resolve, Resolved, ResourceProps, ToExpr};
 use stackwright_core::value::{Json, Value};
 
 /// Resource Type definition for AWS::Config::RemediationConfiguration
@@ -60,14 +60,9 @@ impl RemediationConfiguration {
     }
 }
 
-impl ResourceProps for RemediationConfiguration {
-    const TYPE_NAME: &'static str = "AWS::Config::RemediationConfiguration";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl RemediationConfiguration {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Automatic", &self.automatic);
         p.req("ConfigRuleName", &self.config_rule_name);
         p.opt("ExecutionControls", &self.execution_controls);
@@ -78,7 +73,25 @@ impl ResourceProps for RemediationConfiguration {
         p.req("TargetId", &self.target_id);
         p.req("TargetType", &self.target_type);
         p.opt("TargetVersion", &self.target_version);
+    }
+}
+
+impl ResourceProps for RemediationConfiguration {
+    const TYPE_NAME: &'static str = "AWS::Config::RemediationConfiguration";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -89,12 +102,25 @@ pub struct ExecutionControls {
     pub ssm_controls: Option<SsmControls>,
 }
 
+impl ExecutionControls {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("SsmControls", &self.ssm_controls);
+    }
+}
+
 impl ToExpr for ExecutionControls {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("SsmControls", &self.ssm_controls);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -107,16 +133,29 @@ pub struct SsmControls {
     pub error_percentage: Option<Value<i64>>,
 }
 
-impl ToExpr for SsmControls {
+impl SsmControls {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "ConcurrentExecutionRatePercentage",
             &self.concurrent_execution_rate_percentage,
         );
         p.opt("ErrorPercentage", &self.error_percentage);
+    }
+}
+
+impl ToExpr for SsmControls {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps,
+};
 use stackwright_core::value::Value;
 
 /// Resource Type definition for ContactFlowModuleAlias
@@ -42,6 +44,19 @@ impl ContactFlowModuleAlias {
     }
 }
 
+impl ContactFlowModuleAlias {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("ContactFlowModuleId", &self.contact_flow_module_id);
+        p.req(
+            "ContactFlowModuleVersion",
+            &self.contact_flow_module_version,
+        );
+        p.opt("Description", &self.description);
+        p.req("Name", &self.name);
+    }
+}
+
 impl ResourceProps for ContactFlowModuleAlias {
     const TYPE_NAME: &'static str = "AWS::Connect::ContactFlowModuleAlias";
     fn facts() -> &'static ResourceFacts {
@@ -50,14 +65,14 @@ impl ResourceProps for ContactFlowModuleAlias {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req("ContactFlowModuleId", &self.contact_flow_module_id);
-        p.req(
-            "ContactFlowModuleVersion",
-            &self.contact_flow_module_version,
-        );
-        p.opt("Description", &self.description);
-        p.req("Name", &self.name);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

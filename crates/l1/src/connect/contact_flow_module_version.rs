@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps,
+};
 use stackwright_core::value::Value;
 
 /// Resource Type definition for ContactFlowModuleVersion
@@ -32,6 +34,14 @@ impl ContactFlowModuleVersion {
     }
 }
 
+impl ContactFlowModuleVersion {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("ContactFlowModuleId", &self.contact_flow_module_id);
+        p.opt("Description", &self.description);
+    }
+}
+
 impl ResourceProps for ContactFlowModuleVersion {
     const TYPE_NAME: &'static str = "AWS::Connect::ContactFlowModuleVersion";
     fn facts() -> &'static ResourceFacts {
@@ -40,9 +50,14 @@ impl ResourceProps for ContactFlowModuleVersion {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req("ContactFlowModuleId", &self.contact_flow_module_id);
-        p.opt("Description", &self.description);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps,
+};
 use stackwright_core::value::Value;
 
 /// Resource schema for AWS::Connect::DataLakeAssociation
@@ -38,6 +40,15 @@ impl DataLakeAssociation {
     }
 }
 
+impl DataLakeAssociation {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("DataSetId", &self.data_set_id);
+        p.req("InstanceId", &self.instance_id);
+        p.opt("TargetAccountId", &self.target_account_id);
+    }
+}
+
 impl ResourceProps for DataLakeAssociation {
     const TYPE_NAME: &'static str = "AWS::Connect::DataLakeAssociation";
     fn facts() -> &'static ResourceFacts {
@@ -46,10 +57,14 @@ impl ResourceProps for DataLakeAssociation {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req("DataSetId", &self.data_set_id);
-        p.req("InstanceId", &self.instance_id);
-        p.opt("TargetAccountId", &self.target_account_id);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

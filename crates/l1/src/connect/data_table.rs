@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Json, Literal, Value};
 
 /// Resource Type definition for AWS::Connect::DataTable
@@ -55,6 +57,19 @@ impl DataTable {
     }
 }
 
+impl DataTable {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Description", &self.description);
+        p.req("InstanceArn", &self.instance_arn);
+        p.req("Name", &self.name);
+        p.req("Status", &self.status);
+        p.opt("Tags", &self.tags);
+        p.req("TimeZone", &self.time_zone);
+        p.req("ValueLockLevel", &self.value_lock_level);
+    }
+}
+
 impl ResourceProps for DataTable {
     const TYPE_NAME: &'static str = "AWS::Connect::DataTable";
     fn facts() -> &'static ResourceFacts {
@@ -63,14 +78,14 @@ impl ResourceProps for DataTable {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.opt("Description", &self.description);
-        p.req("InstanceArn", &self.instance_arn);
-        p.req("Name", &self.name);
-        p.req("Status", &self.status);
-        p.opt("Tags", &self.tags);
-        p.req("TimeZone", &self.time_zone);
-        p.req("ValueLockLevel", &self.value_lock_level);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -137,13 +152,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Json, Literal, Value};
 
 /// Resource Type definition for AWS::Connect::DataTableAttribute
@@ -52,6 +54,19 @@ impl DataTableAttribute {
     }
 }
 
+impl DataTableAttribute {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("DataTableArn", &self.data_table_arn);
+        p.opt("Description", &self.description);
+        p.req("InstanceArn", &self.instance_arn);
+        p.req("Name", &self.name);
+        p.opt("Primary", &self.primary);
+        p.opt("Validation", &self.validation);
+        p.req("ValueType", &self.value_type);
+    }
+}
+
 impl ResourceProps for DataTableAttribute {
     const TYPE_NAME: &'static str = "AWS::Connect::DataTableAttribute";
     fn facts() -> &'static ResourceFacts {
@@ -60,14 +75,14 @@ impl ResourceProps for DataTableAttribute {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req("DataTableArn", &self.data_table_arn);
-        p.opt("Description", &self.description);
-        p.req("InstanceArn", &self.instance_arn);
-        p.req("Name", &self.name);
-        p.opt("Primary", &self.primary);
-        p.opt("Validation", &self.validation);
-        p.req("ValueType", &self.value_type);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -134,10 +149,9 @@ pub struct Validation {
     pub multiple_of: Option<Value<f64>>,
 }
 
-impl ToExpr for Validation {
+impl Validation {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Enum", &self.enum_);
         p.opt("ExclusiveMaximum", &self.exclusive_maximum);
         p.opt("ExclusiveMinimum", &self.exclusive_minimum);
@@ -148,7 +162,21 @@ impl ToExpr for Validation {
         p.opt("MinValues", &self.min_values);
         p.opt("Minimum", &self.minimum);
         p.opt("MultipleOf", &self.multiple_of);
+    }
+}
+
+impl ToExpr for Validation {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -161,13 +189,26 @@ pub struct Enum {
     pub values: Option<Value<Vec<String>>>,
 }
 
+impl Enum {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Strict", &self.strict);
+        p.opt("Values", &self.values);
+    }
+}
+
 impl ToExpr for Enum {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Strict", &self.strict);
-        p.opt("Values", &self.values);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::Value;
 
 /// Resource Type definition for AWS::Connect::DataTableRecord
@@ -39,6 +41,15 @@ impl DataTableRecord {
     }
 }
 
+impl DataTableRecord {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("DataTableArn", &self.data_table_arn);
+        p.req("DataTableRecord", &self.data_table_record);
+        p.req("InstanceArn", &self.instance_arn);
+    }
+}
+
 impl ResourceProps for DataTableRecord {
     const TYPE_NAME: &'static str = "AWS::Connect::DataTableRecord";
     fn facts() -> &'static ResourceFacts {
@@ -47,10 +58,14 @@ impl ResourceProps for DataTableRecord {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req("DataTableArn", &self.data_table_arn);
-        p.req("DataTableRecord", &self.data_table_record);
-        p.req("InstanceArn", &self.instance_arn);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -97,13 +112,26 @@ impl DataTableRecordProperty {
     }
 }
 
+impl DataTableRecordProperty {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("PrimaryValues", &self.primary_values);
+        p.req("Values", &self.values);
+    }
+}
+
 impl ToExpr for DataTableRecordProperty {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("PrimaryValues", &self.primary_values);
-        p.req("Values", &self.values);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -116,13 +144,26 @@ pub struct ValueProperty {
     pub attribute_value: Option<Value<String>>,
 }
 
+impl ValueProperty {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("AttributeId", &self.attribute_id);
+        p.opt("AttributeValue", &self.attribute_value);
+    }
+}
+
 impl ToExpr for ValueProperty {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("AttributeId", &self.attribute_id);
-        p.opt("AttributeValue", &self.attribute_value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::Value;
 
 /// Resource Type definition for AWS::Connect::EmailAddress
@@ -49,6 +51,18 @@ impl EmailAddress {
     }
 }
 
+impl EmailAddress {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("AliasConfigurations", &self.alias_configurations);
+        p.opt("Description", &self.description);
+        p.opt("DisplayName", &self.display_name);
+        p.req("EmailAddress", &self.email_address);
+        p.req("InstanceArn", &self.instance_arn);
+        p.opt("Tags", &self.tags);
+    }
+}
+
 impl ResourceProps for EmailAddress {
     const TYPE_NAME: &'static str = "AWS::Connect::EmailAddress";
     fn facts() -> &'static ResourceFacts {
@@ -57,13 +71,14 @@ impl ResourceProps for EmailAddress {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.opt("AliasConfigurations", &self.alias_configurations);
-        p.opt("Description", &self.description);
-        p.opt("DisplayName", &self.display_name);
-        p.req("EmailAddress", &self.email_address);
-        p.req("InstanceArn", &self.instance_arn);
-        p.opt("Tags", &self.tags);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -107,12 +122,25 @@ impl AliasConfiguration {
     }
 }
 
+impl AliasConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("EmailAddressArn", &self.email_address_arn);
+    }
+}
+
 impl ToExpr for AliasConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("EmailAddressArn", &self.email_address_arn);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -136,13 +164,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

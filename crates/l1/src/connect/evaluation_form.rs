@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// Creates an evaluation form for the specified CON instance.
@@ -69,14 +71,9 @@ impl EvaluationForm {
     }
 }
 
-impl ResourceProps for EvaluationForm {
-    const TYPE_NAME: &'static str = "AWS::Connect::EvaluationForm";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl EvaluationForm {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AIVersion", &self.ai_version);
         p.opt(
             "AutoEvaluationConfiguration",
@@ -92,7 +89,25 @@ impl ResourceProps for EvaluationForm {
         p.opt("Tags", &self.tags);
         p.opt("TargetConfiguration", &self.target_configuration);
         p.req("Title", &self.title);
+    }
+}
+
+impl ResourceProps for EvaluationForm {
+    const TYPE_NAME: &'static str = "AWS::Connect::EvaluationForm";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -126,12 +141,25 @@ pub struct AutoEvaluationConfiguration {
     pub enabled: Option<Value<bool>>,
 }
 
+impl AutoEvaluationConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Enabled", &self.enabled);
+    }
+}
+
 impl ToExpr for AutoEvaluationConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Enabled", &self.enabled);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -150,12 +178,25 @@ impl EvaluationFormBaseItem {
     }
 }
 
+impl EvaluationFormBaseItem {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Section", &self.section);
+    }
+}
+
 impl ToExpr for EvaluationFormBaseItem {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Section", &self.section);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -194,10 +235,9 @@ impl EvaluationFormSection {
     }
 }
 
-impl ToExpr for EvaluationFormSection {
+impl EvaluationFormSection {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Instructions", &self.instructions);
         p.opt("IsExcludedFromScoring", &self.is_excluded_from_scoring);
         p.opt("Items", &self.items);
@@ -205,7 +245,21 @@ impl ToExpr for EvaluationFormSection {
         p.opt("ScoreThresholds", &self.score_thresholds);
         p.req("Title", &self.title);
         p.opt("Weight", &self.weight);
+    }
+}
+
+impl ToExpr for EvaluationFormSection {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -218,13 +272,26 @@ pub struct EvaluationFormItem {
     pub section: Option<EvaluationFormSection>,
 }
 
+impl EvaluationFormItem {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Question", &self.question);
+        p.opt("Section", &self.section);
+    }
+}
+
 impl ToExpr for EvaluationFormItem {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Question", &self.question);
-        p.opt("Section", &self.section);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -276,10 +343,9 @@ impl EvaluationFormQuestion {
     }
 }
 
-impl ToExpr for EvaluationFormQuestion {
+impl EvaluationFormQuestion {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Enablement", &self.enablement);
         p.opt("Instructions", &self.instructions);
         p.opt("MetricConfiguration", &self.metric_configuration);
@@ -290,7 +356,21 @@ impl ToExpr for EvaluationFormQuestion {
         p.opt("ScoringConfiguration", &self.scoring_configuration);
         p.req("Title", &self.title);
         p.opt("Weight", &self.weight);
+    }
+}
+
+impl ToExpr for EvaluationFormQuestion {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -320,14 +400,27 @@ impl EvaluationFormItemEnablementConfiguration {
     }
 }
 
+impl EvaluationFormItemEnablementConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Action", &self.action);
+        p.req("Condition", &self.condition);
+        p.opt("DefaultAction", &self.default_action);
+    }
+}
+
 impl ToExpr for EvaluationFormItemEnablementConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Action", &self.action);
-        p.req("Condition", &self.condition);
-        p.opt("DefaultAction", &self.default_action);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -351,13 +444,26 @@ impl EvaluationFormItemEnablementCondition {
     }
 }
 
+impl EvaluationFormItemEnablementCondition {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Operands", &self.operands);
+        p.opt("Operator", &self.operator);
+    }
+}
+
 impl ToExpr for EvaluationFormItemEnablementCondition {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Operands", &self.operands);
-        p.opt("Operator", &self.operator);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -368,12 +474,25 @@ pub struct EvaluationFormItemEnablementConditionOperand {
     pub expression: Option<EvaluationFormItemEnablementExpression>,
 }
 
+impl EvaluationFormItemEnablementConditionOperand {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Expression", &self.expression);
+    }
+}
+
 impl ToExpr for EvaluationFormItemEnablementConditionOperand {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Expression", &self.expression);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -404,14 +523,27 @@ impl EvaluationFormItemEnablementExpression {
     }
 }
 
+impl EvaluationFormItemEnablementExpression {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Comparator", &self.comparator);
+        p.req("Source", &self.source);
+        p.req("Values", &self.values);
+    }
+}
+
 impl ToExpr for EvaluationFormItemEnablementExpression {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Comparator", &self.comparator);
-        p.req("Source", &self.source);
-        p.req("Values", &self.values);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -435,13 +567,26 @@ impl EvaluationFormItemEnablementSource {
     }
 }
 
+impl EvaluationFormItemEnablementSource {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("RefId", &self.ref_id);
+        p.req("Type", &self.type_);
+    }
+}
+
 impl ToExpr for EvaluationFormItemEnablementSource {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("RefId", &self.ref_id);
-        p.req("Type", &self.type_);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -454,13 +599,26 @@ pub struct EvaluationFormItemEnablementSourceValue {
     pub type_: Option<Value<EvaluationFormItemEnablementSourceValueType>>,
 }
 
+impl EvaluationFormItemEnablementSourceValue {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("RefId", &self.ref_id);
+        p.opt("Type", &self.type_);
+    }
+}
+
 impl ToExpr for EvaluationFormItemEnablementSourceValue {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("RefId", &self.ref_id);
-        p.opt("Type", &self.type_);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -487,13 +645,26 @@ impl EvaluationFormMetricConfiguration {
     }
 }
 
+impl EvaluationFormMetricConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("MetricName", &self.metric_name);
+        p.req("MetricType", &self.metric_type);
+    }
+}
+
 impl ToExpr for EvaluationFormMetricConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("MetricName", &self.metric_name);
-        p.req("MetricType", &self.metric_type);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -510,15 +681,28 @@ pub struct EvaluationFormQuestionTypeProperties {
     pub text: Option<EvaluationFormTextQuestionProperties>,
 }
 
-impl ToExpr for EvaluationFormQuestionTypeProperties {
+impl EvaluationFormQuestionTypeProperties {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("MultiSelect", &self.multi_select);
         p.opt("Numeric", &self.numeric);
         p.opt("SingleSelect", &self.single_select);
         p.opt("Text", &self.text);
+    }
+}
+
+impl ToExpr for EvaluationFormQuestionTypeProperties {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -545,14 +729,27 @@ impl EvaluationFormMultiSelectQuestionProperties {
     }
 }
 
+impl EvaluationFormMultiSelectQuestionProperties {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Automation", &self.automation);
+        p.opt("DisplayAs", &self.display_as);
+        p.req("Options", &self.options);
+    }
+}
+
 impl ToExpr for EvaluationFormMultiSelectQuestionProperties {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Automation", &self.automation);
-        p.opt("DisplayAs", &self.display_as);
-        p.req("Options", &self.options);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -567,14 +764,27 @@ pub struct EvaluationFormMultiSelectQuestionAutomation {
     pub options: Option<Vec<EvaluationFormMultiSelectQuestionAutomationOption>>,
 }
 
+impl EvaluationFormMultiSelectQuestionAutomation {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("AnswerSource", &self.answer_source);
+        p.opt("DefaultOptionRefIds", &self.default_option_ref_ids);
+        p.opt("Options", &self.options);
+    }
+}
+
 impl ToExpr for EvaluationFormMultiSelectQuestionAutomation {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("AnswerSource", &self.answer_source);
-        p.opt("DefaultOptionRefIds", &self.default_option_ref_ids);
-        p.opt("Options", &self.options);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -595,12 +805,25 @@ impl EvaluationFormQuestionAutomationAnswerSource {
     }
 }
 
+impl EvaluationFormQuestionAutomationAnswerSource {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("SourceType", &self.source_type);
+    }
+}
+
 impl ToExpr for EvaluationFormQuestionAutomationAnswerSource {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("SourceType", &self.source_type);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -619,12 +842,25 @@ impl EvaluationFormMultiSelectQuestionAutomationOption {
     }
 }
 
+impl EvaluationFormMultiSelectQuestionAutomationOption {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("RuleCategory", &self.rule_category);
+    }
+}
+
 impl ToExpr for EvaluationFormMultiSelectQuestionAutomationOption {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("RuleCategory", &self.rule_category);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -655,14 +891,27 @@ impl MultiSelectQuestionRuleCategoryAutomation {
     }
 }
 
+impl MultiSelectQuestionRuleCategoryAutomation {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Category", &self.category);
+        p.req("Condition", &self.condition);
+        p.req("OptionRefIds", &self.option_ref_ids);
+    }
+}
+
 impl ToExpr for MultiSelectQuestionRuleCategoryAutomation {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Category", &self.category);
-        p.req("Condition", &self.condition);
-        p.req("OptionRefIds", &self.option_ref_ids);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -698,10 +947,9 @@ impl EvaluationFormMultiSelectQuestionOption {
     }
 }
 
-impl ToExpr for EvaluationFormMultiSelectQuestionOption {
+impl EvaluationFormMultiSelectQuestionOption {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AutomaticFail", &self.automatic_fail);
         p.opt(
             "AutomaticFailConfiguration",
@@ -711,7 +959,21 @@ impl ToExpr for EvaluationFormMultiSelectQuestionOption {
         p.req("RefId", &self.ref_id);
         p.opt("Score", &self.score);
         p.req("Text", &self.text);
+    }
+}
+
+impl ToExpr for EvaluationFormMultiSelectQuestionOption {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -722,12 +984,25 @@ pub struct AutomaticFailConfiguration {
     pub target_section: Option<Value<String>>,
 }
 
+impl AutomaticFailConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("TargetSection", &self.target_section);
+    }
+}
+
 impl ToExpr for AutomaticFailConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("TargetSection", &self.target_section);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -751,13 +1026,26 @@ impl QuestionOptionPointsConfiguration {
     }
 }
 
+impl QuestionOptionPointsConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("IsBonus", &self.is_bonus);
+        p.req("PointValue", &self.point_value);
+    }
+}
+
 impl ToExpr for QuestionOptionPointsConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("IsBonus", &self.is_bonus);
-        p.req("PointValue", &self.point_value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -787,15 +1075,28 @@ impl EvaluationFormNumericQuestionProperties {
     }
 }
 
-impl ToExpr for EvaluationFormNumericQuestionProperties {
+impl EvaluationFormNumericQuestionProperties {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Automation", &self.automation);
         p.req("MaxValue", &self.max_value);
         p.req("MinValue", &self.min_value);
         p.opt("Options", &self.options);
+    }
+}
+
+impl ToExpr for EvaluationFormNumericQuestionProperties {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -808,13 +1109,26 @@ pub struct EvaluationFormNumericQuestionAutomation {
     pub property_value: Option<NumericQuestionPropertyValueAutomation>,
 }
 
+impl EvaluationFormNumericQuestionAutomation {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("AnswerSource", &self.answer_source);
+        p.opt("PropertyValue", &self.property_value);
+    }
+}
+
 impl ToExpr for EvaluationFormNumericQuestionAutomation {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("AnswerSource", &self.answer_source);
-        p.opt("PropertyValue", &self.property_value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -835,12 +1149,25 @@ impl NumericQuestionPropertyValueAutomation {
     }
 }
 
+impl NumericQuestionPropertyValueAutomation {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Label", &self.label);
+    }
+}
+
 impl ToExpr for NumericQuestionPropertyValueAutomation {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Label", &self.label);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -876,10 +1203,9 @@ impl EvaluationFormNumericQuestionOption {
     }
 }
 
-impl ToExpr for EvaluationFormNumericQuestionOption {
+impl EvaluationFormNumericQuestionOption {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AutomaticFail", &self.automatic_fail);
         p.opt(
             "AutomaticFailConfiguration",
@@ -889,7 +1215,21 @@ impl ToExpr for EvaluationFormNumericQuestionOption {
         p.req("MinValue", &self.min_value);
         p.opt("PointsConfiguration", &self.points_configuration);
         p.opt("Score", &self.score);
+    }
+}
+
+impl ToExpr for EvaluationFormNumericQuestionOption {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -916,14 +1256,27 @@ impl EvaluationFormSingleSelectQuestionProperties {
     }
 }
 
+impl EvaluationFormSingleSelectQuestionProperties {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Automation", &self.automation);
+        p.opt("DisplayAs", &self.display_as);
+        p.req("Options", &self.options);
+    }
+}
+
 impl ToExpr for EvaluationFormSingleSelectQuestionProperties {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Automation", &self.automation);
-        p.opt("DisplayAs", &self.display_as);
-        p.req("Options", &self.options);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -938,14 +1291,27 @@ pub struct EvaluationFormSingleSelectQuestionAutomation {
     pub options: Option<Vec<EvaluationFormSingleSelectQuestionAutomationOption>>,
 }
 
+impl EvaluationFormSingleSelectQuestionAutomation {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("AnswerSource", &self.answer_source);
+        p.opt("DefaultOptionRefId", &self.default_option_ref_id);
+        p.opt("Options", &self.options);
+    }
+}
+
 impl ToExpr for EvaluationFormSingleSelectQuestionAutomation {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("AnswerSource", &self.answer_source);
-        p.opt("DefaultOptionRefId", &self.default_option_ref_id);
-        p.opt("Options", &self.options);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -964,12 +1330,25 @@ impl EvaluationFormSingleSelectQuestionAutomationOption {
     }
 }
 
+impl EvaluationFormSingleSelectQuestionAutomationOption {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("RuleCategory", &self.rule_category);
+    }
+}
+
 impl ToExpr for EvaluationFormSingleSelectQuestionAutomationOption {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("RuleCategory", &self.rule_category);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1000,14 +1379,27 @@ impl SingleSelectQuestionRuleCategoryAutomation {
     }
 }
 
+impl SingleSelectQuestionRuleCategoryAutomation {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Category", &self.category);
+        p.req("Condition", &self.condition);
+        p.req("OptionRefId", &self.option_ref_id);
+    }
+}
+
 impl ToExpr for SingleSelectQuestionRuleCategoryAutomation {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Category", &self.category);
-        p.req("Condition", &self.condition);
-        p.req("OptionRefId", &self.option_ref_id);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1043,10 +1435,9 @@ impl EvaluationFormSingleSelectQuestionOption {
     }
 }
 
-impl ToExpr for EvaluationFormSingleSelectQuestionOption {
+impl EvaluationFormSingleSelectQuestionOption {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AutomaticFail", &self.automatic_fail);
         p.opt(
             "AutomaticFailConfiguration",
@@ -1056,7 +1447,21 @@ impl ToExpr for EvaluationFormSingleSelectQuestionOption {
         p.req("RefId", &self.ref_id);
         p.opt("Score", &self.score);
         p.req("Text", &self.text);
+    }
+}
+
+impl ToExpr for EvaluationFormSingleSelectQuestionOption {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1067,12 +1472,25 @@ pub struct EvaluationFormTextQuestionProperties {
     pub automation: Option<EvaluationFormTextQuestionAutomation>,
 }
 
+impl EvaluationFormTextQuestionProperties {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Automation", &self.automation);
+    }
+}
+
 impl ToExpr for EvaluationFormTextQuestionProperties {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Automation", &self.automation);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1083,12 +1501,25 @@ pub struct EvaluationFormTextQuestionAutomation {
     pub answer_source: Option<EvaluationFormQuestionAutomationAnswerSource>,
 }
 
+impl EvaluationFormTextQuestionAutomation {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("AnswerSource", &self.answer_source);
+    }
+}
+
 impl ToExpr for EvaluationFormTextQuestionAutomation {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("AnswerSource", &self.answer_source);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1103,14 +1534,27 @@ pub struct EvaluationFormQuestionScoringConfiguration {
     pub score_thresholds: Option<Vec<EvaluationFormScoreThreshold>>,
 }
 
+impl EvaluationFormQuestionScoringConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("IsExcludedFromScoring", &self.is_excluded_from_scoring);
+        p.opt("PointsConfiguration", &self.points_configuration);
+        p.opt("ScoreThresholds", &self.score_thresholds);
+    }
+}
+
 impl ToExpr for EvaluationFormQuestionScoringConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("IsExcludedFromScoring", &self.is_excluded_from_scoring);
-        p.opt("PointsConfiguration", &self.points_configuration);
-        p.opt("ScoreThresholds", &self.score_thresholds);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1125,14 +1569,27 @@ pub struct QuestionPointsConfiguration {
     pub min_point_value: Option<Value<i64>>,
 }
 
+impl QuestionPointsConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("IsBonus", &self.is_bonus);
+        p.opt("MaxPointValue", &self.max_point_value);
+        p.opt("MinPointValue", &self.min_point_value);
+    }
+}
+
 impl ToExpr for QuestionPointsConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("IsBonus", &self.is_bonus);
-        p.opt("MaxPointValue", &self.max_point_value);
-        p.opt("MinPointValue", &self.min_point_value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1159,14 +1616,27 @@ impl EvaluationFormScoreThreshold {
     }
 }
 
+impl EvaluationFormScoreThreshold {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("MaxScorePercentage", &self.max_score_percentage);
+        p.opt("MinScorePercentage", &self.min_score_percentage);
+        p.req("PerformanceCategory", &self.performance_category);
+    }
+}
+
 impl ToExpr for EvaluationFormScoreThreshold {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("MaxScorePercentage", &self.max_score_percentage);
-        p.opt("MinScorePercentage", &self.min_score_percentage);
-        p.req("PerformanceCategory", &self.performance_category);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1177,12 +1647,25 @@ pub struct EvaluationFormLanguageConfiguration {
     pub form_language: Option<Value<FormLanguage>>,
 }
 
+impl EvaluationFormLanguageConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("FormLanguage", &self.form_language);
+    }
+}
+
 impl ToExpr for EvaluationFormLanguageConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("FormLanguage", &self.form_language);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1206,16 +1689,29 @@ impl EvaluationReviewConfiguration {
     }
 }
 
-impl ToExpr for EvaluationReviewConfiguration {
+impl EvaluationReviewConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("EligibilityDays", &self.eligibility_days);
         p.req(
             "ReviewNotificationRecipients",
             &self.review_notification_recipients,
         );
+    }
+}
+
+impl ToExpr for EvaluationReviewConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1242,13 +1738,26 @@ impl EvaluationReviewNotificationRecipient {
     }
 }
 
+impl EvaluationReviewNotificationRecipient {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Type", &self.type_);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for EvaluationReviewNotificationRecipient {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Type", &self.type_);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1259,12 +1768,25 @@ pub struct EvaluationReviewNotificationRecipientValue {
     pub user_id: Option<Value<String>>,
 }
 
+impl EvaluationReviewNotificationRecipientValue {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("UserId", &self.user_id);
+    }
+}
+
 impl ToExpr for EvaluationReviewNotificationRecipientValue {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("UserId", &self.user_id);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1294,14 +1816,27 @@ impl ScoringStrategy {
     }
 }
 
+impl ScoringStrategy {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Mode", &self.mode);
+        p.opt("ScoreThresholds", &self.score_thresholds);
+        p.req("Status", &self.status);
+    }
+}
+
 impl ToExpr for ScoringStrategy {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Mode", &self.mode);
-        p.opt("ScoreThresholds", &self.score_thresholds);
-        p.req("Status", &self.status);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1325,13 +1860,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1352,12 +1900,25 @@ impl EvaluationFormTargetConfiguration {
     }
 }
 
+impl EvaluationFormTargetConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("ContactInteractionType", &self.contact_interaction_type);
+    }
+}
+
 impl ToExpr for EvaluationFormTargetConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("ContactInteractionType", &self.contact_interaction_type);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// Resource Type definition for AWS::Connect::HoursOfOperation
@@ -60,14 +62,9 @@ impl HoursOfOperation {
     }
 }
 
-impl ResourceProps for HoursOfOperation {
-    const TYPE_NAME: &'static str = "AWS::Connect::HoursOfOperation";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl HoursOfOperation {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("ChildHoursOfOperations", &self.child_hours_of_operations);
         p.req("Config", &self.config);
         p.opt("Description", &self.description);
@@ -80,7 +77,25 @@ impl ResourceProps for HoursOfOperation {
         p.opt("ParentHoursOfOperations", &self.parent_hours_of_operations);
         p.opt("Tags", &self.tags);
         p.req("TimeZone", &self.time_zone);
+    }
+}
+
+impl ResourceProps for HoursOfOperation {
+    const TYPE_NAME: &'static str = "AWS::Connect::HoursOfOperation";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -127,13 +142,26 @@ impl HoursOfOperationsIdentifier {
     }
 }
 
+impl HoursOfOperationsIdentifier {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Id", &self.id);
+        p.opt("Name", &self.name);
+    }
+}
+
 impl ToExpr for HoursOfOperationsIdentifier {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Id", &self.id);
-        p.opt("Name", &self.name);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -164,14 +192,27 @@ impl HoursOfOperationConfig {
     }
 }
 
+impl HoursOfOperationConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Day", &self.day);
+        p.req("EndTime", &self.end_time);
+        p.req("StartTime", &self.start_time);
+    }
+}
+
 impl ToExpr for HoursOfOperationConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Day", &self.day);
-        p.req("EndTime", &self.end_time);
-        p.req("StartTime", &self.start_time);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -195,13 +236,26 @@ impl HoursOfOperationTimeSlice {
     }
 }
 
+impl HoursOfOperationTimeSlice {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Hours", &self.hours);
+        p.req("Minutes", &self.minutes);
+    }
+}
+
 impl ToExpr for HoursOfOperationTimeSlice {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Hours", &self.hours);
-        p.req("Minutes", &self.minutes);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -248,10 +302,9 @@ impl HoursOfOperationOverride {
     }
 }
 
-impl ToExpr for HoursOfOperationOverride {
+impl HoursOfOperationOverride {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("EffectiveFrom", &self.effective_from);
         p.req("EffectiveTill", &self.effective_till);
         p.opt(
@@ -263,7 +316,21 @@ impl ToExpr for HoursOfOperationOverride {
         p.req("OverrideName", &self.override_name);
         p.opt("OverrideType", &self.override_type);
         p.opt("RecurrenceConfig", &self.recurrence_config);
+    }
+}
+
+impl ToExpr for HoursOfOperationOverride {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -294,14 +361,27 @@ impl HoursOfOperationOverrideConfig {
     }
 }
 
+impl HoursOfOperationOverrideConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Day", &self.day);
+        p.req("EndTime", &self.end_time);
+        p.req("StartTime", &self.start_time);
+    }
+}
+
 impl ToExpr for HoursOfOperationOverrideConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Day", &self.day);
-        p.req("EndTime", &self.end_time);
-        p.req("StartTime", &self.start_time);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -325,13 +405,26 @@ impl OverrideTimeSlice {
     }
 }
 
+impl OverrideTimeSlice {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Hours", &self.hours);
+        p.req("Minutes", &self.minutes);
+    }
+}
+
 impl ToExpr for OverrideTimeSlice {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Hours", &self.hours);
-        p.req("Minutes", &self.minutes);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -350,12 +443,25 @@ impl RecurrenceConfig {
     }
 }
 
+impl RecurrenceConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("RecurrencePattern", &self.recurrence_pattern);
+    }
+}
+
 impl ToExpr for RecurrenceConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("RecurrencePattern", &self.recurrence_pattern);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -374,16 +480,29 @@ pub struct RecurrencePattern {
     pub interval: Option<Value<i64>>,
 }
 
-impl ToExpr for RecurrencePattern {
+impl RecurrencePattern {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("ByMonth", &self.by_month);
         p.opt("ByMonthDay", &self.by_month_day);
         p.opt("ByWeekdayOccurrence", &self.by_weekday_occurrence);
         p.opt("Frequency", &self.frequency);
         p.opt("Interval", &self.interval);
+    }
+}
+
+impl ToExpr for RecurrencePattern {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -407,13 +526,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// Resource Type definition for AWS::Connect::Instance
@@ -46,6 +48,17 @@ impl Instance {
     }
 }
 
+impl Instance {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Attributes", &self.attributes);
+        p.opt("DirectoryId", &self.directory_id);
+        p.req("IdentityManagementType", &self.identity_management_type);
+        p.opt("InstanceAlias", &self.instance_alias);
+        p.opt("Tags", &self.tags);
+    }
+}
+
 impl ResourceProps for Instance {
     const TYPE_NAME: &'static str = "AWS::Connect::Instance";
     fn facts() -> &'static ResourceFacts {
@@ -54,12 +67,14 @@ impl ResourceProps for Instance {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req("Attributes", &self.attributes);
-        p.opt("DirectoryId", &self.directory_id);
-        p.req("IdentityManagementType", &self.identity_management_type);
-        p.opt("InstanceAlias", &self.instance_alias);
-        p.opt("Tags", &self.tags);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -165,10 +180,9 @@ impl Attributes {
     }
 }
 
-impl ToExpr for Attributes {
+impl Attributes {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AutoMuteAgentOnHold", &self.auto_mute_agent_on_hold);
         p.opt("AutoResolveBestVoices", &self.auto_resolve_best_voices);
         p.opt("ContactLens", &self.contact_lens);
@@ -189,7 +203,21 @@ impl ToExpr for Attributes {
         p.opt("MultiPartyConference", &self.multi_party_conference);
         p.req("OutboundCalls", &self.outbound_calls);
         p.opt("UseCustomTTSVoices", &self.use_custom_tts_voices);
+    }
+}
+
+impl ToExpr for Attributes {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -213,13 +241,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// Resource Type definition for AWS::Connect::InstanceStorageConfig
@@ -51,14 +53,9 @@ impl InstanceStorageConfig {
     }
 }
 
-impl ResourceProps for InstanceStorageConfig {
-    const TYPE_NAME: &'static str = "AWS::Connect::InstanceStorageConfig";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl InstanceStorageConfig {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("InstanceArn", &self.instance_arn);
         p.opt("KinesisFirehoseConfig", &self.kinesis_firehose_config);
         p.opt("KinesisStreamConfig", &self.kinesis_stream_config);
@@ -69,7 +66,25 @@ impl ResourceProps for InstanceStorageConfig {
         p.req("ResourceType", &self.resource_type);
         p.opt("S3Config", &self.s3_config);
         p.req("StorageType", &self.storage_type);
+    }
+}
+
+impl ResourceProps for InstanceStorageConfig {
+    const TYPE_NAME: &'static str = "AWS::Connect::InstanceStorageConfig";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -113,12 +128,25 @@ impl KinesisFirehoseConfig {
     }
 }
 
+impl KinesisFirehoseConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("FirehoseArn", &self.firehose_arn);
+    }
+}
+
 impl ToExpr for KinesisFirehoseConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("FirehoseArn", &self.firehose_arn);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -139,12 +167,25 @@ impl KinesisStreamConfig {
     }
 }
 
+impl KinesisStreamConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("StreamArn", &self.stream_arn);
+    }
+}
+
 impl ToExpr for KinesisStreamConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("StreamArn", &self.stream_arn);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -175,14 +216,27 @@ impl KinesisVideoStreamConfig {
     }
 }
 
+impl KinesisVideoStreamConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("EncryptionConfig", &self.encryption_config);
+        p.req("Prefix", &self.prefix);
+        p.req("RetentionPeriodHours", &self.retention_period_hours);
+    }
+}
+
 impl ToExpr for KinesisVideoStreamConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("EncryptionConfig", &self.encryption_config);
-        p.req("Prefix", &self.prefix);
-        p.req("RetentionPeriodHours", &self.retention_period_hours);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -209,13 +263,26 @@ impl EncryptionConfig {
     }
 }
 
+impl EncryptionConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("EncryptionType", &self.encryption_type);
+        p.req("KeyId", &self.key_id);
+    }
+}
+
 impl ToExpr for EncryptionConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("EncryptionType", &self.encryption_type);
-        p.req("KeyId", &self.key_id);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -245,14 +312,27 @@ impl S3Config {
     }
 }
 
+impl S3Config {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("BucketName", &self.bucket_name);
+        p.req("BucketPrefix", &self.bucket_prefix);
+        p.opt("EncryptionConfig", &self.encryption_config);
+    }
+}
+
 impl ToExpr for S3Config {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("BucketName", &self.bucket_name);
-        p.req("BucketPrefix", &self.bucket_prefix);
-        p.opt("EncryptionConfig", &self.encryption_config);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

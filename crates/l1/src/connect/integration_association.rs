@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// Resource Type definition for AWS::Connect::IntegrationAssociation
@@ -53,6 +55,19 @@ impl IntegrationAssociation {
     }
 }
 
+impl IntegrationAssociation {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("InstanceId", &self.instance_id);
+        p.req("IntegrationArn", &self.integration_arn);
+        p.req("IntegrationType", &self.integration_type);
+        p.opt("SourceApplicationName", &self.source_application_name);
+        p.opt("SourceApplicationUrl", &self.source_application_url);
+        p.opt("SourceType", &self.source_type);
+        p.opt("Tags", &self.tags);
+    }
+}
+
 impl ResourceProps for IntegrationAssociation {
     const TYPE_NAME: &'static str = "AWS::Connect::IntegrationAssociation";
     fn facts() -> &'static ResourceFacts {
@@ -61,14 +76,14 @@ impl ResourceProps for IntegrationAssociation {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req("InstanceId", &self.instance_id);
-        p.req("IntegrationArn", &self.integration_arn);
-        p.req("IntegrationType", &self.integration_type);
-        p.opt("SourceApplicationName", &self.source_application_name);
-        p.opt("SourceApplicationUrl", &self.source_application_url);
-        p.opt("SourceType", &self.source_type);
-        p.opt("Tags", &self.tags);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -115,13 +130,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

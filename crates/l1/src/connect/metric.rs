@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Json, Literal, Value};
 
 /// Resource Type definition for AWS::Connect::Metric, a custom metric configured for an Amazon Connect instance
@@ -58,14 +60,9 @@ impl Metric {
     }
 }
 
-impl ResourceProps for Metric {
-    const TYPE_NAME: &'static str = "AWS::Connect::Metric";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl Metric {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Description", &self.description);
         p.req("InstanceArn", &self.instance_arn);
         p.req("MetricCalculation", &self.metric_calculation);
@@ -74,7 +71,25 @@ impl ResourceProps for Metric {
         p.req("Status", &self.status);
         p.opt("Tags", &self.tags);
         p.req("Unit", &self.unit);
+    }
+}
+
+impl ResourceProps for Metric {
+    const TYPE_NAME: &'static str = "AWS::Connect::Metric";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -209,13 +224,26 @@ impl MetricCalculation {
     }
 }
 
+impl MetricCalculation {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Calculation", &self.calculation);
+        p.req("CalculationComponents", &self.calculation_components);
+    }
+}
+
 impl ToExpr for MetricCalculation {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Calculation", &self.calculation);
-        p.req("CalculationComponents", &self.calculation_components);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -245,15 +273,28 @@ impl CalculationComponent {
     }
 }
 
-impl ToExpr for CalculationComponent {
+impl CalculationComponent {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("Alias", &self.alias);
         p.opt("MetricFilters", &self.metric_filters);
         p.opt("MetricId", &self.metric_id);
         p.opt("MetricName", &self.metric_name);
+    }
+}
+
+impl ToExpr for CalculationComponent {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -286,16 +327,29 @@ impl MetricFilter {
     }
 }
 
-impl ToExpr for MetricFilter {
+impl MetricFilter {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("BooleanCondition", &self.boolean_condition);
         p.req("MetricFilterKey", &self.metric_filter_key);
         p.opt("Negate", &self.negate);
         p.opt("NumberCondition", &self.number_condition);
         p.opt("StringCondition", &self.string_condition);
+    }
+}
+
+impl ToExpr for MetricFilter {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -316,12 +370,25 @@ impl MetricFilterBooleanCondition {
     }
 }
 
+impl MetricFilterBooleanCondition {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Comparison", &self.comparison);
+    }
+}
+
 impl ToExpr for MetricFilterBooleanCondition {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Comparison", &self.comparison);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -348,13 +415,26 @@ impl MetricFilterNumberCondition {
     }
 }
 
+impl MetricFilterNumberCondition {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Comparison", &self.comparison);
+        p.req("Values", &self.values);
+    }
+}
+
 impl ToExpr for MetricFilterNumberCondition {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Comparison", &self.comparison);
-        p.req("Values", &self.values);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -381,13 +461,26 @@ impl MetricFilterStringCondition {
     }
 }
 
+impl MetricFilterStringCondition {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Comparison", &self.comparison);
+        p.req("Values", &self.values);
+    }
+}
+
 impl ToExpr for MetricFilterStringCondition {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Comparison", &self.comparison);
-        p.req("Values", &self.values);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -411,13 +504,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

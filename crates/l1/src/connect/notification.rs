@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// Resource Type definition for AWS::Connect::Notification
@@ -46,6 +48,18 @@ impl Notification {
     }
 }
 
+impl Notification {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Content", &self.content);
+        p.opt("ExpiresAt", &self.expires_at);
+        p.req("InstanceArn", &self.instance_arn);
+        p.opt("Priority", &self.priority);
+        p.opt("Recipients", &self.recipients);
+        p.opt("Tags", &self.tags);
+    }
+}
+
 impl ResourceProps for Notification {
     const TYPE_NAME: &'static str = "AWS::Connect::Notification";
     fn facts() -> &'static ResourceFacts {
@@ -54,13 +68,14 @@ impl ResourceProps for Notification {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req("Content", &self.content);
-        p.opt("ExpiresAt", &self.expires_at);
-        p.req("InstanceArn", &self.instance_arn);
-        p.opt("Priority", &self.priority);
-        p.opt("Recipients", &self.recipients);
-        p.opt("Tags", &self.tags);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -124,10 +139,9 @@ pub struct NotificationContent {
     pub zh_tw: Option<Value<String>>,
 }
 
-impl ToExpr for NotificationContent {
+impl NotificationContent {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("DeDE", &self.de_de);
         p.opt("EnUS", &self.en_us);
         p.opt("EsES", &self.es_es);
@@ -139,7 +153,21 @@ impl ToExpr for NotificationContent {
         p.opt("PtBR", &self.pt_br);
         p.opt("ZhCN", &self.zh_cn);
         p.opt("ZhTW", &self.zh_tw);
+    }
+}
+
+impl ToExpr for NotificationContent {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -163,13 +191,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::Value;
 
 /// Resource Type definition for AWS::Connect::PhoneNumber
@@ -49,6 +51,19 @@ impl PhoneNumber {
     }
 }
 
+impl PhoneNumber {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("CountryCode", &self.country_code);
+        p.opt("Description", &self.description);
+        p.opt("Prefix", &self.prefix);
+        p.opt("SourcePhoneNumberArn", &self.source_phone_number_arn);
+        p.opt("Tags", &self.tags);
+        p.req("TargetArn", &self.target_arn);
+        p.opt("Type", &self.type_);
+    }
+}
+
 impl ResourceProps for PhoneNumber {
     const TYPE_NAME: &'static str = "AWS::Connect::PhoneNumber";
     fn facts() -> &'static ResourceFacts {
@@ -57,14 +72,14 @@ impl ResourceProps for PhoneNumber {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.opt("CountryCode", &self.country_code);
-        p.opt("Description", &self.description);
-        p.opt("Prefix", &self.prefix);
-        p.opt("SourcePhoneNumberArn", &self.source_phone_number_arn);
-        p.opt("Tags", &self.tags);
-        p.req("TargetArn", &self.target_arn);
-        p.opt("Type", &self.type_);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -116,13 +131,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::Value;
 
 /// Resource Type definition for AWS::Connect::PredefinedAttribute
@@ -41,6 +43,17 @@ impl PredefinedAttribute {
     }
 }
 
+impl PredefinedAttribute {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("AttributeConfiguration", &self.attribute_configuration);
+        p.req("InstanceArn", &self.instance_arn);
+        p.req("Name", &self.name);
+        p.opt("Purposes", &self.purposes);
+        p.opt("Values", &self.values);
+    }
+}
+
 impl ResourceProps for PredefinedAttribute {
     const TYPE_NAME: &'static str = "AWS::Connect::PredefinedAttribute";
     fn facts() -> &'static ResourceFacts {
@@ -49,12 +62,14 @@ impl ResourceProps for PredefinedAttribute {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.opt("AttributeConfiguration", &self.attribute_configuration);
-        p.req("InstanceArn", &self.instance_arn);
-        p.req("Name", &self.name);
-        p.opt("Purposes", &self.purposes);
-        p.opt("Values", &self.values);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -95,16 +110,29 @@ pub struct AttributeConfiguration {
     pub is_read_only: Option<Value<bool>>,
 }
 
-impl ToExpr for AttributeConfiguration {
+impl AttributeConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "EnableValueValidationOnAssociation",
             &self.enable_value_validation_on_association,
         );
         p.opt("IsReadOnly", &self.is_read_only);
+    }
+}
+
+impl ToExpr for AttributeConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -115,12 +143,25 @@ pub struct Values {
     pub string_list: Option<Value<Vec<String>>>,
 }
 
+impl Values {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("StringList", &self.string_list);
+    }
+}
+
 impl ToExpr for Values {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("StringList", &self.string_list);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

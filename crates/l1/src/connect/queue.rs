@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// Resource Type definition for AWS::Connect::Queue
@@ -65,14 +67,9 @@ impl Queue {
     }
 }
 
-impl ResourceProps for Queue {
-    const TYPE_NAME: &'static str = "AWS::Connect::Queue";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl Queue {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AdditionalEmailAddresses", &self.additional_email_addresses);
         p.opt("Description", &self.description);
         p.req("HoursOfOperationArn", &self.hours_of_operation_arn);
@@ -84,7 +81,25 @@ impl ResourceProps for Queue {
         p.opt("QuickConnectArns", &self.quick_connect_arns);
         p.opt("Status", &self.status);
         p.opt("Tags", &self.tags);
+    }
+}
+
+impl ResourceProps for Queue {
+    const TYPE_NAME: &'static str = "AWS::Connect::Queue";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -143,12 +158,25 @@ impl EmailAddress {
     }
 }
 
+impl EmailAddress {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("EmailAddressArn", &self.email_address_arn);
+    }
+}
+
 impl ToExpr for EmailAddress {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("EmailAddressArn", &self.email_address_arn);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -163,17 +191,30 @@ pub struct OutboundCallerConfig {
     pub outbound_flow_arn: Option<Value<String>>,
 }
 
-impl ToExpr for OutboundCallerConfig {
+impl OutboundCallerConfig {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("OutboundCallerIdName", &self.outbound_caller_id_name);
         p.opt(
             "OutboundCallerIdNumberArn",
             &self.outbound_caller_id_number_arn,
         );
         p.opt("OutboundFlowArn", &self.outbound_flow_arn);
+    }
+}
+
+impl ToExpr for OutboundCallerConfig {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -184,12 +225,25 @@ pub struct OutboundEmailConfig {
     pub outbound_email_address_id: Option<Value<String>>,
 }
 
+impl OutboundEmailConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("OutboundEmailAddressId", &self.outbound_email_address_id);
+    }
+}
+
 impl ToExpr for OutboundEmailConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("OutboundEmailAddressId", &self.outbound_email_address_id);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -213,13 +267,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

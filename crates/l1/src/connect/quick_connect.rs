@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// Resource Type definition for AWS::Connect::QuickConnect
@@ -47,6 +49,17 @@ impl QuickConnect {
     }
 }
 
+impl QuickConnect {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Description", &self.description);
+        p.req("InstanceArn", &self.instance_arn);
+        p.req("Name", &self.name);
+        p.req("QuickConnectConfig", &self.quick_connect_config);
+        p.opt("Tags", &self.tags);
+    }
+}
+
 impl ResourceProps for QuickConnect {
     const TYPE_NAME: &'static str = "AWS::Connect::QuickConnect";
     fn facts() -> &'static ResourceFacts {
@@ -55,12 +68,14 @@ impl ResourceProps for QuickConnect {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.opt("Description", &self.description);
-        p.req("InstanceArn", &self.instance_arn);
-        p.req("Name", &self.name);
-        p.req("QuickConnectConfig", &self.quick_connect_config);
-        p.opt("Tags", &self.tags);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -121,16 +136,29 @@ impl QuickConnectConfig {
     }
 }
 
-impl ToExpr for QuickConnectConfig {
+impl QuickConnectConfig {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("FlowConfig", &self.flow_config);
         p.opt("PhoneConfig", &self.phone_config);
         p.opt("QueueConfig", &self.queue_config);
         p.req("QuickConnectType", &self.quick_connect_type);
         p.opt("UserConfig", &self.user_config);
+    }
+}
+
+impl ToExpr for QuickConnectConfig {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -151,12 +179,25 @@ impl FlowQuickConnectConfig {
     }
 }
 
+impl FlowQuickConnectConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("ContactFlowArn", &self.contact_flow_arn);
+    }
+}
+
 impl ToExpr for FlowQuickConnectConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("ContactFlowArn", &self.contact_flow_arn);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -177,12 +218,25 @@ impl PhoneNumberQuickConnectConfig {
     }
 }
 
+impl PhoneNumberQuickConnectConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("PhoneNumber", &self.phone_number);
+    }
+}
+
 impl ToExpr for PhoneNumberQuickConnectConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("PhoneNumber", &self.phone_number);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -209,13 +263,26 @@ impl QueueQuickConnectConfig {
     }
 }
 
+impl QueueQuickConnectConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("ContactFlowArn", &self.contact_flow_arn);
+        p.req("QueueArn", &self.queue_arn);
+    }
+}
+
 impl ToExpr for QueueQuickConnectConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("ContactFlowArn", &self.contact_flow_arn);
-        p.req("QueueArn", &self.queue_arn);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -242,13 +309,26 @@ impl UserQuickConnectConfig {
     }
 }
 
+impl UserQuickConnectConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("ContactFlowArn", &self.contact_flow_arn);
+        p.req("UserArn", &self.user_arn);
+    }
+}
+
 impl ToExpr for UserQuickConnectConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("ContactFlowArn", &self.contact_flow_arn);
-        p.req("UserArn", &self.user_arn);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -272,13 +352,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// Resource Type definition for AWS::Connect::RoutingProfile
@@ -61,14 +63,9 @@ impl RoutingProfile {
     }
 }
 
-impl ResourceProps for RoutingProfile {
-    const TYPE_NAME: &'static str = "AWS::Connect::RoutingProfile";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl RoutingProfile {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AgentAvailabilityTimer", &self.agent_availability_timer);
         p.req("DefaultOutboundQueueArn", &self.default_outbound_queue_arn);
         p.req("Description", &self.description);
@@ -81,7 +78,25 @@ impl ResourceProps for RoutingProfile {
         p.req("Name", &self.name);
         p.opt("QueueConfigs", &self.queue_configs);
         p.opt("Tags", &self.tags);
+    }
+}
+
+impl ResourceProps for RoutingProfile {
+    const TYPE_NAME: &'static str = "AWS::Connect::RoutingProfile";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -123,12 +138,25 @@ impl RoutingProfileManualAssignmentQueueConfig {
     }
 }
 
+impl RoutingProfileManualAssignmentQueueConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("QueueReference", &self.queue_reference);
+    }
+}
+
 impl ToExpr for RoutingProfileManualAssignmentQueueConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("QueueReference", &self.queue_reference);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -152,13 +180,26 @@ impl RoutingProfileQueueReference {
     }
 }
 
+impl RoutingProfileQueueReference {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Channel", &self.channel);
+        p.req("QueueArn", &self.queue_arn);
+    }
+}
+
 impl ToExpr for RoutingProfileQueueReference {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Channel", &self.channel);
-        p.req("QueueArn", &self.queue_arn);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -185,14 +226,27 @@ impl MediaConcurrency {
     }
 }
 
+impl MediaConcurrency {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Channel", &self.channel);
+        p.req("Concurrency", &self.concurrency);
+        p.opt("CrossChannelBehavior", &self.cross_channel_behavior);
+    }
+}
+
 impl ToExpr for MediaConcurrency {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Channel", &self.channel);
-        p.req("Concurrency", &self.concurrency);
-        p.opt("CrossChannelBehavior", &self.cross_channel_behavior);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -213,12 +267,25 @@ impl CrossChannelBehavior {
     }
 }
 
+impl CrossChannelBehavior {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("BehaviorType", &self.behavior_type);
+    }
+}
+
 impl ToExpr for CrossChannelBehavior {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("BehaviorType", &self.behavior_type);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -249,14 +316,27 @@ impl RoutingProfileQueueConfig {
     }
 }
 
+impl RoutingProfileQueueConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Delay", &self.delay);
+        p.req("Priority", &self.priority);
+        p.req("QueueReference", &self.queue_reference);
+    }
+}
+
 impl ToExpr for RoutingProfileQueueConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Delay", &self.delay);
-        p.req("Priority", &self.priority);
-        p.req("QueueReference", &self.queue_reference);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -280,13 +360,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

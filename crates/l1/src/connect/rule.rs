@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Json, Literal, Map, Value};
 
 /// Creates a rule for the specified CON instance.
@@ -56,6 +58,19 @@ impl Rule {
     }
 }
 
+impl Rule {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Actions", &self.actions);
+        p.req("Function", &self.function);
+        p.req("InstanceArn", &self.instance_arn);
+        p.req("Name", &self.name);
+        p.req("PublishStatus", &self.publish_status);
+        p.opt("Tags", &self.tags);
+        p.req("TriggerEventSource", &self.trigger_event_source);
+    }
+}
+
 impl ResourceProps for Rule {
     const TYPE_NAME: &'static str = "AWS::Connect::Rule";
     fn facts() -> &'static ResourceFacts {
@@ -64,14 +79,14 @@ impl ResourceProps for Rule {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req("Actions", &self.actions);
-        p.req("Function", &self.function);
-        p.req("InstanceArn", &self.instance_arn);
-        p.req("Name", &self.name);
-        p.req("PublishStatus", &self.publish_status);
-        p.opt("Tags", &self.tags);
-        p.req("TriggerEventSource", &self.trigger_event_source);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -123,10 +138,9 @@ pub struct Actions {
     pub update_case_actions: Option<Vec<UpdateCaseAction>>,
 }
 
-impl ToExpr for Actions {
+impl Actions {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "AssignContactCategoryActions",
             &self.assign_contact_category_actions,
@@ -149,7 +163,21 @@ impl ToExpr for Actions {
         );
         p.opt("TaskActions", &self.task_actions);
         p.opt("UpdateCaseActions", &self.update_case_actions);
+    }
+}
+
+impl ToExpr for Actions {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -176,13 +204,26 @@ impl AssignSlaAction {
     }
 }
 
+impl AssignSlaAction {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("CaseSlaConfiguration", &self.case_sla_configuration);
+        p.req("SlaAssignmentType", &self.sla_assignment_type);
+    }
+}
+
 impl ToExpr for AssignSlaAction {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("CaseSlaConfiguration", &self.case_sla_configuration);
-        p.req("SlaAssignmentType", &self.sla_assignment_type);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -219,16 +260,29 @@ impl CaseSlaConfiguration {
     }
 }
 
-impl ToExpr for CaseSlaConfiguration {
+impl CaseSlaConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("FieldId", &self.field_id);
         p.req("Name", &self.name);
         p.opt("TargetFieldValues", &self.target_field_values);
         p.req("TargetSlaMinutes", &self.target_sla_minutes);
         p.req("Type", &self.type_);
+    }
+}
+
+impl ToExpr for CaseSlaConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -239,12 +293,25 @@ pub struct SlaTargetFieldValue {
     pub string_value: Option<Value<String>>,
 }
 
+impl SlaTargetFieldValue {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("StringValue", &self.string_value);
+    }
+}
+
 impl ToExpr for SlaTargetFieldValue {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("StringValue", &self.string_value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -268,13 +335,26 @@ impl CreateCaseAction {
     }
 }
 
+impl CreateCaseAction {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Fields", &self.fields);
+        p.req("TemplateId", &self.template_id);
+    }
+}
+
 impl ToExpr for CreateCaseAction {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Fields", &self.fields);
-        p.req("TemplateId", &self.template_id);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -298,13 +378,26 @@ impl Field {
     }
 }
 
+impl Field {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Id", &self.id);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Field {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Id", &self.id);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -321,15 +414,28 @@ pub struct FieldValue {
     pub string_value: Option<Value<String>>,
 }
 
-impl ToExpr for FieldValue {
+impl FieldValue {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("BooleanValue", &self.boolean_value);
         p.opt("DoubleValue", &self.double_value);
         p.opt("EmptyValue", &self.empty_value);
         p.opt("StringValue", &self.string_value);
+    }
+}
+
+impl ToExpr for FieldValue {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -348,12 +454,25 @@ impl EventBridgeAction {
     }
 }
 
+impl EventBridgeAction {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Name", &self.name);
+    }
+}
+
 impl ToExpr for EventBridgeAction {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Name", &self.name);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -383,15 +502,28 @@ impl SendInAppNotificationAction {
     }
 }
 
-impl ToExpr for SendInAppNotificationAction {
+impl SendInAppNotificationAction {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("Content", &self.content);
         p.opt("Exclusion", &self.exclusion);
         p.opt("Priority", &self.priority);
         p.req("Recipient", &self.recipient);
+    }
+}
+
+impl ToExpr for SendInAppNotificationAction {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -422,10 +554,9 @@ pub struct NotificationContent {
     pub zh_tw: Option<Value<String>>,
 }
 
-impl ToExpr for NotificationContent {
+impl NotificationContent {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("DeDE", &self.de_de);
         p.opt("EnUS", &self.en_us);
         p.opt("EsES", &self.es_es);
@@ -437,7 +568,21 @@ impl ToExpr for NotificationContent {
         p.opt("PtBR", &self.pt_br);
         p.opt("ZhCN", &self.zh_cn);
         p.opt("ZhTW", &self.zh_tw);
+    }
+}
+
+impl ToExpr for NotificationContent {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -450,13 +595,26 @@ pub struct InAppNotificationRecipientType {
     pub user_tags: Option<Value<Map<String>>>,
 }
 
+impl InAppNotificationRecipientType {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("UserArns", &self.user_arns);
+        p.opt("UserTags", &self.user_tags);
+    }
+}
+
 impl ToExpr for InAppNotificationRecipientType {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("UserArns", &self.user_arns);
-        p.opt("UserTags", &self.user_tags);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -497,17 +655,30 @@ impl SendNotificationAction {
     }
 }
 
-impl ToExpr for SendNotificationAction {
+impl SendNotificationAction {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("Content", &self.content);
         p.req("ContentType", &self.content_type);
         p.req("DeliveryMethod", &self.delivery_method);
         p.opt("Exclusion", &self.exclusion);
         p.req("Recipient", &self.recipient);
         p.opt("Subject", &self.subject);
+    }
+}
+
+impl ToExpr for SendNotificationAction {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -520,13 +691,26 @@ pub struct NotificationRecipientType {
     pub user_tags: Option<Value<Map<String>>>,
 }
 
+impl NotificationRecipientType {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("UserArns", &self.user_arns);
+        p.opt("UserTags", &self.user_tags);
+    }
+}
+
 impl ToExpr for NotificationRecipientType {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("UserArns", &self.user_arns);
-        p.opt("UserTags", &self.user_tags);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -547,12 +731,25 @@ impl SubmitAutoEvaluationAction {
     }
 }
 
+impl SubmitAutoEvaluationAction {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("EvaluationFormArn", &self.evaluation_form_arn);
+    }
+}
+
 impl ToExpr for SubmitAutoEvaluationAction {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("EvaluationFormArn", &self.evaluation_form_arn);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -582,15 +779,28 @@ impl TaskAction {
     }
 }
 
-impl ToExpr for TaskAction {
+impl TaskAction {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("ContactFlowArn", &self.contact_flow_arn);
         p.opt("Description", &self.description);
         p.req("Name", &self.name);
         p.opt("References", &self.references);
+    }
+}
+
+impl ToExpr for TaskAction {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -614,13 +824,26 @@ impl Reference {
     }
 }
 
+impl Reference {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Type", &self.type_);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Reference {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Type", &self.type_);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -639,12 +862,25 @@ impl UpdateCaseAction {
     }
 }
 
+impl UpdateCaseAction {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Fields", &self.fields);
+    }
+}
+
 impl ToExpr for UpdateCaseAction {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Fields", &self.fields);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -668,13 +904,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -698,16 +947,29 @@ impl RuleTriggerEventSource {
     }
 }
 
-impl ToExpr for RuleTriggerEventSource {
+impl RuleTriggerEventSource {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("EventSourceName", &self.event_source_name);
         p.opt(
             "IntegrationAssociationArn",
             &self.integration_association_arn,
         );
+    }
+}
+
+impl ToExpr for RuleTriggerEventSource {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

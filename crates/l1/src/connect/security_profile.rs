@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// Resource Type definition for AWS::Connect::SecurityProfile
@@ -67,14 +69,9 @@ impl SecurityProfile {
     }
 }
 
-impl ResourceProps for SecurityProfile {
-    const TYPE_NAME: &'static str = "AWS::Connect::SecurityProfile";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl SecurityProfile {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "AllowedAccessControlHierarchyGroupId",
             &self.allowed_access_control_hierarchy_group_id,
@@ -99,7 +96,25 @@ impl ResourceProps for SecurityProfile {
         p.req("SecurityProfileName", &self.security_profile_name);
         p.opt("TagRestrictedResources", &self.tag_restricted_resources);
         p.opt("Tags", &self.tags);
+    }
+}
+
+impl ResourceProps for SecurityProfile {
+    const TYPE_NAME: &'static str = "AWS::Connect::SecurityProfile";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -156,13 +171,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -175,13 +203,26 @@ pub struct FlowModule {
     pub type_: Option<Value<FlowModuleType>>,
 }
 
+impl FlowModule {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("FlowModuleId", &self.flow_module_id);
+        p.opt("Type", &self.type_);
+    }
+}
+
 impl ToExpr for FlowModule {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("FlowModuleId", &self.flow_module_id);
-        p.opt("Type", &self.type_);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -196,14 +237,27 @@ pub struct Application {
     pub type_: Option<Value<ApplicationType>>,
 }
 
+impl Application {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ApplicationPermissions", &self.application_permissions);
+        p.opt("Namespace", &self.namespace);
+        p.opt("Type", &self.type_);
+    }
+}
+
 impl ToExpr for Application {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("ApplicationPermissions", &self.application_permissions);
-        p.opt("Namespace", &self.namespace);
-        p.opt("Type", &self.type_);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -214,15 +268,28 @@ pub struct GranularAccessControlConfiguration {
     pub data_table_access_control_configuration: Option<DataTableAccessControlConfiguration>,
 }
 
-impl ToExpr for GranularAccessControlConfiguration {
+impl GranularAccessControlConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "DataTableAccessControlConfiguration",
             &self.data_table_access_control_configuration,
         );
+    }
+}
+
+impl ToExpr for GranularAccessControlConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -234,15 +301,28 @@ pub struct DataTableAccessControlConfiguration {
         Option<PrimaryAttributeAccessControlConfigurationItem>,
 }
 
-impl ToExpr for DataTableAccessControlConfiguration {
+impl DataTableAccessControlConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "PrimaryAttributeAccessControlConfiguration",
             &self.primary_attribute_access_control_configuration,
         );
+    }
+}
+
+impl ToExpr for DataTableAccessControlConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -253,12 +333,25 @@ pub struct PrimaryAttributeAccessControlConfigurationItem {
     pub primary_attribute_values: Option<Vec<PrimaryAttributeValue>>,
 }
 
+impl PrimaryAttributeAccessControlConfigurationItem {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("PrimaryAttributeValues", &self.primary_attribute_values);
+    }
+}
+
 impl ToExpr for PrimaryAttributeAccessControlConfigurationItem {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("PrimaryAttributeValues", &self.primary_attribute_values);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -273,14 +366,27 @@ pub struct PrimaryAttributeValue {
     pub values: Option<Value<Vec<String>>>,
 }
 
+impl PrimaryAttributeValue {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("AccessType", &self.access_type);
+        p.opt("AttributeName", &self.attribute_name);
+        p.opt("Values", &self.values);
+    }
+}
+
 impl ToExpr for PrimaryAttributeValue {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("AccessType", &self.access_type);
-        p.opt("AttributeName", &self.attribute_name);
-        p.opt("Values", &self.values);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// Resource Type definition for AWS::Connect::TaskTemplate.
@@ -61,14 +63,9 @@ impl TaskTemplate {
     }
 }
 
-impl ResourceProps for TaskTemplate {
-    const TYPE_NAME: &'static str = "AWS::Connect::TaskTemplate";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl TaskTemplate {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("ClientToken", &self.client_token);
         p.opt("Constraints", &self.constraints);
         p.opt("ContactFlowArn", &self.contact_flow_arn);
@@ -83,7 +80,25 @@ impl ResourceProps for TaskTemplate {
         );
         p.opt("Status", &self.status);
         p.opt("Tags", &self.tags);
+    }
+}
+
+impl ResourceProps for TaskTemplate {
+    const TYPE_NAME: &'static str = "AWS::Connect::TaskTemplate";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -121,14 +136,27 @@ pub struct Constraints {
     pub required_fields: Option<Vec<RequiredFieldInfo>>,
 }
 
+impl Constraints {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("InvisibleFields", &self.invisible_fields);
+        p.opt("ReadOnlyFields", &self.read_only_fields);
+        p.opt("RequiredFields", &self.required_fields);
+    }
+}
+
 impl ToExpr for Constraints {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("InvisibleFields", &self.invisible_fields);
-        p.opt("ReadOnlyFields", &self.read_only_fields);
-        p.opt("RequiredFields", &self.required_fields);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -147,12 +175,25 @@ impl InvisibleFieldInfo {
     }
 }
 
+impl InvisibleFieldInfo {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Id", &self.id);
+    }
+}
+
 impl ToExpr for InvisibleFieldInfo {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Id", &self.id);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -171,12 +212,25 @@ impl FieldIdentifier {
     }
 }
 
+impl FieldIdentifier {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Name", &self.name);
+    }
+}
+
 impl ToExpr for FieldIdentifier {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Name", &self.name);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -195,12 +249,25 @@ impl ReadOnlyFieldInfo {
     }
 }
 
+impl ReadOnlyFieldInfo {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Id", &self.id);
+    }
+}
+
 impl ToExpr for ReadOnlyFieldInfo {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Id", &self.id);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -219,12 +286,25 @@ impl RequiredFieldInfo {
     }
 }
 
+impl RequiredFieldInfo {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Id", &self.id);
+    }
+}
+
 impl ToExpr for RequiredFieldInfo {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Id", &self.id);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -248,13 +328,26 @@ impl DefaultFieldValue {
     }
 }
 
+impl DefaultFieldValue {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("DefaultValue", &self.default_value);
+        p.req("Id", &self.id);
+    }
+}
+
 impl ToExpr for DefaultFieldValue {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("DefaultValue", &self.default_value);
-        p.req("Id", &self.id);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -284,15 +377,28 @@ impl Field {
     }
 }
 
-impl ToExpr for Field {
+impl Field {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Description", &self.description);
         p.req("Id", &self.id);
         p.opt("SingleSelectOptions", &self.single_select_options);
         p.req("Type", &self.type_);
+    }
+}
+
+impl ToExpr for Field {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -316,13 +422,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

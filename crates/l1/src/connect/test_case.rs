@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// Resource Type definition for AWS::Connect::TestCase
@@ -56,14 +58,9 @@ impl TestCase {
     }
 }
 
-impl ResourceProps for TestCase {
-    const TYPE_NAME: &'static str = "AWS::Connect::TestCase";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl TestCase {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("Content", &self.content);
         p.opt("Description", &self.description);
         p.opt("EntryPoint", &self.entry_point);
@@ -72,7 +69,25 @@ impl ResourceProps for TestCase {
         p.req("Name", &self.name);
         p.opt("Status", &self.status);
         p.opt("Tags", &self.tags);
+    }
+}
+
+impl ResourceProps for TestCase {
+    const TYPE_NAME: &'static str = "AWS::Connect::TestCase";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -120,10 +135,9 @@ pub struct EntryPoint {
     pub voice_call_entry_point_parameters: Option<VoiceCallEntryPointParameters>,
 }
 
-impl ToExpr for EntryPoint {
+impl EntryPoint {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "ChatEntryPointParameters",
             &self.chat_entry_point_parameters,
@@ -133,7 +147,21 @@ impl ToExpr for EntryPoint {
             "VoiceCallEntryPointParameters",
             &self.voice_call_entry_point_parameters,
         );
+    }
+}
+
+impl ToExpr for EntryPoint {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -144,12 +172,25 @@ pub struct ChatEntryPointParameters {
     pub flow_id: Option<Value<String>>,
 }
 
+impl ChatEntryPointParameters {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("FlowId", &self.flow_id);
+    }
+}
+
 impl ToExpr for ChatEntryPointParameters {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("FlowId", &self.flow_id);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -164,14 +205,27 @@ pub struct VoiceCallEntryPointParameters {
     pub source_phone_number: Option<Value<String>>,
 }
 
+impl VoiceCallEntryPointParameters {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("DestinationPhoneNumber", &self.destination_phone_number);
+        p.opt("FlowId", &self.flow_id);
+        p.opt("SourcePhoneNumber", &self.source_phone_number);
+    }
+}
+
 impl ToExpr for VoiceCallEntryPointParameters {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("DestinationPhoneNumber", &self.destination_phone_number);
-        p.opt("FlowId", &self.flow_id);
-        p.opt("SourcePhoneNumber", &self.source_phone_number);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -195,13 +249,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

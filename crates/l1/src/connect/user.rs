@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// Resource Type definition for AWS::Connect::User
@@ -81,14 +83,9 @@ impl User {
     }
 }
 
-impl ResourceProps for User {
-    const TYPE_NAME: &'static str = "AWS::Connect::User";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl User {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AfterContactWorkConfigs", &self.after_contact_work_configs);
         p.opt("AutoAcceptConfigs", &self.auto_accept_configs);
         p.opt("DirectoryUserId", &self.directory_user_id);
@@ -108,7 +105,25 @@ impl ResourceProps for User {
         p.opt("UserProficiencies", &self.user_proficiencies);
         p.req("Username", &self.username);
         p.opt("VoiceEnhancementConfigs", &self.voice_enhancement_configs);
+    }
+}
+
+impl ResourceProps for User {
+    const TYPE_NAME: &'static str = "AWS::Connect::User";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -161,17 +176,30 @@ impl AfterContactWorkConfigPerChannel {
     }
 }
 
-impl ToExpr for AfterContactWorkConfigPerChannel {
+impl AfterContactWorkConfigPerChannel {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("AfterContactWorkConfig", &self.after_contact_work_config);
         p.opt(
             "AgentFirstCallbackAfterContactWorkConfig",
             &self.agent_first_callback_after_contact_work_config,
         );
         p.req("Channel", &self.channel);
+    }
+}
+
+impl ToExpr for AfterContactWorkConfigPerChannel {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -184,16 +212,29 @@ pub struct AfterContactWorkConfig {
     pub after_contact_work_time_limit: Option<Value<i64>>,
 }
 
-impl ToExpr for AfterContactWorkConfig {
+impl AfterContactWorkConfig {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AfterContactWorkMode", &self.after_contact_work_mode);
         p.opt(
             "AfterContactWorkTimeLimit",
             &self.after_contact_work_time_limit,
         );
+    }
+}
+
+impl ToExpr for AfterContactWorkConfig {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -220,17 +261,30 @@ impl AutoAcceptConfig {
     }
 }
 
-impl ToExpr for AutoAcceptConfig {
+impl AutoAcceptConfig {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "AgentFirstCallbackAutoAccept",
             &self.agent_first_callback_auto_accept,
         );
         p.req("AutoAccept", &self.auto_accept);
         p.req("Channel", &self.channel);
+    }
+}
+
+impl ToExpr for AutoAcceptConfig {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -249,16 +303,29 @@ pub struct UserIdentityInfo {
     pub secondary_email: Option<Value<String>>,
 }
 
-impl ToExpr for UserIdentityInfo {
+impl UserIdentityInfo {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Email", &self.email);
         p.opt("FirstName", &self.first_name);
         p.opt("LastName", &self.last_name);
         p.opt("Mobile", &self.mobile);
         p.opt("SecondaryEmail", &self.secondary_email);
+    }
+}
+
+impl ToExpr for UserIdentityInfo {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -285,13 +352,26 @@ impl PersistentConnectionConfig {
     }
 }
 
+impl PersistentConnectionConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Channel", &self.channel);
+        p.req("PersistentConnection", &self.persistent_connection);
+    }
+}
+
 impl ToExpr for PersistentConnectionConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Channel", &self.channel);
-        p.req("PersistentConnection", &self.persistent_connection);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -310,10 +390,9 @@ pub struct UserPhoneConfig {
     pub phone_type: Option<Value<PhoneType>>,
 }
 
-impl ToExpr for UserPhoneConfig {
+impl UserPhoneConfig {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "AfterContactWorkTimeLimit",
             &self.after_contact_work_time_limit,
@@ -322,7 +401,21 @@ impl ToExpr for UserPhoneConfig {
         p.opt("DeskPhoneNumber", &self.desk_phone_number);
         p.opt("PersistentConnection", &self.persistent_connection);
         p.opt("PhoneType", &self.phone_type);
+    }
+}
+
+impl ToExpr for UserPhoneConfig {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -352,14 +445,27 @@ impl PhoneNumberConfig {
     }
 }
 
+impl PhoneNumberConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Channel", &self.channel);
+        p.opt("PhoneNumber", &self.phone_number);
+        p.req("PhoneType", &self.phone_type);
+    }
+}
+
 impl ToExpr for PhoneNumberConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Channel", &self.channel);
-        p.opt("PhoneNumber", &self.phone_number);
-        p.req("PhoneType", &self.phone_type);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -383,13 +489,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -420,14 +539,27 @@ impl UserProficiency {
     }
 }
 
+impl UserProficiency {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("AttributeName", &self.attribute_name);
+        p.req("AttributeValue", &self.attribute_value);
+        p.req("Level", &self.level);
+    }
+}
+
 impl ToExpr for UserProficiency {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("AttributeName", &self.attribute_name);
-        p.req("AttributeValue", &self.attribute_value);
-        p.req("Level", &self.level);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -454,13 +586,26 @@ impl VoiceEnhancementConfig {
     }
 }
 
+impl VoiceEnhancementConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Channel", &self.channel);
+        p.req("VoiceEnhancementMode", &self.voice_enhancement_mode);
+    }
+}
+
 impl ToExpr for VoiceEnhancementConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Channel", &self.channel);
-        p.req("VoiceEnhancementMode", &self.voice_enhancement_mode);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

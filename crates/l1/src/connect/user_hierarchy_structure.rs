@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::Value;
 
 /// Resource Type definition for AWS::Connect::UserHierarchyStructure
@@ -32,6 +34,14 @@ impl UserHierarchyStructure {
     }
 }
 
+impl UserHierarchyStructure {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("InstanceArn", &self.instance_arn);
+        p.opt("UserHierarchyStructure", &self.user_hierarchy_structure);
+    }
+}
+
 impl ResourceProps for UserHierarchyStructure {
     const TYPE_NAME: &'static str = "AWS::Connect::UserHierarchyStructure";
     fn facts() -> &'static ResourceFacts {
@@ -40,9 +50,14 @@ impl ResourceProps for UserHierarchyStructure {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req("InstanceArn", &self.instance_arn);
-        p.opt("UserHierarchyStructure", &self.user_hierarchy_structure);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -84,16 +99,29 @@ pub struct UserHierarchyStructureProperty {
     pub level_two: Option<LevelTwo>,
 }
 
-impl ToExpr for UserHierarchyStructureProperty {
+impl UserHierarchyStructureProperty {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("LevelFive", &self.level_five);
         p.opt("LevelFour", &self.level_four);
         p.opt("LevelOne", &self.level_one);
         p.opt("LevelThree", &self.level_three);
         p.opt("LevelTwo", &self.level_two);
+    }
+}
+
+impl ToExpr for UserHierarchyStructureProperty {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -120,14 +148,27 @@ impl LevelFive {
     }
 }
 
+impl LevelFive {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("HierarchyLevelArn", &self.hierarchy_level_arn);
+        p.opt("HierarchyLevelId", &self.hierarchy_level_id);
+        p.req("Name", &self.name);
+    }
+}
+
 impl ToExpr for LevelFive {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("HierarchyLevelArn", &self.hierarchy_level_arn);
-        p.opt("HierarchyLevelId", &self.hierarchy_level_id);
-        p.req("Name", &self.name);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -154,14 +195,27 @@ impl LevelFour {
     }
 }
 
+impl LevelFour {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("HierarchyLevelArn", &self.hierarchy_level_arn);
+        p.opt("HierarchyLevelId", &self.hierarchy_level_id);
+        p.req("Name", &self.name);
+    }
+}
+
 impl ToExpr for LevelFour {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("HierarchyLevelArn", &self.hierarchy_level_arn);
-        p.opt("HierarchyLevelId", &self.hierarchy_level_id);
-        p.req("Name", &self.name);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -188,14 +242,27 @@ impl LevelOne {
     }
 }
 
+impl LevelOne {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("HierarchyLevelArn", &self.hierarchy_level_arn);
+        p.opt("HierarchyLevelId", &self.hierarchy_level_id);
+        p.req("Name", &self.name);
+    }
+}
+
 impl ToExpr for LevelOne {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("HierarchyLevelArn", &self.hierarchy_level_arn);
-        p.opt("HierarchyLevelId", &self.hierarchy_level_id);
-        p.req("Name", &self.name);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -222,14 +289,27 @@ impl LevelThree {
     }
 }
 
+impl LevelThree {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("HierarchyLevelArn", &self.hierarchy_level_arn);
+        p.opt("HierarchyLevelId", &self.hierarchy_level_id);
+        p.req("Name", &self.name);
+    }
+}
+
 impl ToExpr for LevelThree {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("HierarchyLevelArn", &self.hierarchy_level_arn);
-        p.opt("HierarchyLevelId", &self.hierarchy_level_id);
-        p.req("Name", &self.name);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -256,14 +336,27 @@ impl LevelTwo {
     }
 }
 
+impl LevelTwo {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("HierarchyLevelArn", &self.hierarchy_level_arn);
+        p.opt("HierarchyLevelId", &self.hierarchy_level_id);
+        p.req("Name", &self.name);
+    }
+}
+
 impl ToExpr for LevelTwo {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("HierarchyLevelArn", &self.hierarchy_level_arn);
-        p.opt("HierarchyLevelId", &self.hierarchy_level_id);
-        p.req("Name", &self.name);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

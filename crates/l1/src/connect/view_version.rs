@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps,
+};
 use stackwright_core::value::Value;
 
 /// Resource Type definition for AWS::Connect::ViewVersion
@@ -35,6 +37,15 @@ impl ViewVersion {
     }
 }
 
+impl ViewVersion {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("VersionDescription", &self.version_description);
+        p.req("ViewArn", &self.view_arn);
+        p.opt("ViewContentSha256", &self.view_content_sha256);
+    }
+}
+
 impl ResourceProps for ViewVersion {
     const TYPE_NAME: &'static str = "AWS::Connect::ViewVersion";
     fn facts() -> &'static ResourceFacts {
@@ -43,10 +54,14 @@ impl ResourceProps for ViewVersion {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.opt("VersionDescription", &self.version_description);
-        p.req("ViewArn", &self.view_arn);
-        p.opt("ViewContentSha256", &self.view_content_sha256);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

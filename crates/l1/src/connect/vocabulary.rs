@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// Resource type definition for AWS::Connect::Vocabulary
@@ -48,6 +50,17 @@ impl Vocabulary {
     }
 }
 
+impl Vocabulary {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Content", &self.content);
+        p.req("InstanceId", &self.instance_id);
+        p.req("LanguageCode", &self.language_code);
+        p.opt("Tags", &self.tags);
+        p.req("VocabularyName", &self.vocabulary_name);
+    }
+}
+
 impl ResourceProps for Vocabulary {
     const TYPE_NAME: &'static str = "AWS::Connect::Vocabulary";
     fn facts() -> &'static ResourceFacts {
@@ -56,12 +69,14 @@ impl ResourceProps for Vocabulary {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req("Content", &self.content);
-        p.req("InstanceId", &self.instance_id);
-        p.req("LanguageCode", &self.language_code);
-        p.opt("Tags", &self.tags);
-        p.req("VocabularyName", &self.vocabulary_name);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -123,13 +138,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// Resource Type definition for AWS::Connect::Workspace
@@ -58,14 +60,9 @@ impl Workspace {
     }
 }
 
-impl ResourceProps for Workspace {
-    const TYPE_NAME: &'static str = "AWS::Connect::Workspace";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl Workspace {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Associations", &self.associations);
         p.opt("Description", &self.description);
         p.req("InstanceArn", &self.instance_arn);
@@ -76,7 +73,25 @@ impl ResourceProps for Workspace {
         p.opt("Theme", &self.theme);
         p.opt("Title", &self.title);
         p.opt("Visibility", &self.visibility);
+    }
+}
+
+impl ResourceProps for Workspace {
+    const TYPE_NAME: &'static str = "AWS::Connect::Workspace";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -128,13 +143,26 @@ impl MediaItem {
     }
 }
 
+impl MediaItem {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Source", &self.source);
+        p.req("Type", &self.type_);
+    }
+}
+
 impl ToExpr for MediaItem {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Source", &self.source);
-        p.req("Type", &self.type_);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -164,15 +192,28 @@ impl WorkspacePage {
     }
 }
 
-impl ToExpr for WorkspacePage {
+impl WorkspacePage {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("InputData", &self.input_data);
         p.req("Page", &self.page);
         p.req("ResourceArn", &self.resource_arn);
         p.opt("Slug", &self.slug);
+    }
+}
+
+impl ToExpr for WorkspacePage {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -196,13 +237,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -215,13 +269,26 @@ pub struct WorkspaceTheme {
     pub light: Option<WorkspaceThemeConfig>,
 }
 
+impl WorkspaceTheme {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Dark", &self.dark);
+        p.opt("Light", &self.light);
+    }
+}
+
 impl ToExpr for WorkspaceTheme {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Dark", &self.dark);
-        p.opt("Light", &self.light);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -234,13 +301,26 @@ pub struct WorkspaceThemeConfig {
     pub typography: Option<WorkspaceThemeTypography>,
 }
 
+impl WorkspaceThemeConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Palette", &self.palette);
+        p.opt("Typography", &self.typography);
+    }
+}
+
 impl ToExpr for WorkspaceThemeConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Palette", &self.palette);
-        p.opt("Typography", &self.typography);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -257,15 +337,28 @@ pub struct WorkspaceThemePalette {
     pub primary: Option<PalettePrimary>,
 }
 
-impl ToExpr for WorkspaceThemePalette {
+impl WorkspaceThemePalette {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Canvas", &self.canvas);
         p.opt("Header", &self.header);
         p.opt("Navigation", &self.navigation);
         p.opt("Primary", &self.primary);
+    }
+}
+
+impl ToExpr for WorkspaceThemePalette {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -280,14 +373,27 @@ pub struct PaletteCanvas {
     pub page_background: Option<Value<String>>,
 }
 
+impl PaletteCanvas {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ActiveBackground", &self.active_background);
+        p.opt("ContainerBackground", &self.container_background);
+        p.opt("PageBackground", &self.page_background);
+    }
+}
+
 impl ToExpr for PaletteCanvas {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("ActiveBackground", &self.active_background);
-        p.opt("ContainerBackground", &self.container_background);
-        p.opt("PageBackground", &self.page_background);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -304,15 +410,28 @@ pub struct PaletteHeader {
     pub text_hover: Option<Value<String>>,
 }
 
-impl ToExpr for PaletteHeader {
+impl PaletteHeader {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Background", &self.background);
         p.opt("InvertActionsColors", &self.invert_actions_colors);
         p.opt("Text", &self.text);
         p.opt("TextHover", &self.text_hover);
+    }
+}
+
+impl ToExpr for PaletteHeader {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -335,10 +454,9 @@ pub struct PaletteNavigation {
     pub text_hover: Option<Value<String>>,
 }
 
-impl ToExpr for PaletteNavigation {
+impl PaletteNavigation {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Background", &self.background);
         p.opt("InvertActionsColors", &self.invert_actions_colors);
         p.opt("Text", &self.text);
@@ -346,7 +464,21 @@ impl ToExpr for PaletteNavigation {
         p.opt("TextBackgroundActive", &self.text_background_active);
         p.opt("TextBackgroundHover", &self.text_background_hover);
         p.opt("TextHover", &self.text_hover);
+    }
+}
+
+impl ToExpr for PaletteNavigation {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -361,14 +493,27 @@ pub struct PalettePrimary {
     pub default: Option<Value<String>>,
 }
 
+impl PalettePrimary {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Active", &self.active);
+        p.opt("ContrastText", &self.contrast_text);
+        p.opt("Default", &self.default);
+    }
+}
+
 impl ToExpr for PalettePrimary {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Active", &self.active);
-        p.opt("ContrastText", &self.contrast_text);
-        p.opt("Default", &self.default);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -379,12 +524,25 @@ pub struct WorkspaceThemeTypography {
     pub font_family: Option<FontFamily>,
 }
 
+impl WorkspaceThemeTypography {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("FontFamily", &self.font_family);
+    }
+}
+
 impl ToExpr for WorkspaceThemeTypography {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("FontFamily", &self.font_family);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -395,12 +553,25 @@ pub struct FontFamily {
     pub default: Option<Value<WorkspaceFontFamily>>,
 }
 
+impl FontFamily {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Default", &self.default);
+    }
+}
+
 impl ToExpr for FontFamily {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Default", &self.default);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

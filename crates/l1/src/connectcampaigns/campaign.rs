@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::Value;
 
 /// Definition of AWS::ConnectCampaigns::Campaign Resource Type
@@ -48,6 +50,17 @@ impl Campaign {
     }
 }
 
+impl Campaign {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("ConnectInstanceArn", &self.connect_instance_arn);
+        p.req("DialerConfig", &self.dialer_config);
+        p.req("Name", &self.name);
+        p.req("OutboundCallConfig", &self.outbound_call_config);
+        p.opt("Tags", &self.tags);
+    }
+}
+
 impl ResourceProps for Campaign {
     const TYPE_NAME: &'static str = "AWS::ConnectCampaigns::Campaign";
     fn facts() -> &'static ResourceFacts {
@@ -56,12 +69,14 @@ impl ResourceProps for Campaign {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req("ConnectInstanceArn", &self.connect_instance_arn);
-        p.req("DialerConfig", &self.dialer_config);
-        p.req("Name", &self.name);
-        p.req("OutboundCallConfig", &self.outbound_call_config);
-        p.opt("Tags", &self.tags);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -99,14 +114,27 @@ pub struct DialerConfig {
     pub progressive_dialer_config: Option<ProgressiveDialerConfig>,
 }
 
+impl DialerConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("AgentlessDialerConfig", &self.agentless_dialer_config);
+        p.opt("PredictiveDialerConfig", &self.predictive_dialer_config);
+        p.opt("ProgressiveDialerConfig", &self.progressive_dialer_config);
+    }
+}
+
 impl ToExpr for DialerConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("AgentlessDialerConfig", &self.agentless_dialer_config);
-        p.opt("PredictiveDialerConfig", &self.predictive_dialer_config);
-        p.opt("ProgressiveDialerConfig", &self.progressive_dialer_config);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -117,12 +145,25 @@ pub struct AgentlessDialerConfig {
     pub dialing_capacity: Option<Value<f64>>,
 }
 
+impl AgentlessDialerConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("DialingCapacity", &self.dialing_capacity);
+    }
+}
+
 impl ToExpr for AgentlessDialerConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("DialingCapacity", &self.dialing_capacity);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -146,13 +187,26 @@ impl PredictiveDialerConfig {
     }
 }
 
+impl PredictiveDialerConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("BandwidthAllocation", &self.bandwidth_allocation);
+        p.opt("DialingCapacity", &self.dialing_capacity);
+    }
+}
+
 impl ToExpr for PredictiveDialerConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("BandwidthAllocation", &self.bandwidth_allocation);
-        p.opt("DialingCapacity", &self.dialing_capacity);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -176,13 +230,26 @@ impl ProgressiveDialerConfig {
     }
 }
 
+impl ProgressiveDialerConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("BandwidthAllocation", &self.bandwidth_allocation);
+        p.opt("DialingCapacity", &self.dialing_capacity);
+    }
+}
+
 impl ToExpr for ProgressiveDialerConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("BandwidthAllocation", &self.bandwidth_allocation);
-        p.opt("DialingCapacity", &self.dialing_capacity);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -212,10 +279,9 @@ impl OutboundCallConfig {
     }
 }
 
-impl ToExpr for OutboundCallConfig {
+impl OutboundCallConfig {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "AnswerMachineDetectionConfig",
             &self.answer_machine_detection_config,
@@ -226,7 +292,21 @@ impl ToExpr for OutboundCallConfig {
             "ConnectSourcePhoneNumber",
             &self.connect_source_phone_number,
         );
+    }
+}
+
+impl ToExpr for OutboundCallConfig {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -250,10 +330,9 @@ impl AnswerMachineDetectionConfig {
     }
 }
 
-impl ToExpr for AnswerMachineDetectionConfig {
+impl AnswerMachineDetectionConfig {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "AwaitAnswerMachinePrompt",
             &self.await_answer_machine_prompt,
@@ -262,7 +341,21 @@ impl ToExpr for AnswerMachineDetectionConfig {
             "EnableAnswerMachineDetection",
             &self.enable_answer_machine_detection,
         );
+    }
+}
+
+impl ToExpr for AnswerMachineDetectionConfig {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -286,13 +379,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Json, Literal, Value};
 
 /// Definition of AWS::ConnectCampaignsV2::Campaign Resource Type
@@ -64,14 +66,9 @@ impl Campaign {
     }
 }
 
-impl ResourceProps for Campaign {
-    const TYPE_NAME: &'static str = "AWS::ConnectCampaignsV2::Campaign";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl Campaign {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("ChannelSubtypeConfig", &self.channel_subtype_config);
         p.opt(
             "CommunicationLimitsOverride",
@@ -86,7 +83,25 @@ impl ResourceProps for Campaign {
         p.opt("Source", &self.source);
         p.opt("Tags", &self.tags);
         p.opt("Type", &self.type_);
+    }
+}
+
+impl ResourceProps for Campaign {
+    const TYPE_NAME: &'static str = "AWS::ConnectCampaignsV2::Campaign";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -126,15 +141,28 @@ pub struct ChannelSubtypeConfig {
     pub whats_app: Option<WhatsAppChannelSubtypeConfig>,
 }
 
-impl ToExpr for ChannelSubtypeConfig {
+impl ChannelSubtypeConfig {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Email", &self.email);
         p.opt("Sms", &self.sms);
         p.opt("Telephony", &self.telephony);
         p.opt("WhatsApp", &self.whats_app);
+    }
+}
+
+impl ToExpr for ChannelSubtypeConfig {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -164,14 +192,27 @@ impl EmailChannelSubtypeConfig {
     }
 }
 
+impl EmailChannelSubtypeConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Capacity", &self.capacity);
+        p.req("DefaultOutboundConfig", &self.default_outbound_config);
+        p.req("OutboundMode", &self.outbound_mode);
+    }
+}
+
 impl ToExpr for EmailChannelSubtypeConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Capacity", &self.capacity);
-        p.req("DefaultOutboundConfig", &self.default_outbound_config);
-        p.req("OutboundMode", &self.outbound_mode);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -201,10 +242,9 @@ impl EmailOutboundConfig {
     }
 }
 
-impl ToExpr for EmailOutboundConfig {
+impl EmailOutboundConfig {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req(
             "ConnectSourceEmailAddress",
             &self.connect_source_email_address,
@@ -214,7 +254,21 @@ impl ToExpr for EmailOutboundConfig {
             &self.source_email_address_display_name,
         );
         p.req("WisdomTemplateArn", &self.wisdom_template_arn);
+    }
+}
+
+impl ToExpr for EmailOutboundConfig {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -225,12 +279,25 @@ pub struct EmailOutboundMode {
     pub agentless_config: Option<Value<Json>>,
 }
 
+impl EmailOutboundMode {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("AgentlessConfig", &self.agentless_config);
+    }
+}
+
 impl ToExpr for EmailOutboundMode {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("AgentlessConfig", &self.agentless_config);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -257,14 +324,27 @@ impl SmsChannelSubtypeConfig {
     }
 }
 
+impl SmsChannelSubtypeConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Capacity", &self.capacity);
+        p.req("DefaultOutboundConfig", &self.default_outbound_config);
+        p.req("OutboundMode", &self.outbound_mode);
+    }
+}
+
 impl ToExpr for SmsChannelSubtypeConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Capacity", &self.capacity);
-        p.req("DefaultOutboundConfig", &self.default_outbound_config);
-        p.req("OutboundMode", &self.outbound_mode);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -291,16 +371,29 @@ impl SmsOutboundConfig {
     }
 }
 
-impl ToExpr for SmsOutboundConfig {
+impl SmsOutboundConfig {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req(
             "ConnectSourcePhoneNumberArn",
             &self.connect_source_phone_number_arn,
         );
         p.req("WisdomTemplateArn", &self.wisdom_template_arn);
+    }
+}
+
+impl ToExpr for SmsOutboundConfig {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -311,12 +404,25 @@ pub struct SmsOutboundMode {
     pub agentless_config: Option<Value<Json>>,
 }
 
+impl SmsOutboundMode {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("AgentlessConfig", &self.agentless_config);
+    }
+}
+
 impl ToExpr for SmsOutboundMode {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("AgentlessConfig", &self.agentless_config);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -349,15 +455,28 @@ impl TelephonyChannelSubtypeConfig {
     }
 }
 
-impl ToExpr for TelephonyChannelSubtypeConfig {
+impl TelephonyChannelSubtypeConfig {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Capacity", &self.capacity);
         p.opt("ConnectQueueId", &self.connect_queue_id);
         p.req("DefaultOutboundConfig", &self.default_outbound_config);
         p.req("OutboundMode", &self.outbound_mode);
+    }
+}
+
+impl ToExpr for TelephonyChannelSubtypeConfig {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -387,10 +506,9 @@ impl TelephonyOutboundConfig {
     }
 }
 
-impl ToExpr for TelephonyOutboundConfig {
+impl TelephonyOutboundConfig {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "AnswerMachineDetectionConfig",
             &self.answer_machine_detection_config,
@@ -401,7 +519,21 @@ impl ToExpr for TelephonyOutboundConfig {
             &self.connect_source_phone_number,
         );
         p.opt("RingTimeout", &self.ring_timeout);
+    }
+}
+
+impl ToExpr for TelephonyOutboundConfig {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -425,10 +557,9 @@ impl AnswerMachineDetectionConfig {
     }
 }
 
-impl ToExpr for AnswerMachineDetectionConfig {
+impl AnswerMachineDetectionConfig {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "AwaitAnswerMachinePrompt",
             &self.await_answer_machine_prompt,
@@ -437,7 +568,21 @@ impl ToExpr for AnswerMachineDetectionConfig {
             "EnableAnswerMachineDetection",
             &self.enable_answer_machine_detection,
         );
+    }
+}
+
+impl ToExpr for AnswerMachineDetectionConfig {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -454,15 +599,28 @@ pub struct TelephonyOutboundMode {
     pub progressive_config: Option<ProgressiveConfig>,
 }
 
-impl ToExpr for TelephonyOutboundMode {
+impl TelephonyOutboundMode {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AgentlessConfig", &self.agentless_config);
         p.opt("PredictiveConfig", &self.predictive_config);
         p.opt("PreviewConfig", &self.preview_config);
         p.opt("ProgressiveConfig", &self.progressive_config);
+    }
+}
+
+impl ToExpr for TelephonyOutboundMode {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -483,12 +641,25 @@ impl PredictiveConfig {
     }
 }
 
+impl PredictiveConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("BandwidthAllocation", &self.bandwidth_allocation);
+    }
+}
+
 impl ToExpr for PredictiveConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("BandwidthAllocation", &self.bandwidth_allocation);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -515,14 +686,27 @@ impl PreviewConfig {
     }
 }
 
+impl PreviewConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("AgentActions", &self.agent_actions);
+        p.req("BandwidthAllocation", &self.bandwidth_allocation);
+        p.req("TimeoutConfig", &self.timeout_config);
+    }
+}
+
 impl ToExpr for PreviewConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("AgentActions", &self.agent_actions);
-        p.req("BandwidthAllocation", &self.bandwidth_allocation);
-        p.req("TimeoutConfig", &self.timeout_config);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -533,12 +717,25 @@ pub struct TimeoutConfig {
     pub duration_in_seconds: Option<Value<i64>>,
 }
 
+impl TimeoutConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("DurationInSeconds", &self.duration_in_seconds);
+    }
+}
+
 impl ToExpr for TimeoutConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("DurationInSeconds", &self.duration_in_seconds);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -559,12 +756,25 @@ impl ProgressiveConfig {
     }
 }
 
+impl ProgressiveConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("BandwidthAllocation", &self.bandwidth_allocation);
+    }
+}
+
 impl ToExpr for ProgressiveConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("BandwidthAllocation", &self.bandwidth_allocation);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -594,14 +804,27 @@ impl WhatsAppChannelSubtypeConfig {
     }
 }
 
+impl WhatsAppChannelSubtypeConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Capacity", &self.capacity);
+        p.req("DefaultOutboundConfig", &self.default_outbound_config);
+        p.req("OutboundMode", &self.outbound_mode);
+    }
+}
+
 impl ToExpr for WhatsAppChannelSubtypeConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Capacity", &self.capacity);
-        p.req("DefaultOutboundConfig", &self.default_outbound_config);
-        p.req("OutboundMode", &self.outbound_mode);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -628,16 +851,29 @@ impl WhatsAppOutboundConfig {
     }
 }
 
-impl ToExpr for WhatsAppOutboundConfig {
+impl WhatsAppOutboundConfig {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req(
             "ConnectSourcePhoneNumberArn",
             &self.connect_source_phone_number_arn,
         );
         p.req("WisdomTemplateArn", &self.wisdom_template_arn);
+    }
+}
+
+impl ToExpr for WhatsAppOutboundConfig {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -648,12 +884,25 @@ pub struct WhatsAppOutboundMode {
     pub agentless_config: Option<Value<Json>>,
 }
 
+impl WhatsAppOutboundMode {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("AgentlessConfig", &self.agentless_config);
+    }
+}
+
 impl ToExpr for WhatsAppOutboundMode {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("AgentlessConfig", &self.agentless_config);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -666,13 +915,26 @@ pub struct CommunicationLimitsConfig {
     pub instance_limits_handling: Option<Value<InstanceLimitsHandling>>,
 }
 
+impl CommunicationLimitsConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("AllChannelsSubtypes", &self.all_channels_subtypes);
+        p.opt("InstanceLimitsHandling", &self.instance_limits_handling);
+    }
+}
+
 impl ToExpr for CommunicationLimitsConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("AllChannelsSubtypes", &self.all_channels_subtypes);
-        p.opt("InstanceLimitsHandling", &self.instance_limits_handling);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -683,12 +945,25 @@ pub struct CommunicationLimits {
     pub communication_limit_list: Option<Vec<CommunicationLimit>>,
 }
 
+impl CommunicationLimits {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("CommunicationLimitList", &self.communication_limit_list);
+    }
+}
+
 impl ToExpr for CommunicationLimits {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("CommunicationLimitList", &self.communication_limit_list);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -719,14 +994,27 @@ impl CommunicationLimit {
     }
 }
 
+impl CommunicationLimit {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Frequency", &self.frequency);
+        p.req("MaxCountPerRecipient", &self.max_count_per_recipient);
+        p.req("Unit", &self.unit);
+    }
+}
+
 impl ToExpr for CommunicationLimit {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Frequency", &self.frequency);
-        p.req("MaxCountPerRecipient", &self.max_count_per_recipient);
-        p.req("Unit", &self.unit);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -759,16 +1047,29 @@ impl CommunicationTimeConfig {
     }
 }
 
-impl ToExpr for CommunicationTimeConfig {
+impl CommunicationTimeConfig {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Email", &self.email);
         p.req("LocalTimeZoneConfig", &self.local_time_zone_config);
         p.opt("Sms", &self.sms);
         p.opt("Telephony", &self.telephony);
         p.opt("WhatsApp", &self.whats_app);
+    }
+}
+
+impl ToExpr for CommunicationTimeConfig {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -792,13 +1093,26 @@ impl TimeWindow {
     }
 }
 
+impl TimeWindow {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("OpenHours", &self.open_hours);
+        p.opt("RestrictedPeriods", &self.restricted_periods);
+    }
+}
+
 impl ToExpr for TimeWindow {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("OpenHours", &self.open_hours);
-        p.opt("RestrictedPeriods", &self.restricted_periods);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -817,12 +1131,25 @@ impl OpenHours {
     }
 }
 
+impl OpenHours {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("DailyHours", &self.daily_hours);
+    }
+}
+
 impl ToExpr for OpenHours {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("DailyHours", &self.daily_hours);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -835,13 +1162,26 @@ pub struct DailyHour {
     pub value: Option<Vec<TimeRange>>,
 }
 
+impl DailyHour {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Key", &self.key);
+        p.opt("Value", &self.value);
+    }
+}
+
 impl ToExpr for DailyHour {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Key", &self.key);
-        p.opt("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -865,13 +1205,26 @@ impl TimeRange {
     }
 }
 
+impl TimeRange {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("EndTime", &self.end_time);
+        p.req("StartTime", &self.start_time);
+    }
+}
+
 impl ToExpr for TimeRange {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("EndTime", &self.end_time);
-        p.req("StartTime", &self.start_time);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -882,12 +1235,25 @@ pub struct RestrictedPeriods {
     pub restricted_period_list: Option<Vec<RestrictedPeriod>>,
 }
 
+impl RestrictedPeriods {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("RestrictedPeriodList", &self.restricted_period_list);
+    }
+}
+
 impl ToExpr for RestrictedPeriods {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("RestrictedPeriodList", &self.restricted_period_list);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -914,14 +1280,27 @@ impl RestrictedPeriod {
     }
 }
 
+impl RestrictedPeriod {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("EndDate", &self.end_date);
+        p.opt("Name", &self.name);
+        p.req("StartDate", &self.start_date);
+    }
+}
+
 impl ToExpr for RestrictedPeriod {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("EndDate", &self.end_date);
-        p.opt("Name", &self.name);
-        p.req("StartDate", &self.start_date);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -936,17 +1315,30 @@ pub struct LocalTimeZoneConfig {
     pub local_time_zone_detection_scope: Option<Value<LocalTimeZoneDetectionScope>>,
 }
 
-impl ToExpr for LocalTimeZoneConfig {
+impl LocalTimeZoneConfig {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("DefaultTimeZone", &self.default_time_zone);
         p.opt("LocalTimeZoneDetection", &self.local_time_zone_detection);
         p.opt(
             "LocalTimeZoneDetectionScope",
             &self.local_time_zone_detection_scope,
         );
+    }
+}
+
+impl ToExpr for LocalTimeZoneConfig {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -973,13 +1365,26 @@ impl EntryLimitsConfig {
     }
 }
 
+impl EntryLimitsConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("MaxEntryCount", &self.max_entry_count);
+        p.req("MinEntryInterval", &self.min_entry_interval);
+    }
+}
+
 impl ToExpr for EntryLimitsConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("MaxEntryCount", &self.max_entry_count);
-        p.req("MinEntryInterval", &self.min_entry_interval);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1006,14 +1411,27 @@ impl Schedule {
     }
 }
 
+impl Schedule {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("EndTime", &self.end_time);
+        p.opt("RefreshFrequency", &self.refresh_frequency);
+        p.req("StartTime", &self.start_time);
+    }
+}
+
 impl ToExpr for Schedule {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("EndTime", &self.end_time);
-        p.opt("RefreshFrequency", &self.refresh_frequency);
-        p.req("StartTime", &self.start_time);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1026,16 +1444,29 @@ pub struct Source {
     pub event_trigger: Option<EventTrigger>,
 }
 
-impl ToExpr for Source {
+impl Source {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "CustomerProfilesSegmentArn",
             &self.customer_profiles_segment_arn,
         );
         p.opt("EventTrigger", &self.event_trigger);
+    }
+}
+
+impl ToExpr for Source {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1046,15 +1477,28 @@ pub struct EventTrigger {
     pub customer_profiles_domain_arn: Option<Value<String>>,
 }
 
-impl ToExpr for EventTrigger {
+impl EventTrigger {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "CustomerProfilesDomainArn",
             &self.customer_profiles_domain_arn,
         );
+    }
+}
+
+impl ToExpr for EventTrigger {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1078,13 +1522,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Json, Literal, Value};
 
 /// A calculated attribute definition for Customer Profiles
@@ -60,14 +62,9 @@ impl CalculatedAttributeDefinition {
     }
 }
 
-impl ResourceProps for CalculatedAttributeDefinition {
-    const TYPE_NAME: &'static str = "AWS::CustomerProfiles::CalculatedAttributeDefinition";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl CalculatedAttributeDefinition {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("AttributeDetails", &self.attribute_details);
         p.req("CalculatedAttributeName", &self.calculated_attribute_name);
         p.opt("Conditions", &self.conditions);
@@ -77,7 +74,25 @@ impl ResourceProps for CalculatedAttributeDefinition {
         p.req("Statistic", &self.statistic);
         p.opt("Tags", &self.tags);
         p.opt("UseHistoricalData", &self.use_historical_data);
+    }
+}
+
+impl ResourceProps for CalculatedAttributeDefinition {
+    const TYPE_NAME: &'static str = "AWS::CustomerProfiles::CalculatedAttributeDefinition";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -139,13 +154,26 @@ impl AttributeDetails {
     }
 }
 
+impl AttributeDetails {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Attributes", &self.attributes);
+        p.req("Expression", &self.expression);
+    }
+}
+
 impl ToExpr for AttributeDetails {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Attributes", &self.attributes);
-        p.req("Expression", &self.expression);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -164,12 +192,25 @@ impl AttributeItem {
     }
 }
 
+impl AttributeItem {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Name", &self.name);
+    }
+}
+
 impl ToExpr for AttributeItem {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Name", &self.name);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -184,14 +225,27 @@ pub struct Conditions {
     pub threshold: Option<Threshold>,
 }
 
+impl Conditions {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ObjectCount", &self.object_count);
+        p.opt("Range", &self.range);
+        p.opt("Threshold", &self.threshold);
+    }
+}
+
 impl ToExpr for Conditions {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("ObjectCount", &self.object_count);
-        p.opt("Range", &self.range);
-        p.opt("Threshold", &self.threshold);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -224,16 +278,29 @@ impl Range {
     }
 }
 
-impl ToExpr for Range {
+impl Range {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("TimestampFormat", &self.timestamp_format);
         p.opt("TimestampSource", &self.timestamp_source);
         p.req("Unit", &self.unit);
         p.opt("Value", &self.value);
         p.opt("ValueRange", &self.value_range);
+    }
+}
+
+impl ToExpr for Range {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -257,13 +324,26 @@ impl ValueRange {
     }
 }
 
+impl ValueRange {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("End", &self.end);
+        p.req("Start", &self.start);
+    }
+}
+
 impl ToExpr for ValueRange {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("End", &self.end);
-        p.req("Start", &self.start);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -290,13 +370,26 @@ impl Threshold {
     }
 }
 
+impl Threshold {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Operator", &self.operator);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Threshold {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Operator", &self.operator);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -320,13 +413,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

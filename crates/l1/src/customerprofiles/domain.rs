@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Json, Literal, Value};
 
 /// A domain defined for 3rd party data source in Profile Service
@@ -55,14 +57,9 @@ impl Domain {
     }
 }
 
-impl ResourceProps for Domain {
-    const TYPE_NAME: &'static str = "AWS::CustomerProfiles::Domain";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl Domain {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("DataStore", &self.data_store);
         p.opt("DeadLetterQueueUrl", &self.dead_letter_queue_url);
         p.opt("DefaultEncryptionKey", &self.default_encryption_key);
@@ -71,7 +68,25 @@ impl ResourceProps for Domain {
         p.opt("Matching", &self.matching);
         p.opt("RuleBasedMatching", &self.rule_based_matching);
         p.opt("Tags", &self.tags);
+    }
+}
+
+impl ResourceProps for Domain {
+    const TYPE_NAME: &'static str = "AWS::CustomerProfiles::Domain";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -125,12 +140,25 @@ pub struct DataStore {
     pub enabled: Option<Value<bool>>,
 }
 
+impl DataStore {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Enabled", &self.enabled);
+    }
+}
+
 impl ToExpr for DataStore {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Enabled", &self.enabled);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -160,15 +188,28 @@ impl Matching {
     }
 }
 
-impl ToExpr for Matching {
+impl Matching {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AutoMerging", &self.auto_merging);
         p.req("Enabled", &self.enabled);
         p.opt("ExportingConfig", &self.exporting_config);
         p.opt("JobSchedule", &self.job_schedule);
+    }
+}
+
+impl ToExpr for Matching {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -198,10 +239,9 @@ impl AutoMerging {
     }
 }
 
-impl ToExpr for AutoMerging {
+impl AutoMerging {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("ConflictResolution", &self.conflict_resolution);
         p.opt("Consolidation", &self.consolidation);
         p.req("Enabled", &self.enabled);
@@ -209,7 +249,21 @@ impl ToExpr for AutoMerging {
             "MinAllowedConfidenceScoreForMerging",
             &self.min_allowed_confidence_score_for_merging,
         );
+    }
+}
+
+impl ToExpr for AutoMerging {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -233,13 +287,26 @@ impl ConflictResolution {
     }
 }
 
+impl ConflictResolution {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("ConflictResolvingModel", &self.conflict_resolving_model);
+        p.opt("SourceName", &self.source_name);
+    }
+}
+
 impl ToExpr for ConflictResolution {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("ConflictResolvingModel", &self.conflict_resolving_model);
-        p.opt("SourceName", &self.source_name);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -260,12 +327,25 @@ impl Consolidation {
     }
 }
 
+impl Consolidation {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("MatchingAttributesList", &self.matching_attributes_list);
+    }
+}
+
 impl ToExpr for Consolidation {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("MatchingAttributesList", &self.matching_attributes_list);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -276,12 +356,25 @@ pub struct ExportingConfig {
     pub s3_exporting: Option<S3ExportingConfig>,
 }
 
+impl ExportingConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("S3Exporting", &self.s3_exporting);
+    }
+}
+
 impl ToExpr for ExportingConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("S3Exporting", &self.s3_exporting);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -305,13 +398,26 @@ impl S3ExportingConfig {
     }
 }
 
+impl S3ExportingConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("S3BucketName", &self.s3_bucket_name);
+        p.opt("S3KeyName", &self.s3_key_name);
+    }
+}
+
 impl ToExpr for S3ExportingConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("S3BucketName", &self.s3_bucket_name);
-        p.opt("S3KeyName", &self.s3_key_name);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -338,13 +444,26 @@ impl JobSchedule {
     }
 }
 
+impl JobSchedule {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("DayOfTheWeek", &self.day_of_the_week);
+        p.req("Time", &self.time);
+    }
+}
+
 impl ToExpr for JobSchedule {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("DayOfTheWeek", &self.day_of_the_week);
-        p.req("Time", &self.time);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -383,10 +502,9 @@ impl RuleBasedMatching {
     }
 }
 
-impl ToExpr for RuleBasedMatching {
+impl RuleBasedMatching {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AttributeTypesSelector", &self.attribute_types_selector);
         p.opt("ConflictResolution", &self.conflict_resolution);
         p.req("Enabled", &self.enabled);
@@ -400,7 +518,21 @@ impl ToExpr for RuleBasedMatching {
             "MaxAllowedRuleLevelForMerging",
             &self.max_allowed_rule_level_for_merging,
         );
+    }
+}
+
+impl ToExpr for RuleBasedMatching {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -430,15 +562,28 @@ impl AttributeTypesSelector {
     }
 }
 
-impl ToExpr for AttributeTypesSelector {
+impl AttributeTypesSelector {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Address", &self.address);
         p.req("AttributeMatchingModel", &self.attribute_matching_model);
         p.opt("EmailAddress", &self.email_address);
         p.opt("PhoneNumber", &self.phone_number);
+    }
+}
+
+impl ToExpr for AttributeTypesSelector {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -457,12 +602,25 @@ impl MatchingRule {
     }
 }
 
+impl MatchingRule {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Rule", &self.rule);
+    }
+}
+
 impl ToExpr for MatchingRule {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Rule", &self.rule);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -486,13 +644,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// Resource Type definition for AWS::CustomerProfiles::DomainObjectType
@@ -50,6 +52,18 @@ impl DomainObjectType {
     }
 }
 
+impl DomainObjectType {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Description", &self.description);
+        p.req("DomainName", &self.domain_name);
+        p.opt("EncryptionKey", &self.encryption_key);
+        p.req("Fields", &self.fields);
+        p.req("ObjectTypeName", &self.object_type_name);
+        p.opt("Tags", &self.tags);
+    }
+}
+
 impl ResourceProps for DomainObjectType {
     const TYPE_NAME: &'static str = "AWS::CustomerProfiles::DomainObjectType";
     fn facts() -> &'static ResourceFacts {
@@ -58,13 +72,14 @@ impl ResourceProps for DomainObjectType {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.opt("Description", &self.description);
-        p.req("DomainName", &self.domain_name);
-        p.opt("EncryptionKey", &self.encryption_key);
-        p.req("Fields", &self.fields);
-        p.req("ObjectTypeName", &self.object_type_name);
-        p.opt("Tags", &self.tags);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -122,15 +137,28 @@ impl DomainObjectTypeField {
     }
 }
 
-impl ToExpr for DomainObjectTypeField {
+impl DomainObjectTypeField {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("ContentType", &self.content_type);
         p.opt("FeatureType", &self.feature_type);
         p.req("Source", &self.source);
         p.req("Target", &self.target);
+    }
+}
+
+impl ToExpr for DomainObjectTypeField {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -154,13 +182,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

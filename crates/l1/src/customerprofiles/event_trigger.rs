@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// An event trigger resource of Amazon Connect Customer Profiles
@@ -57,14 +59,9 @@ impl EventTrigger {
     }
 }
 
-impl ResourceProps for EventTrigger {
-    const TYPE_NAME: &'static str = "AWS::CustomerProfiles::EventTrigger";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl EventTrigger {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Description", &self.description);
         p.req("DomainName", &self.domain_name);
         p.req("EventTriggerConditions", &self.event_trigger_conditions);
@@ -73,7 +70,25 @@ impl ResourceProps for EventTrigger {
         p.req("ObjectTypeName", &self.object_type_name);
         p.opt("SegmentFilter", &self.segment_filter);
         p.opt("Tags", &self.tags);
+    }
+}
+
+impl ResourceProps for EventTrigger {
+    const TYPE_NAME: &'static str = "AWS::CustomerProfiles::EventTrigger";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -128,13 +143,26 @@ impl EventTriggerCondition {
     }
 }
 
+impl EventTriggerCondition {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("EventTriggerDimensions", &self.event_trigger_dimensions);
+        p.req("LogicalOperator", &self.logical_operator);
+    }
+}
+
 impl ToExpr for EventTriggerCondition {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("EventTriggerDimensions", &self.event_trigger_dimensions);
-        p.req("LogicalOperator", &self.logical_operator);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -153,12 +181,25 @@ impl EventTriggerDimension {
     }
 }
 
+impl EventTriggerDimension {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("ObjectAttributes", &self.object_attributes);
+    }
+}
+
 impl ToExpr for EventTriggerDimension {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("ObjectAttributes", &self.object_attributes);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -191,15 +232,28 @@ impl ObjectAttribute {
     }
 }
 
-impl ToExpr for ObjectAttribute {
+impl ObjectAttribute {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("ComparisonOperator", &self.comparison_operator);
         p.opt("FieldName", &self.field_name);
         p.opt("Source", &self.source);
         p.req("Values", &self.values);
+    }
+}
+
+impl ToExpr for ObjectAttribute {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -212,13 +266,26 @@ pub struct EventTriggerLimits {
     pub periods: Option<Vec<Period>>,
 }
 
+impl EventTriggerLimits {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("EventExpiration", &self.event_expiration);
+        p.opt("Periods", &self.periods);
+    }
+}
+
 impl ToExpr for EventTriggerLimits {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("EventExpiration", &self.event_expiration);
-        p.opt("Periods", &self.periods);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -248,10 +315,9 @@ impl Period {
     }
 }
 
-impl ToExpr for Period {
+impl Period {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "MaxInvocationsPerProfile",
             &self.max_invocations_per_profile,
@@ -259,7 +325,21 @@ impl ToExpr for Period {
         p.req("Unit", &self.unit);
         p.opt("Unlimited", &self.unlimited);
         p.req("Value", &self.value);
+    }
+}
+
+impl ToExpr for Period {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -283,13 +363,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// The resource schema for creating an Amazon Connect Customer Profiles Integration.
@@ -52,14 +54,9 @@ impl Integration {
     }
 }
 
-impl ResourceProps for Integration {
-    const TYPE_NAME: &'static str = "AWS::CustomerProfiles::Integration";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl Integration {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("DomainName", &self.domain_name);
         p.opt("EventTriggerNames", &self.event_trigger_names);
         p.opt("FlowDefinition", &self.flow_definition);
@@ -68,7 +65,25 @@ impl ResourceProps for Integration {
         p.opt("Scope", &self.scope);
         p.opt("Tags", &self.tags);
         p.opt("Uri", &self.uri);
+    }
+}
+
+impl ResourceProps for Integration {
+    const TYPE_NAME: &'static str = "AWS::CustomerProfiles::Integration";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -138,17 +153,30 @@ impl FlowDefinition {
     }
 }
 
-impl ToExpr for FlowDefinition {
+impl FlowDefinition {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Description", &self.description);
         p.req("FlowName", &self.flow_name);
         p.req("KmsArn", &self.kms_arn);
         p.req("SourceFlowConfig", &self.source_flow_config);
         p.req("Tasks", &self.tasks);
         p.req("TriggerConfig", &self.trigger_config);
+    }
+}
+
+impl ToExpr for FlowDefinition {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -181,10 +209,9 @@ impl SourceFlowConfig {
     }
 }
 
-impl ToExpr for SourceFlowConfig {
+impl SourceFlowConfig {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("ConnectorProfileName", &self.connector_profile_name);
         p.req("ConnectorType", &self.connector_type);
         p.opt("IncrementalPullConfig", &self.incremental_pull_config);
@@ -192,7 +219,21 @@ impl ToExpr for SourceFlowConfig {
             "SourceConnectorProperties",
             &self.source_connector_properties,
         );
+    }
+}
+
+impl ToExpr for SourceFlowConfig {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -203,12 +244,25 @@ pub struct IncrementalPullConfig {
     pub datetime_type_field_name: Option<Value<String>>,
 }
 
+impl IncrementalPullConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("DatetimeTypeFieldName", &self.datetime_type_field_name);
+    }
+}
+
 impl ToExpr for IncrementalPullConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("DatetimeTypeFieldName", &self.datetime_type_field_name);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -227,16 +281,29 @@ pub struct SourceConnectorProperties {
     pub zendesk: Option<ZendeskSourceProperties>,
 }
 
-impl ToExpr for SourceConnectorProperties {
+impl SourceConnectorProperties {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Marketo", &self.marketo);
         p.opt("S3", &self.s3);
         p.opt("Salesforce", &self.salesforce);
         p.opt("ServiceNow", &self.service_now);
         p.opt("Zendesk", &self.zendesk);
+    }
+}
+
+impl ToExpr for SourceConnectorProperties {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -257,12 +324,25 @@ impl MarketoSourceProperties {
     }
 }
 
+impl MarketoSourceProperties {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Object", &self.object);
+    }
+}
+
 impl ToExpr for MarketoSourceProperties {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Object", &self.object);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -286,13 +366,26 @@ impl S3SourceProperties {
     }
 }
 
+impl S3SourceProperties {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("BucketName", &self.bucket_name);
+        p.opt("BucketPrefix", &self.bucket_prefix);
+    }
+}
+
 impl ToExpr for S3SourceProperties {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("BucketName", &self.bucket_name);
-        p.opt("BucketPrefix", &self.bucket_prefix);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -319,17 +412,30 @@ impl SalesforceSourceProperties {
     }
 }
 
-impl ToExpr for SalesforceSourceProperties {
+impl SalesforceSourceProperties {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "EnableDynamicFieldUpdate",
             &self.enable_dynamic_field_update,
         );
         p.opt("IncludeDeletedRecords", &self.include_deleted_records);
         p.req("Object", &self.object);
+    }
+}
+
+impl ToExpr for SalesforceSourceProperties {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -350,12 +456,25 @@ impl ServiceNowSourceProperties {
     }
 }
 
+impl ServiceNowSourceProperties {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Object", &self.object);
+    }
+}
+
 impl ToExpr for ServiceNowSourceProperties {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Object", &self.object);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -376,12 +495,25 @@ impl ZendeskSourceProperties {
     }
 }
 
+impl ZendeskSourceProperties {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Object", &self.object);
+    }
+}
+
 impl ToExpr for ZendeskSourceProperties {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Object", &self.object);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -417,16 +549,29 @@ impl Task {
     }
 }
 
-impl ToExpr for Task {
+impl Task {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("ConnectorOperator", &self.connector_operator);
         p.opt("DestinationField", &self.destination_field);
         p.req("SourceFields", &self.source_fields);
         p.opt("TaskProperties", &self.task_properties);
         p.req("TaskType", &self.task_type);
+    }
+}
+
+impl ToExpr for Task {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -445,16 +590,29 @@ pub struct ConnectorOperator {
     pub zendesk: Option<Value<ZendeskConnectorOperator>>,
 }
 
-impl ToExpr for ConnectorOperator {
+impl ConnectorOperator {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Marketo", &self.marketo);
         p.opt("S3", &self.s3);
         p.opt("Salesforce", &self.salesforce);
         p.opt("ServiceNow", &self.service_now);
         p.opt("Zendesk", &self.zendesk);
+    }
+}
+
+impl ToExpr for ConnectorOperator {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -481,13 +639,26 @@ impl TaskPropertiesMap {
     }
 }
 
+impl TaskPropertiesMap {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("OperatorPropertyKey", &self.operator_property_key);
+        p.req("Property", &self.property);
+    }
+}
+
 impl ToExpr for TaskPropertiesMap {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("OperatorPropertyKey", &self.operator_property_key);
-        p.req("Property", &self.property);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -511,13 +682,26 @@ impl TriggerConfig {
     }
 }
 
+impl TriggerConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("TriggerProperties", &self.trigger_properties);
+        p.req("TriggerType", &self.trigger_type);
+    }
+}
+
 impl ToExpr for TriggerConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("TriggerProperties", &self.trigger_properties);
-        p.req("TriggerType", &self.trigger_type);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -528,12 +712,25 @@ pub struct TriggerProperties {
     pub scheduled: Option<ScheduledTriggerProperties>,
 }
 
+impl TriggerProperties {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Scheduled", &self.scheduled);
+    }
+}
+
 impl ToExpr for TriggerProperties {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Scheduled", &self.scheduled);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -572,10 +769,9 @@ impl ScheduledTriggerProperties {
     }
 }
 
-impl ToExpr for ScheduledTriggerProperties {
+impl ScheduledTriggerProperties {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("DataPullMode", &self.data_pull_mode);
         p.opt("FirstExecutionFrom", &self.first_execution_from);
         p.opt("ScheduleEndTime", &self.schedule_end_time);
@@ -583,7 +779,21 @@ impl ToExpr for ScheduledTriggerProperties {
         p.opt("ScheduleOffset", &self.schedule_offset);
         p.opt("ScheduleStartTime", &self.schedule_start_time);
         p.opt("Timezone", &self.timezone);
+    }
+}
+
+impl ToExpr for ScheduledTriggerProperties {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -607,13 +817,26 @@ impl ObjectTypeMapping {
     }
 }
 
+impl ObjectTypeMapping {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for ObjectTypeMapping {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -637,13 +860,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

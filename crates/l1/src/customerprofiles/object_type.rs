@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// An ObjectType resource of Amazon Connect Customer Profiles
@@ -71,14 +73,9 @@ impl ObjectType {
     }
 }
 
-impl ResourceProps for ObjectType {
-    const TYPE_NAME: &'static str = "AWS::CustomerProfiles::ObjectType";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl ObjectType {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AllowProfileCreation", &self.allow_profile_creation);
         p.req("Description", &self.description);
         p.req("DomainName", &self.domain_name);
@@ -95,7 +92,25 @@ impl ResourceProps for ObjectType {
         p.opt("SourcePriority", &self.source_priority);
         p.opt("Tags", &self.tags);
         p.opt("TemplateId", &self.template_id);
+    }
+}
+
+impl ResourceProps for ObjectType {
+    const TYPE_NAME: &'static str = "AWS::CustomerProfiles::ObjectType";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -141,13 +156,26 @@ pub struct FieldMap {
     pub object_type_field: Option<ObjectTypeField>,
 }
 
+impl FieldMap {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Name", &self.name);
+        p.opt("ObjectTypeField", &self.object_type_field);
+    }
+}
+
 impl ToExpr for FieldMap {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Name", &self.name);
-        p.opt("ObjectTypeField", &self.object_type_field);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -162,14 +190,27 @@ pub struct ObjectTypeField {
     pub target: Option<Value<String>>,
 }
 
+impl ObjectTypeField {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ContentType", &self.content_type);
+        p.opt("Source", &self.source);
+        p.opt("Target", &self.target);
+    }
+}
+
 impl ToExpr for ObjectTypeField {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("ContentType", &self.content_type);
-        p.opt("Source", &self.source);
-        p.opt("Target", &self.target);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -182,13 +223,26 @@ pub struct KeyMap {
     pub object_type_key_list: Option<Vec<ObjectTypeKey>>,
 }
 
+impl KeyMap {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Name", &self.name);
+        p.opt("ObjectTypeKeyList", &self.object_type_key_list);
+    }
+}
+
 impl ToExpr for KeyMap {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Name", &self.name);
-        p.opt("ObjectTypeKeyList", &self.object_type_key_list);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -201,13 +255,26 @@ pub struct ObjectTypeKey {
     pub standard_identifiers: Option<Value<Vec<StandardIdentifier>>>,
 }
 
+impl ObjectTypeKey {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("FieldNames", &self.field_names);
+        p.opt("StandardIdentifiers", &self.standard_identifiers);
+    }
+}
+
 impl ToExpr for ObjectTypeKey {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("FieldNames", &self.field_names);
-        p.opt("StandardIdentifiers", &self.standard_identifiers);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -231,13 +298,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

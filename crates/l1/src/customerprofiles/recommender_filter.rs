@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::Value;
 
 /// A recommender filter that specifies which items to include or exclude from recommendations under an Amazon Connect Customer Profiles domain.
@@ -50,14 +52,9 @@ impl RecommenderFilter {
     }
 }
 
-impl ResourceProps for RecommenderFilter {
-    const TYPE_NAME: &'static str = "AWS::CustomerProfiles::RecommenderFilter";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl RecommenderFilter {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Description", &self.description);
         p.req("DomainName", &self.domain_name);
         p.req(
@@ -67,7 +64,25 @@ impl ResourceProps for RecommenderFilter {
         p.req("RecommenderFilterName", &self.recommender_filter_name);
         p.opt("RecommenderSchemaName", &self.recommender_schema_name);
         p.opt("Tags", &self.tags);
+    }
+}
+
+impl ResourceProps for RecommenderFilter {
+    const TYPE_NAME: &'static str = "AWS::CustomerProfiles::RecommenderFilter";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -124,13 +139,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

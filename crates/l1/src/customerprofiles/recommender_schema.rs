@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// A recommender schema defining the set of data columns available for training recommenders and filters under an Amazon Connect Customer Profiles domain.
@@ -44,6 +46,16 @@ impl RecommenderSchema {
     }
 }
 
+impl RecommenderSchema {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("DomainName", &self.domain_name);
+        p.req("Fields", &self.fields);
+        p.req("RecommenderSchemaName", &self.recommender_schema_name);
+        p.opt("Tags", &self.tags);
+    }
+}
+
 impl ResourceProps for RecommenderSchema {
     const TYPE_NAME: &'static str = "AWS::CustomerProfiles::RecommenderSchema";
     fn facts() -> &'static ResourceFacts {
@@ -52,11 +64,14 @@ impl ResourceProps for RecommenderSchema {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req("DomainName", &self.domain_name);
-        p.req("Fields", &self.fields);
-        p.req("RecommenderSchemaName", &self.recommender_schema_name);
-        p.opt("Tags", &self.tags);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -116,14 +131,27 @@ impl RecommenderSchemaField {
     }
 }
 
+impl RecommenderSchemaField {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ContentType", &self.content_type);
+        p.opt("FeatureType", &self.feature_type);
+        p.req("TargetFieldName", &self.target_field_name);
+    }
+}
+
 impl ToExpr for RecommenderSchemaField {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("ContentType", &self.content_type);
-        p.opt("FeatureType", &self.feature_type);
-        p.req("TargetFieldName", &self.target_field_name);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -147,13 +175,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

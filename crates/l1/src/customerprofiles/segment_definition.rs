@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// A segment definition resource of Amazon Connect Customer Profiles
@@ -56,14 +58,9 @@ impl SegmentDefinition {
     }
 }
 
-impl ResourceProps for SegmentDefinition {
-    const TYPE_NAME: &'static str = "AWS::CustomerProfiles::SegmentDefinition";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl SegmentDefinition {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Description", &self.description);
         p.req("DisplayName", &self.display_name);
         p.req("DomainName", &self.domain_name);
@@ -72,7 +69,25 @@ impl ResourceProps for SegmentDefinition {
         p.opt("SegmentSort", &self.segment_sort);
         p.opt("SegmentSqlQuery", &self.segment_sql_query);
         p.opt("Tags", &self.tags);
+    }
+}
+
+impl ResourceProps for SegmentDefinition {
+    const TYPE_NAME: &'static str = "AWS::CustomerProfiles::SegmentDefinition";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -118,13 +133,26 @@ pub struct SegmentGroup {
     pub include: Option<Value<IncludeOptions>>,
 }
 
+impl SegmentGroup {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Groups", &self.groups);
+        p.opt("Include", &self.include);
+    }
+}
+
 impl ToExpr for SegmentGroup {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Groups", &self.groups);
-        p.opt("Include", &self.include);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -141,15 +169,28 @@ pub struct Group {
     pub type_: Option<Value<IncludeOptions>>,
 }
 
-impl ToExpr for Group {
+impl Group {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Dimensions", &self.dimensions);
         p.opt("SourceSegments", &self.source_segments);
         p.opt("SourceType", &self.source_type);
         p.opt("Type", &self.type_);
+    }
+}
+
+impl ToExpr for Group {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -162,13 +203,26 @@ pub struct Dimension {
     pub calculated_attributes: Option<IndexMap<String, CalculatedAttributeDimension>>,
 }
 
+impl Dimension {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ProfileAttributes", &self.profile_attributes);
+        p.opt("CalculatedAttributes", &self.calculated_attributes);
+    }
+}
+
 impl ToExpr for Dimension {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("ProfileAttributes", &self.profile_attributes);
-        p.opt("CalculatedAttributes", &self.calculated_attributes);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -221,10 +275,9 @@ pub struct ProfileAttributes {
     pub shipping_address: Option<AddressDimension>,
 }
 
-impl ToExpr for ProfileAttributes {
+impl ProfileAttributes {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AccountNumber", &self.account_number);
         p.opt("AdditionalInformation", &self.additional_information);
         p.opt("Address", &self.address);
@@ -247,7 +300,21 @@ impl ToExpr for ProfileAttributes {
         p.opt("PhoneNumber", &self.phone_number);
         p.opt("ProfileType", &self.profile_type);
         p.opt("ShippingAddress", &self.shipping_address);
+    }
+}
+
+impl ToExpr for ProfileAttributes {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -274,13 +341,26 @@ impl ProfileDimension {
     }
 }
 
+impl ProfileDimension {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("DimensionType", &self.dimension_type);
+        p.req("Values", &self.values);
+    }
+}
+
 impl ToExpr for ProfileDimension {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("DimensionType", &self.dimension_type);
-        p.req("Values", &self.values);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -307,13 +387,26 @@ impl ExtraLengthValueProfileDimension {
     }
 }
 
+impl ExtraLengthValueProfileDimension {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("DimensionType", &self.dimension_type);
+        p.req("Values", &self.values);
+    }
+}
+
 impl ToExpr for ExtraLengthValueProfileDimension {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("DimensionType", &self.dimension_type);
-        p.req("Values", &self.values);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -334,17 +427,30 @@ pub struct AddressDimension {
     pub state: Option<ProfileDimension>,
 }
 
-impl ToExpr for AddressDimension {
+impl AddressDimension {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("City", &self.city);
         p.opt("Country", &self.country);
         p.opt("County", &self.county);
         p.opt("PostalCode", &self.postal_code);
         p.opt("Province", &self.province);
         p.opt("State", &self.state);
+    }
+}
+
+impl ToExpr for AddressDimension {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -371,13 +477,26 @@ impl AttributeDimension {
     }
 }
 
+impl AttributeDimension {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("DimensionType", &self.dimension_type);
+        p.req("Values", &self.values);
+    }
+}
+
 impl ToExpr for AttributeDimension {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("DimensionType", &self.dimension_type);
-        p.req("Values", &self.values);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -404,13 +523,26 @@ impl DateDimension {
     }
 }
 
+impl DateDimension {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("DimensionType", &self.dimension_type);
+        p.req("Values", &self.values);
+    }
+}
+
 impl ToExpr for DateDimension {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("DimensionType", &self.dimension_type);
-        p.req("Values", &self.values);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -437,13 +569,26 @@ impl ProfileTypeDimension {
     }
 }
 
+impl ProfileTypeDimension {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("DimensionType", &self.dimension_type);
+        p.req("Values", &self.values);
+    }
+}
+
 impl ToExpr for ProfileTypeDimension {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("DimensionType", &self.dimension_type);
-        p.req("Values", &self.values);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -473,14 +618,27 @@ impl CalculatedAttributeDimension {
     }
 }
 
+impl CalculatedAttributeDimension {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ConditionOverrides", &self.condition_overrides);
+        p.req("DimensionType", &self.dimension_type);
+        p.req("Values", &self.values);
+    }
+}
+
 impl ToExpr for CalculatedAttributeDimension {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("ConditionOverrides", &self.condition_overrides);
-        p.req("DimensionType", &self.dimension_type);
-        p.req("Values", &self.values);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -491,12 +649,25 @@ pub struct ConditionOverrides {
     pub range: Option<RangeOverride>,
 }
 
+impl ConditionOverrides {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Range", &self.range);
+    }
+}
+
 impl ToExpr for ConditionOverrides {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Range", &self.range);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -523,14 +694,27 @@ impl RangeOverride {
     }
 }
 
+impl RangeOverride {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("End", &self.end);
+        p.req("Start", &self.start);
+        p.req("Unit", &self.unit);
+    }
+}
+
 impl ToExpr for RangeOverride {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("End", &self.end);
-        p.req("Start", &self.start);
-        p.req("Unit", &self.unit);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -541,12 +725,25 @@ pub struct SourceSegment {
     pub segment_definition_name: Option<Value<String>>,
 }
 
+impl SourceSegment {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("SegmentDefinitionName", &self.segment_definition_name);
+    }
+}
+
 impl ToExpr for SourceSegment {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("SegmentDefinitionName", &self.segment_definition_name);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -565,12 +762,25 @@ impl SegmentSort {
     }
 }
 
+impl SegmentSort {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Attributes", &self.attributes);
+    }
+}
+
 impl ToExpr for SegmentSort {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Attributes", &self.attributes);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -600,15 +810,28 @@ impl SortAttribute {
     }
 }
 
-impl ToExpr for SortAttribute {
+impl SortAttribute {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("DataType", &self.data_type);
         p.req("Name", &self.name);
         p.req("Order", &self.order);
         p.opt("Type", &self.type_);
+    }
+}
+
+impl ToExpr for SortAttribute {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -632,13 +855,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -7,7 +7,7 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty};
-use stackwright_core::resource::{Props, ResourceProps, ToExpr};
+use stackwright_core::resource::{Props, Resolve, Resolved, ResourceProps, ToExpr};
 use stackwright_core::value::{Literal, Value};
 
 /// Resource schema for AWS::DataBrew::Dataset.
@@ -47,6 +47,19 @@ impl Dataset {
     }
 }
 
+impl Dataset {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Format", &self.format);
+        p.opt("FormatOptions", &self.format_options);
+        p.req("Input", &self.input);
+        p.req("Name", &self.name);
+        p.opt("PathOptions", &self.path_options);
+        p.opt("Source", &self.source);
+        p.opt("Tags", &self.tags);
+    }
+}
+
 impl ResourceProps for Dataset {
     const TYPE_NAME: &'static str = "AWS::DataBrew::Dataset";
     fn facts() -> &'static ResourceFacts {
@@ -55,14 +68,14 @@ impl ResourceProps for Dataset {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.opt("Format", &self.format);
-        p.opt("FormatOptions", &self.format_options);
-        p.req("Input", &self.input);
-        p.req("Name", &self.name);
-        p.opt("PathOptions", &self.path_options);
-        p.opt("Source", &self.source);
-        p.opt("Tags", &self.tags);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -77,14 +90,27 @@ pub struct FormatOptions {
     pub json: Option<JsonOptions>,
 }
 
+impl FormatOptions {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Csv", &self.csv);
+        p.opt("Excel", &self.excel);
+        p.opt("Json", &self.json);
+    }
+}
+
 impl ToExpr for FormatOptions {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Csv", &self.csv);
-        p.opt("Excel", &self.excel);
-        p.opt("Json", &self.json);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -97,13 +123,26 @@ pub struct CsvOptions {
     pub header_row: Option<Value<bool>>,
 }
 
+impl CsvOptions {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Delimiter", &self.delimiter);
+        p.opt("HeaderRow", &self.header_row);
+    }
+}
+
 impl ToExpr for CsvOptions {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Delimiter", &self.delimiter);
-        p.opt("HeaderRow", &self.header_row);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -118,14 +157,27 @@ pub struct ExcelOptions {
     pub sheet_names: Option<Value<Vec<String>>>,
 }
 
+impl ExcelOptions {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("HeaderRow", &self.header_row);
+        p.opt("SheetIndexes", &self.sheet_indexes);
+        p.opt("SheetNames", &self.sheet_names);
+    }
+}
+
 impl ToExpr for ExcelOptions {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("HeaderRow", &self.header_row);
-        p.opt("SheetIndexes", &self.sheet_indexes);
-        p.opt("SheetNames", &self.sheet_names);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -136,12 +188,25 @@ pub struct JsonOptions {
     pub multi_line: Option<Value<bool>>,
 }
 
+impl JsonOptions {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("MultiLine", &self.multi_line);
+    }
+}
+
 impl ToExpr for JsonOptions {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("MultiLine", &self.multi_line);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -158,10 +223,9 @@ pub struct Input {
     pub s3_input_definition: Option<S3Location>,
 }
 
-impl ToExpr for Input {
+impl Input {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "DataCatalogInputDefinition",
             &self.data_catalog_input_definition,
@@ -169,7 +233,21 @@ impl ToExpr for Input {
         p.opt("DatabaseInputDefinition", &self.database_input_definition);
         p.opt("Metadata", &self.metadata);
         p.opt("S3InputDefinition", &self.s3_input_definition);
+    }
+}
+
+impl ToExpr for Input {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -186,15 +264,28 @@ pub struct DataCatalogInputDefinition {
     pub temp_directory: Option<S3Location>,
 }
 
-impl ToExpr for DataCatalogInputDefinition {
+impl DataCatalogInputDefinition {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("CatalogId", &self.catalog_id);
         p.opt("DatabaseName", &self.database_name);
         p.opt("TableName", &self.table_name);
         p.opt("TempDirectory", &self.temp_directory);
+    }
+}
+
+impl ToExpr for DataCatalogInputDefinition {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -221,14 +312,27 @@ impl S3Location {
     }
 }
 
+impl S3Location {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Bucket", &self.bucket);
+        p.opt("BucketOwner", &self.bucket_owner);
+        p.opt("Key", &self.key);
+    }
+}
+
 impl ToExpr for S3Location {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Bucket", &self.bucket);
-        p.opt("BucketOwner", &self.bucket_owner);
-        p.opt("Key", &self.key);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -258,15 +362,28 @@ impl DatabaseInputDefinition {
     }
 }
 
-impl ToExpr for DatabaseInputDefinition {
+impl DatabaseInputDefinition {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("DatabaseTableName", &self.database_table_name);
         p.req("GlueConnectionName", &self.glue_connection_name);
         p.opt("QueryString", &self.query_string);
         p.opt("TempDirectory", &self.temp_directory);
+    }
+}
+
+impl ToExpr for DatabaseInputDefinition {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -277,12 +394,25 @@ pub struct Metadata {
     pub source_arn: Option<Value<String>>,
 }
 
+impl Metadata {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("SourceArn", &self.source_arn);
+    }
+}
+
 impl ToExpr for Metadata {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("SourceArn", &self.source_arn);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -297,17 +427,30 @@ pub struct PathOptions {
     pub parameters: Option<Vec<PathParameter>>,
 }
 
-impl ToExpr for PathOptions {
+impl PathOptions {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("FilesLimit", &self.files_limit);
         p.opt(
             "LastModifiedDateCondition",
             &self.last_modified_date_condition,
         );
         p.opt("Parameters", &self.parameters);
+    }
+}
+
+impl ToExpr for PathOptions {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -334,14 +477,27 @@ impl FilesLimit {
     }
 }
 
+impl FilesLimit {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("MaxFiles", &self.max_files);
+        p.opt("Order", &self.order);
+        p.opt("OrderedBy", &self.ordered_by);
+    }
+}
+
 impl ToExpr for FilesLimit {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("MaxFiles", &self.max_files);
-        p.opt("Order", &self.order);
-        p.opt("OrderedBy", &self.ordered_by);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -365,13 +521,26 @@ impl FilterExpression {
     }
 }
 
+impl FilterExpression {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Expression", &self.expression);
+        p.req("ValuesMap", &self.values_map);
+    }
+}
+
 impl ToExpr for FilterExpression {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Expression", &self.expression);
-        p.req("ValuesMap", &self.values_map);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -395,13 +564,26 @@ impl FilterValue {
     }
 }
 
+impl FilterValue {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Value", &self.value);
+        p.req("ValueReference", &self.value_reference);
+    }
+}
+
 impl ToExpr for FilterValue {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Value", &self.value);
-        p.req("ValueReference", &self.value_reference);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -428,13 +610,26 @@ impl PathParameter {
     }
 }
 
+impl PathParameter {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("DatasetParameter", &self.dataset_parameter);
+        p.req("PathParameterName", &self.path_parameter_name);
+    }
+}
+
 impl ToExpr for PathParameter {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("DatasetParameter", &self.dataset_parameter);
-        p.req("PathParameterName", &self.path_parameter_name);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -470,16 +665,29 @@ impl DatasetParameter {
     }
 }
 
-impl ToExpr for DatasetParameter {
+impl DatasetParameter {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("CreateColumn", &self.create_column);
         p.opt("DatetimeOptions", &self.datetime_options);
         p.opt("Filter", &self.filter);
         p.req("Name", &self.name);
         p.req("Type", &self.type_);
+    }
+}
+
+impl ToExpr for DatasetParameter {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -506,14 +714,27 @@ impl DatetimeOptions {
     }
 }
 
+impl DatetimeOptions {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Format", &self.format);
+        p.opt("LocaleCode", &self.locale_code);
+        p.opt("TimezoneOffset", &self.timezone_offset);
+    }
+}
+
 impl ToExpr for DatetimeOptions {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Format", &self.format);
-        p.opt("LocaleCode", &self.locale_code);
-        p.opt("TimezoneOffset", &self.timezone_offset);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -537,13 +758,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -7,7 +7,7 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty};
-use stackwright_core::resource::{Props, ResourceProps, ToExpr};
+use stackwright_core::resource::{Props, Resolve, Resolved, ResourceProps, ToExpr};
 use stackwright_core::value::{Literal, Map, Value};
 
 /// Resource schema for AWS::DataBrew::Job.
@@ -90,14 +90,9 @@ impl Job {
     }
 }
 
-impl ResourceProps for Job {
-    const TYPE_NAME: &'static str = "AWS::DataBrew::Job";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl Job {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("DataCatalogOutputs", &self.data_catalog_outputs);
         p.opt("DatabaseOutputs", &self.database_outputs);
         p.opt("DatasetName", &self.dataset_name);
@@ -118,7 +113,25 @@ impl ResourceProps for Job {
         p.opt("Timeout", &self.timeout);
         p.req("Type", &self.type_);
         p.opt("ValidationConfigurations", &self.validation_configurations);
+    }
+}
+
+impl ResourceProps for Job {
+    const TYPE_NAME: &'static str = "AWS::DataBrew::Job";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -157,17 +170,30 @@ impl DataCatalogOutput {
     }
 }
 
-impl ToExpr for DataCatalogOutput {
+impl DataCatalogOutput {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("CatalogId", &self.catalog_id);
         p.req("DatabaseName", &self.database_name);
         p.opt("DatabaseOptions", &self.database_options);
         p.opt("Overwrite", &self.overwrite);
         p.opt("S3Options", &self.s3_options);
         p.req("TableName", &self.table_name);
+    }
+}
+
+impl ToExpr for DataCatalogOutput {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -191,13 +217,26 @@ impl DatabaseTableOutputOptions {
     }
 }
 
+impl DatabaseTableOutputOptions {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("TableName", &self.table_name);
+        p.opt("TempDirectory", &self.temp_directory);
+    }
+}
+
 impl ToExpr for DatabaseTableOutputOptions {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("TableName", &self.table_name);
-        p.opt("TempDirectory", &self.temp_directory);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -224,14 +263,27 @@ impl S3Location {
     }
 }
 
+impl S3Location {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Bucket", &self.bucket);
+        p.opt("BucketOwner", &self.bucket_owner);
+        p.opt("Key", &self.key);
+    }
+}
+
 impl ToExpr for S3Location {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Bucket", &self.bucket);
-        p.opt("BucketOwner", &self.bucket_owner);
-        p.opt("Key", &self.key);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -250,12 +302,25 @@ impl S3TableOutputOptions {
     }
 }
 
+impl S3TableOutputOptions {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Location", &self.location);
+    }
+}
+
 impl ToExpr for S3TableOutputOptions {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Location", &self.location);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -285,14 +350,27 @@ impl DatabaseOutput {
     }
 }
 
+impl DatabaseOutput {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("DatabaseOptions", &self.database_options);
+        p.opt("DatabaseOutputMode", &self.database_output_mode);
+        p.req("GlueConnectionName", &self.glue_connection_name);
+    }
+}
+
 impl ToExpr for DatabaseOutput {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("DatabaseOptions", &self.database_options);
-        p.opt("DatabaseOutputMode", &self.database_output_mode);
-        p.req("GlueConnectionName", &self.glue_connection_name);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -305,13 +383,26 @@ pub struct JobSample {
     pub size: Option<Value<i64>>,
 }
 
+impl JobSample {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Mode", &self.mode);
+        p.opt("Size", &self.size);
+    }
+}
+
 impl ToExpr for JobSample {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Mode", &self.mode);
-        p.opt("Size", &self.size);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -338,14 +429,27 @@ impl OutputLocation {
     }
 }
 
+impl OutputLocation {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Bucket", &self.bucket);
+        p.opt("BucketOwner", &self.bucket_owner);
+        p.opt("Key", &self.key);
+    }
+}
+
 impl ToExpr for OutputLocation {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Bucket", &self.bucket);
-        p.opt("BucketOwner", &self.bucket_owner);
-        p.opt("Key", &self.key);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -384,10 +488,9 @@ impl Output {
     }
 }
 
-impl ToExpr for Output {
+impl Output {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("CompressionFormat", &self.compression_format);
         p.opt("Format", &self.format);
         p.opt("FormatOptions", &self.format_options);
@@ -395,7 +498,21 @@ impl ToExpr for Output {
         p.opt("MaxOutputFiles", &self.max_output_files);
         p.opt("Overwrite", &self.overwrite);
         p.opt("PartitionColumns", &self.partition_columns);
+    }
+}
+
+impl ToExpr for Output {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -406,12 +523,25 @@ pub struct OutputFormatOptions {
     pub csv: Option<CsvOutputOptions>,
 }
 
+impl OutputFormatOptions {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Csv", &self.csv);
+    }
+}
+
 impl ToExpr for OutputFormatOptions {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Csv", &self.csv);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -422,12 +552,25 @@ pub struct CsvOutputOptions {
     pub delimiter: Option<Value<String>>,
 }
 
+impl CsvOutputOptions {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Delimiter", &self.delimiter);
+    }
+}
+
 impl ToExpr for CsvOutputOptions {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Delimiter", &self.delimiter);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -444,10 +587,9 @@ pub struct ProfileConfiguration {
     pub profile_columns: Option<Vec<ColumnSelector>>,
 }
 
-impl ToExpr for ProfileConfiguration {
+impl ProfileConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "ColumnStatisticsConfigurations",
             &self.column_statistics_configurations,
@@ -461,7 +603,21 @@ impl ToExpr for ProfileConfiguration {
             &self.entity_detector_configuration,
         );
         p.opt("ProfileColumns", &self.profile_columns);
+    }
+}
+
+impl ToExpr for ProfileConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -485,13 +641,26 @@ impl ColumnStatisticsConfiguration {
     }
 }
 
+impl ColumnStatisticsConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Selectors", &self.selectors);
+        p.req("Statistics", &self.statistics);
+    }
+}
+
 impl ToExpr for ColumnStatisticsConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Selectors", &self.selectors);
-        p.req("Statistics", &self.statistics);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -504,13 +673,26 @@ pub struct ColumnSelector {
     pub regex: Option<Value<String>>,
 }
 
+impl ColumnSelector {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Name", &self.name);
+        p.opt("Regex", &self.regex);
+    }
+}
+
 impl ToExpr for ColumnSelector {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Name", &self.name);
-        p.opt("Regex", &self.regex);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -523,13 +705,26 @@ pub struct StatisticsConfiguration {
     pub overrides: Option<Vec<StatisticOverride>>,
 }
 
+impl StatisticsConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("IncludedStatistics", &self.included_statistics);
+        p.opt("Overrides", &self.overrides);
+    }
+}
+
 impl ToExpr for StatisticsConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("IncludedStatistics", &self.included_statistics);
-        p.opt("Overrides", &self.overrides);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -556,13 +751,26 @@ impl StatisticOverride {
     }
 }
 
+impl StatisticOverride {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Parameters", &self.parameters);
+        p.req("Statistic", &self.statistic);
+    }
+}
+
 impl ToExpr for StatisticOverride {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Parameters", &self.parameters);
-        p.req("Statistic", &self.statistic);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -586,13 +794,26 @@ impl EntityDetectorConfiguration {
     }
 }
 
+impl EntityDetectorConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("AllowedStatistics", &self.allowed_statistics);
+        p.req("EntityTypes", &self.entity_types);
+    }
+}
+
 impl ToExpr for EntityDetectorConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("AllowedStatistics", &self.allowed_statistics);
-        p.req("EntityTypes", &self.entity_types);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -613,12 +834,25 @@ impl AllowedStatistics {
     }
 }
 
+impl AllowedStatistics {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Statistics", &self.statistics);
+    }
+}
+
 impl ToExpr for AllowedStatistics {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Statistics", &self.statistics);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -642,13 +876,26 @@ impl Recipe {
     }
 }
 
+impl Recipe {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Name", &self.name);
+        p.opt("Version", &self.version);
+    }
+}
+
 impl ToExpr for Recipe {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Name", &self.name);
-        p.opt("Version", &self.version);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -672,13 +919,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -702,13 +962,26 @@ impl ValidationConfiguration {
     }
 }
 
+impl ValidationConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("RulesetArn", &self.ruleset_arn);
+        p.opt("ValidationMode", &self.validation_mode);
+    }
+}
+
 impl ToExpr for ValidationConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("RulesetArn", &self.ruleset_arn);
-        p.opt("ValidationMode", &self.validation_mode);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -7,7 +7,7 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty};
-use stackwright_core::resource::{Props, ResourceProps, ToExpr};
+use stackwright_core::resource::{Props, Resolve, Resolved, ResourceProps, ToExpr};
 use stackwright_core::value::{Literal, Value};
 
 /// Resource schema for AWS::DataBrew::Project.
@@ -49,6 +49,18 @@ impl Project {
     }
 }
 
+impl Project {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("DatasetName", &self.dataset_name);
+        p.req("Name", &self.name);
+        p.req("RecipeName", &self.recipe_name);
+        p.req("RoleArn", &self.role_arn);
+        p.opt("Sample", &self.sample);
+        p.opt("Tags", &self.tags);
+    }
+}
+
 impl ResourceProps for Project {
     const TYPE_NAME: &'static str = "AWS::DataBrew::Project";
     fn facts() -> &'static ResourceFacts {
@@ -57,13 +69,14 @@ impl ResourceProps for Project {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req("DatasetName", &self.dataset_name);
-        p.req("Name", &self.name);
-        p.req("RecipeName", &self.recipe_name);
-        p.req("RoleArn", &self.role_arn);
-        p.opt("Sample", &self.sample);
-        p.opt("Tags", &self.tags);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -87,13 +100,26 @@ impl Sample {
     }
 }
 
+impl Sample {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Size", &self.size);
+        p.req("Type", &self.type_);
+    }
+}
+
 impl ToExpr for Sample {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Size", &self.size);
-        p.req("Type", &self.type_);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -117,13 +143,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

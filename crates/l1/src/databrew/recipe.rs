@@ -7,7 +7,7 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty};
-use stackwright_core::resource::{Props, ResourceProps, ToExpr};
+use stackwright_core::resource::{Props, Resolve, Resolved, ResourceProps, ToExpr};
 use stackwright_core::value::{Json, Value};
 
 /// Resource schema for AWS::DataBrew::Recipe.
@@ -38,6 +38,16 @@ impl Recipe {
     }
 }
 
+impl Recipe {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Description", &self.description);
+        p.req("Name", &self.name);
+        p.req("Steps", &self.steps);
+        p.opt("Tags", &self.tags);
+    }
+}
+
 impl ResourceProps for Recipe {
     const TYPE_NAME: &'static str = "AWS::DataBrew::Recipe";
     fn facts() -> &'static ResourceFacts {
@@ -46,11 +56,14 @@ impl ResourceProps for Recipe {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.opt("Description", &self.description);
-        p.req("Name", &self.name);
-        p.req("Steps", &self.steps);
-        p.opt("Tags", &self.tags);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -74,13 +87,26 @@ impl RecipeStep {
     }
 }
 
+impl RecipeStep {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Action", &self.action);
+        p.opt("ConditionExpressions", &self.condition_expressions);
+    }
+}
+
 impl ToExpr for RecipeStep {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Action", &self.action);
-        p.opt("ConditionExpressions", &self.condition_expressions);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -104,13 +130,26 @@ impl Action {
     }
 }
 
+impl Action {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Operation", &self.operation);
+        p.opt("Parameters", &self.parameters);
+    }
+}
+
 impl ToExpr for Action {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Operation", &self.operation);
-        p.opt("Parameters", &self.parameters);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -140,14 +179,27 @@ impl ConditionExpression {
     }
 }
 
+impl ConditionExpression {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Condition", &self.condition);
+        p.req("TargetColumn", &self.target_column);
+        p.opt("Value", &self.value);
+    }
+}
+
 impl ToExpr for ConditionExpression {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Condition", &self.condition);
-        p.req("TargetColumn", &self.target_column);
-        p.opt("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -171,13 +223,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

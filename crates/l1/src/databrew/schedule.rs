@@ -7,7 +7,7 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty};
-use stackwright_core::resource::{Props, ResourceProps, ToExpr};
+use stackwright_core::resource::{Props, Resolve, Resolved, ResourceProps, ToExpr};
 use stackwright_core::value::Value;
 
 /// Resource schema for AWS::DataBrew::Schedule.
@@ -38,6 +38,16 @@ impl Schedule {
     }
 }
 
+impl Schedule {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("CronExpression", &self.cron_expression);
+        p.opt("JobNames", &self.job_names);
+        p.req("Name", &self.name);
+        p.opt("Tags", &self.tags);
+    }
+}
+
 impl ResourceProps for Schedule {
     const TYPE_NAME: &'static str = "AWS::DataBrew::Schedule";
     fn facts() -> &'static ResourceFacts {
@@ -46,11 +56,14 @@ impl ResourceProps for Schedule {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req("CronExpression", &self.cron_expression);
-        p.opt("JobNames", &self.job_names);
-        p.req("Name", &self.name);
-        p.opt("Tags", &self.tags);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -74,13 +87,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

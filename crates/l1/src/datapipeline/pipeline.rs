@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::Value;
 
 /// An example resource schema demonstrating some basic constructs and validation rules.
@@ -49,6 +51,19 @@ impl Pipeline {
     }
 }
 
+impl Pipeline {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Activate", &self.activate);
+        p.opt("Description", &self.description);
+        p.req("Name", &self.name);
+        p.opt("ParameterObjects", &self.parameter_objects);
+        p.opt("ParameterValues", &self.parameter_values);
+        p.opt("PipelineObjects", &self.pipeline_objects);
+        p.opt("PipelineTags", &self.pipeline_tags);
+    }
+}
+
 impl ResourceProps for Pipeline {
     const TYPE_NAME: &'static str = "AWS::DataPipeline::Pipeline";
     fn facts() -> &'static ResourceFacts {
@@ -57,14 +72,14 @@ impl ResourceProps for Pipeline {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.opt("Activate", &self.activate);
-        p.opt("Description", &self.description);
-        p.req("Name", &self.name);
-        p.opt("ParameterObjects", &self.parameter_objects);
-        p.opt("ParameterValues", &self.parameter_values);
-        p.opt("PipelineObjects", &self.pipeline_objects);
-        p.opt("PipelineTags", &self.pipeline_tags);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -111,13 +126,26 @@ impl ParameterObject {
     }
 }
 
+impl ParameterObject {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Attributes", &self.attributes);
+        p.req("Id", &self.id);
+    }
+}
+
 impl ToExpr for ParameterObject {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Attributes", &self.attributes);
-        p.req("Id", &self.id);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -141,13 +169,26 @@ impl ParameterAttribute {
     }
 }
 
+impl ParameterAttribute {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("StringValue", &self.string_value);
+    }
+}
+
 impl ToExpr for ParameterAttribute {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("StringValue", &self.string_value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -171,13 +212,26 @@ impl ParameterValue {
     }
 }
 
+impl ParameterValue {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Id", &self.id);
+        p.req("StringValue", &self.string_value);
+    }
+}
+
 impl ToExpr for ParameterValue {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Id", &self.id);
-        p.req("StringValue", &self.string_value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -208,14 +262,27 @@ impl PipelineObject {
     }
 }
 
+impl PipelineObject {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Fields", &self.fields);
+        p.req("Id", &self.id);
+        p.req("Name", &self.name);
+    }
+}
+
 impl ToExpr for PipelineObject {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Fields", &self.fields);
-        p.req("Id", &self.id);
-        p.req("Name", &self.name);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -242,14 +309,27 @@ impl Field {
     }
 }
 
+impl Field {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.opt("RefValue", &self.ref_value);
+        p.opt("StringValue", &self.string_value);
+    }
+}
+
 impl ToExpr for Field {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.opt("RefValue", &self.ref_value);
-        p.opt("StringValue", &self.string_value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -273,13 +353,26 @@ impl PipelineTag {
     }
 }
 
+impl PipelineTag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for PipelineTag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::Value;
 
 /// Resource schema for AWS::DataSync::Agent.
@@ -31,6 +33,18 @@ pub struct Agent {
     pub vpc_endpoint_id: Option<Value<String>>,
 }
 
+impl Agent {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ActivationKey", &self.activation_key);
+        p.opt("AgentName", &self.agent_name);
+        p.opt("SecurityGroupArns", &self.security_group_arns);
+        p.opt("SubnetArns", &self.subnet_arns);
+        p.opt("Tags", &self.tags);
+        p.opt("VpcEndpointId", &self.vpc_endpoint_id);
+    }
+}
+
 impl ResourceProps for Agent {
     const TYPE_NAME: &'static str = "AWS::DataSync::Agent";
     fn facts() -> &'static ResourceFacts {
@@ -39,13 +53,14 @@ impl ResourceProps for Agent {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.opt("ActivationKey", &self.activation_key);
-        p.opt("AgentName", &self.agent_name);
-        p.opt("SecurityGroupArns", &self.security_group_arns);
-        p.opt("SubnetArns", &self.subnet_arns);
-        p.opt("Tags", &self.tags);
-        p.opt("VpcEndpointId", &self.vpc_endpoint_id);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -97,13 +112,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Json, Literal, Value};
 
 /// Resource Type definition for AWS::DataSync::LocationAzureBlob.
@@ -63,14 +65,9 @@ impl LocationAzureBlob {
     }
 }
 
-impl ResourceProps for LocationAzureBlob {
-    const TYPE_NAME: &'static str = "AWS::DataSync::LocationAzureBlob";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl LocationAzureBlob {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AgentArns", &self.agent_arns);
         p.opt("AzureAccessTier", &self.azure_access_tier);
         p.req(
@@ -88,7 +85,25 @@ impl ResourceProps for LocationAzureBlob {
         p.opt("FederatedIdentity", &self.federated_identity);
         p.opt("Subdirectory", &self.subdirectory);
         p.opt("Tags", &self.tags);
+    }
+}
+
+impl ResourceProps for LocationAzureBlob {
+    const TYPE_NAME: &'static str = "AWS::DataSync::LocationAzureBlob";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -147,12 +162,25 @@ impl AzureBlobSasConfiguration {
     }
 }
 
+impl AzureBlobSasConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("AzureBlobSasToken", &self.azure_blob_sas_token);
+    }
+}
+
 impl ToExpr for AzureBlobSasConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("AzureBlobSasToken", &self.azure_blob_sas_token);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -163,12 +191,25 @@ pub struct CmkSecretConfig {
     pub kms_key_arn: Option<Value<String>>,
 }
 
+impl CmkSecretConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("KmsKeyArn", &self.kms_key_arn);
+    }
+}
+
 impl ToExpr for CmkSecretConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("KmsKeyArn", &self.kms_key_arn);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -195,13 +236,26 @@ impl CustomSecretConfig {
     }
 }
 
+impl CustomSecretConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("SecretAccessRoleArn", &self.secret_access_role_arn);
+        p.req("SecretArn", &self.secret_arn);
+    }
+}
+
 impl ToExpr for CustomSecretConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("SecretAccessRoleArn", &self.secret_access_role_arn);
-        p.req("SecretArn", &self.secret_arn);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -214,13 +268,26 @@ pub struct AzureFederatedIdentityConfig {
     pub azure_oidc: Option<AzureOidcConfig>,
 }
 
+impl AzureFederatedIdentityConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("AwsIamRole", &self.aws_iam_role);
+        p.opt("AzureOidc", &self.azure_oidc);
+    }
+}
+
 impl ToExpr for AzureFederatedIdentityConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("AwsIamRole", &self.aws_iam_role);
-        p.opt("AzureOidc", &self.azure_oidc);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -244,13 +311,26 @@ impl AzureOidcConfig {
     }
 }
 
+impl AzureOidcConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("ClientId", &self.client_id);
+        p.req("TenantId", &self.tenant_id);
+    }
+}
+
 impl ToExpr for AzureOidcConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("ClientId", &self.client_id);
-        p.req("TenantId", &self.tenant_id);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -274,13 +354,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// Resource schema for AWS::DataSync::LocationEFS.
@@ -49,6 +51,19 @@ impl LocationEfs {
     }
 }
 
+impl LocationEfs {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("AccessPointArn", &self.access_point_arn);
+        p.req("Ec2Config", &self.ec2_config);
+        p.opt("EfsFilesystemArn", &self.efs_filesystem_arn);
+        p.opt("FileSystemAccessRoleArn", &self.file_system_access_role_arn);
+        p.opt("InTransitEncryption", &self.in_transit_encryption);
+        p.opt("Subdirectory", &self.subdirectory);
+        p.opt("Tags", &self.tags);
+    }
+}
+
 impl ResourceProps for LocationEfs {
     const TYPE_NAME: &'static str = "AWS::DataSync::LocationEFS";
     fn facts() -> &'static ResourceFacts {
@@ -57,14 +72,14 @@ impl ResourceProps for LocationEfs {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.opt("AccessPointArn", &self.access_point_arn);
-        p.req("Ec2Config", &self.ec2_config);
-        p.opt("EfsFilesystemArn", &self.efs_filesystem_arn);
-        p.opt("FileSystemAccessRoleArn", &self.file_system_access_role_arn);
-        p.opt("InTransitEncryption", &self.in_transit_encryption);
-        p.opt("Subdirectory", &self.subdirectory);
-        p.opt("Tags", &self.tags);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -119,13 +134,26 @@ impl Ec2Config {
     }
 }
 
+impl Ec2Config {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("SecurityGroupArns", &self.security_group_arns);
+        p.req("SubnetArn", &self.subnet_arn);
+    }
+}
+
 impl ToExpr for Ec2Config {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("SecurityGroupArns", &self.security_group_arns);
-        p.req("SubnetArn", &self.subnet_arn);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -149,13 +177,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Json, Literal, Value};
 
 /// Resource Type definition for AWS::DataSync::LocationFSxONTAP.
@@ -46,14 +48,9 @@ impl LocationFSxOntap {
     }
 }
 
-impl ResourceProps for LocationFSxOntap {
-    const TYPE_NAME: &'static str = "AWS::DataSync::LocationFSxONTAP";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl LocationFSxOntap {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Protocol", &self.protocol);
         p.req("SecurityGroupArns", &self.security_group_arns);
         p.req(
@@ -62,7 +59,25 @@ impl ResourceProps for LocationFSxOntap {
         );
         p.opt("Subdirectory", &self.subdirectory);
         p.opt("Tags", &self.tags);
+    }
+}
+
+impl ResourceProps for LocationFSxOntap {
+    const TYPE_NAME: &'static str = "AWS::DataSync::LocationFSxONTAP";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -118,13 +133,26 @@ pub struct Protocol {
     pub smb: Option<Smb>,
 }
 
+impl Protocol {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("NFS", &self.nfs);
+        p.opt("SMB", &self.smb);
+    }
+}
+
 impl ToExpr for Protocol {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("NFS", &self.nfs);
-        p.opt("SMB", &self.smb);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -143,12 +171,25 @@ impl Nfs {
     }
 }
 
+impl Nfs {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("MountOptions", &self.mount_options);
+    }
+}
+
 impl ToExpr for Nfs {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("MountOptions", &self.mount_options);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -159,12 +200,25 @@ pub struct NfsMountOptions {
     pub version: Option<Value<NfsMountOptionsVersion>>,
 }
 
+impl NfsMountOptions {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Version", &self.version);
+    }
+}
+
 impl ToExpr for NfsMountOptions {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Version", &self.version);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -200,17 +254,30 @@ impl Smb {
     }
 }
 
-impl ToExpr for Smb {
+impl Smb {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("CmkSecretConfig", &self.cmk_secret_config);
         p.opt("CustomSecretConfig", &self.custom_secret_config);
         p.opt("Domain", &self.domain);
         p.req("MountOptions", &self.mount_options);
         p.opt("Password", &self.password);
         p.req("User", &self.user);
+    }
+}
+
+impl ToExpr for Smb {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -221,12 +288,25 @@ pub struct CmkSecretConfig {
     pub kms_key_arn: Option<Value<String>>,
 }
 
+impl CmkSecretConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("KmsKeyArn", &self.kms_key_arn);
+    }
+}
+
 impl ToExpr for CmkSecretConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("KmsKeyArn", &self.kms_key_arn);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -253,13 +333,26 @@ impl CustomSecretConfig {
     }
 }
 
+impl CustomSecretConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("SecretAccessRoleArn", &self.secret_access_role_arn);
+        p.req("SecretArn", &self.secret_arn);
+    }
+}
+
 impl ToExpr for CustomSecretConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("SecretAccessRoleArn", &self.secret_access_role_arn);
-        p.req("SecretArn", &self.secret_arn);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -270,12 +363,25 @@ pub struct SmbMountOptions {
     pub version: Option<Value<SmbMountOptionsVersion>>,
 }
 
+impl SmbMountOptions {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Version", &self.version);
+    }
+}
+
 impl ToExpr for SmbMountOptions {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Version", &self.version);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -299,13 +405,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

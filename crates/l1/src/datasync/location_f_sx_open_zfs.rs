@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// Resource schema for AWS::DataSync::LocationFSxOpenZFS.
@@ -43,6 +45,17 @@ impl LocationFSxOpenZfs {
     }
 }
 
+impl LocationFSxOpenZfs {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("FsxFilesystemArn", &self.fsx_filesystem_arn);
+        p.req("Protocol", &self.protocol);
+        p.req("SecurityGroupArns", &self.security_group_arns);
+        p.opt("Subdirectory", &self.subdirectory);
+        p.opt("Tags", &self.tags);
+    }
+}
+
 impl ResourceProps for LocationFSxOpenZfs {
     const TYPE_NAME: &'static str = "AWS::DataSync::LocationFSxOpenZFS";
     fn facts() -> &'static ResourceFacts {
@@ -51,12 +64,14 @@ impl ResourceProps for LocationFSxOpenZfs {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.opt("FsxFilesystemArn", &self.fsx_filesystem_arn);
-        p.req("Protocol", &self.protocol);
-        p.req("SecurityGroupArns", &self.security_group_arns);
-        p.opt("Subdirectory", &self.subdirectory);
-        p.opt("Tags", &self.tags);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -95,12 +110,25 @@ pub struct Protocol {
     pub nfs: Option<Nfs>,
 }
 
+impl Protocol {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("NFS", &self.nfs);
+    }
+}
+
 impl ToExpr for Protocol {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("NFS", &self.nfs);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -119,12 +147,25 @@ impl Nfs {
     }
 }
 
+impl Nfs {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("MountOptions", &self.mount_options);
+    }
+}
+
 impl ToExpr for Nfs {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("MountOptions", &self.mount_options);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -135,12 +176,25 @@ pub struct MountOptions {
     pub version: Option<Value<MountOptionsVersion>>,
 }
 
+impl MountOptions {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Version", &self.version);
+    }
+}
+
 impl ToExpr for MountOptions {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Version", &self.version);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -164,13 +218,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

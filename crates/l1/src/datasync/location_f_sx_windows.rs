@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Json, Value};
 
 /// Resource Type definition for AWS::DataSync::LocationFSxWindows.
@@ -58,14 +60,9 @@ impl LocationFSxWindows {
     }
 }
 
-impl ResourceProps for LocationFSxWindows {
-    const TYPE_NAME: &'static str = "AWS::DataSync::LocationFSxWindows";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl LocationFSxWindows {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("CmkSecretConfig", &self.cmk_secret_config);
         p.opt("CustomSecretConfig", &self.custom_secret_config);
         p.opt("Domain", &self.domain);
@@ -75,7 +72,25 @@ impl ResourceProps for LocationFSxWindows {
         p.opt("Subdirectory", &self.subdirectory);
         p.opt("Tags", &self.tags);
         p.req("User", &self.user);
+    }
+}
+
+impl ResourceProps for LocationFSxWindows {
+    const TYPE_NAME: &'static str = "AWS::DataSync::LocationFSxWindows";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -124,12 +139,25 @@ pub struct CmkSecretConfig {
     pub kms_key_arn: Option<Value<String>>,
 }
 
+impl CmkSecretConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("KmsKeyArn", &self.kms_key_arn);
+    }
+}
+
 impl ToExpr for CmkSecretConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("KmsKeyArn", &self.kms_key_arn);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -156,13 +184,26 @@ impl CustomSecretConfig {
     }
 }
 
+impl CustomSecretConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("SecretAccessRoleArn", &self.secret_access_role_arn);
+        p.req("SecretArn", &self.secret_arn);
+    }
+}
+
 impl ToExpr for CustomSecretConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("SecretAccessRoleArn", &self.secret_access_role_arn);
-        p.req("SecretArn", &self.secret_arn);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -186,13 +227,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Json, Literal, Value};
 
 /// Resource Type definition for AWS::DataSync::LocationHDFS.
@@ -77,14 +79,9 @@ impl LocationHdfs {
     }
 }
 
-impl ResourceProps for LocationHdfs {
-    const TYPE_NAME: &'static str = "AWS::DataSync::LocationHDFS";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl LocationHdfs {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("AgentArns", &self.agent_arns);
         p.req("AuthenticationType", &self.authentication_type);
         p.opt("BlockSize", &self.block_size);
@@ -100,7 +97,25 @@ impl ResourceProps for LocationHdfs {
         p.opt("SimpleUser", &self.simple_user);
         p.opt("Subdirectory", &self.subdirectory);
         p.opt("Tags", &self.tags);
+    }
+}
+
+impl ResourceProps for LocationHdfs {
+    const TYPE_NAME: &'static str = "AWS::DataSync::LocationHDFS";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -149,12 +164,25 @@ pub struct CmkSecretConfig {
     pub kms_key_arn: Option<Value<String>>,
 }
 
+impl CmkSecretConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("KmsKeyArn", &self.kms_key_arn);
+    }
+}
+
 impl ToExpr for CmkSecretConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("KmsKeyArn", &self.kms_key_arn);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -181,13 +209,26 @@ impl CustomSecretConfig {
     }
 }
 
+impl CustomSecretConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("SecretAccessRoleArn", &self.secret_access_role_arn);
+        p.req("SecretArn", &self.secret_arn);
+    }
+}
+
 impl ToExpr for CustomSecretConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("SecretAccessRoleArn", &self.secret_access_role_arn);
-        p.req("SecretArn", &self.secret_arn);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -211,13 +252,26 @@ impl NameNode {
     }
 }
 
+impl NameNode {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Hostname", &self.hostname);
+        p.req("Port", &self.port);
+    }
+}
+
 impl ToExpr for NameNode {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Hostname", &self.hostname);
-        p.req("Port", &self.port);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -230,13 +284,26 @@ pub struct QopConfiguration {
     pub rpc_protection: Option<Value<RpcProtection>>,
 }
 
+impl QopConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("DataTransferProtection", &self.data_transfer_protection);
+        p.opt("RpcProtection", &self.rpc_protection);
+    }
+}
+
 impl ToExpr for QopConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("DataTransferProtection", &self.data_transfer_protection);
-        p.opt("RpcProtection", &self.rpc_protection);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -260,13 +327,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Json, Literal, Value};
 
 /// Resource Type definition for AWS::DataSync::LocationObjectStorage.
@@ -45,14 +47,9 @@ pub struct LocationObjectStorage {
     pub tags: Option<Vec<Tag>>,
 }
 
-impl ResourceProps for LocationObjectStorage {
-    const TYPE_NAME: &'static str = "AWS::DataSync::LocationObjectStorage";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl LocationObjectStorage {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AccessKey", &self.access_key);
         p.opt("AgentArns", &self.agent_arns);
         p.opt("BucketName", &self.bucket_name);
@@ -66,7 +63,25 @@ impl ResourceProps for LocationObjectStorage {
         p.opt("ServerProtocol", &self.server_protocol);
         p.opt("Subdirectory", &self.subdirectory);
         p.opt("Tags", &self.tags);
+    }
+}
+
+impl ResourceProps for LocationObjectStorage {
+    const TYPE_NAME: &'static str = "AWS::DataSync::LocationObjectStorage";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -115,12 +130,25 @@ pub struct CmkSecretConfig {
     pub kms_key_arn: Option<Value<String>>,
 }
 
+impl CmkSecretConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("KmsKeyArn", &self.kms_key_arn);
+    }
+}
+
 impl ToExpr for CmkSecretConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("KmsKeyArn", &self.kms_key_arn);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -147,13 +175,26 @@ impl CustomSecretConfig {
     }
 }
 
+impl CustomSecretConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("SecretAccessRoleArn", &self.secret_access_role_arn);
+        p.req("SecretArn", &self.secret_arn);
+    }
+}
+
 impl ToExpr for CustomSecretConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("SecretAccessRoleArn", &self.secret_access_role_arn);
-        p.req("SecretArn", &self.secret_arn);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -166,13 +207,26 @@ pub struct ObjectStorageFederatedIdentityConfig {
     pub external_identity: Option<ObjectStorageExternalIdentityConfig>,
 }
 
+impl ObjectStorageFederatedIdentityConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("AwsIamRole", &self.aws_iam_role);
+        p.opt("ExternalIdentity", &self.external_identity);
+    }
+}
+
 impl ToExpr for ObjectStorageFederatedIdentityConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("AwsIamRole", &self.aws_iam_role);
-        p.opt("ExternalIdentity", &self.external_identity);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -183,12 +237,25 @@ pub struct ObjectStorageExternalIdentityConfig {
     pub google_oidc: Option<GoogleOidcConfig>,
 }
 
+impl ObjectStorageExternalIdentityConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("GoogleOidc", &self.google_oidc);
+    }
+}
+
 impl ToExpr for ObjectStorageExternalIdentityConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("GoogleOidc", &self.google_oidc);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -223,15 +290,28 @@ impl GoogleOidcConfig {
     }
 }
 
-impl ToExpr for GoogleOidcConfig {
+impl GoogleOidcConfig {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("IdentityPoolName", &self.identity_pool_name);
         p.req("IdentityProviderName", &self.identity_provider_name);
         p.req("ProjectName", &self.project_name);
         p.req("ProjectNumber", &self.project_number);
+    }
+}
+
+impl ToExpr for GoogleOidcConfig {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -255,13 +335,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// Resource schema for AWS::DataSync::Task.
@@ -67,14 +69,9 @@ impl Task {
     }
 }
 
-impl ResourceProps for Task {
-    const TYPE_NAME: &'static str = "AWS::DataSync::Task";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl Task {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("CloudWatchLogGroupArn", &self.cloud_watch_log_group_arn);
         p.req("DestinationLocationArn", &self.destination_location_arn);
         p.opt("Excludes", &self.excludes);
@@ -87,7 +84,25 @@ impl ResourceProps for Task {
         p.opt("Tags", &self.tags);
         p.opt("TaskMode", &self.task_mode);
         p.opt("TaskReportConfig", &self.task_report_config);
+    }
+}
+
+impl ResourceProps for Task {
+    const TYPE_NAME: &'static str = "AWS::DataSync::Task";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -138,13 +153,26 @@ pub struct FilterRule {
     pub value: Option<Value<String>>,
 }
 
+impl FilterRule {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("FilterType", &self.filter_type);
+        p.opt("Value", &self.value);
+    }
+}
+
 impl ToExpr for FilterRule {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("FilterType", &self.filter_type);
-        p.opt("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -171,14 +199,27 @@ impl ManifestConfig {
     }
 }
 
+impl ManifestConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Action", &self.action);
+        p.opt("Format", &self.format);
+        p.req("Source", &self.source);
+    }
+}
+
 impl ToExpr for ManifestConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Action", &self.action);
-        p.opt("Format", &self.format);
-        p.req("Source", &self.source);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -189,12 +230,25 @@ pub struct Source {
     pub s3: Option<ManifestConfigSourceS3>,
 }
 
+impl Source {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("S3", &self.s3);
+    }
+}
+
 impl ToExpr for Source {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("S3", &self.s3);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -211,15 +265,28 @@ pub struct ManifestConfigSourceS3 {
     pub s3_bucket_arn: Option<Value<String>>,
 }
 
-impl ToExpr for ManifestConfigSourceS3 {
+impl ManifestConfigSourceS3 {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("BucketAccessRoleArn", &self.bucket_access_role_arn);
         p.opt("ManifestObjectPath", &self.manifest_object_path);
         p.opt("ManifestObjectVersionId", &self.manifest_object_version_id);
         p.opt("S3BucketArn", &self.s3_bucket_arn);
+    }
+}
+
+impl ToExpr for ManifestConfigSourceS3 {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -260,10 +327,9 @@ pub struct Options {
     pub verify_mode: Option<Value<VerifyMode>>,
 }
 
-impl ToExpr for Options {
+impl Options {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Atime", &self.atime);
         p.opt("BytesPerSecond", &self.bytes_per_second);
         p.opt("Gid", &self.gid);
@@ -283,7 +349,21 @@ impl ToExpr for Options {
         p.opt("TransferMode", &self.transfer_mode);
         p.opt("Uid", &self.uid);
         p.opt("VerifyMode", &self.verify_mode);
+    }
+}
+
+impl ToExpr for Options {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -296,13 +376,26 @@ pub struct TaskSchedule {
     pub status: Option<Value<TaskScheduleStatus>>,
 }
 
+impl TaskSchedule {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ScheduleExpression", &self.schedule_expression);
+        p.opt("Status", &self.status);
+    }
+}
+
 impl ToExpr for TaskSchedule {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("ScheduleExpression", &self.schedule_expression);
-        p.opt("Status", &self.status);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -326,13 +419,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -365,16 +471,29 @@ impl TaskReportConfig {
     }
 }
 
-impl ToExpr for TaskReportConfig {
+impl TaskReportConfig {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("Destination", &self.destination);
         p.opt("ObjectVersionIds", &self.object_version_ids);
         p.req("OutputType", &self.output_type);
         p.opt("Overrides", &self.overrides);
         p.opt("ReportLevel", &self.report_level);
+    }
+}
+
+impl ToExpr for TaskReportConfig {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -385,12 +504,25 @@ pub struct Destination {
     pub s3: Option<TaskReportConfigDestinationS3>,
 }
 
+impl Destination {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("S3", &self.s3);
+    }
+}
+
 impl ToExpr for Destination {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("S3", &self.s3);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -405,14 +537,27 @@ pub struct TaskReportConfigDestinationS3 {
     pub subdirectory: Option<Value<String>>,
 }
 
+impl TaskReportConfigDestinationS3 {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("BucketAccessRoleArn", &self.bucket_access_role_arn);
+        p.opt("S3BucketArn", &self.s3_bucket_arn);
+        p.opt("Subdirectory", &self.subdirectory);
+    }
+}
+
 impl ToExpr for TaskReportConfigDestinationS3 {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("BucketAccessRoleArn", &self.bucket_access_role_arn);
-        p.opt("S3BucketArn", &self.s3_bucket_arn);
-        p.opt("Subdirectory", &self.subdirectory);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -429,15 +574,28 @@ pub struct Overrides {
     pub verified: Option<Verified>,
 }
 
-impl ToExpr for Overrides {
+impl Overrides {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Deleted", &self.deleted);
         p.opt("Skipped", &self.skipped);
         p.opt("Transferred", &self.transferred);
         p.opt("Verified", &self.verified);
+    }
+}
+
+impl ToExpr for Overrides {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -448,12 +606,25 @@ pub struct Deleted {
     pub report_level: Option<Value<ReportLevel>>,
 }
 
+impl Deleted {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ReportLevel", &self.report_level);
+    }
+}
+
 impl ToExpr for Deleted {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("ReportLevel", &self.report_level);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -464,12 +635,25 @@ pub struct Skipped {
     pub report_level: Option<Value<ReportLevel>>,
 }
 
+impl Skipped {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ReportLevel", &self.report_level);
+    }
+}
+
 impl ToExpr for Skipped {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("ReportLevel", &self.report_level);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -480,12 +664,25 @@ pub struct Transferred {
     pub report_level: Option<Value<ReportLevel>>,
 }
 
+impl Transferred {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ReportLevel", &self.report_level);
+    }
+}
+
 impl ToExpr for Transferred {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("ReportLevel", &self.report_level);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -496,12 +693,25 @@ pub struct Verified {
     pub report_level: Option<Value<ReportLevel>>,
 }
 
+impl Verified {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ReportLevel", &self.report_level);
+    }
+}
+
 impl ToExpr for Verified {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("ReportLevel", &self.report_level);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Json, Literal, Map, Value};
 
 /// Connections enables users to connect their DataZone resources (domains, projects, and environments) to external resources/services (data, compute, etc)
@@ -59,14 +61,9 @@ impl Connection {
     }
 }
 
-impl ResourceProps for Connection {
-    const TYPE_NAME: &'static str = "AWS::DataZone::Connection";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl Connection {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AwsLocation", &self.aws_location);
         p.opt("Configurations", &self.configurations);
         p.opt("Description", &self.description);
@@ -80,7 +77,25 @@ impl ResourceProps for Connection {
         p.opt("ProjectIdentifier", &self.project_identifier);
         p.opt("Props", &self.props);
         p.opt("Scope", &self.scope);
+    }
+}
+
+impl ResourceProps for Connection {
+    const TYPE_NAME: &'static str = "AWS::DataZone::Connection";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -150,15 +165,28 @@ pub struct AwsLocation {
     pub iam_connection_id: Option<Value<String>>,
 }
 
-impl ToExpr for AwsLocation {
+impl AwsLocation {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AccessRole", &self.access_role);
         p.opt("AwsAccountId", &self.aws_account_id);
         p.opt("AwsRegion", &self.aws_region);
         p.opt("IamConnectionId", &self.iam_connection_id);
+    }
+}
+
+impl ToExpr for AwsLocation {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -171,13 +199,26 @@ pub struct ConnectionConfiguration {
     pub properties: Option<Value<Map<String>>>,
 }
 
+impl ConnectionConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Classification", &self.classification);
+        p.opt("Properties", &self.properties);
+    }
+}
+
 impl ToExpr for ConnectionConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Classification", &self.classification);
-        p.opt("Properties", &self.properties);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -212,10 +253,9 @@ pub struct ConnectionPropertiesInput {
     pub lakehouse_properties: Option<LakehousePropertiesInput>,
 }
 
-impl ToExpr for ConnectionPropertiesInput {
+impl ConnectionPropertiesInput {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AthenaProperties", &self.athena_properties);
         p.opt("GlueProperties", &self.glue_properties);
         p.opt("HyperPodProperties", &self.hyper_pod_properties);
@@ -232,7 +272,21 @@ impl ToExpr for ConnectionPropertiesInput {
             &self.workflows_serverless_properties,
         );
         p.opt("LakehouseProperties", &self.lakehouse_properties);
+    }
+}
+
+impl ToExpr for ConnectionPropertiesInput {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -253,12 +307,25 @@ impl AthenaPropertiesInput {
     }
 }
 
+impl AthenaPropertiesInput {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("WorkgroupName", &self.workgroup_name);
+    }
+}
+
 impl ToExpr for AthenaPropertiesInput {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("WorkgroupName", &self.workgroup_name);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -269,12 +336,25 @@ pub struct GluePropertiesInput {
     pub glue_connection_input: Option<GlueConnectionInput>,
 }
 
+impl GluePropertiesInput {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("GlueConnectionInput", &self.glue_connection_input);
+    }
+}
+
 impl ToExpr for GluePropertiesInput {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("GlueConnectionInput", &self.glue_connection_input);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -307,10 +387,9 @@ pub struct GlueConnectionInput {
     pub validate_for_compute_environments: Option<Value<Vec<String>>>,
 }
 
-impl ToExpr for GlueConnectionInput {
+impl GlueConnectionInput {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AthenaProperties", &self.athena_properties);
         p.opt(
             "AuthenticationConfiguration",
@@ -332,7 +411,21 @@ impl ToExpr for GlueConnectionInput {
             "ValidateForComputeEnvironments",
             &self.validate_for_compute_environments,
         );
+    }
+}
+
+impl ToExpr for GlueConnectionInput {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -353,10 +446,9 @@ pub struct AuthenticationConfigurationInput {
     pub secret_arn: Option<Value<String>>,
 }
 
-impl ToExpr for AuthenticationConfigurationInput {
+impl AuthenticationConfigurationInput {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AuthenticationType", &self.authentication_type);
         p.opt(
             "BasicAuthenticationCredentials",
@@ -369,7 +461,21 @@ impl ToExpr for AuthenticationConfigurationInput {
         p.opt("KmsKeyArn", &self.kms_key_arn);
         p.opt("OAuth2Properties", &self.o_auth2_properties);
         p.opt("SecretArn", &self.secret_arn);
+    }
+}
+
+impl ToExpr for AuthenticationConfigurationInput {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -382,13 +488,26 @@ pub struct BasicAuthenticationCredentials {
     pub user_name: Option<Value<String>>,
 }
 
+impl BasicAuthenticationCredentials {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Password", &self.password);
+        p.opt("UserName", &self.user_name);
+    }
+}
+
 impl ToExpr for BasicAuthenticationCredentials {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Password", &self.password);
-        p.opt("UserName", &self.user_name);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -409,10 +528,9 @@ pub struct OAuth2Properties {
     pub token_url_parameters_map: Option<Value<Map<String>>>,
 }
 
-impl ToExpr for OAuth2Properties {
+impl OAuth2Properties {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "AuthorizationCodeProperties",
             &self.authorization_code_properties,
@@ -422,7 +540,21 @@ impl ToExpr for OAuth2Properties {
         p.opt("OAuth2GrantType", &self.o_auth2_grant_type);
         p.opt("TokenUrl", &self.token_url);
         p.opt("TokenUrlParametersMap", &self.token_url_parameters_map);
+    }
+}
+
+impl ToExpr for OAuth2Properties {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -435,13 +567,26 @@ pub struct AuthorizationCodeProperties {
     pub redirect_uri: Option<Value<String>>,
 }
 
+impl AuthorizationCodeProperties {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("AuthorizationCode", &self.authorization_code);
+        p.opt("RedirectUri", &self.redirect_uri);
+    }
+}
+
 impl ToExpr for AuthorizationCodeProperties {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("AuthorizationCode", &self.authorization_code);
-        p.opt("RedirectUri", &self.redirect_uri);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -454,10 +599,9 @@ pub struct OAuth2ClientApplication {
     pub user_managed_client_application_client_id: Option<Value<String>>,
 }
 
-impl ToExpr for OAuth2ClientApplication {
+impl OAuth2ClientApplication {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "AWSManagedClientApplicationReference",
             &self.aws_managed_client_application_reference,
@@ -466,7 +610,21 @@ impl ToExpr for OAuth2ClientApplication {
             "UserManagedClientApplicationClientId",
             &self.user_managed_client_application_client_id,
         );
+    }
+}
+
+impl ToExpr for OAuth2ClientApplication {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -483,10 +641,9 @@ pub struct GlueOAuth2Credentials {
     pub user_managed_client_application_client_secret: Option<Value<String>>,
 }
 
-impl ToExpr for GlueOAuth2Credentials {
+impl GlueOAuth2Credentials {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AccessToken", &self.access_token);
         p.opt("JwtToken", &self.jwt_token);
         p.opt("RefreshToken", &self.refresh_token);
@@ -494,7 +651,21 @@ impl ToExpr for GlueOAuth2Credentials {
             "UserManagedClientApplicationClientSecret",
             &self.user_managed_client_application_client_secret,
         );
+    }
+}
+
+impl ToExpr for GlueOAuth2Credentials {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -511,15 +682,28 @@ pub struct PhysicalConnectionRequirements {
     pub subnet_id_list: Option<Value<Vec<String>>>,
 }
 
-impl ToExpr for PhysicalConnectionRequirements {
+impl PhysicalConnectionRequirements {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AvailabilityZone", &self.availability_zone);
         p.opt("SecurityGroupIdList", &self.security_group_id_list);
         p.opt("SubnetId", &self.subnet_id);
         p.opt("SubnetIdList", &self.subnet_id_list);
+    }
+}
+
+impl ToExpr for PhysicalConnectionRequirements {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -540,12 +724,25 @@ impl HyperPodPropertiesInput {
     }
 }
 
+impl HyperPodPropertiesInput {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("ClusterName", &self.cluster_name);
+    }
+}
+
 impl ToExpr for HyperPodPropertiesInput {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("ClusterName", &self.cluster_name);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -558,13 +755,26 @@ pub struct IamPropertiesInput {
     pub role_arn: Option<Value<String>>,
 }
 
+impl IamPropertiesInput {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("GlueLineageSyncEnabled", &self.glue_lineage_sync_enabled);
+        p.opt("RoleArn", &self.role_arn);
+    }
+}
+
 impl ToExpr for IamPropertiesInput {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("GlueLineageSyncEnabled", &self.glue_lineage_sync_enabled);
-        p.opt("RoleArn", &self.role_arn);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -585,17 +795,30 @@ pub struct RedshiftPropertiesInput {
     pub storage: Option<RedshiftStorageProperties>,
 }
 
-impl ToExpr for RedshiftPropertiesInput {
+impl RedshiftPropertiesInput {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Credentials", &self.credentials);
         p.opt("DatabaseName", &self.database_name);
         p.opt("Host", &self.host);
         p.opt("LineageSync", &self.lineage_sync);
         p.opt("Port", &self.port);
         p.opt("Storage", &self.storage);
+    }
+}
+
+impl ToExpr for RedshiftPropertiesInput {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -608,13 +831,26 @@ pub struct RedshiftCredentials {
     pub username_password: Option<UsernamePassword>,
 }
 
+impl RedshiftCredentials {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("SecretArn", &self.secret_arn);
+        p.opt("UsernamePassword", &self.username_password);
+    }
+}
+
 impl ToExpr for RedshiftCredentials {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("SecretArn", &self.secret_arn);
-        p.opt("UsernamePassword", &self.username_password);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -638,13 +874,26 @@ impl UsernamePassword {
     }
 }
 
+impl UsernamePassword {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Password", &self.password);
+        p.req("Username", &self.username);
+    }
+}
+
 impl ToExpr for UsernamePassword {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Password", &self.password);
-        p.req("Username", &self.username);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -657,13 +906,26 @@ pub struct RedshiftLineageSyncConfigurationInput {
     pub schedule: Option<LineageSyncSchedule>,
 }
 
+impl RedshiftLineageSyncConfigurationInput {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Enabled", &self.enabled);
+        p.opt("Schedule", &self.schedule);
+    }
+}
+
 impl ToExpr for RedshiftLineageSyncConfigurationInput {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Enabled", &self.enabled);
-        p.opt("Schedule", &self.schedule);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -674,12 +936,25 @@ pub struct LineageSyncSchedule {
     pub schedule: Option<Value<String>>,
 }
 
+impl LineageSyncSchedule {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Schedule", &self.schedule);
+    }
+}
+
 impl ToExpr for LineageSyncSchedule {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Schedule", &self.schedule);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -692,13 +967,26 @@ pub struct RedshiftStorageProperties {
     pub workgroup_name: Option<Value<String>>,
 }
 
+impl RedshiftStorageProperties {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ClusterName", &self.cluster_name);
+        p.opt("WorkgroupName", &self.workgroup_name);
+    }
+}
+
 impl ToExpr for RedshiftStorageProperties {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("ClusterName", &self.cluster_name);
-        p.opt("WorkgroupName", &self.workgroup_name);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -723,10 +1011,9 @@ pub struct SparkEmrPropertiesInput {
     pub trusted_certificates_s3_uri: Option<Value<String>>,
 }
 
-impl ToExpr for SparkEmrPropertiesInput {
+impl SparkEmrPropertiesInput {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("ComputeArn", &self.compute_arn);
         p.opt("InstanceProfileArn", &self.instance_profile_arn);
         p.opt("JavaVirtualEnv", &self.java_virtual_env);
@@ -738,7 +1025,21 @@ impl ToExpr for SparkEmrPropertiesInput {
             "TrustedCertificatesS3Uri",
             &self.trusted_certificates_s3_uri,
         );
+    }
+}
+
+impl ToExpr for SparkEmrPropertiesInput {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -753,14 +1054,27 @@ pub struct AmazonQPropertiesInput {
     pub profile_arn: Option<Value<String>>,
 }
 
+impl AmazonQPropertiesInput {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("AuthMode", &self.auth_mode);
+        p.opt("IsEnabled", &self.is_enabled);
+        p.opt("ProfileArn", &self.profile_arn);
+    }
+}
+
 impl ToExpr for AmazonQPropertiesInput {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("AuthMode", &self.auth_mode);
-        p.opt("IsEnabled", &self.is_enabled);
-        p.opt("ProfileArn", &self.profile_arn);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -785,10 +1099,9 @@ pub struct SparkGluePropertiesInput {
     pub worker_type: Option<Value<String>>,
 }
 
-impl ToExpr for SparkGluePropertiesInput {
+impl SparkGluePropertiesInput {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AdditionalArgs", &self.additional_args);
         p.opt("GlueConnectionName", &self.glue_connection_name);
         p.opt("GlueVersion", &self.glue_version);
@@ -797,7 +1110,21 @@ impl ToExpr for SparkGluePropertiesInput {
         p.opt("NumberOfWorkers", &self.number_of_workers);
         p.opt("PythonVirtualEnv", &self.python_virtual_env);
         p.opt("WorkerType", &self.worker_type);
+    }
+}
+
+impl ToExpr for SparkGluePropertiesInput {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -808,12 +1135,25 @@ pub struct SparkGlueArgs {
     pub connection: Option<Value<String>>,
 }
 
+impl SparkGlueArgs {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Connection", &self.connection);
+    }
+}
+
 impl ToExpr for SparkGlueArgs {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Connection", &self.connection);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -840,17 +1180,30 @@ impl S3PropertiesInput {
     }
 }
 
-impl ToExpr for S3PropertiesInput {
+impl S3PropertiesInput {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "RegisterS3AccessGrantLocation",
             &self.register_s3_access_grant_location,
         );
         p.opt("S3AccessGrantLocationId", &self.s3_access_grant_location_id);
         p.req("S3Uri", &self.s3_uri);
+    }
+}
+
+impl ToExpr for S3PropertiesInput {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -861,12 +1214,25 @@ pub struct MlflowPropertiesInput {
     pub tracking_server_arn: Option<Value<String>>,
 }
 
+impl MlflowPropertiesInput {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("TrackingServerArn", &self.tracking_server_arn);
+    }
+}
+
 impl ToExpr for MlflowPropertiesInput {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("TrackingServerArn", &self.tracking_server_arn);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -877,12 +1243,25 @@ pub struct WorkflowsMwaaPropertiesInput {
     pub mwaa_environment_name: Option<Value<String>>,
 }
 
+impl WorkflowsMwaaPropertiesInput {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("MwaaEnvironmentName", &self.mwaa_environment_name);
+    }
+}
+
 impl ToExpr for WorkflowsMwaaPropertiesInput {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("MwaaEnvironmentName", &self.mwaa_environment_name);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -893,12 +1272,25 @@ pub struct LakehousePropertiesInput {
     pub glue_lineage_sync_enabled: Option<Value<bool>>,
 }
 
+impl LakehousePropertiesInput {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("GlueLineageSyncEnabled", &self.glue_lineage_sync_enabled);
+    }
+}
+
 impl ToExpr for LakehousePropertiesInput {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("GlueLineageSyncEnabled", &self.glue_lineage_sync_enabled);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Map, Value};
 
 /// A data source is used to import technical metadata of assets (data) from the source databases or data warehouses into Amazon DataZone.
@@ -70,14 +72,9 @@ impl DataSource {
     }
 }
 
-impl ResourceProps for DataSource {
-    const TYPE_NAME: &'static str = "AWS::DataZone::DataSource";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl DataSource {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AssetFormsInput", &self.asset_forms_input);
         p.opt("Configuration", &self.configuration);
         p.opt("ConnectionIdentifier", &self.connection_identifier);
@@ -91,7 +88,25 @@ impl ResourceProps for DataSource {
         p.opt("Recommendation", &self.recommendation);
         p.opt("Schedule", &self.schedule);
         p.req("Type", &self.type_);
+    }
+}
+
+impl ResourceProps for DataSource {
+    const TYPE_NAME: &'static str = "AWS::DataZone::DataSource";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -194,15 +209,28 @@ impl FormInput {
     }
 }
 
-impl ToExpr for FormInput {
+impl FormInput {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Content", &self.content);
         p.req("FormName", &self.form_name);
         p.opt("TypeIdentifier", &self.type_identifier);
         p.opt("TypeRevision", &self.type_revision);
+    }
+}
+
+impl ToExpr for FormInput {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -217,17 +245,30 @@ pub struct DataSourceConfigurationInput {
     pub sage_maker_run_configuration: Option<SageMakerRunConfigurationInput>,
 }
 
-impl ToExpr for DataSourceConfigurationInput {
+impl DataSourceConfigurationInput {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("GlueRunConfiguration", &self.glue_run_configuration);
         p.opt("RedshiftRunConfiguration", &self.redshift_run_configuration);
         p.opt(
             "SageMakerRunConfiguration",
             &self.sage_maker_run_configuration,
         );
+    }
+}
+
+impl ToExpr for DataSourceConfigurationInput {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -257,10 +298,9 @@ impl GlueRunConfigurationInput {
     }
 }
 
-impl ToExpr for GlueRunConfigurationInput {
+impl GlueRunConfigurationInput {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "AutoImportDataQualityResult",
             &self.auto_import_data_quality_result,
@@ -271,7 +311,21 @@ impl ToExpr for GlueRunConfigurationInput {
             "RelationalFilterConfigurations",
             &self.relational_filter_configurations,
         );
+    }
+}
+
+impl ToExpr for GlueRunConfigurationInput {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -298,14 +352,27 @@ impl RelationalFilterConfiguration {
     }
 }
 
+impl RelationalFilterConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("DatabaseName", &self.database_name);
+        p.opt("FilterExpressions", &self.filter_expressions);
+        p.opt("SchemaName", &self.schema_name);
+    }
+}
+
 impl ToExpr for RelationalFilterConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("DatabaseName", &self.database_name);
-        p.opt("FilterExpressions", &self.filter_expressions);
-        p.opt("SchemaName", &self.schema_name);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -332,13 +399,26 @@ impl FilterExpression {
     }
 }
 
+impl FilterExpression {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Expression", &self.expression);
+        p.req("Type", &self.type_);
+    }
+}
+
 impl ToExpr for FilterExpression {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Expression", &self.expression);
-        p.req("Type", &self.type_);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -368,10 +448,9 @@ impl RedshiftRunConfigurationInput {
     }
 }
 
-impl ToExpr for RedshiftRunConfigurationInput {
+impl RedshiftRunConfigurationInput {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("DataAccessRole", &self.data_access_role);
         p.opt(
             "RedshiftCredentialConfiguration",
@@ -382,7 +461,21 @@ impl ToExpr for RedshiftRunConfigurationInput {
             "RelationalFilterConfigurations",
             &self.relational_filter_configurations,
         );
+    }
+}
+
+impl ToExpr for RedshiftRunConfigurationInput {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -403,12 +496,25 @@ impl RedshiftCredentialConfiguration {
     }
 }
 
+impl RedshiftCredentialConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("SecretManagerArn", &self.secret_manager_arn);
+    }
+}
+
 impl ToExpr for RedshiftCredentialConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("SecretManagerArn", &self.secret_manager_arn);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -421,13 +527,26 @@ pub struct RedshiftStorage {
     pub redshift_serverless_source: Option<RedshiftServerlessStorage>,
 }
 
+impl RedshiftStorage {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("RedshiftClusterSource", &self.redshift_cluster_source);
+        p.opt("RedshiftServerlessSource", &self.redshift_serverless_source);
+    }
+}
+
 impl ToExpr for RedshiftStorage {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("RedshiftClusterSource", &self.redshift_cluster_source);
-        p.opt("RedshiftServerlessSource", &self.redshift_serverless_source);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -448,12 +567,25 @@ impl RedshiftClusterStorage {
     }
 }
 
+impl RedshiftClusterStorage {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("ClusterName", &self.cluster_name);
+    }
+}
+
 impl ToExpr for RedshiftClusterStorage {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("ClusterName", &self.cluster_name);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -474,12 +606,25 @@ impl RedshiftServerlessStorage {
     }
 }
 
+impl RedshiftServerlessStorage {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("WorkgroupName", &self.workgroup_name);
+    }
+}
+
 impl ToExpr for RedshiftServerlessStorage {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("WorkgroupName", &self.workgroup_name);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -500,12 +645,25 @@ impl SageMakerRunConfigurationInput {
     }
 }
 
+impl SageMakerRunConfigurationInput {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("TrackingAssets", &self.tracking_assets);
+    }
+}
+
 impl ToExpr for SageMakerRunConfigurationInput {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("TrackingAssets", &self.tracking_assets);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -516,15 +674,28 @@ pub struct RecommendationConfiguration {
     pub enable_business_name_generation: Option<Value<bool>>,
 }
 
-impl ToExpr for RecommendationConfiguration {
+impl RecommendationConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "EnableBusinessNameGeneration",
             &self.enable_business_name_generation,
         );
+    }
+}
+
+impl ToExpr for RecommendationConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -537,13 +708,26 @@ pub struct ScheduleConfiguration {
     pub timezone: Option<Value<Timezone>>,
 }
 
+impl ScheduleConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Schedule", &self.schedule);
+        p.opt("Timezone", &self.timezone);
+    }
+}
+
 impl ToExpr for ScheduleConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Schedule", &self.schedule);
-        p.opt("Timezone", &self.timezone);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// A domain is an organizing entity for connecting together assets, users, and their projects
@@ -52,14 +54,9 @@ impl Domain {
     }
 }
 
-impl ResourceProps for Domain {
-    const TYPE_NAME: &'static str = "AWS::DataZone::Domain";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl Domain {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Description", &self.description);
         p.opt("DomainExecutionRole", &self.domain_execution_role);
         p.opt("DomainVersion", &self.domain_version);
@@ -68,7 +65,25 @@ impl ResourceProps for Domain {
         p.opt("ServiceRole", &self.service_role);
         p.opt("SingleSignOn", &self.single_sign_on);
         p.opt("Tags", &self.tags);
+    }
+}
+
+impl ResourceProps for Domain {
+    const TYPE_NAME: &'static str = "AWS::DataZone::Domain";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -141,14 +156,27 @@ pub struct SingleSignOn {
     pub user_assignment: Option<Value<UserAssignment>>,
 }
 
+impl SingleSignOn {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("IdcInstanceArn", &self.idc_instance_arn);
+        p.opt("Type", &self.type_);
+        p.opt("UserAssignment", &self.user_assignment);
+    }
+}
+
 impl ToExpr for SingleSignOn {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("IdcInstanceArn", &self.idc_instance_arn);
-        p.opt("Type", &self.type_);
-        p.opt("UserAssignment", &self.user_assignment);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -172,13 +200,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

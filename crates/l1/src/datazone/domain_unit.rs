@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps,
+};
 use stackwright_core::value::Value;
 
 /// A domain unit enables you to easily organize your assets and other domain entities under specific business units and teams.
@@ -42,6 +44,19 @@ impl DomainUnit {
     }
 }
 
+impl DomainUnit {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Description", &self.description);
+        p.req("DomainIdentifier", &self.domain_identifier);
+        p.req("Name", &self.name);
+        p.req(
+            "ParentDomainUnitIdentifier",
+            &self.parent_domain_unit_identifier,
+        );
+    }
+}
+
 impl ResourceProps for DomainUnit {
     const TYPE_NAME: &'static str = "AWS::DataZone::DomainUnit";
     fn facts() -> &'static ResourceFacts {
@@ -50,14 +65,14 @@ impl ResourceProps for DomainUnit {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.opt("Description", &self.description);
-        p.req("DomainIdentifier", &self.domain_identifier);
-        p.req("Name", &self.name);
-        p.req(
-            "ParentDomainUnitIdentifier",
-            &self.parent_domain_unit_identifier,
-        );
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

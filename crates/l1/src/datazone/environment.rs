@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::Value;
 
 /// Definition of AWS::DataZone::Environment Resource Type
@@ -69,14 +71,9 @@ impl Environment {
     }
 }
 
-impl ResourceProps for Environment {
-    const TYPE_NAME: &'static str = "AWS::DataZone::Environment";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl Environment {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("DeploymentOrder", &self.deployment_order);
         p.opt("Description", &self.description);
         p.req("DomainIdentifier", &self.domain_identifier);
@@ -102,7 +99,25 @@ impl ResourceProps for Environment {
         p.req("Name", &self.name);
         p.req("ProjectIdentifier", &self.project_identifier);
         p.opt("UserParameters", &self.user_parameters);
+    }
+}
+
+impl ResourceProps for Environment {
+    const TYPE_NAME: &'static str = "AWS::DataZone::Environment";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -193,13 +208,26 @@ pub struct EnvironmentParameter {
     pub value: Option<Value<String>>,
 }
 
+impl EnvironmentParameter {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Name", &self.name);
+        p.opt("Value", &self.value);
+    }
+}
+
 impl ToExpr for EnvironmentParameter {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Name", &self.name);
-        p.opt("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::Value;
 
 /// Definition of AWS::DataZone::EnvironmentActions Resource Type
@@ -44,6 +46,18 @@ impl EnvironmentActions {
     }
 }
 
+impl EnvironmentActions {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Description", &self.description);
+        p.opt("DomainIdentifier", &self.domain_identifier);
+        p.opt("EnvironmentIdentifier", &self.environment_identifier);
+        p.opt("Identifier", &self.identifier);
+        p.req("Name", &self.name);
+        p.opt("Parameters", &self.parameters);
+    }
+}
+
 impl ResourceProps for EnvironmentActions {
     const TYPE_NAME: &'static str = "AWS::DataZone::EnvironmentActions";
     fn facts() -> &'static ResourceFacts {
@@ -52,13 +66,14 @@ impl ResourceProps for EnvironmentActions {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.opt("Description", &self.description);
-        p.opt("DomainIdentifier", &self.domain_identifier);
-        p.opt("EnvironmentIdentifier", &self.environment_identifier);
-        p.opt("Identifier", &self.identifier);
-        p.req("Name", &self.name);
-        p.opt("Parameters", &self.parameters);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -102,12 +117,25 @@ pub struct AwsConsoleLinkParameters {
     pub uri: Option<Value<String>>,
 }
 
+impl AwsConsoleLinkParameters {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Uri", &self.uri);
+    }
+}
+
 impl ToExpr for AwsConsoleLinkParameters {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Uri", &self.uri);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Map, Value};
 
 /// Definition of AWS::DataZone::EnvironmentBlueprintConfiguration Resource Type
@@ -57,14 +59,9 @@ impl EnvironmentBlueprintConfiguration {
     }
 }
 
-impl ResourceProps for EnvironmentBlueprintConfiguration {
-    const TYPE_NAME: &'static str = "AWS::DataZone::EnvironmentBlueprintConfiguration";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl EnvironmentBlueprintConfiguration {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("DomainIdentifier", &self.domain_identifier);
         p.req("EnabledRegions", &self.enabled_regions);
         p.req(
@@ -83,7 +80,25 @@ impl ResourceProps for EnvironmentBlueprintConfiguration {
         );
         p.opt("ProvisioningRoleArn", &self.provisioning_role_arn);
         p.opt("RegionalParameters", &self.regional_parameters);
+    }
+}
+
+impl ResourceProps for EnvironmentBlueprintConfiguration {
+    const TYPE_NAME: &'static str = "AWS::DataZone::EnvironmentBlueprintConfiguration";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -134,15 +149,28 @@ pub struct ProvisioningConfiguration {
     pub lake_formation_configuration: Option<LakeFormationConfiguration>,
 }
 
-impl ToExpr for ProvisioningConfiguration {
+impl ProvisioningConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "LakeFormationConfiguration",
             &self.lake_formation_configuration,
         );
+    }
+}
+
+impl ToExpr for ProvisioningConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -155,16 +183,29 @@ pub struct LakeFormationConfiguration {
     pub location_registration_role: Option<Value<String>>,
 }
 
-impl ToExpr for LakeFormationConfiguration {
+impl LakeFormationConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "LocationRegistrationExcludeS3Locations",
             &self.location_registration_exclude_s3_locations,
         );
         p.opt("LocationRegistrationRole", &self.location_registration_role);
+    }
+}
+
+impl ToExpr for LakeFormationConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -177,13 +218,26 @@ pub struct RegionalParameter {
     pub region: Option<Value<String>>,
 }
 
+impl RegionalParameter {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Parameters", &self.parameters);
+        p.opt("Region", &self.region);
+    }
+}
+
 impl ToExpr for RegionalParameter {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Parameters", &self.parameters);
-        p.opt("Region", &self.region);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

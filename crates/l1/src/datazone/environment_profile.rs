@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::Value;
 
 /// AWS Datazone Environment Profile is pre-configured set of resources and blueprints that provide reusable templates for creating environments.
@@ -57,14 +59,9 @@ impl EnvironmentProfile {
     }
 }
 
-impl ResourceProps for EnvironmentProfile {
-    const TYPE_NAME: &'static str = "AWS::DataZone::EnvironmentProfile";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl EnvironmentProfile {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("AwsAccountId", &self.aws_account_id);
         p.req("AwsAccountRegion", &self.aws_account_region);
         p.opt("Description", &self.description);
@@ -76,7 +73,25 @@ impl ResourceProps for EnvironmentProfile {
         p.req("Name", &self.name);
         p.req("ProjectIdentifier", &self.project_identifier);
         p.opt("UserParameters", &self.user_parameters);
+    }
+}
+
+impl ResourceProps for EnvironmentProfile {
+    const TYPE_NAME: &'static str = "AWS::DataZone::EnvironmentProfile";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -142,13 +157,26 @@ pub struct EnvironmentParameter {
     pub value: Option<Value<String>>,
 }
 
+impl EnvironmentParameter {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Name", &self.name);
+        p.opt("Value", &self.value);
+    }
+}
+
 impl ToExpr for EnvironmentParameter {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Name", &self.name);
-        p.opt("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

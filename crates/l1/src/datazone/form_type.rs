@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// Create and manage form types in Amazon Datazone
@@ -49,6 +51,18 @@ impl FormType {
     }
 }
 
+impl FormType {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Description", &self.description);
+        p.req("DomainIdentifier", &self.domain_identifier);
+        p.req("Model", &self.model);
+        p.req("Name", &self.name);
+        p.req("OwningProjectIdentifier", &self.owning_project_identifier);
+        p.opt("Status", &self.status);
+    }
+}
+
 impl ResourceProps for FormType {
     const TYPE_NAME: &'static str = "AWS::DataZone::FormType";
     fn facts() -> &'static ResourceFacts {
@@ -57,13 +71,14 @@ impl ResourceProps for FormType {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.opt("Description", &self.description);
-        p.req("DomainIdentifier", &self.domain_identifier);
-        p.req("Model", &self.model);
-        p.req("Name", &self.name);
-        p.req("OwningProjectIdentifier", &self.owning_project_identifier);
-        p.opt("Status", &self.status);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -122,12 +137,25 @@ pub struct Model {
     pub smithy: Option<Value<String>>,
 }
 
+impl Model {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Smithy", &self.smithy);
+    }
+}
+
 impl ToExpr for Model {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Smithy", &self.smithy);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// Group profiles represent groups of Amazon DataZone users. Groups can be manually created, or mapped to Active Directory groups of enterprise customers. In Amazon DataZone, groups serve two purposes. First, a group can map to a team of users in the organizational chart, and thus reduce the administrative work of a Amazon DataZone project owner when there are new employees joining or leaving a team. Second, corporate administrators use Active Directory groups to manage and update user statuses and so Amazon DataZone domain administrators can use these group memberships to implement Amazon DataZone domain policies.
@@ -41,6 +43,17 @@ impl GroupProfile {
     }
 }
 
+impl GroupProfile {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("DomainIdentifier", &self.domain_identifier);
+        p.opt("GroupIdentifier", &self.group_identifier);
+        p.opt("GroupType", &self.group_type);
+        p.opt("RolePrincipalArn", &self.role_principal_arn);
+        p.opt("Status", &self.status);
+    }
+}
+
 impl ResourceProps for GroupProfile {
     const TYPE_NAME: &'static str = "AWS::DataZone::GroupProfile";
     fn facts() -> &'static ResourceFacts {
@@ -49,12 +62,14 @@ impl ResourceProps for GroupProfile {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req("DomainIdentifier", &self.domain_identifier);
-        p.opt("GroupIdentifier", &self.group_identifier);
-        p.opt("GroupType", &self.group_type);
-        p.opt("RolePrincipalArn", &self.role_principal_arn);
-        p.opt("Status", &self.status);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

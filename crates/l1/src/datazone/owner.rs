@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// A owner can set up authorization permissions on their resources.
@@ -43,6 +45,16 @@ impl Owner {
     }
 }
 
+impl Owner {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("DomainIdentifier", &self.domain_identifier);
+        p.req("EntityIdentifier", &self.entity_identifier);
+        p.req("EntityType", &self.entity_type);
+        p.req("Owner", &self.owner);
+    }
+}
+
 impl ResourceProps for Owner {
     const TYPE_NAME: &'static str = "AWS::DataZone::Owner";
     fn facts() -> &'static ResourceFacts {
@@ -51,11 +63,14 @@ impl ResourceProps for Owner {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req("DomainIdentifier", &self.domain_identifier);
-        p.req("EntityIdentifier", &self.entity_identifier);
-        p.req("EntityType", &self.entity_type);
-        p.req("Owner", &self.owner);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -96,13 +111,26 @@ pub struct OwnerProperties {
     pub user: Option<OwnerUserProperties>,
 }
 
+impl OwnerProperties {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Group", &self.group);
+        p.opt("User", &self.user);
+    }
+}
+
 impl ToExpr for OwnerProperties {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Group", &self.group);
-        p.opt("User", &self.user);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -113,12 +141,25 @@ pub struct OwnerGroupProperties {
     pub group_identifier: Option<Value<String>>,
 }
 
+impl OwnerGroupProperties {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("GroupIdentifier", &self.group_identifier);
+    }
+}
+
 impl ToExpr for OwnerGroupProperties {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("GroupIdentifier", &self.group_identifier);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -129,12 +170,25 @@ pub struct OwnerUserProperties {
     pub user_identifier: Option<Value<String>>,
 }
 
+impl OwnerUserProperties {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("UserIdentifier", &self.user_identifier);
+    }
+}
+
 impl ToExpr for OwnerUserProperties {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("UserIdentifier", &self.user_identifier);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

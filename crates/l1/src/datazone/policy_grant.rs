@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Json, Literal, Value};
 
 /// Policy Grant in AWS DataZone is an explicit authorization assignment that allows a specific principal (user, group, or project) to perform particular actions (such as creating glossary terms, managing projects, or accessing resources) on governed resources within a certain scope (like a Domain Unit or Project). Policy Grants are essentially the mechanism by which DataZone enforces fine-grained, role-based access control beyond what is possible through AWS IAM alone.
@@ -51,6 +53,18 @@ impl PolicyGrant {
     }
 }
 
+impl PolicyGrant {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Detail", &self.detail);
+        p.req("DomainIdentifier", &self.domain_identifier);
+        p.req("EntityIdentifier", &self.entity_identifier);
+        p.req("EntityType", &self.entity_type);
+        p.req("PolicyType", &self.policy_type);
+        p.req("Principal", &self.principal);
+    }
+}
+
 impl ResourceProps for PolicyGrant {
     const TYPE_NAME: &'static str = "AWS::DataZone::PolicyGrant";
     fn facts() -> &'static ResourceFacts {
@@ -59,13 +73,14 @@ impl ResourceProps for PolicyGrant {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req("Detail", &self.detail);
-        p.req("DomainIdentifier", &self.domain_identifier);
-        p.req("EntityIdentifier", &self.entity_identifier);
-        p.req("EntityType", &self.entity_type);
-        p.req("PolicyType", &self.policy_type);
-        p.req("Principal", &self.principal);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -134,10 +149,9 @@ pub struct PolicyGrantDetail {
         Option<CreateProjectFromProjectProfilePolicyGrantDetail>,
 }
 
-impl ToExpr for PolicyGrantDetail {
+impl PolicyGrantDetail {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("CreateDomainUnit", &self.create_domain_unit);
         p.opt(
             "OverrideDomainUnitOwners",
@@ -163,7 +177,21 @@ impl ToExpr for PolicyGrantDetail {
             "CreateProjectFromProjectProfile",
             &self.create_project_from_project_profile,
         );
+    }
+}
+
+impl ToExpr for PolicyGrantDetail {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -174,12 +202,25 @@ pub struct CreateDomainUnitPolicyGrantDetail {
     pub include_child_domain_units: Option<Value<bool>>,
 }
 
+impl CreateDomainUnitPolicyGrantDetail {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("IncludeChildDomainUnits", &self.include_child_domain_units);
+    }
+}
+
 impl ToExpr for CreateDomainUnitPolicyGrantDetail {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("IncludeChildDomainUnits", &self.include_child_domain_units);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -190,12 +231,25 @@ pub struct OverrideDomainUnitOwnersPolicyGrantDetail {
     pub include_child_domain_units: Option<Value<bool>>,
 }
 
+impl OverrideDomainUnitOwnersPolicyGrantDetail {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("IncludeChildDomainUnits", &self.include_child_domain_units);
+    }
+}
+
 impl ToExpr for OverrideDomainUnitOwnersPolicyGrantDetail {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("IncludeChildDomainUnits", &self.include_child_domain_units);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -206,12 +260,25 @@ pub struct AddToProjectMemberPoolPolicyGrantDetail {
     pub include_child_domain_units: Option<Value<bool>>,
 }
 
+impl AddToProjectMemberPoolPolicyGrantDetail {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("IncludeChildDomainUnits", &self.include_child_domain_units);
+    }
+}
+
 impl ToExpr for AddToProjectMemberPoolPolicyGrantDetail {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("IncludeChildDomainUnits", &self.include_child_domain_units);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -222,12 +289,25 @@ pub struct OverrideProjectOwnersPolicyGrantDetail {
     pub include_child_domain_units: Option<Value<bool>>,
 }
 
+impl OverrideProjectOwnersPolicyGrantDetail {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("IncludeChildDomainUnits", &self.include_child_domain_units);
+    }
+}
+
 impl ToExpr for OverrideProjectOwnersPolicyGrantDetail {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("IncludeChildDomainUnits", &self.include_child_domain_units);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -238,12 +318,25 @@ pub struct CreateGlossaryPolicyGrantDetail {
     pub include_child_domain_units: Option<Value<bool>>,
 }
 
+impl CreateGlossaryPolicyGrantDetail {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("IncludeChildDomainUnits", &self.include_child_domain_units);
+    }
+}
+
 impl ToExpr for CreateGlossaryPolicyGrantDetail {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("IncludeChildDomainUnits", &self.include_child_domain_units);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -254,12 +347,25 @@ pub struct CreateFormTypePolicyGrantDetail {
     pub include_child_domain_units: Option<Value<bool>>,
 }
 
+impl CreateFormTypePolicyGrantDetail {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("IncludeChildDomainUnits", &self.include_child_domain_units);
+    }
+}
+
 impl ToExpr for CreateFormTypePolicyGrantDetail {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("IncludeChildDomainUnits", &self.include_child_domain_units);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -270,12 +376,25 @@ pub struct CreateAssetTypePolicyGrantDetail {
     pub include_child_domain_units: Option<Value<bool>>,
 }
 
+impl CreateAssetTypePolicyGrantDetail {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("IncludeChildDomainUnits", &self.include_child_domain_units);
+    }
+}
+
 impl ToExpr for CreateAssetTypePolicyGrantDetail {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("IncludeChildDomainUnits", &self.include_child_domain_units);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -286,12 +405,25 @@ pub struct CreateProjectPolicyGrantDetail {
     pub include_child_domain_units: Option<Value<bool>>,
 }
 
+impl CreateProjectPolicyGrantDetail {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("IncludeChildDomainUnits", &self.include_child_domain_units);
+    }
+}
+
 impl ToExpr for CreateProjectPolicyGrantDetail {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("IncludeChildDomainUnits", &self.include_child_domain_units);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -302,12 +434,25 @@ pub struct CreateEnvironmentProfilePolicyGrantDetail {
     pub domain_unit_id: Option<Value<String>>,
 }
 
+impl CreateEnvironmentProfilePolicyGrantDetail {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("DomainUnitId", &self.domain_unit_id);
+    }
+}
+
 impl ToExpr for CreateEnvironmentProfilePolicyGrantDetail {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("DomainUnitId", &self.domain_unit_id);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -320,13 +465,26 @@ pub struct CreateProjectFromProjectProfilePolicyGrantDetail {
     pub project_profiles: Option<Value<Vec<String>>>,
 }
 
+impl CreateProjectFromProjectProfilePolicyGrantDetail {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("IncludeChildDomainUnits", &self.include_child_domain_units);
+        p.opt("ProjectProfiles", &self.project_profiles);
+    }
+}
+
 impl ToExpr for CreateProjectFromProjectProfilePolicyGrantDetail {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("IncludeChildDomainUnits", &self.include_child_domain_units);
-        p.opt("ProjectProfiles", &self.project_profiles);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -343,15 +501,28 @@ pub struct PolicyGrantPrincipal {
     pub domain_unit: Option<DomainUnitPolicyGrantPrincipal>,
 }
 
-impl ToExpr for PolicyGrantPrincipal {
+impl PolicyGrantPrincipal {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("User", &self.user);
         p.opt("Group", &self.group);
         p.opt("Project", &self.project);
         p.opt("DomainUnit", &self.domain_unit);
+    }
+}
+
+impl ToExpr for PolicyGrantPrincipal {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -364,13 +535,26 @@ pub struct UserPolicyGrantPrincipal {
     pub all_users_grant_filter: Option<Value<Json>>,
 }
 
+impl UserPolicyGrantPrincipal {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("UserIdentifier", &self.user_identifier);
+        p.opt("AllUsersGrantFilter", &self.all_users_grant_filter);
+    }
+}
+
 impl ToExpr for UserPolicyGrantPrincipal {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("UserIdentifier", &self.user_identifier);
-        p.opt("AllUsersGrantFilter", &self.all_users_grant_filter);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -381,12 +565,25 @@ pub struct GroupPolicyGrantPrincipal {
     pub group_identifier: Option<Value<String>>,
 }
 
+impl GroupPolicyGrantPrincipal {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("GroupIdentifier", &self.group_identifier);
+    }
+}
+
 impl ToExpr for GroupPolicyGrantPrincipal {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("GroupIdentifier", &self.group_identifier);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -401,14 +598,27 @@ pub struct ProjectPolicyGrantPrincipal {
     pub project_identifier: Option<Value<String>>,
 }
 
+impl ProjectPolicyGrantPrincipal {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ProjectDesignation", &self.project_designation);
+        p.opt("ProjectGrantFilter", &self.project_grant_filter);
+        p.opt("ProjectIdentifier", &self.project_identifier);
+    }
+}
+
 impl ToExpr for ProjectPolicyGrantPrincipal {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("ProjectDesignation", &self.project_designation);
-        p.opt("ProjectGrantFilter", &self.project_grant_filter);
-        p.opt("ProjectIdentifier", &self.project_identifier);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -419,12 +629,25 @@ pub struct ProjectGrantFilter {
     pub domain_unit_filter: Option<DomainUnitFilterForProject>,
 }
 
+impl ProjectGrantFilter {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("DomainUnitFilter", &self.domain_unit_filter);
+    }
+}
+
 impl ToExpr for ProjectGrantFilter {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("DomainUnitFilter", &self.domain_unit_filter);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -448,13 +671,26 @@ impl DomainUnitFilterForProject {
     }
 }
 
+impl DomainUnitFilterForProject {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("DomainUnit", &self.domain_unit);
+        p.opt("IncludeChildDomainUnits", &self.include_child_domain_units);
+    }
+}
+
 impl ToExpr for DomainUnitFilterForProject {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("DomainUnit", &self.domain_unit);
-        p.opt("IncludeChildDomainUnits", &self.include_child_domain_units);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -469,14 +705,27 @@ pub struct DomainUnitPolicyGrantPrincipal {
     pub domain_unit_identifier: Option<Value<String>>,
 }
 
+impl DomainUnitPolicyGrantPrincipal {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("DomainUnitDesignation", &self.domain_unit_designation);
+        p.opt("DomainUnitGrantFilter", &self.domain_unit_grant_filter);
+        p.opt("DomainUnitIdentifier", &self.domain_unit_identifier);
+    }
+}
+
 impl ToExpr for DomainUnitPolicyGrantPrincipal {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("DomainUnitDesignation", &self.domain_unit_designation);
-        p.opt("DomainUnitGrantFilter", &self.domain_unit_grant_filter);
-        p.opt("DomainUnitIdentifier", &self.domain_unit_identifier);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -487,15 +736,28 @@ pub struct DomainUnitGrantFilter {
     pub all_domain_units_grant_filter: Option<Value<Json>>,
 }
 
-impl ToExpr for DomainUnitGrantFilter {
+impl DomainUnitGrantFilter {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "AllDomainUnitsGrantFilter",
             &self.all_domain_units_grant_filter,
         );
+    }
+}
+
+impl ToExpr for DomainUnitGrantFilter {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::Value;
 
 /// Amazon DataZone projects are business use case–based groupings of people, assets (data), and tools used to simplify access to the AWS analytics.
@@ -65,14 +67,9 @@ impl Project {
     }
 }
 
-impl ResourceProps for Project {
-    const TYPE_NAME: &'static str = "AWS::DataZone::Project";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl Project {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Description", &self.description);
         p.req("DomainIdentifier", &self.domain_identifier);
         p.opt("DomainUnitId", &self.domain_unit_id);
@@ -85,7 +82,25 @@ impl ResourceProps for Project {
         p.opt("ProjectProfileVersion", &self.project_profile_version);
         p.opt("ResourceTags", &self.resource_tags);
         p.opt("UserParameters", &self.user_parameters);
+    }
+}
+
+impl ResourceProps for Project {
+    const TYPE_NAME: &'static str = "AWS::DataZone::Project";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -157,13 +172,26 @@ impl ProjectMembershipAssignment {
     }
 }
 
+impl ProjectMembershipAssignment {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Designation", &self.designation);
+        p.req("Member", &self.member);
+    }
+}
+
 impl ToExpr for ProjectMembershipAssignment {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Designation", &self.designation);
-        p.req("Member", &self.member);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -176,13 +204,26 @@ pub struct Member {
     pub user_identifier: Option<Value<String>>,
 }
 
+impl Member {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("GroupIdentifier", &self.group_identifier);
+        p.opt("UserIdentifier", &self.user_identifier);
+    }
+}
+
 impl ToExpr for Member {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("GroupIdentifier", &self.group_identifier);
-        p.opt("UserIdentifier", &self.user_identifier);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -206,13 +247,26 @@ impl ResourceTag {
     }
 }
 
+impl ResourceTag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for ResourceTag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -227,17 +281,30 @@ pub struct EnvironmentConfigurationUserParameter {
     pub environment_parameters: Option<Vec<EnvironmentParameter>>,
 }
 
-impl ToExpr for EnvironmentConfigurationUserParameter {
+impl EnvironmentConfigurationUserParameter {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "EnvironmentConfigurationName",
             &self.environment_configuration_name,
         );
         p.opt("EnvironmentId", &self.environment_id);
         p.opt("EnvironmentParameters", &self.environment_parameters);
+    }
+}
+
+impl ToExpr for EnvironmentConfigurationUserParameter {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -250,13 +317,26 @@ pub struct EnvironmentParameter {
     pub value: Option<Value<String>>,
 }
 
+impl EnvironmentParameter {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Name", &self.name);
+        p.opt("Value", &self.value);
+    }
+}
+
 impl ToExpr for EnvironmentParameter {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Name", &self.name);
-        p.opt("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

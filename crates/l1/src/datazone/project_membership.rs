@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::Value;
 
 /// Definition of AWS::DataZone::ProjectMembership Resource Type
@@ -43,6 +45,16 @@ impl ProjectMembership {
     }
 }
 
+impl ProjectMembership {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Designation", &self.designation);
+        p.req("DomainIdentifier", &self.domain_identifier);
+        p.req("Member", &self.member);
+        p.req("ProjectIdentifier", &self.project_identifier);
+    }
+}
+
 impl ResourceProps for ProjectMembership {
     const TYPE_NAME: &'static str = "AWS::DataZone::ProjectMembership";
     fn facts() -> &'static ResourceFacts {
@@ -51,11 +63,14 @@ impl ResourceProps for ProjectMembership {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req("Designation", &self.designation);
-        p.req("DomainIdentifier", &self.domain_identifier);
-        p.req("Member", &self.member);
-        p.req("ProjectIdentifier", &self.project_identifier);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -96,13 +111,26 @@ pub struct Member {
     pub group_identifier: Option<Value<String>>,
 }
 
+impl Member {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("UserIdentifier", &self.user_identifier);
+        p.opt("GroupIdentifier", &self.group_identifier);
+    }
+}
+
 impl ToExpr for Member {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("UserIdentifier", &self.user_identifier);
-        p.opt("GroupIdentifier", &self.group_identifier);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// Definition of AWS::DataZone::ProjectProfile Resource Type
@@ -56,14 +58,9 @@ impl ProjectProfile {
     }
 }
 
-impl ResourceProps for ProjectProfile {
-    const TYPE_NAME: &'static str = "AWS::DataZone::ProjectProfile";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl ProjectProfile {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "AllowCustomProjectResourceTags",
             &self.allow_custom_project_resource_tags,
@@ -83,7 +80,25 @@ impl ResourceProps for ProjectProfile {
         );
         p.opt("Status", &self.status);
         p.opt("UseDefaultConfigurations", &self.use_default_configurations);
+    }
+}
+
+impl ResourceProps for ProjectProfile {
+    const TYPE_NAME: &'static str = "AWS::DataZone::ProjectProfile";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -182,10 +197,9 @@ impl EnvironmentConfiguration {
     }
 }
 
-impl ToExpr for EnvironmentConfiguration {
+impl EnvironmentConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AwsAccount", &self.aws_account);
         p.req("AwsRegion", &self.aws_region);
         p.opt("ConfigurationParameters", &self.configuration_parameters);
@@ -194,7 +208,21 @@ impl ToExpr for EnvironmentConfiguration {
         p.opt("Description", &self.description);
         p.req("EnvironmentBlueprintId", &self.environment_blueprint_id);
         p.req("Name", &self.name);
+    }
+}
+
+impl ToExpr for EnvironmentConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -215,12 +243,25 @@ impl AwsAccount {
     }
 }
 
+impl AwsAccount {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("AwsAccountId", &self.aws_account_id);
+    }
+}
+
 impl ToExpr for AwsAccount {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("AwsAccountId", &self.aws_account_id);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -241,12 +282,25 @@ impl Region {
     }
 }
 
+impl Region {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("RegionName", &self.region_name);
+    }
+}
+
 impl ToExpr for Region {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("RegionName", &self.region_name);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -259,13 +313,26 @@ pub struct EnvironmentConfigurationParametersDetails {
     pub ssm_path: Option<Value<String>>,
 }
 
+impl EnvironmentConfigurationParametersDetails {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ParameterOverrides", &self.parameter_overrides);
+        p.opt("SsmPath", &self.ssm_path);
+    }
+}
+
 impl ToExpr for EnvironmentConfigurationParametersDetails {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("ParameterOverrides", &self.parameter_overrides);
-        p.opt("SsmPath", &self.ssm_path);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -280,14 +347,27 @@ pub struct EnvironmentConfigurationParameter {
     pub value: Option<Value<String>>,
 }
 
+impl EnvironmentConfigurationParameter {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("IsEditable", &self.is_editable);
+        p.opt("Name", &self.name);
+        p.opt("Value", &self.value);
+    }
+}
+
 impl ToExpr for EnvironmentConfigurationParameter {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("IsEditable", &self.is_editable);
-        p.opt("Name", &self.name);
-        p.opt("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -318,14 +398,27 @@ impl ResourceTagParameter {
     }
 }
 
+impl ResourceTagParameter {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("IsValueEditable", &self.is_value_editable);
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for ResourceTagParameter {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("IsValueEditable", &self.is_value_editable);
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::Value;
 
 /// Subscription targets enables one to access the data to which you have subscribed in your projects.
@@ -61,14 +63,9 @@ impl SubscriptionTarget {
     }
 }
 
-impl ResourceProps for SubscriptionTarget {
-    const TYPE_NAME: &'static str = "AWS::DataZone::SubscriptionTarget";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl SubscriptionTarget {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("ApplicableAssetTypes", &self.applicable_asset_types);
         p.req("AuthorizedPrincipals", &self.authorized_principals);
         p.req("DomainIdentifier", &self.domain_identifier);
@@ -78,7 +75,25 @@ impl ResourceProps for SubscriptionTarget {
         p.opt("Provider", &self.provider);
         p.req("SubscriptionTargetConfig", &self.subscription_target_config);
         p.req("Type", &self.type_);
+    }
+}
+
+impl ResourceProps for SubscriptionTarget {
+    const TYPE_NAME: &'static str = "AWS::DataZone::SubscriptionTarget";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -160,13 +175,26 @@ impl SubscriptionTargetForm {
     }
 }
 
+impl SubscriptionTargetForm {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Content", &self.content);
+        p.req("FormName", &self.form_name);
+    }
+}
+
 impl ToExpr for SubscriptionTargetForm {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Content", &self.content);
-        p.req("FormName", &self.form_name);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps,
+};
 use stackwright_core::value::{Json, Literal, Value};
 
 /// A user profile represents Amazon DataZone users. Amazon DataZone supports both IAM roles and SSO identities to interact with the Amazon DataZone Management Console and the data portal for different purposes. Domain administrators use IAM roles to perform the initial administrative domain-related work in the Amazon DataZone Management Console, including creating new Amazon DataZone domains, configuring metadata form types, and implementing policies. Data workers use their SSO corporate identities via Identity Center to log into the Amazon DataZone Data Portal and access projects where they have memberships.
@@ -44,6 +46,17 @@ impl UserProfile {
     }
 }
 
+impl UserProfile {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("DomainIdentifier", &self.domain_identifier);
+        p.opt("SessionName", &self.session_name);
+        p.opt("Status", &self.status);
+        p.req("UserIdentifier", &self.user_identifier);
+        p.opt("UserType", &self.user_type);
+    }
+}
+
 impl ResourceProps for UserProfile {
     const TYPE_NAME: &'static str = "AWS::DataZone::UserProfile";
     fn facts() -> &'static ResourceFacts {
@@ -52,12 +65,14 @@ impl ResourceProps for UserProfile {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req("DomainIdentifier", &self.domain_identifier);
-        p.opt("SessionName", &self.session_name);
-        p.opt("Status", &self.status);
-        p.req("UserIdentifier", &self.user_identifier);
-        p.opt("UserType", &self.user_type);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

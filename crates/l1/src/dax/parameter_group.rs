@@ -7,7 +7,7 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{Props, ResourceProps};
+use stackwright_core::resource::{Props, Resolve, Resolved, ResourceProps};
 use stackwright_core::value::{Json, Value};
 
 /// Resource Type definition for AWS::DAX::ParameterGroup
@@ -23,6 +23,15 @@ pub struct ParameterGroup {
     pub parameter_name_values: Option<Value<Json>>,
 }
 
+impl ParameterGroup {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Description", &self.description);
+        p.opt("ParameterGroupName", &self.parameter_group_name);
+        p.opt("ParameterNameValues", &self.parameter_name_values);
+    }
+}
+
 impl ResourceProps for ParameterGroup {
     const TYPE_NAME: &'static str = "AWS::DAX::ParameterGroup";
     fn facts() -> &'static ResourceFacts {
@@ -31,10 +40,14 @@ impl ResourceProps for ParameterGroup {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.opt("Description", &self.description);
-        p.opt("ParameterGroupName", &self.parameter_group_name);
-        p.opt("ParameterNameValues", &self.parameter_name_values);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// Creates a budget to set spending thresholds for your rendering activity.
@@ -59,14 +61,9 @@ impl Budget {
     }
 }
 
-impl ResourceProps for Budget {
-    const TYPE_NAME: &'static str = "AWS::Deadline::Budget";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl Budget {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("Actions", &self.actions);
         p.req("ApproximateDollarLimit", &self.approximate_dollar_limit);
         p.opt("Description", &self.description);
@@ -75,7 +72,25 @@ impl ResourceProps for Budget {
         p.req("Schedule", &self.schedule);
         p.opt("Tags", &self.tags);
         p.req("UsageTrackingResource", &self.usage_tracking_resource);
+    }
+}
+
+impl ResourceProps for Budget {
+    const TYPE_NAME: &'static str = "AWS::Deadline::Budget";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -138,14 +153,27 @@ impl BudgetActionToAdd {
     }
 }
 
+impl BudgetActionToAdd {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Description", &self.description);
+        p.req("ThresholdPercentage", &self.threshold_percentage);
+        p.req("Type", &self.type_);
+    }
+}
+
 impl ToExpr for BudgetActionToAdd {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Description", &self.description);
-        p.req("ThresholdPercentage", &self.threshold_percentage);
-        p.req("Type", &self.type_);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -164,12 +192,25 @@ impl BudgetSchedule {
     }
 }
 
+impl BudgetSchedule {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Fixed", &self.fixed);
+    }
+}
+
 impl ToExpr for BudgetSchedule {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Fixed", &self.fixed);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -193,13 +234,26 @@ impl FixedBudgetSchedule {
     }
 }
 
+impl FixedBudgetSchedule {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("EndTime", &self.end_time);
+        p.req("StartTime", &self.start_time);
+    }
+}
+
 impl ToExpr for FixedBudgetSchedule {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("EndTime", &self.end_time);
-        p.req("StartTime", &self.start_time);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -223,13 +277,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -250,12 +317,25 @@ impl UsageTrackingResource {
     }
 }
 
+impl UsageTrackingResource {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("QueueId", &self.queue_id);
+    }
+}
+
 impl ToExpr for UsageTrackingResource {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("QueueId", &self.queue_id);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

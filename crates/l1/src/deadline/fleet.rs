@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Json, Literal, Value};
 
 /// Resource Type definition for AWS::Deadline::Fleet
@@ -61,14 +63,9 @@ impl Fleet {
     }
 }
 
-impl ResourceProps for Fleet {
-    const TYPE_NAME: &'static str = "AWS::Deadline::Fleet";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl Fleet {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("Configuration", &self.configuration);
         p.opt("Description", &self.description);
         p.req("DisplayName", &self.display_name);
@@ -78,7 +75,25 @@ impl ResourceProps for Fleet {
         p.opt("MinWorkerCount", &self.min_worker_count);
         p.req("RoleArn", &self.role_arn);
         p.opt("Tags", &self.tags);
+    }
+}
+
+impl ResourceProps for Fleet {
+    const TYPE_NAME: &'static str = "AWS::Deadline::Fleet";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -139,13 +154,26 @@ pub struct FleetConfiguration {
     pub service_managed_ec2: Option<ServiceManagedEc2FleetConfiguration>,
 }
 
+impl FleetConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("CustomerManaged", &self.customer_managed);
+        p.opt("ServiceManagedEc2", &self.service_managed_ec2);
+    }
+}
+
 impl ToExpr for FleetConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("CustomerManaged", &self.customer_managed);
-        p.opt("ServiceManagedEc2", &self.service_managed_ec2);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -181,16 +209,29 @@ impl CustomerManagedFleetConfiguration {
     }
 }
 
-impl ToExpr for CustomerManagedFleetConfiguration {
+impl CustomerManagedFleetConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AutoScalingConfiguration", &self.auto_scaling_configuration);
         p.req("Mode", &self.mode);
         p.opt("StorageProfileId", &self.storage_profile_id);
         p.opt("TagPropagationMode", &self.tag_propagation_mode);
         p.req("WorkerCapabilities", &self.worker_capabilities);
+    }
+}
+
+impl ToExpr for CustomerManagedFleetConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -205,10 +246,9 @@ pub struct CustomerManagedAutoScalingConfiguration {
     pub worker_idle_duration_seconds: Option<Value<i64>>,
 }
 
-impl ToExpr for CustomerManagedAutoScalingConfiguration {
+impl CustomerManagedAutoScalingConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "ScaleOutWorkersPerMinute",
             &self.scale_out_workers_per_minute,
@@ -218,7 +258,21 @@ impl ToExpr for CustomerManagedAutoScalingConfiguration {
             "WorkerIdleDurationSeconds",
             &self.worker_idle_duration_seconds,
         );
+    }
+}
+
+impl ToExpr for CustomerManagedAutoScalingConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -268,10 +322,9 @@ impl CustomerManagedWorkerCapabilities {
     }
 }
 
-impl ToExpr for CustomerManagedWorkerCapabilities {
+impl CustomerManagedWorkerCapabilities {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AcceleratorCount", &self.accelerator_count);
         p.opt(
             "AcceleratorTotalMemoryMiB",
@@ -284,7 +337,21 @@ impl ToExpr for CustomerManagedWorkerCapabilities {
         p.req("MemoryMiB", &self.memory_mi_b);
         p.req("OsFamily", &self.os_family);
         p.req("VCpuCount", &self.v_cpu_count);
+    }
+}
+
+impl ToExpr for CustomerManagedWorkerCapabilities {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -308,13 +375,26 @@ impl AcceleratorCountRange {
     }
 }
 
+impl AcceleratorCountRange {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Max", &self.max);
+        p.req("Min", &self.min);
+    }
+}
+
 impl ToExpr for AcceleratorCountRange {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Max", &self.max);
-        p.req("Min", &self.min);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -338,13 +418,26 @@ impl AcceleratorTotalMemoryMiBRange {
     }
 }
 
+impl AcceleratorTotalMemoryMiBRange {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Max", &self.max);
+        p.req("Min", &self.min);
+    }
+}
+
 impl ToExpr for AcceleratorTotalMemoryMiBRange {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Max", &self.max);
-        p.req("Min", &self.min);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -371,14 +464,27 @@ impl FleetAmountCapability {
     }
 }
 
+impl FleetAmountCapability {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Max", &self.max);
+        p.req("Min", &self.min);
+        p.req("Name", &self.name);
+    }
+}
+
 impl ToExpr for FleetAmountCapability {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Max", &self.max);
-        p.req("Min", &self.min);
-        p.req("Name", &self.name);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -402,13 +508,26 @@ impl FleetAttributeCapability {
     }
 }
 
+impl FleetAttributeCapability {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Name", &self.name);
+        p.req("Values", &self.values);
+    }
+}
+
 impl ToExpr for FleetAttributeCapability {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Name", &self.name);
-        p.req("Values", &self.values);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -432,13 +551,26 @@ impl MemoryMiBRange {
     }
 }
 
+impl MemoryMiBRange {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Max", &self.max);
+        p.req("Min", &self.min);
+    }
+}
+
 impl ToExpr for MemoryMiBRange {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Max", &self.max);
-        p.req("Min", &self.min);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -462,13 +594,26 @@ impl VCpuCountRange {
     }
 }
 
+impl VCpuCountRange {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Max", &self.max);
+        p.req("Min", &self.min);
+    }
+}
+
 impl ToExpr for VCpuCountRange {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Max", &self.max);
-        p.req("Min", &self.min);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -507,10 +652,9 @@ impl ServiceManagedEc2FleetConfiguration {
     }
 }
 
-impl ToExpr for ServiceManagedEc2FleetConfiguration {
+impl ServiceManagedEc2FleetConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AutoScalingConfiguration", &self.auto_scaling_configuration);
         p.req("InstanceCapabilities", &self.instance_capabilities);
         p.req("InstanceMarketOptions", &self.instance_market_options);
@@ -520,7 +664,21 @@ impl ToExpr for ServiceManagedEc2FleetConfiguration {
         );
         p.opt("StorageProfileId", &self.storage_profile_id);
         p.opt("VpcConfiguration", &self.vpc_configuration);
+    }
+}
+
+impl ToExpr for ServiceManagedEc2FleetConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -535,10 +693,9 @@ pub struct ServiceManagedEc2AutoScalingConfiguration {
     pub worker_idle_duration_seconds: Option<Value<i64>>,
 }
 
-impl ToExpr for ServiceManagedEc2AutoScalingConfiguration {
+impl ServiceManagedEc2AutoScalingConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "ScaleOutWorkersPerMinute",
             &self.scale_out_workers_per_minute,
@@ -548,7 +705,21 @@ impl ToExpr for ServiceManagedEc2AutoScalingConfiguration {
             "WorkerIdleDurationSeconds",
             &self.worker_idle_duration_seconds,
         );
+    }
+}
+
+impl ToExpr for ServiceManagedEc2AutoScalingConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -604,10 +775,9 @@ impl ServiceManagedEc2InstanceCapabilities {
     }
 }
 
-impl ToExpr for ServiceManagedEc2InstanceCapabilities {
+impl ServiceManagedEc2InstanceCapabilities {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AcceleratorCapabilities", &self.accelerator_capabilities);
         p.opt("AllowedInstanceTypes", &self.allowed_instance_types);
         p.req("CpuArchitectureType", &self.cpu_architecture_type);
@@ -619,7 +789,21 @@ impl ToExpr for ServiceManagedEc2InstanceCapabilities {
         p.opt("RootEbsVolume", &self.root_ebs_volume);
         p.opt("SoftwareAddOns", &self.software_add_ons);
         p.req("VCpuCount", &self.v_cpu_count);
+    }
+}
+
+impl ToExpr for ServiceManagedEc2InstanceCapabilities {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -643,13 +827,26 @@ impl AcceleratorCapabilities {
     }
 }
 
+impl AcceleratorCapabilities {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Count", &self.count);
+        p.req("Selections", &self.selections);
+    }
+}
+
 impl ToExpr for AcceleratorCapabilities {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Count", &self.count);
-        p.req("Selections", &self.selections);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -673,13 +870,26 @@ impl AcceleratorSelection {
     }
 }
 
+impl AcceleratorSelection {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Name", &self.name);
+        p.opt("Runtime", &self.runtime);
+    }
+}
+
 impl ToExpr for AcceleratorSelection {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Name", &self.name);
-        p.opt("Runtime", &self.runtime);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -694,14 +904,27 @@ pub struct Ec2EbsVolume {
     pub throughput_mi_b: Option<Value<i64>>,
 }
 
+impl Ec2EbsVolume {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Iops", &self.iops);
+        p.opt("SizeGiB", &self.size_gi_b);
+        p.opt("ThroughputMiB", &self.throughput_mi_b);
+    }
+}
+
 impl ToExpr for Ec2EbsVolume {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Iops", &self.iops);
-        p.opt("SizeGiB", &self.size_gi_b);
-        p.opt("ThroughputMiB", &self.throughput_mi_b);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -720,12 +943,25 @@ impl FleetSoftwareAddOn {
     }
 }
 
+impl FleetSoftwareAddOn {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Name", &self.name);
+    }
+}
+
 impl ToExpr for FleetSoftwareAddOn {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Name", &self.name);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -746,12 +982,25 @@ impl ServiceManagedEc2InstanceMarketOptions {
     }
 }
 
+impl ServiceManagedEc2InstanceMarketOptions {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Type", &self.type_);
+    }
+}
+
 impl ToExpr for ServiceManagedEc2InstanceMarketOptions {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Type", &self.type_);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -784,16 +1033,29 @@ impl PersistentVolumeConfiguration {
     }
 }
 
-impl ToExpr for PersistentVolumeConfiguration {
+impl PersistentVolumeConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Iops", &self.iops);
         p.opt("LastUsedTtlHours", &self.last_used_ttl_hours);
         p.req("MountPath", &self.mount_path);
         p.opt("SizeGiB", &self.size_gi_b);
         p.opt("ThroughputMiB", &self.throughput_mi_b);
+    }
+}
+
+impl ToExpr for PersistentVolumeConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -804,15 +1066,28 @@ pub struct VpcConfiguration {
     pub resource_configuration_arns: Option<Value<Vec<String>>>,
 }
 
-impl ToExpr for VpcConfiguration {
+impl VpcConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "ResourceConfigurationArns",
             &self.resource_configuration_arns,
         );
+    }
+}
+
+impl ToExpr for VpcConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -836,13 +1111,26 @@ impl HostConfiguration {
     }
 }
 
+impl HostConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("ScriptBody", &self.script_body);
+        p.opt("ScriptTimeoutSeconds", &self.script_timeout_seconds);
+    }
+}
+
 impl ToExpr for HostConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("ScriptBody", &self.script_body);
-        p.opt("ScriptTimeoutSeconds", &self.script_timeout_seconds);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -866,13 +1154,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::Value;
 
 /// Resource Type definition for AWS::Deadline::LicenseEndpoint
@@ -44,6 +46,16 @@ impl LicenseEndpoint {
     }
 }
 
+impl LicenseEndpoint {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("SecurityGroupIds", &self.security_group_ids);
+        p.req("SubnetIds", &self.subnet_ids);
+        p.opt("Tags", &self.tags);
+        p.req("VpcId", &self.vpc_id);
+    }
+}
+
 impl ResourceProps for LicenseEndpoint {
     const TYPE_NAME: &'static str = "AWS::Deadline::LicenseEndpoint";
     fn facts() -> &'static ResourceFacts {
@@ -52,11 +64,14 @@ impl ResourceProps for LicenseEndpoint {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req("SecurityGroupIds", &self.security_group_ids);
-        p.req("SubnetIds", &self.subnet_ids);
-        p.opt("Tags", &self.tags);
-        p.req("VpcId", &self.vpc_id);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -123,13 +138,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

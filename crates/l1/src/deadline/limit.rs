@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps,
+};
 use stackwright_core::value::Value;
 
 /// Resource Type definition for AWS::Deadline::Limit
@@ -46,6 +48,17 @@ impl Limit {
     }
 }
 
+impl Limit {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("AmountRequirementName", &self.amount_requirement_name);
+        p.opt("Description", &self.description);
+        p.req("DisplayName", &self.display_name);
+        p.req("FarmId", &self.farm_id);
+        p.req("MaxCount", &self.max_count);
+    }
+}
+
 impl ResourceProps for Limit {
     const TYPE_NAME: &'static str = "AWS::Deadline::Limit";
     fn facts() -> &'static ResourceFacts {
@@ -54,12 +67,14 @@ impl ResourceProps for Limit {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req("AmountRequirementName", &self.amount_requirement_name);
-        p.opt("Description", &self.description);
-        p.req("DisplayName", &self.display_name);
-        p.req("FarmId", &self.farm_id);
-        p.req("MaxCount", &self.max_count);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps,
+};
 use stackwright_core::value::Value;
 
 /// Resource Type definition for AWS::Deadline::MeteredProduct
@@ -21,6 +23,14 @@ pub struct MeteredProduct {
     pub product_id: Option<Value<String>>,
 }
 
+impl MeteredProduct {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("LicenseEndpointId", &self.license_endpoint_id);
+        p.opt("ProductId", &self.product_id);
+    }
+}
+
 impl ResourceProps for MeteredProduct {
     const TYPE_NAME: &'static str = "AWS::Deadline::MeteredProduct";
     fn facts() -> &'static ResourceFacts {
@@ -29,9 +39,14 @@ impl ResourceProps for MeteredProduct {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.opt("LicenseEndpointId", &self.license_endpoint_id);
-        p.opt("ProductId", &self.product_id);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

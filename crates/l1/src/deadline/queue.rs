@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Json, Literal, Value};
 
 /// Resource Type definition for AWS::Deadline::Queue
@@ -61,14 +63,9 @@ impl Queue {
     }
 }
 
-impl ResourceProps for Queue {
-    const TYPE_NAME: &'static str = "AWS::Deadline::Queue";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl Queue {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "AllowedStorageProfileIds",
             &self.allowed_storage_profile_ids,
@@ -86,7 +83,25 @@ impl ResourceProps for Queue {
         p.opt("RoleArn", &self.role_arn);
         p.opt("SchedulingConfiguration", &self.scheduling_configuration);
         p.opt("Tags", &self.tags);
+    }
+}
+
+impl ResourceProps for Queue {
+    const TYPE_NAME: &'static str = "AWS::Deadline::Queue";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -141,13 +156,26 @@ impl JobAttachmentSettings {
     }
 }
 
+impl JobAttachmentSettings {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("RootPrefix", &self.root_prefix);
+        p.req("S3BucketName", &self.s3_bucket_name);
+    }
+}
+
 impl ToExpr for JobAttachmentSettings {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("RootPrefix", &self.root_prefix);
-        p.req("S3BucketName", &self.s3_bucket_name);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -174,14 +202,27 @@ impl JobRunAsUser {
     }
 }
 
+impl JobRunAsUser {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Posix", &self.posix);
+        p.req("RunAs", &self.run_as);
+        p.opt("Windows", &self.windows);
+    }
+}
+
 impl ToExpr for JobRunAsUser {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Posix", &self.posix);
-        p.req("RunAs", &self.run_as);
-        p.opt("Windows", &self.windows);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -205,13 +246,26 @@ impl PosixUser {
     }
 }
 
+impl PosixUser {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Group", &self.group);
+        p.req("User", &self.user);
+    }
+}
+
 impl ToExpr for PosixUser {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Group", &self.group);
-        p.req("User", &self.user);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -235,13 +289,26 @@ impl WindowsUser {
     }
 }
 
+impl WindowsUser {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("PasswordArn", &self.password_arn);
+        p.req("User", &self.user);
+    }
+}
+
 impl ToExpr for WindowsUser {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("PasswordArn", &self.password_arn);
-        p.req("User", &self.user);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -256,14 +323,27 @@ pub struct SchedulingConfiguration {
     pub weighted_balanced: Option<WeightedBalancedSchedulingConfiguration>,
 }
 
+impl SchedulingConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("PriorityFifo", &self.priority_fifo);
+        p.opt("PriorityBalanced", &self.priority_balanced);
+        p.opt("WeightedBalanced", &self.weighted_balanced);
+    }
+}
+
 impl ToExpr for SchedulingConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("PriorityFifo", &self.priority_fifo);
-        p.opt("PriorityBalanced", &self.priority_balanced);
-        p.opt("WeightedBalanced", &self.weighted_balanced);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -274,12 +354,25 @@ pub struct PriorityBalancedSchedulingConfiguration {
     pub rendering_task_buffer: Option<Value<i64>>,
 }
 
+impl PriorityBalancedSchedulingConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("RenderingTaskBuffer", &self.rendering_task_buffer);
+    }
+}
+
 impl ToExpr for PriorityBalancedSchedulingConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("RenderingTaskBuffer", &self.rendering_task_buffer);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -302,10 +395,9 @@ pub struct WeightedBalancedSchedulingConfiguration {
     pub submission_time_weight: Option<Value<f64>>,
 }
 
-impl ToExpr for WeightedBalancedSchedulingConfiguration {
+impl WeightedBalancedSchedulingConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("ErrorWeight", &self.error_weight);
         p.opt("MaxPriorityOverride", &self.max_priority_override);
         p.opt("MinPriorityOverride", &self.min_priority_override);
@@ -313,7 +405,21 @@ impl ToExpr for WeightedBalancedSchedulingConfiguration {
         p.opt("RenderingTaskBuffer", &self.rendering_task_buffer);
         p.opt("RenderingTaskWeight", &self.rendering_task_weight);
         p.opt("SubmissionTimeWeight", &self.submission_time_weight);
+    }
+}
+
+impl ToExpr for WeightedBalancedSchedulingConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -324,12 +430,25 @@ pub struct SchedulingMaxPriorityOverride {
     pub always_schedule_first: Option<Value<Json>>,
 }
 
+impl SchedulingMaxPriorityOverride {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("AlwaysScheduleFirst", &self.always_schedule_first);
+    }
+}
+
 impl ToExpr for SchedulingMaxPriorityOverride {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("AlwaysScheduleFirst", &self.always_schedule_first);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -340,12 +459,25 @@ pub struct SchedulingMinPriorityOverride {
     pub always_schedule_last: Option<Value<Json>>,
 }
 
+impl SchedulingMinPriorityOverride {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("AlwaysScheduleLast", &self.always_schedule_last);
+    }
+}
+
 impl ToExpr for SchedulingMinPriorityOverride {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("AlwaysScheduleLast", &self.always_schedule_last);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -369,13 +501,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// Resource Type definition for AWS::Deadline::QueueEnvironment
@@ -47,6 +49,17 @@ impl QueueEnvironment {
     }
 }
 
+impl QueueEnvironment {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("FarmId", &self.farm_id);
+        p.req("Priority", &self.priority);
+        p.req("QueueId", &self.queue_id);
+        p.req("Template", &self.template);
+        p.req("TemplateType", &self.template_type);
+    }
+}
+
 impl ResourceProps for QueueEnvironment {
     const TYPE_NAME: &'static str = "AWS::Deadline::QueueEnvironment";
     fn facts() -> &'static ResourceFacts {
@@ -55,12 +68,14 @@ impl ResourceProps for QueueEnvironment {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req("FarmId", &self.farm_id);
-        p.req("Priority", &self.priority);
-        p.req("QueueId", &self.queue_id);
-        p.req("Template", &self.template);
-        p.req("TemplateType", &self.template_type);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

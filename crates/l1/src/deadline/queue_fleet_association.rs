@@ -7,7 +7,7 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{Props, ResourceProps};
+use stackwright_core::resource::{Props, Resolve, Resolved, ResourceProps};
 use stackwright_core::value::Value;
 
 /// Resource Type definition for AWS::Deadline::QueueFleetAssociation
@@ -39,6 +39,15 @@ impl QueueFleetAssociation {
     }
 }
 
+impl QueueFleetAssociation {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("FarmId", &self.farm_id);
+        p.req("FleetId", &self.fleet_id);
+        p.req("QueueId", &self.queue_id);
+    }
+}
+
 impl ResourceProps for QueueFleetAssociation {
     const TYPE_NAME: &'static str = "AWS::Deadline::QueueFleetAssociation";
     fn facts() -> &'static ResourceFacts {
@@ -47,10 +56,14 @@ impl ResourceProps for QueueFleetAssociation {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req("FarmId", &self.farm_id);
-        p.req("FleetId", &self.fleet_id);
-        p.req("QueueId", &self.queue_id);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

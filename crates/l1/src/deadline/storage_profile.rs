@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// Resource Type definition for AWS::Deadline::StorageProfile
@@ -42,6 +44,16 @@ impl StorageProfile {
     }
 }
 
+impl StorageProfile {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("DisplayName", &self.display_name);
+        p.req("FarmId", &self.farm_id);
+        p.opt("FileSystemLocations", &self.file_system_locations);
+        p.req("OsFamily", &self.os_family);
+    }
+}
+
 impl ResourceProps for StorageProfile {
     const TYPE_NAME: &'static str = "AWS::Deadline::StorageProfile";
     fn facts() -> &'static ResourceFacts {
@@ -50,11 +62,14 @@ impl ResourceProps for StorageProfile {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req("DisplayName", &self.display_name);
-        p.req("FarmId", &self.farm_id);
-        p.opt("FileSystemLocations", &self.file_system_locations);
-        p.req("OsFamily", &self.os_family);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -108,14 +123,27 @@ impl FileSystemLocation {
     }
 }
 
+impl FileSystemLocation {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Name", &self.name);
+        p.req("Path", &self.path);
+        p.req("Type", &self.type_);
+    }
+}
+
 impl ToExpr for FileSystemLocation {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Name", &self.name);
-        p.req("Path", &self.path);
-        p.req("Type", &self.type_);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

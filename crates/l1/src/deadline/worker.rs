@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::Value;
 
 /// Definition of AWS::Deadline::Worker Resource Type
@@ -40,6 +42,16 @@ impl Worker {
     }
 }
 
+impl Worker {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("FarmId", &self.farm_id);
+        p.req("FleetId", &self.fleet_id);
+        p.opt("HostProperties", &self.host_properties);
+        p.opt("Tags", &self.tags);
+    }
+}
+
 impl ResourceProps for Worker {
     const TYPE_NAME: &'static str = "AWS::Deadline::Worker";
     fn facts() -> &'static ResourceFacts {
@@ -48,11 +60,14 @@ impl ResourceProps for Worker {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req("FarmId", &self.farm_id);
-        p.req("FleetId", &self.fleet_id);
-        p.opt("HostProperties", &self.host_properties);
-        p.opt("Tags", &self.tags);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -108,13 +123,26 @@ pub struct HostPropertiesRequest {
     pub ip_addresses: Option<IpAddresses>,
 }
 
+impl HostPropertiesRequest {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("HostName", &self.host_name);
+        p.opt("IpAddresses", &self.ip_addresses);
+    }
+}
+
 impl ToExpr for HostPropertiesRequest {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("HostName", &self.host_name);
-        p.opt("IpAddresses", &self.ip_addresses);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -127,13 +155,26 @@ pub struct IpAddresses {
     pub ip_v6_addresses: Option<Value<Vec<String>>>,
 }
 
+impl IpAddresses {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("IpV4Addresses", &self.ip_v4_addresses);
+        p.opt("IpV6Addresses", &self.ip_v6_addresses);
+    }
+}
+
 impl ToExpr for IpAddresses {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("IpV4Addresses", &self.ip_v4_addresses);
-        p.opt("IpV6Addresses", &self.ip_v6_addresses);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -157,13 +198,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -7,7 +7,7 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{Props, ResourceProps};
+use stackwright_core::resource::{Props, Resolve, Resolved, ResourceProps};
 use stackwright_core::value::Value;
 
 /// Resource schema for AWS::Detective::MemberInvitation
@@ -45,6 +45,17 @@ impl MemberInvitation {
     }
 }
 
+impl MemberInvitation {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("DisableEmailNotification", &self.disable_email_notification);
+        p.req("GraphArn", &self.graph_arn);
+        p.req("MemberEmailAddress", &self.member_email_address);
+        p.req("MemberId", &self.member_id);
+        p.opt("Message", &self.message);
+    }
+}
+
 impl ResourceProps for MemberInvitation {
     const TYPE_NAME: &'static str = "AWS::Detective::MemberInvitation";
     fn facts() -> &'static ResourceFacts {
@@ -53,12 +64,14 @@ impl ResourceProps for MemberInvitation {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.opt("DisableEmailNotification", &self.disable_email_notification);
-        p.req("GraphArn", &self.graph_arn);
-        p.req("MemberEmailAddress", &self.member_email_address);
-        p.req("MemberId", &self.member_id);
-        p.opt("Message", &self.message);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

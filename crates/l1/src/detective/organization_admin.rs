@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps,
+};
 use stackwright_core::value::Value;
 
 /// Resource schema for AWS::Detective::OrganizationAdmin
@@ -29,6 +31,13 @@ impl OrganizationAdmin {
     }
 }
 
+impl OrganizationAdmin {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("AccountId", &self.account_id);
+    }
+}
+
 impl ResourceProps for OrganizationAdmin {
     const TYPE_NAME: &'static str = "AWS::Detective::OrganizationAdmin";
     fn facts() -> &'static ResourceFacts {
@@ -37,8 +46,14 @@ impl ResourceProps for OrganizationAdmin {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req("AccountId", &self.account_id);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

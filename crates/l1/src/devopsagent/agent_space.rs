@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// Resource Type definition for AWS::DevOpsAgent::AgentSpace
@@ -49,6 +51,19 @@ impl AgentSpace {
     }
 }
 
+impl AgentSpace {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Description", &self.description);
+        p.opt("KmsKeyArn", &self.kms_key_arn);
+        p.opt("Locale", &self.locale);
+        p.req("Name", &self.name);
+        p.opt("OperatorApp", &self.operator_app);
+        p.opt("Preferences", &self.preferences);
+        p.opt("Tags", &self.tags);
+    }
+}
+
 impl ResourceProps for AgentSpace {
     const TYPE_NAME: &'static str = "AWS::DevOpsAgent::AgentSpace";
     fn facts() -> &'static ResourceFacts {
@@ -57,14 +72,14 @@ impl ResourceProps for AgentSpace {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.opt("Description", &self.description);
-        p.opt("KmsKeyArn", &self.kms_key_arn);
-        p.opt("Locale", &self.locale);
-        p.req("Name", &self.name);
-        p.opt("OperatorApp", &self.operator_app);
-        p.opt("Preferences", &self.preferences);
-        p.opt("Tags", &self.tags);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -157,14 +172,27 @@ pub struct OperatorApp {
     pub idp: Option<IdpAuthConfiguration>,
 }
 
+impl OperatorApp {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Iam", &self.iam);
+        p.opt("Idc", &self.idc);
+        p.opt("Idp", &self.idp);
+    }
+}
+
 impl ToExpr for OperatorApp {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Iam", &self.iam);
-        p.opt("Idc", &self.idc);
-        p.opt("Idp", &self.idp);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -185,12 +213,25 @@ impl IamAuthConfiguration {
     }
 }
 
+impl IamAuthConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("OperatorAppRoleArn", &self.operator_app_role_arn);
+    }
+}
+
 impl ToExpr for IamAuthConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("OperatorAppRoleArn", &self.operator_app_role_arn);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -217,13 +258,26 @@ impl IdcAuthConfiguration {
     }
 }
 
+impl IdcAuthConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("IdcInstanceArn", &self.idc_instance_arn);
+        p.req("OperatorAppRoleArn", &self.operator_app_role_arn);
+    }
+}
+
 impl ToExpr for IdcAuthConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("IdcInstanceArn", &self.idc_instance_arn);
-        p.req("OperatorAppRoleArn", &self.operator_app_role_arn);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -262,16 +316,29 @@ impl IdpAuthConfiguration {
     }
 }
 
-impl ToExpr for IdpAuthConfiguration {
+impl IdpAuthConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("ClientId", &self.client_id);
         p.req("ClientSecret", &self.client_secret);
         p.req("IssuerUrl", &self.issuer_url);
         p.req("OperatorAppRoleArn", &self.operator_app_role_arn);
         p.req("Provider", &self.provider);
+    }
+}
+
+impl ToExpr for IdpAuthConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -282,12 +349,25 @@ pub struct Preferences {
     pub elevated_actions_enabled: Option<Value<bool>>,
 }
 
+impl Preferences {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ElevatedActionsEnabled", &self.elevated_actions_enabled);
+    }
+}
+
 impl ToExpr for Preferences {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("ElevatedActionsEnabled", &self.elevated_actions_enabled);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -311,13 +391,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

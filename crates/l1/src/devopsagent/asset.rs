@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Json, Value};
 
 /// Resource Type definition for AWS::DevOpsAgent::Asset. An asset attached to an existing AWS DevOps Agent Space. Customer-creatable types include skill, agents_md, and attachment; call ListAssetTypes for the current authoritative set.
@@ -44,6 +46,17 @@ impl Asset {
     }
 }
 
+impl Asset {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("AgentSpaceId", &self.agent_space_id);
+        p.req("AssetType", &self.asset_type);
+        p.opt("Files", &self.files);
+        p.opt("Metadata", &self.metadata);
+        p.opt("Zip", &self.zip);
+    }
+}
+
 impl ResourceProps for Asset {
     const TYPE_NAME: &'static str = "AWS::DevOpsAgent::Asset";
     fn facts() -> &'static ResourceFacts {
@@ -52,12 +65,14 @@ impl ResourceProps for Asset {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req("AgentSpaceId", &self.agent_space_id);
-        p.req("AssetType", &self.asset_type);
-        p.opt("Files", &self.files);
-        p.opt("Metadata", &self.metadata);
-        p.opt("Zip", &self.zip);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -130,15 +145,28 @@ impl AssetFile {
     }
 }
 
-impl ToExpr for AssetFile {
+impl AssetFile {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("ContentBytes", &self.content_bytes);
         p.opt("ContentText", &self.content_text);
         p.opt("Metadata", &self.metadata);
         p.req("Path", &self.path);
+    }
+}
+
+impl ToExpr for AssetFile {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Json, Literal, Value};
 
 /// Resource Type definition for AWS::DevOpsAgent::Association defining how the AgentSpace interacts with external services like GitHub, Slack, AWS accounts, and others.
@@ -42,6 +44,16 @@ impl Association {
     }
 }
 
+impl Association {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("AgentSpaceId", &self.agent_space_id);
+        p.req("Configuration", &self.configuration);
+        p.opt("LinkedAssociationIds", &self.linked_association_ids);
+        p.req("ServiceId", &self.service_id);
+    }
+}
+
 impl ResourceProps for Association {
     const TYPE_NAME: &'static str = "AWS::DevOpsAgent::Association";
     fn facts() -> &'static ResourceFacts {
@@ -50,11 +62,14 @@ impl ResourceProps for Association {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req("AgentSpaceId", &self.agent_space_id);
-        p.req("Configuration", &self.configuration);
-        p.opt("LinkedAssociationIds", &self.linked_association_ids);
-        p.req("ServiceId", &self.service_id);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -128,10 +143,9 @@ pub struct ServiceConfiguration {
     pub mcp_server_sig_v4: Option<McpServerSigV4Configuration>,
 }
 
-impl ToExpr for ServiceConfiguration {
+impl ServiceConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("SourceAws", &self.source_aws);
         p.opt("Aws", &self.aws);
         p.opt("GitHub", &self.git_hub);
@@ -148,7 +162,21 @@ impl ToExpr for ServiceConfiguration {
         p.opt("EventChannel", &self.event_channel);
         p.opt("Azure", &self.azure);
         p.opt("MCPServerSigV4", &self.mcp_server_sig_v4);
+    }
+}
+
+impl ToExpr for ServiceConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -188,17 +216,30 @@ impl SourceAwsConfiguration {
     }
 }
 
-impl ToExpr for SourceAwsConfiguration {
+impl SourceAwsConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("AccountId", &self.account_id);
         p.req("AccountType", &self.account_type);
         p.opt("AgentElevatedRoleArn", &self.agent_elevated_role_arn);
         p.req("AssumableRoleArn", &self.assumable_role_arn);
         p.opt("Resources", &self.resources);
         p.opt("Tags", &self.tags);
+    }
+}
+
+impl ToExpr for SourceAwsConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -225,14 +266,27 @@ impl AwsResource {
     }
 }
 
+impl AwsResource {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("ResourceArn", &self.resource_arn);
+        p.opt("ResourceMetadata", &self.resource_metadata);
+        p.opt("ResourceType", &self.resource_type);
+    }
+}
+
 impl ToExpr for AwsResource {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("ResourceArn", &self.resource_arn);
-        p.opt("ResourceMetadata", &self.resource_metadata);
-        p.opt("ResourceType", &self.resource_type);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -256,13 +310,26 @@ impl KeyValuePair {
     }
 }
 
+impl KeyValuePair {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for KeyValuePair {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -302,17 +369,30 @@ impl AwsConfiguration {
     }
 }
 
-impl ToExpr for AwsConfiguration {
+impl AwsConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("AccountId", &self.account_id);
         p.req("AccountType", &self.account_type);
         p.opt("AgentElevatedRoleArn", &self.agent_elevated_role_arn);
         p.req("AssumableRoleArn", &self.assumable_role_arn);
         p.opt("Resources", &self.resources);
         p.opt("Tags", &self.tags);
+    }
+}
+
+impl ToExpr for AwsConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -347,15 +427,28 @@ impl GitHubConfiguration {
     }
 }
 
-impl ToExpr for GitHubConfiguration {
+impl GitHubConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("Owner", &self.owner);
         p.req("OwnerType", &self.owner_type);
         p.req("RepoId", &self.repo_id);
         p.req("RepoName", &self.repo_name);
+    }
+}
+
+impl ToExpr for GitHubConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -389,15 +482,28 @@ impl SlackConfiguration {
     }
 }
 
-impl ToExpr for SlackConfiguration {
+impl SlackConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Bidirectional", &self.bidirectional);
         p.req("TransmissionTarget", &self.transmission_target);
         p.req("WorkspaceId", &self.workspace_id);
         p.req("WorkspaceName", &self.workspace_name);
+    }
+}
+
+impl ToExpr for SlackConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -421,13 +527,26 @@ impl SlackBidirectionalConfiguration {
     }
 }
 
+impl SlackBidirectionalConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Enabled", &self.enabled);
+        p.req("RoleArn", &self.role_arn);
+    }
+}
+
 impl ToExpr for SlackBidirectionalConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Enabled", &self.enabled);
-        p.req("RoleArn", &self.role_arn);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -448,12 +567,25 @@ impl SlackTransmissionTarget {
     }
 }
 
+impl SlackTransmissionTarget {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("IncidentResponseTarget", &self.incident_response_target);
+    }
+}
+
 impl ToExpr for SlackTransmissionTarget {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("IncidentResponseTarget", &self.incident_response_target);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -477,13 +609,26 @@ impl SlackChannel {
     }
 }
 
+impl SlackChannel {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("ChannelId", &self.channel_id);
+        p.opt("ChannelName", &self.channel_name);
+    }
+}
+
 impl ToExpr for SlackChannel {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("ChannelId", &self.channel_id);
-        p.opt("ChannelName", &self.channel_name);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -510,14 +655,27 @@ impl DynatraceConfiguration {
     }
 }
 
+impl DynatraceConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("EnableWebhookUpdates", &self.enable_webhook_updates);
+        p.req("EnvId", &self.env_id);
+        p.opt("Resources", &self.resources);
+    }
+}
+
 impl ToExpr for DynatraceConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("EnableWebhookUpdates", &self.enable_webhook_updates);
-        p.req("EnvId", &self.env_id);
-        p.opt("Resources", &self.resources);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -530,13 +688,26 @@ pub struct ServiceNowConfiguration {
     pub instance_id: Option<Value<String>>,
 }
 
+impl ServiceNowConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("EnableWebhookUpdates", &self.enable_webhook_updates);
+        p.opt("InstanceId", &self.instance_id);
+    }
+}
+
 impl ToExpr for ServiceNowConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("EnableWebhookUpdates", &self.enable_webhook_updates);
-        p.opt("InstanceId", &self.instance_id);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -569,16 +740,29 @@ impl McpServerConfiguration {
     }
 }
 
-impl ToExpr for McpServerConfiguration {
+impl McpServerConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Description", &self.description);
         p.opt("EnableWebhookUpdates", &self.enable_webhook_updates);
         p.opt("Endpoint", &self.endpoint);
         p.opt("Name", &self.name);
         p.req("Tools", &self.tools);
+    }
+}
+
+impl ToExpr for McpServerConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -611,15 +795,28 @@ impl GitLabConfiguration {
     }
 }
 
-impl ToExpr for GitLabConfiguration {
+impl GitLabConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("EnableWebhookUpdates", &self.enable_webhook_updates);
         p.opt("InstanceIdentifier", &self.instance_identifier);
         p.req("ProjectId", &self.project_id);
         p.req("ProjectPath", &self.project_path);
+    }
+}
+
+impl ToExpr for GitLabConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -638,16 +835,29 @@ pub struct McpServerDatadogConfiguration {
     pub name: Option<Value<String>>,
 }
 
-impl ToExpr for McpServerDatadogConfiguration {
+impl McpServerDatadogConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Description", &self.description);
         p.opt("EnableWebhookUpdates", &self.enable_webhook_updates);
         p.opt("EnabledElevatedTools", &self.enabled_elevated_tools);
         p.opt("Endpoint", &self.endpoint);
         p.opt("Name", &self.name);
+    }
+}
+
+impl ToExpr for McpServerDatadogConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -664,15 +874,28 @@ pub struct McpServerSplunkConfiguration {
     pub name: Option<Value<String>>,
 }
 
-impl ToExpr for McpServerSplunkConfiguration {
+impl McpServerSplunkConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Description", &self.description);
         p.opt("EnableWebhookUpdates", &self.enable_webhook_updates);
         p.opt("Endpoint", &self.endpoint);
         p.opt("Name", &self.name);
+    }
+}
+
+impl ToExpr for McpServerSplunkConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -696,13 +919,26 @@ impl McpServerNewRelicConfiguration {
     }
 }
 
+impl McpServerNewRelicConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("AccountId", &self.account_id);
+        p.req("Endpoint", &self.endpoint);
+    }
+}
+
 impl ToExpr for McpServerNewRelicConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("AccountId", &self.account_id);
-        p.req("Endpoint", &self.endpoint);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -732,15 +968,28 @@ impl McpServerGrafanaConfiguration {
     }
 }
 
-impl ToExpr for McpServerGrafanaConfiguration {
+impl McpServerGrafanaConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("EnableWebhookUpdates", &self.enable_webhook_updates);
         p.opt("EnabledElevatedTools", &self.enabled_elevated_tools);
         p.req("Endpoint", &self.endpoint);
         p.opt("Tools", &self.tools);
+    }
+}
+
+impl ToExpr for McpServerGrafanaConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -770,14 +1019,27 @@ impl PagerDutyConfiguration {
     }
 }
 
+impl PagerDutyConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("CustomerEmail", &self.customer_email);
+        p.opt("EnableWebhookUpdates", &self.enable_webhook_updates);
+        p.req("Services", &self.services);
+    }
+}
+
 impl ToExpr for PagerDutyConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("CustomerEmail", &self.customer_email);
-        p.opt("EnableWebhookUpdates", &self.enable_webhook_updates);
-        p.req("Services", &self.services);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -788,12 +1050,25 @@ pub struct EventChannelConfiguration {
     pub enable_webhook_updates: Option<Value<bool>>,
 }
 
+impl EventChannelConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("EnableWebhookUpdates", &self.enable_webhook_updates);
+    }
+}
+
 impl ToExpr for EventChannelConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("EnableWebhookUpdates", &self.enable_webhook_updates);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -814,12 +1089,25 @@ impl AzureConfiguration {
     }
 }
 
+impl AzureConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("SubscriptionId", &self.subscription_id);
+    }
+}
+
 impl ToExpr for AzureConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("SubscriptionId", &self.subscription_id);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -840,12 +1128,25 @@ impl McpServerSigV4Configuration {
     }
 }
 
+impl McpServerSigV4Configuration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Tools", &self.tools);
+    }
+}
+
 impl ToExpr for McpServerSigV4Configuration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Tools", &self.tools);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

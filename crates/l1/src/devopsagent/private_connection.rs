@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// Resource Type definition for AWS::DevOpsAgent::PrivateConnection
@@ -43,6 +45,16 @@ impl PrivateConnection {
     }
 }
 
+impl PrivateConnection {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Certificate", &self.certificate);
+        p.req("ConnectionConfiguration", &self.connection_configuration);
+        p.req("Name", &self.name);
+        p.opt("Tags", &self.tags);
+    }
+}
+
 impl ResourceProps for PrivateConnection {
     const TYPE_NAME: &'static str = "AWS::DevOpsAgent::PrivateConnection";
     fn facts() -> &'static ResourceFacts {
@@ -51,11 +63,14 @@ impl ResourceProps for PrivateConnection {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.opt("Certificate", &self.certificate);
-        p.req("ConnectionConfiguration", &self.connection_configuration);
-        p.req("Name", &self.name);
-        p.opt("Tags", &self.tags);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -101,13 +116,26 @@ pub struct ConnectionConfiguration {
     pub service_managed: Option<ServiceManagedMode>,
 }
 
+impl ConnectionConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("SelfManaged", &self.self_managed);
+        p.opt("ServiceManaged", &self.service_managed);
+    }
+}
+
 impl ToExpr for ConnectionConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("SelfManaged", &self.self_managed);
-        p.opt("ServiceManaged", &self.service_managed);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -128,12 +156,25 @@ impl SelfManagedMode {
     }
 }
 
+impl SelfManagedMode {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("ResourceConfigurationId", &self.resource_configuration_id);
+    }
+}
+
 impl ToExpr for SelfManagedMode {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("ResourceConfigurationId", &self.resource_configuration_id);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -175,10 +216,9 @@ impl ServiceManagedMode {
     }
 }
 
-impl ToExpr for ServiceManagedMode {
+impl ServiceManagedMode {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("DnsResolution", &self.dns_resolution);
         p.req("HostAddress", &self.host_address);
         p.opt("IpAddressType", &self.ip_address_type);
@@ -187,7 +227,21 @@ impl ToExpr for ServiceManagedMode {
         p.opt("SecurityGroupIds", &self.security_group_ids);
         p.opt("SubnetIds", &self.subnet_ids);
         p.req("VpcId", &self.vpc_id);
+    }
+}
+
+impl ToExpr for ServiceManagedMode {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -211,13 +265,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Json, Literal, Map, Value};
 
 /// The AWS::DevOpsAgent::Service resource registers external services (like Dynatrace, MCP servers, GitLab) for integration with DevOpsAgent.
@@ -52,14 +54,9 @@ impl Service {
     }
 }
 
-impl ResourceProps for Service {
-    const TYPE_NAME: &'static str = "AWS::DevOpsAgent::Service";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl Service {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "ExchangeUrlPrivateConnectionName",
             &self.exchange_url_private_connection_name,
@@ -74,7 +71,25 @@ impl ResourceProps for Service {
             "TargetUrlPrivateConnectionName",
             &self.target_url_private_connection_name,
         );
+    }
+}
+
+impl ResourceProps for Service {
+    const TYPE_NAME: &'static str = "AWS::DevOpsAgent::Service";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -143,10 +158,9 @@ pub struct ServiceDetails {
     pub mcp_server_grafana: Option<McpServerGrafanaDetails>,
 }
 
-impl ToExpr for ServiceDetails {
+impl ServiceDetails {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Dynatrace", &self.dynatrace);
         p.opt("MCPServer", &self.mcp_server);
         p.opt("MCPServerSplunk", &self.mcp_server_splunk);
@@ -158,7 +172,21 @@ impl ToExpr for ServiceDetails {
         p.opt("AzureIdentity", &self.azure_identity);
         p.opt("MCPServerSigV4", &self.mcp_server_sig_v4);
         p.opt("MCPServerGrafana", &self.mcp_server_grafana);
+    }
+}
+
+impl ToExpr for ServiceDetails {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -182,13 +210,26 @@ impl DynatraceServiceDetails {
     }
 }
 
+impl DynatraceServiceDetails {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("AccountUrn", &self.account_urn);
+        p.opt("AuthorizationConfig", &self.authorization_config);
+    }
+}
+
 impl ToExpr for DynatraceServiceDetails {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("AccountUrn", &self.account_urn);
-        p.opt("AuthorizationConfig", &self.authorization_config);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -199,12 +240,25 @@ pub struct DynatraceAuthorizationConfig {
     pub o_auth_client_credentials: Option<OAuthClientDetails>,
 }
 
+impl DynatraceAuthorizationConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("OAuthClientCredentials", &self.o_auth_client_credentials);
+    }
+}
+
 impl ToExpr for DynatraceAuthorizationConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("OAuthClientCredentials", &self.o_auth_client_credentials);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -237,15 +291,28 @@ impl OAuthClientDetails {
     }
 }
 
-impl ToExpr for OAuthClientDetails {
+impl OAuthClientDetails {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("ClientId", &self.client_id);
         p.opt("ClientName", &self.client_name);
         p.req("ClientSecret", &self.client_secret);
         p.opt("ExchangeParameters", &self.exchange_parameters);
+    }
+}
+
+impl ToExpr for OAuthClientDetails {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -279,15 +346,28 @@ impl McpServerDetails {
     }
 }
 
-impl ToExpr for McpServerDetails {
+impl McpServerDetails {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("AuthorizationConfig", &self.authorization_config);
         p.opt("Description", &self.description);
         p.req("Endpoint", &self.endpoint);
         p.req("Name", &self.name);
+    }
+}
+
+impl ToExpr for McpServerDetails {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -302,14 +382,27 @@ pub struct McpServerAuthorizationConfig {
     pub bearer_token: Option<BearerTokenDetails>,
 }
 
+impl McpServerAuthorizationConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("OAuthClientCredentials", &self.o_auth_client_credentials);
+        p.opt("ApiKey", &self.api_key);
+        p.opt("BearerToken", &self.bearer_token);
+    }
+}
+
 impl ToExpr for McpServerAuthorizationConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("OAuthClientCredentials", &self.o_auth_client_credentials);
-        p.opt("ApiKey", &self.api_key);
-        p.opt("BearerToken", &self.bearer_token);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -349,17 +442,30 @@ impl McpServerOAuthClientCredentialsConfig {
     }
 }
 
-impl ToExpr for McpServerOAuthClientCredentialsConfig {
+impl McpServerOAuthClientCredentialsConfig {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("ClientId", &self.client_id);
         p.opt("ClientName", &self.client_name);
         p.req("ClientSecret", &self.client_secret);
         p.opt("ExchangeParameters", &self.exchange_parameters);
         p.req("ExchangeUrl", &self.exchange_url);
         p.opt("Scopes", &self.scopes);
+    }
+}
+
+impl ToExpr for McpServerOAuthClientCredentialsConfig {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -390,14 +496,27 @@ impl ApiKeyDetails {
     }
 }
 
+impl ApiKeyDetails {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("ApiKeyHeader", &self.api_key_header);
+        p.req("ApiKeyName", &self.api_key_name);
+        p.req("ApiKeyValue", &self.api_key_value);
+    }
+}
+
 impl ToExpr for ApiKeyDetails {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("ApiKeyHeader", &self.api_key_header);
-        p.req("ApiKeyName", &self.api_key_name);
-        p.req("ApiKeyValue", &self.api_key_value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -427,14 +546,27 @@ impl BearerTokenDetails {
     }
 }
 
+impl BearerTokenDetails {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("AuthorizationHeader", &self.authorization_header);
+        p.req("TokenName", &self.token_name);
+        p.req("TokenValue", &self.token_value);
+    }
+}
+
 impl ToExpr for BearerTokenDetails {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("AuthorizationHeader", &self.authorization_header);
-        p.req("TokenName", &self.token_name);
-        p.req("TokenValue", &self.token_value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -468,15 +600,28 @@ impl McpServerSplunkDetails {
     }
 }
 
-impl ToExpr for McpServerSplunkDetails {
+impl McpServerSplunkDetails {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("AuthorizationConfig", &self.authorization_config);
         p.opt("Description", &self.description);
         p.req("Endpoint", &self.endpoint);
         p.req("Name", &self.name);
+    }
+}
+
+impl ToExpr for McpServerSplunkDetails {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -487,12 +632,25 @@ pub struct McpServerSplunkAuthorizationConfig {
     pub bearer_token: Option<BearerTokenDetails>,
 }
 
+impl McpServerSplunkAuthorizationConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("BearerToken", &self.bearer_token);
+    }
+}
+
 impl ToExpr for McpServerSplunkAuthorizationConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("BearerToken", &self.bearer_token);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -513,12 +671,25 @@ impl NewRelicServiceDetails {
     }
 }
 
+impl NewRelicServiceDetails {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("AuthorizationConfig", &self.authorization_config);
+    }
+}
+
 impl ToExpr for NewRelicServiceDetails {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("AuthorizationConfig", &self.authorization_config);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -537,12 +708,25 @@ impl NewRelicAuthorizationConfig {
     }
 }
 
+impl NewRelicAuthorizationConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("ApiKey", &self.api_key);
+    }
+}
+
 impl ToExpr for NewRelicAuthorizationConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("ApiKey", &self.api_key);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -582,17 +766,30 @@ impl NewRelicApiKeyConfig {
     }
 }
 
-impl ToExpr for NewRelicApiKeyConfig {
+impl NewRelicApiKeyConfig {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("AccountId", &self.account_id);
         p.opt("AlertPolicyIds", &self.alert_policy_ids);
         p.req("ApiKey", &self.api_key);
         p.opt("ApplicationIds", &self.application_ids);
         p.opt("EntityGuids", &self.entity_guids);
         p.req("Region", &self.region);
+    }
+}
+
+impl ToExpr for NewRelicApiKeyConfig {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -626,15 +823,28 @@ impl GitLabDetails {
     }
 }
 
-impl ToExpr for GitLabDetails {
+impl GitLabDetails {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("GroupId", &self.group_id);
         p.req("TargetUrl", &self.target_url);
         p.req("TokenType", &self.token_type);
         p.req("TokenValue", &self.token_value);
+    }
+}
+
+impl ToExpr for GitLabDetails {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -647,13 +857,26 @@ pub struct GitHubDetails {
     pub direct_access: Option<GitHubPatDetails>,
 }
 
+impl GitHubDetails {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("AppVerification", &self.app_verification);
+        p.opt("DirectAccess", &self.direct_access);
+    }
+}
+
 impl ToExpr for GitHubDetails {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("AppVerification", &self.app_verification);
-        p.opt("DirectAccess", &self.direct_access);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -686,15 +909,28 @@ impl GitHubAppVerificationDetails {
     }
 }
 
-impl ToExpr for GitHubAppVerificationDetails {
+impl GitHubAppVerificationDetails {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("AppVariant", &self.app_variant);
         p.opt("OrganizationName", &self.organization_name);
         p.opt("TargetUrl", &self.target_url);
         p.req("TokenValue", &self.token_value);
+    }
+}
+
+impl ToExpr for GitHubAppVerificationDetails {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -721,14 +957,27 @@ impl GitHubPatDetails {
     }
 }
 
+impl GitHubPatDetails {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("OrganizationName", &self.organization_name);
+        p.opt("TargetUrl", &self.target_url);
+        p.req("TokenValue", &self.token_value);
+    }
+}
+
 impl ToExpr for GitHubPatDetails {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("OrganizationName", &self.organization_name);
-        p.opt("TargetUrl", &self.target_url);
-        p.req("TokenValue", &self.token_value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -752,13 +1001,26 @@ impl ServiceNowServiceDetails {
     }
 }
 
+impl ServiceNowServiceDetails {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("AuthorizationConfig", &self.authorization_config);
+        p.req("InstanceUrl", &self.instance_url);
+    }
+}
+
 impl ToExpr for ServiceNowServiceDetails {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("AuthorizationConfig", &self.authorization_config);
-        p.req("InstanceUrl", &self.instance_url);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -769,12 +1031,25 @@ pub struct ServiceNowAuthorizationConfig {
     pub o_auth_client_credentials: Option<OAuthClientDetails>,
 }
 
+impl ServiceNowAuthorizationConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("OAuthClientCredentials", &self.o_auth_client_credentials);
+    }
+}
+
 impl ToExpr for ServiceNowAuthorizationConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("OAuthClientCredentials", &self.o_auth_client_credentials);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -801,13 +1076,26 @@ impl PagerDutyDetails {
     }
 }
 
+impl PagerDutyDetails {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("AuthorizationConfig", &self.authorization_config);
+        p.req("Scopes", &self.scopes);
+    }
+}
+
 impl ToExpr for PagerDutyDetails {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("AuthorizationConfig", &self.authorization_config);
-        p.req("Scopes", &self.scopes);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -818,12 +1106,25 @@ pub struct PagerDutyAuthorizationConfig {
     pub o_auth_client_credentials: Option<OAuthClientDetails>,
 }
 
+impl PagerDutyAuthorizationConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("OAuthClientCredentials", &self.o_auth_client_credentials);
+    }
+}
+
 impl ToExpr for PagerDutyAuthorizationConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("OAuthClientCredentials", &self.o_auth_client_credentials);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -858,10 +1159,9 @@ impl AzureIdentityServiceDetails {
     }
 }
 
-impl ToExpr for AzureIdentityServiceDetails {
+impl AzureIdentityServiceDetails {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("ClientId", &self.client_id);
         p.req("TenantId", &self.tenant_id);
         p.req("WebIdentityRoleArn", &self.web_identity_role_arn);
@@ -869,7 +1169,21 @@ impl ToExpr for AzureIdentityServiceDetails {
             "WebIdentityTokenAudiences",
             &self.web_identity_token_audiences,
         );
+    }
+}
+
+impl ToExpr for AzureIdentityServiceDetails {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -903,15 +1217,28 @@ impl McpServerSigV4Details {
     }
 }
 
-impl ToExpr for McpServerSigV4Details {
+impl McpServerSigV4Details {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("AuthorizationConfig", &self.authorization_config);
         p.opt("Description", &self.description);
         p.req("Endpoint", &self.endpoint);
         p.req("Name", &self.name);
+    }
+}
+
+impl ToExpr for McpServerSigV4Details {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -944,16 +1271,29 @@ impl McpServerSigV4AuthorizationConfig {
     }
 }
 
-impl ToExpr for McpServerSigV4AuthorizationConfig {
+impl McpServerSigV4AuthorizationConfig {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("CustomHeaders", &self.custom_headers);
         p.opt("McpRoleArn", &self.mcp_role_arn);
         p.req("Region", &self.region);
         p.opt("RoleArn", &self.role_arn);
         p.req("Service", &self.service);
+    }
+}
+
+impl ToExpr for McpServerSigV4AuthorizationConfig {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -987,15 +1327,28 @@ impl McpServerGrafanaDetails {
     }
 }
 
-impl ToExpr for McpServerGrafanaDetails {
+impl McpServerGrafanaDetails {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("AuthorizationConfig", &self.authorization_config);
         p.opt("Description", &self.description);
         p.req("Endpoint", &self.endpoint);
         p.req("Name", &self.name);
+    }
+}
+
+impl ToExpr for McpServerGrafanaDetails {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1006,12 +1359,25 @@ pub struct McpServerGrafanaAuthorizationConfig {
     pub bearer_token: Option<BearerTokenDetails>,
 }
 
+impl McpServerGrafanaAuthorizationConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("BearerToken", &self.bearer_token);
+    }
+}
+
 impl ToExpr for McpServerGrafanaAuthorizationConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("BearerToken", &self.bearer_token);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1035,13 +1401,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, ResourceFacts, Shape};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps,
+};
 use stackwright_core::value::Value;
 
 /// This resource schema represents the LogAnomalyDetectionIntegration resource in the Amazon DevOps Guru.
@@ -16,6 +18,11 @@ use stackwright_core::value::Value;
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct LogAnomalyDetectionIntegration {}
 
+impl LogAnomalyDetectionIntegration {
+    #[inline]
+    fn collect_props(&self, _: &mut Props<'_>) {}
+}
+
 impl ResourceProps for LogAnomalyDetectionIntegration {
     const TYPE_NAME: &'static str = "AWS::DevOpsGuru::LogAnomalyDetectionIntegration";
     fn facts() -> &'static ResourceFacts {
@@ -23,8 +30,15 @@ impl ResourceProps for LogAnomalyDetectionIntegration {
     }
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
-        let p = Props::default();
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// This resource schema represents the NotificationChannel resource in the Amazon DevOps Guru.
@@ -27,6 +29,13 @@ impl NotificationChannel {
     }
 }
 
+impl NotificationChannel {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Config", &self.config);
+    }
+}
+
 impl ResourceProps for NotificationChannel {
     const TYPE_NAME: &'static str = "AWS::DevOpsGuru::NotificationChannel";
     fn facts() -> &'static ResourceFacts {
@@ -35,8 +44,14 @@ impl ResourceProps for NotificationChannel {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req("Config", &self.config);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -72,13 +87,26 @@ pub struct NotificationChannelConfig {
     pub sns: Option<SnsChannelConfig>,
 }
 
+impl NotificationChannelConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Filters", &self.filters);
+        p.opt("Sns", &self.sns);
+    }
+}
+
 impl ToExpr for NotificationChannelConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Filters", &self.filters);
-        p.opt("Sns", &self.sns);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -91,13 +119,26 @@ pub struct NotificationFilterConfig {
     pub severities: Option<Value<Vec<InsightSeverity>>>,
 }
 
+impl NotificationFilterConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("MessageTypes", &self.message_types);
+        p.opt("Severities", &self.severities);
+    }
+}
+
 impl ToExpr for NotificationFilterConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("MessageTypes", &self.message_types);
-        p.opt("Severities", &self.severities);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -108,12 +149,25 @@ pub struct SnsChannelConfig {
     pub topic_arn: Option<Value<String>>,
 }
 
+impl SnsChannelConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("TopicArn", &self.topic_arn);
+    }
+}
+
 impl ToExpr for SnsChannelConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("TopicArn", &self.topic_arn);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

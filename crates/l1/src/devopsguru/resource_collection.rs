@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::Value;
 
 /// This resource schema represents the ResourceCollection resource in the Amazon DevOps Guru.
@@ -29,6 +31,13 @@ impl ResourceCollection {
     }
 }
 
+impl ResourceCollection {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("ResourceCollectionFilter", &self.resource_collection_filter);
+    }
+}
+
 impl ResourceProps for ResourceCollection {
     const TYPE_NAME: &'static str = "AWS::DevOpsGuru::ResourceCollection";
     fn facts() -> &'static ResourceFacts {
@@ -37,8 +46,14 @@ impl ResourceProps for ResourceCollection {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req("ResourceCollectionFilter", &self.resource_collection_filter);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -74,13 +89,26 @@ pub struct ResourceCollectionFilter {
     pub tags: Option<Vec<TagCollection>>,
 }
 
+impl ResourceCollectionFilter {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("CloudFormation", &self.cloud_formation);
+        p.opt("Tags", &self.tags);
+    }
+}
+
 impl ToExpr for ResourceCollectionFilter {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("CloudFormation", &self.cloud_formation);
-        p.opt("Tags", &self.tags);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -91,12 +119,25 @@ pub struct CloudFormationCollectionFilter {
     pub stack_names: Option<Value<Vec<String>>>,
 }
 
+impl CloudFormationCollectionFilter {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("StackNames", &self.stack_names);
+    }
+}
+
 impl ToExpr for CloudFormationCollectionFilter {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("StackNames", &self.stack_names);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -109,13 +150,26 @@ pub struct TagCollection {
     pub tag_values: Option<Value<Vec<String>>>,
 }
 
+impl TagCollection {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("AppBoundaryKey", &self.app_boundary_key);
+        p.opt("TagValues", &self.tag_values);
+    }
+}
+
 impl ToExpr for TagCollection {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("AppBoundaryKey", &self.app_boundary_key);
-        p.opt("TagValues", &self.tag_values);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

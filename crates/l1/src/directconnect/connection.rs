@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::Value;
 
 /// Resource Type definition for AWS::DirectConnect::Connection
@@ -53,6 +55,19 @@ impl Connection {
     }
 }
 
+impl Connection {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Bandwidth", &self.bandwidth);
+        p.req("ConnectionName", &self.connection_name);
+        p.opt("LagId", &self.lag_id);
+        p.req("Location", &self.location);
+        p.opt("ProviderName", &self.provider_name);
+        p.opt("RequestMACSec", &self.request_mac_sec);
+        p.opt("Tags", &self.tags);
+    }
+}
+
 impl ResourceProps for Connection {
     const TYPE_NAME: &'static str = "AWS::DirectConnect::Connection";
     fn facts() -> &'static ResourceFacts {
@@ -61,14 +76,14 @@ impl ResourceProps for Connection {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req("Bandwidth", &self.bandwidth);
-        p.req("ConnectionName", &self.connection_name);
-        p.opt("LagId", &self.lag_id);
-        p.req("Location", &self.location);
-        p.opt("ProviderName", &self.provider_name);
-        p.opt("RequestMACSec", &self.request_mac_sec);
-        p.opt("Tags", &self.tags);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -125,13 +140,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

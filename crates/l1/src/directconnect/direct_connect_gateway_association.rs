@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps,
+};
 use stackwright_core::value::Value;
 
 /// Resource Type definition for AWS::DirectConnect::DirectConnectGatewayAssociation
@@ -41,14 +43,9 @@ impl DirectConnectGatewayAssociation {
     }
 }
 
-impl ResourceProps for DirectConnectGatewayAssociation {
-    const TYPE_NAME: &'static str = "AWS::DirectConnect::DirectConnectGatewayAssociation";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl DirectConnectGatewayAssociation {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "AcceptDirectConnectGatewayAssociationProposalRoleArn",
             &self.accept_direct_connect_gateway_association_proposal_role_arn,
@@ -59,7 +56,25 @@ impl ResourceProps for DirectConnectGatewayAssociation {
         );
         p.req("AssociatedGatewayId", &self.associated_gateway_id);
         p.req("DirectConnectGatewayId", &self.direct_connect_gateway_id);
+    }
+}
+
+impl ResourceProps for DirectConnectGatewayAssociation {
+    const TYPE_NAME: &'static str = "AWS::DirectConnect::DirectConnectGatewayAssociation";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

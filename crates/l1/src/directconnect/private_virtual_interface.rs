@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::Value;
 
 /// Resource Type definition for AWS::DirectConnect::PrivateVirtualInterface
@@ -66,14 +68,9 @@ impl PrivateVirtualInterface {
     }
 }
 
-impl ResourceProps for PrivateVirtualInterface {
-    const TYPE_NAME: &'static str = "AWS::DirectConnect::PrivateVirtualInterface";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl PrivateVirtualInterface {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "AllocatePrivateVirtualInterfaceRoleArn",
             &self.allocate_private_virtual_interface_role_arn,
@@ -88,7 +85,25 @@ impl ResourceProps for PrivateVirtualInterface {
         p.opt("VirtualGatewayId", &self.virtual_gateway_id);
         p.req("VirtualInterfaceName", &self.virtual_interface_name);
         p.req("Vlan", &self.vlan);
+    }
+}
+
+impl ResourceProps for PrivateVirtualInterface {
+    const TYPE_NAME: &'static str = "AWS::DirectConnect::PrivateVirtualInterface";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -149,16 +164,29 @@ impl BgpPeer {
     }
 }
 
-impl ToExpr for BgpPeer {
+impl BgpPeer {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("AddressFamily", &self.address_family);
         p.opt("AmazonAddress", &self.amazon_address);
         p.req("Asn", &self.asn);
         p.opt("AuthKey", &self.auth_key);
         p.opt("CustomerAddress", &self.customer_address);
+    }
+}
+
+impl ToExpr for BgpPeer {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -182,13 +210,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

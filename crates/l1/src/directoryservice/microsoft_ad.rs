@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// Resource Type definition for AWS::DirectoryService::MicrosoftAD
@@ -47,6 +49,19 @@ impl MicrosoftAd {
     }
 }
 
+impl MicrosoftAd {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("CreateAlias", &self.create_alias);
+        p.opt("Edition", &self.edition);
+        p.opt("EnableSso", &self.enable_sso);
+        p.req("Name", &self.name);
+        p.opt("Password", &self.password);
+        p.opt("ShortName", &self.short_name);
+        p.req("VpcSettings", &self.vpc_settings);
+    }
+}
+
 impl ResourceProps for MicrosoftAd {
     const TYPE_NAME: &'static str = "AWS::DirectoryService::MicrosoftAD";
     fn facts() -> &'static ResourceFacts {
@@ -55,14 +70,14 @@ impl ResourceProps for MicrosoftAd {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.opt("CreateAlias", &self.create_alias);
-        p.opt("Edition", &self.edition);
-        p.opt("EnableSso", &self.enable_sso);
-        p.req("Name", &self.name);
-        p.opt("Password", &self.password);
-        p.opt("ShortName", &self.short_name);
-        p.req("VpcSettings", &self.vpc_settings);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -122,13 +137,26 @@ impl VpcSettings {
     }
 }
 
+impl VpcSettings {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("SubnetIds", &self.subnet_ids);
+        p.req("VpcId", &self.vpc_id);
+    }
+}
+
 impl ToExpr for VpcSettings {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("SubnetIds", &self.subnet_ids);
-        p.req("VpcId", &self.vpc_id);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

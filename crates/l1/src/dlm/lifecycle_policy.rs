@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// Resource Type definition for AWS::DLM::LifecyclePolicy
@@ -43,14 +45,9 @@ pub struct LifecyclePolicy {
     pub tags: Option<Vec<Tag>>,
 }
 
-impl ResourceProps for LifecyclePolicy {
-    const TYPE_NAME: &'static str = "AWS::DLM::LifecyclePolicy";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl LifecyclePolicy {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("CopyTags", &self.copy_tags);
         p.opt("CreateInterval", &self.create_interval);
         p.opt("CrossRegionCopyTargets", &self.cross_region_copy_targets);
@@ -63,7 +60,25 @@ impl ResourceProps for LifecyclePolicy {
         p.opt("RetainInterval", &self.retain_interval);
         p.opt("State", &self.state);
         p.opt("Tags", &self.tags);
+    }
+}
+
+impl ResourceProps for LifecyclePolicy {
+    const TYPE_NAME: &'static str = "AWS::DLM::LifecyclePolicy";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -102,12 +117,25 @@ pub struct CrossRegionCopyTarget {
     pub target_region: Option<Value<String>>,
 }
 
+impl CrossRegionCopyTarget {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("TargetRegion", &self.target_region);
+    }
+}
+
 impl ToExpr for CrossRegionCopyTarget {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("TargetRegion", &self.target_region);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -122,14 +150,27 @@ pub struct Exclusions {
     pub exclude_volume_types: Option<Value<Vec<String>>>,
 }
 
+impl Exclusions {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ExcludeBootVolumes", &self.exclude_boot_volumes);
+        p.opt("ExcludeTags", &self.exclude_tags);
+        p.opt("ExcludeVolumeTypes", &self.exclude_volume_types);
+    }
+}
+
 impl ToExpr for Exclusions {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("ExcludeBootVolumes", &self.exclude_boot_volumes);
-        p.opt("ExcludeTags", &self.exclude_tags);
-        p.opt("ExcludeVolumeTypes", &self.exclude_volume_types);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -153,13 +194,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -200,10 +254,9 @@ pub struct PolicyDetails {
     pub target_tags: Option<Vec<Tag>>,
 }
 
-impl ToExpr for PolicyDetails {
+impl PolicyDetails {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Actions", &self.actions);
         p.opt("CopyTags", &self.copy_tags);
         p.opt("CreateInterval", &self.create_interval);
@@ -220,7 +273,21 @@ impl ToExpr for PolicyDetails {
         p.opt("RetainInterval", &self.retain_interval);
         p.opt("Schedules", &self.schedules);
         p.opt("TargetTags", &self.target_tags);
+    }
+}
+
+impl ToExpr for PolicyDetails {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -247,13 +314,26 @@ impl Action {
     }
 }
 
+impl Action {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("CrossRegionCopy", &self.cross_region_copy);
+        p.req("Name", &self.name);
+    }
+}
+
 impl ToExpr for Action {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("CrossRegionCopy", &self.cross_region_copy);
-        p.req("Name", &self.name);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -283,14 +363,27 @@ impl CrossRegionCopyAction {
     }
 }
 
+impl CrossRegionCopyAction {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("EncryptionConfiguration", &self.encryption_configuration);
+        p.opt("RetainRule", &self.retain_rule);
+        p.req("Target", &self.target);
+    }
+}
+
 impl ToExpr for CrossRegionCopyAction {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("EncryptionConfiguration", &self.encryption_configuration);
-        p.opt("RetainRule", &self.retain_rule);
-        p.req("Target", &self.target);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -314,13 +407,26 @@ impl EncryptionConfiguration {
     }
 }
 
+impl EncryptionConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("CmkArn", &self.cmk_arn);
+        p.req("Encrypted", &self.encrypted);
+    }
+}
+
 impl ToExpr for EncryptionConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("CmkArn", &self.cmk_arn);
-        p.req("Encrypted", &self.encrypted);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -347,13 +453,26 @@ impl CrossRegionCopyRetainRule {
     }
 }
 
+impl CrossRegionCopyRetainRule {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Interval", &self.interval);
+        p.req("IntervalUnit", &self.interval_unit);
+    }
+}
+
 impl ToExpr for CrossRegionCopyRetainRule {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Interval", &self.interval);
-        p.req("IntervalUnit", &self.interval_unit);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -377,13 +496,26 @@ impl EventSource {
     }
 }
 
+impl EventSource {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Parameters", &self.parameters);
+        p.req("Type", &self.type_);
+    }
+}
+
 impl ToExpr for EventSource {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Parameters", &self.parameters);
-        p.req("Type", &self.type_);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -413,14 +545,27 @@ impl EventParameters {
     }
 }
 
+impl EventParameters {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("DescriptionRegex", &self.description_regex);
+        p.req("EventType", &self.event_type);
+        p.req("SnapshotOwner", &self.snapshot_owner);
+    }
+}
+
 impl ToExpr for EventParameters {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("DescriptionRegex", &self.description_regex);
-        p.req("EventType", &self.event_type);
-        p.req("SnapshotOwner", &self.snapshot_owner);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -435,14 +580,27 @@ pub struct Parameters {
     pub no_reboot: Option<Value<bool>>,
 }
 
+impl Parameters {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ExcludeBootVolume", &self.exclude_boot_volume);
+        p.opt("ExcludeDataVolumeTags", &self.exclude_data_volume_tags);
+        p.opt("NoReboot", &self.no_reboot);
+    }
+}
+
 impl ToExpr for Parameters {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("ExcludeBootVolume", &self.exclude_boot_volume);
-        p.opt("ExcludeDataVolumeTags", &self.exclude_data_volume_tags);
-        p.opt("NoReboot", &self.no_reboot);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -473,10 +631,9 @@ pub struct Schedule {
     pub variable_tags: Option<Vec<Tag>>,
 }
 
-impl ToExpr for Schedule {
+impl Schedule {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("ArchiveRule", &self.archive_rule);
         p.opt("CopyTags", &self.copy_tags);
         p.opt("CreateRule", &self.create_rule);
@@ -488,7 +645,21 @@ impl ToExpr for Schedule {
         p.opt("ShareRules", &self.share_rules);
         p.opt("TagsToAdd", &self.tags_to_add);
         p.opt("VariableTags", &self.variable_tags);
+    }
+}
+
+impl ToExpr for Schedule {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -507,12 +678,25 @@ impl ArchiveRule {
     }
 }
 
+impl ArchiveRule {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("RetainRule", &self.retain_rule);
+    }
+}
+
 impl ToExpr for ArchiveRule {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("RetainRule", &self.retain_rule);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -533,12 +717,25 @@ impl ArchiveRetainRule {
     }
 }
 
+impl ArchiveRetainRule {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("RetentionArchiveTier", &self.retention_archive_tier);
+    }
+}
+
 impl ToExpr for ArchiveRetainRule {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("RetentionArchiveTier", &self.retention_archive_tier);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -553,14 +750,27 @@ pub struct RetentionArchiveTier {
     pub interval_unit: Option<Value<IntervalUnit>>,
 }
 
+impl RetentionArchiveTier {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Count", &self.count);
+        p.opt("Interval", &self.interval);
+        p.opt("IntervalUnit", &self.interval_unit);
+    }
+}
+
 impl ToExpr for RetentionArchiveTier {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Count", &self.count);
-        p.opt("Interval", &self.interval);
-        p.opt("IntervalUnit", &self.interval_unit);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -581,17 +791,30 @@ pub struct CreateRule {
     pub times: Option<Value<Vec<String>>>,
 }
 
-impl ToExpr for CreateRule {
+impl CreateRule {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("CronExpression", &self.cron_expression);
         p.opt("Interval", &self.interval);
         p.opt("IntervalUnit", &self.interval_unit);
         p.opt("Location", &self.location);
         p.opt("Scripts", &self.scripts);
         p.opt("Times", &self.times);
+    }
+}
+
+impl ToExpr for CreateRule {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -612,10 +835,9 @@ pub struct Script {
     pub stages: Option<Value<Vec<ScriptStage>>>,
 }
 
-impl ToExpr for Script {
+impl Script {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "ExecuteOperationOnScriptFailure",
             &self.execute_operation_on_script_failure,
@@ -625,7 +847,21 @@ impl ToExpr for Script {
         p.opt("ExecutionTimeout", &self.execution_timeout);
         p.opt("MaximumRetryCount", &self.maximum_retry_count);
         p.opt("Stages", &self.stages);
+    }
+}
+
+impl ToExpr for Script {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -664,10 +900,9 @@ impl CrossRegionCopyRule {
     }
 }
 
-impl ToExpr for CrossRegionCopyRule {
+impl CrossRegionCopyRule {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("CmkArn", &self.cmk_arn);
         p.opt("CopyTags", &self.copy_tags);
         p.opt("DeprecateRule", &self.deprecate_rule);
@@ -675,7 +910,21 @@ impl ToExpr for CrossRegionCopyRule {
         p.opt("RetainRule", &self.retain_rule);
         p.opt("Target", &self.target);
         p.opt("TargetRegion", &self.target_region);
+    }
+}
+
+impl ToExpr for CrossRegionCopyRule {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -702,13 +951,26 @@ impl CrossRegionCopyDeprecateRule {
     }
 }
 
+impl CrossRegionCopyDeprecateRule {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Interval", &self.interval);
+        p.req("IntervalUnit", &self.interval_unit);
+    }
+}
+
 impl ToExpr for CrossRegionCopyDeprecateRule {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Interval", &self.interval);
-        p.req("IntervalUnit", &self.interval_unit);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -723,14 +985,27 @@ pub struct DeprecateRule {
     pub interval_unit: Option<Value<IntervalUnit>>,
 }
 
+impl DeprecateRule {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Count", &self.count);
+        p.opt("Interval", &self.interval);
+        p.opt("IntervalUnit", &self.interval_unit);
+    }
+}
+
 impl ToExpr for DeprecateRule {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Count", &self.count);
-        p.opt("Interval", &self.interval);
-        p.opt("IntervalUnit", &self.interval_unit);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -749,16 +1024,29 @@ pub struct FastRestoreRule {
     pub interval_unit: Option<Value<IntervalUnit>>,
 }
 
-impl ToExpr for FastRestoreRule {
+impl FastRestoreRule {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AvailabilityZoneIds", &self.availability_zone_ids);
         p.opt("AvailabilityZones", &self.availability_zones);
         p.opt("Count", &self.count);
         p.opt("Interval", &self.interval);
         p.opt("IntervalUnit", &self.interval_unit);
+    }
+}
+
+impl ToExpr for FastRestoreRule {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -773,14 +1061,27 @@ pub struct RetainRule {
     pub interval_unit: Option<Value<IntervalUnit>>,
 }
 
+impl RetainRule {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Count", &self.count);
+        p.opt("Interval", &self.interval);
+        p.opt("IntervalUnit", &self.interval_unit);
+    }
+}
+
 impl ToExpr for RetainRule {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Count", &self.count);
-        p.opt("Interval", &self.interval);
-        p.opt("IntervalUnit", &self.interval_unit);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -795,14 +1096,27 @@ pub struct ShareRule {
     pub unshare_interval_unit: Option<Value<UnshareIntervalUnit>>,
 }
 
+impl ShareRule {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("TargetAccounts", &self.target_accounts);
+        p.opt("UnshareInterval", &self.unshare_interval);
+        p.opt("UnshareIntervalUnit", &self.unshare_interval_unit);
+    }
+}
+
 impl ToExpr for ShareRule {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("TargetAccounts", &self.target_accounts);
-        p.opt("UnshareInterval", &self.unshare_interval);
-        p.opt("UnshareIntervalUnit", &self.unshare_interval_unit);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

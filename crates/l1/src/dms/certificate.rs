@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps,
+};
 use stackwright_core::value::Value;
 
 /// Resource Type definition for AWS::DMS::Certificate
@@ -23,6 +25,15 @@ pub struct Certificate {
     pub certificate_wallet: Option<Value<String>>,
 }
 
+impl Certificate {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("CertificateIdentifier", &self.certificate_identifier);
+        p.opt("CertificatePem", &self.certificate_pem);
+        p.opt("CertificateWallet", &self.certificate_wallet);
+    }
+}
+
 impl ResourceProps for Certificate {
     const TYPE_NAME: &'static str = "AWS::DMS::Certificate";
     fn facts() -> &'static ResourceFacts {
@@ -31,10 +42,14 @@ impl ResourceProps for Certificate {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.opt("CertificateIdentifier", &self.certificate_identifier);
-        p.opt("CertificatePem", &self.certificate_pem);
-        p.opt("CertificateWallet", &self.certificate_wallet);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// Resource schema for AWS::DMS::DataMigration.
@@ -56,14 +58,9 @@ impl DataMigration {
     }
 }
 
-impl ResourceProps for DataMigration {
-    const TYPE_NAME: &'static str = "AWS::DMS::DataMigration";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl DataMigration {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("DataMigrationIdentifier", &self.data_migration_identifier);
         p.opt("DataMigrationName", &self.data_migration_name);
         p.opt("DataMigrationSettings", &self.data_migration_settings);
@@ -75,7 +72,25 @@ impl ResourceProps for DataMigration {
         p.req("ServiceAccessRoleArn", &self.service_access_role_arn);
         p.opt("SourceDataSettings", &self.source_data_settings);
         p.opt("Tags", &self.tags);
+    }
+}
+
+impl ResourceProps for DataMigration {
+    const TYPE_NAME: &'static str = "AWS::DMS::DataMigration";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -118,14 +133,27 @@ pub struct DataMigrationSettings {
     pub selection_rules: Option<Value<String>>,
 }
 
+impl DataMigrationSettings {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("CloudwatchLogsEnabled", &self.cloudwatch_logs_enabled);
+        p.opt("NumberOfJobs", &self.number_of_jobs);
+        p.opt("SelectionRules", &self.selection_rules);
+    }
+}
+
 impl ToExpr for DataMigrationSettings {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("CloudwatchLogsEnabled", &self.cloudwatch_logs_enabled);
-        p.opt("NumberOfJobs", &self.number_of_jobs);
-        p.opt("SelectionRules", &self.selection_rules);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -142,15 +170,28 @@ pub struct SourceDataSettings {
     pub slot_name: Option<Value<String>>,
 }
 
-impl ToExpr for SourceDataSettings {
+impl SourceDataSettings {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("CDCStartPosition", &self.cdc_start_position);
         p.opt("CDCStartTime", &self.cdc_start_time);
         p.opt("CDCStopTime", &self.cdc_stop_time);
         p.opt("SlotName", &self.slot_name);
+    }
+}
+
+impl ToExpr for SourceDataSettings {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -174,13 +215,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// Resource schema for AWS::DMS::DataProvider
@@ -52,14 +54,9 @@ impl DataProvider {
     }
 }
 
-impl ResourceProps for DataProvider {
-    const TYPE_NAME: &'static str = "AWS::DMS::DataProvider";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl DataProvider {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("DataProviderIdentifier", &self.data_provider_identifier);
         p.opt("DataProviderName", &self.data_provider_name);
         p.opt("Description", &self.description);
@@ -68,7 +65,25 @@ impl ResourceProps for DataProvider {
         p.opt("Settings", &self.settings);
         p.opt("Tags", &self.tags);
         p.opt("Virtual", &self.virtual_);
+    }
+}
+
+impl ResourceProps for DataProvider {
+    const TYPE_NAME: &'static str = "AWS::DMS::DataProvider";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -127,10 +142,9 @@ pub struct Settings {
     pub sybase_ase_settings: Option<SybaseAseSettings>,
 }
 
-impl ToExpr for Settings {
+impl Settings {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("DocDbSettings", &self.doc_db_settings);
         p.opt("IbmDb2LuwSettings", &self.ibm_db2_luw_settings);
         p.opt("IbmDb2zOsSettings", &self.ibm_db2z_os_settings);
@@ -145,7 +159,21 @@ impl ToExpr for Settings {
         p.opt("PostgreSqlSettings", &self.postgre_sql_settings);
         p.opt("RedshiftSettings", &self.redshift_settings);
         p.opt("SybaseAseSettings", &self.sybase_ase_settings);
+    }
+}
+
+impl ToExpr for Settings {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -182,16 +210,29 @@ impl DocDbSettings {
     }
 }
 
-impl ToExpr for DocDbSettings {
+impl DocDbSettings {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("CertificateArn", &self.certificate_arn);
         p.req("DatabaseName", &self.database_name);
         p.req("Port", &self.port);
         p.req("ServerName", &self.server_name);
         p.opt("SslMode", &self.ssl_mode);
+    }
+}
+
+impl ToExpr for DocDbSettings {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -235,10 +276,9 @@ impl IbmDb2LuwSettings {
     }
 }
 
-impl ToExpr for IbmDb2LuwSettings {
+impl IbmDb2LuwSettings {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("CertificateArn", &self.certificate_arn);
         p.req("DatabaseName", &self.database_name);
         p.opt("EncryptionAlgorithm", &self.encryption_algorithm);
@@ -246,7 +286,21 @@ impl ToExpr for IbmDb2LuwSettings {
         p.opt("SecurityMechanism", &self.security_mechanism);
         p.req("ServerName", &self.server_name);
         p.req("SslMode", &self.ssl_mode);
+    }
+}
+
+impl ToExpr for IbmDb2LuwSettings {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -284,16 +338,29 @@ impl IbmDb2zOsSettings {
     }
 }
 
-impl ToExpr for IbmDb2zOsSettings {
+impl IbmDb2zOsSettings {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("CertificateArn", &self.certificate_arn);
         p.req("DatabaseName", &self.database_name);
         p.req("Port", &self.port);
         p.req("ServerName", &self.server_name);
         p.req("SslMode", &self.ssl_mode);
+    }
+}
+
+impl ToExpr for IbmDb2zOsSettings {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -327,15 +394,28 @@ impl MariaDbSettings {
     }
 }
 
-impl ToExpr for MariaDbSettings {
+impl MariaDbSettings {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("CertificateArn", &self.certificate_arn);
         p.req("Port", &self.port);
         p.req("ServerName", &self.server_name);
         p.req("SslMode", &self.ssl_mode);
+    }
+}
+
+impl ToExpr for MariaDbSettings {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -379,10 +459,9 @@ impl MicrosoftSqlServerSettings {
     }
 }
 
-impl ToExpr for MicrosoftSqlServerSettings {
+impl MicrosoftSqlServerSettings {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("CertificateArn", &self.certificate_arn);
         p.req("DatabaseName", &self.database_name);
         p.req("Port", &self.port);
@@ -390,7 +469,21 @@ impl ToExpr for MicrosoftSqlServerSettings {
         p.opt("S3Path", &self.s3_path);
         p.req("ServerName", &self.server_name);
         p.req("SslMode", &self.ssl_mode);
+    }
+}
+
+impl ToExpr for MicrosoftSqlServerSettings {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -432,10 +525,9 @@ impl MongoDbSettings {
     }
 }
 
-impl ToExpr for MongoDbSettings {
+impl MongoDbSettings {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AuthMechanism", &self.auth_mechanism);
         p.opt("AuthSource", &self.auth_source);
         p.opt("AuthType", &self.auth_type);
@@ -444,7 +536,21 @@ impl ToExpr for MongoDbSettings {
         p.req("Port", &self.port);
         p.req("ServerName", &self.server_name);
         p.opt("SslMode", &self.ssl_mode);
+    }
+}
+
+impl ToExpr for MongoDbSettings {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -478,15 +584,28 @@ impl MySqlSettings {
     }
 }
 
-impl ToExpr for MySqlSettings {
+impl MySqlSettings {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("CertificateArn", &self.certificate_arn);
         p.req("Port", &self.port);
         p.req("ServerName", &self.server_name);
         p.req("SslMode", &self.ssl_mode);
+    }
+}
+
+impl ToExpr for MySqlSettings {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -539,10 +658,9 @@ impl OracleSettings {
     }
 }
 
-impl ToExpr for OracleSettings {
+impl OracleSettings {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AsmServer", &self.asm_server);
         p.opt("CertificateArn", &self.certificate_arn);
         p.req("DatabaseName", &self.database_name);
@@ -565,7 +683,21 @@ impl ToExpr for OracleSettings {
         );
         p.req("ServerName", &self.server_name);
         p.req("SslMode", &self.ssl_mode);
+    }
+}
+
+impl ToExpr for OracleSettings {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -603,16 +735,29 @@ impl PostgreSqlSettings {
     }
 }
 
-impl ToExpr for PostgreSqlSettings {
+impl PostgreSqlSettings {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("CertificateArn", &self.certificate_arn);
         p.req("DatabaseName", &self.database_name);
         p.req("Port", &self.port);
         p.req("ServerName", &self.server_name);
         p.req("SslMode", &self.ssl_mode);
+    }
+}
+
+impl ToExpr for PostgreSqlSettings {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -643,14 +788,27 @@ impl RedshiftSettings {
     }
 }
 
+impl RedshiftSettings {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("DatabaseName", &self.database_name);
+        p.req("Port", &self.port);
+        p.req("ServerName", &self.server_name);
+    }
+}
+
 impl ToExpr for RedshiftSettings {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("DatabaseName", &self.database_name);
-        p.req("Port", &self.port);
-        p.req("ServerName", &self.server_name);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -690,17 +848,30 @@ impl SybaseAseSettings {
     }
 }
 
-impl ToExpr for SybaseAseSettings {
+impl SybaseAseSettings {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("CertificateArn", &self.certificate_arn);
         p.opt("DatabaseName", &self.database_name);
         p.opt("EncryptPassword", &self.encrypt_password);
         p.req("Port", &self.port);
         p.req("ServerName", &self.server_name);
         p.req("SslMode", &self.ssl_mode);
+    }
+}
+
+impl ToExpr for SybaseAseSettings {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -724,13 +895,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::Value;
 
 /// Resource Type definition for AWS::DMS::Endpoint
@@ -124,14 +126,9 @@ impl Endpoint {
     }
 }
 
-impl ResourceProps for Endpoint {
-    const TYPE_NAME: &'static str = "AWS::DMS::Endpoint";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl Endpoint {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("CertificateArn", &self.certificate_arn);
         p.opt("DatabaseName", &self.database_name);
         p.opt("DocDbSettings", &self.doc_db_settings);
@@ -169,7 +166,25 @@ impl ResourceProps for Endpoint {
         p.opt("SybaseSettings", &self.sybase_settings);
         p.opt("Tags", &self.tags);
         p.opt("Username", &self.username);
+    }
+}
+
+impl ResourceProps for Endpoint {
+    const TYPE_NAME: &'static str = "AWS::DMS::Endpoint";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -216,10 +231,9 @@ pub struct DocDbSettings {
     pub secrets_manager_secret_id: Option<Value<String>>,
 }
 
-impl ToExpr for DocDbSettings {
+impl DocDbSettings {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("DocsToInvestigate", &self.docs_to_investigate);
         p.opt("ExtractDocId", &self.extract_doc_id);
         p.opt("NestingLevel", &self.nesting_level);
@@ -228,7 +242,21 @@ impl ToExpr for DocDbSettings {
             &self.secrets_manager_access_role_arn,
         );
         p.opt("SecretsManagerSecretId", &self.secrets_manager_secret_id);
+    }
+}
+
+impl ToExpr for DocDbSettings {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -239,12 +267,25 @@ pub struct DynamoDbSettings {
     pub service_access_role_arn: Option<Value<String>>,
 }
 
+impl DynamoDbSettings {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ServiceAccessRoleArn", &self.service_access_role_arn);
+    }
+}
+
 impl ToExpr for DynamoDbSettings {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("ServiceAccessRoleArn", &self.service_access_role_arn);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -261,15 +302,28 @@ pub struct ElasticsearchSettings {
     pub service_access_role_arn: Option<Value<String>>,
 }
 
-impl ToExpr for ElasticsearchSettings {
+impl ElasticsearchSettings {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("EndpointUri", &self.endpoint_uri);
         p.opt("ErrorRetryDuration", &self.error_retry_duration);
         p.opt("FullLoadErrorPercentage", &self.full_load_error_percentage);
         p.opt("ServiceAccessRoleArn", &self.service_access_role_arn);
+    }
+}
+
+impl ToExpr for ElasticsearchSettings {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -304,10 +358,9 @@ pub struct GcpMySqlSettings {
     pub username: Option<Value<String>>,
 }
 
-impl ToExpr for GcpMySqlSettings {
+impl GcpMySqlSettings {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AfterConnectScript", &self.after_connect_script);
         p.opt(
             "CleanSourceMetadataOnMismatch",
@@ -327,7 +380,21 @@ impl ToExpr for GcpMySqlSettings {
         p.opt("ServerName", &self.server_name);
         p.opt("ServerTimezone", &self.server_timezone);
         p.opt("Username", &self.username);
+    }
+}
+
+impl ToExpr for GcpMySqlSettings {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -354,10 +421,9 @@ pub struct IbmDb2Settings {
     pub write_buffer_size: Option<Value<i64>>,
 }
 
-impl ToExpr for IbmDb2Settings {
+impl IbmDb2Settings {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("CurrentLsn", &self.current_lsn);
         p.opt("KeepCsvFiles", &self.keep_csv_files);
         p.opt("LoadTimeout", &self.load_timeout);
@@ -370,7 +436,21 @@ impl ToExpr for IbmDb2Settings {
         p.opt("SecretsManagerSecretId", &self.secrets_manager_secret_id);
         p.opt("SetDataCaptureChanges", &self.set_data_capture_changes);
         p.opt("WriteBufferSize", &self.write_buffer_size);
+    }
+}
+
+impl ToExpr for IbmDb2Settings {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -415,10 +495,9 @@ pub struct KafkaSettings {
     pub topic: Option<Value<String>>,
 }
 
-impl ToExpr for KafkaSettings {
+impl KafkaSettings {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Broker", &self.broker);
         p.opt("IncludeControlDetails", &self.include_control_details);
         p.opt("IncludeNullAndEmpty", &self.include_null_and_empty);
@@ -446,7 +525,21 @@ impl ToExpr for KafkaSettings {
         p.opt("SslClientKeyArn", &self.ssl_client_key_arn);
         p.opt("SslClientKeyPassword", &self.ssl_client_key_password);
         p.opt("Topic", &self.topic);
+    }
+}
+
+impl ToExpr for KafkaSettings {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -475,10 +568,9 @@ pub struct KinesisSettings {
     pub stream_arn: Option<Value<String>>,
 }
 
-impl ToExpr for KinesisSettings {
+impl KinesisSettings {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("IncludeControlDetails", &self.include_control_details);
         p.opt("IncludeNullAndEmpty", &self.include_null_and_empty);
         p.opt("IncludePartitionValue", &self.include_partition_value);
@@ -498,7 +590,21 @@ impl ToExpr for KinesisSettings {
         );
         p.opt("ServiceAccessRoleArn", &self.service_access_role_arn);
         p.opt("StreamArn", &self.stream_arn);
+    }
+}
+
+impl ToExpr for KinesisSettings {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -541,10 +647,9 @@ pub struct MicrosoftSqlServerSettings {
     pub username: Option<Value<String>>,
 }
 
-impl ToExpr for MicrosoftSqlServerSettings {
+impl MicrosoftSqlServerSettings {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("BcpPacketSize", &self.bcp_packet_size);
         p.opt("ControlTablesFileGroup", &self.control_tables_file_group);
         p.opt("DatabaseName", &self.database_name);
@@ -568,7 +673,21 @@ impl ToExpr for MicrosoftSqlServerSettings {
             &self.use_third_party_backup_device,
         );
         p.opt("Username", &self.username);
+    }
+}
+
+impl ToExpr for MicrosoftSqlServerSettings {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -603,10 +722,9 @@ pub struct MongoDbSettings {
     pub username: Option<Value<String>>,
 }
 
-impl ToExpr for MongoDbSettings {
+impl MongoDbSettings {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AuthMechanism", &self.auth_mechanism);
         p.opt("AuthSource", &self.auth_source);
         p.opt("AuthType", &self.auth_type);
@@ -623,7 +741,21 @@ impl ToExpr for MongoDbSettings {
         p.opt("SecretsManagerSecretId", &self.secrets_manager_secret_id);
         p.opt("ServerName", &self.server_name);
         p.opt("Username", &self.username);
+    }
+}
+
+impl ToExpr for MongoDbSettings {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -650,10 +782,9 @@ pub struct MySqlSettings {
     pub target_db_type: Option<Value<String>>,
 }
 
-impl ToExpr for MySqlSettings {
+impl MySqlSettings {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AfterConnectScript", &self.after_connect_script);
         p.opt(
             "CleanSourceMetadataOnMismatch",
@@ -669,7 +800,21 @@ impl ToExpr for MySqlSettings {
         p.opt("SecretsManagerSecretId", &self.secrets_manager_secret_id);
         p.opt("ServerTimezone", &self.server_timezone);
         p.opt("TargetDbType", &self.target_db_type);
+    }
+}
+
+impl ToExpr for MySqlSettings {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -692,10 +837,9 @@ pub struct NeptuneSettings {
     pub service_access_role_arn: Option<Value<String>>,
 }
 
-impl ToExpr for NeptuneSettings {
+impl NeptuneSettings {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("ErrorRetryDuration", &self.error_retry_duration);
         p.opt("IamAuthEnabled", &self.iam_auth_enabled);
         p.opt("MaxFileSize", &self.max_file_size);
@@ -703,7 +847,21 @@ impl ToExpr for NeptuneSettings {
         p.opt("S3BucketFolder", &self.s3_bucket_folder);
         p.opt("S3BucketName", &self.s3_bucket_name);
         p.opt("ServiceAccessRoleArn", &self.service_access_role_arn);
+    }
+}
+
+impl ToExpr for NeptuneSettings {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -782,10 +940,9 @@ pub struct OracleSettings {
     pub use_path_prefix: Option<Value<String>>,
 }
 
-impl ToExpr for OracleSettings {
+impl OracleSettings {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AccessAlternateDirectly", &self.access_alternate_directly);
         p.opt("AddSupplementalLogging", &self.add_supplemental_logging);
         p.opt(
@@ -848,7 +1005,21 @@ impl ToExpr for OracleSettings {
         p.opt("UseDirectPathFullLoad", &self.use_direct_path_full_load);
         p.opt("UseLogminerReader", &self.use_logminer_reader);
         p.opt("UsePathPrefix", &self.use_path_prefix);
+    }
+}
+
+impl ToExpr for OracleSettings {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -889,10 +1060,9 @@ pub struct PostgreSqlSettings {
     pub slot_name: Option<Value<String>>,
 }
 
-impl ToExpr for PostgreSqlSettings {
+impl PostgreSqlSettings {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AfterConnectScript", &self.after_connect_script);
         p.opt("BabelfishDatabaseName", &self.babelfish_database_name);
         p.opt("CaptureDdls", &self.capture_ddls);
@@ -915,7 +1085,21 @@ impl ToExpr for PostgreSqlSettings {
         );
         p.opt("SecretsManagerSecretId", &self.secrets_manager_secret_id);
         p.opt("SlotName", &self.slot_name);
+    }
+}
+
+impl ToExpr for PostgreSqlSettings {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -938,10 +1122,9 @@ pub struct RedisSettings {
     pub ssl_security_protocol: Option<Value<String>>,
 }
 
-impl ToExpr for RedisSettings {
+impl RedisSettings {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AuthPassword", &self.auth_password);
         p.opt("AuthType", &self.auth_type);
         p.opt("AuthUserName", &self.auth_user_name);
@@ -949,7 +1132,21 @@ impl ToExpr for RedisSettings {
         p.opt("ServerName", &self.server_name);
         p.opt("SslCaCertificateArn", &self.ssl_ca_certificate_arn);
         p.opt("SslSecurityProtocol", &self.ssl_security_protocol);
+    }
+}
+
+impl ToExpr for RedisSettings {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1010,10 +1207,9 @@ pub struct RedshiftSettings {
     pub write_buffer_size: Option<Value<i64>>,
 }
 
-impl ToExpr for RedshiftSettings {
+impl RedshiftSettings {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AcceptAnyDate", &self.accept_any_date);
         p.opt("AfterConnectScript", &self.after_connect_script);
         p.opt("BucketFolder", &self.bucket_folder);
@@ -1049,7 +1245,21 @@ impl ToExpr for RedshiftSettings {
         p.opt("TrimBlanks", &self.trim_blanks);
         p.opt("TruncateColumns", &self.truncate_columns);
         p.opt("WriteBufferSize", &self.write_buffer_size);
+    }
+}
+
+impl ToExpr for RedshiftSettings {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1140,10 +1350,9 @@ pub struct S3Settings {
     pub use_task_start_time_for_full_load_timestamp: Option<Value<bool>>,
 }
 
-impl ToExpr for S3Settings {
+impl S3Settings {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AddColumnName", &self.add_column_name);
         p.opt(
             "AddTrailingPaddingCharacter",
@@ -1197,7 +1406,21 @@ impl ToExpr for S3Settings {
             "UseTaskStartTimeForFullLoadTimestamp",
             &self.use_task_start_time_for_full_load_timestamp,
         );
+    }
+}
+
+impl ToExpr for S3Settings {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1210,16 +1433,29 @@ pub struct SybaseSettings {
     pub secrets_manager_secret_id: Option<Value<String>>,
 }
 
-impl ToExpr for SybaseSettings {
+impl SybaseSettings {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "SecretsManagerAccessRoleArn",
             &self.secrets_manager_access_role_arn,
         );
         p.opt("SecretsManagerSecretId", &self.secrets_manager_secret_id);
+    }
+}
+
+impl ToExpr for SybaseSettings {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1243,13 +1479,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

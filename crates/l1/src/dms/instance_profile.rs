@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// Resource schema for AWS::DMS::InstanceProfile.
@@ -39,14 +41,9 @@ pub struct InstanceProfile {
     pub vpc_security_groups: Option<Value<Vec<String>>>,
 }
 
-impl ResourceProps for InstanceProfile {
-    const TYPE_NAME: &'static str = "AWS::DMS::InstanceProfile";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl InstanceProfile {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AvailabilityZone", &self.availability_zone);
         p.opt("Description", &self.description);
         p.opt(
@@ -60,7 +57,25 @@ impl ResourceProps for InstanceProfile {
         p.opt("SubnetGroupIdentifier", &self.subnet_group_identifier);
         p.opt("Tags", &self.tags);
         p.opt("VpcSecurityGroups", &self.vpc_security_groups);
+    }
+}
+
+impl ResourceProps for InstanceProfile {
+    const TYPE_NAME: &'static str = "AWS::DMS::InstanceProfile";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -112,13 +127,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

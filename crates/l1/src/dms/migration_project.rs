@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::Value;
 
 /// Resource schema for AWS::DMS::MigrationProject
@@ -37,14 +39,9 @@ pub struct MigrationProject {
     pub transformation_rules: Option<Value<String>>,
 }
 
-impl ResourceProps for MigrationProject {
-    const TYPE_NAME: &'static str = "AWS::DMS::MigrationProject";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl MigrationProject {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Description", &self.description);
         p.opt(
             "InstanceProfileIdentifier",
@@ -69,7 +66,25 @@ impl ResourceProps for MigrationProject {
             &self.target_data_provider_descriptors,
         );
         p.opt("TransformationRules", &self.transformation_rules);
+    }
+}
+
+impl ResourceProps for MigrationProject {
+    const TYPE_NAME: &'static str = "AWS::DMS::MigrationProject";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -120,13 +135,26 @@ pub struct SchemaConversionApplicationAttributes {
     pub s3_bucket_role_arn: Option<Value<String>>,
 }
 
+impl SchemaConversionApplicationAttributes {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("S3BucketPath", &self.s3_bucket_path);
+        p.opt("S3BucketRoleArn", &self.s3_bucket_role_arn);
+    }
+}
+
 impl ToExpr for SchemaConversionApplicationAttributes {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("S3BucketPath", &self.s3_bucket_path);
-        p.opt("S3BucketRoleArn", &self.s3_bucket_role_arn);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -141,17 +169,30 @@ pub struct DataProviderDescriptor {
     pub secrets_manager_secret_id: Option<Value<String>>,
 }
 
-impl ToExpr for DataProviderDescriptor {
+impl DataProviderDescriptor {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("DataProviderIdentifier", &self.data_provider_identifier);
         p.opt(
             "SecretsManagerAccessRoleArn",
             &self.secrets_manager_access_role_arn,
         );
         p.opt("SecretsManagerSecretId", &self.secrets_manager_secret_id);
+    }
+}
+
+impl ToExpr for DataProviderDescriptor {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -175,13 +216,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

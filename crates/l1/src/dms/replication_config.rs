@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Json, Literal, Value};
 
 /// A replication configuration that you later provide to configure and start a AWS DMS Serverless replication
@@ -65,14 +67,9 @@ impl ReplicationConfig {
     }
 }
 
-impl ResourceProps for ReplicationConfig {
-    const TYPE_NAME: &'static str = "AWS::DMS::ReplicationConfig";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl ReplicationConfig {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("ComputeConfig", &self.compute_config);
         p.req(
             "ReplicationConfigIdentifier",
@@ -86,7 +83,25 @@ impl ResourceProps for ReplicationConfig {
         p.req("TableMappings", &self.table_mappings);
         p.opt("Tags", &self.tags);
         p.req("TargetEndpointArn", &self.target_endpoint_arn);
+    }
+}
+
+impl ResourceProps for ReplicationConfig {
+    const TYPE_NAME: &'static str = "AWS::DMS::ReplicationConfig";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -154,10 +169,9 @@ impl ComputeConfig {
     }
 }
 
-impl ToExpr for ComputeConfig {
+impl ComputeConfig {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AvailabilityZone", &self.availability_zone);
         p.opt("DnsNameServers", &self.dns_name_servers);
         p.opt("KmsKeyId", &self.kms_key_id);
@@ -173,7 +187,21 @@ impl ToExpr for ComputeConfig {
             &self.replication_subnet_group_id,
         );
         p.opt("VpcSecurityGroupIds", &self.vpc_security_group_ids);
+    }
+}
+
+impl ToExpr for ComputeConfig {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -197,13 +225,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::Value;
 
 /// Resource Type definition for AWS::DMS::ReplicationInstance
@@ -77,14 +79,9 @@ impl ReplicationInstance {
     }
 }
 
-impl ResourceProps for ReplicationInstance {
-    const TYPE_NAME: &'static str = "AWS::DMS::ReplicationInstance";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl ReplicationInstance {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AllocatedStorage", &self.allocated_storage);
         p.opt(
             "AllowMajorVersionUpgrade",
@@ -114,7 +111,25 @@ impl ResourceProps for ReplicationInstance {
         p.opt("ResourceIdentifier", &self.resource_identifier);
         p.opt("Tags", &self.tags);
         p.opt("VpcSecurityGroupIds", &self.vpc_security_group_ids);
+    }
+}
+
+impl ResourceProps for ReplicationInstance {
+    const TYPE_NAME: &'static str = "AWS::DMS::ReplicationInstance";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -171,13 +186,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

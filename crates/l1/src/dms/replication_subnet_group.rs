@@ -7,7 +7,7 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty};
-use stackwright_core::resource::{Props, ResourceProps, ToExpr};
+use stackwright_core::resource::{Props, Resolve, Resolved, ResourceProps, ToExpr};
 use stackwright_core::value::Value;
 
 /// Resource Type definition for AWS::DMS::ReplicationSubnetGroup
@@ -41,14 +41,9 @@ impl ReplicationSubnetGroup {
     }
 }
 
-impl ResourceProps for ReplicationSubnetGroup {
-    const TYPE_NAME: &'static str = "AWS::DMS::ReplicationSubnetGroup";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl ReplicationSubnetGroup {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req(
             "ReplicationSubnetGroupDescription",
             &self.replication_subnet_group_description,
@@ -59,7 +54,25 @@ impl ResourceProps for ReplicationSubnetGroup {
         );
         p.req("SubnetIds", &self.subnet_ids);
         p.opt("Tags", &self.tags);
+    }
+}
+
+impl ResourceProps for ReplicationSubnetGroup {
+    const TYPE_NAME: &'static str = "AWS::DMS::ReplicationSubnetGroup";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -83,13 +96,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// Resource Type definition for AWS::DMS::ReplicationTask
@@ -73,14 +75,9 @@ impl ReplicationTask {
     }
 }
 
-impl ResourceProps for ReplicationTask {
-    const TYPE_NAME: &'static str = "AWS::DMS::ReplicationTask";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl ReplicationTask {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("CdcStartPosition", &self.cdc_start_position);
         p.opt("CdcStartTime", &self.cdc_start_time);
         p.opt("CdcStopPosition", &self.cdc_stop_position);
@@ -97,7 +94,25 @@ impl ResourceProps for ReplicationTask {
         p.opt("Tags", &self.tags);
         p.req("TargetEndpointArn", &self.target_endpoint_arn);
         p.opt("TaskData", &self.task_data);
+    }
+}
+
+impl ResourceProps for ReplicationTask {
+    const TYPE_NAME: &'static str = "AWS::DMS::ReplicationTask";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -144,13 +159,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::Value;
 
 /// Resource Type definition for AWS::DocDB::DBCluster
@@ -77,14 +79,9 @@ pub struct DbCluster {
     pub vpc_security_group_ids: Option<Value<Vec<String>>>,
 }
 
-impl ResourceProps for DbCluster {
-    const TYPE_NAME: &'static str = "AWS::DocDB::DBCluster";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl DbCluster {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AvailabilityZones", &self.availability_zones);
         p.opt("BackupRetentionPeriod", &self.backup_retention_period);
         p.opt("CopyTagsToSnapshot", &self.copy_tags_to_snapshot);
@@ -139,7 +136,25 @@ impl ResourceProps for DbCluster {
         p.opt("Tags", &self.tags);
         p.opt("UseLatestRestorableTime", &self.use_latest_restorable_time);
         p.opt("VpcSecurityGroupIds", &self.vpc_security_group_ids);
+    }
+}
+
+impl ResourceProps for DbCluster {
+    const TYPE_NAME: &'static str = "AWS::DocDB::DBCluster";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -206,13 +221,26 @@ impl ServerlessV2ScalingConfiguration {
     }
 }
 
+impl ServerlessV2ScalingConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("MaxCapacity", &self.max_capacity);
+        p.req("MinCapacity", &self.min_capacity);
+    }
+}
+
 impl ToExpr for ServerlessV2ScalingConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("MaxCapacity", &self.max_capacity);
-        p.req("MinCapacity", &self.min_capacity);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -236,13 +264,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

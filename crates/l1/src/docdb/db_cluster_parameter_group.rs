@@ -7,7 +7,7 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty};
-use stackwright_core::resource::{Props, ResourceProps, ToExpr};
+use stackwright_core::resource::{Props, Resolve, Resolved, ResourceProps, ToExpr};
 use stackwright_core::value::{Json, Value};
 
 /// Resource Type definition for AWS::DocDB::DBClusterParameterGroup
@@ -45,6 +45,17 @@ impl DbClusterParameterGroup {
     }
 }
 
+impl DbClusterParameterGroup {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Description", &self.description);
+        p.req("Family", &self.family);
+        p.opt("Name", &self.name);
+        p.req("Parameters", &self.parameters);
+        p.opt("Tags", &self.tags);
+    }
+}
+
 impl ResourceProps for DbClusterParameterGroup {
     const TYPE_NAME: &'static str = "AWS::DocDB::DBClusterParameterGroup";
     fn facts() -> &'static ResourceFacts {
@@ -53,12 +64,14 @@ impl ResourceProps for DbClusterParameterGroup {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req("Description", &self.description);
-        p.req("Family", &self.family);
-        p.opt("Name", &self.name);
-        p.req("Parameters", &self.parameters);
-        p.opt("Tags", &self.tags);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -82,13 +95,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

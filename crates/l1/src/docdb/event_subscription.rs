@@ -7,7 +7,7 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{Props, ResourceProps};
+use stackwright_core::resource::{Props, Resolve, Resolved, ResourceProps};
 use stackwright_core::value::{Literal, Value};
 
 /// Resource Type definition for AWS::DocDB::EventSubscription
@@ -44,6 +44,18 @@ impl EventSubscription {
     }
 }
 
+impl EventSubscription {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Enabled", &self.enabled);
+        p.opt("EventCategories", &self.event_categories);
+        p.req("SnsTopicArn", &self.sns_topic_arn);
+        p.opt("SourceIds", &self.source_ids);
+        p.opt("SourceType", &self.source_type);
+        p.opt("SubscriptionName", &self.subscription_name);
+    }
+}
+
 impl ResourceProps for EventSubscription {
     const TYPE_NAME: &'static str = "AWS::DocDB::EventSubscription";
     fn facts() -> &'static ResourceFacts {
@@ -52,13 +64,14 @@ impl ResourceProps for EventSubscription {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.opt("Enabled", &self.enabled);
-        p.opt("EventCategories", &self.event_categories);
-        p.req("SnsTopicArn", &self.sns_topic_arn);
-        p.opt("SourceIds", &self.source_ids);
-        p.opt("SourceType", &self.source_type);
-        p.opt("SubscriptionName", &self.subscription_name);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// The AWS::DocDB::GlobalCluster resource represents an Amazon DocumentDB Global Cluster.
@@ -49,14 +51,9 @@ impl GlobalCluster {
     }
 }
 
-impl ResourceProps for GlobalCluster {
-    const TYPE_NAME: &'static str = "AWS::DocDB::GlobalCluster";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl GlobalCluster {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("DeletionProtection", &self.deletion_protection);
         p.opt("Engine", &self.engine);
         p.opt("EngineVersion", &self.engine_version);
@@ -67,7 +64,25 @@ impl ResourceProps for GlobalCluster {
         );
         p.opt("StorageEncrypted", &self.storage_encrypted);
         p.opt("Tags", &self.tags);
+    }
+}
+
+impl ResourceProps for GlobalCluster {
+    const TYPE_NAME: &'static str = "AWS::DocDB::GlobalCluster";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -119,13 +134,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// Account level Launch Configuration Template for AWS Elastic Disaster Recovery.
@@ -38,14 +40,9 @@ pub struct LaunchConfigurationTemplate {
         Option<Value<TargetInstanceTypeRightSizingMethod>>,
 }
 
-impl ResourceProps for LaunchConfigurationTemplate {
-    const TYPE_NAME: &'static str = "AWS::DRS::LaunchConfigurationTemplate";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl LaunchConfigurationTemplate {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("CopyPrivateIp", &self.copy_private_ip);
         p.opt("CopyTags", &self.copy_tags);
         p.opt("ExportBucketArn", &self.export_bucket_arn);
@@ -61,7 +58,25 @@ impl ResourceProps for LaunchConfigurationTemplate {
             "TargetInstanceTypeRightSizingMethod",
             &self.target_instance_type_right_sizing_method,
         );
+    }
+}
+
+impl ResourceProps for LaunchConfigurationTemplate {
+    const TYPE_NAME: &'static str = "AWS::DRS::LaunchConfigurationTemplate";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -100,12 +115,25 @@ pub struct Licensing {
     pub os_byol: Option<Value<bool>>,
 }
 
+impl Licensing {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("OsByol", &self.os_byol);
+    }
+}
+
 impl ToExpr for Licensing {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("OsByol", &self.os_byol);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -129,13 +157,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Map, Value};
 
 /// A replication configuration template for AWS Elastic Disaster Recovery Service.
@@ -83,14 +85,9 @@ impl ReplicationConfigurationTemplate {
     }
 }
 
-impl ResourceProps for ReplicationConfigurationTemplate {
-    const TYPE_NAME: &'static str = "AWS::DRS::ReplicationConfigurationTemplate";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl ReplicationConfigurationTemplate {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "AssociateDefaultSecurityGroup",
             &self.associate_default_security_group,
@@ -122,7 +119,25 @@ impl ResourceProps for ReplicationConfigurationTemplate {
             "UseDedicatedReplicationServer",
             &self.use_dedicated_replication_server,
         );
+    }
+}
+
+impl ResourceProps for ReplicationConfigurationTemplate {
+    const TYPE_NAME: &'static str = "AWS::DRS::ReplicationConfigurationTemplate";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -189,16 +204,29 @@ impl PitPolicyRule {
     }
 }
 
-impl ToExpr for PitPolicyRule {
+impl PitPolicyRule {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Enabled", &self.enabled);
         p.req("Interval", &self.interval);
         p.req("RetentionDuration", &self.retention_duration);
         p.opt("RuleID", &self.rule_id);
         p.req("Units", &self.units);
+    }
+}
+
+impl ToExpr for PitPolicyRule {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -222,13 +250,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

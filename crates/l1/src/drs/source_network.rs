@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::Value;
 
 /// A Source Network resource represents a VPC that is protected by AWS Elastic Disaster Recovery.
@@ -44,6 +46,16 @@ impl SourceNetwork {
     }
 }
 
+impl SourceNetwork {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("OriginAccountID", &self.origin_account_id);
+        p.req("OriginRegion", &self.origin_region);
+        p.opt("Tags", &self.tags);
+        p.req("VpcID", &self.vpc_id);
+    }
+}
+
 impl ResourceProps for SourceNetwork {
     const TYPE_NAME: &'static str = "AWS::DRS::SourceNetwork";
     fn facts() -> &'static ResourceFacts {
@@ -52,11 +64,14 @@ impl ResourceProps for SourceNetwork {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req("OriginAccountID", &self.origin_account_id);
-        p.req("OriginRegion", &self.origin_region);
-        p.opt("Tags", &self.tags);
-        p.req("VpcID", &self.vpc_id);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -108,13 +123,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

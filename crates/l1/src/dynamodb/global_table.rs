@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Json, Literal, Value};
 
 /// Version: None. Resource Type definition for AWS::DynamoDB::GlobalTable
@@ -86,14 +88,9 @@ impl GlobalTable {
     }
 }
 
-impl ResourceProps for GlobalTable {
-    const TYPE_NAME: &'static str = "AWS::DynamoDB::GlobalTable";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl GlobalTable {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AttributeDefinitions", &self.attribute_definitions);
         p.opt("BillingMode", &self.billing_mode);
         p.opt("GlobalSecondaryIndexes", &self.global_secondary_indexes);
@@ -126,7 +123,25 @@ impl ResourceProps for GlobalTable {
             "WriteProvisionedThroughputSettings",
             &self.write_provisioned_throughput_settings,
         );
+    }
+}
+
+impl ResourceProps for GlobalTable {
+    const TYPE_NAME: &'static str = "AWS::DynamoDB::GlobalTable";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -186,13 +201,26 @@ impl AttributeDefinition {
     }
 }
 
+impl AttributeDefinition {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("AttributeName", &self.attribute_name);
+        p.req("AttributeType", &self.attribute_type);
+    }
+}
+
 impl ToExpr for AttributeDefinition {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("AttributeName", &self.attribute_name);
-        p.req("AttributeType", &self.attribute_type);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -238,10 +266,9 @@ impl GlobalSecondaryIndex {
     }
 }
 
-impl ToExpr for GlobalSecondaryIndex {
+impl GlobalSecondaryIndex {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("IndexName", &self.index_name);
         p.req("KeySchema", &self.key_schema);
         p.req("Projection", &self.projection);
@@ -262,7 +289,21 @@ impl ToExpr for GlobalSecondaryIndex {
             "WriteProvisionedThroughputSettings",
             &self.write_provisioned_throughput_settings,
         );
+    }
+}
+
+impl ToExpr for GlobalSecondaryIndex {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -289,13 +330,26 @@ impl KeySchema {
     }
 }
 
+impl KeySchema {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("AttributeName", &self.attribute_name);
+        p.req("KeyType", &self.key_type);
+    }
+}
+
 impl ToExpr for KeySchema {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("AttributeName", &self.attribute_name);
-        p.req("KeyType", &self.key_type);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -308,13 +362,26 @@ pub struct Projection {
     pub projection_type: Option<Value<ProjectionType>>,
 }
 
+impl Projection {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("NonKeyAttributes", &self.non_key_attributes);
+        p.opt("ProjectionType", &self.projection_type);
+    }
+}
+
 impl ToExpr for Projection {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("NonKeyAttributes", &self.non_key_attributes);
-        p.opt("ProjectionType", &self.projection_type);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -325,12 +392,25 @@ pub struct ReadOnDemandThroughputSettings {
     pub max_read_request_units: Option<Value<i64>>,
 }
 
+impl ReadOnDemandThroughputSettings {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("MaxReadRequestUnits", &self.max_read_request_units);
+    }
+}
+
 impl ToExpr for ReadOnDemandThroughputSettings {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("MaxReadRequestUnits", &self.max_read_request_units);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -341,12 +421,25 @@ pub struct GlobalReadProvisionedThroughputSettings {
     pub read_capacity_units: Option<Value<i64>>,
 }
 
+impl GlobalReadProvisionedThroughputSettings {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ReadCapacityUnits", &self.read_capacity_units);
+    }
+}
+
 impl ToExpr for GlobalReadProvisionedThroughputSettings {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("ReadCapacityUnits", &self.read_capacity_units);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -359,13 +452,26 @@ pub struct WarmThroughput {
     pub write_units_per_second: Option<Value<i64>>,
 }
 
+impl WarmThroughput {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ReadUnitsPerSecond", &self.read_units_per_second);
+        p.opt("WriteUnitsPerSecond", &self.write_units_per_second);
+    }
+}
+
 impl ToExpr for WarmThroughput {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("ReadUnitsPerSecond", &self.read_units_per_second);
-        p.opt("WriteUnitsPerSecond", &self.write_units_per_second);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -376,12 +482,25 @@ pub struct WriteOnDemandThroughputSettings {
     pub max_write_request_units: Option<Value<i64>>,
 }
 
+impl WriteOnDemandThroughputSettings {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("MaxWriteRequestUnits", &self.max_write_request_units);
+    }
+}
+
 impl ToExpr for WriteOnDemandThroughputSettings {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("MaxWriteRequestUnits", &self.max_write_request_units);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -392,15 +511,28 @@ pub struct WriteProvisionedThroughputSettings {
     pub write_capacity_auto_scaling_settings: Option<CapacityAutoScalingSettings>,
 }
 
-impl ToExpr for WriteProvisionedThroughputSettings {
+impl WriteProvisionedThroughputSettings {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "WriteCapacityAutoScalingSettings",
             &self.write_capacity_auto_scaling_settings,
         );
+    }
+}
+
+impl ToExpr for WriteProvisionedThroughputSettings {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -434,10 +566,9 @@ impl CapacityAutoScalingSettings {
     }
 }
 
-impl ToExpr for CapacityAutoScalingSettings {
+impl CapacityAutoScalingSettings {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("MaxCapacity", &self.max_capacity);
         p.req("MinCapacity", &self.min_capacity);
         p.opt("SeedCapacity", &self.seed_capacity);
@@ -445,7 +576,21 @@ impl ToExpr for CapacityAutoScalingSettings {
             "TargetTrackingScalingPolicyConfiguration",
             &self.target_tracking_scaling_policy_configuration,
         );
+    }
+}
+
+impl ToExpr for CapacityAutoScalingSettings {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -475,15 +620,28 @@ impl TargetTrackingScalingPolicyConfiguration {
     }
 }
 
-impl ToExpr for TargetTrackingScalingPolicyConfiguration {
+impl TargetTrackingScalingPolicyConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("DisableScaleIn", &self.disable_scale_in);
         p.opt("ScaleInCooldown", &self.scale_in_cooldown);
         p.opt("ScaleOutCooldown", &self.scale_out_cooldown);
         p.req("TargetValue", &self.target_value);
+    }
+}
+
+impl ToExpr for TargetTrackingScalingPolicyConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -494,12 +652,25 @@ pub struct GlobalTableWitness {
     pub region: Option<Value<String>>,
 }
 
+impl GlobalTableWitness {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Region", &self.region);
+    }
+}
+
 impl ToExpr for GlobalTableWitness {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Region", &self.region);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -526,13 +697,26 @@ impl GlobalTableKeySchema {
     }
 }
 
+impl GlobalTableKeySchema {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("AttributeName", &self.attribute_name);
+        p.req("KeyType", &self.key_type);
+    }
+}
+
 impl ToExpr for GlobalTableKeySchema {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("AttributeName", &self.attribute_name);
-        p.req("KeyType", &self.key_type);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -563,14 +747,27 @@ impl LocalSecondaryIndex {
     }
 }
 
+impl LocalSecondaryIndex {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("IndexName", &self.index_name);
+        p.req("KeySchema", &self.key_schema);
+        p.req("Projection", &self.projection);
+    }
+}
+
 impl ToExpr for LocalSecondaryIndex {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("IndexName", &self.index_name);
-        p.req("KeySchema", &self.key_schema);
-        p.req("Projection", &self.projection);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -633,10 +830,9 @@ impl ReplicaSpecification {
     }
 }
 
-impl ToExpr for ReplicaSpecification {
+impl ReplicaSpecification {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "ContributorInsightsSpecification",
             &self.contributor_insights_specification,
@@ -679,7 +875,21 @@ impl ToExpr for ReplicaSpecification {
         p.opt("SSESpecification", &self.sse_specification);
         p.opt("TableClass", &self.table_class);
         p.opt("Tags", &self.tags);
+    }
+}
+
+impl ToExpr for ReplicaSpecification {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -703,13 +913,26 @@ impl ContributorInsightsSpecification {
     }
 }
 
+impl ContributorInsightsSpecification {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Enabled", &self.enabled);
+        p.opt("Mode", &self.mode);
+    }
+}
+
 impl ToExpr for ContributorInsightsSpecification {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Enabled", &self.enabled);
-        p.opt("Mode", &self.mode);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -739,10 +962,9 @@ impl ReplicaGlobalSecondaryIndexSpecification {
     }
 }
 
-impl ToExpr for ReplicaGlobalSecondaryIndexSpecification {
+impl ReplicaGlobalSecondaryIndexSpecification {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "ContributorInsightsSpecification",
             &self.contributor_insights_specification,
@@ -756,7 +978,21 @@ impl ToExpr for ReplicaGlobalSecondaryIndexSpecification {
             "ReadProvisionedThroughputSettings",
             &self.read_provisioned_throughput_settings,
         );
+    }
+}
+
+impl ToExpr for ReplicaGlobalSecondaryIndexSpecification {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -769,16 +1005,29 @@ pub struct ReadProvisionedThroughputSettings {
     pub read_capacity_units: Option<Value<i64>>,
 }
 
-impl ToExpr for ReadProvisionedThroughputSettings {
+impl ReadProvisionedThroughputSettings {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "ReadCapacityAutoScalingSettings",
             &self.read_capacity_auto_scaling_settings,
         );
         p.opt("ReadCapacityUnits", &self.read_capacity_units);
+    }
+}
+
+impl ToExpr for ReadProvisionedThroughputSettings {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -803,16 +1052,29 @@ impl KinesisStreamSpecification {
     }
 }
 
-impl ToExpr for KinesisStreamSpecification {
+impl KinesisStreamSpecification {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "ApproximateCreationDateTimePrecision",
             &self.approximate_creation_date_time_precision,
         );
         p.req("StreamArn", &self.stream_arn);
+    }
+}
+
+impl ToExpr for KinesisStreamSpecification {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -825,16 +1087,29 @@ pub struct PointInTimeRecoverySpecification {
     pub recovery_period_in_days: Option<Value<i64>>,
 }
 
-impl ToExpr for PointInTimeRecoverySpecification {
+impl PointInTimeRecoverySpecification {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "PointInTimeRecoveryEnabled",
             &self.point_in_time_recovery_enabled,
         );
         p.opt("RecoveryPeriodInDays", &self.recovery_period_in_days);
+    }
+}
+
+impl ToExpr for PointInTimeRecoverySpecification {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -847,13 +1122,26 @@ pub struct ReplicaStreamSpecification {
     pub tags: Option<Vec<Tag>>,
 }
 
+impl ReplicaStreamSpecification {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ResourcePolicy", &self.resource_policy);
+        p.opt("Tags", &self.tags);
+    }
+}
+
 impl ToExpr for ReplicaStreamSpecification {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("ResourcePolicy", &self.resource_policy);
-        p.opt("Tags", &self.tags);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -874,12 +1162,25 @@ impl ResourcePolicy {
     }
 }
 
+impl ResourcePolicy {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("PolicyDocument", &self.policy_document);
+    }
+}
+
 impl ToExpr for ResourcePolicy {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("PolicyDocument", &self.policy_document);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -903,13 +1204,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -930,12 +1244,25 @@ impl ReplicaSseSpecification {
     }
 }
 
+impl ReplicaSseSpecification {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("KMSMasterKeyId", &self.kms_master_key_id);
+    }
+}
+
 impl ToExpr for ReplicaSseSpecification {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("KMSMasterKeyId", &self.kms_master_key_id);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -959,13 +1286,26 @@ impl SseSpecification {
     }
 }
 
+impl SseSpecification {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("SSEEnabled", &self.sse_enabled);
+        p.opt("SSEType", &self.sse_type);
+    }
+}
+
 impl ToExpr for SseSpecification {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("SSEEnabled", &self.sse_enabled);
-        p.opt("SSEType", &self.sse_type);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -986,12 +1326,25 @@ impl StreamSpecification {
     }
 }
 
+impl StreamSpecification {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("StreamViewType", &self.stream_view_type);
+    }
+}
+
 impl ToExpr for StreamSpecification {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("StreamViewType", &self.stream_view_type);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1015,13 +1368,26 @@ impl TimeToLiveSpecification {
     }
 }
 
+impl TimeToLiveSpecification {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("AttributeName", &self.attribute_name);
+        p.req("Enabled", &self.enabled);
+    }
+}
+
 impl ToExpr for TimeToLiveSpecification {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("AttributeName", &self.attribute_name);
-        p.req("Enabled", &self.enabled);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1063,17 +1429,30 @@ impl VectorIndex {
     }
 }
 
-impl ToExpr for VectorIndex {
+impl VectorIndex {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("Dimensions", &self.dimensions);
         p.req("DistanceFunction", &self.distance_function);
         p.req("IndexName", &self.index_name);
         p.req("Projection", &self.projection);
         p.opt("SearchSchema", &self.search_schema);
         p.req("VectorAttribute", &self.vector_attribute);
+    }
+}
+
+impl ToExpr for VectorIndex {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1100,13 +1479,26 @@ impl SearchSchemaElement {
     }
 }
 
+impl SearchSchemaElement {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("AttributeName", &self.attribute_name);
+        p.req("SearchSchemaElementType", &self.search_schema_element_type);
+    }
+}
+
 impl ToExpr for SearchSchemaElement {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("AttributeName", &self.attribute_name);
-        p.req("SearchSchemaElementType", &self.search_schema_element_type);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1127,12 +1519,25 @@ impl VectorAttribute {
     }
 }
 
+impl VectorAttribute {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("AttributeName", &self.attribute_name);
+    }
+}
+
 impl ToExpr for VectorAttribute {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("AttributeName", &self.attribute_name);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Json, Literal, Value};
 
 /// The ``AWS::DynamoDB::Table`` resource creates a DDB table. For more information, see [CreateTable](https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_CreateTable.html) in the *API Reference*.
@@ -91,14 +93,9 @@ impl Table {
     }
 }
 
-impl ResourceProps for Table {
-    const TYPE_NAME: &'static str = "AWS::DynamoDB::Table";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl Table {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AttributeDefinitions", &self.attribute_definitions);
         p.opt("BillingMode", &self.billing_mode);
         p.opt(
@@ -135,7 +132,25 @@ impl ResourceProps for Table {
         p.opt("TimeToLiveSpecification", &self.time_to_live_specification);
         p.opt("VectorIndexes", &self.vector_indexes);
         p.opt("WarmThroughput", &self.warm_throughput);
+    }
+}
+
+impl ResourceProps for Table {
+    const TYPE_NAME: &'static str = "AWS::DynamoDB::Table";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -190,13 +205,26 @@ impl AttributeDefinition {
     }
 }
 
+impl AttributeDefinition {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("AttributeName", &self.attribute_name);
+        p.req("AttributeType", &self.attribute_type);
+    }
+}
+
 impl ToExpr for AttributeDefinition {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("AttributeName", &self.attribute_name);
-        p.req("AttributeType", &self.attribute_type);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -220,13 +248,26 @@ impl ContributorInsightsSpecification {
     }
 }
 
+impl ContributorInsightsSpecification {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Enabled", &self.enabled);
+        p.opt("Mode", &self.mode);
+    }
+}
+
 impl ToExpr for ContributorInsightsSpecification {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Enabled", &self.enabled);
-        p.opt("Mode", &self.mode);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -269,10 +310,9 @@ impl GlobalSecondaryIndex {
     }
 }
 
-impl ToExpr for GlobalSecondaryIndex {
+impl GlobalSecondaryIndex {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "ContributorInsightsSpecification",
             &self.contributor_insights_specification,
@@ -283,7 +323,21 @@ impl ToExpr for GlobalSecondaryIndex {
         p.req("Projection", &self.projection);
         p.opt("ProvisionedThroughput", &self.provisioned_throughput);
         p.opt("WarmThroughput", &self.warm_throughput);
+    }
+}
+
+impl ToExpr for GlobalSecondaryIndex {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -310,13 +364,26 @@ impl KeySchema {
     }
 }
 
+impl KeySchema {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("AttributeName", &self.attribute_name);
+        p.req("KeyType", &self.key_type);
+    }
+}
+
 impl ToExpr for KeySchema {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("AttributeName", &self.attribute_name);
-        p.req("KeyType", &self.key_type);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -329,13 +396,26 @@ pub struct OnDemandThroughput {
     pub max_write_request_units: Option<Value<i64>>,
 }
 
+impl OnDemandThroughput {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("MaxReadRequestUnits", &self.max_read_request_units);
+        p.opt("MaxWriteRequestUnits", &self.max_write_request_units);
+    }
+}
+
 impl ToExpr for OnDemandThroughput {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("MaxReadRequestUnits", &self.max_read_request_units);
-        p.opt("MaxWriteRequestUnits", &self.max_write_request_units);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -348,13 +428,26 @@ pub struct Projection {
     pub projection_type: Option<Value<ProjectionType>>,
 }
 
+impl Projection {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("NonKeyAttributes", &self.non_key_attributes);
+        p.opt("ProjectionType", &self.projection_type);
+    }
+}
+
 impl ToExpr for Projection {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("NonKeyAttributes", &self.non_key_attributes);
-        p.opt("ProjectionType", &self.projection_type);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -381,13 +474,26 @@ impl ProvisionedThroughput {
     }
 }
 
+impl ProvisionedThroughput {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("ReadCapacityUnits", &self.read_capacity_units);
+        p.req("WriteCapacityUnits", &self.write_capacity_units);
+    }
+}
+
 impl ToExpr for ProvisionedThroughput {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("ReadCapacityUnits", &self.read_capacity_units);
-        p.req("WriteCapacityUnits", &self.write_capacity_units);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -400,13 +506,26 @@ pub struct WarmThroughput {
     pub write_units_per_second: Option<Value<i64>>,
 }
 
+impl WarmThroughput {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ReadUnitsPerSecond", &self.read_units_per_second);
+        p.opt("WriteUnitsPerSecond", &self.write_units_per_second);
+    }
+}
+
 impl ToExpr for WarmThroughput {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("ReadUnitsPerSecond", &self.read_units_per_second);
-        p.opt("WriteUnitsPerSecond", &self.write_units_per_second);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -436,15 +555,28 @@ impl ImportSourceSpecification {
     }
 }
 
-impl ToExpr for ImportSourceSpecification {
+impl ImportSourceSpecification {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("InputCompressionType", &self.input_compression_type);
         p.req("InputFormat", &self.input_format);
         p.opt("InputFormatOptions", &self.input_format_options);
         p.req("S3BucketSource", &self.s3_bucket_source);
+    }
+}
+
+impl ToExpr for ImportSourceSpecification {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -455,12 +587,25 @@ pub struct InputFormatOptions {
     pub csv: Option<Csv>,
 }
 
+impl InputFormatOptions {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Csv", &self.csv);
+    }
+}
+
 impl ToExpr for InputFormatOptions {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Csv", &self.csv);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -473,13 +618,26 @@ pub struct Csv {
     pub header_list: Option<Value<Vec<String>>>,
 }
 
+impl Csv {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Delimiter", &self.delimiter);
+        p.opt("HeaderList", &self.header_list);
+    }
+}
+
 impl ToExpr for Csv {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Delimiter", &self.delimiter);
-        p.opt("HeaderList", &self.header_list);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -506,14 +664,27 @@ impl S3BucketSource {
     }
 }
 
+impl S3BucketSource {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("S3Bucket", &self.s3_bucket);
+        p.opt("S3BucketOwner", &self.s3_bucket_owner);
+        p.opt("S3KeyPrefix", &self.s3_key_prefix);
+    }
+}
+
 impl ToExpr for S3BucketSource {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("S3Bucket", &self.s3_bucket);
-        p.opt("S3BucketOwner", &self.s3_bucket_owner);
-        p.opt("S3KeyPrefix", &self.s3_key_prefix);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -538,16 +709,29 @@ impl KinesisStreamSpecification {
     }
 }
 
-impl ToExpr for KinesisStreamSpecification {
+impl KinesisStreamSpecification {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "ApproximateCreationDateTimePrecision",
             &self.approximate_creation_date_time_precision,
         );
         p.req("StreamArn", &self.stream_arn);
+    }
+}
+
+impl ToExpr for KinesisStreamSpecification {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -578,14 +762,27 @@ impl LocalSecondaryIndex {
     }
 }
 
+impl LocalSecondaryIndex {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("IndexName", &self.index_name);
+        p.req("KeySchema", &self.key_schema);
+        p.req("Projection", &self.projection);
+    }
+}
+
 impl ToExpr for LocalSecondaryIndex {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("IndexName", &self.index_name);
-        p.req("KeySchema", &self.key_schema);
-        p.req("Projection", &self.projection);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -612,13 +809,26 @@ impl LocalSecondaryIndexKeySchema {
     }
 }
 
+impl LocalSecondaryIndexKeySchema {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("AttributeName", &self.attribute_name);
+        p.req("KeyType", &self.key_type);
+    }
+}
+
 impl ToExpr for LocalSecondaryIndexKeySchema {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("AttributeName", &self.attribute_name);
-        p.req("KeyType", &self.key_type);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -631,16 +841,29 @@ pub struct PointInTimeRecoverySpecification {
     pub recovery_period_in_days: Option<Value<i64>>,
 }
 
-impl ToExpr for PointInTimeRecoverySpecification {
+impl PointInTimeRecoverySpecification {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "PointInTimeRecoveryEnabled",
             &self.point_in_time_recovery_enabled,
         );
         p.opt("RecoveryPeriodInDays", &self.recovery_period_in_days);
+    }
+}
+
+impl ToExpr for PointInTimeRecoverySpecification {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -661,12 +884,25 @@ impl ResourcePolicy {
     }
 }
 
+impl ResourcePolicy {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("PolicyDocument", &self.policy_document);
+    }
+}
+
 impl ToExpr for ResourcePolicy {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("PolicyDocument", &self.policy_document);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -693,14 +929,27 @@ impl SseSpecification {
     }
 }
 
+impl SseSpecification {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("KMSMasterKeyId", &self.kms_master_key_id);
+        p.req("SSEEnabled", &self.sse_enabled);
+        p.opt("SSEType", &self.sse_type);
+    }
+}
+
 impl ToExpr for SseSpecification {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("KMSMasterKeyId", &self.kms_master_key_id);
-        p.req("SSEEnabled", &self.sse_enabled);
-        p.opt("SSEType", &self.sse_type);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -727,14 +976,27 @@ impl StreamSpecification {
     }
 }
 
+impl StreamSpecification {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ResourcePolicy", &self.resource_policy);
+        p.req("StreamViewType", &self.stream_view_type);
+        p.opt("Tags", &self.tags);
+    }
+}
+
 impl ToExpr for StreamSpecification {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("ResourcePolicy", &self.resource_policy);
-        p.req("StreamViewType", &self.stream_view_type);
-        p.opt("Tags", &self.tags);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -758,13 +1020,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -788,13 +1063,26 @@ impl TimeToLiveSpecification {
     }
 }
 
+impl TimeToLiveSpecification {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("AttributeName", &self.attribute_name);
+        p.req("Enabled", &self.enabled);
+    }
+}
+
 impl ToExpr for TimeToLiveSpecification {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("AttributeName", &self.attribute_name);
-        p.req("Enabled", &self.enabled);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -836,17 +1124,30 @@ impl VectorIndex {
     }
 }
 
-impl ToExpr for VectorIndex {
+impl VectorIndex {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("Dimensions", &self.dimensions);
         p.req("DistanceFunction", &self.distance_function);
         p.req("IndexName", &self.index_name);
         p.req("Projection", &self.projection);
         p.opt("SearchSchema", &self.search_schema);
         p.req("VectorAttribute", &self.vector_attribute);
+    }
+}
+
+impl ToExpr for VectorIndex {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -873,13 +1174,26 @@ impl SearchSchemaElement {
     }
 }
 
+impl SearchSchemaElement {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("AttributeName", &self.attribute_name);
+        p.req("SearchSchemaElementType", &self.search_schema_element_type);
+    }
+}
+
 impl ToExpr for SearchSchemaElement {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("AttributeName", &self.attribute_name);
-        p.req("SearchSchemaElementType", &self.search_schema_element_type);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -900,12 +1214,25 @@ impl VectorAttribute {
     }
 }
 
+impl VectorAttribute {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("AttributeName", &self.attribute_name);
+    }
+}
+
 impl ToExpr for VectorAttribute {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("AttributeName", &self.attribute_name);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// An application status check monitors an HTTP or HTTPS endpoint on Amazon EC2 instances and reports application-layer health. Configure a health check with a Protocol, Port, and Path, and then associate it with EC2 instances via AWS::EC2::ApplicationStatusCheckInstanceAssociation or AWS::EC2::ApplicationStatusCheckTagAssociation.
@@ -73,14 +75,9 @@ impl ApplicationStatusCheck {
     }
 }
 
-impl ResourceProps for ApplicationStatusCheck {
-    const TYPE_NAME: &'static str = "AWS::EC2::ApplicationStatusCheck";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl ApplicationStatusCheck {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Aggregation", &self.aggregation);
         p.opt("DeviceIndex", &self.device_index);
         p.opt("FailureThreshold", &self.failure_threshold);
@@ -99,7 +96,25 @@ impl ResourceProps for ApplicationStatusCheck {
         p.opt("SuccessThreshold", &self.success_threshold);
         p.opt("Tags", &self.tags);
         p.opt("Timeout", &self.timeout);
+    }
+}
+
+impl ResourceProps for ApplicationStatusCheck {
+    const TYPE_NAME: &'static str = "AWS::EC2::ApplicationStatusCheck";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -145,13 +160,26 @@ pub struct HealthCheckPath {
     pub source: Option<HealthCheckPathSource>,
 }
 
+impl HealthCheckPath {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Destinations", &self.destinations);
+        p.opt("Source", &self.source);
+    }
+}
+
 impl ToExpr for HealthCheckPath {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Destinations", &self.destinations);
-        p.opt("Source", &self.source);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -164,13 +192,26 @@ pub struct HealthCheckPathDestination {
     pub subnet_id: Option<Value<String>>,
 }
 
+impl HealthCheckPathDestination {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("SecurityGroupId", &self.security_group_id);
+        p.opt("SubnetId", &self.subnet_id);
+    }
+}
+
 impl ToExpr for HealthCheckPathDestination {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("SecurityGroupId", &self.security_group_id);
-        p.opt("SubnetId", &self.subnet_id);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -183,13 +224,26 @@ pub struct HealthCheckPathSource {
     pub subnet_id: Option<Value<String>>,
 }
 
+impl HealthCheckPathSource {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("SecurityGroupId", &self.security_group_id);
+        p.opt("SubnetId", &self.subnet_id);
+    }
+}
+
 impl ToExpr for HealthCheckPathSource {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("SecurityGroupId", &self.security_group_id);
-        p.opt("SubnetId", &self.subnet_id);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -213,13 +267,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// Resource Type definition for AWS::EC2::CapacityManagerDataExport
@@ -47,6 +49,17 @@ impl CapacityManagerDataExport {
     }
 }
 
+impl CapacityManagerDataExport {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("OutputFormat", &self.output_format);
+        p.req("S3BucketName", &self.s3_bucket_name);
+        p.opt("S3BucketPrefix", &self.s3_bucket_prefix);
+        p.req("Schedule", &self.schedule);
+        p.opt("Tags", &self.tags);
+    }
+}
+
 impl ResourceProps for CapacityManagerDataExport {
     const TYPE_NAME: &'static str = "AWS::EC2::CapacityManagerDataExport";
     fn facts() -> &'static ResourceFacts {
@@ -55,12 +68,14 @@ impl ResourceProps for CapacityManagerDataExport {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req("OutputFormat", &self.output_format);
-        p.req("S3BucketName", &self.s3_bucket_name);
-        p.opt("S3BucketPrefix", &self.s3_bucket_prefix);
-        p.req("Schedule", &self.schedule);
-        p.opt("Tags", &self.tags);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -107,13 +122,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// Resource Type definition for AWS::EC2::CapacityReservationFleet
@@ -35,14 +37,9 @@ pub struct CapacityReservationFleet {
     pub total_target_capacity: Option<Value<i64>>,
 }
 
-impl ResourceProps for CapacityReservationFleet {
-    const TYPE_NAME: &'static str = "AWS::EC2::CapacityReservationFleet";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl CapacityReservationFleet {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AllocationStrategy", &self.allocation_strategy);
         p.opt("EndDate", &self.end_date);
         p.opt("InstanceMatchCriteria", &self.instance_match_criteria);
@@ -55,7 +52,25 @@ impl ResourceProps for CapacityReservationFleet {
         p.opt("TagSpecifications", &self.tag_specifications);
         p.opt("Tenancy", &self.tenancy);
         p.opt("TotalTargetCapacity", &self.total_target_capacity);
+    }
+}
+
+impl ResourceProps for CapacityReservationFleet {
+    const TYPE_NAME: &'static str = "AWS::EC2::CapacityReservationFleet";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -101,10 +116,9 @@ pub struct InstanceTypeSpecification {
     pub weight: Option<Value<f64>>,
 }
 
-impl ToExpr for InstanceTypeSpecification {
+impl InstanceTypeSpecification {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AvailabilityZone", &self.availability_zone);
         p.opt("AvailabilityZoneId", &self.availability_zone_id);
         p.opt("EbsOptimized", &self.ebs_optimized);
@@ -112,7 +126,21 @@ impl ToExpr for InstanceTypeSpecification {
         p.opt("InstanceType", &self.instance_type);
         p.opt("Priority", &self.priority);
         p.opt("Weight", &self.weight);
+    }
+}
+
+impl ToExpr for InstanceTypeSpecification {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -125,13 +153,26 @@ pub struct TagSpecification {
     pub tags: Option<Vec<Tag>>,
 }
 
+impl TagSpecification {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ResourceType", &self.resource_type);
+        p.opt("Tags", &self.tags);
+    }
+}
+
 impl ToExpr for TagSpecification {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("ResourceType", &self.resource_type);
-        p.opt("Tags", &self.tags);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -155,13 +196,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

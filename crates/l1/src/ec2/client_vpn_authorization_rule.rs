@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps,
+};
 use stackwright_core::value::Value;
 
 /// Resource Type definition for AWS::EC2::ClientVpnAuthorizationRule
@@ -44,6 +46,17 @@ impl ClientVpnAuthorizationRule {
     }
 }
 
+impl ClientVpnAuthorizationRule {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("AccessGroupId", &self.access_group_id);
+        p.opt("AuthorizeAllGroups", &self.authorize_all_groups);
+        p.req("ClientVpnEndpointId", &self.client_vpn_endpoint_id);
+        p.opt("Description", &self.description);
+        p.req("TargetNetworkCidr", &self.target_network_cidr);
+    }
+}
+
 impl ResourceProps for ClientVpnAuthorizationRule {
     const TYPE_NAME: &'static str = "AWS::EC2::ClientVpnAuthorizationRule";
     fn facts() -> &'static ResourceFacts {
@@ -52,12 +65,14 @@ impl ResourceProps for ClientVpnAuthorizationRule {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.opt("AccessGroupId", &self.access_group_id);
-        p.opt("AuthorizeAllGroups", &self.authorize_all_groups);
-        p.req("ClientVpnEndpointId", &self.client_vpn_endpoint_id);
-        p.opt("Description", &self.description);
-        p.req("TargetNetworkCidr", &self.target_network_cidr);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

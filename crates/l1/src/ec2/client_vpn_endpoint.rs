@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::Value;
 
 /// Resource Type definition for AWS::EC2::ClientVpnEndpoint
@@ -99,14 +101,9 @@ impl ClientVpnEndpoint {
     }
 }
 
-impl ResourceProps for ClientVpnEndpoint {
-    const TYPE_NAME: &'static str = "AWS::EC2::ClientVpnEndpoint";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl ClientVpnEndpoint {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("AuthenticationOptions", &self.authentication_options);
         p.opt("AuthorizationPolicy", &self.authorization_policy);
         p.opt("ClientCidrBlock", &self.client_cidr_block);
@@ -142,7 +139,25 @@ impl ResourceProps for ClientVpnEndpoint {
         p.opt("TransportProtocol", &self.transport_protocol);
         p.opt("VpcId", &self.vpc_id);
         p.opt("VpnPort", &self.vpn_port);
+    }
+}
+
+impl ResourceProps for ClientVpnEndpoint {
+    const TYPE_NAME: &'static str = "AWS::EC2::ClientVpnEndpoint";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -195,15 +210,28 @@ impl ClientAuthenticationRequest {
     }
 }
 
-impl ToExpr for ClientAuthenticationRequest {
+impl ClientAuthenticationRequest {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("ActiveDirectory", &self.active_directory);
         p.opt("FederatedAuthentication", &self.federated_authentication);
         p.opt("MutualAuthentication", &self.mutual_authentication);
         p.req("Type", &self.type_);
+    }
+}
+
+impl ToExpr for ClientAuthenticationRequest {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -224,12 +252,25 @@ impl DirectoryServiceAuthenticationRequest {
     }
 }
 
+impl DirectoryServiceAuthenticationRequest {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("DirectoryId", &self.directory_id);
+    }
+}
+
 impl ToExpr for DirectoryServiceAuthenticationRequest {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("DirectoryId", &self.directory_id);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -253,16 +294,29 @@ impl FederatedAuthenticationRequest {
     }
 }
 
-impl ToExpr for FederatedAuthenticationRequest {
+impl FederatedAuthenticationRequest {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("SAMLProviderArn", &self.saml_provider_arn);
         p.opt(
             "SelfServiceSAMLProviderArn",
             &self.self_service_saml_provider_arn,
         );
+    }
+}
+
+impl ToExpr for FederatedAuthenticationRequest {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -283,15 +337,28 @@ impl CertificateAuthenticationRequest {
     }
 }
 
-impl ToExpr for CertificateAuthenticationRequest {
+impl CertificateAuthenticationRequest {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req(
             "ClientRootCertificateChainArn",
             &self.client_root_certificate_chain_arn,
         );
+    }
+}
+
+impl ToExpr for CertificateAuthenticationRequest {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -318,14 +385,27 @@ impl AuthorizationPolicy {
     }
 }
 
+impl AuthorizationPolicy {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Description", &self.description);
+        p.req("PolicyDocument", &self.policy_document);
+        p.opt("ShadowMode", &self.shadow_mode);
+    }
+}
+
 impl ToExpr for AuthorizationPolicy {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Description", &self.description);
-        p.req("PolicyDocument", &self.policy_document);
-        p.opt("ShadowMode", &self.shadow_mode);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -349,13 +429,26 @@ impl ClientConnectOptions {
     }
 }
 
+impl ClientConnectOptions {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Enabled", &self.enabled);
+        p.opt("LambdaFunctionArn", &self.lambda_function_arn);
+    }
+}
+
 impl ToExpr for ClientConnectOptions {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Enabled", &self.enabled);
-        p.opt("LambdaFunctionArn", &self.lambda_function_arn);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -379,13 +472,26 @@ impl ClientLoginBannerOptions {
     }
 }
 
+impl ClientLoginBannerOptions {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("BannerText", &self.banner_text);
+        p.req("Enabled", &self.enabled);
+    }
+}
+
 impl ToExpr for ClientLoginBannerOptions {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("BannerText", &self.banner_text);
-        p.req("Enabled", &self.enabled);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -396,12 +502,25 @@ pub struct ClientRouteEnforcementOptions {
     pub enforced: Option<Value<bool>>,
 }
 
+impl ClientRouteEnforcementOptions {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Enforced", &self.enforced);
+    }
+}
+
 impl ToExpr for ClientRouteEnforcementOptions {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Enforced", &self.enforced);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -431,10 +550,9 @@ impl ConnectionLogOptions {
     }
 }
 
-impl ToExpr for ConnectionLogOptions {
+impl ConnectionLogOptions {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("CloudwatchLogGroup", &self.cloudwatch_log_group);
         p.opt("CloudwatchLogStream", &self.cloudwatch_log_stream);
         p.req("Enabled", &self.enabled);
@@ -442,7 +560,21 @@ impl ToExpr for ConnectionLogOptions {
             "IncludeAuthorizationPolicyContext",
             &self.include_authorization_policy_context,
         );
+    }
+}
+
+impl ToExpr for ConnectionLogOptions {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -469,13 +601,26 @@ impl DevicePostureOptions {
     }
 }
 
+impl DevicePostureOptions {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Enabled", &self.enabled);
+        p.req("TrustProviders", &self.trust_providers);
+    }
+}
+
 impl ToExpr for DevicePostureOptions {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Enabled", &self.enabled);
-        p.req("TrustProviders", &self.trust_providers);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -505,14 +650,27 @@ impl DevicePostureTrustProvider {
     }
 }
 
+impl DevicePostureTrustProvider {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("PublicSigningKeyUrl", &self.public_signing_key_url);
+        p.req("TenantId", &self.tenant_id);
+        p.req("TrustProviderType", &self.trust_provider_type);
+    }
+}
+
 impl ToExpr for DevicePostureTrustProvider {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("PublicSigningKeyUrl", &self.public_signing_key_url);
-        p.req("TenantId", &self.tenant_id);
-        p.req("TrustProviderType", &self.trust_provider_type);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -536,13 +694,26 @@ impl TagSpecification {
     }
 }
 
+impl TagSpecification {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("ResourceType", &self.resource_type);
+        p.req("Tags", &self.tags);
+    }
+}
+
 impl ToExpr for TagSpecification {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("ResourceType", &self.resource_type);
-        p.req("Tags", &self.tags);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -566,13 +737,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -599,14 +783,27 @@ impl TransitGatewayConfiguration {
     }
 }
 
+impl TransitGatewayConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("AvailabilityZoneIds", &self.availability_zone_ids);
+        p.opt("AvailabilityZones", &self.availability_zones);
+        p.req("TransitGatewayId", &self.transit_gateway_id);
+    }
+}
+
 impl ToExpr for TransitGatewayConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("AvailabilityZoneIds", &self.availability_zone_ids);
-        p.opt("AvailabilityZones", &self.availability_zones);
-        p.req("TransitGatewayId", &self.transit_gateway_id);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps,
+};
 use stackwright_core::value::Value;
 
 /// Resource Type definition for AWS::EC2::ClientVpnRoute. Specifies a network route to add to a Client VPN endpoint. Each Client VPN endpoint has a route table that describes the available destination network routes. Each route in the route table specifies the path for traffic to specific resources or networks.
@@ -41,6 +43,16 @@ impl ClientVpnRoute {
     }
 }
 
+impl ClientVpnRoute {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("ClientVpnEndpointId", &self.client_vpn_endpoint_id);
+        p.opt("Description", &self.description);
+        p.req("DestinationCidrBlock", &self.destination_cidr_block);
+        p.opt("TargetVpcSubnetId", &self.target_vpc_subnet_id);
+    }
+}
+
 impl ResourceProps for ClientVpnRoute {
     const TYPE_NAME: &'static str = "AWS::EC2::ClientVpnRoute";
     fn facts() -> &'static ResourceFacts {
@@ -49,11 +61,14 @@ impl ResourceProps for ClientVpnRoute {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req("ClientVpnEndpointId", &self.client_vpn_endpoint_id);
-        p.opt("Description", &self.description);
-        p.req("DestinationCidrBlock", &self.destination_cidr_block);
-        p.opt("TargetVpcSubnetId", &self.target_vpc_subnet_id);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps,
+};
 use stackwright_core::value::Value;
 
 /// Resource Type definition for AWS::EC2::ClientVpnTargetNetworkAssociation
@@ -38,6 +40,16 @@ impl ClientVpnTargetNetworkAssociation {
     }
 }
 
+impl ClientVpnTargetNetworkAssociation {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("AvailabilityZone", &self.availability_zone);
+        p.opt("AvailabilityZoneId", &self.availability_zone_id);
+        p.req("ClientVpnEndpointId", &self.client_vpn_endpoint_id);
+        p.opt("SubnetId", &self.subnet_id);
+    }
+}
+
 impl ResourceProps for ClientVpnTargetNetworkAssociation {
     const TYPE_NAME: &'static str = "AWS::EC2::ClientVpnTargetNetworkAssociation";
     fn facts() -> &'static ResourceFacts {
@@ -46,11 +58,14 @@ impl ResourceProps for ClientVpnTargetNetworkAssociation {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.opt("AvailabilityZone", &self.availability_zone);
-        p.opt("AvailabilityZoneId", &self.availability_zone_id);
-        p.req("ClientVpnEndpointId", &self.client_vpn_endpoint_id);
-        p.opt("SubnetId", &self.subnet_id);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::Value;
 
 /// Specifies a customer gateway.
@@ -49,6 +51,19 @@ impl CustomerGateway {
     }
 }
 
+impl CustomerGateway {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("BgpAsn", &self.bgp_asn);
+        p.opt("BgpAsnExtended", &self.bgp_asn_extended);
+        p.opt("CertificateArn", &self.certificate_arn);
+        p.opt("DeviceName", &self.device_name);
+        p.req("IpAddress", &self.ip_address);
+        p.opt("Tags", &self.tags);
+        p.req("Type", &self.type_);
+    }
+}
+
 impl ResourceProps for CustomerGateway {
     const TYPE_NAME: &'static str = "AWS::EC2::CustomerGateway";
     fn facts() -> &'static ResourceFacts {
@@ -57,14 +72,14 @@ impl ResourceProps for CustomerGateway {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.opt("BgpAsn", &self.bgp_asn);
-        p.opt("BgpAsnExtended", &self.bgp_asn_extended);
-        p.opt("CertificateArn", &self.certificate_arn);
-        p.opt("DeviceName", &self.device_name);
-        p.req("IpAddress", &self.ip_address);
-        p.opt("Tags", &self.tags);
-        p.req("Type", &self.type_);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -111,13 +126,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

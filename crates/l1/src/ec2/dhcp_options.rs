@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::Value;
 
 /// Resource Type definition for AWS::EC2::DHCPOptions
@@ -33,14 +35,9 @@ pub struct DhcpOptions {
     pub tags: Option<Vec<Tag>>,
 }
 
-impl ResourceProps for DhcpOptions {
-    const TYPE_NAME: &'static str = "AWS::EC2::DHCPOptions";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl DhcpOptions {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("DomainName", &self.domain_name);
         p.opt("DomainNameServers", &self.domain_name_servers);
         p.opt(
@@ -51,7 +48,25 @@ impl ResourceProps for DhcpOptions {
         p.opt("NetbiosNodeType", &self.netbios_node_type);
         p.opt("NtpServers", &self.ntp_servers);
         p.opt("Tags", &self.tags);
+    }
+}
+
+impl ResourceProps for DhcpOptions {
+    const TYPE_NAME: &'static str = "AWS::EC2::DHCPOptions";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -98,13 +113,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

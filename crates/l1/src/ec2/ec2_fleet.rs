@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// Resource Type definition for AWS::EC2::EC2Fleet
@@ -68,14 +70,9 @@ impl Ec2Fleet {
     }
 }
 
-impl ResourceProps for Ec2Fleet {
-    const TYPE_NAME: &'static str = "AWS::EC2::EC2Fleet";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl Ec2Fleet {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Context", &self.context);
         p.opt(
             "ExcessCapacityTerminationPolicy",
@@ -101,7 +98,25 @@ impl ResourceProps for Ec2Fleet {
         p.opt("Type", &self.type_);
         p.opt("ValidFrom", &self.valid_from);
         p.opt("ValidUntil", &self.valid_until);
+    }
+}
+
+impl ResourceProps for Ec2Fleet {
+    const TYPE_NAME: &'static str = "AWS::EC2::EC2Fleet";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -137,16 +152,29 @@ pub struct FleetLaunchTemplateConfigRequest {
     pub overrides: Option<Vec<FleetLaunchTemplateOverridesRequest>>,
 }
 
-impl ToExpr for FleetLaunchTemplateConfigRequest {
+impl FleetLaunchTemplateConfigRequest {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "LaunchTemplateSpecification",
             &self.launch_template_specification,
         );
         p.opt("Overrides", &self.overrides);
+    }
+}
+
+impl ToExpr for FleetLaunchTemplateConfigRequest {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -176,10 +204,9 @@ impl FleetLaunchTemplateSpecificationRequest {
     }
 }
 
-impl ToExpr for FleetLaunchTemplateSpecificationRequest {
+impl FleetLaunchTemplateSpecificationRequest {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("LaunchTemplateId", &self.launch_template_id);
         p.opt("LaunchTemplateName", &self.launch_template_name);
         p.opt(
@@ -187,7 +214,21 @@ impl ToExpr for FleetLaunchTemplateSpecificationRequest {
             &self.launch_template_specification_user_data,
         );
         p.req("Version", &self.version);
+    }
+}
+
+impl ToExpr for FleetLaunchTemplateSpecificationRequest {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -224,10 +265,9 @@ pub struct FleetLaunchTemplateOverridesRequest {
     pub weighted_capacity: Option<Value<f64>>,
 }
 
-impl ToExpr for FleetLaunchTemplateOverridesRequest {
+impl FleetLaunchTemplateOverridesRequest {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AvailabilityZone", &self.availability_zone);
         p.opt("AvailabilityZoneId", &self.availability_zone_id);
         p.opt("BlockDeviceMappings", &self.block_device_mappings);
@@ -242,7 +282,21 @@ impl ToExpr for FleetLaunchTemplateOverridesRequest {
         p.opt("Priority", &self.priority);
         p.opt("SubnetId", &self.subnet_id);
         p.opt("WeightedCapacity", &self.weighted_capacity);
+    }
+}
+
+impl ToExpr for FleetLaunchTemplateOverridesRequest {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -259,15 +313,28 @@ pub struct BlockDeviceMapping {
     pub virtual_name: Option<Value<String>>,
 }
 
-impl ToExpr for BlockDeviceMapping {
+impl BlockDeviceMapping {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("DeviceName", &self.device_name);
         p.opt("Ebs", &self.ebs);
         p.opt("NoDevice", &self.no_device);
         p.opt("VirtualName", &self.virtual_name);
+    }
+}
+
+impl ToExpr for BlockDeviceMapping {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -292,10 +359,9 @@ pub struct EbsBlockDevice {
     pub volume_type: Option<Value<VolumeType>>,
 }
 
-impl ToExpr for EbsBlockDevice {
+impl EbsBlockDevice {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("DeleteOnTermination", &self.delete_on_termination);
         p.opt("Encrypted", &self.encrypted);
         p.opt("Iops", &self.iops);
@@ -307,7 +373,21 @@ impl ToExpr for EbsBlockDevice {
         p.opt("SnapshotId", &self.snapshot_id);
         p.opt("VolumeSize", &self.volume_size);
         p.opt("VolumeType", &self.volume_type);
+    }
+}
+
+impl ToExpr for EbsBlockDevice {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -320,13 +400,26 @@ pub struct MultiAvailabilityZoneConfiguration {
     pub standby_availability_zones: Option<Vec<StandbyAvailabilityZone>>,
 }
 
+impl MultiAvailabilityZoneConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ConfigurationType", &self.configuration_type);
+        p.opt("StandbyAvailabilityZones", &self.standby_availability_zones);
+    }
+}
+
 impl ToExpr for MultiAvailabilityZoneConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("ConfigurationType", &self.configuration_type);
-        p.opt("StandbyAvailabilityZones", &self.standby_availability_zones);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -339,13 +432,26 @@ pub struct StandbyAvailabilityZone {
     pub availability_zone_id: Option<Value<String>>,
 }
 
+impl StandbyAvailabilityZone {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("AvailabilityZone", &self.availability_zone);
+        p.opt("AvailabilityZoneId", &self.availability_zone_id);
+    }
+}
+
 impl ToExpr for StandbyAvailabilityZone {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("AvailabilityZone", &self.availability_zone);
-        p.opt("AvailabilityZoneId", &self.availability_zone_id);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -358,13 +464,26 @@ pub struct IamInstanceProfileSpecification {
     pub name: Option<Value<String>>,
 }
 
+impl IamInstanceProfileSpecification {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Arn", &self.arn);
+        p.opt("Name", &self.name);
+    }
+}
+
 impl ToExpr for IamInstanceProfileSpecification {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Arn", &self.arn);
-        p.opt("Name", &self.name);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -425,10 +544,9 @@ pub struct InstanceRequirementsRequest {
     pub v_cpu_count: Option<VCpuCountRangeRequest>,
 }
 
-impl ToExpr for InstanceRequirementsRequest {
+impl InstanceRequirementsRequest {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AcceleratorCount", &self.accelerator_count);
         p.opt("AcceleratorManufacturers", &self.accelerator_manufacturers);
         p.opt("AcceleratorNames", &self.accelerator_names);
@@ -476,7 +594,21 @@ impl ToExpr for InstanceRequirementsRequest {
         );
         p.opt("TotalLocalStorageGB", &self.total_local_storage_gb);
         p.opt("VCpuCount", &self.v_cpu_count);
+    }
+}
+
+impl ToExpr for InstanceRequirementsRequest {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -489,13 +621,26 @@ pub struct AcceleratorCountRequest {
     pub min: Option<Value<i64>>,
 }
 
+impl AcceleratorCountRequest {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Max", &self.max);
+        p.opt("Min", &self.min);
+    }
+}
+
 impl ToExpr for AcceleratorCountRequest {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Max", &self.max);
-        p.opt("Min", &self.min);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -508,13 +653,26 @@ pub struct AcceleratorTotalMemoryMiBRequest {
     pub min: Option<Value<i64>>,
 }
 
+impl AcceleratorTotalMemoryMiBRequest {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Max", &self.max);
+        p.opt("Min", &self.min);
+    }
+}
+
 impl ToExpr for AcceleratorTotalMemoryMiBRequest {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Max", &self.max);
-        p.opt("Min", &self.min);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -527,13 +685,26 @@ pub struct BaselineEbsBandwidthMbpsRequest {
     pub min: Option<Value<i64>>,
 }
 
+impl BaselineEbsBandwidthMbpsRequest {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Max", &self.max);
+        p.opt("Min", &self.min);
+    }
+}
+
 impl ToExpr for BaselineEbsBandwidthMbpsRequest {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Max", &self.max);
-        p.opt("Min", &self.min);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -544,12 +715,25 @@ pub struct BaselinePerformanceFactorsRequest {
     pub cpu: Option<CpuPerformanceFactorRequest>,
 }
 
+impl BaselinePerformanceFactorsRequest {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Cpu", &self.cpu);
+    }
+}
+
 impl ToExpr for BaselinePerformanceFactorsRequest {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Cpu", &self.cpu);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -560,12 +744,25 @@ pub struct CpuPerformanceFactorRequest {
     pub references: Option<Vec<PerformanceFactorReferenceRequest>>,
 }
 
+impl CpuPerformanceFactorRequest {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("References", &self.references);
+    }
+}
+
 impl ToExpr for CpuPerformanceFactorRequest {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("References", &self.references);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -576,12 +773,25 @@ pub struct PerformanceFactorReferenceRequest {
     pub instance_family: Option<Value<String>>,
 }
 
+impl PerformanceFactorReferenceRequest {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("InstanceFamily", &self.instance_family);
+    }
+}
+
 impl ToExpr for PerformanceFactorReferenceRequest {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("InstanceFamily", &self.instance_family);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -594,13 +804,26 @@ pub struct MemoryGiBPerVCpuRequest {
     pub min: Option<Value<f64>>,
 }
 
+impl MemoryGiBPerVCpuRequest {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Max", &self.max);
+        p.opt("Min", &self.min);
+    }
+}
+
 impl ToExpr for MemoryGiBPerVCpuRequest {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Max", &self.max);
-        p.opt("Min", &self.min);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -613,13 +836,26 @@ pub struct MemoryMiBRequest {
     pub min: Option<Value<i64>>,
 }
 
+impl MemoryMiBRequest {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Max", &self.max);
+        p.opt("Min", &self.min);
+    }
+}
+
 impl ToExpr for MemoryMiBRequest {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Max", &self.max);
-        p.opt("Min", &self.min);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -632,13 +868,26 @@ pub struct NetworkBandwidthGbpsRequest {
     pub min: Option<Value<f64>>,
 }
 
+impl NetworkBandwidthGbpsRequest {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Max", &self.max);
+        p.opt("Min", &self.min);
+    }
+}
+
 impl ToExpr for NetworkBandwidthGbpsRequest {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Max", &self.max);
-        p.opt("Min", &self.min);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -651,13 +900,26 @@ pub struct NetworkInterfaceCountRequest {
     pub min: Option<Value<i64>>,
 }
 
+impl NetworkInterfaceCountRequest {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Max", &self.max);
+        p.opt("Min", &self.min);
+    }
+}
+
 impl ToExpr for NetworkInterfaceCountRequest {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Max", &self.max);
-        p.opt("Min", &self.min);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -670,13 +932,26 @@ pub struct TotalLocalStorageGbRequest {
     pub min: Option<Value<f64>>,
 }
 
+impl TotalLocalStorageGbRequest {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Max", &self.max);
+        p.opt("Min", &self.min);
+    }
+}
+
 impl ToExpr for TotalLocalStorageGbRequest {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Max", &self.max);
-        p.opt("Min", &self.min);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -689,13 +964,26 @@ pub struct VCpuCountRangeRequest {
     pub min: Option<Value<i64>>,
 }
 
+impl VCpuCountRangeRequest {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Max", &self.max);
+        p.opt("Min", &self.min);
+    }
+}
+
 impl ToExpr for VCpuCountRangeRequest {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Max", &self.max);
-        p.opt("Min", &self.min);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -710,14 +998,27 @@ pub struct InstanceMetadataOptionsRequest {
     pub http_tokens: Option<Value<HttpTokens>>,
 }
 
+impl InstanceMetadataOptionsRequest {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("HttpEndpoint", &self.http_endpoint);
+        p.opt("HttpPutResponseHopLimit", &self.http_put_response_hop_limit);
+        p.opt("HttpTokens", &self.http_tokens);
+    }
+}
+
 impl ToExpr for InstanceMetadataOptionsRequest {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("HttpEndpoint", &self.http_endpoint);
-        p.opt("HttpPutResponseHopLimit", &self.http_put_response_hop_limit);
-        p.opt("HttpTokens", &self.http_tokens);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -754,10 +1055,9 @@ pub struct NetworkInterfaceSpecificationRequest {
     pub subnet_id: Option<Value<String>>,
 }
 
-impl ToExpr for NetworkInterfaceSpecificationRequest {
+impl NetworkInterfaceSpecificationRequest {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "AssociatePublicIpAddress",
             &self.associate_public_ip_address,
@@ -778,7 +1078,21 @@ impl ToExpr for NetworkInterfaceSpecificationRequest {
             &self.secondary_private_ip_address_count,
         );
         p.opt("SubnetId", &self.subnet_id);
+    }
+}
+
+impl ToExpr for NetworkInterfaceSpecificationRequest {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -789,12 +1103,25 @@ pub struct Ipv6AddressRequest {
     pub ipv6_address: Option<Value<String>>,
 }
 
+impl Ipv6AddressRequest {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Ipv6Address", &self.ipv6_address);
+    }
+}
+
 impl ToExpr for Ipv6AddressRequest {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Ipv6Address", &self.ipv6_address);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -807,13 +1134,26 @@ pub struct PrivateIpAddressSpecificationRequest {
     pub private_ip_address: Option<Value<String>>,
 }
 
+impl PrivateIpAddressSpecificationRequest {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Primary", &self.primary);
+        p.opt("PrivateIpAddress", &self.private_ip_address);
+    }
+}
+
 impl ToExpr for PrivateIpAddressSpecificationRequest {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Primary", &self.primary);
-        p.opt("PrivateIpAddress", &self.private_ip_address);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -838,10 +1178,9 @@ pub struct Placement {
     pub tenancy: Option<Value<PlacementTenancy>>,
 }
 
-impl ToExpr for Placement {
+impl Placement {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Affinity", &self.affinity);
         p.opt("AvailabilityZone", &self.availability_zone);
         p.opt("GroupName", &self.group_name);
@@ -850,7 +1189,21 @@ impl ToExpr for Placement {
         p.opt("PartitionNumber", &self.partition_number);
         p.opt("SpreadDomain", &self.spread_domain);
         p.opt("Tenancy", &self.tenancy);
+    }
+}
+
+impl ToExpr for Placement {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -871,10 +1224,9 @@ pub struct OnDemandOptionsRequest {
     pub single_instance_type: Option<Value<bool>>,
 }
 
-impl ToExpr for OnDemandOptionsRequest {
+impl OnDemandOptionsRequest {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AllocationStrategy", &self.allocation_strategy);
         p.opt(
             "CapacityReservationOptions",
@@ -884,7 +1236,21 @@ impl ToExpr for OnDemandOptionsRequest {
         p.opt("MinTargetCapacity", &self.min_target_capacity);
         p.opt("SingleAvailabilityZone", &self.single_availability_zone);
         p.opt("SingleInstanceType", &self.single_instance_type);
+    }
+}
+
+impl ToExpr for OnDemandOptionsRequest {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -895,12 +1261,25 @@ pub struct CapacityReservationOptionsRequest {
     pub usage_strategy: Option<Value<UsageStrategy>>,
 }
 
+impl CapacityReservationOptionsRequest {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("UsageStrategy", &self.usage_strategy);
+    }
+}
+
 impl ToExpr for CapacityReservationOptionsRequest {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("UsageStrategy", &self.usage_strategy);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -917,10 +1296,9 @@ pub struct ReservedCapacityOptionsRequest {
     pub reserved_capacity_fallback_options: Option<ReservedCapacityFallbackOptionsRequest>,
 }
 
-impl ToExpr for ReservedCapacityOptionsRequest {
+impl ReservedCapacityOptionsRequest {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AllocationStrategy", &self.allocation_strategy);
         p.opt(
             "CapacityReservationTarget",
@@ -931,7 +1309,21 @@ impl ToExpr for ReservedCapacityOptionsRequest {
             "ReservedCapacityFallbackOptions",
             &self.reserved_capacity_fallback_options,
         );
+    }
+}
+
+impl ToExpr for ReservedCapacityOptionsRequest {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -944,16 +1336,29 @@ pub struct CapacityReservationTargetRequest {
     pub capacity_reservation_resource_group_arns: Option<Value<Vec<String>>>,
 }
 
-impl ToExpr for CapacityReservationTargetRequest {
+impl CapacityReservationTargetRequest {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("CapacityReservationIds", &self.capacity_reservation_ids);
         p.opt(
             "CapacityReservationResourceGroupArns",
             &self.capacity_reservation_resource_group_arns,
         );
+    }
+}
+
+impl ToExpr for CapacityReservationTargetRequest {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -964,12 +1369,25 @@ pub struct ReservedCapacityFallbackOptionsRequest {
     pub market_types: Option<Value<Vec<MarketType>>>,
 }
 
+impl ReservedCapacityFallbackOptionsRequest {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("MarketTypes", &self.market_types);
+    }
+}
+
 impl ToExpr for ReservedCapacityFallbackOptionsRequest {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("MarketTypes", &self.market_types);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -994,10 +1412,9 @@ pub struct SpotOptionsRequest {
     pub single_instance_type: Option<Value<bool>>,
 }
 
-impl ToExpr for SpotOptionsRequest {
+impl SpotOptionsRequest {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AllocationStrategy", &self.allocation_strategy);
         p.opt(
             "InstanceInterruptionBehavior",
@@ -1009,7 +1426,21 @@ impl ToExpr for SpotOptionsRequest {
         p.opt("MinTargetCapacity", &self.min_target_capacity);
         p.opt("SingleAvailabilityZone", &self.single_availability_zone);
         p.opt("SingleInstanceType", &self.single_instance_type);
+    }
+}
+
+impl ToExpr for SpotOptionsRequest {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1020,12 +1451,25 @@ pub struct MaintenanceStrategies {
     pub capacity_rebalance: Option<CapacityRebalance>,
 }
 
+impl MaintenanceStrategies {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("CapacityRebalance", &self.capacity_rebalance);
+    }
+}
+
 impl ToExpr for MaintenanceStrategies {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("CapacityRebalance", &self.capacity_rebalance);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1038,13 +1482,26 @@ pub struct CapacityRebalance {
     pub termination_delay: Option<Value<i64>>,
 }
 
+impl CapacityRebalance {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ReplacementStrategy", &self.replacement_strategy);
+        p.opt("TerminationDelay", &self.termination_delay);
+    }
+}
+
 impl ToExpr for CapacityRebalance {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("ReplacementStrategy", &self.replacement_strategy);
-        p.opt("TerminationDelay", &self.termination_delay);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1057,13 +1514,26 @@ pub struct TagSpecification {
     pub tags: Option<Vec<Tag>>,
 }
 
+impl TagSpecification {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ResourceType", &self.resource_type);
+        p.opt("Tags", &self.tags);
+    }
+}
+
 impl ToExpr for TagSpecification {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("ResourceType", &self.resource_type);
-        p.opt("Tags", &self.tags);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1087,13 +1557,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1126,10 +1609,9 @@ impl TargetCapacitySpecificationRequest {
     }
 }
 
-impl ToExpr for TargetCapacitySpecificationRequest {
+impl TargetCapacitySpecificationRequest {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "DefaultTargetCapacityType",
             &self.default_target_capacity_type,
@@ -1138,7 +1620,21 @@ impl ToExpr for TargetCapacitySpecificationRequest {
         p.opt("SpotTargetCapacity", &self.spot_target_capacity);
         p.opt("TargetCapacityUnitType", &self.target_capacity_unit_type);
         p.req("TotalTargetCapacity", &self.total_target_capacity);
+    }
+}
+
+impl ToExpr for TargetCapacitySpecificationRequest {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::Value;
 
 /// Specifies an Elastic IP (EIP) address and can, optionally, associate it with an Amazon EC2 instance.
@@ -35,14 +37,9 @@ pub struct Eip {
     pub transfer_address: Option<Value<String>>,
 }
 
-impl ResourceProps for Eip {
-    const TYPE_NAME: &'static str = "AWS::EC2::EIP";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl Eip {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Address", &self.address);
         p.opt("Domain", &self.domain);
         p.opt("InstanceId", &self.instance_id);
@@ -51,7 +48,25 @@ impl ResourceProps for Eip {
         p.opt("PublicIpv4Pool", &self.public_ipv4_pool);
         p.opt("Tags", &self.tags);
         p.opt("TransferAddress", &self.transfer_address);
+    }
+}
+
+impl ResourceProps for Eip {
+    const TYPE_NAME: &'static str = "AWS::EC2::EIP";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -103,13 +118,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

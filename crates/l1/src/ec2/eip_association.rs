@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps,
+};
 use stackwright_core::value::Value;
 
 /// Associates an Elastic IP address with an instance or a network interface. Before you can use an Elastic IP address, you must allocate it to your account. For more information about working with Elastic IP addresses, see [Elastic IP address concepts and rules](https://docs.aws.amazon.com/vpc/latest/userguide/vpc-eips.html#vpc-eip-overview).
@@ -27,6 +29,17 @@ pub struct EipAssociation {
     pub private_ip_address: Option<Value<String>>,
 }
 
+impl EipAssociation {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("AllocationId", &self.allocation_id);
+        p.opt("EIP", &self.eip);
+        p.opt("InstanceId", &self.instance_id);
+        p.opt("NetworkInterfaceId", &self.network_interface_id);
+        p.opt("PrivateIpAddress", &self.private_ip_address);
+    }
+}
+
 impl ResourceProps for EipAssociation {
     const TYPE_NAME: &'static str = "AWS::EC2::EIPAssociation";
     fn facts() -> &'static ResourceFacts {
@@ -35,12 +48,14 @@ impl ResourceProps for EipAssociation {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.opt("AllocationId", &self.allocation_id);
-        p.opt("EIP", &self.eip);
-        p.opt("InstanceId", &self.instance_id);
-        p.opt("NetworkInterfaceId", &self.network_interface_id);
-        p.opt("PrivateIpAddress", &self.private_ip_address);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// Specifies a VPC flow log, which enables you to capture IP traffic for a specific network interface, subnet, or VPC.
@@ -70,14 +72,9 @@ impl FlowLog {
     }
 }
 
-impl ResourceProps for FlowLog {
-    const TYPE_NAME: &'static str = "AWS::EC2::FlowLog";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl FlowLog {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("DeliverCrossAccountRole", &self.deliver_cross_account_role);
         p.opt(
             "DeliverLogsPermissionArn",
@@ -94,7 +91,25 @@ impl ResourceProps for FlowLog {
         p.opt("TagFieldSpecifications", &self.tag_field_specifications);
         p.opt("Tags", &self.tags);
         p.opt("TrafficType", &self.traffic_type);
+    }
+}
+
+impl ResourceProps for FlowLog {
+    const TYPE_NAME: &'static str = "AWS::EC2::FlowLog";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -148,14 +163,27 @@ impl DestinationOptions {
     }
 }
 
+impl DestinationOptions {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("FileFormat", &self.file_format);
+        p.req("HiveCompatiblePartitions", &self.hive_compatible_partitions);
+        p.req("PerHourPartition", &self.per_hour_partition);
+    }
+}
+
 impl ToExpr for DestinationOptions {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("FileFormat", &self.file_format);
-        p.req("HiveCompatiblePartitions", &self.hive_compatible_partitions);
-        p.req("PerHourPartition", &self.per_hour_partition);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -182,13 +210,26 @@ impl TagFieldSpecification {
     }
 }
 
+impl TagFieldSpecification {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("ResourceType", &self.resource_type);
+        p.req("TagKeys", &self.tag_keys);
+    }
+}
+
 impl ToExpr for TagFieldSpecification {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("ResourceType", &self.resource_type);
-        p.req("TagKeys", &self.tag_keys);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -212,13 +253,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

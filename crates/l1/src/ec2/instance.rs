@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Json, Literal, Value};
 
 /// Resource Type definition for AWS::EC2::Instance
@@ -101,14 +103,9 @@ pub struct Instance {
     pub volumes: Option<Vec<Volume>>,
 }
 
-impl ResourceProps for Instance {
-    const TYPE_NAME: &'static str = "AWS::EC2::Instance";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl Instance {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AdditionalInfo", &self.additional_info);
         p.opt("Affinity", &self.affinity);
         p.opt("AvailabilityZone", &self.availability_zone);
@@ -159,7 +156,25 @@ impl ResourceProps for Instance {
         p.opt("Tenancy", &self.tenancy);
         p.opt("UserData", &self.user_data);
         p.opt("Volumes", &self.volumes);
+    }
+}
+
+impl ResourceProps for Instance {
+    const TYPE_NAME: &'static str = "AWS::EC2::Instance";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -432,15 +447,28 @@ impl BlockDeviceMapping {
     }
 }
 
-impl ToExpr for BlockDeviceMapping {
+impl BlockDeviceMapping {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("DeviceName", &self.device_name);
         p.opt("Ebs", &self.ebs);
         p.opt("NoDevice", &self.no_device);
         p.opt("VirtualName", &self.virtual_name);
+    }
+}
+
+impl ToExpr for BlockDeviceMapping {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -463,10 +491,9 @@ pub struct Ebs {
     pub volume_type: Option<Value<VolumeType>>,
 }
 
-impl ToExpr for Ebs {
+impl Ebs {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("DeleteOnTermination", &self.delete_on_termination);
         p.opt("Encrypted", &self.encrypted);
         p.opt("Iops", &self.iops);
@@ -474,7 +501,21 @@ impl ToExpr for Ebs {
         p.opt("SnapshotId", &self.snapshot_id);
         p.opt("VolumeSize", &self.volume_size);
         p.opt("VolumeType", &self.volume_type);
+    }
+}
+
+impl ToExpr for Ebs {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -487,13 +528,26 @@ pub struct CpuOptions {
     pub threads_per_core: Option<Value<i64>>,
 }
 
+impl CpuOptions {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("CoreCount", &self.core_count);
+        p.opt("ThreadsPerCore", &self.threads_per_core);
+    }
+}
+
 impl ToExpr for CpuOptions {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("CoreCount", &self.core_count);
-        p.opt("ThreadsPerCore", &self.threads_per_core);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -504,12 +558,25 @@ pub struct CreditSpecification {
     pub cpu_credits: Option<Value<String>>,
 }
 
+impl CreditSpecification {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("CPUCredits", &self.cpu_credits);
+    }
+}
+
 impl ToExpr for CreditSpecification {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("CPUCredits", &self.cpu_credits);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -530,12 +597,25 @@ impl ElasticGpuSpecification {
     }
 }
 
+impl ElasticGpuSpecification {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Type", &self.type_);
+    }
+}
+
 impl ToExpr for ElasticGpuSpecification {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Type", &self.type_);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -559,13 +639,26 @@ impl ElasticInferenceAccelerator {
     }
 }
 
+impl ElasticInferenceAccelerator {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Count", &self.count);
+        p.req("Type", &self.type_);
+    }
+}
+
 impl ToExpr for ElasticInferenceAccelerator {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Count", &self.count);
-        p.req("Type", &self.type_);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -576,12 +669,25 @@ pub struct EnclaveOptions {
     pub enabled: Option<Value<bool>>,
 }
 
+impl EnclaveOptions {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Enabled", &self.enabled);
+    }
+}
+
 impl ToExpr for EnclaveOptions {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Enabled", &self.enabled);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -592,12 +698,25 @@ pub struct HibernationOptions {
     pub configured: Option<Value<bool>>,
 }
 
+impl HibernationOptions {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Configured", &self.configured);
+    }
+}
+
 impl ToExpr for HibernationOptions {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Configured", &self.configured);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -618,12 +737,25 @@ impl InstanceIpv6Address {
     }
 }
 
+impl InstanceIpv6Address {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Ipv6Address", &self.ipv6_address);
+    }
+}
+
 impl ToExpr for InstanceIpv6Address {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Ipv6Address", &self.ipv6_address);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -638,14 +770,27 @@ pub struct LaunchTemplateSpecification {
     pub version: Option<Value<String>>,
 }
 
+impl LaunchTemplateSpecification {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("LaunchTemplateId", &self.launch_template_id);
+        p.opt("LaunchTemplateName", &self.launch_template_name);
+        p.opt("Version", &self.version);
+    }
+}
+
 impl ToExpr for LaunchTemplateSpecification {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("LaunchTemplateId", &self.launch_template_id);
-        p.opt("LaunchTemplateName", &self.launch_template_name);
-        p.opt("Version", &self.version);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -666,12 +811,25 @@ impl LicenseSpecification {
     }
 }
 
+impl LicenseSpecification {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("LicenseConfigurationArn", &self.license_configuration_arn);
+    }
+}
+
 impl ToExpr for LicenseSpecification {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("LicenseConfigurationArn", &self.license_configuration_arn);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -690,16 +848,29 @@ pub struct MetadataOptions {
     pub instance_metadata_tags: Option<Value<InstanceMetadataTags>>,
 }
 
-impl ToExpr for MetadataOptions {
+impl MetadataOptions {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("HttpEndpoint", &self.http_endpoint);
         p.opt("HttpProtocolIpv6", &self.http_protocol_ipv6);
         p.opt("HttpPutResponseHopLimit", &self.http_put_response_hop_limit);
         p.opt("HttpTokens", &self.http_tokens);
         p.opt("InstanceMetadataTags", &self.instance_metadata_tags);
+    }
+}
+
+impl ToExpr for MetadataOptions {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -759,10 +930,9 @@ impl NetworkInterface {
     }
 }
 
-impl ToExpr for NetworkInterface {
+impl NetworkInterface {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "AssociateCarrierIpAddress",
             &self.associate_carrier_ip_address,
@@ -786,7 +956,21 @@ impl ToExpr for NetworkInterface {
             &self.secondary_private_ip_address_count,
         );
         p.opt("SubnetId", &self.subnet_id);
+    }
+}
+
+impl ToExpr for NetworkInterface {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -799,13 +983,26 @@ pub struct EnaSrdSpecification {
     pub ena_srd_udp_specification: Option<EnaSrdUdpSpecification>,
 }
 
+impl EnaSrdSpecification {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("EnaSrdEnabled", &self.ena_srd_enabled);
+        p.opt("EnaSrdUdpSpecification", &self.ena_srd_udp_specification);
+    }
+}
+
 impl ToExpr for EnaSrdSpecification {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("EnaSrdEnabled", &self.ena_srd_enabled);
-        p.opt("EnaSrdUdpSpecification", &self.ena_srd_udp_specification);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -816,12 +1013,25 @@ pub struct EnaSrdUdpSpecification {
     pub ena_srd_udp_enabled: Option<Value<bool>>,
 }
 
+impl EnaSrdUdpSpecification {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("EnaSrdUdpEnabled", &self.ena_srd_udp_enabled);
+    }
+}
+
 impl ToExpr for EnaSrdUdpSpecification {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("EnaSrdUdpEnabled", &self.ena_srd_udp_enabled);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -848,13 +1058,26 @@ impl PrivateIpAddressSpecification {
     }
 }
 
+impl PrivateIpAddressSpecification {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Primary", &self.primary);
+        p.req("PrivateIpAddress", &self.private_ip_address);
+    }
+}
+
 impl ToExpr for PrivateIpAddressSpecification {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Primary", &self.primary);
-        p.req("PrivateIpAddress", &self.private_ip_address);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -869,10 +1092,9 @@ pub struct PrivateDnsNameOptions {
     pub hostname_type: Option<Value<HostnameType>>,
 }
 
-impl ToExpr for PrivateDnsNameOptions {
+impl PrivateDnsNameOptions {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "EnableResourceNameDnsAAAARecord",
             &self.enable_resource_name_dns_aaaa_record,
@@ -882,7 +1104,21 @@ impl ToExpr for PrivateDnsNameOptions {
             &self.enable_resource_name_dns_a_record,
         );
         p.opt("HostnameType", &self.hostname_type);
+    }
+}
+
+impl ToExpr for PrivateDnsNameOptions {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -906,13 +1142,26 @@ impl SsmAssociation {
     }
 }
 
+impl SsmAssociation {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("AssociationParameters", &self.association_parameters);
+        p.req("DocumentName", &self.document_name);
+    }
+}
+
 impl ToExpr for SsmAssociation {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("AssociationParameters", &self.association_parameters);
-        p.req("DocumentName", &self.document_name);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -936,13 +1185,26 @@ impl AssociationParameter {
     }
 }
 
+impl AssociationParameter {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for AssociationParameter {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -966,13 +1228,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -996,13 +1271,26 @@ impl Volume {
     }
 }
 
+impl Volume {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Device", &self.device);
+        p.req("VolumeId", &self.volume_id);
+    }
+}
+
 impl ToExpr for Volume {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Device", &self.device);
-        p.req("VolumeId", &self.volume_id);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// Resource type definition for AWS::EC2::InstanceEventWindow. An event window defines a recurring set of time ranges, or a cron expression, during which AWS-initiated maintenance events may be scheduled for the associated Amazon EC2 instances or Dedicated Hosts.
@@ -27,6 +29,16 @@ pub struct InstanceEventWindow {
     pub time_ranges: Option<Vec<TimeRange>>,
 }
 
+impl InstanceEventWindow {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("CronExpression", &self.cron_expression);
+        p.opt("Name", &self.name);
+        p.opt("Tags", &self.tags);
+        p.opt("TimeRanges", &self.time_ranges);
+    }
+}
+
 impl ResourceProps for InstanceEventWindow {
     const TYPE_NAME: &'static str = "AWS::EC2::InstanceEventWindow";
     fn facts() -> &'static ResourceFacts {
@@ -35,11 +47,14 @@ impl ResourceProps for InstanceEventWindow {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.opt("CronExpression", &self.cron_expression);
-        p.opt("Name", &self.name);
-        p.opt("Tags", &self.tags);
-        p.opt("TimeRanges", &self.time_ranges);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -96,13 +111,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -119,15 +147,28 @@ pub struct TimeRange {
     pub start_week_day: Option<Value<StartWeekDay>>,
 }
 
-impl ToExpr for TimeRange {
+impl TimeRange {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("EndHour", &self.end_hour);
         p.opt("EndWeekDay", &self.end_week_day);
         p.opt("StartHour", &self.start_hour);
         p.opt("StartWeekDay", &self.start_week_day);
+    }
+}
+
+impl ToExpr for TimeRange {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps,
+};
 use stackwright_core::value::Value;
 
 /// Resource Type definition for AWS::EC2::IpPoolRouteTableAssociation
@@ -35,6 +37,14 @@ impl IpPoolRouteTableAssociation {
     }
 }
 
+impl IpPoolRouteTableAssociation {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("PublicIpv4Pool", &self.public_ipv4_pool);
+        p.req("RouteTableId", &self.route_table_id);
+    }
+}
+
 impl ResourceProps for IpPoolRouteTableAssociation {
     const TYPE_NAME: &'static str = "AWS::EC2::IpPoolRouteTableAssociation";
     fn facts() -> &'static ResourceFacts {
@@ -43,9 +53,14 @@ impl ResourceProps for IpPoolRouteTableAssociation {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req("PublicIpv4Pool", &self.public_ipv4_pool);
-        p.req("RouteTableId", &self.route_table_id);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// Resource Schema of AWS::EC2::IPAM Type
@@ -34,14 +36,9 @@ pub struct Ipam {
     pub tier: Option<Value<Tier>>,
 }
 
-impl ResourceProps for Ipam {
-    const TYPE_NAME: &'static str = "AWS::EC2::IPAM";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl Ipam {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "DefaultResourceDiscoveryOrganizationalUnitExclusions",
             &self.default_resource_discovery_organizational_unit_exclusions,
@@ -52,7 +49,25 @@ impl ResourceProps for Ipam {
         p.opt("OperatingRegions", &self.operating_regions);
         p.opt("Tags", &self.tags);
         p.opt("Tier", &self.tier);
+    }
+}
+
+impl ResourceProps for Ipam {
+    const TYPE_NAME: &'static str = "AWS::EC2::IPAM";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -131,12 +146,25 @@ impl IpamOrganizationalUnitExclusion {
     }
 }
 
+impl IpamOrganizationalUnitExclusion {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("OrganizationsEntityPath", &self.organizations_entity_path);
+    }
+}
+
 impl ToExpr for IpamOrganizationalUnitExclusion {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("OrganizationsEntityPath", &self.organizations_entity_path);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -157,12 +185,25 @@ impl IpamOperatingRegion {
     }
 }
 
+impl IpamOperatingRegion {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("RegionName", &self.region_name);
+    }
+}
+
 impl ToExpr for IpamOperatingRegion {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("RegionName", &self.region_name);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -186,13 +227,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

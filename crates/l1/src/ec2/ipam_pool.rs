@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::Value;
 
 /// Resource Schema of AWS::EC2::IPAMPool Type
@@ -79,14 +81,9 @@ impl IpamPool {
     }
 }
 
-impl ResourceProps for IpamPool {
-    const TYPE_NAME: &'static str = "AWS::EC2::IPAMPool";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl IpamPool {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("AddressFamily", &self.address_family);
         p.opt(
             "AllocationDefaultNetmaskLength",
@@ -112,7 +109,25 @@ impl ResourceProps for IpamPool {
         p.opt("SourceIpamPoolId", &self.source_ipam_pool_id);
         p.opt("SourceResource", &self.source_resource);
         p.opt("Tags", &self.tags);
+    }
+}
+
+impl ResourceProps for IpamPool {
+    const TYPE_NAME: &'static str = "AWS::EC2::IPAMPool";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -194,13 +209,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -219,12 +247,25 @@ impl ProvisionedCidr {
     }
 }
 
+impl ProvisionedCidr {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Cidr", &self.cidr);
+    }
+}
+
 impl ToExpr for ProvisionedCidr {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Cidr", &self.cidr);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -259,15 +300,28 @@ impl SourceResource {
     }
 }
 
-impl ToExpr for SourceResource {
+impl SourceResource {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("ResourceId", &self.resource_id);
         p.req("ResourceOwner", &self.resource_owner);
         p.req("ResourceRegion", &self.resource_region);
         p.req("ResourceType", &self.resource_type);
+    }
+}
+
+impl ToExpr for SourceResource {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps,
+};
 use stackwright_core::value::Value;
 
 /// Resource Schema of AWS::EC2::IPAMPoolCidr Type
@@ -35,6 +37,15 @@ impl IpamPoolCidr {
     }
 }
 
+impl IpamPoolCidr {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Cidr", &self.cidr);
+        p.req("IpamPoolId", &self.ipam_pool_id);
+        p.opt("NetmaskLength", &self.netmask_length);
+    }
+}
+
 impl ResourceProps for IpamPoolCidr {
     const TYPE_NAME: &'static str = "AWS::EC2::IPAMPoolCidr";
     fn facts() -> &'static ResourceFacts {
@@ -43,10 +54,14 @@ impl ResourceProps for IpamPoolCidr {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.opt("Cidr", &self.cidr);
-        p.req("IpamPoolId", &self.ipam_pool_id);
-        p.opt("NetmaskLength", &self.netmask_length);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// Resource Type definition for AWS::EC2::IPAMPrefixListResolver
@@ -43,6 +45,17 @@ impl IpamPrefixListResolver {
     }
 }
 
+impl IpamPrefixListResolver {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("AddressFamily", &self.address_family);
+        p.opt("Description", &self.description);
+        p.opt("IpamId", &self.ipam_id);
+        p.opt("Rules", &self.rules);
+        p.opt("Tags", &self.tags);
+    }
+}
+
 impl ResourceProps for IpamPrefixListResolver {
     const TYPE_NAME: &'static str = "AWS::EC2::IPAMPrefixListResolver";
     fn facts() -> &'static ResourceFacts {
@@ -51,12 +64,14 @@ impl ResourceProps for IpamPrefixListResolver {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req("AddressFamily", &self.address_family);
-        p.opt("Description", &self.description);
-        p.opt("IpamId", &self.ipam_id);
-        p.opt("Rules", &self.rules);
-        p.opt("Tags", &self.tags);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -122,16 +137,29 @@ impl IpamPrefixListResolverRule {
     }
 }
 
-impl ToExpr for IpamPrefixListResolverRule {
+impl IpamPrefixListResolverRule {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Conditions", &self.conditions);
         p.opt("IpamScopeId", &self.ipam_scope_id);
         p.opt("ResourceType", &self.resource_type);
         p.req("RuleType", &self.rule_type);
         p.opt("StaticCidr", &self.static_cidr);
+    }
+}
+
+impl ToExpr for IpamPrefixListResolverRule {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -154,10 +182,9 @@ pub struct IpamPrefixListResolverRuleCondition {
     pub resource_tag: Option<Tag>,
 }
 
-impl ToExpr for IpamPrefixListResolverRuleCondition {
+impl IpamPrefixListResolverRuleCondition {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Cidr", &self.cidr);
         p.opt("IpamPoolId", &self.ipam_pool_id);
         p.opt("Operation", &self.operation);
@@ -165,7 +192,21 @@ impl ToExpr for IpamPrefixListResolverRuleCondition {
         p.opt("ResourceOwner", &self.resource_owner);
         p.opt("ResourceRegion", &self.resource_region);
         p.opt("ResourceTag", &self.resource_tag);
+    }
+}
+
+impl ToExpr for IpamPrefixListResolverRuleCondition {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -189,13 +230,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::Value;
 
 /// Resource Type definition for AWS::EC2::IPAMPrefixListResolverTarget
@@ -51,14 +53,9 @@ impl IpamPrefixListResolverTarget {
     }
 }
 
-impl ResourceProps for IpamPrefixListResolverTarget {
-    const TYPE_NAME: &'static str = "AWS::EC2::IPAMPrefixListResolverTarget";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl IpamPrefixListResolverTarget {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("DesiredVersion", &self.desired_version);
         p.req(
             "IpamPrefixListResolverId",
@@ -68,7 +65,25 @@ impl ResourceProps for IpamPrefixListResolverTarget {
         p.req("PrefixListRegion", &self.prefix_list_region);
         p.opt("Tags", &self.tags);
         p.req("TrackLatestVersion", &self.track_latest_version);
+    }
+}
+
+impl ResourceProps for IpamPrefixListResolverTarget {
+    const TYPE_NAME: &'static str = "AWS::EC2::IPAMPrefixListResolverTarget";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -120,13 +135,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::Value;
 
 /// Resource Schema of AWS::EC2::IPAMResourceDiscovery Type
@@ -28,6 +30,19 @@ pub struct IpamResourceDiscovery {
     pub tags: Option<Vec<Tag>>,
 }
 
+impl IpamResourceDiscovery {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Description", &self.description);
+        p.opt("OperatingRegions", &self.operating_regions);
+        p.opt(
+            "OrganizationalUnitExclusions",
+            &self.organizational_unit_exclusions,
+        );
+        p.opt("Tags", &self.tags);
+    }
+}
+
 impl ResourceProps for IpamResourceDiscovery {
     const TYPE_NAME: &'static str = "AWS::EC2::IPAMResourceDiscovery";
     fn facts() -> &'static ResourceFacts {
@@ -36,14 +51,14 @@ impl ResourceProps for IpamResourceDiscovery {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.opt("Description", &self.description);
-        p.opt("OperatingRegions", &self.operating_regions);
-        p.opt(
-            "OrganizationalUnitExclusions",
-            &self.organizational_unit_exclusions,
-        );
-        p.opt("Tags", &self.tags);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -112,12 +127,25 @@ impl IpamOperatingRegion {
     }
 }
 
+impl IpamOperatingRegion {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("RegionName", &self.region_name);
+    }
+}
+
 impl ToExpr for IpamOperatingRegion {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("RegionName", &self.region_name);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -138,12 +166,25 @@ impl IpamResourceDiscoveryOrganizationalUnitExclusion {
     }
 }
 
+impl IpamResourceDiscoveryOrganizationalUnitExclusion {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("OrganizationsEntityPath", &self.organizations_entity_path);
+    }
+}
+
 impl ToExpr for IpamResourceDiscoveryOrganizationalUnitExclusion {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("OrganizationsEntityPath", &self.organizations_entity_path);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -167,13 +208,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// Resource Schema of AWS::EC2::IPAMScope Type
@@ -40,6 +42,19 @@ impl IpamScope {
     }
 }
 
+impl IpamScope {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Description", &self.description);
+        p.opt(
+            "ExternalAuthorityConfiguration",
+            &self.external_authority_configuration,
+        );
+        p.req("IpamId", &self.ipam_id);
+        p.opt("Tags", &self.tags);
+    }
+}
+
 impl ResourceProps for IpamScope {
     const TYPE_NAME: &'static str = "AWS::EC2::IPAMScope";
     fn facts() -> &'static ResourceFacts {
@@ -48,14 +63,14 @@ impl ResourceProps for IpamScope {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.opt("Description", &self.description);
-        p.opt(
-            "ExternalAuthorityConfiguration",
-            &self.external_authority_configuration,
-        );
-        p.req("IpamId", &self.ipam_id);
-        p.opt("Tags", &self.tags);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -130,10 +145,9 @@ impl IpamScopeExternalAuthorityConfiguration {
     }
 }
 
-impl ToExpr for IpamScopeExternalAuthorityConfiguration {
+impl IpamScopeExternalAuthorityConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req(
             "ExternalResourceIdentifier",
             &self.external_resource_identifier,
@@ -142,7 +156,21 @@ impl ToExpr for IpamScopeExternalAuthorityConfiguration {
             "IpamScopeExternalAuthorityType",
             &self.ipam_scope_external_authority_type,
         );
+    }
+}
+
+impl ToExpr for IpamScopeExternalAuthorityConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -166,13 +194,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

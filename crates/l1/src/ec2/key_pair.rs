@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// Specifies a key pair for use with an EC2long instance as follows:
@@ -43,6 +45,17 @@ impl KeyPair {
     }
 }
 
+impl KeyPair {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("KeyFormat", &self.key_format);
+        p.req("KeyName", &self.key_name);
+        p.opt("KeyType", &self.key_type);
+        p.opt("PublicKeyMaterial", &self.public_key_material);
+        p.opt("Tags", &self.tags);
+    }
+}
+
 impl ResourceProps for KeyPair {
     const TYPE_NAME: &'static str = "AWS::EC2::KeyPair";
     fn facts() -> &'static ResourceFacts {
@@ -51,12 +64,14 @@ impl ResourceProps for KeyPair {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.opt("KeyFormat", &self.key_format);
-        p.req("KeyName", &self.key_name);
-        p.opt("KeyType", &self.key_type);
-        p.opt("PublicKeyMaterial", &self.public_key_material);
-        p.opt("Tags", &self.tags);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -108,13 +123,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// Specifies the properties for creating a launch template.
@@ -38,6 +40,16 @@ impl LaunchTemplate {
     }
 }
 
+impl LaunchTemplate {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("LaunchTemplateData", &self.launch_template_data);
+        p.opt("LaunchTemplateName", &self.launch_template_name);
+        p.opt("TagSpecifications", &self.tag_specifications);
+        p.opt("VersionDescription", &self.version_description);
+    }
+}
+
 impl ResourceProps for LaunchTemplate {
     const TYPE_NAME: &'static str = "AWS::EC2::LaunchTemplate";
     fn facts() -> &'static ResourceFacts {
@@ -46,11 +58,14 @@ impl ResourceProps for LaunchTemplate {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req("LaunchTemplateData", &self.launch_template_data);
-        p.opt("LaunchTemplateName", &self.launch_template_name);
-        p.opt("TagSpecifications", &self.tag_specifications);
-        p.opt("VersionDescription", &self.version_description);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -152,10 +167,9 @@ pub struct LaunchTemplateData {
     pub user_data: Option<Value<String>>,
 }
 
-impl ToExpr for LaunchTemplateData {
+impl LaunchTemplateData {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("BlockDeviceMappings", &self.block_device_mappings);
         p.opt(
             "CapacityReservationSpecification",
@@ -195,7 +209,21 @@ impl ToExpr for LaunchTemplateData {
         p.opt("SecurityGroups", &self.security_groups);
         p.opt("TagSpecifications", &self.tag_specifications);
         p.opt("UserData", &self.user_data);
+    }
+}
+
+impl ToExpr for LaunchTemplateData {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -212,15 +240,28 @@ pub struct BlockDeviceMapping {
     pub virtual_name: Option<Value<String>>,
 }
 
-impl ToExpr for BlockDeviceMapping {
+impl BlockDeviceMapping {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("DeviceName", &self.device_name);
         p.opt("Ebs", &self.ebs);
         p.opt("NoDevice", &self.no_device);
         p.opt("VirtualName", &self.virtual_name);
+    }
+}
+
+impl ToExpr for BlockDeviceMapping {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -249,10 +290,9 @@ pub struct Ebs {
     pub volume_type: Option<Value<VolumeType>>,
 }
 
-impl ToExpr for Ebs {
+impl Ebs {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("DeleteOnTermination", &self.delete_on_termination);
         p.opt("EbsCardIndex", &self.ebs_card_index);
         p.opt("Encrypted", &self.encrypted);
@@ -263,7 +303,21 @@ impl ToExpr for Ebs {
         p.opt("VolumeInitializationRate", &self.volume_initialization_rate);
         p.opt("VolumeSize", &self.volume_size);
         p.opt("VolumeType", &self.volume_type);
+    }
+}
+
+impl ToExpr for Ebs {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -276,10 +330,9 @@ pub struct CapacityReservationSpecification {
     pub capacity_reservation_target: Option<CapacityReservationTarget>,
 }
 
-impl ToExpr for CapacityReservationSpecification {
+impl CapacityReservationSpecification {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "CapacityReservationPreference",
             &self.capacity_reservation_preference,
@@ -288,7 +341,21 @@ impl ToExpr for CapacityReservationSpecification {
             "CapacityReservationTarget",
             &self.capacity_reservation_target,
         );
+    }
+}
+
+impl ToExpr for CapacityReservationSpecification {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -301,16 +368,29 @@ pub struct CapacityReservationTarget {
     pub capacity_reservation_resource_group_arn: Option<Value<String>>,
 }
 
-impl ToExpr for CapacityReservationTarget {
+impl CapacityReservationTarget {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("CapacityReservationId", &self.capacity_reservation_id);
         p.opt(
             "CapacityReservationResourceGroupArn",
             &self.capacity_reservation_resource_group_arn,
         );
+    }
+}
+
+impl ToExpr for CapacityReservationTarget {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -327,15 +407,28 @@ pub struct CpuOptions {
     pub threads_per_core: Option<Value<i64>>,
 }
 
-impl ToExpr for CpuOptions {
+impl CpuOptions {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AmdSevSnp", &self.amd_sev_snp);
         p.opt("CoreCount", &self.core_count);
         p.opt("NestedVirtualization", &self.nested_virtualization);
         p.opt("ThreadsPerCore", &self.threads_per_core);
+    }
+}
+
+impl ToExpr for CpuOptions {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -346,12 +439,25 @@ pub struct CreditSpecification {
     pub cpu_credits: Option<Value<String>>,
 }
 
+impl CreditSpecification {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("CpuCredits", &self.cpu_credits);
+    }
+}
+
 impl ToExpr for CreditSpecification {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("CpuCredits", &self.cpu_credits);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -362,12 +468,25 @@ pub struct EnclaveOptions {
     pub enabled: Option<Value<bool>>,
 }
 
+impl EnclaveOptions {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Enabled", &self.enabled);
+    }
+}
+
 impl ToExpr for EnclaveOptions {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Enabled", &self.enabled);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -378,12 +497,25 @@ pub struct HibernationOptions {
     pub configured: Option<Value<bool>>,
 }
 
+impl HibernationOptions {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Configured", &self.configured);
+    }
+}
+
 impl ToExpr for HibernationOptions {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Configured", &self.configured);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -396,13 +528,26 @@ pub struct IamInstanceProfile {
     pub name: Option<Value<String>>,
 }
 
+impl IamInstanceProfile {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Arn", &self.arn);
+        p.opt("Name", &self.name);
+    }
+}
+
 impl ToExpr for IamInstanceProfile {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Arn", &self.arn);
-        p.opt("Name", &self.name);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -415,13 +560,26 @@ pub struct InstanceMarketOptions {
     pub spot_options: Option<SpotOptions>,
 }
 
+impl InstanceMarketOptions {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("MarketType", &self.market_type);
+        p.opt("SpotOptions", &self.spot_options);
+    }
+}
+
 impl ToExpr for InstanceMarketOptions {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("MarketType", &self.market_type);
-        p.opt("SpotOptions", &self.spot_options);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -440,10 +598,9 @@ pub struct SpotOptions {
     pub valid_until: Option<Value<String>>,
 }
 
-impl ToExpr for SpotOptions {
+impl SpotOptions {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("BlockDurationMinutes", &self.block_duration_minutes);
         p.opt(
             "InstanceInterruptionBehavior",
@@ -452,7 +609,21 @@ impl ToExpr for SpotOptions {
         p.opt("MaxPrice", &self.max_price);
         p.opt("SpotInstanceType", &self.spot_instance_type);
         p.opt("ValidUntil", &self.valid_until);
+    }
+}
+
+impl ToExpr for SpotOptions {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -511,10 +682,9 @@ pub struct InstanceRequirements {
     pub v_cpu_count: Option<VCpuCount>,
 }
 
-impl ToExpr for InstanceRequirements {
+impl InstanceRequirements {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AcceleratorCount", &self.accelerator_count);
         p.opt("AcceleratorManufacturers", &self.accelerator_manufacturers);
         p.opt("AcceleratorNames", &self.accelerator_names);
@@ -558,7 +728,21 @@ impl ToExpr for InstanceRequirements {
         );
         p.opt("TotalLocalStorageGB", &self.total_local_storage_gb);
         p.opt("VCpuCount", &self.v_cpu_count);
+    }
+}
+
+impl ToExpr for InstanceRequirements {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -571,13 +755,26 @@ pub struct AcceleratorCount {
     pub min: Option<Value<i64>>,
 }
 
+impl AcceleratorCount {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Max", &self.max);
+        p.opt("Min", &self.min);
+    }
+}
+
 impl ToExpr for AcceleratorCount {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Max", &self.max);
-        p.opt("Min", &self.min);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -590,13 +787,26 @@ pub struct AcceleratorTotalMemoryMiB {
     pub min: Option<Value<i64>>,
 }
 
+impl AcceleratorTotalMemoryMiB {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Max", &self.max);
+        p.opt("Min", &self.min);
+    }
+}
+
 impl ToExpr for AcceleratorTotalMemoryMiB {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Max", &self.max);
-        p.opt("Min", &self.min);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -609,13 +819,26 @@ pub struct BaselineEbsBandwidthMbps {
     pub min: Option<Value<i64>>,
 }
 
+impl BaselineEbsBandwidthMbps {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Max", &self.max);
+        p.opt("Min", &self.min);
+    }
+}
+
 impl ToExpr for BaselineEbsBandwidthMbps {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Max", &self.max);
-        p.opt("Min", &self.min);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -626,12 +849,25 @@ pub struct BaselinePerformanceFactors {
     pub cpu: Option<Cpu>,
 }
 
+impl BaselinePerformanceFactors {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Cpu", &self.cpu);
+    }
+}
+
 impl ToExpr for BaselinePerformanceFactors {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Cpu", &self.cpu);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -642,12 +878,25 @@ pub struct Cpu {
     pub references: Option<Vec<Reference>>,
 }
 
+impl Cpu {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("References", &self.references);
+    }
+}
+
 impl ToExpr for Cpu {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("References", &self.references);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -658,12 +907,25 @@ pub struct Reference {
     pub instance_family: Option<Value<String>>,
 }
 
+impl Reference {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("InstanceFamily", &self.instance_family);
+    }
+}
+
 impl ToExpr for Reference {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("InstanceFamily", &self.instance_family);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -676,13 +938,26 @@ pub struct MemoryGiBPerVCpu {
     pub min: Option<Value<f64>>,
 }
 
+impl MemoryGiBPerVCpu {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Max", &self.max);
+        p.opt("Min", &self.min);
+    }
+}
+
 impl ToExpr for MemoryGiBPerVCpu {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Max", &self.max);
-        p.opt("Min", &self.min);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -695,13 +970,26 @@ pub struct MemoryMiB {
     pub min: Option<Value<i64>>,
 }
 
+impl MemoryMiB {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Max", &self.max);
+        p.opt("Min", &self.min);
+    }
+}
+
 impl ToExpr for MemoryMiB {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Max", &self.max);
-        p.opt("Min", &self.min);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -714,13 +1002,26 @@ pub struct NetworkBandwidthGbps {
     pub min: Option<Value<f64>>,
 }
 
+impl NetworkBandwidthGbps {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Max", &self.max);
+        p.opt("Min", &self.min);
+    }
+}
+
 impl ToExpr for NetworkBandwidthGbps {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Max", &self.max);
-        p.opt("Min", &self.min);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -733,13 +1034,26 @@ pub struct NetworkInterfaceCount {
     pub min: Option<Value<i64>>,
 }
 
+impl NetworkInterfaceCount {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Max", &self.max);
+        p.opt("Min", &self.min);
+    }
+}
+
 impl ToExpr for NetworkInterfaceCount {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Max", &self.max);
-        p.opt("Min", &self.min);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -752,13 +1066,26 @@ pub struct TotalLocalStorageGb {
     pub min: Option<Value<f64>>,
 }
 
+impl TotalLocalStorageGb {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Max", &self.max);
+        p.opt("Min", &self.min);
+    }
+}
+
 impl ToExpr for TotalLocalStorageGb {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Max", &self.max);
-        p.opt("Min", &self.min);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -771,13 +1098,26 @@ pub struct VCpuCount {
     pub min: Option<Value<i64>>,
 }
 
+impl VCpuCount {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Max", &self.max);
+        p.opt("Min", &self.min);
+    }
+}
+
 impl ToExpr for VCpuCount {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Max", &self.max);
-        p.opt("Min", &self.min);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -788,12 +1128,25 @@ pub struct LicenseSpecification {
     pub license_configuration_arn: Option<Value<String>>,
 }
 
+impl LicenseSpecification {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("LicenseConfigurationArn", &self.license_configuration_arn);
+    }
+}
+
 impl ToExpr for LicenseSpecification {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("LicenseConfigurationArn", &self.license_configuration_arn);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -804,12 +1157,25 @@ pub struct MaintenanceOptions {
     pub auto_recovery: Option<Value<AutoRecovery>>,
 }
 
+impl MaintenanceOptions {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("AutoRecovery", &self.auto_recovery);
+    }
+}
+
 impl ToExpr for MaintenanceOptions {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("AutoRecovery", &self.auto_recovery);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -828,16 +1194,29 @@ pub struct MetadataOptions {
     pub instance_metadata_tags: Option<Value<InstanceMetadataTags>>,
 }
 
-impl ToExpr for MetadataOptions {
+impl MetadataOptions {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("HttpEndpoint", &self.http_endpoint);
         p.opt("HttpProtocolIpv6", &self.http_protocol_ipv6);
         p.opt("HttpPutResponseHopLimit", &self.http_put_response_hop_limit);
         p.opt("HttpTokens", &self.http_tokens);
         p.opt("InstanceMetadataTags", &self.instance_metadata_tags);
+    }
+}
+
+impl ToExpr for MetadataOptions {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -848,12 +1227,25 @@ pub struct Monitoring {
     pub enabled: Option<Value<bool>>,
 }
 
+impl Monitoring {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Enabled", &self.enabled);
+    }
+}
+
 impl ToExpr for Monitoring {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Enabled", &self.enabled);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -908,10 +1300,9 @@ pub struct NetworkInterface {
     pub subnet_id: Option<Value<String>>,
 }
 
-impl ToExpr for NetworkInterface {
+impl NetworkInterface {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "AssociateCarrierIpAddress",
             &self.associate_carrier_ip_address,
@@ -947,7 +1338,21 @@ impl ToExpr for NetworkInterface {
             &self.secondary_private_ip_address_count,
         );
         p.opt("SubnetId", &self.subnet_id);
+    }
+}
+
+impl ToExpr for NetworkInterface {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -962,14 +1367,27 @@ pub struct ConnectionTrackingSpecification {
     pub udp_timeout: Option<Value<i64>>,
 }
 
+impl ConnectionTrackingSpecification {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("TcpEstablishedTimeout", &self.tcp_established_timeout);
+        p.opt("UdpStreamTimeout", &self.udp_stream_timeout);
+        p.opt("UdpTimeout", &self.udp_timeout);
+    }
+}
+
 impl ToExpr for ConnectionTrackingSpecification {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("TcpEstablishedTimeout", &self.tcp_established_timeout);
-        p.opt("UdpStreamTimeout", &self.udp_stream_timeout);
-        p.opt("UdpTimeout", &self.udp_timeout);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -982,13 +1400,26 @@ pub struct EnaSrdSpecification {
     pub ena_srd_udp_specification: Option<EnaSrdUdpSpecification>,
 }
 
+impl EnaSrdSpecification {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("EnaSrdEnabled", &self.ena_srd_enabled);
+        p.opt("EnaSrdUdpSpecification", &self.ena_srd_udp_specification);
+    }
+}
+
 impl ToExpr for EnaSrdSpecification {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("EnaSrdEnabled", &self.ena_srd_enabled);
-        p.opt("EnaSrdUdpSpecification", &self.ena_srd_udp_specification);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -999,12 +1430,25 @@ pub struct EnaSrdUdpSpecification {
     pub ena_srd_udp_enabled: Option<Value<bool>>,
 }
 
+impl EnaSrdUdpSpecification {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("EnaSrdUdpEnabled", &self.ena_srd_udp_enabled);
+    }
+}
+
 impl ToExpr for EnaSrdUdpSpecification {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("EnaSrdUdpEnabled", &self.ena_srd_udp_enabled);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1015,12 +1459,25 @@ pub struct Ipv4PrefixSpecification {
     pub ipv4_prefix: Option<Value<String>>,
 }
 
+impl Ipv4PrefixSpecification {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Ipv4Prefix", &self.ipv4_prefix);
+    }
+}
+
 impl ToExpr for Ipv4PrefixSpecification {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Ipv4Prefix", &self.ipv4_prefix);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1031,12 +1488,25 @@ pub struct Ipv6Add {
     pub ipv6_address: Option<Value<String>>,
 }
 
+impl Ipv6Add {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Ipv6Address", &self.ipv6_address);
+    }
+}
+
 impl ToExpr for Ipv6Add {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Ipv6Address", &self.ipv6_address);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1047,12 +1517,25 @@ pub struct Ipv6PrefixSpecification {
     pub ipv6_prefix: Option<Value<String>>,
 }
 
+impl Ipv6PrefixSpecification {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Ipv6Prefix", &self.ipv6_prefix);
+    }
+}
+
 impl ToExpr for Ipv6PrefixSpecification {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Ipv6Prefix", &self.ipv6_prefix);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1065,13 +1548,26 @@ pub struct PrivateIpAdd {
     pub private_ip_address: Option<Value<String>>,
 }
 
+impl PrivateIpAdd {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Primary", &self.primary);
+        p.opt("PrivateIpAddress", &self.private_ip_address);
+    }
+}
+
 impl ToExpr for PrivateIpAdd {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Primary", &self.primary);
-        p.opt("PrivateIpAddress", &self.private_ip_address);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1082,12 +1578,25 @@ pub struct NetworkPerformanceOptions {
     pub bandwidth_weighting: Option<Value<BandwidthWeighting>>,
 }
 
+impl NetworkPerformanceOptions {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("BandwidthWeighting", &self.bandwidth_weighting);
+    }
+}
+
 impl ToExpr for NetworkPerformanceOptions {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("BandwidthWeighting", &self.bandwidth_weighting);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1114,10 +1623,9 @@ pub struct Placement {
     pub tenancy: Option<Value<PlacementTenancy>>,
 }
 
-impl ToExpr for Placement {
+impl Placement {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Affinity", &self.affinity);
         p.opt("AvailabilityZone", &self.availability_zone);
         p.opt("GroupId", &self.group_id);
@@ -1127,7 +1635,21 @@ impl ToExpr for Placement {
         p.opt("PartitionNumber", &self.partition_number);
         p.opt("SpreadDomain", &self.spread_domain);
         p.opt("Tenancy", &self.tenancy);
+    }
+}
+
+impl ToExpr for Placement {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1142,10 +1664,9 @@ pub struct PrivateDnsNameOptions {
     pub hostname_type: Option<Value<HostnameType>>,
 }
 
-impl ToExpr for PrivateDnsNameOptions {
+impl PrivateDnsNameOptions {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "EnableResourceNameDnsAAAARecord",
             &self.enable_resource_name_dns_aaaa_record,
@@ -1155,7 +1676,21 @@ impl ToExpr for PrivateDnsNameOptions {
             &self.enable_resource_name_dns_a_record,
         );
         p.opt("HostnameType", &self.hostname_type);
+    }
+}
+
+impl ToExpr for PrivateDnsNameOptions {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1168,13 +1703,26 @@ pub struct TagSpecification {
     pub tags: Option<Vec<Tag>>,
 }
 
+impl TagSpecification {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ResourceType", &self.resource_type);
+        p.opt("Tags", &self.tags);
+    }
+}
+
 impl ToExpr for TagSpecification {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("ResourceType", &self.resource_type);
-        p.opt("Tags", &self.tags);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1198,13 +1746,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1217,13 +1778,26 @@ pub struct LaunchTemplateTagSpecification {
     pub tags: Option<Vec<Tag>>,
 }
 
+impl LaunchTemplateTagSpecification {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ResourceType", &self.resource_type);
+        p.opt("Tags", &self.tags);
+    }
+}
+
 impl ToExpr for LaunchTemplateTagSpecification {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("ResourceType", &self.resource_type);
-        p.opt("Tags", &self.tags);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

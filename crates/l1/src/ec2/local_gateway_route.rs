@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps,
+};
 use stackwright_core::value::Value;
 
 /// Resource Type definition for Local Gateway Route which describes a route for a local gateway route table.
@@ -25,14 +27,9 @@ pub struct LocalGatewayRoute {
     pub network_interface_id: Option<Value<String>>,
 }
 
-impl ResourceProps for LocalGatewayRoute {
-    const TYPE_NAME: &'static str = "AWS::EC2::LocalGatewayRoute";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl LocalGatewayRoute {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("DestinationCidrBlock", &self.destination_cidr_block);
         p.opt(
             "LocalGatewayRouteTableId",
@@ -43,7 +40,25 @@ impl ResourceProps for LocalGatewayRoute {
             &self.local_gateway_virtual_interface_group_id,
         );
         p.opt("NetworkInterfaceId", &self.network_interface_id);
+    }
+}
+
+impl ResourceProps for LocalGatewayRoute {
+    const TYPE_NAME: &'static str = "AWS::EC2::LocalGatewayRoute";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::Value;
 
 /// Resource Type definition for Local Gateway Route Table Virtual Interface Group Association which describes a local gateway route table virtual interface group association for a local gateway.
@@ -41,15 +43,9 @@ impl LocalGatewayRouteTableVirtualInterfaceGroupAssociation {
     }
 }
 
-impl ResourceProps for LocalGatewayRouteTableVirtualInterfaceGroupAssociation {
-    const TYPE_NAME: &'static str =
-        "AWS::EC2::LocalGatewayRouteTableVirtualInterfaceGroupAssociation";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl LocalGatewayRouteTableVirtualInterfaceGroupAssociation {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req(
             "LocalGatewayRouteTableId",
             &self.local_gateway_route_table_id,
@@ -59,7 +55,26 @@ impl ResourceProps for LocalGatewayRouteTableVirtualInterfaceGroupAssociation {
             &self.local_gateway_virtual_interface_group_id,
         );
         p.opt("Tags", &self.tags);
+    }
+}
+
+impl ResourceProps for LocalGatewayRouteTableVirtualInterfaceGroupAssociation {
+    const TYPE_NAME: &'static str =
+        "AWS::EC2::LocalGatewayRouteTableVirtualInterfaceGroupAssociation";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -122,13 +137,26 @@ pub struct Tag {
     pub value: Option<Value<String>>,
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Key", &self.key);
+        p.opt("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Key", &self.key);
-        p.opt("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::Value;
 
 /// Resource Type definition for Local Gateway Route Table VPC Association which describes an association between a local gateway route table and a VPC.
@@ -40,6 +42,18 @@ impl LocalGatewayRouteTableVpcAssociation {
     }
 }
 
+impl LocalGatewayRouteTableVpcAssociation {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req(
+            "LocalGatewayRouteTableId",
+            &self.local_gateway_route_table_id,
+        );
+        p.opt("Tags", &self.tags);
+        p.req("VpcId", &self.vpc_id);
+    }
+}
+
 impl ResourceProps for LocalGatewayRouteTableVpcAssociation {
     const TYPE_NAME: &'static str = "AWS::EC2::LocalGatewayRouteTableVPCAssociation";
     fn facts() -> &'static ResourceFacts {
@@ -48,13 +62,14 @@ impl ResourceProps for LocalGatewayRouteTableVpcAssociation {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req(
-            "LocalGatewayRouteTableId",
-            &self.local_gateway_route_table_id,
-        );
-        p.opt("Tags", &self.tags);
-        p.req("VpcId", &self.vpc_id);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -104,13 +119,26 @@ pub struct Tag {
     pub value: Option<Value<String>>,
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Key", &self.key);
+        p.opt("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Key", &self.key);
-        p.opt("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

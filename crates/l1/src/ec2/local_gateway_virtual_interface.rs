@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::Value;
 
 /// Resource Type definition for Local Gateway Virtual Interface which describes a virtual interface for AWS Outposts local gateways.
@@ -59,14 +61,9 @@ impl LocalGatewayVirtualInterface {
     }
 }
 
-impl ResourceProps for LocalGatewayVirtualInterface {
-    const TYPE_NAME: &'static str = "AWS::EC2::LocalGatewayVirtualInterface";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl LocalGatewayVirtualInterface {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("LocalAddress", &self.local_address);
         p.req(
             "LocalGatewayVirtualInterfaceGroupId",
@@ -78,7 +75,25 @@ impl ResourceProps for LocalGatewayVirtualInterface {
         p.opt("PeerBgpAsnExtended", &self.peer_bgp_asn_extended);
         p.opt("Tags", &self.tags);
         p.req("Vlan", &self.vlan);
+    }
+}
+
+impl ResourceProps for LocalGatewayVirtualInterface {
+    const TYPE_NAME: &'static str = "AWS::EC2::LocalGatewayVirtualInterface";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -134,13 +149,26 @@ pub struct Tag {
     pub value: Option<Value<String>>,
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Key", &self.key);
+        p.opt("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Key", &self.key);
-        p.opt("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// Specifies a network address translation (NAT) gateway in the specified subnet. You can create either a public NAT gateway or a private NAT gateway. The default is a public NAT gateway. If you create a public NAT gateway, you must specify an elastic IP address.
@@ -43,14 +45,9 @@ pub struct NatGateway {
     pub vpc_id: Option<Value<String>>,
 }
 
-impl ResourceProps for NatGateway {
-    const TYPE_NAME: &'static str = "AWS::EC2::NatGateway";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl NatGateway {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AllocationId", &self.allocation_id);
         p.opt("AvailabilityMode", &self.availability_mode);
         p.opt(
@@ -72,7 +69,25 @@ impl ResourceProps for NatGateway {
         p.opt("SubnetId", &self.subnet_id);
         p.opt("Tags", &self.tags);
         p.opt("VpcId", &self.vpc_id);
+    }
+}
+
+impl ResourceProps for NatGateway {
+    const TYPE_NAME: &'static str = "AWS::EC2::NatGateway";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -142,14 +157,27 @@ impl AvailabilityZoneAddress {
     }
 }
 
+impl AvailabilityZoneAddress {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("AllocationIds", &self.allocation_ids);
+        p.opt("AvailabilityZone", &self.availability_zone);
+        p.opt("AvailabilityZoneId", &self.availability_zone_id);
+    }
+}
+
 impl ToExpr for AvailabilityZoneAddress {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("AllocationIds", &self.allocation_ids);
-        p.opt("AvailabilityZone", &self.availability_zone);
-        p.opt("AvailabilityZoneId", &self.availability_zone_id);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -173,13 +201,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::Value;
 
 /// Resource Type definition for AWS::EC2::NetworkAclEntry
@@ -58,14 +60,9 @@ impl NetworkAclEntry {
     }
 }
 
-impl ResourceProps for NetworkAclEntry {
-    const TYPE_NAME: &'static str = "AWS::EC2::NetworkAclEntry";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl NetworkAclEntry {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("CidrBlock", &self.cidr_block);
         p.opt("Egress", &self.egress);
         p.opt("Icmp", &self.icmp);
@@ -75,7 +72,25 @@ impl ResourceProps for NetworkAclEntry {
         p.req("Protocol", &self.protocol);
         p.req("RuleAction", &self.rule_action);
         p.req("RuleNumber", &self.rule_number);
+    }
+}
+
+impl ResourceProps for NetworkAclEntry {
+    const TYPE_NAME: &'static str = "AWS::EC2::NetworkAclEntry";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -111,13 +126,26 @@ pub struct Icmp {
     pub type_: Option<Value<i64>>,
 }
 
+impl Icmp {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Code", &self.code);
+        p.opt("Type", &self.type_);
+    }
+}
+
 impl ToExpr for Icmp {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Code", &self.code);
-        p.opt("Type", &self.type_);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -130,13 +158,26 @@ pub struct PortRange {
     pub to: Option<Value<i64>>,
 }
 
+impl PortRange {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("From", &self.from);
+        p.opt("To", &self.to);
+    }
+}
+
 impl ToExpr for PortRange {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("From", &self.from);
-        p.opt("To", &self.to);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

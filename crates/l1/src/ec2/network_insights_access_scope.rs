@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// Resource schema for AWS::EC2::NetworkInsightsAccessScope
@@ -25,6 +27,15 @@ pub struct NetworkInsightsAccessScope {
     pub tags: Option<Vec<Tag>>,
 }
 
+impl NetworkInsightsAccessScope {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ExcludePaths", &self.exclude_paths);
+        p.opt("MatchPaths", &self.match_paths);
+        p.opt("Tags", &self.tags);
+    }
+}
+
 impl ResourceProps for NetworkInsightsAccessScope {
     const TYPE_NAME: &'static str = "AWS::EC2::NetworkInsightsAccessScope";
     fn facts() -> &'static ResourceFacts {
@@ -33,10 +44,14 @@ impl ResourceProps for NetworkInsightsAccessScope {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.opt("ExcludePaths", &self.exclude_paths);
-        p.opt("MatchPaths", &self.match_paths);
-        p.opt("Tags", &self.tags);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -89,14 +104,27 @@ pub struct AccessScopePathRequest {
     pub through_resources: Option<Vec<ThroughResourcesStatementRequest>>,
 }
 
+impl AccessScopePathRequest {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Destination", &self.destination);
+        p.opt("Source", &self.source);
+        p.opt("ThroughResources", &self.through_resources);
+    }
+}
+
 impl ToExpr for AccessScopePathRequest {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Destination", &self.destination);
-        p.opt("Source", &self.source);
-        p.opt("ThroughResources", &self.through_resources);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -109,13 +137,26 @@ pub struct PathStatementRequest {
     pub resource_statement: Option<ResourceStatementRequest>,
 }
 
+impl PathStatementRequest {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("PacketHeaderStatement", &self.packet_header_statement);
+        p.opt("ResourceStatement", &self.resource_statement);
+    }
+}
+
 impl ToExpr for PathStatementRequest {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("PacketHeaderStatement", &self.packet_header_statement);
-        p.opt("ResourceStatement", &self.resource_statement);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -138,10 +179,9 @@ pub struct PacketHeaderStatementRequest {
     pub source_prefix_lists: Option<Value<Vec<String>>>,
 }
 
-impl ToExpr for PacketHeaderStatementRequest {
+impl PacketHeaderStatementRequest {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("DestinationAddresses", &self.destination_addresses);
         p.opt("DestinationPorts", &self.destination_ports);
         p.opt("DestinationPrefixLists", &self.destination_prefix_lists);
@@ -149,7 +189,21 @@ impl ToExpr for PacketHeaderStatementRequest {
         p.opt("SourceAddresses", &self.source_addresses);
         p.opt("SourcePorts", &self.source_ports);
         p.opt("SourcePrefixLists", &self.source_prefix_lists);
+    }
+}
+
+impl ToExpr for PacketHeaderStatementRequest {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -162,13 +216,26 @@ pub struct ResourceStatementRequest {
     pub resources: Option<Value<Vec<String>>>,
 }
 
+impl ResourceStatementRequest {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ResourceTypes", &self.resource_types);
+        p.opt("Resources", &self.resources);
+    }
+}
+
 impl ToExpr for ResourceStatementRequest {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("ResourceTypes", &self.resource_types);
-        p.opt("Resources", &self.resources);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -179,12 +246,25 @@ pub struct ThroughResourcesStatementRequest {
     pub resource_statement: Option<ResourceStatementRequest>,
 }
 
+impl ThroughResourcesStatementRequest {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ResourceStatement", &self.resource_statement);
+    }
+}
+
 impl ToExpr for ThroughResourcesStatementRequest {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("ResourceStatement", &self.resource_statement);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -208,13 +288,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.opt("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.opt("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

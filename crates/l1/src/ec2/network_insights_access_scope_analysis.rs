@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::Value;
 
 /// Resource schema for AWS::EC2::NetworkInsightsAccessScopeAnalysis
@@ -34,6 +36,17 @@ impl NetworkInsightsAccessScopeAnalysis {
     }
 }
 
+impl NetworkInsightsAccessScopeAnalysis {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req(
+            "NetworkInsightsAccessScopeId",
+            &self.network_insights_access_scope_id,
+        );
+        p.opt("Tags", &self.tags);
+    }
+}
+
 impl ResourceProps for NetworkInsightsAccessScopeAnalysis {
     const TYPE_NAME: &'static str = "AWS::EC2::NetworkInsightsAccessScopeAnalysis";
     fn facts() -> &'static ResourceFacts {
@@ -42,12 +55,14 @@ impl ResourceProps for NetworkInsightsAccessScopeAnalysis {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req(
-            "NetworkInsightsAccessScopeId",
-            &self.network_insights_access_scope_id,
-        );
-        p.opt("Tags", &self.tags);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -133,13 +148,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.opt("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.opt("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

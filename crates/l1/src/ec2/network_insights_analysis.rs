@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Json, Value};
 
 /// Resource schema for AWS::EC2::NetworkInsightsAnalysis
@@ -43,6 +45,17 @@ impl NetworkInsightsAnalysis {
     }
 }
 
+impl NetworkInsightsAnalysis {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("AdditionalAccounts", &self.additional_accounts);
+        p.opt("FilterInArns", &self.filter_in_arns);
+        p.opt("FilterOutArns", &self.filter_out_arns);
+        p.req("NetworkInsightsPathId", &self.network_insights_path_id);
+        p.opt("Tags", &self.tags);
+    }
+}
+
 impl ResourceProps for NetworkInsightsAnalysis {
     const TYPE_NAME: &'static str = "AWS::EC2::NetworkInsightsAnalysis";
     fn facts() -> &'static ResourceFacts {
@@ -51,12 +64,14 @@ impl ResourceProps for NetworkInsightsAnalysis {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.opt("AdditionalAccounts", &self.additional_accounts);
-        p.opt("FilterInArns", &self.filter_in_arns);
-        p.opt("FilterOutArns", &self.filter_out_arns);
-        p.req("NetworkInsightsPathId", &self.network_insights_path_id);
-        p.opt("Tags", &self.tags);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -153,13 +168,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.opt("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.opt("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// Resource schema for AWS::EC2::NetworkInsightsPath
@@ -55,14 +57,9 @@ impl NetworkInsightsPath {
     }
 }
 
-impl ResourceProps for NetworkInsightsPath {
-    const TYPE_NAME: &'static str = "AWS::EC2::NetworkInsightsPath";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl NetworkInsightsPath {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Destination", &self.destination);
         p.opt("DestinationIp", &self.destination_ip);
         p.opt("DestinationPort", &self.destination_port);
@@ -72,7 +69,25 @@ impl ResourceProps for NetworkInsightsPath {
         p.req("Source", &self.source);
         p.opt("SourceIp", &self.source_ip);
         p.opt("Tags", &self.tags);
+    }
+}
+
+impl ResourceProps for NetworkInsightsPath {
+    const TYPE_NAME: &'static str = "AWS::EC2::NetworkInsightsPath";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -132,15 +147,28 @@ pub struct PathFilter {
     pub source_port_range: Option<FilterPortRange>,
 }
 
-impl ToExpr for PathFilter {
+impl PathFilter {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("DestinationAddress", &self.destination_address);
         p.opt("DestinationPortRange", &self.destination_port_range);
         p.opt("SourceAddress", &self.source_address);
         p.opt("SourcePortRange", &self.source_port_range);
+    }
+}
+
+impl ToExpr for PathFilter {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -153,13 +181,26 @@ pub struct FilterPortRange {
     pub to_port: Option<Value<i64>>,
 }
 
+impl FilterPortRange {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("FromPort", &self.from_port);
+        p.opt("ToPort", &self.to_port);
+    }
+}
+
 impl ToExpr for FilterPortRange {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("FromPort", &self.from_port);
-        p.opt("ToPort", &self.to_port);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -183,13 +224,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.opt("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.opt("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Json, Literal, Value};
 
 /// The AWS::EC2::NetworkInterface resource creates network interface
@@ -83,14 +85,9 @@ impl NetworkInterface {
     }
 }
 
-impl ResourceProps for NetworkInterface {
-    const TYPE_NAME: &'static str = "AWS::EC2::NetworkInterface";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl NetworkInterface {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "ConnectionTrackingSpecification",
             &self.connection_tracking_specification,
@@ -118,7 +115,25 @@ impl ResourceProps for NetworkInterface {
         p.opt("SourceDestCheck", &self.source_dest_check);
         p.req("SubnetId", &self.subnet_id);
         p.opt("Tags", &self.tags);
+    }
+}
+
+impl ResourceProps for NetworkInterface {
+    const TYPE_NAME: &'static str = "AWS::EC2::NetworkInterface";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -181,14 +196,27 @@ pub struct ConnectionTrackingSpecification {
     pub udp_timeout: Option<Value<i64>>,
 }
 
+impl ConnectionTrackingSpecification {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("TcpEstablishedTimeout", &self.tcp_established_timeout);
+        p.opt("UdpStreamTimeout", &self.udp_stream_timeout);
+        p.opt("UdpTimeout", &self.udp_timeout);
+    }
+}
+
 impl ToExpr for ConnectionTrackingSpecification {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("TcpEstablishedTimeout", &self.tcp_established_timeout);
-        p.opt("UdpStreamTimeout", &self.udp_stream_timeout);
-        p.opt("UdpTimeout", &self.udp_timeout);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -209,12 +237,25 @@ impl Ipv4PrefixSpecification {
     }
 }
 
+impl Ipv4PrefixSpecification {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Ipv4Prefix", &self.ipv4_prefix);
+    }
+}
+
 impl ToExpr for Ipv4PrefixSpecification {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Ipv4Prefix", &self.ipv4_prefix);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -235,12 +276,25 @@ impl InstanceIpv6Address {
     }
 }
 
+impl InstanceIpv6Address {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Ipv6Address", &self.ipv6_address);
+    }
+}
+
 impl ToExpr for InstanceIpv6Address {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Ipv6Address", &self.ipv6_address);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -261,12 +315,25 @@ impl Ipv6PrefixSpecification {
     }
 }
 
+impl Ipv6PrefixSpecification {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Ipv6Prefix", &self.ipv6_prefix);
+    }
+}
+
 impl ToExpr for Ipv6PrefixSpecification {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Ipv6Prefix", &self.ipv6_prefix);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -293,13 +360,26 @@ impl PrivateIpAddressSpecification {
     }
 }
 
+impl PrivateIpAddressSpecification {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Primary", &self.primary);
+        p.req("PrivateIpAddress", &self.private_ip_address);
+    }
+}
+
 impl ToExpr for PrivateIpAddressSpecification {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Primary", &self.primary);
-        p.req("PrivateIpAddress", &self.private_ip_address);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -323,13 +403,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::Value;
 
 /// Attaches an elastic network interface (ENI) to an Amazon EC2 instance. You can use this resource type to attach additional network interfaces to an instance without interruption.
@@ -48,6 +50,18 @@ impl NetworkInterfaceAttachment {
     }
 }
 
+impl NetworkInterfaceAttachment {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("DeleteOnTermination", &self.delete_on_termination);
+        p.req("DeviceIndex", &self.device_index);
+        p.opt("EnaQueueCount", &self.ena_queue_count);
+        p.opt("EnaSrdSpecification", &self.ena_srd_specification);
+        p.req("InstanceId", &self.instance_id);
+        p.req("NetworkInterfaceId", &self.network_interface_id);
+    }
+}
+
 impl ResourceProps for NetworkInterfaceAttachment {
     const TYPE_NAME: &'static str = "AWS::EC2::NetworkInterfaceAttachment";
     fn facts() -> &'static ResourceFacts {
@@ -56,13 +70,14 @@ impl ResourceProps for NetworkInterfaceAttachment {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.opt("DeleteOnTermination", &self.delete_on_termination);
-        p.req("DeviceIndex", &self.device_index);
-        p.opt("EnaQueueCount", &self.ena_queue_count);
-        p.opt("EnaSrdSpecification", &self.ena_srd_specification);
-        p.req("InstanceId", &self.instance_id);
-        p.req("NetworkInterfaceId", &self.network_interface_id);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -98,13 +113,26 @@ pub struct EnaSrdSpecification {
     pub ena_srd_udp_specification: Option<EnaSrdUdpSpecification>,
 }
 
+impl EnaSrdSpecification {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("EnaSrdEnabled", &self.ena_srd_enabled);
+        p.opt("EnaSrdUdpSpecification", &self.ena_srd_udp_specification);
+    }
+}
+
 impl ToExpr for EnaSrdSpecification {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("EnaSrdEnabled", &self.ena_srd_enabled);
-        p.opt("EnaSrdUdpSpecification", &self.ena_srd_udp_specification);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -115,12 +143,25 @@ pub struct EnaSrdUdpSpecification {
     pub ena_srd_udp_enabled: Option<Value<bool>>,
 }
 
+impl EnaSrdUdpSpecification {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("EnaSrdUdpEnabled", &self.ena_srd_udp_enabled);
+    }
+}
+
 impl ToExpr for EnaSrdUdpSpecification {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("EnaSrdUdpEnabled", &self.ena_srd_udp_enabled);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

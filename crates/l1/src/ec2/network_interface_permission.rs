@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps,
+};
 use stackwright_core::value::Value;
 
 /// Resource Type definition for AWS::EC2::NetworkInterfacePermission
@@ -39,6 +41,15 @@ impl NetworkInterfacePermission {
     }
 }
 
+impl NetworkInterfacePermission {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("AwsAccountId", &self.aws_account_id);
+        p.req("NetworkInterfaceId", &self.network_interface_id);
+        p.req("Permission", &self.permission);
+    }
+}
+
 impl ResourceProps for NetworkInterfacePermission {
     const TYPE_NAME: &'static str = "AWS::EC2::NetworkInterfacePermission";
     fn facts() -> &'static ResourceFacts {
@@ -47,10 +58,14 @@ impl ResourceProps for NetworkInterfacePermission {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req("AwsAccountId", &self.aws_account_id);
-        p.req("NetworkInterfaceId", &self.network_interface_id);
-        p.req("Permission", &self.permission);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

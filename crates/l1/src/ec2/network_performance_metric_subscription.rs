@@ -7,7 +7,7 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{Props, ResourceProps};
+use stackwright_core::resource::{Props, Resolve, Resolved, ResourceProps};
 use stackwright_core::value::Value;
 
 /// Resource Type definition for AWS::EC2::NetworkPerformanceMetricSubscription
@@ -43,6 +43,16 @@ impl NetworkPerformanceMetricSubscription {
     }
 }
 
+impl NetworkPerformanceMetricSubscription {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Destination", &self.destination);
+        p.req("Metric", &self.metric);
+        p.req("Source", &self.source);
+        p.req("Statistic", &self.statistic);
+    }
+}
+
 impl ResourceProps for NetworkPerformanceMetricSubscription {
     const TYPE_NAME: &'static str = "AWS::EC2::NetworkPerformanceMetricSubscription";
     fn facts() -> &'static ResourceFacts {
@@ -51,11 +61,14 @@ impl ResourceProps for NetworkPerformanceMetricSubscription {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req("Destination", &self.destination);
-        p.req("Metric", &self.metric);
-        p.req("Source", &self.source);
-        p.req("Statistic", &self.statistic);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// Resource schema of AWS::EC2::PrefixList Type
@@ -46,6 +48,17 @@ impl PrefixList {
     }
 }
 
+impl PrefixList {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("AddressFamily", &self.address_family);
+        p.opt("Entries", &self.entries);
+        p.opt("MaxEntries", &self.max_entries);
+        p.req("PrefixListName", &self.prefix_list_name);
+        p.opt("Tags", &self.tags);
+    }
+}
+
 impl ResourceProps for PrefixList {
     const TYPE_NAME: &'static str = "AWS::EC2::PrefixList";
     fn facts() -> &'static ResourceFacts {
@@ -54,12 +67,14 @@ impl ResourceProps for PrefixList {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req("AddressFamily", &self.address_family);
-        p.opt("Entries", &self.entries);
-        p.opt("MaxEntries", &self.max_entries);
-        p.req("PrefixListName", &self.prefix_list_name);
-        p.opt("Tags", &self.tags);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -121,13 +136,26 @@ impl Entry {
     }
 }
 
+impl Entry {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Cidr", &self.cidr);
+        p.opt("Description", &self.description);
+    }
+}
+
 impl ToExpr for Entry {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Cidr", &self.cidr);
-        p.opt("Description", &self.description);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -151,13 +179,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.opt("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.opt("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps,
+};
 use stackwright_core::value::Value;
 
 /// Specifies a route in a route table. For more information, see [Routes](https://docs.aws.amazon.com/vpc/latest/userguide/VPC_Route_Tables.html#route-table-routes) in the *Amazon VPC User Guide*.
@@ -74,14 +76,9 @@ impl Route {
     }
 }
 
-impl ResourceProps for Route {
-    const TYPE_NAME: &'static str = "AWS::EC2::Route";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl Route {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("CarrierGatewayId", &self.carrier_gateway_id);
         p.opt("CoreNetworkArn", &self.core_network_arn);
         p.opt("DestinationCidrBlock", &self.destination_cidr_block);
@@ -104,7 +101,25 @@ impl ResourceProps for Route {
         p.opt("TransitGatewayId", &self.transit_gateway_id);
         p.opt("VpcEndpointId", &self.vpc_endpoint_id);
         p.opt("VpcPeeringConnectionId", &self.vpc_peering_connection_id);
+    }
+}
+
+impl ResourceProps for Route {
+    const TYPE_NAME: &'static str = "AWS::EC2::Route";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// VPC Route Server Peer
@@ -44,6 +46,16 @@ impl RouteServerPeer {
     }
 }
 
+impl RouteServerPeer {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("BgpOptions", &self.bgp_options);
+        p.req("PeerAddress", &self.peer_address);
+        p.req("RouteServerEndpointId", &self.route_server_endpoint_id);
+        p.opt("Tags", &self.tags);
+    }
+}
+
 impl ResourceProps for RouteServerPeer {
     const TYPE_NAME: &'static str = "AWS::EC2::RouteServerPeer";
     fn facts() -> &'static ResourceFacts {
@@ -52,11 +64,14 @@ impl ResourceProps for RouteServerPeer {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req("BgpOptions", &self.bgp_options);
-        p.req("PeerAddress", &self.peer_address);
-        p.req("RouteServerEndpointId", &self.route_server_endpoint_id);
-        p.opt("Tags", &self.tags);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -122,13 +137,26 @@ pub struct BgpOptions {
     pub peer_liveness_detection: Option<Value<PeerLivenessDetection>>,
 }
 
+impl BgpOptions {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("PeerAsn", &self.peer_asn);
+        p.opt("PeerLivenessDetection", &self.peer_liveness_detection);
+    }
+}
+
 impl ToExpr for BgpOptions {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("PeerAsn", &self.peer_asn);
-        p.opt("PeerLivenessDetection", &self.peer_liveness_detection);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -152,13 +180,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

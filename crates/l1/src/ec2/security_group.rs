@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Json, Value};
 
 /// Resource Type definition for AWS::EC2::SecurityGroup
@@ -46,6 +48,18 @@ impl SecurityGroup {
     }
 }
 
+impl SecurityGroup {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("GroupDescription", &self.group_description);
+        p.opt("GroupName", &self.group_name);
+        p.opt("SecurityGroupEgress", &self.security_group_egress);
+        p.opt("SecurityGroupIngress", &self.security_group_ingress);
+        p.opt("Tags", &self.tags);
+        p.opt("VpcId", &self.vpc_id);
+    }
+}
+
 impl ResourceProps for SecurityGroup {
     const TYPE_NAME: &'static str = "AWS::EC2::SecurityGroup";
     fn facts() -> &'static ResourceFacts {
@@ -54,13 +68,14 @@ impl ResourceProps for SecurityGroup {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req("GroupDescription", &self.group_description);
-        p.opt("GroupName", &self.group_name);
-        p.opt("SecurityGroupEgress", &self.security_group_egress);
-        p.opt("SecurityGroupIngress", &self.security_group_ingress);
-        p.opt("Tags", &self.tags);
-        p.opt("VpcId", &self.vpc_id);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -160,10 +175,9 @@ impl Egress {
     }
 }
 
-impl ToExpr for Egress {
+impl Egress {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("CidrIp", &self.cidr_ip);
         p.opt("CidrIpv6", &self.cidr_ipv6);
         p.opt("Description", &self.description);
@@ -175,7 +189,21 @@ impl ToExpr for Egress {
         p.opt("FromPort", &self.from_port);
         p.req("IpProtocol", &self.ip_protocol);
         p.opt("ToPort", &self.to_port);
+    }
+}
+
+impl ToExpr for Egress {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -223,10 +251,9 @@ impl Ingress {
     }
 }
 
-impl ToExpr for Ingress {
+impl Ingress {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("CidrIp", &self.cidr_ip);
         p.opt("CidrIpv6", &self.cidr_ipv6);
         p.opt("Description", &self.description);
@@ -240,7 +267,21 @@ impl ToExpr for Ingress {
             &self.source_security_group_owner_id,
         );
         p.opt("ToPort", &self.to_port);
+    }
+}
+
+impl ToExpr for Ingress {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -264,13 +305,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps,
+};
 use stackwright_core::value::Value;
 
 /// Adds the specified outbound (egress) rule to a security group.
@@ -53,14 +55,9 @@ impl SecurityGroupEgress {
     }
 }
 
-impl ResourceProps for SecurityGroupEgress {
-    const TYPE_NAME: &'static str = "AWS::EC2::SecurityGroupEgress";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl SecurityGroupEgress {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("CidrIp", &self.cidr_ip);
         p.opt("CidrIpv6", &self.cidr_ipv6);
         p.opt("Description", &self.description);
@@ -73,7 +70,25 @@ impl ResourceProps for SecurityGroupEgress {
         p.req("GroupId", &self.group_id);
         p.req("IpProtocol", &self.ip_protocol);
         p.opt("ToPort", &self.to_port);
+    }
+}
+
+impl ResourceProps for SecurityGroupEgress {
+    const TYPE_NAME: &'static str = "AWS::EC2::SecurityGroupEgress";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

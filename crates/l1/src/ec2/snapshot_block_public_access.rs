@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// Resource Type definition for AWS::EC2::SnapshotBlockPublicAccess
@@ -29,6 +31,13 @@ impl SnapshotBlockPublicAccess {
     }
 }
 
+impl SnapshotBlockPublicAccess {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("State", &self.state);
+    }
+}
+
 impl ResourceProps for SnapshotBlockPublicAccess {
     const TYPE_NAME: &'static str = "AWS::EC2::SnapshotBlockPublicAccess";
     fn facts() -> &'static ResourceFacts {
@@ -37,8 +46,14 @@ impl ResourceProps for SnapshotBlockPublicAccess {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req("State", &self.state);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

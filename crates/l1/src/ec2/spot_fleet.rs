@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// Resource Type definition for AWS::EC2::SpotFleet
@@ -32,6 +34,17 @@ impl SpotFleet {
     }
 }
 
+impl SpotFleet {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req(
+            "SpotFleetRequestConfigData",
+            &self.spot_fleet_request_config_data,
+        );
+        p.opt("Tags", &self.tags);
+    }
+}
+
 impl ResourceProps for SpotFleet {
     const TYPE_NAME: &'static str = "AWS::EC2::SpotFleet";
     fn facts() -> &'static ResourceFacts {
@@ -40,12 +53,14 @@ impl ResourceProps for SpotFleet {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req(
-            "SpotFleetRequestConfigData",
-            &self.spot_fleet_request_config_data,
-        );
-        p.opt("Tags", &self.tags);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -158,10 +173,9 @@ impl SpotFleetRequestConfigData {
     }
 }
 
-impl ToExpr for SpotFleetRequestConfigData {
+impl SpotFleetRequestConfigData {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AllocationStrategy", &self.allocation_strategy);
         p.opt("Context", &self.context);
         p.opt(
@@ -203,7 +217,21 @@ impl ToExpr for SpotFleetRequestConfigData {
         p.opt("Type", &self.type_);
         p.opt("ValidFrom", &self.valid_from);
         p.opt("ValidUntil", &self.valid_until);
+    }
+}
+
+impl ToExpr for SpotFleetRequestConfigData {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -275,10 +303,9 @@ impl SpotFleetLaunchSpecification {
     }
 }
 
-impl ToExpr for SpotFleetLaunchSpecification {
+impl SpotFleetLaunchSpecification {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("BlockDeviceMappings", &self.block_device_mappings);
         p.opt("EbsOptimized", &self.ebs_optimized);
         p.opt("IamInstanceProfile", &self.iam_instance_profile);
@@ -297,7 +324,21 @@ impl ToExpr for SpotFleetLaunchSpecification {
         p.opt("TagSpecifications", &self.tag_specifications);
         p.opt("UserData", &self.user_data);
         p.opt("WeightedCapacity", &self.weighted_capacity);
+    }
+}
+
+impl ToExpr for SpotFleetLaunchSpecification {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -327,15 +368,28 @@ impl BlockDeviceMapping {
     }
 }
 
-impl ToExpr for BlockDeviceMapping {
+impl BlockDeviceMapping {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("DeviceName", &self.device_name);
         p.opt("Ebs", &self.ebs);
         p.opt("NoDevice", &self.no_device);
         p.opt("VirtualName", &self.virtual_name);
+    }
+}
+
+impl ToExpr for BlockDeviceMapping {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -356,17 +410,30 @@ pub struct EbsBlockDevice {
     pub volume_type: Option<Value<String>>,
 }
 
-impl ToExpr for EbsBlockDevice {
+impl EbsBlockDevice {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("DeleteOnTermination", &self.delete_on_termination);
         p.opt("Encrypted", &self.encrypted);
         p.opt("Iops", &self.iops);
         p.opt("SnapshotId", &self.snapshot_id);
         p.opt("VolumeSize", &self.volume_size);
         p.opt("VolumeType", &self.volume_type);
+    }
+}
+
+impl ToExpr for EbsBlockDevice {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -377,12 +444,25 @@ pub struct IamInstanceProfileSpecification {
     pub arn: Option<Value<String>>,
 }
 
+impl IamInstanceProfileSpecification {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Arn", &self.arn);
+    }
+}
+
 impl ToExpr for IamInstanceProfileSpecification {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Arn", &self.arn);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -443,10 +523,9 @@ pub struct InstanceRequirementsRequest {
     pub v_cpu_count: Option<VCpuCountRangeRequest>,
 }
 
-impl ToExpr for InstanceRequirementsRequest {
+impl InstanceRequirementsRequest {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AcceleratorCount", &self.accelerator_count);
         p.opt("AcceleratorManufacturers", &self.accelerator_manufacturers);
         p.opt("AcceleratorNames", &self.accelerator_names);
@@ -494,7 +573,21 @@ impl ToExpr for InstanceRequirementsRequest {
         );
         p.opt("TotalLocalStorageGB", &self.total_local_storage_gb);
         p.opt("VCpuCount", &self.v_cpu_count);
+    }
+}
+
+impl ToExpr for InstanceRequirementsRequest {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -507,13 +600,26 @@ pub struct AcceleratorCountRequest {
     pub min: Option<Value<i64>>,
 }
 
+impl AcceleratorCountRequest {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Max", &self.max);
+        p.opt("Min", &self.min);
+    }
+}
+
 impl ToExpr for AcceleratorCountRequest {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Max", &self.max);
-        p.opt("Min", &self.min);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -526,13 +632,26 @@ pub struct AcceleratorTotalMemoryMiBRequest {
     pub min: Option<Value<i64>>,
 }
 
+impl AcceleratorTotalMemoryMiBRequest {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Max", &self.max);
+        p.opt("Min", &self.min);
+    }
+}
+
 impl ToExpr for AcceleratorTotalMemoryMiBRequest {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Max", &self.max);
-        p.opt("Min", &self.min);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -545,13 +664,26 @@ pub struct BaselineEbsBandwidthMbpsRequest {
     pub min: Option<Value<i64>>,
 }
 
+impl BaselineEbsBandwidthMbpsRequest {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Max", &self.max);
+        p.opt("Min", &self.min);
+    }
+}
+
 impl ToExpr for BaselineEbsBandwidthMbpsRequest {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Max", &self.max);
-        p.opt("Min", &self.min);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -562,12 +694,25 @@ pub struct BaselinePerformanceFactorsRequest {
     pub cpu: Option<CpuPerformanceFactorRequest>,
 }
 
+impl BaselinePerformanceFactorsRequest {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Cpu", &self.cpu);
+    }
+}
+
 impl ToExpr for BaselinePerformanceFactorsRequest {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Cpu", &self.cpu);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -578,12 +723,25 @@ pub struct CpuPerformanceFactorRequest {
     pub references: Option<Vec<PerformanceFactorReferenceRequest>>,
 }
 
+impl CpuPerformanceFactorRequest {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("References", &self.references);
+    }
+}
+
 impl ToExpr for CpuPerformanceFactorRequest {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("References", &self.references);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -594,12 +752,25 @@ pub struct PerformanceFactorReferenceRequest {
     pub instance_family: Option<Value<String>>,
 }
 
+impl PerformanceFactorReferenceRequest {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("InstanceFamily", &self.instance_family);
+    }
+}
+
 impl ToExpr for PerformanceFactorReferenceRequest {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("InstanceFamily", &self.instance_family);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -612,13 +783,26 @@ pub struct MemoryGiBPerVCpuRequest {
     pub min: Option<Value<f64>>,
 }
 
+impl MemoryGiBPerVCpuRequest {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Max", &self.max);
+        p.opt("Min", &self.min);
+    }
+}
+
 impl ToExpr for MemoryGiBPerVCpuRequest {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Max", &self.max);
-        p.opt("Min", &self.min);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -631,13 +815,26 @@ pub struct MemoryMiBRequest {
     pub min: Option<Value<i64>>,
 }
 
+impl MemoryMiBRequest {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Max", &self.max);
+        p.opt("Min", &self.min);
+    }
+}
+
 impl ToExpr for MemoryMiBRequest {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Max", &self.max);
-        p.opt("Min", &self.min);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -650,13 +847,26 @@ pub struct NetworkBandwidthGbpsRequest {
     pub min: Option<Value<f64>>,
 }
 
+impl NetworkBandwidthGbpsRequest {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Max", &self.max);
+        p.opt("Min", &self.min);
+    }
+}
+
 impl ToExpr for NetworkBandwidthGbpsRequest {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Max", &self.max);
-        p.opt("Min", &self.min);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -669,13 +879,26 @@ pub struct NetworkInterfaceCountRequest {
     pub min: Option<Value<i64>>,
 }
 
+impl NetworkInterfaceCountRequest {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Max", &self.max);
+        p.opt("Min", &self.min);
+    }
+}
+
 impl ToExpr for NetworkInterfaceCountRequest {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Max", &self.max);
-        p.opt("Min", &self.min);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -688,13 +911,26 @@ pub struct TotalLocalStorageGbRequest {
     pub min: Option<Value<f64>>,
 }
 
+impl TotalLocalStorageGbRequest {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Max", &self.max);
+        p.opt("Min", &self.min);
+    }
+}
+
 impl ToExpr for TotalLocalStorageGbRequest {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Max", &self.max);
-        p.opt("Min", &self.min);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -707,13 +943,26 @@ pub struct VCpuCountRangeRequest {
     pub min: Option<Value<i64>>,
 }
 
+impl VCpuCountRangeRequest {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Max", &self.max);
+        p.opt("Min", &self.min);
+    }
+}
+
 impl ToExpr for VCpuCountRangeRequest {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Max", &self.max);
-        p.opt("Min", &self.min);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -724,12 +973,25 @@ pub struct SpotFleetMonitoring {
     pub enabled: Option<Value<bool>>,
 }
 
+impl SpotFleetMonitoring {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Enabled", &self.enabled);
+    }
+}
+
 impl ToExpr for SpotFleetMonitoring {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Enabled", &self.enabled);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -760,10 +1022,9 @@ pub struct InstanceNetworkInterfaceSpecification {
     pub subnet_id: Option<Value<String>>,
 }
 
-impl ToExpr for InstanceNetworkInterfaceSpecification {
+impl InstanceNetworkInterfaceSpecification {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "AssociatePublicIpAddress",
             &self.associate_public_ip_address,
@@ -781,7 +1042,21 @@ impl ToExpr for InstanceNetworkInterfaceSpecification {
             &self.secondary_private_ip_address_count,
         );
         p.opt("SubnetId", &self.subnet_id);
+    }
+}
+
+impl ToExpr for InstanceNetworkInterfaceSpecification {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -802,12 +1077,25 @@ impl InstanceIpv6Address {
     }
 }
 
+impl InstanceIpv6Address {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Ipv6Address", &self.ipv6_address);
+    }
+}
+
 impl ToExpr for InstanceIpv6Address {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Ipv6Address", &self.ipv6_address);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -831,13 +1119,26 @@ impl PrivateIpAddressSpecification {
     }
 }
 
+impl PrivateIpAddressSpecification {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Primary", &self.primary);
+        p.req("PrivateIpAddress", &self.private_ip_address);
+    }
+}
+
 impl ToExpr for PrivateIpAddressSpecification {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Primary", &self.primary);
-        p.req("PrivateIpAddress", &self.private_ip_address);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -854,15 +1155,28 @@ pub struct SpotPlacement {
     pub tenancy: Option<Value<SpotPlacementTenancy>>,
 }
 
-impl ToExpr for SpotPlacement {
+impl SpotPlacement {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AvailabilityZone", &self.availability_zone);
         p.opt("AvailabilityZoneId", &self.availability_zone_id);
         p.opt("GroupName", &self.group_name);
         p.opt("Tenancy", &self.tenancy);
+    }
+}
+
+impl ToExpr for SpotPlacement {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -883,12 +1197,25 @@ impl GroupIdentifier {
     }
 }
 
+impl GroupIdentifier {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("GroupId", &self.group_id);
+    }
+}
+
 impl ToExpr for GroupIdentifier {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("GroupId", &self.group_id);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -901,13 +1228,26 @@ pub struct SpotFleetTagSpecification {
     pub tags: Option<Vec<Tag>>,
 }
 
+impl SpotFleetTagSpecification {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ResourceType", &self.resource_type);
+        p.opt("Tags", &self.tags);
+    }
+}
+
 impl ToExpr for SpotFleetTagSpecification {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("ResourceType", &self.resource_type);
-        p.opt("Tags", &self.tags);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -931,13 +1271,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -950,16 +1303,29 @@ pub struct LaunchTemplateConfig {
     pub overrides: Option<Vec<LaunchTemplateOverrides>>,
 }
 
-impl ToExpr for LaunchTemplateConfig {
+impl LaunchTemplateConfig {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "LaunchTemplateSpecification",
             &self.launch_template_specification,
         );
         p.opt("Overrides", &self.overrides);
+    }
+}
+
+impl ToExpr for LaunchTemplateConfig {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -986,14 +1352,27 @@ impl FleetLaunchTemplateSpecification {
     }
 }
 
+impl FleetLaunchTemplateSpecification {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("LaunchTemplateId", &self.launch_template_id);
+        p.opt("LaunchTemplateName", &self.launch_template_name);
+        p.req("Version", &self.version);
+    }
+}
+
 impl ToExpr for FleetLaunchTemplateSpecification {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("LaunchTemplateId", &self.launch_template_id);
-        p.opt("LaunchTemplateName", &self.launch_template_name);
-        p.req("Version", &self.version);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1018,10 +1397,9 @@ pub struct LaunchTemplateOverrides {
     pub weighted_capacity: Option<Value<f64>>,
 }
 
-impl ToExpr for LaunchTemplateOverrides {
+impl LaunchTemplateOverrides {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AvailabilityZone", &self.availability_zone);
         p.opt("AvailabilityZoneId", &self.availability_zone_id);
         p.opt("InstanceRequirements", &self.instance_requirements);
@@ -1030,7 +1408,21 @@ impl ToExpr for LaunchTemplateOverrides {
         p.opt("SpotPrice", &self.spot_price);
         p.opt("SubnetId", &self.subnet_id);
         p.opt("WeightedCapacity", &self.weighted_capacity);
+    }
+}
+
+impl ToExpr for LaunchTemplateOverrides {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1043,16 +1435,29 @@ pub struct LoadBalancersConfig {
     pub target_groups_config: Option<TargetGroupsConfig>,
 }
 
-impl ToExpr for LoadBalancersConfig {
+impl LoadBalancersConfig {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "ClassicLoadBalancersConfig",
             &self.classic_load_balancers_config,
         );
         p.opt("TargetGroupsConfig", &self.target_groups_config);
+    }
+}
+
+impl ToExpr for LoadBalancersConfig {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1073,12 +1478,25 @@ impl ClassicLoadBalancersConfig {
     }
 }
 
+impl ClassicLoadBalancersConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("ClassicLoadBalancers", &self.classic_load_balancers);
+    }
+}
+
 impl ToExpr for ClassicLoadBalancersConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("ClassicLoadBalancers", &self.classic_load_balancers);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1097,12 +1515,25 @@ impl ClassicLoadBalancer {
     }
 }
 
+impl ClassicLoadBalancer {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Name", &self.name);
+    }
+}
+
 impl ToExpr for ClassicLoadBalancer {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Name", &self.name);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1121,12 +1552,25 @@ impl TargetGroupsConfig {
     }
 }
 
+impl TargetGroupsConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("TargetGroups", &self.target_groups);
+    }
+}
+
 impl ToExpr for TargetGroupsConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("TargetGroups", &self.target_groups);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1145,12 +1589,25 @@ impl TargetGroup {
     }
 }
 
+impl TargetGroup {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Arn", &self.arn);
+    }
+}
+
 impl ToExpr for TargetGroup {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Arn", &self.arn);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1161,12 +1618,25 @@ pub struct SpotMaintenanceStrategies {
     pub capacity_rebalance: Option<SpotCapacityRebalance>,
 }
 
+impl SpotMaintenanceStrategies {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("CapacityRebalance", &self.capacity_rebalance);
+    }
+}
+
 impl ToExpr for SpotMaintenanceStrategies {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("CapacityRebalance", &self.capacity_rebalance);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1179,13 +1649,26 @@ pub struct SpotCapacityRebalance {
     pub termination_delay: Option<Value<i64>>,
 }
 
+impl SpotCapacityRebalance {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ReplacementStrategy", &self.replacement_strategy);
+        p.opt("TerminationDelay", &self.termination_delay);
+    }
+}
+
 impl ToExpr for SpotCapacityRebalance {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("ReplacementStrategy", &self.replacement_strategy);
-        p.opt("TerminationDelay", &self.termination_delay);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

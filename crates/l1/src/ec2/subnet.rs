@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Json, Value};
 
 /// Specifies a subnet for the specified VPC.
@@ -79,14 +81,9 @@ impl Subnet {
     }
 }
 
-impl ResourceProps for Subnet {
-    const TYPE_NAME: &'static str = "AWS::EC2::Subnet";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl Subnet {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "AssignIpv6AddressOnCreation",
             &self.assign_ipv6_address_on_creation,
@@ -110,7 +107,25 @@ impl ResourceProps for Subnet {
         );
         p.opt("Tags", &self.tags);
         p.req("VpcId", &self.vpc_id);
+    }
+}
+
+impl ResourceProps for Subnet {
+    const TYPE_NAME: &'static str = "AWS::EC2::Subnet";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -265,10 +280,9 @@ pub struct PrivateDnsNameOptionsOnLaunch {
     pub hostname_type: Option<Value<String>>,
 }
 
-impl ToExpr for PrivateDnsNameOptionsOnLaunch {
+impl PrivateDnsNameOptionsOnLaunch {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "EnableResourceNameDnsAAAARecord",
             &self.enable_resource_name_dns_aaaa_record,
@@ -278,7 +292,21 @@ impl ToExpr for PrivateDnsNameOptionsOnLaunch {
             &self.enable_resource_name_dns_a_record,
         );
         p.opt("HostnameType", &self.hostname_type);
+    }
+}
+
+impl ToExpr for PrivateDnsNameOptionsOnLaunch {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -302,13 +330,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps,
+};
 use stackwright_core::value::Value;
 
 /// The AWS::EC2::SubnetCidrBlock resource creates association between subnet and IPv6 CIDR
@@ -38,6 +40,16 @@ impl SubnetCidrBlock {
     }
 }
 
+impl SubnetCidrBlock {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Ipv6CidrBlock", &self.ipv6_cidr_block);
+        p.opt("Ipv6IpamPoolId", &self.ipv6_ipam_pool_id);
+        p.opt("Ipv6NetmaskLength", &self.ipv6_netmask_length);
+        p.req("SubnetId", &self.subnet_id);
+    }
+}
+
 impl ResourceProps for SubnetCidrBlock {
     const TYPE_NAME: &'static str = "AWS::EC2::SubnetCidrBlock";
     fn facts() -> &'static ResourceFacts {
@@ -46,11 +58,14 @@ impl ResourceProps for SubnetCidrBlock {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.opt("Ipv6CidrBlock", &self.ipv6_cidr_block);
-        p.opt("Ipv6IpamPoolId", &self.ipv6_ipam_pool_id);
-        p.opt("Ipv6NetmaskLength", &self.ipv6_netmask_length);
-        p.req("SubnetId", &self.subnet_id);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::Value;
 
 /// Resource Type definition for for AWS::EC2::TrafficMirrorFilterRule
@@ -68,14 +70,9 @@ impl TrafficMirrorFilterRule {
     }
 }
 
-impl ResourceProps for TrafficMirrorFilterRule {
-    const TYPE_NAME: &'static str = "AWS::EC2::TrafficMirrorFilterRule";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl TrafficMirrorFilterRule {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Description", &self.description);
         p.req("DestinationCidrBlock", &self.destination_cidr_block);
         p.opt("DestinationPortRange", &self.destination_port_range);
@@ -87,7 +84,25 @@ impl ResourceProps for TrafficMirrorFilterRule {
         p.opt("Tags", &self.tags);
         p.req("TrafficDirection", &self.traffic_direction);
         p.req("TrafficMirrorFilterId", &self.traffic_mirror_filter_id);
+    }
+}
+
+impl ResourceProps for TrafficMirrorFilterRule {
+    const TYPE_NAME: &'static str = "AWS::EC2::TrafficMirrorFilterRule";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -134,13 +149,26 @@ impl TrafficMirrorPortRange {
     }
 }
 
+impl TrafficMirrorPortRange {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("FromPort", &self.from_port);
+        p.req("ToPort", &self.to_port);
+    }
+}
+
 impl ToExpr for TrafficMirrorPortRange {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("FromPort", &self.from_port);
-        p.req("ToPort", &self.to_port);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -164,13 +192,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::Value;
 
 /// Resource schema for AWS::EC2::TrafficMirrorSession
@@ -60,14 +62,9 @@ impl TrafficMirrorSession {
     }
 }
 
-impl ResourceProps for TrafficMirrorSession {
-    const TYPE_NAME: &'static str = "AWS::EC2::TrafficMirrorSession";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl TrafficMirrorSession {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Description", &self.description);
         p.req("NetworkInterfaceId", &self.network_interface_id);
         p.opt("OwnerId", &self.owner_id);
@@ -77,7 +74,25 @@ impl ResourceProps for TrafficMirrorSession {
         p.req("TrafficMirrorFilterId", &self.traffic_mirror_filter_id);
         p.req("TrafficMirrorTargetId", &self.traffic_mirror_target_id);
         p.opt("VirtualNetworkId", &self.virtual_network_id);
+    }
+}
+
+impl ResourceProps for TrafficMirrorSession {
+    const TYPE_NAME: &'static str = "AWS::EC2::TrafficMirrorSession";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -124,13 +139,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::Value;
 
 /// The description of the Traffic Mirror target.
@@ -29,14 +31,9 @@ pub struct TrafficMirrorTarget {
     pub tags: Option<Vec<Tag>>,
 }
 
-impl ResourceProps for TrafficMirrorTarget {
-    const TYPE_NAME: &'static str = "AWS::EC2::TrafficMirrorTarget";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl TrafficMirrorTarget {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Description", &self.description);
         p.opt(
             "GatewayLoadBalancerEndpointId",
@@ -45,7 +42,25 @@ impl ResourceProps for TrafficMirrorTarget {
         p.opt("NetworkInterfaceId", &self.network_interface_id);
         p.opt("NetworkLoadBalancerArn", &self.network_load_balancer_arn);
         p.opt("Tags", &self.tags);
+    }
+}
+
+impl ResourceProps for TrafficMirrorTarget {
+    const TYPE_NAME: &'static str = "AWS::EC2::TrafficMirrorTarget";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -92,13 +107,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// Resource Type definition for AWS::EC2::TransitGatewayAttachment
@@ -47,6 +49,17 @@ impl TransitGatewayAttachment {
     }
 }
 
+impl TransitGatewayAttachment {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Options", &self.options);
+        p.req("SubnetIds", &self.subnet_ids);
+        p.opt("Tags", &self.tags);
+        p.req("TransitGatewayId", &self.transit_gateway_id);
+        p.req("VpcId", &self.vpc_id);
+    }
+}
+
 impl ResourceProps for TransitGatewayAttachment {
     const TYPE_NAME: &'static str = "AWS::EC2::TransitGatewayAttachment";
     fn facts() -> &'static ResourceFacts {
@@ -55,12 +68,14 @@ impl ResourceProps for TransitGatewayAttachment {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.opt("Options", &self.options);
-        p.req("SubnetIds", &self.subnet_ids);
-        p.opt("Tags", &self.tags);
-        p.req("TransitGatewayId", &self.transit_gateway_id);
-        p.req("VpcId", &self.vpc_id);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -100,10 +115,9 @@ pub struct Options {
     pub security_group_referencing_support: Option<Value<SecurityGroupReferencingSupport>>,
 }
 
-impl ToExpr for Options {
+impl Options {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("ApplianceModeSupport", &self.appliance_mode_support);
         p.opt("DnsSupport", &self.dns_support);
         p.opt("Ipv6Support", &self.ipv6_support);
@@ -111,7 +125,21 @@ impl ToExpr for Options {
             "SecurityGroupReferencingSupport",
             &self.security_group_referencing_support,
         );
+    }
+}
+
+impl ToExpr for Options {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -135,13 +163,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

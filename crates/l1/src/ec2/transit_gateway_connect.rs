@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// The AWS::EC2::TransitGatewayConnect type
@@ -40,6 +42,18 @@ impl TransitGatewayConnect {
     }
 }
 
+impl TransitGatewayConnect {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Options", &self.options);
+        p.opt("Tags", &self.tags);
+        p.req(
+            "TransportTransitGatewayAttachmentId",
+            &self.transport_transit_gateway_attachment_id,
+        );
+    }
+}
+
 impl ResourceProps for TransitGatewayConnect {
     const TYPE_NAME: &'static str = "AWS::EC2::TransitGatewayConnect";
     fn facts() -> &'static ResourceFacts {
@@ -48,13 +62,14 @@ impl ResourceProps for TransitGatewayConnect {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req("Options", &self.options);
-        p.opt("Tags", &self.tags);
-        p.req(
-            "TransportTransitGatewayAttachmentId",
-            &self.transport_transit_gateway_attachment_id,
-        );
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -103,12 +118,25 @@ pub struct TransitGatewayConnectOptions {
     pub protocol: Option<Value<TransitGatewayConnectOptionsProtocol>>,
 }
 
+impl TransitGatewayConnectOptions {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Protocol", &self.protocol);
+    }
+}
+
 impl ToExpr for TransitGatewayConnectOptions {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Protocol", &self.protocol);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -121,13 +149,26 @@ pub struct Tag {
     pub value: Option<Value<String>>,
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Key", &self.key);
+        p.opt("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Key", &self.key);
-        p.opt("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

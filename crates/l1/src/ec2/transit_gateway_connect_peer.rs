@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Json, Value};
 
 /// Resource Type definition for AWS::EC2::TransitGatewayConnectPeer
@@ -40,6 +42,18 @@ impl TransitGatewayConnectPeer {
     }
 }
 
+impl TransitGatewayConnectPeer {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("ConnectPeerConfiguration", &self.connect_peer_configuration);
+        p.opt("Tags", &self.tags);
+        p.req(
+            "TransitGatewayAttachmentId",
+            &self.transit_gateway_attachment_id,
+        );
+    }
+}
+
 impl ResourceProps for TransitGatewayConnectPeer {
     const TYPE_NAME: &'static str = "AWS::EC2::TransitGatewayConnectPeer";
     fn facts() -> &'static ResourceFacts {
@@ -48,13 +62,14 @@ impl ResourceProps for TransitGatewayConnectPeer {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req("ConnectPeerConfiguration", &self.connect_peer_configuration);
-        p.opt("Tags", &self.tags);
-        p.req(
-            "TransitGatewayAttachmentId",
-            &self.transit_gateway_attachment_id,
-        );
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -127,14 +142,27 @@ impl TransitGatewayConnectPeerConfiguration {
     }
 }
 
+impl TransitGatewayConnectPeerConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("InsideCidrBlocks", &self.inside_cidr_blocks);
+        p.req("PeerAddress", &self.peer_address);
+        p.opt("TransitGatewayAddress", &self.transit_gateway_address);
+    }
+}
+
 impl ToExpr for TransitGatewayConnectPeerConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("InsideCidrBlocks", &self.inside_cidr_blocks);
-        p.req("PeerAddress", &self.peer_address);
-        p.opt("TransitGatewayAddress", &self.transit_gateway_address);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -147,13 +175,26 @@ pub struct Tag {
     pub value: Option<Value<String>>,
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Key", &self.key);
+        p.opt("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Key", &self.key);
-        p.opt("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

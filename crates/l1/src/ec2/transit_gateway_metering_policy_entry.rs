@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// AWS::EC2::TransitGatewayMeteringPolicyEntry Resource Definition
@@ -67,14 +69,9 @@ impl TransitGatewayMeteringPolicyEntry {
     }
 }
 
-impl ResourceProps for TransitGatewayMeteringPolicyEntry {
-    const TYPE_NAME: &'static str = "AWS::EC2::TransitGatewayMeteringPolicyEntry";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl TransitGatewayMeteringPolicyEntry {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("DestinationCidrBlock", &self.destination_cidr_block);
         p.opt("DestinationPortRange", &self.destination_port_range);
         p.opt(
@@ -102,7 +99,25 @@ impl ResourceProps for TransitGatewayMeteringPolicyEntry {
             "TransitGatewayMeteringPolicyId",
             &self.transit_gateway_metering_policy_id,
         );
+    }
+}
+
+impl ResourceProps for TransitGatewayMeteringPolicyEntry {
+    const TYPE_NAME: &'static str = "AWS::EC2::TransitGatewayMeteringPolicyEntry";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

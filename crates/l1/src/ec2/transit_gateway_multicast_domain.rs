@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// The AWS::EC2::TransitGatewayMulticastDomain type
@@ -37,6 +39,15 @@ impl TransitGatewayMulticastDomain {
     }
 }
 
+impl TransitGatewayMulticastDomain {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Options", &self.options);
+        p.opt("Tags", &self.tags);
+        p.req("TransitGatewayId", &self.transit_gateway_id);
+    }
+}
+
 impl ResourceProps for TransitGatewayMulticastDomain {
     const TYPE_NAME: &'static str = "AWS::EC2::TransitGatewayMulticastDomain";
     fn facts() -> &'static ResourceFacts {
@@ -45,10 +56,14 @@ impl ResourceProps for TransitGatewayMulticastDomain {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.opt("Options", &self.options);
-        p.opt("Tags", &self.tags);
-        p.req("TransitGatewayId", &self.transit_gateway_id);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -101,17 +116,30 @@ pub struct Options {
     pub static_sources_support: Option<Value<StaticSourcesSupport>>,
 }
 
-impl ToExpr for Options {
+impl Options {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "AutoAcceptSharedAssociations",
             &self.auto_accept_shared_associations,
         );
         p.opt("Igmpv2Support", &self.igmpv2_support);
         p.opt("StaticSourcesSupport", &self.static_sources_support);
+    }
+}
+
+impl ToExpr for Options {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -124,13 +152,26 @@ pub struct Tag {
     pub value: Option<Value<String>>,
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Key", &self.key);
+        p.opt("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Key", &self.key);
-        p.opt("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps,
+};
 use stackwright_core::value::Value;
 
 /// The AWS::EC2::TransitGatewayMulticastDomainAssociation type
@@ -39,14 +41,9 @@ impl TransitGatewayMulticastDomainAssociation {
     }
 }
 
-impl ResourceProps for TransitGatewayMulticastDomainAssociation {
-    const TYPE_NAME: &'static str = "AWS::EC2::TransitGatewayMulticastDomainAssociation";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl TransitGatewayMulticastDomainAssociation {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("SubnetId", &self.subnet_id);
         p.req(
             "TransitGatewayAttachmentId",
@@ -56,7 +53,25 @@ impl ResourceProps for TransitGatewayMulticastDomainAssociation {
             "TransitGatewayMulticastDomainId",
             &self.transit_gateway_multicast_domain_id,
         );
+    }
+}
+
+impl ResourceProps for TransitGatewayMulticastDomainAssociation {
+    const TYPE_NAME: &'static str = "AWS::EC2::TransitGatewayMulticastDomainAssociation";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

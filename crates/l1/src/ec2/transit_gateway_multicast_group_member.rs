@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps,
+};
 use stackwright_core::value::Value;
 
 /// The AWS::EC2::TransitGatewayMulticastGroupMember registers and deregisters members and sources (network interfaces) with the transit gateway multicast group
@@ -39,6 +41,18 @@ impl TransitGatewayMulticastGroupMember {
     }
 }
 
+impl TransitGatewayMulticastGroupMember {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("GroupIpAddress", &self.group_ip_address);
+        p.req("NetworkInterfaceId", &self.network_interface_id);
+        p.req(
+            "TransitGatewayMulticastDomainId",
+            &self.transit_gateway_multicast_domain_id,
+        );
+    }
+}
+
 impl ResourceProps for TransitGatewayMulticastGroupMember {
     const TYPE_NAME: &'static str = "AWS::EC2::TransitGatewayMulticastGroupMember";
     fn facts() -> &'static ResourceFacts {
@@ -47,13 +61,14 @@ impl ResourceProps for TransitGatewayMulticastGroupMember {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req("GroupIpAddress", &self.group_ip_address);
-        p.req("NetworkInterfaceId", &self.network_interface_id);
-        p.req(
-            "TransitGatewayMulticastDomainId",
-            &self.transit_gateway_multicast_domain_id,
-        );
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

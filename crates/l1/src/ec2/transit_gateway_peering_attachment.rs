@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Json, Value};
 
 /// The AWS::EC2::TransitGatewayPeeringAttachment type
@@ -48,6 +50,17 @@ impl TransitGatewayPeeringAttachment {
     }
 }
 
+impl TransitGatewayPeeringAttachment {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("PeerAccountId", &self.peer_account_id);
+        p.req("PeerRegion", &self.peer_region);
+        p.req("PeerTransitGatewayId", &self.peer_transit_gateway_id);
+        p.opt("Tags", &self.tags);
+        p.req("TransitGatewayId", &self.transit_gateway_id);
+    }
+}
+
 impl ResourceProps for TransitGatewayPeeringAttachment {
     const TYPE_NAME: &'static str = "AWS::EC2::TransitGatewayPeeringAttachment";
     fn facts() -> &'static ResourceFacts {
@@ -56,12 +69,14 @@ impl ResourceProps for TransitGatewayPeeringAttachment {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req("PeerAccountId", &self.peer_account_id);
-        p.req("PeerRegion", &self.peer_region);
-        p.req("PeerTransitGatewayId", &self.peer_transit_gateway_id);
-        p.opt("Tags", &self.tags);
-        p.req("TransitGatewayId", &self.transit_gateway_id);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -112,13 +127,26 @@ pub struct Tag {
     pub value: Option<Value<String>>,
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Key", &self.key);
+        p.opt("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Key", &self.key);
-        p.opt("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps,
+};
 use stackwright_core::value::Value;
 
 /// AWS::EC2::TransitGatewayPolicyTableAssociation Resource Definition
@@ -35,14 +37,9 @@ impl TransitGatewayPolicyTableAssociation {
     }
 }
 
-impl ResourceProps for TransitGatewayPolicyTableAssociation {
-    const TYPE_NAME: &'static str = "AWS::EC2::TransitGatewayPolicyTableAssociation";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl TransitGatewayPolicyTableAssociation {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req(
             "TransitGatewayAttachmentId",
             &self.transit_gateway_attachment_id,
@@ -51,7 +48,25 @@ impl ResourceProps for TransitGatewayPolicyTableAssociation {
             "TransitGatewayPolicyTableId",
             &self.transit_gateway_policy_table_id,
         );
+    }
+}
+
+impl ResourceProps for TransitGatewayPolicyTableAssociation {
+    const TYPE_NAME: &'static str = "AWS::EC2::TransitGatewayPolicyTableAssociation";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

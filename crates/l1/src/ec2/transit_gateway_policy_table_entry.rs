@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::Value;
 
 /// AWS::EC2::TransitGatewayPolicyTableEntry Resource Definition
@@ -43,6 +45,19 @@ impl TransitGatewayPolicyTableEntry {
     }
 }
 
+impl TransitGatewayPolicyTableEntry {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("PolicyRule", &self.policy_rule);
+        p.req("PolicyRuleNumber", &self.policy_rule_number);
+        p.req("TargetRouteTableId", &self.target_route_table_id);
+        p.req(
+            "TransitGatewayPolicyTableId",
+            &self.transit_gateway_policy_table_id,
+        );
+    }
+}
+
 impl ResourceProps for TransitGatewayPolicyTableEntry {
     const TYPE_NAME: &'static str = "AWS::EC2::TransitGatewayPolicyTableEntry";
     fn facts() -> &'static ResourceFacts {
@@ -51,14 +66,14 @@ impl ResourceProps for TransitGatewayPolicyTableEntry {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req("PolicyRule", &self.policy_rule);
-        p.req("PolicyRuleNumber", &self.policy_rule_number);
-        p.req("TargetRouteTableId", &self.target_route_table_id);
-        p.req(
-            "TransitGatewayPolicyTableId",
-            &self.transit_gateway_policy_table_id,
-        );
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -100,16 +115,29 @@ pub struct TransitGatewayPolicyRule {
     pub source_port_range: Option<Value<String>>,
 }
 
-impl ToExpr for TransitGatewayPolicyRule {
+impl TransitGatewayPolicyRule {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("DestinationCidrBlock", &self.destination_cidr_block);
         p.opt("DestinationPortRange", &self.destination_port_range);
         p.opt("Protocol", &self.protocol);
         p.opt("SourceCidrBlock", &self.source_cidr_block);
         p.opt("SourcePortRange", &self.source_port_range);
+    }
+}
+
+impl ToExpr for TransitGatewayPolicyRule {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -7,7 +7,7 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{Props, ResourceProps};
+use stackwright_core::resource::{Props, Resolve, Resolved, ResourceProps};
 use stackwright_core::value::Value;
 
 /// Resource Type definition for AWS::EC2::TransitGatewayRoute
@@ -41,14 +41,9 @@ impl TransitGatewayRoute {
     }
 }
 
-impl ResourceProps for TransitGatewayRoute {
-    const TYPE_NAME: &'static str = "AWS::EC2::TransitGatewayRoute";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl TransitGatewayRoute {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Blackhole", &self.blackhole);
         p.req("DestinationCidrBlock", &self.destination_cidr_block);
         p.opt(
@@ -59,7 +54,25 @@ impl ResourceProps for TransitGatewayRoute {
             "TransitGatewayRouteTableId",
             &self.transit_gateway_route_table_id,
         );
+    }
+}
+
+impl ResourceProps for TransitGatewayRoute {
+    const TYPE_NAME: &'static str = "AWS::EC2::TransitGatewayRoute";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

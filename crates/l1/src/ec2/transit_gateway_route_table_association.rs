@@ -7,7 +7,7 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{Props, ResourceProps};
+use stackwright_core::resource::{Props, Resolve, Resolved, ResourceProps};
 use stackwright_core::value::Value;
 
 /// Resource Type definition for AWS::EC2::TransitGatewayRouteTableAssociation
@@ -35,14 +35,9 @@ impl TransitGatewayRouteTableAssociation {
     }
 }
 
-impl ResourceProps for TransitGatewayRouteTableAssociation {
-    const TYPE_NAME: &'static str = "AWS::EC2::TransitGatewayRouteTableAssociation";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl TransitGatewayRouteTableAssociation {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req(
             "TransitGatewayAttachmentId",
             &self.transit_gateway_attachment_id,
@@ -51,7 +46,25 @@ impl ResourceProps for TransitGatewayRouteTableAssociation {
             "TransitGatewayRouteTableId",
             &self.transit_gateway_route_table_id,
         );
+    }
+}
+
+impl ResourceProps for TransitGatewayRouteTableAssociation {
+    const TYPE_NAME: &'static str = "AWS::EC2::TransitGatewayRouteTableAssociation";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

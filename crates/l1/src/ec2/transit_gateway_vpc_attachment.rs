@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// Resource Type definition for AWS::EC2::TransitGatewayVpcAttachment
@@ -53,6 +55,19 @@ impl TransitGatewayVpcAttachment {
     }
 }
 
+impl TransitGatewayVpcAttachment {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("AddSubnetIds", &self.add_subnet_ids);
+        p.opt("Options", &self.options);
+        p.opt("RemoveSubnetIds", &self.remove_subnet_ids);
+        p.req("SubnetIds", &self.subnet_ids);
+        p.opt("Tags", &self.tags);
+        p.req("TransitGatewayId", &self.transit_gateway_id);
+        p.req("VpcId", &self.vpc_id);
+    }
+}
+
 impl ResourceProps for TransitGatewayVpcAttachment {
     const TYPE_NAME: &'static str = "AWS::EC2::TransitGatewayVpcAttachment";
     fn facts() -> &'static ResourceFacts {
@@ -61,14 +76,14 @@ impl ResourceProps for TransitGatewayVpcAttachment {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.opt("AddSubnetIds", &self.add_subnet_ids);
-        p.opt("Options", &self.options);
-        p.opt("RemoveSubnetIds", &self.remove_subnet_ids);
-        p.req("SubnetIds", &self.subnet_ids);
-        p.opt("Tags", &self.tags);
-        p.req("TransitGatewayId", &self.transit_gateway_id);
-        p.req("VpcId", &self.vpc_id);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -108,10 +123,9 @@ pub struct Options {
     pub security_group_referencing_support: Option<Value<SecurityGroupReferencingSupport>>,
 }
 
-impl ToExpr for Options {
+impl Options {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("ApplianceModeSupport", &self.appliance_mode_support);
         p.opt("DnsSupport", &self.dns_support);
         p.opt("Ipv6Support", &self.ipv6_support);
@@ -119,7 +133,21 @@ impl ToExpr for Options {
             "SecurityGroupReferencingSupport",
             &self.security_group_referencing_support,
         );
+    }
+}
+
+impl ToExpr for Options {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -143,13 +171,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

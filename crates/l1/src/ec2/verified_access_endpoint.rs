@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// The AWS::EC2::VerifiedAccessEndpoint resource creates an AWS EC2 Verified Access Endpoint.
@@ -80,14 +82,9 @@ impl VerifiedAccessEndpoint {
     }
 }
 
-impl ResourceProps for VerifiedAccessEndpoint {
-    const TYPE_NAME: &'static str = "AWS::EC2::VerifiedAccessEndpoint";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl VerifiedAccessEndpoint {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("ApplicationDomain", &self.application_domain);
         p.req("AttachmentType", &self.attachment_type);
         p.opt("CidrOptions", &self.cidr_options);
@@ -104,7 +101,25 @@ impl ResourceProps for VerifiedAccessEndpoint {
         p.opt("SseSpecification", &self.sse_specification);
         p.opt("Tags", &self.tags);
         p.req("VerifiedAccessGroupId", &self.verified_access_group_id);
+    }
+}
+
+impl ResourceProps for VerifiedAccessEndpoint {
+    const TYPE_NAME: &'static str = "AWS::EC2::VerifiedAccessEndpoint";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -174,15 +189,28 @@ pub struct CidrOptions {
     pub subnet_ids: Option<Value<Vec<String>>>,
 }
 
-impl ToExpr for CidrOptions {
+impl CidrOptions {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Cidr", &self.cidr);
         p.opt("PortRanges", &self.port_ranges);
         p.opt("Protocol", &self.protocol);
         p.opt("SubnetIds", &self.subnet_ids);
+    }
+}
+
+impl ToExpr for CidrOptions {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -195,13 +223,26 @@ pub struct PortRange {
     pub to_port: Option<Value<i64>>,
 }
 
+impl PortRange {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("FromPort", &self.from_port);
+        p.opt("ToPort", &self.to_port);
+    }
+}
+
 impl ToExpr for PortRange {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("FromPort", &self.from_port);
-        p.opt("ToPort", &self.to_port);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -220,16 +261,29 @@ pub struct LoadBalancerOptions {
     pub subnet_ids: Option<Value<Vec<String>>>,
 }
 
-impl ToExpr for LoadBalancerOptions {
+impl LoadBalancerOptions {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("LoadBalancerArn", &self.load_balancer_arn);
         p.opt("Port", &self.port);
         p.opt("PortRanges", &self.port_ranges);
         p.opt("Protocol", &self.protocol);
         p.opt("SubnetIds", &self.subnet_ids);
+    }
+}
+
+impl ToExpr for LoadBalancerOptions {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -246,15 +300,28 @@ pub struct NetworkInterfaceOptions {
     pub protocol: Option<Value<NetworkInterfaceOptionsProtocol>>,
 }
 
-impl ToExpr for NetworkInterfaceOptions {
+impl NetworkInterfaceOptions {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("NetworkInterfaceId", &self.network_interface_id);
         p.opt("Port", &self.port);
         p.opt("PortRanges", &self.port_ranges);
         p.opt("Protocol", &self.protocol);
+    }
+}
+
+impl ToExpr for NetworkInterfaceOptions {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -277,10 +344,9 @@ pub struct RdsOptions {
     pub subnet_ids: Option<Value<Vec<String>>>,
 }
 
-impl ToExpr for RdsOptions {
+impl RdsOptions {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Port", &self.port);
         p.opt("Protocol", &self.protocol);
         p.opt("RdsDbClusterArn", &self.rds_db_cluster_arn);
@@ -288,7 +354,21 @@ impl ToExpr for RdsOptions {
         p.opt("RdsDbProxyArn", &self.rds_db_proxy_arn);
         p.opt("RdsEndpoint", &self.rds_endpoint);
         p.opt("SubnetIds", &self.subnet_ids);
+    }
+}
+
+impl ToExpr for RdsOptions {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -301,16 +381,29 @@ pub struct SseSpecification {
     pub kms_key_arn: Option<Value<String>>,
 }
 
-impl ToExpr for SseSpecification {
+impl SseSpecification {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "CustomerManagedKeyEnabled",
             &self.customer_managed_key_enabled,
         );
         p.opt("KmsKeyArn", &self.kms_key_arn);
+    }
+}
+
+impl ToExpr for SseSpecification {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -334,13 +427,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

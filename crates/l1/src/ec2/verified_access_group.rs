@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::Value;
 
 /// The AWS::EC2::VerifiedAccessGroup resource creates an AWS EC2 Verified Access Group.
@@ -46,14 +48,9 @@ impl VerifiedAccessGroup {
     }
 }
 
-impl ResourceProps for VerifiedAccessGroup {
-    const TYPE_NAME: &'static str = "AWS::EC2::VerifiedAccessGroup";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl VerifiedAccessGroup {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Description", &self.description);
         p.opt("PolicyDocument", &self.policy_document);
         p.opt("PolicyEnabled", &self.policy_enabled);
@@ -63,7 +60,25 @@ impl ResourceProps for VerifiedAccessGroup {
             "VerifiedAccessInstanceId",
             &self.verified_access_instance_id,
         );
+    }
+}
+
+impl ResourceProps for VerifiedAccessGroup {
+    const TYPE_NAME: &'static str = "AWS::EC2::VerifiedAccessGroup";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -119,16 +134,29 @@ pub struct SseSpecification {
     pub kms_key_arn: Option<Value<String>>,
 }
 
-impl ToExpr for SseSpecification {
+impl SseSpecification {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "CustomerManagedKeyEnabled",
             &self.customer_managed_key_enabled,
         );
         p.opt("KmsKeyArn", &self.kms_key_arn);
+    }
+}
+
+impl ToExpr for SseSpecification {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -152,13 +180,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::Value;
 
 /// The AWS::EC2::VerifiedAccessInstance resource creates an AWS EC2 Verified Access Instance.
@@ -33,14 +35,9 @@ pub struct VerifiedAccessInstance {
     pub verified_access_trust_providers: Option<Vec<VerifiedAccessTrustProvider>>,
 }
 
-impl ResourceProps for VerifiedAccessInstance {
-    const TYPE_NAME: &'static str = "AWS::EC2::VerifiedAccessInstance";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl VerifiedAccessInstance {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "CidrEndpointsCustomSubDomain",
             &self.cidr_endpoints_custom_sub_domain,
@@ -57,7 +54,25 @@ impl ResourceProps for VerifiedAccessInstance {
             "VerifiedAccessTrustProviders",
             &self.verified_access_trust_providers,
         );
+    }
+}
+
+impl ResourceProps for VerifiedAccessInstance {
+    const TYPE_NAME: &'static str = "AWS::EC2::VerifiedAccessInstance";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -114,16 +129,29 @@ pub struct VerifiedAccessLogs {
     pub s3: Option<S3>,
 }
 
-impl ToExpr for VerifiedAccessLogs {
+impl VerifiedAccessLogs {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("CloudWatchLogs", &self.cloud_watch_logs);
         p.opt("IncludeTrustContext", &self.include_trust_context);
         p.opt("KinesisDataFirehose", &self.kinesis_data_firehose);
         p.opt("LogVersion", &self.log_version);
         p.opt("S3", &self.s3);
+    }
+}
+
+impl ToExpr for VerifiedAccessLogs {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -136,13 +164,26 @@ pub struct CloudWatchLogs {
     pub log_group: Option<Value<String>>,
 }
 
+impl CloudWatchLogs {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Enabled", &self.enabled);
+        p.opt("LogGroup", &self.log_group);
+    }
+}
+
 impl ToExpr for CloudWatchLogs {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Enabled", &self.enabled);
-        p.opt("LogGroup", &self.log_group);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -155,13 +196,26 @@ pub struct KinesisDataFirehose {
     pub enabled: Option<Value<bool>>,
 }
 
+impl KinesisDataFirehose {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("DeliveryStream", &self.delivery_stream);
+        p.opt("Enabled", &self.enabled);
+    }
+}
+
 impl ToExpr for KinesisDataFirehose {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("DeliveryStream", &self.delivery_stream);
-        p.opt("Enabled", &self.enabled);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -178,15 +232,28 @@ pub struct S3 {
     pub prefix: Option<Value<String>>,
 }
 
-impl ToExpr for S3 {
+impl S3 {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("BucketName", &self.bucket_name);
         p.opt("BucketOwner", &self.bucket_owner);
         p.opt("Enabled", &self.enabled);
         p.opt("Prefix", &self.prefix);
+    }
+}
+
+impl ToExpr for S3 {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -210,13 +277,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -235,10 +315,9 @@ pub struct VerifiedAccessTrustProvider {
     pub verified_access_trust_provider_id: Option<Value<String>>,
 }
 
-impl ToExpr for VerifiedAccessTrustProvider {
+impl VerifiedAccessTrustProvider {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Description", &self.description);
         p.opt("DeviceTrustProviderType", &self.device_trust_provider_type);
         p.opt("TrustProviderType", &self.trust_provider_type);
@@ -247,7 +326,21 @@ impl ToExpr for VerifiedAccessTrustProvider {
             "VerifiedAccessTrustProviderId",
             &self.verified_access_trust_provider_id,
         );
+    }
+}
+
+impl ToExpr for VerifiedAccessTrustProvider {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// The AWS::EC2::VerifiedAccessTrustProvider type describes a verified access trust provider
@@ -61,14 +63,9 @@ impl VerifiedAccessTrustProvider {
     }
 }
 
-impl ResourceProps for VerifiedAccessTrustProvider {
-    const TYPE_NAME: &'static str = "AWS::EC2::VerifiedAccessTrustProvider";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl VerifiedAccessTrustProvider {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Description", &self.description);
         p.opt("DeviceOptions", &self.device_options);
         p.opt("DeviceTrustProviderType", &self.device_trust_provider_type);
@@ -82,7 +79,25 @@ impl ResourceProps for VerifiedAccessTrustProvider {
         p.opt("Tags", &self.tags);
         p.req("TrustProviderType", &self.trust_provider_type);
         p.opt("UserTrustProviderType", &self.user_trust_provider_type);
+    }
+}
+
+impl ResourceProps for VerifiedAccessTrustProvider {
+    const TYPE_NAME: &'static str = "AWS::EC2::VerifiedAccessTrustProvider";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -128,13 +143,26 @@ pub struct DeviceOptions {
     pub tenant_id: Option<Value<String>>,
 }
 
+impl DeviceOptions {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("PublicSigningKeyUrl", &self.public_signing_key_url);
+        p.opt("TenantId", &self.tenant_id);
+    }
+}
+
 impl ToExpr for DeviceOptions {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("PublicSigningKeyUrl", &self.public_signing_key_url);
-        p.opt("TenantId", &self.tenant_id);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -159,10 +187,9 @@ pub struct NativeApplicationOidcOptions {
     pub user_info_endpoint: Option<Value<String>>,
 }
 
-impl ToExpr for NativeApplicationOidcOptions {
+impl NativeApplicationOidcOptions {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AuthorizationEndpoint", &self.authorization_endpoint);
         p.opt("ClientId", &self.client_id);
         p.opt("ClientSecret", &self.client_secret);
@@ -174,7 +201,21 @@ impl ToExpr for NativeApplicationOidcOptions {
         p.opt("Scope", &self.scope);
         p.opt("TokenEndpoint", &self.token_endpoint);
         p.opt("UserInfoEndpoint", &self.user_info_endpoint);
+    }
+}
+
+impl ToExpr for NativeApplicationOidcOptions {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -197,10 +238,9 @@ pub struct OidcOptions {
     pub user_info_endpoint: Option<Value<String>>,
 }
 
-impl ToExpr for OidcOptions {
+impl OidcOptions {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AuthorizationEndpoint", &self.authorization_endpoint);
         p.opt("ClientId", &self.client_id);
         p.opt("ClientSecret", &self.client_secret);
@@ -208,7 +248,21 @@ impl ToExpr for OidcOptions {
         p.opt("Scope", &self.scope);
         p.opt("TokenEndpoint", &self.token_endpoint);
         p.opt("UserInfoEndpoint", &self.user_info_endpoint);
+    }
+}
+
+impl ToExpr for OidcOptions {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -221,16 +275,29 @@ pub struct SseSpecification {
     pub kms_key_arn: Option<Value<String>>,
 }
 
-impl ToExpr for SseSpecification {
+impl SseSpecification {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "CustomerManagedKeyEnabled",
             &self.customer_managed_key_enabled,
         );
         p.opt("KmsKeyArn", &self.kms_key_arn);
+    }
+}
+
+impl ToExpr for SseSpecification {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -254,13 +321,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

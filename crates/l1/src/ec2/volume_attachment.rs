@@ -7,7 +7,7 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{Props, ResourceProps};
+use stackwright_core::resource::{Props, Resolve, Resolved, ResourceProps};
 use stackwright_core::value::Value;
 
 /// Attaches an Amazon EBS volume to a running instance and exposes it to the instance with the specified device name.
@@ -38,6 +38,16 @@ impl VolumeAttachment {
     }
 }
 
+impl VolumeAttachment {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Device", &self.device);
+        p.opt("EbsCardIndex", &self.ebs_card_index);
+        p.req("InstanceId", &self.instance_id);
+        p.req("VolumeId", &self.volume_id);
+    }
+}
+
 impl ResourceProps for VolumeAttachment {
     const TYPE_NAME: &'static str = "AWS::EC2::VolumeAttachment";
     fn facts() -> &'static ResourceFacts {
@@ -46,11 +56,14 @@ impl ResourceProps for VolumeAttachment {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.opt("Device", &self.device);
-        p.opt("EbsCardIndex", &self.ebs_card_index);
-        p.req("InstanceId", &self.instance_id);
-        p.req("VolumeId", &self.volume_id);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Json, Literal, Value};
 
 /// Specifies a virtual private cloud (VPC).
@@ -35,14 +37,9 @@ pub struct Vpc {
     pub vpc_encryption_control: Option<VpcEncryptionControl>,
 }
 
-impl ResourceProps for Vpc {
-    const TYPE_NAME: &'static str = "AWS::EC2::VPC";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl Vpc {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("CidrBlock", &self.cidr_block);
         p.opt("EnableDnsHostnames", &self.enable_dns_hostnames);
         p.opt("EnableDnsSupport", &self.enable_dns_support);
@@ -51,7 +48,25 @@ impl ResourceProps for Vpc {
         p.opt("Ipv4NetmaskLength", &self.ipv4_netmask_length);
         p.opt("Tags", &self.tags);
         p.opt("VpcEncryptionControl", &self.vpc_encryption_control);
+    }
+}
+
+impl ResourceProps for Vpc {
+    const TYPE_NAME: &'static str = "AWS::EC2::VPC";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -352,13 +367,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -385,10 +413,9 @@ pub struct VpcEncryptionControl {
     pub vpc_peering_exclusion: Option<Value<VpcPeeringExclusion>>,
 }
 
-impl ToExpr for VpcEncryptionControl {
+impl VpcEncryptionControl {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "EgressOnlyInternetGatewayExclusion",
             &self.egress_only_internet_gateway_exclusion,
@@ -407,7 +434,21 @@ impl ToExpr for VpcEncryptionControl {
         );
         p.opt("VpcLatticeExclusion", &self.vpc_lattice_exclusion);
         p.opt("VpcPeeringExclusion", &self.vpc_peering_exclusion);
+    }
+}
+
+impl ToExpr for VpcEncryptionControl {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

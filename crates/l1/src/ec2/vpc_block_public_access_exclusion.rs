@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// Resource Type definition for AWS::EC2::VPCBlockPublicAccessExclusion.
@@ -42,6 +44,19 @@ impl VpcBlockPublicAccessExclusion {
     }
 }
 
+impl VpcBlockPublicAccessExclusion {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req(
+            "InternetGatewayExclusionMode",
+            &self.internet_gateway_exclusion_mode,
+        );
+        p.opt("SubnetId", &self.subnet_id);
+        p.opt("Tags", &self.tags);
+        p.opt("VpcId", &self.vpc_id);
+    }
+}
+
 impl ResourceProps for VpcBlockPublicAccessExclusion {
     const TYPE_NAME: &'static str = "AWS::EC2::VPCBlockPublicAccessExclusion";
     fn facts() -> &'static ResourceFacts {
@@ -50,14 +65,14 @@ impl ResourceProps for VpcBlockPublicAccessExclusion {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req(
-            "InternetGatewayExclusionMode",
-            &self.internet_gateway_exclusion_mode,
-        );
-        p.opt("SubnetId", &self.subnet_id);
-        p.opt("Tags", &self.tags);
-        p.opt("VpcId", &self.vpc_id);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -104,13 +119,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// Resource Type definition for AWS::EC2::VPCBlockPublicAccessOptions
@@ -29,6 +31,16 @@ impl VpcBlockPublicAccessOptions {
     }
 }
 
+impl VpcBlockPublicAccessOptions {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req(
+            "InternetGatewayBlockMode",
+            &self.internet_gateway_block_mode,
+        );
+    }
+}
+
 impl ResourceProps for VpcBlockPublicAccessOptions {
     const TYPE_NAME: &'static str = "AWS::EC2::VPCBlockPublicAccessOptions";
     fn facts() -> &'static ResourceFacts {
@@ -37,11 +49,14 @@ impl ResourceProps for VpcBlockPublicAccessOptions {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req(
-            "InternetGatewayBlockMode",
-            &self.internet_gateway_block_mode,
-        );
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps,
+};
 use stackwright_core::value::Value;
 
 /// Resource Type definition for AWS::EC2::VPCCidrBlock
@@ -56,14 +58,9 @@ impl VpcCidrBlock {
     }
 }
 
-impl ResourceProps for VpcCidrBlock {
-    const TYPE_NAME: &'static str = "AWS::EC2::VPCCidrBlock";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl VpcCidrBlock {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "AmazonProvidedIpv6CidrBlock",
             &self.amazon_provided_ipv6_cidr_block,
@@ -80,7 +77,25 @@ impl ResourceProps for VpcCidrBlock {
         p.opt("Ipv6NetmaskLength", &self.ipv6_netmask_length);
         p.opt("Ipv6Pool", &self.ipv6_pool);
         p.req("VpcId", &self.vpc_id);
+    }
+}
+
+impl ResourceProps for VpcCidrBlock {
+    const TYPE_NAME: &'static str = "AWS::EC2::VPCCidrBlock";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Json, Literal, Value};
 
 /// Resource Type definition for AWS::EC2::VPCEncryptionControl
@@ -42,14 +44,9 @@ pub struct VpcEncryptionControl {
     pub vpc_peering_exclusion_input: Option<Value<VpcPeeringExclusionInput>>,
 }
 
-impl ResourceProps for VpcEncryptionControl {
-    const TYPE_NAME: &'static str = "AWS::EC2::VPCEncryptionControl";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl VpcEncryptionControl {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "EgressOnlyInternetGatewayExclusionInput",
             &self.egress_only_internet_gateway_exclusion_input,
@@ -82,7 +79,25 @@ impl ResourceProps for VpcEncryptionControl {
             "VpcPeeringExclusionInput",
             &self.vpc_peering_exclusion_input,
         );
+    }
+}
+
+impl ResourceProps for VpcEncryptionControl {
+    const TYPE_NAME: &'static str = "AWS::EC2::VPCEncryptionControl";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -273,13 +288,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

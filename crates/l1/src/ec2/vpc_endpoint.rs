@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Json, Literal, Value};
 
 /// Specifies a VPC endpoint. A VPC endpoint provides a private connection between your VPC and an endpoint service. You can use an endpoint service provided by AWS, an MKT Partner, or another AWS accounts in your organization. For more information, see the [User Guide](https://docs.aws.amazon.com/vpc/latest/privatelink/).
@@ -70,14 +72,9 @@ impl VpcEndpoint {
     }
 }
 
-impl ResourceProps for VpcEndpoint {
-    const TYPE_NAME: &'static str = "AWS::EC2::VPCEndpoint";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl VpcEndpoint {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("DnsOptions", &self.dns_options);
         p.opt("IpAddressType", &self.ip_address_type);
         p.opt("PolicyDocument", &self.policy_document);
@@ -92,7 +89,25 @@ impl ResourceProps for VpcEndpoint {
         p.opt("Tags", &self.tags);
         p.opt("VpcEndpointType", &self.vpc_endpoint_type);
         p.req("VpcId", &self.vpc_id);
+    }
+}
+
+impl ResourceProps for VpcEndpoint {
+    const TYPE_NAME: &'static str = "AWS::EC2::VPCEndpoint";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -148,10 +163,9 @@ pub struct DnsOptionsSpecification {
     pub private_dns_specified_domains: Option<Value<Vec<String>>>,
 }
 
-impl ToExpr for DnsOptionsSpecification {
+impl DnsOptionsSpecification {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("DnsRecordIpType", &self.dns_record_ip_type);
         p.opt(
             "PrivateDnsOnlyForInboundResolverEndpoint",
@@ -162,7 +176,21 @@ impl ToExpr for DnsOptionsSpecification {
             "PrivateDnsSpecifiedDomains",
             &self.private_dns_specified_domains,
         );
+    }
+}
+
+impl ToExpr for DnsOptionsSpecification {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -186,13 +214,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

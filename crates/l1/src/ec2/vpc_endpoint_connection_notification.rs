@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps,
+};
 use stackwright_core::value::Value;
 
 /// Resource Type definition for AWS::EC2::VPCEndpointConnectionNotification
@@ -41,6 +43,19 @@ impl VpcEndpointConnectionNotification {
     }
 }
 
+impl VpcEndpointConnectionNotification {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("ConnectionEvents", &self.connection_events);
+        p.req(
+            "ConnectionNotificationArn",
+            &self.connection_notification_arn,
+        );
+        p.opt("ServiceId", &self.service_id);
+        p.opt("VPCEndpointId", &self.vpc_endpoint_id);
+    }
+}
+
 impl ResourceProps for VpcEndpointConnectionNotification {
     const TYPE_NAME: &'static str = "AWS::EC2::VPCEndpointConnectionNotification";
     fn facts() -> &'static ResourceFacts {
@@ -49,14 +64,14 @@ impl ResourceProps for VpcEndpointConnectionNotification {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req("ConnectionEvents", &self.connection_events);
-        p.req(
-            "ConnectionNotificationArn",
-            &self.connection_notification_arn,
-        );
-        p.opt("ServiceId", &self.service_id);
-        p.opt("VPCEndpointId", &self.vpc_endpoint_id);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

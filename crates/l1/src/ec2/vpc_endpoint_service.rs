@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// Resource Type definition for AWS::EC2::VPCEndpointService
@@ -39,14 +41,9 @@ pub struct VpcEndpointService {
     pub tags: Option<Vec<Tag>>,
 }
 
-impl ResourceProps for VpcEndpointService {
-    const TYPE_NAME: &'static str = "AWS::EC2::VPCEndpointService";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl VpcEndpointService {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AcceptanceRequired", &self.acceptance_required);
         p.opt(
             "ContributorInsightsEnabled",
@@ -63,7 +60,25 @@ impl ResourceProps for VpcEndpointService {
         p.opt("SupportedIpAddressTypes", &self.supported_ip_address_types);
         p.opt("SupportedRegions", &self.supported_regions);
         p.opt("Tags", &self.tags);
+    }
+}
+
+impl ResourceProps for VpcEndpointService {
+    const TYPE_NAME: &'static str = "AWS::EC2::VPCEndpointService";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -114,11 +129,23 @@ impl VpcEndpointServiceAttributes {
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct PrivateDnsNameConfiguration {}
 
+impl PrivateDnsNameConfiguration {
+    #[inline]
+    fn collect_props(&self, _: &mut Props<'_>) {}
+}
+
 impl ToExpr for PrivateDnsNameConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
-        let p = Props::default();
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -142,13 +169,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

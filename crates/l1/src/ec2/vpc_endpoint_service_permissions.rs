@@ -7,7 +7,7 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{Props, ResourceProps};
+use stackwright_core::resource::{Props, Resolve, Resolved, ResourceProps};
 use stackwright_core::value::Value;
 
 /// Resource Type definition for AWS::EC2::VPCEndpointServicePermissions
@@ -32,6 +32,14 @@ impl VpcEndpointServicePermissions {
     }
 }
 
+impl VpcEndpointServicePermissions {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("AllowedPrincipals", &self.allowed_principals);
+        p.req("ServiceId", &self.service_id);
+    }
+}
+
 impl ResourceProps for VpcEndpointServicePermissions {
     const TYPE_NAME: &'static str = "AWS::EC2::VPCEndpointServicePermissions";
     fn facts() -> &'static ResourceFacts {
@@ -40,9 +48,14 @@ impl ResourceProps for VpcEndpointServicePermissions {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.opt("AllowedPrincipals", &self.allowed_principals);
-        p.req("ServiceId", &self.service_id);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps,
+};
 use stackwright_core::value::Value;
 
 /// Resource Type definition for AWS::EC2::VPCGatewayAttachment
@@ -35,6 +37,15 @@ impl VpcGatewayAttachment {
     }
 }
 
+impl VpcGatewayAttachment {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("InternetGatewayId", &self.internet_gateway_id);
+        p.req("VpcId", &self.vpc_id);
+        p.opt("VpnGatewayId", &self.vpn_gateway_id);
+    }
+}
+
 impl ResourceProps for VpcGatewayAttachment {
     const TYPE_NAME: &'static str = "AWS::EC2::VPCGatewayAttachment";
     fn facts() -> &'static ResourceFacts {
@@ -43,10 +54,14 @@ impl ResourceProps for VpcGatewayAttachment {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.opt("InternetGatewayId", &self.internet_gateway_id);
-        p.req("VpcId", &self.vpc_id);
-        p.opt("VpnGatewayId", &self.vpn_gateway_id);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

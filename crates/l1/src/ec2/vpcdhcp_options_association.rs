@@ -7,7 +7,7 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{Props, ResourceProps};
+use stackwright_core::resource::{Props, Resolve, Resolved, ResourceProps};
 use stackwright_core::value::Value;
 
 /// Associates a set of DHCP options with a VPC, or associates no DHCP options with the VPC.
@@ -35,6 +35,14 @@ impl VpcdhcpOptionsAssociation {
     }
 }
 
+impl VpcdhcpOptionsAssociation {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("DhcpOptionsId", &self.dhcp_options_id);
+        p.req("VpcId", &self.vpc_id);
+    }
+}
+
 impl ResourceProps for VpcdhcpOptionsAssociation {
     const TYPE_NAME: &'static str = "AWS::EC2::VPCDHCPOptionsAssociation";
     fn facts() -> &'static ResourceFacts {
@@ -43,9 +51,14 @@ impl ResourceProps for VpcdhcpOptionsAssociation {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req("DhcpOptionsId", &self.dhcp_options_id);
-        p.req("VpcId", &self.vpc_id);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

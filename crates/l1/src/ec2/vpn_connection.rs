@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// Specifies a VPN connection between a virtual private gateway and a VPN customer gateway or a transit gateway and a VPN customer gateway.
@@ -85,14 +87,9 @@ impl VpnConnection {
     }
 }
 
-impl ResourceProps for VpnConnection {
-    const TYPE_NAME: &'static str = "AWS::EC2::VPNConnection";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl VpnConnection {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("CustomerGatewayId", &self.customer_gateway_id);
         p.opt("EnableAcceleration", &self.enable_acceleration);
         p.opt("LocalIpv4NetworkCidr", &self.local_ipv4_network_cidr);
@@ -117,7 +114,25 @@ impl ResourceProps for VpnConnection {
             "VpnTunnelOptionsSpecifications",
             &self.vpn_tunnel_options_specifications,
         );
+    }
+}
+
+impl ResourceProps for VpnConnection {
+    const TYPE_NAME: &'static str = "AWS::EC2::VPNConnection";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -164,13 +179,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -219,10 +247,9 @@ pub struct VpnTunnelOptionsSpecification {
     pub tunnel_inside_ipv6_cidr: Option<Value<String>>,
 }
 
-impl ToExpr for VpnTunnelOptionsSpecification {
+impl VpnTunnelOptionsSpecification {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("DPDTimeoutAction", &self.dpd_timeout_action);
         p.opt("DPDTimeoutSeconds", &self.dpd_timeout_seconds);
         p.opt(
@@ -258,7 +285,21 @@ impl ToExpr for VpnTunnelOptionsSpecification {
         p.opt("StartupAction", &self.startup_action);
         p.opt("TunnelInsideCidr", &self.tunnel_inside_cidr);
         p.opt("TunnelInsideIpv6Cidr", &self.tunnel_inside_ipv6_cidr);
+    }
+}
+
+impl ToExpr for VpnTunnelOptionsSpecification {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -269,12 +310,25 @@ pub struct IkeVersionsRequestListValue {
     pub value: Option<Value<IkeVersionsRequestListValueValue>>,
 }
 
+impl IkeVersionsRequestListValue {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Value", &self.value);
+    }
+}
+
 impl ToExpr for IkeVersionsRequestListValue {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -285,12 +339,25 @@ pub struct VpnTunnelLogOptionsSpecification {
     pub cloudwatch_log_options: Option<CloudwatchLogOptionsSpecification>,
 }
 
+impl VpnTunnelLogOptionsSpecification {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("CloudwatchLogOptions", &self.cloudwatch_log_options);
+    }
+}
+
 impl ToExpr for VpnTunnelLogOptionsSpecification {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("CloudwatchLogOptions", &self.cloudwatch_log_options);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -311,17 +378,30 @@ pub struct CloudwatchLogOptionsSpecification {
     pub log_output_format: Option<Value<LogOutputFormat>>,
 }
 
-impl ToExpr for CloudwatchLogOptionsSpecification {
+impl CloudwatchLogOptionsSpecification {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("BgpLogEnabled", &self.bgp_log_enabled);
         p.opt("BgpLogGroupArn", &self.bgp_log_group_arn);
         p.opt("BgpLogOutputFormat", &self.bgp_log_output_format);
         p.opt("LogEnabled", &self.log_enabled);
         p.opt("LogGroupArn", &self.log_group_arn);
         p.opt("LogOutputFormat", &self.log_output_format);
+    }
+}
+
+impl ToExpr for CloudwatchLogOptionsSpecification {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -332,12 +412,25 @@ pub struct Phase1DhGroupNumbersRequestListValue {
     pub value: Option<Value<i64>>,
 }
 
+impl Phase1DhGroupNumbersRequestListValue {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Value", &self.value);
+    }
+}
+
 impl ToExpr for Phase1DhGroupNumbersRequestListValue {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -348,12 +441,25 @@ pub struct Phase1EncryptionAlgorithmsRequestListValue {
     pub value: Option<Value<Phase1EncryptionAlgorithmsRequestListValueValue>>,
 }
 
+impl Phase1EncryptionAlgorithmsRequestListValue {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Value", &self.value);
+    }
+}
+
 impl ToExpr for Phase1EncryptionAlgorithmsRequestListValue {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -364,12 +470,25 @@ pub struct Phase1IntegrityAlgorithmsRequestListValue {
     pub value: Option<Value<Phase1IntegrityAlgorithmsRequestListValueValue>>,
 }
 
+impl Phase1IntegrityAlgorithmsRequestListValue {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Value", &self.value);
+    }
+}
+
 impl ToExpr for Phase1IntegrityAlgorithmsRequestListValue {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -380,12 +499,25 @@ pub struct Phase2DhGroupNumbersRequestListValue {
     pub value: Option<Value<i64>>,
 }
 
+impl Phase2DhGroupNumbersRequestListValue {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Value", &self.value);
+    }
+}
+
 impl ToExpr for Phase2DhGroupNumbersRequestListValue {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -396,12 +528,25 @@ pub struct Phase2EncryptionAlgorithmsRequestListValue {
     pub value: Option<Value<Phase2EncryptionAlgorithmsRequestListValueValue>>,
 }
 
+impl Phase2EncryptionAlgorithmsRequestListValue {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Value", &self.value);
+    }
+}
+
 impl ToExpr for Phase2EncryptionAlgorithmsRequestListValue {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -412,12 +557,25 @@ pub struct Phase2IntegrityAlgorithmsRequestListValue {
     pub value: Option<Value<Phase2IntegrityAlgorithmsRequestListValueValue>>,
 }
 
+impl Phase2IntegrityAlgorithmsRequestListValue {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Value", &self.value);
+    }
+}
+
 impl ToExpr for Phase2IntegrityAlgorithmsRequestListValue {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -7,7 +7,7 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{Props, ResourceProps};
+use stackwright_core::resource::{Props, Resolve, Resolved, ResourceProps};
 use stackwright_core::value::Value;
 
 /// Specifies a static route for a VPN connection between an existing virtual private gateway and a VPN customer gateway. The static route allows traffic to be routed from the virtual private gateway to the VPN customer gateway.
@@ -35,6 +35,14 @@ impl VpnConnectionRoute {
     }
 }
 
+impl VpnConnectionRoute {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("DestinationCidrBlock", &self.destination_cidr_block);
+        p.req("VpnConnectionId", &self.vpn_connection_id);
+    }
+}
+
 impl ResourceProps for VpnConnectionRoute {
     const TYPE_NAME: &'static str = "AWS::EC2::VPNConnectionRoute";
     fn facts() -> &'static ResourceFacts {
@@ -43,9 +51,14 @@ impl ResourceProps for VpnConnectionRoute {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req("DestinationCidrBlock", &self.destination_cidr_block);
-        p.req("VpnConnectionId", &self.vpn_connection_id);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

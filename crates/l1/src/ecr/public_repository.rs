@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Json, Value};
 
 /// The ``AWS::ECR::PublicRepository`` resource specifies an Amazon Elastic Container Registry Public (Amazon ECR Public) repository, where users can push and pull Docker images, Open Container Initiative (OCI) images, and OCI compatible artifacts. For more information, see [Amazon ECR public repositories](https://docs.aws.amazon.com/AmazonECR/latest/public/public-repositories.html) in the *Amazon ECR Public User Guide*.
@@ -27,6 +29,16 @@ pub struct PublicRepository {
     pub tags: Option<Vec<Tag>>,
 }
 
+impl PublicRepository {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("RepositoryCatalogData", &self.repository_catalog_data);
+        p.opt("RepositoryName", &self.repository_name);
+        p.opt("RepositoryPolicyText", &self.repository_policy_text);
+        p.opt("Tags", &self.tags);
+    }
+}
+
 impl ResourceProps for PublicRepository {
     const TYPE_NAME: &'static str = "AWS::ECR::PublicRepository";
     fn facts() -> &'static ResourceFacts {
@@ -35,11 +47,14 @@ impl ResourceProps for PublicRepository {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.opt("RepositoryCatalogData", &self.repository_catalog_data);
-        p.opt("RepositoryName", &self.repository_name);
-        p.opt("RepositoryPolicyText", &self.repository_policy_text);
-        p.opt("Tags", &self.tags);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -81,16 +96,29 @@ pub struct RepositoryCatalogData {
     pub usage_text: Option<Value<String>>,
 }
 
-impl ToExpr for RepositoryCatalogData {
+impl RepositoryCatalogData {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AboutText", &self.about_text);
         p.opt("Architectures", &self.architectures);
         p.opt("OperatingSystems", &self.operating_systems);
         p.opt("RepositoryDescription", &self.repository_description);
         p.opt("UsageText", &self.usage_text);
+    }
+}
+
+impl ToExpr for RepositoryCatalogData {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -114,13 +142,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

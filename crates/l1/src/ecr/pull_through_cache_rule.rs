@@ -7,7 +7,7 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{Props, ResourceProps};
+use stackwright_core::resource::{Props, Resolve, Resolved, ResourceProps};
 use stackwright_core::value::{Literal, Value};
 
 /// The ``AWS::ECR::PullThroughCacheRule`` resource creates or updates a pull through cache rule. A pull through cache rule provides a way to cache images from an upstream registry in your Amazon ECR private registry.
@@ -29,6 +29,18 @@ pub struct PullThroughCacheRule {
     pub upstream_repository_prefix: Option<Value<String>>,
 }
 
+impl PullThroughCacheRule {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("CredentialArn", &self.credential_arn);
+        p.opt("CustomRoleArn", &self.custom_role_arn);
+        p.opt("EcrRepositoryPrefix", &self.ecr_repository_prefix);
+        p.opt("UpstreamRegistry", &self.upstream_registry);
+        p.opt("UpstreamRegistryUrl", &self.upstream_registry_url);
+        p.opt("UpstreamRepositoryPrefix", &self.upstream_repository_prefix);
+    }
+}
+
 impl ResourceProps for PullThroughCacheRule {
     const TYPE_NAME: &'static str = "AWS::ECR::PullThroughCacheRule";
     fn facts() -> &'static ResourceFacts {
@@ -37,13 +49,14 @@ impl ResourceProps for PullThroughCacheRule {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.opt("CredentialArn", &self.credential_arn);
-        p.opt("CustomRoleArn", &self.custom_role_arn);
-        p.opt("EcrRepositoryPrefix", &self.ecr_repository_prefix);
-        p.opt("UpstreamRegistry", &self.upstream_registry);
-        p.opt("UpstreamRegistryUrl", &self.upstream_registry_url);
-        p.opt("UpstreamRepositoryPrefix", &self.upstream_repository_prefix);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -7,7 +7,7 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{Props, ResourceProps};
+use stackwright_core::resource::{Props, Resolve, Resolved, ResourceProps};
 use stackwright_core::value::Value;
 
 /// The ARN of the IAM principal to remove from the pull time update exclusion list.
@@ -29,6 +29,13 @@ impl PullTimeUpdateExclusion {
     }
 }
 
+impl PullTimeUpdateExclusion {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("PrincipalArn", &self.principal_arn);
+    }
+}
+
 impl ResourceProps for PullTimeUpdateExclusion {
     const TYPE_NAME: &'static str = "AWS::ECR::PullTimeUpdateExclusion";
     fn facts() -> &'static ResourceFacts {
@@ -37,8 +44,14 @@ impl ResourceProps for PullTimeUpdateExclusion {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req("PrincipalArn", &self.principal_arn);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// The scanning configuration for a private registry.
@@ -32,6 +34,14 @@ impl RegistryScanningConfiguration {
     }
 }
 
+impl RegistryScanningConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Rules", &self.rules);
+        p.req("ScanType", &self.scan_type);
+    }
+}
+
 impl ResourceProps for RegistryScanningConfiguration {
     const TYPE_NAME: &'static str = "AWS::ECR::RegistryScanningConfiguration";
     fn facts() -> &'static ResourceFacts {
@@ -40,9 +50,14 @@ impl ResourceProps for RegistryScanningConfiguration {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req("Rules", &self.rules);
-        p.req("ScanType", &self.scan_type);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -92,13 +107,26 @@ impl ScanningRule {
     }
 }
 
+impl ScanningRule {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("RepositoryFilters", &self.repository_filters);
+        p.req("ScanFrequency", &self.scan_frequency);
+    }
+}
+
 impl ToExpr for ScanningRule {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("RepositoryFilters", &self.repository_filters);
-        p.req("ScanFrequency", &self.scan_frequency);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -125,13 +153,26 @@ impl RepositoryFilter {
     }
 }
 
+impl RepositoryFilter {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Filter", &self.filter);
+        p.req("FilterType", &self.filter_type);
+    }
+}
+
 impl ToExpr for RepositoryFilter {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Filter", &self.filter);
-        p.req("FilterType", &self.filter_type);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

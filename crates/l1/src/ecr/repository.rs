@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Json, Literal, Value};
 
 /// The ``AWS::ECR::Repository`` resource specifies an Amazon Elastic Container Registry (Amazon ECR) repository, where users can push and pull Docker images, Open Container Initiative (OCI) images, and OCI compatible artifacts. For more information, see [Amazon ECR private repositories](https://docs.aws.amazon.com/AmazonECR/latest/userguide/Repositories.html) in the *Amazon ECR User Guide*.
@@ -37,14 +39,9 @@ pub struct Repository {
     pub tags: Option<Vec<Tag>>,
 }
 
-impl ResourceProps for Repository {
-    const TYPE_NAME: &'static str = "AWS::ECR::Repository";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl Repository {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("EmptyOnDelete", &self.empty_on_delete);
         p.opt("EncryptionConfiguration", &self.encryption_configuration);
         p.opt(
@@ -60,7 +57,25 @@ impl ResourceProps for Repository {
         p.opt("RepositoryName", &self.repository_name);
         p.opt("RepositoryPolicyText", &self.repository_policy_text);
         p.opt("Tags", &self.tags);
+    }
+}
+
+impl ResourceProps for Repository {
+    const TYPE_NAME: &'static str = "AWS::ECR::Repository";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -112,13 +127,26 @@ impl EncryptionConfiguration {
     }
 }
 
+impl EncryptionConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("EncryptionType", &self.encryption_type);
+        p.opt("KmsKey", &self.kms_key);
+    }
+}
+
 impl ToExpr for EncryptionConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("EncryptionType", &self.encryption_type);
-        p.opt("KmsKey", &self.kms_key);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -129,12 +157,25 @@ pub struct ImageScanningConfiguration {
     pub scan_on_push: Option<Value<bool>>,
 }
 
+impl ImageScanningConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ScanOnPush", &self.scan_on_push);
+    }
+}
+
 impl ToExpr for ImageScanningConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("ScanOnPush", &self.scan_on_push);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -165,10 +206,9 @@ impl ImageTagMutabilityExclusionFilter {
     }
 }
 
-impl ToExpr for ImageTagMutabilityExclusionFilter {
+impl ImageTagMutabilityExclusionFilter {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req(
             "ImageTagMutabilityExclusionFilterType",
             &self.image_tag_mutability_exclusion_filter_type,
@@ -177,7 +217,21 @@ impl ToExpr for ImageTagMutabilityExclusionFilter {
             "ImageTagMutabilityExclusionFilterValue",
             &self.image_tag_mutability_exclusion_filter_value,
         );
+    }
+}
+
+impl ToExpr for ImageTagMutabilityExclusionFilter {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -190,13 +244,26 @@ pub struct LifecyclePolicy {
     pub registry_id: Option<Value<String>>,
 }
 
+impl LifecyclePolicy {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("LifecyclePolicyText", &self.lifecycle_policy_text);
+        p.opt("RegistryId", &self.registry_id);
+    }
+}
+
 impl ToExpr for LifecyclePolicy {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("LifecyclePolicyText", &self.lifecycle_policy_text);
-        p.opt("RegistryId", &self.registry_id);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -220,13 +287,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

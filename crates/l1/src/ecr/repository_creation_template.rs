@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// The details of the repository creation template associated with the request.
@@ -59,14 +61,9 @@ impl RepositoryCreationTemplate {
     }
 }
 
-impl ResourceProps for RepositoryCreationTemplate {
-    const TYPE_NAME: &'static str = "AWS::ECR::RepositoryCreationTemplate";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl RepositoryCreationTemplate {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("AppliedFor", &self.applied_for);
         p.opt("CustomRoleArn", &self.custom_role_arn);
         p.opt("Description", &self.description);
@@ -80,7 +77,25 @@ impl ResourceProps for RepositoryCreationTemplate {
         p.req("Prefix", &self.prefix);
         p.opt("RepositoryPolicy", &self.repository_policy);
         p.opt("ResourceTags", &self.resource_tags);
+    }
+}
+
+impl ResourceProps for RepositoryCreationTemplate {
+    const TYPE_NAME: &'static str = "AWS::ECR::RepositoryCreationTemplate";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -132,13 +147,26 @@ impl EncryptionConfiguration {
     }
 }
 
+impl EncryptionConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("EncryptionType", &self.encryption_type);
+        p.opt("KmsKey", &self.kms_key);
+    }
+}
+
 impl ToExpr for EncryptionConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("EncryptionType", &self.encryption_type);
-        p.opt("KmsKey", &self.kms_key);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -169,10 +197,9 @@ impl ImageTagMutabilityExclusionFilter {
     }
 }
 
-impl ToExpr for ImageTagMutabilityExclusionFilter {
+impl ImageTagMutabilityExclusionFilter {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req(
             "ImageTagMutabilityExclusionFilterType",
             &self.image_tag_mutability_exclusion_filter_type,
@@ -181,7 +208,21 @@ impl ToExpr for ImageTagMutabilityExclusionFilter {
             "ImageTagMutabilityExclusionFilterValue",
             &self.image_tag_mutability_exclusion_filter_value,
         );
+    }
+}
+
+impl ToExpr for ImageTagMutabilityExclusionFilter {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -205,13 +246,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// The AWS::ECR::SigningConfiguration resource creates or updates the signing configuration for an Amazon ECR registry.
@@ -27,6 +29,13 @@ impl SigningConfiguration {
     }
 }
 
+impl SigningConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Rules", &self.rules);
+    }
+}
+
 impl ResourceProps for SigningConfiguration {
     const TYPE_NAME: &'static str = "AWS::ECR::SigningConfiguration";
     fn facts() -> &'static ResourceFacts {
@@ -35,8 +44,14 @@ impl ResourceProps for SigningConfiguration {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req("Rules", &self.rules);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -83,13 +98,26 @@ impl Rule {
     }
 }
 
+impl Rule {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("RepositoryFilters", &self.repository_filters);
+        p.req("SigningProfileArn", &self.signing_profile_arn);
+    }
+}
+
 impl ToExpr for Rule {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("RepositoryFilters", &self.repository_filters);
-        p.req("SigningProfileArn", &self.signing_profile_arn);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -116,13 +144,26 @@ impl RepositoryFilter {
     }
 }
 
+impl RepositoryFilter {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Filter", &self.filter);
+        p.req("FilterType", &self.filter_type);
+    }
+}
+
 impl ToExpr for RepositoryFilter {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Filter", &self.filter);
-        p.req("FilterType", &self.filter_type);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

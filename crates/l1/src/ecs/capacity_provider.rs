@@ -7,7 +7,7 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty};
-use stackwright_core::resource::{Props, ResourceProps, ToExpr};
+use stackwright_core::resource::{Props, Resolve, Resolved, ResourceProps, ToExpr};
 use stackwright_core::value::{Literal, Value};
 
 /// Resource Type definition for AWS::ECS::CapacityProvider.
@@ -27,14 +27,9 @@ pub struct CapacityProvider {
     pub tags: Option<Vec<Tag>>,
 }
 
-impl ResourceProps for CapacityProvider {
-    const TYPE_NAME: &'static str = "AWS::ECS::CapacityProvider";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl CapacityProvider {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "AutoScalingGroupProvider",
             &self.auto_scaling_group_provider,
@@ -43,7 +38,25 @@ impl ResourceProps for CapacityProvider {
         p.opt("ManagedInstancesProvider", &self.managed_instances_provider);
         p.opt("Name", &self.name);
         p.opt("Tags", &self.tags);
+    }
+}
+
+impl ResourceProps for CapacityProvider {
+    const TYPE_NAME: &'static str = "AWS::ECS::CapacityProvider";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -73,10 +86,9 @@ impl AutoScalingGroupProvider {
     }
 }
 
-impl ToExpr for AutoScalingGroupProvider {
+impl AutoScalingGroupProvider {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("AutoScalingGroupArn", &self.auto_scaling_group_arn);
         p.opt("ManagedDraining", &self.managed_draining);
         p.opt("ManagedScaling", &self.managed_scaling);
@@ -84,7 +96,21 @@ impl ToExpr for AutoScalingGroupProvider {
             "ManagedTerminationProtection",
             &self.managed_termination_protection,
         );
+    }
+}
+
+impl ToExpr for AutoScalingGroupProvider {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -103,16 +129,29 @@ pub struct ManagedScaling {
     pub target_capacity: Option<Value<i64>>,
 }
 
-impl ToExpr for ManagedScaling {
+impl ManagedScaling {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("InstanceWarmupPeriod", &self.instance_warmup_period);
         p.opt("MaximumScalingStepSize", &self.maximum_scaling_step_size);
         p.opt("MinimumScalingStepSize", &self.minimum_scaling_step_size);
         p.opt("Status", &self.status);
         p.opt("TargetCapacity", &self.target_capacity);
+    }
+}
+
+impl ToExpr for ManagedScaling {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -148,10 +187,9 @@ impl ManagedInstancesProvider {
     }
 }
 
-impl ToExpr for ManagedInstancesProvider {
+impl ManagedInstancesProvider {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AutoRepairConfiguration", &self.auto_repair_configuration);
         p.opt(
             "InfrastructureOptimization",
@@ -160,7 +198,21 @@ impl ToExpr for ManagedInstancesProvider {
         p.req("InfrastructureRoleArn", &self.infrastructure_role_arn);
         p.req("InstanceLaunchTemplate", &self.instance_launch_template);
         p.opt("PropagateTags", &self.propagate_tags);
+    }
+}
+
+impl ToExpr for ManagedInstancesProvider {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -171,12 +223,25 @@ pub struct AutoRepairConfiguration {
     pub actions_status: Option<Value<ActionsStatus>>,
 }
 
+impl AutoRepairConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ActionsStatus", &self.actions_status);
+    }
+}
+
 impl ToExpr for AutoRepairConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("ActionsStatus", &self.actions_status);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -187,12 +252,25 @@ pub struct InfrastructureOptimization {
     pub scale_in_after: Option<Value<i64>>,
 }
 
+impl InfrastructureOptimization {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ScaleInAfter", &self.scale_in_after);
+    }
+}
+
 impl ToExpr for InfrastructureOptimization {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("ScaleInAfter", &self.scale_in_after);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -243,10 +321,9 @@ impl InstanceLaunchTemplate {
     }
 }
 
-impl ToExpr for InstanceLaunchTemplate {
+impl InstanceLaunchTemplate {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("CapacityOptionType", &self.capacity_option_type);
         p.opt("CapacityReservations", &self.capacity_reservations);
         p.req("Ec2InstanceProfileArn", &self.ec2_instance_profile_arn);
@@ -263,7 +340,21 @@ impl ToExpr for InstanceLaunchTemplate {
         p.opt("Monitoring", &self.monitoring);
         p.req("NetworkConfiguration", &self.network_configuration);
         p.opt("StorageConfiguration", &self.storage_configuration);
+    }
+}
+
+impl ToExpr for InstanceLaunchTemplate {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -276,13 +367,26 @@ pub struct CapacityReservationRequest {
     pub reservation_preference: Option<Value<ReservationPreference>>,
 }
 
+impl CapacityReservationRequest {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ReservationGroupArn", &self.reservation_group_arn);
+        p.opt("ReservationPreference", &self.reservation_preference);
+    }
+}
+
 impl ToExpr for CapacityReservationRequest {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("ReservationGroupArn", &self.reservation_group_arn);
-        p.opt("ReservationPreference", &self.reservation_preference);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -372,10 +476,9 @@ impl InstanceRequirementsRequest {
     }
 }
 
-impl ToExpr for InstanceRequirementsRequest {
+impl InstanceRequirementsRequest {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AcceleratorCount", &self.accelerator_count);
         p.opt("AcceleratorManufacturers", &self.accelerator_manufacturers);
         p.opt("AcceleratorNames", &self.accelerator_names);
@@ -415,7 +518,21 @@ impl ToExpr for InstanceRequirementsRequest {
         );
         p.opt("TotalLocalStorageGB", &self.total_local_storage_gb);
         p.req("VCpuCount", &self.v_cpu_count);
+    }
+}
+
+impl ToExpr for InstanceRequirementsRequest {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -428,13 +545,26 @@ pub struct AcceleratorCountRequest {
     pub min: Option<Value<i64>>,
 }
 
+impl AcceleratorCountRequest {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Max", &self.max);
+        p.opt("Min", &self.min);
+    }
+}
+
 impl ToExpr for AcceleratorCountRequest {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Max", &self.max);
-        p.opt("Min", &self.min);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -447,13 +577,26 @@ pub struct AcceleratorTotalMemoryMiBRequest {
     pub min: Option<Value<i64>>,
 }
 
+impl AcceleratorTotalMemoryMiBRequest {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Max", &self.max);
+        p.opt("Min", &self.min);
+    }
+}
+
 impl ToExpr for AcceleratorTotalMemoryMiBRequest {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Max", &self.max);
-        p.opt("Min", &self.min);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -466,13 +609,26 @@ pub struct BaselineEbsBandwidthMbpsRequest {
     pub min: Option<Value<i64>>,
 }
 
+impl BaselineEbsBandwidthMbpsRequest {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Max", &self.max);
+        p.opt("Min", &self.min);
+    }
+}
+
 impl ToExpr for BaselineEbsBandwidthMbpsRequest {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Max", &self.max);
-        p.opt("Min", &self.min);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -485,13 +641,26 @@ pub struct MemoryGiBPerVCpuRequest {
     pub min: Option<Value<f64>>,
 }
 
+impl MemoryGiBPerVCpuRequest {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Max", &self.max);
+        p.opt("Min", &self.min);
+    }
+}
+
 impl ToExpr for MemoryGiBPerVCpuRequest {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Max", &self.max);
-        p.opt("Min", &self.min);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -515,13 +684,26 @@ impl MemoryMiBRequest {
     }
 }
 
+impl MemoryMiBRequest {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Max", &self.max);
+        p.req("Min", &self.min);
+    }
+}
+
 impl ToExpr for MemoryMiBRequest {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Max", &self.max);
-        p.req("Min", &self.min);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -534,13 +716,26 @@ pub struct NetworkBandwidthGbpsRequest {
     pub min: Option<Value<f64>>,
 }
 
+impl NetworkBandwidthGbpsRequest {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Max", &self.max);
+        p.opt("Min", &self.min);
+    }
+}
+
 impl ToExpr for NetworkBandwidthGbpsRequest {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Max", &self.max);
-        p.opt("Min", &self.min);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -553,13 +748,26 @@ pub struct NetworkInterfaceCountRequest {
     pub min: Option<Value<i64>>,
 }
 
+impl NetworkInterfaceCountRequest {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Max", &self.max);
+        p.opt("Min", &self.min);
+    }
+}
+
 impl ToExpr for NetworkInterfaceCountRequest {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Max", &self.max);
-        p.opt("Min", &self.min);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -572,13 +780,26 @@ pub struct TotalLocalStorageGbRequest {
     pub min: Option<Value<f64>>,
 }
 
+impl TotalLocalStorageGbRequest {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Max", &self.max);
+        p.opt("Min", &self.min);
+    }
+}
+
 impl ToExpr for TotalLocalStorageGbRequest {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Max", &self.max);
-        p.opt("Min", &self.min);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -602,13 +823,26 @@ impl VCpuCountRangeRequest {
     }
 }
 
+impl VCpuCountRangeRequest {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Max", &self.max);
+        p.req("Min", &self.min);
+    }
+}
+
 impl ToExpr for VCpuCountRangeRequest {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Max", &self.max);
-        p.req("Min", &self.min);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -619,12 +853,25 @@ pub struct ManagedInstancesLocalStorageConfiguration {
     pub use_local_storage: Option<Value<bool>>,
 }
 
+impl ManagedInstancesLocalStorageConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("UseLocalStorage", &self.use_local_storage);
+    }
+}
+
 impl ToExpr for ManagedInstancesLocalStorageConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("UseLocalStorage", &self.use_local_storage);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -651,13 +898,26 @@ impl ManagedInstancesNetworkConfiguration {
     }
 }
 
+impl ManagedInstancesNetworkConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("SecurityGroups", &self.security_groups);
+        p.req("Subnets", &self.subnets);
+    }
+}
+
 impl ToExpr for ManagedInstancesNetworkConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("SecurityGroups", &self.security_groups);
-        p.req("Subnets", &self.subnets);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -678,12 +938,25 @@ impl ManagedInstancesStorageConfiguration {
     }
 }
 
+impl ManagedInstancesStorageConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("StorageSizeGiB", &self.storage_size_gi_b);
+    }
+}
+
 impl ToExpr for ManagedInstancesStorageConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("StorageSizeGiB", &self.storage_size_gi_b);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -696,13 +969,26 @@ pub struct Tag {
     pub value: Option<Value<String>>,
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Key", &self.key);
+        p.opt("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Key", &self.key);
-        p.opt("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// The ``AWS::ECS::Cluster`` resource creates an Amazon Elastic Container Service (Amazon ECS) cluster.
@@ -33,14 +35,9 @@ pub struct Cluster {
     pub tags: Option<Vec<Tag>>,
 }
 
-impl ResourceProps for Cluster {
-    const TYPE_NAME: &'static str = "AWS::ECS::Cluster";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl Cluster {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("CapacityProviders", &self.capacity_providers);
         p.opt("ClusterName", &self.cluster_name);
         p.opt("ClusterSettings", &self.cluster_settings);
@@ -51,7 +48,25 @@ impl ResourceProps for Cluster {
         );
         p.opt("ServiceConnectDefaults", &self.service_connect_defaults);
         p.opt("Tags", &self.tags);
+    }
+}
+
+impl ResourceProps for Cluster {
+    const TYPE_NAME: &'static str = "AWS::ECS::Cluster";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -87,13 +102,26 @@ pub struct ClusterSettings {
     pub value: Option<Value<String>>,
 }
 
+impl ClusterSettings {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Name", &self.name);
+        p.opt("Value", &self.value);
+    }
+}
+
 impl ToExpr for ClusterSettings {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Name", &self.name);
-        p.opt("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -106,10 +134,9 @@ pub struct ClusterConfiguration {
     pub managed_storage_configuration: Option<ManagedStorageConfiguration>,
 }
 
-impl ToExpr for ClusterConfiguration {
+impl ClusterConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "ExecuteCommandConfiguration",
             &self.execute_command_configuration,
@@ -118,7 +145,21 @@ impl ToExpr for ClusterConfiguration {
             "ManagedStorageConfiguration",
             &self.managed_storage_configuration,
         );
+    }
+}
+
+impl ToExpr for ClusterConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -133,14 +174,27 @@ pub struct ExecuteCommandConfiguration {
     pub logging: Option<Value<ExecuteCommandConfigurationLogging>>,
 }
 
+impl ExecuteCommandConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("KmsKeyId", &self.kms_key_id);
+        p.opt("LogConfiguration", &self.log_configuration);
+        p.opt("Logging", &self.logging);
+    }
+}
+
 impl ToExpr for ExecuteCommandConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("KmsKeyId", &self.kms_key_id);
-        p.opt("LogConfiguration", &self.log_configuration);
-        p.opt("Logging", &self.logging);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -159,10 +213,9 @@ pub struct ExecuteCommandLogConfiguration {
     pub s3_key_prefix: Option<Value<String>>,
 }
 
-impl ToExpr for ExecuteCommandLogConfiguration {
+impl ExecuteCommandLogConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "CloudWatchEncryptionEnabled",
             &self.cloud_watch_encryption_enabled,
@@ -171,7 +224,21 @@ impl ToExpr for ExecuteCommandLogConfiguration {
         p.opt("S3BucketName", &self.s3_bucket_name);
         p.opt("S3EncryptionEnabled", &self.s3_encryption_enabled);
         p.opt("S3KeyPrefix", &self.s3_key_prefix);
+    }
+}
+
+impl ToExpr for ExecuteCommandLogConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -184,16 +251,29 @@ pub struct ManagedStorageConfiguration {
     pub kms_key_id: Option<Value<String>>,
 }
 
-impl ToExpr for ManagedStorageConfiguration {
+impl ManagedStorageConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "FargateEphemeralStorageKmsKeyId",
             &self.fargate_ephemeral_storage_kms_key_id,
         );
         p.opt("KmsKeyId", &self.kms_key_id);
+    }
+}
+
+impl ToExpr for ManagedStorageConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -208,14 +288,27 @@ pub struct CapacityProviderStrategyItem {
     pub weight: Option<Value<i64>>,
 }
 
+impl CapacityProviderStrategyItem {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Base", &self.base);
+        p.opt("CapacityProvider", &self.capacity_provider);
+        p.opt("Weight", &self.weight);
+    }
+}
+
 impl ToExpr for CapacityProviderStrategyItem {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Base", &self.base);
-        p.opt("CapacityProvider", &self.capacity_provider);
-        p.opt("Weight", &self.weight);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -226,12 +319,25 @@ pub struct ServiceConnectDefaults {
     pub namespace: Option<Value<String>>,
 }
 
+impl ServiceConnectDefaults {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Namespace", &self.namespace);
+    }
+}
+
 impl ToExpr for ServiceConnectDefaults {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Namespace", &self.namespace);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -244,13 +350,26 @@ pub struct Tag {
     pub value: Option<Value<String>>,
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Key", &self.key);
+        p.opt("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Key", &self.key);
-        p.opt("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -7,7 +7,7 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{Props, ResourceProps, ToExpr};
+use stackwright_core::resource::{Props, Resolve, Resolved, ResourceProps, ToExpr};
 use stackwright_core::value::Value;
 
 /// Associate a set of ECS Capacity Providers with a specified ECS Cluster
@@ -38,6 +38,18 @@ impl ClusterCapacityProviderAssociations {
     }
 }
 
+impl ClusterCapacityProviderAssociations {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("CapacityProviders", &self.capacity_providers);
+        p.req("Cluster", &self.cluster);
+        p.req(
+            "DefaultCapacityProviderStrategy",
+            &self.default_capacity_provider_strategy,
+        );
+    }
+}
+
 impl ResourceProps for ClusterCapacityProviderAssociations {
     const TYPE_NAME: &'static str = "AWS::ECS::ClusterCapacityProviderAssociations";
     fn facts() -> &'static ResourceFacts {
@@ -46,13 +58,14 @@ impl ResourceProps for ClusterCapacityProviderAssociations {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.opt("CapacityProviders", &self.capacity_providers);
-        p.req("Cluster", &self.cluster);
-        p.req(
-            "DefaultCapacityProviderStrategy",
-            &self.default_capacity_provider_strategy,
-        );
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -79,14 +92,27 @@ impl CapacityProviderStrategy {
     }
 }
 
+impl CapacityProviderStrategy {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Base", &self.base);
+        p.req("CapacityProvider", &self.capacity_provider);
+        p.opt("Weight", &self.weight);
+    }
+}
+
 impl ToExpr for CapacityProviderStrategy {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Base", &self.base);
-        p.req("CapacityProvider", &self.capacity_provider);
-        p.opt("Weight", &self.weight);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

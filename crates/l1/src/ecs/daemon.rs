@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// Information about a daemon resource.
@@ -39,14 +41,9 @@ pub struct Daemon {
     pub tags: Option<Vec<Tag>>,
 }
 
-impl ResourceProps for Daemon {
-    const TYPE_NAME: &'static str = "AWS::ECS::Daemon";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl Daemon {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("CapacityProviderArns", &self.capacity_provider_arns);
         p.opt("ClusterArn", &self.cluster_arn);
         p.opt("Critical", &self.critical);
@@ -57,7 +54,25 @@ impl ResourceProps for Daemon {
         p.opt("EnableExecuteCommand", &self.enable_execute_command);
         p.opt("PropagateTags", &self.propagate_tags);
         p.opt("Tags", &self.tags);
+    }
+}
+
+impl ResourceProps for Daemon {
+    const TYPE_NAME: &'static str = "AWS::ECS::Daemon";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -115,14 +130,27 @@ pub struct DaemonDeploymentConfiguration {
     pub drain_percent: Option<Value<f64>>,
 }
 
+impl DaemonDeploymentConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Alarms", &self.alarms);
+        p.opt("BakeTimeInMinutes", &self.bake_time_in_minutes);
+        p.opt("DrainPercent", &self.drain_percent);
+    }
+}
+
 impl ToExpr for DaemonDeploymentConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Alarms", &self.alarms);
-        p.opt("BakeTimeInMinutes", &self.bake_time_in_minutes);
-        p.opt("DrainPercent", &self.drain_percent);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -135,13 +163,26 @@ pub struct DaemonAlarmConfiguration {
     pub enable: Option<Value<bool>>,
 }
 
+impl DaemonAlarmConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("AlarmNames", &self.alarm_names);
+        p.opt("Enable", &self.enable);
+    }
+}
+
 impl ToExpr for DaemonAlarmConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("AlarmNames", &self.alarm_names);
-        p.opt("Enable", &self.enable);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -165,13 +206,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.opt("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.opt("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Map, Value};
 
 /// The details of a daemon task definition. A daemon task definition is a template that describes the containers that form a daemon. Daemons deploy cross-cutting software agents independently across your Amazon ECS infrastructure.
@@ -39,14 +41,9 @@ pub struct DaemonTaskDefinition {
     pub volumes: Option<Vec<Volume>>,
 }
 
-impl ResourceProps for DaemonTaskDefinition {
-    const TYPE_NAME: &'static str = "AWS::ECS::DaemonTaskDefinition";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl DaemonTaskDefinition {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("ContainerDefinitions", &self.container_definitions);
         p.opt("Cpu", &self.cpu);
         p.opt("ExecutionRoleArn", &self.execution_role_arn);
@@ -57,7 +54,25 @@ impl ResourceProps for DaemonTaskDefinition {
         p.opt("Tags", &self.tags);
         p.opt("TaskRoleArn", &self.task_role_arn);
         p.opt("Volumes", &self.volumes);
+    }
+}
+
+impl ResourceProps for DaemonTaskDefinition {
+    const TYPE_NAME: &'static str = "AWS::ECS::DaemonTaskDefinition";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -185,10 +200,9 @@ impl DaemonContainerDefinition {
     }
 }
 
-impl ToExpr for DaemonContainerDefinition {
+impl DaemonContainerDefinition {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Command", &self.command);
         p.opt("Cpu", &self.cpu);
         p.opt("DependsOn", &self.depends_on);
@@ -218,7 +232,21 @@ impl ToExpr for DaemonContainerDefinition {
         p.opt("Ulimits", &self.ulimits);
         p.opt("User", &self.user);
         p.opt("WorkingDirectory", &self.working_directory);
+    }
+}
+
+impl ToExpr for DaemonContainerDefinition {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -231,13 +259,26 @@ pub struct ContainerDependency {
     pub container_name: Option<Value<String>>,
 }
 
+impl ContainerDependency {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Condition", &self.condition);
+        p.opt("ContainerName", &self.container_name);
+    }
+}
+
 impl ToExpr for ContainerDependency {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Condition", &self.condition);
-        p.opt("ContainerName", &self.container_name);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -250,13 +291,26 @@ pub struct KeyValuePair {
     pub value: Option<Value<String>>,
 }
 
+impl KeyValuePair {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Name", &self.name);
+        p.opt("Value", &self.value);
+    }
+}
+
 impl ToExpr for KeyValuePair {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Name", &self.name);
-        p.opt("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -269,13 +323,26 @@ pub struct EnvironmentFile {
     pub value: Option<Value<String>>,
 }
 
+impl EnvironmentFile {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Type", &self.type_);
+        p.opt("Value", &self.value);
+    }
+}
+
 impl ToExpr for EnvironmentFile {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Type", &self.type_);
-        p.opt("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -288,13 +355,26 @@ pub struct FirelensConfiguration {
     pub type_: Option<Value<FirelensConfigurationType>>,
 }
 
+impl FirelensConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Options", &self.options);
+        p.opt("Type", &self.type_);
+    }
+}
+
 impl ToExpr for FirelensConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Options", &self.options);
-        p.opt("Type", &self.type_);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -313,16 +393,29 @@ pub struct HealthCheck {
     pub timeout: Option<Value<i64>>,
 }
 
-impl ToExpr for HealthCheck {
+impl HealthCheck {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Command", &self.command);
         p.opt("Interval", &self.interval);
         p.opt("Retries", &self.retries);
         p.opt("StartPeriod", &self.start_period);
         p.opt("Timeout", &self.timeout);
+    }
+}
+
+impl ToExpr for HealthCheck {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -339,15 +432,28 @@ pub struct LinuxParameters {
     pub tmpfs: Option<Vec<Tmpfs>>,
 }
 
-impl ToExpr for LinuxParameters {
+impl LinuxParameters {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Capabilities", &self.capabilities);
         p.opt("Devices", &self.devices);
         p.opt("InitProcessEnabled", &self.init_process_enabled);
         p.opt("Tmpfs", &self.tmpfs);
+    }
+}
+
+impl ToExpr for LinuxParameters {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -360,13 +466,26 @@ pub struct KernelCapabilities {
     pub drop: Option<Value<Vec<String>>>,
 }
 
+impl KernelCapabilities {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Add", &self.add);
+        p.opt("Drop", &self.drop);
+    }
+}
+
 impl ToExpr for KernelCapabilities {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Add", &self.add);
-        p.opt("Drop", &self.drop);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -381,14 +500,27 @@ pub struct Device {
     pub permissions: Option<Value<Vec<DevicePermission>>>,
 }
 
+impl Device {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ContainerPath", &self.container_path);
+        p.opt("HostPath", &self.host_path);
+        p.opt("Permissions", &self.permissions);
+    }
+}
+
 impl ToExpr for Device {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("ContainerPath", &self.container_path);
-        p.opt("HostPath", &self.host_path);
-        p.opt("Permissions", &self.permissions);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -415,14 +547,27 @@ impl Tmpfs {
     }
 }
 
+impl Tmpfs {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ContainerPath", &self.container_path);
+        p.opt("MountOptions", &self.mount_options);
+        p.req("Size", &self.size);
+    }
+}
+
 impl ToExpr for Tmpfs {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("ContainerPath", &self.container_path);
-        p.opt("MountOptions", &self.mount_options);
-        p.req("Size", &self.size);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -449,14 +594,27 @@ impl LogConfiguration {
     }
 }
 
+impl LogConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("LogDriver", &self.log_driver);
+        p.opt("Options", &self.options);
+        p.opt("SecretOptions", &self.secret_options);
+    }
+}
+
 impl ToExpr for LogConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("LogDriver", &self.log_driver);
-        p.opt("Options", &self.options);
-        p.opt("SecretOptions", &self.secret_options);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -480,13 +638,26 @@ impl Secret {
     }
 }
 
+impl Secret {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Name", &self.name);
+        p.req("ValueFrom", &self.value_from);
+    }
+}
+
 impl ToExpr for Secret {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Name", &self.name);
-        p.req("ValueFrom", &self.value_from);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -501,14 +672,27 @@ pub struct MountPoint {
     pub source_volume: Option<Value<String>>,
 }
 
+impl MountPoint {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ContainerPath", &self.container_path);
+        p.opt("ReadOnly", &self.read_only);
+        p.opt("SourceVolume", &self.source_volume);
+    }
+}
+
 impl ToExpr for MountPoint {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("ContainerPath", &self.container_path);
-        p.opt("ReadOnly", &self.read_only);
-        p.opt("SourceVolume", &self.source_volume);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -519,12 +703,25 @@ pub struct RepositoryCredentials {
     pub credentials_parameter: Option<Value<String>>,
 }
 
+impl RepositoryCredentials {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("CredentialsParameter", &self.credentials_parameter);
+    }
+}
+
 impl ToExpr for RepositoryCredentials {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("CredentialsParameter", &self.credentials_parameter);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -539,14 +736,27 @@ pub struct RestartPolicy {
     pub restart_attempt_period: Option<Value<i64>>,
 }
 
+impl RestartPolicy {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Enabled", &self.enabled);
+        p.opt("IgnoredExitCodes", &self.ignored_exit_codes);
+        p.opt("RestartAttemptPeriod", &self.restart_attempt_period);
+    }
+}
+
 impl ToExpr for RestartPolicy {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Enabled", &self.enabled);
-        p.opt("IgnoredExitCodes", &self.ignored_exit_codes);
-        p.opt("RestartAttemptPeriod", &self.restart_attempt_period);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -559,13 +769,26 @@ pub struct SystemControl {
     pub value: Option<Value<String>>,
 }
 
+impl SystemControl {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Namespace", &self.namespace);
+        p.opt("Value", &self.value);
+    }
+}
+
 impl ToExpr for SystemControl {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Namespace", &self.namespace);
-        p.opt("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -596,14 +819,27 @@ impl Ulimit {
     }
 }
 
+impl Ulimit {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("HardLimit", &self.hard_limit);
+        p.req("Name", &self.name);
+        p.req("SoftLimit", &self.soft_limit);
+    }
+}
+
 impl ToExpr for Ulimit {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("HardLimit", &self.hard_limit);
-        p.req("Name", &self.name);
-        p.req("SoftLimit", &self.soft_limit);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -616,13 +852,26 @@ pub struct Tag {
     pub value: Option<Value<String>>,
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Key", &self.key);
+        p.opt("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Key", &self.key);
-        p.opt("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -635,13 +884,26 @@ pub struct Volume {
     pub name: Option<Value<String>>,
 }
 
+impl Volume {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Host", &self.host);
+        p.opt("Name", &self.name);
+    }
+}
+
 impl ToExpr for Volume {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Host", &self.host);
-        p.opt("Name", &self.name);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -652,12 +914,25 @@ pub struct HostVolumeProperties {
     pub source_path: Option<Value<String>>,
 }
 
+impl HostVolumeProperties {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("SourcePath", &self.source_path);
+    }
+}
+
 impl ToExpr for HostVolumeProperties {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("SourcePath", &self.source_path);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

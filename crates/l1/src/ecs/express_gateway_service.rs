@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Json, Literal, Value};
 
 /// Resource Type definition for AWS::ECS::ExpressGatewayService
@@ -67,14 +69,9 @@ impl ExpressGatewayService {
     }
 }
 
-impl ResourceProps for ExpressGatewayService {
-    const TYPE_NAME: &'static str = "AWS::ECS::ExpressGatewayService";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl ExpressGatewayService {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Cluster", &self.cluster);
         p.opt("Cpu", &self.cpu);
         p.opt("ExecutionRoleArn", &self.execution_role_arn);
@@ -88,7 +85,25 @@ impl ResourceProps for ExpressGatewayService {
         p.opt("Tags", &self.tags);
         p.opt("TaskDefinitionArn", &self.task_definition_arn);
         p.opt("TaskRoleArn", &self.task_role_arn);
+    }
+}
+
+impl ResourceProps for ExpressGatewayService {
+    const TYPE_NAME: &'static str = "AWS::ECS::ExpressGatewayService";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -234,13 +249,26 @@ pub struct ExpressGatewayServiceNetworkConfiguration {
     pub subnets: Option<Value<Vec<String>>>,
 }
 
+impl ExpressGatewayServiceNetworkConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("SecurityGroups", &self.security_groups);
+        p.opt("Subnets", &self.subnets);
+    }
+}
+
 impl ToExpr for ExpressGatewayServiceNetworkConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("SecurityGroups", &self.security_groups);
-        p.opt("Subnets", &self.subnets);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -279,10 +307,9 @@ impl ExpressGatewayContainer {
     }
 }
 
-impl ToExpr for ExpressGatewayContainer {
+impl ExpressGatewayContainer {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AwsLogsConfiguration", &self.aws_logs_configuration);
         p.opt("Command", &self.command);
         p.opt("ContainerPort", &self.container_port);
@@ -290,7 +317,21 @@ impl ToExpr for ExpressGatewayContainer {
         p.req("Image", &self.image);
         p.opt("RepositoryCredentials", &self.repository_credentials);
         p.opt("Secrets", &self.secrets);
+    }
+}
+
+impl ToExpr for ExpressGatewayContainer {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -317,13 +358,26 @@ impl ExpressGatewayServiceAwsLogsConfiguration {
     }
 }
 
+impl ExpressGatewayServiceAwsLogsConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("LogGroup", &self.log_group);
+        p.req("LogStreamPrefix", &self.log_stream_prefix);
+    }
+}
+
 impl ToExpr for ExpressGatewayServiceAwsLogsConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("LogGroup", &self.log_group);
-        p.req("LogStreamPrefix", &self.log_stream_prefix);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -347,13 +401,26 @@ impl KeyValuePair {
     }
 }
 
+impl KeyValuePair {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Name", &self.name);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for KeyValuePair {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Name", &self.name);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -374,12 +441,25 @@ impl ExpressGatewayRepositoryCredentials {
     }
 }
 
+impl ExpressGatewayRepositoryCredentials {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("CredentialsParameter", &self.credentials_parameter);
+    }
+}
+
 impl ToExpr for ExpressGatewayRepositoryCredentials {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("CredentialsParameter", &self.credentials_parameter);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -403,13 +483,26 @@ impl Secret {
     }
 }
 
+impl Secret {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Name", &self.name);
+        p.req("ValueFrom", &self.value_from);
+    }
+}
+
 impl ToExpr for Secret {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Name", &self.name);
-        p.req("ValueFrom", &self.value_from);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -426,15 +519,28 @@ pub struct ExpressGatewayScalingTarget {
     pub min_task_count: Option<Value<i64>>,
 }
 
-impl ToExpr for ExpressGatewayScalingTarget {
+impl ExpressGatewayScalingTarget {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AutoScalingMetric", &self.auto_scaling_metric);
         p.opt("AutoScalingTargetValue", &self.auto_scaling_target_value);
         p.opt("MaxTaskCount", &self.max_task_count);
         p.opt("MinTaskCount", &self.min_task_count);
+    }
+}
+
+impl ToExpr for ExpressGatewayScalingTarget {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -458,13 +564,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// Resource schema for AWS ECS Gateway
@@ -50,6 +52,18 @@ impl Gateway {
     }
 }
 
+impl Gateway {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Configuration", &self.configuration);
+        p.opt("DeletionProtection", &self.deletion_protection);
+        p.req("GatewayName", &self.gateway_name);
+        p.req("InfrastructureRoleArn", &self.infrastructure_role_arn);
+        p.opt("PropagateTags", &self.propagate_tags);
+        p.opt("Tags", &self.tags);
+    }
+}
+
 impl ResourceProps for Gateway {
     const TYPE_NAME: &'static str = "AWS::ECS::Gateway";
     fn facts() -> &'static ResourceFacts {
@@ -58,13 +72,14 @@ impl ResourceProps for Gateway {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req("Configuration", &self.configuration);
-        p.opt("DeletionProtection", &self.deletion_protection);
-        p.req("GatewayName", &self.gateway_name);
-        p.req("InfrastructureRoleArn", &self.infrastructure_role_arn);
-        p.opt("PropagateTags", &self.propagate_tags);
-        p.opt("Tags", &self.tags);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -132,12 +147,25 @@ impl GatewayConfiguration {
     }
 }
 
+impl GatewayConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("HostSharedAlb", &self.host_shared_alb);
+    }
+}
+
 impl ToExpr for GatewayConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("HostSharedAlb", &self.host_shared_alb);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -164,10 +192,9 @@ pub struct HostSharedAlbConfiguration {
     pub web_acl_arn: Option<Value<String>>,
 }
 
-impl ToExpr for HostSharedAlbConfiguration {
+impl HostSharedAlbConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AccessLogs", &self.access_logs);
         p.opt("HttpDesync", &self.http_desync);
         p.opt("MaxAlbCount", &self.max_alb_count);
@@ -177,7 +204,21 @@ impl ToExpr for HostSharedAlbConfiguration {
         p.opt("Scheme", &self.scheme);
         p.opt("TestTrafficRules", &self.test_traffic_rules);
         p.opt("WebACLArn", &self.web_acl_arn);
+    }
+}
+
+impl ToExpr for HostSharedAlbConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -188,12 +229,25 @@ pub struct GatewayElbAccessLogConfiguration {
     pub destination: Option<GatewayElbAccessLogDestination>,
 }
 
+impl GatewayElbAccessLogConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Destination", &self.destination);
+    }
+}
+
 impl ToExpr for GatewayElbAccessLogConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Destination", &self.destination);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -204,12 +258,25 @@ pub struct GatewayElbAccessLogDestination {
     pub s3: Option<GatewayElbAccessLogS3Destination>,
 }
 
+impl GatewayElbAccessLogDestination {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("S3", &self.s3);
+    }
+}
+
 impl ToExpr for GatewayElbAccessLogDestination {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("S3", &self.s3);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -233,13 +300,26 @@ impl GatewayElbAccessLogS3Destination {
     }
 }
 
+impl GatewayElbAccessLogS3Destination {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Bucket", &self.bucket);
+        p.opt("Prefix", &self.prefix);
+    }
+}
+
 impl ToExpr for GatewayElbAccessLogS3Destination {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Bucket", &self.bucket);
-        p.opt("Prefix", &self.prefix);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -254,14 +334,27 @@ pub struct GatewayElbNetworkConfiguration {
     pub subnets: Option<Value<Vec<String>>>,
 }
 
+impl GatewayElbNetworkConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("InboundSecurityGroup", &self.inbound_security_group);
+        p.opt("IpAddressType", &self.ip_address_type);
+        p.opt("Subnets", &self.subnets);
+    }
+}
+
 impl ToExpr for GatewayElbNetworkConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("InboundSecurityGroup", &self.inbound_security_group);
-        p.opt("IpAddressType", &self.ip_address_type);
-        p.opt("Subnets", &self.subnets);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -272,12 +365,25 @@ pub struct GatewayAlbTestTrafficRules {
     pub header: Option<GatewayTestTrafficHeader>,
 }
 
+impl GatewayAlbTestTrafficRules {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Header", &self.header);
+    }
+}
+
 impl ToExpr for GatewayAlbTestTrafficRules {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Header", &self.header);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -301,13 +407,26 @@ impl GatewayTestTrafficHeader {
     }
 }
 
+impl GatewayTestTrafficHeader {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Name", &self.name);
+        p.req("Values", &self.values);
+    }
+}
+
 impl ToExpr for GatewayTestTrafficHeader {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Name", &self.name);
-        p.req("Values", &self.values);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -331,13 +450,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.opt("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.opt("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -7,7 +7,7 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{Props, ResourceProps};
+use stackwright_core::resource::{Props, Resolve, Resolved, ResourceProps};
 use stackwright_core::value::Value;
 
 /// A pseudo-resource that manages which of your ECS task sets is primary.
@@ -39,6 +39,15 @@ impl PrimaryTaskSet {
     }
 }
 
+impl PrimaryTaskSet {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Cluster", &self.cluster);
+        p.req("Service", &self.service);
+        p.req("TaskSetId", &self.task_set_id);
+    }
+}
+
 impl ResourceProps for PrimaryTaskSet {
     const TYPE_NAME: &'static str = "AWS::ECS::PrimaryTaskSet";
     fn facts() -> &'static ResourceFacts {
@@ -47,10 +56,14 @@ impl ResourceProps for PrimaryTaskSet {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req("Cluster", &self.cluster);
-        p.req("Service", &self.service);
-        p.req("TaskSetId", &self.task_set_id);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

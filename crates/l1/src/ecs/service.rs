@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Json, Literal, Map, Value};
 
 /// The ``AWS::ECS::Service`` resource creates an Amazon Elastic Container Service (Amazon ECS) service that runs and maintains the requested number of tasks and associated load balancers.
@@ -75,14 +77,9 @@ pub struct Service {
     pub vpc_lattice_configurations: Option<Vec<VpcLatticeConfiguration>>,
 }
 
-impl ResourceProps for Service {
-    const TYPE_NAME: &'static str = "AWS::ECS::Service";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl Service {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "AvailabilityZoneRebalancing",
             &self.availability_zone_rebalancing,
@@ -120,7 +117,25 @@ impl ResourceProps for Service {
         p.opt("TaskDefinition", &self.task_definition);
         p.opt("VolumeConfigurations", &self.volume_configurations);
         p.opt("VpcLatticeConfigurations", &self.vpc_lattice_configurations);
+    }
+}
+
+impl ResourceProps for Service {
+    const TYPE_NAME: &'static str = "AWS::ECS::Service";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -163,14 +178,27 @@ pub struct CapacityProviderStrategyItem {
     pub weight: Option<Value<i64>>,
 }
 
+impl CapacityProviderStrategyItem {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Base", &self.base);
+        p.opt("CapacityProvider", &self.capacity_provider);
+        p.opt("Weight", &self.weight);
+    }
+}
+
 impl ToExpr for CapacityProviderStrategyItem {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Base", &self.base);
-        p.opt("CapacityProvider", &self.capacity_provider);
-        p.opt("Weight", &self.weight);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -199,10 +227,9 @@ pub struct DeploymentConfiguration {
     pub strategy: Option<Value<DeploymentConfigurationStrategy>>,
 }
 
-impl ToExpr for DeploymentConfiguration {
+impl DeploymentConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Alarms", &self.alarms);
         p.opt("BakeTimeInMinutes", &self.bake_time_in_minutes);
         p.opt("CanaryConfiguration", &self.canary_configuration);
@@ -213,7 +240,21 @@ impl ToExpr for DeploymentConfiguration {
         p.opt("MaximumPercent", &self.maximum_percent);
         p.opt("MinimumHealthyPercent", &self.minimum_healthy_percent);
         p.opt("Strategy", &self.strategy);
+    }
+}
+
+impl ToExpr for DeploymentConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -244,14 +285,27 @@ impl DeploymentAlarms {
     }
 }
 
+impl DeploymentAlarms {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("AlarmNames", &self.alarm_names);
+        p.req("Enable", &self.enable);
+        p.req("Rollback", &self.rollback);
+    }
+}
+
 impl ToExpr for DeploymentAlarms {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("AlarmNames", &self.alarm_names);
-        p.req("Enable", &self.enable);
-        p.req("Rollback", &self.rollback);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -264,13 +318,26 @@ pub struct CanaryConfiguration {
     pub canary_percent: Option<Value<f64>>,
 }
 
+impl CanaryConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("CanaryBakeTimeInMinutes", &self.canary_bake_time_in_minutes);
+        p.opt("CanaryPercent", &self.canary_percent);
+    }
+}
+
 impl ToExpr for CanaryConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("CanaryBakeTimeInMinutes", &self.canary_bake_time_in_minutes);
-        p.opt("CanaryPercent", &self.canary_percent);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -300,15 +367,28 @@ impl DeploymentCircuitBreaker {
     }
 }
 
-impl ToExpr for DeploymentCircuitBreaker {
+impl DeploymentCircuitBreaker {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("Enable", &self.enable);
         p.opt("ResetOnHealthyTask", &self.reset_on_healthy_task);
         p.req("Rollback", &self.rollback);
         p.opt("ThresholdConfiguration", &self.threshold_configuration);
+    }
+}
+
+impl ToExpr for DeploymentCircuitBreaker {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -335,13 +415,26 @@ impl ThresholdConfiguration {
     }
 }
 
+impl ThresholdConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Type", &self.type_);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for ThresholdConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Type", &self.type_);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -356,17 +449,30 @@ pub struct DeploymentEarlySuccessCriteria {
     pub source_service_revision_cleanup: Option<Value<SourceServiceRevisionCleanup>>,
 }
 
-impl ToExpr for DeploymentEarlySuccessCriteria {
+impl DeploymentEarlySuccessCriteria {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Enable", &self.enable);
         p.opt("HealthyPercent", &self.healthy_percent);
         p.opt(
             "SourceServiceRevisionCleanup",
             &self.source_service_revision_cleanup,
         );
+    }
+}
+
+impl ToExpr for DeploymentEarlySuccessCriteria {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -402,17 +508,30 @@ impl DeploymentLifecycleHook {
     }
 }
 
-impl ToExpr for DeploymentLifecycleHook {
+impl DeploymentLifecycleHook {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("HookDetails", &self.hook_details);
         p.opt("HookTargetArn", &self.hook_target_arn);
         p.req("LifecycleStages", &self.lifecycle_stages);
         p.opt("RoleArn", &self.role_arn);
         p.opt("TargetType", &self.target_type);
         p.opt("TimeoutConfiguration", &self.timeout_configuration);
+    }
+}
+
+impl ToExpr for DeploymentLifecycleHook {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -425,13 +544,26 @@ pub struct HookTimeoutConfig {
     pub timeout_in_minutes: Option<Value<i64>>,
 }
 
+impl HookTimeoutConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Action", &self.action);
+        p.opt("TimeoutInMinutes", &self.timeout_in_minutes);
+    }
+}
+
 impl ToExpr for HookTimeoutConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Action", &self.action);
-        p.opt("TimeoutInMinutes", &self.timeout_in_minutes);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -444,13 +576,26 @@ pub struct LinearConfiguration {
     pub step_percent: Option<Value<f64>>,
 }
 
+impl LinearConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("StepBakeTimeInMinutes", &self.step_bake_time_in_minutes);
+        p.opt("StepPercent", &self.step_percent);
+    }
+}
+
 impl ToExpr for LinearConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("StepBakeTimeInMinutes", &self.step_bake_time_in_minutes);
-        p.opt("StepPercent", &self.step_percent);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -461,12 +606,25 @@ pub struct DeploymentController {
     pub type_: Option<Value<DeploymentControllerType>>,
 }
 
+impl DeploymentController {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Type", &self.type_);
+    }
+}
+
 impl ToExpr for DeploymentController {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Type", &self.type_);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -490,16 +648,29 @@ impl ForceNewDeployment {
     }
 }
 
-impl ToExpr for ForceNewDeployment {
+impl ForceNewDeployment {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req(
             "EnableForceNewDeployment",
             &self.enable_force_new_deployment,
         );
         p.opt("ForceNewDeploymentNonce", &self.force_new_deployment_nonce);
+    }
+}
+
+impl ToExpr for ForceNewDeployment {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -526,14 +697,27 @@ impl GatewayConnector {
     }
 }
 
+impl GatewayConnector {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Filters", &self.filters);
+        p.opt("HealthCheck", &self.health_check);
+        p.req("PortName", &self.port_name);
+    }
+}
+
 impl ToExpr for GatewayConnector {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Filters", &self.filters);
-        p.opt("HealthCheck", &self.health_check);
-        p.req("PortName", &self.port_name);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -544,12 +728,25 @@ pub struct GatewayConnectorFilters {
     pub access_types: Option<Value<Vec<AccessType>>>,
 }
 
+impl GatewayConnectorFilters {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("AccessTypes", &self.access_types);
+    }
+}
+
 impl ToExpr for GatewayConnectorFilters {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("AccessTypes", &self.access_types);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -574,10 +771,9 @@ pub struct GatewayConnectorHealthCheck {
     pub unhealthy_threshold_count: Option<Value<i64>>,
 }
 
-impl ToExpr for GatewayConnectorHealthCheck {
+impl GatewayConnectorHealthCheck {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "HealthCheckIntervalSeconds",
             &self.health_check_interval_seconds,
@@ -592,7 +788,21 @@ impl ToExpr for GatewayConnectorHealthCheck {
         p.opt("HealthyThresholdCount", &self.healthy_threshold_count);
         p.opt("Matcher", &self.matcher);
         p.opt("UnhealthyThresholdCount", &self.unhealthy_threshold_count);
+    }
+}
+
+impl ToExpr for GatewayConnectorHealthCheck {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -605,13 +815,26 @@ pub struct GatewayConnectorHealthCheckMatcher {
     pub http_code: Option<Value<String>>,
 }
 
+impl GatewayConnectorHealthCheckMatcher {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("GrpcCode", &self.grpc_code);
+        p.opt("HttpCode", &self.http_code);
+    }
+}
+
 impl ToExpr for GatewayConnectorHealthCheckMatcher {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("GrpcCode", &self.grpc_code);
-        p.opt("HttpCode", &self.http_code);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -630,16 +853,29 @@ pub struct LoadBalancer {
     pub target_group_arn: Option<Value<String>>,
 }
 
-impl ToExpr for LoadBalancer {
+impl LoadBalancer {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AdvancedConfiguration", &self.advanced_configuration);
         p.opt("ContainerName", &self.container_name);
         p.opt("ContainerPort", &self.container_port);
         p.opt("LoadBalancerName", &self.load_balancer_name);
         p.opt("TargetGroupArn", &self.target_group_arn);
+    }
+}
+
+impl ToExpr for LoadBalancer {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -669,15 +905,28 @@ impl AdvancedConfiguration {
     }
 }
 
-impl ToExpr for AdvancedConfiguration {
+impl AdvancedConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("AlternateTargetGroupArn", &self.alternate_target_group_arn);
         p.opt("ProductionListenerRule", &self.production_listener_rule);
         p.opt("RoleArn", &self.role_arn);
         p.opt("TestListenerRule", &self.test_listener_rule);
+    }
+}
+
+impl ToExpr for AdvancedConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -698,12 +947,25 @@ impl MonitoringConfiguration {
     }
 }
 
+impl MonitoringConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("MetricConfigurations", &self.metric_configurations);
+    }
+}
+
 impl ToExpr for MonitoringConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("MetricConfigurations", &self.metric_configurations);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -730,13 +992,26 @@ impl MetricConfiguration {
     }
 }
 
+impl MetricConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("MetricNames", &self.metric_names);
+        p.req("ResolutionSeconds", &self.resolution_seconds);
+    }
+}
+
 impl ToExpr for MetricConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("MetricNames", &self.metric_names);
-        p.req("ResolutionSeconds", &self.resolution_seconds);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -747,12 +1022,25 @@ pub struct NetworkConfiguration {
     pub awsvpc_configuration: Option<AwsVpcConfiguration>,
 }
 
+impl NetworkConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("AwsvpcConfiguration", &self.awsvpc_configuration);
+    }
+}
+
 impl ToExpr for NetworkConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("AwsvpcConfiguration", &self.awsvpc_configuration);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -767,14 +1055,27 @@ pub struct AwsVpcConfiguration {
     pub subnets: Option<Value<Vec<String>>>,
 }
 
+impl AwsVpcConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("AssignPublicIp", &self.assign_public_ip);
+        p.opt("SecurityGroups", &self.security_groups);
+        p.opt("Subnets", &self.subnets);
+    }
+}
+
 impl ToExpr for AwsVpcConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("AssignPublicIp", &self.assign_public_ip);
-        p.opt("SecurityGroups", &self.security_groups);
-        p.opt("Subnets", &self.subnets);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -798,13 +1099,26 @@ impl PlacementConstraint {
     }
 }
 
+impl PlacementConstraint {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Expression", &self.expression);
+        p.req("Type", &self.type_);
+    }
+}
+
 impl ToExpr for PlacementConstraint {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Expression", &self.expression);
-        p.req("Type", &self.type_);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -828,13 +1142,26 @@ impl PlacementStrategy {
     }
 }
 
+impl PlacementStrategy {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Field", &self.field);
+        p.req("Type", &self.type_);
+    }
+}
+
 impl ToExpr for PlacementStrategy {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Field", &self.field);
-        p.req("Type", &self.type_);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -870,17 +1197,30 @@ impl ServiceConnectConfiguration {
     }
 }
 
-impl ToExpr for ServiceConnectConfiguration {
+impl ServiceConnectConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AccessLogConfiguration", &self.access_log_configuration);
         p.opt("ContainerConfigurations", &self.container_configurations);
         p.req("Enabled", &self.enabled);
         p.opt("LogConfiguration", &self.log_configuration);
         p.opt("Namespace", &self.namespace);
         p.opt("Services", &self.services);
+    }
+}
+
+impl ToExpr for ServiceConnectConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -904,13 +1244,26 @@ impl ServiceConnectAccessLogConfiguration {
     }
 }
 
+impl ServiceConnectAccessLogConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Format", &self.format);
+        p.opt("IncludeQueryParameters", &self.include_query_parameters);
+    }
+}
+
 impl ToExpr for ServiceConnectAccessLogConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Format", &self.format);
-        p.opt("IncludeQueryParameters", &self.include_query_parameters);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -921,12 +1274,25 @@ pub struct ServiceConnectContainerConfiguration {
     pub log_level: Option<Value<LogLevel>>,
 }
 
+impl ServiceConnectContainerConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("LogLevel", &self.log_level);
+    }
+}
+
 impl ToExpr for ServiceConnectContainerConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("LogLevel", &self.log_level);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -941,14 +1307,27 @@ pub struct LogConfiguration {
     pub secret_options: Option<Vec<Secret>>,
 }
 
+impl LogConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("LogDriver", &self.log_driver);
+        p.opt("Options", &self.options);
+        p.opt("SecretOptions", &self.secret_options);
+    }
+}
+
 impl ToExpr for LogConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("LogDriver", &self.log_driver);
-        p.opt("Options", &self.options);
-        p.opt("SecretOptions", &self.secret_options);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -972,13 +1351,26 @@ impl Secret {
     }
 }
 
+impl Secret {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Name", &self.name);
+        p.req("ValueFrom", &self.value_from);
+    }
+}
+
 impl ToExpr for Secret {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Name", &self.name);
-        p.req("ValueFrom", &self.value_from);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1014,17 +1406,30 @@ impl ServiceConnectService {
     }
 }
 
-impl ToExpr for ServiceConnectService {
+impl ServiceConnectService {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("ClientAliases", &self.client_aliases);
         p.opt("DiscoveryName", &self.discovery_name);
         p.opt("IngressPortOverride", &self.ingress_port_override);
         p.req("PortName", &self.port_name);
         p.opt("Timeout", &self.timeout);
         p.opt("Tls", &self.tls);
+    }
+}
+
+impl ToExpr for ServiceConnectService {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1051,14 +1456,27 @@ impl ServiceConnectClientAlias {
     }
 }
 
+impl ServiceConnectClientAlias {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("DnsName", &self.dns_name);
+        p.req("Port", &self.port);
+        p.opt("TestTrafficRules", &self.test_traffic_rules);
+    }
+}
+
 impl ToExpr for ServiceConnectClientAlias {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("DnsName", &self.dns_name);
-        p.req("Port", &self.port);
-        p.opt("TestTrafficRules", &self.test_traffic_rules);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1077,12 +1495,25 @@ impl ServiceConnectTestTrafficRules {
     }
 }
 
+impl ServiceConnectTestTrafficRules {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Header", &self.header);
+    }
+}
+
 impl ToExpr for ServiceConnectTestTrafficRules {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Header", &self.header);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1106,13 +1537,26 @@ impl ServiceConnectTestTrafficRulesHeader {
     }
 }
 
+impl ServiceConnectTestTrafficRulesHeader {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Name", &self.name);
+        p.opt("Value", &self.value);
+    }
+}
+
 impl ToExpr for ServiceConnectTestTrafficRulesHeader {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Name", &self.name);
-        p.opt("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1133,12 +1577,25 @@ impl ServiceConnectTestTrafficRulesHeaderValue {
     }
 }
 
+impl ServiceConnectTestTrafficRulesHeaderValue {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Exact", &self.exact);
+    }
+}
+
 impl ToExpr for ServiceConnectTestTrafficRulesHeaderValue {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Exact", &self.exact);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1151,16 +1608,29 @@ pub struct TimeoutConfiguration {
     pub per_request_timeout_seconds: Option<Value<i64>>,
 }
 
-impl ToExpr for TimeoutConfiguration {
+impl TimeoutConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("IdleTimeoutSeconds", &self.idle_timeout_seconds);
         p.opt(
             "PerRequestTimeoutSeconds",
             &self.per_request_timeout_seconds,
         );
+    }
+}
+
+impl ToExpr for TimeoutConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1187,17 +1657,30 @@ impl ServiceConnectTlsConfiguration {
     }
 }
 
-impl ToExpr for ServiceConnectTlsConfiguration {
+impl ServiceConnectTlsConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req(
             "IssuerCertificateAuthority",
             &self.issuer_certificate_authority,
         );
         p.opt("KmsKey", &self.kms_key);
         p.opt("RoleArn", &self.role_arn);
+    }
+}
+
+impl ToExpr for ServiceConnectTlsConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1208,12 +1691,25 @@ pub struct ServiceConnectTlsCertificateAuthority {
     pub aws_pca_authority_arn: Option<Value<String>>,
 }
 
+impl ServiceConnectTlsCertificateAuthority {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("AwsPcaAuthorityArn", &self.aws_pca_authority_arn);
+    }
+}
+
 impl ToExpr for ServiceConnectTlsCertificateAuthority {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("AwsPcaAuthorityArn", &self.aws_pca_authority_arn);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1230,15 +1726,28 @@ pub struct ServiceRegistry {
     pub registry_arn: Option<Value<String>>,
 }
 
-impl ToExpr for ServiceRegistry {
+impl ServiceRegistry {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("ContainerName", &self.container_name);
         p.opt("ContainerPort", &self.container_port);
         p.opt("Port", &self.port);
         p.opt("RegistryArn", &self.registry_arn);
+    }
+}
+
+impl ToExpr for ServiceRegistry {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1251,13 +1760,26 @@ pub struct Tag {
     pub value: Option<Value<String>>,
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Key", &self.key);
+        p.opt("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Key", &self.key);
-        p.opt("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1281,13 +1803,26 @@ impl ServiceVolumeConfiguration {
     }
 }
 
+impl ServiceVolumeConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ManagedEBSVolume", &self.managed_ebs_volume);
+        p.req("Name", &self.name);
+    }
+}
+
 impl ToExpr for ServiceVolumeConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("ManagedEBSVolume", &self.managed_ebs_volume);
-        p.req("Name", &self.name);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1338,10 +1873,9 @@ impl ServiceManagedEbsVolumeConfiguration {
     }
 }
 
-impl ToExpr for ServiceManagedEbsVolumeConfiguration {
+impl ServiceManagedEbsVolumeConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Encrypted", &self.encrypted);
         p.opt("FilesystemType", &self.filesystem_type);
         p.opt("Iops", &self.iops);
@@ -1353,7 +1887,21 @@ impl ToExpr for ServiceManagedEbsVolumeConfiguration {
         p.opt("Throughput", &self.throughput);
         p.opt("VolumeInitializationRate", &self.volume_initialization_rate);
         p.opt("VolumeType", &self.volume_type);
+    }
+}
+
+impl ToExpr for ServiceManagedEbsVolumeConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1380,14 +1928,27 @@ impl EbsTagSpecification {
     }
 }
 
+impl EbsTagSpecification {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("PropagateTags", &self.propagate_tags);
+        p.req("ResourceType", &self.resource_type);
+        p.opt("Tags", &self.tags);
+    }
+}
+
 impl ToExpr for EbsTagSpecification {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("PropagateTags", &self.propagate_tags);
-        p.req("ResourceType", &self.resource_type);
-        p.opt("Tags", &self.tags);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1421,15 +1982,28 @@ impl VpcLatticeConfiguration {
     }
 }
 
-impl ToExpr for VpcLatticeConfiguration {
+impl VpcLatticeConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AdvancedConfiguration", &self.advanced_configuration);
         p.req("PortName", &self.port_name);
         p.req("RoleArn", &self.role_arn);
         p.req("TargetGroupArn", &self.target_group_arn);
+    }
+}
+
+impl ToExpr for VpcLatticeConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1444,14 +2018,27 @@ pub struct VpcLatticeAdvancedConfiguration {
     pub test_listener_rule: Option<Value<String>>,
 }
 
+impl VpcLatticeAdvancedConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("AlternateTargetGroupArn", &self.alternate_target_group_arn);
+        p.opt("ProductionListenerRule", &self.production_listener_rule);
+        p.opt("TestListenerRule", &self.test_listener_rule);
+    }
+}
+
 impl ToExpr for VpcLatticeAdvancedConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("AlternateTargetGroupArn", &self.alternate_target_group_arn);
-        p.opt("ProductionListenerRule", &self.production_listener_rule);
-        p.opt("TestListenerRule", &self.test_listener_rule);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

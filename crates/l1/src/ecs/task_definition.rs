@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Map, Value};
 
 /// Registers a new task definition from the supplied ``family`` and ``containerDefinitions``. Optionally, you can add data volumes to your containers with the ``volumes`` parameter. For more information about task definition parameters and defaults, see [Amazon ECS Task Definitions](https://docs.aws.amazon.com/AmazonECS/latest/developerguide/task_defintions.html) in the *Amazon Elastic Container Service Developer Guide*.
@@ -55,14 +57,9 @@ pub struct TaskDefinition {
     pub volumes: Option<Vec<Volume>>,
 }
 
-impl ResourceProps for TaskDefinition {
-    const TYPE_NAME: &'static str = "AWS::ECS::TaskDefinition";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl TaskDefinition {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("ContainerDefinitions", &self.container_definitions);
         p.opt("Cpu", &self.cpu);
         p.opt("EnableFaultInjection", &self.enable_fault_injection);
@@ -81,7 +78,25 @@ impl ResourceProps for TaskDefinition {
         p.opt("Tags", &self.tags);
         p.opt("TaskRoleArn", &self.task_role_arn);
         p.opt("Volumes", &self.volumes);
+    }
+}
+
+impl ResourceProps for TaskDefinition {
+    const TYPE_NAME: &'static str = "AWS::ECS::TaskDefinition";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -248,10 +263,9 @@ impl ContainerDefinition {
     }
 }
 
-impl ToExpr for ContainerDefinition {
+impl ContainerDefinition {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Command", &self.command);
         p.opt("Cpu", &self.cpu);
         p.opt("CredentialSpecs", &self.credential_specs);
@@ -294,7 +308,21 @@ impl ToExpr for ContainerDefinition {
         p.opt("VersionConsistency", &self.version_consistency);
         p.opt("VolumesFrom", &self.volumes_from);
         p.opt("WorkingDirectory", &self.working_directory);
+    }
+}
+
+impl ToExpr for ContainerDefinition {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -307,13 +335,26 @@ pub struct ContainerDependency {
     pub container_name: Option<Value<String>>,
 }
 
+impl ContainerDependency {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Condition", &self.condition);
+        p.opt("ContainerName", &self.container_name);
+    }
+}
+
 impl ToExpr for ContainerDependency {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Condition", &self.condition);
-        p.opt("ContainerName", &self.container_name);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -326,13 +367,26 @@ pub struct KeyValuePair {
     pub value: Option<Value<String>>,
 }
 
+impl KeyValuePair {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Name", &self.name);
+        p.opt("Value", &self.value);
+    }
+}
+
 impl ToExpr for KeyValuePair {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Name", &self.name);
-        p.opt("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -345,13 +399,26 @@ pub struct EnvironmentFile {
     pub value: Option<Value<String>>,
 }
 
+impl EnvironmentFile {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Type", &self.type_);
+        p.opt("Value", &self.value);
+    }
+}
+
 impl ToExpr for EnvironmentFile {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Type", &self.type_);
-        p.opt("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -364,13 +431,26 @@ pub struct HostEntry {
     pub ip_address: Option<Value<String>>,
 }
 
+impl HostEntry {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Hostname", &self.hostname);
+        p.opt("IpAddress", &self.ip_address);
+    }
+}
+
 impl ToExpr for HostEntry {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Hostname", &self.hostname);
-        p.opt("IpAddress", &self.ip_address);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -383,13 +463,26 @@ pub struct FirelensConfiguration {
     pub type_: Option<Value<FirelensConfigurationType>>,
 }
 
+impl FirelensConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Options", &self.options);
+        p.opt("Type", &self.type_);
+    }
+}
+
 impl ToExpr for FirelensConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Options", &self.options);
-        p.opt("Type", &self.type_);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -408,16 +501,29 @@ pub struct HealthCheck {
     pub timeout: Option<Value<i64>>,
 }
 
-impl ToExpr for HealthCheck {
+impl HealthCheck {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Command", &self.command);
         p.opt("Interval", &self.interval);
         p.opt("Retries", &self.retries);
         p.opt("StartPeriod", &self.start_period);
         p.opt("Timeout", &self.timeout);
+    }
+}
+
+impl ToExpr for HealthCheck {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -440,10 +546,9 @@ pub struct LinuxParameters {
     pub tmpfs: Option<Vec<Tmpfs>>,
 }
 
-impl ToExpr for LinuxParameters {
+impl LinuxParameters {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Capabilities", &self.capabilities);
         p.opt("Devices", &self.devices);
         p.opt("InitProcessEnabled", &self.init_process_enabled);
@@ -451,7 +556,21 @@ impl ToExpr for LinuxParameters {
         p.opt("SharedMemorySize", &self.shared_memory_size);
         p.opt("Swappiness", &self.swappiness);
         p.opt("Tmpfs", &self.tmpfs);
+    }
+}
+
+impl ToExpr for LinuxParameters {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -464,13 +583,26 @@ pub struct KernelCapabilities {
     pub drop: Option<Value<Vec<String>>>,
 }
 
+impl KernelCapabilities {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Add", &self.add);
+        p.opt("Drop", &self.drop);
+    }
+}
+
 impl ToExpr for KernelCapabilities {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Add", &self.add);
-        p.opt("Drop", &self.drop);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -485,14 +617,27 @@ pub struct Device {
     pub permissions: Option<Value<Vec<DevicePermission>>>,
 }
 
+impl Device {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ContainerPath", &self.container_path);
+        p.opt("HostPath", &self.host_path);
+        p.opt("Permissions", &self.permissions);
+    }
+}
+
 impl ToExpr for Device {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("ContainerPath", &self.container_path);
-        p.opt("HostPath", &self.host_path);
-        p.opt("Permissions", &self.permissions);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -519,14 +664,27 @@ impl Tmpfs {
     }
 }
 
+impl Tmpfs {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ContainerPath", &self.container_path);
+        p.opt("MountOptions", &self.mount_options);
+        p.req("Size", &self.size);
+    }
+}
+
 impl ToExpr for Tmpfs {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("ContainerPath", &self.container_path);
-        p.opt("MountOptions", &self.mount_options);
-        p.req("Size", &self.size);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -553,14 +711,27 @@ impl LogConfiguration {
     }
 }
 
+impl LogConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("LogDriver", &self.log_driver);
+        p.opt("Options", &self.options);
+        p.opt("SecretOptions", &self.secret_options);
+    }
+}
+
 impl ToExpr for LogConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("LogDriver", &self.log_driver);
-        p.opt("Options", &self.options);
-        p.opt("SecretOptions", &self.secret_options);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -584,13 +755,26 @@ impl Secret {
     }
 }
 
+impl Secret {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Name", &self.name);
+        p.req("ValueFrom", &self.value_from);
+    }
+}
+
 impl ToExpr for Secret {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Name", &self.name);
-        p.req("ValueFrom", &self.value_from);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -605,14 +789,27 @@ pub struct MountPoint {
     pub source_volume: Option<Value<String>>,
 }
 
+impl MountPoint {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ContainerPath", &self.container_path);
+        p.opt("ReadOnly", &self.read_only);
+        p.opt("SourceVolume", &self.source_volume);
+    }
+}
+
 impl ToExpr for MountPoint {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("ContainerPath", &self.container_path);
-        p.opt("ReadOnly", &self.read_only);
-        p.opt("SourceVolume", &self.source_volume);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -633,17 +830,30 @@ pub struct PortMapping {
     pub protocol: Option<Value<PortMappingProtocol>>,
 }
 
-impl ToExpr for PortMapping {
+impl PortMapping {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AppProtocol", &self.app_protocol);
         p.opt("ContainerPort", &self.container_port);
         p.opt("ContainerPortRange", &self.container_port_range);
         p.opt("HostPort", &self.host_port);
         p.opt("Name", &self.name);
         p.opt("Protocol", &self.protocol);
+    }
+}
+
+impl ToExpr for PortMapping {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -654,12 +864,25 @@ pub struct RepositoryCredentials {
     pub credentials_parameter: Option<Value<String>>,
 }
 
+impl RepositoryCredentials {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("CredentialsParameter", &self.credentials_parameter);
+    }
+}
+
 impl ToExpr for RepositoryCredentials {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("CredentialsParameter", &self.credentials_parameter);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -686,14 +909,27 @@ impl ResourceRequirement {
     }
 }
 
+impl ResourceRequirement {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("SharingStrategy", &self.sharing_strategy);
+        p.req("Type", &self.type_);
+        p.opt("Value", &self.value);
+    }
+}
+
 impl ToExpr for ResourceRequirement {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("SharingStrategy", &self.sharing_strategy);
-        p.req("Type", &self.type_);
-        p.opt("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -712,12 +948,25 @@ impl SharingStrategy {
     }
 }
 
+impl SharingStrategy {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("NvidiaMps", &self.nvidia_mps);
+    }
+}
+
 impl ToExpr for SharingStrategy {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("NvidiaMps", &self.nvidia_mps);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -741,13 +990,26 @@ impl NvidiaMpsAllocation {
     }
 }
 
+impl NvidiaMpsAllocation {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("MaxComputePercent", &self.max_compute_percent);
+        p.req("Memory", &self.memory);
+    }
+}
+
 impl ToExpr for NvidiaMpsAllocation {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("MaxComputePercent", &self.max_compute_percent);
-        p.req("Memory", &self.memory);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -762,14 +1024,27 @@ pub struct RestartPolicy {
     pub restart_attempt_period: Option<Value<i64>>,
 }
 
+impl RestartPolicy {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Enabled", &self.enabled);
+        p.opt("IgnoredExitCodes", &self.ignored_exit_codes);
+        p.opt("RestartAttemptPeriod", &self.restart_attempt_period);
+    }
+}
+
 impl ToExpr for RestartPolicy {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Enabled", &self.enabled);
-        p.opt("IgnoredExitCodes", &self.ignored_exit_codes);
-        p.opt("RestartAttemptPeriod", &self.restart_attempt_period);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -782,13 +1057,26 @@ pub struct SystemControl {
     pub value: Option<Value<String>>,
 }
 
+impl SystemControl {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Namespace", &self.namespace);
+        p.opt("Value", &self.value);
+    }
+}
+
 impl ToExpr for SystemControl {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Namespace", &self.namespace);
-        p.opt("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -819,14 +1107,27 @@ impl Ulimit {
     }
 }
 
+impl Ulimit {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("HardLimit", &self.hard_limit);
+        p.req("Name", &self.name);
+        p.req("SoftLimit", &self.soft_limit);
+    }
+}
+
 impl ToExpr for Ulimit {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("HardLimit", &self.hard_limit);
-        p.req("Name", &self.name);
-        p.req("SoftLimit", &self.soft_limit);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -839,13 +1140,26 @@ pub struct VolumeFrom {
     pub source_container: Option<Value<String>>,
 }
 
+impl VolumeFrom {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ReadOnly", &self.read_only);
+        p.opt("SourceContainer", &self.source_container);
+    }
+}
+
 impl ToExpr for VolumeFrom {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("ReadOnly", &self.read_only);
-        p.opt("SourceContainer", &self.source_container);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -856,12 +1170,25 @@ pub struct EphemeralStorage {
     pub size_in_gi_b: Option<Value<i64>>,
 }
 
+impl EphemeralStorage {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("SizeInGiB", &self.size_in_gi_b);
+    }
+}
+
 impl ToExpr for EphemeralStorage {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("SizeInGiB", &self.size_in_gi_b);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -874,13 +1201,26 @@ pub struct InferenceAccelerator {
     pub device_type: Option<Value<String>>,
 }
 
+impl InferenceAccelerator {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("DeviceName", &self.device_name);
+        p.opt("DeviceType", &self.device_type);
+    }
+}
+
 impl ToExpr for InferenceAccelerator {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("DeviceName", &self.device_name);
-        p.opt("DeviceType", &self.device_type);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -904,13 +1244,26 @@ impl TaskDefinitionPlacementConstraint {
     }
 }
 
+impl TaskDefinitionPlacementConstraint {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Expression", &self.expression);
+        p.req("Type", &self.type_);
+    }
+}
+
 impl ToExpr for TaskDefinitionPlacementConstraint {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Expression", &self.expression);
-        p.req("Type", &self.type_);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -937,17 +1290,30 @@ impl ProxyConfiguration {
     }
 }
 
-impl ToExpr for ProxyConfiguration {
+impl ProxyConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("ContainerName", &self.container_name);
         p.opt(
             "ProxyConfigurationProperties",
             &self.proxy_configuration_properties,
         );
         p.opt("Type", &self.type_);
+    }
+}
+
+impl ToExpr for ProxyConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -960,13 +1326,26 @@ pub struct RuntimePlatform {
     pub operating_system_family: Option<Value<OperatingSystemFamily>>,
 }
 
+impl RuntimePlatform {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("CpuArchitecture", &self.cpu_architecture);
+        p.opt("OperatingSystemFamily", &self.operating_system_family);
+    }
+}
+
 impl ToExpr for RuntimePlatform {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("CpuArchitecture", &self.cpu_architecture);
-        p.opt("OperatingSystemFamily", &self.operating_system_family);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -979,13 +1358,26 @@ pub struct Tag {
     pub value: Option<Value<String>>,
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Key", &self.key);
+        p.opt("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Key", &self.key);
-        p.opt("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1009,10 +1401,9 @@ pub struct Volume {
     pub s3_files_volume_configuration: Option<S3FilesVolumeConfiguration>,
 }
 
-impl ToExpr for Volume {
+impl Volume {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("ConfiguredAtLaunch", &self.configured_at_launch);
         p.opt(
             "DockerVolumeConfiguration",
@@ -1029,7 +1420,21 @@ impl ToExpr for Volume {
             "S3FilesVolumeConfiguration",
             &self.s3_files_volume_configuration,
         );
+    }
+}
+
+impl ToExpr for Volume {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1048,16 +1453,29 @@ pub struct DockerVolumeConfiguration {
     pub scope: Option<Value<DockerVolumeConfigurationScope>>,
 }
 
-impl ToExpr for DockerVolumeConfiguration {
+impl DockerVolumeConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Autoprovision", &self.autoprovision);
         p.opt("Driver", &self.driver);
         p.opt("DriverOpts", &self.driver_opts);
         p.opt("Labels", &self.labels);
         p.opt("Scope", &self.scope);
+    }
+}
+
+impl ToExpr for DockerVolumeConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1090,16 +1508,29 @@ impl EfsVolumeConfiguration {
     }
 }
 
-impl ToExpr for EfsVolumeConfiguration {
+impl EfsVolumeConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AuthorizationConfig", &self.authorization_config);
         p.req("FilesystemId", &self.filesystem_id);
         p.opt("RootDirectory", &self.root_directory);
         p.opt("TransitEncryption", &self.transit_encryption);
         p.opt("TransitEncryptionPort", &self.transit_encryption_port);
+    }
+}
+
+impl ToExpr for EfsVolumeConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1112,13 +1543,26 @@ pub struct AuthorizationConfig {
     pub iam: Option<Value<AuthorizationConfigIam>>,
 }
 
+impl AuthorizationConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("AccessPointId", &self.access_point_id);
+        p.opt("IAM", &self.iam);
+    }
+}
+
 impl ToExpr for AuthorizationConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("AccessPointId", &self.access_point_id);
-        p.opt("IAM", &self.iam);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1148,14 +1592,27 @@ impl FSxWindowsFileServerVolumeConfiguration {
     }
 }
 
+impl FSxWindowsFileServerVolumeConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("AuthorizationConfig", &self.authorization_config);
+        p.req("FileSystemId", &self.file_system_id);
+        p.req("RootDirectory", &self.root_directory);
+    }
+}
+
 impl ToExpr for FSxWindowsFileServerVolumeConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("AuthorizationConfig", &self.authorization_config);
-        p.req("FileSystemId", &self.file_system_id);
-        p.req("RootDirectory", &self.root_directory);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1182,13 +1639,26 @@ impl FSxAuthorizationConfig {
     }
 }
 
+impl FSxAuthorizationConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("CredentialsParameter", &self.credentials_parameter);
+        p.req("Domain", &self.domain);
+    }
+}
+
 impl ToExpr for FSxAuthorizationConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("CredentialsParameter", &self.credentials_parameter);
-        p.req("Domain", &self.domain);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1199,12 +1669,25 @@ pub struct HostVolumeProperties {
     pub source_path: Option<Value<String>>,
 }
 
+impl HostVolumeProperties {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("SourcePath", &self.source_path);
+    }
+}
+
 impl ToExpr for HostVolumeProperties {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("SourcePath", &self.source_path);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1234,15 +1717,28 @@ impl S3FilesVolumeConfiguration {
     }
 }
 
-impl ToExpr for S3FilesVolumeConfiguration {
+impl S3FilesVolumeConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AccessPointArn", &self.access_point_arn);
         p.req("FileSystemArn", &self.file_system_arn);
         p.opt("RootDirectory", &self.root_directory);
         p.opt("TransitEncryptionPort", &self.transit_encryption_port);
+    }
+}
+
+impl ToExpr for S3FilesVolumeConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// Create a task set in the specified cluster and service. This is used when a service uses the EXTERNAL deployment controller type. For more information, see <https://docs.aws.amazon.com/AmazonECS/latest/developerguide/deployment-types.htmlin> the Amazon Elastic Container Service Developer Guide.
@@ -68,14 +70,9 @@ impl TaskSet {
     }
 }
 
-impl ResourceProps for TaskSet {
-    const TYPE_NAME: &'static str = "AWS::ECS::TaskSet";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl TaskSet {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("CapacityProviderStrategy", &self.capacity_provider_strategy);
         p.req("Cluster", &self.cluster);
         p.opt("ExternalId", &self.external_id);
@@ -88,7 +85,25 @@ impl ResourceProps for TaskSet {
         p.opt("ServiceRegistries", &self.service_registries);
         p.opt("Tags", &self.tags);
         p.req("TaskDefinition", &self.task_definition);
+    }
+}
+
+impl ResourceProps for TaskSet {
+    const TYPE_NAME: &'static str = "AWS::ECS::TaskSet";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -126,14 +141,27 @@ pub struct CapacityProviderStrategyItem {
     pub weight: Option<Value<i64>>,
 }
 
+impl CapacityProviderStrategyItem {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Base", &self.base);
+        p.opt("CapacityProvider", &self.capacity_provider);
+        p.opt("Weight", &self.weight);
+    }
+}
+
 impl ToExpr for CapacityProviderStrategyItem {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Base", &self.base);
-        p.opt("CapacityProvider", &self.capacity_provider);
-        p.opt("Weight", &self.weight);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -148,14 +176,27 @@ pub struct LoadBalancer {
     pub target_group_arn: Option<Value<String>>,
 }
 
+impl LoadBalancer {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ContainerName", &self.container_name);
+        p.opt("ContainerPort", &self.container_port);
+        p.opt("TargetGroupArn", &self.target_group_arn);
+    }
+}
+
 impl ToExpr for LoadBalancer {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("ContainerName", &self.container_name);
-        p.opt("ContainerPort", &self.container_port);
-        p.opt("TargetGroupArn", &self.target_group_arn);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -166,12 +207,25 @@ pub struct NetworkConfiguration {
     pub aws_vpc_configuration: Option<AwsVpcConfiguration>,
 }
 
+impl NetworkConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("AwsVpcConfiguration", &self.aws_vpc_configuration);
+    }
+}
+
 impl ToExpr for NetworkConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("AwsVpcConfiguration", &self.aws_vpc_configuration);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -198,14 +252,27 @@ impl AwsVpcConfiguration {
     }
 }
 
+impl AwsVpcConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("AssignPublicIp", &self.assign_public_ip);
+        p.opt("SecurityGroups", &self.security_groups);
+        p.req("Subnets", &self.subnets);
+    }
+}
+
 impl ToExpr for AwsVpcConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("AssignPublicIp", &self.assign_public_ip);
-        p.opt("SecurityGroups", &self.security_groups);
-        p.req("Subnets", &self.subnets);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -218,13 +285,26 @@ pub struct Scale {
     pub value: Option<Value<f64>>,
 }
 
+impl Scale {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Unit", &self.unit);
+        p.opt("Value", &self.value);
+    }
+}
+
 impl ToExpr for Scale {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Unit", &self.unit);
-        p.opt("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -241,15 +321,28 @@ pub struct ServiceRegistry {
     pub registry_arn: Option<Value<String>>,
 }
 
-impl ToExpr for ServiceRegistry {
+impl ServiceRegistry {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("ContainerName", &self.container_name);
         p.opt("ContainerPort", &self.container_port);
         p.opt("Port", &self.port);
         p.opt("RegistryArn", &self.registry_arn);
+    }
+}
+
+impl ToExpr for ServiceRegistry {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -262,13 +355,26 @@ pub struct Tag {
     pub value: Option<Value<String>>,
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Key", &self.key);
+        p.opt("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Key", &self.key);
-        p.opt("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::Value;
 
 /// The ``AWS::EFS::AccessPoint`` resource creates an EFS access point. An access point is an application-specific view into an EFS file system that applies an operating system user and group, and a file system path, to any file system request made through the access point. The operating system user and group override any identity information provided by the NFS client. The file system path is exposed as the access point's root directory. Applications using the access point can only access data in its own directory and below. To learn more, see [Mounting a file system using EFS access points](https://docs.aws.amazon.com/efs/latest/ug/efs-access-points.html).
@@ -43,6 +45,17 @@ impl AccessPoint {
     }
 }
 
+impl AccessPoint {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("AccessPointTags", &self.access_point_tags);
+        p.opt("ClientToken", &self.client_token);
+        p.req("FileSystemId", &self.file_system_id);
+        p.opt("PosixUser", &self.posix_user);
+        p.opt("RootDirectory", &self.root_directory);
+    }
+}
+
 impl ResourceProps for AccessPoint {
     const TYPE_NAME: &'static str = "AWS::EFS::AccessPoint";
     fn facts() -> &'static ResourceFacts {
@@ -51,12 +64,14 @@ impl ResourceProps for AccessPoint {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.opt("AccessPointTags", &self.access_point_tags);
-        p.opt("ClientToken", &self.client_token);
-        p.req("FileSystemId", &self.file_system_id);
-        p.opt("PosixUser", &self.posix_user);
-        p.opt("RootDirectory", &self.root_directory);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -97,13 +112,26 @@ pub struct AccessPointTag {
     pub value: Option<Value<String>>,
 }
 
+impl AccessPointTag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Key", &self.key);
+        p.opt("Value", &self.value);
+    }
+}
+
 impl ToExpr for AccessPointTag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Key", &self.key);
-        p.opt("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -130,14 +158,27 @@ impl PosixUser {
     }
 }
 
+impl PosixUser {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Gid", &self.gid);
+        p.opt("SecondaryGids", &self.secondary_gids);
+        p.req("Uid", &self.uid);
+    }
+}
+
 impl ToExpr for PosixUser {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Gid", &self.gid);
-        p.opt("SecondaryGids", &self.secondary_gids);
-        p.req("Uid", &self.uid);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -150,13 +191,26 @@ pub struct RootDirectory {
     pub path: Option<Value<String>>,
 }
 
+impl RootDirectory {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("CreationInfo", &self.creation_info);
+        p.opt("Path", &self.path);
+    }
+}
+
 impl ToExpr for RootDirectory {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("CreationInfo", &self.creation_info);
-        p.opt("Path", &self.path);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -187,14 +241,27 @@ impl CreationInfo {
     }
 }
 
+impl CreationInfo {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("OwnerGid", &self.owner_gid);
+        p.req("OwnerUid", &self.owner_uid);
+        p.req("Permissions", &self.permissions);
+    }
+}
+
 impl ToExpr for CreationInfo {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("OwnerGid", &self.owner_gid);
-        p.req("OwnerUid", &self.owner_uid);
-        p.req("Permissions", &self.permissions);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

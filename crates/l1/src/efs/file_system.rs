@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Json, Literal, Value};
 
 /// The ``AWS::EFS::FileSystem`` resource creates a new, empty file system in EFSlong (EFS). You must create a mount target ([AWS::EFS::MountTarget](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-efs-mounttarget.html)) to mount your EFS file system on an EC2 or other AWS cloud compute resource.
@@ -45,14 +47,9 @@ pub struct FileSystem {
     pub throughput_mode: Option<Value<ThroughputMode>>,
 }
 
-impl ResourceProps for FileSystem {
-    const TYPE_NAME: &'static str = "AWS::EFS::FileSystem";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl FileSystem {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AvailabilityZoneName", &self.availability_zone_name);
         p.opt("BackupPolicy", &self.backup_policy);
         p.opt(
@@ -72,7 +69,25 @@ impl ResourceProps for FileSystem {
         );
         p.opt("ReplicationConfiguration", &self.replication_configuration);
         p.opt("ThroughputMode", &self.throughput_mode);
+    }
+}
+
+impl ResourceProps for FileSystem {
+    const TYPE_NAME: &'static str = "AWS::EFS::FileSystem";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -121,12 +136,25 @@ impl BackupPolicy {
     }
 }
 
+impl BackupPolicy {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Status", &self.status);
+    }
+}
+
 impl ToExpr for BackupPolicy {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Status", &self.status);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -137,15 +165,28 @@ pub struct FileSystemProtection {
     pub replication_overwrite_protection: Option<Value<ReplicationOverwriteProtection>>,
 }
 
-impl ToExpr for FileSystemProtection {
+impl FileSystemProtection {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "ReplicationOverwriteProtection",
             &self.replication_overwrite_protection,
         );
+    }
+}
+
+impl ToExpr for FileSystemProtection {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -169,13 +210,26 @@ impl ElasticFileSystemTag {
     }
 }
 
+impl ElasticFileSystemTag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for ElasticFileSystemTag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -190,17 +244,30 @@ pub struct LifecyclePolicy {
     pub transition_to_primary_storage_class: Option<Value<TransitionToPrimaryStorageClass>>,
 }
 
-impl ToExpr for LifecyclePolicy {
+impl LifecyclePolicy {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("TransitionToArchive", &self.transition_to_archive);
         p.opt("TransitionToIA", &self.transition_to_ia);
         p.opt(
             "TransitionToPrimaryStorageClass",
             &self.transition_to_primary_storage_class,
         );
+    }
+}
+
+impl ToExpr for LifecyclePolicy {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -211,12 +278,25 @@ pub struct ReplicationConfiguration {
     pub destinations: Option<Vec<ReplicationDestination>>,
 }
 
+impl ReplicationConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Destinations", &self.destinations);
+    }
+}
+
 impl ToExpr for ReplicationConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Destinations", &self.destinations);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -235,16 +315,29 @@ pub struct ReplicationDestination {
     pub role_arn: Option<Value<String>>,
 }
 
-impl ToExpr for ReplicationDestination {
+impl ReplicationDestination {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AvailabilityZoneName", &self.availability_zone_name);
         p.opt("FileSystemId", &self.file_system_id);
         p.opt("KmsKeyId", &self.kms_key_id);
         p.opt("Region", &self.region);
         p.opt("RoleArn", &self.role_arn);
+    }
+}
+
+impl ToExpr for ReplicationDestination {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

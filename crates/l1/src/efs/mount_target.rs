@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// The ``AWS::EFS::MountTarget`` resource is an Amazon EFS resource that creates a mount target for an EFS file system. You can then mount the file system on Amazon EC2 instances or other resources by using the mount target.
@@ -48,6 +50,18 @@ impl MountTarget {
     }
 }
 
+impl MountTarget {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("FileSystemId", &self.file_system_id);
+        p.opt("IpAddress", &self.ip_address);
+        p.opt("IpAddressType", &self.ip_address_type);
+        p.opt("Ipv6Address", &self.ipv6_address);
+        p.req("SecurityGroups", &self.security_groups);
+        p.req("SubnetId", &self.subnet_id);
+    }
+}
+
 impl ResourceProps for MountTarget {
     const TYPE_NAME: &'static str = "AWS::EFS::MountTarget";
     fn facts() -> &'static ResourceFacts {
@@ -56,13 +70,14 @@ impl ResourceProps for MountTarget {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req("FileSystemId", &self.file_system_id);
-        p.opt("IpAddress", &self.ip_address);
-        p.opt("IpAddressType", &self.ip_address_type);
-        p.opt("Ipv6Address", &self.ipv6_address);
-        p.req("SecurityGroups", &self.security_groups);
-        p.req("SubnetId", &self.subnet_id);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// An object representing an Amazon EKS AccessEntry.
@@ -52,6 +54,19 @@ impl AccessEntry {
     }
 }
 
+impl AccessEntry {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("AccessPolicies", &self.access_policies);
+        p.req("ClusterName", &self.cluster_name);
+        p.opt("KubernetesGroups", &self.kubernetes_groups);
+        p.req("PrincipalArn", &self.principal_arn);
+        p.opt("Tags", &self.tags);
+        p.opt("Type", &self.type_);
+        p.opt("Username", &self.username);
+    }
+}
+
 impl ResourceProps for AccessEntry {
     const TYPE_NAME: &'static str = "AWS::EKS::AccessEntry";
     fn facts() -> &'static ResourceFacts {
@@ -60,14 +75,14 @@ impl ResourceProps for AccessEntry {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.opt("AccessPolicies", &self.access_policies);
-        p.req("ClusterName", &self.cluster_name);
-        p.opt("KubernetesGroups", &self.kubernetes_groups);
-        p.req("PrincipalArn", &self.principal_arn);
-        p.opt("Tags", &self.tags);
-        p.opt("Type", &self.type_);
-        p.opt("Username", &self.username);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -114,13 +129,26 @@ impl AccessPolicy {
     }
 }
 
+impl AccessPolicy {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("AccessScope", &self.access_scope);
+        p.req("PolicyArn", &self.policy_arn);
+    }
+}
+
 impl ToExpr for AccessPolicy {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("AccessScope", &self.access_scope);
-        p.req("PolicyArn", &self.policy_arn);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -144,13 +172,26 @@ impl AccessScope {
     }
 }
 
+impl AccessScope {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Namespaces", &self.namespaces);
+        p.req("Type", &self.type_);
+    }
+}
+
 impl ToExpr for AccessScope {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Namespaces", &self.namespaces);
-        p.req("Type", &self.type_);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -174,13 +215,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

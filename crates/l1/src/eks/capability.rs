@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// Resource Type definition for EKS Capability.
@@ -55,6 +57,19 @@ impl Capability {
     }
 }
 
+impl Capability {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("CapabilityName", &self.capability_name);
+        p.req("ClusterName", &self.cluster_name);
+        p.opt("Configuration", &self.configuration);
+        p.req("DeletePropagationPolicy", &self.delete_propagation_policy);
+        p.req("RoleArn", &self.role_arn);
+        p.opt("Tags", &self.tags);
+        p.req("Type", &self.type_);
+    }
+}
+
 impl ResourceProps for Capability {
     const TYPE_NAME: &'static str = "AWS::EKS::Capability";
     fn facts() -> &'static ResourceFacts {
@@ -63,14 +78,14 @@ impl ResourceProps for Capability {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req("CapabilityName", &self.capability_name);
-        p.req("ClusterName", &self.cluster_name);
-        p.opt("Configuration", &self.configuration);
-        p.req("DeletePropagationPolicy", &self.delete_propagation_policy);
-        p.req("RoleArn", &self.role_arn);
-        p.opt("Tags", &self.tags);
-        p.req("Type", &self.type_);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -137,13 +152,26 @@ pub struct CapabilityConfiguration {
     pub argo_cd: Option<ArgoCd>,
 }
 
+impl CapabilityConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Ack", &self.ack);
+        p.opt("ArgoCd", &self.argo_cd);
+    }
+}
+
 impl ToExpr for CapabilityConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Ack", &self.ack);
-        p.opt("ArgoCd", &self.argo_cd);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -156,13 +184,26 @@ pub struct Ack {
     pub enable_cross_namespace: Option<Value<bool>>,
 }
 
+impl Ack {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("DisabledServices", &self.disabled_services);
+        p.opt("EnableCrossNamespace", &self.enable_cross_namespace);
+    }
+}
+
 impl ToExpr for Ack {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("DisabledServices", &self.disabled_services);
-        p.opt("EnableCrossNamespace", &self.enable_cross_namespace);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -195,16 +236,29 @@ impl ArgoCd {
     }
 }
 
-impl ToExpr for ArgoCd {
+impl ArgoCd {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("AwsIdc", &self.aws_idc);
         p.opt("EndpointPrefix", &self.endpoint_prefix);
         p.opt("Namespace", &self.namespace);
         p.opt("NetworkAccess", &self.network_access);
         p.opt("RbacRoleMappings", &self.rbac_role_mappings);
+    }
+}
+
+impl ToExpr for ArgoCd {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -228,13 +282,26 @@ impl AwsIdc {
     }
 }
 
+impl AwsIdc {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("IdcInstanceArn", &self.idc_instance_arn);
+        p.opt("IdcRegion", &self.idc_region);
+    }
+}
+
 impl ToExpr for AwsIdc {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("IdcInstanceArn", &self.idc_instance_arn);
-        p.opt("IdcRegion", &self.idc_region);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -245,12 +312,25 @@ pub struct NetworkAccess {
     pub vpce_ids: Option<Value<Vec<String>>>,
 }
 
+impl NetworkAccess {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("VpceIds", &self.vpce_ids);
+    }
+}
+
 impl ToExpr for NetworkAccess {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("VpceIds", &self.vpce_ids);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -277,13 +357,26 @@ impl ArgoCdRoleMapping {
     }
 }
 
+impl ArgoCdRoleMapping {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Identities", &self.identities);
+        p.req("Role", &self.role);
+    }
+}
+
 impl ToExpr for ArgoCdRoleMapping {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Identities", &self.identities);
-        p.req("Role", &self.role);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -307,13 +400,26 @@ impl SsoIdentity {
     }
 }
 
+impl SsoIdentity {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Id", &self.id);
+        p.req("Type", &self.type_);
+    }
+}
+
 impl ToExpr for SsoIdentity {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Id", &self.id);
-        p.req("Type", &self.type_);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -337,13 +443,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// An object representing an Amazon EKS cluster.
@@ -106,14 +108,9 @@ impl Cluster {
     }
 }
 
-impl ResourceProps for Cluster {
-    const TYPE_NAME: &'static str = "AWS::EKS::Cluster";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl Cluster {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AccessConfig", &self.access_config);
         p.opt(
             "ActiveCertificateAuthorityId",
@@ -151,7 +148,25 @@ impl ResourceProps for Cluster {
         p.opt("UpgradePolicy", &self.upgrade_policy);
         p.opt("Version", &self.version);
         p.opt("ZonalShiftConfig", &self.zonal_shift_config);
+    }
+}
+
+impl ResourceProps for Cluster {
+    const TYPE_NAME: &'static str = "AWS::EKS::Cluster";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -237,16 +252,29 @@ pub struct AccessConfig {
     pub bootstrap_cluster_creator_admin_permissions: Option<Value<bool>>,
 }
 
-impl ToExpr for AccessConfig {
+impl AccessConfig {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AuthenticationMode", &self.authentication_mode);
         p.opt(
             "BootstrapClusterCreatorAdminPermissions",
             &self.bootstrap_cluster_creator_admin_permissions,
         );
+    }
+}
+
+impl ToExpr for AccessConfig {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -257,12 +285,25 @@ pub struct CertificateAuthority {
     pub active: Option<ActiveCertificateAuthority>,
 }
 
+impl CertificateAuthority {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Active", &self.active);
+    }
+}
+
 impl ToExpr for CertificateAuthority {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Active", &self.active);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -270,11 +311,23 @@ impl ToExpr for CertificateAuthority {
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ActiveCertificateAuthority {}
 
+impl ActiveCertificateAuthority {
+    #[inline]
+    fn collect_props(&self, _: &mut Props<'_>) {}
+}
+
 impl ToExpr for ActiveCertificateAuthority {
     #[inline]
     fn to_expr(&self) -> Expr {
-        let p = Props::default();
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -289,14 +342,27 @@ pub struct ComputeConfig {
     pub node_role_arn: Option<Value<String>>,
 }
 
+impl ComputeConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Enabled", &self.enabled);
+        p.opt("NodePools", &self.node_pools);
+        p.opt("NodeRoleArn", &self.node_role_arn);
+    }
+}
+
 impl ToExpr for ComputeConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Enabled", &self.enabled);
-        p.opt("NodePools", &self.node_pools);
-        p.opt("NodeRoleArn", &self.node_role_arn);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -307,12 +373,25 @@ pub struct ControlPlaneScalingConfig {
     pub tier: Option<Value<ControlPlaneScalingConfigTier>>,
 }
 
+impl ControlPlaneScalingConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Tier", &self.tier);
+    }
+}
+
 impl ToExpr for ControlPlaneScalingConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Tier", &self.tier);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -325,13 +404,26 @@ pub struct EncryptionConfig {
     pub resources: Option<Value<Vec<String>>>,
 }
 
+impl EncryptionConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Provider", &self.provider);
+        p.opt("Resources", &self.resources);
+    }
+}
+
 impl ToExpr for EncryptionConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Provider", &self.provider);
-        p.opt("Resources", &self.resources);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -342,12 +434,25 @@ pub struct Provider {
     pub key_arn: Option<Value<String>>,
 }
 
+impl Provider {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("KeyArn", &self.key_arn);
+    }
+}
+
 impl ToExpr for Provider {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("KeyArn", &self.key_arn);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -360,13 +465,26 @@ pub struct KubeApiServerConfig {
     pub service_node_port_range: Option<ServiceNodePortRange>,
 }
 
+impl KubeApiServerConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("EventTtl", &self.event_ttl);
+        p.opt("ServiceNodePortRange", &self.service_node_port_range);
+    }
+}
+
 impl ToExpr for KubeApiServerConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("EventTtl", &self.event_ttl);
-        p.opt("ServiceNodePortRange", &self.service_node_port_range);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -379,13 +497,26 @@ pub struct ServiceNodePortRange {
     pub min_port: Option<Value<i64>>,
 }
 
+impl ServiceNodePortRange {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("MaxPort", &self.max_port);
+        p.opt("MinPort", &self.min_port);
+    }
+}
+
 impl ToExpr for ServiceNodePortRange {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("MaxPort", &self.max_port);
-        p.opt("MinPort", &self.min_port);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -399,16 +530,29 @@ pub struct KubeControllerManagerConfig {
     pub pod_gc_controller_config: Option<PodGcControllerConfig>,
 }
 
-impl ToExpr for KubeControllerManagerConfig {
+impl KubeControllerManagerConfig {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "HorizontalPodAutoscalerControllerConfig",
             &self.horizontal_pod_autoscaler_controller_config,
         );
         p.opt("PodGcControllerConfig", &self.pod_gc_controller_config);
+    }
+}
+
+impl ToExpr for KubeControllerManagerConfig {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -419,15 +563,28 @@ pub struct HorizontalPodAutoscalerControllerConfig {
     pub horizontal_pod_autoscaler_sync_period: Option<Value<String>>,
 }
 
-impl ToExpr for HorizontalPodAutoscalerControllerConfig {
+impl HorizontalPodAutoscalerControllerConfig {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "HorizontalPodAutoscalerSyncPeriod",
             &self.horizontal_pod_autoscaler_sync_period,
         );
+    }
+}
+
+impl ToExpr for HorizontalPodAutoscalerControllerConfig {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -438,15 +595,28 @@ pub struct PodGcControllerConfig {
     pub terminated_pod_gc_threshold: Option<Value<i64>>,
 }
 
-impl ToExpr for PodGcControllerConfig {
+impl PodGcControllerConfig {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "TerminatedPodGcThreshold",
             &self.terminated_pod_gc_threshold,
         );
+    }
+}
+
+impl ToExpr for PodGcControllerConfig {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -457,12 +627,25 @@ pub struct KubeSchedulerConfig {
     pub node_resources_fit: Option<NodeResourcesFitConfig>,
 }
 
+impl KubeSchedulerConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("NodeResourcesFit", &self.node_resources_fit);
+    }
+}
+
 impl ToExpr for KubeSchedulerConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("NodeResourcesFit", &self.node_resources_fit);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -473,12 +656,25 @@ pub struct NodeResourcesFitConfig {
     pub scoring_strategy: Option<ScoringStrategy>,
 }
 
+impl NodeResourcesFitConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ScoringStrategy", &self.scoring_strategy);
+    }
+}
+
 impl ToExpr for NodeResourcesFitConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("ScoringStrategy", &self.scoring_strategy);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -491,13 +687,26 @@ pub struct ScoringStrategy {
     pub type_: Option<Value<ScoringStrategyType>>,
 }
 
+impl ScoringStrategy {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Resources", &self.resources);
+        p.opt("Type", &self.type_);
+    }
+}
+
 impl ToExpr for ScoringStrategy {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Resources", &self.resources);
-        p.opt("Type", &self.type_);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -510,13 +719,26 @@ pub struct ResourceWeight {
     pub weight: Option<Value<i64>>,
 }
 
+impl ResourceWeight {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Name", &self.name);
+        p.opt("Weight", &self.weight);
+    }
+}
+
 impl ToExpr for ResourceWeight {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Name", &self.name);
-        p.opt("Weight", &self.weight);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -531,14 +753,27 @@ pub struct KubernetesNetworkConfig {
     pub service_ipv4_cidr: Option<Value<String>>,
 }
 
+impl KubernetesNetworkConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ElasticLoadBalancing", &self.elastic_load_balancing);
+        p.opt("IpFamily", &self.ip_family);
+        p.opt("ServiceIpv4Cidr", &self.service_ipv4_cidr);
+    }
+}
+
 impl ToExpr for KubernetesNetworkConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("ElasticLoadBalancing", &self.elastic_load_balancing);
-        p.opt("IpFamily", &self.ip_family);
-        p.opt("ServiceIpv4Cidr", &self.service_ipv4_cidr);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -549,12 +784,25 @@ pub struct ElasticLoadBalancing {
     pub enabled: Option<Value<bool>>,
 }
 
+impl ElasticLoadBalancing {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Enabled", &self.enabled);
+    }
+}
+
 impl ToExpr for ElasticLoadBalancing {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Enabled", &self.enabled);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -565,12 +813,25 @@ pub struct Logging {
     pub cluster_logging: Option<ClusterLogging>,
 }
 
+impl Logging {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ClusterLogging", &self.cluster_logging);
+    }
+}
+
 impl ToExpr for Logging {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("ClusterLogging", &self.cluster_logging);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -581,12 +842,25 @@ pub struct ClusterLogging {
     pub enabled_types: Option<Vec<LoggingTypeConfig>>,
 }
 
+impl ClusterLogging {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("EnabledTypes", &self.enabled_types);
+    }
+}
+
 impl ToExpr for ClusterLogging {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("EnabledTypes", &self.enabled_types);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -597,12 +871,25 @@ pub struct LoggingTypeConfig {
     pub type_: Option<Value<LoggingTypeConfigType>>,
 }
 
+impl LoggingTypeConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Type", &self.type_);
+    }
+}
+
 impl ToExpr for LoggingTypeConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Type", &self.type_);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -638,10 +925,9 @@ impl OutpostConfig {
     }
 }
 
-impl ToExpr for OutpostConfig {
+impl OutpostConfig {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req(
             "ControlPlaneInstanceType",
             &self.control_plane_instance_type,
@@ -650,7 +936,21 @@ impl ToExpr for OutpostConfig {
         p.opt("EtcdInstanceType", &self.etcd_instance_type);
         p.opt("EtcdPlacement", &self.etcd_placement);
         p.req("OutpostArns", &self.outpost_arns);
+    }
+}
+
+impl ToExpr for OutpostConfig {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -663,13 +963,26 @@ pub struct ControlPlanePlacement {
     pub spread_level: Option<Value<SpreadLevel>>,
 }
 
+impl ControlPlanePlacement {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("GroupName", &self.group_name);
+        p.opt("SpreadLevel", &self.spread_level);
+    }
+}
+
 impl ToExpr for ControlPlanePlacement {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("GroupName", &self.group_name);
-        p.opt("SpreadLevel", &self.spread_level);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -680,12 +993,25 @@ pub struct EtcdPlacement {
     pub spread_level: Option<Value<SpreadLevel>>,
 }
 
+impl EtcdPlacement {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("SpreadLevel", &self.spread_level);
+    }
+}
+
 impl ToExpr for EtcdPlacement {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("SpreadLevel", &self.spread_level);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -698,13 +1024,26 @@ pub struct RemoteNetworkConfig {
     pub remote_pod_networks: Option<Vec<RemotePodNetwork>>,
 }
 
+impl RemoteNetworkConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("RemoteNodeNetworks", &self.remote_node_networks);
+        p.opt("RemotePodNetworks", &self.remote_pod_networks);
+    }
+}
+
 impl ToExpr for RemoteNetworkConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("RemoteNodeNetworks", &self.remote_node_networks);
-        p.opt("RemotePodNetworks", &self.remote_pod_networks);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -725,12 +1064,25 @@ impl RemoteNodeNetwork {
     }
 }
 
+impl RemoteNodeNetwork {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Cidrs", &self.cidrs);
+    }
+}
+
 impl ToExpr for RemoteNodeNetwork {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Cidrs", &self.cidrs);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -751,12 +1103,25 @@ impl RemotePodNetwork {
     }
 }
 
+impl RemotePodNetwork {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Cidrs", &self.cidrs);
+    }
+}
+
 impl ToExpr for RemotePodNetwork {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Cidrs", &self.cidrs);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -792,17 +1157,30 @@ impl ResourcesVpcConfig {
     }
 }
 
-impl ToExpr for ResourcesVpcConfig {
+impl ResourcesVpcConfig {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("ControlPlaneEgressMode", &self.control_plane_egress_mode);
         p.opt("EndpointPrivateAccess", &self.endpoint_private_access);
         p.opt("EndpointPublicAccess", &self.endpoint_public_access);
         p.opt("PublicAccessCidrs", &self.public_access_cidrs);
         p.opt("SecurityGroupIds", &self.security_group_ids);
         p.req("SubnetIds", &self.subnet_ids);
+    }
+}
+
+impl ToExpr for ResourcesVpcConfig {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -813,12 +1191,25 @@ pub struct RollbackConfig {
     pub timeout_minutes: Option<Value<i64>>,
 }
 
+impl RollbackConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("TimeoutMinutes", &self.timeout_minutes);
+    }
+}
+
 impl ToExpr for RollbackConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("TimeoutMinutes", &self.timeout_minutes);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -829,12 +1220,25 @@ pub struct StorageConfig {
     pub block_storage: Option<BlockStorage>,
 }
 
+impl StorageConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("BlockStorage", &self.block_storage);
+    }
+}
+
 impl ToExpr for StorageConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("BlockStorage", &self.block_storage);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -845,12 +1249,25 @@ pub struct BlockStorage {
     pub enabled: Option<Value<bool>>,
 }
 
+impl BlockStorage {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Enabled", &self.enabled);
+    }
+}
+
 impl ToExpr for BlockStorage {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Enabled", &self.enabled);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -874,13 +1291,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -891,12 +1321,25 @@ pub struct UpgradePolicy {
     pub support_type: Option<Value<SupportType>>,
 }
 
+impl UpgradePolicy {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("SupportType", &self.support_type);
+    }
+}
+
 impl ToExpr for UpgradePolicy {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("SupportType", &self.support_type);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -907,12 +1350,25 @@ pub struct ZonalShiftConfig {
     pub enabled: Option<Value<bool>>,
 }
 
+impl ZonalShiftConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Enabled", &self.enabled);
+    }
+}
+
 impl ToExpr for ZonalShiftConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Enabled", &self.enabled);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// An object representing an Amazon EKS IdentityProviderConfig.
@@ -43,14 +45,9 @@ impl IdentityProviderConfig {
     }
 }
 
-impl ResourceProps for IdentityProviderConfig {
-    const TYPE_NAME: &'static str = "AWS::EKS::IdentityProviderConfig";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl IdentityProviderConfig {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("ClusterName", &self.cluster_name);
         p.opt(
             "IdentityProviderConfigName",
@@ -59,7 +56,25 @@ impl ResourceProps for IdentityProviderConfig {
         p.opt("Oidc", &self.oidc);
         p.opt("Tags", &self.tags);
         p.req("Type", &self.type_);
+    }
+}
+
+impl ResourceProps for IdentityProviderConfig {
+    const TYPE_NAME: &'static str = "AWS::EKS::IdentityProviderConfig";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -121,10 +136,9 @@ impl OidcIdentityProviderConfig {
     }
 }
 
-impl ToExpr for OidcIdentityProviderConfig {
+impl OidcIdentityProviderConfig {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("ClientId", &self.client_id);
         p.opt("GroupsClaim", &self.groups_claim);
         p.opt("GroupsPrefix", &self.groups_prefix);
@@ -132,7 +146,21 @@ impl ToExpr for OidcIdentityProviderConfig {
         p.opt("RequiredClaims", &self.required_claims);
         p.opt("UsernameClaim", &self.username_claim);
         p.opt("UsernamePrefix", &self.username_prefix);
+    }
+}
+
+impl ToExpr for OidcIdentityProviderConfig {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -156,13 +184,26 @@ impl RequiredClaim {
     }
 }
 
+impl RequiredClaim {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for RequiredClaim {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -186,13 +227,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Json, Literal, Map, Value};
 
 /// Resource schema for AWS::EKS::Nodegroup
@@ -92,14 +94,9 @@ impl Nodegroup {
     }
 }
 
-impl ResourceProps for Nodegroup {
-    const TYPE_NAME: &'static str = "AWS::EKS::Nodegroup";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl Nodegroup {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AmiType", &self.ami_type);
         p.opt("CapacityType", &self.capacity_type);
         p.req("ClusterName", &self.cluster_name);
@@ -120,7 +117,25 @@ impl ResourceProps for Nodegroup {
         p.opt("UpdateConfig", &self.update_config);
         p.opt("Version", &self.version);
         p.opt("WarmPoolConfig", &self.warm_pool_config);
+    }
+}
+
+impl ResourceProps for Nodegroup {
+    const TYPE_NAME: &'static str = "AWS::EKS::Nodegroup";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -337,14 +352,27 @@ pub struct LaunchTemplateSpecification {
     pub version: Option<Value<String>>,
 }
 
+impl LaunchTemplateSpecification {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Id", &self.id);
+        p.opt("Name", &self.name);
+        p.opt("Version", &self.version);
+    }
+}
+
 impl ToExpr for LaunchTemplateSpecification {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Id", &self.id);
-        p.opt("Name", &self.name);
-        p.opt("Version", &self.version);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -365,10 +393,9 @@ pub struct NodeRepairConfig {
     pub node_repair_config_overrides: Option<Vec<NodeRepairConfigOverrides>>,
 }
 
-impl ToExpr for NodeRepairConfig {
+impl NodeRepairConfig {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Enabled", &self.enabled);
         p.opt(
             "MaxParallelNodesRepairedCount",
@@ -390,7 +417,21 @@ impl ToExpr for NodeRepairConfig {
             "NodeRepairConfigOverrides",
             &self.node_repair_config_overrides,
         );
+    }
+}
+
+impl ToExpr for NodeRepairConfig {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -407,15 +448,28 @@ pub struct NodeRepairConfigOverrides {
     pub repair_action: Option<Value<RepairAction>>,
 }
 
-impl ToExpr for NodeRepairConfigOverrides {
+impl NodeRepairConfigOverrides {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("MinRepairWaitTimeMins", &self.min_repair_wait_time_mins);
         p.opt("NodeMonitoringCondition", &self.node_monitoring_condition);
         p.opt("NodeUnhealthyReason", &self.node_unhealthy_reason);
         p.opt("RepairAction", &self.repair_action);
+    }
+}
+
+impl ToExpr for NodeRepairConfigOverrides {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -439,13 +493,26 @@ impl RemoteAccess {
     }
 }
 
+impl RemoteAccess {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Ec2SshKey", &self.ec2_ssh_key);
+        p.opt("SourceSecurityGroups", &self.source_security_groups);
+    }
+}
+
 impl ToExpr for RemoteAccess {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Ec2SshKey", &self.ec2_ssh_key);
-        p.opt("SourceSecurityGroups", &self.source_security_groups);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -460,14 +527,27 @@ pub struct ScalingConfig {
     pub min_size: Option<Value<i64>>,
 }
 
+impl ScalingConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("DesiredSize", &self.desired_size);
+        p.opt("MaxSize", &self.max_size);
+        p.opt("MinSize", &self.min_size);
+    }
+}
+
 impl ToExpr for ScalingConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("DesiredSize", &self.desired_size);
-        p.opt("MaxSize", &self.max_size);
-        p.opt("MinSize", &self.min_size);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -482,14 +562,27 @@ pub struct Taint {
     pub value: Option<Value<String>>,
 }
 
+impl Taint {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Effect", &self.effect);
+        p.opt("Key", &self.key);
+        p.opt("Value", &self.value);
+    }
+}
+
 impl ToExpr for Taint {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Effect", &self.effect);
-        p.opt("Key", &self.key);
-        p.opt("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -504,14 +597,27 @@ pub struct UpdateConfig {
     pub update_strategy: Option<Value<UpdateStrategy>>,
 }
 
+impl UpdateConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("MaxUnavailable", &self.max_unavailable);
+        p.opt("MaxUnavailablePercentage", &self.max_unavailable_percentage);
+        p.opt("UpdateStrategy", &self.update_strategy);
+    }
+}
+
 impl ToExpr for UpdateConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("MaxUnavailable", &self.max_unavailable);
-        p.opt("MaxUnavailablePercentage", &self.max_unavailable_percentage);
-        p.opt("UpdateStrategy", &self.update_strategy);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -530,10 +636,9 @@ pub struct WarmPoolConfig {
     pub reuse_on_scale_in: Option<Value<bool>>,
 }
 
-impl ToExpr for WarmPoolConfig {
+impl WarmPoolConfig {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Enabled", &self.enabled);
         p.opt(
             "MaxGroupPreparedCapacity",
@@ -542,7 +647,21 @@ impl ToExpr for WarmPoolConfig {
         p.opt("MinSize", &self.min_size);
         p.opt("PoolState", &self.pool_state);
         p.opt("ReuseOnScaleIn", &self.reuse_on_scale_in);
+    }
+}
+
+impl ToExpr for WarmPoolConfig {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

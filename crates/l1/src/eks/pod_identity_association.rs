@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::Value;
 
 /// An object representing an Amazon EKS PodIdentityAssociation.
@@ -57,14 +59,9 @@ impl PodIdentityAssociation {
     }
 }
 
-impl ResourceProps for PodIdentityAssociation {
-    const TYPE_NAME: &'static str = "AWS::EKS::PodIdentityAssociation";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl PodIdentityAssociation {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("ClusterName", &self.cluster_name);
         p.opt("DisableSessionTags", &self.disable_session_tags);
         p.req("Namespace", &self.namespace);
@@ -73,7 +70,25 @@ impl ResourceProps for PodIdentityAssociation {
         p.req("ServiceAccount", &self.service_account);
         p.opt("Tags", &self.tags);
         p.opt("TargetRoleArn", &self.target_role_arn);
+    }
+}
+
+impl ResourceProps for PodIdentityAssociation {
+    const TYPE_NAME: &'static str = "AWS::EKS::PodIdentityAssociation";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -130,13 +145,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

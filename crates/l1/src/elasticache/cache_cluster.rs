@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Json, Value};
 
 /// Resource type definition for AWS::ElastiCache::CacheCluster
@@ -107,14 +109,9 @@ impl CacheCluster {
     }
 }
 
-impl ResourceProps for CacheCluster {
-    const TYPE_NAME: &'static str = "AWS::ElastiCache::CacheCluster";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl CacheCluster {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AZMode", &self.az_mode);
         p.opt("AutoMinorVersionUpgrade", &self.auto_minor_version_upgrade);
         p.req("CacheNodeType", &self.cache_node_type);
@@ -152,7 +149,25 @@ impl ResourceProps for CacheCluster {
         p.opt("Tags", &self.tags);
         p.opt("TransitEncryptionEnabled", &self.transit_encryption_enabled);
         p.opt("VpcSecurityGroupIds", &self.vpc_security_group_ids);
+    }
+}
+
+impl ResourceProps for CacheCluster {
+    const TYPE_NAME: &'static str = "AWS::ElastiCache::CacheCluster";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -235,15 +250,28 @@ impl LogDeliveryConfigurationRequest {
     }
 }
 
-impl ToExpr for LogDeliveryConfigurationRequest {
+impl LogDeliveryConfigurationRequest {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("DestinationDetails", &self.destination_details);
         p.req("DestinationType", &self.destination_type);
         p.req("LogFormat", &self.log_format);
         p.req("LogType", &self.log_type);
+    }
+}
+
+impl ToExpr for LogDeliveryConfigurationRequest {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -256,13 +284,26 @@ pub struct DestinationDetails {
     pub kinesis_firehose_details: Option<KinesisFirehoseDestinationDetails>,
 }
 
+impl DestinationDetails {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("CloudWatchLogsDetails", &self.cloud_watch_logs_details);
+        p.opt("KinesisFirehoseDetails", &self.kinesis_firehose_details);
+    }
+}
+
 impl ToExpr for DestinationDetails {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("CloudWatchLogsDetails", &self.cloud_watch_logs_details);
-        p.opt("KinesisFirehoseDetails", &self.kinesis_firehose_details);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -283,12 +324,25 @@ impl CloudWatchLogsDestinationDetails {
     }
 }
 
+impl CloudWatchLogsDestinationDetails {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("LogGroup", &self.log_group);
+    }
+}
+
 impl ToExpr for CloudWatchLogsDestinationDetails {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("LogGroup", &self.log_group);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -309,12 +363,25 @@ impl KinesisFirehoseDestinationDetails {
     }
 }
 
+impl KinesisFirehoseDestinationDetails {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("DeliveryStream", &self.delivery_stream);
+    }
+}
+
 impl ToExpr for KinesisFirehoseDestinationDetails {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("DeliveryStream", &self.delivery_stream);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -338,13 +405,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// The AWS::ElastiCache::GlobalReplicationGroup resource creates an Amazon ElastiCache Global Replication Group.
@@ -61,14 +63,9 @@ impl GlobalReplicationGroup {
     }
 }
 
-impl ResourceProps for GlobalReplicationGroup {
-    const TYPE_NAME: &'static str = "AWS::ElastiCache::GlobalReplicationGroup";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl GlobalReplicationGroup {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AutomaticFailoverEnabled", &self.automatic_failover_enabled);
         p.opt("CacheNodeType", &self.cache_node_type);
         p.opt("CacheParameterGroupName", &self.cache_parameter_group_name);
@@ -86,7 +83,25 @@ impl ResourceProps for GlobalReplicationGroup {
         p.req("Members", &self.members);
         p.opt("RegionalConfigurations", &self.regional_configurations);
         p.opt("Tags", &self.tags);
+    }
+}
+
+impl ResourceProps for GlobalReplicationGroup {
+    const TYPE_NAME: &'static str = "AWS::ElastiCache::GlobalReplicationGroup";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -134,14 +149,27 @@ pub struct GlobalReplicationGroupMember {
     pub role: Option<Value<GlobalReplicationGroupMemberRole>>,
 }
 
+impl GlobalReplicationGroupMember {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ReplicationGroupId", &self.replication_group_id);
+        p.opt("ReplicationGroupRegion", &self.replication_group_region);
+        p.opt("Role", &self.role);
+    }
+}
+
 impl ToExpr for GlobalReplicationGroupMember {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("ReplicationGroupId", &self.replication_group_id);
-        p.opt("ReplicationGroupRegion", &self.replication_group_region);
-        p.opt("Role", &self.role);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -156,14 +184,27 @@ pub struct RegionalConfiguration {
     pub resharding_configurations: Option<Vec<ReshardingConfiguration>>,
 }
 
+impl RegionalConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ReplicationGroupId", &self.replication_group_id);
+        p.opt("ReplicationGroupRegion", &self.replication_group_region);
+        p.opt("ReshardingConfigurations", &self.resharding_configurations);
+    }
+}
+
 impl ToExpr for RegionalConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("ReplicationGroupId", &self.replication_group_id);
-        p.opt("ReplicationGroupRegion", &self.replication_group_region);
-        p.opt("ReshardingConfigurations", &self.resharding_configurations);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -176,16 +217,29 @@ pub struct ReshardingConfiguration {
     pub preferred_availability_zones: Option<Value<Vec<String>>>,
 }
 
-impl ToExpr for ReshardingConfiguration {
+impl ReshardingConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("NodeGroupId", &self.node_group_id);
         p.opt(
             "PreferredAvailabilityZones",
             &self.preferred_availability_zones,
         );
+    }
+}
+
+impl ToExpr for ReshardingConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -209,13 +263,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.opt("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.opt("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Json, Value};
 
 /// Resource type definition for AWS::ElastiCache::ReplicationGroup
@@ -148,14 +150,9 @@ impl ReplicationGroup {
     }
 }
 
-impl ResourceProps for ReplicationGroup {
-    const TYPE_NAME: &'static str = "AWS::ElastiCache::ReplicationGroup";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl ReplicationGroup {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AtRestEncryptionEnabled", &self.at_rest_encryption_enabled);
         p.opt("AuthToken", &self.auth_token);
         p.opt("AutoMinorVersionUpgrade", &self.auto_minor_version_upgrade);
@@ -211,7 +208,25 @@ impl ResourceProps for ReplicationGroup {
         p.opt("TransitEncryptionEnabled", &self.transit_encryption_enabled);
         p.opt("TransitEncryptionMode", &self.transit_encryption_mode);
         p.opt("UserGroupIds", &self.user_group_ids);
+    }
+}
+
+impl ResourceProps for ReplicationGroup {
+    const TYPE_NAME: &'static str = "AWS::ElastiCache::ReplicationGroup";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -519,15 +534,28 @@ impl LogDeliveryConfigurationRequest {
     }
 }
 
-impl ToExpr for LogDeliveryConfigurationRequest {
+impl LogDeliveryConfigurationRequest {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("DestinationDetails", &self.destination_details);
         p.req("DestinationType", &self.destination_type);
         p.req("LogFormat", &self.log_format);
         p.req("LogType", &self.log_type);
+    }
+}
+
+impl ToExpr for LogDeliveryConfigurationRequest {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -540,13 +568,26 @@ pub struct DestinationDetails {
     pub kinesis_firehose_details: Option<KinesisFirehoseDestinationDetails>,
 }
 
+impl DestinationDetails {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("CloudWatchLogsDetails", &self.cloud_watch_logs_details);
+        p.opt("KinesisFirehoseDetails", &self.kinesis_firehose_details);
+    }
+}
+
 impl ToExpr for DestinationDetails {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("CloudWatchLogsDetails", &self.cloud_watch_logs_details);
-        p.opt("KinesisFirehoseDetails", &self.kinesis_firehose_details);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -567,12 +608,25 @@ impl CloudWatchLogsDestinationDetails {
     }
 }
 
+impl CloudWatchLogsDestinationDetails {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("LogGroup", &self.log_group);
+    }
+}
+
 impl ToExpr for CloudWatchLogsDestinationDetails {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("LogGroup", &self.log_group);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -593,12 +647,25 @@ impl KinesisFirehoseDestinationDetails {
     }
 }
 
+impl KinesisFirehoseDestinationDetails {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("DeliveryStream", &self.delivery_stream);
+    }
+}
+
 impl ToExpr for KinesisFirehoseDestinationDetails {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("DeliveryStream", &self.delivery_stream);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -617,16 +684,29 @@ pub struct NodeGroupConfiguration {
     pub slots: Option<Value<String>>,
 }
 
-impl ToExpr for NodeGroupConfiguration {
+impl NodeGroupConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("NodeGroupId", &self.node_group_id);
         p.opt("PrimaryAvailabilityZone", &self.primary_availability_zone);
         p.opt("ReplicaAvailabilityZones", &self.replica_availability_zones);
         p.opt("ReplicaCount", &self.replica_count);
         p.opt("Slots", &self.slots);
+    }
+}
+
+impl ToExpr for NodeGroupConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -650,13 +730,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

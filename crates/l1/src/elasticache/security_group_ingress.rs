@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps,
+};
 use stackwright_core::value::Value;
 
 /// Resource Type definition for AWS::ElastiCache::SecurityGroupIngress
@@ -38,6 +40,15 @@ impl SecurityGroupIngress {
     }
 }
 
+impl SecurityGroupIngress {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("CacheSecurityGroupName", &self.cache_security_group_name);
+        p.req("EC2SecurityGroupName", &self.ec2_security_group_name);
+        p.opt("EC2SecurityGroupOwnerId", &self.ec2_security_group_owner_id);
+    }
+}
+
 impl ResourceProps for SecurityGroupIngress {
     const TYPE_NAME: &'static str = "AWS::ElastiCache::SecurityGroupIngress";
     fn facts() -> &'static ResourceFacts {
@@ -46,10 +57,14 @@ impl ResourceProps for SecurityGroupIngress {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req("CacheSecurityGroupName", &self.cache_security_group_name);
-        p.req("EC2SecurityGroupName", &self.ec2_security_group_name);
-        p.opt("EC2SecurityGroupOwnerId", &self.ec2_security_group_owner_id);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

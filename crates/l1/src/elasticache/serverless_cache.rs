@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::Value;
 
 /// The AWS::ElastiCache::ServerlessCache resource creates an Amazon ElastiCache Serverless Cache.
@@ -85,14 +87,9 @@ impl ServerlessCache {
     }
 }
 
-impl ResourceProps for ServerlessCache {
-    const TYPE_NAME: &'static str = "AWS::ElastiCache::ServerlessCache";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl ServerlessCache {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("CacheUsageLimits", &self.cache_usage_limits);
         p.opt("ConnectionType", &self.connection_type);
         p.opt("DailySnapshotTime", &self.daily_snapshot_time);
@@ -111,7 +108,25 @@ impl ResourceProps for ServerlessCache {
         p.opt("SubnetIds", &self.subnet_ids);
         p.opt("Tags", &self.tags);
         p.opt("UserGroupId", &self.user_group_id);
+    }
+}
+
+impl ResourceProps for ServerlessCache {
+    const TYPE_NAME: &'static str = "AWS::ElastiCache::ServerlessCache";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -182,13 +197,26 @@ pub struct CacheUsageLimits {
     pub ecpu_per_second: Option<EcpuPerSecond>,
 }
 
+impl CacheUsageLimits {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("DataStorage", &self.data_storage);
+        p.opt("ECPUPerSecond", &self.ecpu_per_second);
+    }
+}
+
 impl ToExpr for CacheUsageLimits {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("DataStorage", &self.data_storage);
-        p.opt("ECPUPerSecond", &self.ecpu_per_second);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -215,14 +243,27 @@ impl DataStorage {
     }
 }
 
+impl DataStorage {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Maximum", &self.maximum);
+        p.opt("Minimum", &self.minimum);
+        p.req("Unit", &self.unit);
+    }
+}
+
 impl ToExpr for DataStorage {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Maximum", &self.maximum);
-        p.opt("Minimum", &self.minimum);
-        p.req("Unit", &self.unit);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -235,13 +276,26 @@ pub struct EcpuPerSecond {
     pub minimum: Option<Value<i64>>,
 }
 
+impl EcpuPerSecond {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Maximum", &self.maximum);
+        p.opt("Minimum", &self.minimum);
+    }
+}
+
 impl ToExpr for EcpuPerSecond {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Maximum", &self.maximum);
-        p.opt("Minimum", &self.minimum);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -249,11 +303,23 @@ impl ToExpr for EcpuPerSecond {
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Endpoint {}
 
+impl Endpoint {
+    #[inline]
+    fn collect_props(&self, _: &mut Props<'_>) {}
+}
+
 impl ToExpr for Endpoint {
     #[inline]
     fn to_expr(&self) -> Expr {
-        let p = Props::default();
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -277,13 +343,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.opt("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.opt("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

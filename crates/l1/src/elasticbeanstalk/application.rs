@@ -7,7 +7,7 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{Props, ResourceProps, ToExpr};
+use stackwright_core::resource::{Props, Resolve, Resolved, ResourceProps, ToExpr};
 use stackwright_core::value::Value;
 
 /// The AWS::ElasticBeanstalk::Application resource specifies an Elastic Beanstalk application.
@@ -23,6 +23,15 @@ pub struct Application {
     pub resource_lifecycle_config: Option<ApplicationResourceLifecycleConfig>,
 }
 
+impl Application {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ApplicationName", &self.application_name);
+        p.opt("Description", &self.description);
+        p.opt("ResourceLifecycleConfig", &self.resource_lifecycle_config);
+    }
+}
+
 impl ResourceProps for Application {
     const TYPE_NAME: &'static str = "AWS::ElasticBeanstalk::Application";
     fn facts() -> &'static ResourceFacts {
@@ -31,10 +40,14 @@ impl ResourceProps for Application {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.opt("ApplicationName", &self.application_name);
-        p.opt("Description", &self.description);
-        p.opt("ResourceLifecycleConfig", &self.resource_lifecycle_config);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -47,13 +60,26 @@ pub struct ApplicationResourceLifecycleConfig {
     pub version_lifecycle_config: Option<ApplicationVersionLifecycleConfig>,
 }
 
+impl ApplicationResourceLifecycleConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ServiceRole", &self.service_role);
+        p.opt("VersionLifecycleConfig", &self.version_lifecycle_config);
+    }
+}
+
 impl ToExpr for ApplicationResourceLifecycleConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("ServiceRole", &self.service_role);
-        p.opt("VersionLifecycleConfig", &self.version_lifecycle_config);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -66,13 +92,26 @@ pub struct ApplicationVersionLifecycleConfig {
     pub max_count_rule: Option<MaxCountRule>,
 }
 
+impl ApplicationVersionLifecycleConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("MaxAgeRule", &self.max_age_rule);
+        p.opt("MaxCountRule", &self.max_count_rule);
+    }
+}
+
 impl ToExpr for ApplicationVersionLifecycleConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("MaxAgeRule", &self.max_age_rule);
-        p.opt("MaxCountRule", &self.max_count_rule);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -87,14 +126,27 @@ pub struct MaxAgeRule {
     pub max_age_in_days: Option<Value<i64>>,
 }
 
+impl MaxAgeRule {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("DeleteSourceFromS3", &self.delete_source_from_s3);
+        p.opt("Enabled", &self.enabled);
+        p.opt("MaxAgeInDays", &self.max_age_in_days);
+    }
+}
+
 impl ToExpr for MaxAgeRule {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("DeleteSourceFromS3", &self.delete_source_from_s3);
-        p.opt("Enabled", &self.enabled);
-        p.opt("MaxAgeInDays", &self.max_age_in_days);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -109,14 +161,27 @@ pub struct MaxCountRule {
     pub max_count: Option<Value<i64>>,
 }
 
+impl MaxCountRule {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("DeleteSourceFromS3", &self.delete_source_from_s3);
+        p.opt("Enabled", &self.enabled);
+        p.opt("MaxCount", &self.max_count);
+    }
+}
+
 impl ToExpr for MaxCountRule {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("DeleteSourceFromS3", &self.delete_source_from_s3);
-        p.opt("Enabled", &self.enabled);
-        p.opt("MaxCount", &self.max_count);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// Resource Type definition for AWS::ElasticBeanstalk::ApplicationVersion
@@ -44,6 +46,18 @@ impl ApplicationVersion {
     }
 }
 
+impl ApplicationVersion {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("ApplicationName", &self.application_name);
+        p.opt("BuildConfiguration", &self.build_configuration);
+        p.opt("Description", &self.description);
+        p.opt("ImageConfiguration", &self.image_configuration);
+        p.opt("Process", &self.process);
+        p.opt("SourceBundle", &self.source_bundle);
+    }
+}
+
 impl ResourceProps for ApplicationVersion {
     const TYPE_NAME: &'static str = "AWS::ElasticBeanstalk::ApplicationVersion";
     fn facts() -> &'static ResourceFacts {
@@ -52,13 +66,14 @@ impl ResourceProps for ApplicationVersion {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req("ApplicationName", &self.application_name);
-        p.opt("BuildConfiguration", &self.build_configuration);
-        p.opt("Description", &self.description);
-        p.opt("ImageConfiguration", &self.image_configuration);
-        p.opt("Process", &self.process);
-        p.opt("SourceBundle", &self.source_bundle);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -117,16 +132,29 @@ impl BuildConfiguration {
     }
 }
 
-impl ToExpr for BuildConfiguration {
+impl BuildConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("ArtifactName", &self.artifact_name);
         p.req("CodeBuildServiceRole", &self.code_build_service_role);
         p.opt("ComputeType", &self.compute_type);
         p.req("Image", &self.image);
         p.opt("TimeoutInMinutes", &self.timeout_in_minutes);
+    }
+}
+
+impl ToExpr for BuildConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -139,13 +167,26 @@ pub struct ImageConfiguration {
     pub source: Option<ImageSource>,
 }
 
+impl ImageConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Build", &self.build);
+        p.opt("Source", &self.source);
+    }
+}
+
 impl ToExpr for ImageConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Build", &self.build);
-        p.opt("Source", &self.source);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -187,10 +228,9 @@ impl ImageBuildConfiguration {
     }
 }
 
-impl ToExpr for ImageBuildConfiguration {
+impl ImageBuildConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Architecture", &self.architecture);
         p.opt("Buildpack", &self.buildpack);
         p.req("CodeBuildServiceRole", &self.code_build_service_role);
@@ -198,7 +238,21 @@ impl ToExpr for ImageBuildConfiguration {
         p.opt("DockerfileLocation", &self.dockerfile_location);
         p.opt("TimeoutInMinutes", &self.timeout_in_minutes);
         p.req("Type", &self.type_);
+    }
+}
+
+impl ToExpr for ImageBuildConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -209,12 +263,25 @@ pub struct ImageSource {
     pub uri: Option<Value<String>>,
 }
 
+impl ImageSource {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Uri", &self.uri);
+    }
+}
+
 impl ToExpr for ImageSource {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Uri", &self.uri);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -238,13 +305,26 @@ impl SourceBundle {
     }
 }
 
+impl SourceBundle {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("S3Bucket", &self.s3_bucket);
+        p.req("S3Key", &self.s3_key);
+    }
+}
+
 impl ToExpr for SourceBundle {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("S3Bucket", &self.s3_bucket);
-        p.req("S3Key", &self.s3_key);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

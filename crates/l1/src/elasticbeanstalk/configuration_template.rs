@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::Value;
 
 /// Resource Type definition for AWS::ElasticBeanstalk::ConfigurationTemplate
@@ -47,6 +49,19 @@ impl ConfigurationTemplate {
     }
 }
 
+impl ConfigurationTemplate {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("ApplicationName", &self.application_name);
+        p.opt("Description", &self.description);
+        p.opt("EnvironmentId", &self.environment_id);
+        p.opt("OptionSettings", &self.option_settings);
+        p.opt("PlatformArn", &self.platform_arn);
+        p.opt("SolutionStackName", &self.solution_stack_name);
+        p.opt("SourceConfiguration", &self.source_configuration);
+    }
+}
+
 impl ResourceProps for ConfigurationTemplate {
     const TYPE_NAME: &'static str = "AWS::ElasticBeanstalk::ConfigurationTemplate";
     fn facts() -> &'static ResourceFacts {
@@ -55,14 +70,14 @@ impl ResourceProps for ConfigurationTemplate {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req("ApplicationName", &self.application_name);
-        p.opt("Description", &self.description);
-        p.opt("EnvironmentId", &self.environment_id);
-        p.opt("OptionSettings", &self.option_settings);
-        p.opt("PlatformArn", &self.platform_arn);
-        p.opt("SolutionStackName", &self.solution_stack_name);
-        p.opt("SourceConfiguration", &self.source_configuration);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -115,15 +130,28 @@ impl ConfigurationOptionSetting {
     }
 }
 
-impl ToExpr for ConfigurationOptionSetting {
+impl ConfigurationOptionSetting {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("Namespace", &self.namespace);
         p.req("OptionName", &self.option_name);
         p.opt("ResourceName", &self.resource_name);
         p.opt("Value", &self.value);
+    }
+}
+
+impl ToExpr for ConfigurationOptionSetting {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -150,13 +178,26 @@ impl SourceConfiguration {
     }
 }
 
+impl SourceConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("ApplicationName", &self.application_name);
+        p.req("TemplateName", &self.template_name);
+    }
+}
+
 impl ToExpr for SourceConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("ApplicationName", &self.application_name);
-        p.req("TemplateName", &self.template_name);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Json, Value};
 
 /// Resource Type definition for AWS::ElasticLoadBalancing::LoadBalancer
@@ -76,14 +78,9 @@ impl LoadBalancer {
     }
 }
 
-impl ResourceProps for LoadBalancer {
-    const TYPE_NAME: &'static str = "AWS::ElasticLoadBalancing::LoadBalancer";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl LoadBalancer {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AccessLoggingPolicy", &self.access_logging_policy);
         p.opt(
             "AppCookieStickinessPolicy",
@@ -106,7 +103,25 @@ impl ResourceProps for LoadBalancer {
         p.opt("SecurityGroups", &self.security_groups);
         p.opt("Subnets", &self.subnets);
         p.opt("Tags", &self.tags);
+    }
+}
+
+impl ResourceProps for LoadBalancer {
+    const TYPE_NAME: &'static str = "AWS::ElasticLoadBalancing::LoadBalancer";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -184,15 +199,28 @@ impl AccessLoggingPolicy {
     }
 }
 
-impl ToExpr for AccessLoggingPolicy {
+impl AccessLoggingPolicy {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("EmitInterval", &self.emit_interval);
         p.req("Enabled", &self.enabled);
         p.req("S3BucketName", &self.s3_bucket_name);
         p.opt("S3BucketPrefix", &self.s3_bucket_prefix);
+    }
+}
+
+impl ToExpr for AccessLoggingPolicy {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -219,13 +247,26 @@ impl AppCookieStickinessPolicy {
     }
 }
 
+impl AppCookieStickinessPolicy {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("CookieName", &self.cookie_name);
+        p.req("PolicyName", &self.policy_name);
+    }
+}
+
 impl ToExpr for AppCookieStickinessPolicy {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("CookieName", &self.cookie_name);
-        p.req("PolicyName", &self.policy_name);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -249,13 +290,26 @@ impl ConnectionDrainingPolicy {
     }
 }
 
+impl ConnectionDrainingPolicy {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Enabled", &self.enabled);
+        p.opt("Timeout", &self.timeout);
+    }
+}
+
 impl ToExpr for ConnectionDrainingPolicy {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Enabled", &self.enabled);
-        p.opt("Timeout", &self.timeout);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -276,12 +330,25 @@ impl ConnectionSettings {
     }
 }
 
+impl ConnectionSettings {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("IdleTimeout", &self.idle_timeout);
+    }
+}
+
 impl ToExpr for ConnectionSettings {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("IdleTimeout", &self.idle_timeout);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -320,16 +387,29 @@ impl HealthCheck {
     }
 }
 
-impl ToExpr for HealthCheck {
+impl HealthCheck {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("HealthyThreshold", &self.healthy_threshold);
         p.req("Interval", &self.interval);
         p.req("Target", &self.target);
         p.req("Timeout", &self.timeout);
         p.req("UnhealthyThreshold", &self.unhealthy_threshold);
+    }
+}
+
+impl ToExpr for HealthCheck {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -342,13 +422,26 @@ pub struct LbCookieStickinessPolicy {
     pub policy_name: Option<Value<String>>,
 }
 
+impl LbCookieStickinessPolicy {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("CookieExpirationPeriod", &self.cookie_expiration_period);
+        p.opt("PolicyName", &self.policy_name);
+    }
+}
+
 impl ToExpr for LbCookieStickinessPolicy {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("CookieExpirationPeriod", &self.cookie_expiration_period);
-        p.opt("PolicyName", &self.policy_name);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -388,17 +481,30 @@ impl Listeners {
     }
 }
 
-impl ToExpr for Listeners {
+impl Listeners {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("InstancePort", &self.instance_port);
         p.opt("InstanceProtocol", &self.instance_protocol);
         p.req("LoadBalancerPort", &self.load_balancer_port);
         p.opt("PolicyNames", &self.policy_names);
         p.req("Protocol", &self.protocol);
         p.opt("SSLCertificateId", &self.ssl_certificate_id);
+    }
+}
+
+impl ToExpr for Listeners {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -435,16 +541,29 @@ impl Policies {
     }
 }
 
-impl ToExpr for Policies {
+impl Policies {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("Attributes", &self.attributes);
         p.opt("InstancePorts", &self.instance_ports);
         p.opt("LoadBalancerPorts", &self.load_balancer_ports);
         p.req("PolicyName", &self.policy_name);
         p.req("PolicyType", &self.policy_type);
+    }
+}
+
+impl ToExpr for Policies {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -457,13 +576,26 @@ pub struct PolicyItem {
     pub value: Option<Value<String>>,
 }
 
+impl PolicyItem {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Name", &self.name);
+        p.opt("Value", &self.value);
+    }
+}
+
 impl ToExpr for PolicyItem {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Name", &self.name);
-        p.opt("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -487,13 +619,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

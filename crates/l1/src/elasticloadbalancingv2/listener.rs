@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Map, Value};
 
 /// Specifies a listener for an Application Load Balancer, Network Load Balancer, or Gateway Load Balancer.
@@ -58,14 +60,9 @@ impl Listener {
     }
 }
 
-impl ResourceProps for Listener {
-    const TYPE_NAME: &'static str = "AWS::ElasticLoadBalancingV2::Listener";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl Listener {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AlpnPolicy", &self.alpn_policy);
         p.opt("Certificates", &self.certificates);
         p.req("DefaultActions", &self.default_actions);
@@ -76,7 +73,25 @@ impl ResourceProps for Listener {
         p.opt("Protocol", &self.protocol);
         p.opt("SslPolicy", &self.ssl_policy);
         p.opt("Tags", &self.tags);
+    }
+}
+
+impl ResourceProps for Listener {
+    const TYPE_NAME: &'static str = "AWS::ElasticLoadBalancingV2::Listener";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -110,12 +125,25 @@ pub struct Certificate {
     pub certificate_arn: Option<Value<String>>,
 }
 
+impl Certificate {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("CertificateArn", &self.certificate_arn);
+    }
+}
+
 impl ToExpr for Certificate {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("CertificateArn", &self.certificate_arn);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -160,10 +188,9 @@ impl Action {
     }
 }
 
-impl ToExpr for Action {
+impl Action {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "AuthenticateCognitoConfig",
             &self.authenticate_cognito_config,
@@ -176,7 +203,21 @@ impl ToExpr for Action {
         p.opt("RedirectConfig", &self.redirect_config);
         p.opt("TargetGroupArn", &self.target_group_arn);
         p.req("Type", &self.type_);
+    }
+}
+
+impl ToExpr for Action {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -222,10 +263,9 @@ impl AuthenticateCognitoConfig {
     }
 }
 
-impl ToExpr for AuthenticateCognitoConfig {
+impl AuthenticateCognitoConfig {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "AuthenticationRequestExtraParams",
             &self.authentication_request_extra_params,
@@ -237,7 +277,21 @@ impl ToExpr for AuthenticateCognitoConfig {
         p.req("UserPoolArn", &self.user_pool_arn);
         p.req("UserPoolClientId", &self.user_pool_client_id);
         p.req("UserPoolDomain", &self.user_pool_domain);
+    }
+}
+
+impl ToExpr for AuthenticateCognitoConfig {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -297,10 +351,9 @@ impl AuthenticateOidcConfig {
     }
 }
 
-impl ToExpr for AuthenticateOidcConfig {
+impl AuthenticateOidcConfig {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "AuthenticationRequestExtraParams",
             &self.authentication_request_extra_params,
@@ -316,7 +369,21 @@ impl ToExpr for AuthenticateOidcConfig {
         p.req("TokenEndpoint", &self.token_endpoint);
         p.opt("UseExistingClientSecret", &self.use_existing_client_secret);
         p.req("UserInfoEndpoint", &self.user_info_endpoint);
+    }
+}
+
+impl ToExpr for AuthenticateOidcConfig {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -343,14 +410,27 @@ impl FixedResponseConfig {
     }
 }
 
+impl FixedResponseConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ContentType", &self.content_type);
+        p.opt("MessageBody", &self.message_body);
+        p.req("StatusCode", &self.status_code);
+    }
+}
+
 impl ToExpr for FixedResponseConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("ContentType", &self.content_type);
-        p.opt("MessageBody", &self.message_body);
-        p.req("StatusCode", &self.status_code);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -363,16 +443,29 @@ pub struct ForwardConfig {
     pub target_groups: Option<Vec<TargetGroupTuple>>,
 }
 
-impl ToExpr for ForwardConfig {
+impl ForwardConfig {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "TargetGroupStickinessConfig",
             &self.target_group_stickiness_config,
         );
         p.opt("TargetGroups", &self.target_groups);
+    }
+}
+
+impl ToExpr for ForwardConfig {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -385,13 +478,26 @@ pub struct TargetGroupStickinessConfig {
     pub enabled: Option<Value<bool>>,
 }
 
+impl TargetGroupStickinessConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("DurationSeconds", &self.duration_seconds);
+        p.opt("Enabled", &self.enabled);
+    }
+}
+
 impl ToExpr for TargetGroupStickinessConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("DurationSeconds", &self.duration_seconds);
-        p.opt("Enabled", &self.enabled);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -404,13 +510,26 @@ pub struct TargetGroupTuple {
     pub weight: Option<Value<i64>>,
 }
 
+impl TargetGroupTuple {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("TargetGroupArn", &self.target_group_arn);
+        p.opt("Weight", &self.weight);
+    }
+}
+
 impl ToExpr for TargetGroupTuple {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("TargetGroupArn", &self.target_group_arn);
-        p.opt("Weight", &self.weight);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -437,14 +556,27 @@ impl JwtValidationConfig {
     }
 }
 
+impl JwtValidationConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("AdditionalClaims", &self.additional_claims);
+        p.req("Issuer", &self.issuer);
+        p.req("JwksEndpoint", &self.jwks_endpoint);
+    }
+}
+
 impl ToExpr for JwtValidationConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("AdditionalClaims", &self.additional_claims);
-        p.req("Issuer", &self.issuer);
-        p.req("JwksEndpoint", &self.jwks_endpoint);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -475,14 +607,27 @@ impl JwtValidationActionAdditionalClaim {
     }
 }
 
+impl JwtValidationActionAdditionalClaim {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Format", &self.format);
+        p.req("Name", &self.name);
+        p.req("Values", &self.values);
+    }
+}
+
 impl ToExpr for JwtValidationActionAdditionalClaim {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Format", &self.format);
-        p.req("Name", &self.name);
-        p.req("Values", &self.values);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -518,17 +663,30 @@ impl RedirectConfig {
     }
 }
 
-impl ToExpr for RedirectConfig {
+impl RedirectConfig {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Host", &self.host);
         p.opt("Path", &self.path);
         p.opt("Port", &self.port);
         p.opt("Protocol", &self.protocol);
         p.opt("Query", &self.query);
         p.req("StatusCode", &self.status_code);
+    }
+}
+
+impl ToExpr for RedirectConfig {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -541,13 +699,26 @@ pub struct ListenerAttribute {
     pub value: Option<Value<String>>,
 }
 
+impl ListenerAttribute {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Key", &self.key);
+        p.opt("Value", &self.value);
+    }
+}
+
 impl ToExpr for ListenerAttribute {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Key", &self.key);
-        p.opt("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -564,10 +735,9 @@ pub struct MutualAuthentication {
     pub trust_store_arn: Option<Value<String>>,
 }
 
-impl ToExpr for MutualAuthentication {
+impl MutualAuthentication {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "AdvertiseTrustStoreCaNames",
             &self.advertise_trust_store_ca_names,
@@ -578,7 +748,21 @@ impl ToExpr for MutualAuthentication {
         );
         p.opt("Mode", &self.mode);
         p.opt("TrustStoreArn", &self.trust_store_arn);
+    }
+}
+
+impl ToExpr for MutualAuthentication {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -602,13 +786,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

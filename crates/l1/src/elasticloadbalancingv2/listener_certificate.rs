@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::Value;
 
 /// Resource Type definition for AWS::ElasticLoadBalancingV2::ListenerCertificate
@@ -32,6 +34,14 @@ impl ListenerCertificate {
     }
 }
 
+impl ListenerCertificate {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Certificates", &self.certificates);
+        p.req("ListenerArn", &self.listener_arn);
+    }
+}
+
 impl ResourceProps for ListenerCertificate {
     const TYPE_NAME: &'static str = "AWS::ElasticLoadBalancingV2::ListenerCertificate";
     fn facts() -> &'static ResourceFacts {
@@ -40,9 +50,14 @@ impl ResourceProps for ListenerCertificate {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req("Certificates", &self.certificates);
-        p.req("ListenerArn", &self.listener_arn);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -76,12 +91,25 @@ pub struct Certificate {
     pub certificate_arn: Option<Value<String>>,
 }
 
+impl Certificate {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("CertificateArn", &self.certificate_arn);
+    }
+}
+
 impl ToExpr for Certificate {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("CertificateArn", &self.certificate_arn);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

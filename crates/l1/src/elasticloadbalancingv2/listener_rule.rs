@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Map, Value};
 
 /// Specifies a listener rule. The listener must be associated with an Application Load Balancer. Each rule consists of a priority, one or more actions, and one or more conditions.
@@ -50,6 +52,18 @@ impl ListenerRule {
     }
 }
 
+impl ListenerRule {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Actions", &self.actions);
+        p.req("Conditions", &self.conditions);
+        p.opt("ListenerArn", &self.listener_arn);
+        p.req("Priority", &self.priority);
+        p.opt("Tags", &self.tags);
+        p.opt("Transforms", &self.transforms);
+    }
+}
+
 impl ResourceProps for ListenerRule {
     const TYPE_NAME: &'static str = "AWS::ElasticLoadBalancingV2::ListenerRule";
     fn facts() -> &'static ResourceFacts {
@@ -58,13 +72,14 @@ impl ResourceProps for ListenerRule {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req("Actions", &self.actions);
-        p.req("Conditions", &self.conditions);
-        p.opt("ListenerArn", &self.listener_arn);
-        p.req("Priority", &self.priority);
-        p.opt("Tags", &self.tags);
-        p.opt("Transforms", &self.transforms);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -137,10 +152,9 @@ impl Action {
     }
 }
 
-impl ToExpr for Action {
+impl Action {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "AuthenticateCognitoConfig",
             &self.authenticate_cognito_config,
@@ -153,7 +167,21 @@ impl ToExpr for Action {
         p.opt("RedirectConfig", &self.redirect_config);
         p.opt("TargetGroupArn", &self.target_group_arn);
         p.req("Type", &self.type_);
+    }
+}
+
+impl ToExpr for Action {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -199,10 +227,9 @@ impl AuthenticateCognitoConfig {
     }
 }
 
-impl ToExpr for AuthenticateCognitoConfig {
+impl AuthenticateCognitoConfig {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "AuthenticationRequestExtraParams",
             &self.authentication_request_extra_params,
@@ -214,7 +241,21 @@ impl ToExpr for AuthenticateCognitoConfig {
         p.req("UserPoolArn", &self.user_pool_arn);
         p.req("UserPoolClientId", &self.user_pool_client_id);
         p.req("UserPoolDomain", &self.user_pool_domain);
+    }
+}
+
+impl ToExpr for AuthenticateCognitoConfig {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -274,10 +315,9 @@ impl AuthenticateOidcConfig {
     }
 }
 
-impl ToExpr for AuthenticateOidcConfig {
+impl AuthenticateOidcConfig {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "AuthenticationRequestExtraParams",
             &self.authentication_request_extra_params,
@@ -293,7 +333,21 @@ impl ToExpr for AuthenticateOidcConfig {
         p.req("TokenEndpoint", &self.token_endpoint);
         p.opt("UseExistingClientSecret", &self.use_existing_client_secret);
         p.req("UserInfoEndpoint", &self.user_info_endpoint);
+    }
+}
+
+impl ToExpr for AuthenticateOidcConfig {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -320,14 +374,27 @@ impl FixedResponseConfig {
     }
 }
 
+impl FixedResponseConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ContentType", &self.content_type);
+        p.opt("MessageBody", &self.message_body);
+        p.req("StatusCode", &self.status_code);
+    }
+}
+
 impl ToExpr for FixedResponseConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("ContentType", &self.content_type);
-        p.opt("MessageBody", &self.message_body);
-        p.req("StatusCode", &self.status_code);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -340,16 +407,29 @@ pub struct ForwardConfig {
     pub target_groups: Option<Vec<TargetGroupTuple>>,
 }
 
-impl ToExpr for ForwardConfig {
+impl ForwardConfig {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "TargetGroupStickinessConfig",
             &self.target_group_stickiness_config,
         );
         p.opt("TargetGroups", &self.target_groups);
+    }
+}
+
+impl ToExpr for ForwardConfig {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -362,13 +442,26 @@ pub struct TargetGroupStickinessConfig {
     pub enabled: Option<Value<bool>>,
 }
 
+impl TargetGroupStickinessConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("DurationSeconds", &self.duration_seconds);
+        p.opt("Enabled", &self.enabled);
+    }
+}
+
 impl ToExpr for TargetGroupStickinessConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("DurationSeconds", &self.duration_seconds);
-        p.opt("Enabled", &self.enabled);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -381,13 +474,26 @@ pub struct TargetGroupTuple {
     pub weight: Option<Value<i64>>,
 }
 
+impl TargetGroupTuple {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("TargetGroupArn", &self.target_group_arn);
+        p.opt("Weight", &self.weight);
+    }
+}
+
 impl ToExpr for TargetGroupTuple {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("TargetGroupArn", &self.target_group_arn);
-        p.opt("Weight", &self.weight);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -414,14 +520,27 @@ impl JwtValidationConfig {
     }
 }
 
+impl JwtValidationConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("AdditionalClaims", &self.additional_claims);
+        p.req("Issuer", &self.issuer);
+        p.req("JwksEndpoint", &self.jwks_endpoint);
+    }
+}
+
 impl ToExpr for JwtValidationConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("AdditionalClaims", &self.additional_claims);
-        p.req("Issuer", &self.issuer);
-        p.req("JwksEndpoint", &self.jwks_endpoint);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -452,14 +571,27 @@ impl JwtValidationActionAdditionalClaim {
     }
 }
 
+impl JwtValidationActionAdditionalClaim {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Format", &self.format);
+        p.req("Name", &self.name);
+        p.req("Values", &self.values);
+    }
+}
+
 impl ToExpr for JwtValidationActionAdditionalClaim {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Format", &self.format);
-        p.req("Name", &self.name);
-        p.req("Values", &self.values);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -495,17 +627,30 @@ impl RedirectConfig {
     }
 }
 
-impl ToExpr for RedirectConfig {
+impl RedirectConfig {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Host", &self.host);
         p.opt("Path", &self.path);
         p.opt("Port", &self.port);
         p.opt("Protocol", &self.protocol);
         p.opt("Query", &self.query);
         p.req("StatusCode", &self.status_code);
+    }
+}
+
+impl ToExpr for RedirectConfig {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -532,10 +677,9 @@ pub struct RuleCondition {
     pub values: Option<Value<Vec<String>>>,
 }
 
-impl ToExpr for RuleCondition {
+impl RuleCondition {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Field", &self.field);
         p.opt("HostHeaderConfig", &self.host_header_config);
         p.opt("HttpHeaderConfig", &self.http_header_config);
@@ -545,7 +689,21 @@ impl ToExpr for RuleCondition {
         p.opt("RegexValues", &self.regex_values);
         p.opt("SourceIpConfig", &self.source_ip_config);
         p.opt("Values", &self.values);
+    }
+}
+
+impl ToExpr for RuleCondition {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -558,13 +716,26 @@ pub struct HostHeaderConfig {
     pub values: Option<Value<Vec<String>>>,
 }
 
+impl HostHeaderConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("RegexValues", &self.regex_values);
+        p.opt("Values", &self.values);
+    }
+}
+
 impl ToExpr for HostHeaderConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("RegexValues", &self.regex_values);
-        p.opt("Values", &self.values);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -579,14 +750,27 @@ pub struct HttpHeaderConfig {
     pub values: Option<Value<Vec<String>>>,
 }
 
+impl HttpHeaderConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("HttpHeaderName", &self.http_header_name);
+        p.opt("RegexValues", &self.regex_values);
+        p.opt("Values", &self.values);
+    }
+}
+
 impl ToExpr for HttpHeaderConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("HttpHeaderName", &self.http_header_name);
-        p.opt("RegexValues", &self.regex_values);
-        p.opt("Values", &self.values);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -597,12 +781,25 @@ pub struct HttpRequestMethodConfig {
     pub values: Option<Value<Vec<String>>>,
 }
 
+impl HttpRequestMethodConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Values", &self.values);
+    }
+}
+
 impl ToExpr for HttpRequestMethodConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Values", &self.values);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -615,13 +812,26 @@ pub struct PathPatternConfig {
     pub values: Option<Value<Vec<String>>>,
 }
 
+impl PathPatternConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("RegexValues", &self.regex_values);
+        p.opt("Values", &self.values);
+    }
+}
+
 impl ToExpr for PathPatternConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("RegexValues", &self.regex_values);
-        p.opt("Values", &self.values);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -632,12 +842,25 @@ pub struct QueryStringConfig {
     pub values: Option<Vec<QueryStringKeyValue>>,
 }
 
+impl QueryStringConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Values", &self.values);
+    }
+}
+
 impl ToExpr for QueryStringConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Values", &self.values);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -650,13 +873,26 @@ pub struct QueryStringKeyValue {
     pub value: Option<Value<String>>,
 }
 
+impl QueryStringKeyValue {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Key", &self.key);
+        p.opt("Value", &self.value);
+    }
+}
+
 impl ToExpr for QueryStringKeyValue {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Key", &self.key);
-        p.opt("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -669,13 +905,26 @@ pub struct SourceIpConfig {
     pub values: Option<Value<Vec<String>>>,
 }
 
+impl SourceIpConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("IpAddressType", &self.ip_address_type);
+        p.opt("Values", &self.values);
+    }
+}
+
 impl ToExpr for SourceIpConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("IpAddressType", &self.ip_address_type);
-        p.opt("Values", &self.values);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -699,13 +948,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -732,14 +994,27 @@ impl Transform {
     }
 }
 
+impl Transform {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("HostHeaderRewriteConfig", &self.host_header_rewrite_config);
+        p.req("Type", &self.type_);
+        p.opt("UrlRewriteConfig", &self.url_rewrite_config);
+    }
+}
+
 impl ToExpr for Transform {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("HostHeaderRewriteConfig", &self.host_header_rewrite_config);
-        p.req("Type", &self.type_);
-        p.opt("UrlRewriteConfig", &self.url_rewrite_config);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -758,12 +1033,25 @@ impl RewriteConfigObject {
     }
 }
 
+impl RewriteConfigObject {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Rewrites", &self.rewrites);
+    }
+}
+
 impl ToExpr for RewriteConfigObject {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Rewrites", &self.rewrites);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -787,13 +1075,26 @@ impl RewriteConfig {
     }
 }
 
+impl RewriteConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Regex", &self.regex);
+        p.req("Replace", &self.replace);
+    }
+}
+
 impl ToExpr for RewriteConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Regex", &self.regex);
-        p.req("Replace", &self.replace);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Json, Literal, Value};
 
 /// Specifies an Application Load Balancer, a Network Load Balancer, or a Gateway Load Balancer.
@@ -47,14 +49,9 @@ pub struct LoadBalancer {
     pub type_: Option<Value<Type>>,
 }
 
-impl ResourceProps for LoadBalancer {
-    const TYPE_NAME: &'static str = "AWS::ElasticLoadBalancingV2::LoadBalancer";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl LoadBalancer {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "EnableCapacityReservationProvisionStabilize",
             &self.enable_capacity_reservation_provision_stabilize,
@@ -81,7 +78,25 @@ impl ResourceProps for LoadBalancer {
         p.opt("Subnets", &self.subnets);
         p.opt("Tags", &self.tags);
         p.opt("Type", &self.type_);
+    }
+}
+
+impl ResourceProps for LoadBalancer {
+    const TYPE_NAME: &'static str = "AWS::ElasticLoadBalancingV2::LoadBalancer";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -206,13 +221,26 @@ pub struct LoadBalancerAttribute {
     pub value: Option<Value<String>>,
 }
 
+impl LoadBalancerAttribute {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Key", &self.key);
+        p.opt("Value", &self.value);
+    }
+}
+
 impl ToExpr for LoadBalancerAttribute {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Key", &self.key);
-        p.opt("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -233,12 +261,25 @@ impl MinimumLoadBalancerCapacity {
     }
 }
 
+impl MinimumLoadBalancerCapacity {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("CapacityUnits", &self.capacity_units);
+    }
+}
+
 impl ToExpr for MinimumLoadBalancerCapacity {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("CapacityUnits", &self.capacity_units);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -271,16 +312,29 @@ impl SubnetMapping {
     }
 }
 
-impl ToExpr for SubnetMapping {
+impl SubnetMapping {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AllocationId", &self.allocation_id);
         p.opt("IPv6Address", &self.ipv6_address);
         p.opt("PrivateIPv4Address", &self.private_ipv4_address);
         p.opt("SourceNatIpv6Prefix", &self.source_nat_ipv6_prefix);
         p.req("SubnetId", &self.subnet_id);
+    }
+}
+
+impl ToExpr for SubnetMapping {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -304,13 +358,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.opt("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.opt("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// Resource Type definition for AWS::ElasticLoadBalancingV2::TargetGroup
@@ -59,14 +61,9 @@ pub struct TargetGroup {
     pub vpc_id: Option<Value<String>>,
 }
 
-impl ResourceProps for TargetGroup {
-    const TYPE_NAME: &'static str = "AWS::ElasticLoadBalancingV2::TargetGroup";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl TargetGroup {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("HealthCheckEnabled", &self.health_check_enabled);
         p.opt(
             "HealthCheckIntervalSeconds",
@@ -93,7 +90,25 @@ impl ResourceProps for TargetGroup {
         p.opt("Targets", &self.targets);
         p.opt("UnhealthyThresholdCount", &self.unhealthy_threshold_count);
         p.opt("VpcId", &self.vpc_id);
+    }
+}
+
+impl ResourceProps for TargetGroup {
+    const TYPE_NAME: &'static str = "AWS::ElasticLoadBalancingV2::TargetGroup";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -144,13 +159,26 @@ pub struct Matcher {
     pub http_code: Option<Value<String>>,
 }
 
+impl Matcher {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("GrpcCode", &self.grpc_code);
+        p.opt("HttpCode", &self.http_code);
+    }
+}
+
 impl ToExpr for Matcher {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("GrpcCode", &self.grpc_code);
-        p.opt("HttpCode", &self.http_code);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -174,13 +202,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -193,13 +234,26 @@ pub struct TargetGroupAttribute {
     pub value: Option<Value<String>>,
 }
 
+impl TargetGroupAttribute {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Key", &self.key);
+        p.opt("Value", &self.value);
+    }
+}
+
 impl ToExpr for TargetGroupAttribute {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Key", &self.key);
-        p.opt("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -229,15 +283,28 @@ impl TargetDescription {
     }
 }
 
-impl ToExpr for TargetDescription {
+impl TargetDescription {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AvailabilityZone", &self.availability_zone);
         p.req("Id", &self.id);
         p.opt("Port", &self.port);
         p.opt("QuicServerId", &self.quic_server_id);
+    }
+}
+
+impl ToExpr for TargetDescription {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Json, Literal, Value};
 
 /// Resource Type definition for AWS::ElasticLoadBalancingV2::TrustStoreRevocation
@@ -21,6 +23,14 @@ pub struct TrustStoreRevocation {
     pub trust_store_arn: Option<Value<String>>,
 }
 
+impl TrustStoreRevocation {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("RevocationContents", &self.revocation_contents);
+        p.opt("TrustStoreArn", &self.trust_store_arn);
+    }
+}
+
 impl ResourceProps for TrustStoreRevocation {
     const TYPE_NAME: &'static str = "AWS::ElasticLoadBalancingV2::TrustStoreRevocation";
     fn facts() -> &'static ResourceFacts {
@@ -29,9 +39,14 @@ impl ResourceProps for TrustStoreRevocation {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.opt("RevocationContents", &self.revocation_contents);
-        p.opt("TrustStoreArn", &self.trust_store_arn);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -76,15 +91,28 @@ pub struct RevocationContent {
     pub s3_object_version: Option<Value<String>>,
 }
 
-impl ToExpr for RevocationContent {
+impl RevocationContent {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("RevocationType", &self.revocation_type);
         p.opt("S3Bucket", &self.s3_bucket);
         p.opt("S3Key", &self.s3_key);
         p.opt("S3ObjectVersion", &self.s3_object_version);
+    }
+}
+
+impl ToExpr for RevocationContent {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Json, Map, Value};
 
 /// Resource Type definition for AWS::Elasticsearch::Domain
@@ -47,14 +49,9 @@ pub struct Domain {
     pub vpc_options: Option<VpcOptions>,
 }
 
-impl ResourceProps for Domain {
-    const TYPE_NAME: &'static str = "AWS::Elasticsearch::Domain";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl Domain {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AccessPolicies", &self.access_policies);
         p.opt("AdvancedOptions", &self.advanced_options);
         p.opt("AdvancedSecurityOptions", &self.advanced_security_options);
@@ -76,7 +73,25 @@ impl ResourceProps for Domain {
         p.opt("SnapshotOptions", &self.snapshot_options);
         p.opt("Tags", &self.tags);
         p.opt("VPCOptions", &self.vpc_options);
+    }
+}
+
+impl ResourceProps for Domain {
+    const TYPE_NAME: &'static str = "AWS::Elasticsearch::Domain";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -131,10 +146,9 @@ pub struct AdvancedSecurityOptionsInput {
     pub master_user_options: Option<MasterUserOptions>,
 }
 
-impl ToExpr for AdvancedSecurityOptionsInput {
+impl AdvancedSecurityOptionsInput {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AnonymousAuthEnabled", &self.anonymous_auth_enabled);
         p.opt("Enabled", &self.enabled);
         p.opt(
@@ -142,7 +156,21 @@ impl ToExpr for AdvancedSecurityOptionsInput {
             &self.internal_user_database_enabled,
         );
         p.opt("MasterUserOptions", &self.master_user_options);
+    }
+}
+
+impl ToExpr for AdvancedSecurityOptionsInput {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -157,14 +185,27 @@ pub struct MasterUserOptions {
     pub master_user_password: Option<Value<String>>,
 }
 
+impl MasterUserOptions {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("MasterUserARN", &self.master_user_arn);
+        p.opt("MasterUserName", &self.master_user_name);
+        p.opt("MasterUserPassword", &self.master_user_password);
+    }
+}
+
 impl ToExpr for MasterUserOptions {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("MasterUserARN", &self.master_user_arn);
-        p.opt("MasterUserName", &self.master_user_name);
-        p.opt("MasterUserPassword", &self.master_user_password);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -181,15 +222,28 @@ pub struct CognitoOptions {
     pub user_pool_id: Option<Value<String>>,
 }
 
-impl ToExpr for CognitoOptions {
+impl CognitoOptions {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Enabled", &self.enabled);
         p.opt("IdentityPoolId", &self.identity_pool_id);
         p.opt("RoleArn", &self.role_arn);
         p.opt("UserPoolId", &self.user_pool_id);
+    }
+}
+
+impl ToExpr for CognitoOptions {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -208,10 +262,9 @@ pub struct DomainEndpointOptions {
     pub tls_security_policy: Option<Value<String>>,
 }
 
-impl ToExpr for DomainEndpointOptions {
+impl DomainEndpointOptions {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("CustomEndpoint", &self.custom_endpoint);
         p.opt(
             "CustomEndpointCertificateArn",
@@ -220,7 +273,21 @@ impl ToExpr for DomainEndpointOptions {
         p.opt("CustomEndpointEnabled", &self.custom_endpoint_enabled);
         p.opt("EnforceHTTPS", &self.enforce_https);
         p.opt("TLSSecurityPolicy", &self.tls_security_policy);
+    }
+}
+
+impl ToExpr for DomainEndpointOptions {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -237,15 +304,28 @@ pub struct EbsOptions {
     pub volume_type: Option<Value<String>>,
 }
 
-impl ToExpr for EbsOptions {
+impl EbsOptions {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("EBSEnabled", &self.ebs_enabled);
         p.opt("Iops", &self.iops);
         p.opt("VolumeSize", &self.volume_size);
         p.opt("VolumeType", &self.volume_type);
+    }
+}
+
+impl ToExpr for EbsOptions {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -276,10 +356,9 @@ pub struct ElasticsearchClusterConfig {
     pub zone_awareness_enabled: Option<Value<bool>>,
 }
 
-impl ToExpr for ElasticsearchClusterConfig {
+impl ElasticsearchClusterConfig {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("ColdStorageOptions", &self.cold_storage_options);
         p.opt("DedicatedMasterCount", &self.dedicated_master_count);
         p.opt("DedicatedMasterEnabled", &self.dedicated_master_enabled);
@@ -291,7 +370,21 @@ impl ToExpr for ElasticsearchClusterConfig {
         p.opt("WarmType", &self.warm_type);
         p.opt("ZoneAwarenessConfig", &self.zone_awareness_config);
         p.opt("ZoneAwarenessEnabled", &self.zone_awareness_enabled);
+    }
+}
+
+impl ToExpr for ElasticsearchClusterConfig {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -302,12 +395,25 @@ pub struct ColdStorageOptions {
     pub enabled: Option<Value<bool>>,
 }
 
+impl ColdStorageOptions {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Enabled", &self.enabled);
+    }
+}
+
 impl ToExpr for ColdStorageOptions {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Enabled", &self.enabled);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -318,12 +424,25 @@ pub struct ZoneAwarenessConfig {
     pub availability_zone_count: Option<Value<i64>>,
 }
 
+impl ZoneAwarenessConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("AvailabilityZoneCount", &self.availability_zone_count);
+    }
+}
+
 impl ToExpr for ZoneAwarenessConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("AvailabilityZoneCount", &self.availability_zone_count);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -336,13 +455,26 @@ pub struct EncryptionAtRestOptions {
     pub kms_key_id: Option<Value<String>>,
 }
 
+impl EncryptionAtRestOptions {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Enabled", &self.enabled);
+        p.opt("KmsKeyId", &self.kms_key_id);
+    }
+}
+
 impl ToExpr for EncryptionAtRestOptions {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Enabled", &self.enabled);
-        p.opt("KmsKeyId", &self.kms_key_id);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -355,16 +487,29 @@ pub struct LogPublishingOption {
     pub enabled: Option<Value<bool>>,
 }
 
-impl ToExpr for LogPublishingOption {
+impl LogPublishingOption {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "CloudWatchLogsLogGroupArn",
             &self.cloud_watch_logs_log_group_arn,
         );
         p.opt("Enabled", &self.enabled);
+    }
+}
+
+impl ToExpr for LogPublishingOption {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -375,12 +520,25 @@ pub struct NodeToNodeEncryptionOptions {
     pub enabled: Option<Value<bool>>,
 }
 
+impl NodeToNodeEncryptionOptions {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Enabled", &self.enabled);
+    }
+}
+
 impl ToExpr for NodeToNodeEncryptionOptions {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Enabled", &self.enabled);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -391,15 +549,28 @@ pub struct SnapshotOptions {
     pub automated_snapshot_start_hour: Option<Value<i64>>,
 }
 
-impl ToExpr for SnapshotOptions {
+impl SnapshotOptions {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "AutomatedSnapshotStartHour",
             &self.automated_snapshot_start_hour,
         );
+    }
+}
+
+impl ToExpr for SnapshotOptions {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -423,13 +594,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -442,13 +626,26 @@ pub struct VpcOptions {
     pub subnet_ids: Option<Value<Vec<String>>>,
 }
 
+impl VpcOptions {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("SecurityGroupIds", &self.security_group_ids);
+        p.opt("SubnetIds", &self.subnet_ids);
+    }
+}
+
 impl ToExpr for VpcOptions {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("SecurityGroupIds", &self.security_group_ids);
-        p.opt("SubnetIds", &self.subnet_ids);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Map, Value};
 
 /// Represents a feed that receives media for inference processing
@@ -40,6 +42,16 @@ impl Feed {
     }
 }
 
+impl Feed {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("AccessRoleArn", &self.access_role_arn);
+        p.req("Name", &self.name);
+        p.req("Outputs", &self.outputs);
+        p.opt("Tags", &self.tags);
+    }
+}
+
 impl ResourceProps for Feed {
     const TYPE_NAME: &'static str = "AWS::ElementalInference::Feed";
     fn facts() -> &'static ResourceFacts {
@@ -48,11 +60,14 @@ impl ResourceProps for Feed {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.opt("AccessRoleArn", &self.access_role_arn);
-        p.req("Name", &self.name);
-        p.req("Outputs", &self.outputs);
-        p.opt("Tags", &self.tags);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -119,15 +134,28 @@ impl GetOutput {
     }
 }
 
-impl ToExpr for GetOutput {
+impl GetOutput {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Description", &self.description);
         p.req("Name", &self.name);
         p.req("OutputConfig", &self.output_config);
         p.req("Status", &self.status);
+    }
+}
+
+impl ToExpr for GetOutput {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -142,14 +170,27 @@ pub struct OutputConfig {
     pub subtitling: Option<SubtitlingConfig>,
 }
 
+impl OutputConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Cropping", &self.cropping);
+        p.opt("Clipping", &self.clipping);
+        p.opt("Subtitling", &self.subtitling);
+    }
+}
+
 impl ToExpr for OutputConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Cropping", &self.cropping);
-        p.opt("Clipping", &self.clipping);
-        p.opt("Subtitling", &self.subtitling);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -160,12 +201,25 @@ pub struct CroppingConfig {
     pub template_groups: Option<Vec<TemplateGroup>>,
 }
 
+impl CroppingConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("TemplateGroups", &self.template_groups);
+    }
+}
+
 impl ToExpr for CroppingConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("TemplateGroups", &self.template_groups);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -192,13 +246,26 @@ impl TemplateGroup {
     }
 }
 
+impl TemplateGroup {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Name", &self.name);
+        p.req("TemplateUris", &self.template_uris);
+    }
+}
+
 impl ToExpr for TemplateGroup {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Name", &self.name);
-        p.req("TemplateUris", &self.template_uris);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -211,13 +278,26 @@ pub struct ClippingConfig {
     pub data_source_configuration: Option<DataSourceConfiguration>,
 }
 
+impl ClippingConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("CallbackMetadata", &self.callback_metadata);
+        p.opt("DataSourceConfiguration", &self.data_source_configuration);
+    }
+}
+
 impl ToExpr for ClippingConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("CallbackMetadata", &self.callback_metadata);
-        p.opt("DataSourceConfiguration", &self.data_source_configuration);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -238,12 +318,25 @@ impl DataSourceConfiguration {
     }
 }
 
+impl DataSourceConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("FixtureId", &self.fixture_id);
+    }
+}
+
 impl ToExpr for DataSourceConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("FixtureId", &self.fixture_id);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -273,15 +366,28 @@ impl SubtitlingConfig {
     }
 }
 
-impl ToExpr for SubtitlingConfig {
+impl SubtitlingConfig {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AspectRatio", &self.aspect_ratio);
         p.opt("Dictionary", &self.dictionary);
         p.req("Language", &self.language);
         p.opt("ProfanityFilter", &self.profanity_filter);
+    }
+}
+
+impl ToExpr for SubtitlingConfig {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -305,13 +411,26 @@ impl AspectRatio {
     }
 }
 
+impl AspectRatio {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Height", &self.height);
+        p.req("Width", &self.width);
+    }
+}
+
 impl ToExpr for AspectRatio {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Height", &self.height);
-        p.req("Width", &self.width);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Json, Map, Value};
 
 /// Resource Type definition for AWS::EMR::Cluster
@@ -112,14 +114,9 @@ impl Cluster {
     }
 }
 
-impl ResourceProps for Cluster {
-    const TYPE_NAME: &'static str = "AWS::EMR::Cluster";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl Cluster {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AdditionalInfo", &self.additional_info);
         p.opt("Applications", &self.applications);
         p.opt("AutoScalingRole", &self.auto_scaling_role);
@@ -147,7 +144,25 @@ impl ResourceProps for Cluster {
         p.opt("Steps", &self.steps);
         p.opt("Tags", &self.tags);
         p.opt("VisibleToAllUsers", &self.visible_to_all_users);
+    }
+}
+
+impl ResourceProps for Cluster {
+    const TYPE_NAME: &'static str = "AWS::EMR::Cluster";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -192,15 +207,28 @@ pub struct Application {
     pub version: Option<Value<String>>,
 }
 
-impl ToExpr for Application {
+impl Application {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AdditionalInfo", &self.additional_info);
         p.opt("Args", &self.args);
         p.opt("Name", &self.name);
         p.opt("Version", &self.version);
+    }
+}
+
+impl ToExpr for Application {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -211,12 +239,25 @@ pub struct AutoTerminationPolicy {
     pub idle_timeout: Option<Value<i64>>,
 }
 
+impl AutoTerminationPolicy {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("IdleTimeout", &self.idle_timeout);
+    }
+}
+
 impl ToExpr for AutoTerminationPolicy {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("IdleTimeout", &self.idle_timeout);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -243,13 +284,26 @@ impl BootstrapActionConfig {
     }
 }
 
+impl BootstrapActionConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Name", &self.name);
+        p.req("ScriptBootstrapAction", &self.script_bootstrap_action);
+    }
+}
+
 impl ToExpr for BootstrapActionConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Name", &self.name);
-        p.req("ScriptBootstrapAction", &self.script_bootstrap_action);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -273,13 +327,26 @@ impl ScriptBootstrapActionConfig {
     }
 }
 
+impl ScriptBootstrapActionConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Args", &self.args);
+        p.req("Path", &self.path);
+    }
+}
+
 impl ToExpr for ScriptBootstrapActionConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Args", &self.args);
-        p.req("Path", &self.path);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -294,14 +361,27 @@ pub struct Configuration {
     pub configurations: Option<Vec<Configuration>>,
 }
 
+impl Configuration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Classification", &self.classification);
+        p.opt("ConfigurationProperties", &self.configuration_properties);
+        p.opt("Configurations", &self.configurations);
+    }
+}
+
 impl ToExpr for Configuration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Classification", &self.classification);
-        p.opt("ConfigurationProperties", &self.configuration_properties);
-        p.opt("Configurations", &self.configurations);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -348,10 +428,9 @@ pub struct JobFlowInstancesConfig {
     pub unhealthy_node_replacement: Option<Value<bool>>,
 }
 
-impl ToExpr for JobFlowInstancesConfig {
+impl JobFlowInstancesConfig {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "AdditionalMasterSecurityGroups",
             &self.additional_master_security_groups,
@@ -389,7 +468,21 @@ impl ToExpr for JobFlowInstancesConfig {
         p.opt("TaskInstanceGroups", &self.task_instance_groups);
         p.opt("TerminationProtected", &self.termination_protected);
         p.opt("UnhealthyNodeReplacement", &self.unhealthy_node_replacement);
+    }
+}
+
+impl ToExpr for JobFlowInstancesConfig {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -410,17 +503,30 @@ pub struct InstanceFleetConfig {
     pub target_spot_capacity: Option<Value<i64>>,
 }
 
-impl ToExpr for InstanceFleetConfig {
+impl InstanceFleetConfig {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("InstanceTypeConfigs", &self.instance_type_configs);
         p.opt("LaunchSpecifications", &self.launch_specifications);
         p.opt("Name", &self.name);
         p.opt("ResizeSpecifications", &self.resize_specifications);
         p.opt("TargetOnDemandCapacity", &self.target_on_demand_capacity);
         p.opt("TargetSpotCapacity", &self.target_spot_capacity);
+    }
+}
+
+impl ToExpr for InstanceFleetConfig {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -462,10 +568,9 @@ impl InstanceTypeConfig {
     }
 }
 
-impl ToExpr for InstanceTypeConfig {
+impl InstanceTypeConfig {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("BidPrice", &self.bid_price);
         p.opt(
             "BidPriceAsPercentageOfOnDemandPrice",
@@ -477,7 +582,21 @@ impl ToExpr for InstanceTypeConfig {
         p.req("InstanceType", &self.instance_type);
         p.opt("Priority", &self.priority);
         p.opt("WeightedCapacity", &self.weighted_capacity);
+    }
+}
+
+impl ToExpr for InstanceTypeConfig {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -490,13 +609,26 @@ pub struct EbsConfiguration {
     pub ebs_optimized: Option<Value<bool>>,
 }
 
+impl EbsConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("EbsBlockDeviceConfigs", &self.ebs_block_device_configs);
+        p.opt("EbsOptimized", &self.ebs_optimized);
+    }
+}
+
 impl ToExpr for EbsConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("EbsBlockDeviceConfigs", &self.ebs_block_device_configs);
-        p.opt("EbsOptimized", &self.ebs_optimized);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -520,13 +652,26 @@ impl EbsBlockDeviceConfig {
     }
 }
 
+impl EbsBlockDeviceConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("VolumeSpecification", &self.volume_specification);
+        p.opt("VolumesPerInstance", &self.volumes_per_instance);
+    }
+}
+
 impl ToExpr for EbsBlockDeviceConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("VolumeSpecification", &self.volume_specification);
-        p.opt("VolumesPerInstance", &self.volumes_per_instance);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -556,15 +701,28 @@ impl VolumeSpecification {
     }
 }
 
-impl ToExpr for VolumeSpecification {
+impl VolumeSpecification {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Iops", &self.iops);
         p.req("SizeInGB", &self.size_in_gb);
         p.opt("Throughput", &self.throughput);
         p.req("VolumeType", &self.volume_type);
+    }
+}
+
+impl ToExpr for VolumeSpecification {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -577,13 +735,26 @@ pub struct InstanceFleetProvisioningSpecifications {
     pub spot_specification: Option<SpotProvisioningSpecification>,
 }
 
+impl InstanceFleetProvisioningSpecifications {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("OnDemandSpecification", &self.on_demand_specification);
+        p.opt("SpotSpecification", &self.spot_specification);
+    }
+}
+
 impl ToExpr for InstanceFleetProvisioningSpecifications {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("OnDemandSpecification", &self.on_demand_specification);
-        p.opt("SpotSpecification", &self.spot_specification);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -607,16 +778,29 @@ impl OnDemandProvisioningSpecification {
     }
 }
 
-impl ToExpr for OnDemandProvisioningSpecification {
+impl OnDemandProvisioningSpecification {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("AllocationStrategy", &self.allocation_strategy);
         p.opt(
             "CapacityReservationOptions",
             &self.capacity_reservation_options,
         );
+    }
+}
+
+impl ToExpr for OnDemandProvisioningSpecification {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -631,10 +815,9 @@ pub struct OnDemandCapacityReservationOptions {
     pub usage_strategy: Option<Value<String>>,
 }
 
-impl ToExpr for OnDemandCapacityReservationOptions {
+impl OnDemandCapacityReservationOptions {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "CapacityReservationPreference",
             &self.capacity_reservation_preference,
@@ -644,7 +827,21 @@ impl ToExpr for OnDemandCapacityReservationOptions {
             &self.capacity_reservation_resource_group_arn,
         );
         p.opt("UsageStrategy", &self.usage_strategy);
+    }
+}
+
+impl ToExpr for OnDemandCapacityReservationOptions {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -677,15 +874,28 @@ impl SpotProvisioningSpecification {
     }
 }
 
-impl ToExpr for SpotProvisioningSpecification {
+impl SpotProvisioningSpecification {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AllocationStrategy", &self.allocation_strategy);
         p.opt("BlockDurationMinutes", &self.block_duration_minutes);
         p.req("TimeoutAction", &self.timeout_action);
         p.req("TimeoutDurationMinutes", &self.timeout_duration_minutes);
+    }
+}
+
+impl ToExpr for SpotProvisioningSpecification {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -698,16 +908,29 @@ pub struct InstanceFleetResizingSpecifications {
     pub spot_resize_specification: Option<SpotResizingSpecification>,
 }
 
-impl ToExpr for InstanceFleetResizingSpecifications {
+impl InstanceFleetResizingSpecifications {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "OnDemandResizeSpecification",
             &self.on_demand_resize_specification,
         );
         p.opt("SpotResizeSpecification", &self.spot_resize_specification);
+    }
+}
+
+impl ToExpr for InstanceFleetResizingSpecifications {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -722,17 +945,30 @@ pub struct OnDemandResizingSpecification {
     pub timeout_duration_minutes: Option<Value<i64>>,
 }
 
-impl ToExpr for OnDemandResizingSpecification {
+impl OnDemandResizingSpecification {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AllocationStrategy", &self.allocation_strategy);
         p.opt(
             "CapacityReservationOptions",
             &self.capacity_reservation_options,
         );
         p.opt("TimeoutDurationMinutes", &self.timeout_duration_minutes);
+    }
+}
+
+impl ToExpr for OnDemandResizingSpecification {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -745,13 +981,26 @@ pub struct SpotResizingSpecification {
     pub timeout_duration_minutes: Option<Value<i64>>,
 }
 
+impl SpotResizingSpecification {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("AllocationStrategy", &self.allocation_strategy);
+        p.opt("TimeoutDurationMinutes", &self.timeout_duration_minutes);
+    }
+}
+
 impl ToExpr for SpotResizingSpecification {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("AllocationStrategy", &self.allocation_strategy);
-        p.opt("TimeoutDurationMinutes", &self.timeout_duration_minutes);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -799,10 +1048,9 @@ impl InstanceGroupConfig {
     }
 }
 
-impl ToExpr for InstanceGroupConfig {
+impl InstanceGroupConfig {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AutoScalingPolicy", &self.auto_scaling_policy);
         p.opt("BidPrice", &self.bid_price);
         p.opt("Configurations", &self.configurations);
@@ -812,7 +1060,21 @@ impl ToExpr for InstanceGroupConfig {
         p.req("InstanceType", &self.instance_type);
         p.opt("Market", &self.market);
         p.opt("Name", &self.name);
+    }
+}
+
+impl ToExpr for InstanceGroupConfig {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -833,13 +1095,26 @@ impl AutoScalingPolicy {
     }
 }
 
+impl AutoScalingPolicy {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Constraints", &self.constraints);
+        p.req("Rules", &self.rules);
+    }
+}
+
 impl ToExpr for AutoScalingPolicy {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Constraints", &self.constraints);
-        p.req("Rules", &self.rules);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -863,13 +1138,26 @@ impl ScalingConstraints {
     }
 }
 
+impl ScalingConstraints {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("MaxCapacity", &self.max_capacity);
+        p.req("MinCapacity", &self.min_capacity);
+    }
+}
+
 impl ToExpr for ScalingConstraints {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("MaxCapacity", &self.max_capacity);
-        p.req("MinCapacity", &self.min_capacity);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -903,15 +1191,28 @@ impl ScalingRule {
     }
 }
 
-impl ToExpr for ScalingRule {
+impl ScalingRule {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("Action", &self.action);
         p.opt("Description", &self.description);
         p.req("Name", &self.name);
         p.req("Trigger", &self.trigger);
+    }
+}
+
+impl ToExpr for ScalingRule {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -935,16 +1236,29 @@ impl ScalingAction {
     }
 }
 
-impl ToExpr for ScalingAction {
+impl ScalingAction {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Market", &self.market);
         p.req(
             "SimpleScalingPolicyConfiguration",
             &self.simple_scaling_policy_configuration,
         );
+    }
+}
+
+impl ToExpr for ScalingAction {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -971,14 +1285,27 @@ impl SimpleScalingPolicyConfiguration {
     }
 }
 
+impl SimpleScalingPolicyConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("AdjustmentType", &self.adjustment_type);
+        p.opt("CoolDown", &self.cool_down);
+        p.req("ScalingAdjustment", &self.scaling_adjustment);
+    }
+}
+
 impl ToExpr for SimpleScalingPolicyConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("AdjustmentType", &self.adjustment_type);
-        p.opt("CoolDown", &self.cool_down);
-        p.req("ScalingAdjustment", &self.scaling_adjustment);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -999,15 +1326,28 @@ impl ScalingTrigger {
     }
 }
 
-impl ToExpr for ScalingTrigger {
+impl ScalingTrigger {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req(
             "CloudWatchAlarmDefinition",
             &self.cloud_watch_alarm_definition,
         );
+    }
+}
+
+impl ToExpr for ScalingTrigger {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1057,10 +1397,9 @@ impl CloudWatchAlarmDefinition {
     }
 }
 
-impl ToExpr for CloudWatchAlarmDefinition {
+impl CloudWatchAlarmDefinition {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("ComparisonOperator", &self.comparison_operator);
         p.opt("Dimensions", &self.dimensions);
         p.opt("EvaluationPeriods", &self.evaluation_periods);
@@ -1070,7 +1409,21 @@ impl ToExpr for CloudWatchAlarmDefinition {
         p.opt("Statistic", &self.statistic);
         p.req("Threshold", &self.threshold);
         p.opt("Unit", &self.unit);
+    }
+}
+
+impl ToExpr for CloudWatchAlarmDefinition {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1094,13 +1447,26 @@ impl MetricDimension {
     }
 }
 
+impl MetricDimension {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for MetricDimension {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1121,12 +1487,25 @@ impl PlacementType {
     }
 }
 
+impl PlacementType {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("AvailabilityZone", &self.availability_zone);
+    }
+}
+
 impl ToExpr for PlacementType {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("AvailabilityZone", &self.availability_zone);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1162,10 +1541,9 @@ impl KerberosAttributes {
     }
 }
 
-impl ToExpr for KerberosAttributes {
+impl KerberosAttributes {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("ADDomainJoinPassword", &self.ad_domain_join_password);
         p.opt("ADDomainJoinUser", &self.ad_domain_join_user);
         p.opt(
@@ -1174,7 +1552,21 @@ impl ToExpr for KerberosAttributes {
         );
         p.req("KdcAdminPassword", &self.kdc_admin_password);
         p.req("Realm", &self.realm);
+    }
+}
+
+impl ToExpr for KerberosAttributes {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1189,17 +1581,30 @@ pub struct ManagedScalingPolicy {
     pub utilization_performance_index: Option<Value<i64>>,
 }
 
-impl ToExpr for ManagedScalingPolicy {
+impl ManagedScalingPolicy {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("ComputeLimits", &self.compute_limits);
         p.opt("ScalingStrategy", &self.scaling_strategy);
         p.opt(
             "UtilizationPerformanceIndex",
             &self.utilization_performance_index,
         );
+    }
+}
+
+impl ToExpr for ManagedScalingPolicy {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1236,10 +1641,9 @@ impl ComputeLimits {
     }
 }
 
-impl ToExpr for ComputeLimits {
+impl ComputeLimits {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("MaximumCapacityUnits", &self.maximum_capacity_units);
         p.opt(
             "MaximumCoreCapacityUnits",
@@ -1251,7 +1655,21 @@ impl ToExpr for ComputeLimits {
         );
         p.req("MinimumCapacityUnits", &self.minimum_capacity_units);
         p.req("UnitType", &self.unit_type);
+    }
+}
+
+impl ToExpr for ComputeLimits {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1275,13 +1693,26 @@ impl PlacementGroupConfig {
     }
 }
 
+impl PlacementGroupConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("InstanceRole", &self.instance_role);
+        p.opt("PlacementStrategy", &self.placement_strategy);
+    }
+}
+
 impl ToExpr for PlacementGroupConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("InstanceRole", &self.instance_role);
-        p.opt("PlacementStrategy", &self.placement_strategy);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1308,14 +1739,27 @@ impl StepConfig {
     }
 }
 
+impl StepConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ActionOnFailure", &self.action_on_failure);
+        p.req("HadoopJarStep", &self.hadoop_jar_step);
+        p.req("Name", &self.name);
+    }
+}
+
 impl ToExpr for StepConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("ActionOnFailure", &self.action_on_failure);
-        p.req("HadoopJarStep", &self.hadoop_jar_step);
-        p.req("Name", &self.name);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1345,15 +1789,28 @@ impl HadoopJarStepConfig {
     }
 }
 
-impl ToExpr for HadoopJarStepConfig {
+impl HadoopJarStepConfig {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Args", &self.args);
         p.req("Jar", &self.jar);
         p.opt("MainClass", &self.main_class);
         p.opt("StepProperties", &self.step_properties);
+    }
+}
+
+impl ToExpr for HadoopJarStepConfig {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1366,13 +1823,26 @@ pub struct KeyValue {
     pub value: Option<Value<String>>,
 }
 
+impl KeyValue {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Key", &self.key);
+        p.opt("Value", &self.value);
+    }
+}
+
 impl ToExpr for KeyValue {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Key", &self.key);
-        p.opt("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1396,13 +1866,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Map, Value};
 
 /// Resource Type definition for AWS::EMR::InstanceFleetConfig
@@ -53,14 +55,9 @@ impl InstanceFleetConfig {
     }
 }
 
-impl ResourceProps for InstanceFleetConfig {
-    const TYPE_NAME: &'static str = "AWS::EMR::InstanceFleetConfig";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl InstanceFleetConfig {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("ClusterId", &self.cluster_id);
         p.req("InstanceFleetType", &self.instance_fleet_type);
         p.opt("InstanceTypeConfigs", &self.instance_type_configs);
@@ -69,7 +66,25 @@ impl ResourceProps for InstanceFleetConfig {
         p.opt("ResizeSpecifications", &self.resize_specifications);
         p.opt("TargetOnDemandCapacity", &self.target_on_demand_capacity);
         p.opt("TargetSpotCapacity", &self.target_spot_capacity);
+    }
+}
+
+impl ResourceProps for InstanceFleetConfig {
+    const TYPE_NAME: &'static str = "AWS::EMR::InstanceFleetConfig";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -134,10 +149,9 @@ impl InstanceTypeConfig {
     }
 }
 
-impl ToExpr for InstanceTypeConfig {
+impl InstanceTypeConfig {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("BidPrice", &self.bid_price);
         p.opt(
             "BidPriceAsPercentageOfOnDemandPrice",
@@ -149,7 +163,21 @@ impl ToExpr for InstanceTypeConfig {
         p.req("InstanceType", &self.instance_type);
         p.opt("Priority", &self.priority);
         p.opt("WeightedCapacity", &self.weighted_capacity);
+    }
+}
+
+impl ToExpr for InstanceTypeConfig {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -164,14 +192,27 @@ pub struct ApplicationConfiguration {
     pub configurations: Option<Vec<ApplicationConfiguration>>,
 }
 
+impl ApplicationConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Classification", &self.classification);
+        p.opt("ConfigurationProperties", &self.configuration_properties);
+        p.opt("Configurations", &self.configurations);
+    }
+}
+
 impl ToExpr for ApplicationConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Classification", &self.classification);
-        p.opt("ConfigurationProperties", &self.configuration_properties);
-        p.opt("Configurations", &self.configurations);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -184,13 +225,26 @@ pub struct EbsConfiguration {
     pub ebs_optimized: Option<Value<bool>>,
 }
 
+impl EbsConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("EbsBlockDeviceConfigs", &self.ebs_block_device_configs);
+        p.opt("EbsOptimized", &self.ebs_optimized);
+    }
+}
+
 impl ToExpr for EbsConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("EbsBlockDeviceConfigs", &self.ebs_block_device_configs);
-        p.opt("EbsOptimized", &self.ebs_optimized);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -214,13 +268,26 @@ impl EbsBlockDeviceConfig {
     }
 }
 
+impl EbsBlockDeviceConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("VolumeSpecification", &self.volume_specification);
+        p.opt("VolumesPerInstance", &self.volumes_per_instance);
+    }
+}
+
 impl ToExpr for EbsBlockDeviceConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("VolumeSpecification", &self.volume_specification);
-        p.opt("VolumesPerInstance", &self.volumes_per_instance);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -250,15 +317,28 @@ impl VolumeSpecification {
     }
 }
 
-impl ToExpr for VolumeSpecification {
+impl VolumeSpecification {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Iops", &self.iops);
         p.req("SizeInGB", &self.size_in_gb);
         p.opt("Throughput", &self.throughput);
         p.req("VolumeType", &self.volume_type);
+    }
+}
+
+impl ToExpr for VolumeSpecification {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -271,13 +351,26 @@ pub struct InstanceFleetProvisioningSpecifications {
     pub spot_specification: Option<SpotProvisioningSpecification>,
 }
 
+impl InstanceFleetProvisioningSpecifications {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("OnDemandSpecification", &self.on_demand_specification);
+        p.opt("SpotSpecification", &self.spot_specification);
+    }
+}
+
 impl ToExpr for InstanceFleetProvisioningSpecifications {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("OnDemandSpecification", &self.on_demand_specification);
-        p.opt("SpotSpecification", &self.spot_specification);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -301,16 +394,29 @@ impl OnDemandProvisioningSpecification {
     }
 }
 
-impl ToExpr for OnDemandProvisioningSpecification {
+impl OnDemandProvisioningSpecification {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("AllocationStrategy", &self.allocation_strategy);
         p.opt(
             "CapacityReservationOptions",
             &self.capacity_reservation_options,
         );
+    }
+}
+
+impl ToExpr for OnDemandProvisioningSpecification {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -325,10 +431,9 @@ pub struct OnDemandCapacityReservationOptions {
     pub usage_strategy: Option<Value<String>>,
 }
 
-impl ToExpr for OnDemandCapacityReservationOptions {
+impl OnDemandCapacityReservationOptions {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "CapacityReservationPreference",
             &self.capacity_reservation_preference,
@@ -338,7 +443,21 @@ impl ToExpr for OnDemandCapacityReservationOptions {
             &self.capacity_reservation_resource_group_arn,
         );
         p.opt("UsageStrategy", &self.usage_strategy);
+    }
+}
+
+impl ToExpr for OnDemandCapacityReservationOptions {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -371,15 +490,28 @@ impl SpotProvisioningSpecification {
     }
 }
 
-impl ToExpr for SpotProvisioningSpecification {
+impl SpotProvisioningSpecification {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AllocationStrategy", &self.allocation_strategy);
         p.opt("BlockDurationMinutes", &self.block_duration_minutes);
         p.req("TimeoutAction", &self.timeout_action);
         p.req("TimeoutDurationMinutes", &self.timeout_duration_minutes);
+    }
+}
+
+impl ToExpr for SpotProvisioningSpecification {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -392,16 +524,29 @@ pub struct InstanceFleetResizingSpecifications {
     pub spot_resize_specification: Option<SpotResizingSpecification>,
 }
 
-impl ToExpr for InstanceFleetResizingSpecifications {
+impl InstanceFleetResizingSpecifications {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "OnDemandResizeSpecification",
             &self.on_demand_resize_specification,
         );
         p.opt("SpotResizeSpecification", &self.spot_resize_specification);
+    }
+}
+
+impl ToExpr for InstanceFleetResizingSpecifications {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -416,17 +561,30 @@ pub struct OnDemandResizingSpecification {
     pub timeout_duration_minutes: Option<Value<i64>>,
 }
 
-impl ToExpr for OnDemandResizingSpecification {
+impl OnDemandResizingSpecification {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AllocationStrategy", &self.allocation_strategy);
         p.opt(
             "CapacityReservationOptions",
             &self.capacity_reservation_options,
         );
         p.opt("TimeoutDurationMinutes", &self.timeout_duration_minutes);
+    }
+}
+
+impl ToExpr for OnDemandResizingSpecification {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -439,13 +597,26 @@ pub struct SpotResizingSpecification {
     pub timeout_duration_minutes: Option<Value<i64>>,
 }
 
+impl SpotResizingSpecification {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("AllocationStrategy", &self.allocation_strategy);
+        p.opt("TimeoutDurationMinutes", &self.timeout_duration_minutes);
+    }
+}
+
 impl ToExpr for SpotResizingSpecification {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("AllocationStrategy", &self.allocation_strategy);
-        p.opt("TimeoutDurationMinutes", &self.timeout_duration_minutes);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Map, Value};
 
 /// Resource Type definition for AWS::EMR::InstanceGroupConfig
@@ -64,14 +66,9 @@ impl InstanceGroupConfig {
     }
 }
 
-impl ResourceProps for InstanceGroupConfig {
-    const TYPE_NAME: &'static str = "AWS::EMR::InstanceGroupConfig";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl InstanceGroupConfig {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AutoScalingPolicy", &self.auto_scaling_policy);
         p.opt("BidPrice", &self.bid_price);
         p.opt("Configurations", &self.configurations);
@@ -83,7 +80,25 @@ impl ResourceProps for InstanceGroupConfig {
         p.req("JobFlowId", &self.job_flow_id);
         p.opt("Market", &self.market);
         p.opt("Name", &self.name);
+    }
+}
+
+impl ResourceProps for InstanceGroupConfig {
+    const TYPE_NAME: &'static str = "AWS::EMR::InstanceGroupConfig";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -127,13 +142,26 @@ impl AutoScalingPolicy {
     }
 }
 
+impl AutoScalingPolicy {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Constraints", &self.constraints);
+        p.req("Rules", &self.rules);
+    }
+}
+
 impl ToExpr for AutoScalingPolicy {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Constraints", &self.constraints);
-        p.req("Rules", &self.rules);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -157,13 +185,26 @@ impl ScalingConstraints {
     }
 }
 
+impl ScalingConstraints {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("MaxCapacity", &self.max_capacity);
+        p.req("MinCapacity", &self.min_capacity);
+    }
+}
+
 impl ToExpr for ScalingConstraints {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("MaxCapacity", &self.max_capacity);
-        p.req("MinCapacity", &self.min_capacity);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -197,15 +238,28 @@ impl ScalingRule {
     }
 }
 
-impl ToExpr for ScalingRule {
+impl ScalingRule {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("Action", &self.action);
         p.opt("Description", &self.description);
         p.req("Name", &self.name);
         p.req("Trigger", &self.trigger);
+    }
+}
+
+impl ToExpr for ScalingRule {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -229,16 +283,29 @@ impl ScalingAction {
     }
 }
 
-impl ToExpr for ScalingAction {
+impl ScalingAction {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Market", &self.market);
         p.req(
             "SimpleScalingPolicyConfiguration",
             &self.simple_scaling_policy_configuration,
         );
+    }
+}
+
+impl ToExpr for ScalingAction {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -265,14 +332,27 @@ impl SimpleScalingPolicyConfiguration {
     }
 }
 
+impl SimpleScalingPolicyConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("AdjustmentType", &self.adjustment_type);
+        p.opt("CoolDown", &self.cool_down);
+        p.req("ScalingAdjustment", &self.scaling_adjustment);
+    }
+}
+
 impl ToExpr for SimpleScalingPolicyConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("AdjustmentType", &self.adjustment_type);
-        p.opt("CoolDown", &self.cool_down);
-        p.req("ScalingAdjustment", &self.scaling_adjustment);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -293,15 +373,28 @@ impl ScalingTrigger {
     }
 }
 
-impl ToExpr for ScalingTrigger {
+impl ScalingTrigger {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req(
             "CloudWatchAlarmDefinition",
             &self.cloud_watch_alarm_definition,
         );
+    }
+}
+
+impl ToExpr for ScalingTrigger {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -351,10 +444,9 @@ impl CloudWatchAlarmDefinition {
     }
 }
 
-impl ToExpr for CloudWatchAlarmDefinition {
+impl CloudWatchAlarmDefinition {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("ComparisonOperator", &self.comparison_operator);
         p.opt("Dimensions", &self.dimensions);
         p.opt("EvaluationPeriods", &self.evaluation_periods);
@@ -364,7 +456,21 @@ impl ToExpr for CloudWatchAlarmDefinition {
         p.opt("Statistic", &self.statistic);
         p.req("Threshold", &self.threshold);
         p.opt("Unit", &self.unit);
+    }
+}
+
+impl ToExpr for CloudWatchAlarmDefinition {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -388,13 +494,26 @@ impl MetricDimension {
     }
 }
 
+impl MetricDimension {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for MetricDimension {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -409,14 +528,27 @@ pub struct AppConfiguration {
     pub configurations: Option<Vec<AppConfiguration>>,
 }
 
+impl AppConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Classification", &self.classification);
+        p.opt("ConfigurationProperties", &self.configuration_properties);
+        p.opt("Configurations", &self.configurations);
+    }
+}
+
 impl ToExpr for AppConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Classification", &self.classification);
-        p.opt("ConfigurationProperties", &self.configuration_properties);
-        p.opt("Configurations", &self.configurations);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -429,13 +561,26 @@ pub struct EbsConfiguration {
     pub ebs_optimized: Option<Value<bool>>,
 }
 
+impl EbsConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("EbsBlockDeviceConfigs", &self.ebs_block_device_configs);
+        p.opt("EbsOptimized", &self.ebs_optimized);
+    }
+}
+
 impl ToExpr for EbsConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("EbsBlockDeviceConfigs", &self.ebs_block_device_configs);
-        p.opt("EbsOptimized", &self.ebs_optimized);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -459,13 +604,26 @@ impl EbsBlockDeviceConfig {
     }
 }
 
+impl EbsBlockDeviceConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("VolumeSpecification", &self.volume_specification);
+        p.opt("VolumesPerInstance", &self.volumes_per_instance);
+    }
+}
+
 impl ToExpr for EbsBlockDeviceConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("VolumeSpecification", &self.volume_specification);
-        p.opt("VolumesPerInstance", &self.volumes_per_instance);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -495,15 +653,28 @@ impl VolumeSpecification {
     }
 }
 
-impl ToExpr for VolumeSpecification {
+impl VolumeSpecification {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Iops", &self.iops);
         p.req("SizeInGB", &self.size_in_gb);
         p.opt("Throughput", &self.throughput);
         p.req("VolumeType", &self.volume_type);
+    }
+}
+
+impl ToExpr for VolumeSpecification {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

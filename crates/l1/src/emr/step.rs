@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::Value;
 
 /// Schema for AWS::EMR::Step
@@ -49,6 +51,18 @@ impl Step {
     }
 }
 
+impl Step {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("ActionOnFailure", &self.action_on_failure);
+        p.opt("EncryptionKeyArn", &self.encryption_key_arn);
+        p.req("HadoopJarStep", &self.hadoop_jar_step);
+        p.req("JobFlowId", &self.job_flow_id);
+        p.opt("LogUri", &self.log_uri);
+        p.req("Name", &self.name);
+    }
+}
+
 impl ResourceProps for Step {
     const TYPE_NAME: &'static str = "AWS::EMR::Step";
     fn facts() -> &'static ResourceFacts {
@@ -57,13 +71,14 @@ impl ResourceProps for Step {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req("ActionOnFailure", &self.action_on_failure);
-        p.opt("EncryptionKeyArn", &self.encryption_key_arn);
-        p.req("HadoopJarStep", &self.hadoop_jar_step);
-        p.req("JobFlowId", &self.job_flow_id);
-        p.opt("LogUri", &self.log_uri);
-        p.req("Name", &self.name);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -116,15 +131,28 @@ impl HadoopJarStepConfig {
     }
 }
 
-impl ToExpr for HadoopJarStepConfig {
+impl HadoopJarStepConfig {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Args", &self.args);
         p.req("Jar", &self.jar);
         p.opt("MainClass", &self.main_class);
         p.opt("StepProperties", &self.step_properties);
+    }
+}
+
+impl ToExpr for HadoopJarStepConfig {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -137,13 +165,26 @@ pub struct KeyValue {
     pub value: Option<Value<String>>,
 }
 
+impl KeyValue {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Key", &self.key);
+        p.opt("Value", &self.value);
+    }
+}
+
 impl ToExpr for KeyValue {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Key", &self.key);
-        p.opt("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

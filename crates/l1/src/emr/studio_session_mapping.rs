@@ -7,7 +7,7 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{Props, ResourceProps};
+use stackwright_core::resource::{Props, Resolve, Resolved, ResourceProps};
 use stackwright_core::value::{Literal, Value};
 
 /// An example resource schema demonstrating some basic constructs and validation rules.
@@ -43,6 +43,16 @@ impl StudioSessionMapping {
     }
 }
 
+impl StudioSessionMapping {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("IdentityName", &self.identity_name);
+        p.req("IdentityType", &self.identity_type);
+        p.req("SessionPolicyArn", &self.session_policy_arn);
+        p.req("StudioId", &self.studio_id);
+    }
+}
+
 impl ResourceProps for StudioSessionMapping {
     const TYPE_NAME: &'static str = "AWS::EMR::StudioSessionMapping";
     fn facts() -> &'static ResourceFacts {
@@ -51,11 +61,14 @@ impl ResourceProps for StudioSessionMapping {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req("IdentityName", &self.identity_name);
-        p.req("IdentityType", &self.identity_type);
-        p.req("SessionPolicyArn", &self.session_policy_arn);
-        p.req("StudioId", &self.studio_id);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

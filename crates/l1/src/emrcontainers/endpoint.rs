@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Json, Literal, Map, Value};
 
 /// Resource Schema of AWS::EMRContainers::Endpoint Type
@@ -57,14 +59,9 @@ impl Endpoint {
     }
 }
 
-impl ResourceProps for Endpoint {
-    const TYPE_NAME: &'static str = "AWS::EMRContainers::Endpoint";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl Endpoint {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("ConfigurationOverrides", &self.configuration_overrides);
         p.req("ExecutionRoleArn", &self.execution_role_arn);
         p.opt("Name", &self.name);
@@ -76,7 +73,25 @@ impl ResourceProps for Endpoint {
         p.opt("Tags", &self.tags);
         p.req("Type", &self.type_);
         p.req("VirtualClusterId", &self.virtual_cluster_id);
+    }
+}
+
+impl ResourceProps for Endpoint {
+    const TYPE_NAME: &'static str = "AWS::EMRContainers::Endpoint";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -157,13 +172,26 @@ pub struct ConfigurationOverrides {
     pub monitoring_configuration: Option<MonitoringConfiguration>,
 }
 
+impl ConfigurationOverrides {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ApplicationConfiguration", &self.application_configuration);
+        p.opt("MonitoringConfiguration", &self.monitoring_configuration);
+    }
+}
+
 impl ToExpr for ConfigurationOverrides {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("ApplicationConfiguration", &self.application_configuration);
-        p.opt("MonitoringConfiguration", &self.monitoring_configuration);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -190,14 +218,27 @@ impl EmreksConfiguration {
     }
 }
 
+impl EmreksConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Classification", &self.classification);
+        p.opt("Configurations", &self.configurations);
+        p.opt("Properties", &self.properties);
+    }
+}
+
 impl ToExpr for EmreksConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Classification", &self.classification);
-        p.opt("Configurations", &self.configurations);
-        p.opt("Properties", &self.properties);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -214,10 +255,9 @@ pub struct MonitoringConfiguration {
     pub s3_monitoring_configuration: Option<S3MonitoringConfiguration>,
 }
 
-impl ToExpr for MonitoringConfiguration {
+impl MonitoringConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "CloudWatchMonitoringConfiguration",
             &self.cloud_watch_monitoring_configuration,
@@ -231,7 +271,21 @@ impl ToExpr for MonitoringConfiguration {
             "S3MonitoringConfiguration",
             &self.s3_monitoring_configuration,
         );
+    }
+}
+
+impl ToExpr for MonitoringConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -255,13 +309,26 @@ impl CloudWatchMonitoringConfiguration {
     }
 }
 
+impl CloudWatchMonitoringConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("LogGroupName", &self.log_group_name);
+        p.opt("LogStreamNamePrefix", &self.log_stream_name_prefix);
+    }
+}
+
 impl ToExpr for CloudWatchMonitoringConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("LogGroupName", &self.log_group_name);
-        p.opt("LogStreamNamePrefix", &self.log_stream_name_prefix);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -288,13 +355,26 @@ impl ContainerLogRotationConfiguration {
     }
 }
 
+impl ContainerLogRotationConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("MaxFilesToKeep", &self.max_files_to_keep);
+        p.req("RotationSize", &self.rotation_size);
+    }
+}
+
 impl ToExpr for ContainerLogRotationConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("MaxFilesToKeep", &self.max_files_to_keep);
-        p.req("RotationSize", &self.rotation_size);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -315,12 +395,25 @@ impl S3MonitoringConfiguration {
     }
 }
 
+impl S3MonitoringConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("LogUri", &self.log_uri);
+    }
+}
+
 impl ToExpr for S3MonitoringConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("LogUri", &self.log_uri);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -344,13 +437,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Map, Value};
 
 /// Represents an Amazon EMR on EKS job template. A job template stores the values of a StartJobRun API request in a reusable template, so they can be used to start a job run or to enforce certain values in a StartJobRun API request.
@@ -37,6 +39,15 @@ impl JobTemplate {
     }
 }
 
+impl JobTemplate {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("JobTemplateData", &self.job_template_data);
+        p.req("Name", &self.name);
+        p.opt("Tags", &self.tags);
+    }
+}
+
 impl ResourceProps for JobTemplate {
     const TYPE_NAME: &'static str = "AWS::EMRContainers::JobTemplate";
     fn facts() -> &'static ResourceFacts {
@@ -45,10 +56,14 @@ impl ResourceProps for JobTemplate {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req("JobTemplateData", &self.job_template_data);
-        p.req("Name", &self.name);
-        p.opt("Tags", &self.tags);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -126,17 +141,30 @@ impl JobTemplateData {
     }
 }
 
-impl ToExpr for JobTemplateData {
+impl JobTemplateData {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("ConfigurationOverrides", &self.configuration_overrides);
         p.req("ExecutionRoleArn", &self.execution_role_arn);
         p.req("JobDriver", &self.job_driver);
         p.opt("JobTags", &self.job_tags);
         p.opt("ParameterConfiguration", &self.parameter_configuration);
         p.req("ReleaseLabel", &self.release_label);
+    }
+}
+
+impl ToExpr for JobTemplateData {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -149,13 +177,26 @@ pub struct ParametricConfigurationOverrides {
     pub monitoring_configuration: Option<ParametricMonitoringConfiguration>,
 }
 
+impl ParametricConfigurationOverrides {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ApplicationConfiguration", &self.application_configuration);
+        p.opt("MonitoringConfiguration", &self.monitoring_configuration);
+    }
+}
+
 impl ToExpr for ParametricConfigurationOverrides {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("ApplicationConfiguration", &self.application_configuration);
-        p.opt("MonitoringConfiguration", &self.monitoring_configuration);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -182,14 +223,27 @@ impl Configuration {
     }
 }
 
+impl Configuration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Classification", &self.classification);
+        p.opt("Configurations", &self.configurations);
+        p.opt("Properties", &self.properties);
+    }
+}
+
 impl ToExpr for Configuration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Classification", &self.classification);
-        p.opt("Configurations", &self.configurations);
-        p.opt("Properties", &self.properties);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -204,10 +258,9 @@ pub struct ParametricMonitoringConfiguration {
     pub s3_monitoring_configuration: Option<ParametricS3MonitoringConfiguration>,
 }
 
-impl ToExpr for ParametricMonitoringConfiguration {
+impl ParametricMonitoringConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "CloudWatchMonitoringConfiguration",
             &self.cloud_watch_monitoring_configuration,
@@ -217,7 +270,21 @@ impl ToExpr for ParametricMonitoringConfiguration {
             "S3MonitoringConfiguration",
             &self.s3_monitoring_configuration,
         );
+    }
+}
+
+impl ToExpr for ParametricMonitoringConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -230,13 +297,26 @@ pub struct ParametricCloudWatchMonitoringConfiguration {
     pub log_stream_name_prefix: Option<Value<String>>,
 }
 
+impl ParametricCloudWatchMonitoringConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("LogGroupName", &self.log_group_name);
+        p.opt("LogStreamNamePrefix", &self.log_stream_name_prefix);
+    }
+}
+
 impl ToExpr for ParametricCloudWatchMonitoringConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("LogGroupName", &self.log_group_name);
-        p.opt("LogStreamNamePrefix", &self.log_stream_name_prefix);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -247,12 +327,25 @@ pub struct ParametricS3MonitoringConfiguration {
     pub log_uri: Option<Value<String>>,
 }
 
+impl ParametricS3MonitoringConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("LogUri", &self.log_uri);
+    }
+}
+
 impl ToExpr for ParametricS3MonitoringConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("LogUri", &self.log_uri);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -265,13 +358,26 @@ pub struct JobDriver {
     pub spark_submit_job_driver: Option<SparkSubmitJobDriver>,
 }
 
+impl JobDriver {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("SparkSqlJobDriver", &self.spark_sql_job_driver);
+        p.opt("SparkSubmitJobDriver", &self.spark_submit_job_driver);
+    }
+}
+
 impl ToExpr for JobDriver {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("SparkSqlJobDriver", &self.spark_sql_job_driver);
-        p.opt("SparkSubmitJobDriver", &self.spark_submit_job_driver);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -284,13 +390,26 @@ pub struct SparkSqlJobDriver {
     pub spark_sql_parameters: Option<Value<String>>,
 }
 
+impl SparkSqlJobDriver {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("EntryPoint", &self.entry_point);
+        p.opt("SparkSqlParameters", &self.spark_sql_parameters);
+    }
+}
+
 impl ToExpr for SparkSqlJobDriver {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("EntryPoint", &self.entry_point);
-        p.opt("SparkSqlParameters", &self.spark_sql_parameters);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -317,14 +436,27 @@ impl SparkSubmitJobDriver {
     }
 }
 
+impl SparkSubmitJobDriver {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("EntryPoint", &self.entry_point);
+        p.opt("EntryPointArguments", &self.entry_point_arguments);
+        p.opt("SparkSubmitParameters", &self.spark_submit_parameters);
+    }
+}
+
 impl ToExpr for SparkSubmitJobDriver {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("EntryPoint", &self.entry_point);
-        p.opt("EntryPointArguments", &self.entry_point_arguments);
-        p.opt("SparkSubmitParameters", &self.spark_submit_parameters);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -337,13 +469,26 @@ pub struct TemplateParameterConfiguration {
     pub type_: Option<Value<TemplateParameterConfigurationType>>,
 }
 
+impl TemplateParameterConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("DefaultValue", &self.default_value);
+        p.opt("Type", &self.type_);
+    }
+}
+
 impl ToExpr for TemplateParameterConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("DefaultValue", &self.default_value);
-        p.opt("Type", &self.type_);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -367,13 +512,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// Resource Schema of AWS::EMRContainers::SecurityConfiguration Type
@@ -40,6 +42,19 @@ impl SecurityConfiguration {
     }
 }
 
+impl SecurityConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ContainerProvider", &self.container_provider);
+        p.opt("Name", &self.name);
+        p.req(
+            "SecurityConfigurationData",
+            &self.security_configuration_data,
+        );
+        p.opt("Tags", &self.tags);
+    }
+}
+
 impl ResourceProps for SecurityConfiguration {
     const TYPE_NAME: &'static str = "AWS::EMRContainers::SecurityConfiguration";
     fn facts() -> &'static ResourceFacts {
@@ -48,14 +63,14 @@ impl ResourceProps for SecurityConfiguration {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.opt("ContainerProvider", &self.container_provider);
-        p.opt("Name", &self.name);
-        p.req(
-            "SecurityConfigurationData",
-            &self.security_configuration_data,
-        );
-        p.opt("Tags", &self.tags);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -113,14 +128,27 @@ impl ContainerProvider {
     }
 }
 
+impl ContainerProvider {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Id", &self.id);
+        p.opt("Info", &self.info);
+        p.req("Type", &self.type_);
+    }
+}
+
 impl ToExpr for ContainerProvider {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Id", &self.id);
-        p.opt("Info", &self.info);
-        p.req("Type", &self.type_);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -131,12 +159,25 @@ pub struct ContainerInfo {
     pub eks_info: Option<EksInfo>,
 }
 
+impl ContainerInfo {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("EksInfo", &self.eks_info);
+    }
+}
+
 impl ToExpr for ContainerInfo {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("EksInfo", &self.eks_info);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -147,12 +188,25 @@ pub struct EksInfo {
     pub namespace: Option<Value<String>>,
 }
 
+impl EksInfo {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Namespace", &self.namespace);
+    }
+}
+
 impl ToExpr for EksInfo {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Namespace", &self.namespace);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -167,10 +221,9 @@ pub struct SecurityConfigurationData {
     pub encryption_configuration: Option<EncryptionConfiguration>,
 }
 
-impl ToExpr for SecurityConfigurationData {
+impl SecurityConfigurationData {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "AuthenticationConfiguration",
             &self.authentication_configuration,
@@ -180,7 +233,21 @@ impl ToExpr for SecurityConfigurationData {
             &self.authorization_configuration,
         );
         p.opt("EncryptionConfiguration", &self.encryption_configuration);
+    }
+}
+
+impl ToExpr for SecurityConfigurationData {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -193,16 +260,29 @@ pub struct AuthenticationConfiguration {
     pub identity_center_configuration: Option<IdentityCenterConfiguration>,
 }
 
-impl ToExpr for AuthenticationConfiguration {
+impl AuthenticationConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("IAMConfiguration", &self.iam_configuration);
         p.opt(
             "IdentityCenterConfiguration",
             &self.identity_center_configuration,
         );
+    }
+}
+
+impl ToExpr for AuthenticationConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -213,12 +293,25 @@ pub struct IamConfiguration {
     pub system_role: Option<Value<String>>,
 }
 
+impl IamConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("SystemRole", &self.system_role);
+    }
+}
+
 impl ToExpr for IamConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("SystemRole", &self.system_role);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -233,10 +326,9 @@ pub struct IdentityCenterConfiguration {
     pub identity_center_instance_arn: Option<Value<String>>,
 }
 
-impl ToExpr for IdentityCenterConfiguration {
+impl IdentityCenterConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("EnableIdentityCenter", &self.enable_identity_center);
         p.opt(
             "IdentityCenterApplicationAssignmentRequired",
@@ -246,7 +338,21 @@ impl ToExpr for IdentityCenterConfiguration {
             "IdentityCenterInstanceARN",
             &self.identity_center_instance_arn,
         );
+    }
+}
+
+impl ToExpr for IdentityCenterConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -257,15 +363,28 @@ pub struct AuthorizationConfiguration {
     pub lake_formation_configuration: Option<LakeFormationConfiguration>,
 }
 
-impl ToExpr for AuthorizationConfiguration {
+impl AuthorizationConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "LakeFormationConfiguration",
             &self.lake_formation_configuration,
         );
+    }
+}
+
+impl ToExpr for AuthorizationConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -282,10 +401,9 @@ pub struct LakeFormationConfiguration {
     pub secure_namespace_info: Option<SecureNamespaceInfo>,
 }
 
-impl ToExpr for LakeFormationConfiguration {
+impl LakeFormationConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "AuthorizedSessionTagValue",
             &self.authorized_session_tag_value,
@@ -296,7 +414,21 @@ impl ToExpr for LakeFormationConfiguration {
         );
         p.opt("QueryEngineRoleArn", &self.query_engine_role_arn);
         p.opt("SecureNamespaceInfo", &self.secure_namespace_info);
+    }
+}
+
+impl ToExpr for LakeFormationConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -309,13 +441,26 @@ pub struct SecureNamespaceInfo {
     pub namespace: Option<Value<String>>,
 }
 
+impl SecureNamespaceInfo {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ClusterId", &self.cluster_id);
+        p.opt("Namespace", &self.namespace);
+    }
+}
+
 impl ToExpr for SecureNamespaceInfo {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("ClusterId", &self.cluster_id);
-        p.opt("Namespace", &self.namespace);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -328,10 +473,9 @@ pub struct EncryptionConfiguration {
     pub in_transit_encryption_configuration: Option<InTransitEncryptionConfiguration>,
 }
 
-impl ToExpr for EncryptionConfiguration {
+impl EncryptionConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "AtRestEncryptionConfiguration",
             &self.at_rest_encryption_configuration,
@@ -340,7 +484,21 @@ impl ToExpr for EncryptionConfiguration {
             "InTransitEncryptionConfiguration",
             &self.in_transit_encryption_configuration,
         );
+    }
+}
+
+impl ToExpr for EncryptionConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -353,10 +511,9 @@ pub struct AtRestEncryptionConfiguration {
     pub s3_encryption_configuration: Option<S3EncryptionConfiguration>,
 }
 
-impl ToExpr for AtRestEncryptionConfiguration {
+impl AtRestEncryptionConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "LocalDiskEncryptionConfiguration",
             &self.local_disk_encryption_configuration,
@@ -365,7 +522,21 @@ impl ToExpr for AtRestEncryptionConfiguration {
             "S3EncryptionConfiguration",
             &self.s3_encryption_configuration,
         );
+    }
+}
+
+impl ToExpr for AtRestEncryptionConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -378,16 +549,29 @@ pub struct LocalDiskEncryptionConfiguration {
     pub encryption_key_provider_type: Option<Value<EncryptionKeyProviderType>>,
 }
 
-impl ToExpr for LocalDiskEncryptionConfiguration {
+impl LocalDiskEncryptionConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AwsKmsKeyId", &self.aws_kms_key_id);
         p.opt(
             "EncryptionKeyProviderType",
             &self.encryption_key_provider_type,
         );
+    }
+}
+
+impl ToExpr for LocalDiskEncryptionConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -400,13 +584,26 @@ pub struct S3EncryptionConfiguration {
     pub kms_key_id: Option<Value<String>>,
 }
 
+impl S3EncryptionConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("EncryptionOption", &self.encryption_option);
+        p.opt("KMSKeyId", &self.kms_key_id);
+    }
+}
+
 impl ToExpr for S3EncryptionConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("EncryptionOption", &self.encryption_option);
-        p.opt("KMSKeyId", &self.kms_key_id);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -417,15 +614,28 @@ pub struct InTransitEncryptionConfiguration {
     pub tls_certificate_configuration: Option<TlsCertificateConfiguration>,
 }
 
-impl ToExpr for InTransitEncryptionConfiguration {
+impl InTransitEncryptionConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "TLSCertificateConfiguration",
             &self.tls_certificate_configuration,
         );
+    }
+}
+
+impl ToExpr for InTransitEncryptionConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -440,14 +650,27 @@ pub struct TlsCertificateConfiguration {
     pub public_key_secret_arn: Option<Value<String>>,
 }
 
+impl TlsCertificateConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("CertificateProviderType", &self.certificate_provider_type);
+        p.opt("PrivateKeySecretArn", &self.private_key_secret_arn);
+        p.opt("PublicKeySecretArn", &self.public_key_secret_arn);
+    }
+}
+
 impl ToExpr for TlsCertificateConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("CertificateProviderType", &self.certificate_provider_type);
-        p.opt("PrivateKeySecretArn", &self.private_key_secret_arn);
-        p.opt("PublicKeySecretArn", &self.public_key_secret_arn);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -471,13 +694,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// Resource Schema of AWS::EMRContainers::VirtualCluster Type
@@ -43,6 +45,17 @@ impl VirtualCluster {
     }
 }
 
+impl VirtualCluster {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("ContainerProvider", &self.container_provider);
+        p.req("Name", &self.name);
+        p.opt("SecurityConfigurationId", &self.security_configuration_id);
+        p.opt("SessionEnabled", &self.session_enabled);
+        p.opt("Tags", &self.tags);
+    }
+}
+
 impl ResourceProps for VirtualCluster {
     const TYPE_NAME: &'static str = "AWS::EMRContainers::VirtualCluster";
     fn facts() -> &'static ResourceFacts {
@@ -51,12 +64,14 @@ impl ResourceProps for VirtualCluster {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req("ContainerProvider", &self.container_provider);
-        p.req("Name", &self.name);
-        p.opt("SecurityConfigurationId", &self.security_configuration_id);
-        p.opt("SessionEnabled", &self.session_enabled);
-        p.opt("Tags", &self.tags);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -115,14 +130,27 @@ impl ContainerProvider {
     }
 }
 
+impl ContainerProvider {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Id", &self.id);
+        p.req("Info", &self.info);
+        p.req("Type", &self.type_);
+    }
+}
+
 impl ToExpr for ContainerProvider {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Id", &self.id);
-        p.req("Info", &self.info);
-        p.req("Type", &self.type_);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -141,12 +169,25 @@ impl ContainerInfo {
     }
 }
 
+impl ContainerInfo {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("EksInfo", &self.eks_info);
+    }
+}
+
 impl ToExpr for ContainerInfo {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("EksInfo", &self.eks_info);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -167,12 +208,25 @@ impl EksInfo {
     }
 }
 
+impl EksInfo {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Namespace", &self.namespace);
+    }
+}
+
 impl ToExpr for EksInfo {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Namespace", &self.namespace);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -196,13 +250,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

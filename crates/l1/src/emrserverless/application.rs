@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Map, Value};
 
 /// Resource schema for AWS::EMRServerless::Application Type
@@ -79,14 +81,9 @@ impl Application {
     }
 }
 
-impl ResourceProps for Application {
-    const TYPE_NAME: &'static str = "AWS::EMRServerless::Application";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl Application {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Architecture", &self.architecture);
         p.opt("AutoStartConfiguration", &self.auto_start_configuration);
         p.opt("AutoStopConfiguration", &self.auto_stop_configuration);
@@ -107,7 +104,25 @@ impl ResourceProps for Application {
         p.opt("Tags", &self.tags);
         p.req("Type", &self.type_);
         p.opt("WorkerTypeSpecifications", &self.worker_type_specifications);
+    }
+}
+
+impl ResourceProps for Application {
+    const TYPE_NAME: &'static str = "AWS::EMRServerless::Application";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -146,12 +161,25 @@ pub struct AutoStartConfiguration {
     pub enabled: Option<Value<bool>>,
 }
 
+impl AutoStartConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Enabled", &self.enabled);
+    }
+}
+
 impl ToExpr for AutoStartConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Enabled", &self.enabled);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -164,13 +192,26 @@ pub struct AutoStopConfiguration {
     pub idle_timeout_minutes: Option<Value<i64>>,
 }
 
+impl AutoStopConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Enabled", &self.enabled);
+        p.opt("IdleTimeoutMinutes", &self.idle_timeout_minutes);
+    }
+}
+
 impl ToExpr for AutoStopConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Enabled", &self.enabled);
-        p.opt("IdleTimeoutMinutes", &self.idle_timeout_minutes);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -181,15 +222,28 @@ pub struct IdentityCenterConfiguration {
     pub identity_center_instance_arn: Option<Value<String>>,
 }
 
-impl ToExpr for IdentityCenterConfiguration {
+impl IdentityCenterConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "IdentityCenterInstanceArn",
             &self.identity_center_instance_arn,
         );
+    }
+}
+
+impl ToExpr for IdentityCenterConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -200,12 +254,25 @@ pub struct ImageConfigurationInput {
     pub image_uri: Option<Value<String>>,
 }
 
+impl ImageConfigurationInput {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ImageUri", &self.image_uri);
+    }
+}
+
 impl ToExpr for ImageConfigurationInput {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("ImageUri", &self.image_uri);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -229,13 +296,26 @@ impl InitialCapacityConfigKeyValuePair {
     }
 }
 
+impl InitialCapacityConfigKeyValuePair {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for InitialCapacityConfigKeyValuePair {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -262,13 +342,26 @@ impl InitialCapacityConfig {
     }
 }
 
+impl InitialCapacityConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("WorkerConfiguration", &self.worker_configuration);
+        p.req("WorkerCount", &self.worker_count);
+    }
+}
+
 impl ToExpr for InitialCapacityConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("WorkerConfiguration", &self.worker_configuration);
-        p.req("WorkerCount", &self.worker_count);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -298,15 +391,28 @@ impl WorkerConfiguration {
     }
 }
 
-impl ToExpr for WorkerConfiguration {
+impl WorkerConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("Cpu", &self.cpu);
         p.opt("Disk", &self.disk);
         p.opt("DiskType", &self.disk_type);
         p.req("Memory", &self.memory);
+    }
+}
+
+impl ToExpr for WorkerConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -321,14 +427,27 @@ pub struct InteractiveConfiguration {
     pub studio_enabled: Option<Value<bool>>,
 }
 
+impl InteractiveConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("LivyEndpointEnabled", &self.livy_endpoint_enabled);
+        p.opt("SessionEnabled", &self.session_enabled);
+        p.opt("StudioEnabled", &self.studio_enabled);
+    }
+}
+
 impl ToExpr for InteractiveConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("LivyEndpointEnabled", &self.livy_endpoint_enabled);
-        p.opt("SessionEnabled", &self.session_enabled);
-        p.opt("StudioEnabled", &self.studio_enabled);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -355,14 +474,27 @@ impl MaximumAllowedResources {
     }
 }
 
+impl MaximumAllowedResources {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Cpu", &self.cpu);
+        p.opt("Disk", &self.disk);
+        p.req("Memory", &self.memory);
+    }
+}
+
 impl ToExpr for MaximumAllowedResources {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Cpu", &self.cpu);
-        p.opt("Disk", &self.disk);
-        p.req("Memory", &self.memory);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -380,10 +512,9 @@ pub struct MonitoringConfiguration {
     pub s3_monitoring_configuration: Option<S3MonitoringConfiguration>,
 }
 
-impl ToExpr for MonitoringConfiguration {
+impl MonitoringConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "CloudWatchLoggingConfiguration",
             &self.cloud_watch_logging_configuration,
@@ -400,7 +531,21 @@ impl ToExpr for MonitoringConfiguration {
             "S3MonitoringConfiguration",
             &self.s3_monitoring_configuration,
         );
+    }
+}
+
+impl ToExpr for MonitoringConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -419,16 +564,29 @@ pub struct CloudWatchLoggingConfiguration {
     pub log_type_map: Option<Vec<LogTypeMapKeyValuePair>>,
 }
 
-impl ToExpr for CloudWatchLoggingConfiguration {
+impl CloudWatchLoggingConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Enabled", &self.enabled);
         p.opt("EncryptionKeyArn", &self.encryption_key_arn);
         p.opt("LogGroupName", &self.log_group_name);
         p.opt("LogStreamNamePrefix", &self.log_stream_name_prefix);
         p.opt("LogTypeMap", &self.log_type_map);
+    }
+}
+
+impl ToExpr for CloudWatchLoggingConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -452,13 +610,26 @@ impl LogTypeMapKeyValuePair {
     }
 }
 
+impl LogTypeMapKeyValuePair {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for LogTypeMapKeyValuePair {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -471,13 +642,26 @@ pub struct ManagedPersistenceMonitoringConfiguration {
     pub encryption_key_arn: Option<Value<String>>,
 }
 
+impl ManagedPersistenceMonitoringConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Enabled", &self.enabled);
+        p.opt("EncryptionKeyArn", &self.encryption_key_arn);
+    }
+}
+
 impl ToExpr for ManagedPersistenceMonitoringConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Enabled", &self.enabled);
-        p.opt("EncryptionKeyArn", &self.encryption_key_arn);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -488,12 +672,25 @@ pub struct PrometheusMonitoringConfiguration {
     pub remote_write_url: Option<Value<String>>,
 }
 
+impl PrometheusMonitoringConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("RemoteWriteUrl", &self.remote_write_url);
+    }
+}
+
 impl ToExpr for PrometheusMonitoringConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("RemoteWriteUrl", &self.remote_write_url);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -506,13 +703,26 @@ pub struct S3MonitoringConfiguration {
     pub log_uri: Option<Value<String>>,
 }
 
+impl S3MonitoringConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("EncryptionKeyArn", &self.encryption_key_arn);
+        p.opt("LogUri", &self.log_uri);
+    }
+}
+
 impl ToExpr for S3MonitoringConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("EncryptionKeyArn", &self.encryption_key_arn);
-        p.opt("LogUri", &self.log_uri);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -525,13 +735,26 @@ pub struct NetworkConfiguration {
     pub subnet_ids: Option<Value<Vec<String>>>,
 }
 
+impl NetworkConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("SecurityGroupIds", &self.security_group_ids);
+        p.opt("SubnetIds", &self.subnet_ids);
+    }
+}
+
 impl ToExpr for NetworkConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("SecurityGroupIds", &self.security_group_ids);
-        p.opt("SubnetIds", &self.subnet_ids);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -558,14 +781,27 @@ impl ConfigurationObject {
     }
 }
 
+impl ConfigurationObject {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Classification", &self.classification);
+        p.opt("Configurations", &self.configurations);
+        p.opt("Properties", &self.properties);
+    }
+}
+
 impl ToExpr for ConfigurationObject {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Classification", &self.classification);
-        p.opt("Configurations", &self.configurations);
-        p.opt("Properties", &self.properties);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -578,13 +814,26 @@ pub struct SchedulerConfiguration {
     pub queue_timeout_minutes: Option<Value<i64>>,
 }
 
+impl SchedulerConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("MaxConcurrentRuns", &self.max_concurrent_runs);
+        p.opt("QueueTimeoutMinutes", &self.queue_timeout_minutes);
+    }
+}
+
 impl ToExpr for SchedulerConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("MaxConcurrentRuns", &self.max_concurrent_runs);
-        p.opt("QueueTimeoutMinutes", &self.queue_timeout_minutes);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -608,13 +857,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -625,12 +887,25 @@ pub struct WorkerTypeSpecificationInput {
     pub image_configuration: Option<ImageConfigurationInput>,
 }
 
+impl WorkerTypeSpecificationInput {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ImageConfiguration", &self.image_configuration);
+    }
+}
+
 impl ToExpr for WorkerTypeSpecificationInput {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("ImageConfiguration", &self.image_configuration);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Map, Value};
 
 /// IdMappingWorkflow defined in AWS Entity Resolution service
@@ -57,14 +59,9 @@ impl IdMappingWorkflow {
     }
 }
 
-impl ResourceProps for IdMappingWorkflow {
-    const TYPE_NAME: &'static str = "AWS::EntityResolution::IdMappingWorkflow";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl IdMappingWorkflow {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Description", &self.description);
         p.opt(
             "IdMappingIncrementalRunConfig",
@@ -76,7 +73,25 @@ impl ResourceProps for IdMappingWorkflow {
         p.req("RoleArn", &self.role_arn);
         p.opt("Tags", &self.tags);
         p.req("WorkflowName", &self.workflow_name);
+    }
+}
+
+impl ResourceProps for IdMappingWorkflow {
+    const TYPE_NAME: &'static str = "AWS::EntityResolution::IdMappingWorkflow";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -130,12 +145,25 @@ impl IdMappingIncrementalRunConfig {
     }
 }
 
+impl IdMappingIncrementalRunConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("IncrementalRunType", &self.incremental_run_type);
+    }
+}
+
 impl ToExpr for IdMappingIncrementalRunConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("IncrementalRunType", &self.incremental_run_type);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -152,15 +180,28 @@ pub struct IdMappingTechniques {
     pub rule_based_properties: Option<IdMappingRuleBasedProperties>,
 }
 
-impl ToExpr for IdMappingTechniques {
+impl IdMappingTechniques {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("IdMappingType", &self.id_mapping_type);
         p.opt("NormalizationVersion", &self.normalization_version);
         p.opt("ProviderProperties", &self.provider_properties);
         p.opt("RuleBasedProperties", &self.rule_based_properties);
+    }
+}
+
+impl ToExpr for IdMappingTechniques {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -187,17 +228,30 @@ impl ProviderProperties {
     }
 }
 
-impl ToExpr for ProviderProperties {
+impl ProviderProperties {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "IntermediateSourceConfiguration",
             &self.intermediate_source_configuration,
         );
         p.opt("ProviderConfiguration", &self.provider_configuration);
         p.req("ProviderServiceArn", &self.provider_service_arn);
+    }
+}
+
+impl ToExpr for ProviderProperties {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -218,12 +272,25 @@ impl IntermediateSourceConfiguration {
     }
 }
 
+impl IntermediateSourceConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("IntermediateS3Path", &self.intermediate_s3_path);
+    }
+}
+
 impl ToExpr for IntermediateSourceConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("IntermediateS3Path", &self.intermediate_s3_path);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -256,15 +323,28 @@ impl IdMappingRuleBasedProperties {
     }
 }
 
-impl ToExpr for IdMappingRuleBasedProperties {
+impl IdMappingRuleBasedProperties {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("AttributeMatchingModel", &self.attribute_matching_model);
         p.req("RecordMatchingModel", &self.record_matching_model);
         p.opt("RuleDefinitionType", &self.rule_definition_type);
         p.opt("Rules", &self.rules);
+    }
+}
+
+impl ToExpr for IdMappingRuleBasedProperties {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -291,13 +371,26 @@ impl Rule {
     }
 }
 
+impl Rule {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("MatchingKeys", &self.matching_keys);
+        p.req("RuleName", &self.rule_name);
+    }
+}
+
 impl ToExpr for Rule {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("MatchingKeys", &self.matching_keys);
-        p.req("RuleName", &self.rule_name);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -324,14 +417,27 @@ impl IdMappingWorkflowInputSource {
     }
 }
 
+impl IdMappingWorkflowInputSource {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("InputSourceARN", &self.input_source_arn);
+        p.opt("SchemaArn", &self.schema_arn);
+        p.opt("Type", &self.type_);
+    }
+}
+
 impl ToExpr for IdMappingWorkflowInputSource {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("InputSourceARN", &self.input_source_arn);
-        p.opt("SchemaArn", &self.schema_arn);
-        p.opt("Type", &self.type_);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -355,13 +461,26 @@ impl IdMappingWorkflowOutputSource {
     }
 }
 
+impl IdMappingWorkflowOutputSource {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("KMSArn", &self.kms_arn);
+        p.req("OutputS3Path", &self.output_s3_path);
+    }
+}
+
 impl ToExpr for IdMappingWorkflowOutputSource {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("KMSArn", &self.kms_arn);
-        p.req("OutputS3Path", &self.output_s3_path);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -385,13 +504,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

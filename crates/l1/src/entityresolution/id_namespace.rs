@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Map, Value};
 
 /// IdNamespace defined in AWS Entity Resolution service
@@ -49,14 +51,9 @@ impl IdNamespace {
     }
 }
 
-impl ResourceProps for IdNamespace {
-    const TYPE_NAME: &'static str = "AWS::EntityResolution::IdNamespace";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl IdNamespace {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Description", &self.description);
         p.opt(
             "IdMappingWorkflowProperties",
@@ -67,7 +64,25 @@ impl ResourceProps for IdNamespace {
         p.opt("RoleArn", &self.role_arn);
         p.opt("Tags", &self.tags);
         p.req("Type", &self.type_);
+    }
+}
+
+impl ResourceProps for IdNamespace {
+    const TYPE_NAME: &'static str = "AWS::EntityResolution::IdNamespace";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -127,14 +142,27 @@ impl IdNamespaceIdMappingWorkflowProperties {
     }
 }
 
+impl IdNamespaceIdMappingWorkflowProperties {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("IdMappingType", &self.id_mapping_type);
+        p.opt("ProviderProperties", &self.provider_properties);
+        p.opt("RuleBasedProperties", &self.rule_based_properties);
+    }
+}
+
 impl ToExpr for IdNamespaceIdMappingWorkflowProperties {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("IdMappingType", &self.id_mapping_type);
-        p.opt("ProviderProperties", &self.provider_properties);
-        p.opt("RuleBasedProperties", &self.rule_based_properties);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -158,13 +186,26 @@ impl NamespaceProviderProperties {
     }
 }
 
+impl NamespaceProviderProperties {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ProviderConfiguration", &self.provider_configuration);
+        p.req("ProviderServiceArn", &self.provider_service_arn);
+    }
+}
+
 impl ToExpr for NamespaceProviderProperties {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("ProviderConfiguration", &self.provider_configuration);
-        p.req("ProviderServiceArn", &self.provider_service_arn);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -181,15 +222,28 @@ pub struct NamespaceRuleBasedProperties {
     pub rules: Option<Vec<Rule>>,
 }
 
-impl ToExpr for NamespaceRuleBasedProperties {
+impl NamespaceRuleBasedProperties {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AttributeMatchingModel", &self.attribute_matching_model);
         p.opt("RecordMatchingModels", &self.record_matching_models);
         p.opt("RuleDefinitionTypes", &self.rule_definition_types);
         p.opt("Rules", &self.rules);
+    }
+}
+
+impl ToExpr for NamespaceRuleBasedProperties {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -216,13 +270,26 @@ impl Rule {
     }
 }
 
+impl Rule {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("MatchingKeys", &self.matching_keys);
+        p.req("RuleName", &self.rule_name);
+    }
+}
+
 impl ToExpr for Rule {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("MatchingKeys", &self.matching_keys);
-        p.req("RuleName", &self.rule_name);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -246,13 +313,26 @@ impl IdNamespaceInputSource {
     }
 }
 
+impl IdNamespaceInputSource {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("InputSourceARN", &self.input_source_arn);
+        p.opt("SchemaName", &self.schema_name);
+    }
+}
+
 impl ToExpr for IdNamespaceInputSource {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("InputSourceARN", &self.input_source_arn);
-        p.opt("SchemaName", &self.schema_name);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -276,13 +356,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Map, Value};
 
 /// MatchingWorkflow defined in AWS Entity Resolution service
@@ -58,14 +60,9 @@ impl MatchingWorkflow {
     }
 }
 
-impl ResourceProps for MatchingWorkflow {
-    const TYPE_NAME: &'static str = "AWS::EntityResolution::MatchingWorkflow";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl MatchingWorkflow {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Description", &self.description);
         p.opt("IncrementalRunConfig", &self.incremental_run_config);
         p.req("InputSourceConfig", &self.input_source_config);
@@ -74,7 +71,25 @@ impl ResourceProps for MatchingWorkflow {
         p.req("RoleArn", &self.role_arn);
         p.opt("Tags", &self.tags);
         p.req("WorkflowName", &self.workflow_name);
+    }
+}
+
+impl ResourceProps for MatchingWorkflow {
+    const TYPE_NAME: &'static str = "AWS::EntityResolution::MatchingWorkflow";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -128,12 +143,25 @@ impl IncrementalRunConfig {
     }
 }
 
+impl IncrementalRunConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("IncrementalRunType", &self.incremental_run_type);
+    }
+}
+
 impl ToExpr for IncrementalRunConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("IncrementalRunType", &self.incremental_run_type);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -163,14 +191,27 @@ impl InputSource {
     }
 }
 
+impl InputSource {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ApplyNormalization", &self.apply_normalization);
+        p.req("InputSourceARN", &self.input_source_arn);
+        p.req("SchemaArn", &self.schema_arn);
+    }
+}
+
 impl ToExpr for InputSource {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("ApplyNormalization", &self.apply_normalization);
-        p.req("InputSourceARN", &self.input_source_arn);
-        p.req("SchemaArn", &self.schema_arn);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -203,10 +244,9 @@ impl OutputSource {
     }
 }
 
-impl ToExpr for OutputSource {
+impl OutputSource {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("ApplyNormalization", &self.apply_normalization);
         p.opt(
             "CustomerProfilesIntegrationConfig",
@@ -215,7 +255,21 @@ impl ToExpr for OutputSource {
         p.opt("KMSArn", &self.kms_arn);
         p.req("Output", &self.output);
         p.opt("OutputS3Path", &self.output_s3_path);
+    }
+}
+
+impl ToExpr for OutputSource {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -242,13 +296,26 @@ impl CustomerProfilesIntegrationConfig {
     }
 }
 
+impl CustomerProfilesIntegrationConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("DomainArn", &self.domain_arn);
+        p.req("ObjectTypeArn", &self.object_type_arn);
+    }
+}
+
 impl ToExpr for CustomerProfilesIntegrationConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("DomainArn", &self.domain_arn);
-        p.req("ObjectTypeArn", &self.object_type_arn);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -272,13 +339,26 @@ impl OutputAttribute {
     }
 }
 
+impl OutputAttribute {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Hashed", &self.hashed);
+        p.req("Name", &self.name);
+    }
+}
+
 impl ToExpr for OutputAttribute {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Hashed", &self.hashed);
-        p.req("Name", &self.name);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -297,16 +377,29 @@ pub struct ResolutionTechniques {
     pub rule_condition_properties: Option<RuleConditionProperties>,
 }
 
-impl ToExpr for ResolutionTechniques {
+impl ResolutionTechniques {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("EnableRealTimeMatching", &self.enable_real_time_matching);
         p.opt("ProviderProperties", &self.provider_properties);
         p.opt("ResolutionType", &self.resolution_type);
         p.opt("RuleBasedProperties", &self.rule_based_properties);
         p.opt("RuleConditionProperties", &self.rule_condition_properties);
+    }
+}
+
+impl ToExpr for ResolutionTechniques {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -333,17 +426,30 @@ impl ProviderProperties {
     }
 }
 
-impl ToExpr for ProviderProperties {
+impl ProviderProperties {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "IntermediateSourceConfiguration",
             &self.intermediate_source_configuration,
         );
         p.opt("ProviderConfiguration", &self.provider_configuration);
         p.req("ProviderServiceArn", &self.provider_service_arn);
+    }
+}
+
+impl ToExpr for ProviderProperties {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -364,12 +470,25 @@ impl IntermediateSourceConfiguration {
     }
 }
 
+impl IntermediateSourceConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("IntermediateS3Path", &self.intermediate_s3_path);
+    }
+}
+
 impl ToExpr for IntermediateSourceConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("IntermediateS3Path", &self.intermediate_s3_path);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -399,14 +518,27 @@ impl RuleBasedProperties {
     }
 }
 
+impl RuleBasedProperties {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("AttributeMatchingModel", &self.attribute_matching_model);
+        p.opt("MatchPurpose", &self.match_purpose);
+        p.req("Rules", &self.rules);
+    }
+}
+
 impl ToExpr for RuleBasedProperties {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("AttributeMatchingModel", &self.attribute_matching_model);
-        p.opt("MatchPurpose", &self.match_purpose);
-        p.req("Rules", &self.rules);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -433,13 +565,26 @@ impl Rule {
     }
 }
 
+impl Rule {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("MatchingKeys", &self.matching_keys);
+        p.req("RuleName", &self.rule_name);
+    }
+}
+
 impl ToExpr for Rule {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("MatchingKeys", &self.matching_keys);
-        p.req("RuleName", &self.rule_name);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -463,13 +608,26 @@ impl RuleConditionProperties {
     }
 }
 
+impl RuleConditionProperties {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("MatchingConfig", &self.matching_config);
+        p.req("Rules", &self.rules);
+    }
+}
+
 impl ToExpr for RuleConditionProperties {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("MatchingConfig", &self.matching_config);
-        p.req("Rules", &self.rules);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -480,12 +638,25 @@ pub struct MatchingConfig {
     pub enable_transitive_matching: Option<Value<bool>>,
 }
 
+impl MatchingConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("EnableTransitiveMatching", &self.enable_transitive_matching);
+    }
+}
+
 impl ToExpr for MatchingConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("EnableTransitiveMatching", &self.enable_transitive_matching);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -498,13 +669,26 @@ pub struct RuleCondition {
     pub rule_name: Option<Value<String>>,
 }
 
+impl RuleCondition {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Condition", &self.condition);
+        p.opt("RuleName", &self.rule_name);
+    }
+}
+
 impl ToExpr for RuleCondition {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Condition", &self.condition);
-        p.opt("RuleName", &self.rule_name);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -528,13 +712,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -7,7 +7,7 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{Props, ResourceProps};
+use stackwright_core::resource::{Props, Resolve, Resolved, ResourceProps};
 use stackwright_core::value::{Literal, Value};
 
 /// Policy Statement defined in AWS Entity Resolution Service
@@ -44,6 +44,18 @@ impl PolicyStatement {
     }
 }
 
+impl PolicyStatement {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Action", &self.action);
+        p.req("Arn", &self.arn);
+        p.opt("Condition", &self.condition);
+        p.opt("Effect", &self.effect);
+        p.opt("Principal", &self.principal);
+        p.req("StatementId", &self.statement_id);
+    }
+}
+
 impl ResourceProps for PolicyStatement {
     const TYPE_NAME: &'static str = "AWS::EntityResolution::PolicyStatement";
     fn facts() -> &'static ResourceFacts {
@@ -52,13 +64,14 @@ impl ResourceProps for PolicyStatement {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.opt("Action", &self.action);
-        p.req("Arn", &self.arn);
-        p.opt("Condition", &self.condition);
-        p.opt("Effect", &self.effect);
-        p.opt("Principal", &self.principal);
-        p.req("StatementId", &self.statement_id);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// Resource Type definition for AWS::Events::ApiDestination.
@@ -48,14 +50,9 @@ impl ApiDestination {
     }
 }
 
-impl ResourceProps for ApiDestination {
-    const TYPE_NAME: &'static str = "AWS::Events::ApiDestination";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl ApiDestination {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("ConnectionArn", &self.connection_arn);
         p.opt("Description", &self.description);
         p.req("HttpMethod", &self.http_method);
@@ -65,7 +62,25 @@ impl ResourceProps for ApiDestination {
             &self.invocation_rate_limit_per_second,
         );
         p.opt("Name", &self.name);
+    }
+}
+
+impl ResourceProps for ApiDestination {
+    const TYPE_NAME: &'static str = "AWS::Events::ApiDestination";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps,
+};
 use stackwright_core::value::{Json, Value};
 
 /// Resource Type definition for AWS::Events::Archive
@@ -44,6 +46,18 @@ impl Archive {
     }
 }
 
+impl Archive {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ArchiveName", &self.archive_name);
+        p.opt("Description", &self.description);
+        p.opt("EventPattern", &self.event_pattern);
+        p.opt("KmsKeyIdentifier", &self.kms_key_identifier);
+        p.opt("RetentionDays", &self.retention_days);
+        p.req("SourceArn", &self.source_arn);
+    }
+}
+
 impl ResourceProps for Archive {
     const TYPE_NAME: &'static str = "AWS::Events::Archive";
     fn facts() -> &'static ResourceFacts {
@@ -52,13 +66,14 @@ impl ResourceProps for Archive {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.opt("ArchiveName", &self.archive_name);
-        p.opt("Description", &self.description);
-        p.opt("EventPattern", &self.event_pattern);
-        p.opt("KmsKeyIdentifier", &self.kms_key_identifier);
-        p.opt("RetentionDays", &self.retention_days);
-        p.req("SourceArn", &self.source_arn);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

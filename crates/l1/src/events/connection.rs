@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// Resource Type definition for AWS::Events::Connection.
@@ -29,14 +31,9 @@ pub struct Connection {
     pub name: Option<Value<String>>,
 }
 
-impl ResourceProps for Connection {
-    const TYPE_NAME: &'static str = "AWS::Events::Connection";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl Connection {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AuthParameters", &self.auth_parameters);
         p.opt("AuthorizationType", &self.authorization_type);
         p.opt("Description", &self.description);
@@ -46,7 +43,25 @@ impl ResourceProps for Connection {
         );
         p.opt("KmsKeyIdentifier", &self.kms_key_identifier);
         p.opt("Name", &self.name);
+    }
+}
+
+impl ResourceProps for Connection {
+    const TYPE_NAME: &'static str = "AWS::Events::Connection";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -115,16 +130,29 @@ pub struct AuthParameters {
     pub o_auth_parameters: Option<OAuthParameters>,
 }
 
-impl ToExpr for AuthParameters {
+impl AuthParameters {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("ApiKeyAuthParameters", &self.api_key_auth_parameters);
         p.opt("BasicAuthParameters", &self.basic_auth_parameters);
         p.opt("ConnectivityParameters", &self.connectivity_parameters);
         p.opt("InvocationHttpParameters", &self.invocation_http_parameters);
         p.opt("OAuthParameters", &self.o_auth_parameters);
+    }
+}
+
+impl ToExpr for AuthParameters {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -151,13 +179,26 @@ impl ApiKeyAuthParameters {
     }
 }
 
+impl ApiKeyAuthParameters {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("ApiKeyName", &self.api_key_name);
+        p.req("ApiKeyValue", &self.api_key_value);
+    }
+}
+
 impl ToExpr for ApiKeyAuthParameters {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("ApiKeyName", &self.api_key_name);
-        p.req("ApiKeyValue", &self.api_key_value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -181,13 +222,26 @@ impl BasicAuthParameters {
     }
 }
 
+impl BasicAuthParameters {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Password", &self.password);
+        p.req("Username", &self.username);
+    }
+}
+
 impl ToExpr for BasicAuthParameters {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Password", &self.password);
-        p.req("Username", &self.username);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -208,12 +262,25 @@ impl ConnectivityParameters {
     }
 }
 
+impl ConnectivityParameters {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("ResourceParameters", &self.resource_parameters);
+    }
+}
+
 impl ToExpr for ConnectivityParameters {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("ResourceParameters", &self.resource_parameters);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -234,12 +301,25 @@ impl ResourceParameters {
     }
 }
 
+impl ResourceParameters {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("ResourceConfigurationArn", &self.resource_configuration_arn);
+    }
+}
+
 impl ToExpr for ResourceParameters {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("ResourceConfigurationArn", &self.resource_configuration_arn);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -254,14 +334,27 @@ pub struct ConnectionHttpParameters {
     pub query_string_parameters: Option<Vec<Parameter>>,
 }
 
+impl ConnectionHttpParameters {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("BodyParameters", &self.body_parameters);
+        p.opt("HeaderParameters", &self.header_parameters);
+        p.opt("QueryStringParameters", &self.query_string_parameters);
+    }
+}
+
 impl ToExpr for ConnectionHttpParameters {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("BodyParameters", &self.body_parameters);
-        p.opt("HeaderParameters", &self.header_parameters);
-        p.opt("QueryStringParameters", &self.query_string_parameters);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -288,14 +381,27 @@ impl Parameter {
     }
 }
 
+impl Parameter {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("IsValueSecret", &self.is_value_secret);
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Parameter {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("IsValueSecret", &self.is_value_secret);
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -329,15 +435,28 @@ impl OAuthParameters {
     }
 }
 
-impl ToExpr for OAuthParameters {
+impl OAuthParameters {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("AuthorizationEndpoint", &self.authorization_endpoint);
         p.req("ClientParameters", &self.client_parameters);
         p.req("HttpMethod", &self.http_method);
         p.opt("OAuthHttpParameters", &self.o_auth_http_parameters);
+    }
+}
+
+impl ToExpr for OAuthParameters {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -364,13 +483,26 @@ impl ClientParameters {
     }
 }
 
+impl ClientParameters {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("ClientID", &self.client_id);
+        p.req("ClientSecret", &self.client_secret);
+    }
+}
+
 impl ToExpr for ClientParameters {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("ClientID", &self.client_id);
-        p.req("ClientSecret", &self.client_secret);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -391,12 +523,25 @@ impl InvocationConnectivityParameters {
     }
 }
 
+impl InvocationConnectivityParameters {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("ResourceParameters", &self.resource_parameters);
+    }
+}
+
 impl ToExpr for InvocationConnectivityParameters {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("ResourceParameters", &self.resource_parameters);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

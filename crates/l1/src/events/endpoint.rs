@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// Resource Type definition for AWS::Events::Endpoint.
@@ -44,6 +46,18 @@ impl Endpoint {
     }
 }
 
+impl Endpoint {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Description", &self.description);
+        p.req("EventBuses", &self.event_buses);
+        p.opt("Name", &self.name);
+        p.opt("ReplicationConfig", &self.replication_config);
+        p.opt("RoleArn", &self.role_arn);
+        p.req("RoutingConfig", &self.routing_config);
+    }
+}
+
 impl ResourceProps for Endpoint {
     const TYPE_NAME: &'static str = "AWS::Events::Endpoint";
     fn facts() -> &'static ResourceFacts {
@@ -52,13 +66,14 @@ impl ResourceProps for Endpoint {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.opt("Description", &self.description);
-        p.req("EventBuses", &self.event_buses);
-        p.opt("Name", &self.name);
-        p.opt("ReplicationConfig", &self.replication_config);
-        p.opt("RoleArn", &self.role_arn);
-        p.req("RoutingConfig", &self.routing_config);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -122,12 +137,25 @@ impl EndpointEventBus {
     }
 }
 
+impl EndpointEventBus {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("EventBusArn", &self.event_bus_arn);
+    }
+}
+
 impl ToExpr for EndpointEventBus {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("EventBusArn", &self.event_bus_arn);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -148,12 +176,25 @@ impl ReplicationConfig {
     }
 }
 
+impl ReplicationConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("State", &self.state);
+    }
+}
+
 impl ToExpr for ReplicationConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("State", &self.state);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -172,12 +213,25 @@ impl RoutingConfig {
     }
 }
 
+impl RoutingConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("FailoverConfig", &self.failover_config);
+    }
+}
+
 impl ToExpr for RoutingConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("FailoverConfig", &self.failover_config);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -198,13 +252,26 @@ impl FailoverConfig {
     }
 }
 
+impl FailoverConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Primary", &self.primary);
+        p.req("Secondary", &self.secondary);
+    }
+}
+
 impl ToExpr for FailoverConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Primary", &self.primary);
-        p.req("Secondary", &self.secondary);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -225,12 +292,25 @@ impl Primary {
     }
 }
 
+impl Primary {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("HealthCheck", &self.health_check);
+    }
+}
+
 impl ToExpr for Primary {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("HealthCheck", &self.health_check);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -251,12 +331,25 @@ impl Secondary {
     }
 }
 
+impl Secondary {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Route", &self.route);
+    }
+}
+
 impl ToExpr for Secondary {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Route", &self.route);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Json, Literal, Value};
 
 /// Resource type definition for AWS::Events::EventBus
@@ -52,14 +54,9 @@ impl EventBus {
     }
 }
 
-impl ResourceProps for EventBus {
-    const TYPE_NAME: &'static str = "AWS::Events::EventBus";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl EventBus {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("DeadLetterConfig", &self.dead_letter_config);
         p.opt("Description", &self.description);
         p.opt("EventSourceName", &self.event_source_name);
@@ -68,7 +65,25 @@ impl ResourceProps for EventBus {
         p.req("Name", &self.name);
         p.opt("Policy", &self.policy);
         p.opt("Tags", &self.tags);
+    }
+}
+
+impl ResourceProps for EventBus {
+    const TYPE_NAME: &'static str = "AWS::Events::EventBus";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -142,12 +157,25 @@ pub struct DeadLetterConfig {
     pub arn: Option<Value<String>>,
 }
 
+impl DeadLetterConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Arn", &self.arn);
+    }
+}
+
 impl ToExpr for DeadLetterConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Arn", &self.arn);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -160,13 +188,26 @@ pub struct LogConfig {
     pub level: Option<Value<LogConfigLevel>>,
 }
 
+impl LogConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("IncludeDetail", &self.include_detail);
+        p.opt("Level", &self.level);
+    }
+}
+
 impl ToExpr for LogConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("IncludeDetail", &self.include_detail);
-        p.opt("Level", &self.level);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -190,13 +231,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -7,7 +7,7 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{Props, ResourceProps, ToExpr};
+use stackwright_core::resource::{Props, Resolve, Resolved, ResourceProps, ToExpr};
 use stackwright_core::value::{Json, Literal, Value};
 
 /// Resource Type definition for AWS::Events::EventBusPolicy
@@ -44,6 +44,18 @@ impl EventBusPolicy {
     }
 }
 
+impl EventBusPolicy {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Action", &self.action);
+        p.opt("Condition", &self.condition);
+        p.opt("EventBusName", &self.event_bus_name);
+        p.opt("Principal", &self.principal);
+        p.opt("Statement", &self.statement);
+        p.req("StatementId", &self.statement_id);
+    }
+}
+
 impl ResourceProps for EventBusPolicy {
     const TYPE_NAME: &'static str = "AWS::Events::EventBusPolicy";
     fn facts() -> &'static ResourceFacts {
@@ -52,13 +64,14 @@ impl ResourceProps for EventBusPolicy {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.opt("Action", &self.action);
-        p.opt("Condition", &self.condition);
-        p.opt("EventBusName", &self.event_bus_name);
-        p.opt("Principal", &self.principal);
-        p.opt("Statement", &self.statement);
-        p.req("StatementId", &self.statement_id);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -73,14 +86,27 @@ pub struct Condition {
     pub value: Option<Value<String>>,
 }
 
+impl Condition {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Key", &self.key);
+        p.opt("Type", &self.type_);
+        p.opt("Value", &self.value);
+    }
+}
+
 impl ToExpr for Condition {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Key", &self.key);
-        p.opt("Type", &self.type_);
-        p.opt("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Json, Literal, Map, Value};
 
 /// Resource Type definition for AWS::Events::Rule
@@ -37,14 +39,9 @@ pub struct Rule {
     pub targets: Option<Vec<Target>>,
 }
 
-impl ResourceProps for Rule {
-    const TYPE_NAME: &'static str = "AWS::Events::Rule";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl Rule {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Description", &self.description);
         p.opt("EventBusName", &self.event_bus_name);
         p.opt("EventPattern", &self.event_pattern);
@@ -54,7 +51,25 @@ impl ResourceProps for Rule {
         p.opt("State", &self.state);
         p.opt("Tags", &self.tags);
         p.opt("Targets", &self.targets);
+    }
+}
+
+impl ResourceProps for Rule {
+    const TYPE_NAME: &'static str = "AWS::Events::Rule";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -95,13 +110,26 @@ pub struct Tag {
     pub value: Option<Value<String>>,
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Key", &self.key);
+        p.opt("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Key", &self.key);
-        p.opt("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -170,10 +198,9 @@ impl Target {
     }
 }
 
-impl ToExpr for Target {
+impl Target {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AppSyncParameters", &self.app_sync_parameters);
         p.req("Arn", &self.arn);
         p.opt("BatchParameters", &self.batch_parameters);
@@ -194,7 +221,21 @@ impl ToExpr for Target {
             &self.sage_maker_pipeline_parameters,
         );
         p.opt("SqsParameters", &self.sqs_parameters);
+    }
+}
+
+impl ToExpr for Target {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -215,12 +256,25 @@ impl AppSyncParameters {
     }
 }
 
+impl AppSyncParameters {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("GraphQLOperation", &self.graph_ql_operation);
+    }
+}
+
 impl ToExpr for AppSyncParameters {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("GraphQLOperation", &self.graph_ql_operation);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -253,15 +307,28 @@ impl BatchParameters {
     }
 }
 
-impl ToExpr for BatchParameters {
+impl BatchParameters {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("ArrayProperties", &self.array_properties);
         p.req("JobDefinition", &self.job_definition);
         p.req("JobName", &self.job_name);
         p.opt("RetryStrategy", &self.retry_strategy);
+    }
+}
+
+impl ToExpr for BatchParameters {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -272,12 +339,25 @@ pub struct BatchArrayProperties {
     pub size: Option<Value<i64>>,
 }
 
+impl BatchArrayProperties {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Size", &self.size);
+    }
+}
+
 impl ToExpr for BatchArrayProperties {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Size", &self.size);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -288,12 +368,25 @@ pub struct BatchRetryStrategy {
     pub attempts: Option<Value<i64>>,
 }
 
+impl BatchRetryStrategy {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Attempts", &self.attempts);
+    }
+}
+
 impl ToExpr for BatchRetryStrategy {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Attempts", &self.attempts);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -304,12 +397,25 @@ pub struct DeadLetterConfig {
     pub arn: Option<Value<String>>,
 }
 
+impl DeadLetterConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Arn", &self.arn);
+    }
+}
+
 impl ToExpr for DeadLetterConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Arn", &self.arn);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -369,10 +475,9 @@ impl EcsParameters {
     }
 }
 
-impl ToExpr for EcsParameters {
+impl EcsParameters {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("CapacityProviderStrategy", &self.capacity_provider_strategy);
         p.opt("EnableECSManagedTags", &self.enable_ecs_managed_tags);
         p.opt("EnableExecuteCommand", &self.enable_execute_command);
@@ -387,7 +492,21 @@ impl ToExpr for EcsParameters {
         p.opt("TagList", &self.tag_list);
         p.opt("TaskCount", &self.task_count);
         p.req("TaskDefinitionArn", &self.task_definition_arn);
+    }
+}
+
+impl ToExpr for EcsParameters {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -414,14 +533,27 @@ impl CapacityProviderStrategyItem {
     }
 }
 
+impl CapacityProviderStrategyItem {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Base", &self.base);
+        p.req("CapacityProvider", &self.capacity_provider);
+        p.opt("Weight", &self.weight);
+    }
+}
+
 impl ToExpr for CapacityProviderStrategyItem {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Base", &self.base);
-        p.req("CapacityProvider", &self.capacity_provider);
-        p.opt("Weight", &self.weight);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -432,12 +564,25 @@ pub struct NetworkConfiguration {
     pub aws_vpc_configuration: Option<AwsVpcConfiguration>,
 }
 
+impl NetworkConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("AwsVpcConfiguration", &self.aws_vpc_configuration);
+    }
+}
+
 impl ToExpr for NetworkConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("AwsVpcConfiguration", &self.aws_vpc_configuration);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -464,14 +609,27 @@ impl AwsVpcConfiguration {
     }
 }
 
+impl AwsVpcConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("AssignPublicIp", &self.assign_public_ip);
+        p.opt("SecurityGroups", &self.security_groups);
+        p.req("Subnets", &self.subnets);
+    }
+}
+
 impl ToExpr for AwsVpcConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("AssignPublicIp", &self.assign_public_ip);
-        p.opt("SecurityGroups", &self.security_groups);
-        p.req("Subnets", &self.subnets);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -484,13 +642,26 @@ pub struct PlacementConstraint {
     pub type_: Option<Value<PlacementConstraintType>>,
 }
 
+impl PlacementConstraint {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Expression", &self.expression);
+        p.opt("Type", &self.type_);
+    }
+}
+
 impl ToExpr for PlacementConstraint {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Expression", &self.expression);
-        p.opt("Type", &self.type_);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -503,13 +674,26 @@ pub struct PlacementStrategy {
     pub type_: Option<Value<String>>,
 }
 
+impl PlacementStrategy {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Field", &self.field);
+        p.opt("Type", &self.type_);
+    }
+}
+
 impl ToExpr for PlacementStrategy {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Field", &self.field);
-        p.opt("Type", &self.type_);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -524,14 +708,27 @@ pub struct HttpParameters {
     pub query_string_parameters: Option<Value<Map<String>>>,
 }
 
+impl HttpParameters {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("HeaderParameters", &self.header_parameters);
+        p.opt("PathParameterValues", &self.path_parameter_values);
+        p.opt("QueryStringParameters", &self.query_string_parameters);
+    }
+}
+
 impl ToExpr for HttpParameters {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("HeaderParameters", &self.header_parameters);
-        p.opt("PathParameterValues", &self.path_parameter_values);
-        p.opt("QueryStringParameters", &self.query_string_parameters);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -555,13 +752,26 @@ impl InputTransformer {
     }
 }
 
+impl InputTransformer {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("InputPathsMap", &self.input_paths_map);
+        p.req("InputTemplate", &self.input_template);
+    }
+}
+
 impl ToExpr for InputTransformer {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("InputPathsMap", &self.input_paths_map);
-        p.req("InputTemplate", &self.input_template);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -582,12 +792,25 @@ impl KinesisParameters {
     }
 }
 
+impl KinesisParameters {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("PartitionKeyPath", &self.partition_key_path);
+    }
+}
+
 impl ToExpr for KinesisParameters {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("PartitionKeyPath", &self.partition_key_path);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -626,10 +849,9 @@ impl RedshiftDataParameters {
     }
 }
 
-impl ToExpr for RedshiftDataParameters {
+impl RedshiftDataParameters {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("Database", &self.database);
         p.opt("DbUser", &self.db_user);
         p.opt("SecretManagerArn", &self.secret_manager_arn);
@@ -637,7 +859,21 @@ impl ToExpr for RedshiftDataParameters {
         p.opt("Sqls", &self.sqls);
         p.opt("StatementName", &self.statement_name);
         p.opt("WithEvent", &self.with_event);
+    }
+}
+
+impl ToExpr for RedshiftDataParameters {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -650,16 +886,29 @@ pub struct RetryPolicy {
     pub maximum_retry_attempts: Option<Value<i64>>,
 }
 
-impl ToExpr for RetryPolicy {
+impl RetryPolicy {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "MaximumEventAgeInSeconds",
             &self.maximum_event_age_in_seconds,
         );
         p.opt("MaximumRetryAttempts", &self.maximum_retry_attempts);
+    }
+}
+
+impl ToExpr for RetryPolicy {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -680,12 +929,25 @@ impl RunCommandParameters {
     }
 }
 
+impl RunCommandParameters {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("RunCommandTargets", &self.run_command_targets);
+    }
+}
+
 impl ToExpr for RunCommandParameters {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("RunCommandTargets", &self.run_command_targets);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -709,13 +971,26 @@ impl RunCommandTarget {
     }
 }
 
+impl RunCommandTarget {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Values", &self.values);
+    }
+}
+
 impl ToExpr for RunCommandTarget {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Values", &self.values);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -726,12 +1001,25 @@ pub struct SageMakerPipelineParameters {
     pub pipeline_parameter_list: Option<Vec<SageMakerPipelineParameter>>,
 }
 
+impl SageMakerPipelineParameters {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("PipelineParameterList", &self.pipeline_parameter_list);
+    }
+}
+
 impl ToExpr for SageMakerPipelineParameters {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("PipelineParameterList", &self.pipeline_parameter_list);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -755,13 +1043,26 @@ impl SageMakerPipelineParameter {
     }
 }
 
+impl SageMakerPipelineParameter {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Name", &self.name);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for SageMakerPipelineParameter {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Name", &self.name);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -782,12 +1083,25 @@ impl SqsParameters {
     }
 }
 
+impl SqsParameters {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("MessageGroupId", &self.message_group_id);
+    }
+}
+
 impl ToExpr for SqsParameters {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("MessageGroupId", &self.message_group_id);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

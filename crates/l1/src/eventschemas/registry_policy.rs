@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps,
+};
 use stackwright_core::value::{Json, Value};
 
 /// Resource Type definition for AWS::EventSchemas::RegistryPolicy
@@ -35,6 +37,15 @@ impl RegistryPolicy {
     }
 }
 
+impl RegistryPolicy {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Policy", &self.policy);
+        p.req("RegistryName", &self.registry_name);
+        p.opt("RevisionId", &self.revision_id);
+    }
+}
+
 impl ResourceProps for RegistryPolicy {
     const TYPE_NAME: &'static str = "AWS::EventSchemas::RegistryPolicy";
     fn facts() -> &'static ResourceFacts {
@@ -43,10 +54,14 @@ impl ResourceProps for RegistryPolicy {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req("Policy", &self.policy);
-        p.req("RegistryName", &self.registry_name);
-        p.opt("RevisionId", &self.revision_id);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

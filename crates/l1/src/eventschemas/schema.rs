@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Json, Value};
 
 /// Resource Type definition for AWS::EventSchemas::Schema
@@ -50,6 +52,18 @@ impl Schema {
     }
 }
 
+impl Schema {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Content", &self.content);
+        p.opt("Description", &self.description);
+        p.req("RegistryName", &self.registry_name);
+        p.opt("SchemaName", &self.schema_name);
+        p.opt("Tags", &self.tags);
+        p.req("Type", &self.type_);
+    }
+}
+
 impl ResourceProps for Schema {
     const TYPE_NAME: &'static str = "AWS::EventSchemas::Schema";
     fn facts() -> &'static ResourceFacts {
@@ -58,13 +72,14 @@ impl ResourceProps for Schema {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req("Content", &self.content);
-        p.opt("Description", &self.description);
-        p.req("RegistryName", &self.registry_name);
-        p.opt("SchemaName", &self.schema_name);
-        p.opt("Tags", &self.tags);
-        p.req("Type", &self.type_);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -156,13 +171,26 @@ impl TagsEntry {
     }
 }
 
+impl TagsEntry {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for TagsEntry {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::Value;
 
 /// Resource schema for AWS::EventsV2::EventSource. A managed event source that forwards AWS service events or partner events onto a custom event bus.
@@ -47,6 +49,17 @@ impl EventSource {
     }
 }
 
+impl EventSource {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Configuration", &self.configuration);
+        p.opt("Description", &self.description);
+        p.req("EventBusArn", &self.event_bus_arn);
+        p.req("Name", &self.name);
+        p.opt("Tags", &self.tags);
+    }
+}
+
 impl ResourceProps for EventSource {
     const TYPE_NAME: &'static str = "AWS::EventsV2::EventSource";
     fn facts() -> &'static ResourceFacts {
@@ -55,12 +68,14 @@ impl ResourceProps for EventSource {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req("Configuration", &self.configuration);
-        p.opt("Description", &self.description);
-        p.req("EventBusArn", &self.event_bus_arn);
-        p.req("Name", &self.name);
-        p.opt("Tags", &self.tags);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -116,10 +131,9 @@ pub struct EventSourceConfiguration {
     pub partner_events_configuration: Option<PartnerEventsConfiguration>,
 }
 
-impl ToExpr for EventSourceConfiguration {
+impl EventSourceConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "AwsServiceEventsConfiguration",
             &self.aws_service_events_configuration,
@@ -128,7 +142,21 @@ impl ToExpr for EventSourceConfiguration {
             "PartnerEventsConfiguration",
             &self.partner_events_configuration,
         );
+    }
+}
+
+impl ToExpr for EventSourceConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -155,14 +183,27 @@ impl AwsServiceEventsConfiguration {
     }
 }
 
+impl AwsServiceEventsConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("AwsService", &self.aws_service);
+        p.opt("OnFailureConfiguration", &self.on_failure_configuration);
+        p.opt("Pattern", &self.pattern);
+    }
+}
+
 impl ToExpr for AwsServiceEventsConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("AwsService", &self.aws_service);
-        p.opt("OnFailureConfiguration", &self.on_failure_configuration);
-        p.opt("Pattern", &self.pattern);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -173,12 +214,25 @@ pub struct OnFailureConfiguration {
     pub arn: Option<Value<String>>,
 }
 
+impl OnFailureConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Arn", &self.arn);
+    }
+}
+
 impl ToExpr for OnFailureConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Arn", &self.arn);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -208,10 +262,9 @@ impl PartnerEventsConfiguration {
     }
 }
 
-impl ToExpr for PartnerEventsConfiguration {
+impl PartnerEventsConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("OnFailureConfiguration", &self.on_failure_configuration);
         p.opt(
             "PartnerBusKmsKeyIdentifier",
@@ -219,7 +272,21 @@ impl ToExpr for PartnerEventsConfiguration {
         );
         p.req("PartnerEventSourceArn", &self.partner_event_source_arn);
         p.opt("Pattern", &self.pattern);
+    }
+}
+
+impl ToExpr for PartnerEventsConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -243,13 +310,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Map, Value};
 
 /// Resource type definition for AWS::EventsV2::Subscriber, an Amazon EventBridge subscription that delivers events from an event bus to a target. Canonical identity is the combination of bus, name, and target. Replacement uses delete_then_create.
@@ -80,14 +82,9 @@ impl Subscriber {
     }
 }
 
-impl ResourceProps for Subscriber {
-    const TYPE_NAME: &'static str = "AWS::EventsV2::Subscriber";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl Subscriber {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("BatchConfiguration", &self.batch_configuration);
         p.opt("Description", &self.description);
         p.req("EventBusArn", &self.event_bus_arn);
@@ -107,7 +104,25 @@ impl ResourceProps for Subscriber {
         p.opt("Tags", &self.tags);
         p.opt("Transformer", &self.transformer);
         p.opt("Type", &self.type_);
+    }
+}
+
+impl ResourceProps for Subscriber {
+    const TYPE_NAME: &'static str = "AWS::EventsV2::Subscriber";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -158,13 +173,26 @@ pub struct BatchConfiguration {
     pub max_batch_window_in_seconds: Option<Value<i64>>,
 }
 
+impl BatchConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("MaxBatchSize", &self.max_batch_size);
+        p.opt("MaxBatchWindowInSeconds", &self.max_batch_window_in_seconds);
+    }
+}
+
 impl ToExpr for BatchConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("MaxBatchSize", &self.max_batch_size);
-        p.opt("MaxBatchWindowInSeconds", &self.max_batch_window_in_seconds);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -188,13 +216,26 @@ impl FilterConfiguration {
     }
 }
 
+impl FilterConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Filters", &self.filters);
+        p.opt("Language", &self.language);
+    }
+}
+
 impl ToExpr for FilterConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Filters", &self.filters);
-        p.opt("Language", &self.language);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -218,13 +259,26 @@ impl Filter {
     }
 }
 
+impl Filter {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Pattern", &self.pattern);
+        p.req("Scope", &self.scope);
+    }
+}
+
 impl ToExpr for Filter {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Pattern", &self.pattern);
-        p.req("Scope", &self.scope);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -272,10 +326,9 @@ impl InvokeConfiguration {
     }
 }
 
-impl ToExpr for InvokeConfiguration {
+impl InvokeConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("EventBusV2Parameters", &self.event_bus_v2_parameters);
         p.opt("HttpParameters", &self.http_parameters);
         p.opt("KinesisParameters", &self.kinesis_parameters);
@@ -289,7 +342,21 @@ impl ToExpr for InvokeConfiguration {
             "UniversalTargetParameters",
             &self.universal_target_parameters,
         );
+    }
+}
+
+impl ToExpr for InvokeConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -304,17 +371,30 @@ pub struct EventBusV2Parameters {
     pub system_metadata: Option<EventBusV2SystemMetadata>,
 }
 
-impl ToExpr for EventBusV2Parameters {
+impl EventBusV2Parameters {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "DeduplicationConfiguration",
             &self.deduplication_configuration,
         );
         p.opt("Metadata", &self.metadata);
         p.opt("SystemMetadata", &self.system_metadata);
+    }
+}
+
+impl ToExpr for EventBusV2Parameters {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -335,12 +415,25 @@ impl DeduplicationConfiguration {
     }
 }
 
+impl DeduplicationConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("DeduplicationType", &self.deduplication_type);
+    }
+}
+
 impl ToExpr for DeduplicationConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("DeduplicationType", &self.deduplication_type);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -353,13 +446,26 @@ pub struct EventBusV2SystemMetadata {
     pub event_group_id: Option<Value<String>>,
 }
 
+impl EventBusV2SystemMetadata {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("DeduplicationId", &self.deduplication_id);
+        p.opt("EventGroupId", &self.event_group_id);
+    }
+}
+
 impl ToExpr for EventBusV2SystemMetadata {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("DeduplicationId", &self.deduplication_id);
-        p.opt("EventGroupId", &self.event_group_id);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -376,15 +482,28 @@ pub struct HttpParameters {
     pub query_string_parameters: Option<Value<Map<String>>>,
 }
 
-impl ToExpr for HttpParameters {
+impl HttpParameters {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("HeaderParameters", &self.header_parameters);
         p.opt("InvocationTimeoutSeconds", &self.invocation_timeout_seconds);
         p.opt("PathParameterValues", &self.path_parameter_values);
         p.opt("QueryStringParameters", &self.query_string_parameters);
+    }
+}
+
+impl ToExpr for HttpParameters {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -397,13 +516,26 @@ pub struct KinesisParameters {
     pub partition_key: Option<Value<String>>,
 }
 
+impl KinesisParameters {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ExplicitHashKey", &self.explicit_hash_key);
+        p.opt("PartitionKey", &self.partition_key);
+    }
+}
+
 impl ToExpr for KinesisParameters {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("ExplicitHashKey", &self.explicit_hash_key);
-        p.opt("PartitionKey", &self.partition_key);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -422,16 +554,29 @@ pub struct LambdaParameters {
     pub tenant_id: Option<Value<String>>,
 }
 
-impl ToExpr for LambdaParameters {
+impl LambdaParameters {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("DurableExecutionName", &self.durable_execution_name);
         p.opt("InvocationTimeoutSeconds", &self.invocation_timeout_seconds);
         p.opt("InvocationType", &self.invocation_type);
         p.opt("Qualifier", &self.qualifier);
         p.opt("TenantId", &self.tenant_id);
+    }
+}
+
+impl ToExpr for LambdaParameters {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -450,16 +595,29 @@ pub struct SnsParameters {
     pub subject: Option<Value<String>>,
 }
 
-impl ToExpr for SnsParameters {
+impl SnsParameters {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("MessageAttributes", &self.message_attributes);
         p.opt("MessageDeduplicationId", &self.message_deduplication_id);
         p.opt("MessageGroupId", &self.message_group_id);
         p.opt("MessageStructure", &self.message_structure);
         p.opt("Subject", &self.subject);
+    }
+}
+
+impl ToExpr for SnsParameters {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -486,14 +644,27 @@ impl MessageAttributeValue {
     }
 }
 
+impl MessageAttributeValue {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("BinaryValue", &self.binary_value);
+        p.req("DataType", &self.data_type);
+        p.opt("StringValue", &self.string_value);
+    }
+}
+
 impl ToExpr for MessageAttributeValue {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("BinaryValue", &self.binary_value);
-        p.req("DataType", &self.data_type);
-        p.opt("StringValue", &self.string_value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -512,16 +683,29 @@ pub struct SqsParameters {
     pub message_system_attributes: Option<IndexMap<String, MessageAttributeValue>>,
 }
 
-impl ToExpr for SqsParameters {
+impl SqsParameters {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("DelaySeconds", &self.delay_seconds);
         p.opt("MessageAttributes", &self.message_attributes);
         p.opt("MessageDeduplicationId", &self.message_deduplication_id);
         p.opt("MessageGroupId", &self.message_group_id);
         p.opt("MessageSystemAttributes", &self.message_system_attributes);
+    }
+}
+
+impl ToExpr for SqsParameters {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -538,15 +722,28 @@ pub struct StepFunctionsParameters {
     pub trace_header: Option<Value<String>>,
 }
 
-impl ToExpr for StepFunctionsParameters {
+impl StepFunctionsParameters {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("InvocationTimeoutSeconds", &self.invocation_timeout_seconds);
         p.opt("InvocationType", &self.invocation_type);
         p.opt("Name", &self.name);
         p.opt("TraceHeader", &self.trace_header);
+    }
+}
+
+impl ToExpr for StepFunctionsParameters {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -570,13 +767,26 @@ impl UniversalTargetParameters {
     }
 }
 
+impl UniversalTargetParameters {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Input", &self.input);
+        p.opt("InvocationTimeoutSeconds", &self.invocation_timeout_seconds);
+    }
+}
+
 impl ToExpr for UniversalTargetParameters {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Input", &self.input);
-        p.opt("InvocationTimeoutSeconds", &self.invocation_timeout_seconds);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -589,13 +799,26 @@ pub struct LogConfiguration {
     pub level: Option<Value<LogConfigurationLevel>>,
 }
 
+impl LogConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("IncludePayload", &self.include_payload);
+        p.opt("Level", &self.level);
+    }
+}
+
 impl ToExpr for LogConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("IncludePayload", &self.include_payload);
-        p.opt("Level", &self.level);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -606,12 +829,25 @@ pub struct OnFailureConfiguration {
     pub arn: Option<Value<String>>,
 }
 
+impl OnFailureConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Arn", &self.arn);
+    }
+}
+
 impl ToExpr for OnFailureConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Arn", &self.arn);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -638,14 +874,27 @@ impl PointInTimeConfiguration {
     }
 }
 
+impl PointInTimeConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("EndPoint", &self.end_point);
+        p.req("PointType", &self.point_type);
+        p.opt("StartingPoint", &self.starting_point);
+    }
+}
+
 impl ToExpr for PointInTimeConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("EndPoint", &self.end_point);
-        p.req("PointType", &self.point_type);
-        p.opt("StartingPoint", &self.starting_point);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -660,14 +909,27 @@ pub struct RetryPolicy {
     pub retry_strategy: Option<Value<RetryStrategy>>,
 }
 
+impl RetryPolicy {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("MaxEventAgeInSeconds", &self.max_event_age_in_seconds);
+        p.opt("MaxRetryAttempts", &self.max_retry_attempts);
+        p.opt("RetryStrategy", &self.retry_strategy);
+    }
+}
+
 impl ToExpr for RetryPolicy {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("MaxEventAgeInSeconds", &self.max_event_age_in_seconds);
-        p.opt("MaxRetryAttempts", &self.max_retry_attempts);
-        p.opt("RetryStrategy", &self.retry_strategy);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -691,13 +953,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -710,13 +985,26 @@ pub struct Transformer {
     pub type_: Option<Value<TransformerType>>,
 }
 
+impl Transformer {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("JsonataConfiguration", &self.jsonata_configuration);
+        p.opt("Type", &self.type_);
+    }
+}
+
 impl ToExpr for Transformer {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("JsonataConfiguration", &self.jsonata_configuration);
-        p.opt("Type", &self.type_);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -737,12 +1025,25 @@ impl JsonataConfiguration {
     }
 }
 
+impl JsonataConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Expression", &self.expression);
+    }
+}
+
 impl ToExpr for JsonataConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Expression", &self.expression);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

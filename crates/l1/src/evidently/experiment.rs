@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// Resource Type definition for AWS::Evidently::Experiment.
@@ -70,14 +72,9 @@ impl Experiment {
     }
 }
 
-impl ResourceProps for Experiment {
-    const TYPE_NAME: &'static str = "AWS::Evidently::Experiment";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl Experiment {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Description", &self.description);
         p.req("MetricGoals", &self.metric_goals);
         p.req("Name", &self.name);
@@ -90,7 +87,25 @@ impl ResourceProps for Experiment {
         p.opt("Segment", &self.segment);
         p.opt("Tags", &self.tags);
         p.req("Treatments", &self.treatments);
+    }
+}
+
+impl ResourceProps for Experiment {
+    const TYPE_NAME: &'static str = "AWS::Evidently::Experiment";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -154,17 +169,30 @@ impl MetricGoalObject {
     }
 }
 
-impl ToExpr for MetricGoalObject {
+impl MetricGoalObject {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("DesiredChange", &self.desired_change);
         p.req("EntityIdKey", &self.entity_id_key);
         p.opt("EventPattern", &self.event_pattern);
         p.req("MetricName", &self.metric_name);
         p.opt("UnitLabel", &self.unit_label);
         p.req("ValueKey", &self.value_key);
+    }
+}
+
+impl ToExpr for MetricGoalObject {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -177,13 +205,26 @@ pub struct OnlineAbConfigObject {
     pub treatment_weights: Option<Vec<TreatmentToWeight>>,
 }
 
+impl OnlineAbConfigObject {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ControlTreatmentName", &self.control_treatment_name);
+        p.opt("TreatmentWeights", &self.treatment_weights);
+    }
+}
+
 impl ToExpr for OnlineAbConfigObject {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("ControlTreatmentName", &self.control_treatment_name);
-        p.opt("TreatmentWeights", &self.treatment_weights);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -207,13 +248,26 @@ impl TreatmentToWeight {
     }
 }
 
+impl TreatmentToWeight {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("SplitWeight", &self.split_weight);
+        p.req("Treatment", &self.treatment);
+    }
+}
+
 impl ToExpr for TreatmentToWeight {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("SplitWeight", &self.split_weight);
-        p.req("Treatment", &self.treatment);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -230,15 +284,28 @@ pub struct RunningStatusObject {
     pub status: Option<Value<String>>,
 }
 
-impl ToExpr for RunningStatusObject {
+impl RunningStatusObject {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AnalysisCompleteTime", &self.analysis_complete_time);
         p.opt("DesiredState", &self.desired_state);
         p.opt("Reason", &self.reason);
         p.opt("Status", &self.status);
+    }
+}
+
+impl ToExpr for RunningStatusObject {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -262,13 +329,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -302,15 +382,28 @@ impl TreatmentObject {
     }
 }
 
-impl ToExpr for TreatmentObject {
+impl TreatmentObject {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Description", &self.description);
         p.req("Feature", &self.feature);
         p.req("TreatmentName", &self.treatment_name);
         p.req("Variation", &self.variation);
+    }
+}
+
+impl ToExpr for TreatmentObject {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

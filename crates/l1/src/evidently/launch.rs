@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::Value;
 
 /// Resource Type definition for AWS::Evidently::Launch.
@@ -60,14 +62,9 @@ impl Launch {
     }
 }
 
-impl ResourceProps for Launch {
-    const TYPE_NAME: &'static str = "AWS::Evidently::Launch";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl Launch {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Description", &self.description);
         p.opt("ExecutionStatus", &self.execution_status);
         p.req("Groups", &self.groups);
@@ -77,7 +74,25 @@ impl ResourceProps for Launch {
         p.opt("RandomizationSalt", &self.randomization_salt);
         p.req("ScheduledSplitsConfig", &self.scheduled_splits_config);
         p.opt("Tags", &self.tags);
+    }
+}
+
+impl ResourceProps for Launch {
+    const TYPE_NAME: &'static str = "AWS::Evidently::Launch";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -127,14 +142,27 @@ impl ExecutionStatusObject {
     }
 }
 
+impl ExecutionStatusObject {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("DesiredState", &self.desired_state);
+        p.opt("Reason", &self.reason);
+        p.req("Status", &self.status);
+    }
+}
+
 impl ToExpr for ExecutionStatusObject {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("DesiredState", &self.desired_state);
-        p.opt("Reason", &self.reason);
-        p.req("Status", &self.status);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -168,15 +196,28 @@ impl LaunchGroupObject {
     }
 }
 
-impl ToExpr for LaunchGroupObject {
+impl LaunchGroupObject {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Description", &self.description);
         p.req("Feature", &self.feature);
         p.req("GroupName", &self.group_name);
         p.req("Variation", &self.variation);
+    }
+}
+
+impl ToExpr for LaunchGroupObject {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -213,16 +254,29 @@ impl MetricDefinitionObject {
     }
 }
 
-impl ToExpr for MetricDefinitionObject {
+impl MetricDefinitionObject {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("EntityIdKey", &self.entity_id_key);
         p.opt("EventPattern", &self.event_pattern);
         p.req("MetricName", &self.metric_name);
         p.opt("UnitLabel", &self.unit_label);
         p.req("ValueKey", &self.value_key);
+    }
+}
+
+impl ToExpr for MetricDefinitionObject {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -249,14 +303,27 @@ impl StepConfig {
     }
 }
 
+impl StepConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("GroupWeights", &self.group_weights);
+        p.opt("SegmentOverrides", &self.segment_overrides);
+        p.req("StartTime", &self.start_time);
+    }
+}
+
 impl ToExpr for StepConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("GroupWeights", &self.group_weights);
-        p.opt("SegmentOverrides", &self.segment_overrides);
-        p.req("StartTime", &self.start_time);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -280,13 +347,26 @@ impl GroupToWeight {
     }
 }
 
+impl GroupToWeight {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("GroupName", &self.group_name);
+        p.req("SplitWeight", &self.split_weight);
+    }
+}
+
 impl ToExpr for GroupToWeight {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("GroupName", &self.group_name);
-        p.req("SplitWeight", &self.split_weight);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -317,14 +397,27 @@ impl SegmentOverride {
     }
 }
 
+impl SegmentOverride {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("EvaluationOrder", &self.evaluation_order);
+        p.req("Segment", &self.segment);
+        p.req("Weights", &self.weights);
+    }
+}
+
 impl ToExpr for SegmentOverride {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("EvaluationOrder", &self.evaluation_order);
-        p.req("Segment", &self.segment);
-        p.req("Weights", &self.weights);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -348,13 +441,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Json, Literal, Value};
 
 /// An environment created within the EVS service
@@ -75,14 +77,9 @@ impl Environment {
     }
 }
 
-impl ResourceProps for Environment {
-    const TYPE_NAME: &'static str = "AWS::EVS::Environment";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl Environment {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("ConnectivityInfo", &self.connectivity_info);
         p.opt("EnvironmentName", &self.environment_name);
         p.opt("Hosts", &self.hosts);
@@ -100,7 +97,25 @@ impl ResourceProps for Environment {
         p.opt("VcfHostnames", &self.vcf_hostnames);
         p.req("VcfVersion", &self.vcf_version);
         p.req("VpcId", &self.vpc_id);
+    }
+}
+
+impl ResourceProps for Environment {
+    const TYPE_NAME: &'static str = "AWS::EVS::Environment";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -179,15 +194,28 @@ impl ConnectivityInfo {
     }
 }
 
-impl ToExpr for ConnectivityInfo {
+impl ConnectivityInfo {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req(
             "PrivateRouteServerPeerings",
             &self.private_route_server_peerings,
         );
+    }
+}
+
+impl ToExpr for ConnectivityInfo {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -224,16 +252,29 @@ impl HostInfoForCreate {
     }
 }
 
-impl ToExpr for HostInfoForCreate {
+impl HostInfoForCreate {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("DedicatedHostId", &self.dedicated_host_id);
         p.req("HostName", &self.host_name);
         p.req("InstanceType", &self.instance_type);
         p.req("KeyName", &self.key_name);
         p.opt("PlacementGroupId", &self.placement_group_id);
+    }
+}
+
+impl ToExpr for HostInfoForCreate {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -298,10 +339,9 @@ impl InitialVlans {
     }
 }
 
-impl ToExpr for InitialVlans {
+impl InitialVlans {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("EdgeVTep", &self.edge_v_tep);
         p.req("ExpansionVlan1", &self.expansion_vlan1);
         p.req("ExpansionVlan2", &self.expansion_vlan2);
@@ -314,7 +354,21 @@ impl ToExpr for InitialVlans {
         p.req("VTep", &self.v_tep);
         p.req("VmManagement", &self.vm_management);
         p.req("VmkManagement", &self.vmk_management);
+    }
+}
+
+impl ToExpr for InitialVlans {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -333,12 +387,25 @@ impl InitialVlanInfo {
     }
 }
 
+impl InitialVlanInfo {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Cidr", &self.cidr);
+    }
+}
+
 impl ToExpr for InitialVlanInfo {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Cidr", &self.cidr);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -362,13 +429,26 @@ impl LicenseInfo {
     }
 }
 
+impl LicenseInfo {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("SolutionKey", &self.solution_key);
+        p.req("VsanKey", &self.vsan_key);
+    }
+}
+
 impl ToExpr for LicenseInfo {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("SolutionKey", &self.solution_key);
-        p.req("VsanKey", &self.vsan_key);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -379,12 +459,25 @@ pub struct ServiceAccessSecurityGroups {
     pub security_groups: Option<Value<Vec<String>>>,
 }
 
+impl ServiceAccessSecurityGroups {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("SecurityGroups", &self.security_groups);
+    }
+}
+
 impl ToExpr for ServiceAccessSecurityGroups {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("SecurityGroups", &self.security_groups);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -408,13 +501,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -469,10 +575,9 @@ impl VcfHostnames {
     }
 }
 
-impl ToExpr for VcfHostnames {
+impl VcfHostnames {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("CloudBuilder", &self.cloud_builder);
         p.req("Nsx", &self.nsx);
         p.req("NsxEdge1", &self.nsx_edge1);
@@ -482,7 +587,21 @@ impl ToExpr for VcfHostnames {
         p.req("NsxManager3", &self.nsx_manager3);
         p.req("SddcManager", &self.sddc_manager);
         p.req("VCenter", &self.v_center);
+    }
+}
+
+impl ToExpr for VcfHostnames {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// An example resource schema demonstrating some basic constructs and validation rules.
@@ -52,14 +54,9 @@ impl Environment {
     }
 }
 
-impl ResourceProps for Environment {
-    const TYPE_NAME: &'static str = "AWS::FinSpace::Environment";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl Environment {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("DataBundles", &self.data_bundles);
         p.opt("Description", &self.description);
         p.opt("FederationMode", &self.federation_mode);
@@ -68,7 +65,25 @@ impl ResourceProps for Environment {
         p.req("Name", &self.name);
         p.opt("SuperuserParameters", &self.superuser_parameters);
         p.opt("Tags", &self.tags);
+    }
+}
+
+impl ResourceProps for Environment {
+    const TYPE_NAME: &'static str = "AWS::FinSpace::Environment";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -142,17 +157,30 @@ pub struct FederationParameters {
     pub saml_metadata_url: Option<Value<String>>,
 }
 
-impl ToExpr for FederationParameters {
+impl FederationParameters {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("ApplicationCallBackURL", &self.application_call_back_url);
         p.opt("AttributeMap", &self.attribute_map);
         p.opt("FederationProviderName", &self.federation_provider_name);
         p.opt("FederationURN", &self.federation_urn);
         p.opt("SamlMetadataDocument", &self.saml_metadata_document);
         p.opt("SamlMetadataURL", &self.saml_metadata_url);
+    }
+}
+
+impl ToExpr for FederationParameters {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -165,13 +193,26 @@ pub struct AttributeMap {
     pub value: Option<Value<String>>,
 }
 
+impl AttributeMap {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Key", &self.key);
+        p.opt("Value", &self.value);
+    }
+}
+
 impl ToExpr for AttributeMap {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Key", &self.key);
-        p.opt("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -186,14 +227,27 @@ pub struct SuperuserParameters {
     pub last_name: Option<Value<String>>,
 }
 
+impl SuperuserParameters {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("EmailAddress", &self.email_address);
+        p.opt("FirstName", &self.first_name);
+        p.opt("LastName", &self.last_name);
+    }
+}
+
 impl ToExpr for SuperuserParameters {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("EmailAddress", &self.email_address);
-        p.opt("FirstName", &self.first_name);
-        p.opt("LastName", &self.last_name);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -217,13 +271,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Map, Value};
 
 /// Resource schema for AWS::FIS::ExperimentTemplate
@@ -60,14 +62,9 @@ impl ExperimentTemplate {
     }
 }
 
-impl ResourceProps for ExperimentTemplate {
-    const TYPE_NAME: &'static str = "AWS::FIS::ExperimentTemplate";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl ExperimentTemplate {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Actions", &self.actions);
         p.req("Description", &self.description);
         p.opt("ExperimentOptions", &self.experiment_options);
@@ -80,7 +77,25 @@ impl ResourceProps for ExperimentTemplate {
         p.req("StopConditions", &self.stop_conditions);
         p.opt("Tags", &self.tags);
         p.req("Targets", &self.targets);
+    }
+}
+
+impl ResourceProps for ExperimentTemplate {
+    const TYPE_NAME: &'static str = "AWS::FIS::ExperimentTemplate";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -136,16 +151,29 @@ impl ExperimentTemplateAction {
     }
 }
 
-impl ToExpr for ExperimentTemplateAction {
+impl ExperimentTemplateAction {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("ActionId", &self.action_id);
         p.opt("Description", &self.description);
         p.opt("Parameters", &self.parameters);
         p.opt("StartAfter", &self.start_after);
         p.opt("Targets", &self.targets);
+    }
+}
+
+impl ToExpr for ExperimentTemplateAction {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -158,16 +186,29 @@ pub struct ExperimentTemplateExperimentOptions {
     pub empty_target_resolution_mode: Option<Value<EmptyTargetResolutionMode>>,
 }
 
-impl ToExpr for ExperimentTemplateExperimentOptions {
+impl ExperimentTemplateExperimentOptions {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AccountTargeting", &self.account_targeting);
         p.opt(
             "EmptyTargetResolutionMode",
             &self.empty_target_resolution_mode,
         );
+    }
+}
+
+impl ToExpr for ExperimentTemplateExperimentOptions {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -197,15 +238,28 @@ impl ExperimentTemplateExperimentReportConfiguration {
     }
 }
 
-impl ToExpr for ExperimentTemplateExperimentReportConfiguration {
+impl ExperimentTemplateExperimentReportConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("DataSources", &self.data_sources);
         p.req("Outputs", &self.outputs);
         p.opt("PostExperimentDuration", &self.post_experiment_duration);
         p.opt("PreExperimentDuration", &self.pre_experiment_duration);
+    }
+}
+
+impl ToExpr for ExperimentTemplateExperimentReportConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -216,12 +270,25 @@ pub struct DataSources {
     pub cloud_watch_dashboards: Option<Vec<CloudWatchDashboard>>,
 }
 
+impl DataSources {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("CloudWatchDashboards", &self.cloud_watch_dashboards);
+    }
+}
+
 impl ToExpr for DataSources {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("CloudWatchDashboards", &self.cloud_watch_dashboards);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -242,12 +309,25 @@ impl CloudWatchDashboard {
     }
 }
 
+impl CloudWatchDashboard {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("DashboardIdentifier", &self.dashboard_identifier);
+    }
+}
+
 impl ToExpr for CloudWatchDashboard {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("DashboardIdentifier", &self.dashboard_identifier);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -268,15 +348,28 @@ impl Outputs {
     }
 }
 
-impl ToExpr for Outputs {
+impl Outputs {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req(
             "ExperimentReportS3Configuration",
             &self.experiment_report_s3_configuration,
         );
+    }
+}
+
+impl ToExpr for Outputs {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -300,13 +393,26 @@ impl ExperimentReportS3Configuration {
     }
 }
 
+impl ExperimentReportS3Configuration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("BucketName", &self.bucket_name);
+        p.opt("Prefix", &self.prefix);
+    }
+}
+
 impl ToExpr for ExperimentReportS3Configuration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("BucketName", &self.bucket_name);
-        p.opt("Prefix", &self.prefix);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -333,17 +439,30 @@ impl ExperimentTemplateLogConfiguration {
     }
 }
 
-impl ToExpr for ExperimentTemplateLogConfiguration {
+impl ExperimentTemplateLogConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "CloudWatchLogsConfiguration",
             &self.cloud_watch_logs_configuration,
         );
         p.req("LogSchemaVersion", &self.log_schema_version);
         p.opt("S3Configuration", &self.s3_configuration);
+    }
+}
+
+impl ToExpr for ExperimentTemplateLogConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -364,12 +483,25 @@ impl CloudWatchLogsConfiguration {
     }
 }
 
+impl CloudWatchLogsConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("LogGroupArn", &self.log_group_arn);
+    }
+}
+
 impl ToExpr for CloudWatchLogsConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("LogGroupArn", &self.log_group_arn);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -393,13 +525,26 @@ impl S3Configuration {
     }
 }
 
+impl S3Configuration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("BucketName", &self.bucket_name);
+        p.opt("Prefix", &self.prefix);
+    }
+}
+
 impl ToExpr for S3Configuration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("BucketName", &self.bucket_name);
-        p.opt("Prefix", &self.prefix);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -423,13 +568,26 @@ impl ExperimentTemplateStopCondition {
     }
 }
 
+impl ExperimentTemplateStopCondition {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Source", &self.source);
+        p.opt("Value", &self.value);
+    }
+}
+
 impl ToExpr for ExperimentTemplateStopCondition {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Source", &self.source);
-        p.opt("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -468,17 +626,30 @@ impl ExperimentTemplateTarget {
     }
 }
 
-impl ToExpr for ExperimentTemplateTarget {
+impl ExperimentTemplateTarget {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Filters", &self.filters);
         p.opt("Parameters", &self.parameters);
         p.opt("ResourceArns", &self.resource_arns);
         p.opt("ResourceTags", &self.resource_tags);
         p.req("ResourceType", &self.resource_type);
         p.req("SelectionMode", &self.selection_mode);
+    }
+}
+
+impl ToExpr for ExperimentTemplateTarget {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -502,13 +673,26 @@ impl ExperimentTemplateTargetFilter {
     }
 }
 
+impl ExperimentTemplateTargetFilter {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Path", &self.path);
+        p.req("Values", &self.values);
+    }
+}
+
 impl ToExpr for ExperimentTemplateTargetFilter {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Path", &self.path);
-        p.req("Values", &self.values);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -7,7 +7,7 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{Props, ResourceProps};
+use stackwright_core::resource::{Props, Resolve, Resolved, ResourceProps};
 use stackwright_core::value::Value;
 
 /// Resource schema for AWS::FIS::TargetAccountConfiguration
@@ -42,6 +42,16 @@ impl TargetAccountConfiguration {
     }
 }
 
+impl TargetAccountConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("AccountId", &self.account_id);
+        p.opt("Description", &self.description);
+        p.req("ExperimentTemplateId", &self.experiment_template_id);
+        p.req("RoleArn", &self.role_arn);
+    }
+}
+
 impl ResourceProps for TargetAccountConfiguration {
     const TYPE_NAME: &'static str = "AWS::FIS::TargetAccountConfiguration";
     fn facts() -> &'static ResourceFacts {
@@ -50,11 +60,14 @@ impl ResourceProps for TargetAccountConfiguration {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req("AccountId", &self.account_id);
-        p.opt("Description", &self.description);
-        p.req("ExperimentTemplateId", &self.experiment_template_id);
-        p.req("RoleArn", &self.role_arn);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -7,7 +7,7 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{Props, ResourceProps};
+use stackwright_core::resource::{Props, Resolve, Resolved, ResourceProps};
 use stackwright_core::value::Value;
 
 /// Designates the IAM role and Amazon Simple Notification Service (SNS) topic that AWS Firewall Manager uses to record SNS logs.
@@ -35,6 +35,14 @@ impl NotificationChannel {
     }
 }
 
+impl NotificationChannel {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("SnsRoleName", &self.sns_role_name);
+        p.req("SnsTopicArn", &self.sns_topic_arn);
+    }
+}
+
 impl ResourceProps for NotificationChannel {
     const TYPE_NAME: &'static str = "AWS::FMS::NotificationChannel";
     fn facts() -> &'static ResourceFacts {
@@ -43,9 +51,14 @@ impl ResourceProps for NotificationChannel {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req("SnsRoleName", &self.sns_role_name);
-        p.req("SnsTopicArn", &self.sns_topic_arn);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

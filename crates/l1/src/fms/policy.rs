@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// Creates an AWS Firewall Manager policy.
@@ -78,14 +80,9 @@ impl Policy {
     }
 }
 
-impl ResourceProps for Policy {
-    const TYPE_NAME: &'static str = "AWS::FMS::Policy";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl Policy {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "DeleteAllPolicyResources",
             &self.delete_all_policy_resources,
@@ -110,7 +107,25 @@ impl ResourceProps for Policy {
             &self.security_service_policy_data,
         );
         p.opt("Tags", &self.tags);
+    }
+}
+
+impl ResourceProps for Policy {
+    const TYPE_NAME: &'static str = "AWS::FMS::Policy";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -151,13 +166,26 @@ pub struct IeMap {
     pub orgunit: Option<Value<Vec<String>>>,
 }
 
+impl IeMap {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ACCOUNT", &self.account);
+        p.opt("ORGUNIT", &self.orgunit);
+    }
+}
+
 impl ToExpr for IeMap {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("ACCOUNT", &self.account);
-        p.opt("ORGUNIT", &self.orgunit);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -181,13 +209,26 @@ impl ResourceTag {
     }
 }
 
+impl ResourceTag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.opt("Value", &self.value);
+    }
+}
+
 impl ToExpr for ResourceTag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.opt("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -214,14 +255,27 @@ impl SecurityServicePolicyData {
     }
 }
 
+impl SecurityServicePolicyData {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ManagedServiceData", &self.managed_service_data);
+        p.opt("PolicyOption", &self.policy_option);
+        p.req("Type", &self.type_);
+    }
+}
+
 impl ToExpr for SecurityServicePolicyData {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("ManagedServiceData", &self.managed_service_data);
-        p.opt("PolicyOption", &self.policy_option);
-        p.req("Type", &self.type_);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -236,17 +290,30 @@ pub struct PolicyOption {
     pub third_party_firewall_policy: Option<ThirdPartyFirewallPolicy>,
 }
 
-impl ToExpr for PolicyOption {
+impl PolicyOption {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("NetworkAclCommonPolicy", &self.network_acl_common_policy);
         p.opt("NetworkFirewallPolicy", &self.network_firewall_policy);
         p.opt(
             "ThirdPartyFirewallPolicy",
             &self.third_party_firewall_policy,
         );
+    }
+}
+
+impl ToExpr for PolicyOption {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -267,12 +334,25 @@ impl NetworkAclCommonPolicy {
     }
 }
 
+impl NetworkAclCommonPolicy {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("NetworkAclEntrySet", &self.network_acl_entry_set);
+    }
+}
+
 impl ToExpr for NetworkAclCommonPolicy {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("NetworkAclEntrySet", &self.network_acl_entry_set);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -305,10 +385,9 @@ impl NetworkAclEntrySet {
     }
 }
 
-impl ToExpr for NetworkAclEntrySet {
+impl NetworkAclEntrySet {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("FirstEntries", &self.first_entries);
         p.req(
             "ForceRemediateForFirstEntries",
@@ -319,7 +398,21 @@ impl ToExpr for NetworkAclEntrySet {
             &self.force_remediate_for_last_entries,
         );
         p.opt("LastEntries", &self.last_entries);
+    }
+}
+
+impl ToExpr for NetworkAclEntrySet {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -362,10 +455,9 @@ impl NetworkAclEntry {
     }
 }
 
-impl ToExpr for NetworkAclEntry {
+impl NetworkAclEntry {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("CidrBlock", &self.cidr_block);
         p.req("Egress", &self.egress);
         p.opt("IcmpTypeCode", &self.icmp_type_code);
@@ -373,7 +465,21 @@ impl ToExpr for NetworkAclEntry {
         p.opt("PortRange", &self.port_range);
         p.req("Protocol", &self.protocol);
         p.req("RuleAction", &self.rule_action);
+    }
+}
+
+impl ToExpr for NetworkAclEntry {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -397,13 +503,26 @@ impl IcmpTypeCode {
     }
 }
 
+impl IcmpTypeCode {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Code", &self.code);
+        p.req("Type", &self.type_);
+    }
+}
+
 impl ToExpr for IcmpTypeCode {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Code", &self.code);
-        p.req("Type", &self.type_);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -427,13 +546,26 @@ impl PortRange {
     }
 }
 
+impl PortRange {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("From", &self.from);
+        p.req("To", &self.to);
+    }
+}
+
 impl ToExpr for PortRange {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("From", &self.from);
-        p.req("To", &self.to);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -454,12 +586,25 @@ impl NetworkFirewallPolicy {
     }
 }
 
+impl NetworkFirewallPolicy {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("FirewallDeploymentModel", &self.firewall_deployment_model);
+    }
+}
+
 impl ToExpr for NetworkFirewallPolicy {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("FirewallDeploymentModel", &self.firewall_deployment_model);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -480,12 +625,25 @@ impl ThirdPartyFirewallPolicy {
     }
 }
 
+impl ThirdPartyFirewallPolicy {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("FirewallDeploymentModel", &self.firewall_deployment_model);
+    }
+}
+
 impl ToExpr for ThirdPartyFirewallPolicy {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("FirewallDeploymentModel", &self.firewall_deployment_model);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -509,13 +667,26 @@ impl PolicyTag {
     }
 }
 
+impl PolicyTag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for PolicyTag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// Resource Type Definition for AWS::Forecast::Dataset
@@ -52,6 +54,19 @@ impl Dataset {
     }
 }
 
+impl Dataset {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("DataFrequency", &self.data_frequency);
+        p.req("DatasetName", &self.dataset_name);
+        p.req("DatasetType", &self.dataset_type);
+        p.req("Domain", &self.domain);
+        p.opt("EncryptionConfig", &self.encryption_config);
+        p.req("Schema", &self.schema);
+        p.opt("Tags", &self.tags);
+    }
+}
+
 impl ResourceProps for Dataset {
     const TYPE_NAME: &'static str = "AWS::Forecast::Dataset";
     fn facts() -> &'static ResourceFacts {
@@ -60,14 +75,14 @@ impl ResourceProps for Dataset {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.opt("DataFrequency", &self.data_frequency);
-        p.req("DatasetName", &self.dataset_name);
-        p.req("DatasetType", &self.dataset_type);
-        p.req("Domain", &self.domain);
-        p.opt("EncryptionConfig", &self.encryption_config);
-        p.req("Schema", &self.schema);
-        p.opt("Tags", &self.tags);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -103,13 +118,26 @@ pub struct EncryptionConfig {
     pub role_arn: Option<Value<String>>,
 }
 
+impl EncryptionConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("KmsKeyArn", &self.kms_key_arn);
+        p.opt("RoleArn", &self.role_arn);
+    }
+}
+
 impl ToExpr for EncryptionConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("KmsKeyArn", &self.kms_key_arn);
-        p.opt("RoleArn", &self.role_arn);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -120,12 +148,25 @@ pub struct Schema {
     pub attributes: Option<Vec<AttributeProperty>>,
 }
 
+impl Schema {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Attributes", &self.attributes);
+    }
+}
+
 impl ToExpr for Schema {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Attributes", &self.attributes);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -138,13 +179,26 @@ pub struct AttributeProperty {
     pub attribute_type: Option<Value<AttributeType>>,
 }
 
+impl AttributeProperty {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("AttributeName", &self.attribute_name);
+        p.opt("AttributeType", &self.attribute_type);
+    }
+}
+
 impl ToExpr for AttributeProperty {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("AttributeName", &self.attribute_name);
-        p.opt("AttributeType", &self.attribute_type);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -168,13 +222,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// A resource schema for a Detector in Amazon Fraud Detector.
@@ -54,14 +56,9 @@ impl Detector {
     }
 }
 
-impl ResourceProps for Detector {
-    const TYPE_NAME: &'static str = "AWS::FraudDetector::Detector";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl Detector {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AssociatedModels", &self.associated_models);
         p.opt("Description", &self.description);
         p.req("DetectorId", &self.detector_id);
@@ -70,7 +67,25 @@ impl ResourceProps for Detector {
         p.opt("RuleExecutionMode", &self.rule_execution_mode);
         p.req("Rules", &self.rules);
         p.opt("Tags", &self.tags);
+    }
+}
+
+impl ResourceProps for Detector {
+    const TYPE_NAME: &'static str = "AWS::FraudDetector::Detector";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -131,11 +146,23 @@ impl DetectorAttributes {
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Model {}
 
+impl Model {
+    #[inline]
+    fn collect_props(&self, _: &mut Props<'_>) {}
+}
+
 impl ToExpr for Model {
     #[inline]
     fn to_expr(&self) -> Expr {
-        let p = Props::default();
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -158,10 +185,9 @@ pub struct EventType {
     pub tags: Option<Vec<Tag>>,
 }
 
-impl ToExpr for EventType {
+impl EventType {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Description", &self.description);
         p.opt("EntityTypes", &self.entity_types);
         p.opt("EventVariables", &self.event_variables);
@@ -169,7 +195,21 @@ impl ToExpr for EventType {
         p.opt("Labels", &self.labels);
         p.opt("Name", &self.name);
         p.opt("Tags", &self.tags);
+    }
+}
+
+impl ToExpr for EventType {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -186,15 +226,28 @@ pub struct EntityType {
     pub tags: Option<Vec<Tag>>,
 }
 
-impl ToExpr for EntityType {
+impl EntityType {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Description", &self.description);
         p.opt("Inline", &self.inline);
         p.opt("Name", &self.name);
         p.opt("Tags", &self.tags);
+    }
+}
+
+impl ToExpr for EntityType {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -218,13 +271,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -249,10 +315,9 @@ pub struct EventVariable {
     pub variable_type: Option<Value<VariableType>>,
 }
 
-impl ToExpr for EventVariable {
+impl EventVariable {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("DataSource", &self.data_source);
         p.opt("DataType", &self.data_type);
         p.opt("DefaultValue", &self.default_value);
@@ -261,7 +326,21 @@ impl ToExpr for EventVariable {
         p.opt("Name", &self.name);
         p.opt("Tags", &self.tags);
         p.opt("VariableType", &self.variable_type);
+    }
+}
+
+impl ToExpr for EventVariable {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -278,15 +357,28 @@ pub struct Label {
     pub tags: Option<Vec<Tag>>,
 }
 
-impl ToExpr for Label {
+impl Label {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Description", &self.description);
         p.opt("Inline", &self.inline);
         p.opt("Name", &self.name);
         p.opt("Tags", &self.tags);
+    }
+}
+
+impl ToExpr for Label {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -309,10 +401,9 @@ pub struct Rule {
     pub tags: Option<Vec<Tag>>,
 }
 
-impl ToExpr for Rule {
+impl Rule {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Description", &self.description);
         p.opt("DetectorId", &self.detector_id);
         p.opt("Expression", &self.expression);
@@ -320,7 +411,21 @@ impl ToExpr for Rule {
         p.opt("Outcomes", &self.outcomes);
         p.opt("RuleId", &self.rule_id);
         p.opt("Tags", &self.tags);
+    }
+}
+
+impl ToExpr for Rule {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -337,15 +442,28 @@ pub struct Outcome {
     pub tags: Option<Vec<Tag>>,
 }
 
-impl ToExpr for Outcome {
+impl Outcome {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Description", &self.description);
         p.opt("Inline", &self.inline);
         p.opt("Name", &self.name);
         p.opt("Tags", &self.tags);
+    }
+}
+
+impl ToExpr for Outcome {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

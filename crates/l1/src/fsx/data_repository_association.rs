@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// Resource Type definition for AWS::FSx::DataRepositoryAssociation
@@ -53,14 +55,9 @@ impl DataRepositoryAssociation {
     }
 }
 
-impl ResourceProps for DataRepositoryAssociation {
-    const TYPE_NAME: &'static str = "AWS::FSx::DataRepositoryAssociation";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl DataRepositoryAssociation {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "BatchImportMetaDataOnCreate",
             &self.batch_import_meta_data_on_create,
@@ -71,7 +68,25 @@ impl ResourceProps for DataRepositoryAssociation {
         p.opt("ImportedFileChunkSize", &self.imported_file_chunk_size);
         p.opt("S3", &self.s3);
         p.opt("Tags", &self.tags);
+    }
+}
+
+impl ResourceProps for DataRepositoryAssociation {
+    const TYPE_NAME: &'static str = "AWS::FSx::DataRepositoryAssociation";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -112,13 +127,26 @@ pub struct S3 {
     pub auto_import_policy: Option<AutoImportPolicy>,
 }
 
+impl S3 {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("AutoExportPolicy", &self.auto_export_policy);
+        p.opt("AutoImportPolicy", &self.auto_import_policy);
+    }
+}
+
 impl ToExpr for S3 {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("AutoExportPolicy", &self.auto_export_policy);
-        p.opt("AutoImportPolicy", &self.auto_import_policy);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -139,12 +167,25 @@ impl AutoExportPolicy {
     }
 }
 
+impl AutoExportPolicy {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Events", &self.events);
+    }
+}
+
 impl ToExpr for AutoExportPolicy {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Events", &self.events);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -165,12 +206,25 @@ impl AutoImportPolicy {
     }
 }
 
+impl AutoImportPolicy {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Events", &self.events);
+    }
+}
+
 impl ToExpr for AutoImportPolicy {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Events", &self.events);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -194,13 +248,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Json, Literal, Value};
 
 /// Resource Type definition for AWS::FSx::FileCache
@@ -63,14 +65,9 @@ impl FileCache {
     }
 }
 
-impl ResourceProps for FileCache {
-    const TYPE_NAME: &'static str = "AWS::FSx::FileCache";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl FileCache {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "CopyTagsToDataRepositoryAssociations",
             &self.copy_tags_to_data_repository_associations,
@@ -87,7 +84,25 @@ impl ResourceProps for FileCache {
         p.req("StorageCapacity", &self.storage_capacity);
         p.req("SubnetIds", &self.subnet_ids);
         p.opt("Tags", &self.tags);
+    }
+}
+
+impl ResourceProps for FileCache {
+    const TYPE_NAME: &'static str = "AWS::FSx::FileCache";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -187,13 +202,26 @@ impl DataRepositoryAssociation {
     }
 }
 
+impl DataRepositoryAssociation {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("DataRepositoryPath", &self.data_repository_path);
+        p.req("FileCachePath", &self.file_cache_path);
+    }
+}
+
 impl ToExpr for DataRepositoryAssociation {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("DataRepositoryPath", &self.data_repository_path);
-        p.req("FileCachePath", &self.file_cache_path);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -227,10 +255,9 @@ impl LustreConfiguration {
     }
 }
 
-impl ToExpr for LustreConfiguration {
+impl LustreConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("DeploymentType", &self.deployment_type);
         p.req("MetadataConfiguration", &self.metadata_configuration);
         p.req(
@@ -241,7 +268,21 @@ impl ToExpr for LustreConfiguration {
             "WeeklyMaintenanceStartTime",
             &self.weekly_maintenance_start_time,
         );
+    }
+}
+
+impl ToExpr for LustreConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -262,12 +303,25 @@ impl MetadataConfiguration {
     }
 }
 
+impl MetadataConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("StorageCapacity", &self.storage_capacity);
+    }
+}
+
 impl ToExpr for MetadataConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("StorageCapacity", &self.storage_capacity);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -291,13 +345,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

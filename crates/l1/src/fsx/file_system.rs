@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::Value;
 
 /// Resource Type definition for AWS::FSx::FileSystem
@@ -71,14 +73,9 @@ impl FileSystem {
     }
 }
 
-impl ResourceProps for FileSystem {
-    const TYPE_NAME: &'static str = "AWS::FSx::FileSystem";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl FileSystem {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("BackupId", &self.backup_id);
         p.req("FileSystemType", &self.file_system_type);
         p.opt("FileSystemTypeVersion", &self.file_system_type_version);
@@ -93,7 +90,25 @@ impl ResourceProps for FileSystem {
         p.req("SubnetIds", &self.subnet_ids);
         p.opt("Tags", &self.tags);
         p.opt("WindowsConfiguration", &self.windows_configuration);
+    }
+}
+
+impl ResourceProps for FileSystem {
+    const TYPE_NAME: &'static str = "AWS::FSx::FileSystem";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -179,10 +194,9 @@ pub struct LustreConfiguration {
     pub weekly_maintenance_start_time: Option<Value<String>>,
 }
 
-impl ToExpr for LustreConfiguration {
+impl LustreConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AutoImportPolicy", &self.auto_import_policy);
         p.opt(
             "AutomaticBackupRetentionDays",
@@ -215,7 +229,21 @@ impl ToExpr for LustreConfiguration {
             "WeeklyMaintenanceStartTime",
             &self.weekly_maintenance_start_time,
         );
+    }
+}
+
+impl ToExpr for LustreConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -228,13 +256,26 @@ pub struct DataReadCacheConfiguration {
     pub sizing_mode: Option<Value<String>>,
 }
 
+impl DataReadCacheConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("SizeGiB", &self.size_gi_b);
+        p.opt("SizingMode", &self.sizing_mode);
+    }
+}
+
 impl ToExpr for DataReadCacheConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("SizeGiB", &self.size_gi_b);
-        p.opt("SizingMode", &self.sizing_mode);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -258,13 +299,26 @@ impl LogConfiguration {
     }
 }
 
+impl LogConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Destination", &self.destination);
+        p.req("Level", &self.level);
+    }
+}
+
 impl ToExpr for LogConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Destination", &self.destination);
-        p.req("Level", &self.level);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -277,13 +331,26 @@ pub struct MetadataConfiguration {
     pub mode: Option<Value<String>>,
 }
 
+impl MetadataConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Iops", &self.iops);
+        p.opt("Mode", &self.mode);
+    }
+}
+
 impl ToExpr for MetadataConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Iops", &self.iops);
-        p.opt("Mode", &self.mode);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -340,10 +407,9 @@ impl OntapConfiguration {
     }
 }
 
-impl ToExpr for OntapConfiguration {
+impl OntapConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "AutomaticBackupRetentionDays",
             &self.automatic_backup_retention_days,
@@ -372,7 +438,21 @@ impl ToExpr for OntapConfiguration {
             "WeeklyMaintenanceStartTime",
             &self.weekly_maintenance_start_time,
         );
+    }
+}
+
+impl ToExpr for OntapConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -385,13 +465,26 @@ pub struct DiskIopsConfiguration {
     pub mode: Option<Value<String>>,
 }
 
+impl DiskIopsConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Iops", &self.iops);
+        p.opt("Mode", &self.mode);
+    }
+}
+
 impl ToExpr for DiskIopsConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Iops", &self.iops);
-        p.opt("Mode", &self.mode);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -454,10 +547,9 @@ impl OpenZfsConfiguration {
     }
 }
 
-impl ToExpr for OpenZfsConfiguration {
+impl OpenZfsConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "AutomaticBackupRetentionDays",
             &self.automatic_backup_retention_days,
@@ -485,7 +577,21 @@ impl ToExpr for OpenZfsConfiguration {
             "WeeklyMaintenanceStartTime",
             &self.weekly_maintenance_start_time,
         );
+    }
+}
+
+impl ToExpr for OpenZfsConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -498,13 +604,26 @@ pub struct ReadCacheConfiguration {
     pub sizing_mode: Option<Value<String>>,
 }
 
+impl ReadCacheConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("SizeGiB", &self.size_gi_b);
+        p.opt("SizingMode", &self.sizing_mode);
+    }
+}
+
 impl ToExpr for ReadCacheConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("SizeGiB", &self.size_gi_b);
-        p.opt("SizingMode", &self.sizing_mode);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -525,17 +644,30 @@ pub struct RootVolumeConfiguration {
     pub user_and_group_quotas: Option<Vec<UserAndGroupQuotas>>,
 }
 
-impl ToExpr for RootVolumeConfiguration {
+impl RootVolumeConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("CopyTagsToSnapshots", &self.copy_tags_to_snapshots);
         p.opt("DataCompressionType", &self.data_compression_type);
         p.opt("NfsExports", &self.nfs_exports);
         p.opt("ReadOnly", &self.read_only);
         p.opt("RecordSizeKiB", &self.record_size_ki_b);
         p.opt("UserAndGroupQuotas", &self.user_and_group_quotas);
+    }
+}
+
+impl ToExpr for RootVolumeConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -546,12 +678,25 @@ pub struct NfsExports {
     pub client_configurations: Option<Vec<ClientConfigurations>>,
 }
 
+impl NfsExports {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ClientConfigurations", &self.client_configurations);
+    }
+}
+
 impl ToExpr for NfsExports {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("ClientConfigurations", &self.client_configurations);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -564,13 +709,26 @@ pub struct ClientConfigurations {
     pub options: Option<Value<Vec<String>>>,
 }
 
+impl ClientConfigurations {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Clients", &self.clients);
+        p.opt("Options", &self.options);
+    }
+}
+
 impl ToExpr for ClientConfigurations {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Clients", &self.clients);
-        p.opt("Options", &self.options);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -585,14 +743,27 @@ pub struct UserAndGroupQuotas {
     pub type_: Option<Value<String>>,
 }
 
+impl UserAndGroupQuotas {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Id", &self.id);
+        p.opt("StorageCapacityQuotaGiB", &self.storage_capacity_quota_gi_b);
+        p.opt("Type", &self.type_);
+    }
+}
+
 impl ToExpr for UserAndGroupQuotas {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Id", &self.id);
-        p.opt("StorageCapacityQuotaGiB", &self.storage_capacity_quota_gi_b);
-        p.opt("Type", &self.type_);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -616,13 +787,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -680,10 +864,9 @@ impl WindowsConfiguration {
     }
 }
 
-impl ToExpr for WindowsConfiguration {
+impl WindowsConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("ActiveDirectoryId", &self.active_directory_id);
         p.opt("Aliases", &self.aliases);
         p.opt("AuditLogConfiguration", &self.audit_log_configuration);
@@ -709,7 +892,21 @@ impl ToExpr for WindowsConfiguration {
             "WeeklyMaintenanceStartTime",
             &self.weekly_maintenance_start_time,
         );
+    }
+}
+
+impl ToExpr for WindowsConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -739,17 +936,30 @@ impl AuditLogConfiguration {
     }
 }
 
-impl ToExpr for AuditLogConfiguration {
+impl AuditLogConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AuditLogDestination", &self.audit_log_destination);
         p.req("FileAccessAuditLogLevel", &self.file_access_audit_log_level);
         p.req(
             "FileShareAccessAuditLogLevel",
             &self.file_share_access_audit_log_level,
         );
+    }
+}
+
+impl ToExpr for AuditLogConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -773,13 +983,26 @@ impl FsrmConfiguration {
     }
 }
 
+impl FsrmConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("EventLogDestination", &self.event_log_destination);
+        p.req("FsrmServiceEnabled", &self.fsrm_service_enabled);
+    }
+}
+
 impl ToExpr for FsrmConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("EventLogDestination", &self.event_log_destination);
-        p.req("FsrmServiceEnabled", &self.fsrm_service_enabled);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -802,10 +1025,9 @@ pub struct SelfManagedActiveDirectoryConfiguration {
     pub user_name: Option<Value<String>>,
 }
 
-impl ToExpr for SelfManagedActiveDirectoryConfiguration {
+impl SelfManagedActiveDirectoryConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("DnsIps", &self.dns_ips);
         p.opt(
             "DomainJoinServiceAccountSecret",
@@ -822,7 +1044,21 @@ impl ToExpr for SelfManagedActiveDirectoryConfiguration {
         );
         p.opt("Password", &self.password);
         p.opt("UserName", &self.user_name);
+    }
+}
+
+impl ToExpr for SelfManagedActiveDirectoryConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Json, Literal, Value};
 
 /// Resource type definition for AWS::FSx::S3AccessPointAttachment
@@ -41,6 +43,17 @@ impl S3AccessPointAttachment {
     }
 }
 
+impl S3AccessPointAttachment {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Name", &self.name);
+        p.opt("OntapConfiguration", &self.ontap_configuration);
+        p.opt("OpenZFSConfiguration", &self.open_zfs_configuration);
+        p.opt("S3AccessPoint", &self.s3_access_point);
+        p.req("Type", &self.type_);
+    }
+}
+
 impl ResourceProps for S3AccessPointAttachment {
     const TYPE_NAME: &'static str = "AWS::FSx::S3AccessPointAttachment";
     fn facts() -> &'static ResourceFacts {
@@ -49,12 +62,14 @@ impl ResourceProps for S3AccessPointAttachment {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req("Name", &self.name);
-        p.opt("OntapConfiguration", &self.ontap_configuration);
-        p.opt("OpenZFSConfiguration", &self.open_zfs_configuration);
-        p.opt("S3AccessPoint", &self.s3_access_point);
-        p.req("Type", &self.type_);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -114,13 +129,26 @@ impl S3AccessPointOntapConfiguration {
     }
 }
 
+impl S3AccessPointOntapConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("FileSystemIdentity", &self.file_system_identity);
+        p.req("VolumeId", &self.volume_id);
+    }
+}
+
 impl ToExpr for S3AccessPointOntapConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("FileSystemIdentity", &self.file_system_identity);
-        p.req("VolumeId", &self.volume_id);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -147,14 +175,27 @@ impl OntapFileSystemIdentity {
     }
 }
 
+impl OntapFileSystemIdentity {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Type", &self.type_);
+        p.opt("UnixUser", &self.unix_user);
+        p.opt("WindowsUser", &self.windows_user);
+    }
+}
+
 impl ToExpr for OntapFileSystemIdentity {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Type", &self.type_);
-        p.opt("UnixUser", &self.unix_user);
-        p.opt("WindowsUser", &self.windows_user);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -173,12 +214,25 @@ impl OntapUnixFileSystemUser {
     }
 }
 
+impl OntapUnixFileSystemUser {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Name", &self.name);
+    }
+}
+
 impl ToExpr for OntapUnixFileSystemUser {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Name", &self.name);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -197,12 +251,25 @@ impl OntapWindowsFileSystemUser {
     }
 }
 
+impl OntapWindowsFileSystemUser {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Name", &self.name);
+    }
+}
+
 impl ToExpr for OntapWindowsFileSystemUser {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Name", &self.name);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -229,13 +296,26 @@ impl S3AccessPointOpenZfsConfiguration {
     }
 }
 
+impl S3AccessPointOpenZfsConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("FileSystemIdentity", &self.file_system_identity);
+        p.req("VolumeId", &self.volume_id);
+    }
+}
+
 impl ToExpr for S3AccessPointOpenZfsConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("FileSystemIdentity", &self.file_system_identity);
-        p.req("VolumeId", &self.volume_id);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -262,13 +342,26 @@ impl OpenZfsFileSystemIdentity {
     }
 }
 
+impl OpenZfsFileSystemIdentity {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("PosixUser", &self.posix_user);
+        p.req("Type", &self.type_);
+    }
+}
+
 impl ToExpr for OpenZfsFileSystemIdentity {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("PosixUser", &self.posix_user);
-        p.req("Type", &self.type_);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -295,14 +388,27 @@ impl OpenZfsPosixFileSystemUser {
     }
 }
 
+impl OpenZfsPosixFileSystemUser {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Gid", &self.gid);
+        p.opt("SecondaryGids", &self.secondary_gids);
+        p.req("Uid", &self.uid);
+    }
+}
+
 impl ToExpr for OpenZfsPosixFileSystemUser {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Gid", &self.gid);
-        p.opt("SecondaryGids", &self.secondary_gids);
-        p.req("Uid", &self.uid);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -321,12 +427,25 @@ impl FileSystemGid {
     }
 }
 
+impl FileSystemGid {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Gid", &self.gid);
+    }
+}
+
 impl ToExpr for FileSystemGid {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Gid", &self.gid);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -339,13 +458,26 @@ pub struct S3AccessPoint {
     pub vpc_configuration: Option<S3AccessPointVpcConfiguration>,
 }
 
+impl S3AccessPoint {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Policy", &self.policy);
+        p.opt("VpcConfiguration", &self.vpc_configuration);
+    }
+}
+
 impl ToExpr for S3AccessPoint {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Policy", &self.policy);
-        p.opt("VpcConfiguration", &self.vpc_configuration);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -366,12 +498,25 @@ impl S3AccessPointVpcConfiguration {
     }
 }
 
+impl S3AccessPointVpcConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("VpcId", &self.vpc_id);
+    }
+}
+
 impl ToExpr for S3AccessPointVpcConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("VpcId", &self.vpc_id);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// Resource Type definition for AWS::FSx::StorageVirtualMachine
@@ -46,14 +48,9 @@ impl StorageVirtualMachine {
     }
 }
 
-impl ResourceProps for StorageVirtualMachine {
-    const TYPE_NAME: &'static str = "AWS::FSx::StorageVirtualMachine";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl StorageVirtualMachine {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "ActiveDirectoryConfiguration",
             &self.active_directory_configuration,
@@ -63,7 +60,25 @@ impl ResourceProps for StorageVirtualMachine {
         p.opt("RootVolumeSecurityStyle", &self.root_volume_security_style);
         p.opt("SvmAdminPassword", &self.svm_admin_password);
         p.opt("Tags", &self.tags);
+    }
+}
+
+impl ResourceProps for StorageVirtualMachine {
+    const TYPE_NAME: &'static str = "AWS::FSx::StorageVirtualMachine";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -110,16 +125,29 @@ pub struct ActiveDirectoryConfiguration {
         Option<SelfManagedActiveDirectoryConfiguration>,
 }
 
-impl ToExpr for ActiveDirectoryConfiguration {
+impl ActiveDirectoryConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("NetBiosName", &self.net_bios_name);
         p.opt(
             "SelfManagedActiveDirectoryConfiguration",
             &self.self_managed_active_directory_configuration,
         );
+    }
+}
+
+impl ToExpr for ActiveDirectoryConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -142,10 +170,9 @@ pub struct SelfManagedActiveDirectoryConfiguration {
     pub user_name: Option<Value<String>>,
 }
 
-impl ToExpr for SelfManagedActiveDirectoryConfiguration {
+impl SelfManagedActiveDirectoryConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("DnsIps", &self.dns_ips);
         p.opt(
             "DomainJoinServiceAccountSecret",
@@ -162,7 +189,21 @@ impl ToExpr for SelfManagedActiveDirectoryConfiguration {
         );
         p.opt("Password", &self.password);
         p.opt("UserName", &self.user_name);
+    }
+}
+
+impl ToExpr for SelfManagedActiveDirectoryConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -186,13 +227,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// Resource Type definition for AWS::FSx::Volume
@@ -46,6 +48,18 @@ impl Volume {
     }
 }
 
+impl Volume {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("BackupId", &self.backup_id);
+        p.req("Name", &self.name);
+        p.opt("OntapConfiguration", &self.ontap_configuration);
+        p.opt("OpenZFSConfiguration", &self.open_zfs_configuration);
+        p.opt("Tags", &self.tags);
+        p.opt("VolumeType", &self.volume_type);
+    }
+}
+
 impl ResourceProps for Volume {
     const TYPE_NAME: &'static str = "AWS::FSx::Volume";
     fn facts() -> &'static ResourceFacts {
@@ -54,13 +68,14 @@ impl ResourceProps for Volume {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.opt("BackupId", &self.backup_id);
-        p.req("Name", &self.name);
-        p.opt("OntapConfiguration", &self.ontap_configuration);
-        p.opt("OpenZFSConfiguration", &self.open_zfs_configuration);
-        p.opt("Tags", &self.tags);
-        p.opt("VolumeType", &self.volume_type);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -150,10 +165,9 @@ impl OntapConfiguration {
     }
 }
 
-impl ToExpr for OntapConfiguration {
+impl OntapConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AggregateConfiguration", &self.aggregate_configuration);
         p.opt("CopyTagsToBackups", &self.copy_tags_to_backups);
         p.opt("JunctionPath", &self.junction_path);
@@ -167,7 +181,21 @@ impl ToExpr for OntapConfiguration {
         p.req("StorageVirtualMachineId", &self.storage_virtual_machine_id);
         p.opt("TieringPolicy", &self.tiering_policy);
         p.opt("VolumeStyle", &self.volume_style);
+    }
+}
+
+impl ToExpr for OntapConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -180,13 +208,26 @@ pub struct AggregateConfiguration {
     pub constituents_per_aggregate: Option<Value<i64>>,
 }
 
+impl AggregateConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Aggregates", &self.aggregates);
+        p.opt("ConstituentsPerAggregate", &self.constituents_per_aggregate);
+    }
+}
+
 impl ToExpr for AggregateConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Aggregates", &self.aggregates);
-        p.opt("ConstituentsPerAggregate", &self.constituents_per_aggregate);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -222,17 +263,30 @@ impl SnaplockConfiguration {
     }
 }
 
-impl ToExpr for SnaplockConfiguration {
+impl SnaplockConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AuditLogVolume", &self.audit_log_volume);
         p.opt("AutocommitPeriod", &self.autocommit_period);
         p.opt("PrivilegedDelete", &self.privileged_delete);
         p.opt("RetentionPeriod", &self.retention_period);
         p.req("SnaplockType", &self.snaplock_type);
         p.opt("VolumeAppendModeEnabled", &self.volume_append_mode_enabled);
+    }
+}
+
+impl ToExpr for SnaplockConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -256,13 +310,26 @@ impl AutocommitPeriod {
     }
 }
 
+impl AutocommitPeriod {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Type", &self.type_);
+        p.opt("Value", &self.value);
+    }
+}
+
 impl ToExpr for AutocommitPeriod {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Type", &self.type_);
-        p.opt("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -293,14 +360,27 @@ impl SnaplockRetentionPeriod {
     }
 }
 
+impl SnaplockRetentionPeriod {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("DefaultRetention", &self.default_retention);
+        p.req("MaximumRetention", &self.maximum_retention);
+        p.req("MinimumRetention", &self.minimum_retention);
+    }
+}
+
 impl ToExpr for SnaplockRetentionPeriod {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("DefaultRetention", &self.default_retention);
-        p.req("MaximumRetention", &self.maximum_retention);
-        p.req("MinimumRetention", &self.minimum_retention);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -324,13 +404,26 @@ impl RetentionPeriod {
     }
 }
 
+impl RetentionPeriod {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Type", &self.type_);
+        p.opt("Value", &self.value);
+    }
+}
+
 impl ToExpr for RetentionPeriod {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Type", &self.type_);
-        p.opt("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -343,13 +436,26 @@ pub struct TieringPolicy {
     pub name: Option<Value<TieringPolicyName>>,
 }
 
+impl TieringPolicy {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("CoolingPeriod", &self.cooling_period);
+        p.opt("Name", &self.name);
+    }
+}
+
 impl ToExpr for TieringPolicy {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("CoolingPeriod", &self.cooling_period);
-        p.opt("Name", &self.name);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -400,10 +506,9 @@ impl OpenZfsConfiguration {
     }
 }
 
-impl ToExpr for OpenZfsConfiguration {
+impl OpenZfsConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("CopyTagsToSnapshots", &self.copy_tags_to_snapshots);
         p.opt("DataCompressionType", &self.data_compression_type);
         p.opt("NfsExports", &self.nfs_exports);
@@ -418,7 +523,21 @@ impl ToExpr for OpenZfsConfiguration {
             &self.storage_capacity_reservation_gi_b,
         );
         p.opt("UserAndGroupQuotas", &self.user_and_group_quotas);
+    }
+}
+
+impl ToExpr for OpenZfsConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -439,12 +558,25 @@ impl NfsExports {
     }
 }
 
+impl NfsExports {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("ClientConfigurations", &self.client_configurations);
+    }
+}
+
 impl ToExpr for NfsExports {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("ClientConfigurations", &self.client_configurations);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -468,13 +600,26 @@ impl ClientConfigurations {
     }
 }
 
+impl ClientConfigurations {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Clients", &self.clients);
+        p.req("Options", &self.options);
+    }
+}
+
 impl ToExpr for ClientConfigurations {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Clients", &self.clients);
-        p.req("Options", &self.options);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -501,13 +646,26 @@ impl OriginSnapshot {
     }
 }
 
+impl OriginSnapshot {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("CopyStrategy", &self.copy_strategy);
+        p.req("SnapshotARN", &self.snapshot_arn);
+    }
+}
+
 impl ToExpr for OriginSnapshot {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("CopyStrategy", &self.copy_strategy);
-        p.req("SnapshotARN", &self.snapshot_arn);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -538,14 +696,27 @@ impl UserAndGroupQuotas {
     }
 }
 
+impl UserAndGroupQuotas {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Id", &self.id);
+        p.req("StorageCapacityQuotaGiB", &self.storage_capacity_quota_gi_b);
+        p.req("Type", &self.type_);
+    }
+}
+
 impl ToExpr for UserAndGroupQuotas {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Id", &self.id);
-        p.req("StorageCapacityQuotaGiB", &self.storage_capacity_quota_gi_b);
-        p.req("Type", &self.type_);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -569,13 +740,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

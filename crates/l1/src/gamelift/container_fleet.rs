@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Json, Literal, Value};
 
 /// The AWS::GameLift::ContainerFleet resource creates an Amazon GameLift (GameLift) container fleet to host game servers.
@@ -82,14 +84,9 @@ impl ContainerFleet {
     }
 }
 
-impl ResourceProps for ContainerFleet {
-    const TYPE_NAME: &'static str = "AWS::GameLift::ContainerFleet";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl ContainerFleet {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("BillingType", &self.billing_type);
         p.opt("DeploymentConfiguration", &self.deployment_configuration);
         p.opt("Description", &self.description);
@@ -129,7 +126,25 @@ impl ResourceProps for ContainerFleet {
         p.opt("PlayerGatewayMode", &self.player_gateway_mode);
         p.opt("ScalingPolicies", &self.scaling_policies);
         p.opt("Tags", &self.tags);
+    }
+}
+
+impl ResourceProps for ContainerFleet {
+    const TYPE_NAME: &'static str = "AWS::GameLift::ContainerFleet";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -203,14 +218,27 @@ pub struct DeploymentConfiguration {
     pub protection_strategy: Option<Value<ProtectionStrategy>>,
 }
 
+impl DeploymentConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ImpairmentStrategy", &self.impairment_strategy);
+        p.opt("MinimumHealthyPercentage", &self.minimum_healthy_percentage);
+        p.opt("ProtectionStrategy", &self.protection_strategy);
+    }
+}
+
 impl ToExpr for DeploymentConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("ImpairmentStrategy", &self.impairment_strategy);
-        p.opt("MinimumHealthyPercentage", &self.minimum_healthy_percentage);
-        p.opt("ProtectionStrategy", &self.protection_strategy);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -223,16 +251,29 @@ pub struct GameSessionCreationLimitPolicy {
     pub policy_period_in_minutes: Option<Value<i64>>,
 }
 
-impl ToExpr for GameSessionCreationLimitPolicy {
+impl GameSessionCreationLimitPolicy {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "NewGameSessionsPerCreator",
             &self.new_game_sessions_per_creator,
         );
         p.opt("PolicyPeriodInMinutes", &self.policy_period_in_minutes);
+    }
+}
+
+impl ToExpr for GameSessionCreationLimitPolicy {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -256,13 +297,26 @@ impl ConnectionPortRange {
     }
 }
 
+impl ConnectionPortRange {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("FromPort", &self.from_port);
+        p.req("ToPort", &self.to_port);
+    }
+}
+
 impl ToExpr for ConnectionPortRange {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("FromPort", &self.from_port);
-        p.req("ToPort", &self.to_port);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -297,15 +351,28 @@ impl IpPermission {
     }
 }
 
-impl ToExpr for IpPermission {
+impl IpPermission {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("FromPort", &self.from_port);
         p.req("IpRange", &self.ip_range);
         p.req("Protocol", &self.protocol);
         p.req("ToPort", &self.to_port);
+    }
+}
+
+impl ToExpr for IpPermission {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -332,14 +399,27 @@ impl LocationConfiguration {
     }
 }
 
+impl LocationConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Location", &self.location);
+        p.opt("LocationCapacity", &self.location_capacity);
+        p.opt("StoppedActions", &self.stopped_actions);
+    }
+}
+
 impl ToExpr for LocationConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Location", &self.location);
-        p.opt("LocationCapacity", &self.location_capacity);
-        p.opt("StoppedActions", &self.stopped_actions);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -369,10 +449,9 @@ impl LocationCapacity {
     }
 }
 
-impl ToExpr for LocationCapacity {
+impl LocationCapacity {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("DesiredEC2Instances", &self.desired_ec2_instances);
         p.opt(
             "ManagedCapacityConfiguration",
@@ -380,7 +459,21 @@ impl ToExpr for LocationCapacity {
         );
         p.req("MaxSize", &self.max_size);
         p.opt("MinSize", &self.min_size);
+    }
+}
+
+impl ToExpr for LocationCapacity {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -404,16 +497,29 @@ impl ManagedCapacityConfiguration {
     }
 }
 
-impl ToExpr for ManagedCapacityConfiguration {
+impl ManagedCapacityConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "ScaleInAfterInactivityMinutes",
             &self.scale_in_after_inactivity_minutes,
         );
         p.req("ZeroCapacityStrategy", &self.zero_capacity_strategy);
+    }
+}
+
+impl ToExpr for ManagedCapacityConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -428,14 +534,27 @@ pub struct LogConfiguration {
     pub s3_bucket_name: Option<Value<String>>,
 }
 
+impl LogConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("LogDestination", &self.log_destination);
+        p.opt("LogGroupArn", &self.log_group_arn);
+        p.opt("S3BucketName", &self.s3_bucket_name);
+    }
+}
+
 impl ToExpr for LogConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("LogDestination", &self.log_destination);
-        p.opt("LogGroupArn", &self.log_group_arn);
-        p.opt("S3BucketName", &self.s3_bucket_name);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -480,10 +599,9 @@ impl ScalingPolicy {
     }
 }
 
-impl ToExpr for ScalingPolicy {
+impl ScalingPolicy {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("ComparisonOperator", &self.comparison_operator);
         p.opt("EvaluationPeriods", &self.evaluation_periods);
         p.opt("MetricName", &self.metric_name);
@@ -493,7 +611,21 @@ impl ToExpr for ScalingPolicy {
         p.opt("ScalingAdjustmentType", &self.scaling_adjustment_type);
         p.opt("TargetConfiguration", &self.target_configuration);
         p.opt("Threshold", &self.threshold);
+    }
+}
+
+impl ToExpr for ScalingPolicy {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -514,12 +646,25 @@ impl TargetConfiguration {
     }
 }
 
+impl TargetConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("TargetValue", &self.target_value);
+    }
+}
+
 impl ToExpr for TargetConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("TargetValue", &self.target_value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -543,13 +688,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

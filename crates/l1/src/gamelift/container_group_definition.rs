@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// The AWS::GameLift::ContainerGroupDefinition resource creates an Amazon GameLift container group definition.
@@ -62,14 +64,9 @@ impl ContainerGroupDefinition {
     }
 }
 
-impl ResourceProps for ContainerGroupDefinition {
-    const TYPE_NAME: &'static str = "AWS::GameLift::ContainerGroupDefinition";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl ContainerGroupDefinition {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("ContainerGroupType", &self.container_group_type);
         p.opt(
             "GameServerContainerDefinition",
@@ -89,7 +86,25 @@ impl ResourceProps for ContainerGroupDefinition {
         );
         p.opt("TotalVcpuLimit", &self.total_vcpu_limit);
         p.opt("VersionDescription", &self.version_description);
+    }
+}
+
+impl ResourceProps for ContainerGroupDefinition {
+    const TYPE_NAME: &'static str = "AWS::GameLift::ContainerGroupDefinition";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -184,10 +199,9 @@ impl GameServerContainerDefinition {
     }
 }
 
-impl ToExpr for GameServerContainerDefinition {
+impl GameServerContainerDefinition {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("ContainerName", &self.container_name);
         p.opt("DependsOn", &self.depends_on);
         p.opt("EnvironmentOverride", &self.environment_override);
@@ -198,7 +212,21 @@ impl ToExpr for GameServerContainerDefinition {
         p.opt("ResolvedImageDigest", &self.resolved_image_digest);
         p.req("ServerSdkVersion", &self.server_sdk_version);
         p.opt("Vcpu", &self.vcpu);
+    }
+}
+
+impl ToExpr for GameServerContainerDefinition {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -225,13 +253,26 @@ impl ContainerDependency {
     }
 }
 
+impl ContainerDependency {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Condition", &self.condition);
+        p.req("ContainerName", &self.container_name);
+    }
+}
+
 impl ToExpr for ContainerDependency {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Condition", &self.condition);
-        p.req("ContainerName", &self.container_name);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -255,13 +296,26 @@ impl ContainerEnvironment {
     }
 }
 
+impl ContainerEnvironment {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Name", &self.name);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for ContainerEnvironment {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Name", &self.name);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -272,12 +326,25 @@ pub struct LinuxCapabilities {
     pub include: Option<Value<Vec<LinuxCapabilitiesInclude>>>,
 }
 
+impl LinuxCapabilities {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Include", &self.include);
+    }
+}
+
 impl ToExpr for LinuxCapabilities {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Include", &self.include);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -304,14 +371,27 @@ impl ContainerMountPoint {
     }
 }
 
+impl ContainerMountPoint {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("AccessLevel", &self.access_level);
+        p.opt("ContainerPath", &self.container_path);
+        p.req("InstancePath", &self.instance_path);
+    }
+}
+
 impl ToExpr for ContainerMountPoint {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("AccessLevel", &self.access_level);
-        p.opt("ContainerPath", &self.container_path);
-        p.req("InstancePath", &self.instance_path);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -332,12 +412,25 @@ impl PortConfiguration {
     }
 }
 
+impl PortConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("ContainerPortRanges", &self.container_port_ranges);
+    }
+}
+
 impl ToExpr for PortConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("ContainerPortRanges", &self.container_port_ranges);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -368,14 +461,27 @@ impl ContainerPortRange {
     }
 }
 
+impl ContainerPortRange {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("FromPort", &self.from_port);
+        p.req("Protocol", &self.protocol);
+        p.req("ToPort", &self.to_port);
+    }
+}
+
 impl ToExpr for ContainerPortRange {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("FromPort", &self.from_port);
-        p.req("Protocol", &self.protocol);
-        p.req("ToPort", &self.to_port);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -432,10 +538,9 @@ impl SupportContainerDefinition {
     }
 }
 
-impl ToExpr for SupportContainerDefinition {
+impl SupportContainerDefinition {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("ContainerName", &self.container_name);
         p.opt("DependsOn", &self.depends_on);
         p.opt("EnvironmentOverride", &self.environment_override);
@@ -451,7 +556,21 @@ impl ToExpr for SupportContainerDefinition {
         p.opt("PortConfiguration", &self.port_configuration);
         p.opt("ResolvedImageDigest", &self.resolved_image_digest);
         p.opt("Vcpu", &self.vcpu);
+    }
+}
+
+impl ToExpr for SupportContainerDefinition {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -484,16 +603,29 @@ impl ContainerHealthCheck {
     }
 }
 
-impl ToExpr for ContainerHealthCheck {
+impl ContainerHealthCheck {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("Command", &self.command);
         p.opt("Interval", &self.interval);
         p.opt("Retries", &self.retries);
         p.opt("StartPeriod", &self.start_period);
         p.opt("Timeout", &self.timeout);
+    }
+}
+
+impl ToExpr for ContainerHealthCheck {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -517,13 +649,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

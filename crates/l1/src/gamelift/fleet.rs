@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// The AWS::GameLift::Fleet resource creates an Amazon GameLift (GameLift) fleet to host game servers. A fleet is a set of EC2 or Anywhere instances, each of which can host multiple game sessions.
@@ -118,14 +120,9 @@ impl Fleet {
     }
 }
 
-impl ResourceProps for Fleet {
-    const TYPE_NAME: &'static str = "AWS::GameLift::Fleet";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl Fleet {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AnywhereConfiguration", &self.anywhere_configuration);
         p.opt("ApplyCapacity", &self.apply_capacity);
         p.opt("BuildId", &self.build_id);
@@ -168,7 +165,25 @@ impl ResourceProps for Fleet {
         p.opt("ServerLaunchParameters", &self.server_launch_parameters);
         p.opt("ServerLaunchPath", &self.server_launch_path);
         p.opt("Tags", &self.tags);
+    }
+}
+
+impl ResourceProps for Fleet {
+    const TYPE_NAME: &'static str = "AWS::GameLift::Fleet";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -215,12 +230,25 @@ impl AnywhereConfiguration {
     }
 }
 
+impl AnywhereConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Cost", &self.cost);
+    }
+}
+
 impl ToExpr for AnywhereConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Cost", &self.cost);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -241,12 +269,25 @@ impl CertificateConfiguration {
     }
 }
 
+impl CertificateConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("CertificateType", &self.certificate_type);
+    }
+}
+
 impl ToExpr for CertificateConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("CertificateType", &self.certificate_type);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -281,15 +322,28 @@ impl IpPermission {
     }
 }
 
-impl ToExpr for IpPermission {
+impl IpPermission {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("FromPort", &self.from_port);
         p.req("IpRange", &self.ip_range);
         p.req("Protocol", &self.protocol);
         p.req("ToPort", &self.to_port);
+    }
+}
+
+impl ToExpr for IpPermission {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -313,13 +367,26 @@ impl LocationConfiguration {
     }
 }
 
+impl LocationConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Location", &self.location);
+        p.opt("LocationCapacity", &self.location_capacity);
+    }
+}
+
 impl ToExpr for LocationConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Location", &self.location);
-        p.opt("LocationCapacity", &self.location_capacity);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -349,10 +416,9 @@ impl LocationCapacity {
     }
 }
 
-impl ToExpr for LocationCapacity {
+impl LocationCapacity {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("DesiredEC2Instances", &self.desired_ec2_instances);
         p.opt(
             "ManagedCapacityConfiguration",
@@ -360,7 +426,21 @@ impl ToExpr for LocationCapacity {
         );
         p.req("MaxSize", &self.max_size);
         p.opt("MinSize", &self.min_size);
+    }
+}
+
+impl ToExpr for LocationCapacity {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -384,16 +464,29 @@ impl ManagedCapacityConfiguration {
     }
 }
 
-impl ToExpr for ManagedCapacityConfiguration {
+impl ManagedCapacityConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "ScaleInAfterInactivityMinutes",
             &self.scale_in_after_inactivity_minutes,
         );
         p.req("ZeroCapacityStrategy", &self.zero_capacity_strategy);
+    }
+}
+
+impl ToExpr for ManagedCapacityConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -404,15 +497,28 @@ pub struct PlayerGatewayConfiguration {
     pub game_server_ip_protocol_supported: Option<Value<GameServerIpProtocolSupported>>,
 }
 
-impl ToExpr for PlayerGatewayConfiguration {
+impl PlayerGatewayConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "GameServerIpProtocolSupported",
             &self.game_server_ip_protocol_supported,
         );
+    }
+}
+
+impl ToExpr for PlayerGatewayConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -425,16 +531,29 @@ pub struct ResourceCreationLimitPolicy {
     pub policy_period_in_minutes: Option<Value<i64>>,
 }
 
-impl ToExpr for ResourceCreationLimitPolicy {
+impl ResourceCreationLimitPolicy {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "NewGameSessionsPerCreator",
             &self.new_game_sessions_per_creator,
         );
         p.opt("PolicyPeriodInMinutes", &self.policy_period_in_minutes);
+    }
+}
+
+impl ToExpr for ResourceCreationLimitPolicy {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -449,10 +568,9 @@ pub struct RuntimeConfiguration {
     pub server_processes: Option<Vec<ServerProcess>>,
 }
 
-impl ToExpr for RuntimeConfiguration {
+impl RuntimeConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "GameSessionActivationTimeoutSeconds",
             &self.game_session_activation_timeout_seconds,
@@ -462,7 +580,21 @@ impl ToExpr for RuntimeConfiguration {
             &self.max_concurrent_game_session_activations,
         );
         p.opt("ServerProcesses", &self.server_processes);
+    }
+}
+
+impl ToExpr for RuntimeConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -492,14 +624,27 @@ impl ServerProcess {
     }
 }
 
+impl ServerProcess {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("ConcurrentExecutions", &self.concurrent_executions);
+        p.req("LaunchPath", &self.launch_path);
+        p.opt("Parameters", &self.parameters);
+    }
+}
+
 impl ToExpr for ServerProcess {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("ConcurrentExecutions", &self.concurrent_executions);
-        p.req("LaunchPath", &self.launch_path);
-        p.opt("Parameters", &self.parameters);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -553,10 +698,9 @@ impl ScalingPolicy {
     }
 }
 
-impl ToExpr for ScalingPolicy {
+impl ScalingPolicy {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("ComparisonOperator", &self.comparison_operator);
         p.opt("EvaluationPeriods", &self.evaluation_periods);
         p.opt("Location", &self.location);
@@ -569,7 +713,21 @@ impl ToExpr for ScalingPolicy {
         p.opt("TargetConfiguration", &self.target_configuration);
         p.opt("Threshold", &self.threshold);
         p.opt("UpdateStatus", &self.update_status);
+    }
+}
+
+impl ToExpr for ScalingPolicy {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -590,12 +748,25 @@ impl TargetConfiguration {
     }
 }
 
+impl TargetConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("TargetValue", &self.target_value);
+    }
+}
+
 impl ToExpr for TargetConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("TargetValue", &self.target_value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -619,13 +790,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

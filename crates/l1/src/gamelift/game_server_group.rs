@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// The AWS::GameLift::GameServerGroup resource creates an Amazon GameLift (GameLift) GameServerGroup.
@@ -68,14 +70,9 @@ impl GameServerGroup {
     }
 }
 
-impl ResourceProps for GameServerGroup {
-    const TYPE_NAME: &'static str = "AWS::GameLift::GameServerGroup";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl GameServerGroup {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AutoScalingPolicy", &self.auto_scaling_policy);
         p.opt("BalancingStrategy", &self.balancing_strategy);
         p.opt("DeleteOption", &self.delete_option);
@@ -91,7 +88,25 @@ impl ResourceProps for GameServerGroup {
         p.req("RoleArn", &self.role_arn);
         p.opt("Tags", &self.tags);
         p.opt("VpcSubnets", &self.vpc_subnets);
+    }
+}
+
+impl ResourceProps for GameServerGroup {
+    const TYPE_NAME: &'static str = "AWS::GameLift::GameServerGroup";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -143,16 +158,29 @@ impl AutoScalingPolicy {
     }
 }
 
-impl ToExpr for AutoScalingPolicy {
+impl AutoScalingPolicy {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("EstimatedInstanceWarmup", &self.estimated_instance_warmup);
         p.req(
             "TargetTrackingConfiguration",
             &self.target_tracking_configuration,
         );
+    }
+}
+
+impl ToExpr for AutoScalingPolicy {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -173,12 +201,25 @@ impl TargetTrackingConfiguration {
     }
 }
 
+impl TargetTrackingConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("TargetValue", &self.target_value);
+    }
+}
+
 impl ToExpr for TargetTrackingConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("TargetValue", &self.target_value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -202,13 +243,26 @@ impl InstanceDefinition {
     }
 }
 
+impl InstanceDefinition {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("InstanceType", &self.instance_type);
+        p.opt("WeightedCapacity", &self.weighted_capacity);
+    }
+}
+
 impl ToExpr for InstanceDefinition {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("InstanceType", &self.instance_type);
-        p.opt("WeightedCapacity", &self.weighted_capacity);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -223,14 +277,27 @@ pub struct LaunchTemplate {
     pub version: Option<Value<String>>,
 }
 
+impl LaunchTemplate {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("LaunchTemplateId", &self.launch_template_id);
+        p.opt("LaunchTemplateName", &self.launch_template_name);
+        p.opt("Version", &self.version);
+    }
+}
+
 impl ToExpr for LaunchTemplate {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("LaunchTemplateId", &self.launch_template_id);
-        p.opt("LaunchTemplateName", &self.launch_template_name);
-        p.opt("Version", &self.version);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -243,13 +310,26 @@ pub struct Tag {
     pub value: Option<Value<String>>,
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Key", &self.key);
+        p.opt("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Key", &self.key);
-        p.opt("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Json, Literal, Value};
 
 /// The AWS::GameLift::GameSessionQueue resource creates an Amazon GameLift (GameLift) game session queue.
@@ -55,14 +57,9 @@ impl GameSessionQueue {
     }
 }
 
-impl ResourceProps for GameSessionQueue {
-    const TYPE_NAME: &'static str = "AWS::GameLift::GameSessionQueue";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl GameSessionQueue {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("CustomEventData", &self.custom_event_data);
         p.opt("Destinations", &self.destinations);
         p.opt("FilterConfiguration", &self.filter_configuration);
@@ -72,7 +69,25 @@ impl ResourceProps for GameSessionQueue {
         p.opt("PriorityConfiguration", &self.priority_configuration);
         p.opt("Tags", &self.tags);
         p.opt("TimeoutInSeconds", &self.timeout_in_seconds);
+    }
+}
+
+impl ResourceProps for GameSessionQueue {
+    const TYPE_NAME: &'static str = "AWS::GameLift::GameSessionQueue";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -141,12 +156,25 @@ pub struct GameSessionQueueDestination {
     pub destination_arn: Option<Value<String>>,
 }
 
+impl GameSessionQueueDestination {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("DestinationArn", &self.destination_arn);
+    }
+}
+
 impl ToExpr for GameSessionQueueDestination {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("DestinationArn", &self.destination_arn);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -157,12 +185,25 @@ pub struct FilterConfiguration {
     pub allowed_locations: Option<Value<Vec<String>>>,
 }
 
+impl FilterConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("AllowedLocations", &self.allowed_locations);
+    }
+}
+
 impl ToExpr for FilterConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("AllowedLocations", &self.allowed_locations);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -175,16 +216,29 @@ pub struct PlayerLatencyPolicy {
     pub policy_duration_seconds: Option<Value<i64>>,
 }
 
-impl ToExpr for PlayerLatencyPolicy {
+impl PlayerLatencyPolicy {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "MaximumIndividualPlayerLatencyMilliseconds",
             &self.maximum_individual_player_latency_milliseconds,
         );
         p.opt("PolicyDurationSeconds", &self.policy_duration_seconds);
+    }
+}
+
+impl ToExpr for PlayerLatencyPolicy {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -197,13 +251,26 @@ pub struct PriorityConfiguration {
     pub priority_order: Option<Value<Vec<PriorityOrder>>>,
 }
 
+impl PriorityConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("LocationOrder", &self.location_order);
+        p.opt("PriorityOrder", &self.priority_order);
+    }
+}
+
 impl ToExpr for PriorityConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("LocationOrder", &self.location_order);
-        p.opt("PriorityOrder", &self.priority_order);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -227,13 +294,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

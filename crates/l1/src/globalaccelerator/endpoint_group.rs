@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// Resource Type definition for AWS::GlobalAccelerator::EndpointGroup
@@ -59,14 +61,9 @@ impl EndpointGroup {
     }
 }
 
-impl ResourceProps for EndpointGroup {
-    const TYPE_NAME: &'static str = "AWS::GlobalAccelerator::EndpointGroup";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl EndpointGroup {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("EndpointConfigurations", &self.endpoint_configurations);
         p.req("EndpointGroupRegion", &self.endpoint_group_region);
         p.opt(
@@ -80,7 +77,25 @@ impl ResourceProps for EndpointGroup {
         p.opt("PortOverrides", &self.port_overrides);
         p.opt("ThresholdCount", &self.threshold_count);
         p.opt("TrafficDialPercentage", &self.traffic_dial_percentage);
+    }
+}
+
+impl ResourceProps for EndpointGroup {
+    const TYPE_NAME: &'static str = "AWS::GlobalAccelerator::EndpointGroup";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -133,10 +148,9 @@ impl EndpointConfiguration {
     }
 }
 
-impl ToExpr for EndpointConfiguration {
+impl EndpointConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AttachmentArn", &self.attachment_arn);
         p.opt(
             "ClientIPPreservationEnabled",
@@ -144,7 +158,21 @@ impl ToExpr for EndpointConfiguration {
         );
         p.req("EndpointId", &self.endpoint_id);
         p.opt("Weight", &self.weight);
+    }
+}
+
+impl ToExpr for EndpointConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -168,13 +196,26 @@ impl PortOverride {
     }
 }
 
+impl PortOverride {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("EndpointPort", &self.endpoint_port);
+        p.req("ListenerPort", &self.listener_port);
+    }
+}
+
 impl ToExpr for PortOverride {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("EndpointPort", &self.endpoint_port);
-        p.req("ListenerPort", &self.listener_port);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// Resource Type definition for AWS::GlobalAccelerator::Listener
@@ -42,6 +44,16 @@ impl Listener {
     }
 }
 
+impl Listener {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("AcceleratorArn", &self.accelerator_arn);
+        p.opt("ClientAffinity", &self.client_affinity);
+        p.req("PortRanges", &self.port_ranges);
+        p.req("Protocol", &self.protocol);
+    }
+}
+
 impl ResourceProps for Listener {
     const TYPE_NAME: &'static str = "AWS::GlobalAccelerator::Listener";
     fn facts() -> &'static ResourceFacts {
@@ -50,11 +62,14 @@ impl ResourceProps for Listener {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req("AcceleratorArn", &self.accelerator_arn);
-        p.opt("ClientAffinity", &self.client_affinity);
-        p.req("PortRanges", &self.port_ranges);
-        p.req("Protocol", &self.protocol);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -101,13 +116,26 @@ impl PortRange {
     }
 }
 
+impl PortRange {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("FromPort", &self.from_port);
+        p.req("ToPort", &self.to_port);
+    }
+}
+
 impl ToExpr for PortRange {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("FromPort", &self.from_port);
-        p.req("ToPort", &self.to_port);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Json, Literal, Map, Value};
 
 /// Creates a catalog in the Glue Data Catalog.
@@ -62,14 +64,9 @@ impl Catalog {
     }
 }
 
-impl ResourceProps for Catalog {
-    const TYPE_NAME: &'static str = "AWS::Glue::Catalog";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl Catalog {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "AllowFullTableExternalDataAccess",
             &self.allow_full_table_external_data_access,
@@ -93,7 +90,25 @@ impl ResourceProps for Catalog {
         p.opt("Parameters", &self.parameters);
         p.opt("Tags", &self.tags);
         p.opt("TargetRedshiftCatalog", &self.target_redshift_catalog);
+    }
+}
+
+impl ResourceProps for Catalog {
+    const TYPE_NAME: &'static str = "AWS::Glue::Catalog";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -171,15 +186,28 @@ pub struct CatalogProperties {
     pub data_lake_access_properties: Option<DataLakeAccessProperties>,
 }
 
-impl ToExpr for CatalogProperties {
+impl CatalogProperties {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "DataLakeAccessProperties",
             &self.data_lake_access_properties,
         );
+    }
+}
+
+impl ToExpr for CatalogProperties {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -198,10 +226,9 @@ pub struct DataLakeAccessProperties {
     pub kms_key: Option<Value<String>>,
 }
 
-impl ToExpr for DataLakeAccessProperties {
+impl DataLakeAccessProperties {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "AllowFullTableExternalDataAccess",
             &self.allow_full_table_external_data_access,
@@ -210,7 +237,21 @@ impl ToExpr for DataLakeAccessProperties {
         p.opt("DataLakeAccess", &self.data_lake_access);
         p.opt("DataTransferRole", &self.data_transfer_role);
         p.opt("KmsKey", &self.kms_key);
+    }
+}
+
+impl ToExpr for DataLakeAccessProperties {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -218,11 +259,23 @@ impl ToExpr for DataLakeAccessProperties {
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct PrincipalPermissions {}
 
+impl PrincipalPermissions {
+    #[inline]
+    fn collect_props(&self, _: &mut Props<'_>) {}
+}
+
 impl ToExpr for PrincipalPermissions {
     #[inline]
     fn to_expr(&self) -> Expr {
-        let p = Props::default();
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -235,13 +288,26 @@ pub struct FederatedCatalog {
     pub identifier: Option<Value<String>>,
 }
 
+impl FederatedCatalog {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ConnectionName", &self.connection_name);
+        p.opt("Identifier", &self.identifier);
+    }
+}
+
 impl ToExpr for FederatedCatalog {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("ConnectionName", &self.connection_name);
-        p.opt("Identifier", &self.identifier);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -265,13 +331,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -292,12 +371,25 @@ impl TargetRedshiftCatalog {
     }
 }
 
+impl TargetRedshiftCatalog {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("CatalogArn", &self.catalog_arn);
+    }
+}
+
 impl ToExpr for TargetRedshiftCatalog {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("CatalogArn", &self.catalog_arn);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

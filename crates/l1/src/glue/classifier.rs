@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// Resource Type definition for AWS::Glue::Classifier
@@ -25,6 +27,16 @@ pub struct Classifier {
     pub xml_classifier: Option<XmlClassifier>,
 }
 
+impl Classifier {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("CsvClassifier", &self.csv_classifier);
+        p.opt("GrokClassifier", &self.grok_classifier);
+        p.opt("JsonClassifier", &self.json_classifier);
+        p.opt("XMLClassifier", &self.xml_classifier);
+    }
+}
+
 impl ResourceProps for Classifier {
     const TYPE_NAME: &'static str = "AWS::Glue::Classifier";
     fn facts() -> &'static ResourceFacts {
@@ -33,11 +45,14 @@ impl ResourceProps for Classifier {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.opt("CsvClassifier", &self.csv_classifier);
-        p.opt("GrokClassifier", &self.grok_classifier);
-        p.opt("JsonClassifier", &self.json_classifier);
-        p.opt("XMLClassifier", &self.xml_classifier);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -87,10 +102,9 @@ pub struct CsvClassifier {
     pub quote_symbol: Option<Value<String>>,
 }
 
-impl ToExpr for CsvClassifier {
+impl CsvClassifier {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AllowSingleColumn", &self.allow_single_column);
         p.opt("ContainsCustomDatatype", &self.contains_custom_datatype);
         p.opt("ContainsHeader", &self.contains_header);
@@ -100,7 +114,21 @@ impl ToExpr for CsvClassifier {
         p.opt("Header", &self.header);
         p.opt("Name", &self.name);
         p.opt("QuoteSymbol", &self.quote_symbol);
+    }
+}
+
+impl ToExpr for CsvClassifier {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -133,15 +161,28 @@ impl GrokClassifier {
     }
 }
 
-impl ToExpr for GrokClassifier {
+impl GrokClassifier {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("Classification", &self.classification);
         p.opt("CustomPatterns", &self.custom_patterns);
         p.req("GrokPattern", &self.grok_pattern);
         p.opt("Name", &self.name);
+    }
+}
+
+impl ToExpr for GrokClassifier {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -165,13 +206,26 @@ impl JsonClassifier {
     }
 }
 
+impl JsonClassifier {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("JsonPath", &self.json_path);
+        p.opt("Name", &self.name);
+    }
+}
+
 impl ToExpr for JsonClassifier {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("JsonPath", &self.json_path);
-        p.opt("Name", &self.name);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -201,14 +255,27 @@ impl XmlClassifier {
     }
 }
 
+impl XmlClassifier {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Classification", &self.classification);
+        p.opt("Name", &self.name);
+        p.req("RowTag", &self.row_tag);
+    }
+}
+
 impl ToExpr for XmlClassifier {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Classification", &self.classification);
-        p.opt("Name", &self.name);
-        p.req("RowTag", &self.row_tag);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

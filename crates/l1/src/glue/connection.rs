@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Json, Literal, Value};
 
 /// Resource Type definition for AWS::Glue::Connection
@@ -35,6 +37,15 @@ impl Connection {
     }
 }
 
+impl Connection {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("CatalogId", &self.catalog_id);
+        p.req("ConnectionInput", &self.connection_input);
+        p.opt("Tags", &self.tags);
+    }
+}
+
 impl ResourceProps for Connection {
     const TYPE_NAME: &'static str = "AWS::Glue::Connection";
     fn facts() -> &'static ResourceFacts {
@@ -43,10 +54,14 @@ impl ResourceProps for Connection {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req("CatalogId", &self.catalog_id);
-        p.req("ConnectionInput", &self.connection_input);
-        p.opt("Tags", &self.tags);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -123,10 +138,9 @@ impl ConnectionInput {
     }
 }
 
-impl ToExpr for ConnectionInput {
+impl ConnectionInput {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AthenaProperties", &self.athena_properties);
         p.opt(
             "AuthenticationConfiguration",
@@ -148,7 +162,21 @@ impl ToExpr for ConnectionInput {
             "ValidateForComputeEnvironments",
             &self.validate_for_compute_environments,
         );
+    }
+}
+
+impl ToExpr for ConnectionInput {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -184,10 +212,9 @@ impl AuthenticationConfiguration {
     }
 }
 
-impl ToExpr for AuthenticationConfiguration {
+impl AuthenticationConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("AuthenticationType", &self.authentication_type);
         p.opt(
             "BasicAuthenticationCredentials",
@@ -200,7 +227,21 @@ impl ToExpr for AuthenticationConfiguration {
         p.opt("KmsKeyArn", &self.kms_key_arn);
         p.opt("OAuth2Properties", &self.o_auth2_properties);
         p.opt("SecretArn", &self.secret_arn);
+    }
+}
+
+impl ToExpr for AuthenticationConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -213,13 +254,26 @@ pub struct BasicAuthenticationCredentials {
     pub username: Option<Value<String>>,
 }
 
+impl BasicAuthenticationCredentials {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Password", &self.password);
+        p.opt("Username", &self.username);
+    }
+}
+
 impl ToExpr for BasicAuthenticationCredentials {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Password", &self.password);
-        p.opt("Username", &self.username);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -240,10 +294,9 @@ pub struct OAuth2Properties {
     pub token_url_parameters_map: Option<Value<Json>>,
 }
 
-impl ToExpr for OAuth2Properties {
+impl OAuth2Properties {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "AuthorizationCodeProperties",
             &self.authorization_code_properties,
@@ -253,7 +306,21 @@ impl ToExpr for OAuth2Properties {
         p.opt("OAuth2GrantType", &self.o_auth2_grant_type);
         p.opt("TokenUrl", &self.token_url);
         p.opt("TokenUrlParametersMap", &self.token_url_parameters_map);
+    }
+}
+
+impl ToExpr for OAuth2Properties {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -266,13 +333,26 @@ pub struct AuthorizationCodeProperties {
     pub redirect_uri: Option<Value<String>>,
 }
 
+impl AuthorizationCodeProperties {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("AuthorizationCode", &self.authorization_code);
+        p.opt("RedirectUri", &self.redirect_uri);
+    }
+}
+
 impl ToExpr for AuthorizationCodeProperties {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("AuthorizationCode", &self.authorization_code);
-        p.opt("RedirectUri", &self.redirect_uri);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -285,10 +365,9 @@ pub struct OAuth2ClientApplication {
     pub user_managed_client_application_client_id: Option<Value<String>>,
 }
 
-impl ToExpr for OAuth2ClientApplication {
+impl OAuth2ClientApplication {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "AWSManagedClientApplicationReference",
             &self.aws_managed_client_application_reference,
@@ -297,7 +376,21 @@ impl ToExpr for OAuth2ClientApplication {
             "UserManagedClientApplicationClientId",
             &self.user_managed_client_application_client_id,
         );
+    }
+}
+
+impl ToExpr for OAuth2ClientApplication {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -314,10 +407,9 @@ pub struct OAuth2Credentials {
     pub user_managed_client_application_client_secret: Option<Value<String>>,
 }
 
-impl ToExpr for OAuth2Credentials {
+impl OAuth2Credentials {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AccessToken", &self.access_token);
         p.opt("JwtToken", &self.jwt_token);
         p.opt("RefreshToken", &self.refresh_token);
@@ -325,7 +417,21 @@ impl ToExpr for OAuth2Credentials {
             "UserManagedClientApplicationClientSecret",
             &self.user_managed_client_application_client_secret,
         );
+    }
+}
+
+impl ToExpr for OAuth2Credentials {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -340,14 +446,27 @@ pub struct PhysicalConnectionRequirements {
     pub subnet_id: Option<Value<String>>,
 }
 
+impl PhysicalConnectionRequirements {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("AvailabilityZone", &self.availability_zone);
+        p.opt("SecurityGroupIdList", &self.security_group_id_list);
+        p.opt("SubnetId", &self.subnet_id);
+    }
+}
+
 impl ToExpr for PhysicalConnectionRequirements {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("AvailabilityZone", &self.availability_zone);
-        p.opt("SecurityGroupIdList", &self.security_group_id_list);
-        p.opt("SubnetId", &self.subnet_id);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

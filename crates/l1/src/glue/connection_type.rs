@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Map, Value};
 
 /// Registers a custom connection type in Glue based on the configuration provided. This enables customers to configure custom connectors for any data source with REST-based APIs.
@@ -52,14 +54,9 @@ impl ConnectionType {
     }
 }
 
-impl ResourceProps for ConnectionType {
-    const TYPE_NAME: &'static str = "AWS::Glue::ConnectionType";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl ConnectionType {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("ConnectionProperties", &self.connection_properties);
         p.req("ConnectionType", &self.connection_type);
         p.opt(
@@ -70,7 +67,25 @@ impl ResourceProps for ConnectionType {
         p.opt("IntegrationType", &self.integration_type);
         p.req("RestConfiguration", &self.rest_configuration);
         p.opt("Tags", &self.tags);
+    }
+}
+
+impl ResourceProps for ConnectionType {
+    const TYPE_NAME: &'static str = "AWS::Glue::ConnectionType";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -106,16 +121,29 @@ pub struct ConnectionPropertiesConfiguration {
     pub url: Option<ConnectorProperty>,
 }
 
-impl ToExpr for ConnectionPropertiesConfiguration {
+impl ConnectionPropertiesConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "AdditionalRequestParameters",
             &self.additional_request_parameters,
         );
         p.opt("Url", &self.url);
+    }
+}
+
+impl ToExpr for ConnectionPropertiesConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -158,10 +186,9 @@ impl ConnectorProperty {
     }
 }
 
-impl ToExpr for ConnectorProperty {
+impl ConnectorProperty {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AllowedValues", &self.allowed_values);
         p.opt("DefaultValue", &self.default_value);
         p.opt("KeyOverride", &self.key_override);
@@ -169,7 +196,21 @@ impl ToExpr for ConnectorProperty {
         p.opt("PropertyLocation", &self.property_location);
         p.req("PropertyType", &self.property_type);
         p.req("Required", &self.required);
+    }
+}
+
+impl ToExpr for ConnectorProperty {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -199,10 +240,9 @@ impl ConnectorAuthenticationConfiguration {
     }
 }
 
-impl ToExpr for ConnectorAuthenticationConfiguration {
+impl ConnectorAuthenticationConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("AuthenticationTypes", &self.authentication_types);
         p.opt(
             "BasicAuthenticationProperties",
@@ -213,7 +253,21 @@ impl ToExpr for ConnectorAuthenticationConfiguration {
             &self.custom_authentication_properties,
         );
         p.opt("OAuth2Properties", &self.o_auth2_properties);
+    }
+}
+
+impl ToExpr for ConnectorAuthenticationConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -226,13 +280,26 @@ pub struct BasicAuthenticationProperties {
     pub username: Option<SecretConnectorProperty>,
 }
 
+impl BasicAuthenticationProperties {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Password", &self.password);
+        p.opt("Username", &self.username);
+    }
+}
+
 impl ToExpr for BasicAuthenticationProperties {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Password", &self.password);
-        p.opt("Username", &self.username);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -269,16 +336,29 @@ impl SecretConnectorProperty {
     }
 }
 
-impl ToExpr for SecretConnectorProperty {
+impl SecretConnectorProperty {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("KeyOverride", &self.key_override);
         p.req("Name", &self.name);
         p.opt("PropertyLocation", &self.property_location);
         p.req("PropertyType", &self.property_type);
         p.req("Required", &self.required);
+    }
+}
+
+impl ToExpr for SecretConnectorProperty {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -299,12 +379,25 @@ impl CustomAuthenticationProperties {
     }
 }
 
+impl CustomAuthenticationProperties {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("AuthenticationParameters", &self.authentication_parameters);
+    }
+}
+
 impl ToExpr for CustomAuthenticationProperties {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("AuthenticationParameters", &self.authentication_parameters);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -334,10 +427,9 @@ impl ConnectorOAuth2Properties {
     }
 }
 
-impl ToExpr for ConnectorOAuth2Properties {
+impl ConnectorOAuth2Properties {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "AuthorizationCodeProperties",
             &self.authorization_code_properties,
@@ -348,7 +440,21 @@ impl ToExpr for ConnectorOAuth2Properties {
         );
         p.opt("JWTBearerProperties", &self.jwt_bearer_properties);
         p.req("OAuth2GrantType", &self.o_auth2_grant_type);
+    }
+}
+
+impl ToExpr for ConnectorOAuth2Properties {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -379,10 +485,9 @@ pub struct ConnectorAuthorizationCodeProperties {
     pub token_url_parameters: Option<Vec<ConnectorProperty>>,
 }
 
-impl ToExpr for ConnectorAuthorizationCodeProperties {
+impl ConnectorAuthorizationCodeProperties {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AuthorizationCode", &self.authorization_code);
         p.opt("AuthorizationCodeUrl", &self.authorization_code_url);
         p.opt("ClientId", &self.client_id);
@@ -394,7 +499,21 @@ impl ToExpr for ConnectorAuthorizationCodeProperties {
         p.opt("Scope", &self.scope);
         p.opt("TokenUrl", &self.token_url);
         p.opt("TokenUrlParameters", &self.token_url_parameters);
+    }
+}
+
+impl ToExpr for ConnectorAuthorizationCodeProperties {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -417,10 +536,9 @@ pub struct ClientCredentialsProperties {
     pub token_url_parameters: Option<Vec<ConnectorProperty>>,
 }
 
-impl ToExpr for ClientCredentialsProperties {
+impl ClientCredentialsProperties {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("ClientId", &self.client_id);
         p.opt("ClientSecret", &self.client_secret);
         p.opt("ContentType", &self.content_type);
@@ -428,7 +546,21 @@ impl ToExpr for ClientCredentialsProperties {
         p.opt("Scope", &self.scope);
         p.opt("TokenUrl", &self.token_url);
         p.opt("TokenUrlParameters", &self.token_url_parameters);
+    }
+}
+
+impl ToExpr for ClientCredentialsProperties {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -447,16 +579,29 @@ pub struct JwtBearerProperties {
     pub token_url_parameters: Option<Vec<ConnectorProperty>>,
 }
 
-impl ToExpr for JwtBearerProperties {
+impl JwtBearerProperties {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("ContentType", &self.content_type);
         p.opt("JwtToken", &self.jwt_token);
         p.opt("RequestMethod", &self.request_method);
         p.opt("TokenUrl", &self.token_url);
         p.opt("TokenUrlParameters", &self.token_url_parameters);
+    }
+}
+
+impl ToExpr for JwtBearerProperties {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -471,10 +616,9 @@ pub struct RestConfiguration {
     pub validation_endpoint_configuration: Option<ValidationEndpointConfiguration>,
 }
 
-impl ToExpr for RestConfiguration {
+impl RestConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("EntityConfigurations", &self.entity_configurations);
         p.opt(
             "GlobalSourceConfiguration",
@@ -484,7 +628,21 @@ impl ToExpr for RestConfiguration {
             "ValidationEndpointConfiguration",
             &self.validation_endpoint_configuration,
         );
+    }
+}
+
+impl ToExpr for RestConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -497,13 +655,26 @@ pub struct EntityConfiguration {
     pub source_configuration: Option<SourceConfiguration>,
 }
 
+impl EntityConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Schema", &self.schema);
+        p.opt("SourceConfiguration", &self.source_configuration);
+    }
+}
+
 impl ToExpr for EntityConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Schema", &self.schema);
-        p.opt("SourceConfiguration", &self.source_configuration);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -548,10 +719,9 @@ impl FieldDefinition {
     }
 }
 
-impl ToExpr for FieldDefinition {
+impl FieldDefinition {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("FieldDataType", &self.field_data_type);
         p.opt("FilterOverrides", &self.filter_overrides);
         p.opt("IsNullable", &self.is_nullable);
@@ -560,7 +730,21 @@ impl ToExpr for FieldDefinition {
         p.opt("IsQueryable", &self.is_queryable);
         p.req("Name", &self.name);
         p.opt("ResponseDateFormat", &self.response_date_format);
+    }
+}
+
+impl ToExpr for FieldDefinition {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -577,15 +761,28 @@ pub struct FilterOverrides {
     pub operator_mappings: Option<Value<Map<String>>>,
 }
 
-impl ToExpr for FilterOverrides {
+impl FilterOverrides {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("BetweenConfiguration", &self.between_configuration);
         p.opt("DateTimeFormat", &self.date_time_format);
         p.opt("FieldName", &self.field_name);
         p.opt("OperatorMappings", &self.operator_mappings);
+    }
+}
+
+impl ToExpr for FilterOverrides {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -600,14 +797,27 @@ pub struct BetweenConfiguration {
     pub template: Option<Value<String>>,
 }
 
+impl BetweenConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("HighBoundKey", &self.high_bound_key);
+        p.opt("LowBoundKey", &self.low_bound_key);
+        p.opt("Template", &self.template);
+    }
+}
+
 impl ToExpr for BetweenConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("HighBoundKey", &self.high_bound_key);
-        p.opt("LowBoundKey", &self.low_bound_key);
-        p.opt("Template", &self.template);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -628,17 +838,30 @@ pub struct SourceConfiguration {
     pub response_configuration: Option<ResponseConfiguration>,
 }
 
-impl ToExpr for SourceConfiguration {
+impl SourceConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("FilterConfiguration", &self.filter_configuration);
         p.opt("PaginationConfiguration", &self.pagination_configuration);
         p.opt("RequestMethod", &self.request_method);
         p.opt("RequestParameters", &self.request_parameters);
         p.opt("RequestPath", &self.request_path);
         p.opt("ResponseConfiguration", &self.response_configuration);
+    }
+}
+
+impl ToExpr for SourceConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -674,10 +897,9 @@ impl FilterConfiguration {
     }
 }
 
-impl ToExpr for FilterConfiguration {
+impl FilterConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("BetweenConfiguration", &self.between_configuration);
         p.opt("DateTimeFormat", &self.date_time_format);
         p.req("FilterMode", &self.filter_mode);
@@ -687,7 +909,21 @@ impl ToExpr for FilterConfiguration {
         );
         p.opt("OperatorMappings", &self.operator_mappings);
         p.opt("StripQuotes", &self.strip_quotes);
+    }
+}
+
+impl ToExpr for FilterConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -714,14 +950,27 @@ impl FilterStringConfiguration {
     }
 }
 
+impl FilterStringConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("QueryParameterName", &self.query_parameter_name);
+        p.opt("QuoteCharacter", &self.quote_character);
+        p.opt("QuoteStringValues", &self.quote_string_values);
+    }
+}
+
 impl ToExpr for FilterStringConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("QueryParameterName", &self.query_parameter_name);
-        p.opt("QuoteCharacter", &self.quote_character);
-        p.opt("QuoteStringValues", &self.quote_string_values);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -734,13 +983,26 @@ pub struct PaginationConfiguration {
     pub offset_configuration: Option<OffsetConfiguration>,
 }
 
+impl PaginationConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("CursorConfiguration", &self.cursor_configuration);
+        p.opt("OffsetConfiguration", &self.offset_configuration);
+    }
+}
+
 impl ToExpr for PaginationConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("CursorConfiguration", &self.cursor_configuration);
-        p.opt("OffsetConfiguration", &self.offset_configuration);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -764,13 +1026,26 @@ impl CursorConfiguration {
     }
 }
 
+impl CursorConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("LimitParameter", &self.limit_parameter);
+        p.req("NextPage", &self.next_page);
+    }
+}
+
 impl ToExpr for CursorConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("LimitParameter", &self.limit_parameter);
-        p.req("NextPage", &self.next_page);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -787,15 +1062,28 @@ pub struct ExtractedParameter {
     pub value: Option<ResponseExtractionMapping>,
 }
 
-impl ToExpr for ExtractedParameter {
+impl ExtractedParameter {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("DefaultValue", &self.default_value);
         p.opt("Key", &self.key);
         p.opt("PropertyLocation", &self.property_location);
         p.opt("Value", &self.value);
+    }
+}
+
+impl ToExpr for ExtractedParameter {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -808,13 +1096,26 @@ pub struct ResponseExtractionMapping {
     pub header_key: Option<Value<String>>,
 }
 
+impl ResponseExtractionMapping {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ContentPath", &self.content_path);
+        p.opt("HeaderKey", &self.header_key);
+    }
+}
+
 impl ToExpr for ResponseExtractionMapping {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("ContentPath", &self.content_path);
-        p.opt("HeaderKey", &self.header_key);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -838,13 +1139,26 @@ impl OffsetConfiguration {
     }
 }
 
+impl OffsetConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("LimitParameter", &self.limit_parameter);
+        p.req("OffsetParameter", &self.offset_parameter);
+    }
+}
+
 impl ToExpr for OffsetConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("LimitParameter", &self.limit_parameter);
-        p.req("OffsetParameter", &self.offset_parameter);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -868,13 +1182,26 @@ impl ResponseConfiguration {
     }
 }
 
+impl ResponseConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ErrorPath", &self.error_path);
+        p.req("ResultPath", &self.result_path);
+    }
+}
+
 impl ToExpr for ResponseConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("ErrorPath", &self.error_path);
-        p.req("ResultPath", &self.result_path);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -887,13 +1214,26 @@ pub struct ValidationEndpointConfiguration {
     pub request_path: Option<Value<String>>,
 }
 
+impl ValidationEndpointConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("RequestMethod", &self.request_method);
+        p.opt("RequestPath", &self.request_path);
+    }
+}
+
 impl ToExpr for ValidationEndpointConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("RequestMethod", &self.request_method);
-        p.opt("RequestPath", &self.request_path);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -917,13 +1257,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -7,7 +7,7 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{Props, ResourceProps, ToExpr};
+use stackwright_core::resource::{Props, Resolve, Resolved, ResourceProps, ToExpr};
 use stackwright_core::value::{Json, Literal, Value};
 
 /// Resource Type definition for AWS::Glue::Crawler
@@ -68,14 +68,9 @@ impl Crawler {
     }
 }
 
-impl ResourceProps for Crawler {
-    const TYPE_NAME: &'static str = "AWS::Glue::Crawler";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl Crawler {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Classifiers", &self.classifiers);
         p.opt("Configuration", &self.configuration);
         p.opt(
@@ -96,7 +91,25 @@ impl ResourceProps for Crawler {
         p.opt("TablePrefix", &self.table_prefix);
         p.opt("Tags", &self.tags);
         p.req("Targets", &self.targets);
+    }
+}
+
+impl ResourceProps for Crawler {
+    const TYPE_NAME: &'static str = "AWS::Glue::Crawler";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -109,16 +122,29 @@ pub struct LakeFormationConfiguration {
     pub use_lake_formation_credentials: Option<Value<bool>>,
 }
 
-impl ToExpr for LakeFormationConfiguration {
+impl LakeFormationConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AccountId", &self.account_id);
         p.opt(
             "UseLakeFormationCredentials",
             &self.use_lake_formation_credentials,
         );
+    }
+}
+
+impl ToExpr for LakeFormationConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -129,12 +155,25 @@ pub struct RecrawlPolicy {
     pub recrawl_behavior: Option<Value<RecrawlBehavior>>,
 }
 
+impl RecrawlPolicy {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("RecrawlBehavior", &self.recrawl_behavior);
+    }
+}
+
 impl ToExpr for RecrawlPolicy {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("RecrawlBehavior", &self.recrawl_behavior);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -145,12 +184,25 @@ pub struct Schedule {
     pub schedule_expression: Option<Value<String>>,
 }
 
+impl Schedule {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ScheduleExpression", &self.schedule_expression);
+    }
+}
+
 impl ToExpr for Schedule {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("ScheduleExpression", &self.schedule_expression);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -163,13 +215,26 @@ pub struct SchemaChangePolicy {
     pub update_behavior: Option<Value<UpdateBehavior>>,
 }
 
+impl SchemaChangePolicy {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("DeleteBehavior", &self.delete_behavior);
+        p.opt("UpdateBehavior", &self.update_behavior);
+    }
+}
+
 impl ToExpr for SchemaChangePolicy {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("DeleteBehavior", &self.delete_behavior);
-        p.opt("UpdateBehavior", &self.update_behavior);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -194,10 +259,9 @@ pub struct Targets {
     pub s3_targets: Option<Vec<S3Target>>,
 }
 
-impl ToExpr for Targets {
+impl Targets {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("CatalogTargets", &self.catalog_targets);
         p.opt("DeltaTargets", &self.delta_targets);
         p.opt("DynamoDBTargets", &self.dynamo_db_targets);
@@ -206,7 +270,21 @@ impl ToExpr for Targets {
         p.opt("JdbcTargets", &self.jdbc_targets);
         p.opt("MongoDBTargets", &self.mongo_db_targets);
         p.opt("S3Targets", &self.s3_targets);
+    }
+}
+
+impl ToExpr for Targets {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -225,16 +303,29 @@ pub struct CatalogTarget {
     pub tables: Option<Value<Vec<String>>>,
 }
 
-impl ToExpr for CatalogTarget {
+impl CatalogTarget {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("ConnectionName", &self.connection_name);
         p.opt("DatabaseName", &self.database_name);
         p.opt("DlqEventQueueArn", &self.dlq_event_queue_arn);
         p.opt("EventQueueArn", &self.event_queue_arn);
         p.opt("Tables", &self.tables);
+    }
+}
+
+impl ToExpr for CatalogTarget {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -251,15 +342,28 @@ pub struct DeltaTarget {
     pub write_manifest: Option<Value<bool>>,
 }
 
-impl ToExpr for DeltaTarget {
+impl DeltaTarget {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("ConnectionName", &self.connection_name);
         p.opt("CreateNativeDeltaTable", &self.create_native_delta_table);
         p.opt("DeltaTables", &self.delta_tables);
         p.opt("WriteManifest", &self.write_manifest);
+    }
+}
+
+impl ToExpr for DeltaTarget {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -274,14 +378,27 @@ pub struct DynamoDbTarget {
     pub scan_rate: Option<Value<f64>>,
 }
 
+impl DynamoDbTarget {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Path", &self.path);
+        p.opt("ScanAll", &self.scan_all);
+        p.opt("ScanRate", &self.scan_rate);
+    }
+}
+
 impl ToExpr for DynamoDbTarget {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Path", &self.path);
-        p.opt("ScanAll", &self.scan_all);
-        p.opt("ScanRate", &self.scan_rate);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -298,15 +415,28 @@ pub struct HudiTarget {
     pub paths: Option<Value<Vec<String>>>,
 }
 
-impl ToExpr for HudiTarget {
+impl HudiTarget {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("ConnectionName", &self.connection_name);
         p.opt("Exclusions", &self.exclusions);
         p.opt("MaximumTraversalDepth", &self.maximum_traversal_depth);
         p.opt("Paths", &self.paths);
+    }
+}
+
+impl ToExpr for HudiTarget {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -323,15 +453,28 @@ pub struct IcebergTarget {
     pub paths: Option<Value<Vec<String>>>,
 }
 
-impl ToExpr for IcebergTarget {
+impl IcebergTarget {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("ConnectionName", &self.connection_name);
         p.opt("Exclusions", &self.exclusions);
         p.opt("MaximumTraversalDepth", &self.maximum_traversal_depth);
         p.opt("Paths", &self.paths);
+    }
+}
+
+impl ToExpr for IcebergTarget {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -348,15 +491,28 @@ pub struct JdbcTarget {
     pub path: Option<Value<String>>,
 }
 
-impl ToExpr for JdbcTarget {
+impl JdbcTarget {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("ConnectionName", &self.connection_name);
         p.opt("EnableAdditionalMetadata", &self.enable_additional_metadata);
         p.opt("Exclusions", &self.exclusions);
         p.opt("Path", &self.path);
+    }
+}
+
+impl ToExpr for JdbcTarget {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -369,13 +525,26 @@ pub struct MongoDbTarget {
     pub path: Option<Value<String>>,
 }
 
+impl MongoDbTarget {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ConnectionName", &self.connection_name);
+        p.opt("Path", &self.path);
+    }
+}
+
 impl ToExpr for MongoDbTarget {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("ConnectionName", &self.connection_name);
-        p.opt("Path", &self.path);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -396,17 +565,30 @@ pub struct S3Target {
     pub sample_size: Option<Value<i64>>,
 }
 
-impl ToExpr for S3Target {
+impl S3Target {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("ConnectionName", &self.connection_name);
         p.opt("DlqEventQueueArn", &self.dlq_event_queue_arn);
         p.opt("EventQueueArn", &self.event_queue_arn);
         p.opt("Exclusions", &self.exclusions);
         p.opt("Path", &self.path);
         p.opt("SampleSize", &self.sample_size);
+    }
+}
+
+impl ToExpr for S3Target {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

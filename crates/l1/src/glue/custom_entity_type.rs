@@ -7,7 +7,7 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{Props, ResourceProps};
+use stackwright_core::resource::{Props, Resolve, Resolved, ResourceProps};
 use stackwright_core::value::{Json, Value};
 
 /// Resource Type definition for AWS::Glue::CustomEntityType
@@ -25,6 +25,16 @@ pub struct CustomEntityType {
     pub tags: Option<Value<Json>>,
 }
 
+impl CustomEntityType {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ContextWords", &self.context_words);
+        p.opt("Name", &self.name);
+        p.opt("RegexString", &self.regex_string);
+        p.opt("Tags", &self.tags);
+    }
+}
+
 impl ResourceProps for CustomEntityType {
     const TYPE_NAME: &'static str = "AWS::Glue::CustomEntityType";
     fn facts() -> &'static ResourceFacts {
@@ -33,11 +43,14 @@ impl ResourceProps for CustomEntityType {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.opt("ContextWords", &self.context_words);
-        p.opt("Name", &self.name);
-        p.opt("RegexString", &self.regex_string);
-        p.opt("Tags", &self.tags);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

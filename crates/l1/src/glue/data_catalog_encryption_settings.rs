@@ -7,7 +7,7 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{Props, ResourceProps, ToExpr};
+use stackwright_core::resource::{Props, Resolve, Resolved, ResourceProps, ToExpr};
 use stackwright_core::value::{Literal, Value};
 
 /// Resource Type definition for AWS::Glue::DataCatalogEncryptionSettings
@@ -35,6 +35,17 @@ impl DataCatalogEncryptionSettings {
     }
 }
 
+impl DataCatalogEncryptionSettings {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("CatalogId", &self.catalog_id);
+        p.req(
+            "DataCatalogEncryptionSettings",
+            &self.data_catalog_encryption_settings,
+        );
+    }
+}
+
 impl ResourceProps for DataCatalogEncryptionSettings {
     const TYPE_NAME: &'static str = "AWS::Glue::DataCatalogEncryptionSettings";
     fn facts() -> &'static ResourceFacts {
@@ -43,12 +54,14 @@ impl ResourceProps for DataCatalogEncryptionSettings {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req("CatalogId", &self.catalog_id);
-        p.req(
-            "DataCatalogEncryptionSettings",
-            &self.data_catalog_encryption_settings,
-        );
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -61,16 +74,29 @@ pub struct DataCatalogEncryptionSettingsProperty {
     pub encryption_at_rest: Option<EncryptionAtRest>,
 }
 
-impl ToExpr for DataCatalogEncryptionSettingsProperty {
+impl DataCatalogEncryptionSettingsProperty {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "ConnectionPasswordEncryption",
             &self.connection_password_encryption,
         );
         p.opt("EncryptionAtRest", &self.encryption_at_rest);
+    }
+}
+
+impl ToExpr for DataCatalogEncryptionSettingsProperty {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -83,16 +109,29 @@ pub struct ConnectionPasswordEncryption {
     pub return_connection_password_encrypted: Option<Value<bool>>,
 }
 
-impl ToExpr for ConnectionPasswordEncryption {
+impl ConnectionPasswordEncryption {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("KmsKeyId", &self.kms_key_id);
         p.opt(
             "ReturnConnectionPasswordEncrypted",
             &self.return_connection_password_encrypted,
         );
+    }
+}
+
+impl ToExpr for ConnectionPasswordEncryption {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -107,17 +146,30 @@ pub struct EncryptionAtRest {
     pub sse_aws_kms_key_id: Option<Value<String>>,
 }
 
-impl ToExpr for EncryptionAtRest {
+impl EncryptionAtRest {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("CatalogEncryptionMode", &self.catalog_encryption_mode);
         p.opt(
             "CatalogEncryptionServiceRole",
             &self.catalog_encryption_service_role,
         );
         p.opt("SseAwsKmsKeyId", &self.sse_aws_kms_key_id);
+    }
+}
+
+impl ToExpr for EncryptionAtRest {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

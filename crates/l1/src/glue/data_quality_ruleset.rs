@@ -7,7 +7,7 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{Props, ResourceProps, ToExpr};
+use stackwright_core::resource::{Props, Resolve, Resolved, ResourceProps, ToExpr};
 use stackwright_core::value::{Json, Value};
 
 /// Resource Type definition for AWS::Glue::DataQualityRuleset
@@ -44,6 +44,18 @@ impl DataQualityRuleset {
     }
 }
 
+impl DataQualityRuleset {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ClientToken", &self.client_token);
+        p.opt("Description", &self.description);
+        p.req("Name", &self.name);
+        p.opt("Ruleset", &self.ruleset);
+        p.opt("Tags", &self.tags);
+        p.opt("TargetTable", &self.target_table);
+    }
+}
+
 impl ResourceProps for DataQualityRuleset {
     const TYPE_NAME: &'static str = "AWS::Glue::DataQualityRuleset";
     fn facts() -> &'static ResourceFacts {
@@ -52,13 +64,14 @@ impl ResourceProps for DataQualityRuleset {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.opt("ClientToken", &self.client_token);
-        p.opt("Description", &self.description);
-        p.req("Name", &self.name);
-        p.opt("Ruleset", &self.ruleset);
-        p.opt("Tags", &self.tags);
-        p.opt("TargetTable", &self.target_table);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -85,13 +98,26 @@ impl DataQualityTargetTable {
     }
 }
 
+impl DataQualityTargetTable {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("DatabaseName", &self.database_name);
+        p.req("TableName", &self.table_name);
+    }
+}
+
 impl ToExpr for DataQualityTargetTable {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("DatabaseName", &self.database_name);
-        p.req("TableName", &self.table_name);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

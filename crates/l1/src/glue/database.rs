@@ -7,7 +7,7 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{Props, ResourceProps, ToExpr};
+use stackwright_core::resource::{Props, Resolve, Resolved, ResourceProps, ToExpr};
 use stackwright_core::value::{Json, Literal, Value};
 
 /// Resource Type definition for AWS::Glue::Database
@@ -35,6 +35,15 @@ impl Database {
     }
 }
 
+impl Database {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("CatalogId", &self.catalog_id);
+        p.req("DatabaseInput", &self.database_input);
+        p.opt("DatabaseName", &self.database_name);
+    }
+}
+
 impl ResourceProps for Database {
     const TYPE_NAME: &'static str = "AWS::Glue::Database";
     fn facts() -> &'static ResourceFacts {
@@ -43,10 +52,14 @@ impl ResourceProps for Database {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req("CatalogId", &self.catalog_id);
-        p.req("DatabaseInput", &self.database_input);
-        p.opt("DatabaseName", &self.database_name);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -69,10 +82,9 @@ pub struct DatabaseInput {
     pub target_database: Option<DatabaseIdentifier>,
 }
 
-impl ToExpr for DatabaseInput {
+impl DatabaseInput {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "CreateTableDefaultPermissions",
             &self.create_table_default_permissions,
@@ -83,7 +95,21 @@ impl ToExpr for DatabaseInput {
         p.opt("Name", &self.name);
         p.opt("Parameters", &self.parameters);
         p.opt("TargetDatabase", &self.target_database);
+    }
+}
+
+impl ToExpr for DatabaseInput {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -96,13 +122,26 @@ pub struct PrincipalPrivileges {
     pub principal: Option<DataLakePrincipal>,
 }
 
+impl PrincipalPrivileges {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Permissions", &self.permissions);
+        p.opt("Principal", &self.principal);
+    }
+}
+
 impl ToExpr for PrincipalPrivileges {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Permissions", &self.permissions);
-        p.opt("Principal", &self.principal);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -113,15 +152,28 @@ pub struct DataLakePrincipal {
     pub data_lake_principal_identifier: Option<Value<String>>,
 }
 
-impl ToExpr for DataLakePrincipal {
+impl DataLakePrincipal {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "DataLakePrincipalIdentifier",
             &self.data_lake_principal_identifier,
         );
+    }
+}
+
+impl ToExpr for DataLakePrincipal {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -134,13 +186,26 @@ pub struct FederatedDatabase {
     pub identifier: Option<Value<String>>,
 }
 
+impl FederatedDatabase {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ConnectionName", &self.connection_name);
+        p.opt("Identifier", &self.identifier);
+    }
+}
+
 impl ToExpr for FederatedDatabase {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("ConnectionName", &self.connection_name);
-        p.opt("Identifier", &self.identifier);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -155,14 +220,27 @@ pub struct DatabaseIdentifier {
     pub region: Option<Value<String>>,
 }
 
+impl DatabaseIdentifier {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("CatalogId", &self.catalog_id);
+        p.opt("DatabaseName", &self.database_name);
+        p.opt("Region", &self.region);
+    }
+}
+
 impl ToExpr for DatabaseIdentifier {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("CatalogId", &self.catalog_id);
-        p.opt("DatabaseName", &self.database_name);
-        p.opt("Region", &self.region);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps,
+};
 use stackwright_core::value::{Json, Value};
 
 /// Resource Type definition for AWS::Glue::DevEndpoint
@@ -71,14 +73,9 @@ impl DevEndpoint {
     }
 }
 
-impl ResourceProps for DevEndpoint {
-    const TYPE_NAME: &'static str = "AWS::Glue::DevEndpoint";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl DevEndpoint {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Arguments", &self.arguments);
         p.opt("EndpointName", &self.endpoint_name);
         p.opt("ExtraJarsS3Path", &self.extra_jars_s3_path);
@@ -94,7 +91,25 @@ impl ResourceProps for DevEndpoint {
         p.opt("SubnetId", &self.subnet_id);
         p.opt("Tags", &self.tags);
         p.opt("WorkerType", &self.worker_type);
+    }
+}
+
+impl ResourceProps for DevEndpoint {
+    const TYPE_NAME: &'static str = "AWS::Glue::DevEndpoint";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps,
+};
 use stackwright_core::value::Value;
 
 /// Resource Type definition for AWS::Glue::IdentityCenterConfiguration
@@ -35,6 +37,18 @@ impl IdentityCenterConfiguration {
     }
 }
 
+impl IdentityCenterConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("InstanceArn", &self.instance_arn);
+        p.opt("Scopes", &self.scopes);
+        p.opt(
+            "UserBackgroundSessionsEnabled",
+            &self.user_background_sessions_enabled,
+        );
+    }
+}
+
 impl ResourceProps for IdentityCenterConfiguration {
     const TYPE_NAME: &'static str = "AWS::Glue::IdentityCenterConfiguration";
     fn facts() -> &'static ResourceFacts {
@@ -43,13 +57,14 @@ impl ResourceProps for IdentityCenterConfiguration {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req("InstanceArn", &self.instance_arn);
-        p.opt("Scopes", &self.scopes);
-        p.opt(
-            "UserBackgroundSessionsEnabled",
-            &self.user_background_sessions_enabled,
-        );
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

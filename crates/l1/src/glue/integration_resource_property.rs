@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::Value;
 
 /// Resource Type definition for AWS::Glue::IntegrationResourceProperty
@@ -40,14 +42,9 @@ impl IntegrationResourceProperty {
     }
 }
 
-impl ResourceProps for IntegrationResourceProperty {
-    const TYPE_NAME: &'static str = "AWS::Glue::IntegrationResourceProperty";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl IntegrationResourceProperty {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("ResourceArn", &self.resource_arn);
         p.opt(
             "SourceProcessingProperties",
@@ -58,7 +55,25 @@ impl ResourceProps for IntegrationResourceProperty {
             "TargetProcessingProperties",
             &self.target_processing_properties,
         );
+    }
+}
+
+impl ResourceProps for IntegrationResourceProperty {
+    const TYPE_NAME: &'static str = "AWS::Glue::IntegrationResourceProperty";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -102,12 +117,25 @@ impl SourceProcessingProperties {
     }
 }
 
+impl SourceProcessingProperties {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("RoleArn", &self.role_arn);
+    }
+}
+
 impl ToExpr for SourceProcessingProperties {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("RoleArn", &self.role_arn);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -131,13 +159,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.opt("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.opt("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -167,15 +208,28 @@ impl TargetProcessingProperties {
     }
 }
 
-impl ToExpr for TargetProcessingProperties {
+impl TargetProcessingProperties {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("ConnectionName", &self.connection_name);
         p.opt("EventBusArn", &self.event_bus_arn);
         p.opt("KmsArn", &self.kms_arn);
         p.req("RoleArn", &self.role_arn);
+    }
+}
+
+impl ToExpr for TargetProcessingProperties {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -7,7 +7,7 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{Props, ResourceProps, ToExpr};
+use stackwright_core::resource::{Props, Resolve, Resolved, ResourceProps, ToExpr};
 use stackwright_core::value::{Json, Literal, Value};
 
 /// Resource Type definition for AWS::Glue::Job
@@ -95,14 +95,9 @@ impl Job {
     }
 }
 
-impl ResourceProps for Job {
-    const TYPE_NAME: &'static str = "AWS::Glue::Job";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl Job {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AllocatedCapacity", &self.allocated_capacity);
         p.req("Command", &self.command);
         p.opt("Connections", &self.connections);
@@ -126,7 +121,25 @@ impl ResourceProps for Job {
         p.opt("Tags", &self.tags);
         p.opt("Timeout", &self.timeout);
         p.opt("WorkerType", &self.worker_type);
+    }
+}
+
+impl ResourceProps for Job {
+    const TYPE_NAME: &'static str = "AWS::Glue::Job";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -143,15 +156,28 @@ pub struct JobCommand {
     pub script_location: Option<Value<String>>,
 }
 
-impl ToExpr for JobCommand {
+impl JobCommand {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Name", &self.name);
         p.opt("PythonVersion", &self.python_version);
         p.opt("Runtime", &self.runtime);
         p.opt("ScriptLocation", &self.script_location);
+    }
+}
+
+impl ToExpr for JobCommand {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -162,12 +188,25 @@ pub struct ConnectionsList {
     pub connections: Option<Value<Vec<String>>>,
 }
 
+impl ConnectionsList {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Connections", &self.connections);
+    }
+}
+
 impl ToExpr for ConnectionsList {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Connections", &self.connections);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -178,12 +217,25 @@ pub struct ExecutionProperty {
     pub max_concurrent_runs: Option<Value<f64>>,
 }
 
+impl ExecutionProperty {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("MaxConcurrentRuns", &self.max_concurrent_runs);
+    }
+}
+
 impl ToExpr for ExecutionProperty {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("MaxConcurrentRuns", &self.max_concurrent_runs);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -194,12 +246,25 @@ pub struct NotificationProperty {
     pub notify_delay_after: Option<Value<i64>>,
 }
 
+impl NotificationProperty {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("NotifyDelayAfter", &self.notify_delay_after);
+    }
+}
+
 impl ToExpr for NotificationProperty {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("NotifyDelayAfter", &self.notify_delay_after);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

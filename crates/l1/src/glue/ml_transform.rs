@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Json, Literal, Value};
 
 /// Resource Type definition for AWS::Glue::MLTransform
@@ -69,14 +71,9 @@ impl MlTransform {
     }
 }
 
-impl ResourceProps for MlTransform {
-    const TYPE_NAME: &'static str = "AWS::Glue::MLTransform";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl MlTransform {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Description", &self.description);
         p.opt("GlueVersion", &self.glue_version);
         p.req("InputRecordTables", &self.input_record_tables);
@@ -90,7 +87,25 @@ impl ResourceProps for MlTransform {
         p.opt("TransformEncryption", &self.transform_encryption);
         p.req("TransformParameters", &self.transform_parameters);
         p.opt("WorkerType", &self.worker_type);
+    }
+}
+
+impl ResourceProps for MlTransform {
+    const TYPE_NAME: &'static str = "AWS::Glue::MLTransform";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -124,12 +139,25 @@ pub struct InputRecordTables {
     pub glue_tables: Option<Vec<GlueTables>>,
 }
 
+impl InputRecordTables {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("GlueTables", &self.glue_tables);
+    }
+}
+
 impl ToExpr for InputRecordTables {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("GlueTables", &self.glue_tables);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -162,15 +190,28 @@ impl GlueTables {
     }
 }
 
-impl ToExpr for GlueTables {
+impl GlueTables {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("CatalogId", &self.catalog_id);
         p.opt("ConnectionName", &self.connection_name);
         p.req("DatabaseName", &self.database_name);
         p.req("TableName", &self.table_name);
+    }
+}
+
+impl ToExpr for GlueTables {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -183,16 +224,29 @@ pub struct TransformEncryption {
     pub task_run_security_configuration_name: Option<Value<String>>,
 }
 
-impl ToExpr for TransformEncryption {
+impl TransformEncryption {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("MLUserDataEncryption", &self.ml_user_data_encryption);
         p.opt(
             "TaskRunSecurityConfigurationName",
             &self.task_run_security_configuration_name,
         );
+    }
+}
+
+impl ToExpr for TransformEncryption {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -216,16 +270,29 @@ impl MlUserDataEncryption {
     }
 }
 
-impl ToExpr for MlUserDataEncryption {
+impl MlUserDataEncryption {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("KmsKeyId", &self.kms_key_id);
         p.req(
             "MLUserDataEncryptionMode",
             &self.ml_user_data_encryption_mode,
         );
+    }
+}
+
+impl ToExpr for MlUserDataEncryption {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -249,13 +316,26 @@ impl TransformParameters {
     }
 }
 
+impl TransformParameters {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("FindMatchesParameters", &self.find_matches_parameters);
+        p.req("TransformType", &self.transform_type);
+    }
+}
+
 impl ToExpr for TransformParameters {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("FindMatchesParameters", &self.find_matches_parameters);
-        p.req("TransformType", &self.transform_type);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -285,15 +365,28 @@ impl FindMatchesParameters {
     }
 }
 
-impl ToExpr for FindMatchesParameters {
+impl FindMatchesParameters {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AccuracyCostTradeoff", &self.accuracy_cost_tradeoff);
         p.opt("EnforceProvidedLabels", &self.enforce_provided_labels);
         p.opt("PrecisionRecallTradeoff", &self.precision_recall_tradeoff);
         p.req("PrimaryKeyColumnName", &self.primary_key_column_name);
+    }
+}
+
+impl ToExpr for FindMatchesParameters {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Json, Value};
 
 /// Resource Type definition for AWS::Glue::Partition
@@ -43,6 +45,16 @@ impl Partition {
     }
 }
 
+impl Partition {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("CatalogId", &self.catalog_id);
+        p.req("DatabaseName", &self.database_name);
+        p.req("PartitionInput", &self.partition_input);
+        p.req("TableName", &self.table_name);
+    }
+}
+
 impl ResourceProps for Partition {
     const TYPE_NAME: &'static str = "AWS::Glue::Partition";
     fn facts() -> &'static ResourceFacts {
@@ -51,11 +63,14 @@ impl ResourceProps for Partition {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req("CatalogId", &self.catalog_id);
-        p.req("DatabaseName", &self.database_name);
-        p.req("PartitionInput", &self.partition_input);
-        p.req("TableName", &self.table_name);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -105,14 +120,27 @@ impl PartitionInput {
     }
 }
 
+impl PartitionInput {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Parameters", &self.parameters);
+        p.opt("StorageDescriptor", &self.storage_descriptor);
+        p.req("Values", &self.values);
+    }
+}
+
 impl ToExpr for PartitionInput {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Parameters", &self.parameters);
-        p.opt("StorageDescriptor", &self.storage_descriptor);
-        p.req("Values", &self.values);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -147,10 +175,9 @@ pub struct StorageDescriptor {
     pub stored_as_sub_directories: Option<Value<bool>>,
 }
 
-impl ToExpr for StorageDescriptor {
+impl StorageDescriptor {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("BucketColumns", &self.bucket_columns);
         p.opt("Columns", &self.columns);
         p.opt("Compressed", &self.compressed);
@@ -164,7 +191,21 @@ impl ToExpr for StorageDescriptor {
         p.opt("SkewedInfo", &self.skewed_info);
         p.opt("SortColumns", &self.sort_columns);
         p.opt("StoredAsSubDirectories", &self.stored_as_sub_directories);
+    }
+}
+
+impl ToExpr for StorageDescriptor {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -191,14 +232,27 @@ impl Column {
     }
 }
 
+impl Column {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Comment", &self.comment);
+        p.req("Name", &self.name);
+        p.opt("Type", &self.type_);
+    }
+}
+
 impl ToExpr for Column {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Comment", &self.comment);
-        p.req("Name", &self.name);
-        p.opt("Type", &self.type_);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -213,14 +267,27 @@ pub struct SchemaReference {
     pub schema_version_number: Option<Value<i64>>,
 }
 
+impl SchemaReference {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("SchemaId", &self.schema_id);
+        p.opt("SchemaVersionId", &self.schema_version_id);
+        p.opt("SchemaVersionNumber", &self.schema_version_number);
+    }
+}
+
 impl ToExpr for SchemaReference {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("SchemaId", &self.schema_id);
-        p.opt("SchemaVersionId", &self.schema_version_id);
-        p.opt("SchemaVersionNumber", &self.schema_version_number);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -235,14 +302,27 @@ pub struct SchemaId {
     pub schema_name: Option<Value<String>>,
 }
 
+impl SchemaId {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("RegistryName", &self.registry_name);
+        p.opt("SchemaArn", &self.schema_arn);
+        p.opt("SchemaName", &self.schema_name);
+    }
+}
+
 impl ToExpr for SchemaId {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("RegistryName", &self.registry_name);
-        p.opt("SchemaArn", &self.schema_arn);
-        p.opt("SchemaName", &self.schema_name);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -257,14 +337,27 @@ pub struct SerdeInfo {
     pub serialization_library: Option<Value<String>>,
 }
 
+impl SerdeInfo {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Name", &self.name);
+        p.opt("Parameters", &self.parameters);
+        p.opt("SerializationLibrary", &self.serialization_library);
+    }
+}
+
 impl ToExpr for SerdeInfo {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Name", &self.name);
-        p.opt("Parameters", &self.parameters);
-        p.opt("SerializationLibrary", &self.serialization_library);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -279,17 +372,30 @@ pub struct SkewedInfo {
     pub skewed_column_values: Option<Value<Vec<String>>>,
 }
 
-impl ToExpr for SkewedInfo {
+impl SkewedInfo {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("SkewedColumnNames", &self.skewed_column_names);
         p.opt(
             "SkewedColumnValueLocationMaps",
             &self.skewed_column_value_location_maps,
         );
         p.opt("SkewedColumnValues", &self.skewed_column_values);
+    }
+}
+
+impl ToExpr for SkewedInfo {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -313,13 +419,26 @@ impl Order {
     }
 }
 
+impl Order {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Column", &self.column);
+        p.opt("SortOrder", &self.sort_order);
+    }
+}
+
 impl ToExpr for Order {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Column", &self.column);
-        p.opt("SortOrder", &self.sort_order);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

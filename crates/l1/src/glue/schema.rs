@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// This resource represents a schema of Glue Schema Registry.
@@ -56,14 +58,9 @@ impl Schema {
     }
 }
 
-impl ResourceProps for Schema {
-    const TYPE_NAME: &'static str = "AWS::Glue::Schema";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl Schema {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("CheckpointVersion", &self.checkpoint_version);
         p.req("Compatibility", &self.compatibility);
         p.req("DataFormat", &self.data_format);
@@ -72,7 +69,25 @@ impl ResourceProps for Schema {
         p.opt("Registry", &self.registry);
         p.opt("SchemaDefinition", &self.schema_definition);
         p.opt("Tags", &self.tags);
+    }
+}
+
+impl ResourceProps for Schema {
+    const TYPE_NAME: &'static str = "AWS::Glue::Schema";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -113,13 +128,26 @@ pub struct SchemaVersion {
     pub version_number: Option<Value<i64>>,
 }
 
+impl SchemaVersion {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("IsLatest", &self.is_latest);
+        p.opt("VersionNumber", &self.version_number);
+    }
+}
+
 impl ToExpr for SchemaVersion {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("IsLatest", &self.is_latest);
-        p.opt("VersionNumber", &self.version_number);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -132,13 +160,26 @@ pub struct Registry {
     pub name: Option<Value<String>>,
 }
 
+impl Registry {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Arn", &self.arn);
+        p.opt("Name", &self.name);
+    }
+}
+
 impl ToExpr for Registry {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Arn", &self.arn);
-        p.opt("Name", &self.name);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -162,13 +203,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

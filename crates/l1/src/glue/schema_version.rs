@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::Value;
 
 /// This resource represents an individual schema version of a schema defined in Glue Schema Registry.
@@ -32,6 +34,14 @@ impl SchemaVersion {
     }
 }
 
+impl SchemaVersion {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Schema", &self.schema);
+        p.req("SchemaDefinition", &self.schema_definition);
+    }
+}
+
 impl ResourceProps for SchemaVersion {
     const TYPE_NAME: &'static str = "AWS::Glue::SchemaVersion";
     fn facts() -> &'static ResourceFacts {
@@ -40,9 +50,14 @@ impl ResourceProps for SchemaVersion {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req("Schema", &self.schema);
-        p.req("SchemaDefinition", &self.schema_definition);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -80,14 +95,27 @@ pub struct Schema {
     pub schema_name: Option<Value<String>>,
 }
 
+impl Schema {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("RegistryName", &self.registry_name);
+        p.opt("SchemaArn", &self.schema_arn);
+        p.opt("SchemaName", &self.schema_name);
+    }
+}
+
 impl ToExpr for Schema {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("RegistryName", &self.registry_name);
-        p.opt("SchemaArn", &self.schema_arn);
-        p.opt("SchemaName", &self.schema_name);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

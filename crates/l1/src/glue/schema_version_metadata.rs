@@ -7,7 +7,7 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{Props, ResourceProps};
+use stackwright_core::resource::{Props, Resolve, Resolved, ResourceProps};
 use stackwright_core::value::Value;
 
 /// This resource adds Key-Value metadata to a Schema version of Glue Schema Registry.
@@ -39,6 +39,15 @@ impl SchemaVersionMetadata {
     }
 }
 
+impl SchemaVersionMetadata {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("SchemaVersionId", &self.schema_version_id);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ResourceProps for SchemaVersionMetadata {
     const TYPE_NAME: &'static str = "AWS::Glue::SchemaVersionMetadata";
     fn facts() -> &'static ResourceFacts {
@@ -47,10 +56,14 @@ impl ResourceProps for SchemaVersionMetadata {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("SchemaVersionId", &self.schema_version_id);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

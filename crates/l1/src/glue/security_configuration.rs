@@ -7,7 +7,7 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{Props, ResourceProps, ToExpr};
+use stackwright_core::resource::{Props, Resolve, Resolved, ResourceProps, ToExpr};
 use stackwright_core::value::{Literal, Value};
 
 /// Resource Type definition for AWS::Glue::SecurityConfiguration
@@ -35,6 +35,14 @@ impl SecurityConfiguration {
     }
 }
 
+impl SecurityConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("EncryptionConfiguration", &self.encryption_configuration);
+        p.req("Name", &self.name);
+    }
+}
+
 impl ResourceProps for SecurityConfiguration {
     const TYPE_NAME: &'static str = "AWS::Glue::SecurityConfiguration";
     fn facts() -> &'static ResourceFacts {
@@ -43,9 +51,14 @@ impl ResourceProps for SecurityConfiguration {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req("EncryptionConfiguration", &self.encryption_configuration);
-        p.req("Name", &self.name);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -60,14 +73,27 @@ pub struct EncryptionConfiguration {
     pub s3_encryptions: Option<Vec<S3Encryption>>,
 }
 
+impl EncryptionConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("CloudWatchEncryption", &self.cloud_watch_encryption);
+        p.opt("JobBookmarksEncryption", &self.job_bookmarks_encryption);
+        p.opt("S3Encryptions", &self.s3_encryptions);
+    }
+}
+
 impl ToExpr for EncryptionConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("CloudWatchEncryption", &self.cloud_watch_encryption);
-        p.opt("JobBookmarksEncryption", &self.job_bookmarks_encryption);
-        p.opt("S3Encryptions", &self.s3_encryptions);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -80,16 +106,29 @@ pub struct CloudWatchEncryption {
     pub kms_key_arn: Option<Value<String>>,
 }
 
-impl ToExpr for CloudWatchEncryption {
+impl CloudWatchEncryption {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "CloudWatchEncryptionMode",
             &self.cloud_watch_encryption_mode,
         );
         p.opt("KmsKeyArn", &self.kms_key_arn);
+    }
+}
+
+impl ToExpr for CloudWatchEncryption {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -102,16 +141,29 @@ pub struct JobBookmarksEncryption {
     pub kms_key_arn: Option<Value<String>>,
 }
 
-impl ToExpr for JobBookmarksEncryption {
+impl JobBookmarksEncryption {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "JobBookmarksEncryptionMode",
             &self.job_bookmarks_encryption_mode,
         );
         p.opt("KmsKeyArn", &self.kms_key_arn);
+    }
+}
+
+impl ToExpr for JobBookmarksEncryption {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -124,13 +176,26 @@ pub struct S3Encryption {
     pub s3_encryption_mode: Option<Value<String>>,
 }
 
+impl S3Encryption {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("KmsKeyArn", &self.kms_key_arn);
+        p.opt("S3EncryptionMode", &self.s3_encryption_mode);
+    }
+}
+
 impl ToExpr for S3Encryption {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("KmsKeyArn", &self.kms_key_arn);
-        p.opt("S3EncryptionMode", &self.s3_encryption_mode);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

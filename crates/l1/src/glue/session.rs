@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Map, Value};
 
 /// Resource Type definition for AWS::Glue::Session. Sessions provide an on-demand, serverless Apache Spark runtime environment for building, testing, and running data preparation and analytics applications.
@@ -77,14 +79,9 @@ impl Session {
     }
 }
 
-impl ResourceProps for Session {
-    const TYPE_NAME: &'static str = "AWS::Glue::Session";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl Session {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("Command", &self.command);
         p.opt("Connections", &self.connections);
         p.opt("DefaultArguments", &self.default_arguments);
@@ -100,7 +97,25 @@ impl ResourceProps for Session {
         p.opt("Tags", &self.tags);
         p.opt("Timeout", &self.timeout);
         p.opt("WorkerType", &self.worker_type);
+    }
+}
+
+impl ResourceProps for Session {
+    const TYPE_NAME: &'static str = "AWS::Glue::Session";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -151,13 +166,26 @@ pub struct SessionCommand {
     pub python_version: Option<Value<String>>,
 }
 
+impl SessionCommand {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Name", &self.name);
+        p.opt("PythonVersion", &self.python_version);
+    }
+}
+
 impl ToExpr for SessionCommand {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Name", &self.name);
-        p.opt("PythonVersion", &self.python_version);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -168,12 +196,25 @@ pub struct ConnectionsList {
     pub connections: Option<Value<Vec<String>>>,
 }
 
+impl ConnectionsList {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Connections", &self.connections);
+    }
+}
+
 impl ToExpr for ConnectionsList {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Connections", &self.connections);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -197,13 +238,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -7,7 +7,7 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{Props, ResourceProps, ToExpr};
+use stackwright_core::resource::{Props, Resolve, Resolved, ResourceProps, ToExpr};
 use stackwright_core::value::{Json, Literal, Map, Value};
 
 /// Resource Type definition for AWS::Glue::Table
@@ -44,6 +44,17 @@ impl Table {
     }
 }
 
+impl Table {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("CatalogId", &self.catalog_id);
+        p.req("DatabaseName", &self.database_name);
+        p.opt("Name", &self.name);
+        p.opt("OpenTableFormatInput", &self.open_table_format_input);
+        p.opt("TableInput", &self.table_input);
+    }
+}
+
 impl ResourceProps for Table {
     const TYPE_NAME: &'static str = "AWS::Glue::Table";
     fn facts() -> &'static ResourceFacts {
@@ -52,12 +63,14 @@ impl ResourceProps for Table {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req("CatalogId", &self.catalog_id);
-        p.req("DatabaseName", &self.database_name);
-        p.opt("Name", &self.name);
-        p.opt("OpenTableFormatInput", &self.open_table_format_input);
-        p.opt("TableInput", &self.table_input);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -68,12 +81,25 @@ pub struct OpenTableFormatInput {
     pub iceberg_input: Option<IcebergInput>,
 }
 
+impl OpenTableFormatInput {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("IcebergInput", &self.iceberg_input);
+    }
+}
+
 impl ToExpr for OpenTableFormatInput {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("IcebergInput", &self.iceberg_input);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -88,14 +114,27 @@ pub struct IcebergInput {
     pub version: Option<Value<String>>,
 }
 
+impl IcebergInput {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("IcebergTableInput", &self.iceberg_table_input);
+        p.opt("MetadataOperation", &self.metadata_operation);
+        p.opt("Version", &self.version);
+    }
+}
+
 impl ToExpr for IcebergInput {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("IcebergTableInput", &self.iceberg_table_input);
-        p.opt("MetadataOperation", &self.metadata_operation);
-        p.opt("Version", &self.version);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -128,16 +167,29 @@ impl IcebergTableInput {
     }
 }
 
-impl ToExpr for IcebergTableInput {
+impl IcebergTableInput {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("Location", &self.location);
         p.opt("PartitionSpec", &self.partition_spec);
         p.opt("Properties", &self.properties);
         p.req("Schema", &self.schema);
         p.opt("WriteOrder", &self.write_order);
+    }
+}
+
+impl ToExpr for IcebergTableInput {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -161,13 +213,26 @@ impl IcebergPartitionSpec {
     }
 }
 
+impl IcebergPartitionSpec {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Fields", &self.fields);
+        p.opt("SpecId", &self.spec_id);
+    }
+}
+
 impl ToExpr for IcebergPartitionSpec {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Fields", &self.fields);
-        p.opt("SpecId", &self.spec_id);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -201,15 +266,28 @@ impl IcebergPartitionField {
     }
 }
 
-impl ToExpr for IcebergPartitionField {
+impl IcebergPartitionField {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("FieldId", &self.field_id);
         p.req("Name", &self.name);
         p.req("SourceId", &self.source_id);
         p.req("Transform", &self.transform);
+    }
+}
+
+impl ToExpr for IcebergPartitionField {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -239,15 +317,28 @@ impl IcebergSchema {
     }
 }
 
-impl ToExpr for IcebergSchema {
+impl IcebergSchema {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("Fields", &self.fields);
         p.opt("IdentifierFieldIds", &self.identifier_field_ids);
         p.opt("SchemaId", &self.schema_id);
         p.opt("Type", &self.type_);
+    }
+}
+
+impl ToExpr for IcebergSchema {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -285,16 +376,29 @@ impl IcebergStructField {
     }
 }
 
-impl ToExpr for IcebergStructField {
+impl IcebergStructField {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Doc", &self.doc);
         p.req("Id", &self.id);
         p.req("Name", &self.name);
         p.req("Required", &self.required);
         p.req("Type", &self.type_);
+    }
+}
+
+impl ToExpr for IcebergStructField {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -318,13 +422,26 @@ impl IcebergSortOrder {
     }
 }
 
+impl IcebergSortOrder {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Fields", &self.fields);
+        p.req("OrderId", &self.order_id);
+    }
+}
+
 impl ToExpr for IcebergSortOrder {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Fields", &self.fields);
-        p.req("OrderId", &self.order_id);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -359,15 +476,28 @@ impl IcebergSortField {
     }
 }
 
-impl ToExpr for IcebergSortField {
+impl IcebergSortField {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("Direction", &self.direction);
         p.req("NullOrder", &self.null_order);
         p.req("SourceId", &self.source_id);
         p.req("Transform", &self.transform);
+    }
+}
+
+impl ToExpr for IcebergSortField {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -400,10 +530,9 @@ pub struct TableInput {
     pub view_original_text: Option<Value<String>>,
 }
 
-impl ToExpr for TableInput {
+impl TableInput {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Description", &self.description);
         p.opt("Name", &self.name);
         p.opt("Owner", &self.owner);
@@ -416,7 +545,21 @@ impl ToExpr for TableInput {
         p.opt("ViewDefinition", &self.view_definition);
         p.opt("ViewExpandedText", &self.view_expanded_text);
         p.opt("ViewOriginalText", &self.view_original_text);
+    }
+}
+
+impl ToExpr for TableInput {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -443,14 +586,27 @@ impl Column {
     }
 }
 
+impl Column {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Comment", &self.comment);
+        p.req("Name", &self.name);
+        p.opt("Type", &self.type_);
+    }
+}
+
 impl ToExpr for Column {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Comment", &self.comment);
-        p.req("Name", &self.name);
-        p.opt("Type", &self.type_);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -485,10 +641,9 @@ pub struct StorageDescriptor {
     pub stored_as_sub_directories: Option<Value<bool>>,
 }
 
-impl ToExpr for StorageDescriptor {
+impl StorageDescriptor {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("BucketColumns", &self.bucket_columns);
         p.opt("Columns", &self.columns);
         p.opt("Compressed", &self.compressed);
@@ -502,7 +657,21 @@ impl ToExpr for StorageDescriptor {
         p.opt("SkewedInfo", &self.skewed_info);
         p.opt("SortColumns", &self.sort_columns);
         p.opt("StoredAsSubDirectories", &self.stored_as_sub_directories);
+    }
+}
+
+impl ToExpr for StorageDescriptor {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -517,14 +686,27 @@ pub struct SchemaReference {
     pub schema_version_number: Option<Value<i64>>,
 }
 
+impl SchemaReference {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("SchemaId", &self.schema_id);
+        p.opt("SchemaVersionId", &self.schema_version_id);
+        p.opt("SchemaVersionNumber", &self.schema_version_number);
+    }
+}
+
 impl ToExpr for SchemaReference {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("SchemaId", &self.schema_id);
-        p.opt("SchemaVersionId", &self.schema_version_id);
-        p.opt("SchemaVersionNumber", &self.schema_version_number);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -539,14 +721,27 @@ pub struct SchemaId {
     pub schema_name: Option<Value<String>>,
 }
 
+impl SchemaId {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("RegistryName", &self.registry_name);
+        p.opt("SchemaArn", &self.schema_arn);
+        p.opt("SchemaName", &self.schema_name);
+    }
+}
+
 impl ToExpr for SchemaId {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("RegistryName", &self.registry_name);
-        p.opt("SchemaArn", &self.schema_arn);
-        p.opt("SchemaName", &self.schema_name);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -561,14 +756,27 @@ pub struct SerdeInfo {
     pub serialization_library: Option<Value<String>>,
 }
 
+impl SerdeInfo {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Name", &self.name);
+        p.opt("Parameters", &self.parameters);
+        p.opt("SerializationLibrary", &self.serialization_library);
+    }
+}
+
 impl ToExpr for SerdeInfo {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Name", &self.name);
-        p.opt("Parameters", &self.parameters);
-        p.opt("SerializationLibrary", &self.serialization_library);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -583,17 +791,30 @@ pub struct SkewedInfo {
     pub skewed_column_values: Option<Value<Vec<String>>>,
 }
 
-impl ToExpr for SkewedInfo {
+impl SkewedInfo {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("SkewedColumnNames", &self.skewed_column_names);
         p.opt(
             "SkewedColumnValueLocationMaps",
             &self.skewed_column_value_location_maps,
         );
         p.opt("SkewedColumnValues", &self.skewed_column_values);
+    }
+}
+
+impl ToExpr for SkewedInfo {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -617,13 +838,26 @@ impl Order {
     }
 }
 
+impl Order {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Column", &self.column);
+        p.req("SortOrder", &self.sort_order);
+    }
+}
+
 impl ToExpr for Order {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Column", &self.column);
-        p.req("SortOrder", &self.sort_order);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -640,15 +874,28 @@ pub struct TableIdentifier {
     pub region: Option<Value<String>>,
 }
 
-impl ToExpr for TableIdentifier {
+impl TableIdentifier {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("CatalogId", &self.catalog_id);
         p.opt("DatabaseName", &self.database_name);
         p.opt("Name", &self.name);
         p.opt("Region", &self.region);
+    }
+}
+
+impl ToExpr for TableIdentifier {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -665,15 +912,28 @@ pub struct ViewDefinition {
     pub sub_objects: Option<Value<Vec<String>>>,
 }
 
-impl ToExpr for ViewDefinition {
+impl ViewDefinition {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Definer", &self.definer);
         p.opt("IsProtected", &self.is_protected);
         p.opt("Representations", &self.representations);
         p.opt("SubObjects", &self.sub_objects);
+    }
+}
+
+impl ToExpr for ViewDefinition {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -692,16 +952,29 @@ pub struct ViewRepresentation {
     pub view_original_text: Option<Value<String>>,
 }
 
-impl ToExpr for ViewRepresentation {
+impl ViewRepresentation {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Dialect", &self.dialect);
         p.opt("DialectVersion", &self.dialect_version);
         p.opt("ValidationConnection", &self.validation_connection);
         p.opt("ViewExpandedText", &self.view_expanded_text);
         p.opt("ViewOriginalText", &self.view_original_text);
+    }
+}
+
+impl ToExpr for ViewRepresentation {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -7,7 +7,7 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{Props, ResourceProps, ToExpr};
+use stackwright_core::resource::{Props, Resolve, Resolved, ResourceProps, ToExpr};
 use stackwright_core::value::{Literal, Value};
 
 /// Resource Type definition for AWS::Glue::TableOptimizer
@@ -47,14 +47,9 @@ impl TableOptimizer {
     }
 }
 
-impl ResourceProps for TableOptimizer {
-    const TYPE_NAME: &'static str = "AWS::Glue::TableOptimizer";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl TableOptimizer {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("CatalogId", &self.catalog_id);
         p.req("DatabaseName", &self.database_name);
         p.req("TableName", &self.table_name);
@@ -63,7 +58,25 @@ impl ResourceProps for TableOptimizer {
             &self.table_optimizer_configuration,
         );
         p.req("Type", &self.type_);
+    }
+}
+
+impl ResourceProps for TableOptimizer {
+    const TYPE_NAME: &'static str = "AWS::Glue::TableOptimizer";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -99,10 +112,9 @@ impl TableOptimizerConfiguration {
     }
 }
 
-impl ToExpr for TableOptimizerConfiguration {
+impl TableOptimizerConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("CompactionConfiguration", &self.compaction_configuration);
         p.req("Enabled", &self.enabled);
         p.opt(
@@ -112,7 +124,21 @@ impl ToExpr for TableOptimizerConfiguration {
         p.opt("RetentionConfiguration", &self.retention_configuration);
         p.req("RoleArn", &self.role_arn);
         p.opt("VpcConfiguration", &self.vpc_configuration);
+    }
+}
+
+impl ToExpr for TableOptimizerConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -123,12 +149,25 @@ pub struct CompactionConfiguration {
     pub iceberg_configuration: Option<IcebergCompactionConfiguration>,
 }
 
+impl CompactionConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("IcebergConfiguration", &self.iceberg_configuration);
+    }
+}
+
 impl ToExpr for CompactionConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("IcebergConfiguration", &self.iceberg_configuration);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -143,14 +182,27 @@ pub struct IcebergCompactionConfiguration {
     pub strategy: Option<Value<IcebergCompactionConfigurationStrategy>>,
 }
 
+impl IcebergCompactionConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("DeleteFileThreshold", &self.delete_file_threshold);
+        p.opt("MinInputFiles", &self.min_input_files);
+        p.opt("Strategy", &self.strategy);
+    }
+}
+
 impl ToExpr for IcebergCompactionConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("DeleteFileThreshold", &self.delete_file_threshold);
-        p.opt("MinInputFiles", &self.min_input_files);
-        p.opt("Strategy", &self.strategy);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -161,12 +213,25 @@ pub struct OrphanFileDeletionConfiguration {
     pub iceberg_configuration: Option<IcebergConfiguration>,
 }
 
+impl OrphanFileDeletionConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("IcebergConfiguration", &self.iceberg_configuration);
+    }
+}
+
 impl ToExpr for OrphanFileDeletionConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("IcebergConfiguration", &self.iceberg_configuration);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -179,16 +244,29 @@ pub struct IcebergConfiguration {
     pub orphan_file_retention_period_in_days: Option<Value<i64>>,
 }
 
-impl ToExpr for IcebergConfiguration {
+impl IcebergConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Location", &self.location);
         p.opt(
             "OrphanFileRetentionPeriodInDays",
             &self.orphan_file_retention_period_in_days,
         );
+    }
+}
+
+impl ToExpr for IcebergConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -199,12 +277,25 @@ pub struct RetentionConfiguration {
     pub iceberg_configuration: Option<IcebergRetentionConfiguration>,
 }
 
+impl RetentionConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("IcebergConfiguration", &self.iceberg_configuration);
+    }
+}
+
 impl ToExpr for RetentionConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("IcebergConfiguration", &self.iceberg_configuration);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -219,10 +310,9 @@ pub struct IcebergRetentionConfiguration {
     pub snapshot_retention_period_in_days: Option<Value<i64>>,
 }
 
-impl ToExpr for IcebergRetentionConfiguration {
+impl IcebergRetentionConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("CleanExpiredFiles", &self.clean_expired_files);
         p.opt(
             "NumberOfSnapshotsToRetain",
@@ -232,7 +322,21 @@ impl ToExpr for IcebergRetentionConfiguration {
             "SnapshotRetentionPeriodInDays",
             &self.snapshot_retention_period_in_days,
         );
+    }
+}
+
+impl ToExpr for IcebergRetentionConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -243,12 +347,25 @@ pub struct VpcConfiguration {
     pub glue_connection_name: Option<Value<String>>,
 }
 
+impl VpcConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("GlueConnectionName", &self.glue_connection_name);
+    }
+}
+
 impl ToExpr for VpcConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("GlueConnectionName", &self.glue_connection_name);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -7,7 +7,7 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{Props, ResourceProps, ToExpr};
+use stackwright_core::resource::{Props, Resolve, Resolved, ResourceProps, ToExpr};
 use stackwright_core::value::{Json, Literal, Value};
 
 /// Resource Type definition for AWS::Glue::Trigger
@@ -56,14 +56,9 @@ impl Trigger {
     }
 }
 
-impl ResourceProps for Trigger {
-    const TYPE_NAME: &'static str = "AWS::Glue::Trigger";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl Trigger {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("Actions", &self.actions);
         p.opt("Description", &self.description);
         p.opt("EventBatchingCondition", &self.event_batching_condition);
@@ -74,7 +69,25 @@ impl ResourceProps for Trigger {
         p.opt("Tags", &self.tags);
         p.req("Type", &self.type_);
         p.opt("WorkflowName", &self.workflow_name);
+    }
+}
+
+impl ResourceProps for Trigger {
+    const TYPE_NAME: &'static str = "AWS::Glue::Trigger";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -95,17 +108,30 @@ pub struct Action {
     pub timeout: Option<Value<i64>>,
 }
 
-impl ToExpr for Action {
+impl Action {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Arguments", &self.arguments);
         p.opt("CrawlerName", &self.crawler_name);
         p.opt("JobName", &self.job_name);
         p.opt("NotificationProperty", &self.notification_property);
         p.opt("SecurityConfiguration", &self.security_configuration);
         p.opt("Timeout", &self.timeout);
+    }
+}
+
+impl ToExpr for Action {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -116,12 +142,25 @@ pub struct NotificationProperty {
     pub notify_delay_after: Option<Value<i64>>,
 }
 
+impl NotificationProperty {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("NotifyDelayAfter", &self.notify_delay_after);
+    }
+}
+
 impl ToExpr for NotificationProperty {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("NotifyDelayAfter", &self.notify_delay_after);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -145,13 +184,26 @@ impl EventBatchingCondition {
     }
 }
 
+impl EventBatchingCondition {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("BatchSize", &self.batch_size);
+        p.opt("BatchWindow", &self.batch_window);
+    }
+}
+
 impl ToExpr for EventBatchingCondition {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("BatchSize", &self.batch_size);
-        p.opt("BatchWindow", &self.batch_window);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -164,13 +216,26 @@ pub struct Predicate {
     pub logical: Option<Value<PredicateLogical>>,
 }
 
+impl Predicate {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Conditions", &self.conditions);
+        p.opt("Logical", &self.logical);
+    }
+}
+
 impl ToExpr for Predicate {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Conditions", &self.conditions);
-        p.opt("Logical", &self.logical);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -189,16 +254,29 @@ pub struct Condition {
     pub state: Option<Value<ConditionState>>,
 }
 
-impl ToExpr for Condition {
+impl Condition {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("CrawlState", &self.crawl_state);
         p.opt("CrawlerName", &self.crawler_name);
         p.opt("JobName", &self.job_name);
         p.opt("LogicalOperator", &self.logical_operator);
         p.opt("State", &self.state);
+    }
+}
+
+impl ToExpr for Condition {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

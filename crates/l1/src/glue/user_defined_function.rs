@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// Represents a user-defined function (UDF) definition in the AWS Glue Data Catalog.
@@ -50,6 +52,19 @@ impl UserDefinedFunction {
     }
 }
 
+impl UserDefinedFunction {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ClassName", &self.class_name);
+        p.req("DatabaseName", &self.database_name);
+        p.req("FunctionName", &self.function_name);
+        p.opt("FunctionType", &self.function_type);
+        p.opt("OwnerName", &self.owner_name);
+        p.opt("OwnerType", &self.owner_type);
+        p.opt("ResourceUris", &self.resource_uris);
+    }
+}
+
 impl ResourceProps for UserDefinedFunction {
     const TYPE_NAME: &'static str = "AWS::Glue::UserDefinedFunction";
     fn facts() -> &'static ResourceFacts {
@@ -58,14 +73,14 @@ impl ResourceProps for UserDefinedFunction {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.opt("ClassName", &self.class_name);
-        p.req("DatabaseName", &self.database_name);
-        p.req("FunctionName", &self.function_name);
-        p.opt("FunctionType", &self.function_type);
-        p.opt("OwnerName", &self.owner_name);
-        p.opt("OwnerType", &self.owner_type);
-        p.opt("ResourceUris", &self.resource_uris);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -101,13 +116,26 @@ pub struct ResourceUri {
     pub uri: Option<Value<String>>,
 }
 
+impl ResourceUri {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ResourceType", &self.resource_type);
+        p.opt("Uri", &self.uri);
+    }
+}
+
 impl ToExpr for ResourceUri {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("ResourceType", &self.resource_type);
-        p.opt("Uri", &self.uri);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -7,7 +7,7 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{Props, ResourceProps};
+use stackwright_core::resource::{Props, Resolve, Resolved, ResourceProps};
 use stackwright_core::value::{Json, Value};
 
 /// Resource Type definition for AWS::Glue::Workflow
@@ -27,6 +27,17 @@ pub struct Workflow {
     pub tags: Option<Value<Json>>,
 }
 
+impl Workflow {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("DefaultRunProperties", &self.default_run_properties);
+        p.opt("Description", &self.description);
+        p.opt("MaxConcurrentRuns", &self.max_concurrent_runs);
+        p.opt("Name", &self.name);
+        p.opt("Tags", &self.tags);
+    }
+}
+
 impl ResourceProps for Workflow {
     const TYPE_NAME: &'static str = "AWS::Glue::Workflow";
     fn facts() -> &'static ResourceFacts {
@@ -35,12 +46,14 @@ impl ResourceProps for Workflow {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.opt("DefaultRunProperties", &self.default_run_properties);
-        p.opt("Description", &self.description);
-        p.opt("MaxConcurrentRuns", &self.max_concurrent_runs);
-        p.opt("Name", &self.name);
-        p.opt("Tags", &self.tags);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

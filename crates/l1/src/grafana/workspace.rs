@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// Definition of AWS::Grafana::Workspace Resource Type
@@ -86,14 +88,9 @@ impl Workspace {
     }
 }
 
-impl ResourceProps for Workspace {
-    const TYPE_NAME: &'static str = "AWS::Grafana::Workspace";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl Workspace {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("AccountAccessType", &self.account_access_type);
         p.req("AuthenticationProviders", &self.authentication_providers);
         p.opt("ClientToken", &self.client_token);
@@ -112,7 +109,25 @@ impl ResourceProps for Workspace {
         p.opt("StackSetName", &self.stack_set_name);
         p.opt("Tags", &self.tags);
         p.opt("VpcConfiguration", &self.vpc_configuration);
+    }
+}
+
+impl ResourceProps for Workspace {
+    const TYPE_NAME: &'static str = "AWS::Grafana::Workspace";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -331,13 +346,26 @@ pub struct NetworkAccessControl {
     pub vpce_ids: Option<Value<Vec<String>>>,
 }
 
+impl NetworkAccessControl {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("PrefixListIds", &self.prefix_list_ids);
+        p.opt("VpceIds", &self.vpce_ids);
+    }
+}
+
 impl ToExpr for NetworkAccessControl {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("PrefixListIds", &self.prefix_list_ids);
-        p.opt("VpceIds", &self.vpce_ids);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -370,16 +398,29 @@ impl SamlConfiguration {
     }
 }
 
-impl ToExpr for SamlConfiguration {
+impl SamlConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AllowedOrganizations", &self.allowed_organizations);
         p.opt("AssertionAttributes", &self.assertion_attributes);
         p.req("IdpMetadata", &self.idp_metadata);
         p.opt("LoginValidityDuration", &self.login_validity_duration);
         p.opt("RoleValues", &self.role_values);
+    }
+}
+
+impl ToExpr for SamlConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -400,17 +441,30 @@ pub struct AssertionAttributes {
     pub role: Option<Value<String>>,
 }
 
-impl ToExpr for AssertionAttributes {
+impl AssertionAttributes {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Email", &self.email);
         p.opt("Groups", &self.groups);
         p.opt("Login", &self.login);
         p.opt("Name", &self.name);
         p.opt("Org", &self.org);
         p.opt("Role", &self.role);
+    }
+}
+
+impl ToExpr for AssertionAttributes {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -423,13 +477,26 @@ pub struct IdpMetadata {
     pub xml: Option<Value<String>>,
 }
 
+impl IdpMetadata {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Url", &self.url);
+        p.opt("Xml", &self.xml);
+    }
+}
+
 impl ToExpr for IdpMetadata {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Url", &self.url);
-        p.opt("Xml", &self.xml);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -442,13 +509,26 @@ pub struct RoleValues {
     pub editor: Option<Value<Vec<String>>>,
 }
 
+impl RoleValues {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Admin", &self.admin);
+        p.opt("Editor", &self.editor);
+    }
+}
+
 impl ToExpr for RoleValues {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Admin", &self.admin);
-        p.opt("Editor", &self.editor);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -472,13 +552,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -505,13 +598,26 @@ impl VpcConfiguration {
     }
 }
 
+impl VpcConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("SecurityGroupIds", &self.security_group_ids);
+        p.req("SubnetIds", &self.subnet_ids);
+    }
+}
+
 impl ToExpr for VpcConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("SecurityGroupIds", &self.security_group_ids);
-        p.req("SubnetIds", &self.subnet_ids);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Json, Value};
 
 /// Resource Type definition for AWS::Greengrass::ConnectorDefinition
@@ -35,6 +37,15 @@ impl ConnectorDefinition {
     }
 }
 
+impl ConnectorDefinition {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("InitialVersion", &self.initial_version);
+        p.req("Name", &self.name);
+        p.opt("Tags", &self.tags);
+    }
+}
+
 impl ResourceProps for ConnectorDefinition {
     const TYPE_NAME: &'static str = "AWS::Greengrass::ConnectorDefinition";
     fn facts() -> &'static ResourceFacts {
@@ -43,10 +54,14 @@ impl ResourceProps for ConnectorDefinition {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.opt("InitialVersion", &self.initial_version);
-        p.req("Name", &self.name);
-        p.opt("Tags", &self.tags);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -108,12 +123,25 @@ impl ConnectorDefinitionVersion {
     }
 }
 
+impl ConnectorDefinitionVersion {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Connectors", &self.connectors);
+    }
+}
+
 impl ToExpr for ConnectorDefinitionVersion {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Connectors", &self.connectors);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -140,14 +168,27 @@ impl Connector {
     }
 }
 
+impl Connector {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("ConnectorArn", &self.connector_arn);
+        p.req("Id", &self.id);
+        p.opt("Parameters", &self.parameters);
+    }
+}
+
 impl ToExpr for Connector {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("ConnectorArn", &self.connector_arn);
-        p.req("Id", &self.id);
-        p.opt("Parameters", &self.parameters);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Json, Value};
 
 /// Resource Type definition for AWS::Greengrass::ConnectorDefinitionVersion
@@ -35,6 +37,14 @@ impl ConnectorDefinitionVersion {
     }
 }
 
+impl ConnectorDefinitionVersion {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("ConnectorDefinitionId", &self.connector_definition_id);
+        p.req("Connectors", &self.connectors);
+    }
+}
+
 impl ResourceProps for ConnectorDefinitionVersion {
     const TYPE_NAME: &'static str = "AWS::Greengrass::ConnectorDefinitionVersion";
     fn facts() -> &'static ResourceFacts {
@@ -43,9 +53,14 @@ impl ResourceProps for ConnectorDefinitionVersion {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req("ConnectorDefinitionId", &self.connector_definition_id);
-        p.req("Connectors", &self.connectors);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -95,14 +110,27 @@ impl Connector {
     }
 }
 
+impl Connector {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("ConnectorArn", &self.connector_arn);
+        p.req("Id", &self.id);
+        p.opt("Parameters", &self.parameters);
+    }
+}
+
 impl ToExpr for Connector {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("ConnectorArn", &self.connector_arn);
-        p.req("Id", &self.id);
-        p.opt("Parameters", &self.parameters);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

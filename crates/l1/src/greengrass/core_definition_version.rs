@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::Value;
 
 /// Resource Type definition for AWS::Greengrass::CoreDefinitionVersion
@@ -32,6 +34,14 @@ impl CoreDefinitionVersion {
     }
 }
 
+impl CoreDefinitionVersion {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("CoreDefinitionId", &self.core_definition_id);
+        p.req("Cores", &self.cores);
+    }
+}
+
 impl ResourceProps for CoreDefinitionVersion {
     const TYPE_NAME: &'static str = "AWS::Greengrass::CoreDefinitionVersion";
     fn facts() -> &'static ResourceFacts {
@@ -40,9 +50,14 @@ impl ResourceProps for CoreDefinitionVersion {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req("CoreDefinitionId", &self.core_definition_id);
-        p.req("Cores", &self.cores);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -99,15 +114,28 @@ impl Core {
     }
 }
 
-impl ToExpr for Core {
+impl Core {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("CertificateArn", &self.certificate_arn);
         p.req("Id", &self.id);
         p.opt("SyncShadow", &self.sync_shadow);
         p.req("ThingArn", &self.thing_arn);
+    }
+}
+
+impl ToExpr for Core {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

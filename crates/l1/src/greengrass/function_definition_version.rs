@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Json, Value};
 
 /// Resource Type definition for AWS::Greengrass::FunctionDefinitionVersion
@@ -35,6 +37,15 @@ impl FunctionDefinitionVersion {
     }
 }
 
+impl FunctionDefinitionVersion {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("DefaultConfig", &self.default_config);
+        p.req("FunctionDefinitionId", &self.function_definition_id);
+        p.req("Functions", &self.functions);
+    }
+}
+
 impl ResourceProps for FunctionDefinitionVersion {
     const TYPE_NAME: &'static str = "AWS::Greengrass::FunctionDefinitionVersion";
     fn facts() -> &'static ResourceFacts {
@@ -43,10 +54,14 @@ impl ResourceProps for FunctionDefinitionVersion {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.opt("DefaultConfig", &self.default_config);
-        p.req("FunctionDefinitionId", &self.function_definition_id);
-        p.req("Functions", &self.functions);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -88,12 +103,25 @@ impl DefaultConfig {
     }
 }
 
+impl DefaultConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Execution", &self.execution);
+    }
+}
+
 impl ToExpr for DefaultConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Execution", &self.execution);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -106,13 +134,26 @@ pub struct Execution {
     pub run_as: Option<RunAs>,
 }
 
+impl Execution {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("IsolationMode", &self.isolation_mode);
+        p.opt("RunAs", &self.run_as);
+    }
+}
+
 impl ToExpr for Execution {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("IsolationMode", &self.isolation_mode);
-        p.opt("RunAs", &self.run_as);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -125,13 +166,26 @@ pub struct RunAs {
     pub uid: Option<Value<i64>>,
 }
 
+impl RunAs {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Gid", &self.gid);
+        p.opt("Uid", &self.uid);
+    }
+}
+
 impl ToExpr for RunAs {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Gid", &self.gid);
-        p.opt("Uid", &self.uid);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -162,14 +216,27 @@ impl Function {
     }
 }
 
+impl Function {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("FunctionArn", &self.function_arn);
+        p.req("FunctionConfiguration", &self.function_configuration);
+        p.req("Id", &self.id);
+    }
+}
+
 impl ToExpr for Function {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("FunctionArn", &self.function_arn);
-        p.req("FunctionConfiguration", &self.function_configuration);
-        p.req("Id", &self.id);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -192,10 +259,9 @@ pub struct FunctionConfiguration {
     pub timeout: Option<Value<i64>>,
 }
 
-impl ToExpr for FunctionConfiguration {
+impl FunctionConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("EncodingType", &self.encoding_type);
         p.opt("Environment", &self.environment);
         p.opt("ExecArgs", &self.exec_args);
@@ -203,7 +269,21 @@ impl ToExpr for FunctionConfiguration {
         p.opt("MemorySize", &self.memory_size);
         p.opt("Pinned", &self.pinned);
         p.opt("Timeout", &self.timeout);
+    }
+}
+
+impl ToExpr for FunctionConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -220,15 +300,28 @@ pub struct Environment {
     pub variables: Option<Value<Json>>,
 }
 
-impl ToExpr for Environment {
+impl Environment {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AccessSysfs", &self.access_sysfs);
         p.opt("Execution", &self.execution);
         p.opt("ResourceAccessPolicies", &self.resource_access_policies);
         p.opt("Variables", &self.variables);
+    }
+}
+
+impl ToExpr for Environment {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -252,13 +345,26 @@ impl ResourceAccessPolicy {
     }
 }
 
+impl ResourceAccessPolicy {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Permission", &self.permission);
+        p.req("ResourceId", &self.resource_id);
+    }
+}
+
 impl ToExpr for ResourceAccessPolicy {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Permission", &self.permission);
-        p.req("ResourceId", &self.resource_id);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Json, Value};
 
 /// Resource Type definition for AWS::Greengrass::Group
@@ -38,6 +40,16 @@ impl Group {
     }
 }
 
+impl Group {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("InitialVersion", &self.initial_version);
+        p.req("Name", &self.name);
+        p.opt("RoleArn", &self.role_arn);
+        p.opt("Tags", &self.tags);
+    }
+}
+
 impl ResourceProps for Group {
     const TYPE_NAME: &'static str = "AWS::Greengrass::Group";
     fn facts() -> &'static ResourceFacts {
@@ -46,11 +58,14 @@ impl ResourceProps for Group {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.opt("InitialVersion", &self.initial_version);
-        p.req("Name", &self.name);
-        p.opt("RoleArn", &self.role_arn);
-        p.opt("Tags", &self.tags);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -160,10 +175,9 @@ pub struct GroupVersion {
     pub subscription_definition_version_arn: Option<Value<String>>,
 }
 
-impl ToExpr for GroupVersion {
+impl GroupVersion {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "ConnectorDefinitionVersionArn",
             &self.connector_definition_version_arn,
@@ -192,7 +206,21 @@ impl ToExpr for GroupVersion {
             "SubscriptionDefinitionVersionArn",
             &self.subscription_definition_version_arn,
         );
+    }
+}
+
+impl ToExpr for GroupVersion {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

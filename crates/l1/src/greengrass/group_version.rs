@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps,
+};
 use stackwright_core::value::Value;
 
 /// Resource Type definition for AWS::Greengrass::GroupVersion
@@ -50,14 +52,9 @@ impl GroupVersion {
     }
 }
 
-impl ResourceProps for GroupVersion {
-    const TYPE_NAME: &'static str = "AWS::Greengrass::GroupVersion";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl GroupVersion {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "ConnectorDefinitionVersionArn",
             &self.connector_definition_version_arn,
@@ -87,7 +84,25 @@ impl ResourceProps for GroupVersion {
             "SubscriptionDefinitionVersionArn",
             &self.subscription_definition_version_arn,
         );
+    }
+}
+
+impl ResourceProps for GroupVersion {
+    const TYPE_NAME: &'static str = "AWS::Greengrass::GroupVersion";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Json, Value};
 
 /// Resource Type definition for AWS::Greengrass::LoggerDefinition
@@ -35,6 +37,15 @@ impl LoggerDefinition {
     }
 }
 
+impl LoggerDefinition {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("InitialVersion", &self.initial_version);
+        p.req("Name", &self.name);
+        p.opt("Tags", &self.tags);
+    }
+}
+
 impl ResourceProps for LoggerDefinition {
     const TYPE_NAME: &'static str = "AWS::Greengrass::LoggerDefinition";
     fn facts() -> &'static ResourceFacts {
@@ -43,10 +54,14 @@ impl ResourceProps for LoggerDefinition {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.opt("InitialVersion", &self.initial_version);
-        p.req("Name", &self.name);
-        p.opt("Tags", &self.tags);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -108,12 +123,25 @@ impl LoggerDefinitionVersion {
     }
 }
 
+impl LoggerDefinitionVersion {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Loggers", &self.loggers);
+    }
+}
+
 impl ToExpr for LoggerDefinitionVersion {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Loggers", &self.loggers);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -151,16 +179,29 @@ impl Logger {
     }
 }
 
-impl ToExpr for Logger {
+impl Logger {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("Component", &self.component);
         p.req("Id", &self.id);
         p.req("Level", &self.level);
         p.opt("Space", &self.space);
         p.req("Type", &self.type_);
+    }
+}
+
+impl ToExpr for Logger {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

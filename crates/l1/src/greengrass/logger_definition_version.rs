@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::Value;
 
 /// Resource Type definition for AWS::Greengrass::LoggerDefinitionVersion
@@ -32,6 +34,14 @@ impl LoggerDefinitionVersion {
     }
 }
 
+impl LoggerDefinitionVersion {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("LoggerDefinitionId", &self.logger_definition_id);
+        p.req("Loggers", &self.loggers);
+    }
+}
+
 impl ResourceProps for LoggerDefinitionVersion {
     const TYPE_NAME: &'static str = "AWS::Greengrass::LoggerDefinitionVersion";
     fn facts() -> &'static ResourceFacts {
@@ -40,9 +50,14 @@ impl ResourceProps for LoggerDefinitionVersion {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req("LoggerDefinitionId", &self.logger_definition_id);
-        p.req("Loggers", &self.loggers);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -103,16 +118,29 @@ impl Logger {
     }
 }
 
-impl ToExpr for Logger {
+impl Logger {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("Component", &self.component);
         p.req("Id", &self.id);
         p.req("Level", &self.level);
         p.opt("Space", &self.space);
         p.req("Type", &self.type_);
+    }
+}
+
+impl ToExpr for Logger {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

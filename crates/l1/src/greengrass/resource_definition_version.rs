@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::Value;
 
 /// Resource Type definition for AWS::Greengrass::ResourceDefinitionVersion
@@ -35,6 +37,14 @@ impl ResourceDefinitionVersion {
     }
 }
 
+impl ResourceDefinitionVersion {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("ResourceDefinitionId", &self.resource_definition_id);
+        p.req("Resources", &self.resources);
+    }
+}
+
 impl ResourceProps for ResourceDefinitionVersion {
     const TYPE_NAME: &'static str = "AWS::Greengrass::ResourceDefinitionVersion";
     fn facts() -> &'static ResourceFacts {
@@ -43,9 +53,14 @@ impl ResourceProps for ResourceDefinitionVersion {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req("ResourceDefinitionId", &self.resource_definition_id);
-        p.req("Resources", &self.resources);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -99,14 +114,27 @@ impl ResourceInstance {
     }
 }
 
+impl ResourceInstance {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Id", &self.id);
+        p.req("Name", &self.name);
+        p.req("ResourceDataContainer", &self.resource_data_container);
+    }
+}
+
 impl ToExpr for ResourceInstance {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Id", &self.id);
-        p.req("Name", &self.name);
-        p.req("ResourceDataContainer", &self.resource_data_container);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -126,10 +154,9 @@ pub struct ResourceDataContainer {
     pub secrets_manager_secret_resource_data: Option<SecretsManagerSecretResourceData>,
 }
 
-impl ToExpr for ResourceDataContainer {
+impl ResourceDataContainer {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("LocalDeviceResourceData", &self.local_device_resource_data);
         p.opt("LocalVolumeResourceData", &self.local_volume_resource_data);
         p.opt(
@@ -144,7 +171,21 @@ impl ToExpr for ResourceDataContainer {
             "SecretsManagerSecretResourceData",
             &self.secrets_manager_secret_resource_data,
         );
+    }
+}
+
+impl ToExpr for ResourceDataContainer {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -168,13 +209,26 @@ impl LocalDeviceResourceData {
     }
 }
 
+impl LocalDeviceResourceData {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("GroupOwnerSetting", &self.group_owner_setting);
+        p.req("SourcePath", &self.source_path);
+    }
+}
+
 impl ToExpr for LocalDeviceResourceData {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("GroupOwnerSetting", &self.group_owner_setting);
-        p.req("SourcePath", &self.source_path);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -198,13 +252,26 @@ impl GroupOwnerSetting {
     }
 }
 
+impl GroupOwnerSetting {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("AutoAddGroupOwner", &self.auto_add_group_owner);
+        p.opt("GroupOwner", &self.group_owner);
+    }
+}
+
 impl ToExpr for GroupOwnerSetting {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("AutoAddGroupOwner", &self.auto_add_group_owner);
-        p.opt("GroupOwner", &self.group_owner);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -234,14 +301,27 @@ impl LocalVolumeResourceData {
     }
 }
 
+impl LocalVolumeResourceData {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("DestinationPath", &self.destination_path);
+        p.opt("GroupOwnerSetting", &self.group_owner_setting);
+        p.req("SourcePath", &self.source_path);
+    }
+}
+
 impl ToExpr for LocalVolumeResourceData {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("DestinationPath", &self.destination_path);
-        p.opt("GroupOwnerSetting", &self.group_owner_setting);
-        p.req("SourcePath", &self.source_path);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -271,14 +351,27 @@ impl S3MachineLearningModelResourceData {
     }
 }
 
+impl S3MachineLearningModelResourceData {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("DestinationPath", &self.destination_path);
+        p.opt("OwnerSetting", &self.owner_setting);
+        p.req("S3Uri", &self.s3_uri);
+    }
+}
+
 impl ToExpr for S3MachineLearningModelResourceData {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("DestinationPath", &self.destination_path);
-        p.opt("OwnerSetting", &self.owner_setting);
-        p.req("S3Uri", &self.s3_uri);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -305,13 +398,26 @@ impl ResourceDownloadOwnerSetting {
     }
 }
 
+impl ResourceDownloadOwnerSetting {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("GroupOwner", &self.group_owner);
+        p.req("GroupPermission", &self.group_permission);
+    }
+}
+
 impl ToExpr for ResourceDownloadOwnerSetting {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("GroupOwner", &self.group_owner);
-        p.req("GroupPermission", &self.group_permission);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -341,14 +447,27 @@ impl SageMakerMachineLearningModelResourceData {
     }
 }
 
+impl SageMakerMachineLearningModelResourceData {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("DestinationPath", &self.destination_path);
+        p.opt("OwnerSetting", &self.owner_setting);
+        p.req("SageMakerJobArn", &self.sage_maker_job_arn);
+    }
+}
+
 impl ToExpr for SageMakerMachineLearningModelResourceData {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("DestinationPath", &self.destination_path);
-        p.opt("OwnerSetting", &self.owner_setting);
-        p.req("SageMakerJobArn", &self.sage_maker_job_arn);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -372,16 +491,29 @@ impl SecretsManagerSecretResourceData {
     }
 }
 
-impl ToExpr for SecretsManagerSecretResourceData {
+impl SecretsManagerSecretResourceData {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("ARN", &self.arn);
         p.opt(
             "AdditionalStagingLabelsToDownload",
             &self.additional_staging_labels_to_download,
         );
+    }
+}
+
+impl ToExpr for SecretsManagerSecretResourceData {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::Value;
 
 /// Resource Type definition for AWS::Greengrass::SubscriptionDefinitionVersion
@@ -35,6 +37,14 @@ impl SubscriptionDefinitionVersion {
     }
 }
 
+impl SubscriptionDefinitionVersion {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("SubscriptionDefinitionId", &self.subscription_definition_id);
+        p.req("Subscriptions", &self.subscriptions);
+    }
+}
+
 impl ResourceProps for SubscriptionDefinitionVersion {
     const TYPE_NAME: &'static str = "AWS::Greengrass::SubscriptionDefinitionVersion";
     fn facts() -> &'static ResourceFacts {
@@ -43,9 +53,14 @@ impl ResourceProps for SubscriptionDefinitionVersion {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req("SubscriptionDefinitionId", &self.subscription_definition_id);
-        p.req("Subscriptions", &self.subscriptions);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -103,15 +118,28 @@ impl Subscription {
     }
 }
 
-impl ToExpr for Subscription {
+impl Subscription {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("Id", &self.id);
         p.req("Source", &self.source);
         p.req("Subject", &self.subject);
         p.req("Target", &self.target);
+    }
+}
+
+impl ToExpr for Subscription {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Map, Value};
 
 /// Resource for Greengrass component version.
@@ -25,6 +27,15 @@ pub struct ComponentVersion {
     pub tags: Option<Value<Map<String>>>,
 }
 
+impl ComponentVersion {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("InlineRecipe", &self.inline_recipe);
+        p.opt("LambdaFunction", &self.lambda_function);
+        p.opt("Tags", &self.tags);
+    }
+}
+
 impl ResourceProps for ComponentVersion {
     const TYPE_NAME: &'static str = "AWS::GreengrassV2::ComponentVersion";
     fn facts() -> &'static ResourceFacts {
@@ -33,10 +44,14 @@ impl ResourceProps for ComponentVersion {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.opt("InlineRecipe", &self.inline_recipe);
-        p.opt("LambdaFunction", &self.lambda_function);
-        p.opt("Tags", &self.tags);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -90,10 +105,9 @@ pub struct LambdaFunctionRecipeSource {
     pub lambda_arn: Option<Value<String>>,
 }
 
-impl ToExpr for LambdaFunctionRecipeSource {
+impl LambdaFunctionRecipeSource {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("ComponentDependencies", &self.component_dependencies);
         p.opt(
             "ComponentLambdaParameters",
@@ -103,7 +117,21 @@ impl ToExpr for LambdaFunctionRecipeSource {
         p.opt("ComponentPlatforms", &self.component_platforms);
         p.opt("ComponentVersion", &self.component_version);
         p.opt("LambdaArn", &self.lambda_arn);
+    }
+}
+
+impl ToExpr for LambdaFunctionRecipeSource {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -116,13 +144,26 @@ pub struct ComponentDependencyRequirement {
     pub version_requirement: Option<Value<String>>,
 }
 
+impl ComponentDependencyRequirement {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("DependencyType", &self.dependency_type);
+        p.opt("VersionRequirement", &self.version_requirement);
+    }
+}
+
 impl ToExpr for ComponentDependencyRequirement {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("DependencyType", &self.dependency_type);
-        p.opt("VersionRequirement", &self.version_requirement);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -153,10 +194,9 @@ pub struct LambdaExecutionParameters {
     pub timeout_in_seconds: Option<Value<i64>>,
 }
 
-impl ToExpr for LambdaExecutionParameters {
+impl LambdaExecutionParameters {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("EnvironmentVariables", &self.environment_variables);
         p.opt("EventSources", &self.event_sources);
         p.opt("ExecArgs", &self.exec_args);
@@ -171,7 +211,21 @@ impl ToExpr for LambdaExecutionParameters {
         p.opt("Pinned", &self.pinned);
         p.opt("StatusTimeoutInSeconds", &self.status_timeout_in_seconds);
         p.opt("TimeoutInSeconds", &self.timeout_in_seconds);
+    }
+}
+
+impl ToExpr for LambdaExecutionParameters {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -184,13 +238,26 @@ pub struct LambdaEventSource {
     pub type_: Option<Value<LambdaEventSourceType>>,
 }
 
+impl LambdaEventSource {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Topic", &self.topic);
+        p.opt("Type", &self.type_);
+    }
+}
+
 impl ToExpr for LambdaEventSource {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Topic", &self.topic);
-        p.opt("Type", &self.type_);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -203,13 +270,26 @@ pub struct LambdaLinuxProcessParams {
     pub isolation_mode: Option<Value<IsolationMode>>,
 }
 
+impl LambdaLinuxProcessParams {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ContainerParams", &self.container_params);
+        p.opt("IsolationMode", &self.isolation_mode);
+    }
+}
+
 impl ToExpr for LambdaLinuxProcessParams {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("ContainerParams", &self.container_params);
-        p.opt("IsolationMode", &self.isolation_mode);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -226,15 +306,28 @@ pub struct LambdaContainerParams {
     pub volumes: Option<Vec<LambdaVolumeMount>>,
 }
 
-impl ToExpr for LambdaContainerParams {
+impl LambdaContainerParams {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Devices", &self.devices);
         p.opt("MemorySizeInKB", &self.memory_size_in_kb);
         p.opt("MountROSysfs", &self.mount_ro_sysfs);
         p.opt("Volumes", &self.volumes);
+    }
+}
+
+impl ToExpr for LambdaContainerParams {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -249,14 +342,27 @@ pub struct LambdaDeviceMount {
     pub permission: Option<Value<LambdaFilesystemPermission>>,
 }
 
+impl LambdaDeviceMount {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("AddGroupOwner", &self.add_group_owner);
+        p.opt("Path", &self.path);
+        p.opt("Permission", &self.permission);
+    }
+}
+
 impl ToExpr for LambdaDeviceMount {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("AddGroupOwner", &self.add_group_owner);
-        p.opt("Path", &self.path);
-        p.opt("Permission", &self.permission);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -273,15 +379,28 @@ pub struct LambdaVolumeMount {
     pub source_path: Option<Value<String>>,
 }
 
-impl ToExpr for LambdaVolumeMount {
+impl LambdaVolumeMount {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AddGroupOwner", &self.add_group_owner);
         p.opt("DestinationPath", &self.destination_path);
         p.opt("Permission", &self.permission);
         p.opt("SourcePath", &self.source_path);
+    }
+}
+
+impl ToExpr for LambdaVolumeMount {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -294,13 +413,26 @@ pub struct ComponentPlatform {
     pub name: Option<Value<String>>,
 }
 
+impl ComponentPlatform {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Attributes", &self.attributes);
+        p.opt("Name", &self.name);
+    }
+}
+
 impl ToExpr for ComponentPlatform {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Attributes", &self.attributes);
-        p.opt("Name", &self.name);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Map, Value};
 
 /// Resource for Greengrass V2 deployment.
@@ -49,6 +51,19 @@ impl Deployment {
     }
 }
 
+impl Deployment {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Components", &self.components);
+        p.opt("DeploymentName", &self.deployment_name);
+        p.opt("DeploymentPolicies", &self.deployment_policies);
+        p.opt("IotJobConfiguration", &self.iot_job_configuration);
+        p.opt("ParentTargetArn", &self.parent_target_arn);
+        p.opt("Tags", &self.tags);
+        p.req("TargetArn", &self.target_arn);
+    }
+}
+
 impl ResourceProps for Deployment {
     const TYPE_NAME: &'static str = "AWS::GreengrassV2::Deployment";
     fn facts() -> &'static ResourceFacts {
@@ -57,14 +72,14 @@ impl ResourceProps for Deployment {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.opt("Components", &self.components);
-        p.opt("DeploymentName", &self.deployment_name);
-        p.opt("DeploymentPolicies", &self.deployment_policies);
-        p.opt("IotJobConfiguration", &self.iot_job_configuration);
-        p.opt("ParentTargetArn", &self.parent_target_arn);
-        p.opt("Tags", &self.tags);
-        p.req("TargetArn", &self.target_arn);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -102,14 +117,27 @@ pub struct ComponentDeploymentSpecification {
     pub run_with: Option<ComponentRunWith>,
 }
 
+impl ComponentDeploymentSpecification {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ComponentVersion", &self.component_version);
+        p.opt("ConfigurationUpdate", &self.configuration_update);
+        p.opt("RunWith", &self.run_with);
+    }
+}
+
 impl ToExpr for ComponentDeploymentSpecification {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("ComponentVersion", &self.component_version);
-        p.opt("ConfigurationUpdate", &self.configuration_update);
-        p.opt("RunWith", &self.run_with);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -122,13 +150,26 @@ pub struct ComponentConfigurationUpdate {
     pub reset: Option<Value<Vec<String>>>,
 }
 
+impl ComponentConfigurationUpdate {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Merge", &self.merge);
+        p.opt("Reset", &self.reset);
+    }
+}
+
 impl ToExpr for ComponentConfigurationUpdate {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Merge", &self.merge);
-        p.opt("Reset", &self.reset);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -143,14 +184,27 @@ pub struct ComponentRunWith {
     pub windows_user: Option<Value<String>>,
 }
 
+impl ComponentRunWith {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("PosixUser", &self.posix_user);
+        p.opt("SystemResourceLimits", &self.system_resource_limits);
+        p.opt("WindowsUser", &self.windows_user);
+    }
+}
+
 impl ToExpr for ComponentRunWith {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("PosixUser", &self.posix_user);
-        p.opt("SystemResourceLimits", &self.system_resource_limits);
-        p.opt("WindowsUser", &self.windows_user);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -163,13 +217,26 @@ pub struct SystemResourceLimits {
     pub memory: Option<Value<i64>>,
 }
 
+impl SystemResourceLimits {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Cpus", &self.cpus);
+        p.opt("Memory", &self.memory);
+    }
+}
+
 impl ToExpr for SystemResourceLimits {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Cpus", &self.cpus);
-        p.opt("Memory", &self.memory);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -184,17 +251,30 @@ pub struct DeploymentPolicies {
     pub failure_handling_policy: Option<Value<FailureHandlingPolicy>>,
 }
 
-impl ToExpr for DeploymentPolicies {
+impl DeploymentPolicies {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("ComponentUpdatePolicy", &self.component_update_policy);
         p.opt(
             "ConfigurationValidationPolicy",
             &self.configuration_validation_policy,
         );
         p.opt("FailureHandlingPolicy", &self.failure_handling_policy);
+    }
+}
+
+impl ToExpr for DeploymentPolicies {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -207,13 +287,26 @@ pub struct DeploymentComponentUpdatePolicy {
     pub timeout_in_seconds: Option<Value<i64>>,
 }
 
+impl DeploymentComponentUpdatePolicy {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Action", &self.action);
+        p.opt("TimeoutInSeconds", &self.timeout_in_seconds);
+    }
+}
+
 impl ToExpr for DeploymentComponentUpdatePolicy {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Action", &self.action);
-        p.opt("TimeoutInSeconds", &self.timeout_in_seconds);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -224,12 +317,25 @@ pub struct DeploymentConfigurationValidationPolicy {
     pub timeout_in_seconds: Option<Value<i64>>,
 }
 
+impl DeploymentConfigurationValidationPolicy {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("TimeoutInSeconds", &self.timeout_in_seconds);
+    }
+}
+
 impl ToExpr for DeploymentConfigurationValidationPolicy {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("TimeoutInSeconds", &self.timeout_in_seconds);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -244,17 +350,30 @@ pub struct DeploymentIoTJobConfiguration {
     pub timeout_config: Option<IoTJobTimeoutConfig>,
 }
 
-impl ToExpr for DeploymentIoTJobConfiguration {
+impl DeploymentIoTJobConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AbortConfig", &self.abort_config);
         p.opt(
             "JobExecutionsRolloutConfig",
             &self.job_executions_rollout_config,
         );
         p.opt("TimeoutConfig", &self.timeout_config);
+    }
+}
+
+impl ToExpr for DeploymentIoTJobConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -273,12 +392,25 @@ impl IoTJobAbortConfig {
     }
 }
 
+impl IoTJobAbortConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("CriteriaList", &self.criteria_list);
+    }
+}
+
 impl ToExpr for IoTJobAbortConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("CriteriaList", &self.criteria_list);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -313,10 +445,9 @@ impl IoTJobAbortCriteria {
     }
 }
 
-impl ToExpr for IoTJobAbortCriteria {
+impl IoTJobAbortCriteria {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("Action", &self.action);
         p.req("FailureType", &self.failure_type);
         p.req(
@@ -324,7 +455,21 @@ impl ToExpr for IoTJobAbortCriteria {
             &self.min_number_of_executed_things,
         );
         p.req("ThresholdPercentage", &self.threshold_percentage);
+    }
+}
+
+impl ToExpr for IoTJobAbortCriteria {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -337,13 +482,26 @@ pub struct IoTJobExecutionsRolloutConfig {
     pub maximum_per_minute: Option<Value<i64>>,
 }
 
+impl IoTJobExecutionsRolloutConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ExponentialRate", &self.exponential_rate);
+        p.opt("MaximumPerMinute", &self.maximum_per_minute);
+    }
+}
+
 impl ToExpr for IoTJobExecutionsRolloutConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("ExponentialRate", &self.exponential_rate);
-        p.opt("MaximumPerMinute", &self.maximum_per_minute);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -374,14 +532,27 @@ impl IoTJobExponentialRolloutRate {
     }
 }
 
+impl IoTJobExponentialRolloutRate {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("BaseRatePerMinute", &self.base_rate_per_minute);
+        p.req("IncrementFactor", &self.increment_factor);
+        p.req("RateIncreaseCriteria", &self.rate_increase_criteria);
+    }
+}
+
 impl ToExpr for IoTJobExponentialRolloutRate {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("BaseRatePerMinute", &self.base_rate_per_minute);
-        p.req("IncrementFactor", &self.increment_factor);
-        p.req("RateIncreaseCriteria", &self.rate_increase_criteria);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -394,13 +565,26 @@ pub struct IoTJobRateIncreaseCriteria {
     pub number_of_succeeded_things: Option<Value<i64>>,
 }
 
+impl IoTJobRateIncreaseCriteria {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("NumberOfNotifiedThings", &self.number_of_notified_things);
+        p.opt("NumberOfSucceededThings", &self.number_of_succeeded_things);
+    }
+}
+
 impl ToExpr for IoTJobRateIncreaseCriteria {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("NumberOfNotifiedThings", &self.number_of_notified_things);
-        p.opt("NumberOfSucceededThings", &self.number_of_succeeded_things);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -411,15 +595,28 @@ pub struct IoTJobTimeoutConfig {
     pub in_progress_timeout_in_minutes: Option<Value<i64>>,
 }
 
-impl ToExpr for IoTJobTimeoutConfig {
+impl IoTJobTimeoutConfig {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "InProgressTimeoutInMinutes",
             &self.in_progress_timeout_in_minutes,
         );
+    }
+}
+
+impl ToExpr for IoTJobTimeoutConfig {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

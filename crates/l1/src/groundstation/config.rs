@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// AWS Ground Station config resource type for CloudFormation.
@@ -37,6 +39,15 @@ impl Config {
     }
 }
 
+impl Config {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("ConfigData", &self.config_data);
+        p.req("Name", &self.name);
+        p.opt("Tags", &self.tags);
+    }
+}
+
 impl ResourceProps for Config {
     const TYPE_NAME: &'static str = "AWS::GroundStation::Config";
     fn facts() -> &'static ResourceFacts {
@@ -45,10 +56,14 @@ impl ResourceProps for Config {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req("ConfigData", &self.config_data);
-        p.req("Name", &self.name);
-        p.opt("Tags", &self.tags);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -106,10 +121,9 @@ pub struct ConfigData {
     pub uplink_echo_config: Option<UplinkEchoConfig>,
 }
 
-impl ToExpr for ConfigData {
+impl ConfigData {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AntennaDownlinkConfig", &self.antenna_downlink_config);
         p.opt(
             "AntennaDownlinkDemodDecodeConfig",
@@ -121,7 +135,21 @@ impl ToExpr for ConfigData {
         p.opt("TelemetrySinkConfig", &self.telemetry_sink_config);
         p.opt("TrackingConfig", &self.tracking_config);
         p.opt("UplinkEchoConfig", &self.uplink_echo_config);
+    }
+}
+
+impl ToExpr for ConfigData {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -132,12 +160,25 @@ pub struct AntennaDownlinkConfig {
     pub spectrum_config: Option<SpectrumConfig>,
 }
 
+impl AntennaDownlinkConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("SpectrumConfig", &self.spectrum_config);
+    }
+}
+
 impl ToExpr for AntennaDownlinkConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("SpectrumConfig", &self.spectrum_config);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -152,14 +193,27 @@ pub struct SpectrumConfig {
     pub polarization: Option<Value<Polarization>>,
 }
 
+impl SpectrumConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Bandwidth", &self.bandwidth);
+        p.opt("CenterFrequency", &self.center_frequency);
+        p.opt("Polarization", &self.polarization);
+    }
+}
+
 impl ToExpr for SpectrumConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Bandwidth", &self.bandwidth);
-        p.opt("CenterFrequency", &self.center_frequency);
-        p.opt("Polarization", &self.polarization);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -172,13 +226,26 @@ pub struct FrequencyBandwidth {
     pub value: Option<Value<f64>>,
 }
 
+impl FrequencyBandwidth {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Units", &self.units);
+        p.opt("Value", &self.value);
+    }
+}
+
 impl ToExpr for FrequencyBandwidth {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Units", &self.units);
-        p.opt("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -191,13 +258,26 @@ pub struct Frequency {
     pub value: Option<Value<f64>>,
 }
 
+impl Frequency {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Units", &self.units);
+        p.opt("Value", &self.value);
+    }
+}
+
 impl ToExpr for Frequency {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Units", &self.units);
-        p.opt("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -212,14 +292,27 @@ pub struct AntennaDownlinkDemodDecodeConfig {
     pub spectrum_config: Option<SpectrumConfig>,
 }
 
+impl AntennaDownlinkDemodDecodeConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("DecodeConfig", &self.decode_config);
+        p.opt("DemodulationConfig", &self.demodulation_config);
+        p.opt("SpectrumConfig", &self.spectrum_config);
+    }
+}
+
 impl ToExpr for AntennaDownlinkDemodDecodeConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("DecodeConfig", &self.decode_config);
-        p.opt("DemodulationConfig", &self.demodulation_config);
-        p.opt("SpectrumConfig", &self.spectrum_config);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -230,12 +323,25 @@ pub struct DecodeConfig {
     pub unvalidated_json: Option<Value<String>>,
 }
 
+impl DecodeConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("UnvalidatedJSON", &self.unvalidated_json);
+    }
+}
+
 impl ToExpr for DecodeConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("UnvalidatedJSON", &self.unvalidated_json);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -246,12 +352,25 @@ pub struct DemodulationConfig {
     pub unvalidated_json: Option<Value<String>>,
 }
 
+impl DemodulationConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("UnvalidatedJSON", &self.unvalidated_json);
+    }
+}
+
 impl ToExpr for DemodulationConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("UnvalidatedJSON", &self.unvalidated_json);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -266,14 +385,27 @@ pub struct AntennaUplinkConfig {
     pub transmit_disabled: Option<Value<bool>>,
 }
 
+impl AntennaUplinkConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("SpectrumConfig", &self.spectrum_config);
+        p.opt("TargetEirp", &self.target_eirp);
+        p.opt("TransmitDisabled", &self.transmit_disabled);
+    }
+}
+
 impl ToExpr for AntennaUplinkConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("SpectrumConfig", &self.spectrum_config);
-        p.opt("TargetEirp", &self.target_eirp);
-        p.opt("TransmitDisabled", &self.transmit_disabled);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -286,13 +418,26 @@ pub struct UplinkSpectrumConfig {
     pub polarization: Option<Value<Polarization>>,
 }
 
+impl UplinkSpectrumConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("CenterFrequency", &self.center_frequency);
+        p.opt("Polarization", &self.polarization);
+    }
+}
+
 impl ToExpr for UplinkSpectrumConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("CenterFrequency", &self.center_frequency);
-        p.opt("Polarization", &self.polarization);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -305,13 +450,26 @@ pub struct Eirp {
     pub value: Option<Value<f64>>,
 }
 
+impl Eirp {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Units", &self.units);
+        p.opt("Value", &self.value);
+    }
+}
+
 impl ToExpr for Eirp {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Units", &self.units);
-        p.opt("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -324,13 +482,26 @@ pub struct DataflowEndpointConfig {
     pub dataflow_endpoint_region: Option<Value<String>>,
 }
 
+impl DataflowEndpointConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("DataflowEndpointName", &self.dataflow_endpoint_name);
+        p.opt("DataflowEndpointRegion", &self.dataflow_endpoint_region);
+    }
+}
+
 impl ToExpr for DataflowEndpointConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("DataflowEndpointName", &self.dataflow_endpoint_name);
-        p.opt("DataflowEndpointRegion", &self.dataflow_endpoint_region);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -345,14 +516,27 @@ pub struct S3RecordingConfig {
     pub role_arn: Option<Value<String>>,
 }
 
+impl S3RecordingConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("BucketArn", &self.bucket_arn);
+        p.opt("Prefix", &self.prefix);
+        p.opt("RoleArn", &self.role_arn);
+    }
+}
+
 impl ToExpr for S3RecordingConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("BucketArn", &self.bucket_arn);
-        p.opt("Prefix", &self.prefix);
-        p.opt("RoleArn", &self.role_arn);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -379,13 +563,26 @@ impl TelemetrySinkConfig {
     }
 }
 
+impl TelemetrySinkConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("TelemetrySinkData", &self.telemetry_sink_data);
+        p.req("TelemetrySinkType", &self.telemetry_sink_type);
+    }
+}
+
 impl ToExpr for TelemetrySinkConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("TelemetrySinkData", &self.telemetry_sink_data);
-        p.req("TelemetrySinkType", &self.telemetry_sink_type);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -396,12 +593,25 @@ pub struct TelemetrySinkData {
     pub kinesis_data_stream_data: Option<KinesisDataStreamData>,
 }
 
+impl TelemetrySinkData {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("KinesisDataStreamData", &self.kinesis_data_stream_data);
+    }
+}
+
 impl ToExpr for TelemetrySinkData {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("KinesisDataStreamData", &self.kinesis_data_stream_data);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -428,13 +638,26 @@ impl KinesisDataStreamData {
     }
 }
 
+impl KinesisDataStreamData {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("KinesisDataStreamArn", &self.kinesis_data_stream_arn);
+        p.req("KinesisRoleArn", &self.kinesis_role_arn);
+    }
+}
+
 impl ToExpr for KinesisDataStreamData {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("KinesisDataStreamArn", &self.kinesis_data_stream_arn);
-        p.req("KinesisRoleArn", &self.kinesis_role_arn);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -445,12 +668,25 @@ pub struct TrackingConfig {
     pub autotrack: Option<Value<TrackingConfigAutotrack>>,
 }
 
+impl TrackingConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Autotrack", &self.autotrack);
+    }
+}
+
 impl ToExpr for TrackingConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Autotrack", &self.autotrack);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -463,13 +699,26 @@ pub struct UplinkEchoConfig {
     pub enabled: Option<Value<bool>>,
 }
 
+impl UplinkEchoConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("AntennaUplinkConfigArn", &self.antenna_uplink_config_arn);
+        p.opt("Enabled", &self.enabled);
+    }
+}
+
 impl ToExpr for UplinkEchoConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("AntennaUplinkConfigArn", &self.antenna_uplink_config_arn);
-        p.opt("Enabled", &self.enabled);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -482,13 +731,26 @@ pub struct Tag {
     pub value: Option<Value<String>>,
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Key", &self.key);
+        p.opt("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Key", &self.key);
-        p.opt("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

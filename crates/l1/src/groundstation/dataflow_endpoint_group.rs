@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// AWS Ground Station DataflowEndpointGroup schema for CloudFormation
@@ -40,14 +42,9 @@ impl DataflowEndpointGroup {
     }
 }
 
-impl ResourceProps for DataflowEndpointGroup {
-    const TYPE_NAME: &'static str = "AWS::GroundStation::DataflowEndpointGroup";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl DataflowEndpointGroup {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "ContactPostPassDurationSeconds",
             &self.contact_post_pass_duration_seconds,
@@ -58,7 +55,25 @@ impl ResourceProps for DataflowEndpointGroup {
         );
         p.req("EndpointDetails", &self.endpoint_details);
         p.opt("Tags", &self.tags);
+    }
+}
+
+impl ResourceProps for DataflowEndpointGroup {
+    const TYPE_NAME: &'static str = "AWS::GroundStation::DataflowEndpointGroup";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -101,17 +116,30 @@ pub struct EndpointDetails {
     pub security_details: Option<SecurityDetails>,
 }
 
-impl ToExpr for EndpointDetails {
+impl EndpointDetails {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "AwsGroundStationAgentEndpoint",
             &self.aws_ground_station_agent_endpoint,
         );
         p.opt("Endpoint", &self.endpoint);
         p.opt("SecurityDetails", &self.security_details);
+    }
+}
+
+impl ToExpr for EndpointDetails {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -130,16 +158,29 @@ pub struct AwsGroundStationAgentEndpoint {
     pub name: Option<Value<String>>,
 }
 
-impl ToExpr for AwsGroundStationAgentEndpoint {
+impl AwsGroundStationAgentEndpoint {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AgentStatus", &self.agent_status);
         p.opt("AuditResults", &self.audit_results);
         p.opt("EgressAddress", &self.egress_address);
         p.opt("IngressAddress", &self.ingress_address);
         p.opt("Name", &self.name);
+    }
+}
+
+impl ToExpr for AwsGroundStationAgentEndpoint {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -152,13 +193,26 @@ pub struct ConnectionDetails {
     pub socket_address: Option<SocketAddress>,
 }
 
+impl ConnectionDetails {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Mtu", &self.mtu);
+        p.opt("SocketAddress", &self.socket_address);
+    }
+}
+
 impl ToExpr for ConnectionDetails {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Mtu", &self.mtu);
-        p.opt("SocketAddress", &self.socket_address);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -171,13 +225,26 @@ pub struct SocketAddress {
     pub port: Option<Value<i64>>,
 }
 
+impl SocketAddress {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Name", &self.name);
+        p.opt("Port", &self.port);
+    }
+}
+
 impl ToExpr for SocketAddress {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Name", &self.name);
-        p.opt("Port", &self.port);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -190,13 +257,26 @@ pub struct RangedConnectionDetails {
     pub socket_address: Option<RangedSocketAddress>,
 }
 
+impl RangedConnectionDetails {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Mtu", &self.mtu);
+        p.opt("SocketAddress", &self.socket_address);
+    }
+}
+
 impl ToExpr for RangedConnectionDetails {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Mtu", &self.mtu);
-        p.opt("SocketAddress", &self.socket_address);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -209,13 +289,26 @@ pub struct RangedSocketAddress {
     pub port_range: Option<IntegerRange>,
 }
 
+impl RangedSocketAddress {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Name", &self.name);
+        p.opt("PortRange", &self.port_range);
+    }
+}
+
 impl ToExpr for RangedSocketAddress {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Name", &self.name);
-        p.opt("PortRange", &self.port_range);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -228,13 +321,26 @@ pub struct IntegerRange {
     pub minimum: Option<Value<i64>>,
 }
 
+impl IntegerRange {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Maximum", &self.maximum);
+        p.opt("Minimum", &self.minimum);
+    }
+}
+
 impl ToExpr for IntegerRange {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Maximum", &self.maximum);
-        p.opt("Minimum", &self.minimum);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -249,14 +355,27 @@ pub struct DataflowEndpoint {
     pub name: Option<Value<String>>,
 }
 
+impl DataflowEndpoint {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Address", &self.address);
+        p.opt("Mtu", &self.mtu);
+        p.opt("Name", &self.name);
+    }
+}
+
 impl ToExpr for DataflowEndpoint {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Address", &self.address);
-        p.opt("Mtu", &self.mtu);
-        p.opt("Name", &self.name);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -271,14 +390,27 @@ pub struct SecurityDetails {
     pub subnet_ids: Option<Value<Vec<String>>>,
 }
 
+impl SecurityDetails {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("RoleArn", &self.role_arn);
+        p.opt("SecurityGroupIds", &self.security_group_ids);
+        p.opt("SubnetIds", &self.subnet_ids);
+    }
+}
+
 impl ToExpr for SecurityDetails {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("RoleArn", &self.role_arn);
-        p.opt("SecurityGroupIds", &self.security_group_ids);
-        p.opt("SubnetIds", &self.subnet_ids);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -302,13 +434,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

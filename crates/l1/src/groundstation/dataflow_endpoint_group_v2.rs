@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Json, Value};
 
 /// Resource Type definition for AWS Ground Station DataflowEndpointGroupV2
@@ -27,14 +29,9 @@ pub struct DataflowEndpointGroupV2 {
     pub tags: Option<Vec<Tag>>,
 }
 
-impl ResourceProps for DataflowEndpointGroupV2 {
-    const TYPE_NAME: &'static str = "AWS::GroundStation::DataflowEndpointGroupV2";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl DataflowEndpointGroupV2 {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "ContactPostPassDurationSeconds",
             &self.contact_post_pass_duration_seconds,
@@ -45,7 +42,25 @@ impl ResourceProps for DataflowEndpointGroupV2 {
         );
         p.opt("Endpoints", &self.endpoints);
         p.opt("Tags", &self.tags);
+    }
+}
+
+impl ResourceProps for DataflowEndpointGroupV2 {
+    const TYPE_NAME: &'static str = "AWS::GroundStation::DataflowEndpointGroupV2";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -91,10 +106,9 @@ pub struct CreateEndpointDetails {
     pub uplink_aws_ground_station_agent_endpoint: Option<UplinkAwsGroundStationAgentEndpoint>,
 }
 
-impl ToExpr for CreateEndpointDetails {
+impl CreateEndpointDetails {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "DownlinkAwsGroundStationAgentEndpoint",
             &self.downlink_aws_ground_station_agent_endpoint,
@@ -103,7 +117,21 @@ impl ToExpr for CreateEndpointDetails {
             "UplinkAwsGroundStationAgentEndpoint",
             &self.uplink_aws_ground_station_agent_endpoint,
         );
+    }
+}
+
+impl ToExpr for CreateEndpointDetails {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -127,13 +155,26 @@ impl DownlinkAwsGroundStationAgentEndpoint {
     }
 }
 
+impl DownlinkAwsGroundStationAgentEndpoint {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("DataflowDetails", &self.dataflow_details);
+        p.req("Name", &self.name);
+    }
+}
+
 impl ToExpr for DownlinkAwsGroundStationAgentEndpoint {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("DataflowDetails", &self.dataflow_details);
-        p.req("Name", &self.name);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -144,12 +185,25 @@ pub struct DownlinkDataflowDetails {
     pub agent_connection_details: Option<DownlinkConnectionDetails>,
 }
 
+impl DownlinkDataflowDetails {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("AgentConnectionDetails", &self.agent_connection_details);
+    }
+}
+
 impl ToExpr for DownlinkDataflowDetails {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("AgentConnectionDetails", &self.agent_connection_details);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -176,13 +230,26 @@ impl DownlinkConnectionDetails {
     }
 }
 
+impl DownlinkConnectionDetails {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("AgentIpAndPortAddress", &self.agent_ip_and_port_address);
+        p.req("EgressAddressAndPort", &self.egress_address_and_port);
+    }
+}
+
 impl ToExpr for DownlinkConnectionDetails {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("AgentIpAndPortAddress", &self.agent_ip_and_port_address);
-        p.req("EgressAddressAndPort", &self.egress_address_and_port);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -206,13 +273,26 @@ impl RangedConnectionDetails {
     }
 }
 
+impl RangedConnectionDetails {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Mtu", &self.mtu);
+        p.req("SocketAddress", &self.socket_address);
+    }
+}
+
 impl ToExpr for RangedConnectionDetails {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Mtu", &self.mtu);
-        p.req("SocketAddress", &self.socket_address);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -236,13 +316,26 @@ impl RangedSocketAddress {
     }
 }
 
+impl RangedSocketAddress {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Name", &self.name);
+        p.req("PortRange", &self.port_range);
+    }
+}
+
 impl ToExpr for RangedSocketAddress {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Name", &self.name);
-        p.req("PortRange", &self.port_range);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -266,13 +359,26 @@ impl IntegerRange {
     }
 }
 
+impl IntegerRange {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Maximum", &self.maximum);
+        p.req("Minimum", &self.minimum);
+    }
+}
+
 impl ToExpr for IntegerRange {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Maximum", &self.maximum);
-        p.req("Minimum", &self.minimum);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -296,13 +402,26 @@ impl ConnectionDetails {
     }
 }
 
+impl ConnectionDetails {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Mtu", &self.mtu);
+        p.req("SocketAddress", &self.socket_address);
+    }
+}
+
 impl ToExpr for ConnectionDetails {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Mtu", &self.mtu);
-        p.req("SocketAddress", &self.socket_address);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -326,13 +445,26 @@ impl SocketAddress {
     }
 }
 
+impl SocketAddress {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Name", &self.name);
+        p.req("Port", &self.port);
+    }
+}
+
 impl ToExpr for SocketAddress {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Name", &self.name);
-        p.req("Port", &self.port);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -356,13 +488,26 @@ impl UplinkAwsGroundStationAgentEndpoint {
     }
 }
 
+impl UplinkAwsGroundStationAgentEndpoint {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("DataflowDetails", &self.dataflow_details);
+        p.req("Name", &self.name);
+    }
+}
+
 impl ToExpr for UplinkAwsGroundStationAgentEndpoint {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("DataflowDetails", &self.dataflow_details);
-        p.req("Name", &self.name);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -373,12 +518,25 @@ pub struct UplinkDataflowDetails {
     pub agent_connection_details: Option<UplinkConnectionDetails>,
 }
 
+impl UplinkDataflowDetails {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("AgentConnectionDetails", &self.agent_connection_details);
+    }
+}
+
 impl ToExpr for UplinkDataflowDetails {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("AgentConnectionDetails", &self.agent_connection_details);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -405,13 +563,26 @@ impl UplinkConnectionDetails {
     }
 }
 
+impl UplinkConnectionDetails {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("AgentIpAndPortAddress", &self.agent_ip_and_port_address);
+        p.req("IngressAddressAndPort", &self.ingress_address_and_port);
+    }
+}
+
 impl ToExpr for UplinkConnectionDetails {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("AgentIpAndPortAddress", &self.agent_ip_and_port_address);
-        p.req("IngressAddressAndPort", &self.ingress_address_and_port);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -435,13 +606,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::Value;
 
 /// AWS Ground Station Mission Profile resource type for CloudFormation.
@@ -63,14 +65,9 @@ impl MissionProfile {
     }
 }
 
-impl ResourceProps for MissionProfile {
-    const TYPE_NAME: &'static str = "AWS::GroundStation::MissionProfile";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl MissionProfile {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "ContactPostPassDurationSeconds",
             &self.contact_post_pass_duration_seconds,
@@ -90,7 +87,25 @@ impl ResourceProps for MissionProfile {
         p.opt("Tags", &self.tags);
         p.opt("TelemetrySinkConfigArn", &self.telemetry_sink_config_arn);
         p.req("TrackingConfigArn", &self.tracking_config_arn);
+    }
+}
+
+impl ResourceProps for MissionProfile {
+    const TYPE_NAME: &'static str = "AWS::GroundStation::MissionProfile";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -136,13 +151,26 @@ pub struct DataflowEdge {
     pub source: Option<Value<String>>,
 }
 
+impl DataflowEdge {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Destination", &self.destination);
+        p.opt("Source", &self.source);
+    }
+}
+
 impl ToExpr for DataflowEdge {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Destination", &self.destination);
-        p.opt("Source", &self.source);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -157,14 +185,27 @@ pub struct StreamsKmsKey {
     pub kms_key_arn: Option<Value<String>>,
 }
 
+impl StreamsKmsKey {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("KmsAliasArn", &self.kms_alias_arn);
+        p.opt("KmsAliasName", &self.kms_alias_name);
+        p.opt("KmsKeyArn", &self.kms_key_arn);
+    }
+}
+
 impl ToExpr for StreamsKmsKey {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("KmsAliasArn", &self.kms_alias_arn);
-        p.opt("KmsAliasName", &self.kms_alias_name);
-        p.opt("KmsKeyArn", &self.kms_key_arn);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -188,13 +229,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// Resource Type definition for AWS::GuardDuty::Detector
@@ -43,14 +45,9 @@ impl Detector {
     }
 }
 
-impl ResourceProps for Detector {
-    const TYPE_NAME: &'static str = "AWS::GuardDuty::Detector";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl Detector {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("DataSources", &self.data_sources);
         p.req("Enable", &self.enable);
         p.opt("Features", &self.features);
@@ -59,7 +56,25 @@ impl ResourceProps for Detector {
             &self.finding_publishing_frequency,
         );
         p.opt("Tags", &self.tags);
+    }
+}
+
+impl ResourceProps for Detector {
+    const TYPE_NAME: &'static str = "AWS::GuardDuty::Detector";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -97,14 +112,27 @@ pub struct CfnDataSourceConfigurations {
     pub s3_logs: Option<Cfns3LogsConfiguration>,
 }
 
+impl CfnDataSourceConfigurations {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Kubernetes", &self.kubernetes);
+        p.opt("MalwareProtection", &self.malware_protection);
+        p.opt("S3Logs", &self.s3_logs);
+    }
+}
+
 impl ToExpr for CfnDataSourceConfigurations {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Kubernetes", &self.kubernetes);
-        p.opt("MalwareProtection", &self.malware_protection);
-        p.opt("S3Logs", &self.s3_logs);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -123,12 +151,25 @@ impl CfnKubernetesConfiguration {
     }
 }
 
+impl CfnKubernetesConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("AuditLogs", &self.audit_logs);
+    }
+}
+
 impl ToExpr for CfnKubernetesConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("AuditLogs", &self.audit_logs);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -149,12 +190,25 @@ impl CfnKubernetesAuditLogsConfiguration {
     }
 }
 
+impl CfnKubernetesAuditLogsConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Enable", &self.enable);
+    }
+}
+
 impl ToExpr for CfnKubernetesAuditLogsConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Enable", &self.enable);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -165,15 +219,28 @@ pub struct CfnMalwareProtectionConfiguration {
     pub scan_ec2_instance_with_findings: Option<CfnScanEc2InstanceWithFindingsConfiguration>,
 }
 
-impl ToExpr for CfnMalwareProtectionConfiguration {
+impl CfnMalwareProtectionConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "ScanEc2InstanceWithFindings",
             &self.scan_ec2_instance_with_findings,
         );
+    }
+}
+
+impl ToExpr for CfnMalwareProtectionConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -184,12 +251,25 @@ pub struct CfnScanEc2InstanceWithFindingsConfiguration {
     pub ebs_volumes: Option<Value<bool>>,
 }
 
+impl CfnScanEc2InstanceWithFindingsConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("EbsVolumes", &self.ebs_volumes);
+    }
+}
+
 impl ToExpr for CfnScanEc2InstanceWithFindingsConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("EbsVolumes", &self.ebs_volumes);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -210,12 +290,25 @@ impl Cfns3LogsConfiguration {
     }
 }
 
+impl Cfns3LogsConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Enable", &self.enable);
+    }
+}
+
 impl ToExpr for Cfns3LogsConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Enable", &self.enable);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -245,14 +338,27 @@ impl CfnFeatureConfiguration {
     }
 }
 
+impl CfnFeatureConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("AdditionalConfiguration", &self.additional_configuration);
+        p.req("Name", &self.name);
+        p.req("Status", &self.status);
+    }
+}
+
 impl ToExpr for CfnFeatureConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("AdditionalConfiguration", &self.additional_configuration);
-        p.req("Name", &self.name);
-        p.req("Status", &self.status);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -265,13 +371,26 @@ pub struct CfnFeatureAdditionalConfiguration {
     pub status: Option<Value<CfnFeatureAdditionalConfigurationStatus>>,
 }
 
+impl CfnFeatureAdditionalConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Name", &self.name);
+        p.opt("Status", &self.status);
+    }
+}
+
 impl ToExpr for CfnFeatureAdditionalConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Name", &self.name);
-        p.opt("Status", &self.status);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -295,13 +414,26 @@ impl TagItem {
     }
 }
 
+impl TagItem {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for TagItem {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

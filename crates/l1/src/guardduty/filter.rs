@@ -7,7 +7,7 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty};
-use stackwright_core::resource::{Props, ResourceProps, ToExpr};
+use stackwright_core::resource::{Props, Resolve, Resolved, ResourceProps, ToExpr};
 use stackwright_core::value::{Literal, Value};
 
 /// Resource Type definition for AWS::GuardDuty::Filter
@@ -51,6 +51,19 @@ impl Filter {
     }
 }
 
+impl Filter {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Action", &self.action);
+        p.opt("Description", &self.description);
+        p.req("DetectorId", &self.detector_id);
+        p.req("FindingCriteria", &self.finding_criteria);
+        p.req("Name", &self.name);
+        p.opt("Rank", &self.rank);
+        p.opt("Tags", &self.tags);
+    }
+}
+
 impl ResourceProps for Filter {
     const TYPE_NAME: &'static str = "AWS::GuardDuty::Filter";
     fn facts() -> &'static ResourceFacts {
@@ -59,14 +72,14 @@ impl ResourceProps for Filter {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.opt("Action", &self.action);
-        p.opt("Description", &self.description);
-        p.req("DetectorId", &self.detector_id);
-        p.req("FindingCriteria", &self.finding_criteria);
-        p.req("Name", &self.name);
-        p.opt("Rank", &self.rank);
-        p.opt("Tags", &self.tags);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -77,12 +90,25 @@ pub struct FindingCriteria {
     pub criterion: Option<IndexMap<String, Condition>>,
 }
 
+impl FindingCriteria {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Criterion", &self.criterion);
+    }
+}
+
 impl ToExpr for FindingCriteria {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Criterion", &self.criterion);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -119,10 +145,9 @@ pub struct Condition {
     pub not_matches: Option<Value<Vec<String>>>,
 }
 
-impl ToExpr for Condition {
+impl Condition {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Eq", &self.eq);
         p.opt("Equals", &self.equals);
         p.opt("GreaterThan", &self.greater_than);
@@ -137,7 +162,21 @@ impl ToExpr for Condition {
         p.opt("Neq", &self.neq);
         p.opt("NotEquals", &self.not_equals);
         p.opt("NotMatches", &self.not_matches);
+    }
+}
+
+impl ToExpr for Condition {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -161,13 +200,26 @@ impl TagItem {
     }
 }
 
+impl TagItem {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for TagItem {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -7,7 +7,7 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{Props, ResourceProps};
+use stackwright_core::resource::{Props, Resolve, Resolved, ResourceProps};
 use stackwright_core::value::Value;
 
 /// GuardDuty Master resource schema
@@ -35,6 +35,15 @@ impl Master {
     }
 }
 
+impl Master {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("DetectorId", &self.detector_id);
+        p.opt("InvitationId", &self.invitation_id);
+        p.req("MasterId", &self.master_id);
+    }
+}
+
 impl ResourceProps for Master {
     const TYPE_NAME: &'static str = "AWS::GuardDuty::Master";
     fn facts() -> &'static ResourceFacts {
@@ -43,10 +52,14 @@ impl ResourceProps for Master {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req("DetectorId", &self.detector_id);
-        p.opt("InvitationId", &self.invitation_id);
-        p.req("MasterId", &self.master_id);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -7,7 +7,7 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{Props, ResourceProps};
+use stackwright_core::resource::{Props, Resolve, Resolved, ResourceProps};
 use stackwright_core::value::{Literal, Value};
 
 /// Resource Type definition for AWS::GuardDuty::Member
@@ -44,6 +44,18 @@ impl Member {
     }
 }
 
+impl Member {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("DetectorId", &self.detector_id);
+        p.opt("DisableEmailNotification", &self.disable_email_notification);
+        p.req("Email", &self.email);
+        p.opt("MemberId", &self.member_id);
+        p.opt("Message", &self.message);
+        p.opt("Status", &self.status);
+    }
+}
+
 impl ResourceProps for Member {
     const TYPE_NAME: &'static str = "AWS::GuardDuty::Member";
     fn facts() -> &'static ResourceFacts {
@@ -52,13 +64,14 @@ impl ResourceProps for Member {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.opt("DetectorId", &self.detector_id);
-        p.opt("DisableEmailNotification", &self.disable_email_notification);
-        p.req("Email", &self.email);
-        p.opt("MemberId", &self.member_id);
-        p.opt("Message", &self.message);
-        p.opt("Status", &self.status);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps,
+};
 use stackwright_core::value::{Map, Value};
 
 /// Definition of AWS::HealthImaging::Datastore Resource Type
@@ -25,6 +27,15 @@ pub struct Datastore {
     pub tags: Option<Value<Map<String>>>,
 }
 
+impl Datastore {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("DatastoreName", &self.datastore_name);
+        p.opt("KmsKeyArn", &self.kms_key_arn);
+        p.opt("Tags", &self.tags);
+    }
+}
+
 impl ResourceProps for Datastore {
     const TYPE_NAME: &'static str = "AWS::HealthImaging::Datastore";
     fn facts() -> &'static ResourceFacts {
@@ -33,10 +44,14 @@ impl ResourceProps for Datastore {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.opt("DatastoreName", &self.datastore_name);
-        p.opt("KmsKeyArn", &self.kms_key_arn);
-        p.opt("Tags", &self.tags);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

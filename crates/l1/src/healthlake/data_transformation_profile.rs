@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Map, Value};
 
 /// Creates a Data Transformation Profile in AWS HealthLake that converts healthcare data from a source format (such as C-CDA or CSV) into FHIR R4. A profile is immutable once created; to change its template content, replace the resource. Only its tags can be updated in place.
@@ -49,6 +51,18 @@ impl DataTransformationProfile {
     }
 }
 
+impl DataTransformationProfile {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("KmsKeyId", &self.kms_key_id);
+        p.opt("ProfileDescription", &self.profile_description);
+        p.req("ProfileName", &self.profile_name);
+        p.opt("Source", &self.source);
+        p.req("SourceFormat", &self.source_format);
+        p.opt("Tags", &self.tags);
+    }
+}
+
 impl ResourceProps for DataTransformationProfile {
     const TYPE_NAME: &'static str = "AWS::HealthLake::DataTransformationProfile";
     fn facts() -> &'static ResourceFacts {
@@ -57,13 +71,14 @@ impl ResourceProps for DataTransformationProfile {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.opt("KmsKeyId", &self.kms_key_id);
-        p.opt("ProfileDescription", &self.profile_description);
-        p.req("ProfileName", &self.profile_name);
-        p.opt("Source", &self.source);
-        p.req("SourceFormat", &self.source_format);
-        p.opt("Tags", &self.tags);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -111,17 +126,30 @@ pub struct Source {
     pub starter_profile: Option<StarterProfileSource>,
 }
 
-impl ToExpr for Source {
+impl Source {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "ExistingVersionedProfileId",
             &self.existing_versioned_profile_id,
         );
         p.opt("ProfileMapping", &self.profile_mapping);
         p.opt("StarterProfile", &self.starter_profile);
+    }
+}
+
+impl ToExpr for Source {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -145,13 +173,26 @@ impl ExistingVersionedProfileSource {
     }
 }
 
+impl ExistingVersionedProfileSource {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("ProfileId", &self.profile_id);
+        p.req("Version", &self.version);
+    }
+}
+
 impl ToExpr for ExistingVersionedProfileSource {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("ProfileId", &self.profile_id);
-        p.req("Version", &self.version);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -172,12 +213,25 @@ impl ProfileMappingSource {
     }
 }
 
+impl ProfileMappingSource {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("ProfileMapping", &self.profile_mapping);
+    }
+}
+
 impl ToExpr for ProfileMappingSource {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("ProfileMapping", &self.profile_mapping);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -198,12 +252,25 @@ impl StarterProfileSource {
     }
 }
 
+impl StarterProfileSource {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("StarterProfileName", &self.starter_profile_name);
+    }
+}
+
 impl ToExpr for StarterProfileSource {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("StarterProfileName", &self.starter_profile_name);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -227,13 +294,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

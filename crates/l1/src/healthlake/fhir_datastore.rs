@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Json, Literal, Value};
 
 /// HealthLake FHIR Datastore
@@ -55,14 +57,9 @@ impl FhirDatastore {
     }
 }
 
-impl ResourceProps for FhirDatastore {
-    const TYPE_NAME: &'static str = "AWS::HealthLake::FHIRDatastore";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl FhirDatastore {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AnalyticsConfiguration", &self.analytics_configuration);
         p.opt("DatastoreName", &self.datastore_name);
         p.req("DatastoreTypeVersion", &self.datastore_type_version);
@@ -75,7 +72,25 @@ impl ResourceProps for FhirDatastore {
         p.opt("ProfileConfiguration", &self.profile_configuration);
         p.opt("SseConfiguration", &self.sse_configuration);
         p.opt("Tags", &self.tags);
+    }
+}
+
+impl ResourceProps for FhirDatastore {
+    const TYPE_NAME: &'static str = "AWS::HealthLake::FHIRDatastore";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -139,12 +154,25 @@ impl AnalyticsConfiguration {
     }
 }
 
+impl AnalyticsConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Status", &self.status);
+    }
+}
+
 impl ToExpr for AnalyticsConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Status", &self.status);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -174,10 +202,9 @@ impl IdentityProviderConfiguration {
     }
 }
 
-impl ToExpr for IdentityProviderConfiguration {
+impl IdentityProviderConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("AuthorizationStrategy", &self.authorization_strategy);
         p.opt(
             "FineGrainedAuthorizationEnabled",
@@ -185,7 +212,21 @@ impl ToExpr for IdentityProviderConfiguration {
         );
         p.opt("IdpLambdaArn", &self.idp_lambda_arn);
         p.opt("Metadata", &self.metadata);
+    }
+}
+
+impl ToExpr for IdentityProviderConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -206,12 +247,25 @@ impl NlpConfiguration {
     }
 }
 
+impl NlpConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Status", &self.status);
+    }
+}
+
 impl ToExpr for NlpConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Status", &self.status);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -232,12 +286,25 @@ impl PreloadDataConfig {
     }
 }
 
+impl PreloadDataConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("PreloadDataType", &self.preload_data_type);
+    }
+}
+
 impl ToExpr for PreloadDataConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("PreloadDataType", &self.preload_data_type);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -258,12 +325,25 @@ impl ProfileConfiguration {
     }
 }
 
+impl ProfileConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("DefaultProfiles", &self.default_profiles);
+    }
+}
+
 impl ToExpr for ProfileConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("DefaultProfiles", &self.default_profiles);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -284,12 +364,25 @@ impl SseConfiguration {
     }
 }
 
+impl SseConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("KmsEncryptionConfig", &self.kms_encryption_config);
+    }
+}
+
 impl ToExpr for SseConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("KmsEncryptionConfig", &self.kms_encryption_config);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -313,13 +406,26 @@ impl KmsEncryptionConfig {
     }
 }
 
+impl KmsEncryptionConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("CmkType", &self.cmk_type);
+        p.opt("KmsKeyId", &self.kms_key_id);
+    }
+}
+
 impl ToExpr for KmsEncryptionConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("CmkType", &self.cmk_type);
-        p.opt("KmsKeyId", &self.kms_key_id);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -343,13 +449,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

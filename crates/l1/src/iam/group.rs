@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Json, Value};
 
 /// Creates a new group.
@@ -25,6 +27,16 @@ pub struct Group {
     pub policies: Option<Vec<Policy>>,
 }
 
+impl Group {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("GroupName", &self.group_name);
+        p.opt("ManagedPolicyArns", &self.managed_policy_arns);
+        p.opt("Path", &self.path);
+        p.opt("Policies", &self.policies);
+    }
+}
+
 impl ResourceProps for Group {
     const TYPE_NAME: &'static str = "AWS::IAM::Group";
     fn facts() -> &'static ResourceFacts {
@@ -33,11 +45,14 @@ impl ResourceProps for Group {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.opt("GroupName", &self.group_name);
-        p.opt("ManagedPolicyArns", &self.managed_policy_arns);
-        p.opt("Path", &self.path);
-        p.opt("Policies", &self.policies);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -87,13 +102,26 @@ impl Policy {
     }
 }
 
+impl Policy {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("PolicyDocument", &self.policy_document);
+        p.req("PolicyName", &self.policy_name);
+    }
+}
+
 impl ToExpr for Policy {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("PolicyDocument", &self.policy_document);
-        p.req("PolicyName", &self.policy_name);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

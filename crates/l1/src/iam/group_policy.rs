@@ -7,7 +7,7 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{Props, ResourceProps};
+use stackwright_core::resource::{Props, Resolve, Resolved, ResourceProps};
 use stackwright_core::value::{Json, Value};
 
 /// Adds or updates an inline policy document that is embedded in the specified IAM group.
@@ -38,6 +38,15 @@ impl GroupPolicy {
     }
 }
 
+impl GroupPolicy {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("GroupName", &self.group_name);
+        p.opt("PolicyDocument", &self.policy_document);
+        p.req("PolicyName", &self.policy_name);
+    }
+}
+
 impl ResourceProps for GroupPolicy {
     const TYPE_NAME: &'static str = "AWS::IAM::GroupPolicy";
     fn facts() -> &'static ResourceFacts {
@@ -46,10 +55,14 @@ impl ResourceProps for GroupPolicy {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req("GroupName", &self.group_name);
-        p.opt("PolicyDocument", &self.policy_document);
-        p.req("PolicyName", &self.policy_name);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

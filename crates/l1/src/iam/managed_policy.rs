@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps,
+};
 use stackwright_core::value::{Json, Value};
 
 /// Creates a new managed policy for your AWS-account.
@@ -47,6 +49,19 @@ impl ManagedPolicy {
     }
 }
 
+impl ManagedPolicy {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Description", &self.description);
+        p.opt("Groups", &self.groups);
+        p.opt("ManagedPolicyName", &self.managed_policy_name);
+        p.opt("Path", &self.path);
+        p.req("PolicyDocument", &self.policy_document);
+        p.opt("Roles", &self.roles);
+        p.opt("Users", &self.users);
+    }
+}
+
 impl ResourceProps for ManagedPolicy {
     const TYPE_NAME: &'static str = "AWS::IAM::ManagedPolicy";
     fn facts() -> &'static ResourceFacts {
@@ -55,14 +70,14 @@ impl ResourceProps for ManagedPolicy {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.opt("Description", &self.description);
-        p.opt("Groups", &self.groups);
-        p.opt("ManagedPolicyName", &self.managed_policy_name);
-        p.opt("Path", &self.path);
-        p.req("PolicyDocument", &self.policy_document);
-        p.opt("Roles", &self.roles);
-        p.opt("Users", &self.users);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

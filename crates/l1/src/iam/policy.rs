@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps,
+};
 use stackwright_core::value::{Json, Value};
 
 /// Adds or updates an inline policy document that is embedded in the specified IAM group, user or role.
@@ -44,6 +46,17 @@ impl Policy {
     }
 }
 
+impl Policy {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Groups", &self.groups);
+        p.req("PolicyDocument", &self.policy_document);
+        p.req("PolicyName", &self.policy_name);
+        p.opt("Roles", &self.roles);
+        p.opt("Users", &self.users);
+    }
+}
+
 impl ResourceProps for Policy {
     const TYPE_NAME: &'static str = "AWS::IAM::Policy";
     fn facts() -> &'static ResourceFacts {
@@ -52,12 +65,14 @@ impl ResourceProps for Policy {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.opt("Groups", &self.groups);
-        p.req("PolicyDocument", &self.policy_document);
-        p.req("PolicyName", &self.policy_name);
-        p.opt("Roles", &self.roles);
-        p.opt("Users", &self.users);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

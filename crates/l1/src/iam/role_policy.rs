@@ -7,7 +7,7 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{Props, ResourceProps};
+use stackwright_core::resource::{Props, Resolve, Resolved, ResourceProps};
 use stackwright_core::value::{Json, Value};
 
 /// Adds or updates an inline policy document that is embedded in the specified IAM role.
@@ -35,6 +35,15 @@ impl RolePolicy {
     }
 }
 
+impl RolePolicy {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("PolicyDocument", &self.policy_document);
+        p.req("PolicyName", &self.policy_name);
+        p.req("RoleName", &self.role_name);
+    }
+}
+
 impl ResourceProps for RolePolicy {
     const TYPE_NAME: &'static str = "AWS::IAM::RolePolicy";
     fn facts() -> &'static ResourceFacts {
@@ -43,10 +52,14 @@ impl ResourceProps for RolePolicy {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.opt("PolicyDocument", &self.policy_document);
-        p.req("PolicyName", &self.policy_name);
-        p.req("RoleName", &self.role_name);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

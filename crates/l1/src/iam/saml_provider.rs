@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// Resource Type definition for AWS::IAM::SAMLProvider
@@ -33,6 +35,19 @@ pub struct SamlProvider {
     pub tags: Option<Vec<Tag>>,
 }
 
+impl SamlProvider {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("AddPrivateKey", &self.add_private_key);
+        p.opt("AssertionEncryptionMode", &self.assertion_encryption_mode);
+        p.opt("Name", &self.name);
+        p.opt("PrivateKeyList", &self.private_key_list);
+        p.opt("RemovePrivateKey", &self.remove_private_key);
+        p.opt("SamlMetadataDocument", &self.saml_metadata_document);
+        p.opt("Tags", &self.tags);
+    }
+}
+
 impl ResourceProps for SamlProvider {
     const TYPE_NAME: &'static str = "AWS::IAM::SAMLProvider";
     fn facts() -> &'static ResourceFacts {
@@ -41,14 +56,14 @@ impl ResourceProps for SamlProvider {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.opt("AddPrivateKey", &self.add_private_key);
-        p.opt("AssertionEncryptionMode", &self.assertion_encryption_mode);
-        p.opt("Name", &self.name);
-        p.opt("PrivateKeyList", &self.private_key_list);
-        p.opt("RemovePrivateKey", &self.remove_private_key);
-        p.opt("SamlMetadataDocument", &self.saml_metadata_document);
-        p.opt("Tags", &self.tags);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -100,13 +115,26 @@ impl SamlPrivateKey {
     }
 }
 
+impl SamlPrivateKey {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("KeyId", &self.key_id);
+        p.req("Timestamp", &self.timestamp);
+    }
+}
+
 impl ToExpr for SamlPrivateKey {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("KeyId", &self.key_id);
-        p.req("Timestamp", &self.timestamp);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -130,13 +158,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps,
+};
 use stackwright_core::value::Value;
 
 /// Resource Type definition for AWS::IAM::ServiceLinkedRole
@@ -23,6 +25,15 @@ pub struct ServiceLinkedRole {
     pub description: Option<Value<String>>,
 }
 
+impl ServiceLinkedRole {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("AWSServiceName", &self.aws_service_name);
+        p.opt("CustomSuffix", &self.custom_suffix);
+        p.opt("Description", &self.description);
+    }
+}
+
 impl ResourceProps for ServiceLinkedRole {
     const TYPE_NAME: &'static str = "AWS::IAM::ServiceLinkedRole";
     fn facts() -> &'static ResourceFacts {
@@ -31,10 +42,14 @@ impl ResourceProps for ServiceLinkedRole {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.opt("AWSServiceName", &self.aws_service_name);
-        p.opt("CustomSuffix", &self.custom_suffix);
-        p.opt("Description", &self.description);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

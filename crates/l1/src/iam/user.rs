@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Json, Value};
 
 /// Creates a new IAM user for your AWS-account.
@@ -35,14 +37,9 @@ pub struct User {
     pub user_name: Option<Value<String>>,
 }
 
-impl ResourceProps for User {
-    const TYPE_NAME: &'static str = "AWS::IAM::User";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl User {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Groups", &self.groups);
         p.opt("LoginProfile", &self.login_profile);
         p.opt("ManagedPolicyArns", &self.managed_policy_arns);
@@ -51,7 +48,25 @@ impl ResourceProps for User {
         p.opt("Policies", &self.policies);
         p.opt("Tags", &self.tags);
         p.opt("UserName", &self.user_name);
+    }
+}
+
+impl ResourceProps for User {
+    const TYPE_NAME: &'static str = "AWS::IAM::User";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -98,13 +113,26 @@ impl LoginProfile {
     }
 }
 
+impl LoginProfile {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Password", &self.password);
+        p.opt("PasswordResetRequired", &self.password_reset_required);
+    }
+}
+
 impl ToExpr for LoginProfile {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Password", &self.password);
-        p.opt("PasswordResetRequired", &self.password_reset_required);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -131,13 +159,26 @@ impl Policy {
     }
 }
 
+impl Policy {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("PolicyDocument", &self.policy_document);
+        p.req("PolicyName", &self.policy_name);
+    }
+}
+
 impl ToExpr for Policy {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("PolicyDocument", &self.policy_document);
-        p.req("PolicyName", &self.policy_name);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -161,13 +202,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

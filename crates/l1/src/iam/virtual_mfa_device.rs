@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::Value;
 
 /// Resource Type definition for AWS::IAM::VirtualMFADevice
@@ -38,6 +40,16 @@ impl VirtualMfaDevice {
     }
 }
 
+impl VirtualMfaDevice {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Path", &self.path);
+        p.opt("Tags", &self.tags);
+        p.req("Users", &self.users);
+        p.opt("VirtualMfaDeviceName", &self.virtual_mfa_device_name);
+    }
+}
+
 impl ResourceProps for VirtualMfaDevice {
     const TYPE_NAME: &'static str = "AWS::IAM::VirtualMFADevice";
     fn facts() -> &'static ResourceFacts {
@@ -46,11 +58,14 @@ impl ResourceProps for VirtualMfaDevice {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.opt("Path", &self.path);
-        p.opt("Tags", &self.tags);
-        p.req("Users", &self.users);
-        p.opt("VirtualMfaDeviceName", &self.virtual_mfa_device_name);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -97,13 +112,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

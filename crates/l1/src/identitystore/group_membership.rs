@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::Value;
 
 /// Resource Type Definition for AWS:IdentityStore::GroupMembership
@@ -39,6 +41,15 @@ impl GroupMembership {
     }
 }
 
+impl GroupMembership {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("GroupId", &self.group_id);
+        p.req("IdentityStoreId", &self.identity_store_id);
+        p.req("MemberId", &self.member_id);
+    }
+}
+
 impl ResourceProps for GroupMembership {
     const TYPE_NAME: &'static str = "AWS::IdentityStore::GroupMembership";
     fn facts() -> &'static ResourceFacts {
@@ -47,10 +58,14 @@ impl ResourceProps for GroupMembership {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req("GroupId", &self.group_id);
-        p.req("IdentityStoreId", &self.identity_store_id);
-        p.req("MemberId", &self.member_id);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -94,12 +109,25 @@ impl MemberId {
     }
 }
 
+impl MemberId {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("UserId", &self.user_id);
+    }
+}
+
 impl ToExpr for MemberId {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("UserId", &self.user_id);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::Value;
 
 /// Creates a user within the specified identity store.
@@ -80,14 +82,9 @@ impl User {
     }
 }
 
-impl ResourceProps for User {
-    const TYPE_NAME: &'static str = "AWS::IdentityStore::User";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl User {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Addresses", &self.addresses);
         p.opt("Birthdate", &self.birthdate);
         p.opt("DisplayName", &self.display_name);
@@ -106,7 +103,25 @@ impl ResourceProps for User {
         p.opt("UserName", &self.user_name);
         p.opt("UserType", &self.user_type);
         p.opt("Website", &self.website);
+    }
+}
+
+impl ResourceProps for User {
+    const TYPE_NAME: &'static str = "AWS::IdentityStore::User";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -184,10 +199,9 @@ pub struct Address {
     pub type_: Option<Value<String>>,
 }
 
-impl ToExpr for Address {
+impl Address {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Country", &self.country);
         p.opt("Formatted", &self.formatted);
         p.opt("Locality", &self.locality);
@@ -196,7 +210,21 @@ impl ToExpr for Address {
         p.opt("Region", &self.region);
         p.opt("StreetAddress", &self.street_address);
         p.opt("Type", &self.type_);
+    }
+}
+
+impl ToExpr for Address {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -211,14 +239,27 @@ pub struct Email {
     pub value: Option<Value<String>>,
 }
 
+impl Email {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Primary", &self.primary);
+        p.opt("Type", &self.type_);
+        p.opt("Value", &self.value);
+    }
+}
+
 impl ToExpr for Email {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Primary", &self.primary);
-        p.opt("Type", &self.type_);
-        p.opt("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -239,17 +280,30 @@ pub struct Name {
     pub middle_name: Option<Value<String>>,
 }
 
-impl ToExpr for Name {
+impl Name {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("FamilyName", &self.family_name);
         p.opt("Formatted", &self.formatted);
         p.opt("GivenName", &self.given_name);
         p.opt("HonorificPrefix", &self.honorific_prefix);
         p.opt("HonorificSuffix", &self.honorific_suffix);
         p.opt("MiddleName", &self.middle_name);
+    }
+}
+
+impl ToExpr for Name {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -264,14 +318,27 @@ pub struct PhoneNumber {
     pub value: Option<Value<String>>,
 }
 
+impl PhoneNumber {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Primary", &self.primary);
+        p.opt("Type", &self.type_);
+        p.opt("Value", &self.value);
+    }
+}
+
 impl ToExpr for PhoneNumber {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Primary", &self.primary);
-        p.opt("Type", &self.type_);
-        p.opt("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -301,15 +368,28 @@ impl Photo {
     }
 }
 
-impl ToExpr for Photo {
+impl Photo {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Display", &self.display);
         p.opt("Primary", &self.primary);
         p.opt("Type", &self.type_);
         p.req("Value", &self.value);
+    }
+}
+
+impl ToExpr for Photo {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -324,14 +404,27 @@ pub struct Role {
     pub value: Option<Value<String>>,
 }
 
+impl Role {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Primary", &self.primary);
+        p.opt("Type", &self.type_);
+        p.opt("Value", &self.value);
+    }
+}
+
 impl ToExpr for Role {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Primary", &self.primary);
-        p.opt("Type", &self.type_);
-        p.opt("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Json, Literal, Map, Value};
 
 /// Resource Type definition for AWS::ImageBuilder::ContainerRecipe
@@ -49,14 +51,9 @@ pub struct ContainerRecipe {
     pub working_directory: Option<Value<String>>,
 }
 
-impl ResourceProps for ContainerRecipe {
-    const TYPE_NAME: &'static str = "AWS::ImageBuilder::ContainerRecipe";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl ContainerRecipe {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Components", &self.components);
         p.opt("ContainerType", &self.container_type);
         p.opt("Description", &self.description);
@@ -72,7 +69,25 @@ impl ResourceProps for ContainerRecipe {
         p.opt("TargetRepository", &self.target_repository);
         p.opt("Version", &self.version);
         p.opt("WorkingDirectory", &self.working_directory);
+    }
+}
+
+impl ResourceProps for ContainerRecipe {
+    const TYPE_NAME: &'static str = "AWS::ImageBuilder::ContainerRecipe";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -208,13 +223,26 @@ pub struct ComponentConfiguration {
     pub parameters: Option<Vec<ComponentParameter>>,
 }
 
+impl ComponentConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ComponentArn", &self.component_arn);
+        p.opt("Parameters", &self.parameters);
+    }
+}
+
 impl ToExpr for ComponentConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("ComponentArn", &self.component_arn);
-        p.opt("Parameters", &self.parameters);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -238,13 +266,26 @@ impl ComponentParameter {
     }
 }
 
+impl ComponentParameter {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Name", &self.name);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for ComponentParameter {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Name", &self.name);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -257,13 +298,26 @@ pub struct InstanceConfiguration {
     pub image: Option<Value<String>>,
 }
 
+impl InstanceConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("BlockDeviceMappings", &self.block_device_mappings);
+        p.opt("Image", &self.image);
+    }
+}
+
 impl ToExpr for InstanceConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("BlockDeviceMappings", &self.block_device_mappings);
-        p.opt("Image", &self.image);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -280,15 +334,28 @@ pub struct InstanceBlockDeviceMapping {
     pub virtual_name: Option<Value<String>>,
 }
 
-impl ToExpr for InstanceBlockDeviceMapping {
+impl InstanceBlockDeviceMapping {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("DeviceName", &self.device_name);
         p.opt("Ebs", &self.ebs);
         p.opt("NoDevice", &self.no_device);
         p.opt("VirtualName", &self.virtual_name);
+    }
+}
+
+impl ToExpr for InstanceBlockDeviceMapping {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -313,10 +380,9 @@ pub struct EbsInstanceBlockDeviceSpecification {
     pub volume_type: Option<Value<VolumeType>>,
 }
 
-impl ToExpr for EbsInstanceBlockDeviceSpecification {
+impl EbsInstanceBlockDeviceSpecification {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("DeleteOnTermination", &self.delete_on_termination);
         p.opt("Encrypted", &self.encrypted);
         p.opt("Iops", &self.iops);
@@ -325,7 +391,21 @@ impl ToExpr for EbsInstanceBlockDeviceSpecification {
         p.opt("Throughput", &self.throughput);
         p.opt("VolumeSize", &self.volume_size);
         p.opt("VolumeType", &self.volume_type);
+    }
+}
+
+impl ToExpr for EbsInstanceBlockDeviceSpecification {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -338,13 +418,26 @@ pub struct TargetContainerRepository {
     pub service: Option<Value<TargetContainerRepositoryService>>,
 }
 
+impl TargetContainerRepository {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("RepositoryName", &self.repository_name);
+        p.opt("Service", &self.service);
+    }
+}
+
 impl ToExpr for TargetContainerRepository {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("RepositoryName", &self.repository_name);
-        p.opt("Service", &self.service);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

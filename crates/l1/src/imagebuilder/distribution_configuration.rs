@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Json, Literal, Map, Value};
 
 /// Resource Type definition for AWS::ImageBuilder::DistributionConfiguration
@@ -40,6 +42,16 @@ impl DistributionConfiguration {
     }
 }
 
+impl DistributionConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Description", &self.description);
+        p.req("Distributions", &self.distributions);
+        p.req("Name", &self.name);
+        p.opt("Tags", &self.tags);
+    }
+}
+
 impl ResourceProps for DistributionConfiguration {
     const TYPE_NAME: &'static str = "AWS::ImageBuilder::DistributionConfiguration";
     fn facts() -> &'static ResourceFacts {
@@ -48,11 +60,14 @@ impl ResourceProps for DistributionConfiguration {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.opt("Description", &self.description);
-        p.req("Distributions", &self.distributions);
-        p.req("Name", &self.name);
-        p.opt("Tags", &self.tags);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -129,10 +144,9 @@ impl Distribution {
     }
 }
 
-impl ToExpr for Distribution {
+impl Distribution {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "AmiDistributionConfiguration",
             &self.ami_distribution_configuration,
@@ -152,7 +166,21 @@ impl ToExpr for Distribution {
             "SsmParameterConfigurations",
             &self.ssm_parameter_configurations,
         );
+    }
+}
+
+impl ToExpr for Distribution {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -173,10 +201,9 @@ pub struct AmiDistributionConfiguration {
     pub target_account_ids: Option<Value<Vec<String>>>,
 }
 
-impl ToExpr for AmiDistributionConfiguration {
+impl AmiDistributionConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AmiTags", &self.ami_tags);
         p.opt("Description", &self.description);
         p.opt("KmsKeyId", &self.kms_key_id);
@@ -186,7 +213,21 @@ impl ToExpr for AmiDistributionConfiguration {
         );
         p.opt("Name", &self.name);
         p.opt("TargetAccountIds", &self.target_account_ids);
+    }
+}
+
+impl ToExpr for AmiDistributionConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -203,15 +244,28 @@ pub struct LaunchPermissionConfiguration {
     pub user_ids: Option<Value<Vec<String>>>,
 }
 
-impl ToExpr for LaunchPermissionConfiguration {
+impl LaunchPermissionConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("OrganizationArns", &self.organization_arns);
         p.opt("OrganizationalUnitArns", &self.organizational_unit_arns);
         p.opt("UserGroups", &self.user_groups);
         p.opt("UserIds", &self.user_ids);
+    }
+}
+
+impl ToExpr for LaunchPermissionConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -226,14 +280,27 @@ pub struct ContainerDistributionConfiguration {
     pub target_repository: Option<TargetContainerRepository>,
 }
 
+impl ContainerDistributionConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ContainerTags", &self.container_tags);
+        p.opt("Description", &self.description);
+        p.opt("TargetRepository", &self.target_repository);
+    }
+}
+
 impl ToExpr for ContainerDistributionConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("ContainerTags", &self.container_tags);
-        p.opt("Description", &self.description);
-        p.opt("TargetRepository", &self.target_repository);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -246,13 +313,26 @@ pub struct TargetContainerRepository {
     pub service: Option<Value<TargetContainerRepositoryService>>,
 }
 
+impl TargetContainerRepository {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("RepositoryName", &self.repository_name);
+        p.opt("Service", &self.service);
+    }
+}
+
 impl ToExpr for TargetContainerRepository {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("RepositoryName", &self.repository_name);
-        p.opt("Service", &self.service);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -271,16 +351,29 @@ pub struct FastLaunchConfiguration {
     pub snapshot_configuration: Option<FastLaunchSnapshotConfiguration>,
 }
 
-impl ToExpr for FastLaunchConfiguration {
+impl FastLaunchConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AccountId", &self.account_id);
         p.opt("Enabled", &self.enabled);
         p.opt("LaunchTemplate", &self.launch_template);
         p.opt("MaxParallelLaunches", &self.max_parallel_launches);
         p.opt("SnapshotConfiguration", &self.snapshot_configuration);
+    }
+}
+
+impl ToExpr for FastLaunchConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -295,14 +388,27 @@ pub struct FastLaunchLaunchTemplateSpecification {
     pub launch_template_version: Option<Value<String>>,
 }
 
+impl FastLaunchLaunchTemplateSpecification {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("LaunchTemplateId", &self.launch_template_id);
+        p.opt("LaunchTemplateName", &self.launch_template_name);
+        p.opt("LaunchTemplateVersion", &self.launch_template_version);
+    }
+}
+
 impl ToExpr for FastLaunchLaunchTemplateSpecification {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("LaunchTemplateId", &self.launch_template_id);
-        p.opt("LaunchTemplateName", &self.launch_template_name);
-        p.opt("LaunchTemplateVersion", &self.launch_template_version);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -313,12 +419,25 @@ pub struct FastLaunchSnapshotConfiguration {
     pub target_resource_count: Option<Value<i64>>,
 }
 
+impl FastLaunchSnapshotConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("TargetResourceCount", &self.target_resource_count);
+    }
+}
+
 impl ToExpr for FastLaunchSnapshotConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("TargetResourceCount", &self.target_resource_count);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -333,14 +452,27 @@ pub struct LaunchTemplateConfiguration {
     pub set_default_version: Option<Value<bool>>,
 }
 
+impl LaunchTemplateConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("AccountId", &self.account_id);
+        p.opt("LaunchTemplateId", &self.launch_template_id);
+        p.opt("SetDefaultVersion", &self.set_default_version);
+    }
+}
+
 impl ToExpr for LaunchTemplateConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("AccountId", &self.account_id);
-        p.opt("LaunchTemplateId", &self.launch_template_id);
-        p.opt("SetDefaultVersion", &self.set_default_version);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -367,14 +499,27 @@ impl SsmParameterConfiguration {
     }
 }
 
+impl SsmParameterConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("AmiAccountId", &self.ami_account_id);
+        p.opt("DataType", &self.data_type);
+        p.req("ParameterName", &self.parameter_name);
+    }
+}
+
 impl ToExpr for SsmParameterConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("AmiAccountId", &self.ami_account_id);
-        p.opt("DataType", &self.data_type);
-        p.req("ParameterName", &self.parameter_name);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Json, Literal, Map, Value};
 
 /// Resource Type definition for AWS::ImageBuilder::Image
@@ -45,14 +47,9 @@ pub struct Image {
     pub workflows: Option<Vec<WorkflowConfiguration>>,
 }
 
-impl ResourceProps for Image {
-    const TYPE_NAME: &'static str = "AWS::ImageBuilder::Image";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl Image {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("ContainerRecipeArn", &self.container_recipe_arn);
         p.opt("DeletionSettings", &self.deletion_settings);
         p.opt(
@@ -81,7 +78,25 @@ impl ResourceProps for Image {
         p.opt("LoggingConfiguration", &self.logging_configuration);
         p.opt("Tags", &self.tags);
         p.opt("Workflows", &self.workflows);
+    }
+}
+
+impl ResourceProps for Image {
+    const TYPE_NAME: &'static str = "AWS::ImageBuilder::Image";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -165,12 +180,25 @@ impl DeletionSettings {
     }
 }
 
+impl DeletionSettings {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("ExecutionRole", &self.execution_role);
+    }
+}
+
 impl ToExpr for DeletionSettings {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("ExecutionRole", &self.execution_role);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -183,13 +211,26 @@ pub struct ImagePipelineExecutionSettings {
     pub on_update: Option<Value<bool>>,
 }
 
+impl ImagePipelineExecutionSettings {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("DeploymentId", &self.deployment_id);
+        p.opt("OnUpdate", &self.on_update);
+    }
+}
+
 impl ToExpr for ImagePipelineExecutionSettings {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("DeploymentId", &self.deployment_id);
-        p.opt("OnUpdate", &self.on_update);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -202,13 +243,26 @@ pub struct ImageScanningConfiguration {
     pub image_scanning_enabled: Option<Value<bool>>,
 }
 
+impl ImageScanningConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("EcrConfiguration", &self.ecr_configuration);
+        p.opt("ImageScanningEnabled", &self.image_scanning_enabled);
+    }
+}
+
 impl ToExpr for ImageScanningConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("EcrConfiguration", &self.ecr_configuration);
-        p.opt("ImageScanningEnabled", &self.image_scanning_enabled);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -221,13 +275,26 @@ pub struct EcrConfiguration {
     pub repository_name: Option<Value<String>>,
 }
 
+impl EcrConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ContainerTags", &self.container_tags);
+        p.opt("RepositoryName", &self.repository_name);
+    }
+}
+
 impl ToExpr for EcrConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("ContainerTags", &self.container_tags);
-        p.opt("RepositoryName", &self.repository_name);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -240,13 +307,26 @@ pub struct ImageTestsConfiguration {
     pub timeout_minutes: Option<Value<i64>>,
 }
 
+impl ImageTestsConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ImageTestsEnabled", &self.image_tests_enabled);
+        p.opt("TimeoutMinutes", &self.timeout_minutes);
+    }
+}
+
 impl ToExpr for ImageTestsConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("ImageTestsEnabled", &self.image_tests_enabled);
-        p.opt("TimeoutMinutes", &self.timeout_minutes);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -257,12 +337,25 @@ pub struct ImageLoggingConfiguration {
     pub log_group_name: Option<Value<String>>,
 }
 
+impl ImageLoggingConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("LogGroupName", &self.log_group_name);
+    }
+}
+
 impl ToExpr for ImageLoggingConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("LogGroupName", &self.log_group_name);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -279,15 +372,28 @@ pub struct WorkflowConfiguration {
     pub workflow_arn: Option<Value<String>>,
 }
 
-impl ToExpr for WorkflowConfiguration {
+impl WorkflowConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("OnFailure", &self.on_failure);
         p.opt("ParallelGroup", &self.parallel_group);
         p.opt("Parameters", &self.parameters);
         p.opt("WorkflowArn", &self.workflow_arn);
+    }
+}
+
+impl ToExpr for WorkflowConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -300,13 +406,26 @@ pub struct WorkflowParameter {
     pub value: Option<Value<Vec<String>>>,
 }
 
+impl WorkflowParameter {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Name", &self.name);
+        p.opt("Value", &self.value);
+    }
+}
+
 impl ToExpr for WorkflowParameter {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Name", &self.name);
-        p.opt("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Json, Literal, Map, Value};
 
 /// Resource Type definition for AWS::ImageBuilder::ImagePipeline
@@ -51,14 +53,9 @@ pub struct ImagePipeline {
     pub workflows: Option<Vec<WorkflowConfiguration>>,
 }
 
-impl ResourceProps for ImagePipeline {
-    const TYPE_NAME: &'static str = "AWS::ImageBuilder::ImagePipeline";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl ImagePipeline {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("ContainerRecipeArn", &self.container_recipe_arn);
         p.opt("Description", &self.description);
         p.opt(
@@ -87,7 +84,25 @@ impl ResourceProps for ImagePipeline {
         p.opt("Status", &self.status);
         p.opt("Tags", &self.tags);
         p.opt("Workflows", &self.workflows);
+    }
+}
+
+impl ResourceProps for ImagePipeline {
+    const TYPE_NAME: &'static str = "AWS::ImageBuilder::ImagePipeline";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -240,13 +255,26 @@ pub struct ImageScanningConfiguration {
     pub image_scanning_enabled: Option<Value<bool>>,
 }
 
+impl ImageScanningConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("EcrConfiguration", &self.ecr_configuration);
+        p.opt("ImageScanningEnabled", &self.image_scanning_enabled);
+    }
+}
+
 impl ToExpr for ImageScanningConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("EcrConfiguration", &self.ecr_configuration);
-        p.opt("ImageScanningEnabled", &self.image_scanning_enabled);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -259,13 +287,26 @@ pub struct EcrConfiguration {
     pub repository_name: Option<Value<String>>,
 }
 
+impl EcrConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ContainerTags", &self.container_tags);
+        p.opt("RepositoryName", &self.repository_name);
+    }
+}
+
 impl ToExpr for EcrConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("ContainerTags", &self.container_tags);
-        p.opt("RepositoryName", &self.repository_name);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -278,13 +319,26 @@ pub struct ImageTestsConfiguration {
     pub timeout_minutes: Option<Value<i64>>,
 }
 
+impl ImageTestsConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ImageTestsEnabled", &self.image_tests_enabled);
+        p.opt("TimeoutMinutes", &self.timeout_minutes);
+    }
+}
+
 impl ToExpr for ImageTestsConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("ImageTestsEnabled", &self.image_tests_enabled);
-        p.opt("TimeoutMinutes", &self.timeout_minutes);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -297,13 +351,26 @@ pub struct PipelineLoggingConfiguration {
     pub pipeline_log_group_name: Option<Value<String>>,
 }
 
+impl PipelineLoggingConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ImageLogGroupName", &self.image_log_group_name);
+        p.opt("PipelineLogGroupName", &self.pipeline_log_group_name);
+    }
+}
+
 impl ToExpr for PipelineLoggingConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("ImageLogGroupName", &self.image_log_group_name);
-        p.opt("PipelineLogGroupName", &self.pipeline_log_group_name);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -320,10 +387,9 @@ pub struct Schedule {
     pub timezone: Option<Value<String>>,
 }
 
-impl ToExpr for Schedule {
+impl Schedule {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AutoDisablePolicy", &self.auto_disable_policy);
         p.opt(
             "PipelineExecutionStartCondition",
@@ -331,7 +397,21 @@ impl ToExpr for Schedule {
         );
         p.opt("ScheduleExpression", &self.schedule_expression);
         p.opt("Timezone", &self.timezone);
+    }
+}
+
+impl ToExpr for Schedule {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -352,12 +432,25 @@ impl AutoDisablePolicy {
     }
 }
 
+impl AutoDisablePolicy {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("FailureCount", &self.failure_count);
+    }
+}
+
 impl ToExpr for AutoDisablePolicy {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("FailureCount", &self.failure_count);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -374,15 +467,28 @@ pub struct WorkflowConfiguration {
     pub workflow_arn: Option<Value<String>>,
 }
 
-impl ToExpr for WorkflowConfiguration {
+impl WorkflowConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("OnFailure", &self.on_failure);
         p.opt("ParallelGroup", &self.parallel_group);
         p.opt("Parameters", &self.parameters);
         p.opt("WorkflowArn", &self.workflow_arn);
+    }
+}
+
+impl ToExpr for WorkflowConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -395,13 +501,26 @@ pub struct WorkflowParameter {
     pub value: Option<Value<Vec<String>>>,
 }
 
+impl WorkflowParameter {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Name", &self.name);
+        p.opt("Value", &self.value);
+    }
+}
+
 impl ToExpr for WorkflowParameter {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Name", &self.name);
-        p.opt("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Json, Literal, Map, Value};
 
 /// Resource Type definition for AWS::ImageBuilder::ImageRecipe
@@ -65,14 +67,9 @@ impl ImageRecipe {
     }
 }
 
-impl ResourceProps for ImageRecipe {
-    const TYPE_NAME: &'static str = "AWS::ImageBuilder::ImageRecipe";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl ImageRecipe {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "AdditionalInstanceConfiguration",
             &self.additional_instance_configuration,
@@ -87,7 +84,25 @@ impl ResourceProps for ImageRecipe {
         p.opt("Tags", &self.tags);
         p.req("Version", &self.version);
         p.opt("WorkingDirectory", &self.working_directory);
+    }
+}
+
+impl ResourceProps for ImageRecipe {
+    const TYPE_NAME: &'static str = "AWS::ImageBuilder::ImageRecipe";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -197,13 +212,26 @@ pub struct AdditionalInstanceConfiguration {
     pub user_data_override: Option<Value<String>>,
 }
 
+impl AdditionalInstanceConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("SystemsManagerAgent", &self.systems_manager_agent);
+        p.opt("UserDataOverride", &self.user_data_override);
+    }
+}
+
 impl ToExpr for AdditionalInstanceConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("SystemsManagerAgent", &self.systems_manager_agent);
-        p.opt("UserDataOverride", &self.user_data_override);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -214,12 +242,25 @@ pub struct SystemsManagerAgent {
     pub uninstall_after_build: Option<Value<bool>>,
 }
 
+impl SystemsManagerAgent {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("UninstallAfterBuild", &self.uninstall_after_build);
+    }
+}
+
 impl ToExpr for SystemsManagerAgent {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("UninstallAfterBuild", &self.uninstall_after_build);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -236,15 +277,28 @@ pub struct InstanceBlockDeviceMapping {
     pub virtual_name: Option<Value<String>>,
 }
 
-impl ToExpr for InstanceBlockDeviceMapping {
+impl InstanceBlockDeviceMapping {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("DeviceName", &self.device_name);
         p.opt("Ebs", &self.ebs);
         p.opt("NoDevice", &self.no_device);
         p.opt("VirtualName", &self.virtual_name);
+    }
+}
+
+impl ToExpr for InstanceBlockDeviceMapping {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -269,10 +323,9 @@ pub struct EbsInstanceBlockDeviceSpecification {
     pub volume_type: Option<Value<VolumeType>>,
 }
 
-impl ToExpr for EbsInstanceBlockDeviceSpecification {
+impl EbsInstanceBlockDeviceSpecification {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("DeleteOnTermination", &self.delete_on_termination);
         p.opt("Encrypted", &self.encrypted);
         p.opt("Iops", &self.iops);
@@ -281,7 +334,21 @@ impl ToExpr for EbsInstanceBlockDeviceSpecification {
         p.opt("Throughput", &self.throughput);
         p.opt("VolumeSize", &self.volume_size);
         p.opt("VolumeType", &self.volume_type);
+    }
+}
+
+impl ToExpr for EbsInstanceBlockDeviceSpecification {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -294,13 +361,26 @@ pub struct ComponentConfiguration {
     pub parameters: Option<Vec<ComponentParameter>>,
 }
 
+impl ComponentConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ComponentArn", &self.component_arn);
+        p.opt("Parameters", &self.parameters);
+    }
+}
+
 impl ToExpr for ComponentConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("ComponentArn", &self.component_arn);
-        p.opt("Parameters", &self.parameters);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -324,13 +404,26 @@ impl ComponentParameter {
     }
 }
 
+impl ComponentParameter {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Name", &self.name);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for ComponentParameter {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Name", &self.name);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

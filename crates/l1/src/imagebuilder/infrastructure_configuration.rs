@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Map, Value};
 
 /// Resource Type definition for AWS::ImageBuilder::InfrastructureConfiguration
@@ -79,14 +81,9 @@ impl InfrastructureConfiguration {
     }
 }
 
-impl ResourceProps for InfrastructureConfiguration {
-    const TYPE_NAME: &'static str = "AWS::ImageBuilder::InfrastructureConfiguration";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl InfrastructureConfiguration {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Description", &self.description);
         p.opt("InstanceMetadataOptions", &self.instance_metadata_options);
         p.req("InstanceProfileName", &self.instance_profile_name);
@@ -109,7 +106,25 @@ impl ResourceProps for InfrastructureConfiguration {
             "TerminateInstanceOnFailure",
             &self.terminate_instance_on_failure,
         );
+    }
+}
+
+impl ResourceProps for InfrastructureConfiguration {
+    const TYPE_NAME: &'static str = "AWS::ImageBuilder::InfrastructureConfiguration";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -249,13 +264,26 @@ pub struct InstanceMetadataOptions {
     pub http_tokens: Option<Value<HttpTokens>>,
 }
 
+impl InstanceMetadataOptions {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("HttpPutResponseHopLimit", &self.http_put_response_hop_limit);
+        p.opt("HttpTokens", &self.http_tokens);
+    }
+}
+
 impl ToExpr for InstanceMetadataOptions {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("HttpPutResponseHopLimit", &self.http_put_response_hop_limit);
-        p.opt("HttpTokens", &self.http_tokens);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -266,12 +294,25 @@ pub struct Logging {
     pub s3_logs: Option<S3Logs>,
 }
 
+impl Logging {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("S3Logs", &self.s3_logs);
+    }
+}
+
 impl ToExpr for Logging {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("S3Logs", &self.s3_logs);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -284,13 +325,26 @@ pub struct S3Logs {
     pub s3_key_prefix: Option<Value<String>>,
 }
 
+impl S3Logs {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("S3BucketName", &self.s3_bucket_name);
+        p.opt("S3KeyPrefix", &self.s3_key_prefix);
+    }
+}
+
 impl ToExpr for S3Logs {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("S3BucketName", &self.s3_bucket_name);
-        p.opt("S3KeyPrefix", &self.s3_key_prefix);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -309,12 +363,25 @@ impl ParentInstance {
     }
 }
 
+impl ParentInstance {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("AutoScalingGroup", &self.auto_scaling_group);
+    }
+}
+
 impl ToExpr for ParentInstance {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("AutoScalingGroup", &self.auto_scaling_group);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -338,16 +405,29 @@ impl AutoScalingGroup {
     }
 }
 
-impl ToExpr for AutoScalingGroup {
+impl AutoScalingGroup {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "CapacityWaitTimeoutSeconds",
             &self.capacity_wait_timeout_seconds,
         );
         p.req("Name", &self.name);
+    }
+}
+
+impl ToExpr for AutoScalingGroup {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -364,15 +444,28 @@ pub struct Placement {
     pub tenancy: Option<Value<PlacementTenancy>>,
 }
 
-impl ToExpr for Placement {
+impl Placement {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AvailabilityZone", &self.availability_zone);
         p.opt("HostId", &self.host_id);
         p.opt("HostResourceGroupArn", &self.host_resource_group_arn);
         p.opt("Tenancy", &self.tenancy);
+    }
+}
+
+impl ToExpr for Placement {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Map, Value};
 
 /// Resource Type definition for AWS::ImageBuilder::LifecyclePolicy
@@ -58,14 +60,9 @@ impl LifecyclePolicy {
     }
 }
 
-impl ResourceProps for LifecyclePolicy {
-    const TYPE_NAME: &'static str = "AWS::ImageBuilder::LifecyclePolicy";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl LifecyclePolicy {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Description", &self.description);
         p.req("ExecutionRole", &self.execution_role);
         p.req("Name", &self.name);
@@ -74,7 +71,25 @@ impl ResourceProps for LifecyclePolicy {
         p.req("ResourceType", &self.resource_type);
         p.opt("Status", &self.status);
         p.opt("Tags", &self.tags);
+    }
+}
+
+impl ResourceProps for LifecyclePolicy {
+    const TYPE_NAME: &'static str = "AWS::ImageBuilder::LifecyclePolicy";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -124,14 +139,27 @@ impl PolicyDetail {
     }
 }
 
+impl PolicyDetail {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Action", &self.action);
+        p.opt("ExclusionRules", &self.exclusion_rules);
+        p.req("Filter", &self.filter);
+    }
+}
+
 impl ToExpr for PolicyDetail {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Action", &self.action);
-        p.opt("ExclusionRules", &self.exclusion_rules);
-        p.req("Filter", &self.filter);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -155,13 +183,26 @@ impl Action {
     }
 }
 
+impl Action {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("IncludeResources", &self.include_resources);
+        p.req("Type", &self.type_);
+    }
+}
+
 impl ToExpr for Action {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("IncludeResources", &self.include_resources);
-        p.req("Type", &self.type_);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -176,14 +217,27 @@ pub struct IncludeResources {
     pub snapshots: Option<Value<bool>>,
 }
 
+impl IncludeResources {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Amis", &self.amis);
+        p.opt("Containers", &self.containers);
+        p.opt("Snapshots", &self.snapshots);
+    }
+}
+
 impl ToExpr for IncludeResources {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Amis", &self.amis);
-        p.opt("Containers", &self.containers);
-        p.opt("Snapshots", &self.snapshots);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -196,13 +250,26 @@ pub struct ExclusionRules {
     pub tag_map: Option<Value<Map<String>>>,
 }
 
+impl ExclusionRules {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Amis", &self.amis);
+        p.opt("TagMap", &self.tag_map);
+    }
+}
+
 impl ToExpr for ExclusionRules {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Amis", &self.amis);
-        p.opt("TagMap", &self.tag_map);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -221,16 +288,29 @@ pub struct AmiExclusionRules {
     pub tag_map: Option<Value<Map<String>>>,
 }
 
-impl ToExpr for AmiExclusionRules {
+impl AmiExclusionRules {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("IsPublic", &self.is_public);
         p.opt("LastLaunched", &self.last_launched);
         p.opt("Regions", &self.regions);
         p.opt("SharedAccounts", &self.shared_accounts);
         p.opt("TagMap", &self.tag_map);
+    }
+}
+
+impl ToExpr for AmiExclusionRules {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -254,13 +334,26 @@ impl LastLaunched {
     }
 }
 
+impl LastLaunched {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Unit", &self.unit);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for LastLaunched {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Unit", &self.unit);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -290,15 +383,28 @@ impl Filter {
     }
 }
 
-impl ToExpr for Filter {
+impl Filter {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("RetainAtLeast", &self.retain_at_least);
         p.req("Type", &self.type_);
         p.opt("Unit", &self.unit);
         p.req("Value", &self.value);
+    }
+}
+
+impl ToExpr for Filter {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -311,13 +417,26 @@ pub struct ResourceSelection {
     pub tag_map: Option<Value<Map<String>>>,
 }
 
+impl ResourceSelection {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Recipes", &self.recipes);
+        p.opt("TagMap", &self.tag_map);
+    }
+}
+
 impl ToExpr for ResourceSelection {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Recipes", &self.recipes);
-        p.opt("TagMap", &self.tag_map);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -341,13 +460,26 @@ impl RecipeSelection {
     }
 }
 
+impl RecipeSelection {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Name", &self.name);
+        p.req("SemanticVersion", &self.semantic_version);
+    }
+}
+
 impl ToExpr for RecipeSelection {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Name", &self.name);
-        p.req("SemanticVersion", &self.semantic_version);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps,
+};
 use stackwright_core::value::{Json, Literal, Map, Value};
 
 /// Resource schema for AWS::ImageBuilder::Workflow
@@ -59,14 +61,9 @@ impl Workflow {
     }
 }
 
-impl ResourceProps for Workflow {
-    const TYPE_NAME: &'static str = "AWS::ImageBuilder::Workflow";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl Workflow {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("ChangeDescription", &self.change_description);
         p.opt("Data", &self.data);
         p.opt("Description", &self.description);
@@ -76,7 +73,25 @@ impl ResourceProps for Workflow {
         p.req("Type", &self.type_);
         p.opt("Uri", &self.uri);
         p.req("Version", &self.version);
+    }
+}
+
+impl ResourceProps for Workflow {
+    const TYPE_NAME: &'static str = "AWS::ImageBuilder::Workflow";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps,
+};
 use stackwright_core::value::Value;
 
 /// Resource Type definition for AWS::Inspector::AssessmentTarget
@@ -21,6 +23,14 @@ pub struct AssessmentTarget {
     pub resource_group_arn: Option<Value<String>>,
 }
 
+impl AssessmentTarget {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("AssessmentTargetName", &self.assessment_target_name);
+        p.opt("ResourceGroupArn", &self.resource_group_arn);
+    }
+}
+
 impl ResourceProps for AssessmentTarget {
     const TYPE_NAME: &'static str = "AWS::Inspector::AssessmentTarget";
     fn facts() -> &'static ResourceFacts {
@@ -29,9 +39,14 @@ impl ResourceProps for AssessmentTarget {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.opt("AssessmentTargetName", &self.assessment_target_name);
-        p.opt("ResourceGroupArn", &self.resource_group_arn);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

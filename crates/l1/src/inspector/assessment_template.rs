@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::Value;
 
 /// Resource Type definition for AWS::Inspector::AssessmentTemplate
@@ -45,14 +47,9 @@ impl AssessmentTemplate {
     }
 }
 
-impl ResourceProps for AssessmentTemplate {
-    const TYPE_NAME: &'static str = "AWS::Inspector::AssessmentTemplate";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl AssessmentTemplate {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("AssessmentTargetArn", &self.assessment_target_arn);
         p.opt("AssessmentTemplateName", &self.assessment_template_name);
         p.req("DurationInSeconds", &self.duration_in_seconds);
@@ -61,7 +58,25 @@ impl ResourceProps for AssessmentTemplate {
             "UserAttributesForFindings",
             &self.user_attributes_for_findings,
         );
+    }
+}
+
+impl ResourceProps for AssessmentTemplate {
+    const TYPE_NAME: &'static str = "AWS::Inspector::AssessmentTemplate";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -108,13 +123,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Json, Literal, Map, Value};
 
 /// CIS Scan Configuration resource schema
@@ -48,6 +50,17 @@ impl CisScanConfiguration {
     }
 }
 
+impl CisScanConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("ScanName", &self.scan_name);
+        p.req("Schedule", &self.schedule);
+        p.req("SecurityLevel", &self.security_level);
+        p.opt("Tags", &self.tags);
+        p.req("Targets", &self.targets);
+    }
+}
+
 impl ResourceProps for CisScanConfiguration {
     const TYPE_NAME: &'static str = "AWS::InspectorV2::CisScanConfiguration";
     fn facts() -> &'static ResourceFacts {
@@ -56,12 +69,14 @@ impl ResourceProps for CisScanConfiguration {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req("ScanName", &self.scan_name);
-        p.req("Schedule", &self.schedule);
-        p.req("SecurityLevel", &self.security_level);
-        p.opt("Tags", &self.tags);
-        p.req("Targets", &self.targets);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -101,15 +116,28 @@ pub struct Schedule {
     pub weekly: Option<WeeklySchedule>,
 }
 
-impl ToExpr for Schedule {
+impl Schedule {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Daily", &self.daily);
         p.opt("Monthly", &self.monthly);
         p.opt("OneTime", &self.one_time);
         p.opt("Weekly", &self.weekly);
+    }
+}
+
+impl ToExpr for Schedule {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -128,12 +156,25 @@ impl DailySchedule {
     }
 }
 
+impl DailySchedule {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("StartTime", &self.start_time);
+    }
+}
+
 impl ToExpr for DailySchedule {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("StartTime", &self.start_time);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -157,13 +198,26 @@ impl Time {
     }
 }
 
+impl Time {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("TimeOfDay", &self.time_of_day);
+        p.req("TimeZone", &self.time_zone);
+    }
+}
+
 impl ToExpr for Time {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("TimeOfDay", &self.time_of_day);
-        p.req("TimeZone", &self.time_zone);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -187,13 +241,26 @@ impl MonthlySchedule {
     }
 }
 
+impl MonthlySchedule {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Day", &self.day);
+        p.req("StartTime", &self.start_time);
+    }
+}
+
 impl ToExpr for MonthlySchedule {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Day", &self.day);
-        p.req("StartTime", &self.start_time);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -217,13 +284,26 @@ impl WeeklySchedule {
     }
 }
 
+impl WeeklySchedule {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Days", &self.days);
+        p.req("StartTime", &self.start_time);
+    }
+}
+
 impl ToExpr for WeeklySchedule {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Days", &self.days);
-        p.req("StartTime", &self.start_time);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -250,13 +330,26 @@ impl CisTargets {
     }
 }
 
+impl CisTargets {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("AccountIds", &self.account_ids);
+        p.req("TargetResourceTags", &self.target_resource_tags);
+    }
+}
+
 impl ToExpr for CisTargets {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("AccountIds", &self.account_ids);
-        p.req("TargetResourceTags", &self.target_resource_tags);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

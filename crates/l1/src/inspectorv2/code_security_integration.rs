@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Map, Value};
 
 /// Inspector CodeSecurityIntegration resource schema
@@ -29,6 +31,17 @@ pub struct CodeSecurityIntegration {
     pub update_integration_details: Option<UpdateDetails>,
 }
 
+impl CodeSecurityIntegration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("CreateIntegrationDetails", &self.create_integration_details);
+        p.opt("Name", &self.name);
+        p.opt("Tags", &self.tags);
+        p.opt("Type", &self.type_);
+        p.opt("UpdateIntegrationDetails", &self.update_integration_details);
+    }
+}
+
 impl ResourceProps for CodeSecurityIntegration {
     const TYPE_NAME: &'static str = "AWS::InspectorV2::CodeSecurityIntegration";
     fn facts() -> &'static ResourceFacts {
@@ -37,12 +50,14 @@ impl ResourceProps for CodeSecurityIntegration {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.opt("CreateIntegrationDetails", &self.create_integration_details);
-        p.opt("Name", &self.name);
-        p.opt("Tags", &self.tags);
-        p.opt("Type", &self.type_);
-        p.opt("UpdateIntegrationDetails", &self.update_integration_details);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -111,12 +126,25 @@ impl CreateDetails {
     }
 }
 
+impl CreateDetails {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("gitlabSelfManaged", &self.gitlab_self_managed);
+    }
+}
+
 impl ToExpr for CreateDetails {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("gitlabSelfManaged", &self.gitlab_self_managed);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -143,13 +171,26 @@ impl CreateGitLabSelfManagedIntegrationDetail {
     }
 }
 
+impl CreateGitLabSelfManagedIntegrationDetail {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("accessToken", &self.access_token);
+        p.req("instanceUrl", &self.instance_url);
+    }
+}
+
 impl ToExpr for CreateGitLabSelfManagedIntegrationDetail {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("accessToken", &self.access_token);
-        p.req("instanceUrl", &self.instance_url);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -162,13 +203,26 @@ pub struct UpdateDetails {
     pub gitlab_self_managed: Option<UpdateGitLabSelfManagedIntegrationDetail>,
 }
 
+impl UpdateDetails {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("github", &self.github);
+        p.opt("gitlabSelfManaged", &self.gitlab_self_managed);
+    }
+}
+
 impl ToExpr for UpdateDetails {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("github", &self.github);
-        p.opt("gitlabSelfManaged", &self.gitlab_self_managed);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -192,13 +246,26 @@ impl UpdateGitHubIntegrationDetail {
     }
 }
 
+impl UpdateGitHubIntegrationDetail {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("code", &self.code);
+        p.req("installationId", &self.installation_id);
+    }
+}
+
 impl ToExpr for UpdateGitHubIntegrationDetail {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("code", &self.code);
-        p.req("installationId", &self.installation_id);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -219,12 +286,25 @@ impl UpdateGitLabSelfManagedIntegrationDetail {
     }
 }
 
+impl UpdateGitLabSelfManagedIntegrationDetail {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("authCode", &self.auth_code);
+    }
+}
+
 impl ToExpr for UpdateGitLabSelfManagedIntegrationDetail {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("authCode", &self.auth_code);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Map, Value};
 
 /// Inspector CodeSecurityScanConfiguration resource schema
@@ -29,6 +31,17 @@ pub struct CodeSecurityScanConfiguration {
     pub tags: Option<Value<Map<String>>>,
 }
 
+impl CodeSecurityScanConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Configuration", &self.configuration);
+        p.opt("Level", &self.level);
+        p.opt("Name", &self.name);
+        p.opt("ScopeSettings", &self.scope_settings);
+        p.opt("Tags", &self.tags);
+    }
+}
+
 impl ResourceProps for CodeSecurityScanConfiguration {
     const TYPE_NAME: &'static str = "AWS::InspectorV2::CodeSecurityScanConfiguration";
     fn facts() -> &'static ResourceFacts {
@@ -37,12 +50,14 @@ impl ResourceProps for CodeSecurityScanConfiguration {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.opt("Configuration", &self.configuration);
-        p.opt("Level", &self.level);
-        p.opt("Name", &self.name);
-        p.opt("ScopeSettings", &self.scope_settings);
-        p.opt("Tags", &self.tags);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -92,10 +107,9 @@ impl CodeSecurityScanConfigurationProperty {
     }
 }
 
-impl ToExpr for CodeSecurityScanConfigurationProperty {
+impl CodeSecurityScanConfigurationProperty {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "continuousIntegrationScanConfiguration",
             &self.continuous_integration_scan_configuration,
@@ -105,7 +119,21 @@ impl ToExpr for CodeSecurityScanConfigurationProperty {
             &self.periodic_scan_configuration,
         );
         p.req("ruleSetCategories", &self.rule_set_categories);
+    }
+}
+
+impl ToExpr for CodeSecurityScanConfigurationProperty {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -126,12 +154,25 @@ impl ContinuousIntegrationScanConfiguration {
     }
 }
 
+impl ContinuousIntegrationScanConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("supportedEvents", &self.supported_events);
+    }
+}
+
 impl ToExpr for ContinuousIntegrationScanConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("supportedEvents", &self.supported_events);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -144,13 +185,26 @@ pub struct PeriodicScanConfiguration {
     pub frequency_expression: Option<Value<String>>,
 }
 
+impl PeriodicScanConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("frequency", &self.frequency);
+        p.opt("frequencyExpression", &self.frequency_expression);
+    }
+}
+
 impl ToExpr for PeriodicScanConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("frequency", &self.frequency);
-        p.opt("frequencyExpression", &self.frequency_expression);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -161,12 +215,25 @@ pub struct ScopeSettings {
     pub project_selection_scope: Option<Value<ProjectSelectionScope>>,
 }
 
+impl ScopeSettings {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("projectSelectionScope", &self.project_selection_scope);
+    }
+}
+
 impl ToExpr for ScopeSettings {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("projectSelectionScope", &self.project_selection_scope);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Map, Value};
 
 /// Inspector Filter resource schema
@@ -47,6 +49,17 @@ impl Filter {
     }
 }
 
+impl Filter {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Description", &self.description);
+        p.req("FilterAction", &self.filter_action);
+        p.req("FilterCriteria", &self.filter_criteria);
+        p.req("Name", &self.name);
+        p.opt("Tags", &self.tags);
+    }
+}
+
 impl ResourceProps for Filter {
     const TYPE_NAME: &'static str = "AWS::InspectorV2::Filter";
     fn facts() -> &'static ResourceFacts {
@@ -55,12 +68,14 @@ impl ResourceProps for Filter {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.opt("Description", &self.description);
-        p.req("FilterAction", &self.filter_action);
-        p.req("FilterCriteria", &self.filter_criteria);
-        p.req("Name", &self.name);
-        p.opt("Tags", &self.tags);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -178,10 +193,9 @@ pub struct FilterCriteria {
     pub vulnerable_packages: Option<Vec<PackageFilter>>,
 }
 
-impl ToExpr for FilterCriteria {
+impl FilterCriteria {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AwsAccountId", &self.aws_account_id);
         p.opt(
             "CodeVulnerabilityDetectorName",
@@ -240,7 +254,21 @@ impl ToExpr for FilterCriteria {
         p.opt("VulnerabilityId", &self.vulnerability_id);
         p.opt("VulnerabilitySource", &self.vulnerability_source);
         p.opt("VulnerablePackages", &self.vulnerable_packages);
+    }
+}
+
+impl ToExpr for FilterCriteria {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -267,13 +295,26 @@ impl StringFilter {
     }
 }
 
+impl StringFilter {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Comparison", &self.comparison);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for StringFilter {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Comparison", &self.comparison);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -286,13 +327,26 @@ pub struct NumberFilter {
     pub upper_inclusive: Option<Value<f64>>,
 }
 
+impl NumberFilter {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("LowerInclusive", &self.lower_inclusive);
+        p.opt("UpperInclusive", &self.upper_inclusive);
+    }
+}
+
 impl ToExpr for NumberFilter {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("LowerInclusive", &self.lower_inclusive);
-        p.opt("UpperInclusive", &self.upper_inclusive);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -305,13 +359,26 @@ pub struct DateFilter {
     pub start_inclusive: Option<Value<i64>>,
 }
 
+impl DateFilter {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("EndInclusive", &self.end_inclusive);
+        p.opt("StartInclusive", &self.start_inclusive);
+    }
+}
+
 impl ToExpr for DateFilter {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("EndInclusive", &self.end_inclusive);
-        p.opt("StartInclusive", &self.start_inclusive);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -324,13 +391,26 @@ pub struct PortRangeFilter {
     pub end_inclusive: Option<Value<i64>>,
 }
 
+impl PortRangeFilter {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("BeginInclusive", &self.begin_inclusive);
+        p.opt("EndInclusive", &self.end_inclusive);
+    }
+}
+
 impl ToExpr for PortRangeFilter {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("BeginInclusive", &self.begin_inclusive);
-        p.opt("EndInclusive", &self.end_inclusive);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -357,14 +437,27 @@ impl MapFilter {
     }
 }
 
+impl MapFilter {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Comparison", &self.comparison);
+        p.opt("Key", &self.key);
+        p.opt("Value", &self.value);
+    }
+}
+
 impl ToExpr for MapFilter {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Comparison", &self.comparison);
-        p.opt("Key", &self.key);
-        p.opt("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -389,10 +482,9 @@ pub struct PackageFilter {
     pub version: Option<StringFilter>,
 }
 
-impl ToExpr for PackageFilter {
+impl PackageFilter {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Architecture", &self.architecture);
         p.opt("Epoch", &self.epoch);
         p.opt("FilePath", &self.file_path);
@@ -401,7 +493,21 @@ impl ToExpr for PackageFilter {
         p.opt("SourceLambdaLayerArn", &self.source_lambda_layer_arn);
         p.opt("SourceLayerHash", &self.source_layer_hash);
         p.opt("Version", &self.version);
+    }
+}
+
+impl ToExpr for PackageFilter {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Json, Value};
 
 /// Resource Type definition for AWS::Interconnect::Connection. Creates a managed network connection between AWS and a partner cloud service provider.
@@ -52,14 +54,9 @@ impl Connection {
     }
 }
 
-impl ResourceProps for Connection {
-    const TYPE_NAME: &'static str = "AWS::Interconnect::Connection";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl Connection {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("ActivationKey", &self.activation_key);
         p.req("AttachPoint", &self.attach_point);
         p.opt("Bandwidth", &self.bandwidth);
@@ -68,7 +65,25 @@ impl ResourceProps for Connection {
         p.opt("RemoteAccount", &self.remote_account);
         p.opt("RemoteOwnerAccount", &self.remote_owner_account);
         p.opt("Tags", &self.tags);
+    }
+}
+
+impl ResourceProps for Connection {
+    const TYPE_NAME: &'static str = "AWS::Interconnect::Connection";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -139,13 +154,26 @@ pub struct AttachPoint {
     pub direct_connect_gateway: Option<Value<String>>,
 }
 
+impl AttachPoint {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Arn", &self.arn);
+        p.opt("DirectConnectGateway", &self.direct_connect_gateway);
+    }
+}
+
 impl ToExpr for AttachPoint {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Arn", &self.arn);
-        p.opt("DirectConnectGateway", &self.direct_connect_gateway);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -166,12 +194,25 @@ impl RemoteAccount {
     }
 }
 
+impl RemoteAccount {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Identifier", &self.identifier);
+    }
+}
+
 impl ToExpr for RemoteAccount {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Identifier", &self.identifier);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -195,13 +236,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// Represents a monitor, which defines the monitoring boundaries for measurements that Internet Monitor publishes information about for an application
@@ -64,14 +66,9 @@ impl Monitor {
     }
 }
 
-impl ResourceProps for Monitor {
-    const TYPE_NAME: &'static str = "AWS::InternetMonitor::Monitor";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl Monitor {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("HealthEventsConfig", &self.health_events_config);
         p.opt("IncludeLinkedAccounts", &self.include_linked_accounts);
         p.opt(
@@ -93,7 +90,25 @@ impl ResourceProps for Monitor {
             "TrafficPercentageToMonitor",
             &self.traffic_percentage_to_monitor,
         );
+    }
+}
+
+impl ResourceProps for Monitor {
+    const TYPE_NAME: &'static str = "AWS::InternetMonitor::Monitor";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -153,10 +168,9 @@ pub struct HealthEventsConfig {
     pub performance_score_threshold: Option<Value<f64>>,
 }
 
-impl ToExpr for HealthEventsConfig {
+impl HealthEventsConfig {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "AvailabilityLocalHealthEventsConfig",
             &self.availability_local_health_events_config,
@@ -173,7 +187,21 @@ impl ToExpr for HealthEventsConfig {
             "PerformanceScoreThreshold",
             &self.performance_score_threshold,
         );
+    }
+}
+
+impl ToExpr for HealthEventsConfig {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -188,14 +216,27 @@ pub struct LocalHealthEventsConfig {
     pub status: Option<Value<LocalHealthEventsConfigStatus>>,
 }
 
+impl LocalHealthEventsConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("HealthScoreThreshold", &self.health_score_threshold);
+        p.opt("MinTrafficImpact", &self.min_traffic_impact);
+        p.opt("Status", &self.status);
+    }
+}
+
 impl ToExpr for LocalHealthEventsConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("HealthScoreThreshold", &self.health_score_threshold);
-        p.opt("MinTrafficImpact", &self.min_traffic_impact);
-        p.opt("Status", &self.status);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -206,12 +247,25 @@ pub struct InternetMeasurementsLogDelivery {
     pub s3_config: Option<S3Config>,
 }
 
+impl InternetMeasurementsLogDelivery {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("S3Config", &self.s3_config);
+    }
+}
+
 impl ToExpr for InternetMeasurementsLogDelivery {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("S3Config", &self.s3_config);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -226,14 +280,27 @@ pub struct S3Config {
     pub log_delivery_status: Option<Value<LogDeliveryStatus>>,
 }
 
+impl S3Config {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("BucketName", &self.bucket_name);
+        p.opt("BucketPrefix", &self.bucket_prefix);
+        p.opt("LogDeliveryStatus", &self.log_delivery_status);
+    }
+}
+
 impl ToExpr for S3Config {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("BucketName", &self.bucket_name);
-        p.opt("BucketPrefix", &self.bucket_prefix);
-        p.opt("LogDeliveryStatus", &self.log_delivery_status);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -246,13 +313,26 @@ pub struct Tag {
     pub value: Option<Value<String>>,
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Key", &self.key);
+        p.opt("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Key", &self.key);
-        p.opt("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// Creates and manages a procurement portal preference configuration for e-invoice delivery and purchase order retrieval.
@@ -79,14 +81,9 @@ impl ProcurementPortalPreference {
     }
 }
 
-impl ResourceProps for ProcurementPortalPreference {
-    const TYPE_NAME: &'static str = "AWS::Invoicing::ProcurementPortalPreference";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl ProcurementPortalPreference {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("BuyerDomain", &self.buyer_domain);
         p.req("BuyerIdentifier", &self.buyer_identifier);
         p.req("Contacts", &self.contacts);
@@ -113,7 +110,25 @@ impl ResourceProps for ProcurementPortalPreference {
         p.req("SupplierIdentifier", &self.supplier_identifier);
         p.opt("Tags", &self.tags);
         p.opt("TestEnvPreference", &self.test_env_preference);
+    }
+}
+
+impl ResourceProps for ProcurementPortalPreference {
+    const TYPE_NAME: &'static str = "AWS::Invoicing::ProcurementPortalPreference";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -184,13 +199,26 @@ pub struct Contact {
     pub name: Option<Value<String>>,
 }
 
+impl Contact {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Email", &self.email);
+        p.opt("Name", &self.name);
+    }
+}
+
 impl ToExpr for Contact {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Email", &self.email);
-        p.opt("Name", &self.name);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -211,10 +239,9 @@ pub struct EinvoiceDeliveryPreference {
     pub purchase_order_data_sources: Option<Vec<PurchaseOrderDataSource>>,
 }
 
-impl ToExpr for EinvoiceDeliveryPreference {
+impl EinvoiceDeliveryPreference {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("ConnectionTestingMethod", &self.connection_testing_method);
         p.opt(
             "EinvoiceDeliveryActivationDate",
@@ -233,7 +260,21 @@ impl ToExpr for EinvoiceDeliveryPreference {
             "PurchaseOrderDataSources",
             &self.purchase_order_data_sources,
         );
+    }
+}
+
+impl ToExpr for EinvoiceDeliveryPreference {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -246,10 +287,9 @@ pub struct PurchaseOrderDataSource {
     pub purchase_order_data_source_type: Option<Value<PurchaseOrderDataSourceType>>,
 }
 
-impl ToExpr for PurchaseOrderDataSource {
+impl PurchaseOrderDataSource {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "EinvoiceDeliveryDocumentType",
             &self.einvoice_delivery_document_type,
@@ -258,7 +298,21 @@ impl ToExpr for PurchaseOrderDataSource {
             "PurchaseOrderDataSourceType",
             &self.purchase_order_data_source_type,
         );
+    }
+}
+
+impl ToExpr for PurchaseOrderDataSource {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -269,12 +323,25 @@ pub struct ProcurementPortalPreferenceSelector {
     pub invoice_unit_arns: Option<Value<Vec<String>>>,
 }
 
+impl ProcurementPortalPreferenceSelector {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("InvoiceUnitArns", &self.invoice_unit_arns);
+    }
+}
+
 impl ToExpr for ProcurementPortalPreferenceSelector {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("InvoiceUnitArns", &self.invoice_unit_arns);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -298,13 +365,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -325,10 +405,9 @@ pub struct TestEnvPreference {
     pub supplier_identifier: Option<Value<String>>,
 }
 
-impl ToExpr for TestEnvPreference {
+impl TestEnvPreference {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("BuyerDomain", &self.buyer_domain);
         p.opt("BuyerIdentifier", &self.buyer_identifier);
         p.opt(
@@ -341,7 +420,21 @@ impl ToExpr for TestEnvPreference {
         );
         p.opt("SupplierDomain", &self.supplier_domain);
         p.opt("SupplierIdentifier", &self.supplier_identifier);
+    }
+}
+
+impl ToExpr for TestEnvPreference {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

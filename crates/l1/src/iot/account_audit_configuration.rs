@@ -7,7 +7,7 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{Props, ResourceProps, ToExpr};
+use stackwright_core::resource::{Props, Resolve, Resolved, ResourceProps, ToExpr};
 use stackwright_core::value::Value;
 
 /// Configures the Device Defender audit settings for this account. Settings include how audit notifications are sent and which audit checks are enabled or disabled.
@@ -42,6 +42,19 @@ impl AccountAuditConfiguration {
     }
 }
 
+impl AccountAuditConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("AccountId", &self.account_id);
+        p.req("AuditCheckConfigurations", &self.audit_check_configurations);
+        p.opt(
+            "AuditNotificationTargetConfigurations",
+            &self.audit_notification_target_configurations,
+        );
+        p.req("RoleArn", &self.role_arn);
+    }
+}
+
 impl ResourceProps for AccountAuditConfiguration {
     const TYPE_NAME: &'static str = "AWS::IoT::AccountAuditConfiguration";
     fn facts() -> &'static ResourceFacts {
@@ -50,14 +63,14 @@ impl ResourceProps for AccountAuditConfiguration {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req("AccountId", &self.account_id);
-        p.req("AuditCheckConfigurations", &self.audit_check_configurations);
-        p.opt(
-            "AuditNotificationTargetConfigurations",
-            &self.audit_notification_target_configurations,
-        );
-        p.req("RoleArn", &self.role_arn);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -101,10 +114,9 @@ pub struct AuditCheckConfigurations {
     pub unauthenticated_cognito_role_overly_permissive_check: Option<AuditCheckConfiguration>,
 }
 
-impl ToExpr for AuditCheckConfigurations {
+impl AuditCheckConfigurations {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "AuthenticatedCognitoRoleOverlyPermissiveCheck",
             &self.authenticated_cognito_role_overly_permissive_check,
@@ -170,7 +182,21 @@ impl ToExpr for AuditCheckConfigurations {
             "UnauthenticatedCognitoRoleOverlyPermissiveCheck",
             &self.unauthenticated_cognito_role_overly_permissive_check,
         );
+    }
+}
+
+impl ToExpr for AuditCheckConfigurations {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -181,12 +207,25 @@ pub struct AuditCheckConfiguration {
     pub enabled: Option<Value<bool>>,
 }
 
+impl AuditCheckConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Enabled", &self.enabled);
+    }
+}
+
 impl ToExpr for AuditCheckConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Enabled", &self.enabled);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -199,13 +238,26 @@ pub struct DeviceCertAgeAuditCheckConfiguration {
     pub enabled: Option<Value<bool>>,
 }
 
+impl DeviceCertAgeAuditCheckConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Configuration", &self.configuration);
+        p.opt("Enabled", &self.enabled);
+    }
+}
+
 impl ToExpr for DeviceCertAgeAuditCheckConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Configuration", &self.configuration);
-        p.opt("Enabled", &self.enabled);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -216,12 +268,25 @@ pub struct CertAgeCheckCustomConfiguration {
     pub cert_age_threshold_in_days: Option<Value<String>>,
 }
 
+impl CertAgeCheckCustomConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("CertAgeThresholdInDays", &self.cert_age_threshold_in_days);
+    }
+}
+
 impl ToExpr for CertAgeCheckCustomConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("CertAgeThresholdInDays", &self.cert_age_threshold_in_days);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -234,13 +299,26 @@ pub struct DeviceCertExpirationAuditCheckConfiguration {
     pub enabled: Option<Value<bool>>,
 }
 
+impl DeviceCertExpirationAuditCheckConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Configuration", &self.configuration);
+        p.opt("Enabled", &self.enabled);
+    }
+}
+
 impl ToExpr for DeviceCertExpirationAuditCheckConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Configuration", &self.configuration);
-        p.opt("Enabled", &self.enabled);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -251,15 +329,28 @@ pub struct CertExpirationCheckCustomConfiguration {
     pub cert_expiration_threshold_in_days: Option<Value<String>>,
 }
 
-impl ToExpr for CertExpirationCheckCustomConfiguration {
+impl CertExpirationCheckCustomConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "CertExpirationThresholdInDays",
             &self.cert_expiration_threshold_in_days,
         );
+    }
+}
+
+impl ToExpr for CertExpirationCheckCustomConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -270,12 +361,25 @@ pub struct AuditNotificationTargetConfigurations {
     pub sns: Option<AuditNotificationTarget>,
 }
 
+impl AuditNotificationTargetConfigurations {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Sns", &self.sns);
+    }
+}
+
 impl ToExpr for AuditNotificationTargetConfigurations {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Sns", &self.sns);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -290,14 +394,27 @@ pub struct AuditNotificationTarget {
     pub target_arn: Option<Value<String>>,
 }
 
+impl AuditNotificationTarget {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Enabled", &self.enabled);
+        p.opt("RoleArn", &self.role_arn);
+        p.opt("TargetArn", &self.target_arn);
+    }
+}
+
 impl ToExpr for AuditNotificationTarget {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Enabled", &self.enabled);
-        p.opt("RoleArn", &self.role_arn);
-        p.opt("TargetArn", &self.target_arn);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Map, Value};
 
 /// Creates an authorizer.
@@ -52,14 +54,9 @@ impl Authorizer {
     }
 }
 
-impl ResourceProps for Authorizer {
-    const TYPE_NAME: &'static str = "AWS::IoT::Authorizer";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl Authorizer {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("AuthorizerFunctionArn", &self.authorizer_function_arn);
         p.opt("AuthorizerName", &self.authorizer_name);
         p.opt("EnableCachingForHttp", &self.enable_caching_for_http);
@@ -68,7 +65,25 @@ impl ResourceProps for Authorizer {
         p.opt("Tags", &self.tags);
         p.opt("TokenKeyName", &self.token_key_name);
         p.opt("TokenSigningPublicKeys", &self.token_signing_public_keys);
+    }
+}
+
+impl ResourceProps for Authorizer {
+    const TYPE_NAME: &'static str = "AWS::IoT::Authorizer";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -115,13 +130,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// Registers a CA Certificate in IoT.
@@ -55,14 +57,9 @@ impl CaCertificate {
     }
 }
 
-impl ResourceProps for CaCertificate {
-    const TYPE_NAME: &'static str = "AWS::IoT::CACertificate";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl CaCertificate {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AutoRegistrationStatus", &self.auto_registration_status);
         p.req("CACertificatePem", &self.ca_certificate_pem);
         p.opt("CertificateMode", &self.certificate_mode);
@@ -74,7 +71,25 @@ impl ResourceProps for CaCertificate {
             "VerificationCertificatePem",
             &self.verification_certificate_pem,
         );
+    }
+}
+
+impl ResourceProps for CaCertificate {
+    const TYPE_NAME: &'static str = "AWS::IoT::CACertificate";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -117,14 +132,27 @@ pub struct RegistrationConfig {
     pub template_name: Option<Value<String>>,
 }
 
+impl RegistrationConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("RoleArn", &self.role_arn);
+        p.opt("TemplateBody", &self.template_body);
+        p.opt("TemplateName", &self.template_name);
+    }
+}
+
 impl ToExpr for RegistrationConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("RoleArn", &self.role_arn);
-        p.opt("TemplateBody", &self.template_body);
-        p.opt("TemplateName", &self.template_name);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -148,13 +176,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// Use the AWS::IoT::Certificate resource to declare an AWS IoT X.509 certificate.
@@ -41,14 +43,9 @@ impl Certificate {
     }
 }
 
-impl ResourceProps for Certificate {
-    const TYPE_NAME: &'static str = "AWS::IoT::Certificate";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl Certificate {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("CACertificatePem", &self.ca_certificate_pem);
         p.opt("CertificateMode", &self.certificate_mode);
         p.opt("CertificatePem", &self.certificate_pem);
@@ -57,7 +54,25 @@ impl ResourceProps for Certificate {
             &self.certificate_signing_request,
         );
         p.req("Status", &self.status);
+    }
+}
+
+impl ResourceProps for Certificate {
+    const TYPE_NAME: &'static str = "AWS::IoT::Certificate";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

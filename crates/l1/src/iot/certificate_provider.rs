@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// Use the AWS::IoT::CertificateProvider resource to declare an AWS IoT Certificate Provider.
@@ -43,6 +45,19 @@ impl CertificateProvider {
     }
 }
 
+impl CertificateProvider {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req(
+            "AccountDefaultForOperations",
+            &self.account_default_for_operations,
+        );
+        p.opt("CertificateProviderName", &self.certificate_provider_name);
+        p.req("LambdaFunctionArn", &self.lambda_function_arn);
+        p.opt("Tags", &self.tags);
+    }
+}
+
 impl ResourceProps for CertificateProvider {
     const TYPE_NAME: &'static str = "AWS::IoT::CertificateProvider";
     fn facts() -> &'static ResourceFacts {
@@ -51,14 +66,14 @@ impl ResourceProps for CertificateProvider {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req(
-            "AccountDefaultForOperations",
-            &self.account_default_for_operations,
-        );
-        p.opt("CertificateProviderName", &self.certificate_provider_name);
-        p.req("LambdaFunctionArn", &self.lambda_function_arn);
-        p.opt("Tags", &self.tags);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -105,13 +120,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// Represents the resource definition of AWS IoT Command.
@@ -70,14 +72,9 @@ impl Command {
     }
 }
 
-impl ResourceProps for Command {
-    const TYPE_NAME: &'static str = "AWS::IoT::Command";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl Command {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("CommandId", &self.command_id);
         p.opt("CreatedAt", &self.created_at);
         p.opt("Deprecated", &self.deprecated);
@@ -92,7 +89,25 @@ impl ResourceProps for Command {
         p.opt("Preprocessor", &self.preprocessor);
         p.opt("RoleArn", &self.role_arn);
         p.opt("Tags", &self.tags);
+    }
+}
+
+impl ResourceProps for Command {
+    const TYPE_NAME: &'static str = "AWS::IoT::Command";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -151,17 +166,30 @@ impl CommandParameter {
     }
 }
 
-impl ToExpr for CommandParameter {
+impl CommandParameter {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("DefaultValue", &self.default_value);
         p.opt("Description", &self.description);
         p.req("Name", &self.name);
         p.opt("Type", &self.type_);
         p.opt("Value", &self.value);
         p.opt("ValueConditions", &self.value_conditions);
+    }
+}
+
+impl ToExpr for CommandParameter {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -184,10 +212,9 @@ pub struct CommandParameterValue {
     pub ul: Option<Value<String>>,
 }
 
-impl ToExpr for CommandParameterValue {
+impl CommandParameterValue {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("B", &self.b);
         p.opt("BIN", &self.bin);
         p.opt("D", &self.d);
@@ -195,7 +222,21 @@ impl ToExpr for CommandParameterValue {
         p.opt("L", &self.l);
         p.opt("S", &self.s);
         p.opt("UL", &self.ul);
+    }
+}
+
+impl ToExpr for CommandParameterValue {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -222,13 +263,26 @@ impl CommandParameterValueCondition {
     }
 }
 
+impl CommandParameterValueCondition {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("ComparisonOperator", &self.comparison_operator);
+        p.req("Operand", &self.operand);
+    }
+}
+
 impl ToExpr for CommandParameterValueCondition {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("ComparisonOperator", &self.comparison_operator);
-        p.req("Operand", &self.operand);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -247,16 +301,29 @@ pub struct CommandParameterValueComparisonOperand {
     pub strings: Option<Value<Vec<String>>>,
 }
 
-impl ToExpr for CommandParameterValueComparisonOperand {
+impl CommandParameterValueComparisonOperand {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Number", &self.number);
         p.opt("NumberRange", &self.number_range);
         p.opt("Numbers", &self.numbers);
         p.opt("String", &self.string);
         p.opt("Strings", &self.strings);
+    }
+}
+
+impl ToExpr for CommandParameterValueComparisonOperand {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -280,13 +347,26 @@ impl CommandParameterValueNumberRange {
     }
 }
 
+impl CommandParameterValueNumberRange {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Max", &self.max);
+        p.req("Min", &self.min);
+    }
+}
+
 impl ToExpr for CommandParameterValueNumberRange {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Max", &self.max);
-        p.req("Min", &self.min);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -299,13 +379,26 @@ pub struct CommandPayload {
     pub content_type: Option<Value<String>>,
 }
 
+impl CommandPayload {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Content", &self.content);
+        p.opt("ContentType", &self.content_type);
+    }
+}
+
 impl ToExpr for CommandPayload {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Content", &self.content);
-        p.opt("ContentType", &self.content_type);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -316,12 +409,25 @@ pub struct CommandPreprocessor {
     pub aws_json_substitution: Option<AwsJsonSubstitutionCommandPreprocessorConfig>,
 }
 
+impl CommandPreprocessor {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("AwsJsonSubstitution", &self.aws_json_substitution);
+    }
+}
+
 impl ToExpr for CommandPreprocessor {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("AwsJsonSubstitution", &self.aws_json_substitution);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -342,12 +448,25 @@ impl AwsJsonSubstitutionCommandPreprocessorConfig {
     }
 }
 
+impl AwsJsonSubstitutionCommandPreprocessorConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("OutputFormat", &self.output_format);
+    }
+}
+
 impl ToExpr for AwsJsonSubstitutionCommandPreprocessorConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("OutputFormat", &self.output_format);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -371,13 +490,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Json, Literal, Value};
 
 /// Create and manage a Domain Configuration
@@ -45,14 +47,9 @@ pub struct DomainConfiguration {
     pub validation_certificate_arn: Option<Value<String>>,
 }
 
-impl ResourceProps for DomainConfiguration {
-    const TYPE_NAME: &'static str = "AWS::IoT::DomainConfiguration";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl DomainConfiguration {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("ApplicationProtocol", &self.application_protocol);
         p.opt("AuthenticationType", &self.authentication_type);
         p.opt("AuthorizerConfig", &self.authorizer_config);
@@ -69,7 +66,25 @@ impl ResourceProps for DomainConfiguration {
         p.opt("Tags", &self.tags);
         p.opt("TlsConfig", &self.tls_config);
         p.opt("ValidationCertificateArn", &self.validation_certificate_arn);
+    }
+}
+
+impl ResourceProps for DomainConfiguration {
+    const TYPE_NAME: &'static str = "AWS::IoT::DomainConfiguration";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -115,13 +130,26 @@ pub struct AuthorizerConfig {
     pub default_authorizer_name: Option<Value<String>>,
 }
 
+impl AuthorizerConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("AllowAuthorizerOverride", &self.allow_authorizer_override);
+        p.opt("DefaultAuthorizerName", &self.default_authorizer_name);
+    }
+}
+
 impl ToExpr for AuthorizerConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("AllowAuthorizerOverride", &self.allow_authorizer_override);
-        p.opt("DefaultAuthorizerName", &self.default_authorizer_name);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -132,15 +160,28 @@ pub struct ClientCertificateConfig {
     pub client_certificate_callback_arn: Option<Value<String>>,
 }
 
-impl ToExpr for ClientCertificateConfig {
+impl ClientCertificateConfig {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "ClientCertificateCallbackArn",
             &self.client_certificate_callback_arn,
         );
+    }
+}
+
+impl ToExpr for ClientCertificateConfig {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -155,17 +196,30 @@ pub struct ServerCertificateConfig {
     pub ocsp_lambda_arn: Option<Value<String>>,
 }
 
-impl ToExpr for ServerCertificateConfig {
+impl ServerCertificateConfig {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("EnableOCSPCheck", &self.enable_ocsp_check);
         p.opt(
             "OcspAuthorizedResponderArn",
             &self.ocsp_authorized_responder_arn,
         );
         p.opt("OcspLambdaArn", &self.ocsp_lambda_arn);
+    }
+}
+
+impl ToExpr for ServerCertificateConfig {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -189,13 +243,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -206,12 +273,25 @@ pub struct TlsConfig {
     pub security_policy: Option<Value<String>>,
 }
 
+impl TlsConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("SecurityPolicy", &self.security_policy);
+    }
+}
+
 impl ToExpr for TlsConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("SecurityPolicy", &self.security_policy);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

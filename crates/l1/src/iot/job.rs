@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Map, Value};
 
 /// Use the AWS::IoT::Job resource to declare an AWS IoT job. A job can be used to define a set of remote operations that are sent to and run on one or more devices (things or thing groups) connected to AWS IoT.
@@ -76,14 +78,9 @@ impl Job {
     }
 }
 
-impl ResourceProps for Job {
-    const TYPE_NAME: &'static str = "AWS::IoT::Job";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl Job {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AbortConfig", &self.abort_config);
         p.opt("Description", &self.description);
         p.opt(
@@ -109,7 +106,25 @@ impl ResourceProps for Job {
         p.opt("TargetSelection", &self.target_selection);
         p.req("Targets", &self.targets);
         p.opt("TimeoutConfig", &self.timeout_config);
+    }
+}
+
+impl ResourceProps for Job {
+    const TYPE_NAME: &'static str = "AWS::IoT::Job";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -156,12 +171,25 @@ impl AbortConfig {
     }
 }
 
+impl AbortConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("CriteriaList", &self.criteria_list);
+    }
+}
+
 impl ToExpr for AbortConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("CriteriaList", &self.criteria_list);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -196,10 +224,9 @@ impl AbortCriteria {
     }
 }
 
-impl ToExpr for AbortCriteria {
+impl AbortCriteria {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("Action", &self.action);
         p.req("FailureType", &self.failure_type);
         p.req(
@@ -207,7 +234,21 @@ impl ToExpr for AbortCriteria {
             &self.min_number_of_executed_things,
         );
         p.req("ThresholdPercentage", &self.threshold_percentage);
+    }
+}
+
+impl ToExpr for AbortCriteria {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -226,12 +267,25 @@ impl JobExecutionsRetryConfig {
     }
 }
 
+impl JobExecutionsRetryConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("CriteriaList", &self.criteria_list);
+    }
+}
+
 impl ToExpr for JobExecutionsRetryConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("CriteriaList", &self.criteria_list);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -258,13 +312,26 @@ impl RetryCriteria {
     }
 }
 
+impl RetryCriteria {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("FailureType", &self.failure_type);
+        p.req("NumberOfRetries", &self.number_of_retries);
+    }
+}
+
 impl ToExpr for RetryCriteria {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("FailureType", &self.failure_type);
-        p.req("NumberOfRetries", &self.number_of_retries);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -277,13 +344,26 @@ pub struct JobExecutionsRolloutConfig {
     pub maximum_per_minute: Option<Value<i64>>,
 }
 
+impl JobExecutionsRolloutConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ExponentialRate", &self.exponential_rate);
+        p.opt("MaximumPerMinute", &self.maximum_per_minute);
+    }
+}
+
 impl ToExpr for JobExecutionsRolloutConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("ExponentialRate", &self.exponential_rate);
-        p.opt("MaximumPerMinute", &self.maximum_per_minute);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -314,14 +394,27 @@ impl ExponentialRolloutRate {
     }
 }
 
+impl ExponentialRolloutRate {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("BaseRatePerMinute", &self.base_rate_per_minute);
+        p.req("IncrementFactor", &self.increment_factor);
+        p.req("RateIncreaseCriteria", &self.rate_increase_criteria);
+    }
+}
+
 impl ToExpr for ExponentialRolloutRate {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("BaseRatePerMinute", &self.base_rate_per_minute);
-        p.req("IncrementFactor", &self.increment_factor);
-        p.req("RateIncreaseCriteria", &self.rate_increase_criteria);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -334,13 +427,26 @@ pub struct RateIncreaseCriteria {
     pub number_of_succeeded_things: Option<Value<i64>>,
 }
 
+impl RateIncreaseCriteria {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("NumberOfNotifiedThings", &self.number_of_notified_things);
+        p.opt("NumberOfSucceededThings", &self.number_of_succeeded_things);
+    }
+}
+
 impl ToExpr for RateIncreaseCriteria {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("NumberOfNotifiedThings", &self.number_of_notified_things);
-        p.opt("NumberOfSucceededThings", &self.number_of_succeeded_things);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -353,13 +459,26 @@ pub struct PresignedUrlConfig {
     pub role_arn: Option<Value<String>>,
 }
 
+impl PresignedUrlConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ExpiresInSec", &self.expires_in_sec);
+        p.opt("RoleArn", &self.role_arn);
+    }
+}
+
 impl ToExpr for PresignedUrlConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("ExpiresInSec", &self.expires_in_sec);
-        p.opt("RoleArn", &self.role_arn);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -376,15 +495,28 @@ pub struct SchedulingConfig {
     pub start_time: Option<Value<String>>,
 }
 
-impl ToExpr for SchedulingConfig {
+impl SchedulingConfig {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("EndBehavior", &self.end_behavior);
         p.opt("EndTime", &self.end_time);
         p.opt("MaintenanceWindows", &self.maintenance_windows);
         p.opt("StartTime", &self.start_time);
+    }
+}
+
+impl ToExpr for SchedulingConfig {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -411,13 +543,26 @@ impl MaintenanceWindow {
     }
 }
 
+impl MaintenanceWindow {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("DurationInMinutes", &self.duration_in_minutes);
+        p.req("StartTime", &self.start_time);
+    }
+}
+
 impl ToExpr for MaintenanceWindow {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("DurationInMinutes", &self.duration_in_minutes);
-        p.req("StartTime", &self.start_time);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -441,13 +586,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -458,15 +616,28 @@ pub struct TimeoutConfig {
     pub in_progress_timeout_in_minutes: Option<Value<i64>>,
 }
 
-impl ToExpr for TimeoutConfig {
+impl TimeoutConfig {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "InProgressTimeoutInMinutes",
             &self.in_progress_timeout_in_minutes,
         );
+    }
+}
+
+impl ToExpr for TimeoutConfig {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

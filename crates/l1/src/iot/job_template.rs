@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// Resource Type definition for AWS::IoT::JobTemplate. Job templates enable you to preconfigure jobs so that you can deploy them to multiple sets of target devices.
@@ -70,14 +72,9 @@ impl JobTemplate {
     }
 }
 
-impl ResourceProps for JobTemplate {
-    const TYPE_NAME: &'static str = "AWS::IoT::JobTemplate";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl JobTemplate {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AbortConfig", &self.abort_config);
         p.req("Description", &self.description);
         p.opt(
@@ -100,7 +97,25 @@ impl ResourceProps for JobTemplate {
         p.opt("PresignedUrlConfig", &self.presigned_url_config);
         p.opt("Tags", &self.tags);
         p.opt("TimeoutConfig", &self.timeout_config);
+    }
+}
+
+impl ResourceProps for JobTemplate {
+    const TYPE_NAME: &'static str = "AWS::IoT::JobTemplate";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -142,12 +157,25 @@ impl AbortConfig {
     }
 }
 
+impl AbortConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("CriteriaList", &self.criteria_list);
+    }
+}
+
 impl ToExpr for AbortConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("CriteriaList", &self.criteria_list);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -182,10 +210,9 @@ impl AbortCriteria {
     }
 }
 
-impl ToExpr for AbortCriteria {
+impl AbortCriteria {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("Action", &self.action);
         p.req("FailureType", &self.failure_type);
         p.req(
@@ -193,7 +220,21 @@ impl ToExpr for AbortCriteria {
             &self.min_number_of_executed_things,
         );
         p.req("ThresholdPercentage", &self.threshold_percentage);
+    }
+}
+
+impl ToExpr for AbortCriteria {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -204,12 +245,25 @@ pub struct JobExecutionsRetryConfig {
     pub retry_criteria_list: Option<Vec<RetryCriteria>>,
 }
 
+impl JobExecutionsRetryConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("RetryCriteriaList", &self.retry_criteria_list);
+    }
+}
+
 impl ToExpr for JobExecutionsRetryConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("RetryCriteriaList", &self.retry_criteria_list);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -222,13 +276,26 @@ pub struct RetryCriteria {
     pub number_of_retries: Option<Value<i64>>,
 }
 
+impl RetryCriteria {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("FailureType", &self.failure_type);
+        p.opt("NumberOfRetries", &self.number_of_retries);
+    }
+}
+
 impl ToExpr for RetryCriteria {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("FailureType", &self.failure_type);
-        p.opt("NumberOfRetries", &self.number_of_retries);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -241,13 +308,26 @@ pub struct JobExecutionsRolloutConfig {
     pub maximum_per_minute: Option<Value<i64>>,
 }
 
+impl JobExecutionsRolloutConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ExponentialRolloutRate", &self.exponential_rollout_rate);
+        p.opt("MaximumPerMinute", &self.maximum_per_minute);
+    }
+}
+
 impl ToExpr for JobExecutionsRolloutConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("ExponentialRolloutRate", &self.exponential_rollout_rate);
-        p.opt("MaximumPerMinute", &self.maximum_per_minute);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -278,14 +358,27 @@ impl ExponentialRolloutRate {
     }
 }
 
+impl ExponentialRolloutRate {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("BaseRatePerMinute", &self.base_rate_per_minute);
+        p.req("IncrementFactor", &self.increment_factor);
+        p.req("RateIncreaseCriteria", &self.rate_increase_criteria);
+    }
+}
+
 impl ToExpr for ExponentialRolloutRate {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("BaseRatePerMinute", &self.base_rate_per_minute);
-        p.req("IncrementFactor", &self.increment_factor);
-        p.req("RateIncreaseCriteria", &self.rate_increase_criteria);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -298,13 +391,26 @@ pub struct RateIncreaseCriteria {
     pub number_of_succeeded_things: Option<Value<i64>>,
 }
 
+impl RateIncreaseCriteria {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("NumberOfNotifiedThings", &self.number_of_notified_things);
+        p.opt("NumberOfSucceededThings", &self.number_of_succeeded_things);
+    }
+}
+
 impl ToExpr for RateIncreaseCriteria {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("NumberOfNotifiedThings", &self.number_of_notified_things);
-        p.opt("NumberOfSucceededThings", &self.number_of_succeeded_things);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -317,13 +423,26 @@ pub struct MaintenanceWindow {
     pub start_time: Option<Value<String>>,
 }
 
+impl MaintenanceWindow {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("DurationInMinutes", &self.duration_in_minutes);
+        p.opt("StartTime", &self.start_time);
+    }
+}
+
 impl ToExpr for MaintenanceWindow {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("DurationInMinutes", &self.duration_in_minutes);
-        p.opt("StartTime", &self.start_time);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -347,13 +466,26 @@ impl PresignedUrlConfig {
     }
 }
 
+impl PresignedUrlConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ExpiresInSec", &self.expires_in_sec);
+        p.req("RoleArn", &self.role_arn);
+    }
+}
+
 impl ToExpr for PresignedUrlConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("ExpiresInSec", &self.expires_in_sec);
-        p.req("RoleArn", &self.role_arn);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -377,13 +509,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -404,15 +549,28 @@ impl TimeoutConfig {
     }
 }
 
-impl ToExpr for TimeoutConfig {
+impl TimeoutConfig {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req(
             "InProgressTimeoutInMinutes",
             &self.in_progress_timeout_in_minutes,
         );
+    }
+}
+
+impl ToExpr for TimeoutConfig {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -7,7 +7,7 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{Props, ResourceProps, ToExpr};
+use stackwright_core::resource::{Props, Resolve, Resolved, ResourceProps, ToExpr};
 use stackwright_core::value::{Literal, Value};
 
 /// Logging Options enable you to configure your IoT V2 logging role and default logging level so that you can monitor progress events logs as it passes from your devices through Iot core service.
@@ -42,6 +42,16 @@ impl Logging {
     }
 }
 
+impl Logging {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("AccountId", &self.account_id);
+        p.req("DefaultLogLevel", &self.default_log_level);
+        p.opt("EventConfigurations", &self.event_configurations);
+        p.req("RoleArn", &self.role_arn);
+    }
+}
+
 impl ResourceProps for Logging {
     const TYPE_NAME: &'static str = "AWS::IoT::Logging";
     fn facts() -> &'static ResourceFacts {
@@ -50,11 +60,14 @@ impl ResourceProps for Logging {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req("AccountId", &self.account_id);
-        p.req("DefaultLogLevel", &self.default_log_level);
-        p.opt("EventConfigurations", &self.event_configurations);
-        p.req("RoleArn", &self.role_arn);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -81,14 +94,27 @@ impl EventConfiguration {
     }
 }
 
+impl EventConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("EventType", &self.event_type);
+        p.opt("LogDestination", &self.log_destination);
+        p.opt("LogLevel", &self.log_level);
+    }
+}
+
 impl ToExpr for EventConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("EventType", &self.event_type);
-        p.opt("LogDestination", &self.log_destination);
-        p.opt("LogLevel", &self.log_level);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

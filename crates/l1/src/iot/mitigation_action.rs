@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// Mitigation actions can be used to take actions to mitigate issues that were found in an Audit finding or Detect violation.
@@ -40,6 +42,16 @@ impl MitigationAction {
     }
 }
 
+impl MitigationAction {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ActionName", &self.action_name);
+        p.req("ActionParams", &self.action_params);
+        p.req("RoleArn", &self.role_arn);
+        p.opt("Tags", &self.tags);
+    }
+}
+
 impl ResourceProps for MitigationAction {
     const TYPE_NAME: &'static str = "AWS::IoT::MitigationAction";
     fn facts() -> &'static ResourceFacts {
@@ -48,11 +60,14 @@ impl ResourceProps for MitigationAction {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.opt("ActionName", &self.action_name);
-        p.req("ActionParams", &self.action_params);
-        p.req("RoleArn", &self.role_arn);
-        p.opt("Tags", &self.tags);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -101,10 +116,9 @@ pub struct ActionParams {
     pub update_device_certificate_params: Option<UpdateDeviceCertificateParams>,
 }
 
-impl ToExpr for ActionParams {
+impl ActionParams {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "AddThingsToThingGroupParams",
             &self.add_things_to_thing_group_params,
@@ -126,7 +140,21 @@ impl ToExpr for ActionParams {
             "UpdateDeviceCertificateParams",
             &self.update_device_certificate_params,
         );
+    }
+}
+
+impl ToExpr for ActionParams {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -150,13 +178,26 @@ impl AddThingsToThingGroupParams {
     }
 }
 
+impl AddThingsToThingGroupParams {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("OverrideDynamicGroups", &self.override_dynamic_groups);
+        p.req("ThingGroupNames", &self.thing_group_names);
+    }
+}
+
 impl ToExpr for AddThingsToThingGroupParams {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("OverrideDynamicGroups", &self.override_dynamic_groups);
-        p.req("ThingGroupNames", &self.thing_group_names);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -183,13 +224,26 @@ impl EnableIoTLoggingParams {
     }
 }
 
+impl EnableIoTLoggingParams {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("LogLevel", &self.log_level);
+        p.req("RoleArnForLogging", &self.role_arn_for_logging);
+    }
+}
+
 impl ToExpr for EnableIoTLoggingParams {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("LogLevel", &self.log_level);
-        p.req("RoleArnForLogging", &self.role_arn_for_logging);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -210,12 +264,25 @@ impl PublishFindingToSnsParams {
     }
 }
 
+impl PublishFindingToSnsParams {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("TopicArn", &self.topic_arn);
+    }
+}
+
 impl ToExpr for PublishFindingToSnsParams {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("TopicArn", &self.topic_arn);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -236,12 +303,25 @@ impl ReplaceDefaultPolicyVersionParams {
     }
 }
 
+impl ReplaceDefaultPolicyVersionParams {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("TemplateName", &self.template_name);
+    }
+}
+
 impl ToExpr for ReplaceDefaultPolicyVersionParams {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("TemplateName", &self.template_name);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -262,12 +342,25 @@ impl UpdateCaCertificateParams {
     }
 }
 
+impl UpdateCaCertificateParams {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Action", &self.action);
+    }
+}
+
 impl ToExpr for UpdateCaCertificateParams {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Action", &self.action);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -288,12 +381,25 @@ impl UpdateDeviceCertificateParams {
     }
 }
 
+impl UpdateDeviceCertificateParams {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Action", &self.action);
+    }
+}
+
 impl ToExpr for UpdateDeviceCertificateParams {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Action", &self.action);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -317,13 +423,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

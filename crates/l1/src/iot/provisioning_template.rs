@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// Creates a fleet provisioning template.
@@ -55,14 +57,9 @@ impl ProvisioningTemplate {
     }
 }
 
-impl ResourceProps for ProvisioningTemplate {
-    const TYPE_NAME: &'static str = "AWS::IoT::ProvisioningTemplate";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl ProvisioningTemplate {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Description", &self.description);
         p.opt("Enabled", &self.enabled);
         p.opt("PreProvisioningHook", &self.pre_provisioning_hook);
@@ -71,7 +68,25 @@ impl ResourceProps for ProvisioningTemplate {
         p.req("TemplateBody", &self.template_body);
         p.opt("TemplateName", &self.template_name);
         p.opt("TemplateType", &self.template_type);
+    }
+}
+
+impl ResourceProps for ProvisioningTemplate {
+    const TYPE_NAME: &'static str = "AWS::IoT::ProvisioningTemplate";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -107,13 +122,26 @@ pub struct ProvisioningHook {
     pub target_arn: Option<Value<String>>,
 }
 
+impl ProvisioningHook {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("PayloadVersion", &self.payload_version);
+        p.opt("TargetArn", &self.target_arn);
+    }
+}
+
 impl ToExpr for ProvisioningHook {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("PayloadVersion", &self.payload_version);
-        p.opt("TargetArn", &self.target_arn);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -137,13 +165,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

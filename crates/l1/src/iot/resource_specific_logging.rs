@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// Resource-specific logging allows you to specify a logging level for a specific thing group.
@@ -39,6 +41,15 @@ impl ResourceSpecificLogging {
     }
 }
 
+impl ResourceSpecificLogging {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("LogLevel", &self.log_level);
+        p.req("TargetName", &self.target_name);
+        p.req("TargetType", &self.target_type);
+    }
+}
+
 impl ResourceProps for ResourceSpecificLogging {
     const TYPE_NAME: &'static str = "AWS::IoT::ResourceSpecificLogging";
     fn facts() -> &'static ResourceFacts {
@@ -47,10 +58,14 @@ impl ResourceProps for ResourceSpecificLogging {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req("LogLevel", &self.log_level);
-        p.req("TargetName", &self.target_name);
-        p.req("TargetType", &self.target_type);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

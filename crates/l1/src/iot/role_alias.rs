@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::Value;
 
 /// Use the AWS::IoT::RoleAlias resource to declare an AWS IoT RoleAlias.
@@ -40,6 +42,19 @@ impl RoleAlias {
     }
 }
 
+impl RoleAlias {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt(
+            "CredentialDurationSeconds",
+            &self.credential_duration_seconds,
+        );
+        p.opt("RoleAlias", &self.role_alias);
+        p.req("RoleArn", &self.role_arn);
+        p.opt("Tags", &self.tags);
+    }
+}
+
 impl ResourceProps for RoleAlias {
     const TYPE_NAME: &'static str = "AWS::IoT::RoleAlias";
     fn facts() -> &'static ResourceFacts {
@@ -48,14 +63,14 @@ impl ResourceProps for RoleAlias {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.opt(
-            "CredentialDurationSeconds",
-            &self.credential_duration_seconds,
-        );
-        p.opt("RoleAlias", &self.role_alias);
-        p.req("RoleArn", &self.role_arn);
-        p.opt("Tags", &self.tags);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -102,13 +117,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

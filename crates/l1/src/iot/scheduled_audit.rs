@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// Scheduled audits can be used to specify the checks you want to perform during an audit and how often the audit should be run.
@@ -49,6 +51,18 @@ impl ScheduledAudit {
     }
 }
 
+impl ScheduledAudit {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("DayOfMonth", &self.day_of_month);
+        p.opt("DayOfWeek", &self.day_of_week);
+        p.req("Frequency", &self.frequency);
+        p.opt("ScheduledAuditName", &self.scheduled_audit_name);
+        p.opt("Tags", &self.tags);
+        p.req("TargetCheckNames", &self.target_check_names);
+    }
+}
+
 impl ResourceProps for ScheduledAudit {
     const TYPE_NAME: &'static str = "AWS::IoT::ScheduledAudit";
     fn facts() -> &'static ResourceFacts {
@@ -57,13 +71,14 @@ impl ResourceProps for ScheduledAudit {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.opt("DayOfMonth", &self.day_of_month);
-        p.opt("DayOfWeek", &self.day_of_week);
-        p.req("Frequency", &self.frequency);
-        p.opt("ScheduledAuditName", &self.scheduled_audit_name);
-        p.opt("Tags", &self.tags);
-        p.req("TargetCheckNames", &self.target_check_names);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -110,13 +125,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

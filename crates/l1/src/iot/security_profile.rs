@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// A security profile defines a set of expected behaviors for devices in your account.
@@ -35,14 +37,9 @@ pub struct SecurityProfile {
     pub target_arns: Option<Value<Vec<String>>>,
 }
 
-impl ResourceProps for SecurityProfile {
-    const TYPE_NAME: &'static str = "AWS::IoT::SecurityProfile";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl SecurityProfile {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "AdditionalMetricsToRetainV2",
             &self.additional_metrics_to_retain_v2,
@@ -57,7 +54,25 @@ impl ResourceProps for SecurityProfile {
         p.opt("SecurityProfileName", &self.security_profile_name);
         p.opt("Tags", &self.tags);
         p.opt("TargetArns", &self.target_arns);
+    }
+}
+
+impl ResourceProps for SecurityProfile {
+    const TYPE_NAME: &'static str = "AWS::IoT::SecurityProfile";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -107,14 +122,27 @@ impl MetricToRetain {
     }
 }
 
+impl MetricToRetain {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ExportMetric", &self.export_metric);
+        p.req("Metric", &self.metric);
+        p.opt("MetricDimension", &self.metric_dimension);
+    }
+}
+
 impl ToExpr for MetricToRetain {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("ExportMetric", &self.export_metric);
-        p.req("Metric", &self.metric);
-        p.opt("MetricDimension", &self.metric_dimension);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -138,13 +166,26 @@ impl MetricDimension {
     }
 }
 
+impl MetricDimension {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("DimensionName", &self.dimension_name);
+        p.opt("Operator", &self.operator);
+    }
+}
+
 impl ToExpr for MetricDimension {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("DimensionName", &self.dimension_name);
-        p.opt("Operator", &self.operator);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -171,13 +212,26 @@ impl AlertTarget {
     }
 }
 
+impl AlertTarget {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("AlertTargetArn", &self.alert_target_arn);
+        p.req("RoleArn", &self.role_arn);
+    }
+}
+
 impl ToExpr for AlertTarget {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("AlertTargetArn", &self.alert_target_arn);
-        p.req("RoleArn", &self.role_arn);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -213,17 +267,30 @@ impl Behavior {
     }
 }
 
-impl ToExpr for Behavior {
+impl Behavior {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Criteria", &self.criteria);
         p.opt("ExportMetric", &self.export_metric);
         p.opt("Metric", &self.metric);
         p.opt("MetricDimension", &self.metric_dimension);
         p.req("Name", &self.name);
         p.opt("SuppressAlerts", &self.suppress_alerts);
+    }
+}
+
+impl ToExpr for Behavior {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -246,10 +313,9 @@ pub struct BehaviorCriteria {
     pub value: Option<MetricValue>,
 }
 
-impl ToExpr for BehaviorCriteria {
+impl BehaviorCriteria {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("ComparisonOperator", &self.comparison_operator);
         p.opt(
             "ConsecutiveDatapointsToAlarm",
@@ -263,7 +329,21 @@ impl ToExpr for BehaviorCriteria {
         p.opt("MlDetectionConfig", &self.ml_detection_config);
         p.opt("StatisticalThreshold", &self.statistical_threshold);
         p.opt("Value", &self.value);
+    }
+}
+
+impl ToExpr for BehaviorCriteria {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -274,12 +354,25 @@ pub struct MachineLearningDetectionConfig {
     pub confidence_level: Option<Value<ConfidenceLevel>>,
 }
 
+impl MachineLearningDetectionConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ConfidenceLevel", &self.confidence_level);
+    }
+}
+
 impl ToExpr for MachineLearningDetectionConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("ConfidenceLevel", &self.confidence_level);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -290,12 +383,25 @@ pub struct StatisticalThreshold {
     pub statistic: Option<Value<StatisticalThresholdStatistic>>,
 }
 
+impl StatisticalThreshold {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Statistic", &self.statistic);
+    }
+}
+
 impl ToExpr for StatisticalThreshold {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Statistic", &self.statistic);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -316,17 +422,30 @@ pub struct MetricValue {
     pub strings: Option<Value<Vec<String>>>,
 }
 
-impl ToExpr for MetricValue {
+impl MetricValue {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Cidrs", &self.cidrs);
         p.opt("Count", &self.count);
         p.opt("Number", &self.number);
         p.opt("Numbers", &self.numbers);
         p.opt("Ports", &self.ports);
         p.opt("Strings", &self.strings);
+    }
+}
+
+impl ToExpr for MetricValue {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -350,13 +469,26 @@ impl MetricsExportConfig {
     }
 }
 
+impl MetricsExportConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("MqttTopic", &self.mqtt_topic);
+        p.req("RoleArn", &self.role_arn);
+    }
+}
+
 impl ToExpr for MetricsExportConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("MqttTopic", &self.mqtt_topic);
-        p.req("RoleArn", &self.role_arn);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -380,13 +512,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Map, Value};
 
 /// Resource Type definition for AWS::IoT::Thing
@@ -21,6 +23,14 @@ pub struct Thing {
     pub thing_name: Option<Value<String>>,
 }
 
+impl Thing {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("AttributePayload", &self.attribute_payload);
+        p.opt("ThingName", &self.thing_name);
+    }
+}
+
 impl ResourceProps for Thing {
     const TYPE_NAME: &'static str = "AWS::IoT::Thing";
     fn facts() -> &'static ResourceFacts {
@@ -29,9 +39,14 @@ impl ResourceProps for Thing {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.opt("AttributePayload", &self.attribute_payload);
-        p.opt("ThingName", &self.thing_name);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -70,12 +85,25 @@ pub struct AttributePayload {
     pub attributes: Option<Value<Map<String>>>,
 }
 
+impl AttributePayload {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Attributes", &self.attributes);
+    }
+}
+
 impl ToExpr for AttributePayload {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Attributes", &self.attributes);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Map, Value};
 
 /// Resource Type definition for AWS::IoT::ThingGroup
@@ -29,6 +31,17 @@ pub struct ThingGroup {
     pub thing_group_properties: Option<ThingGroupProperties>,
 }
 
+impl ThingGroup {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ParentGroupName", &self.parent_group_name);
+        p.opt("QueryString", &self.query_string);
+        p.opt("Tags", &self.tags);
+        p.opt("ThingGroupName", &self.thing_group_name);
+        p.opt("ThingGroupProperties", &self.thing_group_properties);
+    }
+}
+
 impl ResourceProps for ThingGroup {
     const TYPE_NAME: &'static str = "AWS::IoT::ThingGroup";
     fn facts() -> &'static ResourceFacts {
@@ -37,12 +50,14 @@ impl ResourceProps for ThingGroup {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.opt("ParentGroupName", &self.parent_group_name);
-        p.opt("QueryString", &self.query_string);
-        p.opt("Tags", &self.tags);
-        p.opt("ThingGroupName", &self.thing_group_name);
-        p.opt("ThingGroupProperties", &self.thing_group_properties);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -94,13 +109,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -113,13 +141,26 @@ pub struct ThingGroupProperties {
     pub thing_group_description: Option<Value<String>>,
 }
 
+impl ThingGroupProperties {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("AttributePayload", &self.attribute_payload);
+        p.opt("ThingGroupDescription", &self.thing_group_description);
+    }
+}
+
 impl ToExpr for ThingGroupProperties {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("AttributePayload", &self.attribute_payload);
-        p.opt("ThingGroupDescription", &self.thing_group_description);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -130,12 +171,25 @@ pub struct AttributePayload {
     pub attributes: Option<Value<Map<String>>>,
 }
 
+impl AttributePayload {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Attributes", &self.attributes);
+    }
+}
+
 impl ToExpr for AttributePayload {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Attributes", &self.attributes);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

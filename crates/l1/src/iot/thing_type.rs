@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// Resource Type definition for AWS::IoT::ThingType
@@ -27,6 +29,16 @@ pub struct ThingType {
     pub thing_type_properties: Option<ThingTypeProperties>,
 }
 
+impl ThingType {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("DeprecateThingType", &self.deprecate_thing_type);
+        p.opt("Tags", &self.tags);
+        p.opt("ThingTypeName", &self.thing_type_name);
+        p.opt("ThingTypeProperties", &self.thing_type_properties);
+    }
+}
+
 impl ResourceProps for ThingType {
     const TYPE_NAME: &'static str = "AWS::IoT::ThingType";
     fn facts() -> &'static ResourceFacts {
@@ -35,11 +47,14 @@ impl ResourceProps for ThingType {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.opt("DeprecateThingType", &self.deprecate_thing_type);
-        p.opt("Tags", &self.tags);
-        p.opt("ThingTypeName", &self.thing_type_name);
-        p.opt("ThingTypeProperties", &self.thing_type_properties);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -91,13 +106,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -112,14 +140,27 @@ pub struct ThingTypeProperties {
     pub thing_type_description: Option<Value<String>>,
 }
 
+impl ThingTypeProperties {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Mqtt5Configuration", &self.mqtt5_configuration);
+        p.opt("SearchableAttributes", &self.searchable_attributes);
+        p.opt("ThingTypeDescription", &self.thing_type_description);
+    }
+}
+
 impl ToExpr for ThingTypeProperties {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Mqtt5Configuration", &self.mqtt5_configuration);
-        p.opt("SearchableAttributes", &self.searchable_attributes);
-        p.opt("ThingTypeDescription", &self.thing_type_description);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -130,12 +171,25 @@ pub struct Mqtt5Configuration {
     pub propagating_attributes: Option<Vec<PropagatingAttribute>>,
 }
 
+impl Mqtt5Configuration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("PropagatingAttributes", &self.propagating_attributes);
+    }
+}
+
 impl ToExpr for Mqtt5Configuration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("PropagatingAttributes", &self.propagating_attributes);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -162,14 +216,27 @@ impl PropagatingAttribute {
     }
 }
 
+impl PropagatingAttribute {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ConnectionAttribute", &self.connection_attribute);
+        p.opt("ThingAttribute", &self.thing_attribute);
+        p.req("UserPropertyKey", &self.user_property_key);
+    }
+}
+
 impl ToExpr for PropagatingAttribute {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("ConnectionAttribute", &self.connection_attribute);
-        p.opt("ThingAttribute", &self.thing_attribute);
-        p.req("UserPropertyKey", &self.user_property_key);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

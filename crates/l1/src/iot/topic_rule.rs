@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Map, Value};
 
 /// Resource Type definition for AWS::IoT::TopicRule
@@ -37,6 +39,15 @@ impl TopicRule {
     }
 }
 
+impl TopicRule {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("RuleName", &self.rule_name);
+        p.opt("Tags", &self.tags);
+        p.req("TopicRulePayload", &self.topic_rule_payload);
+    }
+}
+
 impl ResourceProps for TopicRule {
     const TYPE_NAME: &'static str = "AWS::IoT::TopicRule";
     fn facts() -> &'static ResourceFacts {
@@ -45,10 +56,14 @@ impl ResourceProps for TopicRule {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.opt("RuleName", &self.rule_name);
-        p.opt("Tags", &self.tags);
-        p.req("TopicRulePayload", &self.topic_rule_payload);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -95,13 +110,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -137,17 +165,30 @@ impl TopicRulePayload {
     }
 }
 
-impl ToExpr for TopicRulePayload {
+impl TopicRulePayload {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("Actions", &self.actions);
         p.opt("AwsIotSqlVersion", &self.aws_iot_sql_version);
         p.opt("Description", &self.description);
         p.opt("ErrorAction", &self.error_action);
         p.opt("RuleDisabled", &self.rule_disabled);
         p.req("Sql", &self.sql);
+    }
+}
+
+impl ToExpr for TopicRulePayload {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -202,10 +243,9 @@ pub struct Action {
     pub timestream: Option<TimestreamAction>,
 }
 
-impl ToExpr for Action {
+impl Action {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("CloudwatchAlarm", &self.cloudwatch_alarm);
         p.opt("CloudwatchLogs", &self.cloudwatch_logs);
         p.opt("CloudwatchMetric", &self.cloudwatch_metric);
@@ -229,7 +269,21 @@ impl ToExpr for Action {
         p.opt("Sqs", &self.sqs);
         p.opt("StepFunctions", &self.step_functions);
         p.opt("Timestream", &self.timestream);
+    }
+}
+
+impl ToExpr for Action {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -264,15 +318,28 @@ impl CloudwatchAlarmAction {
     }
 }
 
-impl ToExpr for CloudwatchAlarmAction {
+impl CloudwatchAlarmAction {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("AlarmName", &self.alarm_name);
         p.req("RoleArn", &self.role_arn);
         p.req("StateReason", &self.state_reason);
         p.req("StateValue", &self.state_value);
+    }
+}
+
+impl ToExpr for CloudwatchAlarmAction {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -302,14 +369,27 @@ impl CloudwatchLogsAction {
     }
 }
 
+impl CloudwatchLogsAction {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("BatchMode", &self.batch_mode);
+        p.req("LogGroupName", &self.log_group_name);
+        p.req("RoleArn", &self.role_arn);
+    }
+}
+
 impl ToExpr for CloudwatchLogsAction {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("BatchMode", &self.batch_mode);
-        p.req("LogGroupName", &self.log_group_name);
-        p.req("RoleArn", &self.role_arn);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -351,17 +431,30 @@ impl CloudwatchMetricAction {
     }
 }
 
-impl ToExpr for CloudwatchMetricAction {
+impl CloudwatchMetricAction {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("MetricName", &self.metric_name);
         p.req("MetricNamespace", &self.metric_namespace);
         p.opt("MetricTimestamp", &self.metric_timestamp);
         p.req("MetricUnit", &self.metric_unit);
         p.req("MetricValue", &self.metric_value);
         p.req("RoleArn", &self.role_arn);
+    }
+}
+
+impl ToExpr for CloudwatchMetricAction {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -411,10 +504,9 @@ impl DynamoDbAction {
     }
 }
 
-impl ToExpr for DynamoDbAction {
+impl DynamoDbAction {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("HashKeyField", &self.hash_key_field);
         p.opt("HashKeyType", &self.hash_key_type);
         p.req("HashKeyValue", &self.hash_key_value);
@@ -424,7 +516,21 @@ impl ToExpr for DynamoDbAction {
         p.opt("RangeKeyValue", &self.range_key_value);
         p.req("RoleArn", &self.role_arn);
         p.req("TableName", &self.table_name);
+    }
+}
+
+impl ToExpr for DynamoDbAction {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -437,13 +543,26 @@ pub struct DynamoDbv2Action {
     pub role_arn: Option<Value<String>>,
 }
 
+impl DynamoDbv2Action {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("PutItem", &self.put_item);
+        p.opt("RoleArn", &self.role_arn);
+    }
+}
+
 impl ToExpr for DynamoDbv2Action {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("PutItem", &self.put_item);
-        p.opt("RoleArn", &self.role_arn);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -464,12 +583,25 @@ impl PutItemInput {
     }
 }
 
+impl PutItemInput {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("TableName", &self.table_name);
+    }
+}
+
 impl ToExpr for PutItemInput {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("TableName", &self.table_name);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -508,16 +640,29 @@ impl ElasticsearchAction {
     }
 }
 
-impl ToExpr for ElasticsearchAction {
+impl ElasticsearchAction {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("Endpoint", &self.endpoint);
         p.req("Id", &self.id);
         p.req("Index", &self.index);
         p.req("RoleArn", &self.role_arn);
         p.req("Type", &self.type_);
+    }
+}
+
+impl ToExpr for ElasticsearchAction {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -550,15 +695,28 @@ impl FirehoseAction {
     }
 }
 
-impl ToExpr for FirehoseAction {
+impl FirehoseAction {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("BatchMode", &self.batch_mode);
         p.req("DeliveryStreamName", &self.delivery_stream_name);
         p.req("RoleArn", &self.role_arn);
         p.opt("Separator", &self.separator);
+    }
+}
+
+impl ToExpr for FirehoseAction {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -594,17 +752,30 @@ impl HttpAction {
     }
 }
 
-impl ToExpr for HttpAction {
+impl HttpAction {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Auth", &self.auth);
         p.opt("BatchConfig", &self.batch_config);
         p.opt("ConfirmationUrl", &self.confirmation_url);
         p.opt("EnableBatching", &self.enable_batching);
         p.opt("Headers", &self.headers);
         p.req("Url", &self.url);
+    }
+}
+
+impl ToExpr for HttpAction {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -615,12 +786,25 @@ pub struct HttpAuthorization {
     pub sigv4: Option<SigV4Authorization>,
 }
 
+impl HttpAuthorization {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Sigv4", &self.sigv4);
+    }
+}
+
 impl ToExpr for HttpAuthorization {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Sigv4", &self.sigv4);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -651,14 +835,27 @@ impl SigV4Authorization {
     }
 }
 
+impl SigV4Authorization {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("RoleArn", &self.role_arn);
+        p.req("ServiceName", &self.service_name);
+        p.req("SigningRegion", &self.signing_region);
+    }
+}
+
 impl ToExpr for SigV4Authorization {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("RoleArn", &self.role_arn);
-        p.req("ServiceName", &self.service_name);
-        p.req("SigningRegion", &self.signing_region);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -675,15 +872,28 @@ pub struct BatchConfig {
     pub max_batch_size_bytes: Option<Value<i64>>,
 }
 
-impl ToExpr for BatchConfig {
+impl BatchConfig {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("BatchAcrossTopics", &self.batch_across_topics);
         p.opt("MaxBatchOpenMs", &self.max_batch_open_ms);
         p.opt("MaxBatchSize", &self.max_batch_size);
         p.opt("MaxBatchSizeBytes", &self.max_batch_size_bytes);
+    }
+}
+
+impl ToExpr for BatchConfig {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -707,13 +917,26 @@ impl HttpActionHeader {
     }
 }
 
+impl HttpActionHeader {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for HttpActionHeader {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -760,10 +983,9 @@ impl InfluxDbAction {
     }
 }
 
-impl ToExpr for InfluxDbAction {
+impl InfluxDbAction {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("BatchConfig", &self.batch_config);
         p.req("DatabaseName", &self.database_name);
         p.req("DestinationArn", &self.destination_arn);
@@ -772,7 +994,21 @@ impl ToExpr for InfluxDbAction {
         p.req("TableName", &self.table_name);
         p.opt("Tags", &self.tags);
         p.opt("TimestampUnit", &self.timestamp_unit);
+    }
+}
+
+impl ToExpr for InfluxDbAction {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -789,15 +1025,28 @@ pub struct InfluxDbBatchConfig {
     pub max_batch_size_bytes: Option<Value<i64>>,
 }
 
-impl ToExpr for InfluxDbBatchConfig {
+impl InfluxDbBatchConfig {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("BatchAcrossTopics", &self.batch_across_topics);
         p.opt("MaxBatchOpenMs", &self.max_batch_open_ms);
         p.opt("MaxBatchSize", &self.max_batch_size);
         p.opt("MaxBatchSizeBytes", &self.max_batch_size_bytes);
+    }
+}
+
+impl ToExpr for InfluxDbBatchConfig {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -824,14 +1073,27 @@ impl IotAnalyticsAction {
     }
 }
 
+impl IotAnalyticsAction {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("BatchMode", &self.batch_mode);
+        p.req("ChannelName", &self.channel_name);
+        p.req("RoleArn", &self.role_arn);
+    }
+}
+
 impl ToExpr for IotAnalyticsAction {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("BatchMode", &self.batch_mode);
-        p.req("ChannelName", &self.channel_name);
-        p.req("RoleArn", &self.role_arn);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -861,15 +1123,28 @@ impl IotEventsAction {
     }
 }
 
-impl ToExpr for IotEventsAction {
+impl IotEventsAction {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("BatchMode", &self.batch_mode);
         p.req("InputName", &self.input_name);
         p.opt("MessageId", &self.message_id);
         p.req("RoleArn", &self.role_arn);
+    }
+}
+
+impl ToExpr for IotEventsAction {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -896,16 +1171,29 @@ impl IotSiteWiseAction {
     }
 }
 
-impl ToExpr for IotSiteWiseAction {
+impl IotSiteWiseAction {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req(
             "PutAssetPropertyValueEntries",
             &self.put_asset_property_value_entries,
         );
         p.req("RoleArn", &self.role_arn);
+    }
+}
+
+impl ToExpr for IotSiteWiseAction {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -938,16 +1226,29 @@ impl PutAssetPropertyValueEntry {
     }
 }
 
-impl ToExpr for PutAssetPropertyValueEntry {
+impl PutAssetPropertyValueEntry {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AssetId", &self.asset_id);
         p.opt("EntryId", &self.entry_id);
         p.opt("PropertyAlias", &self.property_alias);
         p.opt("PropertyId", &self.property_id);
         p.req("PropertyValues", &self.property_values);
+    }
+}
+
+impl ToExpr for PutAssetPropertyValueEntry {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -974,14 +1275,27 @@ impl AssetPropertyValue {
     }
 }
 
+impl AssetPropertyValue {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Quality", &self.quality);
+        p.req("Timestamp", &self.timestamp);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for AssetPropertyValue {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Quality", &self.quality);
-        p.req("Timestamp", &self.timestamp);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1005,13 +1319,26 @@ impl AssetPropertyTimestamp {
     }
 }
 
+impl AssetPropertyTimestamp {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("OffsetInNanos", &self.offset_in_nanos);
+        p.req("TimeInSeconds", &self.time_in_seconds);
+    }
+}
+
 impl ToExpr for AssetPropertyTimestamp {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("OffsetInNanos", &self.offset_in_nanos);
-        p.req("TimeInSeconds", &self.time_in_seconds);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1028,15 +1355,28 @@ pub struct AssetPropertyVariant {
     pub string_value: Option<Value<String>>,
 }
 
-impl ToExpr for AssetPropertyVariant {
+impl AssetPropertyVariant {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("BooleanValue", &self.boolean_value);
         p.opt("DoubleValue", &self.double_value);
         p.opt("IntegerValue", &self.integer_value);
         p.opt("StringValue", &self.string_value);
+    }
+}
+
+impl ToExpr for AssetPropertyVariant {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1076,17 +1416,30 @@ impl KafkaAction {
     }
 }
 
-impl ToExpr for KafkaAction {
+impl KafkaAction {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("ClientProperties", &self.client_properties);
         p.req("DestinationArn", &self.destination_arn);
         p.opt("Headers", &self.headers);
         p.opt("Key", &self.key);
         p.opt("Partition", &self.partition);
         p.req("Topic", &self.topic);
+    }
+}
+
+impl ToExpr for KafkaAction {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1110,13 +1463,26 @@ impl KafkaActionHeader {
     }
 }
 
+impl KafkaActionHeader {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for KafkaActionHeader {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1143,14 +1509,27 @@ impl KinesisAction {
     }
 }
 
+impl KinesisAction {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("PartitionKey", &self.partition_key);
+        p.req("RoleArn", &self.role_arn);
+        p.req("StreamName", &self.stream_name);
+    }
+}
+
 impl ToExpr for KinesisAction {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("PartitionKey", &self.partition_key);
-        p.req("RoleArn", &self.role_arn);
-        p.req("StreamName", &self.stream_name);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1161,12 +1540,25 @@ pub struct LambdaAction {
     pub function_arn: Option<Value<String>>,
 }
 
+impl LambdaAction {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("FunctionArn", &self.function_arn);
+    }
+}
+
 impl ToExpr for LambdaAction {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("FunctionArn", &self.function_arn);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1208,17 +1600,30 @@ impl LocationAction {
     }
 }
 
-impl ToExpr for LocationAction {
+impl LocationAction {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("DeviceId", &self.device_id);
         p.req("Latitude", &self.latitude);
         p.req("Longitude", &self.longitude);
         p.req("RoleArn", &self.role_arn);
         p.opt("Timestamp", &self.timestamp);
         p.req("TrackerName", &self.tracker_name);
+    }
+}
+
+impl ToExpr for LocationAction {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1242,13 +1647,26 @@ impl Timestamp {
     }
 }
 
+impl Timestamp {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Unit", &self.unit);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Timestamp {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Unit", &self.unit);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1287,16 +1705,29 @@ impl OpenSearchAction {
     }
 }
 
-impl ToExpr for OpenSearchAction {
+impl OpenSearchAction {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("Endpoint", &self.endpoint);
         p.req("Id", &self.id);
         p.req("Index", &self.index);
         p.req("RoleArn", &self.role_arn);
         p.req("Type", &self.type_);
+    }
+}
+
+impl ToExpr for OpenSearchAction {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1326,15 +1757,28 @@ impl RepublishAction {
     }
 }
 
-impl ToExpr for RepublishAction {
+impl RepublishAction {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Headers", &self.headers);
         p.opt("Qos", &self.qos);
         p.req("RoleArn", &self.role_arn);
         p.req("Topic", &self.topic);
+    }
+}
+
+impl ToExpr for RepublishAction {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1355,17 +1799,30 @@ pub struct RepublishActionHeaders {
     pub user_properties: Option<Vec<UserProperty>>,
 }
 
-impl ToExpr for RepublishActionHeaders {
+impl RepublishActionHeaders {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("ContentType", &self.content_type);
         p.opt("CorrelationData", &self.correlation_data);
         p.opt("MessageExpiry", &self.message_expiry);
         p.opt("PayloadFormatIndicator", &self.payload_format_indicator);
         p.opt("ResponseTopic", &self.response_topic);
         p.opt("UserProperties", &self.user_properties);
+    }
+}
+
+impl ToExpr for RepublishActionHeaders {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1389,13 +1846,26 @@ impl UserProperty {
     }
 }
 
+impl UserProperty {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for UserProperty {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1429,15 +1899,28 @@ impl S3Action {
     }
 }
 
-impl ToExpr for S3Action {
+impl S3Action {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("BucketName", &self.bucket_name);
         p.opt("CannedAcl", &self.canned_acl);
         p.req("Key", &self.key);
         p.req("RoleArn", &self.role_arn);
+    }
+}
+
+impl ToExpr for S3Action {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1464,14 +1947,27 @@ impl SnsAction {
     }
 }
 
+impl SnsAction {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("MessageFormat", &self.message_format);
+        p.req("RoleArn", &self.role_arn);
+        p.req("TargetArn", &self.target_arn);
+    }
+}
+
 impl ToExpr for SnsAction {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("MessageFormat", &self.message_format);
-        p.req("RoleArn", &self.role_arn);
-        p.req("TargetArn", &self.target_arn);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1498,14 +1994,27 @@ impl SqsAction {
     }
 }
 
+impl SqsAction {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("QueueUrl", &self.queue_url);
+        p.req("RoleArn", &self.role_arn);
+        p.opt("UseBase64", &self.use_base64);
+    }
+}
+
 impl ToExpr for SqsAction {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("QueueUrl", &self.queue_url);
-        p.req("RoleArn", &self.role_arn);
-        p.opt("UseBase64", &self.use_base64);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1535,14 +2044,27 @@ impl StepFunctionsAction {
     }
 }
 
+impl StepFunctionsAction {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ExecutionNamePrefix", &self.execution_name_prefix);
+        p.req("RoleArn", &self.role_arn);
+        p.req("StateMachineName", &self.state_machine_name);
+    }
+}
+
 impl ToExpr for StepFunctionsAction {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("ExecutionNamePrefix", &self.execution_name_prefix);
-        p.req("RoleArn", &self.role_arn);
-        p.req("StateMachineName", &self.state_machine_name);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1580,16 +2102,29 @@ impl TimestreamAction {
     }
 }
 
-impl ToExpr for TimestreamAction {
+impl TimestreamAction {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("DatabaseName", &self.database_name);
         p.req("Dimensions", &self.dimensions);
         p.req("RoleArn", &self.role_arn);
         p.req("TableName", &self.table_name);
         p.opt("Timestamp", &self.timestamp);
+    }
+}
+
+impl ToExpr for TimestreamAction {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1613,13 +2148,26 @@ impl TimestreamDimension {
     }
 }
 
+impl TimestreamDimension {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Name", &self.name);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for TimestreamDimension {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Name", &self.name);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1643,13 +2191,26 @@ impl TimestreamTimestamp {
     }
 }
 
+impl TimestreamTimestamp {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Unit", &self.unit);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for TimestreamTimestamp {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Unit", &self.unit);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

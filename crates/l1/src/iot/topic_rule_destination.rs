@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// Resource Type definition for AWS::IoT::TopicRuleDestination
@@ -25,6 +27,16 @@ pub struct TopicRuleDestination {
     pub vpc_properties: Option<VpcDestinationProperties>,
 }
 
+impl TopicRuleDestination {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("HttpUrlProperties", &self.http_url_properties);
+        p.opt("InfluxDBProperties", &self.influx_db_properties);
+        p.opt("Status", &self.status);
+        p.opt("VpcProperties", &self.vpc_properties);
+    }
+}
+
 impl ResourceProps for TopicRuleDestination {
     const TYPE_NAME: &'static str = "AWS::IoT::TopicRuleDestination";
     fn facts() -> &'static ResourceFacts {
@@ -33,11 +45,14 @@ impl ResourceProps for TopicRuleDestination {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.opt("HttpUrlProperties", &self.http_url_properties);
-        p.opt("InfluxDBProperties", &self.influx_db_properties);
-        p.opt("Status", &self.status);
-        p.opt("VpcProperties", &self.vpc_properties);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -76,12 +91,25 @@ pub struct HttpUrlDestinationSummary {
     pub confirmation_url: Option<Value<String>>,
 }
 
+impl HttpUrlDestinationSummary {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ConfirmationUrl", &self.confirmation_url);
+    }
+}
+
 impl ToExpr for HttpUrlDestinationSummary {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("ConfirmationUrl", &self.confirmation_url);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -118,16 +146,29 @@ impl InfluxDbDestinationProperties {
     }
 }
 
-impl ToExpr for InfluxDbDestinationProperties {
+impl InfluxDbDestinationProperties {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("Endpoint", &self.endpoint);
         p.req("InfluxDBVersion", &self.influx_db_version);
         p.req("SecretId", &self.secret_id);
         p.opt("SecretKey", &self.secret_key);
         p.opt("SecretType", &self.secret_type);
+    }
+}
+
+impl ToExpr for InfluxDbDestinationProperties {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -144,15 +185,28 @@ pub struct VpcDestinationProperties {
     pub vpc_id: Option<Value<String>>,
 }
 
-impl ToExpr for VpcDestinationProperties {
+impl VpcDestinationProperties {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("RoleArn", &self.role_arn);
         p.opt("SecurityGroups", &self.security_groups);
         p.opt("SubnetIds", &self.subnet_ids);
         p.opt("VpcId", &self.vpc_id);
+    }
+}
+
+impl ToExpr for VpcDestinationProperties {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

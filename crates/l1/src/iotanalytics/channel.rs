@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Json, Value};
 
 /// Resource Type definition for AWS::IoTAnalytics::Channel
@@ -27,6 +29,16 @@ pub struct Channel {
     pub tags: Option<Vec<Tag>>,
 }
 
+impl Channel {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ChannelName", &self.channel_name);
+        p.opt("ChannelStorage", &self.channel_storage);
+        p.opt("RetentionPeriod", &self.retention_period);
+        p.opt("Tags", &self.tags);
+    }
+}
+
 impl ResourceProps for Channel {
     const TYPE_NAME: &'static str = "AWS::IoTAnalytics::Channel";
     fn facts() -> &'static ResourceFacts {
@@ -35,11 +47,14 @@ impl ResourceProps for Channel {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.opt("ChannelName", &self.channel_name);
-        p.opt("ChannelStorage", &self.channel_storage);
-        p.opt("RetentionPeriod", &self.retention_period);
-        p.opt("Tags", &self.tags);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -75,13 +90,26 @@ pub struct ChannelStorage {
     pub service_managed_s3: Option<Value<Json>>,
 }
 
+impl ChannelStorage {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("CustomerManagedS3", &self.customer_managed_s3);
+        p.opt("ServiceManagedS3", &self.service_managed_s3);
+    }
+}
+
 impl ToExpr for ChannelStorage {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("CustomerManagedS3", &self.customer_managed_s3);
-        p.opt("ServiceManagedS3", &self.service_managed_s3);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -108,14 +136,27 @@ impl CustomerManagedS3 {
     }
 }
 
+impl CustomerManagedS3 {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Bucket", &self.bucket);
+        p.opt("KeyPrefix", &self.key_prefix);
+        p.req("RoleArn", &self.role_arn);
+    }
+}
+
 impl ToExpr for CustomerManagedS3 {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Bucket", &self.bucket);
-        p.opt("KeyPrefix", &self.key_prefix);
-        p.req("RoleArn", &self.role_arn);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -128,13 +169,26 @@ pub struct RetentionPeriod {
     pub unlimited: Option<Value<bool>>,
 }
 
+impl RetentionPeriod {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("NumberOfDays", &self.number_of_days);
+        p.opt("Unlimited", &self.unlimited);
+    }
+}
+
 impl ToExpr for RetentionPeriod {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("NumberOfDays", &self.number_of_days);
-        p.opt("Unlimited", &self.unlimited);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -158,13 +212,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// Resource Type definition for AWS::IoTAnalytics::Dataset
@@ -52,14 +54,9 @@ impl Dataset {
     }
 }
 
-impl ResourceProps for Dataset {
-    const TYPE_NAME: &'static str = "AWS::IoTAnalytics::Dataset";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl Dataset {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("Actions", &self.actions);
         p.opt("ContentDeliveryRules", &self.content_delivery_rules);
         p.opt("DatasetName", &self.dataset_name);
@@ -68,7 +65,25 @@ impl ResourceProps for Dataset {
         p.opt("Tags", &self.tags);
         p.opt("Triggers", &self.triggers);
         p.opt("VersioningConfiguration", &self.versioning_configuration);
+    }
+}
+
+impl ResourceProps for Dataset {
+    const TYPE_NAME: &'static str = "AWS::IoTAnalytics::Dataset";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -118,14 +133,27 @@ impl Action {
     }
 }
 
+impl Action {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("ActionName", &self.action_name);
+        p.opt("ContainerAction", &self.container_action);
+        p.opt("QueryAction", &self.query_action);
+    }
+}
+
 impl ToExpr for Action {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("ActionName", &self.action_name);
-        p.opt("ContainerAction", &self.container_action);
-        p.opt("QueryAction", &self.query_action);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -159,15 +187,28 @@ impl ContainerAction {
     }
 }
 
-impl ToExpr for ContainerAction {
+impl ContainerAction {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("ExecutionRoleArn", &self.execution_role_arn);
         p.req("Image", &self.image);
         p.req("ResourceConfiguration", &self.resource_configuration);
         p.opt("Variables", &self.variables);
+    }
+}
+
+impl ToExpr for ContainerAction {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -194,13 +235,26 @@ impl ResourceConfiguration {
     }
 }
 
+impl ResourceConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("ComputeType", &self.compute_type);
+        p.req("VolumeSizeInGB", &self.volume_size_in_gb);
+    }
+}
+
 impl ToExpr for ResourceConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("ComputeType", &self.compute_type);
-        p.req("VolumeSizeInGB", &self.volume_size_in_gb);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -233,10 +287,9 @@ impl Variable {
     }
 }
 
-impl ToExpr for Variable {
+impl Variable {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "DatasetContentVersionValue",
             &self.dataset_content_version_value,
@@ -245,7 +298,21 @@ impl ToExpr for Variable {
         p.opt("OutputFileUriValue", &self.output_file_uri_value);
         p.opt("StringValue", &self.string_value);
         p.req("VariableName", &self.variable_name);
+    }
+}
+
+impl ToExpr for Variable {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -266,12 +333,25 @@ impl DatasetContentVersionValue {
     }
 }
 
+impl DatasetContentVersionValue {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("DatasetName", &self.dataset_name);
+    }
+}
+
 impl ToExpr for DatasetContentVersionValue {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("DatasetName", &self.dataset_name);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -292,12 +372,25 @@ impl OutputFileUriValue {
     }
 }
 
+impl OutputFileUriValue {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("FileName", &self.file_name);
+    }
+}
+
 impl ToExpr for OutputFileUriValue {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("FileName", &self.file_name);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -321,13 +414,26 @@ impl QueryAction {
     }
 }
 
+impl QueryAction {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Filters", &self.filters);
+        p.req("SqlQuery", &self.sql_query);
+    }
+}
+
 impl ToExpr for QueryAction {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Filters", &self.filters);
-        p.req("SqlQuery", &self.sql_query);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -338,12 +444,25 @@ pub struct Filter {
     pub delta_time: Option<DeltaTime>,
 }
 
+impl Filter {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("DeltaTime", &self.delta_time);
+    }
+}
+
 impl ToExpr for Filter {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("DeltaTime", &self.delta_time);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -370,13 +489,26 @@ impl DeltaTime {
     }
 }
 
+impl DeltaTime {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("OffsetSeconds", &self.offset_seconds);
+        p.req("TimeExpression", &self.time_expression);
+    }
+}
+
 impl ToExpr for DeltaTime {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("OffsetSeconds", &self.offset_seconds);
-        p.req("TimeExpression", &self.time_expression);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -400,13 +532,26 @@ impl DatasetContentDeliveryRule {
     }
 }
 
+impl DatasetContentDeliveryRule {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Destination", &self.destination);
+        p.opt("EntryName", &self.entry_name);
+    }
+}
+
 impl ToExpr for DatasetContentDeliveryRule {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Destination", &self.destination);
-        p.opt("EntryName", &self.entry_name);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -419,10 +564,9 @@ pub struct DatasetContentDeliveryRuleDestination {
     pub s3_destination_configuration: Option<S3DestinationConfiguration>,
 }
 
-impl ToExpr for DatasetContentDeliveryRuleDestination {
+impl DatasetContentDeliveryRuleDestination {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "IotEventsDestinationConfiguration",
             &self.iot_events_destination_configuration,
@@ -431,7 +575,21 @@ impl ToExpr for DatasetContentDeliveryRuleDestination {
             "S3DestinationConfiguration",
             &self.s3_destination_configuration,
         );
+    }
+}
+
+impl ToExpr for DatasetContentDeliveryRuleDestination {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -455,13 +613,26 @@ impl IotEventsDestinationConfiguration {
     }
 }
 
+impl IotEventsDestinationConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("InputName", &self.input_name);
+        p.req("RoleArn", &self.role_arn);
+    }
+}
+
 impl ToExpr for IotEventsDestinationConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("InputName", &self.input_name);
-        p.req("RoleArn", &self.role_arn);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -495,15 +666,28 @@ impl S3DestinationConfiguration {
     }
 }
 
-impl ToExpr for S3DestinationConfiguration {
+impl S3DestinationConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("Bucket", &self.bucket);
         p.opt("GlueConfiguration", &self.glue_configuration);
         p.req("Key", &self.key);
         p.req("RoleArn", &self.role_arn);
+    }
+}
+
+impl ToExpr for S3DestinationConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -530,13 +714,26 @@ impl GlueConfiguration {
     }
 }
 
+impl GlueConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("DatabaseName", &self.database_name);
+        p.req("TableName", &self.table_name);
+    }
+}
+
 impl ToExpr for GlueConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("DatabaseName", &self.database_name);
-        p.req("TableName", &self.table_name);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -560,13 +757,26 @@ impl LateDataRule {
     }
 }
 
+impl LateDataRule {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("RuleConfiguration", &self.rule_configuration);
+        p.opt("RuleName", &self.rule_name);
+    }
+}
+
 impl ToExpr for LateDataRule {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("RuleConfiguration", &self.rule_configuration);
-        p.opt("RuleName", &self.rule_name);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -577,15 +787,28 @@ pub struct LateDataRuleConfiguration {
     pub delta_time_session_window_configuration: Option<DeltaTimeSessionWindowConfiguration>,
 }
 
-impl ToExpr for LateDataRuleConfiguration {
+impl LateDataRuleConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "DeltaTimeSessionWindowConfiguration",
             &self.delta_time_session_window_configuration,
         );
+    }
+}
+
+impl ToExpr for LateDataRuleConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -606,12 +829,25 @@ impl DeltaTimeSessionWindowConfiguration {
     }
 }
 
+impl DeltaTimeSessionWindowConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("TimeoutInMinutes", &self.timeout_in_minutes);
+    }
+}
+
 impl ToExpr for DeltaTimeSessionWindowConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("TimeoutInMinutes", &self.timeout_in_minutes);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -624,13 +860,26 @@ pub struct RetentionPeriod {
     pub unlimited: Option<Value<bool>>,
 }
 
+impl RetentionPeriod {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("NumberOfDays", &self.number_of_days);
+        p.opt("Unlimited", &self.unlimited);
+    }
+}
+
 impl ToExpr for RetentionPeriod {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("NumberOfDays", &self.number_of_days);
-        p.opt("Unlimited", &self.unlimited);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -654,13 +903,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -673,13 +935,26 @@ pub struct Trigger {
     pub triggering_dataset: Option<TriggeringDataset>,
 }
 
+impl Trigger {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Schedule", &self.schedule);
+        p.opt("TriggeringDataset", &self.triggering_dataset);
+    }
+}
+
 impl ToExpr for Trigger {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Schedule", &self.schedule);
-        p.opt("TriggeringDataset", &self.triggering_dataset);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -700,12 +975,25 @@ impl Schedule {
     }
 }
 
+impl Schedule {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("ScheduleExpression", &self.schedule_expression);
+    }
+}
+
 impl ToExpr for Schedule {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("ScheduleExpression", &self.schedule_expression);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -726,12 +1014,25 @@ impl TriggeringDataset {
     }
 }
 
+impl TriggeringDataset {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("DatasetName", &self.dataset_name);
+    }
+}
+
 impl ToExpr for TriggeringDataset {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("DatasetName", &self.dataset_name);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -744,13 +1045,26 @@ pub struct VersioningConfiguration {
     pub unlimited: Option<Value<bool>>,
 }
 
+impl VersioningConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("MaxVersions", &self.max_versions);
+        p.opt("Unlimited", &self.unlimited);
+    }
+}
+
 impl ToExpr for VersioningConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("MaxVersions", &self.max_versions);
-        p.opt("Unlimited", &self.unlimited);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Json, Value};
 
 /// Resource Type definition for AWS::IoTAnalytics::Datastore
@@ -31,6 +33,18 @@ pub struct Datastore {
     pub tags: Option<Vec<Tag>>,
 }
 
+impl Datastore {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("DatastoreName", &self.datastore_name);
+        p.opt("DatastorePartitions", &self.datastore_partitions);
+        p.opt("DatastoreStorage", &self.datastore_storage);
+        p.opt("FileFormatConfiguration", &self.file_format_configuration);
+        p.opt("RetentionPeriod", &self.retention_period);
+        p.opt("Tags", &self.tags);
+    }
+}
+
 impl ResourceProps for Datastore {
     const TYPE_NAME: &'static str = "AWS::IoTAnalytics::Datastore";
     fn facts() -> &'static ResourceFacts {
@@ -39,13 +53,14 @@ impl ResourceProps for Datastore {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.opt("DatastoreName", &self.datastore_name);
-        p.opt("DatastorePartitions", &self.datastore_partitions);
-        p.opt("DatastoreStorage", &self.datastore_storage);
-        p.opt("FileFormatConfiguration", &self.file_format_configuration);
-        p.opt("RetentionPeriod", &self.retention_period);
-        p.opt("Tags", &self.tags);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -79,12 +94,25 @@ pub struct DatastorePartitions {
     pub partitions: Option<Vec<DatastorePartition>>,
 }
 
+impl DatastorePartitions {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Partitions", &self.partitions);
+    }
+}
+
 impl ToExpr for DatastorePartitions {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Partitions", &self.partitions);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -97,13 +125,26 @@ pub struct DatastorePartition {
     pub timestamp_partition: Option<TimestampPartition>,
 }
 
+impl DatastorePartition {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Partition", &self.partition);
+        p.opt("TimestampPartition", &self.timestamp_partition);
+    }
+}
+
 impl ToExpr for DatastorePartition {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Partition", &self.partition);
-        p.opt("TimestampPartition", &self.timestamp_partition);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -124,12 +165,25 @@ impl Partition {
     }
 }
 
+impl Partition {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("AttributeName", &self.attribute_name);
+    }
+}
+
 impl ToExpr for Partition {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("AttributeName", &self.attribute_name);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -153,13 +207,26 @@ impl TimestampPartition {
     }
 }
 
+impl TimestampPartition {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("AttributeName", &self.attribute_name);
+        p.opt("TimestampFormat", &self.timestamp_format);
+    }
+}
+
 impl ToExpr for TimestampPartition {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("AttributeName", &self.attribute_name);
-        p.opt("TimestampFormat", &self.timestamp_format);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -174,17 +241,30 @@ pub struct DatastoreStorage {
     pub service_managed_s3: Option<Value<Json>>,
 }
 
-impl ToExpr for DatastoreStorage {
+impl DatastoreStorage {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("CustomerManagedS3", &self.customer_managed_s3);
         p.opt(
             "IotSiteWiseMultiLayerStorage",
             &self.iot_site_wise_multi_layer_storage,
         );
         p.opt("ServiceManagedS3", &self.service_managed_s3);
+    }
+}
+
+impl ToExpr for DatastoreStorage {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -211,14 +291,27 @@ impl CustomerManagedS3 {
     }
 }
 
+impl CustomerManagedS3 {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Bucket", &self.bucket);
+        p.opt("KeyPrefix", &self.key_prefix);
+        p.req("RoleArn", &self.role_arn);
+    }
+}
+
 impl ToExpr for CustomerManagedS3 {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Bucket", &self.bucket);
-        p.opt("KeyPrefix", &self.key_prefix);
-        p.req("RoleArn", &self.role_arn);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -229,15 +322,28 @@ pub struct IotSiteWiseMultiLayerStorage {
     pub customer_managed_s3_storage: Option<CustomerManagedS3Storage>,
 }
 
-impl ToExpr for IotSiteWiseMultiLayerStorage {
+impl IotSiteWiseMultiLayerStorage {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "CustomerManagedS3Storage",
             &self.customer_managed_s3_storage,
         );
+    }
+}
+
+impl ToExpr for IotSiteWiseMultiLayerStorage {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -261,13 +367,26 @@ impl CustomerManagedS3Storage {
     }
 }
 
+impl CustomerManagedS3Storage {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Bucket", &self.bucket);
+        p.opt("KeyPrefix", &self.key_prefix);
+    }
+}
+
 impl ToExpr for CustomerManagedS3Storage {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Bucket", &self.bucket);
-        p.opt("KeyPrefix", &self.key_prefix);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -280,13 +399,26 @@ pub struct FileFormatConfiguration {
     pub parquet_configuration: Option<ParquetConfiguration>,
 }
 
+impl FileFormatConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("JsonConfiguration", &self.json_configuration);
+        p.opt("ParquetConfiguration", &self.parquet_configuration);
+    }
+}
+
 impl ToExpr for FileFormatConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("JsonConfiguration", &self.json_configuration);
-        p.opt("ParquetConfiguration", &self.parquet_configuration);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -297,12 +429,25 @@ pub struct ParquetConfiguration {
     pub schema_definition: Option<SchemaDefinition>,
 }
 
+impl ParquetConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("SchemaDefinition", &self.schema_definition);
+    }
+}
+
 impl ToExpr for ParquetConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("SchemaDefinition", &self.schema_definition);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -313,12 +458,25 @@ pub struct SchemaDefinition {
     pub columns: Option<Vec<Column>>,
 }
 
+impl SchemaDefinition {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Columns", &self.columns);
+    }
+}
+
 impl ToExpr for SchemaDefinition {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Columns", &self.columns);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -342,13 +500,26 @@ impl Column {
     }
 }
 
+impl Column {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Name", &self.name);
+        p.req("Type", &self.type_);
+    }
+}
+
 impl ToExpr for Column {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Name", &self.name);
-        p.req("Type", &self.type_);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -361,13 +532,26 @@ pub struct RetentionPeriod {
     pub unlimited: Option<Value<bool>>,
 }
 
+impl RetentionPeriod {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("NumberOfDays", &self.number_of_days);
+        p.opt("Unlimited", &self.unlimited);
+    }
+}
+
 impl ToExpr for RetentionPeriod {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("NumberOfDays", &self.number_of_days);
-        p.opt("Unlimited", &self.unlimited);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -391,13 +575,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Map, Value};
 
 /// Resource Type definition for AWS::IoTAnalytics::Pipeline
@@ -37,6 +39,15 @@ impl Pipeline {
     }
 }
 
+impl Pipeline {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("PipelineActivities", &self.pipeline_activities);
+        p.opt("PipelineName", &self.pipeline_name);
+        p.opt("Tags", &self.tags);
+    }
+}
+
 impl ResourceProps for Pipeline {
     const TYPE_NAME: &'static str = "AWS::IoTAnalytics::Pipeline";
     fn facts() -> &'static ResourceFacts {
@@ -45,10 +56,14 @@ impl ResourceProps for Pipeline {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req("PipelineActivities", &self.pipeline_activities);
-        p.opt("PipelineName", &self.pipeline_name);
-        p.opt("Tags", &self.tags);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -100,10 +115,9 @@ pub struct Activity {
     pub select_attributes: Option<SelectAttributes>,
 }
 
-impl ToExpr for Activity {
+impl Activity {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AddAttributes", &self.add_attributes);
         p.opt("Channel", &self.channel);
         p.opt("Datastore", &self.datastore);
@@ -114,7 +128,21 @@ impl ToExpr for Activity {
         p.opt("Math", &self.math);
         p.opt("RemoveAttributes", &self.remove_attributes);
         p.opt("SelectAttributes", &self.select_attributes);
+    }
+}
+
+impl ToExpr for Activity {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -141,14 +169,27 @@ impl AddAttributes {
     }
 }
 
+impl AddAttributes {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Attributes", &self.attributes);
+        p.req("Name", &self.name);
+        p.opt("Next", &self.next);
+    }
+}
+
 impl ToExpr for AddAttributes {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Attributes", &self.attributes);
-        p.req("Name", &self.name);
-        p.opt("Next", &self.next);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -175,14 +216,27 @@ impl Channel {
     }
 }
 
+impl Channel {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("ChannelName", &self.channel_name);
+        p.req("Name", &self.name);
+        p.opt("Next", &self.next);
+    }
+}
+
 impl ToExpr for Channel {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("ChannelName", &self.channel_name);
-        p.req("Name", &self.name);
-        p.opt("Next", &self.next);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -206,13 +260,26 @@ impl Datastore {
     }
 }
 
+impl Datastore {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("DatastoreName", &self.datastore_name);
+        p.req("Name", &self.name);
+    }
+}
+
 impl ToExpr for Datastore {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("DatastoreName", &self.datastore_name);
-        p.req("Name", &self.name);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -250,16 +317,29 @@ impl DeviceRegistryEnrich {
     }
 }
 
-impl ToExpr for DeviceRegistryEnrich {
+impl DeviceRegistryEnrich {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("Attribute", &self.attribute);
         p.req("Name", &self.name);
         p.opt("Next", &self.next);
         p.req("RoleArn", &self.role_arn);
         p.req("ThingName", &self.thing_name);
+    }
+}
+
+impl ToExpr for DeviceRegistryEnrich {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -297,16 +377,29 @@ impl DeviceShadowEnrich {
     }
 }
 
-impl ToExpr for DeviceShadowEnrich {
+impl DeviceShadowEnrich {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("Attribute", &self.attribute);
         p.req("Name", &self.name);
         p.opt("Next", &self.next);
         p.req("RoleArn", &self.role_arn);
         p.req("ThingName", &self.thing_name);
+    }
+}
+
+impl ToExpr for DeviceShadowEnrich {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -333,14 +426,27 @@ impl Filter {
     }
 }
 
+impl Filter {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Filter", &self.filter);
+        p.req("Name", &self.name);
+        p.opt("Next", &self.next);
+    }
+}
+
 impl ToExpr for Filter {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Filter", &self.filter);
-        p.req("Name", &self.name);
-        p.opt("Next", &self.next);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -374,15 +480,28 @@ impl Lambda {
     }
 }
 
-impl ToExpr for Lambda {
+impl Lambda {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("BatchSize", &self.batch_size);
         p.req("LambdaName", &self.lambda_name);
         p.req("Name", &self.name);
         p.opt("Next", &self.next);
+    }
+}
+
+impl ToExpr for Lambda {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -416,15 +535,28 @@ impl Math {
     }
 }
 
-impl ToExpr for Math {
+impl Math {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("Attribute", &self.attribute);
         p.req("Math", &self.math);
         p.req("Name", &self.name);
         p.opt("Next", &self.next);
+    }
+}
+
+impl ToExpr for Math {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -451,14 +583,27 @@ impl RemoveAttributes {
     }
 }
 
+impl RemoveAttributes {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Attributes", &self.attributes);
+        p.req("Name", &self.name);
+        p.opt("Next", &self.next);
+    }
+}
+
 impl ToExpr for RemoveAttributes {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Attributes", &self.attributes);
-        p.req("Name", &self.name);
-        p.opt("Next", &self.next);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -485,14 +630,27 @@ impl SelectAttributes {
     }
 }
 
+impl SelectAttributes {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Attributes", &self.attributes);
+        p.req("Name", &self.name);
+        p.opt("Next", &self.next);
+    }
+}
+
 impl ToExpr for SelectAttributes {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Attributes", &self.attributes);
-        p.req("Name", &self.name);
-        p.opt("Next", &self.next);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -516,13 +674,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::Value;
 
 /// An example resource schema demonstrating some basic constructs and validation rules.
@@ -34,6 +36,17 @@ impl SuiteDefinition {
     }
 }
 
+impl SuiteDefinition {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req(
+            "SuiteDefinitionConfiguration",
+            &self.suite_definition_configuration,
+        );
+        p.opt("Tags", &self.tags);
+    }
+}
+
 impl ResourceProps for SuiteDefinition {
     const TYPE_NAME: &'static str = "AWS::IoTCoreDeviceAdvisor::SuiteDefinition";
     fn facts() -> &'static ResourceFacts {
@@ -42,12 +55,14 @@ impl ResourceProps for SuiteDefinition {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req(
-            "SuiteDefinitionConfiguration",
-            &self.suite_definition_configuration,
-        );
-        p.opt("Tags", &self.tags);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -116,16 +131,29 @@ impl SuiteDefinitionConfiguration {
     }
 }
 
-impl ToExpr for SuiteDefinitionConfiguration {
+impl SuiteDefinitionConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("DevicePermissionRoleArn", &self.device_permission_role_arn);
         p.opt("Devices", &self.devices);
         p.opt("IntendedForQualification", &self.intended_for_qualification);
         p.req("RootGroup", &self.root_group);
         p.opt("SuiteDefinitionName", &self.suite_definition_name);
+    }
+}
+
+impl ToExpr for SuiteDefinitionConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -138,13 +166,26 @@ pub struct DeviceUnderTest {
     pub thing_arn: Option<Value<String>>,
 }
 
+impl DeviceUnderTest {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("CertificateArn", &self.certificate_arn);
+        p.opt("ThingArn", &self.thing_arn);
+    }
+}
+
 impl ToExpr for DeviceUnderTest {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("CertificateArn", &self.certificate_arn);
-        p.opt("ThingArn", &self.thing_arn);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -168,13 +209,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// Definition of AWS::IoTFleetWise::Campaign Resource Type
@@ -90,14 +92,9 @@ impl Campaign {
     }
 }
 
-impl ResourceProps for Campaign {
-    const TYPE_NAME: &'static str = "AWS::IoTFleetWise::Campaign";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl Campaign {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Action", &self.action);
         p.req("CollectionScheme", &self.collection_scheme);
         p.opt("Compression", &self.compression);
@@ -120,7 +117,25 @@ impl ResourceProps for Campaign {
         p.opt("StartTime", &self.start_time);
         p.opt("Tags", &self.tags);
         p.req("TargetArn", &self.target_arn);
+    }
+}
+
+impl ResourceProps for Campaign {
+    const TYPE_NAME: &'static str = "AWS::IoTFleetWise::Campaign";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -171,10 +186,9 @@ pub struct CollectionScheme {
     pub condition_based_collection_scheme: Option<ConditionBasedCollectionScheme>,
 }
 
-impl ToExpr for CollectionScheme {
+impl CollectionScheme {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "TimeBasedCollectionScheme",
             &self.time_based_collection_scheme,
@@ -183,7 +197,21 @@ impl ToExpr for CollectionScheme {
             "ConditionBasedCollectionScheme",
             &self.condition_based_collection_scheme,
         );
+    }
+}
+
+impl ToExpr for CollectionScheme {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -204,12 +232,25 @@ impl TimeBasedCollectionScheme {
     }
 }
 
+impl TimeBasedCollectionScheme {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("PeriodMs", &self.period_ms);
+    }
+}
+
 impl ToExpr for TimeBasedCollectionScheme {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("PeriodMs", &self.period_ms);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -239,10 +280,9 @@ impl ConditionBasedCollectionScheme {
     }
 }
 
-impl ToExpr for ConditionBasedCollectionScheme {
+impl ConditionBasedCollectionScheme {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("ConditionLanguageVersion", &self.condition_language_version);
         p.req("Expression", &self.expression);
         p.opt(
@@ -250,7 +290,21 @@ impl ToExpr for ConditionBasedCollectionScheme {
             &self.minimum_trigger_interval_ms,
         );
         p.opt("TriggerMode", &self.trigger_mode);
+    }
+}
+
+impl ToExpr for ConditionBasedCollectionScheme {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -265,14 +319,27 @@ pub struct DataDestinationConfig {
     pub mqtt_topic_config: Option<MqttTopicConfig>,
 }
 
+impl DataDestinationConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("S3Config", &self.s3_config);
+        p.opt("TimestreamConfig", &self.timestream_config);
+        p.opt("MqttTopicConfig", &self.mqtt_topic_config);
+    }
+}
+
 impl ToExpr for DataDestinationConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("S3Config", &self.s3_config);
-        p.opt("TimestreamConfig", &self.timestream_config);
-        p.opt("MqttTopicConfig", &self.mqtt_topic_config);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -302,15 +369,28 @@ impl S3Config {
     }
 }
 
-impl ToExpr for S3Config {
+impl S3Config {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("BucketArn", &self.bucket_arn);
         p.opt("DataFormat", &self.data_format);
         p.opt("Prefix", &self.prefix);
         p.opt("StorageCompressionFormat", &self.storage_compression_format);
+    }
+}
+
+impl ToExpr for S3Config {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -337,13 +417,26 @@ impl TimestreamConfig {
     }
 }
 
+impl TimestreamConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("ExecutionRoleArn", &self.execution_role_arn);
+        p.req("TimestreamTableArn", &self.timestream_table_arn);
+    }
+}
+
 impl ToExpr for TimestreamConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("ExecutionRoleArn", &self.execution_role_arn);
-        p.req("TimestreamTableArn", &self.timestream_table_arn);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -370,13 +463,26 @@ impl MqttTopicConfig {
     }
 }
 
+impl MqttTopicConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("ExecutionRoleArn", &self.execution_role_arn);
+        p.req("MqttTopicArn", &self.mqtt_topic_arn);
+    }
+}
+
 impl ToExpr for MqttTopicConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("ExecutionRoleArn", &self.execution_role_arn);
-        p.req("MqttTopicArn", &self.mqtt_topic_arn);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -403,14 +509,27 @@ impl DataPartition {
     }
 }
 
+impl DataPartition {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Id", &self.id);
+        p.req("StorageOptions", &self.storage_options);
+        p.opt("UploadOptions", &self.upload_options);
+    }
+}
+
 impl ToExpr for DataPartition {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Id", &self.id);
-        p.req("StorageOptions", &self.storage_options);
-        p.opt("UploadOptions", &self.upload_options);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -441,14 +560,27 @@ impl DataPartitionStorageOptions {
     }
 }
 
+impl DataPartitionStorageOptions {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("MaximumSize", &self.maximum_size);
+        p.req("MinimumTimeToLive", &self.minimum_time_to_live);
+        p.req("StorageLocation", &self.storage_location);
+    }
+}
+
 impl ToExpr for DataPartitionStorageOptions {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("MaximumSize", &self.maximum_size);
-        p.req("MinimumTimeToLive", &self.minimum_time_to_live);
-        p.req("StorageLocation", &self.storage_location);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -475,13 +607,26 @@ impl StorageMaximumSize {
     }
 }
 
+impl StorageMaximumSize {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Unit", &self.unit);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for StorageMaximumSize {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Unit", &self.unit);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -508,13 +653,26 @@ impl StorageMinimumTimeToLive {
     }
 }
 
+impl StorageMinimumTimeToLive {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Unit", &self.unit);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for StorageMinimumTimeToLive {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Unit", &self.unit);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -538,13 +696,26 @@ impl DataPartitionUploadOptions {
     }
 }
 
+impl DataPartitionUploadOptions {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ConditionLanguageVersion", &self.condition_language_version);
+        p.req("Expression", &self.expression);
+    }
+}
+
 impl ToExpr for DataPartitionUploadOptions {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("ConditionLanguageVersion", &self.condition_language_version);
-        p.req("Expression", &self.expression);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -574,10 +745,9 @@ impl SignalInformation {
     }
 }
 
-impl ToExpr for SignalInformation {
+impl SignalInformation {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("DataPartitionId", &self.data_partition_id);
         p.opt("MaxSampleCount", &self.max_sample_count);
         p.opt(
@@ -585,7 +755,21 @@ impl ToExpr for SignalInformation {
             &self.minimum_sampling_interval_ms,
         );
         p.req("Name", &self.name);
+    }
+}
+
+impl ToExpr for SignalInformation {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -619,15 +803,28 @@ impl SignalFetchInformation {
     }
 }
 
-impl ToExpr for SignalFetchInformation {
+impl SignalFetchInformation {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("Actions", &self.actions);
         p.opt("ConditionLanguageVersion", &self.condition_language_version);
         p.req("FullyQualifiedName", &self.fully_qualified_name);
         p.req("SignalFetchConfig", &self.signal_fetch_config);
+    }
+}
+
+impl ToExpr for SignalFetchInformation {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -640,13 +837,26 @@ pub struct SignalFetchConfig {
     pub condition_based: Option<ConditionBasedSignalFetchConfig>,
 }
 
+impl SignalFetchConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("TimeBased", &self.time_based);
+        p.opt("ConditionBased", &self.condition_based);
+    }
+}
+
 impl ToExpr for SignalFetchConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("TimeBased", &self.time_based);
-        p.opt("ConditionBased", &self.condition_based);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -667,12 +877,25 @@ impl TimeBasedSignalFetchConfig {
     }
 }
 
+impl TimeBasedSignalFetchConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("ExecutionFrequencyMs", &self.execution_frequency_ms);
+    }
+}
+
 impl ToExpr for TimeBasedSignalFetchConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("ExecutionFrequencyMs", &self.execution_frequency_ms);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -699,13 +922,26 @@ impl ConditionBasedSignalFetchConfig {
     }
 }
 
+impl ConditionBasedSignalFetchConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("ConditionExpression", &self.condition_expression);
+        p.req("TriggerMode", &self.trigger_mode);
+    }
+}
+
 impl ToExpr for ConditionBasedSignalFetchConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("ConditionExpression", &self.condition_expression);
-        p.req("TriggerMode", &self.trigger_mode);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -729,13 +965,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

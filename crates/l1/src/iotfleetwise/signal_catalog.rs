@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// Definition of AWS::IoTFleetWise::SignalCatalog Resource Type
@@ -29,6 +31,17 @@ pub struct SignalCatalog {
     pub tags: Option<Vec<Tag>>,
 }
 
+impl SignalCatalog {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Description", &self.description);
+        p.opt("Name", &self.name);
+        p.opt("NodeCounts", &self.node_counts);
+        p.opt("Nodes", &self.nodes);
+        p.opt("Tags", &self.tags);
+    }
+}
+
 impl ResourceProps for SignalCatalog {
     const TYPE_NAME: &'static str = "AWS::IoTFleetWise::SignalCatalog";
     fn facts() -> &'static ResourceFacts {
@@ -37,12 +50,14 @@ impl ResourceProps for SignalCatalog {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.opt("Description", &self.description);
-        p.opt("Name", &self.name);
-        p.opt("NodeCounts", &self.node_counts);
-        p.opt("Nodes", &self.nodes);
-        p.opt("Tags", &self.tags);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -108,11 +123,23 @@ impl SignalCatalogAttributes {
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct NodeCounts {}
 
+impl NodeCounts {
+    #[inline]
+    fn collect_props(&self, _: &mut Props<'_>) {}
+}
+
 impl ToExpr for NodeCounts {
     #[inline]
     fn to_expr(&self) -> Expr {
-        let p = Props::default();
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -129,15 +156,28 @@ pub struct Node {
     pub attribute: Option<AttributeProperty>,
 }
 
-impl ToExpr for Node {
+impl Node {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Branch", &self.branch);
         p.opt("Sensor", &self.sensor);
         p.opt("Actuator", &self.actuator);
         p.opt("Attribute", &self.attribute);
+    }
+}
+
+impl ToExpr for Node {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -161,13 +201,26 @@ impl Branch {
     }
 }
 
+impl Branch {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Description", &self.description);
+        p.req("FullyQualifiedName", &self.fully_qualified_name);
+    }
+}
+
 impl ToExpr for Branch {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Description", &self.description);
-        p.req("FullyQualifiedName", &self.fully_qualified_name);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -209,10 +262,9 @@ impl Sensor {
     }
 }
 
-impl ToExpr for Sensor {
+impl Sensor {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AllowedValues", &self.allowed_values);
         p.req("DataType", &self.data_type);
         p.opt("Description", &self.description);
@@ -220,7 +272,21 @@ impl ToExpr for Sensor {
         p.opt("Max", &self.max);
         p.opt("Min", &self.min);
         p.opt("Unit", &self.unit);
+    }
+}
+
+impl ToExpr for Sensor {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -265,10 +331,9 @@ impl Actuator {
     }
 }
 
-impl ToExpr for Actuator {
+impl Actuator {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AllowedValues", &self.allowed_values);
         p.opt("AssignedValue", &self.assigned_value);
         p.req("DataType", &self.data_type);
@@ -277,7 +342,21 @@ impl ToExpr for Actuator {
         p.opt("Max", &self.max);
         p.opt("Min", &self.min);
         p.opt("Unit", &self.unit);
+    }
+}
+
+impl ToExpr for Actuator {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -325,10 +404,9 @@ impl AttributeProperty {
     }
 }
 
-impl ToExpr for AttributeProperty {
+impl AttributeProperty {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AllowedValues", &self.allowed_values);
         p.opt("AssignedValue", &self.assigned_value);
         p.req("DataType", &self.data_type);
@@ -338,7 +416,21 @@ impl ToExpr for AttributeProperty {
         p.opt("Max", &self.max);
         p.opt("Min", &self.min);
         p.opt("Unit", &self.unit);
+    }
+}
+
+impl ToExpr for AttributeProperty {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -362,13 +454,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

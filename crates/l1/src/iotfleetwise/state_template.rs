@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::Value;
 
 /// Definition of AWS::IoTFleetWise::StateTemplate Resource Type
@@ -53,6 +55,19 @@ impl StateTemplate {
     }
 }
 
+impl StateTemplate {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("DataExtraDimensions", &self.data_extra_dimensions);
+        p.opt("Description", &self.description);
+        p.opt("MetadataExtraDimensions", &self.metadata_extra_dimensions);
+        p.req("Name", &self.name);
+        p.req("SignalCatalogArn", &self.signal_catalog_arn);
+        p.req("StateTemplateProperties", &self.state_template_properties);
+        p.opt("Tags", &self.tags);
+    }
+}
+
 impl ResourceProps for StateTemplate {
     const TYPE_NAME: &'static str = "AWS::IoTFleetWise::StateTemplate";
     fn facts() -> &'static ResourceFacts {
@@ -61,14 +76,14 @@ impl ResourceProps for StateTemplate {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.opt("DataExtraDimensions", &self.data_extra_dimensions);
-        p.opt("Description", &self.description);
-        p.opt("MetadataExtraDimensions", &self.metadata_extra_dimensions);
-        p.req("Name", &self.name);
-        p.req("SignalCatalogArn", &self.signal_catalog_arn);
-        p.req("StateTemplateProperties", &self.state_template_properties);
-        p.opt("Tags", &self.tags);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -130,13 +145,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

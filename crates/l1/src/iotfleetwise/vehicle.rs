@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Json, Literal, Map, Value};
 
 /// Definition of AWS::IoTFleetWise::Vehicle Resource Type
@@ -53,6 +55,19 @@ impl Vehicle {
     }
 }
 
+impl Vehicle {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("AssociationBehavior", &self.association_behavior);
+        p.opt("Attributes", &self.attributes);
+        p.req("DecoderManifestArn", &self.decoder_manifest_arn);
+        p.req("ModelManifestArn", &self.model_manifest_arn);
+        p.req("Name", &self.name);
+        p.opt("StateTemplates", &self.state_templates);
+        p.opt("Tags", &self.tags);
+    }
+}
+
 impl ResourceProps for Vehicle {
     const TYPE_NAME: &'static str = "AWS::IoTFleetWise::Vehicle";
     fn facts() -> &'static ResourceFacts {
@@ -61,14 +76,14 @@ impl ResourceProps for Vehicle {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.opt("AssociationBehavior", &self.association_behavior);
-        p.opt("Attributes", &self.attributes);
-        p.req("DecoderManifestArn", &self.decoder_manifest_arn);
-        p.req("ModelManifestArn", &self.model_manifest_arn);
-        p.req("Name", &self.name);
-        p.opt("StateTemplates", &self.state_templates);
-        p.opt("Tags", &self.tags);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -128,16 +143,29 @@ impl StateTemplateAssociation {
     }
 }
 
-impl ToExpr for StateTemplateAssociation {
+impl StateTemplateAssociation {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("Identifier", &self.identifier);
         p.req(
             "StateTemplateUpdateStrategy",
             &self.state_template_update_strategy,
         );
+    }
+}
+
+impl ToExpr for StateTemplateAssociation {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -150,13 +178,26 @@ pub struct StateTemplateUpdateStrategy {
     pub on_change: Option<Value<Json>>,
 }
 
+impl StateTemplateUpdateStrategy {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Periodic", &self.periodic);
+        p.opt("OnChange", &self.on_change);
+    }
+}
+
 impl ToExpr for StateTemplateUpdateStrategy {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Periodic", &self.periodic);
-        p.opt("OnChange", &self.on_change);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -177,12 +218,25 @@ impl PeriodicStateTemplateUpdateStrategy {
     }
 }
 
+impl PeriodicStateTemplateUpdateStrategy {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("StateTemplateUpdateRate", &self.state_template_update_rate);
+    }
+}
+
 impl ToExpr for PeriodicStateTemplateUpdateStrategy {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("StateTemplateUpdateRate", &self.state_template_update_rate);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -206,13 +260,26 @@ impl TimePeriod {
     }
 }
 
+impl TimePeriod {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Unit", &self.unit);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for TimePeriod {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Unit", &self.unit);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -236,13 +303,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

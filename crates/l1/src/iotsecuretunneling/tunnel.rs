@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::Value;
 
 /// A connection between a source computer and a destination device using AWS IoT Secure Tunneling.
@@ -27,6 +29,16 @@ pub struct Tunnel {
     pub timeout_config: Option<TimeoutConfig>,
 }
 
+impl Tunnel {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Description", &self.description);
+        p.opt("DestinationConfig", &self.destination_config);
+        p.opt("Tags", &self.tags);
+        p.opt("TimeoutConfig", &self.timeout_config);
+    }
+}
+
 impl ResourceProps for Tunnel {
     const TYPE_NAME: &'static str = "AWS::IoTSecureTunneling::Tunnel";
     fn facts() -> &'static ResourceFacts {
@@ -35,11 +47,14 @@ impl ResourceProps for Tunnel {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.opt("Description", &self.description);
-        p.opt("DestinationConfig", &self.destination_config);
-        p.opt("Tags", &self.tags);
-        p.opt("TimeoutConfig", &self.timeout_config);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -96,13 +111,26 @@ impl DestinationConfig {
     }
 }
 
+impl DestinationConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Services", &self.services);
+        p.opt("ThingName", &self.thing_name);
+    }
+}
+
 impl ToExpr for DestinationConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Services", &self.services);
-        p.opt("ThingName", &self.thing_name);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -126,13 +154,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -143,15 +184,28 @@ pub struct TimeoutConfig {
     pub max_lifetime_timeout_minutes: Option<Value<i64>>,
 }
 
-impl ToExpr for TimeoutConfig {
+impl TimeoutConfig {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "MaxLifetimeTimeoutMinutes",
             &self.max_lifetime_timeout_minutes,
         );
+    }
+}
+
+impl ToExpr for TimeoutConfig {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// Resource schema for AWS::IoTSiteWise::AccessPolicy
@@ -39,6 +41,15 @@ impl AccessPolicy {
     }
 }
 
+impl AccessPolicy {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("AccessPolicyIdentity", &self.access_policy_identity);
+        p.req("AccessPolicyPermission", &self.access_policy_permission);
+        p.req("AccessPolicyResource", &self.access_policy_resource);
+    }
+}
+
 impl ResourceProps for AccessPolicy {
     const TYPE_NAME: &'static str = "AWS::IoTSiteWise::AccessPolicy";
     fn facts() -> &'static ResourceFacts {
@@ -47,10 +58,14 @@ impl ResourceProps for AccessPolicy {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req("AccessPolicyIdentity", &self.access_policy_identity);
-        p.req("AccessPolicyPermission", &self.access_policy_permission);
-        p.req("AccessPolicyResource", &self.access_policy_resource);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -93,14 +108,27 @@ pub struct AccessPolicyIdentity {
     pub user: Option<User>,
 }
 
+impl AccessPolicyIdentity {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("IamRole", &self.iam_role);
+        p.opt("IamUser", &self.iam_user);
+        p.opt("User", &self.user);
+    }
+}
+
 impl ToExpr for AccessPolicyIdentity {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("IamRole", &self.iam_role);
-        p.opt("IamUser", &self.iam_user);
-        p.opt("User", &self.user);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -111,12 +139,25 @@ pub struct IamRole {
     pub arn: Option<Value<String>>,
 }
 
+impl IamRole {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("arn", &self.arn);
+    }
+}
+
 impl ToExpr for IamRole {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("arn", &self.arn);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -127,12 +168,25 @@ pub struct IamUser {
     pub arn: Option<Value<String>>,
 }
 
+impl IamUser {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("arn", &self.arn);
+    }
+}
+
 impl ToExpr for IamUser {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("arn", &self.arn);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -143,12 +197,25 @@ pub struct User {
     pub id: Option<Value<String>>,
 }
 
+impl User {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("id", &self.id);
+    }
+}
+
 impl ToExpr for User {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("id", &self.id);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -161,13 +228,26 @@ pub struct AccessPolicyResource {
     pub project: Option<Project>,
 }
 
+impl AccessPolicyResource {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Portal", &self.portal);
+        p.opt("Project", &self.project);
+    }
+}
+
 impl ToExpr for AccessPolicyResource {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Portal", &self.portal);
-        p.opt("Project", &self.project);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -178,12 +258,25 @@ pub struct Portal {
     pub id: Option<Value<String>>,
 }
 
+impl Portal {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("id", &self.id);
+    }
+}
+
 impl ToExpr for Portal {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("id", &self.id);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -194,12 +287,25 @@ pub struct Project {
     pub id: Option<Value<String>>,
 }
 
+impl Project {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("id", &self.id);
+    }
+}
+
 impl ToExpr for Project {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("id", &self.id);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// Resource schema for AWS::IoTSiteWise::Asset
@@ -52,6 +54,19 @@ impl Asset {
     }
 }
 
+impl Asset {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("AssetDescription", &self.asset_description);
+        p.opt("AssetExternalId", &self.asset_external_id);
+        p.opt("AssetHierarchies", &self.asset_hierarchies);
+        p.req("AssetModelId", &self.asset_model_id);
+        p.req("AssetName", &self.asset_name);
+        p.opt("AssetProperties", &self.asset_properties);
+        p.opt("Tags", &self.tags);
+    }
+}
+
 impl ResourceProps for Asset {
     const TYPE_NAME: &'static str = "AWS::IoTSiteWise::Asset";
     fn facts() -> &'static ResourceFacts {
@@ -60,14 +75,14 @@ impl ResourceProps for Asset {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.opt("AssetDescription", &self.asset_description);
-        p.opt("AssetExternalId", &self.asset_external_id);
-        p.opt("AssetHierarchies", &self.asset_hierarchies);
-        p.req("AssetModelId", &self.asset_model_id);
-        p.req("AssetName", &self.asset_name);
-        p.opt("AssetProperties", &self.asset_properties);
-        p.opt("Tags", &self.tags);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -122,14 +137,27 @@ impl AssetHierarchy {
     }
 }
 
+impl AssetHierarchy {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("ChildAssetId", &self.child_asset_id);
+        p.opt("ExternalId", &self.external_id);
+        p.opt("LogicalId", &self.logical_id);
+    }
+}
+
 impl ToExpr for AssetHierarchy {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("ChildAssetId", &self.child_asset_id);
-        p.opt("ExternalId", &self.external_id);
-        p.opt("LogicalId", &self.logical_id);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -148,16 +176,29 @@ pub struct AssetProperty {
     pub unit: Option<Value<String>>,
 }
 
-impl ToExpr for AssetProperty {
+impl AssetProperty {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Alias", &self.alias);
         p.opt("ExternalId", &self.external_id);
         p.opt("LogicalId", &self.logical_id);
         p.opt("NotificationState", &self.notification_state);
         p.opt("Unit", &self.unit);
+    }
+}
+
+impl ToExpr for AssetProperty {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -181,13 +222,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// Resource schema for AWS::IoTSiteWise::AssetModel
@@ -56,14 +58,9 @@ impl AssetModel {
     }
 }
 
-impl ResourceProps for AssetModel {
-    const TYPE_NAME: &'static str = "AWS::IoTSiteWise::AssetModel";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl AssetModel {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "AssetModelCompositeModels",
             &self.asset_model_composite_models,
@@ -79,7 +76,25 @@ impl ResourceProps for AssetModel {
             &self.enforced_asset_model_interface_relationships,
         );
         p.opt("Tags", &self.tags);
+    }
+}
+
+impl ResourceProps for AssetModel {
+    const TYPE_NAME: &'static str = "AWS::IoTSiteWise::AssetModel";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -149,10 +164,9 @@ impl AssetModelCompositeModel {
     }
 }
 
-impl ToExpr for AssetModelCompositeModel {
+impl AssetModelCompositeModel {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("ComposedAssetModelId", &self.composed_asset_model_id);
         p.opt("CompositeModelProperties", &self.composite_model_properties);
         p.opt("Description", &self.description);
@@ -164,7 +178,21 @@ impl ToExpr for AssetModelCompositeModel {
         );
         p.opt("Path", &self.path);
         p.req("Type", &self.type_);
+    }
+}
+
+impl ToExpr for AssetModelCompositeModel {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -207,10 +235,9 @@ impl AssetModelProperty {
     }
 }
 
-impl ToExpr for AssetModelProperty {
+impl AssetModelProperty {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("DataType", &self.data_type);
         p.opt("DataTypeSpec", &self.data_type_spec);
         p.opt("ExternalId", &self.external_id);
@@ -218,7 +245,21 @@ impl ToExpr for AssetModelProperty {
         p.req("Name", &self.name);
         p.req("Type", &self.type_);
         p.opt("Unit", &self.unit);
+    }
+}
+
+impl ToExpr for AssetModelProperty {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -248,15 +289,28 @@ impl PropertyType {
     }
 }
 
-impl ToExpr for PropertyType {
+impl PropertyType {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Attribute", &self.attribute);
         p.opt("Metric", &self.metric);
         p.opt("Transform", &self.transform);
         p.req("TypeName", &self.type_name);
+    }
+}
+
+impl ToExpr for PropertyType {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -267,12 +321,25 @@ pub struct AttributeProperty {
     pub default_value: Option<Value<String>>,
 }
 
+impl AttributeProperty {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("DefaultValue", &self.default_value);
+    }
+}
+
 impl ToExpr for AttributeProperty {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("DefaultValue", &self.default_value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -303,14 +370,27 @@ impl Metric {
     }
 }
 
+impl Metric {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Expression", &self.expression);
+        p.req("Variables", &self.variables);
+        p.req("Window", &self.window);
+    }
+}
+
 impl ToExpr for Metric {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Expression", &self.expression);
-        p.req("Variables", &self.variables);
-        p.req("Window", &self.window);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -334,13 +414,26 @@ impl ExpressionVariable {
     }
 }
 
+impl ExpressionVariable {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Name", &self.name);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for ExpressionVariable {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Name", &self.name);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -361,17 +454,30 @@ pub struct VariableValue {
     pub property_path: Option<Vec<PropertyPathDefinition>>,
 }
 
-impl ToExpr for VariableValue {
+impl VariableValue {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("HierarchyExternalId", &self.hierarchy_external_id);
         p.opt("HierarchyId", &self.hierarchy_id);
         p.opt("HierarchyLogicalId", &self.hierarchy_logical_id);
         p.opt("PropertyExternalId", &self.property_external_id);
         p.opt("PropertyLogicalId", &self.property_logical_id);
         p.opt("PropertyPath", &self.property_path);
+    }
+}
+
+impl ToExpr for VariableValue {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -390,12 +496,25 @@ impl PropertyPathDefinition {
     }
 }
 
+impl PropertyPathDefinition {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Name", &self.name);
+    }
+}
+
 impl ToExpr for PropertyPathDefinition {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Name", &self.name);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -406,12 +525,25 @@ pub struct MetricWindow {
     pub tumbling: Option<TumblingWindow>,
 }
 
+impl MetricWindow {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Tumbling", &self.tumbling);
+    }
+}
+
 impl ToExpr for MetricWindow {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Tumbling", &self.tumbling);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -435,13 +567,26 @@ impl TumblingWindow {
     }
 }
 
+impl TumblingWindow {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Interval", &self.interval);
+        p.opt("Offset", &self.offset);
+    }
+}
+
 impl ToExpr for TumblingWindow {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Interval", &self.interval);
-        p.opt("Offset", &self.offset);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -465,13 +610,26 @@ impl Transform {
     }
 }
 
+impl Transform {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Expression", &self.expression);
+        p.req("Variables", &self.variables);
+    }
+}
+
 impl ToExpr for Transform {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Expression", &self.expression);
-        p.req("Variables", &self.variables);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -504,15 +662,28 @@ impl AssetModelHierarchy {
     }
 }
 
-impl ToExpr for AssetModelHierarchy {
+impl AssetModelHierarchy {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("ChildAssetModelId", &self.child_asset_model_id);
         p.opt("ExternalId", &self.external_id);
         p.opt("LogicalId", &self.logical_id);
         p.req("Name", &self.name);
+    }
+}
+
+impl ToExpr for AssetModelHierarchy {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -525,13 +696,26 @@ pub struct EnforcedAssetModelInterfaceRelationship {
     pub property_mappings: Option<Vec<EnforcedAssetModelInterfacePropertyMapping>>,
 }
 
+impl EnforcedAssetModelInterfaceRelationship {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("InterfaceAssetModelId", &self.interface_asset_model_id);
+        p.opt("PropertyMappings", &self.property_mappings);
+    }
+}
+
 impl ToExpr for EnforcedAssetModelInterfaceRelationship {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("InterfaceAssetModelId", &self.interface_asset_model_id);
-        p.opt("PropertyMappings", &self.property_mappings);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -559,10 +743,9 @@ impl EnforcedAssetModelInterfacePropertyMapping {
     }
 }
 
-impl ToExpr for EnforcedAssetModelInterfacePropertyMapping {
+impl EnforcedAssetModelInterfacePropertyMapping {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "AssetModelPropertyExternalId",
             &self.asset_model_property_external_id,
@@ -575,7 +758,21 @@ impl ToExpr for EnforcedAssetModelInterfacePropertyMapping {
             "InterfaceAssetModelPropertyExternalId",
             &self.interface_asset_model_property_external_id,
         );
+    }
+}
+
+impl ToExpr for EnforcedAssetModelInterfacePropertyMapping {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -599,13 +796,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::Value;
 
 /// Resource schema for AWS::IoTSiteWise::ComputationModel.
@@ -47,14 +49,9 @@ impl ComputationModel {
     }
 }
 
-impl ResourceProps for ComputationModel {
-    const TYPE_NAME: &'static str = "AWS::IoTSiteWise::ComputationModel";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl ComputationModel {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req(
             "ComputationModelConfiguration",
             &self.computation_model_configuration,
@@ -69,7 +66,25 @@ impl ResourceProps for ComputationModel {
         );
         p.req("ComputationModelName", &self.computation_model_name);
         p.opt("Tags", &self.tags);
+    }
+}
+
+impl ResourceProps for ComputationModel {
+    const TYPE_NAME: &'static str = "AWS::IoTSiteWise::ComputationModel";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -108,12 +123,25 @@ pub struct ComputationModelConfiguration {
     pub anomaly_detection: Option<AnomalyDetectionComputationModelConfiguration>,
 }
 
+impl ComputationModelConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("AnomalyDetection", &self.anomaly_detection);
+    }
+}
+
 impl ToExpr for ComputationModelConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("AnomalyDetection", &self.anomaly_detection);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -140,13 +168,26 @@ impl AnomalyDetectionComputationModelConfiguration {
     }
 }
 
+impl AnomalyDetectionComputationModelConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("InputProperties", &self.input_properties);
+        p.req("ResultProperty", &self.result_property);
+    }
+}
+
 impl ToExpr for AnomalyDetectionComputationModelConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("InputProperties", &self.input_properties);
-        p.req("ResultProperty", &self.result_property);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -161,14 +202,27 @@ pub struct ComputationModelDataBindingValue {
     pub list: Option<Vec<ComputationModelDataBindingValue>>,
 }
 
+impl ComputationModelDataBindingValue {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("AssetModelProperty", &self.asset_model_property);
+        p.opt("AssetProperty", &self.asset_property);
+        p.opt("List", &self.list);
+    }
+}
+
 impl ToExpr for ComputationModelDataBindingValue {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("AssetModelProperty", &self.asset_model_property);
-        p.opt("AssetProperty", &self.asset_property);
-        p.opt("List", &self.list);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -195,13 +249,26 @@ impl AssetModelPropertyBindingValue {
     }
 }
 
+impl AssetModelPropertyBindingValue {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("AssetModelId", &self.asset_model_id);
+        p.req("PropertyId", &self.property_id);
+    }
+}
+
 impl ToExpr for AssetModelPropertyBindingValue {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("AssetModelId", &self.asset_model_id);
-        p.req("PropertyId", &self.property_id);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -225,13 +292,26 @@ impl AssetPropertyBindingValue {
     }
 }
 
+impl AssetPropertyBindingValue {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("AssetId", &self.asset_id);
+        p.req("PropertyId", &self.property_id);
+    }
+}
+
 impl ToExpr for AssetPropertyBindingValue {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("AssetId", &self.asset_id);
-        p.req("PropertyId", &self.property_id);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -255,13 +335,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

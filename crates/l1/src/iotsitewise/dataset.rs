@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// Resource schema for AWS::IoTSiteWise::Dataset.
@@ -49,6 +51,19 @@ impl Dataset {
     }
 }
 
+impl Dataset {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("DatasetConfig", &self.dataset_config);
+        p.opt("DatasetDescription", &self.dataset_description);
+        p.req("DatasetName", &self.dataset_name);
+        p.opt("DatasetSource", &self.dataset_source);
+        p.opt("DatasetType", &self.dataset_type);
+        p.opt("Tags", &self.tags);
+        p.opt("WorkspaceName", &self.workspace_name);
+    }
+}
+
 impl ResourceProps for Dataset {
     const TYPE_NAME: &'static str = "AWS::IoTSiteWise::Dataset";
     fn facts() -> &'static ResourceFacts {
@@ -57,14 +72,14 @@ impl ResourceProps for Dataset {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.opt("DatasetConfig", &self.dataset_config);
-        p.opt("DatasetDescription", &self.dataset_description);
-        p.req("DatasetName", &self.dataset_name);
-        p.opt("DatasetSource", &self.dataset_source);
-        p.opt("DatasetType", &self.dataset_type);
-        p.opt("Tags", &self.tags);
-        p.opt("WorkspaceName", &self.workspace_name);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -103,12 +118,25 @@ pub struct DatasetConfig {
     pub session: Option<SessionConfig>,
 }
 
+impl DatasetConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Session", &self.session);
+    }
+}
+
 impl ToExpr for DatasetConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Session", &self.session);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -135,13 +163,26 @@ impl SessionConfig {
     }
 }
 
+impl SessionConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("SessionEndTime", &self.session_end_time);
+        p.req("SessionStartTime", &self.session_start_time);
+    }
+}
+
 impl ToExpr for SessionConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("SessionEndTime", &self.session_end_time);
-        p.req("SessionStartTime", &self.session_start_time);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -171,14 +212,27 @@ impl DatasetSource {
     }
 }
 
+impl DatasetSource {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("SourceDetail", &self.source_detail);
+        p.req("SourceFormat", &self.source_format);
+        p.req("SourceType", &self.source_type);
+    }
+}
+
 impl ToExpr for DatasetSource {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("SourceDetail", &self.source_detail);
-        p.req("SourceFormat", &self.source_format);
-        p.req("SourceType", &self.source_type);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -189,12 +243,25 @@ pub struct SourceDetail {
     pub kendra: Option<KendraSourceDetail>,
 }
 
+impl SourceDetail {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Kendra", &self.kendra);
+    }
+}
+
 impl ToExpr for SourceDetail {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Kendra", &self.kendra);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -221,13 +288,26 @@ impl KendraSourceDetail {
     }
 }
 
+impl KendraSourceDetail {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("KnowledgeBaseArn", &self.knowledge_base_arn);
+        p.req("RoleArn", &self.role_arn);
+    }
+}
+
 impl ToExpr for KendraSourceDetail {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("KnowledgeBaseArn", &self.knowledge_base_arn);
-        p.req("RoleArn", &self.role_arn);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -251,13 +331,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

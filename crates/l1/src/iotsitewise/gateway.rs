@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// Resource schema for AWS::IoTSiteWise::Gateway
@@ -43,14 +45,9 @@ impl Gateway {
     }
 }
 
-impl ResourceProps for Gateway {
-    const TYPE_NAME: &'static str = "AWS::IoTSiteWise::Gateway";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl Gateway {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "GatewayCapabilitySummaries",
             &self.gateway_capability_summaries,
@@ -59,7 +56,25 @@ impl ResourceProps for Gateway {
         p.req("GatewayPlatform", &self.gateway_platform);
         p.opt("GatewayVersion", &self.gateway_version);
         p.opt("Tags", &self.tags);
+    }
+}
+
+impl ResourceProps for Gateway {
+    const TYPE_NAME: &'static str = "AWS::IoTSiteWise::Gateway";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -106,13 +121,26 @@ impl GatewayCapabilitySummary {
     }
 }
 
+impl GatewayCapabilitySummary {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("CapabilityConfiguration", &self.capability_configuration);
+        p.req("CapabilityNamespace", &self.capability_namespace);
+    }
+}
+
 impl ToExpr for GatewayCapabilitySummary {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("CapabilityConfiguration", &self.capability_configuration);
-        p.req("CapabilityNamespace", &self.capability_namespace);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -125,13 +153,26 @@ pub struct GatewayPlatform {
     pub siemens_ie: Option<SiemensIe>,
 }
 
+impl GatewayPlatform {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("GreengrassV2", &self.greengrass_v2);
+        p.opt("SiemensIE", &self.siemens_ie);
+    }
+}
+
 impl ToExpr for GatewayPlatform {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("GreengrassV2", &self.greengrass_v2);
-        p.opt("SiemensIE", &self.siemens_ie);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -155,16 +196,29 @@ impl GreengrassV2 {
     }
 }
 
-impl ToExpr for GreengrassV2 {
+impl GreengrassV2 {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "CoreDeviceOperatingSystem",
             &self.core_device_operating_system,
         );
         p.req("CoreDeviceThingName", &self.core_device_thing_name);
+    }
+}
+
+impl ToExpr for GreengrassV2 {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -185,12 +239,25 @@ impl SiemensIe {
     }
 }
 
+impl SiemensIe {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("IotCoreThingName", &self.iot_core_thing_name);
+    }
+}
+
 impl ToExpr for SiemensIe {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("IotCoreThingName", &self.iot_core_thing_name);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -214,13 +281,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

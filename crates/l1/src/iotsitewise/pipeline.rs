@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Map, Value};
 
 /// Resource schema for AWS::IoTSiteWise::Pipeline. A pipeline defines a directed acyclic graph (DAG) of compute nodes, where each node references a task definition and can declare dependencies on other nodes.
@@ -50,6 +52,18 @@ impl Pipeline {
     }
 }
 
+impl Pipeline {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Computations", &self.computations);
+        p.opt("Description", &self.description);
+        p.opt("EnvironmentVariables", &self.environment_variables);
+        p.req("PipelineName", &self.pipeline_name);
+        p.opt("Tags", &self.tags);
+        p.req("WorkspaceName", &self.workspace_name);
+    }
+}
+
 impl ResourceProps for Pipeline {
     const TYPE_NAME: &'static str = "AWS::IoTSiteWise::Pipeline";
     fn facts() -> &'static ResourceFacts {
@@ -58,13 +72,14 @@ impl ResourceProps for Pipeline {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req("Computations", &self.computations);
-        p.opt("Description", &self.description);
-        p.opt("EnvironmentVariables", &self.environment_variables);
-        p.req("PipelineName", &self.pipeline_name);
-        p.opt("Tags", &self.tags);
-        p.req("WorkspaceName", &self.workspace_name);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -125,15 +140,28 @@ impl ComputeNode {
     }
 }
 
-impl ToExpr for ComputeNode {
+impl ComputeNode {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("ComputeNodeName", &self.compute_node_name);
         p.opt("DependsOn", &self.depends_on);
         p.opt("EnvironmentVariables", &self.environment_variables);
         p.req("TaskName", &self.task_name);
+    }
+}
+
+impl ToExpr for ComputeNode {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -157,13 +185,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

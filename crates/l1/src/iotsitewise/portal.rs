@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// Resource schema for AWS::IoTSiteWise::Portal
@@ -62,14 +64,9 @@ impl Portal {
     }
 }
 
-impl ResourceProps for Portal {
-    const TYPE_NAME: &'static str = "AWS::IoTSiteWise::Portal";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl Portal {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Alarms", &self.alarms);
         p.opt("NotificationSenderEmail", &self.notification_sender_email);
         p.opt("PortalAuthMode", &self.portal_auth_mode);
@@ -80,7 +77,25 @@ impl ResourceProps for Portal {
         p.opt("PortalTypeConfiguration", &self.portal_type_configuration);
         p.req("RoleArn", &self.role_arn);
         p.opt("Tags", &self.tags);
+    }
+}
+
+impl ResourceProps for Portal {
+    const TYPE_NAME: &'static str = "AWS::IoTSiteWise::Portal";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -131,13 +146,26 @@ pub struct Alarms {
     pub notification_lambda_arn: Option<Value<String>>,
 }
 
+impl Alarms {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("AlarmRoleArn", &self.alarm_role_arn);
+        p.opt("NotificationLambdaArn", &self.notification_lambda_arn);
+    }
+}
+
 impl ToExpr for Alarms {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("AlarmRoleArn", &self.alarm_role_arn);
-        p.opt("NotificationLambdaArn", &self.notification_lambda_arn);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -158,12 +186,25 @@ impl PortalTypeEntry {
     }
 }
 
+impl PortalTypeEntry {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("PortalTools", &self.portal_tools);
+    }
+}
+
 impl ToExpr for PortalTypeEntry {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("PortalTools", &self.portal_tools);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -187,13 +228,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

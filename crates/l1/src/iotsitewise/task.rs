@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Map, Value};
 
 /// Resource schema for AWS::IoTSiteWise::Task. A task defines a reusable containerized compute workload that can be referenced by one or more pipeline compute nodes.
@@ -47,6 +49,17 @@ impl Task {
     }
 }
 
+impl Task {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Description", &self.description);
+        p.opt("Tags", &self.tags);
+        p.req("TaskConfiguration", &self.task_configuration);
+        p.req("TaskName", &self.task_name);
+        p.req("WorkspaceName", &self.workspace_name);
+    }
+}
+
 impl ResourceProps for Task {
     const TYPE_NAME: &'static str = "AWS::IoTSiteWise::Task";
     fn facts() -> &'static ResourceFacts {
@@ -55,12 +68,14 @@ impl ResourceProps for Task {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.opt("Description", &self.description);
-        p.opt("Tags", &self.tags);
-        p.req("TaskConfiguration", &self.task_configuration);
-        p.req("TaskName", &self.task_name);
-        p.req("WorkspaceName", &self.workspace_name);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -112,13 +127,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -139,15 +167,28 @@ impl TaskConfiguration {
     }
 }
 
-impl ToExpr for TaskConfiguration {
+impl TaskConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req(
             "ContainerTaskConfiguration",
             &self.container_task_configuration,
         );
+    }
+}
+
+impl ToExpr for TaskConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -197,10 +238,9 @@ impl ContainerTaskConfiguration {
     }
 }
 
-impl ToExpr for ContainerTaskConfiguration {
+impl ContainerTaskConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Command", &self.command);
         p.req("EcrUri", &self.ecr_uri);
         p.opt("EnvironmentVariables", &self.environment_variables);
@@ -213,7 +253,21 @@ impl ToExpr for ContainerTaskConfiguration {
         p.req("ProcessingUnit", &self.processing_unit);
         p.req("TaskExecutionRole", &self.task_execution_role);
         p.opt("TimeoutSeconds", &self.timeout_seconds);
+    }
+}
+
+impl ToExpr for ContainerTaskConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -240,13 +294,26 @@ impl EphemeralStorageConfiguration {
     }
 }
 
+impl EphemeralStorageConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("StorageClass", &self.storage_class);
+        p.req("StorageSizeInGiB", &self.storage_size_in_gi_b);
+    }
+}
+
 impl ToExpr for EphemeralStorageConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("StorageClass", &self.storage_class);
-        p.req("StorageSizeInGiB", &self.storage_size_in_gi_b);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -281,15 +348,28 @@ impl Mount {
     }
 }
 
-impl ToExpr for Mount {
+impl Mount {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("Name", &self.name);
         p.req("RelativePath", &self.relative_path);
         p.req("Source", &self.source);
         p.req("StorageType", &self.storage_type);
+    }
+}
+
+impl ToExpr for Mount {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -308,12 +388,25 @@ impl MountSource {
     }
 }
 
+impl MountSource {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("S3AccessPoint", &self.s3_access_point);
+    }
+}
+
 impl ToExpr for MountSource {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("S3AccessPoint", &self.s3_access_point);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -337,13 +430,26 @@ impl S3AccessPointSource {
     }
 }
 
+impl S3AccessPointSource {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("AccessPointArn", &self.access_point_arn);
+        p.opt("Prefix", &self.prefix);
+    }
+}
+
 impl ToExpr for S3AccessPointSource {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("AccessPointArn", &self.access_point_arn);
-        p.opt("Prefix", &self.prefix);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

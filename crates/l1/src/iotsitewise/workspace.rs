@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// Represents an AWS IoT SiteWise workspace that provides logical isolation for tasks and pipelines.
@@ -46,6 +48,17 @@ impl Workspace {
     }
 }
 
+impl Workspace {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("EncryptionConfiguration", &self.encryption_configuration);
+        p.opt("KmsKeyId", &self.kms_key_id);
+        p.opt("Tags", &self.tags);
+        p.opt("WorkspaceDescription", &self.workspace_description);
+        p.req("WorkspaceName", &self.workspace_name);
+    }
+}
+
 impl ResourceProps for Workspace {
     const TYPE_NAME: &'static str = "AWS::IoTSiteWise::Workspace";
     fn facts() -> &'static ResourceFacts {
@@ -54,12 +67,14 @@ impl ResourceProps for Workspace {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req("EncryptionConfiguration", &self.encryption_configuration);
-        p.opt("KmsKeyId", &self.kms_key_id);
-        p.opt("Tags", &self.tags);
-        p.opt("WorkspaceDescription", &self.workspace_description);
-        p.req("WorkspaceName", &self.workspace_name);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -118,12 +133,25 @@ impl EncryptionConfiguration {
     }
 }
 
+impl EncryptionConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("EncryptionType", &self.encryption_type);
+    }
+}
+
 impl ToExpr for EncryptionConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("EncryptionType", &self.encryption_type);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -147,13 +175,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::Value;
 
 /// Resource Type definition for AWS::IoTThingsGraph::FlowTemplate
@@ -32,6 +34,17 @@ impl FlowTemplate {
     }
 }
 
+impl FlowTemplate {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt(
+            "CompatibleNamespaceVersion",
+            &self.compatible_namespace_version,
+        );
+        p.req("Definition", &self.definition);
+    }
+}
+
 impl ResourceProps for FlowTemplate {
     const TYPE_NAME: &'static str = "AWS::IoTThingsGraph::FlowTemplate";
     fn facts() -> &'static ResourceFacts {
@@ -40,12 +53,14 @@ impl ResourceProps for FlowTemplate {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.opt(
-            "CompatibleNamespaceVersion",
-            &self.compatible_namespace_version,
-        );
-        p.req("Definition", &self.definition);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -92,13 +107,26 @@ impl DefinitionDocument {
     }
 }
 
+impl DefinitionDocument {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Language", &self.language);
+        p.req("Text", &self.text);
+    }
+}
+
 impl ToExpr for DefinitionDocument {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Language", &self.language);
-        p.req("Text", &self.text);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

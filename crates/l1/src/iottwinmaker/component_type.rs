@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Json, Literal, Map, Value};
 
 /// Resource schema for AWS::IoTTwinMaker::ComponentType
@@ -61,14 +63,9 @@ impl ComponentType {
     }
 }
 
-impl ResourceProps for ComponentType {
-    const TYPE_NAME: &'static str = "AWS::IoTTwinMaker::ComponentType";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl ComponentType {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("ComponentTypeId", &self.component_type_id);
         p.opt("CompositeComponentTypes", &self.composite_component_types);
         p.opt("Description", &self.description);
@@ -79,7 +76,25 @@ impl ResourceProps for ComponentType {
         p.opt("PropertyGroups", &self.property_groups);
         p.opt("Tags", &self.tags);
         p.req("WorkspaceId", &self.workspace_id);
+    }
+}
+
+impl ResourceProps for ComponentType {
+    const TYPE_NAME: &'static str = "AWS::IoTTwinMaker::ComponentType";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -138,12 +153,25 @@ pub struct CompositeComponentType {
     pub component_type_id: Option<Value<String>>,
 }
 
+impl CompositeComponentType {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ComponentTypeId", &self.component_type_id);
+    }
+}
+
 impl ToExpr for CompositeComponentType {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("ComponentTypeId", &self.component_type_id);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -158,14 +186,27 @@ pub struct Function {
     pub scope: Option<Value<FunctionScope>>,
 }
 
+impl Function {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ImplementedBy", &self.implemented_by);
+        p.opt("RequiredProperties", &self.required_properties);
+        p.opt("Scope", &self.scope);
+    }
+}
+
 impl ToExpr for Function {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("ImplementedBy", &self.implemented_by);
-        p.opt("RequiredProperties", &self.required_properties);
-        p.opt("Scope", &self.scope);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -178,13 +219,26 @@ pub struct DataConnector {
     pub lambda: Option<LambdaFunction>,
 }
 
+impl DataConnector {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("IsNative", &self.is_native);
+        p.opt("Lambda", &self.lambda);
+    }
+}
+
 impl ToExpr for DataConnector {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("IsNative", &self.is_native);
-        p.opt("Lambda", &self.lambda);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -203,12 +257,25 @@ impl LambdaFunction {
     }
 }
 
+impl LambdaFunction {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Arn", &self.arn);
+    }
+}
+
 impl ToExpr for LambdaFunction {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Arn", &self.arn);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -231,10 +298,9 @@ pub struct PropertyDefinition {
     pub is_time_series: Option<Value<bool>>,
 }
 
-impl ToExpr for PropertyDefinition {
+impl PropertyDefinition {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Configurations", &self.configurations);
         p.opt("DataType", &self.data_type);
         p.opt("DefaultValue", &self.default_value);
@@ -242,7 +308,21 @@ impl ToExpr for PropertyDefinition {
         p.opt("IsRequiredInEntity", &self.is_required_in_entity);
         p.opt("IsStoredExternally", &self.is_stored_externally);
         p.opt("IsTimeSeries", &self.is_time_series);
+    }
+}
+
+impl ToExpr for PropertyDefinition {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -275,16 +355,29 @@ impl DataType {
     }
 }
 
-impl ToExpr for DataType {
+impl DataType {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AllowedValues", &self.allowed_values);
         p.opt("NestedType", &self.nested_type);
         p.opt("Relationship", &self.relationship);
         p.req("Type", &self.type_);
         p.opt("UnitOfMeasure", &self.unit_of_measure);
+    }
+}
+
+impl ToExpr for DataType {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -311,10 +404,9 @@ pub struct DataValue {
     pub string_value: Option<Value<String>>,
 }
 
-impl ToExpr for DataValue {
+impl DataValue {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("BooleanValue", &self.boolean_value);
         p.opt("DoubleValue", &self.double_value);
         p.opt("Expression", &self.expression);
@@ -324,7 +416,21 @@ impl ToExpr for DataValue {
         p.opt("MapValue", &self.map_value);
         p.opt("RelationshipValue", &self.relationship_value);
         p.opt("StringValue", &self.string_value);
+    }
+}
+
+impl ToExpr for DataValue {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -337,13 +443,26 @@ pub struct RelationshipValue {
     pub target_entity_id: Option<Value<String>>,
 }
 
+impl RelationshipValue {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("TargetComponentName", &self.target_component_name);
+        p.opt("TargetEntityId", &self.target_entity_id);
+    }
+}
+
 impl ToExpr for RelationshipValue {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("TargetComponentName", &self.target_component_name);
-        p.opt("TargetEntityId", &self.target_entity_id);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -356,13 +475,26 @@ pub struct Relationship {
     pub target_component_type_id: Option<Value<String>>,
 }
 
+impl Relationship {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("RelationshipType", &self.relationship_type);
+        p.opt("TargetComponentTypeId", &self.target_component_type_id);
+    }
+}
+
 impl ToExpr for Relationship {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("RelationshipType", &self.relationship_type);
-        p.opt("TargetComponentTypeId", &self.target_component_type_id);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -375,13 +507,26 @@ pub struct PropertyGroup {
     pub property_names: Option<Value<Vec<String>>>,
 }
 
+impl PropertyGroup {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("GroupType", &self.group_type);
+        p.opt("PropertyNames", &self.property_names);
+    }
+}
+
 impl ToExpr for PropertyGroup {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("GroupType", &self.group_type);
-        p.opt("PropertyNames", &self.property_names);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Json, Literal, Map, Value};
 
 /// Resource schema for AWS::IoTTwinMaker::Entity
@@ -55,14 +57,9 @@ impl Entity {
     }
 }
 
-impl ResourceProps for Entity {
-    const TYPE_NAME: &'static str = "AWS::IoTTwinMaker::Entity";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl Entity {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Components", &self.components);
         p.opt("CompositeComponents", &self.composite_components);
         p.opt("Description", &self.description);
@@ -71,7 +68,25 @@ impl ResourceProps for Entity {
         p.opt("ParentEntityId", &self.parent_entity_id);
         p.opt("Tags", &self.tags);
         p.req("WorkspaceId", &self.workspace_id);
+    }
+}
+
+impl ResourceProps for Entity {
+    const TYPE_NAME: &'static str = "AWS::IoTTwinMaker::Entity";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -137,10 +152,9 @@ pub struct Component {
     pub status: Option<Status>,
 }
 
-impl ToExpr for Component {
+impl Component {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("ComponentName", &self.component_name);
         p.opt("ComponentTypeId", &self.component_type_id);
         p.opt("DefinedIn", &self.defined_in);
@@ -148,7 +162,21 @@ impl ToExpr for Component {
         p.opt("Properties", &self.properties);
         p.opt("PropertyGroups", &self.property_groups);
         p.opt("Status", &self.status);
+    }
+}
+
+impl ToExpr for Component {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -161,13 +189,26 @@ pub struct Property {
     pub value: Option<DataValue>,
 }
 
+impl Property {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Definition", &self.definition);
+        p.opt("Value", &self.value);
+    }
+}
+
 impl ToExpr for Property {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Definition", &self.definition);
-        p.opt("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -196,10 +237,9 @@ pub struct Definition {
     pub is_time_series: Option<Value<bool>>,
 }
 
-impl ToExpr for Definition {
+impl Definition {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Configuration", &self.configuration);
         p.opt("DataType", &self.data_type);
         p.opt("DefaultValue", &self.default_value);
@@ -210,7 +250,21 @@ impl ToExpr for Definition {
         p.opt("IsRequiredInEntity", &self.is_required_in_entity);
         p.opt("IsStoredExternally", &self.is_stored_externally);
         p.opt("IsTimeSeries", &self.is_time_series);
+    }
+}
+
+impl ToExpr for Definition {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -229,16 +283,29 @@ pub struct DataType {
     pub unit_of_measure: Option<Value<String>>,
 }
 
-impl ToExpr for DataType {
+impl DataType {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AllowedValues", &self.allowed_values);
         p.opt("NestedType", &self.nested_type);
         p.opt("Relationship", &self.relationship);
         p.opt("Type", &self.type_);
         p.opt("UnitOfMeasure", &self.unit_of_measure);
+    }
+}
+
+impl ToExpr for DataType {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -265,10 +332,9 @@ pub struct DataValue {
     pub string_value: Option<Value<String>>,
 }
 
-impl ToExpr for DataValue {
+impl DataValue {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("BooleanValue", &self.boolean_value);
         p.opt("DoubleValue", &self.double_value);
         p.opt("Expression", &self.expression);
@@ -278,7 +344,21 @@ impl ToExpr for DataValue {
         p.opt("MapValue", &self.map_value);
         p.opt("RelationshipValue", &self.relationship_value);
         p.opt("StringValue", &self.string_value);
+    }
+}
+
+impl ToExpr for DataValue {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -291,13 +371,26 @@ pub struct RelationshipValue {
     pub target_entity_id: Option<Value<String>>,
 }
 
+impl RelationshipValue {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("TargetComponentName", &self.target_component_name);
+        p.opt("TargetEntityId", &self.target_entity_id);
+    }
+}
+
 impl ToExpr for RelationshipValue {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("TargetComponentName", &self.target_component_name);
-        p.opt("TargetEntityId", &self.target_entity_id);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -310,13 +403,26 @@ pub struct Relationship {
     pub target_component_type_id: Option<Value<String>>,
 }
 
+impl Relationship {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("RelationshipType", &self.relationship_type);
+        p.opt("TargetComponentTypeId", &self.target_component_type_id);
+    }
+}
+
 impl ToExpr for Relationship {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("RelationshipType", &self.relationship_type);
-        p.opt("TargetComponentTypeId", &self.target_component_type_id);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -329,13 +435,26 @@ pub struct PropertyGroup {
     pub property_names: Option<Value<Vec<String>>>,
 }
 
+impl PropertyGroup {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("GroupType", &self.group_type);
+        p.opt("PropertyNames", &self.property_names);
+    }
+}
+
 impl ToExpr for PropertyGroup {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("GroupType", &self.group_type);
-        p.opt("PropertyNames", &self.property_names);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -348,13 +467,26 @@ pub struct Status {
     pub state: Option<Value<StatusState>>,
 }
 
+impl Status {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Error", &self.error);
+        p.opt("State", &self.state);
+    }
+}
+
 impl ToExpr for Status {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Error", &self.error);
-        p.opt("State", &self.state);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -367,13 +499,26 @@ pub struct Error {
     pub message: Option<Value<String>>,
 }
 
+impl Error {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Code", &self.code);
+        p.opt("Message", &self.message);
+    }
+}
+
 impl ToExpr for Error {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Code", &self.code);
-        p.opt("Message", &self.message);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -396,10 +541,9 @@ pub struct CompositeComponent {
     pub status: Option<Status>,
 }
 
-impl ToExpr for CompositeComponent {
+impl CompositeComponent {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("ComponentName", &self.component_name);
         p.opt("ComponentPath", &self.component_path);
         p.opt("ComponentTypeId", &self.component_type_id);
@@ -407,7 +551,21 @@ impl ToExpr for CompositeComponent {
         p.opt("Properties", &self.properties);
         p.opt("PropertyGroups", &self.property_groups);
         p.opt("Status", &self.status);
+    }
+}
+
+impl ToExpr for CompositeComponent {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps,
+};
 use stackwright_core::value::{Json, Map, Value};
 
 /// Resource schema for AWS::IoTTwinMaker::Scene
@@ -53,6 +55,19 @@ impl Scene {
     }
 }
 
+impl Scene {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Capabilities", &self.capabilities);
+        p.req("ContentLocation", &self.content_location);
+        p.opt("Description", &self.description);
+        p.req("SceneId", &self.scene_id);
+        p.opt("SceneMetadata", &self.scene_metadata);
+        p.opt("Tags", &self.tags);
+        p.req("WorkspaceId", &self.workspace_id);
+    }
+}
+
 impl ResourceProps for Scene {
     const TYPE_NAME: &'static str = "AWS::IoTTwinMaker::Scene";
     fn facts() -> &'static ResourceFacts {
@@ -61,14 +76,14 @@ impl ResourceProps for Scene {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.opt("Capabilities", &self.capabilities);
-        p.req("ContentLocation", &self.content_location);
-        p.opt("Description", &self.description);
-        p.req("SceneId", &self.scene_id);
-        p.opt("SceneMetadata", &self.scene_metadata);
-        p.opt("Tags", &self.tags);
-        p.req("WorkspaceId", &self.workspace_id);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps,
+};
 use stackwright_core::value::{Map, Value};
 
 /// Resource schema for AWS::IoTTwinMaker::SyncJob
@@ -44,6 +46,16 @@ impl SyncJob {
     }
 }
 
+impl SyncJob {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("SyncRole", &self.sync_role);
+        p.req("SyncSource", &self.sync_source);
+        p.opt("Tags", &self.tags);
+        p.req("WorkspaceId", &self.workspace_id);
+    }
+}
+
 impl ResourceProps for SyncJob {
     const TYPE_NAME: &'static str = "AWS::IoTTwinMaker::SyncJob";
     fn facts() -> &'static ResourceFacts {
@@ -52,11 +64,14 @@ impl ResourceProps for SyncJob {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req("SyncRole", &self.sync_role);
-        p.req("SyncSource", &self.sync_source);
-        p.opt("Tags", &self.tags);
-        p.req("WorkspaceId", &self.workspace_id);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

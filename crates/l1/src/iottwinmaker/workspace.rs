@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps,
+};
 use stackwright_core::value::{Map, Value};
 
 /// Resource schema for AWS::IoTTwinMaker::Workspace
@@ -47,6 +49,17 @@ impl Workspace {
     }
 }
 
+impl Workspace {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Description", &self.description);
+        p.req("Role", &self.role);
+        p.req("S3Location", &self.s3_location);
+        p.opt("Tags", &self.tags);
+        p.req("WorkspaceId", &self.workspace_id);
+    }
+}
+
 impl ResourceProps for Workspace {
     const TYPE_NAME: &'static str = "AWS::IoTTwinMaker::Workspace";
     fn facts() -> &'static ResourceFacts {
@@ -55,12 +68,14 @@ impl ResourceProps for Workspace {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.opt("Description", &self.description);
-        p.req("Role", &self.role);
-        p.req("S3Location", &self.s3_location);
-        p.opt("Tags", &self.tags);
-        p.req("WorkspaceId", &self.workspace_id);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

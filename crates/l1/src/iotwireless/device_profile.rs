@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::Value;
 
 /// Device Profile's resource schema demonstrating some basic constructs and validation rules.
@@ -25,6 +27,15 @@ pub struct DeviceProfile {
     pub tags: Option<Vec<Tag>>,
 }
 
+impl DeviceProfile {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("LoRaWAN", &self.lo_ra_wan);
+        p.opt("Name", &self.name);
+        p.opt("Tags", &self.tags);
+    }
+}
+
 impl ResourceProps for DeviceProfile {
     const TYPE_NAME: &'static str = "AWS::IoTWireless::DeviceProfile";
     fn facts() -> &'static ResourceFacts {
@@ -33,10 +44,14 @@ impl ResourceProps for DeviceProfile {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.opt("LoRaWAN", &self.lo_ra_wan);
-        p.opt("Name", &self.name);
-        p.opt("Tags", &self.tags);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -111,10 +126,9 @@ pub struct LoRaWanDeviceProfile {
     pub supports_join: Option<Value<bool>>,
 }
 
-impl ToExpr for LoRaWanDeviceProfile {
+impl LoRaWanDeviceProfile {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("ClassBTimeout", &self.class_b_timeout);
         p.opt("ClassCTimeout", &self.class_c_timeout);
         p.opt("FactoryPresetFreqsList", &self.factory_preset_freqs_list);
@@ -134,7 +148,21 @@ impl ToExpr for LoRaWanDeviceProfile {
         p.opt("SupportsClassB", &self.supports_class_b);
         p.opt("SupportsClassC", &self.supports_class_c);
         p.opt("SupportsJoin", &self.supports_join);
+    }
+}
+
+impl ToExpr for LoRaWanDeviceProfile {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -147,13 +175,26 @@ pub struct Tag {
     pub value: Option<Value<String>>,
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Key", &self.key);
+        p.opt("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Key", &self.key);
-        p.opt("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// Create and manage FUOTA tasks.
@@ -62,14 +64,9 @@ impl FuotaTask {
     }
 }
 
-impl ResourceProps for FuotaTask {
-    const TYPE_NAME: &'static str = "AWS::IoTWireless::FuotaTask";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl FuotaTask {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AssociateMulticastGroup", &self.associate_multicast_group);
         p.opt("AssociateWirelessDevice", &self.associate_wireless_device);
         p.opt("Description", &self.description);
@@ -86,7 +83,25 @@ impl ResourceProps for FuotaTask {
         p.req("LoRaWAN", &self.lo_ra_wan);
         p.opt("Name", &self.name);
         p.opt("Tags", &self.tags);
+    }
+}
+
+impl ResourceProps for FuotaTask {
+    const TYPE_NAME: &'static str = "AWS::IoTWireless::FuotaTask";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -145,12 +160,25 @@ impl LoRaWan {
     }
 }
 
+impl LoRaWan {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("RfRegion", &self.rf_region);
+    }
+}
+
 impl ToExpr for LoRaWan {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("RfRegion", &self.rf_region);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -163,13 +191,26 @@ pub struct Tag {
     pub value: Option<Value<String>>,
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Key", &self.key);
+        p.opt("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Key", &self.key);
-        p.opt("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

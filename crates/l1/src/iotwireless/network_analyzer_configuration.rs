@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// Create and manage NetworkAnalyzerConfiguration resource.
@@ -46,6 +48,18 @@ impl NetworkAnalyzerConfiguration {
     }
 }
 
+impl NetworkAnalyzerConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Description", &self.description);
+        p.req("Name", &self.name);
+        p.opt("Tags", &self.tags);
+        p.opt("TraceContent", &self.trace_content);
+        p.opt("WirelessDevices", &self.wireless_devices);
+        p.opt("WirelessGateways", &self.wireless_gateways);
+    }
+}
+
 impl ResourceProps for NetworkAnalyzerConfiguration {
     const TYPE_NAME: &'static str = "AWS::IoTWireless::NetworkAnalyzerConfiguration";
     fn facts() -> &'static ResourceFacts {
@@ -54,13 +68,14 @@ impl ResourceProps for NetworkAnalyzerConfiguration {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.opt("Description", &self.description);
-        p.req("Name", &self.name);
-        p.opt("Tags", &self.tags);
-        p.opt("TraceContent", &self.trace_content);
-        p.opt("WirelessDevices", &self.wireless_devices);
-        p.opt("WirelessGateways", &self.wireless_gateways);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -107,13 +122,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -126,13 +154,26 @@ pub struct TraceContent {
     pub wireless_device_frame_info: Option<Value<WirelessDeviceFrameInfo>>,
 }
 
+impl TraceContent {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("LogLevel", &self.log_level);
+        p.opt("WirelessDeviceFrameInfo", &self.wireless_device_frame_info);
+    }
+}
+
 impl ToExpr for TraceContent {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("LogLevel", &self.log_level);
-        p.opt("WirelessDeviceFrameInfo", &self.wireless_device_frame_info);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// Create and manage partner account
@@ -33,6 +35,19 @@ pub struct PartnerAccount {
     pub tags: Option<Vec<Tag>>,
 }
 
+impl PartnerAccount {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("AccountLinked", &self.account_linked);
+        p.opt("PartnerAccountId", &self.partner_account_id);
+        p.opt("PartnerType", &self.partner_type);
+        p.opt("Sidewalk", &self.sidewalk);
+        p.opt("SidewalkResponse", &self.sidewalk_response);
+        p.opt("SidewalkUpdate", &self.sidewalk_update);
+        p.opt("Tags", &self.tags);
+    }
+}
+
 impl ResourceProps for PartnerAccount {
     const TYPE_NAME: &'static str = "AWS::IoTWireless::PartnerAccount";
     fn facts() -> &'static ResourceFacts {
@@ -41,14 +56,14 @@ impl ResourceProps for PartnerAccount {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.opt("AccountLinked", &self.account_linked);
-        p.opt("PartnerAccountId", &self.partner_account_id);
-        p.opt("PartnerType", &self.partner_type);
-        p.opt("Sidewalk", &self.sidewalk);
-        p.opt("SidewalkResponse", &self.sidewalk_response);
-        p.opt("SidewalkUpdate", &self.sidewalk_update);
-        p.opt("Tags", &self.tags);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -97,12 +112,25 @@ impl SidewalkAccountInfo {
     }
 }
 
+impl SidewalkAccountInfo {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("AppServerPrivateKey", &self.app_server_private_key);
+    }
+}
+
 impl ToExpr for SidewalkAccountInfo {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("AppServerPrivateKey", &self.app_server_private_key);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -117,14 +145,27 @@ pub struct SidewalkAccountInfoWithFingerprint {
     pub fingerprint: Option<Value<String>>,
 }
 
+impl SidewalkAccountInfoWithFingerprint {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("AmazonId", &self.amazon_id);
+        p.opt("Arn", &self.arn);
+        p.opt("Fingerprint", &self.fingerprint);
+    }
+}
+
 impl ToExpr for SidewalkAccountInfoWithFingerprint {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("AmazonId", &self.amazon_id);
-        p.opt("Arn", &self.arn);
-        p.opt("Fingerprint", &self.fingerprint);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -135,12 +176,25 @@ pub struct SidewalkUpdateAccount {
     pub app_server_private_key: Option<Value<String>>,
 }
 
+impl SidewalkUpdateAccount {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("AppServerPrivateKey", &self.app_server_private_key);
+    }
+}
+
 impl ToExpr for SidewalkUpdateAccount {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("AppServerPrivateKey", &self.app_server_private_key);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -153,13 +207,26 @@ pub struct Tag {
     pub value: Option<Value<String>>,
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Key", &self.key);
+        p.opt("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Key", &self.key);
-        p.opt("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

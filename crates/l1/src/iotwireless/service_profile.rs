@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::Value;
 
 /// An example resource schema demonstrating some basic constructs and validation rules.
@@ -25,6 +27,15 @@ pub struct ServiceProfile {
     pub tags: Option<Vec<Tag>>,
 }
 
+impl ServiceProfile {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("LoRaWAN", &self.lo_ra_wan);
+        p.opt("Name", &self.name);
+        p.opt("Tags", &self.tags);
+    }
+}
+
 impl ResourceProps for ServiceProfile {
     const TYPE_NAME: &'static str = "AWS::IoTWireless::ServiceProfile";
     fn facts() -> &'static ResourceFacts {
@@ -33,10 +44,14 @@ impl ResourceProps for ServiceProfile {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.opt("LoRaWAN", &self.lo_ra_wan);
-        p.opt("Name", &self.name);
-        p.opt("Tags", &self.tags);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -159,14 +174,27 @@ pub struct LoRaWanServiceProfile {
     pub ra_allowed: Option<Value<bool>>,
 }
 
+impl LoRaWanServiceProfile {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("AddGwMetadata", &self.add_gw_metadata);
+        p.opt("PrAllowed", &self.pr_allowed);
+        p.opt("RaAllowed", &self.ra_allowed);
+    }
+}
+
 impl ToExpr for LoRaWanServiceProfile {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("AddGwMetadata", &self.add_gw_metadata);
-        p.opt("PrAllowed", &self.pr_allowed);
-        p.opt("RaAllowed", &self.ra_allowed);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -179,13 +207,26 @@ pub struct Tag {
     pub value: Option<Value<String>>,
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Key", &self.key);
+        p.opt("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Key", &self.key);
-        p.opt("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

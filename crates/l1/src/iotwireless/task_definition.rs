@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// Creates a gateway task definition.
@@ -46,14 +48,9 @@ impl TaskDefinition {
     }
 }
 
-impl ResourceProps for TaskDefinition {
-    const TYPE_NAME: &'static str = "AWS::IoTWireless::TaskDefinition";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl TaskDefinition {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("AutoCreateTasks", &self.auto_create_tasks);
         p.opt(
             "LoRaWANUpdateGatewayTaskEntry",
@@ -63,7 +60,25 @@ impl ResourceProps for TaskDefinition {
         p.opt("Tags", &self.tags);
         p.opt("TaskDefinitionType", &self.task_definition_type);
         p.opt("Update", &self.update);
+    }
+}
+
+impl ResourceProps for TaskDefinition {
+    const TYPE_NAME: &'static str = "AWS::IoTWireless::TaskDefinition";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -104,13 +119,26 @@ pub struct LoRaWanUpdateGatewayTaskEntry {
     pub update_version: Option<LoRaWanGatewayVersion>,
 }
 
+impl LoRaWanUpdateGatewayTaskEntry {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("CurrentVersion", &self.current_version);
+        p.opt("UpdateVersion", &self.update_version);
+    }
+}
+
 impl ToExpr for LoRaWanUpdateGatewayTaskEntry {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("CurrentVersion", &self.current_version);
-        p.opt("UpdateVersion", &self.update_version);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -125,14 +153,27 @@ pub struct LoRaWanGatewayVersion {
     pub station: Option<Value<String>>,
 }
 
+impl LoRaWanGatewayVersion {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Model", &self.model);
+        p.opt("PackageVersion", &self.package_version);
+        p.opt("Station", &self.station);
+    }
+}
+
 impl ToExpr for LoRaWanGatewayVersion {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Model", &self.model);
-        p.opt("PackageVersion", &self.package_version);
-        p.opt("Station", &self.station);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -145,13 +186,26 @@ pub struct Tag {
     pub value: Option<Value<String>>,
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Key", &self.key);
+        p.opt("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Key", &self.key);
-        p.opt("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -166,14 +220,27 @@ pub struct UpdateWirelessGatewayTaskCreate {
     pub update_data_source: Option<Value<String>>,
 }
 
+impl UpdateWirelessGatewayTaskCreate {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("LoRaWAN", &self.lo_ra_wan);
+        p.opt("UpdateDataRole", &self.update_data_role);
+        p.opt("UpdateDataSource", &self.update_data_source);
+    }
+}
+
 impl ToExpr for UpdateWirelessGatewayTaskCreate {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("LoRaWAN", &self.lo_ra_wan);
-        p.opt("UpdateDataRole", &self.update_data_role);
-        p.opt("UpdateDataSource", &self.update_data_source);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -190,15 +257,28 @@ pub struct LoRaWanUpdateGatewayTaskCreate {
     pub update_version: Option<LoRaWanGatewayVersion>,
 }
 
-impl ToExpr for LoRaWanUpdateGatewayTaskCreate {
+impl LoRaWanUpdateGatewayTaskCreate {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("CurrentVersion", &self.current_version);
         p.opt("SigKeyCrc", &self.sig_key_crc);
         p.opt("UpdateSignature", &self.update_signature);
         p.opt("UpdateVersion", &self.update_version);
+    }
+}
+
+impl ToExpr for LoRaWanUpdateGatewayTaskCreate {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

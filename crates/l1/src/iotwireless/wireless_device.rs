@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// Create and manage wireless gateways, including LoRa gateways.
@@ -55,14 +57,9 @@ impl WirelessDevice {
     }
 }
 
-impl ResourceProps for WirelessDevice {
-    const TYPE_NAME: &'static str = "AWS::IoTWireless::WirelessDevice";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl WirelessDevice {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Description", &self.description);
         p.req("DestinationName", &self.destination_name);
         p.opt("LastUplinkReceivedAt", &self.last_uplink_received_at);
@@ -72,7 +69,25 @@ impl ResourceProps for WirelessDevice {
         p.opt("Tags", &self.tags);
         p.opt("ThingArn", &self.thing_arn);
         p.req("Type", &self.type_);
+    }
+}
+
+impl ResourceProps for WirelessDevice {
+    const TYPE_NAME: &'static str = "AWS::IoTWireless::WirelessDevice";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -130,10 +145,9 @@ pub struct LoRaWanDevice {
     pub service_profile_id: Option<Value<String>>,
 }
 
-impl ToExpr for LoRaWanDevice {
+impl LoRaWanDevice {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AbpV10x", &self.abp_v10x);
         p.opt("AbpV11", &self.abp_v11);
         p.opt("DevEui", &self.dev_eui);
@@ -142,7 +156,21 @@ impl ToExpr for LoRaWanDevice {
         p.opt("OtaaV10x", &self.otaa_v10x);
         p.opt("OtaaV11", &self.otaa_v11);
         p.opt("ServiceProfileId", &self.service_profile_id);
+    }
+}
+
+impl ToExpr for LoRaWanDevice {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -166,13 +194,26 @@ impl AbpV10x {
     }
 }
 
+impl AbpV10x {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("DevAddr", &self.dev_addr);
+        p.req("SessionKeys", &self.session_keys);
+    }
+}
+
 impl ToExpr for AbpV10x {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("DevAddr", &self.dev_addr);
-        p.req("SessionKeys", &self.session_keys);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -196,13 +237,26 @@ impl SessionKeysAbpV10x {
     }
 }
 
+impl SessionKeysAbpV10x {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("AppSKey", &self.app_s_key);
+        p.req("NwkSKey", &self.nwk_s_key);
+    }
+}
+
 impl ToExpr for SessionKeysAbpV10x {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("AppSKey", &self.app_s_key);
-        p.req("NwkSKey", &self.nwk_s_key);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -226,13 +280,26 @@ impl AbpV11 {
     }
 }
 
+impl AbpV11 {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("DevAddr", &self.dev_addr);
+        p.req("SessionKeys", &self.session_keys);
+    }
+}
+
 impl ToExpr for AbpV11 {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("DevAddr", &self.dev_addr);
-        p.req("SessionKeys", &self.session_keys);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -267,15 +334,28 @@ impl SessionKeysAbpV11 {
     }
 }
 
-impl ToExpr for SessionKeysAbpV11 {
+impl SessionKeysAbpV11 {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("AppSKey", &self.app_s_key);
         p.req("FNwkSIntKey", &self.f_nwk_s_int_key);
         p.req("NwkSEncKey", &self.nwk_s_enc_key);
         p.req("SNwkSIntKey", &self.s_nwk_s_int_key);
+    }
+}
+
+impl ToExpr for SessionKeysAbpV11 {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -286,12 +366,25 @@ pub struct FPorts {
     pub applications: Option<Vec<Application>>,
 }
 
+impl FPorts {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Applications", &self.applications);
+    }
+}
+
 impl ToExpr for FPorts {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Applications", &self.applications);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -306,14 +399,27 @@ pub struct Application {
     pub type_: Option<Value<ApplicationType>>,
 }
 
+impl Application {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("DestinationName", &self.destination_name);
+        p.opt("FPort", &self.f_port);
+        p.opt("Type", &self.type_);
+    }
+}
+
 impl ToExpr for Application {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("DestinationName", &self.destination_name);
-        p.opt("FPort", &self.f_port);
-        p.opt("Type", &self.type_);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -337,13 +443,26 @@ impl OtaaV10x {
     }
 }
 
+impl OtaaV10x {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("AppEui", &self.app_eui);
+        p.req("AppKey", &self.app_key);
+    }
+}
+
 impl ToExpr for OtaaV10x {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("AppEui", &self.app_eui);
-        p.req("AppKey", &self.app_key);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -374,14 +493,27 @@ impl OtaaV11 {
     }
 }
 
+impl OtaaV11 {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("AppKey", &self.app_key);
+        p.req("JoinEui", &self.join_eui);
+        p.req("NwkKey", &self.nwk_key);
+    }
+}
+
 impl ToExpr for OtaaV11 {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("AppKey", &self.app_key);
-        p.req("JoinEui", &self.join_eui);
-        p.req("NwkKey", &self.nwk_key);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -394,13 +526,26 @@ pub struct Tag {
     pub value: Option<Value<String>>,
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Key", &self.key);
+        p.opt("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Key", &self.key);
-        p.opt("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

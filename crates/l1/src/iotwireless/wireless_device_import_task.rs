@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::Value;
 
 /// Wireless Device Import Tasks
@@ -37,6 +39,15 @@ impl WirelessDeviceImportTask {
     }
 }
 
+impl WirelessDeviceImportTask {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("DestinationName", &self.destination_name);
+        p.req("Sidewalk", &self.sidewalk);
+        p.opt("Tags", &self.tags);
+    }
+}
+
 impl ResourceProps for WirelessDeviceImportTask {
     const TYPE_NAME: &'static str = "AWS::IoTWireless::WirelessDeviceImportTask";
     fn facts() -> &'static ResourceFacts {
@@ -45,10 +56,14 @@ impl ResourceProps for WirelessDeviceImportTask {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req("DestinationName", &self.destination_name);
-        p.req("Sidewalk", &self.sidewalk);
-        p.opt("Tags", &self.tags);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -131,14 +146,27 @@ pub struct Sidewalk {
     pub sidewalk_manufacturing_sn: Option<Value<String>>,
 }
 
+impl Sidewalk {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("DeviceCreationFile", &self.device_creation_file);
+        p.opt("Role", &self.role);
+        p.opt("SidewalkManufacturingSn", &self.sidewalk_manufacturing_sn);
+    }
+}
+
 impl ToExpr for Sidewalk {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("DeviceCreationFile", &self.device_creation_file);
-        p.opt("Role", &self.role);
-        p.opt("SidewalkManufacturingSn", &self.sidewalk_manufacturing_sn);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -162,13 +190,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

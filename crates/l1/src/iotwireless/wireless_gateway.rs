@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::Value;
 
 /// Create and manage wireless gateways, including LoRa gateways.
@@ -49,6 +51,19 @@ impl WirelessGateway {
     }
 }
 
+impl WirelessGateway {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Description", &self.description);
+        p.opt("LastUplinkReceivedAt", &self.last_uplink_received_at);
+        p.req("LoRaWAN", &self.lo_ra_wan);
+        p.opt("Name", &self.name);
+        p.opt("Tags", &self.tags);
+        p.opt("ThingArn", &self.thing_arn);
+        p.opt("ThingName", &self.thing_name);
+    }
+}
+
 impl ResourceProps for WirelessGateway {
     const TYPE_NAME: &'static str = "AWS::IoTWireless::WirelessGateway";
     fn facts() -> &'static ResourceFacts {
@@ -57,14 +72,14 @@ impl ResourceProps for WirelessGateway {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.opt("Description", &self.description);
-        p.opt("LastUplinkReceivedAt", &self.last_uplink_received_at);
-        p.req("LoRaWAN", &self.lo_ra_wan);
-        p.opt("Name", &self.name);
-        p.opt("Tags", &self.tags);
-        p.opt("ThingArn", &self.thing_arn);
-        p.opt("ThingName", &self.thing_name);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -116,13 +131,26 @@ impl LoRaWanGateway {
     }
 }
 
+impl LoRaWanGateway {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("GatewayEui", &self.gateway_eui);
+        p.req("RfRegion", &self.rf_region);
+    }
+}
+
 impl ToExpr for LoRaWanGateway {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("GatewayEui", &self.gateway_eui);
-        p.req("RfRegion", &self.rf_region);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -135,13 +163,26 @@ pub struct Tag {
     pub value: Option<Value<String>>,
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Key", &self.key);
+        p.opt("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Key", &self.key);
-        p.opt("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::Value;
 
 /// Resource type definition for AWS::IVS::AdConfiguration. An ad configuration links Amazon IVS resources to AWS Elemental MediaTailor playback configurations, enabling server-side ad insertion for a channel.
@@ -42,6 +44,19 @@ impl AdConfiguration {
     }
 }
 
+impl AdConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req(
+            "MediaTailorPlaybackConfigurations",
+            &self.media_tailor_playback_configurations,
+        );
+        p.opt("Name", &self.name);
+        p.opt("PostRollConfiguration", &self.post_roll_configuration);
+        p.opt("Tags", &self.tags);
+    }
+}
+
 impl ResourceProps for AdConfiguration {
     const TYPE_NAME: &'static str = "AWS::IVS::AdConfiguration";
     fn facts() -> &'static ResourceFacts {
@@ -50,14 +65,14 @@ impl ResourceProps for AdConfiguration {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req(
-            "MediaTailorPlaybackConfigurations",
-            &self.media_tailor_playback_configurations,
-        );
-        p.opt("Name", &self.name);
-        p.opt("PostRollConfiguration", &self.post_roll_configuration);
-        p.opt("Tags", &self.tags);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -91,12 +106,25 @@ pub struct MediaTailorPlaybackConfiguration {
     pub playback_configuration_arn: Option<Value<String>>,
 }
 
+impl MediaTailorPlaybackConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("PlaybackConfigurationArn", &self.playback_configuration_arn);
+    }
+}
+
 impl ToExpr for MediaTailorPlaybackConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("PlaybackConfigurationArn", &self.playback_configuration_arn);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -120,13 +148,26 @@ impl PostRollConfiguration {
     }
 }
 
+impl PostRollConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("DurationSeconds", &self.duration_seconds);
+        p.req("Enabled", &self.enabled);
+    }
+}
+
 impl ToExpr for PostRollConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("DurationSeconds", &self.duration_seconds);
-        p.req("Enabled", &self.enabled);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -150,13 +191,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

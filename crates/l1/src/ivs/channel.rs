@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// Resource Type definition for AWS::IVS::Channel
@@ -39,14 +41,9 @@ pub struct Channel {
     pub type_: Option<Value<Type>>,
 }
 
-impl ResourceProps for Channel {
-    const TYPE_NAME: &'static str = "AWS::IVS::Channel";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl Channel {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Authorized", &self.authorized);
         p.opt("ContainerFormat", &self.container_format);
         p.opt("InsecureIngest", &self.insecure_ingest);
@@ -63,7 +60,25 @@ impl ResourceProps for Channel {
         );
         p.opt("Tags", &self.tags);
         p.opt("Type", &self.type_);
+    }
+}
+
+impl ResourceProps for Channel {
+    const TYPE_NAME: &'static str = "AWS::IVS::Channel";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -111,14 +126,27 @@ pub struct MultitrackInputConfiguration {
     pub policy: Option<Value<MultitrackInputConfigurationPolicy>>,
 }
 
+impl MultitrackInputConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Enabled", &self.enabled);
+        p.opt("MaximumResolution", &self.maximum_resolution);
+        p.opt("Policy", &self.policy);
+    }
+}
+
 impl ToExpr for MultitrackInputConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Enabled", &self.enabled);
-        p.opt("MaximumResolution", &self.maximum_resolution);
-        p.opt("Policy", &self.policy);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -142,13 +170,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

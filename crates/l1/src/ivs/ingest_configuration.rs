@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// Resource Type definition for AWS::IVS::IngestConfiguration
@@ -31,6 +33,18 @@ pub struct IngestConfiguration {
     pub user_id: Option<Value<String>>,
 }
 
+impl IngestConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("IngestProtocol", &self.ingest_protocol);
+        p.opt("InsecureIngest", &self.insecure_ingest);
+        p.opt("Name", &self.name);
+        p.opt("StageArn", &self.stage_arn);
+        p.opt("Tags", &self.tags);
+        p.opt("UserId", &self.user_id);
+    }
+}
+
 impl ResourceProps for IngestConfiguration {
     const TYPE_NAME: &'static str = "AWS::IVS::IngestConfiguration";
     fn facts() -> &'static ResourceFacts {
@@ -39,13 +53,14 @@ impl ResourceProps for IngestConfiguration {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.opt("IngestProtocol", &self.ingest_protocol);
-        p.opt("InsecureIngest", &self.insecure_ingest);
-        p.opt("Name", &self.name);
-        p.opt("StageArn", &self.stage_arn);
-        p.opt("Tags", &self.tags);
-        p.opt("UserId", &self.user_id);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -107,13 +122,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// Resource Type definition for AWS::IVS::RecordingConfiguration
@@ -46,14 +48,9 @@ impl RecordingConfiguration {
     }
 }
 
-impl ResourceProps for RecordingConfiguration {
-    const TYPE_NAME: &'static str = "AWS::IVS::RecordingConfiguration";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl RecordingConfiguration {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("DestinationConfiguration", &self.destination_configuration);
         p.opt("Name", &self.name);
         p.opt(
@@ -63,7 +60,25 @@ impl ResourceProps for RecordingConfiguration {
         p.opt("RenditionConfiguration", &self.rendition_configuration);
         p.opt("Tags", &self.tags);
         p.opt("ThumbnailConfiguration", &self.thumbnail_configuration);
+    }
+}
+
+impl ResourceProps for RecordingConfiguration {
+    const TYPE_NAME: &'static str = "AWS::IVS::RecordingConfiguration";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -102,12 +117,25 @@ pub struct DestinationConfiguration {
     pub s3: Option<S3DestinationConfiguration>,
 }
 
+impl DestinationConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("S3", &self.s3);
+    }
+}
+
 impl ToExpr for DestinationConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("S3", &self.s3);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -128,12 +156,25 @@ impl S3DestinationConfiguration {
     }
 }
 
+impl S3DestinationConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("BucketName", &self.bucket_name);
+    }
+}
+
 impl ToExpr for S3DestinationConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("BucketName", &self.bucket_name);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -146,13 +187,26 @@ pub struct RenditionConfiguration {
     pub renditions: Option<Value<Vec<RenditionConfigurationRendition>>>,
 }
 
+impl RenditionConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("RenditionSelection", &self.rendition_selection);
+        p.opt("Renditions", &self.renditions);
+    }
+}
+
 impl ToExpr for RenditionConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("RenditionSelection", &self.rendition_selection);
-        p.opt("Renditions", &self.renditions);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -176,13 +230,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -199,15 +266,28 @@ pub struct ThumbnailConfiguration {
     pub target_interval_seconds: Option<Value<i64>>,
 }
 
-impl ToExpr for ThumbnailConfiguration {
+impl ThumbnailConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("RecordingMode", &self.recording_mode);
         p.opt("Resolution", &self.resolution);
         p.opt("Storage", &self.storage);
         p.opt("TargetIntervalSeconds", &self.target_interval_seconds);
+    }
+}
+
+impl ToExpr for ThumbnailConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// Resource Type definition for AWS::IVS::Stage.
@@ -25,6 +27,18 @@ pub struct Stage {
     pub tags: Option<Vec<Tag>>,
 }
 
+impl Stage {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt(
+            "AutoParticipantRecordingConfiguration",
+            &self.auto_participant_recording_configuration,
+        );
+        p.opt("Name", &self.name);
+        p.opt("Tags", &self.tags);
+    }
+}
+
 impl ResourceProps for Stage {
     const TYPE_NAME: &'static str = "AWS::IVS::Stage";
     fn facts() -> &'static ResourceFacts {
@@ -33,13 +47,14 @@ impl ResourceProps for Stage {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.opt(
-            "AutoParticipantRecordingConfiguration",
-            &self.auto_participant_recording_configuration,
-        );
-        p.opt("Name", &self.name);
-        p.opt("Tags", &self.tags);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -100,10 +115,9 @@ impl AutoParticipantRecordingConfiguration {
     }
 }
 
-impl ToExpr for AutoParticipantRecordingConfiguration {
+impl AutoParticipantRecordingConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("HlsConfiguration", &self.hls_configuration);
         p.opt("MediaTypes", &self.media_types);
         p.opt(
@@ -112,7 +126,21 @@ impl ToExpr for AutoParticipantRecordingConfiguration {
         );
         p.req("StorageConfigurationArn", &self.storage_configuration_arn);
         p.opt("ThumbnailConfiguration", &self.thumbnail_configuration);
+    }
+}
+
+impl ToExpr for AutoParticipantRecordingConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -123,15 +151,28 @@ pub struct HlsConfiguration {
     pub participant_recording_hls_configuration: Option<ParticipantRecordingHlsConfiguration>,
 }
 
-impl ToExpr for HlsConfiguration {
+impl HlsConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "ParticipantRecordingHlsConfiguration",
             &self.participant_recording_hls_configuration,
         );
+    }
+}
+
+impl ToExpr for HlsConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -142,15 +183,28 @@ pub struct ParticipantRecordingHlsConfiguration {
     pub target_segment_duration_seconds: Option<Value<i64>>,
 }
 
-impl ToExpr for ParticipantRecordingHlsConfiguration {
+impl ParticipantRecordingHlsConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "TargetSegmentDurationSeconds",
             &self.target_segment_duration_seconds,
         );
+    }
+}
+
+impl ToExpr for ParticipantRecordingHlsConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -161,15 +215,28 @@ pub struct ThumbnailConfiguration {
     pub participant_thumbnail_configuration: Option<ParticipantThumbnailConfiguration>,
 }
 
-impl ToExpr for ThumbnailConfiguration {
+impl ThumbnailConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "ParticipantThumbnailConfiguration",
             &self.participant_thumbnail_configuration,
         );
+    }
+}
+
+impl ToExpr for ThumbnailConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -184,14 +251,27 @@ pub struct ParticipantThumbnailConfiguration {
     pub target_interval_seconds: Option<Value<i64>>,
 }
 
+impl ParticipantThumbnailConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("RecordingMode", &self.recording_mode);
+        p.opt("Storage", &self.storage);
+        p.opt("TargetIntervalSeconds", &self.target_interval_seconds);
+    }
+}
+
 impl ToExpr for ParticipantThumbnailConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("RecordingMode", &self.recording_mode);
-        p.opt("Storage", &self.storage);
-        p.opt("TargetIntervalSeconds", &self.target_interval_seconds);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -215,13 +295,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

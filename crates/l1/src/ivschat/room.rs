@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// Resource type definition for AWS::IVSChat::Room.
@@ -31,14 +33,9 @@ pub struct Room {
     pub tags: Option<Vec<Tag>>,
 }
 
-impl ResourceProps for Room {
-    const TYPE_NAME: &'static str = "AWS::IVSChat::Room";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl Room {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "LoggingConfigurationIdentifiers",
             &self.logging_configuration_identifiers,
@@ -51,7 +48,25 @@ impl ResourceProps for Room {
         p.opt("MessageReviewHandler", &self.message_review_handler);
         p.opt("Name", &self.name);
         p.opt("Tags", &self.tags);
+    }
+}
+
+impl ResourceProps for Room {
+    const TYPE_NAME: &'static str = "AWS::IVSChat::Room";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -92,13 +107,26 @@ pub struct MessageReviewHandler {
     pub uri: Option<Value<String>>,
 }
 
+impl MessageReviewHandler {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("FallbackResult", &self.fallback_result);
+        p.opt("Uri", &self.uri);
+    }
+}
+
 impl ToExpr for MessageReviewHandler {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("FallbackResult", &self.fallback_result);
-        p.opt("Uri", &self.uri);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -122,13 +150,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

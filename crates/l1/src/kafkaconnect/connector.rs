@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Map, Value};
 
 /// Resource Type definition for AWS::KafkaConnect::Connector
@@ -80,14 +82,9 @@ impl Connector {
     }
 }
 
-impl ResourceProps for Connector {
-    const TYPE_NAME: &'static str = "AWS::KafkaConnect::Connector";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl Connector {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("Capacity", &self.capacity);
         p.req("ConnectorConfiguration", &self.connector_configuration);
         p.opt("ConnectorDescription", &self.connector_description);
@@ -108,7 +105,25 @@ impl ResourceProps for Connector {
         p.req("ServiceExecutionRoleArn", &self.service_execution_role_arn);
         p.opt("Tags", &self.tags);
         p.opt("WorkerConfiguration", &self.worker_configuration);
+    }
+}
+
+impl ResourceProps for Connector {
+    const TYPE_NAME: &'static str = "AWS::KafkaConnect::Connector";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -144,13 +159,26 @@ pub struct Capacity {
     pub provisioned_capacity: Option<ProvisionedCapacity>,
 }
 
+impl Capacity {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("AutoScaling", &self.auto_scaling);
+        p.opt("ProvisionedCapacity", &self.provisioned_capacity);
+    }
+}
+
 impl ToExpr for Capacity {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("AutoScaling", &self.auto_scaling);
-        p.opt("ProvisionedCapacity", &self.provisioned_capacity);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -192,17 +220,30 @@ impl AutoScaling {
     }
 }
 
-impl ToExpr for AutoScaling {
+impl AutoScaling {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("MaxAutoscalingTaskCount", &self.max_autoscaling_task_count);
         p.req("MaxWorkerCount", &self.max_worker_count);
         p.req("McuCount", &self.mcu_count);
         p.req("MinWorkerCount", &self.min_worker_count);
         p.req("ScaleInPolicy", &self.scale_in_policy);
         p.req("ScaleOutPolicy", &self.scale_out_policy);
+    }
+}
+
+impl ToExpr for AutoScaling {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -223,12 +264,25 @@ impl ScaleInPolicy {
     }
 }
 
+impl ScaleInPolicy {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("CpuUtilizationPercentage", &self.cpu_utilization_percentage);
+    }
+}
+
 impl ToExpr for ScaleInPolicy {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("CpuUtilizationPercentage", &self.cpu_utilization_percentage);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -249,12 +303,25 @@ impl ScaleOutPolicy {
     }
 }
 
+impl ScaleOutPolicy {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("CpuUtilizationPercentage", &self.cpu_utilization_percentage);
+    }
+}
+
 impl ToExpr for ScaleOutPolicy {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("CpuUtilizationPercentage", &self.cpu_utilization_percentage);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -278,13 +345,26 @@ impl ProvisionedCapacity {
     }
 }
 
+impl ProvisionedCapacity {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("McuCount", &self.mcu_count);
+        p.req("WorkerCount", &self.worker_count);
+    }
+}
+
 impl ToExpr for ProvisionedCapacity {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("McuCount", &self.mcu_count);
-        p.req("WorkerCount", &self.worker_count);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -305,12 +385,25 @@ impl KafkaCluster {
     }
 }
 
+impl KafkaCluster {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("ApacheKafkaCluster", &self.apache_kafka_cluster);
+    }
+}
+
 impl ToExpr for KafkaCluster {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("ApacheKafkaCluster", &self.apache_kafka_cluster);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -334,13 +427,26 @@ impl ApacheKafkaCluster {
     }
 }
 
+impl ApacheKafkaCluster {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("BootstrapServers", &self.bootstrap_servers);
+        p.req("Vpc", &self.vpc);
+    }
+}
+
 impl ToExpr for ApacheKafkaCluster {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("BootstrapServers", &self.bootstrap_servers);
-        p.req("Vpc", &self.vpc);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -367,13 +473,26 @@ impl Vpc {
     }
 }
 
+impl Vpc {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("SecurityGroups", &self.security_groups);
+        p.req("Subnets", &self.subnets);
+    }
+}
+
 impl ToExpr for Vpc {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("SecurityGroups", &self.security_groups);
-        p.req("Subnets", &self.subnets);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -396,12 +515,25 @@ impl KafkaClusterClientAuthentication {
     }
 }
 
+impl KafkaClusterClientAuthentication {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("AuthenticationType", &self.authentication_type);
+    }
+}
+
 impl ToExpr for KafkaClusterClientAuthentication {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("AuthenticationType", &self.authentication_type);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -422,12 +554,25 @@ impl KafkaClusterEncryptionInTransit {
     }
 }
 
+impl KafkaClusterEncryptionInTransit {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("EncryptionType", &self.encryption_type);
+    }
+}
+
 impl ToExpr for KafkaClusterEncryptionInTransit {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("EncryptionType", &self.encryption_type);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -448,12 +593,25 @@ impl LogDelivery {
     }
 }
 
+impl LogDelivery {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("WorkerLogDelivery", &self.worker_log_delivery);
+    }
+}
+
 impl ToExpr for LogDelivery {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("WorkerLogDelivery", &self.worker_log_delivery);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -468,14 +626,27 @@ pub struct WorkerLogDelivery {
     pub s3: Option<S3LogDelivery>,
 }
 
+impl WorkerLogDelivery {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("CloudWatchLogs", &self.cloud_watch_logs);
+        p.opt("Firehose", &self.firehose);
+        p.opt("S3", &self.s3);
+    }
+}
+
 impl ToExpr for WorkerLogDelivery {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("CloudWatchLogs", &self.cloud_watch_logs);
-        p.opt("Firehose", &self.firehose);
-        p.opt("S3", &self.s3);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -499,13 +670,26 @@ impl CloudWatchLogsLogDelivery {
     }
 }
 
+impl CloudWatchLogsLogDelivery {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Enabled", &self.enabled);
+        p.opt("LogGroup", &self.log_group);
+    }
+}
+
 impl ToExpr for CloudWatchLogsLogDelivery {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Enabled", &self.enabled);
-        p.opt("LogGroup", &self.log_group);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -529,13 +713,26 @@ impl FirehoseLogDelivery {
     }
 }
 
+impl FirehoseLogDelivery {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("DeliveryStream", &self.delivery_stream);
+        p.req("Enabled", &self.enabled);
+    }
+}
+
 impl ToExpr for FirehoseLogDelivery {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("DeliveryStream", &self.delivery_stream);
-        p.req("Enabled", &self.enabled);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -562,14 +759,27 @@ impl S3LogDelivery {
     }
 }
 
+impl S3LogDelivery {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Bucket", &self.bucket);
+        p.req("Enabled", &self.enabled);
+        p.opt("Prefix", &self.prefix);
+    }
+}
+
 impl ToExpr for S3LogDelivery {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Bucket", &self.bucket);
-        p.req("Enabled", &self.enabled);
-        p.opt("Prefix", &self.prefix);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -588,12 +798,25 @@ impl Plugin {
     }
 }
 
+impl Plugin {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("CustomPlugin", &self.custom_plugin);
+    }
+}
+
 impl ToExpr for Plugin {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("CustomPlugin", &self.custom_plugin);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -620,13 +843,26 @@ impl CustomPlugin {
     }
 }
 
+impl CustomPlugin {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("CustomPluginArn", &self.custom_plugin_arn);
+        p.req("Revision", &self.revision);
+    }
+}
+
 impl ToExpr for CustomPlugin {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("CustomPluginArn", &self.custom_plugin_arn);
-        p.req("Revision", &self.revision);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -650,13 +886,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -683,13 +932,26 @@ impl WorkerConfiguration {
     }
 }
 
+impl WorkerConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Revision", &self.revision);
+        p.req("WorkerConfigurationArn", &self.worker_configuration_arn);
+    }
+}
+
 impl ToExpr for WorkerConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Revision", &self.revision);
-        p.req("WorkerConfigurationArn", &self.worker_configuration_arn);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

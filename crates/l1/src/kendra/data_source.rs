@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Json, Literal, Value};
 
 /// Kendra DataSource
@@ -62,14 +64,9 @@ impl DataSource {
     }
 }
 
-impl ResourceProps for DataSource {
-    const TYPE_NAME: &'static str = "AWS::Kendra::DataSource";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl DataSource {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "CustomDocumentEnrichmentConfiguration",
             &self.custom_document_enrichment_configuration,
@@ -83,7 +80,25 @@ impl ResourceProps for DataSource {
         p.opt("Schedule", &self.schedule);
         p.opt("Tags", &self.tags);
         p.req("Type", &self.type_);
+    }
+}
+
+impl ResourceProps for DataSource {
+    const TYPE_NAME: &'static str = "AWS::Kendra::DataSource";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -128,10 +143,9 @@ pub struct CustomDocumentEnrichmentConfiguration {
     pub role_arn: Option<Value<String>>,
 }
 
-impl ToExpr for CustomDocumentEnrichmentConfiguration {
+impl CustomDocumentEnrichmentConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("InlineConfigurations", &self.inline_configurations);
         p.opt(
             "PostExtractionHookConfiguration",
@@ -142,7 +156,21 @@ impl ToExpr for CustomDocumentEnrichmentConfiguration {
             &self.pre_extraction_hook_configuration,
         );
         p.opt("RoleArn", &self.role_arn);
+    }
+}
+
+impl ToExpr for CustomDocumentEnrichmentConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -157,14 +185,27 @@ pub struct InlineCustomDocumentEnrichmentConfiguration {
     pub target: Option<DocumentAttributeTarget>,
 }
 
+impl InlineCustomDocumentEnrichmentConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Condition", &self.condition);
+        p.opt("DocumentContentDeletion", &self.document_content_deletion);
+        p.opt("Target", &self.target);
+    }
+}
+
 impl ToExpr for InlineCustomDocumentEnrichmentConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Condition", &self.condition);
-        p.opt("DocumentContentDeletion", &self.document_content_deletion);
-        p.opt("Target", &self.target);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -194,17 +235,30 @@ impl DocumentAttributeCondition {
     }
 }
 
-impl ToExpr for DocumentAttributeCondition {
+impl DocumentAttributeCondition {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req(
             "ConditionDocumentAttributeKey",
             &self.condition_document_attribute_key,
         );
         p.opt("ConditionOnValue", &self.condition_on_value);
         p.req("Operator", &self.operator);
+    }
+}
+
+impl ToExpr for DocumentAttributeCondition {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -221,15 +275,28 @@ pub struct DocumentAttributeValue {
     pub string_value: Option<Value<String>>,
 }
 
-impl ToExpr for DocumentAttributeValue {
+impl DocumentAttributeValue {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("DateValue", &self.date_value);
         p.opt("LongValue", &self.long_value);
         p.opt("StringListValue", &self.string_list_value);
         p.opt("StringValue", &self.string_value);
+    }
+}
+
+impl ToExpr for DocumentAttributeValue {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -256,10 +323,9 @@ impl DocumentAttributeTarget {
     }
 }
 
-impl ToExpr for DocumentAttributeTarget {
+impl DocumentAttributeTarget {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req(
             "TargetDocumentAttributeKey",
             &self.target_document_attribute_key,
@@ -272,7 +338,21 @@ impl ToExpr for DocumentAttributeTarget {
             "TargetDocumentAttributeValueDeletion",
             &self.target_document_attribute_value_deletion,
         );
+    }
+}
+
+impl ToExpr for DocumentAttributeTarget {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -299,14 +379,27 @@ impl HookConfiguration {
     }
 }
 
+impl HookConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("InvocationCondition", &self.invocation_condition);
+        p.req("LambdaArn", &self.lambda_arn);
+        p.req("S3Bucket", &self.s3_bucket);
+    }
+}
+
 impl ToExpr for HookConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("InvocationCondition", &self.invocation_condition);
-        p.req("LambdaArn", &self.lambda_arn);
-        p.req("S3Bucket", &self.s3_bucket);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -337,10 +430,9 @@ pub struct DataSourceConfiguration {
     pub work_docs_configuration: Option<WorkDocsConfiguration>,
 }
 
-impl ToExpr for DataSourceConfiguration {
+impl DataSourceConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("ConfluenceConfiguration", &self.confluence_configuration);
         p.opt("DatabaseConfiguration", &self.database_configuration);
         p.opt("GoogleDriveConfiguration", &self.google_drive_configuration);
@@ -352,7 +444,21 @@ impl ToExpr for DataSourceConfiguration {
         p.opt("TemplateConfiguration", &self.template_configuration);
         p.opt("WebCrawlerConfiguration", &self.web_crawler_configuration);
         p.opt("WorkDocsConfiguration", &self.work_docs_configuration);
+    }
+}
+
+impl ToExpr for DataSourceConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -404,10 +510,9 @@ impl ConfluenceConfiguration {
     }
 }
 
-impl ToExpr for ConfluenceConfiguration {
+impl ConfluenceConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AttachmentConfiguration", &self.attachment_configuration);
         p.opt("BlogConfiguration", &self.blog_configuration);
         p.opt("ExclusionPatterns", &self.exclusion_patterns);
@@ -418,7 +523,21 @@ impl ToExpr for ConfluenceConfiguration {
         p.opt("SpaceConfiguration", &self.space_configuration);
         p.req("Version", &self.version);
         p.opt("VpcConfiguration", &self.vpc_configuration);
+    }
+}
+
+impl ToExpr for ConfluenceConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -431,13 +550,26 @@ pub struct ConfluenceAttachmentConfiguration {
     pub crawl_attachments: Option<Value<bool>>,
 }
 
+impl ConfluenceAttachmentConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("AttachmentFieldMappings", &self.attachment_field_mappings);
+        p.opt("CrawlAttachments", &self.crawl_attachments);
+    }
+}
+
 impl ToExpr for ConfluenceAttachmentConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("AttachmentFieldMappings", &self.attachment_field_mappings);
-        p.opt("CrawlAttachments", &self.crawl_attachments);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -467,14 +599,27 @@ impl ConfluenceAttachmentToIndexFieldMapping {
     }
 }
 
+impl ConfluenceAttachmentToIndexFieldMapping {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("DataSourceFieldName", &self.data_source_field_name);
+        p.opt("DateFieldFormat", &self.date_field_format);
+        p.req("IndexFieldName", &self.index_field_name);
+    }
+}
+
 impl ToExpr for ConfluenceAttachmentToIndexFieldMapping {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("DataSourceFieldName", &self.data_source_field_name);
-        p.opt("DateFieldFormat", &self.date_field_format);
-        p.req("IndexFieldName", &self.index_field_name);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -485,12 +630,25 @@ pub struct ConfluenceBlogConfiguration {
     pub blog_field_mappings: Option<Vec<ConfluenceBlogToIndexFieldMapping>>,
 }
 
+impl ConfluenceBlogConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("BlogFieldMappings", &self.blog_field_mappings);
+    }
+}
+
 impl ToExpr for ConfluenceBlogConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("BlogFieldMappings", &self.blog_field_mappings);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -520,14 +678,27 @@ impl ConfluenceBlogToIndexFieldMapping {
     }
 }
 
+impl ConfluenceBlogToIndexFieldMapping {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("DataSourceFieldName", &self.data_source_field_name);
+        p.opt("DateFieldFormat", &self.date_field_format);
+        p.req("IndexFieldName", &self.index_field_name);
+    }
+}
+
 impl ToExpr for ConfluenceBlogToIndexFieldMapping {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("DataSourceFieldName", &self.data_source_field_name);
-        p.opt("DateFieldFormat", &self.date_field_format);
-        p.req("IndexFieldName", &self.index_field_name);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -538,12 +709,25 @@ pub struct ConfluencePageConfiguration {
     pub page_field_mappings: Option<Vec<ConfluencePageToIndexFieldMapping>>,
 }
 
+impl ConfluencePageConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("PageFieldMappings", &self.page_field_mappings);
+    }
+}
+
 impl ToExpr for ConfluencePageConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("PageFieldMappings", &self.page_field_mappings);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -573,14 +757,27 @@ impl ConfluencePageToIndexFieldMapping {
     }
 }
 
+impl ConfluencePageToIndexFieldMapping {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("DataSourceFieldName", &self.data_source_field_name);
+        p.opt("DateFieldFormat", &self.date_field_format);
+        p.req("IndexFieldName", &self.index_field_name);
+    }
+}
+
 impl ToExpr for ConfluencePageToIndexFieldMapping {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("DataSourceFieldName", &self.data_source_field_name);
-        p.opt("DateFieldFormat", &self.date_field_format);
-        p.req("IndexFieldName", &self.index_field_name);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -599,16 +796,29 @@ pub struct ConfluenceSpaceConfiguration {
     pub space_field_mappings: Option<Vec<ConfluenceSpaceToIndexFieldMapping>>,
 }
 
-impl ToExpr for ConfluenceSpaceConfiguration {
+impl ConfluenceSpaceConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("CrawlArchivedSpaces", &self.crawl_archived_spaces);
         p.opt("CrawlPersonalSpaces", &self.crawl_personal_spaces);
         p.opt("ExcludeSpaces", &self.exclude_spaces);
         p.opt("IncludeSpaces", &self.include_spaces);
         p.opt("SpaceFieldMappings", &self.space_field_mappings);
+    }
+}
+
+impl ToExpr for ConfluenceSpaceConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -638,14 +848,27 @@ impl ConfluenceSpaceToIndexFieldMapping {
     }
 }
 
+impl ConfluenceSpaceToIndexFieldMapping {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("DataSourceFieldName", &self.data_source_field_name);
+        p.opt("DateFieldFormat", &self.date_field_format);
+        p.req("IndexFieldName", &self.index_field_name);
+    }
+}
+
 impl ToExpr for ConfluenceSpaceToIndexFieldMapping {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("DataSourceFieldName", &self.data_source_field_name);
-        p.opt("DateFieldFormat", &self.date_field_format);
-        p.req("IndexFieldName", &self.index_field_name);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -672,13 +895,26 @@ impl DataSourceVpcConfiguration {
     }
 }
 
+impl DataSourceVpcConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("SecurityGroupIds", &self.security_group_ids);
+        p.req("SubnetIds", &self.subnet_ids);
+    }
+}
+
 impl ToExpr for DataSourceVpcConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("SecurityGroupIds", &self.security_group_ids);
-        p.req("SubnetIds", &self.subnet_ids);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -718,17 +954,30 @@ impl DatabaseConfiguration {
     }
 }
 
-impl ToExpr for DatabaseConfiguration {
+impl DatabaseConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AclConfiguration", &self.acl_configuration);
         p.req("ColumnConfiguration", &self.column_configuration);
         p.req("ConnectionConfiguration", &self.connection_configuration);
         p.req("DatabaseEngineType", &self.database_engine_type);
         p.opt("SqlConfiguration", &self.sql_configuration);
         p.opt("VpcConfiguration", &self.vpc_configuration);
+    }
+}
+
+impl ToExpr for DatabaseConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -749,12 +998,25 @@ impl AclConfiguration {
     }
 }
 
+impl AclConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("AllowedGroupsColumnName", &self.allowed_groups_column_name);
+    }
+}
+
 impl ToExpr for AclConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("AllowedGroupsColumnName", &self.allowed_groups_column_name);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -791,16 +1053,29 @@ impl ColumnConfiguration {
     }
 }
 
-impl ToExpr for ColumnConfiguration {
+impl ColumnConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("ChangeDetectingColumns", &self.change_detecting_columns);
         p.req("DocumentDataColumnName", &self.document_data_column_name);
         p.req("DocumentIdColumnName", &self.document_id_column_name);
         p.opt("DocumentTitleColumnName", &self.document_title_column_name);
         p.opt("FieldMappings", &self.field_mappings);
+    }
+}
+
+impl ToExpr for ColumnConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -830,14 +1105,27 @@ impl DataSourceToIndexFieldMapping {
     }
 }
 
+impl DataSourceToIndexFieldMapping {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("DataSourceFieldName", &self.data_source_field_name);
+        p.opt("DateFieldFormat", &self.date_field_format);
+        p.req("IndexFieldName", &self.index_field_name);
+    }
+}
+
 impl ToExpr for DataSourceToIndexFieldMapping {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("DataSourceFieldName", &self.data_source_field_name);
-        p.opt("DateFieldFormat", &self.date_field_format);
-        p.req("IndexFieldName", &self.index_field_name);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -876,16 +1164,29 @@ impl ConnectionConfiguration {
     }
 }
 
-impl ToExpr for ConnectionConfiguration {
+impl ConnectionConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("DatabaseHost", &self.database_host);
         p.req("DatabaseName", &self.database_name);
         p.req("DatabasePort", &self.database_port);
         p.req("SecretArn", &self.secret_arn);
         p.req("TableName", &self.table_name);
+    }
+}
+
+impl ToExpr for ConnectionConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -896,15 +1197,28 @@ pub struct SqlConfiguration {
     pub query_identifiers_enclosing_option: Option<Value<QueryIdentifiersEnclosingOption>>,
 }
 
-impl ToExpr for SqlConfiguration {
+impl SqlConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "QueryIdentifiersEnclosingOption",
             &self.query_identifiers_enclosing_option,
         );
+    }
+}
+
+impl ToExpr for SqlConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -943,10 +1257,9 @@ impl GoogleDriveConfiguration {
     }
 }
 
-impl ToExpr for GoogleDriveConfiguration {
+impl GoogleDriveConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("ExcludeMimeTypes", &self.exclude_mime_types);
         p.opt("ExcludeSharedDrives", &self.exclude_shared_drives);
         p.opt("ExcludeUserAccounts", &self.exclude_user_accounts);
@@ -954,7 +1267,21 @@ impl ToExpr for GoogleDriveConfiguration {
         p.opt("FieldMappings", &self.field_mappings);
         p.opt("InclusionPatterns", &self.inclusion_patterns);
         p.req("SecretArn", &self.secret_arn);
+    }
+}
+
+impl ToExpr for GoogleDriveConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -997,10 +1324,9 @@ impl OneDriveConfiguration {
     }
 }
 
-impl ToExpr for OneDriveConfiguration {
+impl OneDriveConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("DisableLocalGroups", &self.disable_local_groups);
         p.opt("ExclusionPatterns", &self.exclusion_patterns);
         p.opt("FieldMappings", &self.field_mappings);
@@ -1008,7 +1334,21 @@ impl ToExpr for OneDriveConfiguration {
         p.req("OneDriveUsers", &self.one_drive_users);
         p.req("SecretArn", &self.secret_arn);
         p.req("TenantDomain", &self.tenant_domain);
+    }
+}
+
+impl ToExpr for OneDriveConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1021,13 +1361,26 @@ pub struct OneDriveUsers {
     pub one_drive_user_s3_path: Option<S3Path>,
 }
 
+impl OneDriveUsers {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("OneDriveUserList", &self.one_drive_user_list);
+        p.opt("OneDriveUserS3Path", &self.one_drive_user_s3_path);
+    }
+}
+
 impl ToExpr for OneDriveUsers {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("OneDriveUserList", &self.one_drive_user_list);
-        p.opt("OneDriveUserS3Path", &self.one_drive_user_s3_path);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1051,13 +1404,26 @@ impl S3Path {
     }
 }
 
+impl S3Path {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Bucket", &self.bucket);
+        p.req("Key", &self.key);
+    }
+}
+
 impl ToExpr for S3Path {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Bucket", &self.bucket);
-        p.req("Key", &self.key);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1093,10 +1459,9 @@ impl S3DataSourceConfiguration {
     }
 }
 
-impl ToExpr for S3DataSourceConfiguration {
+impl S3DataSourceConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "AccessControlListConfiguration",
             &self.access_control_list_configuration,
@@ -1109,7 +1474,21 @@ impl ToExpr for S3DataSourceConfiguration {
         p.opt("ExclusionPatterns", &self.exclusion_patterns);
         p.opt("InclusionPatterns", &self.inclusion_patterns);
         p.opt("InclusionPrefixes", &self.inclusion_prefixes);
+    }
+}
+
+impl ToExpr for S3DataSourceConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1120,12 +1499,25 @@ pub struct AccessControlListConfiguration {
     pub key_path: Option<Value<String>>,
 }
 
+impl AccessControlListConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("KeyPath", &self.key_path);
+    }
+}
+
 impl ToExpr for AccessControlListConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("KeyPath", &self.key_path);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1136,12 +1528,25 @@ pub struct DocumentsMetadataConfiguration {
     pub s3_prefix: Option<Value<String>>,
 }
 
+impl DocumentsMetadataConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("S3Prefix", &self.s3_prefix);
+    }
+}
+
 impl ToExpr for DocumentsMetadataConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("S3Prefix", &self.s3_prefix);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1187,10 +1592,9 @@ impl SalesforceConfiguration {
     }
 }
 
-impl ToExpr for SalesforceConfiguration {
+impl SalesforceConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("ChatterFeedConfiguration", &self.chatter_feed_configuration);
         p.opt("CrawlAttachments", &self.crawl_attachments);
         p.opt(
@@ -1215,7 +1619,21 @@ impl ToExpr for SalesforceConfiguration {
             "StandardObjectConfigurations",
             &self.standard_object_configurations,
         );
+    }
+}
+
+impl ToExpr for SalesforceConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1245,15 +1663,28 @@ impl SalesforceChatterFeedConfiguration {
     }
 }
 
-impl ToExpr for SalesforceChatterFeedConfiguration {
+impl SalesforceChatterFeedConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("DocumentDataFieldName", &self.document_data_field_name);
         p.opt("DocumentTitleFieldName", &self.document_title_field_name);
         p.opt("FieldMappings", &self.field_mappings);
         p.opt("IncludeFilterTypes", &self.include_filter_types);
+    }
+}
+
+impl ToExpr for SalesforceChatterFeedConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1282,10 +1713,9 @@ impl SalesforceKnowledgeArticleConfiguration {
     }
 }
 
-impl ToExpr for SalesforceKnowledgeArticleConfiguration {
+impl SalesforceKnowledgeArticleConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "CustomKnowledgeArticleTypeConfigurations",
             &self.custom_knowledge_article_type_configurations,
@@ -1295,7 +1725,21 @@ impl ToExpr for SalesforceKnowledgeArticleConfiguration {
             "StandardKnowledgeArticleTypeConfiguration",
             &self.standard_knowledge_article_type_configuration,
         );
+    }
+}
+
+impl ToExpr for SalesforceKnowledgeArticleConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1328,15 +1772,28 @@ impl SalesforceCustomKnowledgeArticleTypeConfiguration {
     }
 }
 
-impl ToExpr for SalesforceCustomKnowledgeArticleTypeConfiguration {
+impl SalesforceCustomKnowledgeArticleTypeConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("DocumentDataFieldName", &self.document_data_field_name);
         p.opt("DocumentTitleFieldName", &self.document_title_field_name);
         p.opt("FieldMappings", &self.field_mappings);
         p.req("Name", &self.name);
+    }
+}
+
+impl ToExpr for SalesforceCustomKnowledgeArticleTypeConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1363,14 +1820,27 @@ impl SalesforceStandardKnowledgeArticleTypeConfiguration {
     }
 }
 
+impl SalesforceStandardKnowledgeArticleTypeConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("DocumentDataFieldName", &self.document_data_field_name);
+        p.opt("DocumentTitleFieldName", &self.document_title_field_name);
+        p.opt("FieldMappings", &self.field_mappings);
+    }
+}
+
 impl ToExpr for SalesforceStandardKnowledgeArticleTypeConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("DocumentDataFieldName", &self.document_data_field_name);
-        p.opt("DocumentTitleFieldName", &self.document_title_field_name);
-        p.opt("FieldMappings", &self.field_mappings);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1383,13 +1853,26 @@ pub struct SalesforceStandardObjectAttachmentConfiguration {
     pub field_mappings: Option<Vec<DataSourceToIndexFieldMapping>>,
 }
 
+impl SalesforceStandardObjectAttachmentConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("DocumentTitleFieldName", &self.document_title_field_name);
+        p.opt("FieldMappings", &self.field_mappings);
+    }
+}
+
 impl ToExpr for SalesforceStandardObjectAttachmentConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("DocumentTitleFieldName", &self.document_title_field_name);
-        p.opt("FieldMappings", &self.field_mappings);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1422,15 +1905,28 @@ impl SalesforceStandardObjectConfiguration {
     }
 }
 
-impl ToExpr for SalesforceStandardObjectConfiguration {
+impl SalesforceStandardObjectConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("DocumentDataFieldName", &self.document_data_field_name);
         p.opt("DocumentTitleFieldName", &self.document_title_field_name);
         p.opt("FieldMappings", &self.field_mappings);
         p.req("Name", &self.name);
+    }
+}
+
+impl ToExpr for SalesforceStandardObjectConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1470,10 +1966,9 @@ impl ServiceNowConfiguration {
     }
 }
 
-impl ToExpr for ServiceNowConfiguration {
+impl ServiceNowConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AuthenticationType", &self.authentication_type);
         p.req("HostUrl", &self.host_url);
         p.opt(
@@ -1486,7 +1981,21 @@ impl ToExpr for ServiceNowConfiguration {
             &self.service_catalog_configuration,
         );
         p.req("ServiceNowBuildVersion", &self.service_now_build_version);
+    }
+}
+
+impl ToExpr for ServiceNowConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1525,10 +2034,9 @@ impl ServiceNowKnowledgeArticleConfiguration {
     }
 }
 
-impl ToExpr for ServiceNowKnowledgeArticleConfiguration {
+impl ServiceNowKnowledgeArticleConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("CrawlAttachments", &self.crawl_attachments);
         p.req("DocumentDataFieldName", &self.document_data_field_name);
         p.opt("DocumentTitleFieldName", &self.document_title_field_name);
@@ -1542,7 +2050,21 @@ impl ToExpr for ServiceNowKnowledgeArticleConfiguration {
             "IncludeAttachmentFilePatterns",
             &self.include_attachment_file_patterns,
         );
+    }
+}
+
+impl ToExpr for ServiceNowKnowledgeArticleConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1578,10 +2100,9 @@ impl ServiceNowServiceCatalogConfiguration {
     }
 }
 
-impl ToExpr for ServiceNowServiceCatalogConfiguration {
+impl ServiceNowServiceCatalogConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("CrawlAttachments", &self.crawl_attachments);
         p.req("DocumentDataFieldName", &self.document_data_field_name);
         p.opt("DocumentTitleFieldName", &self.document_title_field_name);
@@ -1594,7 +2115,21 @@ impl ToExpr for ServiceNowServiceCatalogConfiguration {
             "IncludeAttachmentFilePatterns",
             &self.include_attachment_file_patterns,
         );
+    }
+}
+
+impl ToExpr for ServiceNowServiceCatalogConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1652,10 +2187,9 @@ impl SharePointConfiguration {
     }
 }
 
-impl ToExpr for SharePointConfiguration {
+impl SharePointConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("CrawlAttachments", &self.crawl_attachments);
         p.opt("DisableLocalGroups", &self.disable_local_groups);
         p.opt("DocumentTitleFieldName", &self.document_title_field_name);
@@ -1668,7 +2202,21 @@ impl ToExpr for SharePointConfiguration {
         p.req("Urls", &self.urls);
         p.opt("UseChangeLog", &self.use_change_log);
         p.opt("VpcConfiguration", &self.vpc_configuration);
+    }
+}
+
+impl ToExpr for SharePointConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1689,12 +2237,25 @@ impl TemplateConfiguration {
     }
 }
 
+impl TemplateConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Template", &self.template);
+    }
+}
+
 impl ToExpr for TemplateConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Template", &self.template);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1739,10 +2300,9 @@ impl WebCrawlerConfiguration {
     }
 }
 
-impl ToExpr for WebCrawlerConfiguration {
+impl WebCrawlerConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "AuthenticationConfiguration",
             &self.authentication_configuration,
@@ -1761,7 +2321,21 @@ impl ToExpr for WebCrawlerConfiguration {
         p.opt("UrlExclusionPatterns", &self.url_exclusion_patterns);
         p.opt("UrlInclusionPatterns", &self.url_inclusion_patterns);
         p.req("Urls", &self.urls);
+    }
+}
+
+impl ToExpr for WebCrawlerConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1772,12 +2346,25 @@ pub struct WebCrawlerAuthenticationConfiguration {
     pub basic_authentication: Option<Vec<WebCrawlerBasicAuthentication>>,
 }
 
+impl WebCrawlerAuthenticationConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("BasicAuthentication", &self.basic_authentication);
+    }
+}
+
 impl ToExpr for WebCrawlerAuthenticationConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("BasicAuthentication", &self.basic_authentication);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1808,14 +2395,27 @@ impl WebCrawlerBasicAuthentication {
     }
 }
 
+impl WebCrawlerBasicAuthentication {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Credentials", &self.credentials);
+        p.req("Host", &self.host);
+        p.req("Port", &self.port);
+    }
+}
+
 impl ToExpr for WebCrawlerBasicAuthentication {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Credentials", &self.credentials);
-        p.req("Host", &self.host);
-        p.req("Port", &self.port);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1842,14 +2442,27 @@ impl ProxyConfiguration {
     }
 }
 
+impl ProxyConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Credentials", &self.credentials);
+        p.req("Host", &self.host);
+        p.req("Port", &self.port);
+    }
+}
+
 impl ToExpr for ProxyConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Credentials", &self.credentials);
-        p.req("Host", &self.host);
-        p.req("Port", &self.port);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1862,13 +2475,26 @@ pub struct WebCrawlerUrls {
     pub site_maps_configuration: Option<WebCrawlerSiteMapsConfiguration>,
 }
 
+impl WebCrawlerUrls {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("SeedUrlConfiguration", &self.seed_url_configuration);
+        p.opt("SiteMapsConfiguration", &self.site_maps_configuration);
+    }
+}
+
 impl ToExpr for WebCrawlerUrls {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("SeedUrlConfiguration", &self.seed_url_configuration);
-        p.opt("SiteMapsConfiguration", &self.site_maps_configuration);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1892,13 +2518,26 @@ impl WebCrawlerSeedUrlConfiguration {
     }
 }
 
+impl WebCrawlerSeedUrlConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("SeedUrls", &self.seed_urls);
+        p.opt("WebCrawlerMode", &self.web_crawler_mode);
+    }
+}
+
 impl ToExpr for WebCrawlerSeedUrlConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("SeedUrls", &self.seed_urls);
-        p.opt("WebCrawlerMode", &self.web_crawler_mode);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1919,12 +2558,25 @@ impl WebCrawlerSiteMapsConfiguration {
     }
 }
 
+impl WebCrawlerSiteMapsConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("SiteMaps", &self.site_maps);
+    }
+}
+
 impl ToExpr for WebCrawlerSiteMapsConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("SiteMaps", &self.site_maps);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1960,17 +2612,30 @@ impl WorkDocsConfiguration {
     }
 }
 
-impl ToExpr for WorkDocsConfiguration {
+impl WorkDocsConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("CrawlComments", &self.crawl_comments);
         p.opt("ExclusionPatterns", &self.exclusion_patterns);
         p.opt("FieldMappings", &self.field_mappings);
         p.opt("InclusionPatterns", &self.inclusion_patterns);
         p.req("OrganizationId", &self.organization_id);
         p.opt("UseChangeLog", &self.use_change_log);
+    }
+}
+
+impl ToExpr for WorkDocsConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1994,13 +2659,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// A Kendra index
@@ -62,14 +64,9 @@ impl Index {
     }
 }
 
-impl ResourceProps for Index {
-    const TYPE_NAME: &'static str = "AWS::Kendra::Index";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl Index {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("CapacityUnits", &self.capacity_units);
         p.opt("Description", &self.description);
         p.opt(
@@ -86,7 +83,25 @@ impl ResourceProps for Index {
         p.opt("Tags", &self.tags);
         p.opt("UserContextPolicy", &self.user_context_policy);
         p.opt("UserTokenConfigurations", &self.user_token_configurations);
+    }
+}
+
+impl ResourceProps for Index {
+    const TYPE_NAME: &'static str = "AWS::Kendra::Index";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -141,13 +156,26 @@ impl CapacityUnitsConfiguration {
     }
 }
 
+impl CapacityUnitsConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("QueryCapacityUnits", &self.query_capacity_units);
+        p.req("StorageCapacityUnits", &self.storage_capacity_units);
+    }
+}
+
 impl ToExpr for CapacityUnitsConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("QueryCapacityUnits", &self.query_capacity_units);
-        p.req("StorageCapacityUnits", &self.storage_capacity_units);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -180,15 +208,28 @@ impl DocumentMetadataConfiguration {
     }
 }
 
-impl ToExpr for DocumentMetadataConfiguration {
+impl DocumentMetadataConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("Name", &self.name);
         p.opt("Relevance", &self.relevance);
         p.opt("Search", &self.search);
         p.req("Type", &self.type_);
+    }
+}
+
+impl ToExpr for DocumentMetadataConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -207,16 +248,29 @@ pub struct Relevance {
     pub value_importance_items: Option<Vec<ValueImportanceItem>>,
 }
 
-impl ToExpr for Relevance {
+impl Relevance {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Duration", &self.duration);
         p.opt("Freshness", &self.freshness);
         p.opt("Importance", &self.importance);
         p.opt("RankOrder", &self.rank_order);
         p.opt("ValueImportanceItems", &self.value_importance_items);
+    }
+}
+
+impl ToExpr for Relevance {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -229,13 +283,26 @@ pub struct ValueImportanceItem {
     pub value: Option<Value<i64>>,
 }
 
+impl ValueImportanceItem {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Key", &self.key);
+        p.opt("Value", &self.value);
+    }
+}
+
 impl ToExpr for ValueImportanceItem {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Key", &self.key);
-        p.opt("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -252,15 +319,28 @@ pub struct Search {
     pub sortable: Option<Value<bool>>,
 }
 
-impl ToExpr for Search {
+impl Search {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Displayable", &self.displayable);
         p.opt("Facetable", &self.facetable);
         p.opt("Searchable", &self.searchable);
         p.opt("Sortable", &self.sortable);
+    }
+}
+
+impl ToExpr for Search {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -271,12 +351,25 @@ pub struct ServerSideEncryptionConfiguration {
     pub kms_key_id: Option<Value<String>>,
 }
 
+impl ServerSideEncryptionConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("KmsKeyId", &self.kms_key_id);
+    }
+}
+
 impl ToExpr for ServerSideEncryptionConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("KmsKeyId", &self.kms_key_id);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -300,13 +393,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -319,10 +425,9 @@ pub struct UserTokenConfiguration {
     pub jwt_token_type_configuration: Option<JwtTokenTypeConfiguration>,
 }
 
-impl ToExpr for UserTokenConfiguration {
+impl UserTokenConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "JsonTokenTypeConfiguration",
             &self.json_token_type_configuration,
@@ -331,7 +436,21 @@ impl ToExpr for UserTokenConfiguration {
             "JwtTokenTypeConfiguration",
             &self.jwt_token_type_configuration,
         );
+    }
+}
+
+impl ToExpr for UserTokenConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -358,13 +477,26 @@ impl JsonTokenTypeConfiguration {
     }
 }
 
+impl JsonTokenTypeConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("GroupAttributeField", &self.group_attribute_field);
+        p.req("UserNameAttributeField", &self.user_name_attribute_field);
+    }
+}
+
 impl ToExpr for JsonTokenTypeConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("GroupAttributeField", &self.group_attribute_field);
-        p.req("UserNameAttributeField", &self.user_name_attribute_field);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -403,10 +535,9 @@ impl JwtTokenTypeConfiguration {
     }
 }
 
-impl ToExpr for JwtTokenTypeConfiguration {
+impl JwtTokenTypeConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("ClaimRegex", &self.claim_regex);
         p.opt("GroupAttributeField", &self.group_attribute_field);
         p.opt("Issuer", &self.issuer);
@@ -414,7 +545,21 @@ impl ToExpr for JwtTokenTypeConfiguration {
         p.opt("SecretManagerArn", &self.secret_manager_arn);
         p.opt("URL", &self.url);
         p.opt("UserNameAttributeField", &self.user_name_attribute_field);
+    }
+}
+
+impl ToExpr for JwtTokenTypeConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

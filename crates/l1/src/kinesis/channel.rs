@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// Resource Type definition for AWS::Kinesis::Channel
@@ -56,14 +58,9 @@ impl Channel {
     }
 }
 
-impl ResourceProps for Channel {
-    const TYPE_NAME: &'static str = "AWS::Kinesis::Channel";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl Channel {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("ChannelName", &self.channel_name);
         p.opt("EncryptionConfiguration", &self.encryption_configuration);
         p.opt("LoggingConfiguration", &self.logging_configuration);
@@ -78,7 +75,25 @@ impl ResourceProps for Channel {
         p.req("ServiceExecutionRoleARN", &self.service_execution_role_arn);
         p.req("StreamConfigurationList", &self.stream_configuration_list);
         p.opt("Tags", &self.tags);
+    }
+}
+
+impl ResourceProps for Channel {
+    const TYPE_NAME: &'static str = "AWS::Kinesis::Channel";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -143,13 +158,26 @@ impl EncryptionConfiguration {
     }
 }
 
+impl EncryptionConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("EncryptionType", &self.encryption_type);
+        p.req("KeyId", &self.key_id);
+    }
+}
+
 impl ToExpr for EncryptionConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("EncryptionType", &self.encryption_type);
-        p.req("KeyId", &self.key_id);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -168,12 +196,25 @@ impl LoggingConfiguration {
     }
 }
 
+impl LoggingConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("CloudWatchLogs", &self.cloud_watch_logs);
+    }
+}
+
 impl ToExpr for LoggingConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("CloudWatchLogs", &self.cloud_watch_logs);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -200,14 +241,27 @@ impl CloudWatchLogsConfiguration {
     }
 }
 
+impl CloudWatchLogsConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Enabled", &self.enabled);
+        p.opt("LogGroupName", &self.log_group_name);
+        p.opt("LogStreamName", &self.log_stream_name);
+    }
+}
+
 impl ToExpr for CloudWatchLogsConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Enabled", &self.enabled);
-        p.opt("LogGroupName", &self.log_group_name);
-        p.opt("LogStreamName", &self.log_stream_name);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -234,17 +288,30 @@ impl S3DestinationConfiguration {
     }
 }
 
-impl ToExpr for S3DestinationConfiguration {
+impl S3DestinationConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("DataFreshnessInSeconds", &self.data_freshness_in_seconds);
         p.opt(
             "DeadLetterQueueS3Configuration",
             &self.dead_letter_queue_s3_configuration,
         );
         p.req("StorageConfiguration", &self.storage_configuration);
+    }
+}
+
+impl ToExpr for S3DestinationConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -274,14 +341,27 @@ impl DeadLetterQueueS3Configuration {
     }
 }
 
+impl DeadLetterQueueS3Configuration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("BucketARN", &self.bucket_arn);
+        p.opt("ErrorOutputPrefix", &self.error_output_prefix);
+        p.req("ExpectedBucketOwner", &self.expected_bucket_owner);
+    }
+}
+
 impl ToExpr for DeadLetterQueueS3Configuration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("BucketARN", &self.bucket_arn);
-        p.opt("ErrorOutputPrefix", &self.error_output_prefix);
-        p.req("ExpectedBucketOwner", &self.expected_bucket_owner);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -318,16 +398,29 @@ impl S3StorageConfiguration {
     }
 }
 
-impl ToExpr for S3StorageConfiguration {
+impl S3StorageConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("BucketARN", &self.bucket_arn);
         p.req("CompressionType", &self.compression_type);
         p.req("ExpectedBucketOwner", &self.expected_bucket_owner);
         p.opt("OutputKeyTemplate", &self.output_key_template);
         p.opt("StorageClass", &self.storage_class);
+    }
+}
+
+impl ToExpr for S3StorageConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -357,10 +450,9 @@ impl S3TablesDestinationConfiguration {
     }
 }
 
-impl ToExpr for S3TablesDestinationConfiguration {
+impl S3TablesDestinationConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("DataFreshnessInSeconds", &self.data_freshness_in_seconds);
         p.req(
             "DeadLetterQueueS3Configuration",
@@ -370,7 +462,21 @@ impl ToExpr for S3TablesDestinationConfiguration {
             "S3TablesConfigurationList",
             &self.s3_tables_configuration_list,
         );
+    }
+}
+
+impl ToExpr for S3TablesDestinationConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -408,16 +514,29 @@ impl S3TableConfiguration {
     }
 }
 
-impl ToExpr for S3TableConfiguration {
+impl S3TableConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("CompressionType", &self.compression_type);
         p.req("Namespace", &self.namespace);
         p.opt("PartitionSpec", &self.partition_spec);
         p.req("TableBucketARN", &self.table_bucket_arn);
         p.req("TableName", &self.table_name);
+    }
+}
+
+impl ToExpr for S3TableConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -436,12 +555,25 @@ impl PartitionSpec {
     }
 }
 
+impl PartitionSpec {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("PartitionFields", &self.partition_fields);
+    }
+}
+
 impl ToExpr for PartitionSpec {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("PartitionFields", &self.partition_fields);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -468,13 +600,26 @@ impl PartitionField {
     }
 }
 
+impl PartitionField {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("SourceName", &self.source_name);
+        p.req("Transform", &self.transform);
+    }
+}
+
 impl ToExpr for PartitionField {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("SourceName", &self.source_name);
-        p.req("Transform", &self.transform);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -501,13 +646,26 @@ impl StreamConfiguration {
     }
 }
 
+impl StreamConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("RecordConfiguration", &self.record_configuration);
+        p.req("StreamARN", &self.stream_arn);
+    }
+}
+
 impl ToExpr for StreamConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("RecordConfiguration", &self.record_configuration);
-        p.req("StreamARN", &self.stream_arn);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -531,13 +689,26 @@ impl RecordConfiguration {
     }
 }
 
+impl RecordConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("GSRSchemaARN", &self.gsr_schema_arn);
+        p.req("RecordFormatType", &self.record_format_type);
+    }
+}
+
 impl ToExpr for RecordConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("GSRSchemaARN", &self.gsr_schema_arn);
-        p.req("RecordFormatType", &self.record_format_type);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -561,13 +732,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Json, Literal, Value};
 
 /// Resource Type definition for AWS::Kinesis::Stream
@@ -39,14 +41,9 @@ pub struct Stream {
     pub warm_throughput_mi_bps: Option<Value<i64>>,
 }
 
-impl ResourceProps for Stream {
-    const TYPE_NAME: &'static str = "AWS::Kinesis::Stream";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl Stream {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "DesiredShardLevelMetrics",
             &self.desired_shard_level_metrics,
@@ -63,7 +60,25 @@ impl ResourceProps for Stream {
         p.opt("StreamModeDetails", &self.stream_mode_details);
         p.opt("Tags", &self.tags);
         p.opt("WarmThroughputMiBps", &self.warm_throughput_mi_bps);
+    }
+}
+
+impl ResourceProps for Stream {
+    const TYPE_NAME: &'static str = "AWS::Kinesis::Stream";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -118,13 +133,26 @@ impl StreamEncryption {
     }
 }
 
+impl StreamEncryption {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("EncryptionType", &self.encryption_type);
+        p.req("KeyId", &self.key_id);
+    }
+}
+
 impl ToExpr for StreamEncryption {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("EncryptionType", &self.encryption_type);
-        p.req("KeyId", &self.key_id);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -145,12 +173,25 @@ impl StreamModeDetails {
     }
 }
 
+impl StreamModeDetails {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("StreamMode", &self.stream_mode);
+    }
+}
+
 impl ToExpr for StreamModeDetails {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("StreamMode", &self.stream_mode);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -174,13 +215,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::Value;
 
 /// Resource Type definition for AWS::KinesisAnalytics::Application
@@ -38,6 +40,16 @@ impl Application {
     }
 }
 
+impl Application {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ApplicationCode", &self.application_code);
+        p.opt("ApplicationDescription", &self.application_description);
+        p.opt("ApplicationName", &self.application_name);
+        p.req("Inputs", &self.inputs);
+    }
+}
+
 impl ResourceProps for Application {
     const TYPE_NAME: &'static str = "AWS::KinesisAnalytics::Application";
     fn facts() -> &'static ResourceFacts {
@@ -46,11 +58,14 @@ impl ResourceProps for Application {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.opt("ApplicationCode", &self.application_code);
-        p.opt("ApplicationDescription", &self.application_description);
-        p.opt("ApplicationName", &self.application_name);
-        p.req("Inputs", &self.inputs);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -109,10 +124,9 @@ impl Input {
     }
 }
 
-impl ToExpr for Input {
+impl Input {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("InputParallelism", &self.input_parallelism);
         p.opt(
             "InputProcessingConfiguration",
@@ -122,7 +136,21 @@ impl ToExpr for Input {
         p.opt("KinesisFirehoseInput", &self.kinesis_firehose_input);
         p.opt("KinesisStreamsInput", &self.kinesis_streams_input);
         p.req("NamePrefix", &self.name_prefix);
+    }
+}
+
+impl ToExpr for Input {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -133,12 +161,25 @@ pub struct InputParallelism {
     pub count: Option<Value<i64>>,
 }
 
+impl InputParallelism {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Count", &self.count);
+    }
+}
+
 impl ToExpr for InputParallelism {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Count", &self.count);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -149,12 +190,25 @@ pub struct InputProcessingConfiguration {
     pub input_lambda_processor: Option<InputLambdaProcessor>,
 }
 
+impl InputProcessingConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("InputLambdaProcessor", &self.input_lambda_processor);
+    }
+}
+
 impl ToExpr for InputProcessingConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("InputLambdaProcessor", &self.input_lambda_processor);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -178,13 +232,26 @@ impl InputLambdaProcessor {
     }
 }
 
+impl InputLambdaProcessor {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("ResourceARN", &self.resource_arn);
+        p.req("RoleARN", &self.role_arn);
+    }
+}
+
 impl ToExpr for InputLambdaProcessor {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("ResourceARN", &self.resource_arn);
-        p.req("RoleARN", &self.role_arn);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -211,14 +278,27 @@ impl InputSchema {
     }
 }
 
+impl InputSchema {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("RecordColumns", &self.record_columns);
+        p.opt("RecordEncoding", &self.record_encoding);
+        p.req("RecordFormat", &self.record_format);
+    }
+}
+
 impl ToExpr for InputSchema {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("RecordColumns", &self.record_columns);
-        p.opt("RecordEncoding", &self.record_encoding);
-        p.req("RecordFormat", &self.record_format);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -245,14 +325,27 @@ impl RecordColumn {
     }
 }
 
+impl RecordColumn {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Mapping", &self.mapping);
+        p.req("Name", &self.name);
+        p.req("SqlType", &self.sql_type);
+    }
+}
+
 impl ToExpr for RecordColumn {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Mapping", &self.mapping);
-        p.req("Name", &self.name);
-        p.req("SqlType", &self.sql_type);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -276,13 +369,26 @@ impl RecordFormat {
     }
 }
 
+impl RecordFormat {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("MappingParameters", &self.mapping_parameters);
+        p.req("RecordFormatType", &self.record_format_type);
+    }
+}
+
 impl ToExpr for RecordFormat {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("MappingParameters", &self.mapping_parameters);
-        p.req("RecordFormatType", &self.record_format_type);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -295,13 +401,26 @@ pub struct MappingParameters {
     pub json_mapping_parameters: Option<JsonMappingParameters>,
 }
 
+impl MappingParameters {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("CSVMappingParameters", &self.csv_mapping_parameters);
+        p.opt("JSONMappingParameters", &self.json_mapping_parameters);
+    }
+}
+
 impl ToExpr for MappingParameters {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("CSVMappingParameters", &self.csv_mapping_parameters);
-        p.opt("JSONMappingParameters", &self.json_mapping_parameters);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -328,13 +447,26 @@ impl CsvMappingParameters {
     }
 }
 
+impl CsvMappingParameters {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("RecordColumnDelimiter", &self.record_column_delimiter);
+        p.req("RecordRowDelimiter", &self.record_row_delimiter);
+    }
+}
+
 impl ToExpr for CsvMappingParameters {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("RecordColumnDelimiter", &self.record_column_delimiter);
-        p.req("RecordRowDelimiter", &self.record_row_delimiter);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -355,12 +487,25 @@ impl JsonMappingParameters {
     }
 }
 
+impl JsonMappingParameters {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("RecordRowPath", &self.record_row_path);
+    }
+}
+
 impl ToExpr for JsonMappingParameters {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("RecordRowPath", &self.record_row_path);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -384,13 +529,26 @@ impl KinesisFirehoseInput {
     }
 }
 
+impl KinesisFirehoseInput {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("ResourceARN", &self.resource_arn);
+        p.req("RoleARN", &self.role_arn);
+    }
+}
+
 impl ToExpr for KinesisFirehoseInput {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("ResourceARN", &self.resource_arn);
-        p.req("RoleARN", &self.role_arn);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -414,13 +572,26 @@ impl KinesisStreamsInput {
     }
 }
 
+impl KinesisStreamsInput {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("ResourceARN", &self.resource_arn);
+        p.req("RoleARN", &self.role_arn);
+    }
+}
+
 impl ToExpr for KinesisStreamsInput {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("ResourceARN", &self.resource_arn);
-        p.req("RoleARN", &self.role_arn);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

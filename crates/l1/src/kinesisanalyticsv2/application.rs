@@ -7,7 +7,7 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty};
-use stackwright_core::resource::{Props, ResourceProps, ToExpr};
+use stackwright_core::resource::{Props, Resolve, Resolved, ResourceProps, ToExpr};
 use stackwright_core::value::{Literal, Map, Value};
 
 /// Creates an Amazon Kinesis Data Analytics application. For information about creating a Kinesis Data Analytics application, see [Creating an Application](https://docs.aws.amazon.com/kinesisanalytics/latest/java/getting-started.html).
@@ -56,14 +56,9 @@ impl Application {
     }
 }
 
-impl ResourceProps for Application {
-    const TYPE_NAME: &'static str = "AWS::KinesisAnalyticsV2::Application";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl Application {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("ApplicationConfiguration", &self.application_configuration);
         p.opt("ApplicationDescription", &self.application_description);
         p.opt(
@@ -76,7 +71,25 @@ impl ResourceProps for Application {
         p.req("RuntimeEnvironment", &self.runtime_environment);
         p.req("ServiceExecutionRole", &self.service_execution_role);
         p.opt("Tags", &self.tags);
+    }
+}
+
+impl ResourceProps for Application {
+    const TYPE_NAME: &'static str = "AWS::KinesisAnalyticsV2::Application";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -103,10 +116,9 @@ pub struct ApplicationConfiguration {
     pub zeppelin_application_configuration: Option<ZeppelinApplicationConfiguration>,
 }
 
-impl ToExpr for ApplicationConfiguration {
+impl ApplicationConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "ApplicationCodeConfiguration",
             &self.application_code_configuration,
@@ -137,7 +149,21 @@ impl ToExpr for ApplicationConfiguration {
             "ZeppelinApplicationConfiguration",
             &self.zeppelin_application_configuration,
         );
+    }
+}
+
+impl ToExpr for ApplicationConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -164,13 +190,26 @@ impl ApplicationCodeConfiguration {
     }
 }
 
+impl ApplicationCodeConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("CodeContent", &self.code_content);
+        p.req("CodeContentType", &self.code_content_type);
+    }
+}
+
 impl ToExpr for ApplicationCodeConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("CodeContent", &self.code_content);
-        p.req("CodeContentType", &self.code_content_type);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -185,14 +224,27 @@ pub struct CodeContent {
     pub zip_file_content: Option<Value<String>>,
 }
 
+impl CodeContent {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("S3ContentLocation", &self.s3_content_location);
+        p.opt("TextContent", &self.text_content);
+        p.opt("ZipFileContent", &self.zip_file_content);
+    }
+}
+
 impl ToExpr for CodeContent {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("S3ContentLocation", &self.s3_content_location);
-        p.opt("TextContent", &self.text_content);
-        p.opt("ZipFileContent", &self.zip_file_content);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -219,14 +271,27 @@ impl S3ContentLocation {
     }
 }
 
+impl S3ContentLocation {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("BucketARN", &self.bucket_arn);
+        p.req("FileKey", &self.file_key);
+        p.opt("ObjectVersion", &self.object_version);
+    }
+}
+
 impl ToExpr for S3ContentLocation {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("BucketARN", &self.bucket_arn);
-        p.req("FileKey", &self.file_key);
-        p.opt("ObjectVersion", &self.object_version);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -250,13 +315,26 @@ impl ApplicationEncryptionConfiguration {
     }
 }
 
+impl ApplicationEncryptionConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("KeyId", &self.key_id);
+        p.req("KeyType", &self.key_type);
+    }
+}
+
 impl ToExpr for ApplicationEncryptionConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("KeyId", &self.key_id);
-        p.req("KeyType", &self.key_type);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -277,12 +355,25 @@ impl ApplicationSnapshotConfiguration {
     }
 }
 
+impl ApplicationSnapshotConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("SnapshotsEnabled", &self.snapshots_enabled);
+    }
+}
+
 impl ToExpr for ApplicationSnapshotConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("SnapshotsEnabled", &self.snapshots_enabled);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -303,12 +394,25 @@ impl ApplicationSystemRollbackConfiguration {
     }
 }
 
+impl ApplicationSystemRollbackConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("RollbackEnabled", &self.rollback_enabled);
+    }
+}
+
 impl ToExpr for ApplicationSystemRollbackConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("RollbackEnabled", &self.rollback_enabled);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -319,12 +423,25 @@ pub struct EnvironmentProperties {
     pub property_groups: Option<Vec<PropertyGroup>>,
 }
 
+impl EnvironmentProperties {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("PropertyGroups", &self.property_groups);
+    }
+}
+
 impl ToExpr for EnvironmentProperties {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("PropertyGroups", &self.property_groups);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -337,13 +454,26 @@ pub struct PropertyGroup {
     pub property_map: Option<Value<Map<String>>>,
 }
 
+impl PropertyGroup {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("PropertyGroupId", &self.property_group_id);
+        p.opt("PropertyMap", &self.property_map);
+    }
+}
+
 impl ToExpr for PropertyGroup {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("PropertyGroupId", &self.property_group_id);
-        p.opt("PropertyMap", &self.property_map);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -358,14 +488,27 @@ pub struct FlinkApplicationConfiguration {
     pub parallelism_configuration: Option<ParallelismConfiguration>,
 }
 
+impl FlinkApplicationConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("CheckpointConfiguration", &self.checkpoint_configuration);
+        p.opt("MonitoringConfiguration", &self.monitoring_configuration);
+        p.opt("ParallelismConfiguration", &self.parallelism_configuration);
+    }
+}
+
 impl ToExpr for FlinkApplicationConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("CheckpointConfiguration", &self.checkpoint_configuration);
-        p.opt("MonitoringConfiguration", &self.monitoring_configuration);
-        p.opt("ParallelismConfiguration", &self.parallelism_configuration);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -395,10 +538,9 @@ impl CheckpointConfiguration {
     }
 }
 
-impl ToExpr for CheckpointConfiguration {
+impl CheckpointConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("CheckpointInterval", &self.checkpoint_interval);
         p.opt("CheckpointingEnabled", &self.checkpointing_enabled);
         p.req("ConfigurationType", &self.configuration_type);
@@ -406,7 +548,21 @@ impl ToExpr for CheckpointConfiguration {
             "MinPauseBetweenCheckpoints",
             &self.min_pause_between_checkpoints,
         );
+    }
+}
+
+impl ToExpr for CheckpointConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -433,14 +589,27 @@ impl MonitoringConfiguration {
     }
 }
 
+impl MonitoringConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("ConfigurationType", &self.configuration_type);
+        p.opt("LogLevel", &self.log_level);
+        p.opt("MetricsLevel", &self.metrics_level);
+    }
+}
+
 impl ToExpr for MonitoringConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("ConfigurationType", &self.configuration_type);
-        p.opt("LogLevel", &self.log_level);
-        p.opt("MetricsLevel", &self.metrics_level);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -472,15 +641,28 @@ impl ParallelismConfiguration {
     }
 }
 
-impl ToExpr for ParallelismConfiguration {
+impl ParallelismConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AutoScalingEnabled", &self.auto_scaling_enabled);
         p.req("ConfigurationType", &self.configuration_type);
         p.opt("Parallelism", &self.parallelism);
         p.opt("ParallelismPerKPU", &self.parallelism_per_kpu);
+    }
+}
+
+impl ToExpr for ParallelismConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -491,12 +673,25 @@ pub struct SqlApplicationConfiguration {
     pub inputs: Option<Vec<Input>>,
 }
 
+impl SqlApplicationConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Inputs", &self.inputs);
+    }
+}
+
 impl ToExpr for SqlApplicationConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Inputs", &self.inputs);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -532,10 +727,9 @@ impl Input {
     }
 }
 
-impl ToExpr for Input {
+impl Input {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("InputParallelism", &self.input_parallelism);
         p.opt(
             "InputProcessingConfiguration",
@@ -545,7 +739,21 @@ impl ToExpr for Input {
         p.opt("KinesisFirehoseInput", &self.kinesis_firehose_input);
         p.opt("KinesisStreamsInput", &self.kinesis_streams_input);
         p.req("NamePrefix", &self.name_prefix);
+    }
+}
+
+impl ToExpr for Input {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -556,12 +764,25 @@ pub struct InputParallelism {
     pub count: Option<Value<i64>>,
 }
 
+impl InputParallelism {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Count", &self.count);
+    }
+}
+
 impl ToExpr for InputParallelism {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Count", &self.count);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -572,12 +793,25 @@ pub struct InputProcessingConfiguration {
     pub input_lambda_processor: Option<InputLambdaProcessor>,
 }
 
+impl InputProcessingConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("InputLambdaProcessor", &self.input_lambda_processor);
+    }
+}
+
 impl ToExpr for InputProcessingConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("InputLambdaProcessor", &self.input_lambda_processor);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -598,12 +832,25 @@ impl InputLambdaProcessor {
     }
 }
 
+impl InputLambdaProcessor {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("ResourceARN", &self.resource_arn);
+    }
+}
+
 impl ToExpr for InputLambdaProcessor {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("ResourceARN", &self.resource_arn);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -630,14 +877,27 @@ impl InputSchema {
     }
 }
 
+impl InputSchema {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("RecordColumns", &self.record_columns);
+        p.opt("RecordEncoding", &self.record_encoding);
+        p.req("RecordFormat", &self.record_format);
+    }
+}
+
 impl ToExpr for InputSchema {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("RecordColumns", &self.record_columns);
-        p.opt("RecordEncoding", &self.record_encoding);
-        p.req("RecordFormat", &self.record_format);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -664,14 +924,27 @@ impl RecordColumn {
     }
 }
 
+impl RecordColumn {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Mapping", &self.mapping);
+        p.req("Name", &self.name);
+        p.req("SqlType", &self.sql_type);
+    }
+}
+
 impl ToExpr for RecordColumn {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Mapping", &self.mapping);
-        p.req("Name", &self.name);
-        p.req("SqlType", &self.sql_type);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -695,13 +968,26 @@ impl RecordFormat {
     }
 }
 
+impl RecordFormat {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("MappingParameters", &self.mapping_parameters);
+        p.req("RecordFormatType", &self.record_format_type);
+    }
+}
+
 impl ToExpr for RecordFormat {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("MappingParameters", &self.mapping_parameters);
-        p.req("RecordFormatType", &self.record_format_type);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -714,13 +1000,26 @@ pub struct MappingParameters {
     pub json_mapping_parameters: Option<JsonMappingParameters>,
 }
 
+impl MappingParameters {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("CSVMappingParameters", &self.csv_mapping_parameters);
+        p.opt("JSONMappingParameters", &self.json_mapping_parameters);
+    }
+}
+
 impl ToExpr for MappingParameters {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("CSVMappingParameters", &self.csv_mapping_parameters);
-        p.opt("JSONMappingParameters", &self.json_mapping_parameters);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -747,13 +1046,26 @@ impl CsvMappingParameters {
     }
 }
 
+impl CsvMappingParameters {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("RecordColumnDelimiter", &self.record_column_delimiter);
+        p.req("RecordRowDelimiter", &self.record_row_delimiter);
+    }
+}
+
 impl ToExpr for CsvMappingParameters {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("RecordColumnDelimiter", &self.record_column_delimiter);
-        p.req("RecordRowDelimiter", &self.record_row_delimiter);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -774,12 +1086,25 @@ impl JsonMappingParameters {
     }
 }
 
+impl JsonMappingParameters {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("RecordRowPath", &self.record_row_path);
+    }
+}
+
 impl ToExpr for JsonMappingParameters {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("RecordRowPath", &self.record_row_path);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -800,12 +1125,25 @@ impl KinesisFirehoseInput {
     }
 }
 
+impl KinesisFirehoseInput {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("ResourceARN", &self.resource_arn);
+    }
+}
+
 impl ToExpr for KinesisFirehoseInput {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("ResourceARN", &self.resource_arn);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -826,12 +1164,25 @@ impl KinesisStreamsInput {
     }
 }
 
+impl KinesisStreamsInput {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("ResourceARN", &self.resource_arn);
+    }
+}
+
 impl ToExpr for KinesisStreamsInput {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("ResourceARN", &self.resource_arn);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -858,13 +1209,26 @@ impl VpcConfiguration {
     }
 }
 
+impl VpcConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("SecurityGroupIds", &self.security_group_ids);
+        p.req("SubnetIds", &self.subnet_ids);
+    }
+}
+
 impl ToExpr for VpcConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("SecurityGroupIds", &self.security_group_ids);
-        p.req("SubnetIds", &self.subnet_ids);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -881,10 +1245,9 @@ pub struct ZeppelinApplicationConfiguration {
     pub monitoring_configuration: Option<ZeppelinMonitoringConfiguration>,
 }
 
-impl ToExpr for ZeppelinApplicationConfiguration {
+impl ZeppelinApplicationConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("CatalogConfiguration", &self.catalog_configuration);
         p.opt(
             "CustomArtifactsConfiguration",
@@ -895,7 +1258,21 @@ impl ToExpr for ZeppelinApplicationConfiguration {
             &self.deploy_as_application_configuration,
         );
         p.opt("MonitoringConfiguration", &self.monitoring_configuration);
+    }
+}
+
+impl ToExpr for ZeppelinApplicationConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -906,15 +1283,28 @@ pub struct CatalogConfiguration {
     pub glue_data_catalog_configuration: Option<GlueDataCatalogConfiguration>,
 }
 
-impl ToExpr for CatalogConfiguration {
+impl CatalogConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "GlueDataCatalogConfiguration",
             &self.glue_data_catalog_configuration,
         );
+    }
+}
+
+impl ToExpr for CatalogConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -925,12 +1315,25 @@ pub struct GlueDataCatalogConfiguration {
     pub database_arn: Option<Value<String>>,
 }
 
+impl GlueDataCatalogConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("DatabaseARN", &self.database_arn);
+    }
+}
+
 impl ToExpr for GlueDataCatalogConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("DatabaseARN", &self.database_arn);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -957,14 +1360,27 @@ impl CustomArtifactConfiguration {
     }
 }
 
+impl CustomArtifactConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("ArtifactType", &self.artifact_type);
+        p.opt("MavenReference", &self.maven_reference);
+        p.opt("S3ContentLocation", &self.s3_content_location);
+    }
+}
+
 impl ToExpr for CustomArtifactConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("ArtifactType", &self.artifact_type);
-        p.opt("MavenReference", &self.maven_reference);
-        p.opt("S3ContentLocation", &self.s3_content_location);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -995,14 +1411,27 @@ impl MavenReference {
     }
 }
 
+impl MavenReference {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("ArtifactId", &self.artifact_id);
+        p.req("GroupId", &self.group_id);
+        p.req("Version", &self.version);
+    }
+}
+
 impl ToExpr for MavenReference {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("ArtifactId", &self.artifact_id);
-        p.req("GroupId", &self.group_id);
-        p.req("Version", &self.version);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1023,12 +1452,25 @@ impl DeployAsApplicationConfiguration {
     }
 }
 
+impl DeployAsApplicationConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("S3ContentLocation", &self.s3_content_location);
+    }
+}
+
 impl ToExpr for DeployAsApplicationConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("S3ContentLocation", &self.s3_content_location);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1052,13 +1494,26 @@ impl S3ContentBaseLocation {
     }
 }
 
+impl S3ContentBaseLocation {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("BasePath", &self.base_path);
+        p.req("BucketARN", &self.bucket_arn);
+    }
+}
+
 impl ToExpr for S3ContentBaseLocation {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("BasePath", &self.base_path);
-        p.req("BucketARN", &self.bucket_arn);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1069,12 +1524,25 @@ pub struct ZeppelinMonitoringConfiguration {
     pub log_level: Option<Value<LogLevel>>,
 }
 
+impl ZeppelinMonitoringConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("LogLevel", &self.log_level);
+    }
+}
+
 impl ToExpr for ZeppelinMonitoringConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("LogLevel", &self.log_level);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1096,15 +1564,28 @@ impl ApplicationMaintenanceConfiguration {
     }
 }
 
-impl ToExpr for ApplicationMaintenanceConfiguration {
+impl ApplicationMaintenanceConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req(
             "ApplicationMaintenanceWindowStartTime",
             &self.application_maintenance_window_start_time,
         );
+    }
+}
+
+impl ToExpr for ApplicationMaintenanceConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1117,16 +1598,29 @@ pub struct RunConfiguration {
     pub flink_run_configuration: Option<FlinkRunConfiguration>,
 }
 
-impl ToExpr for RunConfiguration {
+impl RunConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "ApplicationRestoreConfiguration",
             &self.application_restore_configuration,
         );
         p.opt("FlinkRunConfiguration", &self.flink_run_configuration);
+    }
+}
+
+impl ToExpr for RunConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1150,13 +1644,26 @@ impl ApplicationRestoreConfiguration {
     }
 }
 
+impl ApplicationRestoreConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("ApplicationRestoreType", &self.application_restore_type);
+        p.opt("SnapshotName", &self.snapshot_name);
+    }
+}
+
 impl ToExpr for ApplicationRestoreConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("ApplicationRestoreType", &self.application_restore_type);
-        p.opt("SnapshotName", &self.snapshot_name);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1167,12 +1674,25 @@ pub struct FlinkRunConfiguration {
     pub allow_non_restored_state: Option<Value<bool>>,
 }
 
+impl FlinkRunConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("AllowNonRestoredState", &self.allow_non_restored_state);
+    }
+}
+
 impl ToExpr for FlinkRunConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("AllowNonRestoredState", &self.allow_non_restored_state);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1196,13 +1716,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

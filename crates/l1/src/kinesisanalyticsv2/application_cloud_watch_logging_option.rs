@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::Value;
 
 /// Resource Type definition for AWS::KinesisAnalyticsV2::ApplicationCloudWatchLoggingOption
@@ -35,6 +37,14 @@ impl ApplicationCloudWatchLoggingOption {
     }
 }
 
+impl ApplicationCloudWatchLoggingOption {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("ApplicationName", &self.application_name);
+        p.req("CloudWatchLoggingOption", &self.cloud_watch_logging_option);
+    }
+}
+
 impl ResourceProps for ApplicationCloudWatchLoggingOption {
     const TYPE_NAME: &'static str = "AWS::KinesisAnalyticsV2::ApplicationCloudWatchLoggingOption";
     fn facts() -> &'static ResourceFacts {
@@ -43,9 +53,14 @@ impl ResourceProps for ApplicationCloudWatchLoggingOption {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req("ApplicationName", &self.application_name);
-        p.req("CloudWatchLoggingOption", &self.cloud_watch_logging_option);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -93,12 +108,25 @@ impl CloudWatchLoggingOption {
     }
 }
 
+impl CloudWatchLoggingOption {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("LogStreamARN", &self.log_stream_arn);
+    }
+}
+
 impl ToExpr for CloudWatchLoggingOption {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("LogStreamARN", &self.log_stream_arn);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::Value;
 
 /// Resource Type definition for AWS::KinesisAnalyticsV2::ApplicationOutput
@@ -32,6 +34,14 @@ impl ApplicationOutput {
     }
 }
 
+impl ApplicationOutput {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("ApplicationName", &self.application_name);
+        p.req("Output", &self.output);
+    }
+}
+
 impl ResourceProps for ApplicationOutput {
     const TYPE_NAME: &'static str = "AWS::KinesisAnalyticsV2::ApplicationOutput";
     fn facts() -> &'static ResourceFacts {
@@ -40,9 +50,14 @@ impl ResourceProps for ApplicationOutput {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req("ApplicationName", &self.application_name);
-        p.req("Output", &self.output);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -98,16 +113,29 @@ impl Output {
     }
 }
 
-impl ToExpr for Output {
+impl Output {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("DestinationSchema", &self.destination_schema);
         p.opt("KinesisFirehoseOutput", &self.kinesis_firehose_output);
         p.opt("KinesisStreamsOutput", &self.kinesis_streams_output);
         p.opt("LambdaOutput", &self.lambda_output);
         p.opt("Name", &self.name);
+    }
+}
+
+impl ToExpr for Output {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -118,12 +146,25 @@ pub struct DestinationSchema {
     pub record_format_type: Option<Value<String>>,
 }
 
+impl DestinationSchema {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("RecordFormatType", &self.record_format_type);
+    }
+}
+
 impl ToExpr for DestinationSchema {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("RecordFormatType", &self.record_format_type);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -144,12 +185,25 @@ impl KinesisFirehoseOutput {
     }
 }
 
+impl KinesisFirehoseOutput {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("ResourceARN", &self.resource_arn);
+    }
+}
+
 impl ToExpr for KinesisFirehoseOutput {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("ResourceARN", &self.resource_arn);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -170,12 +224,25 @@ impl KinesisStreamsOutput {
     }
 }
 
+impl KinesisStreamsOutput {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("ResourceARN", &self.resource_arn);
+    }
+}
+
 impl ToExpr for KinesisStreamsOutput {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("ResourceARN", &self.resource_arn);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -196,12 +263,25 @@ impl LambdaOutput {
     }
 }
 
+impl LambdaOutput {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("ResourceARN", &self.resource_arn);
+    }
+}
+
 impl ToExpr for LambdaOutput {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("ResourceARN", &self.resource_arn);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::Value;
 
 /// Resource Type definition for AWS::KinesisAnalyticsV2::ApplicationReferenceDataSource
@@ -35,6 +37,14 @@ impl ApplicationReferenceDataSource {
     }
 }
 
+impl ApplicationReferenceDataSource {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("ApplicationName", &self.application_name);
+        p.req("ReferenceDataSource", &self.reference_data_source);
+    }
+}
+
 impl ResourceProps for ApplicationReferenceDataSource {
     const TYPE_NAME: &'static str = "AWS::KinesisAnalyticsV2::ApplicationReferenceDataSource";
     fn facts() -> &'static ResourceFacts {
@@ -43,9 +53,14 @@ impl ResourceProps for ApplicationReferenceDataSource {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req("ApplicationName", &self.application_name);
-        p.req("ReferenceDataSource", &self.reference_data_source);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -95,14 +110,27 @@ impl ReferenceDataSource {
     }
 }
 
+impl ReferenceDataSource {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("ReferenceSchema", &self.reference_schema);
+        p.opt("S3ReferenceDataSource", &self.s3_reference_data_source);
+        p.opt("TableName", &self.table_name);
+    }
+}
+
 impl ToExpr for ReferenceDataSource {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("ReferenceSchema", &self.reference_schema);
-        p.opt("S3ReferenceDataSource", &self.s3_reference_data_source);
-        p.opt("TableName", &self.table_name);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -129,14 +157,27 @@ impl ReferenceSchema {
     }
 }
 
+impl ReferenceSchema {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("RecordColumns", &self.record_columns);
+        p.opt("RecordEncoding", &self.record_encoding);
+        p.req("RecordFormat", &self.record_format);
+    }
+}
+
 impl ToExpr for ReferenceSchema {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("RecordColumns", &self.record_columns);
-        p.opt("RecordEncoding", &self.record_encoding);
-        p.req("RecordFormat", &self.record_format);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -163,14 +204,27 @@ impl RecordColumn {
     }
 }
 
+impl RecordColumn {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Mapping", &self.mapping);
+        p.req("Name", &self.name);
+        p.req("SqlType", &self.sql_type);
+    }
+}
+
 impl ToExpr for RecordColumn {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Mapping", &self.mapping);
-        p.req("Name", &self.name);
-        p.req("SqlType", &self.sql_type);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -194,13 +248,26 @@ impl RecordFormat {
     }
 }
 
+impl RecordFormat {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("MappingParameters", &self.mapping_parameters);
+        p.req("RecordFormatType", &self.record_format_type);
+    }
+}
+
 impl ToExpr for RecordFormat {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("MappingParameters", &self.mapping_parameters);
-        p.req("RecordFormatType", &self.record_format_type);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -213,13 +280,26 @@ pub struct MappingParameters {
     pub json_mapping_parameters: Option<JsonMappingParameters>,
 }
 
+impl MappingParameters {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("CSVMappingParameters", &self.csv_mapping_parameters);
+        p.opt("JSONMappingParameters", &self.json_mapping_parameters);
+    }
+}
+
 impl ToExpr for MappingParameters {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("CSVMappingParameters", &self.csv_mapping_parameters);
-        p.opt("JSONMappingParameters", &self.json_mapping_parameters);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -246,13 +326,26 @@ impl CsvMappingParameters {
     }
 }
 
+impl CsvMappingParameters {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("RecordColumnDelimiter", &self.record_column_delimiter);
+        p.req("RecordRowDelimiter", &self.record_row_delimiter);
+    }
+}
+
 impl ToExpr for CsvMappingParameters {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("RecordColumnDelimiter", &self.record_column_delimiter);
-        p.req("RecordRowDelimiter", &self.record_row_delimiter);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -273,12 +366,25 @@ impl JsonMappingParameters {
     }
 }
 
+impl JsonMappingParameters {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("RecordRowPath", &self.record_row_path);
+    }
+}
+
 impl ToExpr for JsonMappingParameters {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("RecordRowPath", &self.record_row_path);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -302,13 +408,26 @@ impl S3ReferenceDataSource {
     }
 }
 
+impl S3ReferenceDataSource {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("BucketARN", &self.bucket_arn);
+        p.req("FileKey", &self.file_key);
+    }
+}
+
 impl ToExpr for S3ReferenceDataSource {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("BucketARN", &self.bucket_arn);
-        p.req("FileKey", &self.file_key);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

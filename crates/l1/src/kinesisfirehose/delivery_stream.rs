@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Map, Value};
 
 /// Resource Type definition for AWS::KinesisFirehose::DeliveryStream
@@ -58,14 +60,9 @@ pub struct DeliveryStream {
     pub tags: Option<Vec<Tag>>,
 }
 
-impl ResourceProps for DeliveryStream {
-    const TYPE_NAME: &'static str = "AWS::KinesisFirehose::DeliveryStream";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl DeliveryStream {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "AmazonOpenSearchServerlessDestinationConfiguration",
             &self.amazon_open_search_serverless_destination_configuration,
@@ -126,7 +123,25 @@ impl ResourceProps for DeliveryStream {
             &self.splunk_destination_configuration,
         );
         p.opt("Tags", &self.tags);
+    }
+}
+
+impl ResourceProps for DeliveryStream {
+    const TYPE_NAME: &'static str = "AWS::KinesisFirehose::DeliveryStream";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -201,10 +216,9 @@ impl AmazonOpenSearchServerlessDestinationConfiguration {
     }
 }
 
-impl ToExpr for AmazonOpenSearchServerlessDestinationConfiguration {
+impl AmazonOpenSearchServerlessDestinationConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("BufferingHints", &self.buffering_hints);
         p.opt(
             "CloudWatchLoggingOptions",
@@ -218,7 +232,21 @@ impl ToExpr for AmazonOpenSearchServerlessDestinationConfiguration {
         p.opt("S3BackupMode", &self.s3_backup_mode);
         p.req("S3Configuration", &self.s3_configuration);
         p.opt("VpcConfiguration", &self.vpc_configuration);
+    }
+}
+
+impl ToExpr for AmazonOpenSearchServerlessDestinationConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -231,13 +259,26 @@ pub struct AmazonOpenSearchServerlessBufferingHints {
     pub size_in_mbs: Option<Value<i64>>,
 }
 
+impl AmazonOpenSearchServerlessBufferingHints {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("IntervalInSeconds", &self.interval_in_seconds);
+        p.opt("SizeInMBs", &self.size_in_mbs);
+    }
+}
+
 impl ToExpr for AmazonOpenSearchServerlessBufferingHints {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("IntervalInSeconds", &self.interval_in_seconds);
-        p.opt("SizeInMBs", &self.size_in_mbs);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -252,14 +293,27 @@ pub struct CloudWatchLoggingOptions {
     pub log_stream_name: Option<Value<String>>,
 }
 
+impl CloudWatchLoggingOptions {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Enabled", &self.enabled);
+        p.opt("LogGroupName", &self.log_group_name);
+        p.opt("LogStreamName", &self.log_stream_name);
+    }
+}
+
 impl ToExpr for CloudWatchLoggingOptions {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Enabled", &self.enabled);
-        p.opt("LogGroupName", &self.log_group_name);
-        p.opt("LogStreamName", &self.log_stream_name);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -272,13 +326,26 @@ pub struct ProcessingConfiguration {
     pub processors: Option<Vec<Processor>>,
 }
 
+impl ProcessingConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Enabled", &self.enabled);
+        p.opt("Processors", &self.processors);
+    }
+}
+
 impl ToExpr for ProcessingConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Enabled", &self.enabled);
-        p.opt("Processors", &self.processors);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -302,13 +369,26 @@ impl Processor {
     }
 }
 
+impl Processor {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Parameters", &self.parameters);
+        p.req("Type", &self.type_);
+    }
+}
+
 impl ToExpr for Processor {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Parameters", &self.parameters);
-        p.req("Type", &self.type_);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -335,13 +415,26 @@ impl ProcessorParameter {
     }
 }
 
+impl ProcessorParameter {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("ParameterName", &self.parameter_name);
+        p.req("ParameterValue", &self.parameter_value);
+    }
+}
+
 impl ToExpr for ProcessorParameter {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("ParameterName", &self.parameter_name);
-        p.req("ParameterValue", &self.parameter_value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -352,12 +445,25 @@ pub struct AmazonOpenSearchServerlessRetryOptions {
     pub duration_in_seconds: Option<Value<i64>>,
 }
 
+impl AmazonOpenSearchServerlessRetryOptions {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("DurationInSeconds", &self.duration_in_seconds);
+    }
+}
+
 impl ToExpr for AmazonOpenSearchServerlessRetryOptions {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("DurationInSeconds", &self.duration_in_seconds);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -399,10 +505,9 @@ impl S3DestinationConfiguration {
     }
 }
 
-impl ToExpr for S3DestinationConfiguration {
+impl S3DestinationConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("BucketARN", &self.bucket_arn);
         p.opt("BufferingHints", &self.buffering_hints);
         p.opt(
@@ -414,7 +519,21 @@ impl ToExpr for S3DestinationConfiguration {
         p.opt("ErrorOutputPrefix", &self.error_output_prefix);
         p.opt("Prefix", &self.prefix);
         p.req("RoleARN", &self.role_arn);
+    }
+}
+
+impl ToExpr for S3DestinationConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -427,13 +546,26 @@ pub struct BufferingHints {
     pub size_in_mbs: Option<Value<i64>>,
 }
 
+impl BufferingHints {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("IntervalInSeconds", &self.interval_in_seconds);
+        p.opt("SizeInMBs", &self.size_in_mbs);
+    }
+}
+
 impl ToExpr for BufferingHints {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("IntervalInSeconds", &self.interval_in_seconds);
-        p.opt("SizeInMBs", &self.size_in_mbs);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -446,13 +578,26 @@ pub struct EncryptionConfiguration {
     pub no_encryption_config: Option<Value<NoEncryptionConfig>>,
 }
 
+impl EncryptionConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("KMSEncryptionConfig", &self.kms_encryption_config);
+        p.opt("NoEncryptionConfig", &self.no_encryption_config);
+    }
+}
+
 impl ToExpr for EncryptionConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("KMSEncryptionConfig", &self.kms_encryption_config);
-        p.opt("NoEncryptionConfig", &self.no_encryption_config);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -473,12 +618,25 @@ impl KmsEncryptionConfig {
     }
 }
 
+impl KmsEncryptionConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("AWSKMSKeyARN", &self.awskms_key_arn);
+    }
+}
+
 impl ToExpr for KmsEncryptionConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("AWSKMSKeyARN", &self.awskms_key_arn);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -509,14 +667,27 @@ impl VpcConfiguration {
     }
 }
 
+impl VpcConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("RoleARN", &self.role_arn);
+        p.req("SecurityGroupIds", &self.security_group_ids);
+        p.req("SubnetIds", &self.subnet_ids);
+    }
+}
+
 impl ToExpr for VpcConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("RoleARN", &self.role_arn);
-        p.req("SecurityGroupIds", &self.security_group_ids);
-        p.req("SubnetIds", &self.subnet_ids);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -580,10 +751,9 @@ impl AmazonopensearchserviceDestinationConfiguration {
     }
 }
 
-impl ToExpr for AmazonopensearchserviceDestinationConfiguration {
+impl AmazonopensearchserviceDestinationConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("BufferingHints", &self.buffering_hints);
         p.opt(
             "CloudWatchLoggingOptions",
@@ -601,7 +771,21 @@ impl ToExpr for AmazonopensearchserviceDestinationConfiguration {
         p.req("S3Configuration", &self.s3_configuration);
         p.opt("TypeName", &self.type_name);
         p.opt("VpcConfiguration", &self.vpc_configuration);
+    }
+}
+
+impl ToExpr for AmazonopensearchserviceDestinationConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -614,13 +798,26 @@ pub struct AmazonopensearchserviceBufferingHints {
     pub size_in_mbs: Option<Value<i64>>,
 }
 
+impl AmazonopensearchserviceBufferingHints {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("IntervalInSeconds", &self.interval_in_seconds);
+        p.opt("SizeInMBs", &self.size_in_mbs);
+    }
+}
+
 impl ToExpr for AmazonopensearchserviceBufferingHints {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("IntervalInSeconds", &self.interval_in_seconds);
-        p.opt("SizeInMBs", &self.size_in_mbs);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -641,12 +838,25 @@ impl DocumentIdOptions {
     }
 }
 
+impl DocumentIdOptions {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("DefaultDocumentIdFormat", &self.default_document_id_format);
+    }
+}
+
 impl ToExpr for DocumentIdOptions {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("DefaultDocumentIdFormat", &self.default_document_id_format);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -657,12 +867,25 @@ pub struct AmazonopensearchserviceRetryOptions {
     pub duration_in_seconds: Option<Value<i64>>,
 }
 
+impl AmazonopensearchserviceRetryOptions {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("DurationInSeconds", &self.duration_in_seconds);
+    }
+}
+
 impl ToExpr for AmazonopensearchserviceRetryOptions {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("DurationInSeconds", &self.duration_in_seconds);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -728,10 +951,9 @@ impl DatabaseSourceConfiguration {
     }
 }
 
-impl ToExpr for DatabaseSourceConfiguration {
+impl DatabaseSourceConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Columns", &self.columns);
         p.req(
             "DatabaseSourceAuthenticationConfiguration",
@@ -751,7 +973,21 @@ impl ToExpr for DatabaseSourceConfiguration {
         p.opt("SurrogateKeys", &self.surrogate_keys);
         p.req("Tables", &self.tables);
         p.req("Type", &self.type_);
+    }
+}
+
+impl ToExpr for DatabaseSourceConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -764,13 +1000,26 @@ pub struct DatabaseColumns {
     pub include: Option<Value<Vec<String>>>,
 }
 
+impl DatabaseColumns {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Exclude", &self.exclude);
+        p.opt("Include", &self.include);
+    }
+}
+
 impl ToExpr for DatabaseColumns {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Exclude", &self.exclude);
-        p.opt("Include", &self.include);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -791,15 +1040,28 @@ impl DatabaseSourceAuthenticationConfiguration {
     }
 }
 
-impl ToExpr for DatabaseSourceAuthenticationConfiguration {
+impl DatabaseSourceAuthenticationConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req(
             "SecretsManagerConfiguration",
             &self.secrets_manager_configuration,
         );
+    }
+}
+
+impl ToExpr for DatabaseSourceAuthenticationConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -826,14 +1088,27 @@ impl SecretsManagerConfiguration {
     }
 }
 
+impl SecretsManagerConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Enabled", &self.enabled);
+        p.opt("RoleARN", &self.role_arn);
+        p.opt("SecretARN", &self.secret_arn);
+    }
+}
+
 impl ToExpr for SecretsManagerConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Enabled", &self.enabled);
-        p.opt("RoleARN", &self.role_arn);
-        p.opt("SecretARN", &self.secret_arn);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -854,12 +1129,25 @@ impl DatabaseSourceVpcConfiguration {
     }
 }
 
+impl DatabaseSourceVpcConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("VpcEndpointServiceName", &self.vpc_endpoint_service_name);
+    }
+}
+
 impl ToExpr for DatabaseSourceVpcConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("VpcEndpointServiceName", &self.vpc_endpoint_service_name);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -872,13 +1160,26 @@ pub struct Databases {
     pub include: Option<Value<Vec<String>>>,
 }
 
+impl Databases {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Exclude", &self.exclude);
+        p.opt("Include", &self.include);
+    }
+}
+
 impl ToExpr for Databases {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Exclude", &self.exclude);
-        p.opt("Include", &self.include);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -891,13 +1192,26 @@ pub struct DatabaseTables {
     pub include: Option<Value<Vec<String>>>,
 }
 
+impl DatabaseTables {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Exclude", &self.exclude);
+        p.opt("Include", &self.include);
+    }
+}
+
 impl ToExpr for DatabaseTables {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Exclude", &self.exclude);
-        p.opt("Include", &self.include);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -921,13 +1235,26 @@ impl DeliveryStreamEncryptionConfigurationInput {
     }
 }
 
+impl DeliveryStreamEncryptionConfigurationInput {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("KeyARN", &self.key_arn);
+        p.req("KeyType", &self.key_type);
+    }
+}
+
 impl ToExpr for DeliveryStreamEncryptionConfigurationInput {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("KeyARN", &self.key_arn);
-        p.req("KeyType", &self.key_type);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -938,12 +1265,25 @@ pub struct DirectPutSourceConfiguration {
     pub throughput_hint_in_mbs: Option<Value<i64>>,
 }
 
+impl DirectPutSourceConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ThroughputHintInMBs", &self.throughput_hint_in_mbs);
+    }
+}
+
 impl ToExpr for DirectPutSourceConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("ThroughputHintInMBs", &self.throughput_hint_in_mbs);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1007,10 +1347,9 @@ impl ElasticsearchDestinationConfiguration {
     }
 }
 
-impl ToExpr for ElasticsearchDestinationConfiguration {
+impl ElasticsearchDestinationConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("BufferingHints", &self.buffering_hints);
         p.opt(
             "CloudWatchLoggingOptions",
@@ -1028,7 +1367,21 @@ impl ToExpr for ElasticsearchDestinationConfiguration {
         p.req("S3Configuration", &self.s3_configuration);
         p.opt("TypeName", &self.type_name);
         p.opt("VpcConfiguration", &self.vpc_configuration);
+    }
+}
+
+impl ToExpr for ElasticsearchDestinationConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1041,13 +1394,26 @@ pub struct ElasticsearchBufferingHints {
     pub size_in_mbs: Option<Value<i64>>,
 }
 
+impl ElasticsearchBufferingHints {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("IntervalInSeconds", &self.interval_in_seconds);
+        p.opt("SizeInMBs", &self.size_in_mbs);
+    }
+}
+
 impl ToExpr for ElasticsearchBufferingHints {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("IntervalInSeconds", &self.interval_in_seconds);
-        p.opt("SizeInMBs", &self.size_in_mbs);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1058,12 +1424,25 @@ pub struct ElasticsearchRetryOptions {
     pub duration_in_seconds: Option<Value<i64>>,
 }
 
+impl ElasticsearchRetryOptions {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("DurationInSeconds", &self.duration_in_seconds);
+    }
+}
+
 impl ToExpr for ElasticsearchRetryOptions {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("DurationInSeconds", &self.duration_in_seconds);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1126,10 +1505,9 @@ impl ExtendedS3DestinationConfiguration {
     }
 }
 
-impl ToExpr for ExtendedS3DestinationConfiguration {
+impl ExtendedS3DestinationConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("BucketARN", &self.bucket_arn);
         p.opt("BufferingHints", &self.buffering_hints);
         p.opt(
@@ -1154,7 +1532,21 @@ impl ToExpr for ExtendedS3DestinationConfiguration {
         p.req("RoleARN", &self.role_arn);
         p.opt("S3BackupConfiguration", &self.s3_backup_configuration);
         p.opt("S3BackupMode", &self.s3_backup_mode);
+    }
+}
+
+impl ToExpr for ExtendedS3DestinationConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1171,10 +1563,9 @@ pub struct DataFormatConversionConfiguration {
     pub schema_configuration: Option<SchemaConfiguration>,
 }
 
-impl ToExpr for DataFormatConversionConfiguration {
+impl DataFormatConversionConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Enabled", &self.enabled);
         p.opt("InputFormatConfiguration", &self.input_format_configuration);
         p.opt(
@@ -1182,7 +1573,21 @@ impl ToExpr for DataFormatConversionConfiguration {
             &self.output_format_configuration,
         );
         p.opt("SchemaConfiguration", &self.schema_configuration);
+    }
+}
+
+impl ToExpr for DataFormatConversionConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1193,12 +1598,25 @@ pub struct InputFormatConfiguration {
     pub deserializer: Option<Deserializer>,
 }
 
+impl InputFormatConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Deserializer", &self.deserializer);
+    }
+}
+
 impl ToExpr for InputFormatConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Deserializer", &self.deserializer);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1211,13 +1629,26 @@ pub struct Deserializer {
     pub open_x_json_ser_de: Option<OpenXJsonSerDe>,
 }
 
+impl Deserializer {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("HiveJsonSerDe", &self.hive_json_ser_de);
+        p.opt("OpenXJsonSerDe", &self.open_x_json_ser_de);
+    }
+}
+
 impl ToExpr for Deserializer {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("HiveJsonSerDe", &self.hive_json_ser_de);
-        p.opt("OpenXJsonSerDe", &self.open_x_json_ser_de);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1228,12 +1659,25 @@ pub struct HiveJsonSerDe {
     pub timestamp_formats: Option<Value<Vec<String>>>,
 }
 
+impl HiveJsonSerDe {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("TimestampFormats", &self.timestamp_formats);
+    }
+}
+
 impl ToExpr for HiveJsonSerDe {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("TimestampFormats", &self.timestamp_formats);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1248,17 +1692,30 @@ pub struct OpenXJsonSerDe {
     pub convert_dots_in_json_keys_to_underscores: Option<Value<bool>>,
 }
 
-impl ToExpr for OpenXJsonSerDe {
+impl OpenXJsonSerDe {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("CaseInsensitive", &self.case_insensitive);
         p.opt("ColumnToJsonKeyMappings", &self.column_to_json_key_mappings);
         p.opt(
             "ConvertDotsInJsonKeysToUnderscores",
             &self.convert_dots_in_json_keys_to_underscores,
         );
+    }
+}
+
+impl ToExpr for OpenXJsonSerDe {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1269,12 +1726,25 @@ pub struct OutputFormatConfiguration {
     pub serializer: Option<Serializer>,
 }
 
+impl OutputFormatConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Serializer", &self.serializer);
+    }
+}
+
 impl ToExpr for OutputFormatConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Serializer", &self.serializer);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1287,13 +1757,26 @@ pub struct Serializer {
     pub parquet_ser_de: Option<ParquetSerDe>,
 }
 
+impl Serializer {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("OrcSerDe", &self.orc_ser_de);
+        p.opt("ParquetSerDe", &self.parquet_ser_de);
+    }
+}
+
 impl ToExpr for Serializer {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("OrcSerDe", &self.orc_ser_de);
-        p.opt("ParquetSerDe", &self.parquet_ser_de);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1322,10 +1805,9 @@ pub struct OrcSerDe {
     pub stripe_size_bytes: Option<Value<i64>>,
 }
 
-impl ToExpr for OrcSerDe {
+impl OrcSerDe {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("BlockSizeBytes", &self.block_size_bytes);
         p.opt("BloomFilterColumns", &self.bloom_filter_columns);
         p.opt(
@@ -1339,7 +1821,21 @@ impl ToExpr for OrcSerDe {
         p.opt("PaddingTolerance", &self.padding_tolerance);
         p.opt("RowIndexStride", &self.row_index_stride);
         p.opt("StripeSizeBytes", &self.stripe_size_bytes);
+    }
+}
+
+impl ToExpr for OrcSerDe {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1360,10 +1856,9 @@ pub struct ParquetSerDe {
     pub writer_version: Option<Value<WriterVersion>>,
 }
 
-impl ToExpr for ParquetSerDe {
+impl ParquetSerDe {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("BlockSizeBytes", &self.block_size_bytes);
         p.opt("Compression", &self.compression);
         p.opt(
@@ -1373,7 +1868,21 @@ impl ToExpr for ParquetSerDe {
         p.opt("MaxPaddingBytes", &self.max_padding_bytes);
         p.opt("PageSizeBytes", &self.page_size_bytes);
         p.opt("WriterVersion", &self.writer_version);
+    }
+}
+
+impl ToExpr for ParquetSerDe {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1394,17 +1903,30 @@ pub struct SchemaConfiguration {
     pub version_id: Option<Value<String>>,
 }
 
-impl ToExpr for SchemaConfiguration {
+impl SchemaConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("CatalogId", &self.catalog_id);
         p.opt("DatabaseName", &self.database_name);
         p.opt("Region", &self.region);
         p.opt("RoleARN", &self.role_arn);
         p.opt("TableName", &self.table_name);
         p.opt("VersionId", &self.version_id);
+    }
+}
+
+impl ToExpr for SchemaConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1417,13 +1939,26 @@ pub struct DynamicPartitioningConfiguration {
     pub retry_options: Option<RetryOptions>,
 }
 
+impl DynamicPartitioningConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Enabled", &self.enabled);
+        p.opt("RetryOptions", &self.retry_options);
+    }
+}
+
 impl ToExpr for DynamicPartitioningConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Enabled", &self.enabled);
-        p.opt("RetryOptions", &self.retry_options);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1434,12 +1969,25 @@ pub struct RetryOptions {
     pub duration_in_seconds: Option<Value<i64>>,
 }
 
+impl RetryOptions {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("DurationInSeconds", &self.duration_in_seconds);
+    }
+}
+
 impl ToExpr for RetryOptions {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("DurationInSeconds", &self.duration_in_seconds);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1490,10 +2038,9 @@ impl HttpEndpointDestinationConfiguration {
     }
 }
 
-impl ToExpr for HttpEndpointDestinationConfiguration {
+impl HttpEndpointDestinationConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("BufferingHints", &self.buffering_hints);
         p.opt(
             "CloudWatchLoggingOptions",
@@ -1510,7 +2057,21 @@ impl ToExpr for HttpEndpointDestinationConfiguration {
             "SecretsManagerConfiguration",
             &self.secrets_manager_configuration,
         );
+    }
+}
+
+impl ToExpr for HttpEndpointDestinationConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1537,14 +2098,27 @@ impl HttpEndpointConfiguration {
     }
 }
 
+impl HttpEndpointConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("AccessKey", &self.access_key);
+        p.opt("Name", &self.name);
+        p.req("Url", &self.url);
+    }
+}
+
 impl ToExpr for HttpEndpointConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("AccessKey", &self.access_key);
-        p.opt("Name", &self.name);
-        p.req("Url", &self.url);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1557,13 +2131,26 @@ pub struct HttpEndpointRequestConfiguration {
     pub content_encoding: Option<Value<ContentEncoding>>,
 }
 
+impl HttpEndpointRequestConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("CommonAttributes", &self.common_attributes);
+        p.opt("ContentEncoding", &self.content_encoding);
+    }
+}
+
 impl ToExpr for HttpEndpointRequestConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("CommonAttributes", &self.common_attributes);
-        p.opt("ContentEncoding", &self.content_encoding);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1590,13 +2177,26 @@ impl HttpEndpointCommonAttribute {
     }
 }
 
+impl HttpEndpointCommonAttribute {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("AttributeName", &self.attribute_name);
+        p.req("AttributeValue", &self.attribute_value);
+    }
+}
+
 impl ToExpr for HttpEndpointCommonAttribute {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("AttributeName", &self.attribute_name);
-        p.req("AttributeValue", &self.attribute_value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1654,10 +2254,9 @@ impl IcebergDestinationConfiguration {
     }
 }
 
-impl ToExpr for IcebergDestinationConfiguration {
+impl IcebergDestinationConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AppendOnly", &self.append_only);
         p.opt("BufferingHints", &self.buffering_hints);
         p.req("CatalogConfiguration", &self.catalog_configuration);
@@ -1682,7 +2281,21 @@ impl ToExpr for IcebergDestinationConfiguration {
             &self.table_creation_configuration,
         );
         p.opt("s3BackupMode", &self.s3_backup_mode);
+    }
+}
+
+impl ToExpr for IcebergDestinationConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1695,13 +2308,26 @@ pub struct CatalogConfiguration {
     pub warehouse_location: Option<Value<String>>,
 }
 
+impl CatalogConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("CatalogArn", &self.catalog_arn);
+        p.opt("WarehouseLocation", &self.warehouse_location);
+    }
+}
+
 impl ToExpr for CatalogConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("CatalogArn", &self.catalog_arn);
-        p.opt("WarehouseLocation", &self.warehouse_location);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1737,16 +2363,29 @@ impl DestinationTableConfiguration {
     }
 }
 
-impl ToExpr for DestinationTableConfiguration {
+impl DestinationTableConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("DestinationDatabaseName", &self.destination_database_name);
         p.req("DestinationTableName", &self.destination_table_name);
         p.opt("PartitionSpec", &self.partition_spec);
         p.opt("S3ErrorOutputPrefix", &self.s3_error_output_prefix);
         p.opt("UniqueKeys", &self.unique_keys);
+    }
+}
+
+impl ToExpr for DestinationTableConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1757,12 +2396,25 @@ pub struct PartitionSpec {
     pub identity: Option<Vec<PartitionField>>,
 }
 
+impl PartitionSpec {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Identity", &self.identity);
+    }
+}
+
 impl ToExpr for PartitionSpec {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Identity", &self.identity);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1783,12 +2435,25 @@ impl PartitionField {
     }
 }
 
+impl PartitionField {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("SourceName", &self.source_name);
+    }
+}
+
 impl ToExpr for PartitionField {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("SourceName", &self.source_name);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1799,12 +2464,25 @@ pub struct SchemaEvolutionConfiguration {
     pub enabled: Option<Value<bool>>,
 }
 
+impl SchemaEvolutionConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Enabled", &self.enabled);
+    }
+}
+
 impl ToExpr for SchemaEvolutionConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Enabled", &self.enabled);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1815,12 +2493,25 @@ pub struct TableCreationConfiguration {
     pub enabled: Option<Value<bool>>,
 }
 
+impl TableCreationConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Enabled", &self.enabled);
+    }
+}
+
 impl ToExpr for TableCreationConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Enabled", &self.enabled);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1847,13 +2538,26 @@ impl KinesisStreamSourceConfiguration {
     }
 }
 
+impl KinesisStreamSourceConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("KinesisStreamARN", &self.kinesis_stream_arn);
+        p.req("RoleARN", &self.role_arn);
+    }
+}
+
 impl ToExpr for KinesisStreamSourceConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("KinesisStreamARN", &self.kinesis_stream_arn);
-        p.req("RoleARN", &self.role_arn);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1887,10 +2591,9 @@ impl MskSourceConfiguration {
     }
 }
 
-impl ToExpr for MskSourceConfiguration {
+impl MskSourceConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req(
             "AuthenticationConfiguration",
             &self.authentication_configuration,
@@ -1898,7 +2601,21 @@ impl ToExpr for MskSourceConfiguration {
         p.req("MSKClusterARN", &self.msk_cluster_arn);
         p.opt("ReadFromTimestamp", &self.read_from_timestamp);
         p.req("TopicName", &self.topic_name);
+    }
+}
+
+impl ToExpr for MskSourceConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1925,13 +2642,26 @@ impl AuthenticationConfiguration {
     }
 }
 
+impl AuthenticationConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Connectivity", &self.connectivity);
+        p.req("RoleARN", &self.role_arn);
+    }
+}
+
 impl ToExpr for AuthenticationConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Connectivity", &self.connectivity);
-        p.req("RoleARN", &self.role_arn);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1990,10 +2720,9 @@ impl RedshiftDestinationConfiguration {
     }
 }
 
-impl ToExpr for RedshiftDestinationConfiguration {
+impl RedshiftDestinationConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "CloudWatchLoggingOptions",
             &self.cloud_watch_logging_options,
@@ -2012,7 +2741,21 @@ impl ToExpr for RedshiftDestinationConfiguration {
             &self.secrets_manager_configuration,
         );
         p.opt("Username", &self.username);
+    }
+}
+
+impl ToExpr for RedshiftDestinationConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -2039,14 +2782,27 @@ impl CopyCommand {
     }
 }
 
+impl CopyCommand {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("CopyOptions", &self.copy_options);
+        p.opt("DataTableColumns", &self.data_table_columns);
+        p.req("DataTableName", &self.data_table_name);
+    }
+}
+
 impl ToExpr for CopyCommand {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("CopyOptions", &self.copy_options);
-        p.opt("DataTableColumns", &self.data_table_columns);
-        p.req("DataTableName", &self.data_table_name);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -2057,12 +2813,25 @@ pub struct RedshiftRetryOptions {
     pub duration_in_seconds: Option<Value<i64>>,
 }
 
+impl RedshiftRetryOptions {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("DurationInSeconds", &self.duration_in_seconds);
+    }
+}
+
 impl ToExpr for RedshiftRetryOptions {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("DurationInSeconds", &self.duration_in_seconds);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -2147,10 +2916,9 @@ impl SnowflakeDestinationConfiguration {
     }
 }
 
-impl ToExpr for SnowflakeDestinationConfiguration {
+impl SnowflakeDestinationConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("AccountUrl", &self.account_url);
         p.opt("BufferingHints", &self.buffering_hints);
         p.opt(
@@ -2183,7 +2951,21 @@ impl ToExpr for SnowflakeDestinationConfiguration {
         );
         p.req("Table", &self.table);
         p.opt("User", &self.user);
+    }
+}
+
+impl ToExpr for SnowflakeDestinationConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -2196,13 +2978,26 @@ pub struct SnowflakeBufferingHints {
     pub size_in_mbs: Option<Value<i64>>,
 }
 
+impl SnowflakeBufferingHints {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("IntervalInSeconds", &self.interval_in_seconds);
+        p.opt("SizeInMBs", &self.size_in_mbs);
+    }
+}
+
 impl ToExpr for SnowflakeBufferingHints {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("IntervalInSeconds", &self.interval_in_seconds);
-        p.opt("SizeInMBs", &self.size_in_mbs);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -2213,12 +3008,25 @@ pub struct SnowflakeRetryOptions {
     pub duration_in_seconds: Option<Value<i64>>,
 }
 
+impl SnowflakeRetryOptions {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("DurationInSeconds", &self.duration_in_seconds);
+    }
+}
+
 impl ToExpr for SnowflakeRetryOptions {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("DurationInSeconds", &self.duration_in_seconds);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -2231,13 +3039,26 @@ pub struct SnowflakeRoleConfiguration {
     pub snowflake_role: Option<Value<String>>,
 }
 
+impl SnowflakeRoleConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Enabled", &self.enabled);
+        p.opt("SnowflakeRole", &self.snowflake_role);
+    }
+}
+
 impl ToExpr for SnowflakeRoleConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Enabled", &self.enabled);
-        p.opt("SnowflakeRole", &self.snowflake_role);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -2258,12 +3079,25 @@ impl SnowflakeVpcConfiguration {
     }
 }
 
+impl SnowflakeVpcConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("PrivateLinkVpceId", &self.private_link_vpce_id);
+    }
+}
+
 impl ToExpr for SnowflakeVpcConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("PrivateLinkVpceId", &self.private_link_vpce_id);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -2318,10 +3152,9 @@ impl SplunkDestinationConfiguration {
     }
 }
 
-impl ToExpr for SplunkDestinationConfiguration {
+impl SplunkDestinationConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("BufferingHints", &self.buffering_hints);
         p.opt(
             "CloudWatchLoggingOptions",
@@ -2342,7 +3175,21 @@ impl ToExpr for SplunkDestinationConfiguration {
             "SecretsManagerConfiguration",
             &self.secrets_manager_configuration,
         );
+    }
+}
+
+impl ToExpr for SplunkDestinationConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -2355,13 +3202,26 @@ pub struct SplunkBufferingHints {
     pub size_in_mbs: Option<Value<i64>>,
 }
 
+impl SplunkBufferingHints {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("IntervalInSeconds", &self.interval_in_seconds);
+        p.opt("SizeInMBs", &self.size_in_mbs);
+    }
+}
+
 impl ToExpr for SplunkBufferingHints {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("IntervalInSeconds", &self.interval_in_seconds);
-        p.opt("SizeInMBs", &self.size_in_mbs);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -2372,12 +3232,25 @@ pub struct SplunkRetryOptions {
     pub duration_in_seconds: Option<Value<i64>>,
 }
 
+impl SplunkRetryOptions {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("DurationInSeconds", &self.duration_in_seconds);
+    }
+}
+
 impl ToExpr for SplunkRetryOptions {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("DurationInSeconds", &self.duration_in_seconds);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -2401,13 +3274,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.opt("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.opt("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

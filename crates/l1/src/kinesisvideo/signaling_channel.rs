@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// Resource Type Definition for AWS::KinesisVideo::SignalingChannel
@@ -27,6 +29,16 @@ pub struct SignalingChannel {
     pub type_: Option<Value<Type>>,
 }
 
+impl SignalingChannel {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("MessageTtlSeconds", &self.message_ttl_seconds);
+        p.opt("Name", &self.name);
+        p.opt("Tags", &self.tags);
+        p.opt("Type", &self.type_);
+    }
+}
+
 impl ResourceProps for SignalingChannel {
     const TYPE_NAME: &'static str = "AWS::KinesisVideo::SignalingChannel";
     fn facts() -> &'static ResourceFacts {
@@ -35,11 +47,14 @@ impl ResourceProps for SignalingChannel {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.opt("MessageTtlSeconds", &self.message_ttl_seconds);
-        p.opt("Name", &self.name);
-        p.opt("Tags", &self.tags);
-        p.opt("Type", &self.type_);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -86,13 +101,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -7,7 +7,7 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{Props, ResourceProps, ToExpr};
+use stackwright_core::resource::{Props, Resolve, Resolved, ResourceProps, ToExpr};
 use stackwright_core::value::{Json, Value};
 
 /// Resource Type definition for AWS::LakeFormation::DataCellsFilter
@@ -52,6 +52,19 @@ impl DataCellsFilter {
     }
 }
 
+impl DataCellsFilter {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ColumnNames", &self.column_names);
+        p.opt("ColumnWildcard", &self.column_wildcard);
+        p.req("DatabaseName", &self.database_name);
+        p.req("Name", &self.name);
+        p.opt("RowFilter", &self.row_filter);
+        p.req("TableCatalogId", &self.table_catalog_id);
+        p.req("TableName", &self.table_name);
+    }
+}
+
 impl ResourceProps for DataCellsFilter {
     const TYPE_NAME: &'static str = "AWS::LakeFormation::DataCellsFilter";
     fn facts() -> &'static ResourceFacts {
@@ -60,14 +73,14 @@ impl ResourceProps for DataCellsFilter {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.opt("ColumnNames", &self.column_names);
-        p.opt("ColumnWildcard", &self.column_wildcard);
-        p.req("DatabaseName", &self.database_name);
-        p.req("Name", &self.name);
-        p.opt("RowFilter", &self.row_filter);
-        p.req("TableCatalogId", &self.table_catalog_id);
-        p.req("TableName", &self.table_name);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -78,12 +91,25 @@ pub struct ColumnWildcard {
     pub excluded_column_names: Option<Value<Vec<String>>>,
 }
 
+impl ColumnWildcard {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ExcludedColumnNames", &self.excluded_column_names);
+    }
+}
+
 impl ToExpr for ColumnWildcard {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("ExcludedColumnNames", &self.excluded_column_names);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -96,13 +122,26 @@ pub struct RowFilter {
     pub filter_expression: Option<Value<String>>,
 }
 
+impl RowFilter {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("AllRowsWildcard", &self.all_rows_wildcard);
+        p.opt("FilterExpression", &self.filter_expression);
+    }
+}
+
 impl ToExpr for RowFilter {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("AllRowsWildcard", &self.all_rows_wildcard);
-        p.opt("FilterExpression", &self.filter_expression);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

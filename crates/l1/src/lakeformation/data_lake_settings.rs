@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Json, Value};
 
 /// Resource Type definition for AWS::LakeFormation::DataLakeSettings
@@ -39,14 +41,9 @@ pub struct DataLakeSettings {
     pub trusted_resource_owners: Option<Value<Vec<String>>>,
 }
 
-impl ResourceProps for DataLakeSettings {
-    const TYPE_NAME: &'static str = "AWS::LakeFormation::DataLakeSettings";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl DataLakeSettings {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Admins", &self.admins);
         p.opt(
             "AllowExternalDataFiltering",
@@ -76,7 +73,25 @@ impl ResourceProps for DataLakeSettings {
         p.opt("Parameters", &self.parameters);
         p.opt("ReadOnlyAdmins", &self.read_only_admins);
         p.opt("TrustedResourceOwners", &self.trusted_resource_owners);
+    }
+}
+
+impl ResourceProps for DataLakeSettings {
+    const TYPE_NAME: &'static str = "AWS::LakeFormation::DataLakeSettings";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -120,15 +135,28 @@ impl DataLakePrincipal {
     }
 }
 
-impl ToExpr for DataLakePrincipal {
+impl DataLakePrincipal {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req(
             "DataLakePrincipalIdentifier",
             &self.data_lake_principal_identifier,
         );
+    }
+}
+
+impl ToExpr for DataLakePrincipal {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -152,13 +180,26 @@ impl PrincipalPermissions {
     }
 }
 
+impl PrincipalPermissions {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Permissions", &self.permissions);
+        p.req("Principal", &self.principal);
+    }
+}
+
 impl ToExpr for PrincipalPermissions {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Permissions", &self.permissions);
-        p.req("Principal", &self.principal);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Json, Value};
 
 /// Resource Type definition for AWS::LakeFormation::Permissions
@@ -38,6 +40,19 @@ impl Permissions {
     }
 }
 
+impl Permissions {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("DataLakePrincipal", &self.data_lake_principal);
+        p.opt("Permissions", &self.permissions);
+        p.opt(
+            "PermissionsWithGrantOption",
+            &self.permissions_with_grant_option,
+        );
+        p.req("Resource", &self.resource);
+    }
+}
+
 impl ResourceProps for Permissions {
     const TYPE_NAME: &'static str = "AWS::LakeFormation::Permissions";
     fn facts() -> &'static ResourceFacts {
@@ -46,14 +61,14 @@ impl ResourceProps for Permissions {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req("DataLakePrincipal", &self.data_lake_principal);
-        p.opt("Permissions", &self.permissions);
-        p.opt(
-            "PermissionsWithGrantOption",
-            &self.permissions_with_grant_option,
-        );
-        p.req("Resource", &self.resource);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -87,15 +102,28 @@ pub struct DataLakePrincipal {
     pub data_lake_principal_identifier: Option<Value<String>>,
 }
 
-impl ToExpr for DataLakePrincipal {
+impl DataLakePrincipal {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "DataLakePrincipalIdentifier",
             &self.data_lake_principal_identifier,
         );
+    }
+}
+
+impl ToExpr for DataLakePrincipal {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -112,10 +140,9 @@ pub struct ResourceProperty {
     pub table_with_columns_resource: Option<TableWithColumnsResource>,
 }
 
-impl ToExpr for ResourceProperty {
+impl ResourceProperty {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("DataLocationResource", &self.data_location_resource);
         p.opt("DatabaseResource", &self.database_resource);
         p.opt("TableResource", &self.table_resource);
@@ -123,7 +150,21 @@ impl ToExpr for ResourceProperty {
             "TableWithColumnsResource",
             &self.table_with_columns_resource,
         );
+    }
+}
+
+impl ToExpr for ResourceProperty {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -136,13 +177,26 @@ pub struct DataLocationResource {
     pub s3_resource: Option<Value<String>>,
 }
 
+impl DataLocationResource {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("CatalogId", &self.catalog_id);
+        p.opt("S3Resource", &self.s3_resource);
+    }
+}
+
 impl ToExpr for DataLocationResource {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("CatalogId", &self.catalog_id);
-        p.opt("S3Resource", &self.s3_resource);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -155,13 +209,26 @@ pub struct DatabaseResource {
     pub name: Option<Value<String>>,
 }
 
+impl DatabaseResource {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("CatalogId", &self.catalog_id);
+        p.opt("Name", &self.name);
+    }
+}
+
 impl ToExpr for DatabaseResource {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("CatalogId", &self.catalog_id);
-        p.opt("Name", &self.name);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -178,15 +245,28 @@ pub struct TableResource {
     pub table_wildcard: Option<Value<Json>>,
 }
 
-impl ToExpr for TableResource {
+impl TableResource {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("CatalogId", &self.catalog_id);
         p.opt("DatabaseName", &self.database_name);
         p.opt("Name", &self.name);
         p.opt("TableWildcard", &self.table_wildcard);
+    }
+}
+
+impl ToExpr for TableResource {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -205,16 +285,29 @@ pub struct TableWithColumnsResource {
     pub name: Option<Value<String>>,
 }
 
-impl ToExpr for TableWithColumnsResource {
+impl TableWithColumnsResource {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("CatalogId", &self.catalog_id);
         p.opt("ColumnNames", &self.column_names);
         p.opt("ColumnWildcard", &self.column_wildcard);
         p.opt("DatabaseName", &self.database_name);
         p.opt("Name", &self.name);
+    }
+}
+
+impl ToExpr for TableWithColumnsResource {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -225,12 +318,25 @@ pub struct ColumnWildcard {
     pub excluded_column_names: Option<Value<Vec<String>>>,
 }
 
+impl ColumnWildcard {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ExcludedColumnNames", &self.excluded_column_names);
+    }
+}
+
 impl ToExpr for ColumnWildcard {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("ExcludedColumnNames", &self.excluded_column_names);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Json, Literal, Value};
 
 /// The ``AWS::LakeFormation::PrincipalPermissions`` resource represents the permissions that a principal has on a GLUDC resource (such as GLUlong databases or GLUlong tables). When you create a ``PrincipalPermissions`` resource, the permissions are granted via the LFlong``GrantPermissions`` API operation. When you delete a ``PrincipalPermissions`` resource, the permissions on principal-resource pair are revoked via the LFlong``RevokePermissions`` API operation.
@@ -46,14 +48,9 @@ impl PrincipalPermissions {
     }
 }
 
-impl ResourceProps for PrincipalPermissions {
-    const TYPE_NAME: &'static str = "AWS::LakeFormation::PrincipalPermissions";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl PrincipalPermissions {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Catalog", &self.catalog);
         p.req("Permissions", &self.permissions);
         p.req(
@@ -62,7 +59,25 @@ impl ResourceProps for PrincipalPermissions {
         );
         p.req("Principal", &self.principal);
         p.req("Resource", &self.resource);
+    }
+}
+
+impl ResourceProps for PrincipalPermissions {
+    const TYPE_NAME: &'static str = "AWS::LakeFormation::PrincipalPermissions";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -101,15 +116,28 @@ pub struct DataLakePrincipal {
     pub data_lake_principal_identifier: Option<Value<String>>,
 }
 
-impl ToExpr for DataLakePrincipal {
+impl DataLakePrincipal {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "DataLakePrincipalIdentifier",
             &self.data_lake_principal_identifier,
         );
+    }
+}
+
+impl ToExpr for DataLakePrincipal {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -134,10 +162,9 @@ pub struct ResourceProperty {
     pub table_with_columns: Option<TableWithColumnsResource>,
 }
 
-impl ToExpr for ResourceProperty {
+impl ResourceProperty {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Catalog", &self.catalog);
         p.opt("DataCellsFilter", &self.data_cells_filter);
         p.opt("DataLocation", &self.data_location);
@@ -146,7 +173,21 @@ impl ToExpr for ResourceProperty {
         p.opt("LFTagPolicy", &self.lf_tag_policy);
         p.opt("Table", &self.table);
         p.opt("TableWithColumns", &self.table_with_columns);
+    }
+}
+
+impl ToExpr for ResourceProperty {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -181,15 +222,28 @@ impl DataCellsFilterResource {
     }
 }
 
-impl ToExpr for DataCellsFilterResource {
+impl DataCellsFilterResource {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("DatabaseName", &self.database_name);
         p.req("Name", &self.name);
         p.req("TableCatalogId", &self.table_catalog_id);
         p.req("TableName", &self.table_name);
+    }
+}
+
+impl ToExpr for DataCellsFilterResource {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -216,13 +270,26 @@ impl DataLocationResource {
     }
 }
 
+impl DataLocationResource {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("CatalogId", &self.catalog_id);
+        p.req("ResourceArn", &self.resource_arn);
+    }
+}
+
 impl ToExpr for DataLocationResource {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("CatalogId", &self.catalog_id);
-        p.req("ResourceArn", &self.resource_arn);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -246,13 +313,26 @@ impl DatabaseResource {
     }
 }
 
+impl DatabaseResource {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("CatalogId", &self.catalog_id);
+        p.req("Name", &self.name);
+    }
+}
+
 impl ToExpr for DatabaseResource {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("CatalogId", &self.catalog_id);
-        p.req("Name", &self.name);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -283,14 +363,27 @@ impl LfTagKeyResource {
     }
 }
 
+impl LfTagKeyResource {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("CatalogId", &self.catalog_id);
+        p.req("TagKey", &self.tag_key);
+        p.req("TagValues", &self.tag_values);
+    }
+}
+
 impl ToExpr for LfTagKeyResource {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("CatalogId", &self.catalog_id);
-        p.req("TagKey", &self.tag_key);
-        p.req("TagValues", &self.tag_values);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -321,14 +414,27 @@ impl LfTagPolicyResource {
     }
 }
 
+impl LfTagPolicyResource {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("CatalogId", &self.catalog_id);
+        p.req("Expression", &self.expression);
+        p.req("ResourceType", &self.resource_type);
+    }
+}
+
 impl ToExpr for LfTagPolicyResource {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("CatalogId", &self.catalog_id);
-        p.req("Expression", &self.expression);
-        p.req("ResourceType", &self.resource_type);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -341,13 +447,26 @@ pub struct LfTag {
     pub tag_values: Option<Value<Vec<String>>>,
 }
 
+impl LfTag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("TagKey", &self.tag_key);
+        p.opt("TagValues", &self.tag_values);
+    }
+}
+
 impl ToExpr for LfTag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("TagKey", &self.tag_key);
-        p.opt("TagValues", &self.tag_values);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -380,15 +499,28 @@ impl TableResource {
     }
 }
 
-impl ToExpr for TableResource {
+impl TableResource {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("CatalogId", &self.catalog_id);
         p.req("DatabaseName", &self.database_name);
         p.opt("Name", &self.name);
         p.opt("TableWildcard", &self.table_wildcard);
+    }
+}
+
+impl ToExpr for TableResource {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -425,16 +557,29 @@ impl TableWithColumnsResource {
     }
 }
 
-impl ToExpr for TableWithColumnsResource {
+impl TableWithColumnsResource {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("CatalogId", &self.catalog_id);
         p.opt("ColumnNames", &self.column_names);
         p.opt("ColumnWildcard", &self.column_wildcard);
         p.req("DatabaseName", &self.database_name);
         p.req("Name", &self.name);
+    }
+}
+
+impl ToExpr for TableWithColumnsResource {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -445,12 +590,25 @@ pub struct ColumnWildcard {
     pub excluded_column_names: Option<Value<Vec<String>>>,
 }
 
+impl ColumnWildcard {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ExcludedColumnNames", &self.excluded_column_names);
+    }
+}
+
 impl ToExpr for ColumnWildcard {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("ExcludedColumnNames", &self.excluded_column_names);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps,
+};
 use stackwright_core::value::Value;
 
 /// Resource Type definition for AWS::LakeFormation::Resource
@@ -44,6 +46,17 @@ impl Resource2 {
     }
 }
 
+impl Resource2 {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("HybridAccessEnabled", &self.hybrid_access_enabled);
+        p.req("ResourceArn", &self.resource_arn);
+        p.opt("RoleArn", &self.role_arn);
+        p.req("UseServiceLinkedRole", &self.use_service_linked_role);
+        p.opt("WithFederation", &self.with_federation);
+    }
+}
+
 impl ResourceProps for Resource2 {
     const TYPE_NAME: &'static str = "AWS::LakeFormation::Resource";
     fn facts() -> &'static ResourceFacts {
@@ -52,12 +65,14 @@ impl ResourceProps for Resource2 {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.opt("HybridAccessEnabled", &self.hybrid_access_enabled);
-        p.req("ResourceArn", &self.resource_arn);
-        p.opt("RoleArn", &self.role_arn);
-        p.req("UseServiceLinkedRole", &self.use_service_linked_role);
-        p.opt("WithFederation", &self.with_federation);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

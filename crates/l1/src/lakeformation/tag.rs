@@ -7,7 +7,7 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{Props, ResourceProps};
+use stackwright_core::resource::{Props, Resolve, Resolved, ResourceProps};
 use stackwright_core::value::Value;
 
 /// A resource schema representing a Lake Formation Tag.
@@ -38,6 +38,15 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("CatalogId", &self.catalog_id);
+        p.req("TagKey", &self.tag_key);
+        p.req("TagValues", &self.tag_values);
+    }
+}
+
 impl ResourceProps for Tag {
     const TYPE_NAME: &'static str = "AWS::LakeFormation::Tag";
     fn facts() -> &'static ResourceFacts {
@@ -46,10 +55,14 @@ impl ResourceProps for Tag {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.opt("CatalogId", &self.catalog_id);
-        p.req("TagKey", &self.tag_key);
-        p.req("TagValues", &self.tag_values);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

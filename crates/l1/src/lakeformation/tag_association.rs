@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Json, Value};
 
 /// A resource schema representing a Lake Formation Tag Association. While tag associations are not explicit Lake Formation resources, this CloudFormation resource can be used to associate tags with Lake Formation entities.
@@ -29,6 +31,14 @@ impl TagAssociation {
     }
 }
 
+impl TagAssociation {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("LFTags", &self.lf_tags);
+        p.req("Resource", &self.resource);
+    }
+}
+
 impl ResourceProps for TagAssociation {
     const TYPE_NAME: &'static str = "AWS::LakeFormation::TagAssociation";
     fn facts() -> &'static ResourceFacts {
@@ -37,9 +47,14 @@ impl ResourceProps for TagAssociation {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req("LFTags", &self.lf_tags);
-        p.req("Resource", &self.resource);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -98,14 +113,27 @@ impl LfTagPair {
     }
 }
 
+impl LfTagPair {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("CatalogId", &self.catalog_id);
+        p.req("TagKey", &self.tag_key);
+        p.req("TagValues", &self.tag_values);
+    }
+}
+
 impl ToExpr for LfTagPair {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("CatalogId", &self.catalog_id);
-        p.req("TagKey", &self.tag_key);
-        p.req("TagValues", &self.tag_values);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -122,15 +150,28 @@ pub struct ResourceProperty {
     pub table_with_columns: Option<TableWithColumnsResource>,
 }
 
-impl ToExpr for ResourceProperty {
+impl ResourceProperty {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Catalog", &self.catalog);
         p.opt("Database", &self.database);
         p.opt("Table", &self.table);
         p.opt("TableWithColumns", &self.table_with_columns);
+    }
+}
+
+impl ToExpr for ResourceProperty {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -154,13 +195,26 @@ impl DatabaseResource {
     }
 }
 
+impl DatabaseResource {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("CatalogId", &self.catalog_id);
+        p.req("Name", &self.name);
+    }
+}
+
 impl ToExpr for DatabaseResource {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("CatalogId", &self.catalog_id);
-        p.req("Name", &self.name);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -193,15 +247,28 @@ impl TableResource {
     }
 }
 
-impl ToExpr for TableResource {
+impl TableResource {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("CatalogId", &self.catalog_id);
         p.req("DatabaseName", &self.database_name);
         p.opt("Name", &self.name);
         p.opt("TableWildcard", &self.table_wildcard);
+    }
+}
+
+impl ToExpr for TableResource {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -236,15 +303,28 @@ impl TableWithColumnsResource {
     }
 }
 
-impl ToExpr for TableWithColumnsResource {
+impl TableWithColumnsResource {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("CatalogId", &self.catalog_id);
         p.req("ColumnNames", &self.column_names);
         p.req("DatabaseName", &self.database_name);
         p.req("Name", &self.name);
+    }
+}
+
+impl ToExpr for TableWithColumnsResource {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

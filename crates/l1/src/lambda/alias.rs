@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::Value;
 
 /// Resource Type definition for AWS::Lambda::Alias
@@ -48,14 +50,9 @@ impl Alias {
     }
 }
 
-impl ResourceProps for Alias {
-    const TYPE_NAME: &'static str = "AWS::Lambda::Alias";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl Alias {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Description", &self.description);
         p.req("FunctionName", &self.function_name);
         p.req("FunctionVersion", &self.function_version);
@@ -65,7 +62,25 @@ impl ResourceProps for Alias {
             &self.provisioned_concurrency_config,
         );
         p.opt("RoutingConfig", &self.routing_config);
+    }
+}
+
+impl ResourceProps for Alias {
+    const TYPE_NAME: &'static str = "AWS::Lambda::Alias";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -109,15 +124,28 @@ impl ProvisionedConcurrencyConfiguration {
     }
 }
 
-impl ToExpr for ProvisionedConcurrencyConfiguration {
+impl ProvisionedConcurrencyConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req(
             "ProvisionedConcurrentExecutions",
             &self.provisioned_concurrent_executions,
         );
+    }
+}
+
+impl ToExpr for ProvisionedConcurrencyConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -128,12 +156,25 @@ pub struct AliasRoutingConfiguration {
     pub additional_version_weights: Option<Vec<VersionWeight>>,
 }
 
+impl AliasRoutingConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("AdditionalVersionWeights", &self.additional_version_weights);
+    }
+}
+
 impl ToExpr for AliasRoutingConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("AdditionalVersionWeights", &self.additional_version_weights);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -160,13 +201,26 @@ impl VersionWeight {
     }
 }
 
+impl VersionWeight {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("FunctionVersion", &self.function_version);
+        p.req("FunctionWeight", &self.function_weight);
+    }
+}
+
 impl ToExpr for VersionWeight {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("FunctionVersion", &self.function_version);
-        p.req("FunctionWeight", &self.function_weight);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

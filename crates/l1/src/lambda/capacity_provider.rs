@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// Creates a capacity provider that manages compute resources for Lambda functions
@@ -58,14 +60,9 @@ impl CapacityProvider {
     }
 }
 
-impl ResourceProps for CapacityProvider {
-    const TYPE_NAME: &'static str = "AWS::Lambda::CapacityProvider";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl CapacityProvider {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("CapacityProviderName", &self.capacity_provider_name);
         p.opt(
             "CapacityProviderScalingConfig",
@@ -78,7 +75,25 @@ impl ResourceProps for CapacityProvider {
         p.opt("Tags", &self.tags);
         p.opt("TelemetryConfig", &self.telemetry_config);
         p.req("VpcConfig", &self.vpc_config);
+    }
+}
+
+impl ResourceProps for CapacityProvider {
+    const TYPE_NAME: &'static str = "AWS::Lambda::CapacityProvider";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -121,14 +136,27 @@ pub struct CapacityProviderScalingConfig {
     pub scaling_policies: Option<Vec<TargetTrackingScalingPolicy>>,
 }
 
+impl CapacityProviderScalingConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("MaxVCpuCount", &self.max_v_cpu_count);
+        p.opt("ScalingMode", &self.scaling_mode);
+        p.opt("ScalingPolicies", &self.scaling_policies);
+    }
+}
+
 impl ToExpr for CapacityProviderScalingConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("MaxVCpuCount", &self.max_v_cpu_count);
-        p.opt("ScalingMode", &self.scaling_mode);
-        p.opt("ScalingPolicies", &self.scaling_policies);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -155,13 +183,26 @@ impl TargetTrackingScalingPolicy {
     }
 }
 
+impl TargetTrackingScalingPolicy {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("PredefinedMetricType", &self.predefined_metric_type);
+        p.req("TargetValue", &self.target_value);
+    }
+}
+
 impl ToExpr for TargetTrackingScalingPolicy {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("PredefinedMetricType", &self.predefined_metric_type);
-        p.req("TargetValue", &self.target_value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -176,14 +217,27 @@ pub struct InstanceRequirements {
     pub excluded_instance_types: Option<Value<Vec<String>>>,
 }
 
+impl InstanceRequirements {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("AllowedInstanceTypes", &self.allowed_instance_types);
+        p.opt("Architectures", &self.architectures);
+        p.opt("ExcludedInstanceTypes", &self.excluded_instance_types);
+    }
+}
+
 impl ToExpr for InstanceRequirements {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("AllowedInstanceTypes", &self.allowed_instance_types);
-        p.opt("Architectures", &self.architectures);
-        p.opt("ExcludedInstanceTypes", &self.excluded_instance_types);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -204,15 +258,28 @@ impl CapacityProviderPermissionsConfig {
     }
 }
 
-impl ToExpr for CapacityProviderPermissionsConfig {
+impl CapacityProviderPermissionsConfig {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req(
             "CapacityProviderOperatorRoleArn",
             &self.capacity_provider_operator_role_arn,
         );
+    }
+}
+
+impl ToExpr for CapacityProviderPermissionsConfig {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -225,13 +292,26 @@ pub struct PropagateTagsConfig {
     pub mode: Option<Value<PropagateTagsMode>>,
 }
 
+impl PropagateTagsConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ExplicitTags", &self.explicit_tags);
+        p.opt("Mode", &self.mode);
+    }
+}
+
 impl ToExpr for PropagateTagsConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("ExplicitTags", &self.explicit_tags);
-        p.opt("Mode", &self.mode);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -255,13 +335,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.opt("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.opt("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -272,12 +365,25 @@ pub struct CapacityProviderTelemetryConfig {
     pub logging_config: Option<CapacityProviderLoggingConfig>,
 }
 
+impl CapacityProviderTelemetryConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("LoggingConfig", &self.logging_config);
+    }
+}
+
 impl ToExpr for CapacityProviderTelemetryConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("LoggingConfig", &self.logging_config);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -290,13 +396,26 @@ pub struct CapacityProviderLoggingConfig {
     pub system_log_level: Option<Value<SystemLogLevel>>,
 }
 
+impl CapacityProviderLoggingConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("LogGroup", &self.log_group);
+        p.opt("SystemLogLevel", &self.system_log_level);
+    }
+}
+
 impl ToExpr for CapacityProviderLoggingConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("LogGroup", &self.log_group);
-        p.opt("SystemLogLevel", &self.system_log_level);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -323,13 +442,26 @@ impl CapacityProviderVpcConfig {
     }
 }
 
+impl CapacityProviderVpcConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("SecurityGroupIds", &self.security_group_ids);
+        p.req("SubnetIds", &self.subnet_ids);
+    }
+}
+
 impl ToExpr for CapacityProviderVpcConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("SecurityGroupIds", &self.security_group_ids);
-        p.req("SubnetIds", &self.subnet_ids);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -7,7 +7,7 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{Props, ResourceProps, ToExpr};
+use stackwright_core::resource::{Props, Resolve, Resolved, ResourceProps, ToExpr};
 use stackwright_core::value::Value;
 
 /// The AWS::Lambda::EventInvokeConfig resource configures options for asynchronous invocation on a version or an alias.
@@ -44,14 +44,9 @@ impl EventInvokeConfig {
     }
 }
 
-impl ResourceProps for EventInvokeConfig {
-    const TYPE_NAME: &'static str = "AWS::Lambda::EventInvokeConfig";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl EventInvokeConfig {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("DestinationConfig", &self.destination_config);
         p.req("FunctionName", &self.function_name);
         p.opt(
@@ -60,7 +55,25 @@ impl ResourceProps for EventInvokeConfig {
         );
         p.opt("MaximumRetryAttempts", &self.maximum_retry_attempts);
         p.req("Qualifier", &self.qualifier);
+    }
+}
+
+impl ResourceProps for EventInvokeConfig {
+    const TYPE_NAME: &'static str = "AWS::Lambda::EventInvokeConfig";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -73,13 +86,26 @@ pub struct DestinationConfig {
     pub on_success: Option<OnSuccess>,
 }
 
+impl DestinationConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("OnFailure", &self.on_failure);
+        p.opt("OnSuccess", &self.on_success);
+    }
+}
+
 impl ToExpr for DestinationConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("OnFailure", &self.on_failure);
-        p.opt("OnSuccess", &self.on_success);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -100,12 +126,25 @@ impl OnFailure {
     }
 }
 
+impl OnFailure {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Destination", &self.destination);
+    }
+}
+
 impl ToExpr for OnFailure {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Destination", &self.destination);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -126,12 +165,25 @@ impl OnSuccess {
     }
 }
 
+impl OnSuccess {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Destination", &self.destination);
+    }
+}
+
 impl ToExpr for OnSuccess {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Destination", &self.destination);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// The ``AWS::Lambda::EventSourceMapping`` resource creates a mapping between an event source and an LAMlong function. LAM reads items from the event source and triggers the function.
@@ -112,14 +114,9 @@ impl EventSourceMapping {
     }
 }
 
-impl ResourceProps for EventSourceMapping {
-    const TYPE_NAME: &'static str = "AWS::Lambda::EventSourceMapping";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl EventSourceMapping {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "AmazonManagedKafkaEventSourceConfig",
             &self.amazon_managed_kafka_event_source_config,
@@ -172,7 +169,25 @@ impl ResourceProps for EventSourceMapping {
         p.opt("Tags", &self.tags);
         p.opt("Topics", &self.topics);
         p.opt("TumblingWindowInSeconds", &self.tumbling_window_in_seconds);
+    }
+}
+
+impl ResourceProps for EventSourceMapping {
+    const TYPE_NAME: &'static str = "AWS::Lambda::EventSourceMapping";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -213,13 +228,26 @@ pub struct AmazonManagedKafkaEventSourceConfig {
     pub schema_registry_config: Option<SchemaRegistryConfig>,
 }
 
+impl AmazonManagedKafkaEventSourceConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ConsumerGroupId", &self.consumer_group_id);
+        p.opt("SchemaRegistryConfig", &self.schema_registry_config);
+    }
+}
+
 impl ToExpr for AmazonManagedKafkaEventSourceConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("ConsumerGroupId", &self.consumer_group_id);
-        p.opt("SchemaRegistryConfig", &self.schema_registry_config);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -236,15 +264,28 @@ pub struct SchemaRegistryConfig {
     pub schema_validation_configs: Option<Vec<SchemaValidationConfig>>,
 }
 
-impl ToExpr for SchemaRegistryConfig {
+impl SchemaRegistryConfig {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AccessConfigs", &self.access_configs);
         p.opt("EventRecordFormat", &self.event_record_format);
         p.opt("SchemaRegistryURI", &self.schema_registry_uri);
         p.opt("SchemaValidationConfigs", &self.schema_validation_configs);
+    }
+}
+
+impl ToExpr for SchemaRegistryConfig {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -257,13 +298,26 @@ pub struct SchemaRegistryAccessConfig {
     pub uri: Option<Value<String>>,
 }
 
+impl SchemaRegistryAccessConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Type", &self.type_);
+        p.opt("URI", &self.uri);
+    }
+}
+
 impl ToExpr for SchemaRegistryAccessConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Type", &self.type_);
-        p.opt("URI", &self.uri);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -274,12 +328,25 @@ pub struct SchemaValidationConfig {
     pub attribute: Option<Value<SchemaValidationConfigAttribute>>,
 }
 
+impl SchemaValidationConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Attribute", &self.attribute);
+    }
+}
+
 impl ToExpr for SchemaValidationConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Attribute", &self.attribute);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -290,12 +357,25 @@ pub struct DestinationConfig {
     pub on_failure: Option<OnFailure>,
 }
 
+impl DestinationConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("OnFailure", &self.on_failure);
+    }
+}
+
 impl ToExpr for DestinationConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("OnFailure", &self.on_failure);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -306,12 +386,25 @@ pub struct OnFailure {
     pub destination: Option<Value<String>>,
 }
 
+impl OnFailure {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Destination", &self.destination);
+    }
+}
+
 impl ToExpr for OnFailure {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Destination", &self.destination);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -326,14 +419,27 @@ pub struct DocumentDbEventSourceConfig {
     pub full_document: Option<Value<FullDocument>>,
 }
 
+impl DocumentDbEventSourceConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("CollectionName", &self.collection_name);
+        p.opt("DatabaseName", &self.database_name);
+        p.opt("FullDocument", &self.full_document);
+    }
+}
+
 impl ToExpr for DocumentDbEventSourceConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("CollectionName", &self.collection_name);
-        p.opt("DatabaseName", &self.database_name);
-        p.opt("FullDocument", &self.full_document);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -344,12 +450,25 @@ pub struct FilterCriteria {
     pub filters: Option<Vec<Filter>>,
 }
 
+impl FilterCriteria {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Filters", &self.filters);
+    }
+}
+
 impl ToExpr for FilterCriteria {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Filters", &self.filters);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -360,12 +479,25 @@ pub struct Filter {
     pub pattern: Option<Value<String>>,
 }
 
+impl Filter {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Pattern", &self.pattern);
+    }
+}
+
 impl ToExpr for Filter {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Pattern", &self.pattern);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -376,12 +508,25 @@ pub struct LoggingConfig {
     pub system_log_level: Option<Value<SystemLogLevel>>,
 }
 
+impl LoggingConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("SystemLogLevel", &self.system_log_level);
+    }
+}
+
 impl ToExpr for LoggingConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("SystemLogLevel", &self.system_log_level);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -392,12 +537,25 @@ pub struct MetricsConfig {
     pub metrics: Option<Value<Vec<MetricsConfigMetric>>>,
 }
 
+impl MetricsConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Metrics", &self.metrics);
+    }
+}
+
 impl ToExpr for MetricsConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Metrics", &self.metrics);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -412,14 +570,27 @@ pub struct ProvisionedPollerConfig {
     pub poller_group_name: Option<Value<String>>,
 }
 
+impl ProvisionedPollerConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("MaximumPollers", &self.maximum_pollers);
+        p.opt("MinimumPollers", &self.minimum_pollers);
+        p.opt("PollerGroupName", &self.poller_group_name);
+    }
+}
+
 impl ToExpr for ProvisionedPollerConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("MaximumPollers", &self.maximum_pollers);
-        p.opt("MinimumPollers", &self.minimum_pollers);
-        p.opt("PollerGroupName", &self.poller_group_name);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -430,12 +601,25 @@ pub struct ScalingConfig {
     pub maximum_concurrency: Option<Value<i64>>,
 }
 
+impl ScalingConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("MaximumConcurrency", &self.maximum_concurrency);
+    }
+}
+
 impl ToExpr for ScalingConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("MaximumConcurrency", &self.maximum_concurrency);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -446,12 +630,25 @@ pub struct SelfManagedEventSource {
     pub endpoints: Option<Endpoints>,
 }
 
+impl SelfManagedEventSource {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Endpoints", &self.endpoints);
+    }
+}
+
 impl ToExpr for SelfManagedEventSource {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Endpoints", &self.endpoints);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -462,12 +659,25 @@ pub struct Endpoints {
     pub kafka_bootstrap_servers: Option<Value<Vec<String>>>,
 }
 
+impl Endpoints {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("KafkaBootstrapServers", &self.kafka_bootstrap_servers);
+    }
+}
+
 impl ToExpr for Endpoints {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("KafkaBootstrapServers", &self.kafka_bootstrap_servers);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -482,14 +692,27 @@ pub struct SelfManagedKafkaEventSourceConfig {
     pub schema_registry_config: Option<SchemaRegistryConfig>,
 }
 
+impl SelfManagedKafkaEventSourceConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ConsumerGroupId", &self.consumer_group_id);
+        p.opt("ConsumptionMode", &self.consumption_mode);
+        p.opt("SchemaRegistryConfig", &self.schema_registry_config);
+    }
+}
+
 impl ToExpr for SelfManagedKafkaEventSourceConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("ConsumerGroupId", &self.consumer_group_id);
-        p.opt("ConsumptionMode", &self.consumption_mode);
-        p.opt("SchemaRegistryConfig", &self.schema_registry_config);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -502,13 +725,26 @@ pub struct SourceAccessConfiguration {
     pub uri: Option<Value<String>>,
 }
 
+impl SourceAccessConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Type", &self.type_);
+        p.opt("URI", &self.uri);
+    }
+}
+
 impl ToExpr for SourceAccessConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Type", &self.type_);
-        p.opt("URI", &self.uri);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -532,13 +768,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.opt("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.opt("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

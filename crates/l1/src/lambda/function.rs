@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Json, Literal, Map, Value};
 
 /// The ``AWS::Lambda::Function`` resource creates a Lambda function. To create a function, you need a [deployment package](https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-package.html) and an [execution role](https://docs.aws.amazon.com/lambda/latest/dg/lambda-intro-execution-role.html). The deployment package is a .zip file archive or container image that contains your function code. The execution role grants the function permission to use AWS services, such as Amazon CloudWatch Logs for log streaming and AWS X-Ray for request tracing.
@@ -121,14 +123,9 @@ impl Function {
     }
 }
 
-impl ResourceProps for Function {
-    const TYPE_NAME: &'static str = "AWS::Lambda::Function";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl Function {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Architectures", &self.architectures);
         p.opt("CapacityProviderConfig", &self.capacity_provider_config);
         p.req("Code", &self.code);
@@ -166,7 +163,25 @@ impl ResourceProps for Function {
         p.opt("Timeout", &self.timeout);
         p.opt("TracingConfig", &self.tracing_config);
         p.opt("VpcConfig", &self.vpc_config);
+    }
+}
+
+impl ResourceProps for Function {
+    const TYPE_NAME: &'static str = "AWS::Lambda::Function";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -228,15 +243,28 @@ impl CapacityProviderConfig {
     }
 }
 
-impl ToExpr for CapacityProviderConfig {
+impl CapacityProviderConfig {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req(
             "LambdaManagedInstancesCapacityProviderConfig",
             &self.lambda_managed_instances_capacity_provider_config,
         );
+    }
+}
+
+impl ToExpr for CapacityProviderConfig {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -263,10 +291,9 @@ impl LambdaManagedInstancesCapacityProviderConfig {
     }
 }
 
-impl ToExpr for LambdaManagedInstancesCapacityProviderConfig {
+impl LambdaManagedInstancesCapacityProviderConfig {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("CapacityProviderArn", &self.capacity_provider_arn);
         p.opt(
             "ExecutionEnvironmentMemoryGiBPerVCpu",
@@ -276,7 +303,21 @@ impl ToExpr for LambdaManagedInstancesCapacityProviderConfig {
             "PerExecutionEnvironmentMaxConcurrency",
             &self.per_execution_environment_max_concurrency,
         );
+    }
+}
+
+impl ToExpr for LambdaManagedInstancesCapacityProviderConfig {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -299,10 +340,9 @@ pub struct Code {
     pub zip_file: Option<Value<String>>,
 }
 
-impl ToExpr for Code {
+impl Code {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("ImageUri", &self.image_uri);
         p.opt("S3Bucket", &self.s3_bucket);
         p.opt("S3Key", &self.s3_key);
@@ -310,7 +350,21 @@ impl ToExpr for Code {
         p.opt("S3ObjectVersion", &self.s3_object_version);
         p.opt("SourceKMSKeyArn", &self.source_kms_key_arn);
         p.opt("ZipFile", &self.zip_file);
+    }
+}
+
+impl ToExpr for Code {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -321,12 +375,25 @@ pub struct DeadLetterConfig {
     pub target_arn: Option<Value<String>>,
 }
 
+impl DeadLetterConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("TargetArn", &self.target_arn);
+    }
+}
+
 impl ToExpr for DeadLetterConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("TargetArn", &self.target_arn);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -353,14 +420,27 @@ impl DurableConfig {
     }
 }
 
+impl DurableConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("ExecutionTimeout", &self.execution_timeout);
+        p.opt("KMSKeyArn", &self.kms_key_arn);
+        p.opt("RetentionPeriodInDays", &self.retention_period_in_days);
+    }
+}
+
 impl ToExpr for DurableConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("ExecutionTimeout", &self.execution_timeout);
-        p.opt("KMSKeyArn", &self.kms_key_arn);
-        p.opt("RetentionPeriodInDays", &self.retention_period_in_days);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -371,12 +451,25 @@ pub struct Environment {
     pub variables: Option<Value<Map<Json>>>,
 }
 
+impl Environment {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Variables", &self.variables);
+    }
+}
+
 impl ToExpr for Environment {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Variables", &self.variables);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -395,12 +488,25 @@ impl EphemeralStorage {
     }
 }
 
+impl EphemeralStorage {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Size", &self.size);
+    }
+}
+
 impl ToExpr for EphemeralStorage {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Size", &self.size);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -427,14 +533,27 @@ impl FileSystemConfig {
     }
 }
 
+impl FileSystemConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Arn", &self.arn);
+        p.req("LocalMountPath", &self.local_mount_path);
+        p.opt("S3FilesConfig", &self.s3_files_config);
+    }
+}
+
 impl ToExpr for FileSystemConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Arn", &self.arn);
-        p.req("LocalMountPath", &self.local_mount_path);
-        p.opt("S3FilesConfig", &self.s3_files_config);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -445,12 +564,25 @@ pub struct S3FilesConfig {
     pub direct_s3_read: Option<Value<DirectS3Read>>,
 }
 
+impl S3FilesConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("DirectS3Read", &self.direct_s3_read);
+    }
+}
+
 impl ToExpr for S3FilesConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("DirectS3Read", &self.direct_s3_read);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -463,13 +595,26 @@ pub struct FunctionScalingConfig {
     pub min_execution_environments: Option<Value<i64>>,
 }
 
+impl FunctionScalingConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("MaxExecutionEnvironments", &self.max_execution_environments);
+        p.opt("MinExecutionEnvironments", &self.min_execution_environments);
+    }
+}
+
 impl ToExpr for FunctionScalingConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("MaxExecutionEnvironments", &self.max_execution_environments);
-        p.opt("MinExecutionEnvironments", &self.min_execution_environments);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -484,14 +629,27 @@ pub struct ImageConfig {
     pub working_directory: Option<Value<String>>,
 }
 
+impl ImageConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Command", &self.command);
+        p.opt("EntryPoint", &self.entry_point);
+        p.opt("WorkingDirectory", &self.working_directory);
+    }
+}
+
 impl ToExpr for ImageConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Command", &self.command);
-        p.opt("EntryPoint", &self.entry_point);
-        p.opt("WorkingDirectory", &self.working_directory);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -508,15 +666,28 @@ pub struct LoggingConfig {
     pub system_log_level: Option<Value<SystemLogLevel>>,
 }
 
-impl ToExpr for LoggingConfig {
+impl LoggingConfig {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("ApplicationLogLevel", &self.application_log_level);
         p.opt("LogFormat", &self.log_format);
         p.opt("LogGroup", &self.log_group);
         p.opt("SystemLogLevel", &self.system_log_level);
+    }
+}
+
+impl ToExpr for LoggingConfig {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -540,13 +711,26 @@ impl RuntimeManagementConfig {
     }
 }
 
+impl RuntimeManagementConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("RuntimeVersionArn", &self.runtime_version_arn);
+        p.req("UpdateRuntimeOn", &self.update_runtime_on);
+    }
+}
+
 impl ToExpr for RuntimeManagementConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("RuntimeVersionArn", &self.runtime_version_arn);
-        p.req("UpdateRuntimeOn", &self.update_runtime_on);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -567,12 +751,25 @@ impl SnapStart {
     }
 }
 
+impl SnapStart {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("ApplyOn", &self.apply_on);
+    }
+}
+
 impl ToExpr for SnapStart {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("ApplyOn", &self.apply_on);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -596,13 +793,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.opt("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.opt("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -623,12 +833,25 @@ impl TenancyConfig {
     }
 }
 
+impl TenancyConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("TenantIsolationMode", &self.tenant_isolation_mode);
+    }
+}
+
 impl ToExpr for TenancyConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("TenantIsolationMode", &self.tenant_isolation_mode);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -639,12 +862,25 @@ pub struct TracingConfig {
     pub mode: Option<Value<TracingConfigMode>>,
 }
 
+impl TracingConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Mode", &self.mode);
+    }
+}
+
 impl ToExpr for TracingConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Mode", &self.mode);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -659,14 +895,27 @@ pub struct VpcConfig {
     pub subnet_ids: Option<Value<Vec<String>>>,
 }
 
+impl VpcConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Ipv6AllowedForDualStack", &self.ipv6_allowed_for_dual_stack);
+        p.opt("SecurityGroupIds", &self.security_group_ids);
+        p.opt("SubnetIds", &self.subnet_ids);
+    }
+}
+
 impl ToExpr for VpcConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Ipv6AllowedForDualStack", &self.ipv6_allowed_for_dual_stack);
-        p.opt("SecurityGroupIds", &self.security_group_ids);
-        p.opt("SubnetIds", &self.subnet_ids);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

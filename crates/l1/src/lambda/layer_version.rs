@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// Resource Type definition for AWS::Lambda::LayerVersion
@@ -44,6 +46,18 @@ impl LayerVersion {
     }
 }
 
+impl LayerVersion {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("CompatibleArchitectures", &self.compatible_architectures);
+        p.opt("CompatibleRuntimes", &self.compatible_runtimes);
+        p.req("Content", &self.content);
+        p.opt("Description", &self.description);
+        p.opt("LayerName", &self.layer_name);
+        p.opt("LicenseInfo", &self.license_info);
+    }
+}
+
 impl ResourceProps for LayerVersion {
     const TYPE_NAME: &'static str = "AWS::Lambda::LayerVersion";
     fn facts() -> &'static ResourceFacts {
@@ -52,13 +66,14 @@ impl ResourceProps for LayerVersion {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.opt("CompatibleArchitectures", &self.compatible_architectures);
-        p.opt("CompatibleRuntimes", &self.compatible_runtimes);
-        p.req("Content", &self.content);
-        p.opt("Description", &self.description);
-        p.opt("LayerName", &self.layer_name);
-        p.opt("LicenseInfo", &self.license_info);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -111,15 +126,28 @@ impl Content {
     }
 }
 
-impl ToExpr for Content {
+impl Content {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("S3Bucket", &self.s3_bucket);
         p.req("S3Key", &self.s3_key);
         p.opt("S3ObjectStorageMode", &self.s3_object_storage_mode);
         p.opt("S3ObjectVersion", &self.s3_object_version);
+    }
+}
+
+impl ToExpr for Content {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

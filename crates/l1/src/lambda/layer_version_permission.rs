@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps,
+};
 use stackwright_core::value::Value;
 
 /// Schema for Lambda LayerVersionPermission
@@ -42,6 +44,16 @@ impl LayerVersionPermission {
     }
 }
 
+impl LayerVersionPermission {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Action", &self.action);
+        p.req("LayerVersionArn", &self.layer_version_arn);
+        p.opt("OrganizationId", &self.organization_id);
+        p.req("Principal", &self.principal);
+    }
+}
+
 impl ResourceProps for LayerVersionPermission {
     const TYPE_NAME: &'static str = "AWS::Lambda::LayerVersionPermission";
     fn facts() -> &'static ResourceFacts {
@@ -50,11 +62,14 @@ impl ResourceProps for LayerVersionPermission {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req("Action", &self.action);
-        p.req("LayerVersionArn", &self.layer_version_arn);
-        p.opt("OrganizationId", &self.organization_id);
-        p.req("Principal", &self.principal);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// Resource Type definition for AWS::Lambda::MicrovmImage
@@ -84,14 +86,9 @@ impl MicrovmImage {
     }
 }
 
-impl ResourceProps for MicrovmImage {
-    const TYPE_NAME: &'static str = "AWS::Lambda::MicrovmImage";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl MicrovmImage {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("AdditionalOsCapabilities", &self.additional_os_capabilities);
         p.req("BaseImageArn", &self.base_image_arn);
         p.req("BaseImageVersion", &self.base_image_version);
@@ -106,7 +103,25 @@ impl ResourceProps for MicrovmImage {
         p.req("Name", &self.name);
         p.req("Resources", &self.resources);
         p.opt("Tags", &self.tags);
+    }
+}
+
+impl ResourceProps for MicrovmImage {
+    const TYPE_NAME: &'static str = "AWS::Lambda::MicrovmImage";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -173,12 +188,25 @@ impl CodeArtifact {
     }
 }
 
+impl CodeArtifact {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Uri", &self.uri);
+    }
+}
+
 impl ToExpr for CodeArtifact {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Uri", &self.uri);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -199,12 +227,25 @@ impl CpuConfiguration {
     }
 }
 
+impl CpuConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Architecture", &self.architecture);
+    }
+}
+
 impl ToExpr for CpuConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Architecture", &self.architecture);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -228,13 +269,26 @@ impl EnvironmentVariable {
     }
 }
 
+impl EnvironmentVariable {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for EnvironmentVariable {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -249,14 +303,27 @@ pub struct Hooks {
     pub port: Option<Value<i64>>,
 }
 
+impl Hooks {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("MicrovmHooks", &self.microvm_hooks);
+        p.opt("MicrovmImageHooks", &self.microvm_image_hooks);
+        p.opt("Port", &self.port);
+    }
+}
+
 impl ToExpr for Hooks {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("MicrovmHooks", &self.microvm_hooks);
-        p.opt("MicrovmImageHooks", &self.microvm_image_hooks);
-        p.opt("Port", &self.port);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -281,10 +348,9 @@ pub struct MicrovmHooks {
     pub terminate_timeout_in_seconds: Option<Value<i64>>,
 }
 
-impl ToExpr for MicrovmHooks {
+impl MicrovmHooks {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Resume", &self.resume);
         p.opt("ResumeTimeoutInSeconds", &self.resume_timeout_in_seconds);
         p.opt("Run", &self.run);
@@ -296,7 +362,21 @@ impl ToExpr for MicrovmHooks {
             "TerminateTimeoutInSeconds",
             &self.terminate_timeout_in_seconds,
         );
+    }
+}
+
+impl ToExpr for MicrovmHooks {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -313,10 +393,9 @@ pub struct MicrovmImageHooks {
     pub validate_timeout_in_seconds: Option<Value<i64>>,
 }
 
-impl ToExpr for MicrovmImageHooks {
+impl MicrovmImageHooks {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Ready", &self.ready);
         p.opt("ReadyTimeoutInSeconds", &self.ready_timeout_in_seconds);
         p.opt("Validate", &self.validate);
@@ -324,7 +403,21 @@ impl ToExpr for MicrovmImageHooks {
             "ValidateTimeoutInSeconds",
             &self.validate_timeout_in_seconds,
         );
+    }
+}
+
+impl ToExpr for MicrovmImageHooks {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -337,13 +430,26 @@ pub struct Logging {
     pub disabled: Option<Value<bool>>,
 }
 
+impl Logging {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("CloudWatch", &self.cloud_watch);
+        p.opt("Disabled", &self.disabled);
+    }
+}
+
 impl ToExpr for Logging {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("CloudWatch", &self.cloud_watch);
-        p.opt("Disabled", &self.disabled);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -356,13 +462,26 @@ pub struct CloudWatchLogging {
     pub log_stream: Option<Value<String>>,
 }
 
+impl CloudWatchLogging {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("LogGroup", &self.log_group);
+        p.opt("LogStream", &self.log_stream);
+    }
+}
+
 impl ToExpr for CloudWatchLogging {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("LogGroup", &self.log_group);
-        p.opt("LogStream", &self.log_stream);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -383,12 +502,25 @@ impl Resources {
     }
 }
 
+impl Resources {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("MinimumMemoryInMiB", &self.minimum_memory_in_mi_b);
+    }
+}
+
 impl ToExpr for Resources {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("MinimumMemoryInMiB", &self.minimum_memory_in_mi_b);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -412,13 +544,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.opt("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.opt("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

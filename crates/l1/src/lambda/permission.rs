@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// The ``AWS::Lambda::Permission`` resource grants an AWS service or another account permission to use a function. You can apply the policy at the function level, or specify a qualifier to restrict access to a single version or alias. If you use a qualifier, the invoker must use the full Amazon Resource Name (ARN) of that version or alias to invoke the function.
@@ -57,14 +59,9 @@ impl Permission {
     }
 }
 
-impl ResourceProps for Permission {
-    const TYPE_NAME: &'static str = "AWS::Lambda::Permission";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl Permission {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("Action", &self.action);
         p.opt("EventSourceToken", &self.event_source_token);
         p.req("FunctionName", &self.function_name);
@@ -74,7 +71,25 @@ impl ResourceProps for Permission {
         p.opt("PrincipalOrgID", &self.principal_org_id);
         p.opt("SourceAccount", &self.source_account);
         p.opt("SourceArn", &self.source_arn);
+    }
+}
+
+impl ResourceProps for Permission {
+    const TYPE_NAME: &'static str = "AWS::Lambda::Permission";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// Resource Type definition for AWS::Lambda::Url
@@ -44,6 +46,17 @@ impl Url {
     }
 }
 
+impl Url {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("AuthType", &self.auth_type);
+        p.opt("Cors", &self.cors);
+        p.opt("InvokeMode", &self.invoke_mode);
+        p.opt("Qualifier", &self.qualifier);
+        p.req("TargetFunctionArn", &self.target_function_arn);
+    }
+}
+
 impl ResourceProps for Url {
     const TYPE_NAME: &'static str = "AWS::Lambda::Url";
     fn facts() -> &'static ResourceFacts {
@@ -52,12 +65,14 @@ impl ResourceProps for Url {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req("AuthType", &self.auth_type);
-        p.opt("Cors", &self.cors);
-        p.opt("InvokeMode", &self.invoke_mode);
-        p.opt("Qualifier", &self.qualifier);
-        p.req("TargetFunctionArn", &self.target_function_arn);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -106,17 +121,30 @@ pub struct Cors {
     pub max_age: Option<Value<i64>>,
 }
 
-impl ToExpr for Cors {
+impl Cors {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AllowCredentials", &self.allow_credentials);
         p.opt("AllowHeaders", &self.allow_headers);
         p.opt("AllowMethods", &self.allow_methods);
         p.opt("AllowOrigins", &self.allow_origins);
         p.opt("ExposeHeaders", &self.expose_headers);
         p.opt("MaxAge", &self.max_age);
+    }
+}
+
+impl ToExpr for Cors {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::Value;
 
 /// Resource Type definition for AWS::Lambda::Version
@@ -44,14 +46,9 @@ impl Version {
     }
 }
 
-impl ResourceProps for Version {
-    const TYPE_NAME: &'static str = "AWS::Lambda::Version";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl Version {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("CodeSha256", &self.code_sha256);
         p.opt("Description", &self.description);
         p.req("FunctionName", &self.function_name);
@@ -61,7 +58,25 @@ impl ResourceProps for Version {
             &self.provisioned_concurrency_config,
         );
         p.opt("RuntimePolicy", &self.runtime_policy);
+    }
+}
+
+impl ResourceProps for Version {
+    const TYPE_NAME: &'static str = "AWS::Lambda::Version";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -102,13 +117,26 @@ pub struct FunctionScalingConfig {
     pub min_execution_environments: Option<Value<i64>>,
 }
 
+impl FunctionScalingConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("MaxExecutionEnvironments", &self.max_execution_environments);
+        p.opt("MinExecutionEnvironments", &self.min_execution_environments);
+    }
+}
+
 impl ToExpr for FunctionScalingConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("MaxExecutionEnvironments", &self.max_execution_environments);
-        p.opt("MinExecutionEnvironments", &self.min_execution_environments);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -129,15 +157,28 @@ impl ProvisionedConcurrencyConfiguration {
     }
 }
 
-impl ToExpr for ProvisionedConcurrencyConfiguration {
+impl ProvisionedConcurrencyConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req(
             "ProvisionedConcurrentExecutions",
             &self.provisioned_concurrent_executions,
         );
+    }
+}
+
+impl ToExpr for ProvisionedConcurrencyConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -161,13 +202,26 @@ impl RuntimePolicy {
     }
 }
 
+impl RuntimePolicy {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("RuntimeVersionArn", &self.runtime_version_arn);
+        p.req("UpdateRuntimeOn", &self.update_runtime_on);
+    }
+}
+
 impl ToExpr for RuntimePolicy {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("RuntimeVersionArn", &self.runtime_version_arn);
-        p.req("UpdateRuntimeOn", &self.update_runtime_on);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

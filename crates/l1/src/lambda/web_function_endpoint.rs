@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Json, Literal, Value};
 
 /// Resource Type definition for AWS::Lambda::WebFunctionEndpoint. An endpoint exposes a Lambda web function over HTTPS and routes traffic to one or more revisions. The endpoint type determines how traffic is served and routed across Regions.
@@ -58,14 +60,9 @@ impl WebFunctionEndpoint {
     }
 }
 
-impl ResourceProps for WebFunctionEndpoint {
-    const TYPE_NAME: &'static str = "AWS::Lambda::WebFunctionEndpoint";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl WebFunctionEndpoint {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("AuthType", &self.auth_type);
         p.opt("Description", &self.description);
         p.req("EndpointName", &self.endpoint_name);
@@ -75,7 +72,25 @@ impl ResourceProps for WebFunctionEndpoint {
         p.opt("RevisionWeights", &self.revision_weights);
         p.opt("ScalingConfig", &self.scaling_config);
         p.opt("ThrottleConfig", &self.throttle_config);
+    }
+}
+
+impl ResourceProps for WebFunctionEndpoint {
+    const TYPE_NAME: &'static str = "AWS::Lambda::WebFunctionEndpoint";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -167,13 +182,26 @@ impl RevisionWeight {
     }
 }
 
+impl RevisionWeight {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("RevisionId", &self.revision_id);
+        p.req("Weight", &self.weight);
+    }
+}
+
 impl ToExpr for RevisionWeight {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("RevisionId", &self.revision_id);
-        p.req("Weight", &self.weight);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -184,12 +212,25 @@ pub struct ScalingConfig {
     pub max_environments: Option<Value<i64>>,
 }
 
+impl ScalingConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("MaxEnvironments", &self.max_environments);
+    }
+}
+
 impl ToExpr for ScalingConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("MaxEnvironments", &self.max_environments);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -200,12 +241,25 @@ pub struct ThrottleConfig {
     pub rate_limit: Option<Value<i64>>,
 }
 
+impl ThrottleConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("RateLimit", &self.rate_limit);
+    }
+}
+
 impl ToExpr for ThrottleConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("RateLimit", &self.rate_limit);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

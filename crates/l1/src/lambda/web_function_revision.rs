@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Map, Value};
 
 /// Resource Type definition for AWS::Lambda::WebFunctionRevision. An immutable revision of a Lambda web function, containing the function code and configuration.
@@ -45,6 +47,17 @@ impl WebFunctionRevision {
     }
 }
 
+impl WebFunctionRevision {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("BuildConfig", &self.build_config);
+        p.opt("Description", &self.description);
+        p.req("FunctionName", &self.function_name);
+        p.opt("KmsKeyArn", &self.kms_key_arn);
+        p.req("ServiceConfig", &self.service_config);
+    }
+}
+
 impl ResourceProps for WebFunctionRevision {
     const TYPE_NAME: &'static str = "AWS::Lambda::WebFunctionRevision";
     fn facts() -> &'static ResourceFacts {
@@ -53,12 +66,14 @@ impl ResourceProps for WebFunctionRevision {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req("BuildConfig", &self.build_config);
-        p.opt("Description", &self.description);
-        p.req("FunctionName", &self.function_name);
-        p.opt("KmsKeyArn", &self.kms_key_arn);
-        p.req("ServiceConfig", &self.service_config);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -130,13 +145,26 @@ impl BuildConfig {
     }
 }
 
+impl BuildConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("CodeConfig", &self.code_config);
+        p.req("RuntimeConfig", &self.runtime_config);
+    }
+}
+
 impl ToExpr for BuildConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("CodeConfig", &self.code_config);
-        p.req("RuntimeConfig", &self.runtime_config);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -155,12 +183,25 @@ impl CodeConfig {
     }
 }
 
+impl CodeConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("S3Object", &self.s3_object);
+    }
+}
+
 impl ToExpr for CodeConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("S3Object", &self.s3_object);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -187,14 +228,27 @@ impl S3Object {
     }
 }
 
+impl S3Object {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Bucket", &self.bucket);
+        p.req("Key", &self.key);
+        p.opt("VersionId", &self.version_id);
+    }
+}
+
 impl ToExpr for S3Object {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Bucket", &self.bucket);
-        p.req("Key", &self.key);
-        p.opt("VersionId", &self.version_id);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -215,12 +269,25 @@ impl RuntimeConfig {
     }
 }
 
+impl RuntimeConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Runtime", &self.runtime);
+    }
+}
+
 impl ToExpr for RuntimeConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Runtime", &self.runtime);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -256,10 +323,9 @@ impl ServiceConfig {
     }
 }
 
-impl ToExpr for ServiceConfig {
+impl ServiceConfig {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "EgressNetworkConnectorArn",
             &self.egress_network_connector_arn,
@@ -272,7 +338,21 @@ impl ToExpr for ServiceConfig {
         );
         p.opt("TelemetryConfig", &self.telemetry_config);
         p.opt("TimeoutSeconds", &self.timeout_seconds);
+    }
+}
+
+impl ToExpr for ServiceConfig {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -283,12 +363,25 @@ pub struct TelemetryConfig {
     pub logging_config: Option<LoggingConfig>,
 }
 
+impl TelemetryConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("LoggingConfig", &self.logging_config);
+    }
+}
+
 impl ToExpr for TelemetryConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("LoggingConfig", &self.logging_config);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -303,14 +396,27 @@ pub struct LoggingConfig {
     pub system_log_level: Option<Value<SystemLogLevel>>,
 }
 
+impl LoggingConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ApplicationLogLevel", &self.application_log_level);
+        p.opt("LogGroup", &self.log_group);
+        p.opt("SystemLogLevel", &self.system_log_level);
+    }
+}
+
 impl ToExpr for LoggingConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("ApplicationLogLevel", &self.application_log_level);
-        p.opt("LogGroup", &self.log_group);
-        p.opt("SystemLogLevel", &self.system_log_level);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Map, Value};
 
 /// Definition of AWS::LaunchWizard::Deployment Resource Type
@@ -47,6 +49,17 @@ impl Deployment {
     }
 }
 
+impl Deployment {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("DeploymentPatternName", &self.deployment_pattern_name);
+        p.req("Name", &self.name);
+        p.opt("Specifications", &self.specifications);
+        p.opt("Tags", &self.tags);
+        p.req("WorkloadName", &self.workload_name);
+    }
+}
+
 impl ResourceProps for Deployment {
     const TYPE_NAME: &'static str = "AWS::LaunchWizard::Deployment";
     fn facts() -> &'static ResourceFacts {
@@ -55,12 +68,14 @@ impl ResourceProps for Deployment {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req("DeploymentPatternName", &self.deployment_pattern_name);
-        p.req("Name", &self.name);
-        p.opt("Specifications", &self.specifications);
-        p.opt("Tags", &self.tags);
-        p.req("WorkloadName", &self.workload_name);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -132,13 +147,26 @@ impl Tags {
     }
 }
 
+impl Tags {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.opt("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tags {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.opt("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// Resource Type definition for an Amazon Lex conversational bot performing automated tasks such as ordering a pizza, booking a hotel, and so on.
@@ -78,14 +80,9 @@ impl Bot {
     }
 }
 
-impl ResourceProps for Bot {
-    const TYPE_NAME: &'static str = "AWS::Lex::Bot";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl Bot {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AutoBuildBotLocales", &self.auto_build_bot_locales);
         p.opt("BotFileS3Location", &self.bot_file_s3_location);
         p.opt("BotLocales", &self.bot_locales);
@@ -101,7 +98,25 @@ impl ResourceProps for Bot {
         p.req("RoleArn", &self.role_arn);
         p.opt("TestBotAliasSettings", &self.test_bot_alias_settings);
         p.opt("TestBotAliasTags", &self.test_bot_alias_tags);
+    }
+}
+
+impl ResourceProps for Bot {
+    const TYPE_NAME: &'static str = "AWS::Lex::Bot";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -159,14 +174,27 @@ impl S3Location {
     }
 }
 
+impl S3Location {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("S3Bucket", &self.s3_bucket);
+        p.req("S3ObjectKey", &self.s3_object_key);
+        p.opt("S3ObjectVersion", &self.s3_object_version);
+    }
+}
+
 impl ToExpr for S3Location {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("S3Bucket", &self.s3_bucket);
-        p.req("S3ObjectKey", &self.s3_object_key);
-        p.opt("S3ObjectVersion", &self.s3_object_version);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -223,10 +251,9 @@ impl BotLocale {
     }
 }
 
-impl ToExpr for BotLocale {
+impl BotLocale {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AudioFillerSettings", &self.audio_filler_settings);
         p.opt("CustomVocabulary", &self.custom_vocabulary);
         p.opt("Description", &self.description);
@@ -245,7 +272,21 @@ impl ToExpr for BotLocale {
         );
         p.opt("UnifiedSpeechSettings", &self.unified_speech_settings);
         p.opt("VoiceSettings", &self.voice_settings);
+    }
+}
+
+impl ToExpr for BotLocale {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -278,10 +319,9 @@ impl AudioFillerSettings {
     }
 }
 
-impl ToExpr for AudioFillerSettings {
+impl AudioFillerSettings {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AudioType", &self.audio_type);
         p.req("Enabled", &self.enabled);
         p.opt(
@@ -296,7 +336,21 @@ impl ToExpr for AudioFillerSettings {
             "StartDelayInMilliseconds",
             &self.start_delay_in_milliseconds,
         );
+    }
+}
+
+impl ToExpr for AudioFillerSettings {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -317,12 +371,25 @@ impl CustomVocabulary {
     }
 }
 
+impl CustomVocabulary {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("CustomVocabularyItems", &self.custom_vocabulary_items);
+    }
+}
+
 impl ToExpr for CustomVocabulary {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("CustomVocabularyItems", &self.custom_vocabulary_items);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -349,14 +416,27 @@ impl CustomVocabularyItem {
     }
 }
 
+impl CustomVocabularyItem {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("DisplayAs", &self.display_as);
+        p.req("Phrase", &self.phrase);
+        p.opt("Weight", &self.weight);
+    }
+}
+
 impl ToExpr for CustomVocabularyItem {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("DisplayAs", &self.display_as);
-        p.req("Phrase", &self.phrase);
-        p.opt("Weight", &self.weight);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -369,13 +449,26 @@ pub struct GenerativeAiSettings {
     pub runtime_settings: Option<RuntimeSettings>,
 }
 
+impl GenerativeAiSettings {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("BuildtimeSettings", &self.buildtime_settings);
+        p.opt("RuntimeSettings", &self.runtime_settings);
+    }
+}
+
 impl ToExpr for GenerativeAiSettings {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("BuildtimeSettings", &self.buildtime_settings);
-        p.opt("RuntimeSettings", &self.runtime_settings);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -388,10 +481,9 @@ pub struct BuildtimeSettings {
     pub sample_utterance_generation_specification: Option<SampleUtteranceGenerationSpecification>,
 }
 
-impl ToExpr for BuildtimeSettings {
+impl BuildtimeSettings {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "DescriptiveBotBuilderSpecification",
             &self.descriptive_bot_builder_specification,
@@ -400,7 +492,21 @@ impl ToExpr for BuildtimeSettings {
             "SampleUtteranceGenerationSpecification",
             &self.sample_utterance_generation_specification,
         );
+    }
+}
+
+impl ToExpr for BuildtimeSettings {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -424,16 +530,29 @@ impl DescriptiveBotBuilderSpecification {
     }
 }
 
-impl ToExpr for DescriptiveBotBuilderSpecification {
+impl DescriptiveBotBuilderSpecification {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "BedrockModelSpecification",
             &self.bedrock_model_specification,
         );
         p.req("Enabled", &self.enabled);
+    }
+}
+
+impl ToExpr for DescriptiveBotBuilderSpecification {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -463,10 +582,9 @@ impl BedrockModelSpecification {
     }
 }
 
-impl ToExpr for BedrockModelSpecification {
+impl BedrockModelSpecification {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "BedrockGuardrailConfiguration",
             &self.bedrock_guardrail_configuration,
@@ -477,7 +595,21 @@ impl ToExpr for BedrockModelSpecification {
         );
         p.opt("BedrockTraceStatus", &self.bedrock_trace_status);
         p.req("ModelArn", &self.model_arn);
+    }
+}
+
+impl ToExpr for BedrockModelSpecification {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -490,16 +622,29 @@ pub struct BedrockGuardrailConfiguration {
     pub bedrock_guardrail_version: Option<Value<String>>,
 }
 
-impl ToExpr for BedrockGuardrailConfiguration {
+impl BedrockGuardrailConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "BedrockGuardrailIdentifier",
             &self.bedrock_guardrail_identifier,
         );
         p.opt("BedrockGuardrailVersion", &self.bedrock_guardrail_version);
+    }
+}
+
+impl ToExpr for BedrockGuardrailConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -523,16 +668,29 @@ impl SampleUtteranceGenerationSpecification {
     }
 }
 
-impl ToExpr for SampleUtteranceGenerationSpecification {
+impl SampleUtteranceGenerationSpecification {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "BedrockModelSpecification",
             &self.bedrock_model_specification,
         );
         p.req("Enabled", &self.enabled);
+    }
+}
+
+impl ToExpr for SampleUtteranceGenerationSpecification {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -545,10 +703,9 @@ pub struct RuntimeSettings {
     pub slot_resolution_improvement_specification: Option<SlotResolutionImprovementSpecification>,
 }
 
-impl ToExpr for RuntimeSettings {
+impl RuntimeSettings {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "NluImprovementSpecification",
             &self.nlu_improvement_specification,
@@ -557,7 +714,21 @@ impl ToExpr for RuntimeSettings {
             "SlotResolutionImprovementSpecification",
             &self.slot_resolution_improvement_specification,
         );
+    }
+}
+
+impl ToExpr for RuntimeSettings {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -584,17 +755,30 @@ impl NluImprovementSpecification {
     }
 }
 
-impl ToExpr for NluImprovementSpecification {
+impl NluImprovementSpecification {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AssistedNluMode", &self.assisted_nlu_mode);
         p.req("Enabled", &self.enabled);
         p.opt(
             "IntentDisambiguationSettings",
             &self.intent_disambiguation_settings,
         );
+    }
+}
+
+impl ToExpr for NluImprovementSpecification {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -621,17 +805,30 @@ impl IntentDisambiguationSettings {
     }
 }
 
-impl ToExpr for IntentDisambiguationSettings {
+impl IntentDisambiguationSettings {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "CustomDisambiguationMessage",
             &self.custom_disambiguation_message,
         );
         p.req("Enabled", &self.enabled);
         p.opt("MaxDisambiguationIntents", &self.max_disambiguation_intents);
+    }
+}
+
+impl ToExpr for IntentDisambiguationSettings {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -655,16 +852,29 @@ impl SlotResolutionImprovementSpecification {
     }
 }
 
-impl ToExpr for SlotResolutionImprovementSpecification {
+impl SlotResolutionImprovementSpecification {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "BedrockModelSpecification",
             &self.bedrock_model_specification,
         );
         p.req("Enabled", &self.enabled);
+    }
+}
+
+impl ToExpr for SlotResolutionImprovementSpecification {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -736,10 +946,9 @@ impl Intent {
     }
 }
 
-impl ToExpr for Intent {
+impl Intent {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "BedrockAgentIntentConfiguration",
             &self.bedrock_agent_intent_configuration,
@@ -767,7 +976,21 @@ impl ToExpr for Intent {
         p.opt("SampleUtterances", &self.sample_utterances);
         p.opt("SlotPriorities", &self.slot_priorities);
         p.opt("Slots", &self.slots);
+    }
+}
+
+impl ToExpr for Intent {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -781,10 +1004,9 @@ pub struct BedrockAgentIntentConfiguration {
         Option<BedrockAgentIntentKnowledgeBaseConfiguration>,
 }
 
-impl ToExpr for BedrockAgentIntentConfiguration {
+impl BedrockAgentIntentConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "BedrockAgentConfiguration",
             &self.bedrock_agent_configuration,
@@ -793,7 +1015,21 @@ impl ToExpr for BedrockAgentIntentConfiguration {
             "BedrockAgentIntentKnowledgeBaseConfiguration",
             &self.bedrock_agent_intent_knowledge_base_configuration,
         );
+    }
+}
+
+impl ToExpr for BedrockAgentIntentConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -806,13 +1042,26 @@ pub struct BedrockAgentConfiguration {
     pub bedrock_agent_id: Option<Value<String>>,
 }
 
+impl BedrockAgentConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("BedrockAgentAliasId", &self.bedrock_agent_alias_id);
+        p.opt("BedrockAgentId", &self.bedrock_agent_id);
+    }
+}
+
 impl ToExpr for BedrockAgentConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("BedrockAgentAliasId", &self.bedrock_agent_alias_id);
-        p.opt("BedrockAgentId", &self.bedrock_agent_id);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -839,16 +1088,29 @@ impl BedrockAgentIntentKnowledgeBaseConfiguration {
     }
 }
 
-impl ToExpr for BedrockAgentIntentKnowledgeBaseConfiguration {
+impl BedrockAgentIntentKnowledgeBaseConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("BedrockKnowledgeBaseArn", &self.bedrock_knowledge_base_arn);
         p.req(
             "BedrockModelConfiguration",
             &self.bedrock_model_configuration,
         );
+    }
+}
+
+impl ToExpr for BedrockAgentIntentKnowledgeBaseConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -869,12 +1131,25 @@ impl DialogCodeHookSetting {
     }
 }
 
+impl DialogCodeHookSetting {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Enabled", &self.enabled);
+    }
+}
+
 impl ToExpr for DialogCodeHookSetting {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Enabled", &self.enabled);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -904,10 +1179,9 @@ impl FulfillmentCodeHookSetting {
     }
 }
 
-impl ToExpr for FulfillmentCodeHookSetting {
+impl FulfillmentCodeHookSetting {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("Enabled", &self.enabled);
         p.opt(
             "FulfillmentUpdatesSpecification",
@@ -918,7 +1192,21 @@ impl ToExpr for FulfillmentCodeHookSetting {
             "PostFulfillmentStatusSpecification",
             &self.post_fulfillment_status_specification,
         );
+    }
+}
+
+impl ToExpr for FulfillmentCodeHookSetting {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -948,15 +1236,28 @@ impl FulfillmentUpdatesSpecification {
     }
 }
 
-impl ToExpr for FulfillmentUpdatesSpecification {
+impl FulfillmentUpdatesSpecification {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("Active", &self.active);
         p.opt("StartResponse", &self.start_response);
         p.opt("TimeoutInSeconds", &self.timeout_in_seconds);
         p.opt("UpdateResponse", &self.update_response);
+    }
+}
+
+impl ToExpr for FulfillmentUpdatesSpecification {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -983,14 +1284,27 @@ impl FulfillmentStartResponseSpecification {
     }
 }
 
+impl FulfillmentStartResponseSpecification {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("AllowInterrupt", &self.allow_interrupt);
+        p.req("DelayInSeconds", &self.delay_in_seconds);
+        p.req("MessageGroups", &self.message_groups);
+    }
+}
+
 impl ToExpr for FulfillmentStartResponseSpecification {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("AllowInterrupt", &self.allow_interrupt);
-        p.req("DelayInSeconds", &self.delay_in_seconds);
-        p.req("MessageGroups", &self.message_groups);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1014,13 +1328,26 @@ impl MessageGroup {
     }
 }
 
+impl MessageGroup {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Message", &self.message);
+        p.opt("Variations", &self.variations);
+    }
+}
+
 impl ToExpr for MessageGroup {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Message", &self.message);
-        p.opt("Variations", &self.variations);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1037,15 +1364,28 @@ pub struct Message {
     pub ssml_message: Option<SsmlMessage>,
 }
 
-impl ToExpr for Message {
+impl Message {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("CustomPayload", &self.custom_payload);
         p.opt("ImageResponseCard", &self.image_response_card);
         p.opt("PlainTextMessage", &self.plain_text_message);
         p.opt("SSMLMessage", &self.ssml_message);
+    }
+}
+
+impl ToExpr for Message {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1066,12 +1406,25 @@ impl CustomPayload {
     }
 }
 
+impl CustomPayload {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for CustomPayload {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1101,15 +1454,28 @@ impl ImageResponseCard {
     }
 }
 
-impl ToExpr for ImageResponseCard {
+impl ImageResponseCard {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Buttons", &self.buttons);
         p.opt("ImageUrl", &self.image_url);
         p.opt("Subtitle", &self.subtitle);
         p.req("Title", &self.title);
+    }
+}
+
+impl ToExpr for ImageResponseCard {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1133,13 +1499,26 @@ impl Button {
     }
 }
 
+impl Button {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Text", &self.text);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Button {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Text", &self.text);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1160,12 +1539,25 @@ impl PlainTextMessage {
     }
 }
 
+impl PlainTextMessage {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for PlainTextMessage {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1186,12 +1578,25 @@ impl SsmlMessage {
     }
 }
 
+impl SsmlMessage {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for SsmlMessage {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1221,14 +1626,27 @@ impl FulfillmentUpdateResponseSpecification {
     }
 }
 
+impl FulfillmentUpdateResponseSpecification {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("AllowInterrupt", &self.allow_interrupt);
+        p.req("FrequencyInSeconds", &self.frequency_in_seconds);
+        p.req("MessageGroups", &self.message_groups);
+    }
+}
+
 impl ToExpr for FulfillmentUpdateResponseSpecification {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("AllowInterrupt", &self.allow_interrupt);
-        p.req("FrequencyInSeconds", &self.frequency_in_seconds);
-        p.req("MessageGroups", &self.message_groups);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1255,10 +1673,9 @@ pub struct PostFulfillmentStatusSpecification {
     pub timeout_response: Option<ResponseSpecification>,
 }
 
-impl ToExpr for PostFulfillmentStatusSpecification {
+impl PostFulfillmentStatusSpecification {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("FailureConditional", &self.failure_conditional);
         p.opt("FailureNextStep", &self.failure_next_step);
         p.opt("FailureResponse", &self.failure_response);
@@ -1268,7 +1685,21 @@ impl ToExpr for PostFulfillmentStatusSpecification {
         p.opt("TimeoutConditional", &self.timeout_conditional);
         p.opt("TimeoutNextStep", &self.timeout_next_step);
         p.opt("TimeoutResponse", &self.timeout_response);
+    }
+}
+
+impl ToExpr for PostFulfillmentStatusSpecification {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1299,14 +1730,27 @@ impl ConditionalSpecification {
     }
 }
 
+impl ConditionalSpecification {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("ConditionalBranches", &self.conditional_branches);
+        p.req("DefaultBranch", &self.default_branch);
+        p.req("IsActive", &self.is_active);
+    }
+}
+
 impl ToExpr for ConditionalSpecification {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("ConditionalBranches", &self.conditional_branches);
-        p.req("DefaultBranch", &self.default_branch);
-        p.req("IsActive", &self.is_active);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1340,15 +1784,28 @@ impl ConditionalBranch {
     }
 }
 
-impl ToExpr for ConditionalBranch {
+impl ConditionalBranch {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("Condition", &self.condition);
         p.req("Name", &self.name);
         p.req("NextStep", &self.next_step);
         p.opt("Response", &self.response);
+    }
+}
+
+impl ToExpr for ConditionalBranch {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1369,12 +1826,25 @@ impl Condition {
     }
 }
 
+impl Condition {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("ExpressionString", &self.expression_string);
+    }
+}
+
 impl ToExpr for Condition {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("ExpressionString", &self.expression_string);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1389,14 +1859,27 @@ pub struct DialogState {
     pub session_attributes: Option<Vec<SessionAttribute>>,
 }
 
+impl DialogState {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("DialogAction", &self.dialog_action);
+        p.opt("Intent", &self.intent);
+        p.opt("SessionAttributes", &self.session_attributes);
+    }
+}
+
 impl ToExpr for DialogState {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("DialogAction", &self.dialog_action);
-        p.opt("Intent", &self.intent);
-        p.opt("SessionAttributes", &self.session_attributes);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1423,14 +1906,27 @@ impl DialogAction {
     }
 }
 
+impl DialogAction {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("SlotToElicit", &self.slot_to_elicit);
+        p.opt("SuppressNextMessage", &self.suppress_next_message);
+        p.req("Type", &self.type_);
+    }
+}
+
 impl ToExpr for DialogAction {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("SlotToElicit", &self.slot_to_elicit);
-        p.opt("SuppressNextMessage", &self.suppress_next_message);
-        p.req("Type", &self.type_);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1443,13 +1939,26 @@ pub struct IntentOverride {
     pub slots: Option<Vec<SlotValueOverrideMap>>,
 }
 
+impl IntentOverride {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Name", &self.name);
+        p.opt("Slots", &self.slots);
+    }
+}
+
 impl ToExpr for IntentOverride {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Name", &self.name);
-        p.opt("Slots", &self.slots);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1462,13 +1971,26 @@ pub struct SlotValueOverrideMap {
     pub slot_value_override: Option<SlotValueOverride>,
 }
 
+impl SlotValueOverrideMap {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("SlotName", &self.slot_name);
+        p.opt("SlotValueOverride", &self.slot_value_override);
+    }
+}
+
 impl ToExpr for SlotValueOverrideMap {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("SlotName", &self.slot_name);
-        p.opt("SlotValueOverride", &self.slot_value_override);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1483,14 +2005,27 @@ pub struct SlotValueOverride {
     pub values: Option<Vec<SlotValueOverride>>,
 }
 
+impl SlotValueOverride {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Shape", &self.shape);
+        p.opt("Value", &self.value);
+        p.opt("Values", &self.values);
+    }
+}
+
 impl ToExpr for SlotValueOverride {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Shape", &self.shape);
-        p.opt("Value", &self.value);
-        p.opt("Values", &self.values);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1501,12 +2036,25 @@ pub struct SlotValue {
     pub interpreted_value: Option<Value<String>>,
 }
 
+impl SlotValue {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("InterpretedValue", &self.interpreted_value);
+    }
+}
+
 impl ToExpr for SlotValue {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("InterpretedValue", &self.interpreted_value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1530,13 +2078,26 @@ impl SessionAttribute {
     }
 }
 
+impl SessionAttribute {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.opt("Value", &self.value);
+    }
+}
+
 impl ToExpr for SessionAttribute {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.opt("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1560,13 +2121,26 @@ impl ResponseSpecification {
     }
 }
 
+impl ResponseSpecification {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("AllowInterrupt", &self.allow_interrupt);
+        p.req("MessageGroupsList", &self.message_groups_list);
+    }
+}
+
 impl ToExpr for ResponseSpecification {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("AllowInterrupt", &self.allow_interrupt);
-        p.req("MessageGroupsList", &self.message_groups_list);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1579,13 +2153,26 @@ pub struct DefaultConditionalBranch {
     pub response: Option<ResponseSpecification>,
 }
 
+impl DefaultConditionalBranch {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("NextStep", &self.next_step);
+        p.opt("Response", &self.response);
+    }
+}
+
 impl ToExpr for DefaultConditionalBranch {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("NextStep", &self.next_step);
-        p.opt("Response", &self.response);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1602,15 +2189,28 @@ pub struct InitialResponseSetting {
     pub next_step: Option<DialogState>,
 }
 
-impl ToExpr for InitialResponseSetting {
+impl InitialResponseSetting {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("CodeHook", &self.code_hook);
         p.opt("Conditional", &self.conditional);
         p.opt("InitialResponse", &self.initial_response);
         p.opt("NextStep", &self.next_step);
+    }
+}
+
+impl ToExpr for InitialResponseSetting {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1644,10 +2244,9 @@ impl DialogCodeHookInvocationSetting {
     }
 }
 
-impl ToExpr for DialogCodeHookInvocationSetting {
+impl DialogCodeHookInvocationSetting {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req(
             "EnableCodeHookInvocation",
             &self.enable_code_hook_invocation,
@@ -1658,7 +2257,21 @@ impl ToExpr for DialogCodeHookInvocationSetting {
             "PostCodeHookSpecification",
             &self.post_code_hook_specification,
         );
+    }
+}
+
+impl ToExpr for DialogCodeHookInvocationSetting {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1685,10 +2298,9 @@ pub struct PostDialogCodeHookInvocationSpecification {
     pub timeout_response: Option<ResponseSpecification>,
 }
 
-impl ToExpr for PostDialogCodeHookInvocationSpecification {
+impl PostDialogCodeHookInvocationSpecification {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("FailureConditional", &self.failure_conditional);
         p.opt("FailureNextStep", &self.failure_next_step);
         p.opt("FailureResponse", &self.failure_response);
@@ -1698,7 +2310,21 @@ impl ToExpr for PostDialogCodeHookInvocationSpecification {
         p.opt("TimeoutConditional", &self.timeout_conditional);
         p.opt("TimeoutNextStep", &self.timeout_next_step);
         p.opt("TimeoutResponse", &self.timeout_response);
+    }
+}
+
+impl ToExpr for PostDialogCodeHookInvocationSpecification {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1717,12 +2343,25 @@ impl InputContext {
     }
 }
 
+impl InputContext {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Name", &self.name);
+    }
+}
+
 impl ToExpr for InputContext {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Name", &self.name);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1739,15 +2378,28 @@ pub struct IntentClosingSetting {
     pub next_step: Option<DialogState>,
 }
 
-impl ToExpr for IntentClosingSetting {
+impl IntentClosingSetting {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("ClosingResponse", &self.closing_response);
         p.opt("Conditional", &self.conditional);
         p.opt("IsActive", &self.is_active);
         p.opt("NextStep", &self.next_step);
+    }
+}
+
+impl ToExpr for IntentClosingSetting {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1804,10 +2456,9 @@ impl IntentConfirmationSetting {
     }
 }
 
-impl ToExpr for IntentConfirmationSetting {
+impl IntentConfirmationSetting {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("CodeHook", &self.code_hook);
         p.opt("ConfirmationConditional", &self.confirmation_conditional);
         p.opt("ConfirmationNextStep", &self.confirmation_next_step);
@@ -1821,7 +2472,21 @@ impl ToExpr for IntentConfirmationSetting {
         p.opt("FailureResponse", &self.failure_response);
         p.opt("IsActive", &self.is_active);
         p.req("PromptSpecification", &self.prompt_specification);
+    }
+}
+
+impl ToExpr for IntentConfirmationSetting {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1845,16 +2510,29 @@ impl ElicitationCodeHookInvocationSetting {
     }
 }
 
-impl ToExpr for ElicitationCodeHookInvocationSetting {
+impl ElicitationCodeHookInvocationSetting {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req(
             "EnableCodeHookInvocation",
             &self.enable_code_hook_invocation,
         );
         p.opt("InvocationLabel", &self.invocation_label);
+    }
+}
+
+impl ToExpr for ElicitationCodeHookInvocationSetting {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1887,10 +2565,9 @@ impl PromptSpecification {
     }
 }
 
-impl ToExpr for PromptSpecification {
+impl PromptSpecification {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AllowInterrupt", &self.allow_interrupt);
         p.req("MaxRetries", &self.max_retries);
         p.req("MessageGroupsList", &self.message_groups_list);
@@ -1899,7 +2576,21 @@ impl ToExpr for PromptSpecification {
             "PromptAttemptsSpecification",
             &self.prompt_attempts_specification,
         );
+    }
+}
+
+impl ToExpr for PromptSpecification {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1929,10 +2620,9 @@ impl PromptAttemptSpecification {
     }
 }
 
-impl ToExpr for PromptAttemptSpecification {
+impl PromptAttemptSpecification {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AllowInterrupt", &self.allow_interrupt);
         p.req("AllowedInputTypes", &self.allowed_input_types);
         p.opt(
@@ -1940,7 +2630,21 @@ impl ToExpr for PromptAttemptSpecification {
             &self.audio_and_dtmf_input_specification,
         );
         p.opt("TextInputSpecification", &self.text_input_specification);
+    }
+}
+
+impl ToExpr for PromptAttemptSpecification {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1967,13 +2671,26 @@ impl AllowedInputTypes {
     }
 }
 
+impl AllowedInputTypes {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("AllowAudioInput", &self.allow_audio_input);
+        p.req("AllowDTMFInput", &self.allow_dtmf_input);
+    }
+}
+
 impl ToExpr for AllowedInputTypes {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("AllowAudioInput", &self.allow_audio_input);
-        p.req("AllowDTMFInput", &self.allow_dtmf_input);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -2000,14 +2717,27 @@ impl AudioAndDtmfInputSpecification {
     }
 }
 
+impl AudioAndDtmfInputSpecification {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("AudioSpecification", &self.audio_specification);
+        p.opt("DTMFSpecification", &self.dtmf_specification);
+        p.req("StartTimeoutMs", &self.start_timeout_ms);
+    }
+}
+
 impl ToExpr for AudioAndDtmfInputSpecification {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("AudioSpecification", &self.audio_specification);
-        p.opt("DTMFSpecification", &self.dtmf_specification);
-        p.req("StartTimeoutMs", &self.start_timeout_ms);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -2034,13 +2764,26 @@ impl AudioSpecification {
     }
 }
 
+impl AudioSpecification {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("EndTimeoutMs", &self.end_timeout_ms);
+        p.req("MaxLengthMs", &self.max_length_ms);
+    }
+}
+
 impl ToExpr for AudioSpecification {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("EndTimeoutMs", &self.end_timeout_ms);
-        p.req("MaxLengthMs", &self.max_length_ms);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -2075,15 +2818,28 @@ impl DtmfSpecification {
     }
 }
 
-impl ToExpr for DtmfSpecification {
+impl DtmfSpecification {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("DeletionCharacter", &self.deletion_character);
         p.req("EndCharacter", &self.end_character);
         p.req("EndTimeoutMs", &self.end_timeout_ms);
         p.req("MaxLength", &self.max_length);
+    }
+}
+
+impl ToExpr for DtmfSpecification {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -2104,12 +2860,25 @@ impl TextInputSpecification {
     }
 }
 
+impl TextInputSpecification {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("StartTimeoutMs", &self.start_timeout_ms);
+    }
+}
+
 impl ToExpr for TextInputSpecification {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("StartTimeoutMs", &self.start_timeout_ms);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -2136,17 +2905,30 @@ impl KendraConfiguration {
     }
 }
 
-impl ToExpr for KendraConfiguration {
+impl KendraConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("KendraIndex", &self.kendra_index);
         p.opt("QueryFilterString", &self.query_filter_string);
         p.opt(
             "QueryFilterStringEnabled",
             &self.query_filter_string_enabled,
         );
+    }
+}
+
+impl ToExpr for KendraConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -2177,14 +2959,27 @@ impl OutputContext {
     }
 }
 
+impl OutputContext {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Name", &self.name);
+        p.req("TimeToLiveInSeconds", &self.time_to_live_in_seconds);
+        p.req("TurnsToLive", &self.turns_to_live);
+    }
+}
+
 impl ToExpr for OutputContext {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Name", &self.name);
-        p.req("TimeToLiveInSeconds", &self.time_to_live_in_seconds);
-        p.req("TurnsToLive", &self.turns_to_live);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -2195,15 +2990,28 @@ pub struct QInConnectIntentConfiguration {
     pub q_in_connect_assistant_configuration: Option<QInConnectAssistantConfiguration>,
 }
 
-impl ToExpr for QInConnectIntentConfiguration {
+impl QInConnectIntentConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "QInConnectAssistantConfiguration",
             &self.q_in_connect_assistant_configuration,
         );
+    }
+}
+
+impl ToExpr for QInConnectIntentConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -2224,12 +3032,25 @@ impl QInConnectAssistantConfiguration {
     }
 }
 
+impl QInConnectAssistantConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("AssistantArn", &self.assistant_arn);
+    }
+}
+
 impl ToExpr for QInConnectAssistantConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("AssistantArn", &self.assistant_arn);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -2256,16 +3077,29 @@ impl QnAIntentConfiguration {
     }
 }
 
-impl ToExpr for QnAIntentConfiguration {
+impl QnAIntentConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req(
             "BedrockModelConfiguration",
             &self.bedrock_model_configuration,
         );
         p.req("DataSourceConfiguration", &self.data_source_configuration);
+    }
+}
+
+impl ToExpr for QnAIntentConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -2280,17 +3114,30 @@ pub struct DataSourceConfiguration {
     pub opensearch_configuration: Option<OpensearchConfiguration>,
 }
 
-impl ToExpr for DataSourceConfiguration {
+impl DataSourceConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "BedrockKnowledgeStoreConfiguration",
             &self.bedrock_knowledge_store_configuration,
         );
         p.opt("KendraConfiguration", &self.kendra_configuration);
         p.opt("OpensearchConfiguration", &self.opensearch_configuration);
+    }
+}
+
+impl ToExpr for DataSourceConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -2305,14 +3152,27 @@ pub struct BedrockKnowledgeStoreConfiguration {
     pub exact_response: Option<Value<bool>>,
 }
 
+impl BedrockKnowledgeStoreConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("BKBExactResponseFields", &self.bkb_exact_response_fields);
+        p.opt("BedrockKnowledgeBaseArn", &self.bedrock_knowledge_base_arn);
+        p.opt("ExactResponse", &self.exact_response);
+    }
+}
+
 impl ToExpr for BedrockKnowledgeStoreConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("BKBExactResponseFields", &self.bkb_exact_response_fields);
-        p.opt("BedrockKnowledgeBaseArn", &self.bedrock_knowledge_base_arn);
-        p.opt("ExactResponse", &self.exact_response);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -2323,12 +3183,25 @@ pub struct BkbExactResponseFields {
     pub answer_field: Option<Value<String>>,
 }
 
+impl BkbExactResponseFields {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("AnswerField", &self.answer_field);
+    }
+}
+
 impl ToExpr for BkbExactResponseFields {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("AnswerField", &self.answer_field);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -2362,10 +3235,9 @@ impl QnAKendraConfiguration {
     }
 }
 
-impl ToExpr for QnAKendraConfiguration {
+impl QnAKendraConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("ExactResponse", &self.exact_response);
         p.req("KendraIndex", &self.kendra_index);
         p.opt("QueryFilterString", &self.query_filter_string);
@@ -2373,7 +3245,21 @@ impl ToExpr for QnAKendraConfiguration {
             "QueryFilterStringEnabled",
             &self.query_filter_string_enabled,
         );
+    }
+}
+
+impl ToExpr for QnAKendraConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -2392,16 +3278,29 @@ pub struct OpensearchConfiguration {
     pub index_name: Option<Value<String>>,
 }
 
-impl ToExpr for OpensearchConfiguration {
+impl OpensearchConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("DomainEndpoint", &self.domain_endpoint);
         p.opt("ExactResponse", &self.exact_response);
         p.opt("ExactResponseFields", &self.exact_response_fields);
         p.opt("IncludeFields", &self.include_fields);
         p.opt("IndexName", &self.index_name);
+    }
+}
+
+impl ToExpr for OpensearchConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -2414,13 +3313,26 @@ pub struct ExactResponseFields {
     pub question_field: Option<Value<String>>,
 }
 
+impl ExactResponseFields {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("AnswerField", &self.answer_field);
+        p.opt("QuestionField", &self.question_field);
+    }
+}
+
 impl ToExpr for ExactResponseFields {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("AnswerField", &self.answer_field);
-        p.opt("QuestionField", &self.question_field);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -2441,12 +3353,25 @@ impl SampleUtterance {
     }
 }
 
+impl SampleUtterance {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Utterance", &self.utterance);
+    }
+}
+
 impl ToExpr for SampleUtterance {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Utterance", &self.utterance);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -2470,13 +3395,26 @@ impl SlotPriority {
     }
 }
 
+impl SlotPriority {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Priority", &self.priority);
+        p.req("SlotName", &self.slot_name);
+    }
+}
+
 impl ToExpr for SlotPriority {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Priority", &self.priority);
-        p.req("SlotName", &self.slot_name);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -2519,10 +3457,9 @@ impl Slot {
     }
 }
 
-impl ToExpr for Slot {
+impl Slot {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Description", &self.description);
         p.opt("MultipleValuesSetting", &self.multiple_values_setting);
         p.req("Name", &self.name);
@@ -2530,7 +3467,21 @@ impl ToExpr for Slot {
         p.req("SlotTypeName", &self.slot_type_name);
         p.opt("SubSlotSetting", &self.sub_slot_setting);
         p.req("ValueElicitationSetting", &self.value_elicitation_setting);
+    }
+}
+
+impl ToExpr for Slot {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -2541,12 +3492,25 @@ pub struct MultipleValuesSetting {
     pub allow_multiple_values: Option<Value<bool>>,
 }
 
+impl MultipleValuesSetting {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("AllowMultipleValues", &self.allow_multiple_values);
+    }
+}
+
 impl ToExpr for MultipleValuesSetting {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("AllowMultipleValues", &self.allow_multiple_values);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -2567,12 +3531,25 @@ impl ObfuscationSetting {
     }
 }
 
+impl ObfuscationSetting {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("ObfuscationSettingType", &self.obfuscation_setting_type);
+    }
+}
+
 impl ToExpr for ObfuscationSetting {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("ObfuscationSettingType", &self.obfuscation_setting_type);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -2585,13 +3562,26 @@ pub struct SubSlotSetting {
     pub slot_specifications: Option<IndexMap<String, Specifications>>,
 }
 
+impl SubSlotSetting {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Expression", &self.expression);
+        p.opt("SlotSpecifications", &self.slot_specifications);
+    }
+}
+
 impl ToExpr for SubSlotSetting {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Expression", &self.expression);
-        p.opt("SlotSpecifications", &self.slot_specifications);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -2618,14 +3608,27 @@ impl Specifications {
     }
 }
 
+impl Specifications {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("SlotTypeId", &self.slot_type_id);
+        p.opt("SlotTypeName", &self.slot_type_name);
+        p.req("ValueElicitationSetting", &self.value_elicitation_setting);
+    }
+}
+
 impl ToExpr for Specifications {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("SlotTypeId", &self.slot_type_id);
-        p.opt("SlotTypeName", &self.slot_type_name);
-        p.req("ValueElicitationSetting", &self.value_elicitation_setting);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -2642,10 +3645,9 @@ pub struct SubSlotValueElicitationSetting {
     pub wait_and_continue_specification: Option<WaitAndContinueSpecification>,
 }
 
-impl ToExpr for SubSlotValueElicitationSetting {
+impl SubSlotValueElicitationSetting {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "DefaultValueSpecification",
             &self.default_value_specification,
@@ -2656,7 +3658,21 @@ impl ToExpr for SubSlotValueElicitationSetting {
             "WaitAndContinueSpecification",
             &self.wait_and_continue_specification,
         );
+    }
+}
+
+impl ToExpr for SubSlotValueElicitationSetting {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -2675,12 +3691,25 @@ impl SlotDefaultValueSpecification {
     }
 }
 
+impl SlotDefaultValueSpecification {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("DefaultValueList", &self.default_value_list);
+    }
+}
+
 impl ToExpr for SlotDefaultValueSpecification {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("DefaultValueList", &self.default_value_list);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -2701,12 +3730,25 @@ impl SlotDefaultValue {
     }
 }
 
+impl SlotDefaultValue {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("DefaultValue", &self.default_value);
+    }
+}
+
 impl ToExpr for SlotDefaultValue {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("DefaultValue", &self.default_value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -2739,15 +3781,28 @@ impl WaitAndContinueSpecification {
     }
 }
 
-impl ToExpr for WaitAndContinueSpecification {
+impl WaitAndContinueSpecification {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("ContinueResponse", &self.continue_response);
         p.opt("IsActive", &self.is_active);
         p.opt("StillWaitingResponse", &self.still_waiting_response);
         p.req("WaitingResponse", &self.waiting_response);
+    }
+}
+
+impl ToExpr for WaitAndContinueSpecification {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -2781,15 +3836,28 @@ impl StillWaitingResponseSpecification {
     }
 }
 
-impl ToExpr for StillWaitingResponseSpecification {
+impl StillWaitingResponseSpecification {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AllowInterrupt", &self.allow_interrupt);
         p.req("FrequencyInSeconds", &self.frequency_in_seconds);
         p.req("MessageGroupsList", &self.message_groups_list);
         p.req("TimeoutInSeconds", &self.timeout_in_seconds);
+    }
+}
+
+impl ToExpr for StillWaitingResponseSpecification {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -2825,10 +3893,9 @@ impl SlotValueElicitationSetting {
     }
 }
 
-impl ToExpr for SlotValueElicitationSetting {
+impl SlotValueElicitationSetting {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "DefaultValueSpecification",
             &self.default_value_specification,
@@ -2841,7 +3908,21 @@ impl ToExpr for SlotValueElicitationSetting {
             "WaitAndContinueSpecification",
             &self.wait_and_continue_specification,
         );
+    }
+}
+
+impl ToExpr for SlotValueElicitationSetting {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -2866,10 +3947,9 @@ pub struct SlotCaptureSetting {
     pub failure_response: Option<ResponseSpecification>,
 }
 
-impl ToExpr for SlotCaptureSetting {
+impl SlotCaptureSetting {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("CaptureConditional", &self.capture_conditional);
         p.opt("CaptureNextStep", &self.capture_next_step);
         p.opt("CaptureResponse", &self.capture_response);
@@ -2878,7 +3958,21 @@ impl ToExpr for SlotCaptureSetting {
         p.opt("FailureConditional", &self.failure_conditional);
         p.opt("FailureNextStep", &self.failure_next_step);
         p.opt("FailureResponse", &self.failure_response);
+    }
+}
+
+impl ToExpr for SlotCaptureSetting {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -2917,10 +4011,9 @@ impl SlotType {
     }
 }
 
-impl ToExpr for SlotType {
+impl SlotType {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "CompositeSlotTypeSetting",
             &self.composite_slot_type_setting,
@@ -2931,7 +4024,21 @@ impl ToExpr for SlotType {
         p.opt("ParentSlotTypeSignature", &self.parent_slot_type_signature);
         p.opt("SlotTypeValues", &self.slot_type_values);
         p.opt("ValueSelectionSetting", &self.value_selection_setting);
+    }
+}
+
+impl ToExpr for SlotType {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -2942,12 +4049,25 @@ pub struct CompositeSlotTypeSetting {
     pub sub_slots: Option<Vec<SubSlotTypeComposition>>,
 }
 
+impl CompositeSlotTypeSetting {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("SubSlots", &self.sub_slots);
+    }
+}
+
 impl ToExpr for CompositeSlotTypeSetting {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("SubSlots", &self.sub_slots);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -2974,14 +4094,27 @@ impl SubSlotTypeComposition {
     }
 }
 
+impl SubSlotTypeComposition {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Name", &self.name);
+        p.opt("SlotTypeId", &self.slot_type_id);
+        p.opt("SlotTypeName", &self.slot_type_name);
+    }
+}
+
 impl ToExpr for SubSlotTypeComposition {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Name", &self.name);
-        p.opt("SlotTypeId", &self.slot_type_id);
-        p.opt("SlotTypeName", &self.slot_type_name);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -2992,12 +4125,25 @@ pub struct ExternalSourceSetting {
     pub grammar_slot_type_setting: Option<GrammarSlotTypeSetting>,
 }
 
+impl ExternalSourceSetting {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("GrammarSlotTypeSetting", &self.grammar_slot_type_setting);
+    }
+}
+
 impl ToExpr for ExternalSourceSetting {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("GrammarSlotTypeSetting", &self.grammar_slot_type_setting);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -3008,12 +4154,25 @@ pub struct GrammarSlotTypeSetting {
     pub source: Option<GrammarSlotTypeSource>,
 }
 
+impl GrammarSlotTypeSetting {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Source", &self.source);
+    }
+}
+
 impl ToExpr for GrammarSlotTypeSetting {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Source", &self.source);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -3043,14 +4202,27 @@ impl GrammarSlotTypeSource {
     }
 }
 
+impl GrammarSlotTypeSource {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("KmsKeyArn", &self.kms_key_arn);
+        p.req("S3BucketName", &self.s3_bucket_name);
+        p.req("S3ObjectKey", &self.s3_object_key);
+    }
+}
+
 impl ToExpr for GrammarSlotTypeSource {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("KmsKeyArn", &self.kms_key_arn);
-        p.req("S3BucketName", &self.s3_bucket_name);
-        p.req("S3ObjectKey", &self.s3_object_key);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -3074,13 +4246,26 @@ impl SlotTypeValue {
     }
 }
 
+impl SlotTypeValue {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("SampleValue", &self.sample_value);
+        p.opt("Synonyms", &self.synonyms);
+    }
+}
+
 impl ToExpr for SlotTypeValue {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("SampleValue", &self.sample_value);
-        p.opt("Synonyms", &self.synonyms);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -3101,12 +4286,25 @@ impl SampleValue {
     }
 }
 
+impl SampleValue {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for SampleValue {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -3133,17 +4331,30 @@ impl SlotValueSelectionSetting {
     }
 }
 
-impl ToExpr for SlotValueSelectionSetting {
+impl SlotValueSelectionSetting {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "AdvancedRecognitionSetting",
             &self.advanced_recognition_setting,
         );
         p.opt("RegexFilter", &self.regex_filter);
         p.req("ResolutionStrategy", &self.resolution_strategy);
+    }
+}
+
+impl ToExpr for SlotValueSelectionSetting {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -3154,12 +4365,25 @@ pub struct AdvancedRecognitionSetting {
     pub audio_recognition_strategy: Option<Value<AudioRecognitionStrategy>>,
 }
 
+impl AdvancedRecognitionSetting {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("AudioRecognitionStrategy", &self.audio_recognition_strategy);
+    }
+}
+
 impl ToExpr for AdvancedRecognitionSetting {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("AudioRecognitionStrategy", &self.audio_recognition_strategy);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -3180,12 +4404,25 @@ impl SlotValueRegexFilter {
     }
 }
 
+impl SlotValueRegexFilter {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Pattern", &self.pattern);
+    }
+}
+
 impl ToExpr for SlotValueRegexFilter {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Pattern", &self.pattern);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -3198,13 +4435,26 @@ pub struct SpeechRecognitionSettings {
     pub speech_model_preference: Option<Value<SpeechModelPreference>>,
 }
 
+impl SpeechRecognitionSettings {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("SpeechModelConfig", &self.speech_model_config);
+        p.opt("SpeechModelPreference", &self.speech_model_preference);
+    }
+}
+
 impl ToExpr for SpeechRecognitionSettings {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("SpeechModelConfig", &self.speech_model_config);
-        p.opt("SpeechModelPreference", &self.speech_model_preference);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -3215,12 +4465,25 @@ pub struct SpeechModelConfig {
     pub deepgram_config: Option<DeepgramSpeechModelConfig>,
 }
 
+impl SpeechModelConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("DeepgramConfig", &self.deepgram_config);
+    }
+}
+
 impl ToExpr for SpeechModelConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("DeepgramConfig", &self.deepgram_config);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -3244,13 +4507,26 @@ impl DeepgramSpeechModelConfig {
     }
 }
 
+impl DeepgramSpeechModelConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("ApiTokenSecretArn", &self.api_token_secret_arn);
+        p.opt("ModelId", &self.model_id);
+    }
+}
+
 impl ToExpr for DeepgramSpeechModelConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("ApiTokenSecretArn", &self.api_token_secret_arn);
-        p.opt("ModelId", &self.model_id);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -3271,12 +4547,25 @@ impl UnifiedSpeechSettings {
     }
 }
 
+impl UnifiedSpeechSettings {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("SpeechFoundationModel", &self.speech_foundation_model);
+    }
+}
+
 impl ToExpr for UnifiedSpeechSettings {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("SpeechFoundationModel", &self.speech_foundation_model);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -3300,13 +4589,26 @@ impl SpeechFoundationModel {
     }
 }
 
+impl SpeechFoundationModel {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("ModelArn", &self.model_arn);
+        p.opt("VoiceId", &self.voice_id);
+    }
+}
+
 impl ToExpr for SpeechFoundationModel {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("ModelArn", &self.model_arn);
-        p.opt("VoiceId", &self.voice_id);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -3330,13 +4632,26 @@ impl VoiceSettings {
     }
 }
 
+impl VoiceSettings {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Engine", &self.engine);
+        p.req("VoiceId", &self.voice_id);
+    }
+}
+
 impl ToExpr for VoiceSettings {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Engine", &self.engine);
-        p.req("VoiceId", &self.voice_id);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -3375,16 +4690,29 @@ impl BotMember {
     }
 }
 
-impl ToExpr for BotMember {
+impl BotMember {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("BotMemberAliasId", &self.bot_member_alias_id);
         p.req("BotMemberAliasName", &self.bot_member_alias_name);
         p.req("BotMemberId", &self.bot_member_id);
         p.req("BotMemberName", &self.bot_member_name);
         p.req("BotMemberVersion", &self.bot_member_version);
+    }
+}
+
+impl ToExpr for BotMember {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -3408,13 +4736,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -3435,12 +4776,25 @@ impl DataPrivacy {
     }
 }
 
+impl DataPrivacy {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("ChildDirected", &self.child_directed);
+    }
+}
+
 impl ToExpr for DataPrivacy {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("ChildDirected", &self.child_directed);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -3461,12 +4815,25 @@ impl ErrorLogSettings {
     }
 }
 
+impl ErrorLogSettings {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Enabled", &self.enabled);
+    }
+}
+
 impl ToExpr for ErrorLogSettings {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Enabled", &self.enabled);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -3487,12 +4854,25 @@ impl Replication {
     }
 }
 
+impl Replication {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("ReplicaRegions", &self.replica_regions);
+    }
+}
+
 impl ToExpr for Replication {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("ReplicaRegions", &self.replica_regions);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -3509,10 +4889,9 @@ pub struct TestBotAliasSettings {
     pub sentiment_analysis_settings: Option<SentimentAnalysisSettings>,
 }
 
-impl ToExpr for TestBotAliasSettings {
+impl TestBotAliasSettings {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("BotAliasLocaleSettings", &self.bot_alias_locale_settings);
         p.opt("ConversationLogSettings", &self.conversation_log_settings);
         p.opt("Description", &self.description);
@@ -3520,7 +4899,21 @@ impl ToExpr for TestBotAliasSettings {
             "SentimentAnalysisSettings",
             &self.sentiment_analysis_settings,
         );
+    }
+}
+
+impl ToExpr for TestBotAliasSettings {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -3547,13 +4940,26 @@ impl BotAliasLocaleSettingsItem {
     }
 }
 
+impl BotAliasLocaleSettingsItem {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("BotAliasLocaleSetting", &self.bot_alias_locale_setting);
+        p.req("LocaleId", &self.locale_id);
+    }
+}
+
 impl ToExpr for BotAliasLocaleSettingsItem {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("BotAliasLocaleSetting", &self.bot_alias_locale_setting);
-        p.req("LocaleId", &self.locale_id);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -3577,13 +4983,26 @@ impl BotAliasLocaleSettings {
     }
 }
 
+impl BotAliasLocaleSettings {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("CodeHookSpecification", &self.code_hook_specification);
+        p.req("Enabled", &self.enabled);
+    }
+}
+
 impl ToExpr for BotAliasLocaleSettings {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("CodeHookSpecification", &self.code_hook_specification);
-        p.req("Enabled", &self.enabled);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -3602,12 +5021,25 @@ impl CodeHookSpecification {
     }
 }
 
+impl CodeHookSpecification {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("LambdaCodeHook", &self.lambda_code_hook);
+    }
+}
+
 impl ToExpr for CodeHookSpecification {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("LambdaCodeHook", &self.lambda_code_hook);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -3634,16 +5066,29 @@ impl LambdaCodeHook {
     }
 }
 
-impl ToExpr for LambdaCodeHook {
+impl LambdaCodeHook {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req(
             "CodeHookInterfaceVersion",
             &self.code_hook_interface_version,
         );
         p.req("LambdaArn", &self.lambda_arn);
+    }
+}
+
+impl ToExpr for LambdaCodeHook {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -3656,13 +5101,26 @@ pub struct ConversationLogSettings {
     pub text_log_settings: Option<Vec<TextLogSetting>>,
 }
 
+impl ConversationLogSettings {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("AudioLogSettings", &self.audio_log_settings);
+        p.opt("TextLogSettings", &self.text_log_settings);
+    }
+}
+
 impl ToExpr for ConversationLogSettings {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("AudioLogSettings", &self.audio_log_settings);
-        p.opt("TextLogSettings", &self.text_log_settings);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -3686,13 +5144,26 @@ impl AudioLogSetting {
     }
 }
 
+impl AudioLogSetting {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Destination", &self.destination);
+        p.req("Enabled", &self.enabled);
+    }
+}
+
 impl ToExpr for AudioLogSetting {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Destination", &self.destination);
-        p.req("Enabled", &self.enabled);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -3711,12 +5182,25 @@ impl AudioLogDestination {
     }
 }
 
+impl AudioLogDestination {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("S3Bucket", &self.s3_bucket);
+    }
+}
+
 impl ToExpr for AudioLogDestination {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("S3Bucket", &self.s3_bucket);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -3746,14 +5230,27 @@ impl S3BucketLogDestination {
     }
 }
 
+impl S3BucketLogDestination {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("KmsKeyArn", &self.kms_key_arn);
+        p.req("LogPrefix", &self.log_prefix);
+        p.req("S3BucketArn", &self.s3_bucket_arn);
+    }
+}
+
 impl ToExpr for S3BucketLogDestination {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("KmsKeyArn", &self.kms_key_arn);
-        p.req("LogPrefix", &self.log_prefix);
-        p.req("S3BucketArn", &self.s3_bucket_arn);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -3777,13 +5274,26 @@ impl TextLogSetting {
     }
 }
 
+impl TextLogSetting {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Destination", &self.destination);
+        p.req("Enabled", &self.enabled);
+    }
+}
+
 impl ToExpr for TextLogSetting {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Destination", &self.destination);
-        p.req("Enabled", &self.enabled);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -3802,12 +5312,25 @@ impl TextLogDestination {
     }
 }
 
+impl TextLogDestination {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("CloudWatch", &self.cloud_watch);
+    }
+}
+
 impl ToExpr for TextLogDestination {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("CloudWatch", &self.cloud_watch);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -3834,13 +5357,26 @@ impl CloudWatchLogGroupLogDestination {
     }
 }
 
+impl CloudWatchLogGroupLogDestination {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("CloudWatchLogGroupArn", &self.cloud_watch_log_group_arn);
+        p.req("LogPrefix", &self.log_prefix);
+    }
+}
+
 impl ToExpr for CloudWatchLogGroupLogDestination {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("CloudWatchLogGroupArn", &self.cloud_watch_log_group_arn);
-        p.req("LogPrefix", &self.log_prefix);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -3861,12 +5397,25 @@ impl SentimentAnalysisSettings {
     }
 }
 
+impl SentimentAnalysisSettings {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("DetectSentiment", &self.detect_sentiment);
+    }
+}
+
 impl ToExpr for SentimentAnalysisSettings {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("DetectSentiment", &self.detect_sentiment);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

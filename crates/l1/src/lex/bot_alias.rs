@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::Value;
 
 /// Resource Type definition for a Bot Alias, which enables you to change the version of a bot without updating applications that use the bot
@@ -52,14 +54,9 @@ impl BotAlias {
     }
 }
 
-impl ResourceProps for BotAlias {
-    const TYPE_NAME: &'static str = "AWS::Lex::BotAlias";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl BotAlias {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("BotAliasLocaleSettings", &self.bot_alias_locale_settings);
         p.req("BotAliasName", &self.bot_alias_name);
         p.opt("BotAliasTags", &self.bot_alias_tags);
@@ -71,7 +68,25 @@ impl ResourceProps for BotAlias {
             "SentimentAnalysisSettings",
             &self.sentiment_analysis_settings,
         );
+    }
+}
+
+impl ResourceProps for BotAlias {
+    const TYPE_NAME: &'static str = "AWS::Lex::BotAlias";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -131,13 +146,26 @@ impl BotAliasLocaleSettingsItem {
     }
 }
 
+impl BotAliasLocaleSettingsItem {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("BotAliasLocaleSetting", &self.bot_alias_locale_setting);
+        p.req("LocaleId", &self.locale_id);
+    }
+}
+
 impl ToExpr for BotAliasLocaleSettingsItem {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("BotAliasLocaleSetting", &self.bot_alias_locale_setting);
-        p.req("LocaleId", &self.locale_id);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -161,13 +189,26 @@ impl BotAliasLocaleSettings {
     }
 }
 
+impl BotAliasLocaleSettings {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("CodeHookSpecification", &self.code_hook_specification);
+        p.req("Enabled", &self.enabled);
+    }
+}
+
 impl ToExpr for BotAliasLocaleSettings {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("CodeHookSpecification", &self.code_hook_specification);
-        p.req("Enabled", &self.enabled);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -186,12 +227,25 @@ impl CodeHookSpecification {
     }
 }
 
+impl CodeHookSpecification {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("LambdaCodeHook", &self.lambda_code_hook);
+    }
+}
+
 impl ToExpr for CodeHookSpecification {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("LambdaCodeHook", &self.lambda_code_hook);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -218,16 +272,29 @@ impl LambdaCodeHook {
     }
 }
 
-impl ToExpr for LambdaCodeHook {
+impl LambdaCodeHook {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req(
             "CodeHookInterfaceVersion",
             &self.code_hook_interface_version,
         );
         p.req("LambdaArn", &self.lambda_arn);
+    }
+}
+
+impl ToExpr for LambdaCodeHook {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -251,13 +318,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -270,13 +350,26 @@ pub struct ConversationLogSettings {
     pub text_log_settings: Option<Vec<TextLogSetting>>,
 }
 
+impl ConversationLogSettings {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("AudioLogSettings", &self.audio_log_settings);
+        p.opt("TextLogSettings", &self.text_log_settings);
+    }
+}
+
 impl ToExpr for ConversationLogSettings {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("AudioLogSettings", &self.audio_log_settings);
-        p.opt("TextLogSettings", &self.text_log_settings);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -300,13 +393,26 @@ impl AudioLogSetting {
     }
 }
 
+impl AudioLogSetting {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Destination", &self.destination);
+        p.req("Enabled", &self.enabled);
+    }
+}
+
 impl ToExpr for AudioLogSetting {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Destination", &self.destination);
-        p.req("Enabled", &self.enabled);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -325,12 +431,25 @@ impl AudioLogDestination {
     }
 }
 
+impl AudioLogDestination {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("S3Bucket", &self.s3_bucket);
+    }
+}
+
 impl ToExpr for AudioLogDestination {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("S3Bucket", &self.s3_bucket);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -360,14 +479,27 @@ impl S3BucketLogDestination {
     }
 }
 
+impl S3BucketLogDestination {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("KmsKeyArn", &self.kms_key_arn);
+        p.req("LogPrefix", &self.log_prefix);
+        p.req("S3BucketArn", &self.s3_bucket_arn);
+    }
+}
+
 impl ToExpr for S3BucketLogDestination {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("KmsKeyArn", &self.kms_key_arn);
-        p.req("LogPrefix", &self.log_prefix);
-        p.req("S3BucketArn", &self.s3_bucket_arn);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -391,13 +523,26 @@ impl TextLogSetting {
     }
 }
 
+impl TextLogSetting {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Destination", &self.destination);
+        p.req("Enabled", &self.enabled);
+    }
+}
+
 impl ToExpr for TextLogSetting {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Destination", &self.destination);
-        p.req("Enabled", &self.enabled);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -416,12 +561,25 @@ impl TextLogDestination {
     }
 }
 
+impl TextLogDestination {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("CloudWatch", &self.cloud_watch);
+    }
+}
+
 impl ToExpr for TextLogDestination {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("CloudWatch", &self.cloud_watch);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -448,13 +606,26 @@ impl CloudWatchLogGroupLogDestination {
     }
 }
 
+impl CloudWatchLogGroupLogDestination {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("CloudWatchLogGroupArn", &self.cloud_watch_log_group_arn);
+        p.req("LogPrefix", &self.log_prefix);
+    }
+}
+
 impl ToExpr for CloudWatchLogGroupLogDestination {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("CloudWatchLogGroupArn", &self.cloud_watch_log_group_arn);
-        p.req("LogPrefix", &self.log_prefix);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -475,12 +646,25 @@ impl SentimentAnalysisSettings {
     }
 }
 
+impl SentimentAnalysisSettings {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("DetectSentiment", &self.detect_sentiment);
+    }
+}
+
 impl ToExpr for SentimentAnalysisSettings {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("DetectSentiment", &self.detect_sentiment);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::Value;
 
 /// Resource Type definition for bot versions, a numbered snapshot of your work that you can publish for use in different parts of your workflow, such as development, beta deployment, and production.
@@ -38,6 +40,18 @@ impl BotVersion {
     }
 }
 
+impl BotVersion {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("BotId", &self.bot_id);
+        p.req(
+            "BotVersionLocaleSpecification",
+            &self.bot_version_locale_specification,
+        );
+        p.opt("Description", &self.description);
+    }
+}
+
 impl ResourceProps for BotVersion {
     const TYPE_NAME: &'static str = "AWS::Lex::BotVersion";
     fn facts() -> &'static ResourceFacts {
@@ -46,13 +60,14 @@ impl ResourceProps for BotVersion {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req("BotId", &self.bot_id);
-        p.req(
-            "BotVersionLocaleSpecification",
-            &self.bot_version_locale_specification,
-        );
-        p.opt("Description", &self.description);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -102,13 +117,26 @@ impl BotVersionLocaleSpecification {
     }
 }
 
+impl BotVersionLocaleSpecification {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("BotVersionLocaleDetails", &self.bot_version_locale_details);
+        p.req("LocaleId", &self.locale_id);
+    }
+}
+
 impl ToExpr for BotVersionLocaleSpecification {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("BotVersionLocaleDetails", &self.bot_version_locale_details);
-        p.req("LocaleId", &self.locale_id);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -129,12 +157,25 @@ impl BotVersionLocaleDetails {
     }
 }
 
+impl BotVersionLocaleDetails {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("SourceBotVersion", &self.source_bot_version);
+    }
+}
+
 impl ToExpr for BotVersionLocaleDetails {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("SourceBotVersion", &self.source_bot_version);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// An example resource schema demonstrating some basic constructs and validation rules.
@@ -33,6 +35,19 @@ pub struct Grant {
     pub tags: Option<Vec<Tag>>,
 }
 
+impl Grant {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("AllowedOperations", &self.allowed_operations);
+        p.opt("GrantName", &self.grant_name);
+        p.opt("HomeRegion", &self.home_region);
+        p.opt("LicenseArn", &self.license_arn);
+        p.opt("Principals", &self.principals);
+        p.opt("Status", &self.status);
+        p.opt("Tags", &self.tags);
+    }
+}
+
 impl ResourceProps for Grant {
     const TYPE_NAME: &'static str = "AWS::LicenseManager::Grant";
     fn facts() -> &'static ResourceFacts {
@@ -41,14 +56,14 @@ impl ResourceProps for Grant {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.opt("AllowedOperations", &self.allowed_operations);
-        p.opt("GrantName", &self.grant_name);
-        p.opt("HomeRegion", &self.home_region);
-        p.opt("LicenseArn", &self.license_arn);
-        p.opt("Principals", &self.principals);
-        p.opt("Status", &self.status);
-        p.opt("Tags", &self.tags);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -100,13 +115,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// Resource Type definition for AWS::LicenseManager::License
@@ -74,14 +76,9 @@ impl License {
     }
 }
 
-impl ResourceProps for License {
-    const TYPE_NAME: &'static str = "AWS::LicenseManager::License";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl License {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("Beneficiary", &self.beneficiary);
         p.req("ConsumptionConfiguration", &self.consumption_configuration);
         p.req("Entitlements", &self.entitlements);
@@ -94,7 +91,25 @@ impl ResourceProps for License {
         p.opt("Status", &self.status);
         p.opt("Tags", &self.tags);
         p.req("Validity", &self.validity);
+    }
+}
+
+impl ResourceProps for License {
+    const TYPE_NAME: &'static str = "AWS::LicenseManager::License";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -137,14 +152,27 @@ pub struct ConsumptionConfiguration {
     pub renew_type: Option<Value<RenewType>>,
 }
 
+impl ConsumptionConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("BorrowConfiguration", &self.borrow_configuration);
+        p.opt("ProvisionalConfiguration", &self.provisional_configuration);
+        p.opt("RenewType", &self.renew_type);
+    }
+}
+
 impl ToExpr for ConsumptionConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("BorrowConfiguration", &self.borrow_configuration);
-        p.opt("ProvisionalConfiguration", &self.provisional_configuration);
-        p.opt("RenewType", &self.renew_type);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -171,13 +199,26 @@ impl BorrowConfiguration {
     }
 }
 
+impl BorrowConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("AllowEarlyCheckIn", &self.allow_early_check_in);
+        p.req("MaxTimeToLiveInMinutes", &self.max_time_to_live_in_minutes);
+    }
+}
+
 impl ToExpr for BorrowConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("AllowEarlyCheckIn", &self.allow_early_check_in);
-        p.req("MaxTimeToLiveInMinutes", &self.max_time_to_live_in_minutes);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -198,12 +239,25 @@ impl ProvisionalConfiguration {
     }
 }
 
+impl ProvisionalConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("MaxTimeToLiveInMinutes", &self.max_time_to_live_in_minutes);
+    }
+}
+
 impl ToExpr for ProvisionalConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("MaxTimeToLiveInMinutes", &self.max_time_to_live_in_minutes);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -239,17 +293,30 @@ impl Entitlement {
     }
 }
 
-impl ToExpr for Entitlement {
+impl Entitlement {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AllowCheckIn", &self.allow_check_in);
         p.opt("MaxCount", &self.max_count);
         p.req("Name", &self.name);
         p.opt("Overage", &self.overage);
         p.req("Unit", &self.unit);
         p.opt("Value", &self.value);
+    }
+}
+
+impl ToExpr for Entitlement {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -273,13 +340,26 @@ impl IssuerData {
     }
 }
 
+impl IssuerData {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Name", &self.name);
+        p.opt("SignKey", &self.sign_key);
+    }
+}
+
 impl ToExpr for IssuerData {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Name", &self.name);
-        p.opt("SignKey", &self.sign_key);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -303,13 +383,26 @@ impl Metadata {
     }
 }
 
+impl Metadata {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Name", &self.name);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Metadata {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Name", &self.name);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -333,13 +426,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -363,13 +469,26 @@ impl ValidityDateFormat {
     }
 }
 
+impl ValidityDateFormat {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Begin", &self.begin);
+        p.req("End", &self.end);
+    }
+}
+
 impl ToExpr for ValidityDateFormat {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Begin", &self.begin);
-        p.req("End", &self.end);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

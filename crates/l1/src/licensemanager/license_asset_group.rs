@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::Value;
 
 /// Resource Type definition for AWS::LicenseManager::LicenseAssetGroup
@@ -50,14 +52,9 @@ impl LicenseAssetGroup {
     }
 }
 
-impl ResourceProps for LicenseAssetGroup {
-    const TYPE_NAME: &'static str = "AWS::LicenseManager::LicenseAssetGroup";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl LicenseAssetGroup {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req(
             "AssociatedLicenseAssetRulesetARNs",
             &self.associated_license_asset_ruleset_arns,
@@ -70,7 +67,25 @@ impl ResourceProps for LicenseAssetGroup {
         p.req("Name", &self.name);
         p.opt("Properties", &self.properties);
         p.opt("Tags", &self.tags);
+    }
+}
+
+impl ResourceProps for LicenseAssetGroup {
+    const TYPE_NAME: &'static str = "AWS::LicenseManager::LicenseAssetGroup";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -104,12 +119,25 @@ pub struct LicenseAssetGroupConfiguration {
     pub usage_dimension: Option<Value<String>>,
 }
 
+impl LicenseAssetGroupConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("UsageDimension", &self.usage_dimension);
+    }
+}
+
 impl ToExpr for LicenseAssetGroupConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("UsageDimension", &self.usage_dimension);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -122,13 +150,26 @@ pub struct LicenseAssetGroupProperty {
     pub value: Option<Value<String>>,
 }
 
+impl LicenseAssetGroupProperty {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Key", &self.key);
+        p.opt("Value", &self.value);
+    }
+}
+
 impl ToExpr for LicenseAssetGroupProperty {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Key", &self.key);
-        p.opt("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -152,13 +193,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::Value;
 
 /// Resource schema for AWS::LicenseManager::LicenseAssetRuleSet.
@@ -40,6 +42,16 @@ impl LicenseAssetRuleSet {
     }
 }
 
+impl LicenseAssetRuleSet {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Description", &self.description);
+        p.req("Name", &self.name);
+        p.req("Rules", &self.rules);
+        p.opt("Tags", &self.tags);
+    }
+}
+
 impl ResourceProps for LicenseAssetRuleSet {
     const TYPE_NAME: &'static str = "AWS::LicenseManager::LicenseAssetRuleSet";
     fn facts() -> &'static ResourceFacts {
@@ -48,11 +60,14 @@ impl ResourceProps for LicenseAssetRuleSet {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.opt("Description", &self.description);
-        p.req("Name", &self.name);
-        p.req("Rules", &self.rules);
-        p.opt("Tags", &self.tags);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -94,12 +109,25 @@ impl LicenseAssetRule {
     }
 }
 
+impl LicenseAssetRule {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("RuleStatement", &self.rule_statement);
+    }
+}
+
 impl ToExpr for LicenseAssetRule {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("RuleStatement", &self.rule_statement);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -114,17 +142,30 @@ pub struct RuleStatement {
     pub license_rule_statement: Option<LicenseRuleStatement>,
 }
 
-impl ToExpr for RuleStatement {
+impl RuleStatement {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("InstanceRuleStatement", &self.instance_rule_statement);
         p.opt(
             "LicenseConfigurationRuleStatement",
             &self.license_configuration_rule_statement,
         );
         p.opt("LicenseRuleStatement", &self.license_rule_statement);
+    }
+}
+
+impl ToExpr for RuleStatement {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -139,14 +180,27 @@ pub struct InstanceRuleStatement {
     pub or_rule_statement: Option<OrRuleStatement>,
 }
 
+impl InstanceRuleStatement {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("AndRuleStatement", &self.and_rule_statement);
+        p.opt("MatchingRuleStatement", &self.matching_rule_statement);
+        p.opt("OrRuleStatement", &self.or_rule_statement);
+    }
+}
+
 impl ToExpr for InstanceRuleStatement {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("AndRuleStatement", &self.and_rule_statement);
-        p.opt("MatchingRuleStatement", &self.matching_rule_statement);
-        p.opt("OrRuleStatement", &self.or_rule_statement);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -157,12 +211,25 @@ pub struct AndRuleStatement {
     pub matching_rule_statements: Option<Vec<MatchingRuleStatement>>,
 }
 
+impl AndRuleStatement {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("MatchingRuleStatements", &self.matching_rule_statements);
+    }
+}
+
 impl ToExpr for AndRuleStatement {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("MatchingRuleStatements", &self.matching_rule_statements);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -193,14 +260,27 @@ impl MatchingRuleStatement {
     }
 }
 
+impl MatchingRuleStatement {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Constraint", &self.constraint);
+        p.req("KeyToMatch", &self.key_to_match);
+        p.req("ValueToMatch", &self.value_to_match);
+    }
+}
+
 impl ToExpr for MatchingRuleStatement {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Constraint", &self.constraint);
-        p.req("KeyToMatch", &self.key_to_match);
-        p.req("ValueToMatch", &self.value_to_match);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -211,12 +291,25 @@ pub struct OrRuleStatement {
     pub matching_rule_statements: Option<Vec<MatchingRuleStatement>>,
 }
 
+impl OrRuleStatement {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("MatchingRuleStatements", &self.matching_rule_statements);
+    }
+}
+
 impl ToExpr for OrRuleStatement {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("MatchingRuleStatements", &self.matching_rule_statements);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -231,14 +324,27 @@ pub struct LicenseConfigurationRuleStatement {
     pub or_rule_statement: Option<OrRuleStatement>,
 }
 
+impl LicenseConfigurationRuleStatement {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("AndRuleStatement", &self.and_rule_statement);
+        p.opt("MatchingRuleStatement", &self.matching_rule_statement);
+        p.opt("OrRuleStatement", &self.or_rule_statement);
+    }
+}
+
 impl ToExpr for LicenseConfigurationRuleStatement {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("AndRuleStatement", &self.and_rule_statement);
-        p.opt("MatchingRuleStatement", &self.matching_rule_statement);
-        p.opt("OrRuleStatement", &self.or_rule_statement);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -253,14 +359,27 @@ pub struct LicenseRuleStatement {
     pub or_rule_statement: Option<OrRuleStatement>,
 }
 
+impl LicenseRuleStatement {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("AndRuleStatement", &self.and_rule_statement);
+        p.opt("MatchingRuleStatement", &self.matching_rule_statement);
+        p.opt("OrRuleStatement", &self.or_rule_statement);
+    }
+}
+
 impl ToExpr for LicenseRuleStatement {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("AndRuleStatement", &self.and_rule_statement);
-        p.opt("MatchingRuleStatement", &self.matching_rule_statement);
-        p.opt("OrRuleStatement", &self.or_rule_statement);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -284,13 +403,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// Resource schema for AWS::LicenseManager::LicenseConfiguration. A license configuration is an abstraction of a customer license agreement that can be consumed and enforced by License Manager.
@@ -61,14 +63,9 @@ impl LicenseConfiguration {
     }
 }
 
-impl ResourceProps for LicenseConfiguration {
-    const TYPE_NAME: &'static str = "AWS::LicenseManager::LicenseConfiguration";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl LicenseConfiguration {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Description", &self.description);
         p.opt(
             "DisassociateWhenNotFound",
@@ -82,7 +79,25 @@ impl ResourceProps for LicenseConfiguration {
         p.req("Name", &self.name);
         p.opt("ProductInformationList", &self.product_information_list);
         p.opt("Tags", &self.tags);
+    }
+}
+
+impl ResourceProps for LicenseConfiguration {
+    const TYPE_NAME: &'static str = "AWS::LicenseManager::LicenseConfiguration";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -147,16 +162,29 @@ impl ProductInformation {
     }
 }
 
-impl ToExpr for ProductInformation {
+impl ProductInformation {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req(
             "ProductInformationFilterList",
             &self.product_information_filter_list,
         );
         p.req("ResourceType", &self.resource_type);
+    }
+}
+
+impl ToExpr for ProductInformation {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -186,10 +214,9 @@ impl ProductInformationFilter {
     }
 }
 
-impl ToExpr for ProductInformationFilter {
+impl ProductInformationFilter {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req(
             "ProductInformationFilterComparator",
             &self.product_information_filter_comparator,
@@ -202,7 +229,21 @@ impl ToExpr for ProductInformationFilter {
             "ProductInformationFilterValue",
             &self.product_information_filter_value,
         );
+    }
+}
+
+impl ToExpr for ProductInformationFilter {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -226,13 +267,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Json, Literal, Value};
 
 /// A report generator that creates periodic reports about your AWS License Manager license configurations.
@@ -51,6 +53,18 @@ impl ReportGenerator {
     }
 }
 
+impl ReportGenerator {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Description", &self.description);
+        p.req("ReportContext", &self.report_context);
+        p.req("ReportFrequency", &self.report_frequency);
+        p.req("ReportGeneratorName", &self.report_generator_name);
+        p.req("ReportType", &self.report_type);
+        p.opt("Tags", &self.tags);
+    }
+}
+
 impl ResourceProps for ReportGenerator {
     const TYPE_NAME: &'static str = "AWS::LicenseManager::ReportGenerator";
     fn facts() -> &'static ResourceFacts {
@@ -59,13 +73,14 @@ impl ResourceProps for ReportGenerator {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.opt("Description", &self.description);
-        p.req("ReportContext", &self.report_context);
-        p.req("ReportFrequency", &self.report_frequency);
-        p.req("ReportGeneratorName", &self.report_generator_name);
-        p.req("ReportType", &self.report_type);
-        p.opt("Tags", &self.tags);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -120,15 +135,28 @@ pub struct ReportContext {
     pub report_start_date: Option<Value<String>>,
 }
 
-impl ToExpr for ReportContext {
+impl ReportContext {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("LicenseAssetGroupArns", &self.license_asset_group_arns);
         p.opt("LicenseConfigurationArns", &self.license_configuration_arns);
         p.opt("ReportEndDate", &self.report_end_date);
         p.opt("ReportStartDate", &self.report_start_date);
+    }
+}
+
+impl ToExpr for ReportContext {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -141,13 +169,26 @@ pub struct ReportFrequency {
     pub value: Option<Value<i64>>,
 }
 
+impl ReportFrequency {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Period", &self.period);
+        p.opt("Value", &self.value);
+    }
+}
+
 impl ToExpr for ReportFrequency {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Period", &self.period);
-        p.opt("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -171,13 +212,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// Resource Type definition for AWS::Lightsail::Alarm
@@ -66,14 +68,9 @@ impl Alarm {
     }
 }
 
-impl ResourceProps for Alarm {
-    const TYPE_NAME: &'static str = "AWS::Lightsail::Alarm";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl Alarm {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("AlarmName", &self.alarm_name);
         p.req("ComparisonOperator", &self.comparison_operator);
         p.opt("ContactProtocols", &self.contact_protocols);
@@ -85,7 +82,25 @@ impl ResourceProps for Alarm {
         p.opt("NotificationTriggers", &self.notification_triggers);
         p.req("Threshold", &self.threshold);
         p.opt("TreatMissingData", &self.treat_missing_data);
+    }
+}
+
+impl ResourceProps for Alarm {
+    const TYPE_NAME: &'static str = "AWS::Lightsail::Alarm";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

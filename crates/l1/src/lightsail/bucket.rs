@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::Value;
 
 /// Resource Type definition for AWS::Lightsail::Bucket
@@ -49,6 +51,19 @@ impl Bucket {
     }
 }
 
+impl Bucket {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("AccessRules", &self.access_rules);
+        p.req("BucketName", &self.bucket_name);
+        p.req("BundleId", &self.bundle_id);
+        p.opt("ObjectVersioning", &self.object_versioning);
+        p.opt("ReadOnlyAccessAccounts", &self.read_only_access_accounts);
+        p.opt("ResourcesReceivingAccess", &self.resources_receiving_access);
+        p.opt("Tags", &self.tags);
+    }
+}
+
 impl ResourceProps for Bucket {
     const TYPE_NAME: &'static str = "AWS::Lightsail::Bucket";
     fn facts() -> &'static ResourceFacts {
@@ -57,14 +72,14 @@ impl ResourceProps for Bucket {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.opt("AccessRules", &self.access_rules);
-        p.req("BucketName", &self.bucket_name);
-        p.req("BundleId", &self.bundle_id);
-        p.opt("ObjectVersioning", &self.object_versioning);
-        p.opt("ReadOnlyAccessAccounts", &self.read_only_access_accounts);
-        p.opt("ResourcesReceivingAccess", &self.resources_receiving_access);
-        p.opt("Tags", &self.tags);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -110,13 +125,26 @@ pub struct AccessRules {
     pub get_object: Option<Value<String>>,
 }
 
+impl AccessRules {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("AllowPublicOverrides", &self.allow_public_overrides);
+        p.opt("GetObject", &self.get_object);
+    }
+}
+
 impl ToExpr for AccessRules {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("AllowPublicOverrides", &self.allow_public_overrides);
-        p.opt("GetObject", &self.get_object);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -140,13 +168,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.opt("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.opt("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// Resource Type definition for AWS::Lightsail::Container
@@ -56,14 +58,9 @@ impl Container {
     }
 }
 
-impl ResourceProps for Container {
-    const TYPE_NAME: &'static str = "AWS::Lightsail::Container";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl Container {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "ContainerServiceDeployment",
             &self.container_service_deployment,
@@ -75,7 +72,25 @@ impl ResourceProps for Container {
         p.req("Scale", &self.scale);
         p.req("ServiceName", &self.service_name);
         p.opt("Tags", &self.tags);
+    }
+}
+
+impl ResourceProps for Container {
+    const TYPE_NAME: &'static str = "AWS::Lightsail::Container";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -129,13 +144,26 @@ pub struct ContainerServiceDeployment {
     pub public_endpoint: Option<PublicEndpoint>,
 }
 
+impl ContainerServiceDeployment {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Containers", &self.containers);
+        p.opt("PublicEndpoint", &self.public_endpoint);
+    }
+}
+
 impl ToExpr for ContainerServiceDeployment {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Containers", &self.containers);
-        p.opt("PublicEndpoint", &self.public_endpoint);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -154,16 +182,29 @@ pub struct ContainerProperty {
     pub ports: Option<Vec<PortInfo>>,
 }
 
-impl ToExpr for ContainerProperty {
+impl ContainerProperty {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Command", &self.command);
         p.opt("ContainerName", &self.container_name);
         p.opt("Environment", &self.environment);
         p.opt("Image", &self.image);
         p.opt("Ports", &self.ports);
+    }
+}
+
+impl ToExpr for ContainerProperty {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -176,13 +217,26 @@ pub struct EnvironmentVariable {
     pub variable: Option<Value<String>>,
 }
 
+impl EnvironmentVariable {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Value", &self.value);
+        p.opt("Variable", &self.variable);
+    }
+}
+
 impl ToExpr for EnvironmentVariable {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Value", &self.value);
-        p.opt("Variable", &self.variable);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -195,13 +249,26 @@ pub struct PortInfo {
     pub protocol: Option<Value<String>>,
 }
 
+impl PortInfo {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Port", &self.port);
+        p.opt("Protocol", &self.protocol);
+    }
+}
+
 impl ToExpr for PortInfo {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Port", &self.port);
-        p.opt("Protocol", &self.protocol);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -216,14 +283,27 @@ pub struct PublicEndpoint {
     pub health_check_config: Option<HealthCheckConfig>,
 }
 
+impl PublicEndpoint {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ContainerName", &self.container_name);
+        p.opt("ContainerPort", &self.container_port);
+        p.opt("HealthCheckConfig", &self.health_check_config);
+    }
+}
+
 impl ToExpr for PublicEndpoint {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("ContainerName", &self.container_name);
-        p.opt("ContainerPort", &self.container_port);
-        p.opt("HealthCheckConfig", &self.health_check_config);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -244,17 +324,30 @@ pub struct HealthCheckConfig {
     pub unhealthy_threshold: Option<Value<i64>>,
 }
 
-impl ToExpr for HealthCheckConfig {
+impl HealthCheckConfig {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("HealthyThreshold", &self.healthy_threshold);
         p.opt("IntervalSeconds", &self.interval_seconds);
         p.opt("Path", &self.path);
         p.opt("SuccessCodes", &self.success_codes);
         p.opt("TimeoutSeconds", &self.timeout_seconds);
         p.opt("UnhealthyThreshold", &self.unhealthy_threshold);
+    }
+}
+
+impl ToExpr for HealthCheckConfig {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -265,12 +358,25 @@ pub struct PrivateRegistryAccess {
     pub ecr_image_puller_role: Option<EcrImagePullerRole>,
 }
 
+impl PrivateRegistryAccess {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("EcrImagePullerRole", &self.ecr_image_puller_role);
+    }
+}
+
 impl ToExpr for PrivateRegistryAccess {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("EcrImagePullerRole", &self.ecr_image_puller_role);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -281,12 +387,25 @@ pub struct EcrImagePullerRole {
     pub is_active: Option<Value<bool>>,
 }
 
+impl EcrImagePullerRole {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("IsActive", &self.is_active);
+    }
+}
+
 impl ToExpr for EcrImagePullerRole {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("IsActive", &self.is_active);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -299,13 +418,26 @@ pub struct PublicDomainName {
     pub domain_names: Option<Value<Vec<String>>>,
 }
 
+impl PublicDomainName {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("CertificateName", &self.certificate_name);
+        p.opt("DomainNames", &self.domain_names);
+    }
+}
+
 impl ToExpr for PublicDomainName {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("CertificateName", &self.certificate_name);
-        p.opt("DomainNames", &self.domain_names);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -329,13 +461,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.opt("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.opt("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

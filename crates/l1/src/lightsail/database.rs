@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::Value;
 
 /// Resource Type definition for AWS::Lightsail::Database
@@ -79,14 +81,9 @@ impl Database {
     }
 }
 
-impl ResourceProps for Database {
-    const TYPE_NAME: &'static str = "AWS::Lightsail::Database";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl Database {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AvailabilityZone", &self.availability_zone);
         p.opt("BackupRetention", &self.backup_retention);
         p.opt("CaCertificateIdentifier", &self.ca_certificate_identifier);
@@ -117,7 +114,25 @@ impl ResourceProps for Database {
             &self.rotate_master_user_password,
         );
         p.opt("Tags", &self.tags);
+    }
+}
+
+impl ResourceProps for Database {
+    const TYPE_NAME: &'static str = "AWS::Lightsail::Database";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -165,10 +180,9 @@ pub struct RelationalDatabaseParameter {
     pub parameter_value: Option<Value<String>>,
 }
 
-impl ToExpr for RelationalDatabaseParameter {
+impl RelationalDatabaseParameter {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AllowedValues", &self.allowed_values);
         p.opt("ApplyMethod", &self.apply_method);
         p.opt("ApplyType", &self.apply_type);
@@ -177,7 +191,21 @@ impl ToExpr for RelationalDatabaseParameter {
         p.opt("IsModifiable", &self.is_modifiable);
         p.opt("ParameterName", &self.parameter_name);
         p.opt("ParameterValue", &self.parameter_value);
+    }
+}
+
+impl ToExpr for RelationalDatabaseParameter {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -201,13 +229,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.opt("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.opt("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// Resource Type definition for AWS::Lightsail::Disk
@@ -46,6 +48,18 @@ impl Disk {
     }
 }
 
+impl Disk {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("AddOns", &self.add_ons);
+        p.opt("AvailabilityZone", &self.availability_zone);
+        p.req("DiskName", &self.disk_name);
+        p.opt("Location", &self.location);
+        p.req("SizeInGb", &self.size_in_gb);
+        p.opt("Tags", &self.tags);
+    }
+}
+
 impl ResourceProps for Disk {
     const TYPE_NAME: &'static str = "AWS::Lightsail::Disk";
     fn facts() -> &'static ResourceFacts {
@@ -54,13 +68,14 @@ impl ResourceProps for Disk {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.opt("AddOns", &self.add_ons);
-        p.opt("AvailabilityZone", &self.availability_zone);
-        p.req("DiskName", &self.disk_name);
-        p.opt("Location", &self.location);
-        p.req("SizeInGb", &self.size_in_gb);
-        p.opt("Tags", &self.tags);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -160,17 +175,30 @@ impl AddOn {
     }
 }
 
-impl ToExpr for AddOn {
+impl AddOn {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("AddOnType", &self.add_on_type);
         p.opt(
             "AutoSnapshotAddOnRequest",
             &self.auto_snapshot_add_on_request,
         );
         p.opt("Status", &self.status);
+    }
+}
+
+impl ToExpr for AddOn {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -181,12 +209,25 @@ pub struct AutoSnapshotAddOn {
     pub snapshot_time_of_day: Option<Value<String>>,
 }
 
+impl AutoSnapshotAddOn {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("SnapshotTimeOfDay", &self.snapshot_time_of_day);
+    }
+}
+
 impl ToExpr for AutoSnapshotAddOn {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("SnapshotTimeOfDay", &self.snapshot_time_of_day);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -194,11 +235,23 @@ impl ToExpr for AutoSnapshotAddOn {
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Location {}
 
+impl Location {
+    #[inline]
+    fn collect_props(&self, _: &mut Props<'_>) {}
+}
+
 impl ToExpr for Location {
     #[inline]
     fn to_expr(&self) -> Expr {
-        let p = Props::default();
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -222,13 +275,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.opt("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.opt("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Json, Value};
 
 /// Resource Type definition for AWS::Lightsail::DiskSnapshot
@@ -40,6 +42,15 @@ impl DiskSnapshot {
     }
 }
 
+impl DiskSnapshot {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("DiskName", &self.disk_name);
+        p.req("DiskSnapshotName", &self.disk_snapshot_name);
+        p.opt("Tags", &self.tags);
+    }
+}
+
 impl ResourceProps for DiskSnapshot {
     const TYPE_NAME: &'static str = "AWS::Lightsail::DiskSnapshot";
     fn facts() -> &'static ResourceFacts {
@@ -48,10 +59,14 @@ impl ResourceProps for DiskSnapshot {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req("DiskName", &self.disk_name);
-        p.req("DiskSnapshotName", &self.disk_snapshot_name);
-        p.opt("Tags", &self.tags);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -143,13 +158,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.opt("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.opt("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

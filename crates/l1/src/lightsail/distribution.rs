@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// Resource Type definition for AWS::Lightsail::Distribution
@@ -63,14 +65,9 @@ impl Distribution {
     }
 }
 
-impl ResourceProps for Distribution {
-    const TYPE_NAME: &'static str = "AWS::Lightsail::Distribution";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl Distribution {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("BundleId", &self.bundle_id);
         p.opt("CacheBehaviorSettings", &self.cache_behavior_settings);
         p.opt("CacheBehaviors", &self.cache_behaviors);
@@ -81,7 +78,25 @@ impl ResourceProps for Distribution {
         p.opt("IsEnabled", &self.is_enabled);
         p.req("Origin", &self.origin);
         p.opt("Tags", &self.tags);
+    }
+}
+
+impl ResourceProps for Distribution {
+    const TYPE_NAME: &'static str = "AWS::Lightsail::Distribution";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -139,10 +154,9 @@ pub struct CacheSettings {
     pub minimum_ttl: Option<Value<i64>>,
 }
 
-impl ToExpr for CacheSettings {
+impl CacheSettings {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AllowedHTTPMethods", &self.allowed_http_methods);
         p.opt("CachedHTTPMethods", &self.cached_http_methods);
         p.opt("DefaultTTL", &self.default_ttl);
@@ -151,7 +165,21 @@ impl ToExpr for CacheSettings {
         p.opt("ForwardedQueryStrings", &self.forwarded_query_strings);
         p.opt("MaximumTTL", &self.maximum_ttl);
         p.opt("MinimumTTL", &self.minimum_ttl);
+    }
+}
+
+impl ToExpr for CacheSettings {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -164,13 +192,26 @@ pub struct CookieObject {
     pub option: Option<Value<CookieObjectOption>>,
 }
 
+impl CookieObject {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("CookiesAllowList", &self.cookies_allow_list);
+        p.opt("Option", &self.option);
+    }
+}
+
 impl ToExpr for CookieObject {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("CookiesAllowList", &self.cookies_allow_list);
-        p.opt("Option", &self.option);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -183,13 +224,26 @@ pub struct HeaderObject {
     pub option: Option<Value<HeaderObjectOption>>,
 }
 
+impl HeaderObject {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("HeadersAllowList", &self.headers_allow_list);
+        p.opt("Option", &self.option);
+    }
+}
+
 impl ToExpr for HeaderObject {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("HeadersAllowList", &self.headers_allow_list);
-        p.opt("Option", &self.option);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -202,13 +256,26 @@ pub struct QueryStringObject {
     pub query_strings_allow_list: Option<Value<Vec<String>>>,
 }
 
+impl QueryStringObject {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Option", &self.option);
+        p.opt("QueryStringsAllowList", &self.query_strings_allow_list);
+    }
+}
+
 impl ToExpr for QueryStringObject {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Option", &self.option);
-        p.opt("QueryStringsAllowList", &self.query_strings_allow_list);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -221,13 +288,26 @@ pub struct CacheBehaviorPerPath {
     pub path: Option<Value<String>>,
 }
 
+impl CacheBehaviorPerPath {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Behavior", &self.behavior);
+        p.opt("Path", &self.path);
+    }
+}
+
 impl ToExpr for CacheBehaviorPerPath {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Behavior", &self.behavior);
-        p.opt("Path", &self.path);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -238,12 +318,25 @@ pub struct CacheBehavior {
     pub behavior: Option<Value<CacheBehaviorBehavior>>,
 }
 
+impl CacheBehavior {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Behavior", &self.behavior);
+    }
+}
+
 impl ToExpr for CacheBehavior {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Behavior", &self.behavior);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -258,14 +351,27 @@ pub struct InputOrigin {
     pub region_name: Option<Value<RegionName>>,
 }
 
+impl InputOrigin {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Name", &self.name);
+        p.opt("ProtocolPolicy", &self.protocol_policy);
+        p.opt("RegionName", &self.region_name);
+    }
+}
+
 impl ToExpr for InputOrigin {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Name", &self.name);
-        p.opt("ProtocolPolicy", &self.protocol_policy);
-        p.opt("RegionName", &self.region_name);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -289,13 +395,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.opt("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.opt("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

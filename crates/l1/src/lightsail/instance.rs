@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// Resource Type definition for AWS::Lightsail::Instance
@@ -68,14 +70,9 @@ impl Instance {
     }
 }
 
-impl ResourceProps for Instance {
-    const TYPE_NAME: &'static str = "AWS::Lightsail::Instance";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl Instance {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AddOns", &self.add_ons);
         p.opt("AvailabilityZone", &self.availability_zone);
         p.req("BlueprintId", &self.blueprint_id);
@@ -88,7 +85,25 @@ impl ResourceProps for Instance {
         p.opt("State", &self.state);
         p.opt("Tags", &self.tags);
         p.opt("UserData", &self.user_data);
+    }
+}
+
+impl ResourceProps for Instance {
+    const TYPE_NAME: &'static str = "AWS::Lightsail::Instance";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -214,17 +229,30 @@ impl AddOn {
     }
 }
 
-impl ToExpr for AddOn {
+impl AddOn {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("AddOnType", &self.add_on_type);
         p.opt(
             "AutoSnapshotAddOnRequest",
             &self.auto_snapshot_add_on_request,
         );
         p.opt("Status", &self.status);
+    }
+}
+
+impl ToExpr for AddOn {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -235,12 +263,25 @@ pub struct AutoSnapshotAddOn {
     pub snapshot_time_of_day: Option<Value<String>>,
 }
 
+impl AutoSnapshotAddOn {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("SnapshotTimeOfDay", &self.snapshot_time_of_day);
+    }
+}
+
 impl ToExpr for AutoSnapshotAddOn {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("SnapshotTimeOfDay", &self.snapshot_time_of_day);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -251,12 +292,25 @@ pub struct Hardware {
     pub disks: Option<Vec<Disk>>,
 }
 
+impl Hardware {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Disks", &self.disks);
+    }
+}
+
 impl ToExpr for Hardware {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Disks", &self.disks);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -295,10 +349,9 @@ impl Disk {
     }
 }
 
-impl ToExpr for Disk {
+impl Disk {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AttachedTo", &self.attached_to);
         p.opt("AttachmentState", &self.attachment_state);
         p.req("DiskName", &self.disk_name);
@@ -306,7 +359,21 @@ impl ToExpr for Disk {
         p.opt("IsSystemDisk", &self.is_system_disk);
         p.req("Path", &self.path);
         p.opt("SizeInGb", &self.size_in_gb);
+    }
+}
+
+impl ToExpr for Disk {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -314,11 +381,23 @@ impl ToExpr for Disk {
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Location {}
 
+impl Location {
+    #[inline]
+    fn collect_props(&self, _: &mut Props<'_>) {}
+}
+
 impl ToExpr for Location {
     #[inline]
     fn to_expr(&self) -> Expr {
-        let p = Props::default();
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -342,13 +421,26 @@ impl Networking {
     }
 }
 
+impl Networking {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("MonthlyTransfer", &self.monthly_transfer);
+        p.req("Ports", &self.ports);
+    }
+}
+
 impl ToExpr for Networking {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("MonthlyTransfer", &self.monthly_transfer);
-        p.req("Ports", &self.ports);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -356,11 +448,23 @@ impl ToExpr for Networking {
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct MonthlyTransfer {}
 
+impl MonthlyTransfer {
+    #[inline]
+    fn collect_props(&self, _: &mut Props<'_>) {}
+}
+
 impl ToExpr for MonthlyTransfer {
     #[inline]
     fn to_expr(&self) -> Expr {
-        let p = Props::default();
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -389,10 +493,9 @@ pub struct Port {
     pub to_port: Option<Value<i64>>,
 }
 
-impl ToExpr for Port {
+impl Port {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AccessDirection", &self.access_direction);
         p.opt("AccessFrom", &self.access_from);
         p.opt("AccessType", &self.access_type);
@@ -403,7 +506,21 @@ impl ToExpr for Port {
         p.opt("Ipv6Cidrs", &self.ipv6_cidrs);
         p.opt("Protocol", &self.protocol);
         p.opt("ToPort", &self.to_port);
+    }
+}
+
+impl ToExpr for Port {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -411,11 +528,23 @@ impl ToExpr for Port {
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct State {}
 
+impl State {
+    #[inline]
+    fn collect_props(&self, _: &mut Props<'_>) {}
+}
+
 impl ToExpr for State {
     #[inline]
     fn to_expr(&self) -> Expr {
-        let p = Props::default();
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -439,13 +568,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.opt("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.opt("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

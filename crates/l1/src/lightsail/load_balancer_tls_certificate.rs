@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps,
+};
 use stackwright_core::value::Value;
 
 /// Resource Type definition for AWS::Lightsail::LoadBalancerTlsCertificate
@@ -48,14 +50,9 @@ impl LoadBalancerTlsCertificate {
     }
 }
 
-impl ResourceProps for LoadBalancerTlsCertificate {
-    const TYPE_NAME: &'static str = "AWS::Lightsail::LoadBalancerTlsCertificate";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl LoadBalancerTlsCertificate {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "CertificateAlternativeNames",
             &self.certificate_alternative_names,
@@ -65,7 +62,25 @@ impl ResourceProps for LoadBalancerTlsCertificate {
         p.opt("HttpsRedirectionEnabled", &self.https_redirection_enabled);
         p.opt("IsAttached", &self.is_attached);
         p.req("LoadBalancerName", &self.load_balancer_name);
+    }
+}
+
+impl ResourceProps for LoadBalancerTlsCertificate {
+    const TYPE_NAME: &'static str = "AWS::Lightsail::LoadBalancerTlsCertificate";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps,
+};
 use stackwright_core::value::Value;
 
 /// Resource Type definition for AWS::Lightsail::StaticIp
@@ -32,6 +34,14 @@ impl StaticIp {
     }
 }
 
+impl StaticIp {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("AttachedTo", &self.attached_to);
+        p.req("StaticIpName", &self.static_ip_name);
+    }
+}
+
 impl ResourceProps for StaticIp {
     const TYPE_NAME: &'static str = "AWS::Lightsail::StaticIp";
     fn facts() -> &'static ResourceFacts {
@@ -40,9 +50,14 @@ impl ResourceProps for StaticIp {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.opt("AttachedTo", &self.attached_to);
-        p.req("StaticIpName", &self.static_ip_name);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

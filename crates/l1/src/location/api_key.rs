@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::Value;
 
 /// Definition of AWS::Location::APIKey Resource Type
@@ -52,14 +54,9 @@ impl ApiKey {
     }
 }
 
-impl ResourceProps for ApiKey {
-    const TYPE_NAME: &'static str = "AWS::Location::APIKey";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl ApiKey {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Description", &self.description);
         p.opt("ExpireTime", &self.expire_time);
         p.opt("ForceDelete", &self.force_delete);
@@ -68,7 +65,25 @@ impl ResourceProps for ApiKey {
         p.opt("NoExpiry", &self.no_expiry);
         p.req("Restrictions", &self.restrictions);
         p.opt("Tags", &self.tags);
+    }
+}
+
+impl ResourceProps for ApiKey {
+    const TYPE_NAME: &'static str = "AWS::Location::APIKey";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -142,16 +157,29 @@ impl ApiKeyRestrictions {
     }
 }
 
-impl ToExpr for ApiKeyRestrictions {
+impl ApiKeyRestrictions {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("AllowActions", &self.allow_actions);
         p.opt("AllowAndroidApps", &self.allow_android_apps);
         p.opt("AllowAppleApps", &self.allow_apple_apps);
         p.opt("AllowReferers", &self.allow_referers);
         p.req("AllowResources", &self.allow_resources);
+    }
+}
+
+impl ToExpr for ApiKeyRestrictions {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -178,13 +206,26 @@ impl AndroidApp {
     }
 }
 
+impl AndroidApp {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("CertificateFingerprint", &self.certificate_fingerprint);
+        p.req("Package", &self.package);
+    }
+}
+
 impl ToExpr for AndroidApp {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("CertificateFingerprint", &self.certificate_fingerprint);
-        p.req("Package", &self.package);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -205,12 +246,25 @@ impl AppleApp {
     }
 }
 
+impl AppleApp {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("BundleId", &self.bundle_id);
+    }
+}
+
 impl ToExpr for AppleApp {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("BundleId", &self.bundle_id);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -234,13 +288,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// Definition of AWS::Location::GeofenceCollection Resource Type
@@ -46,6 +48,18 @@ impl GeofenceCollection {
     }
 }
 
+impl GeofenceCollection {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("CollectionName", &self.collection_name);
+        p.opt("Description", &self.description);
+        p.opt("KmsKeyId", &self.kms_key_id);
+        p.opt("PricingPlan", &self.pricing_plan);
+        p.opt("PricingPlanDataSource", &self.pricing_plan_data_source);
+        p.opt("Tags", &self.tags);
+    }
+}
+
 impl ResourceProps for GeofenceCollection {
     const TYPE_NAME: &'static str = "AWS::Location::GeofenceCollection";
     fn facts() -> &'static ResourceFacts {
@@ -54,13 +68,14 @@ impl ResourceProps for GeofenceCollection {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req("CollectionName", &self.collection_name);
-        p.opt("Description", &self.description);
-        p.opt("KmsKeyId", &self.kms_key_id);
-        p.opt("PricingPlan", &self.pricing_plan);
-        p.opt("PricingPlanDataSource", &self.pricing_plan_data_source);
-        p.opt("Tags", &self.tags);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -122,13 +137,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

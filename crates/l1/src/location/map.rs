@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// Definition of AWS::Location::Map Resource Type
@@ -43,6 +45,17 @@ impl Map2 {
     }
 }
 
+impl Map2 {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Configuration", &self.configuration);
+        p.opt("Description", &self.description);
+        p.req("MapName", &self.map_name);
+        p.opt("PricingPlan", &self.pricing_plan);
+        p.opt("Tags", &self.tags);
+    }
+}
+
 impl ResourceProps for Map2 {
     const TYPE_NAME: &'static str = "AWS::Location::Map";
     fn facts() -> &'static ResourceFacts {
@@ -51,12 +64,14 @@ impl ResourceProps for Map2 {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req("Configuration", &self.configuration);
-        p.opt("Description", &self.description);
-        p.req("MapName", &self.map_name);
-        p.opt("PricingPlan", &self.pricing_plan);
-        p.opt("Tags", &self.tags);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -121,14 +136,27 @@ impl MapConfiguration {
     }
 }
 
+impl MapConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("CustomLayers", &self.custom_layers);
+        p.opt("PoliticalView", &self.political_view);
+        p.req("Style", &self.style);
+    }
+}
+
 impl ToExpr for MapConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("CustomLayers", &self.custom_layers);
-        p.opt("PoliticalView", &self.political_view);
-        p.req("Style", &self.style);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -152,13 +180,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

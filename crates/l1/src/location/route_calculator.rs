@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// Definition of AWS::Location::RouteCalculator Resource Type
@@ -46,6 +48,17 @@ impl RouteCalculator {
     }
 }
 
+impl RouteCalculator {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("CalculatorName", &self.calculator_name);
+        p.req("DataSource", &self.data_source);
+        p.opt("Description", &self.description);
+        p.opt("PricingPlan", &self.pricing_plan);
+        p.opt("Tags", &self.tags);
+    }
+}
+
 impl ResourceProps for RouteCalculator {
     const TYPE_NAME: &'static str = "AWS::Location::RouteCalculator";
     fn facts() -> &'static ResourceFacts {
@@ -54,12 +67,14 @@ impl ResourceProps for RouteCalculator {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req("CalculatorName", &self.calculator_name);
-        p.req("DataSource", &self.data_source);
-        p.opt("Description", &self.description);
-        p.opt("PricingPlan", &self.pricing_plan);
-        p.opt("Tags", &self.tags);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -121,13 +136,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

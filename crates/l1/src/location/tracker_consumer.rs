@@ -7,7 +7,7 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{Props, ResourceProps};
+use stackwright_core::resource::{Props, Resolve, Resolved, ResourceProps};
 use stackwright_core::value::Value;
 
 /// Definition of AWS::Location::TrackerConsumer Resource Type
@@ -35,6 +35,14 @@ impl TrackerConsumer {
     }
 }
 
+impl TrackerConsumer {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("ConsumerArn", &self.consumer_arn);
+        p.req("TrackerName", &self.tracker_name);
+    }
+}
+
 impl ResourceProps for TrackerConsumer {
     const TYPE_NAME: &'static str = "AWS::Location::TrackerConsumer";
     fn facts() -> &'static ResourceFacts {
@@ -43,9 +51,14 @@ impl ResourceProps for TrackerConsumer {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req("ConsumerArn", &self.consumer_arn);
-        p.req("TrackerName", &self.tracker_name);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// The AWS::Logs::AccountPolicy resource specifies a CloudWatch Logs AccountPolicy.
@@ -45,6 +47,17 @@ impl AccountPolicy {
     }
 }
 
+impl AccountPolicy {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("PolicyDocument", &self.policy_document);
+        p.req("PolicyName", &self.policy_name);
+        p.req("PolicyType", &self.policy_type);
+        p.opt("Scope", &self.scope);
+        p.opt("SelectionCriteria", &self.selection_criteria);
+    }
+}
+
 impl ResourceProps for AccountPolicy {
     const TYPE_NAME: &'static str = "AWS::Logs::AccountPolicy";
     fn facts() -> &'static ResourceFacts {
@@ -53,12 +66,14 @@ impl ResourceProps for AccountPolicy {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req("PolicyDocument", &self.policy_document);
-        p.req("PolicyName", &self.policy_name);
-        p.req("PolicyType", &self.policy_type);
-        p.opt("Scope", &self.scope);
-        p.opt("SelectionCriteria", &self.selection_criteria);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

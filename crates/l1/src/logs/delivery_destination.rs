@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Json, Value};
 
 /// This structure contains information about one delivery destination in your account.
@@ -46,14 +48,9 @@ impl DeliveryDestination {
     }
 }
 
-impl ResourceProps for DeliveryDestination {
-    const TYPE_NAME: &'static str = "AWS::Logs::DeliveryDestination";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl DeliveryDestination {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "DeliveryDestinationPolicy",
             &self.delivery_destination_policy,
@@ -63,7 +60,25 @@ impl ResourceProps for DeliveryDestination {
         p.req("Name", &self.name);
         p.opt("OutputFormat", &self.output_format);
         p.opt("Tags", &self.tags);
+    }
+}
+
+impl ResourceProps for DeliveryDestination {
+    const TYPE_NAME: &'static str = "AWS::Logs::DeliveryDestination";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -99,16 +114,29 @@ pub struct DestinationPolicy {
     pub delivery_destination_policy: Option<Value<Json>>,
 }
 
-impl ToExpr for DestinationPolicy {
+impl DestinationPolicy {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("DeliveryDestinationName", &self.delivery_destination_name);
         p.opt(
             "DeliveryDestinationPolicy",
             &self.delivery_destination_policy,
         );
+    }
+}
+
+impl ToExpr for DestinationPolicy {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -132,13 +160,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

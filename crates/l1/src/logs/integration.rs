@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// Resource Schema for Logs Integration Resource
@@ -39,6 +41,15 @@ impl Integration {
     }
 }
 
+impl Integration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("IntegrationName", &self.integration_name);
+        p.req("IntegrationType", &self.integration_type);
+        p.req("ResourceConfig", &self.resource_config);
+    }
+}
+
 impl ResourceProps for Integration {
     const TYPE_NAME: &'static str = "AWS::Logs::Integration";
     fn facts() -> &'static ResourceFacts {
@@ -47,10 +58,14 @@ impl ResourceProps for Integration {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req("IntegrationName", &self.integration_name);
-        p.req("IntegrationType", &self.integration_type);
-        p.req("ResourceConfig", &self.resource_config);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -84,15 +99,28 @@ pub struct ResourceConfig {
     pub open_search_resource_config: Option<OpenSearchResourceConfig>,
 }
 
-impl ToExpr for ResourceConfig {
+impl ResourceConfig {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "OpenSearchResourceConfig",
             &self.open_search_resource_config,
         );
+    }
+}
+
+impl ToExpr for ResourceConfig {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -128,10 +156,9 @@ impl OpenSearchResourceConfig {
     }
 }
 
-impl ToExpr for OpenSearchResourceConfig {
+impl OpenSearchResourceConfig {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("ApplicationARN", &self.application_arn);
         p.req(
             "DashboardViewerPrincipals",
@@ -140,7 +167,21 @@ impl ToExpr for OpenSearchResourceConfig {
         p.req("DataSourceRoleArn", &self.data_source_role_arn);
         p.opt("KmsKeyArn", &self.kms_key_arn);
         p.opt("RetentionDays", &self.retention_days);
+    }
+}
+
+impl ToExpr for OpenSearchResourceConfig {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// The AWS::Logs::LogAnomalyDetector resource specifies a CloudWatch Logs LogAnomalyDetector.
@@ -31,6 +33,19 @@ pub struct LogAnomalyDetector {
     pub log_group_arn_list: Option<Value<Vec<String>>>,
 }
 
+impl LogAnomalyDetector {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("AccountId", &self.account_id);
+        p.opt("AnomalyVisibilityTime", &self.anomaly_visibility_time);
+        p.opt("DetectorName", &self.detector_name);
+        p.opt("EvaluationFrequency", &self.evaluation_frequency);
+        p.opt("FilterPattern", &self.filter_pattern);
+        p.opt("KmsKeyId", &self.kms_key_id);
+        p.opt("LogGroupArnList", &self.log_group_arn_list);
+    }
+}
+
 impl ResourceProps for LogAnomalyDetector {
     const TYPE_NAME: &'static str = "AWS::Logs::LogAnomalyDetector";
     fn facts() -> &'static ResourceFacts {
@@ -39,14 +54,14 @@ impl ResourceProps for LogAnomalyDetector {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.opt("AccountId", &self.account_id);
-        p.opt("AnomalyVisibilityTime", &self.anomaly_visibility_time);
-        p.opt("DetectorName", &self.detector_name);
-        p.opt("EvaluationFrequency", &self.evaluation_frequency);
-        p.opt("FilterPattern", &self.filter_pattern);
-        p.opt("KmsKeyId", &self.kms_key_id);
-        p.opt("LogGroupArnList", &self.log_group_arn_list);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

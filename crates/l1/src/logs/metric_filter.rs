@@ -7,7 +7,7 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{Props, ResourceProps, ToExpr};
+use stackwright_core::resource::{Props, Resolve, Resolved, ResourceProps, ToExpr};
 use stackwright_core::value::{Literal, Value};
 
 /// The ``AWS::Logs::MetricFilter`` resource specifies a metric filter that describes how CWL extracts information from logs and transforms it into Amazon CloudWatch metrics. If you have multiple metric filters that are associated with a log group, all the filters are applied to the log streams in that group.
@@ -51,14 +51,9 @@ impl MetricFilter {
     }
 }
 
-impl ResourceProps for MetricFilter {
-    const TYPE_NAME: &'static str = "AWS::Logs::MetricFilter";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl MetricFilter {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("ApplyOnTransformedLogs", &self.apply_on_transformed_logs);
         p.opt(
             "EmitSystemFieldDimensions",
@@ -69,7 +64,25 @@ impl ResourceProps for MetricFilter {
         p.req("FilterPattern", &self.filter_pattern);
         p.req("LogGroupName", &self.log_group_name);
         p.req("MetricTransformations", &self.metric_transformations);
+    }
+}
+
+impl ResourceProps for MetricFilter {
+    const TYPE_NAME: &'static str = "AWS::Logs::MetricFilter";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -109,17 +122,30 @@ impl MetricTransformation {
     }
 }
 
-impl ToExpr for MetricTransformation {
+impl MetricTransformation {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("DefaultValue", &self.default_value);
         p.opt("Dimensions", &self.dimensions);
         p.req("MetricName", &self.metric_name);
         p.req("MetricNamespace", &self.metric_namespace);
         p.req("MetricValue", &self.metric_value);
         p.opt("Unit", &self.unit);
+    }
+}
+
+impl ToExpr for MetricTransformation {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -143,13 +169,26 @@ impl Dimension {
     }
 }
 
+impl Dimension {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Dimension {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

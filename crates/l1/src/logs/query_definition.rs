@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// The resource schema for AWSLogs QueryDefinition
@@ -41,6 +43,17 @@ impl QueryDefinition {
     }
 }
 
+impl QueryDefinition {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("LogGroupNames", &self.log_group_names);
+        p.req("Name", &self.name);
+        p.opt("Parameters", &self.parameters);
+        p.opt("QueryLanguage", &self.query_language);
+        p.req("QueryString", &self.query_string);
+    }
+}
+
 impl ResourceProps for QueryDefinition {
     const TYPE_NAME: &'static str = "AWS::Logs::QueryDefinition";
     fn facts() -> &'static ResourceFacts {
@@ -49,12 +62,14 @@ impl ResourceProps for QueryDefinition {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.opt("LogGroupNames", &self.log_group_names);
-        p.req("Name", &self.name);
-        p.opt("Parameters", &self.parameters);
-        p.opt("QueryLanguage", &self.query_language);
-        p.req("QueryString", &self.query_string);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -104,14 +119,27 @@ impl QueryParameter {
     }
 }
 
+impl QueryParameter {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("DefaultValue", &self.default_value);
+        p.opt("Description", &self.description);
+        p.req("Name", &self.name);
+    }
+}
+
 impl ToExpr for QueryParameter {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("DefaultValue", &self.default_value);
-        p.opt("Description", &self.description);
-        p.req("Name", &self.name);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

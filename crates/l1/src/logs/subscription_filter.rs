@@ -7,7 +7,7 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{Props, ResourceProps};
+use stackwright_core::resource::{Props, Resolve, Resolved, ResourceProps};
 use stackwright_core::value::{Literal, Value};
 
 /// The ``AWS::Logs::SubscriptionFilter`` resource specifies a subscription filter and associates it with the specified log group. Subscription filters allow you to subscribe to a real-time stream of log events and have them delivered to a specific destination. Currently, the supported destinations are:
@@ -57,14 +57,9 @@ impl SubscriptionFilter {
     }
 }
 
-impl ResourceProps for SubscriptionFilter {
-    const TYPE_NAME: &'static str = "AWS::Logs::SubscriptionFilter";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl SubscriptionFilter {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("ApplyOnTransformedLogs", &self.apply_on_transformed_logs);
         p.req("DestinationArn", &self.destination_arn);
         p.opt("Distribution", &self.distribution);
@@ -74,7 +69,25 @@ impl ResourceProps for SubscriptionFilter {
         p.req("FilterPattern", &self.filter_pattern);
         p.req("LogGroupName", &self.log_group_name);
         p.opt("RoleArn", &self.role_arn);
+    }
+}
+
+impl ResourceProps for SubscriptionFilter {
+    const TYPE_NAME: &'static str = "AWS::Logs::SubscriptionFilter";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

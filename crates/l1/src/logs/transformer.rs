@@ -7,7 +7,7 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{Props, ResourceProps, ToExpr};
+use stackwright_core::resource::{Props, Resolve, Resolved, ResourceProps, ToExpr};
 use stackwright_core::value::{Literal, Value};
 
 /// Specifies a transformer on the log group to transform logs into consistent structured and information rich format.
@@ -35,6 +35,14 @@ impl Transformer {
     }
 }
 
+impl Transformer {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("LogGroupIdentifier", &self.log_group_identifier);
+        p.req("TransformerConfig", &self.transformer_config);
+    }
+}
+
 impl ResourceProps for Transformer {
     const TYPE_NAME: &'static str = "AWS::Logs::Transformer";
     fn facts() -> &'static ResourceFacts {
@@ -43,9 +51,14 @@ impl ResourceProps for Transformer {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req("LogGroupIdentifier", &self.log_group_identifier);
-        p.req("TransformerConfig", &self.transformer_config);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -100,10 +113,9 @@ pub struct Processor {
     pub upper_case_string: Option<UpperCaseString>,
 }
 
-impl ToExpr for Processor {
+impl Processor {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AddKeys", &self.add_keys);
         p.opt("CopyValue", &self.copy_value);
         p.opt("Csv", &self.csv);
@@ -127,7 +139,21 @@ impl ToExpr for Processor {
         p.opt("TrimString", &self.trim_string);
         p.opt("TypeConverter", &self.type_converter);
         p.opt("UpperCaseString", &self.upper_case_string);
+    }
+}
+
+impl ToExpr for Processor {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -146,12 +172,25 @@ impl AddKeys {
     }
 }
 
+impl AddKeys {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Entries", &self.entries);
+    }
+}
+
 impl ToExpr for AddKeys {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Entries", &self.entries);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -178,14 +217,27 @@ impl AddKeyEntry {
     }
 }
 
+impl AddKeyEntry {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.opt("OverwriteIfExists", &self.overwrite_if_exists);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for AddKeyEntry {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.opt("OverwriteIfExists", &self.overwrite_if_exists);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -204,12 +256,25 @@ impl CopyValue {
     }
 }
 
+impl CopyValue {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Entries", &self.entries);
+    }
+}
+
 impl ToExpr for CopyValue {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Entries", &self.entries);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -236,14 +301,27 @@ impl CopyValueEntry {
     }
 }
 
+impl CopyValueEntry {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("OverwriteIfExists", &self.overwrite_if_exists);
+        p.req("Source", &self.source);
+        p.req("Target", &self.target);
+    }
+}
+
 impl ToExpr for CopyValueEntry {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("OverwriteIfExists", &self.overwrite_if_exists);
-        p.req("Source", &self.source);
-        p.req("Target", &self.target);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -260,15 +338,28 @@ pub struct Csv {
     pub source: Option<Value<String>>,
 }
 
-impl ToExpr for Csv {
+impl Csv {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Columns", &self.columns);
         p.opt("Delimiter", &self.delimiter);
         p.opt("QuoteCharacter", &self.quote_character);
         p.opt("Source", &self.source);
+    }
+}
+
+impl ToExpr for Csv {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -311,10 +402,9 @@ impl DateTimeConverter {
     }
 }
 
-impl ToExpr for DateTimeConverter {
+impl DateTimeConverter {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Locale", &self.locale);
         p.req("MatchPatterns", &self.match_patterns);
         p.req("Source", &self.source);
@@ -322,7 +412,21 @@ impl ToExpr for DateTimeConverter {
         p.req("Target", &self.target);
         p.opt("TargetFormat", &self.target_format);
         p.opt("TargetTimezone", &self.target_timezone);
+    }
+}
+
+impl ToExpr for DateTimeConverter {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -343,12 +447,25 @@ impl DeleteKeys {
     }
 }
 
+impl DeleteKeys {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("WithKeys", &self.with_keys);
+    }
+}
+
 impl ToExpr for DeleteKeys {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("WithKeys", &self.with_keys);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -372,13 +489,26 @@ impl Grok {
     }
 }
 
+impl Grok {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Match", &self.match_);
+        p.opt("Source", &self.source);
+    }
+}
+
 impl ToExpr for Grok {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Match", &self.match_);
-        p.opt("Source", &self.source);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -414,17 +544,30 @@ impl ListToMap {
     }
 }
 
-impl ToExpr for ListToMap {
+impl ListToMap {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Flatten", &self.flatten);
         p.opt("FlattenedElement", &self.flattened_element);
         p.req("Key", &self.key);
         p.req("Source", &self.source);
         p.opt("Target", &self.target);
         p.opt("ValueKey", &self.value_key);
+    }
+}
+
+impl ToExpr for ListToMap {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -445,12 +588,25 @@ impl LowerCaseString {
     }
 }
 
+impl LowerCaseString {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("WithKeys", &self.with_keys);
+    }
+}
+
 impl ToExpr for LowerCaseString {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("WithKeys", &self.with_keys);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -469,12 +625,25 @@ impl MoveKeys {
     }
 }
 
+impl MoveKeys {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Entries", &self.entries);
+    }
+}
+
 impl ToExpr for MoveKeys {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Entries", &self.entries);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -501,14 +670,27 @@ impl MoveKeyEntry {
     }
 }
 
+impl MoveKeyEntry {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("OverwriteIfExists", &self.overwrite_if_exists);
+        p.req("Source", &self.source);
+        p.req("Target", &self.target);
+    }
+}
+
 impl ToExpr for MoveKeyEntry {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("OverwriteIfExists", &self.overwrite_if_exists);
-        p.req("Source", &self.source);
-        p.req("Target", &self.target);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -519,12 +701,25 @@ pub struct ParseCloudfront {
     pub source: Option<Value<String>>,
 }
 
+impl ParseCloudfront {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Source", &self.source);
+    }
+}
+
 impl ToExpr for ParseCloudfront {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Source", &self.source);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -537,13 +732,26 @@ pub struct ParseJson {
     pub source: Option<Value<String>>,
 }
 
+impl ParseJson {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Destination", &self.destination);
+        p.opt("Source", &self.source);
+    }
+}
+
 impl ToExpr for ParseJson {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Destination", &self.destination);
-        p.opt("Source", &self.source);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -566,10 +774,9 @@ pub struct ParseKeyValue {
     pub source: Option<Value<String>>,
 }
 
-impl ToExpr for ParseKeyValue {
+impl ParseKeyValue {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Destination", &self.destination);
         p.opt("FieldDelimiter", &self.field_delimiter);
         p.opt("KeyPrefix", &self.key_prefix);
@@ -577,7 +784,21 @@ impl ToExpr for ParseKeyValue {
         p.opt("NonMatchValue", &self.non_match_value);
         p.opt("OverwriteIfExists", &self.overwrite_if_exists);
         p.opt("Source", &self.source);
+    }
+}
+
+impl ToExpr for ParseKeyValue {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -588,12 +809,25 @@ pub struct ParsePostgres {
     pub source: Option<Value<String>>,
 }
 
+impl ParsePostgres {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Source", &self.source);
+    }
+}
+
 impl ToExpr for ParsePostgres {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Source", &self.source);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -604,12 +838,25 @@ pub struct ParseRoute53 {
     pub source: Option<Value<String>>,
 }
 
+impl ParseRoute53 {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Source", &self.source);
+    }
+}
+
 impl ToExpr for ParseRoute53 {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Source", &self.source);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -642,15 +889,28 @@ impl ParseToOcsf {
     }
 }
 
-impl ToExpr for ParseToOcsf {
+impl ParseToOcsf {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("EventSource", &self.event_source);
         p.opt("MappingVersion", &self.mapping_version);
         p.req("OcsfVersion", &self.ocsf_version);
         p.opt("Source", &self.source);
+    }
+}
+
+impl ToExpr for ParseToOcsf {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -661,12 +921,25 @@ pub struct ParseVpc {
     pub source: Option<Value<String>>,
 }
 
+impl ParseVpc {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Source", &self.source);
+    }
+}
+
 impl ToExpr for ParseVpc {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Source", &self.source);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -677,12 +950,25 @@ pub struct ParseWaf {
     pub source: Option<Value<String>>,
 }
 
+impl ParseWaf {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Source", &self.source);
+    }
+}
+
 impl ToExpr for ParseWaf {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Source", &self.source);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -701,12 +987,25 @@ impl RenameKeys {
     }
 }
 
+impl RenameKeys {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Entries", &self.entries);
+    }
+}
+
 impl ToExpr for RenameKeys {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Entries", &self.entries);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -733,14 +1032,27 @@ impl RenameKeyEntry {
     }
 }
 
+impl RenameKeyEntry {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.opt("OverwriteIfExists", &self.overwrite_if_exists);
+        p.req("RenameTo", &self.rename_to);
+    }
+}
+
 impl ToExpr for RenameKeyEntry {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.opt("OverwriteIfExists", &self.overwrite_if_exists);
-        p.req("RenameTo", &self.rename_to);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -759,12 +1071,25 @@ impl SplitString {
     }
 }
 
+impl SplitString {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Entries", &self.entries);
+    }
+}
+
 impl ToExpr for SplitString {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Entries", &self.entries);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -788,13 +1113,26 @@ impl SplitStringEntry {
     }
 }
 
+impl SplitStringEntry {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Delimiter", &self.delimiter);
+        p.req("Source", &self.source);
+    }
+}
+
 impl ToExpr for SplitStringEntry {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Delimiter", &self.delimiter);
-        p.req("Source", &self.source);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -813,12 +1151,25 @@ impl SubstituteString {
     }
 }
 
+impl SubstituteString {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Entries", &self.entries);
+    }
+}
+
 impl ToExpr for SubstituteString {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Entries", &self.entries);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -849,14 +1200,27 @@ impl SubstituteStringEntry {
     }
 }
 
+impl SubstituteStringEntry {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("From", &self.from);
+        p.req("Source", &self.source);
+        p.req("To", &self.to);
+    }
+}
+
 impl ToExpr for SubstituteStringEntry {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("From", &self.from);
-        p.req("Source", &self.source);
-        p.req("To", &self.to);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -877,12 +1241,25 @@ impl TrimString {
     }
 }
 
+impl TrimString {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("WithKeys", &self.with_keys);
+    }
+}
+
 impl ToExpr for TrimString {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("WithKeys", &self.with_keys);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -901,12 +1278,25 @@ impl TypeConverter {
     }
 }
 
+impl TypeConverter {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Entries", &self.entries);
+    }
+}
+
 impl ToExpr for TypeConverter {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Entries", &self.entries);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -933,13 +1323,26 @@ impl TypeConverterEntry {
     }
 }
 
+impl TypeConverterEntry {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Type", &self.type_);
+    }
+}
+
 impl ToExpr for TypeConverterEntry {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Type", &self.type_);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -960,12 +1363,25 @@ impl UpperCaseString {
     }
 }
 
+impl UpperCaseString {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("WithKeys", &self.with_keys);
+    }
+}
+
 impl ToExpr for UpperCaseString {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("WithKeys", &self.with_keys);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Map, Value};
 
 /// Represents an application that runs on an AWS Mainframe Modernization Environment
@@ -49,6 +51,19 @@ impl Application {
     }
 }
 
+impl Application {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Definition", &self.definition);
+        p.opt("Description", &self.description);
+        p.req("EngineType", &self.engine_type);
+        p.opt("KmsKeyId", &self.kms_key_id);
+        p.req("Name", &self.name);
+        p.opt("RoleArn", &self.role_arn);
+        p.opt("Tags", &self.tags);
+    }
+}
+
 impl ResourceProps for Application {
     const TYPE_NAME: &'static str = "AWS::M2::Application";
     fn facts() -> &'static ResourceFacts {
@@ -57,14 +72,14 @@ impl ResourceProps for Application {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.opt("Definition", &self.definition);
-        p.opt("Description", &self.description);
-        p.req("EngineType", &self.engine_type);
-        p.opt("KmsKeyId", &self.kms_key_id);
-        p.req("Name", &self.name);
-        p.opt("RoleArn", &self.role_arn);
-        p.opt("Tags", &self.tags);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -105,13 +120,26 @@ pub struct Definition {
     pub content: Option<Value<String>>,
 }
 
+impl Definition {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("S3Location", &self.s3_location);
+        p.opt("Content", &self.content);
+    }
+}
+
 impl ToExpr for Definition {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("S3Location", &self.s3_location);
-        p.opt("Content", &self.content);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

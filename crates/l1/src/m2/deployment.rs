@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps,
+};
 use stackwright_core::value::Value;
 
 /// Represents a deployment resource of an AWS Mainframe Modernization (M2) application to a specified environment
@@ -39,6 +41,15 @@ impl Deployment {
     }
 }
 
+impl Deployment {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("ApplicationId", &self.application_id);
+        p.req("ApplicationVersion", &self.application_version);
+        p.req("EnvironmentId", &self.environment_id);
+    }
+}
+
 impl ResourceProps for Deployment {
     const TYPE_NAME: &'static str = "AWS::M2::Deployment";
     fn facts() -> &'static ResourceFacts {
@@ -47,10 +58,14 @@ impl ResourceProps for Deployment {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req("ApplicationId", &self.application_id);
-        p.req("ApplicationVersion", &self.application_version);
-        p.req("EnvironmentId", &self.environment_id);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Map, Value};
 
 /// Represents a runtime environment that can run migrated mainframe applications.
@@ -74,14 +76,9 @@ impl Environment {
     }
 }
 
-impl ResourceProps for Environment {
-    const TYPE_NAME: &'static str = "AWS::M2::Environment";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl Environment {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Description", &self.description);
         p.req("EngineType", &self.engine_type);
         p.opt("EngineVersion", &self.engine_version);
@@ -99,7 +96,25 @@ impl ResourceProps for Environment {
         p.opt("StorageConfigurations", &self.storage_configurations);
         p.opt("SubnetIds", &self.subnet_ids);
         p.opt("Tags", &self.tags);
+    }
+}
+
+impl ResourceProps for Environment {
+    const TYPE_NAME: &'static str = "AWS::M2::Environment";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -148,12 +163,25 @@ impl HighAvailabilityConfig {
     }
 }
 
+impl HighAvailabilityConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("DesiredCapacity", &self.desired_capacity);
+    }
+}
+
 impl ToExpr for HighAvailabilityConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("DesiredCapacity", &self.desired_capacity);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -166,13 +194,26 @@ pub struct StorageConfiguration {
     pub fsx: Option<FsxStorageConfiguration>,
 }
 
+impl StorageConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Efs", &self.efs);
+        p.opt("Fsx", &self.fsx);
+    }
+}
+
 impl ToExpr for StorageConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Efs", &self.efs);
-        p.opt("Fsx", &self.fsx);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -199,13 +240,26 @@ impl EfsStorageConfiguration {
     }
 }
 
+impl EfsStorageConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("FileSystemId", &self.file_system_id);
+        p.req("MountPoint", &self.mount_point);
+    }
+}
+
 impl ToExpr for EfsStorageConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("FileSystemId", &self.file_system_id);
-        p.req("MountPoint", &self.mount_point);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -232,13 +286,26 @@ impl FsxStorageConfiguration {
     }
 }
 
+impl FsxStorageConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("FileSystemId", &self.file_system_id);
+        p.req("MountPoint", &self.mount_point);
+    }
+}
+
 impl ToExpr for FsxStorageConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("FileSystemId", &self.file_system_id);
-        p.req("MountPoint", &self.mount_point);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// Macie FindingsFilter resource schema.
@@ -46,6 +48,18 @@ impl FindingsFilter {
     }
 }
 
+impl FindingsFilter {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Action", &self.action);
+        p.opt("Description", &self.description);
+        p.req("FindingCriteria", &self.finding_criteria);
+        p.req("Name", &self.name);
+        p.opt("Position", &self.position);
+        p.opt("Tags", &self.tags);
+    }
+}
+
 impl ResourceProps for FindingsFilter {
     const TYPE_NAME: &'static str = "AWS::Macie::FindingsFilter";
     fn facts() -> &'static ResourceFacts {
@@ -54,13 +68,14 @@ impl ResourceProps for FindingsFilter {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.opt("Action", &self.action);
-        p.opt("Description", &self.description);
-        p.req("FindingCriteria", &self.finding_criteria);
-        p.req("Name", &self.name);
-        p.opt("Position", &self.position);
-        p.opt("Tags", &self.tags);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -99,12 +114,25 @@ pub struct FindingCriteria {
     pub criterion: Option<IndexMap<String, CriterionAdditionalProperties>>,
 }
 
+impl FindingCriteria {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Criterion", &self.criterion);
+    }
+}
+
 impl ToExpr for FindingCriteria {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Criterion", &self.criterion);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -125,17 +153,30 @@ pub struct CriterionAdditionalProperties {
     pub neq: Option<Value<Vec<String>>>,
 }
 
-impl ToExpr for CriterionAdditionalProperties {
+impl CriterionAdditionalProperties {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("eq", &self.eq);
         p.opt("gt", &self.gt);
         p.opt("gte", &self.gte);
         p.opt("lt", &self.lt);
         p.opt("lte", &self.lte);
         p.opt("neq", &self.neq);
+    }
+}
+
+impl ToExpr for CriterionAdditionalProperties {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -159,13 +200,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// The AWS::Macie::Session resource specifies a new Amazon Macie session. A session is an object that represents the Amazon Macie service. A session is required for Amazon Macie to become operational.
@@ -21,6 +23,17 @@ pub struct Session {
     pub status: Option<Value<Status>>,
 }
 
+impl Session {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt(
+            "FindingPublishingFrequency",
+            &self.finding_publishing_frequency,
+        );
+        p.opt("Status", &self.status);
+    }
+}
+
 impl ResourceProps for Session {
     const TYPE_NAME: &'static str = "AWS::Macie::Session";
     fn facts() -> &'static ResourceFacts {
@@ -29,12 +42,14 @@ impl ResourceProps for Session {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.opt(
-            "FindingPublishingFrequency",
-            &self.finding_publishing_frequency,
-        );
-        p.opt("Status", &self.status);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::Value;
 
 /// Resource Type definition for AWS::ManagedBlockchain::Member
@@ -38,6 +40,16 @@ impl Member {
     }
 }
 
+impl Member {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("InvitationId", &self.invitation_id);
+        p.req("MemberConfiguration", &self.member_configuration);
+        p.opt("NetworkConfiguration", &self.network_configuration);
+        p.opt("NetworkId", &self.network_id);
+    }
+}
+
 impl ResourceProps for Member {
     const TYPE_NAME: &'static str = "AWS::ManagedBlockchain::Member";
     fn facts() -> &'static ResourceFacts {
@@ -46,11 +58,14 @@ impl ResourceProps for Member {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.opt("InvitationId", &self.invitation_id);
-        p.req("MemberConfiguration", &self.member_configuration);
-        p.opt("NetworkConfiguration", &self.network_configuration);
-        p.opt("NetworkId", &self.network_id);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -105,17 +120,30 @@ impl MemberConfiguration {
     }
 }
 
-impl ToExpr for MemberConfiguration {
+impl MemberConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Description", &self.description);
         p.opt(
             "MemberFrameworkConfiguration",
             &self.member_framework_configuration,
         );
         p.req("Name", &self.name);
+    }
+}
+
+impl ToExpr for MemberConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -126,15 +154,28 @@ pub struct MemberFrameworkConfiguration {
     pub member_fabric_configuration: Option<MemberFabricConfiguration>,
 }
 
-impl ToExpr for MemberFrameworkConfiguration {
+impl MemberFrameworkConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "MemberFabricConfiguration",
             &self.member_fabric_configuration,
         );
+    }
+}
+
+impl ToExpr for MemberFrameworkConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -161,13 +202,26 @@ impl MemberFabricConfiguration {
     }
 }
 
+impl MemberFabricConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("AdminPassword", &self.admin_password);
+        p.req("AdminUsername", &self.admin_username);
+    }
+}
+
 impl ToExpr for MemberFabricConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("AdminPassword", &self.admin_password);
-        p.req("AdminUsername", &self.admin_username);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -208,10 +262,9 @@ impl NetworkConfiguration {
     }
 }
 
-impl ToExpr for NetworkConfiguration {
+impl NetworkConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Description", &self.description);
         p.req("Framework", &self.framework);
         p.req("FrameworkVersion", &self.framework_version);
@@ -221,7 +274,21 @@ impl ToExpr for NetworkConfiguration {
             &self.network_framework_configuration,
         );
         p.req("VotingPolicy", &self.voting_policy);
+    }
+}
+
+impl ToExpr for NetworkConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -232,15 +299,28 @@ pub struct NetworkFrameworkConfiguration {
     pub network_fabric_configuration: Option<NetworkFabricConfiguration>,
 }
 
-impl ToExpr for NetworkFrameworkConfiguration {
+impl NetworkFrameworkConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "NetworkFabricConfiguration",
             &self.network_fabric_configuration,
         );
+    }
+}
+
+impl ToExpr for NetworkFrameworkConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -261,12 +341,25 @@ impl NetworkFabricConfiguration {
     }
 }
 
+impl NetworkFabricConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Edition", &self.edition);
+    }
+}
+
 impl ToExpr for NetworkFabricConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Edition", &self.edition);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -277,12 +370,25 @@ pub struct VotingPolicy {
     pub approval_threshold_policy: Option<ApprovalThresholdPolicy>,
 }
 
+impl VotingPolicy {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ApprovalThresholdPolicy", &self.approval_threshold_policy);
+    }
+}
+
 impl ToExpr for VotingPolicy {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("ApprovalThresholdPolicy", &self.approval_threshold_policy);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -297,14 +403,27 @@ pub struct ApprovalThresholdPolicy {
     pub threshold_percentage: Option<Value<i64>>,
 }
 
+impl ApprovalThresholdPolicy {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ProposalDurationInHours", &self.proposal_duration_in_hours);
+        p.opt("ThresholdComparator", &self.threshold_comparator);
+        p.opt("ThresholdPercentage", &self.threshold_percentage);
+    }
+}
+
 impl ToExpr for ApprovalThresholdPolicy {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("ProposalDurationInHours", &self.proposal_duration_in_hours);
-        p.opt("ThresholdComparator", &self.threshold_comparator);
-        p.opt("ThresholdPercentage", &self.threshold_percentage);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::Value;
 
 /// Resource Type definition for AWS::ManagedBlockchain::Node
@@ -38,6 +40,15 @@ impl Node {
     }
 }
 
+impl Node {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("MemberId", &self.member_id);
+        p.req("NetworkId", &self.network_id);
+        p.req("NodeConfiguration", &self.node_configuration);
+    }
+}
+
 impl ResourceProps for Node {
     const TYPE_NAME: &'static str = "AWS::ManagedBlockchain::Node";
     fn facts() -> &'static ResourceFacts {
@@ -46,10 +57,14 @@ impl ResourceProps for Node {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.opt("MemberId", &self.member_id);
-        p.req("NetworkId", &self.network_id);
-        p.req("NodeConfiguration", &self.node_configuration);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -124,13 +139,26 @@ impl NodeConfiguration {
     }
 }
 
+impl NodeConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("AvailabilityZone", &self.availability_zone);
+        p.req("InstanceType", &self.instance_type);
+    }
+}
+
 impl ToExpr for NodeConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("AvailabilityZone", &self.availability_zone);
-        p.req("InstanceType", &self.instance_type);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

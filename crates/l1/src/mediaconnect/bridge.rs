@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// Resource schema for AWS::MediaConnect::Bridge
@@ -51,6 +53,19 @@ impl Bridge {
     }
 }
 
+impl Bridge {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("EgressGatewayBridge", &self.egress_gateway_bridge);
+        p.opt("IngressGatewayBridge", &self.ingress_gateway_bridge);
+        p.req("Name", &self.name);
+        p.opt("Outputs", &self.outputs);
+        p.req("PlacementArn", &self.placement_arn);
+        p.opt("SourceFailoverConfig", &self.source_failover_config);
+        p.req("Sources", &self.sources);
+    }
+}
+
 impl ResourceProps for Bridge {
     const TYPE_NAME: &'static str = "AWS::MediaConnect::Bridge";
     fn facts() -> &'static ResourceFacts {
@@ -59,14 +74,14 @@ impl ResourceProps for Bridge {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.opt("EgressGatewayBridge", &self.egress_gateway_bridge);
-        p.opt("IngressGatewayBridge", &self.ingress_gateway_bridge);
-        p.req("Name", &self.name);
-        p.opt("Outputs", &self.outputs);
-        p.req("PlacementArn", &self.placement_arn);
-        p.opt("SourceFailoverConfig", &self.source_failover_config);
-        p.req("Sources", &self.sources);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -115,12 +130,25 @@ impl EgressGatewayBridge {
     }
 }
 
+impl EgressGatewayBridge {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("MaxBitrate", &self.max_bitrate);
+    }
+}
+
 impl ToExpr for EgressGatewayBridge {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("MaxBitrate", &self.max_bitrate);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -144,13 +172,26 @@ impl IngressGatewayBridge {
     }
 }
 
+impl IngressGatewayBridge {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("MaxBitrate", &self.max_bitrate);
+        p.req("MaxOutputs", &self.max_outputs);
+    }
+}
+
 impl ToExpr for IngressGatewayBridge {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("MaxBitrate", &self.max_bitrate);
-        p.req("MaxOutputs", &self.max_outputs);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -161,12 +202,25 @@ pub struct BridgeOutput {
     pub network_output: Option<BridgeNetworkOutput>,
 }
 
+impl BridgeOutput {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("NetworkOutput", &self.network_output);
+    }
+}
+
 impl ToExpr for BridgeOutput {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("NetworkOutput", &self.network_output);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -209,17 +263,30 @@ impl BridgeNetworkOutput {
     }
 }
 
-impl ToExpr for BridgeNetworkOutput {
+impl BridgeNetworkOutput {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("IpAddress", &self.ip_address);
         p.req("Name", &self.name);
         p.req("NetworkName", &self.network_name);
         p.req("Port", &self.port);
         p.req("Protocol", &self.protocol);
         p.req("Ttl", &self.ttl);
+    }
+}
+
+impl ToExpr for BridgeNetworkOutput {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -246,14 +313,27 @@ impl FailoverConfig {
     }
 }
 
+impl FailoverConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("FailoverMode", &self.failover_mode);
+        p.opt("SourcePriority", &self.source_priority);
+        p.opt("State", &self.state);
+    }
+}
+
 impl ToExpr for FailoverConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("FailoverMode", &self.failover_mode);
-        p.opt("SourcePriority", &self.source_priority);
-        p.opt("State", &self.state);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -264,12 +344,25 @@ pub struct SourcePriority {
     pub primary_source: Option<Value<String>>,
 }
 
+impl SourcePriority {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("PrimarySource", &self.primary_source);
+    }
+}
+
 impl ToExpr for SourcePriority {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("PrimarySource", &self.primary_source);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -282,13 +375,26 @@ pub struct BridgeSource {
     pub network_source: Option<BridgeNetworkSource>,
 }
 
+impl BridgeSource {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("FlowSource", &self.flow_source);
+        p.opt("NetworkSource", &self.network_source);
+    }
+}
+
 impl ToExpr for BridgeSource {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("FlowSource", &self.flow_source);
-        p.opt("NetworkSource", &self.network_source);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -315,17 +421,30 @@ impl BridgeFlowSource {
     }
 }
 
-impl ToExpr for BridgeFlowSource {
+impl BridgeFlowSource {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("FlowArn", &self.flow_arn);
         p.opt(
             "FlowVpcInterfaceAttachment",
             &self.flow_vpc_interface_attachment,
         );
         p.req("Name", &self.name);
+    }
+}
+
+impl ToExpr for BridgeFlowSource {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -336,12 +455,25 @@ pub struct VpcInterfaceAttachment {
     pub vpc_interface_name: Option<Value<String>>,
 }
 
+impl VpcInterfaceAttachment {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("VpcInterfaceName", &self.vpc_interface_name);
+    }
+}
+
 impl ToExpr for VpcInterfaceAttachment {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("VpcInterfaceName", &self.vpc_interface_name);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -383,17 +515,30 @@ impl BridgeNetworkSource {
     }
 }
 
-impl ToExpr for BridgeNetworkSource {
+impl BridgeNetworkSource {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("MulticastIp", &self.multicast_ip);
         p.opt("MulticastSourceSettings", &self.multicast_source_settings);
         p.req("Name", &self.name);
         p.req("NetworkName", &self.network_name);
         p.req("Port", &self.port);
         p.req("Protocol", &self.protocol);
+    }
+}
+
+impl ToExpr for BridgeNetworkSource {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -404,12 +549,25 @@ pub struct MulticastSourceSettings {
     pub multicast_source_ip: Option<Value<String>>,
 }
 
+impl MulticastSourceSettings {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("MulticastSourceIp", &self.multicast_source_ip);
+    }
+}
+
 impl ToExpr for MulticastSourceSettings {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("MulticastSourceIp", &self.multicast_source_ip);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -7,7 +7,7 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{Props, ResourceProps, ToExpr};
+use stackwright_core::resource::{Props, Resolve, Resolved, ResourceProps, ToExpr};
 use stackwright_core::value::{Literal, Value};
 
 /// Resource schema for AWS::MediaConnect::BridgeOutput
@@ -39,6 +39,15 @@ impl BridgeOutput {
     }
 }
 
+impl BridgeOutput {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("BridgeArn", &self.bridge_arn);
+        p.req("Name", &self.name);
+        p.req("NetworkOutput", &self.network_output);
+    }
+}
+
 impl ResourceProps for BridgeOutput {
     const TYPE_NAME: &'static str = "AWS::MediaConnect::BridgeOutput";
     fn facts() -> &'static ResourceFacts {
@@ -47,10 +56,14 @@ impl ResourceProps for BridgeOutput {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req("BridgeArn", &self.bridge_arn);
-        p.req("Name", &self.name);
-        p.req("NetworkOutput", &self.network_output);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -89,16 +102,29 @@ impl BridgeNetworkOutput {
     }
 }
 
-impl ToExpr for BridgeNetworkOutput {
+impl BridgeNetworkOutput {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("IpAddress", &self.ip_address);
         p.req("NetworkName", &self.network_name);
         p.req("Port", &self.port);
         p.req("Protocol", &self.protocol);
         p.req("Ttl", &self.ttl);
+    }
+}
+
+impl ToExpr for BridgeNetworkOutput {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -7,7 +7,7 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{Props, ResourceProps, ToExpr};
+use stackwright_core::resource::{Props, Resolve, Resolved, ResourceProps, ToExpr};
 use stackwright_core::value::{Literal, Value};
 
 /// Resource schema for AWS::MediaConnect::BridgeSource
@@ -38,6 +38,16 @@ impl BridgeSource {
     }
 }
 
+impl BridgeSource {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("BridgeArn", &self.bridge_arn);
+        p.opt("FlowSource", &self.flow_source);
+        p.req("Name", &self.name);
+        p.opt("NetworkSource", &self.network_source);
+    }
+}
+
 impl ResourceProps for BridgeSource {
     const TYPE_NAME: &'static str = "AWS::MediaConnect::BridgeSource";
     fn facts() -> &'static ResourceFacts {
@@ -46,11 +56,14 @@ impl ResourceProps for BridgeSource {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req("BridgeArn", &self.bridge_arn);
-        p.opt("FlowSource", &self.flow_source);
-        p.req("Name", &self.name);
-        p.opt("NetworkSource", &self.network_source);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -74,16 +87,29 @@ impl BridgeFlowSource {
     }
 }
 
-impl ToExpr for BridgeFlowSource {
+impl BridgeFlowSource {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("FlowArn", &self.flow_arn);
         p.opt(
             "FlowVpcInterfaceAttachment",
             &self.flow_vpc_interface_attachment,
         );
+    }
+}
+
+impl ToExpr for BridgeFlowSource {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -94,12 +120,25 @@ pub struct VpcInterfaceAttachment {
     pub vpc_interface_name: Option<Value<String>>,
 }
 
+impl VpcInterfaceAttachment {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("VpcInterfaceName", &self.vpc_interface_name);
+    }
+}
+
 impl ToExpr for VpcInterfaceAttachment {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("VpcInterfaceName", &self.vpc_interface_name);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -137,16 +176,29 @@ impl BridgeNetworkSource {
     }
 }
 
-impl ToExpr for BridgeNetworkSource {
+impl BridgeNetworkSource {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("MulticastIp", &self.multicast_ip);
         p.opt("MulticastSourceSettings", &self.multicast_source_settings);
         p.req("NetworkName", &self.network_name);
         p.req("Port", &self.port);
         p.req("Protocol", &self.protocol);
+    }
+}
+
+impl ToExpr for BridgeNetworkSource {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -157,12 +209,25 @@ pub struct MulticastSourceSettings {
     pub multicast_source_ip: Option<Value<String>>,
 }
 
+impl MulticastSourceSettings {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("MulticastSourceIp", &self.multicast_source_ip);
+    }
+}
+
 impl ToExpr for MulticastSourceSettings {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("MulticastSourceIp", &self.multicast_source_ip);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

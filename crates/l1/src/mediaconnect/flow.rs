@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Json, Literal, Value};
 
 /// Resource Type definition for AWS::MediaConnect::Flow
@@ -64,14 +66,9 @@ impl Flow {
     }
 }
 
-impl ResourceProps for Flow {
-    const TYPE_NAME: &'static str = "AWS::MediaConnect::Flow";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl Flow {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AvailabilityZone", &self.availability_zone);
         p.opt("EncodingConfig", &self.encoding_config);
         p.opt("FlowSize", &self.flow_size);
@@ -84,7 +81,25 @@ impl ResourceProps for Flow {
         p.opt("SourceMonitoringConfig", &self.source_monitoring_config);
         p.opt("Tags", &self.tags);
         p.opt("VpcInterfaces", &self.vpc_interfaces);
+    }
+}
+
+impl ResourceProps for Flow {
+    const TYPE_NAME: &'static str = "AWS::MediaConnect::Flow";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -150,13 +165,26 @@ pub struct EncodingConfig {
     pub video_max_bitrate: Option<Value<i64>>,
 }
 
+impl EncodingConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("EncodingProfile", &self.encoding_profile);
+        p.opt("VideoMaxBitrate", &self.video_max_bitrate);
+    }
+}
+
 impl ToExpr for EncodingConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("EncodingProfile", &self.encoding_profile);
-        p.opt("VideoMaxBitrate", &self.video_max_bitrate);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -183,13 +211,26 @@ impl Maintenance {
     }
 }
 
+impl Maintenance {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("MaintenanceDay", &self.maintenance_day);
+        p.req("MaintenanceStartHour", &self.maintenance_start_hour);
+    }
+}
+
 impl ToExpr for Maintenance {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("MaintenanceDay", &self.maintenance_day);
-        p.req("MaintenanceStartHour", &self.maintenance_start_hour);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -238,10 +279,9 @@ impl MediaStream {
     }
 }
 
-impl ToExpr for MediaStream {
+impl MediaStream {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Attributes", &self.attributes);
         p.opt("ClockRate", &self.clock_rate);
         p.opt("Description", &self.description);
@@ -251,7 +291,21 @@ impl ToExpr for MediaStream {
         p.req("MediaStreamType", &self.media_stream_type);
         p.opt("Tags", &self.tags);
         p.opt("VideoFormat", &self.video_format);
+    }
+}
+
+impl ToExpr for MediaStream {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -264,13 +318,26 @@ pub struct MediaStreamAttributes {
     pub lang: Option<Value<String>>,
 }
 
+impl MediaStreamAttributes {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Fmtp", &self.fmtp);
+        p.opt("Lang", &self.lang);
+    }
+}
+
 impl ToExpr for MediaStreamAttributes {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Fmtp", &self.fmtp);
-        p.opt("Lang", &self.lang);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -293,10 +360,9 @@ pub struct Fmtp {
     pub tcs: Option<Value<FmtpTcs>>,
 }
 
-impl ToExpr for Fmtp {
+impl Fmtp {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("ChannelOrder", &self.channel_order);
         p.opt("Colorimetry", &self.colorimetry);
         p.opt("ExactFramerate", &self.exact_framerate);
@@ -304,7 +370,21 @@ impl ToExpr for Fmtp {
         p.opt("Range", &self.range);
         p.opt("ScanMode", &self.scan_mode);
         p.opt("Tcs", &self.tcs);
+    }
+}
+
+impl ToExpr for Fmtp {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -328,13 +408,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -349,14 +442,27 @@ pub struct NdiConfig {
     pub ndi_state: Option<Value<NdiState>>,
 }
 
+impl NdiConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("MachineName", &self.machine_name);
+        p.opt("NdiDiscoveryServers", &self.ndi_discovery_servers);
+        p.opt("NdiState", &self.ndi_state);
+    }
+}
+
 impl ToExpr for NdiConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("MachineName", &self.machine_name);
-        p.opt("NdiDiscoveryServers", &self.ndi_discovery_servers);
-        p.opt("NdiState", &self.ndi_state);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -386,14 +492,27 @@ impl NdiDiscoveryServerConfig {
     }
 }
 
+impl NdiDiscoveryServerConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("DiscoveryServerAddress", &self.discovery_server_address);
+        p.opt("DiscoveryServerPort", &self.discovery_server_port);
+        p.req("VpcInterfaceAdapter", &self.vpc_interface_adapter);
+    }
+}
+
 impl ToExpr for NdiDiscoveryServerConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("DiscoveryServerAddress", &self.discovery_server_address);
-        p.opt("DiscoveryServerPort", &self.discovery_server_port);
-        p.req("VpcInterfaceAdapter", &self.vpc_interface_adapter);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -448,10 +567,9 @@ pub struct Source {
     pub whitelist_cidr: Option<Value<String>>,
 }
 
-impl ToExpr for Source {
+impl Source {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Decryption", &self.decryption);
         p.opt("Description", &self.description);
         p.opt("EntitlementArn", &self.entitlement_arn);
@@ -481,7 +599,21 @@ impl ToExpr for Source {
         p.opt("Tags", &self.tags);
         p.opt("VpcInterfaceName", &self.vpc_interface_name);
         p.opt("WhitelistCidr", &self.whitelist_cidr);
+    }
+}
+
+impl ToExpr for Source {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -526,10 +658,9 @@ impl Encryption {
     }
 }
 
-impl ToExpr for Encryption {
+impl Encryption {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Algorithm", &self.algorithm);
         p.opt(
             "ConstantInitializationVector",
@@ -542,7 +673,21 @@ impl ToExpr for Encryption {
         p.req("RoleArn", &self.role_arn);
         p.opt("SecretArn", &self.secret_arn);
         p.opt("Url", &self.url);
+    }
+}
+
+impl ToExpr for Encryption {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -566,13 +711,26 @@ impl GatewayBridgeSource {
     }
 }
 
+impl GatewayBridgeSource {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("BridgeArn", &self.bridge_arn);
+        p.opt("VpcInterfaceAttachment", &self.vpc_interface_attachment);
+    }
+}
+
 impl ToExpr for GatewayBridgeSource {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("BridgeArn", &self.bridge_arn);
-        p.opt("VpcInterfaceAttachment", &self.vpc_interface_attachment);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -583,12 +741,25 @@ pub struct VpcInterfaceAttachment {
     pub vpc_interface_name: Option<Value<String>>,
 }
 
+impl VpcInterfaceAttachment {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("VpcInterfaceName", &self.vpc_interface_name);
+    }
+}
+
 impl ToExpr for VpcInterfaceAttachment {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("VpcInterfaceName", &self.vpc_interface_name);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -618,14 +789,27 @@ impl MediaStreamSourceConfiguration {
     }
 }
 
+impl MediaStreamSourceConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("EncodingName", &self.encoding_name);
+        p.opt("InputConfigurations", &self.input_configurations);
+        p.req("MediaStreamName", &self.media_stream_name);
+    }
+}
+
 impl ToExpr for MediaStreamSourceConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("EncodingName", &self.encoding_name);
-        p.opt("InputConfigurations", &self.input_configurations);
-        p.req("MediaStreamName", &self.media_stream_name);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -649,13 +833,26 @@ impl InputConfiguration {
     }
 }
 
+impl InputConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("InputPort", &self.input_port);
+        p.req("Interface", &self.interface);
+    }
+}
+
 impl ToExpr for InputConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("InputPort", &self.input_port);
-        p.req("Interface", &self.interface);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -674,12 +871,25 @@ impl Interface {
     }
 }
 
+impl Interface {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Name", &self.name);
+    }
+}
+
 impl ToExpr for Interface {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Name", &self.name);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -692,13 +902,26 @@ pub struct NdiSourceSettings {
     pub source_name: Option<Value<String>>,
 }
 
+impl NdiSourceSettings {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("AudioReferenceLevel", &self.audio_reference_level);
+        p.opt("SourceName", &self.source_name);
+    }
+}
+
 impl ToExpr for NdiSourceSettings {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("AudioReferenceLevel", &self.audio_reference_level);
-        p.opt("SourceName", &self.source_name);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -722,16 +945,29 @@ impl FlowTransitEncryption {
     }
 }
 
-impl ToExpr for FlowTransitEncryption {
+impl FlowTransitEncryption {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req(
             "EncryptionKeyConfiguration",
             &self.encryption_key_configuration,
         );
         p.opt("EncryptionKeyType", &self.encryption_key_type);
+    }
+}
+
+impl ToExpr for FlowTransitEncryption {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -744,13 +980,26 @@ pub struct FlowTransitEncryptionKeyConfiguration {
     pub automatic: Option<Value<Json>>,
 }
 
+impl FlowTransitEncryptionKeyConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("SecretsManager", &self.secrets_manager);
+        p.opt("Automatic", &self.automatic);
+    }
+}
+
 impl ToExpr for FlowTransitEncryptionKeyConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("SecretsManager", &self.secrets_manager);
-        p.opt("Automatic", &self.automatic);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -774,13 +1023,26 @@ impl SecretsManagerEncryptionKeyConfiguration {
     }
 }
 
+impl SecretsManagerEncryptionKeyConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("RoleArn", &self.role_arn);
+        p.req("SecretArn", &self.secret_arn);
+    }
+}
+
 impl ToExpr for SecretsManagerEncryptionKeyConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("RoleArn", &self.role_arn);
-        p.req("SecretArn", &self.secret_arn);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -797,15 +1059,28 @@ pub struct FailoverConfig {
     pub state: Option<Value<FailoverConfigState>>,
 }
 
-impl ToExpr for FailoverConfig {
+impl FailoverConfig {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("FailoverMode", &self.failover_mode);
         p.opt("RecoveryWindow", &self.recovery_window);
         p.opt("SourcePriority", &self.source_priority);
         p.opt("State", &self.state);
+    }
+}
+
+impl ToExpr for FailoverConfig {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -826,12 +1101,25 @@ impl SourcePriority {
     }
 }
 
+impl SourcePriority {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("PrimarySource", &self.primary_source);
+    }
+}
+
 impl ToExpr for SourcePriority {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("PrimarySource", &self.primary_source);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -848,10 +1136,9 @@ pub struct SourceMonitoringConfig {
     pub video_monitoring_settings: Option<Vec<VideoMonitoringSetting>>,
 }
 
-impl ToExpr for SourceMonitoringConfig {
+impl SourceMonitoringConfig {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AudioMonitoringSettings", &self.audio_monitoring_settings);
         p.opt(
             "ContentQualityAnalysisState",
@@ -859,7 +1146,21 @@ impl ToExpr for SourceMonitoringConfig {
         );
         p.opt("ThumbnailState", &self.thumbnail_state);
         p.opt("VideoMonitoringSettings", &self.video_monitoring_settings);
+    }
+}
+
+impl ToExpr for SourceMonitoringConfig {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -870,12 +1171,25 @@ pub struct AudioMonitoringSetting {
     pub silent_audio: Option<SilentAudio>,
 }
 
+impl AudioMonitoringSetting {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("SilentAudio", &self.silent_audio);
+    }
+}
+
 impl ToExpr for AudioMonitoringSetting {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("SilentAudio", &self.silent_audio);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -888,13 +1202,26 @@ pub struct SilentAudio {
     pub threshold_seconds: Option<Value<i64>>,
 }
 
+impl SilentAudio {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("State", &self.state);
+        p.opt("ThresholdSeconds", &self.threshold_seconds);
+    }
+}
+
 impl ToExpr for SilentAudio {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("State", &self.state);
-        p.opt("ThresholdSeconds", &self.threshold_seconds);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -907,13 +1234,26 @@ pub struct VideoMonitoringSetting {
     pub frozen_frames: Option<FrozenFrames>,
 }
 
+impl VideoMonitoringSetting {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("BlackFrames", &self.black_frames);
+        p.opt("FrozenFrames", &self.frozen_frames);
+    }
+}
+
 impl ToExpr for VideoMonitoringSetting {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("BlackFrames", &self.black_frames);
-        p.opt("FrozenFrames", &self.frozen_frames);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -926,13 +1266,26 @@ pub struct BlackFrames {
     pub threshold_seconds: Option<Value<i64>>,
 }
 
+impl BlackFrames {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("State", &self.state);
+        p.opt("ThresholdSeconds", &self.threshold_seconds);
+    }
+}
+
 impl ToExpr for BlackFrames {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("State", &self.state);
-        p.opt("ThresholdSeconds", &self.threshold_seconds);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -945,13 +1298,26 @@ pub struct FrozenFrames {
     pub threshold_seconds: Option<Value<i64>>,
 }
 
+impl FrozenFrames {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("State", &self.state);
+        p.opt("ThresholdSeconds", &self.threshold_seconds);
+    }
+}
+
 impl ToExpr for FrozenFrames {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("State", &self.state);
-        p.opt("ThresholdSeconds", &self.threshold_seconds);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -995,10 +1361,9 @@ impl VpcInterface {
     }
 }
 
-impl ToExpr for VpcInterface {
+impl VpcInterface {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("Name", &self.name);
         p.opt("NetworkInterfaceIds", &self.network_interface_ids);
         p.opt("NetworkInterfaceType", &self.network_interface_type);
@@ -1006,7 +1371,21 @@ impl ToExpr for VpcInterface {
         p.req("SecurityGroupIds", &self.security_group_ids);
         p.req("SubnetId", &self.subnet_id);
         p.opt("Tags", &self.tags);
+    }
+}
+
+impl ToExpr for VpcInterface {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

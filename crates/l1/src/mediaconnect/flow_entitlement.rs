@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// Resource schema for AWS::MediaConnect::FlowEntitlement
@@ -57,14 +59,9 @@ impl FlowEntitlement {
     }
 }
 
-impl ResourceProps for FlowEntitlement {
-    const TYPE_NAME: &'static str = "AWS::MediaConnect::FlowEntitlement";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl FlowEntitlement {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "DataTransferSubscriberFeePercent",
             &self.data_transfer_subscriber_fee_percent,
@@ -76,7 +73,25 @@ impl ResourceProps for FlowEntitlement {
         p.req("Name", &self.name);
         p.req("Subscribers", &self.subscribers);
         p.opt("Tags", &self.tags);
+    }
+}
+
+impl ResourceProps for FlowEntitlement {
+    const TYPE_NAME: &'static str = "AWS::MediaConnect::FlowEntitlement";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -147,10 +162,9 @@ impl Encryption {
     }
 }
 
-impl ToExpr for Encryption {
+impl Encryption {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("Algorithm", &self.algorithm);
         p.opt(
             "ConstantInitializationVector",
@@ -163,7 +177,21 @@ impl ToExpr for Encryption {
         p.req("RoleArn", &self.role_arn);
         p.opt("SecretArn", &self.secret_arn);
         p.opt("Url", &self.url);
+    }
+}
+
+impl ToExpr for Encryption {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -187,13 +215,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

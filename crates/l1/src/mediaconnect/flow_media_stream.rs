@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// Resource schema for AWS::MediaConnect::FlowMediaStream. A media stream represents a single track or stream of media containing video, audio, or ancillary data that is transported using the SMPTE 2110 JPEG XS or CDI protocol.
@@ -60,14 +62,9 @@ impl FlowMediaStream {
     }
 }
 
-impl ResourceProps for FlowMediaStream {
-    const TYPE_NAME: &'static str = "AWS::MediaConnect::FlowMediaStream";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl FlowMediaStream {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Attributes", &self.attributes);
         p.opt("ClockRate", &self.clock_rate);
         p.opt("Description", &self.description);
@@ -77,7 +74,25 @@ impl ResourceProps for FlowMediaStream {
         p.req("MediaStreamType", &self.media_stream_type);
         p.opt("Tags", &self.tags);
         p.opt("VideoFormat", &self.video_format);
+    }
+}
+
+impl ResourceProps for FlowMediaStream {
+    const TYPE_NAME: &'static str = "AWS::MediaConnect::FlowMediaStream";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -118,13 +133,26 @@ pub struct MediaStreamAttributes {
     pub lang: Option<Value<String>>,
 }
 
+impl MediaStreamAttributes {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Fmtp", &self.fmtp);
+        p.opt("Lang", &self.lang);
+    }
+}
+
 impl ToExpr for MediaStreamAttributes {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Fmtp", &self.fmtp);
-        p.opt("Lang", &self.lang);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -147,10 +175,9 @@ pub struct Fmtp {
     pub tcs: Option<Value<FmtpTcs>>,
 }
 
-impl ToExpr for Fmtp {
+impl Fmtp {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("ChannelOrder", &self.channel_order);
         p.opt("Colorimetry", &self.colorimetry);
         p.opt("ExactFramerate", &self.exact_framerate);
@@ -158,7 +185,21 @@ impl ToExpr for Fmtp {
         p.opt("Range", &self.range);
         p.opt("ScanMode", &self.scan_mode);
         p.opt("Tcs", &self.tcs);
+    }
+}
+
+impl ToExpr for Fmtp {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -182,13 +223,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

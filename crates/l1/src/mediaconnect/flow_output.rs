@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Json, Literal, Value};
 
 /// Resource schema for AWS::MediaConnect::FlowOutput
@@ -97,14 +99,9 @@ impl FlowOutput {
     }
 }
 
-impl ResourceProps for FlowOutput {
-    const TYPE_NAME: &'static str = "AWS::MediaConnect::FlowOutput";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl FlowOutput {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("CidrAllowList", &self.cidr_allow_list);
         p.opt("Description", &self.description);
         p.opt("Destination", &self.destination);
@@ -134,7 +131,25 @@ impl ResourceProps for FlowOutput {
         p.opt("StreamId", &self.stream_id);
         p.opt("Tags", &self.tags);
         p.opt("VpcInterfaceAttachment", &self.vpc_interface_attachment);
+    }
+}
+
+impl ResourceProps for FlowOutput {
+    const TYPE_NAME: &'static str = "AWS::MediaConnect::FlowOutput";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -187,15 +202,28 @@ impl Encryption {
     }
 }
 
-impl ToExpr for Encryption {
+impl Encryption {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Algorithm", &self.algorithm);
         p.opt("KeyType", &self.key_type);
         p.req("RoleArn", &self.role_arn);
         p.req("SecretArn", &self.secret_arn);
+    }
+}
+
+impl ToExpr for Encryption {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -228,10 +256,9 @@ impl MediaStreamOutputConfiguration {
     }
 }
 
-impl ToExpr for MediaStreamOutputConfiguration {
+impl MediaStreamOutputConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "DestinationConfigurations",
             &self.destination_configurations,
@@ -239,7 +266,21 @@ impl ToExpr for MediaStreamOutputConfiguration {
         p.req("EncodingName", &self.encoding_name);
         p.opt("EncodingParameters", &self.encoding_parameters);
         p.req("MediaStreamName", &self.media_stream_name);
+    }
+}
+
+impl ToExpr for MediaStreamOutputConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -270,14 +311,27 @@ impl DestinationConfiguration {
     }
 }
 
+impl DestinationConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("DestinationIp", &self.destination_ip);
+        p.req("DestinationPort", &self.destination_port);
+        p.req("Interface", &self.interface);
+    }
+}
+
 impl ToExpr for DestinationConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("DestinationIp", &self.destination_ip);
-        p.req("DestinationPort", &self.destination_port);
-        p.req("Interface", &self.interface);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -296,12 +350,25 @@ impl Interface {
     }
 }
 
+impl Interface {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Name", &self.name);
+    }
+}
+
 impl ToExpr for Interface {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Name", &self.name);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -325,13 +392,26 @@ impl EncodingParameters {
     }
 }
 
+impl EncodingParameters {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("CompressionFactor", &self.compression_factor);
+        p.opt("EncoderProfile", &self.encoder_profile);
+    }
+}
+
 impl ToExpr for EncodingParameters {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("CompressionFactor", &self.compression_factor);
-        p.opt("EncoderProfile", &self.encoder_profile);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -355,16 +435,29 @@ impl FlowTransitEncryption {
     }
 }
 
-impl ToExpr for FlowTransitEncryption {
+impl FlowTransitEncryption {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req(
             "EncryptionKeyConfiguration",
             &self.encryption_key_configuration,
         );
         p.opt("EncryptionKeyType", &self.encryption_key_type);
+    }
+}
+
+impl ToExpr for FlowTransitEncryption {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -377,13 +470,26 @@ pub struct FlowTransitEncryptionKeyConfiguration {
     pub automatic: Option<Value<Json>>,
 }
 
+impl FlowTransitEncryptionKeyConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("SecretsManager", &self.secrets_manager);
+        p.opt("Automatic", &self.automatic);
+    }
+}
+
 impl ToExpr for FlowTransitEncryptionKeyConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("SecretsManager", &self.secrets_manager);
-        p.opt("Automatic", &self.automatic);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -407,13 +513,26 @@ impl SecretsManagerEncryptionKeyConfiguration {
     }
 }
 
+impl SecretsManagerEncryptionKeyConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("RoleArn", &self.role_arn);
+        p.req("SecretArn", &self.secret_arn);
+    }
+}
+
 impl ToExpr for SecretsManagerEncryptionKeyConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("RoleArn", &self.role_arn);
-        p.req("SecretArn", &self.secret_arn);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -437,13 +556,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -454,12 +586,25 @@ pub struct VpcInterfaceAttachment {
     pub vpc_interface_name: Option<Value<String>>,
 }
 
+impl VpcInterfaceAttachment {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("VpcInterfaceName", &self.vpc_interface_name);
+    }
+}
+
 impl ToExpr for VpcInterfaceAttachment {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("VpcInterfaceName", &self.vpc_interface_name);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// Resource Type definition for AWS::MediaConnect::FlowSource
@@ -89,14 +91,9 @@ impl FlowSource {
     }
 }
 
-impl ResourceProps for FlowSource {
-    const TYPE_NAME: &'static str = "AWS::MediaConnect::FlowSource";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl FlowSource {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Decryption", &self.decryption);
         p.req("Description", &self.description);
         p.opt("EntitlementArn", &self.entitlement_arn);
@@ -116,7 +113,25 @@ impl ResourceProps for FlowSource {
         p.opt("Tags", &self.tags);
         p.opt("VpcInterfaceName", &self.vpc_interface_name);
         p.opt("WhitelistCidr", &self.whitelist_cidr);
+    }
+}
+
+impl ResourceProps for FlowSource {
+    const TYPE_NAME: &'static str = "AWS::MediaConnect::FlowSource";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -194,10 +209,9 @@ impl Encryption {
     }
 }
 
-impl ToExpr for Encryption {
+impl Encryption {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Algorithm", &self.algorithm);
         p.opt(
             "ConstantInitializationVector",
@@ -210,7 +224,21 @@ impl ToExpr for Encryption {
         p.req("RoleArn", &self.role_arn);
         p.opt("SecretArn", &self.secret_arn);
         p.opt("Url", &self.url);
+    }
+}
+
+impl ToExpr for Encryption {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -234,13 +262,26 @@ impl GatewayBridgeSource {
     }
 }
 
+impl GatewayBridgeSource {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("BridgeArn", &self.bridge_arn);
+        p.opt("VpcInterfaceAttachment", &self.vpc_interface_attachment);
+    }
+}
+
 impl ToExpr for GatewayBridgeSource {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("BridgeArn", &self.bridge_arn);
-        p.opt("VpcInterfaceAttachment", &self.vpc_interface_attachment);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -251,12 +292,25 @@ pub struct VpcInterfaceAttachment {
     pub vpc_interface_name: Option<Value<String>>,
 }
 
+impl VpcInterfaceAttachment {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("VpcInterfaceName", &self.vpc_interface_name);
+    }
+}
+
 impl ToExpr for VpcInterfaceAttachment {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("VpcInterfaceName", &self.vpc_interface_name);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -280,13 +334,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

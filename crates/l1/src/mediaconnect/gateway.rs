@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::Value;
 
 /// Resource schema for AWS::MediaConnect::Gateway
@@ -39,6 +41,15 @@ impl Gateway {
     }
 }
 
+impl Gateway {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("EgressCidrBlocks", &self.egress_cidr_blocks);
+        p.req("Name", &self.name);
+        p.req("Networks", &self.networks);
+    }
+}
+
 impl ResourceProps for Gateway {
     const TYPE_NAME: &'static str = "AWS::MediaConnect::Gateway";
     fn facts() -> &'static ResourceFacts {
@@ -47,10 +58,14 @@ impl ResourceProps for Gateway {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req("EgressCidrBlocks", &self.egress_cidr_blocks);
-        p.req("Name", &self.name);
-        p.req("Networks", &self.networks);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -102,13 +117,26 @@ impl GatewayNetwork {
     }
 }
 
+impl GatewayNetwork {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("CidrBlock", &self.cidr_block);
+        p.req("Name", &self.name);
+    }
+}
+
 impl ToExpr for GatewayNetwork {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("CidrBlock", &self.cidr_block);
-        p.req("Name", &self.name);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

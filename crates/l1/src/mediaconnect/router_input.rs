@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Json, Literal, Value};
 
 /// Represents a router input in AWS Elemental MediaConnect that is used to ingest content to be transmitted to router outputs
@@ -67,14 +69,9 @@ impl RouterInput {
     }
 }
 
-impl ResourceProps for RouterInput {
-    const TYPE_NAME: &'static str = "AWS::MediaConnect::RouterInput";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl RouterInput {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AvailabilityZone", &self.availability_zone);
         p.req("Configuration", &self.configuration);
         p.opt(
@@ -89,7 +86,25 @@ impl ResourceProps for RouterInput {
         p.opt("Tags", &self.tags);
         p.req("Tier", &self.tier);
         p.opt("TransitEncryption", &self.transit_encryption);
+    }
+}
+
+impl ResourceProps for RouterInput {
+    const TYPE_NAME: &'static str = "AWS::MediaConnect::RouterInput";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -176,16 +191,29 @@ pub struct RouterInputConfiguration {
     pub media_live_channel: Option<MediaLiveChannelRouterInputConfiguration>,
 }
 
-impl ToExpr for RouterInputConfiguration {
+impl RouterInputConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Standard", &self.standard);
         p.opt("Failover", &self.failover);
         p.opt("Merge", &self.merge);
         p.opt("MediaConnectFlow", &self.media_connect_flow);
         p.opt("MediaLiveChannel", &self.media_live_channel);
+    }
+}
+
+impl ToExpr for RouterInputConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -215,14 +243,27 @@ impl StandardRouterInputConfiguration {
     }
 }
 
+impl StandardRouterInputConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("NetworkInterfaceArn", &self.network_interface_arn);
+        p.opt("Protocol", &self.protocol);
+        p.req("ProtocolConfiguration", &self.protocol_configuration);
+    }
+}
+
 impl ToExpr for StandardRouterInputConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("NetworkInterfaceArn", &self.network_interface_arn);
-        p.opt("Protocol", &self.protocol);
-        p.req("ProtocolConfiguration", &self.protocol_configuration);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -239,15 +280,28 @@ pub struct RouterInputProtocolConfiguration {
     pub srt_caller: Option<SrtCallerRouterInputConfiguration>,
 }
 
-impl ToExpr for RouterInputProtocolConfiguration {
+impl RouterInputProtocolConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Rtp", &self.rtp);
         p.opt("Rist", &self.rist);
         p.opt("SrtListener", &self.srt_listener);
         p.opt("SrtCaller", &self.srt_caller);
+    }
+}
+
+impl ToExpr for RouterInputProtocolConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -271,13 +325,26 @@ impl RtpRouterInputConfiguration {
     }
 }
 
+impl RtpRouterInputConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ForwardErrorCorrection", &self.forward_error_correction);
+        p.req("Port", &self.port);
+    }
+}
+
 impl ToExpr for RtpRouterInputConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("ForwardErrorCorrection", &self.forward_error_correction);
-        p.req("Port", &self.port);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -304,16 +371,29 @@ impl RistRouterInputConfiguration {
     }
 }
 
-impl ToExpr for RistRouterInputConfiguration {
+impl RistRouterInputConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("Port", &self.port);
         p.req(
             "RecoveryLatencyMilliseconds",
             &self.recovery_latency_milliseconds,
         );
+    }
+}
+
+impl ToExpr for RistRouterInputConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -343,17 +423,30 @@ impl SrtListenerRouterInputConfiguration {
     }
 }
 
-impl ToExpr for SrtListenerRouterInputConfiguration {
+impl SrtListenerRouterInputConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("DecryptionConfiguration", &self.decryption_configuration);
         p.req(
             "MinimumLatencyMilliseconds",
             &self.minimum_latency_milliseconds,
         );
         p.req("Port", &self.port);
+    }
+}
+
+impl ToExpr for SrtListenerRouterInputConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -372,12 +465,25 @@ impl SrtDecryptionConfiguration {
     }
 }
 
+impl SrtDecryptionConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("EncryptionKey", &self.encryption_key);
+    }
+}
+
 impl ToExpr for SrtDecryptionConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("EncryptionKey", &self.encryption_key);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -401,13 +507,26 @@ impl SecretsManagerEncryptionKeyConfiguration {
     }
 }
 
+impl SecretsManagerEncryptionKeyConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("RoleArn", &self.role_arn);
+        p.req("SecretArn", &self.secret_arn);
+    }
+}
+
 impl ToExpr for SecretsManagerEncryptionKeyConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("RoleArn", &self.role_arn);
-        p.req("SecretArn", &self.secret_arn);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -444,10 +563,9 @@ impl SrtCallerRouterInputConfiguration {
     }
 }
 
-impl ToExpr for SrtCallerRouterInputConfiguration {
+impl SrtCallerRouterInputConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("DecryptionConfiguration", &self.decryption_configuration);
         p.req(
             "MinimumLatencyMilliseconds",
@@ -456,7 +574,21 @@ impl ToExpr for SrtCallerRouterInputConfiguration {
         p.req("SourceAddress", &self.source_address);
         p.req("SourcePort", &self.source_port);
         p.opt("StreamId", &self.stream_id);
+    }
+}
+
+impl ToExpr for SrtCallerRouterInputConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -490,15 +622,28 @@ impl FailoverRouterInputConfiguration {
     }
 }
 
-impl ToExpr for FailoverRouterInputConfiguration {
+impl FailoverRouterInputConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("NetworkInterfaceArn", &self.network_interface_arn);
         p.opt("PrimarySourceIndex", &self.primary_source_index);
         p.req("ProtocolConfigurations", &self.protocol_configurations);
         p.req("SourcePriorityMode", &self.source_priority_mode);
+    }
+}
+
+impl ToExpr for FailoverRouterInputConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -515,15 +660,28 @@ pub struct FailoverRouterInputProtocolConfiguration {
     pub srt_caller: Option<SrtCallerRouterInputConfiguration>,
 }
 
-impl ToExpr for FailoverRouterInputProtocolConfiguration {
+impl FailoverRouterInputProtocolConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Rtp", &self.rtp);
         p.opt("Rist", &self.rist);
         p.opt("SrtListener", &self.srt_listener);
         p.opt("SrtCaller", &self.srt_caller);
+    }
+}
+
+impl ToExpr for FailoverRouterInputProtocolConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -554,17 +712,30 @@ impl MergeRouterInputConfiguration {
     }
 }
 
-impl ToExpr for MergeRouterInputConfiguration {
+impl MergeRouterInputConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req(
             "MergeRecoveryWindowMilliseconds",
             &self.merge_recovery_window_milliseconds,
         );
         p.req("NetworkInterfaceArn", &self.network_interface_arn);
         p.req("ProtocolConfigurations", &self.protocol_configurations);
+    }
+}
+
+impl ToExpr for MergeRouterInputConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -577,13 +748,26 @@ pub struct MergeRouterInputProtocolConfiguration {
     pub rist: Option<RistRouterInputConfiguration>,
 }
 
+impl MergeRouterInputProtocolConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Rtp", &self.rtp);
+        p.opt("Rist", &self.rist);
+    }
+}
+
 impl ToExpr for MergeRouterInputProtocolConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Rtp", &self.rtp);
-        p.opt("Rist", &self.rist);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -610,14 +794,27 @@ impl MediaConnectFlowRouterInputConfiguration {
     }
 }
 
+impl MediaConnectFlowRouterInputConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("FlowArn", &self.flow_arn);
+        p.opt("FlowOutputArn", &self.flow_output_arn);
+        p.req("SourceTransitDecryption", &self.source_transit_decryption);
+    }
+}
+
 impl ToExpr for MediaConnectFlowRouterInputConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("FlowArn", &self.flow_arn);
-        p.opt("FlowOutputArn", &self.flow_output_arn);
-        p.req("SourceTransitDecryption", &self.source_transit_decryption);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -641,16 +838,29 @@ impl FlowTransitEncryption {
     }
 }
 
-impl ToExpr for FlowTransitEncryption {
+impl FlowTransitEncryption {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req(
             "EncryptionKeyConfiguration",
             &self.encryption_key_configuration,
         );
         p.opt("EncryptionKeyType", &self.encryption_key_type);
+    }
+}
+
+impl ToExpr for FlowTransitEncryption {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -663,13 +873,26 @@ pub struct FlowTransitEncryptionKeyConfiguration {
     pub automatic: Option<Value<Json>>,
 }
 
+impl FlowTransitEncryptionKeyConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("SecretsManager", &self.secrets_manager);
+        p.opt("Automatic", &self.automatic);
+    }
+}
+
 impl ToExpr for FlowTransitEncryptionKeyConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("SecretsManager", &self.secrets_manager);
-        p.opt("Automatic", &self.automatic);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -699,10 +922,9 @@ impl MediaLiveChannelRouterInputConfiguration {
     }
 }
 
-impl ToExpr for MediaLiveChannelRouterInputConfiguration {
+impl MediaLiveChannelRouterInputConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("MediaLiveChannelArn", &self.media_live_channel_arn);
         p.opt(
             "MediaLiveChannelOutputName",
@@ -710,7 +932,21 @@ impl ToExpr for MediaLiveChannelRouterInputConfiguration {
         );
         p.opt("MediaLivePipelineId", &self.media_live_pipeline_id);
         p.req("SourceTransitDecryption", &self.source_transit_decryption);
+    }
+}
+
+impl ToExpr for MediaLiveChannelRouterInputConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -734,16 +970,29 @@ impl MediaLiveTransitEncryption {
     }
 }
 
-impl ToExpr for MediaLiveTransitEncryption {
+impl MediaLiveTransitEncryption {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req(
             "EncryptionKeyConfiguration",
             &self.encryption_key_configuration,
         );
         p.opt("EncryptionKeyType", &self.encryption_key_type);
+    }
+}
+
+impl ToExpr for MediaLiveTransitEncryption {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -756,13 +1005,26 @@ pub struct MediaLiveTransitEncryptionKeyConfiguration {
     pub automatic: Option<Value<Json>>,
 }
 
+impl MediaLiveTransitEncryptionKeyConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("SecretsManager", &self.secrets_manager);
+        p.opt("Automatic", &self.automatic);
+    }
+}
+
 impl ToExpr for MediaLiveTransitEncryptionKeyConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("SecretsManager", &self.secrets_manager);
-        p.opt("Automatic", &self.automatic);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -773,12 +1035,25 @@ pub struct RouterContentQualityAnalysisConfiguration {
     pub content_level: Option<ContentQualityAnalysisFeatureConfiguration>,
 }
 
+impl RouterContentQualityAnalysisConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ContentLevel", &self.content_level);
+    }
+}
+
 impl ToExpr for RouterContentQualityAnalysisConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("ContentLevel", &self.content_level);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -793,14 +1068,27 @@ pub struct ContentQualityAnalysisFeatureConfiguration {
     pub silent_audio: Option<SilentAudioConfiguration>,
 }
 
+impl ContentQualityAnalysisFeatureConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("BlackFrames", &self.black_frames);
+        p.opt("FrozenFrames", &self.frozen_frames);
+        p.opt("SilentAudio", &self.silent_audio);
+    }
+}
+
 impl ToExpr for ContentQualityAnalysisFeatureConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("BlackFrames", &self.black_frames);
-        p.opt("FrozenFrames", &self.frozen_frames);
-        p.opt("SilentAudio", &self.silent_audio);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -827,13 +1115,26 @@ impl BlackFramesConfiguration {
     }
 }
 
+impl BlackFramesConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("State", &self.state);
+        p.req("ThresholdSeconds", &self.threshold_seconds);
+    }
+}
+
 impl ToExpr for BlackFramesConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("State", &self.state);
-        p.req("ThresholdSeconds", &self.threshold_seconds);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -860,13 +1161,26 @@ impl FrozenFramesConfiguration {
     }
 }
 
+impl FrozenFramesConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("State", &self.state);
+        p.req("ThresholdSeconds", &self.threshold_seconds);
+    }
+}
+
 impl ToExpr for FrozenFramesConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("State", &self.state);
-        p.req("ThresholdSeconds", &self.threshold_seconds);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -893,13 +1207,26 @@ impl SilentAudioConfiguration {
     }
 }
 
+impl SilentAudioConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("State", &self.state);
+        p.req("ThresholdSeconds", &self.threshold_seconds);
+    }
+}
+
 impl ToExpr for SilentAudioConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("State", &self.state);
-        p.req("ThresholdSeconds", &self.threshold_seconds);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -912,13 +1239,26 @@ pub struct MaintenanceConfiguration {
     pub default: Option<Value<Json>>,
 }
 
+impl MaintenanceConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("PreferredDayTime", &self.preferred_day_time);
+        p.opt("Default", &self.default);
+    }
+}
+
 impl ToExpr for MaintenanceConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("PreferredDayTime", &self.preferred_day_time);
-        p.opt("Default", &self.default);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -942,13 +1282,26 @@ impl PreferredDayTimeMaintenanceConfiguration {
     }
 }
 
+impl PreferredDayTimeMaintenanceConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Day", &self.day);
+        p.req("Time", &self.time);
+    }
+}
+
 impl ToExpr for PreferredDayTimeMaintenanceConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Day", &self.day);
-        p.req("Time", &self.time);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -972,13 +1325,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1002,16 +1368,29 @@ impl RouterInputTransitEncryption {
     }
 }
 
-impl ToExpr for RouterInputTransitEncryption {
+impl RouterInputTransitEncryption {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req(
             "EncryptionKeyConfiguration",
             &self.encryption_key_configuration,
         );
         p.opt("EncryptionKeyType", &self.encryption_key_type);
+    }
+}
+
+impl ToExpr for RouterInputTransitEncryption {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1024,13 +1403,26 @@ pub struct RouterInputTransitEncryptionKeyConfiguration {
     pub automatic: Option<Value<Json>>,
 }
 
+impl RouterInputTransitEncryptionKeyConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("SecretsManager", &self.secrets_manager);
+        p.opt("Automatic", &self.automatic);
+    }
+}
+
 impl ToExpr for RouterInputTransitEncryptionKeyConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("SecretsManager", &self.secrets_manager);
-        p.opt("Automatic", &self.automatic);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Json, Literal, Value};
 
 /// Represents a router input in AWS Elemental MediaConnect that can be used to egress content transmitted from router inputs
@@ -64,14 +66,9 @@ impl RouterOutput {
     }
 }
 
-impl ResourceProps for RouterOutput {
-    const TYPE_NAME: &'static str = "AWS::MediaConnect::RouterOutput";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl RouterOutput {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AvailabilityZone", &self.availability_zone);
         p.req("Configuration", &self.configuration);
         p.opt("FabricConfiguration", &self.fabric_configuration);
@@ -82,7 +79,25 @@ impl ResourceProps for RouterOutput {
         p.req("RoutingScope", &self.routing_scope);
         p.opt("Tags", &self.tags);
         p.req("Tier", &self.tier);
+    }
+}
+
+impl ResourceProps for RouterOutput {
+    const TYPE_NAME: &'static str = "AWS::MediaConnect::RouterOutput";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -160,14 +175,27 @@ pub struct RouterOutputConfiguration {
     pub media_live_input: Option<MediaLiveInputRouterOutputConfiguration>,
 }
 
+impl RouterOutputConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Standard", &self.standard);
+        p.opt("MediaConnectFlow", &self.media_connect_flow);
+        p.opt("MediaLiveInput", &self.media_live_input);
+    }
+}
+
 impl ToExpr for RouterOutputConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Standard", &self.standard);
-        p.opt("MediaConnectFlow", &self.media_connect_flow);
-        p.opt("MediaLiveInput", &self.media_live_input);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -197,14 +225,27 @@ impl StandardRouterOutputConfiguration {
     }
 }
 
+impl StandardRouterOutputConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("NetworkInterfaceArn", &self.network_interface_arn);
+        p.opt("Protocol", &self.protocol);
+        p.req("ProtocolConfiguration", &self.protocol_configuration);
+    }
+}
+
 impl ToExpr for StandardRouterOutputConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("NetworkInterfaceArn", &self.network_interface_arn);
-        p.opt("Protocol", &self.protocol);
-        p.req("ProtocolConfiguration", &self.protocol_configuration);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -223,16 +264,29 @@ pub struct RouterOutputProtocolConfiguration {
     pub rtmp_push: Option<RtmpPushRouterOutputConfiguration>,
 }
 
-impl ToExpr for RouterOutputProtocolConfiguration {
+impl RouterOutputProtocolConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Rtp", &self.rtp);
         p.opt("Rist", &self.rist);
         p.opt("SrtListener", &self.srt_listener);
         p.opt("SrtCaller", &self.srt_caller);
         p.opt("RtmpPush", &self.rtmp_push);
+    }
+}
+
+impl ToExpr for RouterOutputProtocolConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -262,14 +316,27 @@ impl RtpRouterOutputConfiguration {
     }
 }
 
+impl RtpRouterOutputConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("DestinationAddress", &self.destination_address);
+        p.req("DestinationPort", &self.destination_port);
+        p.opt("ForwardErrorCorrection", &self.forward_error_correction);
+    }
+}
+
 impl ToExpr for RtpRouterOutputConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("DestinationAddress", &self.destination_address);
-        p.req("DestinationPort", &self.destination_port);
-        p.opt("ForwardErrorCorrection", &self.forward_error_correction);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -296,13 +363,26 @@ impl RistRouterOutputConfiguration {
     }
 }
 
+impl RistRouterOutputConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("DestinationAddress", &self.destination_address);
+        p.req("DestinationPort", &self.destination_port);
+    }
+}
+
 impl ToExpr for RistRouterOutputConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("DestinationAddress", &self.destination_address);
-        p.req("DestinationPort", &self.destination_port);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -332,17 +412,30 @@ impl SrtListenerRouterOutputConfiguration {
     }
 }
 
-impl ToExpr for SrtListenerRouterOutputConfiguration {
+impl SrtListenerRouterOutputConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("EncryptionConfiguration", &self.encryption_configuration);
         p.req(
             "MinimumLatencyMilliseconds",
             &self.minimum_latency_milliseconds,
         );
         p.req("Port", &self.port);
+    }
+}
+
+impl ToExpr for SrtListenerRouterOutputConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -361,12 +454,25 @@ impl SrtEncryptionConfiguration {
     }
 }
 
+impl SrtEncryptionConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("EncryptionKey", &self.encryption_key);
+    }
+}
+
 impl ToExpr for SrtEncryptionConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("EncryptionKey", &self.encryption_key);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -390,13 +496,26 @@ impl SecretsManagerEncryptionKeyConfiguration {
     }
 }
 
+impl SecretsManagerEncryptionKeyConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("RoleArn", &self.role_arn);
+        p.req("SecretArn", &self.secret_arn);
+    }
+}
+
 impl ToExpr for SecretsManagerEncryptionKeyConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("RoleArn", &self.role_arn);
-        p.req("SecretArn", &self.secret_arn);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -433,10 +552,9 @@ impl SrtCallerRouterOutputConfiguration {
     }
 }
 
-impl ToExpr for SrtCallerRouterOutputConfiguration {
+impl SrtCallerRouterOutputConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("DestinationAddress", &self.destination_address);
         p.req("DestinationPort", &self.destination_port);
         p.opt("EncryptionConfiguration", &self.encryption_configuration);
@@ -445,7 +563,21 @@ impl ToExpr for SrtCallerRouterOutputConfiguration {
             &self.minimum_latency_milliseconds,
         );
         p.opt("StreamId", &self.stream_id);
+    }
+}
+
+impl ToExpr for SrtCallerRouterOutputConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -483,16 +615,29 @@ impl RtmpPushRouterOutputConfiguration {
     }
 }
 
-impl ToExpr for RtmpPushRouterOutputConfiguration {
+impl RtmpPushRouterOutputConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("ApplicationName", &self.application_name);
         p.req("DestinationAddress", &self.destination_address);
         p.req("DestinationPort", &self.destination_port);
         p.req("StreamName", &self.stream_name);
         p.opt("TlsEncryption", &self.tls_encryption);
+    }
+}
+
+impl ToExpr for RtmpPushRouterOutputConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -516,13 +661,26 @@ impl TlsEncryption {
     }
 }
 
+impl TlsEncryption {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("EncryptionConfiguration", &self.encryption_configuration);
+        p.opt("EncryptionType", &self.encryption_type);
+    }
+}
+
 impl ToExpr for TlsEncryption {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("EncryptionConfiguration", &self.encryption_configuration);
-        p.opt("EncryptionType", &self.encryption_type);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -533,12 +691,25 @@ pub struct TlsEncryptionConfiguration {
     pub public: Option<Value<Json>>,
 }
 
+impl TlsEncryptionConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Public", &self.public);
+    }
+}
+
 impl ToExpr for TlsEncryptionConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Public", &self.public);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -565,17 +736,30 @@ impl MediaConnectFlowRouterOutputConfiguration {
     }
 }
 
-impl ToExpr for MediaConnectFlowRouterOutputConfiguration {
+impl MediaConnectFlowRouterOutputConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req(
             "DestinationTransitEncryption",
             &self.destination_transit_encryption,
         );
         p.opt("FlowArn", &self.flow_arn);
         p.opt("FlowSourceArn", &self.flow_source_arn);
+    }
+}
+
+impl ToExpr for MediaConnectFlowRouterOutputConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -599,16 +783,29 @@ impl FlowTransitEncryption {
     }
 }
 
-impl ToExpr for FlowTransitEncryption {
+impl FlowTransitEncryption {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req(
             "EncryptionKeyConfiguration",
             &self.encryption_key_configuration,
         );
         p.opt("EncryptionKeyType", &self.encryption_key_type);
+    }
+}
+
+impl ToExpr for FlowTransitEncryption {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -621,13 +818,26 @@ pub struct FlowTransitEncryptionKeyConfiguration {
     pub automatic: Option<Value<Json>>,
 }
 
+impl FlowTransitEncryptionKeyConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("SecretsManager", &self.secrets_manager);
+        p.opt("Automatic", &self.automatic);
+    }
+}
+
 impl ToExpr for FlowTransitEncryptionKeyConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("SecretsManager", &self.secrets_manager);
-        p.opt("Automatic", &self.automatic);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -654,17 +864,30 @@ impl MediaLiveInputRouterOutputConfiguration {
     }
 }
 
-impl ToExpr for MediaLiveInputRouterOutputConfiguration {
+impl MediaLiveInputRouterOutputConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req(
             "DestinationTransitEncryption",
             &self.destination_transit_encryption,
         );
         p.opt("MediaLiveInputArn", &self.media_live_input_arn);
         p.opt("MediaLivePipelineId", &self.media_live_pipeline_id);
+    }
+}
+
+impl ToExpr for MediaLiveInputRouterOutputConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -688,16 +911,29 @@ impl MediaLiveTransitEncryption {
     }
 }
 
-impl ToExpr for MediaLiveTransitEncryption {
+impl MediaLiveTransitEncryption {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req(
             "EncryptionKeyConfiguration",
             &self.encryption_key_configuration,
         );
         p.opt("EncryptionKeyType", &self.encryption_key_type);
+    }
+}
+
+impl ToExpr for MediaLiveTransitEncryption {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -710,13 +946,26 @@ pub struct MediaLiveTransitEncryptionKeyConfiguration {
     pub automatic: Option<Value<Json>>,
 }
 
+impl MediaLiveTransitEncryptionKeyConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("SecretsManager", &self.secrets_manager);
+        p.opt("Automatic", &self.automatic);
+    }
+}
+
 impl ToExpr for MediaLiveTransitEncryptionKeyConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("SecretsManager", &self.secrets_manager);
-        p.opt("Automatic", &self.automatic);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -737,12 +986,25 @@ impl FabricConfiguration {
     }
 }
 
+impl FabricConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("RecoveryLatencyMode", &self.recovery_latency_mode);
+    }
+}
+
 impl ToExpr for FabricConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("RecoveryLatencyMode", &self.recovery_latency_mode);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -755,13 +1017,26 @@ pub struct MaintenanceConfiguration {
     pub default: Option<Value<Json>>,
 }
 
+impl MaintenanceConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("PreferredDayTime", &self.preferred_day_time);
+        p.opt("Default", &self.default);
+    }
+}
+
 impl ToExpr for MaintenanceConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("PreferredDayTime", &self.preferred_day_time);
-        p.opt("Default", &self.default);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -785,13 +1060,26 @@ impl PreferredDayTimeMaintenanceConfiguration {
     }
 }
 
+impl PreferredDayTimeMaintenanceConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Day", &self.day);
+        p.req("Time", &self.time);
+    }
+}
+
 impl ToExpr for PreferredDayTimeMaintenanceConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Day", &self.day);
-        p.req("Time", &self.time);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -815,13 +1103,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

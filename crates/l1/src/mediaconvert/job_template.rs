@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Json, Literal, Value};
 
 /// Resource Type definition for AWS::MediaConvert::JobTemplate
@@ -56,14 +58,9 @@ impl JobTemplate {
     }
 }
 
-impl ResourceProps for JobTemplate {
-    const TYPE_NAME: &'static str = "AWS::MediaConvert::JobTemplate";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl JobTemplate {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AccelerationSettings", &self.acceleration_settings);
         p.opt("Category", &self.category);
         p.opt("Description", &self.description);
@@ -74,7 +71,25 @@ impl ResourceProps for JobTemplate {
         p.req("SettingsJson", &self.settings_json);
         p.opt("StatusUpdateInterval", &self.status_update_interval);
         p.opt("Tags", &self.tags);
+    }
+}
+
+impl ResourceProps for JobTemplate {
+    const TYPE_NAME: &'static str = "AWS::MediaConvert::JobTemplate";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -121,12 +136,25 @@ impl AccelerationSettings {
     }
 }
 
+impl AccelerationSettings {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Mode", &self.mode);
+    }
+}
+
 impl ToExpr for AccelerationSettings {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Mode", &self.mode);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -141,14 +169,27 @@ pub struct HopDestination {
     pub wait_minutes: Option<Value<i64>>,
 }
 
+impl HopDestination {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Priority", &self.priority);
+        p.opt("Queue", &self.queue);
+        p.opt("WaitMinutes", &self.wait_minutes);
+    }
+}
+
 impl ToExpr for HopDestination {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Priority", &self.priority);
-        p.opt("Queue", &self.queue);
-        p.opt("WaitMinutes", &self.wait_minutes);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps,
+};
 use stackwright_core::value::{Json, Value};
 
 /// Resource Type definition for AWS::MediaConvert::Preset
@@ -41,6 +43,17 @@ impl Preset {
     }
 }
 
+impl Preset {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Category", &self.category);
+        p.opt("Description", &self.description);
+        p.opt("Name", &self.name);
+        p.req("SettingsJson", &self.settings_json);
+        p.opt("Tags", &self.tags);
+    }
+}
+
 impl ResourceProps for Preset {
     const TYPE_NAME: &'static str = "AWS::MediaConvert::Preset";
     fn facts() -> &'static ResourceFacts {
@@ -49,12 +62,14 @@ impl ResourceProps for Preset {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.opt("Category", &self.category);
-        p.opt("Description", &self.description);
-        p.opt("Name", &self.name);
-        p.req("SettingsJson", &self.settings_json);
-        p.opt("Tags", &self.tags);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps,
+};
 use stackwright_core::value::{Json, Literal, Value};
 
 /// Resource Type definition for AWS::MediaConvert::Queue
@@ -31,6 +33,19 @@ pub struct Queue {
     pub tags: Option<Value<Json>>,
 }
 
+impl Queue {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ConcurrentJobs", &self.concurrent_jobs);
+        p.opt("Description", &self.description);
+        p.opt("MaximumConcurrentFeeds", &self.maximum_concurrent_feeds);
+        p.opt("Name", &self.name);
+        p.opt("PricingPlan", &self.pricing_plan);
+        p.opt("Status", &self.status);
+        p.opt("Tags", &self.tags);
+    }
+}
+
 impl ResourceProps for Queue {
     const TYPE_NAME: &'static str = "AWS::MediaConvert::Queue";
     fn facts() -> &'static ResourceFacts {
@@ -39,14 +54,14 @@ impl ResourceProps for Queue {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.opt("ConcurrentJobs", &self.concurrent_jobs);
-        p.opt("Description", &self.description);
-        p.opt("MaximumConcurrentFeeds", &self.maximum_concurrent_feeds);
-        p.opt("Name", &self.name);
-        p.opt("PricingPlan", &self.pricing_plan);
-        p.opt("Status", &self.status);
-        p.opt("Tags", &self.tags);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Json, Value};
 
 /// Resource Type definition for AWS::MediaLive::Channel
@@ -53,14 +55,9 @@ pub struct Channel {
     pub vpc: Option<VpcOutputSettings>,
 }
 
-impl ResourceProps for Channel {
-    const TYPE_NAME: &'static str = "AWS::MediaLive::Channel";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl Channel {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AnywhereSettings", &self.anywhere_settings);
         p.opt("CdiInputSpecification", &self.cdi_input_specification);
         p.opt("ChannelClass", &self.channel_class);
@@ -79,7 +76,25 @@ impl ResourceProps for Channel {
         p.opt("RoleArn", &self.role_arn);
         p.opt("Tags", &self.tags);
         p.opt("Vpc", &self.vpc);
+    }
+}
+
+impl ResourceProps for Channel {
+    const TYPE_NAME: &'static str = "AWS::MediaLive::Channel";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -125,13 +140,26 @@ pub struct AnywhereSettings {
     pub cluster_id: Option<Value<String>>,
 }
 
+impl AnywhereSettings {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ChannelPlacementGroupId", &self.channel_placement_group_id);
+        p.opt("ClusterId", &self.cluster_id);
+    }
+}
+
 impl ToExpr for AnywhereSettings {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("ChannelPlacementGroupId", &self.channel_placement_group_id);
-        p.opt("ClusterId", &self.cluster_id);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -142,12 +170,25 @@ pub struct CdiInputSpecification {
     pub resolution: Option<Value<String>>,
 }
 
+impl CdiInputSpecification {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Resolution", &self.resolution);
+    }
+}
+
 impl ToExpr for CdiInputSpecification {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Resolution", &self.resolution);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -158,12 +199,25 @@ pub struct ChannelEngineVersionRequest {
     pub version: Option<Value<String>>,
 }
 
+impl ChannelEngineVersionRequest {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Version", &self.version);
+    }
+}
+
 impl ToExpr for ChannelEngineVersionRequest {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Version", &self.version);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -186,10 +240,9 @@ pub struct OutputDestination {
     pub srt_settings: Option<Vec<SrtOutputDestinationSettings>>,
 }
 
-impl ToExpr for OutputDestination {
+impl OutputDestination {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Id", &self.id);
         p.opt("LogicalInterfaceNames", &self.logical_interface_names);
         p.opt(
@@ -200,7 +253,21 @@ impl ToExpr for OutputDestination {
         p.opt("MultiplexSettings", &self.multiplex_settings);
         p.opt("Settings", &self.settings);
         p.opt("SrtSettings", &self.srt_settings);
+    }
+}
+
+impl ToExpr for OutputDestination {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -213,13 +280,26 @@ pub struct MediaConnectRouterOutputDestinationSettings {
     pub secret_arn: Option<Value<String>>,
 }
 
+impl MediaConnectRouterOutputDestinationSettings {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("EncryptionType", &self.encryption_type);
+        p.opt("SecretArn", &self.secret_arn);
+    }
+}
+
 impl ToExpr for MediaConnectRouterOutputDestinationSettings {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("EncryptionType", &self.encryption_type);
-        p.opt("SecretArn", &self.secret_arn);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -238,16 +318,29 @@ pub struct MediaPackageOutputDestinationSettings {
     pub media_package_region_name: Option<Value<String>>,
 }
 
-impl ToExpr for MediaPackageOutputDestinationSettings {
+impl MediaPackageOutputDestinationSettings {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("ChannelEndpointId", &self.channel_endpoint_id);
         p.opt("ChannelGroup", &self.channel_group);
         p.opt("ChannelId", &self.channel_id);
         p.opt("ChannelName", &self.channel_name);
         p.opt("MediaPackageRegionName", &self.media_package_region_name);
+    }
+}
+
+impl ToExpr for MediaPackageOutputDestinationSettings {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -260,13 +353,26 @@ pub struct MultiplexProgramChannelDestinationSettings {
     pub program_name: Option<Value<String>>,
 }
 
+impl MultiplexProgramChannelDestinationSettings {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("MultiplexId", &self.multiplex_id);
+        p.opt("ProgramName", &self.program_name);
+    }
+}
+
 impl ToExpr for MultiplexProgramChannelDestinationSettings {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("MultiplexId", &self.multiplex_id);
-        p.opt("ProgramName", &self.program_name);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -285,16 +391,29 @@ pub struct OutputDestinationSettings {
     pub virtual_source_address: Option<Value<String>>,
 }
 
-impl ToExpr for OutputDestinationSettings {
+impl OutputDestinationSettings {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("PasswordParam", &self.password_param);
         p.opt("StreamName", &self.stream_name);
         p.opt("Url", &self.url);
         p.opt("Username", &self.username);
         p.opt("VirtualSourceAddress", &self.virtual_source_address);
+    }
+}
+
+impl ToExpr for OutputDestinationSettings {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -313,10 +432,9 @@ pub struct SrtOutputDestinationSettings {
     pub url: Option<Value<String>>,
 }
 
-impl ToExpr for SrtOutputDestinationSettings {
+impl SrtOutputDestinationSettings {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("ConnectionMode", &self.connection_mode);
         p.opt(
             "EncryptionPassphraseSecretArn",
@@ -325,7 +443,21 @@ impl ToExpr for SrtOutputDestinationSettings {
         p.opt("ListenerPort", &self.listener_port);
         p.opt("StreamId", &self.stream_id);
         p.opt("Url", &self.url);
+    }
+}
+
+impl ToExpr for SrtOutputDestinationSettings {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -362,10 +494,9 @@ pub struct EncoderSettings {
     pub video_descriptions: Option<Vec<VideoDescription>>,
 }
 
-impl ToExpr for EncoderSettings {
+impl EncoderSettings {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AudioDescriptions", &self.audio_descriptions);
         p.opt("AvailBlanking", &self.avail_blanking);
         p.opt("AvailConfiguration", &self.avail_configuration);
@@ -383,7 +514,21 @@ impl ToExpr for EncoderSettings {
         p.opt("ThumbnailConfiguration", &self.thumbnail_configuration);
         p.opt("TimecodeConfig", &self.timecode_config);
         p.opt("VideoDescriptions", &self.video_descriptions);
+    }
+}
+
+impl ToExpr for EncoderSettings {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -418,10 +563,9 @@ pub struct AudioDescription {
     pub stream_name: Option<Value<String>>,
 }
 
-impl ToExpr for AudioDescription {
+impl AudioDescription {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AudioDashRoles", &self.audio_dash_roles);
         p.opt(
             "AudioNormalizationSettings",
@@ -441,7 +585,21 @@ impl ToExpr for AudioDescription {
         p.opt("Name", &self.name);
         p.opt("RemixSettings", &self.remix_settings);
         p.opt("StreamName", &self.stream_name);
+    }
+}
+
+impl ToExpr for AudioDescription {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -460,16 +618,29 @@ pub struct AudioNormalizationSettings {
     pub target_lkfs: Option<Value<f64>>,
 }
 
-impl ToExpr for AudioNormalizationSettings {
+impl AudioNormalizationSettings {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Algorithm", &self.algorithm);
         p.opt("AlgorithmControl", &self.algorithm_control);
         p.opt("PeakCalculation", &self.peak_calculation);
         p.opt("PeakLimiterThreshold", &self.peak_limiter_threshold);
         p.opt("TargetLkfs", &self.target_lkfs);
+    }
+}
+
+impl ToExpr for AudioNormalizationSettings {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -480,15 +651,28 @@ pub struct AudioWatermarkSettings {
     pub nielsen_watermarks_settings: Option<NielsenWatermarksSettings>,
 }
 
-impl ToExpr for AudioWatermarkSettings {
+impl AudioWatermarkSettings {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "NielsenWatermarksSettings",
             &self.nielsen_watermarks_settings,
         );
+    }
+}
+
+impl ToExpr for AudioWatermarkSettings {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -505,15 +689,28 @@ pub struct NielsenWatermarksSettings {
     pub nielsen_nw_only_settings: Option<NielsenNaesIiNwOnlySettings>,
 }
 
-impl ToExpr for NielsenWatermarksSettings {
+impl NielsenWatermarksSettings {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("NielsenCbetSettings", &self.nielsen_cbet_settings);
         p.opt("NielsenDistributionType", &self.nielsen_distribution_type);
         p.opt("NielsenNaesIiNwSettings", &self.nielsen_naes_ii_nw_settings);
         p.opt("NielsenNwOnlySettings", &self.nielsen_nw_only_settings);
+    }
+}
+
+impl ToExpr for NielsenWatermarksSettings {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -528,14 +725,27 @@ pub struct NielsenCbet {
     pub csid: Option<Value<String>>,
 }
 
+impl NielsenCbet {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("CbetCheckDigitString", &self.cbet_check_digit_string);
+        p.opt("CbetStepaside", &self.cbet_stepaside);
+        p.opt("Csid", &self.csid);
+    }
+}
+
 impl ToExpr for NielsenCbet {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("CbetCheckDigitString", &self.cbet_check_digit_string);
-        p.opt("CbetStepaside", &self.cbet_stepaside);
-        p.opt("Csid", &self.csid);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -550,14 +760,27 @@ pub struct NielsenNaesIiNwOnlySettings {
     pub timezone: Option<Value<String>>,
 }
 
+impl NielsenNaesIiNwOnlySettings {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("CheckDigitString", &self.check_digit_string);
+        p.opt("Sid", &self.sid);
+        p.opt("Timezone", &self.timezone);
+    }
+}
+
 impl ToExpr for NielsenNaesIiNwOnlySettings {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("CheckDigitString", &self.check_digit_string);
-        p.opt("Sid", &self.sid);
-        p.opt("Timezone", &self.timezone);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -580,10 +803,9 @@ pub struct AudioCodecSettings {
     pub wav_settings: Option<WavSettings>,
 }
 
-impl ToExpr for AudioCodecSettings {
+impl AudioCodecSettings {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AacSettings", &self.aac_settings);
         p.opt("Ac3Settings", &self.ac3_settings);
         p.opt("Eac3AtmosSettings", &self.eac3_atmos_settings);
@@ -591,7 +813,21 @@ impl ToExpr for AudioCodecSettings {
         p.opt("Mp2Settings", &self.mp2_settings);
         p.opt("PassThroughSettings", &self.pass_through_settings);
         p.opt("WavSettings", &self.wav_settings);
+    }
+}
+
+impl ToExpr for AudioCodecSettings {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -618,10 +854,9 @@ pub struct AacSettings {
     pub vbr_quality: Option<Value<String>>,
 }
 
-impl ToExpr for AacSettings {
+impl AacSettings {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Bitrate", &self.bitrate);
         p.opt("CodingMode", &self.coding_mode);
         p.opt("InputType", &self.input_type);
@@ -631,7 +866,21 @@ impl ToExpr for AacSettings {
         p.opt("SampleRate", &self.sample_rate);
         p.opt("Spec", &self.spec);
         p.opt("VbrQuality", &self.vbr_quality);
+    }
+}
+
+impl ToExpr for AacSettings {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -656,10 +905,9 @@ pub struct Ac3Settings {
     pub metadata_control: Option<Value<String>>,
 }
 
-impl ToExpr for Ac3Settings {
+impl Ac3Settings {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AttenuationControl", &self.attenuation_control);
         p.opt("Bitrate", &self.bitrate);
         p.opt("BitstreamMode", &self.bitstream_mode);
@@ -668,7 +916,21 @@ impl ToExpr for Ac3Settings {
         p.opt("DrcProfile", &self.drc_profile);
         p.opt("LfeFilter", &self.lfe_filter);
         p.opt("MetadataControl", &self.metadata_control);
+    }
+}
+
+impl ToExpr for Ac3Settings {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -691,10 +953,9 @@ pub struct Eac3AtmosSettings {
     pub surround_trim: Option<Value<f64>>,
 }
 
-impl ToExpr for Eac3AtmosSettings {
+impl Eac3AtmosSettings {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Bitrate", &self.bitrate);
         p.opt("CodingMode", &self.coding_mode);
         p.opt("Dialnorm", &self.dialnorm);
@@ -702,7 +963,21 @@ impl ToExpr for Eac3AtmosSettings {
         p.opt("DrcRf", &self.drc_rf);
         p.opt("HeightTrim", &self.height_trim);
         p.opt("SurroundTrim", &self.surround_trim);
+    }
+}
+
+impl ToExpr for Eac3AtmosSettings {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -751,10 +1026,9 @@ pub struct Eac3Settings {
     pub surround_mode: Option<Value<String>>,
 }
 
-impl ToExpr for Eac3Settings {
+impl Eac3Settings {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AttenuationControl", &self.attenuation_control);
         p.opt("Bitrate", &self.bitrate);
         p.opt("BitstreamMode", &self.bitstream_mode);
@@ -775,7 +1049,21 @@ impl ToExpr for Eac3Settings {
         p.opt("StereoDownmix", &self.stereo_downmix);
         p.opt("SurroundExMode", &self.surround_ex_mode);
         p.opt("SurroundMode", &self.surround_mode);
+    }
+}
+
+impl ToExpr for Eac3Settings {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -790,14 +1078,27 @@ pub struct Mp2Settings {
     pub sample_rate: Option<Value<f64>>,
 }
 
+impl Mp2Settings {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Bitrate", &self.bitrate);
+        p.opt("CodingMode", &self.coding_mode);
+        p.opt("SampleRate", &self.sample_rate);
+    }
+}
+
 impl ToExpr for Mp2Settings {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Bitrate", &self.bitrate);
-        p.opt("CodingMode", &self.coding_mode);
-        p.opt("SampleRate", &self.sample_rate);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -812,14 +1113,27 @@ pub struct WavSettings {
     pub sample_rate: Option<Value<f64>>,
 }
 
+impl WavSettings {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("BitDepth", &self.bit_depth);
+        p.opt("CodingMode", &self.coding_mode);
+        p.opt("SampleRate", &self.sample_rate);
+    }
+}
+
 impl ToExpr for WavSettings {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("BitDepth", &self.bit_depth);
-        p.opt("CodingMode", &self.coding_mode);
-        p.opt("SampleRate", &self.sample_rate);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -834,14 +1148,27 @@ pub struct RemixSettings {
     pub channels_out: Option<Value<i64>>,
 }
 
+impl RemixSettings {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ChannelMappings", &self.channel_mappings);
+        p.opt("ChannelsIn", &self.channels_in);
+        p.opt("ChannelsOut", &self.channels_out);
+    }
+}
+
 impl ToExpr for RemixSettings {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("ChannelMappings", &self.channel_mappings);
-        p.opt("ChannelsIn", &self.channels_in);
-        p.opt("ChannelsOut", &self.channels_out);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -854,13 +1181,26 @@ pub struct AudioChannelMapping {
     pub output_channel: Option<Value<i64>>,
 }
 
+impl AudioChannelMapping {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("InputChannelLevels", &self.input_channel_levels);
+        p.opt("OutputChannel", &self.output_channel);
+    }
+}
+
 impl ToExpr for AudioChannelMapping {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("InputChannelLevels", &self.input_channel_levels);
-        p.opt("OutputChannel", &self.output_channel);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -873,13 +1213,26 @@ pub struct InputChannelLevel {
     pub input_channel: Option<Value<i64>>,
 }
 
+impl InputChannelLevel {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Gain", &self.gain);
+        p.opt("InputChannel", &self.input_channel);
+    }
+}
+
 impl ToExpr for InputChannelLevel {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Gain", &self.gain);
-        p.opt("InputChannel", &self.input_channel);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -892,13 +1245,26 @@ pub struct AvailBlanking {
     pub state: Option<Value<String>>,
 }
 
+impl AvailBlanking {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("AvailBlankingImage", &self.avail_blanking_image);
+        p.opt("State", &self.state);
+    }
+}
+
 impl ToExpr for AvailBlanking {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("AvailBlankingImage", &self.avail_blanking_image);
-        p.opt("State", &self.state);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -913,14 +1279,27 @@ pub struct InputLocation {
     pub username: Option<Value<String>>,
 }
 
+impl InputLocation {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("PasswordParam", &self.password_param);
+        p.opt("Uri", &self.uri);
+        p.opt("Username", &self.username);
+    }
+}
+
 impl ToExpr for InputLocation {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("PasswordParam", &self.password_param);
-        p.opt("Uri", &self.uri);
-        p.opt("Username", &self.username);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -933,13 +1312,26 @@ pub struct AvailConfiguration {
     pub scte35_segmentation_scope: Option<Value<String>>,
 }
 
+impl AvailConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("AvailSettings", &self.avail_settings);
+        p.opt("Scte35SegmentationScope", &self.scte35_segmentation_scope);
+    }
+}
+
 impl ToExpr for AvailConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("AvailSettings", &self.avail_settings);
-        p.opt("Scte35SegmentationScope", &self.scte35_segmentation_scope);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -954,14 +1346,27 @@ pub struct AvailSettings {
     pub scte35_time_signal_apos: Option<Scte35SpliceInsertTimeSignalAposSettings>,
 }
 
+impl AvailSettings {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Esam", &self.esam);
+        p.opt("Scte35SpliceInsert", &self.scte35_splice_insert);
+        p.opt("Scte35TimeSignalApos", &self.scte35_time_signal_apos);
+    }
+}
+
 impl ToExpr for AvailSettings {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Esam", &self.esam);
-        p.opt("Scte35SpliceInsert", &self.scte35_splice_insert);
-        p.opt("Scte35TimeSignalApos", &self.scte35_time_signal_apos);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -982,17 +1387,30 @@ pub struct Esam {
     pub zone_identity: Option<Value<String>>,
 }
 
-impl ToExpr for Esam {
+impl Esam {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AcquisitionPointId", &self.acquisition_point_id);
         p.opt("AdAvailOffset", &self.ad_avail_offset);
         p.opt("PasswordParam", &self.password_param);
         p.opt("PoisEndpoint", &self.pois_endpoint);
         p.opt("Username", &self.username);
         p.opt("ZoneIdentity", &self.zone_identity);
+    }
+}
+
+impl ToExpr for Esam {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1007,14 +1425,27 @@ pub struct Scte35SpliceInsertTimeSignalAposSettings {
     pub web_delivery_allowed_flag: Option<Value<String>>,
 }
 
+impl Scte35SpliceInsertTimeSignalAposSettings {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("AdAvailOffset", &self.ad_avail_offset);
+        p.opt("NoRegionalBlackoutFlag", &self.no_regional_blackout_flag);
+        p.opt("WebDeliveryAllowedFlag", &self.web_delivery_allowed_flag);
+    }
+}
+
 impl ToExpr for Scte35SpliceInsertTimeSignalAposSettings {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("AdAvailOffset", &self.ad_avail_offset);
-        p.opt("NoRegionalBlackoutFlag", &self.no_regional_blackout_flag);
-        p.opt("WebDeliveryAllowedFlag", &self.web_delivery_allowed_flag);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1033,16 +1464,29 @@ pub struct BlackoutSlate {
     pub state: Option<Value<String>>,
 }
 
-impl ToExpr for BlackoutSlate {
+impl BlackoutSlate {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("BlackoutSlateImage", &self.blackout_slate_image);
         p.opt("NetworkEndBlackout", &self.network_end_blackout);
         p.opt("NetworkEndBlackoutImage", &self.network_end_blackout_image);
         p.opt("NetworkId", &self.network_id);
         p.opt("State", &self.state);
+    }
+}
+
+impl ToExpr for BlackoutSlate {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1067,10 +1511,9 @@ pub struct CaptionDescription {
     pub name: Option<Value<String>>,
 }
 
-impl ToExpr for CaptionDescription {
+impl CaptionDescription {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Accessibility", &self.accessibility);
         p.opt("CaptionDashRoles", &self.caption_dash_roles);
         p.opt("CaptionSelectorName", &self.caption_selector_name);
@@ -1079,7 +1522,21 @@ impl ToExpr for CaptionDescription {
         p.opt("LanguageCode", &self.language_code);
         p.opt("LanguageDescription", &self.language_description);
         p.opt("Name", &self.name);
+    }
+}
+
+impl ToExpr for CaptionDescription {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1114,10 +1571,9 @@ pub struct CaptionDestinationSettings {
     pub webvtt_destination_settings: Option<WebvttDestinationSettings>,
 }
 
-impl ToExpr for CaptionDestinationSettings {
+impl CaptionDestinationSettings {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AribDestinationSettings", &self.arib_destination_settings);
         p.opt(
             "BurnInDestinationSettings",
@@ -1164,7 +1620,21 @@ impl ToExpr for CaptionDestinationSettings {
             "WebvttDestinationSettings",
             &self.webvtt_destination_settings,
         );
+    }
+}
+
+impl ToExpr for CaptionDestinationSettings {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1209,10 +1679,9 @@ pub struct BurnInDvbSubDestinationSettings {
     pub y_position: Option<Value<i64>>,
 }
 
-impl ToExpr for BurnInDvbSubDestinationSettings {
+impl BurnInDvbSubDestinationSettings {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Alignment", &self.alignment);
         p.opt("BackgroundColor", &self.background_color);
         p.opt("BackgroundOpacity", &self.background_opacity);
@@ -1231,7 +1700,21 @@ impl ToExpr for BurnInDvbSubDestinationSettings {
         p.opt("TeletextGridControl", &self.teletext_grid_control);
         p.opt("XPosition", &self.x_position);
         p.opt("YPosition", &self.y_position);
+    }
+}
+
+impl ToExpr for BurnInDvbSubDestinationSettings {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1252,17 +1735,30 @@ pub struct EbuTtDDestinationSettings {
     pub style_control: Option<Value<String>>,
 }
 
-impl ToExpr for EbuTtDDestinationSettings {
+impl EbuTtDDestinationSettings {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("CopyrightHolder", &self.copyright_holder);
         p.opt("DefaultFontSize", &self.default_font_size);
         p.opt("DefaultLineHeight", &self.default_line_height);
         p.opt("FillLineGap", &self.fill_line_gap);
         p.opt("FontFamily", &self.font_family);
         p.opt("StyleControl", &self.style_control);
+    }
+}
+
+impl ToExpr for EbuTtDDestinationSettings {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1275,13 +1771,26 @@ pub struct TtmlDestinationSettings {
     pub style_control: Option<Value<String>>,
 }
 
+impl TtmlDestinationSettings {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Position", &self.position);
+        p.opt("StyleControl", &self.style_control);
+    }
+}
+
 impl ToExpr for TtmlDestinationSettings {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Position", &self.position);
-        p.opt("StyleControl", &self.style_control);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1292,12 +1801,25 @@ pub struct TextCaptionPositionSettings {
     pub y_position_percentage: Option<Value<i64>>,
 }
 
+impl TextCaptionPositionSettings {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("YPositionPercentage", &self.y_position_percentage);
+    }
+}
+
 impl ToExpr for TextCaptionPositionSettings {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("YPositionPercentage", &self.y_position_percentage);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1310,13 +1832,26 @@ pub struct WebvttDestinationSettings {
     pub style_control: Option<Value<String>>,
 }
 
+impl WebvttDestinationSettings {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Position", &self.position);
+        p.opt("StyleControl", &self.style_control);
+    }
+}
+
 impl ToExpr for WebvttDestinationSettings {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Position", &self.position);
-        p.opt("StyleControl", &self.style_control);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1327,12 +1862,25 @@ pub struct ColorCorrectionSettings {
     pub global_color_corrections: Option<Vec<ColorCorrection>>,
 }
 
+impl ColorCorrectionSettings {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("GlobalColorCorrections", &self.global_color_corrections);
+    }
+}
+
 impl ToExpr for ColorCorrectionSettings {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("GlobalColorCorrections", &self.global_color_corrections);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1347,14 +1895,27 @@ pub struct ColorCorrection {
     pub uri: Option<Value<String>>,
 }
 
+impl ColorCorrection {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("InputColorSpace", &self.input_color_space);
+        p.opt("OutputColorSpace", &self.output_color_space);
+        p.opt("Uri", &self.uri);
+    }
+}
+
 impl ToExpr for ColorCorrection {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("InputColorSpace", &self.input_color_space);
-        p.opt("OutputColorSpace", &self.output_color_space);
-        p.opt("Uri", &self.uri);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1367,10 +1928,9 @@ pub struct FeatureActivations {
     pub output_static_image_overlay_schedule_actions: Option<Value<String>>,
 }
 
-impl ToExpr for FeatureActivations {
+impl FeatureActivations {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "InputPrepareScheduleActions",
             &self.input_prepare_schedule_actions,
@@ -1379,7 +1939,21 @@ impl ToExpr for FeatureActivations {
             "OutputStaticImageOverlayScheduleActions",
             &self.output_static_image_overlay_schedule_actions,
         );
+    }
+}
+
+impl ToExpr for FeatureActivations {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1402,10 +1976,9 @@ pub struct GlobalConfiguration {
     pub support_low_framerate_inputs: Option<Value<String>>,
 }
 
-impl ToExpr for GlobalConfiguration {
+impl GlobalConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("InitialAudioGain", &self.initial_audio_gain);
         p.opt("InputEndAction", &self.input_end_action);
         p.opt("InputLossBehavior", &self.input_loss_behavior);
@@ -1416,7 +1989,21 @@ impl ToExpr for GlobalConfiguration {
             "SupportLowFramerateInputs",
             &self.support_low_framerate_inputs,
         );
+    }
+}
+
+impl ToExpr for GlobalConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1435,16 +2022,29 @@ pub struct InputLossBehavior {
     pub repeat_frame_msec: Option<Value<i64>>,
 }
 
-impl ToExpr for InputLossBehavior {
+impl InputLossBehavior {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("BlackFrameMsec", &self.black_frame_msec);
         p.opt("InputLossImageColor", &self.input_loss_image_color);
         p.opt("InputLossImageSlate", &self.input_loss_image_slate);
         p.opt("InputLossImageType", &self.input_loss_image_type);
         p.opt("RepeatFrameMsec", &self.repeat_frame_msec);
+    }
+}
+
+impl ToExpr for InputLossBehavior {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1459,14 +2059,27 @@ pub struct OutputLockingSettings {
     pub pipeline_locking_settings: Option<Value<Json>>,
 }
 
+impl OutputLockingSettings {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("DisabledLockingSettings", &self.disabled_locking_settings);
+        p.opt("EpochLockingSettings", &self.epoch_locking_settings);
+        p.opt("PipelineLockingSettings", &self.pipeline_locking_settings);
+    }
+}
+
 impl ToExpr for OutputLockingSettings {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("DisabledLockingSettings", &self.disabled_locking_settings);
-        p.opt("EpochLockingSettings", &self.epoch_locking_settings);
-        p.opt("PipelineLockingSettings", &self.pipeline_locking_settings);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1477,12 +2090,25 @@ pub struct DisabledLockingSettings {
     pub custom_epoch: Option<Value<String>>,
 }
 
+impl DisabledLockingSettings {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("CustomEpoch", &self.custom_epoch);
+    }
+}
+
 impl ToExpr for DisabledLockingSettings {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("CustomEpoch", &self.custom_epoch);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1495,13 +2121,26 @@ pub struct EpochLockingSettings {
     pub jam_sync_time: Option<Value<String>>,
 }
 
+impl EpochLockingSettings {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("CustomEpoch", &self.custom_epoch);
+        p.opt("JamSyncTime", &self.jam_sync_time);
+    }
+}
+
 impl ToExpr for EpochLockingSettings {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("CustomEpoch", &self.custom_epoch);
-        p.opt("JamSyncTime", &self.jam_sync_time);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1514,13 +2153,26 @@ pub struct MotionGraphicsConfiguration {
     pub motion_graphics_settings: Option<MotionGraphicsSettings>,
 }
 
+impl MotionGraphicsConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("MotionGraphicsInsertion", &self.motion_graphics_insertion);
+        p.opt("MotionGraphicsSettings", &self.motion_graphics_settings);
+    }
+}
+
 impl ToExpr for MotionGraphicsConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("MotionGraphicsInsertion", &self.motion_graphics_insertion);
-        p.opt("MotionGraphicsSettings", &self.motion_graphics_settings);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1531,15 +2183,28 @@ pub struct MotionGraphicsSettings {
     pub html_motion_graphics_settings: Option<Value<Json>>,
 }
 
-impl ToExpr for MotionGraphicsSettings {
+impl MotionGraphicsSettings {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "HtmlMotionGraphicsSettings",
             &self.html_motion_graphics_settings,
         );
+    }
+}
+
+impl ToExpr for MotionGraphicsSettings {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1552,13 +2217,26 @@ pub struct NielsenConfiguration {
     pub nielsen_pcm_to_id3_tagging: Option<Value<String>>,
 }
 
+impl NielsenConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("DistributorId", &self.distributor_id);
+        p.opt("NielsenPcmToId3Tagging", &self.nielsen_pcm_to_id3_tagging);
+    }
+}
+
 impl ToExpr for NielsenConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("DistributorId", &self.distributor_id);
-        p.opt("NielsenPcmToId3Tagging", &self.nielsen_pcm_to_id3_tagging);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1573,14 +2251,27 @@ pub struct OutputGroup {
     pub outputs: Option<Vec<Output>>,
 }
 
+impl OutputGroup {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Name", &self.name);
+        p.opt("OutputGroupSettings", &self.output_group_settings);
+        p.opt("Outputs", &self.outputs);
+    }
+}
+
 impl ToExpr for OutputGroup {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Name", &self.name);
-        p.opt("OutputGroupSettings", &self.output_group_settings);
-        p.opt("Outputs", &self.outputs);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1611,10 +2302,9 @@ pub struct OutputGroupSettings {
     pub udp_group_settings: Option<UdpGroupSettings>,
 }
 
-impl ToExpr for OutputGroupSettings {
+impl OutputGroupSettings {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("ArchiveGroupSettings", &self.archive_group_settings);
         p.opt("CmafIngestGroupSettings", &self.cmaf_ingest_group_settings);
         p.opt(
@@ -1635,7 +2325,21 @@ impl ToExpr for OutputGroupSettings {
         p.opt("RtmpGroupSettings", &self.rtmp_group_settings);
         p.opt("SrtGroupSettings", &self.srt_group_settings);
         p.opt("UdpGroupSettings", &self.udp_group_settings);
+    }
+}
+
+impl ToExpr for OutputGroupSettings {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1650,14 +2354,27 @@ pub struct ArchiveGroupSettings {
     pub rollover_interval: Option<Value<i64>>,
 }
 
+impl ArchiveGroupSettings {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ArchiveCdnSettings", &self.archive_cdn_settings);
+        p.opt("Destination", &self.destination);
+        p.opt("RolloverInterval", &self.rollover_interval);
+    }
+}
+
 impl ToExpr for ArchiveGroupSettings {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("ArchiveCdnSettings", &self.archive_cdn_settings);
-        p.opt("Destination", &self.destination);
-        p.opt("RolloverInterval", &self.rollover_interval);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1668,12 +2385,25 @@ pub struct ArchiveCdnSettings {
     pub archive_s3_settings: Option<ArchiveFrameCaptureHlsS3Settings>,
 }
 
+impl ArchiveCdnSettings {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ArchiveS3Settings", &self.archive_s3_settings);
+    }
+}
+
 impl ToExpr for ArchiveCdnSettings {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("ArchiveS3Settings", &self.archive_s3_settings);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1684,12 +2414,25 @@ pub struct ArchiveFrameCaptureHlsS3Settings {
     pub canned_acl: Option<Value<String>>,
 }
 
+impl ArchiveFrameCaptureHlsS3Settings {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("CannedAcl", &self.canned_acl);
+    }
+}
+
 impl ToExpr for ArchiveFrameCaptureHlsS3Settings {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("CannedAcl", &self.canned_acl);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1700,12 +2443,25 @@ pub struct OutputLocationRef {
     pub destination_ref_id: Option<Value<String>>,
 }
 
+impl OutputLocationRef {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("DestinationRefId", &self.destination_ref_id);
+    }
+}
+
 impl ToExpr for OutputLocationRef {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("DestinationRefId", &self.destination_ref_id);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1750,10 +2506,9 @@ pub struct CmafIngestGroupSettings {
     pub watermarking_settings: Option<CmafIngestWatermarkingSettings>,
 }
 
-impl ToExpr for CmafIngestGroupSettings {
+impl CmafIngestGroupSettings {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AdditionalDestinations", &self.additional_destinations);
         p.opt("CaptionLanguageMappings", &self.caption_language_mappings);
         p.opt("Destination", &self.destination);
@@ -1772,7 +2527,21 @@ impl ToExpr for CmafIngestGroupSettings {
         p.opt("TimedMetadataId3Period", &self.timed_metadata_id3_period);
         p.opt("TimedMetadataPassthrough", &self.timed_metadata_passthrough);
         p.opt("WatermarkingSettings", &self.watermarking_settings);
+    }
+}
+
+impl ToExpr for CmafIngestGroupSettings {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1783,12 +2552,25 @@ pub struct AdditionalDestinations {
     pub destination: Option<OutputLocationRef>,
 }
 
+impl AdditionalDestinations {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Destination", &self.destination);
+    }
+}
+
 impl ToExpr for AdditionalDestinations {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Destination", &self.destination);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1801,13 +2583,26 @@ pub struct CmafIngestCaptionLanguageMapping {
     pub language_code: Option<Value<String>>,
 }
 
+impl CmafIngestCaptionLanguageMapping {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("CaptionChannel", &self.caption_channel);
+        p.opt("LanguageCode", &self.language_code);
+    }
+}
+
 impl ToExpr for CmafIngestCaptionLanguageMapping {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("CaptionChannel", &self.caption_channel);
-        p.opt("LanguageCode", &self.language_code);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1819,15 +2614,28 @@ pub struct CmafIngestWatermarkingSettings {
         Option<CmafIngestMediaPackageV2AbWatermarkerIrdetoSettings>,
 }
 
-impl ToExpr for CmafIngestWatermarkingSettings {
+impl CmafIngestWatermarkingSettings {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "CmafIngestAbWatermarkerIrdetoSettings",
             &self.cmaf_ingest_ab_watermarker_irdeto_settings,
         );
+    }
+}
+
+impl ToExpr for CmafIngestWatermarkingSettings {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1852,10 +2660,9 @@ pub struct CmafIngestMediaPackageV2AbWatermarkerIrdetoSettings {
     pub watermark_id_length: Option<Value<String>>,
 }
 
-impl ToExpr for CmafIngestMediaPackageV2AbWatermarkerIrdetoSettings {
+impl CmafIngestMediaPackageV2AbWatermarkerIrdetoSettings {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "AdditionalDestinationsAlternateDestinations",
             &self.additional_destinations_alternate_destinations,
@@ -1867,7 +2674,21 @@ impl ToExpr for CmafIngestMediaPackageV2AbWatermarkerIrdetoSettings {
         p.opt("PolyPeriod", &self.poly_period);
         p.opt("Profile", &self.profile);
         p.opt("WatermarkIdLength", &self.watermark_id_length);
+    }
+}
+
+impl ToExpr for CmafIngestMediaPackageV2AbWatermarkerIrdetoSettings {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1882,14 +2703,27 @@ pub struct AbWatermarkingCustomProfile {
     pub target_psnr: Option<Value<f64>>,
 }
 
+impl AbWatermarkingCustomProfile {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("EmbeddingFrequency", &self.embedding_frequency);
+        p.opt("SceneCut", &self.scene_cut);
+        p.opt("TargetPsnr", &self.target_psnr);
+    }
+}
+
 impl ToExpr for AbWatermarkingCustomProfile {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("EmbeddingFrequency", &self.embedding_frequency);
-        p.opt("SceneCut", &self.scene_cut);
-        p.opt("TargetPsnr", &self.target_psnr);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1902,13 +2736,26 @@ pub struct FrameCaptureGroupSettings {
     pub frame_capture_cdn_settings: Option<FrameCaptureCdnSettings>,
 }
 
+impl FrameCaptureGroupSettings {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Destination", &self.destination);
+        p.opt("FrameCaptureCdnSettings", &self.frame_capture_cdn_settings);
+    }
+}
+
 impl ToExpr for FrameCaptureGroupSettings {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Destination", &self.destination);
-        p.opt("FrameCaptureCdnSettings", &self.frame_capture_cdn_settings);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1919,12 +2766,25 @@ pub struct FrameCaptureCdnSettings {
     pub frame_capture_s3_settings: Option<ArchiveFrameCaptureHlsS3Settings>,
 }
 
+impl FrameCaptureCdnSettings {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("FrameCaptureS3Settings", &self.frame_capture_s3_settings);
+    }
+}
+
 impl ToExpr for FrameCaptureCdnSettings {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("FrameCaptureS3Settings", &self.frame_capture_s3_settings);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -2019,10 +2879,9 @@ pub struct HlsGroupSettings {
     pub ts_file_mode: Option<Value<String>>,
 }
 
-impl ToExpr for HlsGroupSettings {
+impl HlsGroupSettings {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AdMarkers", &self.ad_markers);
         p.opt("BaseUrlContent", &self.base_url_content);
         p.opt("BaseUrlContent1", &self.base_url_content1);
@@ -2072,7 +2931,21 @@ impl ToExpr for HlsGroupSettings {
             &self.timestamp_delta_milliseconds,
         );
         p.opt("TsFileMode", &self.ts_file_mode);
+    }
+}
+
+impl ToExpr for HlsGroupSettings {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -2087,14 +2960,27 @@ pub struct CaptionLanguageMapping {
     pub language_description: Option<Value<String>>,
 }
 
+impl CaptionLanguageMapping {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("CaptionChannel", &self.caption_channel);
+        p.opt("LanguageCode", &self.language_code);
+        p.opt("LanguageDescription", &self.language_description);
+    }
+}
+
 impl ToExpr for CaptionLanguageMapping {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("CaptionChannel", &self.caption_channel);
-        p.opt("LanguageCode", &self.language_code);
-        p.opt("LanguageDescription", &self.language_description);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -2113,16 +2999,29 @@ pub struct HlsCdnSettings {
     pub hls_webdav_settings: Option<HlsWebdavSettings>,
 }
 
-impl ToExpr for HlsCdnSettings {
+impl HlsCdnSettings {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("HlsAkamaiSettings", &self.hls_akamai_settings);
         p.opt("HlsBasicPutSettings", &self.hls_basic_put_settings);
         p.opt("HlsMediaStoreSettings", &self.hls_media_store_settings);
         p.opt("HlsS3Settings", &self.hls_s3_settings);
         p.opt("HlsWebdavSettings", &self.hls_webdav_settings);
+    }
+}
+
+impl ToExpr for HlsCdnSettings {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -2145,10 +3044,9 @@ pub struct HlsAkamaiSettings {
     pub token: Option<Value<String>>,
 }
 
-impl ToExpr for HlsAkamaiSettings {
+impl HlsAkamaiSettings {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("ConnectionRetryInterval", &self.connection_retry_interval);
         p.opt("FilecacheDuration", &self.filecache_duration);
         p.opt("HttpTransferMode", &self.http_transfer_mode);
@@ -2156,7 +3054,21 @@ impl ToExpr for HlsAkamaiSettings {
         p.opt("RestartDelay", &self.restart_delay);
         p.opt("Salt", &self.salt);
         p.opt("Token", &self.token);
+    }
+}
+
+impl ToExpr for HlsAkamaiSettings {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -2173,15 +3085,28 @@ pub struct HlsBasicPutSettings {
     pub restart_delay: Option<Value<i64>>,
 }
 
-impl ToExpr for HlsBasicPutSettings {
+impl HlsBasicPutSettings {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("ConnectionRetryInterval", &self.connection_retry_interval);
         p.opt("FilecacheDuration", &self.filecache_duration);
         p.opt("NumRetries", &self.num_retries);
         p.opt("RestartDelay", &self.restart_delay);
+    }
+}
+
+impl ToExpr for HlsBasicPutSettings {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -2200,16 +3125,29 @@ pub struct HlsMediaStoreSettings {
     pub restart_delay: Option<Value<i64>>,
 }
 
-impl ToExpr for HlsMediaStoreSettings {
+impl HlsMediaStoreSettings {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("ConnectionRetryInterval", &self.connection_retry_interval);
         p.opt("FilecacheDuration", &self.filecache_duration);
         p.opt("MediaStoreStorageClass", &self.media_store_storage_class);
         p.opt("NumRetries", &self.num_retries);
         p.opt("RestartDelay", &self.restart_delay);
+    }
+}
+
+impl ToExpr for HlsMediaStoreSettings {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -2228,16 +3166,29 @@ pub struct HlsWebdavSettings {
     pub restart_delay: Option<Value<i64>>,
 }
 
-impl ToExpr for HlsWebdavSettings {
+impl HlsWebdavSettings {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("ConnectionRetryInterval", &self.connection_retry_interval);
         p.opt("FilecacheDuration", &self.filecache_duration);
         p.opt("HttpTransferMode", &self.http_transfer_mode);
         p.opt("NumRetries", &self.num_retries);
         p.opt("RestartDelay", &self.restart_delay);
+    }
+}
+
+impl ToExpr for HlsWebdavSettings {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -2248,12 +3199,25 @@ pub struct KeyProviderSettings {
     pub static_key_settings: Option<StaticKeySettings>,
 }
 
+impl KeyProviderSettings {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("StaticKeySettings", &self.static_key_settings);
+    }
+}
+
 impl ToExpr for KeyProviderSettings {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("StaticKeySettings", &self.static_key_settings);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -2266,13 +3230,26 @@ pub struct StaticKeySettings {
     pub static_key_value: Option<Value<String>>,
 }
 
+impl StaticKeySettings {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("KeyProviderServer", &self.key_provider_server);
+        p.opt("StaticKeyValue", &self.static_key_value);
+    }
+}
+
 impl ToExpr for StaticKeySettings {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("KeyProviderServer", &self.key_provider_server);
-        p.opt("StaticKeyValue", &self.static_key_value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -2283,12 +3260,25 @@ pub struct MediaConnectRouterGroupSettings {
     pub availability_zones: Option<Value<Vec<String>>>,
 }
 
+impl MediaConnectRouterGroupSettings {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("AvailabilityZones", &self.availability_zones);
+    }
+}
+
 impl ToExpr for MediaConnectRouterGroupSettings {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("AvailabilityZones", &self.availability_zones);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -2301,16 +3291,29 @@ pub struct MediaPackageGroupSettings {
     pub mediapackage_v2_group_settings: Option<MediaPackageV2GroupSettings>,
 }
 
-impl ToExpr for MediaPackageGroupSettings {
+impl MediaPackageGroupSettings {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Destination", &self.destination);
         p.opt(
             "MediapackageV2GroupSettings",
             &self.mediapackage_v2_group_settings,
         );
+    }
+}
+
+impl ToExpr for MediaPackageGroupSettings {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -2343,10 +3346,9 @@ pub struct MediaPackageV2GroupSettings {
     pub watermarking_settings: Option<MediaPackageV2WatermarkingSettings>,
 }
 
-impl ToExpr for MediaPackageV2GroupSettings {
+impl MediaPackageV2GroupSettings {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AdditionalDestinations", &self.additional_destinations);
         p.opt("CaptionLanguageMappings", &self.caption_language_mappings);
         p.opt("Id3Behavior", &self.id3_behavior);
@@ -2359,7 +3361,21 @@ impl ToExpr for MediaPackageV2GroupSettings {
         p.opt("TimedMetadataId3Period", &self.timed_metadata_id3_period);
         p.opt("TimedMetadataPassthrough", &self.timed_metadata_passthrough);
         p.opt("WatermarkingSettings", &self.watermarking_settings);
+    }
+}
+
+impl ToExpr for MediaPackageV2GroupSettings {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -2371,15 +3387,28 @@ pub struct MediaPackageV2WatermarkingSettings {
         Option<CmafIngestMediaPackageV2AbWatermarkerIrdetoSettings>,
 }
 
-impl ToExpr for MediaPackageV2WatermarkingSettings {
+impl MediaPackageV2WatermarkingSettings {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "MediaPackageV2AbWatermarkerIrdetoSettings",
             &self.media_package_v2_ab_watermarker_irdeto_settings,
         );
+    }
+}
+
+impl ToExpr for MediaPackageV2WatermarkingSettings {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -2426,10 +3455,9 @@ pub struct MsSmoothGroupSettings {
     pub timestamp_offset_mode: Option<Value<String>>,
 }
 
-impl ToExpr for MsSmoothGroupSettings {
+impl MsSmoothGroupSettings {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AcquisitionPointId", &self.acquisition_point_id);
         p.opt(
             "AudioOnlyTimecodeControl",
@@ -2452,7 +3480,21 @@ impl ToExpr for MsSmoothGroupSettings {
         p.opt("StreamManifestBehavior", &self.stream_manifest_behavior);
         p.opt("TimestampOffset", &self.timestamp_offset);
         p.opt("TimestampOffsetMode", &self.timestamp_offset_mode);
+    }
+}
+
+impl ToExpr for MsSmoothGroupSettings {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -2477,10 +3519,9 @@ pub struct RtmpGroupSettings {
     pub restart_delay: Option<Value<i64>>,
 }
 
-impl ToExpr for RtmpGroupSettings {
+impl RtmpGroupSettings {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AdMarkers", &self.ad_markers);
         p.opt("AuthenticationScheme", &self.authentication_scheme);
         p.opt("CacheFullBehavior", &self.cache_full_behavior);
@@ -2489,7 +3530,21 @@ impl ToExpr for RtmpGroupSettings {
         p.opt("IncludeFillerNalUnits", &self.include_filler_nal_units);
         p.opt("InputLossAction", &self.input_loss_action);
         p.opt("RestartDelay", &self.restart_delay);
+    }
+}
+
+impl ToExpr for RtmpGroupSettings {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -2500,12 +3555,25 @@ pub struct SrtGroupSettings {
     pub input_loss_action: Option<Value<String>>,
 }
 
+impl SrtGroupSettings {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("InputLossAction", &self.input_loss_action);
+    }
+}
+
 impl ToExpr for SrtGroupSettings {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("InputLossAction", &self.input_loss_action);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -2520,14 +3588,27 @@ pub struct UdpGroupSettings {
     pub timed_metadata_id3_period: Option<Value<i64>>,
 }
 
+impl UdpGroupSettings {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("InputLossAction", &self.input_loss_action);
+        p.opt("TimedMetadataId3Frame", &self.timed_metadata_id3_frame);
+        p.opt("TimedMetadataId3Period", &self.timed_metadata_id3_period);
+    }
+}
+
 impl ToExpr for UdpGroupSettings {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("InputLossAction", &self.input_loss_action);
-        p.opt("TimedMetadataId3Frame", &self.timed_metadata_id3_frame);
-        p.opt("TimedMetadataId3Period", &self.timed_metadata_id3_period);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -2546,16 +3627,29 @@ pub struct Output {
     pub video_description_name: Option<Value<String>>,
 }
 
-impl ToExpr for Output {
+impl Output {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AudioDescriptionNames", &self.audio_description_names);
         p.opt("CaptionDescriptionNames", &self.caption_description_names);
         p.opt("OutputName", &self.output_name);
         p.opt("OutputSettings", &self.output_settings);
         p.opt("VideoDescriptionName", &self.video_description_name);
+    }
+}
+
+impl ToExpr for Output {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -2586,10 +3680,9 @@ pub struct OutputSettings {
     pub udp_output_settings: Option<UdpOutputSettings>,
 }
 
-impl ToExpr for OutputSettings {
+impl OutputSettings {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("ArchiveOutputSettings", &self.archive_output_settings);
         p.opt(
             "CmafIngestOutputSettings",
@@ -2613,7 +3706,21 @@ impl ToExpr for OutputSettings {
         p.opt("RtmpOutputSettings", &self.rtmp_output_settings);
         p.opt("SrtOutputSettings", &self.srt_output_settings);
         p.opt("UdpOutputSettings", &self.udp_output_settings);
+    }
+}
+
+impl ToExpr for OutputSettings {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -2628,14 +3735,27 @@ pub struct ArchiveOutputSettings {
     pub name_modifier: Option<Value<String>>,
 }
 
+impl ArchiveOutputSettings {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ContainerSettings", &self.container_settings);
+        p.opt("Extension", &self.extension);
+        p.opt("NameModifier", &self.name_modifier);
+    }
+}
+
 impl ToExpr for ArchiveOutputSettings {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("ContainerSettings", &self.container_settings);
-        p.opt("Extension", &self.extension);
-        p.opt("NameModifier", &self.name_modifier);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -2648,13 +3768,26 @@ pub struct ArchiveContainerSettings {
     pub raw_settings: Option<Value<Json>>,
 }
 
+impl ArchiveContainerSettings {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("M2tsSettings", &self.m2ts_settings);
+        p.opt("RawSettings", &self.raw_settings);
+    }
+}
+
 impl ToExpr for ArchiveContainerSettings {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("M2tsSettings", &self.m2ts_settings);
-        p.opt("RawSettings", &self.raw_settings);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -2759,10 +3892,9 @@ pub struct M2tsSettings {
     pub video_pid: Option<Value<String>>,
 }
 
-impl ToExpr for M2tsSettings {
+impl M2tsSettings {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "AbsentInputAudioBehavior",
             &self.absent_input_audio_behavior,
@@ -2817,7 +3949,21 @@ impl ToExpr for M2tsSettings {
         p.opt("TimedMetadataPid", &self.timed_metadata_pid);
         p.opt("TransportStreamId", &self.transport_stream_id);
         p.opt("VideoPid", &self.video_pid);
+    }
+}
+
+impl ToExpr for M2tsSettings {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -2832,14 +3978,27 @@ pub struct DvbNitSettings {
     pub rep_interval: Option<Value<i64>>,
 }
 
+impl DvbNitSettings {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("NetworkId", &self.network_id);
+        p.opt("NetworkName", &self.network_name);
+        p.opt("RepInterval", &self.rep_interval);
+    }
+}
+
 impl ToExpr for DvbNitSettings {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("NetworkId", &self.network_id);
-        p.opt("NetworkName", &self.network_name);
-        p.opt("RepInterval", &self.rep_interval);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -2856,15 +4015,28 @@ pub struct DvbSdtSettings {
     pub service_provider_name: Option<Value<String>>,
 }
 
-impl ToExpr for DvbSdtSettings {
+impl DvbSdtSettings {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("OutputSdt", &self.output_sdt);
         p.opt("RepInterval", &self.rep_interval);
         p.opt("ServiceName", &self.service_name);
         p.opt("ServiceProviderName", &self.service_provider_name);
+    }
+}
+
+impl ToExpr for DvbSdtSettings {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -2875,12 +4047,25 @@ pub struct DvbTdtSettings {
     pub rep_interval: Option<Value<i64>>,
 }
 
+impl DvbTdtSettings {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("RepInterval", &self.rep_interval);
+    }
+}
+
 impl ToExpr for DvbTdtSettings {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("RepInterval", &self.rep_interval);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -2891,12 +4076,25 @@ pub struct CmafIngestFrameCaptureOutputSettings {
     pub name_modifier: Option<Value<String>>,
 }
 
+impl CmafIngestFrameCaptureOutputSettings {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("NameModifier", &self.name_modifier);
+    }
+}
+
 impl ToExpr for CmafIngestFrameCaptureOutputSettings {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("NameModifier", &self.name_modifier);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -2913,15 +4111,28 @@ pub struct HlsOutputSettings {
     pub segment_modifier: Option<Value<String>>,
 }
 
-impl ToExpr for HlsOutputSettings {
+impl HlsOutputSettings {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("H265PackagingType", &self.h265_packaging_type);
         p.opt("HlsSettings", &self.hls_settings);
         p.opt("NameModifier", &self.name_modifier);
         p.opt("SegmentModifier", &self.segment_modifier);
+    }
+}
+
+impl ToExpr for HlsOutputSettings {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -2938,15 +4149,28 @@ pub struct HlsSettings {
     pub standard_hls_settings: Option<StandardHlsSettings>,
 }
 
-impl ToExpr for HlsSettings {
+impl HlsSettings {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AudioOnlyHlsSettings", &self.audio_only_hls_settings);
         p.opt("Fmp4HlsSettings", &self.fmp4_hls_settings);
         p.opt("FrameCaptureHlsSettings", &self.frame_capture_hls_settings);
         p.opt("StandardHlsSettings", &self.standard_hls_settings);
+    }
+}
+
+impl ToExpr for HlsSettings {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -2963,15 +4187,28 @@ pub struct AudioOnlyHlsSettings {
     pub segment_type: Option<Value<String>>,
 }
 
-impl ToExpr for AudioOnlyHlsSettings {
+impl AudioOnlyHlsSettings {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AudioGroupId", &self.audio_group_id);
         p.opt("AudioOnlyImage", &self.audio_only_image);
         p.opt("AudioTrackType", &self.audio_track_type);
         p.opt("SegmentType", &self.segment_type);
+    }
+}
+
+impl ToExpr for AudioOnlyHlsSettings {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -2986,14 +4223,27 @@ pub struct Fmp4HlsSettings {
     pub timed_metadata_behavior: Option<Value<String>>,
 }
 
+impl Fmp4HlsSettings {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("AudioRenditionSets", &self.audio_rendition_sets);
+        p.opt("NielsenId3Behavior", &self.nielsen_id3_behavior);
+        p.opt("TimedMetadataBehavior", &self.timed_metadata_behavior);
+    }
+}
+
 impl ToExpr for Fmp4HlsSettings {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("AudioRenditionSets", &self.audio_rendition_sets);
-        p.opt("NielsenId3Behavior", &self.nielsen_id3_behavior);
-        p.opt("TimedMetadataBehavior", &self.timed_metadata_behavior);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -3006,13 +4256,26 @@ pub struct StandardHlsSettings {
     pub m3u8_settings: Option<M3u8Settings>,
 }
 
+impl StandardHlsSettings {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("AudioRenditionSets", &self.audio_rendition_sets);
+        p.opt("M3u8Settings", &self.m3u8_settings);
+    }
+}
+
 impl ToExpr for StandardHlsSettings {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("AudioRenditionSets", &self.audio_rendition_sets);
-        p.opt("M3u8Settings", &self.m3u8_settings);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -3059,10 +4322,9 @@ pub struct M3u8Settings {
     pub video_pid: Option<Value<String>>,
 }
 
-impl ToExpr for M3u8Settings {
+impl M3u8Settings {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AudioFramesPerPes", &self.audio_frames_per_pes);
         p.opt("AudioPids", &self.audio_pids);
         p.opt("EcmPid", &self.ecm_pid);
@@ -3082,7 +4344,21 @@ impl ToExpr for M3u8Settings {
         p.opt("TimedMetadataPid", &self.timed_metadata_pid);
         p.opt("TransportStreamId", &self.transport_stream_id);
         p.opt("VideoPid", &self.video_pid);
+    }
+}
+
+impl ToExpr for M3u8Settings {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -3097,14 +4373,27 @@ pub struct MediaConnectRouterOutputSettings {
     pub destination: Option<OutputLocationRef>,
 }
 
+impl MediaConnectRouterOutputSettings {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ConnectedRouterInputs", &self.connected_router_inputs);
+        p.opt("ContainerSettings", &self.container_settings);
+        p.opt("Destination", &self.destination);
+    }
+}
+
 impl ToExpr for MediaConnectRouterOutputSettings {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("ConnectedRouterInputs", &self.connected_router_inputs);
-        p.opt("ContainerSettings", &self.container_settings);
-        p.opt("Destination", &self.destination);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -3117,13 +4406,26 @@ pub struct MediaConnectRouterOutputConnectionMap {
     pub pipeline1: Option<Value<String>>,
 }
 
+impl MediaConnectRouterOutputConnectionMap {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Pipeline0", &self.pipeline0);
+        p.opt("Pipeline1", &self.pipeline1);
+    }
+}
+
 impl ToExpr for MediaConnectRouterOutputConnectionMap {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Pipeline0", &self.pipeline0);
-        p.opt("Pipeline1", &self.pipeline1);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -3134,12 +4436,25 @@ pub struct UdpMediaConnectRouterContainerSettings {
     pub m2ts_settings: Option<M2tsSettings>,
 }
 
+impl UdpMediaConnectRouterContainerSettings {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("M2tsSettings", &self.m2ts_settings);
+    }
+}
+
 impl ToExpr for UdpMediaConnectRouterContainerSettings {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("M2tsSettings", &self.m2ts_settings);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -3152,13 +4467,26 @@ pub struct MsSmoothOutputSettings {
     pub name_modifier: Option<Value<String>>,
 }
 
+impl MsSmoothOutputSettings {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("H265PackagingType", &self.h265_packaging_type);
+        p.opt("NameModifier", &self.name_modifier);
+    }
+}
+
 impl ToExpr for MsSmoothOutputSettings {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("H265PackagingType", &self.h265_packaging_type);
-        p.opt("NameModifier", &self.name_modifier);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -3171,13 +4499,26 @@ pub struct MultiplexOutputSettings {
     pub destination: Option<OutputLocationRef>,
 }
 
+impl MultiplexOutputSettings {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ContainerSettings", &self.container_settings);
+        p.opt("Destination", &self.destination);
+    }
+}
+
 impl ToExpr for MultiplexOutputSettings {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("ContainerSettings", &self.container_settings);
-        p.opt("Destination", &self.destination);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -3188,12 +4529,25 @@ pub struct MultiplexContainerSettings {
     pub multiplex_m2ts_settings: Option<MultiplexM2tsSettings>,
 }
 
+impl MultiplexContainerSettings {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("MultiplexM2tsSettings", &self.multiplex_m2ts_settings);
+    }
+}
+
 impl ToExpr for MultiplexContainerSettings {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("MultiplexM2tsSettings", &self.multiplex_m2ts_settings);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -3230,10 +4584,9 @@ pub struct MultiplexM2tsSettings {
     pub scte35_preroll_pullup_milliseconds: Option<Value<f64>>,
 }
 
-impl ToExpr for MultiplexM2tsSettings {
+impl MultiplexM2tsSettings {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "AbsentInputAudioBehavior",
             &self.absent_input_audio_behavior,
@@ -3254,7 +4607,21 @@ impl ToExpr for MultiplexM2tsSettings {
             "Scte35PrerollPullupMilliseconds",
             &self.scte35_preroll_pullup_milliseconds,
         );
+    }
+}
+
+impl ToExpr for MultiplexM2tsSettings {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -3271,15 +4638,28 @@ pub struct RtmpOutputSettings {
     pub num_retries: Option<Value<i64>>,
 }
 
-impl ToExpr for RtmpOutputSettings {
+impl RtmpOutputSettings {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("CertificateMode", &self.certificate_mode);
         p.opt("ConnectionRetryInterval", &self.connection_retry_interval);
         p.opt("Destination", &self.destination);
         p.opt("NumRetries", &self.num_retries);
+    }
+}
+
+impl ToExpr for RtmpOutputSettings {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -3298,16 +4678,29 @@ pub struct SrtOutputSettings {
     pub latency: Option<Value<i64>>,
 }
 
-impl ToExpr for SrtOutputSettings {
+impl SrtOutputSettings {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("BufferMsec", &self.buffer_msec);
         p.opt("ContainerSettings", &self.container_settings);
         p.opt("Destination", &self.destination);
         p.opt("EncryptionType", &self.encryption_type);
         p.opt("Latency", &self.latency);
+    }
+}
+
+impl ToExpr for SrtOutputSettings {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -3324,15 +4717,28 @@ pub struct UdpOutputSettings {
     pub fec_output_settings: Option<FecOutputSettings>,
 }
 
-impl ToExpr for UdpOutputSettings {
+impl UdpOutputSettings {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("BufferMsec", &self.buffer_msec);
         p.opt("ContainerSettings", &self.container_settings);
         p.opt("Destination", &self.destination);
         p.opt("FecOutputSettings", &self.fec_output_settings);
+    }
+}
+
+impl ToExpr for UdpOutputSettings {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -3347,14 +4753,27 @@ pub struct FecOutputSettings {
     pub row_length: Option<Value<i64>>,
 }
 
+impl FecOutputSettings {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ColumnDepth", &self.column_depth);
+        p.opt("IncludeFec", &self.include_fec);
+        p.opt("RowLength", &self.row_length);
+    }
+}
+
 impl ToExpr for FecOutputSettings {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("ColumnDepth", &self.column_depth);
-        p.opt("IncludeFec", &self.include_fec);
-        p.opt("RowLength", &self.row_length);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -3365,12 +4784,25 @@ pub struct ThumbnailConfiguration {
     pub state: Option<Value<String>>,
 }
 
+impl ThumbnailConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("State", &self.state);
+    }
+}
+
 impl ToExpr for ThumbnailConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("State", &self.state);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -3383,13 +4815,26 @@ pub struct TimecodeConfig {
     pub sync_threshold: Option<Value<i64>>,
 }
 
+impl TimecodeConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Source", &self.source);
+        p.opt("SyncThreshold", &self.sync_threshold);
+    }
+}
+
 impl ToExpr for TimecodeConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Source", &self.source);
-        p.opt("SyncThreshold", &self.sync_threshold);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -3418,10 +4863,9 @@ pub struct VideoDescription {
     pub width: Option<Value<i64>>,
 }
 
-impl ToExpr for VideoDescription {
+impl VideoDescription {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Border", &self.border);
         p.opt("CodecSettings", &self.codec_settings);
         p.opt("CropRectangle", &self.crop_rectangle);
@@ -3432,7 +4876,21 @@ impl ToExpr for VideoDescription {
         p.opt("ScalingBehavior", &self.scaling_behavior);
         p.opt("Sharpness", &self.sharpness);
         p.opt("Width", &self.width);
+    }
+}
+
+impl ToExpr for VideoDescription {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -3451,16 +4909,29 @@ pub struct VideoCodecSettings {
     pub mpeg2_settings: Option<Mpeg2Settings>,
 }
 
-impl ToExpr for VideoCodecSettings {
+impl VideoCodecSettings {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Av1Settings", &self.av1_settings);
         p.opt("FrameCaptureSettings", &self.frame_capture_settings);
         p.opt("H264Settings", &self.h264_settings);
         p.opt("H265Settings", &self.h265_settings);
         p.opt("Mpeg2Settings", &self.mpeg2_settings);
+    }
+}
+
+impl ToExpr for VideoCodecSettings {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -3517,10 +4988,9 @@ pub struct Av1Settings {
     pub timecode_insertion: Option<Value<String>>,
 }
 
-impl ToExpr for Av1Settings {
+impl Av1Settings {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AfdSignaling", &self.afd_signaling);
         p.opt("BitDepth", &self.bit_depth);
         p.opt("Bitrate", &self.bitrate);
@@ -3545,7 +5015,21 @@ impl ToExpr for Av1Settings {
         p.opt("TemporalAq", &self.temporal_aq);
         p.opt("TimecodeBurninSettings", &self.timecode_burnin_settings);
         p.opt("TimecodeInsertion", &self.timecode_insertion);
+    }
+}
+
+impl ToExpr for Av1Settings {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -3564,10 +5048,9 @@ pub struct Av1ColorSpaceSettings {
     pub rec709_settings: Option<Value<Json>>,
 }
 
-impl ToExpr for Av1ColorSpaceSettings {
+impl Av1ColorSpaceSettings {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "ColorSpacePassthroughSettings",
             &self.color_space_passthrough_settings,
@@ -3576,7 +5059,21 @@ impl ToExpr for Av1ColorSpaceSettings {
         p.opt("Hlg2020Settings", &self.hlg2020_settings);
         p.opt("Rec601Settings", &self.rec601_settings);
         p.opt("Rec709Settings", &self.rec709_settings);
+    }
+}
+
+impl ToExpr for Av1ColorSpaceSettings {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -3589,13 +5086,26 @@ pub struct Hdr10Settings {
     pub max_fall: Option<Value<i64>>,
 }
 
+impl Hdr10Settings {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("MaxCll", &self.max_cll);
+        p.opt("MaxFall", &self.max_fall);
+    }
+}
+
 impl ToExpr for Hdr10Settings {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("MaxCll", &self.max_cll);
-        p.opt("MaxFall", &self.max_fall);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -3610,14 +5120,27 @@ pub struct TimecodeBurninSettings {
     pub prefix: Option<Value<String>>,
 }
 
+impl TimecodeBurninSettings {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("FontSize", &self.font_size);
+        p.opt("Position", &self.position);
+        p.opt("Prefix", &self.prefix);
+    }
+}
+
 impl ToExpr for TimecodeBurninSettings {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("FontSize", &self.font_size);
-        p.opt("Position", &self.position);
-        p.opt("Prefix", &self.prefix);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -3632,14 +5155,27 @@ pub struct FrameCaptureSettings {
     pub timecode_burnin_settings: Option<TimecodeBurninSettings>,
 }
 
+impl FrameCaptureSettings {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("CaptureInterval", &self.capture_interval);
+        p.opt("CaptureIntervalUnits", &self.capture_interval_units);
+        p.opt("TimecodeBurninSettings", &self.timecode_burnin_settings);
+    }
+}
+
 impl ToExpr for FrameCaptureSettings {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("CaptureInterval", &self.capture_interval);
-        p.opt("CaptureIntervalUnits", &self.capture_interval_units);
-        p.opt("TimecodeBurninSettings", &self.timecode_burnin_settings);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -3736,10 +5272,9 @@ pub struct H264Settings {
     pub timecode_insertion: Option<Value<String>>,
 }
 
-impl ToExpr for H264Settings {
+impl H264Settings {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AdaptiveQuantization", &self.adaptive_quantization);
         p.opt("AfdSignaling", &self.afd_signaling);
         p.opt("Bitrate", &self.bitrate);
@@ -3784,7 +5319,21 @@ impl ToExpr for H264Settings {
         p.opt("TemporalAq", &self.temporal_aq);
         p.opt("TimecodeBurninSettings", &self.timecode_burnin_settings);
         p.opt("TimecodeInsertion", &self.timecode_insertion);
+    }
+}
+
+impl ToExpr for H264Settings {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -3799,17 +5348,30 @@ pub struct H264ColorSpaceSettings {
     pub rec709_settings: Option<Value<Json>>,
 }
 
-impl ToExpr for H264ColorSpaceSettings {
+impl H264ColorSpaceSettings {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "ColorSpacePassthroughSettings",
             &self.color_space_passthrough_settings,
         );
         p.opt("Rec601Settings", &self.rec601_settings);
         p.opt("Rec709Settings", &self.rec709_settings);
+    }
+}
+
+impl ToExpr for H264ColorSpaceSettings {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -3822,16 +5384,29 @@ pub struct H264H265FilterSettings {
     pub temporal_filter_settings: Option<TemporalFilterSettings>,
 }
 
-impl ToExpr for H264H265FilterSettings {
+impl H264H265FilterSettings {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "BandwidthReductionFilterSettings",
             &self.bandwidth_reduction_filter_settings,
         );
         p.opt("TemporalFilterSettings", &self.temporal_filter_settings);
+    }
+}
+
+impl ToExpr for H264H265FilterSettings {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -3844,13 +5419,26 @@ pub struct BandwidthReductionFilterSettings {
     pub strength: Option<Value<String>>,
 }
 
+impl BandwidthReductionFilterSettings {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("PostFilterSharpening", &self.post_filter_sharpening);
+        p.opt("Strength", &self.strength);
+    }
+}
+
 impl ToExpr for BandwidthReductionFilterSettings {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("PostFilterSharpening", &self.post_filter_sharpening);
-        p.opt("Strength", &self.strength);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -3863,13 +5451,26 @@ pub struct TemporalFilterSettings {
     pub strength: Option<Value<String>>,
 }
 
+impl TemporalFilterSettings {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("PostFilterSharpening", &self.post_filter_sharpening);
+        p.opt("Strength", &self.strength);
+    }
+}
+
 impl ToExpr for TemporalFilterSettings {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("PostFilterSharpening", &self.post_filter_sharpening);
-        p.opt("Strength", &self.strength);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -3962,10 +5563,9 @@ pub struct H265Settings {
     pub treeblock_size: Option<Value<String>>,
 }
 
-impl ToExpr for H265Settings {
+impl H265Settings {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AdaptiveQuantization", &self.adaptive_quantization);
         p.opt("AfdSignaling", &self.afd_signaling);
         p.opt(
@@ -4011,7 +5611,21 @@ impl ToExpr for H265Settings {
         p.opt("TimecodeBurninSettings", &self.timecode_burnin_settings);
         p.opt("TimecodeInsertion", &self.timecode_insertion);
         p.opt("TreeblockSize", &self.treeblock_size);
+    }
+}
+
+impl ToExpr for H265Settings {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -4032,10 +5646,9 @@ pub struct H265ColorSpaceSettings {
     pub rec709_settings: Option<Value<Json>>,
 }
 
-impl ToExpr for H265ColorSpaceSettings {
+impl H265ColorSpaceSettings {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "ColorSpacePassthroughSettings",
             &self.color_space_passthrough_settings,
@@ -4045,7 +5658,21 @@ impl ToExpr for H265ColorSpaceSettings {
         p.opt("Hlg2020Settings", &self.hlg2020_settings);
         p.opt("Rec601Settings", &self.rec601_settings);
         p.opt("Rec709Settings", &self.rec709_settings);
+    }
+}
+
+impl ToExpr for H265ColorSpaceSettings {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -4088,10 +5715,9 @@ pub struct Mpeg2Settings {
     pub timecode_insertion: Option<Value<String>>,
 }
 
-impl ToExpr for Mpeg2Settings {
+impl Mpeg2Settings {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AdaptiveQuantization", &self.adaptive_quantization);
         p.opt("AfdSignaling", &self.afd_signaling);
         p.opt("ColorMetadata", &self.color_metadata);
@@ -4109,7 +5735,21 @@ impl ToExpr for Mpeg2Settings {
         p.opt("SubgopLength", &self.subgop_length);
         p.opt("TimecodeBurninSettings", &self.timecode_burnin_settings);
         p.opt("TimecodeInsertion", &self.timecode_insertion);
+    }
+}
+
+impl ToExpr for Mpeg2Settings {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -4120,12 +5760,25 @@ pub struct Mpeg2FilterSettings {
     pub temporal_filter_settings: Option<TemporalFilterSettings>,
 }
 
+impl Mpeg2FilterSettings {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("TemporalFilterSettings", &self.temporal_filter_settings);
+    }
+}
+
 impl ToExpr for Mpeg2FilterSettings {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("TemporalFilterSettings", &self.temporal_filter_settings);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -4142,15 +5795,28 @@ pub struct VideoPositionRectangle {
     pub y: Option<Value<i64>>,
 }
 
-impl ToExpr for VideoPositionRectangle {
+impl VideoPositionRectangle {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Height", &self.height);
         p.opt("Width", &self.width);
         p.opt("X", &self.x);
         p.opt("Y", &self.y);
+    }
+}
+
+impl ToExpr for VideoPositionRectangle {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -4165,14 +5831,27 @@ pub struct InferenceSettings {
     pub feed_arn: Option<Value<String>>,
 }
 
+impl InferenceSettings {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("AudioFeedInputs", &self.audio_feed_inputs);
+        p.opt("EnrichmentMethods", &self.enrichment_methods);
+        p.opt("FeedArn", &self.feed_arn);
+    }
+}
+
 impl ToExpr for InferenceSettings {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("AudioFeedInputs", &self.audio_feed_inputs);
-        p.opt("EnrichmentMethods", &self.enrichment_methods);
-        p.opt("FeedArn", &self.feed_arn);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -4185,13 +5864,26 @@ pub struct AudioFeedInput {
     pub feed_input: Option<Value<String>>,
 }
 
+impl AudioFeedInput {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("AudioSelectorName", &self.audio_selector_name);
+        p.opt("FeedInput", &self.feed_input);
+    }
+}
+
 impl ToExpr for AudioFeedInput {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("AudioSelectorName", &self.audio_selector_name);
-        p.opt("FeedInput", &self.feed_input);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -4210,10 +5902,9 @@ pub struct InputAttachment {
     pub logical_interface_names: Option<Value<Vec<String>>>,
 }
 
-impl ToExpr for InputAttachment {
+impl InputAttachment {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "AutomaticInputFailoverSettings",
             &self.automatic_input_failover_settings,
@@ -4222,7 +5913,21 @@ impl ToExpr for InputAttachment {
         p.opt("InputId", &self.input_id);
         p.opt("InputSettings", &self.input_settings);
         p.opt("LogicalInterfaceNames", &self.logical_interface_names);
+    }
+}
+
+impl ToExpr for InputAttachment {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -4239,15 +5944,28 @@ pub struct AutomaticInputFailoverSettings {
     pub secondary_input_id: Option<Value<String>>,
 }
 
-impl ToExpr for AutomaticInputFailoverSettings {
+impl AutomaticInputFailoverSettings {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("ErrorClearTimeMsec", &self.error_clear_time_msec);
         p.opt("FailoverConditions", &self.failover_conditions);
         p.opt("InputPreference", &self.input_preference);
         p.opt("SecondaryInputId", &self.secondary_input_id);
+    }
+}
+
+impl ToExpr for AutomaticInputFailoverSettings {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -4258,15 +5976,28 @@ pub struct FailoverCondition {
     pub failover_condition_settings: Option<FailoverConditionSettings>,
 }
 
-impl ToExpr for FailoverCondition {
+impl FailoverCondition {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "FailoverConditionSettings",
             &self.failover_condition_settings,
         );
+    }
+}
+
+impl ToExpr for FailoverCondition {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -4281,14 +6012,27 @@ pub struct FailoverConditionSettings {
     pub video_black_settings: Option<VideoBlackFailoverSettings>,
 }
 
+impl FailoverConditionSettings {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("AudioSilenceSettings", &self.audio_silence_settings);
+        p.opt("InputLossSettings", &self.input_loss_settings);
+        p.opt("VideoBlackSettings", &self.video_black_settings);
+    }
+}
+
 impl ToExpr for FailoverConditionSettings {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("AudioSilenceSettings", &self.audio_silence_settings);
-        p.opt("InputLossSettings", &self.input_loss_settings);
-        p.opt("VideoBlackSettings", &self.video_black_settings);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -4301,16 +6045,29 @@ pub struct AudioSilenceFailoverSettings {
     pub audio_silence_threshold_msec: Option<Value<i64>>,
 }
 
-impl ToExpr for AudioSilenceFailoverSettings {
+impl AudioSilenceFailoverSettings {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AudioSelectorName", &self.audio_selector_name);
         p.opt(
             "AudioSilenceThresholdMsec",
             &self.audio_silence_threshold_msec,
         );
+    }
+}
+
+impl ToExpr for AudioSilenceFailoverSettings {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -4321,12 +6078,25 @@ pub struct InputLossFailoverSettings {
     pub input_loss_threshold_msec: Option<Value<i64>>,
 }
 
+impl InputLossFailoverSettings {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("InputLossThresholdMsec", &self.input_loss_threshold_msec);
+    }
+}
+
 impl ToExpr for InputLossFailoverSettings {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("InputLossThresholdMsec", &self.input_loss_threshold_msec);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -4339,13 +6109,26 @@ pub struct VideoBlackFailoverSettings {
     pub video_black_threshold_msec: Option<Value<i64>>,
 }
 
+impl VideoBlackFailoverSettings {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("BlackDetectThreshold", &self.black_detect_threshold);
+        p.opt("VideoBlackThresholdMsec", &self.video_black_threshold_msec);
+    }
+}
+
 impl ToExpr for VideoBlackFailoverSettings {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("BlackDetectThreshold", &self.black_detect_threshold);
-        p.opt("VideoBlackThresholdMsec", &self.video_black_threshold_msec);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -4376,10 +6159,9 @@ pub struct InputSettings {
     pub video_selector: Option<VideoSelector>,
 }
 
-impl ToExpr for InputSettings {
+impl InputSettings {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AudioSelectors", &self.audio_selectors);
         p.opt("CaptionSelectors", &self.caption_selectors);
         p.opt("DeblockFilter", &self.deblock_filter);
@@ -4391,7 +6173,21 @@ impl ToExpr for InputSettings {
         p.opt("Smpte2038DataPreference", &self.smpte2038_data_preference);
         p.opt("SourceEndBehavior", &self.source_end_behavior);
         p.opt("VideoSelector", &self.video_selector);
+    }
+}
+
+impl ToExpr for InputSettings {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -4404,13 +6200,26 @@ pub struct AudioSelector {
     pub selector_settings: Option<AudioSelectorSettings>,
 }
 
+impl AudioSelector {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Name", &self.name);
+        p.opt("SelectorSettings", &self.selector_settings);
+    }
+}
+
 impl ToExpr for AudioSelector {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Name", &self.name);
-        p.opt("SelectorSettings", &self.selector_settings);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -4427,10 +6236,9 @@ pub struct AudioSelectorSettings {
     pub audio_track_selection: Option<AudioTrackSelection>,
 }
 
-impl ToExpr for AudioSelectorSettings {
+impl AudioSelectorSettings {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "AudioHlsRenditionSelection",
             &self.audio_hls_rendition_selection,
@@ -4438,7 +6246,21 @@ impl ToExpr for AudioSelectorSettings {
         p.opt("AudioLanguageSelection", &self.audio_language_selection);
         p.opt("AudioPidSelection", &self.audio_pid_selection);
         p.opt("AudioTrackSelection", &self.audio_track_selection);
+    }
+}
+
+impl ToExpr for AudioSelectorSettings {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -4451,13 +6273,26 @@ pub struct AudioHlsRenditionSelection {
     pub name: Option<Value<String>>,
 }
 
+impl AudioHlsRenditionSelection {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("GroupId", &self.group_id);
+        p.opt("Name", &self.name);
+    }
+}
+
 impl ToExpr for AudioHlsRenditionSelection {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("GroupId", &self.group_id);
-        p.opt("Name", &self.name);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -4470,13 +6305,26 @@ pub struct AudioLanguageSelection {
     pub language_selection_policy: Option<Value<String>>,
 }
 
+impl AudioLanguageSelection {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("LanguageCode", &self.language_code);
+        p.opt("LanguageSelectionPolicy", &self.language_selection_policy);
+    }
+}
+
 impl ToExpr for AudioLanguageSelection {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("LanguageCode", &self.language_code);
-        p.opt("LanguageSelectionPolicy", &self.language_selection_policy);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -4489,13 +6337,26 @@ pub struct AudioPidSelection {
     pub pids: Option<Vec<AudioPid>>,
 }
 
+impl AudioPidSelection {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Pid", &self.pid);
+        p.opt("Pids", &self.pids);
+    }
+}
+
 impl ToExpr for AudioPidSelection {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Pid", &self.pid);
-        p.opt("Pids", &self.pids);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -4510,14 +6371,27 @@ pub struct AudioPid {
     pub premix_settings: Option<AudioPreMixerSettings>,
 }
 
+impl AudioPid {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("DolbyEDecode", &self.dolby_e_decode);
+        p.opt("Pid", &self.pid);
+        p.opt("PremixSettings", &self.premix_settings);
+    }
+}
+
 impl ToExpr for AudioPid {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("DolbyEDecode", &self.dolby_e_decode);
-        p.opt("Pid", &self.pid);
-        p.opt("PremixSettings", &self.premix_settings);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -4528,12 +6402,25 @@ pub struct AudioDolbyEDecode {
     pub program_selection: Option<Value<String>>,
 }
 
+impl AudioDolbyEDecode {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ProgramSelection", &self.program_selection);
+    }
+}
+
 impl ToExpr for AudioDolbyEDecode {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("ProgramSelection", &self.program_selection);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -4550,10 +6437,9 @@ pub struct AudioPreMixerSettings {
     pub remix_settings: Option<RemixSettings>,
 }
 
-impl ToExpr for AudioPreMixerSettings {
+impl AudioPreMixerSettings {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "AudioNormalizationSettings",
             &self.audio_normalization_settings,
@@ -4561,7 +6447,21 @@ impl ToExpr for AudioPreMixerSettings {
         p.opt("Channels", &self.channels);
         p.opt("GainDb", &self.gain_db);
         p.opt("RemixSettings", &self.remix_settings);
+    }
+}
+
+impl ToExpr for AudioPreMixerSettings {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -4574,13 +6474,26 @@ pub struct AudioTrackSelection {
     pub tracks: Option<Vec<AudioTrack>>,
 }
 
+impl AudioTrackSelection {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("DolbyEDecode", &self.dolby_e_decode);
+        p.opt("Tracks", &self.tracks);
+    }
+}
+
 impl ToExpr for AudioTrackSelection {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("DolbyEDecode", &self.dolby_e_decode);
-        p.opt("Tracks", &self.tracks);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -4593,13 +6506,26 @@ pub struct AudioTrack {
     pub track: Option<Value<i64>>,
 }
 
+impl AudioTrack {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("PremixSettings", &self.premix_settings);
+        p.opt("Track", &self.track);
+    }
+}
+
 impl ToExpr for AudioTrack {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("PremixSettings", &self.premix_settings);
-        p.opt("Track", &self.track);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -4614,14 +6540,27 @@ pub struct CaptionSelector {
     pub selector_settings: Option<CaptionSelectorSettings>,
 }
 
+impl CaptionSelector {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("LanguageCode", &self.language_code);
+        p.opt("Name", &self.name);
+        p.opt("SelectorSettings", &self.selector_settings);
+    }
+}
+
 impl ToExpr for CaptionSelector {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("LanguageCode", &self.language_code);
-        p.opt("Name", &self.name);
-        p.opt("SelectorSettings", &self.selector_settings);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -4646,10 +6585,9 @@ pub struct CaptionSelectorSettings {
     pub teletext_source_settings: Option<TeletextSourceSettings>,
 }
 
-impl ToExpr for CaptionSelectorSettings {
+impl CaptionSelectorSettings {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AncillarySourceSettings", &self.ancillary_source_settings);
         p.opt("AribSourceSettings", &self.arib_source_settings);
         p.opt("DvbSubSourceSettings", &self.dvb_sub_source_settings);
@@ -4661,7 +6599,21 @@ impl ToExpr for CaptionSelectorSettings {
             &self.smart_subtitle_source_settings,
         );
         p.opt("TeletextSourceSettings", &self.teletext_source_settings);
+    }
+}
+
+impl ToExpr for CaptionSelectorSettings {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -4672,15 +6624,28 @@ pub struct AncillarySourceSettings {
     pub source_ancillary_channel_number: Option<Value<i64>>,
 }
 
-impl ToExpr for AncillarySourceSettings {
+impl AncillarySourceSettings {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "SourceAncillaryChannelNumber",
             &self.source_ancillary_channel_number,
         );
+    }
+}
+
+impl ToExpr for AncillarySourceSettings {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -4693,13 +6658,26 @@ pub struct Scte27DvbSubSourceSettings {
     pub pid: Option<Value<i64>>,
 }
 
+impl Scte27DvbSubSourceSettings {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("OcrLanguage", &self.ocr_language);
+        p.opt("Pid", &self.pid);
+    }
+}
+
 impl ToExpr for Scte27DvbSubSourceSettings {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("OcrLanguage", &self.ocr_language);
-        p.opt("Pid", &self.pid);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -4716,15 +6694,28 @@ pub struct EmbeddedSourceSettings {
     pub source608_track_number: Option<Value<i64>>,
 }
 
-impl ToExpr for EmbeddedSourceSettings {
+impl EmbeddedSourceSettings {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Convert608To708", &self.convert608_to708);
         p.opt("Scte20Detection", &self.scte20_detection);
         p.opt("Source608ChannelNumber", &self.source608_channel_number);
         p.opt("Source608TrackNumber", &self.source608_track_number);
+    }
+}
+
+impl ToExpr for EmbeddedSourceSettings {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -4737,13 +6728,26 @@ pub struct Scte20SourceSettings {
     pub source608_channel_number: Option<Value<i64>>,
 }
 
+impl Scte20SourceSettings {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Convert608To708", &self.convert608_to708);
+        p.opt("Source608ChannelNumber", &self.source608_channel_number);
+    }
+}
+
 impl ToExpr for Scte20SourceSettings {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Convert608To708", &self.convert608_to708);
-        p.opt("Source608ChannelNumber", &self.source608_channel_number);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -4756,16 +6760,29 @@ pub struct SmartSubtitleSourceSettings {
     pub inference_feed_output: Option<Value<String>>,
 }
 
-impl ToExpr for SmartSubtitleSourceSettings {
+impl SmartSubtitleSourceSettings {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "CaptionSynchronizationMode",
             &self.caption_synchronization_mode,
         );
         p.opt("InferenceFeedOutput", &self.inference_feed_output);
+    }
+}
+
+impl ToExpr for SmartSubtitleSourceSettings {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -4778,13 +6795,26 @@ pub struct TeletextSourceSettings {
     pub page_number: Option<Value<String>>,
 }
 
+impl TeletextSourceSettings {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("OutputRectangle", &self.output_rectangle);
+        p.opt("PageNumber", &self.page_number);
+    }
+}
+
 impl ToExpr for TeletextSourceSettings {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("OutputRectangle", &self.output_rectangle);
-        p.opt("PageNumber", &self.page_number);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -4801,15 +6831,28 @@ pub struct CaptionRectangle {
     pub width: Option<Value<f64>>,
 }
 
-impl ToExpr for CaptionRectangle {
+impl CaptionRectangle {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Height", &self.height);
         p.opt("LeftOffset", &self.left_offset);
         p.opt("TopOffset", &self.top_offset);
         p.opt("Width", &self.width);
+    }
+}
+
+impl ToExpr for CaptionRectangle {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -4824,14 +6867,27 @@ pub struct NetworkInputSettings {
     pub server_validation: Option<Value<String>>,
 }
 
+impl NetworkInputSettings {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("HlsInputSettings", &self.hls_input_settings);
+        p.opt("MulticastInputSettings", &self.multicast_input_settings);
+        p.opt("ServerValidation", &self.server_validation);
+    }
+}
+
 impl ToExpr for NetworkInputSettings {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("HlsInputSettings", &self.hls_input_settings);
-        p.opt("MulticastInputSettings", &self.multicast_input_settings);
-        p.opt("ServerValidation", &self.server_validation);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -4850,16 +6906,29 @@ pub struct HlsInputSettings {
     pub scte35_source: Option<Value<String>>,
 }
 
-impl ToExpr for HlsInputSettings {
+impl HlsInputSettings {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Bandwidth", &self.bandwidth);
         p.opt("BufferSegments", &self.buffer_segments);
         p.opt("Retries", &self.retries);
         p.opt("RetryInterval", &self.retry_interval);
         p.opt("Scte35Source", &self.scte35_source);
+    }
+}
+
+impl ToExpr for HlsInputSettings {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -4870,12 +6939,25 @@ pub struct MulticastInputSettings {
     pub source_ip_address: Option<Value<String>>,
 }
 
+impl MulticastInputSettings {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("SourceIpAddress", &self.source_ip_address);
+    }
+}
+
 impl ToExpr for MulticastInputSettings {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("SourceIpAddress", &self.source_ip_address);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -4892,15 +6974,28 @@ pub struct VideoSelector {
     pub selector_settings: Option<VideoSelectorSettings>,
 }
 
-impl ToExpr for VideoSelector {
+impl VideoSelector {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("ColorSpace", &self.color_space);
         p.opt("ColorSpaceSettings", &self.color_space_settings);
         p.opt("ColorSpaceUsage", &self.color_space_usage);
         p.opt("SelectorSettings", &self.selector_settings);
+    }
+}
+
+impl ToExpr for VideoSelector {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -4911,12 +7006,25 @@ pub struct VideoSelectorColorSpaceSettings {
     pub hdr10_settings: Option<Hdr10Settings>,
 }
 
+impl VideoSelectorColorSpaceSettings {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Hdr10Settings", &self.hdr10_settings);
+    }
+}
+
 impl ToExpr for VideoSelectorColorSpaceSettings {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Hdr10Settings", &self.hdr10_settings);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -4929,13 +7037,26 @@ pub struct VideoSelectorSettings {
     pub video_selector_program_id: Option<VideoSelectorProgramId>,
 }
 
+impl VideoSelectorSettings {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("VideoSelectorPid", &self.video_selector_pid);
+        p.opt("VideoSelectorProgramId", &self.video_selector_program_id);
+    }
+}
+
 impl ToExpr for VideoSelectorSettings {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("VideoSelectorPid", &self.video_selector_pid);
-        p.opt("VideoSelectorProgramId", &self.video_selector_program_id);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -4946,12 +7067,25 @@ pub struct VideoSelectorPid {
     pub pid: Option<Value<i64>>,
 }
 
+impl VideoSelectorPid {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Pid", &self.pid);
+    }
+}
+
 impl ToExpr for VideoSelectorPid {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Pid", &self.pid);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -4962,12 +7096,25 @@ pub struct VideoSelectorProgramId {
     pub program_id: Option<Value<i64>>,
 }
 
+impl VideoSelectorProgramId {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ProgramId", &self.program_id);
+    }
+}
+
 impl ToExpr for VideoSelectorProgramId {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("ProgramId", &self.program_id);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -4982,14 +7129,27 @@ pub struct InputSpecification {
     pub resolution: Option<Value<String>>,
 }
 
+impl InputSpecification {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Codec", &self.codec);
+        p.opt("MaximumBitrate", &self.maximum_bitrate);
+        p.opt("Resolution", &self.resolution);
+    }
+}
+
 impl ToExpr for InputSpecification {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Codec", &self.codec);
-        p.opt("MaximumBitrate", &self.maximum_bitrate);
-        p.opt("Resolution", &self.resolution);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -5002,13 +7162,26 @@ pub struct LinkedChannelSettings {
     pub primary_channel_settings: Option<PrimaryChannelSettings>,
 }
 
+impl LinkedChannelSettings {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("FollowerChannelSettings", &self.follower_channel_settings);
+        p.opt("PrimaryChannelSettings", &self.primary_channel_settings);
+    }
+}
+
 impl ToExpr for LinkedChannelSettings {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("FollowerChannelSettings", &self.follower_channel_settings);
-        p.opt("PrimaryChannelSettings", &self.primary_channel_settings);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -5021,13 +7194,26 @@ pub struct FollowerChannelSettings {
     pub primary_channel_arn: Option<Value<String>>,
 }
 
+impl FollowerChannelSettings {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("LinkedChannelType", &self.linked_channel_type);
+        p.opt("PrimaryChannelArn", &self.primary_channel_arn);
+    }
+}
+
 impl ToExpr for FollowerChannelSettings {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("LinkedChannelType", &self.linked_channel_type);
-        p.opt("PrimaryChannelArn", &self.primary_channel_arn);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -5038,12 +7224,25 @@ pub struct PrimaryChannelSettings {
     pub linked_channel_type: Option<Value<String>>,
 }
 
+impl PrimaryChannelSettings {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("LinkedChannelType", &self.linked_channel_type);
+    }
+}
+
 impl ToExpr for PrimaryChannelSettings {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("LinkedChannelType", &self.linked_channel_type);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -5056,13 +7255,26 @@ pub struct MaintenanceCreateSettings {
     pub maintenance_start_time: Option<Value<String>>,
 }
 
+impl MaintenanceCreateSettings {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("MaintenanceDay", &self.maintenance_day);
+        p.opt("MaintenanceStartTime", &self.maintenance_start_time);
+    }
+}
+
 impl ToExpr for MaintenanceCreateSettings {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("MaintenanceDay", &self.maintenance_day);
-        p.opt("MaintenanceStartTime", &self.maintenance_start_time);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -5077,17 +7289,30 @@ pub struct VpcOutputSettings {
     pub subnet_ids: Option<Value<Vec<String>>>,
 }
 
-impl ToExpr for VpcOutputSettings {
+impl VpcOutputSettings {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "PublicAddressAllocationIds",
             &self.public_address_allocation_ids,
         );
         p.opt("SecurityGroupIds", &self.security_group_ids);
         p.opt("SubnetIds", &self.subnet_ids);
+    }
+}
+
+impl ToExpr for VpcOutputSettings {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

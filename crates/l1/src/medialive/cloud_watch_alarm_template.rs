@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps,
+};
 use stackwright_core::value::{Literal, Map, Value};
 
 /// Definition of AWS::MediaLive::CloudWatchAlarmTemplate Resource Type
@@ -77,14 +79,9 @@ impl CloudWatchAlarmTemplate {
     }
 }
 
-impl ResourceProps for CloudWatchAlarmTemplate {
-    const TYPE_NAME: &'static str = "AWS::MediaLive::CloudWatchAlarmTemplate";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl CloudWatchAlarmTemplate {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("ComparisonOperator", &self.comparison_operator);
         p.opt("DatapointsToAlarm", &self.datapoints_to_alarm);
         p.opt("Description", &self.description);
@@ -98,7 +95,25 @@ impl ResourceProps for CloudWatchAlarmTemplate {
         p.req("TargetResourceType", &self.target_resource_type);
         p.req("Threshold", &self.threshold);
         p.req("TreatMissingData", &self.treat_missing_data);
+    }
+}
+
+impl ResourceProps for CloudWatchAlarmTemplate {
+    const TYPE_NAME: &'static str = "AWS::MediaLive::CloudWatchAlarmTemplate";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

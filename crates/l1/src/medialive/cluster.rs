@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// Definition of AWS::MediaLive::Cluster Resource Type
@@ -29,6 +31,17 @@ pub struct Cluster {
     pub tags: Option<Vec<Tags>>,
 }
 
+impl Cluster {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ClusterType", &self.cluster_type);
+        p.opt("InstanceRoleArn", &self.instance_role_arn);
+        p.opt("Name", &self.name);
+        p.opt("NetworkSettings", &self.network_settings);
+        p.opt("Tags", &self.tags);
+    }
+}
+
 impl ResourceProps for Cluster {
     const TYPE_NAME: &'static str = "AWS::MediaLive::Cluster";
     fn facts() -> &'static ResourceFacts {
@@ -37,12 +50,14 @@ impl ResourceProps for Cluster {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.opt("ClusterType", &self.cluster_type);
-        p.opt("InstanceRoleArn", &self.instance_role_arn);
-        p.opt("Name", &self.name);
-        p.opt("NetworkSettings", &self.network_settings);
-        p.opt("Tags", &self.tags);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -93,13 +108,26 @@ pub struct ClusterNetworkSettings {
     pub interface_mappings: Option<Vec<InterfaceMapping>>,
 }
 
+impl ClusterNetworkSettings {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("DefaultRoute", &self.default_route);
+        p.opt("InterfaceMappings", &self.interface_mappings);
+    }
+}
+
 impl ToExpr for ClusterNetworkSettings {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("DefaultRoute", &self.default_route);
-        p.opt("InterfaceMappings", &self.interface_mappings);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -112,13 +140,26 @@ pub struct InterfaceMapping {
     pub network_id: Option<Value<String>>,
 }
 
+impl InterfaceMapping {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("LogicalInterfaceName", &self.logical_interface_name);
+        p.opt("NetworkId", &self.network_id);
+    }
+}
+
 impl ToExpr for InterfaceMapping {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("LogicalInterfaceName", &self.logical_interface_name);
-        p.opt("NetworkId", &self.network_id);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -131,13 +172,26 @@ pub struct Tags {
     pub value: Option<Value<String>>,
 }
 
+impl Tags {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Key", &self.key);
+        p.opt("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tags {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Key", &self.key);
-        p.opt("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Json, Literal, Value};
 
 /// Resource Type definition for AWS::MediaLive::Input Resource Type
@@ -49,14 +51,9 @@ pub struct Input {
     pub vpc: Option<InputVpcRequest>,
 }
 
-impl ResourceProps for Input {
-    const TYPE_NAME: &'static str = "AWS::MediaLive::Input";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl Input {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Destinations", &self.destinations);
         p.opt("InputDevices", &self.input_devices);
         p.opt("InputNetworkLocation", &self.input_network_location);
@@ -76,7 +73,25 @@ impl ResourceProps for Input {
         p.opt("Tags", &self.tags);
         p.opt("Type", &self.type_);
         p.opt("Vpc", &self.vpc);
+    }
+}
+
+impl ResourceProps for Input {
+    const TYPE_NAME: &'static str = "AWS::MediaLive::Input";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -171,15 +186,28 @@ pub struct InputDestination {
     pub stream_name: Option<Value<String>>,
 }
 
-impl ToExpr for InputDestination {
+impl InputDestination {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Network", &self.network);
         p.opt("NetworkRoutes", &self.network_routes);
         p.opt("StaticIpAddress", &self.static_ip_address);
         p.opt("StreamName", &self.stream_name);
+    }
+}
+
+impl ToExpr for InputDestination {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -192,13 +220,26 @@ pub struct InputDestinationRoute {
     pub gateway: Option<Value<String>>,
 }
 
+impl InputDestinationRoute {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Cidr", &self.cidr);
+        p.opt("Gateway", &self.gateway);
+    }
+}
+
 impl ToExpr for InputDestinationRoute {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Cidr", &self.cidr);
-        p.opt("Gateway", &self.gateway);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -209,12 +250,25 @@ pub struct InputDeviceSettings {
     pub id: Option<Value<String>>,
 }
 
+impl InputDeviceSettings {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Id", &self.id);
+    }
+}
+
 impl ToExpr for InputDeviceSettings {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Id", &self.id);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -225,12 +279,25 @@ pub struct MediaConnectFlow {
     pub flow_arn: Option<Value<String>>,
 }
 
+impl MediaConnectFlow {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("FlowArn", &self.flow_arn);
+    }
+}
+
 impl ToExpr for MediaConnectFlow {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("FlowArn", &self.flow_arn);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -241,12 +308,25 @@ pub struct MulticastSettings {
     pub sources: Option<Vec<MulticastSource>>,
 }
 
+impl MulticastSettings {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Sources", &self.sources);
+    }
+}
+
 impl ToExpr for MulticastSettings {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Sources", &self.sources);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -270,13 +350,26 @@ impl MulticastSource {
     }
 }
 
+impl MulticastSource {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("SourceIp", &self.source_ip);
+        p.req("Url", &self.url);
+    }
+}
+
 impl ToExpr for MulticastSource {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("SourceIp", &self.source_ip);
-        p.req("Url", &self.url);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -291,14 +384,27 @@ pub struct RouterSettings {
     pub secret_arn: Option<Value<String>>,
 }
 
+impl RouterSettings {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Destinations", &self.destinations);
+        p.opt("EncryptionType", &self.encryption_type);
+        p.opt("SecretArn", &self.secret_arn);
+    }
+}
+
 impl ToExpr for RouterSettings {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Destinations", &self.destinations);
-        p.opt("EncryptionType", &self.encryption_type);
-        p.opt("SecretArn", &self.secret_arn);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -319,12 +425,25 @@ impl RouterDestinationSettings {
     }
 }
 
+impl RouterDestinationSettings {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("AvailabilityZoneName", &self.availability_zone_name);
+    }
+}
+
 impl ToExpr for RouterDestinationSettings {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("AvailabilityZoneName", &self.availability_zone_name);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -335,12 +454,25 @@ pub struct Smpte2110ReceiverGroupSettings {
     pub smpte2110_receiver_groups: Option<Vec<Smpte2110ReceiverGroup>>,
 }
 
+impl Smpte2110ReceiverGroupSettings {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Smpte2110ReceiverGroups", &self.smpte2110_receiver_groups);
+    }
+}
+
 impl ToExpr for Smpte2110ReceiverGroupSettings {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Smpte2110ReceiverGroups", &self.smpte2110_receiver_groups);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -351,12 +483,25 @@ pub struct Smpte2110ReceiverGroup {
     pub sdp_settings: Option<Smpte2110ReceiverGroupSdpSettings>,
 }
 
+impl Smpte2110ReceiverGroup {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("SdpSettings", &self.sdp_settings);
+    }
+}
+
 impl ToExpr for Smpte2110ReceiverGroup {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("SdpSettings", &self.sdp_settings);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -371,14 +516,27 @@ pub struct Smpte2110ReceiverGroupSdpSettings {
     pub video_sdp: Option<InputSdpLocation>,
 }
 
+impl Smpte2110ReceiverGroupSdpSettings {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("AncillarySdps", &self.ancillary_sdps);
+        p.opt("AudioSdps", &self.audio_sdps);
+        p.opt("VideoSdp", &self.video_sdp);
+    }
+}
+
 impl ToExpr for Smpte2110ReceiverGroupSdpSettings {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("AncillarySdps", &self.ancillary_sdps);
-        p.opt("AudioSdps", &self.audio_sdps);
-        p.opt("VideoSdp", &self.video_sdp);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -391,13 +549,26 @@ pub struct InputSdpLocation {
     pub sdp_url: Option<Value<String>>,
 }
 
+impl InputSdpLocation {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("MediaIndex", &self.media_index);
+        p.opt("SdpUrl", &self.sdp_url);
+    }
+}
+
 impl ToExpr for InputSdpLocation {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("MediaIndex", &self.media_index);
-        p.opt("SdpUrl", &self.sdp_url);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -412,14 +583,27 @@ pub struct InputSource {
     pub username: Option<Value<String>>,
 }
 
+impl InputSource {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("PasswordParam", &self.password_param);
+        p.opt("Url", &self.url);
+        p.opt("Username", &self.username);
+    }
+}
+
 impl ToExpr for InputSource {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("PasswordParam", &self.password_param);
-        p.opt("Url", &self.url);
-        p.opt("Username", &self.username);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -432,13 +616,26 @@ pub struct SrtSettings {
     pub srt_listener_settings: Option<SrtListenerSettings>,
 }
 
+impl SrtSettings {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("SrtCallerSources", &self.srt_caller_sources);
+        p.opt("SrtListenerSettings", &self.srt_listener_settings);
+    }
+}
+
 impl ToExpr for SrtSettings {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("SrtCallerSources", &self.srt_caller_sources);
-        p.opt("SrtListenerSettings", &self.srt_listener_settings);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -457,16 +654,29 @@ pub struct SrtCallerSource {
     pub stream_id: Option<Value<String>>,
 }
 
-impl ToExpr for SrtCallerSource {
+impl SrtCallerSource {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Decryption", &self.decryption);
         p.opt("MinimumLatency", &self.minimum_latency);
         p.opt("SrtListenerAddress", &self.srt_listener_address);
         p.opt("SrtListenerPort", &self.srt_listener_port);
         p.opt("StreamId", &self.stream_id);
+    }
+}
+
+impl ToExpr for SrtCallerSource {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -479,13 +689,26 @@ pub struct SrtCallerDecryption {
     pub passphrase_secret_arn: Option<Value<String>>,
 }
 
+impl SrtCallerDecryption {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Algorithm", &self.algorithm);
+        p.opt("PassphraseSecretArn", &self.passphrase_secret_arn);
+    }
+}
+
 impl ToExpr for SrtCallerDecryption {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Algorithm", &self.algorithm);
-        p.opt("PassphraseSecretArn", &self.passphrase_secret_arn);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -500,14 +723,27 @@ pub struct SrtListenerSettings {
     pub stream_id: Option<Value<String>>,
 }
 
+impl SrtListenerSettings {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Decryption", &self.decryption);
+        p.opt("MinimumLatency", &self.minimum_latency);
+        p.opt("StreamId", &self.stream_id);
+    }
+}
+
 impl ToExpr for SrtListenerSettings {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Decryption", &self.decryption);
-        p.opt("MinimumLatency", &self.minimum_latency);
-        p.opt("StreamId", &self.stream_id);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -520,13 +756,26 @@ pub struct SrtListenerDecryption {
     pub passphrase_secret_arn: Option<Value<String>>,
 }
 
+impl SrtListenerDecryption {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Algorithm", &self.algorithm);
+        p.opt("PassphraseSecretArn", &self.passphrase_secret_arn);
+    }
+}
+
 impl ToExpr for SrtListenerDecryption {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Algorithm", &self.algorithm);
-        p.opt("PassphraseSecretArn", &self.passphrase_secret_arn);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -539,13 +788,26 @@ pub struct InputVpcRequest {
     pub subnet_ids: Option<Value<Vec<String>>>,
 }
 
+impl InputVpcRequest {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("SecurityGroupIds", &self.security_group_ids);
+        p.opt("SubnetIds", &self.subnet_ids);
+    }
+}
+
 impl ToExpr for InputVpcRequest {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("SecurityGroupIds", &self.security_group_ids);
-        p.opt("SubnetIds", &self.subnet_ids);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::Value;
 
 /// Resource schema for AWS::MediaLive::Multiplex
@@ -47,6 +49,17 @@ impl Multiplex {
     }
 }
 
+impl Multiplex {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("AvailabilityZones", &self.availability_zones);
+        p.opt("Destinations", &self.destinations);
+        p.req("MultiplexSettings", &self.multiplex_settings);
+        p.req("Name", &self.name);
+        p.opt("Tags", &self.tags);
+    }
+}
+
 impl ResourceProps for Multiplex {
     const TYPE_NAME: &'static str = "AWS::MediaLive::Multiplex";
     fn facts() -> &'static ResourceFacts {
@@ -55,12 +68,14 @@ impl ResourceProps for Multiplex {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req("AvailabilityZones", &self.availability_zones);
-        p.opt("Destinations", &self.destinations);
-        p.req("MultiplexSettings", &self.multiplex_settings);
-        p.req("Name", &self.name);
-        p.opt("Tags", &self.tags);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -115,15 +130,28 @@ pub struct MultiplexOutputDestination {
         Option<MultiplexMediaConnectOutputDestinationSettings>,
 }
 
-impl ToExpr for MultiplexOutputDestination {
+impl MultiplexOutputDestination {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "MultiplexMediaConnectOutputDestinationSettings",
             &self.multiplex_media_connect_output_destination_settings,
         );
+    }
+}
+
+impl ToExpr for MultiplexOutputDestination {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -134,12 +162,25 @@ pub struct MultiplexMediaConnectOutputDestinationSettings {
     pub entitlement_arn: Option<Value<String>>,
 }
 
+impl MultiplexMediaConnectOutputDestinationSettings {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("EntitlementArn", &self.entitlement_arn);
+    }
+}
+
 impl ToExpr for MultiplexMediaConnectOutputDestinationSettings {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("EntitlementArn", &self.entitlement_arn);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -172,10 +213,9 @@ impl MultiplexSettings {
     }
 }
 
-impl ToExpr for MultiplexSettings {
+impl MultiplexSettings {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "MaximumVideoBufferDelayMilliseconds",
             &self.maximum_video_buffer_delay_milliseconds,
@@ -186,7 +226,21 @@ impl ToExpr for MultiplexSettings {
             "TransportStreamReservedBitrate",
             &self.transport_stream_reserved_bitrate,
         );
+    }
+}
+
+impl ToExpr for MultiplexSettings {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -199,13 +253,26 @@ pub struct Tags {
     pub value: Option<Value<String>>,
 }
 
+impl Tags {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Key", &self.key);
+        p.opt("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tags {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Key", &self.key);
-        p.opt("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

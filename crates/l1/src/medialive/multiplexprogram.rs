@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// Resource schema for AWS::MediaLive::Multiplexprogram
@@ -29,6 +31,18 @@ pub struct Multiplexprogram {
     pub program_name: Option<Value<String>>,
 }
 
+impl Multiplexprogram {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("MultiplexId", &self.multiplex_id);
+        p.opt("MultiplexProgramSettings", &self.multiplex_program_settings);
+        p.opt("PacketIdentifiersMap", &self.packet_identifiers_map);
+        p.opt("PipelineDetails", &self.pipeline_details);
+        p.opt("PreferredChannelPipeline", &self.preferred_channel_pipeline);
+        p.opt("ProgramName", &self.program_name);
+    }
+}
+
 impl ResourceProps for Multiplexprogram {
     const TYPE_NAME: &'static str = "AWS::MediaLive::Multiplexprogram";
     fn facts() -> &'static ResourceFacts {
@@ -37,13 +51,14 @@ impl ResourceProps for Multiplexprogram {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.opt("MultiplexId", &self.multiplex_id);
-        p.opt("MultiplexProgramSettings", &self.multiplex_program_settings);
-        p.opt("PacketIdentifiersMap", &self.packet_identifiers_map);
-        p.opt("PipelineDetails", &self.pipeline_details);
-        p.opt("PreferredChannelPipeline", &self.preferred_channel_pipeline);
-        p.opt("ProgramName", &self.program_name);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -96,15 +111,28 @@ impl MultiplexProgramSettings {
     }
 }
 
-impl ToExpr for MultiplexProgramSettings {
+impl MultiplexProgramSettings {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("PreferredChannelPipeline", &self.preferred_channel_pipeline);
         p.req("ProgramNumber", &self.program_number);
         p.opt("ServiceDescriptor", &self.service_descriptor);
         p.opt("VideoSettings", &self.video_settings);
+    }
+}
+
+impl ToExpr for MultiplexProgramSettings {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -131,13 +159,26 @@ impl MultiplexProgramServiceDescriptor {
     }
 }
 
+impl MultiplexProgramServiceDescriptor {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("ProviderName", &self.provider_name);
+        p.req("ServiceName", &self.service_name);
+    }
+}
+
 impl ToExpr for MultiplexProgramServiceDescriptor {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("ProviderName", &self.provider_name);
-        p.req("ServiceName", &self.service_name);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -150,13 +191,26 @@ pub struct MultiplexVideoSettings {
     pub statmux_settings: Option<MultiplexStatmuxVideoSettings>,
 }
 
+impl MultiplexVideoSettings {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ConstantBitrate", &self.constant_bitrate);
+        p.opt("StatmuxSettings", &self.statmux_settings);
+    }
+}
+
 impl ToExpr for MultiplexVideoSettings {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("ConstantBitrate", &self.constant_bitrate);
-        p.opt("StatmuxSettings", &self.statmux_settings);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -171,14 +225,27 @@ pub struct MultiplexStatmuxVideoSettings {
     pub priority: Option<Value<i64>>,
 }
 
+impl MultiplexStatmuxVideoSettings {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("MaximumBitrate", &self.maximum_bitrate);
+        p.opt("MinimumBitrate", &self.minimum_bitrate);
+        p.opt("Priority", &self.priority);
+    }
+}
+
 impl ToExpr for MultiplexStatmuxVideoSettings {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("MaximumBitrate", &self.maximum_bitrate);
-        p.opt("MinimumBitrate", &self.minimum_bitrate);
-        p.opt("Priority", &self.priority);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -213,10 +280,9 @@ pub struct MultiplexProgramPacketIdentifiersMap {
     pub video_pid: Option<Value<i64>>,
 }
 
-impl ToExpr for MultiplexProgramPacketIdentifiersMap {
+impl MultiplexProgramPacketIdentifiersMap {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AudioPids", &self.audio_pids);
         p.opt("DvbSubPids", &self.dvb_sub_pids);
         p.opt("DvbTeletextPid", &self.dvb_teletext_pid);
@@ -230,7 +296,21 @@ impl ToExpr for MultiplexProgramPacketIdentifiersMap {
         p.opt("Scte35Pid", &self.scte35_pid);
         p.opt("TimedMetadataPid", &self.timed_metadata_pid);
         p.opt("VideoPid", &self.video_pid);
+    }
+}
+
+impl ToExpr for MultiplexProgramPacketIdentifiersMap {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -243,13 +323,26 @@ pub struct MultiplexProgramPipelineDetail {
     pub pipeline_id: Option<Value<String>>,
 }
 
+impl MultiplexProgramPipelineDetail {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ActiveChannelPipeline", &self.active_channel_pipeline);
+        p.opt("PipelineId", &self.pipeline_id);
+    }
+}
+
 impl ToExpr for MultiplexProgramPipelineDetail {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("ActiveChannelPipeline", &self.active_channel_pipeline);
-        p.opt("PipelineId", &self.pipeline_id);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

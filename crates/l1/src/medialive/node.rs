@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// Definition of AWS::MediaLive::Node Resource Type
@@ -46,6 +48,18 @@ impl Node {
     }
 }
 
+impl Node {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("ClusterId", &self.cluster_id);
+        p.opt("Name", &self.name);
+        p.opt("NodeInterfaceMappings", &self.node_interface_mappings);
+        p.opt("Role", &self.role);
+        p.opt("SdiSourceMappings", &self.sdi_source_mappings);
+        p.opt("Tags", &self.tags);
+    }
+}
+
 impl ResourceProps for Node {
     const TYPE_NAME: &'static str = "AWS::MediaLive::Node";
     fn facts() -> &'static ResourceFacts {
@@ -54,13 +68,14 @@ impl ResourceProps for Node {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req("ClusterId", &self.cluster_id);
-        p.opt("Name", &self.name);
-        p.opt("NodeInterfaceMappings", &self.node_interface_mappings);
-        p.opt("Role", &self.role);
-        p.opt("SdiSourceMappings", &self.sdi_source_mappings);
-        p.opt("Tags", &self.tags);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -123,14 +138,27 @@ pub struct NodeInterfaceMapping {
     pub physical_interface_name: Option<Value<String>>,
 }
 
+impl NodeInterfaceMapping {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("LogicalInterfaceName", &self.logical_interface_name);
+        p.opt("NetworkInterfaceMode", &self.network_interface_mode);
+        p.opt("PhysicalInterfaceName", &self.physical_interface_name);
+    }
+}
+
 impl ToExpr for NodeInterfaceMapping {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("LogicalInterfaceName", &self.logical_interface_name);
-        p.opt("NetworkInterfaceMode", &self.network_interface_mode);
-        p.opt("PhysicalInterfaceName", &self.physical_interface_name);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -145,14 +173,27 @@ pub struct SdiSourceMapping {
     pub sdi_source: Option<Value<String>>,
 }
 
+impl SdiSourceMapping {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("CardNumber", &self.card_number);
+        p.opt("ChannelNumber", &self.channel_number);
+        p.opt("SdiSource", &self.sdi_source);
+    }
+}
+
 impl ToExpr for SdiSourceMapping {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("CardNumber", &self.card_number);
-        p.opt("ChannelNumber", &self.channel_number);
-        p.opt("SdiSource", &self.sdi_source);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -176,13 +217,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// Definition of AWS::MediaLive::SdiSource Resource Type
@@ -40,6 +42,16 @@ impl SdiSource {
     }
 }
 
+impl SdiSource {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Mode", &self.mode);
+        p.req("Name", &self.name);
+        p.opt("Tags", &self.tags);
+        p.req("Type", &self.type_);
+    }
+}
+
 impl ResourceProps for SdiSource {
     const TYPE_NAME: &'static str = "AWS::MediaLive::SdiSource";
     fn facts() -> &'static ResourceFacts {
@@ -48,11 +60,14 @@ impl ResourceProps for SdiSource {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.opt("Mode", &self.mode);
-        p.req("Name", &self.name);
-        p.opt("Tags", &self.tags);
-        p.req("Type", &self.type_);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -103,13 +118,26 @@ pub struct Tags {
     pub value: Option<Value<String>>,
 }
 
+impl Tags {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Key", &self.key);
+        p.opt("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tags {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Key", &self.key);
-        p.opt("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps,
+};
 use stackwright_core::value::{Json, Map, Value};
 
 /// Definition of AWS::MediaLive::SignalMap Resource Type
@@ -52,14 +54,9 @@ impl SignalMap {
     }
 }
 
-impl ResourceProps for SignalMap {
-    const TYPE_NAME: &'static str = "AWS::MediaLive::SignalMap";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl SignalMap {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "CloudWatchAlarmTemplateGroupIdentifiers",
             &self.cloud_watch_alarm_template_group_identifiers,
@@ -73,7 +70,25 @@ impl ResourceProps for SignalMap {
         p.opt("ForceRediscovery", &self.force_rediscovery);
         p.req("Name", &self.name);
         p.opt("Tags", &self.tags);
+    }
+}
+
+impl ResourceProps for SignalMap {
+    const TYPE_NAME: &'static str = "AWS::MediaLive::SignalMap";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

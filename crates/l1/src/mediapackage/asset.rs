@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::Value;
 
 /// Resource schema for AWS::MediaPackage::Asset
@@ -54,6 +56,19 @@ impl Asset {
     }
 }
 
+impl Asset {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("EgressEndpoints", &self.egress_endpoints);
+        p.req("Id", &self.id);
+        p.req("PackagingGroupId", &self.packaging_group_id);
+        p.opt("ResourceId", &self.resource_id);
+        p.req("SourceArn", &self.source_arn);
+        p.req("SourceRoleArn", &self.source_role_arn);
+        p.opt("Tags", &self.tags);
+    }
+}
+
 impl ResourceProps for Asset {
     const TYPE_NAME: &'static str = "AWS::MediaPackage::Asset";
     fn facts() -> &'static ResourceFacts {
@@ -62,14 +77,14 @@ impl ResourceProps for Asset {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.opt("EgressEndpoints", &self.egress_endpoints);
-        p.req("Id", &self.id);
-        p.req("PackagingGroupId", &self.packaging_group_id);
-        p.opt("ResourceId", &self.resource_id);
-        p.req("SourceArn", &self.source_arn);
-        p.req("SourceRoleArn", &self.source_role_arn);
-        p.opt("Tags", &self.tags);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -105,11 +120,23 @@ impl AssetAttributes {
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct EgressEndpoint {}
 
+impl EgressEndpoint {
+    #[inline]
+    fn collect_props(&self, _: &mut Props<'_>) {}
+}
+
 impl ToExpr for EgressEndpoint {
     #[inline]
     fn to_expr(&self) -> Expr {
-        let p = Props::default();
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -133,13 +160,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// Resource schema for AWS::MediaPackage::OriginEndpoint
@@ -70,14 +72,9 @@ impl OriginEndpoint {
     }
 }
 
-impl ResourceProps for OriginEndpoint {
-    const TYPE_NAME: &'static str = "AWS::MediaPackage::OriginEndpoint";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl OriginEndpoint {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Authorization", &self.authorization);
         p.req("ChannelId", &self.channel_id);
         p.opt("CmafPackage", &self.cmaf_package);
@@ -92,7 +89,25 @@ impl ResourceProps for OriginEndpoint {
         p.opt("Tags", &self.tags);
         p.opt("TimeDelaySeconds", &self.time_delay_seconds);
         p.opt("Whitelist", &self.whitelist);
+    }
+}
+
+impl ResourceProps for OriginEndpoint {
+    const TYPE_NAME: &'static str = "AWS::MediaPackage::OriginEndpoint";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -147,13 +162,26 @@ impl Authorization {
     }
 }
 
+impl Authorization {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("CdnIdentifierSecret", &self.cdn_identifier_secret);
+        p.req("SecretsRoleArn", &self.secrets_role_arn);
+    }
+}
+
 impl ToExpr for Authorization {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("CdnIdentifierSecret", &self.cdn_identifier_secret);
-        p.req("SecretsRoleArn", &self.secrets_role_arn);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -172,16 +200,29 @@ pub struct CmafPackage {
     pub stream_selection: Option<StreamSelection>,
 }
 
-impl ToExpr for CmafPackage {
+impl CmafPackage {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Encryption", &self.encryption);
         p.opt("HlsManifests", &self.hls_manifests);
         p.opt("SegmentDurationSeconds", &self.segment_duration_seconds);
         p.opt("SegmentPrefix", &self.segment_prefix);
         p.opt("StreamSelection", &self.stream_selection);
+    }
+}
+
+impl ToExpr for CmafPackage {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -211,10 +252,9 @@ impl CmafEncryption {
     }
 }
 
-impl ToExpr for CmafEncryption {
+impl CmafEncryption {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "ConstantInitializationVector",
             &self.constant_initialization_vector,
@@ -225,7 +265,21 @@ impl ToExpr for CmafEncryption {
             &self.key_rotation_interval_seconds,
         );
         p.req("SpekeKeyProvider", &self.speke_key_provider);
+    }
+}
+
+impl ToExpr for CmafEncryption {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -266,10 +320,9 @@ impl SpekeKeyProvider {
     }
 }
 
-impl ToExpr for SpekeKeyProvider {
+impl SpekeKeyProvider {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("CertificateArn", &self.certificate_arn);
         p.opt(
             "EncryptionContractConfiguration",
@@ -279,7 +332,21 @@ impl ToExpr for SpekeKeyProvider {
         p.req("RoleArn", &self.role_arn);
         p.req("SystemIds", &self.system_ids);
         p.req("Url", &self.url);
+    }
+}
+
+impl ToExpr for SpekeKeyProvider {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -306,13 +373,26 @@ impl EncryptionContractConfiguration {
     }
 }
 
+impl EncryptionContractConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("PresetSpeke20Audio", &self.preset_speke20_audio);
+        p.req("PresetSpeke20Video", &self.preset_speke20_video);
+    }
+}
+
 impl ToExpr for EncryptionContractConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("PresetSpeke20Audio", &self.preset_speke20_audio);
-        p.req("PresetSpeke20Video", &self.preset_speke20_video);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -360,10 +440,9 @@ impl HlsManifest {
     }
 }
 
-impl ToExpr for HlsManifest {
+impl HlsManifest {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AdMarkers", &self.ad_markers);
         p.opt("AdTriggers", &self.ad_triggers);
         p.opt(
@@ -380,7 +459,21 @@ impl ToExpr for HlsManifest {
             &self.program_date_time_interval_seconds,
         );
         p.opt("Url", &self.url);
+    }
+}
+
+impl ToExpr for HlsManifest {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -395,14 +488,27 @@ pub struct StreamSelection {
     pub stream_order: Option<Value<StreamOrder>>,
 }
 
+impl StreamSelection {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("MaxVideoBitsPerSecond", &self.max_video_bits_per_second);
+        p.opt("MinVideoBitsPerSecond", &self.min_video_bits_per_second);
+        p.opt("StreamOrder", &self.stream_order);
+    }
+}
+
 impl ToExpr for StreamSelection {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("MaxVideoBitsPerSecond", &self.max_video_bits_per_second);
-        p.opt("MinVideoBitsPerSecond", &self.min_video_bits_per_second);
-        p.opt("StreamOrder", &self.stream_order);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -443,10 +549,9 @@ pub struct DashPackage {
     pub utc_timing_uri: Option<Value<String>>,
 }
 
-impl ToExpr for DashPackage {
+impl DashPackage {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AdTriggers", &self.ad_triggers);
         p.opt(
             "AdsOnDeliveryRestrictions",
@@ -469,7 +574,21 @@ impl ToExpr for DashPackage {
         );
         p.opt("UtcTiming", &self.utc_timing);
         p.opt("UtcTimingUri", &self.utc_timing_uri);
+    }
+}
+
+impl ToExpr for DashPackage {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -493,16 +612,29 @@ impl DashEncryption {
     }
 }
 
-impl ToExpr for DashEncryption {
+impl DashEncryption {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "KeyRotationIntervalSeconds",
             &self.key_rotation_interval_seconds,
         );
         p.req("SpekeKeyProvider", &self.speke_key_provider);
+    }
+}
+
+impl ToExpr for DashEncryption {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -535,10 +667,9 @@ pub struct HlsPackage {
     pub use_audio_rendition_group: Option<Value<bool>>,
 }
 
-impl ToExpr for HlsPackage {
+impl HlsPackage {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AdMarkers", &self.ad_markers);
         p.opt("AdTriggers", &self.ad_triggers);
         p.opt(
@@ -557,7 +688,21 @@ impl ToExpr for HlsPackage {
         p.opt("SegmentDurationSeconds", &self.segment_duration_seconds);
         p.opt("StreamSelection", &self.stream_selection);
         p.opt("UseAudioRenditionGroup", &self.use_audio_rendition_group);
+    }
+}
+
+impl ToExpr for HlsPackage {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -590,10 +735,9 @@ impl HlsEncryption {
     }
 }
 
-impl ToExpr for HlsEncryption {
+impl HlsEncryption {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "ConstantInitializationVector",
             &self.constant_initialization_vector,
@@ -605,7 +749,21 @@ impl ToExpr for HlsEncryption {
         );
         p.opt("RepeatExtXKey", &self.repeat_ext_x_key);
         p.req("SpekeKeyProvider", &self.speke_key_provider);
+    }
+}
+
+impl ToExpr for HlsEncryption {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -622,15 +780,28 @@ pub struct MssPackage {
     pub stream_selection: Option<StreamSelection>,
 }
 
-impl ToExpr for MssPackage {
+impl MssPackage {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Encryption", &self.encryption);
         p.opt("ManifestWindowSeconds", &self.manifest_window_seconds);
         p.opt("SegmentDurationSeconds", &self.segment_duration_seconds);
         p.opt("StreamSelection", &self.stream_selection);
+    }
+}
+
+impl ToExpr for MssPackage {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -649,12 +820,25 @@ impl MssEncryption {
     }
 }
 
+impl MssEncryption {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("SpekeKeyProvider", &self.speke_key_provider);
+    }
+}
+
 impl ToExpr for MssEncryption {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("SpekeKeyProvider", &self.speke_key_provider);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -678,13 +862,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// Resource schema for AWS::MediaPackage::PackagingConfiguration
@@ -49,6 +51,19 @@ impl PackagingConfiguration {
     }
 }
 
+impl PackagingConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("CmafPackage", &self.cmaf_package);
+        p.opt("DashPackage", &self.dash_package);
+        p.opt("HlsPackage", &self.hls_package);
+        p.req("Id", &self.id);
+        p.opt("MssPackage", &self.mss_package);
+        p.req("PackagingGroupId", &self.packaging_group_id);
+        p.opt("Tags", &self.tags);
+    }
+}
+
 impl ResourceProps for PackagingConfiguration {
     const TYPE_NAME: &'static str = "AWS::MediaPackage::PackagingConfiguration";
     fn facts() -> &'static ResourceFacts {
@@ -57,14 +72,14 @@ impl ResourceProps for PackagingConfiguration {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.opt("CmafPackage", &self.cmaf_package);
-        p.opt("DashPackage", &self.dash_package);
-        p.opt("HlsPackage", &self.hls_package);
-        p.req("Id", &self.id);
-        p.opt("MssPackage", &self.mss_package);
-        p.req("PackagingGroupId", &self.packaging_group_id);
-        p.opt("Tags", &self.tags);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -117,10 +132,9 @@ impl CmafPackage {
     }
 }
 
-impl ToExpr for CmafPackage {
+impl CmafPackage {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Encryption", &self.encryption);
         p.req("HlsManifests", &self.hls_manifests);
         p.opt(
@@ -128,7 +142,21 @@ impl ToExpr for CmafPackage {
             &self.include_encoder_configuration_in_segments,
         );
         p.opt("SegmentDurationSeconds", &self.segment_duration_seconds);
+    }
+}
+
+impl ToExpr for CmafPackage {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -147,12 +175,25 @@ impl CmafEncryption {
     }
 }
 
+impl CmafEncryption {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("SpekeKeyProvider", &self.speke_key_provider);
+    }
+}
+
 impl ToExpr for CmafEncryption {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("SpekeKeyProvider", &self.speke_key_provider);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -186,10 +227,9 @@ impl SpekeKeyProvider {
     }
 }
 
-impl ToExpr for SpekeKeyProvider {
+impl SpekeKeyProvider {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "EncryptionContractConfiguration",
             &self.encryption_contract_configuration,
@@ -197,7 +237,21 @@ impl ToExpr for SpekeKeyProvider {
         p.req("RoleArn", &self.role_arn);
         p.req("SystemIds", &self.system_ids);
         p.req("Url", &self.url);
+    }
+}
+
+impl ToExpr for SpekeKeyProvider {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -224,13 +278,26 @@ impl EncryptionContractConfiguration {
     }
 }
 
+impl EncryptionContractConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("PresetSpeke20Audio", &self.preset_speke20_audio);
+        p.req("PresetSpeke20Video", &self.preset_speke20_video);
+    }
+}
+
 impl ToExpr for EncryptionContractConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("PresetSpeke20Audio", &self.preset_speke20_audio);
-        p.req("PresetSpeke20Video", &self.preset_speke20_video);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -251,10 +318,9 @@ pub struct HlsManifest {
     pub stream_selection: Option<StreamSelection>,
 }
 
-impl ToExpr for HlsManifest {
+impl HlsManifest {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AdMarkers", &self.ad_markers);
         p.opt("IncludeIframeOnlyStream", &self.include_iframe_only_stream);
         p.opt("ManifestName", &self.manifest_name);
@@ -264,7 +330,21 @@ impl ToExpr for HlsManifest {
         );
         p.opt("RepeatExtXKey", &self.repeat_ext_x_key);
         p.opt("StreamSelection", &self.stream_selection);
+    }
+}
+
+impl ToExpr for HlsManifest {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -279,14 +359,27 @@ pub struct StreamSelection {
     pub stream_order: Option<Value<StreamOrder>>,
 }
 
+impl StreamSelection {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("MaxVideoBitsPerSecond", &self.max_video_bits_per_second);
+        p.opt("MinVideoBitsPerSecond", &self.min_video_bits_per_second);
+        p.opt("StreamOrder", &self.stream_order);
+    }
+}
+
 impl ToExpr for StreamSelection {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("MaxVideoBitsPerSecond", &self.max_video_bits_per_second);
-        p.opt("MinVideoBitsPerSecond", &self.min_video_bits_per_second);
-        p.opt("StreamOrder", &self.stream_order);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -325,10 +418,9 @@ impl DashPackage {
     }
 }
 
-impl ToExpr for DashPackage {
+impl DashPackage {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("DashManifests", &self.dash_manifests);
         p.opt("Encryption", &self.encryption);
         p.opt(
@@ -339,7 +431,21 @@ impl ToExpr for DashPackage {
         p.opt("PeriodTriggers", &self.period_triggers);
         p.opt("SegmentDurationSeconds", &self.segment_duration_seconds);
         p.opt("SegmentTemplateFormat", &self.segment_template_format);
+    }
+}
+
+impl ToExpr for DashPackage {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -360,17 +466,30 @@ pub struct DashManifest {
     pub stream_selection: Option<StreamSelection>,
 }
 
-impl ToExpr for DashManifest {
+impl DashManifest {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("ManifestLayout", &self.manifest_layout);
         p.opt("ManifestName", &self.manifest_name);
         p.opt("MinBufferTimeSeconds", &self.min_buffer_time_seconds);
         p.opt("Profile", &self.profile);
         p.opt("ScteMarkersSource", &self.scte_markers_source);
         p.opt("StreamSelection", &self.stream_selection);
+    }
+}
+
+impl ToExpr for DashManifest {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -389,12 +508,25 @@ impl DashEncryption {
     }
 }
 
+impl DashEncryption {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("SpekeKeyProvider", &self.speke_key_provider);
+    }
+}
+
 impl ToExpr for DashEncryption {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("SpekeKeyProvider", &self.speke_key_provider);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -427,16 +559,29 @@ impl HlsPackage {
     }
 }
 
-impl ToExpr for HlsPackage {
+impl HlsPackage {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Encryption", &self.encryption);
         p.req("HlsManifests", &self.hls_manifests);
         p.opt("IncludeDvbSubtitles", &self.include_dvb_subtitles);
         p.opt("SegmentDurationSeconds", &self.segment_duration_seconds);
         p.opt("UseAudioRenditionGroup", &self.use_audio_rendition_group);
+    }
+}
+
+impl ToExpr for HlsPackage {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -463,17 +608,30 @@ impl HlsEncryption {
     }
 }
 
-impl ToExpr for HlsEncryption {
+impl HlsEncryption {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "ConstantInitializationVector",
             &self.constant_initialization_vector,
         );
         p.opt("EncryptionMethod", &self.encryption_method);
         p.req("SpekeKeyProvider", &self.speke_key_provider);
+    }
+}
+
+impl ToExpr for HlsEncryption {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -500,14 +658,27 @@ impl MssPackage {
     }
 }
 
+impl MssPackage {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Encryption", &self.encryption);
+        p.req("MssManifests", &self.mss_manifests);
+        p.opt("SegmentDurationSeconds", &self.segment_duration_seconds);
+    }
+}
+
 impl ToExpr for MssPackage {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Encryption", &self.encryption);
-        p.req("MssManifests", &self.mss_manifests);
-        p.opt("SegmentDurationSeconds", &self.segment_duration_seconds);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -526,12 +697,25 @@ impl MssEncryption {
     }
 }
 
+impl MssEncryption {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("SpekeKeyProvider", &self.speke_key_provider);
+    }
+}
+
 impl ToExpr for MssEncryption {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("SpekeKeyProvider", &self.speke_key_provider);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -544,13 +728,26 @@ pub struct MssManifest {
     pub stream_selection: Option<StreamSelection>,
 }
 
+impl MssManifest {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ManifestName", &self.manifest_name);
+        p.opt("StreamSelection", &self.stream_selection);
+    }
+}
+
 impl ToExpr for MssManifest {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("ManifestName", &self.manifest_name);
-        p.opt("StreamSelection", &self.stream_selection);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -574,13 +771,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

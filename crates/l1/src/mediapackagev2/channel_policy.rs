@@ -7,7 +7,7 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{Props, ResourceProps};
+use stackwright_core::resource::{Props, Resolve, Resolved, ResourceProps};
 use stackwright_core::value::{Json, Value};
 
 /// \<p\>Represents a resource-based policy that allows or denies access to a channel.\</p\>
@@ -39,6 +39,15 @@ impl ChannelPolicy {
     }
 }
 
+impl ChannelPolicy {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("ChannelGroupName", &self.channel_group_name);
+        p.req("ChannelName", &self.channel_name);
+        p.req("Policy", &self.policy);
+    }
+}
+
 impl ResourceProps for ChannelPolicy {
     const TYPE_NAME: &'static str = "AWS::MediaPackageV2::ChannelPolicy";
     fn facts() -> &'static ResourceFacts {
@@ -47,10 +56,14 @@ impl ResourceProps for ChannelPolicy {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req("ChannelGroupName", &self.channel_group_name);
-        p.req("ChannelName", &self.channel_name);
-        p.req("Policy", &self.policy);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// \<p\>Represents an origin endpoint that is associated with a channel, offering a dynamically repackaged version of its content through various streaming media protocols. The content can be efficiently disseminated to end-users via a Content Delivery Network (CDN), like Amazon CloudFront.\</p\>
@@ -78,14 +80,9 @@ impl OriginEndpoint {
     }
 }
 
-impl ResourceProps for OriginEndpoint {
-    const TYPE_NAME: &'static str = "AWS::MediaPackageV2::OriginEndpoint";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl OriginEndpoint {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("ChannelGroupName", &self.channel_group_name);
         p.req("ChannelName", &self.channel_name);
         p.req("ContainerType", &self.container_type);
@@ -104,7 +101,25 @@ impl ResourceProps for OriginEndpoint {
         p.opt("StreamNameOutputMode", &self.stream_name_output_mode);
         p.opt("Tags", &self.tags);
         p.opt("UriSeparator", &self.uri_separator);
+    }
+}
+
+impl ResourceProps for OriginEndpoint {
+    const TYPE_NAME: &'static str = "AWS::MediaPackageV2::OriginEndpoint";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -235,10 +250,9 @@ impl DashManifestConfiguration {
     }
 }
 
-impl ToExpr for DashManifestConfiguration {
+impl DashManifestConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AudioTimelinePattern", &self.audio_timeline_pattern);
         p.opt(
             "AvailabilityStartTimeConfiguration",
@@ -265,7 +279,21 @@ impl ToExpr for DashManifestConfiguration {
         );
         p.opt("UriPathType", &self.uri_path_type);
         p.opt("UtcTiming", &self.utc_timing);
+    }
+}
+
+impl ToExpr for DashManifestConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -276,15 +304,28 @@ pub struct DashAvailabilityStartTimeConfiguration {
     pub fixed_availability_start_time: Option<Value<String>>,
 }
 
-impl ToExpr for DashAvailabilityStartTimeConfiguration {
+impl DashAvailabilityStartTimeConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "FixedAvailabilityStartTime",
             &self.fixed_availability_start_time,
         );
+    }
+}
+
+impl ToExpr for DashAvailabilityStartTimeConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -314,15 +355,28 @@ impl DashBaseUrl {
     }
 }
 
-impl ToExpr for DashBaseUrl {
+impl DashBaseUrl {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("DvbPriority", &self.dvb_priority);
         p.opt("DvbWeight", &self.dvb_weight);
         p.opt("ServiceLocation", &self.service_location);
         p.req("Url", &self.url);
+    }
+}
+
+impl ToExpr for DashBaseUrl {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -335,13 +389,26 @@ pub struct DashDvbSettings {
     pub font_download: Option<DashDvbFontDownload>,
 }
 
+impl DashDvbSettings {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ErrorMetrics", &self.error_metrics);
+        p.opt("FontDownload", &self.font_download);
+    }
+}
+
 impl ToExpr for DashDvbSettings {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("ErrorMetrics", &self.error_metrics);
-        p.opt("FontDownload", &self.font_download);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -365,13 +432,26 @@ impl DashDvbMetricsReporting {
     }
 }
 
+impl DashDvbMetricsReporting {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Probability", &self.probability);
+        p.req("ReportingUrl", &self.reporting_url);
+    }
+}
+
 impl ToExpr for DashDvbMetricsReporting {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Probability", &self.probability);
-        p.req("ReportingUrl", &self.reporting_url);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -386,14 +466,27 @@ pub struct DashDvbFontDownload {
     pub url: Option<Value<String>>,
 }
 
+impl DashDvbFontDownload {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("FontFamily", &self.font_family);
+        p.opt("MimeType", &self.mime_type);
+        p.opt("Url", &self.url);
+    }
+}
+
 impl ToExpr for DashDvbFontDownload {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("FontFamily", &self.font_family);
-        p.opt("MimeType", &self.mime_type);
-        p.opt("Url", &self.url);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -416,10 +509,9 @@ pub struct FilterConfiguration {
     pub time_delay_seconds: Option<Value<i64>>,
 }
 
-impl ToExpr for FilterConfiguration {
+impl FilterConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("ClipStartTime", &self.clip_start_time);
         p.opt("DrmSettings", &self.drm_settings);
         p.opt("End", &self.end);
@@ -427,7 +519,21 @@ impl ToExpr for FilterConfiguration {
         p.opt("Multiview", &self.multiview);
         p.opt("Start", &self.start);
         p.opt("TimeDelaySeconds", &self.time_delay_seconds);
+    }
+}
+
+impl ToExpr for FilterConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -454,13 +560,26 @@ impl MultiviewFilterConfiguration {
     }
 }
 
+impl MultiviewFilterConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Layout", &self.layout);
+        p.req("Sources", &self.sources);
+    }
+}
+
 impl ToExpr for MultiviewFilterConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Layout", &self.layout);
-        p.req("Sources", &self.sources);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -479,16 +598,29 @@ pub struct DashProgramInformation {
     pub title: Option<Value<String>>,
 }
 
-impl ToExpr for DashProgramInformation {
+impl DashProgramInformation {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Copyright", &self.copyright);
         p.opt("LanguageCode", &self.language_code);
         p.opt("MoreInformationUrl", &self.more_information_url);
         p.opt("Source", &self.source);
         p.opt("Title", &self.title);
+    }
+}
+
+impl ToExpr for DashProgramInformation {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -501,13 +633,26 @@ pub struct ScteDash {
     pub scte_in_manifests: Option<Value<ScteInManifests>>,
 }
 
+impl ScteDash {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("AdMarkerDash", &self.ad_marker_dash);
+        p.opt("ScteInManifests", &self.scte_in_manifests);
+    }
+}
+
 impl ToExpr for ScteDash {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("AdMarkerDash", &self.ad_marker_dash);
-        p.opt("ScteInManifests", &self.scte_in_manifests);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -518,12 +663,25 @@ pub struct DashSubtitleConfiguration {
     pub ttml_configuration: Option<DashTtmlConfiguration>,
 }
 
+impl DashSubtitleConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("TtmlConfiguration", &self.ttml_configuration);
+    }
+}
+
 impl ToExpr for DashSubtitleConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("TtmlConfiguration", &self.ttml_configuration);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -544,12 +702,25 @@ impl DashTtmlConfiguration {
     }
 }
 
+impl DashTtmlConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("TtmlProfile", &self.ttml_profile);
+    }
+}
+
 impl ToExpr for DashTtmlConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("TtmlProfile", &self.ttml_profile);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -562,13 +733,26 @@ pub struct DashUtcTiming {
     pub timing_source: Option<Value<String>>,
 }
 
+impl DashUtcTiming {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("TimingMode", &self.timing_mode);
+        p.opt("TimingSource", &self.timing_source);
+    }
+}
+
 impl ToExpr for DashUtcTiming {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("TimingMode", &self.timing_mode);
-        p.opt("TimingSource", &self.timing_source);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -579,12 +763,25 @@ pub struct ForceEndpointErrorConfiguration {
     pub endpoint_error_conditions: Option<Value<Vec<EndpointErrorCondition>>>,
 }
 
+impl ForceEndpointErrorConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("EndpointErrorConditions", &self.endpoint_error_conditions);
+    }
+}
+
 impl ToExpr for ForceEndpointErrorConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("EndpointErrorConditions", &self.endpoint_error_conditions);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -629,10 +826,9 @@ impl HlsManifestConfiguration {
     }
 }
 
-impl ToExpr for HlsManifestConfiguration {
+impl HlsManifestConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("ChildManifestName", &self.child_manifest_name);
         p.opt("FilterConfiguration", &self.filter_configuration);
         p.req("ManifestName", &self.manifest_name);
@@ -645,7 +841,21 @@ impl ToExpr for HlsManifestConfiguration {
         p.opt("StartTag", &self.start_tag);
         p.opt("UriPathType", &self.uri_path_type);
         p.opt("UrlEncodeChildManifest", &self.url_encode_child_manifest);
+    }
+}
+
+impl ToExpr for HlsManifestConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -658,13 +868,26 @@ pub struct ScteHls {
     pub scte_in_manifests: Option<Value<ScteInManifests>>,
 }
 
+impl ScteHls {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("AdMarkerHls", &self.ad_marker_hls);
+        p.opt("ScteInManifests", &self.scte_in_manifests);
+    }
+}
+
 impl ToExpr for ScteHls {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("AdMarkerHls", &self.ad_marker_hls);
-        p.opt("ScteInManifests", &self.scte_in_manifests);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -688,13 +911,26 @@ impl StartTag {
     }
 }
 
+impl StartTag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Precise", &self.precise);
+        p.req("TimeOffset", &self.time_offset);
+    }
+}
+
 impl ToExpr for StartTag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Precise", &self.precise);
-        p.req("TimeOffset", &self.time_offset);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -739,10 +975,9 @@ impl LowLatencyHlsManifestConfiguration {
     }
 }
 
-impl ToExpr for LowLatencyHlsManifestConfiguration {
+impl LowLatencyHlsManifestConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("ChildManifestName", &self.child_manifest_name);
         p.opt("FilterConfiguration", &self.filter_configuration);
         p.req("ManifestName", &self.manifest_name);
@@ -755,7 +990,21 @@ impl ToExpr for LowLatencyHlsManifestConfiguration {
         p.opt("StartTag", &self.start_tag);
         p.opt("UriPathType", &self.uri_path_type);
         p.opt("UrlEncodeChildManifest", &self.url_encode_child_manifest);
+    }
+}
+
+impl ToExpr for LowLatencyHlsManifestConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -776,17 +1025,30 @@ pub struct LowLatencyHlsFilterConfiguration {
     pub time_delay_seconds: Option<Value<i64>>,
 }
 
-impl ToExpr for LowLatencyHlsFilterConfiguration {
+impl LowLatencyHlsFilterConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("ClipStartTime", &self.clip_start_time);
         p.opt("DrmSettings", &self.drm_settings);
         p.opt("End", &self.end);
         p.opt("ManifestFilter", &self.manifest_filter);
         p.opt("Start", &self.start);
         p.opt("TimeDelaySeconds", &self.time_delay_seconds);
+    }
+}
+
+impl ToExpr for LowLatencyHlsFilterConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -816,15 +1078,28 @@ impl MssManifestConfiguration {
     }
 }
 
-impl ToExpr for MssManifestConfiguration {
+impl MssManifestConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("FilterConfiguration", &self.filter_configuration);
         p.opt("ManifestLayout", &self.manifest_layout);
         p.req("ManifestName", &self.manifest_name);
         p.opt("ManifestWindowSeconds", &self.manifest_window_seconds);
+    }
+}
+
+impl ToExpr for MssManifestConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -845,17 +1120,30 @@ pub struct MssFilterConfiguration {
     pub time_delay_seconds: Option<Value<i64>>,
 }
 
-impl ToExpr for MssFilterConfiguration {
+impl MssFilterConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("ClipStartTime", &self.clip_start_time);
         p.opt("DrmSettings", &self.drm_settings);
         p.opt("End", &self.end);
         p.opt("ManifestFilter", &self.manifest_filter);
         p.opt("Start", &self.start);
         p.opt("TimeDelaySeconds", &self.time_delay_seconds);
+    }
+}
+
+impl ToExpr for MssFilterConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -880,10 +1168,9 @@ pub struct Segment {
     pub ts_use_audio_rendition_group: Option<Value<bool>>,
 }
 
-impl ToExpr for Segment {
+impl Segment {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Encryption", &self.encryption);
         p.opt(
             "IncludeIframeOnlyStreams",
@@ -898,7 +1185,21 @@ impl ToExpr for Segment {
             "TsUseAudioRenditionGroup",
             &self.ts_use_audio_rendition_group,
         );
+    }
+}
+
+impl ToExpr for Segment {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -931,10 +1232,9 @@ impl Encryption {
     }
 }
 
-impl ToExpr for Encryption {
+impl Encryption {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "CmafExcludeSegmentDrmMetadata",
             &self.cmaf_exclude_segment_drm_metadata,
@@ -949,7 +1249,21 @@ impl ToExpr for Encryption {
             &self.key_rotation_interval_seconds,
         );
         p.req("SpekeKeyProvider", &self.speke_key_provider);
+    }
+}
+
+impl ToExpr for Encryption {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -964,14 +1278,27 @@ pub struct EncryptionMethod {
     pub ts_encryption_method: Option<Value<TsEncryptionMethod>>,
 }
 
+impl EncryptionMethod {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("CmafEncryptionMethod", &self.cmaf_encryption_method);
+        p.opt("IsmEncryptionMethod", &self.ism_encryption_method);
+        p.opt("TsEncryptionMethod", &self.ts_encryption_method);
+    }
+}
+
 impl ToExpr for EncryptionMethod {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("CmafEncryptionMethod", &self.cmaf_encryption_method);
-        p.opt("IsmEncryptionMethod", &self.ism_encryption_method);
-        p.opt("TsEncryptionMethod", &self.ts_encryption_method);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1019,10 +1346,9 @@ impl SpekeKeyProvider {
     }
 }
 
-impl ToExpr for SpekeKeyProvider {
+impl SpekeKeyProvider {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("CertificateArn", &self.certificate_arn);
         p.opt(
             "ContentKeyPeriodConfiguration",
@@ -1037,7 +1363,21 @@ impl ToExpr for SpekeKeyProvider {
         p.req("RoleArn", &self.role_arn);
         p.opt("SpekeVersion", &self.speke_version);
         p.req("Url", &self.url);
+    }
+}
+
+impl ToExpr for SpekeKeyProvider {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1048,12 +1388,25 @@ pub struct ContentKeyPeriodConfiguration {
     pub content_key_period_timing: Option<Value<ContentKeyPeriodTiming>>,
 }
 
+impl ContentKeyPeriodConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ContentKeyPeriodTiming", &self.content_key_period_timing);
+    }
+}
+
 impl ToExpr for ContentKeyPeriodConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("ContentKeyPeriodTiming", &self.content_key_period_timing);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1080,13 +1433,26 @@ impl EncryptionContractConfiguration {
     }
 }
 
+impl EncryptionContractConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("PresetSpeke20Audio", &self.preset_speke20_audio);
+        p.req("PresetSpeke20Video", &self.preset_speke20_video);
+    }
+}
+
 impl ToExpr for EncryptionContractConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("PresetSpeke20Audio", &self.preset_speke20_audio);
-        p.req("PresetSpeke20Video", &self.preset_speke20_video);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1101,14 +1467,27 @@ pub struct Scte {
     pub scte_in_segments: Option<Value<ScteInSegments>>,
 }
 
+impl Scte {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("CustomAdTypes", &self.custom_ad_types);
+        p.opt("ScteFilter", &self.scte_filter);
+        p.opt("ScteInSegments", &self.scte_in_segments);
+    }
+}
+
 impl ToExpr for Scte {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("CustomAdTypes", &self.custom_ad_types);
-        p.opt("ScteFilter", &self.scte_filter);
-        p.opt("ScteInSegments", &self.scte_in_segments);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1121,13 +1500,26 @@ pub struct Tag {
     pub value: Option<Value<String>>,
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Key", &self.key);
+        p.opt("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Key", &self.key);
-        p.opt("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

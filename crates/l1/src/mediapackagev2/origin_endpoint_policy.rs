@@ -7,7 +7,7 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{Props, ResourceProps, ToExpr};
+use stackwright_core::resource::{Props, Resolve, Resolved, ResourceProps, ToExpr};
 use stackwright_core::value::{Json, Value};
 
 /// \<p\>Represents a resource policy that allows or denies access to an origin endpoint.\</p\>
@@ -46,6 +46,17 @@ impl OriginEndpointPolicy {
     }
 }
 
+impl OriginEndpointPolicy {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("CdnAuthConfiguration", &self.cdn_auth_configuration);
+        p.req("ChannelGroupName", &self.channel_group_name);
+        p.req("ChannelName", &self.channel_name);
+        p.req("OriginEndpointName", &self.origin_endpoint_name);
+        p.req("Policy", &self.policy);
+    }
+}
+
 impl ResourceProps for OriginEndpointPolicy {
     const TYPE_NAME: &'static str = "AWS::MediaPackageV2::OriginEndpointPolicy";
     fn facts() -> &'static ResourceFacts {
@@ -54,12 +65,14 @@ impl ResourceProps for OriginEndpointPolicy {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.opt("CdnAuthConfiguration", &self.cdn_auth_configuration);
-        p.req("ChannelGroupName", &self.channel_group_name);
-        p.req("ChannelName", &self.channel_name);
-        p.req("OriginEndpointName", &self.origin_endpoint_name);
-        p.req("Policy", &self.policy);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -86,13 +99,26 @@ impl CdnAuthConfiguration {
     }
 }
 
+impl CdnAuthConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("CdnIdentifierSecretArns", &self.cdn_identifier_secret_arns);
+        p.req("SecretsRoleArn", &self.secrets_role_arn);
+    }
+}
+
 impl ToExpr for CdnAuthConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("CdnIdentifierSecretArns", &self.cdn_identifier_secret_arns);
-        p.req("SecretsRoleArn", &self.secrets_role_arn);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::Value;
 
 /// Resource Type definition for AWS::MediaStore::Container
@@ -47,6 +49,19 @@ impl Container {
     }
 }
 
+impl Container {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("AccessLoggingEnabled", &self.access_logging_enabled);
+        p.req("ContainerName", &self.container_name);
+        p.opt("CorsPolicy", &self.cors_policy);
+        p.opt("LifecyclePolicy", &self.lifecycle_policy);
+        p.opt("MetricPolicy", &self.metric_policy);
+        p.opt("Policy", &self.policy);
+        p.opt("Tags", &self.tags);
+    }
+}
+
 impl ResourceProps for Container {
     const TYPE_NAME: &'static str = "AWS::MediaStore::Container";
     fn facts() -> &'static ResourceFacts {
@@ -55,14 +70,14 @@ impl ResourceProps for Container {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.opt("AccessLoggingEnabled", &self.access_logging_enabled);
-        p.req("ContainerName", &self.container_name);
-        p.opt("CorsPolicy", &self.cors_policy);
-        p.opt("LifecyclePolicy", &self.lifecycle_policy);
-        p.opt("MetricPolicy", &self.metric_policy);
-        p.opt("Policy", &self.policy);
-        p.opt("Tags", &self.tags);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -109,16 +124,29 @@ pub struct CorsRule {
     pub max_age_seconds: Option<Value<i64>>,
 }
 
-impl ToExpr for CorsRule {
+impl CorsRule {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AllowedHeaders", &self.allowed_headers);
         p.opt("AllowedMethods", &self.allowed_methods);
         p.opt("AllowedOrigins", &self.allowed_origins);
         p.opt("ExposeHeaders", &self.expose_headers);
         p.opt("MaxAgeSeconds", &self.max_age_seconds);
+    }
+}
+
+impl ToExpr for CorsRule {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -142,13 +170,26 @@ impl MetricPolicy {
     }
 }
 
+impl MetricPolicy {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("ContainerLevelMetrics", &self.container_level_metrics);
+        p.opt("MetricPolicyRules", &self.metric_policy_rules);
+    }
+}
+
 impl ToExpr for MetricPolicy {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("ContainerLevelMetrics", &self.container_level_metrics);
-        p.opt("MetricPolicyRules", &self.metric_policy_rules);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -175,13 +216,26 @@ impl MetricPolicyRule {
     }
 }
 
+impl MetricPolicyRule {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("ObjectGroup", &self.object_group);
+        p.req("ObjectGroupName", &self.object_group_name);
+    }
+}
+
 impl ToExpr for MetricPolicyRule {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("ObjectGroup", &self.object_group);
-        p.req("ObjectGroupName", &self.object_group_name);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -205,13 +259,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// Definition of AWS::MediaTailor::Channel Resource Type
@@ -59,14 +61,9 @@ impl Channel {
     }
 }
 
-impl ResourceProps for Channel {
-    const TYPE_NAME: &'static str = "AWS::MediaTailor::Channel";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl Channel {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Audiences", &self.audiences);
         p.req("ChannelName", &self.channel_name);
         p.opt("FillerSlate", &self.filler_slate);
@@ -76,7 +73,25 @@ impl ResourceProps for Channel {
         p.opt("Tags", &self.tags);
         p.opt("Tier", &self.tier);
         p.opt("TimeShiftConfiguration", &self.time_shift_configuration);
+    }
+}
+
+impl ResourceProps for Channel {
+    const TYPE_NAME: &'static str = "AWS::MediaTailor::Channel";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -112,13 +127,26 @@ pub struct SlateSource {
     pub vod_source_name: Option<Value<String>>,
 }
 
+impl SlateSource {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("SourceLocationName", &self.source_location_name);
+        p.opt("VodSourceName", &self.vod_source_name);
+    }
+}
+
 impl ToExpr for SlateSource {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("SourceLocationName", &self.source_location_name);
-        p.opt("VodSourceName", &self.vod_source_name);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -129,12 +157,25 @@ pub struct LogConfigurationForChannel {
     pub log_types: Option<Value<Vec<LogType>>>,
 }
 
+impl LogConfigurationForChannel {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("LogTypes", &self.log_types);
+    }
+}
+
 impl ToExpr for LogConfigurationForChannel {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("LogTypes", &self.log_types);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -167,15 +208,28 @@ impl RequestOutputItem {
     }
 }
 
-impl ToExpr for RequestOutputItem {
+impl RequestOutputItem {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("DashPlaylistSettings", &self.dash_playlist_settings);
         p.opt("HlsPlaylistSettings", &self.hls_playlist_settings);
         p.req("ManifestName", &self.manifest_name);
         p.req("SourceGroup", &self.source_group);
+    }
+}
+
+impl ToExpr for RequestOutputItem {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -192,10 +246,9 @@ pub struct DashPlaylistSettings {
     pub suggested_presentation_delay_seconds: Option<Value<f64>>,
 }
 
-impl ToExpr for DashPlaylistSettings {
+impl DashPlaylistSettings {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("ManifestWindowSeconds", &self.manifest_window_seconds);
         p.opt("MinBufferTimeSeconds", &self.min_buffer_time_seconds);
         p.opt("MinUpdatePeriodSeconds", &self.min_update_period_seconds);
@@ -203,7 +256,21 @@ impl ToExpr for DashPlaylistSettings {
             "SuggestedPresentationDelaySeconds",
             &self.suggested_presentation_delay_seconds,
         );
+    }
+}
+
+impl ToExpr for DashPlaylistSettings {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -216,13 +283,26 @@ pub struct HlsPlaylistSettings {
     pub manifest_window_seconds: Option<Value<f64>>,
 }
 
+impl HlsPlaylistSettings {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("AdMarkupType", &self.ad_markup_type);
+        p.opt("ManifestWindowSeconds", &self.manifest_window_seconds);
+    }
+}
+
 impl ToExpr for HlsPlaylistSettings {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("AdMarkupType", &self.ad_markup_type);
-        p.opt("ManifestWindowSeconds", &self.manifest_window_seconds);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -246,13 +326,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -273,12 +366,25 @@ impl TimeShiftConfiguration {
     }
 }
 
+impl TimeShiftConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("MaxTimeDelaySeconds", &self.max_time_delay_seconds);
+    }
+}
+
 impl ToExpr for TimeShiftConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("MaxTimeDelaySeconds", &self.max_time_delay_seconds);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -7,7 +7,7 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{Props, ResourceProps};
+use stackwright_core::resource::{Props, Resolve, Resolved, ResourceProps};
 use stackwright_core::value::{Json, Value};
 
 /// Definition of AWS::MediaTailor::ChannelPolicy Resource Type
@@ -32,6 +32,14 @@ impl ChannelPolicy {
     }
 }
 
+impl ChannelPolicy {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("ChannelName", &self.channel_name);
+        p.req("Policy", &self.policy);
+    }
+}
+
 impl ResourceProps for ChannelPolicy {
     const TYPE_NAME: &'static str = "AWS::MediaTailor::ChannelPolicy";
     fn facts() -> &'static ResourceFacts {
@@ -40,9 +48,14 @@ impl ResourceProps for ChannelPolicy {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req("ChannelName", &self.channel_name);
-        p.req("Policy", &self.policy);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

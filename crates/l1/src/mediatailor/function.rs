@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Map, Value};
 
 /// Resource Type definition for AWS::MediaTailor::Function
@@ -61,14 +63,9 @@ impl Function {
     }
 }
 
-impl ResourceProps for Function {
-    const TYPE_NAME: &'static str = "AWS::MediaTailor::Function";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl Function {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "AwsServiceRequestConfiguration",
             &self.aws_service_request_configuration,
@@ -91,7 +88,25 @@ impl ResourceProps for Function {
         );
         p.opt("Tags", &self.tags);
         p.opt("VastRequestConfiguration", &self.vast_request_configuration);
+    }
+}
+
+impl ResourceProps for Function {
+    const TYPE_NAME: &'static str = "AWS::MediaTailor::Function";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -166,10 +181,9 @@ impl AwsServiceRequestConfiguration {
     }
 }
 
-impl ToExpr for AwsServiceRequestConfiguration {
+impl AwsServiceRequestConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Body", &self.body);
         p.opt("Headers", &self.headers);
         p.req("MethodType", &self.method_type);
@@ -182,7 +196,21 @@ impl ToExpr for AwsServiceRequestConfiguration {
         p.req("TargetRegion", &self.target_region);
         p.req("TargetService", &self.target_service);
         p.req("Url", &self.url);
+    }
+}
+
+impl ToExpr for AwsServiceRequestConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -221,16 +249,29 @@ impl ConcurrentExecutorConfiguration {
     }
 }
 
-impl ToExpr for ConcurrentExecutorConfiguration {
+impl ConcurrentExecutorConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("FunctionList", &self.function_list);
         p.req("MaxConcurrency", &self.max_concurrency);
         p.req("Output", &self.output);
         p.req("Runtime", &self.runtime);
         p.req("TimeoutMilliseconds", &self.timeout_milliseconds);
+    }
+}
+
+impl ToExpr for ConcurrentExecutorConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -245,14 +286,27 @@ pub struct FunctionRef {
     pub run_condition: Option<Value<String>>,
 }
 
+impl FunctionRef {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Alias", &self.alias);
+        p.opt("FunctionId", &self.function_id);
+        p.opt("RunCondition", &self.run_condition);
+    }
+}
+
 impl ToExpr for FunctionRef {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Alias", &self.alias);
-        p.opt("FunctionId", &self.function_id);
-        p.opt("RunCondition", &self.run_condition);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -276,13 +330,26 @@ impl CustomOutputConfiguration {
     }
 }
 
+impl CustomOutputConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Output", &self.output);
+        p.req("Runtime", &self.runtime);
+    }
+}
+
 impl ToExpr for CustomOutputConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Output", &self.output);
-        p.req("Runtime", &self.runtime);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -326,10 +393,9 @@ impl HttpRequestConfiguration {
     }
 }
 
-impl ToExpr for HttpRequestConfiguration {
+impl HttpRequestConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Body", &self.body);
         p.opt("Headers", &self.headers);
         p.req("MethodType", &self.method_type);
@@ -340,7 +406,21 @@ impl ToExpr for HttpRequestConfiguration {
         );
         p.req("Runtime", &self.runtime);
         p.req("Url", &self.url);
+    }
+}
+
+impl ToExpr for HttpRequestConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -374,15 +454,28 @@ impl SequentialExecutorConfiguration {
     }
 }
 
-impl ToExpr for SequentialExecutorConfiguration {
+impl SequentialExecutorConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("FunctionList", &self.function_list);
         p.opt("Output", &self.output);
         p.req("Runtime", &self.runtime);
         p.req("TimeoutMilliseconds", &self.timeout_milliseconds);
+    }
+}
+
+impl ToExpr for SequentialExecutorConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -406,13 +499,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -456,10 +562,9 @@ impl VastRequestConfiguration {
     }
 }
 
-impl ToExpr for VastRequestConfiguration {
+impl VastRequestConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Body", &self.body);
         p.opt("Headers", &self.headers);
         p.req("MethodType", &self.method_type);
@@ -470,7 +575,21 @@ impl ToExpr for VastRequestConfiguration {
         );
         p.req("Runtime", &self.runtime);
         p.req("Url", &self.url);
+    }
+}
+
+impl ToExpr for VastRequestConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

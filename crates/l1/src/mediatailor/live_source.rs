@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// Definition of AWS::MediaTailor::LiveSource Resource Type
@@ -44,6 +46,19 @@ impl LiveSource {
     }
 }
 
+impl LiveSource {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req(
+            "HttpPackageConfigurations",
+            &self.http_package_configurations,
+        );
+        p.req("LiveSourceName", &self.live_source_name);
+        p.req("SourceLocationName", &self.source_location_name);
+        p.opt("Tags", &self.tags);
+    }
+}
+
 impl ResourceProps for LiveSource {
     const TYPE_NAME: &'static str = "AWS::MediaTailor::LiveSource";
     fn facts() -> &'static ResourceFacts {
@@ -52,14 +67,14 @@ impl ResourceProps for LiveSource {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req(
-            "HttpPackageConfigurations",
-            &self.http_package_configurations,
-        );
-        p.req("LiveSourceName", &self.live_source_name);
-        p.req("SourceLocationName", &self.source_location_name);
-        p.opt("Tags", &self.tags);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -113,14 +128,27 @@ impl HttpPackageConfiguration {
     }
 }
 
+impl HttpPackageConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Path", &self.path);
+        p.req("SourceGroup", &self.source_group);
+        p.req("Type", &self.type_);
+    }
+}
+
 impl ToExpr for HttpPackageConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Path", &self.path);
-        p.req("SourceGroup", &self.source_group);
-        p.req("Type", &self.type_);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -144,13 +172,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

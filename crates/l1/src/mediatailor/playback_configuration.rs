@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Json, Literal, Map, Value};
 
 /// Resource schema for AWS::MediaTailor::PlaybackConfiguration
@@ -101,14 +103,9 @@ impl PlaybackConfiguration {
     }
 }
 
-impl ResourceProps for PlaybackConfiguration {
-    const TYPE_NAME: &'static str = "AWS::MediaTailor::PlaybackConfiguration";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl PlaybackConfiguration {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "AdConditioningConfiguration",
             &self.ad_conditioning_configuration,
@@ -150,7 +147,25 @@ impl ResourceProps for PlaybackConfiguration {
         p.opt("Tags", &self.tags);
         p.opt("TranscodeProfileName", &self.transcode_profile_name);
         p.req("VideoContentSourceUrl", &self.video_content_source_url);
+    }
+}
+
+impl ResourceProps for PlaybackConfiguration {
+    const TYPE_NAME: &'static str = "AWS::MediaTailor::PlaybackConfiguration";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -216,15 +231,28 @@ impl AdConditioningConfiguration {
     }
 }
 
-impl ToExpr for AdConditioningConfiguration {
+impl AdConditioningConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req(
             "StreamingMediaFileConditioning",
             &self.streaming_media_file_conditioning,
         );
+    }
+}
+
+impl ToExpr for AdConditioningConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -237,13 +265,26 @@ pub struct AdDecisionServerConfiguration {
     pub vast_response: Option<VastResponse>,
 }
 
+impl AdDecisionServerConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("HttpRequest", &self.http_request);
+        p.opt("VastResponse", &self.vast_response);
+    }
+}
+
 impl ToExpr for AdDecisionServerConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("HttpRequest", &self.http_request);
-        p.opt("VastResponse", &self.vast_response);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -260,15 +301,28 @@ pub struct HttpRequest {
     pub http_method: Option<Value<HttpMethod>>,
 }
 
-impl ToExpr for HttpRequest {
+impl HttpRequest {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Body", &self.body);
         p.opt("CompressRequest", &self.compress_request);
         p.opt("Headers", &self.headers);
         p.opt("HttpMethod", &self.http_method);
+    }
+}
+
+impl ToExpr for HttpRequest {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -279,12 +333,25 @@ pub struct VastResponse {
     pub ad_sequencing_mode: Option<Value<AdSequencingMode>>,
 }
 
+impl VastResponse {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("AdSequencingMode", &self.ad_sequencing_mode);
+    }
+}
+
 impl ToExpr for VastResponse {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("AdSequencingMode", &self.ad_sequencing_mode);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -297,10 +364,9 @@ pub struct AdsPersonalizationConcurrency {
     pub max_concurrent_ads_requests: Option<Value<i64>>,
 }
 
-impl ToExpr for AdsPersonalizationConcurrency {
+impl AdsPersonalizationConcurrency {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "EnableVodVastParallelization",
             &self.enable_vod_vast_parallelization,
@@ -309,7 +375,21 @@ impl ToExpr for AdsPersonalizationConcurrency {
             "MaxConcurrentAdsRequests",
             &self.max_concurrent_ads_requests,
         );
+    }
+}
+
+impl ToExpr for AdsPersonalizationConcurrency {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -328,10 +408,9 @@ pub struct AdsPersonalizationTimeouts {
     pub vod_maximum_ads_personalization_time_milliseconds: Option<Value<i64>>,
 }
 
-impl ToExpr for AdsPersonalizationTimeouts {
+impl AdsPersonalizationTimeouts {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "AdsRequestTimeoutMilliseconds",
             &self.ads_request_timeout_milliseconds,
@@ -352,7 +431,21 @@ impl ToExpr for AdsPersonalizationTimeouts {
             "VodMaximumAdsPersonalizationTimeMilliseconds",
             &self.vod_maximum_ads_personalization_time_milliseconds,
         );
+    }
+}
+
+impl ToExpr for AdsPersonalizationTimeouts {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -367,14 +460,27 @@ pub struct AvailSuppression {
     pub value: Option<Value<String>>,
 }
 
+impl AvailSuppression {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("FillPolicy", &self.fill_policy);
+        p.opt("Mode", &self.mode);
+        p.opt("Value", &self.value);
+    }
+}
+
 impl ToExpr for AvailSuppression {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("FillPolicy", &self.fill_policy);
-        p.opt("Mode", &self.mode);
-        p.opt("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -385,12 +491,25 @@ pub struct BeaconingConfiguration {
     pub client_side: Option<ClientSideBeaconingConfiguration>,
 }
 
+impl BeaconingConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ClientSide", &self.client_side);
+    }
+}
+
 impl ToExpr for BeaconingConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("ClientSide", &self.client_side);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -414,13 +533,26 @@ impl ClientSideBeaconingConfiguration {
     }
 }
 
+impl ClientSideBeaconingConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("AdditionalEventTypes", &self.additional_event_types);
+        p.req("ReportingMode", &self.reporting_mode);
+    }
+}
+
 impl ToExpr for ClientSideBeaconingConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("AdditionalEventTypes", &self.additional_event_types);
-        p.req("ReportingMode", &self.reporting_mode);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -433,13 +565,26 @@ pub struct Bumper {
     pub start_url: Option<Value<String>>,
 }
 
+impl Bumper {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("EndUrl", &self.end_url);
+        p.opt("StartUrl", &self.start_url);
+    }
+}
+
 impl ToExpr for Bumper {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("EndUrl", &self.end_url);
-        p.opt("StartUrl", &self.start_url);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -452,13 +597,26 @@ pub struct CdnConfiguration {
     pub content_segment_url_prefix: Option<Value<String>>,
 }
 
+impl CdnConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("AdSegmentUrlPrefix", &self.ad_segment_url_prefix);
+        p.opt("ContentSegmentUrlPrefix", &self.content_segment_url_prefix);
+    }
+}
+
 impl ToExpr for CdnConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("AdSegmentUrlPrefix", &self.ad_segment_url_prefix);
-        p.opt("ContentSegmentUrlPrefix", &self.content_segment_url_prefix);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -471,13 +629,26 @@ pub struct DashConfiguration {
     pub origin_manifest_type: Option<Value<OriginManifestType>>,
 }
 
+impl DashConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("MpdLocation", &self.mpd_location);
+        p.opt("OriginManifestType", &self.origin_manifest_type);
+    }
+}
+
 impl ToExpr for DashConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("MpdLocation", &self.mpd_location);
-        p.opt("OriginManifestType", &self.origin_manifest_type);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -485,11 +656,23 @@ impl ToExpr for DashConfiguration {
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct HlsConfiguration {}
 
+impl HlsConfiguration {
+    #[inline]
+    fn collect_props(&self, _: &mut Props<'_>) {}
+}
+
 impl ToExpr for HlsConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
-        let p = Props::default();
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -504,17 +687,30 @@ pub struct LivePreRollConfiguration {
     pub max_duration_seconds: Option<Value<i64>>,
 }
 
-impl ToExpr for LivePreRollConfiguration {
+impl LivePreRollConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "AdDecisionServerConfiguration",
             &self.ad_decision_server_configuration,
         );
         p.opt("AdDecisionServerUrl", &self.ad_decision_server_url);
         p.opt("MaxDurationSeconds", &self.max_duration_seconds);
+    }
+}
+
+impl ToExpr for LivePreRollConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -525,12 +721,25 @@ pub struct PreRollAdDecisionServerConfiguration {
     pub vast_response: Option<PreRollVastResponse>,
 }
 
+impl PreRollAdDecisionServerConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("VastResponse", &self.vast_response);
+    }
+}
+
 impl ToExpr for PreRollAdDecisionServerConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("VastResponse", &self.vast_response);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -541,12 +750,25 @@ pub struct PreRollVastResponse {
     pub ad_sequencing_mode: Option<Value<PreRollVastResponseAdSequencingMode>>,
 }
 
+impl PreRollVastResponse {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("AdSequencingMode", &self.ad_sequencing_mode);
+    }
+}
+
 impl ToExpr for PreRollVastResponse {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("AdSequencingMode", &self.ad_sequencing_mode);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -576,10 +798,9 @@ impl LogConfiguration {
     }
 }
 
-impl ToExpr for LogConfiguration {
+impl LogConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AdsInteractionLog", &self.ads_interaction_log);
         p.opt("EnabledLoggingStrategies", &self.enabled_logging_strategies);
         p.opt(
@@ -587,7 +808,21 @@ impl ToExpr for LogConfiguration {
             &self.manifest_service_interaction_log,
         );
         p.req("PercentEnabled", &self.percent_enabled);
+    }
+}
+
+impl ToExpr for LogConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -600,13 +835,26 @@ pub struct AdsInteractionLog {
     pub publish_opt_in_event_types: Option<Value<Vec<String>>>,
 }
 
+impl AdsInteractionLog {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ExcludeEventTypes", &self.exclude_event_types);
+        p.opt("PublishOptInEventTypes", &self.publish_opt_in_event_types);
+    }
+}
+
 impl ToExpr for AdsInteractionLog {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("ExcludeEventTypes", &self.exclude_event_types);
-        p.opt("PublishOptInEventTypes", &self.publish_opt_in_event_types);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -617,12 +865,25 @@ pub struct ManifestServiceInteractionLog {
     pub exclude_event_types: Option<Value<Vec<String>>>,
 }
 
+impl ManifestServiceInteractionLog {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ExcludeEventTypes", &self.exclude_event_types);
+    }
+}
+
 impl ToExpr for ManifestServiceInteractionLog {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("ExcludeEventTypes", &self.exclude_event_types);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -633,12 +894,25 @@ pub struct ManifestProcessingRules {
     pub ad_marker_passthrough: Option<AdMarkerPassthrough>,
 }
 
+impl ManifestProcessingRules {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("AdMarkerPassthrough", &self.ad_marker_passthrough);
+    }
+}
+
 impl ToExpr for ManifestProcessingRules {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("AdMarkerPassthrough", &self.ad_marker_passthrough);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -649,12 +923,25 @@ pub struct AdMarkerPassthrough {
     pub enabled: Option<Value<bool>>,
 }
 
+impl AdMarkerPassthrough {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Enabled", &self.enabled);
+    }
+}
+
 impl ToExpr for AdMarkerPassthrough {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Enabled", &self.enabled);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -678,13 +965,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

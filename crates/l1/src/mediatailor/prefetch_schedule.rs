@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Map, Value};
 
 /// Definition of AWS::MediaTailor::PrefetchSchedule Resource Type
@@ -55,14 +57,9 @@ impl PrefetchSchedule {
     }
 }
 
-impl ResourceProps for PrefetchSchedule {
-    const TYPE_NAME: &'static str = "AWS::MediaTailor::PrefetchSchedule";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl PrefetchSchedule {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Consumption", &self.consumption);
         p.req("Name", &self.name);
         p.req(
@@ -77,7 +74,25 @@ impl ResourceProps for PrefetchSchedule {
         p.opt("ScheduleType", &self.schedule_type);
         p.opt("StreamId", &self.stream_id);
         p.opt("Tags", &self.tags);
+    }
+}
+
+impl ResourceProps for PrefetchSchedule {
+    const TYPE_NAME: &'static str = "AWS::MediaTailor::PrefetchSchedule";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -127,14 +142,27 @@ impl PrefetchConsumption {
     }
 }
 
+impl PrefetchConsumption {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("AvailMatchingCriteria", &self.avail_matching_criteria);
+        p.req("EndTime", &self.end_time);
+        p.opt("StartTime", &self.start_time);
+    }
+}
+
 impl ToExpr for PrefetchConsumption {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("AvailMatchingCriteria", &self.avail_matching_criteria);
-        p.req("EndTime", &self.end_time);
-        p.opt("StartTime", &self.start_time);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -161,13 +189,26 @@ impl AvailMatchingCriteria {
     }
 }
 
+impl AvailMatchingCriteria {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("DynamicVariable", &self.dynamic_variable);
+        p.req("Operator", &self.operator);
+    }
+}
+
 impl ToExpr for AvailMatchingCriteria {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("DynamicVariable", &self.dynamic_variable);
-        p.req("Operator", &self.operator);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -201,15 +242,28 @@ impl RecurringPrefetchConfiguration {
     }
 }
 
-impl ToExpr for RecurringPrefetchConfiguration {
+impl RecurringPrefetchConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("EndTime", &self.end_time);
         p.req("RecurringConsumption", &self.recurring_consumption);
         p.req("RecurringRetrieval", &self.recurring_retrieval);
         p.opt("StartTime", &self.start_time);
+    }
+}
+
+impl ToExpr for RecurringPrefetchConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -222,16 +276,29 @@ pub struct RecurringConsumption {
     pub retrieved_ad_expiration_seconds: Option<Value<i64>>,
 }
 
-impl ToExpr for RecurringConsumption {
+impl RecurringConsumption {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AvailMatchingCriteria", &self.avail_matching_criteria);
         p.opt(
             "RetrievedAdExpirationSeconds",
             &self.retrieved_ad_expiration_seconds,
         );
+    }
+}
+
+impl ToExpr for RecurringConsumption {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -250,10 +317,9 @@ pub struct RecurringRetrieval {
     pub traffic_shaping_type: Option<Value<TrafficShapingType>>,
 }
 
-impl ToExpr for RecurringRetrieval {
+impl RecurringRetrieval {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "DelayAfterAvailEndSeconds",
             &self.delay_after_avail_end_seconds,
@@ -268,7 +334,21 @@ impl ToExpr for RecurringRetrieval {
             &self.traffic_shaping_tps_configuration,
         );
         p.opt("TrafficShapingType", &self.traffic_shaping_type);
+    }
+}
+
+impl ToExpr for RecurringRetrieval {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -279,15 +359,28 @@ pub struct TrafficShapingRetrievalWindow {
     pub retrieval_window_duration_seconds: Option<Value<i64>>,
 }
 
-impl ToExpr for TrafficShapingRetrievalWindow {
+impl TrafficShapingRetrievalWindow {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "RetrievalWindowDurationSeconds",
             &self.retrieval_window_duration_seconds,
         );
+    }
+}
+
+impl ToExpr for TrafficShapingRetrievalWindow {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -300,13 +393,26 @@ pub struct TrafficShapingTpsConfiguration {
     pub peak_tps: Option<Value<i64>>,
 }
 
+impl TrafficShapingTpsConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("PeakConcurrentUsers", &self.peak_concurrent_users);
+        p.opt("PeakTps", &self.peak_tps);
+    }
+}
+
 impl ToExpr for TrafficShapingTpsConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("PeakConcurrentUsers", &self.peak_concurrent_users);
-        p.opt("PeakTps", &self.peak_tps);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -342,10 +448,9 @@ impl PrefetchRetrieval {
     }
 }
 
-impl ToExpr for PrefetchRetrieval {
+impl PrefetchRetrieval {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("DynamicVariables", &self.dynamic_variables);
         p.req("EndTime", &self.end_time);
         p.opt("StartTime", &self.start_time);
@@ -358,7 +463,21 @@ impl ToExpr for PrefetchRetrieval {
             &self.traffic_shaping_tps_configuration,
         );
         p.opt("TrafficShapingType", &self.traffic_shaping_type);
+    }
+}
+
+impl ToExpr for PrefetchRetrieval {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -382,13 +501,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

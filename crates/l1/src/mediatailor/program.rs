@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Json, Literal, Value};
 
 /// Resource schema for AWS::MediaTailor::Program
@@ -54,14 +56,9 @@ impl Program {
     }
 }
 
-impl ResourceProps for Program {
-    const TYPE_NAME: &'static str = "AWS::MediaTailor::Program";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl Program {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AdBreaks", &self.ad_breaks);
         p.opt("AudienceMedia", &self.audience_media);
         p.req("ChannelName", &self.channel_name);
@@ -70,7 +67,25 @@ impl ResourceProps for Program {
         p.opt("ScheduleConfiguration", &self.schedule_configuration);
         p.req("SourceLocationName", &self.source_location_name);
         p.opt("VodSourceName", &self.vod_source_name);
+    }
+}
+
+impl ResourceProps for Program {
+    const TYPE_NAME: &'static str = "AWS::MediaTailor::Program";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -149,17 +164,30 @@ impl AdBreak {
     }
 }
 
-impl ToExpr for AdBreak {
+impl AdBreak {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AdBreakMetadata", &self.ad_break_metadata);
         p.opt("MessageType", &self.message_type);
         p.req("OffsetMillis", &self.offset_millis);
         p.opt("Slate", &self.slate);
         p.opt("SpliceInsertMessage", &self.splice_insert_message);
         p.opt("TimeSignalMessage", &self.time_signal_message);
+    }
+}
+
+impl ToExpr for AdBreak {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -183,13 +211,26 @@ impl KeyValuePair {
     }
 }
 
+impl KeyValuePair {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for KeyValuePair {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -202,13 +243,26 @@ pub struct SlateSource {
     pub vod_source_name: Option<Value<String>>,
 }
 
+impl SlateSource {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("SourceLocationName", &self.source_location_name);
+        p.opt("VodSourceName", &self.vod_source_name);
+    }
+}
+
 impl ToExpr for SlateSource {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("SourceLocationName", &self.source_location_name);
-        p.opt("VodSourceName", &self.vod_source_name);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -225,15 +279,28 @@ pub struct SpliceInsertMessage {
     pub unique_program_id: Option<Value<i64>>,
 }
 
-impl ToExpr for SpliceInsertMessage {
+impl SpliceInsertMessage {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AvailNum", &self.avail_num);
         p.opt("AvailsExpected", &self.avails_expected);
         p.opt("SpliceEventId", &self.splice_event_id);
         p.opt("UniqueProgramId", &self.unique_program_id);
+    }
+}
+
+impl ToExpr for SpliceInsertMessage {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -244,12 +311,25 @@ pub struct TimeSignalMessage {
     pub segmentation_descriptors: Option<Vec<SegmentationDescriptor>>,
 }
 
+impl TimeSignalMessage {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("SegmentationDescriptors", &self.segmentation_descriptors);
+    }
+}
+
 impl ToExpr for TimeSignalMessage {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("SegmentationDescriptors", &self.segmentation_descriptors);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -274,10 +354,9 @@ pub struct SegmentationDescriptor {
     pub sub_segments_expected: Option<Value<i64>>,
 }
 
-impl ToExpr for SegmentationDescriptor {
+impl SegmentationDescriptor {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("SegmentNum", &self.segment_num);
         p.opt("SegmentationEventId", &self.segmentation_event_id);
         p.opt("SegmentationTypeId", &self.segmentation_type_id);
@@ -286,7 +365,21 @@ impl ToExpr for SegmentationDescriptor {
         p.opt("SegmentsExpected", &self.segments_expected);
         p.opt("SubSegmentNum", &self.sub_segment_num);
         p.opt("SubSegmentsExpected", &self.sub_segments_expected);
+    }
+}
+
+impl ToExpr for SegmentationDescriptor {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -299,13 +392,26 @@ pub struct AudienceMedia {
     pub audience: Option<Value<String>>,
 }
 
+impl AudienceMedia {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("AlternateMedia", &self.alternate_media);
+        p.opt("Audience", &self.audience);
+    }
+}
+
 impl ToExpr for AudienceMedia {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("AlternateMedia", &self.alternate_media);
-        p.opt("Audience", &self.audience);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -328,10 +434,9 @@ pub struct AlternateMedia {
     pub vod_source_name: Option<Value<String>>,
 }
 
-impl ToExpr for AlternateMedia {
+impl AlternateMedia {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AdBreaks", &self.ad_breaks);
         p.opt("ClipRange", &self.clip_range);
         p.opt("DurationMillis", &self.duration_millis);
@@ -342,7 +447,21 @@ impl ToExpr for AlternateMedia {
         );
         p.opt("SourceLocationName", &self.source_location_name);
         p.opt("VodSourceName", &self.vod_source_name);
+    }
+}
+
+impl ToExpr for AlternateMedia {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -355,13 +474,26 @@ pub struct ClipRange {
     pub start_offset_millis: Option<Value<i64>>,
 }
 
+impl ClipRange {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("EndOffsetMillis", &self.end_offset_millis);
+        p.opt("StartOffsetMillis", &self.start_offset_millis);
+    }
+}
+
 impl ToExpr for ClipRange {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("EndOffsetMillis", &self.end_offset_millis);
-        p.opt("StartOffsetMillis", &self.start_offset_millis);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -385,13 +517,26 @@ impl ScheduleConfiguration {
     }
 }
 
+impl ScheduleConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ClipRange", &self.clip_range);
+        p.req("Transition", &self.transition);
+    }
+}
+
 impl ToExpr for ScheduleConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("ClipRange", &self.clip_range);
-        p.req("Transition", &self.transition);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -427,10 +572,9 @@ impl Transition {
     }
 }
 
-impl ToExpr for Transition {
+impl Transition {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("DurationMillis", &self.duration_millis);
         p.req("RelativePosition", &self.relative_position);
         p.opt("RelativeProgram", &self.relative_program);
@@ -439,7 +583,21 @@ impl ToExpr for Transition {
             &self.scheduled_start_time_millis,
         );
         p.req("Type", &self.type_);
+    }
+}
+
+impl ToExpr for Transition {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// Definition of AWS::MediaTailor::SourceLocation Resource Type
@@ -49,14 +51,9 @@ impl SourceLocation {
     }
 }
 
-impl ResourceProps for SourceLocation {
-    const TYPE_NAME: &'static str = "AWS::MediaTailor::SourceLocation";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl SourceLocation {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AccessConfiguration", &self.access_configuration);
         p.opt(
             "DefaultSegmentDeliveryConfiguration",
@@ -69,7 +66,25 @@ impl ResourceProps for SourceLocation {
         );
         p.req("SourceLocationName", &self.source_location_name);
         p.opt("Tags", &self.tags);
+    }
+}
+
+impl ResourceProps for SourceLocation {
+    const TYPE_NAME: &'static str = "AWS::MediaTailor::SourceLocation";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -105,16 +120,29 @@ pub struct AccessConfiguration {
     pub secrets_manager_access_token_configuration: Option<SecretsManagerAccessTokenConfiguration>,
 }
 
-impl ToExpr for AccessConfiguration {
+impl AccessConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AccessType", &self.access_type);
         p.opt(
             "SecretsManagerAccessTokenConfiguration",
             &self.secrets_manager_access_token_configuration,
         );
+    }
+}
+
+impl ToExpr for AccessConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -129,14 +157,27 @@ pub struct SecretsManagerAccessTokenConfiguration {
     pub secret_string_key: Option<Value<String>>,
 }
 
+impl SecretsManagerAccessTokenConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("HeaderName", &self.header_name);
+        p.opt("SecretArn", &self.secret_arn);
+        p.opt("SecretStringKey", &self.secret_string_key);
+    }
+}
+
 impl ToExpr for SecretsManagerAccessTokenConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("HeaderName", &self.header_name);
-        p.opt("SecretArn", &self.secret_arn);
-        p.opt("SecretStringKey", &self.secret_string_key);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -147,12 +188,25 @@ pub struct DefaultSegmentDeliveryConfiguration {
     pub base_url: Option<Value<String>>,
 }
 
+impl DefaultSegmentDeliveryConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("BaseUrl", &self.base_url);
+    }
+}
+
 impl ToExpr for DefaultSegmentDeliveryConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("BaseUrl", &self.base_url);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -173,12 +227,25 @@ impl HttpConfiguration {
     }
 }
 
+impl HttpConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("BaseUrl", &self.base_url);
+    }
+}
+
 impl ToExpr for HttpConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("BaseUrl", &self.base_url);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -191,13 +258,26 @@ pub struct SegmentDeliveryConfiguration {
     pub name: Option<Value<String>>,
 }
 
+impl SegmentDeliveryConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("BaseUrl", &self.base_url);
+        p.opt("Name", &self.name);
+    }
+}
+
 impl ToExpr for SegmentDeliveryConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("BaseUrl", &self.base_url);
-        p.opt("Name", &self.name);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -221,13 +301,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

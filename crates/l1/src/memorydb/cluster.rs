@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Json, Value};
 
 /// The AWS::MemoryDB::Cluster resource creates an Amazon MemoryDB Cluster.
@@ -119,14 +121,9 @@ impl Cluster {
     }
 }
 
-impl ResourceProps for Cluster {
-    const TYPE_NAME: &'static str = "AWS::MemoryDB::Cluster";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl Cluster {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("ACLName", &self.acl_name);
         p.opt("AutoMinorVersionUpgrade", &self.auto_minor_version_upgrade);
         p.opt("ClusterEndpoint", &self.cluster_endpoint);
@@ -156,7 +153,25 @@ impl ResourceProps for Cluster {
         p.opt("SubnetGroupName", &self.subnet_group_name);
         p.opt("TLSEnabled", &self.tls_enabled);
         p.opt("Tags", &self.tags);
+    }
+}
+
+impl ResourceProps for Cluster {
+    const TYPE_NAME: &'static str = "AWS::MemoryDB::Cluster";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -207,11 +222,23 @@ impl ClusterAttributes {
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Endpoint {}
 
+impl Endpoint {
+    #[inline]
+    fn collect_props(&self, _: &mut Props<'_>) {}
+}
+
 impl ToExpr for Endpoint {
     #[inline]
     fn to_expr(&self) -> Expr {
-        let p = Props::default();
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -235,13 +262,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

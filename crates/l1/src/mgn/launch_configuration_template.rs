@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// Account level Launch Configuration Template for AWS Application Migration Service.
@@ -52,14 +54,9 @@ pub struct LaunchConfigurationTemplate {
         Option<Value<TargetInstanceTypeRightSizingMethod>>,
 }
 
-impl ResourceProps for LaunchConfigurationTemplate {
-    const TYPE_NAME: &'static str = "AWS::MGN::LaunchConfigurationTemplate";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl LaunchConfigurationTemplate {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "AssociatePublicIpAddress",
             &self.associate_public_ip_address,
@@ -85,7 +82,25 @@ impl ResourceProps for LaunchConfigurationTemplate {
             "TargetInstanceTypeRightSizingMethod",
             &self.target_instance_type_right_sizing_method,
         );
+    }
+}
+
+impl ResourceProps for LaunchConfigurationTemplate {
+    const TYPE_NAME: &'static str = "AWS::MGN::LaunchConfigurationTemplate";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -133,14 +148,27 @@ pub struct LaunchTemplateDiskConf {
     pub volume_type: Option<Value<VolumeType>>,
 }
 
+impl LaunchTemplateDiskConf {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Iops", &self.iops);
+        p.opt("Throughput", &self.throughput);
+        p.opt("VolumeType", &self.volume_type);
+    }
+}
+
 impl ToExpr for LaunchTemplateDiskConf {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Iops", &self.iops);
-        p.opt("Throughput", &self.throughput);
-        p.opt("VolumeType", &self.volume_type);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -151,12 +179,25 @@ pub struct Licensing {
     pub os_byol: Option<Value<bool>>,
 }
 
+impl Licensing {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("OsByol", &self.os_byol);
+    }
+}
+
 impl ToExpr for Licensing {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("OsByol", &self.os_byol);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -175,16 +216,29 @@ pub struct PostLaunchActions {
     pub ssm_documents: Option<Vec<SsmDocument>>,
 }
 
-impl ToExpr for PostLaunchActions {
+impl PostLaunchActions {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("CloudWatchLogGroupName", &self.cloud_watch_log_group_name);
         p.opt("Deployment", &self.deployment);
         p.opt("S3LogBucket", &self.s3_log_bucket);
         p.opt("S3OutputKeyPrefix", &self.s3_output_key_prefix);
         p.opt("SsmDocuments", &self.ssm_documents);
+    }
+}
+
+impl ToExpr for PostLaunchActions {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -223,17 +277,30 @@ impl SsmDocument {
     }
 }
 
-impl ToExpr for SsmDocument {
+impl SsmDocument {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("ActionName", &self.action_name);
         p.opt("ExternalParameters", &self.external_parameters);
         p.opt("MustSucceedForCutover", &self.must_succeed_for_cutover);
         p.opt("Parameters", &self.parameters);
         p.req("SsmDocumentName", &self.ssm_document_name);
         p.opt("TimeoutSeconds", &self.timeout_seconds);
+    }
+}
+
+impl ToExpr for SsmDocument {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -254,12 +321,25 @@ impl SsmExternalParameter {
     }
 }
 
+impl SsmExternalParameter {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("DynamicPath", &self.dynamic_path);
+    }
+}
+
 impl ToExpr for SsmExternalParameter {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("DynamicPath", &self.dynamic_path);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -286,13 +366,26 @@ impl SsmParameterStoreParameter {
     }
 }
 
+impl SsmParameterStoreParameter {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("ParameterName", &self.parameter_name);
+        p.req("ParameterType", &self.parameter_type);
+    }
+}
+
 impl ToExpr for SsmParameterStoreParameter {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("ParameterName", &self.parameter_name);
-        p.req("ParameterType", &self.parameter_type);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -316,13 +409,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

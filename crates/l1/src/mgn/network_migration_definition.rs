@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Map, Value};
 
 /// Resource schema for AWS::MGN::NetworkMigrationDefinition
@@ -57,14 +59,9 @@ impl NetworkMigrationDefinition {
     }
 }
 
-impl ResourceProps for NetworkMigrationDefinition {
-    const TYPE_NAME: &'static str = "AWS::MGN::NetworkMigrationDefinition";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl NetworkMigrationDefinition {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Description", &self.description);
         p.req("Name", &self.name);
         p.opt("ScopeTags", &self.scope_tags);
@@ -73,7 +70,25 @@ impl ResourceProps for NetworkMigrationDefinition {
         p.opt("TargetDeployment", &self.target_deployment);
         p.req("TargetNetwork", &self.target_network);
         p.req("TargetS3Configuration", &self.target_s3_configuration);
+    }
+}
+
+impl ResourceProps for NetworkMigrationDefinition {
+    const TYPE_NAME: &'static str = "AWS::MGN::NetworkMigrationDefinition";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -138,13 +153,26 @@ impl SourceConfiguration {
     }
 }
 
+impl SourceConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("SourceEnvironment", &self.source_environment);
+        p.req("SourceS3Configuration", &self.source_s3_configuration);
+    }
+}
+
 impl ToExpr for SourceConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("SourceEnvironment", &self.source_environment);
-        p.req("SourceS3Configuration", &self.source_s3_configuration);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -175,14 +203,27 @@ impl SourceS3Configuration {
     }
 }
 
+impl SourceS3Configuration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("S3Bucket", &self.s3_bucket);
+        p.req("S3BucketOwner", &self.s3_bucket_owner);
+        p.req("S3Key", &self.s3_key);
+    }
+}
+
 impl ToExpr for SourceS3Configuration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("S3Bucket", &self.s3_bucket);
-        p.req("S3BucketOwner", &self.s3_bucket_owner);
-        p.req("S3Key", &self.s3_key);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -206,13 +247,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -242,15 +296,28 @@ impl TargetNetwork {
     }
 }
 
-impl ToExpr for TargetNetwork {
+impl TargetNetwork {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("InboundCidr", &self.inbound_cidr);
         p.opt("InspectionCidr", &self.inspection_cidr);
         p.opt("OutboundCidr", &self.outbound_cidr);
         p.req("Topology", &self.topology);
+    }
+}
+
+impl ToExpr for TargetNetwork {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -277,13 +344,26 @@ impl TargetS3Configuration {
     }
 }
 
+impl TargetS3Configuration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("S3Bucket", &self.s3_bucket);
+        p.req("S3BucketOwner", &self.s3_bucket_owner);
+    }
+}
+
 impl ToExpr for TargetS3Configuration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("S3Bucket", &self.s3_bucket);
-        p.req("S3BucketOwner", &self.s3_bucket_owner);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::Value;
 
 /// Resource Type definition for AWS::MPA::ApprovalTeam.
@@ -52,6 +54,18 @@ impl ApprovalTeam {
     }
 }
 
+impl ApprovalTeam {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("ApprovalStrategy", &self.approval_strategy);
+        p.req("Approvers", &self.approvers);
+        p.req("Description", &self.description);
+        p.req("Name", &self.name);
+        p.req("Policies", &self.policies);
+        p.opt("Tags", &self.tags);
+    }
+}
+
 impl ResourceProps for ApprovalTeam {
     const TYPE_NAME: &'static str = "AWS::MPA::ApprovalTeam";
     fn facts() -> &'static ResourceFacts {
@@ -60,13 +74,14 @@ impl ResourceProps for ApprovalTeam {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req("ApprovalStrategy", &self.approval_strategy);
-        p.req("Approvers", &self.approvers);
-        p.req("Description", &self.description);
-        p.req("Name", &self.name);
-        p.req("Policies", &self.policies);
-        p.opt("Tags", &self.tags);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -148,12 +163,25 @@ impl ApprovalStrategy {
     }
 }
 
+impl ApprovalStrategy {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("MofN", &self.mof_n);
+    }
+}
+
 impl ToExpr for ApprovalStrategy {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("MofN", &self.mof_n);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -174,12 +202,25 @@ impl MofNApprovalStrategy {
     }
 }
 
+impl MofNApprovalStrategy {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("MinApprovalsRequired", &self.min_approvals_required);
+    }
+}
+
 impl ToExpr for MofNApprovalStrategy {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("MinApprovalsRequired", &self.min_approvals_required);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -206,16 +247,29 @@ impl Approver {
     }
 }
 
-impl ToExpr for Approver {
+impl Approver {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("PrimaryIdentityId", &self.primary_identity_id);
         p.req(
             "PrimaryIdentitySourceArn",
             &self.primary_identity_source_arn,
         );
+    }
+}
+
+impl ToExpr for Approver {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -236,12 +290,25 @@ impl Policy {
     }
 }
 
+impl Policy {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("PolicyArn", &self.policy_arn);
+    }
+}
+
 impl ToExpr for Policy {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("PolicyArn", &self.policy_arn);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -265,13 +332,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -7,7 +7,7 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{Props, ResourceProps};
+use stackwright_core::resource::{Props, Resolve, Resolved, ResourceProps};
 use stackwright_core::value::Value;
 
 /// Resource Type definition for AWS::MSK::BatchScramSecret
@@ -32,6 +32,14 @@ impl BatchScramSecret {
     }
 }
 
+impl BatchScramSecret {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("ClusterArn", &self.cluster_arn);
+        p.opt("SecretArnList", &self.secret_arn_list);
+    }
+}
+
 impl ResourceProps for BatchScramSecret {
     const TYPE_NAME: &'static str = "AWS::MSK::BatchScramSecret";
     fn facts() -> &'static ResourceFacts {
@@ -40,9 +48,14 @@ impl ResourceProps for BatchScramSecret {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req("ClusterArn", &self.cluster_arn);
-        p.opt("SecretArnList", &self.secret_arn_list);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Json, Literal, Map, Value};
 
 /// Resource Type definition for AWS::MSK::Channel
@@ -55,14 +57,9 @@ impl Channel {
     }
 }
 
-impl ResourceProps for Channel {
-    const TYPE_NAME: &'static str = "AWS::MSK::Channel";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl Channel {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("ChannelName", &self.channel_name);
         p.opt("ClusterArn", &self.cluster_arn);
         p.opt("EncryptionConfiguration", &self.encryption_configuration);
@@ -77,7 +74,25 @@ impl ResourceProps for Channel {
         );
         p.opt("Tags", &self.tags);
         p.req("TopicConfigurationList", &self.topic_configuration_list);
+    }
+}
+
+impl ResourceProps for Channel {
+    const TYPE_NAME: &'static str = "AWS::MSK::Channel";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -131,12 +146,25 @@ impl EncryptionConfiguration {
     }
 }
 
+impl EncryptionConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("KmsKeyArn", &self.kms_key_arn);
+    }
+}
+
 impl ToExpr for EncryptionConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("KmsKeyArn", &self.kms_key_arn);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -188,10 +216,9 @@ impl IcebergDestinationConfiguration {
     }
 }
 
-impl ToExpr for IcebergDestinationConfiguration {
+impl IcebergDestinationConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("AppendOnly", &self.append_only);
         p.opt("Catalog", &self.catalog);
         p.opt("CompressionType", &self.compression_type);
@@ -201,7 +228,21 @@ impl ToExpr for IcebergDestinationConfiguration {
         p.req("SchemaEvolution", &self.schema_evolution);
         p.req("ServiceExecutionRoleArn", &self.service_execution_role_arn);
         p.req("TableCreation", &self.table_creation);
+    }
+}
+
+impl ToExpr for IcebergDestinationConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -214,13 +255,26 @@ pub struct Catalog {
     pub warehouse_location: Option<Value<String>>,
 }
 
+impl Catalog {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("CatalogArn", &self.catalog_arn);
+        p.opt("WarehouseLocation", &self.warehouse_location);
+    }
+}
+
 impl ToExpr for Catalog {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("CatalogArn", &self.catalog_arn);
-        p.opt("WarehouseLocation", &self.warehouse_location);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -250,14 +304,27 @@ impl DeadLetterQueueS3 {
     }
 }
 
+impl DeadLetterQueueS3 {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("BucketArn", &self.bucket_arn);
+        p.req("ErrorOutputPrefix", &self.error_output_prefix);
+        p.opt("ExpectedBucketOwner", &self.expected_bucket_owner);
+    }
+}
+
 impl ToExpr for DeadLetterQueueS3 {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("BucketArn", &self.bucket_arn);
-        p.req("ErrorOutputPrefix", &self.error_output_prefix);
-        p.opt("ExpectedBucketOwner", &self.expected_bucket_owner);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -287,14 +354,27 @@ impl DestinationTable {
     }
 }
 
+impl DestinationTable {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("DestinationDatabaseName", &self.destination_database_name);
+        p.req("DestinationTableName", &self.destination_table_name);
+        p.opt("PartitionSpec", &self.partition_spec);
+    }
+}
+
 impl ToExpr for DestinationTable {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("DestinationDatabaseName", &self.destination_database_name);
-        p.req("DestinationTableName", &self.destination_table_name);
-        p.opt("PartitionSpec", &self.partition_spec);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -318,13 +398,26 @@ impl PartitionSpec {
     }
 }
 
+impl PartitionSpec {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("PartitionStrategy", &self.partition_strategy);
+        p.opt("SourceList", &self.source_list);
+    }
+}
+
 impl ToExpr for PartitionSpec {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("PartitionStrategy", &self.partition_strategy);
-        p.opt("SourceList", &self.source_list);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -335,12 +428,25 @@ pub struct PartitionSource {
     pub source_name: Option<Value<String>>,
 }
 
+impl PartitionSource {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("SourceName", &self.source_name);
+    }
+}
+
 impl ToExpr for PartitionSource {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("SourceName", &self.source_name);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -361,12 +467,25 @@ impl SchemaEvolution {
     }
 }
 
+impl SchemaEvolution {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("EnableSchemaEvolution", &self.enable_schema_evolution);
+    }
+}
+
 impl ToExpr for SchemaEvolution {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("EnableSchemaEvolution", &self.enable_schema_evolution);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -387,12 +506,25 @@ impl TableCreation {
     }
 }
 
+impl TableCreation {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("EnableTableCreation", &self.enable_table_creation);
+    }
+}
+
 impl ToExpr for TableCreation {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("EnableTableCreation", &self.enable_table_creation);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -407,14 +539,27 @@ pub struct ChannelLoggingInfo {
     pub s3: Option<S3LogDestination>,
 }
 
+impl ChannelLoggingInfo {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("CloudWatchLogs", &self.cloud_watch_logs);
+        p.opt("Firehose", &self.firehose);
+        p.opt("S3", &self.s3);
+    }
+}
+
 impl ToExpr for ChannelLoggingInfo {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("CloudWatchLogs", &self.cloud_watch_logs);
-        p.opt("Firehose", &self.firehose);
-        p.opt("S3", &self.s3);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -438,13 +583,26 @@ impl CloudWatchLogsLogDestination {
     }
 }
 
+impl CloudWatchLogsLogDestination {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Enabled", &self.enabled);
+        p.opt("LogGroup", &self.log_group);
+    }
+}
+
 impl ToExpr for CloudWatchLogsLogDestination {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Enabled", &self.enabled);
-        p.opt("LogGroup", &self.log_group);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -468,13 +626,26 @@ impl FirehoseLogDestination {
     }
 }
 
+impl FirehoseLogDestination {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("DeliveryStream", &self.delivery_stream);
+        p.req("Enabled", &self.enabled);
+    }
+}
+
 impl ToExpr for FirehoseLogDestination {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("DeliveryStream", &self.delivery_stream);
-        p.req("Enabled", &self.enabled);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -501,14 +672,27 @@ impl S3LogDestination {
     }
 }
 
+impl S3LogDestination {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Bucket", &self.bucket);
+        p.req("Enabled", &self.enabled);
+        p.opt("Prefix", &self.prefix);
+    }
+}
+
 impl ToExpr for S3LogDestination {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Bucket", &self.bucket);
-        p.req("Enabled", &self.enabled);
-        p.opt("Prefix", &self.prefix);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -542,15 +726,28 @@ impl S3DestinationConfiguration {
     }
 }
 
-impl ToExpr for S3DestinationConfiguration {
+impl S3DestinationConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("DataFreshnessInSeconds", &self.data_freshness_in_seconds);
         p.req("DeadLetterQueueS3", &self.dead_letter_queue_s3);
         p.req("ServiceExecutionRoleArn", &self.service_execution_role_arn);
         p.req("Storage", &self.storage);
+    }
+}
+
+impl ToExpr for S3DestinationConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -590,17 +787,30 @@ impl S3Storage {
     }
 }
 
-impl ToExpr for S3Storage {
+impl S3Storage {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("BucketArn", &self.bucket_arn);
         p.req("CompressionType", &self.compression_type);
         p.opt("ExpectedBucketOwner", &self.expected_bucket_owner);
         p.opt("OutputKeyTemplate", &self.output_key_template);
         p.opt("OutputPrefix", &self.output_prefix);
         p.req("StorageClass", &self.storage_class);
+    }
+}
+
+impl ToExpr for S3Storage {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -627,14 +837,27 @@ impl TopicConfiguration {
     }
 }
 
+impl TopicConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("RecordConverter", &self.record_converter);
+        p.opt("RecordSchema", &self.record_schema);
+        p.req("TopicArn", &self.topic_arn);
+    }
+}
+
 impl ToExpr for TopicConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("RecordConverter", &self.record_converter);
-        p.opt("RecordSchema", &self.record_schema);
-        p.req("TopicArn", &self.topic_arn);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -655,12 +878,25 @@ impl RecordConverter {
     }
 }
 
+impl RecordConverter {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("ValueConverter", &self.value_converter);
+    }
+}
+
 impl ToExpr for RecordConverter {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("ValueConverter", &self.value_converter);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -681,12 +917,25 @@ impl RecordSchema {
     }
 }
 
+impl RecordSchema {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("GsrArn", &self.gsr_arn);
+    }
+}
+
 impl ToExpr for RecordSchema {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("GsrArn", &self.gsr_arn);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

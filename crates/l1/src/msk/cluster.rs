@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Map, Value};
 
 /// Resource Type definition for AWS::MSK::Cluster
@@ -75,14 +77,9 @@ impl Cluster {
     }
 }
 
-impl ResourceProps for Cluster {
-    const TYPE_NAME: &'static str = "AWS::MSK::Cluster";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl Cluster {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("BrokerNodeGroupInfo", &self.broker_node_group_info);
         p.opt("ClientAuthentication", &self.client_authentication);
         p.req("ClusterName", &self.cluster_name);
@@ -97,7 +94,25 @@ impl ResourceProps for Cluster {
         p.opt("StorageMode", &self.storage_mode);
         p.opt("Tags", &self.tags);
         p.opt("ZookeeperAccess", &self.zookeeper_access);
+    }
+}
+
+impl ResourceProps for Cluster {
+    const TYPE_NAME: &'static str = "AWS::MSK::Cluster";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -164,17 +179,30 @@ impl BrokerNodeGroupInfo {
     }
 }
 
-impl ToExpr for BrokerNodeGroupInfo {
+impl BrokerNodeGroupInfo {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("BrokerAZDistribution", &self.broker_az_distribution);
         p.req("ClientSubnets", &self.client_subnets);
         p.opt("ConnectivityInfo", &self.connectivity_info);
         p.req("InstanceType", &self.instance_type);
         p.opt("SecurityGroups", &self.security_groups);
         p.opt("StorageInfo", &self.storage_info);
+    }
+}
+
+impl ToExpr for BrokerNodeGroupInfo {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -189,14 +217,27 @@ pub struct ConnectivityInfo {
     pub vpc_connectivity: Option<VpcConnectivity>,
 }
 
+impl ConnectivityInfo {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("NetworkType", &self.network_type);
+        p.opt("PublicAccess", &self.public_access);
+        p.opt("VpcConnectivity", &self.vpc_connectivity);
+    }
+}
+
 impl ToExpr for ConnectivityInfo {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("NetworkType", &self.network_type);
-        p.opt("PublicAccess", &self.public_access);
-        p.opt("VpcConnectivity", &self.vpc_connectivity);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -207,12 +248,25 @@ pub struct PublicAccess {
     pub type_: Option<Value<String>>,
 }
 
+impl PublicAccess {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Type", &self.type_);
+    }
+}
+
 impl ToExpr for PublicAccess {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Type", &self.type_);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -223,12 +277,25 @@ pub struct VpcConnectivity {
     pub client_authentication: Option<VpcConnectivityClientAuthentication>,
 }
 
+impl VpcConnectivity {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ClientAuthentication", &self.client_authentication);
+    }
+}
+
 impl ToExpr for VpcConnectivity {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("ClientAuthentication", &self.client_authentication);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -241,13 +308,26 @@ pub struct VpcConnectivityClientAuthentication {
     pub tls: Option<VpcConnectivityTls>,
 }
 
+impl VpcConnectivityClientAuthentication {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Sasl", &self.sasl);
+        p.opt("Tls", &self.tls);
+    }
+}
+
 impl ToExpr for VpcConnectivityClientAuthentication {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Sasl", &self.sasl);
-        p.opt("Tls", &self.tls);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -260,13 +340,26 @@ pub struct VpcConnectivitySasl {
     pub scram: Option<VpcConnectivityScram>,
 }
 
+impl VpcConnectivitySasl {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Iam", &self.iam);
+        p.opt("Scram", &self.scram);
+    }
+}
+
 impl ToExpr for VpcConnectivitySasl {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Iam", &self.iam);
-        p.opt("Scram", &self.scram);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -287,12 +380,25 @@ impl VpcConnectivityIam {
     }
 }
 
+impl VpcConnectivityIam {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Enabled", &self.enabled);
+    }
+}
+
 impl ToExpr for VpcConnectivityIam {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Enabled", &self.enabled);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -313,12 +419,25 @@ impl VpcConnectivityScram {
     }
 }
 
+impl VpcConnectivityScram {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Enabled", &self.enabled);
+    }
+}
+
 impl ToExpr for VpcConnectivityScram {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Enabled", &self.enabled);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -339,12 +458,25 @@ impl VpcConnectivityTls {
     }
 }
 
+impl VpcConnectivityTls {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Enabled", &self.enabled);
+    }
+}
+
 impl ToExpr for VpcConnectivityTls {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Enabled", &self.enabled);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -355,12 +487,25 @@ pub struct StorageInfo {
     pub ebs_storage_info: Option<EbsStorageInfo>,
 }
 
+impl StorageInfo {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("EBSStorageInfo", &self.ebs_storage_info);
+    }
+}
+
 impl ToExpr for StorageInfo {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("EBSStorageInfo", &self.ebs_storage_info);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -373,13 +518,26 @@ pub struct EbsStorageInfo {
     pub volume_size: Option<Value<i64>>,
 }
 
+impl EbsStorageInfo {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ProvisionedThroughput", &self.provisioned_throughput);
+        p.opt("VolumeSize", &self.volume_size);
+    }
+}
+
 impl ToExpr for EbsStorageInfo {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("ProvisionedThroughput", &self.provisioned_throughput);
-        p.opt("VolumeSize", &self.volume_size);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -392,13 +550,26 @@ pub struct ProvisionedThroughput {
     pub volume_throughput: Option<Value<i64>>,
 }
 
+impl ProvisionedThroughput {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Enabled", &self.enabled);
+        p.opt("VolumeThroughput", &self.volume_throughput);
+    }
+}
+
 impl ToExpr for ProvisionedThroughput {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Enabled", &self.enabled);
-        p.opt("VolumeThroughput", &self.volume_throughput);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -413,14 +584,27 @@ pub struct ClientAuthentication {
     pub unauthenticated: Option<Unauthenticated>,
 }
 
+impl ClientAuthentication {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Sasl", &self.sasl);
+        p.opt("Tls", &self.tls);
+        p.opt("Unauthenticated", &self.unauthenticated);
+    }
+}
+
 impl ToExpr for ClientAuthentication {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Sasl", &self.sasl);
-        p.opt("Tls", &self.tls);
-        p.opt("Unauthenticated", &self.unauthenticated);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -433,13 +617,26 @@ pub struct Sasl {
     pub scram: Option<Scram>,
 }
 
+impl Sasl {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Iam", &self.iam);
+        p.opt("Scram", &self.scram);
+    }
+}
+
 impl ToExpr for Sasl {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Iam", &self.iam);
-        p.opt("Scram", &self.scram);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -460,12 +657,25 @@ impl Iam {
     }
 }
 
+impl Iam {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Enabled", &self.enabled);
+    }
+}
+
 impl ToExpr for Iam {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Enabled", &self.enabled);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -486,12 +696,25 @@ impl Scram {
     }
 }
 
+impl Scram {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Enabled", &self.enabled);
+    }
+}
+
 impl ToExpr for Scram {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Enabled", &self.enabled);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -504,16 +727,29 @@ pub struct Tls {
     pub enabled: Option<Value<bool>>,
 }
 
-impl ToExpr for Tls {
+impl Tls {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "CertificateAuthorityArnList",
             &self.certificate_authority_arn_list,
         );
         p.opt("Enabled", &self.enabled);
+    }
+}
+
+impl ToExpr for Tls {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -534,12 +770,25 @@ impl Unauthenticated {
     }
 }
 
+impl Unauthenticated {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Enabled", &self.enabled);
+    }
+}
+
 impl ToExpr for Unauthenticated {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Enabled", &self.enabled);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -563,13 +812,26 @@ impl ConfigurationInfo {
     }
 }
 
+impl ConfigurationInfo {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Arn", &self.arn);
+        p.req("Revision", &self.revision);
+    }
+}
+
 impl ToExpr for ConfigurationInfo {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Arn", &self.arn);
-        p.req("Revision", &self.revision);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -582,13 +844,26 @@ pub struct EncryptionInfo {
     pub encryption_in_transit: Option<EncryptionInTransit>,
 }
 
+impl EncryptionInfo {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("EncryptionAtRest", &self.encryption_at_rest);
+        p.opt("EncryptionInTransit", &self.encryption_in_transit);
+    }
+}
+
 impl ToExpr for EncryptionInfo {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("EncryptionAtRest", &self.encryption_at_rest);
-        p.opt("EncryptionInTransit", &self.encryption_in_transit);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -609,12 +884,25 @@ impl EncryptionAtRest {
     }
 }
 
+impl EncryptionAtRest {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("DataVolumeKMSKeyId", &self.data_volume_kms_key_id);
+    }
+}
+
 impl ToExpr for EncryptionAtRest {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("DataVolumeKMSKeyId", &self.data_volume_kms_key_id);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -627,13 +915,26 @@ pub struct EncryptionInTransit {
     pub in_cluster: Option<Value<bool>>,
 }
 
+impl EncryptionInTransit {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ClientBroker", &self.client_broker);
+        p.opt("InCluster", &self.in_cluster);
+    }
+}
+
 impl ToExpr for EncryptionInTransit {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("ClientBroker", &self.client_broker);
-        p.opt("InCluster", &self.in_cluster);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -646,13 +947,26 @@ pub struct LoggingInfo {
     pub broker_logs: Option<BrokerLogs>,
 }
 
+impl LoggingInfo {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("AuthorizerLogs", &self.authorizer_logs);
+        p.opt("BrokerLogs", &self.broker_logs);
+    }
+}
+
 impl ToExpr for LoggingInfo {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("AuthorizerLogs", &self.authorizer_logs);
-        p.opt("BrokerLogs", &self.broker_logs);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -667,14 +981,27 @@ pub struct AuthorizerLogs {
     pub s3: Option<S3>,
 }
 
+impl AuthorizerLogs {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("CloudWatchLogs", &self.cloud_watch_logs);
+        p.opt("Firehose", &self.firehose);
+        p.opt("S3", &self.s3);
+    }
+}
+
 impl ToExpr for AuthorizerLogs {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("CloudWatchLogs", &self.cloud_watch_logs);
-        p.opt("Firehose", &self.firehose);
-        p.opt("S3", &self.s3);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -698,13 +1025,26 @@ impl CloudWatchLogs {
     }
 }
 
+impl CloudWatchLogs {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Enabled", &self.enabled);
+        p.opt("LogGroup", &self.log_group);
+    }
+}
+
 impl ToExpr for CloudWatchLogs {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Enabled", &self.enabled);
-        p.opt("LogGroup", &self.log_group);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -728,13 +1068,26 @@ impl Firehose {
     }
 }
 
+impl Firehose {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("DeliveryStream", &self.delivery_stream);
+        p.req("Enabled", &self.enabled);
+    }
+}
+
 impl ToExpr for Firehose {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("DeliveryStream", &self.delivery_stream);
-        p.req("Enabled", &self.enabled);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -761,14 +1114,27 @@ impl S3 {
     }
 }
 
+impl S3 {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Bucket", &self.bucket);
+        p.req("Enabled", &self.enabled);
+        p.opt("Prefix", &self.prefix);
+    }
+}
+
 impl ToExpr for S3 {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Bucket", &self.bucket);
-        p.req("Enabled", &self.enabled);
-        p.opt("Prefix", &self.prefix);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -783,14 +1149,27 @@ pub struct BrokerLogs {
     pub s3: Option<S3>,
 }
 
+impl BrokerLogs {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("CloudWatchLogs", &self.cloud_watch_logs);
+        p.opt("Firehose", &self.firehose);
+        p.opt("S3", &self.s3);
+    }
+}
+
 impl ToExpr for BrokerLogs {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("CloudWatchLogs", &self.cloud_watch_logs);
-        p.opt("Firehose", &self.firehose);
-        p.opt("S3", &self.s3);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -809,12 +1188,25 @@ impl OpenMonitoring {
     }
 }
 
+impl OpenMonitoring {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Prometheus", &self.prometheus);
+    }
+}
+
 impl ToExpr for OpenMonitoring {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Prometheus", &self.prometheus);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -827,13 +1219,26 @@ pub struct Prometheus {
     pub node_exporter: Option<NodeExporter>,
 }
 
+impl Prometheus {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("JmxExporter", &self.jmx_exporter);
+        p.opt("NodeExporter", &self.node_exporter);
+    }
+}
+
 impl ToExpr for Prometheus {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("JmxExporter", &self.jmx_exporter);
-        p.opt("NodeExporter", &self.node_exporter);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -854,12 +1259,25 @@ impl JmxExporter {
     }
 }
 
+impl JmxExporter {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("EnabledInBroker", &self.enabled_in_broker);
+    }
+}
+
 impl ToExpr for JmxExporter {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("EnabledInBroker", &self.enabled_in_broker);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -880,12 +1298,25 @@ impl NodeExporter {
     }
 }
 
+impl NodeExporter {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("EnabledInBroker", &self.enabled_in_broker);
+    }
+}
+
 impl ToExpr for NodeExporter {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("EnabledInBroker", &self.enabled_in_broker);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -906,12 +1337,25 @@ impl Rebalancing {
     }
 }
 
+impl Rebalancing {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Status", &self.status);
+    }
+}
+
 impl ToExpr for Rebalancing {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Status", &self.status);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -922,12 +1366,25 @@ pub struct ZookeeperAccess {
     pub enabled: Option<Value<bool>>,
 }
 
+impl ZookeeperAccess {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Enabled", &self.enabled);
+    }
+}
+
 impl ToExpr for ZookeeperAccess {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Enabled", &self.enabled);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::Value;
 
 /// Resource Type definition for AWS::MSK::Configuration
@@ -44,6 +46,17 @@ impl Configuration {
     }
 }
 
+impl Configuration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Description", &self.description);
+        p.opt("KafkaVersionsList", &self.kafka_versions_list);
+        p.opt("LatestRevision", &self.latest_revision);
+        p.req("Name", &self.name);
+        p.req("ServerProperties", &self.server_properties);
+    }
+}
+
 impl ResourceProps for Configuration {
     const TYPE_NAME: &'static str = "AWS::MSK::Configuration";
     fn facts() -> &'static ResourceFacts {
@@ -52,12 +65,14 @@ impl ResourceProps for Configuration {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.opt("Description", &self.description);
-        p.opt("KafkaVersionsList", &self.kafka_versions_list);
-        p.opt("LatestRevision", &self.latest_revision);
-        p.req("Name", &self.name);
-        p.req("ServerProperties", &self.server_properties);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -103,11 +118,23 @@ impl ConfigurationAttributes {
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct LatestRevision {}
 
+impl LatestRevision {
+    #[inline]
+    fn collect_props(&self, _: &mut Props<'_>) {}
+}
+
 impl ToExpr for LatestRevision {
     #[inline]
     fn to_expr(&self) -> Expr {
-        let p = Props::default();
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// Resource Type definition for AWS::MSK::Replicator
@@ -54,6 +56,19 @@ impl Replicator {
     }
 }
 
+impl Replicator {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Description", &self.description);
+        p.req("KafkaClusters", &self.kafka_clusters);
+        p.opt("LogDelivery", &self.log_delivery);
+        p.req("ReplicationInfoList", &self.replication_info_list);
+        p.req("ReplicatorName", &self.replicator_name);
+        p.req("ServiceExecutionRoleArn", &self.service_execution_role_arn);
+        p.opt("Tags", &self.tags);
+    }
+}
+
 impl ResourceProps for Replicator {
     const TYPE_NAME: &'static str = "AWS::MSK::Replicator";
     fn facts() -> &'static ResourceFacts {
@@ -62,14 +77,14 @@ impl ResourceProps for Replicator {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.opt("Description", &self.description);
-        p.req("KafkaClusters", &self.kafka_clusters);
-        p.opt("LogDelivery", &self.log_delivery);
-        p.req("ReplicationInfoList", &self.replication_info_list);
-        p.req("ReplicatorName", &self.replicator_name);
-        p.req("ServiceExecutionRoleArn", &self.service_execution_role_arn);
-        p.opt("Tags", &self.tags);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -116,16 +131,29 @@ pub struct KafkaCluster {
     pub vpc_config: Option<KafkaClusterClientVpcConfig>,
 }
 
-impl ToExpr for KafkaCluster {
+impl KafkaCluster {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AmazonMskCluster", &self.amazon_msk_cluster);
         p.opt("ApacheKafkaCluster", &self.apache_kafka_cluster);
         p.opt("ClientAuthentication", &self.client_authentication);
         p.opt("EncryptionInTransit", &self.encryption_in_transit);
         p.opt("VpcConfig", &self.vpc_config);
+    }
+}
+
+impl ToExpr for KafkaCluster {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -146,12 +174,25 @@ impl AmazonMskCluster {
     }
 }
 
+impl AmazonMskCluster {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("MskClusterArn", &self.msk_cluster_arn);
+    }
+}
+
 impl ToExpr for AmazonMskCluster {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("MskClusterArn", &self.msk_cluster_arn);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -178,13 +219,26 @@ impl ApacheKafkaCluster {
     }
 }
 
+impl ApacheKafkaCluster {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("ApacheKafkaClusterId", &self.apache_kafka_cluster_id);
+        p.req("BootstrapBrokerString", &self.bootstrap_broker_string);
+    }
+}
+
 impl ToExpr for ApacheKafkaCluster {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("ApacheKafkaClusterId", &self.apache_kafka_cluster_id);
-        p.req("BootstrapBrokerString", &self.bootstrap_broker_string);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -199,14 +253,27 @@ pub struct KafkaClusterClientAuthentication {
     pub sasl_scram: Option<KafkaClusterSaslScramAuthentication>,
 }
 
+impl KafkaClusterClientAuthentication {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("MTLS", &self.mtls);
+        p.opt("SaslOAuthBearer", &self.sasl_o_auth_bearer);
+        p.opt("SaslScram", &self.sasl_scram);
+    }
+}
+
 impl ToExpr for KafkaClusterClientAuthentication {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("MTLS", &self.mtls);
-        p.opt("SaslOAuthBearer", &self.sasl_o_auth_bearer);
-        p.opt("SaslScram", &self.sasl_scram);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -227,12 +294,25 @@ impl KafkaClusterMtlsAuthentication {
     }
 }
 
+impl KafkaClusterMtlsAuthentication {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("SecretArn", &self.secret_arn);
+    }
+}
+
 impl ToExpr for KafkaClusterMtlsAuthentication {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("SecretArn", &self.secret_arn);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -274,10 +354,9 @@ impl KafkaClusterSaslOAuthBearerAuthentication {
     }
 }
 
-impl ToExpr for KafkaClusterSaslOAuthBearerAuthentication {
+impl KafkaClusterSaslOAuthBearerAuthentication {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("ClientCredentials", &self.client_credentials);
         p.opt(
             "ClientCredentialsAssertion",
@@ -294,7 +373,21 @@ impl ToExpr for KafkaClusterSaslOAuthBearerAuthentication {
             &self.token_endpoint_tls_certificate_arn,
         );
         p.req("TokenEndpointUrl", &self.token_endpoint_url);
+    }
+}
+
+impl ToExpr for KafkaClusterSaslOAuthBearerAuthentication {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -315,12 +408,25 @@ impl KafkaClusterOAuthClientCredentials {
     }
 }
 
+impl KafkaClusterOAuthClientCredentials {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("TokenRequestSecretArn", &self.token_request_secret_arn);
+    }
+}
+
 impl ToExpr for KafkaClusterOAuthClientCredentials {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("TokenRequestSecretArn", &self.token_request_secret_arn);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -350,14 +456,27 @@ impl KafkaClusterOAuthClientCredentialsAssertion {
     }
 }
 
+impl KafkaClusterOAuthClientCredentialsAssertion {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Audience", &self.audience);
+        p.req("SigningAlgorithm", &self.signing_algorithm);
+        p.opt("TokenRequestSecretArn", &self.token_request_secret_arn);
+    }
+}
+
 impl ToExpr for KafkaClusterOAuthClientCredentialsAssertion {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Audience", &self.audience);
-        p.req("SigningAlgorithm", &self.signing_algorithm);
-        p.opt("TokenRequestSecretArn", &self.token_request_secret_arn);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -387,14 +506,27 @@ impl KafkaClusterOAuthIamJwtBearer {
     }
 }
 
+impl KafkaClusterOAuthIamJwtBearer {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Audience", &self.audience);
+        p.req("SigningAlgorithm", &self.signing_algorithm);
+        p.opt("TokenRequestSecretArn", &self.token_request_secret_arn);
+    }
+}
+
 impl ToExpr for KafkaClusterOAuthIamJwtBearer {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Audience", &self.audience);
-        p.req("SigningAlgorithm", &self.signing_algorithm);
-        p.opt("TokenRequestSecretArn", &self.token_request_secret_arn);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -421,13 +553,26 @@ impl KafkaClusterSaslScramAuthentication {
     }
 }
 
+impl KafkaClusterSaslScramAuthentication {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Mechanism", &self.mechanism);
+        p.req("SecretArn", &self.secret_arn);
+    }
+}
+
 impl ToExpr for KafkaClusterSaslScramAuthentication {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Mechanism", &self.mechanism);
-        p.req("SecretArn", &self.secret_arn);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -451,13 +596,26 @@ impl KafkaClusterEncryptionInTransit {
     }
 }
 
+impl KafkaClusterEncryptionInTransit {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("EncryptionType", &self.encryption_type);
+        p.opt("RootCaCertificate", &self.root_ca_certificate);
+    }
+}
+
 impl ToExpr for KafkaClusterEncryptionInTransit {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("EncryptionType", &self.encryption_type);
-        p.opt("RootCaCertificate", &self.root_ca_certificate);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -481,13 +639,26 @@ impl KafkaClusterClientVpcConfig {
     }
 }
 
+impl KafkaClusterClientVpcConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("SecurityGroupIds", &self.security_group_ids);
+        p.req("SubnetIds", &self.subnet_ids);
+    }
+}
+
 impl ToExpr for KafkaClusterClientVpcConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("SecurityGroupIds", &self.security_group_ids);
-        p.req("SubnetIds", &self.subnet_ids);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -498,12 +669,25 @@ pub struct LogDelivery {
     pub replicator_log_delivery: Option<ReplicatorLogDelivery>,
 }
 
+impl LogDelivery {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ReplicatorLogDelivery", &self.replicator_log_delivery);
+    }
+}
+
 impl ToExpr for LogDelivery {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("ReplicatorLogDelivery", &self.replicator_log_delivery);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -518,14 +702,27 @@ pub struct ReplicatorLogDelivery {
     pub s3: Option<S3>,
 }
 
+impl ReplicatorLogDelivery {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("CloudWatchLogs", &self.cloud_watch_logs);
+        p.opt("Firehose", &self.firehose);
+        p.opt("S3", &self.s3);
+    }
+}
+
 impl ToExpr for ReplicatorLogDelivery {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("CloudWatchLogs", &self.cloud_watch_logs);
-        p.opt("Firehose", &self.firehose);
-        p.opt("S3", &self.s3);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -549,13 +746,26 @@ impl CloudWatchLogs {
     }
 }
 
+impl CloudWatchLogs {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Enabled", &self.enabled);
+        p.opt("LogGroup", &self.log_group);
+    }
+}
+
 impl ToExpr for CloudWatchLogs {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Enabled", &self.enabled);
-        p.opt("LogGroup", &self.log_group);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -579,13 +789,26 @@ impl Firehose {
     }
 }
 
+impl Firehose {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("DeliveryStream", &self.delivery_stream);
+        p.req("Enabled", &self.enabled);
+    }
+}
+
 impl ToExpr for Firehose {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("DeliveryStream", &self.delivery_stream);
-        p.req("Enabled", &self.enabled);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -612,14 +835,27 @@ impl S3 {
     }
 }
 
+impl S3 {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Bucket", &self.bucket);
+        p.req("Enabled", &self.enabled);
+        p.opt("Prefix", &self.prefix);
+    }
+}
+
 impl ToExpr for S3 {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Bucket", &self.bucket);
-        p.req("Enabled", &self.enabled);
-        p.opt("Prefix", &self.prefix);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -662,10 +898,9 @@ impl ReplicationInfo {
     }
 }
 
-impl ToExpr for ReplicationInfo {
+impl ReplicationInfo {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("ConsumerGroupReplication", &self.consumer_group_replication);
         p.opt("SourceKafkaClusterArn", &self.source_kafka_cluster_arn);
         p.opt("SourceKafkaClusterId", &self.source_kafka_cluster_id);
@@ -673,7 +908,21 @@ impl ToExpr for ReplicationInfo {
         p.opt("TargetKafkaClusterArn", &self.target_kafka_cluster_arn);
         p.opt("TargetKafkaClusterId", &self.target_kafka_cluster_id);
         p.req("TopicReplication", &self.topic_replication);
+    }
+}
+
+impl ToExpr for ReplicationInfo {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -706,10 +955,9 @@ impl ConsumerGroupReplication {
     }
 }
 
-impl ToExpr for ConsumerGroupReplication {
+impl ConsumerGroupReplication {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "ConsumerGroupOffsetSyncMode",
             &self.consumer_group_offset_sync_mode,
@@ -727,7 +975,21 @@ impl ToExpr for ConsumerGroupReplication {
             "SynchroniseConsumerGroupOffsets",
             &self.synchronise_consumer_group_offsets,
         );
+    }
+}
+
+impl ToExpr for ConsumerGroupReplication {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -766,10 +1028,9 @@ impl TopicReplication {
     }
 }
 
-impl ToExpr for TopicReplication {
+impl TopicReplication {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "CopyAccessControlListsForTopics",
             &self.copy_access_control_lists_for_topics,
@@ -780,7 +1041,21 @@ impl ToExpr for TopicReplication {
         p.opt("TopicNameConfiguration", &self.topic_name_configuration);
         p.opt("TopicsToExclude", &self.topics_to_exclude);
         p.req("TopicsToReplicate", &self.topics_to_replicate);
+    }
+}
+
+impl ToExpr for TopicReplication {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -791,12 +1066,25 @@ pub struct ReplicationStartingPosition {
     pub type_: Option<Value<ReplicationStartingPositionType>>,
 }
 
+impl ReplicationStartingPosition {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Type", &self.type_);
+    }
+}
+
 impl ToExpr for ReplicationStartingPosition {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Type", &self.type_);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -807,12 +1095,25 @@ pub struct ReplicationTopicNameConfiguration {
     pub type_: Option<Value<ReplicationTopicNameConfigurationType>>,
 }
 
+impl ReplicationTopicNameConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Type", &self.type_);
+    }
+}
+
 impl ToExpr for ReplicationTopicNameConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Type", &self.type_);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -836,13 +1137,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

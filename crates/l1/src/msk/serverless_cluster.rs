@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Map, Value};
 
 /// Resource Type definition for AWS::MSK::ServerlessCluster
@@ -44,6 +46,16 @@ impl ServerlessCluster {
     }
 }
 
+impl ServerlessCluster {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("ClientAuthentication", &self.client_authentication);
+        p.req("ClusterName", &self.cluster_name);
+        p.opt("Tags", &self.tags);
+        p.req("VpcConfigs", &self.vpc_configs);
+    }
+}
+
 impl ResourceProps for ServerlessCluster {
     const TYPE_NAME: &'static str = "AWS::MSK::ServerlessCluster";
     fn facts() -> &'static ResourceFacts {
@@ -52,11 +64,14 @@ impl ResourceProps for ServerlessCluster {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req("ClientAuthentication", &self.client_authentication);
-        p.req("ClusterName", &self.cluster_name);
-        p.opt("Tags", &self.tags);
-        p.req("VpcConfigs", &self.vpc_configs);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -98,12 +113,25 @@ impl ClientAuthentication {
     }
 }
 
+impl ClientAuthentication {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Sasl", &self.sasl);
+    }
+}
+
 impl ToExpr for ClientAuthentication {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Sasl", &self.sasl);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -122,12 +150,25 @@ impl Sasl {
     }
 }
 
+impl Sasl {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Iam", &self.iam);
+    }
+}
+
 impl ToExpr for Sasl {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Iam", &self.iam);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -148,12 +189,25 @@ impl Iam {
     }
 }
 
+impl Iam {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Enabled", &self.enabled);
+    }
+}
+
 impl ToExpr for Iam {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Enabled", &self.enabled);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -177,13 +231,26 @@ impl VpcConfig {
     }
 }
 
+impl VpcConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("SecurityGroups", &self.security_groups);
+        p.req("SubnetIds", &self.subnet_ids);
+    }
+}
+
 impl ToExpr for VpcConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("SecurityGroups", &self.security_groups);
-        p.req("SubnetIds", &self.subnet_ids);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

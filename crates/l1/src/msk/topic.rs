@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps,
+};
 use stackwright_core::value::Value;
 
 /// Resource Type definition for AWS::MSK::Topic
@@ -46,6 +48,17 @@ impl Topic {
     }
 }
 
+impl Topic {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("ClusterArn", &self.cluster_arn);
+        p.opt("Configs", &self.configs);
+        p.req("PartitionCount", &self.partition_count);
+        p.req("ReplicationFactor", &self.replication_factor);
+        p.req("TopicName", &self.topic_name);
+    }
+}
+
 impl ResourceProps for Topic {
     const TYPE_NAME: &'static str = "AWS::MSK::Topic";
     fn facts() -> &'static ResourceFacts {
@@ -54,12 +67,14 @@ impl ResourceProps for Topic {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req("ClusterArn", &self.cluster_arn);
-        p.opt("Configs", &self.configs);
-        p.req("PartitionCount", &self.partition_count);
-        p.req("ReplicationFactor", &self.replication_factor);
-        p.req("TopicName", &self.topic_name);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

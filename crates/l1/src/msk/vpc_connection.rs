@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps,
+};
 use stackwright_core::value::{Literal, Map, Value};
 
 /// Resource Type definition for AWS::MSK::VpcConnection
@@ -52,6 +54,18 @@ impl VpcConnection {
     }
 }
 
+impl VpcConnection {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Authentication", &self.authentication);
+        p.req("ClientSubnets", &self.client_subnets);
+        p.req("SecurityGroups", &self.security_groups);
+        p.opt("Tags", &self.tags);
+        p.req("TargetClusterArn", &self.target_cluster_arn);
+        p.req("VpcId", &self.vpc_id);
+    }
+}
+
 impl ResourceProps for VpcConnection {
     const TYPE_NAME: &'static str = "AWS::MSK::VpcConnection";
     fn facts() -> &'static ResourceFacts {
@@ -60,13 +74,14 @@ impl ResourceProps for VpcConnection {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req("Authentication", &self.authentication);
-        p.req("ClientSubnets", &self.client_subnets);
-        p.req("SecurityGroups", &self.security_groups);
-        p.opt("Tags", &self.tags);
-        p.req("TargetClusterArn", &self.target_cluster_arn);
-        p.req("VpcId", &self.vpc_id);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

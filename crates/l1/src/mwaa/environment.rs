@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Json, Literal, Value};
 
 /// Resource schema for AWS::MWAA::Environment
@@ -104,14 +106,9 @@ impl Environment {
     }
 }
 
-impl ResourceProps for Environment {
-    const TYPE_NAME: &'static str = "AWS::MWAA::Environment";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl Environment {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "AirflowConfigurationOptions",
             &self.airflow_configuration_options,
@@ -153,7 +150,25 @@ impl ResourceProps for Environment {
             "WorkerReplacementStrategy",
             &self.worker_replacement_strategy,
         );
+    }
+}
+
+impl ResourceProps for Environment {
+    const TYPE_NAME: &'static str = "AWS::MWAA::Environment";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -253,16 +268,29 @@ pub struct LoggingConfiguration {
     pub worker_logs: Option<ModuleLoggingConfiguration>,
 }
 
-impl ToExpr for LoggingConfiguration {
+impl LoggingConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("DagProcessingLogs", &self.dag_processing_logs);
         p.opt("SchedulerLogs", &self.scheduler_logs);
         p.opt("TaskLogs", &self.task_logs);
         p.opt("WebserverLogs", &self.webserver_logs);
         p.opt("WorkerLogs", &self.worker_logs);
+    }
+}
+
+impl ToExpr for LoggingConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -275,13 +303,26 @@ pub struct ModuleLoggingConfiguration {
     pub log_level: Option<Value<LoggingLevel>>,
 }
 
+impl ModuleLoggingConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Enabled", &self.enabled);
+        p.opt("LogLevel", &self.log_level);
+    }
+}
+
 impl ToExpr for ModuleLoggingConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Enabled", &self.enabled);
-        p.opt("LogLevel", &self.log_level);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -294,13 +335,26 @@ pub struct NetworkConfiguration {
     pub subnet_ids: Option<Value<Vec<String>>>,
 }
 
+impl NetworkConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("SecurityGroupIds", &self.security_group_ids);
+        p.opt("SubnetIds", &self.subnet_ids);
+    }
+}
+
 impl ToExpr for NetworkConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("SecurityGroupIds", &self.security_group_ids);
-        p.opt("SubnetIds", &self.subnet_ids);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Json, Literal, Value};
 
 /// The AWS::Neptune::DBCluster resource creates an Amazon Neptune DB cluster.
@@ -73,14 +75,9 @@ pub struct DbCluster {
     pub vpc_security_group_ids: Option<Value<Vec<String>>>,
 }
 
-impl ResourceProps for DbCluster {
-    const TYPE_NAME: &'static str = "AWS::Neptune::DBCluster";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl DbCluster {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AssociatedRoles", &self.associated_roles);
         p.opt("AvailabilityZones", &self.availability_zones);
         p.opt("BackupRetentionPeriod", &self.backup_retention_period);
@@ -126,7 +123,25 @@ impl ResourceProps for DbCluster {
         p.opt("Tags", &self.tags);
         p.opt("UseLatestRestorableTime", &self.use_latest_restorable_time);
         p.opt("VpcSecurityGroupIds", &self.vpc_security_group_ids);
+    }
+}
+
+impl ResourceProps for DbCluster {
+    const TYPE_NAME: &'static str = "AWS::Neptune::DBCluster";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -328,13 +343,26 @@ impl DbClusterRole {
     }
 }
 
+impl DbClusterRole {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("FeatureName", &self.feature_name);
+        p.req("RoleArn", &self.role_arn);
+    }
+}
+
 impl ToExpr for DbClusterRole {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("FeatureName", &self.feature_name);
-        p.req("RoleArn", &self.role_arn);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -358,13 +386,26 @@ impl ServerlessScalingConfiguration {
     }
 }
 
+impl ServerlessScalingConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("MaxCapacity", &self.max_capacity);
+        p.req("MinCapacity", &self.min_capacity);
+    }
+}
+
 impl ToExpr for ServerlessScalingConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("MaxCapacity", &self.max_capacity);
-        p.req("MinCapacity", &self.min_capacity);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -388,13 +429,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.opt("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.opt("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -7,7 +7,7 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty};
-use stackwright_core::resource::{Props, ResourceProps, ToExpr};
+use stackwright_core::resource::{Props, Resolve, Resolved, ResourceProps, ToExpr};
 use stackwright_core::value::Value;
 
 /// The AWS::Neptune::DBSubnetGroup type creates an Amazon Neptune DB subnet group. Subnet groups must contain at least two subnets in two different Availability Zones in the same AWS Region.
@@ -41,6 +41,19 @@ impl DbSubnetGroup {
     }
 }
 
+impl DbSubnetGroup {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req(
+            "DBSubnetGroupDescription",
+            &self.db_subnet_group_description,
+        );
+        p.opt("DBSubnetGroupName", &self.db_subnet_group_name);
+        p.req("SubnetIds", &self.subnet_ids);
+        p.opt("Tags", &self.tags);
+    }
+}
+
 impl ResourceProps for DbSubnetGroup {
     const TYPE_NAME: &'static str = "AWS::Neptune::DBSubnetGroup";
     fn facts() -> &'static ResourceFacts {
@@ -49,14 +62,14 @@ impl ResourceProps for DbSubnetGroup {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req(
-            "DBSubnetGroupDescription",
-            &self.db_subnet_group_description,
-        );
-        p.opt("DBSubnetGroupName", &self.db_subnet_group_name);
-        p.req("SubnetIds", &self.subnet_ids);
-        p.opt("Tags", &self.tags);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -80,13 +93,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -7,7 +7,7 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty};
-use stackwright_core::resource::{Props, ResourceProps, ToExpr};
+use stackwright_core::resource::{Props, Resolve, Resolved, ResourceProps, ToExpr};
 use stackwright_core::value::Value;
 
 /// Resource Type definition for AWS::Neptune::EventSubscription
@@ -47,6 +47,19 @@ impl EventSubscription {
     }
 }
 
+impl EventSubscription {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Enabled", &self.enabled);
+        p.opt("EventCategories", &self.event_categories);
+        p.req("SnsTopicArn", &self.sns_topic_arn);
+        p.opt("SourceIds", &self.source_ids);
+        p.opt("SourceType", &self.source_type);
+        p.opt("SubscriptionName", &self.subscription_name);
+        p.opt("Tags", &self.tags);
+    }
+}
+
 impl ResourceProps for EventSubscription {
     const TYPE_NAME: &'static str = "AWS::Neptune::EventSubscription";
     fn facts() -> &'static ResourceFacts {
@@ -55,14 +68,14 @@ impl ResourceProps for EventSubscription {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.opt("Enabled", &self.enabled);
-        p.opt("EventCategories", &self.event_categories);
-        p.req("SnsTopicArn", &self.sns_topic_arn);
-        p.opt("SourceIds", &self.source_ids);
-        p.opt("SourceType", &self.source_type);
-        p.opt("SubscriptionName", &self.subscription_name);
-        p.opt("Tags", &self.tags);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -86,13 +99,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -7,7 +7,7 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty};
-use stackwright_core::resource::{Props, ResourceProps, ToExpr};
+use stackwright_core::resource::{Props, Resolve, Resolved, ResourceProps, ToExpr};
 use stackwright_core::value::{Literal, Value};
 
 /// Resource Type definition for AWS::Neptune::GlobalCluster
@@ -31,14 +31,9 @@ pub struct GlobalCluster {
     pub tags: Option<Vec<Tag>>,
 }
 
-impl ResourceProps for GlobalCluster {
-    const TYPE_NAME: &'static str = "AWS::Neptune::GlobalCluster";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl GlobalCluster {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("DeletionProtection", &self.deletion_protection);
         p.opt("Engine", &self.engine);
         p.opt("EngineVersion", &self.engine_version);
@@ -49,7 +44,25 @@ impl ResourceProps for GlobalCluster {
         );
         p.opt("StorageEncrypted", &self.storage_encrypted);
         p.opt("Tags", &self.tags);
+    }
+}
+
+impl ResourceProps for GlobalCluster {
+    const TYPE_NAME: &'static str = "AWS::Neptune::GlobalCluster";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -73,13 +86,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.opt("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.opt("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

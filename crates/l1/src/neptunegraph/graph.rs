@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// The AWS::NeptuneGraph::Graph resource creates an Amazon NeptuneGraph Graph.
@@ -55,14 +57,9 @@ impl Graph {
     }
 }
 
-impl ResourceProps for Graph {
-    const TYPE_NAME: &'static str = "AWS::NeptuneGraph::Graph";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl Graph {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("DeletionProtection", &self.deletion_protection);
         p.opt("GraphName", &self.graph_name);
         p.opt("ImportTask", &self.import_task);
@@ -75,7 +72,25 @@ impl ResourceProps for Graph {
             "VectorSearchConfiguration",
             &self.vector_search_configuration,
         );
+    }
+}
+
+impl ResourceProps for Graph {
+    const TYPE_NAME: &'static str = "AWS::NeptuneGraph::Graph";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -153,10 +168,9 @@ impl ImportTask {
     }
 }
 
-impl ToExpr for ImportTask {
+impl ImportTask {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("BlankNodeHandling", &self.blank_node_handling);
         p.opt("FailOnError", &self.fail_on_error);
         p.opt("Format", &self.format);
@@ -166,7 +180,21 @@ impl ToExpr for ImportTask {
         p.opt("ParquetType", &self.parquet_type);
         p.req("RoleArn", &self.role_arn);
         p.req("Source", &self.source);
+    }
+}
+
+impl ToExpr for ImportTask {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -177,12 +205,25 @@ pub struct ImportOptions {
     pub neptune: Option<NeptuneImportOptions>,
 }
 
+impl ImportOptions {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Neptune", &self.neptune);
+    }
+}
+
 impl ToExpr for ImportOptions {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Neptune", &self.neptune);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -215,10 +256,9 @@ impl NeptuneImportOptions {
     }
 }
 
-impl ToExpr for NeptuneImportOptions {
+impl NeptuneImportOptions {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "PreserveDefaultVertexLabels",
             &self.preserve_default_vertex_labels,
@@ -226,7 +266,21 @@ impl ToExpr for NeptuneImportOptions {
         p.opt("PreserveEdgeIds", &self.preserve_edge_ids);
         p.req("S3ExportKmsKeyId", &self.s3_export_kms_key_id);
         p.req("S3ExportPath", &self.s3_export_path);
+    }
+}
+
+impl ToExpr for NeptuneImportOptions {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -250,13 +304,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.opt("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.opt("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -277,12 +344,25 @@ impl VectorSearchConfiguration {
     }
 }
 
+impl VectorSearchConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("VectorSearchDimension", &self.vector_search_dimension);
+    }
+}
+
 impl ToExpr for VectorSearchConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("VectorSearchDimension", &self.vector_search_dimension);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps,
+};
 use stackwright_core::value::Value;
 
 /// The AWS::NeptuneGraph::PrivateGraphEndpoint resource creates an Amazon NeptuneGraph PrivateGraphEndpoint.
@@ -41,6 +43,16 @@ impl PrivateGraphEndpoint {
     }
 }
 
+impl PrivateGraphEndpoint {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("GraphIdentifier", &self.graph_identifier);
+        p.opt("SecurityGroupIds", &self.security_group_ids);
+        p.opt("SubnetIds", &self.subnet_ids);
+        p.req("VpcId", &self.vpc_id);
+    }
+}
+
 impl ResourceProps for PrivateGraphEndpoint {
     const TYPE_NAME: &'static str = "AWS::NeptuneGraph::PrivateGraphEndpoint";
     fn facts() -> &'static ResourceFacts {
@@ -49,11 +61,14 @@ impl ResourceProps for PrivateGraphEndpoint {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req("GraphIdentifier", &self.graph_identifier);
-        p.opt("SecurityGroupIds", &self.security_group_ids);
-        p.opt("SubnetIds", &self.subnet_ids);
-        p.req("VpcId", &self.vpc_id);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// Resource type definition for AWS::NetworkFirewall::Firewall
@@ -82,14 +84,9 @@ impl Firewall {
     }
 }
 
-impl ResourceProps for Firewall {
-    const TYPE_NAME: &'static str = "AWS::NetworkFirewall::Firewall";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl Firewall {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "AvailabilityZoneChangeProtection",
             &self.availability_zone_change_protection,
@@ -113,7 +110,25 @@ impl ResourceProps for Firewall {
         p.opt("TransitGatewayId", &self.transit_gateway_id);
         p.opt("VpcEndpoint", &self.vpc_endpoint);
         p.opt("VpcId", &self.vpc_id);
+    }
+}
+
+impl ResourceProps for Firewall {
+    const TYPE_NAME: &'static str = "AWS::NetworkFirewall::Firewall";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -177,12 +192,25 @@ impl AvailabilityZoneMapping {
     }
 }
 
+impl AvailabilityZoneMapping {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("AvailabilityZone", &self.availability_zone);
+    }
+}
+
 impl ToExpr for AvailabilityZoneMapping {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("AvailabilityZone", &self.availability_zone);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -203,12 +231,25 @@ impl NatGatewayMapping {
     }
 }
 
+impl NatGatewayMapping {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("NatGatewayId", &self.nat_gateway_id);
+    }
+}
+
 impl ToExpr for NatGatewayMapping {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("NatGatewayId", &self.nat_gateway_id);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -219,12 +260,25 @@ pub struct ProxySettings {
     pub listener_properties: Option<Vec<ListenerProperty>>,
 }
 
+impl ProxySettings {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ListenerProperties", &self.listener_properties);
+    }
+}
+
 impl ToExpr for ProxySettings {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("ListenerProperties", &self.listener_properties);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -237,13 +291,26 @@ pub struct ListenerProperty {
     pub type_: Option<Value<ListenerPropertyType>>,
 }
 
+impl ListenerProperty {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Port", &self.port);
+        p.opt("Type", &self.type_);
+    }
+}
+
 impl ToExpr for ListenerProperty {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Port", &self.port);
-        p.opt("Type", &self.type_);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -267,13 +334,26 @@ impl SubnetMapping {
     }
 }
 
+impl SubnetMapping {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("IPAddressType", &self.ip_address_type);
+        p.req("SubnetId", &self.subnet_id);
+    }
+}
+
 impl ToExpr for SubnetMapping {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("IPAddressType", &self.ip_address_type);
-        p.req("SubnetId", &self.subnet_id);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -297,13 +377,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -316,13 +409,26 @@ pub struct VpcEndpoint {
     pub vpc_id: Option<Value<String>>,
 }
 
+impl VpcEndpoint {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("SubnetMappings", &self.subnet_mappings);
+        p.opt("VpcId", &self.vpc_id);
+    }
+}
+
 impl ToExpr for VpcEndpoint {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("SubnetMappings", &self.subnet_mappings);
-        p.opt("VpcId", &self.vpc_id);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

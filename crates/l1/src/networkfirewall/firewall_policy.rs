@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// Resource type definition for AWS::NetworkFirewall::FirewallPolicy
@@ -43,6 +45,16 @@ impl FirewallPolicy {
     }
 }
 
+impl FirewallPolicy {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Description", &self.description);
+        p.req("FirewallPolicy", &self.firewall_policy);
+        p.req("FirewallPolicyName", &self.firewall_policy_name);
+        p.opt("Tags", &self.tags);
+    }
+}
+
 impl ResourceProps for FirewallPolicy {
     const TYPE_NAME: &'static str = "AWS::NetworkFirewall::FirewallPolicy";
     fn facts() -> &'static ResourceFacts {
@@ -51,11 +63,14 @@ impl ResourceProps for FirewallPolicy {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.opt("Description", &self.description);
-        p.req("FirewallPolicy", &self.firewall_policy);
-        p.req("FirewallPolicyName", &self.firewall_policy_name);
-        p.opt("Tags", &self.tags);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -134,10 +149,9 @@ impl FirewallPolicyProperty {
     }
 }
 
-impl ToExpr for FirewallPolicyProperty {
+impl FirewallPolicyProperty {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("EnableTLSSessionHolding", &self.enable_tls_session_holding);
         p.opt("PolicyVariables", &self.policy_variables);
         p.opt("StatefulDefaultActions", &self.stateful_default_actions);
@@ -160,7 +174,21 @@ impl ToExpr for FirewallPolicyProperty {
             "TLSInspectionConfigurationArn",
             &self.tls_inspection_configuration_arn,
         );
+    }
+}
+
+impl ToExpr for FirewallPolicyProperty {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -171,12 +199,25 @@ pub struct PolicyVariables {
     pub rule_variables: Option<IndexMap<String, IpSet>>,
 }
 
+impl PolicyVariables {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("RuleVariables", &self.rule_variables);
+    }
+}
+
 impl ToExpr for PolicyVariables {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("RuleVariables", &self.rule_variables);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -187,12 +228,25 @@ pub struct IpSet {
     pub definition: Option<Value<Vec<String>>>,
 }
 
+impl IpSet {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Definition", &self.definition);
+    }
+}
+
 impl ToExpr for IpSet {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Definition", &self.definition);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -207,14 +261,27 @@ pub struct StatefulEngineOptions {
     pub stream_exception_policy: Option<Value<StreamExceptionPolicy>>,
 }
 
+impl StatefulEngineOptions {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("FlowTimeouts", &self.flow_timeouts);
+        p.opt("RuleOrder", &self.rule_order);
+        p.opt("StreamExceptionPolicy", &self.stream_exception_policy);
+    }
+}
+
 impl ToExpr for StatefulEngineOptions {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("FlowTimeouts", &self.flow_timeouts);
-        p.opt("RuleOrder", &self.rule_order);
-        p.opt("StreamExceptionPolicy", &self.stream_exception_policy);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -225,12 +292,25 @@ pub struct FlowTimeouts {
     pub tcp_idle_timeout_seconds: Option<Value<i64>>,
 }
 
+impl FlowTimeouts {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("TcpIdleTimeoutSeconds", &self.tcp_idle_timeout_seconds);
+    }
+}
+
 impl ToExpr for FlowTimeouts {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("TcpIdleTimeoutSeconds", &self.tcp_idle_timeout_seconds);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -260,15 +340,28 @@ impl StatefulRuleGroupReference {
     }
 }
 
-impl ToExpr for StatefulRuleGroupReference {
+impl StatefulRuleGroupReference {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("DeepThreatInspection", &self.deep_threat_inspection);
         p.opt("Override", &self.override_);
         p.opt("Priority", &self.priority);
         p.req("ResourceArn", &self.resource_arn);
+    }
+}
+
+impl ToExpr for StatefulRuleGroupReference {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -279,12 +372,25 @@ pub struct StatefulRuleGroupOverride {
     pub action: Option<Value<OverrideAction>>,
 }
 
+impl StatefulRuleGroupOverride {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Action", &self.action);
+    }
+}
+
 impl ToExpr for StatefulRuleGroupOverride {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Action", &self.action);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -308,13 +414,26 @@ impl CustomAction {
     }
 }
 
+impl CustomAction {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("ActionDefinition", &self.action_definition);
+        p.req("ActionName", &self.action_name);
+    }
+}
+
 impl ToExpr for CustomAction {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("ActionDefinition", &self.action_definition);
-        p.req("ActionName", &self.action_name);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -325,12 +444,25 @@ pub struct ActionDefinition {
     pub publish_metric_action: Option<PublishMetricAction>,
 }
 
+impl ActionDefinition {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("PublishMetricAction", &self.publish_metric_action);
+    }
+}
+
 impl ToExpr for ActionDefinition {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("PublishMetricAction", &self.publish_metric_action);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -349,12 +481,25 @@ impl PublishMetricAction {
     }
 }
 
+impl PublishMetricAction {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Dimensions", &self.dimensions);
+    }
+}
+
 impl ToExpr for PublishMetricAction {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Dimensions", &self.dimensions);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -375,12 +520,25 @@ impl Dimension {
     }
 }
 
+impl Dimension {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Dimension {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -404,13 +562,26 @@ impl StatelessRuleGroupReference {
     }
 }
 
+impl StatelessRuleGroupReference {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Priority", &self.priority);
+        p.req("ResourceArn", &self.resource_arn);
+    }
+}
+
 impl ToExpr for StatelessRuleGroupReference {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Priority", &self.priority);
-        p.req("ResourceArn", &self.resource_arn);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -434,13 +605,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -7,7 +7,7 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{Props, ResourceProps, ToExpr};
+use stackwright_core::resource::{Props, Resolve, Resolved, ResourceProps, ToExpr};
 use stackwright_core::value::{Literal, Map, Value};
 
 /// Resource type definition for AWS::NetworkFirewall::LoggingConfiguration
@@ -41,6 +41,19 @@ impl LoggingConfiguration {
     }
 }
 
+impl LoggingConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt(
+            "EnableMonitoringDashboard",
+            &self.enable_monitoring_dashboard,
+        );
+        p.req("FirewallArn", &self.firewall_arn);
+        p.opt("FirewallName", &self.firewall_name);
+        p.req("LoggingConfiguration", &self.logging_configuration);
+    }
+}
+
 impl ResourceProps for LoggingConfiguration {
     const TYPE_NAME: &'static str = "AWS::NetworkFirewall::LoggingConfiguration";
     fn facts() -> &'static ResourceFacts {
@@ -49,14 +62,14 @@ impl ResourceProps for LoggingConfiguration {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.opt(
-            "EnableMonitoringDashboard",
-            &self.enable_monitoring_dashboard,
-        );
-        p.req("FirewallArn", &self.firewall_arn);
-        p.opt("FirewallName", &self.firewall_name);
-        p.req("LoggingConfiguration", &self.logging_configuration);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -77,12 +90,25 @@ impl LoggingConfigurationProperty {
     }
 }
 
+impl LoggingConfigurationProperty {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("LogDestinationConfigs", &self.log_destination_configs);
+    }
+}
+
 impl ToExpr for LoggingConfigurationProperty {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("LogDestinationConfigs", &self.log_destination_configs);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -113,14 +139,27 @@ impl LogDestinationConfig {
     }
 }
 
+impl LogDestinationConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("LogDestination", &self.log_destination);
+        p.req("LogDestinationType", &self.log_destination_type);
+        p.req("LogType", &self.log_type);
+    }
+}
+
 impl ToExpr for LogDestinationConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("LogDestination", &self.log_destination);
-        p.req("LogDestinationType", &self.log_destination_type);
-        p.req("LogType", &self.log_type);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

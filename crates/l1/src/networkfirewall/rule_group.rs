@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// Resource type definition for AWS::NetworkFirewall::RuleGroup
@@ -53,6 +55,19 @@ impl RuleGroup {
     }
 }
 
+impl RuleGroup {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Capacity", &self.capacity);
+        p.opt("Description", &self.description);
+        p.opt("RuleGroup", &self.rule_group);
+        p.req("RuleGroupName", &self.rule_group_name);
+        p.opt("SummaryConfiguration", &self.summary_configuration);
+        p.opt("Tags", &self.tags);
+        p.req("Type", &self.type_);
+    }
+}
+
 impl ResourceProps for RuleGroup {
     const TYPE_NAME: &'static str = "AWS::NetworkFirewall::RuleGroup";
     fn facts() -> &'static ResourceFacts {
@@ -61,14 +76,14 @@ impl ResourceProps for RuleGroup {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req("Capacity", &self.capacity);
-        p.opt("Description", &self.description);
-        p.opt("RuleGroup", &self.rule_group);
-        p.req("RuleGroupName", &self.rule_group_name);
-        p.opt("SummaryConfiguration", &self.summary_configuration);
-        p.opt("Tags", &self.tags);
-        p.req("Type", &self.type_);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -126,15 +141,28 @@ impl RuleGroupProperty {
     }
 }
 
-impl ToExpr for RuleGroupProperty {
+impl RuleGroupProperty {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("ReferenceSets", &self.reference_sets);
         p.opt("RuleVariables", &self.rule_variables);
         p.req("RulesSource", &self.rules_source);
         p.opt("StatefulRuleOptions", &self.stateful_rule_options);
+    }
+}
+
+impl ToExpr for RuleGroupProperty {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -145,12 +173,25 @@ pub struct ReferenceSets {
     pub ip_set_references: Option<IndexMap<String, IpSetReference>>,
 }
 
+impl ReferenceSets {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("IPSetReferences", &self.ip_set_references);
+    }
+}
+
 impl ToExpr for ReferenceSets {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("IPSetReferences", &self.ip_set_references);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -161,12 +202,25 @@ pub struct IpSetReference {
     pub reference_arn: Option<Value<String>>,
 }
 
+impl IpSetReference {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ReferenceArn", &self.reference_arn);
+    }
+}
+
 impl ToExpr for IpSetReference {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("ReferenceArn", &self.reference_arn);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -179,13 +233,26 @@ pub struct RuleVariables {
     pub port_sets: Option<IndexMap<String, PortSet>>,
 }
 
+impl RuleVariables {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("IPSets", &self.ip_sets);
+        p.opt("PortSets", &self.port_sets);
+    }
+}
+
 impl ToExpr for RuleVariables {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("IPSets", &self.ip_sets);
-        p.opt("PortSets", &self.port_sets);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -196,12 +263,25 @@ pub struct IpSet {
     pub definition: Option<Value<Vec<String>>>,
 }
 
+impl IpSet {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Definition", &self.definition);
+    }
+}
+
 impl ToExpr for IpSet {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Definition", &self.definition);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -212,12 +292,25 @@ pub struct PortSet {
     pub definition: Option<Value<Vec<String>>>,
 }
 
+impl PortSet {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Definition", &self.definition);
+    }
+}
+
 impl ToExpr for PortSet {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Definition", &self.definition);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -234,10 +327,9 @@ pub struct RulesSource {
     pub stateless_rules_and_custom_actions: Option<StatelessRulesAndCustomActions>,
 }
 
-impl ToExpr for RulesSource {
+impl RulesSource {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("RulesSourceList", &self.rules_source_list);
         p.opt("RulesString", &self.rules_string);
         p.opt("StatefulRules", &self.stateful_rules);
@@ -245,7 +337,21 @@ impl ToExpr for RulesSource {
             "StatelessRulesAndCustomActions",
             &self.stateless_rules_and_custom_actions,
         );
+    }
+}
+
+impl ToExpr for RulesSource {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -276,14 +382,27 @@ impl RulesSourceList {
     }
 }
 
+impl RulesSourceList {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("GeneratedRulesType", &self.generated_rules_type);
+        p.req("TargetTypes", &self.target_types);
+        p.req("Targets", &self.targets);
+    }
+}
+
 impl ToExpr for RulesSourceList {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("GeneratedRulesType", &self.generated_rules_type);
-        p.req("TargetTypes", &self.target_types);
-        p.req("Targets", &self.targets);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -314,14 +433,27 @@ impl StatefulRule {
     }
 }
 
+impl StatefulRule {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Action", &self.action);
+        p.req("Header", &self.header);
+        p.req("RuleOptions", &self.rule_options);
+    }
+}
+
 impl ToExpr for StatefulRule {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Action", &self.action);
-        p.req("Header", &self.header);
-        p.req("RuleOptions", &self.rule_options);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -364,17 +496,30 @@ impl Header {
     }
 }
 
-impl ToExpr for Header {
+impl Header {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("Destination", &self.destination);
         p.req("DestinationPort", &self.destination_port);
         p.req("Direction", &self.direction);
         p.req("Protocol", &self.protocol);
         p.req("Source", &self.source);
         p.req("SourcePort", &self.source_port);
+    }
+}
+
+impl ToExpr for Header {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -398,13 +543,26 @@ impl RuleOption {
     }
 }
 
+impl RuleOption {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Keyword", &self.keyword);
+        p.opt("Settings", &self.settings);
+    }
+}
+
 impl ToExpr for RuleOption {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Keyword", &self.keyword);
-        p.opt("Settings", &self.settings);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -428,13 +586,26 @@ impl StatelessRulesAndCustomActions {
     }
 }
 
+impl StatelessRulesAndCustomActions {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("CustomActions", &self.custom_actions);
+        p.req("StatelessRules", &self.stateless_rules);
+    }
+}
+
 impl ToExpr for StatelessRulesAndCustomActions {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("CustomActions", &self.custom_actions);
-        p.req("StatelessRules", &self.stateless_rules);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -458,13 +629,26 @@ impl CustomAction {
     }
 }
 
+impl CustomAction {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("ActionDefinition", &self.action_definition);
+        p.req("ActionName", &self.action_name);
+    }
+}
+
 impl ToExpr for CustomAction {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("ActionDefinition", &self.action_definition);
-        p.req("ActionName", &self.action_name);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -475,12 +659,25 @@ pub struct ActionDefinition {
     pub publish_metric_action: Option<PublishMetricAction>,
 }
 
+impl ActionDefinition {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("PublishMetricAction", &self.publish_metric_action);
+    }
+}
+
 impl ToExpr for ActionDefinition {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("PublishMetricAction", &self.publish_metric_action);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -499,12 +696,25 @@ impl PublishMetricAction {
     }
 }
 
+impl PublishMetricAction {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Dimensions", &self.dimensions);
+    }
+}
+
 impl ToExpr for PublishMetricAction {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Dimensions", &self.dimensions);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -525,12 +735,25 @@ impl Dimension {
     }
 }
 
+impl Dimension {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Dimension {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -554,13 +777,26 @@ impl StatelessRule {
     }
 }
 
+impl StatelessRule {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Priority", &self.priority);
+        p.req("RuleDefinition", &self.rule_definition);
+    }
+}
+
 impl ToExpr for StatelessRule {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Priority", &self.priority);
-        p.req("RuleDefinition", &self.rule_definition);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -584,13 +820,26 @@ impl RuleDefinition {
     }
 }
 
+impl RuleDefinition {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Actions", &self.actions);
+        p.req("MatchAttributes", &self.match_attributes);
+    }
+}
+
 impl ToExpr for RuleDefinition {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Actions", &self.actions);
-        p.req("MatchAttributes", &self.match_attributes);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -611,17 +860,30 @@ pub struct MatchAttributes {
     pub tcp_flags: Option<Vec<TcpFlagField>>,
 }
 
-impl ToExpr for MatchAttributes {
+impl MatchAttributes {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("DestinationPorts", &self.destination_ports);
         p.opt("Destinations", &self.destinations);
         p.opt("Protocols", &self.protocols);
         p.opt("SourcePorts", &self.source_ports);
         p.opt("Sources", &self.sources);
         p.opt("TCPFlags", &self.tcp_flags);
+    }
+}
+
+impl ToExpr for MatchAttributes {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -645,13 +907,26 @@ impl PortRange {
     }
 }
 
+impl PortRange {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("FromPort", &self.from_port);
+        p.req("ToPort", &self.to_port);
+    }
+}
+
 impl ToExpr for PortRange {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("FromPort", &self.from_port);
-        p.req("ToPort", &self.to_port);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -672,12 +947,25 @@ impl Address {
     }
 }
 
+impl Address {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("AddressDefinition", &self.address_definition);
+    }
+}
+
 impl ToExpr for Address {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("AddressDefinition", &self.address_definition);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -701,13 +989,26 @@ impl TcpFlagField {
     }
 }
 
+impl TcpFlagField {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Flags", &self.flags);
+        p.opt("Masks", &self.masks);
+    }
+}
+
 impl ToExpr for TcpFlagField {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Flags", &self.flags);
-        p.opt("Masks", &self.masks);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -718,12 +1019,25 @@ pub struct StatefulRuleOptions {
     pub rule_order: Option<Value<RuleOrder>>,
 }
 
+impl StatefulRuleOptions {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("RuleOrder", &self.rule_order);
+    }
+}
+
 impl ToExpr for StatefulRuleOptions {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("RuleOrder", &self.rule_order);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -734,12 +1048,25 @@ pub struct SummaryConfiguration {
     pub rule_options: Option<Value<Vec<SummaryRuleOption>>>,
 }
 
+impl SummaryConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("RuleOptions", &self.rule_options);
+    }
+}
+
 impl ToExpr for SummaryConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("RuleOptions", &self.rule_options);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -763,13 +1090,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

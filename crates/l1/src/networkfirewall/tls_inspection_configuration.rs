@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// Resource type definition for AWS::NetworkFirewall::TLSInspectionConfiguration
@@ -43,14 +45,9 @@ impl TlsInspectionConfiguration {
     }
 }
 
-impl ResourceProps for TlsInspectionConfiguration {
-    const TYPE_NAME: &'static str = "AWS::NetworkFirewall::TLSInspectionConfiguration";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl TlsInspectionConfiguration {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Description", &self.description);
         p.req(
             "TLSInspectionConfiguration",
@@ -61,7 +58,25 @@ impl ResourceProps for TlsInspectionConfiguration {
             &self.tls_inspection_configuration_name,
         );
         p.opt("Tags", &self.tags);
+    }
+}
+
+impl ResourceProps for TlsInspectionConfiguration {
+    const TYPE_NAME: &'static str = "AWS::NetworkFirewall::TLSInspectionConfiguration";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -100,15 +115,28 @@ pub struct TlsInspectionConfigurationProperty {
     pub server_certificate_configurations: Option<Vec<ServerCertificateConfiguration>>,
 }
 
-impl ToExpr for TlsInspectionConfigurationProperty {
+impl TlsInspectionConfigurationProperty {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "ServerCertificateConfigurations",
             &self.server_certificate_configurations,
         );
+    }
+}
+
+impl ToExpr for TlsInspectionConfigurationProperty {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -125,10 +153,9 @@ pub struct ServerCertificateConfiguration {
     pub server_certificates: Option<Vec<ServerCertificate>>,
 }
 
-impl ToExpr for ServerCertificateConfiguration {
+impl ServerCertificateConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("CertificateAuthorityArn", &self.certificate_authority_arn);
         p.opt(
             "CheckCertificateRevocationStatus",
@@ -136,7 +163,21 @@ impl ToExpr for ServerCertificateConfiguration {
         );
         p.opt("Scopes", &self.scopes);
         p.opt("ServerCertificates", &self.server_certificates);
+    }
+}
+
+impl ToExpr for ServerCertificateConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -149,13 +190,26 @@ pub struct CheckCertificateRevocationStatus {
     pub unknown_status_action: Option<Value<UnknownStatusAction>>,
 }
 
+impl CheckCertificateRevocationStatus {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("RevokedStatusAction", &self.revoked_status_action);
+        p.opt("UnknownStatusAction", &self.unknown_status_action);
+    }
+}
+
 impl ToExpr for CheckCertificateRevocationStatus {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("RevokedStatusAction", &self.revoked_status_action);
-        p.opt("UnknownStatusAction", &self.unknown_status_action);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -174,16 +228,29 @@ pub struct ServerCertificateScope {
     pub sources: Option<Vec<Address>>,
 }
 
-impl ToExpr for ServerCertificateScope {
+impl ServerCertificateScope {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("DestinationPorts", &self.destination_ports);
         p.opt("Destinations", &self.destinations);
         p.opt("Protocols", &self.protocols);
         p.opt("SourcePorts", &self.source_ports);
         p.opt("Sources", &self.sources);
+    }
+}
+
+impl ToExpr for ServerCertificateScope {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -207,13 +274,26 @@ impl PortRange {
     }
 }
 
+impl PortRange {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("FromPort", &self.from_port);
+        p.req("ToPort", &self.to_port);
+    }
+}
+
 impl ToExpr for PortRange {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("FromPort", &self.from_port);
-        p.req("ToPort", &self.to_port);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -234,12 +314,25 @@ impl Address {
     }
 }
 
+impl Address {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("AddressDefinition", &self.address_definition);
+    }
+}
+
 impl ToExpr for Address {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("AddressDefinition", &self.address_definition);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -250,12 +343,25 @@ pub struct ServerCertificate {
     pub resource_arn: Option<Value<String>>,
 }
 
+impl ServerCertificate {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ResourceArn", &self.resource_arn);
+    }
+}
+
 impl ToExpr for ServerCertificate {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("ResourceArn", &self.resource_arn);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -279,13 +385,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

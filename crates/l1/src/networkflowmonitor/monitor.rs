@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// Creates a monitor for specific network flows between local and remote resources to monitor network performance for workloads.
@@ -46,6 +48,17 @@ impl Monitor {
     }
 }
 
+impl Monitor {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("LocalResources", &self.local_resources);
+        p.req("MonitorName", &self.monitor_name);
+        p.opt("RemoteResources", &self.remote_resources);
+        p.opt("ScopeArn", &self.scope_arn);
+        p.opt("Tags", &self.tags);
+    }
+}
+
 impl ResourceProps for Monitor {
     const TYPE_NAME: &'static str = "AWS::NetworkFlowMonitor::Monitor";
     fn facts() -> &'static ResourceFacts {
@@ -54,12 +67,14 @@ impl ResourceProps for Monitor {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req("LocalResources", &self.local_resources);
-        p.req("MonitorName", &self.monitor_name);
-        p.opt("RemoteResources", &self.remote_resources);
-        p.opt("ScopeArn", &self.scope_arn);
-        p.opt("Tags", &self.tags);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -124,13 +139,26 @@ impl MonitorLocalResource {
     }
 }
 
+impl MonitorLocalResource {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Identifier", &self.identifier);
+        p.req("Type", &self.type_);
+    }
+}
+
 impl ToExpr for MonitorLocalResource {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Identifier", &self.identifier);
-        p.req("Type", &self.type_);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -157,13 +185,26 @@ impl MonitorRemoteResource {
     }
 }
 
+impl MonitorRemoteResource {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Identifier", &self.identifier);
+        p.req("Type", &self.type_);
+    }
+}
+
 impl ToExpr for MonitorRemoteResource {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Identifier", &self.identifier);
-        p.req("Type", &self.type_);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -187,13 +228,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Json, Literal, Value};
 
 /// AWS::NetworkManager::ConnectAttachment Resource Type Definition
@@ -54,14 +56,9 @@ impl ConnectAttachment {
     }
 }
 
-impl ResourceProps for ConnectAttachment {
-    const TYPE_NAME: &'static str = "AWS::NetworkManager::ConnectAttachment";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl ConnectAttachment {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("CoreNetworkId", &self.core_network_id);
         p.req("EdgeLocation", &self.edge_location);
         p.opt(
@@ -72,7 +69,25 @@ impl ResourceProps for ConnectAttachment {
         p.opt("RoutingPolicyLabel", &self.routing_policy_label);
         p.opt("Tags", &self.tags);
         p.req("TransportAttachmentId", &self.transport_attachment_id);
+    }
+}
+
+impl ResourceProps for ConnectAttachment {
+    const TYPE_NAME: &'static str = "AWS::NetworkManager::ConnectAttachment";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -166,12 +181,25 @@ pub struct ConnectAttachmentOptions {
     pub protocol: Option<Value<ConnectAttachmentOptionsProtocol>>,
 }
 
+impl ConnectAttachmentOptions {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Protocol", &self.protocol);
+    }
+}
+
 impl ToExpr for ConnectAttachmentOptions {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Protocol", &self.protocol);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -195,13 +223,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Json, Value};
 
 /// AWS::NetworkManager::ConnectPeer Resource Type Definition.
@@ -52,6 +54,19 @@ impl ConnectPeer {
     }
 }
 
+impl ConnectPeer {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("BgpOptions", &self.bgp_options);
+        p.req("ConnectAttachmentId", &self.connect_attachment_id);
+        p.opt("CoreNetworkAddress", &self.core_network_address);
+        p.opt("InsideCidrBlocks", &self.inside_cidr_blocks);
+        p.req("PeerAddress", &self.peer_address);
+        p.opt("SubnetArn", &self.subnet_arn);
+        p.opt("Tags", &self.tags);
+    }
+}
+
 impl ResourceProps for ConnectPeer {
     const TYPE_NAME: &'static str = "AWS::NetworkManager::ConnectPeer";
     fn facts() -> &'static ResourceFacts {
@@ -60,14 +75,14 @@ impl ResourceProps for ConnectPeer {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.opt("BgpOptions", &self.bgp_options);
-        p.req("ConnectAttachmentId", &self.connect_attachment_id);
-        p.opt("CoreNetworkAddress", &self.core_network_address);
-        p.opt("InsideCidrBlocks", &self.inside_cidr_blocks);
-        p.req("PeerAddress", &self.peer_address);
-        p.opt("SubnetArn", &self.subnet_arn);
-        p.opt("Tags", &self.tags);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -131,12 +146,25 @@ pub struct BgpOptions {
     pub peer_asn: Option<Value<f64>>,
 }
 
+impl BgpOptions {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("PeerAsn", &self.peer_asn);
+    }
+}
+
 impl ToExpr for BgpOptions {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("PeerAsn", &self.peer_asn);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -160,13 +188,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -7,7 +7,7 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{Props, ResourceProps};
+use stackwright_core::resource::{Props, Resolve, Resolved, ResourceProps};
 use stackwright_core::value::Value;
 
 /// Resource Type definition for AWS::NetworkManager::CoreNetworkPrefixListAssociation which associates a prefix list with a core network.
@@ -39,6 +39,15 @@ impl CoreNetworkPrefixListAssociation {
     }
 }
 
+impl CoreNetworkPrefixListAssociation {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("CoreNetworkId", &self.core_network_id);
+        p.req("PrefixListAlias", &self.prefix_list_alias);
+        p.req("PrefixListArn", &self.prefix_list_arn);
+    }
+}
+
 impl ResourceProps for CoreNetworkPrefixListAssociation {
     const TYPE_NAME: &'static str = "AWS::NetworkManager::CoreNetworkPrefixListAssociation";
     fn facts() -> &'static ResourceFacts {
@@ -47,10 +56,14 @@ impl ResourceProps for CoreNetworkPrefixListAssociation {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req("CoreNetworkId", &self.core_network_id);
-        p.req("PrefixListAlias", &self.prefix_list_alias);
-        p.req("PrefixListArn", &self.prefix_list_arn);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

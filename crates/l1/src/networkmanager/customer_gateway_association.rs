@@ -7,7 +7,7 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{Props, ResourceProps};
+use stackwright_core::resource::{Props, Resolve, Resolved, ResourceProps};
 use stackwright_core::value::Value;
 
 /// The AWS::NetworkManager::CustomerGatewayAssociation type associates a customer gateway with a device and optionally, with a link.
@@ -42,6 +42,16 @@ impl CustomerGatewayAssociation {
     }
 }
 
+impl CustomerGatewayAssociation {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("CustomerGatewayArn", &self.customer_gateway_arn);
+        p.req("DeviceId", &self.device_id);
+        p.req("GlobalNetworkId", &self.global_network_id);
+        p.opt("LinkId", &self.link_id);
+    }
+}
+
 impl ResourceProps for CustomerGatewayAssociation {
     const TYPE_NAME: &'static str = "AWS::NetworkManager::CustomerGatewayAssociation";
     fn facts() -> &'static ResourceFacts {
@@ -50,11 +60,14 @@ impl ResourceProps for CustomerGatewayAssociation {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req("CustomerGatewayArn", &self.customer_gateway_arn);
-        p.req("DeviceId", &self.device_id);
-        p.req("GlobalNetworkId", &self.global_network_id);
-        p.opt("LinkId", &self.link_id);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::Value;
 
 /// The AWS::NetworkManager::Device type describes a device.
@@ -58,14 +60,9 @@ impl Device {
     }
 }
 
-impl ResourceProps for Device {
-    const TYPE_NAME: &'static str = "AWS::NetworkManager::Device";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl Device {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AWSLocation", &self.aws_location);
         p.opt("Description", &self.description);
         p.req("GlobalNetworkId", &self.global_network_id);
@@ -76,7 +73,25 @@ impl ResourceProps for Device {
         p.opt("Tags", &self.tags);
         p.opt("Type", &self.type_);
         p.opt("Vendor", &self.vendor);
+    }
+}
+
+impl ResourceProps for Device {
+    const TYPE_NAME: &'static str = "AWS::NetworkManager::Device";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -127,13 +142,26 @@ pub struct AwsLocation {
     pub zone: Option<Value<String>>,
 }
 
+impl AwsLocation {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("SubnetArn", &self.subnet_arn);
+        p.opt("Zone", &self.zone);
+    }
+}
+
 impl ToExpr for AwsLocation {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("SubnetArn", &self.subnet_arn);
-        p.opt("Zone", &self.zone);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -148,14 +176,27 @@ pub struct Location {
     pub longitude: Option<Value<String>>,
 }
 
+impl Location {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Address", &self.address);
+        p.opt("Latitude", &self.latitude);
+        p.opt("Longitude", &self.longitude);
+    }
+}
+
 impl ToExpr for Location {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Address", &self.address);
-        p.opt("Latitude", &self.latitude);
-        p.opt("Longitude", &self.longitude);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -179,13 +220,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

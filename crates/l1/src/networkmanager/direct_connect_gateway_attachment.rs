@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Json, Value};
 
 /// AWS::NetworkManager::DirectConnectGatewayAttachment Resource Type
@@ -47,6 +49,17 @@ impl DirectConnectGatewayAttachment {
     }
 }
 
+impl DirectConnectGatewayAttachment {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("CoreNetworkId", &self.core_network_id);
+        p.req("DirectConnectGatewayArn", &self.direct_connect_gateway_arn);
+        p.req("EdgeLocations", &self.edge_locations);
+        p.opt("RoutingPolicyLabel", &self.routing_policy_label);
+        p.opt("Tags", &self.tags);
+    }
+}
+
 impl ResourceProps for DirectConnectGatewayAttachment {
     const TYPE_NAME: &'static str = "AWS::NetworkManager::DirectConnectGatewayAttachment";
     fn facts() -> &'static ResourceFacts {
@@ -55,12 +68,14 @@ impl ResourceProps for DirectConnectGatewayAttachment {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req("CoreNetworkId", &self.core_network_id);
-        p.req("DirectConnectGatewayArn", &self.direct_connect_gateway_arn);
-        p.req("EdgeLocations", &self.edge_locations);
-        p.opt("RoutingPolicyLabel", &self.routing_policy_label);
-        p.opt("Tags", &self.tags);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -172,13 +187,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

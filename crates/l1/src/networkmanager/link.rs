@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::Value;
 
 /// The AWS::NetworkManager::Link type describes a link.
@@ -53,6 +55,19 @@ impl Link {
     }
 }
 
+impl Link {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Bandwidth", &self.bandwidth);
+        p.opt("Description", &self.description);
+        p.req("GlobalNetworkId", &self.global_network_id);
+        p.opt("Provider", &self.provider);
+        p.req("SiteId", &self.site_id);
+        p.opt("Tags", &self.tags);
+        p.opt("Type", &self.type_);
+    }
+}
+
 impl ResourceProps for Link {
     const TYPE_NAME: &'static str = "AWS::NetworkManager::Link";
     fn facts() -> &'static ResourceFacts {
@@ -61,14 +76,14 @@ impl ResourceProps for Link {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req("Bandwidth", &self.bandwidth);
-        p.opt("Description", &self.description);
-        p.req("GlobalNetworkId", &self.global_network_id);
-        p.opt("Provider", &self.provider);
-        p.req("SiteId", &self.site_id);
-        p.opt("Tags", &self.tags);
-        p.opt("Type", &self.type_);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -119,13 +134,26 @@ pub struct Bandwidth {
     pub upload_speed: Option<Value<i64>>,
 }
 
+impl Bandwidth {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("DownloadSpeed", &self.download_speed);
+        p.opt("UploadSpeed", &self.upload_speed);
+    }
+}
+
 impl ToExpr for Bandwidth {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("DownloadSpeed", &self.download_speed);
-        p.opt("UploadSpeed", &self.upload_speed);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -149,13 +177,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

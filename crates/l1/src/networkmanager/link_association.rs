@@ -7,7 +7,7 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{Props, ResourceProps};
+use stackwright_core::resource::{Props, Resolve, Resolved, ResourceProps};
 use stackwright_core::value::Value;
 
 /// The AWS::NetworkManager::LinkAssociation type associates a link to a device. The device and link must be in the same global network and the same site.
@@ -39,6 +39,15 @@ impl LinkAssociation {
     }
 }
 
+impl LinkAssociation {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("DeviceId", &self.device_id);
+        p.req("GlobalNetworkId", &self.global_network_id);
+        p.req("LinkId", &self.link_id);
+    }
+}
+
 impl ResourceProps for LinkAssociation {
     const TYPE_NAME: &'static str = "AWS::NetworkManager::LinkAssociation";
     fn facts() -> &'static ResourceFacts {
@@ -47,10 +56,14 @@ impl ResourceProps for LinkAssociation {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req("DeviceId", &self.device_id);
-        p.req("GlobalNetworkId", &self.global_network_id);
-        p.req("LinkId", &self.link_id);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Json, Value};
 
 /// AWS::NetworkManager::SiteToSiteVpnAttachment Resource Type definition.
@@ -46,14 +48,9 @@ impl SiteToSiteVpnAttachment {
     }
 }
 
-impl ResourceProps for SiteToSiteVpnAttachment {
-    const TYPE_NAME: &'static str = "AWS::NetworkManager::SiteToSiteVpnAttachment";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl SiteToSiteVpnAttachment {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("CoreNetworkId", &self.core_network_id);
         p.opt(
             "NetworkFunctionGroupName",
@@ -62,7 +59,25 @@ impl ResourceProps for SiteToSiteVpnAttachment {
         p.opt("RoutingPolicyLabel", &self.routing_policy_label);
         p.opt("Tags", &self.tags);
         p.req("VpnConnectionArn", &self.vpn_connection_arn);
+    }
+}
+
+impl ResourceProps for SiteToSiteVpnAttachment {
+    const TYPE_NAME: &'static str = "AWS::NetworkManager::SiteToSiteVpnAttachment";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -174,13 +189,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

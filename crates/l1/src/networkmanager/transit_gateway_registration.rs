@@ -7,7 +7,7 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{Props, ResourceProps};
+use stackwright_core::resource::{Props, Resolve, Resolved, ResourceProps};
 use stackwright_core::value::Value;
 
 /// The AWS::NetworkManager::TransitGatewayRegistration type registers a transit gateway in your global network. The transit gateway can be in any AWS Region, but it must be owned by the same AWS account that owns the global network. You cannot register a transit gateway in more than one global network.
@@ -35,6 +35,14 @@ impl TransitGatewayRegistration {
     }
 }
 
+impl TransitGatewayRegistration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("GlobalNetworkId", &self.global_network_id);
+        p.req("TransitGatewayArn", &self.transit_gateway_arn);
+    }
+}
+
 impl ResourceProps for TransitGatewayRegistration {
     const TYPE_NAME: &'static str = "AWS::NetworkManager::TransitGatewayRegistration";
     fn facts() -> &'static ResourceFacts {
@@ -43,9 +51,14 @@ impl ResourceProps for TransitGatewayRegistration {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req("GlobalNetworkId", &self.global_network_id);
-        p.req("TransitGatewayArn", &self.transit_gateway_arn);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

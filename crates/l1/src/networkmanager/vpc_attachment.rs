@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Json, Value};
 
 /// AWS::NetworkManager::VpcAttachment Resoruce Type
@@ -50,6 +52,18 @@ impl VpcAttachment {
     }
 }
 
+impl VpcAttachment {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("CoreNetworkId", &self.core_network_id);
+        p.opt("Options", &self.options);
+        p.opt("RoutingPolicyLabel", &self.routing_policy_label);
+        p.req("SubnetArns", &self.subnet_arns);
+        p.opt("Tags", &self.tags);
+        p.req("VpcArn", &self.vpc_arn);
+    }
+}
+
 impl ResourceProps for VpcAttachment {
     const TYPE_NAME: &'static str = "AWS::NetworkManager::VpcAttachment";
     fn facts() -> &'static ResourceFacts {
@@ -58,13 +72,14 @@ impl ResourceProps for VpcAttachment {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req("CoreNetworkId", &self.core_network_id);
-        p.opt("Options", &self.options);
-        p.opt("RoutingPolicyLabel", &self.routing_policy_label);
-        p.req("SubnetArns", &self.subnet_arns);
-        p.opt("Tags", &self.tags);
-        p.req("VpcArn", &self.vpc_arn);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -174,10 +189,9 @@ pub struct VpcOptions {
     pub security_group_referencing_support: Option<Value<bool>>,
 }
 
-impl ToExpr for VpcOptions {
+impl VpcOptions {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("ApplianceModeSupport", &self.appliance_mode_support);
         p.opt("DnsSupport", &self.dns_support);
         p.opt("Ipv6Support", &self.ipv6_support);
@@ -185,7 +199,21 @@ impl ToExpr for VpcOptions {
             "SecurityGroupReferencingSupport",
             &self.security_group_referencing_support,
         );
+    }
+}
+
+impl ToExpr for VpcOptions {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -209,13 +237,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::Value;
 
 /// Resource Type definition for AWS::NetworkSecurityManager::Deployment. Creates and manages a Network Security Manager deployment.
@@ -46,6 +48,18 @@ impl Deployment {
     }
 }
 
+impl Deployment {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("AssociatedPolicyList", &self.associated_policy_list);
+        p.opt("AssociatedScopeList", &self.associated_scope_list);
+        p.opt("DeploymentConfiguration", &self.deployment_configuration);
+        p.opt("DeploymentDescription", &self.deployment_description);
+        p.req("DeploymentName", &self.deployment_name);
+        p.opt("Tags", &self.tags);
+    }
+}
+
 impl ResourceProps for Deployment {
     const TYPE_NAME: &'static str = "AWS::NetworkSecurityManager::Deployment";
     fn facts() -> &'static ResourceFacts {
@@ -54,13 +68,14 @@ impl ResourceProps for Deployment {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.opt("AssociatedPolicyList", &self.associated_policy_list);
-        p.opt("AssociatedScopeList", &self.associated_scope_list);
-        p.opt("DeploymentConfiguration", &self.deployment_configuration);
-        p.opt("DeploymentDescription", &self.deployment_description);
-        p.req("DeploymentName", &self.deployment_name);
-        p.opt("Tags", &self.tags);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -124,12 +139,25 @@ impl AssociatedPolicy {
     }
 }
 
+impl AssociatedPolicy {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("PolicyArn", &self.policy_arn);
+    }
+}
+
 impl ToExpr for AssociatedPolicy {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("PolicyArn", &self.policy_arn);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -150,12 +178,25 @@ impl AssociatedScope {
     }
 }
 
+impl AssociatedScope {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("ScopeArn", &self.scope_arn);
+    }
+}
+
 impl ToExpr for AssociatedScope {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("ScopeArn", &self.scope_arn);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -176,15 +217,28 @@ impl DeploymentConfiguration {
     }
 }
 
-impl ToExpr for DeploymentConfiguration {
+impl DeploymentConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req(
             "EnableCrossAccountVisibility",
             &self.enable_cross_account_visibility,
         );
+    }
+}
+
+impl ToExpr for DeploymentConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -208,13 +262,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// Resource Type definition for AWS::NetworkSecurityManager::Policy. Creates and manages a Network Security Manager policy.
@@ -54,14 +56,9 @@ impl Policy {
     }
 }
 
-impl ResourceProps for Policy {
-    const TYPE_NAME: &'static str = "AWS::NetworkSecurityManager::Policy";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl Policy {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "AssociatedTemplateAndRuleList",
             &self.associated_template_and_rule_list,
@@ -72,7 +69,25 @@ impl ResourceProps for Policy {
         p.req("PolicyName", &self.policy_name);
         p.req("Priority", &self.priority);
         p.opt("Tags", &self.tags);
+    }
+}
+
+impl ResourceProps for Policy {
+    const TYPE_NAME: &'static str = "AWS::NetworkSecurityManager::Policy";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -128,13 +143,26 @@ pub struct AssociatedTemplateAndRule {
     pub template_arn: Option<Value<String>>,
 }
 
+impl AssociatedTemplateAndRule {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("RuleArn", &self.rule_arn);
+        p.opt("TemplateArn", &self.template_arn);
+    }
+}
+
 impl ToExpr for AssociatedTemplateAndRule {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("RuleArn", &self.rule_arn);
-        p.opt("TemplateArn", &self.template_arn);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -149,14 +177,27 @@ pub struct PolicyConfiguration {
     pub waf_config: Option<WafConfig>,
 }
 
+impl PolicyConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("RemediationEnabled", &self.remediation_enabled);
+        p.opt("ResourcesCleanUp", &self.resources_clean_up);
+        p.opt("WafConfig", &self.waf_config);
+    }
+}
+
 impl ToExpr for PolicyConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("RemediationEnabled", &self.remediation_enabled);
-        p.opt("ResourcesCleanUp", &self.resources_clean_up);
-        p.opt("WafConfig", &self.waf_config);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -183,16 +224,29 @@ impl WafConfig {
     }
 }
 
-impl ToExpr for WafConfig {
+impl WafConfig {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("ConflictResolution", &self.conflict_resolution);
         p.req(
             "ExistingCustomerWebACLResolution",
             &self.existing_customer_web_acl_resolution,
         );
+    }
+}
+
+impl ToExpr for WafConfig {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -216,13 +270,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// Resource Type definition for AWS::NetworkSecurityManager::Rule. Creates and manages a Network Security Manager rule.
@@ -46,6 +48,18 @@ impl Rule {
     }
 }
 
+impl Rule {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Configuration", &self.configuration);
+        p.opt("FirewallType", &self.firewall_type);
+        p.opt("RuleDescription", &self.rule_description);
+        p.req("RuleName", &self.rule_name);
+        p.opt("RuleType", &self.rule_type);
+        p.opt("Tags", &self.tags);
+    }
+}
+
 impl ResourceProps for Rule {
     const TYPE_NAME: &'static str = "AWS::NetworkSecurityManager::Rule";
     fn facts() -> &'static ResourceFacts {
@@ -54,13 +68,14 @@ impl ResourceProps for Rule {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.opt("Configuration", &self.configuration);
-        p.opt("FirewallType", &self.firewall_type);
-        p.opt("RuleDescription", &self.rule_description);
-        p.req("RuleName", &self.rule_name);
-        p.opt("RuleType", &self.rule_type);
-        p.opt("Tags", &self.tags);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -127,13 +142,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

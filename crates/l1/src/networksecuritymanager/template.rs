@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// Resource Type definition for AWS::NetworkSecurityManager::Template. Creates and manages a Network Security Manager template.
@@ -43,6 +45,17 @@ impl Template {
     }
 }
 
+impl Template {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("AssociatedRuleList", &self.associated_rule_list);
+        p.opt("FirewallType", &self.firewall_type);
+        p.opt("Tags", &self.tags);
+        p.opt("TemplateDescription", &self.template_description);
+        p.req("TemplateName", &self.template_name);
+    }
+}
+
 impl ResourceProps for Template {
     const TYPE_NAME: &'static str = "AWS::NetworkSecurityManager::Template";
     fn facts() -> &'static ResourceFacts {
@@ -51,12 +64,14 @@ impl ResourceProps for Template {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.opt("AssociatedRuleList", &self.associated_rule_list);
-        p.opt("FirewallType", &self.firewall_type);
-        p.opt("Tags", &self.tags);
-        p.opt("TemplateDescription", &self.template_description);
-        p.req("TemplateName", &self.template_name);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -120,12 +135,25 @@ impl AssociatedRule {
     }
 }
 
+impl AssociatedRule {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("RuleArn", &self.rule_arn);
+    }
+}
+
 impl ToExpr for AssociatedRule {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("RuleArn", &self.rule_arn);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -149,13 +177,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

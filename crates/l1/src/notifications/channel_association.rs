@@ -7,7 +7,7 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{Props, ResourceProps};
+use stackwright_core::resource::{Props, Resolve, Resolved, ResourceProps};
 use stackwright_core::value::Value;
 
 /// Resource Type definition for AWS::Notifications::ChannelAssociation
@@ -35,6 +35,17 @@ impl ChannelAssociation {
     }
 }
 
+impl ChannelAssociation {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Arn", &self.arn);
+        p.req(
+            "NotificationConfigurationArn",
+            &self.notification_configuration_arn,
+        );
+    }
+}
+
 impl ResourceProps for ChannelAssociation {
     const TYPE_NAME: &'static str = "AWS::Notifications::ChannelAssociation";
     fn facts() -> &'static ResourceFacts {
@@ -43,12 +54,14 @@ impl ResourceProps for ChannelAssociation {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req("Arn", &self.arn);
-        p.req(
-            "NotificationConfigurationArn",
-            &self.notification_configuration_arn,
-        );
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps,
+};
 use stackwright_core::value::{Json, Value};
 
 /// Resource Type definition for AWS::Notifications::EventRule
@@ -46,14 +48,9 @@ impl EventRule {
     }
 }
 
-impl ResourceProps for EventRule {
-    const TYPE_NAME: &'static str = "AWS::Notifications::EventRule";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl EventRule {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("EventPattern", &self.event_pattern);
         p.req("EventType", &self.event_type);
         p.req(
@@ -62,7 +59,25 @@ impl ResourceProps for EventRule {
         );
         p.req("Regions", &self.regions);
         p.req("Source", &self.source);
+    }
+}
+
+impl ResourceProps for EventRule {
+    const TYPE_NAME: &'static str = "AWS::Notifications::EventRule";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -7,7 +7,7 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{Props, ResourceProps};
+use stackwright_core::resource::{Props, Resolve, Resolved, ResourceProps};
 use stackwright_core::value::{Literal, Value};
 
 /// Resource Type definition for ManagedNotificationAccountContactAssociation
@@ -38,15 +38,9 @@ impl ManagedNotificationAccountContactAssociation {
     }
 }
 
-impl ResourceProps for ManagedNotificationAccountContactAssociation {
-    const TYPE_NAME: &'static str =
-        "AWS::Notifications::ManagedNotificationAccountContactAssociation";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl ManagedNotificationAccountContactAssociation {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("ContactIdentifier", &self.contact_identifier);
         p.opt(
             "IsSensitiveEventsSubscribed",
@@ -56,7 +50,26 @@ impl ResourceProps for ManagedNotificationAccountContactAssociation {
             "ManagedNotificationConfigurationArn",
             &self.managed_notification_configuration_arn,
         );
+    }
+}
+
+impl ResourceProps for ManagedNotificationAccountContactAssociation {
+    const TYPE_NAME: &'static str =
+        "AWS::Notifications::ManagedNotificationAccountContactAssociation";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

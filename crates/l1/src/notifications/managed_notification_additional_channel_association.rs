@@ -7,7 +7,7 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{Props, ResourceProps};
+use stackwright_core::resource::{Props, Resolve, Resolved, ResourceProps};
 use stackwright_core::value::Value;
 
 /// Resource Type definition for AWS::Notifications::ManagedNotificationAdditionalChannelAssociation
@@ -38,15 +38,9 @@ impl ManagedNotificationAdditionalChannelAssociation {
     }
 }
 
-impl ResourceProps for ManagedNotificationAdditionalChannelAssociation {
-    const TYPE_NAME: &'static str =
-        "AWS::Notifications::ManagedNotificationAdditionalChannelAssociation";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl ManagedNotificationAdditionalChannelAssociation {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("ChannelArn", &self.channel_arn);
         p.opt(
             "IsSensitiveEventsSubscribed",
@@ -56,7 +50,26 @@ impl ResourceProps for ManagedNotificationAdditionalChannelAssociation {
             "ManagedNotificationConfigurationArn",
             &self.managed_notification_configuration_arn,
         );
+    }
+}
+
+impl ResourceProps for ManagedNotificationAdditionalChannelAssociation {
+    const TYPE_NAME: &'static str =
+        "AWS::Notifications::ManagedNotificationAdditionalChannelAssociation";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

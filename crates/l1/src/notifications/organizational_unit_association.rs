@@ -7,7 +7,7 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{Props, ResourceProps};
+use stackwright_core::resource::{Props, Resolve, Resolved, ResourceProps};
 use stackwright_core::value::Value;
 
 /// Resource Type definition for AWS::Notifications::OrganizationalUnitAssociation
@@ -35,6 +35,17 @@ impl OrganizationalUnitAssociation {
     }
 }
 
+impl OrganizationalUnitAssociation {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req(
+            "NotificationConfigurationArn",
+            &self.notification_configuration_arn,
+        );
+        p.req("OrganizationalUnitId", &self.organizational_unit_id);
+    }
+}
+
 impl ResourceProps for OrganizationalUnitAssociation {
     const TYPE_NAME: &'static str = "AWS::Notifications::OrganizationalUnitAssociation";
     fn facts() -> &'static ResourceFacts {
@@ -43,12 +54,14 @@ impl ResourceProps for OrganizationalUnitAssociation {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req(
-            "NotificationConfigurationArn",
-            &self.notification_configuration_arn,
-        );
-        p.req("OrganizationalUnitId", &self.organizational_unit_id);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Map, Value};
 
 /// Definition of AWS::Oam::Link Resource Type
@@ -46,6 +48,17 @@ impl Link {
     }
 }
 
+impl Link {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("LabelTemplate", &self.label_template);
+        p.opt("LinkConfiguration", &self.link_configuration);
+        p.req("ResourceTypes", &self.resource_types);
+        p.req("SinkIdentifier", &self.sink_identifier);
+        p.opt("Tags", &self.tags);
+    }
+}
+
 impl ResourceProps for Link {
     const TYPE_NAME: &'static str = "AWS::Oam::Link";
     fn facts() -> &'static ResourceFacts {
@@ -54,12 +67,14 @@ impl ResourceProps for Link {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.opt("LabelTemplate", &self.label_template);
-        p.opt("LinkConfiguration", &self.link_configuration);
-        p.req("ResourceTypes", &self.resource_types);
-        p.req("SinkIdentifier", &self.sink_identifier);
-        p.opt("Tags", &self.tags);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -100,13 +115,26 @@ pub struct LinkConfiguration {
     pub metric_configuration: Option<LinkFilter>,
 }
 
+impl LinkConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("LogGroupConfiguration", &self.log_group_configuration);
+        p.opt("MetricConfiguration", &self.metric_configuration);
+    }
+}
+
 impl ToExpr for LinkConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("LogGroupConfiguration", &self.log_group_configuration);
-        p.opt("MetricConfiguration", &self.metric_configuration);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -127,12 +155,25 @@ impl LinkFilter {
     }
 }
 
+impl LinkFilter {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Filter", &self.filter);
+    }
+}
+
 impl ToExpr for LinkFilter {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Filter", &self.filter);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// Resource schema for AWS:ObservabilityAdmin:OrganizationCentralizationRule
@@ -37,6 +39,15 @@ impl OrganizationCentralizationRule {
     }
 }
 
+impl OrganizationCentralizationRule {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Rule", &self.rule);
+        p.req("RuleName", &self.rule_name);
+        p.opt("Tags", &self.tags);
+    }
+}
+
 impl ResourceProps for OrganizationCentralizationRule {
     const TYPE_NAME: &'static str = "AWS::ObservabilityAdmin::OrganizationCentralizationRule";
     fn facts() -> &'static ResourceFacts {
@@ -45,10 +56,14 @@ impl ResourceProps for OrganizationCentralizationRule {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req("Rule", &self.rule);
-        p.req("RuleName", &self.rule_name);
-        p.opt("Tags", &self.tags);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -98,13 +113,26 @@ impl CentralizationRule {
     }
 }
 
+impl CentralizationRule {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Destination", &self.destination);
+        p.req("Source", &self.source);
+    }
+}
+
 impl ToExpr for CentralizationRule {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Destination", &self.destination);
-        p.req("Source", &self.source);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -134,10 +162,9 @@ impl CentralizationRuleDestination {
     }
 }
 
-impl ToExpr for CentralizationRuleDestination {
+impl CentralizationRuleDestination {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Account", &self.account);
         p.opt(
             "DestinationLogsConfiguration",
@@ -148,7 +175,21 @@ impl ToExpr for CentralizationRuleDestination {
             &self.destination_metrics_configuration,
         );
         p.req("Region", &self.region);
+    }
+}
+
+impl ToExpr for CentralizationRuleDestination {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -165,10 +206,9 @@ pub struct DestinationLogsConfiguration {
     pub tag_propagation_configuration: Option<TagPropagationConfiguration>,
 }
 
-impl ToExpr for DestinationLogsConfiguration {
+impl DestinationLogsConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("BackupConfiguration", &self.backup_configuration);
         p.opt(
             "LogGroupNameConfiguration",
@@ -182,7 +222,21 @@ impl ToExpr for DestinationLogsConfiguration {
             "TagPropagationConfiguration",
             &self.tag_propagation_configuration,
         );
+    }
+}
+
+impl ToExpr for DestinationLogsConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -206,13 +260,26 @@ impl LogsBackupConfiguration {
     }
 }
 
+impl LogsBackupConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("KmsKeyArn", &self.kms_key_arn);
+        p.req("Region", &self.region);
+    }
+}
+
 impl ToExpr for LogsBackupConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("KmsKeyArn", &self.kms_key_arn);
-        p.req("Region", &self.region);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -233,12 +300,25 @@ impl LogGroupNameConfiguration {
     }
 }
 
+impl LogGroupNameConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("LogGroupNamePattern", &self.log_group_name_pattern);
+    }
+}
+
 impl ToExpr for LogGroupNameConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("LogGroupNamePattern", &self.log_group_name_pattern);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -269,10 +349,9 @@ impl LogsEncryptionConfiguration {
     }
 }
 
-impl ToExpr for LogsEncryptionConfiguration {
+impl LogsEncryptionConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "EncryptionConflictResolutionStrategy",
             &self.encryption_conflict_resolution_strategy,
@@ -280,7 +359,21 @@ impl ToExpr for LogsEncryptionConfiguration {
         p.opt("EncryptionScope", &self.encryption_scope);
         p.req("EncryptionStrategy", &self.encryption_strategy);
         p.opt("KmsKeyArn", &self.kms_key_arn);
+    }
+}
+
+impl ToExpr for LogsEncryptionConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -304,16 +397,29 @@ impl TagPropagationConfiguration {
     }
 }
 
-impl ToExpr for TagPropagationConfiguration {
+impl TagPropagationConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("DestinationRoleArn", &self.destination_role_arn);
         p.opt(
             "TagConflictResolutionStrategy",
             &self.tag_conflict_resolution_strategy,
         );
+    }
+}
+
+impl ToExpr for TagPropagationConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -324,12 +430,25 @@ pub struct DestinationMetricsConfiguration {
     pub backup_configuration: Option<MetricsBackupConfiguration>,
 }
 
+impl DestinationMetricsConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("BackupConfiguration", &self.backup_configuration);
+    }
+}
+
 impl ToExpr for DestinationMetricsConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("BackupConfiguration", &self.backup_configuration);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -350,12 +469,25 @@ impl MetricsBackupConfiguration {
     }
 }
 
+impl MetricsBackupConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Region", &self.region);
+    }
+}
+
 impl ToExpr for MetricsBackupConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Region", &self.region);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -385,10 +517,9 @@ impl CentralizationRuleSource {
     }
 }
 
-impl ToExpr for CentralizationRuleSource {
+impl CentralizationRuleSource {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("Regions", &self.regions);
         p.opt("Scope", &self.scope);
         p.opt("SourceLogsConfiguration", &self.source_logs_configuration);
@@ -396,7 +527,21 @@ impl ToExpr for CentralizationRuleSource {
             "SourceMetricsConfiguration",
             &self.source_metrics_configuration,
         );
+    }
+}
+
+impl ToExpr for CentralizationRuleSource {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -423,10 +568,9 @@ impl SourceLogsConfiguration {
     }
 }
 
-impl ToExpr for SourceLogsConfiguration {
+impl SourceLogsConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "DataSourceSelectionCriteria",
             &self.data_source_selection_criteria,
@@ -439,7 +583,21 @@ impl ToExpr for SourceLogsConfiguration {
             "LogGroupSelectionCriteria",
             &self.log_group_selection_criteria,
         );
+    }
+}
+
+impl ToExpr for SourceLogsConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -450,12 +608,25 @@ pub struct SourceMetricsConfiguration {
     pub metrics_selection_criteria: Option<Value<String>>,
 }
 
+impl SourceMetricsConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("MetricsSelectionCriteria", &self.metrics_selection_criteria);
+    }
+}
+
 impl ToExpr for SourceMetricsConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("MetricsSelectionCriteria", &self.metrics_selection_criteria);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -479,13 +650,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Json, Literal, Value};
 
 /// The AWS::ObservabilityAdmin::OrganizationTelemetryRule resource defines a CloudWatch Observability Admin Organization Telemetry Rule.
@@ -37,6 +39,15 @@ impl OrganizationTelemetryRule {
     }
 }
 
+impl OrganizationTelemetryRule {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Rule", &self.rule);
+        p.req("RuleName", &self.rule_name);
+        p.opt("Tags", &self.tags);
+    }
+}
+
 impl ResourceProps for OrganizationTelemetryRule {
     const TYPE_NAME: &'static str = "AWS::ObservabilityAdmin::OrganizationTelemetryRule";
     fn facts() -> &'static ResourceFacts {
@@ -45,10 +56,14 @@ impl ResourceProps for OrganizationTelemetryRule {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req("Rule", &self.rule);
-        p.req("RuleName", &self.rule_name);
-        p.opt("Tags", &self.tags);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -124,10 +139,9 @@ impl TelemetryRule {
     }
 }
 
-impl ToExpr for TelemetryRule {
+impl TelemetryRule {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AllRegions", &self.all_regions);
         p.opt("AllowFieldUpdates", &self.allow_field_updates);
         p.opt("DestinationConfiguration", &self.destination_configuration);
@@ -137,7 +151,21 @@ impl ToExpr for TelemetryRule {
         p.opt("SelectionCriteria", &self.selection_criteria);
         p.opt("TelemetrySourceTypes", &self.telemetry_source_types);
         p.req("TelemetryType", &self.telemetry_type);
+    }
+}
+
+impl ToExpr for TelemetryRule {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -166,10 +194,9 @@ pub struct TelemetryDestinationConfiguration {
     pub waf_logging_parameters: Option<WafLoggingParameters>,
 }
 
-impl ToExpr for TelemetryDestinationConfiguration {
+impl TelemetryDestinationConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("CloudtrailParameters", &self.cloudtrail_parameters);
         p.opt("DestinationPattern", &self.destination_pattern);
         p.opt("DestinationType", &self.destination_type);
@@ -183,7 +210,21 @@ impl ToExpr for TelemetryDestinationConfiguration {
         p.opt("RetentionInDays", &self.retention_in_days);
         p.opt("VPCFlowLogParameters", &self.vpc_flow_log_parameters);
         p.opt("WAFLoggingParameters", &self.waf_logging_parameters);
+    }
+}
+
+impl ToExpr for TelemetryDestinationConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -204,12 +245,25 @@ impl CloudtrailParameters {
     }
 }
 
+impl CloudtrailParameters {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("AdvancedEventSelectors", &self.advanced_event_selectors);
+    }
+}
+
 impl ToExpr for CloudtrailParameters {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("AdvancedEventSelectors", &self.advanced_event_selectors);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -233,13 +287,26 @@ impl AdvancedEventSelector {
     }
 }
 
+impl AdvancedEventSelector {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("FieldSelectors", &self.field_selectors);
+        p.opt("Name", &self.name);
+    }
+}
+
 impl ToExpr for AdvancedEventSelector {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("FieldSelectors", &self.field_selectors);
-        p.opt("Name", &self.name);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -262,10 +329,9 @@ pub struct AdvancedFieldSelector {
     pub starts_with: Option<Value<Vec<String>>>,
 }
 
-impl ToExpr for AdvancedFieldSelector {
+impl AdvancedFieldSelector {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("EndsWith", &self.ends_with);
         p.opt("Equals", &self.equals);
         p.opt("Field", &self.field);
@@ -273,7 +339,21 @@ impl ToExpr for AdvancedFieldSelector {
         p.opt("NotEquals", &self.not_equals);
         p.opt("NotStartsWith", &self.not_starts_with);
         p.opt("StartsWith", &self.starts_with);
+    }
+}
+
+impl ToExpr for AdvancedFieldSelector {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -286,13 +366,26 @@ pub struct ElbLoadBalancerLoggingParameters {
     pub output_format: Option<Value<OutputFormat>>,
 }
 
+impl ElbLoadBalancerLoggingParameters {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("FieldDelimiter", &self.field_delimiter);
+        p.opt("OutputFormat", &self.output_format);
+    }
+}
+
 impl ToExpr for ElbLoadBalancerLoggingParameters {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("FieldDelimiter", &self.field_delimiter);
-        p.opt("OutputFormat", &self.output_format);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -303,12 +396,25 @@ pub struct LogDeliveryParameters {
     pub log_types: Option<Value<Vec<LogType>>>,
 }
 
+impl LogDeliveryParameters {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("LogTypes", &self.log_types);
+    }
+}
+
 impl ToExpr for LogDeliveryParameters {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("LogTypes", &self.log_types);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -319,12 +425,25 @@ pub struct MskMonitoringParameters {
     pub enhanced_monitoring: Option<Value<EnhancedMonitoring>>,
 }
 
+impl MskMonitoringParameters {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("EnhancedMonitoring", &self.enhanced_monitoring);
+    }
+}
+
 impl ToExpr for MskMonitoringParameters {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("EnhancedMonitoring", &self.enhanced_monitoring);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -339,14 +458,27 @@ pub struct VpcFlowLogParameters {
     pub traffic_type: Option<Value<String>>,
 }
 
+impl VpcFlowLogParameters {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("LogFormat", &self.log_format);
+        p.opt("MaxAggregationInterval", &self.max_aggregation_interval);
+        p.opt("TrafficType", &self.traffic_type);
+    }
+}
+
 impl ToExpr for VpcFlowLogParameters {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("LogFormat", &self.log_format);
-        p.opt("MaxAggregationInterval", &self.max_aggregation_interval);
-        p.opt("TrafficType", &self.traffic_type);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -361,14 +493,27 @@ pub struct WafLoggingParameters {
     pub redacted_fields: Option<Vec<FieldToMatch>>,
 }
 
+impl WafLoggingParameters {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("LogType", &self.log_type);
+        p.opt("LoggingFilter", &self.logging_filter);
+        p.opt("RedactedFields", &self.redacted_fields);
+    }
+}
+
 impl ToExpr for WafLoggingParameters {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("LogType", &self.log_type);
-        p.opt("LoggingFilter", &self.logging_filter);
-        p.opt("RedactedFields", &self.redacted_fields);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -381,13 +526,26 @@ pub struct LoggingFilter {
     pub filters: Option<Vec<Filter>>,
 }
 
+impl LoggingFilter {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("DefaultBehavior", &self.default_behavior);
+        p.opt("Filters", &self.filters);
+    }
+}
+
 impl ToExpr for LoggingFilter {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("DefaultBehavior", &self.default_behavior);
-        p.opt("Filters", &self.filters);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -402,14 +560,27 @@ pub struct Filter {
     pub requirement: Option<Value<FilterRequirement>>,
 }
 
+impl Filter {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Behavior", &self.behavior);
+        p.opt("Conditions", &self.conditions);
+        p.opt("Requirement", &self.requirement);
+    }
+}
+
 impl ToExpr for Filter {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Behavior", &self.behavior);
-        p.opt("Conditions", &self.conditions);
-        p.opt("Requirement", &self.requirement);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -422,13 +593,26 @@ pub struct Condition {
     pub label_name_condition: Option<LabelNameCondition>,
 }
 
+impl Condition {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ActionCondition", &self.action_condition);
+        p.opt("LabelNameCondition", &self.label_name_condition);
+    }
+}
+
 impl ToExpr for Condition {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("ActionCondition", &self.action_condition);
-        p.opt("LabelNameCondition", &self.label_name_condition);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -439,12 +623,25 @@ pub struct ActionCondition {
     pub action: Option<Value<Action>>,
 }
 
+impl ActionCondition {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Action", &self.action);
+    }
+}
+
 impl ToExpr for ActionCondition {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Action", &self.action);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -455,12 +652,25 @@ pub struct LabelNameCondition {
     pub label_name: Option<Value<String>>,
 }
 
+impl LabelNameCondition {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("LabelName", &self.label_name);
+    }
+}
+
 impl ToExpr for LabelNameCondition {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("LabelName", &self.label_name);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -477,15 +687,28 @@ pub struct FieldToMatch {
     pub uri_path: Option<Value<String>>,
 }
 
-impl ToExpr for FieldToMatch {
+impl FieldToMatch {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Method", &self.method);
         p.opt("QueryString", &self.query_string);
         p.opt("SingleHeader", &self.single_header);
         p.opt("UriPath", &self.uri_path);
+    }
+}
+
+impl ToExpr for FieldToMatch {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -504,12 +727,25 @@ impl SingleHeader {
     }
 }
 
+impl SingleHeader {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Name", &self.name);
+    }
+}
+
 impl ToExpr for SingleHeader {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Name", &self.name);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -533,13 +769,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// The AWS::ODB::CloudAutonomousVmCluster resource creates a Cloud Autonomous VM Cluster
@@ -53,14 +55,9 @@ pub struct CloudAutonomousVmCluster {
     pub total_container_databases: Option<Value<i64>>,
 }
 
-impl ResourceProps for CloudAutonomousVmCluster {
-    const TYPE_NAME: &'static str = "AWS::ODB::CloudAutonomousVmCluster";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl CloudAutonomousVmCluster {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "AutonomousDataStorageSizeInTBs",
             &self.autonomous_data_storage_size_in_tbs,
@@ -87,7 +84,25 @@ impl ResourceProps for CloudAutonomousVmCluster {
         p.opt("Tags", &self.tags);
         p.opt("TimeZone", &self.time_zone);
         p.opt("TotalContainerDatabases", &self.total_container_databases);
+    }
+}
+
+impl ResourceProps for CloudAutonomousVmCluster {
+    const TYPE_NAME: &'static str = "AWS::ODB::CloudAutonomousVmCluster";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -259,13 +274,26 @@ pub struct IamRole {
     pub iam_role_arn: Option<Value<String>>,
 }
 
+impl IamRole {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("AwsIntegration", &self.aws_integration);
+        p.opt("IamRoleArn", &self.iam_role_arn);
+    }
+}
+
 impl ToExpr for IamRole {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("AwsIntegration", &self.aws_integration);
-        p.opt("IamRoleArn", &self.iam_role_arn);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -286,17 +314,30 @@ pub struct MaintenanceWindow {
     pub weeks_of_month: Option<Value<Vec<i64>>>,
 }
 
-impl ToExpr for MaintenanceWindow {
+impl MaintenanceWindow {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("DaysOfWeek", &self.days_of_week);
         p.opt("HoursOfDay", &self.hours_of_day);
         p.opt("LeadTimeInWeeks", &self.lead_time_in_weeks);
         p.opt("Months", &self.months);
         p.opt("Preference", &self.preference);
         p.opt("WeeksOfMonth", &self.weeks_of_month);
+    }
+}
+
+impl ToExpr for MaintenanceWindow {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -320,13 +361,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.opt("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.opt("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

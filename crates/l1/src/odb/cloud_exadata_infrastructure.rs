@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// The AWS::ODB::CloudExadataInfrastructure resource creates an Exadata Infrastructure
@@ -41,14 +43,9 @@ pub struct CloudExadataInfrastructure {
     pub tags: Option<Vec<Tag>>,
 }
 
-impl ResourceProps for CloudExadataInfrastructure {
-    const TYPE_NAME: &'static str = "AWS::ODB::CloudExadataInfrastructure";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl CloudExadataInfrastructure {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AvailabilityZone", &self.availability_zone);
         p.opt("AvailabilityZoneId", &self.availability_zone_id);
         p.opt("ComputeCount", &self.compute_count);
@@ -63,7 +60,25 @@ impl ResourceProps for CloudExadataInfrastructure {
         p.opt("StorageCount", &self.storage_count);
         p.opt("StorageServerType", &self.storage_server_type);
         p.opt("Tags", &self.tags);
+    }
+}
+
+impl ResourceProps for CloudExadataInfrastructure {
+    const TYPE_NAME: &'static str = "AWS::ODB::CloudExadataInfrastructure";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -197,12 +212,25 @@ pub struct CustomerContact {
     pub email: Option<Value<String>>,
 }
 
+impl CustomerContact {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Email", &self.email);
+    }
+}
+
 impl ToExpr for CustomerContact {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Email", &self.email);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -229,10 +257,9 @@ pub struct MaintenanceWindow {
     pub weeks_of_month: Option<Value<Vec<i64>>>,
 }
 
-impl ToExpr for MaintenanceWindow {
+impl MaintenanceWindow {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "CustomActionTimeoutInMins",
             &self.custom_action_timeout_in_mins,
@@ -248,7 +275,21 @@ impl ToExpr for MaintenanceWindow {
         p.opt("PatchingMode", &self.patching_mode);
         p.opt("Preference", &self.preference);
         p.opt("WeeksOfMonth", &self.weeks_of_month);
+    }
+}
+
+impl ToExpr for MaintenanceWindow {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -272,13 +313,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.opt("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.opt("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

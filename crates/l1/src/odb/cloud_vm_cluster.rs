@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// The AWS::ODB::CloudVmCluster resource creates a Cloud VM Cluster
@@ -63,14 +65,9 @@ pub struct CloudVmCluster {
     pub time_zone: Option<Value<String>>,
 }
 
-impl ResourceProps for CloudVmCluster {
-    const TYPE_NAME: &'static str = "AWS::ODB::CloudVmCluster";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl CloudVmCluster {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "CloudExadataInfrastructureId",
             &self.cloud_exadata_infrastructure_id,
@@ -99,7 +96,25 @@ impl ResourceProps for CloudVmCluster {
         p.opt("SystemVersion", &self.system_version);
         p.opt("Tags", &self.tags);
         p.opt("TimeZone", &self.time_zone);
+    }
+}
+
+impl ResourceProps for CloudVmCluster {
+    const TYPE_NAME: &'static str = "AWS::ODB::CloudVmCluster";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -207,10 +222,9 @@ pub struct DataCollectionOptions {
     pub is_incident_logs_enabled: Option<Value<bool>>,
 }
 
-impl ToExpr for DataCollectionOptions {
+impl DataCollectionOptions {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "IsDiagnosticsEventsEnabled",
             &self.is_diagnostics_events_enabled,
@@ -220,7 +234,21 @@ impl ToExpr for DataCollectionOptions {
             &self.is_health_monitoring_enabled,
         );
         p.opt("IsIncidentLogsEnabled", &self.is_incident_logs_enabled);
+    }
+}
+
+impl ToExpr for DataCollectionOptions {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -244,13 +272,26 @@ impl DbNode {
     }
 }
 
+impl DbNode {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("DbServerId", &self.db_server_id);
+        p.opt("Tags", &self.tags);
+    }
+}
+
 impl ToExpr for DbNode {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("DbServerId", &self.db_server_id);
-        p.opt("Tags", &self.tags);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -274,13 +315,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.opt("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.opt("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -293,13 +347,26 @@ pub struct IamRole {
     pub iam_role_arn: Option<Value<String>>,
 }
 
+impl IamRole {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("AwsIntegration", &self.aws_integration);
+        p.opt("IamRoleArn", &self.iam_role_arn);
+    }
+}
+
 impl ToExpr for IamRole {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("AwsIntegration", &self.aws_integration);
-        p.opt("IamRoleArn", &self.iam_role_arn);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Json, Literal, Value};
 
 /// The AWS::ODB::OdbNetwork resource creates an ODB Network
@@ -53,14 +55,9 @@ pub struct OdbNetwork {
     pub zero_etl_access: Option<Value<ZeroEtlAccess>>,
 }
 
-impl ResourceProps for OdbNetwork {
-    const TYPE_NAME: &'static str = "AWS::ODB::OdbNetwork";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl OdbNetwork {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AvailabilityZone", &self.availability_zone);
         p.opt("AvailabilityZoneId", &self.availability_zone_id);
         p.opt("BackupSubnetCidr", &self.backup_subnet_cidr);
@@ -84,7 +81,25 @@ impl ResourceProps for OdbNetwork {
         p.opt("StsPolicyDocument", &self.sts_policy_document);
         p.opt("Tags", &self.tags);
         p.opt("ZeroEtlAccess", &self.zero_etl_access);
+    }
+}
+
+impl ResourceProps for OdbNetwork {
+    const TYPE_NAME: &'static str = "AWS::ODB::OdbNetwork";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -161,13 +176,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.opt("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.opt("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Map, Value};
 
 /// Definition of AWS::Omics::AnnotationStore Resource Type
@@ -52,6 +54,19 @@ impl AnnotationStore {
     }
 }
 
+impl AnnotationStore {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Description", &self.description);
+        p.req("Name", &self.name);
+        p.opt("Reference", &self.reference);
+        p.opt("SseConfig", &self.sse_config);
+        p.req("StoreFormat", &self.store_format);
+        p.opt("StoreOptions", &self.store_options);
+        p.opt("Tags", &self.tags);
+    }
+}
+
 impl ResourceProps for AnnotationStore {
     const TYPE_NAME: &'static str = "AWS::Omics::AnnotationStore";
     fn facts() -> &'static ResourceFacts {
@@ -60,14 +75,14 @@ impl ResourceProps for AnnotationStore {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.opt("Description", &self.description);
-        p.req("Name", &self.name);
-        p.opt("Reference", &self.reference);
-        p.opt("SseConfig", &self.sse_config);
-        p.req("StoreFormat", &self.store_format);
-        p.opt("StoreOptions", &self.store_options);
-        p.opt("Tags", &self.tags);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -141,12 +156,25 @@ impl ReferenceItem {
     }
 }
 
+impl ReferenceItem {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("ReferenceArn", &self.reference_arn);
+    }
+}
+
 impl ToExpr for ReferenceItem {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("ReferenceArn", &self.reference_arn);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -170,13 +198,26 @@ impl SseConfig {
     }
 }
 
+impl SseConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("KeyArn", &self.key_arn);
+        p.req("Type", &self.type_);
+    }
+}
+
 impl ToExpr for SseConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("KeyArn", &self.key_arn);
-        p.req("Type", &self.type_);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -187,12 +228,25 @@ pub struct StoreOptions {
     pub tsv_store_options: Option<TsvStoreOptions>,
 }
 
+impl StoreOptions {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("TsvStoreOptions", &self.tsv_store_options);
+    }
+}
+
 impl ToExpr for StoreOptions {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("TsvStoreOptions", &self.tsv_store_options);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -207,14 +261,27 @@ pub struct TsvStoreOptions {
     pub schema: Option<Value<Vec<Map<SchemaValueType>>>>,
 }
 
+impl TsvStoreOptions {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("AnnotationType", &self.annotation_type);
+        p.opt("FormatToHeader", &self.format_to_header);
+        p.opt("Schema", &self.schema);
+    }
+}
+
 impl ToExpr for TsvStoreOptions {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("AnnotationType", &self.annotation_type);
-        p.opt("FormatToHeader", &self.format_to_header);
-        p.opt("Schema", &self.schema);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

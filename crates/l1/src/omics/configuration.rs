@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Map, Value};
 
 /// Resource schema for AWS::Omics::Configuration
@@ -40,6 +42,16 @@ impl Configuration {
     }
 }
 
+impl Configuration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Description", &self.description);
+        p.req("Name", &self.name);
+        p.req("RunConfigurations", &self.run_configurations);
+        p.opt("Tags", &self.tags);
+    }
+}
+
 impl ResourceProps for Configuration {
     const TYPE_NAME: &'static str = "AWS::Omics::Configuration";
     fn facts() -> &'static ResourceFacts {
@@ -48,11 +60,14 @@ impl ResourceProps for Configuration {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.opt("Description", &self.description);
-        p.req("Name", &self.name);
-        p.req("RunConfigurations", &self.run_configurations);
-        p.opt("Tags", &self.tags);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -101,12 +116,25 @@ pub struct RunConfigurations {
     pub vpc_config: Option<VpcConfig>,
 }
 
+impl RunConfigurations {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("VpcConfig", &self.vpc_config);
+    }
+}
+
 impl ToExpr for RunConfigurations {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("VpcConfig", &self.vpc_config);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -119,13 +147,26 @@ pub struct VpcConfig {
     pub subnet_ids: Option<Value<Vec<String>>>,
 }
 
+impl VpcConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("SecurityGroupIds", &self.security_group_ids);
+        p.opt("SubnetIds", &self.subnet_ids);
+    }
+}
+
 impl ToExpr for VpcConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("SecurityGroupIds", &self.security_group_ids);
-        p.opt("SubnetIds", &self.subnet_ids);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Map, Value};
 
 /// Definition of AWS::Omics::ReferenceStore Resource Type
@@ -40,6 +42,16 @@ impl ReferenceStore {
     }
 }
 
+impl ReferenceStore {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Description", &self.description);
+        p.req("Name", &self.name);
+        p.opt("SseConfig", &self.sse_config);
+        p.opt("Tags", &self.tags);
+    }
+}
+
 impl ResourceProps for ReferenceStore {
     const TYPE_NAME: &'static str = "AWS::Omics::ReferenceStore";
     fn facts() -> &'static ResourceFacts {
@@ -48,11 +60,14 @@ impl ResourceProps for ReferenceStore {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.opt("Description", &self.description);
-        p.req("Name", &self.name);
-        p.opt("SseConfig", &self.sse_config);
-        p.opt("Tags", &self.tags);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -109,13 +124,26 @@ impl SseConfig {
     }
 }
 
+impl SseConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("KeyArn", &self.key_arn);
+        p.req("Type", &self.type_);
+    }
+}
+
 impl ToExpr for SseConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("KeyArn", &self.key_arn);
-        p.req("Type", &self.type_);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

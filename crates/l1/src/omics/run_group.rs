@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps,
+};
 use stackwright_core::value::{Map, Value};
 
 /// Definition of AWS::Omics::RunGroup Resource Type
@@ -31,6 +33,18 @@ pub struct RunGroup {
     pub tags: Option<Value<Map<String>>>,
 }
 
+impl RunGroup {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("MaxCpus", &self.max_cpus);
+        p.opt("MaxDuration", &self.max_duration);
+        p.opt("MaxGpus", &self.max_gpus);
+        p.opt("MaxRuns", &self.max_runs);
+        p.opt("Name", &self.name);
+        p.opt("Tags", &self.tags);
+    }
+}
+
 impl ResourceProps for RunGroup {
     const TYPE_NAME: &'static str = "AWS::Omics::RunGroup";
     fn facts() -> &'static ResourceFacts {
@@ -39,13 +53,14 @@ impl ResourceProps for RunGroup {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.opt("MaxCpus", &self.max_cpus);
-        p.opt("MaxDuration", &self.max_duration);
-        p.opt("MaxGpus", &self.max_gpus);
-        p.opt("MaxRuns", &self.max_runs);
-        p.opt("Name", &self.name);
-        p.opt("Tags", &self.tags);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Json, Literal, Map, Value};
 
 /// Resource Type definition for AWS::Omics::SequenceStore
@@ -55,14 +57,9 @@ impl SequenceStore {
     }
 }
 
-impl ResourceProps for SequenceStore {
-    const TYPE_NAME: &'static str = "AWS::Omics::SequenceStore";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl SequenceStore {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AccessLogLocation", &self.access_log_location);
         p.opt("Description", &self.description);
         p.opt("ETagAlgorithmFamily", &self.e_tag_algorithm_family);
@@ -72,7 +69,25 @@ impl ResourceProps for SequenceStore {
         p.opt("S3AccessPolicy", &self.s3_access_policy);
         p.opt("SseConfig", &self.sse_config);
         p.opt("Tags", &self.tags);
+    }
+}
+
+impl ResourceProps for SequenceStore {
+    const TYPE_NAME: &'static str = "AWS::Omics::SequenceStore";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -154,13 +169,26 @@ impl SseConfig {
     }
 }
 
+impl SseConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("KeyArn", &self.key_arn);
+        p.req("Type", &self.type_);
+    }
+}
+
 impl ToExpr for SseConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("KeyArn", &self.key_arn);
-        p.req("Type", &self.type_);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

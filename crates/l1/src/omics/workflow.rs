@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Map, Value};
 
 /// Definition of AWS::Omics::Workflow Resource Type
@@ -55,14 +57,9 @@ pub struct Workflow {
     pub readme_uri: Option<Value<String>>,
 }
 
-impl ResourceProps for Workflow {
-    const TYPE_NAME: &'static str = "AWS::Omics::Workflow";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl Workflow {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Accelerators", &self.accelerators);
         p.opt("ContainerRegistryMap", &self.container_registry_map);
         p.opt("ContainerRegistryMapUri", &self.container_registry_map_uri);
@@ -81,7 +78,25 @@ impl ResourceProps for Workflow {
         p.opt("readmeMarkdown", &self.readme_markdown);
         p.opt("readmePath", &self.readme_path);
         p.opt("readmeUri", &self.readme_uri);
+    }
+}
+
+impl ResourceProps for Workflow {
+    const TYPE_NAME: &'static str = "AWS::Omics::Workflow";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -142,13 +157,26 @@ pub struct ContainerRegistryMap {
     pub registry_mappings: Option<Vec<RegistryMapping>>,
 }
 
+impl ContainerRegistryMap {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ImageMappings", &self.image_mappings);
+        p.opt("RegistryMappings", &self.registry_mappings);
+    }
+}
+
 impl ToExpr for ContainerRegistryMap {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("ImageMappings", &self.image_mappings);
-        p.opt("RegistryMappings", &self.registry_mappings);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -161,13 +189,26 @@ pub struct ImageMapping {
     pub source_image: Option<Value<String>>,
 }
 
+impl ImageMapping {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("DestinationImage", &self.destination_image);
+        p.opt("SourceImage", &self.source_image);
+    }
+}
+
 impl ToExpr for ImageMapping {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("DestinationImage", &self.destination_image);
-        p.opt("SourceImage", &self.source_image);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -184,15 +225,28 @@ pub struct RegistryMapping {
     pub upstream_repository_prefix: Option<Value<String>>,
 }
 
-impl ToExpr for RegistryMapping {
+impl RegistryMapping {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("EcrAccountId", &self.ecr_account_id);
         p.opt("EcrRepositoryPrefix", &self.ecr_repository_prefix);
         p.opt("UpstreamRegistryUrl", &self.upstream_registry_url);
         p.opt("UpstreamRepositoryPrefix", &self.upstream_repository_prefix);
+    }
+}
+
+impl ToExpr for RegistryMapping {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -209,15 +263,28 @@ pub struct DefinitionRepository {
     pub source_reference: Option<SourceReference>,
 }
 
-impl ToExpr for DefinitionRepository {
+impl DefinitionRepository {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("connectionArn", &self.connection_arn);
         p.opt("excludeFilePatterns", &self.exclude_file_patterns);
         p.opt("fullRepositoryId", &self.full_repository_id);
         p.opt("sourceReference", &self.source_reference);
+    }
+}
+
+impl ToExpr for DefinitionRepository {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -230,13 +297,26 @@ pub struct SourceReference {
     pub value: Option<Value<String>>,
 }
 
+impl SourceReference {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("type", &self.type_);
+        p.opt("value", &self.value);
+    }
+}
+
 impl ToExpr for SourceReference {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("type", &self.type_);
-        p.opt("value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -249,13 +329,26 @@ pub struct WorkflowParameter {
     pub optional: Option<Value<bool>>,
 }
 
+impl WorkflowParameter {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Description", &self.description);
+        p.opt("Optional", &self.optional);
+    }
+}
+
 impl ToExpr for WorkflowParameter {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Description", &self.description);
-        p.opt("Optional", &self.optional);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

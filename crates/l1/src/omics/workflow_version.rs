@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Map, Value};
 
 /// Definition of AWS::Omics::WorkflowVersion Resource Type.
@@ -88,14 +90,9 @@ impl WorkflowVersion {
     }
 }
 
-impl ResourceProps for WorkflowVersion {
-    const TYPE_NAME: &'static str = "AWS::Omics::WorkflowVersion";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl WorkflowVersion {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Accelerators", &self.accelerators);
         p.opt("ContainerRegistryMap", &self.container_registry_map);
         p.opt("ContainerRegistryMapUri", &self.container_registry_map_uri);
@@ -115,7 +112,25 @@ impl ResourceProps for WorkflowVersion {
         p.opt("readmeMarkdown", &self.readme_markdown);
         p.opt("readmePath", &self.readme_path);
         p.opt("readmeUri", &self.readme_uri);
+    }
+}
+
+impl ResourceProps for WorkflowVersion {
+    const TYPE_NAME: &'static str = "AWS::Omics::WorkflowVersion";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -171,13 +186,26 @@ pub struct ContainerRegistryMap {
     pub registry_mappings: Option<Vec<RegistryMapping>>,
 }
 
+impl ContainerRegistryMap {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ImageMappings", &self.image_mappings);
+        p.opt("RegistryMappings", &self.registry_mappings);
+    }
+}
+
 impl ToExpr for ContainerRegistryMap {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("ImageMappings", &self.image_mappings);
-        p.opt("RegistryMappings", &self.registry_mappings);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -190,13 +218,26 @@ pub struct ImageMapping {
     pub source_image: Option<Value<String>>,
 }
 
+impl ImageMapping {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("DestinationImage", &self.destination_image);
+        p.opt("SourceImage", &self.source_image);
+    }
+}
+
 impl ToExpr for ImageMapping {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("DestinationImage", &self.destination_image);
-        p.opt("SourceImage", &self.source_image);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -213,15 +254,28 @@ pub struct RegistryMapping {
     pub upstream_repository_prefix: Option<Value<String>>,
 }
 
-impl ToExpr for RegistryMapping {
+impl RegistryMapping {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("EcrAccountId", &self.ecr_account_id);
         p.opt("EcrRepositoryPrefix", &self.ecr_repository_prefix);
         p.opt("UpstreamRegistryUrl", &self.upstream_registry_url);
         p.opt("UpstreamRepositoryPrefix", &self.upstream_repository_prefix);
+    }
+}
+
+impl ToExpr for RegistryMapping {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -238,15 +292,28 @@ pub struct DefinitionRepository {
     pub source_reference: Option<SourceReference>,
 }
 
-impl ToExpr for DefinitionRepository {
+impl DefinitionRepository {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("connectionArn", &self.connection_arn);
         p.opt("excludeFilePatterns", &self.exclude_file_patterns);
         p.opt("fullRepositoryId", &self.full_repository_id);
         p.opt("sourceReference", &self.source_reference);
+    }
+}
+
+impl ToExpr for DefinitionRepository {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -259,13 +326,26 @@ pub struct SourceReference {
     pub value: Option<Value<String>>,
 }
 
+impl SourceReference {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("type", &self.type_);
+        p.opt("value", &self.value);
+    }
+}
+
 impl ToExpr for SourceReference {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("type", &self.type_);
-        p.opt("value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -278,13 +358,26 @@ pub struct WorkflowParameter {
     pub optional: Option<Value<bool>>,
 }
 
+impl WorkflowParameter {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Description", &self.description);
+        p.opt("Optional", &self.optional);
+    }
+}
+
 impl ToExpr for WorkflowParameter {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Description", &self.description);
-        p.opt("Optional", &self.optional);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::Value;
 
 /// Creates a data source for an Amazon OpenSearch Service domain.
@@ -42,6 +44,16 @@ impl DataSource {
     }
 }
 
+impl DataSource {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("DataSourceType", &self.data_source_type);
+        p.opt("Description", &self.description);
+        p.req("DomainName", &self.domain_name);
+        p.req("Name", &self.name);
+    }
+}
+
 impl ResourceProps for DataSource {
     const TYPE_NAME: &'static str = "AWS::OpenSearch::DataSource";
     fn facts() -> &'static ResourceFacts {
@@ -50,11 +62,14 @@ impl ResourceProps for DataSource {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req("DataSourceType", &self.data_source_type);
-        p.opt("Description", &self.description);
-        p.req("DomainName", &self.domain_name);
-        p.req("Name", &self.name);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -93,12 +108,25 @@ pub struct DataSourceType {
     pub s3_glue_data_catalog: Option<S3GlueDataCatalog>,
 }
 
+impl DataSourceType {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("S3GlueDataCatalog", &self.s3_glue_data_catalog);
+    }
+}
+
 impl ToExpr for DataSourceType {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("S3GlueDataCatalog", &self.s3_glue_data_catalog);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -119,12 +147,25 @@ impl S3GlueDataCatalog {
     }
 }
 
+impl S3GlueDataCatalog {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("RoleArn", &self.role_arn);
+    }
+}
+
 impl ToExpr for S3GlueDataCatalog {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("RoleArn", &self.role_arn);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

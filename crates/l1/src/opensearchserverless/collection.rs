@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Json, Literal, Value};
 
 /// Amazon OpenSearchServerless collection resource
@@ -55,14 +57,9 @@ impl Collection {
     }
 }
 
-impl ResourceProps for Collection {
-    const TYPE_NAME: &'static str = "AWS::OpenSearchServerless::Collection";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl Collection {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("CollectionGroupName", &self.collection_group_name);
         p.opt("DeletionProtection", &self.deletion_protection);
         p.opt("Description", &self.description);
@@ -72,7 +69,25 @@ impl ResourceProps for Collection {
         p.opt("Tags", &self.tags);
         p.opt("Type", &self.type_);
         p.opt("VectorOptions", &self.vector_options);
+    }
+}
+
+impl ResourceProps for Collection {
+    const TYPE_NAME: &'static str = "AWS::OpenSearchServerless::Collection";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -133,13 +148,26 @@ pub struct EncryptionConfig {
     pub kms_key_arn: Option<Value<String>>,
 }
 
+impl EncryptionConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("AWSOwnedKey", &self.aws_owned_key);
+        p.opt("KmsKeyArn", &self.kms_key_arn);
+    }
+}
+
 impl ToExpr for EncryptionConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("AWSOwnedKey", &self.aws_owned_key);
-        p.opt("KmsKeyArn", &self.kms_key_arn);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -163,13 +191,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -180,15 +221,28 @@ pub struct VectorOptions {
     pub serverless_vector_acceleration: Option<Value<ServerlessVectorAcceleration>>,
 }
 
-impl ToExpr for VectorOptions {
+impl VectorOptions {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "ServerlessVectorAcceleration",
             &self.serverless_vector_acceleration,
         );
+    }
+}
+
+impl ToExpr for VectorOptions {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

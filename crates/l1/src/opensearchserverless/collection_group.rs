@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// Resource Type definition for AWS::OpenSearchServerless::CollectionGroup
@@ -49,6 +51,18 @@ impl CollectionGroup {
     }
 }
 
+impl CollectionGroup {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("CapacityLimits", &self.capacity_limits);
+        p.opt("Description", &self.description);
+        p.opt("Generation", &self.generation);
+        p.req("Name", &self.name);
+        p.req("StandbyReplicas", &self.standby_replicas);
+        p.opt("Tags", &self.tags);
+    }
+}
+
 impl ResourceProps for CollectionGroup {
     const TYPE_NAME: &'static str = "AWS::OpenSearchServerless::CollectionGroup";
     fn facts() -> &'static ResourceFacts {
@@ -57,13 +71,14 @@ impl ResourceProps for CollectionGroup {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.opt("CapacityLimits", &self.capacity_limits);
-        p.opt("Description", &self.description);
-        p.opt("Generation", &self.generation);
-        p.req("Name", &self.name);
-        p.req("StandbyReplicas", &self.standby_replicas);
-        p.opt("Tags", &self.tags);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -108,10 +123,9 @@ pub struct CapacityLimits {
     pub min_search_capacity_in_ocu: Option<Value<f64>>,
 }
 
-impl ToExpr for CapacityLimits {
+impl CapacityLimits {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "MaxIndexingCapacityInOcu",
             &self.max_indexing_capacity_in_ocu,
@@ -122,7 +136,21 @@ impl ToExpr for CapacityLimits {
             &self.min_indexing_capacity_in_ocu,
         );
         p.opt("MinSearchCapacityInOcu", &self.min_search_capacity_in_ocu);
+    }
+}
+
+impl ToExpr for CapacityLimits {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -146,13 +174,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -7,7 +7,7 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{Props, ResourceProps};
+use stackwright_core::resource::{Props, Resolve, Resolved, ResourceProps};
 use stackwright_core::value::Value;
 
 /// Resource Type definition for AWS::OpenSearchServerless::CollectionIndex
@@ -35,6 +35,15 @@ impl CollectionIndex {
     }
 }
 
+impl CollectionIndex {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Id", &self.id);
+        p.req("IndexName", &self.index_name);
+        p.opt("IndexSchema", &self.index_schema);
+    }
+}
+
 impl ResourceProps for CollectionIndex {
     const TYPE_NAME: &'static str = "AWS::OpenSearchServerless::CollectionIndex";
     fn facts() -> &'static ResourceFacts {
@@ -43,10 +52,14 @@ impl ResourceProps for CollectionIndex {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req("Id", &self.id);
-        p.req("IndexName", &self.index_name);
-        p.opt("IndexSchema", &self.index_schema);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// Resource Type definition for AWS::OpenSearchServerless::Index
@@ -41,6 +43,16 @@ impl Index {
     }
 }
 
+impl Index {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("CollectionEndpoint", &self.collection_endpoint);
+        p.req("IndexName", &self.index_name);
+        p.opt("Mappings", &self.mappings);
+        p.opt("Settings", &self.settings);
+    }
+}
+
 impl ResourceProps for Index {
     const TYPE_NAME: &'static str = "AWS::OpenSearchServerless::Index";
     fn facts() -> &'static ResourceFacts {
@@ -49,11 +61,14 @@ impl ResourceProps for Index {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req("CollectionEndpoint", &self.collection_endpoint);
-        p.req("IndexName", &self.index_name);
-        p.opt("Mappings", &self.mappings);
-        p.opt("Settings", &self.settings);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -87,12 +102,25 @@ pub struct Mappings {
     pub properties: Option<IndexMap<String, PropertyMapping>>,
 }
 
+impl Mappings {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Properties", &self.properties);
+    }
+}
+
 impl ToExpr for Mappings {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Properties", &self.properties);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -140,10 +168,9 @@ impl PropertyMapping {
     }
 }
 
-impl ToExpr for PropertyMapping {
+impl PropertyMapping {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Analyzer", &self.analyzer);
         p.opt("CompressionLevel", &self.compression_level);
         p.opt("DataType", &self.data_type);
@@ -154,7 +181,21 @@ impl ToExpr for PropertyMapping {
         p.opt("SpaceType", &self.space_type);
         p.req("Type", &self.type_);
         p.opt("Value", &self.value);
+    }
+}
+
+impl ToExpr for PropertyMapping {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -184,15 +225,28 @@ impl Method {
     }
 }
 
-impl ToExpr for Method {
+impl Method {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Engine", &self.engine);
         p.req("Name", &self.name);
         p.opt("Parameters", &self.parameters);
         p.opt("SpaceType", &self.space_type);
+    }
+}
+
+impl ToExpr for Method {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -205,13 +259,26 @@ pub struct Parameters {
     pub m: Option<Value<i64>>,
 }
 
+impl Parameters {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("EfConstruction", &self.ef_construction);
+        p.opt("M", &self.m);
+    }
+}
+
 impl ToExpr for Parameters {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("EfConstruction", &self.ef_construction);
-        p.opt("M", &self.m);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -224,13 +291,26 @@ pub struct IndexSettings {
     pub index: Option<IndexProperty>,
 }
 
+impl IndexSettings {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Analysis", &self.analysis);
+        p.opt("Index", &self.index);
+    }
+}
+
 impl ToExpr for IndexSettings {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Analysis", &self.analysis);
-        p.opt("Index", &self.index);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -241,12 +321,25 @@ pub struct Analysis {
     pub analyzer: Option<IndexMap<String, Analyzer>>,
 }
 
+impl Analysis {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Analyzer", &self.analyzer);
+    }
+}
+
 impl ToExpr for Analysis {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Analyzer", &self.analyzer);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -263,15 +356,28 @@ pub struct Analyzer {
     pub type_: Option<Value<String>>,
 }
 
-impl ToExpr for Analyzer {
+impl Analyzer {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("CharFilter", &self.char_filter);
         p.opt("Filter", &self.filter);
         p.opt("Tokenizer", &self.tokenizer);
         p.opt("Type", &self.type_);
+    }
+}
+
+impl ToExpr for Analyzer {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -286,14 +392,27 @@ pub struct IndexProperty {
     pub refresh_interval: Option<Value<String>>,
 }
 
+impl IndexProperty {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Knn", &self.knn);
+        p.opt("KnnAlgoParamEfSearch", &self.knn_algo_param_ef_search);
+        p.opt("RefreshInterval", &self.refresh_interval);
+    }
+}
+
 impl ToExpr for IndexProperty {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Knn", &self.knn);
-        p.opt("KnnAlgoParamEfSearch", &self.knn_algo_param_ef_search);
-        p.opt("RefreshInterval", &self.refresh_interval);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// Resource Type definition for AWS::OpenSearchServerless::SecurityConfig
@@ -29,14 +31,9 @@ pub struct SecurityConfig {
     pub type_: Option<Value<SecurityConfigType>>,
 }
 
-impl ResourceProps for SecurityConfig {
-    const TYPE_NAME: &'static str = "AWS::OpenSearchServerless::SecurityConfig";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl SecurityConfig {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Description", &self.description);
         p.opt("IamFederationOptions", &self.iam_federation_options);
         p.opt(
@@ -46,7 +43,25 @@ impl ResourceProps for SecurityConfig {
         p.opt("Name", &self.name);
         p.opt("SamlOptions", &self.saml_options);
         p.opt("Type", &self.type_);
+    }
+}
+
+impl ResourceProps for SecurityConfig {
+    const TYPE_NAME: &'static str = "AWS::OpenSearchServerless::SecurityConfig";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -98,13 +113,26 @@ pub struct IamFederationConfigOptions {
     pub user_attribute: Option<Value<String>>,
 }
 
+impl IamFederationConfigOptions {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("GroupAttribute", &self.group_attribute);
+        p.opt("UserAttribute", &self.user_attribute);
+    }
+}
+
 impl ToExpr for IamFederationConfigOptions {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("GroupAttribute", &self.group_attribute);
-        p.opt("UserAttribute", &self.user_attribute);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -131,14 +159,27 @@ impl IamIdentityCenterConfigOptions {
     }
 }
 
+impl IamIdentityCenterConfigOptions {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("GroupAttribute", &self.group_attribute);
+        p.req("InstanceArn", &self.instance_arn);
+        p.opt("UserAttribute", &self.user_attribute);
+    }
+}
+
 impl ToExpr for IamIdentityCenterConfigOptions {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("GroupAttribute", &self.group_attribute);
-        p.req("InstanceArn", &self.instance_arn);
-        p.opt("UserAttribute", &self.user_attribute);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -171,10 +212,9 @@ impl SamlConfigOptions {
     }
 }
 
-impl ToExpr for SamlConfigOptions {
+impl SamlConfigOptions {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("GroupAttribute", &self.group_attribute);
         p.req("Metadata", &self.metadata);
         p.opt(
@@ -183,7 +223,21 @@ impl ToExpr for SamlConfigOptions {
         );
         p.opt("SessionTimeout", &self.session_timeout);
         p.opt("UserAttribute", &self.user_attribute);
+    }
+}
+
+impl ToExpr for SamlConfigOptions {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

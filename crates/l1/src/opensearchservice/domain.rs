@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Json, Literal, Map, Value};
 
 /// An example resource schema demonstrating some basic constructs and validation rules.
@@ -69,14 +71,9 @@ pub struct Domain {
     pub vpc_options: Option<VpcOptions>,
 }
 
-impl ResourceProps for Domain {
-    const TYPE_NAME: &'static str = "AWS::OpenSearchService::Domain";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl Domain {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AIMLOptions", &self.aiml_options);
         p.opt("AccessPolicies", &self.access_policies);
         p.opt("AdvancedOptions", &self.advanced_options);
@@ -111,7 +108,25 @@ impl ResourceProps for Domain {
         p.opt("Tags", &self.tags);
         p.opt("UseCase", &self.use_case);
         p.opt("VPCOptions", &self.vpc_options);
+    }
+}
+
+impl ResourceProps for Domain {
+    const TYPE_NAME: &'static str = "AWS::OpenSearchService::Domain";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -194,16 +209,29 @@ pub struct AimlOptions {
     pub serverless_vector_acceleration: Option<ServerlessVectorAcceleration>,
 }
 
-impl ToExpr for AimlOptions {
+impl AimlOptions {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("S3VectorsEngine", &self.s3_vectors_engine);
         p.opt(
             "ServerlessVectorAcceleration",
             &self.serverless_vector_acceleration,
         );
+    }
+}
+
+impl ToExpr for AimlOptions {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -224,12 +252,25 @@ impl S3VectorsEngine {
     }
 }
 
+impl S3VectorsEngine {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Enabled", &self.enabled);
+    }
+}
+
 impl ToExpr for S3VectorsEngine {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Enabled", &self.enabled);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -240,12 +281,25 @@ pub struct ServerlessVectorAcceleration {
     pub enabled: Option<Value<bool>>,
 }
 
+impl ServerlessVectorAcceleration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Enabled", &self.enabled);
+    }
+}
+
 impl ToExpr for ServerlessVectorAcceleration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Enabled", &self.enabled);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -268,10 +322,9 @@ pub struct AdvancedSecurityOptionsInput {
     pub saml_options: Option<SamlOptions>,
 }
 
-impl ToExpr for AdvancedSecurityOptionsInput {
+impl AdvancedSecurityOptionsInput {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AnonymousAuthEnabled", &self.anonymous_auth_enabled);
         p.opt("Enabled", &self.enabled);
         p.opt("IAMFederationOptions", &self.iam_federation_options);
@@ -282,7 +335,21 @@ impl ToExpr for AdvancedSecurityOptionsInput {
         p.opt("JWTOptions", &self.jwt_options);
         p.opt("MasterUserOptions", &self.master_user_options);
         p.opt("SAMLOptions", &self.saml_options);
+    }
+}
+
+impl ToExpr for AdvancedSecurityOptionsInput {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -297,14 +364,27 @@ pub struct IamFederationOptions {
     pub subject_key: Option<Value<String>>,
 }
 
+impl IamFederationOptions {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Enabled", &self.enabled);
+        p.opt("RolesKey", &self.roles_key);
+        p.opt("SubjectKey", &self.subject_key);
+    }
+}
+
 impl ToExpr for IamFederationOptions {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Enabled", &self.enabled);
-        p.opt("RolesKey", &self.roles_key);
-        p.opt("SubjectKey", &self.subject_key);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -321,15 +401,28 @@ pub struct JwtOptions {
     pub subject_key: Option<Value<String>>,
 }
 
-impl ToExpr for JwtOptions {
+impl JwtOptions {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Enabled", &self.enabled);
         p.opt("PublicKey", &self.public_key);
         p.opt("RolesKey", &self.roles_key);
         p.opt("SubjectKey", &self.subject_key);
+    }
+}
+
+impl ToExpr for JwtOptions {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -344,14 +437,27 @@ pub struct MasterUserOptions {
     pub master_user_password: Option<Value<String>>,
 }
 
+impl MasterUserOptions {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("MasterUserARN", &self.master_user_arn);
+        p.opt("MasterUserName", &self.master_user_name);
+        p.opt("MasterUserPassword", &self.master_user_password);
+    }
+}
+
 impl ToExpr for MasterUserOptions {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("MasterUserARN", &self.master_user_arn);
-        p.opt("MasterUserName", &self.master_user_name);
-        p.opt("MasterUserPassword", &self.master_user_password);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -374,10 +480,9 @@ pub struct SamlOptions {
     pub subject_key: Option<Value<String>>,
 }
 
-impl ToExpr for SamlOptions {
+impl SamlOptions {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Enabled", &self.enabled);
         p.opt("Idp", &self.idp);
         p.opt("MasterBackendRole", &self.master_backend_role);
@@ -385,7 +490,21 @@ impl ToExpr for SamlOptions {
         p.opt("RolesKey", &self.roles_key);
         p.opt("SessionTimeoutMinutes", &self.session_timeout_minutes);
         p.opt("SubjectKey", &self.subject_key);
+    }
+}
+
+impl ToExpr for SamlOptions {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -412,13 +531,26 @@ impl Idp {
     }
 }
 
+impl Idp {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("EntityId", &self.entity_id);
+        p.req("MetadataContent", &self.metadata_content);
+    }
+}
+
 impl ToExpr for Idp {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("EntityId", &self.entity_id);
-        p.req("MetadataContent", &self.metadata_content);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -445,14 +577,27 @@ impl AutomatedSnapshotPauseOptions {
     }
 }
 
+impl AutomatedSnapshotPauseOptions {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Enabled", &self.enabled);
+        p.opt("EndTime", &self.end_time);
+        p.opt("StartTime", &self.start_time);
+    }
+}
+
 impl ToExpr for AutomatedSnapshotPauseOptions {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Enabled", &self.enabled);
-        p.opt("EndTime", &self.end_time);
-        p.opt("StartTime", &self.start_time);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -487,10 +632,9 @@ pub struct ClusterConfig {
     pub zone_awareness_enabled: Option<Value<bool>>,
 }
 
-impl ToExpr for ClusterConfig {
+impl ClusterConfig {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("ColdStorageOptions", &self.cold_storage_options);
         p.opt("DedicatedMasterCount", &self.dedicated_master_count);
         p.opt("DedicatedMasterEnabled", &self.dedicated_master_enabled);
@@ -507,7 +651,21 @@ impl ToExpr for ClusterConfig {
         p.opt("WarmType", &self.warm_type);
         p.opt("ZoneAwarenessConfig", &self.zone_awareness_config);
         p.opt("ZoneAwarenessEnabled", &self.zone_awareness_enabled);
+    }
+}
+
+impl ToExpr for ClusterConfig {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -518,12 +676,25 @@ pub struct ColdStorageOptions {
     pub enabled: Option<Value<bool>>,
 }
 
+impl ColdStorageOptions {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Enabled", &self.enabled);
+    }
+}
+
 impl ToExpr for ColdStorageOptions {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Enabled", &self.enabled);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -536,13 +707,26 @@ pub struct NodeOption {
     pub node_type: Option<Value<NodeType>>,
 }
 
+impl NodeOption {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("NodeConfig", &self.node_config);
+        p.opt("NodeType", &self.node_type);
+    }
+}
+
 impl ToExpr for NodeOption {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("NodeConfig", &self.node_config);
-        p.opt("NodeType", &self.node_type);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -557,14 +741,27 @@ pub struct NodeConfig {
     pub type_: Option<Value<String>>,
 }
 
+impl NodeConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Count", &self.count);
+        p.opt("Enabled", &self.enabled);
+        p.opt("Type", &self.type_);
+    }
+}
+
 impl ToExpr for NodeConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Count", &self.count);
-        p.opt("Enabled", &self.enabled);
-        p.opt("Type", &self.type_);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -575,12 +772,25 @@ pub struct ZoneAwarenessConfig {
     pub availability_zone_count: Option<Value<i64>>,
 }
 
+impl ZoneAwarenessConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("AvailabilityZoneCount", &self.availability_zone_count);
+    }
+}
+
 impl ToExpr for ZoneAwarenessConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("AvailabilityZoneCount", &self.availability_zone_count);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -597,15 +807,28 @@ pub struct CognitoOptions {
     pub user_pool_id: Option<Value<String>>,
 }
 
-impl ToExpr for CognitoOptions {
+impl CognitoOptions {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Enabled", &self.enabled);
         p.opt("IdentityPoolId", &self.identity_pool_id);
         p.opt("RoleArn", &self.role_arn);
         p.opt("UserPoolId", &self.user_pool_id);
+    }
+}
+
+impl ToExpr for CognitoOptions {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -616,12 +839,25 @@ pub struct DeploymentStrategyOptions {
     pub deployment_strategy: Option<Value<DeploymentStrategy>>,
 }
 
+impl DeploymentStrategyOptions {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("DeploymentStrategy", &self.deployment_strategy);
+    }
+}
+
 impl ToExpr for DeploymentStrategyOptions {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("DeploymentStrategy", &self.deployment_strategy);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -640,10 +876,9 @@ pub struct DomainEndpointOptions {
     pub tls_security_policy: Option<Value<String>>,
 }
 
-impl ToExpr for DomainEndpointOptions {
+impl DomainEndpointOptions {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("CustomEndpoint", &self.custom_endpoint);
         p.opt(
             "CustomEndpointCertificateArn",
@@ -652,7 +887,21 @@ impl ToExpr for DomainEndpointOptions {
         p.opt("CustomEndpointEnabled", &self.custom_endpoint_enabled);
         p.opt("EnforceHTTPS", &self.enforce_https);
         p.opt("TLSSecurityPolicy", &self.tls_security_policy);
+    }
+}
+
+impl ToExpr for DomainEndpointOptions {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -671,16 +920,29 @@ pub struct EbsOptions {
     pub volume_type: Option<Value<String>>,
 }
 
-impl ToExpr for EbsOptions {
+impl EbsOptions {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("EBSEnabled", &self.ebs_enabled);
         p.opt("Iops", &self.iops);
         p.opt("Throughput", &self.throughput);
         p.opt("VolumeSize", &self.volume_size);
         p.opt("VolumeType", &self.volume_type);
+    }
+}
+
+impl ToExpr for EbsOptions {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -693,13 +955,26 @@ pub struct EncryptionAtRestOptions {
     pub kms_key_id: Option<Value<String>>,
 }
 
+impl EncryptionAtRestOptions {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Enabled", &self.enabled);
+        p.opt("KmsKeyId", &self.kms_key_id);
+    }
+}
+
 impl ToExpr for EncryptionAtRestOptions {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Enabled", &self.enabled);
-        p.opt("KmsKeyId", &self.kms_key_id);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -716,10 +991,9 @@ pub struct IdentityCenterOptions {
     pub subject_key: Option<Value<SubjectKeyIdcType>>,
 }
 
-impl ToExpr for IdentityCenterOptions {
+impl IdentityCenterOptions {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("EnabledAPIAccess", &self.enabled_api_access);
         p.opt(
             "IdentityCenterInstanceARN",
@@ -727,7 +1001,21 @@ impl ToExpr for IdentityCenterOptions {
         );
         p.opt("RolesKey", &self.roles_key);
         p.opt("SubjectKey", &self.subject_key);
+    }
+}
+
+impl ToExpr for IdentityCenterOptions {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -740,16 +1028,29 @@ pub struct LogPublishingOption {
     pub enabled: Option<Value<bool>>,
 }
 
-impl ToExpr for LogPublishingOption {
+impl LogPublishingOption {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "CloudWatchLogsLogGroupArn",
             &self.cloud_watch_logs_log_group_arn,
         );
         p.opt("Enabled", &self.enabled);
+    }
+}
+
+impl ToExpr for LogPublishingOption {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -760,12 +1061,25 @@ pub struct NodeToNodeEncryptionOptions {
     pub enabled: Option<Value<bool>>,
 }
 
+impl NodeToNodeEncryptionOptions {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Enabled", &self.enabled);
+    }
+}
+
 impl ToExpr for NodeToNodeEncryptionOptions {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Enabled", &self.enabled);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -778,13 +1092,26 @@ pub struct OffPeakWindowOptions {
     pub off_peak_window: Option<OffPeakWindow>,
 }
 
+impl OffPeakWindowOptions {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Enabled", &self.enabled);
+        p.opt("OffPeakWindow", &self.off_peak_window);
+    }
+}
+
 impl ToExpr for OffPeakWindowOptions {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Enabled", &self.enabled);
-        p.opt("OffPeakWindow", &self.off_peak_window);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -795,12 +1122,25 @@ pub struct OffPeakWindow {
     pub window_start_time: Option<WindowStartTime>,
 }
 
+impl OffPeakWindow {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("WindowStartTime", &self.window_start_time);
+    }
+}
+
 impl ToExpr for OffPeakWindow {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("WindowStartTime", &self.window_start_time);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -824,13 +1164,26 @@ impl WindowStartTime {
     }
 }
 
+impl WindowStartTime {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Hours", &self.hours);
+        p.req("Minutes", &self.minutes);
+    }
+}
+
 impl ToExpr for WindowStartTime {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Hours", &self.hours);
-        p.req("Minutes", &self.minutes);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -841,15 +1194,28 @@ pub struct SnapshotOptions {
     pub automated_snapshot_start_hour: Option<Value<i64>>,
 }
 
-impl ToExpr for SnapshotOptions {
+impl SnapshotOptions {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "AutomatedSnapshotStartHour",
             &self.automated_snapshot_start_hour,
         );
+    }
+}
+
+impl ToExpr for SnapshotOptions {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -862,10 +1228,9 @@ pub struct SoftwareUpdateOptions {
     pub use_latest_service_software_for_blue_green: Option<Value<bool>>,
 }
 
-impl ToExpr for SoftwareUpdateOptions {
+impl SoftwareUpdateOptions {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "AutoSoftwareUpdateEnabled",
             &self.auto_software_update_enabled,
@@ -874,7 +1239,21 @@ impl ToExpr for SoftwareUpdateOptions {
             "UseLatestServiceSoftwareForBlueGreen",
             &self.use_latest_service_software_for_blue_green,
         );
+    }
+}
+
+impl ToExpr for SoftwareUpdateOptions {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -898,13 +1277,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -919,14 +1311,27 @@ pub struct VpcOptions {
     pub subnet_ids: Option<Value<Vec<String>>>,
 }
 
+impl VpcOptions {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("EgressEnabled", &self.egress_enabled);
+        p.opt("SecurityGroupIds", &self.security_group_ids);
+        p.opt("SubnetIds", &self.subnet_ids);
+    }
+}
+
 impl ToExpr for VpcOptions {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("EgressEnabled", &self.egress_enabled);
-        p.opt("SecurityGroupIds", &self.security_group_ids);
-        p.opt("SubnetIds", &self.subnet_ids);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// Resource schema for AWS::Organizations::Organization
@@ -19,6 +21,13 @@ pub struct Organization {
     pub feature_set: Option<Value<FeatureSet>>,
 }
 
+impl Organization {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("FeatureSet", &self.feature_set);
+    }
+}
+
 impl ResourceProps for Organization {
     const TYPE_NAME: &'static str = "AWS::Organizations::Organization";
     fn facts() -> &'static ResourceFacts {
@@ -27,8 +36,14 @@ impl ResourceProps for Organization {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.opt("FeatureSet", &self.feature_set);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Json, Literal, Value};
 
 /// An OpenSearch Ingestion Service Data Prepper pipeline running Data Prepper.
@@ -66,14 +68,9 @@ impl Pipeline {
     }
 }
 
-impl ResourceProps for Pipeline {
-    const TYPE_NAME: &'static str = "AWS::OSIS::Pipeline";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl Pipeline {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("BufferOptions", &self.buffer_options);
         p.opt("EncryptionAtRestOptions", &self.encryption_at_rest_options);
         p.opt("LogPublishingOptions", &self.log_publishing_options);
@@ -88,7 +85,25 @@ impl ResourceProps for Pipeline {
         p.opt("ResourcePolicy", &self.resource_policy);
         p.opt("Tags", &self.tags);
         p.opt("VpcOptions", &self.vpc_options);
+    }
+}
+
+impl ResourceProps for Pipeline {
+    const TYPE_NAME: &'static str = "AWS::OSIS::Pipeline";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -147,12 +162,25 @@ impl BufferOptions {
     }
 }
 
+impl BufferOptions {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("PersistentBufferEnabled", &self.persistent_buffer_enabled);
+    }
+}
+
 impl ToExpr for BufferOptions {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("PersistentBufferEnabled", &self.persistent_buffer_enabled);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -173,12 +201,25 @@ impl EncryptionAtRestOptions {
     }
 }
 
+impl EncryptionAtRestOptions {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("KmsKeyArn", &self.kms_key_arn);
+    }
+}
+
 impl ToExpr for EncryptionAtRestOptions {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("KmsKeyArn", &self.kms_key_arn);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -191,16 +232,29 @@ pub struct LogPublishingOptions {
     pub is_logging_enabled: Option<Value<bool>>,
 }
 
-impl ToExpr for LogPublishingOptions {
+impl LogPublishingOptions {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "CloudWatchLogDestination",
             &self.cloud_watch_log_destination,
         );
         p.opt("IsLoggingEnabled", &self.is_logging_enabled);
+    }
+}
+
+impl ToExpr for LogPublishingOptions {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -221,12 +275,25 @@ impl CloudWatchLogDestination {
     }
 }
 
+impl CloudWatchLogDestination {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("LogGroup", &self.log_group);
+    }
+}
+
 impl ToExpr for CloudWatchLogDestination {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("LogGroup", &self.log_group);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -247,12 +314,25 @@ impl ResourcePolicy {
     }
 }
 
+impl ResourcePolicy {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Policy", &self.policy);
+    }
+}
+
 impl ToExpr for ResourcePolicy {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Policy", &self.policy);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -276,13 +356,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -312,15 +405,28 @@ impl VpcOptions {
     }
 }
 
-impl ToExpr for VpcOptions {
+impl VpcOptions {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("SecurityGroupIds", &self.security_group_ids);
         p.req("SubnetIds", &self.subnet_ids);
         p.opt("VpcAttachmentOptions", &self.vpc_attachment_options);
         p.opt("VpcEndpointManagement", &self.vpc_endpoint_management);
+    }
+}
+
+impl ToExpr for VpcOptions {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -347,13 +453,26 @@ impl VpcAttachmentOptions {
     }
 }
 
+impl VpcAttachmentOptions {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("AttachToVpc", &self.attach_to_vpc);
+        p.req("CidrBlock", &self.cidr_block);
+    }
+}
+
 impl ToExpr for VpcAttachmentOptions {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("AttachToVpc", &self.attach_to_vpc);
-        p.req("CidrBlock", &self.cidr_block);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// Definition of AWS::Outposts::Outpost Resource Type
@@ -49,6 +51,19 @@ impl Outpost {
     }
 }
 
+impl Outpost {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("AvailabilityZone", &self.availability_zone);
+        p.opt("AvailabilityZoneId", &self.availability_zone_id);
+        p.opt("Description", &self.description);
+        p.req("Name", &self.name);
+        p.req("SiteId", &self.site_id);
+        p.opt("SupportedHardwareType", &self.supported_hardware_type);
+        p.opt("Tags", &self.tags);
+    }
+}
+
 impl ResourceProps for Outpost {
     const TYPE_NAME: &'static str = "AWS::Outposts::Outpost";
     fn facts() -> &'static ResourceFacts {
@@ -57,14 +72,14 @@ impl ResourceProps for Outpost {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.opt("AvailabilityZone", &self.availability_zone);
-        p.opt("AvailabilityZoneId", &self.availability_zone_id);
-        p.opt("Description", &self.description);
-        p.req("Name", &self.name);
-        p.req("SiteId", &self.site_id);
-        p.opt("SupportedHardwareType", &self.supported_hardware_type);
-        p.opt("Tags", &self.tags);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -131,13 +146,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// Definition of AWS::Outposts::Site Resource Type
@@ -49,6 +51,19 @@ impl Site {
     }
 }
 
+impl Site {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Description", &self.description);
+        p.req("Name", &self.name);
+        p.opt("Notes", &self.notes);
+        p.opt("OperatingAddress", &self.operating_address);
+        p.opt("RackPhysicalProperties", &self.rack_physical_properties);
+        p.opt("ShippingAddress", &self.shipping_address);
+        p.opt("Tags", &self.tags);
+    }
+}
+
 impl ResourceProps for Site {
     const TYPE_NAME: &'static str = "AWS::Outposts::Site";
     fn facts() -> &'static ResourceFacts {
@@ -57,14 +72,14 @@ impl ResourceProps for Site {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.opt("Description", &self.description);
-        p.req("Name", &self.name);
-        p.opt("Notes", &self.notes);
-        p.opt("OperatingAddress", &self.operating_address);
-        p.opt("RackPhysicalProperties", &self.rack_physical_properties);
-        p.opt("ShippingAddress", &self.shipping_address);
-        p.opt("Tags", &self.tags);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -151,10 +166,9 @@ impl Address {
     }
 }
 
-impl ToExpr for Address {
+impl Address {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("AddressLine1", &self.address_line1);
         p.opt("AddressLine2", &self.address_line2);
         p.opt("AddressLine3", &self.address_line3);
@@ -166,7 +180,21 @@ impl ToExpr for Address {
         p.opt("Municipality", &self.municipality);
         p.req("PostalCode", &self.postal_code);
         p.req("StateOrRegion", &self.state_or_region);
+    }
+}
+
+impl ToExpr for Address {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -193,10 +221,9 @@ pub struct RackPhysicalProperties {
     pub uplink_gbps: Option<Value<UplinkGbps>>,
 }
 
-impl ToExpr for RackPhysicalProperties {
+impl RackPhysicalProperties {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("FiberOpticCableType", &self.fiber_optic_cable_type);
         p.opt(
             "MaximumSupportedWeightLbs",
@@ -209,7 +236,21 @@ impl ToExpr for RackPhysicalProperties {
         p.opt("PowerPhase", &self.power_phase);
         p.opt("UplinkCount", &self.uplink_count);
         p.opt("UplinkGbps", &self.uplink_gbps);
+    }
+}
+
+impl ToExpr for RackPhysicalProperties {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -233,13 +274,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

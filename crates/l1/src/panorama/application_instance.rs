@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::Value;
 
 /// Creates an application instance and deploys it to a device.
@@ -55,14 +57,9 @@ impl ApplicationInstance {
     }
 }
 
-impl ResourceProps for ApplicationInstance {
-    const TYPE_NAME: &'static str = "AWS::Panorama::ApplicationInstance";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl ApplicationInstance {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "ApplicationInstanceIdToReplace",
             &self.application_instance_id_to_replace,
@@ -77,7 +74,25 @@ impl ResourceProps for ApplicationInstance {
         p.opt("Name", &self.name);
         p.opt("RuntimeRoleArn", &self.runtime_role_arn);
         p.opt("Tags", &self.tags);
+    }
+}
+
+impl ResourceProps for ApplicationInstance {
+    const TYPE_NAME: &'static str = "AWS::Panorama::ApplicationInstance";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -146,12 +161,25 @@ pub struct ManifestOverridesPayload {
     pub payload_data: Option<Value<String>>,
 }
 
+impl ManifestOverridesPayload {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("PayloadData", &self.payload_data);
+    }
+}
+
 impl ToExpr for ManifestOverridesPayload {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("PayloadData", &self.payload_data);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -162,12 +190,25 @@ pub struct ManifestPayload {
     pub payload_data: Option<Value<String>>,
 }
 
+impl ManifestPayload {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("PayloadData", &self.payload_data);
+    }
+}
+
 impl ToExpr for ManifestPayload {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("PayloadData", &self.payload_data);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -191,13 +232,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

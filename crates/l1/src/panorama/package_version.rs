@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps,
+};
 use stackwright_core::value::Value;
 
 /// Registers a package version.
@@ -48,14 +50,9 @@ impl PackageVersion {
     }
 }
 
-impl ResourceProps for PackageVersion {
-    const TYPE_NAME: &'static str = "AWS::Panorama::PackageVersion";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl PackageVersion {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("MarkLatest", &self.mark_latest);
         p.opt("OwnerAccount", &self.owner_account);
         p.req("PackageId", &self.package_id);
@@ -65,7 +62,25 @@ impl ResourceProps for PackageVersion {
             "UpdatedLatestPatchVersion",
             &self.updated_latest_patch_version,
         );
+    }
+}
+
+impl ResourceProps for PackageVersion {
+    const TYPE_NAME: &'static str = "AWS::Panorama::PackageVersion";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

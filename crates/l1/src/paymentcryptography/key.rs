@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Json, Literal, Value};
 
 /// Definition of AWS::PaymentCryptography::Key Resource Type
@@ -52,14 +54,9 @@ impl Key {
     }
 }
 
-impl ResourceProps for Key {
-    const TYPE_NAME: &'static str = "AWS::PaymentCryptography::Key";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl Key {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("DeriveKeyUsage", &self.derive_key_usage);
         p.opt("Enabled", &self.enabled);
         p.req("Exportable", &self.exportable);
@@ -68,7 +65,25 @@ impl ResourceProps for Key {
         p.opt("Policy", &self.policy);
         p.opt("ReplicationRegions", &self.replication_regions);
         p.opt("Tags", &self.tags);
+    }
+}
+
+impl ResourceProps for Key {
+    const TYPE_NAME: &'static str = "AWS::PaymentCryptography::Key";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -141,15 +156,28 @@ impl KeyAttributes {
     }
 }
 
-impl ToExpr for KeyAttributes {
+impl KeyAttributes {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("KeyAlgorithm", &self.key_algorithm);
         p.req("KeyClass", &self.key_class);
         p.req("KeyModesOfUse", &self.key_modes_of_use);
         p.req("KeyUsage", &self.key_usage);
+    }
+}
+
+impl ToExpr for KeyAttributes {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -176,10 +204,9 @@ pub struct KeyModesOfUse {
     pub wrap: Option<Value<bool>>,
 }
 
-impl ToExpr for KeyModesOfUse {
+impl KeyModesOfUse {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Decrypt", &self.decrypt);
         p.opt("DeriveKey", &self.derive_key);
         p.opt("Encrypt", &self.encrypt);
@@ -189,7 +216,21 @@ impl ToExpr for KeyModesOfUse {
         p.opt("Unwrap", &self.unwrap);
         p.opt("Verify", &self.verify);
         p.opt("Wrap", &self.wrap);
+    }
+}
+
+impl ToExpr for KeyModesOfUse {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -213,13 +254,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Map, Value};
 
 /// Represents a Connector that connects AWS PrivateCA and your directory
@@ -44,6 +46,16 @@ impl Connector {
     }
 }
 
+impl Connector {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("CertificateAuthorityArn", &self.certificate_authority_arn);
+        p.req("DirectoryId", &self.directory_id);
+        p.opt("Tags", &self.tags);
+        p.req("VpcInformation", &self.vpc_information);
+    }
+}
+
 impl ResourceProps for Connector {
     const TYPE_NAME: &'static str = "AWS::PCAConnectorAD::Connector";
     fn facts() -> &'static ResourceFacts {
@@ -52,11 +64,14 @@ impl ResourceProps for Connector {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req("CertificateAuthorityArn", &self.certificate_authority_arn);
-        p.req("DirectoryId", &self.directory_id);
-        p.opt("Tags", &self.tags);
-        p.req("VpcInformation", &self.vpc_information);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -103,13 +118,26 @@ impl VpcInformation {
     }
 }
 
+impl VpcInformation {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("IpAddressType", &self.ip_address_type);
+        p.req("SecurityGroupIds", &self.security_group_ids);
+    }
+}
+
 impl ToExpr for VpcInformation {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("IpAddressType", &self.ip_address_type);
-        p.req("SecurityGroupIds", &self.security_group_ids);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -7,7 +7,7 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{Props, ResourceProps};
+use stackwright_core::resource::{Props, Resolve, Resolved, ResourceProps};
 use stackwright_core::value::Value;
 
 /// Definition of AWS::PCAConnectorAD::ServicePrincipalName Resource Type
@@ -35,6 +35,14 @@ impl ServicePrincipalName {
     }
 }
 
+impl ServicePrincipalName {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("ConnectorArn", &self.connector_arn);
+        p.req("DirectoryRegistrationArn", &self.directory_registration_arn);
+    }
+}
+
 impl ResourceProps for ServicePrincipalName {
     const TYPE_NAME: &'static str = "AWS::PCAConnectorAD::ServicePrincipalName";
     fn facts() -> &'static ResourceFacts {
@@ -43,9 +51,14 @@ impl ResourceProps for ServicePrincipalName {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req("ConnectorArn", &self.connector_arn);
-        p.req("DirectoryRegistrationArn", &self.directory_registration_arn);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

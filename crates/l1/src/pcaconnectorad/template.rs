@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Map, Value};
 
 /// Represents a template that defines certificate configurations, both for issuance and client handling
@@ -47,14 +49,9 @@ impl Template {
     }
 }
 
-impl ResourceProps for Template {
-    const TYPE_NAME: &'static str = "AWS::PCAConnectorAD::Template";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl Template {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("ConnectorArn", &self.connector_arn);
         p.req("Definition", &self.definition);
         p.req("Name", &self.name);
@@ -63,7 +60,25 @@ impl ResourceProps for Template {
             &self.reenroll_all_certificate_holders,
         );
         p.opt("Tags", &self.tags);
+    }
+}
+
+impl ResourceProps for Template {
+    const TYPE_NAME: &'static str = "AWS::PCAConnectorAD::Template";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -101,14 +116,27 @@ pub struct TemplateDefinition {
     pub template_v4: Option<TemplateV4>,
 }
 
+impl TemplateDefinition {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("TemplateV2", &self.template_v2);
+        p.opt("TemplateV3", &self.template_v3);
+        p.opt("TemplateV4", &self.template_v4);
+    }
+}
+
 impl ToExpr for TemplateDefinition {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("TemplateV2", &self.template_v2);
-        p.opt("TemplateV3", &self.template_v3);
-        p.opt("TemplateV4", &self.template_v4);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -158,10 +186,9 @@ impl TemplateV2 {
     }
 }
 
-impl ToExpr for TemplateV2 {
+impl TemplateV2 {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("CertificateValidity", &self.certificate_validity);
         p.req("EnrollmentFlags", &self.enrollment_flags);
         p.req("Extensions", &self.extensions);
@@ -170,7 +197,21 @@ impl ToExpr for TemplateV2 {
         p.req("PrivateKeyFlags", &self.private_key_flags);
         p.req("SubjectNameFlags", &self.subject_name_flags);
         p.opt("SupersededTemplates", &self.superseded_templates);
+    }
+}
+
+impl ToExpr for TemplateV2 {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -194,13 +235,26 @@ impl CertificateValidity {
     }
 }
 
+impl CertificateValidity {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("RenewalPeriod", &self.renewal_period);
+        p.req("ValidityPeriod", &self.validity_period);
+    }
+}
+
 impl ToExpr for CertificateValidity {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("RenewalPeriod", &self.renewal_period);
-        p.req("ValidityPeriod", &self.validity_period);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -227,13 +281,26 @@ impl ValidityPeriod {
     }
 }
 
+impl ValidityPeriod {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Period", &self.period);
+        p.req("PeriodType", &self.period_type);
+    }
+}
+
 impl ToExpr for ValidityPeriod {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Period", &self.period);
-        p.req("PeriodType", &self.period_type);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -252,10 +319,9 @@ pub struct EnrollmentFlagsV2 {
     pub user_interaction_required: Option<Value<bool>>,
 }
 
-impl ToExpr for EnrollmentFlagsV2 {
+impl EnrollmentFlagsV2 {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "EnableKeyReuseOnNtTokenKeysetStorageFull",
             &self.enable_key_reuse_on_nt_token_keyset_storage_full,
@@ -270,7 +336,21 @@ impl ToExpr for EnrollmentFlagsV2 {
             &self.remove_invalid_certificate_from_personal_store,
         );
         p.opt("UserInteractionRequired", &self.user_interaction_required);
+    }
+}
+
+impl ToExpr for EnrollmentFlagsV2 {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -294,13 +374,26 @@ impl ExtensionsV2 {
     }
 }
 
+impl ExtensionsV2 {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ApplicationPolicies", &self.application_policies);
+        p.req("KeyUsage", &self.key_usage);
+    }
+}
+
 impl ToExpr for ExtensionsV2 {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("ApplicationPolicies", &self.application_policies);
-        p.req("KeyUsage", &self.key_usage);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -324,13 +417,26 @@ impl ApplicationPolicies {
     }
 }
 
+impl ApplicationPolicies {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Critical", &self.critical);
+        p.req("Policies", &self.policies);
+    }
+}
+
 impl ToExpr for ApplicationPolicies {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Critical", &self.critical);
-        p.req("Policies", &self.policies);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -343,13 +449,26 @@ pub struct ApplicationPolicy {
     pub policy_object_identifier: Option<Value<String>>,
 }
 
+impl ApplicationPolicy {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("PolicyType", &self.policy_type);
+        p.opt("PolicyObjectIdentifier", &self.policy_object_identifier);
+    }
+}
+
 impl ToExpr for ApplicationPolicy {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("PolicyType", &self.policy_type);
-        p.opt("PolicyObjectIdentifier", &self.policy_object_identifier);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -373,13 +492,26 @@ impl KeyUsage {
     }
 }
 
+impl KeyUsage {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Critical", &self.critical);
+        p.req("UsageFlags", &self.usage_flags);
+    }
+}
+
 impl ToExpr for KeyUsage {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Critical", &self.critical);
-        p.req("UsageFlags", &self.usage_flags);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -398,16 +530,29 @@ pub struct KeyUsageFlags {
     pub non_repudiation: Option<Value<bool>>,
 }
 
-impl ToExpr for KeyUsageFlags {
+impl KeyUsageFlags {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("DataEncipherment", &self.data_encipherment);
         p.opt("DigitalSignature", &self.digital_signature);
         p.opt("KeyAgreement", &self.key_agreement);
         p.opt("KeyEncipherment", &self.key_encipherment);
         p.opt("NonRepudiation", &self.non_repudiation);
+    }
+}
+
+impl ToExpr for KeyUsageFlags {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -420,13 +565,26 @@ pub struct GeneralFlagsV2 {
     pub machine_type: Option<Value<bool>>,
 }
 
+impl GeneralFlagsV2 {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("AutoEnrollment", &self.auto_enrollment);
+        p.opt("MachineType", &self.machine_type);
+    }
+}
+
 impl ToExpr for GeneralFlagsV2 {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("AutoEnrollment", &self.auto_enrollment);
-        p.opt("MachineType", &self.machine_type);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -456,14 +614,27 @@ impl PrivateKeyAttributesV2 {
     }
 }
 
+impl PrivateKeyAttributesV2 {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("CryptoProviders", &self.crypto_providers);
+        p.req("KeySpec", &self.key_spec);
+        p.req("MinimalKeyLength", &self.minimal_key_length);
+    }
+}
+
 impl ToExpr for PrivateKeyAttributesV2 {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("CryptoProviders", &self.crypto_providers);
-        p.req("KeySpec", &self.key_spec);
-        p.req("MinimalKeyLength", &self.minimal_key_length);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -490,17 +661,30 @@ impl PrivateKeyFlagsV2 {
     }
 }
 
-impl ToExpr for PrivateKeyFlagsV2 {
+impl PrivateKeyFlagsV2 {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("ClientVersion", &self.client_version);
         p.opt("ExportableKey", &self.exportable_key);
         p.opt(
             "StrongKeyProtectionRequired",
             &self.strong_key_protection_required,
         );
+    }
+}
+
+impl ToExpr for PrivateKeyFlagsV2 {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -529,10 +713,9 @@ pub struct SubjectNameFlagsV2 {
     pub san_require_upn: Option<Value<bool>>,
 }
 
-impl ToExpr for SubjectNameFlagsV2 {
+impl SubjectNameFlagsV2 {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("RequireCommonName", &self.require_common_name);
         p.opt("RequireDirectoryPath", &self.require_directory_path);
         p.opt("RequireDnsAsCn", &self.require_dns_as_cn);
@@ -543,7 +726,21 @@ impl ToExpr for SubjectNameFlagsV2 {
         p.opt("SanRequireEmail", &self.san_require_email);
         p.opt("SanRequireSpn", &self.san_require_spn);
         p.opt("SanRequireUpn", &self.san_require_upn);
+    }
+}
+
+impl ToExpr for SubjectNameFlagsV2 {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -597,10 +794,9 @@ impl TemplateV3 {
     }
 }
 
-impl ToExpr for TemplateV3 {
+impl TemplateV3 {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("CertificateValidity", &self.certificate_validity);
         p.req("EnrollmentFlags", &self.enrollment_flags);
         p.req("Extensions", &self.extensions);
@@ -610,7 +806,21 @@ impl ToExpr for TemplateV3 {
         p.req("PrivateKeyFlags", &self.private_key_flags);
         p.req("SubjectNameFlags", &self.subject_name_flags);
         p.opt("SupersededTemplates", &self.superseded_templates);
+    }
+}
+
+impl ToExpr for TemplateV3 {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -629,10 +839,9 @@ pub struct EnrollmentFlagsV3 {
     pub user_interaction_required: Option<Value<bool>>,
 }
 
-impl ToExpr for EnrollmentFlagsV3 {
+impl EnrollmentFlagsV3 {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "EnableKeyReuseOnNtTokenKeysetStorageFull",
             &self.enable_key_reuse_on_nt_token_keyset_storage_full,
@@ -647,7 +856,21 @@ impl ToExpr for EnrollmentFlagsV3 {
             &self.remove_invalid_certificate_from_personal_store,
         );
         p.opt("UserInteractionRequired", &self.user_interaction_required);
+    }
+}
+
+impl ToExpr for EnrollmentFlagsV3 {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -671,13 +894,26 @@ impl ExtensionsV3 {
     }
 }
 
+impl ExtensionsV3 {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ApplicationPolicies", &self.application_policies);
+        p.req("KeyUsage", &self.key_usage);
+    }
+}
+
 impl ToExpr for ExtensionsV3 {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("ApplicationPolicies", &self.application_policies);
-        p.req("KeyUsage", &self.key_usage);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -690,13 +926,26 @@ pub struct GeneralFlagsV3 {
     pub machine_type: Option<Value<bool>>,
 }
 
+impl GeneralFlagsV3 {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("AutoEnrollment", &self.auto_enrollment);
+        p.opt("MachineType", &self.machine_type);
+    }
+}
+
 impl ToExpr for GeneralFlagsV3 {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("AutoEnrollment", &self.auto_enrollment);
-        p.opt("MachineType", &self.machine_type);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -734,16 +983,29 @@ impl PrivateKeyAttributesV3 {
     }
 }
 
-impl ToExpr for PrivateKeyAttributesV3 {
+impl PrivateKeyAttributesV3 {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("Algorithm", &self.algorithm);
         p.opt("CryptoProviders", &self.crypto_providers);
         p.req("KeySpec", &self.key_spec);
         p.req("KeyUsageProperty", &self.key_usage_property);
         p.req("MinimalKeyLength", &self.minimal_key_length);
+    }
+}
+
+impl ToExpr for PrivateKeyAttributesV3 {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -756,13 +1018,26 @@ pub struct KeyUsageProperty {
     pub property_flags: Option<KeyUsagePropertyFlags>,
 }
 
+impl KeyUsageProperty {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("PropertyType", &self.property_type);
+        p.opt("PropertyFlags", &self.property_flags);
+    }
+}
+
 impl ToExpr for KeyUsageProperty {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("PropertyType", &self.property_type);
-        p.opt("PropertyFlags", &self.property_flags);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -777,14 +1052,27 @@ pub struct KeyUsagePropertyFlags {
     pub sign: Option<Value<bool>>,
 }
 
+impl KeyUsagePropertyFlags {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Decrypt", &self.decrypt);
+        p.opt("KeyAgreement", &self.key_agreement);
+        p.opt("Sign", &self.sign);
+    }
+}
+
 impl ToExpr for KeyUsagePropertyFlags {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Decrypt", &self.decrypt);
-        p.opt("KeyAgreement", &self.key_agreement);
-        p.opt("Sign", &self.sign);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -814,10 +1102,9 @@ impl PrivateKeyFlagsV3 {
     }
 }
 
-impl ToExpr for PrivateKeyFlagsV3 {
+impl PrivateKeyFlagsV3 {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("ClientVersion", &self.client_version);
         p.opt("ExportableKey", &self.exportable_key);
         p.opt(
@@ -828,7 +1115,21 @@ impl ToExpr for PrivateKeyFlagsV3 {
             "StrongKeyProtectionRequired",
             &self.strong_key_protection_required,
         );
+    }
+}
+
+impl ToExpr for PrivateKeyFlagsV3 {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -857,10 +1158,9 @@ pub struct SubjectNameFlagsV3 {
     pub san_require_upn: Option<Value<bool>>,
 }
 
-impl ToExpr for SubjectNameFlagsV3 {
+impl SubjectNameFlagsV3 {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("RequireCommonName", &self.require_common_name);
         p.opt("RequireDirectoryPath", &self.require_directory_path);
         p.opt("RequireDnsAsCn", &self.require_dns_as_cn);
@@ -871,7 +1171,21 @@ impl ToExpr for SubjectNameFlagsV3 {
         p.opt("SanRequireEmail", &self.san_require_email);
         p.opt("SanRequireSpn", &self.san_require_spn);
         p.opt("SanRequireUpn", &self.san_require_upn);
+    }
+}
+
+impl ToExpr for SubjectNameFlagsV3 {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -924,10 +1238,9 @@ impl TemplateV4 {
     }
 }
 
-impl ToExpr for TemplateV4 {
+impl TemplateV4 {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("CertificateValidity", &self.certificate_validity);
         p.req("EnrollmentFlags", &self.enrollment_flags);
         p.req("Extensions", &self.extensions);
@@ -937,7 +1250,21 @@ impl ToExpr for TemplateV4 {
         p.req("PrivateKeyFlags", &self.private_key_flags);
         p.req("SubjectNameFlags", &self.subject_name_flags);
         p.opt("SupersededTemplates", &self.superseded_templates);
+    }
+}
+
+impl ToExpr for TemplateV4 {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -956,10 +1283,9 @@ pub struct EnrollmentFlagsV4 {
     pub user_interaction_required: Option<Value<bool>>,
 }
 
-impl ToExpr for EnrollmentFlagsV4 {
+impl EnrollmentFlagsV4 {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "EnableKeyReuseOnNtTokenKeysetStorageFull",
             &self.enable_key_reuse_on_nt_token_keyset_storage_full,
@@ -974,7 +1300,21 @@ impl ToExpr for EnrollmentFlagsV4 {
             &self.remove_invalid_certificate_from_personal_store,
         );
         p.opt("UserInteractionRequired", &self.user_interaction_required);
+    }
+}
+
+impl ToExpr for EnrollmentFlagsV4 {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -998,13 +1338,26 @@ impl ExtensionsV4 {
     }
 }
 
+impl ExtensionsV4 {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ApplicationPolicies", &self.application_policies);
+        p.req("KeyUsage", &self.key_usage);
+    }
+}
+
 impl ToExpr for ExtensionsV4 {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("ApplicationPolicies", &self.application_policies);
-        p.req("KeyUsage", &self.key_usage);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1017,13 +1370,26 @@ pub struct GeneralFlagsV4 {
     pub machine_type: Option<Value<bool>>,
 }
 
+impl GeneralFlagsV4 {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("AutoEnrollment", &self.auto_enrollment);
+        p.opt("MachineType", &self.machine_type);
+    }
+}
+
 impl ToExpr for GeneralFlagsV4 {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("AutoEnrollment", &self.auto_enrollment);
-        p.opt("MachineType", &self.machine_type);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1059,16 +1425,29 @@ impl PrivateKeyAttributesV4 {
     }
 }
 
-impl ToExpr for PrivateKeyAttributesV4 {
+impl PrivateKeyAttributesV4 {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Algorithm", &self.algorithm);
         p.opt("CryptoProviders", &self.crypto_providers);
         p.req("KeySpec", &self.key_spec);
         p.opt("KeyUsageProperty", &self.key_usage_property);
         p.req("MinimalKeyLength", &self.minimal_key_length);
+    }
+}
+
+impl ToExpr for PrivateKeyAttributesV4 {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1104,10 +1483,9 @@ impl PrivateKeyFlagsV4 {
     }
 }
 
-impl ToExpr for PrivateKeyFlagsV4 {
+impl PrivateKeyFlagsV4 {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("ClientVersion", &self.client_version);
         p.opt("ExportableKey", &self.exportable_key);
         p.opt(
@@ -1120,7 +1498,21 @@ impl ToExpr for PrivateKeyFlagsV4 {
             &self.strong_key_protection_required,
         );
         p.opt("UseLegacyProvider", &self.use_legacy_provider);
+    }
+}
+
+impl ToExpr for PrivateKeyFlagsV4 {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1149,10 +1541,9 @@ pub struct SubjectNameFlagsV4 {
     pub san_require_upn: Option<Value<bool>>,
 }
 
-impl ToExpr for SubjectNameFlagsV4 {
+impl SubjectNameFlagsV4 {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("RequireCommonName", &self.require_common_name);
         p.opt("RequireDirectoryPath", &self.require_directory_path);
         p.opt("RequireDnsAsCn", &self.require_dns_as_cn);
@@ -1163,7 +1554,21 @@ impl ToExpr for SubjectNameFlagsV4 {
         p.opt("SanRequireEmail", &self.san_require_email);
         p.opt("SanRequireSpn", &self.san_require_spn);
         p.opt("SanRequireUpn", &self.san_require_upn);
+    }
+}
+
+impl ToExpr for SubjectNameFlagsV4 {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

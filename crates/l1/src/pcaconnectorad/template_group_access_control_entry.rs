@@ -7,7 +7,7 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{Props, ResourceProps, ToExpr};
+use stackwright_core::resource::{Props, Resolve, Resolved, ResourceProps, ToExpr};
 use stackwright_core::value::{Literal, Value};
 
 /// Definition of AWS::PCAConnectorAD::TemplateGroupAccessControlEntry Resource Type
@@ -43,6 +43,16 @@ impl TemplateGroupAccessControlEntry {
     }
 }
 
+impl TemplateGroupAccessControlEntry {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("AccessRights", &self.access_rights);
+        p.req("GroupDisplayName", &self.group_display_name);
+        p.req("GroupSecurityIdentifier", &self.group_security_identifier);
+        p.req("TemplateArn", &self.template_arn);
+    }
+}
+
 impl ResourceProps for TemplateGroupAccessControlEntry {
     const TYPE_NAME: &'static str = "AWS::PCAConnectorAD::TemplateGroupAccessControlEntry";
     fn facts() -> &'static ResourceFacts {
@@ -51,11 +61,14 @@ impl ResourceProps for TemplateGroupAccessControlEntry {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req("AccessRights", &self.access_rights);
-        p.req("GroupDisplayName", &self.group_display_name);
-        p.req("GroupSecurityIdentifier", &self.group_security_identifier);
-        p.req("TemplateArn", &self.template_arn);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -68,13 +81,26 @@ pub struct AccessRights {
     pub enroll: Option<Value<AccessRight>>,
 }
 
+impl AccessRights {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("AutoEnroll", &self.auto_enroll);
+        p.opt("Enroll", &self.enroll);
+    }
+}
+
 impl ToExpr for AccessRights {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("AutoEnroll", &self.auto_enroll);
-        p.opt("Enroll", &self.enroll);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Json, Map, Value};
 
 /// Represents a Connector that allows certificate issuance through Simple Certificate Enrollment Protocol (SCEP)
@@ -40,6 +42,16 @@ impl Connector {
     }
 }
 
+impl Connector {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("CertificateAuthorityArn", &self.certificate_authority_arn);
+        p.opt("MobileDeviceManagement", &self.mobile_device_management);
+        p.opt("Tags", &self.tags);
+        p.opt("VpcEndpointId", &self.vpc_endpoint_id);
+    }
+}
+
 impl ResourceProps for Connector {
     const TYPE_NAME: &'static str = "AWS::PCAConnectorSCEP::Connector";
     fn facts() -> &'static ResourceFacts {
@@ -48,11 +60,14 @@ impl ResourceProps for Connector {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req("CertificateAuthorityArn", &self.certificate_authority_arn);
-        p.opt("MobileDeviceManagement", &self.mobile_device_management);
-        p.opt("Tags", &self.tags);
-        p.opt("VpcEndpointId", &self.vpc_endpoint_id);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -101,12 +116,25 @@ pub struct MobileDeviceManagement {
     pub intune: Option<IntuneConfiguration>,
 }
 
+impl MobileDeviceManagement {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Intune", &self.intune);
+    }
+}
+
 impl ToExpr for MobileDeviceManagement {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Intune", &self.intune);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -133,13 +161,26 @@ impl IntuneConfiguration {
     }
 }
 
+impl IntuneConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("AzureApplicationId", &self.azure_application_id);
+        p.req("Domain", &self.domain);
+    }
+}
+
 impl ToExpr for IntuneConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("AzureApplicationId", &self.azure_application_id);
-        p.req("Domain", &self.domain);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

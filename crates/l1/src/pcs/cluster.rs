@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Json, Literal, Map, Value};
 
 /// AWS::PCS::Cluster resource creates an AWS PCS cluster.
@@ -46,6 +48,18 @@ impl Cluster {
     }
 }
 
+impl Cluster {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Name", &self.name);
+        p.req("Networking", &self.networking);
+        p.req("Scheduler", &self.scheduler);
+        p.req("Size", &self.size);
+        p.opt("SlurmConfiguration", &self.slurm_configuration);
+        p.opt("Tags", &self.tags);
+    }
+}
+
 impl ResourceProps for Cluster {
     const TYPE_NAME: &'static str = "AWS::PCS::Cluster";
     fn facts() -> &'static ResourceFacts {
@@ -54,13 +68,14 @@ impl ResourceProps for Cluster {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.opt("Name", &self.name);
-        p.req("Networking", &self.networking);
-        p.req("Scheduler", &self.scheduler);
-        p.req("Size", &self.size);
-        p.opt("SlurmConfiguration", &self.slurm_configuration);
-        p.opt("Tags", &self.tags);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -118,14 +133,27 @@ pub struct Networking {
     pub subnet_ids: Option<Value<Vec<String>>>,
 }
 
+impl Networking {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("NetworkType", &self.network_type);
+        p.opt("SecurityGroupIds", &self.security_group_ids);
+        p.opt("SubnetIds", &self.subnet_ids);
+    }
+}
+
 impl ToExpr for Networking {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("NetworkType", &self.network_type);
-        p.opt("SecurityGroupIds", &self.security_group_ids);
-        p.opt("SubnetIds", &self.subnet_ids);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -149,13 +177,26 @@ impl Scheduler {
     }
 }
 
+impl Scheduler {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Type", &self.type_);
+        p.req("Version", &self.version);
+    }
+}
+
 impl ToExpr for Scheduler {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Type", &self.type_);
-        p.req("Version", &self.version);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -180,10 +221,9 @@ pub struct SlurmConfiguration {
     pub slurmdbd_custom_settings: Option<Vec<SlurmdbdCustomSetting>>,
 }
 
-impl ToExpr for SlurmConfiguration {
+impl SlurmConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Accounting", &self.accounting);
         p.opt("AuthKey", &self.auth_key);
         p.opt("CgroupCustomSettings", &self.cgroup_custom_settings);
@@ -195,7 +235,21 @@ impl ToExpr for SlurmConfiguration {
         p.opt("SlurmCustomSettings", &self.slurm_custom_settings);
         p.opt("SlurmRest", &self.slurm_rest);
         p.opt("SlurmdbdCustomSettings", &self.slurmdbd_custom_settings);
+    }
+}
+
+impl ToExpr for SlurmConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -219,13 +273,26 @@ impl Accounting {
     }
 }
 
+impl Accounting {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("DefaultPurgeTimeInDays", &self.default_purge_time_in_days);
+        p.req("Mode", &self.mode);
+    }
+}
+
 impl ToExpr for Accounting {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("DefaultPurgeTimeInDays", &self.default_purge_time_in_days);
-        p.req("Mode", &self.mode);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -252,13 +319,26 @@ impl AuthKey {
     }
 }
 
+impl AuthKey {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("SecretArn", &self.secret_arn);
+        p.req("SecretVersion", &self.secret_version);
+    }
+}
+
 impl ToExpr for AuthKey {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("SecretArn", &self.secret_arn);
-        p.req("SecretVersion", &self.secret_version);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -285,13 +365,26 @@ impl CgroupCustomSetting {
     }
 }
 
+impl CgroupCustomSetting {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("ParameterName", &self.parameter_name);
+        p.req("ParameterValue", &self.parameter_value);
+    }
+}
+
 impl ToExpr for CgroupCustomSetting {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("ParameterName", &self.parameter_name);
-        p.req("ParameterValue", &self.parameter_value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -302,12 +395,25 @@ pub struct JwtAuth {
     pub jwt_key: Option<JwtKey>,
 }
 
+impl JwtAuth {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("JwtKey", &self.jwt_key);
+    }
+}
+
 impl ToExpr for JwtAuth {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("JwtKey", &self.jwt_key);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -334,13 +440,26 @@ impl JwtKey {
     }
 }
 
+impl JwtKey {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("SecretArn", &self.secret_arn);
+        p.req("SecretVersion", &self.secret_version);
+    }
+}
+
 impl ToExpr for JwtKey {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("SecretArn", &self.secret_arn);
-        p.req("SecretVersion", &self.secret_version);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -367,13 +486,26 @@ impl SlurmCustomSetting {
     }
 }
 
+impl SlurmCustomSetting {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("ParameterName", &self.parameter_name);
+        p.req("ParameterValue", &self.parameter_value);
+    }
+}
+
 impl ToExpr for SlurmCustomSetting {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("ParameterName", &self.parameter_name);
-        p.req("ParameterValue", &self.parameter_value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -392,12 +524,25 @@ impl SlurmRest {
     }
 }
 
+impl SlurmRest {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Mode", &self.mode);
+    }
+}
+
 impl ToExpr for SlurmRest {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Mode", &self.mode);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -424,13 +569,26 @@ impl SlurmdbdCustomSetting {
     }
 }
 
+impl SlurmdbdCustomSetting {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("ParameterName", &self.parameter_name);
+        p.req("ParameterValue", &self.parameter_value);
+    }
+}
+
 impl ToExpr for SlurmdbdCustomSetting {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("ParameterName", &self.parameter_name);
-        p.req("ParameterValue", &self.parameter_value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

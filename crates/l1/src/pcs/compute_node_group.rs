@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Json, Literal, Map, Value};
 
 /// AWS::PCS::ComputeNodeGroup resource creates an AWS PCS compute node group.
@@ -73,14 +75,9 @@ impl ComputeNodeGroup {
     }
 }
 
-impl ResourceProps for ComputeNodeGroup {
-    const TYPE_NAME: &'static str = "AWS::PCS::ComputeNodeGroup";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl ComputeNodeGroup {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AmiId", &self.ami_id);
         p.req("ClusterId", &self.cluster_id);
         p.opt("CustomLaunchTemplate", &self.custom_launch_template);
@@ -94,7 +91,25 @@ impl ResourceProps for ComputeNodeGroup {
         p.opt("SpotOptions", &self.spot_options);
         p.req("SubnetIds", &self.subnet_ids);
         p.opt("Tags", &self.tags);
+    }
+}
+
+impl ResourceProps for ComputeNodeGroup {
+    const TYPE_NAME: &'static str = "AWS::PCS::ComputeNodeGroup";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -145,13 +160,26 @@ pub struct CustomLaunchTemplate {
     pub version: Option<Value<String>>,
 }
 
+impl CustomLaunchTemplate {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("TemplateId", &self.template_id);
+        p.opt("Version", &self.version);
+    }
+}
+
 impl ToExpr for CustomLaunchTemplate {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("TemplateId", &self.template_id);
-        p.opt("Version", &self.version);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -162,12 +190,25 @@ pub struct InstanceConfig {
     pub instance_type: Option<Value<String>>,
 }
 
+impl InstanceConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("InstanceType", &self.instance_type);
+    }
+}
+
 impl ToExpr for InstanceConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("InstanceType", &self.instance_type);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -191,13 +232,26 @@ impl NodeLifecycleActions {
     }
 }
 
+impl NodeLifecycleActions {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ScriptCachingPolicy", &self.script_caching_policy);
+        p.req("Stages", &self.stages);
+    }
+}
+
 impl ToExpr for NodeLifecycleActions {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("ScriptCachingPolicy", &self.script_caching_policy);
-        p.req("Stages", &self.stages);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -210,13 +264,26 @@ pub struct NodeLifecycleStages {
     pub node_ready: Option<Vec<NodeLifecycleScript>>,
 }
 
+impl NodeLifecycleStages {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("NodeBootstrapped", &self.node_bootstrapped);
+        p.opt("NodeReady", &self.node_ready);
+    }
+}
+
 impl ToExpr for NodeLifecycleStages {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("NodeBootstrapped", &self.node_bootstrapped);
-        p.opt("NodeReady", &self.node_ready);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -249,16 +316,29 @@ impl NodeLifecycleScript {
     }
 }
 
-impl ToExpr for NodeLifecycleScript {
+impl NodeLifecycleScript {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Arguments", &self.arguments);
         p.opt("ExecutionPolicy", &self.execution_policy);
         p.req("Name", &self.name);
         p.opt("OnError", &self.on_error);
         p.req("ScriptSource", &self.script_source);
+    }
+}
+
+impl ToExpr for NodeLifecycleScript {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -285,14 +365,27 @@ impl ScriptSource {
     }
 }
 
+impl ScriptSource {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Checksum", &self.checksum);
+        p.opt("S3VersionId", &self.s3_version_id);
+        p.req("ScriptLocation", &self.script_location);
+    }
+}
+
 impl ToExpr for ScriptSource {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Checksum", &self.checksum);
-        p.opt("S3VersionId", &self.s3_version_id);
-        p.req("ScriptLocation", &self.script_location);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -319,13 +412,26 @@ impl ScalingConfiguration {
     }
 }
 
+impl ScalingConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("MaxInstanceCount", &self.max_instance_count);
+        p.req("MinInstanceCount", &self.min_instance_count);
+    }
+}
+
 impl ToExpr for ScalingConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("MaxInstanceCount", &self.max_instance_count);
-        p.req("MinInstanceCount", &self.min_instance_count);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -340,17 +446,30 @@ pub struct SlurmConfiguration {
     pub slurm_custom_settings: Option<Vec<SlurmCustomSetting>>,
 }
 
-impl ToExpr for SlurmConfiguration {
+impl SlurmConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("GresCustomSettings", &self.gres_custom_settings);
         p.opt(
             "ScaleDownIdleTimeInSeconds",
             &self.scale_down_idle_time_in_seconds,
         );
         p.opt("SlurmCustomSettings", &self.slurm_custom_settings);
+    }
+}
+
+impl ToExpr for SlurmConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -377,13 +496,26 @@ impl SlurmCustomSetting {
     }
 }
 
+impl SlurmCustomSetting {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("ParameterName", &self.parameter_name);
+        p.req("ParameterValue", &self.parameter_value);
+    }
+}
+
 impl ToExpr for SlurmCustomSetting {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("ParameterName", &self.parameter_name);
-        p.req("ParameterValue", &self.parameter_value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -394,12 +526,25 @@ pub struct SpotOptions {
     pub allocation_strategy: Option<Value<AllocationStrategy>>,
 }
 
+impl SpotOptions {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("AllocationStrategy", &self.allocation_strategy);
+    }
+}
+
 impl ToExpr for SpotOptions {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("AllocationStrategy", &self.allocation_strategy);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

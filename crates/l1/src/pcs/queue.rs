@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Json, Map, Value};
 
 /// AWS::PCS::Queue resource creates an AWS PCS queue.
@@ -43,14 +45,9 @@ impl Queue {
     }
 }
 
-impl ResourceProps for Queue {
-    const TYPE_NAME: &'static str = "AWS::PCS::Queue";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl Queue {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("ClusterId", &self.cluster_id);
         p.opt(
             "ComputeNodeGroupConfigurations",
@@ -59,7 +56,25 @@ impl ResourceProps for Queue {
         p.opt("Name", &self.name);
         p.opt("SlurmConfiguration", &self.slurm_configuration);
         p.opt("Tags", &self.tags);
+    }
+}
+
+impl ResourceProps for Queue {
+    const TYPE_NAME: &'static str = "AWS::PCS::Queue";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -108,12 +123,25 @@ pub struct ComputeNodeGroupConfiguration {
     pub compute_node_group_id: Option<Value<String>>,
 }
 
+impl ComputeNodeGroupConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ComputeNodeGroupId", &self.compute_node_group_id);
+    }
+}
+
 impl ToExpr for ComputeNodeGroupConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("ComputeNodeGroupId", &self.compute_node_group_id);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -124,12 +152,25 @@ pub struct SlurmConfiguration {
     pub slurm_custom_settings: Option<Vec<SlurmCustomSetting>>,
 }
 
+impl SlurmConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("SlurmCustomSettings", &self.slurm_custom_settings);
+    }
+}
+
 impl ToExpr for SlurmConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("SlurmCustomSettings", &self.slurm_custom_settings);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -156,13 +197,26 @@ impl SlurmCustomSetting {
     }
 }
 
+impl SlurmCustomSetting {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("ParameterName", &self.parameter_name);
+        p.req("ParameterValue", &self.parameter_value);
+    }
+}
+
 impl ToExpr for SlurmCustomSetting {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("ParameterName", &self.parameter_name);
-        p.req("ParameterValue", &self.parameter_value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Map, Value};
 
 /// A deployment of a solution version that provides real-time recommendations.
@@ -46,6 +48,17 @@ impl Campaign {
     }
 }
 
+impl Campaign {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("CampaignConfig", &self.campaign_config);
+        p.opt("MinProvisionedTPS", &self.min_provisioned_tps);
+        p.req("Name", &self.name);
+        p.req("SolutionVersionArn", &self.solution_version_arn);
+        p.opt("Tags", &self.tags);
+    }
+}
+
 impl ResourceProps for Campaign {
     const TYPE_NAME: &'static str = "AWS::Personalize::Campaign";
     fn facts() -> &'static ResourceFacts {
@@ -54,12 +67,14 @@ impl ResourceProps for Campaign {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.opt("CampaignConfig", &self.campaign_config);
-        p.opt("MinProvisionedTPS", &self.min_provisioned_tps);
-        p.req("Name", &self.name);
-        p.req("SolutionVersionArn", &self.solution_version_arn);
-        p.opt("Tags", &self.tags);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -114,10 +129,9 @@ pub struct CampaignConfig {
     pub sync_with_latest_solution_version: Option<Value<bool>>,
 }
 
-impl ToExpr for CampaignConfig {
+impl CampaignConfig {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "EnableMetadataWithRecommendations",
             &self.enable_metadata_with_recommendations,
@@ -128,7 +142,21 @@ impl ToExpr for CampaignConfig {
             "SyncWithLatestSolutionVersion",
             &self.sync_with_latest_solution_version,
         );
+    }
+}
+
+impl ToExpr for CampaignConfig {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -152,13 +180,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

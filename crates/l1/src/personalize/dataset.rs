@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// Resource schema for AWS::Personalize::Dataset.
@@ -51,6 +53,18 @@ impl Dataset {
     }
 }
 
+impl Dataset {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("DatasetGroupArn", &self.dataset_group_arn);
+        p.opt("DatasetImportJob", &self.dataset_import_job);
+        p.req("DatasetType", &self.dataset_type);
+        p.req("Name", &self.name);
+        p.req("SchemaArn", &self.schema_arn);
+        p.opt("Tags", &self.tags);
+    }
+}
+
 impl ResourceProps for Dataset {
     const TYPE_NAME: &'static str = "AWS::Personalize::Dataset";
     fn facts() -> &'static ResourceFacts {
@@ -59,13 +73,14 @@ impl ResourceProps for Dataset {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req("DatasetGroupArn", &self.dataset_group_arn);
-        p.opt("DatasetImportJob", &self.dataset_import_job);
-        p.req("DatasetType", &self.dataset_type);
-        p.req("Name", &self.name);
-        p.req("SchemaArn", &self.schema_arn);
-        p.opt("Tags", &self.tags);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -107,16 +122,29 @@ pub struct DatasetImportJob {
     pub role_arn: Option<Value<String>>,
 }
 
-impl ToExpr for DatasetImportJob {
+impl DatasetImportJob {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("DataSource", &self.data_source);
         p.opt("DatasetArn", &self.dataset_arn);
         p.opt("DatasetImportJobArn", &self.dataset_import_job_arn);
         p.opt("JobName", &self.job_name);
         p.opt("RoleArn", &self.role_arn);
+    }
+}
+
+impl ToExpr for DatasetImportJob {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -127,12 +155,25 @@ pub struct DataSource {
     pub data_location: Option<Value<String>>,
 }
 
+impl DataSource {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("DataLocation", &self.data_location);
+    }
+}
+
 impl ToExpr for DataSource {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("DataLocation", &self.data_location);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -156,13 +197,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

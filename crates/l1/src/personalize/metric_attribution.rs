@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::Value;
 
 /// Creates a metric attribution for reporting on recommendation impact in Amazon Personalize.
@@ -43,6 +45,16 @@ impl MetricAttribution {
     }
 }
 
+impl MetricAttribution {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("DatasetGroupArn", &self.dataset_group_arn);
+        p.req("Metrics", &self.metrics);
+        p.req("MetricsOutputConfig", &self.metrics_output_config);
+        p.req("Name", &self.name);
+    }
+}
+
 impl ResourceProps for MetricAttribution {
     const TYPE_NAME: &'static str = "AWS::Personalize::MetricAttribution";
     fn facts() -> &'static ResourceFacts {
@@ -51,11 +63,14 @@ impl ResourceProps for MetricAttribution {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req("DatasetGroupArn", &self.dataset_group_arn);
-        p.req("Metrics", &self.metrics);
-        p.req("MetricsOutputConfig", &self.metrics_output_config);
-        p.req("Name", &self.name);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -114,14 +129,27 @@ impl MetricAttribute {
     }
 }
 
+impl MetricAttribute {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("EventType", &self.event_type);
+        p.req("Expression", &self.expression);
+        p.req("MetricName", &self.metric_name);
+    }
+}
+
 impl ToExpr for MetricAttribute {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("EventType", &self.event_type);
-        p.req("Expression", &self.expression);
-        p.req("MetricName", &self.metric_name);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -145,13 +173,26 @@ impl MetricsOutputConfig {
     }
 }
 
+impl MetricsOutputConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("RoleArn", &self.role_arn);
+        p.opt("S3DataDestination", &self.s3_data_destination);
+    }
+}
+
 impl ToExpr for MetricsOutputConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("RoleArn", &self.role_arn);
-        p.opt("S3DataDestination", &self.s3_data_destination);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -175,13 +216,26 @@ impl S3DataDestination {
     }
 }
 
+impl S3DataDestination {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("KmsKeyArn", &self.kms_key_arn);
+        p.req("Path", &self.path);
+    }
+}
+
 impl ToExpr for S3DataDestination {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("KmsKeyArn", &self.kms_key_arn);
-        p.req("Path", &self.path);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

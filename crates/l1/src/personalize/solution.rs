@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Map, Value};
 
 /// Resource schema for AWS::Personalize::Solution.
@@ -55,14 +57,9 @@ impl Solution {
     }
 }
 
-impl ResourceProps for Solution {
-    const TYPE_NAME: &'static str = "AWS::Personalize::Solution";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl Solution {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("DatasetGroupArn", &self.dataset_group_arn);
         p.opt("EventType", &self.event_type);
         p.req("Name", &self.name);
@@ -71,7 +68,25 @@ impl ResourceProps for Solution {
         p.opt("RecipeArn", &self.recipe_arn);
         p.opt("SolutionConfig", &self.solution_config);
         p.opt("Tags", &self.tags);
+    }
+}
+
+impl ResourceProps for Solution {
+    const TYPE_NAME: &'static str = "AWS::Personalize::Solution";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -113,10 +128,9 @@ pub struct SolutionConfig {
     pub hpo_config: Option<HpoConfig>,
 }
 
-impl ToExpr for SolutionConfig {
+impl SolutionConfig {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AlgorithmHyperParameters", &self.algorithm_hyper_parameters);
         p.opt("AutoMLConfig", &self.auto_ml_config);
         p.opt("EventValueThreshold", &self.event_value_threshold);
@@ -125,7 +139,21 @@ impl ToExpr for SolutionConfig {
             &self.feature_transformation_parameters,
         );
         p.opt("HpoConfig", &self.hpo_config);
+    }
+}
+
+impl ToExpr for SolutionConfig {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -138,13 +166,26 @@ pub struct AutoMlConfig {
     pub recipe_list: Option<Value<Vec<String>>>,
 }
 
+impl AutoMlConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("MetricName", &self.metric_name);
+        p.opt("RecipeList", &self.recipe_list);
+    }
+}
+
 impl ToExpr for AutoMlConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("MetricName", &self.metric_name);
-        p.opt("RecipeList", &self.recipe_list);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -159,17 +200,30 @@ pub struct HpoConfig {
     pub hpo_resource_config: Option<HpoResourceConfig>,
 }
 
-impl ToExpr for HpoConfig {
+impl HpoConfig {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "AlgorithmHyperParameterRanges",
             &self.algorithm_hyper_parameter_ranges,
         );
         p.opt("HpoObjective", &self.hpo_objective);
         p.opt("HpoResourceConfig", &self.hpo_resource_config);
+    }
+}
+
+impl ToExpr for HpoConfig {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -184,10 +238,9 @@ pub struct AlgorithmHyperParameterRanges {
     pub integer_hyper_parameter_ranges: Option<Vec<IntegerHyperParameterRange>>,
 }
 
-impl ToExpr for AlgorithmHyperParameterRanges {
+impl AlgorithmHyperParameterRanges {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "CategoricalHyperParameterRanges",
             &self.categorical_hyper_parameter_ranges,
@@ -200,7 +253,21 @@ impl ToExpr for AlgorithmHyperParameterRanges {
             "IntegerHyperParameterRanges",
             &self.integer_hyper_parameter_ranges,
         );
+    }
+}
+
+impl ToExpr for AlgorithmHyperParameterRanges {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -213,13 +280,26 @@ pub struct CategoricalHyperParameterRange {
     pub values: Option<Value<Vec<String>>>,
 }
 
+impl CategoricalHyperParameterRange {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Name", &self.name);
+        p.opt("Values", &self.values);
+    }
+}
+
 impl ToExpr for CategoricalHyperParameterRange {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Name", &self.name);
-        p.opt("Values", &self.values);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -234,14 +314,27 @@ pub struct ContinuousHyperParameterRange {
     pub name: Option<Value<String>>,
 }
 
+impl ContinuousHyperParameterRange {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("MaxValue", &self.max_value);
+        p.opt("MinValue", &self.min_value);
+        p.opt("Name", &self.name);
+    }
+}
+
 impl ToExpr for ContinuousHyperParameterRange {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("MaxValue", &self.max_value);
-        p.opt("MinValue", &self.min_value);
-        p.opt("Name", &self.name);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -256,14 +349,27 @@ pub struct IntegerHyperParameterRange {
     pub name: Option<Value<String>>,
 }
 
+impl IntegerHyperParameterRange {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("MaxValue", &self.max_value);
+        p.opt("MinValue", &self.min_value);
+        p.opt("Name", &self.name);
+    }
+}
+
 impl ToExpr for IntegerHyperParameterRange {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("MaxValue", &self.max_value);
-        p.opt("MinValue", &self.min_value);
-        p.opt("Name", &self.name);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -278,14 +384,27 @@ pub struct HpoObjective {
     pub type_: Option<Value<HpoObjectiveType>>,
 }
 
+impl HpoObjective {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("MetricName", &self.metric_name);
+        p.opt("MetricRegex", &self.metric_regex);
+        p.opt("Type", &self.type_);
+    }
+}
+
 impl ToExpr for HpoObjective {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("MetricName", &self.metric_name);
-        p.opt("MetricRegex", &self.metric_regex);
-        p.opt("Type", &self.type_);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -298,13 +417,26 @@ pub struct HpoResourceConfig {
     pub max_parallel_training_jobs: Option<Value<String>>,
 }
 
+impl HpoResourceConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("MaxNumberOfTrainingJobs", &self.max_number_of_training_jobs);
+        p.opt("MaxParallelTrainingJobs", &self.max_parallel_training_jobs);
+    }
+}
+
 impl ToExpr for HpoResourceConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("MaxNumberOfTrainingJobs", &self.max_number_of_training_jobs);
-        p.opt("MaxParallelTrainingJobs", &self.max_parallel_training_jobs);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -328,13 +460,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps,
+};
 use stackwright_core::value::Value;
 
 /// Resource Type definition for AWS::Pinpoint::APNSChannel
@@ -53,14 +55,9 @@ impl ApnsChannel {
     }
 }
 
-impl ResourceProps for ApnsChannel {
-    const TYPE_NAME: &'static str = "AWS::Pinpoint::APNSChannel";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl ApnsChannel {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("ApplicationId", &self.application_id);
         p.opt("BundleId", &self.bundle_id);
         p.opt("Certificate", &self.certificate);
@@ -73,7 +70,25 @@ impl ResourceProps for ApnsChannel {
         p.opt("TeamId", &self.team_id);
         p.opt("TokenKey", &self.token_key);
         p.opt("TokenKeyId", &self.token_key_id);
+    }
+}
+
+impl ResourceProps for ApnsChannel {
+    const TYPE_NAME: &'static str = "AWS::Pinpoint::APNSChannel";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

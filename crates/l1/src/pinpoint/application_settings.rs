@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::Value;
 
 /// Resource Type definition for AWS::Pinpoint::ApplicationSettings
@@ -41,14 +43,9 @@ impl ApplicationSettings {
     }
 }
 
-impl ResourceProps for ApplicationSettings {
-    const TYPE_NAME: &'static str = "AWS::Pinpoint::ApplicationSettings";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl ApplicationSettings {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("ApplicationId", &self.application_id);
         p.opt("CampaignHook", &self.campaign_hook);
         p.opt(
@@ -57,7 +54,25 @@ impl ResourceProps for ApplicationSettings {
         );
         p.opt("Limits", &self.limits);
         p.opt("QuietTime", &self.quiet_time);
+    }
+}
+
+impl ResourceProps for ApplicationSettings {
+    const TYPE_NAME: &'static str = "AWS::Pinpoint::ApplicationSettings";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -95,14 +110,27 @@ pub struct CampaignHook {
     pub web_url: Option<Value<String>>,
 }
 
+impl CampaignHook {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("LambdaFunctionName", &self.lambda_function_name);
+        p.opt("Mode", &self.mode);
+        p.opt("WebUrl", &self.web_url);
+    }
+}
+
 impl ToExpr for CampaignHook {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("LambdaFunctionName", &self.lambda_function_name);
-        p.opt("Mode", &self.mode);
-        p.opt("WebUrl", &self.web_url);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -119,15 +147,28 @@ pub struct Limits {
     pub total: Option<Value<i64>>,
 }
 
-impl ToExpr for Limits {
+impl Limits {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Daily", &self.daily);
         p.opt("MaximumDuration", &self.maximum_duration);
         p.opt("MessagesPerSecond", &self.messages_per_second);
         p.opt("Total", &self.total);
+    }
+}
+
+impl ToExpr for Limits {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -151,13 +192,26 @@ impl QuietTime {
     }
 }
 
+impl QuietTime {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("End", &self.end);
+        p.req("Start", &self.start);
+    }
+}
+
 impl ToExpr for QuietTime {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("End", &self.end);
-        p.req("Start", &self.start);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

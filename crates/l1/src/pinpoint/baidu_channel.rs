@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps,
+};
 use stackwright_core::value::Value;
 
 /// Resource Type definition for AWS::Pinpoint::BaiduChannel
@@ -42,6 +44,16 @@ impl BaiduChannel {
     }
 }
 
+impl BaiduChannel {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("ApiKey", &self.api_key);
+        p.req("ApplicationId", &self.application_id);
+        p.opt("Enabled", &self.enabled);
+        p.req("SecretKey", &self.secret_key);
+    }
+}
+
 impl ResourceProps for BaiduChannel {
     const TYPE_NAME: &'static str = "AWS::Pinpoint::BaiduChannel";
     fn facts() -> &'static ResourceFacts {
@@ -50,11 +62,14 @@ impl ResourceProps for BaiduChannel {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req("ApiKey", &self.api_key);
-        p.req("ApplicationId", &self.application_id);
-        p.opt("Enabled", &self.enabled);
-        p.req("SecretKey", &self.secret_key);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

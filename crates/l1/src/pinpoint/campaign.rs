@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Json, Value};
 
 /// Resource Type definition for AWS::Pinpoint::Campaign
@@ -85,14 +87,9 @@ impl Campaign {
     }
 }
 
-impl ResourceProps for Campaign {
-    const TYPE_NAME: &'static str = "AWS::Pinpoint::Campaign";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl Campaign {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AdditionalTreatments", &self.additional_treatments);
         p.req("ApplicationId", &self.application_id);
         p.opt("CampaignHook", &self.campaign_hook);
@@ -114,7 +111,25 @@ impl ResourceProps for Campaign {
         p.opt("TemplateConfiguration", &self.template_configuration);
         p.opt("TreatmentDescription", &self.treatment_description);
         p.opt("TreatmentName", &self.treatment_name);
+    }
+}
+
+impl ResourceProps for Campaign {
+    const TYPE_NAME: &'static str = "AWS::Pinpoint::Campaign";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -165,10 +180,9 @@ pub struct WriteTreatmentResource {
     pub treatment_name: Option<Value<String>>,
 }
 
-impl ToExpr for WriteTreatmentResource {
+impl WriteTreatmentResource {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "CustomDeliveryConfiguration",
             &self.custom_delivery_configuration,
@@ -179,7 +193,21 @@ impl ToExpr for WriteTreatmentResource {
         p.opt("TemplateConfiguration", &self.template_configuration);
         p.opt("TreatmentDescription", &self.treatment_description);
         p.opt("TreatmentName", &self.treatment_name);
+    }
+}
+
+impl ToExpr for WriteTreatmentResource {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -192,13 +220,26 @@ pub struct CustomDeliveryConfiguration {
     pub endpoint_types: Option<Value<Vec<String>>>,
 }
 
+impl CustomDeliveryConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("DeliveryUri", &self.delivery_uri);
+        p.opt("EndpointTypes", &self.endpoint_types);
+    }
+}
+
 impl ToExpr for CustomDeliveryConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("DeliveryUri", &self.delivery_uri);
-        p.opt("EndpointTypes", &self.endpoint_types);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -225,10 +266,9 @@ pub struct MessageConfiguration {
     pub sms_message: Option<CampaignSmsMessage>,
 }
 
-impl ToExpr for MessageConfiguration {
+impl MessageConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("ADMMessage", &self.adm_message);
         p.opt("APNSMessage", &self.apns_message);
         p.opt("BaiduMessage", &self.baidu_message);
@@ -238,7 +278,21 @@ impl ToExpr for MessageConfiguration {
         p.opt("GCMMessage", &self.gcm_message);
         p.opt("InAppMessage", &self.in_app_message);
         p.opt("SMSMessage", &self.sms_message);
+    }
+}
+
+impl ToExpr for MessageConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -271,10 +325,9 @@ pub struct Message {
     pub url: Option<Value<String>>,
 }
 
-impl ToExpr for Message {
+impl Message {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Action", &self.action);
         p.opt("Body", &self.body);
         p.opt("ImageIconUrl", &self.image_icon_url);
@@ -287,7 +340,21 @@ impl ToExpr for Message {
         p.opt("TimeToLive", &self.time_to_live);
         p.opt("Title", &self.title);
         p.opt("Url", &self.url);
+    }
+}
+
+impl ToExpr for Message {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -298,12 +365,25 @@ pub struct CampaignCustomMessage {
     pub data: Option<Value<String>>,
 }
 
+impl CampaignCustomMessage {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Data", &self.data);
+    }
+}
+
 impl ToExpr for CampaignCustomMessage {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Data", &self.data);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -320,15 +400,28 @@ pub struct CampaignEmailMessage {
     pub title: Option<Value<String>>,
 }
 
-impl ToExpr for CampaignEmailMessage {
+impl CampaignEmailMessage {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Body", &self.body);
         p.opt("FromAddress", &self.from_address);
         p.opt("HtmlBody", &self.html_body);
         p.opt("Title", &self.title);
+    }
+}
+
+impl ToExpr for CampaignEmailMessage {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -343,14 +436,27 @@ pub struct CampaignInAppMessage {
     pub layout: Option<Value<String>>,
 }
 
+impl CampaignInAppMessage {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Content", &self.content);
+        p.opt("CustomConfig", &self.custom_config);
+        p.opt("Layout", &self.layout);
+    }
+}
+
 impl ToExpr for CampaignInAppMessage {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Content", &self.content);
-        p.opt("CustomConfig", &self.custom_config);
-        p.opt("Layout", &self.layout);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -371,17 +477,30 @@ pub struct InAppMessageContent {
     pub secondary_btn: Option<InAppMessageButton>,
 }
 
-impl ToExpr for InAppMessageContent {
+impl InAppMessageContent {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("BackgroundColor", &self.background_color);
         p.opt("BodyConfig", &self.body_config);
         p.opt("HeaderConfig", &self.header_config);
         p.opt("ImageUrl", &self.image_url);
         p.opt("PrimaryBtn", &self.primary_btn);
         p.opt("SecondaryBtn", &self.secondary_btn);
+    }
+}
+
+impl ToExpr for InAppMessageContent {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -396,14 +515,27 @@ pub struct InAppMessageBodyConfig {
     pub text_color: Option<Value<String>>,
 }
 
+impl InAppMessageBodyConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Alignment", &self.alignment);
+        p.opt("Body", &self.body);
+        p.opt("TextColor", &self.text_color);
+    }
+}
+
 impl ToExpr for InAppMessageBodyConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Alignment", &self.alignment);
-        p.opt("Body", &self.body);
-        p.opt("TextColor", &self.text_color);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -418,14 +550,27 @@ pub struct InAppMessageHeaderConfig {
     pub text_color: Option<Value<String>>,
 }
 
+impl InAppMessageHeaderConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Alignment", &self.alignment);
+        p.opt("Header", &self.header);
+        p.opt("TextColor", &self.text_color);
+    }
+}
+
 impl ToExpr for InAppMessageHeaderConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Alignment", &self.alignment);
-        p.opt("Header", &self.header);
-        p.opt("TextColor", &self.text_color);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -442,15 +587,28 @@ pub struct InAppMessageButton {
     pub web: Option<OverrideButtonConfiguration>,
 }
 
-impl ToExpr for InAppMessageButton {
+impl InAppMessageButton {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Android", &self.android);
         p.opt("DefaultConfig", &self.default_config);
         p.opt("IOS", &self.ios);
         p.opt("Web", &self.web);
+    }
+}
+
+impl ToExpr for InAppMessageButton {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -463,13 +621,26 @@ pub struct OverrideButtonConfiguration {
     pub link: Option<Value<String>>,
 }
 
+impl OverrideButtonConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ButtonAction", &self.button_action);
+        p.opt("Link", &self.link);
+    }
+}
+
 impl ToExpr for OverrideButtonConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("ButtonAction", &self.button_action);
-        p.opt("Link", &self.link);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -490,17 +661,30 @@ pub struct DefaultButtonConfiguration {
     pub text_color: Option<Value<String>>,
 }
 
-impl ToExpr for DefaultButtonConfiguration {
+impl DefaultButtonConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("BackgroundColor", &self.background_color);
         p.opt("BorderRadius", &self.border_radius);
         p.opt("ButtonAction", &self.button_action);
         p.opt("Link", &self.link);
         p.opt("Text", &self.text);
         p.opt("TextColor", &self.text_color);
+    }
+}
+
+impl ToExpr for DefaultButtonConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -521,17 +705,30 @@ pub struct CampaignSmsMessage {
     pub template_id: Option<Value<String>>,
 }
 
-impl ToExpr for CampaignSmsMessage {
+impl CampaignSmsMessage {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Body", &self.body);
         p.opt("EntityId", &self.entity_id);
         p.opt("MessageType", &self.message_type);
         p.opt("OriginationNumber", &self.origination_number);
         p.opt("SenderId", &self.sender_id);
         p.opt("TemplateId", &self.template_id);
+    }
+}
+
+impl ToExpr for CampaignSmsMessage {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -554,10 +751,9 @@ pub struct Schedule {
     pub time_zone: Option<Value<String>>,
 }
 
-impl ToExpr for Schedule {
+impl Schedule {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("EndTime", &self.end_time);
         p.opt("EventFilter", &self.event_filter);
         p.opt("Frequency", &self.frequency);
@@ -565,7 +761,21 @@ impl ToExpr for Schedule {
         p.opt("QuietTime", &self.quiet_time);
         p.opt("StartTime", &self.start_time);
         p.opt("TimeZone", &self.time_zone);
+    }
+}
+
+impl ToExpr for Schedule {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -578,13 +788,26 @@ pub struct CampaignEventFilter {
     pub filter_type: Option<Value<String>>,
 }
 
+impl CampaignEventFilter {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Dimensions", &self.dimensions);
+        p.opt("FilterType", &self.filter_type);
+    }
+}
+
 impl ToExpr for CampaignEventFilter {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Dimensions", &self.dimensions);
-        p.opt("FilterType", &self.filter_type);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -599,14 +822,27 @@ pub struct EventDimensions {
     pub metrics: Option<Value<Json>>,
 }
 
+impl EventDimensions {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Attributes", &self.attributes);
+        p.opt("EventType", &self.event_type);
+        p.opt("Metrics", &self.metrics);
+    }
+}
+
 impl ToExpr for EventDimensions {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Attributes", &self.attributes);
-        p.opt("EventType", &self.event_type);
-        p.opt("Metrics", &self.metrics);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -619,13 +855,26 @@ pub struct SetDimension {
     pub values: Option<Value<Vec<String>>>,
 }
 
+impl SetDimension {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("DimensionType", &self.dimension_type);
+        p.opt("Values", &self.values);
+    }
+}
+
 impl ToExpr for SetDimension {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("DimensionType", &self.dimension_type);
-        p.opt("Values", &self.values);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -649,13 +898,26 @@ impl QuietTime {
     }
 }
 
+impl QuietTime {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("End", &self.end);
+        p.req("Start", &self.start);
+    }
+}
+
 impl ToExpr for QuietTime {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("End", &self.end);
-        p.req("Start", &self.start);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -672,15 +934,28 @@ pub struct TemplateConfiguration {
     pub voice_template: Option<Template>,
 }
 
-impl ToExpr for TemplateConfiguration {
+impl TemplateConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("EmailTemplate", &self.email_template);
         p.opt("PushTemplate", &self.push_template);
         p.opt("SMSTemplate", &self.sms_template);
         p.opt("VoiceTemplate", &self.voice_template);
+    }
+}
+
+impl ToExpr for TemplateConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -693,13 +968,26 @@ pub struct Template {
     pub version: Option<Value<String>>,
 }
 
+impl Template {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Name", &self.name);
+        p.opt("Version", &self.version);
+    }
+}
+
 impl ToExpr for Template {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Name", &self.name);
-        p.opt("Version", &self.version);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -714,14 +1002,27 @@ pub struct CampaignHook {
     pub web_url: Option<Value<String>>,
 }
 
+impl CampaignHook {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("LambdaFunctionName", &self.lambda_function_name);
+        p.opt("Mode", &self.mode);
+        p.opt("WebUrl", &self.web_url);
+    }
+}
+
 impl ToExpr for CampaignHook {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("LambdaFunctionName", &self.lambda_function_name);
-        p.opt("Mode", &self.mode);
-        p.opt("WebUrl", &self.web_url);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -740,16 +1041,29 @@ pub struct Limits {
     pub total: Option<Value<i64>>,
 }
 
-impl ToExpr for Limits {
+impl Limits {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Daily", &self.daily);
         p.opt("MaximumDuration", &self.maximum_duration);
         p.opt("MessagesPerSecond", &self.messages_per_second);
         p.opt("Session", &self.session);
         p.opt("Total", &self.total);
+    }
+}
+
+impl ToExpr for Limits {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

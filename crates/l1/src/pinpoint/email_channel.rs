@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps,
+};
 use stackwright_core::value::Value;
 
 /// Resource Type definition for AWS::Pinpoint::EmailChannel
@@ -51,14 +53,9 @@ impl EmailChannel {
     }
 }
 
-impl ResourceProps for EmailChannel {
-    const TYPE_NAME: &'static str = "AWS::Pinpoint::EmailChannel";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl EmailChannel {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("ApplicationId", &self.application_id);
         p.opt("ConfigurationSet", &self.configuration_set);
         p.opt("Enabled", &self.enabled);
@@ -69,7 +66,25 @@ impl ResourceProps for EmailChannel {
             &self.orchestration_sending_role_arn,
         );
         p.opt("RoleArn", &self.role_arn);
+    }
+}
+
+impl ResourceProps for EmailChannel {
+    const TYPE_NAME: &'static str = "AWS::Pinpoint::EmailChannel";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

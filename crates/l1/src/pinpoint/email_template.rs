@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps,
+};
 use stackwright_core::value::{Json, Value};
 
 /// Resource Type definition for AWS::Pinpoint::EmailTemplate
@@ -47,6 +49,19 @@ impl EmailTemplate {
     }
 }
 
+impl EmailTemplate {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("DefaultSubstitutions", &self.default_substitutions);
+        p.opt("HtmlPart", &self.html_part);
+        p.req("Subject", &self.subject);
+        p.opt("Tags", &self.tags);
+        p.opt("TemplateDescription", &self.template_description);
+        p.req("TemplateName", &self.template_name);
+        p.opt("TextPart", &self.text_part);
+    }
+}
+
 impl ResourceProps for EmailTemplate {
     const TYPE_NAME: &'static str = "AWS::Pinpoint::EmailTemplate";
     fn facts() -> &'static ResourceFacts {
@@ -55,14 +70,14 @@ impl ResourceProps for EmailTemplate {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.opt("DefaultSubstitutions", &self.default_substitutions);
-        p.opt("HtmlPart", &self.html_part);
-        p.req("Subject", &self.subject);
-        p.opt("Tags", &self.tags);
-        p.opt("TemplateDescription", &self.template_description);
-        p.req("TemplateName", &self.template_name);
-        p.opt("TextPart", &self.text_part);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

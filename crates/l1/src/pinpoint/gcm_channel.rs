@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps,
+};
 use stackwright_core::value::Value;
 
 /// Resource Type definition for AWS::Pinpoint::GCMChannel
@@ -41,14 +43,9 @@ impl GcmChannel {
     }
 }
 
-impl ResourceProps for GcmChannel {
-    const TYPE_NAME: &'static str = "AWS::Pinpoint::GCMChannel";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl GcmChannel {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("ApiKey", &self.api_key);
         p.req("ApplicationId", &self.application_id);
         p.opt(
@@ -57,7 +54,25 @@ impl ResourceProps for GcmChannel {
         );
         p.opt("Enabled", &self.enabled);
         p.opt("ServiceJson", &self.service_json);
+    }
+}
+
+impl ResourceProps for GcmChannel {
+    const TYPE_NAME: &'static str = "AWS::Pinpoint::GCMChannel";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

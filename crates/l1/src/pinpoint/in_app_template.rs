@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Json, Literal, Value};
 
 /// Resource Type definition for AWS::Pinpoint::InAppTemplate
@@ -44,6 +46,18 @@ impl InAppTemplate {
     }
 }
 
+impl InAppTemplate {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Content", &self.content);
+        p.opt("CustomConfig", &self.custom_config);
+        p.opt("Layout", &self.layout);
+        p.opt("Tags", &self.tags);
+        p.opt("TemplateDescription", &self.template_description);
+        p.req("TemplateName", &self.template_name);
+    }
+}
+
 impl ResourceProps for InAppTemplate {
     const TYPE_NAME: &'static str = "AWS::Pinpoint::InAppTemplate";
     fn facts() -> &'static ResourceFacts {
@@ -52,13 +66,14 @@ impl ResourceProps for InAppTemplate {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.opt("Content", &self.content);
-        p.opt("CustomConfig", &self.custom_config);
-        p.opt("Layout", &self.layout);
-        p.opt("Tags", &self.tags);
-        p.opt("TemplateDescription", &self.template_description);
-        p.req("TemplateName", &self.template_name);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -102,17 +117,30 @@ pub struct InAppMessageContent {
     pub secondary_btn: Option<ButtonConfig>,
 }
 
-impl ToExpr for InAppMessageContent {
+impl InAppMessageContent {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("BackgroundColor", &self.background_color);
         p.opt("BodyConfig", &self.body_config);
         p.opt("HeaderConfig", &self.header_config);
         p.opt("ImageUrl", &self.image_url);
         p.opt("PrimaryBtn", &self.primary_btn);
         p.opt("SecondaryBtn", &self.secondary_btn);
+    }
+}
+
+impl ToExpr for InAppMessageContent {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -127,14 +155,27 @@ pub struct BodyConfig {
     pub text_color: Option<Value<String>>,
 }
 
+impl BodyConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Alignment", &self.alignment);
+        p.opt("Body", &self.body);
+        p.opt("TextColor", &self.text_color);
+    }
+}
+
 impl ToExpr for BodyConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Alignment", &self.alignment);
-        p.opt("Body", &self.body);
-        p.opt("TextColor", &self.text_color);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -149,14 +190,27 @@ pub struct HeaderConfig {
     pub text_color: Option<Value<String>>,
 }
 
+impl HeaderConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Alignment", &self.alignment);
+        p.opt("Header", &self.header);
+        p.opt("TextColor", &self.text_color);
+    }
+}
+
 impl ToExpr for HeaderConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Alignment", &self.alignment);
-        p.opt("Header", &self.header);
-        p.opt("TextColor", &self.text_color);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -173,15 +227,28 @@ pub struct ButtonConfig {
     pub web: Option<OverrideButtonConfiguration>,
 }
 
-impl ToExpr for ButtonConfig {
+impl ButtonConfig {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Android", &self.android);
         p.opt("DefaultConfig", &self.default_config);
         p.opt("IOS", &self.ios);
         p.opt("Web", &self.web);
+    }
+}
+
+impl ToExpr for ButtonConfig {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -194,13 +261,26 @@ pub struct OverrideButtonConfiguration {
     pub link: Option<Value<String>>,
 }
 
+impl OverrideButtonConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ButtonAction", &self.button_action);
+        p.opt("Link", &self.link);
+    }
+}
+
 impl ToExpr for OverrideButtonConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("ButtonAction", &self.button_action);
-        p.opt("Link", &self.link);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -221,17 +301,30 @@ pub struct DefaultButtonConfiguration {
     pub text_color: Option<Value<String>>,
 }
 
-impl ToExpr for DefaultButtonConfiguration {
+impl DefaultButtonConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("BackgroundColor", &self.background_color);
         p.opt("BorderRadius", &self.border_radius);
         p.opt("ButtonAction", &self.button_action);
         p.opt("Link", &self.link);
         p.opt("Text", &self.text);
         p.opt("TextColor", &self.text_color);
+    }
+}
+
+impl ToExpr for DefaultButtonConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

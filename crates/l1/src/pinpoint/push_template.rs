@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Json, Value};
 
 /// Resource Type definition for AWS::Pinpoint::PushTemplate
@@ -53,14 +55,9 @@ impl PushTemplate {
     }
 }
 
-impl ResourceProps for PushTemplate {
-    const TYPE_NAME: &'static str = "AWS::Pinpoint::PushTemplate";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl PushTemplate {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("ADM", &self.adm);
         p.opt("APNS", &self.apns);
         p.opt("Baidu", &self.baidu);
@@ -70,7 +67,25 @@ impl ResourceProps for PushTemplate {
         p.opt("Tags", &self.tags);
         p.opt("TemplateDescription", &self.template_description);
         p.req("TemplateName", &self.template_name);
+    }
+}
+
+impl ResourceProps for PushTemplate {
+    const TYPE_NAME: &'static str = "AWS::Pinpoint::PushTemplate";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -123,10 +138,9 @@ pub struct AndroidPushNotificationTemplate {
     pub url: Option<Value<String>>,
 }
 
-impl ToExpr for AndroidPushNotificationTemplate {
+impl AndroidPushNotificationTemplate {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Action", &self.action);
         p.opt("Body", &self.body);
         p.opt("ImageIconUrl", &self.image_icon_url);
@@ -135,7 +149,21 @@ impl ToExpr for AndroidPushNotificationTemplate {
         p.opt("Sound", &self.sound);
         p.opt("Title", &self.title);
         p.opt("Url", &self.url);
+    }
+}
+
+impl ToExpr for AndroidPushNotificationTemplate {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -156,17 +184,30 @@ pub struct ApnsPushNotificationTemplate {
     pub url: Option<Value<String>>,
 }
 
-impl ToExpr for ApnsPushNotificationTemplate {
+impl ApnsPushNotificationTemplate {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Action", &self.action);
         p.opt("Body", &self.body);
         p.opt("MediaUrl", &self.media_url);
         p.opt("Sound", &self.sound);
         p.opt("Title", &self.title);
         p.opt("Url", &self.url);
+    }
+}
+
+impl ToExpr for ApnsPushNotificationTemplate {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -185,16 +226,29 @@ pub struct DefaultPushNotificationTemplate {
     pub url: Option<Value<String>>,
 }
 
-impl ToExpr for DefaultPushNotificationTemplate {
+impl DefaultPushNotificationTemplate {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Action", &self.action);
         p.opt("Body", &self.body);
         p.opt("Sound", &self.sound);
         p.opt("Title", &self.title);
         p.opt("Url", &self.url);
+    }
+}
+
+impl ToExpr for DefaultPushNotificationTemplate {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

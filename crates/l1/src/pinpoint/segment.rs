@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Json, Value};
 
 /// Resource Type definition for AWS::Pinpoint::Segment
@@ -41,6 +43,17 @@ impl Segment {
     }
 }
 
+impl Segment {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("ApplicationId", &self.application_id);
+        p.opt("Dimensions", &self.dimensions);
+        p.req("Name", &self.name);
+        p.opt("SegmentGroups", &self.segment_groups);
+        p.opt("Tags", &self.tags);
+    }
+}
+
 impl ResourceProps for Segment {
     const TYPE_NAME: &'static str = "AWS::Pinpoint::Segment";
     fn facts() -> &'static ResourceFacts {
@@ -49,12 +62,14 @@ impl ResourceProps for Segment {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req("ApplicationId", &self.application_id);
-        p.opt("Dimensions", &self.dimensions);
-        p.req("Name", &self.name);
-        p.opt("SegmentGroups", &self.segment_groups);
-        p.opt("Tags", &self.tags);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -103,17 +118,30 @@ pub struct SegmentDimensions {
     pub user_attributes: Option<Value<Json>>,
 }
 
-impl ToExpr for SegmentDimensions {
+impl SegmentDimensions {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Attributes", &self.attributes);
         p.opt("Behavior", &self.behavior);
         p.opt("Demographic", &self.demographic);
         p.opt("Location", &self.location);
         p.opt("Metrics", &self.metrics);
         p.opt("UserAttributes", &self.user_attributes);
+    }
+}
+
+impl ToExpr for SegmentDimensions {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -124,12 +152,25 @@ pub struct Behavior {
     pub recency: Option<Recency>,
 }
 
+impl Behavior {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Recency", &self.recency);
+    }
+}
+
 impl ToExpr for Behavior {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Recency", &self.recency);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -153,13 +194,26 @@ impl Recency {
     }
 }
 
+impl Recency {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Duration", &self.duration);
+        p.req("RecencyType", &self.recency_type);
+    }
+}
+
 impl ToExpr for Recency {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Duration", &self.duration);
-        p.req("RecencyType", &self.recency_type);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -180,17 +234,30 @@ pub struct Demographic {
     pub platform: Option<SetDimension>,
 }
 
-impl ToExpr for Demographic {
+impl Demographic {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AppVersion", &self.app_version);
         p.opt("Channel", &self.channel);
         p.opt("DeviceType", &self.device_type);
         p.opt("Make", &self.make);
         p.opt("Model", &self.model);
         p.opt("Platform", &self.platform);
+    }
+}
+
+impl ToExpr for Demographic {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -203,13 +270,26 @@ pub struct SetDimension {
     pub values: Option<Value<Vec<String>>>,
 }
 
+impl SetDimension {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("DimensionType", &self.dimension_type);
+        p.opt("Values", &self.values);
+    }
+}
+
 impl ToExpr for SetDimension {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("DimensionType", &self.dimension_type);
-        p.opt("Values", &self.values);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -222,13 +302,26 @@ pub struct Location {
     pub gps_point: Option<GpsPoint>,
 }
 
+impl Location {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Country", &self.country);
+        p.opt("GPSPoint", &self.gps_point);
+    }
+}
+
 impl ToExpr for Location {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Country", &self.country);
-        p.opt("GPSPoint", &self.gps_point);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -252,13 +345,26 @@ impl GpsPoint {
     }
 }
 
+impl GpsPoint {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Coordinates", &self.coordinates);
+        p.req("RangeInKilometers", &self.range_in_kilometers);
+    }
+}
+
 impl ToExpr for GpsPoint {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Coordinates", &self.coordinates);
-        p.req("RangeInKilometers", &self.range_in_kilometers);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -282,13 +388,26 @@ impl Coordinates {
     }
 }
 
+impl Coordinates {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Latitude", &self.latitude);
+        p.req("Longitude", &self.longitude);
+    }
+}
+
 impl ToExpr for Coordinates {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Latitude", &self.latitude);
-        p.req("Longitude", &self.longitude);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -301,13 +420,26 @@ pub struct SegmentGroups {
     pub include: Option<Value<String>>,
 }
 
+impl SegmentGroups {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Groups", &self.groups);
+        p.opt("Include", &self.include);
+    }
+}
+
 impl ToExpr for SegmentGroups {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Groups", &self.groups);
-        p.opt("Include", &self.include);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -324,15 +456,28 @@ pub struct Groups {
     pub type_: Option<Value<String>>,
 }
 
-impl ToExpr for Groups {
+impl Groups {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Dimensions", &self.dimensions);
         p.opt("SourceSegments", &self.source_segments);
         p.opt("SourceType", &self.source_type);
         p.opt("Type", &self.type_);
+    }
+}
+
+impl ToExpr for Groups {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -356,13 +501,26 @@ impl SourceSegments {
     }
 }
 
+impl SourceSegments {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Id", &self.id);
+        p.opt("Version", &self.version);
+    }
+}
+
 impl ToExpr for SourceSegments {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Id", &self.id);
-        p.opt("Version", &self.version);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

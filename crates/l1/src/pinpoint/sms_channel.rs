@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps,
+};
 use stackwright_core::value::Value;
 
 /// Resource Type definition for AWS::Pinpoint::SMSChannel
@@ -38,6 +40,16 @@ impl SmsChannel {
     }
 }
 
+impl SmsChannel {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("ApplicationId", &self.application_id);
+        p.opt("Enabled", &self.enabled);
+        p.opt("SenderId", &self.sender_id);
+        p.opt("ShortCode", &self.short_code);
+    }
+}
+
 impl ResourceProps for SmsChannel {
     const TYPE_NAME: &'static str = "AWS::Pinpoint::SMSChannel";
     fn facts() -> &'static ResourceFacts {
@@ -46,11 +58,14 @@ impl ResourceProps for SmsChannel {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req("ApplicationId", &self.application_id);
-        p.opt("Enabled", &self.enabled);
-        p.opt("SenderId", &self.sender_id);
-        p.opt("ShortCode", &self.short_code);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

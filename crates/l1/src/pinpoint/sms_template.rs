@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps,
+};
 use stackwright_core::value::{Json, Value};
 
 /// Resource Type definition for AWS::Pinpoint::SmsTemplate
@@ -41,6 +43,17 @@ impl SmsTemplate {
     }
 }
 
+impl SmsTemplate {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Body", &self.body);
+        p.opt("DefaultSubstitutions", &self.default_substitutions);
+        p.opt("Tags", &self.tags);
+        p.opt("TemplateDescription", &self.template_description);
+        p.req("TemplateName", &self.template_name);
+    }
+}
+
 impl ResourceProps for SmsTemplate {
     const TYPE_NAME: &'static str = "AWS::Pinpoint::SmsTemplate";
     fn facts() -> &'static ResourceFacts {
@@ -49,12 +62,14 @@ impl ResourceProps for SmsTemplate {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req("Body", &self.body);
-        p.opt("DefaultSubstitutions", &self.default_substitutions);
-        p.opt("Tags", &self.tags);
-        p.opt("TemplateDescription", &self.template_description);
-        p.req("TemplateName", &self.template_name);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

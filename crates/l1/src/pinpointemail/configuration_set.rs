@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::Value;
 
 /// Resource Type definition for AWS::PinpointEmail::ConfigurationSet
@@ -44,6 +46,18 @@ impl ConfigurationSet {
     }
 }
 
+impl ConfigurationSet {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("DeliveryOptions", &self.delivery_options);
+        p.req("Name", &self.name);
+        p.opt("ReputationOptions", &self.reputation_options);
+        p.opt("SendingOptions", &self.sending_options);
+        p.opt("Tags", &self.tags);
+        p.opt("TrackingOptions", &self.tracking_options);
+    }
+}
+
 impl ResourceProps for ConfigurationSet {
     const TYPE_NAME: &'static str = "AWS::PinpointEmail::ConfigurationSet";
     fn facts() -> &'static ResourceFacts {
@@ -52,13 +66,14 @@ impl ResourceProps for ConfigurationSet {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.opt("DeliveryOptions", &self.delivery_options);
-        p.req("Name", &self.name);
-        p.opt("ReputationOptions", &self.reputation_options);
-        p.opt("SendingOptions", &self.sending_options);
-        p.opt("Tags", &self.tags);
-        p.opt("TrackingOptions", &self.tracking_options);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -92,12 +107,25 @@ pub struct DeliveryOptions {
     pub sending_pool_name: Option<Value<String>>,
 }
 
+impl DeliveryOptions {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("SendingPoolName", &self.sending_pool_name);
+    }
+}
+
 impl ToExpr for DeliveryOptions {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("SendingPoolName", &self.sending_pool_name);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -108,12 +136,25 @@ pub struct ReputationOptions {
     pub reputation_metrics_enabled: Option<Value<bool>>,
 }
 
+impl ReputationOptions {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ReputationMetricsEnabled", &self.reputation_metrics_enabled);
+    }
+}
+
 impl ToExpr for ReputationOptions {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("ReputationMetricsEnabled", &self.reputation_metrics_enabled);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -124,12 +165,25 @@ pub struct SendingOptions {
     pub sending_enabled: Option<Value<bool>>,
 }
 
+impl SendingOptions {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("SendingEnabled", &self.sending_enabled);
+    }
+}
+
 impl ToExpr for SendingOptions {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("SendingEnabled", &self.sending_enabled);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -142,13 +196,26 @@ pub struct Tags {
     pub value: Option<Value<String>>,
 }
 
+impl Tags {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Key", &self.key);
+        p.opt("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tags {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Key", &self.key);
-        p.opt("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -159,12 +226,25 @@ pub struct TrackingOptions {
     pub custom_redirect_domain: Option<Value<String>>,
 }
 
+impl TrackingOptions {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("CustomRedirectDomain", &self.custom_redirect_domain);
+    }
+}
+
 impl ToExpr for TrackingOptions {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("CustomRedirectDomain", &self.custom_redirect_domain);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

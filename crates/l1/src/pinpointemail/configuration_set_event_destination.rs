@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::Value;
 
 /// Resource Type definition for AWS::PinpointEmail::ConfigurationSetEventDestination
@@ -38,6 +40,15 @@ impl ConfigurationSetEventDestination {
     }
 }
 
+impl ConfigurationSetEventDestination {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("ConfigurationSetName", &self.configuration_set_name);
+        p.opt("EventDestination", &self.event_destination);
+        p.req("EventDestinationName", &self.event_destination_name);
+    }
+}
+
 impl ResourceProps for ConfigurationSetEventDestination {
     const TYPE_NAME: &'static str = "AWS::PinpointEmail::ConfigurationSetEventDestination";
     fn facts() -> &'static ResourceFacts {
@@ -46,10 +57,14 @@ impl ResourceProps for ConfigurationSetEventDestination {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req("ConfigurationSetName", &self.configuration_set_name);
-        p.opt("EventDestination", &self.event_destination);
-        p.req("EventDestinationName", &self.event_destination_name);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -110,10 +125,9 @@ impl EventDestination {
     }
 }
 
-impl ToExpr for EventDestination {
+impl EventDestination {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("CloudWatchDestination", &self.cloud_watch_destination);
         p.opt("Enabled", &self.enabled);
         p.opt(
@@ -123,7 +137,21 @@ impl ToExpr for EventDestination {
         p.req("MatchingEventTypes", &self.matching_event_types);
         p.opt("PinpointDestination", &self.pinpoint_destination);
         p.opt("SnsDestination", &self.sns_destination);
+    }
+}
+
+impl ToExpr for EventDestination {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -134,12 +162,25 @@ pub struct CloudWatchDestination {
     pub dimension_configurations: Option<Vec<DimensionConfiguration>>,
 }
 
+impl CloudWatchDestination {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("DimensionConfigurations", &self.dimension_configurations);
+    }
+}
+
 impl ToExpr for CloudWatchDestination {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("DimensionConfigurations", &self.dimension_configurations);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -170,14 +211,27 @@ impl DimensionConfiguration {
     }
 }
 
+impl DimensionConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("DefaultDimensionValue", &self.default_dimension_value);
+        p.req("DimensionName", &self.dimension_name);
+        p.req("DimensionValueSource", &self.dimension_value_source);
+    }
+}
+
 impl ToExpr for DimensionConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("DefaultDimensionValue", &self.default_dimension_value);
-        p.req("DimensionName", &self.dimension_name);
-        p.req("DimensionValueSource", &self.dimension_value_source);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -204,13 +258,26 @@ impl KinesisFirehoseDestination {
     }
 }
 
+impl KinesisFirehoseDestination {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("DeliveryStreamArn", &self.delivery_stream_arn);
+        p.req("IamRoleArn", &self.iam_role_arn);
+    }
+}
+
 impl ToExpr for KinesisFirehoseDestination {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("DeliveryStreamArn", &self.delivery_stream_arn);
-        p.req("IamRoleArn", &self.iam_role_arn);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -221,12 +288,25 @@ pub struct PinpointDestination {
     pub application_arn: Option<Value<String>>,
 }
 
+impl PinpointDestination {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ApplicationArn", &self.application_arn);
+    }
+}
+
 impl ToExpr for PinpointDestination {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("ApplicationArn", &self.application_arn);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -247,12 +327,25 @@ impl SnsDestination {
     }
 }
 
+impl SnsDestination {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("TopicArn", &self.topic_arn);
+    }
+}
+
 impl ToExpr for SnsDestination {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("TopicArn", &self.topic_arn);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::Value;
 
 /// Resource Type definition for AWS::PinpointEmail::DedicatedIpPool
@@ -21,6 +23,14 @@ pub struct DedicatedIpPool {
     pub tags: Option<Vec<Tags>>,
 }
 
+impl DedicatedIpPool {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("PoolName", &self.pool_name);
+        p.opt("Tags", &self.tags);
+    }
+}
+
 impl ResourceProps for DedicatedIpPool {
     const TYPE_NAME: &'static str = "AWS::PinpointEmail::DedicatedIpPool";
     fn facts() -> &'static ResourceFacts {
@@ -29,9 +39,14 @@ impl ResourceProps for DedicatedIpPool {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.opt("PoolName", &self.pool_name);
-        p.opt("Tags", &self.tags);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -67,13 +82,26 @@ pub struct Tags {
     pub value: Option<Value<String>>,
 }
 
+impl Tags {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Key", &self.key);
+        p.opt("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tags {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Key", &self.key);
-        p.opt("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

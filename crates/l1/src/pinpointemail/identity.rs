@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::Value;
 
 /// Resource Type definition for AWS::PinpointEmail::Identity
@@ -41,14 +43,9 @@ impl Identity {
     }
 }
 
-impl ResourceProps for Identity {
-    const TYPE_NAME: &'static str = "AWS::PinpointEmail::Identity";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl Identity {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("DkimSigningEnabled", &self.dkim_signing_enabled);
         p.opt(
             "FeedbackForwardingEnabled",
@@ -57,7 +54,25 @@ impl ResourceProps for Identity {
         p.opt("MailFromAttributes", &self.mail_from_attributes);
         p.req("Name", &self.name);
         p.opt("Tags", &self.tags);
+    }
+}
+
+impl ResourceProps for Identity {
+    const TYPE_NAME: &'static str = "AWS::PinpointEmail::Identity";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -123,13 +138,26 @@ pub struct MailFromAttributes {
     pub mail_from_domain: Option<Value<String>>,
 }
 
+impl MailFromAttributes {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("BehaviorOnMxFailure", &self.behavior_on_mx_failure);
+        p.opt("MailFromDomain", &self.mail_from_domain);
+    }
+}
+
 impl ToExpr for MailFromAttributes {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("BehaviorOnMxFailure", &self.behavior_on_mx_failure);
-        p.opt("MailFromDomain", &self.mail_from_domain);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -142,13 +170,26 @@ pub struct Tags {
     pub value: Option<Value<String>>,
 }
 
+impl Tags {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Key", &self.key);
+        p.opt("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tags {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Key", &self.key);
-        p.opt("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Map, Value};
 
 /// Definition of AWS::Pipes::Pipe Resource Type
@@ -71,14 +73,9 @@ impl Pipe {
     }
 }
 
-impl ResourceProps for Pipe {
-    const TYPE_NAME: &'static str = "AWS::Pipes::Pipe";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl Pipe {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Description", &self.description);
         p.opt("DesiredState", &self.desired_state);
         p.opt("Enrichment", &self.enrichment);
@@ -92,7 +89,25 @@ impl ResourceProps for Pipe {
         p.opt("Tags", &self.tags);
         p.req("Target", &self.target);
         p.opt("TargetParameters", &self.target_parameters);
+    }
+}
+
+impl ResourceProps for Pipe {
+    const TYPE_NAME: &'static str = "AWS::Pipes::Pipe";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -148,13 +163,26 @@ pub struct PipeEnrichmentParameters {
     pub input_template: Option<Value<String>>,
 }
 
+impl PipeEnrichmentParameters {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("HttpParameters", &self.http_parameters);
+        p.opt("InputTemplate", &self.input_template);
+    }
+}
+
 impl ToExpr for PipeEnrichmentParameters {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("HttpParameters", &self.http_parameters);
-        p.opt("InputTemplate", &self.input_template);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -169,14 +197,27 @@ pub struct PipeEnrichmentHttpParameters {
     pub query_string_parameters: Option<Value<Map<String>>>,
 }
 
+impl PipeEnrichmentHttpParameters {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("HeaderParameters", &self.header_parameters);
+        p.opt("PathParameterValues", &self.path_parameter_values);
+        p.opt("QueryStringParameters", &self.query_string_parameters);
+    }
+}
+
 impl ToExpr for PipeEnrichmentHttpParameters {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("HeaderParameters", &self.header_parameters);
-        p.opt("PathParameterValues", &self.path_parameter_values);
-        p.opt("QueryStringParameters", &self.query_string_parameters);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -195,10 +236,9 @@ pub struct PipeLogConfiguration {
     pub s3_log_destination: Option<S3LogDestination>,
 }
 
-impl ToExpr for PipeLogConfiguration {
+impl PipeLogConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "CloudwatchLogsLogDestination",
             &self.cloudwatch_logs_log_destination,
@@ -207,7 +247,21 @@ impl ToExpr for PipeLogConfiguration {
         p.opt("IncludeExecutionData", &self.include_execution_data);
         p.opt("Level", &self.level);
         p.opt("S3LogDestination", &self.s3_log_destination);
+    }
+}
+
+impl ToExpr for PipeLogConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -218,12 +272,25 @@ pub struct CloudwatchLogsLogDestination {
     pub log_group_arn: Option<Value<String>>,
 }
 
+impl CloudwatchLogsLogDestination {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("LogGroupArn", &self.log_group_arn);
+    }
+}
+
 impl ToExpr for CloudwatchLogsLogDestination {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("LogGroupArn", &self.log_group_arn);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -234,12 +301,25 @@ pub struct FirehoseLogDestination {
     pub delivery_stream_arn: Option<Value<String>>,
 }
 
+impl FirehoseLogDestination {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("DeliveryStreamArn", &self.delivery_stream_arn);
+    }
+}
+
 impl ToExpr for FirehoseLogDestination {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("DeliveryStreamArn", &self.delivery_stream_arn);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -256,15 +336,28 @@ pub struct S3LogDestination {
     pub prefix: Option<Value<String>>,
 }
 
-impl ToExpr for S3LogDestination {
+impl S3LogDestination {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("BucketName", &self.bucket_name);
         p.opt("BucketOwner", &self.bucket_owner);
         p.opt("OutputFormat", &self.output_format);
         p.opt("Prefix", &self.prefix);
+    }
+}
+
+impl ToExpr for S3LogDestination {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -289,10 +382,9 @@ pub struct PipeSourceParameters {
     pub sqs_queue_parameters: Option<PipeSourceSqsQueueParameters>,
 }
 
-impl ToExpr for PipeSourceParameters {
+impl PipeSourceParameters {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "ActiveMQBrokerParameters",
             &self.active_mq_broker_parameters,
@@ -316,7 +408,21 @@ impl ToExpr for PipeSourceParameters {
             &self.self_managed_kafka_parameters,
         );
         p.opt("SqsQueueParameters", &self.sqs_queue_parameters);
+    }
+}
+
+impl ToExpr for PipeSourceParameters {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -349,10 +455,9 @@ impl PipeSourceActiveMqBrokerParameters {
     }
 }
 
-impl ToExpr for PipeSourceActiveMqBrokerParameters {
+impl PipeSourceActiveMqBrokerParameters {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("BatchSize", &self.batch_size);
         p.req("Credentials", &self.credentials);
         p.opt(
@@ -360,7 +465,21 @@ impl ToExpr for PipeSourceActiveMqBrokerParameters {
             &self.maximum_batching_window_in_seconds,
         );
         p.req("QueueName", &self.queue_name);
+    }
+}
+
+impl ToExpr for PipeSourceActiveMqBrokerParameters {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -371,12 +490,25 @@ pub struct MqBrokerAccessCredentials {
     pub basic_auth: Option<Value<String>>,
 }
 
+impl MqBrokerAccessCredentials {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("BasicAuth", &self.basic_auth);
+    }
+}
+
 impl ToExpr for MqBrokerAccessCredentials {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("BasicAuth", &self.basic_auth);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -418,10 +550,9 @@ impl PipeSourceDynamoDbStreamParameters {
     }
 }
 
-impl ToExpr for PipeSourceDynamoDbStreamParameters {
+impl PipeSourceDynamoDbStreamParameters {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("BatchSize", &self.batch_size);
         p.opt("DeadLetterConfig", &self.dead_letter_config);
         p.opt(
@@ -439,7 +570,21 @@ impl ToExpr for PipeSourceDynamoDbStreamParameters {
         );
         p.opt("ParallelizationFactor", &self.parallelization_factor);
         p.req("StartingPosition", &self.starting_position);
+    }
+}
+
+impl ToExpr for PipeSourceDynamoDbStreamParameters {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -450,12 +595,25 @@ pub struct DeadLetterConfig {
     pub arn: Option<Value<String>>,
 }
 
+impl DeadLetterConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Arn", &self.arn);
+    }
+}
+
 impl ToExpr for DeadLetterConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Arn", &self.arn);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -466,12 +624,25 @@ pub struct FilterCriteria {
     pub filters: Option<Vec<Filter>>,
 }
 
+impl FilterCriteria {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Filters", &self.filters);
+    }
+}
+
 impl ToExpr for FilterCriteria {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Filters", &self.filters);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -482,12 +653,25 @@ pub struct Filter {
     pub pattern: Option<Value<String>>,
 }
 
+impl Filter {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Pattern", &self.pattern);
+    }
+}
+
 impl ToExpr for Filter {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Pattern", &self.pattern);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -532,10 +716,9 @@ impl PipeSourceKinesisStreamParameters {
     }
 }
 
-impl ToExpr for PipeSourceKinesisStreamParameters {
+impl PipeSourceKinesisStreamParameters {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("BatchSize", &self.batch_size);
         p.opt("DeadLetterConfig", &self.dead_letter_config);
         p.opt(
@@ -557,7 +740,21 @@ impl ToExpr for PipeSourceKinesisStreamParameters {
             "StartingPositionTimestamp",
             &self.starting_position_timestamp,
         );
+    }
+}
+
+impl ToExpr for PipeSourceKinesisStreamParameters {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -593,10 +790,9 @@ impl PipeSourceManagedStreamingKafkaParameters {
     }
 }
 
-impl ToExpr for PipeSourceManagedStreamingKafkaParameters {
+impl PipeSourceManagedStreamingKafkaParameters {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("BatchSize", &self.batch_size);
         p.opt("ConsumerGroupID", &self.consumer_group_id);
         p.opt("Credentials", &self.credentials);
@@ -606,7 +802,21 @@ impl ToExpr for PipeSourceManagedStreamingKafkaParameters {
         );
         p.opt("StartingPosition", &self.starting_position);
         p.req("TopicName", &self.topic_name);
+    }
+}
+
+impl ToExpr for PipeSourceManagedStreamingKafkaParameters {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -619,16 +829,29 @@ pub struct MskAccessCredentials {
     pub client_certificate_tls_auth: Option<Value<String>>,
 }
 
-impl ToExpr for MskAccessCredentials {
+impl MskAccessCredentials {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("SaslScram512Auth", &self.sasl_scram512_auth);
         p.opt(
             "ClientCertificateTlsAuth",
             &self.client_certificate_tls_auth,
         );
+    }
+}
+
+impl ToExpr for MskAccessCredentials {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -664,10 +887,9 @@ impl PipeSourceRabbitMqBrokerParameters {
     }
 }
 
-impl ToExpr for PipeSourceRabbitMqBrokerParameters {
+impl PipeSourceRabbitMqBrokerParameters {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("BatchSize", &self.batch_size);
         p.req("Credentials", &self.credentials);
         p.opt(
@@ -676,7 +898,21 @@ impl ToExpr for PipeSourceRabbitMqBrokerParameters {
         );
         p.req("QueueName", &self.queue_name);
         p.opt("VirtualHost", &self.virtual_host);
+    }
+}
+
+impl ToExpr for PipeSourceRabbitMqBrokerParameters {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -721,10 +957,9 @@ impl PipeSourceSelfManagedKafkaParameters {
     }
 }
 
-impl ToExpr for PipeSourceSelfManagedKafkaParameters {
+impl PipeSourceSelfManagedKafkaParameters {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "AdditionalBootstrapServers",
             &self.additional_bootstrap_servers,
@@ -740,7 +975,21 @@ impl ToExpr for PipeSourceSelfManagedKafkaParameters {
         p.opt("StartingPosition", &self.starting_position);
         p.req("TopicName", &self.topic_name);
         p.opt("Vpc", &self.vpc);
+    }
+}
+
+impl ToExpr for PipeSourceSelfManagedKafkaParameters {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -757,10 +1006,9 @@ pub struct SelfManagedKafkaAccessConfigurationCredentials {
     pub client_certificate_tls_auth: Option<Value<String>>,
 }
 
-impl ToExpr for SelfManagedKafkaAccessConfigurationCredentials {
+impl SelfManagedKafkaAccessConfigurationCredentials {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("BasicAuth", &self.basic_auth);
         p.opt("SaslScram512Auth", &self.sasl_scram512_auth);
         p.opt("SaslScram256Auth", &self.sasl_scram256_auth);
@@ -768,7 +1016,21 @@ impl ToExpr for SelfManagedKafkaAccessConfigurationCredentials {
             "ClientCertificateTlsAuth",
             &self.client_certificate_tls_auth,
         );
+    }
+}
+
+impl ToExpr for SelfManagedKafkaAccessConfigurationCredentials {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -781,13 +1043,26 @@ pub struct SelfManagedKafkaAccessConfigurationVpc {
     pub subnets: Option<Value<Vec<String>>>,
 }
 
+impl SelfManagedKafkaAccessConfigurationVpc {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("SecurityGroup", &self.security_group);
+        p.opt("Subnets", &self.subnets);
+    }
+}
+
 impl ToExpr for SelfManagedKafkaAccessConfigurationVpc {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("SecurityGroup", &self.security_group);
-        p.opt("Subnets", &self.subnets);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -800,16 +1075,29 @@ pub struct PipeSourceSqsQueueParameters {
     pub maximum_batching_window_in_seconds: Option<Value<i64>>,
 }
 
-impl ToExpr for PipeSourceSqsQueueParameters {
+impl PipeSourceSqsQueueParameters {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("BatchSize", &self.batch_size);
         p.opt(
             "MaximumBatchingWindowInSeconds",
             &self.maximum_batching_window_in_seconds,
         );
+    }
+}
+
+impl ToExpr for PipeSourceSqsQueueParameters {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -844,10 +1132,9 @@ pub struct PipeTargetParameters {
     pub timestream_parameters: Option<PipeTargetTimestreamParameters>,
 }
 
-impl ToExpr for PipeTargetParameters {
+impl PipeTargetParameters {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("BatchJobParameters", &self.batch_job_parameters);
         p.opt(
             "CloudWatchLogsParameters",
@@ -873,7 +1160,21 @@ impl ToExpr for PipeTargetParameters {
             &self.step_function_state_machine_parameters,
         );
         p.opt("TimestreamParameters", &self.timestream_parameters);
+    }
+}
+
+impl ToExpr for PipeTargetParameters {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -915,10 +1216,9 @@ impl PipeTargetBatchJobParameters {
     }
 }
 
-impl ToExpr for PipeTargetBatchJobParameters {
+impl PipeTargetBatchJobParameters {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("ArrayProperties", &self.array_properties);
         p.opt("ContainerOverrides", &self.container_overrides);
         p.opt("DependsOn", &self.depends_on);
@@ -926,7 +1226,21 @@ impl ToExpr for PipeTargetBatchJobParameters {
         p.req("JobName", &self.job_name);
         p.opt("Parameters", &self.parameters);
         p.opt("RetryStrategy", &self.retry_strategy);
+    }
+}
+
+impl ToExpr for PipeTargetBatchJobParameters {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -937,12 +1251,25 @@ pub struct BatchArrayProperties {
     pub size: Option<Value<i64>>,
 }
 
+impl BatchArrayProperties {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Size", &self.size);
+    }
+}
+
 impl ToExpr for BatchArrayProperties {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Size", &self.size);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -959,15 +1286,28 @@ pub struct BatchContainerOverrides {
     pub resource_requirements: Option<Vec<BatchResourceRequirement>>,
 }
 
-impl ToExpr for BatchContainerOverrides {
+impl BatchContainerOverrides {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Command", &self.command);
         p.opt("Environment", &self.environment);
         p.opt("InstanceType", &self.instance_type);
         p.opt("ResourceRequirements", &self.resource_requirements);
+    }
+}
+
+impl ToExpr for BatchContainerOverrides {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -980,13 +1320,26 @@ pub struct BatchEnvironmentVariable {
     pub value: Option<Value<String>>,
 }
 
+impl BatchEnvironmentVariable {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Name", &self.name);
+        p.opt("Value", &self.value);
+    }
+}
+
 impl ToExpr for BatchEnvironmentVariable {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Name", &self.name);
-        p.opt("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1013,13 +1366,26 @@ impl BatchResourceRequirement {
     }
 }
 
+impl BatchResourceRequirement {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Type", &self.type_);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for BatchResourceRequirement {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Type", &self.type_);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1032,13 +1398,26 @@ pub struct BatchJobDependency {
     pub type_: Option<Value<BatchJobDependencyType>>,
 }
 
+impl BatchJobDependency {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("JobId", &self.job_id);
+        p.opt("Type", &self.type_);
+    }
+}
+
 impl ToExpr for BatchJobDependency {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("JobId", &self.job_id);
-        p.opt("Type", &self.type_);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1049,12 +1428,25 @@ pub struct BatchRetryStrategy {
     pub attempts: Option<Value<i64>>,
 }
 
+impl BatchRetryStrategy {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Attempts", &self.attempts);
+    }
+}
+
 impl ToExpr for BatchRetryStrategy {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Attempts", &self.attempts);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1067,13 +1459,26 @@ pub struct PipeTargetCloudWatchLogsParameters {
     pub timestamp: Option<Value<String>>,
 }
 
+impl PipeTargetCloudWatchLogsParameters {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("LogStreamName", &self.log_stream_name);
+        p.opt("Timestamp", &self.timestamp);
+    }
+}
+
 impl ToExpr for PipeTargetCloudWatchLogsParameters {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("LogStreamName", &self.log_stream_name);
-        p.opt("Timestamp", &self.timestamp);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1136,10 +1541,9 @@ impl PipeTargetEcsTaskParameters {
     }
 }
 
-impl ToExpr for PipeTargetEcsTaskParameters {
+impl PipeTargetEcsTaskParameters {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("CapacityProviderStrategy", &self.capacity_provider_strategy);
         p.opt("EnableECSManagedTags", &self.enable_ecs_managed_tags);
         p.opt("EnableExecuteCommand", &self.enable_execute_command);
@@ -1155,7 +1559,21 @@ impl ToExpr for PipeTargetEcsTaskParameters {
         p.opt("Tags", &self.tags);
         p.opt("TaskCount", &self.task_count);
         p.req("TaskDefinitionArn", &self.task_definition_arn);
+    }
+}
+
+impl ToExpr for PipeTargetEcsTaskParameters {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1182,14 +1600,27 @@ impl CapacityProviderStrategyItem {
     }
 }
 
+impl CapacityProviderStrategyItem {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Base", &self.base);
+        p.req("CapacityProvider", &self.capacity_provider);
+        p.opt("Weight", &self.weight);
+    }
+}
+
 impl ToExpr for CapacityProviderStrategyItem {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Base", &self.base);
-        p.req("CapacityProvider", &self.capacity_provider);
-        p.opt("Weight", &self.weight);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1200,12 +1631,25 @@ pub struct NetworkConfiguration {
     pub awsvpc_configuration: Option<AwsVpcConfiguration>,
 }
 
+impl NetworkConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("AwsvpcConfiguration", &self.awsvpc_configuration);
+    }
+}
+
 impl ToExpr for NetworkConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("AwsvpcConfiguration", &self.awsvpc_configuration);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1232,14 +1676,27 @@ impl AwsVpcConfiguration {
     }
 }
 
+impl AwsVpcConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("AssignPublicIp", &self.assign_public_ip);
+        p.opt("SecurityGroups", &self.security_groups);
+        p.req("Subnets", &self.subnets);
+    }
+}
+
 impl ToExpr for AwsVpcConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("AssignPublicIp", &self.assign_public_ip);
-        p.opt("SecurityGroups", &self.security_groups);
-        p.req("Subnets", &self.subnets);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1262,10 +1719,9 @@ pub struct EcsTaskOverride {
     pub task_role_arn: Option<Value<String>>,
 }
 
-impl ToExpr for EcsTaskOverride {
+impl EcsTaskOverride {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("ContainerOverrides", &self.container_overrides);
         p.opt("Cpu", &self.cpu);
         p.opt("EphemeralStorage", &self.ephemeral_storage);
@@ -1276,7 +1732,21 @@ impl ToExpr for EcsTaskOverride {
         );
         p.opt("Memory", &self.memory);
         p.opt("TaskRoleArn", &self.task_role_arn);
+    }
+}
+
+impl ToExpr for EcsTaskOverride {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1301,10 +1771,9 @@ pub struct EcsContainerOverride {
     pub resource_requirements: Option<Vec<EcsResourceRequirement>>,
 }
 
-impl ToExpr for EcsContainerOverride {
+impl EcsContainerOverride {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Command", &self.command);
         p.opt("Cpu", &self.cpu);
         p.opt("Environment", &self.environment);
@@ -1313,7 +1782,21 @@ impl ToExpr for EcsContainerOverride {
         p.opt("MemoryReservation", &self.memory_reservation);
         p.opt("Name", &self.name);
         p.opt("ResourceRequirements", &self.resource_requirements);
+    }
+}
+
+impl ToExpr for EcsContainerOverride {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1326,13 +1809,26 @@ pub struct EcsEnvironmentVariable {
     pub value: Option<Value<String>>,
 }
 
+impl EcsEnvironmentVariable {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Name", &self.name);
+        p.opt("Value", &self.value);
+    }
+}
+
 impl ToExpr for EcsEnvironmentVariable {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Name", &self.name);
-        p.opt("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1359,13 +1855,26 @@ impl EcsEnvironmentFile {
     }
 }
 
+impl EcsEnvironmentFile {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Type", &self.type_);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for EcsEnvironmentFile {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Type", &self.type_);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1392,13 +1901,26 @@ impl EcsResourceRequirement {
     }
 }
 
+impl EcsResourceRequirement {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Type", &self.type_);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for EcsResourceRequirement {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Type", &self.type_);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1419,12 +1941,25 @@ impl EcsEphemeralStorage {
     }
 }
 
+impl EcsEphemeralStorage {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("SizeInGiB", &self.size_in_gi_b);
+    }
+}
+
 impl ToExpr for EcsEphemeralStorage {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("SizeInGiB", &self.size_in_gi_b);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1437,13 +1972,26 @@ pub struct EcsInferenceAcceleratorOverride {
     pub device_type: Option<Value<String>>,
 }
 
+impl EcsInferenceAcceleratorOverride {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("DeviceName", &self.device_name);
+        p.opt("DeviceType", &self.device_type);
+    }
+}
+
 impl ToExpr for EcsInferenceAcceleratorOverride {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("DeviceName", &self.device_name);
-        p.opt("DeviceType", &self.device_type);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1456,13 +2004,26 @@ pub struct PlacementConstraint {
     pub type_: Option<Value<PlacementConstraintType>>,
 }
 
+impl PlacementConstraint {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Expression", &self.expression);
+        p.opt("Type", &self.type_);
+    }
+}
+
 impl ToExpr for PlacementConstraint {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Expression", &self.expression);
-        p.opt("Type", &self.type_);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1475,13 +2036,26 @@ pub struct PlacementStrategy {
     pub type_: Option<Value<PlacementStrategyType>>,
 }
 
+impl PlacementStrategy {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Field", &self.field);
+        p.opt("Type", &self.type_);
+    }
+}
+
 impl ToExpr for PlacementStrategy {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Field", &self.field);
-        p.opt("Type", &self.type_);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1505,13 +2079,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1530,16 +2117,29 @@ pub struct PipeTargetEventBridgeEventBusParameters {
     pub time: Option<Value<String>>,
 }
 
-impl ToExpr for PipeTargetEventBridgeEventBusParameters {
+impl PipeTargetEventBridgeEventBusParameters {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("DetailType", &self.detail_type);
         p.opt("EndpointId", &self.endpoint_id);
         p.opt("Resources", &self.resources);
         p.opt("Source", &self.source);
         p.opt("Time", &self.time);
+    }
+}
+
+impl ToExpr for PipeTargetEventBridgeEventBusParameters {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1554,14 +2154,27 @@ pub struct PipeTargetHttpParameters {
     pub query_string_parameters: Option<Value<Map<String>>>,
 }
 
+impl PipeTargetHttpParameters {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("HeaderParameters", &self.header_parameters);
+        p.opt("PathParameterValues", &self.path_parameter_values);
+        p.opt("QueryStringParameters", &self.query_string_parameters);
+    }
+}
+
 impl ToExpr for PipeTargetHttpParameters {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("HeaderParameters", &self.header_parameters);
-        p.opt("PathParameterValues", &self.path_parameter_values);
-        p.opt("QueryStringParameters", &self.query_string_parameters);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1582,12 +2195,25 @@ impl PipeTargetKinesisStreamParameters {
     }
 }
 
+impl PipeTargetKinesisStreamParameters {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("PartitionKey", &self.partition_key);
+    }
+}
+
 impl ToExpr for PipeTargetKinesisStreamParameters {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("PartitionKey", &self.partition_key);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1598,12 +2224,25 @@ pub struct PipeTargetLambdaFunctionParameters {
     pub invocation_type: Option<Value<PipeTargetInvocationType>>,
 }
 
+impl PipeTargetLambdaFunctionParameters {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("InvocationType", &self.invocation_type);
+    }
+}
+
 impl ToExpr for PipeTargetLambdaFunctionParameters {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("InvocationType", &self.invocation_type);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1639,17 +2278,30 @@ impl PipeTargetRedshiftDataParameters {
     }
 }
 
-impl ToExpr for PipeTargetRedshiftDataParameters {
+impl PipeTargetRedshiftDataParameters {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("Database", &self.database);
         p.opt("DbUser", &self.db_user);
         p.opt("SecretManagerArn", &self.secret_manager_arn);
         p.req("Sqls", &self.sqls);
         p.opt("StatementName", &self.statement_name);
         p.opt("WithEvent", &self.with_event);
+    }
+}
+
+impl ToExpr for PipeTargetRedshiftDataParameters {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1660,12 +2312,25 @@ pub struct PipeTargetSageMakerPipelineParameters {
     pub pipeline_parameter_list: Option<Vec<SageMakerPipelineParameter>>,
 }
 
+impl PipeTargetSageMakerPipelineParameters {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("PipelineParameterList", &self.pipeline_parameter_list);
+    }
+}
+
 impl ToExpr for PipeTargetSageMakerPipelineParameters {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("PipelineParameterList", &self.pipeline_parameter_list);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1689,13 +2354,26 @@ impl SageMakerPipelineParameter {
     }
 }
 
+impl SageMakerPipelineParameter {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Name", &self.name);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for SageMakerPipelineParameter {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Name", &self.name);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1708,13 +2386,26 @@ pub struct PipeTargetSqsQueueParameters {
     pub message_group_id: Option<Value<String>>,
 }
 
+impl PipeTargetSqsQueueParameters {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("MessageDeduplicationId", &self.message_deduplication_id);
+        p.opt("MessageGroupId", &self.message_group_id);
+    }
+}
+
 impl ToExpr for PipeTargetSqsQueueParameters {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("MessageDeduplicationId", &self.message_deduplication_id);
-        p.opt("MessageGroupId", &self.message_group_id);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1725,12 +2416,25 @@ pub struct PipeTargetStateMachineParameters {
     pub invocation_type: Option<Value<PipeTargetInvocationType>>,
 }
 
+impl PipeTargetStateMachineParameters {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("InvocationType", &self.invocation_type);
+    }
+}
+
 impl ToExpr for PipeTargetStateMachineParameters {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("InvocationType", &self.invocation_type);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1776,10 +2480,9 @@ impl PipeTargetTimestreamParameters {
     }
 }
 
-impl ToExpr for PipeTargetTimestreamParameters {
+impl PipeTargetTimestreamParameters {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("DimensionMappings", &self.dimension_mappings);
         p.opt("EpochTimeUnit", &self.epoch_time_unit);
         p.opt("MultiMeasureMappings", &self.multi_measure_mappings);
@@ -1788,7 +2491,21 @@ impl ToExpr for PipeTargetTimestreamParameters {
         p.req("TimeValue", &self.time_value);
         p.opt("TimestampFormat", &self.timestamp_format);
         p.req("VersionValue", &self.version_value);
+    }
+}
+
+impl ToExpr for PipeTargetTimestreamParameters {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1819,14 +2536,27 @@ impl DimensionMapping {
     }
 }
 
+impl DimensionMapping {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("DimensionName", &self.dimension_name);
+        p.req("DimensionValue", &self.dimension_value);
+        p.req("DimensionValueType", &self.dimension_value_type);
+    }
+}
+
 impl ToExpr for DimensionMapping {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("DimensionName", &self.dimension_name);
-        p.req("DimensionValue", &self.dimension_value);
-        p.req("DimensionValueType", &self.dimension_value_type);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1853,16 +2583,29 @@ impl MultiMeasureMapping {
     }
 }
 
-impl ToExpr for MultiMeasureMapping {
+impl MultiMeasureMapping {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req(
             "MultiMeasureAttributeMappings",
             &self.multi_measure_attribute_mappings,
         );
         p.req("MultiMeasureName", &self.multi_measure_name);
+    }
+}
+
+impl ToExpr for MultiMeasureMapping {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1893,17 +2636,30 @@ impl MultiMeasureAttributeMapping {
     }
 }
 
-impl ToExpr for MultiMeasureAttributeMapping {
+impl MultiMeasureAttributeMapping {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("MeasureValue", &self.measure_value);
         p.req("MeasureValueType", &self.measure_value_type);
         p.req(
             "MultiMeasureAttributeName",
             &self.multi_measure_attribute_name,
         );
+    }
+}
+
+impl ToExpr for MultiMeasureAttributeMapping {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1934,14 +2690,27 @@ impl SingleMeasureMapping {
     }
 }
 
+impl SingleMeasureMapping {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("MeasureName", &self.measure_name);
+        p.req("MeasureValue", &self.measure_value);
+        p.req("MeasureValueType", &self.measure_value_type);
+    }
+}
+
 impl ToExpr for SingleMeasureMapping {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("MeasureName", &self.measure_name);
-        p.req("MeasureValue", &self.measure_value);
-        p.req("MeasureValueType", &self.measure_value_type);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

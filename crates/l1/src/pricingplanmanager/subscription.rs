@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// Resource type definition for AWS::PricingPlanManager::Subscription. Deleting an activated subscription does not terminate it immediately; it schedules a cancellation that takes effect at the end of the current billing period. Until that date the subscription remains active and billing continues. Deleting a subscription that has not yet been activated (PENDING_APPROVAL status) removes it immediately with no further charges.
@@ -42,6 +44,16 @@ impl Subscription {
     }
 }
 
+impl Subscription {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("PlanFamily", &self.plan_family);
+        p.req("PlanTier", &self.plan_tier);
+        p.req("ResourceArns", &self.resource_arns);
+        p.opt("UsageLevel", &self.usage_level);
+    }
+}
+
 impl ResourceProps for Subscription {
     const TYPE_NAME: &'static str = "AWS::PricingPlanManager::Subscription";
     fn facts() -> &'static ResourceFacts {
@@ -50,11 +62,14 @@ impl ResourceProps for Subscription {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req("PlanFamily", &self.plan_family);
-        p.req("PlanTier", &self.plan_tier);
-        p.req("ResourceArns", &self.resource_arns);
-        p.opt("UsageLevel", &self.usage_level);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

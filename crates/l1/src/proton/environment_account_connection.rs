@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::Value;
 
 /// Resource Schema describing various properties for AWS Proton Environment Account Connections resources.
@@ -33,6 +35,19 @@ pub struct EnvironmentAccountConnection {
     pub tags: Option<Vec<Tag>>,
 }
 
+impl EnvironmentAccountConnection {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("CodebuildRoleArn", &self.codebuild_role_arn);
+        p.opt("ComponentRoleArn", &self.component_role_arn);
+        p.opt("EnvironmentAccountId", &self.environment_account_id);
+        p.opt("EnvironmentName", &self.environment_name);
+        p.opt("ManagementAccountId", &self.management_account_id);
+        p.opt("RoleArn", &self.role_arn);
+        p.opt("Tags", &self.tags);
+    }
+}
+
 impl ResourceProps for EnvironmentAccountConnection {
     const TYPE_NAME: &'static str = "AWS::Proton::EnvironmentAccountConnection";
     fn facts() -> &'static ResourceFacts {
@@ -41,14 +56,14 @@ impl ResourceProps for EnvironmentAccountConnection {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.opt("CodebuildRoleArn", &self.codebuild_role_arn);
-        p.opt("ComponentRoleArn", &self.component_role_arn);
-        p.opt("EnvironmentAccountId", &self.environment_account_id);
-        p.opt("EnvironmentName", &self.environment_name);
-        p.opt("ManagementAccountId", &self.management_account_id);
-        p.opt("RoleArn", &self.role_arn);
-        p.opt("Tags", &self.tags);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -105,13 +120,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

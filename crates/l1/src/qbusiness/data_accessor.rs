@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// Definition of AWS::QBusiness::DataAccessor Resource Type
@@ -51,6 +53,18 @@ impl DataAccessor {
     }
 }
 
+impl DataAccessor {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("ActionConfigurations", &self.action_configurations);
+        p.req("ApplicationId", &self.application_id);
+        p.opt("AuthenticationDetail", &self.authentication_detail);
+        p.req("DisplayName", &self.display_name);
+        p.req("Principal", &self.principal);
+        p.opt("Tags", &self.tags);
+    }
+}
+
 impl ResourceProps for DataAccessor {
     const TYPE_NAME: &'static str = "AWS::QBusiness::DataAccessor";
     fn facts() -> &'static ResourceFacts {
@@ -59,13 +73,14 @@ impl ResourceProps for DataAccessor {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req("ActionConfigurations", &self.action_configurations);
-        p.req("ApplicationId", &self.application_id);
-        p.opt("AuthenticationDetail", &self.authentication_detail);
-        p.req("DisplayName", &self.display_name);
-        p.req("Principal", &self.principal);
-        p.opt("Tags", &self.tags);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -132,13 +147,26 @@ impl ActionConfiguration {
     }
 }
 
+impl ActionConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Action", &self.action);
+        p.opt("FilterConfiguration", &self.filter_configuration);
+    }
+}
+
 impl ToExpr for ActionConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Action", &self.action);
-        p.opt("FilterConfiguration", &self.filter_configuration);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -159,12 +187,25 @@ impl ActionFilterConfiguration {
     }
 }
 
+impl ActionFilterConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("DocumentAttributeFilter", &self.document_attribute_filter);
+    }
+}
+
 impl ToExpr for ActionFilterConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("DocumentAttributeFilter", &self.document_attribute_filter);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -193,10 +234,9 @@ pub struct AttributeFilter {
     pub or_all_filters: Option<Vec<AttributeFilter>>,
 }
 
-impl ToExpr for AttributeFilter {
+impl AttributeFilter {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AndAllFilters", &self.and_all_filters);
         p.opt("ContainsAll", &self.contains_all);
         p.opt("ContainsAny", &self.contains_any);
@@ -207,7 +247,21 @@ impl ToExpr for AttributeFilter {
         p.opt("LessThanOrEquals", &self.less_than_or_equals);
         p.opt("NotFilter", &self.not_filter);
         p.opt("OrAllFilters", &self.or_all_filters);
+    }
+}
+
+impl ToExpr for AttributeFilter {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -231,13 +285,26 @@ impl DocumentAttribute {
     }
 }
 
+impl DocumentAttribute {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Name", &self.name);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for DocumentAttribute {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Name", &self.name);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -254,15 +321,28 @@ pub struct DocumentAttributeValue {
     pub date_value: Option<Value<String>>,
 }
 
-impl ToExpr for DocumentAttributeValue {
+impl DocumentAttributeValue {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("StringValue", &self.string_value);
         p.opt("StringListValue", &self.string_list_value);
         p.opt("LongValue", &self.long_value);
         p.opt("DateValue", &self.date_value);
+    }
+}
+
+impl ToExpr for DocumentAttributeValue {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -289,17 +369,30 @@ impl DataAccessorAuthenticationDetail {
     }
 }
 
-impl ToExpr for DataAccessorAuthenticationDetail {
+impl DataAccessorAuthenticationDetail {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "AuthenticationConfiguration",
             &self.authentication_configuration,
         );
         p.req("AuthenticationType", &self.authentication_type);
         p.opt("ExternalIds", &self.external_ids);
+    }
+}
+
+impl ToExpr for DataAccessorAuthenticationDetail {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -311,15 +404,28 @@ pub struct DataAccessorAuthenticationConfiguration {
         Option<DataAccessorIdcTrustedTokenIssuerConfiguration>,
 }
 
-impl ToExpr for DataAccessorAuthenticationConfiguration {
+impl DataAccessorAuthenticationConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "IdcTrustedTokenIssuerConfiguration",
             &self.idc_trusted_token_issuer_configuration,
         );
+    }
+}
+
+impl ToExpr for DataAccessorAuthenticationConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -340,15 +446,28 @@ impl DataAccessorIdcTrustedTokenIssuerConfiguration {
     }
 }
 
-impl ToExpr for DataAccessorIdcTrustedTokenIssuerConfiguration {
+impl DataAccessorIdcTrustedTokenIssuerConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req(
             "IdcTrustedTokenIssuerArn",
             &self.idc_trusted_token_issuer_arn,
         );
+    }
+}
+
+impl ToExpr for DataAccessorIdcTrustedTokenIssuerConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -372,13 +491,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Json, Literal, Value};
 
 /// Definition of AWS::QBusiness::DataSource Resource Type
@@ -66,14 +68,9 @@ impl DataSource {
     }
 }
 
-impl ResourceProps for DataSource {
-    const TYPE_NAME: &'static str = "AWS::QBusiness::DataSource";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl DataSource {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("ApplicationId", &self.application_id);
         p.req("Configuration", &self.configuration);
         p.opt("Description", &self.description);
@@ -91,7 +88,25 @@ impl ResourceProps for DataSource {
         p.opt("SyncSchedule", &self.sync_schedule);
         p.opt("Tags", &self.tags);
         p.opt("VpcConfiguration", &self.vpc_configuration);
+    }
+}
+
+impl ResourceProps for DataSource {
+    const TYPE_NAME: &'static str = "AWS::QBusiness::DataSource";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -154,10 +169,9 @@ pub struct DocumentEnrichmentConfiguration {
     pub pre_extraction_hook_configuration: Option<HookConfiguration>,
 }
 
-impl ToExpr for DocumentEnrichmentConfiguration {
+impl DocumentEnrichmentConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("InlineConfigurations", &self.inline_configurations);
         p.opt(
             "PostExtractionHookConfiguration",
@@ -167,7 +181,21 @@ impl ToExpr for DocumentEnrichmentConfiguration {
             "PreExtractionHookConfiguration",
             &self.pre_extraction_hook_configuration,
         );
+    }
+}
+
+impl ToExpr for DocumentEnrichmentConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -182,14 +210,27 @@ pub struct InlineDocumentEnrichmentConfiguration {
     pub target: Option<DocumentAttributeTarget>,
 }
 
+impl InlineDocumentEnrichmentConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Condition", &self.condition);
+        p.opt("DocumentContentOperator", &self.document_content_operator);
+        p.opt("Target", &self.target);
+    }
+}
+
 impl ToExpr for InlineDocumentEnrichmentConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Condition", &self.condition);
-        p.opt("DocumentContentOperator", &self.document_content_operator);
-        p.opt("Target", &self.target);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -219,14 +260,27 @@ impl DocumentAttributeCondition {
     }
 }
 
+impl DocumentAttributeCondition {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Operator", &self.operator);
+        p.opt("Value", &self.value);
+    }
+}
+
 impl ToExpr for DocumentAttributeCondition {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Operator", &self.operator);
-        p.opt("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -243,15 +297,28 @@ pub struct DocumentAttributeValue {
     pub date_value: Option<Value<String>>,
 }
 
-impl ToExpr for DocumentAttributeValue {
+impl DocumentAttributeValue {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("StringValue", &self.string_value);
         p.opt("StringListValue", &self.string_list_value);
         p.opt("LongValue", &self.long_value);
         p.opt("DateValue", &self.date_value);
+    }
+}
+
+impl ToExpr for DocumentAttributeValue {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -278,14 +345,27 @@ impl DocumentAttributeTarget {
     }
 }
 
+impl DocumentAttributeTarget {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("AttributeValueOperator", &self.attribute_value_operator);
+        p.req("Key", &self.key);
+        p.opt("Value", &self.value);
+    }
+}
+
 impl ToExpr for DocumentAttributeTarget {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("AttributeValueOperator", &self.attribute_value_operator);
-        p.req("Key", &self.key);
-        p.opt("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -302,15 +382,28 @@ pub struct HookConfiguration {
     pub s3_bucket_name: Option<Value<String>>,
 }
 
-impl ToExpr for HookConfiguration {
+impl HookConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("InvocationCondition", &self.invocation_condition);
         p.opt("LambdaArn", &self.lambda_arn);
         p.opt("RoleArn", &self.role_arn);
         p.opt("S3BucketName", &self.s3_bucket_name);
+    }
+}
+
+impl ToExpr for HookConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -325,10 +418,9 @@ pub struct MediaExtractionConfiguration {
     pub video_extraction_configuration: Option<VideoExtractionConfiguration>,
 }
 
-impl ToExpr for MediaExtractionConfiguration {
+impl MediaExtractionConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "AudioExtractionConfiguration",
             &self.audio_extraction_configuration,
@@ -341,7 +433,21 @@ impl ToExpr for MediaExtractionConfiguration {
             "VideoExtractionConfiguration",
             &self.video_extraction_configuration,
         );
+    }
+}
+
+impl ToExpr for MediaExtractionConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -362,12 +468,25 @@ impl AudioExtractionConfiguration {
     }
 }
 
+impl AudioExtractionConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("AudioExtractionStatus", &self.audio_extraction_status);
+    }
+}
+
 impl ToExpr for AudioExtractionConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("AudioExtractionStatus", &self.audio_extraction_status);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -388,12 +507,25 @@ impl ImageExtractionConfiguration {
     }
 }
 
+impl ImageExtractionConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("ImageExtractionStatus", &self.image_extraction_status);
+    }
+}
+
 impl ToExpr for ImageExtractionConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("ImageExtractionStatus", &self.image_extraction_status);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -414,12 +546,25 @@ impl VideoExtractionConfiguration {
     }
 }
 
+impl VideoExtractionConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("VideoExtractionStatus", &self.video_extraction_status);
+    }
+}
+
 impl ToExpr for VideoExtractionConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("VideoExtractionStatus", &self.video_extraction_status);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -443,13 +588,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -476,13 +634,26 @@ impl DataSourceVpcConfiguration {
     }
 }
 
+impl DataSourceVpcConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("SecurityGroupIds", &self.security_group_ids);
+        p.req("SubnetIds", &self.subnet_ids);
+    }
+}
+
 impl ToExpr for DataSourceVpcConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("SecurityGroupIds", &self.security_group_ids);
-        p.req("SubnetIds", &self.subnet_ids);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

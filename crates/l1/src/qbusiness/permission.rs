@@ -7,7 +7,7 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{Props, ResourceProps, ToExpr};
+use stackwright_core::resource::{Props, Resolve, Resolved, ResourceProps, ToExpr};
 use stackwright_core::value::{Literal, Value};
 
 /// Definition of AWS::QBusiness::Permission Resource Type
@@ -46,6 +46,17 @@ impl Permission {
     }
 }
 
+impl Permission {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Actions", &self.actions);
+        p.req("ApplicationId", &self.application_id);
+        p.opt("Conditions", &self.conditions);
+        p.req("Principal", &self.principal);
+        p.req("StatementId", &self.statement_id);
+    }
+}
+
 impl ResourceProps for Permission {
     const TYPE_NAME: &'static str = "AWS::QBusiness::Permission";
     fn facts() -> &'static ResourceFacts {
@@ -54,12 +65,14 @@ impl ResourceProps for Permission {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req("Actions", &self.actions);
-        p.req("ApplicationId", &self.application_id);
-        p.opt("Conditions", &self.conditions);
-        p.req("Principal", &self.principal);
-        p.req("StatementId", &self.statement_id);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -90,14 +103,27 @@ impl Condition {
     }
 }
 
+impl Condition {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("ConditionKey", &self.condition_key);
+        p.req("ConditionOperator", &self.condition_operator);
+        p.req("ConditionValues", &self.condition_values);
+    }
+}
+
 impl ToExpr for Condition {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("ConditionKey", &self.condition_key);
-        p.req("ConditionOperator", &self.condition_operator);
-        p.req("ConditionValues", &self.condition_values);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

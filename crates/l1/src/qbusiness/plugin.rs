@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Json, Literal, Value};
 
 /// Definition of AWS::QBusiness::Plugin Resource Type
@@ -56,14 +58,9 @@ impl Plugin {
     }
 }
 
-impl ResourceProps for Plugin {
-    const TYPE_NAME: &'static str = "AWS::QBusiness::Plugin";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl Plugin {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("ApplicationId", &self.application_id);
         p.req("AuthConfiguration", &self.auth_configuration);
         p.opt(
@@ -75,7 +72,25 @@ impl ResourceProps for Plugin {
         p.opt("State", &self.state);
         p.opt("Tags", &self.tags);
         p.req("Type", &self.type_);
+    }
+}
+
+impl ResourceProps for Plugin {
+    const TYPE_NAME: &'static str = "AWS::QBusiness::Plugin";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -133,17 +148,30 @@ pub struct PluginAuthConfiguration {
     pub no_auth_configuration: Option<Value<Json>>,
 }
 
-impl ToExpr for PluginAuthConfiguration {
+impl PluginAuthConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("BasicAuthConfiguration", &self.basic_auth_configuration);
         p.opt(
             "OAuth2ClientCredentialConfiguration",
             &self.o_auth2_client_credential_configuration,
         );
         p.opt("NoAuthConfiguration", &self.no_auth_configuration);
+    }
+}
+
+impl ToExpr for PluginAuthConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -167,13 +195,26 @@ impl BasicAuthConfiguration {
     }
 }
 
+impl BasicAuthConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("RoleArn", &self.role_arn);
+        p.req("SecretArn", &self.secret_arn);
+    }
+}
+
 impl ToExpr for BasicAuthConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("RoleArn", &self.role_arn);
-        p.req("SecretArn", &self.secret_arn);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -203,15 +244,28 @@ impl OAuth2ClientCredentialConfiguration {
     }
 }
 
-impl ToExpr for OAuth2ClientCredentialConfiguration {
+impl OAuth2ClientCredentialConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AuthorizationUrl", &self.authorization_url);
         p.req("RoleArn", &self.role_arn);
         p.req("SecretArn", &self.secret_arn);
         p.opt("TokenUrl", &self.token_url);
+    }
+}
+
+impl ToExpr for OAuth2ClientCredentialConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -242,14 +296,27 @@ impl CustomPluginConfiguration {
     }
 }
 
+impl CustomPluginConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("ApiSchema", &self.api_schema);
+        p.req("ApiSchemaType", &self.api_schema_type);
+        p.req("Description", &self.description);
+    }
+}
+
 impl ToExpr for CustomPluginConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("ApiSchema", &self.api_schema);
-        p.req("ApiSchemaType", &self.api_schema_type);
-        p.req("Description", &self.description);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -262,13 +329,26 @@ pub struct ApiSchema {
     pub s3: Option<S3>,
 }
 
+impl ApiSchema {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Payload", &self.payload);
+        p.opt("S3", &self.s3);
+    }
+}
+
 impl ToExpr for ApiSchema {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Payload", &self.payload);
-        p.opt("S3", &self.s3);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -292,13 +372,26 @@ impl S3 {
     }
 }
 
+impl S3 {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Bucket", &self.bucket);
+        p.req("Key", &self.key);
+    }
+}
+
 impl ToExpr for S3 {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Bucket", &self.bucket);
-        p.req("Key", &self.key);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -322,13 +415,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// Definition of AWS::QBusiness::Retriever Resource Type
@@ -51,6 +53,18 @@ impl Retriever {
     }
 }
 
+impl Retriever {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("ApplicationId", &self.application_id);
+        p.req("Configuration", &self.configuration);
+        p.req("DisplayName", &self.display_name);
+        p.opt("RoleArn", &self.role_arn);
+        p.opt("Tags", &self.tags);
+        p.req("Type", &self.type_);
+    }
+}
+
 impl ResourceProps for Retriever {
     const TYPE_NAME: &'static str = "AWS::QBusiness::Retriever";
     fn facts() -> &'static ResourceFacts {
@@ -59,13 +73,14 @@ impl ResourceProps for Retriever {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req("ApplicationId", &self.application_id);
-        p.req("Configuration", &self.configuration);
-        p.req("DisplayName", &self.display_name);
-        p.opt("RoleArn", &self.role_arn);
-        p.opt("Tags", &self.tags);
-        p.req("Type", &self.type_);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -121,13 +136,26 @@ pub struct RetrieverConfiguration {
     pub kendra_index_configuration: Option<KendraIndexConfiguration>,
 }
 
+impl RetrieverConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("NativeIndexConfiguration", &self.native_index_configuration);
+        p.opt("KendraIndexConfiguration", &self.kendra_index_configuration);
+    }
+}
+
 impl ToExpr for RetrieverConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("NativeIndexConfiguration", &self.native_index_configuration);
-        p.opt("KendraIndexConfiguration", &self.kendra_index_configuration);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -148,12 +176,25 @@ impl NativeIndexConfiguration {
     }
 }
 
+impl NativeIndexConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("IndexId", &self.index_id);
+    }
+}
+
 impl ToExpr for NativeIndexConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("IndexId", &self.index_id);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -174,12 +215,25 @@ impl KendraIndexConfiguration {
     }
 }
 
+impl KendraIndexConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("IndexId", &self.index_id);
+    }
+}
+
 impl ToExpr for KendraIndexConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("IndexId", &self.index_id);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -203,13 +257,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

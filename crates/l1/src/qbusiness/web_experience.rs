@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// Definition of AWS::QBusiness::WebExperience Resource Type
@@ -61,14 +63,9 @@ impl WebExperience {
     }
 }
 
-impl ResourceProps for WebExperience {
-    const TYPE_NAME: &'static str = "AWS::QBusiness::WebExperience";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl WebExperience {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("ApplicationId", &self.application_id);
         p.opt(
             "BrowserExtensionConfiguration",
@@ -92,7 +89,25 @@ impl ResourceProps for WebExperience {
         p.opt("Tags", &self.tags);
         p.opt("Title", &self.title);
         p.opt("WelcomeMessage", &self.welcome_message);
+    }
+}
+
+impl ResourceProps for WebExperience {
+    const TYPE_NAME: &'static str = "AWS::QBusiness::WebExperience";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -161,12 +176,25 @@ impl BrowserExtensionConfiguration {
     }
 }
 
+impl BrowserExtensionConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("EnabledBrowserExtensions", &self.enabled_browser_extensions);
+    }
+}
+
 impl ToExpr for BrowserExtensionConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("EnabledBrowserExtensions", &self.enabled_browser_extensions);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -183,15 +211,28 @@ pub struct CustomizationConfiguration {
     pub logo_url: Option<Value<String>>,
 }
 
-impl ToExpr for CustomizationConfiguration {
+impl CustomizationConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("CustomCSSUrl", &self.custom_css_url);
         p.opt("FaviconUrl", &self.favicon_url);
         p.opt("FontUrl", &self.font_url);
         p.opt("LogoUrl", &self.logo_url);
+    }
+}
+
+impl ToExpr for CustomizationConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -204,16 +245,29 @@ pub struct IdentityProviderConfiguration {
     pub open_id_connect_configuration: Option<OpenIdConnectProviderConfiguration>,
 }
 
-impl ToExpr for IdentityProviderConfiguration {
+impl IdentityProviderConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("SamlConfiguration", &self.saml_configuration);
         p.opt(
             "OpenIDConnectConfiguration",
             &self.open_id_connect_configuration,
         );
+    }
+}
+
+impl ToExpr for IdentityProviderConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -234,12 +288,25 @@ impl SamlProviderConfiguration {
     }
 }
 
+impl SamlProviderConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("AuthenticationUrl", &self.authentication_url);
+    }
+}
+
 impl ToExpr for SamlProviderConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("AuthenticationUrl", &self.authentication_url);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -266,13 +333,26 @@ impl OpenIdConnectProviderConfiguration {
     }
 }
 
+impl OpenIdConnectProviderConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("SecretsArn", &self.secrets_arn);
+        p.req("SecretsRole", &self.secrets_role);
+    }
+}
+
 impl ToExpr for OpenIdConnectProviderConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("SecretsArn", &self.secrets_arn);
-        p.req("SecretsRole", &self.secrets_role);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -296,13 +376,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Json, Value};
 
 /// Resource schema for AWS::QLDB::Stream.
@@ -55,6 +57,19 @@ impl Stream {
     }
 }
 
+impl Stream {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ExclusiveEndTime", &self.exclusive_end_time);
+        p.req("InclusiveStartTime", &self.inclusive_start_time);
+        p.req("KinesisConfiguration", &self.kinesis_configuration);
+        p.req("LedgerName", &self.ledger_name);
+        p.req("RoleArn", &self.role_arn);
+        p.req("StreamName", &self.stream_name);
+        p.opt("Tags", &self.tags);
+    }
+}
+
 impl ResourceProps for Stream {
     const TYPE_NAME: &'static str = "AWS::QLDB::Stream";
     fn facts() -> &'static ResourceFacts {
@@ -63,14 +78,14 @@ impl ResourceProps for Stream {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.opt("ExclusiveEndTime", &self.exclusive_end_time);
-        p.req("InclusiveStartTime", &self.inclusive_start_time);
-        p.req("KinesisConfiguration", &self.kinesis_configuration);
-        p.req("LedgerName", &self.ledger_name);
-        p.req("RoleArn", &self.role_arn);
-        p.req("StreamName", &self.stream_name);
-        p.opt("Tags", &self.tags);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -111,13 +126,26 @@ pub struct KinesisConfiguration {
     pub stream_arn: Option<Value<Json>>,
 }
 
+impl KinesisConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("AggregationEnabled", &self.aggregation_enabled);
+        p.opt("StreamArn", &self.stream_arn);
+    }
+}
+
 impl ToExpr for KinesisConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("AggregationEnabled", &self.aggregation_enabled);
-        p.opt("StreamArn", &self.stream_arn);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -141,13 +169,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// Definition of the AWS::QuickSight::ActionConnector Resource Type.
@@ -61,14 +63,9 @@ impl ActionConnector {
     }
 }
 
-impl ResourceProps for ActionConnector {
-    const TYPE_NAME: &'static str = "AWS::QuickSight::ActionConnector";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl ActionConnector {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("ActionConnectorId", &self.action_connector_id);
         p.req("AuthenticationConfig", &self.authentication_config);
         p.req("AwsAccountId", &self.aws_account_id);
@@ -78,7 +75,25 @@ impl ResourceProps for ActionConnector {
         p.opt("Tags", &self.tags);
         p.req("Type", &self.type_);
         p.opt("VpcConnectionArn", &self.vpc_connection_arn);
+    }
+}
+
+impl ResourceProps for ActionConnector {
+    const TYPE_NAME: &'static str = "AWS::QuickSight::ActionConnector";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -148,13 +163,26 @@ impl AuthConfig {
     }
 }
 
+impl AuthConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("AuthenticationMetadata", &self.authentication_metadata);
+        p.req("AuthenticationType", &self.authentication_type);
+    }
+}
+
 impl ToExpr for AuthConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("AuthenticationMetadata", &self.authentication_metadata);
-        p.req("AuthenticationType", &self.authentication_type);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -175,10 +203,9 @@ pub struct AuthenticationMetadata {
     pub iam_connection_metadata: Option<IamConnectionMetadata>,
 }
 
-impl ToExpr for AuthenticationMetadata {
+impl AuthenticationMetadata {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "AuthorizationCodeGrantMetadata",
             &self.authorization_code_grant_metadata,
@@ -197,7 +224,21 @@ impl ToExpr for AuthenticationMetadata {
         );
         p.opt("NoneConnectionMetadata", &self.none_connection_metadata);
         p.opt("IamConnectionMetadata", &self.iam_connection_metadata);
+    }
+}
+
+impl ToExpr for AuthenticationMetadata {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -232,10 +273,9 @@ impl AuthorizationCodeGrantMetadata {
     }
 }
 
-impl ToExpr for AuthorizationCodeGrantMetadata {
+impl AuthorizationCodeGrantMetadata {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "AuthorizationCodeGrantCredentialsDetails",
             &self.authorization_code_grant_credentials_details,
@@ -246,7 +286,21 @@ impl ToExpr for AuthorizationCodeGrantMetadata {
         );
         p.req("BaseEndpoint", &self.base_endpoint);
         p.req("RedirectUrl", &self.redirect_url);
+    }
+}
+
+impl ToExpr for AuthorizationCodeGrantMetadata {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -257,15 +311,28 @@ pub struct AuthorizationCodeGrantCredentialsDetails {
     pub authorization_code_grant_details: Option<AuthorizationCodeGrantDetails>,
 }
 
-impl ToExpr for AuthorizationCodeGrantCredentialsDetails {
+impl AuthorizationCodeGrantCredentialsDetails {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "AuthorizationCodeGrantDetails",
             &self.authorization_code_grant_details,
         );
+    }
+}
+
+impl ToExpr for AuthorizationCodeGrantCredentialsDetails {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -300,15 +367,28 @@ impl AuthorizationCodeGrantDetails {
     }
 }
 
-impl ToExpr for AuthorizationCodeGrantDetails {
+impl AuthorizationCodeGrantDetails {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("AuthorizationEndpoint", &self.authorization_endpoint);
         p.req("ClientId", &self.client_id);
         p.req("ClientSecret", &self.client_secret);
         p.req("TokenEndpoint", &self.token_endpoint);
+    }
+}
+
+impl ToExpr for AuthorizationCodeGrantDetails {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -335,14 +415,27 @@ impl ClientCredentialsGrantMetadata {
     }
 }
 
+impl ClientCredentialsGrantMetadata {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("BaseEndpoint", &self.base_endpoint);
+        p.opt("ClientCredentialsDetails", &self.client_credentials_details);
+        p.opt("ClientCredentialsSource", &self.client_credentials_source);
+    }
+}
+
 impl ToExpr for ClientCredentialsGrantMetadata {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("BaseEndpoint", &self.base_endpoint);
-        p.opt("ClientCredentialsDetails", &self.client_credentials_details);
-        p.opt("ClientCredentialsSource", &self.client_credentials_source);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -353,15 +446,28 @@ pub struct ClientCredentialsDetails {
     pub client_credentials_grant_details: Option<ClientCredentialsGrantDetails>,
 }
 
-impl ToExpr for ClientCredentialsDetails {
+impl ClientCredentialsDetails {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "ClientCredentialsGrantDetails",
             &self.client_credentials_grant_details,
         );
+    }
+}
+
+impl ToExpr for ClientCredentialsDetails {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -392,14 +498,27 @@ impl ClientCredentialsGrantDetails {
     }
 }
 
+impl ClientCredentialsGrantDetails {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("ClientId", &self.client_id);
+        p.req("ClientSecret", &self.client_secret);
+        p.req("TokenEndpoint", &self.token_endpoint);
+    }
+}
+
 impl ToExpr for ClientCredentialsGrantDetails {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("ClientId", &self.client_id);
-        p.req("ClientSecret", &self.client_secret);
-        p.req("TokenEndpoint", &self.token_endpoint);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -430,14 +549,27 @@ impl BasicAuthConnectionMetadata {
     }
 }
 
+impl BasicAuthConnectionMetadata {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("BaseEndpoint", &self.base_endpoint);
+        p.req("Password", &self.password);
+        p.req("Username", &self.username);
+    }
+}
+
 impl ToExpr for BasicAuthConnectionMetadata {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("BaseEndpoint", &self.base_endpoint);
-        p.req("Password", &self.password);
-        p.req("Username", &self.username);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -464,14 +596,27 @@ impl ApiKeyConnectionMetadata {
     }
 }
 
+impl ApiKeyConnectionMetadata {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("ApiKey", &self.api_key);
+        p.req("BaseEndpoint", &self.base_endpoint);
+        p.opt("Email", &self.email);
+    }
+}
+
 impl ToExpr for ApiKeyConnectionMetadata {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("ApiKey", &self.api_key);
-        p.req("BaseEndpoint", &self.base_endpoint);
-        p.opt("Email", &self.email);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -492,12 +637,25 @@ impl NoneConnectionMetadata {
     }
 }
 
+impl NoneConnectionMetadata {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("BaseEndpoint", &self.base_endpoint);
+    }
+}
+
 impl ToExpr for NoneConnectionMetadata {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("BaseEndpoint", &self.base_endpoint);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -518,12 +676,25 @@ impl IamConnectionMetadata {
     }
 }
 
+impl IamConnectionMetadata {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("RoleArn", &self.role_arn);
+    }
+}
+
 impl ToExpr for IamConnectionMetadata {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("RoleArn", &self.role_arn);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -550,13 +721,26 @@ impl ResourcePermission {
     }
 }
 
+impl ResourcePermission {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Actions", &self.actions);
+        p.req("Principal", &self.principal);
+    }
+}
+
 impl ToExpr for ResourcePermission {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Actions", &self.actions);
-        p.req("Principal", &self.principal);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -580,13 +764,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

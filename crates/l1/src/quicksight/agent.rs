@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Json, Literal, Value};
 
 /// Resource Type definition for AWS::QuickSight::Agent
@@ -68,14 +70,9 @@ impl Agent {
     }
 }
 
-impl ResourceProps for Agent {
-    const TYPE_NAME: &'static str = "AWS::QuickSight::Agent";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl Agent {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("ActionConnectors", &self.action_connectors);
         p.req("AgentId", &self.agent_id);
         p.opt("AgentLifecycle", &self.agent_lifecycle);
@@ -88,7 +85,25 @@ impl ResourceProps for Agent {
         p.opt("StarterPrompts", &self.starter_prompts);
         p.opt("Tags", &self.tags);
         p.opt("WelcomeMessage", &self.welcome_message);
+    }
+}
+
+impl ResourceProps for Agent {
+    const TYPE_NAME: &'static str = "AWS::QuickSight::Agent";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -154,13 +169,26 @@ pub struct CustomPromptInput {
     pub new_prompt: Option<CustomPromptInputParameters>,
 }
 
+impl CustomPromptInput {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ExistingPrompt", &self.existing_prompt);
+        p.opt("NewPrompt", &self.new_prompt);
+    }
+}
+
 impl ToExpr for CustomPromptInput {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("ExistingPrompt", &self.existing_prompt);
-        p.opt("NewPrompt", &self.new_prompt);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -191,14 +219,27 @@ impl CustomPromptProfile {
     }
 }
 
+impl CustomPromptProfile {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("ModelProfileId", &self.model_profile_id);
+        p.req("QbsAwsAccountId", &self.qbs_aws_account_id);
+        p.req("SubscriptionId", &self.subscription_id);
+    }
+}
+
 impl ToExpr for CustomPromptProfile {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("ModelProfileId", &self.model_profile_id);
-        p.req("QbsAwsAccountId", &self.qbs_aws_account_id);
-        p.req("SubscriptionId", &self.subscription_id);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -217,16 +258,29 @@ pub struct CustomPromptInputParameters {
     pub tone: Option<Value<String>>,
 }
 
-impl ToExpr for CustomPromptInputParameters {
+impl CustomPromptInputParameters {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("CustomInstructions", &self.custom_instructions);
         p.opt("Identity", &self.identity);
         p.opt("OutputStyle", &self.output_style);
         p.opt("ResponseLength", &self.response_length);
         p.opt("Tone", &self.tone);
+    }
+}
+
+impl ToExpr for CustomPromptInputParameters {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -250,13 +304,26 @@ impl AgentTag {
     }
 }
 
+impl AgentTag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for AgentTag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

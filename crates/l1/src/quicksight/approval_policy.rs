@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// Definition of the AWS::QuickSight::ApprovalPolicy Resource Type.
@@ -54,6 +56,19 @@ impl ApprovalPolicy {
     }
 }
 
+impl ApprovalPolicy {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Actions", &self.actions);
+        p.req("ApplicableTo", &self.applicable_to);
+        p.req("ApprovalGroups", &self.approval_groups);
+        p.req("AssetTypes", &self.asset_types);
+        p.opt("Description", &self.description);
+        p.req("Name", &self.name);
+        p.req("PolicyId", &self.policy_id);
+    }
+}
+
 impl ResourceProps for ApprovalPolicy {
     const TYPE_NAME: &'static str = "AWS::QuickSight::ApprovalPolicy";
     fn facts() -> &'static ResourceFacts {
@@ -62,14 +77,14 @@ impl ResourceProps for ApprovalPolicy {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req("Actions", &self.actions);
-        p.req("ApplicableTo", &self.applicable_to);
-        p.req("ApprovalGroups", &self.approval_groups);
-        p.req("AssetTypes", &self.asset_types);
-        p.opt("Description", &self.description);
-        p.req("Name", &self.name);
-        p.req("PolicyId", &self.policy_id);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -126,13 +141,26 @@ impl ApplicableTo {
     }
 }
 
+impl ApplicableTo {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("GroupArns", &self.group_arns);
+        p.req("Type", &self.type_);
+    }
+}
+
 impl ToExpr for ApplicableTo {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("GroupArns", &self.group_arns);
-        p.req("Type", &self.type_);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

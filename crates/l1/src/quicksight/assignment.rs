@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps,
+};
 use stackwright_core::value::{Literal, Map, Value};
 
 /// Resource Type definition for AWS::QuickSight::Assignment, which manages an Amazon QuickSight IAM policy assignment that attaches an IAM policy to specified QuickSight users or groups within a namespace.
@@ -45,6 +47,17 @@ impl Assignment {
     }
 }
 
+impl Assignment {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("AssignmentName", &self.assignment_name);
+        p.req("AssignmentStatus", &self.assignment_status);
+        p.opt("Identities", &self.identities);
+        p.req("Namespace", &self.namespace);
+        p.opt("PolicyArn", &self.policy_arn);
+    }
+}
+
 impl ResourceProps for Assignment {
     const TYPE_NAME: &'static str = "AWS::QuickSight::Assignment";
     fn facts() -> &'static ResourceFacts {
@@ -53,12 +66,14 @@ impl ResourceProps for Assignment {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req("AssignmentName", &self.assignment_name);
-        p.req("AssignmentStatus", &self.assignment_status);
-        p.opt("Identities", &self.identities);
-        p.req("Namespace", &self.namespace);
-        p.opt("PolicyArn", &self.policy_arn);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

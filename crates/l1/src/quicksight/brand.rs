@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::Value;
 
 /// Definition of the AWS::QuickSight::Brand Resource Type.
@@ -37,6 +39,15 @@ impl Brand {
     }
 }
 
+impl Brand {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("BrandDefinition", &self.brand_definition);
+        p.req("BrandId", &self.brand_id);
+        p.opt("Tags", &self.tags);
+    }
+}
+
 impl ResourceProps for Brand {
     const TYPE_NAME: &'static str = "AWS::QuickSight::Brand";
     fn facts() -> &'static ResourceFacts {
@@ -45,10 +56,14 @@ impl ResourceProps for Brand {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.opt("BrandDefinition", &self.brand_definition);
-        p.req("BrandId", &self.brand_id);
-        p.opt("Tags", &self.tags);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -116,14 +131,27 @@ pub struct BrandDefinition {
     pub description: Option<Value<String>>,
 }
 
+impl BrandDefinition {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ApplicationTheme", &self.application_theme);
+        p.opt("BrandName", &self.brand_name);
+        p.opt("Description", &self.description);
+    }
+}
+
 impl ToExpr for BrandDefinition {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("ApplicationTheme", &self.application_theme);
-        p.opt("BrandName", &self.brand_name);
-        p.opt("Description", &self.description);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -136,13 +164,26 @@ pub struct ApplicationTheme {
     pub brand_element_style: Option<BrandElementStyle>,
 }
 
+impl ApplicationTheme {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("BrandColorPalette", &self.brand_color_palette);
+        p.opt("BrandElementStyle", &self.brand_element_style);
+    }
+}
+
 impl ToExpr for ApplicationTheme {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("BrandColorPalette", &self.brand_color_palette);
-        p.opt("BrandElementStyle", &self.brand_element_style);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -169,10 +210,9 @@ pub struct BrandColorPalette {
     pub warning: Option<Palette>,
 }
 
-impl ToExpr for BrandColorPalette {
+impl BrandColorPalette {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Accent", &self.accent);
         p.opt("Danger", &self.danger);
         p.opt("Dimension", &self.dimension);
@@ -182,7 +222,21 @@ impl ToExpr for BrandColorPalette {
         p.opt("Secondary", &self.secondary);
         p.opt("Success", &self.success);
         p.opt("Warning", &self.warning);
+    }
+}
+
+impl ToExpr for BrandColorPalette {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -195,13 +249,26 @@ pub struct Palette {
     pub foreground: Option<Value<String>>,
 }
 
+impl Palette {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Background", &self.background);
+        p.opt("Foreground", &self.foreground);
+    }
+}
+
 impl ToExpr for Palette {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Background", &self.background);
-        p.opt("Foreground", &self.foreground);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -212,12 +279,25 @@ pub struct BrandElementStyle {
     pub navbar_style: Option<NavbarStyle>,
 }
 
+impl BrandElementStyle {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("NavbarStyle", &self.navbar_style);
+    }
+}
+
 impl ToExpr for BrandElementStyle {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("NavbarStyle", &self.navbar_style);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -230,13 +310,26 @@ pub struct NavbarStyle {
     pub global_navbar: Option<Palette>,
 }
 
+impl NavbarStyle {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ContextualNavbar", &self.contextual_navbar);
+        p.opt("GlobalNavbar", &self.global_navbar);
+    }
+}
+
 impl ToExpr for NavbarStyle {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("ContextualNavbar", &self.contextual_navbar);
-        p.opt("GlobalNavbar", &self.global_navbar);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -260,13 +353,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

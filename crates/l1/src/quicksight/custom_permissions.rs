@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// Definition of the AWS::QuickSight::CustomPermissions Resource Type.
@@ -43,6 +45,16 @@ impl CustomPermissions {
     }
 }
 
+impl CustomPermissions {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("AwsAccountId", &self.aws_account_id);
+        p.opt("Capabilities", &self.capabilities);
+        p.req("CustomPermissionsName", &self.custom_permissions_name);
+        p.opt("Tags", &self.tags);
+    }
+}
+
 impl ResourceProps for CustomPermissions {
     const TYPE_NAME: &'static str = "AWS::QuickSight::CustomPermissions";
     fn facts() -> &'static ResourceFacts {
@@ -51,11 +63,14 @@ impl ResourceProps for CustomPermissions {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req("AwsAccountId", &self.aws_account_id);
-        p.opt("Capabilities", &self.capabilities);
-        p.req("CustomPermissionsName", &self.custom_permissions_name);
-        p.opt("Tags", &self.tags);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -539,10 +554,9 @@ pub struct Capabilities {
     pub zendesk_action: Option<Value<CapabilityState>>,
 }
 
-impl ToExpr for Capabilities {
+impl Capabilities {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "AccessAppsNativeDataStore",
             &self.access_apps_native_data_store,
@@ -1015,7 +1029,21 @@ impl ToExpr for Capabilities {
             &self.view_account_spice_capacity,
         );
         p.opt("ZendeskAction", &self.zendesk_action);
+    }
+}
+
+impl ToExpr for Capabilities {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1039,13 +1067,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Json, Literal, Value};
 
 /// Definition of the AWS::QuickSight::Dashboard Resource Type.
@@ -77,14 +79,9 @@ impl Dashboard {
     }
 }
 
-impl ResourceProps for Dashboard {
-    const TYPE_NAME: &'static str = "AWS::QuickSight::Dashboard";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl Dashboard {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("AwsAccountId", &self.aws_account_id);
         p.req("DashboardId", &self.dashboard_id);
         p.opt("DashboardPublishOptions", &self.dashboard_publish_options);
@@ -100,7 +97,25 @@ impl ResourceProps for Dashboard {
         p.opt("ThemeArn", &self.theme_arn);
         p.opt("ValidationStrategy", &self.validation_strategy);
         p.opt("VersionDescription", &self.version_description);
+    }
+}
+
+impl ResourceProps for Dashboard {
+    const TYPE_NAME: &'static str = "AWS::QuickSight::Dashboard";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -182,10 +197,9 @@ pub struct DashboardPublishOptions {
     pub visual_publish_options: Option<DashboardVisualPublishOptions>,
 }
 
-impl ToExpr for DashboardPublishOptions {
+impl DashboardPublishOptions {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AdHocFilteringOption", &self.ad_hoc_filtering_option);
         p.opt(
             "DataPointDrillUpDownOption",
@@ -216,7 +230,21 @@ impl ToExpr for DashboardPublishOptions {
         p.opt("VisualAxisSortOption", &self.visual_axis_sort_option);
         p.opt("VisualMenuOption", &self.visual_menu_option);
         p.opt("VisualPublishOptions", &self.visual_publish_options);
+    }
+}
+
+impl ToExpr for DashboardPublishOptions {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -227,12 +255,25 @@ pub struct AdHocFilteringOption {
     pub availability_status: Option<Value<DashboardBehavior>>,
 }
 
+impl AdHocFilteringOption {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("AvailabilityStatus", &self.availability_status);
+    }
+}
+
 impl ToExpr for AdHocFilteringOption {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("AvailabilityStatus", &self.availability_status);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -243,12 +284,25 @@ pub struct DataPointDrillUpDownOption {
     pub availability_status: Option<Value<DashboardBehavior>>,
 }
 
+impl DataPointDrillUpDownOption {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("AvailabilityStatus", &self.availability_status);
+    }
+}
+
 impl ToExpr for DataPointDrillUpDownOption {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("AvailabilityStatus", &self.availability_status);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -259,12 +313,25 @@ pub struct DataPointMenuLabelOption {
     pub availability_status: Option<Value<DashboardBehavior>>,
 }
 
+impl DataPointMenuLabelOption {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("AvailabilityStatus", &self.availability_status);
+    }
+}
+
 impl ToExpr for DataPointMenuLabelOption {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("AvailabilityStatus", &self.availability_status);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -275,12 +342,25 @@ pub struct DataPointTooltipOption {
     pub availability_status: Option<Value<DashboardBehavior>>,
 }
 
+impl DataPointTooltipOption {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("AvailabilityStatus", &self.availability_status);
+    }
+}
+
 impl ToExpr for DataPointTooltipOption {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("AvailabilityStatus", &self.availability_status);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -291,12 +371,25 @@ pub struct DataQaEnabledOption {
     pub availability_status: Option<Value<DashboardBehavior>>,
 }
 
+impl DataQaEnabledOption {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("AvailabilityStatus", &self.availability_status);
+    }
+}
+
 impl ToExpr for DataQaEnabledOption {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("AvailabilityStatus", &self.availability_status);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -307,12 +400,25 @@ pub struct DataStoriesSharingOption {
     pub availability_status: Option<Value<DashboardBehavior>>,
 }
 
+impl DataStoriesSharingOption {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("AvailabilityStatus", &self.availability_status);
+    }
+}
+
 impl ToExpr for DataStoriesSharingOption {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("AvailabilityStatus", &self.availability_status);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -323,12 +429,25 @@ pub struct ExecutiveSummaryOption {
     pub availability_status: Option<Value<DashboardBehavior>>,
 }
 
+impl ExecutiveSummaryOption {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("AvailabilityStatus", &self.availability_status);
+    }
+}
+
 impl ToExpr for ExecutiveSummaryOption {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("AvailabilityStatus", &self.availability_status);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -339,12 +458,25 @@ pub struct ExportToCsvOption {
     pub availability_status: Option<Value<DashboardBehavior>>,
 }
 
+impl ExportToCsvOption {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("AvailabilityStatus", &self.availability_status);
+    }
+}
+
 impl ToExpr for ExportToCsvOption {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("AvailabilityStatus", &self.availability_status);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -355,12 +487,25 @@ pub struct ExportWithHiddenFieldsOption {
     pub availability_status: Option<Value<DashboardBehavior>>,
 }
 
+impl ExportWithHiddenFieldsOption {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("AvailabilityStatus", &self.availability_status);
+    }
+}
+
 impl ToExpr for ExportWithHiddenFieldsOption {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("AvailabilityStatus", &self.availability_status);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -371,12 +516,25 @@ pub struct QuickSuiteActionsOption {
     pub availability_status: Option<Value<DashboardBehavior>>,
 }
 
+impl QuickSuiteActionsOption {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("AvailabilityStatus", &self.availability_status);
+    }
+}
+
 impl ToExpr for QuickSuiteActionsOption {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("AvailabilityStatus", &self.availability_status);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -387,12 +545,25 @@ pub struct SheetControlsOption {
     pub visibility_state: Option<Value<DashboardUiState>>,
 }
 
+impl SheetControlsOption {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("VisibilityState", &self.visibility_state);
+    }
+}
+
 impl ToExpr for SheetControlsOption {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("VisibilityState", &self.visibility_state);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -403,12 +574,25 @@ pub struct SheetLayoutElementMaximizationOption {
     pub availability_status: Option<Value<DashboardBehavior>>,
 }
 
+impl SheetLayoutElementMaximizationOption {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("AvailabilityStatus", &self.availability_status);
+    }
+}
+
 impl ToExpr for SheetLayoutElementMaximizationOption {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("AvailabilityStatus", &self.availability_status);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -419,12 +603,25 @@ pub struct VisualAxisSortOption {
     pub availability_status: Option<Value<DashboardBehavior>>,
 }
 
+impl VisualAxisSortOption {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("AvailabilityStatus", &self.availability_status);
+    }
+}
+
 impl ToExpr for VisualAxisSortOption {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("AvailabilityStatus", &self.availability_status);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -435,12 +632,25 @@ pub struct VisualMenuOption {
     pub availability_status: Option<Value<DashboardBehavior>>,
 }
 
+impl VisualMenuOption {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("AvailabilityStatus", &self.availability_status);
+    }
+}
+
 impl ToExpr for VisualMenuOption {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("AvailabilityStatus", &self.availability_status);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -451,15 +661,28 @@ pub struct DashboardVisualPublishOptions {
     pub export_hidden_fields_option: Option<ExportHiddenFieldsOption>,
 }
 
-impl ToExpr for DashboardVisualPublishOptions {
+impl DashboardVisualPublishOptions {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "ExportHiddenFieldsOption",
             &self.export_hidden_fields_option,
         );
+    }
+}
+
+impl ToExpr for DashboardVisualPublishOptions {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -470,12 +693,25 @@ pub struct ExportHiddenFieldsOption {
     pub availability_status: Option<Value<DashboardBehavior>>,
 }
 
+impl ExportHiddenFieldsOption {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("AvailabilityStatus", &self.availability_status);
+    }
+}
+
 impl ToExpr for ExportHiddenFieldsOption {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("AvailabilityStatus", &self.availability_status);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -523,10 +759,9 @@ impl DashboardVersionDefinition {
     }
 }
 
-impl ToExpr for DashboardVersionDefinition {
+impl DashboardVersionDefinition {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AnalysisDefaults", &self.analysis_defaults);
         p.opt("CalculatedFields", &self.calculated_fields);
         p.opt("ColumnConfigurations", &self.column_configurations);
@@ -543,7 +778,21 @@ impl ToExpr for DashboardVersionDefinition {
             "TopicIdentifierDeclarations",
             &self.topic_identifier_declarations,
         );
+    }
+}
+
+impl ToExpr for DashboardVersionDefinition {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -564,15 +813,28 @@ impl AnalysisDefaults {
     }
 }
 
-impl ToExpr for AnalysisDefaults {
+impl AnalysisDefaults {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req(
             "DefaultNewSheetConfiguration",
             &self.default_new_sheet_configuration,
         );
+    }
+}
+
+impl ToExpr for AnalysisDefaults {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -587,10 +849,9 @@ pub struct DefaultNewSheetConfiguration {
     pub sheet_content_type: Option<Value<SheetContentType>>,
 }
 
-impl ToExpr for DefaultNewSheetConfiguration {
+impl DefaultNewSheetConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "InteractiveLayoutConfiguration",
             &self.interactive_layout_configuration,
@@ -600,7 +861,21 @@ impl ToExpr for DefaultNewSheetConfiguration {
             &self.paginated_layout_configuration,
         );
         p.opt("SheetContentType", &self.sheet_content_type);
+    }
+}
+
+impl ToExpr for DefaultNewSheetConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -613,13 +888,26 @@ pub struct DefaultInteractiveLayoutConfiguration {
     pub grid: Option<DefaultGridLayoutConfiguration>,
 }
 
+impl DefaultInteractiveLayoutConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("FreeForm", &self.free_form);
+        p.opt("Grid", &self.grid);
+    }
+}
+
 impl ToExpr for DefaultInteractiveLayoutConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("FreeForm", &self.free_form);
-        p.opt("Grid", &self.grid);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -640,12 +928,25 @@ impl DefaultFreeFormLayoutConfiguration {
     }
 }
 
+impl DefaultFreeFormLayoutConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("CanvasSizeOptions", &self.canvas_size_options);
+    }
+}
+
 impl ToExpr for DefaultFreeFormLayoutConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("CanvasSizeOptions", &self.canvas_size_options);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -656,12 +957,25 @@ pub struct FreeFormLayoutCanvasSizeOptions {
     pub screen_canvas_size_options: Option<FreeFormLayoutScreenCanvasSizeOptions>,
 }
 
+impl FreeFormLayoutCanvasSizeOptions {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ScreenCanvasSizeOptions", &self.screen_canvas_size_options);
+    }
+}
+
 impl ToExpr for FreeFormLayoutCanvasSizeOptions {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("ScreenCanvasSizeOptions", &self.screen_canvas_size_options);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -682,12 +996,25 @@ impl FreeFormLayoutScreenCanvasSizeOptions {
     }
 }
 
+impl FreeFormLayoutScreenCanvasSizeOptions {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("OptimizedViewPortWidth", &self.optimized_view_port_width);
+    }
+}
+
 impl ToExpr for FreeFormLayoutScreenCanvasSizeOptions {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("OptimizedViewPortWidth", &self.optimized_view_port_width);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -708,12 +1035,25 @@ impl DefaultGridLayoutConfiguration {
     }
 }
 
+impl DefaultGridLayoutConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("CanvasSizeOptions", &self.canvas_size_options);
+    }
+}
+
 impl ToExpr for DefaultGridLayoutConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("CanvasSizeOptions", &self.canvas_size_options);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -724,12 +1064,25 @@ pub struct GridLayoutCanvasSizeOptions {
     pub screen_canvas_size_options: Option<GridLayoutScreenCanvasSizeOptions>,
 }
 
+impl GridLayoutCanvasSizeOptions {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ScreenCanvasSizeOptions", &self.screen_canvas_size_options);
+    }
+}
+
 impl ToExpr for GridLayoutCanvasSizeOptions {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("ScreenCanvasSizeOptions", &self.screen_canvas_size_options);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -753,13 +1106,26 @@ impl GridLayoutScreenCanvasSizeOptions {
     }
 }
 
+impl GridLayoutScreenCanvasSizeOptions {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("OptimizedViewPortWidth", &self.optimized_view_port_width);
+        p.req("ResizeOption", &self.resize_option);
+    }
+}
+
 impl ToExpr for GridLayoutScreenCanvasSizeOptions {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("OptimizedViewPortWidth", &self.optimized_view_port_width);
-        p.req("ResizeOption", &self.resize_option);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -770,12 +1136,25 @@ pub struct DefaultPaginatedLayoutConfiguration {
     pub section_based: Option<DefaultSectionBasedLayoutConfiguration>,
 }
 
+impl DefaultPaginatedLayoutConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("SectionBased", &self.section_based);
+    }
+}
+
 impl ToExpr for DefaultPaginatedLayoutConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("SectionBased", &self.section_based);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -796,12 +1175,25 @@ impl DefaultSectionBasedLayoutConfiguration {
     }
 }
 
+impl DefaultSectionBasedLayoutConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("CanvasSizeOptions", &self.canvas_size_options);
+    }
+}
+
 impl ToExpr for DefaultSectionBasedLayoutConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("CanvasSizeOptions", &self.canvas_size_options);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -812,12 +1204,25 @@ pub struct SectionBasedLayoutCanvasSizeOptions {
     pub paper_canvas_size_options: Option<SectionBasedLayoutPaperCanvasSizeOptions>,
 }
 
+impl SectionBasedLayoutCanvasSizeOptions {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("PaperCanvasSizeOptions", &self.paper_canvas_size_options);
+    }
+}
+
 impl ToExpr for SectionBasedLayoutCanvasSizeOptions {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("PaperCanvasSizeOptions", &self.paper_canvas_size_options);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -832,14 +1237,27 @@ pub struct SectionBasedLayoutPaperCanvasSizeOptions {
     pub paper_size: Option<Value<PaperSize>>,
 }
 
+impl SectionBasedLayoutPaperCanvasSizeOptions {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("PaperMargin", &self.paper_margin);
+        p.opt("PaperOrientation", &self.paper_orientation);
+        p.opt("PaperSize", &self.paper_size);
+    }
+}
+
 impl ToExpr for SectionBasedLayoutPaperCanvasSizeOptions {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("PaperMargin", &self.paper_margin);
-        p.opt("PaperOrientation", &self.paper_orientation);
-        p.opt("PaperSize", &self.paper_size);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -856,15 +1274,28 @@ pub struct Spacing {
     pub top: Option<Value<String>>,
 }
 
-impl ToExpr for Spacing {
+impl Spacing {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Bottom", &self.bottom);
         p.opt("Left", &self.left);
         p.opt("Right", &self.right);
         p.opt("Top", &self.top);
+    }
+}
+
+impl ToExpr for Spacing {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -894,15 +1325,28 @@ impl CalculatedField {
     }
 }
 
-impl ToExpr for CalculatedField {
+impl CalculatedField {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("DataSetIdentifier", &self.data_set_identifier);
         p.req("Expression", &self.expression);
         p.req("Name", &self.name);
         p.opt("TopicIdentifier", &self.topic_identifier);
+    }
+}
+
+impl ToExpr for CalculatedField {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -935,10 +1379,9 @@ impl ColumnConfiguration {
     }
 }
 
-impl ToExpr for ColumnConfiguration {
+impl ColumnConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("ColorsConfiguration", &self.colors_configuration);
         p.req("Column", &self.column);
         p.opt(
@@ -947,7 +1390,21 @@ impl ToExpr for ColumnConfiguration {
         );
         p.opt("FormatConfiguration", &self.format_configuration);
         p.opt("Role", &self.role);
+    }
+}
+
+impl ToExpr for ColumnConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -958,12 +1415,25 @@ pub struct ColorsConfiguration {
     pub custom_colors: Option<Vec<CustomColor>>,
 }
 
+impl ColorsConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("CustomColors", &self.custom_colors);
+    }
+}
+
 impl ToExpr for ColorsConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("CustomColors", &self.custom_colors);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -990,14 +1460,27 @@ impl CustomColor {
     }
 }
 
+impl CustomColor {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Color", &self.color);
+        p.opt("FieldValue", &self.field_value);
+        p.opt("SpecialValue", &self.special_value);
+    }
+}
+
 impl ToExpr for CustomColor {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Color", &self.color);
-        p.opt("FieldValue", &self.field_value);
-        p.opt("SpecialValue", &self.special_value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1024,14 +1507,27 @@ impl ColumnIdentifier {
     }
 }
 
+impl ColumnIdentifier {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("ColumnName", &self.column_name);
+        p.opt("DataSetIdentifier", &self.data_set_identifier);
+        p.opt("TopicIdentifier", &self.topic_identifier);
+    }
+}
+
 impl ToExpr for ColumnIdentifier {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("ColumnName", &self.column_name);
-        p.opt("DataSetIdentifier", &self.data_set_identifier);
-        p.opt("TopicIdentifier", &self.topic_identifier);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1042,12 +1538,25 @@ pub struct DecalSettingsConfiguration {
     pub custom_decal_settings: Option<Vec<DecalSettings>>,
 }
 
+impl DecalSettingsConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("CustomDecalSettings", &self.custom_decal_settings);
+    }
+}
+
 impl ToExpr for DecalSettingsConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("CustomDecalSettings", &self.custom_decal_settings);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1066,16 +1575,29 @@ pub struct DecalSettings {
     pub element_value: Option<Value<String>>,
 }
 
-impl ToExpr for DecalSettings {
+impl DecalSettings {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("DecalColor", &self.decal_color);
         p.opt("DecalPatternType", &self.decal_pattern_type);
         p.opt("DecalStyleType", &self.decal_style_type);
         p.opt("DecalVisibility", &self.decal_visibility);
         p.opt("ElementValue", &self.element_value);
+    }
+}
+
+impl ToExpr for DecalSettings {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1090,10 +1612,9 @@ pub struct FormatConfiguration {
     pub string_format_configuration: Option<StringFormatConfiguration>,
 }
 
-impl ToExpr for FormatConfiguration {
+impl FormatConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "DateTimeFormatConfiguration",
             &self.date_time_format_configuration,
@@ -1106,7 +1627,21 @@ impl ToExpr for FormatConfiguration {
             "StringFormatConfiguration",
             &self.string_format_configuration,
         );
+    }
+}
+
+impl ToExpr for FormatConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1121,10 +1656,9 @@ pub struct DateTimeFormatConfiguration {
     pub numeric_format_configuration: Option<NumericFormatConfiguration>,
 }
 
-impl ToExpr for DateTimeFormatConfiguration {
+impl DateTimeFormatConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("DateTimeFormat", &self.date_time_format);
         p.opt(
             "NullValueFormatConfiguration",
@@ -1134,7 +1668,21 @@ impl ToExpr for DateTimeFormatConfiguration {
             "NumericFormatConfiguration",
             &self.numeric_format_configuration,
         );
+    }
+}
+
+impl ToExpr for DateTimeFormatConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1155,12 +1703,25 @@ impl NullValueFormatConfiguration {
     }
 }
 
+impl NullValueFormatConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("NullString", &self.null_string);
+    }
+}
+
 impl ToExpr for NullValueFormatConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("NullString", &self.null_string);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1175,10 +1736,9 @@ pub struct NumericFormatConfiguration {
     pub percentage_display_format_configuration: Option<PercentageDisplayFormatConfiguration>,
 }
 
-impl ToExpr for NumericFormatConfiguration {
+impl NumericFormatConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "CurrencyDisplayFormatConfiguration",
             &self.currency_display_format_configuration,
@@ -1191,7 +1751,21 @@ impl ToExpr for NumericFormatConfiguration {
             "PercentageDisplayFormatConfiguration",
             &self.percentage_display_format_configuration,
         );
+    }
+}
+
+impl ToExpr for NumericFormatConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1216,10 +1790,9 @@ pub struct CurrencyDisplayFormatConfiguration {
     pub symbol: Option<Value<String>>,
 }
 
-impl ToExpr for CurrencyDisplayFormatConfiguration {
+impl CurrencyDisplayFormatConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "DecimalPlacesConfiguration",
             &self.decimal_places_configuration,
@@ -1237,7 +1810,21 @@ impl ToExpr for CurrencyDisplayFormatConfiguration {
         p.opt("SeparatorConfiguration", &self.separator_configuration);
         p.opt("Suffix", &self.suffix);
         p.opt("Symbol", &self.symbol);
+    }
+}
+
+impl ToExpr for CurrencyDisplayFormatConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1258,12 +1845,25 @@ impl DecimalPlacesConfiguration {
     }
 }
 
+impl DecimalPlacesConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("DecimalPlaces", &self.decimal_places);
+    }
+}
+
 impl ToExpr for DecimalPlacesConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("DecimalPlaces", &self.decimal_places);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1284,12 +1884,25 @@ impl NegativeValueConfiguration {
     }
 }
 
+impl NegativeValueConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("DisplayMode", &self.display_mode);
+    }
+}
+
 impl ToExpr for NegativeValueConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("DisplayMode", &self.display_mode);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1302,13 +1915,26 @@ pub struct NumericSeparatorConfiguration {
     pub thousands_separator: Option<ThousandSeparatorOptions>,
 }
 
+impl NumericSeparatorConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("DecimalSeparator", &self.decimal_separator);
+        p.opt("ThousandsSeparator", &self.thousands_separator);
+    }
+}
+
 impl ToExpr for NumericSeparatorConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("DecimalSeparator", &self.decimal_separator);
-        p.opt("ThousandsSeparator", &self.thousands_separator);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1323,14 +1949,27 @@ pub struct ThousandSeparatorOptions {
     pub visibility: Option<Value<Visibility>>,
 }
 
+impl ThousandSeparatorOptions {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("GroupingStyle", &self.grouping_style);
+        p.opt("Symbol", &self.symbol);
+        p.opt("Visibility", &self.visibility);
+    }
+}
+
 impl ToExpr for ThousandSeparatorOptions {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("GroupingStyle", &self.grouping_style);
-        p.opt("Symbol", &self.symbol);
-        p.opt("Visibility", &self.visibility);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1353,10 +1992,9 @@ pub struct NumberDisplayFormatConfiguration {
     pub suffix: Option<Value<String>>,
 }
 
-impl ToExpr for NumberDisplayFormatConfiguration {
+impl NumberDisplayFormatConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "DecimalPlacesConfiguration",
             &self.decimal_places_configuration,
@@ -1373,7 +2011,21 @@ impl ToExpr for NumberDisplayFormatConfiguration {
         p.opt("Prefix", &self.prefix);
         p.opt("SeparatorConfiguration", &self.separator_configuration);
         p.opt("Suffix", &self.suffix);
+    }
+}
+
+impl ToExpr for NumberDisplayFormatConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1394,10 +2046,9 @@ pub struct PercentageDisplayFormatConfiguration {
     pub suffix: Option<Value<String>>,
 }
 
-impl ToExpr for PercentageDisplayFormatConfiguration {
+impl PercentageDisplayFormatConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "DecimalPlacesConfiguration",
             &self.decimal_places_configuration,
@@ -1413,7 +2064,21 @@ impl ToExpr for PercentageDisplayFormatConfiguration {
         p.opt("Prefix", &self.prefix);
         p.opt("SeparatorConfiguration", &self.separator_configuration);
         p.opt("Suffix", &self.suffix);
+    }
+}
+
+impl ToExpr for PercentageDisplayFormatConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1424,12 +2089,25 @@ pub struct NumberFormatConfiguration {
     pub format_configuration: Option<NumericFormatConfiguration>,
 }
 
+impl NumberFormatConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("FormatConfiguration", &self.format_configuration);
+    }
+}
+
 impl ToExpr for NumberFormatConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("FormatConfiguration", &self.format_configuration);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1442,10 +2120,9 @@ pub struct StringFormatConfiguration {
     pub numeric_format_configuration: Option<NumericFormatConfiguration>,
 }
 
-impl ToExpr for StringFormatConfiguration {
+impl StringFormatConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "NullValueFormatConfiguration",
             &self.null_value_format_configuration,
@@ -1454,7 +2131,21 @@ impl ToExpr for StringFormatConfiguration {
             "NumericFormatConfiguration",
             &self.numeric_format_configuration,
         );
+    }
+}
+
+impl ToExpr for StringFormatConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1481,13 +2172,26 @@ impl DataSetIdentifierDeclaration {
     }
 }
 
+impl DataSetIdentifierDeclaration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("DataSetArn", &self.data_set_arn);
+        p.req("Identifier", &self.identifier);
+    }
+}
+
 impl ToExpr for DataSetIdentifierDeclaration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("DataSetArn", &self.data_set_arn);
-        p.req("Identifier", &self.identifier);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1525,16 +2229,29 @@ impl FilterGroup {
     }
 }
 
-impl ToExpr for FilterGroup {
+impl FilterGroup {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("CrossDataset", &self.cross_dataset);
         p.req("FilterGroupId", &self.filter_group_id);
         p.req("Filters", &self.filters);
         p.req("ScopeConfiguration", &self.scope_configuration);
         p.opt("Status", &self.status);
+    }
+}
+
+impl ToExpr for FilterGroup {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1559,10 +2276,9 @@ pub struct Filter {
     pub top_bottom_filter: Option<TopBottomFilter>,
 }
 
-impl ToExpr for Filter {
+impl Filter {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("CategoryFilter", &self.category_filter);
         p.opt("NestedFilter", &self.nested_filter);
         p.opt("NumericEqualityFilter", &self.numeric_equality_filter);
@@ -1571,7 +2287,21 @@ impl ToExpr for Filter {
         p.opt("TimeEqualityFilter", &self.time_equality_filter);
         p.opt("TimeRangeFilter", &self.time_range_filter);
         p.opt("TopBottomFilter", &self.top_bottom_filter);
+    }
+}
+
+impl ToExpr for Filter {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1605,10 +2335,9 @@ impl CategoryFilter {
     }
 }
 
-impl ToExpr for CategoryFilter {
+impl CategoryFilter {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("Column", &self.column);
         p.req("Configuration", &self.configuration);
         p.opt(
@@ -1616,7 +2345,21 @@ impl ToExpr for CategoryFilter {
             &self.default_filter_control_configuration,
         );
         p.req("FilterId", &self.filter_id);
+    }
+}
+
+impl ToExpr for CategoryFilter {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1631,10 +2374,9 @@ pub struct CategoryFilterConfiguration {
     pub filter_list_configuration: Option<FilterListConfiguration>,
 }
 
-impl ToExpr for CategoryFilterConfiguration {
+impl CategoryFilterConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "CustomFilterConfiguration",
             &self.custom_filter_configuration,
@@ -1644,7 +2386,21 @@ impl ToExpr for CategoryFilterConfiguration {
             &self.custom_filter_list_configuration,
         );
         p.opt("FilterListConfiguration", &self.filter_list_configuration);
+    }
+}
+
+impl ToExpr for CategoryFilterConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1680,16 +2436,29 @@ impl CustomFilterConfiguration {
     }
 }
 
-impl ToExpr for CustomFilterConfiguration {
+impl CustomFilterConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("CategoryValue", &self.category_value);
         p.req("MatchOperator", &self.match_operator);
         p.req("NullOption", &self.null_option);
         p.opt("ParameterName", &self.parameter_name);
         p.opt("SelectAllOptions", &self.select_all_options);
+    }
+}
+
+impl ToExpr for CustomFilterConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1722,15 +2491,28 @@ impl CustomFilterListConfiguration {
     }
 }
 
-impl ToExpr for CustomFilterListConfiguration {
+impl CustomFilterListConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("CategoryValues", &self.category_values);
         p.req("MatchOperator", &self.match_operator);
         p.req("NullOption", &self.null_option);
         p.opt("SelectAllOptions", &self.select_all_options);
+    }
+}
+
+impl ToExpr for CustomFilterListConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1760,15 +2542,28 @@ impl FilterListConfiguration {
     }
 }
 
-impl ToExpr for FilterListConfiguration {
+impl FilterListConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("CategoryValues", &self.category_values);
         p.req("MatchOperator", &self.match_operator);
         p.opt("NullOption", &self.null_option);
         p.opt("SelectAllOptions", &self.select_all_options);
+    }
+}
+
+impl ToExpr for FilterListConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1795,13 +2590,26 @@ impl DefaultFilterControlConfiguration {
     }
 }
 
+impl DefaultFilterControlConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("ControlOptions", &self.control_options);
+        p.req("Title", &self.title);
+    }
+}
+
 impl ToExpr for DefaultFilterControlConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("ControlOptions", &self.control_options);
-        p.req("Title", &self.title);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1824,10 +2632,9 @@ pub struct DefaultFilterControlOptions {
     pub default_text_field_options: Option<DefaultTextFieldControlOptions>,
 }
 
-impl ToExpr for DefaultFilterControlOptions {
+impl DefaultFilterControlOptions {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "DefaultDateTimePickerOptions",
             &self.default_date_time_picker_options,
@@ -1841,7 +2648,21 @@ impl ToExpr for DefaultFilterControlOptions {
         p.opt("DefaultSliderOptions", &self.default_slider_options);
         p.opt("DefaultTextAreaOptions", &self.default_text_area_options);
         p.opt("DefaultTextFieldOptions", &self.default_text_field_options);
+    }
+}
+
+impl ToExpr for DefaultFilterControlOptions {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1856,14 +2677,27 @@ pub struct DefaultDateTimePickerControlOptions {
     pub type_: Option<Value<SheetControlDateTimePickerType>>,
 }
 
+impl DefaultDateTimePickerControlOptions {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("CommitMode", &self.commit_mode);
+        p.opt("DisplayOptions", &self.display_options);
+        p.opt("Type", &self.type_);
+    }
+}
+
 impl ToExpr for DefaultDateTimePickerControlOptions {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("CommitMode", &self.commit_mode);
-        p.opt("DisplayOptions", &self.display_options);
-        p.opt("Type", &self.type_);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1882,16 +2716,29 @@ pub struct DateTimePickerControlDisplayOptions {
     pub title_options: Option<LabelOptions>,
 }
 
-impl ToExpr for DateTimePickerControlDisplayOptions {
+impl DateTimePickerControlDisplayOptions {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("DateIconVisibility", &self.date_icon_visibility);
         p.opt("DateTimeFormat", &self.date_time_format);
         p.opt("HelperTextVisibility", &self.helper_text_visibility);
         p.opt("InfoIconLabelOptions", &self.info_icon_label_options);
         p.opt("TitleOptions", &self.title_options);
+    }
+}
+
+impl ToExpr for DateTimePickerControlDisplayOptions {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1904,13 +2751,26 @@ pub struct SheetControlInfoIconLabelOptions {
     pub visibility: Option<Value<Visibility>>,
 }
 
+impl SheetControlInfoIconLabelOptions {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("InfoIconText", &self.info_icon_text);
+        p.opt("Visibility", &self.visibility);
+    }
+}
+
 impl ToExpr for SheetControlInfoIconLabelOptions {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("InfoIconText", &self.info_icon_text);
-        p.opt("Visibility", &self.visibility);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1925,14 +2785,27 @@ pub struct LabelOptions {
     pub visibility: Option<Value<Visibility>>,
 }
 
+impl LabelOptions {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("CustomLabel", &self.custom_label);
+        p.opt("FontConfiguration", &self.font_configuration);
+        p.opt("Visibility", &self.visibility);
+    }
+}
+
 impl ToExpr for LabelOptions {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("CustomLabel", &self.custom_label);
-        p.opt("FontConfiguration", &self.font_configuration);
-        p.opt("Visibility", &self.visibility);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1953,17 +2826,30 @@ pub struct FontConfiguration {
     pub font_weight: Option<FontWeight>,
 }
 
-impl ToExpr for FontConfiguration {
+impl FontConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("FontColor", &self.font_color);
         p.opt("FontDecoration", &self.font_decoration);
         p.opt("FontFamily", &self.font_family);
         p.opt("FontSize", &self.font_size);
         p.opt("FontStyle", &self.font_style);
         p.opt("FontWeight", &self.font_weight);
+    }
+}
+
+impl ToExpr for FontConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1976,13 +2862,26 @@ pub struct FontSize {
     pub relative: Option<Value<RelativeFontSize>>,
 }
 
+impl FontSize {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Absolute", &self.absolute);
+        p.opt("Relative", &self.relative);
+    }
+}
+
 impl ToExpr for FontSize {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Absolute", &self.absolute);
-        p.opt("Relative", &self.relative);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1993,12 +2892,25 @@ pub struct FontWeight {
     pub name: Option<Value<FontWeightName>>,
 }
 
+impl FontWeight {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Name", &self.name);
+    }
+}
+
 impl ToExpr for FontWeight {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Name", &self.name);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -2015,15 +2927,28 @@ pub struct DefaultFilterDropDownControlOptions {
     pub type_: Option<Value<SheetControlListType>>,
 }
 
-impl ToExpr for DefaultFilterDropDownControlOptions {
+impl DefaultFilterDropDownControlOptions {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("CommitMode", &self.commit_mode);
         p.opt("DisplayOptions", &self.display_options);
         p.opt("SelectableValues", &self.selectable_values);
         p.opt("Type", &self.type_);
+    }
+}
+
+impl ToExpr for DefaultFilterDropDownControlOptions {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -2038,14 +2963,27 @@ pub struct DropDownControlDisplayOptions {
     pub title_options: Option<LabelOptions>,
 }
 
+impl DropDownControlDisplayOptions {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("InfoIconLabelOptions", &self.info_icon_label_options);
+        p.opt("SelectAllOptions", &self.select_all_options);
+        p.opt("TitleOptions", &self.title_options);
+    }
+}
+
 impl ToExpr for DropDownControlDisplayOptions {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("InfoIconLabelOptions", &self.info_icon_label_options);
-        p.opt("SelectAllOptions", &self.select_all_options);
-        p.opt("TitleOptions", &self.title_options);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -2056,12 +2994,25 @@ pub struct ListControlSelectAllOptions {
     pub visibility: Option<Value<Visibility>>,
 }
 
+impl ListControlSelectAllOptions {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Visibility", &self.visibility);
+    }
+}
+
 impl ToExpr for ListControlSelectAllOptions {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Visibility", &self.visibility);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -2072,12 +3023,25 @@ pub struct FilterSelectableValues {
     pub values: Option<Value<Vec<String>>>,
 }
 
+impl FilterSelectableValues {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Values", &self.values);
+    }
+}
+
 impl ToExpr for FilterSelectableValues {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Values", &self.values);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -2092,14 +3056,27 @@ pub struct DefaultFilterListControlOptions {
     pub type_: Option<Value<SheetControlListType>>,
 }
 
+impl DefaultFilterListControlOptions {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("DisplayOptions", &self.display_options);
+        p.opt("SelectableValues", &self.selectable_values);
+        p.opt("Type", &self.type_);
+    }
+}
+
 impl ToExpr for DefaultFilterListControlOptions {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("DisplayOptions", &self.display_options);
-        p.opt("SelectableValues", &self.selectable_values);
-        p.opt("Type", &self.type_);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -2116,15 +3093,28 @@ pub struct ListControlDisplayOptions {
     pub title_options: Option<LabelOptions>,
 }
 
-impl ToExpr for ListControlDisplayOptions {
+impl ListControlDisplayOptions {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("InfoIconLabelOptions", &self.info_icon_label_options);
         p.opt("SearchOptions", &self.search_options);
         p.opt("SelectAllOptions", &self.select_all_options);
         p.opt("TitleOptions", &self.title_options);
+    }
+}
+
+impl ToExpr for ListControlDisplayOptions {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -2135,12 +3125,25 @@ pub struct ListControlSearchOptions {
     pub visibility: Option<Value<Visibility>>,
 }
 
+impl ListControlSearchOptions {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Visibility", &self.visibility);
+    }
+}
+
 impl ToExpr for ListControlSearchOptions {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Visibility", &self.visibility);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -2153,13 +3156,26 @@ pub struct DefaultRelativeDateTimeControlOptions {
     pub display_options: Option<RelativeDateTimeControlDisplayOptions>,
 }
 
+impl DefaultRelativeDateTimeControlOptions {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("CommitMode", &self.commit_mode);
+        p.opt("DisplayOptions", &self.display_options);
+    }
+}
+
 impl ToExpr for DefaultRelativeDateTimeControlOptions {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("CommitMode", &self.commit_mode);
-        p.opt("DisplayOptions", &self.display_options);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -2174,14 +3190,27 @@ pub struct RelativeDateTimeControlDisplayOptions {
     pub title_options: Option<LabelOptions>,
 }
 
+impl RelativeDateTimeControlDisplayOptions {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("DateTimeFormat", &self.date_time_format);
+        p.opt("InfoIconLabelOptions", &self.info_icon_label_options);
+        p.opt("TitleOptions", &self.title_options);
+    }
+}
+
 impl ToExpr for RelativeDateTimeControlDisplayOptions {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("DateTimeFormat", &self.date_time_format);
-        p.opt("InfoIconLabelOptions", &self.info_icon_label_options);
-        p.opt("TitleOptions", &self.title_options);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -2218,16 +3247,29 @@ impl DefaultSliderControlOptions {
     }
 }
 
-impl ToExpr for DefaultSliderControlOptions {
+impl DefaultSliderControlOptions {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("DisplayOptions", &self.display_options);
         p.req("MaximumValue", &self.maximum_value);
         p.req("MinimumValue", &self.minimum_value);
         p.req("StepSize", &self.step_size);
         p.opt("Type", &self.type_);
+    }
+}
+
+impl ToExpr for DefaultSliderControlOptions {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -2240,13 +3282,26 @@ pub struct SliderControlDisplayOptions {
     pub title_options: Option<LabelOptions>,
 }
 
+impl SliderControlDisplayOptions {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("InfoIconLabelOptions", &self.info_icon_label_options);
+        p.opt("TitleOptions", &self.title_options);
+    }
+}
+
 impl ToExpr for SliderControlDisplayOptions {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("InfoIconLabelOptions", &self.info_icon_label_options);
-        p.opt("TitleOptions", &self.title_options);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -2259,13 +3314,26 @@ pub struct DefaultTextAreaControlOptions {
     pub display_options: Option<TextAreaControlDisplayOptions>,
 }
 
+impl DefaultTextAreaControlOptions {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Delimiter", &self.delimiter);
+        p.opt("DisplayOptions", &self.display_options);
+    }
+}
+
 impl ToExpr for DefaultTextAreaControlOptions {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Delimiter", &self.delimiter);
-        p.opt("DisplayOptions", &self.display_options);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -2280,14 +3348,27 @@ pub struct TextAreaControlDisplayOptions {
     pub title_options: Option<LabelOptions>,
 }
 
+impl TextAreaControlDisplayOptions {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("InfoIconLabelOptions", &self.info_icon_label_options);
+        p.opt("PlaceholderOptions", &self.placeholder_options);
+        p.opt("TitleOptions", &self.title_options);
+    }
+}
+
 impl ToExpr for TextAreaControlDisplayOptions {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("InfoIconLabelOptions", &self.info_icon_label_options);
-        p.opt("PlaceholderOptions", &self.placeholder_options);
-        p.opt("TitleOptions", &self.title_options);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -2298,12 +3379,25 @@ pub struct TextControlPlaceholderOptions {
     pub visibility: Option<Value<Visibility>>,
 }
 
+impl TextControlPlaceholderOptions {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Visibility", &self.visibility);
+    }
+}
+
 impl ToExpr for TextControlPlaceholderOptions {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Visibility", &self.visibility);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -2314,12 +3408,25 @@ pub struct DefaultTextFieldControlOptions {
     pub display_options: Option<TextFieldControlDisplayOptions>,
 }
 
+impl DefaultTextFieldControlOptions {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("DisplayOptions", &self.display_options);
+    }
+}
+
 impl ToExpr for DefaultTextFieldControlOptions {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("DisplayOptions", &self.display_options);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -2334,14 +3441,27 @@ pub struct TextFieldControlDisplayOptions {
     pub title_options: Option<LabelOptions>,
 }
 
+impl TextFieldControlDisplayOptions {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("InfoIconLabelOptions", &self.info_icon_label_options);
+        p.opt("PlaceholderOptions", &self.placeholder_options);
+        p.opt("TitleOptions", &self.title_options);
+    }
+}
+
 impl ToExpr for TextFieldControlDisplayOptions {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("InfoIconLabelOptions", &self.info_icon_label_options);
-        p.opt("PlaceholderOptions", &self.placeholder_options);
-        p.opt("TitleOptions", &self.title_options);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -2376,15 +3496,28 @@ impl NestedFilter {
     }
 }
 
-impl ToExpr for NestedFilter {
+impl NestedFilter {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("Column", &self.column);
         p.req("FilterId", &self.filter_id);
         p.req("IncludeInnerSet", &self.include_inner_set);
         p.req("InnerFilter", &self.inner_filter);
+    }
+}
+
+impl ToExpr for NestedFilter {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -2395,12 +3528,25 @@ pub struct InnerFilter {
     pub category_inner_filter: Option<CategoryInnerFilter>,
 }
 
+impl InnerFilter {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("CategoryInnerFilter", &self.category_inner_filter);
+    }
+}
+
 impl ToExpr for InnerFilter {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("CategoryInnerFilter", &self.category_inner_filter);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -2427,17 +3573,30 @@ impl CategoryInnerFilter {
     }
 }
 
-impl ToExpr for CategoryInnerFilter {
+impl CategoryInnerFilter {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("Column", &self.column);
         p.req("Configuration", &self.configuration);
         p.opt(
             "DefaultFilterControlConfiguration",
             &self.default_filter_control_configuration,
         );
+    }
+}
+
+impl ToExpr for CategoryInnerFilter {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -2487,10 +3646,9 @@ impl NumericEqualityFilter {
     }
 }
 
-impl ToExpr for NumericEqualityFilter {
+impl NumericEqualityFilter {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AggregationFunction", &self.aggregation_function);
         p.req("Column", &self.column);
         p.opt(
@@ -2503,7 +3661,21 @@ impl ToExpr for NumericEqualityFilter {
         p.opt("ParameterName", &self.parameter_name);
         p.opt("SelectAllOptions", &self.select_all_options);
         p.opt("Value", &self.value);
+    }
+}
+
+impl ToExpr for NumericEqualityFilter {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -2520,10 +3692,9 @@ pub struct AggregationFunction {
     pub numerical_aggregation_function: Option<NumericalAggregationFunction>,
 }
 
-impl ToExpr for AggregationFunction {
+impl AggregationFunction {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "AttributeAggregationFunction",
             &self.attribute_aggregation_function,
@@ -2537,7 +3708,21 @@ impl ToExpr for AggregationFunction {
             "NumericalAggregationFunction",
             &self.numerical_aggregation_function,
         );
+    }
+}
+
+impl ToExpr for AggregationFunction {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -2550,16 +3735,29 @@ pub struct AttributeAggregationFunction {
     pub value_for_multiple_values: Option<Value<String>>,
 }
 
-impl ToExpr for AttributeAggregationFunction {
+impl AttributeAggregationFunction {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "SimpleAttributeAggregation",
             &self.simple_attribute_aggregation,
         );
         p.opt("ValueForMultipleValues", &self.value_for_multiple_values);
+    }
+}
+
+impl ToExpr for AttributeAggregationFunction {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -2572,16 +3770,29 @@ pub struct NumericalAggregationFunction {
     pub simple_numerical_aggregation: Option<Value<SimpleNumericalAggregationFunction>>,
 }
 
-impl ToExpr for NumericalAggregationFunction {
+impl NumericalAggregationFunction {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("PercentileAggregation", &self.percentile_aggregation);
         p.opt(
             "SimpleNumericalAggregation",
             &self.simple_numerical_aggregation,
         );
+    }
+}
+
+impl ToExpr for NumericalAggregationFunction {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -2592,12 +3803,25 @@ pub struct PercentileAggregation {
     pub percentile_value: Option<Value<f64>>,
 }
 
+impl PercentileAggregation {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("PercentileValue", &self.percentile_value);
+    }
+}
+
 impl ToExpr for PercentileAggregation {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("PercentileValue", &self.percentile_value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -2649,10 +3873,9 @@ impl NumericRangeFilter {
     }
 }
 
-impl ToExpr for NumericRangeFilter {
+impl NumericRangeFilter {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AggregationFunction", &self.aggregation_function);
         p.req("Column", &self.column);
         p.opt(
@@ -2666,7 +3889,21 @@ impl ToExpr for NumericRangeFilter {
         p.opt("RangeMaximum", &self.range_maximum);
         p.opt("RangeMinimum", &self.range_minimum);
         p.opt("SelectAllOptions", &self.select_all_options);
+    }
+}
+
+impl ToExpr for NumericRangeFilter {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -2679,13 +3916,26 @@ pub struct NumericRangeFilterValue {
     pub static_value: Option<Value<f64>>,
 }
 
+impl NumericRangeFilterValue {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Parameter", &self.parameter);
+        p.opt("StaticValue", &self.static_value);
+    }
+}
+
 impl ToExpr for NumericRangeFilterValue {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Parameter", &self.parameter);
-        p.opt("StaticValue", &self.static_value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -2743,10 +3993,9 @@ impl RelativeDatesFilter {
     }
 }
 
-impl ToExpr for RelativeDatesFilter {
+impl RelativeDatesFilter {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("AnchorDateConfiguration", &self.anchor_date_configuration);
         p.req("Column", &self.column);
         p.opt(
@@ -2764,7 +4013,21 @@ impl ToExpr for RelativeDatesFilter {
         p.req("RelativeDateType", &self.relative_date_type);
         p.opt("RelativeDateValue", &self.relative_date_value);
         p.req("TimeGranularity", &self.time_granularity);
+    }
+}
+
+impl ToExpr for RelativeDatesFilter {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -2777,13 +4040,26 @@ pub struct AnchorDateConfiguration {
     pub parameter_name: Option<Value<String>>,
 }
 
+impl AnchorDateConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("AnchorOption", &self.anchor_option);
+        p.opt("ParameterName", &self.parameter_name);
+    }
+}
+
 impl ToExpr for AnchorDateConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("AnchorOption", &self.anchor_option);
-        p.opt("ParameterName", &self.parameter_name);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -2813,14 +4089,27 @@ impl ExcludePeriodConfiguration {
     }
 }
 
+impl ExcludePeriodConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Amount", &self.amount);
+        p.req("Granularity", &self.granularity);
+        p.opt("Status", &self.status);
+    }
+}
+
 impl ToExpr for ExcludePeriodConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Amount", &self.amount);
-        p.req("Granularity", &self.granularity);
-        p.opt("Status", &self.status);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -2859,10 +4148,9 @@ impl TimeEqualityFilter {
     }
 }
 
-impl ToExpr for TimeEqualityFilter {
+impl TimeEqualityFilter {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("Column", &self.column);
         p.opt(
             "DefaultFilterControlConfiguration",
@@ -2873,7 +4161,21 @@ impl ToExpr for TimeEqualityFilter {
         p.opt("RollingDate", &self.rolling_date);
         p.opt("TimeGranularity", &self.time_granularity);
         p.opt("Value", &self.value);
+    }
+}
+
+impl ToExpr for TimeEqualityFilter {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -2897,13 +4199,26 @@ impl RollingDateConfiguration {
     }
 }
 
+impl RollingDateConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("DataSetIdentifier", &self.data_set_identifier);
+        p.req("Expression", &self.expression);
+    }
+}
+
 impl ToExpr for RollingDateConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("DataSetIdentifier", &self.data_set_identifier);
-        p.req("Expression", &self.expression);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -2955,10 +4270,9 @@ impl TimeRangeFilter {
     }
 }
 
-impl ToExpr for TimeRangeFilter {
+impl TimeRangeFilter {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("Column", &self.column);
         p.opt(
             "DefaultFilterControlConfiguration",
@@ -2975,7 +4289,21 @@ impl ToExpr for TimeRangeFilter {
         p.opt("RangeMaximumValue", &self.range_maximum_value);
         p.opt("RangeMinimumValue", &self.range_minimum_value);
         p.opt("TimeGranularity", &self.time_granularity);
+    }
+}
+
+impl ToExpr for TimeRangeFilter {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -2990,14 +4318,27 @@ pub struct TimeRangeFilterValue {
     pub static_value: Option<Value<String>>,
 }
 
+impl TimeRangeFilterValue {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Parameter", &self.parameter);
+        p.opt("RollingDate", &self.rolling_date);
+        p.opt("StaticValue", &self.static_value);
+    }
+}
+
 impl ToExpr for TimeRangeFilterValue {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Parameter", &self.parameter);
-        p.opt("RollingDate", &self.rolling_date);
-        p.opt("StaticValue", &self.static_value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -3040,10 +4381,9 @@ impl TopBottomFilter {
     }
 }
 
-impl ToExpr for TopBottomFilter {
+impl TopBottomFilter {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req(
             "AggregationSortConfigurations",
             &self.aggregation_sort_configurations,
@@ -3057,7 +4397,21 @@ impl ToExpr for TopBottomFilter {
         p.opt("Limit", &self.limit);
         p.opt("ParameterName", &self.parameter_name);
         p.opt("TimeGranularity", &self.time_granularity);
+    }
+}
+
+impl ToExpr for TopBottomFilter {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -3084,14 +4438,27 @@ impl AggregationSortConfiguration {
     }
 }
 
+impl AggregationSortConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("AggregationFunction", &self.aggregation_function);
+        p.req("Column", &self.column);
+        p.req("SortDirection", &self.sort_direction);
+    }
+}
+
 impl ToExpr for AggregationSortConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("AggregationFunction", &self.aggregation_function);
-        p.req("Column", &self.column);
-        p.req("SortDirection", &self.sort_direction);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -3104,13 +4471,26 @@ pub struct FilterScopeConfiguration {
     pub selected_sheets: Option<SelectedSheetsFilterScopeConfiguration>,
 }
 
+impl FilterScopeConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("AllSheets", &self.all_sheets);
+        p.opt("SelectedSheets", &self.selected_sheets);
+    }
+}
+
 impl ToExpr for FilterScopeConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("AllSheets", &self.all_sheets);
-        p.opt("SelectedSheets", &self.selected_sheets);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -3121,15 +4501,28 @@ pub struct SelectedSheetsFilterScopeConfiguration {
     pub sheet_visual_scoping_configurations: Option<Vec<SheetVisualScopingConfiguration>>,
 }
 
-impl ToExpr for SelectedSheetsFilterScopeConfiguration {
+impl SelectedSheetsFilterScopeConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "SheetVisualScopingConfigurations",
             &self.sheet_visual_scoping_configurations,
         );
+    }
+}
+
+impl ToExpr for SelectedSheetsFilterScopeConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -3159,14 +4552,27 @@ impl SheetVisualScopingConfiguration {
     }
 }
 
+impl SheetVisualScopingConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Scope", &self.scope);
+        p.req("SheetId", &self.sheet_id);
+        p.opt("VisualIds", &self.visual_ids);
+    }
+}
+
 impl ToExpr for SheetVisualScopingConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Scope", &self.scope);
-        p.req("SheetId", &self.sheet_id);
-        p.opt("VisualIds", &self.visual_ids);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -3183,15 +4589,28 @@ pub struct AssetOptions {
     pub week_start: Option<Value<DayOfTheWeek>>,
 }
 
-impl ToExpr for AssetOptions {
+impl AssetOptions {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("ExcludedDataSetArns", &self.excluded_data_set_arns);
         p.opt("QBusinessInsightsStatus", &self.q_business_insights_status);
         p.opt("Timezone", &self.timezone);
         p.opt("WeekStart", &self.week_start);
+    }
+}
+
+impl ToExpr for AssetOptions {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -3208,10 +4627,9 @@ pub struct ParameterDeclaration {
     pub string_parameter_declaration: Option<StringParameterDeclaration>,
 }
 
-impl ToExpr for ParameterDeclaration {
+impl ParameterDeclaration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "DateTimeParameterDeclaration",
             &self.date_time_parameter_declaration,
@@ -3228,7 +4646,21 @@ impl ToExpr for ParameterDeclaration {
             "StringParameterDeclaration",
             &self.string_parameter_declaration,
         );
+    }
+}
+
+impl ToExpr for ParameterDeclaration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -3261,16 +4693,29 @@ impl DateTimeParameterDeclaration {
     }
 }
 
-impl ToExpr for DateTimeParameterDeclaration {
+impl DateTimeParameterDeclaration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("DefaultValues", &self.default_values);
         p.opt("MappedDataSetParameters", &self.mapped_data_set_parameters);
         p.req("Name", &self.name);
         p.opt("TimeGranularity", &self.time_granularity);
         p.opt("ValueWhenUnset", &self.value_when_unset);
+    }
+}
+
+impl ToExpr for DateTimeParameterDeclaration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -3285,14 +4730,27 @@ pub struct DateTimeDefaultValues {
     pub static_values: Option<Value<Vec<String>>>,
 }
 
+impl DateTimeDefaultValues {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("DynamicValue", &self.dynamic_value);
+        p.opt("RollingDate", &self.rolling_date);
+        p.opt("StaticValues", &self.static_values);
+    }
+}
+
 impl ToExpr for DateTimeDefaultValues {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("DynamicValue", &self.dynamic_value);
-        p.opt("RollingDate", &self.rolling_date);
-        p.opt("StaticValues", &self.static_values);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -3319,14 +4777,27 @@ impl DynamicDefaultValue {
     }
 }
 
+impl DynamicDefaultValue {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("DefaultValueColumn", &self.default_value_column);
+        p.opt("GroupNameColumn", &self.group_name_column);
+        p.opt("UserNameColumn", &self.user_name_column);
+    }
+}
+
 impl ToExpr for DynamicDefaultValue {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("DefaultValueColumn", &self.default_value_column);
-        p.opt("GroupNameColumn", &self.group_name_column);
-        p.opt("UserNameColumn", &self.user_name_column);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -3353,13 +4824,26 @@ impl MappedDataSetParameter {
     }
 }
 
+impl MappedDataSetParameter {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("DataSetIdentifier", &self.data_set_identifier);
+        p.req("DataSetParameterName", &self.data_set_parameter_name);
+    }
+}
+
 impl ToExpr for MappedDataSetParameter {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("DataSetIdentifier", &self.data_set_identifier);
-        p.req("DataSetParameterName", &self.data_set_parameter_name);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -3372,13 +4856,26 @@ pub struct DateTimeValueWhenUnsetConfiguration {
     pub value_when_unset_option: Option<Value<ValueWhenUnsetOption>>,
 }
 
+impl DateTimeValueWhenUnsetConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("CustomValue", &self.custom_value);
+        p.opt("ValueWhenUnsetOption", &self.value_when_unset_option);
+    }
+}
+
 impl ToExpr for DateTimeValueWhenUnsetConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("CustomValue", &self.custom_value);
-        p.opt("ValueWhenUnsetOption", &self.value_when_unset_option);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -3414,16 +4911,29 @@ impl DecimalParameterDeclaration {
     }
 }
 
-impl ToExpr for DecimalParameterDeclaration {
+impl DecimalParameterDeclaration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("DefaultValues", &self.default_values);
         p.opt("MappedDataSetParameters", &self.mapped_data_set_parameters);
         p.req("Name", &self.name);
         p.req("ParameterValueType", &self.parameter_value_type);
         p.opt("ValueWhenUnset", &self.value_when_unset);
+    }
+}
+
+impl ToExpr for DecimalParameterDeclaration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -3436,13 +4946,26 @@ pub struct DecimalDefaultValues {
     pub static_values: Option<Value<Vec<f64>>>,
 }
 
+impl DecimalDefaultValues {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("DynamicValue", &self.dynamic_value);
+        p.opt("StaticValues", &self.static_values);
+    }
+}
+
 impl ToExpr for DecimalDefaultValues {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("DynamicValue", &self.dynamic_value);
-        p.opt("StaticValues", &self.static_values);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -3455,13 +4978,26 @@ pub struct DecimalValueWhenUnsetConfiguration {
     pub value_when_unset_option: Option<Value<ValueWhenUnsetOption>>,
 }
 
+impl DecimalValueWhenUnsetConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("CustomValue", &self.custom_value);
+        p.opt("ValueWhenUnsetOption", &self.value_when_unset_option);
+    }
+}
+
 impl ToExpr for DecimalValueWhenUnsetConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("CustomValue", &self.custom_value);
-        p.opt("ValueWhenUnsetOption", &self.value_when_unset_option);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -3497,16 +5033,29 @@ impl IntegerParameterDeclaration {
     }
 }
 
-impl ToExpr for IntegerParameterDeclaration {
+impl IntegerParameterDeclaration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("DefaultValues", &self.default_values);
         p.opt("MappedDataSetParameters", &self.mapped_data_set_parameters);
         p.req("Name", &self.name);
         p.req("ParameterValueType", &self.parameter_value_type);
         p.opt("ValueWhenUnset", &self.value_when_unset);
+    }
+}
+
+impl ToExpr for IntegerParameterDeclaration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -3519,13 +5068,26 @@ pub struct IntegerDefaultValues {
     pub static_values: Option<Value<Vec<f64>>>,
 }
 
+impl IntegerDefaultValues {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("DynamicValue", &self.dynamic_value);
+        p.opt("StaticValues", &self.static_values);
+    }
+}
+
 impl ToExpr for IntegerDefaultValues {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("DynamicValue", &self.dynamic_value);
-        p.opt("StaticValues", &self.static_values);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -3538,13 +5100,26 @@ pub struct IntegerValueWhenUnsetConfiguration {
     pub value_when_unset_option: Option<Value<ValueWhenUnsetOption>>,
 }
 
+impl IntegerValueWhenUnsetConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("CustomValue", &self.custom_value);
+        p.opt("ValueWhenUnsetOption", &self.value_when_unset_option);
+    }
+}
+
 impl ToExpr for IntegerValueWhenUnsetConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("CustomValue", &self.custom_value);
-        p.opt("ValueWhenUnsetOption", &self.value_when_unset_option);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -3580,16 +5155,29 @@ impl StringParameterDeclaration {
     }
 }
 
-impl ToExpr for StringParameterDeclaration {
+impl StringParameterDeclaration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("DefaultValues", &self.default_values);
         p.opt("MappedDataSetParameters", &self.mapped_data_set_parameters);
         p.req("Name", &self.name);
         p.req("ParameterValueType", &self.parameter_value_type);
         p.opt("ValueWhenUnset", &self.value_when_unset);
+    }
+}
+
+impl ToExpr for StringParameterDeclaration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -3602,13 +5190,26 @@ pub struct StringDefaultValues {
     pub static_values: Option<Value<Vec<String>>>,
 }
 
+impl StringDefaultValues {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("DynamicValue", &self.dynamic_value);
+        p.opt("StaticValues", &self.static_values);
+    }
+}
+
 impl ToExpr for StringDefaultValues {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("DynamicValue", &self.dynamic_value);
-        p.opt("StaticValues", &self.static_values);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -3621,13 +5222,26 @@ pub struct StringValueWhenUnsetConfiguration {
     pub value_when_unset_option: Option<Value<ValueWhenUnsetOption>>,
 }
 
+impl StringValueWhenUnsetConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("CustomValue", &self.custom_value);
+        p.opt("ValueWhenUnsetOption", &self.value_when_unset_option);
+    }
+}
+
 impl ToExpr for StringValueWhenUnsetConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("CustomValue", &self.custom_value);
-        p.opt("ValueWhenUnsetOption", &self.value_when_unset_option);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -3681,10 +5295,9 @@ impl SheetDefinition {
     }
 }
 
-impl ToExpr for SheetDefinition {
+impl SheetDefinition {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("ContentType", &self.content_type);
         p.opt("Description", &self.description);
         p.opt("FilterControls", &self.filter_controls);
@@ -3697,7 +5310,21 @@ impl ToExpr for SheetDefinition {
         p.opt("TextBoxes", &self.text_boxes);
         p.opt("Title", &self.title);
         p.opt("Visuals", &self.visuals);
+    }
+}
+
+impl ToExpr for SheetDefinition {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -3722,10 +5349,9 @@ pub struct FilterControl {
     pub text_field: Option<FilterTextFieldControl>,
 }
 
-impl ToExpr for FilterControl {
+impl FilterControl {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("CrossSheet", &self.cross_sheet);
         p.opt("DateTimePicker", &self.date_time_picker);
         p.opt("Dropdown", &self.dropdown);
@@ -3734,7 +5360,21 @@ impl ToExpr for FilterControl {
         p.opt("Slider", &self.slider);
         p.opt("TextArea", &self.text_area);
         p.opt("TextField", &self.text_field);
+    }
+}
+
+impl ToExpr for FilterControl {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -3764,17 +5404,30 @@ impl FilterCrossSheetControl {
     }
 }
 
-impl ToExpr for FilterCrossSheetControl {
+impl FilterCrossSheetControl {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "CascadingControlConfiguration",
             &self.cascading_control_configuration,
         );
         p.req("FilterControlId", &self.filter_control_id);
         p.req("SourceFilterId", &self.source_filter_id);
+    }
+}
+
+impl ToExpr for FilterCrossSheetControl {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -3785,12 +5438,25 @@ pub struct CascadingControlConfiguration {
     pub source_controls: Option<Vec<CascadingControlSource>>,
 }
 
+impl CascadingControlConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("SourceControls", &self.source_controls);
+    }
+}
+
 impl ToExpr for CascadingControlConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("SourceControls", &self.source_controls);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -3803,13 +5469,26 @@ pub struct CascadingControlSource {
     pub source_sheet_control_id: Option<Value<String>>,
 }
 
+impl CascadingControlSource {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ColumnToMatch", &self.column_to_match);
+        p.opt("SourceSheetControlId", &self.source_sheet_control_id);
+    }
+}
+
 impl ToExpr for CascadingControlSource {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("ColumnToMatch", &self.column_to_match);
-        p.opt("SourceSheetControlId", &self.source_sheet_control_id);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -3849,17 +5528,30 @@ impl FilterDateTimePickerControl {
     }
 }
 
-impl ToExpr for FilterDateTimePickerControl {
+impl FilterDateTimePickerControl {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("CommitMode", &self.commit_mode);
         p.opt("DisplayOptions", &self.display_options);
         p.req("FilterControlId", &self.filter_control_id);
         p.req("SourceFilterId", &self.source_filter_id);
         p.req("Title", &self.title);
         p.opt("Type", &self.type_);
+    }
+}
+
+impl ToExpr for FilterDateTimePickerControl {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -3905,10 +5597,9 @@ impl FilterDropDownControl {
     }
 }
 
-impl ToExpr for FilterDropDownControl {
+impl FilterDropDownControl {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "CascadingControlConfiguration",
             &self.cascading_control_configuration,
@@ -3920,7 +5611,21 @@ impl ToExpr for FilterDropDownControl {
         p.req("SourceFilterId", &self.source_filter_id);
         p.req("Title", &self.title);
         p.opt("Type", &self.type_);
+    }
+}
+
+impl ToExpr for FilterDropDownControl {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -3963,10 +5668,9 @@ impl FilterListControl {
     }
 }
 
-impl ToExpr for FilterListControl {
+impl FilterListControl {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "CascadingControlConfiguration",
             &self.cascading_control_configuration,
@@ -3977,7 +5681,21 @@ impl ToExpr for FilterListControl {
         p.req("SourceFilterId", &self.source_filter_id);
         p.req("Title", &self.title);
         p.opt("Type", &self.type_);
+    }
+}
+
+impl ToExpr for FilterListControl {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -4014,16 +5732,29 @@ impl FilterRelativeDateTimeControl {
     }
 }
 
-impl ToExpr for FilterRelativeDateTimeControl {
+impl FilterRelativeDateTimeControl {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("CommitMode", &self.commit_mode);
         p.opt("DisplayOptions", &self.display_options);
         p.req("FilterControlId", &self.filter_control_id);
         p.req("SourceFilterId", &self.source_filter_id);
         p.req("Title", &self.title);
+    }
+}
+
+impl ToExpr for FilterRelativeDateTimeControl {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -4072,10 +5803,9 @@ impl FilterSliderControl {
     }
 }
 
-impl ToExpr for FilterSliderControl {
+impl FilterSliderControl {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("DisplayOptions", &self.display_options);
         p.req("FilterControlId", &self.filter_control_id);
         p.req("MaximumValue", &self.maximum_value);
@@ -4084,7 +5814,21 @@ impl ToExpr for FilterSliderControl {
         p.req("StepSize", &self.step_size);
         p.req("Title", &self.title);
         p.opt("Type", &self.type_);
+    }
+}
+
+impl ToExpr for FilterSliderControl {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -4121,16 +5865,29 @@ impl FilterTextAreaControl {
     }
 }
 
-impl ToExpr for FilterTextAreaControl {
+impl FilterTextAreaControl {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Delimiter", &self.delimiter);
         p.opt("DisplayOptions", &self.display_options);
         p.req("FilterControlId", &self.filter_control_id);
         p.req("SourceFilterId", &self.source_filter_id);
         p.req("Title", &self.title);
+    }
+}
+
+impl ToExpr for FilterTextAreaControl {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -4164,15 +5921,28 @@ impl FilterTextFieldControl {
     }
 }
 
-impl ToExpr for FilterTextFieldControl {
+impl FilterTextFieldControl {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("DisplayOptions", &self.display_options);
         p.req("FilterControlId", &self.filter_control_id);
         p.req("SourceFilterId", &self.source_filter_id);
         p.req("Title", &self.title);
+    }
+}
+
+impl ToExpr for FilterTextFieldControl {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -4211,10 +5981,9 @@ impl SheetImage {
     }
 }
 
-impl ToExpr for SheetImage {
+impl SheetImage {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Actions", &self.actions);
         p.opt("ImageContentAltText", &self.image_content_alt_text);
         p.opt("Interactions", &self.interactions);
@@ -4222,7 +5991,21 @@ impl ToExpr for SheetImage {
         p.req("SheetImageId", &self.sheet_image_id);
         p.req("Source", &self.source);
         p.opt("Tooltip", &self.tooltip);
+    }
+}
+
+impl ToExpr for SheetImage {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -4260,16 +6043,29 @@ impl ImageCustomAction {
     }
 }
 
-impl ToExpr for ImageCustomAction {
+impl ImageCustomAction {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("ActionOperations", &self.action_operations);
         p.req("CustomActionId", &self.custom_action_id);
         p.req("Name", &self.name);
         p.opt("Status", &self.status);
         p.req("Trigger", &self.trigger);
+    }
+}
+
+impl ToExpr for ImageCustomAction {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -4284,14 +6080,27 @@ pub struct ImageCustomActionOperation {
     pub url_operation: Option<CustomActionUrlOperation>,
 }
 
+impl ImageCustomActionOperation {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("NavigationOperation", &self.navigation_operation);
+        p.opt("SetParametersOperation", &self.set_parameters_operation);
+        p.opt("URLOperation", &self.url_operation);
+    }
+}
+
 impl ToExpr for ImageCustomActionOperation {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("NavigationOperation", &self.navigation_operation);
-        p.opt("SetParametersOperation", &self.set_parameters_operation);
-        p.opt("URLOperation", &self.url_operation);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -4302,15 +6111,28 @@ pub struct CustomActionNavigationOperation {
     pub local_navigation_configuration: Option<LocalNavigationConfiguration>,
 }
 
-impl ToExpr for CustomActionNavigationOperation {
+impl CustomActionNavigationOperation {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "LocalNavigationConfiguration",
             &self.local_navigation_configuration,
         );
+    }
+}
+
+impl ToExpr for CustomActionNavigationOperation {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -4331,12 +6153,25 @@ impl LocalNavigationConfiguration {
     }
 }
 
+impl LocalNavigationConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("TargetSheetId", &self.target_sheet_id);
+    }
+}
+
 impl ToExpr for LocalNavigationConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("TargetSheetId", &self.target_sheet_id);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -4357,15 +6192,28 @@ impl CustomActionSetParametersOperation {
     }
 }
 
-impl ToExpr for CustomActionSetParametersOperation {
+impl CustomActionSetParametersOperation {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req(
             "ParameterValueConfigurations",
             &self.parameter_value_configurations,
         );
+    }
+}
+
+impl ToExpr for CustomActionSetParametersOperation {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -4392,13 +6240,26 @@ impl SetParameterValueConfiguration {
     }
 }
 
+impl SetParameterValueConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("DestinationParameterName", &self.destination_parameter_name);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for SetParameterValueConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("DestinationParameterName", &self.destination_parameter_name);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -4417,10 +6278,9 @@ pub struct DestinationParameterValueConfiguration {
     pub source_parameter_name: Option<Value<String>>,
 }
 
-impl ToExpr for DestinationParameterValueConfiguration {
+impl DestinationParameterValueConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "CustomValuesConfiguration",
             &self.custom_values_configuration,
@@ -4429,7 +6289,21 @@ impl ToExpr for DestinationParameterValueConfiguration {
         p.opt("SourceColumn", &self.source_column);
         p.opt("SourceField", &self.source_field);
         p.opt("SourceParameterName", &self.source_parameter_name);
+    }
+}
+
+impl ToExpr for DestinationParameterValueConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -4453,13 +6327,26 @@ impl CustomValuesConfiguration {
     }
 }
 
+impl CustomValuesConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("CustomValues", &self.custom_values);
+        p.opt("IncludeNullValue", &self.include_null_value);
+    }
+}
+
 impl ToExpr for CustomValuesConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("CustomValues", &self.custom_values);
-        p.opt("IncludeNullValue", &self.include_null_value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -4476,15 +6363,28 @@ pub struct CustomParameterValues {
     pub string_values: Option<Value<Vec<String>>>,
 }
 
-impl ToExpr for CustomParameterValues {
+impl CustomParameterValues {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("DateTimeValues", &self.date_time_values);
         p.opt("DecimalValues", &self.decimal_values);
         p.opt("IntegerValues", &self.integer_values);
         p.opt("StringValues", &self.string_values);
+    }
+}
+
+impl ToExpr for CustomParameterValues {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -4511,13 +6411,26 @@ impl CustomActionUrlOperation {
     }
 }
 
+impl CustomActionUrlOperation {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("URLTarget", &self.url_target);
+        p.req("URLTemplate", &self.url_template);
+    }
+}
+
 impl ToExpr for CustomActionUrlOperation {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("URLTarget", &self.url_target);
-        p.req("URLTemplate", &self.url_template);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -4528,12 +6441,25 @@ pub struct ImageInteractionOptions {
     pub image_menu_option: Option<ImageMenuOption>,
 }
 
+impl ImageInteractionOptions {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ImageMenuOption", &self.image_menu_option);
+    }
+}
+
 impl ToExpr for ImageInteractionOptions {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("ImageMenuOption", &self.image_menu_option);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -4544,12 +6470,25 @@ pub struct ImageMenuOption {
     pub availability_status: Option<Value<DashboardBehavior>>,
 }
 
+impl ImageMenuOption {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("AvailabilityStatus", &self.availability_status);
+    }
+}
+
 impl ToExpr for ImageMenuOption {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("AvailabilityStatus", &self.availability_status);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -4560,12 +6499,25 @@ pub struct SheetImageScalingConfiguration {
     pub scaling_type: Option<Value<SheetImageScalingType>>,
 }
 
+impl SheetImageScalingConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ScalingType", &self.scaling_type);
+    }
+}
+
 impl ToExpr for SheetImageScalingConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("ScalingType", &self.scaling_type);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -4576,15 +6528,28 @@ pub struct SheetImageSource {
     pub sheet_image_static_file_source: Option<SheetImageStaticFileSource>,
 }
 
-impl ToExpr for SheetImageSource {
+impl SheetImageSource {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "SheetImageStaticFileSource",
             &self.sheet_image_static_file_source,
         );
+    }
+}
+
+impl ToExpr for SheetImageSource {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -4605,12 +6570,25 @@ impl SheetImageStaticFileSource {
     }
 }
 
+impl SheetImageStaticFileSource {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("StaticFileId", &self.static_file_id);
+    }
+}
+
 impl ToExpr for SheetImageStaticFileSource {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("StaticFileId", &self.static_file_id);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -4623,13 +6601,26 @@ pub struct SheetImageTooltipConfiguration {
     pub visibility: Option<Value<Visibility>>,
 }
 
+impl SheetImageTooltipConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("TooltipText", &self.tooltip_text);
+        p.opt("Visibility", &self.visibility);
+    }
+}
+
 impl ToExpr for SheetImageTooltipConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("TooltipText", &self.tooltip_text);
-        p.opt("Visibility", &self.visibility);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -4640,12 +6631,25 @@ pub struct SheetImageTooltipText {
     pub plain_text: Option<Value<String>>,
 }
 
+impl SheetImageTooltipText {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("PlainText", &self.plain_text);
+    }
+}
+
 impl ToExpr for SheetImageTooltipText {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("PlainText", &self.plain_text);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -4664,12 +6668,25 @@ impl Layout {
     }
 }
 
+impl Layout {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Configuration", &self.configuration);
+    }
+}
+
 impl ToExpr for Layout {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Configuration", &self.configuration);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -4684,14 +6701,27 @@ pub struct LayoutConfiguration {
     pub section_based_layout: Option<SectionBasedLayoutConfiguration>,
 }
 
+impl LayoutConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("FreeFormLayout", &self.free_form_layout);
+        p.opt("GridLayout", &self.grid_layout);
+        p.opt("SectionBasedLayout", &self.section_based_layout);
+    }
+}
+
 impl ToExpr for LayoutConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("FreeFormLayout", &self.free_form_layout);
-        p.opt("GridLayout", &self.grid_layout);
-        p.opt("SectionBasedLayout", &self.section_based_layout);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -4718,14 +6748,27 @@ impl FreeFormLayoutConfiguration {
     }
 }
 
+impl FreeFormLayoutConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("CanvasSizeOptions", &self.canvas_size_options);
+        p.req("Elements", &self.elements);
+        p.opt("Groups", &self.groups);
+    }
+}
+
 impl ToExpr for FreeFormLayoutConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("CanvasSizeOptions", &self.canvas_size_options);
-        p.req("Elements", &self.elements);
-        p.opt("Groups", &self.groups);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -4792,10 +6835,9 @@ impl FreeFormLayoutElement {
     }
 }
 
-impl ToExpr for FreeFormLayoutElement {
+impl FreeFormLayoutElement {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("BackgroundStyle", &self.background_style);
         p.opt("BorderRadius", &self.border_radius);
         p.opt("BorderStyle", &self.border_style);
@@ -4810,7 +6852,21 @@ impl ToExpr for FreeFormLayoutElement {
         p.req("Width", &self.width);
         p.req("XAxisLocation", &self.x_axis_location);
         p.req("YAxisLocation", &self.y_axis_location);
+    }
+}
+
+impl ToExpr for FreeFormLayoutElement {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -4823,13 +6879,26 @@ pub struct FreeFormLayoutElementBackgroundStyle {
     pub visibility: Option<Value<Visibility>>,
 }
 
+impl FreeFormLayoutElementBackgroundStyle {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Color", &self.color);
+        p.opt("Visibility", &self.visibility);
+    }
+}
+
 impl ToExpr for FreeFormLayoutElementBackgroundStyle {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Color", &self.color);
-        p.opt("Visibility", &self.visibility);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -4844,14 +6913,27 @@ pub struct FreeFormLayoutElementBorderStyle {
     pub width: Option<Value<String>>,
 }
 
+impl FreeFormLayoutElementBorderStyle {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Color", &self.color);
+        p.opt("Visibility", &self.visibility);
+        p.opt("Width", &self.width);
+    }
+}
+
 impl ToExpr for FreeFormLayoutElementBorderStyle {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Color", &self.color);
-        p.opt("Visibility", &self.visibility);
-        p.opt("Width", &self.width);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -4862,12 +6944,25 @@ pub struct LoadingAnimation {
     pub visibility: Option<Value<Visibility>>,
 }
 
+impl LoadingAnimation {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Visibility", &self.visibility);
+    }
+}
+
 impl ToExpr for LoadingAnimation {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Visibility", &self.visibility);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -4894,13 +6989,26 @@ impl SheetElementRenderingRule {
     }
 }
 
+impl SheetElementRenderingRule {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("ConfigurationOverrides", &self.configuration_overrides);
+        p.req("Expression", &self.expression);
+    }
+}
+
 impl ToExpr for SheetElementRenderingRule {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("ConfigurationOverrides", &self.configuration_overrides);
-        p.req("Expression", &self.expression);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -4911,12 +7019,25 @@ pub struct SheetElementConfigurationOverrides {
     pub visibility: Option<Value<Visibility>>,
 }
 
+impl SheetElementConfigurationOverrides {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Visibility", &self.visibility);
+    }
+}
+
 impl ToExpr for SheetElementConfigurationOverrides {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Visibility", &self.visibility);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -4940,13 +7061,26 @@ impl SheetLayoutGroup {
     }
 }
 
+impl SheetLayoutGroup {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Id", &self.id);
+        p.req("Members", &self.members);
+    }
+}
+
 impl ToExpr for SheetLayoutGroup {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Id", &self.id);
-        p.req("Members", &self.members);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -4973,13 +7107,26 @@ impl SheetLayoutGroupMember {
     }
 }
 
+impl SheetLayoutGroupMember {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Id", &self.id);
+        p.req("Type", &self.type_);
+    }
+}
+
 impl ToExpr for SheetLayoutGroupMember {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Id", &self.id);
-        p.req("Type", &self.type_);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -5003,13 +7150,26 @@ impl GridLayoutConfiguration {
     }
 }
 
+impl GridLayoutConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("CanvasSizeOptions", &self.canvas_size_options);
+        p.req("Elements", &self.elements);
+    }
+}
+
 impl ToExpr for GridLayoutConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("CanvasSizeOptions", &self.canvas_size_options);
-        p.req("Elements", &self.elements);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -5068,10 +7228,9 @@ impl GridLayoutElement {
     }
 }
 
-impl ToExpr for GridLayoutElement {
+impl GridLayoutElement {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("BackgroundStyle", &self.background_style);
         p.opt("BorderRadius", &self.border_radius);
         p.opt("BorderStyle", &self.border_style);
@@ -5084,7 +7243,21 @@ impl ToExpr for GridLayoutElement {
         p.opt("RowIndex", &self.row_index);
         p.req("RowSpan", &self.row_span);
         p.opt("SelectedBorderStyle", &self.selected_border_style);
+    }
+}
+
+impl ToExpr for GridLayoutElement {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -5097,13 +7270,26 @@ pub struct GridLayoutElementBackgroundStyle {
     pub visibility: Option<Value<Visibility>>,
 }
 
+impl GridLayoutElementBackgroundStyle {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Color", &self.color);
+        p.opt("Visibility", &self.visibility);
+    }
+}
+
 impl ToExpr for GridLayoutElementBackgroundStyle {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Color", &self.color);
-        p.opt("Visibility", &self.visibility);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -5118,14 +7304,27 @@ pub struct GridLayoutElementBorderStyle {
     pub width: Option<Value<String>>,
 }
 
+impl GridLayoutElementBorderStyle {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Color", &self.color);
+        p.opt("Visibility", &self.visibility);
+        p.opt("Width", &self.width);
+    }
+}
+
 impl ToExpr for GridLayoutElementBorderStyle {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Color", &self.color);
-        p.opt("Visibility", &self.visibility);
-        p.opt("Width", &self.width);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -5160,15 +7359,28 @@ impl SectionBasedLayoutConfiguration {
     }
 }
 
-impl ToExpr for SectionBasedLayoutConfiguration {
+impl SectionBasedLayoutConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("BodySections", &self.body_sections);
         p.req("CanvasSizeOptions", &self.canvas_size_options);
         p.req("FooterSections", &self.footer_sections);
         p.req("HeaderSections", &self.header_sections);
+    }
+}
+
+impl ToExpr for SectionBasedLayoutConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -5201,16 +7413,29 @@ impl BodySectionConfiguration {
     }
 }
 
-impl ToExpr for BodySectionConfiguration {
+impl BodySectionConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("Content", &self.content);
         p.opt("PageBreakConfiguration", &self.page_break_configuration);
         p.opt("RepeatConfiguration", &self.repeat_configuration);
         p.req("SectionId", &self.section_id);
         p.opt("Style", &self.style);
+    }
+}
+
+impl ToExpr for BodySectionConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -5221,12 +7446,25 @@ pub struct BodySectionContent {
     pub layout: Option<SectionLayoutConfiguration>,
 }
 
+impl BodySectionContent {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Layout", &self.layout);
+    }
+}
+
 impl ToExpr for BodySectionContent {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Layout", &self.layout);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -5245,12 +7483,25 @@ impl SectionLayoutConfiguration {
     }
 }
 
+impl SectionLayoutConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("FreeFormLayout", &self.free_form_layout);
+    }
+}
+
 impl ToExpr for SectionLayoutConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("FreeFormLayout", &self.free_form_layout);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -5269,12 +7520,25 @@ impl FreeFormSectionLayoutConfiguration {
     }
 }
 
+impl FreeFormSectionLayoutConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Elements", &self.elements);
+    }
+}
+
 impl ToExpr for FreeFormSectionLayoutConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Elements", &self.elements);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -5285,12 +7549,25 @@ pub struct SectionPageBreakConfiguration {
     pub after: Option<SectionAfterPageBreak>,
 }
 
+impl SectionPageBreakConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("After", &self.after);
+    }
+}
+
 impl ToExpr for SectionPageBreakConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("After", &self.after);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -5301,12 +7578,25 @@ pub struct SectionAfterPageBreak {
     pub status: Option<Value<SectionPageBreakStatus>>,
 }
 
+impl SectionAfterPageBreak {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Status", &self.status);
+    }
+}
+
 impl ToExpr for SectionAfterPageBreak {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Status", &self.status);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -5321,14 +7611,27 @@ pub struct BodySectionRepeatConfiguration {
     pub page_break_configuration: Option<BodySectionRepeatPageBreakConfiguration>,
 }
 
+impl BodySectionRepeatConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("DimensionConfigurations", &self.dimension_configurations);
+        p.opt("NonRepeatingVisuals", &self.non_repeating_visuals);
+        p.opt("PageBreakConfiguration", &self.page_break_configuration);
+    }
+}
+
 impl ToExpr for BodySectionRepeatConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("DimensionConfigurations", &self.dimension_configurations);
-        p.opt("NonRepeatingVisuals", &self.non_repeating_visuals);
-        p.opt("PageBreakConfiguration", &self.page_break_configuration);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -5343,10 +7646,9 @@ pub struct BodySectionRepeatDimensionConfiguration {
         Option<BodySectionDynamicNumericDimensionConfiguration>,
 }
 
-impl ToExpr for BodySectionRepeatDimensionConfiguration {
+impl BodySectionRepeatDimensionConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "DynamicCategoryDimensionConfiguration",
             &self.dynamic_category_dimension_configuration,
@@ -5355,7 +7657,21 @@ impl ToExpr for BodySectionRepeatDimensionConfiguration {
             "DynamicNumericDimensionConfiguration",
             &self.dynamic_numeric_dimension_configuration,
         );
+    }
+}
+
+impl ToExpr for BodySectionRepeatDimensionConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -5382,14 +7698,27 @@ impl BodySectionDynamicCategoryDimensionConfiguration {
     }
 }
 
+impl BodySectionDynamicCategoryDimensionConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Column", &self.column);
+        p.opt("Limit", &self.limit);
+        p.opt("SortByMetrics", &self.sort_by_metrics);
+    }
+}
+
 impl ToExpr for BodySectionDynamicCategoryDimensionConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Column", &self.column);
-        p.opt("Limit", &self.limit);
-        p.opt("SortByMetrics", &self.sort_by_metrics);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -5416,14 +7745,27 @@ impl ColumnSort {
     }
 }
 
+impl ColumnSort {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("AggregationFunction", &self.aggregation_function);
+        p.req("Direction", &self.direction);
+        p.req("SortBy", &self.sort_by);
+    }
+}
+
 impl ToExpr for ColumnSort {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("AggregationFunction", &self.aggregation_function);
-        p.req("Direction", &self.direction);
-        p.req("SortBy", &self.sort_by);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -5450,14 +7792,27 @@ impl BodySectionDynamicNumericDimensionConfiguration {
     }
 }
 
+impl BodySectionDynamicNumericDimensionConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Column", &self.column);
+        p.opt("Limit", &self.limit);
+        p.opt("SortByMetrics", &self.sort_by_metrics);
+    }
+}
+
 impl ToExpr for BodySectionDynamicNumericDimensionConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Column", &self.column);
-        p.opt("Limit", &self.limit);
-        p.opt("SortByMetrics", &self.sort_by_metrics);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -5468,12 +7823,25 @@ pub struct BodySectionRepeatPageBreakConfiguration {
     pub after: Option<SectionAfterPageBreak>,
 }
 
+impl BodySectionRepeatPageBreakConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("After", &self.after);
+    }
+}
+
 impl ToExpr for BodySectionRepeatPageBreakConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("After", &self.after);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -5486,13 +7854,26 @@ pub struct SectionStyle {
     pub padding: Option<Spacing>,
 }
 
+impl SectionStyle {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Height", &self.height);
+        p.opt("Padding", &self.padding);
+    }
+}
+
 impl ToExpr for SectionStyle {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Height", &self.height);
-        p.opt("Padding", &self.padding);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -5519,14 +7900,27 @@ impl HeaderFooterSectionConfiguration {
     }
 }
 
+impl HeaderFooterSectionConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Layout", &self.layout);
+        p.req("SectionId", &self.section_id);
+        p.opt("Style", &self.style);
+    }
+}
+
 impl ToExpr for HeaderFooterSectionConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Layout", &self.layout);
-        p.req("SectionId", &self.section_id);
-        p.opt("Style", &self.style);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -5547,17 +7941,30 @@ pub struct ParameterControl {
     pub text_field: Option<ParameterTextFieldControl>,
 }
 
-impl ToExpr for ParameterControl {
+impl ParameterControl {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("DateTimePicker", &self.date_time_picker);
         p.opt("Dropdown", &self.dropdown);
         p.opt("List", &self.list);
         p.opt("Slider", &self.slider);
         p.opt("TextArea", &self.text_area);
         p.opt("TextField", &self.text_field);
+    }
+}
+
+impl ToExpr for ParameterControl {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -5591,15 +7998,28 @@ impl ParameterDateTimePickerControl {
     }
 }
 
-impl ToExpr for ParameterDateTimePickerControl {
+impl ParameterDateTimePickerControl {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("DisplayOptions", &self.display_options);
         p.req("ParameterControlId", &self.parameter_control_id);
         p.req("SourceParameterName", &self.source_parameter_name);
         p.req("Title", &self.title);
+    }
+}
+
+impl ToExpr for ParameterDateTimePickerControl {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -5645,10 +8065,9 @@ impl ParameterDropDownControl {
     }
 }
 
-impl ToExpr for ParameterDropDownControl {
+impl ParameterDropDownControl {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "CascadingControlConfiguration",
             &self.cascading_control_configuration,
@@ -5660,7 +8079,21 @@ impl ToExpr for ParameterDropDownControl {
         p.req("SourceParameterName", &self.source_parameter_name);
         p.req("Title", &self.title);
         p.opt("Type", &self.type_);
+    }
+}
+
+impl ToExpr for ParameterDropDownControl {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -5673,13 +8106,26 @@ pub struct ParameterSelectableValues {
     pub values: Option<Value<Vec<String>>>,
 }
 
+impl ParameterSelectableValues {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("LinkToDataSetColumn", &self.link_to_data_set_column);
+        p.opt("Values", &self.values);
+    }
+}
+
 impl ToExpr for ParameterSelectableValues {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("LinkToDataSetColumn", &self.link_to_data_set_column);
-        p.opt("Values", &self.values);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -5722,10 +8168,9 @@ impl ParameterListControl {
     }
 }
 
-impl ToExpr for ParameterListControl {
+impl ParameterListControl {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "CascadingControlConfiguration",
             &self.cascading_control_configuration,
@@ -5736,7 +8181,21 @@ impl ToExpr for ParameterListControl {
         p.req("SourceParameterName", &self.source_parameter_name);
         p.req("Title", &self.title);
         p.opt("Type", &self.type_);
+    }
+}
+
+impl ToExpr for ParameterListControl {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -5782,10 +8241,9 @@ impl ParameterSliderControl {
     }
 }
 
-impl ToExpr for ParameterSliderControl {
+impl ParameterSliderControl {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("DisplayOptions", &self.display_options);
         p.req("MaximumValue", &self.maximum_value);
         p.req("MinimumValue", &self.minimum_value);
@@ -5793,7 +8251,21 @@ impl ToExpr for ParameterSliderControl {
         p.req("SourceParameterName", &self.source_parameter_name);
         p.req("StepSize", &self.step_size);
         p.req("Title", &self.title);
+    }
+}
+
+impl ToExpr for ParameterSliderControl {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -5830,16 +8302,29 @@ impl ParameterTextAreaControl {
     }
 }
 
-impl ToExpr for ParameterTextAreaControl {
+impl ParameterTextAreaControl {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Delimiter", &self.delimiter);
         p.opt("DisplayOptions", &self.display_options);
         p.req("ParameterControlId", &self.parameter_control_id);
         p.req("SourceParameterName", &self.source_parameter_name);
         p.req("Title", &self.title);
+    }
+}
+
+impl ToExpr for ParameterTextAreaControl {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -5873,15 +8358,28 @@ impl ParameterTextFieldControl {
     }
 }
 
-impl ToExpr for ParameterTextFieldControl {
+impl ParameterTextFieldControl {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("DisplayOptions", &self.display_options);
         p.req("ParameterControlId", &self.parameter_control_id);
         p.req("SourceParameterName", &self.source_parameter_name);
         p.req("Title", &self.title);
+    }
+}
+
+impl ToExpr for ParameterTextFieldControl {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -5900,12 +8398,25 @@ impl SheetControlLayout {
     }
 }
 
+impl SheetControlLayout {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Configuration", &self.configuration);
+    }
+}
+
 impl ToExpr for SheetControlLayout {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Configuration", &self.configuration);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -5916,12 +8427,25 @@ pub struct SheetControlLayoutConfiguration {
     pub grid_layout: Option<GridLayoutConfiguration>,
 }
 
+impl SheetControlLayoutConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("GridLayout", &self.grid_layout);
+    }
+}
+
 impl ToExpr for SheetControlLayoutConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("GridLayout", &self.grid_layout);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -5945,13 +8469,26 @@ impl SheetTextBox {
     }
 }
 
+impl SheetTextBox {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Content", &self.content);
+        p.req("SheetTextBoxId", &self.sheet_text_box_id);
+    }
+}
+
 impl ToExpr for SheetTextBox {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Content", &self.content);
-        p.req("SheetTextBoxId", &self.sheet_text_box_id);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -6010,10 +8547,9 @@ pub struct Visual {
     pub word_cloud_visual: Option<WordCloudVisual>,
 }
 
-impl ToExpr for Visual {
+impl Visual {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("BarChartVisual", &self.bar_chart_visual);
         p.opt("BoxPlotVisual", &self.box_plot_visual);
         p.opt("ComboChartVisual", &self.combo_chart_visual);
@@ -6039,7 +8575,21 @@ impl ToExpr for Visual {
         p.opt("TreeMapVisual", &self.tree_map_visual);
         p.opt("WaterfallVisual", &self.waterfall_visual);
         p.opt("WordCloudVisual", &self.word_cloud_visual);
+    }
+}
+
+impl ToExpr for Visual {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -6078,10 +8628,9 @@ impl BarChartVisual {
     }
 }
 
-impl ToExpr for BarChartVisual {
+impl BarChartVisual {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Actions", &self.actions);
         p.opt("ChartConfiguration", &self.chart_configuration);
         p.opt("ColumnHierarchies", &self.column_hierarchies);
@@ -6089,7 +8638,21 @@ impl ToExpr for BarChartVisual {
         p.opt("Title", &self.title);
         p.opt("VisualContentAltText", &self.visual_content_alt_text);
         p.req("VisualId", &self.visual_id);
+    }
+}
+
+impl ToExpr for BarChartVisual {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -6127,16 +8690,29 @@ impl VisualCustomAction {
     }
 }
 
-impl ToExpr for VisualCustomAction {
+impl VisualCustomAction {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("ActionOperations", &self.action_operations);
         p.req("CustomActionId", &self.custom_action_id);
         p.req("Name", &self.name);
         p.opt("Status", &self.status);
         p.req("Trigger", &self.trigger);
+    }
+}
+
+impl ToExpr for VisualCustomAction {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -6153,15 +8729,28 @@ pub struct VisualCustomActionOperation {
     pub url_operation: Option<CustomActionUrlOperation>,
 }
 
-impl ToExpr for VisualCustomActionOperation {
+impl VisualCustomActionOperation {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("FilterOperation", &self.filter_operation);
         p.opt("NavigationOperation", &self.navigation_operation);
         p.opt("SetParametersOperation", &self.set_parameters_operation);
         p.opt("URLOperation", &self.url_operation);
+    }
+}
+
+impl ToExpr for VisualCustomActionOperation {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -6188,10 +8777,9 @@ impl CustomActionFilterOperation {
     }
 }
 
-impl ToExpr for CustomActionFilterOperation {
+impl CustomActionFilterOperation {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req(
             "SelectedFieldsConfiguration",
             &self.selected_fields_configuration,
@@ -6200,7 +8788,21 @@ impl ToExpr for CustomActionFilterOperation {
             "TargetVisualsConfiguration",
             &self.target_visuals_configuration,
         );
+    }
+}
+
+impl ToExpr for CustomActionFilterOperation {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -6215,14 +8817,27 @@ pub struct FilterOperationSelectedFieldsConfiguration {
     pub selected_fields: Option<Value<Vec<String>>>,
 }
 
+impl FilterOperationSelectedFieldsConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("SelectedColumns", &self.selected_columns);
+        p.opt("SelectedFieldOptions", &self.selected_field_options);
+        p.opt("SelectedFields", &self.selected_fields);
+    }
+}
+
 impl ToExpr for FilterOperationSelectedFieldsConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("SelectedColumns", &self.selected_columns);
-        p.opt("SelectedFieldOptions", &self.selected_field_options);
-        p.opt("SelectedFields", &self.selected_fields);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -6233,15 +8848,28 @@ pub struct FilterOperationTargetVisualsConfiguration {
     pub same_sheet_target_visual_configuration: Option<SameSheetTargetVisualConfiguration>,
 }
 
-impl ToExpr for FilterOperationTargetVisualsConfiguration {
+impl FilterOperationTargetVisualsConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "SameSheetTargetVisualConfiguration",
             &self.same_sheet_target_visual_configuration,
         );
+    }
+}
+
+impl ToExpr for FilterOperationTargetVisualsConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -6254,13 +8882,26 @@ pub struct SameSheetTargetVisualConfiguration {
     pub target_visuals: Option<Value<Vec<String>>>,
 }
 
+impl SameSheetTargetVisualConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("TargetVisualOptions", &self.target_visual_options);
+        p.opt("TargetVisuals", &self.target_visuals);
+    }
+}
+
 impl ToExpr for SameSheetTargetVisualConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("TargetVisualOptions", &self.target_visual_options);
-        p.opt("TargetVisuals", &self.target_visuals);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -6307,10 +8948,9 @@ pub struct BarChartConfiguration {
     pub visual_palette: Option<VisualPalette>,
 }
 
-impl ToExpr for BarChartConfiguration {
+impl BarChartConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("BarsArrangement", &self.bars_arrangement);
         p.opt("CategoryAxis", &self.category_axis);
         p.opt("CategoryLabelOptions", &self.category_label_options);
@@ -6333,7 +8973,21 @@ impl ToExpr for BarChartConfiguration {
         p.opt("ValueAxis", &self.value_axis);
         p.opt("ValueLabelOptions", &self.value_label_options);
         p.opt("VisualPalette", &self.visual_palette);
+    }
+}
+
+impl ToExpr for BarChartConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -6354,17 +9008,30 @@ pub struct AxisDisplayOptions {
     pub tick_label_options: Option<AxisTickLabelOptions>,
 }
 
-impl ToExpr for AxisDisplayOptions {
+impl AxisDisplayOptions {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AxisLineVisibility", &self.axis_line_visibility);
         p.opt("AxisOffset", &self.axis_offset);
         p.opt("DataOptions", &self.data_options);
         p.opt("GridLineVisibility", &self.grid_line_visibility);
         p.opt("ScrollbarOptions", &self.scrollbar_options);
         p.opt("TickLabelOptions", &self.tick_label_options);
+    }
+}
+
+impl ToExpr for AxisDisplayOptions {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -6377,13 +9044,26 @@ pub struct AxisDataOptions {
     pub numeric_axis_options: Option<NumericAxisOptions>,
 }
 
+impl AxisDataOptions {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("DateAxisOptions", &self.date_axis_options);
+        p.opt("NumericAxisOptions", &self.numeric_axis_options);
+    }
+}
+
 impl ToExpr for AxisDataOptions {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("DateAxisOptions", &self.date_axis_options);
-        p.opt("NumericAxisOptions", &self.numeric_axis_options);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -6394,12 +9074,25 @@ pub struct DateAxisOptions {
     pub missing_date_visibility: Option<Value<Visibility>>,
 }
 
+impl DateAxisOptions {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("MissingDateVisibility", &self.missing_date_visibility);
+    }
+}
+
 impl ToExpr for DateAxisOptions {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("MissingDateVisibility", &self.missing_date_visibility);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -6412,13 +9105,26 @@ pub struct NumericAxisOptions {
     pub scale: Option<AxisScale>,
 }
 
+impl NumericAxisOptions {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Range", &self.range);
+        p.opt("Scale", &self.scale);
+    }
+}
+
 impl ToExpr for NumericAxisOptions {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Range", &self.range);
-        p.opt("Scale", &self.scale);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -6431,13 +9137,26 @@ pub struct AxisDisplayRange {
     pub min_max: Option<AxisDisplayMinMaxRange>,
 }
 
+impl AxisDisplayRange {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("DataDriven", &self.data_driven);
+        p.opt("MinMax", &self.min_max);
+    }
+}
+
 impl ToExpr for AxisDisplayRange {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("DataDriven", &self.data_driven);
-        p.opt("MinMax", &self.min_max);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -6450,13 +9169,26 @@ pub struct AxisDisplayMinMaxRange {
     pub minimum: Option<Value<f64>>,
 }
 
+impl AxisDisplayMinMaxRange {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Maximum", &self.maximum);
+        p.opt("Minimum", &self.minimum);
+    }
+}
+
 impl ToExpr for AxisDisplayMinMaxRange {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Maximum", &self.maximum);
-        p.opt("Minimum", &self.minimum);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -6469,13 +9201,26 @@ pub struct AxisScale {
     pub logarithmic: Option<AxisLogarithmicScale>,
 }
 
+impl AxisScale {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Linear", &self.linear);
+        p.opt("Logarithmic", &self.logarithmic);
+    }
+}
+
 impl ToExpr for AxisScale {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Linear", &self.linear);
-        p.opt("Logarithmic", &self.logarithmic);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -6488,13 +9233,26 @@ pub struct AxisLinearScale {
     pub step_size: Option<Value<f64>>,
 }
 
+impl AxisLinearScale {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("StepCount", &self.step_count);
+        p.opt("StepSize", &self.step_size);
+    }
+}
+
 impl ToExpr for AxisLinearScale {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("StepCount", &self.step_count);
-        p.opt("StepSize", &self.step_size);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -6505,12 +9263,25 @@ pub struct AxisLogarithmicScale {
     pub base: Option<Value<f64>>,
 }
 
+impl AxisLogarithmicScale {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Base", &self.base);
+    }
+}
+
 impl ToExpr for AxisLogarithmicScale {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Base", &self.base);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -6523,13 +9294,26 @@ pub struct ScrollBarOptions {
     pub visible_range: Option<VisibleRangeOptions>,
 }
 
+impl ScrollBarOptions {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Visibility", &self.visibility);
+        p.opt("VisibleRange", &self.visible_range);
+    }
+}
+
 impl ToExpr for ScrollBarOptions {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Visibility", &self.visibility);
-        p.opt("VisibleRange", &self.visible_range);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -6540,12 +9324,25 @@ pub struct VisibleRangeOptions {
     pub percent_range: Option<PercentVisibleRange>,
 }
 
+impl VisibleRangeOptions {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("PercentRange", &self.percent_range);
+    }
+}
+
 impl ToExpr for VisibleRangeOptions {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("PercentRange", &self.percent_range);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -6558,13 +9355,26 @@ pub struct PercentVisibleRange {
     pub to: Option<Value<f64>>,
 }
 
+impl PercentVisibleRange {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("From", &self.from);
+        p.opt("To", &self.to);
+    }
+}
+
 impl ToExpr for PercentVisibleRange {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("From", &self.from);
-        p.opt("To", &self.to);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -6577,13 +9387,26 @@ pub struct AxisTickLabelOptions {
     pub rotation_angle: Option<Value<f64>>,
 }
 
+impl AxisTickLabelOptions {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("LabelOptions", &self.label_options);
+        p.opt("RotationAngle", &self.rotation_angle);
+    }
+}
+
 impl ToExpr for AxisTickLabelOptions {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("LabelOptions", &self.label_options);
-        p.opt("RotationAngle", &self.rotation_angle);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -6598,14 +9421,27 @@ pub struct ChartAxisLabelOptions {
     pub visibility: Option<Value<Visibility>>,
 }
 
+impl ChartAxisLabelOptions {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("AxisLabelOptions", &self.axis_label_options);
+        p.opt("SortIconVisibility", &self.sort_icon_visibility);
+        p.opt("Visibility", &self.visibility);
+    }
+}
+
 impl ToExpr for ChartAxisLabelOptions {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("AxisLabelOptions", &self.axis_label_options);
-        p.opt("SortIconVisibility", &self.sort_icon_visibility);
-        p.opt("Visibility", &self.visibility);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -6620,14 +9456,27 @@ pub struct AxisLabelOptions {
     pub font_configuration: Option<FontConfiguration>,
 }
 
+impl AxisLabelOptions {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ApplyTo", &self.apply_to);
+        p.opt("CustomLabel", &self.custom_label);
+        p.opt("FontConfiguration", &self.font_configuration);
+    }
+}
+
 impl ToExpr for AxisLabelOptions {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("ApplyTo", &self.apply_to);
-        p.opt("CustomLabel", &self.custom_label);
-        p.opt("FontConfiguration", &self.font_configuration);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -6651,13 +9500,26 @@ impl AxisLabelReferenceOptions {
     }
 }
 
+impl AxisLabelReferenceOptions {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Column", &self.column);
+        p.req("FieldId", &self.field_id);
+    }
+}
+
 impl ToExpr for AxisLabelReferenceOptions {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Column", &self.column);
-        p.req("FieldId", &self.field_id);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -6684,13 +9546,26 @@ impl ContributionAnalysisDefault {
     }
 }
 
+impl ContributionAnalysisDefault {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("ContributorDimensions", &self.contributor_dimensions);
+        p.req("MeasureFieldId", &self.measure_field_id);
+    }
+}
+
 impl ToExpr for ContributionAnalysisDefault {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("ContributorDimensions", &self.contributor_dimensions);
-        p.req("MeasureFieldId", &self.measure_field_id);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -6719,10 +9594,9 @@ pub struct DataLabelOptions {
     pub visibility: Option<Value<Visibility>>,
 }
 
-impl ToExpr for DataLabelOptions {
+impl DataLabelOptions {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("CategoryLabelVisibility", &self.category_label_visibility);
         p.opt("DataLabelTypes", &self.data_label_types);
         p.opt("LabelColor", &self.label_color);
@@ -6733,7 +9607,21 @@ impl ToExpr for DataLabelOptions {
         p.opt("Position", &self.position);
         p.opt("TotalsVisibility", &self.totals_visibility);
         p.opt("Visibility", &self.visibility);
+    }
+}
+
+impl ToExpr for DataLabelOptions {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -6752,16 +9640,29 @@ pub struct DataLabelType {
     pub range_ends_label_type: Option<RangeEndsLabelType>,
 }
 
-impl ToExpr for DataLabelType {
+impl DataLabelType {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("DataPathLabelType", &self.data_path_label_type);
         p.opt("FieldLabelType", &self.field_label_type);
         p.opt("MaximumLabelType", &self.maximum_label_type);
         p.opt("MinimumLabelType", &self.minimum_label_type);
         p.opt("RangeEndsLabelType", &self.range_ends_label_type);
+    }
+}
+
+impl ToExpr for DataLabelType {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -6776,14 +9677,27 @@ pub struct DataPathLabelType {
     pub visibility: Option<Value<Visibility>>,
 }
 
+impl DataPathLabelType {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("FieldId", &self.field_id);
+        p.opt("FieldValue", &self.field_value);
+        p.opt("Visibility", &self.visibility);
+    }
+}
+
 impl ToExpr for DataPathLabelType {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("FieldId", &self.field_id);
-        p.opt("FieldValue", &self.field_value);
-        p.opt("Visibility", &self.visibility);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -6796,13 +9710,26 @@ pub struct FieldLabelType {
     pub visibility: Option<Value<Visibility>>,
 }
 
+impl FieldLabelType {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("FieldId", &self.field_id);
+        p.opt("Visibility", &self.visibility);
+    }
+}
+
 impl ToExpr for FieldLabelType {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("FieldId", &self.field_id);
-        p.opt("Visibility", &self.visibility);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -6813,12 +9740,25 @@ pub struct MaximumLabelType {
     pub visibility: Option<Value<Visibility>>,
 }
 
+impl MaximumLabelType {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Visibility", &self.visibility);
+    }
+}
+
 impl ToExpr for MaximumLabelType {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Visibility", &self.visibility);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -6829,12 +9769,25 @@ pub struct MinimumLabelType {
     pub visibility: Option<Value<Visibility>>,
 }
 
+impl MinimumLabelType {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Visibility", &self.visibility);
+    }
+}
+
 impl ToExpr for MinimumLabelType {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Visibility", &self.visibility);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -6845,12 +9798,25 @@ pub struct RangeEndsLabelType {
     pub visibility: Option<Value<Visibility>>,
 }
 
+impl RangeEndsLabelType {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Visibility", &self.visibility);
+    }
+}
+
 impl ToExpr for RangeEndsLabelType {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Visibility", &self.visibility);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -6863,13 +9829,26 @@ pub struct BarChartDefaultSeriesSettings {
     pub decal_settings: Option<DecalSettings>,
 }
 
+impl BarChartDefaultSeriesSettings {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("BorderSettings", &self.border_settings);
+        p.opt("DecalSettings", &self.decal_settings);
+    }
+}
+
 impl ToExpr for BarChartDefaultSeriesSettings {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("BorderSettings", &self.border_settings);
-        p.opt("DecalSettings", &self.decal_settings);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -6884,14 +9863,27 @@ pub struct BorderSettings {
     pub border_width: Option<Value<String>>,
 }
 
+impl BorderSettings {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("BorderColor", &self.border_color);
+        p.opt("BorderVisibility", &self.border_visibility);
+        p.opt("BorderWidth", &self.border_width);
+    }
+}
+
 impl ToExpr for BorderSettings {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("BorderColor", &self.border_color);
-        p.opt("BorderVisibility", &self.border_visibility);
-        p.opt("BorderWidth", &self.border_width);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -6902,15 +9894,28 @@ pub struct BarChartFieldWells {
     pub bar_chart_aggregated_field_wells: Option<BarChartAggregatedFieldWells>,
 }
 
-impl ToExpr for BarChartFieldWells {
+impl BarChartFieldWells {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "BarChartAggregatedFieldWells",
             &self.bar_chart_aggregated_field_wells,
         );
+    }
+}
+
+impl ToExpr for BarChartFieldWells {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -6927,15 +9932,28 @@ pub struct BarChartAggregatedFieldWells {
     pub values: Option<Vec<MeasureField>>,
 }
 
-impl ToExpr for BarChartAggregatedFieldWells {
+impl BarChartAggregatedFieldWells {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Category", &self.category);
         p.opt("Colors", &self.colors);
         p.opt("SmallMultiples", &self.small_multiples);
         p.opt("Values", &self.values);
+    }
+}
+
+impl ToExpr for BarChartAggregatedFieldWells {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -6950,17 +9968,30 @@ pub struct DimensionField {
     pub numerical_dimension_field: Option<NumericalDimensionField>,
 }
 
-impl ToExpr for DimensionField {
+impl DimensionField {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "CategoricalDimensionField",
             &self.categorical_dimension_field,
         );
         p.opt("DateDimensionField", &self.date_dimension_field);
         p.opt("NumericalDimensionField", &self.numerical_dimension_field);
+    }
+}
+
+impl ToExpr for DimensionField {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -6990,15 +10021,28 @@ impl CategoricalDimensionField {
     }
 }
 
-impl ToExpr for CategoricalDimensionField {
+impl CategoricalDimensionField {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("Column", &self.column);
         p.req("FieldId", &self.field_id);
         p.opt("FormatConfiguration", &self.format_configuration);
         p.opt("HierarchyId", &self.hierarchy_id);
+    }
+}
+
+impl ToExpr for CategoricalDimensionField {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -7031,16 +10075,29 @@ impl DateDimensionField {
     }
 }
 
-impl ToExpr for DateDimensionField {
+impl DateDimensionField {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("Column", &self.column);
         p.opt("DateGranularity", &self.date_granularity);
         p.req("FieldId", &self.field_id);
         p.opt("FormatConfiguration", &self.format_configuration);
         p.opt("HierarchyId", &self.hierarchy_id);
+    }
+}
+
+impl ToExpr for DateDimensionField {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -7070,15 +10127,28 @@ impl NumericalDimensionField {
     }
 }
 
-impl ToExpr for NumericalDimensionField {
+impl NumericalDimensionField {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("Column", &self.column);
         p.req("FieldId", &self.field_id);
         p.opt("FormatConfiguration", &self.format_configuration);
         p.opt("HierarchyId", &self.hierarchy_id);
+    }
+}
+
+impl ToExpr for NumericalDimensionField {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -7095,15 +10165,28 @@ pub struct MeasureField {
     pub numerical_measure_field: Option<NumericalMeasureField>,
 }
 
-impl ToExpr for MeasureField {
+impl MeasureField {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("CalculatedMeasureField", &self.calculated_measure_field);
         p.opt("CategoricalMeasureField", &self.categorical_measure_field);
         p.opt("DateMeasureField", &self.date_measure_field);
         p.opt("NumericalMeasureField", &self.numerical_measure_field);
+    }
+}
+
+impl ToExpr for MeasureField {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -7127,13 +10210,26 @@ impl CalculatedMeasureField {
     }
 }
 
+impl CalculatedMeasureField {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Expression", &self.expression);
+        p.req("FieldId", &self.field_id);
+    }
+}
+
 impl ToExpr for CalculatedMeasureField {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Expression", &self.expression);
-        p.req("FieldId", &self.field_id);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -7163,15 +10259,28 @@ impl CategoricalMeasureField {
     }
 }
 
-impl ToExpr for CategoricalMeasureField {
+impl CategoricalMeasureField {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AggregationFunction", &self.aggregation_function);
         p.req("Column", &self.column);
         p.req("FieldId", &self.field_id);
         p.opt("FormatConfiguration", &self.format_configuration);
+    }
+}
+
+impl ToExpr for CategoricalMeasureField {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -7201,15 +10310,28 @@ impl DateMeasureField {
     }
 }
 
-impl ToExpr for DateMeasureField {
+impl DateMeasureField {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AggregationFunction", &self.aggregation_function);
         p.req("Column", &self.column);
         p.req("FieldId", &self.field_id);
         p.opt("FormatConfiguration", &self.format_configuration);
+    }
+}
+
+impl ToExpr for DateMeasureField {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -7239,15 +10361,28 @@ impl NumericalMeasureField {
     }
 }
 
-impl ToExpr for NumericalMeasureField {
+impl NumericalMeasureField {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AggregationFunction", &self.aggregation_function);
         p.req("Column", &self.column);
         p.req("FieldId", &self.field_id);
         p.opt("FormatConfiguration", &self.format_configuration);
+    }
+}
+
+impl ToExpr for NumericalMeasureField {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -7260,13 +10395,26 @@ pub struct VisualInteractionOptions {
     pub visual_menu_option: Option<VisualInteractionOptionsVisualMenuOption>,
 }
 
+impl VisualInteractionOptions {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ContextMenuOption", &self.context_menu_option);
+        p.opt("VisualMenuOption", &self.visual_menu_option);
+    }
+}
+
 impl ToExpr for VisualInteractionOptions {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("ContextMenuOption", &self.context_menu_option);
-        p.opt("VisualMenuOption", &self.visual_menu_option);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -7277,12 +10425,25 @@ pub struct ContextMenuOption {
     pub availability_status: Option<Value<DashboardBehavior>>,
 }
 
+impl ContextMenuOption {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("AvailabilityStatus", &self.availability_status);
+    }
+}
+
 impl ToExpr for ContextMenuOption {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("AvailabilityStatus", &self.availability_status);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -7293,12 +10454,25 @@ pub struct VisualInteractionOptionsVisualMenuOption {
     pub availability_status: Option<Value<DashboardBehavior>>,
 }
 
+impl VisualInteractionOptionsVisualMenuOption {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("AvailabilityStatus", &self.availability_status);
+    }
+}
+
 impl ToExpr for VisualInteractionOptionsVisualMenuOption {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("AvailabilityStatus", &self.availability_status);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -7319,17 +10493,30 @@ pub struct LegendOptions {
     pub width: Option<Value<String>>,
 }
 
-impl ToExpr for LegendOptions {
+impl LegendOptions {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Height", &self.height);
         p.opt("Position", &self.position);
         p.opt("Title", &self.title);
         p.opt("ValueFontConfiguration", &self.value_font_configuration);
         p.opt("Visibility", &self.visibility);
         p.opt("Width", &self.width);
+    }
+}
+
+impl ToExpr for LegendOptions {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -7359,15 +10546,28 @@ impl ReferenceLine {
     }
 }
 
-impl ToExpr for ReferenceLine {
+impl ReferenceLine {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("DataConfiguration", &self.data_configuration);
         p.opt("LabelConfiguration", &self.label_configuration);
         p.opt("Status", &self.status);
         p.opt("StyleConfiguration", &self.style_configuration);
+    }
+}
+
+impl ToExpr for ReferenceLine {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -7384,15 +10584,28 @@ pub struct ReferenceLineDataConfiguration {
     pub static_configuration: Option<ReferenceLineStaticDataConfiguration>,
 }
 
-impl ToExpr for ReferenceLineDataConfiguration {
+impl ReferenceLineDataConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AxisBinding", &self.axis_binding);
         p.opt("DynamicConfiguration", &self.dynamic_configuration);
         p.opt("SeriesType", &self.series_type);
         p.opt("StaticConfiguration", &self.static_configuration);
+    }
+}
+
+impl ToExpr for ReferenceLineDataConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -7419,17 +10632,30 @@ impl ReferenceLineDynamicDataConfiguration {
     }
 }
 
-impl ToExpr for ReferenceLineDynamicDataConfiguration {
+impl ReferenceLineDynamicDataConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("Calculation", &self.calculation);
         p.req("Column", &self.column);
         p.opt(
             "MeasureAggregationFunction",
             &self.measure_aggregation_function,
         );
+    }
+}
+
+impl ToExpr for ReferenceLineDynamicDataConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -7450,12 +10676,25 @@ impl ReferenceLineStaticDataConfiguration {
     }
 }
 
+impl ReferenceLineStaticDataConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for ReferenceLineStaticDataConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -7476,17 +10715,30 @@ pub struct ReferenceLineLabelConfiguration {
     pub vertical_position: Option<Value<ReferenceLineLabelVerticalPosition>>,
 }
 
-impl ToExpr for ReferenceLineLabelConfiguration {
+impl ReferenceLineLabelConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("CustomLabelConfiguration", &self.custom_label_configuration);
         p.opt("FontColor", &self.font_color);
         p.opt("FontConfiguration", &self.font_configuration);
         p.opt("HorizontalPosition", &self.horizontal_position);
         p.opt("ValueLabelConfiguration", &self.value_label_configuration);
         p.opt("VerticalPosition", &self.vertical_position);
+    }
+}
+
+impl ToExpr for ReferenceLineLabelConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -7507,12 +10759,25 @@ impl ReferenceLineCustomLabelConfiguration {
     }
 }
 
+impl ReferenceLineCustomLabelConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("CustomLabel", &self.custom_label);
+    }
+}
+
 impl ToExpr for ReferenceLineCustomLabelConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("CustomLabel", &self.custom_label);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -7525,13 +10790,26 @@ pub struct ReferenceLineValueLabelConfiguration {
     pub relative_position: Option<Value<ReferenceLineValueLabelRelativePosition>>,
 }
 
+impl ReferenceLineValueLabelConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("FormatConfiguration", &self.format_configuration);
+        p.opt("RelativePosition", &self.relative_position);
+    }
+}
+
 impl ToExpr for ReferenceLineValueLabelConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("FormatConfiguration", &self.format_configuration);
-        p.opt("RelativePosition", &self.relative_position);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -7544,13 +10822,26 @@ pub struct ReferenceLineStyleConfiguration {
     pub pattern: Option<Value<ReferenceLinePatternType>>,
 }
 
+impl ReferenceLineStyleConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Color", &self.color);
+        p.opt("Pattern", &self.pattern);
+    }
+}
+
 impl ToExpr for ReferenceLineStyleConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Color", &self.color);
-        p.opt("Pattern", &self.pattern);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -7563,13 +10854,26 @@ pub struct BarSeriesItem {
     pub field_bar_series_item: Option<FieldBarSeriesItem>,
 }
 
+impl BarSeriesItem {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("DataFieldBarSeriesItem", &self.data_field_bar_series_item);
+        p.opt("FieldBarSeriesItem", &self.field_bar_series_item);
+    }
+}
+
 impl ToExpr for BarSeriesItem {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("DataFieldBarSeriesItem", &self.data_field_bar_series_item);
-        p.opt("FieldBarSeriesItem", &self.field_bar_series_item);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -7596,14 +10900,27 @@ impl DataFieldBarSeriesItem {
     }
 }
 
+impl DataFieldBarSeriesItem {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("FieldId", &self.field_id);
+        p.opt("FieldValue", &self.field_value);
+        p.opt("Settings", &self.settings);
+    }
+}
+
 impl ToExpr for DataFieldBarSeriesItem {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("FieldId", &self.field_id);
-        p.opt("FieldValue", &self.field_value);
-        p.opt("Settings", &self.settings);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -7616,13 +10933,26 @@ pub struct BarChartSeriesSettings {
     pub decal_settings: Option<DecalSettings>,
 }
 
+impl BarChartSeriesSettings {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("BorderSettings", &self.border_settings);
+        p.opt("DecalSettings", &self.decal_settings);
+    }
+}
+
 impl ToExpr for BarChartSeriesSettings {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("BorderSettings", &self.border_settings);
-        p.opt("DecalSettings", &self.decal_settings);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -7646,13 +10976,26 @@ impl FieldBarSeriesItem {
     }
 }
 
+impl FieldBarSeriesItem {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("FieldId", &self.field_id);
+        p.opt("Settings", &self.settings);
+    }
+}
+
 impl ToExpr for FieldBarSeriesItem {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("FieldId", &self.field_id);
-        p.opt("Settings", &self.settings);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -7671,16 +11014,29 @@ pub struct SmallMultiplesOptions {
     pub y_axis: Option<SmallMultiplesAxisProperties>,
 }
 
-impl ToExpr for SmallMultiplesOptions {
+impl SmallMultiplesOptions {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("MaxVisibleColumns", &self.max_visible_columns);
         p.opt("MaxVisibleRows", &self.max_visible_rows);
         p.opt("PanelConfiguration", &self.panel_configuration);
         p.opt("XAxis", &self.x_axis);
         p.opt("YAxis", &self.y_axis);
+    }
+}
+
+impl ToExpr for SmallMultiplesOptions {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -7707,10 +11063,9 @@ pub struct PanelConfiguration {
     pub title: Option<PanelTitleOptions>,
 }
 
-impl ToExpr for PanelConfiguration {
+impl PanelConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("BackgroundColor", &self.background_color);
         p.opt("BackgroundVisibility", &self.background_visibility);
         p.opt("BorderColor", &self.border_color);
@@ -7720,7 +11075,21 @@ impl ToExpr for PanelConfiguration {
         p.opt("GutterSpacing", &self.gutter_spacing);
         p.opt("GutterVisibility", &self.gutter_visibility);
         p.opt("Title", &self.title);
+    }
+}
+
+impl ToExpr for PanelConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -7735,14 +11104,27 @@ pub struct PanelTitleOptions {
     pub visibility: Option<Value<Visibility>>,
 }
 
+impl PanelTitleOptions {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("FontConfiguration", &self.font_configuration);
+        p.opt("HorizontalTextAlignment", &self.horizontal_text_alignment);
+        p.opt("Visibility", &self.visibility);
+    }
+}
+
 impl ToExpr for PanelTitleOptions {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("FontConfiguration", &self.font_configuration);
-        p.opt("HorizontalTextAlignment", &self.horizontal_text_alignment);
-        p.opt("Visibility", &self.visibility);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -7755,13 +11137,26 @@ pub struct SmallMultiplesAxisProperties {
     pub scale: Option<Value<SmallMultiplesAxisScale>>,
 }
 
+impl SmallMultiplesAxisProperties {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Placement", &self.placement);
+        p.opt("Scale", &self.scale);
+    }
+}
+
 impl ToExpr for SmallMultiplesAxisProperties {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Placement", &self.placement);
-        p.opt("Scale", &self.scale);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -7782,10 +11177,9 @@ pub struct BarChartSortConfiguration {
     pub small_multiples_sort: Option<Vec<FieldSortOptions>>,
 }
 
-impl ToExpr for BarChartSortConfiguration {
+impl BarChartSortConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("CategoryItemsLimit", &self.category_items_limit);
         p.opt("CategorySort", &self.category_sort);
         p.opt("ColorItemsLimit", &self.color_items_limit);
@@ -7795,7 +11189,21 @@ impl ToExpr for BarChartSortConfiguration {
             &self.small_multiples_limit_configuration,
         );
         p.opt("SmallMultiplesSort", &self.small_multiples_sort);
+    }
+}
+
+impl ToExpr for BarChartSortConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -7808,13 +11216,26 @@ pub struct ItemsLimitConfiguration {
     pub other_categories: Option<Value<OtherCategories>>,
 }
 
+impl ItemsLimitConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ItemsLimit", &self.items_limit);
+        p.opt("OtherCategories", &self.other_categories);
+    }
+}
+
 impl ToExpr for ItemsLimitConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("ItemsLimit", &self.items_limit);
-        p.opt("OtherCategories", &self.other_categories);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -7827,13 +11248,26 @@ pub struct FieldSortOptions {
     pub field_sort: Option<FieldSort>,
 }
 
+impl FieldSortOptions {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ColumnSort", &self.column_sort);
+        p.opt("FieldSort", &self.field_sort);
+    }
+}
+
 impl ToExpr for FieldSortOptions {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("ColumnSort", &self.column_sort);
-        p.opt("FieldSort", &self.field_sort);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -7860,13 +11294,26 @@ impl FieldSort {
     }
 }
 
+impl FieldSort {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Direction", &self.direction);
+        p.req("FieldId", &self.field_id);
+    }
+}
+
 impl ToExpr for FieldSort {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Direction", &self.direction);
-        p.req("FieldId", &self.field_id);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -7881,14 +11328,27 @@ pub struct TooltipOptions {
     pub tooltip_visibility: Option<Value<Visibility>>,
 }
 
+impl TooltipOptions {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("FieldBasedTooltip", &self.field_based_tooltip);
+        p.opt("SelectedTooltipType", &self.selected_tooltip_type);
+        p.opt("TooltipVisibility", &self.tooltip_visibility);
+    }
+}
+
 impl ToExpr for TooltipOptions {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("FieldBasedTooltip", &self.field_based_tooltip);
-        p.opt("SelectedTooltipType", &self.selected_tooltip_type);
-        p.opt("TooltipVisibility", &self.tooltip_visibility);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -7903,14 +11363,27 @@ pub struct FieldBasedTooltip {
     pub tooltip_title_type: Option<Value<TooltipTitleType>>,
 }
 
+impl FieldBasedTooltip {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("AggregationVisibility", &self.aggregation_visibility);
+        p.opt("TooltipFields", &self.tooltip_fields);
+        p.opt("TooltipTitleType", &self.tooltip_title_type);
+    }
+}
+
 impl ToExpr for FieldBasedTooltip {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("AggregationVisibility", &self.aggregation_visibility);
-        p.opt("TooltipFields", &self.tooltip_fields);
-        p.opt("TooltipTitleType", &self.tooltip_title_type);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -7923,13 +11396,26 @@ pub struct TooltipItem {
     pub field_tooltip_item: Option<FieldTooltipItem>,
 }
 
+impl TooltipItem {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ColumnTooltipItem", &self.column_tooltip_item);
+        p.opt("FieldTooltipItem", &self.field_tooltip_item);
+    }
+}
+
 impl ToExpr for TooltipItem {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("ColumnTooltipItem", &self.column_tooltip_item);
-        p.opt("FieldTooltipItem", &self.field_tooltip_item);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -7962,16 +11448,29 @@ impl ColumnTooltipItem {
     }
 }
 
-impl ToExpr for ColumnTooltipItem {
+impl ColumnTooltipItem {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Aggregation", &self.aggregation);
         p.req("Column", &self.column);
         p.opt("Label", &self.label);
         p.opt("TooltipTarget", &self.tooltip_target);
         p.opt("Visibility", &self.visibility);
+    }
+}
+
+impl ToExpr for ColumnTooltipItem {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -8001,15 +11500,28 @@ impl FieldTooltipItem {
     }
 }
 
-impl ToExpr for FieldTooltipItem {
+impl FieldTooltipItem {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("FieldId", &self.field_id);
         p.opt("Label", &self.label);
         p.opt("TooltipTarget", &self.tooltip_target);
         p.opt("Visibility", &self.visibility);
+    }
+}
+
+impl ToExpr for FieldTooltipItem {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -8022,13 +11534,26 @@ pub struct VisualPalette {
     pub color_map: Option<Vec<DataPathColor>>,
 }
 
+impl VisualPalette {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ChartColor", &self.chart_color);
+        p.opt("ColorMap", &self.color_map);
+    }
+}
+
 impl ToExpr for VisualPalette {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("ChartColor", &self.chart_color);
-        p.opt("ColorMap", &self.color_map);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -8055,14 +11580,27 @@ impl DataPathColor {
     }
 }
 
+impl DataPathColor {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Color", &self.color);
+        p.req("Element", &self.element);
+        p.opt("TimeGranularity", &self.time_granularity);
+    }
+}
+
 impl ToExpr for DataPathColor {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Color", &self.color);
-        p.req("Element", &self.element);
-        p.opt("TimeGranularity", &self.time_granularity);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -8077,14 +11615,27 @@ pub struct DataPathValue {
     pub field_value: Option<Value<String>>,
 }
 
+impl DataPathValue {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("DataPathType", &self.data_path_type);
+        p.opt("FieldId", &self.field_id);
+        p.opt("FieldValue", &self.field_value);
+    }
+}
+
 impl ToExpr for DataPathValue {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("DataPathType", &self.data_path_type);
-        p.opt("FieldId", &self.field_id);
-        p.opt("FieldValue", &self.field_value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -8095,12 +11646,25 @@ pub struct DataPathType {
     pub pivot_table_data_path_type: Option<Value<PivotTableDataPathType>>,
 }
 
+impl DataPathType {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("PivotTableDataPathType", &self.pivot_table_data_path_type);
+    }
+}
+
 impl ToExpr for DataPathType {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("PivotTableDataPathType", &self.pivot_table_data_path_type);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -8115,14 +11679,27 @@ pub struct ColumnHierarchy {
     pub predefined_hierarchy: Option<PredefinedHierarchy>,
 }
 
+impl ColumnHierarchy {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("DateTimeHierarchy", &self.date_time_hierarchy);
+        p.opt("ExplicitHierarchy", &self.explicit_hierarchy);
+        p.opt("PredefinedHierarchy", &self.predefined_hierarchy);
+    }
+}
+
 impl ToExpr for ColumnHierarchy {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("DateTimeHierarchy", &self.date_time_hierarchy);
-        p.opt("ExplicitHierarchy", &self.explicit_hierarchy);
-        p.opt("PredefinedHierarchy", &self.predefined_hierarchy);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -8146,13 +11723,26 @@ impl DateTimeHierarchy {
     }
 }
 
+impl DateTimeHierarchy {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("DrillDownFilters", &self.drill_down_filters);
+        p.req("HierarchyId", &self.hierarchy_id);
+    }
+}
+
 impl ToExpr for DateTimeHierarchy {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("DrillDownFilters", &self.drill_down_filters);
-        p.req("HierarchyId", &self.hierarchy_id);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -8167,14 +11757,27 @@ pub struct DrillDownFilter {
     pub time_range_filter: Option<TimeRangeDrillDownFilter>,
 }
 
+impl DrillDownFilter {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("CategoryFilter", &self.category_filter);
+        p.opt("NumericEqualityFilter", &self.numeric_equality_filter);
+        p.opt("TimeRangeFilter", &self.time_range_filter);
+    }
+}
+
 impl ToExpr for DrillDownFilter {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("CategoryFilter", &self.category_filter);
-        p.opt("NumericEqualityFilter", &self.numeric_equality_filter);
-        p.opt("TimeRangeFilter", &self.time_range_filter);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -8198,13 +11801,26 @@ impl CategoryDrillDownFilter {
     }
 }
 
+impl CategoryDrillDownFilter {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("CategoryValues", &self.category_values);
+        p.req("Column", &self.column);
+    }
+}
+
 impl ToExpr for CategoryDrillDownFilter {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("CategoryValues", &self.category_values);
-        p.req("Column", &self.column);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -8228,13 +11844,26 @@ impl NumericEqualityDrillDownFilter {
     }
 }
 
+impl NumericEqualityDrillDownFilter {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Column", &self.column);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for NumericEqualityDrillDownFilter {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Column", &self.column);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -8269,15 +11898,28 @@ impl TimeRangeDrillDownFilter {
     }
 }
 
-impl ToExpr for TimeRangeDrillDownFilter {
+impl TimeRangeDrillDownFilter {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("Column", &self.column);
         p.req("RangeMaximum", &self.range_maximum);
         p.req("RangeMinimum", &self.range_minimum);
         p.req("TimeGranularity", &self.time_granularity);
+    }
+}
+
+impl ToExpr for TimeRangeDrillDownFilter {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -8304,14 +11946,27 @@ impl ExplicitHierarchy {
     }
 }
 
+impl ExplicitHierarchy {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Columns", &self.columns);
+        p.opt("DrillDownFilters", &self.drill_down_filters);
+        p.req("HierarchyId", &self.hierarchy_id);
+    }
+}
+
 impl ToExpr for ExplicitHierarchy {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Columns", &self.columns);
-        p.opt("DrillDownFilters", &self.drill_down_filters);
-        p.req("HierarchyId", &self.hierarchy_id);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -8338,14 +11993,27 @@ impl PredefinedHierarchy {
     }
 }
 
+impl PredefinedHierarchy {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Columns", &self.columns);
+        p.opt("DrillDownFilters", &self.drill_down_filters);
+        p.req("HierarchyId", &self.hierarchy_id);
+    }
+}
+
 impl ToExpr for PredefinedHierarchy {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Columns", &self.columns);
-        p.opt("DrillDownFilters", &self.drill_down_filters);
-        p.req("HierarchyId", &self.hierarchy_id);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -8358,13 +12026,26 @@ pub struct VisualSubtitleLabelOptions {
     pub visibility: Option<Value<Visibility>>,
 }
 
+impl VisualSubtitleLabelOptions {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("FormatText", &self.format_text);
+        p.opt("Visibility", &self.visibility);
+    }
+}
+
 impl ToExpr for VisualSubtitleLabelOptions {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("FormatText", &self.format_text);
-        p.opt("Visibility", &self.visibility);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -8377,13 +12058,26 @@ pub struct LongFormatText {
     pub rich_text: Option<Value<String>>,
 }
 
+impl LongFormatText {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("PlainText", &self.plain_text);
+        p.opt("RichText", &self.rich_text);
+    }
+}
+
 impl ToExpr for LongFormatText {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("PlainText", &self.plain_text);
-        p.opt("RichText", &self.rich_text);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -8396,13 +12090,26 @@ pub struct VisualTitleLabelOptions {
     pub visibility: Option<Value<Visibility>>,
 }
 
+impl VisualTitleLabelOptions {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("FormatText", &self.format_text);
+        p.opt("Visibility", &self.visibility);
+    }
+}
+
 impl ToExpr for VisualTitleLabelOptions {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("FormatText", &self.format_text);
-        p.opt("Visibility", &self.visibility);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -8415,13 +12122,26 @@ pub struct ShortFormatText {
     pub rich_text: Option<Value<String>>,
 }
 
+impl ShortFormatText {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("PlainText", &self.plain_text);
+        p.opt("RichText", &self.rich_text);
+    }
+}
+
 impl ToExpr for ShortFormatText {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("PlainText", &self.plain_text);
-        p.opt("RichText", &self.rich_text);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -8460,10 +12180,9 @@ impl BoxPlotVisual {
     }
 }
 
-impl ToExpr for BoxPlotVisual {
+impl BoxPlotVisual {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Actions", &self.actions);
         p.opt("ChartConfiguration", &self.chart_configuration);
         p.opt("ColumnHierarchies", &self.column_hierarchies);
@@ -8471,7 +12190,21 @@ impl ToExpr for BoxPlotVisual {
         p.opt("Title", &self.title);
         p.opt("VisualContentAltText", &self.visual_content_alt_text);
         p.req("VisualId", &self.visual_id);
+    }
+}
+
+impl ToExpr for BoxPlotVisual {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -8504,10 +12237,9 @@ pub struct BoxPlotChartConfiguration {
     pub visual_palette: Option<VisualPalette>,
 }
 
-impl ToExpr for BoxPlotChartConfiguration {
+impl BoxPlotChartConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("BoxPlotOptions", &self.box_plot_options);
         p.opt("CategoryAxis", &self.category_axis);
         p.opt("CategoryLabelOptions", &self.category_label_options);
@@ -8526,7 +12258,21 @@ impl ToExpr for BoxPlotChartConfiguration {
         p.opt("SortConfiguration", &self.sort_configuration);
         p.opt("Tooltip", &self.tooltip);
         p.opt("VisualPalette", &self.visual_palette);
+    }
+}
+
+impl ToExpr for BoxPlotChartConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -8541,14 +12287,27 @@ pub struct BoxPlotOptions {
     pub style_options: Option<BoxPlotStyleOptions>,
 }
 
+impl BoxPlotOptions {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("AllDataPointsVisibility", &self.all_data_points_visibility);
+        p.opt("OutlierVisibility", &self.outlier_visibility);
+        p.opt("StyleOptions", &self.style_options);
+    }
+}
+
 impl ToExpr for BoxPlotOptions {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("AllDataPointsVisibility", &self.all_data_points_visibility);
-        p.opt("OutlierVisibility", &self.outlier_visibility);
-        p.opt("StyleOptions", &self.style_options);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -8559,12 +12318,25 @@ pub struct BoxPlotStyleOptions {
     pub fill_style: Option<Value<BoxPlotFillStyle>>,
 }
 
+impl BoxPlotStyleOptions {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("FillStyle", &self.fill_style);
+    }
+}
+
 impl ToExpr for BoxPlotStyleOptions {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("FillStyle", &self.fill_style);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -8575,15 +12347,28 @@ pub struct BoxPlotFieldWells {
     pub box_plot_aggregated_field_wells: Option<BoxPlotAggregatedFieldWells>,
 }
 
-impl ToExpr for BoxPlotFieldWells {
+impl BoxPlotFieldWells {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "BoxPlotAggregatedFieldWells",
             &self.box_plot_aggregated_field_wells,
         );
+    }
+}
+
+impl ToExpr for BoxPlotFieldWells {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -8596,13 +12381,26 @@ pub struct BoxPlotAggregatedFieldWells {
     pub values: Option<Vec<MeasureField>>,
 }
 
+impl BoxPlotAggregatedFieldWells {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("GroupBy", &self.group_by);
+        p.opt("Values", &self.values);
+    }
+}
+
 impl ToExpr for BoxPlotAggregatedFieldWells {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("GroupBy", &self.group_by);
-        p.opt("Values", &self.values);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -8615,13 +12413,26 @@ pub struct BoxPlotSortConfiguration {
     pub pagination_configuration: Option<PaginationConfiguration>,
 }
 
+impl BoxPlotSortConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("CategorySort", &self.category_sort);
+        p.opt("PaginationConfiguration", &self.pagination_configuration);
+    }
+}
+
 impl ToExpr for BoxPlotSortConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("CategorySort", &self.category_sort);
-        p.opt("PaginationConfiguration", &self.pagination_configuration);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -8645,13 +12456,26 @@ impl PaginationConfiguration {
     }
 }
 
+impl PaginationConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("PageNumber", &self.page_number);
+        p.req("PageSize", &self.page_size);
+    }
+}
+
 impl ToExpr for PaginationConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("PageNumber", &self.page_number);
-        p.req("PageSize", &self.page_size);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -8690,10 +12514,9 @@ impl ComboChartVisual {
     }
 }
 
-impl ToExpr for ComboChartVisual {
+impl ComboChartVisual {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Actions", &self.actions);
         p.opt("ChartConfiguration", &self.chart_configuration);
         p.opt("ColumnHierarchies", &self.column_hierarchies);
@@ -8701,7 +12524,21 @@ impl ToExpr for ComboChartVisual {
         p.opt("Title", &self.title);
         p.opt("VisualContentAltText", &self.visual_content_alt_text);
         p.req("VisualId", &self.visual_id);
+    }
+}
+
+impl ToExpr for ComboChartVisual {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -8750,10 +12587,9 @@ pub struct ComboChartConfiguration {
     pub visual_palette: Option<VisualPalette>,
 }
 
-impl ToExpr for ComboChartConfiguration {
+impl ComboChartConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("BarDataLabels", &self.bar_data_labels);
         p.opt("BarsArrangement", &self.bars_arrangement);
         p.opt("CategoryAxis", &self.category_axis);
@@ -8786,7 +12622,21 @@ impl ToExpr for ComboChartConfiguration {
         p.opt("SortConfiguration", &self.sort_configuration);
         p.opt("Tooltip", &self.tooltip);
         p.opt("VisualPalette", &self.visual_palette);
+    }
+}
+
+impl ToExpr for ComboChartConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -8803,15 +12653,28 @@ pub struct ComboChartDefaultSeriesSettings {
     pub marker_style_settings: Option<LineChartMarkerStyleSettings>,
 }
 
-impl ToExpr for ComboChartDefaultSeriesSettings {
+impl ComboChartDefaultSeriesSettings {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("BorderSettings", &self.border_settings);
         p.opt("DecalSettings", &self.decal_settings);
         p.opt("LineStyleSettings", &self.line_style_settings);
         p.opt("MarkerStyleSettings", &self.marker_style_settings);
+    }
+}
+
+impl ToExpr for ComboChartDefaultSeriesSettings {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -8828,15 +12691,28 @@ pub struct LineChartLineStyleSettings {
     pub line_width: Option<Value<String>>,
 }
 
-impl ToExpr for LineChartLineStyleSettings {
+impl LineChartLineStyleSettings {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("LineInterpolation", &self.line_interpolation);
         p.opt("LineStyle", &self.line_style);
         p.opt("LineVisibility", &self.line_visibility);
         p.opt("LineWidth", &self.line_width);
+    }
+}
+
+impl ToExpr for LineChartLineStyleSettings {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -8853,15 +12729,28 @@ pub struct LineChartMarkerStyleSettings {
     pub marker_visibility: Option<Value<Visibility>>,
 }
 
-impl ToExpr for LineChartMarkerStyleSettings {
+impl LineChartMarkerStyleSettings {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("MarkerColor", &self.marker_color);
         p.opt("MarkerShape", &self.marker_shape);
         p.opt("MarkerSize", &self.marker_size);
         p.opt("MarkerVisibility", &self.marker_visibility);
+    }
+}
+
+impl ToExpr for LineChartMarkerStyleSettings {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -8872,15 +12761,28 @@ pub struct ComboChartFieldWells {
     pub combo_chart_aggregated_field_wells: Option<ComboChartAggregatedFieldWells>,
 }
 
-impl ToExpr for ComboChartFieldWells {
+impl ComboChartFieldWells {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "ComboChartAggregatedFieldWells",
             &self.combo_chart_aggregated_field_wells,
         );
+    }
+}
+
+impl ToExpr for ComboChartFieldWells {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -8897,15 +12799,28 @@ pub struct ComboChartAggregatedFieldWells {
     pub line_values: Option<Vec<MeasureField>>,
 }
 
-impl ToExpr for ComboChartAggregatedFieldWells {
+impl ComboChartAggregatedFieldWells {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("BarValues", &self.bar_values);
         p.opt("Category", &self.category);
         p.opt("Colors", &self.colors);
         p.opt("LineValues", &self.line_values);
+    }
+}
+
+impl ToExpr for ComboChartAggregatedFieldWells {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -8918,16 +12833,29 @@ pub struct ComboSeriesItem {
     pub field_combo_series_item: Option<FieldComboSeriesItem>,
 }
 
-impl ToExpr for ComboSeriesItem {
+impl ComboSeriesItem {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "DataFieldComboSeriesItem",
             &self.data_field_combo_series_item,
         );
         p.opt("FieldComboSeriesItem", &self.field_combo_series_item);
+    }
+}
+
+impl ToExpr for ComboSeriesItem {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -8954,14 +12882,27 @@ impl DataFieldComboSeriesItem {
     }
 }
 
+impl DataFieldComboSeriesItem {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("FieldId", &self.field_id);
+        p.opt("FieldValue", &self.field_value);
+        p.opt("Settings", &self.settings);
+    }
+}
+
 impl ToExpr for DataFieldComboSeriesItem {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("FieldId", &self.field_id);
-        p.opt("FieldValue", &self.field_value);
-        p.opt("Settings", &self.settings);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -8978,15 +12919,28 @@ pub struct ComboChartSeriesSettings {
     pub marker_style_settings: Option<LineChartMarkerStyleSettings>,
 }
 
-impl ToExpr for ComboChartSeriesSettings {
+impl ComboChartSeriesSettings {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("BorderSettings", &self.border_settings);
         p.opt("DecalSettings", &self.decal_settings);
         p.opt("LineStyleSettings", &self.line_style_settings);
         p.opt("MarkerStyleSettings", &self.marker_style_settings);
+    }
+}
+
+impl ToExpr for ComboChartSeriesSettings {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -9010,13 +12964,26 @@ impl FieldComboSeriesItem {
     }
 }
 
+impl FieldComboSeriesItem {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("FieldId", &self.field_id);
+        p.opt("Settings", &self.settings);
+    }
+}
+
 impl ToExpr for FieldComboSeriesItem {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("FieldId", &self.field_id);
-        p.opt("Settings", &self.settings);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -9027,12 +12994,25 @@ pub struct SingleAxisOptions {
     pub y_axis_options: Option<YAxisOptions>,
 }
 
+impl SingleAxisOptions {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("YAxisOptions", &self.y_axis_options);
+    }
+}
+
 impl ToExpr for SingleAxisOptions {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("YAxisOptions", &self.y_axis_options);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -9043,12 +13023,25 @@ pub struct YAxisOptions {
     pub y_axis: Option<Value<SingleYAxisOption>>,
 }
 
+impl YAxisOptions {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("YAxis", &self.y_axis);
+    }
+}
+
 impl ToExpr for YAxisOptions {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("YAxis", &self.y_axis);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -9065,15 +13058,28 @@ pub struct ComboChartSortConfiguration {
     pub color_sort: Option<Vec<FieldSortOptions>>,
 }
 
-impl ToExpr for ComboChartSortConfiguration {
+impl ComboChartSortConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("CategoryItemsLimit", &self.category_items_limit);
         p.opt("CategorySort", &self.category_sort);
         p.opt("ColorItemsLimit", &self.color_items_limit);
         p.opt("ColorSort", &self.color_sort);
+    }
+}
+
+impl ToExpr for ComboChartSortConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -9115,10 +13121,9 @@ impl CustomContentVisual {
     }
 }
 
-impl ToExpr for CustomContentVisual {
+impl CustomContentVisual {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Actions", &self.actions);
         p.opt("ChartConfiguration", &self.chart_configuration);
         p.opt("DataSetIdentifier", &self.data_set_identifier);
@@ -9127,7 +13132,21 @@ impl ToExpr for CustomContentVisual {
         p.opt("TopicIdentifier", &self.topic_identifier);
         p.opt("VisualContentAltText", &self.visual_content_alt_text);
         p.req("VisualId", &self.visual_id);
+    }
+}
+
+impl ToExpr for CustomContentVisual {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -9144,15 +13163,28 @@ pub struct CustomContentConfiguration {
     pub interactions: Option<VisualInteractionOptions>,
 }
 
-impl ToExpr for CustomContentConfiguration {
+impl CustomContentConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("ContentType", &self.content_type);
         p.opt("ContentUrl", &self.content_url);
         p.opt("ImageScaling", &self.image_scaling);
         p.opt("Interactions", &self.interactions);
+    }
+}
+
+impl ToExpr for CustomContentConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -9182,15 +13214,28 @@ impl EmptyVisual {
     }
 }
 
-impl ToExpr for EmptyVisual {
+impl EmptyVisual {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Actions", &self.actions);
         p.opt("DataSetIdentifier", &self.data_set_identifier);
         p.opt("TopicIdentifier", &self.topic_identifier);
         p.req("VisualId", &self.visual_id);
+    }
+}
+
+impl ToExpr for EmptyVisual {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -9232,10 +13277,9 @@ impl FilledMapVisual {
     }
 }
 
-impl ToExpr for FilledMapVisual {
+impl FilledMapVisual {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Actions", &self.actions);
         p.opt("ChartConfiguration", &self.chart_configuration);
         p.opt("ColumnHierarchies", &self.column_hierarchies);
@@ -9244,7 +13288,21 @@ impl ToExpr for FilledMapVisual {
         p.opt("Title", &self.title);
         p.opt("VisualContentAltText", &self.visual_content_alt_text);
         p.req("VisualId", &self.visual_id);
+    }
+}
+
+impl ToExpr for FilledMapVisual {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -9267,10 +13325,9 @@ pub struct FilledMapConfiguration {
     pub window_options: Option<GeospatialWindowOptions>,
 }
 
-impl ToExpr for FilledMapConfiguration {
+impl FilledMapConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("FieldWells", &self.field_wells);
         p.opt("Interactions", &self.interactions);
         p.opt("Legend", &self.legend);
@@ -9278,7 +13335,21 @@ impl ToExpr for FilledMapConfiguration {
         p.opt("SortConfiguration", &self.sort_configuration);
         p.opt("Tooltip", &self.tooltip);
         p.opt("WindowOptions", &self.window_options);
+    }
+}
+
+impl ToExpr for FilledMapConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -9289,15 +13360,28 @@ pub struct FilledMapFieldWells {
     pub filled_map_aggregated_field_wells: Option<FilledMapAggregatedFieldWells>,
 }
 
-impl ToExpr for FilledMapFieldWells {
+impl FilledMapFieldWells {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "FilledMapAggregatedFieldWells",
             &self.filled_map_aggregated_field_wells,
         );
+    }
+}
+
+impl ToExpr for FilledMapFieldWells {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -9310,13 +13394,26 @@ pub struct FilledMapAggregatedFieldWells {
     pub values: Option<Vec<MeasureField>>,
 }
 
+impl FilledMapAggregatedFieldWells {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Geospatial", &self.geospatial);
+        p.opt("Values", &self.values);
+    }
+}
+
 impl ToExpr for FilledMapAggregatedFieldWells {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Geospatial", &self.geospatial);
-        p.opt("Values", &self.values);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -9327,12 +13424,25 @@ pub struct GeospatialMapStyleOptions {
     pub base_map_style: Option<Value<BaseMapStyleType>>,
 }
 
+impl GeospatialMapStyleOptions {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("BaseMapStyle", &self.base_map_style);
+    }
+}
+
 impl ToExpr for GeospatialMapStyleOptions {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("BaseMapStyle", &self.base_map_style);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -9343,12 +13453,25 @@ pub struct FilledMapSortConfiguration {
     pub category_sort: Option<Vec<FieldSortOptions>>,
 }
 
+impl FilledMapSortConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("CategorySort", &self.category_sort);
+    }
+}
+
 impl ToExpr for FilledMapSortConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("CategorySort", &self.category_sort);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -9361,13 +13484,26 @@ pub struct GeospatialWindowOptions {
     pub map_zoom_mode: Option<Value<MapZoomMode>>,
 }
 
+impl GeospatialWindowOptions {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Bounds", &self.bounds);
+        p.opt("MapZoomMode", &self.map_zoom_mode);
+    }
+}
+
 impl ToExpr for GeospatialWindowOptions {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Bounds", &self.bounds);
-        p.opt("MapZoomMode", &self.map_zoom_mode);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -9402,15 +13538,28 @@ impl GeospatialCoordinateBounds {
     }
 }
 
-impl ToExpr for GeospatialCoordinateBounds {
+impl GeospatialCoordinateBounds {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("East", &self.east);
         p.req("North", &self.north);
         p.req("South", &self.south);
         p.req("West", &self.west);
+    }
+}
+
+impl ToExpr for GeospatialCoordinateBounds {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -9431,15 +13580,28 @@ impl FilledMapConditionalFormatting {
     }
 }
 
-impl ToExpr for FilledMapConditionalFormatting {
+impl FilledMapConditionalFormatting {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req(
             "ConditionalFormattingOptions",
             &self.conditional_formatting_options,
         );
+    }
+}
+
+impl ToExpr for FilledMapConditionalFormatting {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -9458,12 +13620,25 @@ impl FilledMapConditionalFormattingOption {
     }
 }
 
+impl FilledMapConditionalFormattingOption {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Shape", &self.shape);
+    }
+}
+
 impl ToExpr for FilledMapConditionalFormattingOption {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Shape", &self.shape);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -9487,13 +13662,26 @@ impl FilledMapShapeConditionalFormatting {
     }
 }
 
+impl FilledMapShapeConditionalFormatting {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("FieldId", &self.field_id);
+        p.opt("Format", &self.format);
+    }
+}
+
 impl ToExpr for FilledMapShapeConditionalFormatting {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("FieldId", &self.field_id);
-        p.opt("Format", &self.format);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -9512,12 +13700,25 @@ impl ShapeConditionalFormat {
     }
 }
 
+impl ShapeConditionalFormat {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("BackgroundColor", &self.background_color);
+    }
+}
+
 impl ToExpr for ShapeConditionalFormat {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("BackgroundColor", &self.background_color);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -9530,13 +13731,26 @@ pub struct ConditionalFormattingColor {
     pub solid: Option<ConditionalFormattingSolidColor>,
 }
 
+impl ConditionalFormattingColor {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Gradient", &self.gradient);
+        p.opt("Solid", &self.solid);
+    }
+}
+
 impl ToExpr for ConditionalFormattingColor {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Gradient", &self.gradient);
-        p.opt("Solid", &self.solid);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -9560,13 +13774,26 @@ impl ConditionalFormattingGradientColor {
     }
 }
 
+impl ConditionalFormattingGradientColor {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Color", &self.color);
+        p.req("Expression", &self.expression);
+    }
+}
+
 impl ToExpr for ConditionalFormattingGradientColor {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Color", &self.color);
-        p.req("Expression", &self.expression);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -9577,12 +13804,25 @@ pub struct GradientColor {
     pub stops: Option<Vec<GradientStop>>,
 }
 
+impl GradientColor {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Stops", &self.stops);
+    }
+}
+
 impl ToExpr for GradientColor {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Stops", &self.stops);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -9609,14 +13849,27 @@ impl GradientStop {
     }
 }
 
+impl GradientStop {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Color", &self.color);
+        p.opt("DataValue", &self.data_value);
+        p.req("GradientOffset", &self.gradient_offset);
+    }
+}
+
 impl ToExpr for GradientStop {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Color", &self.color);
-        p.opt("DataValue", &self.data_value);
-        p.req("GradientOffset", &self.gradient_offset);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -9640,13 +13893,26 @@ impl ConditionalFormattingSolidColor {
     }
 }
 
+impl ConditionalFormattingSolidColor {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Color", &self.color);
+        p.req("Expression", &self.expression);
+    }
+}
+
 impl ToExpr for ConditionalFormattingSolidColor {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Color", &self.color);
-        p.req("Expression", &self.expression);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -9685,10 +13951,9 @@ impl FunnelChartVisual {
     }
 }
 
-impl ToExpr for FunnelChartVisual {
+impl FunnelChartVisual {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Actions", &self.actions);
         p.opt("ChartConfiguration", &self.chart_configuration);
         p.opt("ColumnHierarchies", &self.column_hierarchies);
@@ -9696,7 +13961,21 @@ impl ToExpr for FunnelChartVisual {
         p.opt("Title", &self.title);
         p.opt("VisualContentAltText", &self.visual_content_alt_text);
         p.req("VisualId", &self.visual_id);
+    }
+}
+
+impl ToExpr for FunnelChartVisual {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -9721,10 +14000,9 @@ pub struct FunnelChartConfiguration {
     pub visual_palette: Option<VisualPalette>,
 }
 
-impl ToExpr for FunnelChartConfiguration {
+impl FunnelChartConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("CategoryLabelOptions", &self.category_label_options);
         p.opt("DataLabelOptions", &self.data_label_options);
         p.opt("FieldWells", &self.field_wells);
@@ -9733,7 +14011,21 @@ impl ToExpr for FunnelChartConfiguration {
         p.opt("Tooltip", &self.tooltip);
         p.opt("ValueLabelOptions", &self.value_label_options);
         p.opt("VisualPalette", &self.visual_palette);
+    }
+}
+
+impl ToExpr for FunnelChartConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -9756,10 +14048,9 @@ pub struct FunnelChartDataLabelOptions {
     pub visibility: Option<Value<Visibility>>,
 }
 
-impl ToExpr for FunnelChartDataLabelOptions {
+impl FunnelChartDataLabelOptions {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("CategoryLabelVisibility", &self.category_label_visibility);
         p.opt("LabelColor", &self.label_color);
         p.opt("LabelFontConfiguration", &self.label_font_configuration);
@@ -9767,7 +14058,21 @@ impl ToExpr for FunnelChartDataLabelOptions {
         p.opt("MeasureLabelVisibility", &self.measure_label_visibility);
         p.opt("Position", &self.position);
         p.opt("Visibility", &self.visibility);
+    }
+}
+
+impl ToExpr for FunnelChartDataLabelOptions {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -9778,15 +14083,28 @@ pub struct FunnelChartFieldWells {
     pub funnel_chart_aggregated_field_wells: Option<FunnelChartAggregatedFieldWells>,
 }
 
-impl ToExpr for FunnelChartFieldWells {
+impl FunnelChartFieldWells {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "FunnelChartAggregatedFieldWells",
             &self.funnel_chart_aggregated_field_wells,
         );
+    }
+}
+
+impl ToExpr for FunnelChartFieldWells {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -9799,13 +14117,26 @@ pub struct FunnelChartAggregatedFieldWells {
     pub values: Option<Vec<MeasureField>>,
 }
 
+impl FunnelChartAggregatedFieldWells {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Category", &self.category);
+        p.opt("Values", &self.values);
+    }
+}
+
 impl ToExpr for FunnelChartAggregatedFieldWells {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Category", &self.category);
-        p.opt("Values", &self.values);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -9818,13 +14149,26 @@ pub struct FunnelChartSortConfiguration {
     pub category_sort: Option<Vec<FieldSortOptions>>,
 }
 
+impl FunnelChartSortConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("CategoryItemsLimit", &self.category_items_limit);
+        p.opt("CategorySort", &self.category_sort);
+    }
+}
+
 impl ToExpr for FunnelChartSortConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("CategoryItemsLimit", &self.category_items_limit);
-        p.opt("CategorySort", &self.category_sort);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -9863,10 +14207,9 @@ impl GaugeChartVisual {
     }
 }
 
-impl ToExpr for GaugeChartVisual {
+impl GaugeChartVisual {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Actions", &self.actions);
         p.opt("ChartConfiguration", &self.chart_configuration);
         p.opt("ConditionalFormatting", &self.conditional_formatting);
@@ -9874,7 +14217,21 @@ impl ToExpr for GaugeChartVisual {
         p.opt("Title", &self.title);
         p.opt("VisualContentAltText", &self.visual_content_alt_text);
         p.req("VisualId", &self.visual_id);
+    }
+}
+
+impl ToExpr for GaugeChartVisual {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -9897,10 +14254,9 @@ pub struct GaugeChartConfiguration {
     pub visual_palette: Option<VisualPalette>,
 }
 
-impl ToExpr for GaugeChartConfiguration {
+impl GaugeChartConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("ColorConfiguration", &self.color_configuration);
         p.opt("DataLabels", &self.data_labels);
         p.opt("FieldWells", &self.field_wells);
@@ -9908,7 +14264,21 @@ impl ToExpr for GaugeChartConfiguration {
         p.opt("Interactions", &self.interactions);
         p.opt("TooltipOptions", &self.tooltip_options);
         p.opt("VisualPalette", &self.visual_palette);
+    }
+}
+
+impl ToExpr for GaugeChartConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -9921,13 +14291,26 @@ pub struct GaugeChartColorConfiguration {
     pub foreground_color: Option<Value<String>>,
 }
 
+impl GaugeChartColorConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("BackgroundColor", &self.background_color);
+        p.opt("ForegroundColor", &self.foreground_color);
+    }
+}
+
 impl ToExpr for GaugeChartColorConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("BackgroundColor", &self.background_color);
-        p.opt("ForegroundColor", &self.foreground_color);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -9940,13 +14323,26 @@ pub struct GaugeChartFieldWells {
     pub values: Option<Vec<MeasureField>>,
 }
 
+impl GaugeChartFieldWells {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("TargetValues", &self.target_values);
+        p.opt("Values", &self.values);
+    }
+}
+
 impl ToExpr for GaugeChartFieldWells {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("TargetValues", &self.target_values);
-        p.opt("Values", &self.values);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -9965,10 +14361,9 @@ pub struct GaugeChartOptions {
     pub primary_value_font_configuration: Option<FontConfiguration>,
 }
 
-impl ToExpr for GaugeChartOptions {
+impl GaugeChartOptions {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Arc", &self.arc);
         p.opt("ArcAxis", &self.arc_axis);
         p.opt("Comparison", &self.comparison);
@@ -9977,7 +14372,21 @@ impl ToExpr for GaugeChartOptions {
             "PrimaryValueFontConfiguration",
             &self.primary_value_font_configuration,
         );
+    }
+}
+
+impl ToExpr for GaugeChartOptions {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -9990,13 +14399,26 @@ pub struct ArcConfiguration {
     pub arc_thickness: Option<Value<ArcThicknessOptions>>,
 }
 
+impl ArcConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ArcAngle", &self.arc_angle);
+        p.opt("ArcThickness", &self.arc_thickness);
+    }
+}
+
 impl ToExpr for ArcConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("ArcAngle", &self.arc_angle);
-        p.opt("ArcThickness", &self.arc_thickness);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -10009,13 +14431,26 @@ pub struct ArcAxisConfiguration {
     pub reserve_range: Option<Value<f64>>,
 }
 
+impl ArcAxisConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Range", &self.range);
+        p.opt("ReserveRange", &self.reserve_range);
+    }
+}
+
 impl ToExpr for ArcAxisConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Range", &self.range);
-        p.opt("ReserveRange", &self.reserve_range);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -10028,13 +14463,26 @@ pub struct ArcAxisDisplayRange {
     pub min: Option<Value<f64>>,
 }
 
+impl ArcAxisDisplayRange {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Max", &self.max);
+        p.opt("Min", &self.min);
+    }
+}
+
 impl ToExpr for ArcAxisDisplayRange {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Max", &self.max);
-        p.opt("Min", &self.min);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -10047,13 +14495,26 @@ pub struct ComparisonConfiguration {
     pub comparison_method: Option<Value<ComparisonMethod>>,
 }
 
+impl ComparisonConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ComparisonFormat", &self.comparison_format);
+        p.opt("ComparisonMethod", &self.comparison_method);
+    }
+}
+
 impl ToExpr for ComparisonConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("ComparisonFormat", &self.comparison_format);
-        p.opt("ComparisonMethod", &self.comparison_method);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -10066,10 +14527,9 @@ pub struct ComparisonFormatConfiguration {
     pub percentage_display_format_configuration: Option<PercentageDisplayFormatConfiguration>,
 }
 
-impl ToExpr for ComparisonFormatConfiguration {
+impl ComparisonFormatConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "NumberDisplayFormatConfiguration",
             &self.number_display_format_configuration,
@@ -10078,7 +14538,21 @@ impl ToExpr for ComparisonFormatConfiguration {
             "PercentageDisplayFormatConfiguration",
             &self.percentage_display_format_configuration,
         );
+    }
+}
+
+impl ToExpr for ComparisonFormatConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -10089,15 +14563,28 @@ pub struct GaugeChartConditionalFormatting {
     pub conditional_formatting_options: Option<Vec<GaugeChartConditionalFormattingOption>>,
 }
 
-impl ToExpr for GaugeChartConditionalFormatting {
+impl GaugeChartConditionalFormatting {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "ConditionalFormattingOptions",
             &self.conditional_formatting_options,
         );
+    }
+}
+
+impl ToExpr for GaugeChartConditionalFormatting {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -10110,13 +14597,26 @@ pub struct GaugeChartConditionalFormattingOption {
     pub primary_value: Option<GaugeChartPrimaryValueConditionalFormatting>,
 }
 
+impl GaugeChartConditionalFormattingOption {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Arc", &self.arc);
+        p.opt("PrimaryValue", &self.primary_value);
+    }
+}
+
 impl ToExpr for GaugeChartConditionalFormattingOption {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Arc", &self.arc);
-        p.opt("PrimaryValue", &self.primary_value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -10127,12 +14627,25 @@ pub struct GaugeChartArcConditionalFormatting {
     pub foreground_color: Option<ConditionalFormattingColor>,
 }
 
+impl GaugeChartArcConditionalFormatting {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ForegroundColor", &self.foreground_color);
+    }
+}
+
 impl ToExpr for GaugeChartArcConditionalFormatting {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("ForegroundColor", &self.foreground_color);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -10145,13 +14658,26 @@ pub struct GaugeChartPrimaryValueConditionalFormatting {
     pub text_color: Option<ConditionalFormattingColor>,
 }
 
+impl GaugeChartPrimaryValueConditionalFormatting {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Icon", &self.icon);
+        p.opt("TextColor", &self.text_color);
+    }
+}
+
 impl ToExpr for GaugeChartPrimaryValueConditionalFormatting {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Icon", &self.icon);
-        p.opt("TextColor", &self.text_color);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -10164,13 +14690,26 @@ pub struct ConditionalFormattingIcon {
     pub icon_set: Option<ConditionalFormattingIconSet>,
 }
 
+impl ConditionalFormattingIcon {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("CustomCondition", &self.custom_condition);
+        p.opt("IconSet", &self.icon_set);
+    }
+}
+
 impl ToExpr for ConditionalFormattingIcon {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("CustomCondition", &self.custom_condition);
-        p.opt("IconSet", &self.icon_set);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -10203,15 +14742,28 @@ impl ConditionalFormattingCustomIconCondition {
     }
 }
 
-impl ToExpr for ConditionalFormattingCustomIconCondition {
+impl ConditionalFormattingCustomIconCondition {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Color", &self.color);
         p.opt("DisplayConfiguration", &self.display_configuration);
         p.req("Expression", &self.expression);
         p.req("IconOptions", &self.icon_options);
+    }
+}
+
+impl ToExpr for ConditionalFormattingCustomIconCondition {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -10222,12 +14774,25 @@ pub struct ConditionalFormattingIconDisplayConfiguration {
     pub icon_display_option: Option<Value<ConditionalFormattingIconDisplayOption>>,
 }
 
+impl ConditionalFormattingIconDisplayConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("IconDisplayOption", &self.icon_display_option);
+    }
+}
+
 impl ToExpr for ConditionalFormattingIconDisplayConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("IconDisplayOption", &self.icon_display_option);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -10240,13 +14805,26 @@ pub struct ConditionalFormattingCustomIconOptions {
     pub unicode_icon: Option<Value<String>>,
 }
 
+impl ConditionalFormattingCustomIconOptions {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Icon", &self.icon);
+        p.opt("UnicodeIcon", &self.unicode_icon);
+    }
+}
+
 impl ToExpr for ConditionalFormattingCustomIconOptions {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Icon", &self.icon);
-        p.opt("UnicodeIcon", &self.unicode_icon);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -10270,13 +14848,26 @@ impl ConditionalFormattingIconSet {
     }
 }
 
+impl ConditionalFormattingIconSet {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Expression", &self.expression);
+        p.opt("IconSetType", &self.icon_set_type);
+    }
+}
+
 impl ToExpr for ConditionalFormattingIconSet {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Expression", &self.expression);
-        p.opt("IconSetType", &self.icon_set_type);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -10315,10 +14906,9 @@ impl GeospatialMapVisual {
     }
 }
 
-impl ToExpr for GeospatialMapVisual {
+impl GeospatialMapVisual {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Actions", &self.actions);
         p.opt("ChartConfiguration", &self.chart_configuration);
         p.opt("ColumnHierarchies", &self.column_hierarchies);
@@ -10326,7 +14916,21 @@ impl ToExpr for GeospatialMapVisual {
         p.opt("Title", &self.title);
         p.opt("VisualContentAltText", &self.visual_content_alt_text);
         p.req("VisualId", &self.visual_id);
+    }
+}
+
+impl ToExpr for GeospatialMapVisual {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -10351,10 +14955,9 @@ pub struct GeospatialMapConfiguration {
     pub window_options: Option<GeospatialWindowOptions>,
 }
 
-impl ToExpr for GeospatialMapConfiguration {
+impl GeospatialMapConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("FieldWells", &self.field_wells);
         p.opt("Interactions", &self.interactions);
         p.opt("Legend", &self.legend);
@@ -10363,7 +14966,21 @@ impl ToExpr for GeospatialMapConfiguration {
         p.opt("Tooltip", &self.tooltip);
         p.opt("VisualPalette", &self.visual_palette);
         p.opt("WindowOptions", &self.window_options);
+    }
+}
+
+impl ToExpr for GeospatialMapConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -10374,15 +14991,28 @@ pub struct GeospatialMapFieldWells {
     pub geospatial_map_aggregated_field_wells: Option<GeospatialMapAggregatedFieldWells>,
 }
 
-impl ToExpr for GeospatialMapFieldWells {
+impl GeospatialMapFieldWells {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "GeospatialMapAggregatedFieldWells",
             &self.geospatial_map_aggregated_field_wells,
         );
+    }
+}
+
+impl ToExpr for GeospatialMapFieldWells {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -10397,14 +15027,27 @@ pub struct GeospatialMapAggregatedFieldWells {
     pub values: Option<Vec<MeasureField>>,
 }
 
+impl GeospatialMapAggregatedFieldWells {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Colors", &self.colors);
+        p.opt("Geospatial", &self.geospatial);
+        p.opt("Values", &self.values);
+    }
+}
+
 impl ToExpr for GeospatialMapAggregatedFieldWells {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Colors", &self.colors);
-        p.opt("Geospatial", &self.geospatial);
-        p.opt("Values", &self.values);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -10419,17 +15062,30 @@ pub struct GeospatialPointStyleOptions {
     pub selected_point_style: Option<Value<GeospatialSelectedPointStyle>>,
 }
 
-impl ToExpr for GeospatialPointStyleOptions {
+impl GeospatialPointStyleOptions {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "ClusterMarkerConfiguration",
             &self.cluster_marker_configuration,
         );
         p.opt("HeatmapConfiguration", &self.heatmap_configuration);
         p.opt("SelectedPointStyle", &self.selected_point_style);
+    }
+}
+
+impl ToExpr for GeospatialPointStyleOptions {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -10440,12 +15096,25 @@ pub struct ClusterMarkerConfiguration {
     pub cluster_marker: Option<ClusterMarker>,
 }
 
+impl ClusterMarkerConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ClusterMarker", &self.cluster_marker);
+    }
+}
+
 impl ToExpr for ClusterMarkerConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("ClusterMarker", &self.cluster_marker);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -10456,12 +15125,25 @@ pub struct ClusterMarker {
     pub simple_cluster_marker: Option<SimpleClusterMarker>,
 }
 
+impl ClusterMarker {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("SimpleClusterMarker", &self.simple_cluster_marker);
+    }
+}
+
 impl ToExpr for ClusterMarker {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("SimpleClusterMarker", &self.simple_cluster_marker);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -10472,12 +15154,25 @@ pub struct SimpleClusterMarker {
     pub color: Option<Value<String>>,
 }
 
+impl SimpleClusterMarker {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Color", &self.color);
+    }
+}
+
 impl ToExpr for SimpleClusterMarker {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Color", &self.color);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -10488,12 +15183,25 @@ pub struct GeospatialHeatmapConfiguration {
     pub heatmap_color: Option<GeospatialHeatmapColorScale>,
 }
 
+impl GeospatialHeatmapConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("HeatmapColor", &self.heatmap_color);
+    }
+}
+
 impl ToExpr for GeospatialHeatmapConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("HeatmapColor", &self.heatmap_color);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -10504,12 +15212,25 @@ pub struct GeospatialHeatmapColorScale {
     pub colors: Option<Vec<GeospatialHeatmapDataColor>>,
 }
 
+impl GeospatialHeatmapColorScale {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Colors", &self.colors);
+    }
+}
+
 impl ToExpr for GeospatialHeatmapColorScale {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Colors", &self.colors);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -10530,12 +15251,25 @@ impl GeospatialHeatmapDataColor {
     }
 }
 
+impl GeospatialHeatmapDataColor {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Color", &self.color);
+    }
+}
+
 impl ToExpr for GeospatialHeatmapDataColor {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Color", &self.color);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -10574,10 +15308,9 @@ impl HeatMapVisual {
     }
 }
 
-impl ToExpr for HeatMapVisual {
+impl HeatMapVisual {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Actions", &self.actions);
         p.opt("ChartConfiguration", &self.chart_configuration);
         p.opt("ColumnHierarchies", &self.column_hierarchies);
@@ -10585,7 +15318,21 @@ impl ToExpr for HeatMapVisual {
         p.opt("Title", &self.title);
         p.opt("VisualContentAltText", &self.visual_content_alt_text);
         p.req("VisualId", &self.visual_id);
+    }
+}
+
+impl ToExpr for HeatMapVisual {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -10612,10 +15359,9 @@ pub struct HeatMapConfiguration {
     pub tooltip: Option<TooltipOptions>,
 }
 
-impl ToExpr for HeatMapConfiguration {
+impl HeatMapConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("ColorScale", &self.color_scale);
         p.opt("ColumnLabelOptions", &self.column_label_options);
         p.opt("DataLabels", &self.data_labels);
@@ -10625,7 +15371,21 @@ impl ToExpr for HeatMapConfiguration {
         p.opt("RowLabelOptions", &self.row_label_options);
         p.opt("SortConfiguration", &self.sort_configuration);
         p.opt("Tooltip", &self.tooltip);
+    }
+}
+
+impl ToExpr for HeatMapConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -10652,14 +15412,27 @@ impl ColorScale {
     }
 }
 
+impl ColorScale {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("ColorFillType", &self.color_fill_type);
+        p.req("Colors", &self.colors);
+        p.opt("NullValueColor", &self.null_value_color);
+    }
+}
+
 impl ToExpr for ColorScale {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("ColorFillType", &self.color_fill_type);
-        p.req("Colors", &self.colors);
-        p.opt("NullValueColor", &self.null_value_color);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -10672,13 +15445,26 @@ pub struct DataColor {
     pub data_value: Option<Value<f64>>,
 }
 
+impl DataColor {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Color", &self.color);
+        p.opt("DataValue", &self.data_value);
+    }
+}
+
 impl ToExpr for DataColor {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Color", &self.color);
-        p.opt("DataValue", &self.data_value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -10689,15 +15475,28 @@ pub struct HeatMapFieldWells {
     pub heat_map_aggregated_field_wells: Option<HeatMapAggregatedFieldWells>,
 }
 
-impl ToExpr for HeatMapFieldWells {
+impl HeatMapFieldWells {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "HeatMapAggregatedFieldWells",
             &self.heat_map_aggregated_field_wells,
         );
+    }
+}
+
+impl ToExpr for HeatMapFieldWells {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -10712,14 +15511,27 @@ pub struct HeatMapAggregatedFieldWells {
     pub values: Option<Vec<MeasureField>>,
 }
 
+impl HeatMapAggregatedFieldWells {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Columns", &self.columns);
+        p.opt("Rows", &self.rows);
+        p.opt("Values", &self.values);
+    }
+}
+
 impl ToExpr for HeatMapAggregatedFieldWells {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Columns", &self.columns);
-        p.opt("Rows", &self.rows);
-        p.opt("Values", &self.values);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -10736,10 +15548,9 @@ pub struct HeatMapSortConfiguration {
     pub heat_map_row_sort: Option<Vec<FieldSortOptions>>,
 }
 
-impl ToExpr for HeatMapSortConfiguration {
+impl HeatMapSortConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "HeatMapColumnItemsLimitConfiguration",
             &self.heat_map_column_items_limit_configuration,
@@ -10750,7 +15561,21 @@ impl ToExpr for HeatMapSortConfiguration {
             &self.heat_map_row_items_limit_configuration,
         );
         p.opt("HeatMapRowSort", &self.heat_map_row_sort);
+    }
+}
+
+impl ToExpr for HeatMapSortConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -10786,17 +15611,30 @@ impl HistogramVisual {
     }
 }
 
-impl ToExpr for HistogramVisual {
+impl HistogramVisual {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Actions", &self.actions);
         p.opt("ChartConfiguration", &self.chart_configuration);
         p.opt("Subtitle", &self.subtitle);
         p.opt("Title", &self.title);
         p.opt("VisualContentAltText", &self.visual_content_alt_text);
         p.req("VisualId", &self.visual_id);
+    }
+}
+
+impl ToExpr for HistogramVisual {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -10823,10 +15661,9 @@ pub struct HistogramConfiguration {
     pub y_axis_display_options: Option<AxisDisplayOptions>,
 }
 
-impl ToExpr for HistogramConfiguration {
+impl HistogramConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("BinOptions", &self.bin_options);
         p.opt("DataLabels", &self.data_labels);
         p.opt("FieldWells", &self.field_wells);
@@ -10836,7 +15673,21 @@ impl ToExpr for HistogramConfiguration {
         p.opt("XAxisDisplayOptions", &self.x_axis_display_options);
         p.opt("XAxisLabelOptions", &self.x_axis_label_options);
         p.opt("YAxisDisplayOptions", &self.y_axis_display_options);
+    }
+}
+
+impl ToExpr for HistogramConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -10853,15 +15704,28 @@ pub struct HistogramBinOptions {
     pub start_value: Option<Value<f64>>,
 }
 
-impl ToExpr for HistogramBinOptions {
+impl HistogramBinOptions {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("BinCount", &self.bin_count);
         p.opt("BinWidth", &self.bin_width);
         p.opt("SelectedBinType", &self.selected_bin_type);
         p.opt("StartValue", &self.start_value);
+    }
+}
+
+impl ToExpr for HistogramBinOptions {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -10872,12 +15736,25 @@ pub struct BinCountOptions {
     pub value: Option<Value<f64>>,
 }
 
+impl BinCountOptions {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Value", &self.value);
+    }
+}
+
 impl ToExpr for BinCountOptions {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -10890,13 +15767,26 @@ pub struct BinWidthOptions {
     pub value: Option<Value<f64>>,
 }
 
+impl BinWidthOptions {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("BinCountLimit", &self.bin_count_limit);
+        p.opt("Value", &self.value);
+    }
+}
+
 impl ToExpr for BinWidthOptions {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("BinCountLimit", &self.bin_count_limit);
-        p.opt("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -10907,15 +15797,28 @@ pub struct HistogramFieldWells {
     pub histogram_aggregated_field_wells: Option<HistogramAggregatedFieldWells>,
 }
 
-impl ToExpr for HistogramFieldWells {
+impl HistogramFieldWells {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "HistogramAggregatedFieldWells",
             &self.histogram_aggregated_field_wells,
         );
+    }
+}
+
+impl ToExpr for HistogramFieldWells {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -10926,12 +15829,25 @@ pub struct HistogramAggregatedFieldWells {
     pub values: Option<Vec<MeasureField>>,
 }
 
+impl HistogramAggregatedFieldWells {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Values", &self.values);
+    }
+}
+
 impl ToExpr for HistogramAggregatedFieldWells {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Values", &self.values);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -10973,10 +15889,9 @@ impl InsightVisual {
     }
 }
 
-impl ToExpr for InsightVisual {
+impl InsightVisual {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Actions", &self.actions);
         p.opt("DataSetIdentifier", &self.data_set_identifier);
         p.opt("InsightConfiguration", &self.insight_configuration);
@@ -10985,7 +15900,21 @@ impl ToExpr for InsightVisual {
         p.opt("TopicIdentifier", &self.topic_identifier);
         p.opt("VisualContentAltText", &self.visual_content_alt_text);
         p.req("VisualId", &self.visual_id);
+    }
+}
+
+impl ToExpr for InsightVisual {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -11000,14 +15929,27 @@ pub struct InsightConfiguration {
     pub interactions: Option<VisualInteractionOptions>,
 }
 
+impl InsightConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Computations", &self.computations);
+        p.opt("CustomNarrative", &self.custom_narrative);
+        p.opt("Interactions", &self.interactions);
+    }
+}
+
 impl ToExpr for InsightConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Computations", &self.computations);
-        p.opt("CustomNarrative", &self.custom_narrative);
-        p.opt("Interactions", &self.interactions);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -11036,10 +15978,9 @@ pub struct Computation {
     pub unique_values: Option<UniqueValuesComputation>,
 }
 
-impl ToExpr for Computation {
+impl Computation {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Forecast", &self.forecast);
         p.opt("GrowthRate", &self.growth_rate);
         p.opt("MaximumMinimum", &self.maximum_minimum);
@@ -11050,7 +15991,21 @@ impl ToExpr for Computation {
         p.opt("TopBottomRanked", &self.top_bottom_ranked);
         p.opt("TotalAggregation", &self.total_aggregation);
         p.opt("UniqueValues", &self.unique_values);
+    }
+}
+
+impl ToExpr for Computation {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -11101,10 +16056,9 @@ impl ForecastComputation {
     }
 }
 
-impl ToExpr for ForecastComputation {
+impl ForecastComputation {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("ComputationId", &self.computation_id);
         p.opt("CustomSeasonalityValue", &self.custom_seasonality_value);
         p.opt("LowerBoundary", &self.lower_boundary);
@@ -11116,7 +16070,21 @@ impl ToExpr for ForecastComputation {
         p.opt("Time", &self.time);
         p.opt("UpperBoundary", &self.upper_boundary);
         p.opt("Value", &self.value);
+    }
+}
+
+impl ToExpr for ForecastComputation {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -11149,16 +16117,29 @@ impl GrowthRateComputation {
     }
 }
 
-impl ToExpr for GrowthRateComputation {
+impl GrowthRateComputation {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("ComputationId", &self.computation_id);
         p.opt("Name", &self.name);
         p.opt("PeriodSize", &self.period_size);
         p.opt("Time", &self.time);
         p.opt("Value", &self.value);
+    }
+}
+
+impl ToExpr for GrowthRateComputation {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -11194,16 +16175,29 @@ impl MaximumMinimumComputation {
     }
 }
 
-impl ToExpr for MaximumMinimumComputation {
+impl MaximumMinimumComputation {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("ComputationId", &self.computation_id);
         p.opt("Name", &self.name);
         p.opt("Time", &self.time);
         p.req("Type", &self.type_);
         p.opt("Value", &self.value);
+    }
+}
+
+impl ToExpr for MaximumMinimumComputation {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -11236,16 +16230,29 @@ impl MetricComparisonComputation {
     }
 }
 
-impl ToExpr for MetricComparisonComputation {
+impl MetricComparisonComputation {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("ComputationId", &self.computation_id);
         p.opt("FromValue", &self.from_value);
         p.opt("Name", &self.name);
         p.opt("TargetValue", &self.target_value);
         p.opt("Time", &self.time);
+    }
+}
+
+impl ToExpr for MetricComparisonComputation {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -11275,15 +16282,28 @@ impl PeriodOverPeriodComputation {
     }
 }
 
-impl ToExpr for PeriodOverPeriodComputation {
+impl PeriodOverPeriodComputation {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("ComputationId", &self.computation_id);
         p.opt("Name", &self.name);
         p.opt("Time", &self.time);
         p.opt("Value", &self.value);
+    }
+}
+
+impl ToExpr for PeriodOverPeriodComputation {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -11316,16 +16336,29 @@ impl PeriodToDateComputation {
     }
 }
 
-impl ToExpr for PeriodToDateComputation {
+impl PeriodToDateComputation {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("ComputationId", &self.computation_id);
         p.opt("Name", &self.name);
         p.opt("PeriodTimeGranularity", &self.period_time_granularity);
         p.opt("Time", &self.time);
         p.opt("Value", &self.value);
+    }
+}
+
+impl ToExpr for PeriodToDateComputation {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -11370,10 +16403,9 @@ impl TopBottomMoversComputation {
     }
 }
 
-impl ToExpr for TopBottomMoversComputation {
+impl TopBottomMoversComputation {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Category", &self.category);
         p.req("ComputationId", &self.computation_id);
         p.opt("MoverSize", &self.mover_size);
@@ -11382,7 +16414,21 @@ impl ToExpr for TopBottomMoversComputation {
         p.opt("Time", &self.time);
         p.req("Type", &self.type_);
         p.opt("Value", &self.value);
+    }
+}
+
+impl ToExpr for TopBottomMoversComputation {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -11421,17 +16467,30 @@ impl TopBottomRankedComputation {
     }
 }
 
-impl ToExpr for TopBottomRankedComputation {
+impl TopBottomRankedComputation {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Category", &self.category);
         p.req("ComputationId", &self.computation_id);
         p.opt("Name", &self.name);
         p.opt("ResultSize", &self.result_size);
         p.req("Type", &self.type_);
         p.opt("Value", &self.value);
+    }
+}
+
+impl ToExpr for TopBottomRankedComputation {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -11458,14 +16517,27 @@ impl TotalAggregationComputation {
     }
 }
 
+impl TotalAggregationComputation {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("ComputationId", &self.computation_id);
+        p.opt("Name", &self.name);
+        p.opt("Value", &self.value);
+    }
+}
+
 impl ToExpr for TotalAggregationComputation {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("ComputationId", &self.computation_id);
-        p.opt("Name", &self.name);
-        p.opt("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -11492,14 +16564,27 @@ impl UniqueValuesComputation {
     }
 }
 
+impl UniqueValuesComputation {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Category", &self.category);
+        p.req("ComputationId", &self.computation_id);
+        p.opt("Name", &self.name);
+    }
+}
+
 impl ToExpr for UniqueValuesComputation {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Category", &self.category);
-        p.req("ComputationId", &self.computation_id);
-        p.opt("Name", &self.name);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -11520,12 +16605,25 @@ impl CustomNarrativeOptions {
     }
 }
 
+impl CustomNarrativeOptions {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Narrative", &self.narrative);
+    }
+}
+
 impl ToExpr for CustomNarrativeOptions {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Narrative", &self.narrative);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -11567,10 +16665,9 @@ impl KpiVisual {
     }
 }
 
-impl ToExpr for KpiVisual {
+impl KpiVisual {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Actions", &self.actions);
         p.opt("ChartConfiguration", &self.chart_configuration);
         p.opt("ColumnHierarchies", &self.column_hierarchies);
@@ -11579,7 +16676,21 @@ impl ToExpr for KpiVisual {
         p.opt("Title", &self.title);
         p.opt("VisualContentAltText", &self.visual_content_alt_text);
         p.req("VisualId", &self.visual_id);
+    }
+}
+
+impl ToExpr for KpiVisual {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -11596,15 +16707,28 @@ pub struct KpiConfiguration {
     pub sort_configuration: Option<KpiSortConfiguration>,
 }
 
-impl ToExpr for KpiConfiguration {
+impl KpiConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("FieldWells", &self.field_wells);
         p.opt("Interactions", &self.interactions);
         p.opt("KPIOptions", &self.kpi_options);
         p.opt("SortConfiguration", &self.sort_configuration);
+    }
+}
+
+impl ToExpr for KpiConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -11619,14 +16743,27 @@ pub struct KpiFieldWells {
     pub values: Option<Vec<MeasureField>>,
 }
 
+impl KpiFieldWells {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("TargetValues", &self.target_values);
+        p.opt("TrendGroups", &self.trend_groups);
+        p.opt("Values", &self.values);
+    }
+}
+
 impl ToExpr for KpiFieldWells {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("TargetValues", &self.target_values);
-        p.opt("TrendGroups", &self.trend_groups);
-        p.opt("Values", &self.values);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -11653,10 +16790,9 @@ pub struct KpiOptions {
     pub visual_layout_options: Option<KpiVisualLayoutOptions>,
 }
 
-impl ToExpr for KpiOptions {
+impl KpiOptions {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Comparison", &self.comparison);
         p.opt("PrimaryValueDisplayType", &self.primary_value_display_type);
         p.opt(
@@ -11672,7 +16808,21 @@ impl ToExpr for KpiOptions {
         p.opt("Sparkline", &self.sparkline);
         p.opt("TrendArrows", &self.trend_arrows);
         p.opt("VisualLayoutOptions", &self.visual_layout_options);
+    }
+}
+
+impl ToExpr for KpiOptions {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -11683,12 +16833,25 @@ pub struct ProgressBarOptions {
     pub visibility: Option<Value<Visibility>>,
 }
 
+impl ProgressBarOptions {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Visibility", &self.visibility);
+    }
+}
+
 impl ToExpr for ProgressBarOptions {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Visibility", &self.visibility);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -11699,12 +16862,25 @@ pub struct SecondaryValueOptions {
     pub visibility: Option<Value<Visibility>>,
 }
 
+impl SecondaryValueOptions {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Visibility", &self.visibility);
+    }
+}
+
 impl ToExpr for SecondaryValueOptions {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Visibility", &self.visibility);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -11734,15 +16910,28 @@ impl KpiSparklineOptions {
     }
 }
 
-impl ToExpr for KpiSparklineOptions {
+impl KpiSparklineOptions {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Color", &self.color);
         p.opt("TooltipVisibility", &self.tooltip_visibility);
         p.req("Type", &self.type_);
         p.opt("Visibility", &self.visibility);
+    }
+}
+
+impl ToExpr for KpiSparklineOptions {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -11753,12 +16942,25 @@ pub struct TrendArrowOptions {
     pub visibility: Option<Value<Visibility>>,
 }
 
+impl TrendArrowOptions {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Visibility", &self.visibility);
+    }
+}
+
 impl ToExpr for TrendArrowOptions {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Visibility", &self.visibility);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -11769,12 +16971,25 @@ pub struct KpiVisualLayoutOptions {
     pub standard_layout: Option<KpiVisualStandardLayout>,
 }
 
+impl KpiVisualLayoutOptions {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("StandardLayout", &self.standard_layout);
+    }
+}
+
 impl ToExpr for KpiVisualLayoutOptions {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("StandardLayout", &self.standard_layout);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -11795,12 +17010,25 @@ impl KpiVisualStandardLayout {
     }
 }
 
+impl KpiVisualStandardLayout {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Type", &self.type_);
+    }
+}
+
 impl ToExpr for KpiVisualStandardLayout {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Type", &self.type_);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -11811,12 +17039,25 @@ pub struct KpiSortConfiguration {
     pub trend_group_sort: Option<Vec<FieldSortOptions>>,
 }
 
+impl KpiSortConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("TrendGroupSort", &self.trend_group_sort);
+    }
+}
+
 impl ToExpr for KpiSortConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("TrendGroupSort", &self.trend_group_sort);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -11827,15 +17068,28 @@ pub struct KpiConditionalFormatting {
     pub conditional_formatting_options: Option<Vec<KpiConditionalFormattingOption>>,
 }
 
-impl ToExpr for KpiConditionalFormatting {
+impl KpiConditionalFormatting {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "ConditionalFormattingOptions",
             &self.conditional_formatting_options,
         );
+    }
+}
+
+impl ToExpr for KpiConditionalFormatting {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -11852,15 +17106,28 @@ pub struct KpiConditionalFormattingOption {
     pub progress_bar: Option<KpiProgressBarConditionalFormatting>,
 }
 
-impl ToExpr for KpiConditionalFormattingOption {
+impl KpiConditionalFormattingOption {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("ActualValue", &self.actual_value);
         p.opt("ComparisonValue", &self.comparison_value);
         p.opt("PrimaryValue", &self.primary_value);
         p.opt("ProgressBar", &self.progress_bar);
+    }
+}
+
+impl ToExpr for KpiConditionalFormattingOption {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -11873,13 +17140,26 @@ pub struct KpiActualValueConditionalFormatting {
     pub text_color: Option<ConditionalFormattingColor>,
 }
 
+impl KpiActualValueConditionalFormatting {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Icon", &self.icon);
+        p.opt("TextColor", &self.text_color);
+    }
+}
+
 impl ToExpr for KpiActualValueConditionalFormatting {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Icon", &self.icon);
-        p.opt("TextColor", &self.text_color);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -11892,13 +17172,26 @@ pub struct KpiComparisonValueConditionalFormatting {
     pub text_color: Option<ConditionalFormattingColor>,
 }
 
+impl KpiComparisonValueConditionalFormatting {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Icon", &self.icon);
+        p.opt("TextColor", &self.text_color);
+    }
+}
+
 impl ToExpr for KpiComparisonValueConditionalFormatting {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Icon", &self.icon);
-        p.opt("TextColor", &self.text_color);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -11911,13 +17204,26 @@ pub struct KpiPrimaryValueConditionalFormatting {
     pub text_color: Option<ConditionalFormattingColor>,
 }
 
+impl KpiPrimaryValueConditionalFormatting {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Icon", &self.icon);
+        p.opt("TextColor", &self.text_color);
+    }
+}
+
 impl ToExpr for KpiPrimaryValueConditionalFormatting {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Icon", &self.icon);
-        p.opt("TextColor", &self.text_color);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -11928,12 +17234,25 @@ pub struct KpiProgressBarConditionalFormatting {
     pub foreground_color: Option<ConditionalFormattingColor>,
 }
 
+impl KpiProgressBarConditionalFormatting {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ForegroundColor", &self.foreground_color);
+    }
+}
+
 impl ToExpr for KpiProgressBarConditionalFormatting {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("ForegroundColor", &self.foreground_color);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -11972,10 +17291,9 @@ impl LayerMapVisual {
     }
 }
 
-impl ToExpr for LayerMapVisual {
+impl LayerMapVisual {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("ChartConfiguration", &self.chart_configuration);
         p.opt("DataSetIdentifier", &self.data_set_identifier);
         p.opt("Subtitle", &self.subtitle);
@@ -11983,7 +17301,21 @@ impl ToExpr for LayerMapVisual {
         p.opt("TopicIdentifier", &self.topic_identifier);
         p.opt("VisualContentAltText", &self.visual_content_alt_text);
         p.req("VisualId", &self.visual_id);
+    }
+}
+
+impl ToExpr for LayerMapVisual {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -12002,16 +17334,29 @@ pub struct GeospatialLayerMapConfiguration {
     pub map_style: Option<GeospatialMapStyle>,
 }
 
-impl ToExpr for GeospatialLayerMapConfiguration {
+impl GeospatialLayerMapConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Interactions", &self.interactions);
         p.opt("Legend", &self.legend);
         p.opt("MapLayers", &self.map_layers);
         p.opt("MapState", &self.map_state);
         p.opt("MapStyle", &self.map_style);
+    }
+}
+
+impl ToExpr for GeospatialLayerMapConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -12056,10 +17401,9 @@ impl GeospatialLayerItem {
     }
 }
 
-impl ToExpr for GeospatialLayerItem {
+impl GeospatialLayerItem {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Actions", &self.actions);
         p.opt("DataSource", &self.data_source);
         p.opt("JoinDefinition", &self.join_definition);
@@ -12069,7 +17413,21 @@ impl ToExpr for GeospatialLayerItem {
         p.opt("LayerType", &self.layer_type);
         p.opt("Tooltip", &self.tooltip);
         p.opt("Visibility", &self.visibility);
+    }
+}
+
+impl ToExpr for GeospatialLayerItem {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -12107,16 +17465,29 @@ impl LayerCustomAction {
     }
 }
 
-impl ToExpr for LayerCustomAction {
+impl LayerCustomAction {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("ActionOperations", &self.action_operations);
         p.req("CustomActionId", &self.custom_action_id);
         p.req("Name", &self.name);
         p.opt("Status", &self.status);
         p.req("Trigger", &self.trigger);
+    }
+}
+
+impl ToExpr for LayerCustomAction {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -12133,15 +17504,28 @@ pub struct LayerCustomActionOperation {
     pub url_operation: Option<CustomActionUrlOperation>,
 }
 
-impl ToExpr for LayerCustomActionOperation {
+impl LayerCustomActionOperation {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("FilterOperation", &self.filter_operation);
         p.opt("NavigationOperation", &self.navigation_operation);
         p.opt("SetParametersOperation", &self.set_parameters_operation);
         p.opt("URLOperation", &self.url_operation);
+    }
+}
+
+impl ToExpr for LayerCustomActionOperation {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -12152,12 +17536,25 @@ pub struct GeospatialDataSourceItem {
     pub static_file_data_source: Option<GeospatialStaticFileSource>,
 }
 
+impl GeospatialDataSourceItem {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("StaticFileDataSource", &self.static_file_data_source);
+    }
+}
+
 impl ToExpr for GeospatialDataSourceItem {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("StaticFileDataSource", &self.static_file_data_source);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -12178,12 +17575,25 @@ impl GeospatialStaticFileSource {
     }
 }
 
+impl GeospatialStaticFileSource {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("StaticFileId", &self.static_file_id);
+    }
+}
+
 impl ToExpr for GeospatialStaticFileSource {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("StaticFileId", &self.static_file_id);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -12198,14 +17608,27 @@ pub struct GeospatialLayerJoinDefinition {
     pub shape_key_field: Option<Value<String>>,
 }
 
+impl GeospatialLayerJoinDefinition {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ColorField", &self.color_field);
+        p.opt("DatasetKeyField", &self.dataset_key_field);
+        p.opt("ShapeKeyField", &self.shape_key_field);
+    }
+}
+
 impl ToExpr for GeospatialLayerJoinDefinition {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("ColorField", &self.color_field);
-        p.opt("DatasetKeyField", &self.dataset_key_field);
-        p.opt("ShapeKeyField", &self.shape_key_field);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -12218,13 +17641,26 @@ pub struct GeospatialLayerColorField {
     pub color_values_fields: Option<Vec<MeasureField>>,
 }
 
+impl GeospatialLayerColorField {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ColorDimensionsFields", &self.color_dimensions_fields);
+        p.opt("ColorValuesFields", &self.color_values_fields);
+    }
+}
+
 impl ToExpr for GeospatialLayerColorField {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("ColorDimensionsFields", &self.color_dimensions_fields);
-        p.opt("ColorValuesFields", &self.color_values_fields);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -12251,14 +17687,27 @@ impl UnaggregatedField {
     }
 }
 
+impl UnaggregatedField {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Column", &self.column);
+        p.req("FieldId", &self.field_id);
+        p.opt("FormatConfiguration", &self.format_configuration);
+    }
+}
+
 impl ToExpr for UnaggregatedField {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Column", &self.column);
-        p.req("FieldId", &self.field_id);
-        p.opt("FormatConfiguration", &self.format_configuration);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -12273,14 +17722,27 @@ pub struct GeospatialLayerDefinition {
     pub polygon_layer: Option<GeospatialPolygonLayer>,
 }
 
+impl GeospatialLayerDefinition {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("LineLayer", &self.line_layer);
+        p.opt("PointLayer", &self.point_layer);
+        p.opt("PolygonLayer", &self.polygon_layer);
+    }
+}
+
 impl ToExpr for GeospatialLayerDefinition {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("LineLayer", &self.line_layer);
-        p.opt("PointLayer", &self.point_layer);
-        p.opt("PolygonLayer", &self.polygon_layer);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -12299,12 +17761,25 @@ impl GeospatialLineLayer {
     }
 }
 
+impl GeospatialLineLayer {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Style", &self.style);
+    }
+}
+
 impl ToExpr for GeospatialLineLayer {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Style", &self.style);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -12315,12 +17790,25 @@ pub struct GeospatialLineStyle {
     pub line_symbol_style: Option<GeospatialLineSymbolStyle>,
 }
 
+impl GeospatialLineStyle {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("LineSymbolStyle", &self.line_symbol_style);
+    }
+}
+
 impl ToExpr for GeospatialLineStyle {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("LineSymbolStyle", &self.line_symbol_style);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -12333,13 +17821,26 @@ pub struct GeospatialLineSymbolStyle {
     pub line_width: Option<GeospatialLineWidth>,
 }
 
+impl GeospatialLineSymbolStyle {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("FillColor", &self.fill_color);
+        p.opt("LineWidth", &self.line_width);
+    }
+}
+
 impl ToExpr for GeospatialLineSymbolStyle {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("FillColor", &self.fill_color);
-        p.opt("LineWidth", &self.line_width);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -12354,14 +17855,27 @@ pub struct GeospatialColor {
     pub solid: Option<GeospatialSolidColor>,
 }
 
+impl GeospatialColor {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Categorical", &self.categorical);
+        p.opt("Gradient", &self.gradient);
+        p.opt("Solid", &self.solid);
+    }
+}
+
 impl ToExpr for GeospatialColor {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Categorical", &self.categorical);
-        p.opt("Gradient", &self.gradient);
-        p.opt("Solid", &self.solid);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -12391,15 +17905,28 @@ impl GeospatialCategoricalColor {
     }
 }
 
-impl ToExpr for GeospatialCategoricalColor {
+impl GeospatialCategoricalColor {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("CategoryDataColors", &self.category_data_colors);
         p.opt("DefaultOpacity", &self.default_opacity);
         p.opt("NullDataSettings", &self.null_data_settings);
         p.opt("NullDataVisibility", &self.null_data_visibility);
+    }
+}
+
+impl ToExpr for GeospatialCategoricalColor {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -12423,13 +17950,26 @@ impl GeospatialCategoricalDataColor {
     }
 }
 
+impl GeospatialCategoricalDataColor {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Color", &self.color);
+        p.req("DataValue", &self.data_value);
+    }
+}
+
 impl ToExpr for GeospatialCategoricalDataColor {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Color", &self.color);
-        p.req("DataValue", &self.data_value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -12448,12 +17988,25 @@ impl GeospatialNullDataSettings {
     }
 }
 
+impl GeospatialNullDataSettings {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("SymbolStyle", &self.symbol_style);
+    }
+}
+
 impl ToExpr for GeospatialNullDataSettings {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("SymbolStyle", &self.symbol_style);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -12468,14 +18021,27 @@ pub struct GeospatialNullSymbolStyle {
     pub stroke_width: Option<Value<f64>>,
 }
 
+impl GeospatialNullSymbolStyle {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("FillColor", &self.fill_color);
+        p.opt("StrokeColor", &self.stroke_color);
+        p.opt("StrokeWidth", &self.stroke_width);
+    }
+}
+
 impl ToExpr for GeospatialNullSymbolStyle {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("FillColor", &self.fill_color);
-        p.opt("StrokeColor", &self.stroke_color);
-        p.opt("StrokeWidth", &self.stroke_width);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -12505,15 +18071,28 @@ impl GeospatialGradientColor {
     }
 }
 
-impl ToExpr for GeospatialGradientColor {
+impl GeospatialGradientColor {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("DefaultOpacity", &self.default_opacity);
         p.opt("NullDataSettings", &self.null_data_settings);
         p.opt("NullDataVisibility", &self.null_data_visibility);
         p.req("StepColors", &self.step_colors);
+    }
+}
+
+impl ToExpr for GeospatialGradientColor {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -12537,13 +18116,26 @@ impl GeospatialGradientStepColor {
     }
 }
 
+impl GeospatialGradientStepColor {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Color", &self.color);
+        p.req("DataValue", &self.data_value);
+    }
+}
+
 impl ToExpr for GeospatialGradientStepColor {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Color", &self.color);
-        p.req("DataValue", &self.data_value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -12567,13 +18159,26 @@ impl GeospatialSolidColor {
     }
 }
 
+impl GeospatialSolidColor {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Color", &self.color);
+        p.opt("State", &self.state);
+    }
+}
+
 impl ToExpr for GeospatialSolidColor {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Color", &self.color);
-        p.opt("State", &self.state);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -12584,12 +18189,25 @@ pub struct GeospatialLineWidth {
     pub line_width: Option<Value<f64>>,
 }
 
+impl GeospatialLineWidth {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("LineWidth", &self.line_width);
+    }
+}
+
 impl ToExpr for GeospatialLineWidth {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("LineWidth", &self.line_width);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -12608,12 +18226,25 @@ impl GeospatialPointLayer {
     }
 }
 
+impl GeospatialPointLayer {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Style", &self.style);
+    }
+}
+
 impl ToExpr for GeospatialPointLayer {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Style", &self.style);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -12624,12 +18255,25 @@ pub struct GeospatialPointStyle {
     pub circle_symbol_style: Option<GeospatialCircleSymbolStyle>,
 }
 
+impl GeospatialPointStyle {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("CircleSymbolStyle", &self.circle_symbol_style);
+    }
+}
+
 impl ToExpr for GeospatialPointStyle {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("CircleSymbolStyle", &self.circle_symbol_style);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -12646,15 +18290,28 @@ pub struct GeospatialCircleSymbolStyle {
     pub stroke_width: Option<GeospatialLineWidth>,
 }
 
-impl ToExpr for GeospatialCircleSymbolStyle {
+impl GeospatialCircleSymbolStyle {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("CircleRadius", &self.circle_radius);
         p.opt("FillColor", &self.fill_color);
         p.opt("StrokeColor", &self.stroke_color);
         p.opt("StrokeWidth", &self.stroke_width);
+    }
+}
+
+impl ToExpr for GeospatialCircleSymbolStyle {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -12665,12 +18322,25 @@ pub struct GeospatialCircleRadius {
     pub radius: Option<Value<f64>>,
 }
 
+impl GeospatialCircleRadius {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Radius", &self.radius);
+    }
+}
+
 impl ToExpr for GeospatialCircleRadius {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Radius", &self.radius);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -12689,12 +18359,25 @@ impl GeospatialPolygonLayer {
     }
 }
 
+impl GeospatialPolygonLayer {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Style", &self.style);
+    }
+}
+
 impl ToExpr for GeospatialPolygonLayer {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Style", &self.style);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -12705,12 +18388,25 @@ pub struct GeospatialPolygonStyle {
     pub polygon_symbol_style: Option<GeospatialPolygonSymbolStyle>,
 }
 
+impl GeospatialPolygonStyle {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("PolygonSymbolStyle", &self.polygon_symbol_style);
+    }
+}
+
 impl ToExpr for GeospatialPolygonStyle {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("PolygonSymbolStyle", &self.polygon_symbol_style);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -12725,14 +18421,27 @@ pub struct GeospatialPolygonSymbolStyle {
     pub stroke_width: Option<GeospatialLineWidth>,
 }
 
+impl GeospatialPolygonSymbolStyle {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("FillColor", &self.fill_color);
+        p.opt("StrokeColor", &self.stroke_color);
+        p.opt("StrokeWidth", &self.stroke_width);
+    }
+}
+
 impl ToExpr for GeospatialPolygonSymbolStyle {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("FillColor", &self.fill_color);
-        p.opt("StrokeColor", &self.stroke_color);
-        p.opt("StrokeWidth", &self.stroke_width);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -12745,13 +18454,26 @@ pub struct GeospatialMapState {
     pub map_navigation: Option<Value<GeospatialMapNavigation>>,
 }
 
+impl GeospatialMapState {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Bounds", &self.bounds);
+        p.opt("MapNavigation", &self.map_navigation);
+    }
+}
+
 impl ToExpr for GeospatialMapState {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Bounds", &self.bounds);
-        p.opt("MapNavigation", &self.map_navigation);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -12766,14 +18488,27 @@ pub struct GeospatialMapStyle {
     pub base_map_visibility: Option<Value<Visibility>>,
 }
 
+impl GeospatialMapStyle {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("BackgroundColor", &self.background_color);
+        p.opt("BaseMapStyle", &self.base_map_style);
+        p.opt("BaseMapVisibility", &self.base_map_visibility);
+    }
+}
+
 impl ToExpr for GeospatialMapStyle {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("BackgroundColor", &self.background_color);
-        p.opt("BaseMapStyle", &self.base_map_style);
-        p.opt("BaseMapVisibility", &self.base_map_visibility);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -12812,10 +18547,9 @@ impl LineChartVisual {
     }
 }
 
-impl ToExpr for LineChartVisual {
+impl LineChartVisual {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Actions", &self.actions);
         p.opt("ChartConfiguration", &self.chart_configuration);
         p.opt("ColumnHierarchies", &self.column_hierarchies);
@@ -12823,7 +18557,21 @@ impl ToExpr for LineChartVisual {
         p.opt("Title", &self.title);
         p.opt("VisualContentAltText", &self.visual_content_alt_text);
         p.req("VisualId", &self.visual_id);
+    }
+}
+
+impl ToExpr for LineChartVisual {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -12874,10 +18622,9 @@ pub struct LineChartConfiguration {
     pub x_axis_label_options: Option<ChartAxisLabelOptions>,
 }
 
-impl ToExpr for LineChartConfiguration {
+impl LineChartConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "ContributionAnalysisDefaults",
             &self.contribution_analysis_defaults,
@@ -12914,7 +18661,21 @@ impl ToExpr for LineChartConfiguration {
         p.opt("VisualPalette", &self.visual_palette);
         p.opt("XAxisDisplayOptions", &self.x_axis_display_options);
         p.opt("XAxisLabelOptions", &self.x_axis_label_options);
+    }
+}
+
+impl ToExpr for LineChartConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -12931,15 +18692,28 @@ pub struct LineChartDefaultSeriesSettings {
     pub marker_style_settings: Option<LineChartMarkerStyleSettings>,
 }
 
-impl ToExpr for LineChartDefaultSeriesSettings {
+impl LineChartDefaultSeriesSettings {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AxisBinding", &self.axis_binding);
         p.opt("DecalSettings", &self.decal_settings);
         p.opt("LineStyleSettings", &self.line_style_settings);
         p.opt("MarkerStyleSettings", &self.marker_style_settings);
+    }
+}
+
+impl ToExpr for LineChartDefaultSeriesSettings {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -12950,15 +18724,28 @@ pub struct LineChartFieldWells {
     pub line_chart_aggregated_field_wells: Option<LineChartAggregatedFieldWells>,
 }
 
-impl ToExpr for LineChartFieldWells {
+impl LineChartFieldWells {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "LineChartAggregatedFieldWells",
             &self.line_chart_aggregated_field_wells,
         );
+    }
+}
+
+impl ToExpr for LineChartFieldWells {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -12975,15 +18762,28 @@ pub struct LineChartAggregatedFieldWells {
     pub values: Option<Vec<MeasureField>>,
 }
 
-impl ToExpr for LineChartAggregatedFieldWells {
+impl LineChartAggregatedFieldWells {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Category", &self.category);
         p.opt("Colors", &self.colors);
         p.opt("SmallMultiples", &self.small_multiples);
         p.opt("Values", &self.values);
+    }
+}
+
+impl ToExpr for LineChartAggregatedFieldWells {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -12996,13 +18796,26 @@ pub struct ForecastConfiguration {
     pub scenario: Option<ForecastScenario>,
 }
 
+impl ForecastConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ForecastProperties", &self.forecast_properties);
+        p.opt("Scenario", &self.scenario);
+    }
+}
+
 impl ToExpr for ForecastConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("ForecastProperties", &self.forecast_properties);
-        p.opt("Scenario", &self.scenario);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -13023,17 +18836,30 @@ pub struct TimeBasedForecastProperties {
     pub upper_boundary: Option<Value<f64>>,
 }
 
-impl ToExpr for TimeBasedForecastProperties {
+impl TimeBasedForecastProperties {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("LowerBoundary", &self.lower_boundary);
         p.opt("PeriodsBackward", &self.periods_backward);
         p.opt("PeriodsForward", &self.periods_forward);
         p.opt("PredictionInterval", &self.prediction_interval);
         p.opt("Seasonality", &self.seasonality);
         p.opt("UpperBoundary", &self.upper_boundary);
+    }
+}
+
+impl ToExpr for TimeBasedForecastProperties {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -13046,13 +18872,26 @@ pub struct ForecastScenario {
     pub what_if_range_scenario: Option<WhatIfRangeScenario>,
 }
 
+impl ForecastScenario {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("WhatIfPointScenario", &self.what_if_point_scenario);
+        p.opt("WhatIfRangeScenario", &self.what_if_range_scenario);
+    }
+}
+
 impl ToExpr for ForecastScenario {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("WhatIfPointScenario", &self.what_if_point_scenario);
-        p.opt("WhatIfRangeScenario", &self.what_if_range_scenario);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -13076,13 +18915,26 @@ impl WhatIfPointScenario {
     }
 }
 
+impl WhatIfPointScenario {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Date", &self.date);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for WhatIfPointScenario {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Date", &self.date);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -13113,14 +18965,27 @@ impl WhatIfRangeScenario {
     }
 }
 
+impl WhatIfRangeScenario {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("EndDate", &self.end_date);
+        p.req("StartDate", &self.start_date);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for WhatIfRangeScenario {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("EndDate", &self.end_date);
-        p.req("StartDate", &self.start_date);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -13133,16 +18998,29 @@ pub struct LineSeriesAxisDisplayOptions {
     pub missing_data_configurations: Option<Vec<MissingDataConfiguration>>,
 }
 
-impl ToExpr for LineSeriesAxisDisplayOptions {
+impl LineSeriesAxisDisplayOptions {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AxisOptions", &self.axis_options);
         p.opt(
             "MissingDataConfigurations",
             &self.missing_data_configurations,
         );
+    }
+}
+
+impl ToExpr for LineSeriesAxisDisplayOptions {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -13153,12 +19031,25 @@ pub struct MissingDataConfiguration {
     pub treatment_option: Option<Value<MissingDataTreatmentOption>>,
 }
 
+impl MissingDataConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("TreatmentOption", &self.treatment_option);
+    }
+}
+
 impl ToExpr for MissingDataConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("TreatmentOption", &self.treatment_option);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -13171,13 +19062,26 @@ pub struct SeriesItem {
     pub field_series_item: Option<FieldSeriesItem>,
 }
 
+impl SeriesItem {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("DataFieldSeriesItem", &self.data_field_series_item);
+        p.opt("FieldSeriesItem", &self.field_series_item);
+    }
+}
+
 impl ToExpr for SeriesItem {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("DataFieldSeriesItem", &self.data_field_series_item);
-        p.opt("FieldSeriesItem", &self.field_series_item);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -13210,15 +19114,28 @@ impl DataFieldSeriesItem {
     }
 }
 
-impl ToExpr for DataFieldSeriesItem {
+impl DataFieldSeriesItem {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("AxisBinding", &self.axis_binding);
         p.req("FieldId", &self.field_id);
         p.opt("FieldValue", &self.field_value);
         p.opt("Settings", &self.settings);
+    }
+}
+
+impl ToExpr for DataFieldSeriesItem {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -13233,14 +19150,27 @@ pub struct LineChartSeriesSettings {
     pub marker_style_settings: Option<LineChartMarkerStyleSettings>,
 }
 
+impl LineChartSeriesSettings {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("DecalSettings", &self.decal_settings);
+        p.opt("LineStyleSettings", &self.line_style_settings);
+        p.opt("MarkerStyleSettings", &self.marker_style_settings);
+    }
+}
+
 impl ToExpr for LineChartSeriesSettings {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("DecalSettings", &self.decal_settings);
-        p.opt("LineStyleSettings", &self.line_style_settings);
-        p.opt("MarkerStyleSettings", &self.marker_style_settings);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -13270,14 +19200,27 @@ impl FieldSeriesItem {
     }
 }
 
+impl FieldSeriesItem {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("AxisBinding", &self.axis_binding);
+        p.req("FieldId", &self.field_id);
+        p.opt("Settings", &self.settings);
+    }
+}
+
 impl ToExpr for FieldSeriesItem {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("AxisBinding", &self.axis_binding);
-        p.req("FieldId", &self.field_id);
-        p.opt("Settings", &self.settings);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -13296,10 +19239,9 @@ pub struct LineChartSortConfiguration {
     pub small_multiples_sort: Option<Vec<FieldSortOptions>>,
 }
 
-impl ToExpr for LineChartSortConfiguration {
+impl LineChartSortConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "CategoryItemsLimitConfiguration",
             &self.category_items_limit_configuration,
@@ -13314,7 +19256,21 @@ impl ToExpr for LineChartSortConfiguration {
             &self.small_multiples_limit_configuration,
         );
         p.opt("SmallMultiplesSort", &self.small_multiples_sort);
+    }
+}
+
+impl ToExpr for LineChartSortConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -13353,10 +19309,9 @@ impl PieChartVisual {
     }
 }
 
-impl ToExpr for PieChartVisual {
+impl PieChartVisual {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Actions", &self.actions);
         p.opt("ChartConfiguration", &self.chart_configuration);
         p.opt("ColumnHierarchies", &self.column_hierarchies);
@@ -13364,7 +19319,21 @@ impl ToExpr for PieChartVisual {
         p.opt("Title", &self.title);
         p.opt("VisualContentAltText", &self.visual_content_alt_text);
         p.req("VisualId", &self.visual_id);
+    }
+}
+
+impl ToExpr for PieChartVisual {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -13397,10 +19366,9 @@ pub struct PieChartConfiguration {
     pub visual_palette: Option<VisualPalette>,
 }
 
-impl ToExpr for PieChartConfiguration {
+impl PieChartConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("CategoryLabelOptions", &self.category_label_options);
         p.opt(
             "ContributionAnalysisDefaults",
@@ -13416,7 +19384,21 @@ impl ToExpr for PieChartConfiguration {
         p.opt("Tooltip", &self.tooltip);
         p.opt("ValueLabelOptions", &self.value_label_options);
         p.opt("VisualPalette", &self.visual_palette);
+    }
+}
+
+impl ToExpr for PieChartConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -13429,13 +19411,26 @@ pub struct DonutOptions {
     pub donut_center_options: Option<DonutCenterOptions>,
 }
 
+impl DonutOptions {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ArcOptions", &self.arc_options);
+        p.opt("DonutCenterOptions", &self.donut_center_options);
+    }
+}
+
 impl ToExpr for DonutOptions {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("ArcOptions", &self.arc_options);
-        p.opt("DonutCenterOptions", &self.donut_center_options);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -13446,12 +19441,25 @@ pub struct ArcOptions {
     pub arc_thickness: Option<Value<ArcThickness>>,
 }
 
+impl ArcOptions {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ArcThickness", &self.arc_thickness);
+    }
+}
+
 impl ToExpr for ArcOptions {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("ArcThickness", &self.arc_thickness);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -13462,12 +19470,25 @@ pub struct DonutCenterOptions {
     pub label_visibility: Option<Value<Visibility>>,
 }
 
+impl DonutCenterOptions {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("LabelVisibility", &self.label_visibility);
+    }
+}
+
 impl ToExpr for DonutCenterOptions {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("LabelVisibility", &self.label_visibility);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -13478,15 +19499,28 @@ pub struct PieChartFieldWells {
     pub pie_chart_aggregated_field_wells: Option<PieChartAggregatedFieldWells>,
 }
 
-impl ToExpr for PieChartFieldWells {
+impl PieChartFieldWells {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "PieChartAggregatedFieldWells",
             &self.pie_chart_aggregated_field_wells,
         );
+    }
+}
+
+impl ToExpr for PieChartFieldWells {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -13501,14 +19535,27 @@ pub struct PieChartAggregatedFieldWells {
     pub values: Option<Vec<MeasureField>>,
 }
 
+impl PieChartAggregatedFieldWells {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Category", &self.category);
+        p.opt("SmallMultiples", &self.small_multiples);
+        p.opt("Values", &self.values);
+    }
+}
+
 impl ToExpr for PieChartAggregatedFieldWells {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Category", &self.category);
-        p.opt("SmallMultiples", &self.small_multiples);
-        p.opt("Values", &self.values);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -13525,10 +19572,9 @@ pub struct PieChartSortConfiguration {
     pub small_multiples_sort: Option<Vec<FieldSortOptions>>,
 }
 
-impl ToExpr for PieChartSortConfiguration {
+impl PieChartSortConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("CategoryItemsLimit", &self.category_items_limit);
         p.opt("CategorySort", &self.category_sort);
         p.opt(
@@ -13536,7 +19582,21 @@ impl ToExpr for PieChartSortConfiguration {
             &self.small_multiples_limit_configuration,
         );
         p.opt("SmallMultiplesSort", &self.small_multiples_sort);
+    }
+}
+
+impl ToExpr for PieChartSortConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -13575,10 +19635,9 @@ impl PivotTableVisual {
     }
 }
 
-impl ToExpr for PivotTableVisual {
+impl PivotTableVisual {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Actions", &self.actions);
         p.opt("ChartConfiguration", &self.chart_configuration);
         p.opt("ConditionalFormatting", &self.conditional_formatting);
@@ -13586,7 +19645,21 @@ impl ToExpr for PivotTableVisual {
         p.opt("Title", &self.title);
         p.opt("VisualContentAltText", &self.visual_content_alt_text);
         p.req("VisualId", &self.visual_id);
+    }
+}
+
+impl ToExpr for PivotTableVisual {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -13609,10 +19682,9 @@ pub struct PivotTableConfiguration {
     pub total_options: Option<PivotTableTotalOptions>,
 }
 
-impl ToExpr for PivotTableConfiguration {
+impl PivotTableConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("FieldOptions", &self.field_options);
         p.opt("FieldWells", &self.field_wells);
         p.opt("Interactions", &self.interactions);
@@ -13620,7 +19692,21 @@ impl ToExpr for PivotTableConfiguration {
         p.opt("SortConfiguration", &self.sort_configuration);
         p.opt("TableOptions", &self.table_options);
         p.opt("TotalOptions", &self.total_options);
+    }
+}
+
+impl ToExpr for PivotTableConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -13635,14 +19721,27 @@ pub struct PivotTableFieldOptions {
     pub selected_field_options: Option<Vec<PivotTableFieldOption>>,
 }
 
+impl PivotTableFieldOptions {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("CollapseStateOptions", &self.collapse_state_options);
+        p.opt("DataPathOptions", &self.data_path_options);
+        p.opt("SelectedFieldOptions", &self.selected_field_options);
+    }
+}
+
 impl ToExpr for PivotTableFieldOptions {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("CollapseStateOptions", &self.collapse_state_options);
-        p.opt("DataPathOptions", &self.data_path_options);
-        p.opt("SelectedFieldOptions", &self.selected_field_options);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -13666,13 +19765,26 @@ impl PivotTableFieldCollapseStateOption {
     }
 }
 
+impl PivotTableFieldCollapseStateOption {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("State", &self.state);
+        p.req("Target", &self.target);
+    }
+}
+
 impl ToExpr for PivotTableFieldCollapseStateOption {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("State", &self.state);
-        p.req("Target", &self.target);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -13685,13 +19797,26 @@ pub struct PivotTableFieldCollapseStateTarget {
     pub field_id: Option<Value<String>>,
 }
 
+impl PivotTableFieldCollapseStateTarget {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("FieldDataPathValues", &self.field_data_path_values);
+        p.opt("FieldId", &self.field_id);
+    }
+}
+
 impl ToExpr for PivotTableFieldCollapseStateTarget {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("FieldDataPathValues", &self.field_data_path_values);
-        p.opt("FieldId", &self.field_id);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -13715,13 +19840,26 @@ impl PivotTableDataPathOption {
     }
 }
 
+impl PivotTableDataPathOption {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("DataPathList", &self.data_path_list);
+        p.opt("Width", &self.width);
+    }
+}
+
 impl ToExpr for PivotTableDataPathOption {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("DataPathList", &self.data_path_list);
-        p.opt("Width", &self.width);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -13748,14 +19886,27 @@ impl PivotTableFieldOption {
     }
 }
 
+impl PivotTableFieldOption {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("CustomLabel", &self.custom_label);
+        p.req("FieldId", &self.field_id);
+        p.opt("Visibility", &self.visibility);
+    }
+}
+
 impl ToExpr for PivotTableFieldOption {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("CustomLabel", &self.custom_label);
-        p.req("FieldId", &self.field_id);
-        p.opt("Visibility", &self.visibility);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -13766,15 +19917,28 @@ pub struct PivotTableFieldWells {
     pub pivot_table_aggregated_field_wells: Option<PivotTableAggregatedFieldWells>,
 }
 
-impl ToExpr for PivotTableFieldWells {
+impl PivotTableFieldWells {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "PivotTableAggregatedFieldWells",
             &self.pivot_table_aggregated_field_wells,
         );
+    }
+}
+
+impl ToExpr for PivotTableFieldWells {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -13789,14 +19953,27 @@ pub struct PivotTableAggregatedFieldWells {
     pub values: Option<Vec<MeasureField>>,
 }
 
+impl PivotTableAggregatedFieldWells {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Columns", &self.columns);
+        p.opt("Rows", &self.rows);
+        p.opt("Values", &self.values);
+    }
+}
+
 impl ToExpr for PivotTableAggregatedFieldWells {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Columns", &self.columns);
-        p.opt("Rows", &self.rows);
-        p.opt("Values", &self.values);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -13809,10 +19986,9 @@ pub struct PivotTablePaginatedReportOptions {
     pub vertical_overflow_visibility: Option<Value<Visibility>>,
 }
 
-impl ToExpr for PivotTablePaginatedReportOptions {
+impl PivotTablePaginatedReportOptions {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "OverflowColumnHeaderVisibility",
             &self.overflow_column_header_visibility,
@@ -13821,7 +19997,21 @@ impl ToExpr for PivotTablePaginatedReportOptions {
             "VerticalOverflowVisibility",
             &self.vertical_overflow_visibility,
         );
+    }
+}
+
+impl ToExpr for PivotTablePaginatedReportOptions {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -13832,12 +20022,25 @@ pub struct PivotTableSortConfiguration {
     pub field_sort_options: Option<Vec<PivotFieldSortOptions>>,
 }
 
+impl PivotTableSortConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("FieldSortOptions", &self.field_sort_options);
+    }
+}
+
 impl ToExpr for PivotTableSortConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("FieldSortOptions", &self.field_sort_options);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -13861,13 +20064,26 @@ impl PivotFieldSortOptions {
     }
 }
 
+impl PivotFieldSortOptions {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("FieldId", &self.field_id);
+        p.req("SortBy", &self.sort_by);
+    }
+}
+
 impl ToExpr for PivotFieldSortOptions {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("FieldId", &self.field_id);
-        p.req("SortBy", &self.sort_by);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -13882,14 +20098,27 @@ pub struct PivotTableSortBy {
     pub field: Option<FieldSort>,
 }
 
+impl PivotTableSortBy {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Column", &self.column);
+        p.opt("DataPath", &self.data_path);
+        p.opt("Field", &self.field);
+    }
+}
+
 impl ToExpr for PivotTableSortBy {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Column", &self.column);
-        p.opt("DataPath", &self.data_path);
-        p.opt("Field", &self.field);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -13913,13 +20142,26 @@ impl DataPathSort {
     }
 }
 
+impl DataPathSort {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Direction", &self.direction);
+        p.req("SortPaths", &self.sort_paths);
+    }
+}
+
 impl ToExpr for DataPathSort {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Direction", &self.direction);
-        p.req("SortPaths", &self.sort_paths);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -13954,10 +20196,9 @@ pub struct PivotTableOptions {
     pub toggle_buttons_visibility: Option<Value<Visibility>>,
 }
 
-impl ToExpr for PivotTableOptions {
+impl PivotTableOptions {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("CellStyle", &self.cell_style);
         p.opt(
             "CollapsedRowDimensionsVisibility",
@@ -13977,7 +20218,21 @@ impl ToExpr for PivotTableOptions {
         p.opt("RowsLayout", &self.rows_layout);
         p.opt("SingleMetricVisibility", &self.single_metric_visibility);
         p.opt("ToggleButtonsVisibility", &self.toggle_buttons_visibility);
+    }
+}
+
+impl ToExpr for PivotTableOptions {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -14002,10 +20257,9 @@ pub struct TableCellStyle {
     pub visibility: Option<Value<Visibility>>,
 }
 
-impl ToExpr for TableCellStyle {
+impl TableCellStyle {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("BackgroundColor", &self.background_color);
         p.opt("Border", &self.border);
         p.opt("FontConfiguration", &self.font_configuration);
@@ -14014,7 +20268,21 @@ impl ToExpr for TableCellStyle {
         p.opt("TextWrap", &self.text_wrap);
         p.opt("VerticalTextAlignment", &self.vertical_text_alignment);
         p.opt("Visibility", &self.visibility);
+    }
+}
+
+impl ToExpr for TableCellStyle {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -14027,13 +20295,26 @@ pub struct GlobalTableBorderOptions {
     pub uniform_border: Option<TableBorderOptions>,
 }
 
+impl GlobalTableBorderOptions {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("SideSpecificBorder", &self.side_specific_border);
+        p.opt("UniformBorder", &self.uniform_border);
+    }
+}
+
 impl ToExpr for GlobalTableBorderOptions {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("SideSpecificBorder", &self.side_specific_border);
-        p.opt("UniformBorder", &self.uniform_border);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -14054,17 +20335,30 @@ pub struct TableSideBorderOptions {
     pub top: Option<TableBorderOptions>,
 }
 
-impl ToExpr for TableSideBorderOptions {
+impl TableSideBorderOptions {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Bottom", &self.bottom);
         p.opt("InnerHorizontal", &self.inner_horizontal);
         p.opt("InnerVertical", &self.inner_vertical);
         p.opt("Left", &self.left);
         p.opt("Right", &self.right);
         p.opt("Top", &self.top);
+    }
+}
+
+impl ToExpr for TableSideBorderOptions {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -14079,14 +20373,27 @@ pub struct TableBorderOptions {
     pub thickness: Option<Value<f64>>,
 }
 
+impl TableBorderOptions {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Color", &self.color);
+        p.opt("Style", &self.style);
+        p.opt("Thickness", &self.thickness);
+    }
+}
+
 impl ToExpr for TableBorderOptions {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Color", &self.color);
-        p.opt("Style", &self.style);
-        p.opt("Thickness", &self.thickness);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -14101,17 +20408,30 @@ pub struct RowAlternateColorOptions {
     pub use_primary_background_color: Option<Value<WidgetStatus>>,
 }
 
-impl ToExpr for RowAlternateColorOptions {
+impl RowAlternateColorOptions {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("RowAlternateColors", &self.row_alternate_colors);
         p.opt("Status", &self.status);
         p.opt(
             "UsePrimaryBackgroundColor",
             &self.use_primary_background_color,
         );
+    }
+}
+
+impl ToExpr for RowAlternateColorOptions {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -14124,13 +20444,26 @@ pub struct PivotTableRowsLabelOptions {
     pub visibility: Option<Value<Visibility>>,
 }
 
+impl PivotTableRowsLabelOptions {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("CustomLabel", &self.custom_label);
+        p.opt("Visibility", &self.visibility);
+    }
+}
+
 impl ToExpr for PivotTableRowsLabelOptions {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("CustomLabel", &self.custom_label);
-        p.opt("Visibility", &self.visibility);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -14147,15 +20480,28 @@ pub struct PivotTableTotalOptions {
     pub row_total_options: Option<PivotTotalOptions>,
 }
 
-impl ToExpr for PivotTableTotalOptions {
+impl PivotTableTotalOptions {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("ColumnSubtotalOptions", &self.column_subtotal_options);
         p.opt("ColumnTotalOptions", &self.column_total_options);
         p.opt("RowSubtotalOptions", &self.row_subtotal_options);
         p.opt("RowTotalOptions", &self.row_total_options);
+    }
+}
+
+impl ToExpr for PivotTableTotalOptions {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -14180,10 +20526,9 @@ pub struct SubtotalOptions {
     pub value_cell_style: Option<TableCellStyle>,
 }
 
-impl ToExpr for SubtotalOptions {
+impl SubtotalOptions {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("CustomLabel", &self.custom_label);
         p.opt("FieldLevel", &self.field_level);
         p.opt("FieldLevelOptions", &self.field_level_options);
@@ -14192,7 +20537,21 @@ impl ToExpr for SubtotalOptions {
         p.opt("TotalCellStyle", &self.total_cell_style);
         p.opt("TotalsVisibility", &self.totals_visibility);
         p.opt("ValueCellStyle", &self.value_cell_style);
+    }
+}
+
+impl ToExpr for SubtotalOptions {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -14203,12 +20562,25 @@ pub struct PivotTableFieldSubtotalOptions {
     pub field_id: Option<Value<String>>,
 }
 
+impl PivotTableFieldSubtotalOptions {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("FieldId", &self.field_id);
+    }
+}
+
 impl ToExpr for PivotTableFieldSubtotalOptions {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("FieldId", &self.field_id);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -14229,12 +20601,25 @@ impl TableStyleTarget {
     }
 }
 
+impl TableStyleTarget {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("CellType", &self.cell_type);
+    }
+}
+
 impl ToExpr for TableStyleTarget {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("CellType", &self.cell_type);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -14259,10 +20644,9 @@ pub struct PivotTotalOptions {
     pub value_cell_style: Option<TableCellStyle>,
 }
 
-impl ToExpr for PivotTotalOptions {
+impl PivotTotalOptions {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("CustomLabel", &self.custom_label);
         p.opt("MetricHeaderCellStyle", &self.metric_header_cell_style);
         p.opt("Placement", &self.placement);
@@ -14271,7 +20655,21 @@ impl ToExpr for PivotTotalOptions {
         p.opt("TotalCellStyle", &self.total_cell_style);
         p.opt("TotalsVisibility", &self.totals_visibility);
         p.opt("ValueCellStyle", &self.value_cell_style);
+    }
+}
+
+impl ToExpr for PivotTotalOptions {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -14298,13 +20696,26 @@ impl TotalAggregationOption {
     }
 }
 
+impl TotalAggregationOption {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("FieldId", &self.field_id);
+        p.req("TotalAggregationFunction", &self.total_aggregation_function);
+    }
+}
+
 impl ToExpr for TotalAggregationOption {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("FieldId", &self.field_id);
-        p.req("TotalAggregationFunction", &self.total_aggregation_function);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -14315,15 +20726,28 @@ pub struct TotalAggregationFunction {
     pub simple_total_aggregation_function: Option<Value<SimpleTotalAggregationFunction>>,
 }
 
-impl ToExpr for TotalAggregationFunction {
+impl TotalAggregationFunction {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "SimpleTotalAggregationFunction",
             &self.simple_total_aggregation_function,
         );
+    }
+}
+
+impl ToExpr for TotalAggregationFunction {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -14334,15 +20758,28 @@ pub struct PivotTableConditionalFormatting {
     pub conditional_formatting_options: Option<Vec<PivotTableConditionalFormattingOption>>,
 }
 
-impl ToExpr for PivotTableConditionalFormatting {
+impl PivotTableConditionalFormatting {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "ConditionalFormattingOptions",
             &self.conditional_formatting_options,
         );
+    }
+}
+
+impl ToExpr for PivotTableConditionalFormatting {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -14353,12 +20790,25 @@ pub struct PivotTableConditionalFormattingOption {
     pub cell: Option<PivotTableCellConditionalFormatting>,
 }
 
+impl PivotTableConditionalFormattingOption {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Cell", &self.cell);
+    }
+}
+
 impl ToExpr for PivotTableConditionalFormattingOption {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Cell", &self.cell);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -14388,15 +20838,28 @@ impl PivotTableCellConditionalFormatting {
     }
 }
 
-impl ToExpr for PivotTableCellConditionalFormatting {
+impl PivotTableCellConditionalFormatting {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("FieldId", &self.field_id);
         p.opt("Scope", &self.scope);
         p.opt("Scopes", &self.scopes);
         p.opt("TextFormat", &self.text_format);
+    }
+}
+
+impl ToExpr for PivotTableCellConditionalFormatting {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -14407,12 +20870,25 @@ pub struct PivotTableConditionalFormattingScope {
     pub role: Option<Value<PivotTableConditionalFormattingScopeRole>>,
 }
 
+impl PivotTableConditionalFormattingScope {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Role", &self.role);
+    }
+}
+
 impl ToExpr for PivotTableConditionalFormattingScope {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Role", &self.role);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -14427,14 +20903,27 @@ pub struct TextConditionalFormat {
     pub text_color: Option<ConditionalFormattingColor>,
 }
 
+impl TextConditionalFormat {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("BackgroundColor", &self.background_color);
+        p.opt("Icon", &self.icon);
+        p.opt("TextColor", &self.text_color);
+    }
+}
+
 impl ToExpr for TextConditionalFormat {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("BackgroundColor", &self.background_color);
-        p.opt("Icon", &self.icon);
-        p.opt("TextColor", &self.text_color);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -14470,17 +20959,30 @@ impl PluginVisual {
     }
 }
 
-impl ToExpr for PluginVisual {
+impl PluginVisual {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("ChartConfiguration", &self.chart_configuration);
         p.req("PluginArn", &self.plugin_arn);
         p.opt("Subtitle", &self.subtitle);
         p.opt("Title", &self.title);
         p.opt("VisualContentAltText", &self.visual_content_alt_text);
         p.req("VisualId", &self.visual_id);
+    }
+}
+
+impl ToExpr for PluginVisual {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -14495,14 +20997,27 @@ pub struct PluginVisualConfiguration {
     pub visual_options: Option<PluginVisualOptions>,
 }
 
+impl PluginVisualConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("FieldWells", &self.field_wells);
+        p.opt("SortConfiguration", &self.sort_configuration);
+        p.opt("VisualOptions", &self.visual_options);
+    }
+}
+
 impl ToExpr for PluginVisualConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("FieldWells", &self.field_wells);
-        p.opt("SortConfiguration", &self.sort_configuration);
-        p.opt("VisualOptions", &self.visual_options);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -14519,15 +21034,28 @@ pub struct PluginVisualFieldWell {
     pub unaggregated: Option<Vec<UnaggregatedField>>,
 }
 
-impl ToExpr for PluginVisualFieldWell {
+impl PluginVisualFieldWell {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AxisName", &self.axis_name);
         p.opt("Dimensions", &self.dimensions);
         p.opt("Measures", &self.measures);
         p.opt("Unaggregated", &self.unaggregated);
+    }
+}
+
+impl ToExpr for PluginVisualFieldWell {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -14538,15 +21066,28 @@ pub struct PluginVisualSortConfiguration {
     pub plugin_visual_table_query_sort: Option<PluginVisualTableQuerySort>,
 }
 
-impl ToExpr for PluginVisualSortConfiguration {
+impl PluginVisualSortConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "PluginVisualTableQuerySort",
             &self.plugin_visual_table_query_sort,
         );
+    }
+}
+
+impl ToExpr for PluginVisualSortConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -14559,13 +21100,26 @@ pub struct PluginVisualTableQuerySort {
     pub row_sort: Option<Vec<FieldSortOptions>>,
 }
 
+impl PluginVisualTableQuerySort {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ItemsLimitConfiguration", &self.items_limit_configuration);
+        p.opt("RowSort", &self.row_sort);
+    }
+}
+
 impl ToExpr for PluginVisualTableQuerySort {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("ItemsLimitConfiguration", &self.items_limit_configuration);
-        p.opt("RowSort", &self.row_sort);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -14576,12 +21130,25 @@ pub struct PluginVisualItemsLimitConfiguration {
     pub items_limit: Option<Value<f64>>,
 }
 
+impl PluginVisualItemsLimitConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ItemsLimit", &self.items_limit);
+    }
+}
+
 impl ToExpr for PluginVisualItemsLimitConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("ItemsLimit", &self.items_limit);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -14592,12 +21159,25 @@ pub struct PluginVisualOptions {
     pub visual_properties: Option<Vec<PluginVisualProperty>>,
 }
 
+impl PluginVisualOptions {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("VisualProperties", &self.visual_properties);
+    }
+}
+
 impl ToExpr for PluginVisualOptions {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("VisualProperties", &self.visual_properties);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -14610,13 +21190,26 @@ pub struct PluginVisualProperty {
     pub value: Option<Value<String>>,
 }
 
+impl PluginVisualProperty {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Name", &self.name);
+        p.opt("Value", &self.value);
+    }
+}
+
 impl ToExpr for PluginVisualProperty {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Name", &self.name);
-        p.opt("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -14655,10 +21248,9 @@ impl RadarChartVisual {
     }
 }
 
-impl ToExpr for RadarChartVisual {
+impl RadarChartVisual {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Actions", &self.actions);
         p.opt("ChartConfiguration", &self.chart_configuration);
         p.opt("ColumnHierarchies", &self.column_hierarchies);
@@ -14666,7 +21258,21 @@ impl ToExpr for RadarChartVisual {
         p.opt("Title", &self.title);
         p.opt("VisualContentAltText", &self.visual_content_alt_text);
         p.req("VisualId", &self.visual_id);
+    }
+}
+
+impl ToExpr for RadarChartVisual {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -14707,10 +21313,9 @@ pub struct RadarChartConfiguration {
     pub visual_palette: Option<VisualPalette>,
 }
 
-impl ToExpr for RadarChartConfiguration {
+impl RadarChartConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "AlternateBandColorsVisibility",
             &self.alternate_band_colors_visibility,
@@ -14730,7 +21335,21 @@ impl ToExpr for RadarChartConfiguration {
         p.opt("SortConfiguration", &self.sort_configuration);
         p.opt("StartAngle", &self.start_angle);
         p.opt("VisualPalette", &self.visual_palette);
+    }
+}
+
+impl ToExpr for RadarChartConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -14741,12 +21360,25 @@ pub struct RadarChartSeriesSettings {
     pub area_style_settings: Option<RadarChartAreaStyleSettings>,
 }
 
+impl RadarChartSeriesSettings {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("AreaStyleSettings", &self.area_style_settings);
+    }
+}
+
 impl ToExpr for RadarChartSeriesSettings {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("AreaStyleSettings", &self.area_style_settings);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -14757,12 +21389,25 @@ pub struct RadarChartAreaStyleSettings {
     pub visibility: Option<Value<Visibility>>,
 }
 
+impl RadarChartAreaStyleSettings {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Visibility", &self.visibility);
+    }
+}
+
 impl ToExpr for RadarChartAreaStyleSettings {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Visibility", &self.visibility);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -14773,15 +21418,28 @@ pub struct RadarChartFieldWells {
     pub radar_chart_aggregated_field_wells: Option<RadarChartAggregatedFieldWells>,
 }
 
-impl ToExpr for RadarChartFieldWells {
+impl RadarChartFieldWells {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "RadarChartAggregatedFieldWells",
             &self.radar_chart_aggregated_field_wells,
         );
+    }
+}
+
+impl ToExpr for RadarChartFieldWells {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -14796,14 +21454,27 @@ pub struct RadarChartAggregatedFieldWells {
     pub values: Option<Vec<MeasureField>>,
 }
 
+impl RadarChartAggregatedFieldWells {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Category", &self.category);
+        p.opt("Color", &self.color);
+        p.opt("Values", &self.values);
+    }
+}
+
 impl ToExpr for RadarChartAggregatedFieldWells {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Category", &self.category);
-        p.opt("Color", &self.color);
-        p.opt("Values", &self.values);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -14820,15 +21491,28 @@ pub struct RadarChartSortConfiguration {
     pub color_sort: Option<Vec<FieldSortOptions>>,
 }
 
-impl ToExpr for RadarChartSortConfiguration {
+impl RadarChartSortConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("CategoryItemsLimit", &self.category_items_limit);
         p.opt("CategorySort", &self.category_sort);
         p.opt("ColorItemsLimit", &self.color_items_limit);
         p.opt("ColorSort", &self.color_sort);
+    }
+}
+
+impl ToExpr for RadarChartSortConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -14864,17 +21548,30 @@ impl SankeyDiagramVisual {
     }
 }
 
-impl ToExpr for SankeyDiagramVisual {
+impl SankeyDiagramVisual {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Actions", &self.actions);
         p.opt("ChartConfiguration", &self.chart_configuration);
         p.opt("Subtitle", &self.subtitle);
         p.opt("Title", &self.title);
         p.opt("VisualContentAltText", &self.visual_content_alt_text);
         p.req("VisualId", &self.visual_id);
+    }
+}
+
+impl ToExpr for SankeyDiagramVisual {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -14891,15 +21588,28 @@ pub struct SankeyDiagramChartConfiguration {
     pub sort_configuration: Option<SankeyDiagramSortConfiguration>,
 }
 
-impl ToExpr for SankeyDiagramChartConfiguration {
+impl SankeyDiagramChartConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("DataLabels", &self.data_labels);
         p.opt("FieldWells", &self.field_wells);
         p.opt("Interactions", &self.interactions);
         p.opt("SortConfiguration", &self.sort_configuration);
+    }
+}
+
+impl ToExpr for SankeyDiagramChartConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -14910,15 +21620,28 @@ pub struct SankeyDiagramFieldWells {
     pub sankey_diagram_aggregated_field_wells: Option<SankeyDiagramAggregatedFieldWells>,
 }
 
-impl ToExpr for SankeyDiagramFieldWells {
+impl SankeyDiagramFieldWells {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "SankeyDiagramAggregatedFieldWells",
             &self.sankey_diagram_aggregated_field_wells,
         );
+    }
+}
+
+impl ToExpr for SankeyDiagramFieldWells {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -14933,14 +21656,27 @@ pub struct SankeyDiagramAggregatedFieldWells {
     pub weight: Option<Vec<MeasureField>>,
 }
 
+impl SankeyDiagramAggregatedFieldWells {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Destination", &self.destination);
+        p.opt("Source", &self.source);
+        p.opt("Weight", &self.weight);
+    }
+}
+
 impl ToExpr for SankeyDiagramAggregatedFieldWells {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Destination", &self.destination);
-        p.opt("Source", &self.source);
-        p.opt("Weight", &self.weight);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -14955,14 +21691,27 @@ pub struct SankeyDiagramSortConfiguration {
     pub weight_sort: Option<Vec<FieldSortOptions>>,
 }
 
+impl SankeyDiagramSortConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("DestinationItemsLimit", &self.destination_items_limit);
+        p.opt("SourceItemsLimit", &self.source_items_limit);
+        p.opt("WeightSort", &self.weight_sort);
+    }
+}
+
 impl ToExpr for SankeyDiagramSortConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("DestinationItemsLimit", &self.destination_items_limit);
-        p.opt("SourceItemsLimit", &self.source_items_limit);
-        p.opt("WeightSort", &self.weight_sort);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -15001,10 +21750,9 @@ impl ScatterPlotVisual {
     }
 }
 
-impl ToExpr for ScatterPlotVisual {
+impl ScatterPlotVisual {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Actions", &self.actions);
         p.opt("ChartConfiguration", &self.chart_configuration);
         p.opt("ColumnHierarchies", &self.column_hierarchies);
@@ -15012,7 +21760,21 @@ impl ToExpr for ScatterPlotVisual {
         p.opt("Title", &self.title);
         p.opt("VisualContentAltText", &self.visual_content_alt_text);
         p.req("VisualId", &self.visual_id);
+    }
+}
+
+impl ToExpr for ScatterPlotVisual {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -15043,10 +21805,9 @@ pub struct ScatterPlotConfiguration {
     pub y_axis_label_options: Option<ChartAxisLabelOptions>,
 }
 
-impl ToExpr for ScatterPlotConfiguration {
+impl ScatterPlotConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("DataLabels", &self.data_labels);
         p.opt("FieldWells", &self.field_wells);
         p.opt("Interactions", &self.interactions);
@@ -15058,7 +21819,21 @@ impl ToExpr for ScatterPlotConfiguration {
         p.opt("XAxisLabelOptions", &self.x_axis_label_options);
         p.opt("YAxisDisplayOptions", &self.y_axis_display_options);
         p.opt("YAxisLabelOptions", &self.y_axis_label_options);
+    }
+}
+
+impl ToExpr for ScatterPlotConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -15072,10 +21847,9 @@ pub struct ScatterPlotFieldWells {
     pub scatter_plot_unaggregated_field_wells: Option<ScatterPlotUnaggregatedFieldWells>,
 }
 
-impl ToExpr for ScatterPlotFieldWells {
+impl ScatterPlotFieldWells {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "ScatterPlotCategoricallyAggregatedFieldWells",
             &self.scatter_plot_categorically_aggregated_field_wells,
@@ -15084,7 +21858,21 @@ impl ToExpr for ScatterPlotFieldWells {
             "ScatterPlotUnaggregatedFieldWells",
             &self.scatter_plot_unaggregated_field_wells,
         );
+    }
+}
+
+impl ToExpr for ScatterPlotFieldWells {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -15103,16 +21891,29 @@ pub struct ScatterPlotCategoricallyAggregatedFieldWells {
     pub y_axis: Option<Vec<MeasureField>>,
 }
 
-impl ToExpr for ScatterPlotCategoricallyAggregatedFieldWells {
+impl ScatterPlotCategoricallyAggregatedFieldWells {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Category", &self.category);
         p.opt("Label", &self.label);
         p.opt("Size", &self.size);
         p.opt("XAxis", &self.x_axis);
         p.opt("YAxis", &self.y_axis);
+    }
+}
+
+impl ToExpr for ScatterPlotCategoricallyAggregatedFieldWells {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -15131,16 +21932,29 @@ pub struct ScatterPlotUnaggregatedFieldWells {
     pub y_axis: Option<Vec<DimensionField>>,
 }
 
-impl ToExpr for ScatterPlotUnaggregatedFieldWells {
+impl ScatterPlotUnaggregatedFieldWells {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Category", &self.category);
         p.opt("Label", &self.label);
         p.opt("Size", &self.size);
         p.opt("XAxis", &self.x_axis);
         p.opt("YAxis", &self.y_axis);
+    }
+}
+
+impl ToExpr for ScatterPlotUnaggregatedFieldWells {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -15151,15 +21965,28 @@ pub struct ScatterPlotSortConfiguration {
     pub scatter_plot_limit_configuration: Option<ItemsLimitConfiguration>,
 }
 
-impl ToExpr for ScatterPlotSortConfiguration {
+impl ScatterPlotSortConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "ScatterPlotLimitConfiguration",
             &self.scatter_plot_limit_configuration,
         );
+    }
+}
+
+impl ToExpr for ScatterPlotSortConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -15198,10 +22025,9 @@ impl TableVisual {
     }
 }
 
-impl ToExpr for TableVisual {
+impl TableVisual {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Actions", &self.actions);
         p.opt("ChartConfiguration", &self.chart_configuration);
         p.opt("ConditionalFormatting", &self.conditional_formatting);
@@ -15209,7 +22035,21 @@ impl ToExpr for TableVisual {
         p.opt("Title", &self.title);
         p.opt("VisualContentAltText", &self.visual_content_alt_text);
         p.req("VisualId", &self.visual_id);
+    }
+}
+
+impl ToExpr for TableVisual {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -15234,10 +22074,9 @@ pub struct TableConfiguration {
     pub total_options: Option<TotalOptions>,
 }
 
-impl ToExpr for TableConfiguration {
+impl TableConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("FieldOptions", &self.field_options);
         p.opt("FieldWells", &self.field_wells);
         p.opt("Interactions", &self.interactions);
@@ -15249,7 +22088,21 @@ impl ToExpr for TableConfiguration {
         );
         p.opt("TableOptions", &self.table_options);
         p.opt("TotalOptions", &self.total_options);
+    }
+}
+
+impl ToExpr for TableConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -15266,15 +22119,28 @@ pub struct TableFieldOptions {
     pub transposed_table_options: Option<Vec<TransposedTableOption>>,
 }
 
-impl ToExpr for TableFieldOptions {
+impl TableFieldOptions {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Order", &self.order);
         p.opt("PinnedFieldOptions", &self.pinned_field_options);
         p.opt("SelectedFieldOptions", &self.selected_field_options);
         p.opt("TransposedTableOptions", &self.transposed_table_options);
+    }
+}
+
+impl ToExpr for TableFieldOptions {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -15285,12 +22151,25 @@ pub struct TablePinnedFieldOptions {
     pub pinned_left_fields: Option<Value<Vec<String>>>,
 }
 
+impl TablePinnedFieldOptions {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("PinnedLeftFields", &self.pinned_left_fields);
+    }
+}
+
 impl ToExpr for TablePinnedFieldOptions {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("PinnedLeftFields", &self.pinned_left_fields);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -15323,16 +22202,29 @@ impl TableFieldOption {
     }
 }
 
-impl ToExpr for TableFieldOption {
+impl TableFieldOption {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("CustomLabel", &self.custom_label);
         p.req("FieldId", &self.field_id);
         p.opt("URLStyling", &self.url_styling);
         p.opt("Visibility", &self.visibility);
         p.opt("Width", &self.width);
+    }
+}
+
+impl ToExpr for TableFieldOption {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -15345,13 +22237,26 @@ pub struct TableFieldUrlConfiguration {
     pub link_configuration: Option<TableFieldLinkConfiguration>,
 }
 
+impl TableFieldUrlConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ImageConfiguration", &self.image_configuration);
+        p.opt("LinkConfiguration", &self.link_configuration);
+    }
+}
+
 impl ToExpr for TableFieldUrlConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("ImageConfiguration", &self.image_configuration);
-        p.opt("LinkConfiguration", &self.link_configuration);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -15362,12 +22267,25 @@ pub struct TableFieldImageConfiguration {
     pub sizing_options: Option<TableCellImageSizingConfiguration>,
 }
 
+impl TableFieldImageConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("SizingOptions", &self.sizing_options);
+    }
+}
+
 impl ToExpr for TableFieldImageConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("SizingOptions", &self.sizing_options);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -15378,15 +22296,28 @@ pub struct TableCellImageSizingConfiguration {
     pub table_cell_image_scaling_configuration: Option<Value<TableCellImageScalingConfiguration>>,
 }
 
-impl ToExpr for TableCellImageSizingConfiguration {
+impl TableCellImageSizingConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "TableCellImageScalingConfiguration",
             &self.table_cell_image_scaling_configuration,
         );
+    }
+}
+
+impl ToExpr for TableCellImageSizingConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -15413,13 +22344,26 @@ impl TableFieldLinkConfiguration {
     }
 }
 
+impl TableFieldLinkConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Content", &self.content);
+        p.req("Target", &self.target);
+    }
+}
+
 impl ToExpr for TableFieldLinkConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Content", &self.content);
-        p.req("Target", &self.target);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -15432,13 +22376,26 @@ pub struct TableFieldLinkContentConfiguration {
     pub custom_text_content: Option<TableFieldCustomTextContent>,
 }
 
+impl TableFieldLinkContentConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("CustomIconContent", &self.custom_icon_content);
+        p.opt("CustomTextContent", &self.custom_text_content);
+    }
+}
+
 impl ToExpr for TableFieldLinkContentConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("CustomIconContent", &self.custom_icon_content);
-        p.opt("CustomTextContent", &self.custom_text_content);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -15449,12 +22406,25 @@ pub struct TableFieldCustomIconContent {
     pub icon: Option<Value<TableFieldIconSetType>>,
 }
 
+impl TableFieldCustomIconContent {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Icon", &self.icon);
+    }
+}
+
 impl ToExpr for TableFieldCustomIconContent {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Icon", &self.icon);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -15478,13 +22448,26 @@ impl TableFieldCustomTextContent {
     }
 }
 
+impl TableFieldCustomTextContent {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("FontConfiguration", &self.font_configuration);
+        p.opt("Value", &self.value);
+    }
+}
+
 impl ToExpr for TableFieldCustomTextContent {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("FontConfiguration", &self.font_configuration);
-        p.opt("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -15511,14 +22494,27 @@ impl TransposedTableOption {
     }
 }
 
+impl TransposedTableOption {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ColumnIndex", &self.column_index);
+        p.req("ColumnType", &self.column_type);
+        p.opt("ColumnWidth", &self.column_width);
+    }
+}
+
 impl ToExpr for TransposedTableOption {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("ColumnIndex", &self.column_index);
-        p.req("ColumnType", &self.column_type);
-        p.opt("ColumnWidth", &self.column_width);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -15531,10 +22527,9 @@ pub struct TableFieldWells {
     pub table_unaggregated_field_wells: Option<TableUnaggregatedFieldWells>,
 }
 
-impl ToExpr for TableFieldWells {
+impl TableFieldWells {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "TableAggregatedFieldWells",
             &self.table_aggregated_field_wells,
@@ -15543,7 +22538,21 @@ impl ToExpr for TableFieldWells {
             "TableUnaggregatedFieldWells",
             &self.table_unaggregated_field_wells,
         );
+    }
+}
+
+impl ToExpr for TableFieldWells {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -15556,13 +22565,26 @@ pub struct TableAggregatedFieldWells {
     pub values: Option<Vec<MeasureField>>,
 }
 
+impl TableAggregatedFieldWells {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("GroupBy", &self.group_by);
+        p.opt("Values", &self.values);
+    }
+}
+
 impl ToExpr for TableAggregatedFieldWells {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("GroupBy", &self.group_by);
-        p.opt("Values", &self.values);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -15573,12 +22595,25 @@ pub struct TableUnaggregatedFieldWells {
     pub values: Option<Vec<UnaggregatedField>>,
 }
 
+impl TableUnaggregatedFieldWells {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Values", &self.values);
+    }
+}
+
 impl ToExpr for TableUnaggregatedFieldWells {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Values", &self.values);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -15591,10 +22626,9 @@ pub struct TablePaginatedReportOptions {
     pub vertical_overflow_visibility: Option<Value<Visibility>>,
 }
 
-impl ToExpr for TablePaginatedReportOptions {
+impl TablePaginatedReportOptions {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "OverflowColumnHeaderVisibility",
             &self.overflow_column_header_visibility,
@@ -15603,7 +22637,21 @@ impl ToExpr for TablePaginatedReportOptions {
             "VerticalOverflowVisibility",
             &self.vertical_overflow_visibility,
         );
+    }
+}
+
+impl ToExpr for TablePaginatedReportOptions {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -15616,13 +22664,26 @@ pub struct TableSortConfiguration {
     pub row_sort: Option<Vec<FieldSortOptions>>,
 }
 
+impl TableSortConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("PaginationConfiguration", &self.pagination_configuration);
+        p.opt("RowSort", &self.row_sort);
+    }
+}
+
 impl ToExpr for TableSortConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("PaginationConfiguration", &self.pagination_configuration);
-        p.opt("RowSort", &self.row_sort);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -15635,13 +22696,26 @@ pub struct TableInlineVisualization {
     pub sparklines: Option<SparklinesOptions>,
 }
 
+impl TableInlineVisualization {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("DataBars", &self.data_bars);
+        p.opt("Sparklines", &self.sparklines);
+    }
+}
+
 impl ToExpr for TableInlineVisualization {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("DataBars", &self.data_bars);
-        p.opt("Sparklines", &self.sparklines);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -15668,14 +22742,27 @@ impl DataBarsOptions {
     }
 }
 
+impl DataBarsOptions {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("FieldId", &self.field_id);
+        p.opt("NegativeColor", &self.negative_color);
+        p.opt("PositiveColor", &self.positive_color);
+    }
+}
+
 impl ToExpr for DataBarsOptions {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("FieldId", &self.field_id);
-        p.opt("NegativeColor", &self.negative_color);
-        p.opt("PositiveColor", &self.positive_color);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -15720,10 +22807,9 @@ impl SparklinesOptions {
     }
 }
 
-impl ToExpr for SparklinesOptions {
+impl SparklinesOptions {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AllPointsMarker", &self.all_points_marker);
         p.req("FieldId", &self.field_id);
         p.opt("LineColor", &self.line_color);
@@ -15733,7 +22819,21 @@ impl ToExpr for SparklinesOptions {
         p.opt("VisualType", &self.visual_type);
         p.req("XAxisField", &self.x_axis_field);
         p.opt("YAxisBehavior", &self.y_axis_behavior);
+    }
+}
+
+impl ToExpr for SparklinesOptions {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -15750,10 +22850,9 @@ pub struct TableOptions {
     pub row_alternate_color_options: Option<RowAlternateColorOptions>,
 }
 
-impl ToExpr for TableOptions {
+impl TableOptions {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("CellStyle", &self.cell_style);
         p.opt("HeaderStyle", &self.header_style);
         p.opt("Orientation", &self.orientation);
@@ -15761,7 +22860,21 @@ impl ToExpr for TableOptions {
             "RowAlternateColorOptions",
             &self.row_alternate_color_options,
         );
+    }
+}
+
+impl ToExpr for TableOptions {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -15782,17 +22895,30 @@ pub struct TotalOptions {
     pub totals_visibility: Option<Value<Visibility>>,
 }
 
-impl ToExpr for TotalOptions {
+impl TotalOptions {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("CustomLabel", &self.custom_label);
         p.opt("Placement", &self.placement);
         p.opt("ScrollStatus", &self.scroll_status);
         p.opt("TotalAggregationOptions", &self.total_aggregation_options);
         p.opt("TotalCellStyle", &self.total_cell_style);
         p.opt("TotalsVisibility", &self.totals_visibility);
+    }
+}
+
+impl ToExpr for TotalOptions {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -15803,15 +22929,28 @@ pub struct TableConditionalFormatting {
     pub conditional_formatting_options: Option<Vec<TableConditionalFormattingOption>>,
 }
 
-impl ToExpr for TableConditionalFormatting {
+impl TableConditionalFormatting {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "ConditionalFormattingOptions",
             &self.conditional_formatting_options,
         );
+    }
+}
+
+impl ToExpr for TableConditionalFormatting {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -15824,13 +22963,26 @@ pub struct TableConditionalFormattingOption {
     pub row: Option<TableRowConditionalFormatting>,
 }
 
+impl TableConditionalFormattingOption {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Cell", &self.cell);
+        p.opt("Row", &self.row);
+    }
+}
+
 impl ToExpr for TableConditionalFormattingOption {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Cell", &self.cell);
-        p.opt("Row", &self.row);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -15854,13 +23006,26 @@ impl TableCellConditionalFormatting {
     }
 }
 
+impl TableCellConditionalFormatting {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("FieldId", &self.field_id);
+        p.opt("TextFormat", &self.text_format);
+    }
+}
+
 impl ToExpr for TableCellConditionalFormatting {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("FieldId", &self.field_id);
-        p.opt("TextFormat", &self.text_format);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -15873,13 +23038,26 @@ pub struct TableRowConditionalFormatting {
     pub text_color: Option<ConditionalFormattingColor>,
 }
 
+impl TableRowConditionalFormatting {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("BackgroundColor", &self.background_color);
+        p.opt("TextColor", &self.text_color);
+    }
+}
+
 impl ToExpr for TableRowConditionalFormatting {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("BackgroundColor", &self.background_color);
-        p.opt("TextColor", &self.text_color);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -15918,10 +23096,9 @@ impl TreeMapVisual {
     }
 }
 
-impl ToExpr for TreeMapVisual {
+impl TreeMapVisual {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Actions", &self.actions);
         p.opt("ChartConfiguration", &self.chart_configuration);
         p.opt("ColumnHierarchies", &self.column_hierarchies);
@@ -15929,7 +23106,21 @@ impl ToExpr for TreeMapVisual {
         p.opt("Title", &self.title);
         p.opt("VisualContentAltText", &self.visual_content_alt_text);
         p.req("VisualId", &self.visual_id);
+    }
+}
+
+impl ToExpr for TreeMapVisual {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -15958,10 +23149,9 @@ pub struct TreeMapConfiguration {
     pub tooltip: Option<TooltipOptions>,
 }
 
-impl ToExpr for TreeMapConfiguration {
+impl TreeMapConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("ColorLabelOptions", &self.color_label_options);
         p.opt("ColorScale", &self.color_scale);
         p.opt("DataLabels", &self.data_labels);
@@ -15972,7 +23162,21 @@ impl ToExpr for TreeMapConfiguration {
         p.opt("SizeLabelOptions", &self.size_label_options);
         p.opt("SortConfiguration", &self.sort_configuration);
         p.opt("Tooltip", &self.tooltip);
+    }
+}
+
+impl ToExpr for TreeMapConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -15983,15 +23187,28 @@ pub struct TreeMapFieldWells {
     pub tree_map_aggregated_field_wells: Option<TreeMapAggregatedFieldWells>,
 }
 
-impl ToExpr for TreeMapFieldWells {
+impl TreeMapFieldWells {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "TreeMapAggregatedFieldWells",
             &self.tree_map_aggregated_field_wells,
         );
+    }
+}
+
+impl ToExpr for TreeMapFieldWells {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -16006,14 +23223,27 @@ pub struct TreeMapAggregatedFieldWells {
     pub sizes: Option<Vec<MeasureField>>,
 }
 
+impl TreeMapAggregatedFieldWells {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Colors", &self.colors);
+        p.opt("Groups", &self.groups);
+        p.opt("Sizes", &self.sizes);
+    }
+}
+
 impl ToExpr for TreeMapAggregatedFieldWells {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Colors", &self.colors);
-        p.opt("Groups", &self.groups);
-        p.opt("Sizes", &self.sizes);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -16026,16 +23256,29 @@ pub struct TreeMapSortConfiguration {
     pub tree_map_sort: Option<Vec<FieldSortOptions>>,
 }
 
-impl ToExpr for TreeMapSortConfiguration {
+impl TreeMapSortConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "TreeMapGroupItemsLimitConfiguration",
             &self.tree_map_group_items_limit_configuration,
         );
         p.opt("TreeMapSort", &self.tree_map_sort);
+    }
+}
+
+impl ToExpr for TreeMapSortConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -16074,10 +23317,9 @@ impl WaterfallVisual {
     }
 }
 
-impl ToExpr for WaterfallVisual {
+impl WaterfallVisual {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Actions", &self.actions);
         p.opt("ChartConfiguration", &self.chart_configuration);
         p.opt("ColumnHierarchies", &self.column_hierarchies);
@@ -16085,7 +23327,21 @@ impl ToExpr for WaterfallVisual {
         p.opt("Title", &self.title);
         p.opt("VisualContentAltText", &self.visual_content_alt_text);
         p.req("VisualId", &self.visual_id);
+    }
+}
+
+impl ToExpr for WaterfallVisual {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -16118,10 +23374,9 @@ pub struct WaterfallChartConfiguration {
     pub waterfall_chart_options: Option<WaterfallChartOptions>,
 }
 
-impl ToExpr for WaterfallChartConfiguration {
+impl WaterfallChartConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "CategoryAxisDisplayOptions",
             &self.category_axis_display_options,
@@ -16146,7 +23401,21 @@ impl ToExpr for WaterfallChartConfiguration {
         p.opt("SortConfiguration", &self.sort_configuration);
         p.opt("VisualPalette", &self.visual_palette);
         p.opt("WaterfallChartOptions", &self.waterfall_chart_options);
+    }
+}
+
+impl ToExpr for WaterfallChartConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -16157,12 +23426,25 @@ pub struct WaterfallChartColorConfiguration {
     pub group_color_configuration: Option<WaterfallChartGroupColorConfiguration>,
 }
 
+impl WaterfallChartColorConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("GroupColorConfiguration", &self.group_color_configuration);
+    }
+}
+
 impl ToExpr for WaterfallChartColorConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("GroupColorConfiguration", &self.group_color_configuration);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -16177,14 +23459,27 @@ pub struct WaterfallChartGroupColorConfiguration {
     pub total_bar_color: Option<Value<String>>,
 }
 
+impl WaterfallChartGroupColorConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("NegativeBarColor", &self.negative_bar_color);
+        p.opt("PositiveBarColor", &self.positive_bar_color);
+        p.opt("TotalBarColor", &self.total_bar_color);
+    }
+}
+
 impl ToExpr for WaterfallChartGroupColorConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("NegativeBarColor", &self.negative_bar_color);
-        p.opt("PositiveBarColor", &self.positive_bar_color);
-        p.opt("TotalBarColor", &self.total_bar_color);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -16195,15 +23490,28 @@ pub struct WaterfallChartFieldWells {
     pub waterfall_chart_aggregated_field_wells: Option<WaterfallChartAggregatedFieldWells>,
 }
 
-impl ToExpr for WaterfallChartFieldWells {
+impl WaterfallChartFieldWells {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "WaterfallChartAggregatedFieldWells",
             &self.waterfall_chart_aggregated_field_wells,
         );
+    }
+}
+
+impl ToExpr for WaterfallChartFieldWells {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -16218,14 +23526,27 @@ pub struct WaterfallChartAggregatedFieldWells {
     pub values: Option<Vec<MeasureField>>,
 }
 
+impl WaterfallChartAggregatedFieldWells {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Breakdowns", &self.breakdowns);
+        p.opt("Categories", &self.categories);
+        p.opt("Values", &self.values);
+    }
+}
+
 impl ToExpr for WaterfallChartAggregatedFieldWells {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Breakdowns", &self.breakdowns);
-        p.opt("Categories", &self.categories);
-        p.opt("Values", &self.values);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -16238,13 +23559,26 @@ pub struct WaterfallChartSortConfiguration {
     pub category_sort: Option<Vec<FieldSortOptions>>,
 }
 
+impl WaterfallChartSortConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("BreakdownItemsLimit", &self.breakdown_items_limit);
+        p.opt("CategorySort", &self.category_sort);
+    }
+}
+
 impl ToExpr for WaterfallChartSortConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("BreakdownItemsLimit", &self.breakdown_items_limit);
-        p.opt("CategorySort", &self.category_sort);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -16255,12 +23589,25 @@ pub struct WaterfallChartOptions {
     pub total_bar_label: Option<Value<String>>,
 }
 
+impl WaterfallChartOptions {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("TotalBarLabel", &self.total_bar_label);
+    }
+}
+
 impl ToExpr for WaterfallChartOptions {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("TotalBarLabel", &self.total_bar_label);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -16299,10 +23646,9 @@ impl WordCloudVisual {
     }
 }
 
-impl ToExpr for WordCloudVisual {
+impl WordCloudVisual {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Actions", &self.actions);
         p.opt("ChartConfiguration", &self.chart_configuration);
         p.opt("ColumnHierarchies", &self.column_hierarchies);
@@ -16310,7 +23656,21 @@ impl ToExpr for WordCloudVisual {
         p.opt("Title", &self.title);
         p.opt("VisualContentAltText", &self.visual_content_alt_text);
         p.req("VisualId", &self.visual_id);
+    }
+}
+
+impl ToExpr for WordCloudVisual {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -16329,16 +23689,29 @@ pub struct WordCloudChartConfiguration {
     pub word_cloud_options: Option<WordCloudOptions>,
 }
 
-impl ToExpr for WordCloudChartConfiguration {
+impl WordCloudChartConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("CategoryLabelOptions", &self.category_label_options);
         p.opt("FieldWells", &self.field_wells);
         p.opt("Interactions", &self.interactions);
         p.opt("SortConfiguration", &self.sort_configuration);
         p.opt("WordCloudOptions", &self.word_cloud_options);
+    }
+}
+
+impl ToExpr for WordCloudChartConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -16349,15 +23722,28 @@ pub struct WordCloudFieldWells {
     pub word_cloud_aggregated_field_wells: Option<WordCloudAggregatedFieldWells>,
 }
 
-impl ToExpr for WordCloudFieldWells {
+impl WordCloudFieldWells {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "WordCloudAggregatedFieldWells",
             &self.word_cloud_aggregated_field_wells,
         );
+    }
+}
+
+impl ToExpr for WordCloudFieldWells {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -16370,13 +23756,26 @@ pub struct WordCloudAggregatedFieldWells {
     pub size: Option<Vec<MeasureField>>,
 }
 
+impl WordCloudAggregatedFieldWells {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("GroupBy", &self.group_by);
+        p.opt("Size", &self.size);
+    }
+}
+
 impl ToExpr for WordCloudAggregatedFieldWells {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("GroupBy", &self.group_by);
-        p.opt("Size", &self.size);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -16389,13 +23788,26 @@ pub struct WordCloudSortConfiguration {
     pub category_sort: Option<Vec<FieldSortOptions>>,
 }
 
+impl WordCloudSortConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("CategoryItemsLimit", &self.category_items_limit);
+        p.opt("CategorySort", &self.category_sort);
+    }
+}
+
 impl ToExpr for WordCloudSortConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("CategoryItemsLimit", &self.category_items_limit);
-        p.opt("CategorySort", &self.category_sort);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -16416,17 +23828,30 @@ pub struct WordCloudOptions {
     pub word_scaling: Option<Value<WordCloudWordScaling>>,
 }
 
-impl ToExpr for WordCloudOptions {
+impl WordCloudOptions {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("CloudLayout", &self.cloud_layout);
         p.opt("MaximumStringLength", &self.maximum_string_length);
         p.opt("WordCasing", &self.word_casing);
         p.opt("WordOrientation", &self.word_orientation);
         p.opt("WordPadding", &self.word_padding);
         p.opt("WordScaling", &self.word_scaling);
+    }
+}
+
+impl ToExpr for WordCloudOptions {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -16439,13 +23864,26 @@ pub struct StaticFile {
     pub spatial_static_file: Option<SpatialStaticFile>,
 }
 
+impl StaticFile {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ImageStaticFile", &self.image_static_file);
+        p.opt("SpatialStaticFile", &self.spatial_static_file);
+    }
+}
+
 impl ToExpr for StaticFile {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("ImageStaticFile", &self.image_static_file);
-        p.opt("SpatialStaticFile", &self.spatial_static_file);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -16469,13 +23907,26 @@ impl ImageStaticFile {
     }
 }
 
+impl ImageStaticFile {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Source", &self.source);
+        p.req("StaticFileId", &self.static_file_id);
+    }
+}
+
 impl ToExpr for ImageStaticFile {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Source", &self.source);
-        p.req("StaticFileId", &self.static_file_id);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -16488,13 +23939,26 @@ pub struct StaticFileSource {
     pub url_options: Option<StaticFileUrlSourceOptions>,
 }
 
+impl StaticFileSource {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("S3Options", &self.s3_options);
+        p.opt("UrlOptions", &self.url_options);
+    }
+}
+
 impl ToExpr for StaticFileSource {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("S3Options", &self.s3_options);
-        p.opt("UrlOptions", &self.url_options);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -16525,14 +23989,27 @@ impl StaticFileS3SourceOptions {
     }
 }
 
+impl StaticFileS3SourceOptions {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("BucketName", &self.bucket_name);
+        p.req("ObjectKey", &self.object_key);
+        p.req("Region", &self.region);
+    }
+}
+
 impl ToExpr for StaticFileS3SourceOptions {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("BucketName", &self.bucket_name);
-        p.req("ObjectKey", &self.object_key);
-        p.req("Region", &self.region);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -16551,12 +24028,25 @@ impl StaticFileUrlSourceOptions {
     }
 }
 
+impl StaticFileUrlSourceOptions {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Url", &self.url);
+    }
+}
+
 impl ToExpr for StaticFileUrlSourceOptions {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Url", &self.url);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -16580,13 +24070,26 @@ impl SpatialStaticFile {
     }
 }
 
+impl SpatialStaticFile {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Source", &self.source);
+        p.req("StaticFileId", &self.static_file_id);
+    }
+}
+
 impl ToExpr for SpatialStaticFile {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Source", &self.source);
-        p.req("StaticFileId", &self.static_file_id);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -16610,13 +24113,26 @@ impl TopicIdentifierDeclaration {
     }
 }
 
+impl TopicIdentifierDeclaration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Identifier", &self.identifier);
+        p.req("TopicArn", &self.topic_arn);
+    }
+}
+
 impl ToExpr for TopicIdentifierDeclaration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Identifier", &self.identifier);
-        p.req("TopicArn", &self.topic_arn);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -16627,12 +24143,25 @@ pub struct LinkSharingConfiguration {
     pub permissions: Option<Vec<ResourcePermission>>,
 }
 
+impl LinkSharingConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Permissions", &self.permissions);
+    }
+}
+
 impl ToExpr for LinkSharingConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Permissions", &self.permissions);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -16659,13 +24188,26 @@ impl ResourcePermission {
     }
 }
 
+impl ResourcePermission {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Actions", &self.actions);
+        p.req("Principal", &self.principal);
+    }
+}
+
 impl ToExpr for ResourcePermission {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Actions", &self.actions);
-        p.req("Principal", &self.principal);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -16682,15 +24224,28 @@ pub struct Parameters {
     pub string_parameters: Option<Vec<StringParameter>>,
 }
 
-impl ToExpr for Parameters {
+impl Parameters {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("DateTimeParameters", &self.date_time_parameters);
         p.opt("DecimalParameters", &self.decimal_parameters);
         p.opt("IntegerParameters", &self.integer_parameters);
         p.opt("StringParameters", &self.string_parameters);
+    }
+}
+
+impl ToExpr for Parameters {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -16714,13 +24269,26 @@ impl DateTimeParameter {
     }
 }
 
+impl DateTimeParameter {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Name", &self.name);
+        p.req("Values", &self.values);
+    }
+}
+
 impl ToExpr for DateTimeParameter {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Name", &self.name);
-        p.req("Values", &self.values);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -16744,13 +24312,26 @@ impl DecimalParameter {
     }
 }
 
+impl DecimalParameter {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Name", &self.name);
+        p.req("Values", &self.values);
+    }
+}
+
 impl ToExpr for DecimalParameter {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Name", &self.name);
-        p.req("Values", &self.values);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -16774,13 +24355,26 @@ impl IntegerParameter {
     }
 }
 
+impl IntegerParameter {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Name", &self.name);
+        p.req("Values", &self.values);
+    }
+}
+
 impl ToExpr for IntegerParameter {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Name", &self.name);
-        p.req("Values", &self.values);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -16804,13 +24398,26 @@ impl StringParameter {
     }
 }
 
+impl StringParameter {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Name", &self.name);
+        p.req("Values", &self.values);
+    }
+}
+
 impl ToExpr for StringParameter {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Name", &self.name);
-        p.req("Values", &self.values);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -16821,12 +24428,25 @@ pub struct DashboardSourceEntity {
     pub source_template: Option<DashboardSourceTemplate>,
 }
 
+impl DashboardSourceEntity {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("SourceTemplate", &self.source_template);
+    }
+}
+
 impl ToExpr for DashboardSourceEntity {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("SourceTemplate", &self.source_template);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -16853,14 +24473,27 @@ impl DashboardSourceTemplate {
     }
 }
 
+impl DashboardSourceTemplate {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Arn", &self.arn);
+        p.req("DataSetReferences", &self.data_set_references);
+        p.opt("TopicReferences", &self.topic_references);
+    }
+}
+
 impl ToExpr for DashboardSourceTemplate {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Arn", &self.arn);
-        p.req("DataSetReferences", &self.data_set_references);
-        p.opt("TopicReferences", &self.topic_references);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -16887,13 +24520,26 @@ impl DataSetReference {
     }
 }
 
+impl DataSetReference {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("DataSetArn", &self.data_set_arn);
+        p.req("DataSetPlaceholder", &self.data_set_placeholder);
+    }
+}
+
 impl ToExpr for DataSetReference {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("DataSetArn", &self.data_set_arn);
-        p.req("DataSetPlaceholder", &self.data_set_placeholder);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -16920,13 +24566,26 @@ impl TopicReference {
     }
 }
 
+impl TopicReference {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("TopicArn", &self.topic_arn);
+        p.req("TopicPlaceholder", &self.topic_placeholder);
+    }
+}
+
 impl ToExpr for TopicReference {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("TopicArn", &self.topic_arn);
-        p.req("TopicPlaceholder", &self.topic_placeholder);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -16950,13 +24609,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -16975,12 +24647,25 @@ impl ValidationStrategy {
     }
 }
 
+impl ValidationStrategy {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Mode", &self.mode);
+    }
+}
+
 impl ToExpr for ValidationStrategy {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Mode", &self.mode);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

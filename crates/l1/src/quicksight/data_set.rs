@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Json, Literal, Value};
 
 /// Definition of the AWS::QuickSight::DataSet Resource Type.
@@ -63,14 +65,9 @@ pub struct DataSet {
     pub use_as: Option<Value<DataSetUseAs>>,
 }
 
-impl ResourceProps for DataSet {
-    const TYPE_NAME: &'static str = "AWS::QuickSight::DataSet";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl DataSet {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AwsAccountId", &self.aws_account_id);
         p.opt("ColumnGroups", &self.column_groups);
         p.opt(
@@ -111,7 +108,25 @@ impl ResourceProps for DataSet {
         );
         p.opt("Tags", &self.tags);
         p.opt("UseAs", &self.use_as);
+    }
+}
+
+impl ResourceProps for DataSet {
+    const TYPE_NAME: &'static str = "AWS::QuickSight::DataSet";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -165,12 +180,25 @@ pub struct ColumnGroup {
     pub geo_spatial_column_group: Option<GeoSpatialColumnGroup>,
 }
 
+impl ColumnGroup {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("GeoSpatialColumnGroup", &self.geo_spatial_column_group);
+    }
+}
+
 impl ToExpr for ColumnGroup {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("GeoSpatialColumnGroup", &self.geo_spatial_column_group);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -197,14 +225,27 @@ impl GeoSpatialColumnGroup {
     }
 }
 
+impl GeoSpatialColumnGroup {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Columns", &self.columns);
+        p.opt("CountryCode", &self.country_code);
+        p.req("Name", &self.name);
+    }
+}
+
 impl ToExpr for GeoSpatialColumnGroup {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Columns", &self.columns);
-        p.opt("CountryCode", &self.country_code);
-        p.req("Name", &self.name);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -217,13 +258,26 @@ pub struct ColumnLevelPermissionRule {
     pub principals: Option<Value<Vec<String>>>,
 }
 
+impl ColumnLevelPermissionRule {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ColumnNames", &self.column_names);
+        p.opt("Principals", &self.principals);
+    }
+}
+
 impl ToExpr for ColumnLevelPermissionRule {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("ColumnNames", &self.column_names);
-        p.opt("Principals", &self.principals);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -254,14 +308,27 @@ impl DataPrepConfiguration {
     }
 }
 
+impl DataPrepConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("DestinationTableMap", &self.destination_table_map);
+        p.req("SourceTableMap", &self.source_table_map);
+        p.req("TransformStepMap", &self.transform_step_map);
+    }
+}
+
 impl ToExpr for DataPrepConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("DestinationTableMap", &self.destination_table_map);
-        p.req("SourceTableMap", &self.source_table_map);
-        p.req("TransformStepMap", &self.transform_step_map);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -285,13 +352,26 @@ impl DestinationTable {
     }
 }
 
+impl DestinationTable {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Alias", &self.alias);
+        p.req("Source", &self.source);
+    }
+}
+
 impl ToExpr for DestinationTable {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Alias", &self.alias);
-        p.req("Source", &self.source);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -312,12 +392,25 @@ impl DestinationTableSource {
     }
 }
 
+impl DestinationTableSource {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("TransformOperationId", &self.transform_operation_id);
+    }
+}
+
 impl ToExpr for DestinationTableSource {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("TransformOperationId", &self.transform_operation_id);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -330,13 +423,26 @@ pub struct SourceTable {
     pub physical_table_id: Option<Value<String>>,
 }
 
+impl SourceTable {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("DataSet", &self.data_set);
+        p.opt("PhysicalTableId", &self.physical_table_id);
+    }
+}
+
 impl ToExpr for SourceTable {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("DataSet", &self.data_set);
-        p.opt("PhysicalTableId", &self.physical_table_id);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -360,13 +466,26 @@ impl ParentDataSet {
     }
 }
 
+impl ParentDataSet {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("DataSetArn", &self.data_set_arn);
+        p.req("InputColumns", &self.input_columns);
+    }
+}
+
 impl ToExpr for ParentDataSet {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("DataSetArn", &self.data_set_arn);
-        p.req("InputColumns", &self.input_columns);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -399,15 +518,28 @@ impl InputColumn {
     }
 }
 
-impl ToExpr for InputColumn {
+impl InputColumn {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Id", &self.id);
         p.req("Name", &self.name);
         p.opt("SubType", &self.sub_type);
         p.req("Type", &self.type_);
+    }
+}
+
+impl ToExpr for InputColumn {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -438,10 +570,9 @@ pub struct TransformStep {
     pub unpivot_step: Option<UnpivotOperation>,
 }
 
-impl ToExpr for TransformStep {
+impl TransformStep {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AggregateStep", &self.aggregate_step);
         p.opt("AppendStep", &self.append_step);
         p.opt("CastColumnTypesStep", &self.cast_column_types_step);
@@ -453,7 +584,21 @@ impl ToExpr for TransformStep {
         p.opt("ProjectStep", &self.project_step);
         p.opt("RenameColumnsStep", &self.rename_columns_step);
         p.opt("UnpivotStep", &self.unpivot_step);
+    }
+}
+
+impl ToExpr for TransformStep {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -487,15 +632,28 @@ impl AggregateOperation {
     }
 }
 
-impl ToExpr for AggregateOperation {
+impl AggregateOperation {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("Aggregations", &self.aggregations);
         p.req("Alias", &self.alias);
         p.opt("GroupByColumnNames", &self.group_by_column_names);
         p.req("Source", &self.source);
+    }
+}
+
+impl ToExpr for AggregateOperation {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -526,14 +684,27 @@ impl Aggregation {
     }
 }
 
+impl Aggregation {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("AggregationFunction", &self.aggregation_function);
+        p.req("NewColumnId", &self.new_column_id);
+        p.req("NewColumnName", &self.new_column_name);
+    }
+}
+
 impl ToExpr for Aggregation {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("AggregationFunction", &self.aggregation_function);
-        p.req("NewColumnId", &self.new_column_id);
-        p.req("NewColumnName", &self.new_column_name);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -548,14 +719,27 @@ pub struct DataPrepAggregationFunction {
     pub simple_aggregation: Option<DataPrepSimpleAggregationFunction>,
 }
 
+impl DataPrepAggregationFunction {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ListAggregation", &self.list_aggregation);
+        p.opt("PercentileAggregation", &self.percentile_aggregation);
+        p.opt("SimpleAggregation", &self.simple_aggregation);
+    }
+}
+
 impl ToExpr for DataPrepAggregationFunction {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("ListAggregation", &self.list_aggregation);
-        p.opt("PercentileAggregation", &self.percentile_aggregation);
-        p.opt("SimpleAggregation", &self.simple_aggregation);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -582,14 +766,27 @@ impl DataPrepListAggregationFunction {
     }
 }
 
+impl DataPrepListAggregationFunction {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Distinct", &self.distinct);
+        p.opt("InputColumnName", &self.input_column_name);
+        p.req("Separator", &self.separator);
+    }
+}
+
 impl ToExpr for DataPrepListAggregationFunction {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Distinct", &self.distinct);
-        p.opt("InputColumnName", &self.input_column_name);
-        p.req("Separator", &self.separator);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -613,13 +810,26 @@ impl DataPrepPercentileAggregationFunction {
     }
 }
 
+impl DataPrepPercentileAggregationFunction {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("InputColumnName", &self.input_column_name);
+        p.req("PercentileValue", &self.percentile_value);
+    }
+}
+
 impl ToExpr for DataPrepPercentileAggregationFunction {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("InputColumnName", &self.input_column_name);
-        p.req("PercentileValue", &self.percentile_value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -643,13 +853,26 @@ impl DataPrepSimpleAggregationFunction {
     }
 }
 
+impl DataPrepSimpleAggregationFunction {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("FunctionType", &self.function_type);
+        p.opt("InputColumnName", &self.input_column_name);
+    }
+}
+
 impl ToExpr for DataPrepSimpleAggregationFunction {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("FunctionType", &self.function_type);
-        p.opt("InputColumnName", &self.input_column_name);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -673,13 +896,26 @@ impl TransformOperationSource {
     }
 }
 
+impl TransformOperationSource {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ColumnIdMappings", &self.column_id_mappings);
+        p.req("TransformOperationId", &self.transform_operation_id);
+    }
+}
+
 impl ToExpr for TransformOperationSource {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("ColumnIdMappings", &self.column_id_mappings);
-        p.req("TransformOperationId", &self.transform_operation_id);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -706,13 +942,26 @@ impl DataSetColumnIdMapping {
     }
 }
 
+impl DataSetColumnIdMapping {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("SourceColumnId", &self.source_column_id);
+        p.req("TargetColumnId", &self.target_column_id);
+    }
+}
+
 impl ToExpr for DataSetColumnIdMapping {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("SourceColumnId", &self.source_column_id);
-        p.req("TargetColumnId", &self.target_column_id);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -742,15 +991,28 @@ impl AppendOperation {
     }
 }
 
-impl ToExpr for AppendOperation {
+impl AppendOperation {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("Alias", &self.alias);
         p.req("AppendedColumns", &self.appended_columns);
         p.opt("FirstSource", &self.first_source);
         p.opt("SecondSource", &self.second_source);
+    }
+}
+
+impl ToExpr for AppendOperation {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -777,13 +1039,26 @@ impl AppendedColumn {
     }
 }
 
+impl AppendedColumn {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("ColumnName", &self.column_name);
+        p.req("NewColumnId", &self.new_column_id);
+    }
+}
+
 impl ToExpr for AppendedColumn {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("ColumnName", &self.column_name);
-        p.req("NewColumnId", &self.new_column_id);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -814,17 +1089,30 @@ impl CastColumnTypesOperation {
     }
 }
 
-impl ToExpr for CastColumnTypesOperation {
+impl CastColumnTypesOperation {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("Alias", &self.alias);
         p.req(
             "CastColumnTypeOperations",
             &self.cast_column_type_operations,
         );
         p.req("Source", &self.source);
+    }
+}
+
+impl ToExpr for CastColumnTypesOperation {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -857,15 +1145,28 @@ impl CastColumnTypeOperation {
     }
 }
 
-impl ToExpr for CastColumnTypeOperation {
+impl CastColumnTypeOperation {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("ColumnName", &self.column_name);
         p.opt("Format", &self.format);
         p.req("NewColumnType", &self.new_column_type);
         p.opt("SubType", &self.sub_type);
+    }
+}
+
+impl ToExpr for CastColumnTypeOperation {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -892,14 +1193,27 @@ impl CreateColumnsOperation {
     }
 }
 
+impl CreateColumnsOperation {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Alias", &self.alias);
+        p.req("Columns", &self.columns);
+        p.opt("Source", &self.source);
+    }
+}
+
 impl ToExpr for CreateColumnsOperation {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Alias", &self.alias);
-        p.req("Columns", &self.columns);
-        p.opt("Source", &self.source);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -930,14 +1244,27 @@ impl CalculatedColumn {
     }
 }
 
+impl CalculatedColumn {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("ColumnId", &self.column_id);
+        p.req("ColumnName", &self.column_name);
+        p.req("Expression", &self.expression);
+    }
+}
+
 impl ToExpr for CalculatedColumn {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("ColumnId", &self.column_id);
-        p.req("ColumnName", &self.column_name);
-        p.req("Expression", &self.expression);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -968,14 +1295,27 @@ impl FiltersOperation {
     }
 }
 
+impl FiltersOperation {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Alias", &self.alias);
+        p.req("FilterOperations", &self.filter_operations);
+        p.req("Source", &self.source);
+    }
+}
+
 impl ToExpr for FiltersOperation {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Alias", &self.alias);
-        p.req("FilterOperations", &self.filter_operations);
-        p.req("Source", &self.source);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -992,15 +1332,28 @@ pub struct FilterOperation {
     pub string_filter_condition: Option<DataSetStringFilterCondition>,
 }
 
-impl ToExpr for FilterOperation {
+impl FilterOperation {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("ConditionExpression", &self.condition_expression);
         p.opt("DateFilterCondition", &self.date_filter_condition);
         p.opt("NumericFilterCondition", &self.numeric_filter_condition);
         p.opt("StringFilterCondition", &self.string_filter_condition);
+    }
+}
+
+impl ToExpr for FilterOperation {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1015,17 +1368,30 @@ pub struct DataSetDateFilterCondition {
     pub range_filter_condition: Option<DataSetDateRangeFilterCondition>,
 }
 
-impl ToExpr for DataSetDateFilterCondition {
+impl DataSetDateFilterCondition {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("ColumnName", &self.column_name);
         p.opt(
             "ComparisonFilterCondition",
             &self.comparison_filter_condition,
         );
         p.opt("RangeFilterCondition", &self.range_filter_condition);
+    }
+}
+
+impl ToExpr for DataSetDateFilterCondition {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1049,13 +1415,26 @@ impl DataSetDateComparisonFilterCondition {
     }
 }
 
+impl DataSetDateComparisonFilterCondition {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Operator", &self.operator);
+        p.opt("Value", &self.value);
+    }
+}
+
 impl ToExpr for DataSetDateComparisonFilterCondition {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Operator", &self.operator);
-        p.opt("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1066,12 +1445,25 @@ pub struct DataSetDateFilterValue {
     pub static_value: Option<Value<String>>,
 }
 
+impl DataSetDateFilterValue {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("StaticValue", &self.static_value);
+    }
+}
+
 impl ToExpr for DataSetDateFilterValue {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("StaticValue", &self.static_value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1088,15 +1480,28 @@ pub struct DataSetDateRangeFilterCondition {
     pub range_minimum: Option<DataSetDateFilterValue>,
 }
 
-impl ToExpr for DataSetDateRangeFilterCondition {
+impl DataSetDateRangeFilterCondition {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("IncludeMaximum", &self.include_maximum);
         p.opt("IncludeMinimum", &self.include_minimum);
         p.opt("RangeMaximum", &self.range_maximum);
         p.opt("RangeMinimum", &self.range_minimum);
+    }
+}
+
+impl ToExpr for DataSetDateRangeFilterCondition {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1111,17 +1516,30 @@ pub struct DataSetNumericFilterCondition {
     pub range_filter_condition: Option<DataSetNumericRangeFilterCondition>,
 }
 
-impl ToExpr for DataSetNumericFilterCondition {
+impl DataSetNumericFilterCondition {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("ColumnName", &self.column_name);
         p.opt(
             "ComparisonFilterCondition",
             &self.comparison_filter_condition,
         );
         p.opt("RangeFilterCondition", &self.range_filter_condition);
+    }
+}
+
+impl ToExpr for DataSetNumericFilterCondition {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1145,13 +1563,26 @@ impl DataSetNumericComparisonFilterCondition {
     }
 }
 
+impl DataSetNumericComparisonFilterCondition {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Operator", &self.operator);
+        p.opt("Value", &self.value);
+    }
+}
+
 impl ToExpr for DataSetNumericComparisonFilterCondition {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Operator", &self.operator);
-        p.opt("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1162,12 +1593,25 @@ pub struct DataSetNumericFilterValue {
     pub static_value: Option<Value<f64>>,
 }
 
+impl DataSetNumericFilterValue {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("StaticValue", &self.static_value);
+    }
+}
+
 impl ToExpr for DataSetNumericFilterValue {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("StaticValue", &self.static_value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1184,15 +1628,28 @@ pub struct DataSetNumericRangeFilterCondition {
     pub range_minimum: Option<DataSetNumericFilterValue>,
 }
 
-impl ToExpr for DataSetNumericRangeFilterCondition {
+impl DataSetNumericRangeFilterCondition {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("IncludeMaximum", &self.include_maximum);
         p.opt("IncludeMinimum", &self.include_minimum);
         p.opt("RangeMaximum", &self.range_maximum);
         p.opt("RangeMinimum", &self.range_minimum);
+    }
+}
+
+impl ToExpr for DataSetNumericRangeFilterCondition {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1207,17 +1664,30 @@ pub struct DataSetStringFilterCondition {
     pub list_filter_condition: Option<DataSetStringListFilterCondition>,
 }
 
-impl ToExpr for DataSetStringFilterCondition {
+impl DataSetStringFilterCondition {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("ColumnName", &self.column_name);
         p.opt(
             "ComparisonFilterCondition",
             &self.comparison_filter_condition,
         );
         p.opt("ListFilterCondition", &self.list_filter_condition);
+    }
+}
+
+impl ToExpr for DataSetStringFilterCondition {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1241,13 +1711,26 @@ impl DataSetStringComparisonFilterCondition {
     }
 }
 
+impl DataSetStringComparisonFilterCondition {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Operator", &self.operator);
+        p.opt("Value", &self.value);
+    }
+}
+
 impl ToExpr for DataSetStringComparisonFilterCondition {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Operator", &self.operator);
-        p.opt("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1258,12 +1741,25 @@ pub struct DataSetStringFilterValue {
     pub static_value: Option<Value<String>>,
 }
 
+impl DataSetStringFilterValue {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("StaticValue", &self.static_value);
+    }
+}
+
 impl ToExpr for DataSetStringFilterValue {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("StaticValue", &self.static_value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1287,13 +1783,26 @@ impl DataSetStringListFilterCondition {
     }
 }
 
+impl DataSetStringListFilterCondition {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Operator", &self.operator);
+        p.opt("Values", &self.values);
+    }
+}
+
 impl ToExpr for DataSetStringListFilterCondition {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Operator", &self.operator);
-        p.opt("Values", &self.values);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1304,12 +1813,25 @@ pub struct DataSetStringListFilterValue {
     pub static_values: Option<Value<Vec<String>>>,
 }
 
+impl DataSetStringListFilterValue {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("StaticValues", &self.static_values);
+    }
+}
+
 impl ToExpr for DataSetStringListFilterValue {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("StaticValues", &self.static_values);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1333,13 +1855,26 @@ impl ImportTableOperation {
     }
 }
 
+impl ImportTableOperation {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Alias", &self.alias);
+        p.req("Source", &self.source);
+    }
+}
+
 impl ToExpr for ImportTableOperation {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Alias", &self.alias);
-        p.req("Source", &self.source);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1363,13 +1898,26 @@ impl ImportTableOperationSource {
     }
 }
 
+impl ImportTableOperationSource {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ColumnIdMappings", &self.column_id_mappings);
+        p.req("SourceTableId", &self.source_table_id);
+    }
+}
+
 impl ToExpr for ImportTableOperationSource {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("ColumnIdMappings", &self.column_id_mappings);
-        p.req("SourceTableId", &self.source_table_id);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1414,10 +1962,9 @@ impl JoinOperation {
     }
 }
 
-impl ToExpr for JoinOperation {
+impl JoinOperation {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("Alias", &self.alias);
         p.req("LeftOperand", &self.left_operand);
         p.opt("LeftOperandProperties", &self.left_operand_properties);
@@ -1425,7 +1972,21 @@ impl ToExpr for JoinOperation {
         p.req("RightOperand", &self.right_operand);
         p.opt("RightOperandProperties", &self.right_operand_properties);
         p.req("Type", &self.type_);
+    }
+}
+
+impl ToExpr for JoinOperation {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1446,15 +2007,28 @@ impl JoinOperandProperties {
     }
 }
 
-impl ToExpr for JoinOperandProperties {
+impl JoinOperandProperties {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req(
             "OutputColumnNameOverrides",
             &self.output_column_name_overrides,
         );
+    }
+}
+
+impl ToExpr for JoinOperandProperties {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1478,13 +2052,26 @@ impl OutputColumnNameOverride {
     }
 }
 
+impl OutputColumnNameOverride {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("OutputColumnName", &self.output_column_name);
+        p.opt("SourceColumnName", &self.source_column_name);
+    }
+}
+
 impl ToExpr for OutputColumnNameOverride {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("OutputColumnName", &self.output_column_name);
-        p.opt("SourceColumnName", &self.source_column_name);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1522,16 +2109,29 @@ impl PivotOperation {
     }
 }
 
-impl ToExpr for PivotOperation {
+impl PivotOperation {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("Alias", &self.alias);
         p.opt("GroupByColumnNames", &self.group_by_column_names);
         p.req("PivotConfiguration", &self.pivot_configuration);
         p.req("Source", &self.source);
         p.req("ValueColumnConfiguration", &self.value_column_configuration);
+    }
+}
+
+impl ToExpr for PivotOperation {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1555,13 +2155,26 @@ impl PivotConfiguration {
     }
 }
 
+impl PivotConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("LabelColumnName", &self.label_column_name);
+        p.req("PivotedLabels", &self.pivoted_labels);
+    }
+}
+
 impl ToExpr for PivotConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("LabelColumnName", &self.label_column_name);
-        p.req("PivotedLabels", &self.pivoted_labels);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1592,14 +2205,27 @@ impl PivotedLabel {
     }
 }
 
+impl PivotedLabel {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("LabelName", &self.label_name);
+        p.req("NewColumnId", &self.new_column_id);
+        p.req("NewColumnName", &self.new_column_name);
+    }
+}
+
 impl ToExpr for PivotedLabel {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("LabelName", &self.label_name);
-        p.req("NewColumnId", &self.new_column_id);
-        p.req("NewColumnName", &self.new_column_name);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1610,12 +2236,25 @@ pub struct ValueColumnConfiguration {
     pub aggregation_function: Option<DataPrepAggregationFunction>,
 }
 
+impl ValueColumnConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("AggregationFunction", &self.aggregation_function);
+    }
+}
+
 impl ToExpr for ValueColumnConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("AggregationFunction", &self.aggregation_function);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1630,14 +2269,27 @@ pub struct ProjectOperation {
     pub source: Option<TransformOperationSource>,
 }
 
+impl ProjectOperation {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Alias", &self.alias);
+        p.opt("ProjectedColumns", &self.projected_columns);
+        p.opt("Source", &self.source);
+    }
+}
+
 impl ToExpr for ProjectOperation {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Alias", &self.alias);
-        p.opt("ProjectedColumns", &self.projected_columns);
-        p.opt("Source", &self.source);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1668,14 +2320,27 @@ impl RenameColumnsOperation {
     }
 }
 
+impl RenameColumnsOperation {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Alias", &self.alias);
+        p.req("RenameColumnOperations", &self.rename_column_operations);
+        p.req("Source", &self.source);
+    }
+}
+
 impl ToExpr for RenameColumnsOperation {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Alias", &self.alias);
-        p.req("RenameColumnOperations", &self.rename_column_operations);
-        p.req("Source", &self.source);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1702,13 +2367,26 @@ impl RenameColumnOperation {
     }
 }
 
+impl RenameColumnOperation {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("ColumnName", &self.column_name);
+        p.req("NewColumnName", &self.new_column_name);
+    }
+}
+
 impl ToExpr for RenameColumnOperation {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("ColumnName", &self.column_name);
-        p.req("NewColumnName", &self.new_column_name);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1755,10 +2433,9 @@ impl UnpivotOperation {
     }
 }
 
-impl ToExpr for UnpivotOperation {
+impl UnpivotOperation {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("Alias", &self.alias);
         p.req("ColumnsToUnpivot", &self.columns_to_unpivot);
         p.req("Source", &self.source);
@@ -1772,7 +2449,21 @@ impl ToExpr for UnpivotOperation {
             "UnpivotedValueColumnName",
             &self.unpivoted_value_column_name,
         );
+    }
+}
+
+impl ToExpr for UnpivotOperation {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1785,13 +2476,26 @@ pub struct ColumnToUnpivot {
     pub new_value: Option<Value<String>>,
 }
 
+impl ColumnToUnpivot {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ColumnName", &self.column_name);
+        p.opt("NewValue", &self.new_value);
+    }
+}
+
 impl ToExpr for ColumnToUnpivot {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("ColumnName", &self.column_name);
-        p.opt("NewValue", &self.new_value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1804,13 +2508,26 @@ pub struct DataSetRefreshProperties {
     pub refresh_configuration: Option<RefreshConfiguration>,
 }
 
+impl DataSetRefreshProperties {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("FailureConfiguration", &self.failure_configuration);
+        p.opt("RefreshConfiguration", &self.refresh_configuration);
+    }
+}
+
 impl ToExpr for DataSetRefreshProperties {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("FailureConfiguration", &self.failure_configuration);
-        p.opt("RefreshConfiguration", &self.refresh_configuration);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1821,12 +2538,25 @@ pub struct RefreshFailureConfiguration {
     pub email_alert: Option<RefreshFailureEmailAlert>,
 }
 
+impl RefreshFailureConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("EmailAlert", &self.email_alert);
+    }
+}
+
 impl ToExpr for RefreshFailureConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("EmailAlert", &self.email_alert);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1837,12 +2567,25 @@ pub struct RefreshFailureEmailAlert {
     pub alert_status: Option<Value<RefreshFailureAlertStatus>>,
 }
 
+impl RefreshFailureEmailAlert {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("AlertStatus", &self.alert_status);
+    }
+}
+
 impl ToExpr for RefreshFailureEmailAlert {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("AlertStatus", &self.alert_status);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1863,12 +2606,25 @@ impl RefreshConfiguration {
     }
 }
 
+impl RefreshConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("IncrementalRefresh", &self.incremental_refresh);
+    }
+}
+
 impl ToExpr for RefreshConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("IncrementalRefresh", &self.incremental_refresh);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1887,12 +2643,25 @@ impl IncrementalRefresh {
     }
 }
 
+impl IncrementalRefresh {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("LookbackWindow", &self.lookback_window);
+    }
+}
+
 impl ToExpr for IncrementalRefresh {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("LookbackWindow", &self.lookback_window);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1923,14 +2692,27 @@ impl LookbackWindow {
     }
 }
 
+impl LookbackWindow {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("ColumnName", &self.column_name);
+        p.req("Size", &self.size);
+        p.req("SizeUnit", &self.size_unit);
+    }
+}
+
 impl ToExpr for LookbackWindow {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("ColumnName", &self.column_name);
-        p.req("Size", &self.size);
-        p.req("SizeUnit", &self.size_unit);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1943,10 +2725,9 @@ pub struct DataSetUsageConfiguration {
     pub disable_use_as_imported_source: Option<Value<bool>>,
 }
 
-impl ToExpr for DataSetUsageConfiguration {
+impl DataSetUsageConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "DisableUseAsDirectQuerySource",
             &self.disable_use_as_direct_query_source,
@@ -1955,7 +2736,21 @@ impl ToExpr for DataSetUsageConfiguration {
             "DisableUseAsImportedSource",
             &self.disable_use_as_imported_source,
         );
+    }
+}
+
+impl ToExpr for DataSetUsageConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1972,10 +2767,9 @@ pub struct DatasetParameter {
     pub string_dataset_parameter: Option<StringDatasetParameter>,
 }
 
-impl ToExpr for DatasetParameter {
+impl DatasetParameter {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "DateTimeDatasetParameter",
             &self.date_time_dataset_parameter,
@@ -1983,7 +2777,21 @@ impl ToExpr for DatasetParameter {
         p.opt("DecimalDatasetParameter", &self.decimal_dataset_parameter);
         p.opt("IntegerDatasetParameter", &self.integer_dataset_parameter);
         p.opt("StringDatasetParameter", &self.string_dataset_parameter);
+    }
+}
+
+impl ToExpr for DatasetParameter {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -2020,16 +2828,29 @@ impl DateTimeDatasetParameter {
     }
 }
 
-impl ToExpr for DateTimeDatasetParameter {
+impl DateTimeDatasetParameter {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("DefaultValues", &self.default_values);
         p.req("Id", &self.id);
         p.req("Name", &self.name);
         p.opt("TimeGranularity", &self.time_granularity);
         p.req("ValueType", &self.value_type);
+    }
+}
+
+impl ToExpr for DateTimeDatasetParameter {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -2040,12 +2861,25 @@ pub struct DateTimeDatasetParameterDefaultValues {
     pub static_values: Option<Value<Vec<String>>>,
 }
 
+impl DateTimeDatasetParameterDefaultValues {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("StaticValues", &self.static_values);
+    }
+}
+
 impl ToExpr for DateTimeDatasetParameterDefaultValues {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("StaticValues", &self.static_values);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -2079,15 +2913,28 @@ impl DecimalDatasetParameter {
     }
 }
 
-impl ToExpr for DecimalDatasetParameter {
+impl DecimalDatasetParameter {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("DefaultValues", &self.default_values);
         p.req("Id", &self.id);
         p.req("Name", &self.name);
         p.req("ValueType", &self.value_type);
+    }
+}
+
+impl ToExpr for DecimalDatasetParameter {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -2098,12 +2945,25 @@ pub struct DecimalDatasetParameterDefaultValues {
     pub static_values: Option<Value<Vec<f64>>>,
 }
 
+impl DecimalDatasetParameterDefaultValues {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("StaticValues", &self.static_values);
+    }
+}
+
 impl ToExpr for DecimalDatasetParameterDefaultValues {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("StaticValues", &self.static_values);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -2137,15 +2997,28 @@ impl IntegerDatasetParameter {
     }
 }
 
-impl ToExpr for IntegerDatasetParameter {
+impl IntegerDatasetParameter {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("DefaultValues", &self.default_values);
         p.req("Id", &self.id);
         p.req("Name", &self.name);
         p.req("ValueType", &self.value_type);
+    }
+}
+
+impl ToExpr for IntegerDatasetParameter {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -2156,12 +3029,25 @@ pub struct IntegerDatasetParameterDefaultValues {
     pub static_values: Option<Value<Vec<i64>>>,
 }
 
+impl IntegerDatasetParameterDefaultValues {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("StaticValues", &self.static_values);
+    }
+}
+
 impl ToExpr for IntegerDatasetParameterDefaultValues {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("StaticValues", &self.static_values);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -2195,15 +3081,28 @@ impl StringDatasetParameter {
     }
 }
 
-impl ToExpr for StringDatasetParameter {
+impl StringDatasetParameter {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("DefaultValues", &self.default_values);
         p.req("Id", &self.id);
         p.req("Name", &self.name);
         p.req("ValueType", &self.value_type);
+    }
+}
+
+impl ToExpr for StringDatasetParameter {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -2214,12 +3113,25 @@ pub struct StringDatasetParameterDefaultValues {
     pub static_values: Option<Value<Vec<String>>>,
 }
 
+impl StringDatasetParameterDefaultValues {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("StaticValues", &self.static_values);
+    }
+}
+
 impl ToExpr for StringDatasetParameterDefaultValues {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("StaticValues", &self.static_values);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -2232,13 +3144,26 @@ pub struct FieldFolder {
     pub description: Option<Value<String>>,
 }
 
+impl FieldFolder {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Columns", &self.columns);
+        p.opt("Description", &self.description);
+    }
+}
+
 impl ToExpr for FieldFolder {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Columns", &self.columns);
-        p.opt("Description", &self.description);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -2251,16 +3176,29 @@ pub struct IngestionWaitPolicy {
     pub wait_for_spice_ingestion: Option<Value<bool>>,
 }
 
-impl ToExpr for IngestionWaitPolicy {
+impl IngestionWaitPolicy {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "IngestionWaitTimeInHours",
             &self.ingestion_wait_time_in_hours,
         );
         p.opt("WaitForSpiceIngestion", &self.wait_for_spice_ingestion);
+    }
+}
+
+impl ToExpr for IngestionWaitPolicy {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -2287,14 +3225,27 @@ impl LogicalTable {
     }
 }
 
+impl LogicalTable {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Alias", &self.alias);
+        p.opt("DataTransforms", &self.data_transforms);
+        p.req("Source", &self.source);
+    }
+}
+
 impl ToExpr for LogicalTable {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Alias", &self.alias);
-        p.opt("DataTransforms", &self.data_transforms);
-        p.req("Source", &self.source);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -2319,10 +3270,9 @@ pub struct TransformOperation {
     pub untag_column_operation: Option<UntagColumnOperation>,
 }
 
-impl ToExpr for TransformOperation {
+impl TransformOperation {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("CastColumnTypeOperation", &self.cast_column_type_operation);
         p.opt("CreateColumnsOperation", &self.create_columns_operation);
         p.opt("FilterOperation", &self.filter_operation);
@@ -2334,7 +3284,21 @@ impl ToExpr for TransformOperation {
         p.opt("RenameColumnOperation", &self.rename_column_operation);
         p.opt("TagColumnOperation", &self.tag_column_operation);
         p.opt("UntagColumnOperation", &self.untag_column_operation);
+    }
+}
+
+impl ToExpr for TransformOperation {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -2361,14 +3325,27 @@ impl OverrideDatasetParameterOperation {
     }
 }
 
+impl OverrideDatasetParameterOperation {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("NewDefaultValues", &self.new_default_values);
+        p.opt("NewParameterName", &self.new_parameter_name);
+        p.req("ParameterName", &self.parameter_name);
+    }
+}
+
 impl ToExpr for OverrideDatasetParameterOperation {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("NewDefaultValues", &self.new_default_values);
-        p.opt("NewParameterName", &self.new_parameter_name);
-        p.req("ParameterName", &self.parameter_name);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -2385,15 +3362,28 @@ pub struct NewDefaultValues {
     pub string_static_values: Option<Value<Vec<String>>>,
 }
 
-impl ToExpr for NewDefaultValues {
+impl NewDefaultValues {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("DateTimeStaticValues", &self.date_time_static_values);
         p.opt("DecimalStaticValues", &self.decimal_static_values);
         p.opt("IntegerStaticValues", &self.integer_static_values);
         p.opt("StringStaticValues", &self.string_static_values);
+    }
+}
+
+impl ToExpr for NewDefaultValues {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -2417,13 +3407,26 @@ impl TagColumnOperation {
     }
 }
 
+impl TagColumnOperation {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("ColumnName", &self.column_name);
+        p.req("Tags", &self.tags);
+    }
+}
+
 impl ToExpr for TagColumnOperation {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("ColumnName", &self.column_name);
-        p.req("Tags", &self.tags);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -2436,13 +3439,26 @@ pub struct ColumnTag {
     pub column_geographic_role: Option<Value<GeoSpatialDataRole>>,
 }
 
+impl ColumnTag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ColumnDescription", &self.column_description);
+        p.opt("ColumnGeographicRole", &self.column_geographic_role);
+    }
+}
+
 impl ToExpr for ColumnTag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("ColumnDescription", &self.column_description);
-        p.opt("ColumnGeographicRole", &self.column_geographic_role);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -2453,12 +3469,25 @@ pub struct ColumnDescription {
     pub text: Option<Value<String>>,
 }
 
+impl ColumnDescription {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Text", &self.text);
+    }
+}
+
 impl ToExpr for ColumnDescription {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Text", &self.text);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -2485,13 +3514,26 @@ impl UntagColumnOperation {
     }
 }
 
+impl UntagColumnOperation {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("ColumnName", &self.column_name);
+        p.req("TagNames", &self.tag_names);
+    }
+}
+
 impl ToExpr for UntagColumnOperation {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("ColumnName", &self.column_name);
-        p.req("TagNames", &self.tag_names);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -2506,14 +3548,27 @@ pub struct LogicalTableSource {
     pub physical_table_id: Option<Value<String>>,
 }
 
+impl LogicalTableSource {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("DataSetArn", &self.data_set_arn);
+        p.opt("JoinInstruction", &self.join_instruction);
+        p.opt("PhysicalTableId", &self.physical_table_id);
+    }
+}
+
 impl ToExpr for LogicalTableSource {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("DataSetArn", &self.data_set_arn);
-        p.opt("JoinInstruction", &self.join_instruction);
-        p.opt("PhysicalTableId", &self.physical_table_id);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -2554,17 +3609,30 @@ impl JoinInstruction {
     }
 }
 
-impl ToExpr for JoinInstruction {
+impl JoinInstruction {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("LeftJoinKeyProperties", &self.left_join_key_properties);
         p.req("LeftOperand", &self.left_operand);
         p.req("OnClause", &self.on_clause);
         p.opt("RightJoinKeyProperties", &self.right_join_key_properties);
         p.req("RightOperand", &self.right_operand);
         p.req("Type", &self.type_);
+    }
+}
+
+impl ToExpr for JoinInstruction {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -2575,12 +3643,25 @@ pub struct JoinKeyProperties {
     pub unique_key: Option<Value<bool>>,
 }
 
+impl JoinKeyProperties {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("UniqueKey", &self.unique_key);
+    }
+}
+
 impl ToExpr for JoinKeyProperties {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("UniqueKey", &self.unique_key);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -2591,12 +3672,25 @@ pub struct PerformanceConfiguration {
     pub unique_keys: Option<Vec<UniqueKey>>,
 }
 
+impl PerformanceConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("UniqueKeys", &self.unique_keys);
+    }
+}
+
 impl ToExpr for PerformanceConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("UniqueKeys", &self.unique_keys);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -2617,12 +3711,25 @@ impl UniqueKey {
     }
 }
 
+impl UniqueKey {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("ColumnNames", &self.column_names);
+    }
+}
+
 impl ToExpr for UniqueKey {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("ColumnNames", &self.column_names);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -2649,13 +3756,26 @@ impl ResourcePermission {
     }
 }
 
+impl ResourcePermission {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Actions", &self.actions);
+        p.req("Principal", &self.principal);
+    }
+}
+
 impl ToExpr for ResourcePermission {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Actions", &self.actions);
-        p.req("Principal", &self.principal);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -2672,15 +3792,28 @@ pub struct PhysicalTable {
     pub saa_s_table: Option<SaaSTable>,
 }
 
-impl ToExpr for PhysicalTable {
+impl PhysicalTable {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("CustomSql", &self.custom_sql);
         p.opt("RelationalTable", &self.relational_table);
         p.opt("S3Source", &self.s3_source);
         p.opt("SaaSTable", &self.saa_s_table);
+    }
+}
+
+impl ToExpr for PhysicalTable {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -2715,15 +3848,28 @@ impl CustomSql {
     }
 }
 
-impl ToExpr for CustomSql {
+impl CustomSql {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("Columns", &self.columns);
         p.req("DataSourceArn", &self.data_source_arn);
         p.req("Name", &self.name);
         p.req("SqlQuery", &self.sql_query);
+    }
+}
+
+impl ToExpr for CustomSql {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -2760,16 +3906,29 @@ impl RelationalTable {
     }
 }
 
-impl ToExpr for RelationalTable {
+impl RelationalTable {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Catalog", &self.catalog);
         p.req("DataSourceArn", &self.data_source_arn);
         p.req("InputColumns", &self.input_columns);
         p.req("Name", &self.name);
         p.opt("Schema", &self.schema);
+    }
+}
+
+impl ToExpr for RelationalTable {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -2796,14 +3955,27 @@ impl S3Source {
     }
 }
 
+impl S3Source {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("DataSourceArn", &self.data_source_arn);
+        p.req("InputColumns", &self.input_columns);
+        p.opt("UploadSettings", &self.upload_settings);
+    }
+}
+
 impl ToExpr for S3Source {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("DataSourceArn", &self.data_source_arn);
-        p.req("InputColumns", &self.input_columns);
-        p.opt("UploadSettings", &self.upload_settings);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -2822,16 +3994,29 @@ pub struct UploadSettings {
     pub text_qualifier: Option<Value<TextQualifier>>,
 }
 
-impl ToExpr for UploadSettings {
+impl UploadSettings {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("ContainsHeader", &self.contains_header);
         p.opt("Delimiter", &self.delimiter);
         p.opt("Format", &self.format);
         p.opt("StartFromRow", &self.start_from_row);
         p.opt("TextQualifier", &self.text_qualifier);
+    }
+}
+
+impl ToExpr for UploadSettings {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -2862,14 +4047,27 @@ impl SaaSTable {
     }
 }
 
+impl SaaSTable {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("DataSourceArn", &self.data_source_arn);
+        p.req("InputColumns", &self.input_columns);
+        p.req("TablePath", &self.table_path);
+    }
+}
+
 impl ToExpr for SaaSTable {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("DataSourceArn", &self.data_source_arn);
-        p.req("InputColumns", &self.input_columns);
-        p.req("TablePath", &self.table_path);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -2882,13 +4080,26 @@ pub struct TablePathElement {
     pub name: Option<Value<String>>,
 }
 
+impl TablePathElement {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Id", &self.id);
+        p.opt("Name", &self.name);
+    }
+}
+
 impl ToExpr for TablePathElement {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Id", &self.id);
-        p.opt("Name", &self.name);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -2924,16 +4135,29 @@ impl RowLevelPermissionDataSet {
     }
 }
 
-impl ToExpr for RowLevelPermissionDataSet {
+impl RowLevelPermissionDataSet {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("Arn", &self.arn);
         p.opt("FormatVersion", &self.format_version);
         p.opt("Namespace", &self.namespace);
         p.req("PermissionPolicy", &self.permission_policy);
         p.opt("Status", &self.status);
+    }
+}
+
+impl ToExpr for RowLevelPermissionDataSet {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -2960,14 +4184,27 @@ impl RowLevelPermissionTagConfiguration {
     }
 }
 
+impl RowLevelPermissionTagConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Status", &self.status);
+        p.opt("TagRuleConfigurations", &self.tag_rule_configurations);
+        p.req("TagRules", &self.tag_rules);
+    }
+}
+
 impl ToExpr for RowLevelPermissionTagConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Status", &self.status);
-        p.opt("TagRuleConfigurations", &self.tag_rule_configurations);
-        p.req("TagRules", &self.tag_rules);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -2997,15 +4234,28 @@ impl RowLevelPermissionTagRule {
     }
 }
 
-impl ToExpr for RowLevelPermissionTagRule {
+impl RowLevelPermissionTagRule {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("ColumnName", &self.column_name);
         p.opt("MatchAllValue", &self.match_all_value);
         p.req("TagKey", &self.tag_key);
         p.opt("TagMultiValueDelimiter", &self.tag_multi_value_delimiter);
+    }
+}
+
+impl ToExpr for RowLevelPermissionTagRule {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -3018,13 +4268,26 @@ pub struct SemanticModelConfiguration {
     pub table_map: Option<IndexMap<String, SemanticTable>>,
 }
 
+impl SemanticModelConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("SemanticMetadata", &self.semantic_metadata);
+        p.opt("TableMap", &self.table_map);
+    }
+}
+
 impl ToExpr for SemanticModelConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("SemanticMetadata", &self.semantic_metadata);
-        p.opt("TableMap", &self.table_map);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -3037,13 +4300,26 @@ pub struct DataSetSemanticMetadata {
     pub description: Option<DataSetSemanticDescription>,
 }
 
+impl DataSetSemanticMetadata {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("CustomInstructions", &self.custom_instructions);
+        p.opt("Description", &self.description);
+    }
+}
+
 impl ToExpr for DataSetSemanticMetadata {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("CustomInstructions", &self.custom_instructions);
-        p.opt("Description", &self.description);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -3054,12 +4330,25 @@ pub struct CustomInstruction {
     pub inline_custom_instruction: Option<InlineCustomInstruction>,
 }
 
+impl CustomInstruction {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("InlineCustomInstruction", &self.inline_custom_instruction);
+    }
+}
+
 impl ToExpr for CustomInstruction {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("InlineCustomInstruction", &self.inline_custom_instruction);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -3083,13 +4372,26 @@ impl InlineCustomInstruction {
     }
 }
 
+impl InlineCustomInstruction {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("InstructionText", &self.instruction_text);
+        p.opt("UploadedDocumentMetadata", &self.uploaded_document_metadata);
+    }
+}
+
 impl ToExpr for InlineCustomInstruction {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("InstructionText", &self.instruction_text);
-        p.opt("UploadedDocumentMetadata", &self.uploaded_document_metadata);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -3100,12 +4402,25 @@ pub struct UploadedDocumentMetadata {
     pub name: Option<Value<String>>,
 }
 
+impl UploadedDocumentMetadata {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Name", &self.name);
+    }
+}
+
 impl ToExpr for UploadedDocumentMetadata {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Name", &self.name);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -3124,12 +4439,25 @@ impl DataSetSemanticDescription {
     }
 }
 
+impl DataSetSemanticDescription {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Text", &self.text);
+    }
+}
+
 impl ToExpr for DataSetSemanticDescription {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Text", &self.text);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -3162,10 +4490,9 @@ impl SemanticTable {
     }
 }
 
-impl ToExpr for SemanticTable {
+impl SemanticTable {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("Alias", &self.alias);
         p.req("DestinationTableId", &self.destination_table_id);
         p.opt(
@@ -3173,7 +4500,21 @@ impl ToExpr for SemanticTable {
             &self.row_level_permission_configuration,
         );
         p.opt("SemanticMetadata", &self.semantic_metadata);
+    }
+}
+
+impl ToExpr for SemanticTable {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -3186,16 +4527,29 @@ pub struct RowLevelPermissionConfiguration {
     pub tag_configuration: Option<RowLevelPermissionTagConfiguration>,
 }
 
-impl ToExpr for RowLevelPermissionConfiguration {
+impl RowLevelPermissionConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "RowLevelPermissionDataSet",
             &self.row_level_permission_data_set,
         );
         p.opt("TagConfiguration", &self.tag_configuration);
+    }
+}
+
+impl ToExpr for RowLevelPermissionConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -3206,12 +4560,25 @@ pub struct TableSemanticMetadata {
     pub column_metadata: Option<Vec<SharedColumnSemanticMetadata>>,
 }
 
+impl TableSemanticMetadata {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ColumnMetadata", &self.column_metadata);
+    }
+}
+
 impl ToExpr for TableSemanticMetadata {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("ColumnMetadata", &self.column_metadata);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -3235,13 +4602,26 @@ impl SharedColumnSemanticMetadata {
     }
 }
 
+impl SharedColumnSemanticMetadata {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ColumnNames", &self.column_names);
+        p.req("ColumnProperties", &self.column_properties);
+    }
+}
+
 impl ToExpr for SharedColumnSemanticMetadata {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("ColumnNames", &self.column_names);
-        p.req("ColumnProperties", &self.column_properties);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -3256,14 +4636,27 @@ pub struct ColumnSemanticProperty {
     pub semantic_type: Option<ColumnSemanticType>,
 }
 
+impl ColumnSemanticProperty {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("AdditionalNotes", &self.additional_notes);
+        p.opt("Description", &self.description);
+        p.opt("SemanticType", &self.semantic_type);
+    }
+}
+
 impl ToExpr for ColumnSemanticProperty {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("AdditionalNotes", &self.additional_notes);
-        p.opt("Description", &self.description);
-        p.opt("SemanticType", &self.semantic_type);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -3274,12 +4667,25 @@ pub struct AdditionalNotes {
     pub text: Option<Value<String>>,
 }
 
+impl AdditionalNotes {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Text", &self.text);
+    }
+}
+
 impl ToExpr for AdditionalNotes {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Text", &self.text);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -3290,12 +4696,25 @@ pub struct ColumnSemanticType {
     pub geographical_role: Option<Value<GeoSpatialDataRole>>,
 }
 
+impl ColumnSemanticType {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("GeographicalRole", &self.geographical_role);
+    }
+}
+
 impl ToExpr for ColumnSemanticType {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("GeographicalRole", &self.geographical_role);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -3319,13 +4738,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// Definition of the AWS::QuickSight::DataSource Resource Type.
@@ -67,14 +69,9 @@ impl DataSource {
     }
 }
 
-impl ResourceProps for DataSource {
-    const TYPE_NAME: &'static str = "AWS::QuickSight::DataSource";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl DataSource {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "AlternateDataSourceParameters",
             &self.alternate_data_source_parameters,
@@ -91,7 +88,25 @@ impl ResourceProps for DataSource {
         p.opt("Tags", &self.tags);
         p.req("Type", &self.type_);
         p.opt("VpcConnectionProperties", &self.vpc_connection_properties);
+    }
+}
+
+impl ResourceProps for DataSource {
+    const TYPE_NAME: &'static str = "AWS::QuickSight::DataSource";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -180,10 +195,9 @@ pub struct DataSourceParameters {
     pub trino_parameters: Option<TrinoParameters>,
 }
 
-impl ToExpr for DataSourceParameters {
+impl DataSourceParameters {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "AmazonElasticsearchParameters",
             &self.amazon_elasticsearch_parameters,
@@ -214,7 +228,21 @@ impl ToExpr for DataSourceParameters {
         p.opt("StarburstParameters", &self.starburst_parameters);
         p.opt("TeradataParameters", &self.teradata_parameters);
         p.opt("TrinoParameters", &self.trino_parameters);
+    }
+}
+
+impl ToExpr for DataSourceParameters {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -235,12 +263,25 @@ impl AmazonElasticsearchParameters {
     }
 }
 
+impl AmazonElasticsearchParameters {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Domain", &self.domain);
+    }
+}
+
 impl ToExpr for AmazonElasticsearchParameters {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Domain", &self.domain);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -261,12 +302,25 @@ impl AmazonOpenSearchParameters {
     }
 }
 
+impl AmazonOpenSearchParameters {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Domain", &self.domain);
+    }
+}
+
 impl ToExpr for AmazonOpenSearchParameters {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Domain", &self.domain);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -283,10 +337,9 @@ pub struct AthenaParameters {
     pub work_group: Option<Value<String>>,
 }
 
-impl ToExpr for AthenaParameters {
+impl AthenaParameters {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("ConsumerAccountRoleArn", &self.consumer_account_role_arn);
         p.opt(
             "IdentityCenterConfiguration",
@@ -294,7 +347,21 @@ impl ToExpr for AthenaParameters {
         );
         p.opt("RoleArn", &self.role_arn);
         p.opt("WorkGroup", &self.work_group);
+    }
+}
+
+impl ToExpr for AthenaParameters {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -305,15 +372,28 @@ pub struct IdentityCenterConfiguration {
     pub enable_identity_propagation: Option<Value<bool>>,
 }
 
-impl ToExpr for IdentityCenterConfiguration {
+impl IdentityCenterConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "EnableIdentityPropagation",
             &self.enable_identity_propagation,
         );
+    }
+}
+
+impl ToExpr for IdentityCenterConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -344,14 +424,27 @@ impl AuroraParameters {
     }
 }
 
+impl AuroraParameters {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Database", &self.database);
+        p.req("Host", &self.host);
+        p.req("Port", &self.port);
+    }
+}
+
 impl ToExpr for AuroraParameters {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Database", &self.database);
-        p.req("Host", &self.host);
-        p.req("Port", &self.port);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -382,14 +475,27 @@ impl AuroraPostgreSqlParameters {
     }
 }
 
+impl AuroraPostgreSqlParameters {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Database", &self.database);
+        p.req("Host", &self.host);
+        p.req("Port", &self.port);
+    }
+}
+
 impl ToExpr for AuroraPostgreSqlParameters {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Database", &self.database);
-        p.req("Host", &self.host);
-        p.req("Port", &self.port);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -426,16 +532,29 @@ impl DatabricksParameters {
     }
 }
 
-impl ToExpr for DatabricksParameters {
+impl DatabricksParameters {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AuthenticationType", &self.authentication_type);
         p.req("Host", &self.host);
         p.opt("OAuthParameters", &self.o_auth_parameters);
         p.req("Port", &self.port);
         p.req("SqlEndpointPath", &self.sql_endpoint_path);
+    }
+}
+
+impl ToExpr for DatabricksParameters {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -465,10 +584,9 @@ impl OAuthParameters {
     }
 }
 
-impl ToExpr for OAuthParameters {
+impl OAuthParameters {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "IdentityProviderResourceUri",
             &self.identity_provider_resource_uri,
@@ -479,7 +597,21 @@ impl ToExpr for OAuthParameters {
         );
         p.opt("OAuthScope", &self.o_auth_scope);
         p.req("TokenProviderUrl", &self.token_provider_url);
+    }
+}
+
+impl ToExpr for OAuthParameters {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -500,12 +632,25 @@ impl VpcConnectionProperties {
     }
 }
 
+impl VpcConnectionProperties {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("VpcConnectionArn", &self.vpc_connection_arn);
+    }
+}
+
 impl ToExpr for VpcConnectionProperties {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("VpcConnectionArn", &self.vpc_connection_arn);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -536,14 +681,27 @@ impl MariaDbParameters {
     }
 }
 
+impl MariaDbParameters {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Database", &self.database);
+        p.req("Host", &self.host);
+        p.req("Port", &self.port);
+    }
+}
+
 impl ToExpr for MariaDbParameters {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Database", &self.database);
-        p.req("Host", &self.host);
-        p.req("Port", &self.port);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -574,14 +732,27 @@ impl MySqlParameters {
     }
 }
 
+impl MySqlParameters {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Database", &self.database);
+        p.req("Host", &self.host);
+        p.req("Port", &self.port);
+    }
+}
+
 impl ToExpr for MySqlParameters {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Database", &self.database);
-        p.req("Host", &self.host);
-        p.req("Port", &self.port);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -615,15 +786,28 @@ impl OracleParameters {
     }
 }
 
-impl ToExpr for OracleParameters {
+impl OracleParameters {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("Database", &self.database);
         p.req("Host", &self.host);
         p.req("Port", &self.port);
         p.opt("UseServiceName", &self.use_service_name);
+    }
+}
+
+impl ToExpr for OracleParameters {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -654,14 +838,27 @@ impl PostgreSqlParameters {
     }
 }
 
+impl PostgreSqlParameters {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Database", &self.database);
+        p.req("Host", &self.host);
+        p.req("Port", &self.port);
+    }
+}
+
 impl ToExpr for PostgreSqlParameters {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Database", &self.database);
-        p.req("Host", &self.host);
-        p.req("Port", &self.port);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -692,14 +889,27 @@ impl PrestoParameters {
     }
 }
 
+impl PrestoParameters {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Catalog", &self.catalog);
+        p.req("Host", &self.host);
+        p.req("Port", &self.port);
+    }
+}
+
 impl ToExpr for PrestoParameters {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Catalog", &self.catalog);
-        p.req("Host", &self.host);
-        p.req("Port", &self.port);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -723,13 +933,26 @@ impl RdsParameters {
     }
 }
 
+impl RdsParameters {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Database", &self.database);
+        p.req("InstanceId", &self.instance_id);
+    }
+}
+
 impl ToExpr for RdsParameters {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Database", &self.database);
-        p.req("InstanceId", &self.instance_id);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -765,10 +988,9 @@ impl RedshiftParameters {
     }
 }
 
-impl ToExpr for RedshiftParameters {
+impl RedshiftParameters {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("ClusterId", &self.cluster_id);
         p.req("Database", &self.database);
         p.opt("Host", &self.host);
@@ -778,7 +1000,21 @@ impl ToExpr for RedshiftParameters {
             &self.identity_center_configuration,
         );
         p.opt("Port", &self.port);
+    }
+}
+
+impl ToExpr for RedshiftParameters {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -808,15 +1044,28 @@ impl RedshiftIamParameters {
     }
 }
 
-impl ToExpr for RedshiftIamParameters {
+impl RedshiftIamParameters {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AutoCreateDatabaseUser", &self.auto_create_database_user);
         p.opt("DatabaseGroups", &self.database_groups);
         p.opt("DatabaseUser", &self.database_user);
         p.req("RoleArn", &self.role_arn);
+    }
+}
+
+impl ToExpr for RedshiftIamParameters {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -840,13 +1089,26 @@ impl S3Parameters {
     }
 }
 
+impl S3Parameters {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("ManifestFileLocation", &self.manifest_file_location);
+        p.opt("RoleArn", &self.role_arn);
+    }
+}
+
 impl ToExpr for S3Parameters {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("ManifestFileLocation", &self.manifest_file_location);
-        p.opt("RoleArn", &self.role_arn);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -870,13 +1132,26 @@ impl ManifestFileLocation {
     }
 }
 
+impl ManifestFileLocation {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Bucket", &self.bucket);
+        p.req("Key", &self.key);
+    }
+}
+
 impl ToExpr for ManifestFileLocation {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Bucket", &self.bucket);
-        p.req("Key", &self.key);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -887,12 +1162,25 @@ pub struct S3TablesParameters {
     pub table_bucket_arn: Option<Value<String>>,
 }
 
+impl S3TablesParameters {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("TableBucketArn", &self.table_bucket_arn);
+    }
+}
+
 impl ToExpr for S3TablesParameters {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("TableBucketArn", &self.table_bucket_arn);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -932,10 +1220,9 @@ impl SnowflakeParameters {
     }
 }
 
-impl ToExpr for SnowflakeParameters {
+impl SnowflakeParameters {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AuthenticationType", &self.authentication_type);
         p.req("Database", &self.database);
         p.opt(
@@ -945,7 +1232,21 @@ impl ToExpr for SnowflakeParameters {
         p.req("Host", &self.host);
         p.opt("OAuthParameters", &self.o_auth_parameters);
         p.req("Warehouse", &self.warehouse);
+    }
+}
+
+impl ToExpr for SnowflakeParameters {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -969,13 +1270,26 @@ impl SparkParameters {
     }
 }
 
+impl SparkParameters {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Host", &self.host);
+        p.req("Port", &self.port);
+    }
+}
+
 impl ToExpr for SparkParameters {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Host", &self.host);
-        p.req("Port", &self.port);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1006,14 +1320,27 @@ impl SqlServerParameters {
     }
 }
 
+impl SqlServerParameters {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Database", &self.database);
+        p.req("Host", &self.host);
+        p.req("Port", &self.port);
+    }
+}
+
 impl ToExpr for SqlServerParameters {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Database", &self.database);
-        p.req("Host", &self.host);
-        p.req("Port", &self.port);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1056,10 +1383,9 @@ impl StarburstParameters {
     }
 }
 
-impl ToExpr for StarburstParameters {
+impl StarburstParameters {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AuthenticationType", &self.authentication_type);
         p.req("Catalog", &self.catalog);
         p.opt(
@@ -1070,7 +1396,21 @@ impl ToExpr for StarburstParameters {
         p.opt("OAuthParameters", &self.o_auth_parameters);
         p.req("Port", &self.port);
         p.opt("ProductType", &self.product_type);
+    }
+}
+
+impl ToExpr for StarburstParameters {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1101,14 +1441,27 @@ impl TeradataParameters {
     }
 }
 
+impl TeradataParameters {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Database", &self.database);
+        p.req("Host", &self.host);
+        p.req("Port", &self.port);
+    }
+}
+
 impl ToExpr for TeradataParameters {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Database", &self.database);
-        p.req("Host", &self.host);
-        p.req("Port", &self.port);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1139,14 +1492,27 @@ impl TrinoParameters {
     }
 }
 
+impl TrinoParameters {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Catalog", &self.catalog);
+        p.req("Host", &self.host);
+        p.req("Port", &self.port);
+    }
+}
+
 impl ToExpr for TrinoParameters {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Catalog", &self.catalog);
-        p.req("Host", &self.host);
-        p.req("Port", &self.port);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1165,16 +1531,29 @@ pub struct DataSourceCredentials {
     pub secret_arn: Option<Value<String>>,
 }
 
-impl ToExpr for DataSourceCredentials {
+impl DataSourceCredentials {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("CopySourceArn", &self.copy_source_arn);
         p.opt("CredentialPair", &self.credential_pair);
         p.opt("KeyPairCredentials", &self.key_pair_credentials);
         p.opt("OAuthClientCredentials", &self.o_auth_client_credentials);
         p.opt("SecretArn", &self.secret_arn);
+    }
+}
+
+impl ToExpr for DataSourceCredentials {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1201,17 +1580,30 @@ impl CredentialPair {
     }
 }
 
-impl ToExpr for CredentialPair {
+impl CredentialPair {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "AlternateDataSourceParameters",
             &self.alternate_data_source_parameters,
         );
         p.req("Password", &self.password);
         p.req("Username", &self.username);
+    }
+}
+
+impl ToExpr for CredentialPair {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1241,14 +1633,27 @@ impl KeyPairCredentials {
     }
 }
 
+impl KeyPairCredentials {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("KeyPairUsername", &self.key_pair_username);
+        p.req("PrivateKey", &self.private_key);
+        p.opt("PrivateKeyPassphrase", &self.private_key_passphrase);
+    }
+}
+
 impl ToExpr for KeyPairCredentials {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("KeyPairUsername", &self.key_pair_username);
-        p.req("PrivateKey", &self.private_key);
-        p.opt("PrivateKeyPassphrase", &self.private_key_passphrase);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1263,14 +1668,27 @@ pub struct OAuthClientCredentials {
     pub username: Option<Value<String>>,
 }
 
+impl OAuthClientCredentials {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ClientId", &self.client_id);
+        p.opt("ClientSecret", &self.client_secret);
+        p.opt("Username", &self.username);
+    }
+}
+
 impl ToExpr for OAuthClientCredentials {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("ClientId", &self.client_id);
-        p.opt("ClientSecret", &self.client_secret);
-        p.opt("Username", &self.username);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1283,13 +1701,26 @@ pub struct DataSourceErrorInfo {
     pub type_: Option<Value<DataSourceErrorInfoType>>,
 }
 
+impl DataSourceErrorInfo {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Message", &self.message);
+        p.opt("Type", &self.type_);
+    }
+}
+
 impl ToExpr for DataSourceErrorInfo {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Message", &self.message);
-        p.opt("Type", &self.type_);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1319,14 +1750,27 @@ impl ResourcePermission {
     }
 }
 
+impl ResourcePermission {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Actions", &self.actions);
+        p.req("Principal", &self.principal);
+        p.opt("Resource", &self.resource);
+    }
+}
+
 impl ToExpr for ResourcePermission {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Actions", &self.actions);
-        p.req("Principal", &self.principal);
-        p.opt("Resource", &self.resource);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1337,12 +1781,25 @@ pub struct SslProperties {
     pub disable_ssl: Option<Value<bool>>,
 }
 
+impl SslProperties {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("DisableSsl", &self.disable_ssl);
+    }
+}
+
 impl ToExpr for SslProperties {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("DisableSsl", &self.disable_ssl);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1366,13 +1823,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

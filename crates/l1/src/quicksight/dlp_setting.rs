@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// Definition of the AWS::QuickSight::DLPSetting Resource Type.
@@ -59,14 +61,9 @@ impl DlpSetting {
     }
 }
 
-impl ResourceProps for DlpSetting {
-    const TYPE_NAME: &'static str = "AWS::QuickSight::DLPSetting";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl DlpSetting {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AwsAccountId", &self.aws_account_id);
         p.req("DlpSettingId", &self.dlp_setting_id);
         p.req("Enabled", &self.enabled);
@@ -75,7 +72,25 @@ impl ResourceProps for DlpSetting {
         p.req("ProviderOutageAction", &self.provider_outage_action);
         p.req("ProviderType", &self.provider_type);
         p.opt("Tags", &self.tags);
+    }
+}
+
+impl ResourceProps for DlpSetting {
+    const TYPE_NAME: &'static str = "AWS::QuickSight::DLPSetting";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -124,12 +139,25 @@ pub struct ProviderConfig {
     pub microsoft_purview: Option<MicrosoftPurviewProviderConfig>,
 }
 
+impl ProviderConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("MicrosoftPurview", &self.microsoft_purview);
+    }
+}
+
 impl ToExpr for ProviderConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("MicrosoftPurview", &self.microsoft_purview);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -160,14 +188,27 @@ impl MicrosoftPurviewProviderConfig {
     }
 }
 
+impl MicrosoftPurviewProviderConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Credentials", &self.credentials);
+        p.req("LabelActionMappings", &self.label_action_mappings);
+        p.req("UnmappedAction", &self.unmapped_action);
+    }
+}
+
 impl ToExpr for MicrosoftPurviewProviderConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Credentials", &self.credentials);
-        p.req("LabelActionMappings", &self.label_action_mappings);
-        p.req("UnmappedAction", &self.unmapped_action);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -188,12 +229,25 @@ impl MicrosoftPurviewCredentials {
     }
 }
 
+impl MicrosoftPurviewCredentials {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("SecretArn", &self.secret_arn);
+    }
+}
+
 impl ToExpr for MicrosoftPurviewCredentials {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("SecretArn", &self.secret_arn);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -224,14 +278,27 @@ impl LabelActionMapping {
     }
 }
 
+impl LabelActionMapping {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Action", &self.action);
+        p.req("LabelId", &self.label_id);
+        p.req("LabelName", &self.label_name);
+    }
+}
+
 impl ToExpr for LabelActionMapping {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Action", &self.action);
-        p.req("LabelId", &self.label_id);
-        p.req("LabelName", &self.label_name);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -255,13 +322,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Json, Value};
 
 /// Definition of AWS::QuickSight::Flow Resource Type
@@ -45,6 +47,17 @@ impl Flow {
     }
 }
 
+impl Flow {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("AwsAccountId", &self.aws_account_id);
+        p.opt("Description", &self.description);
+        p.req("FlowDefinition", &self.flow_definition);
+        p.req("Name", &self.name);
+        p.opt("Permissions", &self.permissions);
+    }
+}
+
 impl ResourceProps for Flow {
     const TYPE_NAME: &'static str = "AWS::QuickSight::Flow";
     fn facts() -> &'static ResourceFacts {
@@ -53,12 +66,14 @@ impl ResourceProps for Flow {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req("AwsAccountId", &self.aws_account_id);
-        p.opt("Description", &self.description);
-        p.req("FlowDefinition", &self.flow_definition);
-        p.req("Name", &self.name);
-        p.opt("Permissions", &self.permissions);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -133,13 +148,26 @@ impl Permission {
     }
 }
 
+impl Permission {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Actions", &self.actions);
+        p.req("Principal", &self.principal);
+    }
+}
+
 impl ToExpr for Permission {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Actions", &self.actions);
-        p.req("Principal", &self.principal);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// Definition of the AWS::QuickSight::Folder Resource Type.
@@ -35,14 +37,9 @@ pub struct Folder {
     pub tags: Option<Vec<Tag>>,
 }
 
-impl ResourceProps for Folder {
-    const TYPE_NAME: &'static str = "AWS::QuickSight::Folder";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl Folder {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AwsAccountId", &self.aws_account_id);
         p.opt("FolderId", &self.folder_id);
         p.opt("FolderType", &self.folder_type);
@@ -51,7 +48,25 @@ impl ResourceProps for Folder {
         p.opt("Permissions", &self.permissions);
         p.opt("SharingModel", &self.sharing_model);
         p.opt("Tags", &self.tags);
+    }
+}
+
+impl ResourceProps for Folder {
+    const TYPE_NAME: &'static str = "AWS::QuickSight::Folder";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -111,13 +126,26 @@ impl ResourcePermission {
     }
 }
 
+impl ResourcePermission {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Actions", &self.actions);
+        p.req("Principal", &self.principal);
+    }
+}
+
 impl ToExpr for ResourcePermission {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Actions", &self.actions);
-        p.req("Principal", &self.principal);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -141,13 +169,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Json, Literal, Value};
 
 /// Definition of AWS::QuickSight::KnowledgeBase Resource Type
@@ -70,14 +72,9 @@ impl KnowledgeBase {
     }
 }
 
-impl ResourceProps for KnowledgeBase {
-    const TYPE_NAME: &'static str = "AWS::QuickSight::KnowledgeBase";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl KnowledgeBase {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "AccessControlConfiguration",
             &self.access_control_configuration,
@@ -102,7 +99,25 @@ impl ResourceProps for KnowledgeBase {
         p.opt("Permissions", &self.permissions);
         p.opt("PrimaryOwnerArn", &self.primary_owner_arn);
         p.opt("Tags", &self.tags);
+    }
+}
+
+impl ResourceProps for KnowledgeBase {
+    const TYPE_NAME: &'static str = "AWS::QuickSight::KnowledgeBase";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -171,12 +186,25 @@ pub struct AccessControlConfiguration {
     pub is_acl_enabled: Option<Value<bool>>,
 }
 
+impl AccessControlConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("IsACLEnabled", &self.is_acl_enabled);
+    }
+}
+
 impl ToExpr for AccessControlConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("IsACLEnabled", &self.is_acl_enabled);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -187,12 +215,25 @@ pub struct KnowledgeBaseConfiguration {
     pub template_configuration: Option<KbTemplateConfiguration>,
 }
 
+impl KnowledgeBaseConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("TemplateConfiguration", &self.template_configuration);
+    }
+}
+
 impl ToExpr for KnowledgeBaseConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("TemplateConfiguration", &self.template_configuration);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -203,12 +244,25 @@ pub struct KbTemplateConfiguration {
     pub template: Option<Value<Json>>,
 }
 
+impl KbTemplateConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Template", &self.template);
+    }
+}
+
 impl ToExpr for KbTemplateConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Template", &self.template);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -223,10 +277,9 @@ pub struct MediaExtractionConfiguration {
     pub video_extraction_configuration: Option<VideoExtractionConfiguration>,
 }
 
-impl ToExpr for MediaExtractionConfiguration {
+impl MediaExtractionConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "AudioExtractionConfiguration",
             &self.audio_extraction_configuration,
@@ -239,7 +292,21 @@ impl ToExpr for MediaExtractionConfiguration {
             "VideoExtractionConfiguration",
             &self.video_extraction_configuration,
         );
+    }
+}
+
+impl ToExpr for MediaExtractionConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -260,12 +327,25 @@ impl AudioExtractionConfiguration {
     }
 }
 
+impl AudioExtractionConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("AudioExtractionStatus", &self.audio_extraction_status);
+    }
+}
+
 impl ToExpr for AudioExtractionConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("AudioExtractionStatus", &self.audio_extraction_status);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -286,12 +366,25 @@ impl ImageExtractionConfiguration {
     }
 }
 
+impl ImageExtractionConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("ImageExtractionStatus", &self.image_extraction_status);
+    }
+}
+
 impl ToExpr for ImageExtractionConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("ImageExtractionStatus", &self.image_extraction_status);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -315,13 +408,26 @@ impl VideoExtractionConfiguration {
     }
 }
 
+impl VideoExtractionConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("VideoExtractionStatus", &self.video_extraction_status);
+        p.opt("VideoExtractionType", &self.video_extraction_type);
+    }
+}
+
 impl ToExpr for VideoExtractionConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("VideoExtractionStatus", &self.video_extraction_status);
-        p.opt("VideoExtractionType", &self.video_extraction_type);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -351,14 +457,27 @@ impl ResourcePermission {
     }
 }
 
+impl ResourcePermission {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Actions", &self.actions);
+        p.req("Principal", &self.principal);
+        p.opt("Resource", &self.resource);
+    }
+}
+
 impl ToExpr for ResourcePermission {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Actions", &self.actions);
-        p.req("Principal", &self.principal);
-        p.opt("Resource", &self.resource);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -382,13 +501,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// Definition of AWS::QuickSight::LimitsProfile Resource Type
@@ -42,6 +44,16 @@ impl LimitsProfile {
     }
 }
 
+impl LimitsProfile {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("AccountId", &self.account_id);
+        p.opt("Description", &self.description);
+        p.req("ProfileName", &self.profile_name);
+        p.req("ResourceLimits", &self.resource_limits);
+    }
+}
+
 impl ResourceProps for LimitsProfile {
     const TYPE_NAME: &'static str = "AWS::QuickSight::LimitsProfile";
     fn facts() -> &'static ResourceFacts {
@@ -50,11 +62,14 @@ impl ResourceProps for LimitsProfile {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req("AccountId", &self.account_id);
-        p.opt("Description", &self.description);
-        p.req("ProfileName", &self.profile_name);
-        p.req("ResourceLimits", &self.resource_limits);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -116,13 +131,26 @@ impl ProfileLimitValue {
     }
 }
 
+impl ProfileLimitValue {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("MaxValue", &self.max_value);
+        p.req("Unit", &self.unit);
+    }
+}
+
 impl ToExpr for ProfileLimitValue {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("MaxValue", &self.max_value);
-        p.req("Unit", &self.unit);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

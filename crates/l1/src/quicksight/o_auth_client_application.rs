@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// Definition of AWS::QuickSight::OAuthClientApplication Resource Type
@@ -67,14 +69,9 @@ impl OAuthClientApplication {
     }
 }
 
-impl ResourceProps for OAuthClientApplication {
-    const TYPE_NAME: &'static str = "AWS::QuickSight::OAuthClientApplication";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl OAuthClientApplication {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("ClientId", &self.client_id);
         p.opt("ClientSecret", &self.client_secret);
         p.opt("DataSourceType", &self.data_source_type);
@@ -98,7 +95,25 @@ impl ResourceProps for OAuthClientApplication {
         p.opt("OAuthScopes", &self.o_auth_scopes);
         p.req("OAuthTokenEndpointUrl", &self.o_auth_token_endpoint_url);
         p.opt("Tags", &self.tags);
+    }
+}
+
+impl ResourceProps for OAuthClientApplication {
+    const TYPE_NAME: &'static str = "AWS::QuickSight::OAuthClientApplication";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -152,12 +167,25 @@ impl IdentityProviderVpcConnectionProperties {
     }
 }
 
+impl IdentityProviderVpcConnectionProperties {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("VpcConnectionArn", &self.vpc_connection_arn);
+    }
+}
+
 impl ToExpr for IdentityProviderVpcConnectionProperties {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("VpcConnectionArn", &self.vpc_connection_arn);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -181,13 +209,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

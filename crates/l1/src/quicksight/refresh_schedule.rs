@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// Definition of the AWS::QuickSight::RefreshSchedule Resource Type.
@@ -23,6 +25,15 @@ pub struct RefreshSchedule {
     pub schedule: Option<RefreshScheduleMap>,
 }
 
+impl RefreshSchedule {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("AwsAccountId", &self.aws_account_id);
+        p.opt("DataSetId", &self.data_set_id);
+        p.opt("Schedule", &self.schedule);
+    }
+}
+
 impl ResourceProps for RefreshSchedule {
     const TYPE_NAME: &'static str = "AWS::QuickSight::RefreshSchedule";
     fn facts() -> &'static ResourceFacts {
@@ -31,10 +42,14 @@ impl ResourceProps for RefreshSchedule {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.opt("AwsAccountId", &self.aws_account_id);
-        p.opt("DataSetId", &self.data_set_id);
-        p.opt("Schedule", &self.schedule);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -74,15 +89,28 @@ pub struct RefreshScheduleMap {
     pub start_after_date_time: Option<Value<String>>,
 }
 
-impl ToExpr for RefreshScheduleMap {
+impl RefreshScheduleMap {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("RefreshType", &self.refresh_type);
         p.opt("ScheduleFrequency", &self.schedule_frequency);
         p.opt("ScheduleId", &self.schedule_id);
         p.opt("StartAfterDateTime", &self.start_after_date_time);
+    }
+}
+
+impl ToExpr for RefreshScheduleMap {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -99,15 +127,28 @@ pub struct ScheduleFrequency {
     pub time_zone: Option<Value<String>>,
 }
 
-impl ToExpr for ScheduleFrequency {
+impl ScheduleFrequency {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Interval", &self.interval);
         p.opt("RefreshOnDay", &self.refresh_on_day);
         p.opt("TimeOfTheDay", &self.time_of_the_day);
         p.opt("TimeZone", &self.time_zone);
+    }
+}
+
+impl ToExpr for ScheduleFrequency {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -120,13 +161,26 @@ pub struct RefreshOnDay {
     pub day_of_week: Option<Value<DayOfWeek>>,
 }
 
+impl RefreshOnDay {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("DayOfMonth", &self.day_of_month);
+        p.opt("DayOfWeek", &self.day_of_week);
+    }
+}
+
 impl ToExpr for RefreshOnDay {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("DayOfMonth", &self.day_of_month);
-        p.opt("DayOfWeek", &self.day_of_week);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

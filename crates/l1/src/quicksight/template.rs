@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Json, Literal, Value};
 
 /// Definition of the AWS::QuickSight::Template Resource Type.
@@ -58,14 +60,9 @@ impl Template {
     }
 }
 
-impl ResourceProps for Template {
-    const TYPE_NAME: &'static str = "AWS::QuickSight::Template";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl Template {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("AwsAccountId", &self.aws_account_id);
         p.opt("Definition", &self.definition);
         p.opt("Name", &self.name);
@@ -75,7 +72,25 @@ impl ResourceProps for Template {
         p.req("TemplateId", &self.template_id);
         p.opt("ValidationStrategy", &self.validation_strategy);
         p.opt("VersionDescription", &self.version_description);
+    }
+}
+
+impl ResourceProps for Template {
+    const TYPE_NAME: &'static str = "AWS::QuickSight::Template";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -164,10 +179,9 @@ impl TemplateVersionDefinition {
     }
 }
 
-impl ToExpr for TemplateVersionDefinition {
+impl TemplateVersionDefinition {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AnalysisDefaults", &self.analysis_defaults);
         p.opt("CalculatedFields", &self.calculated_fields);
         p.opt("ColumnConfigurations", &self.column_configurations);
@@ -179,7 +193,21 @@ impl ToExpr for TemplateVersionDefinition {
         p.opt("Sheets", &self.sheets);
         p.opt("StaticFiles", &self.static_files);
         p.opt("TopicConfigurations", &self.topic_configurations);
+    }
+}
+
+impl ToExpr for TemplateVersionDefinition {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -200,15 +228,28 @@ impl AnalysisDefaults {
     }
 }
 
-impl ToExpr for AnalysisDefaults {
+impl AnalysisDefaults {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req(
             "DefaultNewSheetConfiguration",
             &self.default_new_sheet_configuration,
         );
+    }
+}
+
+impl ToExpr for AnalysisDefaults {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -223,10 +264,9 @@ pub struct DefaultNewSheetConfiguration {
     pub sheet_content_type: Option<Value<SheetContentType>>,
 }
 
-impl ToExpr for DefaultNewSheetConfiguration {
+impl DefaultNewSheetConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "InteractiveLayoutConfiguration",
             &self.interactive_layout_configuration,
@@ -236,7 +276,21 @@ impl ToExpr for DefaultNewSheetConfiguration {
             &self.paginated_layout_configuration,
         );
         p.opt("SheetContentType", &self.sheet_content_type);
+    }
+}
+
+impl ToExpr for DefaultNewSheetConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -249,13 +303,26 @@ pub struct DefaultInteractiveLayoutConfiguration {
     pub grid: Option<DefaultGridLayoutConfiguration>,
 }
 
+impl DefaultInteractiveLayoutConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("FreeForm", &self.free_form);
+        p.opt("Grid", &self.grid);
+    }
+}
+
 impl ToExpr for DefaultInteractiveLayoutConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("FreeForm", &self.free_form);
-        p.opt("Grid", &self.grid);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -276,12 +343,25 @@ impl DefaultFreeFormLayoutConfiguration {
     }
 }
 
+impl DefaultFreeFormLayoutConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("CanvasSizeOptions", &self.canvas_size_options);
+    }
+}
+
 impl ToExpr for DefaultFreeFormLayoutConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("CanvasSizeOptions", &self.canvas_size_options);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -292,12 +372,25 @@ pub struct FreeFormLayoutCanvasSizeOptions {
     pub screen_canvas_size_options: Option<FreeFormLayoutScreenCanvasSizeOptions>,
 }
 
+impl FreeFormLayoutCanvasSizeOptions {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ScreenCanvasSizeOptions", &self.screen_canvas_size_options);
+    }
+}
+
 impl ToExpr for FreeFormLayoutCanvasSizeOptions {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("ScreenCanvasSizeOptions", &self.screen_canvas_size_options);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -318,12 +411,25 @@ impl FreeFormLayoutScreenCanvasSizeOptions {
     }
 }
 
+impl FreeFormLayoutScreenCanvasSizeOptions {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("OptimizedViewPortWidth", &self.optimized_view_port_width);
+    }
+}
+
 impl ToExpr for FreeFormLayoutScreenCanvasSizeOptions {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("OptimizedViewPortWidth", &self.optimized_view_port_width);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -344,12 +450,25 @@ impl DefaultGridLayoutConfiguration {
     }
 }
 
+impl DefaultGridLayoutConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("CanvasSizeOptions", &self.canvas_size_options);
+    }
+}
+
 impl ToExpr for DefaultGridLayoutConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("CanvasSizeOptions", &self.canvas_size_options);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -360,12 +479,25 @@ pub struct GridLayoutCanvasSizeOptions {
     pub screen_canvas_size_options: Option<GridLayoutScreenCanvasSizeOptions>,
 }
 
+impl GridLayoutCanvasSizeOptions {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ScreenCanvasSizeOptions", &self.screen_canvas_size_options);
+    }
+}
+
 impl ToExpr for GridLayoutCanvasSizeOptions {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("ScreenCanvasSizeOptions", &self.screen_canvas_size_options);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -389,13 +521,26 @@ impl GridLayoutScreenCanvasSizeOptions {
     }
 }
 
+impl GridLayoutScreenCanvasSizeOptions {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("OptimizedViewPortWidth", &self.optimized_view_port_width);
+        p.req("ResizeOption", &self.resize_option);
+    }
+}
+
 impl ToExpr for GridLayoutScreenCanvasSizeOptions {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("OptimizedViewPortWidth", &self.optimized_view_port_width);
-        p.req("ResizeOption", &self.resize_option);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -406,12 +551,25 @@ pub struct DefaultPaginatedLayoutConfiguration {
     pub section_based: Option<DefaultSectionBasedLayoutConfiguration>,
 }
 
+impl DefaultPaginatedLayoutConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("SectionBased", &self.section_based);
+    }
+}
+
 impl ToExpr for DefaultPaginatedLayoutConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("SectionBased", &self.section_based);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -432,12 +590,25 @@ impl DefaultSectionBasedLayoutConfiguration {
     }
 }
 
+impl DefaultSectionBasedLayoutConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("CanvasSizeOptions", &self.canvas_size_options);
+    }
+}
+
 impl ToExpr for DefaultSectionBasedLayoutConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("CanvasSizeOptions", &self.canvas_size_options);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -448,12 +619,25 @@ pub struct SectionBasedLayoutCanvasSizeOptions {
     pub paper_canvas_size_options: Option<SectionBasedLayoutPaperCanvasSizeOptions>,
 }
 
+impl SectionBasedLayoutCanvasSizeOptions {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("PaperCanvasSizeOptions", &self.paper_canvas_size_options);
+    }
+}
+
 impl ToExpr for SectionBasedLayoutCanvasSizeOptions {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("PaperCanvasSizeOptions", &self.paper_canvas_size_options);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -468,14 +652,27 @@ pub struct SectionBasedLayoutPaperCanvasSizeOptions {
     pub paper_size: Option<Value<PaperSize>>,
 }
 
+impl SectionBasedLayoutPaperCanvasSizeOptions {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("PaperMargin", &self.paper_margin);
+        p.opt("PaperOrientation", &self.paper_orientation);
+        p.opt("PaperSize", &self.paper_size);
+    }
+}
+
 impl ToExpr for SectionBasedLayoutPaperCanvasSizeOptions {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("PaperMargin", &self.paper_margin);
-        p.opt("PaperOrientation", &self.paper_orientation);
-        p.opt("PaperSize", &self.paper_size);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -492,15 +689,28 @@ pub struct Spacing {
     pub top: Option<Value<String>>,
 }
 
-impl ToExpr for Spacing {
+impl Spacing {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Bottom", &self.bottom);
         p.opt("Left", &self.left);
         p.opt("Right", &self.right);
         p.opt("Top", &self.top);
+    }
+}
+
+impl ToExpr for Spacing {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -530,15 +740,28 @@ impl CalculatedField {
     }
 }
 
-impl ToExpr for CalculatedField {
+impl CalculatedField {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("DataSetIdentifier", &self.data_set_identifier);
         p.req("Expression", &self.expression);
         p.req("Name", &self.name);
         p.opt("TopicIdentifier", &self.topic_identifier);
+    }
+}
+
+impl ToExpr for CalculatedField {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -571,10 +794,9 @@ impl ColumnConfiguration {
     }
 }
 
-impl ToExpr for ColumnConfiguration {
+impl ColumnConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("ColorsConfiguration", &self.colors_configuration);
         p.req("Column", &self.column);
         p.opt(
@@ -583,7 +805,21 @@ impl ToExpr for ColumnConfiguration {
         );
         p.opt("FormatConfiguration", &self.format_configuration);
         p.opt("Role", &self.role);
+    }
+}
+
+impl ToExpr for ColumnConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -594,12 +830,25 @@ pub struct ColorsConfiguration {
     pub custom_colors: Option<Vec<CustomColor>>,
 }
 
+impl ColorsConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("CustomColors", &self.custom_colors);
+    }
+}
+
 impl ToExpr for ColorsConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("CustomColors", &self.custom_colors);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -626,14 +875,27 @@ impl CustomColor {
     }
 }
 
+impl CustomColor {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Color", &self.color);
+        p.opt("FieldValue", &self.field_value);
+        p.opt("SpecialValue", &self.special_value);
+    }
+}
+
 impl ToExpr for CustomColor {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Color", &self.color);
-        p.opt("FieldValue", &self.field_value);
-        p.opt("SpecialValue", &self.special_value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -660,14 +922,27 @@ impl ColumnIdentifier {
     }
 }
 
+impl ColumnIdentifier {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("ColumnName", &self.column_name);
+        p.opt("DataSetIdentifier", &self.data_set_identifier);
+        p.opt("TopicIdentifier", &self.topic_identifier);
+    }
+}
+
 impl ToExpr for ColumnIdentifier {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("ColumnName", &self.column_name);
-        p.opt("DataSetIdentifier", &self.data_set_identifier);
-        p.opt("TopicIdentifier", &self.topic_identifier);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -678,12 +953,25 @@ pub struct DecalSettingsConfiguration {
     pub custom_decal_settings: Option<Vec<DecalSettings>>,
 }
 
+impl DecalSettingsConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("CustomDecalSettings", &self.custom_decal_settings);
+    }
+}
+
 impl ToExpr for DecalSettingsConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("CustomDecalSettings", &self.custom_decal_settings);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -702,16 +990,29 @@ pub struct DecalSettings {
     pub element_value: Option<Value<String>>,
 }
 
-impl ToExpr for DecalSettings {
+impl DecalSettings {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("DecalColor", &self.decal_color);
         p.opt("DecalPatternType", &self.decal_pattern_type);
         p.opt("DecalStyleType", &self.decal_style_type);
         p.opt("DecalVisibility", &self.decal_visibility);
         p.opt("ElementValue", &self.element_value);
+    }
+}
+
+impl ToExpr for DecalSettings {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -726,10 +1027,9 @@ pub struct FormatConfiguration {
     pub string_format_configuration: Option<StringFormatConfiguration>,
 }
 
-impl ToExpr for FormatConfiguration {
+impl FormatConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "DateTimeFormatConfiguration",
             &self.date_time_format_configuration,
@@ -742,7 +1042,21 @@ impl ToExpr for FormatConfiguration {
             "StringFormatConfiguration",
             &self.string_format_configuration,
         );
+    }
+}
+
+impl ToExpr for FormatConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -757,10 +1071,9 @@ pub struct DateTimeFormatConfiguration {
     pub numeric_format_configuration: Option<NumericFormatConfiguration>,
 }
 
-impl ToExpr for DateTimeFormatConfiguration {
+impl DateTimeFormatConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("DateTimeFormat", &self.date_time_format);
         p.opt(
             "NullValueFormatConfiguration",
@@ -770,7 +1083,21 @@ impl ToExpr for DateTimeFormatConfiguration {
             "NumericFormatConfiguration",
             &self.numeric_format_configuration,
         );
+    }
+}
+
+impl ToExpr for DateTimeFormatConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -791,12 +1118,25 @@ impl NullValueFormatConfiguration {
     }
 }
 
+impl NullValueFormatConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("NullString", &self.null_string);
+    }
+}
+
 impl ToExpr for NullValueFormatConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("NullString", &self.null_string);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -811,10 +1151,9 @@ pub struct NumericFormatConfiguration {
     pub percentage_display_format_configuration: Option<PercentageDisplayFormatConfiguration>,
 }
 
-impl ToExpr for NumericFormatConfiguration {
+impl NumericFormatConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "CurrencyDisplayFormatConfiguration",
             &self.currency_display_format_configuration,
@@ -827,7 +1166,21 @@ impl ToExpr for NumericFormatConfiguration {
             "PercentageDisplayFormatConfiguration",
             &self.percentage_display_format_configuration,
         );
+    }
+}
+
+impl ToExpr for NumericFormatConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -852,10 +1205,9 @@ pub struct CurrencyDisplayFormatConfiguration {
     pub symbol: Option<Value<String>>,
 }
 
-impl ToExpr for CurrencyDisplayFormatConfiguration {
+impl CurrencyDisplayFormatConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "DecimalPlacesConfiguration",
             &self.decimal_places_configuration,
@@ -873,7 +1225,21 @@ impl ToExpr for CurrencyDisplayFormatConfiguration {
         p.opt("SeparatorConfiguration", &self.separator_configuration);
         p.opt("Suffix", &self.suffix);
         p.opt("Symbol", &self.symbol);
+    }
+}
+
+impl ToExpr for CurrencyDisplayFormatConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -894,12 +1260,25 @@ impl DecimalPlacesConfiguration {
     }
 }
 
+impl DecimalPlacesConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("DecimalPlaces", &self.decimal_places);
+    }
+}
+
 impl ToExpr for DecimalPlacesConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("DecimalPlaces", &self.decimal_places);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -920,12 +1299,25 @@ impl NegativeValueConfiguration {
     }
 }
 
+impl NegativeValueConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("DisplayMode", &self.display_mode);
+    }
+}
+
 impl ToExpr for NegativeValueConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("DisplayMode", &self.display_mode);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -938,13 +1330,26 @@ pub struct NumericSeparatorConfiguration {
     pub thousands_separator: Option<ThousandSeparatorOptions>,
 }
 
+impl NumericSeparatorConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("DecimalSeparator", &self.decimal_separator);
+        p.opt("ThousandsSeparator", &self.thousands_separator);
+    }
+}
+
 impl ToExpr for NumericSeparatorConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("DecimalSeparator", &self.decimal_separator);
-        p.opt("ThousandsSeparator", &self.thousands_separator);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -959,14 +1364,27 @@ pub struct ThousandSeparatorOptions {
     pub visibility: Option<Value<Visibility>>,
 }
 
+impl ThousandSeparatorOptions {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("GroupingStyle", &self.grouping_style);
+        p.opt("Symbol", &self.symbol);
+        p.opt("Visibility", &self.visibility);
+    }
+}
+
 impl ToExpr for ThousandSeparatorOptions {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("GroupingStyle", &self.grouping_style);
-        p.opt("Symbol", &self.symbol);
-        p.opt("Visibility", &self.visibility);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -989,10 +1407,9 @@ pub struct NumberDisplayFormatConfiguration {
     pub suffix: Option<Value<String>>,
 }
 
-impl ToExpr for NumberDisplayFormatConfiguration {
+impl NumberDisplayFormatConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "DecimalPlacesConfiguration",
             &self.decimal_places_configuration,
@@ -1009,7 +1426,21 @@ impl ToExpr for NumberDisplayFormatConfiguration {
         p.opt("Prefix", &self.prefix);
         p.opt("SeparatorConfiguration", &self.separator_configuration);
         p.opt("Suffix", &self.suffix);
+    }
+}
+
+impl ToExpr for NumberDisplayFormatConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1030,10 +1461,9 @@ pub struct PercentageDisplayFormatConfiguration {
     pub suffix: Option<Value<String>>,
 }
 
-impl ToExpr for PercentageDisplayFormatConfiguration {
+impl PercentageDisplayFormatConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "DecimalPlacesConfiguration",
             &self.decimal_places_configuration,
@@ -1049,7 +1479,21 @@ impl ToExpr for PercentageDisplayFormatConfiguration {
         p.opt("Prefix", &self.prefix);
         p.opt("SeparatorConfiguration", &self.separator_configuration);
         p.opt("Suffix", &self.suffix);
+    }
+}
+
+impl ToExpr for PercentageDisplayFormatConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1060,12 +1504,25 @@ pub struct NumberFormatConfiguration {
     pub format_configuration: Option<NumericFormatConfiguration>,
 }
 
+impl NumberFormatConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("FormatConfiguration", &self.format_configuration);
+    }
+}
+
 impl ToExpr for NumberFormatConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("FormatConfiguration", &self.format_configuration);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1078,10 +1535,9 @@ pub struct StringFormatConfiguration {
     pub numeric_format_configuration: Option<NumericFormatConfiguration>,
 }
 
-impl ToExpr for StringFormatConfiguration {
+impl StringFormatConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "NullValueFormatConfiguration",
             &self.null_value_format_configuration,
@@ -1090,7 +1546,21 @@ impl ToExpr for StringFormatConfiguration {
             "NumericFormatConfiguration",
             &self.numeric_format_configuration,
         );
+    }
+}
+
+impl ToExpr for StringFormatConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1105,14 +1575,27 @@ pub struct DataSetConfiguration {
     pub placeholder: Option<Value<String>>,
 }
 
+impl DataSetConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ColumnGroupSchemaList", &self.column_group_schema_list);
+        p.opt("DataSetSchema", &self.data_set_schema);
+        p.opt("Placeholder", &self.placeholder);
+    }
+}
+
 impl ToExpr for DataSetConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("ColumnGroupSchemaList", &self.column_group_schema_list);
-        p.opt("DataSetSchema", &self.data_set_schema);
-        p.opt("Placeholder", &self.placeholder);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1125,16 +1608,29 @@ pub struct ColumnGroupSchema {
     pub name: Option<Value<String>>,
 }
 
-impl ToExpr for ColumnGroupSchema {
+impl ColumnGroupSchema {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "ColumnGroupColumnSchemaList",
             &self.column_group_column_schema_list,
         );
         p.opt("Name", &self.name);
+    }
+}
+
+impl ToExpr for ColumnGroupSchema {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1145,12 +1641,25 @@ pub struct ColumnGroupColumnSchema {
     pub name: Option<Value<String>>,
 }
 
+impl ColumnGroupColumnSchema {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Name", &self.name);
+    }
+}
+
 impl ToExpr for ColumnGroupColumnSchema {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Name", &self.name);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1161,12 +1670,25 @@ pub struct DataSetSchema {
     pub column_schema_list: Option<Vec<ColumnSchema>>,
 }
 
+impl DataSetSchema {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ColumnSchemaList", &self.column_schema_list);
+    }
+}
+
 impl ToExpr for DataSetSchema {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("ColumnSchemaList", &self.column_schema_list);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1181,14 +1703,27 @@ pub struct ColumnSchema {
     pub name: Option<Value<String>>,
 }
 
+impl ColumnSchema {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("DataType", &self.data_type);
+        p.opt("GeographicRole", &self.geographic_role);
+        p.opt("Name", &self.name);
+    }
+}
+
 impl ToExpr for ColumnSchema {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("DataType", &self.data_type);
-        p.opt("GeographicRole", &self.geographic_role);
-        p.opt("Name", &self.name);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1226,16 +1761,29 @@ impl FilterGroup {
     }
 }
 
-impl ToExpr for FilterGroup {
+impl FilterGroup {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("CrossDataset", &self.cross_dataset);
         p.req("FilterGroupId", &self.filter_group_id);
         p.req("Filters", &self.filters);
         p.req("ScopeConfiguration", &self.scope_configuration);
         p.opt("Status", &self.status);
+    }
+}
+
+impl ToExpr for FilterGroup {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1260,10 +1808,9 @@ pub struct Filter {
     pub top_bottom_filter: Option<TopBottomFilter>,
 }
 
-impl ToExpr for Filter {
+impl Filter {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("CategoryFilter", &self.category_filter);
         p.opt("NestedFilter", &self.nested_filter);
         p.opt("NumericEqualityFilter", &self.numeric_equality_filter);
@@ -1272,7 +1819,21 @@ impl ToExpr for Filter {
         p.opt("TimeEqualityFilter", &self.time_equality_filter);
         p.opt("TimeRangeFilter", &self.time_range_filter);
         p.opt("TopBottomFilter", &self.top_bottom_filter);
+    }
+}
+
+impl ToExpr for Filter {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1306,10 +1867,9 @@ impl CategoryFilter {
     }
 }
 
-impl ToExpr for CategoryFilter {
+impl CategoryFilter {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("Column", &self.column);
         p.req("Configuration", &self.configuration);
         p.opt(
@@ -1317,7 +1877,21 @@ impl ToExpr for CategoryFilter {
             &self.default_filter_control_configuration,
         );
         p.req("FilterId", &self.filter_id);
+    }
+}
+
+impl ToExpr for CategoryFilter {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1332,10 +1906,9 @@ pub struct CategoryFilterConfiguration {
     pub filter_list_configuration: Option<FilterListConfiguration>,
 }
 
-impl ToExpr for CategoryFilterConfiguration {
+impl CategoryFilterConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "CustomFilterConfiguration",
             &self.custom_filter_configuration,
@@ -1345,7 +1918,21 @@ impl ToExpr for CategoryFilterConfiguration {
             &self.custom_filter_list_configuration,
         );
         p.opt("FilterListConfiguration", &self.filter_list_configuration);
+    }
+}
+
+impl ToExpr for CategoryFilterConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1381,16 +1968,29 @@ impl CustomFilterConfiguration {
     }
 }
 
-impl ToExpr for CustomFilterConfiguration {
+impl CustomFilterConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("CategoryValue", &self.category_value);
         p.req("MatchOperator", &self.match_operator);
         p.req("NullOption", &self.null_option);
         p.opt("ParameterName", &self.parameter_name);
         p.opt("SelectAllOptions", &self.select_all_options);
+    }
+}
+
+impl ToExpr for CustomFilterConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1423,15 +2023,28 @@ impl CustomFilterListConfiguration {
     }
 }
 
-impl ToExpr for CustomFilterListConfiguration {
+impl CustomFilterListConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("CategoryValues", &self.category_values);
         p.req("MatchOperator", &self.match_operator);
         p.req("NullOption", &self.null_option);
         p.opt("SelectAllOptions", &self.select_all_options);
+    }
+}
+
+impl ToExpr for CustomFilterListConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1461,15 +2074,28 @@ impl FilterListConfiguration {
     }
 }
 
-impl ToExpr for FilterListConfiguration {
+impl FilterListConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("CategoryValues", &self.category_values);
         p.req("MatchOperator", &self.match_operator);
         p.opt("NullOption", &self.null_option);
         p.opt("SelectAllOptions", &self.select_all_options);
+    }
+}
+
+impl ToExpr for FilterListConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1496,13 +2122,26 @@ impl DefaultFilterControlConfiguration {
     }
 }
 
+impl DefaultFilterControlConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("ControlOptions", &self.control_options);
+        p.req("Title", &self.title);
+    }
+}
+
 impl ToExpr for DefaultFilterControlConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("ControlOptions", &self.control_options);
-        p.req("Title", &self.title);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1525,10 +2164,9 @@ pub struct DefaultFilterControlOptions {
     pub default_text_field_options: Option<DefaultTextFieldControlOptions>,
 }
 
-impl ToExpr for DefaultFilterControlOptions {
+impl DefaultFilterControlOptions {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "DefaultDateTimePickerOptions",
             &self.default_date_time_picker_options,
@@ -1542,7 +2180,21 @@ impl ToExpr for DefaultFilterControlOptions {
         p.opt("DefaultSliderOptions", &self.default_slider_options);
         p.opt("DefaultTextAreaOptions", &self.default_text_area_options);
         p.opt("DefaultTextFieldOptions", &self.default_text_field_options);
+    }
+}
+
+impl ToExpr for DefaultFilterControlOptions {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1557,14 +2209,27 @@ pub struct DefaultDateTimePickerControlOptions {
     pub type_: Option<Value<SheetControlDateTimePickerType>>,
 }
 
+impl DefaultDateTimePickerControlOptions {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("CommitMode", &self.commit_mode);
+        p.opt("DisplayOptions", &self.display_options);
+        p.opt("Type", &self.type_);
+    }
+}
+
 impl ToExpr for DefaultDateTimePickerControlOptions {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("CommitMode", &self.commit_mode);
-        p.opt("DisplayOptions", &self.display_options);
-        p.opt("Type", &self.type_);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1583,16 +2248,29 @@ pub struct DateTimePickerControlDisplayOptions {
     pub title_options: Option<LabelOptions>,
 }
 
-impl ToExpr for DateTimePickerControlDisplayOptions {
+impl DateTimePickerControlDisplayOptions {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("DateIconVisibility", &self.date_icon_visibility);
         p.opt("DateTimeFormat", &self.date_time_format);
         p.opt("HelperTextVisibility", &self.helper_text_visibility);
         p.opt("InfoIconLabelOptions", &self.info_icon_label_options);
         p.opt("TitleOptions", &self.title_options);
+    }
+}
+
+impl ToExpr for DateTimePickerControlDisplayOptions {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1605,13 +2283,26 @@ pub struct SheetControlInfoIconLabelOptions {
     pub visibility: Option<Value<Visibility>>,
 }
 
+impl SheetControlInfoIconLabelOptions {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("InfoIconText", &self.info_icon_text);
+        p.opt("Visibility", &self.visibility);
+    }
+}
+
 impl ToExpr for SheetControlInfoIconLabelOptions {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("InfoIconText", &self.info_icon_text);
-        p.opt("Visibility", &self.visibility);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1626,14 +2317,27 @@ pub struct LabelOptions {
     pub visibility: Option<Value<Visibility>>,
 }
 
+impl LabelOptions {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("CustomLabel", &self.custom_label);
+        p.opt("FontConfiguration", &self.font_configuration);
+        p.opt("Visibility", &self.visibility);
+    }
+}
+
 impl ToExpr for LabelOptions {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("CustomLabel", &self.custom_label);
-        p.opt("FontConfiguration", &self.font_configuration);
-        p.opt("Visibility", &self.visibility);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1654,17 +2358,30 @@ pub struct FontConfiguration {
     pub font_weight: Option<FontWeight>,
 }
 
-impl ToExpr for FontConfiguration {
+impl FontConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("FontColor", &self.font_color);
         p.opt("FontDecoration", &self.font_decoration);
         p.opt("FontFamily", &self.font_family);
         p.opt("FontSize", &self.font_size);
         p.opt("FontStyle", &self.font_style);
         p.opt("FontWeight", &self.font_weight);
+    }
+}
+
+impl ToExpr for FontConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1677,13 +2394,26 @@ pub struct FontSize {
     pub relative: Option<Value<RelativeFontSize>>,
 }
 
+impl FontSize {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Absolute", &self.absolute);
+        p.opt("Relative", &self.relative);
+    }
+}
+
 impl ToExpr for FontSize {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Absolute", &self.absolute);
-        p.opt("Relative", &self.relative);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1694,12 +2424,25 @@ pub struct FontWeight {
     pub name: Option<Value<FontWeightName>>,
 }
 
+impl FontWeight {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Name", &self.name);
+    }
+}
+
 impl ToExpr for FontWeight {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Name", &self.name);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1716,15 +2459,28 @@ pub struct DefaultFilterDropDownControlOptions {
     pub type_: Option<Value<SheetControlListType>>,
 }
 
-impl ToExpr for DefaultFilterDropDownControlOptions {
+impl DefaultFilterDropDownControlOptions {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("CommitMode", &self.commit_mode);
         p.opt("DisplayOptions", &self.display_options);
         p.opt("SelectableValues", &self.selectable_values);
         p.opt("Type", &self.type_);
+    }
+}
+
+impl ToExpr for DefaultFilterDropDownControlOptions {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1739,14 +2495,27 @@ pub struct DropDownControlDisplayOptions {
     pub title_options: Option<LabelOptions>,
 }
 
+impl DropDownControlDisplayOptions {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("InfoIconLabelOptions", &self.info_icon_label_options);
+        p.opt("SelectAllOptions", &self.select_all_options);
+        p.opt("TitleOptions", &self.title_options);
+    }
+}
+
 impl ToExpr for DropDownControlDisplayOptions {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("InfoIconLabelOptions", &self.info_icon_label_options);
-        p.opt("SelectAllOptions", &self.select_all_options);
-        p.opt("TitleOptions", &self.title_options);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1757,12 +2526,25 @@ pub struct ListControlSelectAllOptions {
     pub visibility: Option<Value<Visibility>>,
 }
 
+impl ListControlSelectAllOptions {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Visibility", &self.visibility);
+    }
+}
+
 impl ToExpr for ListControlSelectAllOptions {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Visibility", &self.visibility);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1773,12 +2555,25 @@ pub struct FilterSelectableValues {
     pub values: Option<Value<Vec<String>>>,
 }
 
+impl FilterSelectableValues {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Values", &self.values);
+    }
+}
+
 impl ToExpr for FilterSelectableValues {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Values", &self.values);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1793,14 +2588,27 @@ pub struct DefaultFilterListControlOptions {
     pub type_: Option<Value<SheetControlListType>>,
 }
 
+impl DefaultFilterListControlOptions {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("DisplayOptions", &self.display_options);
+        p.opt("SelectableValues", &self.selectable_values);
+        p.opt("Type", &self.type_);
+    }
+}
+
 impl ToExpr for DefaultFilterListControlOptions {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("DisplayOptions", &self.display_options);
-        p.opt("SelectableValues", &self.selectable_values);
-        p.opt("Type", &self.type_);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1817,15 +2625,28 @@ pub struct ListControlDisplayOptions {
     pub title_options: Option<LabelOptions>,
 }
 
-impl ToExpr for ListControlDisplayOptions {
+impl ListControlDisplayOptions {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("InfoIconLabelOptions", &self.info_icon_label_options);
         p.opt("SearchOptions", &self.search_options);
         p.opt("SelectAllOptions", &self.select_all_options);
         p.opt("TitleOptions", &self.title_options);
+    }
+}
+
+impl ToExpr for ListControlDisplayOptions {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1836,12 +2657,25 @@ pub struct ListControlSearchOptions {
     pub visibility: Option<Value<Visibility>>,
 }
 
+impl ListControlSearchOptions {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Visibility", &self.visibility);
+    }
+}
+
 impl ToExpr for ListControlSearchOptions {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Visibility", &self.visibility);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1854,13 +2688,26 @@ pub struct DefaultRelativeDateTimeControlOptions {
     pub display_options: Option<RelativeDateTimeControlDisplayOptions>,
 }
 
+impl DefaultRelativeDateTimeControlOptions {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("CommitMode", &self.commit_mode);
+        p.opt("DisplayOptions", &self.display_options);
+    }
+}
+
 impl ToExpr for DefaultRelativeDateTimeControlOptions {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("CommitMode", &self.commit_mode);
-        p.opt("DisplayOptions", &self.display_options);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1875,14 +2722,27 @@ pub struct RelativeDateTimeControlDisplayOptions {
     pub title_options: Option<LabelOptions>,
 }
 
+impl RelativeDateTimeControlDisplayOptions {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("DateTimeFormat", &self.date_time_format);
+        p.opt("InfoIconLabelOptions", &self.info_icon_label_options);
+        p.opt("TitleOptions", &self.title_options);
+    }
+}
+
 impl ToExpr for RelativeDateTimeControlDisplayOptions {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("DateTimeFormat", &self.date_time_format);
-        p.opt("InfoIconLabelOptions", &self.info_icon_label_options);
-        p.opt("TitleOptions", &self.title_options);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1919,16 +2779,29 @@ impl DefaultSliderControlOptions {
     }
 }
 
-impl ToExpr for DefaultSliderControlOptions {
+impl DefaultSliderControlOptions {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("DisplayOptions", &self.display_options);
         p.req("MaximumValue", &self.maximum_value);
         p.req("MinimumValue", &self.minimum_value);
         p.req("StepSize", &self.step_size);
         p.opt("Type", &self.type_);
+    }
+}
+
+impl ToExpr for DefaultSliderControlOptions {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1941,13 +2814,26 @@ pub struct SliderControlDisplayOptions {
     pub title_options: Option<LabelOptions>,
 }
 
+impl SliderControlDisplayOptions {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("InfoIconLabelOptions", &self.info_icon_label_options);
+        p.opt("TitleOptions", &self.title_options);
+    }
+}
+
 impl ToExpr for SliderControlDisplayOptions {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("InfoIconLabelOptions", &self.info_icon_label_options);
-        p.opt("TitleOptions", &self.title_options);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1960,13 +2846,26 @@ pub struct DefaultTextAreaControlOptions {
     pub display_options: Option<TextAreaControlDisplayOptions>,
 }
 
+impl DefaultTextAreaControlOptions {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Delimiter", &self.delimiter);
+        p.opt("DisplayOptions", &self.display_options);
+    }
+}
+
 impl ToExpr for DefaultTextAreaControlOptions {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Delimiter", &self.delimiter);
-        p.opt("DisplayOptions", &self.display_options);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1981,14 +2880,27 @@ pub struct TextAreaControlDisplayOptions {
     pub title_options: Option<LabelOptions>,
 }
 
+impl TextAreaControlDisplayOptions {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("InfoIconLabelOptions", &self.info_icon_label_options);
+        p.opt("PlaceholderOptions", &self.placeholder_options);
+        p.opt("TitleOptions", &self.title_options);
+    }
+}
+
 impl ToExpr for TextAreaControlDisplayOptions {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("InfoIconLabelOptions", &self.info_icon_label_options);
-        p.opt("PlaceholderOptions", &self.placeholder_options);
-        p.opt("TitleOptions", &self.title_options);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1999,12 +2911,25 @@ pub struct TextControlPlaceholderOptions {
     pub visibility: Option<Value<Visibility>>,
 }
 
+impl TextControlPlaceholderOptions {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Visibility", &self.visibility);
+    }
+}
+
 impl ToExpr for TextControlPlaceholderOptions {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Visibility", &self.visibility);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -2015,12 +2940,25 @@ pub struct DefaultTextFieldControlOptions {
     pub display_options: Option<TextFieldControlDisplayOptions>,
 }
 
+impl DefaultTextFieldControlOptions {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("DisplayOptions", &self.display_options);
+    }
+}
+
 impl ToExpr for DefaultTextFieldControlOptions {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("DisplayOptions", &self.display_options);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -2035,14 +2973,27 @@ pub struct TextFieldControlDisplayOptions {
     pub title_options: Option<LabelOptions>,
 }
 
+impl TextFieldControlDisplayOptions {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("InfoIconLabelOptions", &self.info_icon_label_options);
+        p.opt("PlaceholderOptions", &self.placeholder_options);
+        p.opt("TitleOptions", &self.title_options);
+    }
+}
+
 impl ToExpr for TextFieldControlDisplayOptions {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("InfoIconLabelOptions", &self.info_icon_label_options);
-        p.opt("PlaceholderOptions", &self.placeholder_options);
-        p.opt("TitleOptions", &self.title_options);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -2077,15 +3028,28 @@ impl NestedFilter {
     }
 }
 
-impl ToExpr for NestedFilter {
+impl NestedFilter {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("Column", &self.column);
         p.req("FilterId", &self.filter_id);
         p.req("IncludeInnerSet", &self.include_inner_set);
         p.req("InnerFilter", &self.inner_filter);
+    }
+}
+
+impl ToExpr for NestedFilter {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -2096,12 +3060,25 @@ pub struct InnerFilter {
     pub category_inner_filter: Option<CategoryInnerFilter>,
 }
 
+impl InnerFilter {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("CategoryInnerFilter", &self.category_inner_filter);
+    }
+}
+
 impl ToExpr for InnerFilter {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("CategoryInnerFilter", &self.category_inner_filter);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -2128,17 +3105,30 @@ impl CategoryInnerFilter {
     }
 }
 
-impl ToExpr for CategoryInnerFilter {
+impl CategoryInnerFilter {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("Column", &self.column);
         p.req("Configuration", &self.configuration);
         p.opt(
             "DefaultFilterControlConfiguration",
             &self.default_filter_control_configuration,
         );
+    }
+}
+
+impl ToExpr for CategoryInnerFilter {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -2188,10 +3178,9 @@ impl NumericEqualityFilter {
     }
 }
 
-impl ToExpr for NumericEqualityFilter {
+impl NumericEqualityFilter {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AggregationFunction", &self.aggregation_function);
         p.req("Column", &self.column);
         p.opt(
@@ -2204,7 +3193,21 @@ impl ToExpr for NumericEqualityFilter {
         p.opt("ParameterName", &self.parameter_name);
         p.opt("SelectAllOptions", &self.select_all_options);
         p.opt("Value", &self.value);
+    }
+}
+
+impl ToExpr for NumericEqualityFilter {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -2221,10 +3224,9 @@ pub struct AggregationFunction {
     pub numerical_aggregation_function: Option<NumericalAggregationFunction>,
 }
 
-impl ToExpr for AggregationFunction {
+impl AggregationFunction {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "AttributeAggregationFunction",
             &self.attribute_aggregation_function,
@@ -2238,7 +3240,21 @@ impl ToExpr for AggregationFunction {
             "NumericalAggregationFunction",
             &self.numerical_aggregation_function,
         );
+    }
+}
+
+impl ToExpr for AggregationFunction {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -2251,16 +3267,29 @@ pub struct AttributeAggregationFunction {
     pub value_for_multiple_values: Option<Value<String>>,
 }
 
-impl ToExpr for AttributeAggregationFunction {
+impl AttributeAggregationFunction {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "SimpleAttributeAggregation",
             &self.simple_attribute_aggregation,
         );
         p.opt("ValueForMultipleValues", &self.value_for_multiple_values);
+    }
+}
+
+impl ToExpr for AttributeAggregationFunction {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -2273,16 +3302,29 @@ pub struct NumericalAggregationFunction {
     pub simple_numerical_aggregation: Option<Value<SimpleNumericalAggregationFunction>>,
 }
 
-impl ToExpr for NumericalAggregationFunction {
+impl NumericalAggregationFunction {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("PercentileAggregation", &self.percentile_aggregation);
         p.opt(
             "SimpleNumericalAggregation",
             &self.simple_numerical_aggregation,
         );
+    }
+}
+
+impl ToExpr for NumericalAggregationFunction {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -2293,12 +3335,25 @@ pub struct PercentileAggregation {
     pub percentile_value: Option<Value<f64>>,
 }
 
+impl PercentileAggregation {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("PercentileValue", &self.percentile_value);
+    }
+}
+
 impl ToExpr for PercentileAggregation {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("PercentileValue", &self.percentile_value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -2350,10 +3405,9 @@ impl NumericRangeFilter {
     }
 }
 
-impl ToExpr for NumericRangeFilter {
+impl NumericRangeFilter {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AggregationFunction", &self.aggregation_function);
         p.req("Column", &self.column);
         p.opt(
@@ -2367,7 +3421,21 @@ impl ToExpr for NumericRangeFilter {
         p.opt("RangeMaximum", &self.range_maximum);
         p.opt("RangeMinimum", &self.range_minimum);
         p.opt("SelectAllOptions", &self.select_all_options);
+    }
+}
+
+impl ToExpr for NumericRangeFilter {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -2380,13 +3448,26 @@ pub struct NumericRangeFilterValue {
     pub static_value: Option<Value<f64>>,
 }
 
+impl NumericRangeFilterValue {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Parameter", &self.parameter);
+        p.opt("StaticValue", &self.static_value);
+    }
+}
+
 impl ToExpr for NumericRangeFilterValue {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Parameter", &self.parameter);
-        p.opt("StaticValue", &self.static_value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -2444,10 +3525,9 @@ impl RelativeDatesFilter {
     }
 }
 
-impl ToExpr for RelativeDatesFilter {
+impl RelativeDatesFilter {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("AnchorDateConfiguration", &self.anchor_date_configuration);
         p.req("Column", &self.column);
         p.opt(
@@ -2465,7 +3545,21 @@ impl ToExpr for RelativeDatesFilter {
         p.req("RelativeDateType", &self.relative_date_type);
         p.opt("RelativeDateValue", &self.relative_date_value);
         p.req("TimeGranularity", &self.time_granularity);
+    }
+}
+
+impl ToExpr for RelativeDatesFilter {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -2478,13 +3572,26 @@ pub struct AnchorDateConfiguration {
     pub parameter_name: Option<Value<String>>,
 }
 
+impl AnchorDateConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("AnchorOption", &self.anchor_option);
+        p.opt("ParameterName", &self.parameter_name);
+    }
+}
+
 impl ToExpr for AnchorDateConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("AnchorOption", &self.anchor_option);
-        p.opt("ParameterName", &self.parameter_name);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -2514,14 +3621,27 @@ impl ExcludePeriodConfiguration {
     }
 }
 
+impl ExcludePeriodConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Amount", &self.amount);
+        p.req("Granularity", &self.granularity);
+        p.opt("Status", &self.status);
+    }
+}
+
 impl ToExpr for ExcludePeriodConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Amount", &self.amount);
-        p.req("Granularity", &self.granularity);
-        p.opt("Status", &self.status);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -2560,10 +3680,9 @@ impl TimeEqualityFilter {
     }
 }
 
-impl ToExpr for TimeEqualityFilter {
+impl TimeEqualityFilter {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("Column", &self.column);
         p.opt(
             "DefaultFilterControlConfiguration",
@@ -2574,7 +3693,21 @@ impl ToExpr for TimeEqualityFilter {
         p.opt("RollingDate", &self.rolling_date);
         p.opt("TimeGranularity", &self.time_granularity);
         p.opt("Value", &self.value);
+    }
+}
+
+impl ToExpr for TimeEqualityFilter {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -2598,13 +3731,26 @@ impl RollingDateConfiguration {
     }
 }
 
+impl RollingDateConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("DataSetIdentifier", &self.data_set_identifier);
+        p.req("Expression", &self.expression);
+    }
+}
+
 impl ToExpr for RollingDateConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("DataSetIdentifier", &self.data_set_identifier);
-        p.req("Expression", &self.expression);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -2656,10 +3802,9 @@ impl TimeRangeFilter {
     }
 }
 
-impl ToExpr for TimeRangeFilter {
+impl TimeRangeFilter {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("Column", &self.column);
         p.opt(
             "DefaultFilterControlConfiguration",
@@ -2676,7 +3821,21 @@ impl ToExpr for TimeRangeFilter {
         p.opt("RangeMaximumValue", &self.range_maximum_value);
         p.opt("RangeMinimumValue", &self.range_minimum_value);
         p.opt("TimeGranularity", &self.time_granularity);
+    }
+}
+
+impl ToExpr for TimeRangeFilter {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -2691,14 +3850,27 @@ pub struct TimeRangeFilterValue {
     pub static_value: Option<Value<String>>,
 }
 
+impl TimeRangeFilterValue {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Parameter", &self.parameter);
+        p.opt("RollingDate", &self.rolling_date);
+        p.opt("StaticValue", &self.static_value);
+    }
+}
+
 impl ToExpr for TimeRangeFilterValue {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Parameter", &self.parameter);
-        p.opt("RollingDate", &self.rolling_date);
-        p.opt("StaticValue", &self.static_value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -2741,10 +3913,9 @@ impl TopBottomFilter {
     }
 }
 
-impl ToExpr for TopBottomFilter {
+impl TopBottomFilter {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req(
             "AggregationSortConfigurations",
             &self.aggregation_sort_configurations,
@@ -2758,7 +3929,21 @@ impl ToExpr for TopBottomFilter {
         p.opt("Limit", &self.limit);
         p.opt("ParameterName", &self.parameter_name);
         p.opt("TimeGranularity", &self.time_granularity);
+    }
+}
+
+impl ToExpr for TopBottomFilter {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -2785,14 +3970,27 @@ impl AggregationSortConfiguration {
     }
 }
 
+impl AggregationSortConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("AggregationFunction", &self.aggregation_function);
+        p.req("Column", &self.column);
+        p.req("SortDirection", &self.sort_direction);
+    }
+}
+
 impl ToExpr for AggregationSortConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("AggregationFunction", &self.aggregation_function);
-        p.req("Column", &self.column);
-        p.req("SortDirection", &self.sort_direction);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -2805,13 +4003,26 @@ pub struct FilterScopeConfiguration {
     pub selected_sheets: Option<SelectedSheetsFilterScopeConfiguration>,
 }
 
+impl FilterScopeConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("AllSheets", &self.all_sheets);
+        p.opt("SelectedSheets", &self.selected_sheets);
+    }
+}
+
 impl ToExpr for FilterScopeConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("AllSheets", &self.all_sheets);
-        p.opt("SelectedSheets", &self.selected_sheets);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -2822,15 +4033,28 @@ pub struct SelectedSheetsFilterScopeConfiguration {
     pub sheet_visual_scoping_configurations: Option<Vec<SheetVisualScopingConfiguration>>,
 }
 
-impl ToExpr for SelectedSheetsFilterScopeConfiguration {
+impl SelectedSheetsFilterScopeConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "SheetVisualScopingConfigurations",
             &self.sheet_visual_scoping_configurations,
         );
+    }
+}
+
+impl ToExpr for SelectedSheetsFilterScopeConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -2860,14 +4084,27 @@ impl SheetVisualScopingConfiguration {
     }
 }
 
+impl SheetVisualScopingConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Scope", &self.scope);
+        p.req("SheetId", &self.sheet_id);
+        p.opt("VisualIds", &self.visual_ids);
+    }
+}
+
 impl ToExpr for SheetVisualScopingConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Scope", &self.scope);
-        p.req("SheetId", &self.sheet_id);
-        p.opt("VisualIds", &self.visual_ids);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -2880,13 +4117,26 @@ pub struct AssetOptions {
     pub week_start: Option<Value<DayOfTheWeek>>,
 }
 
+impl AssetOptions {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Timezone", &self.timezone);
+        p.opt("WeekStart", &self.week_start);
+    }
+}
+
 impl ToExpr for AssetOptions {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Timezone", &self.timezone);
-        p.opt("WeekStart", &self.week_start);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -2903,10 +4153,9 @@ pub struct ParameterDeclaration {
     pub string_parameter_declaration: Option<StringParameterDeclaration>,
 }
 
-impl ToExpr for ParameterDeclaration {
+impl ParameterDeclaration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "DateTimeParameterDeclaration",
             &self.date_time_parameter_declaration,
@@ -2923,7 +4172,21 @@ impl ToExpr for ParameterDeclaration {
             "StringParameterDeclaration",
             &self.string_parameter_declaration,
         );
+    }
+}
+
+impl ToExpr for ParameterDeclaration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -2956,16 +4219,29 @@ impl DateTimeParameterDeclaration {
     }
 }
 
-impl ToExpr for DateTimeParameterDeclaration {
+impl DateTimeParameterDeclaration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("DefaultValues", &self.default_values);
         p.opt("MappedDataSetParameters", &self.mapped_data_set_parameters);
         p.req("Name", &self.name);
         p.opt("TimeGranularity", &self.time_granularity);
         p.opt("ValueWhenUnset", &self.value_when_unset);
+    }
+}
+
+impl ToExpr for DateTimeParameterDeclaration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -2980,14 +4256,27 @@ pub struct DateTimeDefaultValues {
     pub static_values: Option<Value<Vec<String>>>,
 }
 
+impl DateTimeDefaultValues {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("DynamicValue", &self.dynamic_value);
+        p.opt("RollingDate", &self.rolling_date);
+        p.opt("StaticValues", &self.static_values);
+    }
+}
+
 impl ToExpr for DateTimeDefaultValues {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("DynamicValue", &self.dynamic_value);
-        p.opt("RollingDate", &self.rolling_date);
-        p.opt("StaticValues", &self.static_values);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -3014,14 +4303,27 @@ impl DynamicDefaultValue {
     }
 }
 
+impl DynamicDefaultValue {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("DefaultValueColumn", &self.default_value_column);
+        p.opt("GroupNameColumn", &self.group_name_column);
+        p.opt("UserNameColumn", &self.user_name_column);
+    }
+}
+
 impl ToExpr for DynamicDefaultValue {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("DefaultValueColumn", &self.default_value_column);
-        p.opt("GroupNameColumn", &self.group_name_column);
-        p.opt("UserNameColumn", &self.user_name_column);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -3048,13 +4350,26 @@ impl MappedDataSetParameter {
     }
 }
 
+impl MappedDataSetParameter {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("DataSetIdentifier", &self.data_set_identifier);
+        p.req("DataSetParameterName", &self.data_set_parameter_name);
+    }
+}
+
 impl ToExpr for MappedDataSetParameter {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("DataSetIdentifier", &self.data_set_identifier);
-        p.req("DataSetParameterName", &self.data_set_parameter_name);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -3067,13 +4382,26 @@ pub struct DateTimeValueWhenUnsetConfiguration {
     pub value_when_unset_option: Option<Value<ValueWhenUnsetOption>>,
 }
 
+impl DateTimeValueWhenUnsetConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("CustomValue", &self.custom_value);
+        p.opt("ValueWhenUnsetOption", &self.value_when_unset_option);
+    }
+}
+
 impl ToExpr for DateTimeValueWhenUnsetConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("CustomValue", &self.custom_value);
-        p.opt("ValueWhenUnsetOption", &self.value_when_unset_option);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -3109,16 +4437,29 @@ impl DecimalParameterDeclaration {
     }
 }
 
-impl ToExpr for DecimalParameterDeclaration {
+impl DecimalParameterDeclaration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("DefaultValues", &self.default_values);
         p.opt("MappedDataSetParameters", &self.mapped_data_set_parameters);
         p.req("Name", &self.name);
         p.req("ParameterValueType", &self.parameter_value_type);
         p.opt("ValueWhenUnset", &self.value_when_unset);
+    }
+}
+
+impl ToExpr for DecimalParameterDeclaration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -3131,13 +4472,26 @@ pub struct DecimalDefaultValues {
     pub static_values: Option<Value<Vec<f64>>>,
 }
 
+impl DecimalDefaultValues {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("DynamicValue", &self.dynamic_value);
+        p.opt("StaticValues", &self.static_values);
+    }
+}
+
 impl ToExpr for DecimalDefaultValues {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("DynamicValue", &self.dynamic_value);
-        p.opt("StaticValues", &self.static_values);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -3150,13 +4504,26 @@ pub struct DecimalValueWhenUnsetConfiguration {
     pub value_when_unset_option: Option<Value<ValueWhenUnsetOption>>,
 }
 
+impl DecimalValueWhenUnsetConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("CustomValue", &self.custom_value);
+        p.opt("ValueWhenUnsetOption", &self.value_when_unset_option);
+    }
+}
+
 impl ToExpr for DecimalValueWhenUnsetConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("CustomValue", &self.custom_value);
-        p.opt("ValueWhenUnsetOption", &self.value_when_unset_option);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -3192,16 +4559,29 @@ impl IntegerParameterDeclaration {
     }
 }
 
-impl ToExpr for IntegerParameterDeclaration {
+impl IntegerParameterDeclaration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("DefaultValues", &self.default_values);
         p.opt("MappedDataSetParameters", &self.mapped_data_set_parameters);
         p.req("Name", &self.name);
         p.req("ParameterValueType", &self.parameter_value_type);
         p.opt("ValueWhenUnset", &self.value_when_unset);
+    }
+}
+
+impl ToExpr for IntegerParameterDeclaration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -3214,13 +4594,26 @@ pub struct IntegerDefaultValues {
     pub static_values: Option<Value<Vec<f64>>>,
 }
 
+impl IntegerDefaultValues {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("DynamicValue", &self.dynamic_value);
+        p.opt("StaticValues", &self.static_values);
+    }
+}
+
 impl ToExpr for IntegerDefaultValues {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("DynamicValue", &self.dynamic_value);
-        p.opt("StaticValues", &self.static_values);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -3233,13 +4626,26 @@ pub struct IntegerValueWhenUnsetConfiguration {
     pub value_when_unset_option: Option<Value<ValueWhenUnsetOption>>,
 }
 
+impl IntegerValueWhenUnsetConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("CustomValue", &self.custom_value);
+        p.opt("ValueWhenUnsetOption", &self.value_when_unset_option);
+    }
+}
+
 impl ToExpr for IntegerValueWhenUnsetConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("CustomValue", &self.custom_value);
-        p.opt("ValueWhenUnsetOption", &self.value_when_unset_option);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -3275,16 +4681,29 @@ impl StringParameterDeclaration {
     }
 }
 
-impl ToExpr for StringParameterDeclaration {
+impl StringParameterDeclaration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("DefaultValues", &self.default_values);
         p.opt("MappedDataSetParameters", &self.mapped_data_set_parameters);
         p.req("Name", &self.name);
         p.req("ParameterValueType", &self.parameter_value_type);
         p.opt("ValueWhenUnset", &self.value_when_unset);
+    }
+}
+
+impl ToExpr for StringParameterDeclaration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -3297,13 +4716,26 @@ pub struct StringDefaultValues {
     pub static_values: Option<Value<Vec<String>>>,
 }
 
+impl StringDefaultValues {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("DynamicValue", &self.dynamic_value);
+        p.opt("StaticValues", &self.static_values);
+    }
+}
+
 impl ToExpr for StringDefaultValues {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("DynamicValue", &self.dynamic_value);
-        p.opt("StaticValues", &self.static_values);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -3316,13 +4748,26 @@ pub struct StringValueWhenUnsetConfiguration {
     pub value_when_unset_option: Option<Value<ValueWhenUnsetOption>>,
 }
 
+impl StringValueWhenUnsetConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("CustomValue", &self.custom_value);
+        p.opt("ValueWhenUnsetOption", &self.value_when_unset_option);
+    }
+}
+
 impl ToExpr for StringValueWhenUnsetConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("CustomValue", &self.custom_value);
-        p.opt("ValueWhenUnsetOption", &self.value_when_unset_option);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -3333,12 +4778,25 @@ pub struct QueryExecutionOptions {
     pub query_execution_mode: Option<Value<QueryExecutionMode>>,
 }
 
+impl QueryExecutionOptions {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("QueryExecutionMode", &self.query_execution_mode);
+    }
+}
+
 impl ToExpr for QueryExecutionOptions {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("QueryExecutionMode", &self.query_execution_mode);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -3392,10 +4850,9 @@ impl SheetDefinition {
     }
 }
 
-impl ToExpr for SheetDefinition {
+impl SheetDefinition {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("ContentType", &self.content_type);
         p.opt("Description", &self.description);
         p.opt("FilterControls", &self.filter_controls);
@@ -3408,7 +4865,21 @@ impl ToExpr for SheetDefinition {
         p.opt("TextBoxes", &self.text_boxes);
         p.opt("Title", &self.title);
         p.opt("Visuals", &self.visuals);
+    }
+}
+
+impl ToExpr for SheetDefinition {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -3433,10 +4904,9 @@ pub struct FilterControl {
     pub text_field: Option<FilterTextFieldControl>,
 }
 
-impl ToExpr for FilterControl {
+impl FilterControl {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("CrossSheet", &self.cross_sheet);
         p.opt("DateTimePicker", &self.date_time_picker);
         p.opt("Dropdown", &self.dropdown);
@@ -3445,7 +4915,21 @@ impl ToExpr for FilterControl {
         p.opt("Slider", &self.slider);
         p.opt("TextArea", &self.text_area);
         p.opt("TextField", &self.text_field);
+    }
+}
+
+impl ToExpr for FilterControl {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -3475,17 +4959,30 @@ impl FilterCrossSheetControl {
     }
 }
 
-impl ToExpr for FilterCrossSheetControl {
+impl FilterCrossSheetControl {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "CascadingControlConfiguration",
             &self.cascading_control_configuration,
         );
         p.req("FilterControlId", &self.filter_control_id);
         p.req("SourceFilterId", &self.source_filter_id);
+    }
+}
+
+impl ToExpr for FilterCrossSheetControl {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -3496,12 +4993,25 @@ pub struct CascadingControlConfiguration {
     pub source_controls: Option<Vec<CascadingControlSource>>,
 }
 
+impl CascadingControlConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("SourceControls", &self.source_controls);
+    }
+}
+
 impl ToExpr for CascadingControlConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("SourceControls", &self.source_controls);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -3514,13 +5024,26 @@ pub struct CascadingControlSource {
     pub source_sheet_control_id: Option<Value<String>>,
 }
 
+impl CascadingControlSource {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ColumnToMatch", &self.column_to_match);
+        p.opt("SourceSheetControlId", &self.source_sheet_control_id);
+    }
+}
+
 impl ToExpr for CascadingControlSource {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("ColumnToMatch", &self.column_to_match);
-        p.opt("SourceSheetControlId", &self.source_sheet_control_id);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -3560,17 +5083,30 @@ impl FilterDateTimePickerControl {
     }
 }
 
-impl ToExpr for FilterDateTimePickerControl {
+impl FilterDateTimePickerControl {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("CommitMode", &self.commit_mode);
         p.opt("DisplayOptions", &self.display_options);
         p.req("FilterControlId", &self.filter_control_id);
         p.req("SourceFilterId", &self.source_filter_id);
         p.req("Title", &self.title);
         p.opt("Type", &self.type_);
+    }
+}
+
+impl ToExpr for FilterDateTimePickerControl {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -3616,10 +5152,9 @@ impl FilterDropDownControl {
     }
 }
 
-impl ToExpr for FilterDropDownControl {
+impl FilterDropDownControl {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "CascadingControlConfiguration",
             &self.cascading_control_configuration,
@@ -3631,7 +5166,21 @@ impl ToExpr for FilterDropDownControl {
         p.req("SourceFilterId", &self.source_filter_id);
         p.req("Title", &self.title);
         p.opt("Type", &self.type_);
+    }
+}
+
+impl ToExpr for FilterDropDownControl {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -3674,10 +5223,9 @@ impl FilterListControl {
     }
 }
 
-impl ToExpr for FilterListControl {
+impl FilterListControl {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "CascadingControlConfiguration",
             &self.cascading_control_configuration,
@@ -3688,7 +5236,21 @@ impl ToExpr for FilterListControl {
         p.req("SourceFilterId", &self.source_filter_id);
         p.req("Title", &self.title);
         p.opt("Type", &self.type_);
+    }
+}
+
+impl ToExpr for FilterListControl {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -3725,16 +5287,29 @@ impl FilterRelativeDateTimeControl {
     }
 }
 
-impl ToExpr for FilterRelativeDateTimeControl {
+impl FilterRelativeDateTimeControl {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("CommitMode", &self.commit_mode);
         p.opt("DisplayOptions", &self.display_options);
         p.req("FilterControlId", &self.filter_control_id);
         p.req("SourceFilterId", &self.source_filter_id);
         p.req("Title", &self.title);
+    }
+}
+
+impl ToExpr for FilterRelativeDateTimeControl {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -3783,10 +5358,9 @@ impl FilterSliderControl {
     }
 }
 
-impl ToExpr for FilterSliderControl {
+impl FilterSliderControl {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("DisplayOptions", &self.display_options);
         p.req("FilterControlId", &self.filter_control_id);
         p.req("MaximumValue", &self.maximum_value);
@@ -3795,7 +5369,21 @@ impl ToExpr for FilterSliderControl {
         p.req("StepSize", &self.step_size);
         p.req("Title", &self.title);
         p.opt("Type", &self.type_);
+    }
+}
+
+impl ToExpr for FilterSliderControl {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -3832,16 +5420,29 @@ impl FilterTextAreaControl {
     }
 }
 
-impl ToExpr for FilterTextAreaControl {
+impl FilterTextAreaControl {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Delimiter", &self.delimiter);
         p.opt("DisplayOptions", &self.display_options);
         p.req("FilterControlId", &self.filter_control_id);
         p.req("SourceFilterId", &self.source_filter_id);
         p.req("Title", &self.title);
+    }
+}
+
+impl ToExpr for FilterTextAreaControl {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -3875,15 +5476,28 @@ impl FilterTextFieldControl {
     }
 }
 
-impl ToExpr for FilterTextFieldControl {
+impl FilterTextFieldControl {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("DisplayOptions", &self.display_options);
         p.req("FilterControlId", &self.filter_control_id);
         p.req("SourceFilterId", &self.source_filter_id);
         p.req("Title", &self.title);
+    }
+}
+
+impl ToExpr for FilterTextFieldControl {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -3922,10 +5536,9 @@ impl SheetImage {
     }
 }
 
-impl ToExpr for SheetImage {
+impl SheetImage {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Actions", &self.actions);
         p.opt("ImageContentAltText", &self.image_content_alt_text);
         p.opt("Interactions", &self.interactions);
@@ -3933,7 +5546,21 @@ impl ToExpr for SheetImage {
         p.req("SheetImageId", &self.sheet_image_id);
         p.req("Source", &self.source);
         p.opt("Tooltip", &self.tooltip);
+    }
+}
+
+impl ToExpr for SheetImage {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -3971,16 +5598,29 @@ impl ImageCustomAction {
     }
 }
 
-impl ToExpr for ImageCustomAction {
+impl ImageCustomAction {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("ActionOperations", &self.action_operations);
         p.req("CustomActionId", &self.custom_action_id);
         p.req("Name", &self.name);
         p.opt("Status", &self.status);
         p.req("Trigger", &self.trigger);
+    }
+}
+
+impl ToExpr for ImageCustomAction {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -3995,14 +5635,27 @@ pub struct ImageCustomActionOperation {
     pub url_operation: Option<CustomActionUrlOperation>,
 }
 
+impl ImageCustomActionOperation {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("NavigationOperation", &self.navigation_operation);
+        p.opt("SetParametersOperation", &self.set_parameters_operation);
+        p.opt("URLOperation", &self.url_operation);
+    }
+}
+
 impl ToExpr for ImageCustomActionOperation {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("NavigationOperation", &self.navigation_operation);
-        p.opt("SetParametersOperation", &self.set_parameters_operation);
-        p.opt("URLOperation", &self.url_operation);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -4013,15 +5666,28 @@ pub struct CustomActionNavigationOperation {
     pub local_navigation_configuration: Option<LocalNavigationConfiguration>,
 }
 
-impl ToExpr for CustomActionNavigationOperation {
+impl CustomActionNavigationOperation {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "LocalNavigationConfiguration",
             &self.local_navigation_configuration,
         );
+    }
+}
+
+impl ToExpr for CustomActionNavigationOperation {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -4042,12 +5708,25 @@ impl LocalNavigationConfiguration {
     }
 }
 
+impl LocalNavigationConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("TargetSheetId", &self.target_sheet_id);
+    }
+}
+
 impl ToExpr for LocalNavigationConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("TargetSheetId", &self.target_sheet_id);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -4068,15 +5747,28 @@ impl CustomActionSetParametersOperation {
     }
 }
 
-impl ToExpr for CustomActionSetParametersOperation {
+impl CustomActionSetParametersOperation {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req(
             "ParameterValueConfigurations",
             &self.parameter_value_configurations,
         );
+    }
+}
+
+impl ToExpr for CustomActionSetParametersOperation {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -4103,13 +5795,26 @@ impl SetParameterValueConfiguration {
     }
 }
 
+impl SetParameterValueConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("DestinationParameterName", &self.destination_parameter_name);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for SetParameterValueConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("DestinationParameterName", &self.destination_parameter_name);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -4128,10 +5833,9 @@ pub struct DestinationParameterValueConfiguration {
     pub source_parameter_name: Option<Value<String>>,
 }
 
-impl ToExpr for DestinationParameterValueConfiguration {
+impl DestinationParameterValueConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "CustomValuesConfiguration",
             &self.custom_values_configuration,
@@ -4140,7 +5844,21 @@ impl ToExpr for DestinationParameterValueConfiguration {
         p.opt("SourceColumn", &self.source_column);
         p.opt("SourceField", &self.source_field);
         p.opt("SourceParameterName", &self.source_parameter_name);
+    }
+}
+
+impl ToExpr for DestinationParameterValueConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -4164,13 +5882,26 @@ impl CustomValuesConfiguration {
     }
 }
 
+impl CustomValuesConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("CustomValues", &self.custom_values);
+        p.opt("IncludeNullValue", &self.include_null_value);
+    }
+}
+
 impl ToExpr for CustomValuesConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("CustomValues", &self.custom_values);
-        p.opt("IncludeNullValue", &self.include_null_value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -4187,15 +5918,28 @@ pub struct CustomParameterValues {
     pub string_values: Option<Value<Vec<String>>>,
 }
 
-impl ToExpr for CustomParameterValues {
+impl CustomParameterValues {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("DateTimeValues", &self.date_time_values);
         p.opt("DecimalValues", &self.decimal_values);
         p.opt("IntegerValues", &self.integer_values);
         p.opt("StringValues", &self.string_values);
+    }
+}
+
+impl ToExpr for CustomParameterValues {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -4222,13 +5966,26 @@ impl CustomActionUrlOperation {
     }
 }
 
+impl CustomActionUrlOperation {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("URLTarget", &self.url_target);
+        p.req("URLTemplate", &self.url_template);
+    }
+}
+
 impl ToExpr for CustomActionUrlOperation {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("URLTarget", &self.url_target);
-        p.req("URLTemplate", &self.url_template);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -4239,12 +5996,25 @@ pub struct ImageInteractionOptions {
     pub image_menu_option: Option<ImageMenuOption>,
 }
 
+impl ImageInteractionOptions {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ImageMenuOption", &self.image_menu_option);
+    }
+}
+
 impl ToExpr for ImageInteractionOptions {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("ImageMenuOption", &self.image_menu_option);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -4255,12 +6025,25 @@ pub struct ImageMenuOption {
     pub availability_status: Option<Value<DashboardBehavior>>,
 }
 
+impl ImageMenuOption {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("AvailabilityStatus", &self.availability_status);
+    }
+}
+
 impl ToExpr for ImageMenuOption {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("AvailabilityStatus", &self.availability_status);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -4271,12 +6054,25 @@ pub struct SheetImageScalingConfiguration {
     pub scaling_type: Option<Value<SheetImageScalingType>>,
 }
 
+impl SheetImageScalingConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ScalingType", &self.scaling_type);
+    }
+}
+
 impl ToExpr for SheetImageScalingConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("ScalingType", &self.scaling_type);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -4287,15 +6083,28 @@ pub struct SheetImageSource {
     pub sheet_image_static_file_source: Option<SheetImageStaticFileSource>,
 }
 
-impl ToExpr for SheetImageSource {
+impl SheetImageSource {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "SheetImageStaticFileSource",
             &self.sheet_image_static_file_source,
         );
+    }
+}
+
+impl ToExpr for SheetImageSource {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -4316,12 +6125,25 @@ impl SheetImageStaticFileSource {
     }
 }
 
+impl SheetImageStaticFileSource {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("StaticFileId", &self.static_file_id);
+    }
+}
+
 impl ToExpr for SheetImageStaticFileSource {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("StaticFileId", &self.static_file_id);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -4334,13 +6156,26 @@ pub struct SheetImageTooltipConfiguration {
     pub visibility: Option<Value<Visibility>>,
 }
 
+impl SheetImageTooltipConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("TooltipText", &self.tooltip_text);
+        p.opt("Visibility", &self.visibility);
+    }
+}
+
 impl ToExpr for SheetImageTooltipConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("TooltipText", &self.tooltip_text);
-        p.opt("Visibility", &self.visibility);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -4351,12 +6186,25 @@ pub struct SheetImageTooltipText {
     pub plain_text: Option<Value<String>>,
 }
 
+impl SheetImageTooltipText {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("PlainText", &self.plain_text);
+    }
+}
+
 impl ToExpr for SheetImageTooltipText {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("PlainText", &self.plain_text);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -4375,12 +6223,25 @@ impl Layout {
     }
 }
 
+impl Layout {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Configuration", &self.configuration);
+    }
+}
+
 impl ToExpr for Layout {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Configuration", &self.configuration);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -4395,14 +6256,27 @@ pub struct LayoutConfiguration {
     pub section_based_layout: Option<SectionBasedLayoutConfiguration>,
 }
 
+impl LayoutConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("FreeFormLayout", &self.free_form_layout);
+        p.opt("GridLayout", &self.grid_layout);
+        p.opt("SectionBasedLayout", &self.section_based_layout);
+    }
+}
+
 impl ToExpr for LayoutConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("FreeFormLayout", &self.free_form_layout);
-        p.opt("GridLayout", &self.grid_layout);
-        p.opt("SectionBasedLayout", &self.section_based_layout);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -4429,14 +6303,27 @@ impl FreeFormLayoutConfiguration {
     }
 }
 
+impl FreeFormLayoutConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("CanvasSizeOptions", &self.canvas_size_options);
+        p.req("Elements", &self.elements);
+        p.opt("Groups", &self.groups);
+    }
+}
+
 impl ToExpr for FreeFormLayoutConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("CanvasSizeOptions", &self.canvas_size_options);
-        p.req("Elements", &self.elements);
-        p.opt("Groups", &self.groups);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -4497,10 +6384,9 @@ impl FreeFormLayoutElement {
     }
 }
 
-impl ToExpr for FreeFormLayoutElement {
+impl FreeFormLayoutElement {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("BackgroundStyle", &self.background_style);
         p.opt("BorderStyle", &self.border_style);
         p.req("ElementId", &self.element_id);
@@ -4513,7 +6399,21 @@ impl ToExpr for FreeFormLayoutElement {
         p.req("Width", &self.width);
         p.req("XAxisLocation", &self.x_axis_location);
         p.req("YAxisLocation", &self.y_axis_location);
+    }
+}
+
+impl ToExpr for FreeFormLayoutElement {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -4526,13 +6426,26 @@ pub struct FreeFormLayoutElementBackgroundStyle {
     pub visibility: Option<Value<Visibility>>,
 }
 
+impl FreeFormLayoutElementBackgroundStyle {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Color", &self.color);
+        p.opt("Visibility", &self.visibility);
+    }
+}
+
 impl ToExpr for FreeFormLayoutElementBackgroundStyle {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Color", &self.color);
-        p.opt("Visibility", &self.visibility);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -4545,13 +6458,26 @@ pub struct FreeFormLayoutElementBorderStyle {
     pub visibility: Option<Value<Visibility>>,
 }
 
+impl FreeFormLayoutElementBorderStyle {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Color", &self.color);
+        p.opt("Visibility", &self.visibility);
+    }
+}
+
 impl ToExpr for FreeFormLayoutElementBorderStyle {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Color", &self.color);
-        p.opt("Visibility", &self.visibility);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -4562,12 +6488,25 @@ pub struct LoadingAnimation {
     pub visibility: Option<Value<Visibility>>,
 }
 
+impl LoadingAnimation {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Visibility", &self.visibility);
+    }
+}
+
 impl ToExpr for LoadingAnimation {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Visibility", &self.visibility);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -4594,13 +6533,26 @@ impl SheetElementRenderingRule {
     }
 }
 
+impl SheetElementRenderingRule {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("ConfigurationOverrides", &self.configuration_overrides);
+        p.req("Expression", &self.expression);
+    }
+}
+
 impl ToExpr for SheetElementRenderingRule {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("ConfigurationOverrides", &self.configuration_overrides);
-        p.req("Expression", &self.expression);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -4611,12 +6563,25 @@ pub struct SheetElementConfigurationOverrides {
     pub visibility: Option<Value<Visibility>>,
 }
 
+impl SheetElementConfigurationOverrides {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Visibility", &self.visibility);
+    }
+}
+
 impl ToExpr for SheetElementConfigurationOverrides {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Visibility", &self.visibility);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -4640,13 +6605,26 @@ impl SheetLayoutGroup {
     }
 }
 
+impl SheetLayoutGroup {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Id", &self.id);
+        p.req("Members", &self.members);
+    }
+}
+
 impl ToExpr for SheetLayoutGroup {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Id", &self.id);
-        p.req("Members", &self.members);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -4673,13 +6651,26 @@ impl SheetLayoutGroupMember {
     }
 }
 
+impl SheetLayoutGroupMember {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Id", &self.id);
+        p.req("Type", &self.type_);
+    }
+}
+
 impl ToExpr for SheetLayoutGroupMember {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Id", &self.id);
-        p.req("Type", &self.type_);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -4703,13 +6694,26 @@ impl GridLayoutConfiguration {
     }
 }
 
+impl GridLayoutConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("CanvasSizeOptions", &self.canvas_size_options);
+        p.req("Elements", &self.elements);
+    }
+}
+
 impl ToExpr for GridLayoutConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("CanvasSizeOptions", &self.canvas_size_options);
-        p.req("Elements", &self.elements);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -4768,10 +6772,9 @@ impl GridLayoutElement {
     }
 }
 
-impl ToExpr for GridLayoutElement {
+impl GridLayoutElement {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("BackgroundStyle", &self.background_style);
         p.opt("BorderRadius", &self.border_radius);
         p.opt("BorderStyle", &self.border_style);
@@ -4784,7 +6787,21 @@ impl ToExpr for GridLayoutElement {
         p.opt("RowIndex", &self.row_index);
         p.req("RowSpan", &self.row_span);
         p.opt("SelectedBorderStyle", &self.selected_border_style);
+    }
+}
+
+impl ToExpr for GridLayoutElement {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -4797,13 +6814,26 @@ pub struct GridLayoutElementBackgroundStyle {
     pub visibility: Option<Value<Visibility>>,
 }
 
+impl GridLayoutElementBackgroundStyle {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Color", &self.color);
+        p.opt("Visibility", &self.visibility);
+    }
+}
+
 impl ToExpr for GridLayoutElementBackgroundStyle {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Color", &self.color);
-        p.opt("Visibility", &self.visibility);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -4818,14 +6848,27 @@ pub struct GridLayoutElementBorderStyle {
     pub width: Option<Value<String>>,
 }
 
+impl GridLayoutElementBorderStyle {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Color", &self.color);
+        p.opt("Visibility", &self.visibility);
+        p.opt("Width", &self.width);
+    }
+}
+
 impl ToExpr for GridLayoutElementBorderStyle {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Color", &self.color);
-        p.opt("Visibility", &self.visibility);
-        p.opt("Width", &self.width);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -4860,15 +6903,28 @@ impl SectionBasedLayoutConfiguration {
     }
 }
 
-impl ToExpr for SectionBasedLayoutConfiguration {
+impl SectionBasedLayoutConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("BodySections", &self.body_sections);
         p.req("CanvasSizeOptions", &self.canvas_size_options);
         p.req("FooterSections", &self.footer_sections);
         p.req("HeaderSections", &self.header_sections);
+    }
+}
+
+impl ToExpr for SectionBasedLayoutConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -4901,16 +6957,29 @@ impl BodySectionConfiguration {
     }
 }
 
-impl ToExpr for BodySectionConfiguration {
+impl BodySectionConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("Content", &self.content);
         p.opt("PageBreakConfiguration", &self.page_break_configuration);
         p.opt("RepeatConfiguration", &self.repeat_configuration);
         p.req("SectionId", &self.section_id);
         p.opt("Style", &self.style);
+    }
+}
+
+impl ToExpr for BodySectionConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -4921,12 +6990,25 @@ pub struct BodySectionContent {
     pub layout: Option<SectionLayoutConfiguration>,
 }
 
+impl BodySectionContent {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Layout", &self.layout);
+    }
+}
+
 impl ToExpr for BodySectionContent {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Layout", &self.layout);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -4945,12 +7027,25 @@ impl SectionLayoutConfiguration {
     }
 }
 
+impl SectionLayoutConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("FreeFormLayout", &self.free_form_layout);
+    }
+}
+
 impl ToExpr for SectionLayoutConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("FreeFormLayout", &self.free_form_layout);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -4969,12 +7064,25 @@ impl FreeFormSectionLayoutConfiguration {
     }
 }
 
+impl FreeFormSectionLayoutConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Elements", &self.elements);
+    }
+}
+
 impl ToExpr for FreeFormSectionLayoutConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Elements", &self.elements);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -4985,12 +7093,25 @@ pub struct SectionPageBreakConfiguration {
     pub after: Option<SectionAfterPageBreak>,
 }
 
+impl SectionPageBreakConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("After", &self.after);
+    }
+}
+
 impl ToExpr for SectionPageBreakConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("After", &self.after);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -5001,12 +7122,25 @@ pub struct SectionAfterPageBreak {
     pub status: Option<Value<SectionPageBreakStatus>>,
 }
 
+impl SectionAfterPageBreak {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Status", &self.status);
+    }
+}
+
 impl ToExpr for SectionAfterPageBreak {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Status", &self.status);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -5021,14 +7155,27 @@ pub struct BodySectionRepeatConfiguration {
     pub page_break_configuration: Option<BodySectionRepeatPageBreakConfiguration>,
 }
 
+impl BodySectionRepeatConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("DimensionConfigurations", &self.dimension_configurations);
+        p.opt("NonRepeatingVisuals", &self.non_repeating_visuals);
+        p.opt("PageBreakConfiguration", &self.page_break_configuration);
+    }
+}
+
 impl ToExpr for BodySectionRepeatConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("DimensionConfigurations", &self.dimension_configurations);
-        p.opt("NonRepeatingVisuals", &self.non_repeating_visuals);
-        p.opt("PageBreakConfiguration", &self.page_break_configuration);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -5043,10 +7190,9 @@ pub struct BodySectionRepeatDimensionConfiguration {
         Option<BodySectionDynamicNumericDimensionConfiguration>,
 }
 
-impl ToExpr for BodySectionRepeatDimensionConfiguration {
+impl BodySectionRepeatDimensionConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "DynamicCategoryDimensionConfiguration",
             &self.dynamic_category_dimension_configuration,
@@ -5055,7 +7201,21 @@ impl ToExpr for BodySectionRepeatDimensionConfiguration {
             "DynamicNumericDimensionConfiguration",
             &self.dynamic_numeric_dimension_configuration,
         );
+    }
+}
+
+impl ToExpr for BodySectionRepeatDimensionConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -5082,14 +7242,27 @@ impl BodySectionDynamicCategoryDimensionConfiguration {
     }
 }
 
+impl BodySectionDynamicCategoryDimensionConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Column", &self.column);
+        p.opt("Limit", &self.limit);
+        p.opt("SortByMetrics", &self.sort_by_metrics);
+    }
+}
+
 impl ToExpr for BodySectionDynamicCategoryDimensionConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Column", &self.column);
-        p.opt("Limit", &self.limit);
-        p.opt("SortByMetrics", &self.sort_by_metrics);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -5116,14 +7289,27 @@ impl ColumnSort {
     }
 }
 
+impl ColumnSort {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("AggregationFunction", &self.aggregation_function);
+        p.req("Direction", &self.direction);
+        p.req("SortBy", &self.sort_by);
+    }
+}
+
 impl ToExpr for ColumnSort {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("AggregationFunction", &self.aggregation_function);
-        p.req("Direction", &self.direction);
-        p.req("SortBy", &self.sort_by);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -5150,14 +7336,27 @@ impl BodySectionDynamicNumericDimensionConfiguration {
     }
 }
 
+impl BodySectionDynamicNumericDimensionConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Column", &self.column);
+        p.opt("Limit", &self.limit);
+        p.opt("SortByMetrics", &self.sort_by_metrics);
+    }
+}
+
 impl ToExpr for BodySectionDynamicNumericDimensionConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Column", &self.column);
-        p.opt("Limit", &self.limit);
-        p.opt("SortByMetrics", &self.sort_by_metrics);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -5168,12 +7367,25 @@ pub struct BodySectionRepeatPageBreakConfiguration {
     pub after: Option<SectionAfterPageBreak>,
 }
 
+impl BodySectionRepeatPageBreakConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("After", &self.after);
+    }
+}
+
 impl ToExpr for BodySectionRepeatPageBreakConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("After", &self.after);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -5186,13 +7398,26 @@ pub struct SectionStyle {
     pub padding: Option<Spacing>,
 }
 
+impl SectionStyle {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Height", &self.height);
+        p.opt("Padding", &self.padding);
+    }
+}
+
 impl ToExpr for SectionStyle {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Height", &self.height);
-        p.opt("Padding", &self.padding);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -5219,14 +7444,27 @@ impl HeaderFooterSectionConfiguration {
     }
 }
 
+impl HeaderFooterSectionConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Layout", &self.layout);
+        p.req("SectionId", &self.section_id);
+        p.opt("Style", &self.style);
+    }
+}
+
 impl ToExpr for HeaderFooterSectionConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Layout", &self.layout);
-        p.req("SectionId", &self.section_id);
-        p.opt("Style", &self.style);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -5247,17 +7485,30 @@ pub struct ParameterControl {
     pub text_field: Option<ParameterTextFieldControl>,
 }
 
-impl ToExpr for ParameterControl {
+impl ParameterControl {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("DateTimePicker", &self.date_time_picker);
         p.opt("Dropdown", &self.dropdown);
         p.opt("List", &self.list);
         p.opt("Slider", &self.slider);
         p.opt("TextArea", &self.text_area);
         p.opt("TextField", &self.text_field);
+    }
+}
+
+impl ToExpr for ParameterControl {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -5291,15 +7542,28 @@ impl ParameterDateTimePickerControl {
     }
 }
 
-impl ToExpr for ParameterDateTimePickerControl {
+impl ParameterDateTimePickerControl {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("DisplayOptions", &self.display_options);
         p.req("ParameterControlId", &self.parameter_control_id);
         p.req("SourceParameterName", &self.source_parameter_name);
         p.req("Title", &self.title);
+    }
+}
+
+impl ToExpr for ParameterDateTimePickerControl {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -5345,10 +7609,9 @@ impl ParameterDropDownControl {
     }
 }
 
-impl ToExpr for ParameterDropDownControl {
+impl ParameterDropDownControl {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "CascadingControlConfiguration",
             &self.cascading_control_configuration,
@@ -5360,7 +7623,21 @@ impl ToExpr for ParameterDropDownControl {
         p.req("SourceParameterName", &self.source_parameter_name);
         p.req("Title", &self.title);
         p.opt("Type", &self.type_);
+    }
+}
+
+impl ToExpr for ParameterDropDownControl {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -5373,13 +7650,26 @@ pub struct ParameterSelectableValues {
     pub values: Option<Value<Vec<String>>>,
 }
 
+impl ParameterSelectableValues {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("LinkToDataSetColumn", &self.link_to_data_set_column);
+        p.opt("Values", &self.values);
+    }
+}
+
 impl ToExpr for ParameterSelectableValues {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("LinkToDataSetColumn", &self.link_to_data_set_column);
-        p.opt("Values", &self.values);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -5422,10 +7712,9 @@ impl ParameterListControl {
     }
 }
 
-impl ToExpr for ParameterListControl {
+impl ParameterListControl {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "CascadingControlConfiguration",
             &self.cascading_control_configuration,
@@ -5436,7 +7725,21 @@ impl ToExpr for ParameterListControl {
         p.req("SourceParameterName", &self.source_parameter_name);
         p.req("Title", &self.title);
         p.opt("Type", &self.type_);
+    }
+}
+
+impl ToExpr for ParameterListControl {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -5482,10 +7785,9 @@ impl ParameterSliderControl {
     }
 }
 
-impl ToExpr for ParameterSliderControl {
+impl ParameterSliderControl {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("DisplayOptions", &self.display_options);
         p.req("MaximumValue", &self.maximum_value);
         p.req("MinimumValue", &self.minimum_value);
@@ -5493,7 +7795,21 @@ impl ToExpr for ParameterSliderControl {
         p.req("SourceParameterName", &self.source_parameter_name);
         p.req("StepSize", &self.step_size);
         p.req("Title", &self.title);
+    }
+}
+
+impl ToExpr for ParameterSliderControl {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -5530,16 +7846,29 @@ impl ParameterTextAreaControl {
     }
 }
 
-impl ToExpr for ParameterTextAreaControl {
+impl ParameterTextAreaControl {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Delimiter", &self.delimiter);
         p.opt("DisplayOptions", &self.display_options);
         p.req("ParameterControlId", &self.parameter_control_id);
         p.req("SourceParameterName", &self.source_parameter_name);
         p.req("Title", &self.title);
+    }
+}
+
+impl ToExpr for ParameterTextAreaControl {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -5573,15 +7902,28 @@ impl ParameterTextFieldControl {
     }
 }
 
-impl ToExpr for ParameterTextFieldControl {
+impl ParameterTextFieldControl {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("DisplayOptions", &self.display_options);
         p.req("ParameterControlId", &self.parameter_control_id);
         p.req("SourceParameterName", &self.source_parameter_name);
         p.req("Title", &self.title);
+    }
+}
+
+impl ToExpr for ParameterTextFieldControl {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -5600,12 +7942,25 @@ impl SheetControlLayout {
     }
 }
 
+impl SheetControlLayout {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Configuration", &self.configuration);
+    }
+}
+
 impl ToExpr for SheetControlLayout {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Configuration", &self.configuration);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -5616,12 +7971,25 @@ pub struct SheetControlLayoutConfiguration {
     pub grid_layout: Option<GridLayoutConfiguration>,
 }
 
+impl SheetControlLayoutConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("GridLayout", &self.grid_layout);
+    }
+}
+
 impl ToExpr for SheetControlLayoutConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("GridLayout", &self.grid_layout);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -5645,13 +8013,26 @@ impl SheetTextBox {
     }
 }
 
+impl SheetTextBox {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Content", &self.content);
+        p.req("SheetTextBoxId", &self.sheet_text_box_id);
+    }
+}
+
 impl ToExpr for SheetTextBox {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Content", &self.content);
-        p.req("SheetTextBoxId", &self.sheet_text_box_id);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -5710,10 +8091,9 @@ pub struct Visual {
     pub word_cloud_visual: Option<WordCloudVisual>,
 }
 
-impl ToExpr for Visual {
+impl Visual {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("BarChartVisual", &self.bar_chart_visual);
         p.opt("BoxPlotVisual", &self.box_plot_visual);
         p.opt("ComboChartVisual", &self.combo_chart_visual);
@@ -5739,7 +8119,21 @@ impl ToExpr for Visual {
         p.opt("TreeMapVisual", &self.tree_map_visual);
         p.opt("WaterfallVisual", &self.waterfall_visual);
         p.opt("WordCloudVisual", &self.word_cloud_visual);
+    }
+}
+
+impl ToExpr for Visual {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -5778,10 +8172,9 @@ impl BarChartVisual {
     }
 }
 
-impl ToExpr for BarChartVisual {
+impl BarChartVisual {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Actions", &self.actions);
         p.opt("ChartConfiguration", &self.chart_configuration);
         p.opt("ColumnHierarchies", &self.column_hierarchies);
@@ -5789,7 +8182,21 @@ impl ToExpr for BarChartVisual {
         p.opt("Title", &self.title);
         p.opt("VisualContentAltText", &self.visual_content_alt_text);
         p.req("VisualId", &self.visual_id);
+    }
+}
+
+impl ToExpr for BarChartVisual {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -5827,16 +8234,29 @@ impl VisualCustomAction {
     }
 }
 
-impl ToExpr for VisualCustomAction {
+impl VisualCustomAction {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("ActionOperations", &self.action_operations);
         p.req("CustomActionId", &self.custom_action_id);
         p.req("Name", &self.name);
         p.opt("Status", &self.status);
         p.req("Trigger", &self.trigger);
+    }
+}
+
+impl ToExpr for VisualCustomAction {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -5853,15 +8273,28 @@ pub struct VisualCustomActionOperation {
     pub url_operation: Option<CustomActionUrlOperation>,
 }
 
-impl ToExpr for VisualCustomActionOperation {
+impl VisualCustomActionOperation {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("FilterOperation", &self.filter_operation);
         p.opt("NavigationOperation", &self.navigation_operation);
         p.opt("SetParametersOperation", &self.set_parameters_operation);
         p.opt("URLOperation", &self.url_operation);
+    }
+}
+
+impl ToExpr for VisualCustomActionOperation {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -5888,10 +8321,9 @@ impl CustomActionFilterOperation {
     }
 }
 
-impl ToExpr for CustomActionFilterOperation {
+impl CustomActionFilterOperation {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req(
             "SelectedFieldsConfiguration",
             &self.selected_fields_configuration,
@@ -5900,7 +8332,21 @@ impl ToExpr for CustomActionFilterOperation {
             "TargetVisualsConfiguration",
             &self.target_visuals_configuration,
         );
+    }
+}
+
+impl ToExpr for CustomActionFilterOperation {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -5915,14 +8361,27 @@ pub struct FilterOperationSelectedFieldsConfiguration {
     pub selected_fields: Option<Value<Vec<String>>>,
 }
 
+impl FilterOperationSelectedFieldsConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("SelectedColumns", &self.selected_columns);
+        p.opt("SelectedFieldOptions", &self.selected_field_options);
+        p.opt("SelectedFields", &self.selected_fields);
+    }
+}
+
 impl ToExpr for FilterOperationSelectedFieldsConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("SelectedColumns", &self.selected_columns);
-        p.opt("SelectedFieldOptions", &self.selected_field_options);
-        p.opt("SelectedFields", &self.selected_fields);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -5933,15 +8392,28 @@ pub struct FilterOperationTargetVisualsConfiguration {
     pub same_sheet_target_visual_configuration: Option<SameSheetTargetVisualConfiguration>,
 }
 
-impl ToExpr for FilterOperationTargetVisualsConfiguration {
+impl FilterOperationTargetVisualsConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "SameSheetTargetVisualConfiguration",
             &self.same_sheet_target_visual_configuration,
         );
+    }
+}
+
+impl ToExpr for FilterOperationTargetVisualsConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -5954,13 +8426,26 @@ pub struct SameSheetTargetVisualConfiguration {
     pub target_visuals: Option<Value<Vec<String>>>,
 }
 
+impl SameSheetTargetVisualConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("TargetVisualOptions", &self.target_visual_options);
+        p.opt("TargetVisuals", &self.target_visuals);
+    }
+}
+
 impl ToExpr for SameSheetTargetVisualConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("TargetVisualOptions", &self.target_visual_options);
-        p.opt("TargetVisuals", &self.target_visuals);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -6007,10 +8492,9 @@ pub struct BarChartConfiguration {
     pub visual_palette: Option<VisualPalette>,
 }
 
-impl ToExpr for BarChartConfiguration {
+impl BarChartConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("BarsArrangement", &self.bars_arrangement);
         p.opt("CategoryAxis", &self.category_axis);
         p.opt("CategoryLabelOptions", &self.category_label_options);
@@ -6033,7 +8517,21 @@ impl ToExpr for BarChartConfiguration {
         p.opt("ValueAxis", &self.value_axis);
         p.opt("ValueLabelOptions", &self.value_label_options);
         p.opt("VisualPalette", &self.visual_palette);
+    }
+}
+
+impl ToExpr for BarChartConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -6054,17 +8552,30 @@ pub struct AxisDisplayOptions {
     pub tick_label_options: Option<AxisTickLabelOptions>,
 }
 
-impl ToExpr for AxisDisplayOptions {
+impl AxisDisplayOptions {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AxisLineVisibility", &self.axis_line_visibility);
         p.opt("AxisOffset", &self.axis_offset);
         p.opt("DataOptions", &self.data_options);
         p.opt("GridLineVisibility", &self.grid_line_visibility);
         p.opt("ScrollbarOptions", &self.scrollbar_options);
         p.opt("TickLabelOptions", &self.tick_label_options);
+    }
+}
+
+impl ToExpr for AxisDisplayOptions {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -6077,13 +8588,26 @@ pub struct AxisDataOptions {
     pub numeric_axis_options: Option<NumericAxisOptions>,
 }
 
+impl AxisDataOptions {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("DateAxisOptions", &self.date_axis_options);
+        p.opt("NumericAxisOptions", &self.numeric_axis_options);
+    }
+}
+
 impl ToExpr for AxisDataOptions {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("DateAxisOptions", &self.date_axis_options);
-        p.opt("NumericAxisOptions", &self.numeric_axis_options);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -6094,12 +8618,25 @@ pub struct DateAxisOptions {
     pub missing_date_visibility: Option<Value<Visibility>>,
 }
 
+impl DateAxisOptions {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("MissingDateVisibility", &self.missing_date_visibility);
+    }
+}
+
 impl ToExpr for DateAxisOptions {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("MissingDateVisibility", &self.missing_date_visibility);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -6112,13 +8649,26 @@ pub struct NumericAxisOptions {
     pub scale: Option<AxisScale>,
 }
 
+impl NumericAxisOptions {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Range", &self.range);
+        p.opt("Scale", &self.scale);
+    }
+}
+
 impl ToExpr for NumericAxisOptions {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Range", &self.range);
-        p.opt("Scale", &self.scale);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -6131,13 +8681,26 @@ pub struct AxisDisplayRange {
     pub min_max: Option<AxisDisplayMinMaxRange>,
 }
 
+impl AxisDisplayRange {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("DataDriven", &self.data_driven);
+        p.opt("MinMax", &self.min_max);
+    }
+}
+
 impl ToExpr for AxisDisplayRange {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("DataDriven", &self.data_driven);
-        p.opt("MinMax", &self.min_max);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -6150,13 +8713,26 @@ pub struct AxisDisplayMinMaxRange {
     pub minimum: Option<Value<f64>>,
 }
 
+impl AxisDisplayMinMaxRange {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Maximum", &self.maximum);
+        p.opt("Minimum", &self.minimum);
+    }
+}
+
 impl ToExpr for AxisDisplayMinMaxRange {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Maximum", &self.maximum);
-        p.opt("Minimum", &self.minimum);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -6169,13 +8745,26 @@ pub struct AxisScale {
     pub logarithmic: Option<AxisLogarithmicScale>,
 }
 
+impl AxisScale {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Linear", &self.linear);
+        p.opt("Logarithmic", &self.logarithmic);
+    }
+}
+
 impl ToExpr for AxisScale {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Linear", &self.linear);
-        p.opt("Logarithmic", &self.logarithmic);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -6188,13 +8777,26 @@ pub struct AxisLinearScale {
     pub step_size: Option<Value<f64>>,
 }
 
+impl AxisLinearScale {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("StepCount", &self.step_count);
+        p.opt("StepSize", &self.step_size);
+    }
+}
+
 impl ToExpr for AxisLinearScale {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("StepCount", &self.step_count);
-        p.opt("StepSize", &self.step_size);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -6205,12 +8807,25 @@ pub struct AxisLogarithmicScale {
     pub base: Option<Value<f64>>,
 }
 
+impl AxisLogarithmicScale {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Base", &self.base);
+    }
+}
+
 impl ToExpr for AxisLogarithmicScale {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Base", &self.base);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -6223,13 +8838,26 @@ pub struct ScrollBarOptions {
     pub visible_range: Option<VisibleRangeOptions>,
 }
 
+impl ScrollBarOptions {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Visibility", &self.visibility);
+        p.opt("VisibleRange", &self.visible_range);
+    }
+}
+
 impl ToExpr for ScrollBarOptions {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Visibility", &self.visibility);
-        p.opt("VisibleRange", &self.visible_range);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -6240,12 +8868,25 @@ pub struct VisibleRangeOptions {
     pub percent_range: Option<PercentVisibleRange>,
 }
 
+impl VisibleRangeOptions {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("PercentRange", &self.percent_range);
+    }
+}
+
 impl ToExpr for VisibleRangeOptions {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("PercentRange", &self.percent_range);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -6258,13 +8899,26 @@ pub struct PercentVisibleRange {
     pub to: Option<Value<f64>>,
 }
 
+impl PercentVisibleRange {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("From", &self.from);
+        p.opt("To", &self.to);
+    }
+}
+
 impl ToExpr for PercentVisibleRange {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("From", &self.from);
-        p.opt("To", &self.to);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -6277,13 +8931,26 @@ pub struct AxisTickLabelOptions {
     pub rotation_angle: Option<Value<f64>>,
 }
 
+impl AxisTickLabelOptions {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("LabelOptions", &self.label_options);
+        p.opt("RotationAngle", &self.rotation_angle);
+    }
+}
+
 impl ToExpr for AxisTickLabelOptions {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("LabelOptions", &self.label_options);
-        p.opt("RotationAngle", &self.rotation_angle);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -6298,14 +8965,27 @@ pub struct ChartAxisLabelOptions {
     pub visibility: Option<Value<Visibility>>,
 }
 
+impl ChartAxisLabelOptions {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("AxisLabelOptions", &self.axis_label_options);
+        p.opt("SortIconVisibility", &self.sort_icon_visibility);
+        p.opt("Visibility", &self.visibility);
+    }
+}
+
 impl ToExpr for ChartAxisLabelOptions {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("AxisLabelOptions", &self.axis_label_options);
-        p.opt("SortIconVisibility", &self.sort_icon_visibility);
-        p.opt("Visibility", &self.visibility);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -6320,14 +9000,27 @@ pub struct AxisLabelOptions {
     pub font_configuration: Option<FontConfiguration>,
 }
 
+impl AxisLabelOptions {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ApplyTo", &self.apply_to);
+        p.opt("CustomLabel", &self.custom_label);
+        p.opt("FontConfiguration", &self.font_configuration);
+    }
+}
+
 impl ToExpr for AxisLabelOptions {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("ApplyTo", &self.apply_to);
-        p.opt("CustomLabel", &self.custom_label);
-        p.opt("FontConfiguration", &self.font_configuration);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -6351,13 +9044,26 @@ impl AxisLabelReferenceOptions {
     }
 }
 
+impl AxisLabelReferenceOptions {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Column", &self.column);
+        p.req("FieldId", &self.field_id);
+    }
+}
+
 impl ToExpr for AxisLabelReferenceOptions {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Column", &self.column);
-        p.req("FieldId", &self.field_id);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -6384,13 +9090,26 @@ impl ContributionAnalysisDefault {
     }
 }
 
+impl ContributionAnalysisDefault {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("ContributorDimensions", &self.contributor_dimensions);
+        p.req("MeasureFieldId", &self.measure_field_id);
+    }
+}
+
 impl ToExpr for ContributionAnalysisDefault {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("ContributorDimensions", &self.contributor_dimensions);
-        p.req("MeasureFieldId", &self.measure_field_id);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -6419,10 +9138,9 @@ pub struct DataLabelOptions {
     pub visibility: Option<Value<Visibility>>,
 }
 
-impl ToExpr for DataLabelOptions {
+impl DataLabelOptions {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("CategoryLabelVisibility", &self.category_label_visibility);
         p.opt("DataLabelTypes", &self.data_label_types);
         p.opt("LabelColor", &self.label_color);
@@ -6433,7 +9151,21 @@ impl ToExpr for DataLabelOptions {
         p.opt("Position", &self.position);
         p.opt("TotalsVisibility", &self.totals_visibility);
         p.opt("Visibility", &self.visibility);
+    }
+}
+
+impl ToExpr for DataLabelOptions {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -6452,16 +9184,29 @@ pub struct DataLabelType {
     pub range_ends_label_type: Option<RangeEndsLabelType>,
 }
 
-impl ToExpr for DataLabelType {
+impl DataLabelType {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("DataPathLabelType", &self.data_path_label_type);
         p.opt("FieldLabelType", &self.field_label_type);
         p.opt("MaximumLabelType", &self.maximum_label_type);
         p.opt("MinimumLabelType", &self.minimum_label_type);
         p.opt("RangeEndsLabelType", &self.range_ends_label_type);
+    }
+}
+
+impl ToExpr for DataLabelType {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -6476,14 +9221,27 @@ pub struct DataPathLabelType {
     pub visibility: Option<Value<Visibility>>,
 }
 
+impl DataPathLabelType {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("FieldId", &self.field_id);
+        p.opt("FieldValue", &self.field_value);
+        p.opt("Visibility", &self.visibility);
+    }
+}
+
 impl ToExpr for DataPathLabelType {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("FieldId", &self.field_id);
-        p.opt("FieldValue", &self.field_value);
-        p.opt("Visibility", &self.visibility);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -6496,13 +9254,26 @@ pub struct FieldLabelType {
     pub visibility: Option<Value<Visibility>>,
 }
 
+impl FieldLabelType {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("FieldId", &self.field_id);
+        p.opt("Visibility", &self.visibility);
+    }
+}
+
 impl ToExpr for FieldLabelType {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("FieldId", &self.field_id);
-        p.opt("Visibility", &self.visibility);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -6513,12 +9284,25 @@ pub struct MaximumLabelType {
     pub visibility: Option<Value<Visibility>>,
 }
 
+impl MaximumLabelType {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Visibility", &self.visibility);
+    }
+}
+
 impl ToExpr for MaximumLabelType {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Visibility", &self.visibility);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -6529,12 +9313,25 @@ pub struct MinimumLabelType {
     pub visibility: Option<Value<Visibility>>,
 }
 
+impl MinimumLabelType {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Visibility", &self.visibility);
+    }
+}
+
 impl ToExpr for MinimumLabelType {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Visibility", &self.visibility);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -6545,12 +9342,25 @@ pub struct RangeEndsLabelType {
     pub visibility: Option<Value<Visibility>>,
 }
 
+impl RangeEndsLabelType {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Visibility", &self.visibility);
+    }
+}
+
 impl ToExpr for RangeEndsLabelType {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Visibility", &self.visibility);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -6563,13 +9373,26 @@ pub struct BarChartDefaultSeriesSettings {
     pub decal_settings: Option<DecalSettings>,
 }
 
+impl BarChartDefaultSeriesSettings {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("BorderSettings", &self.border_settings);
+        p.opt("DecalSettings", &self.decal_settings);
+    }
+}
+
 impl ToExpr for BarChartDefaultSeriesSettings {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("BorderSettings", &self.border_settings);
-        p.opt("DecalSettings", &self.decal_settings);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -6584,14 +9407,27 @@ pub struct BorderSettings {
     pub border_width: Option<Value<String>>,
 }
 
+impl BorderSettings {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("BorderColor", &self.border_color);
+        p.opt("BorderVisibility", &self.border_visibility);
+        p.opt("BorderWidth", &self.border_width);
+    }
+}
+
 impl ToExpr for BorderSettings {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("BorderColor", &self.border_color);
-        p.opt("BorderVisibility", &self.border_visibility);
-        p.opt("BorderWidth", &self.border_width);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -6602,15 +9438,28 @@ pub struct BarChartFieldWells {
     pub bar_chart_aggregated_field_wells: Option<BarChartAggregatedFieldWells>,
 }
 
-impl ToExpr for BarChartFieldWells {
+impl BarChartFieldWells {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "BarChartAggregatedFieldWells",
             &self.bar_chart_aggregated_field_wells,
         );
+    }
+}
+
+impl ToExpr for BarChartFieldWells {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -6627,15 +9476,28 @@ pub struct BarChartAggregatedFieldWells {
     pub values: Option<Vec<MeasureField>>,
 }
 
-impl ToExpr for BarChartAggregatedFieldWells {
+impl BarChartAggregatedFieldWells {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Category", &self.category);
         p.opt("Colors", &self.colors);
         p.opt("SmallMultiples", &self.small_multiples);
         p.opt("Values", &self.values);
+    }
+}
+
+impl ToExpr for BarChartAggregatedFieldWells {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -6650,17 +9512,30 @@ pub struct DimensionField {
     pub numerical_dimension_field: Option<NumericalDimensionField>,
 }
 
-impl ToExpr for DimensionField {
+impl DimensionField {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "CategoricalDimensionField",
             &self.categorical_dimension_field,
         );
         p.opt("DateDimensionField", &self.date_dimension_field);
         p.opt("NumericalDimensionField", &self.numerical_dimension_field);
+    }
+}
+
+impl ToExpr for DimensionField {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -6690,15 +9565,28 @@ impl CategoricalDimensionField {
     }
 }
 
-impl ToExpr for CategoricalDimensionField {
+impl CategoricalDimensionField {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("Column", &self.column);
         p.req("FieldId", &self.field_id);
         p.opt("FormatConfiguration", &self.format_configuration);
         p.opt("HierarchyId", &self.hierarchy_id);
+    }
+}
+
+impl ToExpr for CategoricalDimensionField {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -6731,16 +9619,29 @@ impl DateDimensionField {
     }
 }
 
-impl ToExpr for DateDimensionField {
+impl DateDimensionField {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("Column", &self.column);
         p.opt("DateGranularity", &self.date_granularity);
         p.req("FieldId", &self.field_id);
         p.opt("FormatConfiguration", &self.format_configuration);
         p.opt("HierarchyId", &self.hierarchy_id);
+    }
+}
+
+impl ToExpr for DateDimensionField {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -6770,15 +9671,28 @@ impl NumericalDimensionField {
     }
 }
 
-impl ToExpr for NumericalDimensionField {
+impl NumericalDimensionField {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("Column", &self.column);
         p.req("FieldId", &self.field_id);
         p.opt("FormatConfiguration", &self.format_configuration);
         p.opt("HierarchyId", &self.hierarchy_id);
+    }
+}
+
+impl ToExpr for NumericalDimensionField {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -6795,15 +9709,28 @@ pub struct MeasureField {
     pub numerical_measure_field: Option<NumericalMeasureField>,
 }
 
-impl ToExpr for MeasureField {
+impl MeasureField {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("CalculatedMeasureField", &self.calculated_measure_field);
         p.opt("CategoricalMeasureField", &self.categorical_measure_field);
         p.opt("DateMeasureField", &self.date_measure_field);
         p.opt("NumericalMeasureField", &self.numerical_measure_field);
+    }
+}
+
+impl ToExpr for MeasureField {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -6827,13 +9754,26 @@ impl CalculatedMeasureField {
     }
 }
 
+impl CalculatedMeasureField {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Expression", &self.expression);
+        p.req("FieldId", &self.field_id);
+    }
+}
+
 impl ToExpr for CalculatedMeasureField {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Expression", &self.expression);
-        p.req("FieldId", &self.field_id);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -6863,15 +9803,28 @@ impl CategoricalMeasureField {
     }
 }
 
-impl ToExpr for CategoricalMeasureField {
+impl CategoricalMeasureField {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AggregationFunction", &self.aggregation_function);
         p.req("Column", &self.column);
         p.req("FieldId", &self.field_id);
         p.opt("FormatConfiguration", &self.format_configuration);
+    }
+}
+
+impl ToExpr for CategoricalMeasureField {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -6901,15 +9854,28 @@ impl DateMeasureField {
     }
 }
 
-impl ToExpr for DateMeasureField {
+impl DateMeasureField {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AggregationFunction", &self.aggregation_function);
         p.req("Column", &self.column);
         p.req("FieldId", &self.field_id);
         p.opt("FormatConfiguration", &self.format_configuration);
+    }
+}
+
+impl ToExpr for DateMeasureField {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -6939,15 +9905,28 @@ impl NumericalMeasureField {
     }
 }
 
-impl ToExpr for NumericalMeasureField {
+impl NumericalMeasureField {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AggregationFunction", &self.aggregation_function);
         p.req("Column", &self.column);
         p.req("FieldId", &self.field_id);
         p.opt("FormatConfiguration", &self.format_configuration);
+    }
+}
+
+impl ToExpr for NumericalMeasureField {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -6960,13 +9939,26 @@ pub struct VisualInteractionOptions {
     pub visual_menu_option: Option<VisualMenuOption>,
 }
 
+impl VisualInteractionOptions {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ContextMenuOption", &self.context_menu_option);
+        p.opt("VisualMenuOption", &self.visual_menu_option);
+    }
+}
+
 impl ToExpr for VisualInteractionOptions {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("ContextMenuOption", &self.context_menu_option);
-        p.opt("VisualMenuOption", &self.visual_menu_option);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -6977,12 +9969,25 @@ pub struct ContextMenuOption {
     pub availability_status: Option<Value<DashboardBehavior>>,
 }
 
+impl ContextMenuOption {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("AvailabilityStatus", &self.availability_status);
+    }
+}
+
 impl ToExpr for ContextMenuOption {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("AvailabilityStatus", &self.availability_status);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -6993,12 +9998,25 @@ pub struct VisualMenuOption {
     pub availability_status: Option<Value<DashboardBehavior>>,
 }
 
+impl VisualMenuOption {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("AvailabilityStatus", &self.availability_status);
+    }
+}
+
 impl ToExpr for VisualMenuOption {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("AvailabilityStatus", &self.availability_status);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -7019,17 +10037,30 @@ pub struct LegendOptions {
     pub width: Option<Value<String>>,
 }
 
-impl ToExpr for LegendOptions {
+impl LegendOptions {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Height", &self.height);
         p.opt("Position", &self.position);
         p.opt("Title", &self.title);
         p.opt("ValueFontConfiguration", &self.value_font_configuration);
         p.opt("Visibility", &self.visibility);
         p.opt("Width", &self.width);
+    }
+}
+
+impl ToExpr for LegendOptions {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -7059,15 +10090,28 @@ impl ReferenceLine {
     }
 }
 
-impl ToExpr for ReferenceLine {
+impl ReferenceLine {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("DataConfiguration", &self.data_configuration);
         p.opt("LabelConfiguration", &self.label_configuration);
         p.opt("Status", &self.status);
         p.opt("StyleConfiguration", &self.style_configuration);
+    }
+}
+
+impl ToExpr for ReferenceLine {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -7084,15 +10128,28 @@ pub struct ReferenceLineDataConfiguration {
     pub static_configuration: Option<ReferenceLineStaticDataConfiguration>,
 }
 
-impl ToExpr for ReferenceLineDataConfiguration {
+impl ReferenceLineDataConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AxisBinding", &self.axis_binding);
         p.opt("DynamicConfiguration", &self.dynamic_configuration);
         p.opt("SeriesType", &self.series_type);
         p.opt("StaticConfiguration", &self.static_configuration);
+    }
+}
+
+impl ToExpr for ReferenceLineDataConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -7119,17 +10176,30 @@ impl ReferenceLineDynamicDataConfiguration {
     }
 }
 
-impl ToExpr for ReferenceLineDynamicDataConfiguration {
+impl ReferenceLineDynamicDataConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("Calculation", &self.calculation);
         p.req("Column", &self.column);
         p.opt(
             "MeasureAggregationFunction",
             &self.measure_aggregation_function,
         );
+    }
+}
+
+impl ToExpr for ReferenceLineDynamicDataConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -7150,12 +10220,25 @@ impl ReferenceLineStaticDataConfiguration {
     }
 }
 
+impl ReferenceLineStaticDataConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for ReferenceLineStaticDataConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -7176,17 +10259,30 @@ pub struct ReferenceLineLabelConfiguration {
     pub vertical_position: Option<Value<ReferenceLineLabelVerticalPosition>>,
 }
 
-impl ToExpr for ReferenceLineLabelConfiguration {
+impl ReferenceLineLabelConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("CustomLabelConfiguration", &self.custom_label_configuration);
         p.opt("FontColor", &self.font_color);
         p.opt("FontConfiguration", &self.font_configuration);
         p.opt("HorizontalPosition", &self.horizontal_position);
         p.opt("ValueLabelConfiguration", &self.value_label_configuration);
         p.opt("VerticalPosition", &self.vertical_position);
+    }
+}
+
+impl ToExpr for ReferenceLineLabelConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -7207,12 +10303,25 @@ impl ReferenceLineCustomLabelConfiguration {
     }
 }
 
+impl ReferenceLineCustomLabelConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("CustomLabel", &self.custom_label);
+    }
+}
+
 impl ToExpr for ReferenceLineCustomLabelConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("CustomLabel", &self.custom_label);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -7225,13 +10334,26 @@ pub struct ReferenceLineValueLabelConfiguration {
     pub relative_position: Option<Value<ReferenceLineValueLabelRelativePosition>>,
 }
 
+impl ReferenceLineValueLabelConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("FormatConfiguration", &self.format_configuration);
+        p.opt("RelativePosition", &self.relative_position);
+    }
+}
+
 impl ToExpr for ReferenceLineValueLabelConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("FormatConfiguration", &self.format_configuration);
-        p.opt("RelativePosition", &self.relative_position);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -7244,13 +10366,26 @@ pub struct ReferenceLineStyleConfiguration {
     pub pattern: Option<Value<ReferenceLinePatternType>>,
 }
 
+impl ReferenceLineStyleConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Color", &self.color);
+        p.opt("Pattern", &self.pattern);
+    }
+}
+
 impl ToExpr for ReferenceLineStyleConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Color", &self.color);
-        p.opt("Pattern", &self.pattern);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -7263,13 +10398,26 @@ pub struct BarSeriesItem {
     pub field_bar_series_item: Option<FieldBarSeriesItem>,
 }
 
+impl BarSeriesItem {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("DataFieldBarSeriesItem", &self.data_field_bar_series_item);
+        p.opt("FieldBarSeriesItem", &self.field_bar_series_item);
+    }
+}
+
 impl ToExpr for BarSeriesItem {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("DataFieldBarSeriesItem", &self.data_field_bar_series_item);
-        p.opt("FieldBarSeriesItem", &self.field_bar_series_item);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -7296,14 +10444,27 @@ impl DataFieldBarSeriesItem {
     }
 }
 
+impl DataFieldBarSeriesItem {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("FieldId", &self.field_id);
+        p.opt("FieldValue", &self.field_value);
+        p.opt("Settings", &self.settings);
+    }
+}
+
 impl ToExpr for DataFieldBarSeriesItem {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("FieldId", &self.field_id);
-        p.opt("FieldValue", &self.field_value);
-        p.opt("Settings", &self.settings);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -7316,13 +10477,26 @@ pub struct BarChartSeriesSettings {
     pub decal_settings: Option<DecalSettings>,
 }
 
+impl BarChartSeriesSettings {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("BorderSettings", &self.border_settings);
+        p.opt("DecalSettings", &self.decal_settings);
+    }
+}
+
 impl ToExpr for BarChartSeriesSettings {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("BorderSettings", &self.border_settings);
-        p.opt("DecalSettings", &self.decal_settings);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -7346,13 +10520,26 @@ impl FieldBarSeriesItem {
     }
 }
 
+impl FieldBarSeriesItem {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("FieldId", &self.field_id);
+        p.opt("Settings", &self.settings);
+    }
+}
+
 impl ToExpr for FieldBarSeriesItem {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("FieldId", &self.field_id);
-        p.opt("Settings", &self.settings);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -7371,16 +10558,29 @@ pub struct SmallMultiplesOptions {
     pub y_axis: Option<SmallMultiplesAxisProperties>,
 }
 
-impl ToExpr for SmallMultiplesOptions {
+impl SmallMultiplesOptions {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("MaxVisibleColumns", &self.max_visible_columns);
         p.opt("MaxVisibleRows", &self.max_visible_rows);
         p.opt("PanelConfiguration", &self.panel_configuration);
         p.opt("XAxis", &self.x_axis);
         p.opt("YAxis", &self.y_axis);
+    }
+}
+
+impl ToExpr for SmallMultiplesOptions {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -7407,10 +10607,9 @@ pub struct PanelConfiguration {
     pub title: Option<PanelTitleOptions>,
 }
 
-impl ToExpr for PanelConfiguration {
+impl PanelConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("BackgroundColor", &self.background_color);
         p.opt("BackgroundVisibility", &self.background_visibility);
         p.opt("BorderColor", &self.border_color);
@@ -7420,7 +10619,21 @@ impl ToExpr for PanelConfiguration {
         p.opt("GutterSpacing", &self.gutter_spacing);
         p.opt("GutterVisibility", &self.gutter_visibility);
         p.opt("Title", &self.title);
+    }
+}
+
+impl ToExpr for PanelConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -7435,14 +10648,27 @@ pub struct PanelTitleOptions {
     pub visibility: Option<Value<Visibility>>,
 }
 
+impl PanelTitleOptions {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("FontConfiguration", &self.font_configuration);
+        p.opt("HorizontalTextAlignment", &self.horizontal_text_alignment);
+        p.opt("Visibility", &self.visibility);
+    }
+}
+
 impl ToExpr for PanelTitleOptions {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("FontConfiguration", &self.font_configuration);
-        p.opt("HorizontalTextAlignment", &self.horizontal_text_alignment);
-        p.opt("Visibility", &self.visibility);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -7455,13 +10681,26 @@ pub struct SmallMultiplesAxisProperties {
     pub scale: Option<Value<SmallMultiplesAxisScale>>,
 }
 
+impl SmallMultiplesAxisProperties {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Placement", &self.placement);
+        p.opt("Scale", &self.scale);
+    }
+}
+
 impl ToExpr for SmallMultiplesAxisProperties {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Placement", &self.placement);
-        p.opt("Scale", &self.scale);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -7482,10 +10721,9 @@ pub struct BarChartSortConfiguration {
     pub small_multiples_sort: Option<Vec<FieldSortOptions>>,
 }
 
-impl ToExpr for BarChartSortConfiguration {
+impl BarChartSortConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("CategoryItemsLimit", &self.category_items_limit);
         p.opt("CategorySort", &self.category_sort);
         p.opt("ColorItemsLimit", &self.color_items_limit);
@@ -7495,7 +10733,21 @@ impl ToExpr for BarChartSortConfiguration {
             &self.small_multiples_limit_configuration,
         );
         p.opt("SmallMultiplesSort", &self.small_multiples_sort);
+    }
+}
+
+impl ToExpr for BarChartSortConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -7508,13 +10760,26 @@ pub struct ItemsLimitConfiguration {
     pub other_categories: Option<Value<OtherCategories>>,
 }
 
+impl ItemsLimitConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ItemsLimit", &self.items_limit);
+        p.opt("OtherCategories", &self.other_categories);
+    }
+}
+
 impl ToExpr for ItemsLimitConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("ItemsLimit", &self.items_limit);
-        p.opt("OtherCategories", &self.other_categories);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -7527,13 +10792,26 @@ pub struct FieldSortOptions {
     pub field_sort: Option<FieldSort>,
 }
 
+impl FieldSortOptions {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ColumnSort", &self.column_sort);
+        p.opt("FieldSort", &self.field_sort);
+    }
+}
+
 impl ToExpr for FieldSortOptions {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("ColumnSort", &self.column_sort);
-        p.opt("FieldSort", &self.field_sort);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -7560,13 +10838,26 @@ impl FieldSort {
     }
 }
 
+impl FieldSort {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Direction", &self.direction);
+        p.req("FieldId", &self.field_id);
+    }
+}
+
 impl ToExpr for FieldSort {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Direction", &self.direction);
-        p.req("FieldId", &self.field_id);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -7581,14 +10872,27 @@ pub struct TooltipOptions {
     pub tooltip_visibility: Option<Value<Visibility>>,
 }
 
+impl TooltipOptions {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("FieldBasedTooltip", &self.field_based_tooltip);
+        p.opt("SelectedTooltipType", &self.selected_tooltip_type);
+        p.opt("TooltipVisibility", &self.tooltip_visibility);
+    }
+}
+
 impl ToExpr for TooltipOptions {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("FieldBasedTooltip", &self.field_based_tooltip);
-        p.opt("SelectedTooltipType", &self.selected_tooltip_type);
-        p.opt("TooltipVisibility", &self.tooltip_visibility);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -7603,14 +10907,27 @@ pub struct FieldBasedTooltip {
     pub tooltip_title_type: Option<Value<TooltipTitleType>>,
 }
 
+impl FieldBasedTooltip {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("AggregationVisibility", &self.aggregation_visibility);
+        p.opt("TooltipFields", &self.tooltip_fields);
+        p.opt("TooltipTitleType", &self.tooltip_title_type);
+    }
+}
+
 impl ToExpr for FieldBasedTooltip {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("AggregationVisibility", &self.aggregation_visibility);
-        p.opt("TooltipFields", &self.tooltip_fields);
-        p.opt("TooltipTitleType", &self.tooltip_title_type);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -7623,13 +10940,26 @@ pub struct TooltipItem {
     pub field_tooltip_item: Option<FieldTooltipItem>,
 }
 
+impl TooltipItem {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ColumnTooltipItem", &self.column_tooltip_item);
+        p.opt("FieldTooltipItem", &self.field_tooltip_item);
+    }
+}
+
 impl ToExpr for TooltipItem {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("ColumnTooltipItem", &self.column_tooltip_item);
-        p.opt("FieldTooltipItem", &self.field_tooltip_item);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -7662,16 +10992,29 @@ impl ColumnTooltipItem {
     }
 }
 
-impl ToExpr for ColumnTooltipItem {
+impl ColumnTooltipItem {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Aggregation", &self.aggregation);
         p.req("Column", &self.column);
         p.opt("Label", &self.label);
         p.opt("TooltipTarget", &self.tooltip_target);
         p.opt("Visibility", &self.visibility);
+    }
+}
+
+impl ToExpr for ColumnTooltipItem {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -7701,15 +11044,28 @@ impl FieldTooltipItem {
     }
 }
 
-impl ToExpr for FieldTooltipItem {
+impl FieldTooltipItem {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("FieldId", &self.field_id);
         p.opt("Label", &self.label);
         p.opt("TooltipTarget", &self.tooltip_target);
         p.opt("Visibility", &self.visibility);
+    }
+}
+
+impl ToExpr for FieldTooltipItem {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -7722,13 +11078,26 @@ pub struct VisualPalette {
     pub color_map: Option<Vec<DataPathColor>>,
 }
 
+impl VisualPalette {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ChartColor", &self.chart_color);
+        p.opt("ColorMap", &self.color_map);
+    }
+}
+
 impl ToExpr for VisualPalette {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("ChartColor", &self.chart_color);
-        p.opt("ColorMap", &self.color_map);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -7755,14 +11124,27 @@ impl DataPathColor {
     }
 }
 
+impl DataPathColor {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Color", &self.color);
+        p.req("Element", &self.element);
+        p.opt("TimeGranularity", &self.time_granularity);
+    }
+}
+
 impl ToExpr for DataPathColor {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Color", &self.color);
-        p.req("Element", &self.element);
-        p.opt("TimeGranularity", &self.time_granularity);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -7777,14 +11159,27 @@ pub struct DataPathValue {
     pub field_value: Option<Value<String>>,
 }
 
+impl DataPathValue {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("DataPathType", &self.data_path_type);
+        p.opt("FieldId", &self.field_id);
+        p.opt("FieldValue", &self.field_value);
+    }
+}
+
 impl ToExpr for DataPathValue {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("DataPathType", &self.data_path_type);
-        p.opt("FieldId", &self.field_id);
-        p.opt("FieldValue", &self.field_value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -7795,12 +11190,25 @@ pub struct DataPathType {
     pub pivot_table_data_path_type: Option<Value<PivotTableDataPathType>>,
 }
 
+impl DataPathType {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("PivotTableDataPathType", &self.pivot_table_data_path_type);
+    }
+}
+
 impl ToExpr for DataPathType {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("PivotTableDataPathType", &self.pivot_table_data_path_type);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -7815,14 +11223,27 @@ pub struct ColumnHierarchy {
     pub predefined_hierarchy: Option<PredefinedHierarchy>,
 }
 
+impl ColumnHierarchy {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("DateTimeHierarchy", &self.date_time_hierarchy);
+        p.opt("ExplicitHierarchy", &self.explicit_hierarchy);
+        p.opt("PredefinedHierarchy", &self.predefined_hierarchy);
+    }
+}
+
 impl ToExpr for ColumnHierarchy {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("DateTimeHierarchy", &self.date_time_hierarchy);
-        p.opt("ExplicitHierarchy", &self.explicit_hierarchy);
-        p.opt("PredefinedHierarchy", &self.predefined_hierarchy);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -7846,13 +11267,26 @@ impl DateTimeHierarchy {
     }
 }
 
+impl DateTimeHierarchy {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("DrillDownFilters", &self.drill_down_filters);
+        p.req("HierarchyId", &self.hierarchy_id);
+    }
+}
+
 impl ToExpr for DateTimeHierarchy {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("DrillDownFilters", &self.drill_down_filters);
-        p.req("HierarchyId", &self.hierarchy_id);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -7867,14 +11301,27 @@ pub struct DrillDownFilter {
     pub time_range_filter: Option<TimeRangeDrillDownFilter>,
 }
 
+impl DrillDownFilter {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("CategoryFilter", &self.category_filter);
+        p.opt("NumericEqualityFilter", &self.numeric_equality_filter);
+        p.opt("TimeRangeFilter", &self.time_range_filter);
+    }
+}
+
 impl ToExpr for DrillDownFilter {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("CategoryFilter", &self.category_filter);
-        p.opt("NumericEqualityFilter", &self.numeric_equality_filter);
-        p.opt("TimeRangeFilter", &self.time_range_filter);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -7898,13 +11345,26 @@ impl CategoryDrillDownFilter {
     }
 }
 
+impl CategoryDrillDownFilter {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("CategoryValues", &self.category_values);
+        p.req("Column", &self.column);
+    }
+}
+
 impl ToExpr for CategoryDrillDownFilter {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("CategoryValues", &self.category_values);
-        p.req("Column", &self.column);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -7928,13 +11388,26 @@ impl NumericEqualityDrillDownFilter {
     }
 }
 
+impl NumericEqualityDrillDownFilter {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Column", &self.column);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for NumericEqualityDrillDownFilter {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Column", &self.column);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -7969,15 +11442,28 @@ impl TimeRangeDrillDownFilter {
     }
 }
 
-impl ToExpr for TimeRangeDrillDownFilter {
+impl TimeRangeDrillDownFilter {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("Column", &self.column);
         p.req("RangeMaximum", &self.range_maximum);
         p.req("RangeMinimum", &self.range_minimum);
         p.req("TimeGranularity", &self.time_granularity);
+    }
+}
+
+impl ToExpr for TimeRangeDrillDownFilter {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -8004,14 +11490,27 @@ impl ExplicitHierarchy {
     }
 }
 
+impl ExplicitHierarchy {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Columns", &self.columns);
+        p.opt("DrillDownFilters", &self.drill_down_filters);
+        p.req("HierarchyId", &self.hierarchy_id);
+    }
+}
+
 impl ToExpr for ExplicitHierarchy {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Columns", &self.columns);
-        p.opt("DrillDownFilters", &self.drill_down_filters);
-        p.req("HierarchyId", &self.hierarchy_id);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -8038,14 +11537,27 @@ impl PredefinedHierarchy {
     }
 }
 
+impl PredefinedHierarchy {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Columns", &self.columns);
+        p.opt("DrillDownFilters", &self.drill_down_filters);
+        p.req("HierarchyId", &self.hierarchy_id);
+    }
+}
+
 impl ToExpr for PredefinedHierarchy {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Columns", &self.columns);
-        p.opt("DrillDownFilters", &self.drill_down_filters);
-        p.req("HierarchyId", &self.hierarchy_id);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -8058,13 +11570,26 @@ pub struct VisualSubtitleLabelOptions {
     pub visibility: Option<Value<Visibility>>,
 }
 
+impl VisualSubtitleLabelOptions {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("FormatText", &self.format_text);
+        p.opt("Visibility", &self.visibility);
+    }
+}
+
 impl ToExpr for VisualSubtitleLabelOptions {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("FormatText", &self.format_text);
-        p.opt("Visibility", &self.visibility);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -8077,13 +11602,26 @@ pub struct LongFormatText {
     pub rich_text: Option<Value<String>>,
 }
 
+impl LongFormatText {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("PlainText", &self.plain_text);
+        p.opt("RichText", &self.rich_text);
+    }
+}
+
 impl ToExpr for LongFormatText {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("PlainText", &self.plain_text);
-        p.opt("RichText", &self.rich_text);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -8096,13 +11634,26 @@ pub struct VisualTitleLabelOptions {
     pub visibility: Option<Value<Visibility>>,
 }
 
+impl VisualTitleLabelOptions {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("FormatText", &self.format_text);
+        p.opt("Visibility", &self.visibility);
+    }
+}
+
 impl ToExpr for VisualTitleLabelOptions {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("FormatText", &self.format_text);
-        p.opt("Visibility", &self.visibility);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -8115,13 +11666,26 @@ pub struct ShortFormatText {
     pub rich_text: Option<Value<String>>,
 }
 
+impl ShortFormatText {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("PlainText", &self.plain_text);
+        p.opt("RichText", &self.rich_text);
+    }
+}
+
 impl ToExpr for ShortFormatText {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("PlainText", &self.plain_text);
-        p.opt("RichText", &self.rich_text);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -8160,10 +11724,9 @@ impl BoxPlotVisual {
     }
 }
 
-impl ToExpr for BoxPlotVisual {
+impl BoxPlotVisual {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Actions", &self.actions);
         p.opt("ChartConfiguration", &self.chart_configuration);
         p.opt("ColumnHierarchies", &self.column_hierarchies);
@@ -8171,7 +11734,21 @@ impl ToExpr for BoxPlotVisual {
         p.opt("Title", &self.title);
         p.opt("VisualContentAltText", &self.visual_content_alt_text);
         p.req("VisualId", &self.visual_id);
+    }
+}
+
+impl ToExpr for BoxPlotVisual {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -8204,10 +11781,9 @@ pub struct BoxPlotChartConfiguration {
     pub visual_palette: Option<VisualPalette>,
 }
 
-impl ToExpr for BoxPlotChartConfiguration {
+impl BoxPlotChartConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("BoxPlotOptions", &self.box_plot_options);
         p.opt("CategoryAxis", &self.category_axis);
         p.opt("CategoryLabelOptions", &self.category_label_options);
@@ -8226,7 +11802,21 @@ impl ToExpr for BoxPlotChartConfiguration {
         p.opt("SortConfiguration", &self.sort_configuration);
         p.opt("Tooltip", &self.tooltip);
         p.opt("VisualPalette", &self.visual_palette);
+    }
+}
+
+impl ToExpr for BoxPlotChartConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -8241,14 +11831,27 @@ pub struct BoxPlotOptions {
     pub style_options: Option<BoxPlotStyleOptions>,
 }
 
+impl BoxPlotOptions {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("AllDataPointsVisibility", &self.all_data_points_visibility);
+        p.opt("OutlierVisibility", &self.outlier_visibility);
+        p.opt("StyleOptions", &self.style_options);
+    }
+}
+
 impl ToExpr for BoxPlotOptions {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("AllDataPointsVisibility", &self.all_data_points_visibility);
-        p.opt("OutlierVisibility", &self.outlier_visibility);
-        p.opt("StyleOptions", &self.style_options);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -8259,12 +11862,25 @@ pub struct BoxPlotStyleOptions {
     pub fill_style: Option<Value<BoxPlotFillStyle>>,
 }
 
+impl BoxPlotStyleOptions {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("FillStyle", &self.fill_style);
+    }
+}
+
 impl ToExpr for BoxPlotStyleOptions {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("FillStyle", &self.fill_style);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -8275,15 +11891,28 @@ pub struct BoxPlotFieldWells {
     pub box_plot_aggregated_field_wells: Option<BoxPlotAggregatedFieldWells>,
 }
 
-impl ToExpr for BoxPlotFieldWells {
+impl BoxPlotFieldWells {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "BoxPlotAggregatedFieldWells",
             &self.box_plot_aggregated_field_wells,
         );
+    }
+}
+
+impl ToExpr for BoxPlotFieldWells {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -8296,13 +11925,26 @@ pub struct BoxPlotAggregatedFieldWells {
     pub values: Option<Vec<MeasureField>>,
 }
 
+impl BoxPlotAggregatedFieldWells {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("GroupBy", &self.group_by);
+        p.opt("Values", &self.values);
+    }
+}
+
 impl ToExpr for BoxPlotAggregatedFieldWells {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("GroupBy", &self.group_by);
-        p.opt("Values", &self.values);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -8315,13 +11957,26 @@ pub struct BoxPlotSortConfiguration {
     pub pagination_configuration: Option<PaginationConfiguration>,
 }
 
+impl BoxPlotSortConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("CategorySort", &self.category_sort);
+        p.opt("PaginationConfiguration", &self.pagination_configuration);
+    }
+}
+
 impl ToExpr for BoxPlotSortConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("CategorySort", &self.category_sort);
-        p.opt("PaginationConfiguration", &self.pagination_configuration);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -8345,13 +12000,26 @@ impl PaginationConfiguration {
     }
 }
 
+impl PaginationConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("PageNumber", &self.page_number);
+        p.req("PageSize", &self.page_size);
+    }
+}
+
 impl ToExpr for PaginationConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("PageNumber", &self.page_number);
-        p.req("PageSize", &self.page_size);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -8390,10 +12058,9 @@ impl ComboChartVisual {
     }
 }
 
-impl ToExpr for ComboChartVisual {
+impl ComboChartVisual {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Actions", &self.actions);
         p.opt("ChartConfiguration", &self.chart_configuration);
         p.opt("ColumnHierarchies", &self.column_hierarchies);
@@ -8401,7 +12068,21 @@ impl ToExpr for ComboChartVisual {
         p.opt("Title", &self.title);
         p.opt("VisualContentAltText", &self.visual_content_alt_text);
         p.req("VisualId", &self.visual_id);
+    }
+}
+
+impl ToExpr for ComboChartVisual {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -8450,10 +12131,9 @@ pub struct ComboChartConfiguration {
     pub visual_palette: Option<VisualPalette>,
 }
 
-impl ToExpr for ComboChartConfiguration {
+impl ComboChartConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("BarDataLabels", &self.bar_data_labels);
         p.opt("BarsArrangement", &self.bars_arrangement);
         p.opt("CategoryAxis", &self.category_axis);
@@ -8486,7 +12166,21 @@ impl ToExpr for ComboChartConfiguration {
         p.opt("SortConfiguration", &self.sort_configuration);
         p.opt("Tooltip", &self.tooltip);
         p.opt("VisualPalette", &self.visual_palette);
+    }
+}
+
+impl ToExpr for ComboChartConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -8503,15 +12197,28 @@ pub struct ComboChartDefaultSeriesSettings {
     pub marker_style_settings: Option<LineChartMarkerStyleSettings>,
 }
 
-impl ToExpr for ComboChartDefaultSeriesSettings {
+impl ComboChartDefaultSeriesSettings {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("BorderSettings", &self.border_settings);
         p.opt("DecalSettings", &self.decal_settings);
         p.opt("LineStyleSettings", &self.line_style_settings);
         p.opt("MarkerStyleSettings", &self.marker_style_settings);
+    }
+}
+
+impl ToExpr for ComboChartDefaultSeriesSettings {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -8528,15 +12235,28 @@ pub struct LineChartLineStyleSettings {
     pub line_width: Option<Value<String>>,
 }
 
-impl ToExpr for LineChartLineStyleSettings {
+impl LineChartLineStyleSettings {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("LineInterpolation", &self.line_interpolation);
         p.opt("LineStyle", &self.line_style);
         p.opt("LineVisibility", &self.line_visibility);
         p.opt("LineWidth", &self.line_width);
+    }
+}
+
+impl ToExpr for LineChartLineStyleSettings {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -8553,15 +12273,28 @@ pub struct LineChartMarkerStyleSettings {
     pub marker_visibility: Option<Value<Visibility>>,
 }
 
-impl ToExpr for LineChartMarkerStyleSettings {
+impl LineChartMarkerStyleSettings {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("MarkerColor", &self.marker_color);
         p.opt("MarkerShape", &self.marker_shape);
         p.opt("MarkerSize", &self.marker_size);
         p.opt("MarkerVisibility", &self.marker_visibility);
+    }
+}
+
+impl ToExpr for LineChartMarkerStyleSettings {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -8572,15 +12305,28 @@ pub struct ComboChartFieldWells {
     pub combo_chart_aggregated_field_wells: Option<ComboChartAggregatedFieldWells>,
 }
 
-impl ToExpr for ComboChartFieldWells {
+impl ComboChartFieldWells {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "ComboChartAggregatedFieldWells",
             &self.combo_chart_aggregated_field_wells,
         );
+    }
+}
+
+impl ToExpr for ComboChartFieldWells {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -8597,15 +12343,28 @@ pub struct ComboChartAggregatedFieldWells {
     pub line_values: Option<Vec<MeasureField>>,
 }
 
-impl ToExpr for ComboChartAggregatedFieldWells {
+impl ComboChartAggregatedFieldWells {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("BarValues", &self.bar_values);
         p.opt("Category", &self.category);
         p.opt("Colors", &self.colors);
         p.opt("LineValues", &self.line_values);
+    }
+}
+
+impl ToExpr for ComboChartAggregatedFieldWells {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -8618,16 +12377,29 @@ pub struct ComboSeriesItem {
     pub field_combo_series_item: Option<FieldComboSeriesItem>,
 }
 
-impl ToExpr for ComboSeriesItem {
+impl ComboSeriesItem {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "DataFieldComboSeriesItem",
             &self.data_field_combo_series_item,
         );
         p.opt("FieldComboSeriesItem", &self.field_combo_series_item);
+    }
+}
+
+impl ToExpr for ComboSeriesItem {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -8654,14 +12426,27 @@ impl DataFieldComboSeriesItem {
     }
 }
 
+impl DataFieldComboSeriesItem {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("FieldId", &self.field_id);
+        p.opt("FieldValue", &self.field_value);
+        p.opt("Settings", &self.settings);
+    }
+}
+
 impl ToExpr for DataFieldComboSeriesItem {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("FieldId", &self.field_id);
-        p.opt("FieldValue", &self.field_value);
-        p.opt("Settings", &self.settings);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -8678,15 +12463,28 @@ pub struct ComboChartSeriesSettings {
     pub marker_style_settings: Option<LineChartMarkerStyleSettings>,
 }
 
-impl ToExpr for ComboChartSeriesSettings {
+impl ComboChartSeriesSettings {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("BorderSettings", &self.border_settings);
         p.opt("DecalSettings", &self.decal_settings);
         p.opt("LineStyleSettings", &self.line_style_settings);
         p.opt("MarkerStyleSettings", &self.marker_style_settings);
+    }
+}
+
+impl ToExpr for ComboChartSeriesSettings {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -8710,13 +12508,26 @@ impl FieldComboSeriesItem {
     }
 }
 
+impl FieldComboSeriesItem {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("FieldId", &self.field_id);
+        p.opt("Settings", &self.settings);
+    }
+}
+
 impl ToExpr for FieldComboSeriesItem {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("FieldId", &self.field_id);
-        p.opt("Settings", &self.settings);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -8727,12 +12538,25 @@ pub struct SingleAxisOptions {
     pub y_axis_options: Option<YAxisOptions>,
 }
 
+impl SingleAxisOptions {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("YAxisOptions", &self.y_axis_options);
+    }
+}
+
 impl ToExpr for SingleAxisOptions {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("YAxisOptions", &self.y_axis_options);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -8743,12 +12567,25 @@ pub struct YAxisOptions {
     pub y_axis: Option<Value<SingleYAxisOption>>,
 }
 
+impl YAxisOptions {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("YAxis", &self.y_axis);
+    }
+}
+
 impl ToExpr for YAxisOptions {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("YAxis", &self.y_axis);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -8765,15 +12602,28 @@ pub struct ComboChartSortConfiguration {
     pub color_sort: Option<Vec<FieldSortOptions>>,
 }
 
-impl ToExpr for ComboChartSortConfiguration {
+impl ComboChartSortConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("CategoryItemsLimit", &self.category_items_limit);
         p.opt("CategorySort", &self.category_sort);
         p.opt("ColorItemsLimit", &self.color_items_limit);
         p.opt("ColorSort", &self.color_sort);
+    }
+}
+
+impl ToExpr for ComboChartSortConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -8815,10 +12665,9 @@ impl CustomContentVisual {
     }
 }
 
-impl ToExpr for CustomContentVisual {
+impl CustomContentVisual {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Actions", &self.actions);
         p.opt("ChartConfiguration", &self.chart_configuration);
         p.opt("DataSetIdentifier", &self.data_set_identifier);
@@ -8827,7 +12676,21 @@ impl ToExpr for CustomContentVisual {
         p.opt("TopicIdentifier", &self.topic_identifier);
         p.opt("VisualContentAltText", &self.visual_content_alt_text);
         p.req("VisualId", &self.visual_id);
+    }
+}
+
+impl ToExpr for CustomContentVisual {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -8844,15 +12707,28 @@ pub struct CustomContentConfiguration {
     pub interactions: Option<VisualInteractionOptions>,
 }
 
-impl ToExpr for CustomContentConfiguration {
+impl CustomContentConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("ContentType", &self.content_type);
         p.opt("ContentUrl", &self.content_url);
         p.opt("ImageScaling", &self.image_scaling);
         p.opt("Interactions", &self.interactions);
+    }
+}
+
+impl ToExpr for CustomContentConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -8882,15 +12758,28 @@ impl EmptyVisual {
     }
 }
 
-impl ToExpr for EmptyVisual {
+impl EmptyVisual {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Actions", &self.actions);
         p.opt("DataSetIdentifier", &self.data_set_identifier);
         p.opt("TopicIdentifier", &self.topic_identifier);
         p.req("VisualId", &self.visual_id);
+    }
+}
+
+impl ToExpr for EmptyVisual {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -8932,10 +12821,9 @@ impl FilledMapVisual {
     }
 }
 
-impl ToExpr for FilledMapVisual {
+impl FilledMapVisual {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Actions", &self.actions);
         p.opt("ChartConfiguration", &self.chart_configuration);
         p.opt("ColumnHierarchies", &self.column_hierarchies);
@@ -8944,7 +12832,21 @@ impl ToExpr for FilledMapVisual {
         p.opt("Title", &self.title);
         p.opt("VisualContentAltText", &self.visual_content_alt_text);
         p.req("VisualId", &self.visual_id);
+    }
+}
+
+impl ToExpr for FilledMapVisual {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -8967,10 +12869,9 @@ pub struct FilledMapConfiguration {
     pub window_options: Option<GeospatialWindowOptions>,
 }
 
-impl ToExpr for FilledMapConfiguration {
+impl FilledMapConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("FieldWells", &self.field_wells);
         p.opt("Interactions", &self.interactions);
         p.opt("Legend", &self.legend);
@@ -8978,7 +12879,21 @@ impl ToExpr for FilledMapConfiguration {
         p.opt("SortConfiguration", &self.sort_configuration);
         p.opt("Tooltip", &self.tooltip);
         p.opt("WindowOptions", &self.window_options);
+    }
+}
+
+impl ToExpr for FilledMapConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -8989,15 +12904,28 @@ pub struct FilledMapFieldWells {
     pub filled_map_aggregated_field_wells: Option<FilledMapAggregatedFieldWells>,
 }
 
-impl ToExpr for FilledMapFieldWells {
+impl FilledMapFieldWells {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "FilledMapAggregatedFieldWells",
             &self.filled_map_aggregated_field_wells,
         );
+    }
+}
+
+impl ToExpr for FilledMapFieldWells {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -9010,13 +12938,26 @@ pub struct FilledMapAggregatedFieldWells {
     pub values: Option<Vec<MeasureField>>,
 }
 
+impl FilledMapAggregatedFieldWells {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Geospatial", &self.geospatial);
+        p.opt("Values", &self.values);
+    }
+}
+
 impl ToExpr for FilledMapAggregatedFieldWells {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Geospatial", &self.geospatial);
-        p.opt("Values", &self.values);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -9027,12 +12968,25 @@ pub struct GeospatialMapStyleOptions {
     pub base_map_style: Option<Value<BaseMapStyleType>>,
 }
 
+impl GeospatialMapStyleOptions {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("BaseMapStyle", &self.base_map_style);
+    }
+}
+
 impl ToExpr for GeospatialMapStyleOptions {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("BaseMapStyle", &self.base_map_style);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -9043,12 +12997,25 @@ pub struct FilledMapSortConfiguration {
     pub category_sort: Option<Vec<FieldSortOptions>>,
 }
 
+impl FilledMapSortConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("CategorySort", &self.category_sort);
+    }
+}
+
 impl ToExpr for FilledMapSortConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("CategorySort", &self.category_sort);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -9061,13 +13028,26 @@ pub struct GeospatialWindowOptions {
     pub map_zoom_mode: Option<Value<MapZoomMode>>,
 }
 
+impl GeospatialWindowOptions {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Bounds", &self.bounds);
+        p.opt("MapZoomMode", &self.map_zoom_mode);
+    }
+}
+
 impl ToExpr for GeospatialWindowOptions {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Bounds", &self.bounds);
-        p.opt("MapZoomMode", &self.map_zoom_mode);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -9102,15 +13082,28 @@ impl GeospatialCoordinateBounds {
     }
 }
 
-impl ToExpr for GeospatialCoordinateBounds {
+impl GeospatialCoordinateBounds {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("East", &self.east);
         p.req("North", &self.north);
         p.req("South", &self.south);
         p.req("West", &self.west);
+    }
+}
+
+impl ToExpr for GeospatialCoordinateBounds {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -9131,15 +13124,28 @@ impl FilledMapConditionalFormatting {
     }
 }
 
-impl ToExpr for FilledMapConditionalFormatting {
+impl FilledMapConditionalFormatting {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req(
             "ConditionalFormattingOptions",
             &self.conditional_formatting_options,
         );
+    }
+}
+
+impl ToExpr for FilledMapConditionalFormatting {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -9158,12 +13164,25 @@ impl FilledMapConditionalFormattingOption {
     }
 }
 
+impl FilledMapConditionalFormattingOption {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Shape", &self.shape);
+    }
+}
+
 impl ToExpr for FilledMapConditionalFormattingOption {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Shape", &self.shape);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -9187,13 +13206,26 @@ impl FilledMapShapeConditionalFormatting {
     }
 }
 
+impl FilledMapShapeConditionalFormatting {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("FieldId", &self.field_id);
+        p.opt("Format", &self.format);
+    }
+}
+
 impl ToExpr for FilledMapShapeConditionalFormatting {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("FieldId", &self.field_id);
-        p.opt("Format", &self.format);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -9212,12 +13244,25 @@ impl ShapeConditionalFormat {
     }
 }
 
+impl ShapeConditionalFormat {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("BackgroundColor", &self.background_color);
+    }
+}
+
 impl ToExpr for ShapeConditionalFormat {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("BackgroundColor", &self.background_color);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -9230,13 +13275,26 @@ pub struct ConditionalFormattingColor {
     pub solid: Option<ConditionalFormattingSolidColor>,
 }
 
+impl ConditionalFormattingColor {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Gradient", &self.gradient);
+        p.opt("Solid", &self.solid);
+    }
+}
+
 impl ToExpr for ConditionalFormattingColor {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Gradient", &self.gradient);
-        p.opt("Solid", &self.solid);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -9260,13 +13318,26 @@ impl ConditionalFormattingGradientColor {
     }
 }
 
+impl ConditionalFormattingGradientColor {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Color", &self.color);
+        p.req("Expression", &self.expression);
+    }
+}
+
 impl ToExpr for ConditionalFormattingGradientColor {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Color", &self.color);
-        p.req("Expression", &self.expression);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -9277,12 +13348,25 @@ pub struct GradientColor {
     pub stops: Option<Vec<GradientStop>>,
 }
 
+impl GradientColor {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Stops", &self.stops);
+    }
+}
+
 impl ToExpr for GradientColor {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Stops", &self.stops);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -9309,14 +13393,27 @@ impl GradientStop {
     }
 }
 
+impl GradientStop {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Color", &self.color);
+        p.opt("DataValue", &self.data_value);
+        p.req("GradientOffset", &self.gradient_offset);
+    }
+}
+
 impl ToExpr for GradientStop {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Color", &self.color);
-        p.opt("DataValue", &self.data_value);
-        p.req("GradientOffset", &self.gradient_offset);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -9340,13 +13437,26 @@ impl ConditionalFormattingSolidColor {
     }
 }
 
+impl ConditionalFormattingSolidColor {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Color", &self.color);
+        p.req("Expression", &self.expression);
+    }
+}
+
 impl ToExpr for ConditionalFormattingSolidColor {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Color", &self.color);
-        p.req("Expression", &self.expression);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -9385,10 +13495,9 @@ impl FunnelChartVisual {
     }
 }
 
-impl ToExpr for FunnelChartVisual {
+impl FunnelChartVisual {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Actions", &self.actions);
         p.opt("ChartConfiguration", &self.chart_configuration);
         p.opt("ColumnHierarchies", &self.column_hierarchies);
@@ -9396,7 +13505,21 @@ impl ToExpr for FunnelChartVisual {
         p.opt("Title", &self.title);
         p.opt("VisualContentAltText", &self.visual_content_alt_text);
         p.req("VisualId", &self.visual_id);
+    }
+}
+
+impl ToExpr for FunnelChartVisual {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -9421,10 +13544,9 @@ pub struct FunnelChartConfiguration {
     pub visual_palette: Option<VisualPalette>,
 }
 
-impl ToExpr for FunnelChartConfiguration {
+impl FunnelChartConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("CategoryLabelOptions", &self.category_label_options);
         p.opt("DataLabelOptions", &self.data_label_options);
         p.opt("FieldWells", &self.field_wells);
@@ -9433,7 +13555,21 @@ impl ToExpr for FunnelChartConfiguration {
         p.opt("Tooltip", &self.tooltip);
         p.opt("ValueLabelOptions", &self.value_label_options);
         p.opt("VisualPalette", &self.visual_palette);
+    }
+}
+
+impl ToExpr for FunnelChartConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -9456,10 +13592,9 @@ pub struct FunnelChartDataLabelOptions {
     pub visibility: Option<Value<Visibility>>,
 }
 
-impl ToExpr for FunnelChartDataLabelOptions {
+impl FunnelChartDataLabelOptions {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("CategoryLabelVisibility", &self.category_label_visibility);
         p.opt("LabelColor", &self.label_color);
         p.opt("LabelFontConfiguration", &self.label_font_configuration);
@@ -9467,7 +13602,21 @@ impl ToExpr for FunnelChartDataLabelOptions {
         p.opt("MeasureLabelVisibility", &self.measure_label_visibility);
         p.opt("Position", &self.position);
         p.opt("Visibility", &self.visibility);
+    }
+}
+
+impl ToExpr for FunnelChartDataLabelOptions {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -9478,15 +13627,28 @@ pub struct FunnelChartFieldWells {
     pub funnel_chart_aggregated_field_wells: Option<FunnelChartAggregatedFieldWells>,
 }
 
-impl ToExpr for FunnelChartFieldWells {
+impl FunnelChartFieldWells {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "FunnelChartAggregatedFieldWells",
             &self.funnel_chart_aggregated_field_wells,
         );
+    }
+}
+
+impl ToExpr for FunnelChartFieldWells {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -9499,13 +13661,26 @@ pub struct FunnelChartAggregatedFieldWells {
     pub values: Option<Vec<MeasureField>>,
 }
 
+impl FunnelChartAggregatedFieldWells {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Category", &self.category);
+        p.opt("Values", &self.values);
+    }
+}
+
 impl ToExpr for FunnelChartAggregatedFieldWells {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Category", &self.category);
-        p.opt("Values", &self.values);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -9518,13 +13693,26 @@ pub struct FunnelChartSortConfiguration {
     pub category_sort: Option<Vec<FieldSortOptions>>,
 }
 
+impl FunnelChartSortConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("CategoryItemsLimit", &self.category_items_limit);
+        p.opt("CategorySort", &self.category_sort);
+    }
+}
+
 impl ToExpr for FunnelChartSortConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("CategoryItemsLimit", &self.category_items_limit);
-        p.opt("CategorySort", &self.category_sort);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -9563,10 +13751,9 @@ impl GaugeChartVisual {
     }
 }
 
-impl ToExpr for GaugeChartVisual {
+impl GaugeChartVisual {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Actions", &self.actions);
         p.opt("ChartConfiguration", &self.chart_configuration);
         p.opt("ConditionalFormatting", &self.conditional_formatting);
@@ -9574,7 +13761,21 @@ impl ToExpr for GaugeChartVisual {
         p.opt("Title", &self.title);
         p.opt("VisualContentAltText", &self.visual_content_alt_text);
         p.req("VisualId", &self.visual_id);
+    }
+}
+
+impl ToExpr for GaugeChartVisual {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -9597,10 +13798,9 @@ pub struct GaugeChartConfiguration {
     pub visual_palette: Option<VisualPalette>,
 }
 
-impl ToExpr for GaugeChartConfiguration {
+impl GaugeChartConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("ColorConfiguration", &self.color_configuration);
         p.opt("DataLabels", &self.data_labels);
         p.opt("FieldWells", &self.field_wells);
@@ -9608,7 +13808,21 @@ impl ToExpr for GaugeChartConfiguration {
         p.opt("Interactions", &self.interactions);
         p.opt("TooltipOptions", &self.tooltip_options);
         p.opt("VisualPalette", &self.visual_palette);
+    }
+}
+
+impl ToExpr for GaugeChartConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -9621,13 +13835,26 @@ pub struct GaugeChartColorConfiguration {
     pub foreground_color: Option<Value<String>>,
 }
 
+impl GaugeChartColorConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("BackgroundColor", &self.background_color);
+        p.opt("ForegroundColor", &self.foreground_color);
+    }
+}
+
 impl ToExpr for GaugeChartColorConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("BackgroundColor", &self.background_color);
-        p.opt("ForegroundColor", &self.foreground_color);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -9640,13 +13867,26 @@ pub struct GaugeChartFieldWells {
     pub values: Option<Vec<MeasureField>>,
 }
 
+impl GaugeChartFieldWells {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("TargetValues", &self.target_values);
+        p.opt("Values", &self.values);
+    }
+}
+
 impl ToExpr for GaugeChartFieldWells {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("TargetValues", &self.target_values);
-        p.opt("Values", &self.values);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -9665,10 +13905,9 @@ pub struct GaugeChartOptions {
     pub primary_value_font_configuration: Option<FontConfiguration>,
 }
 
-impl ToExpr for GaugeChartOptions {
+impl GaugeChartOptions {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Arc", &self.arc);
         p.opt("ArcAxis", &self.arc_axis);
         p.opt("Comparison", &self.comparison);
@@ -9677,7 +13916,21 @@ impl ToExpr for GaugeChartOptions {
             "PrimaryValueFontConfiguration",
             &self.primary_value_font_configuration,
         );
+    }
+}
+
+impl ToExpr for GaugeChartOptions {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -9690,13 +13943,26 @@ pub struct ArcConfiguration {
     pub arc_thickness: Option<Value<ArcThicknessOptions>>,
 }
 
+impl ArcConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ArcAngle", &self.arc_angle);
+        p.opt("ArcThickness", &self.arc_thickness);
+    }
+}
+
 impl ToExpr for ArcConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("ArcAngle", &self.arc_angle);
-        p.opt("ArcThickness", &self.arc_thickness);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -9709,13 +13975,26 @@ pub struct ArcAxisConfiguration {
     pub reserve_range: Option<Value<f64>>,
 }
 
+impl ArcAxisConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Range", &self.range);
+        p.opt("ReserveRange", &self.reserve_range);
+    }
+}
+
 impl ToExpr for ArcAxisConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Range", &self.range);
-        p.opt("ReserveRange", &self.reserve_range);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -9728,13 +14007,26 @@ pub struct ArcAxisDisplayRange {
     pub min: Option<Value<f64>>,
 }
 
+impl ArcAxisDisplayRange {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Max", &self.max);
+        p.opt("Min", &self.min);
+    }
+}
+
 impl ToExpr for ArcAxisDisplayRange {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Max", &self.max);
-        p.opt("Min", &self.min);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -9747,13 +14039,26 @@ pub struct ComparisonConfiguration {
     pub comparison_method: Option<Value<ComparisonMethod>>,
 }
 
+impl ComparisonConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ComparisonFormat", &self.comparison_format);
+        p.opt("ComparisonMethod", &self.comparison_method);
+    }
+}
+
 impl ToExpr for ComparisonConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("ComparisonFormat", &self.comparison_format);
-        p.opt("ComparisonMethod", &self.comparison_method);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -9766,10 +14071,9 @@ pub struct ComparisonFormatConfiguration {
     pub percentage_display_format_configuration: Option<PercentageDisplayFormatConfiguration>,
 }
 
-impl ToExpr for ComparisonFormatConfiguration {
+impl ComparisonFormatConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "NumberDisplayFormatConfiguration",
             &self.number_display_format_configuration,
@@ -9778,7 +14082,21 @@ impl ToExpr for ComparisonFormatConfiguration {
             "PercentageDisplayFormatConfiguration",
             &self.percentage_display_format_configuration,
         );
+    }
+}
+
+impl ToExpr for ComparisonFormatConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -9789,15 +14107,28 @@ pub struct GaugeChartConditionalFormatting {
     pub conditional_formatting_options: Option<Vec<GaugeChartConditionalFormattingOption>>,
 }
 
-impl ToExpr for GaugeChartConditionalFormatting {
+impl GaugeChartConditionalFormatting {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "ConditionalFormattingOptions",
             &self.conditional_formatting_options,
         );
+    }
+}
+
+impl ToExpr for GaugeChartConditionalFormatting {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -9810,13 +14141,26 @@ pub struct GaugeChartConditionalFormattingOption {
     pub primary_value: Option<GaugeChartPrimaryValueConditionalFormatting>,
 }
 
+impl GaugeChartConditionalFormattingOption {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Arc", &self.arc);
+        p.opt("PrimaryValue", &self.primary_value);
+    }
+}
+
 impl ToExpr for GaugeChartConditionalFormattingOption {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Arc", &self.arc);
-        p.opt("PrimaryValue", &self.primary_value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -9827,12 +14171,25 @@ pub struct GaugeChartArcConditionalFormatting {
     pub foreground_color: Option<ConditionalFormattingColor>,
 }
 
+impl GaugeChartArcConditionalFormatting {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ForegroundColor", &self.foreground_color);
+    }
+}
+
 impl ToExpr for GaugeChartArcConditionalFormatting {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("ForegroundColor", &self.foreground_color);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -9845,13 +14202,26 @@ pub struct GaugeChartPrimaryValueConditionalFormatting {
     pub text_color: Option<ConditionalFormattingColor>,
 }
 
+impl GaugeChartPrimaryValueConditionalFormatting {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Icon", &self.icon);
+        p.opt("TextColor", &self.text_color);
+    }
+}
+
 impl ToExpr for GaugeChartPrimaryValueConditionalFormatting {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Icon", &self.icon);
-        p.opt("TextColor", &self.text_color);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -9864,13 +14234,26 @@ pub struct ConditionalFormattingIcon {
     pub icon_set: Option<ConditionalFormattingIconSet>,
 }
 
+impl ConditionalFormattingIcon {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("CustomCondition", &self.custom_condition);
+        p.opt("IconSet", &self.icon_set);
+    }
+}
+
 impl ToExpr for ConditionalFormattingIcon {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("CustomCondition", &self.custom_condition);
-        p.opt("IconSet", &self.icon_set);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -9903,15 +14286,28 @@ impl ConditionalFormattingCustomIconCondition {
     }
 }
 
-impl ToExpr for ConditionalFormattingCustomIconCondition {
+impl ConditionalFormattingCustomIconCondition {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Color", &self.color);
         p.opt("DisplayConfiguration", &self.display_configuration);
         p.req("Expression", &self.expression);
         p.req("IconOptions", &self.icon_options);
+    }
+}
+
+impl ToExpr for ConditionalFormattingCustomIconCondition {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -9922,12 +14318,25 @@ pub struct ConditionalFormattingIconDisplayConfiguration {
     pub icon_display_option: Option<Value<ConditionalFormattingIconDisplayOption>>,
 }
 
+impl ConditionalFormattingIconDisplayConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("IconDisplayOption", &self.icon_display_option);
+    }
+}
+
 impl ToExpr for ConditionalFormattingIconDisplayConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("IconDisplayOption", &self.icon_display_option);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -9940,13 +14349,26 @@ pub struct ConditionalFormattingCustomIconOptions {
     pub unicode_icon: Option<Value<String>>,
 }
 
+impl ConditionalFormattingCustomIconOptions {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Icon", &self.icon);
+        p.opt("UnicodeIcon", &self.unicode_icon);
+    }
+}
+
 impl ToExpr for ConditionalFormattingCustomIconOptions {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Icon", &self.icon);
-        p.opt("UnicodeIcon", &self.unicode_icon);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -9970,13 +14392,26 @@ impl ConditionalFormattingIconSet {
     }
 }
 
+impl ConditionalFormattingIconSet {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Expression", &self.expression);
+        p.opt("IconSetType", &self.icon_set_type);
+    }
+}
+
 impl ToExpr for ConditionalFormattingIconSet {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Expression", &self.expression);
-        p.opt("IconSetType", &self.icon_set_type);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -10015,10 +14450,9 @@ impl GeospatialMapVisual {
     }
 }
 
-impl ToExpr for GeospatialMapVisual {
+impl GeospatialMapVisual {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Actions", &self.actions);
         p.opt("ChartConfiguration", &self.chart_configuration);
         p.opt("ColumnHierarchies", &self.column_hierarchies);
@@ -10026,7 +14460,21 @@ impl ToExpr for GeospatialMapVisual {
         p.opt("Title", &self.title);
         p.opt("VisualContentAltText", &self.visual_content_alt_text);
         p.req("VisualId", &self.visual_id);
+    }
+}
+
+impl ToExpr for GeospatialMapVisual {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -10051,10 +14499,9 @@ pub struct GeospatialMapConfiguration {
     pub window_options: Option<GeospatialWindowOptions>,
 }
 
-impl ToExpr for GeospatialMapConfiguration {
+impl GeospatialMapConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("FieldWells", &self.field_wells);
         p.opt("Interactions", &self.interactions);
         p.opt("Legend", &self.legend);
@@ -10063,7 +14510,21 @@ impl ToExpr for GeospatialMapConfiguration {
         p.opt("Tooltip", &self.tooltip);
         p.opt("VisualPalette", &self.visual_palette);
         p.opt("WindowOptions", &self.window_options);
+    }
+}
+
+impl ToExpr for GeospatialMapConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -10074,15 +14535,28 @@ pub struct GeospatialMapFieldWells {
     pub geospatial_map_aggregated_field_wells: Option<GeospatialMapAggregatedFieldWells>,
 }
 
-impl ToExpr for GeospatialMapFieldWells {
+impl GeospatialMapFieldWells {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "GeospatialMapAggregatedFieldWells",
             &self.geospatial_map_aggregated_field_wells,
         );
+    }
+}
+
+impl ToExpr for GeospatialMapFieldWells {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -10097,14 +14571,27 @@ pub struct GeospatialMapAggregatedFieldWells {
     pub values: Option<Vec<MeasureField>>,
 }
 
+impl GeospatialMapAggregatedFieldWells {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Colors", &self.colors);
+        p.opt("Geospatial", &self.geospatial);
+        p.opt("Values", &self.values);
+    }
+}
+
 impl ToExpr for GeospatialMapAggregatedFieldWells {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Colors", &self.colors);
-        p.opt("Geospatial", &self.geospatial);
-        p.opt("Values", &self.values);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -10119,17 +14606,30 @@ pub struct GeospatialPointStyleOptions {
     pub selected_point_style: Option<Value<GeospatialSelectedPointStyle>>,
 }
 
-impl ToExpr for GeospatialPointStyleOptions {
+impl GeospatialPointStyleOptions {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "ClusterMarkerConfiguration",
             &self.cluster_marker_configuration,
         );
         p.opt("HeatmapConfiguration", &self.heatmap_configuration);
         p.opt("SelectedPointStyle", &self.selected_point_style);
+    }
+}
+
+impl ToExpr for GeospatialPointStyleOptions {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -10140,12 +14640,25 @@ pub struct ClusterMarkerConfiguration {
     pub cluster_marker: Option<ClusterMarker>,
 }
 
+impl ClusterMarkerConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ClusterMarker", &self.cluster_marker);
+    }
+}
+
 impl ToExpr for ClusterMarkerConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("ClusterMarker", &self.cluster_marker);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -10156,12 +14669,25 @@ pub struct ClusterMarker {
     pub simple_cluster_marker: Option<SimpleClusterMarker>,
 }
 
+impl ClusterMarker {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("SimpleClusterMarker", &self.simple_cluster_marker);
+    }
+}
+
 impl ToExpr for ClusterMarker {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("SimpleClusterMarker", &self.simple_cluster_marker);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -10172,12 +14698,25 @@ pub struct SimpleClusterMarker {
     pub color: Option<Value<String>>,
 }
 
+impl SimpleClusterMarker {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Color", &self.color);
+    }
+}
+
 impl ToExpr for SimpleClusterMarker {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Color", &self.color);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -10188,12 +14727,25 @@ pub struct GeospatialHeatmapConfiguration {
     pub heatmap_color: Option<GeospatialHeatmapColorScale>,
 }
 
+impl GeospatialHeatmapConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("HeatmapColor", &self.heatmap_color);
+    }
+}
+
 impl ToExpr for GeospatialHeatmapConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("HeatmapColor", &self.heatmap_color);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -10204,12 +14756,25 @@ pub struct GeospatialHeatmapColorScale {
     pub colors: Option<Vec<GeospatialHeatmapDataColor>>,
 }
 
+impl GeospatialHeatmapColorScale {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Colors", &self.colors);
+    }
+}
+
 impl ToExpr for GeospatialHeatmapColorScale {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Colors", &self.colors);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -10230,12 +14795,25 @@ impl GeospatialHeatmapDataColor {
     }
 }
 
+impl GeospatialHeatmapDataColor {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Color", &self.color);
+    }
+}
+
 impl ToExpr for GeospatialHeatmapDataColor {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Color", &self.color);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -10274,10 +14852,9 @@ impl HeatMapVisual {
     }
 }
 
-impl ToExpr for HeatMapVisual {
+impl HeatMapVisual {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Actions", &self.actions);
         p.opt("ChartConfiguration", &self.chart_configuration);
         p.opt("ColumnHierarchies", &self.column_hierarchies);
@@ -10285,7 +14862,21 @@ impl ToExpr for HeatMapVisual {
         p.opt("Title", &self.title);
         p.opt("VisualContentAltText", &self.visual_content_alt_text);
         p.req("VisualId", &self.visual_id);
+    }
+}
+
+impl ToExpr for HeatMapVisual {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -10312,10 +14903,9 @@ pub struct HeatMapConfiguration {
     pub tooltip: Option<TooltipOptions>,
 }
 
-impl ToExpr for HeatMapConfiguration {
+impl HeatMapConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("ColorScale", &self.color_scale);
         p.opt("ColumnLabelOptions", &self.column_label_options);
         p.opt("DataLabels", &self.data_labels);
@@ -10325,7 +14915,21 @@ impl ToExpr for HeatMapConfiguration {
         p.opt("RowLabelOptions", &self.row_label_options);
         p.opt("SortConfiguration", &self.sort_configuration);
         p.opt("Tooltip", &self.tooltip);
+    }
+}
+
+impl ToExpr for HeatMapConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -10352,14 +14956,27 @@ impl ColorScale {
     }
 }
 
+impl ColorScale {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("ColorFillType", &self.color_fill_type);
+        p.req("Colors", &self.colors);
+        p.opt("NullValueColor", &self.null_value_color);
+    }
+}
+
 impl ToExpr for ColorScale {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("ColorFillType", &self.color_fill_type);
-        p.req("Colors", &self.colors);
-        p.opt("NullValueColor", &self.null_value_color);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -10372,13 +14989,26 @@ pub struct DataColor {
     pub data_value: Option<Value<f64>>,
 }
 
+impl DataColor {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Color", &self.color);
+        p.opt("DataValue", &self.data_value);
+    }
+}
+
 impl ToExpr for DataColor {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Color", &self.color);
-        p.opt("DataValue", &self.data_value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -10389,15 +15019,28 @@ pub struct HeatMapFieldWells {
     pub heat_map_aggregated_field_wells: Option<HeatMapAggregatedFieldWells>,
 }
 
-impl ToExpr for HeatMapFieldWells {
+impl HeatMapFieldWells {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "HeatMapAggregatedFieldWells",
             &self.heat_map_aggregated_field_wells,
         );
+    }
+}
+
+impl ToExpr for HeatMapFieldWells {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -10412,14 +15055,27 @@ pub struct HeatMapAggregatedFieldWells {
     pub values: Option<Vec<MeasureField>>,
 }
 
+impl HeatMapAggregatedFieldWells {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Columns", &self.columns);
+        p.opt("Rows", &self.rows);
+        p.opt("Values", &self.values);
+    }
+}
+
 impl ToExpr for HeatMapAggregatedFieldWells {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Columns", &self.columns);
-        p.opt("Rows", &self.rows);
-        p.opt("Values", &self.values);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -10436,10 +15092,9 @@ pub struct HeatMapSortConfiguration {
     pub heat_map_row_sort: Option<Vec<FieldSortOptions>>,
 }
 
-impl ToExpr for HeatMapSortConfiguration {
+impl HeatMapSortConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "HeatMapColumnItemsLimitConfiguration",
             &self.heat_map_column_items_limit_configuration,
@@ -10450,7 +15105,21 @@ impl ToExpr for HeatMapSortConfiguration {
             &self.heat_map_row_items_limit_configuration,
         );
         p.opt("HeatMapRowSort", &self.heat_map_row_sort);
+    }
+}
+
+impl ToExpr for HeatMapSortConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -10486,17 +15155,30 @@ impl HistogramVisual {
     }
 }
 
-impl ToExpr for HistogramVisual {
+impl HistogramVisual {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Actions", &self.actions);
         p.opt("ChartConfiguration", &self.chart_configuration);
         p.opt("Subtitle", &self.subtitle);
         p.opt("Title", &self.title);
         p.opt("VisualContentAltText", &self.visual_content_alt_text);
         p.req("VisualId", &self.visual_id);
+    }
+}
+
+impl ToExpr for HistogramVisual {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -10523,10 +15205,9 @@ pub struct HistogramConfiguration {
     pub y_axis_display_options: Option<AxisDisplayOptions>,
 }
 
-impl ToExpr for HistogramConfiguration {
+impl HistogramConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("BinOptions", &self.bin_options);
         p.opt("DataLabels", &self.data_labels);
         p.opt("FieldWells", &self.field_wells);
@@ -10536,7 +15217,21 @@ impl ToExpr for HistogramConfiguration {
         p.opt("XAxisDisplayOptions", &self.x_axis_display_options);
         p.opt("XAxisLabelOptions", &self.x_axis_label_options);
         p.opt("YAxisDisplayOptions", &self.y_axis_display_options);
+    }
+}
+
+impl ToExpr for HistogramConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -10553,15 +15248,28 @@ pub struct HistogramBinOptions {
     pub start_value: Option<Value<f64>>,
 }
 
-impl ToExpr for HistogramBinOptions {
+impl HistogramBinOptions {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("BinCount", &self.bin_count);
         p.opt("BinWidth", &self.bin_width);
         p.opt("SelectedBinType", &self.selected_bin_type);
         p.opt("StartValue", &self.start_value);
+    }
+}
+
+impl ToExpr for HistogramBinOptions {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -10572,12 +15280,25 @@ pub struct BinCountOptions {
     pub value: Option<Value<f64>>,
 }
 
+impl BinCountOptions {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Value", &self.value);
+    }
+}
+
 impl ToExpr for BinCountOptions {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -10590,13 +15311,26 @@ pub struct BinWidthOptions {
     pub value: Option<Value<f64>>,
 }
 
+impl BinWidthOptions {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("BinCountLimit", &self.bin_count_limit);
+        p.opt("Value", &self.value);
+    }
+}
+
 impl ToExpr for BinWidthOptions {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("BinCountLimit", &self.bin_count_limit);
-        p.opt("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -10607,15 +15341,28 @@ pub struct HistogramFieldWells {
     pub histogram_aggregated_field_wells: Option<HistogramAggregatedFieldWells>,
 }
 
-impl ToExpr for HistogramFieldWells {
+impl HistogramFieldWells {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "HistogramAggregatedFieldWells",
             &self.histogram_aggregated_field_wells,
         );
+    }
+}
+
+impl ToExpr for HistogramFieldWells {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -10626,12 +15373,25 @@ pub struct HistogramAggregatedFieldWells {
     pub values: Option<Vec<MeasureField>>,
 }
 
+impl HistogramAggregatedFieldWells {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Values", &self.values);
+    }
+}
+
 impl ToExpr for HistogramAggregatedFieldWells {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Values", &self.values);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -10673,10 +15433,9 @@ impl InsightVisual {
     }
 }
 
-impl ToExpr for InsightVisual {
+impl InsightVisual {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Actions", &self.actions);
         p.opt("DataSetIdentifier", &self.data_set_identifier);
         p.opt("InsightConfiguration", &self.insight_configuration);
@@ -10685,7 +15444,21 @@ impl ToExpr for InsightVisual {
         p.opt("TopicIdentifier", &self.topic_identifier);
         p.opt("VisualContentAltText", &self.visual_content_alt_text);
         p.req("VisualId", &self.visual_id);
+    }
+}
+
+impl ToExpr for InsightVisual {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -10700,14 +15473,27 @@ pub struct InsightConfiguration {
     pub interactions: Option<VisualInteractionOptions>,
 }
 
+impl InsightConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Computations", &self.computations);
+        p.opt("CustomNarrative", &self.custom_narrative);
+        p.opt("Interactions", &self.interactions);
+    }
+}
+
 impl ToExpr for InsightConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Computations", &self.computations);
-        p.opt("CustomNarrative", &self.custom_narrative);
-        p.opt("Interactions", &self.interactions);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -10736,10 +15522,9 @@ pub struct Computation {
     pub unique_values: Option<UniqueValuesComputation>,
 }
 
-impl ToExpr for Computation {
+impl Computation {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Forecast", &self.forecast);
         p.opt("GrowthRate", &self.growth_rate);
         p.opt("MaximumMinimum", &self.maximum_minimum);
@@ -10750,7 +15535,21 @@ impl ToExpr for Computation {
         p.opt("TopBottomRanked", &self.top_bottom_ranked);
         p.opt("TotalAggregation", &self.total_aggregation);
         p.opt("UniqueValues", &self.unique_values);
+    }
+}
+
+impl ToExpr for Computation {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -10801,10 +15600,9 @@ impl ForecastComputation {
     }
 }
 
-impl ToExpr for ForecastComputation {
+impl ForecastComputation {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("ComputationId", &self.computation_id);
         p.opt("CustomSeasonalityValue", &self.custom_seasonality_value);
         p.opt("LowerBoundary", &self.lower_boundary);
@@ -10816,7 +15614,21 @@ impl ToExpr for ForecastComputation {
         p.opt("Time", &self.time);
         p.opt("UpperBoundary", &self.upper_boundary);
         p.opt("Value", &self.value);
+    }
+}
+
+impl ToExpr for ForecastComputation {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -10849,16 +15661,29 @@ impl GrowthRateComputation {
     }
 }
 
-impl ToExpr for GrowthRateComputation {
+impl GrowthRateComputation {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("ComputationId", &self.computation_id);
         p.opt("Name", &self.name);
         p.opt("PeriodSize", &self.period_size);
         p.opt("Time", &self.time);
         p.opt("Value", &self.value);
+    }
+}
+
+impl ToExpr for GrowthRateComputation {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -10894,16 +15719,29 @@ impl MaximumMinimumComputation {
     }
 }
 
-impl ToExpr for MaximumMinimumComputation {
+impl MaximumMinimumComputation {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("ComputationId", &self.computation_id);
         p.opt("Name", &self.name);
         p.opt("Time", &self.time);
         p.req("Type", &self.type_);
         p.opt("Value", &self.value);
+    }
+}
+
+impl ToExpr for MaximumMinimumComputation {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -10936,16 +15774,29 @@ impl MetricComparisonComputation {
     }
 }
 
-impl ToExpr for MetricComparisonComputation {
+impl MetricComparisonComputation {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("ComputationId", &self.computation_id);
         p.opt("FromValue", &self.from_value);
         p.opt("Name", &self.name);
         p.opt("TargetValue", &self.target_value);
         p.opt("Time", &self.time);
+    }
+}
+
+impl ToExpr for MetricComparisonComputation {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -10975,15 +15826,28 @@ impl PeriodOverPeriodComputation {
     }
 }
 
-impl ToExpr for PeriodOverPeriodComputation {
+impl PeriodOverPeriodComputation {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("ComputationId", &self.computation_id);
         p.opt("Name", &self.name);
         p.opt("Time", &self.time);
         p.opt("Value", &self.value);
+    }
+}
+
+impl ToExpr for PeriodOverPeriodComputation {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -11016,16 +15880,29 @@ impl PeriodToDateComputation {
     }
 }
 
-impl ToExpr for PeriodToDateComputation {
+impl PeriodToDateComputation {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("ComputationId", &self.computation_id);
         p.opt("Name", &self.name);
         p.opt("PeriodTimeGranularity", &self.period_time_granularity);
         p.opt("Time", &self.time);
         p.opt("Value", &self.value);
+    }
+}
+
+impl ToExpr for PeriodToDateComputation {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -11070,10 +15947,9 @@ impl TopBottomMoversComputation {
     }
 }
 
-impl ToExpr for TopBottomMoversComputation {
+impl TopBottomMoversComputation {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Category", &self.category);
         p.req("ComputationId", &self.computation_id);
         p.opt("MoverSize", &self.mover_size);
@@ -11082,7 +15958,21 @@ impl ToExpr for TopBottomMoversComputation {
         p.opt("Time", &self.time);
         p.req("Type", &self.type_);
         p.opt("Value", &self.value);
+    }
+}
+
+impl ToExpr for TopBottomMoversComputation {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -11121,17 +16011,30 @@ impl TopBottomRankedComputation {
     }
 }
 
-impl ToExpr for TopBottomRankedComputation {
+impl TopBottomRankedComputation {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Category", &self.category);
         p.req("ComputationId", &self.computation_id);
         p.opt("Name", &self.name);
         p.opt("ResultSize", &self.result_size);
         p.req("Type", &self.type_);
         p.opt("Value", &self.value);
+    }
+}
+
+impl ToExpr for TopBottomRankedComputation {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -11158,14 +16061,27 @@ impl TotalAggregationComputation {
     }
 }
 
+impl TotalAggregationComputation {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("ComputationId", &self.computation_id);
+        p.opt("Name", &self.name);
+        p.opt("Value", &self.value);
+    }
+}
+
 impl ToExpr for TotalAggregationComputation {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("ComputationId", &self.computation_id);
-        p.opt("Name", &self.name);
-        p.opt("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -11192,14 +16108,27 @@ impl UniqueValuesComputation {
     }
 }
 
+impl UniqueValuesComputation {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Category", &self.category);
+        p.req("ComputationId", &self.computation_id);
+        p.opt("Name", &self.name);
+    }
+}
+
 impl ToExpr for UniqueValuesComputation {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Category", &self.category);
-        p.req("ComputationId", &self.computation_id);
-        p.opt("Name", &self.name);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -11220,12 +16149,25 @@ impl CustomNarrativeOptions {
     }
 }
 
+impl CustomNarrativeOptions {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Narrative", &self.narrative);
+    }
+}
+
 impl ToExpr for CustomNarrativeOptions {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Narrative", &self.narrative);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -11267,10 +16209,9 @@ impl KpiVisual {
     }
 }
 
-impl ToExpr for KpiVisual {
+impl KpiVisual {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Actions", &self.actions);
         p.opt("ChartConfiguration", &self.chart_configuration);
         p.opt("ColumnHierarchies", &self.column_hierarchies);
@@ -11279,7 +16220,21 @@ impl ToExpr for KpiVisual {
         p.opt("Title", &self.title);
         p.opt("VisualContentAltText", &self.visual_content_alt_text);
         p.req("VisualId", &self.visual_id);
+    }
+}
+
+impl ToExpr for KpiVisual {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -11296,15 +16251,28 @@ pub struct KpiConfiguration {
     pub sort_configuration: Option<KpiSortConfiguration>,
 }
 
-impl ToExpr for KpiConfiguration {
+impl KpiConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("FieldWells", &self.field_wells);
         p.opt("Interactions", &self.interactions);
         p.opt("KPIOptions", &self.kpi_options);
         p.opt("SortConfiguration", &self.sort_configuration);
+    }
+}
+
+impl ToExpr for KpiConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -11319,14 +16287,27 @@ pub struct KpiFieldWells {
     pub values: Option<Vec<MeasureField>>,
 }
 
+impl KpiFieldWells {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("TargetValues", &self.target_values);
+        p.opt("TrendGroups", &self.trend_groups);
+        p.opt("Values", &self.values);
+    }
+}
+
 impl ToExpr for KpiFieldWells {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("TargetValues", &self.target_values);
-        p.opt("TrendGroups", &self.trend_groups);
-        p.opt("Values", &self.values);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -11353,10 +16334,9 @@ pub struct KpiOptions {
     pub visual_layout_options: Option<KpiVisualLayoutOptions>,
 }
 
-impl ToExpr for KpiOptions {
+impl KpiOptions {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Comparison", &self.comparison);
         p.opt("PrimaryValueDisplayType", &self.primary_value_display_type);
         p.opt(
@@ -11372,7 +16352,21 @@ impl ToExpr for KpiOptions {
         p.opt("Sparkline", &self.sparkline);
         p.opt("TrendArrows", &self.trend_arrows);
         p.opt("VisualLayoutOptions", &self.visual_layout_options);
+    }
+}
+
+impl ToExpr for KpiOptions {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -11383,12 +16377,25 @@ pub struct ProgressBarOptions {
     pub visibility: Option<Value<Visibility>>,
 }
 
+impl ProgressBarOptions {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Visibility", &self.visibility);
+    }
+}
+
 impl ToExpr for ProgressBarOptions {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Visibility", &self.visibility);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -11399,12 +16406,25 @@ pub struct SecondaryValueOptions {
     pub visibility: Option<Value<Visibility>>,
 }
 
+impl SecondaryValueOptions {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Visibility", &self.visibility);
+    }
+}
+
 impl ToExpr for SecondaryValueOptions {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Visibility", &self.visibility);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -11434,15 +16454,28 @@ impl KpiSparklineOptions {
     }
 }
 
-impl ToExpr for KpiSparklineOptions {
+impl KpiSparklineOptions {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Color", &self.color);
         p.opt("TooltipVisibility", &self.tooltip_visibility);
         p.req("Type", &self.type_);
         p.opt("Visibility", &self.visibility);
+    }
+}
+
+impl ToExpr for KpiSparklineOptions {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -11453,12 +16486,25 @@ pub struct TrendArrowOptions {
     pub visibility: Option<Value<Visibility>>,
 }
 
+impl TrendArrowOptions {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Visibility", &self.visibility);
+    }
+}
+
 impl ToExpr for TrendArrowOptions {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Visibility", &self.visibility);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -11469,12 +16515,25 @@ pub struct KpiVisualLayoutOptions {
     pub standard_layout: Option<KpiVisualStandardLayout>,
 }
 
+impl KpiVisualLayoutOptions {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("StandardLayout", &self.standard_layout);
+    }
+}
+
 impl ToExpr for KpiVisualLayoutOptions {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("StandardLayout", &self.standard_layout);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -11495,12 +16554,25 @@ impl KpiVisualStandardLayout {
     }
 }
 
+impl KpiVisualStandardLayout {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Type", &self.type_);
+    }
+}
+
 impl ToExpr for KpiVisualStandardLayout {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Type", &self.type_);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -11511,12 +16583,25 @@ pub struct KpiSortConfiguration {
     pub trend_group_sort: Option<Vec<FieldSortOptions>>,
 }
 
+impl KpiSortConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("TrendGroupSort", &self.trend_group_sort);
+    }
+}
+
 impl ToExpr for KpiSortConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("TrendGroupSort", &self.trend_group_sort);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -11527,15 +16612,28 @@ pub struct KpiConditionalFormatting {
     pub conditional_formatting_options: Option<Vec<KpiConditionalFormattingOption>>,
 }
 
-impl ToExpr for KpiConditionalFormatting {
+impl KpiConditionalFormatting {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "ConditionalFormattingOptions",
             &self.conditional_formatting_options,
         );
+    }
+}
+
+impl ToExpr for KpiConditionalFormatting {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -11552,15 +16650,28 @@ pub struct KpiConditionalFormattingOption {
     pub progress_bar: Option<KpiProgressBarConditionalFormatting>,
 }
 
-impl ToExpr for KpiConditionalFormattingOption {
+impl KpiConditionalFormattingOption {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("ActualValue", &self.actual_value);
         p.opt("ComparisonValue", &self.comparison_value);
         p.opt("PrimaryValue", &self.primary_value);
         p.opt("ProgressBar", &self.progress_bar);
+    }
+}
+
+impl ToExpr for KpiConditionalFormattingOption {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -11573,13 +16684,26 @@ pub struct KpiActualValueConditionalFormatting {
     pub text_color: Option<ConditionalFormattingColor>,
 }
 
+impl KpiActualValueConditionalFormatting {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Icon", &self.icon);
+        p.opt("TextColor", &self.text_color);
+    }
+}
+
 impl ToExpr for KpiActualValueConditionalFormatting {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Icon", &self.icon);
-        p.opt("TextColor", &self.text_color);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -11592,13 +16716,26 @@ pub struct KpiComparisonValueConditionalFormatting {
     pub text_color: Option<ConditionalFormattingColor>,
 }
 
+impl KpiComparisonValueConditionalFormatting {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Icon", &self.icon);
+        p.opt("TextColor", &self.text_color);
+    }
+}
+
 impl ToExpr for KpiComparisonValueConditionalFormatting {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Icon", &self.icon);
-        p.opt("TextColor", &self.text_color);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -11611,13 +16748,26 @@ pub struct KpiPrimaryValueConditionalFormatting {
     pub text_color: Option<ConditionalFormattingColor>,
 }
 
+impl KpiPrimaryValueConditionalFormatting {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Icon", &self.icon);
+        p.opt("TextColor", &self.text_color);
+    }
+}
+
 impl ToExpr for KpiPrimaryValueConditionalFormatting {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Icon", &self.icon);
-        p.opt("TextColor", &self.text_color);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -11628,12 +16778,25 @@ pub struct KpiProgressBarConditionalFormatting {
     pub foreground_color: Option<ConditionalFormattingColor>,
 }
 
+impl KpiProgressBarConditionalFormatting {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ForegroundColor", &self.foreground_color);
+    }
+}
+
 impl ToExpr for KpiProgressBarConditionalFormatting {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("ForegroundColor", &self.foreground_color);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -11672,10 +16835,9 @@ impl LayerMapVisual {
     }
 }
 
-impl ToExpr for LayerMapVisual {
+impl LayerMapVisual {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("ChartConfiguration", &self.chart_configuration);
         p.opt("DataSetIdentifier", &self.data_set_identifier);
         p.opt("Subtitle", &self.subtitle);
@@ -11683,7 +16845,21 @@ impl ToExpr for LayerMapVisual {
         p.opt("TopicIdentifier", &self.topic_identifier);
         p.opt("VisualContentAltText", &self.visual_content_alt_text);
         p.req("VisualId", &self.visual_id);
+    }
+}
+
+impl ToExpr for LayerMapVisual {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -11702,16 +16878,29 @@ pub struct GeospatialLayerMapConfiguration {
     pub map_style: Option<GeospatialMapStyle>,
 }
 
-impl ToExpr for GeospatialLayerMapConfiguration {
+impl GeospatialLayerMapConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Interactions", &self.interactions);
         p.opt("Legend", &self.legend);
         p.opt("MapLayers", &self.map_layers);
         p.opt("MapState", &self.map_state);
         p.opt("MapStyle", &self.map_style);
+    }
+}
+
+impl ToExpr for GeospatialLayerMapConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -11756,10 +16945,9 @@ impl GeospatialLayerItem {
     }
 }
 
-impl ToExpr for GeospatialLayerItem {
+impl GeospatialLayerItem {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Actions", &self.actions);
         p.opt("DataSource", &self.data_source);
         p.opt("JoinDefinition", &self.join_definition);
@@ -11769,7 +16957,21 @@ impl ToExpr for GeospatialLayerItem {
         p.opt("LayerType", &self.layer_type);
         p.opt("Tooltip", &self.tooltip);
         p.opt("Visibility", &self.visibility);
+    }
+}
+
+impl ToExpr for GeospatialLayerItem {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -11807,16 +17009,29 @@ impl LayerCustomAction {
     }
 }
 
-impl ToExpr for LayerCustomAction {
+impl LayerCustomAction {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("ActionOperations", &self.action_operations);
         p.req("CustomActionId", &self.custom_action_id);
         p.req("Name", &self.name);
         p.opt("Status", &self.status);
         p.req("Trigger", &self.trigger);
+    }
+}
+
+impl ToExpr for LayerCustomAction {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -11833,15 +17048,28 @@ pub struct LayerCustomActionOperation {
     pub url_operation: Option<CustomActionUrlOperation>,
 }
 
-impl ToExpr for LayerCustomActionOperation {
+impl LayerCustomActionOperation {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("FilterOperation", &self.filter_operation);
         p.opt("NavigationOperation", &self.navigation_operation);
         p.opt("SetParametersOperation", &self.set_parameters_operation);
         p.opt("URLOperation", &self.url_operation);
+    }
+}
+
+impl ToExpr for LayerCustomActionOperation {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -11852,12 +17080,25 @@ pub struct GeospatialDataSourceItem {
     pub static_file_data_source: Option<GeospatialStaticFileSource>,
 }
 
+impl GeospatialDataSourceItem {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("StaticFileDataSource", &self.static_file_data_source);
+    }
+}
+
 impl ToExpr for GeospatialDataSourceItem {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("StaticFileDataSource", &self.static_file_data_source);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -11878,12 +17119,25 @@ impl GeospatialStaticFileSource {
     }
 }
 
+impl GeospatialStaticFileSource {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("StaticFileId", &self.static_file_id);
+    }
+}
+
 impl ToExpr for GeospatialStaticFileSource {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("StaticFileId", &self.static_file_id);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -11898,14 +17152,27 @@ pub struct GeospatialLayerJoinDefinition {
     pub shape_key_field: Option<Value<String>>,
 }
 
+impl GeospatialLayerJoinDefinition {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ColorField", &self.color_field);
+        p.opt("DatasetKeyField", &self.dataset_key_field);
+        p.opt("ShapeKeyField", &self.shape_key_field);
+    }
+}
+
 impl ToExpr for GeospatialLayerJoinDefinition {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("ColorField", &self.color_field);
-        p.opt("DatasetKeyField", &self.dataset_key_field);
-        p.opt("ShapeKeyField", &self.shape_key_field);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -11918,13 +17185,26 @@ pub struct GeospatialLayerColorField {
     pub color_values_fields: Option<Vec<MeasureField>>,
 }
 
+impl GeospatialLayerColorField {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ColorDimensionsFields", &self.color_dimensions_fields);
+        p.opt("ColorValuesFields", &self.color_values_fields);
+    }
+}
+
 impl ToExpr for GeospatialLayerColorField {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("ColorDimensionsFields", &self.color_dimensions_fields);
-        p.opt("ColorValuesFields", &self.color_values_fields);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -11951,14 +17231,27 @@ impl UnaggregatedField {
     }
 }
 
+impl UnaggregatedField {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Column", &self.column);
+        p.req("FieldId", &self.field_id);
+        p.opt("FormatConfiguration", &self.format_configuration);
+    }
+}
+
 impl ToExpr for UnaggregatedField {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Column", &self.column);
-        p.req("FieldId", &self.field_id);
-        p.opt("FormatConfiguration", &self.format_configuration);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -11973,14 +17266,27 @@ pub struct GeospatialLayerDefinition {
     pub polygon_layer: Option<GeospatialPolygonLayer>,
 }
 
+impl GeospatialLayerDefinition {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("LineLayer", &self.line_layer);
+        p.opt("PointLayer", &self.point_layer);
+        p.opt("PolygonLayer", &self.polygon_layer);
+    }
+}
+
 impl ToExpr for GeospatialLayerDefinition {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("LineLayer", &self.line_layer);
-        p.opt("PointLayer", &self.point_layer);
-        p.opt("PolygonLayer", &self.polygon_layer);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -11999,12 +17305,25 @@ impl GeospatialLineLayer {
     }
 }
 
+impl GeospatialLineLayer {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Style", &self.style);
+    }
+}
+
 impl ToExpr for GeospatialLineLayer {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Style", &self.style);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -12015,12 +17334,25 @@ pub struct GeospatialLineStyle {
     pub line_symbol_style: Option<GeospatialLineSymbolStyle>,
 }
 
+impl GeospatialLineStyle {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("LineSymbolStyle", &self.line_symbol_style);
+    }
+}
+
 impl ToExpr for GeospatialLineStyle {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("LineSymbolStyle", &self.line_symbol_style);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -12033,13 +17365,26 @@ pub struct GeospatialLineSymbolStyle {
     pub line_width: Option<GeospatialLineWidth>,
 }
 
+impl GeospatialLineSymbolStyle {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("FillColor", &self.fill_color);
+        p.opt("LineWidth", &self.line_width);
+    }
+}
+
 impl ToExpr for GeospatialLineSymbolStyle {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("FillColor", &self.fill_color);
-        p.opt("LineWidth", &self.line_width);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -12054,14 +17399,27 @@ pub struct GeospatialColor {
     pub solid: Option<GeospatialSolidColor>,
 }
 
+impl GeospatialColor {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Categorical", &self.categorical);
+        p.opt("Gradient", &self.gradient);
+        p.opt("Solid", &self.solid);
+    }
+}
+
 impl ToExpr for GeospatialColor {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Categorical", &self.categorical);
-        p.opt("Gradient", &self.gradient);
-        p.opt("Solid", &self.solid);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -12091,15 +17449,28 @@ impl GeospatialCategoricalColor {
     }
 }
 
-impl ToExpr for GeospatialCategoricalColor {
+impl GeospatialCategoricalColor {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("CategoryDataColors", &self.category_data_colors);
         p.opt("DefaultOpacity", &self.default_opacity);
         p.opt("NullDataSettings", &self.null_data_settings);
         p.opt("NullDataVisibility", &self.null_data_visibility);
+    }
+}
+
+impl ToExpr for GeospatialCategoricalColor {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -12123,13 +17494,26 @@ impl GeospatialCategoricalDataColor {
     }
 }
 
+impl GeospatialCategoricalDataColor {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Color", &self.color);
+        p.req("DataValue", &self.data_value);
+    }
+}
+
 impl ToExpr for GeospatialCategoricalDataColor {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Color", &self.color);
-        p.req("DataValue", &self.data_value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -12148,12 +17532,25 @@ impl GeospatialNullDataSettings {
     }
 }
 
+impl GeospatialNullDataSettings {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("SymbolStyle", &self.symbol_style);
+    }
+}
+
 impl ToExpr for GeospatialNullDataSettings {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("SymbolStyle", &self.symbol_style);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -12168,14 +17565,27 @@ pub struct GeospatialNullSymbolStyle {
     pub stroke_width: Option<Value<f64>>,
 }
 
+impl GeospatialNullSymbolStyle {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("FillColor", &self.fill_color);
+        p.opt("StrokeColor", &self.stroke_color);
+        p.opt("StrokeWidth", &self.stroke_width);
+    }
+}
+
 impl ToExpr for GeospatialNullSymbolStyle {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("FillColor", &self.fill_color);
-        p.opt("StrokeColor", &self.stroke_color);
-        p.opt("StrokeWidth", &self.stroke_width);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -12205,15 +17615,28 @@ impl GeospatialGradientColor {
     }
 }
 
-impl ToExpr for GeospatialGradientColor {
+impl GeospatialGradientColor {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("DefaultOpacity", &self.default_opacity);
         p.opt("NullDataSettings", &self.null_data_settings);
         p.opt("NullDataVisibility", &self.null_data_visibility);
         p.req("StepColors", &self.step_colors);
+    }
+}
+
+impl ToExpr for GeospatialGradientColor {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -12237,13 +17660,26 @@ impl GeospatialGradientStepColor {
     }
 }
 
+impl GeospatialGradientStepColor {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Color", &self.color);
+        p.req("DataValue", &self.data_value);
+    }
+}
+
 impl ToExpr for GeospatialGradientStepColor {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Color", &self.color);
-        p.req("DataValue", &self.data_value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -12267,13 +17703,26 @@ impl GeospatialSolidColor {
     }
 }
 
+impl GeospatialSolidColor {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Color", &self.color);
+        p.opt("State", &self.state);
+    }
+}
+
 impl ToExpr for GeospatialSolidColor {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Color", &self.color);
-        p.opt("State", &self.state);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -12284,12 +17733,25 @@ pub struct GeospatialLineWidth {
     pub line_width: Option<Value<f64>>,
 }
 
+impl GeospatialLineWidth {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("LineWidth", &self.line_width);
+    }
+}
+
 impl ToExpr for GeospatialLineWidth {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("LineWidth", &self.line_width);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -12308,12 +17770,25 @@ impl GeospatialPointLayer {
     }
 }
 
+impl GeospatialPointLayer {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Style", &self.style);
+    }
+}
+
 impl ToExpr for GeospatialPointLayer {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Style", &self.style);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -12324,12 +17799,25 @@ pub struct GeospatialPointStyle {
     pub circle_symbol_style: Option<GeospatialCircleSymbolStyle>,
 }
 
+impl GeospatialPointStyle {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("CircleSymbolStyle", &self.circle_symbol_style);
+    }
+}
+
 impl ToExpr for GeospatialPointStyle {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("CircleSymbolStyle", &self.circle_symbol_style);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -12346,15 +17834,28 @@ pub struct GeospatialCircleSymbolStyle {
     pub stroke_width: Option<GeospatialLineWidth>,
 }
 
-impl ToExpr for GeospatialCircleSymbolStyle {
+impl GeospatialCircleSymbolStyle {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("CircleRadius", &self.circle_radius);
         p.opt("FillColor", &self.fill_color);
         p.opt("StrokeColor", &self.stroke_color);
         p.opt("StrokeWidth", &self.stroke_width);
+    }
+}
+
+impl ToExpr for GeospatialCircleSymbolStyle {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -12365,12 +17866,25 @@ pub struct GeospatialCircleRadius {
     pub radius: Option<Value<f64>>,
 }
 
+impl GeospatialCircleRadius {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Radius", &self.radius);
+    }
+}
+
 impl ToExpr for GeospatialCircleRadius {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Radius", &self.radius);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -12389,12 +17903,25 @@ impl GeospatialPolygonLayer {
     }
 }
 
+impl GeospatialPolygonLayer {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Style", &self.style);
+    }
+}
+
 impl ToExpr for GeospatialPolygonLayer {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Style", &self.style);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -12405,12 +17932,25 @@ pub struct GeospatialPolygonStyle {
     pub polygon_symbol_style: Option<GeospatialPolygonSymbolStyle>,
 }
 
+impl GeospatialPolygonStyle {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("PolygonSymbolStyle", &self.polygon_symbol_style);
+    }
+}
+
 impl ToExpr for GeospatialPolygonStyle {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("PolygonSymbolStyle", &self.polygon_symbol_style);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -12425,14 +17965,27 @@ pub struct GeospatialPolygonSymbolStyle {
     pub stroke_width: Option<GeospatialLineWidth>,
 }
 
+impl GeospatialPolygonSymbolStyle {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("FillColor", &self.fill_color);
+        p.opt("StrokeColor", &self.stroke_color);
+        p.opt("StrokeWidth", &self.stroke_width);
+    }
+}
+
 impl ToExpr for GeospatialPolygonSymbolStyle {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("FillColor", &self.fill_color);
-        p.opt("StrokeColor", &self.stroke_color);
-        p.opt("StrokeWidth", &self.stroke_width);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -12445,13 +17998,26 @@ pub struct GeospatialMapState {
     pub map_navigation: Option<Value<GeospatialMapNavigation>>,
 }
 
+impl GeospatialMapState {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Bounds", &self.bounds);
+        p.opt("MapNavigation", &self.map_navigation);
+    }
+}
+
 impl ToExpr for GeospatialMapState {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Bounds", &self.bounds);
-        p.opt("MapNavigation", &self.map_navigation);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -12466,14 +18032,27 @@ pub struct GeospatialMapStyle {
     pub base_map_visibility: Option<Value<Visibility>>,
 }
 
+impl GeospatialMapStyle {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("BackgroundColor", &self.background_color);
+        p.opt("BaseMapStyle", &self.base_map_style);
+        p.opt("BaseMapVisibility", &self.base_map_visibility);
+    }
+}
+
 impl ToExpr for GeospatialMapStyle {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("BackgroundColor", &self.background_color);
-        p.opt("BaseMapStyle", &self.base_map_style);
-        p.opt("BaseMapVisibility", &self.base_map_visibility);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -12512,10 +18091,9 @@ impl LineChartVisual {
     }
 }
 
-impl ToExpr for LineChartVisual {
+impl LineChartVisual {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Actions", &self.actions);
         p.opt("ChartConfiguration", &self.chart_configuration);
         p.opt("ColumnHierarchies", &self.column_hierarchies);
@@ -12523,7 +18101,21 @@ impl ToExpr for LineChartVisual {
         p.opt("Title", &self.title);
         p.opt("VisualContentAltText", &self.visual_content_alt_text);
         p.req("VisualId", &self.visual_id);
+    }
+}
+
+impl ToExpr for LineChartVisual {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -12574,10 +18166,9 @@ pub struct LineChartConfiguration {
     pub x_axis_label_options: Option<ChartAxisLabelOptions>,
 }
 
-impl ToExpr for LineChartConfiguration {
+impl LineChartConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "ContributionAnalysisDefaults",
             &self.contribution_analysis_defaults,
@@ -12614,7 +18205,21 @@ impl ToExpr for LineChartConfiguration {
         p.opt("VisualPalette", &self.visual_palette);
         p.opt("XAxisDisplayOptions", &self.x_axis_display_options);
         p.opt("XAxisLabelOptions", &self.x_axis_label_options);
+    }
+}
+
+impl ToExpr for LineChartConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -12631,15 +18236,28 @@ pub struct LineChartDefaultSeriesSettings {
     pub marker_style_settings: Option<LineChartMarkerStyleSettings>,
 }
 
-impl ToExpr for LineChartDefaultSeriesSettings {
+impl LineChartDefaultSeriesSettings {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AxisBinding", &self.axis_binding);
         p.opt("DecalSettings", &self.decal_settings);
         p.opt("LineStyleSettings", &self.line_style_settings);
         p.opt("MarkerStyleSettings", &self.marker_style_settings);
+    }
+}
+
+impl ToExpr for LineChartDefaultSeriesSettings {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -12650,15 +18268,28 @@ pub struct LineChartFieldWells {
     pub line_chart_aggregated_field_wells: Option<LineChartAggregatedFieldWells>,
 }
 
-impl ToExpr for LineChartFieldWells {
+impl LineChartFieldWells {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "LineChartAggregatedFieldWells",
             &self.line_chart_aggregated_field_wells,
         );
+    }
+}
+
+impl ToExpr for LineChartFieldWells {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -12675,15 +18306,28 @@ pub struct LineChartAggregatedFieldWells {
     pub values: Option<Vec<MeasureField>>,
 }
 
-impl ToExpr for LineChartAggregatedFieldWells {
+impl LineChartAggregatedFieldWells {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Category", &self.category);
         p.opt("Colors", &self.colors);
         p.opt("SmallMultiples", &self.small_multiples);
         p.opt("Values", &self.values);
+    }
+}
+
+impl ToExpr for LineChartAggregatedFieldWells {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -12696,13 +18340,26 @@ pub struct ForecastConfiguration {
     pub scenario: Option<ForecastScenario>,
 }
 
+impl ForecastConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ForecastProperties", &self.forecast_properties);
+        p.opt("Scenario", &self.scenario);
+    }
+}
+
 impl ToExpr for ForecastConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("ForecastProperties", &self.forecast_properties);
-        p.opt("Scenario", &self.scenario);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -12723,17 +18380,30 @@ pub struct TimeBasedForecastProperties {
     pub upper_boundary: Option<Value<f64>>,
 }
 
-impl ToExpr for TimeBasedForecastProperties {
+impl TimeBasedForecastProperties {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("LowerBoundary", &self.lower_boundary);
         p.opt("PeriodsBackward", &self.periods_backward);
         p.opt("PeriodsForward", &self.periods_forward);
         p.opt("PredictionInterval", &self.prediction_interval);
         p.opt("Seasonality", &self.seasonality);
         p.opt("UpperBoundary", &self.upper_boundary);
+    }
+}
+
+impl ToExpr for TimeBasedForecastProperties {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -12746,13 +18416,26 @@ pub struct ForecastScenario {
     pub what_if_range_scenario: Option<WhatIfRangeScenario>,
 }
 
+impl ForecastScenario {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("WhatIfPointScenario", &self.what_if_point_scenario);
+        p.opt("WhatIfRangeScenario", &self.what_if_range_scenario);
+    }
+}
+
 impl ToExpr for ForecastScenario {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("WhatIfPointScenario", &self.what_if_point_scenario);
-        p.opt("WhatIfRangeScenario", &self.what_if_range_scenario);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -12776,13 +18459,26 @@ impl WhatIfPointScenario {
     }
 }
 
+impl WhatIfPointScenario {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Date", &self.date);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for WhatIfPointScenario {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Date", &self.date);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -12813,14 +18509,27 @@ impl WhatIfRangeScenario {
     }
 }
 
+impl WhatIfRangeScenario {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("EndDate", &self.end_date);
+        p.req("StartDate", &self.start_date);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for WhatIfRangeScenario {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("EndDate", &self.end_date);
-        p.req("StartDate", &self.start_date);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -12833,16 +18542,29 @@ pub struct LineSeriesAxisDisplayOptions {
     pub missing_data_configurations: Option<Vec<MissingDataConfiguration>>,
 }
 
-impl ToExpr for LineSeriesAxisDisplayOptions {
+impl LineSeriesAxisDisplayOptions {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AxisOptions", &self.axis_options);
         p.opt(
             "MissingDataConfigurations",
             &self.missing_data_configurations,
         );
+    }
+}
+
+impl ToExpr for LineSeriesAxisDisplayOptions {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -12853,12 +18575,25 @@ pub struct MissingDataConfiguration {
     pub treatment_option: Option<Value<MissingDataTreatmentOption>>,
 }
 
+impl MissingDataConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("TreatmentOption", &self.treatment_option);
+    }
+}
+
 impl ToExpr for MissingDataConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("TreatmentOption", &self.treatment_option);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -12871,13 +18606,26 @@ pub struct SeriesItem {
     pub field_series_item: Option<FieldSeriesItem>,
 }
 
+impl SeriesItem {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("DataFieldSeriesItem", &self.data_field_series_item);
+        p.opt("FieldSeriesItem", &self.field_series_item);
+    }
+}
+
 impl ToExpr for SeriesItem {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("DataFieldSeriesItem", &self.data_field_series_item);
-        p.opt("FieldSeriesItem", &self.field_series_item);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -12910,15 +18658,28 @@ impl DataFieldSeriesItem {
     }
 }
 
-impl ToExpr for DataFieldSeriesItem {
+impl DataFieldSeriesItem {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("AxisBinding", &self.axis_binding);
         p.req("FieldId", &self.field_id);
         p.opt("FieldValue", &self.field_value);
         p.opt("Settings", &self.settings);
+    }
+}
+
+impl ToExpr for DataFieldSeriesItem {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -12933,14 +18694,27 @@ pub struct LineChartSeriesSettings {
     pub marker_style_settings: Option<LineChartMarkerStyleSettings>,
 }
 
+impl LineChartSeriesSettings {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("DecalSettings", &self.decal_settings);
+        p.opt("LineStyleSettings", &self.line_style_settings);
+        p.opt("MarkerStyleSettings", &self.marker_style_settings);
+    }
+}
+
 impl ToExpr for LineChartSeriesSettings {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("DecalSettings", &self.decal_settings);
-        p.opt("LineStyleSettings", &self.line_style_settings);
-        p.opt("MarkerStyleSettings", &self.marker_style_settings);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -12970,14 +18744,27 @@ impl FieldSeriesItem {
     }
 }
 
+impl FieldSeriesItem {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("AxisBinding", &self.axis_binding);
+        p.req("FieldId", &self.field_id);
+        p.opt("Settings", &self.settings);
+    }
+}
+
 impl ToExpr for FieldSeriesItem {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("AxisBinding", &self.axis_binding);
-        p.req("FieldId", &self.field_id);
-        p.opt("Settings", &self.settings);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -12996,10 +18783,9 @@ pub struct LineChartSortConfiguration {
     pub small_multiples_sort: Option<Vec<FieldSortOptions>>,
 }
 
-impl ToExpr for LineChartSortConfiguration {
+impl LineChartSortConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "CategoryItemsLimitConfiguration",
             &self.category_items_limit_configuration,
@@ -13014,7 +18800,21 @@ impl ToExpr for LineChartSortConfiguration {
             &self.small_multiples_limit_configuration,
         );
         p.opt("SmallMultiplesSort", &self.small_multiples_sort);
+    }
+}
+
+impl ToExpr for LineChartSortConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -13053,10 +18853,9 @@ impl PieChartVisual {
     }
 }
 
-impl ToExpr for PieChartVisual {
+impl PieChartVisual {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Actions", &self.actions);
         p.opt("ChartConfiguration", &self.chart_configuration);
         p.opt("ColumnHierarchies", &self.column_hierarchies);
@@ -13064,7 +18863,21 @@ impl ToExpr for PieChartVisual {
         p.opt("Title", &self.title);
         p.opt("VisualContentAltText", &self.visual_content_alt_text);
         p.req("VisualId", &self.visual_id);
+    }
+}
+
+impl ToExpr for PieChartVisual {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -13097,10 +18910,9 @@ pub struct PieChartConfiguration {
     pub visual_palette: Option<VisualPalette>,
 }
 
-impl ToExpr for PieChartConfiguration {
+impl PieChartConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("CategoryLabelOptions", &self.category_label_options);
         p.opt(
             "ContributionAnalysisDefaults",
@@ -13116,7 +18928,21 @@ impl ToExpr for PieChartConfiguration {
         p.opt("Tooltip", &self.tooltip);
         p.opt("ValueLabelOptions", &self.value_label_options);
         p.opt("VisualPalette", &self.visual_palette);
+    }
+}
+
+impl ToExpr for PieChartConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -13129,13 +18955,26 @@ pub struct DonutOptions {
     pub donut_center_options: Option<DonutCenterOptions>,
 }
 
+impl DonutOptions {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ArcOptions", &self.arc_options);
+        p.opt("DonutCenterOptions", &self.donut_center_options);
+    }
+}
+
 impl ToExpr for DonutOptions {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("ArcOptions", &self.arc_options);
-        p.opt("DonutCenterOptions", &self.donut_center_options);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -13146,12 +18985,25 @@ pub struct ArcOptions {
     pub arc_thickness: Option<Value<ArcThickness>>,
 }
 
+impl ArcOptions {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ArcThickness", &self.arc_thickness);
+    }
+}
+
 impl ToExpr for ArcOptions {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("ArcThickness", &self.arc_thickness);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -13162,12 +19014,25 @@ pub struct DonutCenterOptions {
     pub label_visibility: Option<Value<Visibility>>,
 }
 
+impl DonutCenterOptions {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("LabelVisibility", &self.label_visibility);
+    }
+}
+
 impl ToExpr for DonutCenterOptions {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("LabelVisibility", &self.label_visibility);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -13178,15 +19043,28 @@ pub struct PieChartFieldWells {
     pub pie_chart_aggregated_field_wells: Option<PieChartAggregatedFieldWells>,
 }
 
-impl ToExpr for PieChartFieldWells {
+impl PieChartFieldWells {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "PieChartAggregatedFieldWells",
             &self.pie_chart_aggregated_field_wells,
         );
+    }
+}
+
+impl ToExpr for PieChartFieldWells {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -13201,14 +19079,27 @@ pub struct PieChartAggregatedFieldWells {
     pub values: Option<Vec<MeasureField>>,
 }
 
+impl PieChartAggregatedFieldWells {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Category", &self.category);
+        p.opt("SmallMultiples", &self.small_multiples);
+        p.opt("Values", &self.values);
+    }
+}
+
 impl ToExpr for PieChartAggregatedFieldWells {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Category", &self.category);
-        p.opt("SmallMultiples", &self.small_multiples);
-        p.opt("Values", &self.values);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -13225,10 +19116,9 @@ pub struct PieChartSortConfiguration {
     pub small_multiples_sort: Option<Vec<FieldSortOptions>>,
 }
 
-impl ToExpr for PieChartSortConfiguration {
+impl PieChartSortConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("CategoryItemsLimit", &self.category_items_limit);
         p.opt("CategorySort", &self.category_sort);
         p.opt(
@@ -13236,7 +19126,21 @@ impl ToExpr for PieChartSortConfiguration {
             &self.small_multiples_limit_configuration,
         );
         p.opt("SmallMultiplesSort", &self.small_multiples_sort);
+    }
+}
+
+impl ToExpr for PieChartSortConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -13275,10 +19179,9 @@ impl PivotTableVisual {
     }
 }
 
-impl ToExpr for PivotTableVisual {
+impl PivotTableVisual {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Actions", &self.actions);
         p.opt("ChartConfiguration", &self.chart_configuration);
         p.opt("ConditionalFormatting", &self.conditional_formatting);
@@ -13286,7 +19189,21 @@ impl ToExpr for PivotTableVisual {
         p.opt("Title", &self.title);
         p.opt("VisualContentAltText", &self.visual_content_alt_text);
         p.req("VisualId", &self.visual_id);
+    }
+}
+
+impl ToExpr for PivotTableVisual {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -13309,10 +19226,9 @@ pub struct PivotTableConfiguration {
     pub total_options: Option<PivotTableTotalOptions>,
 }
 
-impl ToExpr for PivotTableConfiguration {
+impl PivotTableConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("FieldOptions", &self.field_options);
         p.opt("FieldWells", &self.field_wells);
         p.opt("Interactions", &self.interactions);
@@ -13320,7 +19236,21 @@ impl ToExpr for PivotTableConfiguration {
         p.opt("SortConfiguration", &self.sort_configuration);
         p.opt("TableOptions", &self.table_options);
         p.opt("TotalOptions", &self.total_options);
+    }
+}
+
+impl ToExpr for PivotTableConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -13335,14 +19265,27 @@ pub struct PivotTableFieldOptions {
     pub selected_field_options: Option<Vec<PivotTableFieldOption>>,
 }
 
+impl PivotTableFieldOptions {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("CollapseStateOptions", &self.collapse_state_options);
+        p.opt("DataPathOptions", &self.data_path_options);
+        p.opt("SelectedFieldOptions", &self.selected_field_options);
+    }
+}
+
 impl ToExpr for PivotTableFieldOptions {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("CollapseStateOptions", &self.collapse_state_options);
-        p.opt("DataPathOptions", &self.data_path_options);
-        p.opt("SelectedFieldOptions", &self.selected_field_options);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -13366,13 +19309,26 @@ impl PivotTableFieldCollapseStateOption {
     }
 }
 
+impl PivotTableFieldCollapseStateOption {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("State", &self.state);
+        p.req("Target", &self.target);
+    }
+}
+
 impl ToExpr for PivotTableFieldCollapseStateOption {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("State", &self.state);
-        p.req("Target", &self.target);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -13385,13 +19341,26 @@ pub struct PivotTableFieldCollapseStateTarget {
     pub field_id: Option<Value<String>>,
 }
 
+impl PivotTableFieldCollapseStateTarget {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("FieldDataPathValues", &self.field_data_path_values);
+        p.opt("FieldId", &self.field_id);
+    }
+}
+
 impl ToExpr for PivotTableFieldCollapseStateTarget {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("FieldDataPathValues", &self.field_data_path_values);
-        p.opt("FieldId", &self.field_id);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -13415,13 +19384,26 @@ impl PivotTableDataPathOption {
     }
 }
 
+impl PivotTableDataPathOption {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("DataPathList", &self.data_path_list);
+        p.opt("Width", &self.width);
+    }
+}
+
 impl ToExpr for PivotTableDataPathOption {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("DataPathList", &self.data_path_list);
-        p.opt("Width", &self.width);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -13448,14 +19430,27 @@ impl PivotTableFieldOption {
     }
 }
 
+impl PivotTableFieldOption {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("CustomLabel", &self.custom_label);
+        p.req("FieldId", &self.field_id);
+        p.opt("Visibility", &self.visibility);
+    }
+}
+
 impl ToExpr for PivotTableFieldOption {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("CustomLabel", &self.custom_label);
-        p.req("FieldId", &self.field_id);
-        p.opt("Visibility", &self.visibility);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -13466,15 +19461,28 @@ pub struct PivotTableFieldWells {
     pub pivot_table_aggregated_field_wells: Option<PivotTableAggregatedFieldWells>,
 }
 
-impl ToExpr for PivotTableFieldWells {
+impl PivotTableFieldWells {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "PivotTableAggregatedFieldWells",
             &self.pivot_table_aggregated_field_wells,
         );
+    }
+}
+
+impl ToExpr for PivotTableFieldWells {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -13489,14 +19497,27 @@ pub struct PivotTableAggregatedFieldWells {
     pub values: Option<Vec<MeasureField>>,
 }
 
+impl PivotTableAggregatedFieldWells {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Columns", &self.columns);
+        p.opt("Rows", &self.rows);
+        p.opt("Values", &self.values);
+    }
+}
+
 impl ToExpr for PivotTableAggregatedFieldWells {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Columns", &self.columns);
-        p.opt("Rows", &self.rows);
-        p.opt("Values", &self.values);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -13509,10 +19530,9 @@ pub struct PivotTablePaginatedReportOptions {
     pub vertical_overflow_visibility: Option<Value<Visibility>>,
 }
 
-impl ToExpr for PivotTablePaginatedReportOptions {
+impl PivotTablePaginatedReportOptions {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "OverflowColumnHeaderVisibility",
             &self.overflow_column_header_visibility,
@@ -13521,7 +19541,21 @@ impl ToExpr for PivotTablePaginatedReportOptions {
             "VerticalOverflowVisibility",
             &self.vertical_overflow_visibility,
         );
+    }
+}
+
+impl ToExpr for PivotTablePaginatedReportOptions {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -13532,12 +19566,25 @@ pub struct PivotTableSortConfiguration {
     pub field_sort_options: Option<Vec<PivotFieldSortOptions>>,
 }
 
+impl PivotTableSortConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("FieldSortOptions", &self.field_sort_options);
+    }
+}
+
 impl ToExpr for PivotTableSortConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("FieldSortOptions", &self.field_sort_options);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -13561,13 +19608,26 @@ impl PivotFieldSortOptions {
     }
 }
 
+impl PivotFieldSortOptions {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("FieldId", &self.field_id);
+        p.req("SortBy", &self.sort_by);
+    }
+}
+
 impl ToExpr for PivotFieldSortOptions {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("FieldId", &self.field_id);
-        p.req("SortBy", &self.sort_by);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -13582,14 +19642,27 @@ pub struct PivotTableSortBy {
     pub field: Option<FieldSort>,
 }
 
+impl PivotTableSortBy {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Column", &self.column);
+        p.opt("DataPath", &self.data_path);
+        p.opt("Field", &self.field);
+    }
+}
+
 impl ToExpr for PivotTableSortBy {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Column", &self.column);
-        p.opt("DataPath", &self.data_path);
-        p.opt("Field", &self.field);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -13613,13 +19686,26 @@ impl DataPathSort {
     }
 }
 
+impl DataPathSort {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Direction", &self.direction);
+        p.req("SortPaths", &self.sort_paths);
+    }
+}
+
 impl ToExpr for DataPathSort {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Direction", &self.direction);
-        p.req("SortPaths", &self.sort_paths);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -13654,10 +19740,9 @@ pub struct PivotTableOptions {
     pub toggle_buttons_visibility: Option<Value<Visibility>>,
 }
 
-impl ToExpr for PivotTableOptions {
+impl PivotTableOptions {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("CellStyle", &self.cell_style);
         p.opt(
             "CollapsedRowDimensionsVisibility",
@@ -13677,7 +19762,21 @@ impl ToExpr for PivotTableOptions {
         p.opt("RowsLayout", &self.rows_layout);
         p.opt("SingleMetricVisibility", &self.single_metric_visibility);
         p.opt("ToggleButtonsVisibility", &self.toggle_buttons_visibility);
+    }
+}
+
+impl ToExpr for PivotTableOptions {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -13702,10 +19801,9 @@ pub struct TableCellStyle {
     pub visibility: Option<Value<Visibility>>,
 }
 
-impl ToExpr for TableCellStyle {
+impl TableCellStyle {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("BackgroundColor", &self.background_color);
         p.opt("Border", &self.border);
         p.opt("FontConfiguration", &self.font_configuration);
@@ -13714,7 +19812,21 @@ impl ToExpr for TableCellStyle {
         p.opt("TextWrap", &self.text_wrap);
         p.opt("VerticalTextAlignment", &self.vertical_text_alignment);
         p.opt("Visibility", &self.visibility);
+    }
+}
+
+impl ToExpr for TableCellStyle {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -13727,13 +19839,26 @@ pub struct GlobalTableBorderOptions {
     pub uniform_border: Option<TableBorderOptions>,
 }
 
+impl GlobalTableBorderOptions {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("SideSpecificBorder", &self.side_specific_border);
+        p.opt("UniformBorder", &self.uniform_border);
+    }
+}
+
 impl ToExpr for GlobalTableBorderOptions {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("SideSpecificBorder", &self.side_specific_border);
-        p.opt("UniformBorder", &self.uniform_border);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -13754,17 +19879,30 @@ pub struct TableSideBorderOptions {
     pub top: Option<TableBorderOptions>,
 }
 
-impl ToExpr for TableSideBorderOptions {
+impl TableSideBorderOptions {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Bottom", &self.bottom);
         p.opt("InnerHorizontal", &self.inner_horizontal);
         p.opt("InnerVertical", &self.inner_vertical);
         p.opt("Left", &self.left);
         p.opt("Right", &self.right);
         p.opt("Top", &self.top);
+    }
+}
+
+impl ToExpr for TableSideBorderOptions {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -13779,14 +19917,27 @@ pub struct TableBorderOptions {
     pub thickness: Option<Value<f64>>,
 }
 
+impl TableBorderOptions {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Color", &self.color);
+        p.opt("Style", &self.style);
+        p.opt("Thickness", &self.thickness);
+    }
+}
+
 impl ToExpr for TableBorderOptions {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Color", &self.color);
-        p.opt("Style", &self.style);
-        p.opt("Thickness", &self.thickness);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -13801,17 +19952,30 @@ pub struct RowAlternateColorOptions {
     pub use_primary_background_color: Option<Value<WidgetStatus>>,
 }
 
-impl ToExpr for RowAlternateColorOptions {
+impl RowAlternateColorOptions {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("RowAlternateColors", &self.row_alternate_colors);
         p.opt("Status", &self.status);
         p.opt(
             "UsePrimaryBackgroundColor",
             &self.use_primary_background_color,
         );
+    }
+}
+
+impl ToExpr for RowAlternateColorOptions {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -13824,13 +19988,26 @@ pub struct PivotTableRowsLabelOptions {
     pub visibility: Option<Value<Visibility>>,
 }
 
+impl PivotTableRowsLabelOptions {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("CustomLabel", &self.custom_label);
+        p.opt("Visibility", &self.visibility);
+    }
+}
+
 impl ToExpr for PivotTableRowsLabelOptions {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("CustomLabel", &self.custom_label);
-        p.opt("Visibility", &self.visibility);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -13847,15 +20024,28 @@ pub struct PivotTableTotalOptions {
     pub row_total_options: Option<PivotTotalOptions>,
 }
 
-impl ToExpr for PivotTableTotalOptions {
+impl PivotTableTotalOptions {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("ColumnSubtotalOptions", &self.column_subtotal_options);
         p.opt("ColumnTotalOptions", &self.column_total_options);
         p.opt("RowSubtotalOptions", &self.row_subtotal_options);
         p.opt("RowTotalOptions", &self.row_total_options);
+    }
+}
+
+impl ToExpr for PivotTableTotalOptions {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -13880,10 +20070,9 @@ pub struct SubtotalOptions {
     pub value_cell_style: Option<TableCellStyle>,
 }
 
-impl ToExpr for SubtotalOptions {
+impl SubtotalOptions {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("CustomLabel", &self.custom_label);
         p.opt("FieldLevel", &self.field_level);
         p.opt("FieldLevelOptions", &self.field_level_options);
@@ -13892,7 +20081,21 @@ impl ToExpr for SubtotalOptions {
         p.opt("TotalCellStyle", &self.total_cell_style);
         p.opt("TotalsVisibility", &self.totals_visibility);
         p.opt("ValueCellStyle", &self.value_cell_style);
+    }
+}
+
+impl ToExpr for SubtotalOptions {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -13903,12 +20106,25 @@ pub struct PivotTableFieldSubtotalOptions {
     pub field_id: Option<Value<String>>,
 }
 
+impl PivotTableFieldSubtotalOptions {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("FieldId", &self.field_id);
+    }
+}
+
 impl ToExpr for PivotTableFieldSubtotalOptions {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("FieldId", &self.field_id);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -13929,12 +20145,25 @@ impl TableStyleTarget {
     }
 }
 
+impl TableStyleTarget {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("CellType", &self.cell_type);
+    }
+}
+
 impl ToExpr for TableStyleTarget {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("CellType", &self.cell_type);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -13959,10 +20188,9 @@ pub struct PivotTotalOptions {
     pub value_cell_style: Option<TableCellStyle>,
 }
 
-impl ToExpr for PivotTotalOptions {
+impl PivotTotalOptions {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("CustomLabel", &self.custom_label);
         p.opt("MetricHeaderCellStyle", &self.metric_header_cell_style);
         p.opt("Placement", &self.placement);
@@ -13971,7 +20199,21 @@ impl ToExpr for PivotTotalOptions {
         p.opt("TotalCellStyle", &self.total_cell_style);
         p.opt("TotalsVisibility", &self.totals_visibility);
         p.opt("ValueCellStyle", &self.value_cell_style);
+    }
+}
+
+impl ToExpr for PivotTotalOptions {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -13998,13 +20240,26 @@ impl TotalAggregationOption {
     }
 }
 
+impl TotalAggregationOption {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("FieldId", &self.field_id);
+        p.req("TotalAggregationFunction", &self.total_aggregation_function);
+    }
+}
+
 impl ToExpr for TotalAggregationOption {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("FieldId", &self.field_id);
-        p.req("TotalAggregationFunction", &self.total_aggregation_function);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -14015,15 +20270,28 @@ pub struct TotalAggregationFunction {
     pub simple_total_aggregation_function: Option<Value<SimpleTotalAggregationFunction>>,
 }
 
-impl ToExpr for TotalAggregationFunction {
+impl TotalAggregationFunction {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "SimpleTotalAggregationFunction",
             &self.simple_total_aggregation_function,
         );
+    }
+}
+
+impl ToExpr for TotalAggregationFunction {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -14034,15 +20302,28 @@ pub struct PivotTableConditionalFormatting {
     pub conditional_formatting_options: Option<Vec<PivotTableConditionalFormattingOption>>,
 }
 
-impl ToExpr for PivotTableConditionalFormatting {
+impl PivotTableConditionalFormatting {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "ConditionalFormattingOptions",
             &self.conditional_formatting_options,
         );
+    }
+}
+
+impl ToExpr for PivotTableConditionalFormatting {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -14053,12 +20334,25 @@ pub struct PivotTableConditionalFormattingOption {
     pub cell: Option<PivotTableCellConditionalFormatting>,
 }
 
+impl PivotTableConditionalFormattingOption {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Cell", &self.cell);
+    }
+}
+
 impl ToExpr for PivotTableConditionalFormattingOption {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Cell", &self.cell);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -14088,15 +20382,28 @@ impl PivotTableCellConditionalFormatting {
     }
 }
 
-impl ToExpr for PivotTableCellConditionalFormatting {
+impl PivotTableCellConditionalFormatting {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("FieldId", &self.field_id);
         p.opt("Scope", &self.scope);
         p.opt("Scopes", &self.scopes);
         p.opt("TextFormat", &self.text_format);
+    }
+}
+
+impl ToExpr for PivotTableCellConditionalFormatting {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -14107,12 +20414,25 @@ pub struct PivotTableConditionalFormattingScope {
     pub role: Option<Value<PivotTableConditionalFormattingScopeRole>>,
 }
 
+impl PivotTableConditionalFormattingScope {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Role", &self.role);
+    }
+}
+
 impl ToExpr for PivotTableConditionalFormattingScope {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Role", &self.role);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -14127,14 +20447,27 @@ pub struct TextConditionalFormat {
     pub text_color: Option<ConditionalFormattingColor>,
 }
 
+impl TextConditionalFormat {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("BackgroundColor", &self.background_color);
+        p.opt("Icon", &self.icon);
+        p.opt("TextColor", &self.text_color);
+    }
+}
+
 impl ToExpr for TextConditionalFormat {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("BackgroundColor", &self.background_color);
-        p.opt("Icon", &self.icon);
-        p.opt("TextColor", &self.text_color);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -14170,17 +20503,30 @@ impl PluginVisual {
     }
 }
 
-impl ToExpr for PluginVisual {
+impl PluginVisual {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("ChartConfiguration", &self.chart_configuration);
         p.req("PluginArn", &self.plugin_arn);
         p.opt("Subtitle", &self.subtitle);
         p.opt("Title", &self.title);
         p.opt("VisualContentAltText", &self.visual_content_alt_text);
         p.req("VisualId", &self.visual_id);
+    }
+}
+
+impl ToExpr for PluginVisual {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -14195,14 +20541,27 @@ pub struct PluginVisualConfiguration {
     pub visual_options: Option<PluginVisualOptions>,
 }
 
+impl PluginVisualConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("FieldWells", &self.field_wells);
+        p.opt("SortConfiguration", &self.sort_configuration);
+        p.opt("VisualOptions", &self.visual_options);
+    }
+}
+
 impl ToExpr for PluginVisualConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("FieldWells", &self.field_wells);
-        p.opt("SortConfiguration", &self.sort_configuration);
-        p.opt("VisualOptions", &self.visual_options);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -14219,15 +20578,28 @@ pub struct PluginVisualFieldWell {
     pub unaggregated: Option<Vec<UnaggregatedField>>,
 }
 
-impl ToExpr for PluginVisualFieldWell {
+impl PluginVisualFieldWell {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AxisName", &self.axis_name);
         p.opt("Dimensions", &self.dimensions);
         p.opt("Measures", &self.measures);
         p.opt("Unaggregated", &self.unaggregated);
+    }
+}
+
+impl ToExpr for PluginVisualFieldWell {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -14238,15 +20610,28 @@ pub struct PluginVisualSortConfiguration {
     pub plugin_visual_table_query_sort: Option<PluginVisualTableQuerySort>,
 }
 
-impl ToExpr for PluginVisualSortConfiguration {
+impl PluginVisualSortConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "PluginVisualTableQuerySort",
             &self.plugin_visual_table_query_sort,
         );
+    }
+}
+
+impl ToExpr for PluginVisualSortConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -14259,13 +20644,26 @@ pub struct PluginVisualTableQuerySort {
     pub row_sort: Option<Vec<FieldSortOptions>>,
 }
 
+impl PluginVisualTableQuerySort {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ItemsLimitConfiguration", &self.items_limit_configuration);
+        p.opt("RowSort", &self.row_sort);
+    }
+}
+
 impl ToExpr for PluginVisualTableQuerySort {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("ItemsLimitConfiguration", &self.items_limit_configuration);
-        p.opt("RowSort", &self.row_sort);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -14276,12 +20674,25 @@ pub struct PluginVisualItemsLimitConfiguration {
     pub items_limit: Option<Value<f64>>,
 }
 
+impl PluginVisualItemsLimitConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ItemsLimit", &self.items_limit);
+    }
+}
+
 impl ToExpr for PluginVisualItemsLimitConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("ItemsLimit", &self.items_limit);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -14292,12 +20703,25 @@ pub struct PluginVisualOptions {
     pub visual_properties: Option<Vec<PluginVisualProperty>>,
 }
 
+impl PluginVisualOptions {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("VisualProperties", &self.visual_properties);
+    }
+}
+
 impl ToExpr for PluginVisualOptions {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("VisualProperties", &self.visual_properties);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -14310,13 +20734,26 @@ pub struct PluginVisualProperty {
     pub value: Option<Value<String>>,
 }
 
+impl PluginVisualProperty {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Name", &self.name);
+        p.opt("Value", &self.value);
+    }
+}
+
 impl ToExpr for PluginVisualProperty {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Name", &self.name);
-        p.opt("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -14355,10 +20792,9 @@ impl RadarChartVisual {
     }
 }
 
-impl ToExpr for RadarChartVisual {
+impl RadarChartVisual {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Actions", &self.actions);
         p.opt("ChartConfiguration", &self.chart_configuration);
         p.opt("ColumnHierarchies", &self.column_hierarchies);
@@ -14366,7 +20802,21 @@ impl ToExpr for RadarChartVisual {
         p.opt("Title", &self.title);
         p.opt("VisualContentAltText", &self.visual_content_alt_text);
         p.req("VisualId", &self.visual_id);
+    }
+}
+
+impl ToExpr for RadarChartVisual {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -14407,10 +20857,9 @@ pub struct RadarChartConfiguration {
     pub visual_palette: Option<VisualPalette>,
 }
 
-impl ToExpr for RadarChartConfiguration {
+impl RadarChartConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "AlternateBandColorsVisibility",
             &self.alternate_band_colors_visibility,
@@ -14430,7 +20879,21 @@ impl ToExpr for RadarChartConfiguration {
         p.opt("SortConfiguration", &self.sort_configuration);
         p.opt("StartAngle", &self.start_angle);
         p.opt("VisualPalette", &self.visual_palette);
+    }
+}
+
+impl ToExpr for RadarChartConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -14441,12 +20904,25 @@ pub struct RadarChartSeriesSettings {
     pub area_style_settings: Option<RadarChartAreaStyleSettings>,
 }
 
+impl RadarChartSeriesSettings {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("AreaStyleSettings", &self.area_style_settings);
+    }
+}
+
 impl ToExpr for RadarChartSeriesSettings {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("AreaStyleSettings", &self.area_style_settings);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -14457,12 +20933,25 @@ pub struct RadarChartAreaStyleSettings {
     pub visibility: Option<Value<Visibility>>,
 }
 
+impl RadarChartAreaStyleSettings {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Visibility", &self.visibility);
+    }
+}
+
 impl ToExpr for RadarChartAreaStyleSettings {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Visibility", &self.visibility);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -14473,15 +20962,28 @@ pub struct RadarChartFieldWells {
     pub radar_chart_aggregated_field_wells: Option<RadarChartAggregatedFieldWells>,
 }
 
-impl ToExpr for RadarChartFieldWells {
+impl RadarChartFieldWells {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "RadarChartAggregatedFieldWells",
             &self.radar_chart_aggregated_field_wells,
         );
+    }
+}
+
+impl ToExpr for RadarChartFieldWells {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -14496,14 +20998,27 @@ pub struct RadarChartAggregatedFieldWells {
     pub values: Option<Vec<MeasureField>>,
 }
 
+impl RadarChartAggregatedFieldWells {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Category", &self.category);
+        p.opt("Color", &self.color);
+        p.opt("Values", &self.values);
+    }
+}
+
 impl ToExpr for RadarChartAggregatedFieldWells {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Category", &self.category);
-        p.opt("Color", &self.color);
-        p.opt("Values", &self.values);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -14520,15 +21035,28 @@ pub struct RadarChartSortConfiguration {
     pub color_sort: Option<Vec<FieldSortOptions>>,
 }
 
-impl ToExpr for RadarChartSortConfiguration {
+impl RadarChartSortConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("CategoryItemsLimit", &self.category_items_limit);
         p.opt("CategorySort", &self.category_sort);
         p.opt("ColorItemsLimit", &self.color_items_limit);
         p.opt("ColorSort", &self.color_sort);
+    }
+}
+
+impl ToExpr for RadarChartSortConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -14564,17 +21092,30 @@ impl SankeyDiagramVisual {
     }
 }
 
-impl ToExpr for SankeyDiagramVisual {
+impl SankeyDiagramVisual {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Actions", &self.actions);
         p.opt("ChartConfiguration", &self.chart_configuration);
         p.opt("Subtitle", &self.subtitle);
         p.opt("Title", &self.title);
         p.opt("VisualContentAltText", &self.visual_content_alt_text);
         p.req("VisualId", &self.visual_id);
+    }
+}
+
+impl ToExpr for SankeyDiagramVisual {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -14591,15 +21132,28 @@ pub struct SankeyDiagramChartConfiguration {
     pub sort_configuration: Option<SankeyDiagramSortConfiguration>,
 }
 
-impl ToExpr for SankeyDiagramChartConfiguration {
+impl SankeyDiagramChartConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("DataLabels", &self.data_labels);
         p.opt("FieldWells", &self.field_wells);
         p.opt("Interactions", &self.interactions);
         p.opt("SortConfiguration", &self.sort_configuration);
+    }
+}
+
+impl ToExpr for SankeyDiagramChartConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -14610,15 +21164,28 @@ pub struct SankeyDiagramFieldWells {
     pub sankey_diagram_aggregated_field_wells: Option<SankeyDiagramAggregatedFieldWells>,
 }
 
-impl ToExpr for SankeyDiagramFieldWells {
+impl SankeyDiagramFieldWells {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "SankeyDiagramAggregatedFieldWells",
             &self.sankey_diagram_aggregated_field_wells,
         );
+    }
+}
+
+impl ToExpr for SankeyDiagramFieldWells {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -14633,14 +21200,27 @@ pub struct SankeyDiagramAggregatedFieldWells {
     pub weight: Option<Vec<MeasureField>>,
 }
 
+impl SankeyDiagramAggregatedFieldWells {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Destination", &self.destination);
+        p.opt("Source", &self.source);
+        p.opt("Weight", &self.weight);
+    }
+}
+
 impl ToExpr for SankeyDiagramAggregatedFieldWells {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Destination", &self.destination);
-        p.opt("Source", &self.source);
-        p.opt("Weight", &self.weight);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -14655,14 +21235,27 @@ pub struct SankeyDiagramSortConfiguration {
     pub weight_sort: Option<Vec<FieldSortOptions>>,
 }
 
+impl SankeyDiagramSortConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("DestinationItemsLimit", &self.destination_items_limit);
+        p.opt("SourceItemsLimit", &self.source_items_limit);
+        p.opt("WeightSort", &self.weight_sort);
+    }
+}
+
 impl ToExpr for SankeyDiagramSortConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("DestinationItemsLimit", &self.destination_items_limit);
-        p.opt("SourceItemsLimit", &self.source_items_limit);
-        p.opt("WeightSort", &self.weight_sort);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -14701,10 +21294,9 @@ impl ScatterPlotVisual {
     }
 }
 
-impl ToExpr for ScatterPlotVisual {
+impl ScatterPlotVisual {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Actions", &self.actions);
         p.opt("ChartConfiguration", &self.chart_configuration);
         p.opt("ColumnHierarchies", &self.column_hierarchies);
@@ -14712,7 +21304,21 @@ impl ToExpr for ScatterPlotVisual {
         p.opt("Title", &self.title);
         p.opt("VisualContentAltText", &self.visual_content_alt_text);
         p.req("VisualId", &self.visual_id);
+    }
+}
+
+impl ToExpr for ScatterPlotVisual {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -14743,10 +21349,9 @@ pub struct ScatterPlotConfiguration {
     pub y_axis_label_options: Option<ChartAxisLabelOptions>,
 }
 
-impl ToExpr for ScatterPlotConfiguration {
+impl ScatterPlotConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("DataLabels", &self.data_labels);
         p.opt("FieldWells", &self.field_wells);
         p.opt("Interactions", &self.interactions);
@@ -14758,7 +21363,21 @@ impl ToExpr for ScatterPlotConfiguration {
         p.opt("XAxisLabelOptions", &self.x_axis_label_options);
         p.opt("YAxisDisplayOptions", &self.y_axis_display_options);
         p.opt("YAxisLabelOptions", &self.y_axis_label_options);
+    }
+}
+
+impl ToExpr for ScatterPlotConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -14772,10 +21391,9 @@ pub struct ScatterPlotFieldWells {
     pub scatter_plot_unaggregated_field_wells: Option<ScatterPlotUnaggregatedFieldWells>,
 }
 
-impl ToExpr for ScatterPlotFieldWells {
+impl ScatterPlotFieldWells {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "ScatterPlotCategoricallyAggregatedFieldWells",
             &self.scatter_plot_categorically_aggregated_field_wells,
@@ -14784,7 +21402,21 @@ impl ToExpr for ScatterPlotFieldWells {
             "ScatterPlotUnaggregatedFieldWells",
             &self.scatter_plot_unaggregated_field_wells,
         );
+    }
+}
+
+impl ToExpr for ScatterPlotFieldWells {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -14803,16 +21435,29 @@ pub struct ScatterPlotCategoricallyAggregatedFieldWells {
     pub y_axis: Option<Vec<MeasureField>>,
 }
 
-impl ToExpr for ScatterPlotCategoricallyAggregatedFieldWells {
+impl ScatterPlotCategoricallyAggregatedFieldWells {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Category", &self.category);
         p.opt("Label", &self.label);
         p.opt("Size", &self.size);
         p.opt("XAxis", &self.x_axis);
         p.opt("YAxis", &self.y_axis);
+    }
+}
+
+impl ToExpr for ScatterPlotCategoricallyAggregatedFieldWells {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -14831,16 +21476,29 @@ pub struct ScatterPlotUnaggregatedFieldWells {
     pub y_axis: Option<Vec<DimensionField>>,
 }
 
-impl ToExpr for ScatterPlotUnaggregatedFieldWells {
+impl ScatterPlotUnaggregatedFieldWells {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Category", &self.category);
         p.opt("Label", &self.label);
         p.opt("Size", &self.size);
         p.opt("XAxis", &self.x_axis);
         p.opt("YAxis", &self.y_axis);
+    }
+}
+
+impl ToExpr for ScatterPlotUnaggregatedFieldWells {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -14851,15 +21509,28 @@ pub struct ScatterPlotSortConfiguration {
     pub scatter_plot_limit_configuration: Option<ItemsLimitConfiguration>,
 }
 
-impl ToExpr for ScatterPlotSortConfiguration {
+impl ScatterPlotSortConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "ScatterPlotLimitConfiguration",
             &self.scatter_plot_limit_configuration,
         );
+    }
+}
+
+impl ToExpr for ScatterPlotSortConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -14898,10 +21569,9 @@ impl TableVisual {
     }
 }
 
-impl ToExpr for TableVisual {
+impl TableVisual {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Actions", &self.actions);
         p.opt("ChartConfiguration", &self.chart_configuration);
         p.opt("ConditionalFormatting", &self.conditional_formatting);
@@ -14909,7 +21579,21 @@ impl ToExpr for TableVisual {
         p.opt("Title", &self.title);
         p.opt("VisualContentAltText", &self.visual_content_alt_text);
         p.req("VisualId", &self.visual_id);
+    }
+}
+
+impl ToExpr for TableVisual {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -14934,10 +21618,9 @@ pub struct TableConfiguration {
     pub total_options: Option<TotalOptions>,
 }
 
-impl ToExpr for TableConfiguration {
+impl TableConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("FieldOptions", &self.field_options);
         p.opt("FieldWells", &self.field_wells);
         p.opt("Interactions", &self.interactions);
@@ -14949,7 +21632,21 @@ impl ToExpr for TableConfiguration {
         );
         p.opt("TableOptions", &self.table_options);
         p.opt("TotalOptions", &self.total_options);
+    }
+}
+
+impl ToExpr for TableConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -14966,15 +21663,28 @@ pub struct TableFieldOptions {
     pub transposed_table_options: Option<Vec<TransposedTableOption>>,
 }
 
-impl ToExpr for TableFieldOptions {
+impl TableFieldOptions {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Order", &self.order);
         p.opt("PinnedFieldOptions", &self.pinned_field_options);
         p.opt("SelectedFieldOptions", &self.selected_field_options);
         p.opt("TransposedTableOptions", &self.transposed_table_options);
+    }
+}
+
+impl ToExpr for TableFieldOptions {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -14985,12 +21695,25 @@ pub struct TablePinnedFieldOptions {
     pub pinned_left_fields: Option<Value<Vec<String>>>,
 }
 
+impl TablePinnedFieldOptions {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("PinnedLeftFields", &self.pinned_left_fields);
+    }
+}
+
 impl ToExpr for TablePinnedFieldOptions {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("PinnedLeftFields", &self.pinned_left_fields);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -15023,16 +21746,29 @@ impl TableFieldOption {
     }
 }
 
-impl ToExpr for TableFieldOption {
+impl TableFieldOption {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("CustomLabel", &self.custom_label);
         p.req("FieldId", &self.field_id);
         p.opt("URLStyling", &self.url_styling);
         p.opt("Visibility", &self.visibility);
         p.opt("Width", &self.width);
+    }
+}
+
+impl ToExpr for TableFieldOption {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -15045,13 +21781,26 @@ pub struct TableFieldUrlConfiguration {
     pub link_configuration: Option<TableFieldLinkConfiguration>,
 }
 
+impl TableFieldUrlConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ImageConfiguration", &self.image_configuration);
+        p.opt("LinkConfiguration", &self.link_configuration);
+    }
+}
+
 impl ToExpr for TableFieldUrlConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("ImageConfiguration", &self.image_configuration);
-        p.opt("LinkConfiguration", &self.link_configuration);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -15062,12 +21811,25 @@ pub struct TableFieldImageConfiguration {
     pub sizing_options: Option<TableCellImageSizingConfiguration>,
 }
 
+impl TableFieldImageConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("SizingOptions", &self.sizing_options);
+    }
+}
+
 impl ToExpr for TableFieldImageConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("SizingOptions", &self.sizing_options);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -15078,15 +21840,28 @@ pub struct TableCellImageSizingConfiguration {
     pub table_cell_image_scaling_configuration: Option<Value<TableCellImageScalingConfiguration>>,
 }
 
-impl ToExpr for TableCellImageSizingConfiguration {
+impl TableCellImageSizingConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "TableCellImageScalingConfiguration",
             &self.table_cell_image_scaling_configuration,
         );
+    }
+}
+
+impl ToExpr for TableCellImageSizingConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -15113,13 +21888,26 @@ impl TableFieldLinkConfiguration {
     }
 }
 
+impl TableFieldLinkConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Content", &self.content);
+        p.req("Target", &self.target);
+    }
+}
+
 impl ToExpr for TableFieldLinkConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Content", &self.content);
-        p.req("Target", &self.target);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -15132,13 +21920,26 @@ pub struct TableFieldLinkContentConfiguration {
     pub custom_text_content: Option<TableFieldCustomTextContent>,
 }
 
+impl TableFieldLinkContentConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("CustomIconContent", &self.custom_icon_content);
+        p.opt("CustomTextContent", &self.custom_text_content);
+    }
+}
+
 impl ToExpr for TableFieldLinkContentConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("CustomIconContent", &self.custom_icon_content);
-        p.opt("CustomTextContent", &self.custom_text_content);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -15149,12 +21950,25 @@ pub struct TableFieldCustomIconContent {
     pub icon: Option<Value<TableFieldIconSetType>>,
 }
 
+impl TableFieldCustomIconContent {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Icon", &self.icon);
+    }
+}
+
 impl ToExpr for TableFieldCustomIconContent {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Icon", &self.icon);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -15178,13 +21992,26 @@ impl TableFieldCustomTextContent {
     }
 }
 
+impl TableFieldCustomTextContent {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("FontConfiguration", &self.font_configuration);
+        p.opt("Value", &self.value);
+    }
+}
+
 impl ToExpr for TableFieldCustomTextContent {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("FontConfiguration", &self.font_configuration);
-        p.opt("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -15211,14 +22038,27 @@ impl TransposedTableOption {
     }
 }
 
+impl TransposedTableOption {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ColumnIndex", &self.column_index);
+        p.req("ColumnType", &self.column_type);
+        p.opt("ColumnWidth", &self.column_width);
+    }
+}
+
 impl ToExpr for TransposedTableOption {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("ColumnIndex", &self.column_index);
-        p.req("ColumnType", &self.column_type);
-        p.opt("ColumnWidth", &self.column_width);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -15231,10 +22071,9 @@ pub struct TableFieldWells {
     pub table_unaggregated_field_wells: Option<TableUnaggregatedFieldWells>,
 }
 
-impl ToExpr for TableFieldWells {
+impl TableFieldWells {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "TableAggregatedFieldWells",
             &self.table_aggregated_field_wells,
@@ -15243,7 +22082,21 @@ impl ToExpr for TableFieldWells {
             "TableUnaggregatedFieldWells",
             &self.table_unaggregated_field_wells,
         );
+    }
+}
+
+impl ToExpr for TableFieldWells {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -15256,13 +22109,26 @@ pub struct TableAggregatedFieldWells {
     pub values: Option<Vec<MeasureField>>,
 }
 
+impl TableAggregatedFieldWells {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("GroupBy", &self.group_by);
+        p.opt("Values", &self.values);
+    }
+}
+
 impl ToExpr for TableAggregatedFieldWells {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("GroupBy", &self.group_by);
-        p.opt("Values", &self.values);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -15273,12 +22139,25 @@ pub struct TableUnaggregatedFieldWells {
     pub values: Option<Vec<UnaggregatedField>>,
 }
 
+impl TableUnaggregatedFieldWells {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Values", &self.values);
+    }
+}
+
 impl ToExpr for TableUnaggregatedFieldWells {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Values", &self.values);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -15291,10 +22170,9 @@ pub struct TablePaginatedReportOptions {
     pub vertical_overflow_visibility: Option<Value<Visibility>>,
 }
 
-impl ToExpr for TablePaginatedReportOptions {
+impl TablePaginatedReportOptions {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "OverflowColumnHeaderVisibility",
             &self.overflow_column_header_visibility,
@@ -15303,7 +22181,21 @@ impl ToExpr for TablePaginatedReportOptions {
             "VerticalOverflowVisibility",
             &self.vertical_overflow_visibility,
         );
+    }
+}
+
+impl ToExpr for TablePaginatedReportOptions {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -15316,13 +22208,26 @@ pub struct TableSortConfiguration {
     pub row_sort: Option<Vec<FieldSortOptions>>,
 }
 
+impl TableSortConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("PaginationConfiguration", &self.pagination_configuration);
+        p.opt("RowSort", &self.row_sort);
+    }
+}
+
 impl ToExpr for TableSortConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("PaginationConfiguration", &self.pagination_configuration);
-        p.opt("RowSort", &self.row_sort);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -15335,13 +22240,26 @@ pub struct TableInlineVisualization {
     pub sparklines: Option<SparklinesOptions>,
 }
 
+impl TableInlineVisualization {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("DataBars", &self.data_bars);
+        p.opt("Sparklines", &self.sparklines);
+    }
+}
+
 impl ToExpr for TableInlineVisualization {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("DataBars", &self.data_bars);
-        p.opt("Sparklines", &self.sparklines);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -15368,14 +22286,27 @@ impl DataBarsOptions {
     }
 }
 
+impl DataBarsOptions {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("FieldId", &self.field_id);
+        p.opt("NegativeColor", &self.negative_color);
+        p.opt("PositiveColor", &self.positive_color);
+    }
+}
+
 impl ToExpr for DataBarsOptions {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("FieldId", &self.field_id);
-        p.opt("NegativeColor", &self.negative_color);
-        p.opt("PositiveColor", &self.positive_color);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -15420,10 +22351,9 @@ impl SparklinesOptions {
     }
 }
 
-impl ToExpr for SparklinesOptions {
+impl SparklinesOptions {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AllPointsMarker", &self.all_points_marker);
         p.req("FieldId", &self.field_id);
         p.opt("LineColor", &self.line_color);
@@ -15433,7 +22363,21 @@ impl ToExpr for SparklinesOptions {
         p.opt("VisualType", &self.visual_type);
         p.req("XAxisField", &self.x_axis_field);
         p.opt("YAxisBehavior", &self.y_axis_behavior);
+    }
+}
+
+impl ToExpr for SparklinesOptions {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -15450,10 +22394,9 @@ pub struct TableOptions {
     pub row_alternate_color_options: Option<RowAlternateColorOptions>,
 }
 
-impl ToExpr for TableOptions {
+impl TableOptions {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("CellStyle", &self.cell_style);
         p.opt("HeaderStyle", &self.header_style);
         p.opt("Orientation", &self.orientation);
@@ -15461,7 +22404,21 @@ impl ToExpr for TableOptions {
             "RowAlternateColorOptions",
             &self.row_alternate_color_options,
         );
+    }
+}
+
+impl ToExpr for TableOptions {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -15482,17 +22439,30 @@ pub struct TotalOptions {
     pub totals_visibility: Option<Value<Visibility>>,
 }
 
-impl ToExpr for TotalOptions {
+impl TotalOptions {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("CustomLabel", &self.custom_label);
         p.opt("Placement", &self.placement);
         p.opt("ScrollStatus", &self.scroll_status);
         p.opt("TotalAggregationOptions", &self.total_aggregation_options);
         p.opt("TotalCellStyle", &self.total_cell_style);
         p.opt("TotalsVisibility", &self.totals_visibility);
+    }
+}
+
+impl ToExpr for TotalOptions {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -15503,15 +22473,28 @@ pub struct TableConditionalFormatting {
     pub conditional_formatting_options: Option<Vec<TableConditionalFormattingOption>>,
 }
 
-impl ToExpr for TableConditionalFormatting {
+impl TableConditionalFormatting {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "ConditionalFormattingOptions",
             &self.conditional_formatting_options,
         );
+    }
+}
+
+impl ToExpr for TableConditionalFormatting {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -15524,13 +22507,26 @@ pub struct TableConditionalFormattingOption {
     pub row: Option<TableRowConditionalFormatting>,
 }
 
+impl TableConditionalFormattingOption {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Cell", &self.cell);
+        p.opt("Row", &self.row);
+    }
+}
+
 impl ToExpr for TableConditionalFormattingOption {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Cell", &self.cell);
-        p.opt("Row", &self.row);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -15554,13 +22550,26 @@ impl TableCellConditionalFormatting {
     }
 }
 
+impl TableCellConditionalFormatting {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("FieldId", &self.field_id);
+        p.opt("TextFormat", &self.text_format);
+    }
+}
+
 impl ToExpr for TableCellConditionalFormatting {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("FieldId", &self.field_id);
-        p.opt("TextFormat", &self.text_format);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -15573,13 +22582,26 @@ pub struct TableRowConditionalFormatting {
     pub text_color: Option<ConditionalFormattingColor>,
 }
 
+impl TableRowConditionalFormatting {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("BackgroundColor", &self.background_color);
+        p.opt("TextColor", &self.text_color);
+    }
+}
+
 impl ToExpr for TableRowConditionalFormatting {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("BackgroundColor", &self.background_color);
-        p.opt("TextColor", &self.text_color);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -15618,10 +22640,9 @@ impl TreeMapVisual {
     }
 }
 
-impl ToExpr for TreeMapVisual {
+impl TreeMapVisual {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Actions", &self.actions);
         p.opt("ChartConfiguration", &self.chart_configuration);
         p.opt("ColumnHierarchies", &self.column_hierarchies);
@@ -15629,7 +22650,21 @@ impl ToExpr for TreeMapVisual {
         p.opt("Title", &self.title);
         p.opt("VisualContentAltText", &self.visual_content_alt_text);
         p.req("VisualId", &self.visual_id);
+    }
+}
+
+impl ToExpr for TreeMapVisual {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -15658,10 +22693,9 @@ pub struct TreeMapConfiguration {
     pub tooltip: Option<TooltipOptions>,
 }
 
-impl ToExpr for TreeMapConfiguration {
+impl TreeMapConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("ColorLabelOptions", &self.color_label_options);
         p.opt("ColorScale", &self.color_scale);
         p.opt("DataLabels", &self.data_labels);
@@ -15672,7 +22706,21 @@ impl ToExpr for TreeMapConfiguration {
         p.opt("SizeLabelOptions", &self.size_label_options);
         p.opt("SortConfiguration", &self.sort_configuration);
         p.opt("Tooltip", &self.tooltip);
+    }
+}
+
+impl ToExpr for TreeMapConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -15683,15 +22731,28 @@ pub struct TreeMapFieldWells {
     pub tree_map_aggregated_field_wells: Option<TreeMapAggregatedFieldWells>,
 }
 
-impl ToExpr for TreeMapFieldWells {
+impl TreeMapFieldWells {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "TreeMapAggregatedFieldWells",
             &self.tree_map_aggregated_field_wells,
         );
+    }
+}
+
+impl ToExpr for TreeMapFieldWells {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -15706,14 +22767,27 @@ pub struct TreeMapAggregatedFieldWells {
     pub sizes: Option<Vec<MeasureField>>,
 }
 
+impl TreeMapAggregatedFieldWells {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Colors", &self.colors);
+        p.opt("Groups", &self.groups);
+        p.opt("Sizes", &self.sizes);
+    }
+}
+
 impl ToExpr for TreeMapAggregatedFieldWells {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Colors", &self.colors);
-        p.opt("Groups", &self.groups);
-        p.opt("Sizes", &self.sizes);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -15726,16 +22800,29 @@ pub struct TreeMapSortConfiguration {
     pub tree_map_sort: Option<Vec<FieldSortOptions>>,
 }
 
-impl ToExpr for TreeMapSortConfiguration {
+impl TreeMapSortConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "TreeMapGroupItemsLimitConfiguration",
             &self.tree_map_group_items_limit_configuration,
         );
         p.opt("TreeMapSort", &self.tree_map_sort);
+    }
+}
+
+impl ToExpr for TreeMapSortConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -15774,10 +22861,9 @@ impl WaterfallVisual {
     }
 }
 
-impl ToExpr for WaterfallVisual {
+impl WaterfallVisual {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Actions", &self.actions);
         p.opt("ChartConfiguration", &self.chart_configuration);
         p.opt("ColumnHierarchies", &self.column_hierarchies);
@@ -15785,7 +22871,21 @@ impl ToExpr for WaterfallVisual {
         p.opt("Title", &self.title);
         p.opt("VisualContentAltText", &self.visual_content_alt_text);
         p.req("VisualId", &self.visual_id);
+    }
+}
+
+impl ToExpr for WaterfallVisual {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -15818,10 +22918,9 @@ pub struct WaterfallChartConfiguration {
     pub waterfall_chart_options: Option<WaterfallChartOptions>,
 }
 
-impl ToExpr for WaterfallChartConfiguration {
+impl WaterfallChartConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "CategoryAxisDisplayOptions",
             &self.category_axis_display_options,
@@ -15846,7 +22945,21 @@ impl ToExpr for WaterfallChartConfiguration {
         p.opt("SortConfiguration", &self.sort_configuration);
         p.opt("VisualPalette", &self.visual_palette);
         p.opt("WaterfallChartOptions", &self.waterfall_chart_options);
+    }
+}
+
+impl ToExpr for WaterfallChartConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -15857,12 +22970,25 @@ pub struct WaterfallChartColorConfiguration {
     pub group_color_configuration: Option<WaterfallChartGroupColorConfiguration>,
 }
 
+impl WaterfallChartColorConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("GroupColorConfiguration", &self.group_color_configuration);
+    }
+}
+
 impl ToExpr for WaterfallChartColorConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("GroupColorConfiguration", &self.group_color_configuration);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -15877,14 +23003,27 @@ pub struct WaterfallChartGroupColorConfiguration {
     pub total_bar_color: Option<Value<String>>,
 }
 
+impl WaterfallChartGroupColorConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("NegativeBarColor", &self.negative_bar_color);
+        p.opt("PositiveBarColor", &self.positive_bar_color);
+        p.opt("TotalBarColor", &self.total_bar_color);
+    }
+}
+
 impl ToExpr for WaterfallChartGroupColorConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("NegativeBarColor", &self.negative_bar_color);
-        p.opt("PositiveBarColor", &self.positive_bar_color);
-        p.opt("TotalBarColor", &self.total_bar_color);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -15895,15 +23034,28 @@ pub struct WaterfallChartFieldWells {
     pub waterfall_chart_aggregated_field_wells: Option<WaterfallChartAggregatedFieldWells>,
 }
 
-impl ToExpr for WaterfallChartFieldWells {
+impl WaterfallChartFieldWells {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "WaterfallChartAggregatedFieldWells",
             &self.waterfall_chart_aggregated_field_wells,
         );
+    }
+}
+
+impl ToExpr for WaterfallChartFieldWells {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -15918,14 +23070,27 @@ pub struct WaterfallChartAggregatedFieldWells {
     pub values: Option<Vec<MeasureField>>,
 }
 
+impl WaterfallChartAggregatedFieldWells {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Breakdowns", &self.breakdowns);
+        p.opt("Categories", &self.categories);
+        p.opt("Values", &self.values);
+    }
+}
+
 impl ToExpr for WaterfallChartAggregatedFieldWells {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Breakdowns", &self.breakdowns);
-        p.opt("Categories", &self.categories);
-        p.opt("Values", &self.values);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -15938,13 +23103,26 @@ pub struct WaterfallChartSortConfiguration {
     pub category_sort: Option<Vec<FieldSortOptions>>,
 }
 
+impl WaterfallChartSortConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("BreakdownItemsLimit", &self.breakdown_items_limit);
+        p.opt("CategorySort", &self.category_sort);
+    }
+}
+
 impl ToExpr for WaterfallChartSortConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("BreakdownItemsLimit", &self.breakdown_items_limit);
-        p.opt("CategorySort", &self.category_sort);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -15955,12 +23133,25 @@ pub struct WaterfallChartOptions {
     pub total_bar_label: Option<Value<String>>,
 }
 
+impl WaterfallChartOptions {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("TotalBarLabel", &self.total_bar_label);
+    }
+}
+
 impl ToExpr for WaterfallChartOptions {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("TotalBarLabel", &self.total_bar_label);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -15999,10 +23190,9 @@ impl WordCloudVisual {
     }
 }
 
-impl ToExpr for WordCloudVisual {
+impl WordCloudVisual {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Actions", &self.actions);
         p.opt("ChartConfiguration", &self.chart_configuration);
         p.opt("ColumnHierarchies", &self.column_hierarchies);
@@ -16010,7 +23200,21 @@ impl ToExpr for WordCloudVisual {
         p.opt("Title", &self.title);
         p.opt("VisualContentAltText", &self.visual_content_alt_text);
         p.req("VisualId", &self.visual_id);
+    }
+}
+
+impl ToExpr for WordCloudVisual {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -16029,16 +23233,29 @@ pub struct WordCloudChartConfiguration {
     pub word_cloud_options: Option<WordCloudOptions>,
 }
 
-impl ToExpr for WordCloudChartConfiguration {
+impl WordCloudChartConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("CategoryLabelOptions", &self.category_label_options);
         p.opt("FieldWells", &self.field_wells);
         p.opt("Interactions", &self.interactions);
         p.opt("SortConfiguration", &self.sort_configuration);
         p.opt("WordCloudOptions", &self.word_cloud_options);
+    }
+}
+
+impl ToExpr for WordCloudChartConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -16049,15 +23266,28 @@ pub struct WordCloudFieldWells {
     pub word_cloud_aggregated_field_wells: Option<WordCloudAggregatedFieldWells>,
 }
 
-impl ToExpr for WordCloudFieldWells {
+impl WordCloudFieldWells {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "WordCloudAggregatedFieldWells",
             &self.word_cloud_aggregated_field_wells,
         );
+    }
+}
+
+impl ToExpr for WordCloudFieldWells {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -16070,13 +23300,26 @@ pub struct WordCloudAggregatedFieldWells {
     pub size: Option<Vec<MeasureField>>,
 }
 
+impl WordCloudAggregatedFieldWells {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("GroupBy", &self.group_by);
+        p.opt("Size", &self.size);
+    }
+}
+
 impl ToExpr for WordCloudAggregatedFieldWells {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("GroupBy", &self.group_by);
-        p.opt("Size", &self.size);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -16089,13 +23332,26 @@ pub struct WordCloudSortConfiguration {
     pub category_sort: Option<Vec<FieldSortOptions>>,
 }
 
+impl WordCloudSortConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("CategoryItemsLimit", &self.category_items_limit);
+        p.opt("CategorySort", &self.category_sort);
+    }
+}
+
 impl ToExpr for WordCloudSortConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("CategoryItemsLimit", &self.category_items_limit);
-        p.opt("CategorySort", &self.category_sort);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -16116,17 +23372,30 @@ pub struct WordCloudOptions {
     pub word_scaling: Option<Value<WordCloudWordScaling>>,
 }
 
-impl ToExpr for WordCloudOptions {
+impl WordCloudOptions {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("CloudLayout", &self.cloud_layout);
         p.opt("MaximumStringLength", &self.maximum_string_length);
         p.opt("WordCasing", &self.word_casing);
         p.opt("WordOrientation", &self.word_orientation);
         p.opt("WordPadding", &self.word_padding);
         p.opt("WordScaling", &self.word_scaling);
+    }
+}
+
+impl ToExpr for WordCloudOptions {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -16139,13 +23408,26 @@ pub struct StaticFile {
     pub spatial_static_file: Option<SpatialStaticFile>,
 }
 
+impl StaticFile {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ImageStaticFile", &self.image_static_file);
+        p.opt("SpatialStaticFile", &self.spatial_static_file);
+    }
+}
+
 impl ToExpr for StaticFile {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("ImageStaticFile", &self.image_static_file);
-        p.opt("SpatialStaticFile", &self.spatial_static_file);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -16169,13 +23451,26 @@ impl ImageStaticFile {
     }
 }
 
+impl ImageStaticFile {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Source", &self.source);
+        p.req("StaticFileId", &self.static_file_id);
+    }
+}
+
 impl ToExpr for ImageStaticFile {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Source", &self.source);
-        p.req("StaticFileId", &self.static_file_id);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -16188,13 +23483,26 @@ pub struct StaticFileSource {
     pub url_options: Option<StaticFileUrlSourceOptions>,
 }
 
+impl StaticFileSource {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("S3Options", &self.s3_options);
+        p.opt("UrlOptions", &self.url_options);
+    }
+}
+
 impl ToExpr for StaticFileSource {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("S3Options", &self.s3_options);
-        p.opt("UrlOptions", &self.url_options);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -16225,14 +23533,27 @@ impl StaticFileS3SourceOptions {
     }
 }
 
+impl StaticFileS3SourceOptions {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("BucketName", &self.bucket_name);
+        p.req("ObjectKey", &self.object_key);
+        p.req("Region", &self.region);
+    }
+}
+
 impl ToExpr for StaticFileS3SourceOptions {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("BucketName", &self.bucket_name);
-        p.req("ObjectKey", &self.object_key);
-        p.req("Region", &self.region);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -16251,12 +23572,25 @@ impl StaticFileUrlSourceOptions {
     }
 }
 
+impl StaticFileUrlSourceOptions {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Url", &self.url);
+    }
+}
+
 impl ToExpr for StaticFileUrlSourceOptions {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Url", &self.url);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -16280,13 +23614,26 @@ impl SpatialStaticFile {
     }
 }
 
+impl SpatialStaticFile {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Source", &self.source);
+        p.req("StaticFileId", &self.static_file_id);
+    }
+}
+
 impl ToExpr for SpatialStaticFile {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Source", &self.source);
-        p.req("StaticFileId", &self.static_file_id);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -16301,14 +23648,27 @@ pub struct TopicConfiguration {
     pub placeholder: Option<Value<String>>,
 }
 
+impl TopicConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ColumnGroupSchemaList", &self.column_group_schema_list);
+        p.opt("DataSetSchema", &self.data_set_schema);
+        p.opt("Placeholder", &self.placeholder);
+    }
+}
+
 impl ToExpr for TopicConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("ColumnGroupSchemaList", &self.column_group_schema_list);
-        p.opt("DataSetSchema", &self.data_set_schema);
-        p.opt("Placeholder", &self.placeholder);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -16335,13 +23695,26 @@ impl ResourcePermission {
     }
 }
 
+impl ResourcePermission {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Actions", &self.actions);
+        p.req("Principal", &self.principal);
+    }
+}
+
 impl ToExpr for ResourcePermission {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Actions", &self.actions);
-        p.req("Principal", &self.principal);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -16354,13 +23727,26 @@ pub struct TemplateSourceEntity {
     pub source_template: Option<TemplateSourceTemplate>,
 }
 
+impl TemplateSourceEntity {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("SourceAnalysis", &self.source_analysis);
+        p.opt("SourceTemplate", &self.source_template);
+    }
+}
+
 impl ToExpr for TemplateSourceEntity {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("SourceAnalysis", &self.source_analysis);
-        p.opt("SourceTemplate", &self.source_template);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -16387,14 +23773,27 @@ impl TemplateSourceAnalysis {
     }
 }
 
+impl TemplateSourceAnalysis {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Arn", &self.arn);
+        p.req("DataSetReferences", &self.data_set_references);
+        p.opt("TopicReferences", &self.topic_references);
+    }
+}
+
 impl ToExpr for TemplateSourceAnalysis {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Arn", &self.arn);
-        p.req("DataSetReferences", &self.data_set_references);
-        p.opt("TopicReferences", &self.topic_references);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -16421,13 +23820,26 @@ impl DataSetReference {
     }
 }
 
+impl DataSetReference {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("DataSetArn", &self.data_set_arn);
+        p.req("DataSetPlaceholder", &self.data_set_placeholder);
+    }
+}
+
 impl ToExpr for DataSetReference {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("DataSetArn", &self.data_set_arn);
-        p.req("DataSetPlaceholder", &self.data_set_placeholder);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -16454,13 +23866,26 @@ impl TopicReference {
     }
 }
 
+impl TopicReference {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("TopicArn", &self.topic_arn);
+        p.req("TopicPlaceholder", &self.topic_placeholder);
+    }
+}
+
 impl ToExpr for TopicReference {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("TopicArn", &self.topic_arn);
-        p.req("TopicPlaceholder", &self.topic_placeholder);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -16479,12 +23904,25 @@ impl TemplateSourceTemplate {
     }
 }
 
+impl TemplateSourceTemplate {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Arn", &self.arn);
+    }
+}
+
 impl ToExpr for TemplateSourceTemplate {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Arn", &self.arn);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -16508,13 +23946,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -16533,12 +23984,25 @@ impl ValidationStrategy {
     }
 }
 
+impl ValidationStrategy {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Mode", &self.mode);
+    }
+}
+
 impl ToExpr for ValidationStrategy {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Mode", &self.mode);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Json, Literal, Value};
 
 /// Definition of the AWS::QuickSight::Theme Resource Type.
@@ -58,14 +60,9 @@ impl Theme {
     }
 }
 
-impl ResourceProps for Theme {
-    const TYPE_NAME: &'static str = "AWS::QuickSight::Theme";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl Theme {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("AwsAccountId", &self.aws_account_id);
         p.req("BaseThemeId", &self.base_theme_id);
         p.req("Configuration", &self.configuration);
@@ -74,7 +71,25 @@ impl ResourceProps for Theme {
         p.opt("Tags", &self.tags);
         p.req("ThemeId", &self.theme_id);
         p.opt("VersionDescription", &self.version_description);
+    }
+}
+
+impl ResourceProps for Theme {
+    const TYPE_NAME: &'static str = "AWS::QuickSight::Theme";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -134,15 +149,28 @@ pub struct ThemeConfiguration {
     pub ui_color_palette: Option<UiColorPalette>,
 }
 
-impl ToExpr for ThemeConfiguration {
+impl ThemeConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("DataColorPalette", &self.data_color_palette);
         p.opt("Sheet", &self.sheet);
         p.opt("Typography", &self.typography);
         p.opt("UIColorPalette", &self.ui_color_palette);
+    }
+}
+
+impl ToExpr for ThemeConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -157,14 +185,27 @@ pub struct DataColorPalette {
     pub min_max_gradient: Option<Value<Vec<String>>>,
 }
 
+impl DataColorPalette {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Colors", &self.colors);
+        p.opt("EmptyFillColor", &self.empty_fill_color);
+        p.opt("MinMaxGradient", &self.min_max_gradient);
+    }
+}
+
 impl ToExpr for DataColorPalette {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Colors", &self.colors);
-        p.opt("EmptyFillColor", &self.empty_fill_color);
-        p.opt("MinMaxGradient", &self.min_max_gradient);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -179,14 +220,27 @@ pub struct SheetStyle {
     pub tile_layout: Option<TileLayoutStyle>,
 }
 
+impl SheetStyle {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Background", &self.background);
+        p.opt("Tile", &self.tile);
+        p.opt("TileLayout", &self.tile_layout);
+    }
+}
+
 impl ToExpr for SheetStyle {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Background", &self.background);
-        p.opt("Tile", &self.tile);
-        p.opt("TileLayout", &self.tile_layout);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -199,13 +253,26 @@ pub struct SheetBackgroundStyle {
     pub gradient: Option<Value<String>>,
 }
 
+impl SheetBackgroundStyle {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Color", &self.color);
+        p.opt("Gradient", &self.gradient);
+    }
+}
+
 impl ToExpr for SheetBackgroundStyle {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Color", &self.color);
-        p.opt("Gradient", &self.gradient);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -222,15 +289,28 @@ pub struct TileStyle {
     pub padding: Option<Value<String>>,
 }
 
-impl ToExpr for TileStyle {
+impl TileStyle {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("BackgroundColor", &self.background_color);
         p.opt("Border", &self.border);
         p.opt("BorderRadius", &self.border_radius);
         p.opt("Padding", &self.padding);
+    }
+}
+
+impl ToExpr for TileStyle {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -245,14 +325,27 @@ pub struct BorderStyle {
     pub width: Option<Value<String>>,
 }
 
+impl BorderStyle {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Color", &self.color);
+        p.opt("Show", &self.show);
+        p.opt("Width", &self.width);
+    }
+}
+
 impl ToExpr for BorderStyle {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Color", &self.color);
-        p.opt("Show", &self.show);
-        p.opt("Width", &self.width);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -265,13 +358,26 @@ pub struct TileLayoutStyle {
     pub margin: Option<MarginStyle>,
 }
 
+impl TileLayoutStyle {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Gutter", &self.gutter);
+        p.opt("Margin", &self.margin);
+    }
+}
+
 impl ToExpr for TileLayoutStyle {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Gutter", &self.gutter);
-        p.opt("Margin", &self.margin);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -282,12 +388,25 @@ pub struct GutterStyle {
     pub show: Option<Value<bool>>,
 }
 
+impl GutterStyle {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Show", &self.show);
+    }
+}
+
 impl ToExpr for GutterStyle {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Show", &self.show);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -298,12 +417,25 @@ pub struct MarginStyle {
     pub show: Option<Value<bool>>,
 }
 
+impl MarginStyle {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Show", &self.show);
+    }
+}
+
 impl ToExpr for MarginStyle {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Show", &self.show);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -328,10 +460,9 @@ pub struct Typography {
     pub visual_title_font_configuration: Option<VisualTitleFontConfiguration>,
 }
 
-impl ToExpr for Typography {
+impl Typography {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "AxisLabelFontConfiguration",
             &self.axis_label_font_configuration,
@@ -361,7 +492,21 @@ impl ToExpr for Typography {
             "VisualTitleFontConfiguration",
             &self.visual_title_font_configuration,
         );
+    }
+}
+
+impl ToExpr for Typography {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -382,17 +527,30 @@ pub struct FontConfiguration {
     pub font_weight: Option<FontWeight>,
 }
 
-impl ToExpr for FontConfiguration {
+impl FontConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("FontColor", &self.font_color);
         p.opt("FontDecoration", &self.font_decoration);
         p.opt("FontFamily", &self.font_family);
         p.opt("FontSize", &self.font_size);
         p.opt("FontStyle", &self.font_style);
         p.opt("FontWeight", &self.font_weight);
+    }
+}
+
+impl ToExpr for FontConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -403,12 +561,25 @@ pub struct FontSize {
     pub absolute: Option<Value<String>>,
 }
 
+impl FontSize {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Absolute", &self.absolute);
+    }
+}
+
 impl ToExpr for FontSize {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Absolute", &self.absolute);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -419,12 +590,25 @@ pub struct FontWeight {
     pub name: Option<Value<FontWeightName>>,
 }
 
+impl FontWeight {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Name", &self.name);
+    }
+}
+
 impl ToExpr for FontWeight {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Name", &self.name);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -435,12 +619,25 @@ pub struct Font {
     pub font_family: Option<Value<String>>,
 }
 
+impl Font {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("FontFamily", &self.font_family);
+    }
+}
+
 impl ToExpr for Font {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("FontFamily", &self.font_family);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -455,14 +652,27 @@ pub struct VisualSubtitleFontConfiguration {
     pub text_transform: Option<Value<TextTransform>>,
 }
 
+impl VisualSubtitleFontConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("FontConfiguration", &self.font_configuration);
+        p.opt("TextAlignment", &self.text_alignment);
+        p.opt("TextTransform", &self.text_transform);
+    }
+}
+
 impl ToExpr for VisualSubtitleFontConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("FontConfiguration", &self.font_configuration);
-        p.opt("TextAlignment", &self.text_alignment);
-        p.opt("TextTransform", &self.text_transform);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -477,14 +687,27 @@ pub struct VisualTitleFontConfiguration {
     pub text_transform: Option<Value<TextTransform>>,
 }
 
+impl VisualTitleFontConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("FontConfiguration", &self.font_configuration);
+        p.opt("TextAlignment", &self.text_alignment);
+        p.opt("TextTransform", &self.text_transform);
+    }
+}
+
 impl ToExpr for VisualTitleFontConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("FontConfiguration", &self.font_configuration);
-        p.opt("TextAlignment", &self.text_alignment);
-        p.opt("TextTransform", &self.text_transform);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -525,10 +748,9 @@ pub struct UiColorPalette {
     pub warning_foreground: Option<Value<String>>,
 }
 
-impl ToExpr for UiColorPalette {
+impl UiColorPalette {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Accent", &self.accent);
         p.opt("AccentForeground", &self.accent_foreground);
         p.opt("Danger", &self.danger);
@@ -545,7 +767,21 @@ impl ToExpr for UiColorPalette {
         p.opt("SuccessForeground", &self.success_foreground);
         p.opt("Warning", &self.warning);
         p.opt("WarningForeground", &self.warning_foreground);
+    }
+}
+
+impl ToExpr for UiColorPalette {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -572,13 +808,26 @@ impl ResourcePermission {
     }
 }
 
+impl ResourcePermission {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Actions", &self.actions);
+        p.req("Principal", &self.principal);
+    }
+}
+
 impl ToExpr for ResourcePermission {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Actions", &self.actions);
-        p.req("Principal", &self.principal);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -602,13 +851,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

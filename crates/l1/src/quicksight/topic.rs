@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Map, Value};
 
 /// Definition of the AWS::QuickSight::Topic Resource Type.
@@ -39,14 +41,9 @@ pub struct Topic {
     pub user_experience_version: Option<Value<TopicUserExperienceVersion>>,
 }
 
-impl ResourceProps for Topic {
-    const TYPE_NAME: &'static str = "AWS::QuickSight::Topic";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl Topic {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AwsAccountId", &self.aws_account_id);
         p.opt("ConfigOptions", &self.config_options);
         p.opt("CustomInstructions", &self.custom_instructions);
@@ -57,7 +54,25 @@ impl ResourceProps for Topic {
         p.opt("Tags", &self.tags);
         p.opt("TopicId", &self.topic_id);
         p.opt("UserExperienceVersion", &self.user_experience_version);
+    }
+}
+
+impl ResourceProps for Topic {
+    const TYPE_NAME: &'static str = "AWS::QuickSight::Topic";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -91,15 +106,28 @@ pub struct TopicConfigOptions {
     pub q_business_insights_enabled: Option<Value<bool>>,
 }
 
-impl ToExpr for TopicConfigOptions {
+impl TopicConfigOptions {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "QBusinessInsightsEnabled",
             &self.q_business_insights_enabled,
         );
+    }
+}
+
+impl ToExpr for TopicConfigOptions {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -120,12 +148,25 @@ impl CustomInstructions {
     }
 }
 
+impl CustomInstructions {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("CustomInstructionsString", &self.custom_instructions_string);
+    }
+}
+
 impl ToExpr for CustomInstructions {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("CustomInstructionsString", &self.custom_instructions_string);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -167,10 +208,9 @@ impl DatasetMetadata {
     }
 }
 
-impl ToExpr for DatasetMetadata {
+impl DatasetMetadata {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("CalculatedFields", &self.calculated_fields);
         p.opt("Columns", &self.columns);
         p.opt("DataAggregation", &self.data_aggregation);
@@ -179,7 +219,21 @@ impl ToExpr for DatasetMetadata {
         p.opt("DatasetName", &self.dataset_name);
         p.opt("Filters", &self.filters);
         p.opt("NamedEntities", &self.named_entities);
+    }
+}
+
+impl ToExpr for DatasetMetadata {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -251,10 +305,9 @@ impl TopicCalculatedField {
     }
 }
 
-impl ToExpr for TopicCalculatedField {
+impl TopicCalculatedField {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Aggregation", &self.aggregation);
         p.opt("AllowedAggregations", &self.allowed_aggregations);
         p.opt(
@@ -275,7 +328,21 @@ impl ToExpr for TopicCalculatedField {
         p.opt("NotAllowedAggregations", &self.not_allowed_aggregations);
         p.opt("SemanticType", &self.semantic_type);
         p.opt("TimeGranularity", &self.time_granularity);
+    }
+}
+
+impl ToExpr for TopicCalculatedField {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -288,13 +355,26 @@ pub struct CellValueSynonym {
     pub synonyms: Option<Value<Vec<String>>>,
 }
 
+impl CellValueSynonym {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("CellValue", &self.cell_value);
+        p.opt("Synonyms", &self.synonyms);
+    }
+}
+
 impl ToExpr for CellValueSynonym {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("CellValue", &self.cell_value);
-        p.opt("Synonyms", &self.synonyms);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -309,17 +389,30 @@ pub struct ComparativeOrder {
     pub use_ordering: Option<Value<ColumnOrderingType>>,
 }
 
-impl ToExpr for ComparativeOrder {
+impl ComparativeOrder {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("SpecifedOrder", &self.specifed_order);
         p.opt(
             "TreatUndefinedSpecifiedValues",
             &self.treat_undefined_specified_values,
         );
         p.opt("UseOrdering", &self.use_ordering);
+    }
+}
+
+impl ToExpr for ComparativeOrder {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -332,13 +425,26 @@ pub struct DefaultFormatting {
     pub display_format_options: Option<DisplayFormatOptions>,
 }
 
+impl DefaultFormatting {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("DisplayFormat", &self.display_format);
+        p.opt("DisplayFormatOptions", &self.display_format_options);
+    }
+}
+
 impl ToExpr for DefaultFormatting {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("DisplayFormat", &self.display_format);
-        p.opt("DisplayFormatOptions", &self.display_format_options);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -371,10 +477,9 @@ pub struct DisplayFormatOptions {
     pub use_grouping: Option<Value<bool>>,
 }
 
-impl ToExpr for DisplayFormatOptions {
+impl DisplayFormatOptions {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("BlankCellFormat", &self.blank_cell_format);
         p.opt("CurrencySymbol", &self.currency_symbol);
         p.opt("DateFormat", &self.date_format);
@@ -387,7 +492,21 @@ impl ToExpr for DisplayFormatOptions {
         p.opt("UnitScaler", &self.unit_scaler);
         p.opt("UseBlankCellFormat", &self.use_blank_cell_format);
         p.opt("UseGrouping", &self.use_grouping);
+    }
+}
+
+impl ToExpr for DisplayFormatOptions {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -400,13 +519,26 @@ pub struct NegativeFormat {
     pub suffix: Option<Value<String>>,
 }
 
+impl NegativeFormat {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Prefix", &self.prefix);
+        p.opt("Suffix", &self.suffix);
+    }
+}
+
 impl ToExpr for NegativeFormat {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Prefix", &self.prefix);
-        p.opt("Suffix", &self.suffix);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -429,10 +561,9 @@ pub struct SemanticType {
     pub type_parameters: Option<Value<Map<String>>>,
 }
 
-impl ToExpr for SemanticType {
+impl SemanticType {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("FalseyCellValue", &self.falsey_cell_value);
         p.opt("FalseyCellValueSynonyms", &self.falsey_cell_value_synonyms);
         p.opt("SubTypeName", &self.sub_type_name);
@@ -440,7 +571,21 @@ impl ToExpr for SemanticType {
         p.opt("TruthyCellValueSynonyms", &self.truthy_cell_value_synonyms);
         p.opt("TypeName", &self.type_name);
         p.opt("TypeParameters", &self.type_parameters);
+    }
+}
+
+impl ToExpr for SemanticType {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -509,10 +654,9 @@ impl TopicColumn {
     }
 }
 
-impl ToExpr for TopicColumn {
+impl TopicColumn {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Aggregation", &self.aggregation);
         p.opt("AllowedAggregations", &self.allowed_aggregations);
         p.opt("CellValueSynonyms", &self.cell_value_synonyms);
@@ -530,7 +674,21 @@ impl ToExpr for TopicColumn {
         p.opt("NotAllowedAggregations", &self.not_allowed_aggregations);
         p.opt("SemanticType", &self.semantic_type);
         p.opt("TimeGranularity", &self.time_granularity);
+    }
+}
+
+impl ToExpr for TopicColumn {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -543,16 +701,29 @@ pub struct DataAggregation {
     pub default_date_column_name: Option<Value<String>>,
 }
 
-impl ToExpr for DataAggregation {
+impl DataAggregation {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "DatasetRowDateGranularity",
             &self.dataset_row_date_granularity,
         );
         p.opt("DefaultDateColumnName", &self.default_date_column_name);
+    }
+}
+
+impl ToExpr for DataAggregation {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -606,10 +777,9 @@ impl TopicFilter {
     }
 }
 
-impl ToExpr for TopicFilter {
+impl TopicFilter {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("CategoryFilter", &self.category_filter);
         p.opt("DateRangeFilter", &self.date_range_filter);
         p.opt("FilterClass", &self.filter_class);
@@ -621,7 +791,21 @@ impl ToExpr for TopicFilter {
         p.opt("NumericRangeFilter", &self.numeric_range_filter);
         p.req("OperandFieldName", &self.operand_field_name);
         p.opt("RelativeDateFilter", &self.relative_date_filter);
+    }
+}
+
+impl ToExpr for TopicFilter {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -638,15 +822,28 @@ pub struct TopicCategoryFilter {
     pub inverse: Option<Value<bool>>,
 }
 
-impl ToExpr for TopicCategoryFilter {
+impl TopicCategoryFilter {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("CategoryFilterFunction", &self.category_filter_function);
         p.opt("CategoryFilterType", &self.category_filter_type);
         p.opt("Constant", &self.constant);
         p.opt("Inverse", &self.inverse);
+    }
+}
+
+impl ToExpr for TopicCategoryFilter {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -661,14 +858,27 @@ pub struct TopicCategoryFilterConstant {
     pub singular_constant: Option<Value<String>>,
 }
 
+impl TopicCategoryFilterConstant {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("CollectiveConstant", &self.collective_constant);
+        p.opt("ConstantType", &self.constant_type);
+        p.opt("SingularConstant", &self.singular_constant);
+    }
+}
+
 impl ToExpr for TopicCategoryFilterConstant {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("CollectiveConstant", &self.collective_constant);
-        p.opt("ConstantType", &self.constant_type);
-        p.opt("SingularConstant", &self.singular_constant);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -679,12 +889,25 @@ pub struct CollectiveConstant {
     pub value_list: Option<Value<Vec<String>>>,
 }
 
+impl CollectiveConstant {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ValueList", &self.value_list);
+    }
+}
+
 impl ToExpr for CollectiveConstant {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("ValueList", &self.value_list);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -697,13 +920,26 @@ pub struct TopicDateRangeFilter {
     pub inclusive: Option<Value<bool>>,
 }
 
+impl TopicDateRangeFilter {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Constant", &self.constant);
+        p.opt("Inclusive", &self.inclusive);
+    }
+}
+
 impl ToExpr for TopicDateRangeFilter {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Constant", &self.constant);
-        p.opt("Inclusive", &self.inclusive);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -716,13 +952,26 @@ pub struct TopicRangeFilterConstant {
     pub range_constant: Option<RangeConstant>,
 }
 
+impl TopicRangeFilterConstant {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ConstantType", &self.constant_type);
+        p.opt("RangeConstant", &self.range_constant);
+    }
+}
+
 impl ToExpr for TopicRangeFilterConstant {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("ConstantType", &self.constant_type);
-        p.opt("RangeConstant", &self.range_constant);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -735,13 +984,26 @@ pub struct RangeConstant {
     pub minimum: Option<Value<String>>,
 }
 
+impl RangeConstant {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Maximum", &self.maximum);
+        p.opt("Minimum", &self.minimum);
+    }
+}
+
 impl ToExpr for RangeConstant {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Maximum", &self.maximum);
-        p.opt("Minimum", &self.minimum);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -754,13 +1016,26 @@ pub struct TopicNumericEqualityFilter {
     pub constant: Option<TopicSingularFilterConstant>,
 }
 
+impl TopicNumericEqualityFilter {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Aggregation", &self.aggregation);
+        p.opt("Constant", &self.constant);
+    }
+}
+
 impl ToExpr for TopicNumericEqualityFilter {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Aggregation", &self.aggregation);
-        p.opt("Constant", &self.constant);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -773,13 +1048,26 @@ pub struct TopicSingularFilterConstant {
     pub singular_constant: Option<Value<String>>,
 }
 
+impl TopicSingularFilterConstant {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ConstantType", &self.constant_type);
+        p.opt("SingularConstant", &self.singular_constant);
+    }
+}
+
 impl ToExpr for TopicSingularFilterConstant {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("ConstantType", &self.constant_type);
-        p.opt("SingularConstant", &self.singular_constant);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -794,14 +1082,27 @@ pub struct TopicNumericRangeFilter {
     pub inclusive: Option<Value<bool>>,
 }
 
+impl TopicNumericRangeFilter {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Aggregation", &self.aggregation);
+        p.opt("Constant", &self.constant);
+        p.opt("Inclusive", &self.inclusive);
+    }
+}
+
 impl ToExpr for TopicNumericRangeFilter {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Aggregation", &self.aggregation);
-        p.opt("Constant", &self.constant);
-        p.opt("Inclusive", &self.inclusive);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -816,17 +1117,30 @@ pub struct TopicRelativeDateFilter {
     pub time_granularity: Option<Value<TopicTimeGranularity>>,
 }
 
-impl ToExpr for TopicRelativeDateFilter {
+impl TopicRelativeDateFilter {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Constant", &self.constant);
         p.opt(
             "RelativeDateFilterFunction",
             &self.relative_date_filter_function,
         );
         p.opt("TimeGranularity", &self.time_granularity);
+    }
+}
+
+impl ToExpr for TopicRelativeDateFilter {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -859,16 +1173,29 @@ impl TopicNamedEntity {
     }
 }
 
-impl ToExpr for TopicNamedEntity {
+impl TopicNamedEntity {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Definition", &self.definition);
         p.opt("EntityDescription", &self.entity_description);
         p.req("EntityName", &self.entity_name);
         p.opt("EntitySynonyms", &self.entity_synonyms);
         p.opt("SemanticEntityType", &self.semantic_entity_type);
+    }
+}
+
+impl ToExpr for TopicNamedEntity {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -887,16 +1214,29 @@ pub struct NamedEntityDefinition {
     pub property_usage: Option<Value<PropertyUsage>>,
 }
 
-impl ToExpr for NamedEntityDefinition {
+impl NamedEntityDefinition {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("FieldName", &self.field_name);
         p.opt("Metric", &self.metric);
         p.opt("PropertyName", &self.property_name);
         p.opt("PropertyRole", &self.property_role);
         p.opt("PropertyUsage", &self.property_usage);
+    }
+}
+
+impl ToExpr for NamedEntityDefinition {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -909,16 +1249,29 @@ pub struct NamedEntityDefinitionMetric {
     pub aggregation_function_parameters: Option<Value<Map<String>>>,
 }
 
-impl ToExpr for NamedEntityDefinitionMetric {
+impl NamedEntityDefinitionMetric {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Aggregation", &self.aggregation);
         p.opt(
             "AggregationFunctionParameters",
             &self.aggregation_function_parameters,
         );
+    }
+}
+
+impl ToExpr for NamedEntityDefinitionMetric {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -933,14 +1286,27 @@ pub struct SemanticEntityType {
     pub type_parameters: Option<Value<Map<String>>>,
 }
 
+impl SemanticEntityType {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("SubTypeName", &self.sub_type_name);
+        p.opt("TypeName", &self.type_name);
+        p.opt("TypeParameters", &self.type_parameters);
+    }
+}
+
 impl ToExpr for SemanticEntityType {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("SubTypeName", &self.sub_type_name);
-        p.opt("TypeName", &self.type_name);
-        p.opt("TypeParameters", &self.type_parameters);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -964,13 +1330,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::Value;
 
 /// Definition of the AWS::QuickSight::TopicV2 Resource Type.
@@ -39,14 +41,9 @@ pub struct TopicV2 {
     pub topic_id: Option<Value<String>>,
 }
 
-impl ResourceProps for TopicV2 {
-    const TYPE_NAME: &'static str = "AWS::QuickSight::TopicV2";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl TopicV2 {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AwsAccountId", &self.aws_account_id);
         p.opt("CustomInstructions", &self.custom_instructions);
         p.opt("DataSetRelations", &self.data_set_relations);
@@ -57,7 +54,25 @@ impl ResourceProps for TopicV2 {
         p.opt("Permissions", &self.permissions);
         p.opt("Tags", &self.tags);
         p.opt("TopicId", &self.topic_id);
+    }
+}
+
+impl ResourceProps for TopicV2 {
+    const TYPE_NAME: &'static str = "AWS::QuickSight::TopicV2";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -101,12 +116,25 @@ impl CustomInstructions {
     }
 }
 
+impl CustomInstructions {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("CustomInstructionsString", &self.custom_instructions_string);
+    }
+}
+
 impl ToExpr for CustomInstructions {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("CustomInstructionsString", &self.custom_instructions_string);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -127,13 +155,26 @@ impl DataSetRelation {
     }
 }
 
+impl DataSetRelation {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Left", &self.left);
+        p.req("Right", &self.right);
+    }
+}
+
 impl ToExpr for DataSetRelation {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Left", &self.left);
-        p.req("Right", &self.right);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -160,13 +201,26 @@ impl DataSetRelationEndpoint {
     }
 }
 
+impl DataSetRelationEndpoint {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("ColumnNames", &self.column_names);
+        p.req("DataSetArn", &self.data_set_arn);
+    }
+}
+
 impl ToExpr for DataSetRelationEndpoint {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("ColumnNames", &self.column_names);
-        p.req("DataSetArn", &self.data_set_arn);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -190,13 +244,26 @@ impl DataSetReference {
     }
 }
 
+impl DataSetReference {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("DataSetArn", &self.data_set_arn);
+        p.opt("DataSetName", &self.data_set_name);
+    }
+}
+
 impl ToExpr for DataSetReference {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("DataSetArn", &self.data_set_arn);
-        p.opt("DataSetName", &self.data_set_name);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -223,13 +290,26 @@ impl ResourcePermission {
     }
 }
 
+impl ResourcePermission {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Actions", &self.actions);
+        p.req("Principal", &self.principal);
+    }
+}
+
 impl ToExpr for ResourcePermission {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Actions", &self.actions);
-        p.req("Principal", &self.principal);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -253,13 +333,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Json, Literal, Value};
 
 /// Definition of the AWS::QuickSight::VPCConnection Resource Type.
@@ -37,14 +39,9 @@ pub struct VpcConnection {
     pub vpc_connection_id: Option<Value<String>>,
 }
 
-impl ResourceProps for VpcConnection {
-    const TYPE_NAME: &'static str = "AWS::QuickSight::VPCConnection";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl VpcConnection {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AvailabilityStatus", &self.availability_status);
         p.opt("AwsAccountId", &self.aws_account_id);
         p.opt("DnsResolvers", &self.dns_resolvers);
@@ -54,7 +51,25 @@ impl ResourceProps for VpcConnection {
         p.opt("SubnetIds", &self.subnet_ids);
         p.opt("Tags", &self.tags);
         p.opt("VPCConnectionId", &self.vpc_connection_id);
+    }
+}
+
+impl ResourceProps for VpcConnection {
+    const TYPE_NAME: &'static str = "AWS::QuickSight::VPCConnection";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -126,13 +141,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps,
+};
 use stackwright_core::value::Value;
 
 /// Associates a specified AWS RAM permission with a resource share. You can only associate one permission with each resource type in a resource share.
@@ -38,6 +40,15 @@ impl PermissionAssociation {
     }
 }
 
+impl PermissionAssociation {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("PermissionArn", &self.permission_arn);
+        p.opt("Replace", &self.replace);
+        p.req("ResourceShareArn", &self.resource_share_arn);
+    }
+}
+
 impl ResourceProps for PermissionAssociation {
     const TYPE_NAME: &'static str = "AWS::RAM::PermissionAssociation";
     fn facts() -> &'static ResourceFacts {
@@ -46,10 +57,14 @@ impl ResourceProps for PermissionAssociation {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req("PermissionArn", &self.permission_arn);
-        p.opt("Replace", &self.replace);
-        p.req("ResourceShareArn", &self.resource_share_arn);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

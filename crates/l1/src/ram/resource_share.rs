@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::Value;
 
 /// Resource type definition for AWS::RAM::ResourceShare
@@ -52,14 +54,9 @@ impl ResourceShare {
     }
 }
 
-impl ResourceProps for ResourceShare {
-    const TYPE_NAME: &'static str = "AWS::RAM::ResourceShare";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl ResourceShare {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AllowExternalPrincipals", &self.allow_external_principals);
         p.req("Name", &self.name);
         p.opt("PermissionArns", &self.permission_arns);
@@ -71,7 +68,25 @@ impl ResourceProps for ResourceShare {
         );
         p.opt("Sources", &self.sources);
         p.opt("Tags", &self.tags);
+    }
+}
+
+impl ResourceProps for ResourceShare {
+    const TYPE_NAME: &'static str = "AWS::RAM::ResourceShare";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -132,16 +147,29 @@ pub struct ResourceShareConfiguration {
     pub retain_sharing_on_account_leave_organization: Option<Value<bool>>,
 }
 
-impl ToExpr for ResourceShareConfiguration {
+impl ResourceShareConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("ExclusiveAccountAccess", &self.exclusive_account_access);
         p.opt(
             "RetainSharingOnAccountLeaveOrganization",
             &self.retain_sharing_on_account_leave_organization,
         );
+    }
+}
+
+impl ToExpr for ResourceShareConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -165,13 +193,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// Resource Type definition for AWS::Rbin::Rule
@@ -55,14 +57,9 @@ impl Rule {
     }
 }
 
-impl ResourceProps for Rule {
-    const TYPE_NAME: &'static str = "AWS::Rbin::Rule";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl Rule {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Description", &self.description);
         p.opt("ExcludeResourceTags", &self.exclude_resource_tags);
         p.opt("LockConfiguration", &self.lock_configuration);
@@ -71,7 +68,25 @@ impl ResourceProps for Rule {
         p.req("RetentionPeriod", &self.retention_period);
         p.opt("Status", &self.status);
         p.opt("Tags", &self.tags);
+    }
+}
+
+impl ResourceProps for Rule {
+    const TYPE_NAME: &'static str = "AWS::Rbin::Rule";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -131,13 +146,26 @@ impl ResourceTag {
     }
 }
 
+impl ResourceTag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("ResourceTagKey", &self.resource_tag_key);
+        p.req("ResourceTagValue", &self.resource_tag_value);
+    }
+}
+
 impl ToExpr for ResourceTag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("ResourceTagKey", &self.resource_tag_key);
-        p.req("ResourceTagValue", &self.resource_tag_value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -150,13 +178,26 @@ pub struct UnlockDelay {
     pub unlock_delay_value: Option<Value<i64>>,
 }
 
+impl UnlockDelay {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("UnlockDelayUnit", &self.unlock_delay_unit);
+        p.opt("UnlockDelayValue", &self.unlock_delay_value);
+    }
+}
+
 impl ToExpr for UnlockDelay {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("UnlockDelayUnit", &self.unlock_delay_unit);
-        p.opt("UnlockDelayValue", &self.unlock_delay_value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -183,13 +224,26 @@ impl RetentionPeriod {
     }
 }
 
+impl RetentionPeriod {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("RetentionPeriodUnit", &self.retention_period_unit);
+        p.req("RetentionPeriodValue", &self.retention_period_value);
+    }
+}
+
 impl ToExpr for RetentionPeriod {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("RetentionPeriodUnit", &self.retention_period_unit);
-        p.req("RetentionPeriodValue", &self.retention_period_value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -213,13 +267,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::Value;
 
 /// Creates a snapshot of a DB cluster.
@@ -40,6 +42,18 @@ impl ClusterSnapshot {
     }
 }
 
+impl ClusterSnapshot {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("DBClusterIdentifier", &self.db_cluster_identifier);
+        p.req(
+            "DBClusterSnapshotIdentifier",
+            &self.db_cluster_snapshot_identifier,
+        );
+        p.opt("Tags", &self.tags);
+    }
+}
+
 impl ResourceProps for ClusterSnapshot {
     const TYPE_NAME: &'static str = "AWS::RDS::ClusterSnapshot";
     fn facts() -> &'static ResourceFacts {
@@ -48,13 +62,14 @@ impl ResourceProps for ClusterSnapshot {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req("DBClusterIdentifier", &self.db_cluster_identifier);
-        p.req(
-            "DBClusterSnapshotIdentifier",
-            &self.db_cluster_snapshot_identifier,
-        );
-        p.opt("Tags", &self.tags);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -186,13 +201,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

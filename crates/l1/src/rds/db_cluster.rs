@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Json, Literal, Value};
 
 /// The ``AWS::RDS::DBCluster`` resource creates an Amazon Aurora DB cluster or Multi-AZ DB cluster.
@@ -141,14 +143,9 @@ pub struct DbCluster {
     pub vpc_security_group_ids: Option<Value<Vec<String>>>,
 }
 
-impl ResourceProps for DbCluster {
-    const TYPE_NAME: &'static str = "AWS::RDS::DBCluster";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl DbCluster {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AllocatedStorage", &self.allocated_storage);
         p.opt("AssociatedRoles", &self.associated_roles);
         p.opt("AutoMinorVersionUpgrade", &self.auto_minor_version_upgrade);
@@ -258,7 +255,25 @@ impl ResourceProps for DbCluster {
         p.opt("Tags", &self.tags);
         p.opt("UseLatestRestorableTime", &self.use_latest_restorable_time);
         p.opt("VpcSecurityGroupIds", &self.vpc_security_group_ids);
+    }
+}
+
+impl ResourceProps for DbCluster {
+    const TYPE_NAME: &'static str = "AWS::RDS::DBCluster";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -350,13 +365,26 @@ impl DbClusterRole {
     }
 }
 
+impl DbClusterRole {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("FeatureName", &self.feature_name);
+        p.req("RoleArn", &self.role_arn);
+    }
+}
+
 impl ToExpr for DbClusterRole {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("FeatureName", &self.feature_name);
-        p.req("RoleArn", &self.role_arn);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -367,12 +395,25 @@ pub struct MasterUserSecret {
     pub kms_key_id: Option<Value<String>>,
 }
 
+impl MasterUserSecret {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("KmsKeyId", &self.kms_key_id);
+    }
+}
+
 impl ToExpr for MasterUserSecret {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("KmsKeyId", &self.kms_key_id);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -393,17 +434,30 @@ pub struct ScalingConfiguration {
     pub timeout_action: Option<Value<String>>,
 }
 
-impl ToExpr for ScalingConfiguration {
+impl ScalingConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AutoPause", &self.auto_pause);
         p.opt("MaxCapacity", &self.max_capacity);
         p.opt("MinCapacity", &self.min_capacity);
         p.opt("SecondsBeforeTimeout", &self.seconds_before_timeout);
         p.opt("SecondsUntilAutoPause", &self.seconds_until_auto_pause);
         p.opt("TimeoutAction", &self.timeout_action);
+    }
+}
+
+impl ToExpr for ScalingConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -418,14 +472,27 @@ pub struct ServerlessV2ScalingConfiguration {
     pub seconds_until_auto_pause: Option<Value<i64>>,
 }
 
+impl ServerlessV2ScalingConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("MaxCapacity", &self.max_capacity);
+        p.opt("MinCapacity", &self.min_capacity);
+        p.opt("SecondsUntilAutoPause", &self.seconds_until_auto_pause);
+    }
+}
+
 impl ToExpr for ServerlessV2ScalingConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("MaxCapacity", &self.max_capacity);
-        p.opt("MinCapacity", &self.min_capacity);
-        p.opt("SecondsUntilAutoPause", &self.seconds_until_auto_pause);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -449,13 +516,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.opt("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.opt("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -7,7 +7,7 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty};
-use stackwright_core::resource::{Props, ResourceProps, ToExpr};
+use stackwright_core::resource::{Props, Resolve, Resolved, ResourceProps, ToExpr};
 use stackwright_core::value::{Json, Value};
 
 /// The ``AWS::RDS::DBClusterParameterGroup`` resource creates a new Amazon RDS DB cluster parameter group.
@@ -45,14 +45,9 @@ impl DbClusterParameterGroup {
     }
 }
 
-impl ResourceProps for DbClusterParameterGroup {
-    const TYPE_NAME: &'static str = "AWS::RDS::DBClusterParameterGroup";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl DbClusterParameterGroup {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "DBClusterParameterGroupName",
             &self.db_cluster_parameter_group_name,
@@ -61,7 +56,25 @@ impl ResourceProps for DbClusterParameterGroup {
         p.req("Family", &self.family);
         p.req("Parameters", &self.parameters);
         p.opt("Tags", &self.tags);
+    }
+}
+
+impl ResourceProps for DbClusterParameterGroup {
+    const TYPE_NAME: &'static str = "AWS::RDS::DBClusterParameterGroup";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -85,13 +98,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.opt("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.opt("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Json, Literal, Value};
 
 /// The ``AWS::RDS::DBInstance`` resource creates an Amazon DB instance. The new DB instance can be an RDS DB instance, or it can be a DB instance in an Aurora DB cluster.
@@ -185,14 +187,9 @@ pub struct DbInstance {
     pub vpc_security_groups: Option<Value<Vec<String>>>,
 }
 
-impl ResourceProps for DbInstance {
-    const TYPE_NAME: &'static str = "AWS::RDS::DBInstance";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl DbInstance {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AdditionalStorageVolumes", &self.additional_storage_volumes);
         p.opt("AllocatedStorage", &self.allocated_storage);
         p.opt(
@@ -333,7 +330,25 @@ impl ResourceProps for DbInstance {
         );
         p.opt("UseLatestRestorableTime", &self.use_latest_restorable_time);
         p.opt("VPCSecurityGroups", &self.vpc_security_groups);
+    }
+}
+
+impl ResourceProps for DbInstance {
+    const TYPE_NAME: &'static str = "AWS::RDS::DBInstance";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -907,17 +922,30 @@ pub struct AdditionalStorageVolume {
     pub volume_name: Option<Value<String>>,
 }
 
-impl ToExpr for AdditionalStorageVolume {
+impl AdditionalStorageVolume {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AllocatedStorage", &self.allocated_storage);
         p.opt("Iops", &self.iops);
         p.opt("MaxAllocatedStorage", &self.max_allocated_storage);
         p.opt("StorageThroughput", &self.storage_throughput);
         p.opt("StorageType", &self.storage_type);
         p.opt("VolumeName", &self.volume_name);
+    }
+}
+
+impl ToExpr for AdditionalStorageVolume {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -941,13 +969,26 @@ impl DbInstanceRole {
     }
 }
 
+impl DbInstanceRole {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("FeatureName", &self.feature_name);
+        p.req("RoleArn", &self.role_arn);
+    }
+}
+
 impl ToExpr for DbInstanceRole {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("FeatureName", &self.feature_name);
-        p.req("RoleArn", &self.role_arn);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -958,12 +999,25 @@ pub struct MasterUserSecret {
     pub kms_key_id: Option<Value<String>>,
 }
 
+impl MasterUserSecret {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("KmsKeyId", &self.kms_key_id);
+    }
+}
+
 impl ToExpr for MasterUserSecret {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("KmsKeyId", &self.kms_key_id);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -976,13 +1030,26 @@ pub struct ProcessorFeature {
     pub value: Option<Value<String>>,
 }
 
+impl ProcessorFeature {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Name", &self.name);
+        p.opt("Value", &self.value);
+    }
+}
+
 impl ToExpr for ProcessorFeature {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Name", &self.name);
-        p.opt("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1006,13 +1073,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.opt("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.opt("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

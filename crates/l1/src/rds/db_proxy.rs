@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// Resource schema for AWS::RDS::DBProxy
@@ -72,14 +74,9 @@ impl DbProxy {
     }
 }
 
-impl ResourceProps for DbProxy {
-    const TYPE_NAME: &'static str = "AWS::RDS::DBProxy";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl DbProxy {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Auth", &self.auth);
         p.req("DBProxyName", &self.db_proxy_name);
         p.opt("DebugLogging", &self.debug_logging);
@@ -96,7 +93,25 @@ impl ResourceProps for DbProxy {
         );
         p.opt("VpcSecurityGroupIds", &self.vpc_security_group_ids);
         p.req("VpcSubnetIds", &self.vpc_subnet_ids);
+    }
+}
+
+impl ResourceProps for DbProxy {
+    const TYPE_NAME: &'static str = "AWS::RDS::DBProxy";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -148,16 +163,29 @@ pub struct AuthFormat {
     pub secret_arn: Option<Value<String>>,
 }
 
-impl ToExpr for AuthFormat {
+impl AuthFormat {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AuthScheme", &self.auth_scheme);
         p.opt("ClientPasswordAuthType", &self.client_password_auth_type);
         p.opt("Description", &self.description);
         p.opt("IAMAuth", &self.iam_auth);
         p.opt("SecretArn", &self.secret_arn);
+    }
+}
+
+impl ToExpr for AuthFormat {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -170,13 +198,26 @@ pub struct TagFormatProperty {
     pub value: Option<Value<String>>,
 }
 
+impl TagFormatProperty {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Key", &self.key);
+        p.opt("Value", &self.value);
+    }
+}
+
 impl ToExpr for TagFormatProperty {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Key", &self.key);
-        p.opt("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

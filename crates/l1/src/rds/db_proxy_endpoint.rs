@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// Resource schema for AWS::RDS::DBProxyEndpoint.
@@ -53,6 +55,19 @@ impl DbProxyEndpoint {
     }
 }
 
+impl DbProxyEndpoint {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("DBProxyEndpointName", &self.db_proxy_endpoint_name);
+        p.req("DBProxyName", &self.db_proxy_name);
+        p.opt("EndpointNetworkType", &self.endpoint_network_type);
+        p.opt("Tags", &self.tags);
+        p.opt("TargetRole", &self.target_role);
+        p.opt("VpcSecurityGroupIds", &self.vpc_security_group_ids);
+        p.req("VpcSubnetIds", &self.vpc_subnet_ids);
+    }
+}
+
 impl ResourceProps for DbProxyEndpoint {
     const TYPE_NAME: &'static str = "AWS::RDS::DBProxyEndpoint";
     fn facts() -> &'static ResourceFacts {
@@ -61,14 +76,14 @@ impl ResourceProps for DbProxyEndpoint {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req("DBProxyEndpointName", &self.db_proxy_endpoint_name);
-        p.req("DBProxyName", &self.db_proxy_name);
-        p.opt("EndpointNetworkType", &self.endpoint_network_type);
-        p.opt("Tags", &self.tags);
-        p.opt("TargetRole", &self.target_role);
-        p.opt("VpcSecurityGroupIds", &self.vpc_security_group_ids);
-        p.req("VpcSubnetIds", &self.vpc_subnet_ids);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -119,13 +134,26 @@ pub struct TagFormatProperty {
     pub value: Option<Value<String>>,
 }
 
+impl TagFormatProperty {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Key", &self.key);
+        p.opt("Value", &self.value);
+    }
+}
+
 impl ToExpr for TagFormatProperty {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Key", &self.key);
-        p.opt("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// Resource schema for AWS::RDS::DBProxyTargetGroup
@@ -49,14 +51,9 @@ impl DbProxyTargetGroup {
     }
 }
 
-impl ResourceProps for DbProxyTargetGroup {
-    const TYPE_NAME: &'static str = "AWS::RDS::DBProxyTargetGroup";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl DbProxyTargetGroup {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "ConnectionPoolConfigurationInfo",
             &self.connection_pool_configuration_info,
@@ -66,7 +63,25 @@ impl ResourceProps for DbProxyTargetGroup {
         p.req("DBProxyName", &self.db_proxy_name);
         p.opt("Tags", &self.tags);
         p.req("TargetGroupName", &self.target_group_name);
+    }
+}
+
+impl ResourceProps for DbProxyTargetGroup {
+    const TYPE_NAME: &'static str = "AWS::RDS::DBProxyTargetGroup";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -108,10 +123,9 @@ pub struct ConnectionPoolConfigurationInfoFormat {
     pub session_pinning_filters: Option<Value<Vec<String>>>,
 }
 
-impl ToExpr for ConnectionPoolConfigurationInfoFormat {
+impl ConnectionPoolConfigurationInfoFormat {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("ConnectionBorrowTimeout", &self.connection_borrow_timeout);
         p.opt("InitQuery", &self.init_query);
         p.opt("MaxConnectionsPercent", &self.max_connections_percent);
@@ -120,7 +134,21 @@ impl ToExpr for ConnectionPoolConfigurationInfoFormat {
             &self.max_idle_connections_percent,
         );
         p.opt("SessionPinningFilters", &self.session_pinning_filters);
+    }
+}
+
+impl ToExpr for ConnectionPoolConfigurationInfoFormat {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -144,13 +172,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.opt("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.opt("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

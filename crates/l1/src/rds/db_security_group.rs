@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::Value;
 
 /// Resource Type definition for AWS::RDS::DBSecurityGroup
@@ -41,6 +43,16 @@ impl DbSecurityGroup {
     }
 }
 
+impl DbSecurityGroup {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("DBSecurityGroupIngress", &self.db_security_group_ingress);
+        p.opt("EC2VpcId", &self.ec2_vpc_id);
+        p.req("GroupDescription", &self.group_description);
+        p.opt("Tags", &self.tags);
+    }
+}
+
 impl ResourceProps for DbSecurityGroup {
     const TYPE_NAME: &'static str = "AWS::RDS::DBSecurityGroup";
     fn facts() -> &'static ResourceFacts {
@@ -49,11 +61,14 @@ impl ResourceProps for DbSecurityGroup {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req("DBSecurityGroupIngress", &self.db_security_group_ingress);
-        p.opt("EC2VpcId", &self.ec2_vpc_id);
-        p.req("GroupDescription", &self.group_description);
-        p.opt("Tags", &self.tags);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -93,15 +108,28 @@ pub struct Ingress {
     pub ec2_security_group_owner_id: Option<Value<String>>,
 }
 
-impl ToExpr for Ingress {
+impl Ingress {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("CIDRIP", &self.cidrip);
         p.opt("EC2SecurityGroupId", &self.ec2_security_group_id);
         p.opt("EC2SecurityGroupName", &self.ec2_security_group_name);
         p.opt("EC2SecurityGroupOwnerId", &self.ec2_security_group_owner_id);
+    }
+}
+
+impl ToExpr for Ingress {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -125,13 +153,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps,
+};
 use stackwright_core::value::Value;
 
 /// Resource Type definition for AWS::RDS::DBSecurityGroupIngress
@@ -41,6 +43,17 @@ impl DbSecurityGroupIngress {
     }
 }
 
+impl DbSecurityGroupIngress {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("CIDRIP", &self.cidrip);
+        p.req("DBSecurityGroupName", &self.db_security_group_name);
+        p.opt("EC2SecurityGroupId", &self.ec2_security_group_id);
+        p.opt("EC2SecurityGroupName", &self.ec2_security_group_name);
+        p.opt("EC2SecurityGroupOwnerId", &self.ec2_security_group_owner_id);
+    }
+}
+
 impl ResourceProps for DbSecurityGroupIngress {
     const TYPE_NAME: &'static str = "AWS::RDS::DBSecurityGroupIngress";
     fn facts() -> &'static ResourceFacts {
@@ -49,12 +62,14 @@ impl ResourceProps for DbSecurityGroupIngress {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.opt("CIDRIP", &self.cidrip);
-        p.req("DBSecurityGroupName", &self.db_security_group_name);
-        p.opt("EC2SecurityGroupId", &self.ec2_security_group_id);
-        p.opt("EC2SecurityGroupName", &self.ec2_security_group_name);
-        p.opt("EC2SecurityGroupOwnerId", &self.ec2_security_group_owner_id);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

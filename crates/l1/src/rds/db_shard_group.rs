@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::Value;
 
 /// Creates a new DB shard group for Aurora Limitless Database. You must enable Aurora Limitless Database to create a DB shard group.
@@ -52,6 +54,19 @@ impl DbShardGroup {
     }
 }
 
+impl DbShardGroup {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ComputeRedundancy", &self.compute_redundancy);
+        p.req("DBClusterIdentifier", &self.db_cluster_identifier);
+        p.opt("DBShardGroupIdentifier", &self.db_shard_group_identifier);
+        p.req("MaxACU", &self.max_acu);
+        p.opt("MinACU", &self.min_acu);
+        p.opt("PubliclyAccessible", &self.publicly_accessible);
+        p.opt("Tags", &self.tags);
+    }
+}
+
 impl ResourceProps for DbShardGroup {
     const TYPE_NAME: &'static str = "AWS::RDS::DBShardGroup";
     fn facts() -> &'static ResourceFacts {
@@ -60,14 +75,14 @@ impl ResourceProps for DbShardGroup {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.opt("ComputeRedundancy", &self.compute_redundancy);
-        p.req("DBClusterIdentifier", &self.db_cluster_identifier);
-        p.opt("DBShardGroupIdentifier", &self.db_shard_group_identifier);
-        p.req("MaxACU", &self.max_acu);
-        p.opt("MinACU", &self.min_acu);
-        p.opt("PubliclyAccessible", &self.publicly_accessible);
-        p.opt("Tags", &self.tags);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -119,13 +134,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.opt("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.opt("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -7,7 +7,7 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty};
-use stackwright_core::resource::{Props, ResourceProps, ToExpr};
+use stackwright_core::resource::{Props, Resolve, Resolved, ResourceProps, ToExpr};
 use stackwright_core::value::Value;
 
 /// The ``AWS::RDS::OptionGroup`` resource creates or updates an option group, to enable and configure features that are specific to a particular DB engine.
@@ -48,6 +48,18 @@ impl OptionGroup {
     }
 }
 
+impl OptionGroup {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("EngineName", &self.engine_name);
+        p.req("MajorEngineVersion", &self.major_engine_version);
+        p.opt("OptionConfigurations", &self.option_configurations);
+        p.req("OptionGroupDescription", &self.option_group_description);
+        p.opt("OptionGroupName", &self.option_group_name);
+        p.opt("Tags", &self.tags);
+    }
+}
+
 impl ResourceProps for OptionGroup {
     const TYPE_NAME: &'static str = "AWS::RDS::OptionGroup";
     fn facts() -> &'static ResourceFacts {
@@ -56,13 +68,14 @@ impl ResourceProps for OptionGroup {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req("EngineName", &self.engine_name);
-        p.req("MajorEngineVersion", &self.major_engine_version);
-        p.opt("OptionConfigurations", &self.option_configurations);
-        p.req("OptionGroupDescription", &self.option_group_description);
-        p.opt("OptionGroupName", &self.option_group_name);
-        p.opt("Tags", &self.tags);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -98,10 +111,9 @@ impl OptionConfiguration {
     }
 }
 
-impl ToExpr for OptionConfiguration {
+impl OptionConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "DBSecurityGroupMemberships",
             &self.db_security_group_memberships,
@@ -114,7 +126,21 @@ impl ToExpr for OptionConfiguration {
             "VpcSecurityGroupMemberships",
             &self.vpc_security_group_memberships,
         );
+    }
+}
+
+impl ToExpr for OptionConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -127,13 +153,26 @@ pub struct OptionSetting {
     pub value: Option<Value<String>>,
 }
 
+impl OptionSetting {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Name", &self.name);
+        p.opt("Value", &self.value);
+    }
+}
+
 impl ToExpr for OptionSetting {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Name", &self.name);
-        p.opt("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -157,13 +196,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.opt("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.opt("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Json, Literal, Value};
 
 /// An example resource schema demonstrating some basic constructs and validation rules.
@@ -189,14 +191,9 @@ impl Cluster {
     }
 }
 
-impl ResourceProps for Cluster {
-    const TYPE_NAME: &'static str = "AWS::Redshift::Cluster";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl Cluster {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AllowVersionUpgrade", &self.allow_version_upgrade);
         p.opt("AquaConfigurationStatus", &self.aqua_configuration_status);
         p.opt(
@@ -285,7 +282,25 @@ impl ResourceProps for Cluster {
         p.opt("SnapshotIdentifier", &self.snapshot_identifier);
         p.opt("Tags", &self.tags);
         p.opt("VpcSecurityGroupIds", &self.vpc_security_group_ids);
+    }
+}
+
+impl ResourceProps for Cluster {
+    const TYPE_NAME: &'static str = "AWS::Redshift::Cluster";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -336,11 +351,23 @@ impl ClusterAttributes {
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Endpoint {}
 
+impl Endpoint {
+    #[inline]
+    fn collect_props(&self, _: &mut Props<'_>) {}
+}
+
 impl ToExpr for Endpoint {
     #[inline]
     fn to_expr(&self) -> Expr {
-        let p = Props::default();
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -357,15 +384,28 @@ pub struct LoggingProperties {
     pub s3_key_prefix: Option<Value<String>>,
 }
 
-impl ToExpr for LoggingProperties {
+impl LoggingProperties {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("BucketName", &self.bucket_name);
         p.opt("LogDestinationType", &self.log_destination_type);
         p.opt("LogExports", &self.log_exports);
         p.opt("S3KeyPrefix", &self.s3_key_prefix);
+    }
+}
+
+impl ToExpr for LoggingProperties {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -389,13 +429,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -7,7 +7,7 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty};
-use stackwright_core::resource::{Props, ResourceProps, ToExpr};
+use stackwright_core::resource::{Props, Resolve, Resolved, ResourceProps, ToExpr};
 use stackwright_core::value::Value;
 
 /// Resource Type definition for AWS::Redshift::ClusterParameterGroup
@@ -44,6 +44,17 @@ impl ClusterParameterGroup {
     }
 }
 
+impl ClusterParameterGroup {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Description", &self.description);
+        p.req("ParameterGroupFamily", &self.parameter_group_family);
+        p.opt("ParameterGroupName", &self.parameter_group_name);
+        p.opt("Parameters", &self.parameters);
+        p.opt("Tags", &self.tags);
+    }
+}
+
 impl ResourceProps for ClusterParameterGroup {
     const TYPE_NAME: &'static str = "AWS::Redshift::ClusterParameterGroup";
     fn facts() -> &'static ResourceFacts {
@@ -52,12 +63,14 @@ impl ResourceProps for ClusterParameterGroup {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req("Description", &self.description);
-        p.req("ParameterGroupFamily", &self.parameter_group_family);
-        p.opt("ParameterGroupName", &self.parameter_group_name);
-        p.opt("Parameters", &self.parameters);
-        p.opt("Tags", &self.tags);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -84,13 +97,26 @@ impl Parameter {
     }
 }
 
+impl Parameter {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("ParameterName", &self.parameter_name);
+        p.req("ParameterValue", &self.parameter_value);
+    }
+}
+
 impl ToExpr for Parameter {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("ParameterName", &self.parameter_name);
-        p.req("ParameterValue", &self.parameter_value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -114,13 +140,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps,
+};
 use stackwright_core::value::Value;
 
 /// Resource Type definition for AWS::Redshift::ClusterSecurityGroupIngress
@@ -38,6 +40,19 @@ impl ClusterSecurityGroupIngress {
     }
 }
 
+impl ClusterSecurityGroupIngress {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("CIDRIP", &self.cidrip);
+        p.req(
+            "ClusterSecurityGroupName",
+            &self.cluster_security_group_name,
+        );
+        p.opt("EC2SecurityGroupName", &self.ec2_security_group_name);
+        p.opt("EC2SecurityGroupOwnerId", &self.ec2_security_group_owner_id);
+    }
+}
+
 impl ResourceProps for ClusterSecurityGroupIngress {
     const TYPE_NAME: &'static str = "AWS::Redshift::ClusterSecurityGroupIngress";
     fn facts() -> &'static ResourceFacts {
@@ -46,14 +61,14 @@ impl ResourceProps for ClusterSecurityGroupIngress {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.opt("CIDRIP", &self.cidrip);
-        p.req(
-            "ClusterSecurityGroupName",
-            &self.cluster_security_group_name,
-        );
-        p.opt("EC2SecurityGroupName", &self.ec2_security_group_name);
-        p.opt("EC2SecurityGroupOwnerId", &self.ec2_security_group_owner_id);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

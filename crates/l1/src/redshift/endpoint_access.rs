@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps,
+};
 use stackwright_core::value::{Json, Value};
 
 /// Resource schema for a Redshift-managed VPC endpoint.
@@ -46,6 +48,17 @@ impl EndpointAccess {
     }
 }
 
+impl EndpointAccess {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("ClusterIdentifier", &self.cluster_identifier);
+        p.req("EndpointName", &self.endpoint_name);
+        p.opt("ResourceOwner", &self.resource_owner);
+        p.req("SubnetGroupName", &self.subnet_group_name);
+        p.req("VpcSecurityGroupIds", &self.vpc_security_group_ids);
+    }
+}
+
 impl ResourceProps for EndpointAccess {
     const TYPE_NAME: &'static str = "AWS::Redshift::EndpointAccess";
     fn facts() -> &'static ResourceFacts {
@@ -54,12 +67,14 @@ impl ResourceProps for EndpointAccess {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req("ClusterIdentifier", &self.cluster_identifier);
-        p.req("EndpointName", &self.endpoint_name);
-        p.opt("ResourceOwner", &self.resource_owner);
-        p.req("SubnetGroupName", &self.subnet_group_name);
-        p.req("VpcSecurityGroupIds", &self.vpc_security_group_ids);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

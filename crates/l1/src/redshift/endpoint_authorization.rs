@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps,
+};
 use stackwright_core::value::Value;
 
 /// Describes an endpoint authorization for authorizing Redshift-managed VPC endpoint access to a cluster across AWS accounts.
@@ -41,6 +43,16 @@ impl EndpointAuthorization {
     }
 }
 
+impl EndpointAuthorization {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Account", &self.account);
+        p.req("ClusterIdentifier", &self.cluster_identifier);
+        p.opt("Force", &self.force);
+        p.opt("VpcIds", &self.vpc_ids);
+    }
+}
+
 impl ResourceProps for EndpointAuthorization {
     const TYPE_NAME: &'static str = "AWS::Redshift::EndpointAuthorization";
     fn facts() -> &'static ResourceFacts {
@@ -49,11 +61,14 @@ impl ResourceProps for EndpointAuthorization {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req("Account", &self.account);
-        p.req("ClusterIdentifier", &self.cluster_identifier);
-        p.opt("Force", &self.force);
-        p.opt("VpcIds", &self.vpc_ids);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::Value;
 
 /// Creates an Amazon Redshift Query Editor (QEV2) IAM Identity Center application.
@@ -44,6 +46,16 @@ impl Qev2IdcApplication {
     }
 }
 
+impl Qev2IdcApplication {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("IdcDisplayName", &self.idc_display_name);
+        p.req("IdcInstanceArn", &self.idc_instance_arn);
+        p.req("Qev2IdcApplicationName", &self.qev2_idc_application_name);
+        p.opt("Tags", &self.tags);
+    }
+}
+
 impl ResourceProps for Qev2IdcApplication {
     const TYPE_NAME: &'static str = "AWS::Redshift::QEV2IdcApplication";
     fn facts() -> &'static ResourceFacts {
@@ -52,11 +64,14 @@ impl ResourceProps for Qev2IdcApplication {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req("IdcDisplayName", &self.idc_display_name);
-        p.req("IdcInstanceArn", &self.idc_instance_arn);
-        p.req("Qev2IdcApplicationName", &self.qev2_idc_application_name);
-        p.opt("Tags", &self.tags);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -113,13 +128,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// Resource Type definition for AWS::Redshift::RedshiftIdcApplication. Creates an Amazon Redshift application for use with IAM Identity Center.
@@ -63,14 +65,9 @@ impl RedshiftIdcApplication {
     }
 }
 
-impl ResourceProps for RedshiftIdcApplication {
-    const TYPE_NAME: &'static str = "AWS::Redshift::RedshiftIdcApplication";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl RedshiftIdcApplication {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("ApplicationType", &self.application_type);
         p.opt(
             "AuthorizedTokenIssuerList",
@@ -87,7 +84,25 @@ impl ResourceProps for RedshiftIdcApplication {
         p.opt("ServiceIntegrations", &self.service_integrations);
         p.opt("SsoTagKeys", &self.sso_tag_keys);
         p.opt("Tags", &self.tags);
+    }
+}
+
+impl ResourceProps for RedshiftIdcApplication {
+    const TYPE_NAME: &'static str = "AWS::Redshift::RedshiftIdcApplication";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -133,13 +148,26 @@ pub struct AuthorizedTokenIssuer {
     pub trusted_token_issuer_arn: Option<Value<String>>,
 }
 
+impl AuthorizedTokenIssuer {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("AuthorizedAudiencesList", &self.authorized_audiences_list);
+        p.opt("TrustedTokenIssuerArn", &self.trusted_token_issuer_arn);
+    }
+}
+
 impl ToExpr for AuthorizedTokenIssuer {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("AuthorizedAudiencesList", &self.authorized_audiences_list);
-        p.opt("TrustedTokenIssuerArn", &self.trusted_token_issuer_arn);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -154,14 +182,27 @@ pub struct ServiceIntegrationsUnion {
     pub s3_access_grants: Option<Vec<S3AccessGrantsScopeUnion>>,
 }
 
+impl ServiceIntegrationsUnion {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("LakeFormation", &self.lake_formation);
+        p.opt("Redshift", &self.redshift);
+        p.opt("S3AccessGrants", &self.s3_access_grants);
+    }
+}
+
 impl ToExpr for ServiceIntegrationsUnion {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("LakeFormation", &self.lake_formation);
-        p.opt("Redshift", &self.redshift);
-        p.opt("S3AccessGrants", &self.s3_access_grants);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -172,12 +213,25 @@ pub struct LakeFormationScopeUnion {
     pub lake_formation_query: Option<LakeFormationQuery>,
 }
 
+impl LakeFormationScopeUnion {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("LakeFormationQuery", &self.lake_formation_query);
+    }
+}
+
 impl ToExpr for LakeFormationScopeUnion {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("LakeFormationQuery", &self.lake_formation_query);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -198,12 +252,25 @@ impl LakeFormationQuery {
     }
 }
 
+impl LakeFormationQuery {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Authorization", &self.authorization);
+    }
+}
+
 impl ToExpr for LakeFormationQuery {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Authorization", &self.authorization);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -214,12 +281,25 @@ pub struct RedshiftScopeUnion {
     pub connect: Option<Connect>,
 }
 
+impl RedshiftScopeUnion {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Connect", &self.connect);
+    }
+}
+
 impl ToExpr for RedshiftScopeUnion {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Connect", &self.connect);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -240,12 +320,25 @@ impl Connect {
     }
 }
 
+impl Connect {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Authorization", &self.authorization);
+    }
+}
+
 impl ToExpr for Connect {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Authorization", &self.authorization);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -256,12 +349,25 @@ pub struct S3AccessGrantsScopeUnion {
     pub read_write_access: Option<ReadWriteAccess>,
 }
 
+impl S3AccessGrantsScopeUnion {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ReadWriteAccess", &self.read_write_access);
+    }
+}
+
 impl ToExpr for S3AccessGrantsScopeUnion {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("ReadWriteAccess", &self.read_write_access);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -282,12 +388,25 @@ impl ReadWriteAccess {
     }
 }
 
+impl ReadWriteAccess {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Authorization", &self.authorization);
+    }
+}
+
 impl ToExpr for ReadWriteAccess {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Authorization", &self.authorization);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -311,13 +430,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

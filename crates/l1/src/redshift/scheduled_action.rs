@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::Value;
 
 /// The `AWS::Redshift::ScheduledAction` resource creates an Amazon Redshift Scheduled Action.
@@ -50,14 +52,9 @@ impl ScheduledAction {
     }
 }
 
-impl ResourceProps for ScheduledAction {
-    const TYPE_NAME: &'static str = "AWS::Redshift::ScheduledAction";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl ScheduledAction {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Enable", &self.enable);
         p.opt("EndTime", &self.end_time);
         p.opt("IamRole", &self.iam_role);
@@ -69,7 +66,25 @@ impl ResourceProps for ScheduledAction {
         p.req("ScheduledActionName", &self.scheduled_action_name);
         p.opt("StartTime", &self.start_time);
         p.opt("TargetAction", &self.target_action);
+    }
+}
+
+impl ResourceProps for ScheduledAction {
+    const TYPE_NAME: &'static str = "AWS::Redshift::ScheduledAction";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -112,14 +127,27 @@ pub struct ScheduledActionType {
     pub resume_cluster: Option<ResumeClusterMessage>,
 }
 
+impl ScheduledActionType {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ResizeCluster", &self.resize_cluster);
+        p.opt("PauseCluster", &self.pause_cluster);
+        p.opt("ResumeCluster", &self.resume_cluster);
+    }
+}
+
 impl ToExpr for ScheduledActionType {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("ResizeCluster", &self.resize_cluster);
-        p.opt("PauseCluster", &self.pause_cluster);
-        p.opt("ResumeCluster", &self.resume_cluster);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -152,16 +180,29 @@ impl ResizeClusterMessage {
     }
 }
 
-impl ToExpr for ResizeClusterMessage {
+impl ResizeClusterMessage {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Classic", &self.classic);
         p.req("ClusterIdentifier", &self.cluster_identifier);
         p.opt("ClusterType", &self.cluster_type);
         p.opt("NodeType", &self.node_type);
         p.opt("NumberOfNodes", &self.number_of_nodes);
+    }
+}
+
+impl ToExpr for ResizeClusterMessage {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -182,12 +223,25 @@ impl PauseClusterMessage {
     }
 }
 
+impl PauseClusterMessage {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("ClusterIdentifier", &self.cluster_identifier);
+    }
+}
+
 impl ToExpr for PauseClusterMessage {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("ClusterIdentifier", &self.cluster_identifier);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -208,12 +262,25 @@ impl ResumeClusterMessage {
     }
 }
 
+impl ResumeClusterMessage {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("ClusterIdentifier", &self.cluster_identifier);
+    }
+}
+
 impl ToExpr for ResumeClusterMessage {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("ClusterIdentifier", &self.cluster_identifier);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

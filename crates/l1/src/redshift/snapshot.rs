@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::Value;
 
 /// Resource Type definition for AWS::Redshift::Snapshot. Creates a manual snapshot of the specified cluster. The cluster must be in the available state.
@@ -43,6 +45,19 @@ impl Snapshot {
     }
 }
 
+impl Snapshot {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("ClusterIdentifier", &self.cluster_identifier);
+        p.opt(
+            "ManualSnapshotRetentionPeriod",
+            &self.manual_snapshot_retention_period,
+        );
+        p.req("SnapshotIdentifier", &self.snapshot_identifier);
+        p.opt("Tags", &self.tags);
+    }
+}
+
 impl ResourceProps for Snapshot {
     const TYPE_NAME: &'static str = "AWS::Redshift::Snapshot";
     fn facts() -> &'static ResourceFacts {
@@ -51,14 +66,14 @@ impl ResourceProps for Snapshot {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req("ClusterIdentifier", &self.cluster_identifier);
-        p.opt(
-            "ManualSnapshotRetentionPeriod",
-            &self.manual_snapshot_retention_period,
-        );
-        p.req("SnapshotIdentifier", &self.snapshot_identifier);
-        p.opt("Tags", &self.tags);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -200,13 +215,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// Resource Type definition for AWS::Redshift::UsageLimit. Creates a usage limit for a specified Amazon Redshift feature on a cluster. The usage limit is identified by the returned usage limit identifier.
@@ -54,6 +56,19 @@ impl UsageLimit {
     }
 }
 
+impl UsageLimit {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Amount", &self.amount);
+        p.opt("BreachAction", &self.breach_action);
+        p.req("ClusterIdentifier", &self.cluster_identifier);
+        p.req("FeatureType", &self.feature_type);
+        p.req("LimitType", &self.limit_type);
+        p.opt("Period", &self.period);
+        p.opt("Tags", &self.tags);
+    }
+}
+
 impl ResourceProps for UsageLimit {
     const TYPE_NAME: &'static str = "AWS::Redshift::UsageLimit";
     fn facts() -> &'static ResourceFacts {
@@ -62,14 +77,14 @@ impl ResourceProps for UsageLimit {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req("Amount", &self.amount);
-        p.opt("BreachAction", &self.breach_action);
-        p.req("ClusterIdentifier", &self.cluster_identifier);
-        p.req("FeatureType", &self.feature_type);
-        p.req("LimitType", &self.limit_type);
-        p.opt("Period", &self.period);
-        p.opt("Tags", &self.tags);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -121,13 +136,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Json, Literal, Value};
 
 /// Definition of AWS::RedshiftServerless::Namespace Resource Type
@@ -76,14 +78,9 @@ impl Namespace {
     }
 }
 
-impl ResourceProps for Namespace {
-    const TYPE_NAME: &'static str = "AWS::RedshiftServerless::Namespace";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl Namespace {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "AdminPasswordSecretKmsKeyId",
             &self.admin_password_secret_kms_key_id,
@@ -112,7 +109,25 @@ impl ResourceProps for Namespace {
             &self.snapshot_copy_configurations,
         );
         p.opt("Tags", &self.tags);
+    }
+}
+
+impl ResourceProps for Namespace {
+    const TYPE_NAME: &'static str = "AWS::RedshiftServerless::Namespace";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -217,14 +232,27 @@ impl SnapshotCopyConfiguration {
     }
 }
 
+impl SnapshotCopyConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("DestinationKmsKeyId", &self.destination_kms_key_id);
+        p.req("DestinationRegion", &self.destination_region);
+        p.opt("SnapshotRetentionPeriod", &self.snapshot_retention_period);
+    }
+}
+
 impl ToExpr for SnapshotCopyConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("DestinationKmsKeyId", &self.destination_kms_key_id);
-        p.req("DestinationRegion", &self.destination_region);
-        p.opt("SnapshotRetentionPeriod", &self.snapshot_retention_period);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -248,13 +276,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

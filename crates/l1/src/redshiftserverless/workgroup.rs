@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Json, Literal, Value};
 
 /// Definition of AWS::RedshiftServerless::Workgroup Resource Type
@@ -82,14 +84,9 @@ impl Workgroup {
     }
 }
 
-impl ResourceProps for Workgroup {
-    const TYPE_NAME: &'static str = "AWS::RedshiftServerless::Workgroup";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl Workgroup {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("BaseCapacity", &self.base_capacity);
         p.opt("ConfigParameters", &self.config_parameters);
         p.opt("EnhancedVpcRouting", &self.enhanced_vpc_routing);
@@ -108,7 +105,25 @@ impl ResourceProps for Workgroup {
         p.opt("TrackName", &self.track_name);
         p.opt("Workgroup", &self.workgroup);
         p.req("WorkgroupName", &self.workgroup_name);
+    }
+}
+
+impl ResourceProps for Workgroup {
+    const TYPE_NAME: &'static str = "AWS::RedshiftServerless::Workgroup";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -314,13 +329,26 @@ pub struct ConfigParameter {
     pub parameter_value: Option<Value<String>>,
 }
 
+impl ConfigParameter {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ParameterKey", &self.parameter_key);
+        p.opt("ParameterValue", &self.parameter_value);
+    }
+}
+
 impl ToExpr for ConfigParameter {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("ParameterKey", &self.parameter_key);
-        p.opt("ParameterValue", &self.parameter_value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -333,13 +361,26 @@ pub struct PerformanceTarget {
     pub status: Option<Value<PerformanceTargetStatus>>,
 }
 
+impl PerformanceTarget {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Level", &self.level);
+        p.opt("Status", &self.status);
+    }
+}
+
 impl ToExpr for PerformanceTarget {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Level", &self.level);
-        p.opt("Status", &self.status);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -363,13 +404,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -382,13 +436,26 @@ pub struct WorkgroupProperty {
     pub price_performance_target: Option<PerformanceTarget>,
 }
 
+impl WorkgroupProperty {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Endpoint", &self.endpoint);
+        p.opt("PricePerformanceTarget", &self.price_performance_target);
+    }
+}
+
 impl ToExpr for WorkgroupProperty {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Endpoint", &self.endpoint);
-        p.opt("PricePerformanceTarget", &self.price_performance_target);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -399,12 +466,25 @@ pub struct Endpoint {
     pub vpc_endpoints: Option<Vec<VpcEndpoint>>,
 }
 
+impl Endpoint {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("VpcEndpoints", &self.vpc_endpoints);
+    }
+}
+
 impl ToExpr for Endpoint {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("VpcEndpoints", &self.vpc_endpoints);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -415,12 +495,25 @@ pub struct VpcEndpoint {
     pub network_interfaces: Option<Vec<NetworkInterface>>,
 }
 
+impl VpcEndpoint {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("NetworkInterfaces", &self.network_interfaces);
+    }
+}
+
 impl ToExpr for VpcEndpoint {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("NetworkInterfaces", &self.network_interfaces);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -428,11 +521,23 @@ impl ToExpr for VpcEndpoint {
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct NetworkInterface {}
 
+impl NetworkInterface {
+    #[inline]
+    fn collect_props(&self, _: &mut Props<'_>) {}
+}
+
 impl ToExpr for NetworkInterface {
     #[inline]
     fn to_expr(&self) -> Expr {
-        let p = Props::default();
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

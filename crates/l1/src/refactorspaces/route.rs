@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// Definition of AWS::RefactorSpaces::Route Resource Type
@@ -54,6 +56,19 @@ impl Route {
     }
 }
 
+impl Route {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("ApplicationIdentifier", &self.application_identifier);
+        p.opt("DefaultRoute", &self.default_route);
+        p.req("EnvironmentIdentifier", &self.environment_identifier);
+        p.req("RouteType", &self.route_type);
+        p.req("ServiceIdentifier", &self.service_identifier);
+        p.opt("Tags", &self.tags);
+        p.opt("UriPathRoute", &self.uri_path_route);
+    }
+}
+
 impl ResourceProps for Route {
     const TYPE_NAME: &'static str = "AWS::RefactorSpaces::Route";
     fn facts() -> &'static ResourceFacts {
@@ -62,14 +77,14 @@ impl ResourceProps for Route {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req("ApplicationIdentifier", &self.application_identifier);
-        p.opt("DefaultRoute", &self.default_route);
-        p.req("EnvironmentIdentifier", &self.environment_identifier);
-        p.req("RouteType", &self.route_type);
-        p.req("ServiceIdentifier", &self.service_identifier);
-        p.opt("Tags", &self.tags);
-        p.opt("UriPathRoute", &self.uri_path_route);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -123,12 +138,25 @@ impl DefaultRouteInput {
     }
 }
 
+impl DefaultRouteInput {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("ActivationState", &self.activation_state);
+    }
+}
+
 impl ToExpr for DefaultRouteInput {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("ActivationState", &self.activation_state);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -152,13 +180,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -191,16 +232,29 @@ impl UriPathRouteInput {
     }
 }
 
-impl ToExpr for UriPathRouteInput {
+impl UriPathRouteInput {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("ActivationState", &self.activation_state);
         p.opt("AppendSourcePath", &self.append_source_path);
         p.opt("IncludeChildPaths", &self.include_child_paths);
         p.opt("Methods", &self.methods);
         p.opt("SourcePath", &self.source_path);
+    }
+}
+
+impl ToExpr for UriPathRouteInput {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

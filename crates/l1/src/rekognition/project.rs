@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::Value;
 
 /// The AWS::Rekognition::Project type creates an Amazon Rekognition CustomLabels Project. A project is a grouping of the resources needed to create and manage Dataset and ProjectVersions.
@@ -34,6 +36,14 @@ impl Project {
     }
 }
 
+impl Project {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("ProjectName", &self.project_name);
+        p.opt("Tags", &self.tags);
+    }
+}
+
 impl ResourceProps for Project {
     const TYPE_NAME: &'static str = "AWS::Rekognition::Project";
     fn facts() -> &'static ResourceFacts {
@@ -42,9 +52,14 @@ impl ResourceProps for Project {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req("ProjectName", &self.project_name);
-        p.opt("Tags", &self.tags);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -91,13 +106,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

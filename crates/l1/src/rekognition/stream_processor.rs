@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::Value;
 
 /// The AWS::Rekognition::StreamProcessor type is used to create an Amazon Rekognition StreamProcessor that you can use to analyze streaming videos.
@@ -70,14 +72,9 @@ impl StreamProcessor {
     }
 }
 
-impl ResourceProps for StreamProcessor {
-    const TYPE_NAME: &'static str = "AWS::Rekognition::StreamProcessor";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl StreamProcessor {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "BoundingBoxRegionsOfInterest",
             &self.bounding_box_regions_of_interest,
@@ -97,7 +94,25 @@ impl ResourceProps for StreamProcessor {
         p.req("RoleArn", &self.role_arn);
         p.opt("S3Destination", &self.s3_destination);
         p.opt("Tags", &self.tags);
+    }
+}
+
+impl ResourceProps for StreamProcessor {
+    const TYPE_NAME: &'static str = "AWS::Rekognition::StreamProcessor";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -165,15 +180,28 @@ impl BoundingBox {
     }
 }
 
-impl ToExpr for BoundingBox {
+impl BoundingBox {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("Height", &self.height);
         p.req("Left", &self.left);
         p.req("Top", &self.top);
         p.req("Width", &self.width);
+    }
+}
+
+impl ToExpr for BoundingBox {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -197,13 +225,26 @@ impl ConnectedHomeSettings {
     }
 }
 
+impl ConnectedHomeSettings {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Labels", &self.labels);
+        p.opt("MinConfidence", &self.min_confidence);
+    }
+}
+
 impl ToExpr for ConnectedHomeSettings {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Labels", &self.labels);
-        p.opt("MinConfidence", &self.min_confidence);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -224,12 +265,25 @@ impl DataSharingPreference {
     }
 }
 
+impl DataSharingPreference {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("OptIn", &self.opt_in);
+    }
+}
+
 impl ToExpr for DataSharingPreference {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("OptIn", &self.opt_in);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -253,13 +307,26 @@ impl FaceSearchSettings {
     }
 }
 
+impl FaceSearchSettings {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("CollectionId", &self.collection_id);
+        p.opt("FaceMatchThreshold", &self.face_match_threshold);
+    }
+}
+
 impl ToExpr for FaceSearchSettings {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("CollectionId", &self.collection_id);
-        p.opt("FaceMatchThreshold", &self.face_match_threshold);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -278,12 +345,25 @@ impl KinesisDataStream {
     }
 }
 
+impl KinesisDataStream {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Arn", &self.arn);
+    }
+}
+
 impl ToExpr for KinesisDataStream {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Arn", &self.arn);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -302,12 +382,25 @@ impl KinesisVideoStream {
     }
 }
 
+impl KinesisVideoStream {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Arn", &self.arn);
+    }
+}
+
 impl ToExpr for KinesisVideoStream {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Arn", &self.arn);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -326,12 +419,25 @@ impl NotificationChannel {
     }
 }
 
+impl NotificationChannel {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Arn", &self.arn);
+    }
+}
+
 impl ToExpr for NotificationChannel {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Arn", &self.arn);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -355,13 +461,26 @@ impl Point {
     }
 }
 
+impl Point {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("X", &self.x);
+        p.req("Y", &self.y);
+    }
+}
+
 impl ToExpr for Point {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("X", &self.x);
-        p.req("Y", &self.y);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -385,13 +504,26 @@ impl S3Destination {
     }
 }
 
+impl S3Destination {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("BucketName", &self.bucket_name);
+        p.opt("ObjectKeyPrefix", &self.object_key_prefix);
+    }
+}
+
 impl ToExpr for S3Destination {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("BucketName", &self.bucket_name);
-        p.opt("ObjectKeyPrefix", &self.object_key_prefix);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -415,13 +547,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

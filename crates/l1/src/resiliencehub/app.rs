@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Map, Value};
 
 /// Resource Type Definition for AWS::ResilienceHub::App.
@@ -59,14 +61,9 @@ impl App {
     }
 }
 
-impl ResourceProps for App {
-    const TYPE_NAME: &'static str = "AWS::ResilienceHub::App";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl App {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AppAssessmentSchedule", &self.app_assessment_schedule);
         p.req("AppTemplateBody", &self.app_template_body);
         p.opt("Description", &self.description);
@@ -76,7 +73,25 @@ impl ResourceProps for App {
         p.opt("ResiliencyPolicyArn", &self.resiliency_policy_arn);
         p.req("ResourceMappings", &self.resource_mappings);
         p.opt("Tags", &self.tags);
+    }
+}
+
+impl ResourceProps for App {
+    const TYPE_NAME: &'static str = "AWS::ResilienceHub::App";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -131,14 +146,27 @@ impl EventSubscription {
     }
 }
 
+impl EventSubscription {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("EventType", &self.event_type);
+        p.req("Name", &self.name);
+        p.opt("SnsTopicArn", &self.sns_topic_arn);
+    }
+}
+
 impl ToExpr for EventSubscription {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("EventType", &self.event_type);
-        p.req("Name", &self.name);
-        p.opt("SnsTopicArn", &self.sns_topic_arn);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -165,14 +193,27 @@ impl PermissionModel {
     }
 }
 
+impl PermissionModel {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("CrossAccountRoleArns", &self.cross_account_role_arns);
+        p.opt("InvokerRoleName", &self.invoker_role_name);
+        p.req("Type", &self.type_);
+    }
+}
+
 impl ToExpr for PermissionModel {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("CrossAccountRoleArns", &self.cross_account_role_arns);
-        p.opt("InvokerRoleName", &self.invoker_role_name);
-        p.req("Type", &self.type_);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -211,17 +252,30 @@ impl ResourceMapping {
     }
 }
 
-impl ToExpr for ResourceMapping {
+impl ResourceMapping {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("EksSourceName", &self.eks_source_name);
         p.opt("LogicalStackName", &self.logical_stack_name);
         p.req("MappingType", &self.mapping_type);
         p.req("PhysicalResourceId", &self.physical_resource_id);
         p.opt("ResourceName", &self.resource_name);
         p.opt("TerraformSourceName", &self.terraform_source_name);
+    }
+}
+
+impl ToExpr for ResourceMapping {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -251,15 +305,28 @@ impl PhysicalResourceId {
     }
 }
 
-impl ToExpr for PhysicalResourceId {
+impl PhysicalResourceId {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AwsAccountId", &self.aws_account_id);
         p.opt("AwsRegion", &self.aws_region);
         p.req("Identifier", &self.identifier);
         p.req("Type", &self.type_);
+    }
+}
+
+impl ToExpr for PhysicalResourceId {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

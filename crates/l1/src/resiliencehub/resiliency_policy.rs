@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Map, Value};
 
 /// Resource Type Definition for Resiliency Policy.
@@ -50,6 +52,18 @@ impl ResiliencyPolicy {
     }
 }
 
+impl ResiliencyPolicy {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("DataLocationConstraint", &self.data_location_constraint);
+        p.req("Policy", &self.policy);
+        p.opt("PolicyDescription", &self.policy_description);
+        p.req("PolicyName", &self.policy_name);
+        p.opt("Tags", &self.tags);
+        p.req("Tier", &self.tier);
+    }
+}
+
 impl ResourceProps for ResiliencyPolicy {
     const TYPE_NAME: &'static str = "AWS::ResilienceHub::ResiliencyPolicy";
     fn facts() -> &'static ResourceFacts {
@@ -58,13 +72,14 @@ impl ResourceProps for ResiliencyPolicy {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.opt("DataLocationConstraint", &self.data_location_constraint);
-        p.req("Policy", &self.policy);
-        p.opt("PolicyDescription", &self.policy_description);
-        p.req("PolicyName", &self.policy_name);
-        p.opt("Tags", &self.tags);
-        p.req("Tier", &self.tier);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -117,15 +132,28 @@ impl PolicyMap {
     }
 }
 
-impl ToExpr for PolicyMap {
+impl PolicyMap {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("AZ", &self.az);
         p.req("Hardware", &self.hardware);
         p.opt("Region", &self.region);
         p.req("Software", &self.software);
+    }
+}
+
+impl ToExpr for PolicyMap {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -149,13 +177,26 @@ impl FailurePolicy {
     }
 }
 
+impl FailurePolicy {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("RpoInSecs", &self.rpo_in_secs);
+        p.req("RtoInSecs", &self.rto_in_secs);
+    }
+}
+
 impl ToExpr for FailurePolicy {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("RpoInSecs", &self.rpo_in_secs);
-        p.req("RtoInSecs", &self.rto_in_secs);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// Creates a resilience policy that defines availability and disaster recovery requirements.
@@ -55,14 +57,9 @@ impl Policy {
     }
 }
 
-impl ResourceProps for Policy {
-    const TYPE_NAME: &'static str = "AWS::ResilienceHubV2::Policy";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl Policy {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AvailabilitySlo", &self.availability_slo);
         p.opt("DataRecovery", &self.data_recovery);
         p.opt("Description", &self.description);
@@ -72,7 +69,25 @@ impl ResourceProps for Policy {
         p.req("Name", &self.name);
         p.opt("SharingEnabled", &self.sharing_enabled);
         p.opt("Tags", &self.tags);
+    }
+}
+
+impl ResourceProps for Policy {
+    const TYPE_NAME: &'static str = "AWS::ResilienceHubV2::Policy";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -121,12 +136,25 @@ pub struct AvailabilitySlo {
     pub target: Option<Value<f64>>,
 }
 
+impl AvailabilitySlo {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Target", &self.target);
+    }
+}
+
 impl ToExpr for AvailabilitySlo {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Target", &self.target);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -137,15 +165,28 @@ pub struct DataRecoveryTargets {
     pub time_between_backups_in_minutes: Option<Value<i64>>,
 }
 
-impl ToExpr for DataRecoveryTargets {
+impl DataRecoveryTargets {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "TimeBetweenBackupsInMinutes",
             &self.time_between_backups_in_minutes,
         );
+    }
+}
+
+impl ToExpr for DataRecoveryTargets {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -160,14 +201,27 @@ pub struct MultiAzTargets {
     pub rto_in_minutes: Option<Value<i64>>,
 }
 
+impl MultiAzTargets {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("DisasterRecoveryApproach", &self.disaster_recovery_approach);
+        p.opt("RpoInMinutes", &self.rpo_in_minutes);
+        p.opt("RtoInMinutes", &self.rto_in_minutes);
+    }
+}
+
 impl ToExpr for MultiAzTargets {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("DisasterRecoveryApproach", &self.disaster_recovery_approach);
-        p.opt("RpoInMinutes", &self.rpo_in_minutes);
-        p.opt("RtoInMinutes", &self.rto_in_minutes);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -182,14 +236,27 @@ pub struct MultiRegionTargets {
     pub rto_in_minutes: Option<Value<i64>>,
 }
 
+impl MultiRegionTargets {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("DisasterRecoveryApproach", &self.disaster_recovery_approach);
+        p.opt("RpoInMinutes", &self.rpo_in_minutes);
+        p.opt("RtoInMinutes", &self.rto_in_minutes);
+    }
+}
+
 impl ToExpr for MultiRegionTargets {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("DisasterRecoveryApproach", &self.disaster_recovery_approach);
-        p.opt("RpoInMinutes", &self.rpo_in_minutes);
-        p.opt("RtoInMinutes", &self.rto_in_minutes);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -213,13 +280,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Json, Literal, Map, Value};
 
 /// Creates a resilience-managed service with associated systems, input sources, assertions, and service functions.
@@ -67,14 +69,9 @@ impl Service {
     }
 }
 
-impl ResourceProps for Service {
-    const TYPE_NAME: &'static str = "AWS::ResilienceHubV2::Service";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl Service {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Assertions", &self.assertions);
         p.opt("AssociatedSystems", &self.associated_systems);
         p.opt("DependencyDiscovery", &self.dependency_discovery);
@@ -91,7 +88,25 @@ impl ResourceProps for Service {
         p.req("Regions", &self.regions);
         p.opt("ReportConfiguration", &self.report_configuration);
         p.opt("Tags", &self.tags);
+    }
+}
+
+impl ResourceProps for Service {
+    const TYPE_NAME: &'static str = "AWS::ResilienceHubV2::Service";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -148,12 +163,25 @@ impl AssertionDefinition {
     }
 }
 
+impl AssertionDefinition {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Text", &self.text);
+    }
+}
+
 impl ToExpr for AssertionDefinition {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Text", &self.text);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -177,13 +205,26 @@ impl AssociatedSystem {
     }
 }
 
+impl AssociatedSystem {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("SystemArn", &self.system_arn);
+        p.opt("UserJourneyIds", &self.user_journey_ids);
+    }
+}
+
 impl ToExpr for AssociatedSystem {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("SystemArn", &self.system_arn);
-        p.opt("UserJourneyIds", &self.user_journey_ids);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -204,12 +245,25 @@ impl DevOpsAgentConfiguration {
     }
 }
 
+impl DevOpsAgentConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("AgentSpaceArn", &self.agent_space_arn);
+    }
+}
+
 impl ToExpr for DevOpsAgentConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("AgentSpaceArn", &self.agent_space_arn);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -230,12 +284,25 @@ impl InputSourceDefinition {
     }
 }
 
+impl InputSourceDefinition {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("ResourceConfiguration", &self.resource_configuration);
+    }
+}
+
 impl ToExpr for InputSourceDefinition {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("ResourceConfiguration", &self.resource_configuration);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -254,16 +321,29 @@ pub struct ResourceConfiguration {
     pub tf_state_file_url: Option<Value<String>>,
 }
 
-impl ToExpr for ResourceConfiguration {
+impl ResourceConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("CfnStackArn", &self.cfn_stack_arn);
         p.opt("DesignFileS3Url", &self.design_file_s3_url);
         p.opt("Eks", &self.eks);
         p.opt("ResourceTags", &self.resource_tags);
         p.opt("TfStateFileUrl", &self.tf_state_file_url);
+    }
+}
+
+impl ToExpr for ResourceConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -293,14 +373,27 @@ impl EksSource {
     }
 }
 
+impl EksSource {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("ClusterArn", &self.cluster_arn);
+        p.opt("LabelSelector", &self.label_selector);
+        p.req("Namespaces", &self.namespaces);
+    }
+}
+
 impl ToExpr for EksSource {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("ClusterArn", &self.cluster_arn);
-        p.opt("LabelSelector", &self.label_selector);
-        p.req("Namespaces", &self.namespaces);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -313,13 +406,26 @@ pub struct EksLabelSelector {
     pub match_labels: Option<Value<Map<String>>>,
 }
 
+impl EksLabelSelector {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("MatchExpressions", &self.match_expressions);
+        p.opt("MatchLabels", &self.match_labels);
+    }
+}
+
 impl ToExpr for EksLabelSelector {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("MatchExpressions", &self.match_expressions);
-        p.opt("MatchLabels", &self.match_labels);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -349,14 +455,27 @@ impl EksLabelSelectorRequirement {
     }
 }
 
+impl EksLabelSelectorRequirement {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Operator", &self.operator);
+        p.opt("Values", &self.values);
+    }
+}
+
 impl ToExpr for EksLabelSelectorRequirement {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Operator", &self.operator);
-        p.opt("Values", &self.values);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -380,13 +499,26 @@ impl ResourceTag {
     }
 }
 
+impl ResourceTag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Values", &self.values);
+    }
+}
+
 impl ToExpr for ResourceTag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Values", &self.values);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -410,13 +542,26 @@ impl PermissionModel {
     }
 }
 
+impl PermissionModel {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("CrossAccountRoleArns", &self.cross_account_role_arns);
+        p.req("InvokerRoleName", &self.invoker_role_name);
+    }
+}
+
 impl ToExpr for PermissionModel {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("CrossAccountRoleArns", &self.cross_account_role_arns);
-        p.req("InvokerRoleName", &self.invoker_role_name);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -440,13 +585,26 @@ impl CrossAccountRoleConfiguration {
     }
 }
 
+impl CrossAccountRoleConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("CrossAccountRoleArn", &self.cross_account_role_arn);
+        p.opt("ExternalId", &self.external_id);
+    }
+}
+
 impl ToExpr for CrossAccountRoleConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("CrossAccountRoleArn", &self.cross_account_role_arn);
-        p.opt("ExternalId", &self.external_id);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -465,12 +623,25 @@ impl ServiceReportConfiguration {
     }
 }
 
+impl ServiceReportConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("ReportOutput", &self.report_output);
+    }
+}
+
 impl ToExpr for ServiceReportConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("ReportOutput", &self.report_output);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -481,12 +652,25 @@ pub struct ReportOutputConfiguration {
     pub s3: Option<S3ReportOutputConfiguration>,
 }
 
+impl ReportOutputConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("S3", &self.s3);
+    }
+}
+
 impl ToExpr for ReportOutputConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("S3", &self.s3);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -513,13 +697,26 @@ impl S3ReportOutputConfiguration {
     }
 }
 
+impl S3ReportOutputConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("BucketOwner", &self.bucket_owner);
+        p.req("BucketPath", &self.bucket_path);
+    }
+}
+
 impl ToExpr for S3ReportOutputConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("BucketOwner", &self.bucket_owner);
-        p.req("BucketPath", &self.bucket_path);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -543,13 +740,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// Creates a service function within a Resilience Hub service.
@@ -42,6 +44,16 @@ impl ServiceFunction {
     }
 }
 
+impl ServiceFunction {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Criticality", &self.criticality);
+        p.opt("Description", &self.description);
+        p.req("Name", &self.name);
+        p.req("ServiceArn", &self.service_arn);
+    }
+}
+
 impl ResourceProps for ServiceFunction {
     const TYPE_NAME: &'static str = "AWS::ResilienceHubV2::ServiceFunction";
     fn facts() -> &'static ResourceFacts {
@@ -50,11 +62,14 @@ impl ResourceProps for ServiceFunction {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req("Criticality", &self.criticality);
-        p.opt("Description", &self.description);
-        p.req("Name", &self.name);
-        p.req("ServiceArn", &self.service_arn);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

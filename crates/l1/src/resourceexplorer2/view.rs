@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Map, Value};
 
 /// Definition of AWS::ResourceExplorer2::View Resource Type
@@ -43,6 +45,17 @@ impl View {
     }
 }
 
+impl View {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Filters", &self.filters);
+        p.opt("IncludedProperties", &self.included_properties);
+        p.opt("Scope", &self.scope);
+        p.opt("Tags", &self.tags);
+        p.req("ViewName", &self.view_name);
+    }
+}
+
 impl ResourceProps for View {
     const TYPE_NAME: &'static str = "AWS::ResourceExplorer2::View";
     fn facts() -> &'static ResourceFacts {
@@ -51,12 +64,14 @@ impl ResourceProps for View {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.opt("Filters", &self.filters);
-        p.opt("IncludedProperties", &self.included_properties);
-        p.opt("Scope", &self.scope);
-        p.opt("Tags", &self.tags);
-        p.req("ViewName", &self.view_name);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -100,12 +115,25 @@ impl SearchFilter {
     }
 }
 
+impl SearchFilter {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("FilterString", &self.filter_string);
+    }
+}
+
 impl ToExpr for SearchFilter {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("FilterString", &self.filter_string);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -124,12 +152,25 @@ impl IncludedProperty {
     }
 }
 
+impl IncludedProperty {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Name", &self.name);
+    }
+}
+
 impl ToExpr for IncludedProperty {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Name", &self.name);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// Schema for ResourceGroups::Group
@@ -46,6 +48,18 @@ impl Group {
     }
 }
 
+impl Group {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Configuration", &self.configuration);
+        p.opt("Description", &self.description);
+        p.req("Name", &self.name);
+        p.opt("ResourceQuery", &self.resource_query);
+        p.opt("Resources", &self.resources);
+        p.opt("Tags", &self.tags);
+    }
+}
+
 impl ResourceProps for Group {
     const TYPE_NAME: &'static str = "AWS::ResourceGroups::Group";
     fn facts() -> &'static ResourceFacts {
@@ -54,13 +68,14 @@ impl ResourceProps for Group {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.opt("Configuration", &self.configuration);
-        p.opt("Description", &self.description);
-        p.req("Name", &self.name);
-        p.opt("ResourceQuery", &self.resource_query);
-        p.opt("Resources", &self.resources);
-        p.opt("Tags", &self.tags);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -96,13 +111,26 @@ pub struct ConfigurationItem {
     pub type_: Option<Value<String>>,
 }
 
+impl ConfigurationItem {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Parameters", &self.parameters);
+        p.opt("Type", &self.type_);
+    }
+}
+
 impl ToExpr for ConfigurationItem {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Parameters", &self.parameters);
-        p.opt("Type", &self.type_);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -115,13 +143,26 @@ pub struct ConfigurationParameter {
     pub values: Option<Value<Vec<String>>>,
 }
 
+impl ConfigurationParameter {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Name", &self.name);
+        p.opt("Values", &self.values);
+    }
+}
+
 impl ToExpr for ConfigurationParameter {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Name", &self.name);
-        p.opt("Values", &self.values);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -134,13 +175,26 @@ pub struct ResourceQuery {
     pub type_: Option<Value<ResourceQueryType>>,
 }
 
+impl ResourceQuery {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Query", &self.query);
+        p.opt("Type", &self.type_);
+    }
+}
+
 impl ToExpr for ResourceQuery {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Query", &self.query);
-        p.opt("Type", &self.type_);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -155,14 +209,27 @@ pub struct Query {
     pub tag_filters: Option<Vec<TagFilter>>,
 }
 
+impl Query {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ResourceTypeFilters", &self.resource_type_filters);
+        p.opt("StackIdentifier", &self.stack_identifier);
+        p.opt("TagFilters", &self.tag_filters);
+    }
+}
+
 impl ToExpr for Query {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("ResourceTypeFilters", &self.resource_type_filters);
-        p.opt("StackIdentifier", &self.stack_identifier);
-        p.opt("TagFilters", &self.tag_filters);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -175,13 +242,26 @@ pub struct TagFilter {
     pub values: Option<Value<Vec<String>>>,
 }
 
+impl TagFilter {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Key", &self.key);
+        p.opt("Values", &self.values);
+    }
+}
+
 impl ToExpr for TagFilter {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Key", &self.key);
-        p.opt("Values", &self.values);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -194,13 +274,26 @@ pub struct Tag {
     pub value: Option<Value<String>>,
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Key", &self.key);
+        p.opt("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Key", &self.key);
-        p.opt("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps,
+};
 use stackwright_core::value::Value;
 
 /// Schema for ResourceGroups::TagSyncTask
@@ -43,6 +45,16 @@ impl TagSyncTask {
     }
 }
 
+impl TagSyncTask {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Group", &self.group);
+        p.req("RoleArn", &self.role_arn);
+        p.req("TagKey", &self.tag_key);
+        p.req("TagValue", &self.tag_value);
+    }
+}
+
 impl ResourceProps for TagSyncTask {
     const TYPE_NAME: &'static str = "AWS::ResourceGroups::TagSyncTask";
     fn facts() -> &'static ResourceFacts {
@@ -51,11 +63,14 @@ impl ResourceProps for TagSyncTask {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req("Group", &self.group);
-        p.req("RoleArn", &self.role_arn);
-        p.req("TagKey", &self.tag_key);
-        p.req("TagValue", &self.tag_value);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps,
+};
 use stackwright_core::value::{Map, Value};
 
 /// AWS::RoboMaker::Fleet resource creates an AWS RoboMaker fleet. Fleets contain robots and can receive deployments.
@@ -21,6 +23,14 @@ pub struct Fleet {
     pub tags: Option<Value<Map<String>>>,
 }
 
+impl Fleet {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Name", &self.name);
+        p.opt("Tags", &self.tags);
+    }
+}
+
 impl ResourceProps for Fleet {
     const TYPE_NAME: &'static str = "AWS::RoboMaker::Fleet";
     fn facts() -> &'static ResourceFacts {
@@ -29,9 +39,14 @@ impl ResourceProps for Fleet {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.opt("Name", &self.name);
-        p.opt("Tags", &self.tags);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

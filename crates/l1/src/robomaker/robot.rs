@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps,
+};
 use stackwright_core::value::{Literal, Map, Value};
 
 /// AWS::RoboMaker::Robot resource creates an AWS RoboMaker Robot.
@@ -44,6 +46,17 @@ impl Robot {
     }
 }
 
+impl Robot {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Architecture", &self.architecture);
+        p.opt("Fleet", &self.fleet);
+        p.req("GreengrassGroupId", &self.greengrass_group_id);
+        p.opt("Name", &self.name);
+        p.opt("Tags", &self.tags);
+    }
+}
+
 impl ResourceProps for Robot {
     const TYPE_NAME: &'static str = "AWS::RoboMaker::Robot";
     fn facts() -> &'static ResourceFacts {
@@ -52,12 +65,14 @@ impl ResourceProps for Robot {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req("Architecture", &self.architecture);
-        p.opt("Fleet", &self.fleet);
-        p.req("GreengrassGroupId", &self.greengrass_group_id);
-        p.opt("Name", &self.name);
-        p.opt("Tags", &self.tags);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

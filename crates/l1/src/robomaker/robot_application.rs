@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Json, Literal, Map, Value};
 
 /// This schema is for testing purpose only.
@@ -44,6 +46,18 @@ impl RobotApplication {
     }
 }
 
+impl RobotApplication {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("CurrentRevisionId", &self.current_revision_id);
+        p.opt("Environment", &self.environment);
+        p.opt("Name", &self.name);
+        p.req("RobotSoftwareSuite", &self.robot_software_suite);
+        p.opt("Sources", &self.sources);
+        p.opt("Tags", &self.tags);
+    }
+}
+
 impl ResourceProps for RobotApplication {
     const TYPE_NAME: &'static str = "AWS::RoboMaker::RobotApplication";
     fn facts() -> &'static ResourceFacts {
@@ -52,13 +66,14 @@ impl ResourceProps for RobotApplication {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.opt("CurrentRevisionId", &self.current_revision_id);
-        p.opt("Environment", &self.environment);
-        p.opt("Name", &self.name);
-        p.req("RobotSoftwareSuite", &self.robot_software_suite);
-        p.opt("Sources", &self.sources);
-        p.opt("Tags", &self.tags);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -135,13 +150,26 @@ impl RobotSoftwareSuite {
     }
 }
 
+impl RobotSoftwareSuite {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Name", &self.name);
+        p.opt("Version", &self.version);
+    }
+}
+
 impl ToExpr for RobotSoftwareSuite {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Name", &self.name);
-        p.opt("Version", &self.version);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -172,14 +200,27 @@ impl SourceConfig {
     }
 }
 
+impl SourceConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Architecture", &self.architecture);
+        p.req("S3Bucket", &self.s3_bucket);
+        p.req("S3Key", &self.s3_key);
+    }
+}
+
 impl ToExpr for SourceConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Architecture", &self.architecture);
-        p.req("S3Bucket", &self.s3_bucket);
-        p.req("S3Key", &self.s3_key);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

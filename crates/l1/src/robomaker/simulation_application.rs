@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Json, Literal, Map, Value};
 
 /// This schema is for testing purpose only.
@@ -53,14 +55,9 @@ impl SimulationApplication {
     }
 }
 
-impl ResourceProps for SimulationApplication {
-    const TYPE_NAME: &'static str = "AWS::RoboMaker::SimulationApplication";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl SimulationApplication {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("CurrentRevisionId", &self.current_revision_id);
         p.opt("Environment", &self.environment);
         p.opt("Name", &self.name);
@@ -69,7 +66,25 @@ impl ResourceProps for SimulationApplication {
         p.req("SimulationSoftwareSuite", &self.simulation_software_suite);
         p.opt("Sources", &self.sources);
         p.opt("Tags", &self.tags);
+    }
+}
+
+impl ResourceProps for SimulationApplication {
+    const TYPE_NAME: &'static str = "AWS::RoboMaker::SimulationApplication";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -169,13 +184,26 @@ impl RenderingEngine {
     }
 }
 
+impl RenderingEngine {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Name", &self.name);
+        p.req("Version", &self.version);
+    }
+}
+
 impl ToExpr for RenderingEngine {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Name", &self.name);
-        p.req("Version", &self.version);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -199,13 +227,26 @@ impl RobotSoftwareSuite {
     }
 }
 
+impl RobotSoftwareSuite {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Name", &self.name);
+        p.opt("Version", &self.version);
+    }
+}
+
 impl ToExpr for RobotSoftwareSuite {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Name", &self.name);
-        p.opt("Version", &self.version);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -229,13 +270,26 @@ impl SimulationSoftwareSuite {
     }
 }
 
+impl SimulationSoftwareSuite {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Name", &self.name);
+        p.opt("Version", &self.version);
+    }
+}
+
 impl ToExpr for SimulationSoftwareSuite {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Name", &self.name);
-        p.opt("Version", &self.version);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -266,14 +320,27 @@ impl SourceConfig {
     }
 }
 
+impl SourceConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Architecture", &self.architecture);
+        p.req("S3Bucket", &self.s3_bucket);
+        p.req("S3Key", &self.s3_key);
+    }
+}
+
 impl ToExpr for SourceConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Architecture", &self.architecture);
-        p.req("S3Bucket", &self.s3_bucket);
-        p.req("S3Key", &self.s3_key);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::Value;
 
 /// Definition of AWS::RolesAnywhere::CRL Resource Type
@@ -43,6 +45,17 @@ impl Crl {
     }
 }
 
+impl Crl {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("CrlData", &self.crl_data);
+        p.opt("Enabled", &self.enabled);
+        p.req("Name", &self.name);
+        p.opt("Tags", &self.tags);
+        p.opt("TrustAnchorArn", &self.trust_anchor_arn);
+    }
+}
+
 impl ResourceProps for Crl {
     const TYPE_NAME: &'static str = "AWS::RolesAnywhere::CRL";
     fn facts() -> &'static ResourceFacts {
@@ -51,12 +64,14 @@ impl ResourceProps for Crl {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req("CrlData", &self.crl_data);
-        p.opt("Enabled", &self.enabled);
-        p.req("Name", &self.name);
-        p.opt("Tags", &self.tags);
-        p.opt("TrustAnchorArn", &self.trust_anchor_arn);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -103,13 +118,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// Definition of AWS::RolesAnywhere::Profile Resource Type
@@ -58,14 +60,9 @@ impl Profile {
     }
 }
 
-impl ResourceProps for Profile {
-    const TYPE_NAME: &'static str = "AWS::RolesAnywhere::Profile";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl Profile {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AcceptRoleSessionName", &self.accept_role_session_name);
         p.opt("AttributeMappings", &self.attribute_mappings);
         p.opt("DurationSeconds", &self.duration_seconds);
@@ -79,7 +76,25 @@ impl ResourceProps for Profile {
         p.req("RoleArns", &self.role_arns);
         p.opt("SessionPolicy", &self.session_policy);
         p.opt("Tags", &self.tags);
+    }
+}
+
+impl ResourceProps for Profile {
+    const TYPE_NAME: &'static str = "AWS::RolesAnywhere::Profile";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -134,13 +149,26 @@ impl AttributeMapping {
     }
 }
 
+impl AttributeMapping {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("CertificateField", &self.certificate_field);
+        p.req("MappingRules", &self.mapping_rules);
+    }
+}
+
 impl ToExpr for AttributeMapping {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("CertificateField", &self.certificate_field);
-        p.req("MappingRules", &self.mapping_rules);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -161,12 +189,25 @@ impl MappingRule {
     }
 }
 
+impl MappingRule {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Specifier", &self.specifier);
+    }
+}
+
 impl ToExpr for MappingRule {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Specifier", &self.specifier);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -190,13 +231,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::Value;
 
 /// Resource Type definition for AWS::Route53::CidrCollection.
@@ -32,6 +34,14 @@ impl CidrCollection {
     }
 }
 
+impl CidrCollection {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Locations", &self.locations);
+        p.req("Name", &self.name);
+    }
+}
+
 impl ResourceProps for CidrCollection {
     const TYPE_NAME: &'static str = "AWS::Route53::CidrCollection";
     fn facts() -> &'static ResourceFacts {
@@ -40,9 +50,14 @@ impl ResourceProps for CidrCollection {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.opt("Locations", &self.locations);
-        p.req("Name", &self.name);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -97,13 +112,26 @@ impl Location {
     }
 }
 
+impl Location {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("CidrList", &self.cidr_list);
+        p.req("LocationName", &self.location_name);
+    }
+}
+
 impl ToExpr for Location {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("CidrList", &self.cidr_list);
-        p.req("LocationName", &self.location_name);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

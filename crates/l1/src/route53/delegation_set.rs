@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, ResourceFacts, Shape};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps,
+};
 use stackwright_core::value::Value;
 
 /// Resource Type definition for AWS::Route53::DelegationSet. Creates a reusable delegation set (a group of four name servers) that can be associated with multiple hosted zones.
@@ -16,6 +18,11 @@ use stackwright_core::value::Value;
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DelegationSet {}
 
+impl DelegationSet {
+    #[inline]
+    fn collect_props(&self, _: &mut Props<'_>) {}
+}
+
 impl ResourceProps for DelegationSet {
     const TYPE_NAME: &'static str = "AWS::Route53::DelegationSet";
     fn facts() -> &'static ResourceFacts {
@@ -23,8 +30,15 @@ impl ResourceProps for DelegationSet {
     }
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
-        let p = Props::default();
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

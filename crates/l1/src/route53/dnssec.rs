@@ -7,7 +7,7 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{Props, ResourceProps};
+use stackwright_core::resource::{Props, Resolve, Resolved, ResourceProps};
 use stackwright_core::value::Value;
 
 /// Resource used to control (enable/disable) DNSSEC in a specific hosted zone.
@@ -29,6 +29,13 @@ impl Dnssec {
     }
 }
 
+impl Dnssec {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("HostedZoneId", &self.hosted_zone_id);
+    }
+}
+
 impl ResourceProps for Dnssec {
     const TYPE_NAME: &'static str = "AWS::Route53::DNSSEC";
     fn facts() -> &'static ResourceFacts {
@@ -37,8 +44,14 @@ impl ResourceProps for Dnssec {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req("HostedZoneId", &self.hosted_zone_id);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// Resource schema for AWS::Route53::HealthCheck.
@@ -34,6 +36,14 @@ impl HealthCheck {
     }
 }
 
+impl HealthCheck {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("HealthCheckConfig", &self.health_check_config);
+        p.opt("HealthCheckTags", &self.health_check_tags);
+    }
+}
+
 impl ResourceProps for HealthCheck {
     const TYPE_NAME: &'static str = "AWS::Route53::HealthCheck";
     fn facts() -> &'static ResourceFacts {
@@ -42,9 +52,14 @@ impl ResourceProps for HealthCheck {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req("HealthCheckConfig", &self.health_check_config);
-        p.opt("HealthCheckTags", &self.health_check_tags);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -136,10 +151,9 @@ impl HealthCheckConfig {
     }
 }
 
-impl ToExpr for HealthCheckConfig {
+impl HealthCheckConfig {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AlarmIdentifier", &self.alarm_identifier);
         p.opt("ChildHealthChecks", &self.child_health_checks);
         p.opt("EnableSNI", &self.enable_sni);
@@ -163,7 +177,21 @@ impl ToExpr for HealthCheckConfig {
         p.opt("RoutingControlArn", &self.routing_control_arn);
         p.opt("SearchString", &self.search_string);
         p.req("Type", &self.type_);
+    }
+}
+
+impl ToExpr for HealthCheckConfig {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -190,13 +218,26 @@ impl AlarmIdentifier {
     }
 }
 
+impl AlarmIdentifier {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Name", &self.name);
+        p.req("Region", &self.region);
+    }
+}
+
 impl ToExpr for AlarmIdentifier {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Name", &self.name);
-        p.req("Region", &self.region);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -220,13 +261,26 @@ impl HealthCheckTag {
     }
 }
 
+impl HealthCheckTag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for HealthCheckTag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::Value;
 
 /// Creates a new public or private hosted zone. You create records in a public hosted zone to define how you want to route traffic on the internet for a domain, such as example.com, and its subdomains (apex.example.com, acme.example.com). You create records in a private hosted zone to define how you want to route traffic for a domain and its subdomains within one or more Amazon Virtual Private Clouds (Amazon VPCs).
@@ -33,6 +35,19 @@ pub struct HostedZone {
     pub vpcs: Option<Vec<Vpc>>,
 }
 
+impl HostedZone {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("DelegationSetId", &self.delegation_set_id);
+        p.opt("HostedZoneConfig", &self.hosted_zone_config);
+        p.opt("HostedZoneFeatures", &self.hosted_zone_features);
+        p.opt("HostedZoneTags", &self.hosted_zone_tags);
+        p.opt("Name", &self.name);
+        p.opt("QueryLoggingConfig", &self.query_logging_config);
+        p.opt("VPCs", &self.vpcs);
+    }
+}
+
 impl ResourceProps for HostedZone {
     const TYPE_NAME: &'static str = "AWS::Route53::HostedZone";
     fn facts() -> &'static ResourceFacts {
@@ -41,14 +56,14 @@ impl ResourceProps for HostedZone {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.opt("DelegationSetId", &self.delegation_set_id);
-        p.opt("HostedZoneConfig", &self.hosted_zone_config);
-        p.opt("HostedZoneFeatures", &self.hosted_zone_features);
-        p.opt("HostedZoneTags", &self.hosted_zone_tags);
-        p.opt("Name", &self.name);
-        p.opt("QueryLoggingConfig", &self.query_logging_config);
-        p.opt("VPCs", &self.vpcs);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -87,12 +102,25 @@ pub struct HostedZoneConfig {
     pub comment: Option<Value<String>>,
 }
 
+impl HostedZoneConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Comment", &self.comment);
+    }
+}
+
 impl ToExpr for HostedZoneConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Comment", &self.comment);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -103,15 +131,28 @@ pub struct HostedZoneFeatures {
     pub enable_accelerated_recovery: Option<Value<bool>>,
 }
 
-impl ToExpr for HostedZoneFeatures {
+impl HostedZoneFeatures {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "EnableAcceleratedRecovery",
             &self.enable_accelerated_recovery,
         );
+    }
+}
+
+impl ToExpr for HostedZoneFeatures {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -135,13 +176,26 @@ impl HostedZoneTag {
     }
 }
 
+impl HostedZoneTag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for HostedZoneTag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -162,15 +216,28 @@ impl QueryLoggingConfig {
     }
 }
 
-impl ToExpr for QueryLoggingConfig {
+impl QueryLoggingConfig {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req(
             "CloudWatchLogsLogGroupArn",
             &self.cloud_watch_logs_log_group_arn,
         );
+    }
+}
+
+impl ToExpr for QueryLoggingConfig {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -194,13 +261,26 @@ impl Vpc {
     }
 }
 
+impl Vpc {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("VPCId", &self.vpc_id);
+        p.req("VPCRegion", &self.vpc_region);
+    }
+}
+
 impl ToExpr for Vpc {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("VPCId", &self.vpc_id);
-        p.req("VPCRegion", &self.vpc_region);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -7,7 +7,7 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{Props, ResourceProps};
+use stackwright_core::resource::{Props, Resolve, Resolved, ResourceProps};
 use stackwright_core::value::{Literal, Value};
 
 /// Represents a key signing key (KSK) associated with a hosted zone. You can only have two KSKs per hosted zone.
@@ -43,6 +43,16 @@ impl KeySigningKey {
     }
 }
 
+impl KeySigningKey {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("HostedZoneId", &self.hosted_zone_id);
+        p.req("KeyManagementServiceArn", &self.key_management_service_arn);
+        p.req("Name", &self.name);
+        p.req("Status", &self.status);
+    }
+}
+
 impl ResourceProps for KeySigningKey {
     const TYPE_NAME: &'static str = "AWS::Route53::KeySigningKey";
     fn facts() -> &'static ResourceFacts {
@@ -51,11 +61,14 @@ impl ResourceProps for KeySigningKey {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req("HostedZoneId", &self.hosted_zone_id);
-        p.req("KeyManagementServiceArn", &self.key_management_service_arn);
-        p.req("Name", &self.name);
-        p.req("Status", &self.status);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

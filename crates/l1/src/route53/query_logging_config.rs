@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps,
+};
 use stackwright_core::value::Value;
 
 /// Resource Type definition for AWS::Route53::QueryLoggingConfig. Creates a configuration for DNS query logging, which publishes query logs for a public hosted zone to an Amazon CloudWatch Logs log group.
@@ -35,6 +37,17 @@ impl QueryLoggingConfig {
     }
 }
 
+impl QueryLoggingConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req(
+            "CloudWatchLogsLogGroupArn",
+            &self.cloud_watch_logs_log_group_arn,
+        );
+        p.req("HostedZoneId", &self.hosted_zone_id);
+    }
+}
+
 impl ResourceProps for QueryLoggingConfig {
     const TYPE_NAME: &'static str = "AWS::Route53::QueryLoggingConfig";
     fn facts() -> &'static ResourceFacts {
@@ -43,12 +56,14 @@ impl ResourceProps for QueryLoggingConfig {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req(
-            "CloudWatchLogsLogGroupArn",
-            &self.cloud_watch_logs_log_group_arn,
-        );
-        p.req("HostedZoneId", &self.hosted_zone_id);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

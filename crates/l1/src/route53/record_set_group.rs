@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::Value;
 
 /// Resource Type definition for AWS::Route53::RecordSetGroup
@@ -25,6 +27,16 @@ pub struct RecordSetGroup {
     pub record_sets: Option<Vec<RecordSet>>,
 }
 
+impl RecordSetGroup {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Comment", &self.comment);
+        p.opt("HostedZoneId", &self.hosted_zone_id);
+        p.opt("HostedZoneName", &self.hosted_zone_name);
+        p.opt("RecordSets", &self.record_sets);
+    }
+}
+
 impl ResourceProps for RecordSetGroup {
     const TYPE_NAME: &'static str = "AWS::Route53::RecordSetGroup";
     fn facts() -> &'static ResourceFacts {
@@ -33,11 +45,14 @@ impl ResourceProps for RecordSetGroup {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.opt("Comment", &self.comment);
-        p.opt("HostedZoneId", &self.hosted_zone_id);
-        p.opt("HostedZoneName", &self.hosted_zone_name);
-        p.opt("RecordSets", &self.record_sets);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -126,10 +141,9 @@ impl RecordSet {
     }
 }
 
-impl ToExpr for RecordSet {
+impl RecordSet {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AliasTarget", &self.alias_target);
         p.opt("CidrRoutingConfig", &self.cidr_routing_config);
         p.opt("Failover", &self.failover);
@@ -146,7 +160,21 @@ impl ToExpr for RecordSet {
         p.opt("TTL", &self.ttl);
         p.req("Type", &self.type_);
         p.opt("Weight", &self.weight);
+    }
+}
+
+impl ToExpr for RecordSet {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -176,14 +204,27 @@ impl AliasTarget {
     }
 }
 
+impl AliasTarget {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("DNSName", &self.dns_name);
+        p.opt("EvaluateTargetHealth", &self.evaluate_target_health);
+        p.req("HostedZoneId", &self.hosted_zone_id);
+    }
+}
+
 impl ToExpr for AliasTarget {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("DNSName", &self.dns_name);
-        p.opt("EvaluateTargetHealth", &self.evaluate_target_health);
-        p.req("HostedZoneId", &self.hosted_zone_id);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -210,13 +251,26 @@ impl CidrRoutingConfig {
     }
 }
 
+impl CidrRoutingConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("CollectionId", &self.collection_id);
+        p.req("LocationName", &self.location_name);
+    }
+}
+
 impl ToExpr for CidrRoutingConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("CollectionId", &self.collection_id);
-        p.req("LocationName", &self.location_name);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -231,14 +285,27 @@ pub struct GeoLocation {
     pub subdivision_code: Option<Value<String>>,
 }
 
+impl GeoLocation {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ContinentCode", &self.continent_code);
+        p.opt("CountryCode", &self.country_code);
+        p.opt("SubdivisionCode", &self.subdivision_code);
+    }
+}
+
 impl ToExpr for GeoLocation {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("ContinentCode", &self.continent_code);
-        p.opt("CountryCode", &self.country_code);
-        p.opt("SubdivisionCode", &self.subdivision_code);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -255,15 +322,28 @@ pub struct GeoProximityLocation {
     pub local_zone_group: Option<Value<String>>,
 }
 
-impl ToExpr for GeoProximityLocation {
+impl GeoProximityLocation {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AWSRegion", &self.aws_region);
         p.opt("Bias", &self.bias);
         p.opt("Coordinates", &self.coordinates);
         p.opt("LocalZoneGroup", &self.local_zone_group);
+    }
+}
+
+impl ToExpr for GeoProximityLocation {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -287,13 +367,26 @@ impl Coordinates {
     }
 }
 
+impl Coordinates {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Latitude", &self.latitude);
+        p.req("Longitude", &self.longitude);
+    }
+}
+
 impl ToExpr for Coordinates {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Latitude", &self.latitude);
-        p.req("Longitude", &self.longitude);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps,
+};
 use stackwright_core::value::Value;
 
 /// Resource Type definition for AWS::Route53::TrafficPolicyInstance. Applies a version of a Route 53 traffic policy to a DNS name in a public hosted zone, and Route 53 creates and owns the resource record sets that answer queries for that name.
@@ -47,6 +49,17 @@ impl TrafficPolicyInstance {
     }
 }
 
+impl TrafficPolicyInstance {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("HostedZoneId", &self.hosted_zone_id);
+        p.req("Name", &self.name);
+        p.req("TTL", &self.ttl);
+        p.req("TrafficPolicyId", &self.traffic_policy_id);
+        p.req("TrafficPolicyVersion", &self.traffic_policy_version);
+    }
+}
+
 impl ResourceProps for TrafficPolicyInstance {
     const TYPE_NAME: &'static str = "AWS::Route53::TrafficPolicyInstance";
     fn facts() -> &'static ResourceFacts {
@@ -55,12 +68,14 @@ impl ResourceProps for TrafficPolicyInstance {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req("HostedZoneId", &self.hosted_zone_id);
-        p.req("Name", &self.name);
-        p.req("TTL", &self.ttl);
-        p.req("TrafficPolicyId", &self.traffic_policy_id);
-        p.req("TrafficPolicyVersion", &self.traffic_policy_version);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// Resource schema for AWS::Route53GlobalResolver::AccessSource
@@ -53,6 +55,19 @@ impl AccessSource {
     }
 }
 
+impl AccessSource {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Cidr", &self.cidr);
+        p.opt("ClientToken", &self.client_token);
+        p.req("DnsViewId", &self.dns_view_id);
+        p.opt("IpAddressType", &self.ip_address_type);
+        p.opt("Name", &self.name);
+        p.req("Protocol", &self.protocol);
+        p.opt("Tags", &self.tags);
+    }
+}
+
 impl ResourceProps for AccessSource {
     const TYPE_NAME: &'static str = "AWS::Route53GlobalResolver::AccessSource";
     fn facts() -> &'static ResourceFacts {
@@ -61,14 +76,14 @@ impl ResourceProps for AccessSource {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req("Cidr", &self.cidr);
-        p.opt("ClientToken", &self.client_token);
-        p.req("DnsViewId", &self.dns_view_id);
-        p.opt("IpAddressType", &self.ip_address_type);
-        p.opt("Name", &self.name);
-        p.req("Protocol", &self.protocol);
-        p.opt("Tags", &self.tags);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -135,13 +150,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

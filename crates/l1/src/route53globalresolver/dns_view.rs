@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// Resource schema for AWS::Route53GlobalResolver::DnsView
@@ -55,14 +57,9 @@ impl DnsView {
     }
 }
 
-impl ResourceProps for DnsView {
-    const TYPE_NAME: &'static str = "AWS::Route53GlobalResolver::DnsView";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl DnsView {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("ClientToken", &self.client_token);
         p.opt("Description", &self.description);
         p.opt("DnssecValidation", &self.dnssec_validation);
@@ -71,7 +68,25 @@ impl ResourceProps for DnsView {
         p.req("GlobalResolverId", &self.global_resolver_id);
         p.req("Name", &self.name);
         p.opt("Tags", &self.tags);
+    }
+}
+
+impl ResourceProps for DnsView {
+    const TYPE_NAME: &'static str = "AWS::Route53GlobalResolver::DnsView";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -138,13 +153,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// Resource schema for AWS::Route53GlobalResolver::FirewallRule
@@ -72,14 +74,9 @@ impl FirewallRule {
     }
 }
 
-impl ResourceProps for FirewallRule {
-    const TYPE_NAME: &'static str = "AWS::Route53GlobalResolver::FirewallRule";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl FirewallRule {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("Action", &self.action);
         p.opt("BlockOverrideDnsType", &self.block_override_dns_type);
         p.opt("BlockOverrideDomain", &self.block_override_domain);
@@ -94,7 +91,25 @@ impl ResourceProps for FirewallRule {
         p.req("Name", &self.name);
         p.opt("Priority", &self.priority);
         p.opt("QType", &self.q_type);
+    }
+}
+
+impl ResourceProps for FirewallRule {
+    const TYPE_NAME: &'static str = "AWS::Route53GlobalResolver::FirewallRule";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps,
+};
 use stackwright_core::value::Value;
 
 /// Resource schema for AWS::Route53GlobalResolver::HostedZoneAssociation
@@ -39,6 +41,15 @@ impl HostedZoneAssociation {
     }
 }
 
+impl HostedZoneAssociation {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("HostedZoneId", &self.hosted_zone_id);
+        p.req("Name", &self.name);
+        p.req("ResourceArn", &self.resource_arn);
+    }
+}
+
 impl ResourceProps for HostedZoneAssociation {
     const TYPE_NAME: &'static str = "AWS::Route53GlobalResolver::HostedZoneAssociation";
     fn facts() -> &'static ResourceFacts {
@@ -47,10 +58,14 @@ impl ResourceProps for HostedZoneAssociation {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req("HostedZoneId", &self.hosted_zone_id);
-        p.req("Name", &self.name);
-        p.req("ResourceArn", &self.resource_arn);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps,
+};
 use stackwright_core::value::Value;
 
 /// Resource Type definition for AWS::Route53Profiles::ProfileResourceAssociation
@@ -42,6 +44,16 @@ impl ProfileResourceAssociation {
     }
 }
 
+impl ProfileResourceAssociation {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Name", &self.name);
+        p.req("ProfileId", &self.profile_id);
+        p.req("ResourceArn", &self.resource_arn);
+        p.opt("ResourceProperties", &self.resource_properties);
+    }
+}
+
 impl ResourceProps for ProfileResourceAssociation {
     const TYPE_NAME: &'static str = "AWS::Route53Profiles::ProfileResourceAssociation";
     fn facts() -> &'static ResourceFacts {
@@ -50,11 +62,14 @@ impl ResourceProps for ProfileResourceAssociation {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req("Name", &self.name);
-        p.req("ProfileId", &self.profile_id);
-        p.req("ResourceArn", &self.resource_arn);
-        p.opt("ResourceProperties", &self.resource_properties);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps,
+};
 use stackwright_core::value::Value;
 
 /// AWS Route53 Recovery Control Routing Control resource schema .
@@ -35,6 +37,15 @@ impl RoutingControl {
     }
 }
 
+impl RoutingControl {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ClusterArn", &self.cluster_arn);
+        p.opt("ControlPanelArn", &self.control_panel_arn);
+        p.req("Name", &self.name);
+    }
+}
+
 impl ResourceProps for RoutingControl {
     const TYPE_NAME: &'static str = "AWS::Route53RecoveryControl::RoutingControl";
     fn facts() -> &'static ResourceFacts {
@@ -43,10 +54,14 @@ impl ResourceProps for RoutingControl {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.opt("ClusterArn", &self.cluster_arn);
-        p.opt("ControlPanelArn", &self.control_panel_arn);
-        p.req("Name", &self.name);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// Resource schema for AWS Route53 Recovery Control basic constructs and validation rules.
@@ -31,6 +33,18 @@ pub struct SafetyRule {
     pub tags: Option<Vec<Tag>>,
 }
 
+impl SafetyRule {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("AssertionRule", &self.assertion_rule);
+        p.opt("ControlPanelArn", &self.control_panel_arn);
+        p.opt("GatingRule", &self.gating_rule);
+        p.opt("Name", &self.name);
+        p.opt("RuleConfig", &self.rule_config);
+        p.opt("Tags", &self.tags);
+    }
+}
+
 impl ResourceProps for SafetyRule {
     const TYPE_NAME: &'static str = "AWS::Route53RecoveryControl::SafetyRule";
     fn facts() -> &'static ResourceFacts {
@@ -39,13 +53,14 @@ impl ResourceProps for SafetyRule {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.opt("AssertionRule", &self.assertion_rule);
-        p.opt("ControlPanelArn", &self.control_panel_arn);
-        p.opt("GatingRule", &self.gating_rule);
-        p.opt("Name", &self.name);
-        p.opt("RuleConfig", &self.rule_config);
-        p.opt("Tags", &self.tags);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -100,13 +115,26 @@ impl AssertionRule {
     }
 }
 
+impl AssertionRule {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("AssertedControls", &self.asserted_controls);
+        p.req("WaitPeriodMs", &self.wait_period_ms);
+    }
+}
+
 impl ToExpr for AssertionRule {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("AssertedControls", &self.asserted_controls);
-        p.req("WaitPeriodMs", &self.wait_period_ms);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -137,14 +165,27 @@ impl GatingRule {
     }
 }
 
+impl GatingRule {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("GatingControls", &self.gating_controls);
+        p.req("TargetControls", &self.target_controls);
+        p.req("WaitPeriodMs", &self.wait_period_ms);
+    }
+}
+
 impl ToExpr for GatingRule {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("GatingControls", &self.gating_controls);
-        p.req("TargetControls", &self.target_controls);
-        p.req("WaitPeriodMs", &self.wait_period_ms);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -175,14 +216,27 @@ impl RuleConfig {
     }
 }
 
+impl RuleConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Inverted", &self.inverted);
+        p.req("Threshold", &self.threshold);
+        p.req("Type", &self.type_);
+    }
+}
+
 impl ToExpr for RuleConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Inverted", &self.inverted);
-        p.req("Threshold", &self.threshold);
-        p.req("Type", &self.type_);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -206,13 +260,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::Value;
 
 /// Schema for the AWS Route53 Recovery Readiness ResourceSet Resource and API.
@@ -43,6 +45,16 @@ impl ResourceSet {
     }
 }
 
+impl ResourceSet {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ResourceSetName", &self.resource_set_name);
+        p.req("ResourceSetType", &self.resource_set_type);
+        p.req("Resources", &self.resources);
+        p.opt("Tags", &self.tags);
+    }
+}
+
 impl ResourceProps for ResourceSet {
     const TYPE_NAME: &'static str = "AWS::Route53RecoveryReadiness::ResourceSet";
     fn facts() -> &'static ResourceFacts {
@@ -51,11 +63,14 @@ impl ResourceProps for ResourceSet {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.opt("ResourceSetName", &self.resource_set_name);
-        p.req("ResourceSetType", &self.resource_set_type);
-        p.req("Resources", &self.resources);
-        p.opt("Tags", &self.tags);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -95,15 +110,28 @@ pub struct ResourceProperty {
     pub resource_arn: Option<Value<String>>,
 }
 
-impl ToExpr for ResourceProperty {
+impl ResourceProperty {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("ComponentId", &self.component_id);
         p.opt("DnsTargetResource", &self.dns_target_resource);
         p.opt("ReadinessScopes", &self.readiness_scopes);
         p.opt("ResourceArn", &self.resource_arn);
+    }
+}
+
+impl ToExpr for ResourceProperty {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -122,16 +150,29 @@ pub struct DnsTargetResource {
     pub target_resource: Option<TargetResource>,
 }
 
-impl ToExpr for DnsTargetResource {
+impl DnsTargetResource {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("DomainName", &self.domain_name);
         p.opt("HostedZoneArn", &self.hosted_zone_arn);
         p.opt("RecordSetId", &self.record_set_id);
         p.opt("RecordType", &self.record_type);
         p.opt("TargetResource", &self.target_resource);
+    }
+}
+
+impl ToExpr for DnsTargetResource {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -144,13 +185,26 @@ pub struct TargetResource {
     pub r53_resource: Option<R53ResourceRecord>,
 }
 
+impl TargetResource {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("NLBResource", &self.nlb_resource);
+        p.opt("R53Resource", &self.r53_resource);
+    }
+}
+
 impl ToExpr for TargetResource {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("NLBResource", &self.nlb_resource);
-        p.opt("R53Resource", &self.r53_resource);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -161,12 +215,25 @@ pub struct NlbResource {
     pub arn: Option<Value<String>>,
 }
 
+impl NlbResource {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Arn", &self.arn);
+    }
+}
+
 impl ToExpr for NlbResource {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Arn", &self.arn);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -179,13 +246,26 @@ pub struct R53ResourceRecord {
     pub record_set_id: Option<Value<String>>,
 }
 
+impl R53ResourceRecord {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("DomainName", &self.domain_name);
+        p.opt("RecordSetId", &self.record_set_id);
+    }
+}
+
 impl ToExpr for R53ResourceRecord {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("DomainName", &self.domain_name);
-        p.opt("RecordSetId", &self.record_set_id);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -209,13 +289,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

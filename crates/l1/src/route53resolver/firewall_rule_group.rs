@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// Resource schema for AWS::Route53Resolver::FirewallRuleGroup.
@@ -25,6 +27,15 @@ pub struct FirewallRuleGroup {
     pub tags: Option<Vec<Tag>>,
 }
 
+impl FirewallRuleGroup {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("FirewallRules", &self.firewall_rules);
+        p.opt("Name", &self.name);
+        p.opt("Tags", &self.tags);
+    }
+}
+
 impl ResourceProps for FirewallRuleGroup {
     const TYPE_NAME: &'static str = "AWS::Route53Resolver::FirewallRuleGroup";
     fn facts() -> &'static ResourceFacts {
@@ -33,10 +44,14 @@ impl ResourceProps for FirewallRuleGroup {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.opt("FirewallRules", &self.firewall_rules);
-        p.opt("Name", &self.name);
-        p.opt("Tags", &self.tags);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -161,10 +176,9 @@ impl FirewallRule {
     }
 }
 
-impl ToExpr for FirewallRule {
+impl FirewallRule {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("Action", &self.action);
         p.opt("BlockOverrideDnsType", &self.block_override_dns_type);
         p.opt("BlockOverrideDomain", &self.block_override_domain);
@@ -180,7 +194,21 @@ impl ToExpr for FirewallRule {
         p.opt("FirewallRuleType", &self.firewall_rule_type);
         p.req("Priority", &self.priority);
         p.opt("Qtype", &self.qtype);
+    }
+}
+
+impl ToExpr for FirewallRule {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -195,10 +223,9 @@ pub struct FirewallRuleType {
     pub partner_threat_protection: Option<PartnerThreatProtectionConfig>,
 }
 
-impl ToExpr for FirewallRuleType {
+impl FirewallRuleType {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "FirewallAdvancedContentCategory",
             &self.firewall_advanced_content_category,
@@ -208,7 +235,21 @@ impl ToExpr for FirewallRuleType {
             &self.firewall_advanced_threat_category,
         );
         p.opt("PartnerThreatProtection", &self.partner_threat_protection);
+    }
+}
+
+impl ToExpr for FirewallRuleType {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -229,12 +270,25 @@ impl FirewallAdvancedContentCategoryConfig {
     }
 }
 
+impl FirewallAdvancedContentCategoryConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Category", &self.category);
+    }
+}
+
 impl ToExpr for FirewallAdvancedContentCategoryConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Category", &self.category);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -255,12 +309,25 @@ impl FirewallAdvancedThreatCategoryConfig {
     }
 }
 
+impl FirewallAdvancedThreatCategoryConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Category", &self.category);
+    }
+}
+
 impl ToExpr for FirewallAdvancedThreatCategoryConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Category", &self.category);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -281,12 +348,25 @@ impl PartnerThreatProtectionConfig {
     }
 }
 
+impl PartnerThreatProtectionConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Partner", &self.partner);
+    }
+}
+
 impl ToExpr for PartnerThreatProtectionConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Partner", &self.partner);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -310,13 +390,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// Resource schema for AWS::Route53Resolver::FirewallRuleGroupAssociation.
@@ -50,6 +52,18 @@ impl FirewallRuleGroupAssociation {
     }
 }
 
+impl FirewallRuleGroupAssociation {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("FirewallRuleGroupId", &self.firewall_rule_group_id);
+        p.opt("MutationProtection", &self.mutation_protection);
+        p.opt("Name", &self.name);
+        p.req("Priority", &self.priority);
+        p.opt("Tags", &self.tags);
+        p.req("VpcId", &self.vpc_id);
+    }
+}
+
 impl ResourceProps for FirewallRuleGroupAssociation {
     const TYPE_NAME: &'static str = "AWS::Route53Resolver::FirewallRuleGroupAssociation";
     fn facts() -> &'static ResourceFacts {
@@ -58,13 +72,14 @@ impl ResourceProps for FirewallRuleGroupAssociation {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req("FirewallRuleGroupId", &self.firewall_rule_group_id);
-        p.opt("MutationProtection", &self.mutation_protection);
-        p.opt("Name", &self.name);
-        p.req("Priority", &self.priority);
-        p.opt("Tags", &self.tags);
-        p.req("VpcId", &self.vpc_id);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -146,13 +161,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

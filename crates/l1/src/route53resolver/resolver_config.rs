@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// Resource schema for AWS::Route53Resolver::ResolverConfig.
@@ -35,6 +37,14 @@ impl ResolverConfig {
     }
 }
 
+impl ResolverConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("AutodefinedReverseFlag", &self.autodefined_reverse_flag);
+        p.req("ResourceId", &self.resource_id);
+    }
+}
+
 impl ResourceProps for ResolverConfig {
     const TYPE_NAME: &'static str = "AWS::Route53Resolver::ResolverConfig";
     fn facts() -> &'static ResourceFacts {
@@ -43,9 +53,14 @@ impl ResourceProps for ResolverConfig {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req("AutodefinedReverseFlag", &self.autodefined_reverse_flag);
-        p.req("ResourceId", &self.resource_id);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

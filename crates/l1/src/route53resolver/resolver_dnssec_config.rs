@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps,
+};
 use stackwright_core::value::Value;
 
 /// Resource schema for AWS::Route53Resolver::ResolverDNSSECConfig.
@@ -19,6 +21,13 @@ pub struct ResolverDnssecConfig {
     pub resource_id: Option<Value<String>>,
 }
 
+impl ResolverDnssecConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ResourceId", &self.resource_id);
+    }
+}
+
 impl ResourceProps for ResolverDnssecConfig {
     const TYPE_NAME: &'static str = "AWS::Route53Resolver::ResolverDNSSECConfig";
     fn facts() -> &'static ResourceFacts {
@@ -27,8 +36,14 @@ impl ResourceProps for ResolverDnssecConfig {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.opt("ResourceId", &self.resource_id);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

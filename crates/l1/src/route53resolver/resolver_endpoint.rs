@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::Value;
 
 /// Resource type definition for AWS::Route53Resolver::ResolverEndpoint
@@ -71,14 +73,9 @@ impl ResolverEndpoint {
     }
 }
 
-impl ResourceProps for ResolverEndpoint {
-    const TYPE_NAME: &'static str = "AWS::Route53Resolver::ResolverEndpoint";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl ResolverEndpoint {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("Direction", &self.direction);
         p.opt("Dns64Enabled", &self.dns64_enabled);
         p.req("IpAddresses", &self.ip_addresses);
@@ -101,7 +98,25 @@ impl ResourceProps for ResolverEndpoint {
             "TargetNameServerMetricsEnabled",
             &self.target_name_server_metrics_enabled,
         );
+    }
+}
+
+impl ResourceProps for ResolverEndpoint {
+    const TYPE_NAME: &'static str = "AWS::Route53Resolver::ResolverEndpoint";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -176,14 +191,27 @@ impl IpAddressRequest {
     }
 }
 
+impl IpAddressRequest {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Ip", &self.ip);
+        p.opt("Ipv6", &self.ipv6);
+        p.req("SubnetId", &self.subnet_id);
+    }
+}
+
 impl ToExpr for IpAddressRequest {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Ip", &self.ip);
-        p.opt("Ipv6", &self.ipv6);
-        p.req("SubnetId", &self.subnet_id);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -207,13 +235,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps,
+};
 use stackwright_core::value::Value;
 
 /// Resource schema for AWS::Route53Resolver::ResolverQueryLoggingConfigAssociation.
@@ -21,6 +23,17 @@ pub struct ResolverQueryLoggingConfigAssociation {
     pub resource_id: Option<Value<String>>,
 }
 
+impl ResolverQueryLoggingConfigAssociation {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt(
+            "ResolverQueryLogConfigId",
+            &self.resolver_query_log_config_id,
+        );
+        p.opt("ResourceId", &self.resource_id);
+    }
+}
+
 impl ResourceProps for ResolverQueryLoggingConfigAssociation {
     const TYPE_NAME: &'static str = "AWS::Route53Resolver::ResolverQueryLoggingConfigAssociation";
     fn facts() -> &'static ResourceFacts {
@@ -29,12 +42,14 @@ impl ResourceProps for ResolverQueryLoggingConfigAssociation {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.opt(
-            "ResolverQueryLogConfigId",
-            &self.resolver_query_log_config_id,
-        );
-        p.opt("ResourceId", &self.resource_id);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

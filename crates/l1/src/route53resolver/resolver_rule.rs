@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Json, Value};
 
 /// Resource Type definition for AWS::Route53Resolver::ResolverRule
@@ -49,6 +51,19 @@ impl ResolverRule {
     }
 }
 
+impl ResolverRule {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("DelegationRecord", &self.delegation_record);
+        p.opt("DomainName", &self.domain_name);
+        p.opt("Name", &self.name);
+        p.opt("ResolverEndpointId", &self.resolver_endpoint_id);
+        p.req("RuleType", &self.rule_type);
+        p.opt("Tags", &self.tags);
+        p.opt("TargetIps", &self.target_ips);
+    }
+}
+
 impl ResourceProps for ResolverRule {
     const TYPE_NAME: &'static str = "AWS::Route53Resolver::ResolverRule";
     fn facts() -> &'static ResourceFacts {
@@ -57,14 +72,14 @@ impl ResourceProps for ResolverRule {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.opt("DelegationRecord", &self.delegation_record);
-        p.opt("DomainName", &self.domain_name);
-        p.opt("Name", &self.name);
-        p.opt("ResolverEndpointId", &self.resolver_endpoint_id);
-        p.req("RuleType", &self.rule_type);
-        p.opt("Tags", &self.tags);
-        p.opt("TargetIps", &self.target_ips);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -151,13 +166,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -176,16 +204,29 @@ pub struct TargetAddress {
     pub server_name_indication: Option<Value<String>>,
 }
 
-impl ToExpr for TargetAddress {
+impl TargetAddress {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Ip", &self.ip);
         p.opt("Ipv6", &self.ipv6);
         p.opt("Port", &self.port);
         p.opt("Protocol", &self.protocol);
         p.opt("ServerNameIndication", &self.server_name_indication);
+    }
+}
+
+impl ToExpr for TargetAddress {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// Resource Type definition for AWS::RTBFabric::Link Resource Type
@@ -53,6 +55,19 @@ impl Link {
     }
 }
 
+impl Link {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("GatewayId", &self.gateway_id);
+        p.opt("HttpResponderAllowed", &self.http_responder_allowed);
+        p.opt("LinkAttributes", &self.link_attributes);
+        p.req("LinkLogSettings", &self.link_log_settings);
+        p.opt("ModuleConfigurationList", &self.module_configuration_list);
+        p.req("PeerGatewayId", &self.peer_gateway_id);
+        p.opt("Tags", &self.tags);
+    }
+}
+
 impl ResourceProps for Link {
     const TYPE_NAME: &'static str = "AWS::RTBFabric::Link";
     fn facts() -> &'static ResourceFacts {
@@ -61,14 +76,14 @@ impl ResourceProps for Link {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req("GatewayId", &self.gateway_id);
-        p.opt("HttpResponderAllowed", &self.http_responder_allowed);
-        p.opt("LinkAttributes", &self.link_attributes);
-        p.req("LinkLogSettings", &self.link_log_settings);
-        p.opt("ModuleConfigurationList", &self.module_configuration_list);
-        p.req("PeerGatewayId", &self.peer_gateway_id);
-        p.opt("Tags", &self.tags);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -129,13 +144,26 @@ pub struct LinkAttributes {
     pub responder_error_masking: Option<Vec<ResponderErrorMaskingForHttpCode>>,
 }
 
+impl LinkAttributes {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("CustomerProvidedId", &self.customer_provided_id);
+        p.opt("ResponderErrorMasking", &self.responder_error_masking);
+    }
+}
+
 impl ToExpr for LinkAttributes {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("CustomerProvidedId", &self.customer_provided_id);
-        p.opt("ResponderErrorMasking", &self.responder_error_masking);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -169,10 +197,9 @@ impl ResponderErrorMaskingForHttpCode {
     }
 }
 
-impl ToExpr for ResponderErrorMaskingForHttpCode {
+impl ResponderErrorMaskingForHttpCode {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("Action", &self.action);
         p.req("HttpCode", &self.http_code);
         p.req("LoggingTypes", &self.logging_types);
@@ -180,7 +207,21 @@ impl ToExpr for ResponderErrorMaskingForHttpCode {
             "ResponseLoggingPercentage",
             &self.response_logging_percentage,
         );
+    }
+}
+
+impl ToExpr for ResponderErrorMaskingForHttpCode {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -199,12 +240,25 @@ impl LinkLogSettings {
     }
 }
 
+impl LinkLogSettings {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("ApplicationLogs", &self.application_logs);
+    }
+}
+
 impl ToExpr for LinkLogSettings {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("ApplicationLogs", &self.application_logs);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -225,15 +279,28 @@ impl ApplicationLogs {
     }
 }
 
-impl ToExpr for ApplicationLogs {
+impl ApplicationLogs {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req(
             "LinkApplicationLogSampling",
             &self.link_application_log_sampling,
         );
+    }
+}
+
+impl ToExpr for ApplicationLogs {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -257,13 +324,26 @@ impl LinkApplicationLogSampling {
     }
 }
 
+impl LinkApplicationLogSampling {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("ErrorLog", &self.error_log);
+        p.req("FilterLog", &self.filter_log);
+    }
+}
+
 impl ToExpr for LinkApplicationLogSampling {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("ErrorLog", &self.error_log);
-        p.req("FilterLog", &self.filter_log);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -293,15 +373,28 @@ impl ModuleConfiguration {
     }
 }
 
-impl ToExpr for ModuleConfiguration {
+impl ModuleConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("DependsOn", &self.depends_on);
         p.opt("ModuleParameters", &self.module_parameters);
         p.req("Name", &self.name);
         p.opt("Version", &self.version);
+    }
+}
+
+impl ToExpr for ModuleConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -314,13 +407,26 @@ pub struct ModuleParameters {
     pub open_rtb_attribute: Option<OpenRtbAttributeModuleParameters>,
 }
 
+impl ModuleParameters {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("NoBid", &self.no_bid);
+        p.opt("OpenRtbAttribute", &self.open_rtb_attribute);
+    }
+}
+
 impl ToExpr for ModuleParameters {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("NoBid", &self.no_bid);
-        p.opt("OpenRtbAttribute", &self.open_rtb_attribute);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -335,14 +441,27 @@ pub struct NoBidModuleParameters {
     pub reason_code: Option<Value<i64>>,
 }
 
+impl NoBidModuleParameters {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("PassThroughPercentage", &self.pass_through_percentage);
+        p.opt("Reason", &self.reason);
+        p.opt("ReasonCode", &self.reason_code);
+    }
+}
+
 impl ToExpr for NoBidModuleParameters {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("PassThroughPercentage", &self.pass_through_percentage);
-        p.opt("Reason", &self.reason);
-        p.opt("ReasonCode", &self.reason_code);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -377,15 +496,28 @@ impl OpenRtbAttributeModuleParameters {
     }
 }
 
-impl ToExpr for OpenRtbAttributeModuleParameters {
+impl OpenRtbAttributeModuleParameters {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("Action", &self.action);
         p.req("FilterConfiguration", &self.filter_configuration);
         p.req("FilterType", &self.filter_type);
         p.req("HoldbackPercentage", &self.holdback_percentage);
+    }
+}
+
+impl ToExpr for OpenRtbAttributeModuleParameters {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -398,13 +530,26 @@ pub struct Action {
     pub header_tag: Option<HeaderTagAction>,
 }
 
+impl Action {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("NoBid", &self.no_bid);
+        p.opt("HeaderTag", &self.header_tag);
+    }
+}
+
 impl ToExpr for Action {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("NoBid", &self.no_bid);
-        p.opt("HeaderTag", &self.header_tag);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -415,12 +560,25 @@ pub struct NoBidAction {
     pub no_bid_reason_code: Option<Value<i64>>,
 }
 
+impl NoBidAction {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("NoBidReasonCode", &self.no_bid_reason_code);
+    }
+}
+
 impl ToExpr for NoBidAction {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("NoBidReasonCode", &self.no_bid_reason_code);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -444,13 +602,26 @@ impl HeaderTagAction {
     }
 }
 
+impl HeaderTagAction {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Name", &self.name);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for HeaderTagAction {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Name", &self.name);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -469,12 +640,25 @@ impl Filter {
     }
 }
 
+impl Filter {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Criteria", &self.criteria);
+    }
+}
+
 impl ToExpr for Filter {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Criteria", &self.criteria);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -498,13 +682,26 @@ impl FilterCriterion {
     }
 }
 
+impl FilterCriterion {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Path", &self.path);
+        p.req("Values", &self.values);
+    }
+}
+
 impl ToExpr for FilterCriterion {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Path", &self.path);
-        p.req("Values", &self.values);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -528,13 +725,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.opt("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.opt("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

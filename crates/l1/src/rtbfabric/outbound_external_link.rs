@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// Resource Type definition for AWS::RTBFabric::OutboundExternalLink Resource Type
@@ -47,6 +49,17 @@ impl OutboundExternalLink {
     }
 }
 
+impl OutboundExternalLink {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("GatewayId", &self.gateway_id);
+        p.opt("LinkAttributes", &self.link_attributes);
+        p.req("LinkLogSettings", &self.link_log_settings);
+        p.req("PublicEndpoint", &self.public_endpoint);
+        p.opt("Tags", &self.tags);
+    }
+}
+
 impl ResourceProps for OutboundExternalLink {
     const TYPE_NAME: &'static str = "AWS::RTBFabric::OutboundExternalLink";
     fn facts() -> &'static ResourceFacts {
@@ -55,12 +68,14 @@ impl ResourceProps for OutboundExternalLink {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req("GatewayId", &self.gateway_id);
-        p.opt("LinkAttributes", &self.link_attributes);
-        p.req("LinkLogSettings", &self.link_log_settings);
-        p.req("PublicEndpoint", &self.public_endpoint);
-        p.opt("Tags", &self.tags);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -116,13 +131,26 @@ pub struct LinkAttributes {
     pub responder_error_masking: Option<Vec<ResponderErrorMaskingForHttpCode>>,
 }
 
+impl LinkAttributes {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("CustomerProvidedId", &self.customer_provided_id);
+        p.opt("ResponderErrorMasking", &self.responder_error_masking);
+    }
+}
+
 impl ToExpr for LinkAttributes {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("CustomerProvidedId", &self.customer_provided_id);
-        p.opt("ResponderErrorMasking", &self.responder_error_masking);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -156,10 +184,9 @@ impl ResponderErrorMaskingForHttpCode {
     }
 }
 
-impl ToExpr for ResponderErrorMaskingForHttpCode {
+impl ResponderErrorMaskingForHttpCode {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("Action", &self.action);
         p.req("HttpCode", &self.http_code);
         p.req("LoggingTypes", &self.logging_types);
@@ -167,7 +194,21 @@ impl ToExpr for ResponderErrorMaskingForHttpCode {
             "ResponseLoggingPercentage",
             &self.response_logging_percentage,
         );
+    }
+}
+
+impl ToExpr for ResponderErrorMaskingForHttpCode {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -186,12 +227,25 @@ impl LinkLogSettings {
     }
 }
 
+impl LinkLogSettings {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("ApplicationLogs", &self.application_logs);
+    }
+}
+
 impl ToExpr for LinkLogSettings {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("ApplicationLogs", &self.application_logs);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -212,15 +266,28 @@ impl ApplicationLogs {
     }
 }
 
-impl ToExpr for ApplicationLogs {
+impl ApplicationLogs {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req(
             "LinkApplicationLogSampling",
             &self.link_application_log_sampling,
         );
+    }
+}
+
+impl ToExpr for ApplicationLogs {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -244,13 +311,26 @@ impl LinkApplicationLogSampling {
     }
 }
 
+impl LinkApplicationLogSampling {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("ErrorLog", &self.error_log);
+        p.req("FilterLog", &self.filter_log);
+    }
+}
+
 impl ToExpr for LinkApplicationLogSampling {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("ErrorLog", &self.error_log);
-        p.req("FilterLog", &self.filter_log);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -274,13 +354,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.opt("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.opt("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// Resource Type definition for AWS::RTBFabric::ResponderGateway Resource Type
@@ -73,14 +75,9 @@ impl ResponderGateway {
     }
 }
 
-impl ResourceProps for ResponderGateway {
-    const TYPE_NAME: &'static str = "AWS::RTBFabric::ResponderGateway";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl ResponderGateway {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AcmCertificateArn", &self.acm_certificate_arn);
         p.opt("Description", &self.description);
         p.opt("DomainName", &self.domain_name);
@@ -97,7 +94,25 @@ impl ResourceProps for ResponderGateway {
         p.opt("Tags", &self.tags);
         p.opt("TrustStoreConfiguration", &self.trust_store_configuration);
         p.req("VpcId", &self.vpc_id);
+    }
+}
+
+impl ResourceProps for ResponderGateway {
+    const TYPE_NAME: &'static str = "AWS::RTBFabric::ResponderGateway";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -171,12 +186,25 @@ impl ListenerConfig {
     }
 }
 
+impl ListenerConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Protocols", &self.protocols);
+    }
+}
+
 impl ToExpr for ListenerConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Protocols", &self.protocols);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -189,10 +217,9 @@ pub struct ManagedEndpointConfiguration {
     pub eks_endpoints_configuration: Option<EksEndpointsConfiguration>,
 }
 
-impl ToExpr for ManagedEndpointConfiguration {
+impl ManagedEndpointConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "AutoScalingGroupsConfiguration",
             &self.auto_scaling_groups_configuration,
@@ -201,7 +228,21 @@ impl ToExpr for ManagedEndpointConfiguration {
             "EksEndpointsConfiguration",
             &self.eks_endpoints_configuration,
         );
+    }
+}
+
+impl ToExpr for ManagedEndpointConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -231,17 +272,30 @@ impl AutoScalingGroupsConfiguration {
     }
 }
 
-impl ToExpr for AutoScalingGroupsConfiguration {
+impl AutoScalingGroupsConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req(
             "AutoScalingGroupNameList",
             &self.auto_scaling_group_name_list,
         );
         p.opt("HealthCheckConfig", &self.health_check_config);
         p.req("RoleArn", &self.role_arn);
+    }
+}
+
+impl ToExpr for AutoScalingGroupsConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -283,10 +337,9 @@ impl HealthCheckConfig {
     }
 }
 
-impl ToExpr for HealthCheckConfig {
+impl HealthCheckConfig {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("HealthyThresholdCount", &self.healthy_threshold_count);
         p.opt("IntervalSeconds", &self.interval_seconds);
         p.req("Path", &self.path);
@@ -295,7 +348,21 @@ impl ToExpr for HealthCheckConfig {
         p.opt("StatusCodeMatcher", &self.status_code_matcher);
         p.opt("TimeoutMs", &self.timeout_ms);
         p.opt("UnhealthyThresholdCount", &self.unhealthy_threshold_count);
+    }
+}
+
+impl ToExpr for HealthCheckConfig {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -338,10 +405,9 @@ impl EksEndpointsConfiguration {
     }
 }
 
-impl ToExpr for EksEndpointsConfiguration {
+impl EksEndpointsConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req(
             "ClusterApiServerCaCertificateChain",
             &self.cluster_api_server_ca_certificate_chain,
@@ -357,7 +423,21 @@ impl ToExpr for EksEndpointsConfiguration {
             &self.endpoints_resource_namespace,
         );
         p.req("RoleArn", &self.role_arn);
+    }
+}
+
+impl ToExpr for EksEndpointsConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -381,13 +461,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.opt("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.opt("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -408,15 +501,28 @@ impl TrustStoreConfiguration {
     }
 }
 
-impl ToExpr for TrustStoreConfiguration {
+impl TrustStoreConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req(
             "CertificateAuthorityCertificates",
             &self.certificate_authority_certificates,
         );
+    }
+}
+
+impl ToExpr for TrustStoreConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

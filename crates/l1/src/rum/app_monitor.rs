@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Map, Value};
 
 /// Resource Type definition for AWS::RUM::AppMonitor
@@ -58,14 +60,9 @@ impl AppMonitor {
     }
 }
 
-impl ResourceProps for AppMonitor {
-    const TYPE_NAME: &'static str = "AWS::RUM::AppMonitor";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl AppMonitor {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AppMonitorConfiguration", &self.app_monitor_configuration);
         p.opt("CustomEvents", &self.custom_events);
         p.opt("CwLogEnabled", &self.cw_log_enabled);
@@ -79,7 +76,25 @@ impl ResourceProps for AppMonitor {
         p.opt("Platform", &self.platform);
         p.opt("ResourcePolicy", &self.resource_policy);
         p.opt("Tags", &self.tags);
+    }
+}
+
+impl ResourceProps for AppMonitor {
+    const TYPE_NAME: &'static str = "AWS::RUM::AppMonitor";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -131,10 +146,9 @@ pub struct AppMonitorConfiguration {
     pub telemetries: Option<Value<Vec<Telemetry>>>,
 }
 
-impl ToExpr for AppMonitorConfiguration {
+impl AppMonitorConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AllowCookies", &self.allow_cookies);
         p.opt("EnableXRay", &self.enable_x_ray);
         p.opt("ExcludedPages", &self.excluded_pages);
@@ -145,7 +159,21 @@ impl ToExpr for AppMonitorConfiguration {
         p.opt("MetricDestinations", &self.metric_destinations);
         p.opt("SessionSampleRate", &self.session_sample_rate);
         p.opt("Telemetries", &self.telemetries);
+    }
+}
+
+impl ToExpr for AppMonitorConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -175,15 +203,28 @@ impl MetricDestination {
     }
 }
 
-impl ToExpr for MetricDestination {
+impl MetricDestination {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("Destination", &self.destination);
         p.opt("DestinationArn", &self.destination_arn);
         p.opt("IamRoleArn", &self.iam_role_arn);
         p.opt("MetricDefinitions", &self.metric_definitions);
+    }
+}
+
+impl ToExpr for MetricDestination {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -219,17 +260,30 @@ impl MetricDefinition {
     }
 }
 
-impl ToExpr for MetricDefinition {
+impl MetricDefinition {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("DimensionKeys", &self.dimension_keys);
         p.opt("EventPattern", &self.event_pattern);
         p.req("Name", &self.name);
         p.opt("Namespace", &self.namespace);
         p.opt("UnitLabel", &self.unit_label);
         p.opt("ValueKey", &self.value_key);
+    }
+}
+
+impl ToExpr for MetricDefinition {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -240,12 +294,25 @@ pub struct CustomEvents {
     pub status: Option<Value<CustomEventsStatus>>,
 }
 
+impl CustomEvents {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Status", &self.status);
+    }
+}
+
 impl ToExpr for CustomEvents {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Status", &self.status);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -256,12 +323,25 @@ pub struct DeobfuscationConfiguration {
     pub java_script_source_maps: Option<JavaScriptSourceMaps>,
 }
 
+impl DeobfuscationConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("JavaScriptSourceMaps", &self.java_script_source_maps);
+    }
+}
+
 impl ToExpr for DeobfuscationConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("JavaScriptSourceMaps", &self.java_script_source_maps);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -285,13 +365,26 @@ impl JavaScriptSourceMaps {
     }
 }
 
+impl JavaScriptSourceMaps {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("S3Uri", &self.s3_uri);
+        p.req("Status", &self.status);
+    }
+}
+
 impl ToExpr for JavaScriptSourceMaps {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("S3Uri", &self.s3_uri);
-        p.req("Status", &self.status);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -315,13 +408,26 @@ impl ResourcePolicy {
     }
 }
 
+impl ResourcePolicy {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("PolicyDocument", &self.policy_document);
+        p.opt("PolicyRevisionId", &self.policy_revision_id);
+    }
+}
+
 impl ToExpr for ResourcePolicy {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("PolicyDocument", &self.policy_document);
-        p.opt("PolicyRevisionId", &self.policy_revision_id);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -345,13 +451,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

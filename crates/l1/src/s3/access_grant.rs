@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// The AWS::S3::AccessGrant resource is an Amazon S3 resource type representing permissions to a specific S3 bucket or prefix hosted in an S3 Access Grants instance.
@@ -53,14 +55,9 @@ impl AccessGrant {
     }
 }
 
-impl ResourceProps for AccessGrant {
-    const TYPE_NAME: &'static str = "AWS::S3::AccessGrant";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl AccessGrant {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "AccessGrantsLocationConfiguration",
             &self.access_grants_location_configuration,
@@ -71,7 +68,25 @@ impl ResourceProps for AccessGrant {
         p.req("Permission", &self.permission);
         p.opt("S3PrefixType", &self.s3_prefix_type);
         p.opt("Tags", &self.tags);
+    }
+}
+
+impl ResourceProps for AccessGrant {
+    const TYPE_NAME: &'static str = "AWS::S3::AccessGrant";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -125,12 +140,25 @@ impl AccessGrantsLocationConfiguration {
     }
 }
 
+impl AccessGrantsLocationConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("S3SubPrefix", &self.s3_sub_prefix);
+    }
+}
+
 impl ToExpr for AccessGrantsLocationConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("S3SubPrefix", &self.s3_sub_prefix);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -157,13 +185,26 @@ impl Grantee {
     }
 }
 
+impl Grantee {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("GranteeIdentifier", &self.grantee_identifier);
+        p.req("GranteeType", &self.grantee_type);
+    }
+}
+
 impl ToExpr for Grantee {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("GranteeIdentifier", &self.grantee_identifier);
-        p.req("GranteeType", &self.grantee_type);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -187,13 +228,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

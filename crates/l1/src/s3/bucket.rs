@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Json, Literal, Value};
 
 /// The ``AWS::S3::Bucket`` resource creates an Amazon S3 bucket in the same AWS Region where you create the AWS CloudFormation stack.
@@ -69,14 +71,9 @@ pub struct Bucket {
     pub website_configuration: Option<WebsiteConfiguration>,
 }
 
-impl ResourceProps for Bucket {
-    const TYPE_NAME: &'static str = "AWS::S3::Bucket";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl Bucket {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AbacStatus", &self.abac_status);
         p.opt("AccelerateConfiguration", &self.accelerate_configuration);
         p.opt("AccessControl", &self.access_control);
@@ -114,7 +111,25 @@ impl ResourceProps for Bucket {
         p.opt("Tags", &self.tags);
         p.opt("VersioningConfiguration", &self.versioning_configuration);
         p.opt("WebsiteConfiguration", &self.website_configuration);
+    }
+}
+
+impl ResourceProps for Bucket {
+    const TYPE_NAME: &'static str = "AWS::S3::Bucket";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -247,12 +262,25 @@ impl AccelerateConfiguration {
     }
 }
 
+impl AccelerateConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("AccelerationStatus", &self.acceleration_status);
+    }
+}
+
 impl ToExpr for AccelerateConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("AccelerationStatus", &self.acceleration_status);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -282,15 +310,28 @@ impl AnalyticsConfiguration {
     }
 }
 
-impl ToExpr for AnalyticsConfiguration {
+impl AnalyticsConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("Id", &self.id);
         p.opt("Prefix", &self.prefix);
         p.req("StorageClassAnalysis", &self.storage_class_analysis);
         p.opt("TagFilters", &self.tag_filters);
+    }
+}
+
+impl ToExpr for AnalyticsConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -301,12 +342,25 @@ pub struct StorageClassAnalysis {
     pub data_export: Option<DataExport>,
 }
 
+impl StorageClassAnalysis {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("DataExport", &self.data_export);
+    }
+}
+
 impl ToExpr for StorageClassAnalysis {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("DataExport", &self.data_export);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -330,13 +384,26 @@ impl DataExport {
     }
 }
 
+impl DataExport {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Destination", &self.destination);
+        p.req("OutputSchemaVersion", &self.output_schema_version);
+    }
+}
+
 impl ToExpr for DataExport {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Destination", &self.destination);
-        p.req("OutputSchemaVersion", &self.output_schema_version);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -369,15 +436,28 @@ impl Destination {
     }
 }
 
-impl ToExpr for Destination {
+impl Destination {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("BucketAccountId", &self.bucket_account_id);
         p.req("BucketArn", &self.bucket_arn);
         p.req("Format", &self.format);
         p.opt("Prefix", &self.prefix);
+    }
+}
+
+impl ToExpr for Destination {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -401,13 +481,26 @@ impl TagFilter {
     }
 }
 
+impl TagFilter {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for TagFilter {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -428,15 +521,28 @@ impl BucketEncryption {
     }
 }
 
-impl ToExpr for BucketEncryption {
+impl BucketEncryption {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req(
             "ServerSideEncryptionConfiguration",
             &self.server_side_encryption_configuration,
         );
+    }
+}
+
+impl ToExpr for BucketEncryption {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -451,17 +557,30 @@ pub struct ServerSideEncryptionRule {
     pub server_side_encryption_by_default: Option<ServerSideEncryptionByDefault>,
 }
 
-impl ToExpr for ServerSideEncryptionRule {
+impl ServerSideEncryptionRule {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("BlockedEncryptionTypes", &self.blocked_encryption_types);
         p.opt("BucketKeyEnabled", &self.bucket_key_enabled);
         p.opt(
             "ServerSideEncryptionByDefault",
             &self.server_side_encryption_by_default,
         );
+    }
+}
+
+impl ToExpr for ServerSideEncryptionRule {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -472,12 +591,25 @@ pub struct BlockedEncryptionTypes {
     pub encryption_type: Option<Value<Vec<EncryptionType>>>,
 }
 
+impl BlockedEncryptionTypes {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("EncryptionType", &self.encryption_type);
+    }
+}
+
 impl ToExpr for BlockedEncryptionTypes {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("EncryptionType", &self.encryption_type);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -501,13 +633,26 @@ impl ServerSideEncryptionByDefault {
     }
 }
 
+impl ServerSideEncryptionByDefault {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("KMSMasterKeyID", &self.kms_master_key_id);
+        p.req("SSEAlgorithm", &self.sse_algorithm);
+    }
+}
+
 impl ToExpr for ServerSideEncryptionByDefault {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("KMSMasterKeyID", &self.kms_master_key_id);
-        p.req("SSEAlgorithm", &self.sse_algorithm);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -526,12 +671,25 @@ impl CorsConfiguration {
     }
 }
 
+impl CorsConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("CorsRules", &self.cors_rules);
+    }
+}
+
 impl ToExpr for CorsConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("CorsRules", &self.cors_rules);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -570,17 +728,30 @@ impl CorsRule {
     }
 }
 
-impl ToExpr for CorsRule {
+impl CorsRule {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AllowedHeaders", &self.allowed_headers);
         p.req("AllowedMethods", &self.allowed_methods);
         p.req("AllowedOrigins", &self.allowed_origins);
         p.opt("ExposedHeaders", &self.exposed_headers);
         p.opt("Id", &self.id);
         p.opt("MaxAge", &self.max_age);
+    }
+}
+
+impl ToExpr for CorsRule {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -617,16 +788,29 @@ impl IntelligentTieringConfiguration {
     }
 }
 
-impl ToExpr for IntelligentTieringConfiguration {
+impl IntelligentTieringConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("Id", &self.id);
         p.opt("Prefix", &self.prefix);
         p.req("Status", &self.status);
         p.opt("TagFilters", &self.tag_filters);
         p.req("Tierings", &self.tierings);
+    }
+}
+
+impl ToExpr for IntelligentTieringConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -650,13 +834,26 @@ impl Tiering {
     }
 }
 
+impl Tiering {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("AccessTier", &self.access_tier);
+        p.req("Days", &self.days);
+    }
+}
+
 impl ToExpr for Tiering {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("AccessTier", &self.access_tier);
-        p.req("Days", &self.days);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -701,10 +898,9 @@ impl InventoryConfiguration {
     }
 }
 
-impl ToExpr for InventoryConfiguration {
+impl InventoryConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("Destination", &self.destination);
         p.req("Enabled", &self.enabled);
         p.req("Id", &self.id);
@@ -712,7 +908,21 @@ impl ToExpr for InventoryConfiguration {
         p.opt("OptionalFields", &self.optional_fields);
         p.opt("Prefix", &self.prefix);
         p.req("ScheduleFrequency", &self.schedule_frequency);
+    }
+}
+
+impl ToExpr for InventoryConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -736,16 +946,29 @@ impl LifecycleConfiguration {
     }
 }
 
-impl ToExpr for LifecycleConfiguration {
+impl LifecycleConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("Rules", &self.rules);
         p.opt(
             "TransitionDefaultMinimumObjectSize",
             &self.transition_default_minimum_object_size,
         );
+    }
+}
+
+impl ToExpr for LifecycleConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -811,10 +1034,9 @@ impl Rule {
     }
 }
 
-impl ToExpr for Rule {
+impl Rule {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "AbortIncompleteMultipartUpload",
             &self.abort_incomplete_multipart_upload,
@@ -849,7 +1071,21 @@ impl ToExpr for Rule {
         p.opt("TagFilters", &self.tag_filters);
         p.opt("Transition", &self.transition);
         p.opt("Transitions", &self.transitions);
+    }
+}
+
+impl ToExpr for Rule {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -870,12 +1106,25 @@ impl AbortIncompleteMultipartUpload {
     }
 }
 
+impl AbortIncompleteMultipartUpload {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("DaysAfterInitiation", &self.days_after_initiation);
+    }
+}
+
 impl ToExpr for AbortIncompleteMultipartUpload {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("DaysAfterInitiation", &self.days_after_initiation);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -899,13 +1148,26 @@ impl NoncurrentVersionExpiration {
     }
 }
 
+impl NoncurrentVersionExpiration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("NewerNoncurrentVersions", &self.newer_noncurrent_versions);
+        p.req("NoncurrentDays", &self.noncurrent_days);
+    }
+}
+
 impl ToExpr for NoncurrentVersionExpiration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("NewerNoncurrentVersions", &self.newer_noncurrent_versions);
-        p.req("NoncurrentDays", &self.noncurrent_days);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -935,14 +1197,27 @@ impl NoncurrentVersionTransition {
     }
 }
 
+impl NoncurrentVersionTransition {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("NewerNoncurrentVersions", &self.newer_noncurrent_versions);
+        p.req("StorageClass", &self.storage_class);
+        p.req("TransitionInDays", &self.transition_in_days);
+    }
+}
+
 impl ToExpr for NoncurrentVersionTransition {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("NewerNoncurrentVersions", &self.newer_noncurrent_versions);
-        p.req("StorageClass", &self.storage_class);
-        p.req("TransitionInDays", &self.transition_in_days);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -969,14 +1244,27 @@ impl Transition {
     }
 }
 
+impl Transition {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("StorageClass", &self.storage_class);
+        p.opt("TransitionDate", &self.transition_date);
+        p.opt("TransitionInDays", &self.transition_in_days);
+    }
+}
+
 impl ToExpr for Transition {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("StorageClass", &self.storage_class);
-        p.opt("TransitionDate", &self.transition_date);
-        p.opt("TransitionInDays", &self.transition_in_days);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -991,14 +1279,27 @@ pub struct LoggingConfiguration {
     pub target_object_key_format: Option<TargetObjectKeyFormat>,
 }
 
+impl LoggingConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("DestinationBucketName", &self.destination_bucket_name);
+        p.opt("LogFilePrefix", &self.log_file_prefix);
+        p.opt("TargetObjectKeyFormat", &self.target_object_key_format);
+    }
+}
+
 impl ToExpr for LoggingConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("DestinationBucketName", &self.destination_bucket_name);
-        p.opt("LogFilePrefix", &self.log_file_prefix);
-        p.opt("TargetObjectKeyFormat", &self.target_object_key_format);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1011,13 +1312,26 @@ pub struct TargetObjectKeyFormat {
     pub partitioned_prefix: Option<PartitionedPrefix>,
 }
 
+impl TargetObjectKeyFormat {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("SimplePrefix", &self.simple_prefix);
+        p.opt("PartitionedPrefix", &self.partitioned_prefix);
+    }
+}
+
 impl ToExpr for TargetObjectKeyFormat {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("SimplePrefix", &self.simple_prefix);
-        p.opt("PartitionedPrefix", &self.partitioned_prefix);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1028,12 +1342,25 @@ pub struct PartitionedPrefix {
     pub partition_date_source: Option<Value<PartitionDateSource>>,
 }
 
+impl PartitionedPrefix {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("PartitionDateSource", &self.partition_date_source);
+    }
+}
+
 impl ToExpr for PartitionedPrefix {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("PartitionDateSource", &self.partition_date_source);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1060,10 +1387,9 @@ impl MetadataConfiguration {
     }
 }
 
-impl ToExpr for MetadataConfiguration {
+impl MetadataConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "AnnotationTableConfiguration",
             &self.annotation_table_configuration,
@@ -1076,7 +1402,21 @@ impl ToExpr for MetadataConfiguration {
             "JournalTableConfiguration",
             &self.journal_table_configuration,
         );
+    }
+}
+
+impl ToExpr for MetadataConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1103,14 +1443,27 @@ impl AnnotationTableConfiguration {
     }
 }
 
+impl AnnotationTableConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("ConfigurationState", &self.configuration_state);
+        p.opt("EncryptionConfiguration", &self.encryption_configuration);
+        p.opt("Role", &self.role);
+    }
+}
+
 impl ToExpr for AnnotationTableConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("ConfigurationState", &self.configuration_state);
-        p.opt("EncryptionConfiguration", &self.encryption_configuration);
-        p.opt("Role", &self.role);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1136,13 +1489,26 @@ impl MetadataTableEncryptionConfiguration {
     }
 }
 
+impl MetadataTableEncryptionConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("KmsKeyArn", &self.kms_key_arn);
+        p.req("SseAlgorithm", &self.sse_algorithm);
+    }
+}
+
 impl ToExpr for MetadataTableEncryptionConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("KmsKeyArn", &self.kms_key_arn);
-        p.req("SseAlgorithm", &self.sse_algorithm);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1166,13 +1532,26 @@ impl InventoryTableConfiguration {
     }
 }
 
+impl InventoryTableConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("ConfigurationState", &self.configuration_state);
+        p.opt("EncryptionConfiguration", &self.encryption_configuration);
+    }
+}
+
 impl ToExpr for InventoryTableConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("ConfigurationState", &self.configuration_state);
-        p.opt("EncryptionConfiguration", &self.encryption_configuration);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1196,13 +1575,26 @@ impl JournalTableConfiguration {
     }
 }
 
+impl JournalTableConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("EncryptionConfiguration", &self.encryption_configuration);
+        p.req("RecordExpiration", &self.record_expiration);
+    }
+}
+
 impl ToExpr for JournalTableConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("EncryptionConfiguration", &self.encryption_configuration);
-        p.req("RecordExpiration", &self.record_expiration);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1226,13 +1618,26 @@ impl RecordExpiration {
     }
 }
 
+impl RecordExpiration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Days", &self.days);
+        p.req("Expiration", &self.expiration);
+    }
+}
+
 impl ToExpr for RecordExpiration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Days", &self.days);
-        p.req("Expiration", &self.expiration);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1253,12 +1658,25 @@ impl MetadataTableConfiguration {
     }
 }
 
+impl MetadataTableConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("S3TablesDestination", &self.s3_tables_destination);
+    }
+}
+
 impl ToExpr for MetadataTableConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("S3TablesDestination", &self.s3_tables_destination);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1285,13 +1703,26 @@ impl S3TablesDestination {
     }
 }
 
+impl S3TablesDestination {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("TableBucketArn", &self.table_bucket_arn);
+        p.req("TableName", &self.table_name);
+    }
+}
+
 impl ToExpr for S3TablesDestination {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("TableBucketArn", &self.table_bucket_arn);
-        p.req("TableName", &self.table_name);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1321,15 +1752,28 @@ impl MetricsConfiguration {
     }
 }
 
-impl ToExpr for MetricsConfiguration {
+impl MetricsConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AccessPointArn", &self.access_point_arn);
         p.req("Id", &self.id);
         p.opt("Prefix", &self.prefix);
         p.opt("TagFilters", &self.tag_filters);
+    }
+}
+
+impl ToExpr for MetricsConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1346,15 +1790,28 @@ pub struct NotificationConfiguration {
     pub topic_configurations: Option<Vec<TopicConfiguration>>,
 }
 
-impl ToExpr for NotificationConfiguration {
+impl NotificationConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("EventBridgeConfiguration", &self.event_bridge_configuration);
         p.opt("LambdaConfigurations", &self.lambda_configurations);
         p.opt("QueueConfigurations", &self.queue_configurations);
         p.opt("TopicConfigurations", &self.topic_configurations);
+    }
+}
+
+impl ToExpr for NotificationConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1375,12 +1832,25 @@ impl EventBridgeConfiguration {
     }
 }
 
+impl EventBridgeConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("EventBridgeEnabled", &self.event_bridge_enabled);
+    }
+}
+
 impl ToExpr for EventBridgeConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("EventBridgeEnabled", &self.event_bridge_enabled);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1407,14 +1877,27 @@ impl LambdaConfiguration {
     }
 }
 
+impl LambdaConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Event", &self.event);
+        p.opt("Filter", &self.filter);
+        p.req("Function", &self.function);
+    }
+}
+
 impl ToExpr for LambdaConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Event", &self.event);
-        p.opt("Filter", &self.filter);
-        p.req("Function", &self.function);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1433,12 +1916,25 @@ impl NotificationFilter {
     }
 }
 
+impl NotificationFilter {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("S3Key", &self.s3_key);
+    }
+}
+
 impl ToExpr for NotificationFilter {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("S3Key", &self.s3_key);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1457,12 +1953,25 @@ impl S3KeyFilter {
     }
 }
 
+impl S3KeyFilter {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Rules", &self.rules);
+    }
+}
+
 impl ToExpr for S3KeyFilter {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Rules", &self.rules);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1486,13 +1995,26 @@ impl FilterRule {
     }
 }
 
+impl FilterRule {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Name", &self.name);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for FilterRule {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Name", &self.name);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1519,14 +2041,27 @@ impl QueueConfiguration {
     }
 }
 
+impl QueueConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Event", &self.event);
+        p.opt("Filter", &self.filter);
+        p.req("Queue", &self.queue);
+    }
+}
+
 impl ToExpr for QueueConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Event", &self.event);
-        p.opt("Filter", &self.filter);
-        p.req("Queue", &self.queue);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1553,14 +2088,27 @@ impl TopicConfiguration {
     }
 }
 
+impl TopicConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Event", &self.event);
+        p.opt("Filter", &self.filter);
+        p.req("Topic", &self.topic);
+    }
+}
+
 impl ToExpr for TopicConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Event", &self.event);
-        p.opt("Filter", &self.filter);
-        p.req("Topic", &self.topic);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1573,13 +2121,26 @@ pub struct ObjectLockConfiguration {
     pub rule: Option<ObjectLockRule>,
 }
 
+impl ObjectLockConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ObjectLockEnabled", &self.object_lock_enabled);
+        p.opt("Rule", &self.rule);
+    }
+}
+
 impl ToExpr for ObjectLockConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("ObjectLockEnabled", &self.object_lock_enabled);
-        p.opt("Rule", &self.rule);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1590,12 +2151,25 @@ pub struct ObjectLockRule {
     pub default_retention: Option<DefaultRetention>,
 }
 
+impl ObjectLockRule {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("DefaultRetention", &self.default_retention);
+    }
+}
+
 impl ToExpr for ObjectLockRule {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("DefaultRetention", &self.default_retention);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1612,15 +2186,28 @@ pub struct DefaultRetention {
     pub years: Option<Value<i64>>,
 }
 
-impl ToExpr for DefaultRetention {
+impl DefaultRetention {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Days", &self.days);
         p.opt("DefaultEventHold", &self.default_event_hold);
         p.opt("Mode", &self.mode);
         p.opt("Years", &self.years);
+    }
+}
+
+impl ToExpr for DefaultRetention {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1633,13 +2220,26 @@ pub struct DefaultEventHold {
     pub years: Option<Value<i64>>,
 }
 
+impl DefaultEventHold {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Days", &self.days);
+        p.opt("Years", &self.years);
+    }
+}
+
 impl ToExpr for DefaultEventHold {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Days", &self.days);
-        p.opt("Years", &self.years);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1658,12 +2258,25 @@ impl OwnershipControls {
     }
 }
 
+impl OwnershipControls {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Rules", &self.rules);
+    }
+}
+
 impl ToExpr for OwnershipControls {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Rules", &self.rules);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1674,12 +2287,25 @@ pub struct OwnershipControlsRule {
     pub object_ownership: Option<Value<ObjectOwnership>>,
 }
 
+impl OwnershipControlsRule {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ObjectOwnership", &self.object_ownership);
+    }
+}
+
 impl ToExpr for OwnershipControlsRule {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("ObjectOwnership", &self.object_ownership);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1696,15 +2322,28 @@ pub struct PublicAccessBlockConfiguration {
     pub restrict_public_buckets: Option<Value<bool>>,
 }
 
-impl ToExpr for PublicAccessBlockConfiguration {
+impl PublicAccessBlockConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("BlockPublicAcls", &self.block_public_acls);
         p.opt("BlockPublicPolicy", &self.block_public_policy);
         p.opt("IgnorePublicAcls", &self.ignore_public_acls);
         p.opt("RestrictPublicBuckets", &self.restrict_public_buckets);
+    }
+}
+
+impl ToExpr for PublicAccessBlockConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1728,13 +2367,26 @@ impl ReplicationConfiguration {
     }
 }
 
+impl ReplicationConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Role", &self.role);
+        p.req("Rules", &self.rules);
+    }
+}
+
 impl ToExpr for ReplicationConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Role", &self.role);
-        p.req("Rules", &self.rules);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1779,10 +2431,9 @@ impl ReplicationRule {
     }
 }
 
-impl ToExpr for ReplicationRule {
+impl ReplicationRule {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("DeleteMarkerReplication", &self.delete_marker_replication);
         p.req("Destination", &self.destination);
         p.opt("Filter", &self.filter);
@@ -1791,7 +2442,21 @@ impl ToExpr for ReplicationRule {
         p.opt("Priority", &self.priority);
         p.opt("SourceSelectionCriteria", &self.source_selection_criteria);
         p.req("Status", &self.status);
+    }
+}
+
+impl ToExpr for ReplicationRule {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1802,12 +2467,25 @@ pub struct DeleteMarkerReplication {
     pub status: Option<Value<DeleteMarkerReplicationStatus>>,
 }
 
+impl DeleteMarkerReplication {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Status", &self.status);
+    }
+}
+
 impl ToExpr for DeleteMarkerReplication {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Status", &self.status);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1846,10 +2524,9 @@ impl ReplicationDestination {
     }
 }
 
-impl ToExpr for ReplicationDestination {
+impl ReplicationDestination {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AccessControlTranslation", &self.access_control_translation);
         p.opt("Account", &self.account);
         p.req("Bucket", &self.bucket);
@@ -1857,7 +2534,21 @@ impl ToExpr for ReplicationDestination {
         p.opt("Metrics", &self.metrics);
         p.opt("ReplicationTime", &self.replication_time);
         p.opt("StorageClass", &self.storage_class);
+    }
+}
+
+impl ToExpr for ReplicationDestination {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1878,12 +2569,25 @@ impl AccessControlTranslation {
     }
 }
 
+impl AccessControlTranslation {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Owner", &self.owner);
+    }
+}
+
 impl ToExpr for AccessControlTranslation {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Owner", &self.owner);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1904,12 +2608,25 @@ impl EncryptionConfiguration {
     }
 }
 
+impl EncryptionConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("ReplicaKmsKeyID", &self.replica_kms_key_id);
+    }
+}
+
 impl ToExpr for EncryptionConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("ReplicaKmsKeyID", &self.replica_kms_key_id);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1933,13 +2650,26 @@ impl Metrics {
     }
 }
 
+impl Metrics {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("EventThreshold", &self.event_threshold);
+        p.req("Status", &self.status);
+    }
+}
+
 impl ToExpr for Metrics {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("EventThreshold", &self.event_threshold);
-        p.req("Status", &self.status);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1960,12 +2690,25 @@ impl ReplicationTimeValue {
     }
 }
 
+impl ReplicationTimeValue {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Minutes", &self.minutes);
+    }
+}
+
 impl ToExpr for ReplicationTimeValue {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Minutes", &self.minutes);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1992,13 +2735,26 @@ impl ReplicationTime {
     }
 }
 
+impl ReplicationTime {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Status", &self.status);
+        p.req("Time", &self.time);
+    }
+}
+
 impl ToExpr for ReplicationTime {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Status", &self.status);
-        p.req("Time", &self.time);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -2013,14 +2769,27 @@ pub struct ReplicationRuleFilter {
     pub tag_filter: Option<TagFilter>,
 }
 
+impl ReplicationRuleFilter {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("And", &self.and);
+        p.opt("Prefix", &self.prefix);
+        p.opt("TagFilter", &self.tag_filter);
+    }
+}
+
 impl ToExpr for ReplicationRuleFilter {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("And", &self.and);
-        p.opt("Prefix", &self.prefix);
-        p.opt("TagFilter", &self.tag_filter);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -2033,13 +2802,26 @@ pub struct ReplicationRuleAndOperator {
     pub tag_filters: Option<Vec<TagFilter>>,
 }
 
+impl ReplicationRuleAndOperator {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Prefix", &self.prefix);
+        p.opt("TagFilters", &self.tag_filters);
+    }
+}
+
 impl ToExpr for ReplicationRuleAndOperator {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Prefix", &self.prefix);
-        p.opt("TagFilters", &self.tag_filters);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -2052,13 +2834,26 @@ pub struct SourceSelectionCriteria {
     pub sse_kms_encrypted_objects: Option<SseKmsEncryptedObjects>,
 }
 
+impl SourceSelectionCriteria {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ReplicaModifications", &self.replica_modifications);
+        p.opt("SseKmsEncryptedObjects", &self.sse_kms_encrypted_objects);
+    }
+}
+
 impl ToExpr for SourceSelectionCriteria {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("ReplicaModifications", &self.replica_modifications);
-        p.opt("SseKmsEncryptedObjects", &self.sse_kms_encrypted_objects);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -2079,12 +2874,25 @@ impl ReplicaModifications {
     }
 }
 
+impl ReplicaModifications {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Status", &self.status);
+    }
+}
+
 impl ToExpr for ReplicaModifications {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Status", &self.status);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -2105,12 +2913,25 @@ impl SseKmsEncryptedObjects {
     }
 }
 
+impl SseKmsEncryptedObjects {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Status", &self.status);
+    }
+}
+
 impl ToExpr for SseKmsEncryptedObjects {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Status", &self.status);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -2134,13 +2955,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -2161,12 +2995,25 @@ impl VersioningConfiguration {
     }
 }
 
+impl VersioningConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Status", &self.status);
+    }
+}
+
 impl ToExpr for VersioningConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Status", &self.status);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -2183,15 +3030,28 @@ pub struct WebsiteConfiguration {
     pub routing_rules: Option<Vec<RoutingRule>>,
 }
 
-impl ToExpr for WebsiteConfiguration {
+impl WebsiteConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("ErrorDocument", &self.error_document);
         p.opt("IndexDocument", &self.index_document);
         p.opt("RedirectAllRequestsTo", &self.redirect_all_requests_to);
         p.opt("RoutingRules", &self.routing_rules);
+    }
+}
+
+impl ToExpr for WebsiteConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -2215,13 +3075,26 @@ impl RedirectAllRequestsTo {
     }
 }
 
+impl RedirectAllRequestsTo {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("HostName", &self.host_name);
+        p.opt("Protocol", &self.protocol);
+    }
+}
+
 impl ToExpr for RedirectAllRequestsTo {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("HostName", &self.host_name);
-        p.opt("Protocol", &self.protocol);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -2245,13 +3118,26 @@ impl RoutingRule {
     }
 }
 
+impl RoutingRule {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("RedirectRule", &self.redirect_rule);
+        p.opt("RoutingRuleCondition", &self.routing_rule_condition);
+    }
+}
+
 impl ToExpr for RoutingRule {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("RedirectRule", &self.redirect_rule);
-        p.opt("RoutingRuleCondition", &self.routing_rule_condition);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -2270,16 +3156,29 @@ pub struct RedirectRule {
     pub replace_key_with: Option<Value<String>>,
 }
 
-impl ToExpr for RedirectRule {
+impl RedirectRule {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("HostName", &self.host_name);
         p.opt("HttpRedirectCode", &self.http_redirect_code);
         p.opt("Protocol", &self.protocol);
         p.opt("ReplaceKeyPrefixWith", &self.replace_key_prefix_with);
         p.opt("ReplaceKeyWith", &self.replace_key_with);
+    }
+}
+
+impl ToExpr for RedirectRule {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -2292,16 +3191,29 @@ pub struct RoutingRuleCondition {
     pub key_prefix_equals: Option<Value<String>>,
 }
 
-impl ToExpr for RoutingRuleCondition {
+impl RoutingRuleCondition {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "HttpErrorCodeReturnedEquals",
             &self.http_error_code_returned_equals,
         );
         p.opt("KeyPrefixEquals", &self.key_prefix_equals);
+    }
+}
+
+impl ToExpr for RoutingRuleCondition {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

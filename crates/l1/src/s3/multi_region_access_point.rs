@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::Value;
 
 /// AWS::S3::MultiRegionAccessPoint is an Amazon S3 resource type that dynamically routes S3 requests to easily satisfy geographic compliance requirements based on customer-defined routing policies.
@@ -35,6 +37,18 @@ impl MultiRegionAccessPoint {
     }
 }
 
+impl MultiRegionAccessPoint {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Name", &self.name);
+        p.opt(
+            "PublicAccessBlockConfiguration",
+            &self.public_access_block_configuration,
+        );
+        p.req("Regions", &self.regions);
+    }
+}
+
 impl ResourceProps for MultiRegionAccessPoint {
     const TYPE_NAME: &'static str = "AWS::S3::MultiRegionAccessPoint";
     fn facts() -> &'static ResourceFacts {
@@ -43,13 +57,14 @@ impl ResourceProps for MultiRegionAccessPoint {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.opt("Name", &self.name);
-        p.opt(
-            "PublicAccessBlockConfiguration",
-            &self.public_access_block_configuration,
-        );
-        p.req("Regions", &self.regions);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -94,15 +109,28 @@ pub struct PublicAccessBlockConfiguration {
     pub restrict_public_buckets: Option<Value<bool>>,
 }
 
-impl ToExpr for PublicAccessBlockConfiguration {
+impl PublicAccessBlockConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("BlockPublicAcls", &self.block_public_acls);
         p.opt("BlockPublicPolicy", &self.block_public_policy);
         p.opt("IgnorePublicAcls", &self.ignore_public_acls);
         p.opt("RestrictPublicBuckets", &self.restrict_public_buckets);
+    }
+}
+
+impl ToExpr for PublicAccessBlockConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -126,13 +154,26 @@ impl Region {
     }
 }
 
+impl Region {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Bucket", &self.bucket);
+        p.opt("BucketAccountId", &self.bucket_account_id);
+    }
+}
+
 impl ToExpr for Region {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Bucket", &self.bucket);
-        p.opt("BucketAccountId", &self.bucket_account_id);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

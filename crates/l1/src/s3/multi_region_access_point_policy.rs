@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps,
+};
 use stackwright_core::value::{Json, Value};
 
 /// The policy to be attached to a Multi Region Access Point
@@ -32,6 +34,14 @@ impl MultiRegionAccessPointPolicy {
     }
 }
 
+impl MultiRegionAccessPointPolicy {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("MrapName", &self.mrap_name);
+        p.req("Policy", &self.policy);
+    }
+}
+
 impl ResourceProps for MultiRegionAccessPointPolicy {
     const TYPE_NAME: &'static str = "AWS::S3::MultiRegionAccessPointPolicy";
     fn facts() -> &'static ResourceFacts {
@@ -40,9 +50,14 @@ impl ResourceProps for MultiRegionAccessPointPolicy {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req("MrapName", &self.mrap_name);
-        p.req("Policy", &self.policy);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

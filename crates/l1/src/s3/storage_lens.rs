@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Json, Literal, Value};
 
 /// The AWS::S3::StorageLens resource is an Amazon S3 resource type that you can use to create Storage Lens configurations.
@@ -34,6 +36,14 @@ impl StorageLens {
     }
 }
 
+impl StorageLens {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("StorageLensConfiguration", &self.storage_lens_configuration);
+        p.opt("Tags", &self.tags);
+    }
+}
+
 impl ResourceProps for StorageLens {
     const TYPE_NAME: &'static str = "AWS::S3::StorageLens";
     fn facts() -> &'static ResourceFacts {
@@ -42,9 +52,14 @@ impl ResourceProps for StorageLens {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req("StorageLensConfiguration", &self.storage_lens_configuration);
-        p.opt("Tags", &self.tags);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -116,10 +131,9 @@ impl StorageLensConfiguration {
     }
 }
 
-impl ToExpr for StorageLensConfiguration {
+impl StorageLensConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("AccountLevel", &self.account_level);
         p.opt("AwsOrg", &self.aws_org);
         p.opt("DataExport", &self.data_export);
@@ -132,7 +146,21 @@ impl ToExpr for StorageLensConfiguration {
         p.opt("Include", &self.include);
         p.req("IsEnabled", &self.is_enabled);
         p.opt("PrefixDelimiter", &self.prefix_delimiter);
+    }
+}
+
+impl ToExpr for StorageLensConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -171,10 +199,9 @@ impl AccountLevel {
     }
 }
 
-impl ToExpr for AccountLevel {
+impl AccountLevel {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("ActivityMetrics", &self.activity_metrics);
         p.opt(
             "AdvancedCostOptimizationMetrics",
@@ -194,7 +221,21 @@ impl ToExpr for AccountLevel {
             &self.detailed_status_codes_metrics,
         );
         p.opt("StorageLensGroupLevel", &self.storage_lens_group_level);
+    }
+}
+
+impl ToExpr for AccountLevel {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -205,12 +246,25 @@ pub struct ActivityMetrics {
     pub is_enabled: Option<Value<bool>>,
 }
 
+impl ActivityMetrics {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("IsEnabled", &self.is_enabled);
+    }
+}
+
 impl ToExpr for ActivityMetrics {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("IsEnabled", &self.is_enabled);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -221,12 +275,25 @@ pub struct AdvancedCostOptimizationMetrics {
     pub is_enabled: Option<Value<bool>>,
 }
 
+impl AdvancedCostOptimizationMetrics {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("IsEnabled", &self.is_enabled);
+    }
+}
+
 impl ToExpr for AdvancedCostOptimizationMetrics {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("IsEnabled", &self.is_enabled);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -237,12 +304,25 @@ pub struct AdvancedDataProtectionMetrics {
     pub is_enabled: Option<Value<bool>>,
 }
 
+impl AdvancedDataProtectionMetrics {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("IsEnabled", &self.is_enabled);
+    }
+}
+
 impl ToExpr for AdvancedDataProtectionMetrics {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("IsEnabled", &self.is_enabled);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -253,12 +333,25 @@ pub struct AdvancedPerformanceMetrics {
     pub is_enabled: Option<Value<bool>>,
 }
 
+impl AdvancedPerformanceMetrics {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("IsEnabled", &self.is_enabled);
+    }
+}
+
 impl ToExpr for AdvancedPerformanceMetrics {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("IsEnabled", &self.is_enabled);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -279,10 +372,9 @@ pub struct BucketLevel {
     pub prefix_level: Option<PrefixLevel>,
 }
 
-impl ToExpr for BucketLevel {
+impl BucketLevel {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("ActivityMetrics", &self.activity_metrics);
         p.opt(
             "AdvancedCostOptimizationMetrics",
@@ -301,7 +393,21 @@ impl ToExpr for BucketLevel {
             &self.detailed_status_codes_metrics,
         );
         p.opt("PrefixLevel", &self.prefix_level);
+    }
+}
+
+impl ToExpr for BucketLevel {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -312,12 +418,25 @@ pub struct DetailedStatusCodesMetrics {
     pub is_enabled: Option<Value<bool>>,
 }
 
+impl DetailedStatusCodesMetrics {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("IsEnabled", &self.is_enabled);
+    }
+}
+
 impl ToExpr for DetailedStatusCodesMetrics {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("IsEnabled", &self.is_enabled);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -336,12 +455,25 @@ impl PrefixLevel {
     }
 }
 
+impl PrefixLevel {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("StorageMetrics", &self.storage_metrics);
+    }
+}
+
 impl ToExpr for PrefixLevel {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("StorageMetrics", &self.storage_metrics);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -354,13 +486,26 @@ pub struct PrefixLevelStorageMetrics {
     pub selection_criteria: Option<SelectionCriteria>,
 }
 
+impl PrefixLevelStorageMetrics {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("IsEnabled", &self.is_enabled);
+        p.opt("SelectionCriteria", &self.selection_criteria);
+    }
+}
+
 impl ToExpr for PrefixLevelStorageMetrics {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("IsEnabled", &self.is_enabled);
-        p.opt("SelectionCriteria", &self.selection_criteria);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -375,17 +520,30 @@ pub struct SelectionCriteria {
     pub min_storage_bytes_percentage: Option<Value<f64>>,
 }
 
-impl ToExpr for SelectionCriteria {
+impl SelectionCriteria {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Delimiter", &self.delimiter);
         p.opt("MaxDepth", &self.max_depth);
         p.opt(
             "MinStorageBytesPercentage",
             &self.min_storage_bytes_percentage,
         );
+    }
+}
+
+impl ToExpr for SelectionCriteria {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -396,15 +554,28 @@ pub struct StorageLensGroupLevel {
     pub storage_lens_group_selection_criteria: Option<StorageLensGroupSelectionCriteria>,
 }
 
-impl ToExpr for StorageLensGroupLevel {
+impl StorageLensGroupLevel {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "StorageLensGroupSelectionCriteria",
             &self.storage_lens_group_selection_criteria,
         );
+    }
+}
+
+impl ToExpr for StorageLensGroupLevel {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -417,13 +588,26 @@ pub struct StorageLensGroupSelectionCriteria {
     pub include: Option<Value<Vec<String>>>,
 }
 
+impl StorageLensGroupSelectionCriteria {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Exclude", &self.exclude);
+        p.opt("Include", &self.include);
+    }
+}
+
 impl ToExpr for StorageLensGroupSelectionCriteria {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Exclude", &self.exclude);
-        p.opt("Include", &self.include);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -442,12 +626,25 @@ impl AwsOrg {
     }
 }
 
+impl AwsOrg {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Arn", &self.arn);
+    }
+}
+
 impl ToExpr for AwsOrg {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Arn", &self.arn);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -462,17 +659,30 @@ pub struct DataExport {
     pub storage_lens_table_destination: Option<StorageLensTableDestination>,
 }
 
-impl ToExpr for DataExport {
+impl DataExport {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("CloudWatchMetrics", &self.cloud_watch_metrics);
         p.opt("S3BucketDestination", &self.s3_bucket_destination);
         p.opt(
             "StorageLensTableDestination",
             &self.storage_lens_table_destination,
         );
+    }
+}
+
+impl ToExpr for DataExport {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -493,12 +703,25 @@ impl CloudWatchMetrics {
     }
 }
 
+impl CloudWatchMetrics {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("IsEnabled", &self.is_enabled);
+    }
+}
+
 impl ToExpr for CloudWatchMetrics {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("IsEnabled", &self.is_enabled);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -539,17 +762,30 @@ impl S3BucketDestination {
     }
 }
 
-impl ToExpr for S3BucketDestination {
+impl S3BucketDestination {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("AccountId", &self.account_id);
         p.req("Arn", &self.arn);
         p.opt("Encryption", &self.encryption);
         p.req("Format", &self.format);
         p.req("OutputSchemaVersion", &self.output_schema_version);
         p.opt("Prefix", &self.prefix);
+    }
+}
+
+impl ToExpr for S3BucketDestination {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -562,13 +798,26 @@ pub struct Encryption {
     pub ssekms: Option<Ssekms>,
 }
 
+impl Encryption {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("SSES3", &self.sses3);
+        p.opt("SSEKMS", &self.ssekms);
+    }
+}
+
 impl ToExpr for Encryption {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("SSES3", &self.sses3);
-        p.opt("SSEKMS", &self.ssekms);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -589,12 +838,25 @@ impl Ssekms {
     }
 }
 
+impl Ssekms {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("KeyId", &self.key_id);
+    }
+}
+
 impl ToExpr for Ssekms {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("KeyId", &self.key_id);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -618,13 +880,26 @@ impl StorageLensTableDestination {
     }
 }
 
+impl StorageLensTableDestination {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Encryption", &self.encryption);
+        p.req("IsEnabled", &self.is_enabled);
+    }
+}
+
 impl ToExpr for StorageLensTableDestination {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Encryption", &self.encryption);
-        p.req("IsEnabled", &self.is_enabled);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -637,13 +912,26 @@ pub struct BucketsAndRegions {
     pub regions: Option<Value<Vec<String>>>,
 }
 
+impl BucketsAndRegions {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Buckets", &self.buckets);
+        p.opt("Regions", &self.regions);
+    }
+}
+
 impl ToExpr for BucketsAndRegions {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Buckets", &self.buckets);
-        p.opt("Regions", &self.regions);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -656,16 +944,29 @@ pub struct StorageLensExpandedPrefixesDataExport {
     pub storage_lens_table_destination: Option<StorageLensTableDestination>,
 }
 
-impl ToExpr for StorageLensExpandedPrefixesDataExport {
+impl StorageLensExpandedPrefixesDataExport {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("S3BucketDestination", &self.s3_bucket_destination);
         p.opt(
             "StorageLensTableDestination",
             &self.storage_lens_table_destination,
         );
+    }
+}
+
+impl ToExpr for StorageLensExpandedPrefixesDataExport {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -689,13 +990,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::Value;
 
 /// The AWS::S3::StorageLensGroup resource is an Amazon S3 resource type that you can use to create Storage Lens Group.
@@ -37,6 +39,15 @@ impl StorageLensGroup {
     }
 }
 
+impl StorageLensGroup {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Filter", &self.filter);
+        p.req("Name", &self.name);
+        p.opt("Tags", &self.tags);
+    }
+}
+
 impl ResourceProps for StorageLensGroup {
     const TYPE_NAME: &'static str = "AWS::S3::StorageLensGroup";
     fn facts() -> &'static ResourceFacts {
@@ -45,10 +56,14 @@ impl ResourceProps for StorageLensGroup {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req("Filter", &self.filter);
-        p.req("Name", &self.name);
-        p.opt("Tags", &self.tags);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -94,10 +109,9 @@ pub struct Filter {
     pub or: Option<Or>,
 }
 
-impl ToExpr for Filter {
+impl Filter {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("And", &self.and);
         p.opt("MatchAnyPrefix", &self.match_any_prefix);
         p.opt("MatchAnySuffix", &self.match_any_suffix);
@@ -105,7 +119,21 @@ impl ToExpr for Filter {
         p.opt("MatchObjectAge", &self.match_object_age);
         p.opt("MatchObjectSize", &self.match_object_size);
         p.opt("Or", &self.or);
+    }
+}
+
+impl ToExpr for Filter {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -124,16 +152,29 @@ pub struct And {
     pub match_object_size: Option<MatchObjectSize>,
 }
 
-impl ToExpr for And {
+impl And {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("MatchAnyPrefix", &self.match_any_prefix);
         p.opt("MatchAnySuffix", &self.match_any_suffix);
         p.opt("MatchAnyTag", &self.match_any_tag);
         p.opt("MatchObjectAge", &self.match_object_age);
         p.opt("MatchObjectSize", &self.match_object_size);
+    }
+}
+
+impl ToExpr for And {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -157,13 +198,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -176,13 +230,26 @@ pub struct MatchObjectAge {
     pub days_less_than: Option<Value<i64>>,
 }
 
+impl MatchObjectAge {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("DaysGreaterThan", &self.days_greater_than);
+        p.opt("DaysLessThan", &self.days_less_than);
+    }
+}
+
 impl ToExpr for MatchObjectAge {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("DaysGreaterThan", &self.days_greater_than);
-        p.opt("DaysLessThan", &self.days_less_than);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -195,13 +262,26 @@ pub struct MatchObjectSize {
     pub bytes_less_than: Option<Value<i64>>,
 }
 
+impl MatchObjectSize {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("BytesGreaterThan", &self.bytes_greater_than);
+        p.opt("BytesLessThan", &self.bytes_less_than);
+    }
+}
+
 impl ToExpr for MatchObjectSize {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("BytesGreaterThan", &self.bytes_greater_than);
-        p.opt("BytesLessThan", &self.bytes_less_than);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -220,16 +300,29 @@ pub struct Or {
     pub match_object_size: Option<MatchObjectSize>,
 }
 
-impl ToExpr for Or {
+impl Or {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("MatchAnyPrefix", &self.match_any_prefix);
         p.opt("MatchAnySuffix", &self.match_any_suffix);
         p.opt("MatchAnyTag", &self.match_any_tag);
         p.opt("MatchObjectAge", &self.match_object_age);
         p.opt("MatchObjectSize", &self.match_object_size);
+    }
+}
+
+impl ToExpr for Or {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

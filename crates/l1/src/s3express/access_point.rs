@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Json, Literal, Value};
 
 /// The AWS::S3Express::AccessPoint resource is an Amazon S3 resource type that you can use to access buckets.
@@ -52,14 +54,9 @@ impl AccessPoint {
     }
 }
 
-impl ResourceProps for AccessPoint {
-    const TYPE_NAME: &'static str = "AWS::S3Express::AccessPoint";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl AccessPoint {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("Bucket", &self.bucket);
         p.opt("BucketAccountId", &self.bucket_account_id);
         p.opt("Name", &self.name);
@@ -71,7 +68,25 @@ impl ResourceProps for AccessPoint {
         p.opt("Scope", &self.scope);
         p.opt("Tags", &self.tags);
         p.opt("VpcConfiguration", &self.vpc_configuration);
+    }
+}
+
+impl ResourceProps for AccessPoint {
+    const TYPE_NAME: &'static str = "AWS::S3Express::AccessPoint";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -116,15 +131,28 @@ pub struct PublicAccessBlockConfiguration {
     pub restrict_public_buckets: Option<Value<bool>>,
 }
 
-impl ToExpr for PublicAccessBlockConfiguration {
+impl PublicAccessBlockConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("BlockPublicAcls", &self.block_public_acls);
         p.opt("BlockPublicPolicy", &self.block_public_policy);
         p.opt("IgnorePublicAcls", &self.ignore_public_acls);
         p.opt("RestrictPublicBuckets", &self.restrict_public_buckets);
+    }
+}
+
+impl ToExpr for PublicAccessBlockConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -137,13 +165,26 @@ pub struct Scope {
     pub prefixes: Option<Value<Vec<String>>>,
 }
 
+impl Scope {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Permissions", &self.permissions);
+        p.opt("Prefixes", &self.prefixes);
+    }
+}
+
 impl ToExpr for Scope {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Permissions", &self.permissions);
-        p.opt("Prefixes", &self.prefixes);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -167,13 +208,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -184,12 +238,25 @@ pub struct VpcConfiguration {
     pub vpc_id: Option<Value<String>>,
 }
 
+impl VpcConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("VpcId", &self.vpc_id);
+    }
+}
+
 impl ToExpr for VpcConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("VpcId", &self.vpc_id);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

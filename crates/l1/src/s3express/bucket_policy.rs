@@ -7,7 +7,7 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{Props, ResourceProps};
+use stackwright_core::resource::{Props, Resolve, Resolved, ResourceProps};
 use stackwright_core::value::{Json, Value};
 
 /// Resource Type definition for AWS::S3Express::BucketPolicy.
@@ -32,6 +32,14 @@ impl BucketPolicy {
     }
 }
 
+impl BucketPolicy {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Bucket", &self.bucket);
+        p.req("PolicyDocument", &self.policy_document);
+    }
+}
+
 impl ResourceProps for BucketPolicy {
     const TYPE_NAME: &'static str = "AWS::S3Express::BucketPolicy";
     fn facts() -> &'static ResourceFacts {
@@ -40,9 +48,14 @@ impl ResourceProps for BucketPolicy {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req("Bucket", &self.bucket);
-        p.req("PolicyDocument", &self.policy_document);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

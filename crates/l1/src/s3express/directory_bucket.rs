@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// Resource Type definition for AWS::S3Express::DirectoryBucket.
@@ -55,14 +57,9 @@ impl DirectoryBucket {
     }
 }
 
-impl ResourceProps for DirectoryBucket {
-    const TYPE_NAME: &'static str = "AWS::S3Express::DirectoryBucket";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl DirectoryBucket {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("BucketEncryption", &self.bucket_encryption);
         p.opt("BucketName", &self.bucket_name);
         p.req("DataRedundancy", &self.data_redundancy);
@@ -71,7 +68,25 @@ impl ResourceProps for DirectoryBucket {
         p.req("LocationName", &self.location_name);
         p.opt("MetricsConfigurations", &self.metrics_configurations);
         p.opt("Tags", &self.tags);
+    }
+}
+
+impl ResourceProps for DirectoryBucket {
+    const TYPE_NAME: &'static str = "AWS::S3Express::DirectoryBucket";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -120,15 +135,28 @@ impl BucketEncryption {
     }
 }
 
-impl ToExpr for BucketEncryption {
+impl BucketEncryption {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req(
             "ServerSideEncryptionConfiguration",
             &self.server_side_encryption_configuration,
         );
+    }
+}
+
+impl ToExpr for BucketEncryption {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -141,16 +169,29 @@ pub struct ServerSideEncryptionRule {
     pub server_side_encryption_by_default: Option<ServerSideEncryptionByDefault>,
 }
 
-impl ToExpr for ServerSideEncryptionRule {
+impl ServerSideEncryptionRule {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("BucketKeyEnabled", &self.bucket_key_enabled);
         p.opt(
             "ServerSideEncryptionByDefault",
             &self.server_side_encryption_by_default,
         );
+    }
+}
+
+impl ToExpr for ServerSideEncryptionRule {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -174,13 +215,26 @@ impl ServerSideEncryptionByDefault {
     }
 }
 
+impl ServerSideEncryptionByDefault {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("KMSMasterKeyID", &self.kms_master_key_id);
+        p.req("SSEAlgorithm", &self.sse_algorithm);
+    }
+}
+
 impl ToExpr for ServerSideEncryptionByDefault {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("KMSMasterKeyID", &self.kms_master_key_id);
-        p.req("SSEAlgorithm", &self.sse_algorithm);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -225,10 +279,9 @@ impl InventoryConfiguration {
     }
 }
 
-impl ToExpr for InventoryConfiguration {
+impl InventoryConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("Destination", &self.destination);
         p.req("Enabled", &self.enabled);
         p.req("Id", &self.id);
@@ -236,7 +289,21 @@ impl ToExpr for InventoryConfiguration {
         p.opt("OptionalFields", &self.optional_fields);
         p.opt("Prefix", &self.prefix);
         p.req("ScheduleFrequency", &self.schedule_frequency);
+    }
+}
+
+impl ToExpr for InventoryConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -269,15 +336,28 @@ impl Destination {
     }
 }
 
-impl ToExpr for Destination {
+impl Destination {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("BucketAccountId", &self.bucket_account_id);
         p.req("BucketArn", &self.bucket_arn);
         p.req("Format", &self.format);
         p.opt("Prefix", &self.prefix);
+    }
+}
+
+impl ToExpr for Destination {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -296,12 +376,25 @@ impl LifecycleConfiguration {
     }
 }
 
+impl LifecycleConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Rules", &self.rules);
+    }
+}
+
 impl ToExpr for LifecycleConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Rules", &self.rules);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -340,10 +433,9 @@ impl Rule {
     }
 }
 
-impl ToExpr for Rule {
+impl Rule {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "AbortIncompleteMultipartUpload",
             &self.abort_incomplete_multipart_upload,
@@ -354,7 +446,21 @@ impl ToExpr for Rule {
         p.opt("ObjectSizeLessThan", &self.object_size_less_than);
         p.opt("Prefix", &self.prefix);
         p.req("Status", &self.status);
+    }
+}
+
+impl ToExpr for Rule {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -375,12 +481,25 @@ impl AbortIncompleteMultipartUpload {
     }
 }
 
+impl AbortIncompleteMultipartUpload {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("DaysAfterInitiation", &self.days_after_initiation);
+    }
+}
+
 impl ToExpr for AbortIncompleteMultipartUpload {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("DaysAfterInitiation", &self.days_after_initiation);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -407,14 +526,27 @@ impl MetricsConfiguration {
     }
 }
 
+impl MetricsConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("AccessPointArn", &self.access_point_arn);
+        p.req("Id", &self.id);
+        p.opt("Prefix", &self.prefix);
+    }
+}
+
 impl ToExpr for MetricsConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("AccessPointArn", &self.access_point_arn);
-        p.req("Id", &self.id);
-        p.opt("Prefix", &self.prefix);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -438,13 +570,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

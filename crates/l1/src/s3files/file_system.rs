@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// Resource Type definition for AWS::S3Files::FileSystem
@@ -52,14 +54,9 @@ impl FileSystem {
     }
 }
 
-impl ResourceProps for FileSystem {
-    const TYPE_NAME: &'static str = "AWS::S3Files::FileSystem";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl FileSystem {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AcceptBucketWarning", &self.accept_bucket_warning);
         p.req("Bucket", &self.bucket);
         p.opt("ClientToken", &self.client_token);
@@ -71,7 +68,25 @@ impl ResourceProps for FileSystem {
             &self.synchronization_configuration,
         );
         p.opt("Tags", &self.tags);
+    }
+}
+
+impl ResourceProps for FileSystem {
+    const TYPE_NAME: &'static str = "AWS::S3Files::FileSystem";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -152,13 +167,26 @@ impl SynchronizationConfiguration {
     }
 }
 
+impl SynchronizationConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("ExpirationDataRules", &self.expiration_data_rules);
+        p.req("ImportDataRules", &self.import_data_rules);
+    }
+}
+
 impl ToExpr for SynchronizationConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("ExpirationDataRules", &self.expiration_data_rules);
-        p.req("ImportDataRules", &self.import_data_rules);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -179,12 +207,25 @@ impl ExpirationDataRule {
     }
 }
 
+impl ExpirationDataRule {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("DaysAfterLastAccess", &self.days_after_last_access);
+    }
+}
+
 impl ToExpr for ExpirationDataRule {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("DaysAfterLastAccess", &self.days_after_last_access);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -215,14 +256,27 @@ impl ImportDataRule {
     }
 }
 
+impl ImportDataRule {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Prefix", &self.prefix);
+        p.req("SizeLessThan", &self.size_less_than);
+        p.req("Trigger", &self.trigger);
+    }
+}
+
 impl ToExpr for ImportDataRule {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Prefix", &self.prefix);
-        p.req("SizeLessThan", &self.size_less_than);
-        p.req("Trigger", &self.trigger);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -246,13 +300,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

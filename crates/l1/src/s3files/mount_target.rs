@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// Resource Type definition for AWS::S3Files::MountTarget
@@ -47,6 +49,18 @@ impl MountTarget {
     }
 }
 
+impl MountTarget {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("FileSystemId", &self.file_system_id);
+        p.opt("IpAddressType", &self.ip_address_type);
+        p.opt("Ipv4Address", &self.ipv4_address);
+        p.opt("Ipv6Address", &self.ipv6_address);
+        p.opt("SecurityGroups", &self.security_groups);
+        p.req("SubnetId", &self.subnet_id);
+    }
+}
+
 impl ResourceProps for MountTarget {
     const TYPE_NAME: &'static str = "AWS::S3Files::MountTarget";
     fn facts() -> &'static ResourceFacts {
@@ -55,13 +69,14 @@ impl ResourceProps for MountTarget {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req("FileSystemId", &self.file_system_id);
-        p.opt("IpAddressType", &self.ip_address_type);
-        p.opt("Ipv4Address", &self.ipv4_address);
-        p.opt("Ipv6Address", &self.ipv6_address);
-        p.opt("SecurityGroups", &self.security_groups);
-        p.req("SubnetId", &self.subnet_id);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

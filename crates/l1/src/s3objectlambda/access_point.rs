@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Json, Value};
 
 /// The AWS::S3ObjectLambda::AccessPoint resource is an Amazon S3ObjectLambda resource type that you can use to add computation to S3 actions
@@ -32,6 +34,17 @@ impl AccessPoint {
     }
 }
 
+impl AccessPoint {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Name", &self.name);
+        p.req(
+            "ObjectLambdaConfiguration",
+            &self.object_lambda_configuration,
+        );
+    }
+}
+
 impl ResourceProps for AccessPoint {
     const TYPE_NAME: &'static str = "AWS::S3ObjectLambda::AccessPoint";
     fn facts() -> &'static ResourceFacts {
@@ -40,12 +53,14 @@ impl ResourceProps for AccessPoint {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.opt("Name", &self.name);
-        p.req(
-            "ObjectLambdaConfiguration",
-            &self.object_lambda_configuration,
-        );
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -136,10 +151,9 @@ impl ObjectLambdaConfiguration {
     }
 }
 
-impl ToExpr for ObjectLambdaConfiguration {
+impl ObjectLambdaConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AllowedFeatures", &self.allowed_features);
         p.opt(
             "CloudWatchMetricsEnabled",
@@ -150,7 +164,21 @@ impl ToExpr for ObjectLambdaConfiguration {
             "TransformationConfigurations",
             &self.transformation_configurations,
         );
+    }
+}
+
+impl ToExpr for ObjectLambdaConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -177,13 +205,26 @@ impl TransformationConfiguration {
     }
 }
 
+impl TransformationConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Actions", &self.actions);
+        p.req("ContentTransformation", &self.content_transformation);
+    }
+}
+
 impl ToExpr for TransformationConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Actions", &self.actions);
-        p.req("ContentTransformation", &self.content_transformation);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -194,12 +235,25 @@ pub struct ContentTransformation {
     pub aws_lambda: Option<AwsLambda>,
 }
 
+impl ContentTransformation {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("AwsLambda", &self.aws_lambda);
+    }
+}
+
 impl ToExpr for ContentTransformation {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("AwsLambda", &self.aws_lambda);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -223,13 +277,26 @@ impl AwsLambda {
     }
 }
 
+impl AwsLambda {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("FunctionArn", &self.function_arn);
+        p.opt("FunctionPayload", &self.function_payload);
+    }
+}
+
 impl ToExpr for AwsLambda {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("FunctionArn", &self.function_arn);
-        p.opt("FunctionPayload", &self.function_payload);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

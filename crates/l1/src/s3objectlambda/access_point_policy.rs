@@ -7,7 +7,7 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{Props, ResourceProps};
+use stackwright_core::resource::{Props, Resolve, Resolved, ResourceProps};
 use stackwright_core::value::{Json, Value};
 
 /// AWS::S3ObjectLambda::AccessPointPolicy resource is an Amazon S3ObjectLambda policy type that you can use to control permissions for your S3ObjectLambda
@@ -35,6 +35,14 @@ impl AccessPointPolicy {
     }
 }
 
+impl AccessPointPolicy {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("ObjectLambdaAccessPoint", &self.object_lambda_access_point);
+        p.req("PolicyDocument", &self.policy_document);
+    }
+}
+
 impl ResourceProps for AccessPointPolicy {
     const TYPE_NAME: &'static str = "AWS::S3ObjectLambda::AccessPointPolicy";
     fn facts() -> &'static ResourceFacts {
@@ -43,9 +51,14 @@ impl ResourceProps for AccessPointPolicy {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req("ObjectLambdaAccessPoint", &self.object_lambda_access_point);
-        p.req("PolicyDocument", &self.policy_document);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

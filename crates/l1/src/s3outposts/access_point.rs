@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Json, Value};
 
 /// Resource Type Definition for AWS::S3Outposts::AccessPoint
@@ -42,6 +44,16 @@ impl AccessPoint {
     }
 }
 
+impl AccessPoint {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Bucket", &self.bucket);
+        p.req("Name", &self.name);
+        p.opt("Policy", &self.policy);
+        p.req("VpcConfiguration", &self.vpc_configuration);
+    }
+}
+
 impl ResourceProps for AccessPoint {
     const TYPE_NAME: &'static str = "AWS::S3Outposts::AccessPoint";
     fn facts() -> &'static ResourceFacts {
@@ -50,11 +62,14 @@ impl ResourceProps for AccessPoint {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req("Bucket", &self.bucket);
-        p.req("Name", &self.name);
-        p.opt("Policy", &self.policy);
-        p.req("VpcConfiguration", &self.vpc_configuration);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -88,12 +103,25 @@ pub struct VpcConfiguration {
     pub vpc_id: Option<Value<String>>,
 }
 
+impl VpcConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("VpcId", &self.vpc_id);
+    }
+}
+
 impl ToExpr for VpcConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("VpcId", &self.vpc_id);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// Resource Type Definition for AWS::S3Outposts::Bucket
@@ -43,6 +45,16 @@ impl Bucket {
     }
 }
 
+impl Bucket {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("BucketName", &self.bucket_name);
+        p.opt("LifecycleConfiguration", &self.lifecycle_configuration);
+        p.req("OutpostId", &self.outpost_id);
+        p.opt("Tags", &self.tags);
+    }
+}
+
 impl ResourceProps for Bucket {
     const TYPE_NAME: &'static str = "AWS::S3Outposts::Bucket";
     fn facts() -> &'static ResourceFacts {
@@ -51,11 +63,14 @@ impl ResourceProps for Bucket {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req("BucketName", &self.bucket_name);
-        p.opt("LifecycleConfiguration", &self.lifecycle_configuration);
-        p.req("OutpostId", &self.outpost_id);
-        p.opt("Tags", &self.tags);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -97,12 +112,25 @@ impl LifecycleConfiguration {
     }
 }
 
+impl LifecycleConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Rules", &self.rules);
+    }
+}
+
 impl ToExpr for LifecycleConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Rules", &self.rules);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -123,10 +151,9 @@ pub struct Rule {
     pub status: Option<Value<RuleStatus>>,
 }
 
-impl ToExpr for Rule {
+impl Rule {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "AbortIncompleteMultipartUpload",
             &self.abort_incomplete_multipart_upload,
@@ -136,7 +163,21 @@ impl ToExpr for Rule {
         p.opt("Filter", &self.filter);
         p.opt("Id", &self.id);
         p.opt("Status", &self.status);
+    }
+}
+
+impl ToExpr for Rule {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -157,12 +198,25 @@ impl AbortIncompleteMultipartUpload {
     }
 }
 
+impl AbortIncompleteMultipartUpload {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("DaysAfterInitiation", &self.days_after_initiation);
+    }
+}
+
 impl ToExpr for AbortIncompleteMultipartUpload {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("DaysAfterInitiation", &self.days_after_initiation);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -177,14 +231,27 @@ pub struct Filter {
     pub tag: Option<FilterTag>,
 }
 
+impl Filter {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("AndOperator", &self.and_operator);
+        p.opt("Prefix", &self.prefix);
+        p.opt("Tag", &self.tag);
+    }
+}
+
 impl ToExpr for Filter {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("AndOperator", &self.and_operator);
-        p.opt("Prefix", &self.prefix);
-        p.opt("Tag", &self.tag);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -197,13 +264,26 @@ pub struct FilterAndOperator {
     pub tags: Option<Vec<FilterTag>>,
 }
 
+impl FilterAndOperator {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Prefix", &self.prefix);
+        p.opt("Tags", &self.tags);
+    }
+}
+
 impl ToExpr for FilterAndOperator {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Prefix", &self.prefix);
-        p.opt("Tags", &self.tags);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -227,13 +307,26 @@ impl FilterTag {
     }
 }
 
+impl FilterTag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for FilterTag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -257,13 +350,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

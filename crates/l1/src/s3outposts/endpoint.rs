@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Json, Literal, Value};
 
 /// Resource Type Definition for AWS::S3Outposts::Endpoint
@@ -48,6 +50,18 @@ impl Endpoint {
     }
 }
 
+impl Endpoint {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("AccessType", &self.access_type);
+        p.opt("CustomerOwnedIpv4Pool", &self.customer_owned_ipv4_pool);
+        p.opt("FailedReason", &self.failed_reason);
+        p.req("OutpostId", &self.outpost_id);
+        p.req("SecurityGroupId", &self.security_group_id);
+        p.req("SubnetId", &self.subnet_id);
+    }
+}
+
 impl ResourceProps for Endpoint {
     const TYPE_NAME: &'static str = "AWS::S3Outposts::Endpoint";
     fn facts() -> &'static ResourceFacts {
@@ -56,13 +70,14 @@ impl ResourceProps for Endpoint {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.opt("AccessType", &self.access_type);
-        p.opt("CustomerOwnedIpv4Pool", &self.customer_owned_ipv4_pool);
-        p.opt("FailedReason", &self.failed_reason);
-        p.req("OutpostId", &self.outpost_id);
-        p.req("SecurityGroupId", &self.security_group_id);
-        p.req("SubnetId", &self.subnet_id);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -123,13 +138,26 @@ pub struct FailedReason {
     pub message: Option<Value<String>>,
 }
 
+impl FailedReason {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ErrorCode", &self.error_code);
+        p.opt("Message", &self.message);
+    }
+}
+
 impl ToExpr for FailedReason {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("ErrorCode", &self.error_code);
-        p.opt("Message", &self.message);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -7,7 +7,7 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{Props, ResourceProps};
+use stackwright_core::resource::{Props, Resolve, Resolved, ResourceProps};
 use stackwright_core::value::Value;
 
 /// Resource Type definition for AWS::S3Tables::Namespace
@@ -35,6 +35,14 @@ impl Namespace {
     }
 }
 
+impl Namespace {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Namespace", &self.namespace);
+        p.req("TableBucketARN", &self.table_bucket_arn);
+    }
+}
+
 impl ResourceProps for Namespace {
     const TYPE_NAME: &'static str = "AWS::S3Tables::Namespace";
     fn facts() -> &'static ResourceFacts {
@@ -43,9 +51,14 @@ impl ResourceProps for Namespace {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req("Namespace", &self.namespace);
-        p.req("TableBucketARN", &self.table_bucket_arn);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

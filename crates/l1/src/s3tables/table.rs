@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Json, Literal, Map, Value};
 
 /// Resource Type definition for AWS::S3Tables::Table
@@ -63,14 +65,9 @@ impl Table {
     }
 }
 
-impl ResourceProps for Table {
-    const TYPE_NAME: &'static str = "AWS::S3Tables::Table";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl Table {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Compaction", &self.compaction);
         p.opt("IcebergMetadata", &self.iceberg_metadata);
         p.req("Namespace", &self.namespace);
@@ -84,7 +81,25 @@ impl ResourceProps for Table {
         p.req("TableName", &self.table_name);
         p.opt("Tags", &self.tags);
         p.opt("WithoutMetadata", &self.without_metadata);
+    }
+}
+
+impl ResourceProps for Table {
+    const TYPE_NAME: &'static str = "AWS::S3Tables::Table";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -130,13 +145,26 @@ pub struct Compaction {
     pub target_file_size_mb: Option<Value<i64>>,
 }
 
+impl Compaction {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Status", &self.status);
+        p.opt("TargetFileSizeMB", &self.target_file_size_mb);
+    }
+}
+
 impl ToExpr for Compaction {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Status", &self.status);
-        p.opt("TargetFileSizeMB", &self.target_file_size_mb);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -155,16 +183,29 @@ pub struct IcebergMetadata {
     pub table_properties: Option<Value<Map<String>>>,
 }
 
-impl ToExpr for IcebergMetadata {
+impl IcebergMetadata {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("IcebergPartitionSpec", &self.iceberg_partition_spec);
         p.opt("IcebergSchema", &self.iceberg_schema);
         p.opt("IcebergSchemaV2", &self.iceberg_schema_v2);
         p.opt("IcebergSortOrder", &self.iceberg_sort_order);
         p.opt("TableProperties", &self.table_properties);
+    }
+}
+
+impl ToExpr for IcebergMetadata {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -188,13 +229,26 @@ impl IcebergPartitionSpec {
     }
 }
 
+impl IcebergPartitionSpec {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Fields", &self.fields);
+        p.opt("SpecId", &self.spec_id);
+    }
+}
+
 impl ToExpr for IcebergPartitionSpec {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Fields", &self.fields);
-        p.opt("SpecId", &self.spec_id);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -228,15 +282,28 @@ impl IcebergPartitionField {
     }
 }
 
-impl ToExpr for IcebergPartitionField {
+impl IcebergPartitionField {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("FieldId", &self.field_id);
         p.req("Name", &self.name);
         p.req("SourceId", &self.source_id);
         p.req("Transform", &self.transform);
+    }
+}
+
+impl ToExpr for IcebergPartitionField {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -255,12 +322,25 @@ impl IcebergSchema {
     }
 }
 
+impl IcebergSchema {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("SchemaFieldList", &self.schema_field_list);
+    }
+}
+
 impl ToExpr for IcebergSchema {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("SchemaFieldList", &self.schema_field_list);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -290,15 +370,28 @@ impl SchemaField {
     }
 }
 
-impl ToExpr for SchemaField {
+impl SchemaField {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Id", &self.id);
         p.req("Name", &self.name);
         p.opt("Required", &self.required);
         p.req("Type", &self.type_);
+    }
+}
+
+impl ToExpr for SchemaField {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -331,15 +424,28 @@ impl IcebergSchemaV2 {
     }
 }
 
-impl ToExpr for IcebergSchemaV2 {
+impl IcebergSchemaV2 {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("IdentifierFieldIds", &self.identifier_field_ids);
         p.opt("SchemaId", &self.schema_id);
         p.req("SchemaV2FieldList", &self.schema_v2_field_list);
         p.req("SchemaV2FieldType", &self.schema_v2_field_type);
+    }
+}
+
+impl ToExpr for IcebergSchemaV2 {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -377,16 +483,29 @@ impl SchemaV2Field {
     }
 }
 
-impl ToExpr for SchemaV2Field {
+impl SchemaV2Field {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Doc", &self.doc);
         p.req("Id", &self.id);
         p.req("Name", &self.name);
         p.req("Required", &self.required);
         p.req("Type", &self.type_);
+    }
+}
+
+impl ToExpr for SchemaV2Field {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -410,13 +529,26 @@ impl IcebergSortOrder {
     }
 }
 
+impl IcebergSortOrder {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Fields", &self.fields);
+        p.opt("OrderId", &self.order_id);
+    }
+}
+
 impl ToExpr for IcebergSortOrder {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Fields", &self.fields);
-        p.opt("OrderId", &self.order_id);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -451,15 +583,28 @@ impl IcebergSortField {
     }
 }
 
-impl ToExpr for IcebergSortField {
+impl IcebergSortField {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("Direction", &self.direction);
         p.req("NullOrder", &self.null_order);
         p.req("SourceId", &self.source_id);
         p.req("Transform", &self.transform);
+    }
+}
+
+impl ToExpr for IcebergSortField {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -474,14 +619,27 @@ pub struct SnapshotManagement {
     pub status: Option<Value<SnapshotManagementStatus>>,
 }
 
+impl SnapshotManagement {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("MaxSnapshotAgeHours", &self.max_snapshot_age_hours);
+        p.opt("MinSnapshotsToKeep", &self.min_snapshots_to_keep);
+        p.opt("Status", &self.status);
+    }
+}
+
 impl ToExpr for SnapshotManagement {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("MaxSnapshotAgeHours", &self.max_snapshot_age_hours);
-        p.opt("MinSnapshotsToKeep", &self.min_snapshots_to_keep);
-        p.opt("Status", &self.status);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -492,12 +650,25 @@ pub struct StorageClassConfiguration {
     pub storage_class: Option<Value<StorageClass>>,
 }
 
+impl StorageClassConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("StorageClass", &self.storage_class);
+    }
+}
+
 impl ToExpr for StorageClassConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("StorageClass", &self.storage_class);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -521,13 +692,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

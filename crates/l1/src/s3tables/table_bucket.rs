@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// Creates an Amazon S3 Tables table bucket in the same AWS Region where you create the AWS CloudFormation stack.
@@ -49,14 +51,9 @@ impl TableBucket {
     }
 }
 
-impl ResourceProps for TableBucket {
-    const TYPE_NAME: &'static str = "AWS::S3Tables::TableBucket";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl TableBucket {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("EncryptionConfiguration", &self.encryption_configuration);
         p.opt("MetricsConfiguration", &self.metrics_configuration);
         p.opt("ReplicationConfiguration", &self.replication_configuration);
@@ -67,7 +64,25 @@ impl ResourceProps for TableBucket {
         p.req("TableBucketName", &self.table_bucket_name);
         p.opt("Tags", &self.tags);
         p.opt("UnreferencedFileRemoval", &self.unreferenced_file_removal);
+    }
+}
+
+impl ResourceProps for TableBucket {
+    const TYPE_NAME: &'static str = "AWS::S3Tables::TableBucket";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -103,13 +118,26 @@ pub struct EncryptionConfiguration {
     pub sse_algorithm: Option<Value<SseAlgorithm>>,
 }
 
+impl EncryptionConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("KMSKeyArn", &self.kms_key_arn);
+        p.opt("SSEAlgorithm", &self.sse_algorithm);
+    }
+}
+
 impl ToExpr for EncryptionConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("KMSKeyArn", &self.kms_key_arn);
-        p.opt("SSEAlgorithm", &self.sse_algorithm);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -120,12 +148,25 @@ pub struct MetricsConfiguration {
     pub status: Option<Value<MetricsConfigurationStatus>>,
 }
 
+impl MetricsConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Status", &self.status);
+    }
+}
+
 impl ToExpr for MetricsConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Status", &self.status);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -149,13 +190,26 @@ impl ReplicationConfiguration {
     }
 }
 
+impl ReplicationConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Role", &self.role);
+        p.req("Rules", &self.rules);
+    }
+}
+
 impl ToExpr for ReplicationConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Role", &self.role);
-        p.req("Rules", &self.rules);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -174,12 +228,25 @@ impl ReplicationRule {
     }
 }
 
+impl ReplicationRule {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Destinations", &self.destinations);
+    }
+}
+
 impl ToExpr for ReplicationRule {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Destinations", &self.destinations);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -200,15 +267,28 @@ impl ReplicationDestination {
     }
 }
 
-impl ToExpr for ReplicationDestination {
+impl ReplicationDestination {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req(
             "DestinationTableBucketARN",
             &self.destination_table_bucket_arn,
         );
+    }
+}
+
+impl ToExpr for ReplicationDestination {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -219,12 +299,25 @@ pub struct StorageClassConfiguration {
     pub storage_class: Option<Value<StorageClass>>,
 }
 
+impl StorageClassConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("StorageClass", &self.storage_class);
+    }
+}
+
 impl ToExpr for StorageClassConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("StorageClass", &self.storage_class);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -248,13 +341,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -269,14 +375,27 @@ pub struct UnreferencedFileRemoval {
     pub unreferenced_days: Option<Value<i64>>,
 }
 
+impl UnreferencedFileRemoval {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("NoncurrentDays", &self.noncurrent_days);
+        p.opt("Status", &self.status);
+        p.opt("UnreferencedDays", &self.unreferenced_days);
+    }
+}
+
 impl ToExpr for UnreferencedFileRemoval {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("NoncurrentDays", &self.noncurrent_days);
-        p.opt("Status", &self.status);
-        p.opt("UnreferencedDays", &self.unreferenced_days);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

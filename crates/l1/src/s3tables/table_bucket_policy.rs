@@ -7,7 +7,7 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{Props, ResourceProps};
+use stackwright_core::resource::{Props, Resolve, Resolved, ResourceProps};
 use stackwright_core::value::{Json, Value};
 
 /// Applies an IAM resource policy to a table bucket.
@@ -35,6 +35,14 @@ impl TableBucketPolicy {
     }
 }
 
+impl TableBucketPolicy {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("ResourcePolicy", &self.resource_policy);
+        p.req("TableBucketARN", &self.table_bucket_arn);
+    }
+}
+
 impl ResourceProps for TableBucketPolicy {
     const TYPE_NAME: &'static str = "AWS::S3Tables::TableBucketPolicy";
     fn facts() -> &'static ResourceFacts {
@@ -43,9 +51,14 @@ impl ResourceProps for TableBucketPolicy {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req("ResourcePolicy", &self.resource_policy);
-        p.req("TableBucketARN", &self.table_bucket_arn);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps,
+};
 use stackwright_core::value::{Json, Value};
 
 /// Resource Type definition for AWS::S3Tables::TablePolicy
@@ -35,6 +37,14 @@ impl TablePolicy {
     }
 }
 
+impl TablePolicy {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("ResourcePolicy", &self.resource_policy);
+        p.req("TableARN", &self.table_arn);
+    }
+}
+
 impl ResourceProps for TablePolicy {
     const TYPE_NAME: &'static str = "AWS::S3Tables::TablePolicy";
     fn facts() -> &'static ResourceFacts {
@@ -43,9 +53,14 @@ impl ResourceProps for TablePolicy {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req("ResourcePolicy", &self.resource_policy);
-        p.req("TableARN", &self.table_arn);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

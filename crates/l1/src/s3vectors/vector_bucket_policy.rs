@@ -7,7 +7,7 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{Props, ResourceProps};
+use stackwright_core::resource::{Props, Resolve, Resolved, ResourceProps};
 use stackwright_core::value::{Json, Value};
 
 /// Resource Type definition for AWS::S3Vectors::VectorBucketPolicy
@@ -35,6 +35,15 @@ impl VectorBucketPolicy {
     }
 }
 
+impl VectorBucketPolicy {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Policy", &self.policy);
+        p.opt("VectorBucketArn", &self.vector_bucket_arn);
+        p.opt("VectorBucketName", &self.vector_bucket_name);
+    }
+}
+
 impl ResourceProps for VectorBucketPolicy {
     const TYPE_NAME: &'static str = "AWS::S3Vectors::VectorBucketPolicy";
     fn facts() -> &'static ResourceFacts {
@@ -43,10 +52,14 @@ impl ResourceProps for VectorBucketPolicy {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req("Policy", &self.policy);
-        p.opt("VectorBucketArn", &self.vector_bucket_arn);
-        p.opt("VectorBucketName", &self.vector_bucket_name);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Map, Value};
 
 /// Resource type definition for AWS::SageMaker::Action. An action is a lineage tracking entity that represents an action or activity, such as a model deployment or an HPO job.
@@ -56,14 +58,9 @@ impl Action {
     }
 }
 
-impl ResourceProps for Action {
-    const TYPE_NAME: &'static str = "AWS::SageMaker::Action";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl Action {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("ActionName", &self.action_name);
         p.req("ActionType", &self.action_type);
         p.opt("Description", &self.description);
@@ -72,7 +69,25 @@ impl ResourceProps for Action {
         p.req("Source", &self.source);
         p.opt("Status", &self.status);
         p.opt("Tags", &self.tags);
+    }
+}
+
+impl ResourceProps for Action {
+    const TYPE_NAME: &'static str = "AWS::SageMaker::Action";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -122,15 +137,28 @@ pub struct MetadataProperties {
     pub repository: Option<Value<String>>,
 }
 
-impl ToExpr for MetadataProperties {
+impl MetadataProperties {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("CommitId", &self.commit_id);
         p.opt("GeneratedBy", &self.generated_by);
         p.opt("ProjectId", &self.project_id);
         p.opt("Repository", &self.repository);
+    }
+}
+
+impl ToExpr for MetadataProperties {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -157,14 +185,27 @@ impl ActionSource {
     }
 }
 
+impl ActionSource {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("SourceId", &self.source_id);
+        p.opt("SourceType", &self.source_type);
+        p.req("SourceUri", &self.source_uri);
+    }
+}
+
 impl ToExpr for ActionSource {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("SourceId", &self.source_id);
-        p.opt("SourceType", &self.source_type);
-        p.req("SourceUri", &self.source_uri);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -188,13 +229,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

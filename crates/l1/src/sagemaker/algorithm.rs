@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Map, Value};
 
 /// Resource Type definition for AWS::SageMaker::Algorithm
@@ -49,6 +51,18 @@ impl Algorithm {
     }
 }
 
+impl Algorithm {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("AlgorithmDescription", &self.algorithm_description);
+        p.req("AlgorithmName", &self.algorithm_name);
+        p.opt("CertifyForMarketplace", &self.certify_for_marketplace);
+        p.opt("InferenceSpecification", &self.inference_specification);
+        p.opt("Tags", &self.tags);
+        p.req("TrainingSpecification", &self.training_specification);
+    }
+}
+
 impl ResourceProps for Algorithm {
     const TYPE_NAME: &'static str = "AWS::SageMaker::Algorithm";
     fn facts() -> &'static ResourceFacts {
@@ -57,13 +71,14 @@ impl ResourceProps for Algorithm {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.opt("AlgorithmDescription", &self.algorithm_description);
-        p.req("AlgorithmName", &self.algorithm_name);
-        p.opt("CertifyForMarketplace", &self.certify_for_marketplace);
-        p.opt("InferenceSpecification", &self.inference_specification);
-        p.opt("Tags", &self.tags);
-        p.req("TrainingSpecification", &self.training_specification);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -124,10 +139,9 @@ impl InferenceSpecification {
     }
 }
 
-impl ToExpr for InferenceSpecification {
+impl InferenceSpecification {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("Containers", &self.containers);
         p.opt("SupportedContentTypes", &self.supported_content_types);
         p.opt(
@@ -142,7 +156,21 @@ impl ToExpr for InferenceSpecification {
             "SupportedTransformInstanceTypes",
             &self.supported_transform_instance_types,
         );
+    }
+}
+
+impl ToExpr for InferenceSpecification {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -187,10 +215,9 @@ impl ModelPackageContainerDefinition {
     }
 }
 
-impl ToExpr for ModelPackageContainerDefinition {
+impl ModelPackageContainerDefinition {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("ContainerHostname", &self.container_hostname);
         p.opt("Environment", &self.environment);
         p.opt("Framework", &self.framework);
@@ -200,7 +227,21 @@ impl ToExpr for ModelPackageContainerDefinition {
         p.opt("IsCheckpoint", &self.is_checkpoint);
         p.opt("ModelInput", &self.model_input);
         p.opt("NearestModelName", &self.nearest_model_name);
+    }
+}
+
+impl ToExpr for ModelPackageContainerDefinition {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -221,12 +262,25 @@ impl ModelInput {
     }
 }
 
+impl ModelInput {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("DataInputConfig", &self.data_input_config);
+    }
+}
+
 impl ToExpr for ModelInput {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("DataInputConfig", &self.data_input_config);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -250,13 +304,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -302,10 +369,9 @@ impl TrainingSpecification {
     }
 }
 
-impl ToExpr for TrainingSpecification {
+impl TrainingSpecification {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("MetricDefinitions", &self.metric_definitions);
         p.opt("SupportedHyperParameters", &self.supported_hyper_parameters);
         p.req(
@@ -323,7 +389,21 @@ impl ToExpr for TrainingSpecification {
         p.req("TrainingChannels", &self.training_channels);
         p.req("TrainingImage", &self.training_image);
         p.opt("TrainingImageDigest", &self.training_image_digest);
+    }
+}
+
+impl ToExpr for TrainingSpecification {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -347,13 +427,26 @@ impl MetricDefinition {
     }
 }
 
+impl MetricDefinition {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Name", &self.name);
+        p.req("Regex", &self.regex);
+    }
+}
+
 impl ToExpr for MetricDefinition {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Name", &self.name);
-        p.req("Regex", &self.regex);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -395,10 +488,9 @@ impl HyperParameterSpecification {
     }
 }
 
-impl ToExpr for HyperParameterSpecification {
+impl HyperParameterSpecification {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("DefaultValue", &self.default_value);
         p.opt("Description", &self.description);
         p.opt("IsRequired", &self.is_required);
@@ -406,7 +498,21 @@ impl ToExpr for HyperParameterSpecification {
         p.req("Name", &self.name);
         p.opt("Range", &self.range);
         p.req("Type", &self.type_);
+    }
+}
+
+impl ToExpr for HyperParameterSpecification {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -421,10 +527,9 @@ pub struct ParameterRange {
     pub integer_parameter_range_specification: Option<IntegerParameterRangeSpecification>,
 }
 
-impl ToExpr for ParameterRange {
+impl ParameterRange {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "CategoricalParameterRangeSpecification",
             &self.categorical_parameter_range_specification,
@@ -437,7 +542,21 @@ impl ToExpr for ParameterRange {
             "IntegerParameterRangeSpecification",
             &self.integer_parameter_range_specification,
         );
+    }
+}
+
+impl ToExpr for ParameterRange {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -458,12 +577,25 @@ impl CategoricalParameterRangeSpecification {
     }
 }
 
+impl CategoricalParameterRangeSpecification {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Values", &self.values);
+    }
+}
+
 impl ToExpr for CategoricalParameterRangeSpecification {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Values", &self.values);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -487,13 +619,26 @@ impl ContinuousParameterRangeSpecification {
     }
 }
 
+impl ContinuousParameterRangeSpecification {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("MaxValue", &self.max_value);
+        p.req("MinValue", &self.min_value);
+    }
+}
+
 impl ToExpr for ContinuousParameterRangeSpecification {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("MaxValue", &self.max_value);
-        p.req("MinValue", &self.min_value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -517,13 +662,26 @@ impl IntegerParameterRangeSpecification {
     }
 }
 
+impl IntegerParameterRangeSpecification {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("MaxValue", &self.max_value);
+        p.req("MinValue", &self.min_value);
+    }
+}
+
 impl ToExpr for IntegerParameterRangeSpecification {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("MaxValue", &self.max_value);
-        p.req("MinValue", &self.min_value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -550,13 +708,26 @@ impl HyperParameterTuningJobObjective {
     }
 }
 
+impl HyperParameterTuningJobObjective {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("MetricName", &self.metric_name);
+        p.req("Type", &self.type_);
+    }
+}
+
 impl ToExpr for HyperParameterTuningJobObjective {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("MetricName", &self.metric_name);
-        p.req("Type", &self.type_);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -596,10 +767,9 @@ impl ChannelSpecification {
     }
 }
 
-impl ToExpr for ChannelSpecification {
+impl ChannelSpecification {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Description", &self.description);
         p.opt("IsRequired", &self.is_required);
         p.req("Name", &self.name);
@@ -609,7 +779,21 @@ impl ToExpr for ChannelSpecification {
         );
         p.req("SupportedContentTypes", &self.supported_content_types);
         p.req("SupportedInputModes", &self.supported_input_modes);
+    }
+}
+
+impl ToExpr for ChannelSpecification {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// Resource Type definition for AWS::SageMaker::App
@@ -54,6 +56,19 @@ impl App {
     }
 }
 
+impl App {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("AppName", &self.app_name);
+        p.req("AppType", &self.app_type);
+        p.req("DomainId", &self.domain_id);
+        p.opt("RecoveryMode", &self.recovery_mode);
+        p.opt("ResourceSpec", &self.resource_spec);
+        p.opt("Tags", &self.tags);
+        p.req("UserProfileName", &self.user_profile_name);
+    }
+}
+
 impl ResourceProps for App {
     const TYPE_NAME: &'static str = "AWS::SageMaker::App";
     fn facts() -> &'static ResourceFacts {
@@ -62,14 +77,14 @@ impl ResourceProps for App {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req("AppName", &self.app_name);
-        p.req("AppType", &self.app_type);
-        p.req("DomainId", &self.domain_id);
-        p.opt("RecoveryMode", &self.recovery_mode);
-        p.opt("ResourceSpec", &self.resource_spec);
-        p.opt("Tags", &self.tags);
-        p.req("UserProfileName", &self.user_profile_name);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -114,10 +129,9 @@ pub struct ResourceSpec {
     pub sage_maker_image_version_arn: Option<Value<String>>,
 }
 
-impl ToExpr for ResourceSpec {
+impl ResourceSpec {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("InstanceType", &self.instance_type);
         p.opt("LifecycleConfigArn", &self.lifecycle_config_arn);
         p.opt("SageMakerImageArn", &self.sage_maker_image_arn);
@@ -125,7 +139,21 @@ impl ToExpr for ResourceSpec {
             "SageMakerImageVersionArn",
             &self.sage_maker_image_version_arn,
         );
+    }
+}
+
+impl ToExpr for ResourceSpec {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -149,13 +177,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

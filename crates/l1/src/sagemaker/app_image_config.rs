@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::Value;
 
 /// Resource Type definition for AWS::SageMaker::AppImageConfig
@@ -43,14 +45,9 @@ impl AppImageConfig {
     }
 }
 
-impl ResourceProps for AppImageConfig {
-    const TYPE_NAME: &'static str = "AWS::SageMaker::AppImageConfig";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl AppImageConfig {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("AppImageConfigName", &self.app_image_config_name);
         p.opt(
             "CodeEditorAppImageConfig",
@@ -65,7 +62,25 @@ impl ResourceProps for AppImageConfig {
             &self.kernel_gateway_image_config,
         );
         p.opt("Tags", &self.tags);
+    }
+}
+
+impl ResourceProps for AppImageConfig {
+    const TYPE_NAME: &'static str = "AWS::SageMaker::AppImageConfig";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -99,12 +114,25 @@ pub struct CodeEditorAppImageConfig {
     pub container_config: Option<ContainerConfig>,
 }
 
+impl CodeEditorAppImageConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ContainerConfig", &self.container_config);
+    }
+}
+
 impl ToExpr for CodeEditorAppImageConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("ContainerConfig", &self.container_config);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -119,17 +147,30 @@ pub struct ContainerConfig {
     pub container_environment_variables: Option<Vec<CustomImageContainerEnvironmentVariable>>,
 }
 
-impl ToExpr for ContainerConfig {
+impl ContainerConfig {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("ContainerArguments", &self.container_arguments);
         p.opt("ContainerEntrypoint", &self.container_entrypoint);
         p.opt(
             "ContainerEnvironmentVariables",
             &self.container_environment_variables,
         );
+    }
+}
+
+impl ToExpr for ContainerConfig {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -153,13 +194,26 @@ impl CustomImageContainerEnvironmentVariable {
     }
 }
 
+impl CustomImageContainerEnvironmentVariable {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for CustomImageContainerEnvironmentVariable {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -170,12 +224,25 @@ pub struct JupyterLabAppImageConfig {
     pub container_config: Option<ContainerConfig>,
 }
 
+impl JupyterLabAppImageConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ContainerConfig", &self.container_config);
+    }
+}
+
 impl ToExpr for JupyterLabAppImageConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("ContainerConfig", &self.container_config);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -199,13 +266,26 @@ impl KernelGatewayImageConfig {
     }
 }
 
+impl KernelGatewayImageConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("FileSystemConfig", &self.file_system_config);
+        p.req("KernelSpecs", &self.kernel_specs);
+    }
+}
+
 impl ToExpr for KernelGatewayImageConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("FileSystemConfig", &self.file_system_config);
-        p.req("KernelSpecs", &self.kernel_specs);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -220,14 +300,27 @@ pub struct FileSystemConfig {
     pub mount_path: Option<Value<String>>,
 }
 
+impl FileSystemConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("DefaultGid", &self.default_gid);
+        p.opt("DefaultUid", &self.default_uid);
+        p.opt("MountPath", &self.mount_path);
+    }
+}
+
 impl ToExpr for FileSystemConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("DefaultGid", &self.default_gid);
-        p.opt("DefaultUid", &self.default_uid);
-        p.opt("MountPath", &self.mount_path);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -251,13 +344,26 @@ impl KernelSpec {
     }
 }
 
+impl KernelSpec {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("DisplayName", &self.display_name);
+        p.req("Name", &self.name);
+    }
+}
+
 impl ToExpr for KernelSpec {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("DisplayName", &self.display_name);
-        p.req("Name", &self.name);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -281,13 +387,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Map, Value};
 
 /// Resource type definition for AWS::SageMaker::Artifact. An artifact is a lineage tracking entity that represents a URI addressable object or data, such as an S3 URI of a dataset or the ECR registry path of an image.
@@ -46,6 +48,18 @@ impl Artifact {
     }
 }
 
+impl Artifact {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ArtifactName", &self.artifact_name);
+        p.req("ArtifactType", &self.artifact_type);
+        p.opt("MetadataProperties", &self.metadata_properties);
+        p.opt("Properties", &self.properties);
+        p.req("Source", &self.source);
+        p.opt("Tags", &self.tags);
+    }
+}
+
 impl ResourceProps for Artifact {
     const TYPE_NAME: &'static str = "AWS::SageMaker::Artifact";
     fn facts() -> &'static ResourceFacts {
@@ -54,13 +68,14 @@ impl ResourceProps for Artifact {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.opt("ArtifactName", &self.artifact_name);
-        p.req("ArtifactType", &self.artifact_type);
-        p.opt("MetadataProperties", &self.metadata_properties);
-        p.opt("Properties", &self.properties);
-        p.req("Source", &self.source);
-        p.opt("Tags", &self.tags);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -110,15 +125,28 @@ pub struct MetadataProperties {
     pub repository: Option<Value<String>>,
 }
 
-impl ToExpr for MetadataProperties {
+impl MetadataProperties {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("CommitId", &self.commit_id);
         p.opt("GeneratedBy", &self.generated_by);
         p.opt("ProjectId", &self.project_id);
         p.opt("Repository", &self.repository);
+    }
+}
+
+impl ToExpr for MetadataProperties {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -142,13 +170,26 @@ impl ArtifactSource {
     }
 }
 
+impl ArtifactSource {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("SourceTypes", &self.source_types);
+        p.req("SourceUri", &self.source_uri);
+    }
+}
+
 impl ToExpr for ArtifactSource {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("SourceTypes", &self.source_types);
-        p.req("SourceUri", &self.source_uri);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -175,13 +216,26 @@ impl ArtifactSourceType {
     }
 }
 
+impl ArtifactSourceType {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("SourceIdType", &self.source_id_type);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for ArtifactSourceType {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("SourceIdType", &self.source_id_type);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -205,13 +259,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Json, Literal, Map, Value};
 
 /// Resource Type definition for AWS::SageMaker::Cluster
@@ -43,14 +45,9 @@ pub struct Cluster {
     pub vpc_config: Option<VpcConfig>,
 }
 
-impl ResourceProps for Cluster {
-    const TYPE_NAME: &'static str = "AWS::SageMaker::Cluster";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl Cluster {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AutoScaling", &self.auto_scaling);
         p.opt("ClusterName", &self.cluster_name);
         p.opt("ClusterRole", &self.cluster_role);
@@ -66,7 +63,25 @@ impl ResourceProps for Cluster {
         p.opt("Tags", &self.tags);
         p.opt("TieredStorageConfig", &self.tiered_storage_config);
         p.opt("VpcConfig", &self.vpc_config);
+    }
+}
+
+impl ResourceProps for Cluster {
+    const TYPE_NAME: &'static str = "AWS::SageMaker::Cluster";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -128,13 +143,26 @@ impl ClusterAutoScalingConfig {
     }
 }
 
+impl ClusterAutoScalingConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("AutoScalerType", &self.auto_scaler_type);
+        p.req("Mode", &self.mode);
+    }
+}
+
 impl ToExpr for ClusterAutoScalingConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("AutoScalerType", &self.auto_scaler_type);
-        p.req("Mode", &self.mode);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -216,10 +244,9 @@ impl ClusterInstanceGroup {
     }
 }
 
-impl ToExpr for ClusterInstanceGroup {
+impl ClusterInstanceGroup {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AutoPatchConfig", &self.auto_patch_config);
         p.opt("CapacityRequirements", &self.capacity_requirements);
         p.req("ExecutionRole", &self.execution_role);
@@ -240,7 +267,21 @@ impl ToExpr for ClusterInstanceGroup {
         p.opt("SlurmConfig", &self.slurm_config);
         p.opt("ThreadsPerCore", &self.threads_per_core);
         p.opt("TrainingPlanArn", &self.training_plan_arn);
+    }
+}
+
+impl ToExpr for ClusterInstanceGroup {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -267,14 +308,27 @@ impl AutoPatchConfig {
     }
 }
 
+impl AutoPatchConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("DeploymentConfig", &self.deployment_config);
+        p.opt("PatchSchedule", &self.patch_schedule);
+        p.req("PatchingStrategy", &self.patching_strategy);
+    }
+}
+
 impl ToExpr for AutoPatchConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("DeploymentConfig", &self.deployment_config);
-        p.opt("PatchSchedule", &self.patch_schedule);
-        p.req("PatchingStrategy", &self.patching_strategy);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -289,17 +343,30 @@ pub struct DeploymentConfig {
     pub wait_interval_in_seconds: Option<Value<i64>>,
 }
 
-impl ToExpr for DeploymentConfig {
+impl DeploymentConfig {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "AutoRollbackConfiguration",
             &self.auto_rollback_configuration,
         );
         p.opt("RollingUpdatePolicy", &self.rolling_update_policy);
         p.opt("WaitIntervalInSeconds", &self.wait_interval_in_seconds);
+    }
+}
+
+impl ToExpr for DeploymentConfig {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -320,12 +387,25 @@ impl AlarmDetails {
     }
 }
 
+impl AlarmDetails {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("AlarmName", &self.alarm_name);
+    }
+}
+
 impl ToExpr for AlarmDetails {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("AlarmName", &self.alarm_name);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -349,16 +429,29 @@ impl RollingUpdatePolicy {
     }
 }
 
-impl ToExpr for RollingUpdatePolicy {
+impl RollingUpdatePolicy {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("MaximumBatchSize", &self.maximum_batch_size);
         p.opt(
             "RollbackMaximumBatchSize",
             &self.rollback_maximum_batch_size,
         );
+    }
+}
+
+impl ToExpr for RollingUpdatePolicy {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -382,13 +475,26 @@ impl CapacitySizeConfig {
     }
 }
 
+impl CapacitySizeConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Type", &self.type_);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for CapacitySizeConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Type", &self.type_);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -396,11 +502,23 @@ impl ToExpr for CapacitySizeConfig {
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct PatchSchedule {}
 
+impl PatchSchedule {
+    #[inline]
+    fn collect_props(&self, _: &mut Props<'_>) {}
+}
+
 impl ToExpr for PatchSchedule {
     #[inline]
     fn to_expr(&self) -> Expr {
-        let p = Props::default();
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -413,13 +531,26 @@ pub struct ClusterCapacityRequirements {
     pub spot: Option<Value<Json>>,
 }
 
+impl ClusterCapacityRequirements {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("OnDemand", &self.on_demand);
+        p.opt("Spot", &self.spot);
+    }
+}
+
 impl ToExpr for ClusterCapacityRequirements {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("OnDemand", &self.on_demand);
-        p.opt("Spot", &self.spot);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -440,12 +571,25 @@ impl InstanceRequirements {
     }
 }
 
+impl InstanceRequirements {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("InstanceTypes", &self.instance_types);
+    }
+}
+
 impl ToExpr for InstanceRequirements {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("InstanceTypes", &self.instance_types);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -460,14 +604,27 @@ pub struct ClusterInstanceStorageConfig {
     pub fsx_open_zfs_config: Option<ClusterFsxOpenZfsConfig>,
 }
 
+impl ClusterInstanceStorageConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("EbsVolumeConfig", &self.ebs_volume_config);
+        p.opt("FsxLustreConfig", &self.fsx_lustre_config);
+        p.opt("FsxOpenZfsConfig", &self.fsx_open_zfs_config);
+    }
+}
+
 impl ToExpr for ClusterInstanceStorageConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("EbsVolumeConfig", &self.ebs_volume_config);
-        p.opt("FsxLustreConfig", &self.fsx_lustre_config);
-        p.opt("FsxOpenZfsConfig", &self.fsx_open_zfs_config);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -482,14 +639,27 @@ pub struct ClusterEbsVolumeConfig {
     pub volume_size_in_gb: Option<Value<i64>>,
 }
 
+impl ClusterEbsVolumeConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("RootVolume", &self.root_volume);
+        p.opt("VolumeKmsKeyId", &self.volume_kms_key_id);
+        p.opt("VolumeSizeInGB", &self.volume_size_in_gb);
+    }
+}
+
 impl ToExpr for ClusterEbsVolumeConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("RootVolume", &self.root_volume);
-        p.opt("VolumeKmsKeyId", &self.volume_kms_key_id);
-        p.opt("VolumeSizeInGB", &self.volume_size_in_gb);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -516,14 +686,27 @@ impl ClusterFsxLustreConfig {
     }
 }
 
+impl ClusterFsxLustreConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("DnsName", &self.dns_name);
+        p.req("MountName", &self.mount_name);
+        p.opt("MountPath", &self.mount_path);
+    }
+}
+
 impl ToExpr for ClusterFsxLustreConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("DnsName", &self.dns_name);
-        p.req("MountName", &self.mount_name);
-        p.opt("MountPath", &self.mount_path);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -547,13 +730,26 @@ impl ClusterFsxOpenZfsConfig {
     }
 }
 
+impl ClusterFsxOpenZfsConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("DnsName", &self.dns_name);
+        p.opt("MountPath", &self.mount_path);
+    }
+}
+
 impl ToExpr for ClusterFsxOpenZfsConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("DnsName", &self.dns_name);
-        p.opt("MountPath", &self.mount_path);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -566,13 +762,26 @@ pub struct ClusterKubernetesConfig {
     pub taints: Option<Vec<ClusterKubernetesTaint>>,
 }
 
+impl ClusterKubernetesConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Labels", &self.labels);
+        p.opt("Taints", &self.taints);
+    }
+}
+
 impl ToExpr for ClusterKubernetesConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Labels", &self.labels);
-        p.opt("Taints", &self.taints);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -602,14 +811,27 @@ impl ClusterKubernetesTaint {
     }
 }
 
+impl ClusterKubernetesTaint {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Effect", &self.effect);
+        p.req("Key", &self.key);
+        p.opt("Value", &self.value);
+    }
+}
+
 impl ToExpr for ClusterKubernetesTaint {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Effect", &self.effect);
-        p.req("Key", &self.key);
-        p.opt("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -624,14 +846,27 @@ pub struct ClusterLifeCycleConfig {
     pub source_s3_uri: Option<Value<String>>,
 }
 
+impl ClusterLifeCycleConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("OnCreate", &self.on_create);
+        p.opt("OnInitComplete", &self.on_init_complete);
+        p.opt("SourceS3Uri", &self.source_s3_uri);
+    }
+}
+
 impl ToExpr for ClusterLifeCycleConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("OnCreate", &self.on_create);
-        p.opt("OnInitComplete", &self.on_init_complete);
-        p.opt("SourceS3Uri", &self.source_s3_uri);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -652,12 +887,25 @@ impl ClusterNetworkInterface {
     }
 }
 
+impl ClusterNetworkInterface {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("InterfaceType", &self.interface_type);
+    }
+}
+
 impl ToExpr for ClusterNetworkInterface {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("InterfaceType", &self.interface_type);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -684,13 +932,26 @@ impl VpcConfig {
     }
 }
 
+impl VpcConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("SecurityGroupIds", &self.security_group_ids);
+        p.req("Subnets", &self.subnets);
+    }
+}
+
 impl ToExpr for VpcConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("SecurityGroupIds", &self.security_group_ids);
-        p.req("Subnets", &self.subnets);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -714,13 +975,26 @@ impl ScheduledUpdateConfig {
     }
 }
 
+impl ScheduledUpdateConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("DeploymentConfig", &self.deployment_config);
+        p.req("ScheduleExpression", &self.schedule_expression);
+    }
+}
+
 impl ToExpr for ScheduledUpdateConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("DeploymentConfig", &self.deployment_config);
-        p.req("ScheduleExpression", &self.schedule_expression);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -744,13 +1018,26 @@ impl ClusterSlurmConfig {
     }
 }
 
+impl ClusterSlurmConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("NodeType", &self.node_type);
+        p.opt("PartitionNames", &self.partition_names);
+    }
+}
+
 impl ToExpr for ClusterSlurmConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("NodeType", &self.node_type);
-        p.opt("PartitionNames", &self.partition_names);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -763,13 +1050,26 @@ pub struct Orchestrator {
     pub slurm: Option<ClusterOrchestratorSlurmConfig>,
 }
 
+impl Orchestrator {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Eks", &self.eks);
+        p.opt("Slurm", &self.slurm);
+    }
+}
+
 impl ToExpr for Orchestrator {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Eks", &self.eks);
-        p.opt("Slurm", &self.slurm);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -790,12 +1090,25 @@ impl ClusterOrchestratorEksConfig {
     }
 }
 
+impl ClusterOrchestratorEksConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("ClusterArn", &self.cluster_arn);
+    }
+}
+
 impl ToExpr for ClusterOrchestratorEksConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("ClusterArn", &self.cluster_arn);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -808,13 +1121,26 @@ pub struct ClusterOrchestratorSlurmConfig {
     pub slurm_config_strategy: Option<Value<SlurmConfigStrategy>>,
 }
 
+impl ClusterOrchestratorSlurmConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("AccountingDatabase", &self.accounting_database);
+        p.opt("SlurmConfigStrategy", &self.slurm_config_strategy);
+    }
+}
+
 impl ToExpr for ClusterOrchestratorSlurmConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("AccountingDatabase", &self.accounting_database);
-        p.opt("SlurmConfigStrategy", &self.slurm_config_strategy);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -844,15 +1170,28 @@ impl ClusterAccountingDatabase {
     }
 }
 
-impl ToExpr for ClusterAccountingDatabase {
+impl ClusterAccountingDatabase {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("Endpoint", &self.endpoint);
         p.opt("Name", &self.name);
         p.opt("Port", &self.port);
         p.req("SecretArn", &self.secret_arn);
+    }
+}
+
+impl ToExpr for ClusterAccountingDatabase {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -905,10 +1244,9 @@ impl ClusterRestrictedInstanceGroup {
     }
 }
 
-impl ToExpr for ClusterRestrictedInstanceGroup {
+impl ClusterRestrictedInstanceGroup {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("EnvironmentConfig", &self.environment_config);
         p.req("ExecutionRole", &self.execution_role);
         p.req("InstanceCount", &self.instance_count);
@@ -919,7 +1257,21 @@ impl ToExpr for ClusterRestrictedInstanceGroup {
         p.opt("OverrideVpcConfig", &self.override_vpc_config);
         p.opt("ThreadsPerCore", &self.threads_per_core);
         p.opt("TrainingPlanArn", &self.training_plan_arn);
+    }
+}
+
+impl ToExpr for ClusterRestrictedInstanceGroup {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -930,12 +1282,25 @@ pub struct EnvironmentConfig {
     pub f_sx_lustre_config: Option<FSxLustreConfig>,
 }
 
+impl EnvironmentConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("FSxLustreConfig", &self.f_sx_lustre_config);
+    }
+}
+
 impl ToExpr for EnvironmentConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("FSxLustreConfig", &self.f_sx_lustre_config);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -962,16 +1327,29 @@ impl FSxLustreConfig {
     }
 }
 
-impl ToExpr for FSxLustreConfig {
+impl FSxLustreConfig {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req(
             "PerUnitStorageThroughput",
             &self.per_unit_storage_throughput,
         );
         p.req("SizeInGiB", &self.size_in_gi_b);
+    }
+}
+
+impl ToExpr for FSxLustreConfig {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -992,12 +1370,25 @@ impl RestrictedInstanceGroupsConfig {
     }
 }
 
+impl RestrictedInstanceGroupsConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("SharedEnvironmentConfig", &self.shared_environment_config);
+    }
+}
+
 impl ToExpr for RestrictedInstanceGroupsConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("SharedEnvironmentConfig", &self.shared_environment_config);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1021,13 +1412,26 @@ impl SharedEnvironmentConfig {
     }
 }
 
+impl SharedEnvironmentConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("FSxLustreConfig", &self.f_sx_lustre_config);
+        p.req("FSxLustreDeletionPolicy", &self.f_sx_lustre_deletion_policy);
+    }
+}
+
 impl ToExpr for SharedEnvironmentConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("FSxLustreConfig", &self.f_sx_lustre_config);
-        p.req("FSxLustreDeletionPolicy", &self.f_sx_lustre_deletion_policy);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1051,13 +1455,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1081,16 +1498,29 @@ impl TieredStorageConfig {
     }
 }
 
-impl ToExpr for TieredStorageConfig {
+impl TieredStorageConfig {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "InstanceMemoryAllocationPercentage",
             &self.instance_memory_allocation_percentage,
         );
         p.req("Mode", &self.mode);
+    }
+}
+
+impl ToExpr for TieredStorageConfig {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::Value;
 
 /// Resource Type definition for AWS::SageMaker::CodeRepository
@@ -37,6 +39,15 @@ impl CodeRepository {
     }
 }
 
+impl CodeRepository {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("CodeRepositoryName", &self.code_repository_name);
+        p.req("GitConfig", &self.git_config);
+        p.opt("Tags", &self.tags);
+    }
+}
+
 impl ResourceProps for CodeRepository {
     const TYPE_NAME: &'static str = "AWS::SageMaker::CodeRepository";
     fn facts() -> &'static ResourceFacts {
@@ -45,10 +56,14 @@ impl ResourceProps for CodeRepository {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.opt("CodeRepositoryName", &self.code_repository_name);
-        p.req("GitConfig", &self.git_config);
-        p.opt("Tags", &self.tags);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -103,14 +118,27 @@ impl GitConfig {
     }
 }
 
+impl GitConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Branch", &self.branch);
+        p.req("RepositoryUrl", &self.repository_url);
+        p.opt("SecretArn", &self.secret_arn);
+    }
+}
+
 impl ToExpr for GitConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Branch", &self.branch);
-        p.req("RepositoryUrl", &self.repository_url);
-        p.opt("SecretArn", &self.secret_arn);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -134,13 +162,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// Resource Type definition for AWS::SageMaker::ComputeQuota. Defines a compute allocation rule for an EKS-orchestrated SageMaker HyperPod cluster's task governance. Available in 15 regions (us-east-1, us-east-2, us-west-1, us-west-2, ap-south-1, ap-southeast-1, ap-southeast-2, ap-southeast-3, ap-northeast-1, eu-central-1, eu-west-1, eu-west-2, eu-north-1, eu-south-2, sa-east-1).
@@ -54,6 +56,19 @@ impl ComputeQuota {
     }
 }
 
+impl ComputeQuota {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ActivationState", &self.activation_state);
+        p.req("ClusterArn", &self.cluster_arn);
+        p.req("ComputeQuotaConfig", &self.compute_quota_config);
+        p.req("ComputeQuotaTarget", &self.compute_quota_target);
+        p.opt("Description", &self.description);
+        p.req("Name", &self.name);
+        p.opt("Tags", &self.tags);
+    }
+}
+
 impl ResourceProps for ComputeQuota {
     const TYPE_NAME: &'static str = "AWS::SageMaker::ComputeQuota";
     fn facts() -> &'static ResourceFacts {
@@ -62,14 +77,14 @@ impl ResourceProps for ComputeQuota {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.opt("ActivationState", &self.activation_state);
-        p.req("ClusterArn", &self.cluster_arn);
-        p.req("ComputeQuotaConfig", &self.compute_quota_config);
-        p.req("ComputeQuotaTarget", &self.compute_quota_target);
-        p.opt("Description", &self.description);
-        p.req("Name", &self.name);
-        p.opt("Tags", &self.tags);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -132,14 +147,27 @@ pub struct ComputeQuotaConfig {
     pub resource_sharing_config: Option<ResourceSharingConfig>,
 }
 
+impl ComputeQuotaConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ComputeQuotaResources", &self.compute_quota_resources);
+        p.opt("PreemptTeamTasks", &self.preempt_team_tasks);
+        p.opt("ResourceSharingConfig", &self.resource_sharing_config);
+    }
+}
+
 impl ToExpr for ComputeQuotaConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("ComputeQuotaResources", &self.compute_quota_resources);
-        p.opt("PreemptTeamTasks", &self.preempt_team_tasks);
-        p.opt("ResourceSharingConfig", &self.resource_sharing_config);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -175,17 +203,30 @@ impl ComputeQuotaResourceConfig {
     }
 }
 
-impl ToExpr for ComputeQuotaResourceConfig {
+impl ComputeQuotaResourceConfig {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AcceleratorPartition", &self.accelerator_partition);
         p.opt("Accelerators", &self.accelerators);
         p.opt("Count", &self.count);
         p.req("InstanceType", &self.instance_type);
         p.opt("MemoryInGiB", &self.memory_in_gi_b);
         p.opt("VCpu", &self.v_cpu);
+    }
+}
+
+impl ToExpr for ComputeQuotaResourceConfig {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -212,13 +253,26 @@ impl AcceleratorPartitionConfig {
     }
 }
 
+impl AcceleratorPartitionConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Count", &self.count);
+        p.req("Type", &self.type_);
+    }
+}
+
 impl ToExpr for AcceleratorPartitionConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Count", &self.count);
-        p.req("Type", &self.type_);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -245,14 +299,27 @@ impl ResourceSharingConfig {
     }
 }
 
+impl ResourceSharingConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("AbsoluteBorrowLimits", &self.absolute_borrow_limits);
+        p.opt("BorrowLimit", &self.borrow_limit);
+        p.req("Strategy", &self.strategy);
+    }
+}
+
 impl ToExpr for ResourceSharingConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("AbsoluteBorrowLimits", &self.absolute_borrow_limits);
-        p.opt("BorrowLimit", &self.borrow_limit);
-        p.req("Strategy", &self.strategy);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -276,13 +343,26 @@ impl ComputeQuotaTarget {
     }
 }
 
+impl ComputeQuotaTarget {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("FairShareWeight", &self.fair_share_weight);
+        p.req("TeamName", &self.team_name);
+    }
+}
+
 impl ToExpr for ComputeQuotaTarget {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("FairShareWeight", &self.fair_share_weight);
-        p.req("TeamName", &self.team_name);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -306,13 +386,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

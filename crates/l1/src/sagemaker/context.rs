@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Map, Value};
 
 /// Resource type definition for AWS::SageMaker::Context. A context is a lineage tracking entity that represents a logical grouping of other tracking or experiment entities.
@@ -50,6 +52,18 @@ impl Context {
     }
 }
 
+impl Context {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("ContextName", &self.context_name);
+        p.req("ContextType", &self.context_type);
+        p.opt("Description", &self.description);
+        p.opt("Properties", &self.properties);
+        p.req("Source", &self.source);
+        p.opt("Tags", &self.tags);
+    }
+}
+
 impl ResourceProps for Context {
     const TYPE_NAME: &'static str = "AWS::SageMaker::Context";
     fn facts() -> &'static ResourceFacts {
@@ -58,13 +72,14 @@ impl ResourceProps for Context {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req("ContextName", &self.context_name);
-        p.req("ContextType", &self.context_type);
-        p.opt("Description", &self.description);
-        p.opt("Properties", &self.properties);
-        p.req("Source", &self.source);
-        p.opt("Tags", &self.tags);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -124,14 +139,27 @@ impl Source {
     }
 }
 
+impl Source {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("SourceId", &self.source_id);
+        p.opt("SourceType", &self.source_type);
+        p.req("SourceUri", &self.source_uri);
+    }
+}
+
 impl ToExpr for Source {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("SourceId", &self.source_id);
-        p.opt("SourceType", &self.source_type);
-        p.req("SourceUri", &self.source_uri);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -155,13 +183,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

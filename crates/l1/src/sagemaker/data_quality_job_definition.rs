@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Json, Literal, Map, Value};
 
 /// Resource Type definition for AWS::SageMaker::DataQualityJobDefinition
@@ -67,14 +69,9 @@ impl DataQualityJobDefinition {
     }
 }
 
-impl ResourceProps for DataQualityJobDefinition {
-    const TYPE_NAME: &'static str = "AWS::SageMaker::DataQualityJobDefinition";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl DataQualityJobDefinition {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req(
             "DataQualityAppSpecification",
             &self.data_quality_app_specification,
@@ -95,7 +92,25 @@ impl ResourceProps for DataQualityJobDefinition {
         p.req("RoleArn", &self.role_arn);
         p.opt("StoppingCondition", &self.stopping_condition);
         p.opt("Tags", &self.tags);
+    }
+}
+
+impl ResourceProps for DataQualityJobDefinition {
+    const TYPE_NAME: &'static str = "AWS::SageMaker::DataQualityJobDefinition";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -381,10 +396,9 @@ impl DataQualityAppSpecification {
     }
 }
 
-impl ToExpr for DataQualityAppSpecification {
+impl DataQualityAppSpecification {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("ContainerArguments", &self.container_arguments);
         p.opt("ContainerEntrypoint", &self.container_entrypoint);
         p.opt("Environment", &self.environment);
@@ -397,7 +411,21 @@ impl ToExpr for DataQualityAppSpecification {
             "RecordPreprocessorSourceUri",
             &self.record_preprocessor_source_uri,
         );
+    }
+}
+
+impl ToExpr for DataQualityAppSpecification {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -412,14 +440,27 @@ pub struct DataQualityBaselineConfig {
     pub statistics_resource: Option<StatisticsResource>,
 }
 
+impl DataQualityBaselineConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("BaseliningJobName", &self.baselining_job_name);
+        p.opt("ConstraintsResource", &self.constraints_resource);
+        p.opt("StatisticsResource", &self.statistics_resource);
+    }
+}
+
 impl ToExpr for DataQualityBaselineConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("BaseliningJobName", &self.baselining_job_name);
-        p.opt("ConstraintsResource", &self.constraints_resource);
-        p.opt("StatisticsResource", &self.statistics_resource);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -430,12 +471,25 @@ pub struct ConstraintsResource {
     pub s3_uri: Option<Value<String>>,
 }
 
+impl ConstraintsResource {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("S3Uri", &self.s3_uri);
+    }
+}
+
 impl ToExpr for ConstraintsResource {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("S3Uri", &self.s3_uri);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -446,12 +500,25 @@ pub struct StatisticsResource {
     pub s3_uri: Option<Value<String>>,
 }
 
+impl StatisticsResource {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("S3Uri", &self.s3_uri);
+    }
+}
+
 impl ToExpr for StatisticsResource {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("S3Uri", &self.s3_uri);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -464,13 +531,26 @@ pub struct DataQualityJobInput {
     pub endpoint_input: Option<EndpointInput>,
 }
 
+impl DataQualityJobInput {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("BatchTransformInput", &self.batch_transform_input);
+        p.opt("EndpointInput", &self.endpoint_input);
+    }
+}
+
 impl ToExpr for DataQualityJobInput {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("BatchTransformInput", &self.batch_transform_input);
-        p.opt("EndpointInput", &self.endpoint_input);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -510,10 +590,9 @@ impl BatchTransformInput {
     }
 }
 
-impl ToExpr for BatchTransformInput {
+impl BatchTransformInput {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req(
             "DataCapturedDestinationS3Uri",
             &self.data_captured_destination_s3_uri,
@@ -523,7 +602,21 @@ impl ToExpr for BatchTransformInput {
         p.req("LocalPath", &self.local_path);
         p.opt("S3DataDistributionType", &self.s3_data_distribution_type);
         p.opt("S3InputMode", &self.s3_input_mode);
+    }
+}
+
+impl ToExpr for BatchTransformInput {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -538,14 +631,27 @@ pub struct DatasetFormat {
     pub parquet: Option<Value<bool>>,
 }
 
+impl DatasetFormat {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Csv", &self.csv);
+        p.opt("Json", &self.json);
+        p.opt("Parquet", &self.parquet);
+    }
+}
+
 impl ToExpr for DatasetFormat {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Csv", &self.csv);
-        p.opt("Json", &self.json);
-        p.opt("Parquet", &self.parquet);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -556,12 +662,25 @@ pub struct Csv {
     pub header: Option<Value<bool>>,
 }
 
+impl Csv {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Header", &self.header);
+    }
+}
+
 impl ToExpr for Csv {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Header", &self.header);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -572,12 +691,25 @@ pub struct JsonProperty {
     pub line: Option<Value<bool>>,
 }
 
+impl JsonProperty {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Line", &self.line);
+    }
+}
+
 impl ToExpr for JsonProperty {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Line", &self.line);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -613,16 +745,29 @@ impl EndpointInput {
     }
 }
 
-impl ToExpr for EndpointInput {
+impl EndpointInput {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("EndpointName", &self.endpoint_name);
         p.opt("ExcludeFeaturesAttribute", &self.exclude_features_attribute);
         p.req("LocalPath", &self.local_path);
         p.opt("S3DataDistributionType", &self.s3_data_distribution_type);
         p.opt("S3InputMode", &self.s3_input_mode);
+    }
+}
+
+impl ToExpr for EndpointInput {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -646,13 +791,26 @@ impl MonitoringOutputConfig {
     }
 }
 
+impl MonitoringOutputConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("KmsKeyId", &self.kms_key_id);
+        p.req("MonitoringOutputs", &self.monitoring_outputs);
+    }
+}
+
 impl ToExpr for MonitoringOutputConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("KmsKeyId", &self.kms_key_id);
-        p.req("MonitoringOutputs", &self.monitoring_outputs);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -671,12 +829,25 @@ impl MonitoringOutput {
     }
 }
 
+impl MonitoringOutput {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("S3Output", &self.s3_output);
+    }
+}
+
 impl ToExpr for MonitoringOutput {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("S3Output", &self.s3_output);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -703,14 +874,27 @@ impl S3Output {
     }
 }
 
+impl S3Output {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("LocalPath", &self.local_path);
+        p.opt("S3UploadMode", &self.s3_upload_mode);
+        p.req("S3Uri", &self.s3_uri);
+    }
+}
+
 impl ToExpr for S3Output {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("LocalPath", &self.local_path);
-        p.opt("S3UploadMode", &self.s3_upload_mode);
-        p.req("S3Uri", &self.s3_uri);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -729,12 +913,25 @@ impl MonitoringResources {
     }
 }
 
+impl MonitoringResources {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("ClusterConfig", &self.cluster_config);
+    }
+}
+
 impl ToExpr for MonitoringResources {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("ClusterConfig", &self.cluster_config);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -768,15 +965,28 @@ impl ClusterConfig {
     }
 }
 
-impl ToExpr for ClusterConfig {
+impl ClusterConfig {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("InstanceCount", &self.instance_count);
         p.req("InstanceType", &self.instance_type);
         p.opt("VolumeKmsKeyId", &self.volume_kms_key_id);
         p.req("VolumeSizeInGB", &self.volume_size_in_gb);
+    }
+}
+
+impl ToExpr for ClusterConfig {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -791,17 +1001,30 @@ pub struct NetworkConfig {
     pub vpc_config: Option<VpcConfig>,
 }
 
-impl ToExpr for NetworkConfig {
+impl NetworkConfig {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "EnableInterContainerTrafficEncryption",
             &self.enable_inter_container_traffic_encryption,
         );
         p.opt("EnableNetworkIsolation", &self.enable_network_isolation);
         p.opt("VpcConfig", &self.vpc_config);
+    }
+}
+
+impl ToExpr for NetworkConfig {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -828,13 +1051,26 @@ impl VpcConfig {
     }
 }
 
+impl VpcConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("SecurityGroupIds", &self.security_group_ids);
+        p.req("Subnets", &self.subnets);
+    }
+}
+
 impl ToExpr for VpcConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("SecurityGroupIds", &self.security_group_ids);
-        p.req("Subnets", &self.subnets);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -855,12 +1091,25 @@ impl StoppingCondition {
     }
 }
 
+impl StoppingCondition {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("MaxRuntimeInSeconds", &self.max_runtime_in_seconds);
+    }
+}
+
 impl ToExpr for StoppingCondition {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("MaxRuntimeInSeconds", &self.max_runtime_in_seconds);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -884,13 +1133,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

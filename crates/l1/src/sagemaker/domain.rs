@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// Resource Type definition for AWS::SageMaker::Domain
@@ -71,14 +73,9 @@ impl Domain {
     }
 }
 
-impl ResourceProps for Domain {
-    const TYPE_NAME: &'static str = "AWS::SageMaker::Domain";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl Domain {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AppNetworkAccessType", &self.app_network_access_type);
         p.opt(
             "AppSecurityGroupManagement",
@@ -98,7 +95,25 @@ impl ResourceProps for Domain {
         p.opt("TagPropagation", &self.tag_propagation);
         p.opt("Tags", &self.tags);
         p.opt("VpcId", &self.vpc_id);
+    }
+}
+
+impl ResourceProps for Domain {
+    const TYPE_NAME: &'static str = "AWS::SageMaker::Domain";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -193,10 +208,9 @@ impl DefaultSpaceSettings {
     }
 }
 
-impl ToExpr for DefaultSpaceSettings {
+impl DefaultSpaceSettings {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("CustomFileSystemConfigs", &self.custom_file_system_configs);
         p.opt("CustomPosixUserConfig", &self.custom_posix_user_config);
         p.req("ExecutionRole", &self.execution_role);
@@ -211,7 +225,21 @@ impl ToExpr for DefaultSpaceSettings {
         );
         p.opt("SecurityGroups", &self.security_groups);
         p.opt("SpaceStorageSettings", &self.space_storage_settings);
+    }
+}
+
+impl ToExpr for DefaultSpaceSettings {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -226,17 +254,30 @@ pub struct CustomFileSystemConfig {
     pub s3_file_system_config: Option<S3FileSystemConfig>,
 }
 
-impl ToExpr for CustomFileSystemConfig {
+impl CustomFileSystemConfig {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("EFSFileSystemConfig", &self.efs_file_system_config);
         p.opt(
             "FSxLustreFileSystemConfig",
             &self.f_sx_lustre_file_system_config,
         );
         p.opt("S3FileSystemConfig", &self.s3_file_system_config);
+    }
+}
+
+impl ToExpr for CustomFileSystemConfig {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -260,13 +301,26 @@ impl EfsFileSystemConfig {
     }
 }
 
+impl EfsFileSystemConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("FileSystemId", &self.file_system_id);
+        p.opt("FileSystemPath", &self.file_system_path);
+    }
+}
+
 impl ToExpr for EfsFileSystemConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("FileSystemId", &self.file_system_id);
-        p.opt("FileSystemPath", &self.file_system_path);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -290,13 +344,26 @@ impl FSxLustreFileSystemConfig {
     }
 }
 
+impl FSxLustreFileSystemConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("FileSystemId", &self.file_system_id);
+        p.opt("FileSystemPath", &self.file_system_path);
+    }
+}
+
 impl ToExpr for FSxLustreFileSystemConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("FileSystemId", &self.file_system_id);
-        p.opt("FileSystemPath", &self.file_system_path);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -309,13 +376,26 @@ pub struct S3FileSystemConfig {
     pub s3_uri: Option<Value<String>>,
 }
 
+impl S3FileSystemConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("MountPath", &self.mount_path);
+        p.opt("S3Uri", &self.s3_uri);
+    }
+}
+
 impl ToExpr for S3FileSystemConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("MountPath", &self.mount_path);
-        p.opt("S3Uri", &self.s3_uri);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -339,13 +419,26 @@ impl CustomPosixUserConfig {
     }
 }
 
+impl CustomPosixUserConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Gid", &self.gid);
+        p.req("Uid", &self.uid);
+    }
+}
+
 impl ToExpr for CustomPosixUserConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Gid", &self.gid);
-        p.req("Uid", &self.uid);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -366,10 +459,9 @@ pub struct JupyterLabAppSettings {
     pub lifecycle_config_arns: Option<Value<Vec<String>>>,
 }
 
-impl ToExpr for JupyterLabAppSettings {
+impl JupyterLabAppSettings {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AppLifecycleManagement", &self.app_lifecycle_management);
         p.opt(
             "BuiltInLifecycleConfigArn",
@@ -379,7 +471,21 @@ impl ToExpr for JupyterLabAppSettings {
         p.opt("CustomImages", &self.custom_images);
         p.opt("DefaultResourceSpec", &self.default_resource_spec);
         p.opt("LifecycleConfigArns", &self.lifecycle_config_arns);
+    }
+}
+
+impl ToExpr for JupyterLabAppSettings {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -390,12 +496,25 @@ pub struct AppLifecycleManagement {
     pub idle_settings: Option<IdleSettings>,
 }
 
+impl AppLifecycleManagement {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("IdleSettings", &self.idle_settings);
+    }
+}
+
 impl ToExpr for AppLifecycleManagement {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("IdleSettings", &self.idle_settings);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -412,15 +531,28 @@ pub struct IdleSettings {
     pub min_idle_timeout_in_minutes: Option<Value<i64>>,
 }
 
-impl ToExpr for IdleSettings {
+impl IdleSettings {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("IdleTimeoutInMinutes", &self.idle_timeout_in_minutes);
         p.opt("LifecycleManagement", &self.lifecycle_management);
         p.opt("MaxIdleTimeoutInMinutes", &self.max_idle_timeout_in_minutes);
         p.opt("MinIdleTimeoutInMinutes", &self.min_idle_timeout_in_minutes);
+    }
+}
+
+impl ToExpr for IdleSettings {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -441,12 +573,25 @@ impl CodeRepository {
     }
 }
 
+impl CodeRepository {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("RepositoryUrl", &self.repository_url);
+    }
+}
+
 impl ToExpr for CodeRepository {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("RepositoryUrl", &self.repository_url);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -476,14 +621,27 @@ impl CustomImage {
     }
 }
 
+impl CustomImage {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("AppImageConfigName", &self.app_image_config_name);
+        p.req("ImageName", &self.image_name);
+        p.opt("ImageVersionNumber", &self.image_version_number);
+    }
+}
+
 impl ToExpr for CustomImage {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("AppImageConfigName", &self.app_image_config_name);
-        p.req("ImageName", &self.image_name);
-        p.opt("ImageVersionNumber", &self.image_version_number);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -502,10 +660,9 @@ pub struct ResourceSpec {
     pub training_plan_arn: Option<Value<String>>,
 }
 
-impl ToExpr for ResourceSpec {
+impl ResourceSpec {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("InstanceType", &self.instance_type);
         p.opt("LifecycleConfigArn", &self.lifecycle_config_arn);
         p.opt("SageMakerImageArn", &self.sage_maker_image_arn);
@@ -514,7 +671,21 @@ impl ToExpr for ResourceSpec {
             &self.sage_maker_image_version_arn,
         );
         p.opt("TrainingPlanArn", &self.training_plan_arn);
+    }
+}
+
+impl ToExpr for ResourceSpec {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -527,13 +698,26 @@ pub struct JupyterServerAppSettings {
     pub lifecycle_config_arns: Option<Value<Vec<String>>>,
 }
 
+impl JupyterServerAppSettings {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("DefaultResourceSpec", &self.default_resource_spec);
+        p.opt("LifecycleConfigArns", &self.lifecycle_config_arns);
+    }
+}
+
 impl ToExpr for JupyterServerAppSettings {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("DefaultResourceSpec", &self.default_resource_spec);
-        p.opt("LifecycleConfigArns", &self.lifecycle_config_arns);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -548,14 +732,27 @@ pub struct KernelGatewayAppSettings {
     pub lifecycle_config_arns: Option<Value<Vec<String>>>,
 }
 
+impl KernelGatewayAppSettings {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("CustomImages", &self.custom_images);
+        p.opt("DefaultResourceSpec", &self.default_resource_spec);
+        p.opt("LifecycleConfigArns", &self.lifecycle_config_arns);
+    }
+}
+
 impl ToExpr for KernelGatewayAppSettings {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("CustomImages", &self.custom_images);
-        p.opt("DefaultResourceSpec", &self.default_resource_spec);
-        p.opt("LifecycleConfigArns", &self.lifecycle_config_arns);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -566,15 +763,28 @@ pub struct DefaultSpaceStorageSettings {
     pub default_ebs_storage_settings: Option<DefaultEbsStorageSettings>,
 }
 
-impl ToExpr for DefaultSpaceStorageSettings {
+impl DefaultSpaceStorageSettings {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "DefaultEbsStorageSettings",
             &self.default_ebs_storage_settings,
         );
+    }
+}
+
+impl ToExpr for DefaultSpaceStorageSettings {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -601,10 +811,9 @@ impl DefaultEbsStorageSettings {
     }
 }
 
-impl ToExpr for DefaultEbsStorageSettings {
+impl DefaultEbsStorageSettings {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req(
             "DefaultEbsVolumeSizeInGb",
             &self.default_ebs_volume_size_in_gb,
@@ -613,7 +822,21 @@ impl ToExpr for DefaultEbsStorageSettings {
             "MaximumEbsVolumeSizeInGb",
             &self.maximum_ebs_volume_size_in_gb,
         );
+    }
+}
+
+impl ToExpr for DefaultEbsStorageSettings {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -679,10 +902,9 @@ impl UserSettings {
     }
 }
 
-impl ToExpr for UserSettings {
+impl UserSettings {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AutoMountHomeEFS", &self.auto_mount_home_efs);
         p.opt("CodeEditorAppSettings", &self.code_editor_app_settings);
         p.opt("CustomFileSystemConfigs", &self.custom_file_system_configs);
@@ -708,7 +930,21 @@ impl ToExpr for UserSettings {
         p.opt("SpaceStorageSettings", &self.space_storage_settings);
         p.opt("StudioWebPortal", &self.studio_web_portal);
         p.opt("StudioWebPortalSettings", &self.studio_web_portal_settings);
+    }
+}
+
+impl ToExpr for UserSettings {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -727,10 +963,9 @@ pub struct CodeEditorAppSettings {
     pub lifecycle_config_arns: Option<Value<Vec<String>>>,
 }
 
-impl ToExpr for CodeEditorAppSettings {
+impl CodeEditorAppSettings {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AppLifecycleManagement", &self.app_lifecycle_management);
         p.opt(
             "BuiltInLifecycleConfigArn",
@@ -739,7 +974,21 @@ impl ToExpr for CodeEditorAppSettings {
         p.opt("CustomImages", &self.custom_images);
         p.opt("DefaultResourceSpec", &self.default_resource_spec);
         p.opt("LifecycleConfigArns", &self.lifecycle_config_arns);
+    }
+}
+
+impl ToExpr for CodeEditorAppSettings {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -752,13 +1001,26 @@ pub struct RSessionAppSettings {
     pub default_resource_spec: Option<ResourceSpec>,
 }
 
+impl RSessionAppSettings {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("CustomImages", &self.custom_images);
+        p.opt("DefaultResourceSpec", &self.default_resource_spec);
+    }
+}
+
 impl ToExpr for RSessionAppSettings {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("CustomImages", &self.custom_images);
-        p.opt("DefaultResourceSpec", &self.default_resource_spec);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -771,13 +1033,26 @@ pub struct RStudioServerProAppSettings {
     pub user_group: Option<Value<UserGroup>>,
 }
 
+impl RStudioServerProAppSettings {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("AccessStatus", &self.access_status);
+        p.opt("UserGroup", &self.user_group);
+    }
+}
+
 impl ToExpr for RStudioServerProAppSettings {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("AccessStatus", &self.access_status);
-        p.opt("UserGroup", &self.user_group);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -792,14 +1067,27 @@ pub struct SharingSettings {
     pub s3_output_path: Option<Value<String>>,
 }
 
+impl SharingSettings {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("NotebookOutputOption", &self.notebook_output_option);
+        p.opt("S3KmsKeyId", &self.s3_kms_key_id);
+        p.opt("S3OutputPath", &self.s3_output_path);
+    }
+}
+
 impl ToExpr for SharingSettings {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("NotebookOutputOption", &self.notebook_output_option);
-        p.opt("S3KmsKeyId", &self.s3_kms_key_id);
-        p.opt("S3OutputPath", &self.s3_output_path);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -816,10 +1104,9 @@ pub struct StudioWebPortalSettings {
     pub hidden_sage_maker_image_version_aliases: Option<Vec<HiddenSageMakerImage>>,
 }
 
-impl ToExpr for StudioWebPortalSettings {
+impl StudioWebPortalSettings {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("HiddenAppTypes", &self.hidden_app_types);
         p.opt("HiddenInstanceTypes", &self.hidden_instance_types);
         p.opt("HiddenMlTools", &self.hidden_ml_tools);
@@ -827,7 +1114,21 @@ impl ToExpr for StudioWebPortalSettings {
             "HiddenSageMakerImageVersionAliases",
             &self.hidden_sage_maker_image_version_aliases,
         );
+    }
+}
+
+impl ToExpr for StudioWebPortalSettings {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -840,13 +1141,26 @@ pub struct HiddenSageMakerImage {
     pub version_aliases: Option<Value<Vec<String>>>,
 }
 
+impl HiddenSageMakerImage {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("SageMakerImageName", &self.sage_maker_image_name);
+        p.opt("VersionAliases", &self.version_aliases);
+    }
+}
+
 impl ToExpr for HiddenSageMakerImage {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("SageMakerImageName", &self.sage_maker_image_name);
-        p.opt("VersionAliases", &self.version_aliases);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -867,10 +1181,9 @@ pub struct DomainSettings {
     pub unified_studio_settings: Option<UnifiedStudioSettings>,
 }
 
-impl ToExpr for DomainSettings {
+impl DomainSettings {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("DockerSettings", &self.docker_settings);
         p.opt(
             "ExecutionRoleIdentityConfig",
@@ -883,7 +1196,21 @@ impl ToExpr for DomainSettings {
         );
         p.opt("SecurityGroupIds", &self.security_group_ids);
         p.opt("UnifiedStudioSettings", &self.unified_studio_settings);
+    }
+}
+
+impl ToExpr for DomainSettings {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -896,13 +1223,26 @@ pub struct DockerSettings {
     pub vpc_only_trusted_accounts: Option<Value<Vec<String>>>,
 }
 
+impl DockerSettings {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("EnableDockerAccess", &self.enable_docker_access);
+        p.opt("VpcOnlyTrustedAccounts", &self.vpc_only_trusted_accounts);
+    }
+}
+
 impl ToExpr for DockerSettings {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("EnableDockerAccess", &self.enable_docker_access);
-        p.opt("VpcOnlyTrustedAccounts", &self.vpc_only_trusted_accounts);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -932,10 +1272,9 @@ impl RStudioServerProDomainSettings {
     }
 }
 
-impl ToExpr for RStudioServerProDomainSettings {
+impl RStudioServerProDomainSettings {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("DefaultResourceSpec", &self.default_resource_spec);
         p.req("DomainExecutionRoleArn", &self.domain_execution_role_arn);
         p.opt("RStudioConnectUrl", &self.r_studio_connect_url);
@@ -943,7 +1282,21 @@ impl ToExpr for RStudioServerProDomainSettings {
             "RStudioPackageManagerUrl",
             &self.r_studio_package_manager_url,
         );
+    }
+}
+
+impl ToExpr for RStudioServerProDomainSettings {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -966,10 +1319,9 @@ pub struct UnifiedStudioSettings {
     pub studio_web_portal_access: Option<Value<StudioWebPortalAccess>>,
 }
 
-impl ToExpr for UnifiedStudioSettings {
+impl UnifiedStudioSettings {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("DomainAccountId", &self.domain_account_id);
         p.opt("DomainId", &self.domain_id);
         p.opt("DomainRegion", &self.domain_region);
@@ -977,7 +1329,21 @@ impl ToExpr for UnifiedStudioSettings {
         p.opt("ProjectId", &self.project_id);
         p.opt("ProjectS3Path", &self.project_s3_path);
         p.opt("StudioWebPortalAccess", &self.studio_web_portal_access);
+    }
+}
+
+impl ToExpr for UnifiedStudioSettings {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1001,13 +1367,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

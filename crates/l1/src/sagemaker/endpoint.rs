@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// Resource Type definition for AWS::SageMaker::Endpoint
@@ -49,14 +51,9 @@ impl Endpoint {
     }
 }
 
-impl ResourceProps for Endpoint {
-    const TYPE_NAME: &'static str = "AWS::SageMaker::Endpoint";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl Endpoint {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("DeploymentConfig", &self.deployment_config);
         p.req("EndpointConfigName", &self.endpoint_config_name);
         p.opt("EndpointName", &self.endpoint_name);
@@ -70,7 +67,25 @@ impl ResourceProps for Endpoint {
         );
         p.opt("RetainDeploymentConfig", &self.retain_deployment_config);
         p.opt("Tags", &self.tags);
+    }
+}
+
+impl ResourceProps for Endpoint {
+    const TYPE_NAME: &'static str = "AWS::SageMaker::Endpoint";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -113,17 +128,30 @@ pub struct DeploymentConfig {
     pub rolling_update_policy: Option<RollingUpdatePolicy>,
 }
 
-impl ToExpr for DeploymentConfig {
+impl DeploymentConfig {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "AutoRollbackConfiguration",
             &self.auto_rollback_configuration,
         );
         p.opt("BlueGreenUpdatePolicy", &self.blue_green_update_policy);
         p.opt("RollingUpdatePolicy", &self.rolling_update_policy);
+    }
+}
+
+impl ToExpr for DeploymentConfig {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -142,12 +170,25 @@ impl AutoRollbackConfig {
     }
 }
 
+impl AutoRollbackConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Alarms", &self.alarms);
+    }
+}
+
 impl ToExpr for AutoRollbackConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Alarms", &self.alarms);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -168,12 +209,25 @@ impl Alarm {
     }
 }
 
+impl Alarm {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("AlarmName", &self.alarm_name);
+    }
+}
+
 impl ToExpr for Alarm {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("AlarmName", &self.alarm_name);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -200,10 +254,9 @@ impl BlueGreenUpdatePolicy {
     }
 }
 
-impl ToExpr for BlueGreenUpdatePolicy {
+impl BlueGreenUpdatePolicy {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "MaximumExecutionTimeoutInSeconds",
             &self.maximum_execution_timeout_in_seconds,
@@ -216,7 +269,21 @@ impl ToExpr for BlueGreenUpdatePolicy {
             "TrafficRoutingConfiguration",
             &self.traffic_routing_configuration,
         );
+    }
+}
+
+impl ToExpr for BlueGreenUpdatePolicy {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -246,15 +313,28 @@ impl TrafficRoutingConfig {
     }
 }
 
-impl ToExpr for TrafficRoutingConfig {
+impl TrafficRoutingConfig {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("CanarySize", &self.canary_size);
         p.opt("LinearStepSize", &self.linear_step_size);
         p.req("Type", &self.type_);
         p.opt("WaitIntervalInSeconds", &self.wait_interval_in_seconds);
+    }
+}
+
+impl ToExpr for TrafficRoutingConfig {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -278,13 +358,26 @@ impl CapacitySize {
     }
 }
 
+impl CapacitySize {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Type", &self.type_);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for CapacitySize {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Type", &self.type_);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -317,10 +410,9 @@ impl RollingUpdatePolicy {
     }
 }
 
-impl ToExpr for RollingUpdatePolicy {
+impl RollingUpdatePolicy {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("MaximumBatchSize", &self.maximum_batch_size);
         p.opt(
             "MaximumExecutionTimeoutInSeconds",
@@ -331,7 +423,21 @@ impl ToExpr for RollingUpdatePolicy {
             &self.rollback_maximum_batch_size,
         );
         p.req("WaitIntervalInSeconds", &self.wait_interval_in_seconds);
+    }
+}
+
+impl ToExpr for RollingUpdatePolicy {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -342,12 +448,25 @@ pub struct VariantProperty {
     pub variant_property_type: Option<Value<String>>,
 }
 
+impl VariantProperty {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("VariantPropertyType", &self.variant_property_type);
+    }
+}
+
 impl ToExpr for VariantProperty {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("VariantPropertyType", &self.variant_property_type);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -371,13 +490,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

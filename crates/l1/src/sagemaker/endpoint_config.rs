@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// Resource Type definition for AWS::SageMaker::EndpointConfig
@@ -64,14 +66,9 @@ impl EndpointConfig {
     }
 }
 
-impl ResourceProps for EndpointConfig {
-    const TYPE_NAME: &'static str = "AWS::SageMaker::EndpointConfig";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl EndpointConfig {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AsyncInferenceConfig", &self.async_inference_config);
         p.opt("DataCaptureConfig", &self.data_capture_config);
         p.opt("EnableNetworkIsolation", &self.enable_network_isolation);
@@ -84,7 +81,25 @@ impl ResourceProps for EndpointConfig {
         p.opt("ShadowProductionVariants", &self.shadow_production_variants);
         p.opt("Tags", &self.tags);
         p.opt("VpcConfig", &self.vpc_config);
+    }
+}
+
+impl ResourceProps for EndpointConfig {
+    const TYPE_NAME: &'static str = "AWS::SageMaker::EndpointConfig";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -136,13 +151,26 @@ impl AsyncInferenceConfig {
     }
 }
 
+impl AsyncInferenceConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ClientConfig", &self.client_config);
+        p.req("OutputConfig", &self.output_config);
+    }
+}
+
 impl ToExpr for AsyncInferenceConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("ClientConfig", &self.client_config);
-        p.req("OutputConfig", &self.output_config);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -153,15 +181,28 @@ pub struct AsyncInferenceClientConfig {
     pub max_concurrent_invocations_per_instance: Option<Value<i64>>,
 }
 
-impl ToExpr for AsyncInferenceClientConfig {
+impl AsyncInferenceClientConfig {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "MaxConcurrentInvocationsPerInstance",
             &self.max_concurrent_invocations_per_instance,
         );
+    }
+}
+
+impl ToExpr for AsyncInferenceClientConfig {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -178,15 +219,28 @@ pub struct AsyncInferenceOutputConfig {
     pub s3_output_path: Option<Value<String>>,
 }
 
-impl ToExpr for AsyncInferenceOutputConfig {
+impl AsyncInferenceOutputConfig {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("KmsKeyId", &self.kms_key_id);
         p.opt("NotificationConfig", &self.notification_config);
         p.opt("S3FailurePath", &self.s3_failure_path);
         p.opt("S3OutputPath", &self.s3_output_path);
+    }
+}
+
+impl ToExpr for AsyncInferenceOutputConfig {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -201,17 +255,30 @@ pub struct AsyncInferenceNotificationConfig {
     pub success_topic: Option<Value<String>>,
 }
 
-impl ToExpr for AsyncInferenceNotificationConfig {
+impl AsyncInferenceNotificationConfig {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("ErrorTopic", &self.error_topic);
         p.opt(
             "IncludeInferenceResponseIn",
             &self.include_inference_response_in,
         );
         p.opt("SuccessTopic", &self.success_topic);
+    }
+}
+
+impl ToExpr for AsyncInferenceNotificationConfig {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -251,10 +318,9 @@ impl DataCaptureConfig {
     }
 }
 
-impl ToExpr for DataCaptureConfig {
+impl DataCaptureConfig {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "CaptureContentTypeHeader",
             &self.capture_content_type_header,
@@ -267,7 +333,21 @@ impl ToExpr for DataCaptureConfig {
             &self.initial_sampling_percentage,
         );
         p.opt("KmsKeyId", &self.kms_key_id);
+    }
+}
+
+impl ToExpr for DataCaptureConfig {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -280,13 +360,26 @@ pub struct CaptureContentTypeHeader {
     pub json_content_types: Option<Value<Vec<String>>>,
 }
 
+impl CaptureContentTypeHeader {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("CsvContentTypes", &self.csv_content_types);
+        p.opt("JsonContentTypes", &self.json_content_types);
+    }
+}
+
 impl ToExpr for CaptureContentTypeHeader {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("CsvContentTypes", &self.csv_content_types);
-        p.opt("JsonContentTypes", &self.json_content_types);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -307,12 +400,25 @@ impl CaptureOption {
     }
 }
 
+impl CaptureOption {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("CaptureMode", &self.capture_mode);
+    }
+}
+
 impl ToExpr for CaptureOption {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("CaptureMode", &self.capture_mode);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -323,12 +429,25 @@ pub struct ExplainerConfig {
     pub clarify_explainer_config: Option<ClarifyExplainerConfig>,
 }
 
+impl ExplainerConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ClarifyExplainerConfig", &self.clarify_explainer_config);
+    }
+}
+
 impl ToExpr for ExplainerConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("ClarifyExplainerConfig", &self.clarify_explainer_config);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -355,14 +474,27 @@ impl ClarifyExplainerConfig {
     }
 }
 
+impl ClarifyExplainerConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("EnableExplanations", &self.enable_explanations);
+        p.opt("InferenceConfig", &self.inference_config);
+        p.req("ShapConfig", &self.shap_config);
+    }
+}
+
 impl ToExpr for ClarifyExplainerConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("EnableExplanations", &self.enable_explanations);
-        p.opt("InferenceConfig", &self.inference_config);
-        p.req("ShapConfig", &self.shap_config);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -393,10 +525,9 @@ pub struct ClarifyInferenceConfig {
     pub probability_index: Option<Value<i64>>,
 }
 
-impl ToExpr for ClarifyInferenceConfig {
+impl ClarifyInferenceConfig {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("ContentTemplate", &self.content_template);
         p.opt("FeatureHeaders", &self.feature_headers);
         p.opt("FeatureTypes", &self.feature_types);
@@ -408,7 +539,21 @@ impl ToExpr for ClarifyInferenceConfig {
         p.opt("MaxRecordCount", &self.max_record_count);
         p.opt("ProbabilityAttribute", &self.probability_attribute);
         p.opt("ProbabilityIndex", &self.probability_index);
+    }
+}
+
+impl ToExpr for ClarifyInferenceConfig {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -441,16 +586,29 @@ impl ClarifyShapConfig {
     }
 }
 
-impl ToExpr for ClarifyShapConfig {
+impl ClarifyShapConfig {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("NumberOfSamples", &self.number_of_samples);
         p.opt("Seed", &self.seed);
         p.req("ShapBaselineConfig", &self.shap_baseline_config);
         p.opt("TextConfig", &self.text_config);
         p.opt("UseLogit", &self.use_logit);
+    }
+}
+
+impl ToExpr for ClarifyShapConfig {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -465,14 +623,27 @@ pub struct ClarifyShapBaselineConfig {
     pub shap_baseline_uri: Option<Value<String>>,
 }
 
+impl ClarifyShapBaselineConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("MimeType", &self.mime_type);
+        p.opt("ShapBaseline", &self.shap_baseline);
+        p.opt("ShapBaselineUri", &self.shap_baseline_uri);
+    }
+}
+
 impl ToExpr for ClarifyShapBaselineConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("MimeType", &self.mime_type);
-        p.opt("ShapBaseline", &self.shap_baseline);
-        p.opt("ShapBaselineUri", &self.shap_baseline_uri);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -496,13 +667,26 @@ impl ClarifyTextConfig {
     }
 }
 
+impl ClarifyTextConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Granularity", &self.granularity);
+        p.req("Language", &self.language);
+    }
+}
+
 impl ToExpr for ClarifyTextConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Granularity", &self.granularity);
-        p.req("Language", &self.language);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -517,10 +701,9 @@ pub struct MetricsConfig {
     pub metric_publish_frequency_in_seconds: Option<Value<i64>>,
 }
 
-impl ToExpr for MetricsConfig {
+impl MetricsConfig {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "EnableDetailedObservability",
             &self.enable_detailed_observability,
@@ -530,7 +713,21 @@ impl ToExpr for MetricsConfig {
             "MetricPublishFrequencyInSeconds",
             &self.metric_publish_frequency_in_seconds,
         );
+    }
+}
+
+impl ToExpr for MetricsConfig {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -599,10 +796,9 @@ impl ProductionVariant {
     }
 }
 
-impl ToExpr for ProductionVariant {
+impl ProductionVariant {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "CapacityReservationConfig",
             &self.capacity_reservation_config,
@@ -632,7 +828,21 @@ impl ToExpr for ProductionVariant {
         );
         p.req("VariantName", &self.variant_name);
         p.opt("VolumeSizeInGB", &self.volume_size_in_gb);
+    }
+}
+
+impl ToExpr for ProductionVariant {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -645,16 +855,29 @@ pub struct CapacityReservationConfig {
     pub ml_reservation_arn: Option<Value<String>>,
 }
 
-impl ToExpr for CapacityReservationConfig {
+impl CapacityReservationConfig {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "CapacityReservationPreference",
             &self.capacity_reservation_preference,
         );
         p.opt("MlReservationArn", &self.ml_reservation_arn);
+    }
+}
+
+impl ToExpr for CapacityReservationConfig {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -678,13 +901,26 @@ impl CoreDumpConfig {
     }
 }
 
+impl CoreDumpConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("DestinationS3Uri", &self.destination_s3_uri);
+        p.opt("KmsKeyId", &self.kms_key_id);
+    }
+}
+
 impl ToExpr for CoreDumpConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("DestinationS3Uri", &self.destination_s3_uri);
-        p.opt("KmsKeyId", &self.kms_key_id);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -711,14 +947,27 @@ impl InstancePool {
     }
 }
 
+impl InstancePool {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("InstanceType", &self.instance_type);
+        p.opt("ModelNameOverride", &self.model_name_override);
+        p.req("Priority", &self.priority);
+    }
+}
+
 impl ToExpr for InstancePool {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("InstanceType", &self.instance_type);
-        p.opt("ModelNameOverride", &self.model_name_override);
-        p.req("Priority", &self.priority);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -735,15 +984,28 @@ pub struct ManagedInstanceScaling {
     pub status: Option<Value<ManagedInstanceScalingStatus>>,
 }
 
-impl ToExpr for ManagedInstanceScaling {
+impl ManagedInstanceScaling {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("MaxInstanceCount", &self.max_instance_count);
         p.opt("MinInstanceCount", &self.min_instance_count);
         p.opt("ScaleInPolicy", &self.scale_in_policy);
         p.opt("Status", &self.status);
+    }
+}
+
+impl ToExpr for ManagedInstanceScaling {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -770,14 +1032,27 @@ impl ScaleInPolicy {
     }
 }
 
+impl ScaleInPolicy {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("CooldownInMinutes", &self.cooldown_in_minutes);
+        p.opt("MaximumStepSize", &self.maximum_step_size);
+        p.req("Strategy", &self.strategy);
+    }
+}
+
 impl ToExpr for ScaleInPolicy {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("CooldownInMinutes", &self.cooldown_in_minutes);
-        p.opt("MaximumStepSize", &self.maximum_step_size);
-        p.req("Strategy", &self.strategy);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -790,16 +1065,29 @@ pub struct RoutingConfig {
     pub routing_strategy: Option<Value<RoutingStrategy>>,
 }
 
-impl ToExpr for RoutingConfig {
+impl RoutingConfig {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "PrefixAwareRoutingConfig",
             &self.prefix_aware_routing_config,
         );
         p.opt("RoutingStrategy", &self.routing_strategy);
+    }
+}
+
+impl ToExpr for RoutingConfig {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -812,13 +1100,26 @@ pub struct PrefixAwareRoutingConfig {
     pub prefix_length: Option<Value<i64>>,
 }
 
+impl PrefixAwareRoutingConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ConcurrencyThreshold", &self.concurrency_threshold);
+        p.opt("PrefixLength", &self.prefix_length);
+    }
+}
+
 impl ToExpr for PrefixAwareRoutingConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("ConcurrencyThreshold", &self.concurrency_threshold);
-        p.opt("PrefixLength", &self.prefix_length);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -848,14 +1149,27 @@ impl ServerlessConfig {
     }
 }
 
+impl ServerlessConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("MaxConcurrency", &self.max_concurrency);
+        p.req("MemorySizeInMB", &self.memory_size_in_mb);
+        p.opt("ProvisionedConcurrency", &self.provisioned_concurrency);
+    }
+}
+
 impl ToExpr for ServerlessConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("MaxConcurrency", &self.max_concurrency);
-        p.req("MemorySizeInMB", &self.memory_size_in_mb);
-        p.opt("ProvisionedConcurrency", &self.provisioned_concurrency);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -879,13 +1193,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -912,13 +1239,26 @@ impl VpcConfig {
     }
 }
 
+impl VpcConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("SecurityGroupIds", &self.security_group_ids);
+        p.req("Subnets", &self.subnets);
+    }
+}
+
 impl ToExpr for VpcConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("SecurityGroupIds", &self.security_group_ids);
-        p.req("Subnets", &self.subnets);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

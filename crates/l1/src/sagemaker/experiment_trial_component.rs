@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::Value;
 
 /// Resource Type definition for AWS::SageMaker::ExperimentTrialComponent
@@ -47,6 +49,19 @@ impl ExperimentTrialComponent {
     }
 }
 
+impl ExperimentTrialComponent {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("DisplayName", &self.display_name);
+        p.opt("EndTime", &self.end_time);
+        p.opt("MetadataProperties", &self.metadata_properties);
+        p.opt("StartTime", &self.start_time);
+        p.opt("Status", &self.status);
+        p.opt("Tags", &self.tags);
+        p.req("TrialComponentName", &self.trial_component_name);
+    }
+}
+
 impl ResourceProps for ExperimentTrialComponent {
     const TYPE_NAME: &'static str = "AWS::SageMaker::ExperimentTrialComponent";
     fn facts() -> &'static ResourceFacts {
@@ -55,14 +70,14 @@ impl ResourceProps for ExperimentTrialComponent {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.opt("DisplayName", &self.display_name);
-        p.opt("EndTime", &self.end_time);
-        p.opt("MetadataProperties", &self.metadata_properties);
-        p.opt("StartTime", &self.start_time);
-        p.opt("Status", &self.status);
-        p.opt("Tags", &self.tags);
-        p.req("TrialComponentName", &self.trial_component_name);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -122,15 +137,28 @@ pub struct MetadataProperties {
     pub repository: Option<Value<String>>,
 }
 
-impl ToExpr for MetadataProperties {
+impl MetadataProperties {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("CommitId", &self.commit_id);
         p.opt("GeneratedBy", &self.generated_by);
         p.opt("ProjectId", &self.project_id);
         p.opt("Repository", &self.repository);
+    }
+}
+
+impl ToExpr for MetadataProperties {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -143,13 +171,26 @@ pub struct Status {
     pub primary_status: Option<Value<String>>,
 }
 
+impl Status {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Message", &self.message);
+        p.opt("PrimaryStatus", &self.primary_status);
+    }
+}
+
 impl ToExpr for Status {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Message", &self.message);
-        p.opt("PrimaryStatus", &self.primary_status);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -173,13 +214,26 @@ impl TagsItems {
     }
 }
 
+impl TagsItems {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for TagsItems {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

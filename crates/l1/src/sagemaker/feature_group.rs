@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// Resource Type definition for AWS::SageMaker::FeatureGroup
@@ -63,14 +65,9 @@ impl FeatureGroup {
     }
 }
 
-impl ResourceProps for FeatureGroup {
-    const TYPE_NAME: &'static str = "AWS::SageMaker::FeatureGroup";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl FeatureGroup {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Description", &self.description);
         p.req("EventTimeFeatureName", &self.event_time_feature_name);
         p.req("FeatureDefinitions", &self.feature_definitions);
@@ -84,7 +81,25 @@ impl ResourceProps for FeatureGroup {
         p.opt("RoleArn", &self.role_arn);
         p.opt("Tags", &self.tags);
         p.opt("ThroughputConfig", &self.throughput_config);
+    }
+}
+
+impl ResourceProps for FeatureGroup {
+    const TYPE_NAME: &'static str = "AWS::SageMaker::FeatureGroup";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -139,13 +154,26 @@ impl FeatureDefinition {
     }
 }
 
+impl FeatureDefinition {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("FeatureName", &self.feature_name);
+        p.req("FeatureType", &self.feature_type);
+    }
+}
+
 impl ToExpr for FeatureDefinition {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("FeatureName", &self.feature_name);
-        p.req("FeatureType", &self.feature_type);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -175,10 +203,9 @@ impl OfflineStoreConfig {
     }
 }
 
-impl ToExpr for OfflineStoreConfig {
+impl OfflineStoreConfig {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("DataCatalogConfig", &self.data_catalog_config);
         p.opt(
             "DisableGlueTableCreation",
@@ -186,7 +213,21 @@ impl ToExpr for OfflineStoreConfig {
         );
         p.req("S3StorageConfig", &self.s3_storage_config);
         p.opt("TableFormat", &self.table_format);
+    }
+}
+
+impl ToExpr for OfflineStoreConfig {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -217,14 +258,27 @@ impl DataCatalogConfig {
     }
 }
 
+impl DataCatalogConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Catalog", &self.catalog);
+        p.req("Database", &self.database);
+        p.req("TableName", &self.table_name);
+    }
+}
+
 impl ToExpr for DataCatalogConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Catalog", &self.catalog);
-        p.req("Database", &self.database);
-        p.req("TableName", &self.table_name);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -248,13 +302,26 @@ impl S3StorageConfig {
     }
 }
 
+impl S3StorageConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("KmsKeyId", &self.kms_key_id);
+        p.req("S3Uri", &self.s3_uri);
+    }
+}
+
 impl ToExpr for S3StorageConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("KmsKeyId", &self.kms_key_id);
-        p.req("S3Uri", &self.s3_uri);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -271,15 +338,28 @@ pub struct OnlineStoreConfig {
     pub ttl_duration: Option<TtlDuration>,
 }
 
-impl ToExpr for OnlineStoreConfig {
+impl OnlineStoreConfig {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("EnableOnlineStore", &self.enable_online_store);
         p.opt("SecurityConfig", &self.security_config);
         p.opt("StorageType", &self.storage_type);
         p.opt("TtlDuration", &self.ttl_duration);
+    }
+}
+
+impl ToExpr for OnlineStoreConfig {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -290,12 +370,25 @@ pub struct OnlineStoreSecurityConfig {
     pub kms_key_id: Option<Value<String>>,
 }
 
+impl OnlineStoreSecurityConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("KmsKeyId", &self.kms_key_id);
+    }
+}
+
 impl ToExpr for OnlineStoreSecurityConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("KmsKeyId", &self.kms_key_id);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -308,13 +401,26 @@ pub struct TtlDuration {
     pub value: Option<Value<i64>>,
 }
 
+impl TtlDuration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Unit", &self.unit);
+        p.opt("Value", &self.value);
+    }
+}
+
 impl ToExpr for TtlDuration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Unit", &self.unit);
-        p.opt("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -338,13 +444,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -371,10 +490,9 @@ impl ThroughputConfig {
     }
 }
 
-impl ToExpr for ThroughputConfig {
+impl ThroughputConfig {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "ProvisionedReadCapacityUnits",
             &self.provisioned_read_capacity_units,
@@ -384,7 +502,21 @@ impl ToExpr for ThroughputConfig {
             &self.provisioned_write_capacity_units,
         );
         p.req("ThroughputMode", &self.throughput_mode);
+    }
+}
+
+impl ToExpr for ThroughputConfig {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::Value;
 
 /// Resource type definition for AWS::SageMaker::Hub
@@ -49,6 +51,18 @@ impl Hub {
     }
 }
 
+impl Hub {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("HubDescription", &self.hub_description);
+        p.opt("HubDisplayName", &self.hub_display_name);
+        p.req("HubName", &self.hub_name);
+        p.opt("HubSearchKeywords", &self.hub_search_keywords);
+        p.opt("S3StorageConfig", &self.s3_storage_config);
+        p.opt("Tags", &self.tags);
+    }
+}
+
 impl ResourceProps for Hub {
     const TYPE_NAME: &'static str = "AWS::SageMaker::Hub";
     fn facts() -> &'static ResourceFacts {
@@ -57,13 +71,14 @@ impl ResourceProps for Hub {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req("HubDescription", &self.hub_description);
-        p.opt("HubDisplayName", &self.hub_display_name);
-        p.req("HubName", &self.hub_name);
-        p.opt("HubSearchKeywords", &self.hub_search_keywords);
-        p.opt("S3StorageConfig", &self.s3_storage_config);
-        p.opt("Tags", &self.tags);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -112,12 +127,25 @@ pub struct S3StorageConfig {
     pub s3_output_path: Option<Value<String>>,
 }
 
+impl S3StorageConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("S3OutputPath", &self.s3_output_path);
+    }
+}
+
 impl ToExpr for S3StorageConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("S3OutputPath", &self.s3_output_path);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -141,13 +169,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::Value;
 
 /// Resource Type definition for AWS::SageMaker::Image
@@ -46,6 +48,17 @@ impl Image {
     }
 }
 
+impl Image {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ImageDescription", &self.image_description);
+        p.opt("ImageDisplayName", &self.image_display_name);
+        p.req("ImageName", &self.image_name);
+        p.req("ImageRoleArn", &self.image_role_arn);
+        p.opt("Tags", &self.tags);
+    }
+}
+
 impl ResourceProps for Image {
     const TYPE_NAME: &'static str = "AWS::SageMaker::Image";
     fn facts() -> &'static ResourceFacts {
@@ -54,12 +67,14 @@ impl ResourceProps for Image {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.opt("ImageDescription", &self.image_description);
-        p.opt("ImageDisplayName", &self.image_display_name);
-        p.req("ImageName", &self.image_name);
-        p.req("ImageRoleArn", &self.image_role_arn);
-        p.opt("Tags", &self.tags);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -106,13 +121,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

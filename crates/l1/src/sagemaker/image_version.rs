@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// Resource Type definition for AWS::SageMaker::ImageVersion
@@ -59,14 +61,9 @@ impl ImageVersion {
     }
 }
 
-impl ResourceProps for ImageVersion {
-    const TYPE_NAME: &'static str = "AWS::SageMaker::ImageVersion";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl ImageVersion {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Alias", &self.alias);
         p.opt("Aliases", &self.aliases);
         p.req("BaseImage", &self.base_image);
@@ -78,7 +75,25 @@ impl ResourceProps for ImageVersion {
         p.opt("ProgrammingLang", &self.programming_lang);
         p.opt("ReleaseNotes", &self.release_notes);
         p.opt("VendorGuidance", &self.vendor_guidance);
+    }
+}
+
+impl ResourceProps for ImageVersion {
+    const TYPE_NAME: &'static str = "AWS::SageMaker::ImageVersion";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

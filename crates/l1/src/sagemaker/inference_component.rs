@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Json, Literal, Map, Value};
 
 /// Resource Type definition for AWS::SageMaker::InferenceComponent
@@ -55,14 +57,9 @@ impl InferenceComponent {
     }
 }
 
-impl ResourceProps for InferenceComponent {
-    const TYPE_NAME: &'static str = "AWS::SageMaker::InferenceComponent";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl InferenceComponent {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("DeploymentConfig", &self.deployment_config);
         p.opt("EndpointArn", &self.endpoint_arn);
         p.req("EndpointName", &self.endpoint_name);
@@ -72,7 +69,25 @@ impl ResourceProps for InferenceComponent {
         p.opt("Specifications", &self.specifications);
         p.opt("Tags", &self.tags);
         p.opt("VariantName", &self.variant_name);
+    }
+}
+
+impl ResourceProps for InferenceComponent {
+    const TYPE_NAME: &'static str = "AWS::SageMaker::InferenceComponent";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -153,16 +168,29 @@ pub struct InferenceComponentDeploymentConfig {
     pub rolling_update_policy: Option<InferenceComponentRollingUpdatePolicy>,
 }
 
-impl ToExpr for InferenceComponentDeploymentConfig {
+impl InferenceComponentDeploymentConfig {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "AutoRollbackConfiguration",
             &self.auto_rollback_configuration,
         );
         p.opt("RollingUpdatePolicy", &self.rolling_update_policy);
+    }
+}
+
+impl ToExpr for InferenceComponentDeploymentConfig {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -181,12 +209,25 @@ impl AutoRollbackConfiguration {
     }
 }
 
+impl AutoRollbackConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Alarms", &self.alarms);
+    }
+}
+
 impl ToExpr for AutoRollbackConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Alarms", &self.alarms);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -207,12 +248,25 @@ impl Alarm {
     }
 }
 
+impl Alarm {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("AlarmName", &self.alarm_name);
+    }
+}
+
 impl ToExpr for Alarm {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("AlarmName", &self.alarm_name);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -229,10 +283,9 @@ pub struct InferenceComponentRollingUpdatePolicy {
     pub wait_interval_in_seconds: Option<Value<i64>>,
 }
 
-impl ToExpr for InferenceComponentRollingUpdatePolicy {
+impl InferenceComponentRollingUpdatePolicy {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("MaximumBatchSize", &self.maximum_batch_size);
         p.opt(
             "MaximumExecutionTimeoutInSeconds",
@@ -243,7 +296,21 @@ impl ToExpr for InferenceComponentRollingUpdatePolicy {
             &self.rollback_maximum_batch_size,
         );
         p.opt("WaitIntervalInSeconds", &self.wait_interval_in_seconds);
+    }
+}
+
+impl ToExpr for InferenceComponentRollingUpdatePolicy {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -270,13 +337,26 @@ impl InferenceComponentCapacitySize {
     }
 }
 
+impl InferenceComponentCapacitySize {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Type", &self.type_);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for InferenceComponentCapacitySize {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Type", &self.type_);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -287,12 +367,25 @@ pub struct InferenceComponentRuntimeConfig {
     pub copy_count: Option<Value<i64>>,
 }
 
+impl InferenceComponentRuntimeConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("CopyCount", &self.copy_count);
+    }
+}
+
 impl ToExpr for InferenceComponentRuntimeConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("CopyCount", &self.copy_count);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -315,10 +408,9 @@ pub struct InferenceComponentSpecification {
     pub startup_parameters: Option<InferenceComponentStartupParameters>,
 }
 
-impl ToExpr for InferenceComponentSpecification {
+impl InferenceComponentSpecification {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "BaseInferenceComponentName",
             &self.base_inference_component_name,
@@ -332,7 +424,21 @@ impl ToExpr for InferenceComponentSpecification {
         p.opt("ModelName", &self.model_name);
         p.opt("SchedulingConfig", &self.scheduling_config);
         p.opt("StartupParameters", &self.startup_parameters);
+    }
+}
+
+impl ToExpr for InferenceComponentSpecification {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -349,10 +455,9 @@ pub struct InferenceComponentComputeResourceRequirements {
     pub number_of_cpu_cores_required: Option<Value<f64>>,
 }
 
-impl ToExpr for InferenceComponentComputeResourceRequirements {
+impl InferenceComponentComputeResourceRequirements {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("MaxMemoryRequiredInMb", &self.max_memory_required_in_mb);
         p.opt("MinMemoryRequiredInMb", &self.min_memory_required_in_mb);
         p.opt(
@@ -363,7 +468,21 @@ impl ToExpr for InferenceComponentComputeResourceRequirements {
             "NumberOfCpuCoresRequired",
             &self.number_of_cpu_cores_required,
         );
+    }
+}
+
+impl ToExpr for InferenceComponentComputeResourceRequirements {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -380,15 +499,28 @@ pub struct InferenceComponentContainerSpecification {
     pub image: Option<Value<String>>,
 }
 
-impl ToExpr for InferenceComponentContainerSpecification {
+impl InferenceComponentContainerSpecification {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("ArtifactUrl", &self.artifact_url);
         p.opt("ContainerMetricsConfig", &self.container_metrics_config);
         p.opt("Environment", &self.environment);
         p.opt("Image", &self.image);
+    }
+}
+
+impl ToExpr for InferenceComponentContainerSpecification {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -407,12 +539,25 @@ impl ContainerMetricsConfig {
     }
 }
 
+impl ContainerMetricsConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("MetricsEndpoints", &self.metrics_endpoints);
+    }
+}
+
 impl ToExpr for ContainerMetricsConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("MetricsEndpoints", &self.metrics_endpoints);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -436,16 +581,29 @@ impl MetricsEndpoint {
     }
 }
 
-impl ToExpr for MetricsEndpoint {
+impl MetricsEndpoint {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "MetricPublishFrequencyInSeconds",
             &self.metric_publish_frequency_in_seconds,
         );
         p.req("MetricsEndpointPath", &self.metrics_endpoint_path);
+    }
+}
+
+impl ToExpr for MetricsEndpoint {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -466,12 +624,25 @@ impl InferenceComponentDataCacheConfig {
     }
 }
 
+impl InferenceComponentDataCacheConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("EnableCaching", &self.enable_caching);
+    }
+}
+
 impl ToExpr for InferenceComponentDataCacheConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("EnableCaching", &self.enable_caching);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -498,13 +669,26 @@ impl InferenceComponentSchedulingConfig {
     }
 }
 
+impl InferenceComponentSchedulingConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("AvailabilityZoneBalance", &self.availability_zone_balance);
+        p.req("PlacementStrategy", &self.placement_strategy);
+    }
+}
+
 impl ToExpr for InferenceComponentSchedulingConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("AvailabilityZoneBalance", &self.availability_zone_balance);
-        p.req("PlacementStrategy", &self.placement_strategy);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -528,13 +712,26 @@ impl InferenceComponentAvailabilityZoneBalance {
     }
 }
 
+impl InferenceComponentAvailabilityZoneBalance {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("EnforcementMode", &self.enforcement_mode);
+        p.opt("MaxImbalance", &self.max_imbalance);
+    }
+}
+
 impl ToExpr for InferenceComponentAvailabilityZoneBalance {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("EnforcementMode", &self.enforcement_mode);
-        p.opt("MaxImbalance", &self.max_imbalance);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -547,10 +744,9 @@ pub struct InferenceComponentStartupParameters {
     pub model_data_download_timeout_in_seconds: Option<Value<i64>>,
 }
 
-impl ToExpr for InferenceComponentStartupParameters {
+impl InferenceComponentStartupParameters {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "ContainerStartupHealthCheckTimeoutInSeconds",
             &self.container_startup_health_check_timeout_in_seconds,
@@ -559,7 +755,21 @@ impl ToExpr for InferenceComponentStartupParameters {
             "ModelDataDownloadTimeoutInSeconds",
             &self.model_data_download_timeout_in_seconds,
         );
+    }
+}
+
+impl ToExpr for InferenceComponentStartupParameters {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -598,10 +808,9 @@ impl InferenceComponentSpecificationForInstanceType {
     }
 }
 
-impl ToExpr for InferenceComponentSpecificationForInstanceType {
+impl InferenceComponentSpecificationForInstanceType {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "ComputeResourceRequirements",
             &self.compute_resource_requirements,
@@ -612,7 +821,21 @@ impl ToExpr for InferenceComponentSpecificationForInstanceType {
         p.opt("ModelName", &self.model_name);
         p.opt("SchedulingConfig", &self.scheduling_config);
         p.opt("StartupParameters", &self.startup_parameters);
+    }
+}
+
+impl ToExpr for InferenceComponentSpecificationForInstanceType {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -629,15 +852,28 @@ pub struct InferenceComponentContainerSpecificationForInstanceType {
     pub image: Option<Value<String>>,
 }
 
-impl ToExpr for InferenceComponentContainerSpecificationForInstanceType {
+impl InferenceComponentContainerSpecificationForInstanceType {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("ArtifactUrl", &self.artifact_url);
         p.opt("ContainerMetricsConfig", &self.container_metrics_config);
         p.opt("Environment", &self.environment);
         p.opt("Image", &self.image);
+    }
+}
+
+impl ToExpr for InferenceComponentContainerSpecificationForInstanceType {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -661,13 +897,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

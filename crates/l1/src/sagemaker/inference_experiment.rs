@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Json, Literal, Value};
 
 /// Resource Type definition for AWS::SageMaker::InferenceExperiment
@@ -73,14 +75,9 @@ impl InferenceExperiment {
     }
 }
 
-impl ResourceProps for InferenceExperiment {
-    const TYPE_NAME: &'static str = "AWS::SageMaker::InferenceExperiment";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl InferenceExperiment {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("DataStorageConfig", &self.data_storage_config);
         p.opt("Description", &self.description);
         p.opt("DesiredState", &self.desired_state);
@@ -94,7 +91,25 @@ impl ResourceProps for InferenceExperiment {
         p.opt("StatusReason", &self.status_reason);
         p.opt("Tags", &self.tags);
         p.req("Type", &self.type_);
+    }
+}
+
+impl ResourceProps for InferenceExperiment {
+    const TYPE_NAME: &'static str = "AWS::SageMaker::InferenceExperiment";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -164,14 +179,27 @@ impl DataStorageConfig {
     }
 }
 
+impl DataStorageConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ContentType", &self.content_type);
+        p.req("Destination", &self.destination);
+        p.opt("KmsKey", &self.kms_key);
+    }
+}
+
 impl ToExpr for DataStorageConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("ContentType", &self.content_type);
-        p.req("Destination", &self.destination);
-        p.opt("KmsKey", &self.kms_key);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -184,13 +212,26 @@ pub struct CaptureContentTypeHeader {
     pub json_content_types: Option<Value<Vec<String>>>,
 }
 
+impl CaptureContentTypeHeader {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("CsvContentTypes", &self.csv_content_types);
+        p.opt("JsonContentTypes", &self.json_content_types);
+    }
+}
+
 impl ToExpr for CaptureContentTypeHeader {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("CsvContentTypes", &self.csv_content_types);
-        p.opt("JsonContentTypes", &self.json_content_types);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -221,14 +262,27 @@ impl ModelVariantConfig {
     }
 }
 
+impl ModelVariantConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("InfrastructureConfig", &self.infrastructure_config);
+        p.req("ModelName", &self.model_name);
+        p.req("VariantName", &self.variant_name);
+    }
+}
+
 impl ToExpr for ModelVariantConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("InfrastructureConfig", &self.infrastructure_config);
-        p.req("ModelName", &self.model_name);
-        p.req("VariantName", &self.variant_name);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -255,13 +309,26 @@ impl ModelInfrastructureConfig {
     }
 }
 
+impl ModelInfrastructureConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("InfrastructureType", &self.infrastructure_type);
+        p.req("RealTimeInferenceConfig", &self.real_time_inference_config);
+    }
+}
+
 impl ToExpr for ModelInfrastructureConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("InfrastructureType", &self.infrastructure_type);
-        p.req("RealTimeInferenceConfig", &self.real_time_inference_config);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -288,13 +355,26 @@ impl RealTimeInferenceConfig {
     }
 }
 
+impl RealTimeInferenceConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("InstanceCount", &self.instance_count);
+        p.req("InstanceType", &self.instance_type);
+    }
+}
+
 impl ToExpr for RealTimeInferenceConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("InstanceCount", &self.instance_count);
-        p.req("InstanceType", &self.instance_type);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -307,13 +387,26 @@ pub struct InferenceExperimentSchedule {
     pub start_time: Option<Value<String>>,
 }
 
+impl InferenceExperimentSchedule {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("EndTime", &self.end_time);
+        p.opt("StartTime", &self.start_time);
+    }
+}
+
 impl ToExpr for InferenceExperimentSchedule {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("EndTime", &self.end_time);
-        p.opt("StartTime", &self.start_time);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -340,13 +433,26 @@ impl ShadowModeConfig {
     }
 }
 
+impl ShadowModeConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("ShadowModelVariants", &self.shadow_model_variants);
+        p.req("SourceModelVariantName", &self.source_model_variant_name);
+    }
+}
+
 impl ToExpr for ShadowModeConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("ShadowModelVariants", &self.shadow_model_variants);
-        p.req("SourceModelVariantName", &self.source_model_variant_name);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -373,13 +479,26 @@ impl ShadowModelVariantConfig {
     }
 }
 
+impl ShadowModelVariantConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("SamplingPercentage", &self.sampling_percentage);
+        p.req("ShadowModelVariantName", &self.shadow_model_variant_name);
+    }
+}
+
 impl ToExpr for ShadowModelVariantConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("SamplingPercentage", &self.sampling_percentage);
-        p.req("ShadowModelVariantName", &self.shadow_model_variant_name);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -403,13 +522,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

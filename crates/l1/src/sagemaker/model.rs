@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Json, Literal, Value};
 
 /// Resource type definition for AWS::SageMaker::Model
@@ -35,14 +37,9 @@ pub struct Model {
     pub vpc_config: Option<VpcConfig>,
 }
 
-impl ResourceProps for Model {
-    const TYPE_NAME: &'static str = "AWS::SageMaker::Model";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl Model {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Containers", &self.containers);
         p.opt("EnableNetworkIsolation", &self.enable_network_isolation);
         p.opt("ExecutionRoleArn", &self.execution_role_arn);
@@ -51,7 +48,25 @@ impl ResourceProps for Model {
         p.opt("PrimaryContainer", &self.primary_container);
         p.opt("Tags", &self.tags);
         p.opt("VpcConfig", &self.vpc_config);
+    }
+}
+
+impl ResourceProps for Model {
+    const TYPE_NAME: &'static str = "AWS::SageMaker::Model";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -108,10 +123,9 @@ pub struct ContainerDefinition {
     pub multi_model_config: Option<MultiModelConfig>,
 }
 
-impl ToExpr for ContainerDefinition {
+impl ContainerDefinition {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("ContainerHostname", &self.container_hostname);
         p.opt("Environment", &self.environment);
         p.opt("Image", &self.image);
@@ -125,7 +139,21 @@ impl ToExpr for ContainerDefinition {
         p.opt("ModelDataUrl", &self.model_data_url);
         p.opt("ModelPackageName", &self.model_package_name);
         p.opt("MultiModelConfig", &self.multi_model_config);
+    }
+}
+
+impl ToExpr for ContainerDefinition {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -149,13 +177,26 @@ impl ImageConfig {
     }
 }
 
+impl ImageConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("RepositoryAccessMode", &self.repository_access_mode);
+        p.opt("RepositoryAuthConfig", &self.repository_auth_config);
+    }
+}
+
 impl ToExpr for ImageConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("RepositoryAccessMode", &self.repository_access_mode);
-        p.opt("RepositoryAuthConfig", &self.repository_auth_config);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -176,15 +217,28 @@ impl RepositoryAuthConfig {
     }
 }
 
-impl ToExpr for RepositoryAuthConfig {
+impl RepositoryAuthConfig {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req(
             "RepositoryCredentialsProviderArn",
             &self.repository_credentials_provider_arn,
         );
+    }
+}
+
+impl ToExpr for RepositoryAuthConfig {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -203,12 +257,25 @@ impl ModelDataSource {
     }
 }
 
+impl ModelDataSource {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("S3DataSource", &self.s3_data_source);
+    }
+}
+
 impl ToExpr for ModelDataSource {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("S3DataSource", &self.s3_data_source);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -245,16 +312,29 @@ impl S3DataSource {
     }
 }
 
-impl ToExpr for S3DataSource {
+impl S3DataSource {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("CompressionType", &self.compression_type);
         p.opt("HubAccessConfig", &self.hub_access_config);
         p.opt("ModelAccessConfig", &self.model_access_config);
         p.req("S3DataType", &self.s3_data_type);
         p.req("S3Uri", &self.s3_uri);
+    }
+}
+
+impl ToExpr for S3DataSource {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -275,12 +355,25 @@ impl HubAccessConfig {
     }
 }
 
+impl HubAccessConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("HubContentArn", &self.hub_content_arn);
+    }
+}
+
 impl ToExpr for HubAccessConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("HubContentArn", &self.hub_content_arn);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -301,12 +394,25 @@ impl ModelAccessConfig {
     }
 }
 
+impl ModelAccessConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("AcceptEula", &self.accept_eula);
+    }
+}
+
 impl ToExpr for ModelAccessConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("AcceptEula", &self.accept_eula);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -317,12 +423,25 @@ pub struct MultiModelConfig {
     pub model_cache_setting: Option<Value<ModelCacheSetting>>,
 }
 
+impl MultiModelConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ModelCacheSetting", &self.model_cache_setting);
+    }
+}
+
 impl ToExpr for MultiModelConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("ModelCacheSetting", &self.model_cache_setting);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -341,12 +460,25 @@ impl InferenceExecutionConfig {
     }
 }
 
+impl InferenceExecutionConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Mode", &self.mode);
+    }
+}
+
 impl ToExpr for InferenceExecutionConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Mode", &self.mode);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -370,13 +502,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -403,13 +548,26 @@ impl VpcConfig {
     }
 }
 
+impl VpcConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("SecurityGroupIds", &self.security_group_ids);
+        p.req("Subnets", &self.subnets);
+    }
+}
+
 impl ToExpr for VpcConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("SecurityGroupIds", &self.security_group_ids);
-        p.req("Subnets", &self.subnets);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

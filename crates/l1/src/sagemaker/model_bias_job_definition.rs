@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Json, Literal, Map, Value};
 
 /// Resource Type definition for AWS::SageMaker::ModelBiasJobDefinition
@@ -67,14 +69,9 @@ impl ModelBiasJobDefinition {
     }
 }
 
-impl ResourceProps for ModelBiasJobDefinition {
-    const TYPE_NAME: &'static str = "AWS::SageMaker::ModelBiasJobDefinition";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl ModelBiasJobDefinition {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("EndpointName", &self.endpoint_name);
         p.opt("JobDefinitionName", &self.job_definition_name);
         p.req("JobResources", &self.job_resources);
@@ -92,7 +89,25 @@ impl ResourceProps for ModelBiasJobDefinition {
         p.req("RoleArn", &self.role_arn);
         p.opt("StoppingCondition", &self.stopping_condition);
         p.opt("Tags", &self.tags);
+    }
+}
+
+impl ResourceProps for ModelBiasJobDefinition {
+    const TYPE_NAME: &'static str = "AWS::SageMaker::ModelBiasJobDefinition";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -402,12 +417,25 @@ impl MonitoringResources {
     }
 }
 
+impl MonitoringResources {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("ClusterConfig", &self.cluster_config);
+    }
+}
+
 impl ToExpr for MonitoringResources {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("ClusterConfig", &self.cluster_config);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -441,15 +469,28 @@ impl ClusterConfig {
     }
 }
 
-impl ToExpr for ClusterConfig {
+impl ClusterConfig {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("InstanceCount", &self.instance_count);
         p.req("InstanceType", &self.instance_type);
         p.opt("VolumeKmsKeyId", &self.volume_kms_key_id);
         p.req("VolumeSizeInGB", &self.volume_size_in_gb);
+    }
+}
+
+impl ToExpr for ClusterConfig {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -476,14 +517,27 @@ impl ModelBiasAppSpecification {
     }
 }
 
+impl ModelBiasAppSpecification {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("ConfigUri", &self.config_uri);
+        p.opt("Environment", &self.environment);
+        p.req("ImageUri", &self.image_uri);
+    }
+}
+
 impl ToExpr for ModelBiasAppSpecification {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("ConfigUri", &self.config_uri);
-        p.opt("Environment", &self.environment);
-        p.req("ImageUri", &self.image_uri);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -496,13 +550,26 @@ pub struct ModelBiasBaselineConfig {
     pub constraints_resource: Option<ConstraintsResource>,
 }
 
+impl ModelBiasBaselineConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("BaseliningJobName", &self.baselining_job_name);
+        p.opt("ConstraintsResource", &self.constraints_resource);
+    }
+}
+
 impl ToExpr for ModelBiasBaselineConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("BaseliningJobName", &self.baselining_job_name);
-        p.opt("ConstraintsResource", &self.constraints_resource);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -513,12 +580,25 @@ pub struct ConstraintsResource {
     pub s3_uri: Option<Value<String>>,
 }
 
+impl ConstraintsResource {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("S3Uri", &self.s3_uri);
+    }
+}
+
 impl ToExpr for ConstraintsResource {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("S3Uri", &self.s3_uri);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -545,14 +625,27 @@ impl ModelBiasJobInput {
     }
 }
 
+impl ModelBiasJobInput {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("BatchTransformInput", &self.batch_transform_input);
+        p.opt("EndpointInput", &self.endpoint_input);
+        p.req("GroundTruthS3Input", &self.ground_truth_s3_input);
+    }
+}
+
 impl ToExpr for ModelBiasJobInput {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("BatchTransformInput", &self.batch_transform_input);
-        p.opt("EndpointInput", &self.endpoint_input);
-        p.req("GroundTruthS3Input", &self.ground_truth_s3_input);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -607,10 +700,9 @@ impl BatchTransformInput {
     }
 }
 
-impl ToExpr for BatchTransformInput {
+impl BatchTransformInput {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req(
             "DataCapturedDestinationS3Uri",
             &self.data_captured_destination_s3_uri,
@@ -628,7 +720,21 @@ impl ToExpr for BatchTransformInput {
         p.opt("S3DataDistributionType", &self.s3_data_distribution_type);
         p.opt("S3InputMode", &self.s3_input_mode);
         p.opt("StartTimeOffset", &self.start_time_offset);
+    }
+}
+
+impl ToExpr for BatchTransformInput {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -643,14 +749,27 @@ pub struct DatasetFormat {
     pub parquet: Option<Value<bool>>,
 }
 
+impl DatasetFormat {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Csv", &self.csv);
+        p.opt("Json", &self.json);
+        p.opt("Parquet", &self.parquet);
+    }
+}
+
 impl ToExpr for DatasetFormat {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Csv", &self.csv);
-        p.opt("Json", &self.json);
-        p.opt("Parquet", &self.parquet);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -661,12 +780,25 @@ pub struct Csv {
     pub header: Option<Value<bool>>,
 }
 
+impl Csv {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Header", &self.header);
+    }
+}
+
 impl ToExpr for Csv {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Header", &self.header);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -677,12 +809,25 @@ pub struct JsonProperty {
     pub line: Option<Value<bool>>,
 }
 
+impl JsonProperty {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Line", &self.line);
+    }
+}
+
 impl ToExpr for JsonProperty {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Line", &self.line);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -733,10 +878,9 @@ impl EndpointInput {
     }
 }
 
-impl ToExpr for EndpointInput {
+impl EndpointInput {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("EndTimeOffset", &self.end_time_offset);
         p.req("EndpointName", &self.endpoint_name);
         p.opt("FeaturesAttribute", &self.features_attribute);
@@ -750,7 +894,21 @@ impl ToExpr for EndpointInput {
         p.opt("S3DataDistributionType", &self.s3_data_distribution_type);
         p.opt("S3InputMode", &self.s3_input_mode);
         p.opt("StartTimeOffset", &self.start_time_offset);
+    }
+}
+
+impl ToExpr for EndpointInput {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -771,12 +929,25 @@ impl MonitoringGroundTruthS3Input {
     }
 }
 
+impl MonitoringGroundTruthS3Input {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("S3Uri", &self.s3_uri);
+    }
+}
+
 impl ToExpr for MonitoringGroundTruthS3Input {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("S3Uri", &self.s3_uri);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -800,13 +971,26 @@ impl MonitoringOutputConfig {
     }
 }
 
+impl MonitoringOutputConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("KmsKeyId", &self.kms_key_id);
+        p.req("MonitoringOutputs", &self.monitoring_outputs);
+    }
+}
+
 impl ToExpr for MonitoringOutputConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("KmsKeyId", &self.kms_key_id);
-        p.req("MonitoringOutputs", &self.monitoring_outputs);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -825,12 +1009,25 @@ impl MonitoringOutput {
     }
 }
 
+impl MonitoringOutput {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("S3Output", &self.s3_output);
+    }
+}
+
 impl ToExpr for MonitoringOutput {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("S3Output", &self.s3_output);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -857,14 +1054,27 @@ impl S3Output {
     }
 }
 
+impl S3Output {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("LocalPath", &self.local_path);
+        p.opt("S3UploadMode", &self.s3_upload_mode);
+        p.req("S3Uri", &self.s3_uri);
+    }
+}
+
 impl ToExpr for S3Output {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("LocalPath", &self.local_path);
-        p.opt("S3UploadMode", &self.s3_upload_mode);
-        p.req("S3Uri", &self.s3_uri);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -879,17 +1089,30 @@ pub struct NetworkConfig {
     pub vpc_config: Option<VpcConfig>,
 }
 
-impl ToExpr for NetworkConfig {
+impl NetworkConfig {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "EnableInterContainerTrafficEncryption",
             &self.enable_inter_container_traffic_encryption,
         );
         p.opt("EnableNetworkIsolation", &self.enable_network_isolation);
         p.opt("VpcConfig", &self.vpc_config);
+    }
+}
+
+impl ToExpr for NetworkConfig {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -916,13 +1139,26 @@ impl VpcConfig {
     }
 }
 
+impl VpcConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("SecurityGroupIds", &self.security_group_ids);
+        p.req("Subnets", &self.subnets);
+    }
+}
+
 impl ToExpr for VpcConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("SecurityGroupIds", &self.security_group_ids);
-        p.req("Subnets", &self.subnets);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -943,12 +1179,25 @@ impl StoppingCondition {
     }
 }
 
+impl StoppingCondition {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("MaxRuntimeInSeconds", &self.max_runtime_in_seconds);
+    }
+}
+
 impl ToExpr for StoppingCondition {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("MaxRuntimeInSeconds", &self.max_runtime_in_seconds);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -972,13 +1221,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Json, Literal, Map, Value};
 
 /// Resource Type definition for AWS::SageMaker::ModelCard.
@@ -53,6 +55,19 @@ impl ModelCard {
     }
 }
 
+impl ModelCard {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Content", &self.content);
+        p.opt("CreatedBy", &self.created_by);
+        p.opt("LastModifiedBy", &self.last_modified_by);
+        p.req("ModelCardName", &self.model_card_name);
+        p.req("ModelCardStatus", &self.model_card_status);
+        p.opt("SecurityConfig", &self.security_config);
+        p.opt("Tags", &self.tags);
+    }
+}
+
 impl ResourceProps for ModelCard {
     const TYPE_NAME: &'static str = "AWS::SageMaker::ModelCard";
     fn facts() -> &'static ResourceFacts {
@@ -61,14 +76,14 @@ impl ResourceProps for ModelCard {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req("Content", &self.content);
-        p.opt("CreatedBy", &self.created_by);
-        p.opt("LastModifiedBy", &self.last_modified_by);
-        p.req("ModelCardName", &self.model_card_name);
-        p.req("ModelCardStatus", &self.model_card_status);
-        p.opt("SecurityConfig", &self.security_config);
-        p.opt("Tags", &self.tags);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -164,10 +179,9 @@ pub struct Content {
     pub training_details: Option<TrainingDetails>,
 }
 
-impl ToExpr for Content {
+impl Content {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AdditionalInformation", &self.additional_information);
         p.opt("BusinessDetails", &self.business_details);
         p.opt("EvaluationDetails", &self.evaluation_details);
@@ -175,7 +189,21 @@ impl ToExpr for Content {
         p.opt("ModelOverview", &self.model_overview);
         p.opt("ModelPackageDetails", &self.model_package_details);
         p.opt("TrainingDetails", &self.training_details);
+    }
+}
+
+impl ToExpr for Content {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -190,17 +218,30 @@ pub struct AdditionalInformation {
     pub ethical_considerations: Option<Value<String>>,
 }
 
-impl ToExpr for AdditionalInformation {
+impl AdditionalInformation {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "CaveatsAndRecommendations",
             &self.caveats_and_recommendations,
         );
         p.opt("CustomDetails", &self.custom_details);
         p.opt("EthicalConsiderations", &self.ethical_considerations);
+    }
+}
+
+impl ToExpr for AdditionalInformation {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -215,14 +256,27 @@ pub struct BusinessDetails {
     pub line_of_business: Option<Value<String>>,
 }
 
+impl BusinessDetails {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("BusinessProblem", &self.business_problem);
+        p.opt("BusinessStakeholders", &self.business_stakeholders);
+        p.opt("LineOfBusiness", &self.line_of_business);
+    }
+}
+
 impl ToExpr for BusinessDetails {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("BusinessProblem", &self.business_problem);
-        p.opt("BusinessStakeholders", &self.business_stakeholders);
-        p.opt("LineOfBusiness", &self.line_of_business);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -258,17 +312,30 @@ impl EvaluationDetail {
     }
 }
 
-impl ToExpr for EvaluationDetail {
+impl EvaluationDetail {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Datasets", &self.datasets);
         p.opt("EvaluationJobArn", &self.evaluation_job_arn);
         p.opt("EvaluationObservation", &self.evaluation_observation);
         p.opt("Metadata", &self.metadata);
         p.opt("MetricGroups", &self.metric_groups);
         p.req("Name", &self.name);
+    }
+}
+
+impl ToExpr for EvaluationDetail {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -292,13 +359,26 @@ impl MetricGroup {
     }
 }
 
+impl MetricGroup {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("MetricData", &self.metric_data);
+        p.req("Name", &self.name);
+    }
+}
+
 impl ToExpr for MetricGroup {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("MetricData", &self.metric_data);
-        p.req("Name", &self.name);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -317,10 +397,9 @@ pub struct IntendedUses {
     pub risk_rating: Option<Value<RiskRating>>,
 }
 
-impl ToExpr for IntendedUses {
+impl IntendedUses {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "ExplanationsForRiskRating",
             &self.explanations_for_risk_rating,
@@ -332,7 +411,21 @@ impl ToExpr for IntendedUses {
         p.opt("IntendedUses", &self.intended_uses);
         p.opt("PurposeOfModel", &self.purpose_of_model);
         p.opt("RiskRating", &self.risk_rating);
+    }
+}
+
+impl ToExpr for IntendedUses {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -361,10 +454,9 @@ pub struct ModelOverview {
     pub problem_type: Option<Value<String>>,
 }
 
-impl ToExpr for ModelOverview {
+impl ModelOverview {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AlgorithmType", &self.algorithm_type);
         p.opt("InferenceEnvironment", &self.inference_environment);
         p.opt("ModelArtifact", &self.model_artifact);
@@ -375,7 +467,21 @@ impl ToExpr for ModelOverview {
         p.opt("ModelOwner", &self.model_owner);
         p.opt("ModelVersion", &self.model_version);
         p.opt("ProblemType", &self.problem_type);
+    }
+}
+
+impl ToExpr for ModelOverview {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -386,12 +492,25 @@ pub struct InferenceEnvironment {
     pub container_image: Option<Value<Vec<String>>>,
 }
 
+impl InferenceEnvironment {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ContainerImage", &self.container_image);
+    }
+}
+
 impl ToExpr for InferenceEnvironment {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("ContainerImage", &self.container_image);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -426,10 +545,9 @@ pub struct ModelPackageDetails {
     pub task: Option<Value<String>>,
 }
 
-impl ToExpr for ModelPackageDetails {
+impl ModelPackageDetails {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("ApprovalDescription", &self.approval_description);
         p.opt("CreatedBy", &self.created_by);
         p.opt("Domain", &self.domain);
@@ -443,7 +561,21 @@ impl ToExpr for ModelPackageDetails {
         p.opt("ModelPackageVersion", &self.model_package_version);
         p.opt("SourceAlgorithms", &self.source_algorithms);
         p.opt("Task", &self.task);
+    }
+}
+
+impl ToExpr for ModelPackageDetails {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -454,12 +586,25 @@ pub struct ModelPackageCreator {
     pub user_profile_name: Option<Value<String>>,
 }
 
+impl ModelPackageCreator {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("UserProfileName", &self.user_profile_name);
+    }
+}
+
 impl ToExpr for ModelPackageCreator {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("UserProfileName", &self.user_profile_name);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -478,12 +623,25 @@ impl InferenceSpecification {
     }
 }
 
+impl InferenceSpecification {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Containers", &self.containers);
+    }
+}
+
 impl ToExpr for InferenceSpecification {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Containers", &self.containers);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -510,14 +668,27 @@ impl Container {
     }
 }
 
+impl Container {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Image", &self.image);
+        p.opt("ModelDataUrl", &self.model_data_url);
+        p.opt("NearestModelName", &self.nearest_model_name);
+    }
+}
+
 impl ToExpr for Container {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Image", &self.image);
-        p.opt("ModelDataUrl", &self.model_data_url);
-        p.opt("NearestModelName", &self.nearest_model_name);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -541,13 +712,26 @@ impl SourceAlgorithm {
     }
 }
 
+impl SourceAlgorithm {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("AlgorithmName", &self.algorithm_name);
+        p.opt("ModelDataUrl", &self.model_data_url);
+    }
+}
+
 impl ToExpr for SourceAlgorithm {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("AlgorithmName", &self.algorithm_name);
-        p.opt("ModelDataUrl", &self.model_data_url);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -562,14 +746,27 @@ pub struct TrainingDetails {
     pub training_observations: Option<Value<String>>,
 }
 
+impl TrainingDetails {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ObjectiveFunction", &self.objective_function);
+        p.opt("TrainingJobDetails", &self.training_job_details);
+        p.opt("TrainingObservations", &self.training_observations);
+    }
+}
+
 impl ToExpr for TrainingDetails {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("ObjectiveFunction", &self.objective_function);
-        p.opt("TrainingJobDetails", &self.training_job_details);
-        p.opt("TrainingObservations", &self.training_observations);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -582,13 +779,26 @@ pub struct ObjectiveFunction {
     pub notes: Option<Value<String>>,
 }
 
+impl ObjectiveFunction {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Function", &self.function);
+        p.opt("Notes", &self.notes);
+    }
+}
+
 impl ToExpr for ObjectiveFunction {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Function", &self.function);
-        p.opt("Notes", &self.notes);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -603,14 +813,27 @@ pub struct Function {
     pub function: Option<Value<FunctionFunction>>,
 }
 
+impl Function {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Condition", &self.condition);
+        p.opt("Facet", &self.facet);
+        p.opt("Function", &self.function);
+    }
+}
+
 impl ToExpr for Function {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Condition", &self.condition);
-        p.opt("Facet", &self.facet);
-        p.opt("Function", &self.function);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -633,10 +856,9 @@ pub struct TrainingJobDetails {
     pub user_provided_training_metrics: Option<Vec<TrainingMetric>>,
 }
 
-impl ToExpr for TrainingJobDetails {
+impl TrainingJobDetails {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("HyperParameters", &self.hyper_parameters);
         p.opt("TrainingArn", &self.training_arn);
         p.opt("TrainingDatasets", &self.training_datasets);
@@ -650,7 +872,21 @@ impl ToExpr for TrainingJobDetails {
             "UserProvidedTrainingMetrics",
             &self.user_provided_training_metrics,
         );
+    }
+}
+
+impl ToExpr for TrainingJobDetails {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -674,13 +910,26 @@ impl TrainingHyperParameter {
     }
 }
 
+impl TrainingHyperParameter {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Name", &self.name);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for TrainingHyperParameter {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Name", &self.name);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -691,12 +940,25 @@ pub struct TrainingEnvironment {
     pub container_image: Option<Value<Vec<String>>>,
 }
 
+impl TrainingEnvironment {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ContainerImage", &self.container_image);
+    }
+}
+
 impl ToExpr for TrainingEnvironment {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("ContainerImage", &self.container_image);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -723,14 +985,27 @@ impl TrainingMetric {
     }
 }
 
+impl TrainingMetric {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Name", &self.name);
+        p.opt("Notes", &self.notes);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for TrainingMetric {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Name", &self.name);
-        p.opt("Notes", &self.notes);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -738,11 +1013,23 @@ impl ToExpr for TrainingMetric {
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct UserContext {}
 
+impl UserContext {
+    #[inline]
+    fn collect_props(&self, _: &mut Props<'_>) {}
+}
+
 impl ToExpr for UserContext {
     #[inline]
     fn to_expr(&self) -> Expr {
-        let p = Props::default();
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -753,12 +1040,25 @@ pub struct SecurityConfig {
     pub kms_key_id: Option<Value<String>>,
 }
 
+impl SecurityConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("KmsKeyId", &self.kms_key_id);
+    }
+}
+
 impl ToExpr for SecurityConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("KmsKeyId", &self.kms_key_id);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -782,13 +1082,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

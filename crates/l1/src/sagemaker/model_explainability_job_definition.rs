@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Json, Literal, Map, Value};
 
 /// Resource Type definition for AWS::SageMaker::ModelExplainabilityJobDefinition
@@ -67,14 +69,9 @@ impl ModelExplainabilityJobDefinition {
     }
 }
 
-impl ResourceProps for ModelExplainabilityJobDefinition {
-    const TYPE_NAME: &'static str = "AWS::SageMaker::ModelExplainabilityJobDefinition";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl ModelExplainabilityJobDefinition {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("EndpointName", &self.endpoint_name);
         p.opt("JobDefinitionName", &self.job_definition_name);
         p.req("JobResources", &self.job_resources);
@@ -98,7 +95,25 @@ impl ResourceProps for ModelExplainabilityJobDefinition {
         p.req("RoleArn", &self.role_arn);
         p.opt("StoppingCondition", &self.stopping_condition);
         p.opt("Tags", &self.tags);
+    }
+}
+
+impl ResourceProps for ModelExplainabilityJobDefinition {
+    const TYPE_NAME: &'static str = "AWS::SageMaker::ModelExplainabilityJobDefinition";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -385,12 +400,25 @@ impl MonitoringResources {
     }
 }
 
+impl MonitoringResources {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("ClusterConfig", &self.cluster_config);
+    }
+}
+
 impl ToExpr for MonitoringResources {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("ClusterConfig", &self.cluster_config);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -424,15 +452,28 @@ impl ClusterConfig {
     }
 }
 
-impl ToExpr for ClusterConfig {
+impl ClusterConfig {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("InstanceCount", &self.instance_count);
         p.req("InstanceType", &self.instance_type);
         p.opt("VolumeKmsKeyId", &self.volume_kms_key_id);
         p.req("VolumeSizeInGB", &self.volume_size_in_gb);
+    }
+}
+
+impl ToExpr for ClusterConfig {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -459,14 +500,27 @@ impl ModelExplainabilityAppSpecification {
     }
 }
 
+impl ModelExplainabilityAppSpecification {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("ConfigUri", &self.config_uri);
+        p.opt("Environment", &self.environment);
+        p.req("ImageUri", &self.image_uri);
+    }
+}
+
 impl ToExpr for ModelExplainabilityAppSpecification {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("ConfigUri", &self.config_uri);
-        p.opt("Environment", &self.environment);
-        p.req("ImageUri", &self.image_uri);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -479,13 +533,26 @@ pub struct ModelExplainabilityBaselineConfig {
     pub constraints_resource: Option<ConstraintsResource>,
 }
 
+impl ModelExplainabilityBaselineConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("BaseliningJobName", &self.baselining_job_name);
+        p.opt("ConstraintsResource", &self.constraints_resource);
+    }
+}
+
 impl ToExpr for ModelExplainabilityBaselineConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("BaseliningJobName", &self.baselining_job_name);
-        p.opt("ConstraintsResource", &self.constraints_resource);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -496,12 +563,25 @@ pub struct ConstraintsResource {
     pub s3_uri: Option<Value<String>>,
 }
 
+impl ConstraintsResource {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("S3Uri", &self.s3_uri);
+    }
+}
+
 impl ToExpr for ConstraintsResource {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("S3Uri", &self.s3_uri);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -514,13 +594,26 @@ pub struct ModelExplainabilityJobInput {
     pub endpoint_input: Option<EndpointInput>,
 }
 
+impl ModelExplainabilityJobInput {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("BatchTransformInput", &self.batch_transform_input);
+        p.opt("EndpointInput", &self.endpoint_input);
+    }
+}
+
 impl ToExpr for ModelExplainabilityJobInput {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("BatchTransformInput", &self.batch_transform_input);
-        p.opt("EndpointInput", &self.endpoint_input);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -566,10 +659,9 @@ impl BatchTransformInput {
     }
 }
 
-impl ToExpr for BatchTransformInput {
+impl BatchTransformInput {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req(
             "DataCapturedDestinationS3Uri",
             &self.data_captured_destination_s3_uri,
@@ -581,7 +673,21 @@ impl ToExpr for BatchTransformInput {
         p.opt("ProbabilityAttribute", &self.probability_attribute);
         p.opt("S3DataDistributionType", &self.s3_data_distribution_type);
         p.opt("S3InputMode", &self.s3_input_mode);
+    }
+}
+
+impl ToExpr for BatchTransformInput {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -596,14 +702,27 @@ pub struct DatasetFormat {
     pub parquet: Option<Value<bool>>,
 }
 
+impl DatasetFormat {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Csv", &self.csv);
+        p.opt("Json", &self.json);
+        p.opt("Parquet", &self.parquet);
+    }
+}
+
 impl ToExpr for DatasetFormat {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Csv", &self.csv);
-        p.opt("Json", &self.json);
-        p.opt("Parquet", &self.parquet);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -614,12 +733,25 @@ pub struct Csv {
     pub header: Option<Value<bool>>,
 }
 
+impl Csv {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Header", &self.header);
+    }
+}
+
 impl ToExpr for Csv {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Header", &self.header);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -630,12 +762,25 @@ pub struct JsonProperty {
     pub line: Option<Value<bool>>,
 }
 
+impl JsonProperty {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Line", &self.line);
+    }
+}
+
 impl ToExpr for JsonProperty {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Line", &self.line);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -677,10 +822,9 @@ impl EndpointInput {
     }
 }
 
-impl ToExpr for EndpointInput {
+impl EndpointInput {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("EndpointName", &self.endpoint_name);
         p.opt("FeaturesAttribute", &self.features_attribute);
         p.opt("InferenceAttribute", &self.inference_attribute);
@@ -688,7 +832,21 @@ impl ToExpr for EndpointInput {
         p.opt("ProbabilityAttribute", &self.probability_attribute);
         p.opt("S3DataDistributionType", &self.s3_data_distribution_type);
         p.opt("S3InputMode", &self.s3_input_mode);
+    }
+}
+
+impl ToExpr for EndpointInput {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -712,13 +870,26 @@ impl MonitoringOutputConfig {
     }
 }
 
+impl MonitoringOutputConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("KmsKeyId", &self.kms_key_id);
+        p.req("MonitoringOutputs", &self.monitoring_outputs);
+    }
+}
+
 impl ToExpr for MonitoringOutputConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("KmsKeyId", &self.kms_key_id);
-        p.req("MonitoringOutputs", &self.monitoring_outputs);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -737,12 +908,25 @@ impl MonitoringOutput {
     }
 }
 
+impl MonitoringOutput {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("S3Output", &self.s3_output);
+    }
+}
+
 impl ToExpr for MonitoringOutput {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("S3Output", &self.s3_output);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -769,14 +953,27 @@ impl S3Output {
     }
 }
 
+impl S3Output {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("LocalPath", &self.local_path);
+        p.opt("S3UploadMode", &self.s3_upload_mode);
+        p.req("S3Uri", &self.s3_uri);
+    }
+}
+
 impl ToExpr for S3Output {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("LocalPath", &self.local_path);
-        p.opt("S3UploadMode", &self.s3_upload_mode);
-        p.req("S3Uri", &self.s3_uri);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -791,17 +988,30 @@ pub struct NetworkConfig {
     pub vpc_config: Option<VpcConfig>,
 }
 
-impl ToExpr for NetworkConfig {
+impl NetworkConfig {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "EnableInterContainerTrafficEncryption",
             &self.enable_inter_container_traffic_encryption,
         );
         p.opt("EnableNetworkIsolation", &self.enable_network_isolation);
         p.opt("VpcConfig", &self.vpc_config);
+    }
+}
+
+impl ToExpr for NetworkConfig {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -828,13 +1038,26 @@ impl VpcConfig {
     }
 }
 
+impl VpcConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("SecurityGroupIds", &self.security_group_ids);
+        p.req("Subnets", &self.subnets);
+    }
+}
+
 impl ToExpr for VpcConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("SecurityGroupIds", &self.security_group_ids);
-        p.req("Subnets", &self.subnets);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -855,12 +1078,25 @@ impl StoppingCondition {
     }
 }
 
+impl StoppingCondition {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("MaxRuntimeInSeconds", &self.max_runtime_in_seconds);
+    }
+}
+
 impl ToExpr for StoppingCondition {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("MaxRuntimeInSeconds", &self.max_runtime_in_seconds);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -884,13 +1120,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Map, Value};
 
 /// Resource Type definition for AWS::SageMaker::ModelPackage
@@ -73,14 +75,9 @@ pub struct ModelPackage {
     pub validation_specification: Option<ValidationSpecification>,
 }
 
-impl ResourceProps for ModelPackage {
-    const TYPE_NAME: &'static str = "AWS::SageMaker::ModelPackage";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl ModelPackage {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "AdditionalInferenceSpecifications",
             &self.additional_inference_specifications,
@@ -122,7 +119,25 @@ impl ResourceProps for ModelPackage {
         p.opt("Tags", &self.tags);
         p.opt("Task", &self.task);
         p.opt("ValidationSpecification", &self.validation_specification);
+    }
+}
+
+impl ResourceProps for ModelPackage {
+    const TYPE_NAME: &'static str = "AWS::SageMaker::ModelPackage";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -202,10 +217,9 @@ impl AdditionalInferenceSpecificationDefinition {
     }
 }
 
-impl ToExpr for AdditionalInferenceSpecificationDefinition {
+impl AdditionalInferenceSpecificationDefinition {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("Containers", &self.containers);
         p.opt("Description", &self.description);
         p.req("Name", &self.name);
@@ -222,7 +236,21 @@ impl ToExpr for AdditionalInferenceSpecificationDefinition {
             "SupportedTransformInstanceTypes",
             &self.supported_transform_instance_types,
         );
+    }
+}
+
+impl ToExpr for AdditionalInferenceSpecificationDefinition {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -270,10 +298,9 @@ impl ModelPackageContainerDefinition {
     }
 }
 
-impl ToExpr for ModelPackageContainerDefinition {
+impl ModelPackageContainerDefinition {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("ContainerHostname", &self.container_hostname);
         p.opt("Environment", &self.environment);
         p.opt("Framework", &self.framework);
@@ -284,7 +311,21 @@ impl ToExpr for ModelPackageContainerDefinition {
         p.opt("ModelDataUrl", &self.model_data_url);
         p.opt("ModelInput", &self.model_input);
         p.opt("NearestModelName", &self.nearest_model_name);
+    }
+}
+
+impl ToExpr for ModelPackageContainerDefinition {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -295,12 +336,25 @@ pub struct ModelDataSource {
     pub s3_data_source: Option<S3ModelDataSource>,
 }
 
+impl ModelDataSource {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("S3DataSource", &self.s3_data_source);
+    }
+}
+
 impl ToExpr for ModelDataSource {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("S3DataSource", &self.s3_data_source);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -334,15 +388,28 @@ impl S3ModelDataSource {
     }
 }
 
-impl ToExpr for S3ModelDataSource {
+impl S3ModelDataSource {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("CompressionType", &self.compression_type);
         p.opt("ModelAccessConfig", &self.model_access_config);
         p.req("S3DataType", &self.s3_data_type);
         p.req("S3Uri", &self.s3_uri);
+    }
+}
+
+impl ToExpr for S3ModelDataSource {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -363,12 +430,25 @@ impl ModelAccessConfig {
     }
 }
 
+impl ModelAccessConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("AcceptEula", &self.accept_eula);
+    }
+}
+
 impl ToExpr for ModelAccessConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("AcceptEula", &self.accept_eula);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -389,12 +469,25 @@ impl ModelInput {
     }
 }
 
+impl ModelInput {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("DataInputConfig", &self.data_input_config);
+    }
+}
+
 impl ToExpr for ModelInput {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("DataInputConfig", &self.data_input_config);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -411,15 +504,28 @@ pub struct DriftCheckBaselines {
     pub model_quality: Option<DriftCheckModelQuality>,
 }
 
-impl ToExpr for DriftCheckBaselines {
+impl DriftCheckBaselines {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Bias", &self.bias);
         p.opt("Explainability", &self.explainability);
         p.opt("ModelDataQuality", &self.model_data_quality);
         p.opt("ModelQuality", &self.model_quality);
+    }
+}
+
+impl ToExpr for DriftCheckBaselines {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -434,14 +540,27 @@ pub struct DriftCheckBias {
     pub pre_training_constraints: Option<MetricsSource>,
 }
 
+impl DriftCheckBias {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ConfigFile", &self.config_file);
+        p.opt("PostTrainingConstraints", &self.post_training_constraints);
+        p.opt("PreTrainingConstraints", &self.pre_training_constraints);
+    }
+}
+
 impl ToExpr for DriftCheckBias {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("ConfigFile", &self.config_file);
-        p.opt("PostTrainingConstraints", &self.post_training_constraints);
-        p.opt("PreTrainingConstraints", &self.pre_training_constraints);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -468,14 +587,27 @@ impl FileSource {
     }
 }
 
+impl FileSource {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ContentDigest", &self.content_digest);
+        p.opt("ContentType", &self.content_type);
+        p.req("S3Uri", &self.s3_uri);
+    }
+}
+
 impl ToExpr for FileSource {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("ContentDigest", &self.content_digest);
-        p.opt("ContentType", &self.content_type);
-        p.req("S3Uri", &self.s3_uri);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -502,14 +634,27 @@ impl MetricsSource {
     }
 }
 
+impl MetricsSource {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ContentDigest", &self.content_digest);
+        p.req("ContentType", &self.content_type);
+        p.req("S3Uri", &self.s3_uri);
+    }
+}
+
 impl ToExpr for MetricsSource {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("ContentDigest", &self.content_digest);
-        p.req("ContentType", &self.content_type);
-        p.req("S3Uri", &self.s3_uri);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -522,13 +667,26 @@ pub struct DriftCheckExplainability {
     pub constraints: Option<MetricsSource>,
 }
 
+impl DriftCheckExplainability {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ConfigFile", &self.config_file);
+        p.opt("Constraints", &self.constraints);
+    }
+}
+
 impl ToExpr for DriftCheckExplainability {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("ConfigFile", &self.config_file);
-        p.opt("Constraints", &self.constraints);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -541,13 +699,26 @@ pub struct DriftCheckModelDataQuality {
     pub statistics: Option<MetricsSource>,
 }
 
+impl DriftCheckModelDataQuality {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Constraints", &self.constraints);
+        p.opt("Statistics", &self.statistics);
+    }
+}
+
 impl ToExpr for DriftCheckModelDataQuality {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Constraints", &self.constraints);
-        p.opt("Statistics", &self.statistics);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -560,13 +731,26 @@ pub struct DriftCheckModelQuality {
     pub statistics: Option<MetricsSource>,
 }
 
+impl DriftCheckModelQuality {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Constraints", &self.constraints);
+        p.opt("Statistics", &self.statistics);
+    }
+}
+
 impl ToExpr for DriftCheckModelQuality {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Constraints", &self.constraints);
-        p.opt("Statistics", &self.statistics);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -603,10 +787,9 @@ impl InferenceSpecification {
     }
 }
 
-impl ToExpr for InferenceSpecification {
+impl InferenceSpecification {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("Containers", &self.containers);
         p.req("SupportedContentTypes", &self.supported_content_types);
         p.opt(
@@ -621,7 +804,21 @@ impl ToExpr for InferenceSpecification {
             "SupportedTransformInstanceTypes",
             &self.supported_transform_instance_types,
         );
+    }
+}
+
+impl ToExpr for InferenceSpecification {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -638,15 +835,28 @@ pub struct MetadataProperties {
     pub repository: Option<Value<String>>,
 }
 
-impl ToExpr for MetadataProperties {
+impl MetadataProperties {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("CommitId", &self.commit_id);
         p.opt("GeneratedBy", &self.generated_by);
         p.opt("ProjectId", &self.project_id);
         p.opt("Repository", &self.repository);
+    }
+}
+
+impl ToExpr for MetadataProperties {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -673,13 +883,26 @@ impl ModelCard {
     }
 }
 
+impl ModelCard {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("ModelCardContent", &self.model_card_content);
+        p.req("ModelCardStatus", &self.model_card_status);
+    }
+}
+
 impl ToExpr for ModelCard {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("ModelCardContent", &self.model_card_content);
-        p.req("ModelCardStatus", &self.model_card_status);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -696,15 +919,28 @@ pub struct ModelMetrics {
     pub model_quality: Option<ModelQuality>,
 }
 
-impl ToExpr for ModelMetrics {
+impl ModelMetrics {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Bias", &self.bias);
         p.opt("Explainability", &self.explainability);
         p.opt("ModelDataQuality", &self.model_data_quality);
         p.opt("ModelQuality", &self.model_quality);
+    }
+}
+
+impl ToExpr for ModelMetrics {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -719,14 +955,27 @@ pub struct Bias {
     pub report: Option<MetricsSource>,
 }
 
+impl Bias {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("PostTrainingReport", &self.post_training_report);
+        p.opt("PreTrainingReport", &self.pre_training_report);
+        p.opt("Report", &self.report);
+    }
+}
+
 impl ToExpr for Bias {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("PostTrainingReport", &self.post_training_report);
-        p.opt("PreTrainingReport", &self.pre_training_report);
-        p.opt("Report", &self.report);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -737,12 +986,25 @@ pub struct Explainability {
     pub report: Option<MetricsSource>,
 }
 
+impl Explainability {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Report", &self.report);
+    }
+}
+
 impl ToExpr for Explainability {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Report", &self.report);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -755,13 +1017,26 @@ pub struct ModelDataQuality {
     pub statistics: Option<MetricsSource>,
 }
 
+impl ModelDataQuality {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Constraints", &self.constraints);
+        p.opt("Statistics", &self.statistics);
+    }
+}
+
 impl ToExpr for ModelDataQuality {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Constraints", &self.constraints);
-        p.opt("Statistics", &self.statistics);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -774,13 +1049,26 @@ pub struct ModelQuality {
     pub statistics: Option<MetricsSource>,
 }
 
+impl ModelQuality {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Constraints", &self.constraints);
+        p.opt("Statistics", &self.statistics);
+    }
+}
+
 impl ToExpr for ModelQuality {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Constraints", &self.constraints);
-        p.opt("Statistics", &self.statistics);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -791,12 +1079,25 @@ pub struct ModelPackageStatusDetails {
     pub validation_statuses: Option<Vec<ModelPackageStatusItem>>,
 }
 
+impl ModelPackageStatusDetails {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ValidationStatuses", &self.validation_statuses);
+    }
+}
+
 impl ToExpr for ModelPackageStatusDetails {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("ValidationStatuses", &self.validation_statuses);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -826,14 +1127,27 @@ impl ModelPackageStatusItem {
     }
 }
 
+impl ModelPackageStatusItem {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("FailureReason", &self.failure_reason);
+        p.req("Name", &self.name);
+        p.req("Status", &self.status);
+    }
+}
+
 impl ToExpr for ModelPackageStatusItem {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("FailureReason", &self.failure_reason);
-        p.req("Name", &self.name);
-        p.req("Status", &self.status);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -854,12 +1168,25 @@ impl SecurityConfig {
     }
 }
 
+impl SecurityConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("KmsKeyId", &self.kms_key_id);
+    }
+}
+
 impl ToExpr for SecurityConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("KmsKeyId", &self.kms_key_id);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -878,12 +1205,25 @@ impl SourceAlgorithmSpecification {
     }
 }
 
+impl SourceAlgorithmSpecification {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("SourceAlgorithms", &self.source_algorithms);
+    }
+}
+
 impl ToExpr for SourceAlgorithmSpecification {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("SourceAlgorithms", &self.source_algorithms);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -907,13 +1247,26 @@ impl SourceAlgorithm {
     }
 }
 
+impl SourceAlgorithm {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("AlgorithmName", &self.algorithm_name);
+        p.opt("ModelDataUrl", &self.model_data_url);
+    }
+}
+
 impl ToExpr for SourceAlgorithm {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("AlgorithmName", &self.algorithm_name);
-        p.opt("ModelDataUrl", &self.model_data_url);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -937,13 +1290,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -970,13 +1336,26 @@ impl ValidationSpecification {
     }
 }
 
+impl ValidationSpecification {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("ValidationProfiles", &self.validation_profiles);
+        p.req("ValidationRole", &self.validation_role);
+    }
+}
+
 impl ToExpr for ValidationSpecification {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("ValidationProfiles", &self.validation_profiles);
-        p.req("ValidationRole", &self.validation_role);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1003,13 +1382,26 @@ impl ValidationProfile {
     }
 }
 
+impl ValidationProfile {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("ProfileName", &self.profile_name);
+        p.req("TransformJobDefinition", &self.transform_job_definition);
+    }
+}
+
 impl ToExpr for ValidationProfile {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("ProfileName", &self.profile_name);
-        p.req("TransformJobDefinition", &self.transform_job_definition);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1052,10 +1444,9 @@ impl TransformJobDefinition {
     }
 }
 
-impl ToExpr for TransformJobDefinition {
+impl TransformJobDefinition {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("BatchStrategy", &self.batch_strategy);
         p.opt("Environment", &self.environment);
         p.opt("MaxConcurrentTransforms", &self.max_concurrent_transforms);
@@ -1063,7 +1454,21 @@ impl ToExpr for TransformJobDefinition {
         p.req("TransformInput", &self.transform_input);
         p.req("TransformOutput", &self.transform_output);
         p.req("TransformResources", &self.transform_resources);
+    }
+}
+
+impl ToExpr for TransformJobDefinition {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1093,15 +1498,28 @@ impl TransformInput {
     }
 }
 
-impl ToExpr for TransformInput {
+impl TransformInput {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("CompressionType", &self.compression_type);
         p.opt("ContentType", &self.content_type);
         p.req("DataSource", &self.data_source);
         p.opt("SplitType", &self.split_type);
+    }
+}
+
+impl ToExpr for TransformInput {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1120,12 +1538,25 @@ impl DataSource {
     }
 }
 
+impl DataSource {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("S3DataSource", &self.s3_data_source);
+    }
+}
+
 impl ToExpr for DataSource {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("S3DataSource", &self.s3_data_source);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1152,13 +1583,26 @@ impl S3DataSource {
     }
 }
 
+impl S3DataSource {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("S3DataType", &self.s3_data_type);
+        p.req("S3Uri", &self.s3_uri);
+    }
+}
+
 impl ToExpr for S3DataSource {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("S3DataType", &self.s3_data_type);
-        p.req("S3Uri", &self.s3_uri);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1188,15 +1632,28 @@ impl TransformOutput {
     }
 }
 
-impl ToExpr for TransformOutput {
+impl TransformOutput {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Accept", &self.accept);
         p.opt("AssembleWith", &self.assemble_with);
         p.opt("KmsKeyId", &self.kms_key_id);
         p.req("S3OutputPath", &self.s3_output_path);
+    }
+}
+
+impl ToExpr for TransformOutput {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1226,14 +1683,27 @@ impl TransformResources {
     }
 }
 
+impl TransformResources {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("InstanceCount", &self.instance_count);
+        p.req("InstanceType", &self.instance_type);
+        p.opt("VolumeKmsKeyId", &self.volume_kms_key_id);
+    }
+}
+
 impl ToExpr for TransformResources {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("InstanceCount", &self.instance_count);
-        p.req("InstanceType", &self.instance_type);
-        p.opt("VolumeKmsKeyId", &self.volume_kms_key_id);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

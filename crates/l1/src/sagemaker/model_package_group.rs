@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Json, Value};
 
 /// Resource Type definition for AWS::SageMaker::ModelPackageGroup
@@ -40,6 +42,19 @@ impl ModelPackageGroup {
     }
 }
 
+impl ModelPackageGroup {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt(
+            "ModelPackageGroupDescription",
+            &self.model_package_group_description,
+        );
+        p.req("ModelPackageGroupName", &self.model_package_group_name);
+        p.opt("ModelPackageGroupPolicy", &self.model_package_group_policy);
+        p.opt("Tags", &self.tags);
+    }
+}
+
 impl ResourceProps for ModelPackageGroup {
     const TYPE_NAME: &'static str = "AWS::SageMaker::ModelPackageGroup";
     fn facts() -> &'static ResourceFacts {
@@ -48,14 +63,14 @@ impl ResourceProps for ModelPackageGroup {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.opt(
-            "ModelPackageGroupDescription",
-            &self.model_package_group_description,
-        );
-        p.req("ModelPackageGroupName", &self.model_package_group_name);
-        p.opt("ModelPackageGroupPolicy", &self.model_package_group_policy);
-        p.opt("Tags", &self.tags);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -112,13 +127,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

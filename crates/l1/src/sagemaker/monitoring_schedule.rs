@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Json, Literal, Map, Value};
 
 /// Resource Type definition for AWS::SageMaker::MonitoringSchedule
@@ -50,14 +52,9 @@ impl MonitoringSchedule {
     }
 }
 
-impl ResourceProps for MonitoringSchedule {
-    const TYPE_NAME: &'static str = "AWS::SageMaker::MonitoringSchedule";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl MonitoringSchedule {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("EndpointName", &self.endpoint_name);
         p.opt("FailureReason", &self.failure_reason);
         p.opt(
@@ -68,7 +65,25 @@ impl ResourceProps for MonitoringSchedule {
         p.req("MonitoringScheduleName", &self.monitoring_schedule_name);
         p.opt("MonitoringScheduleStatus", &self.monitoring_schedule_status);
         p.opt("Tags", &self.tags);
+    }
+}
+
+impl ResourceProps for MonitoringSchedule {
+    const TYPE_NAME: &'static str = "AWS::SageMaker::MonitoringSchedule";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -409,10 +424,9 @@ impl MonitoringExecutionSummary {
     }
 }
 
-impl ToExpr for MonitoringExecutionSummary {
+impl MonitoringExecutionSummary {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("CreationTime", &self.creation_time);
         p.opt("EndpointName", &self.endpoint_name);
         p.opt("FailureReason", &self.failure_reason);
@@ -424,7 +438,21 @@ impl ToExpr for MonitoringExecutionSummary {
         p.req("MonitoringScheduleName", &self.monitoring_schedule_name);
         p.opt("ProcessingJobArn", &self.processing_job_arn);
         p.req("ScheduledTime", &self.scheduled_time);
+    }
+}
+
+impl ToExpr for MonitoringExecutionSummary {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -441,10 +469,9 @@ pub struct MonitoringScheduleConfig {
     pub schedule_config: Option<ScheduleConfig>,
 }
 
-impl ToExpr for MonitoringScheduleConfig {
+impl MonitoringScheduleConfig {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("MonitoringJobDefinition", &self.monitoring_job_definition);
         p.opt(
             "MonitoringJobDefinitionName",
@@ -452,7 +479,21 @@ impl ToExpr for MonitoringScheduleConfig {
         );
         p.opt("MonitoringType", &self.monitoring_type);
         p.opt("ScheduleConfig", &self.schedule_config);
+    }
+}
+
+impl ToExpr for MonitoringScheduleConfig {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -503,10 +544,9 @@ impl MonitoringJobDefinition {
     }
 }
 
-impl ToExpr for MonitoringJobDefinition {
+impl MonitoringJobDefinition {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("BaselineConfig", &self.baseline_config);
         p.opt("Environment", &self.environment);
         p.req(
@@ -519,7 +559,21 @@ impl ToExpr for MonitoringJobDefinition {
         p.opt("NetworkConfig", &self.network_config);
         p.req("RoleArn", &self.role_arn);
         p.opt("StoppingCondition", &self.stopping_condition);
+    }
+}
+
+impl ToExpr for MonitoringJobDefinition {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -532,13 +586,26 @@ pub struct BaselineConfig {
     pub statistics_resource: Option<StatisticsResource>,
 }
 
+impl BaselineConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ConstraintsResource", &self.constraints_resource);
+        p.opt("StatisticsResource", &self.statistics_resource);
+    }
+}
+
 impl ToExpr for BaselineConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("ConstraintsResource", &self.constraints_resource);
-        p.opt("StatisticsResource", &self.statistics_resource);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -549,12 +616,25 @@ pub struct ConstraintsResource {
     pub s3_uri: Option<Value<String>>,
 }
 
+impl ConstraintsResource {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("S3Uri", &self.s3_uri);
+    }
+}
+
 impl ToExpr for ConstraintsResource {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("S3Uri", &self.s3_uri);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -565,12 +645,25 @@ pub struct StatisticsResource {
     pub s3_uri: Option<Value<String>>,
 }
 
+impl StatisticsResource {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("S3Uri", &self.s3_uri);
+    }
+}
+
 impl ToExpr for StatisticsResource {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("S3Uri", &self.s3_uri);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -603,10 +696,9 @@ impl MonitoringAppSpecification {
     }
 }
 
-impl ToExpr for MonitoringAppSpecification {
+impl MonitoringAppSpecification {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("ContainerArguments", &self.container_arguments);
         p.opt("ContainerEntrypoint", &self.container_entrypoint);
         p.req("ImageUri", &self.image_uri);
@@ -618,7 +710,21 @@ impl ToExpr for MonitoringAppSpecification {
             "RecordPreprocessorSourceUri",
             &self.record_preprocessor_source_uri,
         );
+    }
+}
+
+impl ToExpr for MonitoringAppSpecification {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -631,13 +737,26 @@ pub struct MonitoringInput {
     pub endpoint_input: Option<EndpointInput>,
 }
 
+impl MonitoringInput {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("BatchTransformInput", &self.batch_transform_input);
+        p.opt("EndpointInput", &self.endpoint_input);
+    }
+}
+
 impl ToExpr for MonitoringInput {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("BatchTransformInput", &self.batch_transform_input);
-        p.opt("EndpointInput", &self.endpoint_input);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -677,10 +796,9 @@ impl BatchTransformInput {
     }
 }
 
-impl ToExpr for BatchTransformInput {
+impl BatchTransformInput {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req(
             "DataCapturedDestinationS3Uri",
             &self.data_captured_destination_s3_uri,
@@ -690,7 +808,21 @@ impl ToExpr for BatchTransformInput {
         p.req("LocalPath", &self.local_path);
         p.opt("S3DataDistributionType", &self.s3_data_distribution_type);
         p.opt("S3InputMode", &self.s3_input_mode);
+    }
+}
+
+impl ToExpr for BatchTransformInput {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -705,14 +837,27 @@ pub struct DatasetFormat {
     pub parquet: Option<Value<bool>>,
 }
 
+impl DatasetFormat {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Csv", &self.csv);
+        p.opt("Json", &self.json);
+        p.opt("Parquet", &self.parquet);
+    }
+}
+
 impl ToExpr for DatasetFormat {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Csv", &self.csv);
-        p.opt("Json", &self.json);
-        p.opt("Parquet", &self.parquet);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -723,12 +868,25 @@ pub struct Csv {
     pub header: Option<Value<bool>>,
 }
 
+impl Csv {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Header", &self.header);
+    }
+}
+
 impl ToExpr for Csv {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Header", &self.header);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -739,12 +897,25 @@ pub struct JsonProperty {
     pub line: Option<Value<bool>>,
 }
 
+impl JsonProperty {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Line", &self.line);
+    }
+}
+
 impl ToExpr for JsonProperty {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Line", &self.line);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -780,16 +951,29 @@ impl EndpointInput {
     }
 }
 
-impl ToExpr for EndpointInput {
+impl EndpointInput {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("EndpointName", &self.endpoint_name);
         p.opt("ExcludeFeaturesAttribute", &self.exclude_features_attribute);
         p.req("LocalPath", &self.local_path);
         p.opt("S3DataDistributionType", &self.s3_data_distribution_type);
         p.opt("S3InputMode", &self.s3_input_mode);
+    }
+}
+
+impl ToExpr for EndpointInput {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -813,13 +997,26 @@ impl MonitoringOutputConfig {
     }
 }
 
+impl MonitoringOutputConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("KmsKeyId", &self.kms_key_id);
+        p.req("MonitoringOutputs", &self.monitoring_outputs);
+    }
+}
+
 impl ToExpr for MonitoringOutputConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("KmsKeyId", &self.kms_key_id);
-        p.req("MonitoringOutputs", &self.monitoring_outputs);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -838,12 +1035,25 @@ impl MonitoringOutput {
     }
 }
 
+impl MonitoringOutput {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("S3Output", &self.s3_output);
+    }
+}
+
 impl ToExpr for MonitoringOutput {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("S3Output", &self.s3_output);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -870,14 +1080,27 @@ impl S3Output {
     }
 }
 
+impl S3Output {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("LocalPath", &self.local_path);
+        p.opt("S3UploadMode", &self.s3_upload_mode);
+        p.req("S3Uri", &self.s3_uri);
+    }
+}
+
 impl ToExpr for S3Output {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("LocalPath", &self.local_path);
-        p.opt("S3UploadMode", &self.s3_upload_mode);
-        p.req("S3Uri", &self.s3_uri);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -896,12 +1119,25 @@ impl MonitoringResources {
     }
 }
 
+impl MonitoringResources {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("ClusterConfig", &self.cluster_config);
+    }
+}
+
 impl ToExpr for MonitoringResources {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("ClusterConfig", &self.cluster_config);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -935,15 +1171,28 @@ impl ClusterConfig {
     }
 }
 
-impl ToExpr for ClusterConfig {
+impl ClusterConfig {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("InstanceCount", &self.instance_count);
         p.req("InstanceType", &self.instance_type);
         p.opt("VolumeKmsKeyId", &self.volume_kms_key_id);
         p.req("VolumeSizeInGB", &self.volume_size_in_gb);
+    }
+}
+
+impl ToExpr for ClusterConfig {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -958,17 +1207,30 @@ pub struct NetworkConfig {
     pub vpc_config: Option<VpcConfig>,
 }
 
-impl ToExpr for NetworkConfig {
+impl NetworkConfig {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "EnableInterContainerTrafficEncryption",
             &self.enable_inter_container_traffic_encryption,
         );
         p.opt("EnableNetworkIsolation", &self.enable_network_isolation);
         p.opt("VpcConfig", &self.vpc_config);
+    }
+}
+
+impl ToExpr for NetworkConfig {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -995,13 +1257,26 @@ impl VpcConfig {
     }
 }
 
+impl VpcConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("SecurityGroupIds", &self.security_group_ids);
+        p.req("Subnets", &self.subnets);
+    }
+}
+
 impl ToExpr for VpcConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("SecurityGroupIds", &self.security_group_ids);
-        p.req("Subnets", &self.subnets);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1022,12 +1297,25 @@ impl StoppingCondition {
     }
 }
 
+impl StoppingCondition {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("MaxRuntimeInSeconds", &self.max_runtime_in_seconds);
+    }
+}
+
 impl ToExpr for StoppingCondition {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("MaxRuntimeInSeconds", &self.max_runtime_in_seconds);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1054,14 +1342,27 @@ impl ScheduleConfig {
     }
 }
 
+impl ScheduleConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("DataAnalysisEndTime", &self.data_analysis_end_time);
+        p.opt("DataAnalysisStartTime", &self.data_analysis_start_time);
+        p.req("ScheduleExpression", &self.schedule_expression);
+    }
+}
+
 impl ToExpr for ScheduleConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("DataAnalysisEndTime", &self.data_analysis_end_time);
-        p.opt("DataAnalysisStartTime", &self.data_analysis_start_time);
-        p.req("ScheduleExpression", &self.schedule_expression);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1085,13 +1386,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// Resource Type definition for AWS::SageMaker::NotebookInstance
@@ -79,14 +81,9 @@ impl NotebookInstance {
     }
 }
 
-impl ResourceProps for NotebookInstance {
-    const TYPE_NAME: &'static str = "AWS::SageMaker::NotebookInstance";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl NotebookInstance {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AcceleratorTypes", &self.accelerator_types);
         p.opt(
             "AdditionalCodeRepositories",
@@ -109,7 +106,25 @@ impl ResourceProps for NotebookInstance {
         p.opt("SubnetId", &self.subnet_id);
         p.opt("Tags", &self.tags);
         p.opt("VolumeSizeInGB", &self.volume_size_in_gb);
+    }
+}
+
+impl ResourceProps for NotebookInstance {
+    const TYPE_NAME: &'static str = "AWS::SageMaker::NotebookInstance";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -159,15 +174,28 @@ impl InstanceMetadataServiceConfiguration {
     }
 }
 
-impl ToExpr for InstanceMetadataServiceConfiguration {
+impl InstanceMetadataServiceConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req(
             "MinimumInstanceMetadataServiceVersion",
             &self.minimum_instance_metadata_service_version,
         );
+    }
+}
+
+impl ToExpr for InstanceMetadataServiceConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -191,13 +219,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::Value;
 
 /// Resource Type definition for AWS::SageMaker::NotebookInstanceLifecycleConfig
@@ -27,6 +29,19 @@ pub struct NotebookInstanceLifecycleConfig {
     pub tags: Option<Vec<Tag>>,
 }
 
+impl NotebookInstanceLifecycleConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt(
+            "NotebookInstanceLifecycleConfigName",
+            &self.notebook_instance_lifecycle_config_name,
+        );
+        p.opt("OnCreate", &self.on_create);
+        p.opt("OnStart", &self.on_start);
+        p.opt("Tags", &self.tags);
+    }
+}
+
 impl ResourceProps for NotebookInstanceLifecycleConfig {
     const TYPE_NAME: &'static str = "AWS::SageMaker::NotebookInstanceLifecycleConfig";
     fn facts() -> &'static ResourceFacts {
@@ -35,14 +50,14 @@ impl ResourceProps for NotebookInstanceLifecycleConfig {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.opt(
-            "NotebookInstanceLifecycleConfigName",
-            &self.notebook_instance_lifecycle_config_name,
-        );
-        p.opt("OnCreate", &self.on_create);
-        p.opt("OnStart", &self.on_start);
-        p.opt("Tags", &self.tags);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -81,12 +96,25 @@ pub struct NotebookInstanceLifecycleHook {
     pub content: Option<Value<String>>,
 }
 
+impl NotebookInstanceLifecycleHook {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Content", &self.content);
+    }
+}
+
 impl ToExpr for NotebookInstanceLifecycleHook {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Content", &self.content);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -110,13 +138,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

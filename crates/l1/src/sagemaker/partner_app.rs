@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Map, Value};
 
 /// Resource Type definition for AWS::SageMaker::PartnerApp
@@ -73,14 +75,9 @@ impl PartnerApp {
     }
 }
 
-impl ResourceProps for PartnerApp {
-    const TYPE_NAME: &'static str = "AWS::SageMaker::PartnerApp";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl PartnerApp {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AppVersion", &self.app_version);
         p.opt("ApplicationConfig", &self.application_config);
         p.req("AuthType", &self.auth_type);
@@ -100,7 +97,25 @@ impl ResourceProps for PartnerApp {
         p.opt("Tags", &self.tags);
         p.req("Tier", &self.tier);
         p.req("Type", &self.type_);
+    }
+}
+
+impl ResourceProps for PartnerApp {
+    const TYPE_NAME: &'static str = "AWS::SageMaker::PartnerApp";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -146,13 +161,26 @@ pub struct PartnerAppConfig {
     pub arguments: Option<Value<Map<String>>>,
 }
 
+impl PartnerAppConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("AdminUsers", &self.admin_users);
+        p.opt("Arguments", &self.arguments);
+    }
+}
+
 impl ToExpr for PartnerAppConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("AdminUsers", &self.admin_users);
-        p.opt("Arguments", &self.arguments);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -173,12 +201,25 @@ impl PartnerAppMaintenanceConfig {
     }
 }
 
+impl PartnerAppMaintenanceConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("MaintenanceWindowStart", &self.maintenance_window_start);
+    }
+}
+
 impl ToExpr for PartnerAppMaintenanceConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("MaintenanceWindowStart", &self.maintenance_window_start);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -202,13 +243,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -7,7 +7,7 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty};
-use stackwright_core::resource::{Props, ResourceProps, ToExpr};
+use stackwright_core::resource::{Props, Resolve, Resolved, ResourceProps, ToExpr};
 use stackwright_core::value::Value;
 
 /// Resource Type definition for AWS::SageMaker::Pipeline
@@ -51,6 +51,19 @@ impl Pipeline {
     }
 }
 
+impl Pipeline {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ParallelismConfiguration", &self.parallelism_configuration);
+        p.req("PipelineDefinition", &self.pipeline_definition);
+        p.opt("PipelineDescription", &self.pipeline_description);
+        p.opt("PipelineDisplayName", &self.pipeline_display_name);
+        p.req("PipelineName", &self.pipeline_name);
+        p.req("RoleArn", &self.role_arn);
+        p.opt("Tags", &self.tags);
+    }
+}
+
 impl ResourceProps for Pipeline {
     const TYPE_NAME: &'static str = "AWS::SageMaker::Pipeline";
     fn facts() -> &'static ResourceFacts {
@@ -59,14 +72,14 @@ impl ResourceProps for Pipeline {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.opt("ParallelismConfiguration", &self.parallelism_configuration);
-        p.req("PipelineDefinition", &self.pipeline_definition);
-        p.opt("PipelineDescription", &self.pipeline_description);
-        p.opt("PipelineDisplayName", &self.pipeline_display_name);
-        p.req("PipelineName", &self.pipeline_name);
-        p.req("RoleArn", &self.role_arn);
-        p.opt("Tags", &self.tags);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -87,15 +100,28 @@ impl ParallelismConfiguration {
     }
 }
 
-impl ToExpr for ParallelismConfiguration {
+impl ParallelismConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req(
             "MaxParallelExecutionSteps",
             &self.max_parallel_execution_steps,
         );
+    }
+}
+
+impl ToExpr for ParallelismConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -108,16 +134,29 @@ pub struct PipelineDefinition {
     pub pipeline_definition_s3_location: Option<S3Location>,
 }
 
-impl ToExpr for PipelineDefinition {
+impl PipelineDefinition {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("PipelineDefinitionBody", &self.pipeline_definition_body);
         p.opt(
             "PipelineDefinitionS3Location",
             &self.pipeline_definition_s3_location,
         );
+    }
+}
+
+impl ToExpr for PipelineDefinition {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -147,15 +186,28 @@ impl S3Location {
     }
 }
 
-impl ToExpr for S3Location {
+impl S3Location {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("Bucket", &self.bucket);
         p.opt("ETag", &self.e_tag);
         p.req("Key", &self.key);
         p.opt("Version", &self.version);
+    }
+}
+
+impl ToExpr for S3Location {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -179,13 +231,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

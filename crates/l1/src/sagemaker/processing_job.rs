@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Map, Value};
 
 /// Resource Type definition for AWS::SageMaker::ProcessingJob
@@ -65,14 +67,9 @@ impl ProcessingJob {
     }
 }
 
-impl ResourceProps for ProcessingJob {
-    const TYPE_NAME: &'static str = "AWS::SageMaker::ProcessingJob";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl ProcessingJob {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("AppSpecification", &self.app_specification);
         p.opt("Environment", &self.environment);
         p.opt("ExperimentConfig", &self.experiment_config);
@@ -84,7 +81,25 @@ impl ResourceProps for ProcessingJob {
         p.req("RoleArn", &self.role_arn);
         p.opt("StoppingCondition", &self.stopping_condition);
         p.opt("Tags", &self.tags);
+    }
+}
+
+impl ResourceProps for ProcessingJob {
+    const TYPE_NAME: &'static str = "AWS::SageMaker::ProcessingJob";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -184,14 +199,27 @@ impl AppSpecification {
     }
 }
 
+impl AppSpecification {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ContainerArguments", &self.container_arguments);
+        p.opt("ContainerEntrypoint", &self.container_entrypoint);
+        p.req("ImageUri", &self.image_uri);
+    }
+}
+
 impl ToExpr for AppSpecification {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("ContainerArguments", &self.container_arguments);
-        p.opt("ContainerEntrypoint", &self.container_entrypoint);
-        p.req("ImageUri", &self.image_uri);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -208,10 +236,9 @@ pub struct ExperimentConfig {
     pub trial_name: Option<Value<String>>,
 }
 
-impl ToExpr for ExperimentConfig {
+impl ExperimentConfig {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("ExperimentName", &self.experiment_name);
         p.opt("RunName", &self.run_name);
         p.opt(
@@ -219,7 +246,21 @@ impl ToExpr for ExperimentConfig {
             &self.trial_component_display_name,
         );
         p.opt("TrialName", &self.trial_name);
+    }
+}
+
+impl ToExpr for ExperimentConfig {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -234,17 +275,30 @@ pub struct NetworkConfig {
     pub vpc_config: Option<VpcConfig>,
 }
 
-impl ToExpr for NetworkConfig {
+impl NetworkConfig {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "EnableInterContainerTrafficEncryption",
             &self.enable_inter_container_traffic_encryption,
         );
         p.opt("EnableNetworkIsolation", &self.enable_network_isolation);
         p.opt("VpcConfig", &self.vpc_config);
+    }
+}
+
+impl ToExpr for NetworkConfig {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -271,13 +325,26 @@ impl VpcConfig {
     }
 }
 
+impl VpcConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("SecurityGroupIds", &self.security_group_ids);
+        p.req("Subnets", &self.subnets);
+    }
+}
+
 impl ToExpr for VpcConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("SecurityGroupIds", &self.security_group_ids);
-        p.req("Subnets", &self.subnets);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -307,15 +374,28 @@ impl ProcessingInputsObject {
     }
 }
 
-impl ToExpr for ProcessingInputsObject {
+impl ProcessingInputsObject {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AppManaged", &self.app_managed);
         p.opt("DatasetDefinition", &self.dataset_definition);
         p.req("InputName", &self.input_name);
         p.opt("S3Input", &self.s3_input);
+    }
+}
+
+impl ToExpr for ProcessingInputsObject {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -334,10 +414,9 @@ pub struct DatasetDefinition {
     pub redshift_dataset_definition: Option<RedshiftDatasetDefinition>,
 }
 
-impl ToExpr for DatasetDefinition {
+impl DatasetDefinition {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AthenaDatasetDefinition", &self.athena_dataset_definition);
         p.opt("DataDistributionType", &self.data_distribution_type);
         p.opt("InputMode", &self.input_mode);
@@ -346,7 +425,21 @@ impl ToExpr for DatasetDefinition {
             "RedshiftDatasetDefinition",
             &self.redshift_dataset_definition,
         );
+    }
+}
+
+impl ToExpr for DatasetDefinition {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -394,10 +487,9 @@ impl AthenaDatasetDefinition {
     }
 }
 
-impl ToExpr for AthenaDatasetDefinition {
+impl AthenaDatasetDefinition {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("Catalog", &self.catalog);
         p.req("Database", &self.database);
         p.opt("KmsKeyId", &self.kms_key_id);
@@ -406,7 +498,21 @@ impl ToExpr for AthenaDatasetDefinition {
         p.req("OutputS3Uri", &self.output_s3_uri);
         p.req("QueryString", &self.query_string);
         p.opt("WorkGroup", &self.work_group);
+    }
+}
+
+impl ToExpr for AthenaDatasetDefinition {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -459,10 +565,9 @@ impl RedshiftDatasetDefinition {
     }
 }
 
-impl ToExpr for RedshiftDatasetDefinition {
+impl RedshiftDatasetDefinition {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("ClusterId", &self.cluster_id);
         p.req("ClusterRoleArn", &self.cluster_role_arn);
         p.req("Database", &self.database);
@@ -472,7 +577,21 @@ impl ToExpr for RedshiftDatasetDefinition {
         p.req("OutputFormat", &self.output_format);
         p.req("OutputS3Uri", &self.output_s3_uri);
         p.req("QueryString", &self.query_string);
+    }
+}
+
+impl ToExpr for RedshiftDatasetDefinition {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -511,17 +630,30 @@ impl S3Input {
     }
 }
 
-impl ToExpr for S3Input {
+impl S3Input {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("LocalPath", &self.local_path);
         p.opt("S3CompressionType", &self.s3_compression_type);
         p.opt("S3DataDistributionType", &self.s3_data_distribution_type);
         p.req("S3DataType", &self.s3_data_type);
         p.opt("S3InputMode", &self.s3_input_mode);
         p.req("S3Uri", &self.s3_uri);
+    }
+}
+
+impl ToExpr for S3Input {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -545,13 +677,26 @@ impl ProcessingOutputConfig {
     }
 }
 
+impl ProcessingOutputConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("KmsKeyId", &self.kms_key_id);
+        p.req("Outputs", &self.outputs);
+    }
+}
+
 impl ToExpr for ProcessingOutputConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("KmsKeyId", &self.kms_key_id);
-        p.req("Outputs", &self.outputs);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -581,15 +726,28 @@ impl ProcessingOutputsObject {
     }
 }
 
-impl ToExpr for ProcessingOutputsObject {
+impl ProcessingOutputsObject {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AppManaged", &self.app_managed);
         p.opt("FeatureStoreOutput", &self.feature_store_output);
         p.req("OutputName", &self.output_name);
         p.opt("S3Output", &self.s3_output);
+    }
+}
+
+impl ToExpr for ProcessingOutputsObject {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -610,12 +768,25 @@ impl FeatureStoreOutput {
     }
 }
 
+impl FeatureStoreOutput {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("FeatureGroupName", &self.feature_group_name);
+    }
+}
+
 impl ToExpr for FeatureStoreOutput {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("FeatureGroupName", &self.feature_group_name);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -645,14 +816,27 @@ impl S3Output {
     }
 }
 
+impl S3Output {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("LocalPath", &self.local_path);
+        p.req("S3UploadMode", &self.s3_upload_mode);
+        p.req("S3Uri", &self.s3_uri);
+    }
+}
+
 impl ToExpr for S3Output {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("LocalPath", &self.local_path);
-        p.req("S3UploadMode", &self.s3_upload_mode);
-        p.req("S3Uri", &self.s3_uri);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -671,12 +855,25 @@ impl ProcessingResources {
     }
 }
 
+impl ProcessingResources {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("ClusterConfig", &self.cluster_config);
+    }
+}
+
 impl ToExpr for ProcessingResources {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("ClusterConfig", &self.cluster_config);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -710,15 +907,28 @@ impl ClusterConfig {
     }
 }
 
-impl ToExpr for ClusterConfig {
+impl ClusterConfig {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("InstanceCount", &self.instance_count);
         p.req("InstanceType", &self.instance_type);
         p.opt("VolumeKmsKeyId", &self.volume_kms_key_id);
         p.req("VolumeSizeInGB", &self.volume_size_in_gb);
+    }
+}
+
+impl ToExpr for ClusterConfig {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -739,12 +949,25 @@ impl StoppingCondition {
     }
 }
 
+impl StoppingCondition {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("MaxRuntimeInSeconds", &self.max_runtime_in_seconds);
+    }
+}
+
 impl ToExpr for StoppingCondition {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("MaxRuntimeInSeconds", &self.max_runtime_in_seconds);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -768,13 +991,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::Value;
 
 /// Resource Type definition for AWS::SageMaker::Project
@@ -47,14 +49,9 @@ impl Project {
     }
 }
 
-impl ResourceProps for Project {
-    const TYPE_NAME: &'static str = "AWS::SageMaker::Project";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl Project {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("ProjectDescription", &self.project_description);
         p.req("ProjectName", &self.project_name);
         p.opt(
@@ -67,7 +64,25 @@ impl ResourceProps for Project {
         );
         p.opt("Tags", &self.tags);
         p.opt("TemplateProviderDetails", &self.template_provider_details);
+    }
+}
+
+impl ResourceProps for Project {
+    const TYPE_NAME: &'static str = "AWS::SageMaker::Project";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -118,16 +133,29 @@ pub struct ServiceCatalogProvisionedProductDetails {
     pub provisioned_product_status_message: Option<Value<String>>,
 }
 
-impl ToExpr for ServiceCatalogProvisionedProductDetails {
+impl ServiceCatalogProvisionedProductDetails {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("ProvisionedProductId", &self.provisioned_product_id);
         p.opt(
             "ProvisionedProductStatusMessage",
             &self.provisioned_product_status_message,
         );
+    }
+}
+
+impl ToExpr for ServiceCatalogProvisionedProductDetails {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -157,15 +185,28 @@ impl ServiceCatalogProvisioningDetails {
     }
 }
 
-impl ToExpr for ServiceCatalogProvisioningDetails {
+impl ServiceCatalogProvisioningDetails {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("PathId", &self.path_id);
         p.req("ProductId", &self.product_id);
         p.opt("ProvisioningArtifactId", &self.provisioning_artifact_id);
         p.opt("ProvisioningParameters", &self.provisioning_parameters);
+    }
+}
+
+impl ToExpr for ServiceCatalogProvisioningDetails {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -189,13 +230,26 @@ impl ProvisioningParameter {
     }
 }
 
+impl ProvisioningParameter {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for ProvisioningParameter {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -219,13 +273,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -236,15 +303,28 @@ pub struct TemplateProviderDetail {
     pub cfn_template_provider_detail: Option<CfnTemplateProviderDetail>,
 }
 
-impl ToExpr for TemplateProviderDetail {
+impl TemplateProviderDetail {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "CfnTemplateProviderDetail",
             &self.cfn_template_provider_detail,
         );
+    }
+}
+
+impl ToExpr for TemplateProviderDetail {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -277,15 +357,28 @@ impl CfnTemplateProviderDetail {
     }
 }
 
-impl ToExpr for CfnTemplateProviderDetail {
+impl CfnTemplateProviderDetail {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Parameters", &self.parameters);
         p.opt("RoleARN", &self.role_arn);
         p.req("TemplateName", &self.template_name);
         p.req("TemplateURL", &self.template_url);
+    }
+}
+
+impl ToExpr for CfnTemplateProviderDetail {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -309,13 +402,26 @@ impl CfnStackParameter {
     }
 }
 
+impl CfnStackParameter {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for CfnStackParameter {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

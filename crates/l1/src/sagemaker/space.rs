@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// Resource Type definition for AWS::SageMaker::Space
@@ -49,6 +51,19 @@ impl Space {
     }
 }
 
+impl Space {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("DomainId", &self.domain_id);
+        p.opt("OwnershipSettings", &self.ownership_settings);
+        p.opt("SpaceDisplayName", &self.space_display_name);
+        p.req("SpaceName", &self.space_name);
+        p.opt("SpaceSettings", &self.space_settings);
+        p.opt("SpaceSharingSettings", &self.space_sharing_settings);
+        p.opt("Tags", &self.tags);
+    }
+}
+
 impl ResourceProps for Space {
     const TYPE_NAME: &'static str = "AWS::SageMaker::Space";
     fn facts() -> &'static ResourceFacts {
@@ -57,14 +72,14 @@ impl ResourceProps for Space {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req("DomainId", &self.domain_id);
-        p.opt("OwnershipSettings", &self.ownership_settings);
-        p.opt("SpaceDisplayName", &self.space_display_name);
-        p.req("SpaceName", &self.space_name);
-        p.opt("SpaceSettings", &self.space_settings);
-        p.opt("SpaceSharingSettings", &self.space_sharing_settings);
-        p.opt("Tags", &self.tags);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -113,12 +128,25 @@ impl OwnershipSettings {
     }
 }
 
+impl OwnershipSettings {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("OwnerUserProfileName", &self.owner_user_profile_name);
+    }
+}
+
 impl ToExpr for OwnershipSettings {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("OwnerUserProfileName", &self.owner_user_profile_name);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -145,10 +173,9 @@ pub struct SpaceSettings {
     pub space_storage_settings: Option<SpaceStorageSettings>,
 }
 
-impl ToExpr for SpaceSettings {
+impl SpaceSettings {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AppType", &self.app_type);
         p.opt("CodeEditorAppSettings", &self.code_editor_app_settings);
         p.opt("CustomFileSystems", &self.custom_file_systems);
@@ -164,7 +191,21 @@ impl ToExpr for SpaceSettings {
         p.opt("RemoteAccess", &self.remote_access);
         p.opt("SpaceManagedResources", &self.space_managed_resources);
         p.opt("SpaceStorageSettings", &self.space_storage_settings);
+    }
+}
+
+impl ToExpr for SpaceSettings {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -175,12 +216,25 @@ pub struct SpaceCodeEditorAppSettings {
     pub default_resource_spec: Option<ResourceSpec>,
 }
 
+impl SpaceCodeEditorAppSettings {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("DefaultResourceSpec", &self.default_resource_spec);
+    }
+}
+
 impl ToExpr for SpaceCodeEditorAppSettings {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("DefaultResourceSpec", &self.default_resource_spec);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -197,10 +251,9 @@ pub struct ResourceSpec {
     pub sage_maker_image_version_arn: Option<Value<String>>,
 }
 
-impl ToExpr for ResourceSpec {
+impl ResourceSpec {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("InstanceType", &self.instance_type);
         p.opt("LifecycleConfigArn", &self.lifecycle_config_arn);
         p.opt("SageMakerImageArn", &self.sage_maker_image_arn);
@@ -208,7 +261,21 @@ impl ToExpr for ResourceSpec {
             "SageMakerImageVersionArn",
             &self.sage_maker_image_version_arn,
         );
+    }
+}
+
+impl ToExpr for ResourceSpec {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -223,14 +290,27 @@ pub struct CustomFileSystem {
     pub s3_file_system: Option<S3FileSystem>,
 }
 
+impl CustomFileSystem {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("EFSFileSystem", &self.efs_file_system);
+        p.opt("FSxLustreFileSystem", &self.f_sx_lustre_file_system);
+        p.opt("S3FileSystem", &self.s3_file_system);
+    }
+}
+
 impl ToExpr for CustomFileSystem {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("EFSFileSystem", &self.efs_file_system);
-        p.opt("FSxLustreFileSystem", &self.f_sx_lustre_file_system);
-        p.opt("S3FileSystem", &self.s3_file_system);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -251,12 +331,25 @@ impl EfsFileSystem {
     }
 }
 
+impl EfsFileSystem {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("FileSystemId", &self.file_system_id);
+    }
+}
+
 impl ToExpr for EfsFileSystem {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("FileSystemId", &self.file_system_id);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -277,12 +370,25 @@ impl FSxLustreFileSystem {
     }
 }
 
+impl FSxLustreFileSystem {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("FileSystemId", &self.file_system_id);
+    }
+}
+
 impl ToExpr for FSxLustreFileSystem {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("FileSystemId", &self.file_system_id);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -293,12 +399,25 @@ pub struct S3FileSystem {
     pub s3_uri: Option<Value<String>>,
 }
 
+impl S3FileSystem {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("S3Uri", &self.s3_uri);
+    }
+}
+
 impl ToExpr for S3FileSystem {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("S3Uri", &self.s3_uri);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -311,13 +430,26 @@ pub struct SpaceJupyterLabAppSettings {
     pub default_resource_spec: Option<ResourceSpec>,
 }
 
+impl SpaceJupyterLabAppSettings {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("CodeRepositories", &self.code_repositories);
+        p.opt("DefaultResourceSpec", &self.default_resource_spec);
+    }
+}
+
 impl ToExpr for SpaceJupyterLabAppSettings {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("CodeRepositories", &self.code_repositories);
-        p.opt("DefaultResourceSpec", &self.default_resource_spec);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -338,12 +470,25 @@ impl CodeRepository {
     }
 }
 
+impl CodeRepository {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("RepositoryUrl", &self.repository_url);
+    }
+}
+
 impl ToExpr for CodeRepository {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("RepositoryUrl", &self.repository_url);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -356,13 +501,26 @@ pub struct JupyterServerAppSettings {
     pub lifecycle_config_arns: Option<Value<Vec<String>>>,
 }
 
+impl JupyterServerAppSettings {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("DefaultResourceSpec", &self.default_resource_spec);
+        p.opt("LifecycleConfigArns", &self.lifecycle_config_arns);
+    }
+}
+
 impl ToExpr for JupyterServerAppSettings {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("DefaultResourceSpec", &self.default_resource_spec);
-        p.opt("LifecycleConfigArns", &self.lifecycle_config_arns);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -377,14 +535,27 @@ pub struct KernelGatewayAppSettings {
     pub lifecycle_config_arns: Option<Value<Vec<String>>>,
 }
 
+impl KernelGatewayAppSettings {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("CustomImages", &self.custom_images);
+        p.opt("DefaultResourceSpec", &self.default_resource_spec);
+        p.opt("LifecycleConfigArns", &self.lifecycle_config_arns);
+    }
+}
+
 impl ToExpr for KernelGatewayAppSettings {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("CustomImages", &self.custom_images);
-        p.opt("DefaultResourceSpec", &self.default_resource_spec);
-        p.opt("LifecycleConfigArns", &self.lifecycle_config_arns);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -414,14 +585,27 @@ impl CustomImage {
     }
 }
 
+impl CustomImage {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("AppImageConfigName", &self.app_image_config_name);
+        p.req("ImageName", &self.image_name);
+        p.opt("ImageVersionNumber", &self.image_version_number);
+    }
+}
+
 impl ToExpr for CustomImage {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("AppImageConfigName", &self.app_image_config_name);
-        p.req("ImageName", &self.image_name);
-        p.opt("ImageVersionNumber", &self.image_version_number);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -432,12 +616,25 @@ pub struct SpaceStorageSettings {
     pub ebs_storage_settings: Option<EbsStorageSettings>,
 }
 
+impl SpaceStorageSettings {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("EbsStorageSettings", &self.ebs_storage_settings);
+    }
+}
+
 impl ToExpr for SpaceStorageSettings {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("EbsStorageSettings", &self.ebs_storage_settings);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -458,12 +655,25 @@ impl EbsStorageSettings {
     }
 }
 
+impl EbsStorageSettings {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("EbsVolumeSizeInGb", &self.ebs_volume_size_in_gb);
+    }
+}
+
 impl ToExpr for EbsStorageSettings {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("EbsVolumeSizeInGb", &self.ebs_volume_size_in_gb);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -484,12 +694,25 @@ impl SpaceSharingSettings {
     }
 }
 
+impl SpaceSharingSettings {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("SharingType", &self.sharing_type);
+    }
+}
+
 impl ToExpr for SpaceSharingSettings {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("SharingType", &self.sharing_type);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -513,13 +736,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

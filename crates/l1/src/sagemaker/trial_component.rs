@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// Resource type definition for AWS::SageMaker::TrialComponent. A trial component is a stage of a machine learning trial, such as a preprocessing job, training job, or batch transform job.
@@ -52,14 +54,9 @@ impl TrialComponent {
     }
 }
 
-impl ResourceProps for TrialComponent {
-    const TYPE_NAME: &'static str = "AWS::SageMaker::TrialComponent";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl TrialComponent {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("DisplayName", &self.display_name);
         p.opt("InputArtifacts", &self.input_artifacts);
         p.opt("MetadataProperties", &self.metadata_properties);
@@ -68,7 +65,25 @@ impl ResourceProps for TrialComponent {
         p.opt("Status", &self.status);
         p.opt("Tags", &self.tags);
         p.req("TrialComponentName", &self.trial_component_name);
+    }
+}
+
+impl ResourceProps for TrialComponent {
+    const TYPE_NAME: &'static str = "AWS::SageMaker::TrialComponent";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -130,13 +145,26 @@ impl TrialComponentArtifact {
     }
 }
 
+impl TrialComponentArtifact {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("MediaType", &self.media_type);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for TrialComponentArtifact {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("MediaType", &self.media_type);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -153,15 +181,28 @@ pub struct MetadataProperties {
     pub repository: Option<Value<String>>,
 }
 
-impl ToExpr for MetadataProperties {
+impl MetadataProperties {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("CommitId", &self.commit_id);
         p.opt("GeneratedBy", &self.generated_by);
         p.opt("ProjectId", &self.project_id);
         p.opt("Repository", &self.repository);
+    }
+}
+
+impl ToExpr for MetadataProperties {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -174,13 +215,26 @@ pub struct TrialComponentParameterValue {
     pub string_value: Option<Value<String>>,
 }
 
+impl TrialComponentParameterValue {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("NumberValue", &self.number_value);
+        p.opt("StringValue", &self.string_value);
+    }
+}
+
 impl ToExpr for TrialComponentParameterValue {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("NumberValue", &self.number_value);
-        p.opt("StringValue", &self.string_value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -193,13 +247,26 @@ pub struct TrialComponentStatus {
     pub primary_status: Option<Value<PrimaryStatus>>,
 }
 
+impl TrialComponentStatus {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Message", &self.message);
+        p.opt("PrimaryStatus", &self.primary_status);
+    }
+}
+
 impl ToExpr for TrialComponentStatus {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Message", &self.message);
-        p.opt("PrimaryStatus", &self.primary_status);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -223,13 +290,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// Resource Type definition for AWS::SageMaker::UserProfile
@@ -49,14 +51,9 @@ impl UserProfile {
     }
 }
 
-impl ResourceProps for UserProfile {
-    const TYPE_NAME: &'static str = "AWS::SageMaker::UserProfile";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl UserProfile {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("DomainId", &self.domain_id);
         p.opt(
             "SingleSignOnUserIdentifier",
@@ -66,7 +63,25 @@ impl ResourceProps for UserProfile {
         p.opt("Tags", &self.tags);
         p.req("UserProfileName", &self.user_profile_name);
         p.opt("UserSettings", &self.user_settings);
+    }
+}
+
+impl ResourceProps for UserProfile {
+    const TYPE_NAME: &'static str = "AWS::SageMaker::UserProfile";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -113,13 +128,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -158,10 +186,9 @@ pub struct UserSettings {
     pub studio_web_portal_settings: Option<StudioWebPortalSettings>,
 }
 
-impl ToExpr for UserSettings {
+impl UserSettings {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AutoMountHomeEFS", &self.auto_mount_home_efs);
         p.opt("CodeEditorAppSettings", &self.code_editor_app_settings);
         p.opt("CustomFileSystemConfigs", &self.custom_file_system_configs);
@@ -186,7 +213,21 @@ impl ToExpr for UserSettings {
         p.opt("SpaceStorageSettings", &self.space_storage_settings);
         p.opt("StudioWebPortal", &self.studio_web_portal);
         p.opt("StudioWebPortalSettings", &self.studio_web_portal_settings);
+    }
+}
+
+impl ToExpr for UserSettings {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -203,10 +244,9 @@ pub struct CodeEditorAppSettings {
     pub lifecycle_config_arns: Option<Value<Vec<String>>>,
 }
 
-impl ToExpr for CodeEditorAppSettings {
+impl CodeEditorAppSettings {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "BuiltInLifecycleConfigArn",
             &self.built_in_lifecycle_config_arn,
@@ -214,7 +254,21 @@ impl ToExpr for CodeEditorAppSettings {
         p.opt("CustomImages", &self.custom_images);
         p.opt("DefaultResourceSpec", &self.default_resource_spec);
         p.opt("LifecycleConfigArns", &self.lifecycle_config_arns);
+    }
+}
+
+impl ToExpr for CodeEditorAppSettings {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -244,14 +298,27 @@ impl CustomImage {
     }
 }
 
+impl CustomImage {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("AppImageConfigName", &self.app_image_config_name);
+        p.req("ImageName", &self.image_name);
+        p.opt("ImageVersionNumber", &self.image_version_number);
+    }
+}
+
 impl ToExpr for CustomImage {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("AppImageConfigName", &self.app_image_config_name);
-        p.req("ImageName", &self.image_name);
-        p.opt("ImageVersionNumber", &self.image_version_number);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -270,10 +337,9 @@ pub struct ResourceSpec {
     pub training_plan_arn: Option<Value<String>>,
 }
 
-impl ToExpr for ResourceSpec {
+impl ResourceSpec {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("InstanceType", &self.instance_type);
         p.opt("LifecycleConfigArn", &self.lifecycle_config_arn);
         p.opt("SageMakerImageArn", &self.sage_maker_image_arn);
@@ -282,7 +348,21 @@ impl ToExpr for ResourceSpec {
             &self.sage_maker_image_version_arn,
         );
         p.opt("TrainingPlanArn", &self.training_plan_arn);
+    }
+}
+
+impl ToExpr for ResourceSpec {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -297,17 +377,30 @@ pub struct CustomFileSystemConfig {
     pub s3_file_system_config: Option<S3FileSystemConfig>,
 }
 
-impl ToExpr for CustomFileSystemConfig {
+impl CustomFileSystemConfig {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("EFSFileSystemConfig", &self.efs_file_system_config);
         p.opt(
             "FSxLustreFileSystemConfig",
             &self.f_sx_lustre_file_system_config,
         );
         p.opt("S3FileSystemConfig", &self.s3_file_system_config);
+    }
+}
+
+impl ToExpr for CustomFileSystemConfig {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -331,13 +424,26 @@ impl EfsFileSystemConfig {
     }
 }
 
+impl EfsFileSystemConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("FileSystemId", &self.file_system_id);
+        p.opt("FileSystemPath", &self.file_system_path);
+    }
+}
+
 impl ToExpr for EfsFileSystemConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("FileSystemId", &self.file_system_id);
-        p.opt("FileSystemPath", &self.file_system_path);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -361,13 +467,26 @@ impl FSxLustreFileSystemConfig {
     }
 }
 
+impl FSxLustreFileSystemConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("FileSystemId", &self.file_system_id);
+        p.opt("FileSystemPath", &self.file_system_path);
+    }
+}
+
 impl ToExpr for FSxLustreFileSystemConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("FileSystemId", &self.file_system_id);
-        p.opt("FileSystemPath", &self.file_system_path);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -380,13 +499,26 @@ pub struct S3FileSystemConfig {
     pub s3_uri: Option<Value<String>>,
 }
 
+impl S3FileSystemConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("MountPath", &self.mount_path);
+        p.opt("S3Uri", &self.s3_uri);
+    }
+}
+
 impl ToExpr for S3FileSystemConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("MountPath", &self.mount_path);
-        p.opt("S3Uri", &self.s3_uri);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -410,13 +542,26 @@ impl CustomPosixUserConfig {
     }
 }
 
+impl CustomPosixUserConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Gid", &self.gid);
+        p.req("Uid", &self.uid);
+    }
+}
+
 impl ToExpr for CustomPosixUserConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Gid", &self.gid);
-        p.req("Uid", &self.uid);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -437,10 +582,9 @@ pub struct JupyterLabAppSettings {
     pub lifecycle_config_arns: Option<Value<Vec<String>>>,
 }
 
-impl ToExpr for JupyterLabAppSettings {
+impl JupyterLabAppSettings {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "BuiltInLifecycleConfigArn",
             &self.built_in_lifecycle_config_arn,
@@ -450,7 +594,21 @@ impl ToExpr for JupyterLabAppSettings {
         p.opt("DefaultResourceSpec", &self.default_resource_spec);
         p.opt("EmrSettings", &self.emr_settings);
         p.opt("LifecycleConfigArns", &self.lifecycle_config_arns);
+    }
+}
+
+impl ToExpr for JupyterLabAppSettings {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -471,12 +629,25 @@ impl CodeRepository {
     }
 }
 
+impl CodeRepository {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("RepositoryUrl", &self.repository_url);
+    }
+}
+
 impl ToExpr for CodeRepository {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("RepositoryUrl", &self.repository_url);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -489,13 +660,26 @@ pub struct EmrSettings {
     pub execution_role_arns: Option<Value<Vec<String>>>,
 }
 
+impl EmrSettings {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("AssumableRoleArns", &self.assumable_role_arns);
+        p.opt("ExecutionRoleArns", &self.execution_role_arns);
+    }
+}
+
 impl ToExpr for EmrSettings {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("AssumableRoleArns", &self.assumable_role_arns);
-        p.opt("ExecutionRoleArns", &self.execution_role_arns);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -508,13 +692,26 @@ pub struct JupyterServerAppSettings {
     pub lifecycle_config_arns: Option<Value<Vec<String>>>,
 }
 
+impl JupyterServerAppSettings {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("DefaultResourceSpec", &self.default_resource_spec);
+        p.opt("LifecycleConfigArns", &self.lifecycle_config_arns);
+    }
+}
+
 impl ToExpr for JupyterServerAppSettings {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("DefaultResourceSpec", &self.default_resource_spec);
-        p.opt("LifecycleConfigArns", &self.lifecycle_config_arns);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -529,14 +726,27 @@ pub struct KernelGatewayAppSettings {
     pub lifecycle_config_arns: Option<Value<Vec<String>>>,
 }
 
+impl KernelGatewayAppSettings {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("CustomImages", &self.custom_images);
+        p.opt("DefaultResourceSpec", &self.default_resource_spec);
+        p.opt("LifecycleConfigArns", &self.lifecycle_config_arns);
+    }
+}
+
 impl ToExpr for KernelGatewayAppSettings {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("CustomImages", &self.custom_images);
-        p.opt("DefaultResourceSpec", &self.default_resource_spec);
-        p.opt("LifecycleConfigArns", &self.lifecycle_config_arns);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -549,13 +759,26 @@ pub struct RStudioServerProAppSettings {
     pub user_group: Option<Value<UserGroup>>,
 }
 
+impl RStudioServerProAppSettings {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("AccessStatus", &self.access_status);
+        p.opt("UserGroup", &self.user_group);
+    }
+}
+
 impl ToExpr for RStudioServerProAppSettings {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("AccessStatus", &self.access_status);
-        p.opt("UserGroup", &self.user_group);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -570,14 +793,27 @@ pub struct SharingSettings {
     pub s3_output_path: Option<Value<String>>,
 }
 
+impl SharingSettings {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("NotebookOutputOption", &self.notebook_output_option);
+        p.opt("S3KmsKeyId", &self.s3_kms_key_id);
+        p.opt("S3OutputPath", &self.s3_output_path);
+    }
+}
+
 impl ToExpr for SharingSettings {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("NotebookOutputOption", &self.notebook_output_option);
-        p.opt("S3KmsKeyId", &self.s3_kms_key_id);
-        p.opt("S3OutputPath", &self.s3_output_path);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -588,15 +824,28 @@ pub struct DefaultSpaceStorageSettings {
     pub default_ebs_storage_settings: Option<DefaultEbsStorageSettings>,
 }
 
-impl ToExpr for DefaultSpaceStorageSettings {
+impl DefaultSpaceStorageSettings {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "DefaultEbsStorageSettings",
             &self.default_ebs_storage_settings,
         );
+    }
+}
+
+impl ToExpr for DefaultSpaceStorageSettings {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -623,10 +872,9 @@ impl DefaultEbsStorageSettings {
     }
 }
 
-impl ToExpr for DefaultEbsStorageSettings {
+impl DefaultEbsStorageSettings {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req(
             "DefaultEbsVolumeSizeInGb",
             &self.default_ebs_volume_size_in_gb,
@@ -635,7 +883,21 @@ impl ToExpr for DefaultEbsStorageSettings {
             "MaximumEbsVolumeSizeInGb",
             &self.maximum_ebs_volume_size_in_gb,
         );
+    }
+}
+
+impl ToExpr for DefaultEbsStorageSettings {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -652,10 +914,9 @@ pub struct StudioWebPortalSettings {
     pub hidden_sage_maker_image_version_aliases: Option<Vec<HiddenSageMakerImage>>,
 }
 
-impl ToExpr for StudioWebPortalSettings {
+impl StudioWebPortalSettings {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("HiddenAppTypes", &self.hidden_app_types);
         p.opt("HiddenInstanceTypes", &self.hidden_instance_types);
         p.opt("HiddenMlTools", &self.hidden_ml_tools);
@@ -663,7 +924,21 @@ impl ToExpr for StudioWebPortalSettings {
             "HiddenSageMakerImageVersionAliases",
             &self.hidden_sage_maker_image_version_aliases,
         );
+    }
+}
+
+impl ToExpr for StudioWebPortalSettings {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -676,13 +951,26 @@ pub struct HiddenSageMakerImage {
     pub version_aliases: Option<Value<Vec<String>>>,
 }
 
+impl HiddenSageMakerImage {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("SageMakerImageName", &self.sage_maker_image_name);
+        p.opt("VersionAliases", &self.version_aliases);
+    }
+}
+
 impl ToExpr for HiddenSageMakerImage {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("SageMakerImageName", &self.sage_maker_image_name);
-        p.opt("VersionAliases", &self.version_aliases);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Map, Value};
 
 /// Resource Type definition for AWS::SageMaker::Workforce. Use to create a private workforce that you can use to label your training data using Amazon SageMaker Ground Truth.
@@ -49,6 +51,19 @@ impl Workforce {
     }
 }
 
+impl Workforce {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("CognitoConfig", &self.cognito_config);
+        p.opt("IpAddressType", &self.ip_address_type);
+        p.opt("OidcConfig", &self.oidc_config);
+        p.opt("SourceIpConfig", &self.source_ip_config);
+        p.opt("Tags", &self.tags);
+        p.req("WorkforceName", &self.workforce_name);
+        p.opt("WorkforceVpcConfig", &self.workforce_vpc_config);
+    }
+}
+
 impl ResourceProps for Workforce {
     const TYPE_NAME: &'static str = "AWS::SageMaker::Workforce";
     fn facts() -> &'static ResourceFacts {
@@ -57,14 +72,14 @@ impl ResourceProps for Workforce {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.opt("CognitoConfig", &self.cognito_config);
-        p.opt("IpAddressType", &self.ip_address_type);
-        p.opt("OidcConfig", &self.oidc_config);
-        p.opt("SourceIpConfig", &self.source_ip_config);
-        p.opt("Tags", &self.tags);
-        p.req("WorkforceName", &self.workforce_name);
-        p.opt("WorkforceVpcConfig", &self.workforce_vpc_config);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -116,13 +131,26 @@ impl CognitoConfig {
     }
 }
 
+impl CognitoConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("ClientId", &self.client_id);
+        p.req("UserPool", &self.user_pool);
+    }
+}
+
 impl ToExpr for CognitoConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("ClientId", &self.client_id);
-        p.req("UserPool", &self.user_pool);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -178,10 +206,9 @@ impl OidcConfig {
     }
 }
 
-impl ToExpr for OidcConfig {
+impl OidcConfig {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "AuthenticationRequestExtraParams",
             &self.authentication_request_extra_params,
@@ -195,7 +222,21 @@ impl ToExpr for OidcConfig {
         p.opt("Scope", &self.scope);
         p.req("TokenEndpoint", &self.token_endpoint);
         p.req("UserInfoEndpoint", &self.user_info_endpoint);
+    }
+}
+
+impl ToExpr for OidcConfig {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -216,12 +257,25 @@ impl SourceIpConfig {
     }
 }
 
+impl SourceIpConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Cidrs", &self.cidrs);
+    }
+}
+
 impl ToExpr for SourceIpConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Cidrs", &self.cidrs);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -245,13 +299,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -266,14 +333,27 @@ pub struct WorkforceVpcConfigRequest {
     pub vpc_id: Option<Value<String>>,
 }
 
+impl WorkforceVpcConfigRequest {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("SecurityGroupIds", &self.security_group_ids);
+        p.opt("Subnets", &self.subnets);
+        p.opt("VpcId", &self.vpc_id);
+    }
+}
+
 impl ToExpr for WorkforceVpcConfigRequest {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("SecurityGroupIds", &self.security_group_ids);
-        p.opt("Subnets", &self.subnets);
-        p.opt("VpcId", &self.vpc_id);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::Value;
 
 /// Resource Type definition for AWS::SageMaker::Workteam
@@ -49,14 +51,9 @@ impl Workteam {
     }
 }
 
-impl ResourceProps for Workteam {
-    const TYPE_NAME: &'static str = "AWS::SageMaker::Workteam";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl Workteam {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("Description", &self.description);
         p.req("MemberDefinitions", &self.member_definitions);
         p.opt(
@@ -66,7 +63,25 @@ impl ResourceProps for Workteam {
         p.opt("Tags", &self.tags);
         p.opt("WorkforceName", &self.workforce_name);
         p.opt("WorkteamName", &self.workteam_name);
+    }
+}
+
+impl ResourceProps for Workteam {
+    const TYPE_NAME: &'static str = "AWS::SageMaker::Workteam";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -107,13 +122,26 @@ pub struct MemberDefinition {
     pub oidc_member_definition: Option<OidcMemberDefinition>,
 }
 
+impl MemberDefinition {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("CognitoMemberDefinition", &self.cognito_member_definition);
+        p.opt("OidcMemberDefinition", &self.oidc_member_definition);
+    }
+}
+
 impl ToExpr for MemberDefinition {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("CognitoMemberDefinition", &self.cognito_member_definition);
-        p.opt("OidcMemberDefinition", &self.oidc_member_definition);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -144,14 +172,27 @@ impl CognitoMemberDefinition {
     }
 }
 
+impl CognitoMemberDefinition {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("CognitoClientId", &self.cognito_client_id);
+        p.req("CognitoUserGroup", &self.cognito_user_group);
+        p.req("CognitoUserPool", &self.cognito_user_pool);
+    }
+}
+
 impl ToExpr for CognitoMemberDefinition {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("CognitoClientId", &self.cognito_client_id);
-        p.req("CognitoUserGroup", &self.cognito_user_group);
-        p.req("CognitoUserPool", &self.cognito_user_pool);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -172,12 +213,25 @@ impl OidcMemberDefinition {
     }
 }
 
+impl OidcMemberDefinition {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("OidcGroups", &self.oidc_groups);
+    }
+}
+
 impl ToExpr for OidcMemberDefinition {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("OidcGroups", &self.oidc_groups);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -198,12 +252,25 @@ impl NotificationConfiguration {
     }
 }
 
+impl NotificationConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("NotificationTopicArn", &self.notification_topic_arn);
+    }
+}
+
 impl ToExpr for NotificationConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("NotificationTopicArn", &self.notification_topic_arn);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -227,13 +294,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Map, Value};
 
 /// Definition of AWS::Scheduler::Schedule Resource Type
@@ -63,14 +65,9 @@ impl Schedule {
     }
 }
 
-impl ResourceProps for Schedule {
-    const TYPE_NAME: &'static str = "AWS::Scheduler::Schedule";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl Schedule {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Description", &self.description);
         p.opt("EndDate", &self.end_date);
         p.req("FlexibleTimeWindow", &self.flexible_time_window);
@@ -85,7 +82,25 @@ impl ResourceProps for Schedule {
         p.opt("StartDate", &self.start_date);
         p.opt("State", &self.state);
         p.req("Target", &self.target);
+    }
+}
+
+impl ResourceProps for Schedule {
+    const TYPE_NAME: &'static str = "AWS::Scheduler::Schedule";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -132,13 +147,26 @@ impl FlexibleTimeWindow {
     }
 }
 
+impl FlexibleTimeWindow {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("MaximumWindowInMinutes", &self.maximum_window_in_minutes);
+        p.req("Mode", &self.mode);
+    }
+}
+
 impl ToExpr for FlexibleTimeWindow {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("MaximumWindowInMinutes", &self.maximum_window_in_minutes);
-        p.req("Mode", &self.mode);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -186,10 +214,9 @@ impl Target {
     }
 }
 
-impl ToExpr for Target {
+impl Target {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("Arn", &self.arn);
         p.opt("DeadLetterConfig", &self.dead_letter_config);
         p.opt("EcsParameters", &self.ecs_parameters);
@@ -203,7 +230,21 @@ impl ToExpr for Target {
             &self.sage_maker_pipeline_parameters,
         );
         p.opt("SqsParameters", &self.sqs_parameters);
+    }
+}
+
+impl ToExpr for Target {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -214,12 +255,25 @@ pub struct DeadLetterConfig {
     pub arn: Option<Value<String>>,
 }
 
+impl DeadLetterConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Arn", &self.arn);
+    }
+}
+
 impl ToExpr for DeadLetterConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Arn", &self.arn);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -279,10 +333,9 @@ impl EcsParameters {
     }
 }
 
-impl ToExpr for EcsParameters {
+impl EcsParameters {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("CapacityProviderStrategy", &self.capacity_provider_strategy);
         p.opt("EnableECSManagedTags", &self.enable_ecs_managed_tags);
         p.opt("EnableExecuteCommand", &self.enable_execute_command);
@@ -297,7 +350,21 @@ impl ToExpr for EcsParameters {
         p.opt("Tags", &self.tags);
         p.opt("TaskCount", &self.task_count);
         p.req("TaskDefinitionArn", &self.task_definition_arn);
+    }
+}
+
+impl ToExpr for EcsParameters {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -324,14 +391,27 @@ impl CapacityProviderStrategyItem {
     }
 }
 
+impl CapacityProviderStrategyItem {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Base", &self.base);
+        p.req("CapacityProvider", &self.capacity_provider);
+        p.opt("Weight", &self.weight);
+    }
+}
+
 impl ToExpr for CapacityProviderStrategyItem {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Base", &self.base);
-        p.req("CapacityProvider", &self.capacity_provider);
-        p.opt("Weight", &self.weight);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -342,12 +422,25 @@ pub struct NetworkConfiguration {
     pub awsvpc_configuration: Option<AwsVpcConfiguration>,
 }
 
+impl NetworkConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("AwsvpcConfiguration", &self.awsvpc_configuration);
+    }
+}
+
 impl ToExpr for NetworkConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("AwsvpcConfiguration", &self.awsvpc_configuration);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -374,14 +467,27 @@ impl AwsVpcConfiguration {
     }
 }
 
+impl AwsVpcConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("AssignPublicIp", &self.assign_public_ip);
+        p.opt("SecurityGroups", &self.security_groups);
+        p.req("Subnets", &self.subnets);
+    }
+}
+
 impl ToExpr for AwsVpcConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("AssignPublicIp", &self.assign_public_ip);
-        p.opt("SecurityGroups", &self.security_groups);
-        p.req("Subnets", &self.subnets);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -394,13 +500,26 @@ pub struct PlacementConstraint {
     pub type_: Option<Value<PlacementConstraintType>>,
 }
 
+impl PlacementConstraint {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Expression", &self.expression);
+        p.opt("Type", &self.type_);
+    }
+}
+
 impl ToExpr for PlacementConstraint {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Expression", &self.expression);
-        p.opt("Type", &self.type_);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -413,13 +532,26 @@ pub struct PlacementStrategy {
     pub type_: Option<Value<PlacementStrategyType>>,
 }
 
+impl PlacementStrategy {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Field", &self.field);
+        p.opt("Type", &self.type_);
+    }
+}
+
 impl ToExpr for PlacementStrategy {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Field", &self.field);
-        p.opt("Type", &self.type_);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -443,13 +575,26 @@ impl EventBridgeParameters {
     }
 }
 
+impl EventBridgeParameters {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("DetailType", &self.detail_type);
+        p.req("Source", &self.source);
+    }
+}
+
 impl ToExpr for EventBridgeParameters {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("DetailType", &self.detail_type);
-        p.req("Source", &self.source);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -470,12 +615,25 @@ impl KinesisParameters {
     }
 }
 
+impl KinesisParameters {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("PartitionKey", &self.partition_key);
+    }
+}
+
 impl ToExpr for KinesisParameters {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("PartitionKey", &self.partition_key);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -488,16 +646,29 @@ pub struct RetryPolicy {
     pub maximum_retry_attempts: Option<Value<f64>>,
 }
 
-impl ToExpr for RetryPolicy {
+impl RetryPolicy {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "MaximumEventAgeInSeconds",
             &self.maximum_event_age_in_seconds,
         );
         p.opt("MaximumRetryAttempts", &self.maximum_retry_attempts);
+    }
+}
+
+impl ToExpr for RetryPolicy {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -508,12 +679,25 @@ pub struct SageMakerPipelineParameters {
     pub pipeline_parameter_list: Option<Vec<SageMakerPipelineParameter>>,
 }
 
+impl SageMakerPipelineParameters {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("PipelineParameterList", &self.pipeline_parameter_list);
+    }
+}
+
 impl ToExpr for SageMakerPipelineParameters {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("PipelineParameterList", &self.pipeline_parameter_list);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -537,13 +721,26 @@ impl SageMakerPipelineParameter {
     }
 }
 
+impl SageMakerPipelineParameter {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Name", &self.name);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for SageMakerPipelineParameter {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Name", &self.name);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -554,12 +751,25 @@ pub struct SqsParameters {
     pub message_group_id: Option<Value<String>>,
 }
 
+impl SqsParameters {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("MessageGroupId", &self.message_group_id);
+    }
+}
+
 impl ToExpr for SqsParameters {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("MessageGroupId", &self.message_group_id);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// Represents an AWS Supply Chain data integration flow.
@@ -52,6 +54,18 @@ impl DataIntegrationFlow {
     }
 }
 
+impl DataIntegrationFlow {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("InstanceId", &self.instance_id);
+        p.req("Name", &self.name);
+        p.req("Sources", &self.sources);
+        p.opt("Tags", &self.tags);
+        p.req("Target", &self.target);
+        p.req("Transformation", &self.transformation);
+    }
+}
+
 impl ResourceProps for DataIntegrationFlow {
     const TYPE_NAME: &'static str = "AWS::SCN::DataIntegrationFlow";
     fn facts() -> &'static ResourceFacts {
@@ -60,13 +74,14 @@ impl ResourceProps for DataIntegrationFlow {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req("InstanceId", &self.instance_id);
-        p.req("Name", &self.name);
-        p.req("Sources", &self.sources);
-        p.opt("Tags", &self.tags);
-        p.req("Target", &self.target);
-        p.req("Transformation", &self.transformation);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -132,15 +147,28 @@ impl DataIntegrationFlowSource {
     }
 }
 
-impl ToExpr for DataIntegrationFlowSource {
+impl DataIntegrationFlowSource {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("DatasetSource", &self.dataset_source);
         p.opt("S3Source", &self.s3_source);
         p.req("SourceName", &self.source_name);
         p.req("SourceType", &self.source_type);
+    }
+}
+
+impl ToExpr for DataIntegrationFlowSource {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -164,13 +192,26 @@ impl DatasetSourceConfiguration {
     }
 }
 
+impl DatasetSourceConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("DatasetIdentifier", &self.dataset_identifier);
+        p.opt("Options", &self.options);
+    }
+}
+
 impl ToExpr for DatasetSourceConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("DatasetIdentifier", &self.dataset_identifier);
-        p.opt("Options", &self.options);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -185,14 +226,27 @@ pub struct DatasetOptions {
     pub load_type: Option<Value<LoadType>>,
 }
 
+impl DatasetOptions {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("DedupeRecords", &self.dedupe_records);
+        p.opt("DedupeStrategy", &self.dedupe_strategy);
+        p.opt("LoadType", &self.load_type);
+    }
+}
+
 impl ToExpr for DatasetOptions {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("DedupeRecords", &self.dedupe_records);
-        p.opt("DedupeStrategy", &self.dedupe_strategy);
-        p.opt("LoadType", &self.load_type);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -216,13 +270,26 @@ impl DedupeStrategy {
     }
 }
 
+impl DedupeStrategy {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("FieldPriority", &self.field_priority);
+        p.req("Type", &self.type_);
+    }
+}
+
 impl ToExpr for DedupeStrategy {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("FieldPriority", &self.field_priority);
-        p.req("Type", &self.type_);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -241,12 +308,25 @@ impl FieldPriorityDedupeStrategyConfiguration {
     }
 }
 
+impl FieldPriorityDedupeStrategyConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Fields", &self.fields);
+    }
+}
+
 impl ToExpr for FieldPriorityDedupeStrategyConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Fields", &self.fields);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -270,13 +350,26 @@ impl FieldPriorityDedupeField {
     }
 }
 
+impl FieldPriorityDedupeField {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Name", &self.name);
+        p.req("SortOrder", &self.sort_order);
+    }
+}
+
 impl ToExpr for FieldPriorityDedupeField {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Name", &self.name);
-        p.req("SortOrder", &self.sort_order);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -303,14 +396,27 @@ impl S3SourceConfiguration {
     }
 }
 
+impl S3SourceConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("BucketName", &self.bucket_name);
+        p.opt("Options", &self.options);
+        p.req("Prefix", &self.prefix);
+    }
+}
+
 impl ToExpr for S3SourceConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("BucketName", &self.bucket_name);
-        p.opt("Options", &self.options);
-        p.req("Prefix", &self.prefix);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -321,12 +427,25 @@ pub struct S3Options {
     pub file_type: Option<Value<FileType>>,
 }
 
+impl S3Options {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("FileType", &self.file_type);
+    }
+}
+
 impl ToExpr for S3Options {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("FileType", &self.file_type);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -350,13 +469,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -380,13 +512,26 @@ impl DataIntegrationFlowTarget {
     }
 }
 
+impl DataIntegrationFlowTarget {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("DatasetTarget", &self.dataset_target);
+        p.req("TargetType", &self.target_type);
+    }
+}
+
 impl ToExpr for DataIntegrationFlowTarget {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("DatasetTarget", &self.dataset_target);
-        p.req("TargetType", &self.target_type);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -410,13 +555,26 @@ impl DatasetTargetConfiguration {
     }
 }
 
+impl DatasetTargetConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("DatasetIdentifier", &self.dataset_identifier);
+        p.opt("Options", &self.options);
+    }
+}
+
 impl ToExpr for DatasetTargetConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("DatasetIdentifier", &self.dataset_identifier);
-        p.opt("Options", &self.options);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -440,13 +598,26 @@ impl DataIntegrationFlowTransformation {
     }
 }
 
+impl DataIntegrationFlowTransformation {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("SqlTransformation", &self.sql_transformation);
+        p.req("TransformationType", &self.transformation_type);
+    }
+}
+
 impl ToExpr for DataIntegrationFlowTransformation {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("SqlTransformation", &self.sql_transformation);
-        p.req("TransformationType", &self.transformation_type);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -467,12 +638,25 @@ impl SqlTransformationConfiguration {
     }
 }
 
+impl SqlTransformationConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Query", &self.query);
+    }
+}
+
 impl ToExpr for SqlTransformationConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Query", &self.query);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps,
+};
 use stackwright_core::value::{Json, Value};
 
 /// Resource Type definition for AWS::SecretsManager::ResourcePolicy
@@ -38,6 +40,15 @@ impl ResourcePolicy {
     }
 }
 
+impl ResourcePolicy {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("BlockPublicPolicy", &self.block_public_policy);
+        p.req("ResourcePolicy", &self.resource_policy);
+        p.req("SecretId", &self.secret_id);
+    }
+}
+
 impl ResourceProps for ResourcePolicy {
     const TYPE_NAME: &'static str = "AWS::SecretsManager::ResourcePolicy";
     fn facts() -> &'static ResourceFacts {
@@ -46,10 +57,14 @@ impl ResourceProps for ResourcePolicy {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.opt("BlockPublicPolicy", &self.block_public_policy);
-        p.req("ResourcePolicy", &self.resource_policy);
-        p.req("SecretId", &self.secret_id);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::Value;
 
 /// Resource Type definition for AWS::SecretsManager::RotationSchedule
@@ -47,14 +49,9 @@ impl RotationSchedule {
     }
 }
 
-impl ResourceProps for RotationSchedule {
-    const TYPE_NAME: &'static str = "AWS::SecretsManager::RotationSchedule";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl RotationSchedule {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "ExternalSecretRotationMetadata",
             &self.external_secret_rotation_metadata,
@@ -71,7 +68,25 @@ impl ResourceProps for RotationSchedule {
         p.opt("RotationLambdaARN", &self.rotation_lambda_arn);
         p.opt("RotationRules", &self.rotation_rules);
         p.req("SecretId", &self.secret_id);
+    }
+}
+
+impl ResourceProps for RotationSchedule {
+    const TYPE_NAME: &'static str = "AWS::SecretsManager::RotationSchedule";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -118,13 +133,26 @@ impl ExternalSecretRotationMetadataItem {
     }
 }
 
+impl ExternalSecretRotationMetadataItem {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for ExternalSecretRotationMetadataItem {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -175,10 +203,9 @@ impl HostedRotationLambda {
     }
 }
 
-impl ToExpr for HostedRotationLambda {
+impl HostedRotationLambda {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("ExcludeCharacters", &self.exclude_characters);
         p.opt("KmsKeyArn", &self.kms_key_arn);
         p.opt("MasterSecretArn", &self.master_secret_arn);
@@ -193,7 +220,21 @@ impl ToExpr for HostedRotationLambda {
         );
         p.opt("VpcSecurityGroupIds", &self.vpc_security_group_ids);
         p.opt("VpcSubnetIds", &self.vpc_subnet_ids);
+    }
+}
+
+impl ToExpr for HostedRotationLambda {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -208,14 +249,27 @@ pub struct RotationRules {
     pub schedule_expression: Option<Value<String>>,
 }
 
+impl RotationRules {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("AutomaticallyAfterDays", &self.automatically_after_days);
+        p.opt("Duration", &self.duration);
+        p.opt("ScheduleExpression", &self.schedule_expression);
+    }
+}
+
 impl ToExpr for RotationRules {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("AutomaticallyAfterDays", &self.automatically_after_days);
-        p.opt("Duration", &self.duration);
-        p.opt("ScheduleExpression", &self.schedule_expression);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::Value;
 
 /// Creates a new secret. A *secret* can be a password, a set of credentials such as a user name and password, an OAuth token, or other secret information that you store in an encrypted form in Secrets Manager.
@@ -35,14 +37,9 @@ pub struct Secret {
     pub type_: Option<Value<String>>,
 }
 
-impl ResourceProps for Secret {
-    const TYPE_NAME: &'static str = "AWS::SecretsManager::Secret";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl Secret {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Description", &self.description);
         p.opt("GenerateSecretString", &self.generate_secret_string);
         p.opt("KmsKeyId", &self.kms_key_id);
@@ -51,7 +48,25 @@ impl ResourceProps for Secret {
         p.opt("SecretString", &self.secret_string);
         p.opt("Tags", &self.tags);
         p.opt("Type", &self.type_);
+    }
+}
+
+impl ResourceProps for Secret {
+    const TYPE_NAME: &'static str = "AWS::SecretsManager::Secret";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -103,10 +118,9 @@ pub struct GenerateSecretString {
     pub secret_string_template: Option<Value<String>>,
 }
 
-impl ToExpr for GenerateSecretString {
+impl GenerateSecretString {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("ExcludeCharacters", &self.exclude_characters);
         p.opt("ExcludeLowercase", &self.exclude_lowercase);
         p.opt("ExcludeNumbers", &self.exclude_numbers);
@@ -117,7 +131,21 @@ impl ToExpr for GenerateSecretString {
         p.opt("PasswordLength", &self.password_length);
         p.opt("RequireEachIncludedType", &self.require_each_included_type);
         p.opt("SecretStringTemplate", &self.secret_string_template);
+    }
+}
+
+impl ToExpr for GenerateSecretString {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -141,13 +169,26 @@ impl ReplicaRegion {
     }
 }
 
+impl ReplicaRegion {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("KmsKeyId", &self.kms_key_id);
+        p.req("Region", &self.region);
+    }
+}
+
 impl ToExpr for ReplicaRegion {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("KmsKeyId", &self.kms_key_id);
-        p.req("Region", &self.region);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -171,13 +212,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

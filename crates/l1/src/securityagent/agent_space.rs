@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::Value;
 
 /// Resource Type definition for AWS::SecurityAgent::AgentSpace
@@ -52,14 +54,9 @@ impl AgentSpace {
     }
 }
 
-impl ResourceProps for AgentSpace {
-    const TYPE_NAME: &'static str = "AWS::SecurityAgent::AgentSpace";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl AgentSpace {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AwsResources", &self.aws_resources);
         p.opt("CodeReviewSettings", &self.code_review_settings);
         p.opt("Description", &self.description);
@@ -68,7 +65,25 @@ impl ResourceProps for AgentSpace {
         p.req("Name", &self.name);
         p.opt("Tags", &self.tags);
         p.opt("TargetDomainIds", &self.target_domain_ids);
+    }
+}
+
+impl ResourceProps for AgentSpace {
+    const TYPE_NAME: &'static str = "AWS::SecurityAgent::AgentSpace";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -122,17 +137,30 @@ pub struct AwsResources {
     pub vpcs: Option<Vec<VpcConfig>>,
 }
 
-impl ToExpr for AwsResources {
+impl AwsResources {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("IamRoles", &self.iam_roles);
         p.opt("LambdaFunctionArns", &self.lambda_function_arns);
         p.opt("LogGroups", &self.log_groups);
         p.opt("S3Buckets", &self.s3_buckets);
         p.opt("SecretArns", &self.secret_arns);
         p.opt("Vpcs", &self.vpcs);
+    }
+}
+
+impl ToExpr for AwsResources {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -147,14 +175,27 @@ pub struct VpcConfig {
     pub vpc_arn: Option<Value<String>>,
 }
 
+impl VpcConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("SecurityGroupArns", &self.security_group_arns);
+        p.opt("SubnetArns", &self.subnet_arns);
+        p.opt("VpcArn", &self.vpc_arn);
+    }
+}
+
 impl ToExpr for VpcConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("SecurityGroupArns", &self.security_group_arns);
-        p.opt("SubnetArns", &self.subnet_arns);
-        p.opt("VpcArn", &self.vpc_arn);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -181,13 +222,26 @@ impl CodeReviewSettings {
     }
 }
 
+impl CodeReviewSettings {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("ControlsScanning", &self.controls_scanning);
+        p.req("GeneralPurposeScanning", &self.general_purpose_scanning);
+    }
+}
+
 impl ToExpr for CodeReviewSettings {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("ControlsScanning", &self.controls_scanning);
-        p.req("GeneralPurposeScanning", &self.general_purpose_scanning);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -214,13 +268,26 @@ impl IntegratedResource {
     }
 }
 
+impl IntegratedResource {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Integration", &self.integration);
+        p.req("ProviderResources", &self.provider_resources);
+    }
+}
+
 impl ToExpr for IntegratedResource {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Integration", &self.integration);
-        p.req("ProviderResources", &self.provider_resources);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -245,10 +312,9 @@ pub struct ProviderResource {
     pub git_lab_repository: Option<GitLabRepositoryResource>,
 }
 
-impl ToExpr for ProviderResource {
+impl ProviderResource {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("BitbucketCapabilities", &self.bitbucket_capabilities);
         p.opt("BitbucketRepository", &self.bitbucket_repository);
         p.opt("ConfluenceCapabilities", &self.confluence_capabilities);
@@ -257,7 +323,21 @@ impl ToExpr for ProviderResource {
         p.opt("GitHubRepository", &self.git_hub_repository);
         p.opt("GitLabCapabilities", &self.git_lab_capabilities);
         p.opt("GitLabRepository", &self.git_lab_repository);
+    }
+}
+
+impl ToExpr for ProviderResource {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -270,13 +350,26 @@ pub struct BitbucketCapabilitiesResource {
     pub remediate_code: Option<Value<bool>>,
 }
 
+impl BitbucketCapabilitiesResource {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("LeaveComments", &self.leave_comments);
+        p.opt("RemediateCode", &self.remediate_code);
+    }
+}
+
 impl ToExpr for BitbucketCapabilitiesResource {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("LeaveComments", &self.leave_comments);
-        p.opt("RemediateCode", &self.remediate_code);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -300,13 +393,26 @@ impl BitbucketRepositoryResource {
     }
 }
 
+impl BitbucketRepositoryResource {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Name", &self.name);
+        p.req("Workspace", &self.workspace);
+    }
+}
+
 impl ToExpr for BitbucketRepositoryResource {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Name", &self.name);
-        p.req("Workspace", &self.workspace);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -321,14 +427,27 @@ pub struct ConfluenceCapabilitiesResource {
     pub update_document: Option<Value<bool>>,
 }
 
+impl ConfluenceCapabilitiesResource {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("CreateDocument", &self.create_document);
+        p.opt("FetchDocument", &self.fetch_document);
+        p.opt("UpdateDocument", &self.update_document);
+    }
+}
+
 impl ToExpr for ConfluenceCapabilitiesResource {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("CreateDocument", &self.create_document);
-        p.opt("FetchDocument", &self.fetch_document);
-        p.opt("UpdateDocument", &self.update_document);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -359,14 +478,27 @@ impl ConfluenceDocumentResource {
     }
 }
 
+impl ConfluenceDocumentResource {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Name", &self.name);
+        p.req("PageId", &self.page_id);
+        p.req("SpaceKey", &self.space_key);
+    }
+}
+
 impl ToExpr for ConfluenceDocumentResource {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Name", &self.name);
-        p.req("PageId", &self.page_id);
-        p.req("SpaceKey", &self.space_key);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -393,13 +525,26 @@ impl GitHubCapabilitiesResource {
     }
 }
 
+impl GitHubCapabilitiesResource {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("LeaveComments", &self.leave_comments);
+        p.req("RemediateCode", &self.remediate_code);
+    }
+}
+
 impl ToExpr for GitHubCapabilitiesResource {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("LeaveComments", &self.leave_comments);
-        p.req("RemediateCode", &self.remediate_code);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -423,13 +568,26 @@ impl GitHubRepositoryResource {
     }
 }
 
+impl GitHubRepositoryResource {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Name", &self.name);
+        p.req("Owner", &self.owner);
+    }
+}
+
 impl ToExpr for GitHubRepositoryResource {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Name", &self.name);
-        p.req("Owner", &self.owner);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -442,13 +600,26 @@ pub struct GitLabCapabilitiesResource {
     pub remediate_code: Option<Value<bool>>,
 }
 
+impl GitLabCapabilitiesResource {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("LeaveComments", &self.leave_comments);
+        p.opt("RemediateCode", &self.remediate_code);
+    }
+}
+
 impl ToExpr for GitLabCapabilitiesResource {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("LeaveComments", &self.leave_comments);
-        p.opt("RemediateCode", &self.remediate_code);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -472,13 +643,26 @@ impl GitLabRepositoryResource {
     }
 }
 
+impl GitLabRepositoryResource {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Name", &self.name);
+        p.req("Namespace", &self.namespace);
+    }
+}
+
 impl ToExpr for GitLabRepositoryResource {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Name", &self.name);
-        p.req("Namespace", &self.namespace);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -502,13 +686,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

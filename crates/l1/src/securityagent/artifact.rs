@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// Uploads an artifact to an agent space. Artifacts provide additional context for security testing, such as architecture diagrams, API specifications, or configuration files.
@@ -42,6 +44,16 @@ impl Artifact {
     }
 }
 
+impl Artifact {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("AgentSpaceId", &self.agent_space_id);
+        p.opt("ArtifactContent", &self.artifact_content);
+        p.req("ArtifactType", &self.artifact_type);
+        p.req("FileName", &self.file_name);
+    }
+}
+
 impl ResourceProps for Artifact {
     const TYPE_NAME: &'static str = "AWS::SecurityAgent::Artifact";
     fn facts() -> &'static ResourceFacts {
@@ -50,11 +62,14 @@ impl ResourceProps for Artifact {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req("AgentSpaceId", &self.agent_space_id);
-        p.opt("ArtifactContent", &self.artifact_content);
-        p.req("ArtifactType", &self.artifact_type);
-        p.req("FileName", &self.file_name);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

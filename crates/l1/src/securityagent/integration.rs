@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// Resource Type definition for AWS::SecurityAgent::Integration. Creates a connection between Security Agent and a third-party provider for code review and remediation.
@@ -49,6 +51,18 @@ impl Integration {
     }
 }
 
+impl Integration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("DisplayName", &self.display_name);
+        p.opt("KmsKeyId", &self.kms_key_id);
+        p.opt("PrivateConnectionName", &self.private_connection_name);
+        p.req("Provider", &self.provider);
+        p.opt("ProviderInput", &self.provider_input);
+        p.opt("Tags", &self.tags);
+    }
+}
+
 impl ResourceProps for Integration {
     const TYPE_NAME: &'static str = "AWS::SecurityAgent::Integration";
     fn facts() -> &'static ResourceFacts {
@@ -57,13 +71,14 @@ impl ResourceProps for Integration {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req("DisplayName", &self.display_name);
-        p.opt("KmsKeyId", &self.kms_key_id);
-        p.opt("PrivateConnectionName", &self.private_connection_name);
-        p.req("Provider", &self.provider);
-        p.opt("ProviderInput", &self.provider_input);
-        p.opt("Tags", &self.tags);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -123,15 +138,28 @@ pub struct ProviderInput {
     pub gitlab: Option<GitLabInput>,
 }
 
-impl ToExpr for ProviderInput {
+impl ProviderInput {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Bitbucket", &self.bitbucket);
         p.opt("Confluence", &self.confluence);
         p.opt("Github", &self.github);
         p.opt("Gitlab", &self.gitlab);
+    }
+}
+
+impl ToExpr for ProviderInput {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -166,15 +194,28 @@ impl BitbucketInput {
     }
 }
 
-impl ToExpr for BitbucketInput {
+impl BitbucketInput {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("Code", &self.code);
         p.req("InstallationId", &self.installation_id);
         p.req("State", &self.state);
         p.req("Workspace", &self.workspace);
+    }
+}
+
+impl ToExpr for BitbucketInput {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -209,15 +250,28 @@ impl ConfluenceInput {
     }
 }
 
-impl ToExpr for ConfluenceInput {
+impl ConfluenceInput {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("Code", &self.code);
         p.req("InstallationId", &self.installation_id);
         p.req("SiteUrl", &self.site_url);
         p.req("State", &self.state);
+    }
+}
+
+impl ToExpr for ConfluenceInput {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -250,16 +304,29 @@ impl GitHubInput {
     }
 }
 
-impl ToExpr for GitHubInput {
+impl GitHubInput {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("Code", &self.code);
         p.opt("InstallationId", &self.installation_id);
         p.opt("OrganizationName", &self.organization_name);
         p.req("State", &self.state);
         p.opt("TargetUrl", &self.target_url);
+    }
+}
+
+impl ToExpr for GitHubInput {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -292,15 +359,28 @@ impl GitLabInput {
     }
 }
 
-impl ToExpr for GitLabInput {
+impl GitLabInput {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("AccessToken", &self.access_token);
         p.opt("GroupId", &self.group_id);
         p.opt("TargetUrl", &self.target_url);
         p.req("TokenType", &self.token_type);
+    }
+}
+
+impl ToExpr for GitLabInput {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -324,13 +404,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

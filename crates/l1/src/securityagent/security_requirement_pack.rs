@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// Resource Type definition for AWS::SecurityAgent::SecurityRequirementPack
@@ -46,6 +48,18 @@ impl SecurityRequirementPack {
     }
 }
 
+impl SecurityRequirementPack {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Description", &self.description);
+        p.opt("KmsKeyId", &self.kms_key_id);
+        p.req("Name", &self.name);
+        p.opt("SecurityRequirements", &self.security_requirements);
+        p.opt("Status", &self.status);
+        p.opt("Tags", &self.tags);
+    }
+}
+
 impl ResourceProps for SecurityRequirementPack {
     const TYPE_NAME: &'static str = "AWS::SecurityAgent::SecurityRequirementPack";
     fn facts() -> &'static ResourceFacts {
@@ -54,13 +68,14 @@ impl ResourceProps for SecurityRequirementPack {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.opt("Description", &self.description);
-        p.opt("KmsKeyId", &self.kms_key_id);
-        p.req("Name", &self.name);
-        p.opt("SecurityRequirements", &self.security_requirements);
-        p.opt("Status", &self.status);
-        p.opt("Tags", &self.tags);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -121,16 +136,29 @@ impl SecurityRequirement {
     }
 }
 
-impl ToExpr for SecurityRequirement {
+impl SecurityRequirement {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("Description", &self.description);
         p.req("Domain", &self.domain);
         p.req("Evaluation", &self.evaluation);
         p.req("Name", &self.name);
         p.opt("Remediation", &self.remediation);
+    }
+}
+
+impl ToExpr for SecurityRequirement {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -154,13 +182,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

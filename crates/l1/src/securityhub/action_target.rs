@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps,
+};
 use stackwright_core::value::Value;
 
 /// Creates a custom action target in Security Hub.
@@ -39,6 +41,15 @@ impl ActionTarget {
     }
 }
 
+impl ActionTarget {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Description", &self.description);
+        p.req("Id", &self.id);
+        p.req("Name", &self.name);
+    }
+}
+
 impl ResourceProps for ActionTarget {
     const TYPE_NAME: &'static str = "AWS::SecurityHub::ActionTarget";
     fn facts() -> &'static ResourceFacts {
@@ -47,10 +58,14 @@ impl ResourceProps for ActionTarget {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req("Description", &self.description);
-        p.req("Id", &self.id);
-        p.req("Name", &self.name);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps,
+};
 use stackwright_core::value::{Literal, Map, Value};
 
 /// The AWS::SecurityHub::AggregatorV2 resource represents the AWS Security Hub AggregatorV2 in your account. One aggregatorv2 resource is created for each account in non opt-in region in which you configure region linking mode.
@@ -40,6 +42,15 @@ impl AggregatorV2 {
     }
 }
 
+impl AggregatorV2 {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("LinkedRegions", &self.linked_regions);
+        p.req("RegionLinkingMode", &self.region_linking_mode);
+        p.opt("Tags", &self.tags);
+    }
+}
+
 impl ResourceProps for AggregatorV2 {
     const TYPE_NAME: &'static str = "AWS::SecurityHub::AggregatorV2";
     fn facts() -> &'static ResourceFacts {
@@ -48,10 +59,14 @@ impl ResourceProps for AggregatorV2 {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req("LinkedRegions", &self.linked_regions);
-        p.req("RegionLinkingMode", &self.region_linking_mode);
-        p.opt("Tags", &self.tags);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Json, Literal, Map, Value};
 
 /// The ``AWS::SecurityHub::AutomationRule`` resource specifies an automation rule based on input parameters. For more information, see [Automation rules](https://docs.aws.amazon.com/securityhub/latest/userguide/automation-rules.html) in the *User Guide*.
@@ -58,14 +60,9 @@ impl AutomationRule {
     }
 }
 
-impl ResourceProps for AutomationRule {
-    const TYPE_NAME: &'static str = "AWS::SecurityHub::AutomationRule";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl AutomationRule {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("Actions", &self.actions);
         p.req("Criteria", &self.criteria);
         p.req("Description", &self.description);
@@ -74,7 +71,25 @@ impl ResourceProps for AutomationRule {
         p.req("RuleOrder", &self.rule_order);
         p.opt("RuleStatus", &self.rule_status);
         p.opt("Tags", &self.tags);
+    }
+}
+
+impl ResourceProps for AutomationRule {
+    const TYPE_NAME: &'static str = "AWS::SecurityHub::AutomationRule";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -139,13 +154,26 @@ impl AutomationRulesAction {
     }
 }
 
+impl AutomationRulesAction {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("FindingFieldsUpdate", &self.finding_fields_update);
+        p.req("Type", &self.type_);
+    }
+}
+
 impl ToExpr for AutomationRulesAction {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("FindingFieldsUpdate", &self.finding_fields_update);
-        p.req("Type", &self.type_);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -172,10 +200,9 @@ pub struct AutomationRulesFindingFieldsUpdate {
     pub workflow: Option<WorkflowUpdate>,
 }
 
-impl ToExpr for AutomationRulesFindingFieldsUpdate {
+impl AutomationRulesFindingFieldsUpdate {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Confidence", &self.confidence);
         p.opt("Criticality", &self.criticality);
         p.opt("Note", &self.note);
@@ -185,7 +212,21 @@ impl ToExpr for AutomationRulesFindingFieldsUpdate {
         p.opt("UserDefinedFields", &self.user_defined_fields);
         p.opt("VerificationState", &self.verification_state);
         p.opt("Workflow", &self.workflow);
+    }
+}
+
+impl ToExpr for AutomationRulesFindingFieldsUpdate {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -209,13 +250,26 @@ impl NoteUpdate {
     }
 }
 
+impl NoteUpdate {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Text", &self.text);
+        p.req("UpdatedBy", &self.updated_by);
+    }
+}
+
 impl ToExpr for NoteUpdate {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Text", &self.text);
-        p.req("UpdatedBy", &self.updated_by);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -239,13 +293,26 @@ impl RelatedFinding {
     }
 }
 
+impl RelatedFinding {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Id", &self.id);
+        p.req("ProductArn", &self.product_arn);
+    }
+}
+
 impl ToExpr for RelatedFinding {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Id", &self.id);
-        p.req("ProductArn", &self.product_arn);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -260,14 +327,27 @@ pub struct SeverityUpdate {
     pub product: Option<Value<f64>>,
 }
 
+impl SeverityUpdate {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Label", &self.label);
+        p.opt("Normalized", &self.normalized);
+        p.opt("Product", &self.product);
+    }
+}
+
 impl ToExpr for SeverityUpdate {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Label", &self.label);
-        p.opt("Normalized", &self.normalized);
-        p.opt("Product", &self.product);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -288,12 +368,25 @@ impl WorkflowUpdate {
     }
 }
 
+impl WorkflowUpdate {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Status", &self.status);
+    }
+}
+
 impl ToExpr for WorkflowUpdate {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Status", &self.status);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -372,10 +465,9 @@ pub struct AutomationRulesFindingFilters {
     pub workflow_status: Option<Vec<StringFilter>>,
 }
 
-impl ToExpr for AutomationRulesFindingFilters {
+impl AutomationRulesFindingFilters {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AwsAccountId", &self.aws_account_id);
         p.opt("CompanyName", &self.company_name);
         p.opt(
@@ -420,7 +512,21 @@ impl ToExpr for AutomationRulesFindingFilters {
         p.opt("UserDefinedFields", &self.user_defined_fields);
         p.opt("VerificationState", &self.verification_state);
         p.opt("WorkflowStatus", &self.workflow_status);
+    }
+}
+
+impl ToExpr for AutomationRulesFindingFilters {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -447,13 +553,26 @@ impl StringFilter {
     }
 }
 
+impl StringFilter {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Comparison", &self.comparison);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for StringFilter {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Comparison", &self.comparison);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -468,14 +587,27 @@ pub struct NumberFilter {
     pub lte: Option<Value<f64>>,
 }
 
+impl NumberFilter {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Eq", &self.eq);
+        p.opt("Gte", &self.gte);
+        p.opt("Lte", &self.lte);
+    }
+}
+
 impl ToExpr for NumberFilter {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Eq", &self.eq);
-        p.opt("Gte", &self.gte);
-        p.opt("Lte", &self.lte);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -490,14 +622,27 @@ pub struct DateFilter {
     pub start: Option<Value<String>>,
 }
 
+impl DateFilter {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("DateRange", &self.date_range);
+        p.opt("End", &self.end);
+        p.opt("Start", &self.start);
+    }
+}
+
 impl ToExpr for DateFilter {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("DateRange", &self.date_range);
-        p.opt("End", &self.end);
-        p.opt("Start", &self.start);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -521,13 +666,26 @@ impl DateRange {
     }
 }
 
+impl DateRange {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Unit", &self.unit);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for DateRange {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Unit", &self.unit);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -558,14 +716,27 @@ impl MapFilter {
     }
 }
 
+impl MapFilter {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Comparison", &self.comparison);
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for MapFilter {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Comparison", &self.comparison);
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Map, Value};
 
 /// Resource schema for AWS::SecurityHub::AutomationRuleV2
@@ -55,6 +57,19 @@ impl AutomationRuleV2 {
     }
 }
 
+impl AutomationRuleV2 {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Actions", &self.actions);
+        p.req("Criteria", &self.criteria);
+        p.req("Description", &self.description);
+        p.req("RuleName", &self.rule_name);
+        p.req("RuleOrder", &self.rule_order);
+        p.opt("RuleStatus", &self.rule_status);
+        p.opt("Tags", &self.tags);
+    }
+}
+
 impl ResourceProps for AutomationRuleV2 {
     const TYPE_NAME: &'static str = "AWS::SecurityHub::AutomationRuleV2";
     fn facts() -> &'static ResourceFacts {
@@ -63,14 +78,14 @@ impl ResourceProps for AutomationRuleV2 {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req("Actions", &self.actions);
-        p.req("Criteria", &self.criteria);
-        p.req("Description", &self.description);
-        p.req("RuleName", &self.rule_name);
-        p.req("RuleOrder", &self.rule_order);
-        p.opt("RuleStatus", &self.rule_status);
-        p.opt("Tags", &self.tags);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -135,17 +150,30 @@ impl AutomationRulesActionV2 {
     }
 }
 
-impl ToExpr for AutomationRulesActionV2 {
+impl AutomationRulesActionV2 {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "ExternalIntegrationConfiguration",
             &self.external_integration_configuration,
         );
         p.opt("FindingFieldsUpdate", &self.finding_fields_update);
         p.req("Type", &self.type_);
+    }
+}
+
+impl ToExpr for AutomationRulesActionV2 {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -156,12 +184,25 @@ pub struct ExternalIntegrationConfiguration {
     pub connector_arn: Option<Value<String>>,
 }
 
+impl ExternalIntegrationConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ConnectorArn", &self.connector_arn);
+    }
+}
+
 impl ToExpr for ExternalIntegrationConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("ConnectorArn", &self.connector_arn);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -176,14 +217,27 @@ pub struct AutomationRulesFindingFieldsUpdateV2 {
     pub status_id: Option<Value<i64>>,
 }
 
+impl AutomationRulesFindingFieldsUpdateV2 {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Comment", &self.comment);
+        p.opt("SeverityId", &self.severity_id);
+        p.opt("StatusId", &self.status_id);
+    }
+}
+
 impl ToExpr for AutomationRulesFindingFieldsUpdateV2 {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Comment", &self.comment);
-        p.opt("SeverityId", &self.severity_id);
-        p.opt("StatusId", &self.status_id);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -194,12 +248,25 @@ pub struct Criteria {
     pub ocsf_finding_criteria: Option<OcsfFindingFilters>,
 }
 
+impl Criteria {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("OcsfFindingCriteria", &self.ocsf_finding_criteria);
+    }
+}
+
 impl ToExpr for Criteria {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("OcsfFindingCriteria", &self.ocsf_finding_criteria);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -212,13 +279,26 @@ pub struct OcsfFindingFilters {
     pub composite_operator: Option<Value<AllowedOperators>>,
 }
 
+impl OcsfFindingFilters {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("CompositeFilters", &self.composite_filters);
+        p.opt("CompositeOperator", &self.composite_operator);
+    }
+}
+
 impl ToExpr for OcsfFindingFilters {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("CompositeFilters", &self.composite_filters);
-        p.opt("CompositeOperator", &self.composite_operator);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -239,17 +319,30 @@ pub struct CompositeFilter {
     pub string_filters: Option<Vec<OcsfStringFilter>>,
 }
 
-impl ToExpr for CompositeFilter {
+impl CompositeFilter {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("BooleanFilters", &self.boolean_filters);
         p.opt("DateFilters", &self.date_filters);
         p.opt("MapFilters", &self.map_filters);
         p.opt("NumberFilters", &self.number_filters);
         p.opt("Operator", &self.operator);
         p.opt("StringFilters", &self.string_filters);
+    }
+}
+
+impl ToExpr for CompositeFilter {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -273,13 +366,26 @@ impl OcsfBooleanFilter {
     }
 }
 
+impl OcsfBooleanFilter {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("FieldName", &self.field_name);
+        p.req("Filter", &self.filter);
+    }
+}
+
 impl ToExpr for OcsfBooleanFilter {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("FieldName", &self.field_name);
-        p.req("Filter", &self.filter);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -300,12 +406,25 @@ impl BooleanFilter {
     }
 }
 
+impl BooleanFilter {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for BooleanFilter {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -329,13 +448,26 @@ impl OcsfDateFilter {
     }
 }
 
+impl OcsfDateFilter {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("FieldName", &self.field_name);
+        p.req("Filter", &self.filter);
+    }
+}
+
 impl ToExpr for OcsfDateFilter {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("FieldName", &self.field_name);
-        p.req("Filter", &self.filter);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -350,14 +482,27 @@ pub struct DateFilter {
     pub start: Option<Value<String>>,
 }
 
+impl DateFilter {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("DateRange", &self.date_range);
+        p.opt("End", &self.end);
+        p.opt("Start", &self.start);
+    }
+}
+
 impl ToExpr for DateFilter {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("DateRange", &self.date_range);
-        p.opt("End", &self.end);
-        p.opt("Start", &self.start);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -381,13 +526,26 @@ impl DateRange {
     }
 }
 
+impl DateRange {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Unit", &self.unit);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for DateRange {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Unit", &self.unit);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -411,13 +569,26 @@ impl OcsfMapFilter {
     }
 }
 
+impl OcsfMapFilter {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("FieldName", &self.field_name);
+        p.req("Filter", &self.filter);
+    }
+}
+
 impl ToExpr for OcsfMapFilter {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("FieldName", &self.field_name);
-        p.req("Filter", &self.filter);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -448,14 +619,27 @@ impl MapFilter {
     }
 }
 
+impl MapFilter {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Comparison", &self.comparison);
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for MapFilter {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Comparison", &self.comparison);
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -482,13 +666,26 @@ impl OcsfNumberFilter {
     }
 }
 
+impl OcsfNumberFilter {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("FieldName", &self.field_name);
+        p.req("Filter", &self.filter);
+    }
+}
+
 impl ToExpr for OcsfNumberFilter {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("FieldName", &self.field_name);
-        p.req("Filter", &self.filter);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -503,14 +700,27 @@ pub struct NumberFilter {
     pub lte: Option<Value<f64>>,
 }
 
+impl NumberFilter {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Eq", &self.eq);
+        p.opt("Gte", &self.gte);
+        p.opt("Lte", &self.lte);
+    }
+}
+
 impl ToExpr for NumberFilter {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Eq", &self.eq);
-        p.opt("Gte", &self.gte);
-        p.opt("Lte", &self.lte);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -534,13 +744,26 @@ impl OcsfStringFilter {
     }
 }
 
+impl OcsfStringFilter {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("FieldName", &self.field_name);
+        p.req("Filter", &self.filter);
+    }
+}
+
 impl ToExpr for OcsfStringFilter {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("FieldName", &self.field_name);
-        p.req("Filter", &self.filter);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -567,13 +790,26 @@ impl StringFilter {
     }
 }
 
+impl StringFilter {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Comparison", &self.comparison);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for StringFilter {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Comparison", &self.comparison);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Map, Value};
 
 /// The AWS::SecurityHub::ConfigurationPolicy resource represents the Central Configuration Policy in your account.
@@ -40,6 +42,16 @@ impl ConfigurationPolicy {
     }
 }
 
+impl ConfigurationPolicy {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("ConfigurationPolicy", &self.configuration_policy);
+        p.opt("Description", &self.description);
+        p.req("Name", &self.name);
+        p.opt("Tags", &self.tags);
+    }
+}
+
 impl ResourceProps for ConfigurationPolicy {
     const TYPE_NAME: &'static str = "AWS::SecurityHub::ConfigurationPolicy";
     fn facts() -> &'static ResourceFacts {
@@ -48,11 +60,14 @@ impl ResourceProps for ConfigurationPolicy {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req("ConfigurationPolicy", &self.configuration_policy);
-        p.opt("Description", &self.description);
-        p.req("Name", &self.name);
-        p.opt("Tags", &self.tags);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -106,12 +121,25 @@ pub struct Policy {
     pub security_hub: Option<SecurityHubPolicy>,
 }
 
+impl Policy {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("SecurityHub", &self.security_hub);
+    }
+}
+
 impl ToExpr for Policy {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("SecurityHub", &self.security_hub);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -126,10 +154,9 @@ pub struct SecurityHubPolicy {
     pub service_enabled: Option<Value<bool>>,
 }
 
-impl ToExpr for SecurityHubPolicy {
+impl SecurityHubPolicy {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "EnabledStandardIdentifiers",
             &self.enabled_standard_identifiers,
@@ -139,7 +166,21 @@ impl ToExpr for SecurityHubPolicy {
             &self.security_controls_configuration,
         );
         p.opt("ServiceEnabled", &self.service_enabled);
+    }
+}
+
+impl ToExpr for SecurityHubPolicy {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -154,10 +195,9 @@ pub struct SecurityControlsConfiguration {
     pub security_control_custom_parameters: Option<Vec<SecurityControlCustomParameter>>,
 }
 
-impl ToExpr for SecurityControlsConfiguration {
+impl SecurityControlsConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "DisabledSecurityControlIdentifiers",
             &self.disabled_security_control_identifiers,
@@ -170,7 +210,21 @@ impl ToExpr for SecurityControlsConfiguration {
             "SecurityControlCustomParameters",
             &self.security_control_custom_parameters,
         );
+    }
+}
+
+impl ToExpr for SecurityControlsConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -183,13 +237,26 @@ pub struct SecurityControlCustomParameter {
     pub security_control_id: Option<Value<String>>,
 }
 
+impl SecurityControlCustomParameter {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Parameters", &self.parameters);
+        p.opt("SecurityControlId", &self.security_control_id);
+    }
+}
+
 impl ToExpr for SecurityControlCustomParameter {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Parameters", &self.parameters);
-        p.opt("SecurityControlId", &self.security_control_id);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -213,13 +280,26 @@ impl ParameterConfiguration {
     }
 }
 
+impl ParameterConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Value", &self.value);
+        p.req("ValueType", &self.value_type);
+    }
+}
+
 impl ToExpr for ParameterConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Value", &self.value);
-        p.req("ValueType", &self.value_type);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -244,10 +324,9 @@ pub struct ParameterValue {
     pub string_list: Option<Value<Vec<String>>>,
 }
 
-impl ToExpr for ParameterValue {
+impl ParameterValue {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Boolean", &self.boolean);
         p.opt("Double", &self.double);
         p.opt("Enum", &self.enum_);
@@ -256,7 +335,21 @@ impl ToExpr for ParameterValue {
         p.opt("IntegerList", &self.integer_list);
         p.opt("String", &self.string);
         p.opt("StringList", &self.string_list);
+    }
+}
+
+impl ToExpr for ParameterValue {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

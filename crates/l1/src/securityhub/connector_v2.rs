@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Json, Literal, Map, Value};
 
 /// Resource schema for AWS::SecurityHub::ConnectorV2
@@ -43,6 +45,17 @@ impl ConnectorV2 {
     }
 }
 
+impl ConnectorV2 {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Description", &self.description);
+        p.opt("KmsKeyArn", &self.kms_key_arn);
+        p.req("Name", &self.name);
+        p.req("Provider", &self.provider);
+        p.opt("Tags", &self.tags);
+    }
+}
+
 impl ResourceProps for ConnectorV2 {
     const TYPE_NAME: &'static str = "AWS::SecurityHub::ConnectorV2";
     fn facts() -> &'static ResourceFacts {
@@ -51,12 +64,14 @@ impl ResourceProps for ConnectorV2 {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.opt("Description", &self.description);
-        p.opt("KmsKeyArn", &self.kms_key_arn);
-        p.req("Name", &self.name);
-        p.req("Provider", &self.provider);
-        p.opt("Tags", &self.tags);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -139,14 +154,27 @@ pub struct Provider {
     pub azure: Option<AzureProviderConfiguration>,
 }
 
+impl Provider {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("JiraCloud", &self.jira_cloud);
+        p.opt("ServiceNow", &self.service_now);
+        p.opt("Azure", &self.azure);
+    }
+}
+
 impl ToExpr for Provider {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("JiraCloud", &self.jira_cloud);
-        p.opt("ServiceNow", &self.service_now);
-        p.opt("Azure", &self.azure);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -167,12 +195,25 @@ impl JiraCloudProviderConfiguration {
     }
 }
 
+impl JiraCloudProviderConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("ProjectKey", &self.project_key);
+    }
+}
+
 impl ToExpr for JiraCloudProviderConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("ProjectKey", &self.project_key);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -199,13 +240,26 @@ impl ServiceNowProviderConfiguration {
     }
 }
 
+impl ServiceNowProviderConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("InstanceName", &self.instance_name);
+        p.req("SecretArn", &self.secret_arn);
+    }
+}
+
 impl ToExpr for ServiceNowProviderConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("InstanceName", &self.instance_name);
-        p.req("SecretArn", &self.secret_arn);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -236,14 +290,27 @@ impl AzureProviderConfiguration {
     }
 }
 
+impl AzureProviderConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("AWSConfigConnectorArn", &self.aws_config_connector_arn);
+        p.req("AzureRegions", &self.azure_regions);
+        p.req("ScopeConfiguration", &self.scope_configuration);
+    }
+}
+
 impl ToExpr for AzureProviderConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("AWSConfigConnectorArn", &self.aws_config_connector_arn);
-        p.req("AzureRegions", &self.azure_regions);
-        p.req("ScopeConfiguration", &self.scope_configuration);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -267,13 +334,26 @@ impl AzureScopeConfiguration {
     }
 }
 
+impl AzureScopeConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("ScopeType", &self.scope_type);
+        p.opt("ScopeValues", &self.scope_values);
+    }
+}
+
 impl ToExpr for AzureScopeConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("ScopeType", &self.scope_type);
-        p.opt("ScopeValues", &self.scope_values);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// The ``AWS::SecurityHub::FindingAggregator`` resource enables cross-Region aggregation. When cross-Region aggregation is enabled, you can aggregate findings, finding updates, insights, control compliance statuses, and security scores from one or more linked Regions to a single aggregation Region. You can then view and manage all of this data from the aggregation Region. For more details about cross-Region aggregation, see [Cross-Region aggregation](https://docs.aws.amazon.com/securityhub/latest/userguide/finding-aggregation.html) in the *User Guide*
@@ -32,6 +34,14 @@ impl FindingAggregator {
     }
 }
 
+impl FindingAggregator {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("RegionLinkingMode", &self.region_linking_mode);
+        p.opt("Regions", &self.regions);
+    }
+}
+
 impl ResourceProps for FindingAggregator {
     const TYPE_NAME: &'static str = "AWS::SecurityHub::FindingAggregator";
     fn facts() -> &'static ResourceFacts {
@@ -40,9 +50,14 @@ impl ResourceProps for FindingAggregator {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req("RegionLinkingMode", &self.region_linking_mode);
-        p.opt("Regions", &self.regions);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps,
+};
 use stackwright_core::value::{Map, Value};
 
 /// The AWS::SecurityHub::Hub resource represents the implementation of the AWS Security Hub service in your account. One hub resource is created for each Region in which you enable Security Hub.
@@ -27,6 +29,16 @@ pub struct Hub {
     pub tags: Option<Value<Map<String>>>,
 }
 
+impl Hub {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("AutoEnableControls", &self.auto_enable_controls);
+        p.opt("ControlFindingGenerator", &self.control_finding_generator);
+        p.opt("EnableDefaultStandards", &self.enable_default_standards);
+        p.opt("Tags", &self.tags);
+    }
+}
+
 impl ResourceProps for Hub {
     const TYPE_NAME: &'static str = "AWS::SecurityHub::Hub";
     fn facts() -> &'static ResourceFacts {
@@ -35,11 +47,14 @@ impl ResourceProps for Hub {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.opt("AutoEnableControls", &self.auto_enable_controls);
-        p.opt("ControlFindingGenerator", &self.control_finding_generator);
-        p.opt("EnableDefaultStandards", &self.enable_default_standards);
-        p.opt("Tags", &self.tags);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// The AWS::SecurityHub::Insight resource represents the AWS Security Hub Insight in your account. An AWS Security Hub insight is a collection of related findings.
@@ -39,6 +41,15 @@ impl Insight {
     }
 }
 
+impl Insight {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Filters", &self.filters);
+        p.req("GroupByAttribute", &self.group_by_attribute);
+        p.req("Name", &self.name);
+    }
+}
+
 impl ResourceProps for Insight {
     const TYPE_NAME: &'static str = "AWS::SecurityHub::Insight";
     fn facts() -> &'static ResourceFacts {
@@ -47,10 +58,14 @@ impl ResourceProps for Insight {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req("Filters", &self.filters);
-        p.req("GroupByAttribute", &self.group_by_attribute);
-        p.req("Name", &self.name);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -290,10 +305,9 @@ pub struct AwsSecurityFindingFilters {
     pub workflow_status: Option<Vec<StringFilter>>,
 }
 
-impl ToExpr for AwsSecurityFindingFilters {
+impl AwsSecurityFindingFilters {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AwsAccountId", &self.aws_account_id);
         p.opt("AwsAccountName", &self.aws_account_name);
         p.opt("CompanyName", &self.company_name);
@@ -515,7 +529,21 @@ impl ToExpr for AwsSecurityFindingFilters {
         );
         p.opt("WorkflowState", &self.workflow_state);
         p.opt("WorkflowStatus", &self.workflow_status);
+    }
+}
+
+impl ToExpr for AwsSecurityFindingFilters {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -542,13 +570,26 @@ impl StringFilter {
     }
 }
 
+impl StringFilter {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Comparison", &self.comparison);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for StringFilter {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Comparison", &self.comparison);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -563,14 +604,27 @@ pub struct NumberFilter {
     pub lte: Option<Value<f64>>,
 }
 
+impl NumberFilter {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Eq", &self.eq);
+        p.opt("Gte", &self.gte);
+        p.opt("Lte", &self.lte);
+    }
+}
+
 impl ToExpr for NumberFilter {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Eq", &self.eq);
-        p.opt("Gte", &self.gte);
-        p.opt("Lte", &self.lte);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -585,14 +639,27 @@ pub struct DateFilter {
     pub start: Option<Value<String>>,
 }
 
+impl DateFilter {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("DateRange", &self.date_range);
+        p.opt("End", &self.end);
+        p.opt("Start", &self.start);
+    }
+}
+
 impl ToExpr for DateFilter {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("DateRange", &self.date_range);
-        p.opt("End", &self.end);
-        p.opt("Start", &self.start);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -616,13 +683,26 @@ impl DateRange {
     }
 }
 
+impl DateRange {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Unit", &self.unit);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for DateRange {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Unit", &self.unit);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -643,12 +723,25 @@ impl KeywordFilter {
     }
 }
 
+impl KeywordFilter {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for KeywordFilter {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -667,12 +760,25 @@ impl IpFilter {
     }
 }
 
+impl IpFilter {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Cidr", &self.cidr);
+    }
+}
+
 impl ToExpr for IpFilter {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Cidr", &self.cidr);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -703,14 +809,27 @@ impl MapFilter {
     }
 }
 
+impl MapFilter {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Comparison", &self.comparison);
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for MapFilter {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Comparison", &self.comparison);
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -731,12 +850,25 @@ impl BooleanFilter {
     }
 }
 
+impl BooleanFilter {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for BooleanFilter {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

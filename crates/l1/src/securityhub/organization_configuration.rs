@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// The AWS::SecurityHub::OrganizationConfiguration resource represents the configuration of your organization in Security Hub. Only the Security Hub administrator account can create Organization Configuration resource in each region and can opt-in to Central Configuration only in the aggregation region of FindingAggregator.
@@ -35,6 +37,15 @@ impl OrganizationConfiguration {
     }
 }
 
+impl OrganizationConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("AutoEnable", &self.auto_enable);
+        p.opt("AutoEnableStandards", &self.auto_enable_standards);
+        p.opt("ConfigurationType", &self.configuration_type);
+    }
+}
+
 impl ResourceProps for OrganizationConfiguration {
     const TYPE_NAME: &'static str = "AWS::SecurityHub::OrganizationConfiguration";
     fn facts() -> &'static ResourceFacts {
@@ -43,10 +54,14 @@ impl ResourceProps for OrganizationConfiguration {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req("AutoEnable", &self.auto_enable);
-        p.opt("AutoEnableStandards", &self.auto_enable_standards);
-        p.opt("ConfigurationType", &self.configuration_type);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

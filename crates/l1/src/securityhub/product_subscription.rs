@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps,
+};
 use stackwright_core::value::Value;
 
 /// The AWS::SecurityHub::ProductSubscription resource represents a subscription to a service that is allowed to generate findings for your Security Hub account. One product subscription resource is created for each product enabled.
@@ -29,6 +31,13 @@ impl ProductSubscription {
     }
 }
 
+impl ProductSubscription {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("ProductArn", &self.product_arn);
+    }
+}
+
 impl ResourceProps for ProductSubscription {
     const TYPE_NAME: &'static str = "AWS::SecurityHub::ProductSubscription";
     fn facts() -> &'static ResourceFacts {
@@ -37,8 +46,14 @@ impl ResourceProps for ProductSubscription {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req("ProductArn", &self.product_arn);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

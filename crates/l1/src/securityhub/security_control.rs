@@ -7,7 +7,7 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{Props, ResourceProps, ToExpr};
+use stackwright_core::resource::{Props, Resolve, Resolved, ResourceProps, ToExpr};
 use stackwright_core::value::{Literal, Value};
 
 /// A security control in Security Hub describes a security best practice related to a specific resource.
@@ -38,6 +38,16 @@ impl SecurityControl {
     }
 }
 
+impl SecurityControl {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("LastUpdateReason", &self.last_update_reason);
+        p.req("Parameters", &self.parameters);
+        p.opt("SecurityControlArn", &self.security_control_arn);
+        p.opt("SecurityControlId", &self.security_control_id);
+    }
+}
+
 impl ResourceProps for SecurityControl {
     const TYPE_NAME: &'static str = "AWS::SecurityHub::SecurityControl";
     fn facts() -> &'static ResourceFacts {
@@ -46,11 +56,14 @@ impl ResourceProps for SecurityControl {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.opt("LastUpdateReason", &self.last_update_reason);
-        p.req("Parameters", &self.parameters);
-        p.opt("SecurityControlArn", &self.security_control_arn);
-        p.opt("SecurityControlId", &self.security_control_id);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -74,13 +87,26 @@ impl ParameterConfiguration {
     }
 }
 
+impl ParameterConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Value", &self.value);
+        p.req("ValueType", &self.value_type);
+    }
+}
+
 impl ToExpr for ParameterConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Value", &self.value);
-        p.req("ValueType", &self.value_type);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -105,10 +131,9 @@ pub struct ParameterValue {
     pub string_list: Option<Value<Vec<String>>>,
 }
 
-impl ToExpr for ParameterValue {
+impl ParameterValue {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Boolean", &self.boolean);
         p.opt("Double", &self.double);
         p.opt("Enum", &self.enum_);
@@ -117,7 +142,21 @@ impl ToExpr for ParameterValue {
         p.opt("IntegerList", &self.integer_list);
         p.opt("String", &self.string);
         p.opt("StringList", &self.string_list);
+    }
+}
+
+impl ToExpr for ParameterValue {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

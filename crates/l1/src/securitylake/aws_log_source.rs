@@ -7,7 +7,7 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{Props, ResourceProps};
+use stackwright_core::resource::{Props, Resolve, Resolved, ResourceProps};
 use stackwright_core::value::Value;
 
 /// Resource Type definition for AWS::SecurityLake::AwsLogSource
@@ -42,6 +42,16 @@ impl AwsLogSource {
     }
 }
 
+impl AwsLogSource {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Accounts", &self.accounts);
+        p.req("DataLakeArn", &self.data_lake_arn);
+        p.req("SourceName", &self.source_name);
+        p.req("SourceVersion", &self.source_version);
+    }
+}
+
 impl ResourceProps for AwsLogSource {
     const TYPE_NAME: &'static str = "AWS::SecurityLake::AwsLogSource";
     fn facts() -> &'static ResourceFacts {
@@ -50,11 +60,14 @@ impl ResourceProps for AwsLogSource {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.opt("Accounts", &self.accounts);
-        p.req("DataLakeArn", &self.data_lake_arn);
-        p.req("SourceName", &self.source_name);
-        p.req("SourceVersion", &self.source_version);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

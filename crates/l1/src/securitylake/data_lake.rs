@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::Value;
 
 /// Resource Type definition for AWS::SecurityLake::DataLake
@@ -29,6 +31,17 @@ pub struct DataLake {
     pub tags: Option<Vec<Tag>>,
 }
 
+impl DataLake {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("EncryptionConfiguration", &self.encryption_configuration);
+        p.opt("LifecycleConfiguration", &self.lifecycle_configuration);
+        p.opt("MetaStoreManagerRoleArn", &self.meta_store_manager_role_arn);
+        p.opt("ReplicationConfiguration", &self.replication_configuration);
+        p.opt("Tags", &self.tags);
+    }
+}
+
 impl ResourceProps for DataLake {
     const TYPE_NAME: &'static str = "AWS::SecurityLake::DataLake";
     fn facts() -> &'static ResourceFacts {
@@ -37,12 +50,14 @@ impl ResourceProps for DataLake {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.opt("EncryptionConfiguration", &self.encryption_configuration);
-        p.opt("LifecycleConfiguration", &self.lifecycle_configuration);
-        p.opt("MetaStoreManagerRoleArn", &self.meta_store_manager_role_arn);
-        p.opt("ReplicationConfiguration", &self.replication_configuration);
-        p.opt("Tags", &self.tags);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -81,12 +96,25 @@ pub struct EncryptionConfiguration {
     pub kms_key_id: Option<Value<String>>,
 }
 
+impl EncryptionConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("KmsKeyId", &self.kms_key_id);
+    }
+}
+
 impl ToExpr for EncryptionConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("KmsKeyId", &self.kms_key_id);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -99,13 +127,26 @@ pub struct LifecycleConfiguration {
     pub transitions: Option<Vec<Transitions>>,
 }
 
+impl LifecycleConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Expiration", &self.expiration);
+        p.opt("Transitions", &self.transitions);
+    }
+}
+
 impl ToExpr for LifecycleConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Expiration", &self.expiration);
-        p.opt("Transitions", &self.transitions);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -116,12 +157,25 @@ pub struct Expiration {
     pub days: Option<Value<i64>>,
 }
 
+impl Expiration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Days", &self.days);
+    }
+}
+
 impl ToExpr for Expiration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Days", &self.days);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -134,13 +188,26 @@ pub struct Transitions {
     pub storage_class: Option<Value<String>>,
 }
 
+impl Transitions {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Days", &self.days);
+        p.opt("StorageClass", &self.storage_class);
+    }
+}
+
 impl ToExpr for Transitions {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Days", &self.days);
-        p.opt("StorageClass", &self.storage_class);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -153,13 +220,26 @@ pub struct ReplicationConfiguration {
     pub role_arn: Option<Value<String>>,
 }
 
+impl ReplicationConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Regions", &self.regions);
+        p.opt("RoleArn", &self.role_arn);
+    }
+}
+
 impl ToExpr for ReplicationConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Regions", &self.regions);
-        p.opt("RoleArn", &self.role_arn);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -183,13 +263,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

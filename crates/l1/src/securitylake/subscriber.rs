@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// Resource Type definition for AWS::SecurityLake::Subscriber
@@ -55,6 +57,19 @@ impl Subscriber {
     }
 }
 
+impl Subscriber {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("AccessTypes", &self.access_types);
+        p.req("DataLakeArn", &self.data_lake_arn);
+        p.req("Sources", &self.sources);
+        p.opt("SubscriberDescription", &self.subscriber_description);
+        p.req("SubscriberIdentity", &self.subscriber_identity);
+        p.req("SubscriberName", &self.subscriber_name);
+        p.opt("Tags", &self.tags);
+    }
+}
+
 impl ResourceProps for Subscriber {
     const TYPE_NAME: &'static str = "AWS::SecurityLake::Subscriber";
     fn facts() -> &'static ResourceFacts {
@@ -63,14 +78,14 @@ impl ResourceProps for Subscriber {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req("AccessTypes", &self.access_types);
-        p.req("DataLakeArn", &self.data_lake_arn);
-        p.req("Sources", &self.sources);
-        p.opt("SubscriberDescription", &self.subscriber_description);
-        p.req("SubscriberIdentity", &self.subscriber_identity);
-        p.req("SubscriberName", &self.subscriber_name);
-        p.opt("Tags", &self.tags);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -126,13 +141,26 @@ pub struct Source {
     pub custom_log_source: Option<CustomLogSource>,
 }
 
+impl Source {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("AwsLogSource", &self.aws_log_source);
+        p.opt("CustomLogSource", &self.custom_log_source);
+    }
+}
+
 impl ToExpr for Source {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("AwsLogSource", &self.aws_log_source);
-        p.opt("CustomLogSource", &self.custom_log_source);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -145,13 +173,26 @@ pub struct AwsLogSource {
     pub source_version: Option<Value<String>>,
 }
 
+impl AwsLogSource {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("SourceName", &self.source_name);
+        p.opt("SourceVersion", &self.source_version);
+    }
+}
+
 impl ToExpr for AwsLogSource {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("SourceName", &self.source_name);
-        p.opt("SourceVersion", &self.source_version);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -164,13 +205,26 @@ pub struct CustomLogSource {
     pub source_version: Option<Value<String>>,
 }
 
+impl CustomLogSource {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("SourceName", &self.source_name);
+        p.opt("SourceVersion", &self.source_version);
+    }
+}
+
 impl ToExpr for CustomLogSource {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("SourceName", &self.source_name);
-        p.opt("SourceVersion", &self.source_version);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -194,13 +248,26 @@ impl SubscriberIdentity {
     }
 }
 
+impl SubscriberIdentity {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("ExternalId", &self.external_id);
+        p.req("Principal", &self.principal);
+    }
+}
+
 impl ToExpr for SubscriberIdentity {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("ExternalId", &self.external_id);
-        p.req("Principal", &self.principal);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -224,13 +291,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

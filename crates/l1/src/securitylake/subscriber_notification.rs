@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Json, Literal, Value};
 
 /// Resource Type definition for AWS::SecurityLake::SubscriberNotification
@@ -35,6 +37,17 @@ impl SubscriberNotification {
     }
 }
 
+impl SubscriberNotification {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req(
+            "NotificationConfiguration",
+            &self.notification_configuration,
+        );
+        p.req("SubscriberArn", &self.subscriber_arn);
+    }
+}
+
 impl ResourceProps for SubscriberNotification {
     const TYPE_NAME: &'static str = "AWS::SecurityLake::SubscriberNotification";
     fn facts() -> &'static ResourceFacts {
@@ -43,12 +56,14 @@ impl ResourceProps for SubscriberNotification {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req(
-            "NotificationConfiguration",
-            &self.notification_configuration,
-        );
-        p.req("SubscriberArn", &self.subscriber_arn);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -84,10 +99,9 @@ pub struct NotificationConfiguration {
     pub sqs_notification_configuration: Option<Value<Json>>,
 }
 
-impl ToExpr for NotificationConfiguration {
+impl NotificationConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "HttpsNotificationConfiguration",
             &self.https_notification_configuration,
@@ -96,7 +110,21 @@ impl ToExpr for NotificationConfiguration {
             "SqsNotificationConfiguration",
             &self.sqs_notification_configuration,
         );
+    }
+}
+
+impl ToExpr for NotificationConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -132,10 +160,9 @@ impl HttpsNotificationConfiguration {
     }
 }
 
-impl ToExpr for HttpsNotificationConfiguration {
+impl HttpsNotificationConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AuthorizationApiKeyName", &self.authorization_api_key_name);
         p.opt(
             "AuthorizationApiKeyValue",
@@ -144,7 +171,21 @@ impl ToExpr for HttpsNotificationConfiguration {
         p.req("Endpoint", &self.endpoint);
         p.opt("HttpMethod", &self.http_method);
         p.req("TargetRoleArn", &self.target_role_arn);
+    }
+}
+
+impl ToExpr for HttpsNotificationConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

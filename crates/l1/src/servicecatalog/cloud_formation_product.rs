@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Json, Literal, Value};
 
 /// Resource type definition for AWS::ServiceCatalog::CloudFormationProduct
@@ -67,14 +69,9 @@ impl CloudFormationProduct {
     }
 }
 
-impl ResourceProps for CloudFormationProduct {
-    const TYPE_NAME: &'static str = "AWS::ServiceCatalog::CloudFormationProduct";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl CloudFormationProduct {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AcceptLanguage", &self.accept_language);
         p.opt("Description", &self.description);
         p.opt("Distributor", &self.distributor);
@@ -94,7 +91,25 @@ impl ResourceProps for CloudFormationProduct {
         p.opt("SupportEmail", &self.support_email);
         p.opt("SupportUrl", &self.support_url);
         p.opt("Tags", &self.tags);
+    }
+}
+
+impl ResourceProps for CloudFormationProduct {
+    const TYPE_NAME: &'static str = "AWS::ServiceCatalog::CloudFormationProduct";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -165,10 +180,9 @@ impl ProvisioningArtifactProperties {
     }
 }
 
-impl ToExpr for ProvisioningArtifactProperties {
+impl ProvisioningArtifactProperties {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Description", &self.description);
         p.opt(
             "DisableTemplateValidation",
@@ -177,7 +191,21 @@ impl ToExpr for ProvisioningArtifactProperties {
         p.req("Info", &self.info);
         p.opt("Name", &self.name);
         p.opt("Type", &self.type_);
+    }
+}
+
+impl ToExpr for ProvisioningArtifactProperties {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -204,13 +232,26 @@ impl SourceConnection {
     }
 }
 
+impl SourceConnection {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("ConnectionParameters", &self.connection_parameters);
+        p.req("Type", &self.type_);
+    }
+}
+
 impl ToExpr for SourceConnection {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("ConnectionParameters", &self.connection_parameters);
-        p.req("Type", &self.type_);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -221,12 +262,25 @@ pub struct ConnectionParameters {
     pub code_star: Option<CodeStarParameters>,
 }
 
+impl ConnectionParameters {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("CodeStar", &self.code_star);
+    }
+}
+
 impl ToExpr for ConnectionParameters {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("CodeStar", &self.code_star);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -261,15 +315,28 @@ impl CodeStarParameters {
     }
 }
 
-impl ToExpr for CodeStarParameters {
+impl CodeStarParameters {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("ArtifactPath", &self.artifact_path);
         p.req("Branch", &self.branch);
         p.req("ConnectionArn", &self.connection_arn);
         p.req("Repository", &self.repository);
+    }
+}
+
+impl ToExpr for CodeStarParameters {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -293,13 +360,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

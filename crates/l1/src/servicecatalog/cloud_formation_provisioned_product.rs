@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Json, Literal, Value};
 
 /// Resource Type definition for AWS::ServiceCatalog::CloudFormationProvisionedProduct
@@ -43,14 +45,9 @@ pub struct CloudFormationProvisionedProduct {
     pub tags: Option<Vec<Tag>>,
 }
 
-impl ResourceProps for CloudFormationProvisionedProduct {
-    const TYPE_NAME: &'static str = "AWS::ServiceCatalog::CloudFormationProvisionedProduct";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl CloudFormationProvisionedProduct {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AcceptLanguage", &self.accept_language);
         p.opt("NotificationArns", &self.notification_arns);
         p.opt("PathId", &self.path_id);
@@ -63,7 +60,25 @@ impl ResourceProps for CloudFormationProvisionedProduct {
         p.opt("ProvisioningParameters", &self.provisioning_parameters);
         p.opt("ProvisioningPreferences", &self.provisioning_preferences);
         p.opt("Tags", &self.tags);
+    }
+}
+
+impl ResourceProps for CloudFormationProvisionedProduct {
+    const TYPE_NAME: &'static str = "AWS::ServiceCatalog::CloudFormationProvisionedProduct";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -127,13 +142,26 @@ impl ProvisioningParameter {
     }
 }
 
+impl ProvisioningParameter {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for ProvisioningParameter {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -156,10 +184,9 @@ pub struct ProvisioningPreferences {
     pub stack_set_regions: Option<Value<Vec<String>>>,
 }
 
-impl ToExpr for ProvisioningPreferences {
+impl ProvisioningPreferences {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("StackSetAccounts", &self.stack_set_accounts);
         p.opt(
             "StackSetFailureToleranceCount",
@@ -179,7 +206,21 @@ impl ToExpr for ProvisioningPreferences {
         );
         p.opt("StackSetOperationType", &self.stack_set_operation_type);
         p.opt("StackSetRegions", &self.stack_set_regions);
+    }
+}
+
+impl ToExpr for ProvisioningPreferences {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -203,13 +244,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

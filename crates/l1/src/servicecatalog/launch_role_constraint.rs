@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps,
+};
 use stackwright_core::value::Value;
 
 /// Resource Type definition for AWS::ServiceCatalog::LaunchRoleConstraint
@@ -47,6 +49,18 @@ impl LaunchRoleConstraint {
     }
 }
 
+impl LaunchRoleConstraint {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("AcceptLanguage", &self.accept_language);
+        p.opt("Description", &self.description);
+        p.opt("LocalRoleName", &self.local_role_name);
+        p.req("PortfolioId", &self.portfolio_id);
+        p.req("ProductId", &self.product_id);
+        p.opt("RoleArn", &self.role_arn);
+    }
+}
+
 impl ResourceProps for LaunchRoleConstraint {
     const TYPE_NAME: &'static str = "AWS::ServiceCatalog::LaunchRoleConstraint";
     fn facts() -> &'static ResourceFacts {
@@ -55,13 +69,14 @@ impl ResourceProps for LaunchRoleConstraint {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.opt("AcceptLanguage", &self.accept_language);
-        p.opt("Description", &self.description);
-        p.opt("LocalRoleName", &self.local_role_name);
-        p.req("PortfolioId", &self.portfolio_id);
-        p.req("ProductId", &self.product_id);
-        p.opt("RoleArn", &self.role_arn);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

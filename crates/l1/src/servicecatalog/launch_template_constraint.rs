@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps,
+};
 use stackwright_core::value::Value;
 
 /// Resource Type definition for AWS::ServiceCatalog::LaunchTemplateConstraint
@@ -45,6 +47,17 @@ impl LaunchTemplateConstraint {
     }
 }
 
+impl LaunchTemplateConstraint {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("AcceptLanguage", &self.accept_language);
+        p.opt("Description", &self.description);
+        p.req("PortfolioId", &self.portfolio_id);
+        p.req("ProductId", &self.product_id);
+        p.req("Rules", &self.rules);
+    }
+}
+
 impl ResourceProps for LaunchTemplateConstraint {
     const TYPE_NAME: &'static str = "AWS::ServiceCatalog::LaunchTemplateConstraint";
     fn facts() -> &'static ResourceFacts {
@@ -53,12 +66,14 @@ impl ResourceProps for LaunchTemplateConstraint {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.opt("AcceptLanguage", &self.accept_language);
-        p.opt("Description", &self.description);
-        p.req("PortfolioId", &self.portfolio_id);
-        p.req("ProductId", &self.product_id);
-        p.req("Rules", &self.rules);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

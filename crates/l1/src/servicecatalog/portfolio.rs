@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::Value;
 
 /// Resource type definition for AWS::ServiceCatalog::Portfolio
@@ -46,6 +48,17 @@ impl Portfolio {
     }
 }
 
+impl Portfolio {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("AcceptLanguage", &self.accept_language);
+        p.opt("Description", &self.description);
+        p.req("DisplayName", &self.display_name);
+        p.req("ProviderName", &self.provider_name);
+        p.opt("Tags", &self.tags);
+    }
+}
+
 impl ResourceProps for Portfolio {
     const TYPE_NAME: &'static str = "AWS::ServiceCatalog::Portfolio";
     fn facts() -> &'static ResourceFacts {
@@ -54,12 +67,14 @@ impl ResourceProps for Portfolio {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.opt("AcceptLanguage", &self.accept_language);
-        p.opt("Description", &self.description);
-        p.req("DisplayName", &self.display_name);
-        p.req("ProviderName", &self.provider_name);
-        p.opt("Tags", &self.tags);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -111,13 +126,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -7,7 +7,7 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{Props, ResourceProps};
+use stackwright_core::resource::{Props, Resolve, Resolved, ResourceProps};
 use stackwright_core::value::Value;
 
 /// Resource Type definition for AWS::ServiceCatalog::PortfolioPrincipalAssociation
@@ -38,6 +38,16 @@ impl PortfolioPrincipalAssociation {
     }
 }
 
+impl PortfolioPrincipalAssociation {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("AcceptLanguage", &self.accept_language);
+        p.opt("PortfolioId", &self.portfolio_id);
+        p.opt("PrincipalARN", &self.principal_arn);
+        p.req("PrincipalType", &self.principal_type);
+    }
+}
+
 impl ResourceProps for PortfolioPrincipalAssociation {
     const TYPE_NAME: &'static str = "AWS::ServiceCatalog::PortfolioPrincipalAssociation";
     fn facts() -> &'static ResourceFacts {
@@ -46,11 +56,14 @@ impl ResourceProps for PortfolioPrincipalAssociation {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.opt("AcceptLanguage", &self.accept_language);
-        p.opt("PortfolioId", &self.portfolio_id);
-        p.opt("PrincipalARN", &self.principal_arn);
-        p.req("PrincipalType", &self.principal_type);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -7,7 +7,7 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{Props, ResourceProps};
+use stackwright_core::resource::{Props, Resolve, Resolved, ResourceProps};
 use stackwright_core::value::Value;
 
 /// Resource Type definition for AWS::ServiceCatalog::PortfolioProductAssociation
@@ -25,6 +25,16 @@ pub struct PortfolioProductAssociation {
     pub source_portfolio_id: Option<Value<String>>,
 }
 
+impl PortfolioProductAssociation {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("AcceptLanguage", &self.accept_language);
+        p.opt("PortfolioId", &self.portfolio_id);
+        p.opt("ProductId", &self.product_id);
+        p.opt("SourcePortfolioId", &self.source_portfolio_id);
+    }
+}
+
 impl ResourceProps for PortfolioProductAssociation {
     const TYPE_NAME: &'static str = "AWS::ServiceCatalog::PortfolioProductAssociation";
     fn facts() -> &'static ResourceFacts {
@@ -33,11 +43,14 @@ impl ResourceProps for PortfolioProductAssociation {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.opt("AcceptLanguage", &self.accept_language);
-        p.opt("PortfolioId", &self.portfolio_id);
-        p.opt("ProductId", &self.product_id);
-        p.opt("SourcePortfolioId", &self.source_portfolio_id);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

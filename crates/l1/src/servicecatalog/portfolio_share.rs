@@ -7,7 +7,7 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{Props, ResourceProps};
+use stackwright_core::resource::{Props, Resolve, Resolved, ResourceProps};
 use stackwright_core::value::Value;
 
 /// Resource Type definition for AWS::ServiceCatalog::PortfolioShare
@@ -41,6 +41,16 @@ impl PortfolioShare {
     }
 }
 
+impl PortfolioShare {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("AcceptLanguage", &self.accept_language);
+        p.req("AccountId", &self.account_id);
+        p.req("PortfolioId", &self.portfolio_id);
+        p.opt("ShareTagOptions", &self.share_tag_options);
+    }
+}
+
 impl ResourceProps for PortfolioShare {
     const TYPE_NAME: &'static str = "AWS::ServiceCatalog::PortfolioShare";
     fn facts() -> &'static ResourceFacts {
@@ -49,11 +59,14 @@ impl ResourceProps for PortfolioShare {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.opt("AcceptLanguage", &self.accept_language);
-        p.req("AccountId", &self.account_id);
-        p.req("PortfolioId", &self.portfolio_id);
-        p.opt("ShareTagOptions", &self.share_tag_options);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

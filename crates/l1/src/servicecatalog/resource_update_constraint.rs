@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps,
+};
 use stackwright_core::value::Value;
 
 /// Resource type definition for AWS::ServiceCatalog::ResourceUpdateConstraint
@@ -45,14 +47,9 @@ impl ResourceUpdateConstraint {
     }
 }
 
-impl ResourceProps for ResourceUpdateConstraint {
-    const TYPE_NAME: &'static str = "AWS::ServiceCatalog::ResourceUpdateConstraint";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl ResourceUpdateConstraint {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AcceptLanguage", &self.accept_language);
         p.opt("Description", &self.description);
         p.req("PortfolioId", &self.portfolio_id);
@@ -61,7 +58,25 @@ impl ResourceProps for ResourceUpdateConstraint {
             "TagUpdateOnProvisionedProduct",
             &self.tag_update_on_provisioned_product,
         );
+    }
+}
+
+impl ResourceProps for ResourceUpdateConstraint {
+    const TYPE_NAME: &'static str = "AWS::ServiceCatalog::ResourceUpdateConstraint";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// Resource Schema for AWS::ServiceCatalog::ServiceAction
@@ -45,6 +47,17 @@ impl ServiceAction {
     }
 }
 
+impl ServiceAction {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("AcceptLanguage", &self.accept_language);
+        p.req("Definition", &self.definition);
+        p.req("DefinitionType", &self.definition_type);
+        p.opt("Description", &self.description);
+        p.req("Name", &self.name);
+    }
+}
+
 impl ResourceProps for ServiceAction {
     const TYPE_NAME: &'static str = "AWS::ServiceCatalog::ServiceAction";
     fn facts() -> &'static ResourceFacts {
@@ -53,12 +66,14 @@ impl ResourceProps for ServiceAction {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.opt("AcceptLanguage", &self.accept_language);
-        p.req("Definition", &self.definition);
-        p.req("DefinitionType", &self.definition_type);
-        p.opt("Description", &self.description);
-        p.req("Name", &self.name);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -105,13 +120,26 @@ impl DefinitionParameter {
     }
 }
 
+impl DefinitionParameter {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for DefinitionParameter {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -7,7 +7,7 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{Props, ResourceProps};
+use stackwright_core::resource::{Props, Resolve, Resolved, ResourceProps};
 use stackwright_core::value::Value;
 
 /// Resource Schema for AWS::ServiceCatalog::ServiceActionAssociation
@@ -39,6 +39,15 @@ impl ServiceActionAssociation {
     }
 }
 
+impl ServiceActionAssociation {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("ProductId", &self.product_id);
+        p.req("ProvisioningArtifactId", &self.provisioning_artifact_id);
+        p.req("ServiceActionId", &self.service_action_id);
+    }
+}
+
 impl ResourceProps for ServiceActionAssociation {
     const TYPE_NAME: &'static str = "AWS::ServiceCatalog::ServiceActionAssociation";
     fn facts() -> &'static ResourceFacts {
@@ -47,10 +56,14 @@ impl ResourceProps for ServiceActionAssociation {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req("ProductId", &self.product_id);
-        p.req("ProvisioningArtifactId", &self.provisioning_artifact_id);
-        p.req("ServiceActionId", &self.service_action_id);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

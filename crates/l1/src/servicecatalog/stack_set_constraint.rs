@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps,
+};
 use stackwright_core::value::Value;
 
 /// Resource Type definition for AWS::ServiceCatalog::StackSetConstraint
@@ -62,14 +64,9 @@ impl StackSetConstraint {
     }
 }
 
-impl ResourceProps for StackSetConstraint {
-    const TYPE_NAME: &'static str = "AWS::ServiceCatalog::StackSetConstraint";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl StackSetConstraint {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AcceptLanguage", &self.accept_language);
         p.req("AccountList", &self.account_list);
         p.req("AdminRole", &self.admin_role);
@@ -79,7 +76,25 @@ impl ResourceProps for StackSetConstraint {
         p.req("ProductId", &self.product_id);
         p.req("RegionList", &self.region_list);
         p.req("StackInstanceControl", &self.stack_instance_control);
+    }
+}
+
+impl ResourceProps for StackSetConstraint {
+    const TYPE_NAME: &'static str = "AWS::ServiceCatalog::StackSetConstraint";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps,
+};
 use stackwright_core::value::Value;
 
 /// Resource type definition for AWS::ServiceCatalog::TagOption
@@ -35,6 +37,15 @@ impl TagOption {
     }
 }
 
+impl TagOption {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Active", &self.active);
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ResourceProps for TagOption {
     const TYPE_NAME: &'static str = "AWS::ServiceCatalog::TagOption";
     fn facts() -> &'static ResourceFacts {
@@ -43,10 +54,14 @@ impl ResourceProps for TagOption {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.opt("Active", &self.active);
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -7,7 +7,7 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{Props, ResourceProps};
+use stackwright_core::resource::{Props, Resolve, Resolved, ResourceProps};
 use stackwright_core::value::Value;
 
 /// Resource Type definition for AWS::ServiceCatalog::TagOptionAssociation
@@ -21,6 +21,14 @@ pub struct TagOptionAssociation {
     pub tag_option_id: Option<Value<String>>,
 }
 
+impl TagOptionAssociation {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ResourceId", &self.resource_id);
+        p.opt("TagOptionId", &self.tag_option_id);
+    }
+}
+
 impl ResourceProps for TagOptionAssociation {
     const TYPE_NAME: &'static str = "AWS::ServiceCatalog::TagOptionAssociation";
     fn facts() -> &'static ResourceFacts {
@@ -29,9 +37,14 @@ impl ResourceProps for TagOptionAssociation {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.opt("ResourceId", &self.resource_id);
-        p.opt("TagOptionId", &self.tag_option_id);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -7,7 +7,7 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{Props, ResourceProps};
+use stackwright_core::resource::{Props, Resolve, Resolved, ResourceProps};
 use stackwright_core::value::{Json, Value};
 
 /// Resource Type definition for AWS::ServiceDiscovery::Instance
@@ -38,6 +38,15 @@ impl Instance {
     }
 }
 
+impl Instance {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("InstanceAttributes", &self.instance_attributes);
+        p.opt("InstanceId", &self.instance_id);
+        p.req("ServiceId", &self.service_id);
+    }
+}
+
 impl ResourceProps for Instance {
     const TYPE_NAME: &'static str = "AWS::ServiceDiscovery::Instance";
     fn facts() -> &'static ResourceFacts {
@@ -46,10 +55,14 @@ impl ResourceProps for Instance {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req("InstanceAttributes", &self.instance_attributes);
-        p.opt("InstanceId", &self.instance_id);
-        p.req("ServiceId", &self.service_id);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

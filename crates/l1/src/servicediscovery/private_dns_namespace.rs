@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::Value;
 
 /// Resource Type definition for AWS::ServiceDiscovery::PrivateDnsNamespace
@@ -43,6 +45,17 @@ impl PrivateDnsNamespace {
     }
 }
 
+impl PrivateDnsNamespace {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Description", &self.description);
+        p.req("Name", &self.name);
+        p.opt("Properties", &self.properties);
+        p.opt("Tags", &self.tags);
+        p.opt("Vpc", &self.vpc);
+    }
+}
+
 impl ResourceProps for PrivateDnsNamespace {
     const TYPE_NAME: &'static str = "AWS::ServiceDiscovery::PrivateDnsNamespace";
     fn facts() -> &'static ResourceFacts {
@@ -51,12 +64,14 @@ impl ResourceProps for PrivateDnsNamespace {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.opt("Description", &self.description);
-        p.req("Name", &self.name);
-        p.opt("Properties", &self.properties);
-        p.opt("Tags", &self.tags);
-        p.opt("Vpc", &self.vpc);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -100,12 +115,25 @@ pub struct Properties {
     pub dns_properties: Option<PrivateDnsPropertiesMutable>,
 }
 
+impl Properties {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("DnsProperties", &self.dns_properties);
+    }
+}
+
 impl ToExpr for Properties {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("DnsProperties", &self.dns_properties);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -116,12 +144,25 @@ pub struct PrivateDnsPropertiesMutable {
     pub soa: Option<Soa>,
 }
 
+impl PrivateDnsPropertiesMutable {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("SOA", &self.soa);
+    }
+}
+
 impl ToExpr for PrivateDnsPropertiesMutable {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("SOA", &self.soa);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -132,12 +173,25 @@ pub struct Soa {
     pub ttl: Option<Value<f64>>,
 }
 
+impl Soa {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("TTL", &self.ttl);
+    }
+}
+
 impl ToExpr for Soa {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("TTL", &self.ttl);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -161,13 +215,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

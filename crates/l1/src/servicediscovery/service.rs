@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Map, Value};
 
 /// Resource Type definition for AWS::ServiceDiscovery::Service
@@ -37,14 +39,9 @@ pub struct Service {
     pub type_: Option<Value<Type>>,
 }
 
-impl ResourceProps for Service {
-    const TYPE_NAME: &'static str = "AWS::ServiceDiscovery::Service";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl Service {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Description", &self.description);
         p.opt("DnsConfig", &self.dns_config);
         p.opt("HealthCheckConfig", &self.health_check_config);
@@ -54,7 +51,25 @@ impl ResourceProps for Service {
         p.opt("ServiceAttributes", &self.service_attributes);
         p.opt("Tags", &self.tags);
         p.opt("Type", &self.type_);
+    }
+}
+
+impl ResourceProps for Service {
+    const TYPE_NAME: &'static str = "AWS::ServiceDiscovery::Service";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -114,14 +129,27 @@ impl DnsConfig {
     }
 }
 
+impl DnsConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("DnsRecords", &self.dns_records);
+        p.opt("NamespaceId", &self.namespace_id);
+        p.opt("RoutingPolicy", &self.routing_policy);
+    }
+}
+
 impl ToExpr for DnsConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("DnsRecords", &self.dns_records);
-        p.opt("NamespaceId", &self.namespace_id);
-        p.opt("RoutingPolicy", &self.routing_policy);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -145,13 +173,26 @@ impl DnsRecord {
     }
 }
 
+impl DnsRecord {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("TTL", &self.ttl);
+        p.req("Type", &self.type_);
+    }
+}
+
 impl ToExpr for DnsRecord {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("TTL", &self.ttl);
-        p.req("Type", &self.type_);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -178,14 +219,27 @@ impl HealthCheckConfig {
     }
 }
 
+impl HealthCheckConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("FailureThreshold", &self.failure_threshold);
+        p.opt("ResourcePath", &self.resource_path);
+        p.req("Type", &self.type_);
+    }
+}
+
 impl ToExpr for HealthCheckConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("FailureThreshold", &self.failure_threshold);
-        p.opt("ResourcePath", &self.resource_path);
-        p.req("Type", &self.type_);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -196,12 +250,25 @@ pub struct HealthCheckCustomConfig {
     pub failure_threshold: Option<Value<f64>>,
 }
 
+impl HealthCheckCustomConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("FailureThreshold", &self.failure_threshold);
+    }
+}
+
 impl ToExpr for HealthCheckCustomConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("FailureThreshold", &self.failure_threshold);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -225,13 +292,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

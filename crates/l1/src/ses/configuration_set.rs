@@ -7,7 +7,7 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty};
-use stackwright_core::resource::{Props, ResourceProps, ToExpr};
+use stackwright_core::resource::{Props, Resolve, Resolved, ResourceProps, ToExpr};
 use stackwright_core::value::Value;
 
 /// Resource schema for AWS::SES::ConfigurationSet.
@@ -35,14 +35,9 @@ pub struct ConfigurationSet {
     pub vdm_options: Option<VdmOptions>,
 }
 
-impl ResourceProps for ConfigurationSet {
-    const TYPE_NAME: &'static str = "AWS::SES::ConfigurationSet";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl ConfigurationSet {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("ArchivingOptions", &self.archiving_options);
         p.opt("DeliveryOptions", &self.delivery_options);
         p.opt("Name", &self.name);
@@ -52,7 +47,25 @@ impl ResourceProps for ConfigurationSet {
         p.opt("Tags", &self.tags);
         p.opt("TrackingOptions", &self.tracking_options);
         p.opt("VdmOptions", &self.vdm_options);
+    }
+}
+
+impl ResourceProps for ConfigurationSet {
+    const TYPE_NAME: &'static str = "AWS::SES::ConfigurationSet";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -63,12 +76,25 @@ pub struct ArchivingOptions {
     pub archive_arn: Option<Value<String>>,
 }
 
+impl ArchivingOptions {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ArchiveArn", &self.archive_arn);
+    }
+}
+
 impl ToExpr for ArchivingOptions {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("ArchiveArn", &self.archive_arn);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -83,14 +109,27 @@ pub struct DeliveryOptions {
     pub tls_policy: Option<Value<String>>,
 }
 
+impl DeliveryOptions {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("MaxDeliverySeconds", &self.max_delivery_seconds);
+        p.opt("SendingPoolName", &self.sending_pool_name);
+        p.opt("TlsPolicy", &self.tls_policy);
+    }
+}
+
 impl ToExpr for DeliveryOptions {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("MaxDeliverySeconds", &self.max_delivery_seconds);
-        p.opt("SendingPoolName", &self.sending_pool_name);
-        p.opt("TlsPolicy", &self.tls_policy);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -101,12 +140,25 @@ pub struct ReputationOptions {
     pub reputation_metrics_enabled: Option<Value<bool>>,
 }
 
+impl ReputationOptions {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ReputationMetricsEnabled", &self.reputation_metrics_enabled);
+    }
+}
+
 impl ToExpr for ReputationOptions {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("ReputationMetricsEnabled", &self.reputation_metrics_enabled);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -117,12 +169,25 @@ pub struct SendingOptions {
     pub sending_enabled: Option<Value<bool>>,
 }
 
+impl SendingOptions {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("SendingEnabled", &self.sending_enabled);
+    }
+}
+
 impl ToExpr for SendingOptions {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("SendingEnabled", &self.sending_enabled);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -135,13 +200,26 @@ pub struct SuppressionOptions {
     pub validation_options: Option<ValidationOptions>,
 }
 
+impl SuppressionOptions {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("SuppressedReasons", &self.suppressed_reasons);
+        p.opt("ValidationOptions", &self.validation_options);
+    }
+}
+
 impl ToExpr for SuppressionOptions {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("SuppressedReasons", &self.suppressed_reasons);
-        p.opt("ValidationOptions", &self.validation_options);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -162,12 +240,25 @@ impl ValidationOptions {
     }
 }
 
+impl ValidationOptions {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("ConditionThreshold", &self.condition_threshold);
+    }
+}
+
 impl ToExpr for ValidationOptions {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("ConditionThreshold", &self.condition_threshold);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -191,10 +282,9 @@ impl ConditionThreshold {
     }
 }
 
-impl ToExpr for ConditionThreshold {
+impl ConditionThreshold {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req(
             "ConditionThresholdEnabled",
             &self.condition_threshold_enabled,
@@ -203,7 +293,21 @@ impl ToExpr for ConditionThreshold {
             "OverallConfidenceThreshold",
             &self.overall_confidence_threshold,
         );
+    }
+}
+
+impl ToExpr for ConditionThreshold {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -224,15 +328,28 @@ impl OverallConfidenceThreshold {
     }
 }
 
-impl ToExpr for OverallConfidenceThreshold {
+impl OverallConfidenceThreshold {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req(
             "ConfidenceVerdictThreshold",
             &self.confidence_verdict_threshold,
         );
+    }
+}
+
+impl ToExpr for OverallConfidenceThreshold {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -256,13 +373,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -275,13 +405,26 @@ pub struct TrackingOptions {
     pub https_policy: Option<Value<String>>,
 }
 
+impl TrackingOptions {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("CustomRedirectDomain", &self.custom_redirect_domain);
+        p.opt("HttpsPolicy", &self.https_policy);
+    }
+}
+
 impl ToExpr for TrackingOptions {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("CustomRedirectDomain", &self.custom_redirect_domain);
-        p.opt("HttpsPolicy", &self.https_policy);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -294,13 +437,26 @@ pub struct VdmOptions {
     pub guardian_options: Option<GuardianOptions>,
 }
 
+impl VdmOptions {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("DashboardOptions", &self.dashboard_options);
+        p.opt("GuardianOptions", &self.guardian_options);
+    }
+}
+
 impl ToExpr for VdmOptions {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("DashboardOptions", &self.dashboard_options);
-        p.opt("GuardianOptions", &self.guardian_options);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -321,12 +477,25 @@ impl DashboardOptions {
     }
 }
 
+impl DashboardOptions {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("EngagementMetrics", &self.engagement_metrics);
+    }
+}
+
 impl ToExpr for DashboardOptions {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("EngagementMetrics", &self.engagement_metrics);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -347,12 +516,25 @@ impl GuardianOptions {
     }
 }
 
+impl GuardianOptions {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("OptimizedSharedDelivery", &self.optimized_shared_delivery);
+    }
+}
+
 impl ToExpr for GuardianOptions {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("OptimizedSharedDelivery", &self.optimized_shared_delivery);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::Value;
 
 /// Resource Type definition for AWS::SES::ConfigurationSetEventDestination
@@ -35,6 +37,14 @@ impl ConfigurationSetEventDestination {
     }
 }
 
+impl ConfigurationSetEventDestination {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("ConfigurationSetName", &self.configuration_set_name);
+        p.req("EventDestination", &self.event_destination);
+    }
+}
+
 impl ResourceProps for ConfigurationSetEventDestination {
     const TYPE_NAME: &'static str = "AWS::SES::ConfigurationSetEventDestination";
     fn facts() -> &'static ResourceFacts {
@@ -43,9 +53,14 @@ impl ResourceProps for ConfigurationSetEventDestination {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req("ConfigurationSetName", &self.configuration_set_name);
-        p.req("EventDestination", &self.event_destination);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -109,10 +124,9 @@ impl EventDestination {
     }
 }
 
-impl ToExpr for EventDestination {
+impl EventDestination {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("CloudWatchDestination", &self.cloud_watch_destination);
         p.opt("Enabled", &self.enabled);
         p.opt("EventBridgeDestination", &self.event_bridge_destination);
@@ -123,7 +137,21 @@ impl ToExpr for EventDestination {
         p.req("MatchingEventTypes", &self.matching_event_types);
         p.opt("Name", &self.name);
         p.opt("SnsDestination", &self.sns_destination);
+    }
+}
+
+impl ToExpr for EventDestination {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -134,12 +162,25 @@ pub struct CloudWatchDestination {
     pub dimension_configurations: Option<Vec<DimensionConfiguration>>,
 }
 
+impl CloudWatchDestination {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("DimensionConfigurations", &self.dimension_configurations);
+    }
+}
+
 impl ToExpr for CloudWatchDestination {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("DimensionConfigurations", &self.dimension_configurations);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -170,14 +211,27 @@ impl DimensionConfiguration {
     }
 }
 
+impl DimensionConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("DefaultDimensionValue", &self.default_dimension_value);
+        p.req("DimensionName", &self.dimension_name);
+        p.req("DimensionValueSource", &self.dimension_value_source);
+    }
+}
+
 impl ToExpr for DimensionConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("DefaultDimensionValue", &self.default_dimension_value);
-        p.req("DimensionName", &self.dimension_name);
-        p.req("DimensionValueSource", &self.dimension_value_source);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -198,12 +252,25 @@ impl EventBridgeDestination {
     }
 }
 
+impl EventBridgeDestination {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("EventBusArn", &self.event_bus_arn);
+    }
+}
+
 impl ToExpr for EventBridgeDestination {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("EventBusArn", &self.event_bus_arn);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -230,13 +297,26 @@ impl KinesisFirehoseDestination {
     }
 }
 
+impl KinesisFirehoseDestination {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("DeliveryStreamARN", &self.delivery_stream_arn);
+        p.req("IAMRoleARN", &self.iam_role_arn);
+    }
+}
+
 impl ToExpr for KinesisFirehoseDestination {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("DeliveryStreamARN", &self.delivery_stream_arn);
-        p.req("IAMRoleARN", &self.iam_role_arn);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -257,12 +337,25 @@ impl SnsDestination {
     }
 }
 
+impl SnsDestination {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("TopicARN", &self.topic_arn);
+    }
+}
+
 impl ToExpr for SnsDestination {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("TopicARN", &self.topic_arn);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -7,7 +7,7 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty};
-use stackwright_core::resource::{Props, ResourceProps, ToExpr};
+use stackwright_core::resource::{Props, Resolve, Resolved, ResourceProps, ToExpr};
 use stackwright_core::value::Value;
 
 /// Resource schema for AWS::SES::ContactList.
@@ -25,6 +25,16 @@ pub struct ContactList {
     pub topics: Option<Vec<Topic>>,
 }
 
+impl ContactList {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ContactListName", &self.contact_list_name);
+        p.opt("Description", &self.description);
+        p.opt("Tags", &self.tags);
+        p.opt("Topics", &self.topics);
+    }
+}
+
 impl ResourceProps for ContactList {
     const TYPE_NAME: &'static str = "AWS::SES::ContactList";
     fn facts() -> &'static ResourceFacts {
@@ -33,11 +43,14 @@ impl ResourceProps for ContactList {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.opt("ContactListName", &self.contact_list_name);
-        p.opt("Description", &self.description);
-        p.opt("Tags", &self.tags);
-        p.opt("Topics", &self.topics);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -61,13 +74,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -101,10 +127,9 @@ impl Topic {
     }
 }
 
-impl ToExpr for Topic {
+impl Topic {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req(
             "DefaultSubscriptionStatus",
             &self.default_subscription_status,
@@ -112,7 +137,21 @@ impl ToExpr for Topic {
         p.opt("Description", &self.description);
         p.req("DisplayName", &self.display_name);
         p.req("TopicName", &self.topic_name);
+    }
+}
+
+impl ToExpr for Topic {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -7,7 +7,7 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty};
-use stackwright_core::resource::{Props, ResourceProps, ToExpr};
+use stackwright_core::resource::{Props, Resolve, Resolved, ResourceProps, ToExpr};
 use stackwright_core::value::Value;
 
 /// Resource Type definition for AWS::SES::CustomVerificationEmailTemplate.
@@ -54,6 +54,19 @@ impl CustomVerificationEmailTemplate {
     }
 }
 
+impl CustomVerificationEmailTemplate {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("FailureRedirectionURL", &self.failure_redirection_url);
+        p.req("FromEmailAddress", &self.from_email_address);
+        p.req("SuccessRedirectionURL", &self.success_redirection_url);
+        p.opt("Tags", &self.tags);
+        p.req("TemplateContent", &self.template_content);
+        p.req("TemplateName", &self.template_name);
+        p.req("TemplateSubject", &self.template_subject);
+    }
+}
+
 impl ResourceProps for CustomVerificationEmailTemplate {
     const TYPE_NAME: &'static str = "AWS::SES::CustomVerificationEmailTemplate";
     fn facts() -> &'static ResourceFacts {
@@ -62,14 +75,14 @@ impl ResourceProps for CustomVerificationEmailTemplate {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req("FailureRedirectionURL", &self.failure_redirection_url);
-        p.req("FromEmailAddress", &self.from_email_address);
-        p.req("SuccessRedirectionURL", &self.success_redirection_url);
-        p.opt("Tags", &self.tags);
-        p.req("TemplateContent", &self.template_content);
-        p.req("TemplateName", &self.template_name);
-        p.req("TemplateSubject", &self.template_subject);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -93,13 +106,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -7,7 +7,7 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty};
-use stackwright_core::resource::{Props, ResourceProps, ToExpr};
+use stackwright_core::resource::{Props, Resolve, Resolved, ResourceProps, ToExpr};
 use stackwright_core::value::Value;
 
 /// Resource Type definition for AWS::SES::DedicatedIpPool
@@ -23,6 +23,15 @@ pub struct DedicatedIpPool {
     pub tags: Option<Vec<Tag>>,
 }
 
+impl DedicatedIpPool {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("PoolName", &self.pool_name);
+        p.opt("ScalingMode", &self.scaling_mode);
+        p.opt("Tags", &self.tags);
+    }
+}
+
 impl ResourceProps for DedicatedIpPool {
     const TYPE_NAME: &'static str = "AWS::SES::DedicatedIpPool";
     fn facts() -> &'static ResourceFacts {
@@ -31,10 +40,14 @@ impl ResourceProps for DedicatedIpPool {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.opt("PoolName", &self.pool_name);
-        p.opt("ScalingMode", &self.scaling_mode);
-        p.opt("Tags", &self.tags);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -58,13 +71,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

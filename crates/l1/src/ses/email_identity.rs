@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::Value;
 
 /// Resource Type definition for AWS::SES::EmailIdentity
@@ -49,14 +51,9 @@ impl EmailIdentity {
     }
 }
 
-impl ResourceProps for EmailIdentity {
-    const TYPE_NAME: &'static str = "AWS::SES::EmailIdentity";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl EmailIdentity {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "ConfigurationSetAttributes",
             &self.configuration_set_attributes,
@@ -67,7 +64,25 @@ impl ResourceProps for EmailIdentity {
         p.opt("FeedbackAttributes", &self.feedback_attributes);
         p.opt("MailFromAttributes", &self.mail_from_attributes);
         p.opt("Tags", &self.tags);
+    }
+}
+
+impl ResourceProps for EmailIdentity {
+    const TYPE_NAME: &'static str = "AWS::SES::EmailIdentity";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -126,12 +141,25 @@ pub struct ConfigurationSetAttributes {
     pub configuration_set_name: Option<Value<String>>,
 }
 
+impl ConfigurationSetAttributes {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ConfigurationSetName", &self.configuration_set_name);
+    }
+}
+
 impl ToExpr for ConfigurationSetAttributes {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("ConfigurationSetName", &self.configuration_set_name);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -142,12 +170,25 @@ pub struct DkimAttributes {
     pub signing_enabled: Option<Value<bool>>,
 }
 
+impl DkimAttributes {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("SigningEnabled", &self.signing_enabled);
+    }
+}
+
 impl ToExpr for DkimAttributes {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("SigningEnabled", &self.signing_enabled);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -162,14 +203,27 @@ pub struct DkimSigningAttributes {
     pub next_signing_key_length: Option<Value<String>>,
 }
 
+impl DkimSigningAttributes {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("DomainSigningPrivateKey", &self.domain_signing_private_key);
+        p.opt("DomainSigningSelector", &self.domain_signing_selector);
+        p.opt("NextSigningKeyLength", &self.next_signing_key_length);
+    }
+}
+
 impl ToExpr for DkimSigningAttributes {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("DomainSigningPrivateKey", &self.domain_signing_private_key);
-        p.opt("DomainSigningSelector", &self.domain_signing_selector);
-        p.opt("NextSigningKeyLength", &self.next_signing_key_length);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -180,12 +234,25 @@ pub struct FeedbackAttributes {
     pub email_forwarding_enabled: Option<Value<bool>>,
 }
 
+impl FeedbackAttributes {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("EmailForwardingEnabled", &self.email_forwarding_enabled);
+    }
+}
+
 impl ToExpr for FeedbackAttributes {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("EmailForwardingEnabled", &self.email_forwarding_enabled);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -198,13 +265,26 @@ pub struct MailFromAttributes {
     pub mail_from_domain: Option<Value<String>>,
 }
 
+impl MailFromAttributes {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("BehaviorOnMxFailure", &self.behavior_on_mx_failure);
+        p.opt("MailFromDomain", &self.mail_from_domain);
+    }
+}
+
 impl ToExpr for MailFromAttributes {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("BehaviorOnMxFailure", &self.behavior_on_mx_failure);
-        p.opt("MailFromDomain", &self.mail_from_domain);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -228,13 +308,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -7,7 +7,7 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{Props, ResourceProps};
+use stackwright_core::resource::{Props, Resolve, Resolved, ResourceProps};
 use stackwright_core::value::Value;
 
 /// Associates an AWS Certificate Manager certificate with a sender under an SES email identity, so that SES signs the sender's mail with S/MIME. Removing this resource removes only the association. The ACM certificate itself stays intact. SES stores the sender lower-cased, and this provider matches senders case-insensitively and preserves the casing from the template.
@@ -39,6 +39,15 @@ impl EmailIdentityCertificate {
     }
 }
 
+impl EmailIdentityCertificate {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("CertificateArn", &self.certificate_arn);
+        p.req("EmailIdentity", &self.email_identity);
+        p.req("FromAddress", &self.from_address);
+    }
+}
+
 impl ResourceProps for EmailIdentityCertificate {
     const TYPE_NAME: &'static str = "AWS::SES::EmailIdentityCertificate";
     fn facts() -> &'static ResourceFacts {
@@ -47,10 +56,14 @@ impl ResourceProps for EmailIdentityCertificate {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req("CertificateArn", &self.certificate_arn);
-        p.req("EmailIdentity", &self.email_identity);
-        p.req("FromAddress", &self.from_address);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

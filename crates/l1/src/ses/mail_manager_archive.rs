@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// Definition of AWS::SES::MailManagerArchive Resource Type
@@ -27,6 +29,16 @@ pub struct MailManagerArchive {
     pub tags: Option<Vec<Tag>>,
 }
 
+impl MailManagerArchive {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ArchiveName", &self.archive_name);
+        p.opt("KmsKeyArn", &self.kms_key_arn);
+        p.opt("Retention", &self.retention);
+        p.opt("Tags", &self.tags);
+    }
+}
+
 impl ResourceProps for MailManagerArchive {
     const TYPE_NAME: &'static str = "AWS::SES::MailManagerArchive";
     fn facts() -> &'static ResourceFacts {
@@ -35,11 +47,14 @@ impl ResourceProps for MailManagerArchive {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.opt("ArchiveName", &self.archive_name);
-        p.opt("KmsKeyArn", &self.kms_key_arn);
-        p.opt("Retention", &self.retention);
-        p.opt("Tags", &self.tags);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -83,12 +98,25 @@ pub struct ArchiveRetention {
     pub retention_period: Option<Value<RetentionPeriod>>,
 }
 
+impl ArchiveRetention {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("RetentionPeriod", &self.retention_period);
+    }
+}
+
 impl ToExpr for ArchiveRetention {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("RetentionPeriod", &self.retention_period);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -112,13 +140,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Json, Literal, Value};
 
 /// Definition of AWS::SES::MailManagerIngressPoint Resource Type
@@ -59,14 +61,9 @@ impl MailManagerIngressPoint {
     }
 }
 
-impl ResourceProps for MailManagerIngressPoint {
-    const TYPE_NAME: &'static str = "AWS::SES::MailManagerIngressPoint";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl MailManagerIngressPoint {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "IngressPointConfiguration",
             &self.ingress_point_configuration,
@@ -79,7 +76,25 @@ impl ResourceProps for MailManagerIngressPoint {
         p.opt("TlsPolicy", &self.tls_policy);
         p.req("TrafficPolicyId", &self.traffic_policy_id);
         p.req("Type", &self.type_);
+    }
+}
+
+impl ResourceProps for MailManagerIngressPoint {
+    const TYPE_NAME: &'static str = "AWS::SES::MailManagerIngressPoint";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -132,14 +147,27 @@ pub struct IngressPointConfiguration {
     pub tls_auth_configuration: Option<TlsAuthConfiguration>,
 }
 
+impl IngressPointConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("SmtpPassword", &self.smtp_password);
+        p.opt("SecretArn", &self.secret_arn);
+        p.opt("TlsAuthConfiguration", &self.tls_auth_configuration);
+    }
+}
+
 impl ToExpr for IngressPointConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("SmtpPassword", &self.smtp_password);
-        p.opt("SecretArn", &self.secret_arn);
-        p.opt("TlsAuthConfiguration", &self.tls_auth_configuration);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -158,12 +186,25 @@ impl TlsAuthConfiguration {
     }
 }
 
+impl TlsAuthConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("TrustStore", &self.trust_store);
+    }
+}
+
 impl ToExpr for TlsAuthConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("TrustStore", &self.trust_store);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -190,14 +231,27 @@ impl TrustStore {
     }
 }
 
+impl TrustStore {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("CAContent", &self.ca_content);
+        p.opt("CrlContent", &self.crl_content);
+        p.opt("KmsKeyArn", &self.kms_key_arn);
+    }
+}
+
 impl ToExpr for TrustStore {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("CAContent", &self.ca_content);
-        p.opt("CrlContent", &self.crl_content);
-        p.opt("KmsKeyArn", &self.kms_key_arn);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -210,10 +264,9 @@ pub struct NetworkConfiguration {
     pub private_network_configuration: Option<PrivateNetworkConfiguration>,
 }
 
-impl ToExpr for NetworkConfiguration {
+impl NetworkConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "PublicNetworkConfiguration",
             &self.public_network_configuration,
@@ -222,7 +275,21 @@ impl ToExpr for NetworkConfiguration {
             "PrivateNetworkConfiguration",
             &self.private_network_configuration,
         );
+    }
+}
+
+impl ToExpr for NetworkConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -243,12 +310,25 @@ impl PublicNetworkConfiguration {
     }
 }
 
+impl PublicNetworkConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("IpType", &self.ip_type);
+    }
+}
+
 impl ToExpr for PublicNetworkConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("IpType", &self.ip_type);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -269,12 +349,25 @@ impl PrivateNetworkConfiguration {
     }
 }
 
+impl PrivateNetworkConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("VpcEndpointId", &self.vpc_endpoint_id);
+    }
+}
+
 impl ToExpr for PrivateNetworkConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("VpcEndpointId", &self.vpc_endpoint_id);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -298,13 +391,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Json, Value};
 
 /// Definition of AWS::SES::MailManagerRelay Resource Type
@@ -47,6 +49,17 @@ impl MailManagerRelay {
     }
 }
 
+impl MailManagerRelay {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Authentication", &self.authentication);
+        p.opt("RelayName", &self.relay_name);
+        p.req("ServerName", &self.server_name);
+        p.req("ServerPort", &self.server_port);
+        p.opt("Tags", &self.tags);
+    }
+}
+
 impl ResourceProps for MailManagerRelay {
     const TYPE_NAME: &'static str = "AWS::SES::MailManagerRelay";
     fn facts() -> &'static ResourceFacts {
@@ -55,12 +68,14 @@ impl ResourceProps for MailManagerRelay {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req("Authentication", &self.authentication);
-        p.opt("RelayName", &self.relay_name);
-        p.req("ServerName", &self.server_name);
-        p.req("ServerPort", &self.server_port);
-        p.opt("Tags", &self.tags);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -101,13 +116,26 @@ pub struct RelayAuthentication {
     pub no_authentication: Option<Value<Json>>,
 }
 
+impl RelayAuthentication {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("SecretArn", &self.secret_arn);
+        p.opt("NoAuthentication", &self.no_authentication);
+    }
+}
+
 impl ToExpr for RelayAuthentication {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("SecretArn", &self.secret_arn);
-        p.opt("NoAuthentication", &self.no_authentication);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -131,13 +159,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Json, Literal, Value};
 
 /// Definition of AWS::SES::MailManagerRuleSet Resource Type
@@ -37,6 +39,15 @@ impl MailManagerRuleSet {
     }
 }
 
+impl MailManagerRuleSet {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("RuleSetName", &self.rule_set_name);
+        p.req("Rules", &self.rules);
+        p.opt("Tags", &self.tags);
+    }
+}
+
 impl ResourceProps for MailManagerRuleSet {
     const TYPE_NAME: &'static str = "AWS::SES::MailManagerRuleSet";
     fn facts() -> &'static ResourceFacts {
@@ -45,10 +56,14 @@ impl ResourceProps for MailManagerRuleSet {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.opt("RuleSetName", &self.rule_set_name);
-        p.req("Rules", &self.rules);
-        p.opt("Tags", &self.tags);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -106,15 +121,28 @@ impl Rule {
     }
 }
 
-impl ToExpr for Rule {
+impl Rule {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("Actions", &self.actions);
         p.opt("Conditions", &self.conditions);
         p.opt("Name", &self.name);
         p.opt("Unless", &self.unless);
+    }
+}
+
+impl ToExpr for Rule {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -147,10 +175,9 @@ pub struct RuleAction {
     pub invoke_lambda: Option<InvokeLambdaAction>,
 }
 
-impl ToExpr for RuleAction {
+impl RuleAction {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Drop", &self.drop);
         p.opt("Relay", &self.relay);
         p.opt("Archive", &self.archive);
@@ -163,7 +190,21 @@ impl ToExpr for RuleAction {
         p.opt("PublishToSns", &self.publish_to_sns);
         p.opt("Bounce", &self.bounce);
         p.opt("InvokeLambda", &self.invoke_lambda);
+    }
+}
+
+impl ToExpr for RuleAction {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -190,14 +231,27 @@ impl RelayAction {
     }
 }
 
+impl RelayAction {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ActionFailurePolicy", &self.action_failure_policy);
+        p.opt("MailFrom", &self.mail_from);
+        p.req("Relay", &self.relay);
+    }
+}
+
 impl ToExpr for RelayAction {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("ActionFailurePolicy", &self.action_failure_policy);
-        p.opt("MailFrom", &self.mail_from);
-        p.req("Relay", &self.relay);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -221,13 +275,26 @@ impl ArchiveAction {
     }
 }
 
+impl ArchiveAction {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ActionFailurePolicy", &self.action_failure_policy);
+        p.req("TargetArchive", &self.target_archive);
+    }
+}
+
 impl ToExpr for ArchiveAction {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("ActionFailurePolicy", &self.action_failure_policy);
-        p.req("TargetArchive", &self.target_archive);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -260,16 +327,29 @@ impl S3Action {
     }
 }
 
-impl ToExpr for S3Action {
+impl S3Action {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("ActionFailurePolicy", &self.action_failure_policy);
         p.req("RoleArn", &self.role_arn);
         p.req("S3Bucket", &self.s3_bucket);
         p.opt("S3Prefix", &self.s3_prefix);
         p.opt("S3SseKmsKeyId", &self.s3_sse_kms_key_id);
+    }
+}
+
+impl ToExpr for S3Action {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -293,13 +373,26 @@ impl SendAction {
     }
 }
 
+impl SendAction {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ActionFailurePolicy", &self.action_failure_policy);
+        p.req("RoleArn", &self.role_arn);
+    }
+}
+
 impl ToExpr for SendAction {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("ActionFailurePolicy", &self.action_failure_policy);
-        p.req("RoleArn", &self.role_arn);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -326,13 +419,26 @@ impl AddHeaderAction {
     }
 }
 
+impl AddHeaderAction {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("HeaderName", &self.header_name);
+        p.req("HeaderValue", &self.header_value);
+    }
+}
+
 impl ToExpr for AddHeaderAction {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("HeaderName", &self.header_name);
-        p.req("HeaderValue", &self.header_value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -343,12 +449,25 @@ pub struct ReplaceRecipientAction {
     pub replace_with: Option<Value<Vec<String>>>,
 }
 
+impl ReplaceRecipientAction {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ReplaceWith", &self.replace_with);
+    }
+}
+
 impl ToExpr for ReplaceRecipientAction {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("ReplaceWith", &self.replace_with);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -375,14 +494,27 @@ impl DeliverToMailboxAction {
     }
 }
 
+impl DeliverToMailboxAction {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ActionFailurePolicy", &self.action_failure_policy);
+        p.req("MailboxArn", &self.mailbox_arn);
+        p.req("RoleArn", &self.role_arn);
+    }
+}
+
 impl ToExpr for DeliverToMailboxAction {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("ActionFailurePolicy", &self.action_failure_policy);
-        p.req("MailboxArn", &self.mailbox_arn);
-        p.req("RoleArn", &self.role_arn);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -416,15 +548,28 @@ impl DeliverToQBusinessAction {
     }
 }
 
-impl ToExpr for DeliverToQBusinessAction {
+impl DeliverToQBusinessAction {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("ActionFailurePolicy", &self.action_failure_policy);
         p.req("ApplicationId", &self.application_id);
         p.req("IndexId", &self.index_id);
         p.req("RoleArn", &self.role_arn);
+    }
+}
+
+impl ToExpr for DeliverToQBusinessAction {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -457,16 +602,29 @@ impl SnsAction {
     }
 }
 
-impl ToExpr for SnsAction {
+impl SnsAction {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("ActionFailurePolicy", &self.action_failure_policy);
         p.opt("Encoding", &self.encoding);
         p.opt("PayloadType", &self.payload_type);
         p.req("RoleArn", &self.role_arn);
         p.req("TopicArn", &self.topic_arn);
+    }
+}
+
+impl ToExpr for SnsAction {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -511,10 +669,9 @@ impl BounceAction {
     }
 }
 
-impl ToExpr for BounceAction {
+impl BounceAction {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("ActionFailurePolicy", &self.action_failure_policy);
         p.req("DiagnosticMessage", &self.diagnostic_message);
         p.opt("Message", &self.message);
@@ -522,7 +679,21 @@ impl ToExpr for BounceAction {
         p.req("Sender", &self.sender);
         p.req("SmtpReplyCode", &self.smtp_reply_code);
         p.req("StatusCode", &self.status_code);
+    }
+}
+
+impl ToExpr for BounceAction {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -559,16 +730,29 @@ impl InvokeLambdaAction {
     }
 }
 
-impl ToExpr for InvokeLambdaAction {
+impl InvokeLambdaAction {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("ActionFailurePolicy", &self.action_failure_policy);
         p.req("FunctionArn", &self.function_arn);
         p.req("InvocationType", &self.invocation_type);
         p.opt("RetryTimeMinutes", &self.retry_time_minutes);
         p.req("RoleArn", &self.role_arn);
+    }
+}
+
+impl ToExpr for InvokeLambdaAction {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -589,17 +773,30 @@ pub struct RuleCondition {
     pub dmarc_expression: Option<RuleDmarcExpression>,
 }
 
-impl ToExpr for RuleCondition {
+impl RuleCondition {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("BooleanExpression", &self.boolean_expression);
         p.opt("StringExpression", &self.string_expression);
         p.opt("NumberExpression", &self.number_expression);
         p.opt("IpExpression", &self.ip_expression);
         p.opt("VerdictExpression", &self.verdict_expression);
         p.opt("DmarcExpression", &self.dmarc_expression);
+    }
+}
+
+impl ToExpr for RuleCondition {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -626,13 +823,26 @@ impl RuleBooleanExpression {
     }
 }
 
+impl RuleBooleanExpression {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Evaluate", &self.evaluate);
+        p.req("Operator", &self.operator);
+    }
+}
+
 impl ToExpr for RuleBooleanExpression {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Evaluate", &self.evaluate);
-        p.req("Operator", &self.operator);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -647,14 +857,27 @@ pub struct RuleBooleanToEvaluate {
     pub is_in_address_list: Option<RuleIsInAddressList>,
 }
 
+impl RuleBooleanToEvaluate {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Attribute", &self.attribute);
+        p.opt("Analysis", &self.analysis);
+        p.opt("IsInAddressList", &self.is_in_address_list);
+    }
+}
+
 impl ToExpr for RuleBooleanToEvaluate {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Attribute", &self.attribute);
-        p.opt("Analysis", &self.analysis);
-        p.opt("IsInAddressList", &self.is_in_address_list);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -678,13 +901,26 @@ impl Analysis {
     }
 }
 
+impl Analysis {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Analyzer", &self.analyzer);
+        p.req("ResultField", &self.result_field);
+    }
+}
+
 impl ToExpr for Analysis {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Analyzer", &self.analyzer);
-        p.req("ResultField", &self.result_field);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -711,13 +947,26 @@ impl RuleIsInAddressList {
     }
 }
 
+impl RuleIsInAddressList {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("AddressLists", &self.address_lists);
+        p.req("Attribute", &self.attribute);
+    }
+}
+
 impl ToExpr for RuleIsInAddressList {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("AddressLists", &self.address_lists);
-        p.req("Attribute", &self.attribute);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -748,14 +997,27 @@ impl RuleStringExpression {
     }
 }
 
+impl RuleStringExpression {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Evaluate", &self.evaluate);
+        p.req("Operator", &self.operator);
+        p.req("Values", &self.values);
+    }
+}
+
 impl ToExpr for RuleStringExpression {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Evaluate", &self.evaluate);
-        p.req("Operator", &self.operator);
-        p.req("Values", &self.values);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -772,10 +1034,9 @@ pub struct RuleStringToEvaluate {
     pub client_certificate_attribute: Option<Value<RuleClientCertificateAttribute>>,
 }
 
-impl ToExpr for RuleStringToEvaluate {
+impl RuleStringToEvaluate {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Attribute", &self.attribute);
         p.opt("MimeHeaderAttribute", &self.mime_header_attribute);
         p.opt("Analysis", &self.analysis);
@@ -783,7 +1044,21 @@ impl ToExpr for RuleStringToEvaluate {
             "ClientCertificateAttribute",
             &self.client_certificate_attribute,
         );
+    }
+}
+
+impl ToExpr for RuleStringToEvaluate {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -814,14 +1089,27 @@ impl RuleNumberExpression {
     }
 }
 
+impl RuleNumberExpression {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Evaluate", &self.evaluate);
+        p.req("Operator", &self.operator);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for RuleNumberExpression {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Evaluate", &self.evaluate);
-        p.req("Operator", &self.operator);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -832,12 +1120,25 @@ pub struct RuleNumberToEvaluate {
     pub attribute: Option<Value<RuleNumberEmailAttribute>>,
 }
 
+impl RuleNumberToEvaluate {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Attribute", &self.attribute);
+    }
+}
+
 impl ToExpr for RuleNumberToEvaluate {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Attribute", &self.attribute);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -868,14 +1169,27 @@ impl RuleIpExpression {
     }
 }
 
+impl RuleIpExpression {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Evaluate", &self.evaluate);
+        p.req("Operator", &self.operator);
+        p.req("Values", &self.values);
+    }
+}
+
 impl ToExpr for RuleIpExpression {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Evaluate", &self.evaluate);
-        p.req("Operator", &self.operator);
-        p.req("Values", &self.values);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -886,12 +1200,25 @@ pub struct RuleIpToEvaluate {
     pub attribute: Option<Value<RuleIpEmailAttribute>>,
 }
 
+impl RuleIpToEvaluate {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Attribute", &self.attribute);
+    }
+}
+
 impl ToExpr for RuleIpToEvaluate {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Attribute", &self.attribute);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -922,14 +1249,27 @@ impl RuleVerdictExpression {
     }
 }
 
+impl RuleVerdictExpression {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Evaluate", &self.evaluate);
+        p.req("Operator", &self.operator);
+        p.req("Values", &self.values);
+    }
+}
+
 impl ToExpr for RuleVerdictExpression {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Evaluate", &self.evaluate);
-        p.req("Operator", &self.operator);
-        p.req("Values", &self.values);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -942,13 +1282,26 @@ pub struct RuleVerdictToEvaluate {
     pub analysis: Option<Analysis>,
 }
 
+impl RuleVerdictToEvaluate {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Attribute", &self.attribute);
+        p.opt("Analysis", &self.analysis);
+    }
+}
+
 impl ToExpr for RuleVerdictToEvaluate {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Attribute", &self.attribute);
-        p.opt("Analysis", &self.analysis);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -975,13 +1328,26 @@ impl RuleDmarcExpression {
     }
 }
 
+impl RuleDmarcExpression {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Operator", &self.operator);
+        p.req("Values", &self.values);
+    }
+}
+
 impl ToExpr for RuleDmarcExpression {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Operator", &self.operator);
-        p.req("Values", &self.values);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1005,13 +1371,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

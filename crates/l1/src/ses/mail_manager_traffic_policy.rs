@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// Definition of AWS::SES::MailManagerTrafficPolicy Resource Type
@@ -46,6 +48,17 @@ impl MailManagerTrafficPolicy {
     }
 }
 
+impl MailManagerTrafficPolicy {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("DefaultAction", &self.default_action);
+        p.opt("MaxMessageSizeBytes", &self.max_message_size_bytes);
+        p.req("PolicyStatements", &self.policy_statements);
+        p.opt("Tags", &self.tags);
+        p.opt("TrafficPolicyName", &self.traffic_policy_name);
+    }
+}
+
 impl ResourceProps for MailManagerTrafficPolicy {
     const TYPE_NAME: &'static str = "AWS::SES::MailManagerTrafficPolicy";
     fn facts() -> &'static ResourceFacts {
@@ -54,12 +67,14 @@ impl ResourceProps for MailManagerTrafficPolicy {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req("DefaultAction", &self.default_action);
-        p.opt("MaxMessageSizeBytes", &self.max_message_size_bytes);
-        p.req("PolicyStatements", &self.policy_statements);
-        p.opt("Tags", &self.tags);
-        p.opt("TrafficPolicyName", &self.traffic_policy_name);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -111,13 +126,26 @@ impl PolicyStatement {
     }
 }
 
+impl PolicyStatement {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Action", &self.action);
+        p.req("Conditions", &self.conditions);
+    }
+}
+
 impl ToExpr for PolicyStatement {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Action", &self.action);
-        p.req("Conditions", &self.conditions);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -136,16 +164,29 @@ pub struct PolicyCondition {
     pub boolean_expression: Option<IngressBooleanExpression>,
 }
 
-impl ToExpr for PolicyCondition {
+impl PolicyCondition {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("StringExpression", &self.string_expression);
         p.opt("IpExpression", &self.ip_expression);
         p.opt("Ipv6Expression", &self.ipv6_expression);
         p.opt("TlsExpression", &self.tls_expression);
         p.opt("BooleanExpression", &self.boolean_expression);
+    }
+}
+
+impl ToExpr for PolicyCondition {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -176,14 +217,27 @@ impl IngressStringExpression {
     }
 }
 
+impl IngressStringExpression {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Evaluate", &self.evaluate);
+        p.req("Operator", &self.operator);
+        p.req("Values", &self.values);
+    }
+}
+
 impl ToExpr for IngressStringExpression {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Evaluate", &self.evaluate);
-        p.req("Operator", &self.operator);
-        p.req("Values", &self.values);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -196,13 +250,26 @@ pub struct IngressStringToEvaluate {
     pub analysis: Option<IngressAnalysis>,
 }
 
+impl IngressStringToEvaluate {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Attribute", &self.attribute);
+        p.opt("Analysis", &self.analysis);
+    }
+}
+
 impl ToExpr for IngressStringToEvaluate {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Attribute", &self.attribute);
-        p.opt("Analysis", &self.analysis);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -226,13 +293,26 @@ impl IngressAnalysis {
     }
 }
 
+impl IngressAnalysis {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Analyzer", &self.analyzer);
+        p.req("ResultField", &self.result_field);
+    }
+}
+
 impl ToExpr for IngressAnalysis {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Analyzer", &self.analyzer);
-        p.req("ResultField", &self.result_field);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -263,14 +343,27 @@ impl IngressIpv4Expression {
     }
 }
 
+impl IngressIpv4Expression {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Evaluate", &self.evaluate);
+        p.req("Operator", &self.operator);
+        p.req("Values", &self.values);
+    }
+}
+
 impl ToExpr for IngressIpv4Expression {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Evaluate", &self.evaluate);
-        p.req("Operator", &self.operator);
-        p.req("Values", &self.values);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -281,12 +374,25 @@ pub struct IngressIpToEvaluate {
     pub attribute: Option<Value<IngressIpv4Attribute>>,
 }
 
+impl IngressIpToEvaluate {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Attribute", &self.attribute);
+    }
+}
+
 impl ToExpr for IngressIpToEvaluate {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Attribute", &self.attribute);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -317,14 +423,27 @@ impl IngressIpv6Expression {
     }
 }
 
+impl IngressIpv6Expression {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Evaluate", &self.evaluate);
+        p.req("Operator", &self.operator);
+        p.req("Values", &self.values);
+    }
+}
+
 impl ToExpr for IngressIpv6Expression {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Evaluate", &self.evaluate);
-        p.req("Operator", &self.operator);
-        p.req("Values", &self.values);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -335,12 +454,25 @@ pub struct IngressIpv6ToEvaluate {
     pub attribute: Option<Value<IngressIpv6Attribute>>,
 }
 
+impl IngressIpv6ToEvaluate {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Attribute", &self.attribute);
+    }
+}
+
 impl ToExpr for IngressIpv6ToEvaluate {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Attribute", &self.attribute);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -371,14 +503,27 @@ impl IngressTlsProtocolExpression {
     }
 }
 
+impl IngressTlsProtocolExpression {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Evaluate", &self.evaluate);
+        p.req("Operator", &self.operator);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for IngressTlsProtocolExpression {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Evaluate", &self.evaluate);
-        p.req("Operator", &self.operator);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -389,12 +534,25 @@ pub struct IngressTlsProtocolToEvaluate {
     pub attribute: Option<Value<IngressTlsAttribute>>,
 }
 
+impl IngressTlsProtocolToEvaluate {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Attribute", &self.attribute);
+    }
+}
+
 impl ToExpr for IngressTlsProtocolToEvaluate {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Attribute", &self.attribute);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -421,13 +579,26 @@ impl IngressBooleanExpression {
     }
 }
 
+impl IngressBooleanExpression {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Evaluate", &self.evaluate);
+        p.req("Operator", &self.operator);
+    }
+}
+
 impl ToExpr for IngressBooleanExpression {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Evaluate", &self.evaluate);
-        p.req("Operator", &self.operator);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -440,13 +611,26 @@ pub struct IngressBooleanToEvaluate {
     pub is_in_address_list: Option<IngressIsInAddressList>,
 }
 
+impl IngressBooleanToEvaluate {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Analysis", &self.analysis);
+        p.opt("IsInAddressList", &self.is_in_address_list);
+    }
+}
+
 impl ToExpr for IngressBooleanToEvaluate {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Analysis", &self.analysis);
-        p.opt("IsInAddressList", &self.is_in_address_list);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -473,13 +657,26 @@ impl IngressIsInAddressList {
     }
 }
 
+impl IngressIsInAddressList {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("AddressLists", &self.address_lists);
+        p.req("Attribute", &self.attribute);
+    }
+}
+
 impl ToExpr for IngressIsInAddressList {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("AddressLists", &self.address_lists);
-        p.req("Attribute", &self.attribute);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -503,13 +700,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -7,7 +7,7 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty};
-use stackwright_core::resource::{Props, ResourceProps, ToExpr};
+use stackwright_core::resource::{Props, Resolve, Resolved, ResourceProps, ToExpr};
 use stackwright_core::value::Value;
 
 /// Resource Type definition for AWS::SES::MultiRegionEndpoint
@@ -35,6 +35,15 @@ impl MultiRegionEndpoint {
     }
 }
 
+impl MultiRegionEndpoint {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Details", &self.details);
+        p.req("EndpointName", &self.endpoint_name);
+        p.opt("Tags", &self.tags);
+    }
+}
+
 impl ResourceProps for MultiRegionEndpoint {
     const TYPE_NAME: &'static str = "AWS::SES::MultiRegionEndpoint";
     fn facts() -> &'static ResourceFacts {
@@ -43,10 +52,14 @@ impl ResourceProps for MultiRegionEndpoint {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req("Details", &self.details);
-        p.req("EndpointName", &self.endpoint_name);
-        p.opt("Tags", &self.tags);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -65,12 +78,25 @@ impl Details {
     }
 }
 
+impl Details {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("RouteDetails", &self.route_details);
+    }
+}
+
 impl ToExpr for Details {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("RouteDetails", &self.route_details);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -91,12 +117,25 @@ impl RouteDetail {
     }
 }
 
+impl RouteDetail {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Region", &self.region);
+    }
+}
+
 impl ToExpr for RouteDetail {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Region", &self.region);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -120,13 +159,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

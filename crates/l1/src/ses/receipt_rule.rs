@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// Resource Type definition for AWS::SES::ReceiptRule
@@ -35,6 +37,15 @@ impl ReceiptRule {
     }
 }
 
+impl ReceiptRule {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("After", &self.after);
+        p.req("Rule", &self.rule);
+        p.req("RuleSetName", &self.rule_set_name);
+    }
+}
+
 impl ResourceProps for ReceiptRule {
     const TYPE_NAME: &'static str = "AWS::SES::ReceiptRule";
     fn facts() -> &'static ResourceFacts {
@@ -43,10 +54,14 @@ impl ResourceProps for ReceiptRule {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.opt("After", &self.after);
-        p.req("Rule", &self.rule);
-        p.req("RuleSetName", &self.rule_set_name);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -90,17 +105,30 @@ pub struct Rule {
     pub tls_policy: Option<Value<TlsPolicy>>,
 }
 
-impl ToExpr for Rule {
+impl Rule {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Actions", &self.actions);
         p.opt("Enabled", &self.enabled);
         p.opt("Name", &self.name);
         p.opt("Recipients", &self.recipients);
         p.opt("ScanEnabled", &self.scan_enabled);
         p.opt("TlsPolicy", &self.tls_policy);
+    }
+}
+
+impl ToExpr for Rule {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -125,10 +153,9 @@ pub struct Action {
     pub workmail_action: Option<WorkmailAction>,
 }
 
-impl ToExpr for Action {
+impl Action {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AddHeaderAction", &self.add_header_action);
         p.opt("BounceAction", &self.bounce_action);
         p.opt("ConnectAction", &self.connect_action);
@@ -137,7 +164,21 @@ impl ToExpr for Action {
         p.opt("SNSAction", &self.sns_action);
         p.opt("StopAction", &self.stop_action);
         p.opt("WorkmailAction", &self.workmail_action);
+    }
+}
+
+impl ToExpr for Action {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -164,13 +205,26 @@ impl AddHeaderAction {
     }
 }
 
+impl AddHeaderAction {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("HeaderName", &self.header_name);
+        p.req("HeaderValue", &self.header_value);
+    }
+}
+
 impl ToExpr for AddHeaderAction {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("HeaderName", &self.header_name);
-        p.req("HeaderValue", &self.header_value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -207,16 +261,29 @@ impl BounceAction {
     }
 }
 
-impl ToExpr for BounceAction {
+impl BounceAction {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("Message", &self.message);
         p.req("Sender", &self.sender);
         p.req("SmtpReplyCode", &self.smtp_reply_code);
         p.opt("StatusCode", &self.status_code);
         p.opt("TopicArn", &self.topic_arn);
+    }
+}
+
+impl ToExpr for BounceAction {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -243,13 +310,26 @@ impl ConnectAction {
     }
 }
 
+impl ConnectAction {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("IAMRoleARN", &self.iam_role_arn);
+        p.req("InstanceARN", &self.instance_arn);
+    }
+}
+
 impl ToExpr for ConnectAction {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("IAMRoleARN", &self.iam_role_arn);
-        p.req("InstanceARN", &self.instance_arn);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -276,14 +356,27 @@ impl LambdaAction {
     }
 }
 
+impl LambdaAction {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("FunctionArn", &self.function_arn);
+        p.opt("InvocationType", &self.invocation_type);
+        p.opt("TopicArn", &self.topic_arn);
+    }
+}
+
 impl ToExpr for LambdaAction {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("FunctionArn", &self.function_arn);
-        p.opt("InvocationType", &self.invocation_type);
-        p.opt("TopicArn", &self.topic_arn);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -316,16 +409,29 @@ impl S3Action {
     }
 }
 
-impl ToExpr for S3Action {
+impl S3Action {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("BucketName", &self.bucket_name);
         p.opt("IamRoleArn", &self.iam_role_arn);
         p.opt("KmsKeyArn", &self.kms_key_arn);
         p.opt("ObjectKeyPrefix", &self.object_key_prefix);
         p.opt("TopicArn", &self.topic_arn);
+    }
+}
+
+impl ToExpr for S3Action {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -338,13 +444,26 @@ pub struct SnsAction {
     pub topic_arn: Option<Value<String>>,
 }
 
+impl SnsAction {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Encoding", &self.encoding);
+        p.opt("TopicArn", &self.topic_arn);
+    }
+}
+
 impl ToExpr for SnsAction {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Encoding", &self.encoding);
-        p.opt("TopicArn", &self.topic_arn);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -368,13 +487,26 @@ impl StopAction {
     }
 }
 
+impl StopAction {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Scope", &self.scope);
+        p.opt("TopicArn", &self.topic_arn);
+    }
+}
+
 impl ToExpr for StopAction {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Scope", &self.scope);
-        p.opt("TopicArn", &self.topic_arn);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -398,13 +530,26 @@ impl WorkmailAction {
     }
 }
 
+impl WorkmailAction {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("OrganizationArn", &self.organization_arn);
+        p.opt("TopicArn", &self.topic_arn);
+    }
+}
+
 impl ToExpr for WorkmailAction {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("OrganizationArn", &self.organization_arn);
-        p.opt("TopicArn", &self.topic_arn);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -7,7 +7,7 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{Props, ResourceProps};
+use stackwright_core::resource::{Props, Resolve, Resolved, ResourceProps};
 use stackwright_core::value::Value;
 
 /// Resource Type definition for AWS::SES::ReceiptRuleSet
@@ -19,6 +19,13 @@ pub struct ReceiptRuleSet {
     pub rule_set_name: Option<Value<String>>,
 }
 
+impl ReceiptRuleSet {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("RuleSetName", &self.rule_set_name);
+    }
+}
+
 impl ResourceProps for ReceiptRuleSet {
     const TYPE_NAME: &'static str = "AWS::SES::ReceiptRuleSet";
     fn facts() -> &'static ResourceFacts {
@@ -27,8 +34,14 @@ impl ResourceProps for ReceiptRuleSet {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.opt("RuleSetName", &self.rule_set_name);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// Resource Type definition for AWS::SES::Tenant
@@ -43,6 +45,17 @@ impl Tenant {
     }
 }
 
+impl Tenant {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ReputationEntity", &self.reputation_entity);
+        p.opt("ResourceAssociations", &self.resource_associations);
+        p.opt("SuppressionAttributes", &self.suppression_attributes);
+        p.opt("Tags", &self.tags);
+        p.req("TenantName", &self.tenant_name);
+    }
+}
+
 impl ResourceProps for Tenant {
     const TYPE_NAME: &'static str = "AWS::SES::Tenant";
     fn facts() -> &'static ResourceFacts {
@@ -51,12 +64,14 @@ impl ResourceProps for Tenant {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.opt("ReputationEntity", &self.reputation_entity);
-        p.opt("ResourceAssociations", &self.resource_associations);
-        p.opt("SuppressionAttributes", &self.suppression_attributes);
-        p.opt("Tags", &self.tags);
-        p.req("TenantName", &self.tenant_name);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -98,12 +113,25 @@ impl ReputationEntity {
     }
 }
 
+impl ReputationEntity {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Policy", &self.policy);
+    }
+}
+
 impl ToExpr for ReputationEntity {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Policy", &self.policy);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -124,12 +152,25 @@ impl ReputationPolicy {
     }
 }
 
+impl ReputationPolicy {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("ReputationEntityPolicy", &self.reputation_entity_policy);
+    }
+}
+
 impl ToExpr for ReputationPolicy {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("ReputationEntityPolicy", &self.reputation_entity_policy);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -150,12 +191,25 @@ impl ResourceAssociation {
     }
 }
 
+impl ResourceAssociation {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("ResourceArn", &self.resource_arn);
+    }
+}
+
 impl ToExpr for ResourceAssociation {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("ResourceArn", &self.resource_arn);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -182,13 +236,26 @@ impl TenantSuppressionAttributes {
     }
 }
 
+impl TenantSuppressionAttributes {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("SuppressedReasons", &self.suppressed_reasons);
+        p.req("SuppressionScope", &self.suppression_scope);
+    }
+}
+
 impl ToExpr for TenantSuppressionAttributes {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("SuppressedReasons", &self.suppressed_reasons);
-        p.req("SuppressionScope", &self.suppression_scope);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -212,13 +279,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

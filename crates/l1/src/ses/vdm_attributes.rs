@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::Value;
 
 /// Resource Type definition for AWS::SES::VdmAttributes
@@ -21,6 +23,14 @@ pub struct VdmAttributes {
     pub guardian_attributes: Option<GuardianAttributes>,
 }
 
+impl VdmAttributes {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("DashboardAttributes", &self.dashboard_attributes);
+        p.opt("GuardianAttributes", &self.guardian_attributes);
+    }
+}
+
 impl ResourceProps for VdmAttributes {
     const TYPE_NAME: &'static str = "AWS::SES::VdmAttributes";
     fn facts() -> &'static ResourceFacts {
@@ -29,9 +39,14 @@ impl ResourceProps for VdmAttributes {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.opt("DashboardAttributes", &self.dashboard_attributes);
-        p.opt("GuardianAttributes", &self.guardian_attributes);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -65,12 +80,25 @@ pub struct DashboardAttributes {
     pub engagement_metrics: Option<Value<String>>,
 }
 
+impl DashboardAttributes {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("EngagementMetrics", &self.engagement_metrics);
+    }
+}
+
 impl ToExpr for DashboardAttributes {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("EngagementMetrics", &self.engagement_metrics);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -81,12 +109,25 @@ pub struct GuardianAttributes {
     pub optimized_shared_delivery: Option<Value<String>>,
 }
 
+impl GuardianAttributes {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("OptimizedSharedDelivery", &self.optimized_shared_delivery);
+    }
+}
+
 impl ToExpr for GuardianAttributes {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("OptimizedSharedDelivery", &self.optimized_shared_delivery);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// Authorizes the Shield Response Team (SRT) to use email and phone to notify contacts about escalations to the SRT and to initiate proactive customer support.
@@ -35,6 +37,17 @@ impl ProactiveEngagement {
     }
 }
 
+impl ProactiveEngagement {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("EmergencyContactList", &self.emergency_contact_list);
+        p.req(
+            "ProactiveEngagementStatus",
+            &self.proactive_engagement_status,
+        );
+    }
+}
+
 impl ResourceProps for ProactiveEngagement {
     const TYPE_NAME: &'static str = "AWS::Shield::ProactiveEngagement";
     fn facts() -> &'static ResourceFacts {
@@ -43,12 +56,14 @@ impl ResourceProps for ProactiveEngagement {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req("EmergencyContactList", &self.emergency_contact_list);
-        p.req(
-            "ProactiveEngagementStatus",
-            &self.proactive_engagement_status,
-        );
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -98,14 +113,27 @@ impl EmergencyContact {
     }
 }
 
+impl EmergencyContact {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ContactNotes", &self.contact_notes);
+        p.req("EmailAddress", &self.email_address);
+        p.opt("PhoneNumber", &self.phone_number);
+    }
+}
+
 impl ToExpr for EmergencyContact {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("ContactNotes", &self.contact_notes);
-        p.req("EmailAddress", &self.email_address);
-        p.opt("PhoneNumber", &self.phone_number);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -7,7 +7,7 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{Props, ResourceProps};
+use stackwright_core::resource::{Props, Resolve, Resolved, ResourceProps};
 use stackwright_core::value::Value;
 
 /// Resource Type definition for AWS::Signer::ProfilePermission
@@ -46,6 +46,17 @@ impl ProfilePermission {
     }
 }
 
+impl ProfilePermission {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Action", &self.action);
+        p.req("Principal", &self.principal);
+        p.req("ProfileName", &self.profile_name);
+        p.opt("ProfileVersion", &self.profile_version);
+        p.req("StatementId", &self.statement_id);
+    }
+}
+
 impl ResourceProps for ProfilePermission {
     const TYPE_NAME: &'static str = "AWS::Signer::ProfilePermission";
     fn facts() -> &'static ResourceFacts {
@@ -54,12 +65,14 @@ impl ResourceProps for ProfilePermission {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req("Action", &self.action);
-        p.req("Principal", &self.principal);
-        p.req("ProfileName", &self.profile_name);
-        p.opt("ProfileVersion", &self.profile_version);
-        p.req("StatementId", &self.statement_id);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// A signing profile is a signing template that can be used to carry out a pre-defined signing job.
@@ -37,6 +39,15 @@ impl SigningProfile {
     }
 }
 
+impl SigningProfile {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("PlatformId", &self.platform_id);
+        p.opt("SignatureValidityPeriod", &self.signature_validity_period);
+        p.opt("Tags", &self.tags);
+    }
+}
+
 impl ResourceProps for SigningProfile {
     const TYPE_NAME: &'static str = "AWS::Signer::SigningProfile";
     fn facts() -> &'static ResourceFacts {
@@ -45,10 +56,14 @@ impl ResourceProps for SigningProfile {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req("PlatformId", &self.platform_id);
-        p.opt("SignatureValidityPeriod", &self.signature_validity_period);
-        p.opt("Tags", &self.tags);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -99,13 +114,26 @@ pub struct SignatureValidityPeriod {
     pub value: Option<Value<i64>>,
 }
 
+impl SignatureValidityPeriod {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Type", &self.type_);
+        p.opt("Value", &self.value);
+    }
+}
+
 impl ToExpr for SignatureValidityPeriod {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Type", &self.type_);
-        p.opt("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -118,13 +146,26 @@ pub struct Tag {
     pub value: Option<Value<String>>,
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Key", &self.key);
+        p.opt("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Key", &self.key);
-        p.opt("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::Value;
 
 /// AWS::SimSpaceWeaver::Simulation resource creates an AWS Simulation.
@@ -41,6 +43,17 @@ impl Simulation {
     }
 }
 
+impl Simulation {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("MaximumDuration", &self.maximum_duration);
+        p.req("Name", &self.name);
+        p.req("RoleArn", &self.role_arn);
+        p.opt("SchemaS3Location", &self.schema_s3_location);
+        p.opt("SnapshotS3Location", &self.snapshot_s3_location);
+    }
+}
+
 impl ResourceProps for Simulation {
     const TYPE_NAME: &'static str = "AWS::SimSpaceWeaver::Simulation";
     fn facts() -> &'static ResourceFacts {
@@ -49,12 +62,14 @@ impl ResourceProps for Simulation {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.opt("MaximumDuration", &self.maximum_duration);
-        p.req("Name", &self.name);
-        p.req("RoleArn", &self.role_arn);
-        p.opt("SchemaS3Location", &self.schema_s3_location);
-        p.opt("SnapshotS3Location", &self.snapshot_s3_location);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -104,13 +119,26 @@ impl S3Location {
     }
 }
 
+impl S3Location {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("BucketName", &self.bucket_name);
+        p.req("ObjectKey", &self.object_key);
+    }
+}
+
 impl ToExpr for S3Location {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("BucketName", &self.bucket_name);
-        p.req("ObjectKey", &self.object_key);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

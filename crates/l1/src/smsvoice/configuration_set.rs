@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::Value;
 
 /// Resource Type definition for AWS::SMSVOICE::ConfigurationSet
@@ -31,6 +33,18 @@ pub struct ConfigurationSet {
     pub tags: Option<Vec<Tag>>,
 }
 
+impl ConfigurationSet {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ConfigurationSetName", &self.configuration_set_name);
+        p.opt("DefaultSenderId", &self.default_sender_id);
+        p.opt("EventDestinations", &self.event_destinations);
+        p.opt("MessageFeedbackEnabled", &self.message_feedback_enabled);
+        p.opt("ProtectConfigurationId", &self.protect_configuration_id);
+        p.opt("Tags", &self.tags);
+    }
+}
+
 impl ResourceProps for ConfigurationSet {
     const TYPE_NAME: &'static str = "AWS::SMSVOICE::ConfigurationSet";
     fn facts() -> &'static ResourceFacts {
@@ -39,13 +53,14 @@ impl ResourceProps for ConfigurationSet {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.opt("ConfigurationSetName", &self.configuration_set_name);
-        p.opt("DefaultSenderId", &self.default_sender_id);
-        p.opt("EventDestinations", &self.event_destinations);
-        p.opt("MessageFeedbackEnabled", &self.message_feedback_enabled);
-        p.opt("ProtectConfigurationId", &self.protect_configuration_id);
-        p.opt("Tags", &self.tags);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -108,10 +123,9 @@ impl EventDestination {
     }
 }
 
-impl ToExpr for EventDestination {
+impl EventDestination {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "CloudWatchLogsDestination",
             &self.cloud_watch_logs_destination,
@@ -124,7 +138,21 @@ impl ToExpr for EventDestination {
         );
         p.req("MatchingEventTypes", &self.matching_event_types);
         p.opt("SnsDestination", &self.sns_destination);
+    }
+}
+
+impl ToExpr for EventDestination {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -151,13 +179,26 @@ impl CloudWatchLogsDestination {
     }
 }
 
+impl CloudWatchLogsDestination {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("IamRoleArn", &self.iam_role_arn);
+        p.req("LogGroupArn", &self.log_group_arn);
+    }
+}
+
 impl ToExpr for CloudWatchLogsDestination {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("IamRoleArn", &self.iam_role_arn);
-        p.req("LogGroupArn", &self.log_group_arn);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -184,13 +225,26 @@ impl KinesisFirehoseDestination {
     }
 }
 
+impl KinesisFirehoseDestination {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("DeliveryStreamArn", &self.delivery_stream_arn);
+        p.req("IamRoleArn", &self.iam_role_arn);
+    }
+}
+
 impl ToExpr for KinesisFirehoseDestination {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("DeliveryStreamArn", &self.delivery_stream_arn);
-        p.req("IamRoleArn", &self.iam_role_arn);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -211,12 +265,25 @@ impl SnsDestination {
     }
 }
 
+impl SnsDestination {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("TopicArn", &self.topic_arn);
+    }
+}
+
 impl ToExpr for SnsDestination {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("TopicArn", &self.topic_arn);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -240,13 +307,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

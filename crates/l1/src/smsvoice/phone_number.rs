@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// Resource Type definition for AWS::SMSVOICE::PhoneNumber
@@ -63,14 +65,9 @@ impl PhoneNumber {
     }
 }
 
-impl ResourceProps for PhoneNumber {
-    const TYPE_NAME: &'static str = "AWS::SMSVOICE::PhoneNumber";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl PhoneNumber {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "DeletionProtectionEnabled",
             &self.deletion_protection_enabled,
@@ -87,7 +84,25 @@ impl ResourceProps for PhoneNumber {
         );
         p.opt("Tags", &self.tags);
         p.opt("TwoWay", &self.two_way);
+    }
+}
+
+impl ResourceProps for PhoneNumber {
+    const TYPE_NAME: &'static str = "AWS::SMSVOICE::PhoneNumber";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -141,13 +156,26 @@ impl MandatoryKeywords {
     }
 }
 
+impl MandatoryKeywords {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("HELP", &self.help);
+        p.req("STOP", &self.stop);
+    }
+}
+
 impl ToExpr for MandatoryKeywords {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("HELP", &self.help);
-        p.req("STOP", &self.stop);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -168,12 +196,25 @@ impl MandatoryKeyword {
     }
 }
 
+impl MandatoryKeyword {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Message", &self.message);
+    }
+}
+
 impl ToExpr for MandatoryKeyword {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Message", &self.message);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -204,14 +245,27 @@ impl OptionalKeyword {
     }
 }
 
+impl OptionalKeyword {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Action", &self.action);
+        p.req("Keyword", &self.keyword);
+        p.req("Message", &self.message);
+    }
+}
+
 impl ToExpr for OptionalKeyword {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Action", &self.action);
-        p.req("Keyword", &self.keyword);
-        p.req("Message", &self.message);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -235,13 +289,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -268,14 +335,27 @@ impl TwoWay {
     }
 }
 
+impl TwoWay {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ChannelArn", &self.channel_arn);
+        p.opt("ChannelRole", &self.channel_role);
+        p.req("Enabled", &self.enabled);
+    }
+}
+
 impl ToExpr for TwoWay {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("ChannelArn", &self.channel_arn);
-        p.opt("ChannelRole", &self.channel_role);
-        p.req("Enabled", &self.enabled);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// Resource Type definition for AWS::SMSVOICE::ProtectConfiguration
@@ -25,6 +27,18 @@ pub struct ProtectConfiguration {
     pub tags: Option<Vec<Tag>>,
 }
 
+impl ProtectConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("CountryRuleSet", &self.country_rule_set);
+        p.opt(
+            "DeletionProtectionEnabled",
+            &self.deletion_protection_enabled,
+        );
+        p.opt("Tags", &self.tags);
+    }
+}
+
 impl ResourceProps for ProtectConfiguration {
     const TYPE_NAME: &'static str = "AWS::SMSVOICE::ProtectConfiguration";
     fn facts() -> &'static ResourceFacts {
@@ -33,13 +47,14 @@ impl ResourceProps for ProtectConfiguration {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.opt("CountryRuleSet", &self.country_rule_set);
-        p.opt(
-            "DeletionProtectionEnabled",
-            &self.deletion_protection_enabled,
-        );
-        p.opt("Tags", &self.tags);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -82,14 +97,27 @@ pub struct CountryRuleSet {
     pub voice: Option<Vec<CountryRule>>,
 }
 
+impl CountryRuleSet {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("MMS", &self.mms);
+        p.opt("SMS", &self.sms);
+        p.opt("VOICE", &self.voice);
+    }
+}
+
 impl ToExpr for CountryRuleSet {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("MMS", &self.mms);
-        p.opt("SMS", &self.sms);
-        p.opt("VOICE", &self.voice);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -116,13 +144,26 @@ impl CountryRule {
     }
 }
 
+impl CountryRule {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("CountryCode", &self.country_code);
+        p.req("ProtectStatus", &self.protect_status);
+    }
+}
+
 impl ToExpr for CountryRule {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("CountryCode", &self.country_code);
-        p.req("ProtectStatus", &self.protect_status);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -146,13 +187,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

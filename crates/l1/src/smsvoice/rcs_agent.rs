@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Json, Value};
 
 /// An AWS RCS Agent in AWS End User Messaging SMS. The RCS agent is the top-level resource representing your brand for RCS messaging, and serves as an origination identity for sending RCS messages. A newly created agent is in CREATED status; it advances through TESTING, PARTIAL and ACTIVE only as testing and country launch registrations are submitted and approved by carriers.
@@ -41,14 +43,9 @@ pub struct RcsAgent {
     pub two_way_rcs_events_enabled: Option<Value<Vec<String>>>,
 }
 
-impl ResourceProps for RcsAgent {
-    const TYPE_NAME: &'static str = "AWS::SMSVOICE::RcsAgent";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl RcsAgent {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "DeletionProtectionEnabled",
             &self.deletion_protection_enabled,
@@ -69,7 +66,25 @@ impl ResourceProps for RcsAgent {
         p.opt("TwoWayMediaS3KeyPrefix", &self.two_way_media_s3_key_prefix);
         p.opt("TwoWayMediaS3Role", &self.two_way_media_s3_role);
         p.opt("TwoWayRcsEventsEnabled", &self.two_way_rcs_events_enabled);
+    }
+}
+
+impl ResourceProps for RcsAgent {
+    const TYPE_NAME: &'static str = "AWS::SMSVOICE::RcsAgent";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -141,13 +156,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

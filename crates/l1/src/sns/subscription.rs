@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps,
+};
 use stackwright_core::value::{Json, Value};
 
 /// Resource Type definition for AWS::SNS::Subscription
@@ -59,14 +61,9 @@ impl Subscription {
     }
 }
 
-impl ResourceProps for Subscription {
-    const TYPE_NAME: &'static str = "AWS::SNS::Subscription";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl Subscription {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("DeliveryPolicy", &self.delivery_policy);
         p.opt("Endpoint", &self.endpoint);
         p.opt("FilterPolicy", &self.filter_policy);
@@ -78,7 +75,25 @@ impl ResourceProps for Subscription {
         p.opt("ReplayPolicy", &self.replay_policy);
         p.opt("SubscriptionRoleArn", &self.subscription_role_arn);
         p.req("TopicArn", &self.topic_arn);
+    }
+}
+
+impl ResourceProps for Subscription {
+    const TYPE_NAME: &'static str = "AWS::SNS::Subscription";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Json, Literal, Value};
 
 /// The ``AWS::SNS::Topic`` resource creates a topic to which notifications can be published.
@@ -47,14 +49,9 @@ pub struct Topic {
     pub tracing_config: Option<Value<String>>,
 }
 
-impl ResourceProps for Topic {
-    const TYPE_NAME: &'static str = "AWS::SNS::Topic";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl Topic {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("ArchivePolicy", &self.archive_policy);
         p.opt(
             "ContentBasedDeduplication",
@@ -72,7 +69,25 @@ impl ResourceProps for Topic {
         p.opt("Tags", &self.tags);
         p.opt("TopicName", &self.topic_name);
         p.opt("TracingConfig", &self.tracing_config);
+    }
+}
+
+impl ResourceProps for Topic {
+    const TYPE_NAME: &'static str = "AWS::SNS::Topic";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -185,10 +200,9 @@ impl LoggingConfig {
     }
 }
 
-impl ToExpr for LoggingConfig {
+impl LoggingConfig {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("FailureFeedbackRoleArn", &self.failure_feedback_role_arn);
         p.req("Protocol", &self.protocol);
         p.opt("SuccessFeedbackRoleArn", &self.success_feedback_role_arn);
@@ -196,7 +210,21 @@ impl ToExpr for LoggingConfig {
             "SuccessFeedbackSampleRate",
             &self.success_feedback_sample_rate,
         );
+    }
+}
+
+impl ToExpr for LoggingConfig {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -220,13 +248,26 @@ impl Subscription {
     }
 }
 
+impl Subscription {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Endpoint", &self.endpoint);
+        p.req("Protocol", &self.protocol);
+    }
+}
+
 impl ToExpr for Subscription {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Endpoint", &self.endpoint);
-        p.req("Protocol", &self.protocol);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -250,13 +291,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Json, Value};
 
 /// The ``AWS::SQS::Queue`` resource creates an SQS standard or FIFO queue.
@@ -51,14 +53,9 @@ pub struct Queue {
     pub visibility_timeout: Option<Value<i64>>,
 }
 
-impl ResourceProps for Queue {
-    const TYPE_NAME: &'static str = "AWS::SQS::Queue";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl Queue {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "ContentBasedDeduplication",
             &self.content_based_deduplication,
@@ -84,7 +81,25 @@ impl ResourceProps for Queue {
         p.opt("SqsManagedSseEnabled", &self.sqs_managed_sse_enabled);
         p.opt("Tags", &self.tags);
         p.opt("VisibilityTimeout", &self.visibility_timeout);
+    }
+}
+
+impl ResourceProps for Queue {
+    const TYPE_NAME: &'static str = "AWS::SQS::Queue";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -216,13 +231,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Map, Value};
 
 /// The AWS::SSM::Association resource associates an SSM document in AWS Systems Manager with EC2 instances that contain a configuration agent to process the document.
@@ -85,14 +87,9 @@ impl Association {
     }
 }
 
-impl ResourceProps for Association {
-    const TYPE_NAME: &'static str = "AWS::SSM::Association";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl Association {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("ApplyOnlyAtCronInterval", &self.apply_only_at_cron_interval);
         p.opt(
             "AssociationDispatchAssumeRole",
@@ -121,7 +118,25 @@ impl ResourceProps for Association {
             "WaitForSuccessTimeoutSeconds",
             &self.wait_for_success_timeout_seconds,
         );
+    }
+}
+
+impl ResourceProps for Association {
+    const TYPE_NAME: &'static str = "AWS::SSM::Association";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -155,12 +170,25 @@ pub struct InstanceAssociationOutputLocation {
     pub s3_location: Option<S3OutputLocation>,
 }
 
+impl InstanceAssociationOutputLocation {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("S3Location", &self.s3_location);
+    }
+}
+
 impl ToExpr for InstanceAssociationOutputLocation {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("S3Location", &self.s3_location);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -175,14 +203,27 @@ pub struct S3OutputLocation {
     pub output_s3_region: Option<Value<String>>,
 }
 
+impl S3OutputLocation {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("OutputS3BucketName", &self.output_s3_bucket_name);
+        p.opt("OutputS3KeyPrefix", &self.output_s3_key_prefix);
+        p.opt("OutputS3Region", &self.output_s3_region);
+    }
+}
+
 impl ToExpr for S3OutputLocation {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("OutputS3BucketName", &self.output_s3_bucket_name);
-        p.opt("OutputS3KeyPrefix", &self.output_s3_key_prefix);
-        p.opt("OutputS3Region", &self.output_s3_region);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -206,13 +247,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -236,13 +290,26 @@ impl Target {
     }
 }
 
+impl Target {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Values", &self.values);
+    }
+}
+
 impl ToExpr for Target {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Values", &self.values);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::Value;
 
 /// Resource type definition for AWS::SSM::MaintenanceWindow
@@ -67,14 +69,9 @@ impl MaintenanceWindow {
     }
 }
 
-impl ResourceProps for MaintenanceWindow {
-    const TYPE_NAME: &'static str = "AWS::SSM::MaintenanceWindow";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl MaintenanceWindow {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("AllowUnassociatedTargets", &self.allow_unassociated_targets);
         p.req("Cutoff", &self.cutoff);
         p.opt("Description", &self.description);
@@ -86,7 +83,25 @@ impl ResourceProps for MaintenanceWindow {
         p.opt("ScheduleTimezone", &self.schedule_timezone);
         p.opt("StartDate", &self.start_date);
         p.opt("Tags", &self.tags);
+    }
+}
+
+impl ResourceProps for MaintenanceWindow {
+    const TYPE_NAME: &'static str = "AWS::SSM::MaintenanceWindow";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -133,13 +148,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

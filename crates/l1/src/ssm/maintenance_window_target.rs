@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// Resource type definition for AWS::SSM::MaintenanceWindowTarget
@@ -48,6 +50,18 @@ impl MaintenanceWindowTarget {
     }
 }
 
+impl MaintenanceWindowTarget {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Description", &self.description);
+        p.opt("Name", &self.name);
+        p.opt("OwnerInformation", &self.owner_information);
+        p.req("ResourceType", &self.resource_type);
+        p.req("Targets", &self.targets);
+        p.req("WindowId", &self.window_id);
+    }
+}
+
 impl ResourceProps for MaintenanceWindowTarget {
     const TYPE_NAME: &'static str = "AWS::SSM::MaintenanceWindowTarget";
     fn facts() -> &'static ResourceFacts {
@@ -56,13 +70,14 @@ impl ResourceProps for MaintenanceWindowTarget {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.opt("Description", &self.description);
-        p.opt("Name", &self.name);
-        p.opt("OwnerInformation", &self.owner_information);
-        p.req("ResourceType", &self.resource_type);
-        p.req("Targets", &self.targets);
-        p.req("WindowId", &self.window_id);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -109,13 +124,26 @@ impl Targets {
     }
 }
 
+impl Targets {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Values", &self.values);
+    }
+}
+
 impl ToExpr for Targets {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Values", &self.values);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Json, Literal, Value};
 
 /// Resource Type definition for AWS::SSM::MaintenanceWindowTask
@@ -73,14 +75,9 @@ impl MaintenanceWindowTask {
     }
 }
 
-impl ResourceProps for MaintenanceWindowTask {
-    const TYPE_NAME: &'static str = "AWS::SSM::MaintenanceWindowTask";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl MaintenanceWindowTask {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("CutoffBehavior", &self.cutoff_behavior);
         p.opt("Description", &self.description);
         p.opt("LoggingInfo", &self.logging_info);
@@ -95,7 +92,25 @@ impl ResourceProps for MaintenanceWindowTask {
         p.opt("TaskParameters", &self.task_parameters);
         p.req("TaskType", &self.task_type);
         p.req("WindowId", &self.window_id);
+    }
+}
+
+impl ResourceProps for MaintenanceWindowTask {
+    const TYPE_NAME: &'static str = "AWS::SSM::MaintenanceWindowTask";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -145,14 +160,27 @@ impl LoggingInfo {
     }
 }
 
+impl LoggingInfo {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Region", &self.region);
+        p.req("S3Bucket", &self.s3_bucket);
+        p.opt("S3Prefix", &self.s3_prefix);
+    }
+}
+
 impl ToExpr for LoggingInfo {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Region", &self.region);
-        p.req("S3Bucket", &self.s3_bucket);
-        p.opt("S3Prefix", &self.s3_prefix);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -176,13 +204,26 @@ impl Target {
     }
 }
 
+impl Target {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Values", &self.values);
+    }
+}
+
 impl ToExpr for Target {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Values", &self.values);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -200,10 +241,9 @@ pub struct TaskInvocationParameters {
         Option<MaintenanceWindowStepFunctionsParameters>,
 }
 
-impl ToExpr for TaskInvocationParameters {
+impl TaskInvocationParameters {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "MaintenanceWindowAutomationParameters",
             &self.maintenance_window_automation_parameters,
@@ -220,7 +260,21 @@ impl ToExpr for TaskInvocationParameters {
             "MaintenanceWindowStepFunctionsParameters",
             &self.maintenance_window_step_functions_parameters,
         );
+    }
+}
+
+impl ToExpr for TaskInvocationParameters {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -233,13 +287,26 @@ pub struct MaintenanceWindowAutomationParameters {
     pub parameters: Option<Value<Json>>,
 }
 
+impl MaintenanceWindowAutomationParameters {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("DocumentVersion", &self.document_version);
+        p.opt("Parameters", &self.parameters);
+    }
+}
+
 impl ToExpr for MaintenanceWindowAutomationParameters {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("DocumentVersion", &self.document_version);
-        p.opt("Parameters", &self.parameters);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -254,14 +321,27 @@ pub struct MaintenanceWindowLambdaParameters {
     pub qualifier: Option<Value<String>>,
 }
 
+impl MaintenanceWindowLambdaParameters {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ClientContext", &self.client_context);
+        p.opt("Payload", &self.payload);
+        p.opt("Qualifier", &self.qualifier);
+    }
+}
+
 impl ToExpr for MaintenanceWindowLambdaParameters {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("ClientContext", &self.client_context);
-        p.opt("Payload", &self.payload);
-        p.opt("Qualifier", &self.qualifier);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -292,10 +372,9 @@ pub struct MaintenanceWindowRunCommandParameters {
     pub timeout_seconds: Option<Value<i64>>,
 }
 
-impl ToExpr for MaintenanceWindowRunCommandParameters {
+impl MaintenanceWindowRunCommandParameters {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("CloudWatchOutputConfig", &self.cloud_watch_output_config);
         p.opt("Comment", &self.comment);
         p.opt("DocumentHash", &self.document_hash);
@@ -307,7 +386,21 @@ impl ToExpr for MaintenanceWindowRunCommandParameters {
         p.opt("Parameters", &self.parameters);
         p.opt("ServiceRoleArn", &self.service_role_arn);
         p.opt("TimeoutSeconds", &self.timeout_seconds);
+    }
+}
+
+impl ToExpr for MaintenanceWindowRunCommandParameters {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -320,13 +413,26 @@ pub struct CloudWatchOutputConfig {
     pub cloud_watch_output_enabled: Option<Value<bool>>,
 }
 
+impl CloudWatchOutputConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("CloudWatchLogGroupName", &self.cloud_watch_log_group_name);
+        p.opt("CloudWatchOutputEnabled", &self.cloud_watch_output_enabled);
+    }
+}
+
 impl ToExpr for CloudWatchOutputConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("CloudWatchLogGroupName", &self.cloud_watch_log_group_name);
-        p.opt("CloudWatchOutputEnabled", &self.cloud_watch_output_enabled);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -353,14 +459,27 @@ impl NotificationConfig {
     }
 }
 
+impl NotificationConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("NotificationArn", &self.notification_arn);
+        p.opt("NotificationEvents", &self.notification_events);
+        p.opt("NotificationType", &self.notification_type);
+    }
+}
+
 impl ToExpr for NotificationConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("NotificationArn", &self.notification_arn);
-        p.opt("NotificationEvents", &self.notification_events);
-        p.opt("NotificationType", &self.notification_type);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -373,13 +492,26 @@ pub struct MaintenanceWindowStepFunctionsParameters {
     pub name: Option<Value<String>>,
 }
 
+impl MaintenanceWindowStepFunctionsParameters {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Input", &self.input);
+        p.opt("Name", &self.name);
+    }
+}
+
 impl ToExpr for MaintenanceWindowStepFunctionsParameters {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Input", &self.input);
-        p.opt("Name", &self.name);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps,
+};
 use stackwright_core::value::{Literal, Map, Value};
 
 /// The ``AWS::SSM::Parameter`` resource creates an SSM parameter in SYSlong Parameter Store.
@@ -55,14 +57,9 @@ impl Parameter {
     }
 }
 
-impl ResourceProps for Parameter {
-    const TYPE_NAME: &'static str = "AWS::SSM::Parameter";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl Parameter {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AllowedPattern", &self.allowed_pattern);
         p.opt("DataType", &self.data_type);
         p.opt("Description", &self.description);
@@ -72,7 +69,25 @@ impl ResourceProps for Parameter {
         p.opt("Tier", &self.tier);
         p.req("Type", &self.type_);
         p.req("Value", &self.value);
+    }
+}
+
+impl ResourceProps for Parameter {
+    const TYPE_NAME: &'static str = "AWS::SSM::Parameter";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// Resource Type definition for AWS::SSM::PatchBaseline
@@ -74,14 +76,9 @@ impl PatchBaseline {
     }
 }
 
-impl ResourceProps for PatchBaseline {
-    const TYPE_NAME: &'static str = "AWS::SSM::PatchBaseline";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl PatchBaseline {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("ApprovalRules", &self.approval_rules);
         p.opt("ApprovedPatches", &self.approved_patches);
         p.opt(
@@ -106,7 +103,25 @@ impl ResourceProps for PatchBaseline {
         p.opt("RejectedPatchesAction", &self.rejected_patches_action);
         p.opt("Sources", &self.sources);
         p.opt("Tags", &self.tags);
+    }
+}
+
+impl ResourceProps for PatchBaseline {
+    const TYPE_NAME: &'static str = "AWS::SSM::PatchBaseline";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -140,12 +155,25 @@ pub struct RuleGroup {
     pub patch_rules: Option<Vec<Rule>>,
 }
 
+impl RuleGroup {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("PatchRules", &self.patch_rules);
+    }
+}
+
 impl ToExpr for RuleGroup {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("PatchRules", &self.patch_rules);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -164,16 +192,29 @@ pub struct Rule {
     pub patch_filter_group: Option<PatchFilterGroup>,
 }
 
-impl ToExpr for Rule {
+impl Rule {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("ApproveAfterDays", &self.approve_after_days);
         p.opt("ApproveUntilDate", &self.approve_until_date);
         p.opt("ComplianceLevel", &self.compliance_level);
         p.opt("EnableNonSecurity", &self.enable_non_security);
         p.opt("PatchFilterGroup", &self.patch_filter_group);
+    }
+}
+
+impl ToExpr for Rule {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -184,12 +225,25 @@ pub struct PatchFilterGroup {
     pub patch_filters: Option<Vec<PatchFilter>>,
 }
 
+impl PatchFilterGroup {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("PatchFilters", &self.patch_filters);
+    }
+}
+
 impl ToExpr for PatchFilterGroup {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("PatchFilters", &self.patch_filters);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -202,13 +256,26 @@ pub struct PatchFilter {
     pub values: Option<Value<Vec<String>>>,
 }
 
+impl PatchFilter {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Key", &self.key);
+        p.opt("Values", &self.values);
+    }
+}
+
 impl ToExpr for PatchFilter {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Key", &self.key);
-        p.opt("Values", &self.values);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -223,14 +290,27 @@ pub struct PatchSource {
     pub products: Option<Value<Vec<String>>>,
 }
 
+impl PatchSource {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Configuration", &self.configuration);
+        p.opt("Name", &self.name);
+        p.opt("Products", &self.products);
+    }
+}
+
 impl ToExpr for PatchSource {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Configuration", &self.configuration);
-        p.opt("Name", &self.name);
-        p.opt("Products", &self.products);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -254,13 +334,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -7,7 +7,7 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{Props, ResourceProps, ToExpr};
+use stackwright_core::resource::{Props, Resolve, Resolved, ResourceProps, ToExpr};
 use stackwright_core::value::{Literal, Value};
 
 /// Resource Type definition for AWS::SSM::ResourceDataSync
@@ -53,14 +53,9 @@ impl ResourceDataSync {
     }
 }
 
-impl ResourceProps for ResourceDataSync {
-    const TYPE_NAME: &'static str = "AWS::SSM::ResourceDataSync";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl ResourceDataSync {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("BucketName", &self.bucket_name);
         p.opt("BucketPrefix", &self.bucket_prefix);
         p.opt("BucketRegion", &self.bucket_region);
@@ -70,7 +65,25 @@ impl ResourceProps for ResourceDataSync {
         p.req("SyncName", &self.sync_name);
         p.opt("SyncSource", &self.sync_source);
         p.opt("SyncType", &self.sync_type);
+    }
+}
+
+impl ResourceProps for ResourceDataSync {
+    const TYPE_NAME: &'static str = "AWS::SSM::ResourceDataSync";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -107,16 +120,29 @@ impl S3Destination {
     }
 }
 
-impl ToExpr for S3Destination {
+impl S3Destination {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("BucketName", &self.bucket_name);
         p.opt("BucketPrefix", &self.bucket_prefix);
         p.req("BucketRegion", &self.bucket_region);
         p.opt("KMSKeyArn", &self.kms_key_arn);
         p.req("SyncFormat", &self.sync_format);
+    }
+}
+
+impl ToExpr for S3Destination {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -149,15 +175,28 @@ impl SyncSource {
     }
 }
 
-impl ToExpr for SyncSource {
+impl SyncSource {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AwsOrganizationsSource", &self.aws_organizations_source);
         p.opt("IncludeFutureRegions", &self.include_future_regions);
         p.req("SourceRegions", &self.source_regions);
         p.req("SourceType", &self.source_type);
+    }
+}
+
+impl ToExpr for SyncSource {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -181,13 +220,26 @@ impl AwsOrganizationsSource {
     }
 }
 
+impl AwsOrganizationsSource {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("OrganizationSourceType", &self.organization_source_type);
+        p.opt("OrganizationalUnits", &self.organizational_units);
+    }
+}
+
 impl ToExpr for AwsOrganizationsSource {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("OrganizationSourceType", &self.organization_source_type);
-        p.opt("OrganizationalUnits", &self.organizational_units);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

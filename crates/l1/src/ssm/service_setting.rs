@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps,
+};
 use stackwright_core::value::Value;
 
 /// Resource Type definition for AWS::SSM::ServiceSetting. ServiceSetting is an account-level setting for an AWS service that defines how a user interacts with or uses a service or feature.
@@ -35,6 +37,14 @@ impl ServiceSetting {
     }
 }
 
+impl ServiceSetting {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("SettingId", &self.setting_id);
+        p.req("SettingValue", &self.setting_value);
+    }
+}
+
 impl ResourceProps for ServiceSetting {
     const TYPE_NAME: &'static str = "AWS::SSM::ServiceSetting";
     fn facts() -> &'static ResourceFacts {
@@ -43,9 +53,14 @@ impl ResourceProps for ServiceSetting {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req("SettingId", &self.setting_id);
-        p.req("SettingValue", &self.setting_value);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// Resource Type definition for AWS::SSMContacts::Contact
@@ -47,6 +49,17 @@ impl Contact {
     }
 }
 
+impl Contact {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Alias", &self.alias);
+        p.req("DisplayName", &self.display_name);
+        p.opt("Plan", &self.plan);
+        p.opt("Tags", &self.tags);
+        p.req("Type", &self.type_);
+    }
+}
+
 impl ResourceProps for Contact {
     const TYPE_NAME: &'static str = "AWS::SSMContacts::Contact";
     fn facts() -> &'static ResourceFacts {
@@ -55,12 +68,14 @@ impl ResourceProps for Contact {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req("Alias", &self.alias);
-        p.req("DisplayName", &self.display_name);
-        p.opt("Plan", &self.plan);
-        p.opt("Tags", &self.tags);
-        p.req("Type", &self.type_);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -98,14 +113,27 @@ pub struct Stage {
     pub targets: Option<Vec<Targets>>,
 }
 
+impl Stage {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("DurationInMinutes", &self.duration_in_minutes);
+        p.opt("RotationIds", &self.rotation_ids);
+        p.opt("Targets", &self.targets);
+    }
+}
+
 impl ToExpr for Stage {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("DurationInMinutes", &self.duration_in_minutes);
-        p.opt("RotationIds", &self.rotation_ids);
-        p.opt("Targets", &self.targets);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -118,13 +146,26 @@ pub struct Targets {
     pub contact_target_info: Option<ContactTargetInfo>,
 }
 
+impl Targets {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ChannelTargetInfo", &self.channel_target_info);
+        p.opt("ContactTargetInfo", &self.contact_target_info);
+    }
+}
+
 impl ToExpr for Targets {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("ChannelTargetInfo", &self.channel_target_info);
-        p.opt("ContactTargetInfo", &self.contact_target_info);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -151,13 +192,26 @@ impl ChannelTargetInfo {
     }
 }
 
+impl ChannelTargetInfo {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("ChannelId", &self.channel_id);
+        p.req("RetryIntervalInMinutes", &self.retry_interval_in_minutes);
+    }
+}
+
 impl ToExpr for ChannelTargetInfo {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("ChannelId", &self.channel_id);
-        p.req("RetryIntervalInMinutes", &self.retry_interval_in_minutes);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -181,13 +235,26 @@ impl ContactTargetInfo {
     }
 }
 
+impl ContactTargetInfo {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("ContactId", &self.contact_id);
+        p.req("IsEssential", &self.is_essential);
+    }
+}
+
 impl ToExpr for ContactTargetInfo {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("ContactId", &self.contact_id);
-        p.req("IsEssential", &self.is_essential);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -211,13 +278,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// Resource Type definition for AWS::SSMContacts::ContactChannel
@@ -27,6 +29,17 @@ pub struct ContactChannel {
     pub defer_activation: Option<Value<bool>>,
 }
 
+impl ContactChannel {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ChannelAddress", &self.channel_address);
+        p.opt("ChannelName", &self.channel_name);
+        p.opt("ChannelType", &self.channel_type);
+        p.opt("ContactId", &self.contact_id);
+        p.opt("DeferActivation", &self.defer_activation);
+    }
+}
+
 impl ResourceProps for ContactChannel {
     const TYPE_NAME: &'static str = "AWS::SSMContacts::ContactChannel";
     fn facts() -> &'static ResourceFacts {
@@ -35,12 +48,14 @@ impl ResourceProps for ContactChannel {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.opt("ChannelAddress", &self.channel_address);
-        p.opt("ChannelName", &self.channel_name);
-        p.opt("ChannelType", &self.channel_type);
-        p.opt("ContactId", &self.contact_id);
-        p.opt("DeferActivation", &self.defer_activation);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::Value;
 
 /// Engagement Plan for a SSM Incident Manager Contact.
@@ -23,6 +25,15 @@ pub struct Plan {
     pub stages: Option<Vec<Stage>>,
 }
 
+impl Plan {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ContactId", &self.contact_id);
+        p.opt("RotationIds", &self.rotation_ids);
+        p.opt("Stages", &self.stages);
+    }
+}
+
 impl ResourceProps for Plan {
     const TYPE_NAME: &'static str = "AWS::SSMContacts::Plan";
     fn facts() -> &'static ResourceFacts {
@@ -31,10 +42,14 @@ impl ResourceProps for Plan {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.opt("ContactId", &self.contact_id);
-        p.opt("RotationIds", &self.rotation_ids);
-        p.opt("Stages", &self.stages);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -81,13 +96,26 @@ impl Stage {
     }
 }
 
+impl Stage {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("DurationInMinutes", &self.duration_in_minutes);
+        p.opt("Targets", &self.targets);
+    }
+}
+
 impl ToExpr for Stage {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("DurationInMinutes", &self.duration_in_minutes);
-        p.opt("Targets", &self.targets);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -100,13 +128,26 @@ pub struct Targets {
     pub contact_target_info: Option<ContactTargetInfo>,
 }
 
+impl Targets {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ChannelTargetInfo", &self.channel_target_info);
+        p.opt("ContactTargetInfo", &self.contact_target_info);
+    }
+}
+
 impl ToExpr for Targets {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("ChannelTargetInfo", &self.channel_target_info);
-        p.opt("ContactTargetInfo", &self.contact_target_info);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -133,13 +174,26 @@ impl ChannelTargetInfo {
     }
 }
 
+impl ChannelTargetInfo {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("ChannelId", &self.channel_id);
+        p.req("RetryIntervalInMinutes", &self.retry_interval_in_minutes);
+    }
+}
+
 impl ToExpr for ChannelTargetInfo {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("ChannelId", &self.channel_id);
-        p.req("RetryIntervalInMinutes", &self.retry_interval_in_minutes);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -163,13 +217,26 @@ impl ContactTargetInfo {
     }
 }
 
+impl ContactTargetInfo {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("ContactId", &self.contact_id);
+        p.req("IsEssential", &self.is_essential);
+    }
+}
+
 impl ToExpr for ContactTargetInfo {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("ContactId", &self.contact_id);
-        p.req("IsEssential", &self.is_essential);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// Resource Type definition for AWS::SSMContacts::Rotation.
@@ -52,6 +54,18 @@ impl Rotation {
     }
 }
 
+impl Rotation {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("ContactIds", &self.contact_ids);
+        p.req("Name", &self.name);
+        p.req("Recurrence", &self.recurrence);
+        p.req("StartTime", &self.start_time);
+        p.opt("Tags", &self.tags);
+        p.req("TimeZoneId", &self.time_zone_id);
+    }
+}
+
 impl ResourceProps for Rotation {
     const TYPE_NAME: &'static str = "AWS::SSMContacts::Rotation";
     fn facts() -> &'static ResourceFacts {
@@ -60,13 +74,14 @@ impl ResourceProps for Rotation {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req("ContactIds", &self.contact_ids);
-        p.req("Name", &self.name);
-        p.req("Recurrence", &self.recurrence);
-        p.req("StartTime", &self.start_time);
-        p.opt("Tags", &self.tags);
-        p.req("TimeZoneId", &self.time_zone_id);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -110,17 +125,30 @@ pub struct RecurrenceSettings {
     pub weekly_settings: Option<Vec<WeeklySetting>>,
 }
 
-impl ToExpr for RecurrenceSettings {
+impl RecurrenceSettings {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("DailySettings", &self.daily_settings);
         p.opt("MonthlySettings", &self.monthly_settings);
         p.opt("NumberOfOnCalls", &self.number_of_on_calls);
         p.opt("RecurrenceMultiplier", &self.recurrence_multiplier);
         p.opt("ShiftCoverages", &self.shift_coverages);
         p.opt("WeeklySettings", &self.weekly_settings);
+    }
+}
+
+impl ToExpr for RecurrenceSettings {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -147,13 +175,26 @@ impl MonthlySetting {
     }
 }
 
+impl MonthlySetting {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("DayOfMonth", &self.day_of_month);
+        p.req("HandOffTime", &self.hand_off_time);
+    }
+}
+
 impl ToExpr for MonthlySetting {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("DayOfMonth", &self.day_of_month);
-        p.req("HandOffTime", &self.hand_off_time);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -180,13 +221,26 @@ impl ShiftCoverage {
     }
 }
 
+impl ShiftCoverage {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("CoverageTimes", &self.coverage_times);
+        p.req("DayOfWeek", &self.day_of_week);
+    }
+}
+
 impl ToExpr for ShiftCoverage {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("CoverageTimes", &self.coverage_times);
-        p.req("DayOfWeek", &self.day_of_week);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -210,13 +264,26 @@ impl CoverageTime {
     }
 }
 
+impl CoverageTime {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("EndTime", &self.end_time);
+        p.req("StartTime", &self.start_time);
+    }
+}
+
 impl ToExpr for CoverageTime {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("EndTime", &self.end_time);
-        p.req("StartTime", &self.start_time);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -243,13 +310,26 @@ impl WeeklySetting {
     }
 }
 
+impl WeeklySetting {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("DayOfWeek", &self.day_of_week);
+        p.req("HandOffTime", &self.hand_off_time);
+    }
+}
+
 impl ToExpr for WeeklySetting {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("DayOfWeek", &self.day_of_week);
-        p.req("HandOffTime", &self.hand_off_time);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -273,13 +353,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::Value;
 
 /// Definition of AWS::SSMGuiConnect::Preferences Resource Type
@@ -19,6 +21,16 @@ pub struct Preferences {
     pub connection_recording_preferences: Option<ConnectionRecordingPreferences>,
 }
 
+impl Preferences {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt(
+            "ConnectionRecordingPreferences",
+            &self.connection_recording_preferences,
+        );
+    }
+}
+
 impl ResourceProps for Preferences {
     const TYPE_NAME: &'static str = "AWS::SSMGuiConnect::Preferences";
     fn facts() -> &'static ResourceFacts {
@@ -27,11 +39,14 @@ impl ResourceProps for Preferences {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.opt(
-            "ConnectionRecordingPreferences",
-            &self.connection_recording_preferences,
-        );
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -81,13 +96,26 @@ impl ConnectionRecordingPreferences {
     }
 }
 
+impl ConnectionRecordingPreferences {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("KMSKeyArn", &self.kms_key_arn);
+        p.req("RecordingDestinations", &self.recording_destinations);
+    }
+}
+
 impl ToExpr for ConnectionRecordingPreferences {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("KMSKeyArn", &self.kms_key_arn);
-        p.req("RecordingDestinations", &self.recording_destinations);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -106,12 +134,25 @@ impl RecordingDestinations {
     }
 }
 
+impl RecordingDestinations {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("S3Buckets", &self.s3_buckets);
+    }
+}
+
 impl ToExpr for RecordingDestinations {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("S3Buckets", &self.s3_buckets);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -138,13 +179,26 @@ impl S3Bucket {
     }
 }
 
+impl S3Bucket {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("BucketName", &self.bucket_name);
+        p.req("BucketOwner", &self.bucket_owner);
+    }
+}
+
 impl ToExpr for S3Bucket {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("BucketName", &self.bucket_name);
-        p.req("BucketOwner", &self.bucket_owner);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

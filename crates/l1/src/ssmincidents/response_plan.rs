@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// Resource type definition for AWS::SSMIncidents::ResponsePlan
@@ -52,14 +54,9 @@ impl ResponsePlan {
     }
 }
 
-impl ResourceProps for ResponsePlan {
-    const TYPE_NAME: &'static str = "AWS::SSMIncidents::ResponsePlan";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl ResponsePlan {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Actions", &self.actions);
         p.opt("ChatChannel", &self.chat_channel);
         p.opt("DisplayName", &self.display_name);
@@ -68,7 +65,25 @@ impl ResourceProps for ResponsePlan {
         p.opt("Integrations", &self.integrations);
         p.req("Name", &self.name);
         p.opt("Tags", &self.tags);
+    }
+}
+
+impl ResourceProps for ResponsePlan {
+    const TYPE_NAME: &'static str = "AWS::SSMIncidents::ResponsePlan";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -102,12 +117,25 @@ pub struct Action {
     pub ssm_automation: Option<SsmAutomation>,
 }
 
+impl Action {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("SsmAutomation", &self.ssm_automation);
+    }
+}
+
 impl ToExpr for Action {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("SsmAutomation", &self.ssm_automation);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -146,17 +174,30 @@ impl SsmAutomation {
     }
 }
 
-impl ToExpr for SsmAutomation {
+impl SsmAutomation {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("DocumentName", &self.document_name);
         p.opt("DocumentVersion", &self.document_version);
         p.opt("DynamicParameters", &self.dynamic_parameters);
         p.opt("Parameters", &self.parameters);
         p.req("RoleArn", &self.role_arn);
         p.opt("TargetAccount", &self.target_account);
+    }
+}
+
+impl ToExpr for SsmAutomation {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -180,13 +221,26 @@ impl DynamicSsmParameter {
     }
 }
 
+impl DynamicSsmParameter {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for DynamicSsmParameter {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -197,12 +251,25 @@ pub struct DynamicSsmParameterValue {
     pub variable: Option<Value<VariableType>>,
 }
 
+impl DynamicSsmParameterValue {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Variable", &self.variable);
+    }
+}
+
 impl ToExpr for DynamicSsmParameterValue {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Variable", &self.variable);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -226,13 +293,26 @@ impl SsmParameter {
     }
 }
 
+impl SsmParameter {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Values", &self.values);
+    }
+}
+
 impl ToExpr for SsmParameter {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Values", &self.values);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -243,12 +323,25 @@ pub struct ChatChannel {
     pub chatbot_sns: Option<Value<Vec<String>>>,
 }
 
+impl ChatChannel {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ChatbotSns", &self.chatbot_sns);
+    }
+}
+
 impl ToExpr for ChatChannel {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("ChatbotSns", &self.chatbot_sns);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -284,17 +377,30 @@ impl IncidentTemplate {
     }
 }
 
-impl ToExpr for IncidentTemplate {
+impl IncidentTemplate {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("DedupeString", &self.dedupe_string);
         p.req("Impact", &self.impact);
         p.opt("IncidentTags", &self.incident_tags);
         p.opt("NotificationTargets", &self.notification_targets);
         p.opt("Summary", &self.summary);
         p.req("Title", &self.title);
+    }
+}
+
+impl ToExpr for IncidentTemplate {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -318,13 +424,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -335,12 +454,25 @@ pub struct NotificationTargetItem {
     pub sns_topic_arn: Option<Value<String>>,
 }
 
+impl NotificationTargetItem {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("SnsTopicArn", &self.sns_topic_arn);
+    }
+}
+
 impl ToExpr for NotificationTargetItem {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("SnsTopicArn", &self.sns_topic_arn);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -351,12 +483,25 @@ pub struct Integration {
     pub pager_duty_configuration: Option<PagerDutyConfiguration>,
 }
 
+impl Integration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("PagerDutyConfiguration", &self.pager_duty_configuration);
+    }
+}
+
 impl ToExpr for Integration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("PagerDutyConfiguration", &self.pager_duty_configuration);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -387,17 +532,30 @@ impl PagerDutyConfiguration {
     }
 }
 
-impl ToExpr for PagerDutyConfiguration {
+impl PagerDutyConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("Name", &self.name);
         p.req(
             "PagerDutyIncidentConfiguration",
             &self.pager_duty_incident_configuration,
         );
         p.req("SecretId", &self.secret_id);
+    }
+}
+
+impl ToExpr for PagerDutyConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -418,12 +576,25 @@ impl PagerDutyIncidentConfiguration {
     }
 }
 
+impl PagerDutyIncidentConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("ServiceId", &self.service_id);
+    }
+}
+
 impl ToExpr for PagerDutyIncidentConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("ServiceId", &self.service_id);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Json, Map, Value};
 
 /// Definition of AWS::SSMQuickSetup::ConfigurationManager Resource Type
@@ -40,6 +42,16 @@ impl ConfigurationManager {
     }
 }
 
+impl ConfigurationManager {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("ConfigurationDefinitions", &self.configuration_definitions);
+        p.opt("Description", &self.description);
+        p.opt("Name", &self.name);
+        p.opt("Tags", &self.tags);
+    }
+}
+
 impl ResourceProps for ConfigurationManager {
     const TYPE_NAME: &'static str = "AWS::SSMQuickSetup::ConfigurationManager";
     fn facts() -> &'static ResourceFacts {
@@ -48,11 +60,14 @@ impl ResourceProps for ConfigurationManager {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req("ConfigurationDefinitions", &self.configuration_definitions);
-        p.opt("Description", &self.description);
-        p.opt("Name", &self.name);
-        p.opt("Tags", &self.tags);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -123,10 +138,9 @@ impl ConfigurationDefinition {
     }
 }
 
-impl ToExpr for ConfigurationDefinition {
+impl ConfigurationDefinition {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "LocalDeploymentAdministrationRoleArn",
             &self.local_deployment_administration_role_arn,
@@ -138,7 +152,21 @@ impl ToExpr for ConfigurationDefinition {
         p.req("Parameters", &self.parameters);
         p.req("Type", &self.type_);
         p.opt("TypeVersion", &self.type_version);
+    }
+}
+
+impl ToExpr for ConfigurationDefinition {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

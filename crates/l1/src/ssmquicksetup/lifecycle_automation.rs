@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps,
+};
 use stackwright_core::value::{Map, Value};
 
 /// Resource Type definition for AWS::SSMQuickSetup::LifecycleAutomation that executes SSM Automation documents in response to CloudFormation lifecycle events.
@@ -44,6 +46,16 @@ impl LifecycleAutomation {
     }
 }
 
+impl LifecycleAutomation {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("AutomationDocument", &self.automation_document);
+        p.req("AutomationParameters", &self.automation_parameters);
+        p.req("ResourceKey", &self.resource_key);
+        p.opt("Tags", &self.tags);
+    }
+}
+
 impl ResourceProps for LifecycleAutomation {
     const TYPE_NAME: &'static str = "AWS::SSMQuickSetup::LifecycleAutomation";
     fn facts() -> &'static ResourceFacts {
@@ -52,11 +64,14 @@ impl ResourceProps for LifecycleAutomation {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req("AutomationDocument", &self.automation_document);
-        p.req("AutomationParameters", &self.automation_parameters);
-        p.req("ResourceKey", &self.resource_key);
-        p.opt("Tags", &self.tags);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

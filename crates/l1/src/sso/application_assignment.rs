@@ -7,7 +7,7 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{Props, ResourceProps};
+use stackwright_core::resource::{Props, Resolve, Resolved, ResourceProps};
 use stackwright_core::value::{Literal, Value};
 
 /// Resource Type definition for SSO application access grant to a user or group.
@@ -39,6 +39,15 @@ impl ApplicationAssignment {
     }
 }
 
+impl ApplicationAssignment {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("ApplicationArn", &self.application_arn);
+        p.req("PrincipalId", &self.principal_id);
+        p.req("PrincipalType", &self.principal_type);
+    }
+}
+
 impl ResourceProps for ApplicationAssignment {
     const TYPE_NAME: &'static str = "AWS::SSO::ApplicationAssignment";
     fn facts() -> &'static ResourceFacts {
@@ -47,10 +56,14 @@ impl ResourceProps for ApplicationAssignment {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req("ApplicationArn", &self.application_arn);
-        p.req("PrincipalId", &self.principal_id);
-        p.req("PrincipalType", &self.principal_type);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

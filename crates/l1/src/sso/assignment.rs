@@ -7,7 +7,7 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{Props, ResourceProps};
+use stackwright_core::resource::{Props, Resolve, Resolved, ResourceProps};
 use stackwright_core::value::{Literal, Value};
 
 /// Resource Type definition for SSO assignmet
@@ -51,6 +51,18 @@ impl Assignment {
     }
 }
 
+impl Assignment {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("InstanceArn", &self.instance_arn);
+        p.req("PermissionSetArn", &self.permission_set_arn);
+        p.req("PrincipalId", &self.principal_id);
+        p.req("PrincipalType", &self.principal_type);
+        p.req("TargetId", &self.target_id);
+        p.req("TargetType", &self.target_type);
+    }
+}
+
 impl ResourceProps for Assignment {
     const TYPE_NAME: &'static str = "AWS::SSO::Assignment";
     fn facts() -> &'static ResourceFacts {
@@ -59,13 +71,14 @@ impl ResourceProps for Assignment {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req("InstanceArn", &self.instance_arn);
-        p.req("PermissionSetArn", &self.permission_set_arn);
-        p.req("PrincipalId", &self.principal_id);
-        p.req("PrincipalType", &self.principal_type);
-        p.req("TargetId", &self.target_id);
-        p.req("TargetType", &self.target_type);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

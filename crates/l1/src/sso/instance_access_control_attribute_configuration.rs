@@ -7,7 +7,7 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{Props, ResourceProps, ToExpr};
+use stackwright_core::resource::{Props, Resolve, Resolved, ResourceProps, ToExpr};
 use stackwright_core::value::Value;
 
 /// Resource Type definition for SSO InstanceAccessControlAttributeConfiguration
@@ -36,6 +36,18 @@ impl InstanceAccessControlAttributeConfiguration {
     }
 }
 
+impl InstanceAccessControlAttributeConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("AccessControlAttributes", &self.access_control_attributes);
+        p.opt(
+            "InstanceAccessControlAttributeConfiguration",
+            &self.instance_access_control_attribute_configuration,
+        );
+        p.req("InstanceArn", &self.instance_arn);
+    }
+}
+
 impl ResourceProps for InstanceAccessControlAttributeConfiguration {
     const TYPE_NAME: &'static str = "AWS::SSO::InstanceAccessControlAttributeConfiguration";
     fn facts() -> &'static ResourceFacts {
@@ -44,13 +56,14 @@ impl ResourceProps for InstanceAccessControlAttributeConfiguration {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.opt("AccessControlAttributes", &self.access_control_attributes);
-        p.opt(
-            "InstanceAccessControlAttributeConfiguration",
-            &self.instance_access_control_attribute_configuration,
-        );
-        p.req("InstanceArn", &self.instance_arn);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -74,13 +87,26 @@ impl AccessControlAttribute {
     }
 }
 
+impl AccessControlAttribute {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for AccessControlAttribute {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -101,12 +127,25 @@ impl AccessControlAttributeValue {
     }
 }
 
+impl AccessControlAttributeValue {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Source", &self.source);
+    }
+}
+
 impl ToExpr for AccessControlAttributeValue {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Source", &self.source);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -127,12 +166,25 @@ impl InstanceAccessControlAttributeConfigurationProperty {
     }
 }
 
+impl InstanceAccessControlAttributeConfigurationProperty {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("AccessControlAttributes", &self.access_control_attributes);
+    }
+}
+
 impl ToExpr for InstanceAccessControlAttributeConfigurationProperty {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("AccessControlAttributes", &self.access_control_attributes);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Json, Value};
 
 /// Resource Type definition for SSO PermissionSet
@@ -58,14 +60,9 @@ impl PermissionSet {
     }
 }
 
-impl ResourceProps for PermissionSet {
-    const TYPE_NAME: &'static str = "AWS::SSO::PermissionSet";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl PermissionSet {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "CustomerManagedPolicyReferences",
             &self.customer_managed_policy_references,
@@ -79,7 +76,25 @@ impl ResourceProps for PermissionSet {
         p.opt("RelayStateType", &self.relay_state_type);
         p.opt("SessionDuration", &self.session_duration);
         p.opt("Tags", &self.tags);
+    }
+}
+
+impl ResourceProps for PermissionSet {
+    const TYPE_NAME: &'static str = "AWS::SSO::PermissionSet";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -126,13 +141,26 @@ impl CustomerManagedPolicyReference {
     }
 }
 
+impl CustomerManagedPolicyReference {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Name", &self.name);
+        p.opt("Path", &self.path);
+    }
+}
+
 impl ToExpr for CustomerManagedPolicyReference {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Name", &self.name);
-        p.opt("Path", &self.path);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -145,16 +173,29 @@ pub struct PermissionsBoundary {
     pub managed_policy_arn: Option<Value<String>>,
 }
 
-impl ToExpr for PermissionsBoundary {
+impl PermissionsBoundary {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "CustomerManagedPolicyReference",
             &self.customer_managed_policy_reference,
         );
         p.opt("ManagedPolicyArn", &self.managed_policy_arn);
+    }
+}
+
+impl ToExpr for PermissionsBoundary {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -178,13 +219,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Json, Literal, Map, Value};
 
 /// Resource schema for StateMachine
@@ -61,14 +63,9 @@ impl StateMachine {
     }
 }
 
-impl ResourceProps for StateMachine {
-    const TYPE_NAME: &'static str = "AWS::StepFunctions::StateMachine";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl StateMachine {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Definition", &self.definition);
         p.opt("DefinitionS3Location", &self.definition_s3_location);
         p.opt("DefinitionString", &self.definition_string);
@@ -80,7 +77,25 @@ impl ResourceProps for StateMachine {
         p.opt("StateMachineType", &self.state_machine_type);
         p.opt("Tags", &self.tags);
         p.opt("TracingConfiguration", &self.tracing_configuration);
+    }
+}
+
+impl ResourceProps for StateMachine {
+    const TYPE_NAME: &'static str = "AWS::StepFunctions::StateMachine";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -140,14 +155,27 @@ impl S3Location {
     }
 }
 
+impl S3Location {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Bucket", &self.bucket);
+        p.req("Key", &self.key);
+        p.opt("Version", &self.version);
+    }
+}
+
 impl ToExpr for S3Location {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Bucket", &self.bucket);
-        p.req("Key", &self.key);
-        p.opt("Version", &self.version);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -174,17 +202,30 @@ impl EncryptionConfiguration {
     }
 }
 
-impl ToExpr for EncryptionConfiguration {
+impl EncryptionConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "KmsDataKeyReusePeriodSeconds",
             &self.kms_data_key_reuse_period_seconds,
         );
         p.opt("KmsKeyId", &self.kms_key_id);
         p.req("Type", &self.type_);
+    }
+}
+
+impl ToExpr for EncryptionConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -199,14 +240,27 @@ pub struct LoggingConfiguration {
     pub level: Option<Value<LoggingConfigurationLevel>>,
 }
 
+impl LoggingConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Destinations", &self.destinations);
+        p.opt("IncludeExecutionData", &self.include_execution_data);
+        p.opt("Level", &self.level);
+    }
+}
+
 impl ToExpr for LoggingConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Destinations", &self.destinations);
-        p.opt("IncludeExecutionData", &self.include_execution_data);
-        p.opt("Level", &self.level);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -217,12 +271,25 @@ pub struct LogDestination {
     pub cloud_watch_logs_log_group: Option<CloudWatchLogsLogGroup>,
 }
 
+impl LogDestination {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("CloudWatchLogsLogGroup", &self.cloud_watch_logs_log_group);
+    }
+}
+
 impl ToExpr for LogDestination {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("CloudWatchLogsLogGroup", &self.cloud_watch_logs_log_group);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -233,12 +300,25 @@ pub struct CloudWatchLogsLogGroup {
     pub log_group_arn: Option<Value<String>>,
 }
 
+impl CloudWatchLogsLogGroup {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("LogGroupArn", &self.log_group_arn);
+    }
+}
+
 impl ToExpr for CloudWatchLogsLogGroup {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("LogGroupArn", &self.log_group_arn);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -262,13 +342,26 @@ impl TagsEntry {
     }
 }
 
+impl TagsEntry {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for TagsEntry {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -279,12 +372,25 @@ pub struct TracingConfiguration {
     pub enabled: Option<Value<bool>>,
 }
 
+impl TracingConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Enabled", &self.enabled);
+    }
+}
+
 impl ToExpr for TracingConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Enabled", &self.enabled);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// Resource schema for StateMachineAlias
@@ -27,6 +29,17 @@ pub struct StateMachineAlias {
     pub state_machine_arn: Option<Value<String>>,
 }
 
+impl StateMachineAlias {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("DeploymentPreference", &self.deployment_preference);
+        p.opt("Description", &self.description);
+        p.opt("Name", &self.name);
+        p.opt("RoutingConfiguration", &self.routing_configuration);
+        p.opt("StateMachineArn", &self.state_machine_arn);
+    }
+}
+
 impl ResourceProps for StateMachineAlias {
     const TYPE_NAME: &'static str = "AWS::StepFunctions::StateMachineAlias";
     fn facts() -> &'static ResourceFacts {
@@ -35,12 +48,14 @@ impl ResourceProps for StateMachineAlias {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.opt("DeploymentPreference", &self.deployment_preference);
-        p.opt("Description", &self.description);
-        p.opt("Name", &self.name);
-        p.opt("RoutingConfiguration", &self.routing_configuration);
-        p.opt("StateMachineArn", &self.state_machine_arn);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -99,16 +114,29 @@ impl DeploymentPreference {
     }
 }
 
-impl ToExpr for DeploymentPreference {
+impl DeploymentPreference {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Alarms", &self.alarms);
         p.opt("Interval", &self.interval);
         p.opt("Percentage", &self.percentage);
         p.req("StateMachineVersionArn", &self.state_machine_version_arn);
         p.req("Type", &self.type_);
+    }
+}
+
+impl ToExpr for DeploymentPreference {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -135,13 +163,26 @@ impl RoutingConfigurationVersion {
     }
 }
 
+impl RoutingConfigurationVersion {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("StateMachineVersionArn", &self.state_machine_version_arn);
+        p.req("Weight", &self.weight);
+    }
+}
+
 impl ToExpr for RoutingConfigurationVersion {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("StateMachineVersionArn", &self.state_machine_version_arn);
-        p.req("Weight", &self.weight);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps,
+};
 use stackwright_core::value::Value;
 
 /// Resource schema for StateMachineVersion
@@ -35,6 +37,15 @@ impl StateMachineVersion {
     }
 }
 
+impl StateMachineVersion {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Description", &self.description);
+        p.req("StateMachineArn", &self.state_machine_arn);
+        p.opt("StateMachineRevisionId", &self.state_machine_revision_id);
+    }
+}
+
 impl ResourceProps for StateMachineVersion {
     const TYPE_NAME: &'static str = "AWS::StepFunctions::StateMachineVersion";
     fn facts() -> &'static ResourceFacts {
@@ -43,10 +54,14 @@ impl ResourceProps for StateMachineVersion {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.opt("Description", &self.description);
-        p.req("StateMachineArn", &self.state_machine_arn);
-        p.opt("StateMachineRevisionId", &self.state_machine_revision_id);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

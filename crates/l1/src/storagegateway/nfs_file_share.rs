@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// Resource Type definition for AWS::StorageGateway::NFSFileShare. An NFS file share exposes an Amazon S3 bucket through a Storage Gateway file gateway, so clients read and write objects as files over NFS. The share's variant is fixed by its resource type rather than by a property: the service constructs the two variants with different APIs, and a property carrying the choice would belong to neither API's input.
@@ -95,14 +97,9 @@ impl NfsFileShare {
     }
 }
 
-impl ResourceProps for NfsFileShare {
-    const TYPE_NAME: &'static str = "AWS::StorageGateway::NFSFileShare";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl NfsFileShare {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AuditDestinationARN", &self.audit_destination_arn);
         p.opt("BucketRegion", &self.bucket_region);
         p.opt("CacheAttributes", &self.cache_attributes);
@@ -124,7 +121,25 @@ impl ResourceProps for NfsFileShare {
         p.opt("Squash", &self.squash);
         p.opt("Tags", &self.tags);
         p.opt("VPCEndpointDNSName", &self.vpc_endpoint_dns_name);
+    }
+}
+
+impl ResourceProps for NfsFileShare {
+    const TYPE_NAME: &'static str = "AWS::StorageGateway::NFSFileShare";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -173,15 +188,28 @@ pub struct CacheAttributes {
     pub cache_stale_timeout_in_seconds: Option<Value<i64>>,
 }
 
-impl ToExpr for CacheAttributes {
+impl CacheAttributes {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "CacheStaleTimeoutInSeconds",
             &self.cache_stale_timeout_in_seconds,
         );
+    }
+}
+
+impl ToExpr for CacheAttributes {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -198,15 +226,28 @@ pub struct NfsFileShareDefaults {
     pub owner_id: Option<Value<i64>>,
 }
 
-impl ToExpr for NfsFileShareDefaults {
+impl NfsFileShareDefaults {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("DirectoryMode", &self.directory_mode);
         p.opt("FileMode", &self.file_mode);
         p.opt("GroupId", &self.group_id);
         p.opt("OwnerId", &self.owner_id);
+    }
+}
+
+impl ToExpr for NfsFileShareDefaults {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -230,13 +271,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

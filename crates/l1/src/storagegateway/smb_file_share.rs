@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// Resource Type definition for AWS::StorageGateway::SMBFileShare. An SMB file share exposes an Amazon S3 bucket through a Storage Gateway file gateway, so clients read and write objects as files over SMB. The share's variant is fixed by its resource type rather than by a property: the service constructs the two variants with different APIs, and a property carrying the choice would belong to neither API's input.
@@ -110,14 +112,9 @@ impl SmbFileShare {
     }
 }
 
-impl ResourceProps for SmbFileShare {
-    const TYPE_NAME: &'static str = "AWS::StorageGateway::SMBFileShare";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl SmbFileShare {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AccessBasedEnumeration", &self.access_based_enumeration);
         p.opt("AdminUserList", &self.admin_user_list);
         p.opt("AuditDestinationARN", &self.audit_destination_arn);
@@ -144,7 +141,25 @@ impl ResourceProps for SmbFileShare {
         p.opt("Tags", &self.tags);
         p.opt("VPCEndpointDNSName", &self.vpc_endpoint_dns_name);
         p.opt("ValidUserList", &self.valid_user_list);
+    }
+}
+
+impl ResourceProps for SmbFileShare {
+    const TYPE_NAME: &'static str = "AWS::StorageGateway::SMBFileShare";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -193,15 +208,28 @@ pub struct CacheAttributes {
     pub cache_stale_timeout_in_seconds: Option<Value<i64>>,
 }
 
-impl ToExpr for CacheAttributes {
+impl CacheAttributes {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "CacheStaleTimeoutInSeconds",
             &self.cache_stale_timeout_in_seconds,
         );
+    }
+}
+
+impl ToExpr for CacheAttributes {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -225,13 +253,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

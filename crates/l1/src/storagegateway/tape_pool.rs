@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// Creates a custom tape pool for archiving virtual tapes with optional retention lock.
@@ -46,6 +48,17 @@ impl TapePool {
     }
 }
 
+impl TapePool {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("PoolName", &self.pool_name);
+        p.opt("RetentionLockTimeInDays", &self.retention_lock_time_in_days);
+        p.opt("RetentionLockType", &self.retention_lock_type);
+        p.req("StorageClass", &self.storage_class);
+        p.opt("Tags", &self.tags);
+    }
+}
+
 impl ResourceProps for TapePool {
     const TYPE_NAME: &'static str = "AWS::StorageGateway::TapePool";
     fn facts() -> &'static ResourceFacts {
@@ -54,12 +67,14 @@ impl ResourceProps for TapePool {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req("PoolName", &self.pool_name);
-        p.opt("RetentionLockTimeInDays", &self.retention_lock_time_in_days);
-        p.opt("RetentionLockType", &self.retention_lock_type);
-        p.req("StorageClass", &self.storage_class);
-        p.opt("Tags", &self.tags);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -111,13 +126,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

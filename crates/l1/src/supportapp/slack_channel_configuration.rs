@@ -7,7 +7,7 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{Props, ResourceProps};
+use stackwright_core::resource::{Props, Resolve, Resolved, ResourceProps};
 use stackwright_core::value::{Literal, Value};
 
 /// An AWS Support App resource that creates, updates, lists and deletes Slack channel configurations.
@@ -55,14 +55,9 @@ impl SlackChannelConfiguration {
     }
 }
 
-impl ResourceProps for SlackChannelConfiguration {
-    const TYPE_NAME: &'static str = "AWS::SupportApp::SlackChannelConfiguration";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl SlackChannelConfiguration {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("ChannelId", &self.channel_id);
         p.opt("ChannelName", &self.channel_name);
         p.req("ChannelRoleArn", &self.channel_role_arn);
@@ -77,7 +72,25 @@ impl ResourceProps for SlackChannelConfiguration {
         );
         p.opt("NotifyOnResolveCase", &self.notify_on_resolve_case);
         p.req("TeamId", &self.team_id);
+    }
+}
+
+impl ResourceProps for SlackChannelConfiguration {
+    const TYPE_NAME: &'static str = "AWS::SupportApp::SlackChannelConfiguration";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -7,7 +7,7 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{Props, ResourceProps};
+use stackwright_core::resource::{Props, Resolve, Resolved, ResourceProps};
 use stackwright_core::value::Value;
 
 /// An AWS Support App resource that creates, updates, lists, and deletes Slack workspace configurations.
@@ -32,6 +32,14 @@ impl SlackWorkspaceConfiguration {
     }
 }
 
+impl SlackWorkspaceConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("TeamId", &self.team_id);
+        p.opt("VersionId", &self.version_id);
+    }
+}
+
 impl ResourceProps for SlackWorkspaceConfiguration {
     const TYPE_NAME: &'static str = "AWS::SupportApp::SlackWorkspaceConfiguration";
     fn facts() -> &'static ResourceFacts {
@@ -40,9 +48,14 @@ impl ResourceProps for SlackWorkspaceConfiguration {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req("TeamId", &self.team_id);
-        p.opt("VersionId", &self.version_id);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Map, Value};
 
 /// Resource Type definition for AWS::Synthetics::Canary
@@ -101,14 +103,9 @@ impl Canary {
     }
 }
 
-impl ResourceProps for Canary {
-    const TYPE_NAME: &'static str = "AWS::Synthetics::Canary";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl Canary {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("ArtifactConfig", &self.artifact_config);
         p.req("ArtifactS3Location", &self.artifact_s3_location);
         p.opt("BrowserConfigs", &self.browser_configs);
@@ -143,7 +140,25 @@ impl ResourceProps for Canary {
         p.opt("VPCConfig", &self.vpc_config);
         p.opt("VisualReference", &self.visual_reference);
         p.opt("VisualReferences", &self.visual_references);
+    }
+}
+
+impl ResourceProps for Canary {
+    const TYPE_NAME: &'static str = "AWS::Synthetics::Canary";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -187,12 +202,25 @@ pub struct ArtifactConfig {
     pub s3_encryption: Option<S3Encryption>,
 }
 
+impl ArtifactConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("S3Encryption", &self.s3_encryption);
+    }
+}
+
 impl ToExpr for ArtifactConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("S3Encryption", &self.s3_encryption);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -205,13 +233,26 @@ pub struct S3Encryption {
     pub kms_key_arn: Option<Value<String>>,
 }
 
+impl S3Encryption {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("EncryptionMode", &self.encryption_mode);
+        p.opt("KmsKeyArn", &self.kms_key_arn);
+    }
+}
+
 impl ToExpr for S3Encryption {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("EncryptionMode", &self.encryption_mode);
-        p.opt("KmsKeyArn", &self.kms_key_arn);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -232,12 +273,25 @@ impl BrowserConfig {
     }
 }
 
+impl BrowserConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("BrowserType", &self.browser_type);
+    }
+}
+
 impl ToExpr for BrowserConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("BrowserType", &self.browser_type);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -260,10 +314,9 @@ pub struct Code {
     pub script: Option<Value<String>>,
 }
 
-impl ToExpr for Code {
+impl Code {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("BlueprintTypes", &self.blueprint_types);
         p.opt("Dependencies", &self.dependencies);
         p.opt("Handler", &self.handler);
@@ -271,7 +324,21 @@ impl ToExpr for Code {
         p.opt("S3Key", &self.s3_key);
         p.opt("S3ObjectVersion", &self.s3_object_version);
         p.opt("Script", &self.script);
+    }
+}
+
+impl ToExpr for Code {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -295,13 +362,26 @@ impl Dependency {
     }
 }
 
+impl Dependency {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Reference", &self.reference);
+        p.opt("Type", &self.type_);
+    }
+}
+
 impl ToExpr for Dependency {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Reference", &self.reference);
-        p.opt("Type", &self.type_);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -334,10 +414,9 @@ impl Replica {
     }
 }
 
-impl ToExpr for Replica {
+impl Replica {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("KmsKeyArn", &self.kms_key_arn);
         p.req("Location", &self.location);
         p.opt(
@@ -346,7 +425,21 @@ impl ToExpr for Replica {
         );
         p.opt("Tags", &self.tags);
         p.opt("VpcConfig", &self.vpc_config);
+    }
+}
+
+impl ToExpr for Replica {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -370,13 +463,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -409,15 +515,28 @@ impl VpcConfig {
     }
 }
 
-impl ToExpr for VpcConfig {
+impl VpcConfig {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Ipv6AllowedForDualStack", &self.ipv6_allowed_for_dual_stack);
         p.req("SecurityGroupIds", &self.security_group_ids);
         p.req("SubnetIds", &self.subnet_ids);
         p.opt("VpcId", &self.vpc_id);
+    }
+}
+
+impl ToExpr for VpcConfig {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -436,16 +555,29 @@ pub struct RunConfig {
     pub timeout_in_seconds: Option<Value<i64>>,
 }
 
-impl ToExpr for RunConfig {
+impl RunConfig {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("ActiveTracing", &self.active_tracing);
         p.opt("EnvironmentVariables", &self.environment_variables);
         p.opt("EphemeralStorage", &self.ephemeral_storage);
         p.opt("MemoryInMB", &self.memory_in_mb);
         p.opt("TimeoutInSeconds", &self.timeout_in_seconds);
+    }
+}
+
+impl ToExpr for RunConfig {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -472,14 +604,27 @@ impl Schedule {
     }
 }
 
+impl Schedule {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("DurationInSeconds", &self.duration_in_seconds);
+        p.req("Expression", &self.expression);
+        p.opt("RetryConfig", &self.retry_config);
+    }
+}
+
 impl ToExpr for Schedule {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("DurationInSeconds", &self.duration_in_seconds);
-        p.req("Expression", &self.expression);
-        p.opt("RetryConfig", &self.retry_config);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -500,12 +645,25 @@ impl RetryConfig {
     }
 }
 
+impl RetryConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("MaxRetries", &self.max_retries);
+    }
+}
+
 impl ToExpr for RetryConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("MaxRetries", &self.max_retries);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -532,14 +690,27 @@ impl VisualReference {
     }
 }
 
+impl VisualReference {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("BaseCanaryRunId", &self.base_canary_run_id);
+        p.opt("BaseScreenshots", &self.base_screenshots);
+        p.opt("BrowserType", &self.browser_type);
+    }
+}
+
 impl ToExpr for VisualReference {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("BaseCanaryRunId", &self.base_canary_run_id);
-        p.opt("BaseScreenshots", &self.base_screenshots);
-        p.opt("BrowserType", &self.browser_type);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -563,13 +734,26 @@ impl BaseScreenshot {
     }
 }
 
+impl BaseScreenshot {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("IgnoreCoordinates", &self.ignore_coordinates);
+        p.req("ScreenshotName", &self.screenshot_name);
+    }
+}
+
 impl ToExpr for BaseScreenshot {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("IgnoreCoordinates", &self.ignore_coordinates);
-        p.req("ScreenshotName", &self.screenshot_name);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// Resource schema for AWS::SystemsManagerSAP::Application
@@ -58,14 +60,9 @@ impl Application {
     }
 }
 
-impl ResourceProps for Application {
-    const TYPE_NAME: &'static str = "AWS::SystemsManagerSAP::Application";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl Application {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("ApplicationId", &self.application_id);
         p.req("ApplicationType", &self.application_type);
         p.opt("ComponentsInfo", &self.components_info);
@@ -75,7 +72,25 @@ impl ResourceProps for Application {
         p.opt("SapInstanceNumber", &self.sap_instance_number);
         p.opt("Sid", &self.sid);
         p.opt("Tags", &self.tags);
+    }
+}
+
+impl ResourceProps for Application {
+    const TYPE_NAME: &'static str = "AWS::SystemsManagerSAP::Application";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -113,14 +128,27 @@ pub struct ComponentInfo {
     pub sid: Option<Value<String>>,
 }
 
+impl ComponentInfo {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ComponentType", &self.component_type);
+        p.opt("Ec2InstanceId", &self.ec2_instance_id);
+        p.opt("Sid", &self.sid);
+    }
+}
+
 impl ToExpr for ComponentInfo {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("ComponentType", &self.component_type);
-        p.opt("Ec2InstanceId", &self.ec2_instance_id);
-        p.opt("Sid", &self.sid);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -135,14 +163,27 @@ pub struct Credential {
     pub secret_id: Option<Value<String>>,
 }
 
+impl Credential {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("CredentialType", &self.credential_type);
+        p.opt("DatabaseName", &self.database_name);
+        p.opt("SecretId", &self.secret_id);
+    }
+}
+
 impl ToExpr for Credential {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("CredentialType", &self.credential_type);
-        p.opt("DatabaseName", &self.database_name);
-        p.opt("SecretId", &self.secret_id);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -166,13 +207,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// The AWS::Timestream::InfluxDBInstance resource creates an InfluxDB instance.
@@ -55,14 +57,9 @@ pub struct InfluxDbInstance {
     pub vpc_subnet_ids: Option<Value<Vec<String>>>,
 }
 
-impl ResourceProps for InfluxDbInstance {
-    const TYPE_NAME: &'static str = "AWS::Timestream::InfluxDBInstance";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl InfluxDbInstance {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AllocatedStorage", &self.allocated_storage);
         p.opt("Bucket", &self.bucket);
         p.opt("DbInstanceType", &self.db_instance_type);
@@ -84,7 +81,25 @@ impl ResourceProps for InfluxDbInstance {
         p.opt("Username", &self.username);
         p.opt("VpcSecurityGroupIds", &self.vpc_security_group_ids);
         p.opt("VpcSubnetIds", &self.vpc_subnet_ids);
+    }
+}
+
+impl ResourceProps for InfluxDbInstance {
+    const TYPE_NAME: &'static str = "AWS::Timestream::InfluxDBInstance";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -161,12 +176,25 @@ impl LogDeliveryConfiguration {
     }
 }
 
+impl LogDeliveryConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("S3Configuration", &self.s3_configuration);
+    }
+}
+
 impl ToExpr for LogDeliveryConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("S3Configuration", &self.s3_configuration);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -190,13 +218,26 @@ impl S3Configuration {
     }
 }
 
+impl S3Configuration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("BucketName", &self.bucket_name);
+        p.req("Enabled", &self.enabled);
+    }
+}
+
 impl ToExpr for S3Configuration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("BucketName", &self.bucket_name);
-        p.req("Enabled", &self.enabled);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -223,16 +264,29 @@ impl MaintenanceSchedule {
     }
 }
 
-impl ToExpr for MaintenanceSchedule {
+impl MaintenanceSchedule {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req(
             "PreferredMaintenanceWindow",
             &self.preferred_maintenance_window,
         );
         p.req("Timezone", &self.timezone);
+    }
+}
+
+impl ToExpr for MaintenanceSchedule {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -256,13 +310,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.opt("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.opt("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// The AWS::Timestream::ScheduledQuery resource creates a Timestream Scheduled Query.
@@ -64,14 +66,9 @@ impl ScheduledQuery {
     }
 }
 
-impl ResourceProps for ScheduledQuery {
-    const TYPE_NAME: &'static str = "AWS::Timestream::ScheduledQuery";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl ScheduledQuery {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("ClientToken", &self.client_token);
         p.req("ErrorReportConfiguration", &self.error_report_configuration);
         p.opt("KmsKeyId", &self.kms_key_id);
@@ -88,7 +85,25 @@ impl ResourceProps for ScheduledQuery {
         p.opt("ScheduledQueryName", &self.scheduled_query_name);
         p.opt("Tags", &self.tags);
         p.opt("TargetConfiguration", &self.target_configuration);
+    }
+}
+
+impl ResourceProps for ScheduledQuery {
+    const TYPE_NAME: &'static str = "AWS::Timestream::ScheduledQuery";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -170,12 +185,25 @@ impl ErrorReportConfiguration {
     }
 }
 
+impl ErrorReportConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("S3Configuration", &self.s3_configuration);
+    }
+}
+
 impl ToExpr for ErrorReportConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("S3Configuration", &self.s3_configuration);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -202,14 +230,27 @@ impl S3Configuration {
     }
 }
 
+impl S3Configuration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("BucketName", &self.bucket_name);
+        p.opt("EncryptionOption", &self.encryption_option);
+        p.opt("ObjectKeyPrefix", &self.object_key_prefix);
+    }
+}
+
 impl ToExpr for S3Configuration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("BucketName", &self.bucket_name);
-        p.opt("EncryptionOption", &self.encryption_option);
-        p.opt("ObjectKeyPrefix", &self.object_key_prefix);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -228,12 +269,25 @@ impl NotificationConfiguration {
     }
 }
 
+impl NotificationConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("SnsConfiguration", &self.sns_configuration);
+    }
+}
+
 impl ToExpr for NotificationConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("SnsConfiguration", &self.sns_configuration);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -254,12 +308,25 @@ impl SnsConfiguration {
     }
 }
 
+impl SnsConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("TopicArn", &self.topic_arn);
+    }
+}
+
 impl ToExpr for SnsConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("TopicArn", &self.topic_arn);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -280,12 +347,25 @@ impl ScheduleConfiguration {
     }
 }
 
+impl ScheduleConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("ScheduleExpression", &self.schedule_expression);
+    }
+}
+
 impl ToExpr for ScheduleConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("ScheduleExpression", &self.schedule_expression);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -309,13 +389,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -336,12 +429,25 @@ impl TargetConfiguration {
     }
 }
 
+impl TargetConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("TimestreamConfiguration", &self.timestream_configuration);
+    }
+}
+
 impl ToExpr for TargetConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("TimestreamConfiguration", &self.timestream_configuration);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -385,10 +491,9 @@ impl TimestreamConfiguration {
     }
 }
 
-impl ToExpr for TimestreamConfiguration {
+impl TimestreamConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("DatabaseName", &self.database_name);
         p.req("DimensionMappings", &self.dimension_mappings);
         p.opt("MeasureNameColumn", &self.measure_name_column);
@@ -396,7 +501,21 @@ impl ToExpr for TimestreamConfiguration {
         p.opt("MultiMeasureMappings", &self.multi_measure_mappings);
         p.req("TableName", &self.table_name);
         p.req("TimeColumn", &self.time_column);
+    }
+}
+
+impl ToExpr for TimestreamConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -423,13 +542,26 @@ impl DimensionMapping {
     }
 }
 
+impl DimensionMapping {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("DimensionValueType", &self.dimension_value_type);
+        p.req("Name", &self.name);
+    }
+}
+
 impl ToExpr for DimensionMapping {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("DimensionValueType", &self.dimension_value_type);
-        p.req("Name", &self.name);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -462,10 +594,9 @@ impl MixedMeasureMapping {
     }
 }
 
-impl ToExpr for MixedMeasureMapping {
+impl MixedMeasureMapping {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("MeasureName", &self.measure_name);
         p.req("MeasureValueType", &self.measure_value_type);
         p.opt(
@@ -474,7 +605,21 @@ impl ToExpr for MixedMeasureMapping {
         );
         p.opt("SourceColumn", &self.source_column);
         p.opt("TargetMeasureName", &self.target_measure_name);
+    }
+}
+
+impl ToExpr for MixedMeasureMapping {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -504,17 +649,30 @@ impl MultiMeasureAttributeMapping {
     }
 }
 
-impl ToExpr for MultiMeasureAttributeMapping {
+impl MultiMeasureAttributeMapping {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("MeasureValueType", &self.measure_value_type);
         p.req("SourceColumn", &self.source_column);
         p.opt(
             "TargetMultiMeasureAttributeName",
             &self.target_multi_measure_attribute_name,
         );
+    }
+}
+
+impl ToExpr for MultiMeasureAttributeMapping {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -538,16 +696,29 @@ impl MultiMeasureMappings {
     }
 }
 
-impl ToExpr for MultiMeasureMappings {
+impl MultiMeasureMappings {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req(
             "MultiMeasureAttributeMappings",
             &self.multi_measure_attribute_mappings,
         );
         p.opt("TargetMultiMeasureName", &self.target_multi_measure_name);
+    }
+}
+
+impl ToExpr for MultiMeasureMappings {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// The AWS::Timestream::Table resource creates a Timestream Table.
@@ -46,14 +48,9 @@ impl Table {
     }
 }
 
-impl ResourceProps for Table {
-    const TYPE_NAME: &'static str = "AWS::Timestream::Table";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl Table {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("DatabaseName", &self.database_name);
         p.opt(
             "MagneticStoreWriteProperties",
@@ -63,7 +60,25 @@ impl ResourceProps for Table {
         p.opt("Schema", &self.schema);
         p.opt("TableName", &self.table_name);
         p.opt("Tags", &self.tags);
+    }
+}
+
+impl ResourceProps for Table {
+    const TYPE_NAME: &'static str = "AWS::Timestream::Table";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -115,10 +130,9 @@ impl MagneticStoreWriteProperties {
     }
 }
 
-impl ToExpr for MagneticStoreWriteProperties {
+impl MagneticStoreWriteProperties {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req(
             "EnableMagneticStoreWrites",
             &self.enable_magnetic_store_writes,
@@ -127,7 +141,21 @@ impl ToExpr for MagneticStoreWriteProperties {
             "MagneticStoreRejectedDataLocation",
             &self.magnetic_store_rejected_data_location,
         );
+    }
+}
+
+impl ToExpr for MagneticStoreWriteProperties {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -138,12 +166,25 @@ pub struct MagneticStoreRejectedDataLocation {
     pub s3_configuration: Option<S3Configuration>,
 }
 
+impl MagneticStoreRejectedDataLocation {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("S3Configuration", &self.s3_configuration);
+    }
+}
+
 impl ToExpr for MagneticStoreRejectedDataLocation {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("S3Configuration", &self.s3_configuration);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -176,15 +217,28 @@ impl S3Configuration {
     }
 }
 
-impl ToExpr for S3Configuration {
+impl S3Configuration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("BucketName", &self.bucket_name);
         p.req("EncryptionOption", &self.encryption_option);
         p.opt("KmsKeyId", &self.kms_key_id);
         p.opt("ObjectKeyPrefix", &self.object_key_prefix);
+    }
+}
+
+impl ToExpr for S3Configuration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -197,10 +251,9 @@ pub struct RetentionProperties {
     pub memory_store_retention_period_in_hours: Option<Value<String>>,
 }
 
-impl ToExpr for RetentionProperties {
+impl RetentionProperties {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "MagneticStoreRetentionPeriodInDays",
             &self.magnetic_store_retention_period_in_days,
@@ -209,7 +262,21 @@ impl ToExpr for RetentionProperties {
             "MemoryStoreRetentionPeriodInHours",
             &self.memory_store_retention_period_in_hours,
         );
+    }
+}
+
+impl ToExpr for RetentionProperties {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -220,12 +287,25 @@ pub struct Schema {
     pub composite_partition_key: Option<Vec<PartitionKey>>,
 }
 
+impl Schema {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("CompositePartitionKey", &self.composite_partition_key);
+    }
+}
+
 impl ToExpr for Schema {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("CompositePartitionKey", &self.composite_partition_key);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -252,14 +332,27 @@ impl PartitionKey {
     }
 }
 
+impl PartitionKey {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("EnforcementInRecord", &self.enforcement_in_record);
+        p.opt("Name", &self.name);
+        p.req("Type", &self.type_);
+    }
+}
+
 impl ToExpr for PartitionKey {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("EnforcementInRecord", &self.enforcement_in_record);
-        p.opt("Name", &self.name);
-        p.req("Type", &self.type_);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -272,13 +365,26 @@ pub struct Tag {
     pub value: Option<Value<String>>,
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Key", &self.key);
+        p.opt("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Key", &self.key);
-        p.opt("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// Resource type definition for AWS::Transcribe::CallAnalyticsCategory
@@ -40,6 +42,16 @@ impl CallAnalyticsCategory {
     }
 }
 
+impl CallAnalyticsCategory {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("CategoryName", &self.category_name);
+        p.opt("InputType", &self.input_type);
+        p.req("Rules", &self.rules);
+        p.opt("Tags", &self.tags);
+    }
+}
+
 impl ResourceProps for CallAnalyticsCategory {
     const TYPE_NAME: &'static str = "AWS::Transcribe::CallAnalyticsCategory";
     fn facts() -> &'static ResourceFacts {
@@ -48,11 +60,14 @@ impl ResourceProps for CallAnalyticsCategory {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req("CategoryName", &self.category_name);
-        p.opt("InputType", &self.input_type);
-        p.req("Rules", &self.rules);
-        p.opt("Tags", &self.tags);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -102,15 +117,28 @@ pub struct Rule {
     pub transcript_filter: Option<TranscriptFilter>,
 }
 
-impl ToExpr for Rule {
+impl Rule {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("InterruptionFilter", &self.interruption_filter);
         p.opt("NonTalkTimeFilter", &self.non_talk_time_filter);
         p.opt("SentimentFilter", &self.sentiment_filter);
         p.opt("TranscriptFilter", &self.transcript_filter);
+    }
+}
+
+impl ToExpr for Rule {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -129,16 +157,29 @@ pub struct InterruptionFilter {
     pub threshold: Option<Value<i64>>,
 }
 
-impl ToExpr for InterruptionFilter {
+impl InterruptionFilter {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AbsoluteTimeRange", &self.absolute_time_range);
         p.opt("Negate", &self.negate);
         p.opt("ParticipantRole", &self.participant_role);
         p.opt("RelativeTimeRange", &self.relative_time_range);
         p.opt("Threshold", &self.threshold);
+    }
+}
+
+impl ToExpr for InterruptionFilter {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -155,15 +196,28 @@ pub struct AbsoluteTimeRange {
     pub start_time: Option<Value<i64>>,
 }
 
-impl ToExpr for AbsoluteTimeRange {
+impl AbsoluteTimeRange {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("EndTime", &self.end_time);
         p.opt("First", &self.first);
         p.opt("Last", &self.last);
         p.opt("StartTime", &self.start_time);
+    }
+}
+
+impl ToExpr for AbsoluteTimeRange {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -180,15 +234,28 @@ pub struct RelativeTimeRange {
     pub start_percentage: Option<Value<i64>>,
 }
 
-impl ToExpr for RelativeTimeRange {
+impl RelativeTimeRange {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("EndPercentage", &self.end_percentage);
         p.opt("First", &self.first);
         p.opt("Last", &self.last);
         p.opt("StartPercentage", &self.start_percentage);
+    }
+}
+
+impl ToExpr for RelativeTimeRange {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -205,15 +272,28 @@ pub struct NonTalkTimeFilter {
     pub threshold: Option<Value<i64>>,
 }
 
-impl ToExpr for NonTalkTimeFilter {
+impl NonTalkTimeFilter {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AbsoluteTimeRange", &self.absolute_time_range);
         p.opt("Negate", &self.negate);
         p.opt("RelativeTimeRange", &self.relative_time_range);
         p.opt("Threshold", &self.threshold);
+    }
+}
+
+impl ToExpr for NonTalkTimeFilter {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -246,16 +326,29 @@ impl SentimentFilter {
     }
 }
 
-impl ToExpr for SentimentFilter {
+impl SentimentFilter {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AbsoluteTimeRange", &self.absolute_time_range);
         p.opt("Negate", &self.negate);
         p.opt("ParticipantRole", &self.participant_role);
         p.opt("RelativeTimeRange", &self.relative_time_range);
         p.req("Sentiments", &self.sentiments);
+    }
+}
+
+impl ToExpr for SentimentFilter {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -294,17 +387,30 @@ impl TranscriptFilter {
     }
 }
 
-impl ToExpr for TranscriptFilter {
+impl TranscriptFilter {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AbsoluteTimeRange", &self.absolute_time_range);
         p.opt("Negate", &self.negate);
         p.opt("ParticipantRole", &self.participant_role);
         p.opt("RelativeTimeRange", &self.relative_time_range);
         p.req("Targets", &self.targets);
         p.req("TranscriptFilterType", &self.transcript_filter_type);
+    }
+}
+
+impl ToExpr for TranscriptFilter {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -328,13 +434,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

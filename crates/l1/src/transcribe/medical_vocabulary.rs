@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// Resource type definition for AWS::Transcribe::MedicalVocabulary
@@ -43,6 +45,16 @@ impl MedicalVocabulary {
     }
 }
 
+impl MedicalVocabulary {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("LanguageCode", &self.language_code);
+        p.opt("Tags", &self.tags);
+        p.opt("VocabularyFileUri", &self.vocabulary_file_uri);
+        p.req("VocabularyName", &self.vocabulary_name);
+    }
+}
+
 impl ResourceProps for MedicalVocabulary {
     const TYPE_NAME: &'static str = "AWS::Transcribe::MedicalVocabulary";
     fn facts() -> &'static ResourceFacts {
@@ -51,11 +63,14 @@ impl ResourceProps for MedicalVocabulary {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req("LanguageCode", &self.language_code);
-        p.opt("Tags", &self.tags);
-        p.opt("VocabularyFileUri", &self.vocabulary_file_uri);
-        p.req("VocabularyName", &self.vocabulary_name);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -102,13 +117,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

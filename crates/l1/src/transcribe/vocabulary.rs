@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::Value;
 
 /// Creates a custom vocabulary that you can use to improve the transcription accuracy of domain-specific words and phrases.
@@ -49,6 +51,18 @@ impl Vocabulary {
     }
 }
 
+impl Vocabulary {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("DataAccessRoleArn", &self.data_access_role_arn);
+        p.req("LanguageCode", &self.language_code);
+        p.opt("Phrases", &self.phrases);
+        p.opt("Tags", &self.tags);
+        p.opt("VocabularyFileUri", &self.vocabulary_file_uri);
+        p.req("VocabularyName", &self.vocabulary_name);
+    }
+}
+
 impl ResourceProps for Vocabulary {
     const TYPE_NAME: &'static str = "AWS::Transcribe::Vocabulary";
     fn facts() -> &'static ResourceFacts {
@@ -57,13 +71,14 @@ impl ResourceProps for Vocabulary {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.opt("DataAccessRoleArn", &self.data_access_role_arn);
-        p.req("LanguageCode", &self.language_code);
-        p.opt("Phrases", &self.phrases);
-        p.opt("Tags", &self.tags);
-        p.opt("VocabularyFileUri", &self.vocabulary_file_uri);
-        p.req("VocabularyName", &self.vocabulary_name);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -120,13 +135,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::Value;
 
 /// Creates a custom vocabulary filter that you can use to mask, delete, or flag specific words from your transcript.
@@ -49,6 +51,18 @@ impl VocabularyFilter {
     }
 }
 
+impl VocabularyFilter {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("DataAccessRoleArn", &self.data_access_role_arn);
+        p.req("LanguageCode", &self.language_code);
+        p.opt("Tags", &self.tags);
+        p.opt("VocabularyFilterFileUri", &self.vocabulary_filter_file_uri);
+        p.req("VocabularyFilterName", &self.vocabulary_filter_name);
+        p.opt("Words", &self.words);
+    }
+}
+
 impl ResourceProps for VocabularyFilter {
     const TYPE_NAME: &'static str = "AWS::Transcribe::VocabularyFilter";
     fn facts() -> &'static ResourceFacts {
@@ -57,13 +71,14 @@ impl ResourceProps for VocabularyFilter {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.opt("DataAccessRoleArn", &self.data_access_role_arn);
-        p.req("LanguageCode", &self.language_code);
-        p.opt("Tags", &self.tags);
-        p.opt("VocabularyFilterFileUri", &self.vocabulary_filter_file_uri);
-        p.req("VocabularyFilterName", &self.vocabulary_filter_name);
-        p.opt("Words", &self.words);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -110,13 +125,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// Resource Type definition for AWS::Transfer::Agreement
@@ -66,14 +68,9 @@ impl Agreement {
     }
 }
 
-impl ResourceProps for Agreement {
-    const TYPE_NAME: &'static str = "AWS::Transfer::Agreement";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl Agreement {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("AccessRole", &self.access_role);
         p.opt("BaseDirectory", &self.base_directory);
         p.opt("CustomDirectories", &self.custom_directories);
@@ -85,7 +82,25 @@ impl ResourceProps for Agreement {
         p.req("ServerId", &self.server_id);
         p.opt("Status", &self.status);
         p.opt("Tags", &self.tags);
+    }
+}
+
+impl ResourceProps for Agreement {
+    const TYPE_NAME: &'static str = "AWS::Transfer::Agreement";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -152,16 +167,29 @@ impl CustomDirectories {
     }
 }
 
-impl ToExpr for CustomDirectories {
+impl CustomDirectories {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("FailedFilesDirectory", &self.failed_files_directory);
         p.req("MdnFilesDirectory", &self.mdn_files_directory);
         p.req("PayloadFilesDirectory", &self.payload_files_directory);
         p.req("StatusFilesDirectory", &self.status_files_directory);
         p.req("TemporaryFilesDirectory", &self.temporary_files_directory);
+    }
+}
+
+impl ToExpr for CustomDirectories {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -185,13 +213,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

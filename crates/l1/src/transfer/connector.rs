@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// Resource Type definition for AWS::Transfer::Connector
@@ -58,14 +60,9 @@ impl Connector {
     }
 }
 
-impl ResourceProps for Connector {
-    const TYPE_NAME: &'static str = "AWS::Transfer::Connector";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl Connector {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("AccessRole", &self.access_role);
         p.opt("As2Config", &self.as2_config);
         p.opt("EgressConfig", &self.egress_config);
@@ -76,7 +73,25 @@ impl ResourceProps for Connector {
         p.opt("SftpConfig", &self.sftp_config);
         p.opt("Tags", &self.tags);
         p.opt("Url", &self.url);
+    }
+}
+
+impl ResourceProps for Connector {
+    const TYPE_NAME: &'static str = "AWS::Transfer::Connector";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -150,10 +165,9 @@ pub struct As2Config {
     pub signing_algorithm: Option<Value<SigningAlgorithm>>,
 }
 
-impl ToExpr for As2Config {
+impl As2Config {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AsyncMdnConfig", &self.async_mdn_config);
         p.opt("BasicAuthSecretId", &self.basic_auth_secret_id);
         p.opt("Compression", &self.compression);
@@ -165,7 +179,21 @@ impl ToExpr for As2Config {
         p.opt("PartnerProfileId", &self.partner_profile_id);
         p.opt("PreserveContentType", &self.preserve_content_type);
         p.opt("SigningAlgorithm", &self.signing_algorithm);
+    }
+}
+
+impl ToExpr for As2Config {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -189,13 +217,26 @@ impl ConnectorAsyncMdnConfig {
     }
 }
 
+impl ConnectorAsyncMdnConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("ServerIds", &self.server_ids);
+        p.req("Url", &self.url);
+    }
+}
+
 impl ToExpr for ConnectorAsyncMdnConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("ServerIds", &self.server_ids);
-        p.req("Url", &self.url);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -214,12 +255,25 @@ impl ConnectorEgressConfig {
     }
 }
 
+impl ConnectorEgressConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("VpcLattice", &self.vpc_lattice);
+    }
+}
+
 impl ToExpr for ConnectorEgressConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("VpcLattice", &self.vpc_lattice);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -243,13 +297,26 @@ impl ConnectorVpcLatticeEgressConfig {
     }
 }
 
+impl ConnectorVpcLatticeEgressConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("PortNumber", &self.port_number);
+        p.req("ResourceConfigurationArn", &self.resource_configuration_arn);
+    }
+}
+
 impl ToExpr for ConnectorVpcLatticeEgressConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("PortNumber", &self.port_number);
-        p.req("ResourceConfigurationArn", &self.resource_configuration_arn);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -266,10 +333,9 @@ pub struct SftpConfig {
     pub user_secret_id: Option<Value<String>>,
 }
 
-impl ToExpr for SftpConfig {
+impl SftpConfig {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("MaxConcurrentConnections", &self.max_concurrent_connections);
         p.opt(
             "OrderedUserSecretVersionStages",
@@ -277,7 +343,21 @@ impl ToExpr for SftpConfig {
         );
         p.opt("TrustedHostKeys", &self.trusted_host_keys);
         p.opt("UserSecretId", &self.user_secret_id);
+    }
+}
+
+impl ToExpr for SftpConfig {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -301,13 +381,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// Definition of AWS::Transfer::Server Resource Type
@@ -55,14 +57,9 @@ pub struct Server {
     pub workflow_details: Option<WorkflowDetails>,
 }
 
-impl ResourceProps for Server {
-    const TYPE_NAME: &'static str = "AWS::Transfer::Server";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl Server {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Certificate", &self.certificate);
         p.opt("CreateWithHostKey", &self.create_with_host_key);
         p.opt("Domain", &self.domain);
@@ -90,7 +87,25 @@ impl ResourceProps for Server {
         );
         p.opt("Tags", &self.tags);
         p.opt("WorkflowDetails", &self.workflow_details);
+    }
+}
+
+impl ResourceProps for Server {
+    const TYPE_NAME: &'static str = "AWS::Transfer::Server";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -147,16 +162,29 @@ pub struct EndpointDetails {
     pub vpc_id: Option<Value<String>>,
 }
 
-impl ToExpr for EndpointDetails {
+impl EndpointDetails {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AddressAllocationIds", &self.address_allocation_ids);
         p.opt("SecurityGroupIds", &self.security_group_ids);
         p.opt("SubnetIds", &self.subnet_ids);
         p.opt("VpcEndpointId", &self.vpc_endpoint_id);
         p.opt("VpcId", &self.vpc_id);
+    }
+}
+
+impl ToExpr for EndpointDetails {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -175,10 +203,9 @@ pub struct IdentityProviderDetails {
     pub url: Option<Value<String>>,
 }
 
-impl ToExpr for IdentityProviderDetails {
+impl IdentityProviderDetails {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("DirectoryId", &self.directory_id);
         p.opt("Function", &self.function);
         p.opt("InvocationRole", &self.invocation_role);
@@ -187,7 +214,21 @@ impl ToExpr for IdentityProviderDetails {
             &self.sftp_authentication_methods,
         );
         p.opt("Url", &self.url);
+    }
+}
+
+impl ToExpr for IdentityProviderDetails {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -206,10 +247,9 @@ pub struct ProtocolDetails {
     pub tls_session_resumption_mode: Option<Value<TlsSessionResumptionMode>>,
 }
 
-impl ToExpr for ProtocolDetails {
+impl ProtocolDetails {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("As2Transports", &self.as2_transports);
         p.opt("PassiveIp", &self.passive_ip);
         p.opt("ProxyConfig", &self.proxy_config);
@@ -218,7 +258,21 @@ impl ToExpr for ProtocolDetails {
             "TlsSessionResumptionMode",
             &self.tls_session_resumption_mode,
         );
+    }
+}
+
+impl ToExpr for ProtocolDetails {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -229,12 +283,25 @@ pub struct ProxyConfig {
     pub sftp_mode: Option<Value<ProxyMode>>,
 }
 
+impl ProxyConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("SftpMode", &self.sftp_mode);
+    }
+}
+
 impl ToExpr for ProxyConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("SftpMode", &self.sftp_mode);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -245,15 +312,28 @@ pub struct S3StorageOptions {
     pub directory_listing_optimization: Option<Value<DirectoryListingOptimization>>,
 }
 
-impl ToExpr for S3StorageOptions {
+impl S3StorageOptions {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "DirectoryListingOptimization",
             &self.directory_listing_optimization,
         );
+    }
+}
+
+impl ToExpr for S3StorageOptions {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -277,13 +357,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -296,13 +389,26 @@ pub struct WorkflowDetails {
     pub on_upload: Option<Vec<WorkflowDetail>>,
 }
 
+impl WorkflowDetails {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("OnPartialUpload", &self.on_partial_upload);
+        p.opt("OnUpload", &self.on_upload);
+    }
+}
+
 impl ToExpr for WorkflowDetails {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("OnPartialUpload", &self.on_partial_upload);
-        p.opt("OnUpload", &self.on_upload);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -329,13 +435,26 @@ impl WorkflowDetail {
     }
 }
 
+impl WorkflowDetail {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("ExecutionRole", &self.execution_role);
+        p.req("WorkflowId", &self.workflow_id);
+    }
+}
+
 impl ToExpr for WorkflowDetail {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("ExecutionRole", &self.execution_role);
-        p.req("WorkflowId", &self.workflow_id);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// Definition of AWS::Transfer::User Resource Type
@@ -62,14 +64,9 @@ impl User {
     }
 }
 
-impl ResourceProps for User {
-    const TYPE_NAME: &'static str = "AWS::Transfer::User";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl User {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("HomeDirectory", &self.home_directory);
         p.opt("HomeDirectoryMappings", &self.home_directory_mappings);
         p.opt("HomeDirectoryType", &self.home_directory_type);
@@ -80,7 +77,25 @@ impl ResourceProps for User {
         p.opt("SshPublicKeys", &self.ssh_public_keys);
         p.opt("Tags", &self.tags);
         p.req("UserName", &self.user_name);
+    }
+}
+
+impl ResourceProps for User {
+    const TYPE_NAME: &'static str = "AWS::Transfer::User";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -140,14 +155,27 @@ impl HomeDirectoryMapEntry {
     }
 }
 
+impl HomeDirectoryMapEntry {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Entry", &self.entry);
+        p.req("Target", &self.target);
+        p.opt("Type", &self.type_);
+    }
+}
+
 impl ToExpr for HomeDirectoryMapEntry {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Entry", &self.entry);
-        p.req("Target", &self.target);
-        p.opt("Type", &self.type_);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -174,14 +202,27 @@ impl PosixProfile {
     }
 }
 
+impl PosixProfile {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Gid", &self.gid);
+        p.opt("SecondaryGids", &self.secondary_gids);
+        p.req("Uid", &self.uid);
+    }
+}
+
 impl ToExpr for PosixProfile {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Gid", &self.gid);
-        p.opt("SecondaryGids", &self.secondary_gids);
-        p.req("Uid", &self.uid);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -205,13 +246,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// Resource Type definition for AWS::Transfer::WebApp
@@ -49,6 +51,19 @@ impl WebApp {
     }
 }
 
+impl WebApp {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("AccessEndpoint", &self.access_endpoint);
+        p.opt("EndpointDetails", &self.endpoint_details);
+        p.req("IdentityProviderDetails", &self.identity_provider_details);
+        p.opt("Tags", &self.tags);
+        p.opt("WebAppCustomization", &self.web_app_customization);
+        p.opt("WebAppEndpointPolicy", &self.web_app_endpoint_policy);
+        p.opt("WebAppUnits", &self.web_app_units);
+    }
+}
+
 impl ResourceProps for WebApp {
     const TYPE_NAME: &'static str = "AWS::Transfer::WebApp";
     fn facts() -> &'static ResourceFacts {
@@ -57,14 +72,14 @@ impl ResourceProps for WebApp {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.opt("AccessEndpoint", &self.access_endpoint);
-        p.opt("EndpointDetails", &self.endpoint_details);
-        p.req("IdentityProviderDetails", &self.identity_provider_details);
-        p.opt("Tags", &self.tags);
-        p.opt("WebAppCustomization", &self.web_app_customization);
-        p.opt("WebAppEndpointPolicy", &self.web_app_endpoint_policy);
-        p.opt("WebAppUnits", &self.web_app_units);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -113,12 +128,25 @@ pub struct EndpointDetails {
     pub vpc: Option<Vpc>,
 }
 
+impl EndpointDetails {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Vpc", &self.vpc);
+    }
+}
+
 impl ToExpr for EndpointDetails {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Vpc", &self.vpc);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -135,15 +163,28 @@ pub struct Vpc {
     pub vpc_id: Option<Value<String>>,
 }
 
-impl ToExpr for Vpc {
+impl Vpc {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("IpAddressType", &self.ip_address_type);
         p.opt("SecurityGroupIds", &self.security_group_ids);
         p.opt("SubnetIds", &self.subnet_ids);
         p.opt("VpcId", &self.vpc_id);
+    }
+}
+
+impl ToExpr for Vpc {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -156,13 +197,26 @@ pub struct IdentityProviderDetails {
     pub role: Option<Value<String>>,
 }
 
+impl IdentityProviderDetails {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("InstanceArn", &self.instance_arn);
+        p.opt("Role", &self.role);
+    }
+}
+
 impl ToExpr for IdentityProviderDetails {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("InstanceArn", &self.instance_arn);
-        p.opt("Role", &self.role);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -186,13 +240,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -207,14 +274,27 @@ pub struct WebAppCustomization {
     pub title: Option<Value<String>>,
 }
 
+impl WebAppCustomization {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("FaviconFile", &self.favicon_file);
+        p.opt("LogoFile", &self.logo_file);
+        p.opt("Title", &self.title);
+    }
+}
+
 impl ToExpr for WebAppCustomization {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("FaviconFile", &self.favicon_file);
-        p.opt("LogoFile", &self.logo_file);
-        p.opt("Title", &self.title);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -225,12 +305,25 @@ pub struct WebAppUnits {
     pub provisioned: Option<Value<i64>>,
 }
 
+impl WebAppUnits {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Provisioned", &self.provisioned);
+    }
+}
+
 impl ToExpr for WebAppUnits {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Provisioned", &self.provisioned);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// Resource Type definition for AWS::Transfer::Workflow
@@ -40,6 +42,16 @@ impl Workflow {
     }
 }
 
+impl Workflow {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Description", &self.description);
+        p.opt("OnExceptionSteps", &self.on_exception_steps);
+        p.req("Steps", &self.steps);
+        p.opt("Tags", &self.tags);
+    }
+}
+
 impl ResourceProps for Workflow {
     const TYPE_NAME: &'static str = "AWS::Transfer::Workflow";
     fn facts() -> &'static ResourceFacts {
@@ -48,11 +60,14 @@ impl ResourceProps for Workflow {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.opt("Description", &self.description);
-        p.opt("OnExceptionSteps", &self.on_exception_steps);
-        p.req("Steps", &self.steps);
-        p.opt("Tags", &self.tags);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -101,17 +116,30 @@ pub struct WorkflowStep {
     pub type_: Option<Value<WorkflowStepType>>,
 }
 
-impl ToExpr for WorkflowStep {
+impl WorkflowStep {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("CopyStepDetails", &self.copy_step_details);
         p.opt("CustomStepDetails", &self.custom_step_details);
         p.opt("DecryptStepDetails", &self.decrypt_step_details);
         p.opt("DeleteStepDetails", &self.delete_step_details);
         p.opt("TagStepDetails", &self.tag_step_details);
         p.opt("Type", &self.type_);
+    }
+}
+
+impl ToExpr for WorkflowStep {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -128,15 +156,28 @@ pub struct CopyStepDetails {
     pub source_file_location: Option<Value<String>>,
 }
 
-impl ToExpr for CopyStepDetails {
+impl CopyStepDetails {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("DestinationFileLocation", &self.destination_file_location);
         p.opt("Name", &self.name);
         p.opt("OverwriteExisting", &self.overwrite_existing);
         p.opt("SourceFileLocation", &self.source_file_location);
+    }
+}
+
+impl ToExpr for CopyStepDetails {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -147,12 +188,25 @@ pub struct S3FileLocation {
     pub s3_file_location: Option<S3InputFileLocation>,
 }
 
+impl S3FileLocation {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("S3FileLocation", &self.s3_file_location);
+    }
+}
+
 impl ToExpr for S3FileLocation {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("S3FileLocation", &self.s3_file_location);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -165,13 +219,26 @@ pub struct S3InputFileLocation {
     pub key: Option<Value<String>>,
 }
 
+impl S3InputFileLocation {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Bucket", &self.bucket);
+        p.opt("Key", &self.key);
+    }
+}
+
 impl ToExpr for S3InputFileLocation {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Bucket", &self.bucket);
-        p.opt("Key", &self.key);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -188,15 +255,28 @@ pub struct CustomStepDetails {
     pub timeout_seconds: Option<Value<i64>>,
 }
 
-impl ToExpr for CustomStepDetails {
+impl CustomStepDetails {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Name", &self.name);
         p.opt("SourceFileLocation", &self.source_file_location);
         p.opt("Target", &self.target);
         p.opt("TimeoutSeconds", &self.timeout_seconds);
+    }
+}
+
+impl ToExpr for CustomStepDetails {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -232,16 +312,29 @@ impl DecryptStepDetails {
     }
 }
 
-impl ToExpr for DecryptStepDetails {
+impl DecryptStepDetails {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("DestinationFileLocation", &self.destination_file_location);
         p.opt("Name", &self.name);
         p.opt("OverwriteExisting", &self.overwrite_existing);
         p.opt("SourceFileLocation", &self.source_file_location);
         p.req("Type", &self.type_);
+    }
+}
+
+impl ToExpr for DecryptStepDetails {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -254,13 +347,26 @@ pub struct InputFileLocation {
     pub s3_file_location: Option<S3InputFileLocation>,
 }
 
+impl InputFileLocation {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("EfsFileLocation", &self.efs_file_location);
+        p.opt("S3FileLocation", &self.s3_file_location);
+    }
+}
+
 impl ToExpr for InputFileLocation {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("EfsFileLocation", &self.efs_file_location);
-        p.opt("S3FileLocation", &self.s3_file_location);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -273,13 +379,26 @@ pub struct EfsInputFileLocation {
     pub path: Option<Value<String>>,
 }
 
+impl EfsInputFileLocation {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("FileSystemId", &self.file_system_id);
+        p.opt("Path", &self.path);
+    }
+}
+
 impl ToExpr for EfsInputFileLocation {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("FileSystemId", &self.file_system_id);
-        p.opt("Path", &self.path);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -292,13 +411,26 @@ pub struct DeleteStepDetails {
     pub source_file_location: Option<Value<String>>,
 }
 
+impl DeleteStepDetails {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Name", &self.name);
+        p.opt("SourceFileLocation", &self.source_file_location);
+    }
+}
+
 impl ToExpr for DeleteStepDetails {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Name", &self.name);
-        p.opt("SourceFileLocation", &self.source_file_location);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -313,14 +445,27 @@ pub struct TagStepDetails {
     pub tags: Option<Vec<S3Tag>>,
 }
 
+impl TagStepDetails {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Name", &self.name);
+        p.opt("SourceFileLocation", &self.source_file_location);
+        p.opt("Tags", &self.tags);
+    }
+}
+
 impl ToExpr for TagStepDetails {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Name", &self.name);
-        p.opt("SourceFileLocation", &self.source_file_location);
-        p.opt("Tags", &self.tags);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -344,13 +489,26 @@ impl S3Tag {
     }
 }
 
+impl S3Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for S3Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -374,13 +532,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

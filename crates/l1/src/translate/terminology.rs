@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// A custom terminology resource for Amazon Translate that enables customized translations.
@@ -46,6 +48,18 @@ impl Terminology {
     }
 }
 
+impl Terminology {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Description", &self.description);
+        p.opt("EncryptionKey", &self.encryption_key);
+        p.opt("MergeStrategy", &self.merge_strategy);
+        p.req("Name", &self.name);
+        p.opt("Tags", &self.tags);
+        p.opt("TerminologyData", &self.terminology_data);
+    }
+}
+
 impl ResourceProps for Terminology {
     const TYPE_NAME: &'static str = "AWS::Translate::Terminology";
     fn facts() -> &'static ResourceFacts {
@@ -54,13 +68,14 @@ impl ResourceProps for Terminology {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.opt("Description", &self.description);
-        p.opt("EncryptionKey", &self.encryption_key);
-        p.opt("MergeStrategy", &self.merge_strategy);
-        p.req("Name", &self.name);
-        p.opt("Tags", &self.tags);
-        p.opt("TerminologyData", &self.terminology_data);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -147,13 +162,26 @@ impl EncryptionKey {
     }
 }
 
+impl EncryptionKey {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Id", &self.id);
+        p.req("Type", &self.type_);
+    }
+}
+
 impl ToExpr for EncryptionKey {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Id", &self.id);
-        p.req("Type", &self.type_);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -177,13 +205,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -213,14 +254,27 @@ impl TerminologyData {
     }
 }
 
+impl TerminologyData {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Directionality", &self.directionality);
+        p.req("File", &self.file);
+        p.req("Format", &self.format);
+    }
+}
+
 impl ToExpr for TerminologyData {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Directionality", &self.directionality);
-        p.req("File", &self.file);
-        p.req("Format", &self.format);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

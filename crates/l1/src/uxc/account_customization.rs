@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// Resource schema for managing AWS account-level UX customization settings, including account color, visible services, and visible regions.
@@ -23,6 +25,15 @@ pub struct AccountCustomization {
     pub visible_services: Option<Value<Vec<String>>>,
 }
 
+impl AccountCustomization {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("AccountColor", &self.account_color);
+        p.opt("VisibleRegions", &self.visible_regions);
+        p.opt("VisibleServices", &self.visible_services);
+    }
+}
+
 impl ResourceProps for AccountCustomization {
     const TYPE_NAME: &'static str = "AWS::UXC::AccountCustomization";
     fn facts() -> &'static ResourceFacts {
@@ -31,10 +42,14 @@ impl ResourceProps for AccountCustomization {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.opt("AccountColor", &self.account_color);
-        p.opt("VisibleRegions", &self.visible_regions);
-        p.opt("VisibleServices", &self.visible_services);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Json, Value};
 
 /// Definition of AWS::VerifiedPermissions::IdentitySource Resource Type
@@ -38,6 +40,15 @@ impl IdentitySource {
     }
 }
 
+impl IdentitySource {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Configuration", &self.configuration);
+        p.req("PolicyStoreId", &self.policy_store_id);
+        p.opt("PrincipalEntityType", &self.principal_entity_type);
+    }
+}
+
 impl ResourceProps for IdentitySource {
     const TYPE_NAME: &'static str = "AWS::VerifiedPermissions::IdentitySource";
     fn facts() -> &'static ResourceFacts {
@@ -46,10 +57,14 @@ impl ResourceProps for IdentitySource {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req("Configuration", &self.configuration);
-        p.req("PolicyStoreId", &self.policy_store_id);
-        p.opt("PrincipalEntityType", &self.principal_entity_type);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -90,10 +105,9 @@ pub struct IdentitySourceConfiguration {
     pub open_id_connect_configuration: Option<OpenIdConnectConfiguration>,
 }
 
-impl ToExpr for IdentitySourceConfiguration {
+impl IdentitySourceConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "CognitoUserPoolConfiguration",
             &self.cognito_user_pool_configuration,
@@ -102,7 +116,21 @@ impl ToExpr for IdentitySourceConfiguration {
             "OpenIdConnectConfiguration",
             &self.open_id_connect_configuration,
         );
+    }
+}
+
+impl ToExpr for IdentitySourceConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -129,14 +157,27 @@ impl CognitoUserPoolConfiguration {
     }
 }
 
+impl CognitoUserPoolConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ClientIds", &self.client_ids);
+        p.opt("GroupConfiguration", &self.group_configuration);
+        p.req("UserPoolArn", &self.user_pool_arn);
+    }
+}
+
 impl ToExpr for CognitoUserPoolConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("ClientIds", &self.client_ids);
-        p.opt("GroupConfiguration", &self.group_configuration);
-        p.req("UserPoolArn", &self.user_pool_arn);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -157,12 +198,25 @@ impl CognitoGroupConfiguration {
     }
 }
 
+impl CognitoGroupConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("GroupEntityType", &self.group_entity_type);
+    }
+}
+
 impl ToExpr for CognitoGroupConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("GroupEntityType", &self.group_entity_type);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -195,15 +249,28 @@ impl OpenIdConnectConfiguration {
     }
 }
 
-impl ToExpr for OpenIdConnectConfiguration {
+impl OpenIdConnectConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("EntityIdPrefix", &self.entity_id_prefix);
         p.opt("GroupConfiguration", &self.group_configuration);
         p.req("Issuer", &self.issuer);
         p.req("TokenSelection", &self.token_selection);
+    }
+}
+
+impl ToExpr for OpenIdConnectConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -230,13 +297,26 @@ impl OpenIdConnectGroupConfiguration {
     }
 }
 
+impl OpenIdConnectGroupConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("GroupClaim", &self.group_claim);
+        p.req("GroupEntityType", &self.group_entity_type);
+    }
+}
+
 impl ToExpr for OpenIdConnectGroupConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("GroupClaim", &self.group_claim);
-        p.req("GroupEntityType", &self.group_entity_type);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -249,13 +329,26 @@ pub struct OpenIdConnectTokenSelection {
     pub identity_token_only: Option<OpenIdConnectIdentityTokenConfiguration>,
 }
 
+impl OpenIdConnectTokenSelection {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("AccessTokenOnly", &self.access_token_only);
+        p.opt("IdentityTokenOnly", &self.identity_token_only);
+    }
+}
+
 impl ToExpr for OpenIdConnectTokenSelection {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("AccessTokenOnly", &self.access_token_only);
-        p.opt("IdentityTokenOnly", &self.identity_token_only);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -268,13 +361,26 @@ pub struct OpenIdConnectAccessTokenConfiguration {
     pub principal_id_claim: Option<Value<String>>,
 }
 
+impl OpenIdConnectAccessTokenConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Audiences", &self.audiences);
+        p.opt("PrincipalIdClaim", &self.principal_id_claim);
+    }
+}
+
 impl ToExpr for OpenIdConnectAccessTokenConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Audiences", &self.audiences);
-        p.opt("PrincipalIdClaim", &self.principal_id_claim);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -287,13 +393,26 @@ pub struct OpenIdConnectIdentityTokenConfiguration {
     pub principal_id_claim: Option<Value<String>>,
 }
 
+impl OpenIdConnectIdentityTokenConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ClientIds", &self.client_ids);
+        p.opt("PrincipalIdClaim", &self.principal_id_claim);
+    }
+}
+
 impl ToExpr for OpenIdConnectIdentityTokenConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("ClientIds", &self.client_ids);
-        p.opt("PrincipalIdClaim", &self.principal_id_claim);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

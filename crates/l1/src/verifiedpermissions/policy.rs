@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::Value;
 
 /// Definition of AWS::VerifiedPermissions::Policy Resource Type
@@ -35,6 +37,15 @@ impl Policy {
     }
 }
 
+impl Policy {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Definition", &self.definition);
+        p.opt("Name", &self.name);
+        p.req("PolicyStoreId", &self.policy_store_id);
+    }
+}
+
 impl ResourceProps for Policy {
     const TYPE_NAME: &'static str = "AWS::VerifiedPermissions::Policy";
     fn facts() -> &'static ResourceFacts {
@@ -43,10 +54,14 @@ impl ResourceProps for Policy {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req("Definition", &self.definition);
-        p.opt("Name", &self.name);
-        p.req("PolicyStoreId", &self.policy_store_id);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -87,13 +102,26 @@ pub struct PolicyDefinition {
     pub template_linked: Option<TemplateLinkedPolicyDefinition>,
 }
 
+impl PolicyDefinition {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Static", &self.static_);
+        p.opt("TemplateLinked", &self.template_linked);
+    }
+}
+
 impl ToExpr for PolicyDefinition {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Static", &self.static_);
-        p.opt("TemplateLinked", &self.template_linked);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -117,13 +145,26 @@ impl StaticPolicyDefinition {
     }
 }
 
+impl StaticPolicyDefinition {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Description", &self.description);
+        p.req("Statement", &self.statement);
+    }
+}
+
 impl ToExpr for StaticPolicyDefinition {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Description", &self.description);
-        p.req("Statement", &self.statement);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -150,14 +191,27 @@ impl TemplateLinkedPolicyDefinition {
     }
 }
 
+impl TemplateLinkedPolicyDefinition {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("PolicyTemplateId", &self.policy_template_id);
+        p.opt("Principal", &self.principal);
+        p.opt("Resource", &self.resource);
+    }
+}
+
 impl ToExpr for TemplateLinkedPolicyDefinition {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("PolicyTemplateId", &self.policy_template_id);
-        p.opt("Principal", &self.principal);
-        p.opt("Resource", &self.resource);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -181,13 +235,26 @@ impl EntityIdentifier {
     }
 }
 
+impl EntityIdentifier {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("EntityId", &self.entity_id);
+        p.req("EntityType", &self.entity_type);
+    }
+}
+
 impl ToExpr for EntityIdentifier {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("EntityId", &self.entity_id);
-        p.req("EntityType", &self.entity_type);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Json, Literal, Map, Value};
 
 /// Represents a policy store that you can place schema, policies, and policy templates in to validate authorization requests
@@ -46,6 +48,18 @@ impl PolicyStore {
     }
 }
 
+impl PolicyStore {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("DeletionProtection", &self.deletion_protection);
+        p.opt("Description", &self.description);
+        p.opt("EncryptionSettings", &self.encryption_settings);
+        p.opt("Schema", &self.schema);
+        p.opt("Tags", &self.tags);
+        p.req("ValidationSettings", &self.validation_settings);
+    }
+}
+
 impl ResourceProps for PolicyStore {
     const TYPE_NAME: &'static str = "AWS::VerifiedPermissions::PolicyStore";
     fn facts() -> &'static ResourceFacts {
@@ -54,13 +68,14 @@ impl ResourceProps for PolicyStore {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.opt("DeletionProtection", &self.deletion_protection);
-        p.opt("Description", &self.description);
-        p.opt("EncryptionSettings", &self.encryption_settings);
-        p.opt("Schema", &self.schema);
-        p.opt("Tags", &self.tags);
-        p.req("ValidationSettings", &self.validation_settings);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -112,12 +127,25 @@ impl DeletionProtection {
     }
 }
 
+impl DeletionProtection {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Mode", &self.mode);
+    }
+}
+
 impl ToExpr for DeletionProtection {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Mode", &self.mode);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -130,13 +158,26 @@ pub struct EncryptionSettings {
     pub default: Option<Value<Json>>,
 }
 
+impl EncryptionSettings {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("KmsEncryptionSettings", &self.kms_encryption_settings);
+        p.opt("Default", &self.default);
+    }
+}
+
 impl ToExpr for EncryptionSettings {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("KmsEncryptionSettings", &self.kms_encryption_settings);
-        p.opt("Default", &self.default);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -160,13 +201,26 @@ impl KmsEncryptionSettings {
     }
 }
 
+impl KmsEncryptionSettings {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("EncryptionContext", &self.encryption_context);
+        p.req("Key", &self.key);
+    }
+}
+
 impl ToExpr for KmsEncryptionSettings {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("EncryptionContext", &self.encryption_context);
-        p.req("Key", &self.key);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -177,12 +231,25 @@ pub struct SchemaDefinition {
     pub cedar_json: Option<Value<String>>,
 }
 
+impl SchemaDefinition {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("CedarJson", &self.cedar_json);
+    }
+}
+
 impl ToExpr for SchemaDefinition {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("CedarJson", &self.cedar_json);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -206,13 +273,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -231,12 +311,25 @@ impl ValidationSettings {
     }
 }
 
+impl ValidationSettings {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Mode", &self.mode);
+    }
+}
+
 impl ToExpr for ValidationSettings {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Mode", &self.mode);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

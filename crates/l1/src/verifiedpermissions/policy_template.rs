@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps,
+};
 use stackwright_core::value::Value;
 
 /// Definition of AWS::VerifiedPermissions::PolicyTemplate Resource Type
@@ -41,6 +43,16 @@ impl PolicyTemplate {
     }
 }
 
+impl PolicyTemplate {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Description", &self.description);
+        p.opt("Name", &self.name);
+        p.req("PolicyStoreId", &self.policy_store_id);
+        p.req("Statement", &self.statement);
+    }
+}
+
 impl ResourceProps for PolicyTemplate {
     const TYPE_NAME: &'static str = "AWS::VerifiedPermissions::PolicyTemplate";
     fn facts() -> &'static ResourceFacts {
@@ -49,11 +61,14 @@ impl ResourceProps for PolicyTemplate {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.opt("Description", &self.description);
-        p.opt("Name", &self.name);
-        p.req("PolicyStoreId", &self.policy_store_id);
-        p.req("Statement", &self.statement);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// VpcLattice ResourceConfiguration CFN resource
@@ -70,14 +72,9 @@ impl ResourceConfiguration {
     }
 }
 
-impl ResourceProps for ResourceConfiguration {
-    const TYPE_NAME: &'static str = "AWS::VpcLattice::ResourceConfiguration";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl ResourceConfiguration {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "AllowAssociationToSharableServiceNetwork",
             &self.allow_association_to_sharable_service_network,
@@ -106,7 +103,25 @@ impl ResourceProps for ResourceConfiguration {
         );
         p.opt("ResourceGatewayId", &self.resource_gateway_id);
         p.opt("Tags", &self.tags);
+    }
+}
+
+impl ResourceProps for ResourceConfiguration {
+    const TYPE_NAME: &'static str = "AWS::VpcLattice::ResourceConfiguration";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -151,15 +166,28 @@ pub struct ResourceConfigurationDefinition {
     pub cidr_resource: Option<CidrResource>,
 }
 
-impl ToExpr for ResourceConfigurationDefinition {
+impl ResourceConfigurationDefinition {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("IpResource", &self.ip_resource);
         p.opt("ArnResource", &self.arn_resource);
         p.opt("DnsResource", &self.dns_resource);
         p.opt("CidrResource", &self.cidr_resource);
+    }
+}
+
+impl ToExpr for ResourceConfigurationDefinition {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -186,13 +214,26 @@ impl DnsResource {
     }
 }
 
+impl DnsResource {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("DomainName", &self.domain_name);
+        p.req("IpAddressType", &self.ip_address_type);
+    }
+}
+
 impl ToExpr for DnsResource {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("DomainName", &self.domain_name);
-        p.req("IpAddressType", &self.ip_address_type);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -213,12 +254,25 @@ impl CidrResource {
     }
 }
 
+impl CidrResource {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("CidrRanges", &self.cidr_ranges);
+    }
+}
+
 impl ToExpr for CidrResource {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("CidrRanges", &self.cidr_ranges);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -242,13 +296,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.opt("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.opt("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -7,7 +7,7 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{Props, ResourceProps};
+use stackwright_core::resource::{Props, Resolve, Resolved, ResourceProps};
 use stackwright_core::value::{Json, Value};
 
 /// Retrieves information about the resource policy. The resource policy is an IAM policy created by AWS RAM on behalf of the resource owner when they share a resource.
@@ -32,6 +32,14 @@ impl ResourcePolicy {
     }
 }
 
+impl ResourcePolicy {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Policy", &self.policy);
+        p.req("ResourceArn", &self.resource_arn);
+    }
+}
+
 impl ResourceProps for ResourcePolicy {
     const TYPE_NAME: &'static str = "AWS::VpcLattice::ResourcePolicy";
     fn facts() -> &'static ResourceFacts {
@@ -40,9 +48,14 @@ impl ResourceProps for ResourcePolicy {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req("Policy", &self.policy);
-        p.req("ResourceArn", &self.resource_arn);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// Creates a listener rule. Each listener has a default rule for checking connection requests, but you can define additional rules. Each rule consists of a priority, one or more actions, and one or more conditions.
@@ -49,6 +51,19 @@ impl Rule {
     }
 }
 
+impl Rule {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Action", &self.action);
+        p.opt("ListenerIdentifier", &self.listener_identifier);
+        p.req("Match", &self.match_);
+        p.opt("Name", &self.name);
+        p.req("Priority", &self.priority);
+        p.opt("ServiceIdentifier", &self.service_identifier);
+        p.opt("Tags", &self.tags);
+    }
+}
+
 impl ResourceProps for Rule {
     const TYPE_NAME: &'static str = "AWS::VpcLattice::Rule";
     fn facts() -> &'static ResourceFacts {
@@ -57,14 +72,14 @@ impl ResourceProps for Rule {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req("Action", &self.action);
-        p.opt("ListenerIdentifier", &self.listener_identifier);
-        p.req("Match", &self.match_);
-        p.opt("Name", &self.name);
-        p.req("Priority", &self.priority);
-        p.opt("ServiceIdentifier", &self.service_identifier);
-        p.opt("Tags", &self.tags);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -105,13 +120,26 @@ pub struct Action {
     pub forward: Option<Forward>,
 }
 
+impl Action {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("FixedResponse", &self.fixed_response);
+        p.opt("Forward", &self.forward);
+    }
+}
+
 impl ToExpr for Action {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("FixedResponse", &self.fixed_response);
-        p.opt("Forward", &self.forward);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -132,12 +160,25 @@ impl FixedResponse {
     }
 }
 
+impl FixedResponse {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("StatusCode", &self.status_code);
+    }
+}
+
 impl ToExpr for FixedResponse {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("StatusCode", &self.status_code);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -156,12 +197,25 @@ impl Forward {
     }
 }
 
+impl Forward {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("TargetGroups", &self.target_groups);
+    }
+}
+
 impl ToExpr for Forward {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("TargetGroups", &self.target_groups);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -185,13 +239,26 @@ impl WeightedTargetGroup {
     }
 }
 
+impl WeightedTargetGroup {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("TargetGroupIdentifier", &self.target_group_identifier);
+        p.opt("Weight", &self.weight);
+    }
+}
+
 impl ToExpr for WeightedTargetGroup {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("TargetGroupIdentifier", &self.target_group_identifier);
-        p.opt("Weight", &self.weight);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -210,12 +277,25 @@ impl Match {
     }
 }
 
+impl Match {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("HttpMatch", &self.http_match);
+    }
+}
+
 impl ToExpr for Match {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("HttpMatch", &self.http_match);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -230,14 +310,27 @@ pub struct HttpMatch {
     pub path_match: Option<PathMatch>,
 }
 
+impl HttpMatch {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("HeaderMatches", &self.header_matches);
+        p.opt("Method", &self.method);
+        p.opt("PathMatch", &self.path_match);
+    }
+}
+
 impl ToExpr for HttpMatch {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("HeaderMatches", &self.header_matches);
-        p.opt("Method", &self.method);
-        p.opt("PathMatch", &self.path_match);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -264,14 +357,27 @@ impl HeaderMatch {
     }
 }
 
+impl HeaderMatch {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("CaseSensitive", &self.case_sensitive);
+        p.req("Match", &self.match_);
+        p.req("Name", &self.name);
+    }
+}
+
 impl ToExpr for HeaderMatch {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("CaseSensitive", &self.case_sensitive);
-        p.req("Match", &self.match_);
-        p.req("Name", &self.name);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -286,14 +392,27 @@ pub struct HeaderMatchType {
     pub prefix: Option<Value<String>>,
 }
 
+impl HeaderMatchType {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Contains", &self.contains);
+        p.opt("Exact", &self.exact);
+        p.opt("Prefix", &self.prefix);
+    }
+}
+
 impl ToExpr for HeaderMatchType {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Contains", &self.contains);
-        p.opt("Exact", &self.exact);
-        p.opt("Prefix", &self.prefix);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -317,13 +436,26 @@ impl PathMatch {
     }
 }
 
+impl PathMatch {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("CaseSensitive", &self.case_sensitive);
+        p.req("Match", &self.match_);
+    }
+}
+
 impl ToExpr for PathMatch {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("CaseSensitive", &self.case_sensitive);
-        p.req("Match", &self.match_);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -336,13 +468,26 @@ pub struct PathMatchType {
     pub prefix: Option<Value<String>>,
 }
 
+impl PathMatchType {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Exact", &self.exact);
+        p.opt("Prefix", &self.prefix);
+    }
+}
+
 impl ToExpr for PathMatchType {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Exact", &self.exact);
-        p.opt("Prefix", &self.prefix);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -366,13 +511,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

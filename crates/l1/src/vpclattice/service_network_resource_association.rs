@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::Value;
 
 /// VpcLattice ServiceNetworkResourceAssociation CFN resource
@@ -27,6 +29,16 @@ pub struct ServiceNetworkResourceAssociation {
     pub tags: Option<Vec<Tag>>,
 }
 
+impl ServiceNetworkResourceAssociation {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("PrivateDnsEnabled", &self.private_dns_enabled);
+        p.opt("ResourceConfigurationId", &self.resource_configuration_id);
+        p.opt("ServiceNetworkId", &self.service_network_id);
+        p.opt("Tags", &self.tags);
+    }
+}
+
 impl ResourceProps for ServiceNetworkResourceAssociation {
     const TYPE_NAME: &'static str = "AWS::VpcLattice::ServiceNetworkResourceAssociation";
     fn facts() -> &'static ResourceFacts {
@@ -35,11 +47,14 @@ impl ResourceProps for ServiceNetworkResourceAssociation {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.opt("PrivateDnsEnabled", &self.private_dns_enabled);
-        p.opt("ResourceConfigurationId", &self.resource_configuration_id);
-        p.opt("ServiceNetworkId", &self.service_network_id);
-        p.opt("Tags", &self.tags);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -93,13 +108,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// Associates a VPC with a service network.
@@ -31,6 +33,18 @@ pub struct ServiceNetworkVpcAssociation {
     pub vpc_identifier: Option<Value<String>>,
 }
 
+impl ServiceNetworkVpcAssociation {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("DnsOptions", &self.dns_options);
+        p.opt("PrivateDnsEnabled", &self.private_dns_enabled);
+        p.opt("SecurityGroupIds", &self.security_group_ids);
+        p.opt("ServiceNetworkIdentifier", &self.service_network_identifier);
+        p.opt("Tags", &self.tags);
+        p.opt("VpcIdentifier", &self.vpc_identifier);
+    }
+}
+
 impl ResourceProps for ServiceNetworkVpcAssociation {
     const TYPE_NAME: &'static str = "AWS::VpcLattice::ServiceNetworkVpcAssociation";
     fn facts() -> &'static ResourceFacts {
@@ -39,13 +53,14 @@ impl ResourceProps for ServiceNetworkVpcAssociation {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.opt("DnsOptions", &self.dns_options);
-        p.opt("PrivateDnsEnabled", &self.private_dns_enabled);
-        p.opt("SecurityGroupIds", &self.security_group_ids);
-        p.opt("ServiceNetworkIdentifier", &self.service_network_identifier);
-        p.opt("Tags", &self.tags);
-        p.opt("VpcIdentifier", &self.vpc_identifier);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -116,16 +131,29 @@ pub struct DnsOptions {
     pub private_dns_specified_domains: Option<Value<Vec<String>>>,
 }
 
-impl ToExpr for DnsOptions {
+impl DnsOptions {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("PrivateDnsPreference", &self.private_dns_preference);
         p.opt(
             "PrivateDnsSpecifiedDomains",
             &self.private_dns_specified_domains,
         );
+    }
+}
+
+impl ToExpr for DnsOptions {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -149,13 +177,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// A target group is a collection of targets, or compute resources, that run your application or service. A target group can only be used by a single service.
@@ -43,6 +45,17 @@ impl TargetGroup {
     }
 }
 
+impl TargetGroup {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Config", &self.config);
+        p.opt("Name", &self.name);
+        p.opt("Tags", &self.tags);
+        p.opt("Targets", &self.targets);
+        p.req("Type", &self.type_);
+    }
+}
+
 impl ResourceProps for TargetGroup {
     const TYPE_NAME: &'static str = "AWS::VpcLattice::TargetGroup";
     fn facts() -> &'static ResourceFacts {
@@ -51,12 +64,14 @@ impl ResourceProps for TargetGroup {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.opt("Config", &self.config);
-        p.opt("Name", &self.name);
-        p.opt("Tags", &self.tags);
-        p.opt("Targets", &self.targets);
-        p.req("Type", &self.type_);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -122,10 +137,9 @@ pub struct TargetGroupConfig {
     pub vpc_identifier: Option<Value<String>>,
 }
 
-impl ToExpr for TargetGroupConfig {
+impl TargetGroupConfig {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("HealthCheck", &self.health_check);
         p.opt("IpAddressType", &self.ip_address_type);
         p.opt(
@@ -136,7 +150,21 @@ impl ToExpr for TargetGroupConfig {
         p.opt("Protocol", &self.protocol);
         p.opt("ProtocolVersion", &self.protocol_version);
         p.opt("VpcIdentifier", &self.vpc_identifier);
+    }
+}
+
+impl ToExpr for TargetGroupConfig {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -165,10 +193,9 @@ pub struct HealthCheckConfig {
     pub unhealthy_threshold_count: Option<Value<i64>>,
 }
 
-impl ToExpr for HealthCheckConfig {
+impl HealthCheckConfig {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Enabled", &self.enabled);
         p.opt(
             "HealthCheckIntervalSeconds",
@@ -185,7 +212,21 @@ impl ToExpr for HealthCheckConfig {
         p.opt("Protocol", &self.protocol);
         p.opt("ProtocolVersion", &self.protocol_version);
         p.opt("UnhealthyThresholdCount", &self.unhealthy_threshold_count);
+    }
+}
+
+impl ToExpr for HealthCheckConfig {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -206,12 +247,25 @@ impl Matcher {
     }
 }
 
+impl Matcher {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("HttpCode", &self.http_code);
+    }
+}
+
 impl ToExpr for Matcher {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("HttpCode", &self.http_code);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -235,13 +289,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -265,13 +332,26 @@ impl Target {
     }
 }
 
+impl Target {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Id", &self.id);
+        p.opt("Port", &self.port);
+    }
+}
+
 impl ToExpr for Target {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Id", &self.id);
-        p.opt("Port", &self.port);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

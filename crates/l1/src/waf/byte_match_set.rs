@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::Value;
 
 /// Resource Type definition for AWS::WAF::ByteMatchSet
@@ -32,6 +34,14 @@ impl ByteMatchSet {
     }
 }
 
+impl ByteMatchSet {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ByteMatchTuples", &self.byte_match_tuples);
+        p.req("Name", &self.name);
+    }
+}
+
 impl ResourceProps for ByteMatchSet {
     const TYPE_NAME: &'static str = "AWS::WAF::ByteMatchSet";
     fn facts() -> &'static ResourceFacts {
@@ -40,9 +50,14 @@ impl ResourceProps for ByteMatchSet {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.opt("ByteMatchTuples", &self.byte_match_tuples);
-        p.req("Name", &self.name);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -102,16 +117,29 @@ impl ByteMatchTuple {
     }
 }
 
-impl ToExpr for ByteMatchTuple {
+impl ByteMatchTuple {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("FieldToMatch", &self.field_to_match);
         p.req("PositionalConstraint", &self.positional_constraint);
         p.opt("TargetString", &self.target_string);
         p.opt("TargetStringBase64", &self.target_string_base64);
         p.req("TextTransformation", &self.text_transformation);
+    }
+}
+
+impl ToExpr for ByteMatchTuple {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -135,13 +163,26 @@ impl FieldToMatch {
     }
 }
 
+impl FieldToMatch {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Data", &self.data);
+        p.req("Type", &self.type_);
+    }
+}
+
 impl ToExpr for FieldToMatch {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Data", &self.data);
-        p.req("Type", &self.type_);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

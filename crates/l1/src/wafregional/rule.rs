@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::Value;
 
 /// Resource Type definition for AWS::WAFRegional::Rule
@@ -35,6 +37,15 @@ impl Rule {
     }
 }
 
+impl Rule {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("MetricName", &self.metric_name);
+        p.req("Name", &self.name);
+        p.opt("Predicates", &self.predicates);
+    }
+}
+
 impl ResourceProps for Rule {
     const TYPE_NAME: &'static str = "AWS::WAFRegional::Rule";
     fn facts() -> &'static ResourceFacts {
@@ -43,10 +54,14 @@ impl ResourceProps for Rule {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req("MetricName", &self.metric_name);
-        p.req("Name", &self.name);
-        p.opt("Predicates", &self.predicates);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -100,14 +115,27 @@ impl Predicate {
     }
 }
 
+impl Predicate {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("DataId", &self.data_id);
+        p.req("Negated", &self.negated);
+        p.req("Type", &self.type_);
+    }
+}
+
 impl ToExpr for Predicate {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("DataId", &self.data_id);
-        p.req("Negated", &self.negated);
-        p.req("Type", &self.type_);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::Value;
 
 /// Resource Type definition for AWS::WAFRegional::SizeConstraintSet
@@ -32,6 +34,14 @@ impl SizeConstraintSet {
     }
 }
 
+impl SizeConstraintSet {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Name", &self.name);
+        p.opt("SizeConstraints", &self.size_constraints);
+    }
+}
+
 impl ResourceProps for SizeConstraintSet {
     const TYPE_NAME: &'static str = "AWS::WAFRegional::SizeConstraintSet";
     fn facts() -> &'static ResourceFacts {
@@ -40,9 +50,14 @@ impl ResourceProps for SizeConstraintSet {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req("Name", &self.name);
-        p.opt("SizeConstraints", &self.size_constraints);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -100,15 +115,28 @@ impl SizeConstraint {
     }
 }
 
-impl ToExpr for SizeConstraint {
+impl SizeConstraint {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("ComparisonOperator", &self.comparison_operator);
         p.req("FieldToMatch", &self.field_to_match);
         p.req("Size", &self.size);
         p.req("TextTransformation", &self.text_transformation);
+    }
+}
+
+impl ToExpr for SizeConstraint {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -132,13 +160,26 @@ impl FieldToMatch {
     }
 }
 
+impl FieldToMatch {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Data", &self.data);
+        p.req("Type", &self.type_);
+    }
+}
+
 impl ToExpr for FieldToMatch {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Data", &self.data);
-        p.req("Type", &self.type_);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

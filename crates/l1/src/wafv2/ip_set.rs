@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// Contains a list of IP addresses. This can be either IPV4 or IPV6. The list will be mutually
@@ -50,6 +52,18 @@ impl IpSet {
     }
 }
 
+impl IpSet {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Addresses", &self.addresses);
+        p.opt("Description", &self.description);
+        p.req("IPAddressVersion", &self.ip_address_version);
+        p.opt("Name", &self.name);
+        p.req("Scope", &self.scope);
+        p.opt("Tags", &self.tags);
+    }
+}
+
 impl ResourceProps for IpSet {
     const TYPE_NAME: &'static str = "AWS::WAFv2::IPSet";
     fn facts() -> &'static ResourceFacts {
@@ -58,13 +72,14 @@ impl ResourceProps for IpSet {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req("Addresses", &self.addresses);
-        p.opt("Description", &self.description);
-        p.req("IPAddressVersion", &self.ip_address_version);
-        p.opt("Name", &self.name);
-        p.req("Scope", &self.scope);
-        p.opt("Tags", &self.tags);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -105,13 +120,26 @@ pub struct Tag {
     pub value: Option<Value<String>>,
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Key", &self.key);
+        p.opt("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Key", &self.key);
-        p.opt("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Json, Literal, Value};
 
 /// A WAFv2 Logging Configuration Resource Provider
@@ -41,6 +43,16 @@ impl LoggingConfiguration {
     }
 }
 
+impl LoggingConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("LogDestinationConfigs", &self.log_destination_configs);
+        p.opt("LoggingFilter", &self.logging_filter);
+        p.opt("RedactedFields", &self.redacted_fields);
+        p.req("ResourceArn", &self.resource_arn);
+    }
+}
+
 impl ResourceProps for LoggingConfiguration {
     const TYPE_NAME: &'static str = "AWS::WAFv2::LoggingConfiguration";
     fn facts() -> &'static ResourceFacts {
@@ -49,11 +61,14 @@ impl ResourceProps for LoggingConfiguration {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req("LogDestinationConfigs", &self.log_destination_configs);
-        p.opt("LoggingFilter", &self.logging_filter);
-        p.opt("RedactedFields", &self.redacted_fields);
-        p.req("ResourceArn", &self.resource_arn);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -100,13 +115,26 @@ impl LoggingFilter {
     }
 }
 
+impl LoggingFilter {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("DefaultBehavior", &self.default_behavior);
+        p.req("Filters", &self.filters);
+    }
+}
+
 impl ToExpr for LoggingFilter {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("DefaultBehavior", &self.default_behavior);
-        p.req("Filters", &self.filters);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -137,14 +165,27 @@ impl Filter {
     }
 }
 
+impl Filter {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Behavior", &self.behavior);
+        p.req("Conditions", &self.conditions);
+        p.req("Requirement", &self.requirement);
+    }
+}
+
 impl ToExpr for Filter {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Behavior", &self.behavior);
-        p.req("Conditions", &self.conditions);
-        p.req("Requirement", &self.requirement);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -157,13 +198,26 @@ pub struct Condition {
     pub label_name_condition: Option<LabelNameCondition>,
 }
 
+impl Condition {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ActionCondition", &self.action_condition);
+        p.opt("LabelNameCondition", &self.label_name_condition);
+    }
+}
+
 impl ToExpr for Condition {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("ActionCondition", &self.action_condition);
-        p.opt("LabelNameCondition", &self.label_name_condition);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -184,12 +238,25 @@ impl ActionCondition {
     }
 }
 
+impl ActionCondition {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Action", &self.action);
+    }
+}
+
 impl ToExpr for ActionCondition {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Action", &self.action);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -210,12 +277,25 @@ impl LabelNameCondition {
     }
 }
 
+impl LabelNameCondition {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("LabelName", &self.label_name);
+    }
+}
+
 impl ToExpr for LabelNameCondition {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("LabelName", &self.label_name);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -232,15 +312,28 @@ pub struct FieldToMatch {
     pub uri_path: Option<Value<Json>>,
 }
 
-impl ToExpr for FieldToMatch {
+impl FieldToMatch {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Method", &self.method);
         p.opt("QueryString", &self.query_string);
         p.opt("SingleHeader", &self.single_header);
         p.opt("UriPath", &self.uri_path);
+    }
+}
+
+impl ToExpr for FieldToMatch {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -259,12 +352,25 @@ impl SingleHeader {
     }
 }
 
+impl SingleHeader {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Name", &self.name);
+    }
+}
+
 impl ToExpr for SingleHeader {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Name", &self.name);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Json, Literal, Value};
 
 /// Contains the Rules that identify the requests that you want to allow, block, or count. In a RuleGroup, you also specify a default action (ALLOW or BLOCK), and the action for each Rule that you add to a RuleGroup, for example, block requests from specified IP addresses or block requests from specified referrers. You also associate the RuleGroup with a CloudFront distribution to identify the requests that you want AWS WAF to filter. If you add more than one Rule to a RuleGroup, a request needs to match only one of the specifications to be allowed, blocked, or counted.
@@ -65,14 +67,9 @@ impl RuleGroup {
     }
 }
 
-impl ResourceProps for RuleGroup {
-    const TYPE_NAME: &'static str = "AWS::WAFv2::RuleGroup";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl RuleGroup {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AvailableLabels", &self.available_labels);
         p.req("Capacity", &self.capacity);
         p.opt("ConsumedLabels", &self.consumed_labels);
@@ -84,7 +81,25 @@ impl ResourceProps for RuleGroup {
         p.req("Scope", &self.scope);
         p.opt("Tags", &self.tags);
         p.req("VisibilityConfig", &self.visibility_config);
+    }
+}
+
+impl ResourceProps for RuleGroup {
+    const TYPE_NAME: &'static str = "AWS::WAFv2::RuleGroup";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -125,11 +140,23 @@ impl RuleGroupAttributes {
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct LabelSummary {}
 
+impl LabelSummary {
+    #[inline]
+    fn collect_props(&self, _: &mut Props<'_>) {}
+}
+
 impl ToExpr for LabelSummary {
     #[inline]
     fn to_expr(&self) -> Expr {
-        let p = Props::default();
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -156,13 +183,26 @@ impl CustomResponseBody {
     }
 }
 
+impl CustomResponseBody {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Content", &self.content);
+        p.req("ContentType", &self.content_type);
+    }
+}
+
 impl ToExpr for CustomResponseBody {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Content", &self.content);
-        p.req("ContentType", &self.content_type);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -175,13 +215,26 @@ pub struct MonetizationConfig {
     pub currency_mode: Option<Value<CurrencyMode>>,
 }
 
+impl MonetizationConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("CryptoConfig", &self.crypto_config);
+        p.opt("CurrencyMode", &self.currency_mode);
+    }
+}
+
 impl ToExpr for MonetizationConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("CryptoConfig", &self.crypto_config);
-        p.opt("CurrencyMode", &self.currency_mode);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -200,12 +253,25 @@ impl CryptoConfig {
     }
 }
 
+impl CryptoConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("PaymentNetworks", &self.payment_networks);
+    }
+}
+
 impl ToExpr for CryptoConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("PaymentNetworks", &self.payment_networks);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -236,14 +302,27 @@ impl PaymentNetwork {
     }
 }
 
+impl PaymentNetwork {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Chain", &self.chain);
+        p.req("Prices", &self.prices);
+        p.req("WalletAddress", &self.wallet_address);
+    }
+}
+
 impl ToExpr for PaymentNetwork {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Chain", &self.chain);
-        p.req("Prices", &self.prices);
-        p.req("WalletAddress", &self.wallet_address);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -270,13 +349,26 @@ impl Price {
     }
 }
 
+impl Price {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Amount", &self.amount);
+        p.req("Currency", &self.currency);
+    }
+}
+
 impl ToExpr for Price {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Amount", &self.amount);
-        p.req("Currency", &self.currency);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -323,10 +415,9 @@ impl Rule {
     }
 }
 
-impl ToExpr for Rule {
+impl Rule {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Action", &self.action);
         p.opt("CaptchaConfig", &self.captcha_config);
         p.opt("ChallengeConfig", &self.challenge_config);
@@ -335,7 +426,21 @@ impl ToExpr for Rule {
         p.opt("RuleLabels", &self.rule_labels);
         p.req("Statement", &self.statement);
         p.req("VisibilityConfig", &self.visibility_config);
+    }
+}
+
+impl ToExpr for Rule {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -356,17 +461,30 @@ pub struct RuleAction {
     pub monetize: Option<MonetizeAction>,
 }
 
-impl ToExpr for RuleAction {
+impl RuleAction {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Allow", &self.allow);
         p.opt("Block", &self.block);
         p.opt("Captcha", &self.captcha);
         p.opt("Challenge", &self.challenge);
         p.opt("Count", &self.count);
         p.opt("Monetize", &self.monetize);
+    }
+}
+
+impl ToExpr for RuleAction {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -377,12 +495,25 @@ pub struct AllowAction {
     pub custom_request_handling: Option<CustomRequestHandling>,
 }
 
+impl AllowAction {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("CustomRequestHandling", &self.custom_request_handling);
+    }
+}
+
 impl ToExpr for AllowAction {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("CustomRequestHandling", &self.custom_request_handling);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -401,12 +532,25 @@ impl CustomRequestHandling {
     }
 }
 
+impl CustomRequestHandling {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("InsertHeaders", &self.insert_headers);
+    }
+}
+
 impl ToExpr for CustomRequestHandling {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("InsertHeaders", &self.insert_headers);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -430,13 +574,26 @@ impl CustomHttpHeader {
     }
 }
 
+impl CustomHttpHeader {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Name", &self.name);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for CustomHttpHeader {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Name", &self.name);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -447,12 +604,25 @@ pub struct BlockAction {
     pub custom_response: Option<CustomResponse>,
 }
 
+impl BlockAction {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("CustomResponse", &self.custom_response);
+    }
+}
+
 impl ToExpr for BlockAction {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("CustomResponse", &self.custom_response);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -479,14 +649,27 @@ impl CustomResponse {
     }
 }
 
+impl CustomResponse {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("CustomResponseBodyKey", &self.custom_response_body_key);
+        p.req("ResponseCode", &self.response_code);
+        p.opt("ResponseHeaders", &self.response_headers);
+    }
+}
+
 impl ToExpr for CustomResponse {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("CustomResponseBodyKey", &self.custom_response_body_key);
-        p.req("ResponseCode", &self.response_code);
-        p.opt("ResponseHeaders", &self.response_headers);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -497,12 +680,25 @@ pub struct CaptchaAction {
     pub custom_request_handling: Option<CustomRequestHandling>,
 }
 
+impl CaptchaAction {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("CustomRequestHandling", &self.custom_request_handling);
+    }
+}
+
 impl ToExpr for CaptchaAction {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("CustomRequestHandling", &self.custom_request_handling);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -513,12 +709,25 @@ pub struct ChallengeAction {
     pub custom_request_handling: Option<CustomRequestHandling>,
 }
 
+impl ChallengeAction {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("CustomRequestHandling", &self.custom_request_handling);
+    }
+}
+
 impl ToExpr for ChallengeAction {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("CustomRequestHandling", &self.custom_request_handling);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -529,12 +738,25 @@ pub struct CountAction {
     pub custom_request_handling: Option<CustomRequestHandling>,
 }
 
+impl CountAction {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("CustomRequestHandling", &self.custom_request_handling);
+    }
+}
+
 impl ToExpr for CountAction {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("CustomRequestHandling", &self.custom_request_handling);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -545,12 +767,25 @@ pub struct MonetizeAction {
     pub price_multiplier: Option<Value<String>>,
 }
 
+impl MonetizeAction {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("PriceMultiplier", &self.price_multiplier);
+    }
+}
+
 impl ToExpr for MonetizeAction {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("PriceMultiplier", &self.price_multiplier);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -561,12 +796,25 @@ pub struct CaptchaConfig {
     pub immunity_time_property: Option<ImmunityTimeProperty>,
 }
 
+impl CaptchaConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ImmunityTimeProperty", &self.immunity_time_property);
+    }
+}
+
 impl ToExpr for CaptchaConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("ImmunityTimeProperty", &self.immunity_time_property);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -587,12 +835,25 @@ impl ImmunityTimeProperty {
     }
 }
 
+impl ImmunityTimeProperty {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("ImmunityTime", &self.immunity_time);
+    }
+}
+
 impl ToExpr for ImmunityTimeProperty {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("ImmunityTime", &self.immunity_time);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -603,12 +864,25 @@ pub struct ChallengeConfig {
     pub immunity_time_property: Option<ImmunityTimeProperty>,
 }
 
+impl ChallengeConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ImmunityTimeProperty", &self.immunity_time_property);
+    }
+}
+
 impl ToExpr for ChallengeConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("ImmunityTimeProperty", &self.immunity_time_property);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -627,12 +901,25 @@ impl Label {
     }
 }
 
+impl Label {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Name", &self.name);
+    }
+}
+
 impl ToExpr for Label {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Name", &self.name);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -669,10 +956,9 @@ pub struct Statement {
     pub xss_match_statement: Option<XssMatchStatement>,
 }
 
-impl ToExpr for Statement {
+impl Statement {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AndStatement", &self.and_statement);
         p.opt("AsnMatchStatement", &self.asn_match_statement);
         p.opt("ByteMatchStatement", &self.byte_match_statement);
@@ -690,7 +976,21 @@ impl ToExpr for Statement {
         p.opt("SizeConstraintStatement", &self.size_constraint_statement);
         p.opt("SqliMatchStatement", &self.sqli_match_statement);
         p.opt("XssMatchStatement", &self.xss_match_statement);
+    }
+}
+
+impl ToExpr for Statement {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -709,12 +1009,25 @@ impl AndStatement {
     }
 }
 
+impl AndStatement {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Statements", &self.statements);
+    }
+}
+
 impl ToExpr for AndStatement {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Statements", &self.statements);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -727,13 +1040,26 @@ pub struct AsnMatchStatement {
     pub forwarded_ip_config: Option<ForwardedIpConfiguration>,
 }
 
+impl AsnMatchStatement {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("AsnList", &self.asn_list);
+        p.opt("ForwardedIPConfig", &self.forwarded_ip_config);
+    }
+}
+
 impl ToExpr for AsnMatchStatement {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("AsnList", &self.asn_list);
-        p.opt("ForwardedIPConfig", &self.forwarded_ip_config);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -760,13 +1086,26 @@ impl ForwardedIpConfiguration {
     }
 }
 
+impl ForwardedIpConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("FallbackBehavior", &self.fallback_behavior);
+        p.req("HeaderName", &self.header_name);
+    }
+}
+
 impl ToExpr for ForwardedIpConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("FallbackBehavior", &self.fallback_behavior);
-        p.req("HeaderName", &self.header_name);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -806,10 +1145,9 @@ impl ByteMatchStatement {
     }
 }
 
-impl ToExpr for ByteMatchStatement {
+impl ByteMatchStatement {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("FieldToMatch", &self.field_to_match);
         p.req("PositionalConstraint", &self.positional_constraint);
         p.opt(
@@ -819,7 +1157,21 @@ impl ToExpr for ByteMatchStatement {
         p.opt("SearchString", &self.search_string);
         p.opt("SearchStringBase64", &self.search_string_base64);
         p.req("TextTransformations", &self.text_transformations);
+    }
+}
+
+impl ToExpr for ByteMatchStatement {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -856,10 +1208,9 @@ pub struct FieldToMatch {
     pub uri_path: Option<Value<Json>>,
 }
 
-impl ToExpr for FieldToMatch {
+impl FieldToMatch {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AllQueryArguments", &self.all_query_arguments);
         p.opt("Body", &self.body);
         p.opt("Cookies", &self.cookies);
@@ -874,7 +1225,21 @@ impl ToExpr for FieldToMatch {
         p.opt("SingleQueryArgument", &self.single_query_argument);
         p.opt("UriFragment", &self.uri_fragment);
         p.opt("UriPath", &self.uri_path);
+    }
+}
+
+impl ToExpr for FieldToMatch {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -885,12 +1250,25 @@ pub struct Body {
     pub oversize_handling: Option<Value<OversizeHandling>>,
 }
 
+impl Body {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("OversizeHandling", &self.oversize_handling);
+    }
+}
+
 impl ToExpr for Body {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("OversizeHandling", &self.oversize_handling);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -921,14 +1299,27 @@ impl Cookies {
     }
 }
 
+impl Cookies {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("MatchPattern", &self.match_pattern);
+        p.req("MatchScope", &self.match_scope);
+        p.req("OversizeHandling", &self.oversize_handling);
+    }
+}
+
 impl ToExpr for Cookies {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("MatchPattern", &self.match_pattern);
-        p.req("MatchScope", &self.match_scope);
-        p.req("OversizeHandling", &self.oversize_handling);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -943,14 +1334,27 @@ pub struct CookieMatchPattern {
     pub included_cookies: Option<Value<Vec<String>>>,
 }
 
+impl CookieMatchPattern {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("All", &self.all);
+        p.opt("ExcludedCookies", &self.excluded_cookies);
+        p.opt("IncludedCookies", &self.included_cookies);
+    }
+}
+
 impl ToExpr for CookieMatchPattern {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("All", &self.all);
-        p.opt("ExcludedCookies", &self.excluded_cookies);
-        p.opt("IncludedCookies", &self.included_cookies);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -971,12 +1375,25 @@ impl HeaderOrder {
     }
 }
 
+impl HeaderOrder {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("OversizeHandling", &self.oversize_handling);
+    }
+}
+
 impl ToExpr for HeaderOrder {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("OversizeHandling", &self.oversize_handling);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1007,14 +1424,27 @@ impl Headers {
     }
 }
 
+impl Headers {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("MatchPattern", &self.match_pattern);
+        p.req("MatchScope", &self.match_scope);
+        p.req("OversizeHandling", &self.oversize_handling);
+    }
+}
+
 impl ToExpr for Headers {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("MatchPattern", &self.match_pattern);
-        p.req("MatchScope", &self.match_scope);
-        p.req("OversizeHandling", &self.oversize_handling);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1029,14 +1459,27 @@ pub struct HeaderMatchPattern {
     pub included_headers: Option<Value<Vec<String>>>,
 }
 
+impl HeaderMatchPattern {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("All", &self.all);
+        p.opt("ExcludedHeaders", &self.excluded_headers);
+        p.opt("IncludedHeaders", &self.included_headers);
+    }
+}
+
 impl ToExpr for HeaderMatchPattern {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("All", &self.all);
-        p.opt("ExcludedHeaders", &self.excluded_headers);
-        p.opt("IncludedHeaders", &self.included_headers);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1057,12 +1500,25 @@ impl Ja3Fingerprint {
     }
 }
 
+impl Ja3Fingerprint {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("FallbackBehavior", &self.fallback_behavior);
+    }
+}
+
 impl ToExpr for Ja3Fingerprint {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("FallbackBehavior", &self.fallback_behavior);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1083,12 +1539,25 @@ impl Ja4Fingerprint {
     }
 }
 
+impl Ja4Fingerprint {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("FallbackBehavior", &self.fallback_behavior);
+    }
+}
+
 impl ToExpr for Ja4Fingerprint {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("FallbackBehavior", &self.fallback_behavior);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1121,15 +1590,28 @@ impl JsonBody {
     }
 }
 
-impl ToExpr for JsonBody {
+impl JsonBody {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("InvalidFallbackBehavior", &self.invalid_fallback_behavior);
         p.req("MatchPattern", &self.match_pattern);
         p.req("MatchScope", &self.match_scope);
         p.opt("OversizeHandling", &self.oversize_handling);
+    }
+}
+
+impl ToExpr for JsonBody {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1142,13 +1624,26 @@ pub struct JsonMatchPattern {
     pub included_paths: Option<Value<Vec<String>>>,
 }
 
+impl JsonMatchPattern {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("All", &self.all);
+        p.opt("IncludedPaths", &self.included_paths);
+    }
+}
+
 impl ToExpr for JsonMatchPattern {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("All", &self.all);
-        p.opt("IncludedPaths", &self.included_paths);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1167,12 +1662,25 @@ impl SingleHeader {
     }
 }
 
+impl SingleHeader {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Name", &self.name);
+    }
+}
+
 impl ToExpr for SingleHeader {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Name", &self.name);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1191,12 +1699,25 @@ impl SingleQueryArgument {
     }
 }
 
+impl SingleQueryArgument {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Name", &self.name);
+    }
+}
+
 impl ToExpr for SingleQueryArgument {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Name", &self.name);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1207,12 +1728,25 @@ pub struct UriFragment {
     pub fallback_behavior: Option<Value<FallbackBehavior>>,
 }
 
+impl UriFragment {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("FallbackBehavior", &self.fallback_behavior);
+    }
+}
+
 impl ToExpr for UriFragment {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("FallbackBehavior", &self.fallback_behavior);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1239,13 +1773,26 @@ impl PreParseTextTransformation {
     }
 }
 
+impl PreParseTextTransformation {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Priority", &self.priority);
+        p.req("Type", &self.type_);
+    }
+}
+
 impl ToExpr for PreParseTextTransformation {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Priority", &self.priority);
-        p.req("Type", &self.type_);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1272,13 +1819,26 @@ impl TextTransformation {
     }
 }
 
+impl TextTransformation {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Priority", &self.priority);
+        p.req("Type", &self.type_);
+    }
+}
+
 impl ToExpr for TextTransformation {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Priority", &self.priority);
-        p.req("Type", &self.type_);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1291,13 +1851,26 @@ pub struct GeoMatchStatement {
     pub forwarded_ip_config: Option<ForwardedIpConfiguration>,
 }
 
+impl GeoMatchStatement {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("CountryCodes", &self.country_codes);
+        p.opt("ForwardedIPConfig", &self.forwarded_ip_config);
+    }
+}
+
 impl ToExpr for GeoMatchStatement {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("CountryCodes", &self.country_codes);
-        p.opt("ForwardedIPConfig", &self.forwarded_ip_config);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1321,13 +1894,26 @@ impl IpSetReferenceStatement {
     }
 }
 
+impl IpSetReferenceStatement {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Arn", &self.arn);
+        p.opt("IPSetForwardedIPConfig", &self.ip_set_forwarded_ip_config);
+    }
+}
+
 impl ToExpr for IpSetReferenceStatement {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Arn", &self.arn);
-        p.opt("IPSetForwardedIPConfig", &self.ip_set_forwarded_ip_config);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1358,14 +1944,27 @@ impl IpSetForwardedIpConfiguration {
     }
 }
 
+impl IpSetForwardedIpConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("FallbackBehavior", &self.fallback_behavior);
+        p.req("HeaderName", &self.header_name);
+        p.req("Position", &self.position);
+    }
+}
+
 impl ToExpr for IpSetForwardedIpConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("FallbackBehavior", &self.fallback_behavior);
-        p.req("HeaderName", &self.header_name);
-        p.req("Position", &self.position);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1389,13 +1988,26 @@ impl LabelMatchStatement {
     }
 }
 
+impl LabelMatchStatement {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Scope", &self.scope);
+    }
+}
+
 impl ToExpr for LabelMatchStatement {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Scope", &self.scope);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1416,12 +2028,25 @@ impl NotStatement {
     }
 }
 
+impl NotStatement {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Statement", &self.statement);
+    }
+}
+
 impl ToExpr for NotStatement {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Statement", &self.statement);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1440,12 +2065,25 @@ impl OrStatement {
     }
 }
 
+impl OrStatement {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Statements", &self.statements);
+    }
+}
+
 impl ToExpr for OrStatement {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Statements", &self.statements);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1484,17 +2122,30 @@ impl RateBasedStatement {
     }
 }
 
-impl ToExpr for RateBasedStatement {
+impl RateBasedStatement {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("AggregateKeyType", &self.aggregate_key_type);
         p.opt("CustomKeys", &self.custom_keys);
         p.opt("EvaluationWindowSec", &self.evaluation_window_sec);
         p.opt("ForwardedIPConfig", &self.forwarded_ip_config);
         p.req("Limit", &self.limit);
         p.opt("ScopeDownStatement", &self.scope_down_statement);
+    }
+}
+
+impl ToExpr for RateBasedStatement {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1527,10 +2178,9 @@ pub struct RateBasedStatementCustomKey {
     pub uri_path: Option<RateLimitUriPath>,
 }
 
-impl ToExpr for RateBasedStatementCustomKey {
+impl RateBasedStatementCustomKey {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("ASN", &self.asn);
         p.opt("Cookie", &self.cookie);
         p.opt("ForwardedIP", &self.forwarded_ip);
@@ -1543,7 +2193,21 @@ impl ToExpr for RateBasedStatementCustomKey {
         p.opt("QueryArgument", &self.query_argument);
         p.opt("QueryString", &self.query_string);
         p.opt("UriPath", &self.uri_path);
+    }
+}
+
+impl ToExpr for RateBasedStatementCustomKey {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1570,13 +2234,26 @@ impl RateLimitCookie {
     }
 }
 
+impl RateLimitCookie {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Name", &self.name);
+        p.req("TextTransformations", &self.text_transformations);
+    }
+}
+
 impl ToExpr for RateLimitCookie {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Name", &self.name);
-        p.req("TextTransformations", &self.text_transformations);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1603,13 +2280,26 @@ impl RateLimitHeader {
     }
 }
 
+impl RateLimitHeader {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Name", &self.name);
+        p.req("TextTransformations", &self.text_transformations);
+    }
+}
+
 impl ToExpr for RateLimitHeader {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Name", &self.name);
-        p.req("TextTransformations", &self.text_transformations);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1630,12 +2320,25 @@ impl RateLimitJa3Fingerprint {
     }
 }
 
+impl RateLimitJa3Fingerprint {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("FallbackBehavior", &self.fallback_behavior);
+    }
+}
+
 impl ToExpr for RateLimitJa3Fingerprint {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("FallbackBehavior", &self.fallback_behavior);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1656,12 +2359,25 @@ impl RateLimitJa4Fingerprint {
     }
 }
 
+impl RateLimitJa4Fingerprint {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("FallbackBehavior", &self.fallback_behavior);
+    }
+}
+
 impl ToExpr for RateLimitJa4Fingerprint {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("FallbackBehavior", &self.fallback_behavior);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1682,12 +2398,25 @@ impl RateLimitLabelNamespace {
     }
 }
 
+impl RateLimitLabelNamespace {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Namespace", &self.namespace);
+    }
+}
+
 impl ToExpr for RateLimitLabelNamespace {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Namespace", &self.namespace);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1714,13 +2443,26 @@ impl RateLimitQueryArgument {
     }
 }
 
+impl RateLimitQueryArgument {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Name", &self.name);
+        p.req("TextTransformations", &self.text_transformations);
+    }
+}
+
 impl ToExpr for RateLimitQueryArgument {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Name", &self.name);
-        p.req("TextTransformations", &self.text_transformations);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1741,12 +2483,25 @@ impl RateLimitQueryString {
     }
 }
 
+impl RateLimitQueryString {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("TextTransformations", &self.text_transformations);
+    }
+}
+
 impl ToExpr for RateLimitQueryString {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("TextTransformations", &self.text_transformations);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1767,12 +2522,25 @@ impl RateLimitUriPath {
     }
 }
 
+impl RateLimitUriPath {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("TextTransformations", &self.text_transformations);
+    }
+}
+
 impl ToExpr for RateLimitUriPath {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("TextTransformations", &self.text_transformations);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1806,10 +2574,9 @@ impl RegexMatchStatement {
     }
 }
 
-impl ToExpr for RegexMatchStatement {
+impl RegexMatchStatement {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("FieldToMatch", &self.field_to_match);
         p.opt(
             "PreParseTextTransformations",
@@ -1817,7 +2584,21 @@ impl ToExpr for RegexMatchStatement {
         );
         p.req("RegexString", &self.regex_string);
         p.req("TextTransformations", &self.text_transformations);
+    }
+}
+
+impl ToExpr for RegexMatchStatement {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1851,10 +2632,9 @@ impl RegexPatternSetReferenceStatement {
     }
 }
 
-impl ToExpr for RegexPatternSetReferenceStatement {
+impl RegexPatternSetReferenceStatement {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("Arn", &self.arn);
         p.req("FieldToMatch", &self.field_to_match);
         p.opt(
@@ -1862,7 +2642,21 @@ impl ToExpr for RegexPatternSetReferenceStatement {
             &self.pre_parse_text_transformations,
         );
         p.req("TextTransformations", &self.text_transformations);
+    }
+}
+
+impl ToExpr for RegexPatternSetReferenceStatement {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1900,10 +2694,9 @@ impl SizeConstraintStatement {
     }
 }
 
-impl ToExpr for SizeConstraintStatement {
+impl SizeConstraintStatement {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("ComparisonOperator", &self.comparison_operator);
         p.req("FieldToMatch", &self.field_to_match);
         p.opt(
@@ -1912,7 +2705,21 @@ impl ToExpr for SizeConstraintStatement {
         );
         p.req("Size", &self.size);
         p.req("TextTransformations", &self.text_transformations);
+    }
+}
+
+impl ToExpr for SizeConstraintStatement {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1945,10 +2752,9 @@ impl SqliMatchStatement {
     }
 }
 
-impl ToExpr for SqliMatchStatement {
+impl SqliMatchStatement {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("FieldToMatch", &self.field_to_match);
         p.opt(
             "PreParseTextTransformations",
@@ -1956,7 +2762,21 @@ impl ToExpr for SqliMatchStatement {
         );
         p.opt("SensitivityLevel", &self.sensitivity_level);
         p.req("TextTransformations", &self.text_transformations);
+    }
+}
+
+impl ToExpr for SqliMatchStatement {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1986,17 +2806,30 @@ impl XssMatchStatement {
     }
 }
 
-impl ToExpr for XssMatchStatement {
+impl XssMatchStatement {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("FieldToMatch", &self.field_to_match);
         p.opt(
             "PreParseTextTransformations",
             &self.pre_parse_text_transformations,
         );
         p.req("TextTransformations", &self.text_transformations);
+    }
+}
+
+impl ToExpr for XssMatchStatement {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -2027,17 +2860,30 @@ impl VisibilityConfig {
     }
 }
 
-impl ToExpr for VisibilityConfig {
+impl VisibilityConfig {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req(
             "CloudWatchMetricsEnabled",
             &self.cloud_watch_metrics_enabled,
         );
         p.req("MetricName", &self.metric_name);
         p.req("SampledRequestsEnabled", &self.sampled_requests_enabled);
+    }
+}
+
+impl ToExpr for VisibilityConfig {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -2050,13 +2896,26 @@ pub struct Tag {
     pub value: Option<Value<String>>,
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Key", &self.key);
+        p.opt("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Key", &self.key);
-        p.opt("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

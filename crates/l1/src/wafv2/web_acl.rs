@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Json, Literal, Value};
 
 /// Contains the Rules that identify the requests that you want to allow, block, or count. In a WebACL, you also specify a default action (ALLOW or BLOCK), and the action for each Rule that you add to a WebACL, for example, block requests from specified IP addresses or block requests from specified referrers. You also associate the WebACL with a CloudFront distribution to identify the requests that you want AWS WAF to filter. If you add more than one Rule to a WebACL, a request needs to match only one of the specifications to be allowed, blocked, or counted.
@@ -80,14 +82,9 @@ impl WebAcl {
     }
 }
 
-impl ResourceProps for WebAcl {
-    const TYPE_NAME: &'static str = "AWS::WAFv2::WebACL";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl WebAcl {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("ApplicationConfig", &self.application_config);
         p.opt("AssociationConfig", &self.association_config);
         p.opt("CaptchaConfig", &self.captcha_config);
@@ -107,7 +104,25 @@ impl ResourceProps for WebAcl {
         p.opt("Tags", &self.tags);
         p.opt("TokenDomains", &self.token_domains);
         p.req("VisibilityConfig", &self.visibility_config);
+    }
+}
+
+impl ResourceProps for WebAcl {
+    const TYPE_NAME: &'static str = "AWS::WAFv2::WebACL";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -164,12 +179,25 @@ impl ApplicationConfig {
     }
 }
 
+impl ApplicationConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Attributes", &self.attributes);
+    }
+}
+
 impl ToExpr for ApplicationConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Attributes", &self.attributes);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -193,13 +221,26 @@ impl ApplicationAttribute {
     }
 }
 
+impl ApplicationAttribute {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Name", &self.name);
+        p.req("Values", &self.values);
+    }
+}
+
 impl ToExpr for ApplicationAttribute {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Name", &self.name);
-        p.req("Values", &self.values);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -210,12 +251,25 @@ pub struct AssociationConfig {
     pub request_body: Option<IndexMap<String, RequestBodyAssociatedResourceTypeConfig>>,
 }
 
+impl AssociationConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("RequestBody", &self.request_body);
+    }
+}
+
 impl ToExpr for AssociationConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("RequestBody", &self.request_body);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -236,15 +290,28 @@ impl RequestBodyAssociatedResourceTypeConfig {
     }
 }
 
-impl ToExpr for RequestBodyAssociatedResourceTypeConfig {
+impl RequestBodyAssociatedResourceTypeConfig {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req(
             "DefaultSizeInspectionLimit",
             &self.default_size_inspection_limit,
         );
+    }
+}
+
+impl ToExpr for RequestBodyAssociatedResourceTypeConfig {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -255,12 +322,25 @@ pub struct CaptchaConfig {
     pub immunity_time_property: Option<ImmunityTimeProperty>,
 }
 
+impl CaptchaConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ImmunityTimeProperty", &self.immunity_time_property);
+    }
+}
+
 impl ToExpr for CaptchaConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("ImmunityTimeProperty", &self.immunity_time_property);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -281,12 +361,25 @@ impl ImmunityTimeProperty {
     }
 }
 
+impl ImmunityTimeProperty {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("ImmunityTime", &self.immunity_time);
+    }
+}
+
 impl ToExpr for ImmunityTimeProperty {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("ImmunityTime", &self.immunity_time);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -297,12 +390,25 @@ pub struct ChallengeConfig {
     pub immunity_time_property: Option<ImmunityTimeProperty>,
 }
 
+impl ChallengeConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ImmunityTimeProperty", &self.immunity_time_property);
+    }
+}
+
 impl ToExpr for ChallengeConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("ImmunityTimeProperty", &self.immunity_time_property);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -329,13 +435,26 @@ impl CustomResponseBody {
     }
 }
 
+impl CustomResponseBody {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Content", &self.content);
+        p.req("ContentType", &self.content_type);
+    }
+}
+
 impl ToExpr for CustomResponseBody {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Content", &self.content);
-        p.req("ContentType", &self.content_type);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -354,12 +473,25 @@ impl DataProtectionConfig {
     }
 }
 
+impl DataProtectionConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("DataProtections", &self.data_protections);
+    }
+}
+
 impl ToExpr for DataProtectionConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("DataProtections", &self.data_protections);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -389,15 +521,28 @@ impl DataProtect {
     }
 }
 
-impl ToExpr for DataProtect {
+impl DataProtect {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("Action", &self.action);
         p.opt("ExcludeRateBasedDetails", &self.exclude_rate_based_details);
         p.opt("ExcludeRuleMatchDetails", &self.exclude_rule_match_details);
         p.req("Field", &self.field);
+    }
+}
+
+impl ToExpr for DataProtect {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -421,13 +566,26 @@ impl FieldToProtect {
     }
 }
 
+impl FieldToProtect {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("FieldKeys", &self.field_keys);
+        p.req("FieldType", &self.field_type);
+    }
+}
+
 impl ToExpr for FieldToProtect {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("FieldKeys", &self.field_keys);
-        p.req("FieldType", &self.field_type);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -440,13 +598,26 @@ pub struct DefaultAction {
     pub block: Option<BlockAction>,
 }
 
+impl DefaultAction {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Allow", &self.allow);
+        p.opt("Block", &self.block);
+    }
+}
+
 impl ToExpr for DefaultAction {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Allow", &self.allow);
-        p.opt("Block", &self.block);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -457,12 +628,25 @@ pub struct AllowAction {
     pub custom_request_handling: Option<CustomRequestHandling>,
 }
 
+impl AllowAction {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("CustomRequestHandling", &self.custom_request_handling);
+    }
+}
+
 impl ToExpr for AllowAction {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("CustomRequestHandling", &self.custom_request_handling);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -481,12 +665,25 @@ impl CustomRequestHandling {
     }
 }
 
+impl CustomRequestHandling {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("InsertHeaders", &self.insert_headers);
+    }
+}
+
 impl ToExpr for CustomRequestHandling {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("InsertHeaders", &self.insert_headers);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -510,13 +707,26 @@ impl CustomHttpHeader {
     }
 }
 
+impl CustomHttpHeader {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Name", &self.name);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for CustomHttpHeader {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Name", &self.name);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -527,12 +737,25 @@ pub struct BlockAction {
     pub custom_response: Option<CustomResponse>,
 }
 
+impl BlockAction {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("CustomResponse", &self.custom_response);
+    }
+}
+
 impl ToExpr for BlockAction {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("CustomResponse", &self.custom_response);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -559,14 +782,27 @@ impl CustomResponse {
     }
 }
 
+impl CustomResponse {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("CustomResponseBodyKey", &self.custom_response_body_key);
+        p.req("ResponseCode", &self.response_code);
+        p.opt("ResponseHeaders", &self.response_headers);
+    }
+}
+
 impl ToExpr for CustomResponse {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("CustomResponseBodyKey", &self.custom_response_body_key);
-        p.req("ResponseCode", &self.response_code);
-        p.opt("ResponseHeaders", &self.response_headers);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -579,13 +815,26 @@ pub struct MonetizationConfig {
     pub currency_mode: Option<Value<CurrencyMode>>,
 }
 
+impl MonetizationConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("CryptoConfig", &self.crypto_config);
+        p.opt("CurrencyMode", &self.currency_mode);
+    }
+}
+
 impl ToExpr for MonetizationConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("CryptoConfig", &self.crypto_config);
-        p.opt("CurrencyMode", &self.currency_mode);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -604,12 +853,25 @@ impl CryptoConfig {
     }
 }
 
+impl CryptoConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("PaymentNetworks", &self.payment_networks);
+    }
+}
+
 impl ToExpr for CryptoConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("PaymentNetworks", &self.payment_networks);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -640,14 +902,27 @@ impl PaymentNetwork {
     }
 }
 
+impl PaymentNetwork {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Chain", &self.chain);
+        p.req("Prices", &self.prices);
+        p.req("WalletAddress", &self.wallet_address);
+    }
+}
+
 impl ToExpr for PaymentNetwork {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Chain", &self.chain);
-        p.req("Prices", &self.prices);
-        p.req("WalletAddress", &self.wallet_address);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -674,13 +949,26 @@ impl Price {
     }
 }
 
+impl Price {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Amount", &self.amount);
+        p.req("Currency", &self.currency);
+    }
+}
+
 impl ToExpr for Price {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Amount", &self.amount);
-        p.req("Currency", &self.currency);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -701,12 +989,25 @@ impl OnSourceDDoSProtectionConfig {
     }
 }
 
+impl OnSourceDDoSProtectionConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("ALBLowReputationMode", &self.alb_low_reputation_mode);
+    }
+}
+
 impl ToExpr for OnSourceDDoSProtectionConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("ALBLowReputationMode", &self.alb_low_reputation_mode);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -756,10 +1057,9 @@ impl Rule {
     }
 }
 
-impl ToExpr for Rule {
+impl Rule {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Action", &self.action);
         p.opt("CaptchaConfig", &self.captcha_config);
         p.opt("ChallengeConfig", &self.challenge_config);
@@ -769,7 +1069,21 @@ impl ToExpr for Rule {
         p.opt("RuleLabels", &self.rule_labels);
         p.req("Statement", &self.statement);
         p.req("VisibilityConfig", &self.visibility_config);
+    }
+}
+
+impl ToExpr for Rule {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -790,17 +1104,30 @@ pub struct RuleAction {
     pub monetize: Option<MonetizeAction>,
 }
 
-impl ToExpr for RuleAction {
+impl RuleAction {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Allow", &self.allow);
         p.opt("Block", &self.block);
         p.opt("Captcha", &self.captcha);
         p.opt("Challenge", &self.challenge);
         p.opt("Count", &self.count);
         p.opt("Monetize", &self.monetize);
+    }
+}
+
+impl ToExpr for RuleAction {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -811,12 +1138,25 @@ pub struct CaptchaAction {
     pub custom_request_handling: Option<CustomRequestHandling>,
 }
 
+impl CaptchaAction {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("CustomRequestHandling", &self.custom_request_handling);
+    }
+}
+
 impl ToExpr for CaptchaAction {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("CustomRequestHandling", &self.custom_request_handling);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -827,12 +1167,25 @@ pub struct ChallengeAction {
     pub custom_request_handling: Option<CustomRequestHandling>,
 }
 
+impl ChallengeAction {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("CustomRequestHandling", &self.custom_request_handling);
+    }
+}
+
 impl ToExpr for ChallengeAction {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("CustomRequestHandling", &self.custom_request_handling);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -843,12 +1196,25 @@ pub struct CountAction {
     pub custom_request_handling: Option<CustomRequestHandling>,
 }
 
+impl CountAction {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("CustomRequestHandling", &self.custom_request_handling);
+    }
+}
+
 impl ToExpr for CountAction {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("CustomRequestHandling", &self.custom_request_handling);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -859,12 +1225,25 @@ pub struct MonetizeAction {
     pub price_multiplier: Option<Value<String>>,
 }
 
+impl MonetizeAction {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("PriceMultiplier", &self.price_multiplier);
+    }
+}
+
 impl ToExpr for MonetizeAction {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("PriceMultiplier", &self.price_multiplier);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -877,13 +1256,26 @@ pub struct OverrideAction {
     pub none: Option<Value<Json>>,
 }
 
+impl OverrideAction {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Count", &self.count);
+        p.opt("None", &self.none);
+    }
+}
+
 impl ToExpr for OverrideAction {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Count", &self.count);
-        p.opt("None", &self.none);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -902,12 +1294,25 @@ impl Label {
     }
 }
 
+impl Label {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Name", &self.name);
+    }
+}
+
 impl ToExpr for Label {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Name", &self.name);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -948,10 +1353,9 @@ pub struct Statement {
     pub xss_match_statement: Option<XssMatchStatement>,
 }
 
-impl ToExpr for Statement {
+impl Statement {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AndStatement", &self.and_statement);
         p.opt("AsnMatchStatement", &self.asn_match_statement);
         p.opt("ByteMatchStatement", &self.byte_match_statement);
@@ -977,7 +1381,21 @@ impl ToExpr for Statement {
         p.opt("SizeConstraintStatement", &self.size_constraint_statement);
         p.opt("SqliMatchStatement", &self.sqli_match_statement);
         p.opt("XssMatchStatement", &self.xss_match_statement);
+    }
+}
+
+impl ToExpr for Statement {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -996,12 +1414,25 @@ impl AndStatement {
     }
 }
 
+impl AndStatement {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Statements", &self.statements);
+    }
+}
+
 impl ToExpr for AndStatement {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Statements", &self.statements);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1014,13 +1445,26 @@ pub struct AsnMatchStatement {
     pub forwarded_ip_config: Option<ForwardedIpConfiguration>,
 }
 
+impl AsnMatchStatement {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("AsnList", &self.asn_list);
+        p.opt("ForwardedIPConfig", &self.forwarded_ip_config);
+    }
+}
+
 impl ToExpr for AsnMatchStatement {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("AsnList", &self.asn_list);
-        p.opt("ForwardedIPConfig", &self.forwarded_ip_config);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1047,13 +1491,26 @@ impl ForwardedIpConfiguration {
     }
 }
 
+impl ForwardedIpConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("FallbackBehavior", &self.fallback_behavior);
+        p.req("HeaderName", &self.header_name);
+    }
+}
+
 impl ToExpr for ForwardedIpConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("FallbackBehavior", &self.fallback_behavior);
-        p.req("HeaderName", &self.header_name);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1093,10 +1550,9 @@ impl ByteMatchStatement {
     }
 }
 
-impl ToExpr for ByteMatchStatement {
+impl ByteMatchStatement {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("FieldToMatch", &self.field_to_match);
         p.req("PositionalConstraint", &self.positional_constraint);
         p.opt(
@@ -1106,7 +1562,21 @@ impl ToExpr for ByteMatchStatement {
         p.opt("SearchString", &self.search_string);
         p.opt("SearchStringBase64", &self.search_string_base64);
         p.req("TextTransformations", &self.text_transformations);
+    }
+}
+
+impl ToExpr for ByteMatchStatement {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1143,10 +1613,9 @@ pub struct FieldToMatch {
     pub uri_path: Option<Value<Json>>,
 }
 
-impl ToExpr for FieldToMatch {
+impl FieldToMatch {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AllQueryArguments", &self.all_query_arguments);
         p.opt("Body", &self.body);
         p.opt("Cookies", &self.cookies);
@@ -1161,7 +1630,21 @@ impl ToExpr for FieldToMatch {
         p.opt("SingleQueryArgument", &self.single_query_argument);
         p.opt("UriFragment", &self.uri_fragment);
         p.opt("UriPath", &self.uri_path);
+    }
+}
+
+impl ToExpr for FieldToMatch {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1172,12 +1655,25 @@ pub struct Body {
     pub oversize_handling: Option<Value<OversizeHandling>>,
 }
 
+impl Body {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("OversizeHandling", &self.oversize_handling);
+    }
+}
+
 impl ToExpr for Body {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("OversizeHandling", &self.oversize_handling);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1208,14 +1704,27 @@ impl Cookies {
     }
 }
 
+impl Cookies {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("MatchPattern", &self.match_pattern);
+        p.req("MatchScope", &self.match_scope);
+        p.req("OversizeHandling", &self.oversize_handling);
+    }
+}
+
 impl ToExpr for Cookies {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("MatchPattern", &self.match_pattern);
-        p.req("MatchScope", &self.match_scope);
-        p.req("OversizeHandling", &self.oversize_handling);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1230,14 +1739,27 @@ pub struct CookieMatchPattern {
     pub included_cookies: Option<Value<Vec<String>>>,
 }
 
+impl CookieMatchPattern {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("All", &self.all);
+        p.opt("ExcludedCookies", &self.excluded_cookies);
+        p.opt("IncludedCookies", &self.included_cookies);
+    }
+}
+
 impl ToExpr for CookieMatchPattern {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("All", &self.all);
-        p.opt("ExcludedCookies", &self.excluded_cookies);
-        p.opt("IncludedCookies", &self.included_cookies);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1258,12 +1780,25 @@ impl HeaderOrder {
     }
 }
 
+impl HeaderOrder {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("OversizeHandling", &self.oversize_handling);
+    }
+}
+
 impl ToExpr for HeaderOrder {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("OversizeHandling", &self.oversize_handling);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1294,14 +1829,27 @@ impl Headers {
     }
 }
 
+impl Headers {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("MatchPattern", &self.match_pattern);
+        p.req("MatchScope", &self.match_scope);
+        p.req("OversizeHandling", &self.oversize_handling);
+    }
+}
+
 impl ToExpr for Headers {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("MatchPattern", &self.match_pattern);
-        p.req("MatchScope", &self.match_scope);
-        p.req("OversizeHandling", &self.oversize_handling);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1316,14 +1864,27 @@ pub struct HeaderMatchPattern {
     pub included_headers: Option<Value<Vec<String>>>,
 }
 
+impl HeaderMatchPattern {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("All", &self.all);
+        p.opt("ExcludedHeaders", &self.excluded_headers);
+        p.opt("IncludedHeaders", &self.included_headers);
+    }
+}
+
 impl ToExpr for HeaderMatchPattern {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("All", &self.all);
-        p.opt("ExcludedHeaders", &self.excluded_headers);
-        p.opt("IncludedHeaders", &self.included_headers);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1344,12 +1905,25 @@ impl Ja3Fingerprint {
     }
 }
 
+impl Ja3Fingerprint {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("FallbackBehavior", &self.fallback_behavior);
+    }
+}
+
 impl ToExpr for Ja3Fingerprint {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("FallbackBehavior", &self.fallback_behavior);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1370,12 +1944,25 @@ impl Ja4Fingerprint {
     }
 }
 
+impl Ja4Fingerprint {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("FallbackBehavior", &self.fallback_behavior);
+    }
+}
+
 impl ToExpr for Ja4Fingerprint {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("FallbackBehavior", &self.fallback_behavior);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1408,15 +1995,28 @@ impl JsonBody {
     }
 }
 
-impl ToExpr for JsonBody {
+impl JsonBody {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("InvalidFallbackBehavior", &self.invalid_fallback_behavior);
         p.req("MatchPattern", &self.match_pattern);
         p.req("MatchScope", &self.match_scope);
         p.opt("OversizeHandling", &self.oversize_handling);
+    }
+}
+
+impl ToExpr for JsonBody {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1429,13 +2029,26 @@ pub struct JsonMatchPattern {
     pub included_paths: Option<Value<Vec<String>>>,
 }
 
+impl JsonMatchPattern {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("All", &self.all);
+        p.opt("IncludedPaths", &self.included_paths);
+    }
+}
+
 impl ToExpr for JsonMatchPattern {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("All", &self.all);
-        p.opt("IncludedPaths", &self.included_paths);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1454,12 +2067,25 @@ impl SingleHeader {
     }
 }
 
+impl SingleHeader {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Name", &self.name);
+    }
+}
+
 impl ToExpr for SingleHeader {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Name", &self.name);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1478,12 +2104,25 @@ impl SingleQueryArgument {
     }
 }
 
+impl SingleQueryArgument {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Name", &self.name);
+    }
+}
+
 impl ToExpr for SingleQueryArgument {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Name", &self.name);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1494,12 +2133,25 @@ pub struct UriFragment {
     pub fallback_behavior: Option<Value<FallbackBehavior>>,
 }
 
+impl UriFragment {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("FallbackBehavior", &self.fallback_behavior);
+    }
+}
+
 impl ToExpr for UriFragment {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("FallbackBehavior", &self.fallback_behavior);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1526,13 +2178,26 @@ impl PreParseTextTransformation {
     }
 }
 
+impl PreParseTextTransformation {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Priority", &self.priority);
+        p.req("Type", &self.type_);
+    }
+}
+
 impl ToExpr for PreParseTextTransformation {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Priority", &self.priority);
-        p.req("Type", &self.type_);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1559,13 +2224,26 @@ impl TextTransformation {
     }
 }
 
+impl TextTransformation {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Priority", &self.priority);
+        p.req("Type", &self.type_);
+    }
+}
+
 impl ToExpr for TextTransformation {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Priority", &self.priority);
-        p.req("Type", &self.type_);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1578,13 +2256,26 @@ pub struct GeoMatchStatement {
     pub forwarded_ip_config: Option<ForwardedIpConfiguration>,
 }
 
+impl GeoMatchStatement {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("CountryCodes", &self.country_codes);
+        p.opt("ForwardedIPConfig", &self.forwarded_ip_config);
+    }
+}
+
 impl ToExpr for GeoMatchStatement {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("CountryCodes", &self.country_codes);
-        p.opt("ForwardedIPConfig", &self.forwarded_ip_config);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1608,13 +2299,26 @@ impl IpSetReferenceStatement {
     }
 }
 
+impl IpSetReferenceStatement {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Arn", &self.arn);
+        p.opt("IPSetForwardedIPConfig", &self.ip_set_forwarded_ip_config);
+    }
+}
+
 impl ToExpr for IpSetReferenceStatement {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Arn", &self.arn);
-        p.opt("IPSetForwardedIPConfig", &self.ip_set_forwarded_ip_config);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1645,14 +2349,27 @@ impl IpSetForwardedIpConfiguration {
     }
 }
 
+impl IpSetForwardedIpConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("FallbackBehavior", &self.fallback_behavior);
+        p.req("HeaderName", &self.header_name);
+        p.req("Position", &self.position);
+    }
+}
+
 impl ToExpr for IpSetForwardedIpConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("FallbackBehavior", &self.fallback_behavior);
-        p.req("HeaderName", &self.header_name);
-        p.req("Position", &self.position);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1676,13 +2393,26 @@ impl LabelMatchStatement {
     }
 }
 
+impl LabelMatchStatement {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Scope", &self.scope);
+    }
+}
+
 impl ToExpr for LabelMatchStatement {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Scope", &self.scope);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1721,10 +2451,9 @@ impl ManagedRuleGroupStatement {
     }
 }
 
-impl ToExpr for ManagedRuleGroupStatement {
+impl ManagedRuleGroupStatement {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("ExcludedRules", &self.excluded_rules);
         p.opt("ManagedRuleGroupConfigs", &self.managed_rule_group_configs);
         p.req("Name", &self.name);
@@ -1732,7 +2461,21 @@ impl ToExpr for ManagedRuleGroupStatement {
         p.opt("ScopeDownStatement", &self.scope_down_statement);
         p.req("VendorName", &self.vendor_name);
         p.opt("Version", &self.version);
+    }
+}
+
+impl ToExpr for ManagedRuleGroupStatement {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1751,12 +2494,25 @@ impl ExcludedRule {
     }
 }
 
+impl ExcludedRule {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Name", &self.name);
+    }
+}
+
 impl ToExpr for ExcludedRule {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Name", &self.name);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1781,10 +2537,9 @@ pub struct ManagedRuleGroupConfig {
     pub username_field: Option<FieldIdentifier>,
 }
 
-impl ToExpr for ManagedRuleGroupConfig {
+impl ManagedRuleGroupConfig {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "AWSManagedRulesACFPRuleSet",
             &self.aws_managed_rules_acfp_rule_set,
@@ -1805,7 +2560,21 @@ impl ToExpr for ManagedRuleGroupConfig {
         p.opt("PasswordField", &self.password_field);
         p.opt("PayloadType", &self.payload_type);
         p.opt("UsernameField", &self.username_field);
+    }
+}
+
+impl ToExpr for ManagedRuleGroupConfig {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1842,16 +2611,29 @@ impl AwsManagedRulesAcfpRuleSet {
     }
 }
 
-impl ToExpr for AwsManagedRulesAcfpRuleSet {
+impl AwsManagedRulesAcfpRuleSet {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("CreationPath", &self.creation_path);
         p.opt("EnableRegexInPath", &self.enable_regex_in_path);
         p.req("RegistrationPagePath", &self.registration_page_path);
         p.req("RequestInspection", &self.request_inspection);
         p.opt("ResponseInspection", &self.response_inspection);
+    }
+}
+
+impl ToExpr for AwsManagedRulesAcfpRuleSet {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1887,17 +2669,30 @@ impl RequestInspectionAcfp {
     }
 }
 
-impl ToExpr for RequestInspectionAcfp {
+impl RequestInspectionAcfp {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AddressFields", &self.address_fields);
         p.opt("EmailField", &self.email_field);
         p.opt("PasswordField", &self.password_field);
         p.req("PayloadType", &self.payload_type);
         p.opt("PhoneNumberFields", &self.phone_number_fields);
         p.opt("UsernameField", &self.username_field);
+    }
+}
+
+impl ToExpr for RequestInspectionAcfp {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1918,12 +2713,25 @@ impl FieldIdentifier {
     }
 }
 
+impl FieldIdentifier {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Identifier", &self.identifier);
+    }
+}
+
 impl ToExpr for FieldIdentifier {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Identifier", &self.identifier);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1940,15 +2748,28 @@ pub struct ResponseInspection {
     pub status_code: Option<ResponseInspectionStatusCode>,
 }
 
-impl ToExpr for ResponseInspection {
+impl ResponseInspection {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("BodyContains", &self.body_contains);
         p.opt("Header", &self.header);
         p.opt("Json", &self.json);
         p.opt("StatusCode", &self.status_code);
+    }
+}
+
+impl ToExpr for ResponseInspection {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -1975,13 +2796,26 @@ impl ResponseInspectionBodyContains {
     }
 }
 
+impl ResponseInspectionBodyContains {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("FailureStrings", &self.failure_strings);
+        p.req("SuccessStrings", &self.success_strings);
+    }
+}
+
 impl ToExpr for ResponseInspectionBodyContains {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("FailureStrings", &self.failure_strings);
-        p.req("SuccessStrings", &self.success_strings);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -2012,14 +2846,27 @@ impl ResponseInspectionHeader {
     }
 }
 
+impl ResponseInspectionHeader {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("FailureValues", &self.failure_values);
+        p.req("Name", &self.name);
+        p.req("SuccessValues", &self.success_values);
+    }
+}
+
 impl ToExpr for ResponseInspectionHeader {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("FailureValues", &self.failure_values);
-        p.req("Name", &self.name);
-        p.req("SuccessValues", &self.success_values);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -2050,14 +2897,27 @@ impl ResponseInspectionJson {
     }
 }
 
+impl ResponseInspectionJson {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("FailureValues", &self.failure_values);
+        p.req("Identifier", &self.identifier);
+        p.req("SuccessValues", &self.success_values);
+    }
+}
+
 impl ToExpr for ResponseInspectionJson {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("FailureValues", &self.failure_values);
-        p.req("Identifier", &self.identifier);
-        p.req("SuccessValues", &self.success_values);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -2084,13 +2944,26 @@ impl ResponseInspectionStatusCode {
     }
 }
 
+impl ResponseInspectionStatusCode {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("FailureCodes", &self.failure_codes);
+        p.req("SuccessCodes", &self.success_codes);
+    }
+}
+
 impl ToExpr for ResponseInspectionStatusCode {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("FailureCodes", &self.failure_codes);
-        p.req("SuccessCodes", &self.success_codes);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -2120,15 +2993,28 @@ impl AwsManagedRulesAtpRuleSet {
     }
 }
 
-impl ToExpr for AwsManagedRulesAtpRuleSet {
+impl AwsManagedRulesAtpRuleSet {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("EnableRegexInPath", &self.enable_regex_in_path);
         p.req("LoginPath", &self.login_path);
         p.opt("RequestInspection", &self.request_inspection);
         p.opt("ResponseInspection", &self.response_inspection);
+    }
+}
+
+impl ToExpr for AwsManagedRulesAtpRuleSet {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -2159,14 +3045,27 @@ impl RequestInspection {
     }
 }
 
+impl RequestInspection {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("PasswordField", &self.password_field);
+        p.req("PayloadType", &self.payload_type);
+        p.req("UsernameField", &self.username_field);
+    }
+}
+
 impl ToExpr for RequestInspection {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("PasswordField", &self.password_field);
-        p.req("PayloadType", &self.payload_type);
-        p.req("UsernameField", &self.username_field);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -2190,13 +3089,26 @@ impl AwsManagedRulesAntiDDoSRuleSet {
     }
 }
 
+impl AwsManagedRulesAntiDDoSRuleSet {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("ClientSideActionConfig", &self.client_side_action_config);
+        p.opt("SensitivityToBlock", &self.sensitivity_to_block);
+    }
+}
+
 impl ToExpr for AwsManagedRulesAntiDDoSRuleSet {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("ClientSideActionConfig", &self.client_side_action_config);
-        p.opt("SensitivityToBlock", &self.sensitivity_to_block);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -2215,12 +3127,25 @@ impl ClientSideActionConfig {
     }
 }
 
+impl ClientSideActionConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Challenge", &self.challenge);
+    }
+}
+
 impl ToExpr for ClientSideActionConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Challenge", &self.challenge);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -2247,17 +3172,30 @@ impl ClientSideAction {
     }
 }
 
-impl ToExpr for ClientSideAction {
+impl ClientSideAction {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "ExemptUriRegularExpressions",
             &self.exempt_uri_regular_expressions,
         );
         p.opt("Sensitivity", &self.sensitivity);
         p.req("UsageOfAction", &self.usage_of_action);
+    }
+}
+
+impl ToExpr for ClientSideAction {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -2268,12 +3206,25 @@ pub struct Regex {
     pub regex_string: Option<Value<String>>,
 }
 
+impl Regex {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("RegexString", &self.regex_string);
+    }
+}
+
 impl ToExpr for Regex {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("RegexString", &self.regex_string);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -2297,13 +3248,26 @@ impl AwsManagedRulesBotControlRuleSet {
     }
 }
 
+impl AwsManagedRulesBotControlRuleSet {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("EnableMachineLearning", &self.enable_machine_learning);
+        p.req("InspectionLevel", &self.inspection_level);
+    }
+}
+
 impl ToExpr for AwsManagedRulesBotControlRuleSet {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("EnableMachineLearning", &self.enable_machine_learning);
-        p.req("InspectionLevel", &self.inspection_level);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -2327,13 +3291,26 @@ impl RuleActionOverride {
     }
 }
 
+impl RuleActionOverride {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("ActionToUse", &self.action_to_use);
+        p.req("Name", &self.name);
+    }
+}
+
 impl ToExpr for RuleActionOverride {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("ActionToUse", &self.action_to_use);
-        p.req("Name", &self.name);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -2354,12 +3331,25 @@ impl NotStatement {
     }
 }
 
+impl NotStatement {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Statement", &self.statement);
+    }
+}
+
 impl ToExpr for NotStatement {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Statement", &self.statement);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -2378,12 +3368,25 @@ impl OrStatement {
     }
 }
 
+impl OrStatement {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Statements", &self.statements);
+    }
+}
+
 impl ToExpr for OrStatement {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Statements", &self.statements);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -2422,17 +3425,30 @@ impl RateBasedStatement {
     }
 }
 
-impl ToExpr for RateBasedStatement {
+impl RateBasedStatement {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("AggregateKeyType", &self.aggregate_key_type);
         p.opt("CustomKeys", &self.custom_keys);
         p.opt("EvaluationWindowSec", &self.evaluation_window_sec);
         p.opt("ForwardedIPConfig", &self.forwarded_ip_config);
         p.req("Limit", &self.limit);
         p.opt("ScopeDownStatement", &self.scope_down_statement);
+    }
+}
+
+impl ToExpr for RateBasedStatement {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -2465,10 +3481,9 @@ pub struct RateBasedStatementCustomKey {
     pub uri_path: Option<RateLimitUriPath>,
 }
 
-impl ToExpr for RateBasedStatementCustomKey {
+impl RateBasedStatementCustomKey {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("ASN", &self.asn);
         p.opt("Cookie", &self.cookie);
         p.opt("ForwardedIP", &self.forwarded_ip);
@@ -2481,7 +3496,21 @@ impl ToExpr for RateBasedStatementCustomKey {
         p.opt("QueryArgument", &self.query_argument);
         p.opt("QueryString", &self.query_string);
         p.opt("UriPath", &self.uri_path);
+    }
+}
+
+impl ToExpr for RateBasedStatementCustomKey {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -2508,13 +3537,26 @@ impl RateLimitCookie {
     }
 }
 
+impl RateLimitCookie {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Name", &self.name);
+        p.req("TextTransformations", &self.text_transformations);
+    }
+}
+
 impl ToExpr for RateLimitCookie {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Name", &self.name);
-        p.req("TextTransformations", &self.text_transformations);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -2541,13 +3583,26 @@ impl RateLimitHeader {
     }
 }
 
+impl RateLimitHeader {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Name", &self.name);
+        p.req("TextTransformations", &self.text_transformations);
+    }
+}
+
 impl ToExpr for RateLimitHeader {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Name", &self.name);
-        p.req("TextTransformations", &self.text_transformations);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -2568,12 +3623,25 @@ impl RateLimitJa3Fingerprint {
     }
 }
 
+impl RateLimitJa3Fingerprint {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("FallbackBehavior", &self.fallback_behavior);
+    }
+}
+
 impl ToExpr for RateLimitJa3Fingerprint {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("FallbackBehavior", &self.fallback_behavior);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -2594,12 +3662,25 @@ impl RateLimitJa4Fingerprint {
     }
 }
 
+impl RateLimitJa4Fingerprint {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("FallbackBehavior", &self.fallback_behavior);
+    }
+}
+
 impl ToExpr for RateLimitJa4Fingerprint {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("FallbackBehavior", &self.fallback_behavior);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -2620,12 +3701,25 @@ impl RateLimitLabelNamespace {
     }
 }
 
+impl RateLimitLabelNamespace {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Namespace", &self.namespace);
+    }
+}
+
 impl ToExpr for RateLimitLabelNamespace {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Namespace", &self.namespace);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -2652,13 +3746,26 @@ impl RateLimitQueryArgument {
     }
 }
 
+impl RateLimitQueryArgument {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Name", &self.name);
+        p.req("TextTransformations", &self.text_transformations);
+    }
+}
+
 impl ToExpr for RateLimitQueryArgument {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Name", &self.name);
-        p.req("TextTransformations", &self.text_transformations);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -2679,12 +3786,25 @@ impl RateLimitQueryString {
     }
 }
 
+impl RateLimitQueryString {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("TextTransformations", &self.text_transformations);
+    }
+}
+
 impl ToExpr for RateLimitQueryString {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("TextTransformations", &self.text_transformations);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -2705,12 +3825,25 @@ impl RateLimitUriPath {
     }
 }
 
+impl RateLimitUriPath {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("TextTransformations", &self.text_transformations);
+    }
+}
+
 impl ToExpr for RateLimitUriPath {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("TextTransformations", &self.text_transformations);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -2744,10 +3877,9 @@ impl RegexMatchStatement {
     }
 }
 
-impl ToExpr for RegexMatchStatement {
+impl RegexMatchStatement {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("FieldToMatch", &self.field_to_match);
         p.opt(
             "PreParseTextTransformations",
@@ -2755,7 +3887,21 @@ impl ToExpr for RegexMatchStatement {
         );
         p.req("RegexString", &self.regex_string);
         p.req("TextTransformations", &self.text_transformations);
+    }
+}
+
+impl ToExpr for RegexMatchStatement {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -2789,10 +3935,9 @@ impl RegexPatternSetReferenceStatement {
     }
 }
 
-impl ToExpr for RegexPatternSetReferenceStatement {
+impl RegexPatternSetReferenceStatement {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("Arn", &self.arn);
         p.req("FieldToMatch", &self.field_to_match);
         p.opt(
@@ -2800,7 +3945,21 @@ impl ToExpr for RegexPatternSetReferenceStatement {
             &self.pre_parse_text_transformations,
         );
         p.req("TextTransformations", &self.text_transformations);
+    }
+}
+
+impl ToExpr for RegexPatternSetReferenceStatement {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -2827,14 +3986,27 @@ impl RuleGroupReferenceStatement {
     }
 }
 
+impl RuleGroupReferenceStatement {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Arn", &self.arn);
+        p.opt("ExcludedRules", &self.excluded_rules);
+        p.opt("RuleActionOverrides", &self.rule_action_overrides);
+    }
+}
+
 impl ToExpr for RuleGroupReferenceStatement {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Arn", &self.arn);
-        p.opt("ExcludedRules", &self.excluded_rules);
-        p.opt("RuleActionOverrides", &self.rule_action_overrides);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -2872,10 +4044,9 @@ impl SizeConstraintStatement {
     }
 }
 
-impl ToExpr for SizeConstraintStatement {
+impl SizeConstraintStatement {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("ComparisonOperator", &self.comparison_operator);
         p.req("FieldToMatch", &self.field_to_match);
         p.opt(
@@ -2884,7 +4055,21 @@ impl ToExpr for SizeConstraintStatement {
         );
         p.req("Size", &self.size);
         p.req("TextTransformations", &self.text_transformations);
+    }
+}
+
+impl ToExpr for SizeConstraintStatement {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -2917,10 +4102,9 @@ impl SqliMatchStatement {
     }
 }
 
-impl ToExpr for SqliMatchStatement {
+impl SqliMatchStatement {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("FieldToMatch", &self.field_to_match);
         p.opt(
             "PreParseTextTransformations",
@@ -2928,7 +4112,21 @@ impl ToExpr for SqliMatchStatement {
         );
         p.opt("SensitivityLevel", &self.sensitivity_level);
         p.req("TextTransformations", &self.text_transformations);
+    }
+}
+
+impl ToExpr for SqliMatchStatement {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -2958,17 +4156,30 @@ impl XssMatchStatement {
     }
 }
 
-impl ToExpr for XssMatchStatement {
+impl XssMatchStatement {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("FieldToMatch", &self.field_to_match);
         p.opt(
             "PreParseTextTransformations",
             &self.pre_parse_text_transformations,
         );
         p.req("TextTransformations", &self.text_transformations);
+    }
+}
+
+impl ToExpr for XssMatchStatement {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -2999,17 +4210,30 @@ impl VisibilityConfig {
     }
 }
 
-impl ToExpr for VisibilityConfig {
+impl VisibilityConfig {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req(
             "CloudWatchMetricsEnabled",
             &self.cloud_watch_metrics_enabled,
         );
         p.req("MetricName", &self.metric_name);
         p.req("SampledRequestsEnabled", &self.sampled_requests_enabled);
+    }
+}
+
+impl ToExpr for VisibilityConfig {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -3022,13 +4246,26 @@ pub struct Tag {
     pub value: Option<Value<String>>,
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Key", &self.key);
+        p.opt("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Key", &self.key);
-        p.opt("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

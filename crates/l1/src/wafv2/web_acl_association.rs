@@ -7,7 +7,7 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{Props, ResourceProps};
+use stackwright_core::resource::{Props, Resolve, Resolved, ResourceProps};
 use stackwright_core::value::Value;
 
 /// Associates WebACL to Application Load Balancer, CloudFront or API Gateway.
@@ -35,6 +35,14 @@ impl WebAclAssociation {
     }
 }
 
+impl WebAclAssociation {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("ResourceArn", &self.resource_arn);
+        p.req("WebACLArn", &self.web_acl_arn);
+    }
+}
+
 impl ResourceProps for WebAclAssociation {
     const TYPE_NAME: &'static str = "AWS::WAFv2::WebACLAssociation";
     fn facts() -> &'static ResourceFacts {
@@ -43,9 +51,14 @@ impl ResourceProps for WebAclAssociation {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req("ResourceArn", &self.resource_arn);
-        p.req("WebACLArn", &self.web_acl_arn);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// Resource schema for AWS::WellArchitected::AgentGoal. An Agent Goal expresses a Well-Architected objective (a title, optional description, and the pillars it targets) within an Agent Profile, used to focus Well-Architected Agent recommendations.
@@ -42,6 +44,16 @@ impl AgentGoal {
     }
 }
 
+impl AgentGoal {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Description", &self.description);
+        p.req("Pillars", &self.pillars);
+        p.req("ProfileArn", &self.profile_arn);
+        p.req("Title", &self.title);
+    }
+}
+
 impl ResourceProps for AgentGoal {
     const TYPE_NAME: &'static str = "AWS::WellArchitected::AgentGoal";
     fn facts() -> &'static ResourceFacts {
@@ -50,11 +62,14 @@ impl ResourceProps for AgentGoal {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.opt("Description", &self.description);
-        p.req("Pillars", &self.pillars);
-        p.req("ProfileArn", &self.profile_arn);
-        p.req("Title", &self.title);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

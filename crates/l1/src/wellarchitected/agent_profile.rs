@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// Resource Type definition for AWS::WellArchitected::AgentProfile. An Agent Profile defines the execution role, account/region scope (via aggregation configuration access roles), and Well-Architected pillar focus used to generate Well-Architected Agent recommendations.
@@ -60,14 +62,9 @@ impl AgentProfile {
     }
 }
 
-impl ResourceProps for AgentProfile {
-    const TYPE_NAME: &'static str = "AWS::WellArchitected::AgentProfile";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl AgentProfile {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("AggregationConfiguration", &self.aggregation_configuration);
         p.opt("BusinessOverview", &self.business_overview);
         p.opt("DeletionProtection", &self.deletion_protection);
@@ -77,7 +74,25 @@ impl ResourceProps for AgentProfile {
         p.req("Name", &self.name);
         p.req("Pillars", &self.pillars);
         p.opt("Tags", &self.tags);
+    }
+}
+
+impl ResourceProps for AgentProfile {
+    const TYPE_NAME: &'static str = "AWS::WellArchitected::AgentProfile";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -151,14 +166,27 @@ impl AggregationConfiguration {
     }
 }
 
+impl AggregationConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("AccessRoleArn", &self.access_role_arn);
+        p.req("AccountId", &self.account_id);
+        p.req("Regions", &self.regions);
+    }
+}
+
 impl ToExpr for AggregationConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("AccessRoleArn", &self.access_role_arn);
-        p.req("AccountId", &self.account_id);
-        p.req("Regions", &self.regions);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -182,13 +210,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::Value;
 
 /// Definition of AWS::WellArchitected::Profile Resource Type
@@ -44,6 +46,16 @@ impl Profile {
     }
 }
 
+impl Profile {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("ProfileDescription", &self.profile_description);
+        p.req("ProfileName", &self.profile_name);
+        p.req("ProfileQuestions", &self.profile_questions);
+        p.opt("Tags", &self.tags);
+    }
+}
+
 impl ResourceProps for Profile {
     const TYPE_NAME: &'static str = "AWS::WellArchitected::Profile";
     fn facts() -> &'static ResourceFacts {
@@ -52,11 +64,14 @@ impl ResourceProps for Profile {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req("ProfileDescription", &self.profile_description);
-        p.req("ProfileName", &self.profile_name);
-        p.req("ProfileQuestions", &self.profile_questions);
-        p.opt("Tags", &self.tags);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -112,13 +127,26 @@ pub struct ProfileQuestionUpdate {
     pub selected_choice_ids: Option<Value<Vec<String>>>,
 }
 
+impl ProfileQuestionUpdate {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("QuestionId", &self.question_id);
+        p.opt("SelectedChoiceIds", &self.selected_choice_ids);
+    }
+}
+
 impl ToExpr for ProfileQuestionUpdate {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("QuestionId", &self.question_id);
-        p.opt("SelectedChoiceIds", &self.selected_choice_ids);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -142,13 +170,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

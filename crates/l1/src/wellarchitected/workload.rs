@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// Definition of AWS::WellArchitected::Workload Resource Type
@@ -75,14 +77,9 @@ impl Workload {
     }
 }
 
-impl ResourceProps for Workload {
-    const TYPE_NAME: &'static str = "AWS::WellArchitected::Workload";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl Workload {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AccountIds", &self.account_ids);
         p.opt("ArchitecturalDesign", &self.architectural_design);
         p.opt("AwsRegions", &self.aws_regions);
@@ -97,7 +94,25 @@ impl ResourceProps for Workload {
         p.opt("ReviewOwner", &self.review_owner);
         p.opt("Tags", &self.tags);
         p.req("WorkloadName", &self.workload_name);
+    }
+}
+
+impl ResourceProps for Workload {
+    const TYPE_NAME: &'static str = "AWS::WellArchitected::Workload";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -143,10 +158,9 @@ pub struct DiscoveryConfig {
     pub workload_resource_definition: Option<Value<Vec<WorkloadResourceDefinition>>>,
 }
 
-impl ToExpr for DiscoveryConfig {
+impl DiscoveryConfig {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "TrustedAdvisorIntegrationStatus",
             &self.trusted_advisor_integration_status,
@@ -155,7 +169,21 @@ impl ToExpr for DiscoveryConfig {
             "WorkloadResourceDefinition",
             &self.workload_resource_definition,
         );
+    }
+}
+
+impl ToExpr for DiscoveryConfig {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -179,13 +207,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

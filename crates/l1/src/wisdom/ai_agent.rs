@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Json, Literal, Map, Value};
 
 /// Definition of AWS::Wisdom::AIAgent Resource Type
@@ -50,6 +52,18 @@ impl AiAgent {
     }
 }
 
+impl AiAgent {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("AssistantId", &self.assistant_id);
+        p.req("Configuration", &self.configuration);
+        p.opt("Description", &self.description);
+        p.opt("Name", &self.name);
+        p.opt("Tags", &self.tags);
+        p.req("Type", &self.type_);
+    }
+}
+
 impl ResourceProps for AiAgent {
     const TYPE_NAME: &'static str = "AWS::Wisdom::AIAgent";
     fn facts() -> &'static ResourceFacts {
@@ -58,13 +72,14 @@ impl ResourceProps for AiAgent {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req("AssistantId", &self.assistant_id);
-        p.req("Configuration", &self.configuration);
-        p.opt("Description", &self.description);
-        p.opt("Name", &self.name);
-        p.opt("Tags", &self.tags);
-        p.req("Type", &self.type_);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -131,10 +146,9 @@ pub struct AiAgentConfiguration {
     pub case_summarization_ai_agent_configuration: Option<CaseSummarizationAiAgentConfiguration>,
 }
 
-impl ToExpr for AiAgentConfiguration {
+impl AiAgentConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "ManualSearchAIAgentConfiguration",
             &self.manual_search_ai_agent_configuration,
@@ -171,7 +185,21 @@ impl ToExpr for AiAgentConfiguration {
             "CaseSummarizationAIAgentConfiguration",
             &self.case_summarization_ai_agent_configuration,
         );
+    }
+}
+
+impl ToExpr for AiAgentConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -188,10 +216,9 @@ pub struct ManualSearchAiAgentConfiguration {
     pub locale: Option<Value<String>>,
 }
 
-impl ToExpr for ManualSearchAiAgentConfiguration {
+impl ManualSearchAiAgentConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "AnswerGenerationAIGuardrailId",
             &self.answer_generation_ai_guardrail_id,
@@ -205,7 +232,21 @@ impl ToExpr for ManualSearchAiAgentConfiguration {
             &self.association_configurations,
         );
         p.opt("Locale", &self.locale);
+    }
+}
+
+impl ToExpr for ManualSearchAiAgentConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -220,17 +261,30 @@ pub struct AssociationConfiguration {
     pub association_type: Option<Value<AiAgentAssociationConfigurationType>>,
 }
 
-impl ToExpr for AssociationConfiguration {
+impl AssociationConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "AssociationConfigurationData",
             &self.association_configuration_data,
         );
         p.opt("AssociationId", &self.association_id);
         p.opt("AssociationType", &self.association_type);
+    }
+}
+
+impl ToExpr for AssociationConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -242,15 +296,28 @@ pub struct AssociationConfigurationData {
         Option<KnowledgeBaseAssociationConfigurationData>,
 }
 
-impl ToExpr for AssociationConfigurationData {
+impl AssociationConfigurationData {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "KnowledgeBaseAssociationConfigurationData",
             &self.knowledge_base_association_configuration_data,
         );
+    }
+}
+
+impl ToExpr for AssociationConfigurationData {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -265,17 +332,30 @@ pub struct KnowledgeBaseAssociationConfigurationData {
     pub override_knowledge_base_search_type: Option<Value<KnowledgeBaseSearchType>>,
 }
 
-impl ToExpr for KnowledgeBaseAssociationConfigurationData {
+impl KnowledgeBaseAssociationConfigurationData {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("ContentTagFilter", &self.content_tag_filter);
         p.opt("MaxResults", &self.max_results);
         p.opt(
             "OverrideKnowledgeBaseSearchType",
             &self.override_knowledge_base_search_type,
         );
+    }
+}
+
+impl ToExpr for KnowledgeBaseAssociationConfigurationData {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -290,14 +370,27 @@ pub struct TagFilter {
     pub or_conditions: Option<Vec<OrCondition>>,
 }
 
+impl TagFilter {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("TagCondition", &self.tag_condition);
+        p.opt("AndConditions", &self.and_conditions);
+        p.opt("OrConditions", &self.or_conditions);
+    }
+}
+
 impl ToExpr for TagFilter {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("TagCondition", &self.tag_condition);
-        p.opt("AndConditions", &self.and_conditions);
-        p.opt("OrConditions", &self.or_conditions);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -321,13 +414,26 @@ impl TagCondition {
     }
 }
 
+impl TagCondition {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.opt("Value", &self.value);
+    }
+}
+
 impl ToExpr for TagCondition {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.opt("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -340,13 +446,26 @@ pub struct OrCondition {
     pub tag_condition: Option<TagCondition>,
 }
 
+impl OrCondition {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("AndConditions", &self.and_conditions);
+        p.opt("TagCondition", &self.tag_condition);
+    }
+}
+
 impl ToExpr for OrCondition {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("AndConditions", &self.and_conditions);
-        p.opt("TagCondition", &self.tag_condition);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -367,10 +486,9 @@ pub struct AnswerRecommendationAiAgentConfiguration {
     pub query_reformulation_ai_prompt_id: Option<Value<String>>,
 }
 
-impl ToExpr for AnswerRecommendationAiAgentConfiguration {
+impl AnswerRecommendationAiAgentConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "AnswerGenerationAIGuardrailId",
             &self.answer_generation_ai_guardrail_id,
@@ -392,7 +510,21 @@ impl ToExpr for AnswerRecommendationAiAgentConfiguration {
             "QueryReformulationAIPromptId",
             &self.query_reformulation_ai_prompt_id,
         );
+    }
+}
+
+impl ToExpr for AnswerRecommendationAiAgentConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -409,10 +541,9 @@ pub struct SelfServiceAiAgentConfiguration {
     pub self_service_pre_processing_ai_prompt_id: Option<Value<String>>,
 }
 
-impl ToExpr for SelfServiceAiAgentConfiguration {
+impl SelfServiceAiAgentConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "AssociationConfigurations",
             &self.association_configurations,
@@ -429,7 +560,21 @@ impl ToExpr for SelfServiceAiAgentConfiguration {
             "SelfServicePreProcessingAIPromptId",
             &self.self_service_pre_processing_ai_prompt_id,
         );
+    }
+}
+
+impl ToExpr for SelfServiceAiAgentConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -446,10 +591,9 @@ pub struct EmailResponseAiAgentConfiguration {
     pub locale: Option<Value<String>>,
 }
 
-impl ToExpr for EmailResponseAiAgentConfiguration {
+impl EmailResponseAiAgentConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "AssociationConfigurations",
             &self.association_configurations,
@@ -460,7 +604,21 @@ impl ToExpr for EmailResponseAiAgentConfiguration {
         );
         p.opt("EmailResponseAIPromptId", &self.email_response_ai_prompt_id);
         p.opt("Locale", &self.locale);
+    }
+}
+
+impl ToExpr for EmailResponseAiAgentConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -473,13 +631,26 @@ pub struct EmailOverviewAiAgentConfiguration {
     pub locale: Option<Value<String>>,
 }
 
+impl EmailOverviewAiAgentConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("EmailOverviewAIPromptId", &self.email_overview_ai_prompt_id);
+        p.opt("Locale", &self.locale);
+    }
+}
+
 impl ToExpr for EmailOverviewAiAgentConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("EmailOverviewAIPromptId", &self.email_overview_ai_prompt_id);
-        p.opt("Locale", &self.locale);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -496,10 +667,9 @@ pub struct EmailGenerativeAnswerAiAgentConfiguration {
     pub locale: Option<Value<String>>,
 }
 
-impl ToExpr for EmailGenerativeAnswerAiAgentConfiguration {
+impl EmailGenerativeAnswerAiAgentConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "AssociationConfigurations",
             &self.association_configurations,
@@ -513,7 +683,21 @@ impl ToExpr for EmailGenerativeAnswerAiAgentConfiguration {
             &self.email_query_reformulation_ai_prompt_id,
         );
         p.opt("Locale", &self.locale);
+    }
+}
+
+impl ToExpr for EmailGenerativeAnswerAiAgentConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -546,10 +730,9 @@ impl OrchestrationAiAgentConfiguration {
     }
 }
 
-impl ToExpr for OrchestrationAiAgentConfiguration {
+impl OrchestrationAiAgentConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("ConnectInstanceArn", &self.connect_instance_arn);
         p.opt("Locale", &self.locale);
         p.opt(
@@ -558,7 +741,21 @@ impl ToExpr for OrchestrationAiAgentConfiguration {
         );
         p.req("OrchestrationAIPromptId", &self.orchestration_ai_prompt_id);
         p.opt("ToolConfigurations", &self.tool_configurations);
+    }
+}
+
+impl ToExpr for OrchestrationAiAgentConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -612,10 +809,9 @@ impl ToolConfiguration {
     }
 }
 
-impl ToExpr for ToolConfiguration {
+impl ToolConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Annotations", &self.annotations);
         p.opt("Description", &self.description);
         p.opt("InputSchema", &self.input_schema);
@@ -631,7 +827,21 @@ impl ToExpr for ToolConfiguration {
             "UserInteractionConfiguration",
             &self.user_interaction_configuration,
         );
+    }
+}
+
+impl ToExpr for ToolConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -644,13 +854,26 @@ pub struct ToolInstruction {
     pub instruction: Option<Value<String>>,
 }
 
+impl ToolInstruction {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Examples", &self.examples);
+        p.opt("Instruction", &self.instruction);
+    }
+}
+
 impl ToExpr for ToolInstruction {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Examples", &self.examples);
-        p.opt("Instruction", &self.instruction);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -674,13 +897,26 @@ impl ToolOutputFilter {
     }
 }
 
+impl ToolOutputFilter {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("JsonPath", &self.json_path);
+        p.opt("OutputConfiguration", &self.output_configuration);
+    }
+}
+
 impl ToExpr for ToolOutputFilter {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("JsonPath", &self.json_path);
-        p.opt("OutputConfiguration", &self.output_configuration);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -693,16 +929,29 @@ pub struct ToolOutputConfiguration {
     pub session_data_namespace: Option<Value<String>>,
 }
 
-impl ToExpr for ToolOutputConfiguration {
+impl ToolOutputConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "OutputVariableNameOverride",
             &self.output_variable_name_override,
         );
         p.opt("SessionDataNamespace", &self.session_data_namespace);
+    }
+}
+
+impl ToExpr for ToolOutputConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -729,13 +978,26 @@ impl ToolOverrideInputValue {
     }
 }
 
+impl ToolOverrideInputValue {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("JsonPath", &self.json_path);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for ToolOverrideInputValue {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("JsonPath", &self.json_path);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -746,12 +1008,25 @@ pub struct ToolOverrideInputValueConfiguration {
     pub constant: Option<ToolOverrideConstantInputValue>,
 }
 
+impl ToolOverrideInputValueConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Constant", &self.constant);
+    }
+}
+
 impl ToExpr for ToolOverrideInputValueConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Constant", &self.constant);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -778,13 +1053,26 @@ impl ToolOverrideConstantInputValue {
     }
 }
 
+impl ToolOverrideConstantInputValue {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Type", &self.type_);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for ToolOverrideConstantInputValue {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Type", &self.type_);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -795,15 +1083,28 @@ pub struct UserInteractionConfiguration {
     pub is_user_confirmation_required: Option<Value<bool>>,
 }
 
-impl ToExpr for UserInteractionConfiguration {
+impl UserInteractionConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "IsUserConfirmationRequired",
             &self.is_user_confirmation_required,
         );
+    }
+}
+
+impl ToExpr for UserInteractionConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -818,14 +1119,27 @@ pub struct NoteTakingAiAgentConfiguration {
     pub note_taking_ai_prompt_id: Option<Value<String>>,
 }
 
+impl NoteTakingAiAgentConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Locale", &self.locale);
+        p.opt("NoteTakingAIGuardrailId", &self.note_taking_ai_guardrail_id);
+        p.opt("NoteTakingAIPromptId", &self.note_taking_ai_prompt_id);
+    }
+}
+
 impl ToExpr for NoteTakingAiAgentConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Locale", &self.locale);
-        p.opt("NoteTakingAIGuardrailId", &self.note_taking_ai_guardrail_id);
-        p.opt("NoteTakingAIPromptId", &self.note_taking_ai_prompt_id);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -840,10 +1154,9 @@ pub struct CaseSummarizationAiAgentConfiguration {
     pub locale: Option<Value<String>>,
 }
 
-impl ToExpr for CaseSummarizationAiAgentConfiguration {
+impl CaseSummarizationAiAgentConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "CaseSummarizationAIGuardrailId",
             &self.case_summarization_ai_guardrail_id,
@@ -853,7 +1166,21 @@ impl ToExpr for CaseSummarizationAiAgentConfiguration {
             &self.case_summarization_ai_prompt_id,
         );
         p.opt("Locale", &self.locale);
+    }
+}
+
+impl ToExpr for CaseSummarizationAiAgentConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Map, Value};
 
 /// Definition of AWS::Wisdom::AIGuardrail Resource Type
@@ -65,14 +67,9 @@ impl AiGuardrail {
     }
 }
 
-impl ResourceProps for AiGuardrail {
-    const TYPE_NAME: &'static str = "AWS::Wisdom::AIGuardrail";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl AiGuardrail {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("AssistantId", &self.assistant_id);
         p.req("BlockedInputMessaging", &self.blocked_input_messaging);
         p.req("BlockedOutputsMessaging", &self.blocked_outputs_messaging);
@@ -90,7 +87,25 @@ impl ResourceProps for AiGuardrail {
         p.opt("Tags", &self.tags);
         p.opt("TopicPolicyConfig", &self.topic_policy_config);
         p.opt("WordPolicyConfig", &self.word_policy_config);
+    }
+}
+
+impl ResourceProps for AiGuardrail {
+    const TYPE_NAME: &'static str = "AWS::Wisdom::AIGuardrail";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -147,12 +162,25 @@ impl AiGuardrailContentPolicyConfig {
     }
 }
 
+impl AiGuardrailContentPolicyConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("FiltersConfig", &self.filters_config);
+    }
+}
+
 impl ToExpr for AiGuardrailContentPolicyConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("FiltersConfig", &self.filters_config);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -183,14 +211,27 @@ impl GuardrailContentFilterConfig {
     }
 }
 
+impl GuardrailContentFilterConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("InputStrength", &self.input_strength);
+        p.req("OutputStrength", &self.output_strength);
+        p.req("Type", &self.type_);
+    }
+}
+
 impl ToExpr for GuardrailContentFilterConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("InputStrength", &self.input_strength);
-        p.req("OutputStrength", &self.output_strength);
-        p.req("Type", &self.type_);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -209,12 +250,25 @@ impl AiGuardrailContextualGroundingPolicyConfig {
     }
 }
 
+impl AiGuardrailContextualGroundingPolicyConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("FiltersConfig", &self.filters_config);
+    }
+}
+
 impl ToExpr for AiGuardrailContextualGroundingPolicyConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("FiltersConfig", &self.filters_config);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -241,13 +295,26 @@ impl GuardrailContextualGroundingFilterConfig {
     }
 }
 
+impl GuardrailContextualGroundingFilterConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Threshold", &self.threshold);
+        p.req("Type", &self.type_);
+    }
+}
+
 impl ToExpr for GuardrailContextualGroundingFilterConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Threshold", &self.threshold);
-        p.req("Type", &self.type_);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -260,13 +327,26 @@ pub struct AiGuardrailSensitiveInformationPolicyConfig {
     pub regexes_config: Option<Vec<GuardrailRegexConfig>>,
 }
 
+impl AiGuardrailSensitiveInformationPolicyConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("PiiEntitiesConfig", &self.pii_entities_config);
+        p.opt("RegexesConfig", &self.regexes_config);
+    }
+}
+
 impl ToExpr for AiGuardrailSensitiveInformationPolicyConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("PiiEntitiesConfig", &self.pii_entities_config);
-        p.opt("RegexesConfig", &self.regexes_config);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -293,13 +373,26 @@ impl GuardrailPiiEntityConfig {
     }
 }
 
+impl GuardrailPiiEntityConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Action", &self.action);
+        p.req("Type", &self.type_);
+    }
+}
+
 impl ToExpr for GuardrailPiiEntityConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Action", &self.action);
-        p.req("Type", &self.type_);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -333,15 +426,28 @@ impl GuardrailRegexConfig {
     }
 }
 
-impl ToExpr for GuardrailRegexConfig {
+impl GuardrailRegexConfig {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("Action", &self.action);
         p.opt("Description", &self.description);
         p.req("Name", &self.name);
         p.req("Pattern", &self.pattern);
+    }
+}
+
+impl ToExpr for GuardrailRegexConfig {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -360,12 +466,25 @@ impl AiGuardrailTopicPolicyConfig {
     }
 }
 
+impl AiGuardrailTopicPolicyConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("TopicsConfig", &self.topics_config);
+    }
+}
+
 impl ToExpr for AiGuardrailTopicPolicyConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("TopicsConfig", &self.topics_config);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -399,15 +518,28 @@ impl GuardrailTopicConfig {
     }
 }
 
-impl ToExpr for GuardrailTopicConfig {
+impl GuardrailTopicConfig {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("Definition", &self.definition);
         p.opt("Examples", &self.examples);
         p.req("Name", &self.name);
         p.req("Type", &self.type_);
+    }
+}
+
+impl ToExpr for GuardrailTopicConfig {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -420,13 +552,26 @@ pub struct AiGuardrailWordPolicyConfig {
     pub words_config: Option<Vec<GuardrailWordConfig>>,
 }
 
+impl AiGuardrailWordPolicyConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ManagedWordListsConfig", &self.managed_word_lists_config);
+        p.opt("WordsConfig", &self.words_config);
+    }
+}
+
 impl ToExpr for AiGuardrailWordPolicyConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("ManagedWordListsConfig", &self.managed_word_lists_config);
-        p.opt("WordsConfig", &self.words_config);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -447,12 +592,25 @@ impl GuardrailManagedWordsConfig {
     }
 }
 
+impl GuardrailManagedWordsConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Type", &self.type_);
+    }
+}
+
 impl ToExpr for GuardrailManagedWordsConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Type", &self.type_);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -471,12 +629,25 @@ impl GuardrailWordConfig {
     }
 }
 
+impl GuardrailWordConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Text", &self.text);
+    }
+}
+
 impl ToExpr for GuardrailWordConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Text", &self.text);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Map, Value};
 
 /// Definition of AWS::Wisdom::AIPrompt Resource Type
@@ -61,14 +63,9 @@ impl AiPrompt {
     }
 }
 
-impl ResourceProps for AiPrompt {
-    const TYPE_NAME: &'static str = "AWS::Wisdom::AIPrompt";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl AiPrompt {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("ApiFormat", &self.api_format);
         p.opt("AssistantId", &self.assistant_id);
         p.opt("Description", &self.description);
@@ -78,7 +75,25 @@ impl ResourceProps for AiPrompt {
         p.req("TemplateConfiguration", &self.template_configuration);
         p.req("TemplateType", &self.template_type);
         p.req("Type", &self.type_);
+    }
+}
+
+impl ResourceProps for AiPrompt {
+    const TYPE_NAME: &'static str = "AWS::Wisdom::AIPrompt";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -128,15 +143,28 @@ pub struct AiPromptTemplateConfiguration {
         Option<TextFullAiPromptEditTemplateConfiguration>,
 }
 
-impl ToExpr for AiPromptTemplateConfiguration {
+impl AiPromptTemplateConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "TextFullAIPromptEditTemplateConfiguration",
             &self.text_full_ai_prompt_edit_template_configuration,
         );
+    }
+}
+
+impl ToExpr for AiPromptTemplateConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -155,12 +183,25 @@ impl TextFullAiPromptEditTemplateConfiguration {
     }
 }
 
+impl TextFullAiPromptEditTemplateConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Text", &self.text);
+    }
+}
+
 impl ToExpr for TextFullAiPromptEditTemplateConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Text", &self.text);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

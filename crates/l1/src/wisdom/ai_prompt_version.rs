@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps,
+};
 use stackwright_core::value::Value;
 
 /// Definition of AWS::Wisdom::AIPromptVersion Resource Type
@@ -38,6 +40,15 @@ impl AiPromptVersion {
     }
 }
 
+impl AiPromptVersion {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("AIPromptId", &self.ai_prompt_id);
+        p.req("AssistantId", &self.assistant_id);
+        p.opt("ModifiedTimeSeconds", &self.modified_time_seconds);
+    }
+}
+
 impl ResourceProps for AiPromptVersion {
     const TYPE_NAME: &'static str = "AWS::Wisdom::AIPromptVersion";
     fn facts() -> &'static ResourceFacts {
@@ -46,10 +57,14 @@ impl ResourceProps for AiPromptVersion {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req("AIPromptId", &self.ai_prompt_id);
-        p.req("AssistantId", &self.assistant_id);
-        p.opt("ModifiedTimeSeconds", &self.modified_time_seconds);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

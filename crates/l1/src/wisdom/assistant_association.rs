@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// Definition of AWS::Wisdom::AssistantAssociation Resource Type
@@ -44,6 +46,16 @@ impl AssistantAssociation {
     }
 }
 
+impl AssistantAssociation {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("AssistantId", &self.assistant_id);
+        p.req("Association", &self.association);
+        p.req("AssociationType", &self.association_type);
+        p.opt("Tags", &self.tags);
+    }
+}
+
 impl ResourceProps for AssistantAssociation {
     const TYPE_NAME: &'static str = "AWS::Wisdom::AssistantAssociation";
     fn facts() -> &'static ResourceFacts {
@@ -52,11 +64,14 @@ impl ResourceProps for AssistantAssociation {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req("AssistantId", &self.assistant_id);
-        p.req("Association", &self.association);
-        p.req("AssociationType", &self.association_type);
-        p.opt("Tags", &self.tags);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -102,16 +117,29 @@ pub struct AssociationData {
     pub external_bedrock_knowledge_base_config: Option<ExternalBedrockKnowledgeBaseConfig>,
 }
 
-impl ToExpr for AssociationData {
+impl AssociationData {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("KnowledgeBaseId", &self.knowledge_base_id);
         p.opt(
             "ExternalBedrockKnowledgeBaseConfig",
             &self.external_bedrock_knowledge_base_config,
         );
+    }
+}
+
+impl ToExpr for AssociationData {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -138,13 +166,26 @@ impl ExternalBedrockKnowledgeBaseConfig {
     }
 }
 
+impl ExternalBedrockKnowledgeBaseConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("AccessRoleArn", &self.access_role_arn);
+        p.req("BedrockKnowledgeBaseArn", &self.bedrock_knowledge_base_arn);
+    }
+}
+
 impl ToExpr for ExternalBedrockKnowledgeBaseConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("AccessRoleArn", &self.access_role_arn);
-        p.req("BedrockKnowledgeBaseArn", &self.bedrock_knowledge_base_arn);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -168,13 +209,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

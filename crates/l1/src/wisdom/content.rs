@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Map, Value};
 
 /// Definition of AWS::Wisdom::Content Resource Type
@@ -52,6 +54,19 @@ impl Content {
     }
 }
 
+impl Content {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("KnowledgeBaseId", &self.knowledge_base_id);
+        p.opt("Metadata", &self.metadata);
+        p.req("Name", &self.name);
+        p.opt("OverrideLinkOutUri", &self.override_link_out_uri);
+        p.opt("Tags", &self.tags);
+        p.opt("Title", &self.title);
+        p.opt("UploadId", &self.upload_id);
+    }
+}
+
 impl ResourceProps for Content {
     const TYPE_NAME: &'static str = "AWS::Wisdom::Content";
     fn facts() -> &'static ResourceFacts {
@@ -60,14 +75,14 @@ impl ResourceProps for Content {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req("KnowledgeBaseId", &self.knowledge_base_id);
-        p.opt("Metadata", &self.metadata);
-        p.req("Name", &self.name);
-        p.opt("OverrideLinkOutUri", &self.override_link_out_uri);
-        p.opt("Tags", &self.tags);
-        p.opt("Title", &self.title);
-        p.opt("UploadId", &self.upload_id);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -144,13 +159,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

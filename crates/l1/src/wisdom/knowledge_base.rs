@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// Definition of AWS::Wisdom::KnowledgeBase Resource Type
@@ -55,14 +57,9 @@ impl KnowledgeBase {
     }
 }
 
-impl ResourceProps for KnowledgeBase {
-    const TYPE_NAME: &'static str = "AWS::Wisdom::KnowledgeBase";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl KnowledgeBase {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Description", &self.description);
         p.req("KnowledgeBaseType", &self.knowledge_base_type);
         p.req("Name", &self.name);
@@ -77,7 +74,25 @@ impl ResourceProps for KnowledgeBase {
             "VectorIngestionConfiguration",
             &self.vector_ingestion_configuration,
         );
+    }
+}
+
+impl ResourceProps for KnowledgeBase {
+    const TYPE_NAME: &'static str = "AWS::Wisdom::KnowledgeBase";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -116,12 +131,25 @@ pub struct RenderingConfiguration {
     pub template_uri: Option<Value<String>>,
 }
 
+impl RenderingConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("TemplateUri", &self.template_uri);
+    }
+}
+
 impl ToExpr for RenderingConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("TemplateUri", &self.template_uri);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -132,12 +160,25 @@ pub struct ServerSideEncryptionConfiguration {
     pub kms_key_id: Option<Value<String>>,
 }
 
+impl ServerSideEncryptionConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("KmsKeyId", &self.kms_key_id);
+    }
+}
+
 impl ToExpr for ServerSideEncryptionConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("KmsKeyId", &self.kms_key_id);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -150,16 +191,29 @@ pub struct SourceConfiguration {
     pub managed_source_configuration: Option<ManagedSourceConfiguration>,
 }
 
-impl ToExpr for SourceConfiguration {
+impl SourceConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AppIntegrations", &self.app_integrations);
         p.opt(
             "ManagedSourceConfiguration",
             &self.managed_source_configuration,
         );
+    }
+}
+
+impl ToExpr for SourceConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -183,13 +237,26 @@ impl AppIntegrationsConfiguration {
     }
 }
 
+impl AppIntegrationsConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("AppIntegrationArn", &self.app_integration_arn);
+        p.opt("ObjectFields", &self.object_fields);
+    }
+}
+
 impl ToExpr for AppIntegrationsConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("AppIntegrationArn", &self.app_integration_arn);
-        p.opt("ObjectFields", &self.object_fields);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -200,12 +267,25 @@ pub struct ManagedSourceConfiguration {
     pub web_crawler_configuration: Option<WebCrawlerConfiguration>,
 }
 
+impl ManagedSourceConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("WebCrawlerConfiguration", &self.web_crawler_configuration);
+    }
+}
+
 impl ToExpr for ManagedSourceConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("WebCrawlerConfiguration", &self.web_crawler_configuration);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -238,16 +318,29 @@ impl WebCrawlerConfiguration {
     }
 }
 
-impl ToExpr for WebCrawlerConfiguration {
+impl WebCrawlerConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("CrawlerLimits", &self.crawler_limits);
         p.opt("ExclusionFilters", &self.exclusion_filters);
         p.opt("InclusionFilters", &self.inclusion_filters);
         p.opt("Scope", &self.scope);
         p.req("UrlConfiguration", &self.url_configuration);
+    }
+}
+
+impl ToExpr for WebCrawlerConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -258,12 +351,25 @@ pub struct CrawlerLimits {
     pub rate_limit: Option<Value<f64>>,
 }
 
+impl CrawlerLimits {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("RateLimit", &self.rate_limit);
+    }
+}
+
 impl ToExpr for CrawlerLimits {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("RateLimit", &self.rate_limit);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -274,12 +380,25 @@ pub struct UrlConfiguration {
     pub seed_urls: Option<Vec<SeedUrl>>,
 }
 
+impl UrlConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("SeedUrls", &self.seed_urls);
+    }
+}
+
 impl ToExpr for UrlConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("SeedUrls", &self.seed_urls);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -290,12 +409,25 @@ pub struct SeedUrl {
     pub url: Option<Value<String>>,
 }
 
+impl SeedUrl {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Url", &self.url);
+    }
+}
+
 impl ToExpr for SeedUrl {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Url", &self.url);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -319,13 +451,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -338,13 +483,26 @@ pub struct VectorIngestionConfiguration {
     pub parsing_configuration: Option<ParsingConfiguration>,
 }
 
+impl VectorIngestionConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ChunkingConfiguration", &self.chunking_configuration);
+        p.opt("ParsingConfiguration", &self.parsing_configuration);
+    }
+}
+
 impl ToExpr for VectorIngestionConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("ChunkingConfiguration", &self.chunking_configuration);
-        p.opt("ParsingConfiguration", &self.parsing_configuration);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -374,10 +532,9 @@ impl ChunkingConfiguration {
     }
 }
 
-impl ToExpr for ChunkingConfiguration {
+impl ChunkingConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("ChunkingStrategy", &self.chunking_strategy);
         p.opt(
             "FixedSizeChunkingConfiguration",
@@ -391,7 +548,21 @@ impl ToExpr for ChunkingConfiguration {
             "SemanticChunkingConfiguration",
             &self.semantic_chunking_configuration,
         );
+    }
+}
+
+impl ToExpr for ChunkingConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -418,13 +589,26 @@ impl FixedSizeChunkingConfiguration {
     }
 }
 
+impl FixedSizeChunkingConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("MaxTokens", &self.max_tokens);
+        p.req("OverlapPercentage", &self.overlap_percentage);
+    }
+}
+
 impl ToExpr for FixedSizeChunkingConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("MaxTokens", &self.max_tokens);
-        p.req("OverlapPercentage", &self.overlap_percentage);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -451,13 +635,26 @@ impl HierarchicalChunkingConfiguration {
     }
 }
 
+impl HierarchicalChunkingConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("LevelConfigurations", &self.level_configurations);
+        p.req("OverlapTokens", &self.overlap_tokens);
+    }
+}
+
 impl ToExpr for HierarchicalChunkingConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("LevelConfigurations", &self.level_configurations);
-        p.req("OverlapTokens", &self.overlap_tokens);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -478,12 +675,25 @@ impl HierarchicalChunkingLevelConfiguration {
     }
 }
 
+impl HierarchicalChunkingLevelConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("MaxTokens", &self.max_tokens);
+    }
+}
+
 impl ToExpr for HierarchicalChunkingLevelConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("MaxTokens", &self.max_tokens);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -514,17 +724,30 @@ impl SemanticChunkingConfiguration {
     }
 }
 
-impl ToExpr for SemanticChunkingConfiguration {
+impl SemanticChunkingConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req(
             "BreakpointPercentileThreshold",
             &self.breakpoint_percentile_threshold,
         );
         p.req("BufferSize", &self.buffer_size);
         p.req("MaxTokens", &self.max_tokens);
+    }
+}
+
+impl ToExpr for SemanticChunkingConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -548,16 +771,29 @@ impl ParsingConfiguration {
     }
 }
 
-impl ToExpr for ParsingConfiguration {
+impl ParsingConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "BedrockFoundationModelConfiguration",
             &self.bedrock_foundation_model_configuration,
         );
         p.req("ParsingStrategy", &self.parsing_strategy);
+    }
+}
+
+impl ToExpr for ParsingConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -581,13 +817,26 @@ impl BedrockFoundationModelConfiguration {
     }
 }
 
+impl BedrockFoundationModelConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("ModelArn", &self.model_arn);
+        p.opt("ParsingPrompt", &self.parsing_prompt);
+    }
+}
+
 impl ToExpr for BedrockFoundationModelConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("ModelArn", &self.model_arn);
-        p.opt("ParsingPrompt", &self.parsing_prompt);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -608,12 +857,25 @@ impl ParsingPrompt {
     }
 }
 
+impl ParsingPrompt {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("ParsingPromptText", &self.parsing_prompt_text);
+    }
+}
+
 impl ToExpr for ParsingPrompt {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("ParsingPromptText", &self.parsing_prompt_text);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Map, Value};
 
 /// Definition of AWS::Wisdom::MessageTemplate Resource Type
@@ -63,14 +65,9 @@ impl MessageTemplate {
     }
 }
 
-impl ResourceProps for MessageTemplate {
-    const TYPE_NAME: &'static str = "AWS::Wisdom::MessageTemplate";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl MessageTemplate {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("ChannelSubtype", &self.channel_subtype);
         p.req("Content", &self.content);
         p.opt("DefaultAttributes", &self.default_attributes);
@@ -84,7 +81,25 @@ impl ResourceProps for MessageTemplate {
         );
         p.req("Name", &self.name);
         p.opt("Tags", &self.tags);
+    }
+}
+
+impl ResourceProps for MessageTemplate {
+    const TYPE_NAME: &'static str = "AWS::Wisdom::MessageTemplate";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -130,10 +145,9 @@ pub struct Content {
     pub sms_message_template_content: Option<SmsMessageTemplateContent>,
 }
 
-impl ToExpr for Content {
+impl Content {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "EmailMessageTemplateContent",
             &self.email_message_template_content,
@@ -142,7 +156,21 @@ impl ToExpr for Content {
             "SmsMessageTemplateContent",
             &self.sms_message_template_content,
         );
+    }
+}
+
+impl ToExpr for Content {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -173,14 +201,27 @@ impl EmailMessageTemplateContent {
     }
 }
 
+impl EmailMessageTemplateContent {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Body", &self.body);
+        p.req("Headers", &self.headers);
+        p.req("Subject", &self.subject);
+    }
+}
+
 impl ToExpr for EmailMessageTemplateContent {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Body", &self.body);
-        p.req("Headers", &self.headers);
-        p.req("Subject", &self.subject);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -193,13 +234,26 @@ pub struct EmailMessageTemplateContentBody {
     pub plain_text: Option<MessageTemplateBodyContentProvider>,
 }
 
+impl EmailMessageTemplateContentBody {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Html", &self.html);
+        p.opt("PlainText", &self.plain_text);
+    }
+}
+
 impl ToExpr for EmailMessageTemplateContentBody {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Html", &self.html);
-        p.opt("PlainText", &self.plain_text);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -210,12 +264,25 @@ pub struct MessageTemplateBodyContentProvider {
     pub content: Option<Value<String>>,
 }
 
+impl MessageTemplateBodyContentProvider {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Content", &self.content);
+    }
+}
+
 impl ToExpr for MessageTemplateBodyContentProvider {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Content", &self.content);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -228,13 +295,26 @@ pub struct EmailMessageTemplateHeader {
     pub value: Option<Value<String>>,
 }
 
+impl EmailMessageTemplateHeader {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Name", &self.name);
+        p.opt("Value", &self.value);
+    }
+}
+
 impl ToExpr for EmailMessageTemplateHeader {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Name", &self.name);
-        p.opt("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -253,12 +333,25 @@ impl SmsMessageTemplateContent {
     }
 }
 
+impl SmsMessageTemplateContent {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Body", &self.body);
+    }
+}
+
 impl ToExpr for SmsMessageTemplateContent {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Body", &self.body);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -269,12 +362,25 @@ pub struct SmsMessageTemplateContentBody {
     pub plain_text: Option<MessageTemplateBodyContentProvider>,
 }
 
+impl SmsMessageTemplateContentBody {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("PlainText", &self.plain_text);
+    }
+}
+
 impl ToExpr for SmsMessageTemplateContentBody {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("PlainText", &self.plain_text);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -291,10 +397,9 @@ pub struct MessageTemplateAttributes {
     pub system_attributes: Option<SystemAttributes>,
 }
 
-impl ToExpr for MessageTemplateAttributes {
+impl MessageTemplateAttributes {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AgentAttributes", &self.agent_attributes);
         p.opt("CustomAttributes", &self.custom_attributes);
         p.opt(
@@ -302,7 +407,21 @@ impl ToExpr for MessageTemplateAttributes {
             &self.customer_profile_attributes,
         );
         p.opt("SystemAttributes", &self.system_attributes);
+    }
+}
+
+impl ToExpr for MessageTemplateAttributes {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -315,13 +434,26 @@ pub struct AgentAttributes {
     pub last_name: Option<Value<String>>,
 }
 
+impl AgentAttributes {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("FirstName", &self.first_name);
+        p.opt("LastName", &self.last_name);
+    }
+}
+
 impl ToExpr for AgentAttributes {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("FirstName", &self.first_name);
-        p.opt("LastName", &self.last_name);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -446,10 +578,9 @@ pub struct CustomerProfileAttributes {
     pub state: Option<Value<String>>,
 }
 
-impl ToExpr for CustomerProfileAttributes {
+impl CustomerProfileAttributes {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AccountNumber", &self.account_number);
         p.opt("AdditionalInformation", &self.additional_information);
         p.opt("Address1", &self.address1);
@@ -508,7 +639,21 @@ impl ToExpr for CustomerProfileAttributes {
         p.opt("ShippingProvince", &self.shipping_province);
         p.opt("ShippingState", &self.shipping_state);
         p.opt("State", &self.state);
+    }
+}
+
+impl ToExpr for CustomerProfileAttributes {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -523,14 +668,27 @@ pub struct SystemAttributes {
     pub system_endpoint: Option<SystemEndpointAttributes>,
 }
 
+impl SystemAttributes {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("CustomerEndpoint", &self.customer_endpoint);
+        p.opt("Name", &self.name);
+        p.opt("SystemEndpoint", &self.system_endpoint);
+    }
+}
+
 impl ToExpr for SystemAttributes {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("CustomerEndpoint", &self.customer_endpoint);
-        p.opt("Name", &self.name);
-        p.opt("SystemEndpoint", &self.system_endpoint);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -541,12 +699,25 @@ pub struct SystemEndpointAttributes {
     pub address: Option<Value<String>>,
 }
 
+impl SystemEndpointAttributes {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Address", &self.address);
+    }
+}
+
 impl ToExpr for SystemEndpointAttributes {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Address", &self.address);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -570,13 +741,26 @@ impl GroupingConfiguration {
     }
 }
 
+impl GroupingConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Criteria", &self.criteria);
+        p.req("Values", &self.values);
+    }
+}
+
 impl ToExpr for GroupingConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Criteria", &self.criteria);
-        p.req("Values", &self.values);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -603,13 +787,26 @@ impl MessageTemplateAttachment {
     }
 }
 
+impl MessageTemplateAttachment {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("AttachmentName", &self.attachment_name);
+        p.req("S3PresignedUrl", &self.s3_presigned_url);
+    }
+}
+
 impl ToExpr for MessageTemplateAttachment {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("AttachmentName", &self.attachment_name);
-        p.req("S3PresignedUrl", &self.s3_presigned_url);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -633,13 +830,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps,
+};
 use stackwright_core::value::Value;
 
 /// A version for the specified customer-managed message template within the specified knowledge base.
@@ -32,6 +34,17 @@ impl MessageTemplateVersion {
     }
 }
 
+impl MessageTemplateVersion {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("MessageTemplateArn", &self.message_template_arn);
+        p.opt(
+            "MessageTemplateContentSha256",
+            &self.message_template_content_sha256,
+        );
+    }
+}
+
 impl ResourceProps for MessageTemplateVersion {
     const TYPE_NAME: &'static str = "AWS::Wisdom::MessageTemplateVersion";
     fn facts() -> &'static ResourceFacts {
@@ -40,12 +53,14 @@ impl ResourceProps for MessageTemplateVersion {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req("MessageTemplateArn", &self.message_template_arn);
-        p.opt(
-            "MessageTemplateContentSha256",
-            &self.message_template_content_sha256,
-        );
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Json, Literal, Value};
 
 /// Definition of AWS::Wisdom::QuickResponse Resource Type.
@@ -65,14 +67,9 @@ impl QuickResponse {
     }
 }
 
-impl ResourceProps for QuickResponse {
-    const TYPE_NAME: &'static str = "AWS::Wisdom::QuickResponse";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl QuickResponse {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Channels", &self.channels);
         p.req("Content", &self.content);
         p.opt("ContentType", &self.content_type);
@@ -84,7 +81,25 @@ impl ResourceProps for QuickResponse {
         p.req("Name", &self.name);
         p.opt("ShortcutKey", &self.shortcut_key);
         p.opt("Tags", &self.tags);
+    }
+}
+
+impl ResourceProps for QuickResponse {
+    const TYPE_NAME: &'static str = "AWS::Wisdom::QuickResponse";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -133,12 +148,25 @@ pub struct QuickResponseContentProvider {
     pub content: Option<Value<String>>,
 }
 
+impl QuickResponseContentProvider {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Content", &self.content);
+    }
+}
+
 impl ToExpr for QuickResponseContentProvider {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Content", &self.content);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -162,13 +190,26 @@ impl GroupingConfiguration {
     }
 }
 
+impl GroupingConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Criteria", &self.criteria);
+        p.req("Values", &self.values);
+    }
+}
+
 impl ToExpr for GroupingConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Criteria", &self.criteria);
-        p.req("Values", &self.values);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -192,13 +233,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Json, Literal, Value};
 
 /// Resource Type definition for AWS::WorkSpaces::Directory
@@ -57,14 +59,9 @@ pub struct Directory {
     pub workspace_type: Option<Value<WorkspaceType>>,
 }
 
-impl ResourceProps for Directory {
-    const TYPE_NAME: &'static str = "AWS::WorkSpaces::Directory";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl Directory {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("ActiveDirectoryConfig", &self.active_directory_config);
         p.opt(
             "CertificateBasedAuthProperties",
@@ -96,7 +93,25 @@ impl ResourceProps for Directory {
         );
         p.opt("WorkspaceDirectoryName", &self.workspace_directory_name);
         p.opt("WorkspaceType", &self.workspace_type);
+    }
+}
+
+impl ResourceProps for Directory {
+    const TYPE_NAME: &'static str = "AWS::WorkSpaces::Directory";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -206,13 +221,26 @@ impl ActiveDirectoryConfig {
     }
 }
 
+impl ActiveDirectoryConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("DomainName", &self.domain_name);
+        p.req("ServiceAccountSecretArn", &self.service_account_secret_arn);
+    }
+}
+
 impl ToExpr for ActiveDirectoryConfig {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("DomainName", &self.domain_name);
-        p.req("ServiceAccountSecretArn", &self.service_account_secret_arn);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -225,13 +253,26 @@ pub struct CertificateBasedAuthProperties {
     pub status: Option<Value<CertificateBasedAuthPropertiesStatus>>,
 }
 
+impl CertificateBasedAuthProperties {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("CertificateAuthorityArn", &self.certificate_authority_arn);
+        p.opt("Status", &self.status);
+    }
+}
+
 impl ToExpr for CertificateBasedAuthProperties {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("CertificateAuthorityArn", &self.certificate_authority_arn);
-        p.opt("Status", &self.status);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -244,16 +285,29 @@ pub struct MicrosoftEntraConfig {
     pub tenant_id: Option<Value<String>>,
 }
 
-impl ToExpr for MicrosoftEntraConfig {
+impl MicrosoftEntraConfig {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "ApplicationConfigSecretArn",
             &self.application_config_secret_arn,
         );
         p.opt("TenantId", &self.tenant_id);
+    }
+}
+
+impl ToExpr for MicrosoftEntraConfig {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -268,14 +322,27 @@ pub struct SamlProperties {
     pub user_access_url: Option<Value<String>>,
 }
 
+impl SamlProperties {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("RelayStateParameterName", &self.relay_state_parameter_name);
+        p.opt("Status", &self.status);
+        p.opt("UserAccessUrl", &self.user_access_url);
+    }
+}
+
 impl ToExpr for SamlProperties {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("RelayStateParameterName", &self.relay_state_parameter_name);
-        p.opt("Status", &self.status);
-        p.opt("UserAccessUrl", &self.user_access_url);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -294,16 +361,29 @@ pub struct SelfservicePermissions {
     pub switch_running_mode: Option<Value<SwitchRunningMode>>,
 }
 
-impl ToExpr for SelfservicePermissions {
+impl SelfservicePermissions {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("ChangeComputeType", &self.change_compute_type);
         p.opt("IncreaseVolumeSize", &self.increase_volume_size);
         p.opt("RebuildWorkspace", &self.rebuild_workspace);
         p.opt("RestartWorkspace", &self.restart_workspace);
         p.opt("SwitchRunningMode", &self.switch_running_mode);
+    }
+}
+
+impl ToExpr for SelfservicePermissions {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -321,10 +401,9 @@ pub struct StreamingProperties {
     pub user_settings: Option<Vec<UserSetting>>,
 }
 
-impl ToExpr for StreamingProperties {
+impl StreamingProperties {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("GlobalAccelerator", &self.global_accelerator);
         p.opt("StorageConnectors", &self.storage_connectors);
         p.opt(
@@ -332,7 +411,21 @@ impl ToExpr for StreamingProperties {
             &self.streaming_experience_preferred_protocol,
         );
         p.opt("UserSettings", &self.user_settings);
+    }
+}
+
+impl ToExpr for StreamingProperties {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -356,13 +449,26 @@ impl GlobalAcceleratorForDirectory {
     }
 }
 
+impl GlobalAcceleratorForDirectory {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Mode", &self.mode);
+        p.opt("PreferredProtocol", &self.preferred_protocol);
+    }
+}
+
 impl ToExpr for GlobalAcceleratorForDirectory {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Mode", &self.mode);
-        p.opt("PreferredProtocol", &self.preferred_protocol);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -389,13 +495,26 @@ impl StorageConnector {
     }
 }
 
+impl StorageConnector {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("ConnectorType", &self.connector_type);
+        p.req("Status", &self.status);
+    }
+}
+
 impl ToExpr for StorageConnector {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("ConnectorType", &self.connector_type);
-        p.req("Status", &self.status);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -425,14 +544,27 @@ impl UserSetting {
     }
 }
 
+impl UserSetting {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Action", &self.action);
+        p.opt("MaximumLength", &self.maximum_length);
+        p.req("Permission", &self.permission);
+    }
+}
+
 impl ToExpr for UserSetting {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Action", &self.action);
-        p.opt("MaximumLength", &self.maximum_length);
-        p.req("Permission", &self.permission);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -456,13 +588,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -491,10 +636,9 @@ pub struct WorkspaceAccessProperties {
     pub device_type_zero_client: Option<Value<DeviceTypeZeroClient>>,
 }
 
-impl ToExpr for WorkspaceAccessProperties {
+impl WorkspaceAccessProperties {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AccessEndpointConfig", &self.access_endpoint_config);
         p.opt("DeviceTypeAndroid", &self.device_type_android);
         p.opt("DeviceTypeChromeOs", &self.device_type_chrome_os);
@@ -508,7 +652,21 @@ impl ToExpr for WorkspaceAccessProperties {
             &self.device_type_work_spaces_thin_client,
         );
         p.opt("DeviceTypeZeroClient", &self.device_type_zero_client);
+    }
+}
+
+impl ToExpr for WorkspaceAccessProperties {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -532,16 +690,29 @@ impl AccessEndpointConfig {
     }
 }
 
-impl ToExpr for AccessEndpointConfig {
+impl AccessEndpointConfig {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("AccessEndpoints", &self.access_endpoints);
         p.opt(
             "InternetFallbackProtocols",
             &self.internet_fallback_protocols,
         );
+    }
+}
+
+impl ToExpr for AccessEndpointConfig {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -554,13 +725,26 @@ pub struct AccessEndpoint {
     pub vpc_endpoint_id: Option<Value<String>>,
 }
 
+impl AccessEndpoint {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("AccessEndpointType", &self.access_endpoint_type);
+        p.opt("VpcEndpointId", &self.vpc_endpoint_id);
+    }
+}
+
 impl ToExpr for AccessEndpoint {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("AccessEndpointType", &self.access_endpoint_type);
-        p.opt("VpcEndpointId", &self.vpc_endpoint_id);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -581,10 +765,9 @@ pub struct DefaultWorkspaceCreationProperties {
     pub user_enabled_as_local_administrator: Option<Value<bool>>,
 }
 
-impl ToExpr for DefaultWorkspaceCreationProperties {
+impl DefaultWorkspaceCreationProperties {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("CustomSecurityGroupId", &self.custom_security_group_id);
         p.opt("DefaultOu", &self.default_ou);
         p.opt("EnableInternetAccess", &self.enable_internet_access);
@@ -594,7 +777,21 @@ impl ToExpr for DefaultWorkspaceCreationProperties {
             "UserEnabledAsLocalAdministrator",
             &self.user_enabled_as_local_administrator,
         );
+    }
+}
+
+impl ToExpr for DefaultWorkspaceCreationProperties {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::Value;
 
 /// Resource Type definition for AWS::WorkSpaces::Workspace
@@ -56,14 +58,9 @@ impl Workspace {
     }
 }
 
-impl ResourceProps for Workspace {
-    const TYPE_NAME: &'static str = "AWS::WorkSpaces::Workspace";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl Workspace {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("BundleId", &self.bundle_id);
         p.req("DirectoryId", &self.directory_id);
         p.opt(
@@ -78,7 +75,25 @@ impl ResourceProps for Workspace {
         );
         p.opt("VolumeEncryptionKey", &self.volume_encryption_key);
         p.opt("WorkspaceProperties", &self.workspace_properties);
+    }
+}
+
+impl ResourceProps for Workspace {
+    const TYPE_NAME: &'static str = "AWS::WorkSpaces::Workspace";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -130,13 +145,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -155,10 +183,9 @@ pub struct WorkspaceProperties {
     pub user_volume_size_gib: Option<Value<i64>>,
 }
 
-impl ToExpr for WorkspaceProperties {
+impl WorkspaceProperties {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("ComputeTypeName", &self.compute_type_name);
         p.opt("RootVolumeSizeGib", &self.root_volume_size_gib);
         p.opt("RunningMode", &self.running_mode);
@@ -167,7 +194,21 @@ impl ToExpr for WorkspaceProperties {
             &self.running_mode_auto_stop_timeout_in_minutes,
         );
         p.opt("UserVolumeSizeGib", &self.user_volume_size_gib);
+    }
+}
+
+impl ToExpr for WorkspaceProperties {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::Value;
 
 /// Resource Type definition for an IP access control group for Amazon WorkSpaces.
@@ -40,6 +42,16 @@ impl WorkspaceIpGroup {
     }
 }
 
+impl WorkspaceIpGroup {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("GroupDesc", &self.group_desc);
+        p.req("GroupName", &self.group_name);
+        p.opt("Tags", &self.tags);
+        p.opt("UserRules", &self.user_rules);
+    }
+}
+
 impl ResourceProps for WorkspaceIpGroup {
     const TYPE_NAME: &'static str = "AWS::WorkSpaces::WorkspaceIpGroup";
     fn facts() -> &'static ResourceFacts {
@@ -48,11 +60,14 @@ impl ResourceProps for WorkspaceIpGroup {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.opt("GroupDesc", &self.group_desc);
-        p.req("GroupName", &self.group_name);
-        p.opt("Tags", &self.tags);
-        p.opt("UserRules", &self.user_rules);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -104,13 +119,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -134,13 +162,26 @@ impl IpRuleItem {
     }
 }
 
+impl IpRuleItem {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("IpRule", &self.ip_rule);
+        p.opt("RuleDesc", &self.rule_desc);
+    }
+}
+
 impl ToExpr for IpRuleItem {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("IpRule", &self.ip_rule);
-        p.opt("RuleDesc", &self.rule_desc);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// Resource Type definition for AWS::WorkSpaces::WorkspacesPool
@@ -60,14 +62,9 @@ impl WorkspacesPool {
     }
 }
 
-impl ResourceProps for WorkspacesPool {
-    const TYPE_NAME: &'static str = "AWS::WorkSpaces::WorkspacesPool";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl WorkspacesPool {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("ApplicationSettings", &self.application_settings);
         p.req("BundleId", &self.bundle_id);
         p.req("Capacity", &self.capacity);
@@ -77,7 +74,25 @@ impl ResourceProps for WorkspacesPool {
         p.opt("RunningMode", &self.running_mode);
         p.opt("Tags", &self.tags);
         p.opt("TimeoutSettings", &self.timeout_settings);
+    }
+}
+
+impl ResourceProps for WorkspacesPool {
+    const TYPE_NAME: &'static str = "AWS::WorkSpaces::WorkspacesPool";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -134,13 +149,26 @@ impl ApplicationSettings {
     }
 }
 
+impl ApplicationSettings {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("SettingsGroup", &self.settings_group);
+        p.req("Status", &self.status);
+    }
+}
+
 impl ToExpr for ApplicationSettings {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("SettingsGroup", &self.settings_group);
-        p.req("Status", &self.status);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -161,12 +189,25 @@ impl Capacity {
     }
 }
 
+impl Capacity {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("DesiredUserSessions", &self.desired_user_sessions);
+    }
+}
+
 impl ToExpr for Capacity {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("DesiredUserSessions", &self.desired_user_sessions);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -190,13 +231,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -211,10 +265,9 @@ pub struct TimeoutSettings {
     pub max_user_duration_in_seconds: Option<Value<i64>>,
 }
 
-impl ToExpr for TimeoutSettings {
+impl TimeoutSettings {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "DisconnectTimeoutInSeconds",
             &self.disconnect_timeout_in_seconds,
@@ -227,7 +280,21 @@ impl ToExpr for TimeoutSettings {
             "MaxUserDurationInSeconds",
             &self.max_user_duration_in_seconds,
         );
+    }
+}
+
+impl ToExpr for TimeoutSettings {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

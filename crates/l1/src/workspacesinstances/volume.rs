@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// Resource Type definition for AWS::WorkspacesInstances::Volume - Manages WorkSpaces Volume resources
@@ -53,14 +55,9 @@ impl Volume {
     }
 }
 
-impl ResourceProps for Volume {
-    const TYPE_NAME: &'static str = "AWS::WorkspacesInstances::Volume";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl Volume {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("AvailabilityZone", &self.availability_zone);
         p.opt("Encrypted", &self.encrypted);
         p.opt("Iops", &self.iops);
@@ -70,7 +67,25 @@ impl ResourceProps for Volume {
         p.opt("TagSpecifications", &self.tag_specifications);
         p.opt("Throughput", &self.throughput);
         p.opt("VolumeType", &self.volume_type);
+    }
+}
+
+impl ResourceProps for Volume {
+    const TYPE_NAME: &'static str = "AWS::WorkspacesInstances::Volume";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -106,13 +121,26 @@ pub struct TagSpecification {
     pub tags: Option<Vec<Tag>>,
 }
 
+impl TagSpecification {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ResourceType", &self.resource_type);
+        p.opt("Tags", &self.tags);
+    }
+}
+
 impl ToExpr for TagSpecification {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("ResourceType", &self.resource_type);
-        p.opt("Tags", &self.tags);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -136,13 +164,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

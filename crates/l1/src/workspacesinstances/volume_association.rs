@@ -7,7 +7,7 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{Props, ResourceProps};
+use stackwright_core::resource::{Props, Resolve, Resolved, ResourceProps};
 use stackwright_core::value::{Literal, Value};
 
 /// Resource Type definition for AWS::WorkspacesInstances::VolumeAssociation
@@ -42,6 +42,16 @@ impl VolumeAssociation {
     }
 }
 
+impl VolumeAssociation {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Device", &self.device);
+        p.opt("DisassociateMode", &self.disassociate_mode);
+        p.req("VolumeId", &self.volume_id);
+        p.req("WorkspaceInstanceId", &self.workspace_instance_id);
+    }
+}
+
 impl ResourceProps for VolumeAssociation {
     const TYPE_NAME: &'static str = "AWS::WorkspacesInstances::VolumeAssociation";
     fn facts() -> &'static ResourceFacts {
@@ -50,11 +60,14 @@ impl ResourceProps for VolumeAssociation {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req("Device", &self.device);
-        p.opt("DisassociateMode", &self.disassociate_mode);
-        p.req("VolumeId", &self.volume_id);
-        p.req("WorkspaceInstanceId", &self.workspace_instance_id);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

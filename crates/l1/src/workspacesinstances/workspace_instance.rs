@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Json, Literal, Value};
 
 /// Resource Type definition for AWS::WorkspacesInstances::WorkspaceInstance
@@ -23,6 +25,14 @@ pub struct WorkspaceInstance {
     pub tags: Option<Vec<Tag>>,
 }
 
+impl WorkspaceInstance {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ManagedInstance", &self.managed_instance);
+        p.opt("Tags", &self.tags);
+    }
+}
+
 impl ResourceProps for WorkspaceInstance {
     const TYPE_NAME: &'static str = "AWS::WorkspacesInstances::WorkspaceInstance";
     fn facts() -> &'static ResourceFacts {
@@ -31,9 +41,14 @@ impl ResourceProps for WorkspaceInstance {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.opt("ManagedInstance", &self.managed_instance);
-        p.opt("Tags", &self.tags);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -167,10 +182,9 @@ impl ManagedInstance {
     }
 }
 
-impl ToExpr for ManagedInstance {
+impl ManagedInstance {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("BlockDeviceMappings", &self.block_device_mappings);
         p.opt(
             "CapacityReservationSpecification",
@@ -202,7 +216,21 @@ impl ToExpr for ManagedInstance {
         p.opt("SubnetId", &self.subnet_id);
         p.opt("TagSpecifications", &self.tag_specifications);
         p.opt("UserData", &self.user_data);
+    }
+}
+
+impl ToExpr for ManagedInstance {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -219,15 +247,28 @@ pub struct BlockDeviceMapping {
     pub virtual_name: Option<Value<String>>,
 }
 
-impl ToExpr for BlockDeviceMapping {
+impl BlockDeviceMapping {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("DeviceName", &self.device_name);
         p.opt("Ebs", &self.ebs);
         p.opt("NoDevice", &self.no_device);
         p.opt("VirtualName", &self.virtual_name);
+    }
+}
+
+impl ToExpr for BlockDeviceMapping {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -248,17 +289,30 @@ pub struct EbsBlockDevice {
     pub volume_type: Option<Value<VolumeType>>,
 }
 
-impl ToExpr for EbsBlockDevice {
+impl EbsBlockDevice {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Encrypted", &self.encrypted);
         p.opt("Iops", &self.iops);
         p.opt("KmsKeyId", &self.kms_key_id);
         p.opt("Throughput", &self.throughput);
         p.opt("VolumeSize", &self.volume_size);
         p.opt("VolumeType", &self.volume_type);
+    }
+}
+
+impl ToExpr for EbsBlockDevice {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -271,10 +325,9 @@ pub struct CapacityReservationSpecification {
     pub capacity_reservation_target: Option<CapacityReservationTarget>,
 }
 
-impl ToExpr for CapacityReservationSpecification {
+impl CapacityReservationSpecification {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "CapacityReservationPreference",
             &self.capacity_reservation_preference,
@@ -283,7 +336,21 @@ impl ToExpr for CapacityReservationSpecification {
             "CapacityReservationTarget",
             &self.capacity_reservation_target,
         );
+    }
+}
+
+impl ToExpr for CapacityReservationSpecification {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -296,16 +363,29 @@ pub struct CapacityReservationTarget {
     pub capacity_reservation_resource_group_arn: Option<Value<String>>,
 }
 
-impl ToExpr for CapacityReservationTarget {
+impl CapacityReservationTarget {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("CapacityReservationId", &self.capacity_reservation_id);
         p.opt(
             "CapacityReservationResourceGroupArn",
             &self.capacity_reservation_resource_group_arn,
         );
+    }
+}
+
+impl ToExpr for CapacityReservationTarget {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -318,13 +398,26 @@ pub struct CpuOptionsRequest {
     pub threads_per_core: Option<Value<i64>>,
 }
 
+impl CpuOptionsRequest {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("CoreCount", &self.core_count);
+        p.opt("ThreadsPerCore", &self.threads_per_core);
+    }
+}
+
 impl ToExpr for CpuOptionsRequest {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("CoreCount", &self.core_count);
-        p.opt("ThreadsPerCore", &self.threads_per_core);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -335,12 +428,25 @@ pub struct CreditSpecificationRequest {
     pub cpu_credits: Option<Value<CpuCredits>>,
 }
 
+impl CreditSpecificationRequest {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("CpuCredits", &self.cpu_credits);
+    }
+}
+
 impl ToExpr for CreditSpecificationRequest {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("CpuCredits", &self.cpu_credits);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -351,12 +457,25 @@ pub struct EnclaveOptionsRequest {
     pub enabled: Option<Value<bool>>,
 }
 
+impl EnclaveOptionsRequest {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Enabled", &self.enabled);
+    }
+}
+
 impl ToExpr for EnclaveOptionsRequest {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Enabled", &self.enabled);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -367,12 +486,25 @@ pub struct HibernationOptionsRequest {
     pub configured: Option<Value<bool>>,
 }
 
+impl HibernationOptionsRequest {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Configured", &self.configured);
+    }
+}
+
 impl ToExpr for HibernationOptionsRequest {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Configured", &self.configured);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -385,13 +517,26 @@ pub struct IamInstanceProfileSpecification {
     pub name: Option<Value<String>>,
 }
 
+impl IamInstanceProfileSpecification {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Arn", &self.arn);
+        p.opt("Name", &self.name);
+    }
+}
+
 impl ToExpr for IamInstanceProfileSpecification {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Arn", &self.arn);
-        p.opt("Name", &self.name);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -402,12 +547,25 @@ pub struct LicenseConfigurationRequest {
     pub license_configuration_arn: Option<Value<String>>,
 }
 
+impl LicenseConfigurationRequest {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("LicenseConfigurationArn", &self.license_configuration_arn);
+    }
+}
+
 impl ToExpr for LicenseConfigurationRequest {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("LicenseConfigurationArn", &self.license_configuration_arn);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -418,12 +576,25 @@ pub struct InstanceMaintenanceOptionsRequest {
     pub auto_recovery: Option<Value<AutoRecovery>>,
 }
 
+impl InstanceMaintenanceOptionsRequest {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("AutoRecovery", &self.auto_recovery);
+    }
+}
+
 impl ToExpr for InstanceMaintenanceOptionsRequest {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("AutoRecovery", &self.auto_recovery);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -442,16 +613,29 @@ pub struct InstanceMetadataOptionsRequest {
     pub instance_metadata_tags: Option<Value<InstanceMetadataTags>>,
 }
 
-impl ToExpr for InstanceMetadataOptionsRequest {
+impl InstanceMetadataOptionsRequest {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("HttpEndpoint", &self.http_endpoint);
         p.opt("HttpProtocolIpv6", &self.http_protocol_ipv6);
         p.opt("HttpPutResponseHopLimit", &self.http_put_response_hop_limit);
         p.opt("HttpTokens", &self.http_tokens);
         p.opt("InstanceMetadataTags", &self.instance_metadata_tags);
+    }
+}
+
+impl ToExpr for InstanceMetadataOptionsRequest {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -462,12 +646,25 @@ pub struct RunInstancesMonitoringEnabled {
     pub enabled: Option<Value<bool>>,
 }
 
+impl RunInstancesMonitoringEnabled {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Enabled", &self.enabled);
+    }
+}
+
 impl ToExpr for RunInstancesMonitoringEnabled {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Enabled", &self.enabled);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -484,15 +681,28 @@ pub struct InstanceNetworkInterfaceSpecification {
     pub subnet_id: Option<Value<String>>,
 }
 
-impl ToExpr for InstanceNetworkInterfaceSpecification {
+impl InstanceNetworkInterfaceSpecification {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Description", &self.description);
         p.opt("DeviceIndex", &self.device_index);
         p.opt("Groups", &self.groups);
         p.opt("SubnetId", &self.subnet_id);
+    }
+}
+
+impl ToExpr for InstanceNetworkInterfaceSpecification {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -503,12 +713,25 @@ pub struct InstanceNetworkPerformanceOptionsRequest {
     pub bandwidth_weighting: Option<Value<BandwidthWeighting>>,
 }
 
+impl InstanceNetworkPerformanceOptionsRequest {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("BandwidthWeighting", &self.bandwidth_weighting);
+    }
+}
+
 impl ToExpr for InstanceNetworkPerformanceOptionsRequest {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("BandwidthWeighting", &self.bandwidth_weighting);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -527,16 +750,29 @@ pub struct Placement {
     pub tenancy: Option<Value<PlacementTenancy>>,
 }
 
-impl ToExpr for Placement {
+impl Placement {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("AvailabilityZone", &self.availability_zone);
         p.opt("GroupId", &self.group_id);
         p.opt("GroupName", &self.group_name);
         p.opt("PartitionNumber", &self.partition_number);
         p.opt("Tenancy", &self.tenancy);
+    }
+}
+
+impl ToExpr for Placement {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -551,10 +787,9 @@ pub struct PrivateDnsNameOptionsRequest {
     pub hostname_type: Option<Value<HostnameType>>,
 }
 
-impl ToExpr for PrivateDnsNameOptionsRequest {
+impl PrivateDnsNameOptionsRequest {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "EnableResourceNameDnsAAAARecord",
             &self.enable_resource_name_dns_aaaa_record,
@@ -564,7 +799,21 @@ impl ToExpr for PrivateDnsNameOptionsRequest {
             &self.enable_resource_name_dns_a_record,
         );
         p.opt("HostnameType", &self.hostname_type);
+    }
+}
+
+impl ToExpr for PrivateDnsNameOptionsRequest {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -577,13 +826,26 @@ pub struct TagSpecification {
     pub tags: Option<Vec<Tag>>,
 }
 
+impl TagSpecification {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("ResourceType", &self.resource_type);
+        p.opt("Tags", &self.tags);
+    }
+}
+
 impl ToExpr for TagSpecification {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("ResourceType", &self.resource_type);
-        p.opt("Tags", &self.tags);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -607,13 +869,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.opt("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.opt("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

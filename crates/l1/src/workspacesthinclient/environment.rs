@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Value};
 
 /// Resource type definition for AWS::WorkSpacesThinClient::Environment.
@@ -58,14 +60,9 @@ impl Environment {
     }
 }
 
-impl ResourceProps for Environment {
-    const TYPE_NAME: &'static str = "AWS::WorkSpacesThinClient::Environment";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl Environment {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("DesiredSoftwareSetId", &self.desired_software_set_id);
         p.req("DesktopArn", &self.desktop_arn);
         p.opt("DesktopEndpoint", &self.desktop_endpoint);
@@ -79,7 +76,25 @@ impl ResourceProps for Environment {
             &self.software_set_update_schedule,
         );
         p.opt("Tags", &self.tags);
+    }
+}
+
+impl ResourceProps for Environment {
+    const TYPE_NAME: &'static str = "AWS::WorkSpacesThinClient::Environment";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -171,13 +186,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -216,10 +244,9 @@ impl MaintenanceWindow {
     }
 }
 
-impl ToExpr for MaintenanceWindow {
+impl MaintenanceWindow {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("ApplyTimeOf", &self.apply_time_of);
         p.opt("DaysOfTheWeek", &self.days_of_the_week);
         p.opt("EndTimeHour", &self.end_time_hour);
@@ -227,7 +254,21 @@ impl ToExpr for MaintenanceWindow {
         p.opt("StartTimeHour", &self.start_time_hour);
         p.opt("StartTimeMinute", &self.start_time_minute);
         p.req("Type", &self.type_);
+    }
+}
+
+impl ToExpr for MaintenanceWindow {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

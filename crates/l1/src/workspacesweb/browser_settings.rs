@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Map, Value};
 
 /// Definition of AWS::WorkSpacesWeb::BrowserSettings Resource Type
@@ -29,14 +31,9 @@ pub struct BrowserSettings {
     pub web_content_filtering_policy: Option<WebContentFilteringPolicy>,
 }
 
-impl ResourceProps for BrowserSettings {
-    const TYPE_NAME: &'static str = "AWS::WorkSpacesWeb::BrowserSettings";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl BrowserSettings {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "AdditionalEncryptionContext",
             &self.additional_encryption_context,
@@ -48,7 +45,25 @@ impl ResourceProps for BrowserSettings {
             "WebContentFilteringPolicy",
             &self.web_content_filtering_policy,
         );
+    }
+}
+
+impl ResourceProps for BrowserSettings {
+    const TYPE_NAME: &'static str = "AWS::WorkSpacesWeb::BrowserSettings";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -100,13 +115,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -121,14 +149,27 @@ pub struct WebContentFilteringPolicy {
     pub blocked_urls: Option<Value<Vec<String>>>,
 }
 
+impl WebContentFilteringPolicy {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("AllowedUrls", &self.allowed_urls);
+        p.opt("BlockedCategories", &self.blocked_categories);
+        p.opt("BlockedUrls", &self.blocked_urls);
+    }
+}
+
 impl ToExpr for WebContentFilteringPolicy {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("AllowedUrls", &self.allowed_urls);
-        p.opt("BlockedCategories", &self.blocked_categories);
-        p.opt("BlockedUrls", &self.blocked_urls);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Map, Value};
 
 /// Definition of AWS::WorkSpacesWeb::DataProtectionSettings Resource Type
@@ -31,14 +33,9 @@ pub struct DataProtectionSettings {
     pub tags: Option<Vec<Tag>>,
 }
 
-impl ResourceProps for DataProtectionSettings {
-    const TYPE_NAME: &'static str = "AWS::WorkSpacesWeb::DataProtectionSettings";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl DataProtectionSettings {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "AdditionalEncryptionContext",
             &self.additional_encryption_context,
@@ -51,7 +48,25 @@ impl ResourceProps for DataProtectionSettings {
             &self.inline_redaction_configuration,
         );
         p.opt("Tags", &self.tags);
+    }
+}
+
+impl ResourceProps for DataProtectionSettings {
+    const TYPE_NAME: &'static str = "AWS::WorkSpacesWeb::DataProtectionSettings";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -114,15 +129,28 @@ impl InlineRedactionConfiguration {
     }
 }
 
-impl ToExpr for InlineRedactionConfiguration {
+impl InlineRedactionConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("GlobalConfidenceLevel", &self.global_confidence_level);
         p.opt("GlobalEnforcedUrls", &self.global_enforced_urls);
         p.opt("GlobalExemptUrls", &self.global_exempt_urls);
         p.req("InlineRedactionPatterns", &self.inline_redaction_patterns);
+    }
+}
+
+impl ToExpr for InlineRedactionConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -158,17 +186,30 @@ impl InlineRedactionPattern {
     }
 }
 
-impl ToExpr for InlineRedactionPattern {
+impl InlineRedactionPattern {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("BuiltInPatternId", &self.built_in_pattern_id);
         p.opt("ConfidenceLevel", &self.confidence_level);
         p.opt("CustomPattern", &self.custom_pattern);
         p.opt("EnforcedUrls", &self.enforced_urls);
         p.opt("ExemptUrls", &self.exempt_urls);
         p.req("RedactionPlaceHolder", &self.redaction_place_holder);
+    }
+}
+
+impl ToExpr for InlineRedactionPattern {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -201,15 +242,28 @@ impl CustomPattern {
     }
 }
 
-impl ToExpr for CustomPattern {
+impl CustomPattern {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("KeywordRegex", &self.keyword_regex);
         p.opt("PatternDescription", &self.pattern_description);
         p.req("PatternName", &self.pattern_name);
         p.req("PatternRegex", &self.pattern_regex);
+    }
+}
+
+impl ToExpr for CustomPattern {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -233,10 +287,9 @@ impl RedactionPlaceHolder {
     }
 }
 
-impl ToExpr for RedactionPlaceHolder {
+impl RedactionPlaceHolder {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "RedactionPlaceHolderText",
             &self.redaction_place_holder_text,
@@ -245,7 +298,21 @@ impl ToExpr for RedactionPlaceHolder {
             "RedactionPlaceHolderType",
             &self.redaction_place_holder_type,
         );
+    }
+}
+
+impl ToExpr for RedactionPlaceHolder {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -269,13 +336,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

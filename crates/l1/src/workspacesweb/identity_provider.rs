@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Literal, Map, Value};
 
 /// Definition of AWS::WorkSpacesWeb::IdentityProvider Resource Type
@@ -47,6 +49,17 @@ impl IdentityProvider {
     }
 }
 
+impl IdentityProvider {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("IdentityProviderDetails", &self.identity_provider_details);
+        p.req("IdentityProviderName", &self.identity_provider_name);
+        p.req("IdentityProviderType", &self.identity_provider_type);
+        p.opt("PortalArn", &self.portal_arn);
+        p.opt("Tags", &self.tags);
+    }
+}
+
 impl ResourceProps for IdentityProvider {
     const TYPE_NAME: &'static str = "AWS::WorkSpacesWeb::IdentityProvider";
     fn facts() -> &'static ResourceFacts {
@@ -55,12 +68,14 @@ impl ResourceProps for IdentityProvider {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.req("IdentityProviderDetails", &self.identity_provider_details);
-        p.req("IdentityProviderName", &self.identity_provider_name);
-        p.req("IdentityProviderType", &self.identity_provider_type);
-        p.opt("PortalArn", &self.portal_arn);
-        p.opt("Tags", &self.tags);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -107,13 +122,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Map, Value};
 
 /// Definition of AWS::WorkSpacesWeb::IpAccessSettings Resource Type
@@ -46,14 +48,9 @@ impl IpAccessSettings {
     }
 }
 
-impl ResourceProps for IpAccessSettings {
-    const TYPE_NAME: &'static str = "AWS::WorkSpacesWeb::IpAccessSettings";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl IpAccessSettings {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "AdditionalEncryptionContext",
             &self.additional_encryption_context,
@@ -63,7 +60,25 @@ impl ResourceProps for IpAccessSettings {
         p.opt("DisplayName", &self.display_name);
         p.req("IpRules", &self.ip_rules);
         p.opt("Tags", &self.tags);
+    }
+}
+
+impl ResourceProps for IpAccessSettings {
+    const TYPE_NAME: &'static str = "AWS::WorkSpacesWeb::IpAccessSettings";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -120,13 +135,26 @@ impl IpRule {
     }
 }
 
+impl IpRule {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("Description", &self.description);
+        p.req("IpRange", &self.ip_range);
+    }
+}
+
 impl ToExpr for IpRule {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("Description", &self.description);
-        p.req("IpRange", &self.ip_range);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -150,13 +178,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Json, Literal, Map, Value};
 
 /// Definition of AWS::WorkSpacesWeb::SessionLogger Resource Type
@@ -46,14 +48,9 @@ impl SessionLogger {
     }
 }
 
-impl ResourceProps for SessionLogger {
-    const TYPE_NAME: &'static str = "AWS::WorkSpacesWeb::SessionLogger";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl SessionLogger {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "AdditionalEncryptionContext",
             &self.additional_encryption_context,
@@ -63,7 +60,25 @@ impl ResourceProps for SessionLogger {
         p.req("EventFilter", &self.event_filter);
         p.req("LogConfiguration", &self.log_configuration);
         p.opt("Tags", &self.tags);
+    }
+}
+
+impl ResourceProps for SessionLogger {
+    const TYPE_NAME: &'static str = "AWS::WorkSpacesWeb::SessionLogger";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -109,13 +124,26 @@ pub struct EventFilter {
     pub include: Option<Value<Vec<Event>>>,
 }
 
+impl EventFilter {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("All", &self.all);
+        p.opt("Include", &self.include);
+    }
+}
+
 impl ToExpr for EventFilter {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("All", &self.all);
-        p.opt("Include", &self.include);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -126,12 +154,25 @@ pub struct LogConfiguration {
     pub s3: Option<S3LogConfiguration>,
 }
 
+impl LogConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("S3", &self.s3);
+    }
+}
+
 impl ToExpr for LogConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("S3", &self.s3);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -168,16 +209,29 @@ impl S3LogConfiguration {
     }
 }
 
-impl ToExpr for S3LogConfiguration {
+impl S3LogConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("Bucket", &self.bucket);
         p.opt("BucketOwner", &self.bucket_owner);
         p.req("FolderStructure", &self.folder_structure);
         p.opt("KeyPrefix", &self.key_prefix);
         p.req("LogFileFormat", &self.log_file_format);
+    }
+}
+
+impl ToExpr for S3LogConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -201,13 +255,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Json, Literal, Map, Value};
 
 /// Definition of AWS::WorkSpacesWeb::UserSettings Resource Type
@@ -79,14 +81,9 @@ impl UserSettings {
     }
 }
 
-impl ResourceProps for UserSettings {
-    const TYPE_NAME: &'static str = "AWS::WorkSpacesWeb::UserSettings";
-    fn facts() -> &'static ResourceFacts {
-        &FACTS
-    }
+impl UserSettings {
     #[inline]
-    fn to_properties(&self) -> IndexMap<String, Expr> {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt(
             "AdditionalEncryptionContext",
             &self.additional_encryption_context,
@@ -114,7 +111,25 @@ impl ResourceProps for UserSettings {
         p.opt("ToolbarConfiguration", &self.toolbar_configuration);
         p.req("UploadAllowed", &self.upload_allowed);
         p.opt("WebAuthnAllowed", &self.web_authn_allowed);
+    }
+}
+
+impl ResourceProps for UserSettings {
+    const TYPE_NAME: &'static str = "AWS::WorkSpacesWeb::UserSettings";
+    fn facts() -> &'static ResourceFacts {
+        &FACTS
+    }
+    #[inline]
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -178,17 +193,30 @@ pub struct BrandingConfiguration {
     pub wallpaper: Option<Value<String>>,
 }
 
-impl ToExpr for BrandingConfiguration {
+impl BrandingConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("ColorTheme", &self.color_theme);
         p.opt("Favicon", &self.favicon);
         p.opt("LocalizedStrings", &self.localized_strings);
         p.opt("Logo", &self.logo);
         p.opt("TermsOfService", &self.terms_of_service);
         p.opt("Wallpaper", &self.wallpaper);
+    }
+}
+
+impl ToExpr for BrandingConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -233,10 +261,9 @@ impl LocalizedBrandingStrings {
     }
 }
 
-impl ToExpr for LocalizedBrandingStrings {
+impl LocalizedBrandingStrings {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.req("BrowserTabTitle", &self.browser_tab_title);
         p.opt("ContactButtonText", &self.contact_button_text);
         p.opt("ContactLink", &self.contact_link);
@@ -245,7 +272,21 @@ impl ToExpr for LocalizedBrandingStrings {
         p.opt("LoginDescription", &self.login_description);
         p.opt("LoginTitle", &self.login_title);
         p.req("WelcomeText", &self.welcome_text);
+    }
+}
+
+impl ToExpr for LocalizedBrandingStrings {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -269,13 +310,26 @@ impl CookieSynchronizationConfiguration {
     }
 }
 
+impl CookieSynchronizationConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Allowlist", &self.allowlist);
+        p.opt("Blocklist", &self.blocklist);
+    }
+}
+
 impl ToExpr for CookieSynchronizationConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Allowlist", &self.allowlist);
-        p.opt("Blocklist", &self.blocklist);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -302,14 +356,27 @@ impl CookieSpecification {
     }
 }
 
+impl CookieSpecification {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Domain", &self.domain);
+        p.opt("Name", &self.name);
+        p.opt("Path", &self.path);
+    }
+}
+
 impl ToExpr for CookieSpecification {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Domain", &self.domain);
-        p.opt("Name", &self.name);
-        p.opt("Path", &self.path);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -333,13 +400,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -356,15 +436,28 @@ pub struct ToolbarConfiguration {
     pub visual_mode: Option<Value<VisualMode>>,
 }
 
-impl ToExpr for ToolbarConfiguration {
+impl ToolbarConfiguration {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("HiddenToolbarItems", &self.hidden_toolbar_items);
         p.opt("MaxDisplayResolution", &self.max_display_resolution);
         p.opt("ToolbarType", &self.toolbar_type);
         p.opt("VisualMode", &self.visual_mode);
+    }
+}
+
+impl ToExpr for ToolbarConfiguration {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::Value;
 
 /// This schema provides construct and validation rules for AWS-XRay Group resource parameters.
@@ -40,6 +42,16 @@ impl Group {
     }
 }
 
+impl Group {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("FilterExpression", &self.filter_expression);
+        p.req("GroupName", &self.group_name);
+        p.opt("InsightsConfiguration", &self.insights_configuration);
+        p.opt("Tags", &self.tags);
+    }
+}
+
 impl ResourceProps for Group {
     const TYPE_NAME: &'static str = "AWS::XRay::Group";
     fn facts() -> &'static ResourceFacts {
@@ -48,11 +60,14 @@ impl ResourceProps for Group {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.opt("FilterExpression", &self.filter_expression);
-        p.req("GroupName", &self.group_name);
-        p.opt("InsightsConfiguration", &self.insights_configuration);
-        p.opt("Tags", &self.tags);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -88,13 +103,26 @@ pub struct InsightsConfiguration {
     pub notifications_enabled: Option<Value<bool>>,
 }
 
+impl InsightsConfiguration {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("InsightsEnabled", &self.insights_enabled);
+        p.opt("NotificationsEnabled", &self.notifications_enabled);
+    }
+}
+
 impl ToExpr for InsightsConfiguration {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("InsightsEnabled", &self.insights_enabled);
-        p.opt("NotificationsEnabled", &self.notifications_enabled);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -118,13 +146,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -9,7 +9,9 @@ use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
     AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
 };
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
+};
 use stackwright_core::value::{Map, Value};
 
 /// This schema provides construct and validation rules for AWS-XRay SamplingRule resource parameters.
@@ -29,6 +31,17 @@ pub struct SamplingRule {
     pub tags: Option<Vec<Tag>>,
 }
 
+impl SamplingRule {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("RuleName", &self.rule_name);
+        p.opt("SamplingRule", &self.sampling_rule);
+        p.opt("SamplingRuleRecord", &self.sampling_rule_record);
+        p.opt("SamplingRuleUpdate", &self.sampling_rule_update);
+        p.opt("Tags", &self.tags);
+    }
+}
+
 impl ResourceProps for SamplingRule {
     const TYPE_NAME: &'static str = "AWS::XRay::SamplingRule";
     fn facts() -> &'static ResourceFacts {
@@ -37,12 +50,14 @@ impl ResourceProps for SamplingRule {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.opt("RuleName", &self.rule_name);
-        p.opt("SamplingRule", &self.sampling_rule);
-        p.opt("SamplingRuleRecord", &self.sampling_rule_record);
-        p.opt("SamplingRuleUpdate", &self.sampling_rule_update);
-        p.opt("Tags", &self.tags);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -135,10 +150,9 @@ impl SamplingRuleProperty {
     }
 }
 
-impl ToExpr for SamplingRuleProperty {
+impl SamplingRuleProperty {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Attributes", &self.attributes);
         p.req("FixedRate", &self.fixed_rate);
         p.req("HTTPMethod", &self.http_method);
@@ -153,7 +167,21 @@ impl ToExpr for SamplingRuleProperty {
         p.req("ServiceType", &self.service_type);
         p.req("URLPath", &self.url_path);
         p.opt("Version", &self.version);
+    }
+}
+
+impl ToExpr for SamplingRuleProperty {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -180,13 +208,26 @@ impl SamplingRateBoost {
     }
 }
 
+impl SamplingRateBoost {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("CooldownWindowMinutes", &self.cooldown_window_minutes);
+        p.req("MaxRate", &self.max_rate);
+    }
+}
+
 impl ToExpr for SamplingRateBoost {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("CooldownWindowMinutes", &self.cooldown_window_minutes);
-        p.req("MaxRate", &self.max_rate);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -201,14 +242,27 @@ pub struct SamplingRuleRecord {
     pub sampling_rule: Option<SamplingRuleProperty>,
 }
 
+impl SamplingRuleRecord {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("CreatedAt", &self.created_at);
+        p.opt("ModifiedAt", &self.modified_at);
+        p.opt("SamplingRule", &self.sampling_rule);
+    }
+}
+
 impl ToExpr for SamplingRuleRecord {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.opt("CreatedAt", &self.created_at);
-        p.opt("ModifiedAt", &self.modified_at);
-        p.opt("SamplingRule", &self.sampling_rule);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -243,10 +297,9 @@ pub struct SamplingRuleUpdate {
     pub url_path: Option<Value<String>>,
 }
 
-impl ToExpr for SamplingRuleUpdate {
+impl SamplingRuleUpdate {
     #[inline]
-    fn to_expr(&self) -> Expr {
-        let mut p = Props::default();
+    fn collect_props(&self, p: &mut Props<'_>) {
         p.opt("Attributes", &self.attributes);
         p.opt("FixedRate", &self.fixed_rate);
         p.opt("HTTPMethod", &self.http_method);
@@ -260,7 +313,21 @@ impl ToExpr for SamplingRuleUpdate {
         p.opt("ServiceName", &self.service_name);
         p.opt("ServiceType", &self.service_type);
         p.opt("URLPath", &self.url_path);
+    }
+}
+
+impl ToExpr for SamplingRuleUpdate {
+    #[inline]
+    fn to_expr(&self) -> Expr {
+        let mut p = Props::default();
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
@@ -284,13 +351,26 @@ impl Tag {
     }
 }
 
+impl Tag {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.req("Key", &self.key);
+        p.req("Value", &self.value);
+    }
+}
+
 impl ToExpr for Tag {
     #[inline]
     fn to_expr(&self) -> Expr {
         let mut p = Props::default();
-        p.req("Key", &self.key);
-        p.req("Value", &self.value);
+        self.collect_props(&mut p);
         p.into_expr()
+    }
+    #[inline]
+    fn resolve(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 

@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
-use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps};
+use stackwright_core::resource::{
+    HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps,
+};
 use stackwright_core::value::Value;
 
 /// This schema provides construct and validation rules for AWS-XRay TransactionSearchConfig resource parameters.
@@ -19,6 +21,13 @@ pub struct TransactionSearchConfig {
     pub indexing_percentage: Option<Value<f64>>,
 }
 
+impl TransactionSearchConfig {
+    #[inline]
+    fn collect_props(&self, p: &mut Props<'_>) {
+        p.opt("IndexingPercentage", &self.indexing_percentage);
+    }
+}
+
 impl ResourceProps for TransactionSearchConfig {
     const TYPE_NAME: &'static str = "AWS::XRay::TransactionSearchConfig";
     fn facts() -> &'static ResourceFacts {
@@ -27,8 +36,14 @@ impl ResourceProps for TransactionSearchConfig {
     #[inline]
     fn to_properties(&self) -> IndexMap<String, Expr> {
         let mut p = Props::default();
-        p.opt("IndexingPercentage", &self.indexing_percentage);
+        self.collect_props(&mut p);
         p.into_map()
+    }
+    #[inline]
+    fn resolve_properties(&self, r: &mut dyn Resolve) -> Resolved {
+        let mut p = Props::resolving(r);
+        self.collect_props(&mut p);
+        p.into_json()
     }
 }
 
