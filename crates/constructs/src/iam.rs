@@ -361,32 +361,64 @@ impl Role {
 impl Grantable for Role {
     fn grant(&self, statement: PolicyStatement) -> Result<Grant, ConstructError> {
         let mut state = self.state.borrow_mut();
-        let mut document = state.document.clone();
-        document.add(statement.clone());
-        let doc = Value::<stackwright_core::Json>::from_expr(document.to_expr());
+        let is_new = !state.document.statements.contains(&statement);
         let policy = match &state.policy {
             Some(p) => {
-                p.edit(|props| props.policy_document = doc);
+                // Appending the one statement keeps a role with many grants linear; the
+                // whole document is written again only when an edit changed its shape.
+                if is_new {
+                    let added = statement.to_expr();
+                    let whole = || {
+                        let mut d = state.document.clone();
+                        d.add(statement.clone());
+                        d.to_expr()
+                    };
+                    p.edit(|props| append_statement(&mut props.policy_document, added, whole));
+                }
                 p.clone()
             }
             // Fails only when the program put a child called `DefaultPolicy` under the
             // role itself; the statement is then not recorded either.
-            None => Resource::new(
-                &state.scope,
-                "DefaultPolicy",
-                iam::Policy {
-                    roles: Some(vec![self.resource.ref_()].into()),
-                    ..iam::Policy::new(doc, "DefaultPolicy")
-                },
-            )?,
+            None => {
+                let mut document = state.document.clone();
+                document.add(statement.clone());
+                let doc = Value::<stackwright_core::Json>::from_expr(document.to_expr());
+                Resource::new(
+                    &state.scope,
+                    "DefaultPolicy",
+                    iam::Policy {
+                        roles: Some(vec![self.resource.ref_()].into()),
+                        ..iam::Policy::new(doc, "DefaultPolicy")
+                    },
+                )?
+            }
         };
-        state.document = document;
+        state.document.add(statement.clone());
         state.policy = Some(policy.clone());
         Ok(Grant {
             policy,
             statements: vec![statement],
         })
     }
+}
+
+/// Adds `statement` to the `Statement` list of a document as [`PolicyDocument::to_expr`]
+/// writes it; a document of another shape (changed through an escape hatch) is replaced
+/// by `whole()`, as every grant did before.
+fn append_statement(
+    doc: &mut Value<stackwright_core::Json>,
+    statement: Expr,
+    whole: impl FnOnce() -> Expr,
+) {
+    let mut e = std::mem::replace(doc, Value::from_expr(Expr::Bool(false))).into_expr();
+    match &mut e {
+        Expr::Object(o) => match o.get_mut("Statement") {
+            Some(Expr::List(list)) => list.push(statement),
+            _ => e = whole(),
+        },
+        _ => e = whole(),
+    }
+    *doc = Value::from_expr(e);
 }
 
 impl Scope for Role {

@@ -339,3 +339,59 @@ fn a_grant_that_cannot_make_its_policy_is_an_error_not_a_lost_statement() {
         .expect_err("the id is taken");
     assert!(err.to_string().contains("DefaultPolicy"), "{err}");
 }
+
+#[test]
+fn grants_append_to_the_policy_and_keep_an_edit_of_its_document() {
+    let app = App::new();
+    let s = stack(&app);
+    let r = role(&s);
+    let read = |a: &str| PolicyStatement::allow(&[a], vec![Value::from("*")]);
+    r.grant(read("s3:GetObject")).unwrap();
+    r.grant(read("s3:GetObject")).unwrap(); // identical: not written twice
+    let policy = r
+        .grant(read("sqs:ReceiveMessage"))
+        .unwrap()
+        .policy()
+        .clone();
+    let t = Template::from_stack(&s);
+    assert_eq!(
+        statements(&t),
+        json!([
+            {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"},
+            {"Effect": "Allow", "Action": "sqs:ReceiveMessage", "Resource": "*"}
+        ])
+    );
+
+    // A statement added through the escape hatch survives the next grant.
+    policy.edit(|p| {
+        let mut doc = p.policy_document.to_json();
+        doc["Statement"]
+            .as_array_mut()
+            .unwrap()
+            .push(json!({"Effect": "Deny", "Action": "s3:DeleteObject", "Resource": "*"}));
+        p.policy_document = doc.into();
+    });
+    r.grant(read("sns:Publish")).unwrap();
+    let t = Template::from_stack(&s);
+    let actions: Vec<Json> = statements(&t)
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|st| st["Action"].clone())
+        .collect();
+    assert_eq!(
+        actions,
+        [
+            json!("s3:GetObject"),
+            json!("sqs:ReceiveMessage"),
+            json!("s3:DeleteObject"),
+            json!("sns:Publish")
+        ]
+    );
+
+    // A document whose shape an edit changed is written again from the grants.
+    policy.edit(|p| p.policy_document = json!({"Version": "2012-10-17"}).into());
+    r.grant(read("kms:Decrypt")).unwrap();
+    let t = Template::from_stack(&s);
+    assert_eq!(statements(&t).as_array().unwrap().len(), 4);
+}
