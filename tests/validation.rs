@@ -331,3 +331,45 @@ fn conditions_and_mappings_are_checked_by_name() {
             .unwrap();
     assert_eq!(typo.hint.as_deref(), Some("did you mean 'IsProd'?"));
 }
+
+#[test]
+fn policy_documents_are_checked_however_they_were_written() {
+    let (app, stack) = app_stack();
+    // Through an escape hatch: a key policy overridden to one that locks out its owner.
+    let key = Resource::new(
+        &stack,
+        "Key",
+        kms::Key {
+            enable_key_rotation: Some(true.into()),
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    key.add_property_override(
+        "KeyPolicy",
+        Expr::from_json(serde_json::json!({
+            "Version": "2012-10-17",
+            "Statement": [{"Effect": "Allow", "Principal": {"AWS": "123456789012"},
+                           "Action": "kms:Decrypt", "Resource": "*"}]
+        })),
+    );
+    // As an untyped resource: an action of a service IAM does not know.
+    stackwright::core::RawResource::new(
+        &stack,
+        "Policy",
+        "AWS::IAM::ManagedPolicy",
+        serde_json::json!({"PolicyDocument": {"Version": "2012-10-17", "Statement": [
+            {"Effect": "Allow", "Action": "ec3:DescribeInstances", "Resource": "*"}]}}),
+    )
+    .unwrap();
+    let d = errors(&app);
+    let found: Vec<_> = d.0.iter().filter(|x| x.code == "iam-policy").collect();
+    assert_eq!(found.len(), 2, "{d}");
+    assert_eq!(found[0].path, "S/Key");
+    assert!(
+        found[0].message.contains("allows no one kms:PutKeyPolicy"),
+        "{d}"
+    );
+    assert_eq!(found[1].path, "S/Policy");
+    assert!(found[1].message.contains("did you mean 'ec2'?"), "{d}");
+}

@@ -18,6 +18,7 @@ mod emit;
 mod error;
 pub mod fixups;
 pub mod getatts;
+pub mod iam_actions;
 pub mod model;
 pub mod names;
 pub mod registry;
@@ -447,6 +448,19 @@ pub struct Vendored {
     pub source_file: String,
 }
 
+/// The version of the cfn-lint package whose `data/schemas` directory is `schemas`.
+pub fn cfn_lint_version(schemas: &Path) -> String {
+    std::fs::read_to_string(schemas.join("../../version.py"))
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("__version__"))
+                .and_then(|l| l.split('"').nth(1))
+                .map(str::to_string)
+        })
+        .unwrap_or_else(|| "unknown".to_string())
+}
+
 /// Copies the schema of every type in an installed cfn-lint's
 /// `cfnlint/data/schemas/providers/us-east-1.json` into `to`, pretty-printed with sorted
 /// keys, removes other `.json` files there and writes `SOURCE.md`.
@@ -464,15 +478,7 @@ pub fn vendor(from: &Path, to: &Path) -> Result<Vec<Vendored>, Error> {
         .and_then(|d| d.as_str())
         .unwrap_or("unknown")
         .to_string();
-    let cfn_lint_version = std::fs::read_to_string(from.join("../../version.py"))
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("__version__"))
-                .and_then(|l| l.split('"').nth(1))
-                .map(str::to_string)
-        })
-        .unwrap_or_else(|| "unknown".to_string());
+    let cfn_lint_version = cfn_lint_version(from);
 
     std::fs::create_dir_all(to).map_err(|e| io_err(to, e))?;
     let mut vendored = Vec::new();

@@ -73,5 +73,12 @@ fn vendor(from: PathBuf) -> Result<(), String> {
     let to = stackwright_codegen::schemas_dir();
     let vendored = stackwright_codegen::vendor(&from, &to).map_err(|e| e.to_string())?;
     println!("vendored {} schemas into {}", vendored.len(), to.display());
+    let version = stackwright_codegen::cfn_lint_version(&from);
+    let actions =
+        stackwright_codegen::iam_actions::vendor(&from, &version).map_err(|e| e.to_string())?;
+    println!(
+        "vendored {actions} IAM actions into {}",
+        stackwright_codegen::iam_actions::catalog_path().display()
+    );
     Ok(())
 }

@@ -13,6 +13,7 @@ use stackwright_core::facts::{Prop, ResourceFacts, Rules, Shape, Ty};
 use stackwright_core::{Diagnostic, StackArtifact};
 
 mod pattern;
+mod policy;
 
 /// CloudFormation's quotas per template.
 pub mod limits {
@@ -129,6 +130,14 @@ impl Validator {
                 self.properties(&path, facts, props);
             } else if let Some(facts) = facts {
                 self.missing_required(&path, facts.shape, &Map::new(), "");
+            }
+            if let (Some(props), Some(type_name)) = (properties, field(body, "Type")) {
+                policy::check(
+                    type_name.as_str().unwrap_or_default(),
+                    &path,
+                    props,
+                    &mut self.diagnostics,
+                );
             }
             if let Some(facts) = facts {
                 self.tags(&path, facts, properties);
