@@ -27,6 +27,56 @@ fn template_of(app: &App, name: &str) -> Json {
         .template
 }
 
+#[test]
+fn an_import_no_stack_of_the_app_exports_is_refused_with_the_nearest_export() {
+    let (app, stack) = app_stack();
+    let key = Resource::new(
+        &stack,
+        "Key",
+        kms::Key {
+            enable_key_rotation: Some(true.into()),
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    stackwright::core::Output::new(&stack, "KeyArn", key.attr_arn())
+        .unwrap()
+        .export_name("legacy-key-arn");
+    let other = Stack::new(&app, "Reader", env()).unwrap();
+    IncludedTemplate::json(
+        &other,
+        "Template",
+        r#"{"Resources": {"Name": {"Type": "AWS::SSM::Parameter", "Properties": {
+            "Type": "String", "Value": {"Fn::ImportValue": "legacy-key-arm"}}},
+          "Other": {"Type": "AWS::SSM::Parameter", "Properties": {
+            "Type": "String", "Value": {"Fn::ImportValue": "network-vpc-id"}}}}}"#,
+    )
+    .unwrap();
+    let d = errors(&app);
+    let found: Vec<_> = d.0.iter().filter(|x| x.code == "unknown-import").collect();
+    assert_eq!(found.len(), 2, "{d}");
+    assert_eq!(found[0].path, "Reader/Template/Name");
+    assert_eq!(
+        found[0].hint.as_deref(),
+        Some("did you mean 'legacy-key-arn'?")
+    );
+    assert!(
+        found[1]
+            .hint
+            .as_deref()
+            .unwrap()
+            .contains("uses_external_export(\"network-vpc-id\")")
+    );
+    // Declared as coming from outside, the second import is accepted.
+    other.uses_external_export("network-vpc-id");
+    let d = errors(&app);
+    assert_eq!(
+        d.0.iter().filter(|x| x.code == "unknown-import").count(),
+        1,
+        "{d}"
+    );
+}
+
 fn errors(app: &App) -> Diagnostics {
     match synthesize(app) {
         Err(SynthError::Invalid(d)) => d,
@@ -212,6 +262,8 @@ Outputs:
 fn a_yaml_template_reads_every_short_form_as_its_long_form() {
     let (app, stack) = app_stack();
     IncludedTemplate::yaml(&stack, "Template", TEMPLATE_YAML).unwrap();
+    // The template imports a value a stack outside this app exports.
+    stack.uses_external_export("shared-signature-version");
     let t = template_of(&app, "Legacy");
     assert_eq!(
         t["Conditions"],

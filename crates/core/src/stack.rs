@@ -32,6 +32,7 @@ pub(crate) struct StackNode {
     pub(crate) termination_protection: bool,
     pub(crate) dependencies: Vec<ElementId>,
     pub(crate) metadata: IndexMap<String, Expr>,
+    pub(crate) external_exports: Vec<String>,
 }
 
 /// A CloudFormation stack: one template, deployed as a unit to one account and region.
@@ -66,6 +67,7 @@ impl Stack {
                 termination_protection: false,
                 dependencies: Vec::new(),
                 metadata: IndexMap::new(),
+                external_exports: Vec::new(),
             },
         )?;
         Ok(Stack {
@@ -108,6 +110,33 @@ impl Stack {
     /// Whether termination protection is asked for.
     pub fn termination_protection(&self) -> bool {
         self.with_stack(|s| s.termination_protection)
+    }
+
+    /// Declares that this stack imports `export_name` (with `Fn::ImportValue`, as
+    /// [`Value::import_value`](crate::Value::import_value) writes it) from a stack that is
+    /// not part of this app. Synth refuses an import of a name that no stack of the app
+    /// exports in the same account and region unless it is declared here, so that a
+    /// mistyped name is caught before deploy.
+    ///
+    /// ```
+    /// use stackwright_core::{App, Env, Stack};
+    /// let app = App::new();
+    /// let stack = Stack::new(&app, "Web", Env::new("123456789012", "us-east-1")).unwrap();
+    /// stack.uses_external_export("network-VpcId");
+    /// assert_eq!(stack.external_exports(), ["network-VpcId"]);
+    /// ```
+    pub fn uses_external_export(&self, export_name: impl Into<String>) {
+        let name = export_name.into();
+        self.with_stack_mut(|s| {
+            if !s.external_exports.contains(&name) {
+                s.external_exports.push(name)
+            }
+        });
+    }
+
+    /// The export names declared with [`Stack::uses_external_export`], in the order given.
+    pub fn external_exports(&self) -> Vec<String> {
+        self.with_stack(|s| s.external_exports.clone())
     }
 
     /// Makes this stack deploy after `other`, even without references between them.

@@ -38,6 +38,9 @@ pub struct StackArtifact {
     pub tags: Vec<(String, String)>,
     /// Every resource's construct path and schema facts, by logical id.
     pub resources: IndexMap<String, ResourceInfo>,
+    /// Export names this stack imports from outside the app
+    /// ([`Stack::uses_external_export`](crate::Stack::uses_external_export)).
+    pub external_exports: Vec<String>,
 }
 
 /// Where a resource of a template came from.
@@ -147,6 +150,7 @@ fn build(tree: &Tree) -> Build {
             termination_protection: s.termination_protection,
             tags: merged_tags([tree.tags.as_slice(), node.tags.as_slice()]),
             resources,
+            external_exports: s.external_exports.clone(),
         });
     }
     Build {

@@ -55,6 +55,7 @@ pub(crate) fn validate_sized(stacks: &[StackArtifact], compact_sizes: &[usize]) 
         v.stack(stack, sent);
     }
     v.export_names(stacks);
+    v.imports(stacks);
     v.diagnostics
 }
 
@@ -820,6 +821,59 @@ impl Validator {
         }
     }
 
+    /// Every `Fn::ImportValue` of a literal name must be an export of a stack of the app in
+    /// the same account and region, or declared as coming from outside the app.
+    fn imports(&mut self, stacks: &[StackArtifact]) {
+        let mut exported: HashMap<(&str, &str), Vec<&str>> = HashMap::new();
+        for s in stacks {
+            let names = exported.entry((&s.env.account, &s.env.region)).or_default();
+            let outputs = s.template.get("Outputs").and_then(Json::as_object);
+            for o in outputs.into_iter().flat_map(|o| o.values()) {
+                if let Some(name) = o.pointer("/Export/Name").and_then(Json::as_str) {
+                    names.push(name);
+                }
+            }
+        }
+        for s in stacks {
+            let here = exported
+                .get(&(s.env.account.as_str(), s.env.region.as_str()))
+                .map_or(&[][..], Vec::as_slice);
+            for section in ["Resources", "Outputs"] {
+                let entries = s.template.get(section).and_then(Json::as_object);
+                for (lid, body) in entries.into_iter().flatten() {
+                    let mut names = Vec::new();
+                    import_names(body, &mut names);
+                    for name in names {
+                        if here.contains(&name) || s.external_exports.iter().any(|e| e == name) {
+                            continue;
+                        }
+                        let path = match s.resources.get(lid.as_str()) {
+                            Some(info) if section == "Resources" => info.path.clone(),
+                            _ => format!("{}/{lid}", s.name),
+                        };
+                        let hint = match closest(name, here) {
+                            Some(c) => format!("did you mean '{c}'?"),
+                            None => format!(
+                                "if a stack outside this app exports it, declare it: stack.uses_external_export(\"{name}\")"
+                            ),
+                        };
+                        self.diagnostics.push(
+                            Diagnostic::error(
+                                "unknown-import",
+                                path,
+                                format!(
+                                    "Fn::ImportValue names '{name}', which no stack of the app exports in {}/{}",
+                                    s.env.account, s.env.region
+                                ),
+                            )
+                            .with_hint(hint),
+                        );
+                    }
+                }
+            }
+        }
+    }
+
     fn export_names(&mut self, stacks: &[StackArtifact]) {
         let mut seen: HashMap<String, String> = HashMap::new();
         for s in stacks {
@@ -845,6 +899,25 @@ impl Validator {
                 }
             }
         }
+    }
+}
+
+/// The literal names of every `Fn::ImportValue` in `v`.
+fn import_names<'t>(v: &'t Json, out: &mut Vec<&'t str>) {
+    match v {
+        Json::Object(o) => {
+            if o.len() == 1
+                && let Some(Json::String(name)) = o.get("Fn::ImportValue")
+            {
+                out.push(name);
+                return;
+            }
+            for item in o.values() {
+                import_names(item, out);
+            }
+        }
+        Json::Array(items) => items.iter().for_each(|i| import_names(i, out)),
+        _ => {}
     }
 }
 
