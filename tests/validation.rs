@@ -373,3 +373,53 @@ fn policy_documents_are_checked_however_they_were_written() {
     assert_eq!(found[1].path, "S/Policy");
     assert!(found[1].message.contains("did you mean 'ec2'?"), "{d}");
 }
+
+#[test]
+fn service_rules_hold_for_l1_resources_and_overrides() {
+    let (app, stack) = app_stack();
+    Resource::new(
+        &stack,
+        "Ingress",
+        ec2::SecurityGroupIngress {
+            group_id: Some("sg-0123456789abcdef0".into()),
+            cidr_ip: Some("10.0.0.0/16".into()),
+            from_port: Some(8443.into()),
+            to_port: Some(8080.into()),
+            description: Some("app <internal>".into()),
+            ..ec2::SecurityGroupIngress::new("tcp")
+        },
+    )
+    .unwrap();
+    let rule = stackwright::core::RawResource::new(
+        &stack,
+        "Nightly",
+        "AWS::Events::Rule",
+        serde_json::json!({"ScheduleExpression": "rate(1 days)", "State": "ENABLED"}),
+    )
+    .unwrap();
+    rule.add_property_override("ScheduleExpression", Expr::str("cron(0 3 * * *)"));
+    let d = errors(&app);
+    let messages: Vec<(&str, &str)> =
+        d.0.iter()
+            .map(|x| (x.path.as_str(), x.message.as_str()))
+            .collect();
+    assert!(
+        messages.contains(&(
+            "S/Ingress",
+            "Description is 'app <internal>', and EC2 refuses the character '<' in it"
+        )),
+        "{d}"
+    );
+    assert!(
+        messages.contains(&(
+            "S/Ingress",
+            "the rule opens ports from 8443 to 8080: FromPort is above ToPort"
+        )),
+        "{d}"
+    );
+    assert!(
+        messages.iter().any(|(p, m)| *p == "S/Nightly"
+            && m.contains("'cron(0 3 * * *)': a cron expression has six fields")),
+        "{d}"
+    );
+}

@@ -14,6 +14,7 @@ use stackwright_core::{Diagnostic, StackArtifact};
 
 mod pattern;
 mod policy;
+mod service_rules;
 
 /// CloudFormation's quotas per template.
 pub mod limits {
@@ -133,12 +134,9 @@ impl Validator {
                 self.missing_required(&path, facts.shape, &Map::new(), "");
             }
             if let (Some(props), Some(type_name)) = (properties, field(body, "Type")) {
-                policy::check(
-                    type_name.as_str().unwrap_or_default(),
-                    &path,
-                    props,
-                    &mut self.diagnostics,
-                );
+                let type_name = type_name.as_str().unwrap_or_default();
+                policy::check(type_name, &path, props, &mut self.diagnostics);
+                service_rules::check(type_name, &path, props, &mut self.diagnostics);
             }
             if let Some(facts) = facts {
                 self.tags(&path, facts, properties);

@@ -62,7 +62,7 @@ fn documents(type_name: &str) -> &'static [(&'static [&'static str], Kind)] {
 pub(crate) fn check(type_name: &str, path: &str, props: &Json, out: &mut Vec<Diagnostic>) {
     for (steps, kind) in documents(type_name) {
         let mut found = Vec::new();
-        at_path(props, steps, String::from("Properties"), &mut found);
+        at_path(props, steps, String::new(), &mut found);
         for (at, doc) in found {
             let mut c = Checker {
                 path,
@@ -91,7 +91,12 @@ fn at_path<'v>(v: &'v Json, steps: &[&str], at: String, out: &mut Vec<(String, &
             }
         }
     } else if let Some(next) = v.as_object().and_then(|o| o.get(*step)) {
-        at_path(next, rest, format!("{at}.{step}"), out);
+        let at = if at.is_empty() {
+            step.to_string()
+        } else {
+            format!("{at}.{step}")
+        };
+        at_path(next, rest, at, out);
     }
 }
 
@@ -824,7 +829,7 @@ mod tests {
         }
         assert!(
             f.iter()
-                .all(|m| m.starts_with("Properties.PolicyDocument.Statement[0]")),
+                .all(|m| m.starts_with("PolicyDocument.Statement[0]")),
             "{f:?}"
         );
     }
@@ -881,7 +886,7 @@ mod tests {
         );
         assert!(
             f.iter()
-                .any(|m| m.starts_with("Properties.Policies[0].PolicyDocument.Version")),
+                .any(|m| m.starts_with("Policies[0].PolicyDocument.Version")),
             "{f:?}"
         );
         assert!(

@@ -1,0 +1,472 @@
+//! What services refuse that the schemas do not say: rules across the properties of one
+//! resource, and strings the services parse. Each rule cites where the service states it.
+//!
+//! Like every check of the template pass, these read the synthesized JSON, so they hold
+//! for L1 resources, untyped resources, included templates and escape-hatch edits. A
+//! value an intrinsic function decides is known only at deploy time and is skipped.
+
+use serde_json::{Map, Value as Json};
+use stackwright_core::Diagnostic;
+
+/// Checks the properties of one resource of `type_name` against the rules of its service.
+pub(crate) fn check(type_name: &str, path: &str, props: &Json, out: &mut Vec<Diagnostic>) {
+    let Some(p) = props.as_object() else { return };
+    let mut r = Rules { path, out };
+    match type_name {
+        "AWS::EC2::SecurityGroup" => {
+            r.group_description(p);
+            for key in ["SecurityGroupIngress", "SecurityGroupEgress"] {
+                if let Some(Json::Array(rules)) = p.get(key) {
+                    for (i, rule) in rules.iter().enumerate() {
+                        if let Some(rule) = rule.as_object() {
+                            r.security_group_rule(rule, &format!("{key}[{i}]"));
+                        }
+                    }
+                }
+            }
+        }
+        "AWS::EC2::SecurityGroupIngress" | "AWS::EC2::SecurityGroupEgress" => {
+            r.security_group_rule(p, "");
+        }
+        "AWS::CloudWatch::Alarm" => r.alarm(p),
+        "AWS::Events::Rule" => {
+            if let Some(Json::String(e)) = p.get("ScheduleExpression") {
+                r.schedule(e, "ScheduleExpression", false);
+            }
+        }
+        "AWS::Scheduler::Schedule" => {
+            if let Some(Json::String(e)) = p.get("ScheduleExpression") {
+                r.schedule(e, "ScheduleExpression", true);
+            }
+        }
+        "AWS::SNS::Subscription" => r.subscription(p),
+        _ => {}
+    }
+}
+
+struct Rules<'a> {
+    path: &'a str,
+    out: &'a mut Vec<Diagnostic>,
+}
+
+/// `key` below `at` (the resource's properties when `at` is empty).
+fn join(at: &str, key: &str) -> String {
+    if at.is_empty() {
+        key.to_string()
+    } else {
+        format!("{at}.{key}")
+    }
+}
+
+fn int(v: Option<&Json>) -> Option<i64> {
+    match v? {
+        Json::Number(n) => n.as_i64(),
+        Json::String(s) => s.parse().ok(),
+        _ => None,
+    }
+}
+
+fn number(v: Option<&Json>) -> Option<f64> {
+    match v? {
+        Json::Number(n) => n.as_f64(),
+        Json::String(s) => s.parse().ok(),
+        _ => None,
+    }
+}
+
+/// The characters EC2 takes in security group and rule descriptions: "a-z, A-Z, 0-9,
+/// spaces, and ._-:/()#,@[]+=&;{}!$*" (EC2 API reference, `IpPermission`,
+/// `CreateSecurityGroup`).
+fn ec2_description_char(c: char) -> bool {
+    c.is_ascii_alphanumeric() || " ._-:/()#,@[]+=&;{}!$*".contains(c)
+}
+
+impl Rules<'_> {
+    fn error(&mut self, code: &'static str, message: String, hint: String) {
+        self.out
+            .push(Diagnostic::error(code, self.path, message).with_hint(hint));
+    }
+
+    fn description(&mut self, text: &str, at: &str) {
+        if let Some(bad) = text.chars().find(|c| !ec2_description_char(*c)) {
+            self.error(
+                "invalid-value",
+                format!("{at} is '{text}', and EC2 refuses the character '{bad}' in it"),
+                "use letters, digits, spaces and ._-:/()#,@[]+=&;{}!$* only".to_string(),
+            );
+        }
+    }
+
+    fn group_description(&mut self, p: &Map<String, Json>) {
+        if let Some(Json::String(d)) = p.get("GroupDescription") {
+            self.description(d, "GroupDescription");
+        }
+    }
+
+    /// Port ranges run from low to high; ICMP's FromPort and ToPort are a type and a code
+    /// instead (-1 for all), so they are not a range.
+    fn security_group_rule(&mut self, rule: &Map<String, Json>, at: &str) {
+        if let Some(Json::String(d)) = rule.get("Description") {
+            self.description(d, &join(at, "Description"));
+        }
+        let protocol = rule
+            .get("IpProtocol")
+            .and_then(|v| match v {
+                Json::String(s) => Some(s.to_ascii_lowercase()),
+                Json::Number(n) => Some(n.to_string()),
+                _ => None,
+            })
+            .unwrap_or_default();
+        if matches!(
+            protocol.as_str(),
+            "icmp" | "icmpv6" | "1" | "58" | "-1" | "all"
+        ) {
+            return;
+        }
+        if let (Some(from), Some(to)) = (int(rule.get("FromPort")), int(rule.get("ToPort")))
+            && from > to
+        {
+            self.error(
+                "invalid-range",
+                format!(
+                    "{} opens ports from {from} to {to}: FromPort is above ToPort",
+                    if at.is_empty() { "the rule" } else { at }
+                ),
+                "swap FromPort and ToPort".to_string(),
+            );
+        }
+    }
+
+    /// CloudWatch `PutMetricAlarm`: a statistic or an extended statistic, not both; a
+    /// percentile such as p99 or tm90; at most EvaluationPeriods datapoints to alarm; and
+    /// an evaluation of at most one day for periods under an hour, seven days otherwise.
+    fn alarm(&mut self, p: &Map<String, Json>) {
+        let metrics = p.contains_key("Metrics");
+        if p.contains_key("Statistic") && p.contains_key("ExtendedStatistic") {
+            self.error(
+                "invalid-combination",
+                "the alarm sets both Statistic and ExtendedStatistic".to_string(),
+                "keep one: Statistic for Average, Sum and the like, ExtendedStatistic for a percentile".to_string(),
+            );
+        }
+        if let Some(Json::String(s)) = p.get("ExtendedStatistic")
+            && !is_extended_statistic(s)
+        {
+            self.error(
+                "invalid-value",
+                format!("ExtendedStatistic is '{s}', which CloudWatch does not parse"),
+                "write a percentile as p99 or p99.9, or tm90, wm99, tc90, ts99, or TM(10%:90%) and the like".to_string(),
+            );
+        }
+        let periods = int(p.get("EvaluationPeriods"));
+        if let (Some(datapoints), Some(periods)) = (int(p.get("DatapointsToAlarm")), periods)
+            && datapoints > periods
+        {
+            self.error(
+                "invalid-range",
+                format!("the alarm needs {datapoints} datapoints to alarm out of {periods} evaluation periods"),
+                "make DatapointsToAlarm at most EvaluationPeriods".to_string(),
+            );
+        }
+        if let (Some(period), Some(periods), false) = (number(p.get("Period")), periods, metrics) {
+            let total = period * periods as f64;
+            let limit = if period < 3600.0 { 86_400.0 } else { 604_800.0 };
+            if total > limit {
+                self.error(
+                    "invalid-range",
+                    format!(
+                        "the alarm evaluates {periods} periods of {period} s, {total} s in all; CloudWatch allows at most {limit} s"
+                    ),
+                    "use fewer evaluation periods or a longer period".to_string(),
+                );
+            }
+        }
+    }
+
+    /// EventBridge and EventBridge Scheduler expressions: `rate(1 minute)`,
+    /// `rate(5 minutes)`, `cron(0 12 * * ? *)`, and for the scheduler `at(2026-12-01T10:00:00)`.
+    fn schedule(&mut self, e: &str, at: &str, scheduler: bool) {
+        let problem = if let Some(inner) = e.strip_prefix("rate(").and_then(|r| r.strip_suffix(')'))
+        {
+            rate_problem(inner)
+        } else if let Some(inner) = e.strip_prefix("cron(").and_then(|r| r.strip_suffix(')')) {
+            cron_problem(inner)
+        } else if let (true, Some(inner)) = (
+            scheduler,
+            e.strip_prefix("at(").and_then(|r| r.strip_suffix(')')),
+        ) {
+            at_problem(inner)
+        } else {
+            Some(if scheduler {
+                "a schedule is rate(...), cron(...) or at(...)".to_string()
+            } else {
+                "a schedule is rate(...) or cron(...)".to_string()
+            })
+        };
+        if let Some(problem) = problem {
+            self.error(
+                "invalid-value",
+                format!("{at} is '{e}': {problem}"),
+                "write rate(5 minutes), rate(1 hour) or cron(minutes hours day-of-month month day-of-week year), with ? in one of the day fields".to_string(),
+            );
+        }
+    }
+
+    /// SNS `Subscribe`: the endpoint each protocol takes.
+    fn subscription(&mut self, p: &Map<String, Json>) {
+        let (Some(Json::String(protocol)), Some(Json::String(endpoint))) =
+            (p.get("Protocol"), p.get("Endpoint"))
+        else {
+            return;
+        };
+        let ok = match protocol.as_str() {
+            "email" | "email-json" => is_email(endpoint),
+            "http" => endpoint.starts_with("http://"),
+            "https" => endpoint.starts_with("https://"),
+            "sms" => {
+                let digits = endpoint.strip_prefix('+').unwrap_or(endpoint);
+                !digits.is_empty() && digits.chars().all(|c| c.is_ascii_digit() || c == '-')
+            }
+            "sqs" | "lambda" | "firehose" | "application" => endpoint.starts_with("arn:"),
+            _ => true,
+        };
+        if !ok {
+            let wants = match protocol.as_str() {
+                "email" | "email-json" => "an email address",
+                "http" => "an http:// URL",
+                "https" => "an https:// URL",
+                "sms" => "a phone number in E.164 form (+15555550100)",
+                _ => "the ARN of the receiving resource",
+            };
+            self.error(
+                "invalid-value",
+                format!(
+                    "Endpoint is '{endpoint}', which is not {wants} as protocol '{protocol}' needs"
+                ),
+                format!("give {wants}, or the protocol that matches the endpoint"),
+            );
+        }
+    }
+}
+
+fn is_extended_statistic(s: &str) -> bool {
+    let percentile = |t: &str| {
+        let (whole, frac) = t.split_once('.').unwrap_or((t, ""));
+        !whole.is_empty()
+            && whole.len() <= 3
+            && whole.chars().all(|c| c.is_ascii_digit())
+            && frac.chars().all(|c| c.is_ascii_digit())
+            && whole.parse::<f64>().is_ok_and(|w| w <= 100.0)
+    };
+    for prefix in ["p", "tm", "wm", "tc", "ts"] {
+        if let Some(rest) = s.strip_prefix(prefix)
+            && percentile(rest)
+        {
+            return true;
+        }
+    }
+    ["TM(", "WM(", "TC(", "TS(", "PR("]
+        .iter()
+        .any(|p| s.starts_with(p) && s.ends_with(')') && s.contains(':'))
+}
+
+fn rate_problem(inner: &str) -> Option<String> {
+    let Some((value, unit)) = inner.trim().split_once(' ') else {
+        return Some("a rate is a number and a unit, as in rate(5 minutes)".into());
+    };
+    let Ok(n) = value.parse::<u64>() else {
+        return Some(format!("'{value}' is not a whole number of units"));
+    };
+    if n == 0 {
+        return Some("a rate of 0 never runs".into());
+    }
+    let (singular, plural) = match unit {
+        "minute" | "minutes" => ("minute", "minutes"),
+        "hour" | "hours" => ("hour", "hours"),
+        "day" | "days" => ("day", "days"),
+        other => {
+            return Some(format!(
+                "'{other}' is not a unit; use minutes, hours or days"
+            ));
+        }
+    };
+    let want = if n == 1 { singular } else { plural };
+    (unit != want).then(|| format!("{n} takes '{want}', not '{unit}'"))
+}
+
+fn cron_problem(inner: &str) -> Option<String> {
+    let fields: Vec<&str> = inner.split_whitespace().collect();
+    if fields.len() != 6 {
+        return Some(format!(
+            "a cron expression has six fields (minutes hours day-of-month month day-of-week year), this one has {}",
+            fields.len()
+        ));
+    }
+    let allowed = |f: &str, extra: &str| {
+        f.chars()
+            .all(|c| c.is_ascii_alphanumeric() || ",-*/".contains(c) || extra.contains(c))
+    };
+    let names = [
+        "minutes",
+        "hours",
+        "day-of-month",
+        "month",
+        "day-of-week",
+        "year",
+    ];
+    let extras = ["", "", "?LW", "", "?L#", ""];
+    for ((f, name), extra) in fields.iter().zip(names).zip(extras) {
+        if !allowed(f, extra) {
+            return Some(format!("'{f}' is not a valid {name} field"));
+        }
+    }
+    if (fields[2] == "?") == (fields[4] == "?") {
+        return Some("exactly one of day-of-month and day-of-week must be '?'".into());
+    }
+    None
+}
+
+fn at_problem(inner: &str) -> Option<String> {
+    // yyyy-mm-ddThh:mm:ss
+    let b = inner.as_bytes();
+    let shape = b.len() == 19
+        && b.iter().enumerate().all(|(i, c)| match i {
+            4 | 7 => *c == b'-',
+            10 => *c == b'T',
+            13 | 16 => *c == b':',
+            _ => c.is_ascii_digit(),
+        });
+    (!shape).then(|| "a one-time schedule is at(yyyy-mm-ddThh:mm:ss)".into())
+}
+
+fn is_email(s: &str) -> bool {
+    let Some((local, domain)) = s.split_once('@') else {
+        return false;
+    };
+    !local.is_empty()
+        && !s.contains(char::is_whitespace)
+        && domain.contains('.')
+        && !domain.starts_with('.')
+        && !domain.ends_with('.')
+        && !domain.contains('@')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn findings(type_name: &str, props: Json) -> Vec<String> {
+        let mut out = Vec::new();
+        check(type_name, "S/R", &props, &mut out);
+        out.into_iter().map(|d| d.message).collect()
+    }
+
+    #[test]
+    fn security_group_rules() {
+        let f = findings(
+            "AWS::EC2::SecurityGroup",
+            json!({"GroupDescription": "web's group", "SecurityGroupIngress": [
+                {"IpProtocol": "tcp", "FromPort": 443, "ToPort": 80, "Description": "https <public>"},
+                {"IpProtocol": "icmp", "FromPort": 8, "ToPort": -1},
+                {"IpProtocol": "tcp", "FromPort": 80, "ToPort": 443, "Description": "web (80-443) #1"}
+            ]}),
+        );
+        assert_eq!(f.len(), 3, "{f:?}");
+        assert!(f[0].contains("character '''"), "{f:?}");
+        assert!(f[1].contains("character '<'"), "{f:?}");
+        assert!(
+            f[2].contains("SecurityGroupIngress[0] opens ports from 443 to 80"),
+            "{f:?}"
+        );
+    }
+
+    #[test]
+    fn alarm_rules() {
+        let f = findings(
+            "AWS::CloudWatch::Alarm",
+            json!({"Statistic": "Average", "ExtendedStatistic": "p99.99.9",
+                   "EvaluationPeriods": 1500, "Period": 60, "DatapointsToAlarm": 1501}),
+        );
+        assert_eq!(f.len(), 4, "{f:?}");
+        for ok in ["p99", "p99.9", "p100", "tm90", "TM(10%:90%)"] {
+            assert!(is_extended_statistic(ok), "{ok}");
+        }
+        for bad in ["p101", "P99", "99", "p", "tm(10:90)"] {
+            assert!(!is_extended_statistic(bad), "{bad}");
+        }
+        let ok = json!({"Statistic": "Sum", "EvaluationPeriods": 24, "Period": 3600, "DatapointsToAlarm": 2});
+        assert!(findings("AWS::CloudWatch::Alarm", ok).is_empty());
+    }
+
+    #[test]
+    fn schedule_expressions() {
+        for ok in [
+            "rate(1 minute)",
+            "rate(5 minutes)",
+            "rate(2 days)",
+            "cron(0 12 * * ? *)",
+            "cron(0/15 * ? * MON-FRI *)",
+        ] {
+            assert!(
+                findings("AWS::Events::Rule", json!({"ScheduleExpression": ok})).is_empty(),
+                "{ok}"
+            );
+        }
+        for bad in [
+            "rate(1 minutes)",
+            "rate(5 minute)",
+            "rate(0 hours)",
+            "rate(5 weeks)",
+            "cron(0 12 * * *)",
+            "cron(0 12 * * * *)",
+            "every 5 minutes",
+            "at(2026-12-01T10:00:00)",
+        ] {
+            assert_eq!(
+                findings("AWS::Events::Rule", json!({"ScheduleExpression": bad})).len(),
+                1,
+                "{bad}"
+            );
+        }
+        assert!(
+            findings(
+                "AWS::Scheduler::Schedule",
+                json!({"ScheduleExpression": "at(2026-12-01T10:00:00)"})
+            )
+            .is_empty()
+        );
+        assert_eq!(
+            findings(
+                "AWS::Scheduler::Schedule",
+                json!({"ScheduleExpression": "at(tomorrow)"})
+            )
+            .len(),
+            1
+        );
+        assert!(
+            findings(
+                "AWS::Events::Rule",
+                json!({"ScheduleExpression": {"Ref": "Schedule"}})
+            )
+            .is_empty()
+        );
+    }
+
+    #[test]
+    fn subscription_endpoints_match_their_protocol() {
+        let sub = |p: &str, e: &str| {
+            findings(
+                "AWS::SNS::Subscription",
+                json!({"Protocol": p, "Endpoint": e, "TopicArn": "arn:aws:sns:us-east-1:123456789012:t"}),
+            )
+        };
+        assert!(sub("email", "ops@example.com").is_empty());
+        assert!(sub("https", "https://hooks.example.com/x").is_empty());
+        assert!(sub("sqs", "arn:aws:sqs:us-east-1:123456789012:q").is_empty());
+        assert!(sub("sms", "+15555550100").is_empty());
+        assert_eq!(sub("email", "ops.example.com").len(), 1);
+        assert_eq!(sub("https", "http://hooks.example.com").len(), 1);
+        assert_eq!(sub("lambda", "my-function").len(), 1);
+    }
+}
