@@ -12,6 +12,7 @@ use serde_json::{Map, Value as Json};
 use stackwright_core::facts::{Prop, ResourceFacts, Rules, Shape, Ty};
 use stackwright_core::{Diagnostic, StackArtifact};
 
+mod network;
 mod pattern;
 mod policy;
 mod service_rules;
@@ -194,6 +195,11 @@ impl Validator {
             }
         }
         self.cycles(stack, &names, &graph);
+        let path_of = |lid: &str| match stack.resources.get(lid) {
+            Some(info) => info.path.clone(),
+            None => format!("{}/{lid}", stack.name),
+        };
+        network::check(resources, &path_of, &mut self.diagnostics);
     }
 
     fn limits(
