@@ -12,6 +12,7 @@ use serde_json::{Map, Value as Json};
 use stackwright_core::facts::{Prop, ResourceFacts, Rules, Shape, Ty};
 use stackwright_core::{Diagnostic, StackArtifact};
 
+mod hints;
 mod pattern;
 
 /// CloudFormation's quotas per template.
@@ -54,6 +55,7 @@ pub(crate) fn validate_sized(stacks: &[StackArtifact], compact_sizes: &[usize]) 
         v.stack(stack, sent);
     }
     v.export_names(stacks);
+    hints::complete(&mut v.diagnostics);
     v.diagnostics
 }
 
