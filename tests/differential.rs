@@ -265,6 +265,15 @@ fn synth_rejects_what_cfn_lint_rejects_in_single_mutations() {
         }
     }
 
+    // A linter that checked nothing (another version, a config that turns rules off)
+    // would make every comparison pass: most mutations are errors by construction.
+    assert!(
+        total.lint * 2 > total.tried,
+        "cfn-lint reported errors on only {} of {} mutations: is it checking anything?",
+        total.lint,
+        total.tried
+    );
+
     let known_path = pinned_tool::workspace_root().join(KNOWN_MISSES);
     let known = read_known_misses(&known_path);
     let mut by_category: BTreeMap<String, usize> = BTreeMap::new();

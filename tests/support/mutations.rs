@@ -2,10 +2,19 @@
 //! differential test against cfn-lint (`tests/differential.rs`).
 //!
 //! Each resource of a template becomes a small *base* template: the resource, the
-//! resources it refers to (transitively, so every `Ref` and `Fn::GetAtt` still resolves)
-//! and the stack's parameters, mappings and conditions. Each mutation changes one thing in
-//! one resource of that base. The enumeration walks the templates in order and the facts
-//! in schema order, so the same code always yields the same mutations with the same ids.
+//! resources it names (what those name in turn stubbed by parameters, see
+//! [`closure_template`]) and the stack's parameters, mappings and conditions. Each
+//! mutation changes one thing in that resource. The enumeration walks the templates in
+//! order and the facts in schema order, with no randomness, so the same code always
+//! yields the same mutations with the same ids.
+//!
+//! The kinds: `enum`, `enum-in-if-branch`, `pattern`, `max-length`, `min-length`,
+//! `free-string` (a string the facts leave unconstrained, for cfn-lint's own data),
+//! `below-minimum`, `above-maximum`, `fractional-integer`, `wrong-type`, `null-value`,
+//! `too-many-items`, `too-few-items`, `duplicate-items`, `required-removed`,
+//! `unknown-property`, `min-max-swapped`, `ref-unknown`, `getatt-unknown-attribute`,
+//! `getatt-unknown-target`, `sub-unknown-variable`, `depends-on-unknown`,
+//! `condition-unknown`, `deletion-policy-invalid`, `unknown-type`.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -88,7 +97,7 @@ pub fn enumerate(stacks: &[StackArtifact]) -> (Vec<Base>, Vec<Mutation>) {
         };
         for (lid, body) in resources {
             let type_name = body["Type"].as_str().unwrap_or_default().to_string();
-            for c in candidates(lid, body, registry::facts_for(&type_name)) {
+            for c in candidates(body, registry::facts_for(&type_name)) {
                 let count = per_type_kind
                     .entry((type_name.clone(), c.kind))
                     .or_default();
@@ -435,7 +444,7 @@ const UNKNOWN_ATTRIBUTE: &str = "NoSuchAttribute";
 /// Strings tried, in order, to break a pattern: the first the pattern rejects is used.
 const PATTERN_BREAKERS: &[&str] = &["#!~ not valid ~!#", "", "x", "0", "NOT VALID"];
 
-fn candidates(lid: &str, body: &Json, facts: Option<&'static ResourceFacts>) -> Vec<Candidate> {
+fn candidates(body: &Json, facts: Option<&'static ResourceFacts>) -> Vec<Candidate> {
     let mut g = Gen {
         body,
         out: Vec::new(),
@@ -468,7 +477,6 @@ fn candidates(lid: &str, body: &Json, facts: Option<&'static ResourceFacts>) -> 
         "DeletionPolicy",
         json!(NOT_ALLOWED),
     );
-    let _ = lid;
     if let (Some(facts), Some(Json::Object(props))) = (facts, body.get("Properties")) {
         g.object("/Properties", "Properties", props, facts.shape);
     }
@@ -553,14 +561,13 @@ impl Gen<'_> {
     /// `MinSize`/`MaxSize`, `MinimumX`/`MaximumX`, ... both literal numbers, swapped.
     fn min_max_swaps(&mut self, ptr: &str, at: &str, obj: &Map<String, Json>) {
         for (key, low) in obj {
-            let (upper_key, rest) = if let Some(rest) = key.strip_prefix("Minimum") {
-                (format!("Maximum{rest}"), rest)
+            let upper_key = if let Some(rest) = key.strip_prefix("Minimum") {
+                format!("Maximum{rest}")
             } else if let Some(rest) = key.strip_prefix("Min") {
-                (format!("Max{rest}"), rest)
+                format!("Max{rest}")
             } else {
                 continue;
             };
-            let _ = rest;
             let Some(high) = obj.get(&upper_key) else {
                 continue;
             };
