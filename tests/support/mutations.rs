@@ -14,12 +14,12 @@
 //! `too-many-items`, `too-few-items`, `duplicate-items`, `required-removed`,
 //! `unknown-property`, `min-max-swapped`, `ref-unknown`, `getatt-unknown-attribute`,
 //! `getatt-unknown-target`, `sub-unknown-variable`, `depends-on-unknown`,
-//! `condition-unknown`, `deletion-policy-invalid`, `unknown-type`.
+//! `condition-unknown`, `deletion-policy-invalid`, `unknown-type`, `tag-key-reserved`.
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::{Map, Value as Json, json};
-use stackwright::core::facts::{AttrType, Prop, ResourceFacts, Shape, Ty};
+use stackwright::core::facts::{AttrType, Prop, ResourceFacts, Shape, TagFormat, Ty};
 use stackwright::core::{Env, StackArtifact, registry};
 
 /// The unmutated template a mutation starts from.
@@ -72,7 +72,8 @@ fn overall_cap(kind: &str) -> usize {
         | "condition-unknown"
         | "deletion-policy-invalid"
         | "getatt-unknown-target"
-        | "null-value" => 12,
+        | "null-value"
+        | "tag-key-reserved" => 12,
         "ref-unknown"
         | "getatt-unknown-attribute"
         | "min-length"
@@ -479,6 +480,20 @@ fn candidates(body: &Json, facts: Option<&'static ResourceFacts>) -> Vec<Candida
     );
     if let (Some(facts), Some(Json::Object(props))) = (facts, body.get("Properties")) {
         g.object("/Properties", "Properties", props, facts.shape);
+        // A tag key in the namespace AWS keeps for itself.
+        if let Some(tagging) = facts.tagging
+            && tagging.format != TagFormat::Map
+            && props
+                .get(tagging.property)
+                .and_then(Json::as_array)
+                .is_some_and(|tags| tags.first().is_some_and(|t| t.get("Key").is_some()))
+        {
+            let at = format!("Properties.{}[0].Key", tagging.property);
+            let pointer = format!("/Properties/{}/0/Key", escape(tagging.property));
+            g.push("tag-key-reserved", &at, &pointer, |v| {
+                *v = json!("aws:reserved")
+            });
+        }
     }
     if let Some(props) = body.get("Properties") {
         g.intrinsics("/Properties", "Properties", props);
@@ -804,9 +819,12 @@ fn stretch(s: &str, len: usize) -> String {
     source.iter().cycle().take(len).collect()
 }
 
-/// The first of [`PATTERN_BREAKERS`] the pattern rejects, when Rust's regex can read the
-/// pattern (a few use look-around it lacks; those are not mutated).
+/// The first of [`PATTERN_BREAKERS`] the pattern rejects; `None` when it takes them all.
+/// Rust's regex cannot read look-around (`^(?!aws:)`): such a pattern gets the first
+/// breaker untested, and when it accepts that, neither side reports the mutation.
 fn pattern_breaker(pattern: &str) -> Option<&'static str> {
-    let re = regex::Regex::new(pattern).ok()?;
+    let Ok(re) = regex::Regex::new(pattern) else {
+        return PATTERN_BREAKERS.first().copied();
+    };
     PATTERN_BREAKERS.iter().copied().find(|s| !re.is_match(s))
 }
