@@ -12,6 +12,7 @@ use serde_json::{Map, Value as Json};
 use stackwright_core::facts::{Prop, ResourceFacts, Rules, Shape, Ty};
 use stackwright_core::{Diagnostic, StackArtifact};
 
+mod hints;
 mod network;
 mod pattern;
 mod policy;
@@ -58,6 +59,7 @@ pub(crate) fn validate_sized(stacks: &[StackArtifact], compact_sizes: &[usize]) 
     }
     v.export_names(stacks);
     v.imports(stacks);
+    hints::complete(&mut v.diagnostics);
     v.diagnostics
 }
 
