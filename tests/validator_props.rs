@@ -508,6 +508,7 @@ fn artifact(template: Json) -> StackArtifact {
         termination_protection: false,
         tags: Vec::new(),
         resources,
+        external_exports: Vec::new(),
     }
 }
 
